@@ -1,0 +1,43 @@
+# Transplant — see README.md. Every target is safe to run again.
+SHELL := /bin/bash
+NODE ?= node
+TEST_CONCURRENCY ?= 2
+TEST_FILES = $(shell find dist/test -name '*.test.js' 2>/dev/null | sort)
+
+.PHONY: setup deps etcd build test unit demo lint bench clean
+
+setup: etcd deps build
+
+# etcd 3.4 from Debian: later parts (shoot control planes, the etcd store backend) run it.
+etcd:
+	@if ! command -v etcd >/dev/null || ! command -v etcdctl >/dev/null; then \
+	  echo "installing etcd-server and etcd-client from Debian"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq etcd-server etcd-client >/dev/null; \
+	fi
+	@if ! command -v jq >/dev/null; then DEBIAN_FRONTEND=noninteractive apt-get install -y -qq jq >/dev/null; fi
+
+deps: node_modules/.setup-stamp
+
+node_modules/.setup-stamp: package.json package-lock.json
+	npm ci --no-fund --no-audit
+	@touch $@
+
+build: deps
+	npx tsc -p tsconfig.json
+	@chmod +x dist/src/cli/main.js 2>/dev/null || true
+
+test: setup
+	$(NODE) --test --test-concurrency=$(TEST_CONCURRENCY) --test-timeout=600000 $(TEST_FILES)
+
+demo: setup
+	bash examples/demo.sh
+
+lint: deps
+	npx biome check src test bench
+	npx tsc -p tsconfig.json --noEmit
+
+bench: setup
+	$(NODE) dist/bench/apiserver-latency.js
+
+clean:
+	rm -rf dist

@@ -1,0 +1,164 @@
+/**
+ * The contracts between the generic API server and what plugs into it: resource definitions
+ * (per-kind strategy, tables, selectable fields), admission plugins, authentication and
+ * authorization. Kinds live in src/api/<group>/ and src/garden|seed|shoot wire them together.
+ */
+import type { FieldError } from '../api/errors.js';
+import type { KubeObject } from '../api/meta.js';
+
+/** Who is making a request. */
+export interface UserInfo {
+  name: string;
+  uid?: string;
+  groups: string[];
+}
+
+/** What a request does, as the authorizer and admission see it (k8s RequestInfo attributes). */
+export interface RequestAttributes {
+  user: UserInfo;
+  /** get, list, watch, create, update, patch, delete, deletecollection; or an HTTP verb for non-resource paths. */
+  verb: string;
+  /** True for /apis/... and /api/... resource requests. */
+  resourceRequest: boolean;
+  apiGroup: string;
+  apiVersion: string;
+  namespace: string;
+  resource: string;
+  subresource: string;
+  name: string;
+  /** For non-resource requests: the URL path. */
+  path: string;
+}
+
+export type AuthorizationDecision = 'allow' | 'deny' | 'noOpinion';
+
+export interface AuthorizationResult {
+  decision: AuthorizationDecision;
+  reason: string;
+}
+
+export interface Authorizer {
+  authorize(attrs: RequestAttributes): Promise<AuthorizationResult>;
+}
+
+/** The parts of an incoming request an authenticator may look at. */
+export interface AuthenticationRequest {
+  /** Lower-cased header names. */
+  headers: Record<string, string | string[] | undefined>;
+  /** The verified client certificate chain's leaf, when the TLS peer presented one the server trusts. */
+  clientCertificate?: { subject: { CN?: string; O?: string | string[] } };
+}
+
+export interface Authenticator {
+  /** A user, `null` when this authenticator has nothing to say, or throws `unauthorized` for bad credentials. */
+  authenticate(req: AuthenticationRequest): Promise<UserInfo | null>;
+}
+
+export type Operation = 'CREATE' | 'UPDATE' | 'DELETE' | 'CONNECT';
+
+export interface AdmissionAttributes {
+  operation: Operation;
+  /** The object after the change (CREATE, UPDATE); for DELETE, the object being deleted. */
+  object: KubeObject;
+  /** The object before the change (UPDATE, DELETE). */
+  oldObject?: KubeObject;
+  kind: GroupVersionKind;
+  resource: string;
+  subresource: string;
+  namespace: string;
+  name: string;
+  user: UserInfo;
+  dryRun: boolean;
+}
+
+/**
+ * An admission plugin. `admit` may mutate `attrs.object`; `validate` must not (it gets a frozen
+ * copy). Throwing a StatusError rejects the request; the first error stops the chain.
+ */
+export interface AdmissionPlugin {
+  readonly name: string;
+  handles(operation: Operation): boolean;
+  admit?(attrs: AdmissionAttributes): Promise<void>;
+  validate?(attrs: AdmissionAttributes): Promise<void>;
+}
+
+export interface GroupVersionKind {
+  group: string;
+  version: string;
+  kind: string;
+}
+
+/** One column of `kubectl get` output, with the function computing its cell. */
+export interface TableColumn {
+  name: string;
+  /** integer, number, string, boolean, date (rendered as AGE-like by kubectl). */
+  type: 'string' | 'integer' | 'number' | 'boolean' | 'date';
+  format?: string;
+  description?: string;
+  /** 0 shows in `kubectl get`, higher ones only with `-o wide`. */
+  priority?: number;
+  cell(obj: KubeObject): string | number | boolean | null;
+}
+
+/**
+ * Per-kind behaviour (k8s RESTCreateStrategy/RESTUpdateStrategy). The generic store calls the
+ * hooks in a fixed order: prepareForCreate → validate → canonicalize; prepareForUpdate →
+ * validateUpdate → canonicalize. Hooks named prepare* and canonicalize may mutate `obj`;
+ * validate* must not.
+ */
+export interface Strategy {
+  /** Clears status and sets defaults on create. */
+  prepareForCreate?(obj: KubeObject): void;
+  /** Keeps the fields this endpoint may not change (e.g. status on the main resource). */
+  prepareForUpdate?(obj: KubeObject, old: KubeObject): void;
+  validate?(obj: KubeObject): FieldError[];
+  validateUpdate?(obj: KubeObject, old: KubeObject): FieldError[];
+  canonicalize?(obj: KubeObject): void;
+}
+
+/** A named subresource backed by the parent's storage with its own strategy (e.g. status, binding). */
+export interface SubresourceDefinition {
+  name: string;
+  /** The strategy for updates through this subresource. */
+  strategy: Strategy;
+  /** Verbs served: a subset of get, update, patch. */
+  verbs: readonly ('get' | 'update' | 'patch')[];
+}
+
+export interface ResourceDefinition {
+  group: string;
+  version: string;
+  kind: string;
+  listKind: string;
+  /** Lower-case plural: the URL segment (`shoots`). */
+  plural: string;
+  singular: string;
+  shortNames?: string[];
+  categories?: string[];
+  namespaced: boolean;
+  /** Strategy for create, update and patch of the main resource. */
+  strategy: Strategy;
+  /** Subresources other than the generic ones the server handles itself. */
+  subresources?: SubresourceDefinition[];
+  /** Columns after NAME (AGE is appended by the server unless present). */
+  columns?: TableColumn[];
+  /**
+   * Field selectors beyond metadata.name and metadata.namespace: field path → value getter
+   * (e.g. `spec.seedName` on shoots). Unknown fields in a selector are a 400.
+   */
+  selectableFields?: Record<string, (obj: KubeObject) => string | undefined>;
+  /** Verbs the resource serves; default all. */
+  verbs?: readonly string[];
+  /** Status subresource on by default when the kind has a status; set false to disable. */
+  hasStatus?: boolean;
+  /** A JSON schema (OpenAPI v3) for the kind; unknown fields are always preserved. */
+  schema?: Record<string, unknown>;
+}
+
+export function gvkOf(def: ResourceDefinition): GroupVersionKind {
+  return { group: def.group, version: def.version, kind: def.kind };
+}
+
+export function apiVersionOf(def: { group: string; version: string }): string {
+  return def.group ? `${def.group}/${def.version}` : def.version;
+}

@@ -1,0 +1,114 @@
+/**
+ * The store interface every backend implements (SQLite now, etcd later). It knows keys, JSON
+ * objects and revisions only; no backend type leaks through it. Backends throw `StorageError`
+ * only; `interpret-errors.ts` turns those into API errors.
+ *
+ * Revisions: one counter per store, incremented by every write. An object's
+ * `metadata.resourceVersion` is the decimal revision of its last write. Objects handed to the
+ * store may carry any resourceVersion; the store overwrites it.
+ */
+import type { KubeObject } from '../api/meta.js';
+
+export interface Preconditions {
+  /** The object's uid must equal this. */
+  uid?: string;
+  /** The object's current resourceVersion must equal this (optimistic concurrency). */
+  resourceVersion?: string;
+}
+
+/**
+ * Computes the new object from the current one. Returning `null` means "no change": the store
+ * writes nothing and returns the current object. May throw any error; it propagates unchanged.
+ * May be called more than once when a backend retries after a concurrent write.
+ */
+export type UpdateFunc = (current: KubeObject) => KubeObject | null | Promise<KubeObject | null>;
+
+export interface ListOptions {
+  /** Keep only objects for which this returns true; applied before `limit`. */
+  predicate?: (obj: KubeObject) => boolean;
+  /** At most this many items; 0 or undefined means all. */
+  limit?: number;
+  /** Opaque token from a previous `ListResult.continue`. */
+  continue?: string;
+}
+
+export interface ListResult {
+  items: KubeObject[];
+  /** The store revision the list reflects. */
+  resourceVersion: string;
+  /** Set when more items remain. */
+  continue?: string;
+  /** Items remaining after this page when the backend can tell cheaply, without the predicate. */
+  remainingItemCount?: number;
+}
+
+export type StoreEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
+
+export interface StoreEvent {
+  type: StoreEventType;
+  key: string;
+  /** The object after the change; for DELETED, its last state with the deletion's revision. */
+  object: KubeObject;
+  /** The object before the change (MODIFIED, DELETED). */
+  prevObject?: KubeObject;
+  revision: number;
+}
+
+export interface WatchOptions {
+  /**
+   * Deliver every event with a revision greater than this. Undefined or "0": from now on.
+   * A revision older than the compacted one fails with `StorageError` code `Expired`.
+   */
+  resourceVersion?: string;
+}
+
+/** A running watch: an async stream of events, ended by `stop()`. */
+export interface Watcher extends AsyncIterable<StoreEvent> {
+  stop(): void;
+}
+
+export interface Storage {
+  /** Stores a new object under `key`; fails with `KeyExists` when the key is taken. */
+  create(key: string, obj: KubeObject): Promise<KubeObject>;
+  /** The object under `key`; `NotFound` when absent. */
+  get(key: string): Promise<KubeObject>;
+  /** Objects whose key starts with `prefix`, in key order. */
+  list(prefix: string, options?: ListOptions): Promise<ListResult>;
+  /** The only way to change an object: read, compute, write if nothing changed meanwhile. */
+  guaranteedUpdate(key: string, tryUpdate: UpdateFunc, preconditions?: Preconditions): Promise<KubeObject>;
+  /** Removes the object; returns its last state with the deletion's revision. */
+  delete(key: string, preconditions?: Preconditions): Promise<KubeObject>;
+  /** Events for keys starting with `prefix`. */
+  watch(prefix: string, options?: WatchOptions): Watcher;
+  /** The store's current revision. */
+  currentRevision(): Promise<number>;
+  /** Drops history at or below `revision`; watches from there on fail with `Expired`. */
+  compact(revision: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export type StorageErrorCode =
+  | 'NotFound'
+  | 'KeyExists'
+  | 'Conflict'
+  | 'Expired'
+  | 'InvalidContinue'
+  | 'Unreachable'
+  | 'Internal';
+
+/** The only error type backends throw. */
+export class StorageError extends Error {
+  readonly code: StorageErrorCode;
+  readonly key: string;
+
+  constructor(code: StorageErrorCode, key: string, message?: string) {
+    super(message ?? `${code}: ${key}`);
+    this.name = 'StorageError';
+    this.code = code;
+    this.key = key;
+  }
+}
+
+export function isStorageError(err: unknown, code?: StorageErrorCode): err is StorageError {
+  return err instanceof StorageError && (code === undefined || err.code === code);
+}
