@@ -163,6 +163,11 @@ export function forbidden(ref: ResourceRef, name: string, reason: string): Statu
   });
 }
 
+/** 403 for a non-resource path such as /metrics. */
+export function forbiddenNonResource(reason: string): StatusError {
+  return failure(403, 'Forbidden', `forbidden: ${reason}`, {});
+}
+
 export function notFound(ref: ResourceRef, name: string): StatusError {
   return failure(404, 'NotFound', `${qualified(ref)} "${name}" not found`, {
     name,

@@ -136,6 +136,8 @@ export interface ResourceDefinition {
   shortNames?: string[];
   categories?: string[];
   namespaced: boolean;
+  /** How metadata.name is checked: an RFC 1123 subdomain (default), a label, or any path segment (RBAC kinds). */
+  nameRule?: 'subdomain' | 'label' | 'pathSegment';
   /** Strategy for create, update and patch of the main resource. */
   strategy: Strategy;
   /** Subresources other than the generic ones the server handles itself. */

@@ -1,0 +1,160 @@
+/**
+ * Seed (core.gardener.cloud/v1beta1, cluster-scoped): a hosting environment for shoot control
+ * planes. The fields Transplant reads are `spec.backup` (control plane migration needs it on both
+ * seeds), `spec.provider`, `spec.networks` and the health conditions in `status.conditions`;
+ * every other field of a real manifest is stored untouched.
+ */
+import type { ResourceDefinition } from '../../apiserver/types.js';
+import { FieldError } from '../errors.js';
+import { isRecord, type KubeObject } from '../meta.js';
+import { immutableOnceSet, optionalArray, optionalObject, optionalString } from '../validation.js';
+import {
+  ageColumn,
+  formatLastOperation,
+  GARDENER_GROUP,
+  GARDENER_VERSION,
+  gardenerStrategy,
+  pathString,
+  specOf,
+  statusSubresource,
+} from './common.js';
+import { seedStatusColumn } from './seed-readiness.js';
+
+/** `spec.backup` of a seed: where its shoots' etcd backups go. */
+export interface SeedBackup {
+  provider: string;
+  region?: string;
+  /** An object reference (apiVersion, kind, name, namespace), usually to a Secret. */
+  credentialsRef?: { apiVersion?: string; kind?: string; name: string; namespace?: string };
+  /** The older form of credentialsRef: a Secret reference. */
+  secretRef?: { name: string; namespace?: string };
+  providerConfig?: unknown;
+  [field: string]: unknown;
+}
+
+/** `spec.backup` when configured, else undefined. */
+export function seedBackup(seed: KubeObject): SeedBackup | undefined {
+  const backup = specOf(seed)?.backup;
+  return isRecord(backup) ? (backup as SeedBackup) : undefined;
+}
+
+/** Whether the seed has backups configured (control plane migration requires it). */
+export function seedHasBackup(seed: KubeObject): boolean {
+  return seedBackup(seed) !== undefined;
+}
+
+/** The backup credentials Secret `{namespace, name}` from `credentialsRef` or `secretRef`. */
+export function seedBackupSecretRef(seed: KubeObject): { namespace: string; name: string } | undefined {
+  const backup = seedBackup(seed);
+  const ref = isRecord(backup?.credentialsRef) ? backup.credentialsRef : backup?.secretRef;
+  if (!isRecord(ref) || typeof ref.name !== 'string') return undefined;
+  return { name: ref.name, namespace: typeof ref.namespace === 'string' ? ref.namespace : 'garden' };
+}
+
+/** `spec.provider.type`. */
+export function seedProviderType(seed: KubeObject): string | undefined {
+  return pathString(seed, 'spec.provider.type');
+}
+
+/** Whether an object carries a deletionTimestamp. */
+export function isMarkedForDeletion(obj: KubeObject): boolean {
+  return typeof obj.metadata.deletionTimestamp === 'string' && obj.metadata.deletionTimestamp !== '';
+}
+
+function validateObjectReference(value: unknown, path: string): FieldError[] {
+  if (value === undefined || value === null) return [];
+  if (!isRecord(value)) return [FieldError.typeInvalid(path, value, 'must be an object')];
+  const errs = [
+    ...optionalString(value.apiVersion, `${path}.apiVersion`),
+    ...optionalString(value.kind, `${path}.kind`),
+    ...optionalString(value.namespace, `${path}.namespace`),
+  ];
+  if (typeof value.name !== 'string' || value.name === '') errs.push(FieldError.required(`${path}.name`));
+  return errs;
+}
+
+/** Validates the spec fields Transplant models; unknown fields are left alone. */
+export function validateSeedSpec(spec: unknown): FieldError[] {
+  if (!isRecord(spec)) return [FieldError.required('spec')];
+  const errs: FieldError[] = [];
+  errs.push(...optionalObject(spec.provider, 'spec.provider'));
+  if (isRecord(spec.provider)) {
+    errs.push(...optionalString(spec.provider.type, 'spec.provider.type'));
+    errs.push(...optionalString(spec.provider.region, 'spec.provider.region'));
+    errs.push(...optionalArray(spec.provider.zones, 'spec.provider.zones'));
+  }
+  errs.push(...optionalObject(spec.backup, 'spec.backup'));
+  if (isRecord(spec.backup)) {
+    const backup = spec.backup;
+    if (typeof backup.provider !== 'string' || backup.provider === '') {
+      errs.push(FieldError.required('spec.backup.provider', 'must provide a backup cloud provider name'));
+    }
+    errs.push(...optionalString(backup.region, 'spec.backup.region'));
+    errs.push(...validateObjectReference(backup.credentialsRef, 'spec.backup.credentialsRef'));
+    errs.push(...validateObjectReference(backup.secretRef, 'spec.backup.secretRef'));
+  }
+  errs.push(...optionalObject(spec.networks, 'spec.networks'));
+  errs.push(...optionalObject(spec.settings, 'spec.settings'));
+  errs.push(...optionalArray(spec.taints, 'spec.taints'));
+  return errs;
+}
+
+function validateSeed(obj: KubeObject): FieldError[] {
+  return validateSeedSpec(obj.spec);
+}
+
+function validateSeedUpdate(obj: KubeObject, old: KubeObject): FieldError[] {
+  const errs = validateSeedSpec(obj.spec);
+  const backup = seedBackup(obj);
+  const oldBackup = seedBackup(old);
+  if (oldBackup && !backup) {
+    errs.push(FieldError.forbidden('spec.backup', 'backup configuration cannot be removed once set'));
+  } else if (oldBackup && backup) {
+    errs.push(...immutableOnceSet(backup.provider, oldBackup.provider, 'spec.backup.provider'));
+    errs.push(...immutableOnceSet(backup.region, oldBackup.region, 'spec.backup.region'));
+  }
+  return errs;
+}
+
+export const seedResource: ResourceDefinition = {
+  group: GARDENER_GROUP,
+  version: GARDENER_VERSION,
+  kind: 'Seed',
+  listKind: 'SeedList',
+  plural: 'seeds',
+  singular: 'seed',
+  namespaced: false,
+  nameRule: 'label',
+  strategy: gardenerStrategy({ validate: validateSeed, validateUpdate: validateSeedUpdate }),
+  subresources: [statusSubresource()],
+  hasStatus: true,
+  columns: [
+    {
+      name: 'STATUS',
+      type: 'string',
+      description: 'Ready, NotReady or Unknown, from the seed conditions.',
+      cell: seedStatusColumn,
+    },
+    {
+      name: 'LAST OPERATION',
+      type: 'string',
+      description: 'The last operation of the seed.',
+      cell: formatLastOperation,
+    },
+    { name: 'PROVIDER', type: 'string', cell: (obj) => pathString(obj, 'spec.provider.type') ?? '' },
+    { name: 'REGION', type: 'string', cell: (obj) => pathString(obj, 'spec.provider.region') ?? '' },
+    ageColumn,
+    {
+      name: 'VERSION',
+      type: 'string',
+      description: 'The version of the gardenlet serving the seed.',
+      cell: (obj) => pathString(obj, 'status.gardener.version') || '<unknown>',
+    },
+    {
+      name: 'K8S VERSION',
+      type: 'string',
+      description: 'The Kubernetes version of the seed.',
+      cell: (obj) => pathString(obj, 'status.kubernetesVersion') || '<unknown>',
+    },
+  ],
+};

@@ -1,0 +1,375 @@
+/**
+ * Shoot (core.gardener.cloud/v1beta1, namespaced): a Kubernetes cluster whose control plane runs
+ * on the seed named in `spec.seedName`. `status.seedName` is where it last ran; while the two
+ * differ the source seed migrates it away (see DESIGN §2). Besides the main resource the kind
+ * serves `status` and `binding` (a full Shoot whose only allowed change is `spec.seedName`; the
+ * rules live in the ShootValidator admission plugin, src/garden/admission/shoot-validator.ts).
+ */
+import type { ResourceDefinition, Strategy, SubresourceDefinition, TableColumn } from '../../apiserver/types.js';
+import { FieldError } from '../errors.js';
+import { isRecord, type KubeObject } from '../meta.js';
+import {
+  immutableOnceSet,
+  optionalArray,
+  optionalObject,
+  optionalString,
+  semanticEqual,
+  validateObjectMetaName,
+} from '../validation.js';
+import {
+  ageColumn,
+  formatLastOperation,
+  GARDENER_GROUP,
+  GARDENER_OPERATION_ANNOTATION,
+  GARDENER_VERSION,
+  gardenerStrategy,
+  keepOldStatus,
+  type LastOperation,
+  lastOperationOf,
+  nextGeneration,
+  pathString,
+  pathValue,
+  specOf,
+  statusOf,
+  statusStrategy,
+} from './common.js';
+import { conditionsOf, getCondition, ShootConditionType } from './conditions.js';
+
+/** The label Gardener keeps the computed shoot health in (healthy, progressing, unhealthy, unknown). */
+export const SHOOT_STATUS_LABEL = 'shoot.gardener.cloud/status';
+/** One-off annotation: skip every "Waiting until …" step of the next reconcile or restore. */
+export const SKIP_READINESS_ANNOTATION = 'shoot.gardener.cloud/skip-readiness';
+
+/** The health conditions the STATUS column summarises. */
+const HEALTH_CONDITIONS = [
+  ShootConditionType.APIServerAvailable,
+  ShootConditionType.ControlPlaneHealthy,
+  ShootConditionType.ObservabilityComponentsHealthy,
+  ShootConditionType.EveryNodeReady,
+  ShootConditionType.SystemComponentsHealthy,
+] as const;
+
+// ---------------------------------------------------------------------------------------------
+// Readers
+
+/** `spec.seedName`, undefined when unset or null. */
+export function shootSpecSeedName(shoot: KubeObject): string | undefined {
+  return pathString(shoot, 'spec.seedName') || undefined;
+}
+
+/** `status.seedName`, undefined when unset or null. */
+export function shootStatusSeedName(shoot: KubeObject): string | undefined {
+  return pathString(shoot, 'status.seedName') || undefined;
+}
+
+/** `status.lastOperation` when it has a type and a state. */
+export function shootLastOperation(shoot: KubeObject): LastOperation | undefined {
+  return lastOperationOf(shoot);
+}
+
+/** `spec.cloudProfileName`, else `spec.cloudProfile.name` (`<namespace>/<name>` for a NamespacedCloudProfile). */
+export function shootCloudProfileName(shoot: KubeObject): string | undefined {
+  const byName = pathString(shoot, 'spec.cloudProfileName');
+  if (byName) return byName;
+  const name = pathString(shoot, 'spec.cloudProfile.name');
+  if (!name) return undefined;
+  return pathString(shoot, 'spec.cloudProfile.kind') === 'NamespacedCloudProfile'
+    ? `${shoot.metadata.namespace ?? ''}/${name}`
+    : name;
+}
+
+/** `spec.hibernation.enabled === true`. */
+export function shootHibernationEnabled(shoot: KubeObject): boolean {
+  return pathValue(shoot, 'spec.hibernation.enabled') === true;
+}
+
+/**
+ * Gardener's `isShootInMigrationOrRestorePhase`: the last operation is a Migrate (in any state,
+ * including Succeeded until the Restore starts) or a Restore that has not succeeded. Spec changes
+ * through the main resource and deletion are rejected then.
+ */
+export function isShootInMigrationOrRestorePhase(shoot: KubeObject): boolean {
+  const op = lastOperationOf(shoot);
+  if (!op) return false;
+  return op.type === 'Migrate' || (op.type === 'Restore' && op.state !== 'Succeeded');
+}
+
+/**
+ * A Migrate that has not finished (neither Succeeded nor Aborted) or a Restore that has not
+ * succeeded: the binding subresource is closed then. After a finished Migrate a new destination
+ * may still be chosen before the Restore starts.
+ */
+export function isShootMigrationOrRestoreRunning(shoot: KubeObject): boolean {
+  const op = lastOperationOf(shoot);
+  if (!op) return false;
+  if (op.type === 'Migrate') return op.state !== 'Succeeded' && op.state !== 'Aborted';
+  return op.type === 'Restore' && op.state !== 'Succeeded';
+}
+
+/**
+ * Gardener's `wasShootRescheduledToNewSeed`: `spec.seedName` was changed through the binding but
+ * the source has not started the Migrate yet (the last operation is not a Migrate).
+ */
+export function wasShootRescheduledToNewSeed(shoot: KubeObject): boolean {
+  const op = lastOperationOf(shoot);
+  const spec = shootSpecSeedName(shoot);
+  const status = shootStatusSeedName(shoot);
+  return op !== undefined && op.type !== 'Migrate' && !!spec && !!status && spec !== status;
+}
+
+/** Both seed names set and different: the source seed (status) has to prepare the migration. */
+export function shouldPrepareShootForMigration(shoot: KubeObject): boolean {
+  const spec = shootSpecSeedName(shoot);
+  const status = shootStatusSeedName(shoot);
+  return !!spec && !!status && spec !== status;
+}
+
+/**
+ * The seed whose gardenlet acts on the shoot now (Gardener's `GetResponsibleSeedName`): nobody
+ * without `spec.seedName`; the spec seed when `status.seedName` is null (first reconcile, or
+ * Restore after a Migrate); the status seed (the source) while the two differ; else the spec seed.
+ */
+export function responsibleSeedName(shoot: KubeObject): string | undefined {
+  const spec = shootSpecSeedName(shoot);
+  const status = shootStatusSeedName(shoot);
+  if (!spec) return undefined;
+  if (!status) return spec;
+  return spec !== status ? status : spec;
+}
+
+/** The STATUS cell: the `shoot.gardener.cloud/status` label, else computed from the health conditions. */
+export function shootHealthStatus(shoot: KubeObject): string {
+  const label = shoot.metadata.labels?.[SHOOT_STATUS_LABEL];
+  if (label) return label;
+  const conditions = conditionsOf(shoot);
+  const health = HEALTH_CONDITIONS.map((type) => getCondition(conditions, type)).filter((c) => c !== undefined);
+  if (health.length === 0) return lastOperationOf(shoot)?.state === 'Failed' ? 'unhealthy' : '<pending>';
+  if (lastOperationOf(shoot)?.state === 'Failed' || health.some((c) => c.status === 'False')) return 'unhealthy';
+  if (health.some((c) => c.status === 'Unknown')) return 'unknown';
+  if (health.some((c) => c.status === 'Progressing')) return 'progressing';
+  return 'healthy';
+}
+
+/** The HIBERNATION cell, as Gardener's table: Hibernated, Hibernating, Waking Up or Awake. */
+export function shootHibernationColumn(shoot: KubeObject): string {
+  const wanted = shootHibernationEnabled(shoot);
+  const actual = pathValue(shoot, 'status.isHibernated') === true;
+  if (wanted && actual) return 'Hibernated';
+  if (wanted) return 'Hibernating';
+  if (actual) return 'Waking Up';
+  return 'Awake';
+}
+
+// ---------------------------------------------------------------------------------------------
+// Validation
+
+/** Validates the spec fields Transplant models; unknown fields are left alone. */
+export function validateShootSpec(spec: unknown): FieldError[] {
+  if (!isRecord(spec)) return [FieldError.required('spec')];
+  const errs: FieldError[] = [];
+  if (spec.seedName !== undefined && spec.seedName !== null) {
+    errs.push(...validateObjectMetaName(spec.seedName, 'label', 'spec.seedName'));
+  }
+  errs.push(...optionalString(spec.cloudProfileName, 'spec.cloudProfileName'));
+  errs.push(...optionalObject(spec.cloudProfile, 'spec.cloudProfile'));
+  errs.push(...optionalString(spec.region, 'spec.region'));
+  errs.push(...optionalObject(spec.provider, 'spec.provider'));
+  if (isRecord(spec.provider)) {
+    errs.push(...optionalString(spec.provider.type, 'spec.provider.type'));
+    errs.push(...optionalArray(spec.provider.workers, 'spec.provider.workers'));
+  }
+  errs.push(...optionalObject(spec.kubernetes, 'spec.kubernetes'));
+  if (isRecord(spec.kubernetes)) errs.push(...optionalString(spec.kubernetes.version, 'spec.kubernetes.version'));
+  errs.push(...optionalObject(spec.networking, 'spec.networking'));
+  errs.push(...optionalObject(spec.hibernation, 'spec.hibernation'));
+  if (isRecord(spec.hibernation)) {
+    const enabled = spec.hibernation.enabled;
+    if (enabled !== undefined && enabled !== null && typeof enabled !== 'boolean') {
+      errs.push(FieldError.typeInvalid('spec.hibernation.enabled', enabled, 'must be a boolean'));
+    }
+  }
+  return errs;
+}
+
+/** Validates what status writers send (the fields the API and the controllers rely on). */
+export function validateShootStatus(shoot: KubeObject): FieldError[] {
+  const status = shoot.status;
+  if (status === undefined || status === null) return [];
+  if (!isRecord(status)) return [FieldError.typeInvalid('status', status, 'must be an object')];
+  const errs: FieldError[] = [];
+  if (status.seedName !== undefined && status.seedName !== null) {
+    errs.push(...validateObjectMetaName(status.seedName, 'label', 'status.seedName'));
+  }
+  errs.push(...optionalObject(status.lastOperation, 'status.lastOperation'));
+  if (isRecord(status.lastOperation)) {
+    const op = status.lastOperation;
+    if (typeof op.type !== 'string' || op.type === '') errs.push(FieldError.required('status.lastOperation.type'));
+    if (typeof op.state !== 'string' || op.state === '') errs.push(FieldError.required('status.lastOperation.state'));
+    const progress = op.progress;
+    if (progress !== undefined && (typeof progress !== 'number' || progress < 0 || progress > 100)) {
+      errs.push(FieldError.invalid('status.lastOperation.progress', progress, 'must be a number between 0 and 100'));
+    }
+  }
+  errs.push(...optionalArray(status.lastErrors, 'status.lastErrors'));
+  errs.push(...optionalArray(status.conditions, 'status.conditions'));
+  errs.push(...optionalArray(status.constraints, 'status.constraints'));
+  return errs;
+}
+
+function validateShoot(obj: KubeObject): FieldError[] {
+  return validateShootSpec(obj.spec);
+}
+
+function validateShootUpdate(obj: KubeObject, old: KubeObject): FieldError[] {
+  return [
+    ...validateShootSpec(obj.spec),
+    ...immutableOnceSet(pathValue(obj, 'spec.region'), pathValue(old, 'spec.region'), 'spec.region'),
+    ...immutableOnceSet(
+      pathValue(obj, 'spec.provider.type'),
+      pathValue(old, 'spec.provider.type'),
+      'spec.provider.type',
+    ),
+  ];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Strategies
+
+/**
+ * `gardener.cloud/operation: reconcile` (always) and `retry` (after a failed operation) bump the
+ * generation so that the gardenlet acts; both annotations are consumed here, as in Gardener.
+ */
+function operationAnnotationBumpsGeneration(obj: KubeObject): boolean {
+  const annotations = obj.metadata.annotations;
+  const operation = annotations?.[GARDENER_OPERATION_ANNOTATION];
+  if (!annotations || (operation !== 'reconcile' && operation !== 'retry')) return false;
+  delete annotations[GARDENER_OPERATION_ANNOTATION];
+  return operation === 'reconcile' || lastOperationOf(obj)?.state === 'Failed';
+}
+
+/**
+ * Main resource: create clears status, generation 1; update keeps the status and bumps the
+ * generation on spec changes. A changed `spec.seedName` is passed through unchanged: the
+ * ShootValidator rejects it with a hint to use `shoots/binding`, it is never silently reverted.
+ */
+const shootStrategy: Strategy = gardenerStrategy({
+  validate: validateShoot,
+  validateUpdate: validateShootUpdate,
+  mustIncreaseGeneration: (obj) => operationAnnotationBumpsGeneration(obj),
+});
+
+/** True when the new status finishes a Migrate (Succeeded or Aborted) that the old one had not. */
+function migrateJustFinished(obj: KubeObject, old: KubeObject): boolean {
+  const op = lastOperationOf(obj);
+  if (op?.type !== 'Migrate' || (op.state !== 'Succeeded' && op.state !== 'Aborted')) return false;
+  const before = lastOperationOf(old);
+  return !(before && before.type === op.type && before.state === op.state);
+}
+
+/**
+ * `shoots/status`: only status changes. Finishing a Migrate bumps the generation, which is the
+ * destination gardenlet's cue to start the Restore (Gardener's shootStatusStrategy). Unlike
+ * Gardener, repeated status writes with the same finished Migrate do not bump it again.
+ */
+const shootStatusSubresource: SubresourceDefinition = {
+  name: 'status',
+  strategy: statusStrategy(migrateJustFinished, validateShootStatus),
+  verbs: ['get', 'update', 'patch'],
+};
+
+/**
+ * `shoots/binding`: takes a full Shoot; the status stays as stored and the generation grows when
+ * the spec changed. Which spec changes are allowed is admission's decision.
+ */
+const shootBindingSubresource: SubresourceDefinition = {
+  name: 'binding',
+  strategy: {
+    prepareForUpdate(obj, old) {
+      keepOldStatus(obj, old);
+      obj.metadata.generation = nextGeneration(old, !semanticEqual(obj.spec, old.spec));
+    },
+    validateUpdate: validateShootUpdate,
+  },
+  verbs: ['get', 'update', 'patch'],
+};
+
+// ---------------------------------------------------------------------------------------------
+// Table and resource
+
+function conditionColumn(name: string, type: string): TableColumn {
+  return {
+    name,
+    type: 'string',
+    priority: 1,
+    description: `Status of the ${type} condition.`,
+    cell: (obj) => getCondition(conditionsOf(obj), type)?.status ?? '<unknown>',
+  };
+}
+
+export const shootColumns: TableColumn[] = [
+  { name: 'CLOUDPROFILE', type: 'string', cell: (obj) => shootCloudProfileName(obj) ?? '' },
+  { name: 'PROVIDER', type: 'string', cell: (obj) => pathString(obj, 'spec.provider.type') ?? '' },
+  { name: 'REGION', type: 'string', cell: (obj) => pathString(obj, 'spec.region') ?? '' },
+  {
+    name: 'SEED',
+    type: 'string',
+    description: 'The seed the control plane is assigned to (spec.seedName).',
+    cell: (obj) => shootSpecSeedName(obj) ?? '<none>',
+  },
+  { name: 'K8S VERSION', type: 'string', cell: (obj) => pathString(obj, 'spec.kubernetes.version') ?? '' },
+  { name: 'HIBERNATION', type: 'string', cell: shootHibernationColumn },
+  { name: 'LAST OPERATION', type: 'string', cell: formatLastOperation },
+  {
+    name: 'STATUS',
+    type: 'string',
+    description: 'healthy, progressing, unhealthy or unknown.',
+    cell: shootHealthStatus,
+  },
+  {
+    name: 'STATUS SEED',
+    type: 'string',
+    priority: 1,
+    description: 'The seed the control plane last ran on (status.seedName).',
+    cell: (obj) => shootStatusSeedName(obj) ?? '<none>',
+  },
+  { name: 'PURPOSE', type: 'string', priority: 1, cell: (obj) => pathString(obj, 'spec.purpose') ?? '<none>' },
+  conditionColumn('APISERVER', ShootConditionType.APIServerAvailable),
+  conditionColumn('CONTROL', ShootConditionType.ControlPlaneHealthy),
+  conditionColumn('OBSERVABILITY', ShootConditionType.ObservabilityComponentsHealthy),
+  conditionColumn('NODES', ShootConditionType.EveryNodeReady),
+  conditionColumn('SYSTEM', ShootConditionType.SystemComponentsHealthy),
+  ageColumn,
+];
+
+export const shootResource: ResourceDefinition = {
+  group: GARDENER_GROUP,
+  version: GARDENER_VERSION,
+  kind: 'Shoot',
+  listKind: 'ShootList',
+  plural: 'shoots',
+  singular: 'shoot',
+  namespaced: true,
+  nameRule: 'label',
+  strategy: shootStrategy,
+  subresources: [shootStatusSubresource, shootBindingSubresource],
+  hasStatus: true,
+  columns: shootColumns,
+  selectableFields: {
+    'spec.seedName': (obj) => shootSpecSeedName(obj) ?? '',
+    'status.seedName': (obj) => shootStatusSeedName(obj) ?? '',
+    'spec.cloudProfileName': (obj) => pathString(obj, 'spec.cloudProfileName') ?? '',
+    'spec.cloudProfile.name': (obj) => pathString(obj, 'spec.cloudProfile.name') ?? '',
+  },
+};
+
+/** The spec with `spec.seedName` removed, to compare everything else. */
+export function shootSpecWithoutSeedName(shoot: KubeObject): Record<string, unknown> {
+  const { seedName: _seedName, ...rest } = specOf(shoot) ?? {};
+  return rest;
+}
+
+/** `status.technicalID` (the control-plane namespace, `shoot--<project>--<name>`), when set. */
+export function shootTechnicalID(shoot: KubeObject): string | undefined {
+  const id = statusOf(shoot)?.technicalID;
+  return typeof id === 'string' && id !== '' ? id : undefined;
+}

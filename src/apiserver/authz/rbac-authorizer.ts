@@ -1,0 +1,81 @@
+/**
+ * The RBAC authorizer (k8s plugin/pkg/auth/authorizer/rbac): ClusterRoleBindings grant their
+ * ClusterRole everywhere; RoleBindings grant their Role or ClusterRole inside their own
+ * namespace. It allows or has no opinion, never denies. ClusterRole `aggregationRule` is not
+ * evaluated (Kubernetes leaves that to a controller that fills `rules`; Transplant has none).
+ */
+import type { PolicyRule, Subject } from '../../api/rbac/types.js';
+import type { AuthorizationResult, Authorizer, RequestAttributes } from '../types.js';
+import type { RbacSource } from './rbac-source.js';
+import { ruleAllows, subjectMatches } from './rule-matching.js';
+
+const noOpinion: AuthorizationResult = Object.freeze({ decision: 'noOpinion', reason: '' });
+
+export class RbacAuthorizer implements Authorizer {
+  readonly #source: RbacSource;
+
+  constructor(source: RbacSource) {
+    this.#source = source;
+  }
+
+  async authorize(attrs: RequestAttributes): Promise<AuthorizationResult> {
+    return this.authorizeSync(attrs);
+  }
+
+  /** The same decision without a promise, for callers that hold the cache already. */
+  authorizeSync(attrs: RequestAttributes): AuthorizationResult {
+    for (const binding of this.#source.listClusterRoleBindings()) {
+      const subject = matchingSubject(attrs, binding.subjects, '');
+      if (!subject || binding.roleRef?.kind !== 'ClusterRole') continue;
+      const rules = this.#source.getClusterRole(binding.roleRef.name)?.rules;
+      if (anyRuleAllows(attrs, rules)) {
+        return allowed(
+          `ClusterRoleBinding "${binding.metadata.name}" of ClusterRole "${binding.roleRef.name}" to ${describe(subject, '')}`,
+        );
+      }
+    }
+    if (!attrs.namespace) return noOpinion;
+    for (const binding of this.#source.listRoleBindings(attrs.namespace)) {
+      const namespace = binding.metadata.namespace ?? attrs.namespace;
+      const subject = matchingSubject(attrs, binding.subjects, namespace);
+      if (!subject) continue;
+      const { kind, name } = binding.roleRef ?? {};
+      const role =
+        kind === 'ClusterRole'
+          ? this.#source.getClusterRole(name)
+          : kind === 'Role'
+            ? this.#source.getRole(namespace, name)
+            : undefined;
+      if (anyRuleAllows(attrs, role?.rules)) {
+        return allowed(
+          `RoleBinding "${binding.metadata.name}/${namespace}" of ${kind} "${name}" to ${describe(subject, namespace)}`,
+        );
+      }
+    }
+    return noOpinion;
+  }
+}
+
+function allowed(source: string): AuthorizationResult {
+  return { decision: 'allow', reason: `RBAC: allowed by ${source}` };
+}
+
+function matchingSubject(
+  attrs: RequestAttributes,
+  subjects: readonly Subject[] | undefined,
+  namespace: string,
+): Subject | undefined {
+  return (subjects ?? []).find((s) => subjectMatches(attrs.user, s, namespace));
+}
+
+function anyRuleAllows(attrs: RequestAttributes, rules: readonly PolicyRule[] | undefined): boolean {
+  return (rules ?? []).some((rule) => ruleAllows(attrs, rule));
+}
+
+/** k8s `describeSubject`: `User "jane"`, `ServiceAccount "name/namespace"`. */
+function describe(subject: Subject, bindingNamespace: string): string {
+  if (subject.kind === 'ServiceAccount') {
+    return `ServiceAccount "${subject.name}/${subject.namespace || bindingNamespace}"`;
+  }
+  return `${subject.kind} "${subject.name}"`;
+}

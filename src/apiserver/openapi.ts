@@ -1,0 +1,130 @@
+/**
+ * OpenAPI v3 documents generated from the resource definitions. kubectl reads them to learn
+ * that the server validates fields itself (the `fieldValidation` query parameter on PATCH), and
+ * `kubectl explain` reads the schemas. Every schema preserves unknown fields: real Gardener
+ * manifests carry fields this server stores without modelling them.
+ */
+import { createHash } from 'node:crypto';
+import type { ExtraResource, GroupVersion } from './discovery.js';
+import { apiVersionOf, type ResourceDefinition } from './types.js';
+
+type Json = Record<string, unknown>;
+
+export class OpenApi {
+  readonly #docs = new Map<string, { doc: Json; hash: string }>();
+
+  constructor(defs: readonly ResourceDefinition[], groupVersions: readonly GroupVersion[], extra: readonly ExtraResource[] = []) {
+    for (const gv of groupVersions) {
+      const doc = buildDocument(
+        gv,
+        defs.filter((d) => d.group === gv.group && d.version === gv.version),
+        extra.filter((e) => e.group === gv.group && e.version === gv.version),
+      );
+      const hash = createHash('sha512').update(JSON.stringify(doc)).digest('hex').slice(0, 32).toUpperCase();
+      this.#docs.set(pathOf(gv), { doc, hash });
+    }
+  }
+
+  root(): Json {
+    const paths: Json = {};
+    for (const [path, { hash }] of this.#docs) paths[path] = { serverRelativeURL: `/openapi/v3/${path}?hash=${hash}` };
+    return { paths };
+  }
+
+  /** The document for `api/v1` or `apis/<group>/<version>`. */
+  document(path: string): Json | undefined {
+    return this.#docs.get(path)?.doc;
+  }
+}
+
+function pathOf(gv: GroupVersion): string {
+  return gv.group ? `apis/${gv.group}/${gv.version}` : `api/${gv.version}`;
+}
+
+function schemaName(def: { group: string; version: string; kind: string }): string {
+  const group = def.group ? def.group.split('.').reverse().join('.') : 'io.k8s.api.core';
+  return `${group}.${def.version}.${def.kind}`;
+}
+
+const queryParam = (name: string, type: string, description: string) => ({
+  name,
+  in: 'query',
+  description,
+  schema: { type, uniqueItems: true },
+});
+
+const commonWriteParams = [
+  queryParam('dryRun', 'string', 'When present, indicates that modifications should not be persisted.'),
+  queryParam('fieldManager', 'string', 'A name associated with the actor or entity that is making these changes.'),
+  queryParam(
+    'fieldValidation',
+    'string',
+    'How the server treats unknown or duplicate fields: Ignore, Warn (default) or Strict. Every schema here preserves unknown fields.',
+  ),
+];
+
+function buildDocument(gv: GroupVersion, defs: readonly ResourceDefinition[], extra: readonly ExtraResource[]): Json {
+  const schemas: Json = {
+    'io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta': {
+      type: 'object',
+      description: 'Standard object metadata.',
+      'x-kubernetes-preserve-unknown-fields': true,
+    },
+  };
+  const paths: Json = {};
+  const base = gv.group ? `/apis/${gv.group}/${gv.version}` : `/api/${gv.version}`;
+  for (const def of defs) {
+    const gvk = [{ group: def.group, version: def.version, kind: def.kind }];
+    const ref = { $ref: `#/components/schemas/${schemaName(def)}` };
+    schemas[schemaName(def)] = {
+      type: 'object',
+      description: `${def.kind} (${apiVersionOf(def)})`,
+      properties: {
+        apiVersion: { type: 'string', description: 'APIVersion defines the versioned schema of this representation of an object.' },
+        kind: { type: 'string', description: 'Kind is a string value representing the REST resource this object represents.' },
+        metadata: { allOf: [{ $ref: '#/components/schemas/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta' }] },
+        ...((def.schema?.properties as Json | undefined) ?? {}),
+      },
+      'x-kubernetes-preserve-unknown-fields': true,
+      'x-kubernetes-group-version-kind': gvk,
+    };
+    const content = { 'application/json': { schema: ref } };
+    const operation = (verb: string, method: string) => ({
+      operationId: `${method}${def.kind}`,
+      'x-kubernetes-action': verb,
+      'x-kubernetes-group-version-kind': gvk[0],
+      parameters: verb === 'get' || verb === 'list' ? [] : commonWriteParams,
+      responses: { '200': { description: 'OK', content } },
+      ...(verb === 'get' || verb === 'delete' || verb === 'list' ? {} : { requestBody: { content } }),
+    });
+    const collection = def.namespaced ? `${base}/namespaces/{namespace}/${def.plural}` : `${base}/${def.plural}`;
+    paths[collection] = { get: operation('list', 'list'), post: operation('post', 'create') };
+    const item = {
+      get: operation('get', 'read'),
+      put: operation('put', 'replace'),
+      patch: operation('patch', 'patch'),
+      delete: operation('delete', 'delete'),
+    };
+    paths[`${collection}/{name}`] = item;
+    for (const sub of [...(def.hasStatus === false ? [] : ['status']), ...(def.subresources ?? []).map((s) => s.name)]) {
+      paths[`${collection}/{name}/${sub}`] = { get: operation('get', 'read'), put: operation('put', 'replace'), patch: operation('patch', 'patch') };
+    }
+  }
+  for (const e of extra) {
+    paths[`${base}/${e.name}`] = {
+      post: {
+        operationId: `create${e.kind}`,
+        'x-kubernetes-action': 'post',
+        'x-kubernetes-group-version-kind': { group: e.group, version: e.version, kind: e.kind },
+        parameters: commonWriteParams,
+        responses: { '201': { description: 'Created' } },
+      },
+    };
+  }
+  return {
+    openapi: '3.0.0',
+    info: { title: 'Transplant', version: gv.group ? `${gv.group}/${gv.version}` : gv.version },
+    paths,
+    components: { schemas },
+  };
+}

@@ -1,0 +1,518 @@
+/**
+ * The generic REST store (k8s registry/generic/registry/store.go): one CRUD engine for every
+ * kind. Per-kind behaviour comes from the ResourceDefinition's strategies; everything the API
+ * conventions require of all kinds lives here: uid and creationTimestamp, generation,
+ * resourceVersion preconditions, finalizers and deletionTimestamp, selectors, paging, watch.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
+import {
+  badRequest,
+  conflict,
+  type FieldError,
+  invalid,
+  methodNotAllowed,
+  type ResourceRef,
+  type StatusError,
+} from '../../api/errors.js';
+import { deepCopy, isRecord, type KubeList, type KubeObject, nowTimestamp, type WatchEvent } from '../../api/meta.js';
+import type { Preconditions, Storage, StoreEvent } from '../../storage/interface.js';
+import {
+  interpretCreateError,
+  interpretDeleteError,
+  interpretGetError,
+  interpretListError,
+  interpretUpdateError,
+  interpretWatchError,
+} from '../../storage/interpret-errors.js';
+import type { AdmissionChain } from '../admission.js';
+import { applyPatch, type PatchType } from '../patch.js';
+import { type FieldSelector, type LabelSelector, matchesFields, matchesLabels } from '../selectors.js';
+import {
+  type AdmissionAttributes,
+  apiVersionOf,
+  gvkOf,
+  type Operation,
+  type ResourceDefinition,
+  type Strategy,
+  type UserInfo,
+} from '../types.js';
+import { validateMetaOnCreate, validateMetaOnUpdate } from './object-meta.js';
+
+export interface RequestContext {
+  user: UserInfo;
+  dryRun: boolean;
+}
+
+export interface ListQuery {
+  labelSelector?: LabelSelector;
+  fieldSelector?: FieldSelector;
+  limit?: number;
+  continue?: string;
+}
+
+export interface WatchQuery {
+  labelSelector?: LabelSelector;
+  fieldSelector?: FieldSelector;
+  resourceVersion?: string;
+}
+
+export interface DeleteOptions {
+  preconditions?: Preconditions;
+}
+
+/** A running watch on one resource, already filtered and shaped as API watch events. */
+export interface ResourceWatch extends AsyncIterable<WatchEvent> {
+  stop(): void;
+}
+
+const statusSubresource = 'status';
+
+/** Fields the server owns: a client's value is replaced by the stored one on update. */
+const systemMetadataFields = ['uid', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'generation'];
+
+export class GenericStore {
+  readonly def: ResourceDefinition;
+  readonly ref: ResourceRef;
+  readonly #storage: Storage;
+  readonly #admission: AdmissionChain;
+
+  constructor(def: ResourceDefinition, storage: Storage, admission: AdmissionChain) {
+    this.def = def;
+    this.ref = { group: def.group, resource: def.plural };
+    this.#storage = storage;
+    this.#admission = admission;
+  }
+
+  get apiVersion(): string {
+    return apiVersionOf(this.def);
+  }
+
+  /** `/registry/<plural>/…` for the core group, `/registry/<group>/<plural>/…` otherwise. */
+  keyPrefix(namespace: string): string {
+    const base = this.def.group ? `/registry/${this.def.group}/${this.def.plural}/` : `/registry/${this.def.plural}/`;
+    return this.def.namespaced && namespace ? `${base}${namespace}/` : base;
+  }
+
+  key(namespace: string, name: string): string {
+    return `${this.keyPrefix(namespace)}${name}`;
+  }
+
+  hasSubresource(name: string): boolean {
+    if (name === statusSubresource) return this.def.hasStatus !== false;
+    return (this.def.subresources ?? []).some((s) => s.name === name);
+  }
+
+  async get(namespace: string, name: string): Promise<KubeObject> {
+    try {
+      return this.#present(await this.#storage.get(this.key(namespace, name)));
+    } catch (err) {
+      throw interpretGetError(err, this.ref, name);
+    }
+  }
+
+  async list(namespace: string, query: ListQuery): Promise<KubeList> {
+    const predicate = this.#predicate(query.labelSelector, query.fieldSelector);
+    try {
+      const result = await this.#storage.list(this.keyPrefix(namespace), {
+        predicate,
+        limit: query.limit,
+        continue: query.continue,
+      });
+      const metadata: KubeList['metadata'] = { resourceVersion: result.resourceVersion };
+      if (result.continue) metadata.continue = result.continue;
+      if (result.remainingItemCount !== undefined && predicate === undefined) {
+        metadata.remainingItemCount = result.remainingItemCount;
+      }
+      return {
+        apiVersion: this.apiVersion,
+        kind: this.def.listKind,
+        metadata,
+        items: result.items.map((item) => this.#present(item)),
+      };
+    } catch (err) {
+      throw interpretListError(err, this.ref);
+    }
+  }
+
+  /**
+   * Watches the resource. Without a resourceVersion (or "0") the current objects come first as
+   * ADDED events, as the Kubernetes watch cache does; with one, every later change is replayed.
+   * An object that stops matching the selectors is reported DELETED, one that starts matching ADDED.
+   */
+  async watch(namespace: string, query: WatchQuery): Promise<ResourceWatch> {
+    const predicate = this.#predicate(query.labelSelector, query.fieldSelector) ?? (() => true);
+    let initial: KubeObject[] = [];
+    let from = query.resourceVersion;
+    if (!from || from === '0') {
+      const snapshot = await this.list(namespace, { labelSelector: query.labelSelector, fieldSelector: query.fieldSelector });
+      initial = snapshot.items;
+      from = snapshot.metadata.resourceVersion;
+    } else if (!/^\d+$/.test(from)) {
+      throw invalid({ group: 'meta.k8s.io', kind: 'ListOptions' }, '', [
+        { type: 'FieldValueInvalid', path: 'resourceVersion', message: `Invalid value: "${from}": must be a number` },
+      ]);
+    }
+    let source: ReturnType<Storage['watch']>;
+    try {
+      source = this.#storage.watch(this.keyPrefix(namespace), { resourceVersion: from });
+    } catch (err) {
+      throw interpretWatchError(err);
+    }
+    const present = (obj: KubeObject) => this.#present(obj);
+    async function* events(): AsyncGenerator<WatchEvent> {
+      for (const object of initial) yield { type: 'ADDED', object };
+      try {
+        for await (const event of source) {
+          const shaped = shapeEvent(event, predicate);
+          if (shaped) yield { type: shaped.type, object: present(shaped.object) };
+        }
+      } catch (err) {
+        throw interpretWatchError(err);
+      }
+    }
+    const iterator = events();
+    return {
+      [Symbol.asyncIterator]: () => iterator,
+      stop: () => source.stop(),
+    };
+  }
+
+  async create(namespace: string, body: KubeObject, ctx: RequestContext): Promise<KubeObject> {
+    const obj = this.#decode(body, namespace);
+    const meta = obj.metadata;
+    if (!meta.name && meta.generateName) meta.name = `${meta.generateName}${randomSuffix()}`;
+    for (const field of [...systemMetadataFields, 'resourceVersion']) delete meta[field];
+    meta.uid = randomUUID();
+    meta.creationTimestamp = nowTimestamp();
+    meta.generation = 1;
+    if (this.def.hasStatus !== false) delete obj.status;
+    this.def.strategy.prepareForCreate?.(obj);
+    this.#validate(obj, [...validateMetaOnCreate(obj, this.def), ...(this.def.strategy.validate?.(obj) ?? [])]);
+    await this.#runAdmission('CREATE', obj, undefined, '', ctx);
+    this.def.strategy.canonicalize?.(obj);
+    if (ctx.dryRun) return this.#present(obj);
+    try {
+      return this.#present(await this.#storage.create(this.key(namespace, meta.name!), obj));
+    } catch (err) {
+      throw interpretCreateError(err, this.ref, meta.name!);
+    }
+  }
+
+  /** PUT: replaces the object (or its subresource's part of it). */
+  async update(
+    namespace: string,
+    name: string,
+    subresource: string,
+    body: KubeObject,
+    ctx: RequestContext,
+  ): Promise<KubeObject> {
+    const incoming = this.#decode(body, namespace);
+    if (incoming.metadata.name !== name) {
+      throw badRequest(`the name of the object (${incoming.metadata.name ?? ''}) does not match the name on the URL (${name})`);
+    }
+    const preconditions: Preconditions = {};
+    if (incoming.metadata.resourceVersion) preconditions.resourceVersion = incoming.metadata.resourceVersion;
+    if (incoming.metadata.uid) preconditions.uid = incoming.metadata.uid;
+    return this.#guaranteedUpdate(namespace, name, subresource, () => deepCopy(incoming), ctx, preconditions);
+  }
+
+  async patch(
+    namespace: string,
+    name: string,
+    subresource: string,
+    patchType: PatchType,
+    patch: unknown,
+    ctx: RequestContext,
+  ): Promise<KubeObject> {
+    return this.#guaranteedUpdate(
+      namespace,
+      name,
+      subresource,
+      (current) => {
+        const patched = applyPatch(patchType, current, patch);
+        if (!isRecord(patched) || !isRecord(patched.metadata)) {
+          throw badRequest('the patch would remove the object metadata');
+        }
+        const result = patched as KubeObject;
+        // A resourceVersion the patch itself carries is a precondition, as in Kubernetes.
+        const patchedVersion = result.metadata.resourceVersion;
+        if (patchedVersion && patchedVersion !== current.metadata.resourceVersion) {
+          throw conflict(this.ref, name, 'the object has been modified; please apply your changes to the latest version and try again');
+        }
+        if (result.metadata.name !== undefined && result.metadata.name !== name) {
+          throw badRequest(`metadata.name: the patch may not change the name (${name})`);
+        }
+        return this.#decode(result, namespace);
+      },
+      ctx,
+      {},
+    );
+  }
+
+  /**
+   * Deletes the object. With finalizers it only gets a deletionTimestamp; the last finalizer's
+   * removal (an update) then deletes it.
+   */
+  async delete(namespace: string, name: string, ctx: RequestContext, options: DeleteOptions): Promise<KubeObject> {
+    const key = this.key(namespace, name);
+    const current = await this.get(namespace, name);
+    checkPreconditions(this.ref, name, current, options.preconditions ?? {});
+    await this.#runAdmission('DELETE', current, current, '', ctx);
+    if (ctx.dryRun) return current;
+    if ((current.metadata.finalizers ?? []).length > 0) {
+      if (current.metadata.deletionTimestamp) return current;
+      try {
+        const marked = await this.#storage.guaranteedUpdate(
+          key,
+          (latest) => {
+            if (latest.metadata.deletionTimestamp) return null;
+            const next = deepCopy(latest);
+            next.metadata.deletionTimestamp = nowTimestamp();
+            next.metadata.deletionGracePeriodSeconds = 0;
+            return next;
+          },
+          options.preconditions,
+        );
+        return this.#present(marked);
+      } catch (err) {
+        throw interpretUpdateError(err, this.ref, name);
+      }
+    }
+    try {
+      return this.#present(await this.#storage.delete(key, { ...options.preconditions }));
+    } catch (err) {
+      throw interpretDeleteError(err, this.ref, name);
+    }
+  }
+
+  async #guaranteedUpdate(
+    namespace: string,
+    name: string,
+    subresource: string,
+    compute: (current: KubeObject) => KubeObject,
+    ctx: RequestContext,
+    preconditions: Preconditions,
+  ): Promise<KubeObject> {
+    const strategy = this.#strategyFor(subresource);
+    const key = this.key(namespace, name);
+    let dryRunResult: KubeObject | undefined;
+    let deleteAfterUpdate = false;
+    let updated: KubeObject;
+    try {
+      updated = await this.#storage.guaranteedUpdate(
+        key,
+        async (stored) => {
+          const current = this.#present(stored);
+          const next = compute(deepCopy(current));
+          for (const field of systemMetadataFields) {
+            if (current.metadata[field] === undefined) delete next.metadata[field];
+            else next.metadata[field] = current.metadata[field];
+          }
+          next.metadata.resourceVersion = current.metadata.resourceVersion;
+          strategy.prepareForUpdate?.(next, current);
+          if (specChanged(next, current) && next.metadata.generation === current.metadata.generation) {
+            next.metadata.generation = (current.metadata.generation ?? 0) + 1;
+          }
+          this.#validate(next, [
+            ...validateMetaOnUpdate(next, current, this.def),
+            ...validateFinalizersOnDeletion(next, current),
+            ...(strategy.validateUpdate?.(next, current) ?? []),
+          ]);
+          await this.#runAdmission('UPDATE', next, current, subresource, ctx);
+          strategy.canonicalize?.(next);
+          if (isDeepStrictEqual(next, current)) {
+            if (ctx.dryRun) dryRunResult = current;
+            return null;
+          }
+          if (ctx.dryRun) {
+            dryRunResult = next;
+            return null;
+          }
+          deleteAfterUpdate = Boolean(next.metadata.deletionTimestamp) && (next.metadata.finalizers ?? []).length === 0;
+          return next;
+        },
+        preconditions,
+      );
+    } catch (err) {
+      throw interpretUpdateError(err, this.ref, name);
+    }
+    if (dryRunResult) return dryRunResult;
+    if (deleteAfterUpdate) {
+      try {
+        return this.#present(await this.#storage.delete(key, { uid: updated.metadata.uid }));
+      } catch (err) {
+        throw interpretDeleteError(err, this.ref, name);
+      }
+    }
+    return this.#present(updated);
+  }
+
+  #strategyFor(subresource: string): Strategy {
+    if (subresource === '') return this.def.strategy;
+    const custom = (this.def.subresources ?? []).find((s) => s.name === subresource);
+    if (custom) return custom.strategy;
+    if (subresource === statusSubresource && this.def.hasStatus !== false) return statusOnlyStrategy;
+    throw methodNotAllowed(`the server does not allow this method on the requested resource (${this.def.plural}/${subresource})`);
+  }
+
+  /** Checks apiVersion/kind and namespace of a request body and fills in what may be omitted. */
+  #decode(body: KubeObject, namespace: string): KubeObject {
+    if (!isRecord(body)) throw badRequest('the request body must be a JSON or YAML object');
+    const obj = deepCopy(body);
+    if (obj.apiVersion !== undefined && obj.apiVersion !== this.apiVersion) {
+      throw badRequest(
+        `the API version in the data (${String(obj.apiVersion)}) does not match the expected API version (${this.apiVersion})`,
+      );
+    }
+    if (obj.kind !== undefined && obj.kind !== this.def.kind) {
+      throw badRequest(`the kind in the data (${String(obj.kind)}) does not match the expected kind (${this.def.kind})`);
+    }
+    obj.apiVersion = this.apiVersion;
+    obj.kind = this.def.kind;
+    if (!isRecord(obj.metadata)) {
+      if (obj.metadata !== undefined) throw badRequest('metadata must be an object');
+      obj.metadata = {};
+    }
+    const meta = obj.metadata;
+    if (this.def.namespaced) {
+      if (meta.namespace && namespace && meta.namespace !== namespace) {
+        throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+      }
+      if (!namespace) throw badRequest(`${this.def.plural} is namespaced: the request must name a namespace`);
+      meta.namespace = namespace;
+    } else {
+      delete meta.namespace;
+    }
+    return obj;
+  }
+
+  #validate(obj: KubeObject, errors: FieldError[]): void {
+    if (errors.length > 0) {
+      throw invalid({ group: this.def.group, kind: this.def.kind }, String(obj.metadata.name ?? ''), errors);
+    }
+  }
+
+  async #runAdmission(
+    operation: Operation,
+    object: KubeObject,
+    oldObject: KubeObject | undefined,
+    subresource: string,
+    ctx: RequestContext,
+  ): Promise<void> {
+    const attrs: AdmissionAttributes = {
+      operation,
+      object,
+      oldObject,
+      kind: gvkOf(this.def),
+      resource: this.def.plural,
+      subresource,
+      namespace: object.metadata.namespace ?? '',
+      name: object.metadata.name ?? '',
+      user: ctx.user,
+      dryRun: ctx.dryRun,
+    };
+    await this.#admission.admit(attrs);
+    await this.#admission.validate(attrs);
+  }
+
+  #predicate(labels?: LabelSelector, fields?: FieldSelector): ((obj: KubeObject) => boolean) | undefined {
+    const hasLabels = labels !== undefined && labels.length > 0;
+    const hasFields = fields !== undefined && fields.length > 0;
+    if (!hasLabels && !hasFields) return undefined;
+    return (obj) =>
+      (!hasLabels || matchesLabels(labels, obj.metadata.labels)) &&
+      (!hasFields || matchesFields(fields, this.fieldsOf(obj)));
+  }
+
+  /** The selectable fields of an object: metadata.name, metadata.namespace and the kind's own. */
+  fieldsOf(obj: KubeObject): Record<string, string | undefined> {
+    const fields: Record<string, string | undefined> = {
+      'metadata.name': obj.metadata.name,
+      'metadata.namespace': obj.metadata.namespace,
+    };
+    for (const [path, getter] of Object.entries(this.def.selectableFields ?? {})) fields[path] = getter(obj);
+    return fields;
+  }
+
+  selectableFieldNames(): string[] {
+    return ['metadata.name', 'metadata.namespace', ...Object.keys(this.def.selectableFields ?? {})];
+  }
+
+  #present(obj: KubeObject): KubeObject {
+    obj.apiVersion = this.apiVersion;
+    obj.kind = this.def.kind;
+    return obj;
+  }
+}
+
+/** The status subresource changes only `.status`; everything else stays as stored. */
+const statusOnlyStrategy: Strategy = {
+  prepareForUpdate(obj, old) {
+    const status = obj.status;
+    for (const key of Object.keys(obj)) delete obj[key];
+    Object.assign(obj, deepCopy(old));
+    if (status === undefined) delete obj.status;
+    else obj.status = status;
+  },
+};
+
+/** True when anything besides metadata and status differs: that is a new generation. */
+function specChanged(next: KubeObject, current: KubeObject): boolean {
+  const strip = ({ metadata: _m, status: _s, apiVersion: _a, kind: _k, ...rest }: KubeObject) => rest;
+  return !isDeepStrictEqual(strip(next), strip(current));
+}
+
+function validateFinalizersOnDeletion(next: KubeObject, current: KubeObject): FieldError[] {
+  const errors: FieldError[] = [];
+  if (current.metadata.deletionTimestamp) {
+    const added = (next.metadata.finalizers ?? []).filter((f) => !(current.metadata.finalizers ?? []).includes(f));
+    if (added.length > 0) {
+      errors.push({
+        type: 'FieldValueForbidden',
+        path: 'metadata.finalizers',
+        message: `Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers ${JSON.stringify(added)}`,
+      });
+    }
+  }
+  return errors;
+}
+
+function checkPreconditions(ref: ResourceRef, name: string, current: KubeObject, pre: Preconditions): void {
+  if (pre.uid && pre.uid !== current.metadata.uid) {
+    throw conflict(ref, name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${current.metadata.uid}`);
+  }
+  if (pre.resourceVersion && pre.resourceVersion !== current.metadata.resourceVersion) {
+    throw conflict(
+      ref,
+      name,
+      `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${current.metadata.resourceVersion}`,
+    );
+  }
+}
+
+function shapeEvent(event: StoreEvent, matches: (obj: KubeObject) => boolean): WatchEvent | undefined {
+  const now = event.type !== 'DELETED' && matches(event.object);
+  const before = event.prevObject !== undefined && matches(event.prevObject);
+  switch (event.type) {
+    case 'ADDED':
+      return now ? { type: 'ADDED', object: event.object } : undefined;
+    case 'DELETED':
+      return before || (event.prevObject === undefined && matches(event.object))
+        ? { type: 'DELETED', object: event.object }
+        : undefined;
+    case 'MODIFIED':
+      if (now && before) return { type: 'MODIFIED', object: event.object };
+      if (now) return { type: 'ADDED', object: event.object };
+      if (before) return { type: 'DELETED', object: event.object };
+      return undefined;
+  }
+}
+
+const suffixAlphabet = 'bcdfghjklmnpqrstvwxz2456789';
+
+function randomSuffix(): string {
+  return Array.from(randomBytes(5), (b) => suffixAlphabet[b % suffixAlphabet.length]).join('');
+}
+
+export type { StatusError };

@@ -1,0 +1,68 @@
+/**
+ * Keeps a handler informed of every object of one resource: list, then watch from the list's
+ * resourceVersion; on a broken or expired watch, list again. The handler sees each object's
+ * latest state (`upsert`) and its removal (`remove`); it must be idempotent.
+ */
+import type { KubeObject } from '../api/meta.js';
+import type { GenericStore, ResourceWatch } from '../apiserver/registry/generic-store.js';
+
+export interface InformerHandler {
+  /** The full current set, after every (re-)list. */
+  replace?(objects: readonly KubeObject[]): void;
+  upsert(obj: KubeObject): void;
+  remove(obj: KubeObject): void;
+}
+
+export class Informer {
+  readonly #store: GenericStore;
+  readonly #handler: InformerHandler;
+  #watch: ResourceWatch | undefined;
+  #stopped = false;
+  #synced: Promise<void>;
+  #markSynced!: () => void;
+
+  constructor(store: GenericStore, handler: InformerHandler) {
+    this.#store = store;
+    this.#handler = handler;
+    this.#synced = new Promise((resolve) => {
+      this.#markSynced = resolve;
+    });
+  }
+
+  /** Starts in the background; `synced()` resolves after the first list has been delivered. */
+  start(): void {
+    void this.#run();
+  }
+
+  synced(): Promise<void> {
+    return this.#synced;
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    this.#watch?.stop();
+  }
+
+  async #run(): Promise<void> {
+    let backoffMs = 100;
+    while (!this.#stopped) {
+      try {
+        const list = await this.#store.list('', {});
+        this.#handler.replace?.(list.items);
+        for (const item of list.items) this.#handler.upsert(item);
+        this.#markSynced();
+        this.#watch = await this.#store.watch('', { resourceVersion: list.metadata.resourceVersion });
+        if (this.#stopped) this.#watch.stop();
+        for await (const event of this.#watch) {
+          if (event.type === 'DELETED') this.#handler.remove(event.object);
+          else if (event.type === 'ADDED' || event.type === 'MODIFIED') this.#handler.upsert(event.object);
+        }
+        backoffMs = 100;
+      } catch {
+        if (this.#stopped) return;
+        await new Promise((resolve) => setTimeout(resolve, backoffMs).unref());
+        backoffMs = Math.min(backoffMs * 2, 5000);
+      }
+    }
+  }
+}

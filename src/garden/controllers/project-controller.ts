@@ -1,0 +1,103 @@
+/**
+ * The project controller of the garden controller manager: each Project gets its namespace
+ * (`spec.namespace`, by default `garden-<name>`) and a RoleBinding that makes its members
+ * project members there.
+ */
+import { isAlreadyExists, isNotFound } from '../../api/errors.js';
+import { isRecord, type KubeObject } from '../../api/meta.js';
+import type { GenericStore, RequestContext } from '../../apiserver/registry/generic-store.js';
+import type { ObjectKey, Reconciler, Result } from '../../controller/controller.js';
+import { projectMemberClusterRole } from '../bootstrap-rbac.js';
+
+export const projectLabel = 'project.gardener.cloud/name';
+export const membersRoleBindingName = 'gardener.cloud:system:project-members';
+
+export interface ProjectStores {
+  projects: GenericStore;
+  namespaces: GenericStore;
+  roleBindings: GenericStore;
+}
+
+export class ProjectReconciler implements Reconciler {
+  readonly #stores: ProjectStores;
+  readonly #ctx: RequestContext;
+
+  constructor(stores: ProjectStores, ctx: RequestContext) {
+    this.#stores = stores;
+    this.#ctx = ctx;
+  }
+
+  async reconcile(key: ObjectKey): Promise<Result> {
+    let project: KubeObject;
+    try {
+      project = await this.#stores.projects.get('', key.name);
+    } catch (err) {
+      if (isNotFound(err)) return {};
+      throw err;
+    }
+    if (project.metadata.deletionTimestamp) return {};
+    const namespace = projectNamespace(project);
+    await this.#ensureNamespace(namespace, key.name);
+    await this.#ensureMembers(namespace, project);
+    const status = isRecord(project.status) ? project.status : {};
+    if (status.phase !== 'Ready' || status.observedGeneration !== project.metadata.generation) {
+      await this.#stores.projects.patch(
+        '',
+        key.name,
+        'status',
+        'merge',
+        { status: { phase: 'Ready', observedGeneration: project.metadata.generation } },
+        this.#ctx,
+      );
+    }
+    return {};
+  }
+
+  async #ensureNamespace(namespace: string, project: string): Promise<void> {
+    try {
+      await this.#stores.namespaces.create(
+        '',
+        {
+          apiVersion: 'v1',
+          kind: 'Namespace',
+          metadata: { name: namespace, labels: { [projectLabel]: project, 'gardener.cloud/role': 'project' } },
+        },
+        this.#ctx,
+      );
+    } catch (err) {
+      if (!isAlreadyExists(err)) throw err;
+    }
+  }
+
+  async #ensureMembers(namespace: string, project: KubeObject): Promise<void> {
+    const spec = isRecord(project.spec) ? project.spec : {};
+    const members = Array.isArray(spec.members) ? spec.members.filter(isRecord) : [];
+    const subjects = members.map((m) => ({
+      kind: String(m.kind ?? 'User'),
+      name: String(m.name ?? ''),
+      ...(m.kind === 'ServiceAccount' ? { namespace: String(m.namespace ?? namespace) } : { apiGroup: 'rbac.authorization.k8s.io' }),
+    }));
+    if (isRecord(spec.owner) && spec.owner.name) {
+      const owner = { kind: String(spec.owner.kind ?? 'User'), name: String(spec.owner.name), apiGroup: 'rbac.authorization.k8s.io' };
+      if (!subjects.some((s) => s.kind === owner.kind && s.name === owner.name)) subjects.push(owner);
+    }
+    const binding: KubeObject = {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { name: membersRoleBindingName, namespace, labels: { [projectLabel]: project.metadata.name! } },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: projectMemberClusterRole },
+      subjects,
+    };
+    try {
+      await this.#stores.roleBindings.create(namespace, binding, this.#ctx);
+    } catch (err) {
+      if (!isAlreadyExists(err)) throw err;
+      await this.#stores.roleBindings.patch(namespace, membersRoleBindingName, '', 'merge', { subjects }, this.#ctx);
+    }
+  }
+}
+
+export function projectNamespace(project: KubeObject): string {
+  const spec = isRecord(project.spec) ? project.spec : {};
+  return typeof spec.namespace === 'string' && spec.namespace ? spec.namespace : `garden-${project.metadata.name}`;
+}

@@ -1,0 +1,341 @@
+/**
+ * The SQLite backend of `Storage`: one file (or `:memory:`) owned by this process. Every write
+ * is one transaction that bumps the global revision, changes `kv` and appends to `history`;
+ * watches replay `history` and then follow an in-process feed fired after each commit.
+ *
+ * better-sqlite3 is synchronous, so a transaction, and the feed that follows its commit, never
+ * interleave with another request: only `guaranteedUpdate`'s async `tryUpdate` runs between
+ * reading and writing, and a revision check on write covers it.
+ */
+import Database from 'better-sqlite3';
+import type { KubeObject } from '../../api/meta.js';
+import {
+  isStorageError,
+  type ListOptions,
+  type ListResult,
+  type Preconditions,
+  type Storage,
+  StorageError,
+  type StoreEventType,
+  type UpdateFunc,
+  type Watcher,
+  type WatchOptions,
+} from '../interface.js';
+import { BufferedWatcher } from './buffered-watcher.js';
+import type { ChangeRecord } from './change-record.js';
+import { decodeContinue, encodeContinue } from './continue-token.js';
+import { type KeyRange, prefixRange } from './key-range.js';
+import { checkPreconditions } from './preconditions.js';
+import { META, openDatabase } from './sqlite-schema.js';
+import { type KvRow, prepareStatements, type Statements } from './sqlite-statements.js';
+
+export interface SqliteStoreOptions {
+  /** The database file, created when missing; `:memory:` for a store that lives with the process. */
+  path: string;
+  /**
+   * How much history automatic compaction keeps for resuming watches: at least the last
+   * `revisions` writes (default 10_000) and at least the writes of the last `seconds` (default 300).
+   */
+  historyRetention?: { revisions?: number; seconds?: number };
+  /** How often automatic compaction runs, in ms (default 60_000); 0 turns it off. */
+  compactionIntervalMs?: number;
+  /** Events one watcher may have queued before it fails with `Expired` (default 10_000). */
+  watchBufferLimit?: number;
+}
+
+const DEFAULTS = Object.freeze({
+  retainedRevisions: 10_000,
+  retainedSeconds: 300,
+  compactionIntervalMs: 60_000,
+  watchBufferLimit: 10_000,
+});
+
+/** Rows a filtered list reads per query while it looks for `limit` matches. */
+const MIN_SCAN_BATCH = 500;
+
+export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
+  return new SqliteStore(options);
+}
+
+export class SqliteStore implements Storage {
+  readonly #db: Database.Database;
+  readonly #stmt: Statements;
+  readonly #retention: { revisions: number; seconds: number };
+  readonly #watchBufferLimit: number;
+  readonly #watchers = new Set<BufferedWatcher>();
+  readonly #compactionTimer: NodeJS.Timeout | undefined;
+
+  constructor(options: SqliteStoreOptions) {
+    this.#db = run(options.path, () => openDatabase(options.path));
+    this.#stmt = prepareStatements(this.#db);
+    this.#retention = {
+      revisions: options.historyRetention?.revisions ?? DEFAULTS.retainedRevisions,
+      seconds: options.historyRetention?.seconds ?? DEFAULTS.retainedSeconds,
+    };
+    this.#watchBufferLimit = options.watchBufferLimit ?? DEFAULTS.watchBufferLimit;
+    this.#compactionTimer = this.#startCompaction(options.compactionIntervalMs ?? DEFAULTS.compactionIntervalMs);
+  }
+
+  async create(key: string, obj: KubeObject): Promise<KubeObject> {
+    const record = this.#run(key, () => this.#createTx(key, obj));
+    return this.#committed(record);
+  }
+
+  async get(key: string): Promise<KubeObject> {
+    return JSON.parse(this.#run(key, () => this.#readRow(key)).value);
+  }
+
+  async list(prefix: string, options: ListOptions = {}): Promise<ListResult> {
+    return this.#run(prefix, () => {
+      const position = options.continue ? decodeContinue(options.continue, prefix) : undefined;
+      const range = prefixRange(prefix);
+      const limit = options.limit && options.limit > 0 ? options.limit : 0;
+      const page = this.#scan(range, position?.start, limit, options.predicate);
+      // Later pages report the first page's revision: a watch from it then misses nothing that
+      // changed while the client was paging.
+      const rv = position?.rv ?? this.#meta(META.currentRevision);
+      const result: ListResult = { items: page.items, resourceVersion: String(rv) };
+      if (page.more && page.lastKey !== undefined) {
+        result.continue = encodeContinue({ start: page.lastKey, rv });
+        if (!options.predicate) result.remainingItemCount = this.#stmt.countAfter.get(page.lastKey, range.end)!;
+      }
+      return result;
+    });
+  }
+
+  /**
+   * Retries until `tryUpdate`'s result is written on top of the very revision it was computed
+   * from. A result equal to the current object writes nothing, like `null`, so no-op updates
+   * keep the resourceVersion (as the Kubernetes apiserver does).
+   */
+  async guaranteedUpdate(key: string, tryUpdate: UpdateFunc, preconditions?: Preconditions): Promise<KubeObject> {
+    for (;;) {
+      const row = this.#run(key, () => this.#readRow(key));
+      const current: KubeObject = JSON.parse(row.value);
+      checkPreconditions(key, current, preconditions);
+      const updated = await tryUpdate(current);
+      if (updated === null || stamp(updated, row.modRevision) === row.value) return JSON.parse(row.value);
+      const record = this.#run(key, () => this.#updateTx(key, updated, row.modRevision));
+      if (record) return this.#committed(record);
+    }
+  }
+
+  async delete(key: string, preconditions?: Preconditions): Promise<KubeObject> {
+    const record = this.#run(key, () => this.#deleteTx(key, preconditions));
+    return this.#committed(record);
+  }
+
+  /**
+   * Failures (a compacted `resourceVersion`: `Expired`; a closed store: `Unreachable`) do not
+   * throw here: the returned watcher's iteration throws them on its first step, the same way it
+   * reports falling behind later on.
+   */
+  watch(prefix: string, options: WatchOptions = {}): Watcher {
+    const from = parseRevision(options.resourceVersion);
+    const watcher = new BufferedWatcher({
+      prefix,
+      // From now (0): registration is synchronous, so only later commits can reach the watcher.
+      afterRevision: from ?? 0,
+      bufferLimit: this.#watchBufferLimit,
+      onEnd: (ended) => this.#watchers.delete(ended),
+    });
+    try {
+      if (from === undefined) {
+        throw new StorageError('Internal', prefix, `invalid resource version "${options.resourceVersion}"`);
+      }
+      this.#run(prefix, () => this.#startWatch(watcher, from));
+    } catch (err) {
+      if (!isStorageError(err)) throw err;
+      watcher.fail(err);
+    }
+    return watcher;
+  }
+
+  async currentRevision(): Promise<number> {
+    return this.#run('', () => this.#meta(META.currentRevision));
+  }
+
+  /** The revision at or below which history is gone; watches from below it fail with `Expired`. */
+  async compactedRevision(): Promise<number> {
+    return this.#run('', () => this.#meta(META.compactedRevision));
+  }
+
+  /** Drops history at or below `revision`, capped at the current revision. */
+  async compact(revision: number): Promise<void> {
+    this.#run('', () => this.#compactTx(revision));
+  }
+
+  /**
+   * Compacts the history outside the retention window, as the timer does; returns the compacted
+   * revision afterwards.
+   */
+  async applyRetention(now: number = Date.now()): Promise<number> {
+    return this.#run('', () => {
+      const byCount = this.#meta(META.currentRevision) - this.#retention.revisions;
+      const byAge = this.#stmt.newestRevisionBefore.get(now - this.#retention.seconds * 1000) ?? 0;
+      this.#compactTx(Math.min(byCount, byAge));
+      return this.#meta(META.compactedRevision);
+    });
+  }
+
+  /** Stops compaction, ends every watch normally, and closes the database. Safe to call twice. */
+  async close(): Promise<void> {
+    clearInterval(this.#compactionTimer);
+    for (const watcher of this.#watchers) watcher.stop();
+    if (this.#db.open) this.#db.close();
+  }
+
+  #startCompaction(intervalMs: number): NodeJS.Timeout | undefined {
+    if (intervalMs <= 0) return undefined;
+    const timer = setInterval(() => {
+      this.applyRetention().catch((err) => process.emitWarning(err, 'SqliteStoreCompaction'));
+    }, intervalMs);
+    // Compaction alone must not keep the process alive.
+    return timer.unref();
+  }
+
+  /**
+   * Registers the watcher for live events before reading history, so no commit can fall between
+   * replay and live delivery; the watcher drops revisions it already has.
+   */
+  #startWatch(watcher: BufferedWatcher, from: number): void {
+    if (from > 0) {
+      const compacted = this.#meta(META.compactedRevision);
+      if (from < compacted) {
+        throw new StorageError('Expired', watcher.prefix, `too old resource version: ${from} (${compacted})`);
+      }
+    }
+    this.#watchers.add(watcher);
+    if (from === 0) return;
+    const range = prefixRange(watcher.prefix);
+    for (const record of this.#stmt.historyAfter.iterate(from, range.start, range.end)) watcher.push(record);
+  }
+
+  /** Up to `limit` (0: all) objects of the range after key `after`, matching `predicate`. */
+  #scan(
+    range: KeyRange,
+    after: string | undefined,
+    limit: number,
+    predicate: ((obj: KubeObject) => boolean) | undefined,
+  ): { items: KubeObject[]; lastKey: string | undefined; more: boolean } {
+    // One more row than needed tells whether another page exists; -1 is "no LIMIT" to SQLite.
+    const batchSize = limit === 0 ? -1 : Math.max(limit + 1, predicate ? MIN_SCAN_BATCH : 0);
+    const items: KubeObject[] = [];
+    let lastKey = after;
+    for (;;) {
+      const rows =
+        lastKey === undefined
+          ? this.#stmt.scanFrom.all(range.start, range.end, batchSize)
+          : this.#stmt.scanAfter.all(lastKey, range.end, batchSize);
+      for (const [key, value] of rows) {
+        if (limit > 0 && items.length === limit) return { items, lastKey, more: true };
+        lastKey = key;
+        const obj: KubeObject = JSON.parse(value);
+        if (!predicate || predicate(obj)) items.push(obj);
+      }
+      if (batchSize < 0 || rows.length < batchSize) return { items, lastKey, more: false };
+    }
+  }
+
+  #readRow(key: string): KvRow {
+    const row = this.#stmt.getRow.get(key);
+    if (!row) throw new StorageError('NotFound', key);
+    return row;
+  }
+
+  #meta(name: string): number {
+    return this.#stmt.getMeta.get(name)!;
+  }
+
+  #createTx(key: string, obj: KubeObject): ChangeRecord {
+    return this.#transaction(() => {
+      if (this.#stmt.getRow.get(key)) throw new StorageError('KeyExists', key);
+      return this.#write(key, 'ADDED', obj, null);
+    });
+  }
+
+  /** Writes only when the row is still at `expectedRevision`; undefined tells the caller to retry. */
+  #updateTx(key: string, obj: KubeObject, expectedRevision: number): ChangeRecord | undefined {
+    return this.#transaction(() => {
+      const row = this.#stmt.getRow.get(key);
+      if (!row || row.modRevision !== expectedRevision) return undefined;
+      return this.#write(key, 'MODIFIED', obj, row.value);
+    });
+  }
+
+  #deleteTx(key: string, preconditions: Preconditions | undefined): ChangeRecord {
+    return this.#transaction(() => {
+      const row = this.#readRow(key);
+      const current: KubeObject = JSON.parse(row.value);
+      checkPreconditions(key, current, preconditions);
+      return this.#write(key, 'DELETED', current, row.value);
+    });
+  }
+
+  #compactTx(revision: number): void {
+    this.#transaction(() => {
+      const target = Math.min(revision, this.#meta(META.currentRevision));
+      if (target <= this.#meta(META.compactedRevision)) return;
+      this.#stmt.deleteHistoryThrough.run(target);
+      this.#stmt.setMeta.run(target, META.compactedRevision);
+    });
+  }
+
+  /** One write, inside a transaction: the next revision, the state change, and its history row. */
+  #write(key: string, type: StoreEventType, obj: KubeObject, prevValue: string | null): ChangeRecord {
+    const revision = this.#meta(META.currentRevision) + 1;
+    const record: ChangeRecord = { revision, key, type, value: stamp(obj, revision), prevValue };
+    this.#stmt.setMeta.run(revision, META.currentRevision);
+    if (type === 'ADDED') this.#stmt.insertRow.run(record);
+    else if (type === 'MODIFIED') this.#stmt.updateRow.run(record);
+    else this.#stmt.deleteRow.run(key);
+    this.#stmt.insertHistory.run({ ...record, createdAt: Date.now() });
+    return record;
+  }
+
+  /** Feeds a committed change to the watchers of its key and returns the written object. */
+  #committed(record: ChangeRecord): KubeObject {
+    for (const watcher of this.#watchers) {
+      if (record.key.startsWith(watcher.prefix)) watcher.push(record);
+    }
+    return JSON.parse(record.value);
+  }
+
+  /** Runs `fn` as an IMMEDIATE transaction: the write lock is taken up front, never upgraded. */
+  #transaction<T>(fn: () => T): T {
+    return this.#db.transaction(fn).immediate();
+  }
+
+  #run<T>(key: string, fn: () => T): T {
+    if (!this.#db.open) throw new StorageError('Unreachable', key, 'the store is closed');
+    return run(key, fn);
+  }
+}
+
+/**
+ * Runs `fn`, turning SQLite failures into `StorageError`s: a lock held elsewhere is
+ * `Unreachable` (worth a retry), anything else `Internal`. Other errors pass unchanged.
+ */
+function run<T>(key: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (!(err instanceof Database.SqliteError)) throw err;
+    const busy = err.code.startsWith('SQLITE_BUSY') || err.code.startsWith('SQLITE_LOCKED');
+    const wrapped = new StorageError(busy ? 'Unreachable' : 'Internal', key, `sqlite: ${err.message}`);
+    wrapped.cause = err;
+    throw wrapped;
+  }
+}
+
+/** The JSON stored and returned for `obj` written at `revision`; input resourceVersions are ignored. */
+function stamp(obj: KubeObject, revision: number): string {
+  return JSON.stringify({ ...obj, metadata: { ...obj.metadata, resourceVersion: String(revision) } });
+}
+
+/** A watch's starting revision: 0 for "from now" (undefined, empty or "0"), undefined when malformed. */
+function parseRevision(resourceVersion: string | undefined): number | undefined {
+  if (resourceVersion === undefined || resourceVersion === '') return 0;
+  const revision = Number(resourceVersion);
+  return /^\d+$/.test(resourceVersion) && Number.isSafeInteger(revision) ? revision : undefined;
+}
