@@ -35,6 +35,7 @@ import {
   bootstrapClusterRoles,
   operatorGroup,
   operatorUser,
+  projectMemberRoleBinding,
   projectMemberUser,
 } from './bootstrap-rbac.js';
 import { ProjectReconciler } from './controllers/project-controller.js';
@@ -62,6 +63,9 @@ const controllerManagerUser: UserInfo = { name: 'system:gardener-controller-mana
 
 /** Namespaces every garden has: `garden` for seeds' secrets, the seed lease namespace for heartbeats. */
 const systemNamespaces = ['default', 'kube-system', 'garden', 'gardener-system-seed-lease'];
+
+/** The namespace of project `dev`, where the member kubeconfig's user is a project member. */
+const memberNamespace = 'garden-dev';
 
 interface GardenState {
   port: number;
@@ -186,6 +190,13 @@ async function bootstrapObjects(server: ApiServer, ctx: RequestContext): Promise
   for (const binding of bootstrapClusterRoleBindings()) {
     await ensure(server.store('rbac.authorization.k8s.io', 'clusterrolebindings'), binding);
   }
+  // The member kubeconfig's user manages shoots in garden-dev (but may not use shoots/binding).
+  await ensure(server.store('', 'namespaces'), {
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: { name: memberNamespace, labels: { 'gardener.cloud/role': 'project', 'project.gardener.cloud/name': 'dev' } },
+  });
+  await ensure(server.store('rbac.authorization.k8s.io', 'rolebindings'), projectMemberRoleBinding(memberNamespace, projectMemberUser));
 }
 
 function rbacInformers(server: ApiServer, rbac: InMemoryRbacSource): Informer[] {

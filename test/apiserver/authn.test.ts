@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { isStatusError } from '../../src/api/errors.js';
 import { ClientCertificateAuthenticator } from '../../src/apiserver/authn/client-certificate-authenticator.js';
-import { TokenAuthenticator, bearerToken } from '../../src/apiserver/authn/token-authenticator.js';
+import { bearerToken, TokenAuthenticator } from '../../src/apiserver/authn/token-authenticator.js';
 import {
   createToken,
   hashToken,
@@ -141,14 +141,20 @@ describe('authn: client certificates and union', () => {
   const certs = new ClientCertificateAuthenticator();
 
   it('maps CN to the user and O to groups', async () => {
-    assert.deepEqual(await certs.authenticate({ headers: {}, clientCertificate: { subject: { CN: 'jane', O: ['a', 'b'] } } }), {
-      name: 'jane',
-      groups: ['a', 'b', 'system:authenticated'],
-    });
-    assert.deepEqual(await certs.authenticate({ headers: {}, clientCertificate: { subject: { CN: 'bob', O: 'ops' } } }), {
-      name: 'bob',
-      groups: ['ops', 'system:authenticated'],
-    });
+    assert.deepEqual(
+      await certs.authenticate({ headers: {}, clientCertificate: { subject: { CN: 'jane', O: ['a', 'b'] } } }),
+      {
+        name: 'jane',
+        groups: ['a', 'b', 'system:authenticated'],
+      },
+    );
+    assert.deepEqual(
+      await certs.authenticate({ headers: {}, clientCertificate: { subject: { CN: 'bob', O: 'ops' } } }),
+      {
+        name: 'bob',
+        groups: ['ops', 'system:authenticated'],
+      },
+    );
     assert.deepEqual(await certs.authenticate({ headers: {}, clientCertificate: { subject: { CN: 'n' } } }), {
       name: 'n',
       groups: ['system:authenticated'],

@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { X509Certificate, createPrivateKey } from 'node:crypto';
+import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import tls from 'node:tls';
 import { after, before, describe, it } from 'node:test';
+import tls from 'node:tls';
 import { promisify } from 'node:util';
 import { parse } from 'yaml';
 import { buildKubeconfig, writeKubeconfig } from '../../src/apiserver/kubeconfig.js';
@@ -55,17 +55,21 @@ async function handshake(
   serverOptions: tls.TlsOptions,
   clientOptions: tls.ConnectionOptions,
 ): Promise<{ authorized: boolean; error: string | undefined; subject: Record<string, string | string[]> | undefined }> {
-  let seen: { authorized: boolean; error: string | undefined; subject: Record<string, string | string[]> | undefined } = {
-    authorized: false,
-    error: 'no connection',
-    subject: undefined,
-  };
+  let seen: { authorized: boolean; error: string | undefined; subject: Record<string, string | string[]> | undefined } =
+    {
+      authorized: false,
+      error: 'no connection',
+      subject: undefined,
+    };
   const server = tls.createServer(serverOptions, (socket) => {
     const peer = socket.getPeerCertificate();
     seen = {
       authorized: socket.authorized,
       error: socket.authorizationError?.toString(),
-      subject: peer && Object.keys(peer).length > 0 ? (peer.subject as unknown as Record<string, string | string[]>) : undefined,
+      subject:
+        peer && Object.keys(peer).length > 0
+          ? (peer.subject as unknown as Record<string, string | string[]>)
+          : undefined,
     };
     socket.end('bye');
   });
@@ -123,7 +127,10 @@ describe('pki: certificate authority and issued certificates', () => {
     assert.equal(cert.ca, false);
     assert.ok(cert.checkIssued(caCert));
     assert.ok(cert.verify(caCert.publicKey));
-    assert.equal(cert.subjectAltName, 'DNS:localhost, DNS:api.example.test, IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1');
+    assert.equal(
+      cert.subjectAltName,
+      'DNS:localhost, DNS:api.example.test, IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1',
+    );
     assert.deepEqual(cert.keyUsage, ['1.3.6.1.5.5.7.3.1']);
     assert.ok(cert.checkPrivateKey(createPrivateKey(serving.keyPem)));
     assert.notEqual(cert.serialNumber, caCert.serialNumber);
@@ -149,7 +156,13 @@ describe('pki: certificate authority and issued certificates', () => {
       usage: 'client',
       validitySeconds: 600,
     });
-    const serverOptions = { cert: serving.certPem, key: serving.keyPem, requestCert: true, rejectUnauthorized: false, ca: clientCa.certPem };
+    const serverOptions = {
+      cert: serving.certPem,
+      key: serving.keyPem,
+      requestCert: true,
+      rejectUnauthorized: false,
+      ca: clientCa.certPem,
+    };
     const good = await handshake(serverOptions, { ca: ca.certPem, cert: client.certPem, key: client.keyPem });
     assert.equal(good.authorized, true, good.error);
     assert.equal(good.subject?.CN, 'jane');
@@ -166,14 +179,31 @@ describe('pki: certificate authority and issued certificates', () => {
     assert.match(bad.error ?? '', /UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN/);
 
     // A server-only certificate is not accepted as a client certificate (extended key usage).
-    const serverOnly = await issueCertificate(clientCa, { commonName: 'svc', dnsNames: ['svc'], usage: 'server', validityDays: 1 });
-    const wrongUsage = await handshake(serverOptions, { ca: ca.certPem, cert: serverOnly.certPem, key: serverOnly.keyPem });
+    const serverOnly = await issueCertificate(clientCa, {
+      commonName: 'svc',
+      dnsNames: ['svc'],
+      usage: 'server',
+      validityDays: 1,
+    });
+    const wrongUsage = await handshake(serverOptions, {
+      ca: ca.certPem,
+      cert: serverOnly.certPem,
+      key: serverOnly.keyPem,
+    });
     assert.equal(wrongUsage.authorized, false);
     assert.match(wrongUsage.error ?? '', /purpose/i);
 
     // usage 'both' works either way.
-    const both = await issueCertificate(clientCa, { commonName: 'node', dnsNames: ['node'], usage: 'both', validityDays: 1 });
-    assert.equal((await handshake(serverOptions, { ca: ca.certPem, cert: both.certPem, key: both.keyPem })).authorized, true);
+    const both = await issueCertificate(clientCa, {
+      commonName: 'node',
+      dnsNames: ['node'],
+      usage: 'both',
+      validityDays: 1,
+    });
+    assert.equal(
+      (await handshake(serverOptions, { ca: ca.certPem, cert: both.certPem, key: both.keyPem })).authorized,
+      true,
+    );
   });
 
   it('rejects requests that cannot make a usable certificate', async () => {
@@ -183,6 +213,10 @@ describe('pki: certificate authority and issued certificates', () => {
       /not an IP/,
     );
     await assert.rejects(issueCertificate(ca, { commonName: '', usage: 'client', validityDays: 1 }), /common name/);
+    await assert.rejects(
+      issueCertificate(ca, { commonName: 'x', dnsNames: ['localhost:6443'], usage: 'server', validityDays: 1 }),
+      /not a DNS name/,
+    );
   });
 });
 
@@ -292,7 +326,10 @@ describe('kubeconfig', () => {
       { name: 'garden', context: { cluster: 'garden', user: 'admin', namespace: 'garden-dev' } },
     ]);
     assert.equal(config.clusters[0].cluster.server, 'https://127.0.0.1:6443');
-    assert.equal(Buffer.from(config.clusters[0].cluster['certificate-authority-data'], 'base64').toString(), pki.ca.certPem);
+    assert.equal(
+      Buffer.from(config.clusters[0].cluster['certificate-authority-data'], 'base64').toString(),
+      pki.ca.certPem,
+    );
     assert.deepEqual(config.users, [{ name: 'admin', user: { token: 'secret-token' } }]);
     const path = join(dir, 'kubeconfig');
     await writeKubeconfig(path, text);
@@ -300,7 +337,9 @@ describe('kubeconfig', () => {
     assert.equal((await stat(path)).mode & 0o777, 0o600);
   });
 
-  it('kubectl trusts the serving certificate and presents token or client certificate', { skip: !existsSync(kubectl) }, async () => {
+  it('kubectl trusts the serving certificate and presents token or client certificate', {
+    skip: !existsSync(kubectl),
+  }, async () => {
     const clientCa = await generateCertificateAuthority('client-ca', 1);
     const { server, port } = await startHttps({
       cert: pki.serving.certPem,
@@ -309,20 +348,47 @@ describe('kubeconfig', () => {
       rejectUnauthorized: false,
       ca: clientCa.certPem,
     });
-    const kubectlGet = async (name: string, user: Parameters<typeof buildKubeconfig>[0]['user'], caPem = pki.ca.certPem) => {
+    const kubectlGet = async (
+      name: string,
+      user: Parameters<typeof buildKubeconfig>[0]['user'],
+      caPem = pki.ca.certPem,
+    ) => {
       const path = join(dir, name);
-      await writeKubeconfig(path, buildKubeconfig({ clusterName: 't', server: `https://127.0.0.1:${port}`, caPem, user }));
-      const { stdout } = await run(kubectl, ['--kubeconfig', path, '--cache-dir', join(dir, 'cache'), 'get', '--raw', '/x']);
+      await writeKubeconfig(
+        path,
+        buildKubeconfig({ clusterName: 't', server: `https://127.0.0.1:${port}`, caPem, user }),
+      );
+      const { stdout } = await run(kubectl, [
+        '--kubeconfig',
+        path,
+        '--cache-dir',
+        join(dir, 'cache'),
+        'get',
+        '--raw',
+        '/x',
+      ]);
       return JSON.parse(stdout);
     };
     try {
-      assert.deepEqual(await kubectlGet('token', { name: 'a', token: 'tok' }), { ok: true, user: null, authorization: 'Bearer tok' });
-      const client = await issueCertificate(clientCa, { commonName: 'jane', organizations: ['devs'], usage: 'client', validityDays: 1 });
-      assert.deepEqual(await kubectlGet('cert', { name: 'jane', clientCertPem: client.certPem, clientKeyPem: client.keyPem }), {
+      assert.deepEqual(await kubectlGet('token', { name: 'a', token: 'tok' }), {
         ok: true,
-        user: 'jane',
-        authorization: null,
+        user: null,
+        authorization: 'Bearer tok',
       });
+      const client = await issueCertificate(clientCa, {
+        commonName: 'jane',
+        organizations: ['devs'],
+        usage: 'client',
+        validityDays: 1,
+      });
+      assert.deepEqual(
+        await kubectlGet('cert', { name: 'jane', clientCertPem: client.certPem, clientKeyPem: client.keyPem }),
+        {
+          ok: true,
+          user: 'jane',
+          authorization: null,
+        },
+      );
       await assert.rejects(kubectlGet('wrong-ca', { name: 'a', token: 'tok' }, clientCa.certPem), /x509|certificate/);
     } finally {
       server.close();

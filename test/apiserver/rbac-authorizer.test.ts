@@ -98,11 +98,14 @@ const groupSubject = (name: string) => ({ kind: 'Group', apiGroup: rbacGroup, na
 
 function fixture(): InMemoryRbacSource {
   const source = new InMemoryRbacSource();
-  const clusterRole = (name: string, rules: unknown[]) => source.upsert('ClusterRole', obj('ClusterRole', name, undefined, { rules }));
+  const clusterRole = (name: string, rules: unknown[]) =>
+    source.upsert('ClusterRole', obj('ClusterRole', name, undefined, { rules }));
   clusterRole('shoot-binder', [{ apiGroups: [gardener], resources: ['shoots/binding'], verbs: ['update', 'patch'] }]);
   clusterRole('shoot-viewer', [{ apiGroups: [gardener], resources: ['shoots'], verbs: ['get', 'list', 'watch'] }]);
   clusterRole('status-writer', [{ apiGroups: ['*'], resources: ['*/status'], verbs: ['update'] }]);
-  clusterRole('kubeconfig-reader', [{ apiGroups: [''], resources: ['secrets'], resourceNames: ['kubeconfig'], verbs: ['get'] }]);
+  clusterRole('kubeconfig-reader', [
+    { apiGroups: [''], resources: ['secrets'], resourceNames: ['kubeconfig'], verbs: ['get'] },
+  ]);
   clusterRole('health', [{ nonResourceURLs: ['/healthz', '/logs/*'], verbs: ['get'] }]);
   clusterRole('everything', [
     { apiGroups: ['*'], resources: ['*'], verbs: ['*'] },
@@ -115,7 +118,10 @@ function fixture(): InMemoryRbacSource {
     }),
   );
   const crb = (name: string, role: string, subjects: Record<string, string>[]) =>
-    source.upsert('ClusterRoleBinding', binding('ClusterRoleBinding', name, undefined, { kind: 'ClusterRole', name: role }, subjects));
+    source.upsert(
+      'ClusterRoleBinding',
+      binding('ClusterRoleBinding', name, undefined, { kind: 'ClusterRole', name: role }, subjects),
+    );
   crb('health-all', 'health', [groupSubject('system:authenticated')]);
   crb('binder', 'shoot-binder', [userSubject('scheduler')]);
   crb('admins', 'everything', [groupSubject('admins')]);
@@ -125,7 +131,10 @@ function fixture(): InMemoryRbacSource {
   const rb = (ns: string, name: string, roleRef: { kind: string; name: string }, subjects: Record<string, string>[]) =>
     source.upsert('RoleBinding', binding('RoleBinding', name, ns, roleRef, subjects));
   rb('garden-dev', 'dangling', { kind: 'Role', name: 'missing' }, [userSubject('jane')]);
-  rb('garden-dev', 'jane-viewer', { kind: 'Role', name: 'project-viewer' }, [groupSubject('nobody'), userSubject('jane')]);
+  rb('garden-dev', 'jane-viewer', { kind: 'Role', name: 'project-viewer' }, [
+    groupSubject('nobody'),
+    userSubject('jane'),
+  ]);
   rb('garden-dev', 'robot-kubeconfig', { kind: 'ClusterRole', name: 'kubeconfig-reader' }, [
     { kind: 'ServiceAccount', name: 'robot' },
   ]);
@@ -151,7 +160,11 @@ const cases: [string, RequestAttributes, string | null][] = [
     allowedBy('RoleBinding "jane-viewer/garden-dev" of Role "project-viewer" to User "jane"'),
   ],
   ['verb not in the rule', resource(jane, 'update', 'garden-dev', gardener, 'shoots', 'a'), null],
-  ['plain resource does not match a subresource', resource(jane, 'get', 'garden-dev', gardener, 'shoots/status', 'a'), null],
+  [
+    'plain resource does not match a subresource',
+    resource(jane, 'get', 'garden-dev', gardener, 'shoots/status', 'a'),
+    null,
+  ],
   ['namespaced grant does not apply cluster-wide', resource(jane, 'list', '', gardener, 'shoots'), null],
   ['wrong API group', resource(jane, 'get', 'garden-dev', 'apps', 'shoots', 'a'), null],
   [
@@ -165,8 +178,16 @@ const cases: [string, RequestAttributes, string | null][] = [
     resource(scheduler, 'update', 'garden-dev', gardener, 'shoots/binding', 'a'),
     allowedBy('ClusterRoleBinding "binder" of ClusterRole "shoot-binder" to User "scheduler"'),
   ],
-  ['resource/subresource rule does not grant the resource', resource(scheduler, 'update', 'garden-dev', gardener, 'shoots', 'a'), null],
-  ['resource/subresource rule does not grant another subresource', resource(scheduler, 'update', 'garden-dev', gardener, 'shoots/status', 'a'), null],
+  [
+    'resource/subresource rule does not grant the resource',
+    resource(scheduler, 'update', 'garden-dev', gardener, 'shoots', 'a'),
+    null,
+  ],
+  [
+    'resource/subresource rule does not grant another subresource',
+    resource(scheduler, 'update', 'garden-dev', gardener, 'shoots/status', 'a'),
+    null,
+  ],
   [
     '*/status matches any resource status, namespaced',
     resource(controller, 'update', 'garden-dev', gardener, 'shoots/status', 'a'),
@@ -177,16 +198,30 @@ const cases: [string, RequestAttributes, string | null][] = [
     resource(controller, 'update', '', gardener, 'seeds/status', 's'),
     allowedBy('ClusterRoleBinding "status" of ClusterRole "status-writer" to ServiceAccount "controller/kube-system"'),
   ],
-  ['*/status does not match the main resource', resource(controller, 'update', 'garden-dev', gardener, 'shoots', 'a'), null],
-  ['*/status does not match another subresource', resource(controller, 'update', 'garden-dev', gardener, 'shoots/binding', 'a'), null],
+  [
+    '*/status does not match the main resource',
+    resource(controller, 'update', 'garden-dev', gardener, 'shoots', 'a'),
+    null,
+  ],
+  [
+    '*/status does not match another subresource',
+    resource(controller, 'update', 'garden-dev', gardener, 'shoots/binding', 'a'),
+    null,
+  ],
   [
     'resourceNames: the named object',
     resource(robot, 'get', 'garden-dev', '', 'secrets', 'kubeconfig'),
-    allowedBy('RoleBinding "robot-kubeconfig/garden-dev" of ClusterRole "kubeconfig-reader" to ServiceAccount "robot/garden-dev"'),
+    allowedBy(
+      'RoleBinding "robot-kubeconfig/garden-dev" of ClusterRole "kubeconfig-reader" to ServiceAccount "robot/garden-dev"',
+    ),
   ],
   ['resourceNames: another object', resource(robot, 'get', 'garden-dev', '', 'secrets', 'other'), null],
   ['resourceNames: no name (list)', resource(robot, 'get', 'garden-dev', '', 'secrets'), null],
-  ['ServiceAccount subject defaults to the binding namespace', resource(foreignRobot, 'get', 'garden-dev', '', 'secrets', 'kubeconfig'), null],
+  [
+    'ServiceAccount subject defaults to the binding namespace',
+    resource(foreignRobot, 'get', 'garden-dev', '', 'secrets', 'kubeconfig'),
+    null,
+  ],
   [
     'non-resource exact path via group',
     nonResource(jane, 'get', '/healthz'),
@@ -229,8 +264,14 @@ describe('RbacAuthorizer', () => {
     assert.equal((await authz.authorize(request)).decision, 'allow');
     source.remove('RoleBinding', 'garden-dev', 'jane-viewer');
     assert.equal((await authz.authorize(request)).decision, 'noOpinion');
-    source.upsert('Role', obj('Role', 'missing', 'garden-dev', { rules: [{ apiGroups: ['*'], resources: ['shoots'], verbs: ['get'] }] }));
-    assert.equal((await authz.authorize(request)).reason, allowedBy('RoleBinding "dangling/garden-dev" of Role "missing" to User "jane"'));
+    source.upsert(
+      'Role',
+      obj('Role', 'missing', 'garden-dev', { rules: [{ apiGroups: ['*'], resources: ['shoots'], verbs: ['get'] }] }),
+    );
+    assert.equal(
+      (await authz.authorize(request)).reason,
+      allowedBy('RoleBinding "dangling/garden-dev" of Role "missing" to User "jane"'),
+    );
     source.upsert('Role', obj('Role', 'missing', 'garden-dev', { rules: [] }));
     assert.equal((await authz.authorize(request)).decision, 'noOpinion');
     source.replace('ClusterRoleBinding', []);
@@ -239,7 +280,9 @@ describe('RbacAuthorizer', () => {
 
   it('copies objects on upsert', async () => {
     const source = new InMemoryRbacSource();
-    const role = obj('ClusterRole', 'r', undefined, { rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['get'] }] });
+    const role = obj('ClusterRole', 'r', undefined, {
+      rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['get'] }],
+    });
     source.upsert('ClusterRole', role);
     (role.rules as { verbs: string[] }[])[0]!.verbs = ['*'];
     assert.deepEqual(source.getClusterRole('r')?.rules?.[0]?.verbs, ['get']);
@@ -253,18 +296,26 @@ describe('UnionAuthorizer and SuperuserAuthorizer', () => {
   const request = resource(jane, 'get', 'garden-dev', gardener, 'shoots');
 
   it('first allow or deny wins, noOpinion passes on with its reason', async () => {
-    assert.deepEqual(await new UnionAuthorizer(fixed('noOpinion', 'a'), fixed('deny', 'no'), fixed('allow', 'yes')).authorize(request), {
-      decision: 'deny',
-      reason: 'no',
-    });
+    assert.deepEqual(
+      await new UnionAuthorizer(fixed('noOpinion', 'a'), fixed('deny', 'no'), fixed('allow', 'yes')).authorize(request),
+      {
+        decision: 'deny',
+        reason: 'no',
+      },
+    );
     assert.deepEqual(await new UnionAuthorizer(fixed('noOpinion', ''), fixed('allow', 'yes')).authorize(request), {
       decision: 'allow',
       reason: 'yes',
     });
-    assert.deepEqual(await new UnionAuthorizer(fixed('noOpinion', 'a'), fixed('noOpinion', ''), fixed('noOpinion', 'b')).authorize(request), {
-      decision: 'noOpinion',
-      reason: 'a\nb',
-    });
+    assert.deepEqual(
+      await new UnionAuthorizer(fixed('noOpinion', 'a'), fixed('noOpinion', ''), fixed('noOpinion', 'b')).authorize(
+        request,
+      ),
+      {
+        decision: 'noOpinion',
+        reason: 'a\nb',
+      },
+    );
   });
 
   it('an authorizer that throws is skipped; the error surfaces only without a decision', async () => {
@@ -275,12 +326,21 @@ describe('UnionAuthorizer and SuperuserAuthorizer', () => {
 
   it('system:masters may do anything; others get no opinion', async () => {
     const superuser = new SuperuserAuthorizer();
-    assert.equal((await superuser.authorize(resource(user('root', 'system:masters'), 'delete', '', '', 'namespaces'))).decision, 'allow');
-    assert.equal((await superuser.authorize(nonResource(user('root', 'system:masters'), 'get', '/metrics'))).decision, 'allow');
+    assert.equal(
+      (await superuser.authorize(resource(user('root', 'system:masters'), 'delete', '', '', 'namespaces'))).decision,
+      'allow',
+    );
+    assert.equal(
+      (await superuser.authorize(nonResource(user('root', 'system:masters'), 'get', '/metrics'))).decision,
+      'allow',
+    );
     assert.equal((await superuser.authorize(request)).decision, 'noOpinion');
     const union = new UnionAuthorizer(superuser, new RbacAuthorizer(fixture()));
     assert.equal((await union.authorize(resource(jane, 'get', 'garden-dev', gardener, 'shoots'))).decision, 'allow');
-    assert.equal((await union.authorize(resource(jane, 'delete', 'garden-dev', gardener, 'shoots'))).decision, 'noOpinion');
+    assert.equal(
+      (await union.authorize(resource(jane, 'delete', 'garden-dev', gardener, 'shoots'))).decision,
+      'noOpinion',
+    );
   });
 });
 
@@ -313,7 +373,15 @@ describe('SelfSubjectAccessReview', () => {
       apiVersion: 'authorization.k8s.io/v1',
       kind: 'SelfSubjectAccessReview',
       metadata: {},
-      spec: { resourceAttributes: { namespace: 'garden-dev', verb: 'update', group: gardener, resource: 'shoots', subresource: 'binding' } },
+      spec: {
+        resourceAttributes: {
+          namespace: 'garden-dev',
+          verb: 'update',
+          group: gardener,
+          resource: 'shoots',
+          subresource: 'binding',
+        },
+      },
     };
     const review = await evaluateSelfSubjectAccessReview(authorizer, scheduler, body);
     assert.equal(review.kind, 'SelfSubjectAccessReview');
@@ -345,7 +413,9 @@ describe('SelfSubjectAccessReview', () => {
         return { decision: 'noOpinion', reason: '' };
       },
     };
-    await evaluateSelfSubjectAccessReview(spy, jane, { spec: { resourceAttributes: { verb: 'get', resource: 'pods' } } });
+    await evaluateSelfSubjectAccessReview(spy, jane, {
+      spec: { resourceAttributes: { verb: 'get', resource: 'pods' } },
+    });
     assert.equal(seen?.apiVersion, '*');
     assert.equal(seen?.resourceRequest, true);
     assert.equal(seen?.namespace, '');
@@ -360,7 +430,12 @@ describe('SelfSubjectAccessReview', () => {
       'spec.nonResourceAttributes',
       'cannot be specified in combination',
     ],
-    ['non-string attribute', { spec: { resourceAttributes: { verb: 7 } } }, 'spec.resourceAttributes.verb', 'must be a string'],
+    [
+      'non-string attribute',
+      { spec: { resourceAttributes: { verb: 7 } } },
+      'spec.resourceAttributes.verb',
+      'must be a string',
+    ],
   ] as const) {
     it(`rejects ${title} as Invalid`, async () => {
       await assert.rejects(evaluateSelfSubjectAccessReview(authorizer, jane, body), (err: unknown) => {
@@ -376,7 +451,10 @@ describe('SelfSubjectAccessReview', () => {
   }
 
   it('rejects a body that is not an object with 400', async () => {
-    await assert.rejects(evaluateSelfSubjectAccessReview(authorizer, jane, 'nope'), (err: unknown) => isStatusError(err) && err.code === 400);
+    await assert.rejects(
+      evaluateSelfSubjectAccessReview(authorizer, jane, 'nope'),
+      (err: unknown) => isStatusError(err) && err.code === 400,
+    );
   });
 });
 
@@ -405,7 +483,11 @@ describe('SelfSubjectAccessReview protobuf', () => {
       field(6, 'binding'),
       field(7, ''),
     ]);
-    const raw = Buffer.concat([field(1, field(1, 'ignored-name')), Buffer.from([0x18, 0x01]), field(2, field(1, attrs))]);
+    const raw = Buffer.concat([
+      field(1, field(1, 'ignored-name')),
+      Buffer.from([0x18, 0x01]),
+      field(2, field(1, attrs)),
+    ]);
     assert.deepEqual(decodeSelfSubjectAccessReview(envelope('SelfSubjectAccessReview', raw)), {
       apiVersion: 'authorization.k8s.io/v1',
       kind: 'SelfSubjectAccessReview',
@@ -462,7 +544,13 @@ describe('kubectl auth can-i', { skip: !existsSync(kubectl) }, () => {
       '/apis': {
         kind: 'APIGroupList',
         apiVersion: 'v1',
-        groups: [{ name: gardener, versions: [{ groupVersion: gv, version: 'v1beta1' }], preferredVersion: { groupVersion: gv, version: 'v1beta1' } }],
+        groups: [
+          {
+            name: gardener,
+            versions: [{ groupVersion: gv, version: 'v1beta1' }],
+            preferredVersion: { groupVersion: gv, version: 'v1beta1' },
+          },
+        ],
       },
       [`/apis/${gv}`]: {
         kind: 'APIResourceList',
@@ -492,7 +580,16 @@ describe('kubectl auth can-i', { skip: !existsSync(kubectl) }, () => {
             return res.end(JSON.stringify(await evaluateSelfSubjectAccessReview(authz, who!, body)));
           }
           res.statusCode = 404;
-          res.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', code: 404, reason: 'NotFound', message: 'not found' }));
+          res.end(
+            JSON.stringify({
+              kind: 'Status',
+              apiVersion: 'v1',
+              status: 'Failure',
+              code: 404,
+              reason: 'NotFound',
+              message: 'not found',
+            }),
+          );
         } catch (err) {
           res.statusCode = isStatusError(err) ? err.code : 500;
           res.end(JSON.stringify(isStatusError(err) ? err.status : { message: String(err) }));
@@ -504,7 +601,12 @@ describe('kubectl auth can-i', { skip: !existsSync(kubectl) }, () => {
     for (const [name, token] of Object.entries(tokens)) {
       await writeKubeconfig(
         join(dir, name),
-        buildKubeconfig({ clusterName: 't', server: `https://127.0.0.1:${port}`, caPem: pki.ca.certPem, user: { name, token } }),
+        buildKubeconfig({
+          clusterName: 't',
+          server: `https://127.0.0.1:${port}`,
+          caPem: pki.ca.certPem,
+          user: { name, token },
+        }),
       );
     }
   });

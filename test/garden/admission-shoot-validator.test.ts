@@ -10,7 +10,14 @@ const ago = (seconds: number) => new Date(NOW.getTime() - seconds * 1000).toISOS
 const operator: UserInfo = { name: 'operator', groups: ['system:masters'] };
 
 function condition(type: string, status: Condition['status'], updatedSecondsAgo = 5): Condition {
-  return { type, status, lastTransitionTime: ago(3600), lastUpdateTime: ago(updatedSecondsAgo), reason: `${type}Reason`, message: `${type} says ${status}` };
+  return {
+    type,
+    status,
+    lastTransitionTime: ago(3600),
+    lastUpdateTime: ago(updatedSecondsAgo),
+    reason: `${type}Reason`,
+    message: `${type} says ${status}`,
+  };
 }
 
 function healthyConditions(): Condition[] {
@@ -22,10 +29,17 @@ function healthyConditions(): Condition[] {
   ];
 }
 
-function seed(name: string, options: { backup?: boolean; conditions?: Condition[]; deleting?: boolean } = {}): KubeObject {
+function seed(
+  name: string,
+  options: { backup?: boolean; conditions?: Condition[]; deleting?: boolean } = {},
+): KubeObject {
   const spec: Record<string, unknown> = { provider: { type: 'local', region: 'local' } };
   if (options.backup !== false) {
-    spec.backup = { provider: 'local', region: 'local', credentialsRef: { apiVersion: 'v1', kind: 'Secret', name: `backup-${name}`, namespace: 'garden' } };
+    spec.backup = {
+      provider: 'local',
+      region: 'local',
+      credentialsRef: { apiVersion: 'v1', kind: 'Secret', name: `backup-${name}`, namespace: 'garden' },
+    };
   }
   return {
     apiVersion: 'core.gardener.cloud/v1beta1',
@@ -36,7 +50,14 @@ function seed(name: string, options: { backup?: boolean; conditions?: Condition[
   };
 }
 
-function shoot(options: { seedName?: string | null; statusSeedName?: string | null; lastOperation?: { type: string; state: string }; region?: string } = {}): KubeObject {
+function shoot(
+  options: {
+    seedName?: string | null;
+    statusSeedName?: string | null;
+    lastOperation?: { type: string; state: string };
+    region?: string;
+  } = {},
+): KubeObject {
   const status: Record<string, unknown> = {};
   if (options.statusSeedName !== undefined) status.seedName = options.statusSeedName;
   if (options.lastOperation) status.lastOperation = { ...options.lastOperation, progress: 50, lastUpdateTime: ago(30) };
@@ -73,11 +94,20 @@ function lookup(...seeds: KubeObject[]): SeedLookup & { calls: string[] } {
   };
 }
 
-function validator(seeds: SeedLookup, canBind?: (user: UserInfo, namespace: string) => Promise<boolean>): ShootValidator {
+function validator(
+  seeds: SeedLookup,
+  canBind?: (user: UserInfo, namespace: string) => Promise<boolean>,
+): ShootValidator {
   return new ShootValidator({ seeds, now: () => NOW, heartbeatMaxAgeSeconds: 60, canBind });
 }
 
-function attrs(operation: Operation, object: KubeObject, oldObject?: KubeObject, subresource = '', user = operator): AdmissionAttributes {
+function attrs(
+  operation: Operation,
+  object: KubeObject,
+  oldObject?: KubeObject,
+  subresource = '',
+  user = operator,
+): AdmissionAttributes {
   return {
     operation,
     object,
@@ -215,7 +245,7 @@ describe('ShootValidator: shoots/binding', () => {
       validator(lookup(seedA, unknown)).validate(attrs('UPDATE', withSeed(assigned, 'seed-b'), assigned, 'binding')),
       "cannot schedule shoot 'my-shoot' on seed 'seed-b' because the seed is not ready",
     );
-    assert.match(err.message, /condition GardenletReady is Unknown since 1h0m0s/);
+    assert.match(err.message, /condition GardenletReady is Unknown for 1h0m0s/);
   });
 
   it('rejects a destination whose gardenlet heartbeat is stale', async () => {
@@ -241,7 +271,11 @@ describe('ShootValidator: shoots/binding', () => {
 
   for (const state of ['Processing', 'Error', 'Failed', 'Pending']) {
     it(`rejects a binding during Migrate ${state}`, async () => {
-      const migrating = shoot({ seedName: 'seed-b', statusSeedName: 'seed-a', lastOperation: { type: 'Migrate', state } });
+      const migrating = shoot({
+        seedName: 'seed-b',
+        statusSeedName: 'seed-a',
+        lastOperation: { type: 'Migrate', state },
+      });
       await expectForbidden(
         validator(lookup(seedA, seedB, seed('seed-c'))).validate(
           attrs('UPDATE', withSeed(migrating, 'seed-c'), migrating, 'binding'),
@@ -252,7 +286,11 @@ describe('ShootValidator: shoots/binding', () => {
   }
 
   it('rejects a binding while a Restore has not succeeded', async () => {
-    const restoring = shoot({ seedName: 'seed-b', statusSeedName: null, lastOperation: { type: 'Restore', state: 'Error' } });
+    const restoring = shoot({
+      seedName: 'seed-b',
+      statusSeedName: null,
+      lastOperation: { type: 'Restore', state: 'Error' },
+    });
     await expectForbidden(
       validator(lookup(seedA, seedB)).validate(attrs('UPDATE', withSeed(restoring, 'seed-a'), restoring, 'binding')),
       'cannot change shoot spec during Restore operation that is in state Error',
@@ -260,12 +298,20 @@ describe('ShootValidator: shoots/binding', () => {
   });
 
   it('allows migrating back after the Restore succeeded', async () => {
-    const restored = shoot({ seedName: 'seed-b', statusSeedName: 'seed-b', lastOperation: { type: 'Restore', state: 'Succeeded' } });
+    const restored = shoot({
+      seedName: 'seed-b',
+      statusSeedName: 'seed-b',
+      lastOperation: { type: 'Restore', state: 'Succeeded' },
+    });
     await validator(lookup(seedA, seedB)).validate(attrs('UPDATE', withSeed(restored, 'seed-a'), restored, 'binding'));
   });
 
   it('allows choosing another destination after the Migrate finished and before the Restore started', async () => {
-    const migrated = shoot({ seedName: 'seed-b', statusSeedName: null, lastOperation: { type: 'Migrate', state: 'Succeeded' } });
+    const migrated = shoot({
+      seedName: 'seed-b',
+      statusSeedName: null,
+      lastOperation: { type: 'Migrate', state: 'Succeeded' },
+    });
     await validator(lookup(seedA, seedB, seed('seed-c'))).validate(
       attrs('UPDATE', withSeed(migrated, 'seed-c'), migrated, 'binding'),
     );
@@ -364,7 +410,11 @@ describe('ShootValidator: main resource updates', () => {
     { type: 'Restore', state: 'Failed' },
   ]) {
     it(`rejects spec changes during ${op.type} ${op.state}`, async () => {
-      const current = shoot({ seedName: 'seed-b', statusSeedName: op.type === 'Migrate' ? 'seed-a' : null, lastOperation: op });
+      const current = shoot({
+        seedName: 'seed-b',
+        statusSeedName: op.type === 'Migrate' ? 'seed-a' : null,
+        lastOperation: op,
+      });
       const next = structuredClone(current);
       (next.spec as Record<string, unknown>).kubernetes = { version: '1.32.0' };
       await expectForbidden(
@@ -375,21 +425,33 @@ describe('ShootValidator: main resource updates', () => {
   }
 
   it('allows metadata-only changes during a Migrate (e.g. skip-readiness)', async () => {
-    const current = shoot({ seedName: 'seed-b', statusSeedName: 'seed-a', lastOperation: { type: 'Migrate', state: 'Processing' } });
+    const current = shoot({
+      seedName: 'seed-b',
+      statusSeedName: 'seed-a',
+      lastOperation: { type: 'Migrate', state: 'Processing' },
+    });
     const next = structuredClone(current);
     next.metadata.annotations = { 'shoot.gardener.cloud/skip-readiness': '' };
     await validator(lookup(seedA, seedB)).validate(attrs('UPDATE', next, current));
   });
 
   it('allows spec changes once the Restore succeeded', async () => {
-    const current = shoot({ seedName: 'seed-b', statusSeedName: 'seed-b', lastOperation: { type: 'Restore', state: 'Succeeded' } });
+    const current = shoot({
+      seedName: 'seed-b',
+      statusSeedName: 'seed-b',
+      lastOperation: { type: 'Restore', state: 'Succeeded' },
+    });
     const next = structuredClone(current);
     (next.spec as Record<string, unknown>).kubernetes = { version: '1.32.0' };
     await validator(lookup(seedA, seedB)).validate(attrs('UPDATE', next, current));
   });
 
   it('judges by the stored status, not by one the client sent', async () => {
-    const current = shoot({ seedName: 'seed-b', statusSeedName: 'seed-a', lastOperation: { type: 'Migrate', state: 'Processing' } });
+    const current = shoot({
+      seedName: 'seed-b',
+      statusSeedName: 'seed-a',
+      lastOperation: { type: 'Migrate', state: 'Processing' },
+    });
     const next = structuredClone(current);
     next.status = { lastOperation: reconciled };
     (next.spec as Record<string, unknown>).kubernetes = { version: '1.32.0' };
@@ -399,7 +461,11 @@ describe('ShootValidator: main resource updates', () => {
 
 describe('ShootValidator: delete', () => {
   it('rejects deletion during a Migrate', async () => {
-    const current = shoot({ seedName: 'seed-b', statusSeedName: 'seed-a', lastOperation: { type: 'Migrate', state: 'Processing' } });
+    const current = shoot({
+      seedName: 'seed-b',
+      statusSeedName: 'seed-a',
+      lastOperation: { type: 'Migrate', state: 'Processing' },
+    });
     await expectForbidden(
       validator(lookup()).validate(attrs('DELETE', current, current)),
       'cannot mark shoot for deletion during Migrate operation that is in state Processing',
@@ -407,7 +473,11 @@ describe('ShootValidator: delete', () => {
   });
 
   it('rejects deletion during an unfinished Restore', async () => {
-    const current = shoot({ seedName: 'seed-b', statusSeedName: null, lastOperation: { type: 'Restore', state: 'Error' } });
+    const current = shoot({
+      seedName: 'seed-b',
+      statusSeedName: null,
+      lastOperation: { type: 'Restore', state: 'Error' },
+    });
     await expectForbidden(
       validator(lookup()).validate(attrs('DELETE', current, current)),
       'cannot mark shoot for deletion during Restore operation that is in state Error',
@@ -429,7 +499,9 @@ describe('ShootValidator: create', () => {
   });
 
   it('accepts a shoot for an existing seed, healthy or not', async () => {
-    await validator(lookup(seed('seed-a', { conditions: [] }))).validate(attrs('CREATE', shoot({ seedName: 'seed-a' })));
+    await validator(lookup(seed('seed-a', { conditions: [] }))).validate(
+      attrs('CREATE', shoot({ seedName: 'seed-a' })),
+    );
   });
 
   it('rejects users who may not update shoots/binding', async () => {
@@ -471,7 +543,11 @@ describe('ShootValidator: scope', () => {
   });
 
   it('does not check the status subresource', async () => {
-    const current = shoot({ seedName: 'seed-b', statusSeedName: 'seed-a', lastOperation: { type: 'Migrate', state: 'Processing' } });
+    const current = shoot({
+      seedName: 'seed-b',
+      statusSeedName: 'seed-a',
+      lastOperation: { type: 'Migrate', state: 'Processing' },
+    });
     const next = structuredClone(current);
     next.status = { seedName: null, lastOperation: { type: 'Migrate', state: 'Succeeded', progress: 100 } };
     await validator(lookup()).validate(attrs('UPDATE', next, current, 'status'));

@@ -24,10 +24,14 @@ async function openTempStore(options: Omit<SqliteStoreOptions, 'path'> = {}) {
 
 runStorageConformance('sqlite file', () => openTempStore());
 
-runStorageConformance('sqlite :memory:', async () => ({
-  store: openSqliteStore({ path: ':memory:' }),
-  cleanup: async () => {},
-}));
+runStorageConformance(
+  'sqlite :memory:',
+  async () => ({
+    store: openSqliteStore({ path: ':memory:' }),
+    cleanup: async () => {},
+  }),
+  { persistent: false },
+);
 
 function thing(name: string, n = 0): KubeObject {
   return { apiVersion: 'test/v1', kind: 'Thing', metadata: { name, uid: `uid-${name}` }, spec: { n } };

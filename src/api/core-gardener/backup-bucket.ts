@@ -4,18 +4,17 @@
  * extension BackupBucket in the seed.
  */
 import type { ResourceDefinition } from '../../apiserver/types.js';
+import { ageColumn, statusSubresource } from '../core/common.js';
 import { FieldError } from '../errors.js';
 import { isRecord, type KubeObject } from '../meta.js';
 import { immutableOnceSet, optionalObject, optionalString, validateObjectMetaName } from '../validation.js';
 import {
-  ageColumn,
   GARDENER_GROUP,
   GARDENER_VERSION,
   gardenerStrategy,
   lastOperationOf,
   pathString,
   pathValue,
-  statusSubresource,
 } from './common.js';
 
 /** `spec.seedName`, undefined when unset or null. */

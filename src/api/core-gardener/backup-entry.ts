@@ -6,18 +6,11 @@
  * The Restore also creates `source-<name>` pointing at the source bucket.
  */
 import type { ResourceDefinition } from '../../apiserver/types.js';
+import { ageColumn, statusSubresource } from '../core/common.js';
 import { FieldError } from '../errors.js';
 import { isRecord, type KubeObject } from '../meta.js';
 import { validateObjectMetaName } from '../validation.js';
-import {
-  ageColumn,
-  GARDENER_GROUP,
-  GARDENER_VERSION,
-  gardenerStrategy,
-  lastOperationOf,
-  pathString,
-  statusSubresource,
-} from './common.js';
+import { GARDENER_GROUP, GARDENER_VERSION, gardenerStrategy, lastOperationOf, pathString } from './common.js';
 
 /** Name prefix of the entry the Restore creates for the source bucket (`source-<entry>`). */
 export const BACKUP_SOURCE_PREFIX = 'source';

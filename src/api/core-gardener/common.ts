@@ -1,23 +1,14 @@
 /**
  * What the core.gardener.cloud kinds share: the group and version, the `LastOperation` and
- * `LastError` shapes, readers that never throw on half-filled objects, and the strategy builders
- * (main resource: status kept, generation bumped on spec changes; `status` subresource: only
- * status changes).
+ * `LastError` shapes, readers that never throw on half-filled objects, and the main-resource
+ * strategy builder (status kept, generation bumped on spec changes). The `status` subresource
+ * strategy and the AGE column are shared with the core kinds (../core/common.ts).
  */
 import type { Strategy } from '../../apiserver/types.js';
 import { keepOldStatus, nextGeneration } from '../core/common.js';
 import type { FieldError } from '../errors.js';
 import { isRecord, type KubeObject } from '../meta.js';
 import { semanticEqual } from '../validation.js';
-
-export {
-  ageColumn,
-  keepOldStatus,
-  keepSpecAndMetadata,
-  nextGeneration,
-  statusStrategy,
-  statusSubresource,
-} from '../core/common.js';
 
 export const GARDENER_GROUP = 'core.gardener.cloud';
 export const GARDENER_VERSION = 'v1beta1';

@@ -4,6 +4,7 @@
  * creates and labels; `status.phase` is Pending, Ready, Terminating or Failed.
  */
 import type { ResourceDefinition } from '../../apiserver/types.js';
+import { ageColumn, statusSubresource } from '../core/common.js';
 import { FieldError } from '../errors.js';
 import { isRecord, type KubeObject } from '../meta.js';
 import {
@@ -13,14 +14,7 @@ import {
   optionalString,
   validateObjectMetaName,
 } from '../validation.js';
-import {
-  ageColumn,
-  GARDENER_GROUP,
-  GARDENER_VERSION,
-  gardenerStrategy,
-  pathString,
-  statusSubresource,
-} from './common.js';
+import { GARDENER_GROUP, GARDENER_VERSION, gardenerStrategy, pathString } from './common.js';
 
 /** Prefix of the default project namespace. */
 export const PROJECT_NAMESPACE_PREFIX = 'garden-';

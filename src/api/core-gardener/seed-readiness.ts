@@ -65,11 +65,11 @@ export function seedReadiness(
   return { ready: true, reason: 'the gardenlet reports in time and every health condition is True' };
 }
 
-/** `condition X is <status> since <age> (<reason>: <message>)`. */
+/** `condition X is <status> for <age> (<reason>: <message>)`. */
 function describeCondition(condition: Condition, now: Date): string {
   let text = `condition ${condition.type} is ${condition.status}`;
   const since = condition.lastTransitionTime ? ageSeconds(condition.lastTransitionTime, now) : undefined;
-  if (since !== undefined) text += ` since ${formatDuration(since)}`;
+  if (since !== undefined) text += ` for ${formatDuration(since)}`;
   const detail = [condition.reason, condition.message].filter((s) => s).join(': ');
   if (detail) text += ` (${detail})`;
   return text;

@@ -5,18 +5,17 @@
  * every other field of a real manifest is stored untouched.
  */
 import type { ResourceDefinition } from '../../apiserver/types.js';
+import { ageColumn, statusSubresource } from '../core/common.js';
 import { FieldError } from '../errors.js';
 import { isRecord, type KubeObject } from '../meta.js';
 import { immutableOnceSet, optionalArray, optionalObject, optionalString } from '../validation.js';
 import {
-  ageColumn,
   formatLastOperation,
   GARDENER_GROUP,
   GARDENER_VERSION,
   gardenerStrategy,
   pathString,
   specOf,
-  statusSubresource,
 } from './common.js';
 import { seedStatusColumn } from './seed-readiness.js';
 

@@ -5,10 +5,11 @@
  * status.
  */
 import type { ResourceDefinition } from '../../apiserver/types.js';
+import { ageColumn } from '../core/common.js';
 import { FieldError } from '../errors.js';
 import { isRecord, type KubeObject } from '../meta.js';
 import { optionalArray } from '../validation.js';
-import { ageColumn, GARDENER_GROUP, GARDENER_VERSION, gardenerStrategy, specOf } from './common.js';
+import { GARDENER_GROUP, GARDENER_VERSION, gardenerStrategy, specOf } from './common.js';
 
 /** One `spec.gardener[]` entry (merge key `name`), e.g. a persisted secret or the machine state. */
 export interface GardenerResourceData {

@@ -6,6 +6,7 @@
  * rules live in the ShootValidator admission plugin, src/garden/admission/shoot-validator.ts).
  */
 import type { ResourceDefinition, Strategy, SubresourceDefinition, TableColumn } from '../../apiserver/types.js';
+import { ageColumn, keepOldStatus, nextGeneration, statusStrategy } from '../core/common.js';
 import { FieldError } from '../errors.js';
 import { isRecord, type KubeObject } from '../meta.js';
 import {
@@ -17,21 +18,17 @@ import {
   validateObjectMetaName,
 } from '../validation.js';
 import {
-  ageColumn,
   formatLastOperation,
   GARDENER_GROUP,
   GARDENER_OPERATION_ANNOTATION,
   GARDENER_VERSION,
   gardenerStrategy,
-  keepOldStatus,
   type LastOperation,
   lastOperationOf,
-  nextGeneration,
   pathString,
   pathValue,
   specOf,
   statusOf,
-  statusStrategy,
 } from './common.js';
 import { conditionsOf, getCondition, ShootConditionType } from './conditions.js';
 

@@ -2,10 +2,10 @@
  * The four rbac.authorization.k8s.io/v1 kinds as ResourceDefinitions: names, scope, strategies
  * (v1 defaulting in prepare*, validation from ./validation.ts) and the columns kubectl shows.
  */
-import type { KubeObject } from '../meta.js';
-import { isRecord } from '../meta.js';
 import { humanAge } from '../../apiserver/table.js';
 import type { ResourceDefinition, Strategy, TableColumn } from '../../apiserver/types.js';
+import type { KubeObject } from '../meta.js';
+import { isRecord } from '../meta.js';
 import { rbacGroup, rbacVersion } from './types.js';
 import {
   validateClusterRole,
@@ -100,6 +100,7 @@ function subjectsColumn(
   };
 }
 
+/** RBAC names are path segments (k8s `ValidateRBACName`): `system:controller:foo` is valid. */
 const common = { group: rbacGroup, version: rbacVersion, hasStatus: false, nameRule: 'pathSegment' } as const;
 
 export const roleResource: ResourceDefinition = {

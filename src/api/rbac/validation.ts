@@ -165,7 +165,7 @@ function validateBinding(obj: KubeObject, namespaced: boolean): FieldError[] {
     if (!Array.isArray(subjects)) {
       errors.push(FieldError.typeInvalid('subjects', subjects, 'must be a list of subjects'));
     } else {
-      subjects.forEach((s, i) => errors.push(...validateSubject(s, namespaced, `subjects[${i}]`)));
+      errors.push(...subjects.flatMap((s, i) => validateSubject(s, namespaced, `subjects[${i}]`)));
     }
   }
   return errors;

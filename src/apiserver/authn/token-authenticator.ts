@@ -8,7 +8,7 @@ import { stat } from 'node:fs/promises';
 import { unauthorized } from '../../api/errors.js';
 import type { AuthenticationRequest, Authenticator, UserInfo } from '../types.js';
 import { authenticatedUser } from './authenticated-user.js';
-import { type TokenEntry, readTokenFile } from './token-file.js';
+import { readTokenFile, type TokenEntry } from './token-file.js';
 
 export interface TokenFileWatchOptions {
   /** How often, at most, a request checks the file for changes. Default 1000 ms; 0 checks every time. */

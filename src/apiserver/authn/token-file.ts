@@ -92,7 +92,8 @@ function parseTokenFile(text: string, path: string): TokenFile {
   return {
     tokens: tokens.map((entry, i): TokenEntry => {
       const { sha256, user } = (entry ?? {}) as { sha256?: unknown; user?: Partial<Record<keyof TokenUser, unknown>> };
-      if (typeof sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(sha256)) fail(`tokens[${i}].sha256: expected 64 hex digits`);
+      if (typeof sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(sha256))
+        fail(`tokens[${i}].sha256: expected 64 hex digits`);
       if (typeof user?.name !== 'string' || user.name === '') fail(`tokens[${i}].user.name: required`);
       if (user?.uid !== undefined && typeof user.uid !== 'string') fail(`tokens[${i}].user.uid: expected a string`);
       const groups = user?.groups;

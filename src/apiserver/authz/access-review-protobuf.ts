@@ -55,7 +55,8 @@ function decodeSpec(bytes: Uint8Array): Record<string, unknown> {
   const spec: Record<string, unknown> = {};
   for (const field of fields(bytes)) {
     if (field.number === 1 && field.bytes) spec.resourceAttributes = strings(field.bytes, resourceAttributeFields);
-    if (field.number === 2 && field.bytes) spec.nonResourceAttributes = strings(field.bytes, nonResourceAttributeFields);
+    if (field.number === 2 && field.bytes)
+      spec.nonResourceAttributes = strings(field.bytes, nonResourceAttributeFields);
   }
   return spec;
 }

@@ -2,7 +2,7 @@
  * Whether one RBAC policy rule or subject covers a request, exactly as k8s
  * `rbac.RuleAllows` / `rbacv1helpers.*Matches` and `appliesToUser` decide it.
  */
-import { type PolicyRule, type Subject, matchAll, serviceAccountUserName } from '../../api/rbac/types.js';
+import { matchAll, type PolicyRule, type Subject, serviceAccountUserName } from '../../api/rbac/types.js';
 import type { RequestAttributes, UserInfo } from '../types.js';
 
 export function ruleAllows(attrs: RequestAttributes, rule: PolicyRule): boolean {

@@ -3,8 +3,8 @@
  * sends): asks the authorizer about the requesting user and answers in the review's status
  * (k8s registry/authorization/selfsubjectaccessreview).
  */
-import { FieldError, badRequest, invalid } from '../../api/errors.js';
-import { type KubeObject, isRecord } from '../../api/meta.js';
+import { badRequest, FieldError, invalid } from '../../api/errors.js';
+import { isRecord, type KubeObject } from '../../api/meta.js';
 import type { Authorizer, RequestAttributes, UserInfo } from '../types.js';
 
 export const authorizationGroup = 'authorization.k8s.io';

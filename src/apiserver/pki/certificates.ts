@@ -37,6 +37,8 @@ const signingAlgorithm: EcdsaParams = { name: 'ECDSA', hash: 'SHA-256' };
 /** Certificates start a little in the past so that a peer whose clock lags still accepts them. */
 const backdateMs = 5 * 60 * 1000;
 const dayMs = 24 * 60 * 60 * 1000;
+/** A host name, optionally with a leading wildcard label (`*.example.com`); no ports, no spaces. */
+const dnsName = /^(\*\.)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 
 /** A self-signed CA (basicConstraints CA:true, keyCertSign, cRLSign). */
 export async function generateCertificateAuthority(
@@ -66,12 +68,18 @@ export async function generateCertificateAuthority(
 }
 
 /** A leaf certificate signed by `ca`. Server certificates need at least one DNS name or IP. */
-export async function issueCertificate(ca: CertificateAuthority, request: CertificateRequest): Promise<CertificateAndKey> {
+export async function issueCertificate(
+  ca: CertificateAuthority,
+  request: CertificateRequest,
+): Promise<CertificateAndKey> {
   requireName(request.commonName);
   const dnsNames = request.dnsNames ?? [];
   const ipAddresses = request.ipAddresses ?? [];
   for (const ip of ipAddresses) {
     if (!isIP(ip)) throw new TypeError(`not an IP address: ${JSON.stringify(ip)}`);
+  }
+  for (const name of dnsNames) {
+    if (!dnsName.test(name)) throw new TypeError(`not a DNS name: ${JSON.stringify(name)}`);
   }
   if (request.usage !== 'client' && dnsNames.length + ipAddresses.length === 0) {
     // Go ignores the common name of server certificates; without SANs nothing would match.

@@ -3,7 +3,7 @@
  * handed out trusts it), and a serving certificate it signs for the loopback addresses plus
  * the configured hosts, renewed when the hosts change or it nears expiry.
  */
-import { X509Certificate, createPrivateKey } from 'node:crypto';
+import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { join } from 'node:path';

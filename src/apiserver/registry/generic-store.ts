@@ -310,6 +310,11 @@ export class GenericStore {
             else next.metadata[field] = current.metadata[field];
           }
           next.metadata.resourceVersion = current.metadata.resourceVersion;
+          // With a status subresource, the main resource cannot change status (and vice versa).
+          if (subresource === '' && this.def.hasStatus !== false) {
+            if (current.status === undefined) delete next.status;
+            else next.status = deepCopy(current.status);
+          }
           strategy.prepareForUpdate?.(next, current);
           if (specChanged(next, current) && next.metadata.generation === current.metadata.generation) {
             next.metadata.generation = (current.metadata.generation ?? 0) + 1;

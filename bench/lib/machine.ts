@@ -1,0 +1,37 @@
+/** What the benchmark ran on, for the record next to its numbers. */
+import { readFileSync } from 'node:fs';
+import { arch, availableParallelism, cpus, platform, release, totalmem } from 'node:os';
+
+export interface MachineInfo {
+  nproc: number;
+  cpuModel: string;
+  memoryBytes: number;
+  node: string;
+  os: string;
+}
+
+export function machineInfo(): MachineInfo {
+  return {
+    nproc: availableParallelism(),
+    cpuModel: cpuModel(),
+    memoryBytes: totalmem(),
+    node: process.version,
+    os: `${platform()} ${release()} ${arch()}`,
+  };
+}
+
+/** `model name` from /proc/cpuinfo (Linux), else what Node reports. */
+function cpuModel(): string {
+  try {
+    const match = /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'));
+    if (match) return match[1]!.trim();
+  } catch {
+    // not Linux
+  }
+  return cpus()[0]?.model ?? 'unknown';
+}
+
+export function describeMachine(m: MachineInfo): string {
+  const gib = (m.memoryBytes / 1024 ** 3).toFixed(1);
+  return `${m.nproc} CPU (${m.cpuModel}), ${gib} GiB RAM, node ${m.node}, ${m.os}`;
+}

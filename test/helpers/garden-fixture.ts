@@ -1,0 +1,62 @@
+/**
+ * A garden for tests: a real `startGarden` on a random port in a fresh temp directory, with a
+ * silent logger. `stop()` stops it and removes the directory.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { type Garden, type GardenOptions, startGarden } from '../../src/garden/garden.js';
+
+export interface TestGarden {
+  dir: string;
+  garden: Garden;
+  /** Operator kubeconfig (may use shoots/binding). */
+  kubeconfig: string;
+  /** Project member of `dev` (garden-dev), without shoots/binding. */
+  memberKubeconfig: string;
+  /** Stops the garden; the directory stays, for restart tests. */
+  stop(): Promise<void>;
+  /** Stops the garden and removes its directory. */
+  cleanup(): Promise<void>;
+}
+
+export async function startTestGarden(options: Partial<GardenOptions> = {}, dir?: string): Promise<TestGarden> {
+  const stateDir = dir ?? (await mkdtemp(join(tmpdir(), 'transplant-garden-')));
+  const garden = await startGarden({
+    dir: stateDir,
+    port: 0,
+    logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    ...options,
+  });
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    await garden.stop();
+  };
+  return {
+    dir: stateDir,
+    garden,
+    kubeconfig: garden.operatorKubeconfig,
+    memberKubeconfig: garden.memberKubeconfig,
+    stop,
+    async cleanup() {
+      await stop();
+      await rm(stateDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Seed conditions as a healthy gardenlet reports them, stamped now (or at `at`). */
+export function healthySeedConditions(at: Date = new Date()): object[] {
+  const time = `${at.toISOString().slice(0, 19)}Z`;
+  return ['GardenletReady', 'BackupBucketsReady', 'ExtensionsReady', 'SeedSystemComponentsHealthy'].map((type) => ({
+    type,
+    status: 'True',
+    reason: `${type}`,
+    message: 'reported by test',
+    lastTransitionTime: time,
+    lastUpdateTime: time,
+  }));
+}
