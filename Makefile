@@ -19,7 +19,7 @@ etcd:
 deps: node_modules/.setup-stamp
 
 node_modules/.setup-stamp: package.json package-lock.json
-	npm ci --no-fund --no-audit
+	npm install --no-fund --no-audit
 	@touch $@
 
 build: deps

@@ -31,10 +31,9 @@ function load(): { file: string; obj: KubeObject }[] {
 describe('examples/', () => {
   const objects = load();
 
-  it('contains a namespace, secrets, a project, two seeds and a shoot', () => {
+  it('contains the project namespace, a project, two seeds and a shoot', () => {
     const kinds = objects.map(({ obj }) => `${obj.kind}/${obj.metadata.name}`);
     for (const wanted of [
-      'Namespace/garden',
       'Namespace/garden-dev',
       'Project/dev',
       'Seed/seed-a',

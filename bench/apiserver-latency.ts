@@ -1,0 +1,541 @@
+/**
+ * Latency of the garden API server on its SQLite store, seen by a client over HTTPS.
+ *
+ * Starts `transplant garden` as a separate process in a fresh directory, reads the operator
+ * kubeconfig it writes, and drives it with one request at a time over keep-alive connections:
+ * shoot create, status patch, get, full list (JSON and `kubectl get shoots -A` Tables) at each
+ * size, and the `shoots/binding` subresource at the largest. Prints p50/p90/p99/max per operation
+ * with the targets of issue 2. See bench/README.md.
+ *
+ *   node dist/bench/apiserver-latency.js [--sizes 1000,10000] [--gets 2000] [--bindings 1000]
+ *     [--list-reps 20] [--warmup 50] [--no-status] [--json out.json] [--cpu-prof DIR] [--strict]
+ */
+import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ApiClient } from './lib/client.js';
+import {
+  formatProfileSummary,
+  readProfile,
+  summarizeProfile,
+  type Window,
+  type WindowSummary,
+} from './lib/cpuprofile.js';
+import {
+  healthySeedConditions,
+  type Obj,
+  projectDev,
+  reconciledShootStatus,
+  secrets,
+  seeds,
+  shootFactory,
+} from './lib/fixtures.js';
+import { GardenProcess } from './lib/garden-process.js';
+import { describeMachine, type MachineInfo, machineInfo } from './lib/machine.js';
+import { formatBytes, formatMs, type Summary, summarize } from './lib/stats.js';
+
+const GROUP_PATH = '/apis/core.gardener.cloud/v1beta1';
+const NAMESPACE = 'garden-dev';
+const SHOOTS_NS = `${GROUP_PATH}/namespaces/${NAMESPACE}/shoots`;
+const SHOOTS_ALL = `${GROUP_PATH}/shoots`;
+/** What kubectl 1.31 sends for `kubectl get`. */
+const TABLE_ACCEPT =
+  'application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json';
+/** kubectl get's default --chunk-size. */
+const KUBECTL_CHUNK = 500;
+/** Seed heartbeats older than 60 s make the binding refuse the seed; refresh well before. */
+const HEARTBEAT_REFRESH_MS = 20_000;
+const SEED_NAMES = ['seed-a', 'seed-b'] as const;
+
+interface Options {
+  sizes: number[];
+  gets: number;
+  bindings: number;
+  listReps: number;
+  warmup: number;
+  status: boolean;
+  json: string | undefined;
+  cpuProf: string | undefined;
+  maxSockets: number;
+  keep: boolean;
+  strict: boolean;
+}
+
+interface Target {
+  /** The statistic judged. */
+  stat: 'p99';
+  ms: number;
+}
+
+interface Row {
+  operation: string;
+  /** Shoots in the store while measuring (for creates: the range filled). */
+  shoots: string;
+  summary: Summary;
+  /** Response size (lists). */
+  bytes?: number;
+  target?: Target;
+  pass?: boolean;
+}
+
+interface Report {
+  date: string;
+  machine: MachineInfo;
+  options: Options;
+  durationSeconds: number;
+  rows: Row[];
+  profile?: WindowSummary[];
+}
+
+const TARGETS = {
+  get: { stat: 'p99', ms: 5 },
+  create: { stat: 'p99', ms: 20 },
+  binding: { stat: 'p99', ms: 20 },
+  list10k: { stat: 'p99', ms: 500 },
+} satisfies Record<string, Target>;
+
+function usage(): string {
+  return `usage: node dist/bench/apiserver-latency.js [options]
+
+  --sizes N,M,...    shoot counts to measure at, ascending (default 1000,10000; env BENCH_SIZES)
+  --gets N           get samples per size (default 2000; env BENCH_GETS)
+  --bindings N       binding samples at the largest size (default 1000; env BENCH_BINDINGS)
+  --list-reps N      full lists per kind and size (default 20; env BENCH_LIST_REPS)
+  --warmup N         unrecorded requests before each latency series (default 50; env BENCH_WARMUP)
+  --no-status        create shoots without a reconciled status (smaller objects; no status patches)
+  --max-sockets N    keep-alive connections (default 4)
+  --json FILE        also write the results as JSON (env BENCH_JSON)
+  --cpu-prof DIR     run the garden under node --cpu-prof, write the profile to DIR and
+                     print where the garden spent its time in each phase
+  --keep             keep the garden's state directory
+  --strict           exit 1 when a target fails
+`;
+}
+
+function parseOptions(argv: string[]): Options {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      sizes: { type: 'string' },
+      gets: { type: 'string' },
+      bindings: { type: 'string' },
+      'list-reps': { type: 'string' },
+      warmup: { type: 'string' },
+      'no-status': { type: 'boolean', default: false },
+      'max-sockets': { type: 'string' },
+      json: { type: 'string' },
+      'cpu-prof': { type: 'string' },
+      keep: { type: 'boolean', default: false },
+      strict: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(usage());
+    process.exit(0);
+  }
+  const env = process.env;
+  const int = (name: string, value: string | undefined, fallback: number, min = 0): number => {
+    if (value === undefined || value === '') return fallback;
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer ≥ ${min}, got "${value}"`);
+    return n;
+  };
+  const sizes = (values.sizes ?? env.BENCH_SIZES ?? '1000,10000')
+    .split(',')
+    .filter((s) => s.trim() !== '')
+    .map((s) => int('--sizes', s.trim(), 0, 1));
+  if (sizes.length === 0 || sizes.some((s, i) => i > 0 && s <= sizes[i - 1]!)) {
+    throw new Error('--sizes must be a non-empty ascending list of positive integers');
+  }
+  return {
+    sizes,
+    gets: int('--gets', values.gets ?? env.BENCH_GETS, 2000),
+    bindings: int('--bindings', values.bindings ?? env.BENCH_BINDINGS, 1000),
+    listReps: int('--list-reps', values['list-reps'] ?? env.BENCH_LIST_REPS, 20, 1),
+    warmup: int('--warmup', values.warmup ?? env.BENCH_WARMUP, 50),
+    status: !values['no-status'],
+    json: values.json ?? (env.BENCH_JSON || undefined),
+    cpuProf: values['cpu-prof'] ? resolve(values['cpu-prof']) : undefined,
+    maxSockets: int('--max-sockets', values['max-sockets'], 4, 1),
+    keep: values.keep,
+    strict: values.strict,
+  };
+}
+
+function log(message: string): void {
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
+}
+
+const nowUs = (): number => Number(process.hrtime.bigint() / 1000n);
+
+class Bench {
+  readonly rows: Row[] = [];
+  readonly windows: Window[] = [];
+  readonly #client: ApiClient;
+  readonly #options: Options;
+  readonly #newShoot = shootFactory();
+  /** Names of the shoots created so far, in order. */
+  readonly #shoots: string[] = [];
+  #lastHeartbeat = 0;
+
+  constructor(client: ApiClient, options: Options) {
+    this.#client = client;
+    this.#options = options;
+  }
+
+  /** Project dev (and its namespace), the secrets, both seeds with backup, healthy. */
+  async setup(): Promise<void> {
+    const c = this.#client;
+    for (const secret of secrets()) {
+      await c.call('POST', `/api/v1/namespaces/${secret.metadata.namespace}/secrets`, { body: secret });
+    }
+    await c.call('POST', `${GROUP_PATH}/projects`, { body: projectDev() });
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const res = await c.raw('GET', `/api/v1/namespaces/${NAMESPACE}`);
+      if (res.status === 200) break;
+      if (Date.now() > deadline) throw new Error(`namespace ${NAMESPACE} did not appear: HTTP ${res.status}`);
+      await sleep(100);
+    }
+    for (const seed of seeds()) {
+      if (!(seed.spec as { backup?: unknown }).backup)
+        throw new Error(`examples: seed ${seed.metadata.name} has no spec.backup`);
+      await c.call('POST', `${GROUP_PATH}/seeds`, { body: seed });
+    }
+    await this.#heartbeat(true);
+  }
+
+  /** Fresh seed conditions (a gardenlet's heartbeat), at most every HEARTBEAT_REFRESH_MS. */
+  async #heartbeat(force = false): Promise<void> {
+    if (!force && Date.now() - this.#lastHeartbeat < HEARTBEAT_REFRESH_MS) return;
+    for (const name of SEED_NAMES) {
+      await this.#client.call('PATCH', `${GROUP_PATH}/seeds/${name}/status`, {
+        contentType: 'application/merge-patch+json',
+        body: { status: { conditions: healthySeedConditions() } },
+      });
+    }
+    this.#lastHeartbeat = Date.now();
+  }
+
+  async #phase<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    const started = nowUs();
+    log(`${name} …`);
+    try {
+      return await fn();
+    } finally {
+      const endUs = nowUs();
+      this.windows.push({ name, startUs: started, endUs });
+      log(`${name}: ${((endUs - started) / 1e6).toFixed(1)} s`);
+    }
+  }
+
+  #add(row: Row): void {
+    if (row.target) row.pass = row.summary[row.target.stat] <= row.target.ms;
+    this.rows.push(row);
+  }
+
+  /** Creates shoots (one at a time) until there are `size`; each also gets its reconciled status. */
+  async grow(size: number): Promise<void> {
+    const from = this.#shoots.length;
+    const creates: number[] = [];
+    const patches: number[] = [];
+    const firstSeries = from === 0;
+    await this.#phase(`create ${from}→${size}`, async () => {
+      for (let i = from; i < size; i++) {
+        const name = `bench-${String(i).padStart(5, '0')}`;
+        const seedName = SEED_NAMES[i % 2]!;
+        const res = await this.#client.call('POST', SHOOTS_NS, { body: this.#newShoot(name, seedName) });
+        const recorded = !firstSeries || i - from >= this.#options.warmup;
+        if (recorded) creates.push(res.ms);
+        this.#shoots.push(name);
+        if (this.#options.status) {
+          const created = JSON.parse(res.body.toString('utf8')) as Obj;
+          const status = reconciledShootStatus({ name, uid: String(created.metadata.uid), seedName });
+          const patched = await this.#client.call('PATCH', `${SHOOTS_NS}/${name}/status`, {
+            contentType: 'application/merge-patch+json',
+            body: { status },
+          });
+          if (recorded) patches.push(patched.ms);
+        }
+        if ((i + 1) % 1000 === 0) log(`  ${i + 1} shoots`);
+      }
+    });
+    const range = `${from}→${size}`;
+    this.#add({ operation: 'create shoot (POST)', shoots: range, summary: summarize(creates), target: TARGETS.create });
+    if (this.#options.status) {
+      this.#add({ operation: 'patch shoot status (merge)', shoots: range, summary: summarize(patches) });
+    }
+  }
+
+  async gets(): Promise<void> {
+    const n = this.#options.gets;
+    if (n === 0) return;
+    const size = this.#shoots.length;
+    const samples: number[] = [];
+    await this.#phase(`get ×${n} @${size}`, async () => {
+      for (let i = 0; i < this.#options.warmup + n; i++) {
+        const name = this.#shoots[Math.floor(Math.random() * size)]!;
+        const res = await this.#client.call('GET', `${SHOOTS_NS}/${name}`);
+        if (i >= this.#options.warmup) samples.push(res.ms);
+      }
+    });
+    this.#add({ operation: 'get shoot', shoots: String(size), summary: summarize(samples), target: TARGETS.get });
+  }
+
+  /** Full lists across namespaces: JSON, one Table, and Tables in kubectl's chunks of 500. */
+  async lists(): Promise<void> {
+    const size = this.#shoots.length;
+    const reps = this.#options.listReps;
+    const listTarget = size === 10_000 ? TARGETS.list10k : undefined;
+
+    const json: number[] = [];
+    let jsonBytes = 0;
+    await this.#phase(`list JSON ×${reps} @${size}`, async () => {
+      for (let i = 0; i <= reps; i++) {
+        const res = await this.#client.call('GET', SHOOTS_ALL);
+        if (i === 0) {
+          const items = (JSON.parse(res.body.toString('utf8')) as { items: unknown[] }).items.length;
+          if (items !== size) throw new Error(`the list returned ${items} shoots, expected ${size}`);
+          continue;
+        }
+        json.push(res.ms);
+        jsonBytes = res.body.length;
+      }
+    });
+    this.#add({
+      operation: 'list all shoots (JSON)',
+      shoots: String(size),
+      summary: summarize(json),
+      bytes: jsonBytes,
+      target: listTarget,
+    });
+
+    const table: number[] = [];
+    let tableBytes = 0;
+    await this.#phase(`list Table ×${reps} @${size}`, async () => {
+      for (let i = 0; i <= reps; i++) {
+        const res = await this.#client.call('GET', SHOOTS_ALL, { accept: TABLE_ACCEPT });
+        if (i === 0) {
+          const rows = (JSON.parse(res.body.toString('utf8')) as { rows: unknown[] }).rows.length;
+          if (rows !== size) throw new Error(`the Table had ${rows} rows, expected ${size}`);
+          continue;
+        }
+        table.push(res.ms);
+        tableBytes = res.body.length;
+      }
+    });
+    this.#add({
+      operation: 'list all shoots (Table)',
+      shoots: String(size),
+      summary: summarize(table),
+      bytes: tableBytes,
+    });
+
+    const chunked: number[] = [];
+    let chunkedBytes = 0;
+    await this.#phase(`list Table chunks ×${reps} @${size}`, async () => {
+      for (let i = 0; i <= reps; i++) {
+        let total = 0;
+        let bytes = 0;
+        let rows = 0;
+        let next: string | undefined;
+        do {
+          const query = `?limit=${KUBECTL_CHUNK}${next ? `&continue=${encodeURIComponent(next)}` : ''}`;
+          const res = await this.#client.call('GET', `${SHOOTS_ALL}${query}`, { accept: TABLE_ACCEPT });
+          total += res.ms;
+          bytes += res.body.length;
+          const page = JSON.parse(res.body.toString('utf8')) as { rows: unknown[]; metadata?: { continue?: string } };
+          rows += page.rows.length;
+          next = page.metadata?.continue || undefined;
+        } while (next);
+        if (rows !== size) throw new Error(`the chunked Table had ${rows} rows, expected ${size}`);
+        if (i === 0) continue;
+        chunked.push(total);
+        chunkedBytes = bytes;
+      }
+    });
+    this.#add({
+      operation: `list all shoots (Table, chunks of ${KUBECTL_CHUNK})`,
+      shoots: String(size),
+      summary: summarize(chunked),
+      bytes: chunkedBytes,
+    });
+  }
+
+  /**
+   * `shoots/binding` as the seed document does it: get the shoot, flip spec.seedName between
+   * seed-a and seed-b, PUT the whole shoot to the binding. Only the PUT is timed; each shoot is
+   * moved once (round-robin when there are more samples than shoots).
+   */
+  async bindings(): Promise<void> {
+    const n = this.#options.bindings;
+    if (n === 0) return;
+    const size = this.#shoots.length;
+    const order = shuffle([...this.#shoots]);
+    const samples: number[] = [];
+    const warmup = Math.min(this.#options.warmup, n);
+    await this.#phase(`binding ×${n} @${size}`, async () => {
+      for (let i = 0; i < warmup + n; i++) {
+        await this.#heartbeat();
+        const name = order[i % order.length]!;
+        const shoot = await this.#client.json<Obj>('GET', `${SHOOTS_NS}/${name}`);
+        const spec = shoot.spec as { seedName: string };
+        const to = spec.seedName === 'seed-a' ? 'seed-b' : 'seed-a';
+        spec.seedName = to;
+        const res = await this.#client.call('PUT', `${SHOOTS_NS}/${name}/binding`, { body: shoot });
+        const bound = JSON.parse(res.body.toString('utf8')) as Obj;
+        if ((bound.spec as { seedName?: string }).seedName !== to)
+          throw new Error(`binding of ${name} did not move it to ${to}`);
+        if (i >= warmup) samples.push(res.ms);
+      }
+    });
+    this.#add({
+      operation: 'binding (PUT shoots/binding)',
+      shoots: String(size),
+      summary: summarize(samples),
+      target: TARGETS.binding,
+    });
+  }
+}
+
+function shuffle<T>(items: T[]): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [items[i], items[j]] = [items[j]!, items[i]!];
+  }
+  return items;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+function formatTable(rows: readonly Row[]): string {
+  const header = [
+    'operation',
+    'shoots',
+    'n',
+    'p50 ms',
+    'p90 ms',
+    'p99 ms',
+    'max ms',
+    'mean ms',
+    'response',
+    'target',
+    'result',
+  ];
+  const body = rows.map((r) => [
+    r.operation,
+    r.shoots,
+    String(r.summary.count),
+    formatMs(r.summary.p50),
+    formatMs(r.summary.p90),
+    formatMs(r.summary.p99),
+    formatMs(r.summary.max),
+    formatMs(r.summary.mean),
+    r.bytes !== undefined ? formatBytes(r.bytes) : '',
+    r.target ? `${r.target.stat} ≤ ${r.target.ms} ms` : '',
+    r.pass === undefined ? '' : r.pass ? 'PASS' : 'FAIL',
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
+  const numeric = new Set([2, 3, 4, 5, 6, 7, 8]);
+  const line = (cells: string[]) =>
+    `| ${cells.map((c, i) => (numeric.has(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join(' | ')} |`;
+  const rule = `|${widths.map((w, i) => (numeric.has(i) ? `${'-'.repeat(w + 1)}:` : '-'.repeat(w + 2))).join('|')}|`;
+  return [line(header), rule, ...body.map(line)].join('\n');
+}
+
+function newestProfile(dir: string): string | undefined {
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.cpuprofile'))
+    .map((f) => join(dir, f))
+    .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
+  return files[0];
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  const machine = machineInfo();
+  const started = Date.now();
+  if (options.cpuProf) mkdirSync(options.cpuProf, { recursive: true });
+  log(`machine: ${describeMachine(machine)}`);
+  const garden = GardenProcess.start({
+    keepDir: options.keep,
+    nodeOptions: options.cpuProf ? `--cpu-prof --cpu-prof-dir=${options.cpuProf}` : undefined,
+  });
+  const onSignal = (signal: NodeJS.Signals) => {
+    log(`${signal}: stopping the garden (pid ${garden.pid}) and removing ${garden.dir}`);
+    garden.cleanupSync();
+    process.exit(130);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  process.once('exit', () => garden.cleanupSync());
+
+  let client: ApiClient | undefined;
+  let bench: Bench | undefined;
+  try {
+    const connection = await garden.ready();
+    log(`garden pid ${garden.pid} at ${connection.server}, state in ${garden.dir}`);
+    client = new ApiClient({ ...connection, maxSockets: options.maxSockets });
+    bench = new Bench(client, options);
+    await bench.setup();
+    for (const size of options.sizes) {
+      await bench.grow(size);
+      await bench.gets();
+      await bench.lists();
+    }
+    await bench.bindings();
+  } catch (err) {
+    if (garden.stderr) log(`garden stderr:\n${garden.stderr}`);
+    throw err;
+  } finally {
+    client?.close();
+    await garden.stop();
+    if (options.keep) log(`kept the garden's state in ${garden.dir}`);
+  }
+
+  const report: Report = {
+    date: new Date().toISOString(),
+    machine,
+    options,
+    durationSeconds: Math.round((Date.now() - started) / 1000),
+    rows: bench.rows,
+  };
+  let profileText = '';
+  if (options.cpuProf) {
+    const file = newestProfile(options.cpuProf);
+    if (file) {
+      const profile = readProfile(file);
+      report.profile = summarizeProfile(profile, bench.windows);
+      profileText = `\nWhere the garden spent its time (${file}):${formatProfileSummary(report.profile)}\n`;
+    } else {
+      log(`no .cpuprofile was written to ${options.cpuProf}`);
+    }
+  }
+
+  const out = process.stdout;
+  out.write(`\nTransplant garden API server latency — ${report.date}\n`);
+  out.write(`machine: ${describeMachine(machine)}\n`);
+  out.write(
+    `client: one request at a time over HTTPS keep-alive (${options.maxSockets} sockets); shoots in ${NAMESPACE}` +
+      `${options.status ? ' with a reconciled status' : ''}; ${options.warmup} warm-up requests per series unrecorded; ` +
+      `total ${report.durationSeconds} s\n\n`,
+  );
+  out.write(`${formatTable(report.rows)}\n`);
+  out.write(profileText);
+  if (options.json) {
+    writeFileSync(options.json, `${JSON.stringify(report, null, 2)}\n`);
+    log(`wrote ${options.json}`);
+  }
+  const failed = report.rows.filter((r) => r.pass === false);
+  if (failed.length > 0) log(`targets failed: ${failed.map((r) => `${r.operation} @${r.shoots}`).join(', ')}`);
+  if (options.strict && failed.length > 0) process.exitCode = 1;
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exitCode = 1;
+});
