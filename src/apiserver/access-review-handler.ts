@@ -2,9 +2,10 @@
  * Serves `selfsubjectaccessreviews` (authorization.k8s.io/v1), what `kubectl auth can-i` asks.
  * kubectl sends it as Kubernetes protobuf; other clients send JSON or YAML.
  */
-import { kubernetesProtobufContentType, decodeSelfSubjectAccessReview } from './authz/access-review-protobuf.js';
-import { authorizationGroup, evaluateSelfSubjectAccessReview } from './authz/self-subject-access-review.js';
+
 import { methodNotAllowed } from '../api/errors.js';
+import { decodeSelfSubjectAccessReview, kubernetesProtobufContentType } from './authz/access-review-protobuf.js';
+import { authorizationGroup, evaluateSelfSubjectAccessReview } from './authz/self-subject-access-review.js';
 import { parseBody } from './http-util.js';
 import type { CustomHandler } from './server.js';
 import type { Authorizer } from './types.js';
@@ -24,9 +25,13 @@ export function selfSubjectAccessReviewHandler(authorizer: Authorizer): CustomHa
       verbs: ['create'],
     },
     async handle(req) {
-      if (req.info.verb !== 'create') throw methodNotAllowed('only POST (create) is served for selfsubjectaccessreviews');
+      if (req.info.verb !== 'create')
+        throw methodNotAllowed('only POST (create) is served for selfsubjectaccessreviews');
       const media = (req.contentType ?? '').split(';')[0]!.trim();
-      const body = media === kubernetesProtobufContentType ? decodeSelfSubjectAccessReview(req.raw) : parseBody(req.raw, req.contentType);
+      const body =
+        media === kubernetesProtobufContentType
+          ? decodeSelfSubjectAccessReview(req.raw)
+          : parseBody(req.raw, req.contentType);
       return { code: 201, body: await evaluateSelfSubjectAccessReview(authorizer, req.user, body) };
     },
   };

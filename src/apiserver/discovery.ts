@@ -23,7 +23,8 @@ export class Discovery {
 
   groupVersions(): GroupVersion[] {
     const seen = new Map<string, GroupVersion>();
-    for (const d of [...this.#defs, ...this.#extra]) seen.set(`${d.group}/${d.version}`, { group: d.group, version: d.version });
+    for (const d of [...this.#defs, ...this.#extra])
+      seen.set(`${d.group}/${d.version}`, { group: d.group, version: d.version });
     return [...seen.values()];
   }
 
@@ -59,17 +60,40 @@ export class Discovery {
         ...(d.categories?.length ? { categories: d.categories } : {}),
       });
       if (d.hasStatus !== false) {
-        resources.push({ name: `${d.plural}/status`, singularName: '', namespaced: d.namespaced, kind: d.kind, verbs: ['get', 'patch', 'update'] });
+        resources.push({
+          name: `${d.plural}/status`,
+          singularName: '',
+          namespaced: d.namespaced,
+          kind: d.kind,
+          verbs: ['get', 'patch', 'update'],
+        });
       }
       for (const sub of d.subresources ?? []) {
         if (sub.name === 'status') continue;
-        resources.push({ name: `${d.plural}/${sub.name}`, singularName: '', namespaced: d.namespaced, kind: d.kind, verbs: [...sub.verbs] });
+        resources.push({
+          name: `${d.plural}/${sub.name}`,
+          singularName: '',
+          namespaced: d.namespaced,
+          kind: d.kind,
+          verbs: [...sub.verbs],
+        });
       }
     }
     for (const e of extra) {
-      resources.push({ name: e.name, singularName: e.singular ?? '', namespaced: e.namespaced, kind: e.kind, verbs: [...e.verbs] });
+      resources.push({
+        name: e.name,
+        singularName: e.singular ?? '',
+        namespaced: e.namespaced,
+        kind: e.kind,
+        verbs: [...e.verbs],
+      });
     }
-    return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: group ? `${group}/${version}` : version, resources };
+    return {
+      kind: 'APIResourceList',
+      apiVersion: 'v1',
+      groupVersion: group ? `${group}/${version}` : version,
+      resources,
+    };
   }
 
   #groups(): { name: string; versions: object[]; preferredVersion: object }[] {

@@ -13,7 +13,11 @@ type Json = Record<string, unknown>;
 export class OpenApi {
   readonly #docs = new Map<string, { doc: Json; hash: string }>();
 
-  constructor(defs: readonly ResourceDefinition[], groupVersions: readonly GroupVersion[], extra: readonly ExtraResource[] = []) {
+  constructor(
+    defs: readonly ResourceDefinition[],
+    groupVersions: readonly GroupVersion[],
+    extra: readonly ExtraResource[] = [],
+  ) {
     for (const gv of groupVersions) {
       const doc = buildDocument(
         gv,
@@ -80,8 +84,14 @@ function buildDocument(gv: GroupVersion, defs: readonly ResourceDefinition[], ex
       type: 'object',
       description: `${def.kind} (${apiVersionOf(def)})`,
       properties: {
-        apiVersion: { type: 'string', description: 'APIVersion defines the versioned schema of this representation of an object.' },
-        kind: { type: 'string', description: 'Kind is a string value representing the REST resource this object represents.' },
+        apiVersion: {
+          type: 'string',
+          description: 'APIVersion defines the versioned schema of this representation of an object.',
+        },
+        kind: {
+          type: 'string',
+          description: 'Kind is a string value representing the REST resource this object represents.',
+        },
         metadata: { allOf: [{ $ref: '#/components/schemas/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta' }] },
         ...((def.schema?.properties as Json | undefined) ?? {}),
       },
@@ -106,8 +116,15 @@ function buildDocument(gv: GroupVersion, defs: readonly ResourceDefinition[], ex
       delete: operation('delete', 'delete'),
     };
     paths[`${collection}/{name}`] = item;
-    for (const sub of [...(def.hasStatus === false ? [] : ['status']), ...(def.subresources ?? []).map((s) => s.name)]) {
-      paths[`${collection}/{name}/${sub}`] = { get: operation('get', 'read'), put: operation('put', 'replace'), patch: operation('patch', 'patch') };
+    for (const sub of [
+      ...(def.hasStatus === false ? [] : ['status']),
+      ...(def.subresources ?? []).map((s) => s.name),
+    ]) {
+      paths[`${collection}/{name}/${sub}`] = {
+        get: operation('get', 'read'),
+        put: operation('put', 'replace'),
+        patch: operation('patch', 'patch'),
+      };
     }
   }
   for (const e of extra) {

@@ -67,19 +67,21 @@ export function parseLabelSelector(text: string | null): LabelSelector {
 
 export function matchesLabels(selector: LabelSelector, labels: Record<string, string> | undefined): boolean {
   const have = labels ?? {};
-  return selector.every((req) => {
-    const present = Object.hasOwn(have, req.key);
-    switch (req.op) {
-      case 'exists':
-        return present;
-      case 'doesnotexist':
-        return !present;
-      case 'in':
-        return present && req.values.includes(have[req.key]!);
-      case 'notin':
-        return !present || !req.values.includes(have[req.key]!);
-    }
-  });
+  return selector.every((req) => requirementMatches(req, have));
+}
+
+function requirementMatches(req: LabelRequirement, have: Record<string, string>): boolean {
+  const present = Object.hasOwn(have, req.key);
+  switch (req.op) {
+    case 'exists':
+      return present;
+    case 'doesnotexist':
+      return !present;
+    case 'in':
+      return present && req.values.includes(have[req.key]!);
+    case 'notin':
+      return !present || !req.values.includes(have[req.key]!);
+  }
 }
 
 export function parseFieldSelector(text: string | null, supported: readonly string[]): FieldSelector {

@@ -116,7 +116,9 @@ export class ApiServer {
       {
         cert: options.tls.certPem,
         key: options.tls.keyPem,
-        ...(options.tls.clientCaPem ? { ca: options.tls.clientCaPem, requestCert: true, rejectUnauthorized: false } : {}),
+        ...(options.tls.clientCaPem
+          ? { ca: options.tls.clientCaPem, requestCert: true, rejectUnauthorized: false }
+          : {}),
       },
       (req, res) => {
         this.#handle(req, res).catch((err) => {
@@ -181,7 +183,13 @@ export class ApiServer {
       sendStatus(res, status);
     } finally {
       this.#log.debug(
-        { method, path: url.pathname, user: user?.name, code: res.statusCode, ms: Number(process.hrtime.bigint() - started) / 1e6 },
+        {
+          method,
+          path: url.pathname,
+          user: user?.name,
+          code: res.statusCode,
+          ms: Number(process.hrtime.bigint() - started) / 1e6,
+        },
         'request',
       );
     }
@@ -190,7 +198,11 @@ export class ApiServer {
   #servePublic(path: string, res: ServerResponse): void {
     if (path.startsWith('/version')) {
       const v = this.#options.version ?? defaultVersion;
-      sendJson(res, 200, { ...v, platform: `${process.platform}/${process.arch}`, goVersion: `node${process.versions.node}` });
+      sendJson(res, 200, {
+        ...v,
+        platform: `${process.platform}/${process.arch}`,
+        goVersion: `node${process.versions.node}`,
+      });
       return;
     }
     const ok = this.#ready;
@@ -235,7 +247,8 @@ export class ApiServer {
   }
 
   #serveNonResource(info: RequestInfo, req: IncomingMessage, res: ServerResponse): void {
-    if (req.method !== 'GET' && req.method !== 'HEAD') throw methodNotAllowed(`${req.method} is not allowed on ${info.path}`);
+    if (req.method !== 'GET' && req.method !== 'HEAD')
+      throw methodNotAllowed(`${req.method} is not allowed on ${info.path}`);
     const path = info.path.replace(/\/+$/, '');
     const parts = path.split('/').filter(Boolean);
     let body: unknown;
@@ -262,7 +275,14 @@ export class ApiServer {
       const raw = ['POST', 'PUT', 'PATCH'].includes(req.method ?? '')
         ? await readBody(req, this.#options.maxBodyBytes ?? defaultMaxBodyBytes)
         : Buffer.alloc(0);
-      const result = await custom.handle({ info, query, user, raw, contentType: req.headers['content-type'], server: this });
+      const result = await custom.handle({
+        info,
+        query,
+        user,
+        raw,
+        contentType: req.headers['content-type'],
+        server: this,
+      });
       sendJson(res, result.code, result.body);
       return;
     }
@@ -273,10 +293,15 @@ export class ApiServer {
     const ctx: RequestContext = { user, dryRun: query.getAll('dryRun').includes('All') };
     const accept = req.headers.accept;
     const table = wantsTable(accept);
-    if (!table && accept && !acceptsJson(accept)) throw notAcceptable(`only application/json and Table responses are served`);
+    if (!table && accept && !acceptsJson(accept))
+      throw notAcceptable(`only application/json and Table responses are served`);
     const includeObject = (query.get('includeObject') ?? 'Metadata') as IncludeObject;
     const respond = (code: number, obj: KubeObject) =>
-      sendJson(res, code, table ? toTable(store.def, [obj], { resourceVersion: obj.metadata.resourceVersion }, { includeObject }) : obj);
+      sendJson(
+        res,
+        code,
+        table ? toTable(store.def, [obj], { resourceVersion: obj.metadata.resourceVersion }, { includeObject }) : obj,
+      );
 
     switch (info.verb) {
       case 'get':
@@ -299,7 +324,13 @@ export class ApiServer {
         return respond(201, created);
       }
       case 'update': {
-        const updated = await store.update(info.namespace, info.name, info.subresource, await this.#readObject(req), ctx);
+        const updated = await store.update(
+          info.namespace,
+          info.name,
+          info.subresource,
+          await this.#readObject(req),
+          ctx,
+        );
         return respond(200, updated);
       }
       case 'patch': {
@@ -349,7 +380,9 @@ export class ApiServer {
     const fieldSelector = parseFieldSelector(query.get('fieldSelector'), store.selectableFieldNames());
     const labelSelector = parseLabelSelector(query.get('labelSelector'));
     // A watch on one name is a watch with a metadata.name selector.
-    const selector = info.name ? [...fieldSelector, { field: 'metadata.name', op: '=' as const, value: info.name }] : fieldSelector;
+    const selector = info.name
+      ? [...fieldSelector, { field: 'metadata.name', op: '=' as const, value: info.name }]
+      : fieldSelector;
     const watch = await store.watch(info.namespace, {
       labelSelector,
       fieldSelector: selector,
@@ -357,7 +390,11 @@ export class ApiServer {
     });
     const timeoutSeconds = Number(query.get('timeoutSeconds') ?? '') || 1800 + Math.floor(Math.random() * 1800);
     const bookmarks = query.get('allowWatchBookmarks') === 'true';
-    res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache' });
+    res.writeHead(200, {
+      'Content-Type': 'application/json',
+      'Transfer-Encoding': 'chunked',
+      'Cache-Control': 'no-cache',
+    });
     res.flushHeaders();
     let lastVersion = query.get('resourceVersion') ?? '';
     let headersSent = false;
@@ -365,20 +402,32 @@ export class ApiServer {
     this.#openWatches.add(stop);
     const timer = setTimeout(stop, timeoutSeconds * 1000);
     const bookmarkTimer = bookmarks
-      ? setInterval(() => {
-          if (!lastVersion) return;
-          const object = { kind: store.def.kind, apiVersion: store.apiVersion, metadata: { resourceVersion: lastVersion } };
-          res.write(`${JSON.stringify({ type: 'BOOKMARK', object })}\n`);
-        }, (this.#options.bookmarkIntervalSeconds ?? 60) * 1000)
+      ? setInterval(
+          () => {
+            if (!lastVersion) return;
+            const object = {
+              kind: store.def.kind,
+              apiVersion: store.apiVersion,
+              metadata: { resourceVersion: lastVersion },
+            };
+            res.write(`${JSON.stringify({ type: 'BOOKMARK', object })}\n`);
+          },
+          (this.#options.bookmarkIntervalSeconds ?? 60) * 1000,
+        )
       : undefined;
     req.on('close', stop);
     res.on('close', stop);
     const encode = (event: WatchEvent): unknown => {
       if (!table) return event;
-      const object = toTable(store.def, [event.object], { resourceVersion: event.object.metadata.resourceVersion }, {
-        includeObject,
-        noHeaders: headersSent,
-      });
+      const object = toTable(
+        store.def,
+        [event.object],
+        { resourceVersion: event.object.metadata.resourceVersion },
+        {
+          includeObject,
+          noHeaders: headersSent,
+        },
+      );
       headersSent = true;
       return { type: event.type, object };
     };

@@ -4,10 +4,18 @@
 import { pino } from 'pino';
 import { startGarden } from '../garden/garden.js';
 
-export async function runGardenCommand(options: { dir: string; host: string; port: number; logLevel: string }): Promise<void> {
+export async function runGardenCommand(options: {
+  dir: string;
+  host: string;
+  port: number;
+  logLevel: string;
+}): Promise<void> {
   const logger = pino({ level: options.logLevel }, pino.destination(2));
   const garden = await startGarden({ dir: options.dir, host: options.host, port: options.port, logger });
-  logger.info({ url: garden.url, operatorKubeconfig: garden.operatorKubeconfig, memberKubeconfig: garden.memberKubeconfig }, 'garden ready');
+  logger.info(
+    { url: garden.url, operatorKubeconfig: garden.operatorKubeconfig, memberKubeconfig: garden.memberKubeconfig },
+    'garden ready',
+  );
   process.stdout.write(`garden API serving at ${garden.url}\n`);
   process.stdout.write(`operator kubeconfig: ${garden.operatorKubeconfig}\n`);
   process.stdout.write(`project member kubeconfig: ${garden.memberKubeconfig}\n`);

@@ -49,8 +49,16 @@ export function bootstrapClusterRoles(): KubeObject[] {
         verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'],
       },
       { apiGroups: ['core.gardener.cloud'], resources: ['shoots/adminkubeconfig'], verbs: ['create'] },
-      { apiGroups: ['core.gardener.cloud'], resources: ['shootstates', 'backupentries'], verbs: ['get', 'list', 'watch'] },
-      { apiGroups: [''], resources: ['secrets', 'events'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] },
+      {
+        apiGroups: ['core.gardener.cloud'],
+        resources: ['shootstates', 'backupentries'],
+        verbs: ['get', 'list', 'watch'],
+      },
+      {
+        apiGroups: [''],
+        resources: ['secrets', 'events'],
+        verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'],
+      },
     ]),
     clusterRole(viewerClusterRole, [
       { apiGroups: ['core.gardener.cloud'], resources: ['seeds', 'projects'], verbs: ['get', 'list', 'watch'] },
@@ -58,7 +66,18 @@ export function bootstrapClusterRoles(): KubeObject[] {
     clusterRole(basicUserClusterRole, [
       { apiGroups: ['authorization.k8s.io'], resources: ['selfsubjectaccessreviews'], verbs: ['create'] },
       {
-        nonResourceURLs: ['/api', '/api/*', '/apis', '/apis/*', '/openapi', '/openapi/*', '/version', '/healthz', '/readyz', '/livez'],
+        nonResourceURLs: [
+          '/api',
+          '/api/*',
+          '/apis',
+          '/apis/*',
+          '/openapi',
+          '/openapi/*',
+          '/version',
+          '/healthz',
+          '/readyz',
+          '/livez',
+        ],
         verbs: ['get'],
       },
     ]),

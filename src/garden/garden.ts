@@ -7,10 +7,10 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { parse as parseYaml } from 'yaml';
-import { isAlreadyExists, isNotFound } from '../api/errors.js';
-import type { KubeObject } from '../api/meta.js';
 import { coreResources } from '../api/core/index.js';
 import { gardenResources } from '../api/core-gardener/index.js';
+import { isAlreadyExists, isNotFound } from '../api/errors.js';
+import type { KubeObject } from '../api/meta.js';
 import { rbacResources } from '../api/rbac/resources.js';
 import type { RbacKind } from '../api/rbac/types.js';
 import { selfSubjectAccessReviewHandler } from '../apiserver/access-review-handler.js';
@@ -39,6 +39,7 @@ import {
   projectMemberUser,
 } from './bootstrap-rbac.js';
 import { ProjectReconciler } from './controllers/project-controller.js';
+import { ShootStateReconciler } from './controllers/shoot-state-controller.js';
 
 export interface GardenOptions {
   dir: string;
@@ -78,7 +79,11 @@ export async function startGarden(options: GardenOptions): Promise<Garden> {
   const state = await readState(dir);
   const port = options.port || state?.port || 0;
 
-  const pki = await ensureServingPki(join(dir, 'pki'), { hosts: [host], caCommonName: 'transplant-garden-ca', commonName: 'garden-apiserver' });
+  const pki = await ensureServingPki(join(dir, 'pki'), {
+    hosts: [host],
+    caCommonName: 'transplant-garden-ca',
+    commonName: 'garden-apiserver',
+  });
   const storage = openSqliteStore({ path: join(dir, 'garden.db') });
   const tokenFile = join(dir, 'auth', 'tokens.json');
   await mkdir(join(dir, 'auth'), { recursive: true, mode: 0o700 });
@@ -110,7 +115,10 @@ export async function startGarden(options: GardenOptions): Promise<Garden> {
   server = new ApiServer({
     resources: [...coreResources, ...rbacResources, ...gardenResources],
     storage,
-    admission: [new NamespaceLifecycle({ getNamespace: (name) => getOrUndefined(store('', 'namespaces'), '', name) }), shootValidator],
+    admission: [
+      new NamespaceLifecycle({ getNamespace: (name) => getOrUndefined(store('', 'namespaces'), '', name) }),
+      shootValidator,
+    ],
     authenticator,
     authorizer,
     tls: { certPem: pki.serving.certPem, keyPem: pki.serving.keyPem },
@@ -131,8 +139,19 @@ export async function startGarden(options: GardenOptions): Promise<Garden> {
 
   const operatorKubeconfig = join(dir, 'garden.kubeconfig');
   const memberKubeconfig = join(dir, 'project-member.kubeconfig');
-  await ensureKubeconfig(operatorKubeconfig, tokenFile, url, pki.ca.certPem, 'garden', { name: operatorUser, groups: [operatorGroup] });
-  await ensureKubeconfig(memberKubeconfig, tokenFile, url, pki.ca.certPem, 'garden-dev', { name: projectMemberUser, groups: [] }, 'garden-dev');
+  await ensureKubeconfig(operatorKubeconfig, tokenFile, url, pki.ca.certPem, 'garden', {
+    name: operatorUser,
+    groups: [operatorGroup],
+  });
+  await ensureKubeconfig(
+    memberKubeconfig,
+    tokenFile,
+    url,
+    pki.ca.certPem,
+    'garden-dev',
+    { name: projectMemberUser, groups: [] },
+    'garden-dev',
+  );
   await authenticator.reload();
 
   const projects = new Controller({
@@ -148,7 +167,20 @@ export async function startGarden(options: GardenOptions): Promise<Garden> {
     ),
     logger,
   });
-  projects.start();
+  const shootStates = new Controller({
+    name: 'shootstate',
+    store: server.store('core.gardener.cloud', 'shoots'),
+    reconciler: new ShootStateReconciler(
+      {
+        shoots: server.store('core.gardener.cloud', 'shoots'),
+        shootStates: server.store('core.gardener.cloud', 'shootstates'),
+      },
+      ctx,
+    ),
+    logger,
+  });
+  const controllers = [projects, shootStates];
+  for (const controller of controllers) controller.start();
   logger.info({ url, dir, generatedCa: pki.generated.ca }, 'garden API server started');
 
   return {
@@ -157,7 +189,7 @@ export async function startGarden(options: GardenOptions): Promise<Garden> {
     operatorKubeconfig,
     memberKubeconfig,
     async stop() {
-      projects.stop();
+      for (const controller of controllers) controller.stop();
       for (const informer of informers) informer.stop();
       await server!.stop();
       await storage.close();
@@ -186,7 +218,8 @@ async function bootstrapObjects(server: ApiServer, ctx: RequestContext): Promise
   for (const name of systemNamespaces) {
     await ensure(server.store('', 'namespaces'), { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
   }
-  for (const role of bootstrapClusterRoles()) await ensure(server.store('rbac.authorization.k8s.io', 'clusterroles'), role);
+  for (const role of bootstrapClusterRoles())
+    await ensure(server.store('rbac.authorization.k8s.io', 'clusterroles'), role);
   for (const binding of bootstrapClusterRoleBindings()) {
     await ensure(server.store('rbac.authorization.k8s.io', 'clusterrolebindings'), binding);
   }
@@ -194,9 +227,15 @@ async function bootstrapObjects(server: ApiServer, ctx: RequestContext): Promise
   await ensure(server.store('', 'namespaces'), {
     apiVersion: 'v1',
     kind: 'Namespace',
-    metadata: { name: memberNamespace, labels: { 'gardener.cloud/role': 'project', 'project.gardener.cloud/name': 'dev' } },
+    metadata: {
+      name: memberNamespace,
+      labels: { 'gardener.cloud/role': 'project', 'project.gardener.cloud/name': 'dev' },
+    },
   });
-  await ensure(server.store('rbac.authorization.k8s.io', 'rolebindings'), projectMemberRoleBinding(memberNamespace, projectMemberUser));
+  await ensure(
+    server.store('rbac.authorization.k8s.io', 'rolebindings'),
+    projectMemberRoleBinding(memberNamespace, projectMemberUser),
+  );
 }
 
 function rbacInformers(server: ApiServer, rbac: InMemoryRbacSource): Informer[] {
@@ -230,12 +269,17 @@ async function ensureKubeconfig(
   namespace?: string,
 ): Promise<void> {
   let token = await existingToken(path);
-  const known = (await readTokenFile(tokenFile)).tokens.some((t) => token !== undefined && t.sha256 === hashToken(token));
+  const known = (await readTokenFile(tokenFile)).tokens.some(
+    (t) => token !== undefined && t.sha256 === hashToken(token),
+  );
   if (!token || !known) {
     await revokeTokens(tokenFile, user.name);
     token = await issueToken(tokenFile, { name: user.name, uid: user.name, groups: user.groups });
   }
-  await writeKubeconfig(path, buildKubeconfig({ clusterName, server: url, caPem, user: { name: user.name, token }, namespace }));
+  await writeKubeconfig(
+    path,
+    buildKubeconfig({ clusterName, server: url, caPem, user: { name: user.name, token }, namespace }),
+  );
 }
 
 async function existingToken(path: string): Promise<string | undefined> {

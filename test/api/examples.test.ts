@@ -33,13 +33,7 @@ describe('examples/', () => {
 
   it('contains the project namespace, a project, two seeds and a shoot', () => {
     const kinds = objects.map(({ obj }) => `${obj.kind}/${obj.metadata.name}`);
-    for (const wanted of [
-      'Namespace/garden-dev',
-      'Project/dev',
-      'Seed/seed-a',
-      'Seed/seed-b',
-      'Shoot/my-shoot',
-    ]) {
+    for (const wanted of ['Namespace/garden-dev', 'Project/dev', 'Seed/seed-a', 'Seed/seed-b', 'Shoot/my-shoot']) {
       assert.ok(kinds.includes(wanted), `missing ${wanted} in ${kinds.join(', ')}`);
     }
   });

@@ -94,7 +94,11 @@ describe('GenericStore', () => {
   it('rejects a body of another kind or apiVersion, or another namespace', async () => {
     await rejects(store.create('ns1', { ...widget('k'), kind: 'Gadget' }, ctx), 400, 'BadRequest');
     await rejects(store.create('ns1', { ...widget('k'), apiVersion: 'v1' }, ctx), 400, 'BadRequest');
-    await rejects(store.create('ns1', { ...widget('k'), metadata: { name: 'k', namespace: 'other' } }, ctx), 400, 'BadRequest');
+    await rejects(
+      store.create('ns1', { ...widget('k'), metadata: { name: 'k', namespace: 'other' } }, ctx),
+      400,
+      'BadRequest',
+    );
   });
 
   it('dry run validates but stores nothing', async () => {
@@ -107,7 +111,14 @@ describe('GenericStore', () => {
     const created = await store.create('ns1', widget('gen'), ctx);
     const labelled = await store.patch('ns1', 'gen', '', 'merge', { metadata: { labels: { a: 'b' } } }, ctx);
     assert.equal(labelled.metadata.generation, 1);
-    const resized = await store.patch('ns1', 'gen', '', 'merge', { spec: { size: 2 }, status: { phase: 'ignored' } }, ctx);
+    const resized = await store.patch(
+      'ns1',
+      'gen',
+      '',
+      'merge',
+      { spec: { size: 2 }, status: { phase: 'ignored' } },
+      ctx,
+    );
     assert.equal(resized.metadata.generation, 2);
     assert.equal(resized.status, undefined);
     assert.equal(resized.metadata.uid, created.metadata.uid);
@@ -121,7 +132,14 @@ describe('GenericStore', () => {
 
   it('the status subresource changes only status', async () => {
     await store.create('ns1', widget('st'), ctx);
-    const updated = await store.patch('ns1', 'st', 'status', 'merge', { spec: { size: 9 }, status: { phase: 'Ready' } }, ctx);
+    const updated = await store.patch(
+      'ns1',
+      'st',
+      'status',
+      'merge',
+      { spec: { size: 9 }, status: { phase: 'Ready' } },
+      ctx,
+    );
     assert.deepEqual(updated.status, { phase: 'Ready' });
     assert.deepEqual(updated.spec, { size: 1 });
     assert.equal(updated.metadata.generation, 1);
@@ -138,7 +156,14 @@ describe('GenericStore', () => {
     const created = await store.create('ns1', widget('stalepatch'), ctx);
     await store.patch('ns1', 'stalepatch', '', 'merge', { spec: { size: 3 } }, ctx);
     await rejects(
-      store.patch('ns1', 'stalepatch', '', 'merge', { metadata: { resourceVersion: created.metadata.resourceVersion }, spec: { size: 5 } }, ctx),
+      store.patch(
+        'ns1',
+        'stalepatch',
+        '',
+        'merge',
+        { metadata: { resourceVersion: created.metadata.resourceVersion }, spec: { size: 5 } },
+        ctx,
+      ),
       409,
       'Conflict',
     );
@@ -149,7 +174,14 @@ describe('GenericStore', () => {
     const marked = await store.delete('ns1', 'fin', ctx, {});
     assert.ok(marked.metadata.deletionTimestamp);
     assert.ok(await store.get('ns1', 'fin'));
-    const addFinalizer = store.patch('ns1', 'fin', '', 'merge', { metadata: { finalizers: ['example.io/keep', 'new/one'] } }, ctx);
+    const addFinalizer = store.patch(
+      'ns1',
+      'fin',
+      '',
+      'merge',
+      { metadata: { finalizers: ['example.io/keep', 'new/one'] } },
+      ctx,
+    );
     await rejects(addFinalizer, 422, 'Invalid');
     await store.patch('ns1', 'fin', '', 'json', [{ op: 'remove', path: '/metadata/finalizers' }], ctx);
     await rejects(store.get('ns1', 'fin'), 404, 'NotFound');
@@ -163,12 +195,27 @@ describe('GenericStore', () => {
 
   it('lists with label and field selectors and pages with limit/continue', async () => {
     for (let i = 0; i < 5; i++) {
-      await store.create('ns2', { ...widget(`w${i}`, { size: i, color: i % 2 ? 'blue' : 'green' }), metadata: { name: `w${i}`, labels: { tier: i < 3 ? 'low' : 'high' } } }, ctx);
+      await store.create(
+        'ns2',
+        {
+          ...widget(`w${i}`, { size: i, color: i % 2 ? 'blue' : 'green' }),
+          metadata: { name: `w${i}`, labels: { tier: i < 3 ? 'low' : 'high' } },
+        },
+        ctx,
+      );
     }
     const low = await store.list('ns2', { labelSelector: parseLabelSelector('tier=low') });
-    assert.deepEqual(low.items.map((i) => i.metadata.name), ['w0', 'w1', 'w2']);
-    const blue = await store.list('ns2', { fieldSelector: parseFieldSelector('spec.color=blue', store.selectableFieldNames()) });
-    assert.deepEqual(blue.items.map((i) => i.metadata.name), ['w1', 'w3']);
+    assert.deepEqual(
+      low.items.map((i) => i.metadata.name),
+      ['w0', 'w1', 'w2'],
+    );
+    const blue = await store.list('ns2', {
+      fieldSelector: parseFieldSelector('spec.color=blue', store.selectableFieldNames()),
+    });
+    assert.deepEqual(
+      blue.items.map((i) => i.metadata.name),
+      ['w1', 'w3'],
+    );
     const names: string[] = [];
     let cont: string | undefined;
     do {
@@ -179,7 +226,9 @@ describe('GenericStore', () => {
     } while (cont);
     assert.deepEqual(names, ['w0', 'w1', 'w2', 'w3', 'w4']);
     const all = await store.list('', {});
-    assert.ok(all.items.some((i) => i.metadata.namespace === 'ns1') && all.items.some((i) => i.metadata.namespace === 'ns2'));
+    assert.ok(
+      all.items.some((i) => i.metadata.namespace === 'ns1') && all.items.some((i) => i.metadata.namespace === 'ns2'),
+    );
   });
 
   it('watch without a resourceVersion starts with the current objects; selector changes become ADDED/DELETED', async () => {
@@ -193,6 +242,15 @@ describe('GenericStore', () => {
     assert.deepEqual(pick((await iterator.next()).value), ['ADDED', 'x']);
     await store.patch('ns3', 'x', '', 'merge', { spec: { size: 7 } }, ctx);
     assert.deepEqual(pick((await iterator.next()).value), ['MODIFIED', 'x']);
+    watch.stop();
+  });
+
+  it('a watch from a compacted resourceVersion fails with 410 Expired', async () => {
+    const first = await store.create('ns4', widget('old'), ctx);
+    await store.patch('ns4', 'old', '', 'merge', { spec: { size: 2 } }, ctx);
+    await storage.compact(await storage.currentRevision());
+    const watch = await store.watch('ns4', { resourceVersion: first.metadata.resourceVersion });
+    await rejects(watch[Symbol.asyncIterator]().next(), 410, 'Expired');
     watch.stop();
   });
 

@@ -8,7 +8,11 @@ const q = (s = '') => new URLSearchParams(s);
 
 describe('request info', () => {
   it('parses namespaced subresource requests', () => {
-    const info = parseRequestInfo('PUT', '/apis/core.gardener.cloud/v1beta1/namespaces/garden-dev/shoots/s/binding', q());
+    const info = parseRequestInfo(
+      'PUT',
+      '/apis/core.gardener.cloud/v1beta1/namespaces/garden-dev/shoots/s/binding',
+      q(),
+    );
     assert.deepEqual(
       [info.verb, info.apiGroup, info.apiVersion, info.namespace, info.resource, info.name, info.subresource],
       ['update', 'core.gardener.cloud', 'v1beta1', 'garden-dev', 'shoots', 's', 'binding'],
@@ -30,7 +34,13 @@ describe('request info', () => {
   });
 
   it('marks discovery and other paths as non-resource requests', () => {
-    for (const path of ['/api', '/apis', '/apis/core.gardener.cloud', '/apis/core.gardener.cloud/v1beta1', '/openapi/v3']) {
+    for (const path of [
+      '/api',
+      '/apis',
+      '/apis/core.gardener.cloud',
+      '/apis/core.gardener.cloud/v1beta1',
+      '/openapi/v3',
+    ]) {
       assert.equal(parseRequestInfo('GET', path, q()).resourceRequest, false, path);
     }
   });
@@ -42,12 +52,20 @@ describe('selectors', () => {
     assert.ok(matchesLabels(sel, { a: 'b', e: 'y', g: '' }));
     assert.ok(!matchesLabels(sel, { a: 'b', e: 'y', g: '', f: '1' }));
     assert.ok(!matchesLabels(sel, { a: 'b', c: 'd', e: 'x', g: '' }));
-    assert.throws(() => parseLabelSelector('a in b'), (err: { code?: number }) => err.code === 400);
+    assert.throws(
+      () => parseLabelSelector('a in b'),
+      (err: { code?: number }) => err.code === 400,
+    );
   });
 
   it('rejects unsupported field selectors with 400', () => {
-    assert.deepEqual(parseFieldSelector('spec.seedName=a', ['spec.seedName']), [{ field: 'spec.seedName', op: '=', value: 'a' }]);
-    assert.throws(() => parseFieldSelector('spec.other=a', ['spec.seedName']), (err: { code?: number; message: string }) => err.code === 400 && /spec.other/.test(err.message));
+    assert.deepEqual(parseFieldSelector('spec.seedName=a', ['spec.seedName']), [
+      { field: 'spec.seedName', op: '=', value: 'a' },
+    ]);
+    assert.throws(
+      () => parseFieldSelector('spec.other=a', ['spec.seedName']),
+      (err: { code?: number; message: string }) => err.code === 400 && /spec.other/.test(err.message),
+    );
   });
 });
 
@@ -61,7 +79,11 @@ describe('tables', () => {
   });
 
   it('recognises kubectl table requests', () => {
-    assert.ok(wantsTable('application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json'));
+    assert.ok(
+      wantsTable(
+        'application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json',
+      ),
+    );
     assert.ok(!wantsTable('application/json'));
   });
 });

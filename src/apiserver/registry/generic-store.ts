@@ -69,7 +69,13 @@ export interface ResourceWatch extends AsyncIterable<WatchEvent> {
 const statusSubresource = 'status';
 
 /** Fields the server owns: a client's value is replaced by the stored one on update. */
-const systemMetadataFields = ['uid', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'generation'];
+const systemMetadataFields = [
+  'uid',
+  'creationTimestamp',
+  'deletionTimestamp',
+  'deletionGracePeriodSeconds',
+  'generation',
+];
 
 export class GenericStore {
   readonly def: ResourceDefinition;
@@ -145,7 +151,10 @@ export class GenericStore {
     let initial: KubeObject[] = [];
     let from = query.resourceVersion;
     if (!from || from === '0') {
-      const snapshot = await this.list(namespace, { labelSelector: query.labelSelector, fieldSelector: query.fieldSelector });
+      const snapshot = await this.list(namespace, {
+        labelSelector: query.labelSelector,
+        fieldSelector: query.fieldSelector,
+      });
       initial = snapshot.items;
       from = snapshot.metadata.resourceVersion;
     } else if (!/^\d+$/.test(from)) {
@@ -209,7 +218,9 @@ export class GenericStore {
   ): Promise<KubeObject> {
     const incoming = this.#decode(body, namespace);
     if (incoming.metadata.name !== name) {
-      throw badRequest(`the name of the object (${incoming.metadata.name ?? ''}) does not match the name on the URL (${name})`);
+      throw badRequest(
+        `the name of the object (${incoming.metadata.name ?? ''}) does not match the name on the URL (${name})`,
+      );
     }
     const preconditions: Preconditions = {};
     if (incoming.metadata.resourceVersion) preconditions.resourceVersion = incoming.metadata.resourceVersion;
@@ -238,7 +249,11 @@ export class GenericStore {
         // A resourceVersion the patch itself carries is a precondition, as in Kubernetes.
         const patchedVersion = result.metadata.resourceVersion;
         if (patchedVersion && patchedVersion !== current.metadata.resourceVersion) {
-          throw conflict(this.ref, name, 'the object has been modified; please apply your changes to the latest version and try again');
+          throw conflict(
+            this.ref,
+            name,
+            'the object has been modified; please apply your changes to the latest version and try again',
+          );
         }
         if (result.metadata.name !== undefined && result.metadata.name !== name) {
           throw badRequest(`metadata.name: the patch may not change the name (${name})`);
@@ -358,7 +373,9 @@ export class GenericStore {
     const custom = (this.def.subresources ?? []).find((s) => s.name === subresource);
     if (custom) return custom.strategy;
     if (subresource === statusSubresource && this.def.hasStatus !== false) return statusOnlyStrategy;
-    throw methodNotAllowed(`the server does not allow this method on the requested resource (${this.def.plural}/${subresource})`);
+    throw methodNotAllowed(
+      `the server does not allow this method on the requested resource (${this.def.plural}/${subresource})`,
+    );
   }
 
   /** Checks apiVersion/kind and namespace of a request body and fills in what may be omitted. */
@@ -371,7 +388,9 @@ export class GenericStore {
       );
     }
     if (obj.kind !== undefined && obj.kind !== this.def.kind) {
-      throw badRequest(`the kind in the data (${String(obj.kind)}) does not match the expected kind (${this.def.kind})`);
+      throw badRequest(
+        `the kind in the data (${String(obj.kind)}) does not match the expected kind (${this.def.kind})`,
+      );
     }
     obj.apiVersion = this.apiVersion;
     obj.kind = this.def.kind;
@@ -485,7 +504,11 @@ function validateFinalizersOnDeletion(next: KubeObject, current: KubeObject): Fi
 
 function checkPreconditions(ref: ResourceRef, name: string, current: KubeObject, pre: Preconditions): void {
   if (pre.uid && pre.uid !== current.metadata.uid) {
-    throw conflict(ref, name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${current.metadata.uid}`);
+    throw conflict(
+      ref,
+      name,
+      `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${current.metadata.uid}`,
+    );
   }
   if (pre.resourceVersion && pre.resourceVersion !== current.metadata.resourceVersion) {
     throw conflict(

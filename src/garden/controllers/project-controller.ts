@@ -75,10 +75,16 @@ export class ProjectReconciler implements Reconciler {
     const subjects = members.map((m) => ({
       kind: String(m.kind ?? 'User'),
       name: String(m.name ?? ''),
-      ...(m.kind === 'ServiceAccount' ? { namespace: String(m.namespace ?? namespace) } : { apiGroup: 'rbac.authorization.k8s.io' }),
+      ...(m.kind === 'ServiceAccount'
+        ? { namespace: String(m.namespace ?? namespace) }
+        : { apiGroup: 'rbac.authorization.k8s.io' }),
     }));
     if (isRecord(spec.owner) && spec.owner.name) {
-      const owner = { kind: String(spec.owner.kind ?? 'User'), name: String(spec.owner.name), apiGroup: 'rbac.authorization.k8s.io' };
+      const owner = {
+        kind: String(spec.owner.kind ?? 'User'),
+        name: String(spec.owner.name),
+        apiGroup: 'rbac.authorization.k8s.io',
+      };
       if (!subjects.some((s) => s.kind === owner.kind && s.name === owner.name)) subjects.push(owner);
     }
     const binding: KubeObject = {

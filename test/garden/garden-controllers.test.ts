@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { isNotFound } from '../../src/api/errors.js';
+import type { KubeObject } from '../../src/api/meta.js';
+import type { RequestContext } from '../../src/apiserver/registry/generic-store.js';
+import { startTestGarden, type TestGarden } from '../helpers/garden-fixture.js';
+
+const ctx: RequestContext = { user: { name: 'test', groups: ['system:masters'] }, dryRun: false };
+
+async function eventually<T>(read: () => Promise<T | undefined>, timeoutMs = 5000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) assert.fail('condition not reached in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+async function maybe(promise: Promise<KubeObject>): Promise<KubeObject | undefined> {
+  try {
+    return await promise;
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+}
+
+describe('garden controller manager', () => {
+  let t: TestGarden;
+  before(async () => {
+    t = await startTestGarden();
+  });
+  after(async () => {
+    await t.cleanup();
+  });
+
+  it('a Project gets its namespace and a RoleBinding for its members', async () => {
+    const projects = t.garden.server.store('core.gardener.cloud', 'projects');
+    await projects.create(
+      '',
+      {
+        metadata: { name: 'team' },
+        spec: { members: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'alice', role: 'admin' }] },
+      },
+      ctx,
+    );
+    const namespace = await eventually(() => maybe(t.garden.server.store('', 'namespaces').get('', 'garden-team')));
+    assert.equal(namespace.metadata.labels?.['project.gardener.cloud/name'], 'team');
+    const binding = await eventually(() =>
+      maybe(
+        t.garden.server
+          .store('rbac.authorization.k8s.io', 'rolebindings')
+          .get('garden-team', 'gardener.cloud:system:project-members'),
+      ),
+    );
+    assert.deepEqual(
+      (binding.subjects as { name: string }[]).map((s) => s.name),
+      ['alice'],
+    );
+    const ready = await eventually(async () => {
+      const project = await projects.get('', 'team');
+      return (project.status as { phase?: string } | undefined)?.phase === 'Ready' ? project : undefined;
+    });
+    assert.equal((ready.status as { observedGeneration?: number }).observedGeneration, 1);
+  });
+
+  it('a Shoot gets a ShootState on creation, which goes with the Shoot', async () => {
+    const shoots = t.garden.server.store('core.gardener.cloud', 'shoots');
+    const states = t.garden.server.store('core.gardener.cloud', 'shootstates');
+    await eventually(() => maybe(t.garden.server.store('', 'namespaces').get('', 'garden-team')));
+    const shoot = await shoots.create(
+      'garden-team',
+      { metadata: { name: 'kept' }, spec: { cloudProfileName: 'local', region: 'local', provider: { type: 'local' } } },
+      ctx,
+    );
+    const state = await eventually(() => maybe(states.get('garden-team', 'kept')));
+    assert.equal(state.metadata.ownerReferences?.[0]?.uid, shoot.metadata.uid);
+    await shoots.delete('garden-team', 'kept', ctx, {});
+    await eventually(async () => ((await maybe(states.get('garden-team', 'kept'))) ? undefined : true));
+  });
+});
