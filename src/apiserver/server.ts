@@ -138,6 +138,11 @@ export class ApiServer {
     throw new Error(`no resource ${plural}.${group} is served`);
   }
 
+  /** Every store this server serves, for controllers that act across kinds. */
+  stores(): GenericStore[] {
+    return [...this.#stores.values()];
+  }
+
   get storage(): Storage {
     return this.#options.storage;
   }

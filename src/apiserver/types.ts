@@ -114,6 +114,8 @@ export interface Strategy {
   validate?(obj: KubeObject): FieldError[];
   validateUpdate?(obj: KubeObject, old: KubeObject): FieldError[];
   canonicalize?(obj: KubeObject): void;
+  /** Mutates an object that deletion marks with a deletionTimestamp (e.g. a Namespace turns Terminating). */
+  prepareForDelete?(obj: KubeObject): void;
 }
 
 /** A named subresource backed by the parent's storage with its own strategy (e.g. status, binding). */
@@ -153,6 +155,11 @@ export interface ResourceDefinition {
   verbs?: readonly string[];
   /** Status subresource on by default when the kind has a status; set false to disable. */
   hasStatus?: boolean;
+  /**
+   * Finalizers beyond `metadata.finalizers` that hold an object's deletion (a Namespace's
+   * `spec.finalizers`). The object is removed once both lists are empty.
+   */
+  extraFinalizers?(obj: KubeObject): readonly string[];
   /** A JSON schema (OpenAPI v3) for the kind; unknown fields are always preserved. */
   schema?: Record<string, unknown>;
 }

@@ -28,6 +28,7 @@ import { ApiServer } from '../apiserver/server.js';
 import type { Authorizer, UserInfo } from '../apiserver/types.js';
 import { Controller } from '../controller/controller.js';
 import { Informer } from '../controller/informer.js';
+import { NamespaceReconciler } from '../controller/namespace-controller.js';
 import { openSqliteStore } from '../storage/sqlite/sqlite-store.js';
 import { ShootValidator } from './admission/shoot-validator.js';
 import {
@@ -179,7 +180,13 @@ export async function startGarden(options: GardenOptions): Promise<Garden> {
     ),
     logger,
   });
-  const controllers = [projects, shootStates];
+  const namespaces = new Controller({
+    name: 'namespace',
+    store: server.store('', 'namespaces'),
+    reconciler: new NamespaceReconciler(server.store('', 'namespaces'), () => server!.stores(), ctx),
+    logger,
+  });
+  const controllers = [projects, shootStates, namespaces];
   for (const controller of controllers) controller.start();
   logger.info({ url, dir, generatedCa: pki.generated.ca }, 'garden API server started');
 

@@ -80,3 +80,29 @@ describe('garden controller manager', () => {
     await eventually(async () => ((await maybe(states.get('garden-team', 'kept'))) ? undefined : true));
   });
 });
+
+describe('namespace deletion', () => {
+  let t: TestGarden;
+  before(async () => {
+    t = await startTestGarden();
+  });
+  after(async () => {
+    await t.cleanup();
+  });
+
+  it('a deleted namespace is Terminating until its objects are gone, finalizers included', async () => {
+    const namespaces = t.garden.server.store('', 'namespaces');
+    const secrets = t.garden.server.store('', 'secrets');
+    await namespaces.create('', { metadata: { name: 'doomed' } }, ctx);
+    await secrets.create('doomed', { metadata: { name: 'plain' }, data: {} }, ctx);
+    await secrets.create('doomed', { metadata: { name: 'held', finalizers: ['example.io/hold'] }, data: {} }, ctx);
+    const marked = await namespaces.delete('', 'doomed', ctx, {});
+    assert.equal((marked.status as { phase: string }).phase, 'Terminating');
+    await eventually(async () => ((await maybe(secrets.get('doomed', 'plain'))) ? undefined : true));
+    const held = await secrets.get('doomed', 'held');
+    assert.ok(held.metadata.deletionTimestamp);
+    assert.ok(await namespaces.get('', 'doomed'), 'the namespace waits for the held secret');
+    await secrets.patch('doomed', 'held', '', 'merge', { metadata: { finalizers: null } }, ctx);
+    await eventually(async () => ((await maybe(namespaces.get('', 'doomed'))) ? undefined : true));
+  });
+});

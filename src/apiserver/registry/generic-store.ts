@@ -275,7 +275,7 @@ export class GenericStore {
     checkPreconditions(this.ref, name, current, options.preconditions ?? {});
     await this.#runAdmission('DELETE', current, current, '', ctx);
     if (ctx.dryRun) return current;
-    if ((current.metadata.finalizers ?? []).length > 0) {
+    if (this.#pendingFinalizers(current).length > 0) {
       if (current.metadata.deletionTimestamp) return current;
       try {
         const marked = await this.#storage.guaranteedUpdate(
@@ -285,6 +285,7 @@ export class GenericStore {
             const next = deepCopy(latest);
             next.metadata.deletionTimestamp = nowTimestamp();
             next.metadata.deletionGracePeriodSeconds = 0;
+            this.def.strategy.prepareForDelete?.(next);
             return next;
           },
           options.preconditions,
@@ -349,7 +350,7 @@ export class GenericStore {
             dryRunResult = next;
             return null;
           }
-          deleteAfterUpdate = Boolean(next.metadata.deletionTimestamp) && (next.metadata.finalizers ?? []).length === 0;
+          deleteAfterUpdate = Boolean(next.metadata.deletionTimestamp) && this.#pendingFinalizers(next).length === 0;
           return next;
         },
         preconditions,
@@ -366,6 +367,10 @@ export class GenericStore {
       }
     }
     return this.#present(updated);
+  }
+
+  #pendingFinalizers(obj: KubeObject): readonly string[] {
+    return [...(obj.metadata.finalizers ?? []), ...(this.def.extraFinalizers?.(obj) ?? [])];
   }
 
   #strategyFor(subresource: string): Strategy {

@@ -1,0 +1,56 @@
+/**
+ * The namespace controller (as in Kubernetes): a deleted Namespace is Terminating until every
+ * object in it is gone (each deleted through its own store, so its finalizers are honoured);
+ * then the controller removes its `kubernetes` spec finalizer and the store removes it.
+ */
+
+import { namespaceFinalizer, namespaceSpecFinalizers } from '../api/core/namespace.js';
+import { isNotFound } from '../api/errors.js';
+import { isRecord } from '../api/meta.js';
+import type { GenericStore, RequestContext } from '../apiserver/registry/generic-store.js';
+import type { ObjectKey, Reconciler, Result } from './controller.js';
+
+export class NamespaceReconciler implements Reconciler {
+  readonly #namespaces: GenericStore;
+  readonly #contents: () => GenericStore[];
+  readonly #ctx: RequestContext;
+
+  /** `contents` lists the stores of namespaced kinds whose objects a namespace holds. */
+  constructor(namespaces: GenericStore, contents: () => GenericStore[], ctx: RequestContext) {
+    this.#namespaces = namespaces;
+    this.#contents = contents;
+    this.#ctx = ctx;
+  }
+
+  async reconcile(key: ObjectKey): Promise<Result> {
+    let namespace;
+    try {
+      namespace = await this.#namespaces.get('', key.name);
+    } catch (err) {
+      if (isNotFound(err)) return {};
+      throw err;
+    }
+    if (!namespace.metadata.deletionTimestamp) return {};
+    if (!namespaceSpecFinalizers(namespace).includes(namespaceFinalizer)) return {};
+    let remaining = 0;
+    for (const store of this.#contents()) {
+      if (!store.def.namespaced) continue;
+      const list = await store.list(key.name, {});
+      for (const item of list.items) {
+        remaining++;
+        if (item.metadata.deletionTimestamp) continue;
+        try {
+          await store.delete(key.name, item.metadata.name!, this.#ctx, {});
+        } catch (err) {
+          if (!isNotFound(err)) throw err;
+        }
+      }
+    }
+    // Objects held by finalizers keep the namespace Terminating; look again shortly.
+    if (remaining > 0) return { requeueAfterMs: 500 };
+    const spec = isRecord(namespace.spec) ? namespace.spec : {};
+    const finalizers = namespaceSpecFinalizers(namespace).filter((f) => f !== namespaceFinalizer);
+    await this.#namespaces.update('', key.name, 'finalize', { ...namespace, spec: { ...spec, finalizers } }, this.#ctx);
+    return {};
+  }
+}
