@@ -5,7 +5,6 @@
  */
 
 import { namespaceFinalizer, namespaceSpecFinalizers } from '../api/core/namespace.js';
-import { isNotFound } from '../api/errors.js';
 import { isRecord } from '../api/meta.js';
 import type { GenericStore, RequestContext } from '../apiserver/registry/generic-store.js';
 import type { ObjectKey, Reconciler, Result } from './controller.js';
@@ -23,14 +22,8 @@ export class NamespaceReconciler implements Reconciler {
   }
 
   async reconcile(key: ObjectKey): Promise<Result> {
-    let namespace;
-    try {
-      namespace = await this.#namespaces.get('', key.name);
-    } catch (err) {
-      if (isNotFound(err)) return {};
-      throw err;
-    }
-    if (!namespace.metadata.deletionTimestamp) return {};
+    const namespace = await this.#namespaces.find('', key.name);
+    if (!namespace?.metadata.deletionTimestamp) return {};
     if (!namespaceSpecFinalizers(namespace).includes(namespaceFinalizer)) return {};
     let remaining = 0;
     for (const store of this.#contents()) {
@@ -39,11 +32,7 @@ export class NamespaceReconciler implements Reconciler {
       for (const item of list.items) {
         remaining++;
         if (item.metadata.deletionTimestamp) continue;
-        try {
-          await store.delete(key.name, item.metadata.name!, this.#ctx, {});
-        } catch (err) {
-          if (!isNotFound(err)) throw err;
-        }
+        await store.deleteIfPresent(key.name, item.metadata.name!, this.#ctx);
       }
     }
     // Objects held by finalizers keep the namespace Terminating; look again shortly.

@@ -95,7 +95,7 @@ export async function startGarden(options: GardenOptions): Promise<Garden> {
   let server: ApiServer | undefined;
   const store = (group: string, plural: string): GenericStore => server!.store(group, plural);
   const shootValidator = new ShootValidator({
-    seeds: { getSeed: (name) => getOrUndefined(store('core.gardener.cloud', 'seeds'), '', name) },
+    seeds: { getSeed: (name) => store('core.gardener.cloud', 'seeds').find('', name) },
     heartbeatMaxAgeSeconds: options.seedHeartbeatMaxAgeSeconds,
     canBind: async (user, namespace, name) => {
       const decision = await authorizer.authorize({
@@ -117,7 +117,7 @@ export async function startGarden(options: GardenOptions): Promise<Garden> {
     resources: [...coreResources, ...rbacResources, ...gardenResources],
     storage,
     admission: [
-      new NamespaceLifecycle({ getNamespace: (name) => getOrUndefined(store('', 'namespaces'), '', name) }),
+      new NamespaceLifecycle({ getNamespace: (name) => store('', 'namespaces').find('', name) }),
       shootValidator,
     ],
     authenticator,
@@ -204,24 +204,9 @@ export async function startGarden(options: GardenOptions): Promise<Garden> {
   };
 }
 
-async function getOrUndefined(store: GenericStore, namespace: string, name: string): Promise<KubeObject | undefined> {
-  try {
-    return await store.get(namespace, name);
-  } catch (err) {
-    if (isNotFound(err)) return undefined;
-    throw err;
-  }
-}
-
 /** Creates what every garden has; existing objects are left as they are. */
 async function bootstrapObjects(server: ApiServer, ctx: RequestContext): Promise<void> {
-  const ensure = async (store: GenericStore, obj: KubeObject) => {
-    try {
-      await store.create(obj.metadata.namespace ?? '', obj, ctx);
-    } catch (err) {
-      if (!isAlreadyExists(err)) throw err;
-    }
-  };
+  const ensure = (store: GenericStore, obj: KubeObject) => store.createIfAbsent(obj.metadata.namespace ?? '', obj, ctx);
   for (const name of systemNamespaces) {
     await ensure(server.store('', 'namespaces'), { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
   }

@@ -11,6 +11,8 @@ import {
   conflict,
   type FieldError,
   invalid,
+  isAlreadyExists,
+  isNotFound,
   methodNotAllowed,
   type ResourceRef,
   type StatusError,
@@ -114,6 +116,34 @@ export class GenericStore {
       return this.#present(await this.#storage.get(this.key(namespace, name)));
     } catch (err) {
       throw interpretGetError(err, this.ref, name);
+    }
+  }
+
+  /** The object, or undefined when there is none (for controllers, where absence is normal). */
+  async find(namespace: string, name: string): Promise<KubeObject | undefined> {
+    try {
+      return await this.get(namespace, name);
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  /** Creates the object unless one of that name exists; deterministic names make this idempotent. */
+  async createIfAbsent(namespace: string, obj: KubeObject, ctx: RequestContext): Promise<void> {
+    try {
+      await this.create(namespace, obj, ctx);
+    } catch (err) {
+      if (!isAlreadyExists(err)) throw err;
+    }
+  }
+
+  /** Deletes the object; one that is already gone is fine. */
+  async deleteIfPresent(namespace: string, name: string, ctx: RequestContext): Promise<void> {
+    try {
+      await this.delete(namespace, name, ctx, {});
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
     }
   }
 

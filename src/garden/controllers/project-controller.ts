@@ -3,7 +3,6 @@
  * (`spec.namespace`, by default `garden-<name>`) and a RoleBinding that makes its members
  * project members there.
  */
-import { isAlreadyExists, isNotFound } from '../../api/errors.js';
 import { isRecord, type KubeObject } from '../../api/meta.js';
 import type { GenericStore, RequestContext } from '../../apiserver/registry/generic-store.js';
 import type { ObjectKey, Reconciler, Result } from '../../controller/controller.js';
@@ -28,13 +27,8 @@ export class ProjectReconciler implements Reconciler {
   }
 
   async reconcile(key: ObjectKey): Promise<Result> {
-    let project: KubeObject;
-    try {
-      project = await this.#stores.projects.get('', key.name);
-    } catch (err) {
-      if (isNotFound(err)) return {};
-      throw err;
-    }
+    const project = await this.#stores.projects.find('', key.name);
+    if (!project) return {};
     if (project.metadata.deletionTimestamp) return {};
     const namespace = projectNamespace(project);
     await this.#ensureNamespace(namespace, key.name);
@@ -54,19 +48,15 @@ export class ProjectReconciler implements Reconciler {
   }
 
   async #ensureNamespace(namespace: string, project: string): Promise<void> {
-    try {
-      await this.#stores.namespaces.create(
-        '',
-        {
-          apiVersion: 'v1',
-          kind: 'Namespace',
-          metadata: { name: namespace, labels: { [projectLabel]: project, 'gardener.cloud/role': 'project' } },
-        },
-        this.#ctx,
-      );
-    } catch (err) {
-      if (!isAlreadyExists(err)) throw err;
-    }
+    await this.#stores.namespaces.createIfAbsent(
+      '',
+      {
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: { name: namespace, labels: { [projectLabel]: project, 'gardener.cloud/role': 'project' } },
+      },
+      this.#ctx,
+    );
   }
 
   async #ensureMembers(namespace: string, project: KubeObject): Promise<void> {
@@ -94,11 +84,10 @@ export class ProjectReconciler implements Reconciler {
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: projectMemberClusterRole },
       subjects,
     };
-    try {
-      await this.#stores.roleBindings.create(namespace, binding, this.#ctx);
-    } catch (err) {
-      if (!isAlreadyExists(err)) throw err;
+    if (await this.#stores.roleBindings.find(namespace, membersRoleBindingName)) {
       await this.#stores.roleBindings.patch(namespace, membersRoleBindingName, '', 'merge', { subjects }, this.#ctx);
+    } else {
+      await this.#stores.roleBindings.create(namespace, binding, this.#ctx);
     }
   }
 }

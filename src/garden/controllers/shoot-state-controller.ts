@@ -3,7 +3,6 @@
  * created on Shoot creation in its Project namespace". It starts empty (the gardenlet fills it)
  * and goes when its Shoot is gone.
  */
-import { isAlreadyExists, isNotFound } from '../../api/errors.js';
 import type { KubeObject } from '../../api/meta.js';
 import type { GenericStore, RequestContext } from '../../apiserver/registry/generic-store.js';
 import type { ObjectKey, Reconciler, Result } from '../../controller/controller.js';
@@ -23,34 +22,10 @@ export class ShootStateReconciler implements Reconciler {
   }
 
   async reconcile(key: ObjectKey): Promise<Result> {
-    const shoot = await this.#get(this.#stores.shoots, key);
-    if (!shoot) {
-      await this.#deleteShootState(key);
-      return {};
-    }
-    try {
-      await this.#stores.shootStates.create(key.namespace, shootStateFor(shoot), this.#ctx);
-    } catch (err) {
-      if (!isAlreadyExists(err)) throw err;
-    }
+    const shoot = await this.#stores.shoots.find(key.namespace, key.name);
+    if (shoot) await this.#stores.shootStates.createIfAbsent(key.namespace, shootStateFor(shoot), this.#ctx);
+    else await this.#stores.shootStates.deleteIfPresent(key.namespace, key.name, this.#ctx);
     return {};
-  }
-
-  async #deleteShootState(key: ObjectKey): Promise<void> {
-    try {
-      await this.#stores.shootStates.delete(key.namespace, key.name, this.#ctx, {});
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-    }
-  }
-
-  async #get(store: GenericStore, key: ObjectKey): Promise<KubeObject | undefined> {
-    try {
-      return await store.get(key.namespace, key.name);
-    } catch (err) {
-      if (isNotFound(err)) return undefined;
-      throw err;
-    }
   }
 }
 
