@@ -67,6 +67,15 @@ const commonWriteParams = [
   ),
 ];
 
+/** Kinds with a status subresource have a spec and a status; their fields are not modelled here. */
+function specAndStatus(kind: string): Json {
+  const open = (description: string) => ({ type: 'object', description, 'x-kubernetes-preserve-unknown-fields': true });
+  return {
+    spec: open(`Specification of the ${kind}.`),
+    status: open(`Most recently observed status of the ${kind}; written through the status subresource.`),
+  };
+}
+
 function buildDocument(gv: GroupVersion, defs: readonly ResourceDefinition[], extra: readonly ExtraResource[]): Json {
   const schemas: Json = {
     'io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta': {
@@ -93,6 +102,7 @@ function buildDocument(gv: GroupVersion, defs: readonly ResourceDefinition[], ex
           description: 'Kind is a string value representing the REST resource this object represents.',
         },
         metadata: { allOf: [{ $ref: '#/components/schemas/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta' }] },
+        ...(def.hasStatus === false ? {} : specAndStatus(def.kind)),
         ...((def.schema?.properties as Json | undefined) ?? {}),
       },
       'x-kubernetes-preserve-unknown-fields': true,
