@@ -6,6 +6,10 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { request } from 'node:https';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 
+/** Decoded JSON (API objects, lists, watch events), read field by field in assertions. */
+// biome-ignore lint/suspicious/noExplicitAny: test code reads decoded JSON freely
+export type Json = any;
+
 export interface KubeconfigAccess {
   server: string;
   caPem: string;
@@ -46,7 +50,7 @@ export interface RawResponse {
   headers: Record<string, string | string[] | undefined>;
   text: string;
   /** The body parsed as JSON, undefined when it is not JSON. */
-  json: any;
+  json: Json;
 }
 
 export interface RawRequestOptions {

@@ -4,7 +4,10 @@
  * kubectl's table output as records.
  */
 import assert from 'node:assert/strict';
+import type { Json } from './api-client.js';
 import { bash, type CommandResult, kubectl } from './kubectl.js';
+
+export type { Json };
 
 export const GARDENER_API = '/apis/core.gardener.cloud/v1beta1';
 
@@ -27,7 +30,12 @@ export interface ApiStatus {
   message: string;
   reason: string;
   code: number;
-  details?: { name?: string; group?: string; kind?: string; causes?: { type?: string; message?: string; field?: string }[] };
+  details?: {
+    name?: string;
+    group?: string;
+    kind?: string;
+    causes?: { type?: string; message?: string; field?: string }[];
+  };
 }
 
 export interface VerboseResult extends CommandResult {
@@ -75,7 +83,11 @@ export function parseVerbose(result: CommandResult): VerboseResult {
 }
 
 /** kubectl with `-v=9`, its HTTP log parsed; never throws on a non-zero exit. */
-export async function kubectlVerbose(kubeconfig: string, args: readonly string[], input?: string): Promise<VerboseResult> {
+export async function kubectlVerbose(
+  kubeconfig: string,
+  args: readonly string[],
+  input?: string,
+): Promise<VerboseResult> {
   return parseVerbose(await kubectl(kubeconfig, ['-v=9', ...args], input));
 }
 
@@ -120,12 +132,15 @@ export function assertRejected(
   }
   if (expected.field !== undefined) {
     const fields = (result.status.details?.causes ?? []).map((c) => c.field);
-    assert.ok(fields.includes(expected.field), `causes should name ${expected.field}: ${JSON.stringify(result.status.details)}`);
+    assert.ok(
+      fields.includes(expected.field),
+      `causes should name ${expected.field}: ${JSON.stringify(result.status.details)}`,
+    );
   }
 }
 
 /** `kubectl get --raw <path>` parsed as JSON; throws when kubectl fails. */
-export async function getRaw<T = any>(kubeconfig: string, path: string): Promise<T> {
+export async function getRaw<T = Json>(kubeconfig: string, path: string): Promise<T> {
   const result = await kubectl(kubeconfig, ['get', '--raw', path]);
   if (result.code !== 0) throw new Error(`kubectl get --raw ${path} failed: ${result.stderr}`);
   return JSON.parse(result.stdout) as T;
@@ -174,7 +189,7 @@ export interface SeedOptions {
 }
 
 /** A Seed as Gardener's examples write it, with `spec.backup` unless `backup: false`. */
-export function seedManifest(name: string, options: SeedOptions = {}): object {
+export function seedManifest(name: string, options: SeedOptions = {}): Json {
   const spec: Record<string, unknown> = {
     provider: { type: 'local', region: 'local', zones: ['0'] },
     dns: { provider: { type: 'local', secretRef: { name: 'internal-domain-local', namespace: 'garden' } } },
@@ -191,7 +206,11 @@ export function seedManifest(name: string, options: SeedOptions = {}): object {
   return {
     apiVersion: 'core.gardener.cloud/v1beta1',
     kind: 'Seed',
-    metadata: { name, ...(options.labels ? { labels: options.labels } : {}), ...(options.finalizers ? { finalizers: options.finalizers } : {}) },
+    metadata: {
+      name,
+      ...(options.labels ? { labels: options.labels } : {}),
+      ...(options.finalizers ? { finalizers: options.finalizers } : {}),
+    },
     spec,
   };
 }
@@ -204,7 +223,7 @@ export interface ShootOptions {
 }
 
 /** A Shoot shaped like examples/30-shoot.yaml. */
-export function shootManifest(namespace: string, name: string, options: ShootOptions = {}): object {
+export function shootManifest(namespace: string, name: string, options: ShootOptions = {}): Json {
   return {
     apiVersion: 'core.gardener.cloud/v1beta1',
     kind: 'Shoot',

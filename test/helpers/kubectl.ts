@@ -22,7 +22,12 @@ export function bash(script: string, env: Record<string, string> = {}): Promise<
   return run('/bin/bash', ['-o', 'pipefail', '-c', script], undefined, env);
 }
 
-function run(file: string, args: readonly string[], input?: string, env: Record<string, string> = {}): Promise<CommandResult> {
+function run(
+  file: string,
+  args: readonly string[],
+  input?: string,
+  env: Record<string, string> = {},
+): Promise<CommandResult> {
   return new Promise((resolve) => {
     const child = execFile(
       file,
@@ -56,7 +61,8 @@ export function kubectlStream(kubeconfig: string, args: readonly string[]) {
     async waitFor(pattern: RegExp, timeoutMs = 15_000): Promise<void> {
       const deadline = Date.now() + timeoutMs;
       while (!pattern.test(stdout)) {
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern}; stdout:\n${stdout}\nstderr:\n${stderr}`);
+        if (Date.now() > deadline)
+          throw new Error(`timed out waiting for ${pattern}; stdout:\n${stdout}\nstderr:\n${stderr}`);
         await new Promise((r) => setTimeout(r, 50));
       }
     },
