@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DIR=${DEMO_DIR:-$(mktemp -d /tmp/transplant-demo.XXXXXX)}
+mkdir -p "$DIR"
 LOG="$DIR/garden.log"
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 
