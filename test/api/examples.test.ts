@@ -33,15 +33,16 @@ describe('examples/', () => {
 
   it('contains a project, two seeds and a shoot', () => {
     const kinds = objects.map(({ obj }) => `${obj.kind}/${obj.metadata.name}`);
+    for (const wanted of ['Project/dev', 'Seed/seed-a', 'Seed/seed-b', 'Shoot/my-shoot']) {
       assert.ok(kinds.includes(wanted), `missing ${wanted} in ${kinds.join(', ')}`);
     }
   });
 
-  it('orders files so that namespaces and referenced objects come first', () => {
+  it('orders files so that referenced objects come first', () => {
     const position = (kind: string, name: string) =>
       objects.findIndex(({ obj }) => obj.kind === kind && obj.metadata.name === name);
-    assert.ok(position('Namespace', 'garden') < position('Secret', 'backup-seed-a'));
-    assert.ok(position('Namespace', 'garden-dev') < position('Shoot', 'my-shoot'));
+    assert.ok(position('Secret', 'backup-seed-a') < position('Seed', 'seed-a'));
+    assert.ok(position('Project', 'dev') < position('Shoot', 'my-shoot'));
     assert.ok(position('Seed', 'seed-a') < position('Shoot', 'my-shoot'));
   });
 
