@@ -295,6 +295,12 @@ export class ApiServer {
     if (!store) throw pathNotFound();
     if (store.def.namespaced === false && info.namespace && info.resource !== 'namespaces') throw pathNotFound();
     if (info.subresource && !store.hasSubresource(info.subresource)) throw pathNotFound();
+    if (store.def.namespaced && !info.namespace && info.verb !== 'list' && info.verb !== 'watch') {
+      // Only list and watch are served across namespaces, as in Kubernetes.
+      throw methodNotAllowed(
+        `${req.method} is not allowed on ${info.resource} across namespaces: use ${info.apiPrefix === 'api' ? '/api' : `/apis/${info.apiGroup}`}/${info.apiVersion}/namespaces/<namespace>/${info.resource}`,
+      );
+    }
     const ctx: RequestContext = { user, dryRun: query.getAll('dryRun').includes('All') };
     const accept = req.headers.accept;
     const table = wantsTable(accept);

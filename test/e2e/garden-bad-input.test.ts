@@ -194,7 +194,7 @@ describe('garden e2e: bad input', () => {
     assert.deepEqual(list.items, []);
   });
 
-  it('no namespace for a namespaced resource: 400, nothing stored; a mismatching namespace: 400', async () => {
+  it('no namespace for a namespaced resource: 405, nothing stored; a mismatching namespace: 400', async () => {
     const before = await allShootNames();
     const manifest = shootManifest(NS, 'nowhere');
     delete manifest.metadata.namespace;
@@ -204,9 +204,9 @@ describe('garden e2e: bad input', () => {
       JSON.stringify(manifest),
     );
     assertRejected(result, {
-      code: 400,
-      reason: 'BadRequest',
-      message: 'shoots is namespaced: the request must name a namespace',
+      code: 405,
+      reason: 'MethodNotAllowed',
+      message: 'POST is not allowed on shoots across namespaces',
     });
 
     const mismatch = await kubectlVerbose(
