@@ -5,8 +5,8 @@
  */
 import type { Logger } from 'pino';
 import type { KubeObject } from '../api/meta.js';
-import type { GenericStore } from '../apiserver/registry/generic-store.js';
 import { Informer } from './informer.js';
+import type { ListWatch } from './list-watch.js';
 
 export interface ObjectKey {
   namespace: string;
@@ -31,7 +31,8 @@ export class TerminalError extends Error {
 
 export interface ControllerOptions {
   name: string;
-  store: GenericStore;
+  /** The objects whose keys are reconciled. */
+  source: ListWatch;
   reconciler: Reconciler;
   logger: Logger;
   maxBackoffMs?: number;
@@ -49,7 +50,7 @@ export class Controller {
 
   constructor(options: ControllerOptions) {
     this.#options = options;
-    this.#informer = new Informer(options.store, {
+    this.#informer = new Informer(options.source, {
       upsert: (obj) => this.enqueue(keyOf(obj)),
       remove: (obj) => this.enqueue(keyOf(obj)),
     });

@@ -4,7 +4,7 @@
  * latest state (`upsert`) and its removal (`remove`); it must be idempotent.
  */
 import type { KubeObject } from '../api/meta.js';
-import type { GenericStore, ResourceWatch } from '../apiserver/registry/generic-store.js';
+import type { ListWatch } from './list-watch.js';
 
 export interface InformerHandler {
   /** The full current set, after every (re-)list. */
@@ -14,15 +14,15 @@ export interface InformerHandler {
 }
 
 export class Informer {
-  readonly #store: GenericStore;
+  readonly #source: ListWatch;
   readonly #handler: InformerHandler;
-  #watch: ResourceWatch | undefined;
+  #watch: { stop(): void } | undefined;
   #stopped = false;
   #synced: Promise<void>;
   #markSynced!: () => void;
 
-  constructor(store: GenericStore, handler: InformerHandler) {
-    this.#store = store;
+  constructor(source: ListWatch, handler: InformerHandler) {
+    this.#source = source;
     this.#handler = handler;
     this.#synced = new Promise((resolve) => {
       this.#markSynced = resolve;
@@ -47,15 +47,21 @@ export class Informer {
     let backoffMs = 100;
     while (!this.#stopped) {
       try {
-        const list = await this.#store.list('', {});
+        const list = await this.#source.list();
         this.#handler.replace?.(list.items);
         for (const item of list.items) this.#handler.upsert(item);
         this.#markSynced();
-        this.#watch = await this.#store.watch('', { resourceVersion: list.metadata.resourceVersion });
-        if (this.#stopped) this.#watch.stop();
-        for await (const event of this.#watch) {
-          if (event.type === 'DELETED') this.#handler.remove(event.object);
-          else if (event.type === 'ADDED' || event.type === 'MODIFIED') this.#handler.upsert(event.object);
+        let resourceVersion = list.metadata.resourceVersion ?? '';
+        // Resume after a watch ends normally (server timeout); re-list only after errors.
+        while (!this.#stopped) {
+          const watch = await this.#source.watch(resourceVersion);
+          this.#watch = watch;
+          if (this.#stopped) watch.stop();
+          for await (const event of watch) {
+            resourceVersion = event.object.metadata.resourceVersion ?? resourceVersion;
+            if (event.type === 'DELETED') this.#handler.remove(event.object);
+            else if (event.type === 'ADDED' || event.type === 'MODIFIED') this.#handler.upsert(event.object);
+          }
         }
         backoffMs = 100;
       } catch {

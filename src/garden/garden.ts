@@ -28,6 +28,7 @@ import { ApiServer } from '../apiserver/server.js';
 import type { Authorizer, UserInfo } from '../apiserver/types.js';
 import { Controller } from '../controller/controller.js';
 import { Informer } from '../controller/informer.js';
+import { storeListWatch } from '../controller/list-watch.js';
 import { NamespaceReconciler } from '../controller/namespace-controller.js';
 import { openSqliteStore } from '../storage/sqlite/sqlite-store.js';
 import { ShootValidator } from './admission/shoot-validator.js';
@@ -157,7 +158,7 @@ export async function startGarden(options: GardenOptions): Promise<Garden> {
 
   const projects = new Controller({
     name: 'project',
-    store: server.store('core.gardener.cloud', 'projects'),
+    source: storeListWatch(server.store('core.gardener.cloud', 'projects')),
     reconciler: new ProjectReconciler(
       {
         projects: server.store('core.gardener.cloud', 'projects'),
@@ -170,7 +171,7 @@ export async function startGarden(options: GardenOptions): Promise<Garden> {
   });
   const shootStates = new Controller({
     name: 'shootstate',
-    store: server.store('core.gardener.cloud', 'shoots'),
+    source: storeListWatch(server.store('core.gardener.cloud', 'shoots')),
     reconciler: new ShootStateReconciler(
       {
         shoots: server.store('core.gardener.cloud', 'shoots'),
@@ -182,7 +183,7 @@ export async function startGarden(options: GardenOptions): Promise<Garden> {
   });
   const namespaces = new Controller({
     name: 'namespace',
-    store: server.store('', 'namespaces'),
+    source: storeListWatch(server.store('', 'namespaces')),
     reconciler: new NamespaceReconciler(server.store('', 'namespaces'), () => server!.stores(), ctx),
     logger,
   });
@@ -238,7 +239,7 @@ function rbacInformers(server: ApiServer, rbac: InMemoryRbacSource): Informer[] 
     ['ClusterRoleBinding', 'clusterrolebindings'],
   ];
   return kinds.map(([kind, plural]) => {
-    const informer = new Informer(server.store('rbac.authorization.k8s.io', plural), {
+    const informer = new Informer(storeListWatch(server.store('rbac.authorization.k8s.io', plural)), {
       upsert: (obj) => rbac.upsert(kind, obj),
       remove: (obj) => rbac.remove(kind, obj.metadata.namespace ?? '', obj.metadata.name ?? ''),
     });
