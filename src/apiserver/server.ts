@@ -138,6 +138,14 @@ export class ApiServer {
     throw new Error(`no resource ${plural}.${group} is served`);
   }
 
+  /** The store of a kind, by API group and kind name (for manifests). */
+  storeForKind(group: string, kind: string): GenericStore {
+    for (const store of this.#stores.values()) {
+      if (store.def.group === group && store.def.kind === kind) return store;
+    }
+    throw new Error(`no kind ${kind}.${group} is served`);
+  }
+
   /** Every store this server serves, for controllers that act across kinds. */
   stores(): GenericStore[] {
     return [...this.#stores.values()];

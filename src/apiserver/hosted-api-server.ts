@@ -1,0 +1,186 @@
+/**
+ * An API server that lives in a state directory: the garden's and each seed's. The directory
+ * keeps its SQLite store, its PKI (CA generated once, never replaced), the digests of its bearer
+ * tokens, and its port (reused on restart so kubeconfigs stay valid). Authorization is RBAC over
+ * the server's own Role/ClusterRole/…Binding objects, plus `system:masters`.
+ */
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { parse as parseYaml } from 'yaml';
+import type { KubeObject } from '../api/meta.js';
+import { rbacResources } from '../api/rbac/resources.js';
+import type { RbacKind } from '../api/rbac/types.js';
+import { Informer } from '../controller/informer.js';
+import { storeListWatch } from '../controller/list-watch.js';
+import { openSqliteStore } from '../storage/sqlite/sqlite-store.js';
+import { selfSubjectAccessReviewHandler } from './access-review-handler.js';
+import { TokenAuthenticator } from './authn/token-authenticator.js';
+import { hashToken, issueToken, readTokenFile, revokeTokens } from './authn/token-file.js';
+import { RbacAuthorizer } from './authz/rbac-authorizer.js';
+import { InMemoryRbacSource } from './authz/rbac-source.js';
+import { SuperuserAuthorizer } from './authz/superuser-authorizer.js';
+import { UnionAuthorizer } from './authz/union-authorizer.js';
+import { buildKubeconfig, writeKubeconfig } from './kubeconfig.js';
+import { ensureServingPki } from './pki/serving-pki.js';
+import type { GenericStore, RequestContext } from './registry/generic-store.js';
+import { ApiServer, type CustomHandler } from './server.js';
+import type { AdmissionPlugin, Authorizer, ResourceDefinition, UserInfo } from './types.js';
+
+/** Finds a store of the server being built (admission plugins are created before the server). */
+export type StoreLookup = (group: string, plural: string) => GenericStore;
+
+export interface HostedApiServerOptions {
+  /** Names the CA and the kubeconfig clusters, e.g. "garden" or "seed-a". */
+  name: string;
+  dir: string;
+  host?: string;
+  /** 0 picks a free port the first time and reuses it later. */
+  port?: number;
+  logger: Logger;
+  /** Kinds besides the RBAC kinds, which every hosted server serves. */
+  resources: readonly ResourceDefinition[];
+  admission?: (stores: StoreLookup, authorizer: Authorizer) => AdmissionPlugin[];
+  customHandlers?: (stores: StoreLookup, authorizer: Authorizer) => CustomHandler[];
+  /** Objects created on every start when missing (namespaces, roles, bindings…), in order. */
+  bootstrap?: readonly KubeObject[];
+}
+
+export interface HostedApiServer {
+  server: ApiServer;
+  url: string;
+  caPem: string;
+  authorizer: Authorizer;
+  /** The identity in-process controllers act as (a superuser). */
+  systemContext: RequestContext;
+  store: StoreLookup;
+  /** Writes a token kubeconfig for `user` unless a valid one exists; returns its path. */
+  ensureKubeconfig(path: string, user: { name: string; groups: string[] }, namespace?: string): Promise<string>;
+  stop(): Promise<void>;
+}
+
+const rbacKinds: [RbacKind, string][] = [
+  ['Role', 'roles'],
+  ['ClusterRole', 'clusterroles'],
+  ['RoleBinding', 'rolebindings'],
+  ['ClusterRoleBinding', 'clusterrolebindings'],
+];
+
+export async function startHostedApiServer(options: HostedApiServerOptions): Promise<HostedApiServer> {
+  const { dir, logger, name } = options;
+  const host = options.host ?? '127.0.0.1';
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const state = await readState(dir);
+  const pki = await ensureServingPki(join(dir, 'pki'), {
+    hosts: [host],
+    caCommonName: `transplant-${name}-ca`,
+    commonName: `${name}-apiserver`,
+  });
+  const storage = openSqliteStore({ path: join(dir, `${name}.db`) });
+  await mkdir(join(dir, 'auth'), { recursive: true, mode: 0o700 });
+  const tokenFile = join(dir, 'auth', 'tokens.json');
+  const authenticator = await TokenAuthenticator.fromFile(tokenFile);
+  const rbac = new InMemoryRbacSource();
+  const authorizer: Authorizer = new UnionAuthorizer(new SuperuserAuthorizer(), new RbacAuthorizer(rbac));
+
+  let server: ApiServer | undefined;
+  const store: StoreLookup = (group, plural) => server!.store(group, plural);
+  server = new ApiServer({
+    resources: [...options.resources, ...rbacResources],
+    storage,
+    admission: options.admission?.(store, authorizer) ?? [],
+    authenticator,
+    authorizer,
+    tls: { certPem: pki.serving.certPem, keyPem: pki.serving.keyPem },
+    host,
+    port: options.port || state?.port || 0,
+    customHandlers: [
+      selfSubjectAccessReviewHandler(authorizer),
+      ...(options.customHandlers?.(store, authorizer) ?? []),
+    ],
+    logger,
+  });
+  const systemContext: RequestContext = { user: systemUser(name), dryRun: false };
+  for (const obj of options.bootstrap ?? []) {
+    const [group] = (obj.apiVersion ?? 'v1').includes('/') ? (obj.apiVersion ?? '').split('/') : [''];
+    await server
+      .storeForKind(group ?? '', obj.kind ?? '')
+      .createIfAbsent(obj.metadata.namespace ?? '', obj, systemContext);
+  }
+  const informers = rbacKinds.map(([kind, plural]) => {
+    const informer = new Informer(storeListWatch(server!.store('rbac.authorization.k8s.io', plural)), {
+      upsert: (obj) => rbac.upsert(kind, obj),
+      remove: (obj) => rbac.remove(kind, obj.metadata.namespace ?? '', obj.metadata.name ?? ''),
+    });
+    informer.start();
+    return informer;
+  });
+  await Promise.all(informers.map((i) => i.synced()));
+
+  const address = await server.start();
+  await writeState(dir, { port: address.port });
+  const url = `https://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
+  logger.info({ url, dir, generatedCa: pki.generated.ca }, `${name} API server started`);
+
+  return {
+    server,
+    url,
+    caPem: pki.ca.certPem,
+    authorizer,
+    systemContext,
+    store,
+    async ensureKubeconfig(path, user, namespace) {
+      let token = await existingToken(path);
+      const known =
+        token !== undefined && (await readTokenFile(tokenFile)).tokens.some((t) => t.sha256 === hashToken(token!));
+      if (!token || !known) {
+        await revokeTokens(tokenFile, user.name);
+        token = await issueToken(tokenFile, { name: user.name, uid: user.name, groups: user.groups });
+      }
+      const text = buildKubeconfig({
+        clusterName: name,
+        server: url,
+        caPem: pki.ca.certPem,
+        user: { name: user.name, token },
+        namespace,
+      });
+      await writeKubeconfig(path, text);
+      await authenticator.reload();
+      return path;
+    },
+    async stop() {
+      for (const informer of informers) informer.stop();
+      await server!.stop();
+      await storage.close();
+    },
+  };
+}
+
+function systemUser(name: string): UserInfo {
+  return { name: `system:transplant:${name}`, groups: ['system:masters'] };
+}
+
+async function existingToken(path: string): Promise<string | undefined> {
+  try {
+    const config = parseYaml(await readFile(path, 'utf8')) as { users?: { user?: { token?: string } }[] };
+    return config.users?.[0]?.user?.token;
+  } catch {
+    return undefined;
+  }
+}
+
+interface ServerState {
+  port: number;
+}
+
+async function readState(dir: string): Promise<ServerState | undefined> {
+  try {
+    return JSON.parse(await readFile(join(dir, 'server.json'), 'utf8')) as ServerState;
+  } catch {
+    return undefined;
+  }
+}
+
+async function writeState(dir: string, state: ServerState): Promise<void> {
+  await writeFile(join(dir, 'server.json'), `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
+}
