@@ -11,7 +11,9 @@
  *     [--list-reps 20] [--warmup 50] [--no-status] [--json out.json] [--cpu-prof DIR] [--strict]
  */
 import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ApiClient } from './lib/client.js';
 import {
@@ -31,7 +33,7 @@ import {
   shootFactory,
 } from './lib/fixtures.js';
 import { GardenProcess } from './lib/garden-process.js';
-import { describeMachine, type MachineInfo, machineInfo } from './lib/machine.js';
+import { describeMachine, type MachineInfo, machineInfo, sourceRevision } from './lib/machine.js';
 import { formatBytes, formatMs, type Summary, summarize } from './lib/stats.js';
 
 const GROUP_PATH = '/apis/core.gardener.cloud/v1beta1';
@@ -59,6 +61,7 @@ interface Options {
   maxSockets: number;
   keep: boolean;
   strict: boolean;
+  samples: boolean;
 }
 
 interface Target {
@@ -76,13 +79,18 @@ interface Row {
   bytes?: number;
   target?: Target;
   pass?: boolean;
+  /** Every sample in ms, in order (with --samples). */
+  samples?: number[];
 }
 
 interface Report {
   date: string;
+  revision: string;
   machine: MachineInfo;
   options: Options;
   durationSeconds: number;
+  /** 1-minute load average before and after: other work on the machine skews the numbers. */
+  loadAverage: { start: number; end: number };
   rows: Row[];
   profile?: WindowSummary[];
 }
@@ -109,6 +117,7 @@ function usage(): string {
                      print where the garden spent its time in each phase
   --keep             keep the garden's state directory
   --strict           exit 1 when a target fails
+  --samples          put every sample (ms, in order) into the --json output
 `;
 }
 
@@ -127,6 +136,7 @@ function parseOptions(argv: string[]): Options {
       'cpu-prof': { type: 'string' },
       keep: { type: 'boolean', default: false },
       strict: { type: 'boolean', default: false },
+      samples: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -161,6 +171,7 @@ function parseOptions(argv: string[]): Options {
     maxSockets: int('--max-sockets', values['max-sockets'], 4, 1),
     keep: values.keep,
     strict: values.strict,
+    samples: values.samples,
   };
 }
 
@@ -233,6 +244,7 @@ class Bench {
 
   #add(row: Row): void {
     if (row.target) row.pass = row.summary[row.target.stat] <= row.target.ms;
+    if (!this.#options.samples) delete row.samples;
     this.rows.push(row);
   }
 
@@ -263,9 +275,20 @@ class Bench {
       }
     });
     const range = `${from}→${size}`;
-    this.#add({ operation: 'create shoot (POST)', shoots: range, summary: summarize(creates), target: TARGETS.create });
+    this.#add({
+      operation: 'create shoot (POST)',
+      shoots: range,
+      summary: summarize(creates),
+      samples: creates,
+      target: TARGETS.create,
+    });
     if (this.#options.status) {
-      this.#add({ operation: 'patch shoot status (merge)', shoots: range, summary: summarize(patches) });
+      this.#add({
+        operation: 'patch shoot status (merge)',
+        shoots: range,
+        summary: summarize(patches),
+        samples: patches,
+      });
     }
   }
 
@@ -281,7 +304,13 @@ class Bench {
         if (i >= this.#options.warmup) samples.push(res.ms);
       }
     });
-    this.#add({ operation: 'get shoot', shoots: String(size), summary: summarize(samples), target: TARGETS.get });
+    this.#add({
+      operation: 'get shoot',
+      shoots: String(size),
+      summary: summarize(samples),
+      samples: samples,
+      target: TARGETS.get,
+    });
   }
 
   /** Full lists across namespaces: JSON, one Table, and Tables in kubectl's chunks of 500. */
@@ -308,6 +337,7 @@ class Bench {
       operation: 'list all shoots (JSON)',
       shoots: String(size),
       summary: summarize(json),
+      samples: json,
       bytes: jsonBytes,
       target: listTarget,
     });
@@ -330,6 +360,7 @@ class Bench {
       operation: 'list all shoots (Table)',
       shoots: String(size),
       summary: summarize(table),
+      samples: table,
       bytes: tableBytes,
     });
 
@@ -360,6 +391,7 @@ class Bench {
       operation: `list all shoots (Table, chunks of ${KUBECTL_CHUNK})`,
       shoots: String(size),
       summary: summarize(chunked),
+      samples: chunked,
       bytes: chunkedBytes,
     });
   }
@@ -395,6 +427,7 @@ class Bench {
       operation: 'binding (PUT shoots/binding)',
       shoots: String(size),
       summary: summarize(samples),
+      samples: samples,
       target: TARGETS.binding,
     });
   }
@@ -439,11 +472,12 @@ function formatTable(rows: readonly Row[]): string {
     r.target ? `${r.target.stat} ≤ ${r.target.ms} ms` : '',
     r.pass === undefined ? '' : r.pass ? 'PASS' : 'FAIL',
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
+  const widths = header.map((h, i) => Math.max(3, h.length, ...body.map((row) => row[i]!.length)));
   const numeric = new Set([2, 3, 4, 5, 6, 7, 8]);
   const line = (cells: string[]) =>
     `| ${cells.map((c, i) => (numeric.has(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join(' | ')} |`;
-  const rule = `|${widths.map((w, i) => (numeric.has(i) ? `${'-'.repeat(w + 1)}:` : '-'.repeat(w + 2))).join('|')}|`;
+  // The Markdown style biome formats tables in, so the output can be pasted into bench/README.md.
+  const rule = `| ${widths.map((w, i) => (numeric.has(i) ? `${'-'.repeat(w - 1)}:` : '-'.repeat(w))).join(' | ')} |`;
   return [line(header), rule, ...body.map(line)].join('\n');
 }
 
@@ -459,11 +493,14 @@ async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   const machine = machineInfo();
   const started = Date.now();
+  const loadStart = loadavg()[0]!;
+  if (loadStart > 0.5)
+    log(`warning: load average ${loadStart.toFixed(2)} before starting; other work skews the results`);
   if (options.cpuProf) mkdirSync(options.cpuProf, { recursive: true });
   log(`machine: ${describeMachine(machine)}`);
   const garden = GardenProcess.start({
     keepDir: options.keep,
-    nodeOptions: options.cpuProf ? `--cpu-prof --cpu-prof-dir=${options.cpuProf}` : undefined,
+    nodeArgs: options.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProf}`] : [],
   });
   const onSignal = (signal: NodeJS.Signals) => {
     log(`${signal}: stopping the garden (pid ${garden.pid}) and removing ${garden.dir}`);
@@ -499,9 +536,11 @@ async function main(): Promise<void> {
 
   const report: Report = {
     date: new Date().toISOString(),
+    revision: sourceRevision(fileURLToPath(new URL('../..', import.meta.url))),
     machine,
     options,
     durationSeconds: Math.round((Date.now() - started) / 1000),
+    loadAverage: { start: loadStart, end: loadavg()[0]! },
     rows: bench.rows,
   };
   let profileText = '';
@@ -517,12 +556,13 @@ async function main(): Promise<void> {
   }
 
   const out = process.stdout;
-  out.write(`\nTransplant garden API server latency — ${report.date}\n`);
+  out.write(`\nTransplant garden API server latency — ${report.date}, source ${report.revision}\n`);
   out.write(`machine: ${describeMachine(machine)}\n`);
   out.write(
     `client: one request at a time over HTTPS keep-alive (${options.maxSockets} sockets); shoots in ${NAMESPACE}` +
       `${options.status ? ' with a reconciled status' : ''}; ${options.warmup} warm-up requests per series unrecorded; ` +
-      `total ${report.durationSeconds} s\n\n`,
+      `total ${report.durationSeconds} s; load average ${loadStart.toFixed(2)} before, ${report.loadAverage.end.toFixed(2)} after\n` +
+      `targets (issue 2) are judged on p99; with ${options.listReps} lists per row, a list's p99 is its slowest\n\n`,
   );
   out.write(`${formatTable(report.rows)}\n`);
   out.write(profileText);

@@ -6,6 +6,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,8 +19,8 @@ export interface GardenConnection {
 }
 
 export interface GardenProcessOptions {
-  /** Extra NODE_OPTIONS for the garden (e.g. `--cpu-prof --cpu-prof-dir=…`). */
-  nodeOptions?: string;
+  /** Extra node flags for the garden (e.g. `--cpu-prof`, which NODE_OPTIONS may not carry). */
+  nodeArgs?: string[];
   logLevel?: string;
   /** Leave the state directory in place after stopping. */
   keepDir?: boolean;
@@ -56,12 +57,16 @@ export class GardenProcess {
 
   static start(options: GardenProcessOptions = {}): GardenProcess {
     const dir = mkdtempSync(join(tmpdir(), 'transplant-bench-'));
-    const env = { ...process.env };
-    if (options.nodeOptions) env.NODE_OPTIONS = `${env.NODE_OPTIONS ?? ''} ${options.nodeOptions}`.trim();
-    const child = spawn(process.execPath, [mainJs, 'garden', '--dir', dir, '--log-level', options.logLevel ?? 'warn'], {
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const args = [
+      ...(options.nodeArgs ?? []),
+      mainJs,
+      'garden',
+      '--dir',
+      dir,
+      '--log-level',
+      options.logLevel ?? 'warn',
+    ];
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     return new GardenProcess(dir, child, options.keepDir ?? false);
   }
 
@@ -126,7 +131,6 @@ async function readKubeconfig(path: string): Promise<GardenConnection | undefine
 }
 
 async function isReady(connection: GardenConnection): Promise<boolean> {
-  const { request } = await import('node:https');
   const url = new URL('/readyz', connection.server);
   return new Promise((resolve) => {
     const req = request(url, { ca: connection.caPem, timeout: 2000 }, (res) => {

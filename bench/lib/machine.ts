@@ -1,4 +1,5 @@
 /** What the benchmark ran on, for the record next to its numbers. */
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { arch, availableParallelism, cpus, platform, release, totalmem } from 'node:os';
 
@@ -34,4 +35,16 @@ function cpuModel(): string {
 export function describeMachine(m: MachineInfo): string {
   const gib = (m.memoryBytes / 1024 ** 3).toFixed(1);
   return `${m.nproc} CPU (${m.cpuModel}), ${gib} GiB RAM, node ${m.node}, ${m.os}`;
+}
+
+/** The source revision measured: `git describe`-like short hash, `+dirty` with local changes. */
+export function sourceRevision(cwd: string): string {
+  try {
+    const git = (...args: string[]) =>
+      execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const hash = git('rev-parse', '--short', 'HEAD');
+    return git('status', '--porcelain', '--untracked-files=no') ? `${hash}+dirty` : hash;
+  } catch {
+    return 'unknown';
+  }
 }

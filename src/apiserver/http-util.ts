@@ -55,6 +55,42 @@ export function sendJson(res: ServerResponse, code: number, body: unknown): void
   res.end(payload);
 }
 
+/**
+ * Streams a JSON document made of a head, comma-separated items and a tail (a list whose items
+ * are already JSON text), in chunks, waiting for the socket to drain.
+ */
+export async function sendJsonParts(
+  res: ServerResponse,
+  head: string,
+  items: readonly string[],
+  tail: string,
+): Promise<void> {
+  res.writeHead(200, { 'Content-Type': 'application/json' });
+  let chunk = head;
+  for (let i = 0; i < items.length; i++) {
+    chunk += i === 0 ? items[i] : `,${items[i]}`;
+    if (chunk.length >= 256 * 1024) {
+      if (!res.write(chunk)) await drained(res);
+      if (res.destroyed) return;
+      chunk = '';
+    }
+  }
+  res.end(chunk + tail);
+}
+
+/** Resolves when the response can take more data, or has been closed (a client that went away). */
+export function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
+
 export function sendStatus(res: ServerResponse, err: StatusError): void {
   const status: Status = err.status;
   if (res.headersSent) {

@@ -25,7 +25,7 @@ import type { Storage } from '../storage/interface.js';
 import { AdmissionChain } from './admission.js';
 import { forbiddenMessage } from './authz/forbidden-message.js';
 import { Discovery, type ExtraResource } from './discovery.js';
-import { defaultMaxBodyBytes, parseBody, readBody, sendJson, sendStatus } from './http-util.js';
+import { defaultMaxBodyBytes, drained, parseBody, readBody, sendJson, sendJsonParts, sendStatus } from './http-util.js';
 import { OpenApi } from './openapi.js';
 import { patchTypeOf } from './patch.js';
 import { type DeleteOptions, GenericStore, type RequestContext } from './registry/generic-store.js';
@@ -326,12 +326,15 @@ export class ApiServer {
       case 'get':
         return respond(200, await store.get(info.namespace, info.name));
       case 'list': {
-        const list = await store.list(info.namespace, {
+        const listQuery = {
           labelSelector: parseLabelSelector(query.get('labelSelector')),
           fieldSelector: parseFieldSelector(query.get('fieldSelector'), store.selectableFieldNames()),
           limit: parseLimit(query.get('limit')),
           continue: query.get('continue') ?? undefined,
-        });
+        };
+        const json = table ? undefined : await store.listJson(info.namespace, listQuery);
+        if (json) return sendJsonParts(res, json.head, json.items, json.tail);
+        const list = await store.list(info.namespace, listQuery);
         sendJson(res, 200, table ? toTable(store.def, list.items, list.metadata, { includeObject }) : list);
         return;
       }
@@ -453,7 +456,7 @@ export class ApiServer {
     try {
       for await (const event of watch) {
         lastVersion = event.object.metadata.resourceVersion ?? lastVersion;
-        if (!res.write(`${JSON.stringify(encode(event))}\n`)) await once(res, 'drain');
+        if (!res.write(`${JSON.stringify(encode(event))}\n`)) await drained(res);
       }
     } catch (err) {
       const status = toStatusError(err).status;

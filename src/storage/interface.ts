@@ -42,6 +42,14 @@ export interface ListResult {
   remainingItemCount?: number;
 }
 
+/** A page of stored objects as JSON text, each a complete object with its resourceVersion. */
+export interface RawListResult {
+  items: string[];
+  resourceVersion: string;
+  continue?: string;
+  remainingItemCount?: number;
+}
+
 export type StoreEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
 export interface StoreEvent {
@@ -74,6 +82,11 @@ export interface Storage {
   get(key: string): Promise<KubeObject>;
   /** Objects whose key starts with `prefix`, in key order. */
   list(prefix: string, options?: ListOptions): Promise<ListResult>;
+  /**
+   * Like `list` without a predicate, with the items as stored JSON text: a server can send them
+   * without decoding and encoding every object. Optional; backends that store another form omit it.
+   */
+  listRaw?(prefix: string, options?: Pick<ListOptions, 'limit' | 'continue'>): Promise<RawListResult>;
   /** The only way to change an object: read, compute, write if nothing changed meanwhile. */
   guaranteedUpdate(key: string, tryUpdate: UpdateFunc, preconditions?: Preconditions): Promise<KubeObject>;
   /** Removes the object; returns its last state with the deletion's revision. */

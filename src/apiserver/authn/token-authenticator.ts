@@ -62,19 +62,29 @@ export class TokenAuthenticator implements Authenticator {
   async authenticate(req: AuthenticationRequest): Promise<UserInfo | null> {
     const token = bearerToken(req.headers);
     if (token === undefined) return null;
-    await this.#reloadIfChanged();
+    await this.#reloadIfChanged(false);
     const digest = createHash('sha256').update(token, 'utf8').digest();
-    let match: CompiledEntry | undefined;
-    // Compare against every entry, without stopping at a match, so timing says nothing.
-    for (const entry of this.#entries) {
-      if (timingSafeEqual(entry.digest, digest) && !match) match = entry;
+    let match = this.#match(digest);
+    if (!match) {
+      // A token issued a moment ago (e.g. for a new seed) must work at once: look at the file now.
+      await this.#reloadIfChanged(true);
+      match = this.#match(digest);
     }
     if (!match) throw unauthorized(invalidTokenMessage);
     return { ...match.user, groups: [...match.user.groups] };
   }
 
-  async #reloadIfChanged(): Promise<void> {
-    if (!this.#path || Date.now() - this.#lastCheck < this.#reloadIntervalMs) return;
+  #match(digest: Buffer): CompiledEntry | undefined {
+    let match: CompiledEntry | undefined;
+    // Compare against every entry, without stopping at a match, so timing says nothing.
+    for (const entry of this.#entries) {
+      if (timingSafeEqual(entry.digest, digest) && !match) match = entry;
+    }
+    return match;
+  }
+
+  async #reloadIfChanged(force: boolean): Promise<void> {
+    if (!this.#path || (!force && Date.now() - this.#lastCheck < this.#reloadIntervalMs)) return;
     this.#reloading ??= (async () => {
       try {
         this.#lastCheck = Date.now();

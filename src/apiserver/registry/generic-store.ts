@@ -172,6 +172,29 @@ export class GenericStore {
   }
 
   /**
+   * A list as JSON text without decoding the objects, when the backend keeps them as JSON and
+   * nothing needs filtering: `head` + items joined by commas + `tail` is the list document.
+   * Undefined when the fast path does not apply.
+   */
+  async listJson(
+    namespace: string,
+    query: ListQuery,
+  ): Promise<{ head: string; items: string[]; tail: string } | undefined> {
+    if (!this.#storage.listRaw || query.labelSelector?.length || query.fieldSelector?.length) return undefined;
+    let result: Awaited<ReturnType<NonNullable<Storage['listRaw']>>>;
+    try {
+      result = await this.#storage.listRaw(this.keyPrefix(namespace), { limit: query.limit, continue: query.continue });
+    } catch (err) {
+      throw interpretListError(err, this.ref);
+    }
+    const metadata: KubeList['metadata'] = { resourceVersion: result.resourceVersion };
+    if (result.continue) metadata.continue = result.continue;
+    if (result.remainingItemCount !== undefined) metadata.remainingItemCount = result.remainingItemCount;
+    const head = `{"apiVersion":${JSON.stringify(this.apiVersion)},"kind":${JSON.stringify(this.def.listKind)},"metadata":${JSON.stringify(metadata)},"items":[`;
+    return { head, items: result.items, tail: ']}' };
+  }
+
+  /**
    * Watches the resource. Without a resourceVersion (or "0") the current objects come first as
    * ADDED events, as the Kubernetes watch cache does; with one, every later change is replayed.
    * An object that stops matching the selectors is reported DELETED, one that starts matching ADDED.

@@ -17,6 +17,9 @@ const SCHEMA = `
     mod_revision    INTEGER NOT NULL
   ) WITHOUT ROWID;
 
+  -- A narrow index of keys: counting the rest of a range (remainingItemCount) reads it, not the values.
+  CREATE INDEX IF NOT EXISTS kv_keys ON kv (key);
+
   CREATE TABLE IF NOT EXISTS history (
     revision   INTEGER PRIMARY KEY,
     key        TEXT NOT NULL,

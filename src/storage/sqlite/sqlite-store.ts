@@ -14,6 +14,7 @@ import {
   type ListOptions,
   type ListResult,
   type Preconditions,
+  type RawListResult,
   type Storage,
   StorageError,
   type StoreEventType,
@@ -86,18 +87,40 @@ export class SqliteStore implements Storage {
   }
 
   async list(prefix: string, options: ListOptions = {}): Promise<ListResult> {
+    const predicate = options.predicate;
+    const keep = (value: string) => {
+      const obj: KubeObject = JSON.parse(value);
+      return !predicate || predicate(obj) ? obj : undefined;
+    };
+    return this.#page(prefix, options, keep, predicate !== undefined);
+  }
+
+  async listRaw(prefix: string, options: Pick<ListOptions, 'limit' | 'continue'> = {}): Promise<RawListResult> {
+    return this.#page(prefix, options, (value) => value, false);
+  }
+
+  /** One page of the range; `keep` decodes a stored value or drops it (a predicate miss). */
+  #page<T>(
+    prefix: string,
+    options: Pick<ListOptions, 'limit' | 'continue'>,
+    keep: (value: string) => T | undefined,
+    filtered: boolean,
+  ): { items: T[]; resourceVersion: string; continue?: string; remainingItemCount?: number } {
     return this.#run(prefix, () => {
       const position = options.continue ? decodeContinue(options.continue, prefix) : undefined;
       const range = prefixRange(prefix);
       const limit = options.limit && options.limit > 0 ? options.limit : 0;
-      const page = this.#scan(range, position?.start, limit, options.predicate);
+      const page = this.#scan(range, position?.start, limit, keep, filtered);
       // Later pages report the first page's revision: a watch from it then misses nothing that
       // changed while the client was paging.
       const rv = position?.rv ?? this.#meta(META.currentRevision);
-      const result: ListResult = { items: page.items, resourceVersion: String(rv) };
+      const result: { items: T[]; resourceVersion: string; continue?: string; remainingItemCount?: number } = {
+        items: page.items,
+        resourceVersion: String(rv),
+      };
       if (page.more && page.lastKey !== undefined) {
         result.continue = encodeContinue({ start: page.lastKey, rv });
-        if (!options.predicate) result.remainingItemCount = this.#stmt.countAfter.get(page.lastKey, range.end)!;
+        if (!filtered) result.remainingItemCount = this.#stmt.countAfter.get(page.lastKey, range.end)!;
       }
       return result;
     });
@@ -211,16 +234,17 @@ export class SqliteStore implements Storage {
     for (const record of this.#stmt.historyAfter.iterate(from, range.start, range.end)) watcher.push(record);
   }
 
-  /** Up to `limit` (0: all) objects of the range after key `after`, matching `predicate`. */
-  #scan(
+  /** Up to `limit` (0: all) values of the range after key `after` that `keep` keeps. */
+  #scan<T>(
     range: KeyRange,
     after: string | undefined,
     limit: number,
-    predicate: ((obj: KubeObject) => boolean) | undefined,
-  ): { items: KubeObject[]; lastKey: string | undefined; more: boolean } {
+    keep: (value: string) => T | undefined,
+    filtered: boolean,
+  ): { items: T[]; lastKey: string | undefined; more: boolean } {
     // One more row than needed tells whether another page exists; -1 is "no LIMIT" to SQLite.
-    const batchSize = limit === 0 ? -1 : Math.max(limit + 1, predicate ? MIN_SCAN_BATCH : 0);
-    const items: KubeObject[] = [];
+    const batchSize = limit === 0 ? -1 : Math.max(limit + 1, filtered ? MIN_SCAN_BATCH : 0);
+    const items: T[] = [];
     let lastKey = after;
     for (;;) {
       const rows =
@@ -230,8 +254,8 @@ export class SqliteStore implements Storage {
       for (const [key, value] of rows) {
         if (limit > 0 && items.length === limit) return { items, lastKey, more: true };
         lastKey = key;
-        const obj: KubeObject = JSON.parse(value);
-        if (!predicate || predicate(obj)) items.push(obj);
+        const kept = keep(value);
+        if (kept !== undefined) items.push(kept);
       }
       if (batchSize < 0 || rows.length < batchSize) return { items, lastKey, more: false };
     }

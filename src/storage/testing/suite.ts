@@ -302,6 +302,26 @@ export function runStorageConformance(name: string, open: OpenStorage, capabilit
         assert.equal(all.continue, undefined);
       });
 
+      storageIt('listRaw, where a backend has it, pages the same objects as list, as JSON text', async ({ store }) => {
+        if (!store.listRaw) return;
+        await createNumbered(store, 25);
+        const objects = await store.list('/registry/things/');
+        const raw: string[] = [];
+        let cont: string | undefined;
+        let pages = 0;
+        do {
+          const page = await store.listRaw('/registry/things/', { limit: 10, continue: cont });
+          raw.push(...page.items);
+          cont = page.continue;
+          pages++;
+        } while (cont);
+        assert.equal(pages, 3);
+        assert.deepEqual(
+          raw.map((text) => JSON.parse(text)),
+          objects.items,
+        );
+      });
+
       storageIt('a malformed or foreign continue token fails with InvalidContinue', async ({ store }) => {
         await createNumbered(store, 3);
         const first = await store.list('/registry/things/', { limit: 1 });

@@ -1,0 +1,22 @@
+/**
+ * Turns what the etcd client throws into `StorageError`s: connection trouble (unavailable,
+ * deadline, a closed client) is `Unreachable`, a compacted revision `Expired`, the rest `Internal`.
+ */
+import { ClientClosedError, isRecoverableError } from 'etcd3';
+import { StorageError } from '../interface.js';
+
+/** etcd's ErrCompacted: a read or watch asked for history that compaction removed. */
+export const COMPACTED_MESSAGE = 'required revision has been compacted';
+/** etcd's ErrFutureRev: a read asked for a revision the store has not reached. */
+export const FUTURE_REVISION_MESSAGE = 'required revision is a future revision';
+
+export function toStorageError(err: unknown, key: string): StorageError {
+  if (err instanceof StorageError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  let code: StorageError['code'] = 'Internal';
+  if (message.includes(COMPACTED_MESSAGE)) code = 'Expired';
+  else if (err instanceof ClientClosedError || (err instanceof Error && isRecoverableError(err))) code = 'Unreachable';
+  const wrapped = new StorageError(code, key, `etcd: ${message}`);
+  wrapped.cause = err;
+  return wrapped;
+}

@@ -1,0 +1,268 @@
+/**
+ * One etcd watch as a `Watcher`: its own gRPC watch stream, events queued for a consumer that
+ * reads at its own pace. A full queue pauses the stream (gRPC flow control then holds etcd back)
+ * instead of growing without bound. A broken stream is reopened from the revision after the last
+ * one delivered, so a restarted or briefly unreachable etcd loses no event; only when etcd stays
+ * unreachable for longer than the reconnect timeout does the watch fail, with `Unreachable`. A
+ * start revision that compaction removed fails it with `Expired`.
+ */
+import type { IDuplexStream, IWatchCreateRequest, IWatchRequest, IWatchResponse } from 'etcd3';
+import { StorageError, type StoreEvent, type Watcher } from '../interface.js';
+import { toStorageError } from './etcd-errors.js';
+
+/** The gRPC stream under `IDuplexStream`, which is a Node stream with flow control. */
+export type WatchStream = IDuplexStream<IWatchRequest, IWatchResponse> & { pause?(): void; resume?(): void };
+
+export interface EtcdWatcherOptions {
+  /** The watched prefix, for error messages. */
+  prefix: string;
+  /** Events at or below this revision are not delivered; the watch starts at the next one. */
+  afterRevision: number;
+  /**
+   * Runs once before the first stream opens (e.g. checks that the start revision is not
+   * compacted); an `Unreachable` failure is retried like a lost stream, any other ends the watch.
+   */
+  checkStart?: () => Promise<void>;
+  /** Opens a new watch stream. */
+  openStream: () => Promise<WatchStream>;
+  /** The create request for a watch starting at `startRevision`. */
+  createRequest: (startRevision: number) => IWatchCreateRequest;
+  /** The events of one response; may throw a `StorageError`, which ends the watch. */
+  toEvents: (response: IWatchResponse) => StoreEvent[];
+  /** How long etcd may stay unreachable before the watch fails. */
+  reconnectTimeoutMs: number;
+  /** Called once when the watch ends for any reason. */
+  onEnd: (watcher: EtcdWatcher) => void;
+}
+
+type Waiter = { resolve: (event: StoreEvent | undefined) => void; reject: (err: StorageError) => void };
+
+/** Queued events at which the stream is paused, and the count it resumes at. */
+const HIGH_WATER = 1_000;
+const LOW_WATER = 100;
+const FIRST_RETRY_MS = 100;
+const MAX_RETRY_MS = 2_000;
+
+export class EtcdWatcher implements Watcher {
+  readonly prefix: string;
+  readonly #options: EtcdWatcherOptions;
+  readonly #queue: StoreEvent[] = [];
+  /** Every event up to this revision has been queued (etcd never splits a revision across responses). */
+  #receivedThrough: number;
+  #stream: WatchStream | undefined;
+  #paused = false;
+  #ended = false;
+  /** Set when the watch failed; thrown once by the next `next()`. */
+  #error: StorageError | undefined;
+  #waiter: Waiter | undefined;
+  #retryTimer: NodeJS.Timeout | undefined;
+  #retryMs = FIRST_RETRY_MS;
+  #checked = false;
+  /** When the current run of failed (re)connects began. */
+  #unreachableSince: number | undefined;
+
+  constructor(options: EtcdWatcherOptions) {
+    this.prefix = options.prefix;
+    this.#options = options;
+    this.#receivedThrough = options.afterRevision;
+  }
+
+  /** Opens the stream; failures surface through iteration. */
+  start(): void {
+    void this.#open();
+  }
+
+  /** Ends the watch with `err`: queued events are dropped and the consumer's next read throws it. */
+  fail(err: StorageError): void {
+    if (this.#ended) return;
+    this.#error = err;
+    this.#end();
+    if (this.#waiter) {
+      this.#error = undefined;
+      this.#takeWaiter().reject(err);
+    }
+  }
+
+  /** Ends the watch normally: queued events are dropped and iteration finishes. */
+  stop(): void {
+    if (this.#ended) return;
+    this.#end();
+    if (this.#waiter) this.#takeWaiter().resolve(undefined);
+  }
+
+  async next(): Promise<IteratorResult<StoreEvent, undefined>> {
+    const queued = this.#queue.shift();
+    if (this.#paused && this.#queue.length <= LOW_WATER) {
+      this.#paused = false;
+      this.#stream?.resume?.();
+    }
+    const event = queued ?? (await this.#wait());
+    return event ? { done: false, value: event } : { done: true, value: undefined };
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<StoreEvent, undefined> {
+    return {
+      next: () => this.next(),
+      // `break` out of for-await lands here.
+      return: async () => {
+        this.stop();
+        return { done: true, value: undefined };
+      },
+    };
+  }
+
+  async #open(): Promise<void> {
+    if (this.#ended) return;
+    let stream: WatchStream;
+    try {
+      if (!this.#checked) {
+        await this.#options.checkStart?.();
+        this.#checked = true;
+      }
+      stream = await this.#options.openStream();
+    } catch (err) {
+      const failure = toStorageError(err, this.prefix);
+      if (failure.code === 'Unreachable') this.#retry(failure);
+      else this.fail(failure);
+      return;
+    }
+    stream.on('error', (err) => this.#broken(stream, err));
+    stream.on('end', () => this.#broken(stream, new Error('the etcd watch stream ended')));
+    if (this.#ended) {
+      closeStream(stream);
+      return;
+    }
+    this.#stream = stream;
+    stream.on('data', (response) => {
+      if (stream === this.#stream) this.#receive(response);
+    });
+    stream.write({ create_request: this.#options.createRequest(this.#receivedThrough + 1) });
+  }
+
+  #receive(response: IWatchResponse): void {
+    if (response.canceled) {
+      const compacted = Number(response.compact_revision);
+      this.fail(
+        compacted > 0
+          ? new StorageError(
+              'Expired',
+              this.prefix,
+              `too old resource version: ${this.#receivedThrough} (${compacted})`,
+            )
+          : new StorageError(
+              'Internal',
+              this.prefix,
+              `etcd canceled the watch of "${this.prefix}": ${response.cancel_reason || 'no reason given'}`,
+            ),
+      );
+      return;
+    }
+    if (response.created) {
+      this.#unreachableSince = undefined;
+      this.#retryMs = FIRST_RETRY_MS;
+      return;
+    }
+    let events: StoreEvent[];
+    try {
+      events = this.#options.toEvents(response);
+    } catch (err) {
+      this.fail(toStorageError(err, this.prefix));
+      return;
+    }
+    let last = this.#receivedThrough;
+    for (const event of events) {
+      // A reopened stream starts after the last complete revision; nothing older comes twice.
+      if (event.revision <= this.#receivedThrough) continue;
+      last = Math.max(last, event.revision);
+      this.#push(event);
+      if (this.#ended) return;
+    }
+    this.#receivedThrough = last;
+  }
+
+  #push(event: StoreEvent): void {
+    if (this.#waiter) {
+      this.#takeWaiter().resolve(event);
+      return;
+    }
+    this.#queue.push(event);
+    if (!this.#paused && this.#queue.length >= HIGH_WATER) {
+      this.#paused = true;
+      this.#stream?.pause?.();
+    }
+  }
+
+  /** A stream failed or ended: reopen it after a pause, unless etcd has been unreachable too long. */
+  #broken(stream: WatchStream, err: Error): void {
+    if (stream !== this.#stream || this.#ended) return;
+    this.#stream = undefined;
+    this.#paused = false;
+    closeStream(stream);
+    this.#retry(err);
+  }
+
+  #retry(err: unknown): void {
+    if (this.#ended) return;
+    const now = Date.now();
+    this.#unreachableSince ??= now;
+    if (now - this.#unreachableSince >= this.#options.reconnectTimeoutMs) {
+      const reason = err instanceof Error ? err.message : String(err);
+      this.fail(
+        new StorageError(
+          'Unreachable',
+          this.prefix,
+          `the watch of "${this.prefix}" could not reach etcd for ${now - this.#unreachableSince} ms: ${reason}`,
+        ),
+      );
+      return;
+    }
+    this.#retryTimer = setTimeout(() => {
+      this.#retryTimer = undefined;
+      void this.#open();
+    }, this.#retryMs);
+    this.#retryMs = Math.min(this.#retryMs * 2, MAX_RETRY_MS);
+  }
+
+  #wait(): Promise<StoreEvent | undefined> {
+    if (this.#error) {
+      const err = this.#error;
+      this.#error = undefined;
+      return Promise.reject(err);
+    }
+    if (this.#ended) return Promise.resolve(undefined);
+    return new Promise((resolve, reject) => {
+      this.#waiter = { resolve, reject };
+    });
+  }
+
+  #takeWaiter(): Waiter {
+    const waiter = this.#waiter!;
+    this.#waiter = undefined;
+    return waiter;
+  }
+
+  #end(): void {
+    this.#ended = true;
+    this.#queue.length = 0;
+    clearTimeout(this.#retryTimer);
+    if (this.#stream) {
+      closeStream(this.#stream);
+      this.#stream = undefined;
+    }
+    this.#options.onEnd(this);
+  }
+}
+
+/**
+ * Half-closes, then cancels. Half-closing first matters: the client library treats an error on a
+ * still-writable stream (the cancellation's own CANCELLED included) as a failed host and closes
+ * every client it holds for that host, so each stopped watch would make the store redial etcd.
+ */
+function closeStream(stream: WatchStream): void {
+  try {
+    stream.end();
+  } catch {
+    // Already closed.
+  }
+  stream.cancel();
+}
