@@ -12,6 +12,15 @@ export const projectMemberUser = 'dev-member';
 export const adminClusterRole = 'gardener.cloud:admin';
 export const projectMemberClusterRole = 'gardener.cloud:system:project-member';
 export const viewerClusterRole = 'gardener.cloud:viewer';
+/** What gardenlets may do in the garden; each seed's gardenlet is in `seedsGroup`. */
+export const gardenletClusterRole = 'gardener.cloud:system:gardenlet';
+export const seedsGroup = 'gardener.cloud:system:seeds';
+
+/** The user a seed's gardenlet authenticates as. */
+export function gardenletUser(seed: string): string {
+  return `gardener.cloud:system:seed:${seed}`;
+}
+
 /** Every authenticated user may ask what it may do and read its own discovery. */
 export const basicUserClusterRole = 'system:basic-user';
 
@@ -60,6 +69,37 @@ export function bootstrapClusterRoles(): KubeObject[] {
         verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'],
       },
     ]),
+    clusterRole(gardenletClusterRole, [
+      {
+        apiGroups: ['core.gardener.cloud'],
+        resources: ['seeds', 'seeds/status'],
+        verbs: ['get', 'list', 'watch', 'create', 'update', 'patch'],
+      },
+      {
+        apiGroups: ['core.gardener.cloud'],
+        resources: [
+          'shoots',
+          'shoots/status',
+          'shootstates',
+          'backupbuckets',
+          'backupbuckets/status',
+          'backupentries',
+          'backupentries/status',
+        ],
+        verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'],
+      },
+      { apiGroups: ['core.gardener.cloud'], resources: ['projects'], verbs: ['get', 'list', 'watch'] },
+      {
+        apiGroups: ['coordination.k8s.io'],
+        resources: ['leases'],
+        verbs: ['get', 'list', 'watch', 'create', 'update', 'patch'],
+      },
+      {
+        apiGroups: [''],
+        resources: ['secrets', 'events', 'namespaces'],
+        verbs: ['get', 'list', 'watch', 'create', 'update', 'patch'],
+      },
+    ]),
     clusterRole(viewerClusterRole, [
       { apiGroups: ['core.gardener.cloud'], resources: ['seeds', 'projects'], verbs: ['get', 'list', 'watch'] },
     ]),
@@ -88,6 +128,9 @@ export function bootstrapClusterRoleBindings(): KubeObject[] {
   return [
     clusterRoleBinding(adminClusterRole, adminClusterRole, [
       { kind: 'Group', apiGroup: 'rbac.authorization.k8s.io', name: operatorGroup },
+    ]),
+    clusterRoleBinding(gardenletClusterRole, gardenletClusterRole, [
+      { kind: 'Group', apiGroup: 'rbac.authorization.k8s.io', name: seedsGroup },
     ]),
     clusterRoleBinding(basicUserClusterRole, basicUserClusterRole, [
       { kind: 'Group', apiGroup: 'rbac.authorization.k8s.io', name: 'system:authenticated' },

@@ -24,6 +24,7 @@ import {
   projectMemberUser,
 } from './bootstrap-rbac.js';
 import { ProjectReconciler } from './controllers/project-controller.js';
+import { SeedLifecycleReconciler } from './controllers/seed-lifecycle-controller.js';
 import { ShootStateReconciler } from './controllers/shoot-state-controller.js';
 
 export interface GardenOptions {
@@ -34,6 +35,8 @@ export interface GardenOptions {
   logger: Logger;
   /** Oldest acceptable seed heartbeat for a migration destination (admission). */
   seedHeartbeatMaxAgeSeconds?: number;
+  /** A seed whose Lease is older than this is reported Unknown (default 40 s). */
+  seedLeaseGracePeriodMs?: number;
 }
 
 export interface Garden {
@@ -130,6 +133,18 @@ export async function startGarden(options: GardenOptions): Promise<Garden> {
         { shoots: store('core.gardener.cloud', 'shoots'), shootStates: store('core.gardener.cloud', 'shootstates') },
         ctx,
       ),
+      logger,
+    }),
+    new Controller({
+      name: 'seed-lifecycle',
+      source: storeListWatch(store('core.gardener.cloud', 'seeds')),
+      reconciler: new SeedLifecycleReconciler({
+        seeds: store('core.gardener.cloud', 'seeds'),
+        leases: store('coordination.k8s.io', 'leases'),
+        ctx,
+        gracePeriodMs: options.seedLeaseGracePeriodMs ?? 40_000,
+        syncPeriodMs: Math.min(10_000, options.seedLeaseGracePeriodMs ?? 10_000),
+      }),
       logger,
     }),
     new Controller({

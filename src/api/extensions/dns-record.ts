@@ -1,0 +1,156 @@
+/**
+ * DNSRecord (extensions.gardener.cloud/v1alpha1, namespaced in the control-plane namespace): one
+ * DNS record set, e.g. the shoot's stable API address `api.<shoot domain>`. Validation follows
+ * Gardener's: `name` a fully qualified domain name (a leading `*.` allowed, or `_` for TXT),
+ * `recordType` one of A, AAAA, CNAME, TXT, `values` non-empty and of the record type's form (IPv4,
+ * IPv6, a single domain name, any text); `type`, `name` and `recordType` immutable.
+ */
+import { isIPv4, isIPv6 } from 'node:net';
+import type { ResourceDefinition } from '../../apiserver/types.js';
+import { ageColumn } from '../core/common.js';
+import { pathString, pathValue } from '../core-gardener/common.js';
+import { FieldError } from '../errors.js';
+import type { KubeObject } from '../meta.js';
+import { optionalString } from '../validation.js';
+import {
+  EXTENSIONS_GROUP,
+  EXTENSIONS_VERSION,
+  type ExtensionKindOptions,
+  extensionSelectableFields,
+  extensionStatusSubresource,
+  extensionStrategy,
+  lastOperationStateColumn,
+  typeColumn,
+} from './common.js';
+import {
+  optionalNonEmptyString,
+  optionalNonNegativeInteger,
+  validateFqdn,
+  validateSecretReference,
+} from './field-validation.js';
+
+export const DNS_RECORD_TYPES = ['A', 'AAAA', 'CNAME', 'TXT'] as const;
+export type DNSRecordType = (typeof DNS_RECORD_TYPES)[number];
+
+/** Gardener's default TTL of the records it creates (seconds). */
+export const DEFAULT_DNS_RECORD_TTL = 120;
+
+/** `spec.name`: the fully qualified domain name. */
+export function dnsRecordName(record: KubeObject): string | undefined {
+  return pathString(record, 'spec.name') || undefined;
+}
+
+/** `spec.recordType` when it is a supported one. */
+export function dnsRecordType(record: KubeObject): DNSRecordType | undefined {
+  const type = pathString(record, 'spec.recordType');
+  return (DNS_RECORD_TYPES as readonly string[]).includes(type ?? '') ? (type as DNSRecordType) : undefined;
+}
+
+/** `spec.values`, skipping anything that is not a string. */
+export function dnsRecordValues(record: KubeObject): string[] {
+  const values = pathValue(record, 'spec.values');
+  return Array.isArray(values) ? values.filter((v): v is string => typeof v === 'string') : [];
+}
+
+/** `spec.ttl`, or Gardener's default of 120 seconds. */
+export function dnsRecordTtl(record: KubeObject): number {
+  const ttl = pathValue(record, 'spec.ttl');
+  return typeof ttl === 'number' ? ttl : DEFAULT_DNS_RECORD_TTL;
+}
+
+function validateValue(recordType: unknown, value: unknown, path: string): FieldError[] {
+  if (typeof value !== 'string') return [FieldError.typeInvalid(path, value, 'must be a string')];
+  switch (recordType) {
+    case 'A':
+      return isIPv4(value) ? [] : [FieldError.invalid(path, value, 'must be a valid IPv4 address')];
+    case 'AAAA':
+      return isIPv6(value) ? [] : [FieldError.invalid(path, value, 'must be a valid IPv6 address')];
+    case 'CNAME':
+      return validateFqdn(value, path);
+    default:
+      return [];
+  }
+}
+
+function validateDnsRecordSpec(spec: Record<string, unknown>): FieldError[] {
+  const errs = [
+    ...validateSecretReference(spec.secretRef, 'spec.secretRef', true),
+    ...optionalNonEmptyString(spec.region, 'spec.region'),
+    ...optionalNonEmptyString(spec.zone, 'spec.zone'),
+  ];
+  const recordType = spec.recordType;
+  if (typeof spec.name === 'string') {
+    const name = recordType === 'TXT' ? spec.name.replace(/^_/, '') : spec.name.replace(/^\*\./, '');
+    errs.push(...validateFqdn(name, 'spec.name'));
+  } else {
+    errs.push(...validateFqdn(spec.name, 'spec.name'));
+  }
+  if (typeof recordType !== 'string' || !(DNS_RECORD_TYPES as readonly string[]).includes(recordType)) {
+    errs.push(FieldError.notSupported('spec.recordType', recordType, DNS_RECORD_TYPES));
+  }
+  const values = spec.values;
+  if (!Array.isArray(values) || values.length === 0) {
+    errs.push(
+      values === undefined || values === null || Array.isArray(values)
+        ? FieldError.required('spec.values', 'field is required')
+        : FieldError.typeInvalid('spec.values', values, 'must be a list of strings'),
+    );
+  } else {
+    if (recordType === 'CNAME' && values.length > 1) {
+      errs.push(FieldError.invalid('spec.values', values, 'CNAME records must have a single value'));
+    }
+    values.forEach((value, i) => {
+      errs.push(...validateValue(recordType, value, `spec.values[${i}]`));
+    });
+  }
+  errs.push(...optionalNonNegativeInteger(spec.ttl, 'spec.ttl'));
+  return errs;
+}
+
+const options: ExtensionKindOptions = {
+  validateSpec: validateDnsRecordSpec,
+  immutable: ['spec.name', 'spec.recordType'],
+  validateStatus: (status) => optionalString(status.zone, 'status.zone'),
+};
+
+export const dnsRecordResource: ResourceDefinition = {
+  group: EXTENSIONS_GROUP,
+  version: EXTENSIONS_VERSION,
+  kind: 'DNSRecord',
+  listKind: 'DNSRecordList',
+  plural: 'dnsrecords',
+  singular: 'dnsrecord',
+  shortNames: ['dns'],
+  namespaced: true,
+  strategy: extensionStrategy(options),
+  subresources: [extensionStatusSubresource(options)],
+  hasStatus: true,
+  columns: [
+    typeColumn,
+    {
+      name: 'DOMAIN NAME',
+      type: 'string',
+      description: 'The DNS record domain name.',
+      cell: (obj) => dnsRecordName(obj) ?? null,
+    },
+    {
+      name: 'RECORD TYPE',
+      type: 'string',
+      description: 'The DNS record type (A, AAAA, CNAME, or TXT).',
+      cell: (obj) => pathString(obj, 'spec.recordType') || null,
+    },
+    lastOperationStateColumn('STATUS'),
+    ageColumn,
+    {
+      name: 'VALUES',
+      type: 'string',
+      priority: 1,
+      description: 'The record values.',
+      cell: (obj) => dnsRecordValues(obj).join(',') || null,
+    },
+  ],
+  selectableFields: {
+    ...extensionSelectableFields,
+    'spec.name': (obj) => dnsRecordName(obj) ?? '',
+  },
+};

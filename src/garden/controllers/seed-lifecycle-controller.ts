@@ -1,0 +1,62 @@
+/**
+ * The seed lifecycle controller of the garden controller manager: a seed whose gardenlet has not
+ * renewed its Lease within the grace period gets its conditions set to Unknown, so it shows
+ * NotReady/Unknown and admission stops accepting it as a migration destination.
+ */
+import { SEED_LEASE_NAMESPACE } from '../../api/coordination/lease.js';
+import { setCondition } from '../../api/core-gardener/conditions.js';
+import { type Condition, isRecord } from '../../api/meta.js';
+import type { GenericStore, RequestContext } from '../../apiserver/registry/generic-store.js';
+import type { ObjectKey, Reconciler, Result } from '../../controller/controller.js';
+
+export interface SeedLifecycleOptions {
+  seeds: GenericStore;
+  leases: GenericStore;
+  ctx: RequestContext;
+  /** How long after the last renewal a Lease counts as stale. */
+  gracePeriodMs: number;
+  /** How often each seed is looked at. */
+  syncPeriodMs: number;
+  now?: () => Date;
+}
+
+const monitoredConditions = ['GardenletReady', 'SeedSystemComponentsHealthy', 'ExtensionsReady', 'BackupBucketsReady'];
+
+export class SeedLifecycleReconciler implements Reconciler {
+  readonly #options: SeedLifecycleOptions;
+
+  constructor(options: SeedLifecycleOptions) {
+    this.#options = options;
+  }
+
+  async reconcile(key: ObjectKey): Promise<Result> {
+    const { seeds, leases, ctx, gracePeriodMs, syncPeriodMs } = this.#options;
+    const seed = await seeds.find('', key.name);
+    if (!seed) return {};
+    const now = this.#options.now?.() ?? new Date();
+    const lease = await leases.find(SEED_LEASE_NAMESPACE, key.name);
+    // A seed no gardenlet ever ran for has no Lease: its conditions are whatever was reported.
+    if (!lease) return { requeueAfterMs: syncPeriodMs };
+    const renewed = isRecord(lease.spec) ? Date.parse(String(lease.spec.renewTime ?? '')) : Number.NaN;
+    if (Number.isFinite(renewed) && now.getTime() - renewed <= gracePeriodMs) return { requeueAfterMs: syncPeriodMs };
+
+    const status = isRecord(seed.status) ? seed.status : {};
+    let conditions = (Array.isArray(status.conditions) ? status.conditions : []) as Condition[];
+    const stale = conditions.filter((c) => monitoredConditions.includes(c.type) && c.status !== 'Unknown');
+    if (stale.length === 0 && conditions.some((c) => c.type === 'GardenletReady'))
+      return { requeueAfterMs: syncPeriodMs };
+    const types = new Set(['GardenletReady', ...stale.map((c) => c.type)]);
+    for (const type of types) {
+      conditions = setCondition(
+        conditions,
+        type,
+        'Unknown',
+        'StatusUnknown',
+        'Gardenlet stopped posting seed status.',
+        now,
+      );
+    }
+    await seeds.patch('', key.name, 'status', 'merge', { status: { conditions } }, ctx);
+    return { requeueAfterMs: syncPeriodMs };
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * Registers this seed in the garden: creates the Seed (and the Secret holding its backup
+ * location) or brings an existing Seed's provider and backup in line with the flags. An operator's
+ * other edits of the Seed stay.
+ */
+
+import { secretResource } from '../../api/core/secret.js';
+import { seedResource } from '../../api/core-gardener/seed.js';
+import { isNotFound } from '../../api/errors.js';
+import type { KubeObject } from '../../api/meta.js';
+import type { RestClient } from '../../client/rest-client.js';
+
+export interface SeedBackupConfig {
+  provider: 'local';
+  region: string;
+  /** For `local`: the directory under which the seed's bucket lives. */
+  root: string;
+}
+
+export interface SeedRegistration {
+  name: string;
+  provider: { type: string; region: string };
+  backup?: SeedBackupConfig;
+}
+
+/** The garden namespace where seeds' secrets live. */
+export const gardenNamespace = 'garden';
+
+export function backupSecretName(seed: string): string {
+  return `backup-${seed}`;
+}
+
+export async function registerSeed(garden: RestClient, registration: SeedRegistration): Promise<KubeObject> {
+  const seeds = garden.resource(seedResource);
+  if (registration.backup) await ensureBackupSecret(garden, registration.name, registration.backup);
+  const spec = seedSpec(registration);
+  try {
+    await seeds.get('', registration.name);
+    return await seeds.patch('', registration.name, { spec });
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+    return await seeds.create('', {
+      apiVersion: 'core.gardener.cloud/v1beta1',
+      kind: 'Seed',
+      metadata: { name: registration.name, labels: { 'seed.gardener.cloud/provider': registration.provider.type } },
+      spec,
+    });
+  }
+}
+
+function seedSpec(registration: SeedRegistration): Record<string, unknown> {
+  const spec: Record<string, unknown> = { provider: registration.provider };
+  if (registration.backup) {
+    spec.backup = {
+      provider: registration.backup.provider,
+      region: registration.backup.region,
+      credentialsRef: {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        name: backupSecretName(registration.name),
+        namespace: gardenNamespace,
+      },
+    };
+  }
+  return spec;
+}
+
+async function ensureBackupSecret(garden: RestClient, seed: string, backup: SeedBackupConfig): Promise<void> {
+  const secrets = garden.resource(secretResource);
+  const data = { root: Buffer.from(backup.root).toString('base64') };
+  try {
+    await secrets.get(gardenNamespace, backupSecretName(seed));
+    await secrets.patch(gardenNamespace, backupSecretName(seed), { data });
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+    await secrets.create(gardenNamespace, {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: backupSecretName(seed), namespace: gardenNamespace },
+      type: 'Opaque',
+      data,
+    });
+  }
+}

@@ -1,0 +1,103 @@
+/**
+ * A seed: its own API server (the seed's resources: extension and druid objects, secrets,
+ * namespaces of shoot control planes) and its gardenlet, which registers the seed in the garden,
+ * keeps its heartbeat and reconciles the shoots placed on it.
+ */
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { coreResources } from '../api/core/index.js';
+import type { KubeObject } from '../api/meta.js';
+import { type HostedApiServer, startHostedApiServer } from '../apiserver/hosted-api-server.js';
+import { NamespaceLifecycle } from '../apiserver/plugins/namespace-lifecycle.js';
+import { loadKubeconfig } from '../client/kubeconfig-file.js';
+import { RestClient } from '../client/rest-client.js';
+import { Controller } from '../controller/controller.js';
+import { storeListWatch } from '../controller/list-watch.js';
+import { NamespaceReconciler } from '../controller/namespace-controller.js';
+import { SeedHeartbeat } from './gardenlet/heartbeat.js';
+import { registerSeed, type SeedBackupConfig } from './gardenlet/seed-registration.js';
+
+export interface SeedOptions {
+  name: string;
+  dir: string;
+  gardenKubeconfig: string;
+  host?: string;
+  port?: number;
+  logger: Logger;
+  backup?: SeedBackupConfig;
+  heartbeatIntervalMs?: number;
+}
+
+export interface Seed {
+  name: string;
+  url: string;
+  hosted: HostedApiServer;
+  adminKubeconfig: string;
+  garden: RestClient;
+  stop(): Promise<void>;
+}
+
+const seedAdmin = { name: 'seed-admin', groups: ['system:masters'] };
+
+function bootstrapObjects(): KubeObject[] {
+  return ['default', 'kube-system', 'garden'].map((name) => ({
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: { name },
+  }));
+}
+
+export async function startSeed(options: SeedOptions): Promise<Seed> {
+  const { name, dir, logger } = options;
+  const log = logger.child({ seed: name });
+  const hosted = await startHostedApiServer({
+    name,
+    dir,
+    host: options.host,
+    port: options.port,
+    logger: log,
+    resources: [...coreResources],
+    bootstrap: bootstrapObjects(),
+    admission: (store) => [new NamespaceLifecycle({ getNamespace: (ns) => store('', 'namespaces').find('', ns) })],
+  });
+  const adminKubeconfig = await hosted.ensureKubeconfig(join(dir, 'seed.kubeconfig'), seedAdmin);
+  const garden = new RestClient(loadKubeconfig(options.gardenKubeconfig));
+
+  await registerSeed(garden, { name, provider: { type: 'local', region: 'local' }, backup: options.backup });
+  const heartbeat = new SeedHeartbeat({
+    seed: name,
+    garden,
+    intervalMs: options.heartbeatIntervalMs,
+    onError: (err) => log.warn({ err: (err as Error).message }, 'heartbeat failed'),
+  });
+  await heartbeat.start();
+
+  const controllers = [
+    new Controller({
+      name: 'namespace',
+      source: storeListWatch(hosted.store('', 'namespaces')),
+      reconciler: new NamespaceReconciler(
+        hosted.store('', 'namespaces'),
+        () => hosted.server.stores(),
+        hosted.systemContext,
+      ),
+      logger: log,
+    }),
+  ];
+  for (const controller of controllers) controller.start();
+  log.info({ url: hosted.url }, 'seed ready');
+
+  return {
+    name,
+    url: hosted.url,
+    hosted,
+    adminKubeconfig,
+    garden,
+    async stop() {
+      heartbeat.stop();
+      for (const controller of controllers) controller.stop();
+      await hosted.stop();
+      garden.close();
+    },
+  };
+}

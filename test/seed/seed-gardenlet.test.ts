@@ -1,0 +1,90 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { pino } from 'pino';
+import { seedReadiness } from '../../src/api/core-gardener/seed-readiness.js';
+import { issueSeedKubeconfig } from '../../src/garden/seed-credentials.js';
+import { type Seed, startSeed } from '../../src/seed/seed.js';
+import { startTestGarden, type TestGarden } from '../helpers/garden-fixture.js';
+import { kubectl } from '../helpers/kubectl.js';
+
+async function eventually(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting until ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('a seed registers in the garden and keeps its heartbeat', () => {
+  let g: TestGarden;
+  let seedDir: string;
+  let seed: Seed | undefined;
+
+  before(async () => {
+    g = await startTestGarden({ seedLeaseGracePeriodMs: 1500 });
+    seedDir = await mkdtemp(join(tmpdir(), 'transplant-seed-'));
+    await issueSeedKubeconfig(g.dir, 'seed-x', join(seedDir, 'garden.kubeconfig'));
+    seed = await startSeed({
+      name: 'seed-x',
+      dir: join(seedDir, 'state'),
+      gardenKubeconfig: join(seedDir, 'garden.kubeconfig'),
+      logger: pino({ level: 'silent' }),
+      backup: { provider: 'local', region: 'local', root: join(seedDir, 'backups') },
+      heartbeatIntervalMs: 300,
+    });
+  });
+  after(async () => {
+    await seed?.stop();
+    await g.cleanup();
+    await rm(seedDir, { recursive: true, force: true });
+  });
+
+  it('the Seed exists with spec.backup and is Ready', async () => {
+    const obj = await g.garden.server.store('core.gardener.cloud', 'seeds').get('', 'seed-x');
+    assert.deepEqual((obj.spec as { backup: { provider: string } }).backup.provider, 'local');
+    assert.equal(seedReadiness(obj).ready, true, seedReadiness(obj).reason);
+    const table = await kubectl(g.kubeconfig, ['get', 'seeds', 'seed-x']);
+    assert.match(table.stdout, /seed-x\s+Ready/);
+  });
+
+  it('the gardenlet may not act as an operator', async () => {
+    const result = await kubectl(join(seedDir, 'garden.kubeconfig'), [
+      'auth',
+      'can-i',
+      'update',
+      'shoots',
+      '--subresource',
+      'binding',
+      '-n',
+      'garden-dev',
+    ]);
+    assert.equal(result.stdout.trim(), 'no');
+  });
+
+  it('the seed API serves its admin kubeconfig', async () => {
+    const result = await kubectl(seed!.adminKubeconfig, ['get', 'namespaces', '-o', 'name']);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /namespace\/garden/);
+  });
+
+  it('a stopped seed turns Unknown in the garden', async () => {
+    await seed!.stop();
+    seed = undefined;
+    await eventually(
+      async () => {
+        const table = await kubectl(g.kubeconfig, ['get', 'seeds', 'seed-x', '--no-headers']);
+        return /seed-x\s+(Unknown|NotReady)/.test(table.stdout);
+      },
+      10_000,
+      'the seed is reported not ready',
+    );
+    const obj = await g.garden.server.store('core.gardener.cloud', 'seeds').get('', 'seed-x');
+    const ready = (obj.status as { conditions: { type: string; status: string }[] }).conditions.find(
+      (c) => c.type === 'GardenletReady',
+    );
+    assert.equal(ready?.status, 'Unknown');
+  });
+});
