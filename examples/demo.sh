@@ -1,38 +1,21 @@
 #!/usr/bin/env bash
-# `make demo`: a garden on the embedded defaults, the examples applied with kubectl, and the
-# control-plane-migration trigger of the seed document run verbatim.
+# `make demo`: a local landscape (garden + seed-a + seed-b) on the embedded defaults, the examples
+# applied with kubectl, and the control-plane-migration trigger of the seed document run verbatim.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DIR=${DEMO_DIR:-$(mktemp -d /tmp/transplant-demo.XXXXXX)}
 mkdir -p "$DIR"
-LOG="$DIR/garden.log"
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 
-step "starting the garden (state in $DIR)"
-node dist/src/cli/main.js garden --dir "$DIR" >"$DIR/garden.out" 2>"$LOG" &
-GARDEN_PID=$!
-trap 'kill $GARDEN_PID 2>/dev/null || true; wait $GARDEN_PID 2>/dev/null || true' EXIT
-for _ in $(seq 1 100); do
-  grep -q 'project member kubeconfig' "$DIR/garden.out" 2>/dev/null && break
-  kill -0 $GARDEN_PID 2>/dev/null || { cat "$LOG"; exit 1; }
-  sleep 0.1
-done
-cat "$DIR/garden.out"
+step "transplant up: the garden and seeds seed-a, seed-b (state in $DIR)"
+node dist/src/cli/main.js up --dir "$DIR" --seeds seed-a,seed-b --detach --log-level warn
+trap 'node dist/src/cli/main.js down --dir "$DIR" >/dev/null 2>&1 || true' EXIT
 export KUBECONFIG="$DIR/garden.kubeconfig"
 
 step "kubectl apply -f examples/"
 kubectl apply -f examples/
 
-step "reporting the seeds healthy (the gardenlet's heartbeat, until seeds run their own gardenlet)"
-NOW=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-CONDITIONS=""
-for type in GardenletReady BackupBucketsReady ExtensionsReady SeedSystemComponentsHealthy; do
-  CONDITIONS="$CONDITIONS${CONDITIONS:+,}{\"type\":\"$type\",\"status\":\"True\",\"reason\":\"Demo\",\"message\":\"reported by demo\",\"lastTransitionTime\":\"$NOW\",\"lastUpdateTime\":\"$NOW\"}"
-done
-for seed in seed-a seed-b; do
-  kubectl patch seed "$seed" --subresource status --type merge -p "{\"status\":{\"conditions\":[$CONDITIONS]}}"
-done
 kubectl get seeds
 kubectl get shoots -A
 
@@ -54,4 +37,4 @@ if kubectl get --raw /apis/core.gardener.cloud/v1beta1/namespaces/${NAMESPACE}/s
   exit 1
 fi
 
-step "done: the garden keeps its state in $DIR (kubeconfig: $KUBECONFIG)"
+step "done: the landscape in $DIR is stopped on exit (restart it with: node dist/src/cli/main.js up --dir $DIR)"

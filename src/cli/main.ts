@@ -4,6 +4,8 @@
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { runGardenCommand } from './garden-command.js';
+import { runDown, runUp } from './landscape.js';
+import { runSeedCommand, type SeedCommandOptions } from './seed-command.js';
 
 function port(value: string): number {
   const n = Number(value);
@@ -29,6 +31,70 @@ program
   .option('--log-level <level>', 'fatal, error, warn, info, debug or trace', 'info')
   .action(async (options: { dir: string; host: string; port: number; logLevel: string }) => {
     await runGardenCommand(options);
+  });
+
+program
+  .command('seed')
+  .description(
+    'Run a seed: its API server (extension and druid resources, control-plane namespaces; SQLite store) and its gardenlet,\n' +
+      'which registers the Seed in the garden and keeps its heartbeat. Writes DIR/seed.kubeconfig (seed admin).',
+  )
+  .requiredOption('--name <name>', 'the seed name')
+  .requiredOption('--garden-kubeconfig <file>', "kubeconfig of the gardenlet's identity in the garden")
+  .requiredOption('--dir <dir>', 'state directory (created if missing)')
+  .option('--host <address>', 'address to listen on', '127.0.0.1')
+  .option('--port <port>', 'port to listen on; 0 picks a free one and keeps it for later starts', port, 0)
+  .option('--backup-provider <provider>', 'backup provider of the seed (local)')
+  .option('--backup-root <dir>', 'for the local provider: the directory holding the backup bucket')
+  .option('--log-level <level>', 'fatal, error, warn, info, debug or trace', 'info')
+  .action(async (options: SeedCommandOptions) => {
+    await runSeedCommand(options);
+  });
+
+program
+  .command('up')
+  .description(
+    'Start a local landscape: the garden and one process per seed, supervised (restarted when they exit).\n' +
+      'Writes DIR/garden.kubeconfig, DIR/project-member.kubeconfig, DIR/seeds/<seed>.kubeconfig and DIR/landscape.json; logs in DIR/logs.',
+  )
+  .requiredOption('--dir <dir>', 'landscape directory (created if missing)')
+  .option('--seeds <names>', 'comma-separated seed names', 'seed-a,seed-b')
+  .option('--backup <provider>', 'backup provider of the seeds (local)', 'local')
+  .option('--detach', 'run in the background and return once everything is ready', false)
+  .option('--timeout <seconds>', 'how long to wait for the landscape to be ready', port, 120)
+  .option('--log-level <level>', 'log level of the processes', 'info')
+  .action(
+    async (options: {
+      dir: string;
+      seeds: string;
+      backup: string;
+      detach: boolean;
+      timeout: number;
+      logLevel: string;
+    }) => {
+      const seeds = options.seeds
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
+      if (seeds.length === 0) throw new InvalidArgumentError('--seeds needs at least one name');
+      await runUp({
+        dir: options.dir,
+        seeds,
+        backup: options.backup,
+        detach: options.detach,
+        logLevel: options.logLevel,
+        timeoutSeconds: options.timeout,
+      });
+    },
+  );
+
+program
+  .command('down')
+  .description('Stop the landscape started by `transplant up --dir DIR`.')
+  .requiredOption('--dir <dir>', 'landscape directory')
+  .option('--timeout <seconds>', 'how long to wait before killing what still runs', port, 30)
+  .action(async (options: { dir: string; timeout: number }) => {
+    await runDown({ dir: options.dir, timeoutSeconds: options.timeout });
   });
 
 program.parseAsync(process.argv).catch((err: unknown) => {

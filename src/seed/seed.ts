@@ -6,6 +6,8 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { coreResources } from '../api/core/index.js';
+import { druidResources } from '../api/druid/index.js';
+import { extensionResources } from '../api/extensions/index.js';
 import type { KubeObject } from '../api/meta.js';
 import { type HostedApiServer, startHostedApiServer } from '../apiserver/hosted-api-server.js';
 import { NamespaceLifecycle } from '../apiserver/plugins/namespace-lifecycle.js';
@@ -56,7 +58,7 @@ export async function startSeed(options: SeedOptions): Promise<Seed> {
     host: options.host,
     port: options.port,
     logger: log,
-    resources: [...coreResources],
+    resources: [...coreResources, ...extensionResources, ...druidResources],
     bootstrap: bootstrapObjects(),
     admission: (store) => [new NamespaceLifecycle({ getNamespace: (ns) => store('', 'namespaces').find('', ns) })],
   });

@@ -1,0 +1,200 @@
+/**
+ * `transplant up` / `transplant down`: a local landscape — the garden and one process per seed,
+ * supervised — described in DIR/landscape.json for tools and tests.
+ */
+import { spawn } from 'node:child_process';
+import { openSync } from 'node:fs';
+import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { pino } from 'pino';
+import { loadKubeconfig } from '../client/kubeconfig-file.js';
+import { RestClient } from '../client/rest-client.js';
+import { issueSeedKubeconfig } from '../garden/seed-credentials.js';
+import { runUntilSignal } from './run-until-signal.js';
+import { Supervisor } from './supervisor.js';
+
+export interface UpOptions {
+  dir: string;
+  seeds: string[];
+  backup: string;
+  detach: boolean;
+  logLevel: string;
+  timeoutSeconds: number;
+}
+
+export interface LandscapeFile {
+  ready: boolean;
+  supervisorPid: number;
+  garden: { url?: string; pid?: number; kubeconfig: string; memberKubeconfig: string; dir: string };
+  seeds: Record<string, { url?: string; pid?: number; kubeconfig: string; dir: string; backupRoot: string }>;
+}
+
+export function landscapePath(dir: string): string {
+  return join(dir, 'landscape.json');
+}
+
+export async function readLandscape(dir: string): Promise<LandscapeFile | undefined> {
+  try {
+    return JSON.parse(await readFile(landscapePath(dir), 'utf8')) as LandscapeFile;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function runUp(options: UpOptions): Promise<void> {
+  const dir = resolve(options.dir);
+  if (options.backup !== 'local') throw new Error(`--backup ${options.backup} is not supported yet: use "local"`);
+  const existing = await readLandscape(dir);
+  if (existing && isAlive(existing.supervisorPid)) {
+    throw new Error(
+      `a landscape already runs in ${dir} (pid ${existing.supervisorPid}); run "transplant down --dir ${dir}" first`,
+    );
+  }
+  await mkdir(join(dir, 'logs'), { recursive: true, mode: 0o700 });
+  if (options.detach) return detach(dir, options);
+  return supervise(dir, options);
+}
+
+/** Starts the supervisor in the background and returns once the landscape is ready. */
+async function detach(dir: string, options: UpOptions): Promise<void> {
+  await rm(landscapePath(dir), { force: true });
+  const log = openSync(join(dir, 'logs', 'up.log'), 'a');
+  const args = [process.argv[1]!, 'up', '--dir', dir, '--seeds', options.seeds.join(','), '--backup', options.backup];
+  args.push('--log-level', options.logLevel, '--timeout', String(options.timeoutSeconds));
+  const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', log, log] });
+  child.unref();
+  const deadline = Date.now() + options.timeoutSeconds * 1000;
+  for (;;) {
+    const landscape = await readLandscape(dir);
+    if (landscape?.ready) {
+      printLandscape(landscape);
+      return;
+    }
+    if (!isAlive(child.pid!)) throw new Error(`the landscape failed to start; see ${join(dir, 'logs', 'up.log')}`);
+    if (Date.now() > deadline)
+      throw new Error(`the landscape was not ready after ${options.timeoutSeconds} s; see ${join(dir, 'logs')}`);
+    await sleep(200);
+  }
+}
+
+async function supervise(dir: string, options: UpOptions): Promise<void> {
+  const logger = pino({ level: options.logLevel }, pino.destination(2));
+  const landscape: LandscapeFile = {
+    ready: false,
+    supervisorPid: process.pid,
+    garden: {
+      kubeconfig: join(dir, 'garden.kubeconfig'),
+      memberKubeconfig: join(dir, 'project-member.kubeconfig'),
+      dir: join(dir, 'garden'),
+    },
+    seeds: {},
+  };
+  const save = () => writeFile(landscapePath(dir), `${JSON.stringify(landscape, null, 2)}\n`, { mode: 0o600 });
+  const supervisor = new Supervisor(logger, () => {
+    landscape.garden.pid = supervisor.pid('garden');
+    for (const [name, seed] of Object.entries(landscape.seeds)) seed.pid = supervisor.pid(name);
+    void save();
+  });
+  runUntilSignal(logger, 'landscape', async () => {
+    await supervisor.stop();
+    landscape.ready = false;
+    await save();
+  });
+  const deadline = Date.now() + options.timeoutSeconds * 1000;
+
+  supervisor.start({
+    name: 'garden',
+    args: ['garden', '--dir', landscape.garden.dir, '--log-level', options.logLevel],
+    logFile: join(dir, 'logs', 'garden.log'),
+  });
+  const gardenKubeconfig = join(landscape.garden.dir, 'garden.kubeconfig');
+  landscape.garden.url = await waitUntilServing(gardenKubeconfig, deadline, 'the garden');
+  await copyFile(gardenKubeconfig, landscape.garden.kubeconfig);
+  await copyFile(join(landscape.garden.dir, 'project-member.kubeconfig'), landscape.garden.memberKubeconfig);
+
+  await mkdir(join(dir, 'seeds'), { recursive: true, mode: 0o700 });
+  for (const name of options.seeds) {
+    const seedDir = join(dir, 'seeds', name);
+    const backupRoot = join(dir, 'backups', name);
+    await mkdir(seedDir, { recursive: true, mode: 0o700 });
+    await mkdir(backupRoot, { recursive: true, mode: 0o700 });
+    await issueSeedKubeconfig(landscape.garden.dir, name, join(seedDir, 'garden.kubeconfig'));
+    landscape.seeds[name] = { kubeconfig: join(dir, 'seeds', `${name}.kubeconfig`), dir: seedDir, backupRoot };
+    supervisor.start({
+      name,
+      args: [
+        'seed',
+        '--name',
+        name,
+        '--garden-kubeconfig',
+        join(seedDir, 'garden.kubeconfig'),
+        '--dir',
+        join(seedDir, 'state'),
+        '--backup-provider',
+        'local',
+        '--backup-root',
+        backupRoot,
+        '--log-level',
+        options.logLevel,
+      ],
+      logFile: join(dir, 'logs', `seed-${name}.log`),
+    });
+  }
+  for (const name of options.seeds) {
+    const seedKubeconfig = join(dir, 'seeds', name, 'state', 'seed.kubeconfig');
+    landscape.seeds[name]!.url = await waitUntilServing(seedKubeconfig, deadline, `seed ${name}`);
+    await copyFile(seedKubeconfig, landscape.seeds[name]!.kubeconfig);
+  }
+  landscape.ready = true;
+  await save();
+  printLandscape(landscape);
+}
+
+export async function runDown(options: { dir: string; timeoutSeconds: number }): Promise<void> {
+  const dir = resolve(options.dir);
+  const landscape = await readLandscape(dir);
+  if (!landscape) throw new Error(`no landscape in ${dir} (no landscape.json)`);
+  const pids = [landscape.supervisorPid, landscape.garden.pid, ...Object.values(landscape.seeds).map((s) => s.pid)];
+  if (isAlive(landscape.supervisorPid)) process.kill(landscape.supervisorPid, 'SIGTERM');
+  const deadline = Date.now() + options.timeoutSeconds * 1000;
+  while (pids.some((pid) => pid !== undefined && isAlive(pid)) && Date.now() < deadline) await sleep(100);
+  for (const pid of pids) if (pid !== undefined && isAlive(pid)) process.kill(pid, 'SIGKILL');
+  process.stdout.write(`landscape in ${dir} stopped\n`);
+}
+
+async function waitUntilServing(kubeconfig: string, deadline: number, what: string): Promise<string> {
+  for (;;) {
+    try {
+      const client = new RestClient(loadKubeconfig(kubeconfig));
+      try {
+        await client.request('GET', '/readyz', undefined, 'application/json', 2000);
+        return client.server;
+      } finally {
+        client.close();
+      }
+    } catch {
+      if (Date.now() > deadline) throw new Error(`${what} did not come up in time`);
+      await sleep(200);
+    }
+  }
+}
+
+function printLandscape(landscape: LandscapeFile): void {
+  process.stdout.write(`garden: ${landscape.garden.url}  kubeconfig ${landscape.garden.kubeconfig}\n`);
+  for (const [name, seed] of Object.entries(landscape.seeds)) {
+    process.stdout.write(`seed ${name}: ${seed.url}  kubeconfig ${seed.kubeconfig}\n`);
+  }
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

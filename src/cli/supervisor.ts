@@ -1,0 +1,76 @@
+/**
+ * Runs child processes of this command (the garden, each seed) and restarts one that exits on
+ * its own, with backoff. Stopping sends SIGTERM, then SIGKILL after a grace period.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { openSync } from 'node:fs';
+import type { Logger } from 'pino';
+
+export interface SupervisedSpec {
+  name: string;
+  args: string[];
+  logFile: string;
+}
+
+interface Supervised {
+  spec: SupervisedSpec;
+  child?: ChildProcess;
+  restarts: number;
+  timer?: NodeJS.Timeout;
+}
+
+export class Supervisor {
+  readonly #logger: Logger;
+  readonly #entries = new Map<string, Supervised>();
+  readonly #onChange: () => void;
+  #stopping = false;
+
+  /** `onChange` runs whenever a process (re)starts, e.g. to rewrite landscape.json. */
+  constructor(logger: Logger, onChange: () => void) {
+    this.#logger = logger;
+    this.#onChange = onChange;
+  }
+
+  start(spec: SupervisedSpec): void {
+    const entry: Supervised = { spec, restarts: 0 };
+    this.#entries.set(spec.name, entry);
+    this.#launch(entry);
+  }
+
+  pid(name: string): number | undefined {
+    return this.#entries.get(name)?.child?.pid;
+  }
+
+  async stop(graceMs = 15_000): Promise<void> {
+    this.#stopping = true;
+    const exits = [...this.#entries.values()].map((entry) => {
+      clearTimeout(entry.timer);
+      const child = entry.child;
+      if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+      return new Promise<void>((resolve) => {
+        const kill = setTimeout(() => child.kill('SIGKILL'), graceMs);
+        child.once('exit', () => {
+          clearTimeout(kill);
+          resolve();
+        });
+        child.kill('SIGTERM');
+      });
+    });
+    await Promise.all(exits);
+  }
+
+  #launch(entry: Supervised): void {
+    const log = openSync(entry.spec.logFile, 'a');
+    const child = spawn(process.execPath, [process.argv[1]!, ...entry.spec.args], { stdio: ['ignore', log, log] });
+    entry.child = child;
+    this.#logger.info({ process: entry.spec.name, pid: child.pid, restarts: entry.restarts }, 'process started');
+    this.#onChange();
+    child.once('exit', (code, signal) => {
+      if (this.#stopping) return;
+      entry.restarts++;
+      const delay = Math.min(500 * 2 ** Math.min(entry.restarts, 6), 30_000);
+      this.#logger.warn({ process: entry.spec.name, code, signal, restartInMs: delay }, 'process exited; restarting');
+      entry.timer = setTimeout(() => this.#launch(entry), delay);
+    });
+  }
+}

@@ -1,0 +1,130 @@
+/**
+ * `transplant up --detach` / `transplant down` with real processes: the garden and two seeds
+ * come up Ready, a seed killed with -9 is restarted by the supervisor, a frozen seed turns
+ * not-Ready in the garden within a minute, and `down` leaves no process behind.
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import type { LandscapeFile } from '../../src/cli/landscape.js';
+import { kubectl } from '../helpers/kubectl.js';
+
+const run = promisify(execFile);
+const cli = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+
+function alive(pid: number | undefined): boolean {
+  if (pid === undefined) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function eventually(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting until ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+describe('transplant up / down', () => {
+  let dir: string;
+  const landscape = async () => JSON.parse(await readFile(join(dir, 'landscape.json'), 'utf8')) as LandscapeFile;
+  let frozen: number | undefined;
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'transplant-landscape-'));
+    const { stdout } = await run(process.execPath, [
+      cli,
+      'up',
+      '--dir',
+      dir,
+      '--seeds',
+      'seed-a,seed-b',
+      '--detach',
+      '--log-level',
+      'warn',
+    ]);
+    assert.match(stdout, /seed seed-b: https:\/\/127\.0\.0\.1:\d+/);
+  });
+
+  after(async () => {
+    if (frozen) process.kill(frozen, 'SIGCONT');
+    const before = await landscape().catch(() => undefined);
+    await run(process.execPath, [cli, 'down', '--dir', dir]).catch(() => undefined);
+    if (before) {
+      for (const pid of [before.supervisorPid, before.garden.pid, ...Object.values(before.seeds).map((s) => s.pid)]) {
+        if (alive(pid)) process.kill(pid!, 'SIGKILL');
+      }
+    }
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('writes the kubeconfigs and landscape.json; both seeds are Ready', async () => {
+    const l = await landscape();
+    assert.equal(l.ready, true);
+    assert.ok(alive(l.supervisorPid) && alive(l.garden.pid));
+    const seeds = await kubectl(join(dir, 'garden.kubeconfig'), ['get', 'seeds', '--no-headers']);
+    assert.match(seeds.stdout, /seed-a\s+Ready/);
+    assert.match(seeds.stdout, /seed-b\s+Ready/);
+    const seedApi = await kubectl(join(dir, 'seeds', 'seed-a.kubeconfig'), ['get', 'namespaces', '-o', 'name']);
+    assert.equal(seedApi.code, 0, seedApi.stderr);
+    assert.match(seedApi.stdout, /namespace\/garden/);
+  });
+
+  it('a seed killed with -9 is restarted and serves again with the same kubeconfig', async () => {
+    const killed = (await landscape()).seeds['seed-a']!.pid!;
+    process.kill(killed, 'SIGKILL');
+    await eventually(
+      async () => {
+        const pid = (await landscape()).seeds['seed-a']!.pid;
+        return pid !== undefined && pid !== killed && alive(pid);
+      },
+      20_000,
+      'the supervisor restarted seed-a',
+    );
+    await eventually(
+      async () => (await kubectl(join(dir, 'seeds', 'seed-a.kubeconfig'), ['get', 'ns'])).code === 0,
+      20_000,
+      'seed-a serves',
+    );
+  });
+
+  it('a frozen seed shows not Ready in `kubectl get seeds` within a minute', async () => {
+    frozen = (await landscape()).seeds['seed-b']!.pid!;
+    process.kill(frozen, 'SIGSTOP');
+    const started = Date.now();
+    await eventually(
+      async () =>
+        /seed-b\s+(Unknown|NotReady)/.test(
+          (await kubectl(join(dir, 'garden.kubeconfig'), ['get', 'seeds', '--no-headers'])).stdout,
+        ),
+      60_000,
+      'seed-b is reported not Ready',
+    );
+    assert.ok(Date.now() - started <= 60_000);
+    process.kill(frozen, 'SIGCONT');
+    frozen = undefined;
+    await eventually(
+      async () =>
+        /seed-b\s+Ready/.test((await kubectl(join(dir, 'garden.kubeconfig'), ['get', 'seeds', '--no-headers'])).stdout),
+      30_000,
+      'seed-b is Ready again',
+    );
+  });
+
+  it('down stops every process', async () => {
+    const l = await landscape();
+    const pids = [l.supervisorPid, l.garden.pid, ...Object.values(l.seeds).map((s) => s.pid)];
+    await run(process.execPath, [cli, 'down', '--dir', dir]);
+    for (const pid of pids) assert.equal(alive(pid), false, `pid ${pid} still runs`);
+  });
+});
