@@ -16,6 +16,8 @@ import { RestClient } from '../client/rest-client.js';
 import { Controller } from '../controller/controller.js';
 import { storeListWatch } from '../controller/list-watch.js';
 import { NamespaceReconciler } from '../controller/namespace-controller.js';
+import { recordingActuator } from './extensions/actuator.js';
+import { ExtensionReconciler } from './extensions/extension-controller.js';
 import { SeedHeartbeat } from './gardenlet/heartbeat.js';
 import { registerSeed, type SeedBackupConfig } from './gardenlet/seed-registration.js';
 
@@ -86,6 +88,18 @@ export async function startSeed(options: SeedOptions): Promise<Seed> {
       logger: log,
     }),
   ];
+  // The local provider's extension controllers: what they realise lives in the object itself.
+  for (const plural of ['dnsrecords', 'infrastructures', 'controlplanes']) {
+    const store = hosted.store('extensions.gardener.cloud', plural);
+    controllers.push(
+      new Controller({
+        name: plural,
+        source: storeListWatch(store),
+        reconciler: new ExtensionReconciler({ store, actuator: recordingActuator, ctx: hosted.systemContext }),
+        logger: log,
+      }),
+    );
+  }
   for (const controller of controllers) controller.start();
   log.info({ url: hosted.url }, 'seed ready');
 
