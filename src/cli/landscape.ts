@@ -10,6 +10,8 @@ import { pino } from 'pino';
 import { loadKubeconfig } from '../client/kubeconfig-file.js';
 import { RestClient } from '../client/rest-client.js';
 import { issueSeedKubeconfig } from '../garden/seed-credentials.js';
+import { stopAllEtcds } from '../seed/druid/etcd-processes.js';
+import { controlPlaneDir } from '../seed/seed.js';
 import { runUntilSignal } from './run-until-signal.js';
 import { Supervisor } from './supervisor.js';
 
@@ -159,6 +161,8 @@ export async function runDown(options: { dir: string; timeoutSeconds: number }):
   const deadline = Date.now() + options.timeoutSeconds * 1000;
   while (pids.some((pid) => pid !== undefined && isAlive(pid)) && Date.now() < deadline) await sleep(100);
   for (const pid of pids) if (pid !== undefined && isAlive(pid)) process.kill(pid, 'SIGKILL');
+  // Shoot etcds run detached (a seed restart adopts them); a landscape going down stops them too.
+  for (const seed of Object.values(landscape.seeds)) await stopAllEtcds(controlPlaneDir(join(seed.dir, 'state')));
   process.stdout.write(`landscape in ${dir} stopped\n`);
 }
 

@@ -16,6 +16,7 @@ import { RestClient } from '../client/rest-client.js';
 import { Controller } from '../controller/controller.js';
 import { storeListWatch } from '../controller/list-watch.js';
 import { NamespaceReconciler } from '../controller/namespace-controller.js';
+import { EtcdReconciler } from './druid/etcd-controller.js';
 import { recordingActuator } from './extensions/actuator.js';
 import { ExtensionReconciler } from './extensions/extension-controller.js';
 import { SeedHeartbeat } from './gardenlet/heartbeat.js';
@@ -49,6 +50,11 @@ function bootstrapObjects(): KubeObject[] {
     kind: 'Namespace',
     metadata: { name },
   }));
+}
+
+/** Where the seed keeps its shoots' control-plane data (etcd data directories). */
+export function controlPlaneDir(seedDir: string): string {
+  return join(seedDir, 'controlplanes');
 }
 
 export async function startSeed(options: SeedOptions): Promise<Seed> {
@@ -88,6 +94,20 @@ export async function startSeed(options: SeedOptions): Promise<Seed> {
       logger: log,
     }),
   ];
+  controllers.push(
+    new Controller({
+      name: 'etcd-druid',
+      source: storeListWatch(hosted.store('druid.gardener.cloud', 'etcds')),
+      reconciler: new EtcdReconciler({
+        etcds: hosted.store('druid.gardener.cloud', 'etcds'),
+        secrets: hosted.store('', 'secrets'),
+        ctx: hosted.systemContext,
+        runtimeDir: controlPlaneDir(dir),
+        logger: log,
+      }),
+      logger: log,
+    }),
+  );
   // The local provider's extension controllers: what they realise lives in the object itself.
   for (const plural of ['dnsrecords', 'infrastructures', 'controlplanes']) {
     const store = hosted.store('extensions.gardener.cloud', plural);

@@ -1,0 +1,71 @@
+/**
+ * What one Etcd object asks of its server, as `startEtcd` options: the member name, the backend
+ * quota (`spec.etcd.quota`), auto-compaction (`spec.sharedConfig`), the client TLS, and a digest
+ * of all of it. The druid restarts a running server whose digest differs (etcd-druid rolls its
+ * StatefulSet for the same reason). `spec.etcd.clientPort`/`serverPort` are not used: many
+ * etcds share a seed's loopback, so the druid picks free ports once and keeps them.
+ */
+import { createHash } from 'node:crypto';
+import { pathValue } from '../../api/core-gardener/common.js';
+import type { KubeObject } from '../../api/meta.js';
+import type { EtcdTls } from '../runtime/etcd-process.js';
+
+export interface EtcdLaunchConfig {
+  readonly memberName: string;
+  readonly quotaBackendBytes: number | undefined;
+  readonly extraArgs: readonly string[];
+  readonly tls: EtcdTls | undefined;
+  /** sha256 over everything above: equal digests, equal servers. */
+  readonly configHash: string;
+}
+
+/**
+ * The member name, `<name>-0` as the pod of etcd-druid's StatefulSet would be called; it is
+ * part of the data dir's cluster membership, so a restore from a snapshot must use it too.
+ */
+export function etcdMemberName(etcd: KubeObject): string {
+  return `${etcd.metadata.name}-0`;
+}
+
+/** The launch configuration of `etcd`; `baseArgs` (e.g. faster elections) come first. */
+export function etcdLaunchConfig(
+  etcd: KubeObject,
+  tls: EtcdTls | undefined,
+  baseArgs: readonly string[] = [],
+): EtcdLaunchConfig {
+  const memberName = etcdMemberName(etcd);
+  const quota = pathValue(etcd, 'spec.etcd.quota');
+  const quotaBackendBytes = typeof quota === 'string' ? parseBytes(quota) : undefined;
+  const extraArgs = [...baseArgs];
+  const mode = pathValue(etcd, 'spec.sharedConfig.autoCompactionMode');
+  const retention = pathValue(etcd, 'spec.sharedConfig.autoCompactionRetention');
+  if (typeof retention === 'string' && retention !== '') {
+    extraArgs.push(`--auto-compaction-mode=${typeof mode === 'string' && mode !== '' ? mode : 'periodic'}`);
+    extraArgs.push(`--auto-compaction-retention=${retention}`);
+  }
+  const configHash = createHash('sha256')
+    .update(JSON.stringify({ memberName, quotaBackendBytes, extraArgs, tls: tls ?? null }))
+    .digest('hex');
+  return Object.freeze({ memberName, quotaBackendBytes, extraArgs: Object.freeze(extraArgs), tls, configHash });
+}
+
+const UNITS: Record<string, number> = {
+  '': 1,
+  k: 1e3,
+  K: 1e3,
+  M: 1e6,
+  G: 1e9,
+  T: 1e12,
+  Ki: 2 ** 10,
+  Mi: 2 ** 20,
+  Gi: 2 ** 30,
+  Ti: 2 ** 40,
+};
+
+/** A Kubernetes quantity of bytes (`8Gi`, `500M`, `1073741824`); undefined when not one. */
+function parseBytes(quantity: string): number | undefined {
+  const match = /^(\d+(?:\.\d+)?)(k|K|M|G|T|Ki|Mi|Gi|Ti)?$/.exec(quantity.trim());
+  if (!match) return undefined;
+  const bytes = Math.floor(Number(match[1]) * (UNITS[match[2] ?? ''] ?? 1));
+  return bytes > 0 ? bytes : undefined;
+}

@@ -1,0 +1,405 @@
+/**
+ * The druid's Etcd controller (etcd-druid's etcd reconciler, without StatefulSets): one real
+ * etcd server per `druid.gardener.cloud/v1alpha1` Etcd of the seed API, a single-member cluster
+ * on 127.0.0.1 (see etcd-state.ts for the files under `<runtimeDir>/<namespace>/<name>`).
+ *
+ * Each reconcile reads everything it needs itself and converges:
+ * - deletionTimestamp: stop the server (SIGTERM, then SIGKILL), remove its directory (data and
+ *   state file), release the finalizer `druid.gardener.cloud/etcd-druid`;
+ * - `spec.replicas: 0`: stop the server, keep data and ports;
+ * - otherwise: read the client TLS from the referenced secrets (a missing one is reported, Ready
+ *   False "TLSSecretMissing", and looked for again shortly); adopt the server the state file
+ *   names when that pid is alive, serves this data dir and answers its health check; restart it
+ *   on the same ports and data dir when it is gone, runs with another configuration, or has been
+ *   unhealthy for `unhealthyGraceMs`.
+ *
+ * Servers run detached, in their own process group: a seed that crashes or is restarted leaves
+ * them serving, and its successor adopts them. Conditions are computed in one place
+ * (`statusFor`) and written to the status subresource only when something other than a
+ * timestamp changed, so the controller's own writes do not keep waking it up.
+ */
+import { mkdir, rm, rmdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { Logger } from 'pino';
+import { conditionsOf, setCondition } from '../../api/core-gardener/conditions.js';
+import { EtcdConditionType, type EtcdMemberStatus, etcdReplicas } from '../../api/druid/etcd.js';
+import { isNotFound } from '../../api/errors.js';
+import { type Condition, isRecord, type KubeObject, nowTimestamp } from '../../api/meta.js';
+import type { GenericStore, RequestContext } from '../../apiserver/registry/generic-store.js';
+import type { ObjectKey, Reconciler, Result } from '../../controller/controller.js';
+import { checkEtcdHealth, startEtcd } from '../runtime/etcd-process.js';
+import { type EtcdLaunchConfig, etcdLaunchConfig, etcdMemberName } from './etcd-config.js';
+import { DEFAULT_ETCD_STOP_GRACE_MS, isEtcdProcessFor, stopEtcdAt } from './etcd-processes.js';
+import { type EtcdPaths, type EtcdState, etcdPaths, readEtcdState, writeEtcdState } from './etcd-state.js';
+import { resolveEtcdTls } from './etcd-tls.js';
+
+/** The finalizer the druid keeps on every Etcd it runs a server for. */
+export const ETCD_DRUID_FINALIZER = 'druid.gardener.cloud/etcd-druid';
+
+/** Reasons of the Ready condition the druid writes. */
+export const EtcdReadyReason = Object.freeze({
+  Quorate: 'ClusterQuorate',
+  Unhealthy: 'Unhealthy',
+  Stopped: 'Stopped',
+  TLSSecretMissing: 'TLSSecretMissing',
+  TLSSecretInvalid: 'TLSSecretInvalid',
+  StartFailed: 'StartFailed',
+} as const);
+
+export interface EtcdReconcilerOptions {
+  /** druid.gardener.cloud etcds of the seed API. */
+  etcds: GenericStore;
+  /** v1 secrets of the seed API. */
+  secrets: GenericStore;
+  ctx: RequestContext;
+  /** The seed's directory for control planes, e.g. `<seedDir>/controlplanes`. */
+  runtimeDir: string;
+  logger: Logger;
+  /** How often a running server's health is checked again; default 15 s. */
+  healthCheckIntervalMs?: number;
+  /** How long a running server may fail its health check before it is restarted; default 10 s. */
+  unhealthyGraceMs?: number;
+  /** How soon a not-ready Etcd (missing secret, unhealthy server) is looked at again; default 2 s. */
+  retryIntervalMs?: number;
+  /** Flags for every server, before the Etcd's own (e.g. faster elections in tests). */
+  etcdArgs?: readonly string[];
+  /** How long a start may take to become healthy; default startEtcd's (30 s). */
+  startTimeoutMs?: number;
+  /** How long a stop waits after SIGTERM before SIGKILL; default 10 s. */
+  stopGraceMs?: number;
+  /** The etcd binary; default `/usr/bin/etcd`. */
+  binary?: string;
+}
+
+const DEFAULTS = Object.freeze({
+  healthCheckIntervalMs: 15_000,
+  unhealthyGraceMs: 10_000,
+  retryIntervalMs: 2_000,
+});
+
+/** What a reconcile found (or made) of an Etcd's server; `statusFor` turns it into status. */
+type Observation =
+  | { kind: 'running'; state: EtcdState }
+  | { kind: 'unhealthy'; state: EtcdState; since: number; remainingMs: number }
+  | { kind: 'stopped'; state: EtcdState | undefined }
+  | { kind: 'tls-problem'; reason: string; message: string; state: EtcdState | undefined }
+  | { kind: 'start-failed'; error: Error; state: EtcdState | undefined };
+
+export class EtcdReconciler implements Reconciler {
+  readonly #etcds: GenericStore;
+  readonly #secrets: GenericStore;
+  readonly #ctx: RequestContext;
+  readonly #runtimeDir: string;
+  readonly #log: Logger;
+  readonly #options: Readonly<EtcdReconcilerOptions>;
+  /** When each server (by `<ns>/<name>`) first failed a health check in a row. */
+  readonly #unhealthySince = new Map<string, number>();
+
+  constructor(options: EtcdReconcilerOptions) {
+    this.#options = Object.freeze({ ...options });
+    this.#etcds = options.etcds;
+    this.#secrets = options.secrets;
+    this.#ctx = options.ctx;
+    this.#runtimeDir = options.runtimeDir;
+    this.#log = options.logger.child({ controller: 'etcd-druid' });
+  }
+
+  async reconcile(key: ObjectKey): Promise<Result> {
+    const id = `${key.namespace}/${key.name}`;
+    const etcd = await this.#etcds.find(key.namespace, key.name);
+    if (!etcd) {
+      this.#unhealthySince.delete(id);
+      return {};
+    }
+    const paths = etcdPaths(this.#runtimeDir, key.namespace, key.name);
+    if (etcd.metadata.deletionTimestamp) return this.#delete(etcd, paths, id);
+    await this.#ensureFinalizer(etcd);
+
+    const observation = await this.#converge(etcd, paths, id);
+    await this.#report(etcd, observation);
+    switch (observation.kind) {
+      case 'running':
+        return { requeueAfterMs: this.#healthCheckIntervalMs };
+      case 'stopped':
+        return {};
+      case 'unhealthy':
+        return { requeueAfterMs: Math.max(50, Math.min(this.#retryIntervalMs, observation.remainingMs)) };
+      case 'tls-problem':
+        return { requeueAfterMs: this.#retryIntervalMs };
+      case 'start-failed':
+        // Reported in the status; the controller retries with backoff.
+        throw observation.error;
+    }
+  }
+
+  get #healthCheckIntervalMs(): number {
+    return this.#options.healthCheckIntervalMs ?? DEFAULTS.healthCheckIntervalMs;
+  }
+
+  get #retryIntervalMs(): number {
+    return this.#options.retryIntervalMs ?? DEFAULTS.retryIntervalMs;
+  }
+
+  get #stopGraceMs(): number {
+    return this.#options.stopGraceMs ?? DEFAULT_ETCD_STOP_GRACE_MS;
+  }
+
+  /** Brings the server to what the Etcd asks for and says what came of it. */
+  async #converge(etcd: KubeObject, paths: EtcdPaths, id: string): Promise<Observation> {
+    const log = this.#log.child({ etcd: id });
+    const state = await readEtcdState(paths);
+    if (etcdReplicas(etcd) === 0) {
+      this.#unhealthySince.delete(id);
+      const stopped = await stopEtcdAt(paths, this.#stopGraceMs);
+      if (stopped.length > 0) log.info({ pids: stopped }, 'stopped etcd (spec.replicas is 0); data kept');
+      const kept = state && state.pid !== null ? { ...state, pid: null } : state;
+      if (kept !== state && kept) await writeEtcdState(paths, kept);
+      return { kind: 'stopped', state: kept };
+    }
+
+    const tls = await resolveEtcdTls(etcd, this.#secrets);
+    if (tls.kind === 'missing' || tls.kind === 'invalid') {
+      const reason = tls.kind === 'missing' ? EtcdReadyReason.TLSSecretMissing : EtcdReadyReason.TLSSecretInvalid;
+      return { kind: 'tls-problem', reason, message: tls.message, state };
+    }
+    const config = etcdLaunchConfig(etcd, tls.kind === 'tls' ? tls.tls : undefined, this.#options.etcdArgs);
+
+    const alive = state?.pid != null && isEtcdProcessFor(state.pid, paths.dataDir);
+    if (state && alive && state.configHash === config.configHash) {
+      if (await checkEtcdHealth(state.clientUrl, config.tls)) {
+        this.#unhealthySince.delete(id);
+        return { kind: 'running', state };
+      }
+      const now = Date.now();
+      const since = this.#unhealthySince.get(id) ?? now;
+      this.#unhealthySince.set(id, since);
+      const grace = this.#options.unhealthyGraceMs ?? DEFAULTS.unhealthyGraceMs;
+      if (now - since < grace) return { kind: 'unhealthy', state, since, remainingMs: since + grace - now };
+      log.warn({ pid: state.pid, unhealthyMs: now - since }, 'etcd keeps failing its health check; restarting it');
+    } else if (state && alive) {
+      log.info({ pid: state.pid }, 'etcd configuration changed; restarting it');
+    } else if (state?.pid != null) {
+      log.warn({ pid: state.pid }, 'etcd is gone; restarting it on its ports and data dir');
+    }
+    this.#unhealthySince.delete(id);
+    try {
+      const started = await this.#start(paths, config, state);
+      log.info({ pid: started.pid, clientUrl: started.clientUrl }, 'etcd started');
+      return { kind: 'running', state: started };
+    } catch (err) {
+      const error = err instanceof Error ? err : new Error(String(err));
+      log.error({ err: error.message }, 'etcd could not be started');
+      return { kind: 'start-failed', error, state };
+    }
+  }
+
+  /**
+   * Starts a detached server on the data dir, on the recorded ports (fresh free ones the first
+   * time), after stopping whatever still serves that data dir, and records it in the state file.
+   */
+  async #start(paths: EtcdPaths, config: EtcdLaunchConfig, state: EtcdState | undefined): Promise<EtcdState> {
+    await stopEtcdAt(paths, this.#stopGraceMs);
+    await mkdir(paths.dir, { recursive: true, mode: 0o700 });
+    const started = await startEtcd({
+      name: config.memberName,
+      dataDir: paths.dataDir,
+      confDir: paths.confDir,
+      clientHost: '127.0.0.1',
+      clientPort: state?.clientPort,
+      peerPort: state?.peerPort,
+      tls: config.tls,
+      quotaBackendBytes: config.quotaBackendBytes,
+      extraArgs: config.extraArgs,
+      detached: true,
+      startTimeoutMs: this.#options.startTimeoutMs,
+      stopGraceMs: this.#stopGraceMs,
+      binary: this.#options.binary,
+    });
+    const next: EtcdState = {
+      pid: started.pid,
+      clientPort: Number(new URL(started.clientUrl).port),
+      peerPort: Number(new URL(started.peerUrl).port),
+      startedAt: nowTimestamp(),
+      dataDir: paths.dataDir,
+      clientUrl: started.clientUrl,
+      configHash: config.configHash,
+    };
+    try {
+      await writeEtcdState(paths, next);
+    } catch (err) {
+      await started.stop();
+      throw err;
+    }
+    return next;
+  }
+
+  async #delete(etcd: KubeObject, paths: EtcdPaths, id: string): Promise<Result> {
+    if (!(etcd.metadata.finalizers ?? []).includes(ETCD_DRUID_FINALIZER)) return {};
+    this.#unhealthySince.delete(id);
+    const stopped = await stopEtcdAt(paths, this.#stopGraceMs);
+    await rm(paths.dir, { recursive: true, force: true });
+    // The namespace's directory goes with its last etcd; one still in use is not empty.
+    await rmdir(dirname(paths.dir)).catch(() => undefined);
+    this.#log.info({ etcd: id, pids: stopped }, 'etcd stopped and its data removed');
+    await this.#removeFinalizer(etcd);
+    return {};
+  }
+
+  async #ensureFinalizer(etcd: KubeObject): Promise<void> {
+    const finalizers = etcd.metadata.finalizers ?? [];
+    if (finalizers.includes(ETCD_DRUID_FINALIZER)) return;
+    await this.#etcds.patch(
+      etcd.metadata.namespace ?? '',
+      etcd.metadata.name!,
+      '',
+      'merge',
+      {
+        metadata: { finalizers: [...finalizers, ETCD_DRUID_FINALIZER], resourceVersion: etcd.metadata.resourceVersion },
+      },
+      this.#ctx,
+    );
+  }
+
+  async #removeFinalizer(etcd: KubeObject): Promise<void> {
+    const namespace = etcd.metadata.namespace ?? '';
+    const name = etcd.metadata.name!;
+    const current = await this.#etcds.find(namespace, name);
+    if (!current || !(current.metadata.finalizers ?? []).includes(ETCD_DRUID_FINALIZER)) return;
+    const finalizers = (current.metadata.finalizers ?? []).filter((f) => f !== ETCD_DRUID_FINALIZER);
+    await this.#etcds.patch(
+      namespace,
+      name,
+      '',
+      'merge',
+      {
+        metadata: {
+          finalizers: finalizers.length > 0 ? finalizers : null,
+          resourceVersion: current.metadata.resourceVersion,
+        },
+      },
+      this.#ctx,
+    );
+  }
+
+  /** Writes the status the observation calls for, unless only timestamps would change. */
+  async #report(etcd: KubeObject, observation: Observation): Promise<void> {
+    const namespace = etcd.metadata.namespace ?? '';
+    const name = etcd.metadata.name!;
+    const current = await this.#etcds.find(namespace, name);
+    if (!current || current.metadata.deletionTimestamp) return;
+    const status = statusFor(etcd, current, observation);
+    const old = isRecord(current.status) ? current.status : {};
+    if (Object.entries(status).every(([field, value]) => sameIgnoringTimes(old[field], value))) return;
+    try {
+      await this.#etcds.patch(namespace, name, 'status', 'merge', { status }, this.#ctx);
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+  }
+}
+
+/**
+ * The status fields the druid owns for `etcd` (the generation it acted on) in the state
+ * `observation` describes; conditions and errors carry on from `current`'s status.
+ */
+function statusFor(etcd: KubeObject, current: KubeObject, observation: Observation): Record<string, unknown> {
+  const memberName = etcdMemberName(etcd);
+  const url = observation.state?.clientUrl;
+  let ready: boolean;
+  let quorum: [Condition['status'], string, string];
+  let members: [Condition['status'], string, string];
+  let member: EtcdMemberStatus | undefined;
+  let lastError: { code: string; description: string } | undefined;
+  switch (observation.kind) {
+    case 'running':
+      ready = true;
+      quorum = ['True', EtcdReadyReason.Quorate, `etcd is healthy at ${url} (pid ${observation.state.pid})`];
+      members = ['True', 'AllMembersReady', 'All members are ready'];
+      member = { name: memberName, role: 'Leader', status: 'Ready', reason: 'HealthCheckSucceeded' };
+      break;
+    case 'unhealthy': {
+      ready = false;
+      const since = nowTimestamp(new Date(observation.since));
+      const message = `etcd (pid ${observation.state.pid}) at ${url} fails its health check since ${since}`;
+      quorum = ['False', EtcdReadyReason.Unhealthy, message];
+      members = ['False', 'NotAllMembersReady', message];
+      member = { name: memberName, role: 'Leader', status: 'NotReady', reason: 'HealthCheckFailed' };
+      break;
+    }
+    case 'stopped': {
+      // Zero of zero replicas: the desired state is reached, as etcd-druid reports a scaled-down etcd.
+      ready = true;
+      const message = 'spec.replicas is 0: etcd is stopped, its data is kept';
+      quorum = ['Unknown', EtcdReadyReason.Stopped, message];
+      members = ['Unknown', EtcdReadyReason.Stopped, message];
+      break;
+    }
+    case 'tls-problem':
+      ready = false;
+      quorum = ['False', observation.reason, observation.message];
+      members = ['False', observation.reason, observation.message];
+      member = { name: memberName, status: 'Unknown', reason: observation.reason };
+      lastError = { code: observation.reason, description: observation.message };
+      break;
+    case 'start-failed': {
+      ready = false;
+      const message = observation.error.message.split('\n')[0] ?? 'etcd could not be started';
+      quorum = ['False', EtcdReadyReason.StartFailed, message];
+      members = ['False', EtcdReadyReason.StartFailed, message];
+      member = { name: memberName, status: 'NotReady', reason: EtcdReadyReason.StartFailed };
+      lastError = { code: EtcdReadyReason.StartFailed, description: message };
+      break;
+    }
+  }
+
+  let conditions = conditionsOf(current);
+  const set = (type: string, [status, reason, message]: [Condition['status'], string, string]) => {
+    const existing = conditions.find((c) => c.type === type);
+    if (existing && existing.status === status && existing.reason === reason && existing.message === message) return;
+    conditions = setCondition(conditions, type, status, reason, message);
+  };
+  set(EtcdConditionType.Ready, quorum);
+  set(EtcdConditionType.AllMembersReady, members);
+  set(EtcdConditionType.BackupReady, ['Unknown', 'NoBackup', 'Backups are not configured yet']);
+
+  const running = observation.kind === 'running' || observation.kind === 'unhealthy';
+  const status: Record<string, unknown> = {
+    observedGeneration: etcd.metadata.generation ?? 1,
+    ready,
+    conditions,
+    clusterSize: 1,
+    replicas: etcdReplicas(etcd),
+    currentReplicas: running ? 1 : 0,
+    readyReplicas: observation.kind === 'running' ? 1 : 0,
+    members: member ? [member] : [],
+    lastErrors: lastError ? [keepObservedAt(current, lastError)] : null,
+  };
+  if (url) status.endpoint = url;
+  return status;
+}
+
+/** The error with the `observedAt` of an identical earlier one, so a repeated error is no change. */
+function keepObservedAt(etcd: KubeObject, error: { code: string; description: string }) {
+  const previous = isRecord(etcd.status) && Array.isArray(etcd.status.lastErrors) ? etcd.status.lastErrors : [];
+  const same = previous.find((e) => isRecord(e) && e.code === error.code && e.description === error.description);
+  const observedAt = isRecord(same) && typeof same.observedAt === 'string' ? same.observedAt : nowTimestamp();
+  return { ...error, observedAt };
+}
+
+const TIME_FIELDS = new Set(['lastUpdateTime', 'lastTransitionTime', 'observedAt']);
+
+/** Deep equality of JSON values, ignoring timestamp fields; `null` equals absent. */
+function sameIgnoringTimes(a: unknown, b: unknown): boolean {
+  return JSON.stringify(withoutTimes(a ?? null)) === JSON.stringify(withoutTimes(b ?? null));
+}
+
+function withoutTimes(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutTimes);
+  if (!isRecord(value)) return value;
+  return Object.fromEntries(
+    Object.keys(value)
+      .filter((k) => !TIME_FIELDS.has(k) && value[k] !== undefined && value[k] !== null)
+      .sort()
+      .map((k) => [k, withoutTimes(value[k])]),
+  );
+}

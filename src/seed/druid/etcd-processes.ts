@@ -1,0 +1,102 @@
+/**
+ * The etcd servers a seed runs, found through their state files and /proc (Linux): which pid
+ * serves which data dir, listing them all, and stopping them. A pid alone proves nothing after a
+ * restart (pids are reused), so a process counts as "the etcd of data dir D" only when its
+ * command line carries `--data-dir=D`.
+ */
+import { readFileSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { isProcessAlive, terminateProcess } from '../runtime/etcd-process.js';
+import { type EtcdPaths, type EtcdState, etcdPaths, readEtcdState } from './etcd-state.js';
+
+/** How long a stop waits after SIGTERM before SIGKILL. */
+export const DEFAULT_ETCD_STOP_GRACE_MS = 10_000;
+
+/** Whether `pid` is alive and an etcd serving `dataDir`. */
+export function isEtcdProcessFor(pid: number, dataDir: string): boolean {
+  if (!isProcessAlive(pid)) return false;
+  const args = commandLine(pid);
+  return args?.includes(`--data-dir=${dataDir}`) === true;
+}
+
+/** Every live process serving `dataDir`: the recorded one and any orphan a crash left behind. */
+export async function findEtcdProcesses(dataDir: string): Promise<number[]> {
+  let entries: string[];
+  try {
+    entries = await readdir('/proc');
+  } catch {
+    return [];
+  }
+  return entries
+    .filter((entry) => /^\d+$/.test(entry))
+    .map(Number)
+    .filter((pid) => pid !== process.pid && isEtcdProcessFor(pid, dataDir));
+}
+
+/**
+ * Stops every process serving `paths.dataDir` (SIGTERM, SIGKILL after `graceMs`) and resolves
+ * once they are gone. Returns the pids it stopped.
+ */
+export async function stopEtcdAt(paths: EtcdPaths, graceMs = DEFAULT_ETCD_STOP_GRACE_MS): Promise<number[]> {
+  const pids = await findEtcdProcesses(paths.dataDir);
+  await Promise.all(pids.map((pid) => terminateProcess(pid, graceMs)));
+  return pids;
+}
+
+/** One Etcd's server as its state file describes it. */
+export interface EtcdProcessEntry {
+  namespace: string;
+  name: string;
+  paths: EtcdPaths;
+  state: EtcdState;
+  /** The recorded pid is alive and serves the recorded data dir. */
+  running: boolean;
+}
+
+/** Every Etcd with a state file under `runtimeDir` (`<runtimeDir>/<ns>/<name>/etcd.json`). */
+export async function listEtcdProcesses(runtimeDir: string): Promise<EtcdProcessEntry[]> {
+  const entries: EtcdProcessEntry[] = [];
+  for (const namespace of await subdirectories(runtimeDir)) {
+    for (const name of await subdirectories(join(runtimeDir, namespace))) {
+      const paths = etcdPaths(runtimeDir, namespace, name);
+      const state = await readEtcdState(paths);
+      if (!state) continue;
+      const running = state.pid !== null && isEtcdProcessFor(state.pid, state.dataDir);
+      entries.push({ namespace, name, paths, state, running });
+    }
+  }
+  return entries;
+}
+
+/**
+ * Stops every etcd server under `runtimeDir` (for `transplant down`), keeping data and state
+ * files: a seed started again restarts them on the same ports. Returns the entries it stopped.
+ */
+export async function stopAllEtcds(
+  runtimeDir: string,
+  graceMs = DEFAULT_ETCD_STOP_GRACE_MS,
+): Promise<EtcdProcessEntry[]> {
+  const entries = await listEtcdProcesses(runtimeDir);
+  const stopped = await Promise.all(
+    entries.map(async (entry) => ((await stopEtcdAt(entry.paths, graceMs)).length > 0 ? entry : undefined)),
+  );
+  return stopped.filter((entry): entry is EtcdProcessEntry => entry !== undefined);
+}
+
+function commandLine(pid: number): string[] | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+  } catch {
+    return undefined;
+  }
+}
+
+async function subdirectories(dir: string): Promise<string[]> {
+  try {
+    const entries = await readdir(dir, { withFileTypes: true });
+    return entries.filter((e) => e.isDirectory()).map((e) => e.name);
+  } catch {
+    return [];
+  }
+}
