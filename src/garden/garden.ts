@@ -14,6 +14,7 @@ import type { ApiServer } from '../apiserver/server.js';
 import { Controller } from '../controller/controller.js';
 import { storeListWatch } from '../controller/list-watch.js';
 import { NamespaceReconciler } from '../controller/namespace-controller.js';
+import { adminKubeconfigHandler } from './admin-kubeconfig-handler.js';
 import { ShootValidator } from './admission/shoot-validator.js';
 import {
   bootstrapClusterRoleBindings,
@@ -78,6 +79,7 @@ export async function startGarden(options: GardenOptions): Promise<Garden> {
     logger,
     resources: [...coreResources, ...gardenResources],
     bootstrap: bootstrapObjects(),
+    customHandlers: (store) => [adminKubeconfigHandler(store)],
     admission: (store, authorizer) => [
       new NamespaceLifecycle({ getNamespace: (name) => store('', 'namespaces').find('', name) }),
       new ShootValidator({
