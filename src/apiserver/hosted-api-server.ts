@@ -101,21 +101,8 @@ export async function startHostedApiServer(options: HostedApiServerOptions): Pro
     logger,
   });
   const systemContext: RequestContext = { user: systemUser(name), dryRun: false };
-  for (const obj of options.bootstrap ?? []) {
-    const [group] = (obj.apiVersion ?? 'v1').includes('/') ? (obj.apiVersion ?? '').split('/') : [''];
-    await server
-      .storeForKind(group ?? '', obj.kind ?? '')
-      .createIfAbsent(obj.metadata.namespace ?? '', obj, systemContext);
-  }
-  const informers = rbacKinds.map(([kind, plural]) => {
-    const informer = new Informer(storeListWatch(server!.store('rbac.authorization.k8s.io', plural)), {
-      upsert: (obj) => rbac.upsert(kind, obj),
-      remove: (obj) => rbac.remove(kind, obj.metadata.namespace ?? '', obj.metadata.name ?? ''),
-    });
-    informer.start();
-    return informer;
-  });
-  await Promise.all(informers.map((i) => i.synced()));
+  await createBootstrapObjects(server, options.bootstrap ?? [], systemContext);
+  const informers = await startRbacInformers(server, rbac);
 
   const address = await server.start();
   await writeState(dir, { port: address.port });
@@ -149,9 +136,46 @@ export async function startHostedApiServer(options: HostedApiServerOptions): Pro
       return path;
     },
     async stop() {
-      for (const informer of informers) informer.stop();
+      informers.stop();
       await server!.stop();
       await storage.close();
+    },
+  };
+}
+
+/**
+ * Creates each object through the store of its kind when it is missing, in order, as `ctx`'s
+ * user; an existing object is left as it is (the store outlives the server, and operators may
+ * have changed it).
+ */
+export async function createBootstrapObjects(
+  server: ApiServer,
+  objects: readonly KubeObject[],
+  ctx: RequestContext,
+): Promise<void> {
+  for (const obj of objects) {
+    const [group] = (obj.apiVersion ?? 'v1').includes('/') ? (obj.apiVersion ?? '').split('/') : [''];
+    await server.storeForKind(group ?? '', obj.kind ?? '').createIfAbsent(obj.metadata.namespace ?? '', obj, ctx);
+  }
+}
+
+/**
+ * Keeps `rbac` in step with the server's Role, ClusterRole, RoleBinding and ClusterRoleBinding
+ * objects through one informer per kind; resolves once all four have synced.
+ */
+export async function startRbacInformers(server: ApiServer, rbac: InMemoryRbacSource): Promise<{ stop(): void }> {
+  const informers = rbacKinds.map(([kind, plural]) => {
+    const informer = new Informer(storeListWatch(server.store('rbac.authorization.k8s.io', plural)), {
+      upsert: (obj) => rbac.upsert(kind, obj),
+      remove: (obj) => rbac.remove(kind, obj.metadata.namespace ?? '', obj.metadata.name ?? ''),
+    });
+    informer.start();
+    return informer;
+  });
+  await Promise.all(informers.map((i) => i.synced()));
+  return {
+    stop() {
+      for (const informer of informers) informer.stop();
     },
   };
 }

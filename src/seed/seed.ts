@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { coreResources } from '../api/core/index.js';
+import { shootResource } from '../api/core-gardener/shoot.js';
 import { druidResources } from '../api/druid/index.js';
 import { extensionResources } from '../api/extensions/index.js';
 import type { KubeObject } from '../api/meta.js';
@@ -14,13 +15,15 @@ import { NamespaceLifecycle } from '../apiserver/plugins/namespace-lifecycle.js'
 import { loadKubeconfig } from '../client/kubeconfig-file.js';
 import { RestClient } from '../client/rest-client.js';
 import { Controller } from '../controller/controller.js';
-import { storeListWatch } from '../controller/list-watch.js';
+import { clientListWatch, storeListWatch } from '../controller/list-watch.js';
 import { NamespaceReconciler } from '../controller/namespace-controller.js';
 import { EtcdReconciler } from './druid/etcd-controller.js';
 import { recordingActuator } from './extensions/actuator.js';
 import { ExtensionReconciler } from './extensions/extension-controller.js';
 import { SeedHeartbeat } from './gardenlet/heartbeat.js';
 import { registerSeed, type SeedBackupConfig } from './gardenlet/seed-registration.js';
+import { ShootReconciler } from './gardenlet/shoot-reconciler.js';
+import { ApiServerRuntime } from './runtime/apiserver-runtime.js';
 
 export interface SeedOptions {
   name: string;
@@ -31,6 +34,8 @@ export interface SeedOptions {
   logger: Logger;
   backup?: SeedBackupConfig;
   heartbeatIntervalMs?: number;
+  /** How long a flow's "Waiting until …" step waits before the flow fails and is retried. */
+  waitTimeoutMs?: number;
 }
 
 export interface Seed {
@@ -120,6 +125,25 @@ export async function startSeed(options: SeedOptions): Promise<Seed> {
       }),
     );
   }
+  // The gardenlet's shoot controller: the shoots placed on this seed, from the garden.
+  const apiServers = new ApiServerRuntime(log);
+  controllers.push(
+    new Controller({
+      name: 'shoot',
+      source: clientListWatch(garden.resource(shootResource), '', { fieldSelector: `spec.seedName=${name}` }),
+      reconciler: new ShootReconciler({
+        seedName: name,
+        garden,
+        seed: hosted.store,
+        ctx: hosted.systemContext,
+        apiServers,
+        runtimeDir: controlPlaneDir(dir),
+        logger: log,
+        waitTimeoutMs: options.waitTimeoutMs ?? 60_000,
+      }),
+      logger: log,
+    }),
+  );
   for (const controller of controllers) controller.start();
   log.info({ url: hosted.url }, 'seed ready');
 
@@ -132,6 +156,7 @@ export async function startSeed(options: SeedOptions): Promise<Seed> {
     async stop() {
       heartbeat.stop();
       for (const controller of controllers) controller.stop();
+      await apiServers.stopAll();
       await hosted.stop();
       garden.close();
     },

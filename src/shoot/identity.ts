@@ -27,7 +27,9 @@ export function backupEntryName(shoot: KubeObject): string {
  * landscape's shoots are unlikely, and a clash fails loudly at bind time). It never changes.
  */
 export function stableApiAddress(shoot: KubeObject): string {
-  const digest = createHash('sha256').update(shoot.metadata.uid ?? '').digest();
+  const digest = createHash('sha256')
+    .update(shoot.metadata.uid ?? '')
+    .digest();
   const b1 = 64 + (digest[0]! % 64);
   const b2 = digest[1]!;
   const b3 = 1 + (digest[2]! % 254);

@@ -4,6 +4,7 @@ import { leaseResource } from '../coordination/lease.js';
 import { configMapResource } from './config-map.js';
 import { eventResource } from './event.js';
 import { namespaceResource } from './namespace.js';
+import { nodeResource } from './node.js';
 import { secretResource } from './secret.js';
 import { serviceAccountResource } from './service-account.js';
 
@@ -13,15 +14,17 @@ export * from './config-map.js';
 export * from './data-maps.js';
 export * from './event.js';
 export * from './namespace.js';
+export * from './node.js';
 export * from './secret.js';
 export * from './service-account.js';
 
-/** Namespace, Secret, ConfigMap, Event, ServiceAccount and Lease. */
+/** Namespace, Secret, ConfigMap, Event, ServiceAccount, Node and Lease. */
 export const coreResources: ResourceDefinition[] = [
   namespaceResource,
   secretResource,
   configMapResource,
   eventResource,
   serviceAccountResource,
+  nodeResource,
   leaseResource,
 ];

@@ -38,7 +38,7 @@ function cells(kind: string, obj: KubeObject): Record<string, unknown> {
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 
 describe('core resources', () => {
-  it('lists Namespace, Secret, ConfigMap, Event, ServiceAccount and Lease with the right scope', () => {
+  it('lists Namespace, Secret, ConfigMap, Event, ServiceAccount, Node and Lease with the right scope', () => {
     assert.deepEqual(
       coreResources.map((d) => [d.group, d.version, d.kind, d.plural, d.namespaced, d.hasStatus !== false]),
       [
@@ -47,6 +47,7 @@ describe('core resources', () => {
         ['', 'v1', 'ConfigMap', 'configmaps', true, false],
         ['', 'v1', 'Event', 'events', true, false],
         ['', 'v1', 'ServiceAccount', 'serviceaccounts', true, false],
+        ['', 'v1', 'Node', 'nodes', false, true],
         ['coordination.k8s.io', 'v1', 'Lease', 'leases', true, false],
       ],
     );

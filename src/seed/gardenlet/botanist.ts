@@ -1,0 +1,356 @@
+/**
+ * The operations of a shoot's flows on this seed (Gardener's Botanist): each is idempotent and
+ * reads what it needs itself, so a flow re-run after a crash repeats them safely. Objects get
+ * deterministic names, so creating one twice is harmless.
+ */
+import { rm } from 'node:fs/promises';
+import type { Logger } from 'pino';
+import { shootStateResource } from '../../api/core-gardener/shoot-state.js';
+import { etcdReady } from '../../api/druid/etcd.js';
+import { isNotFound } from '../../api/errors.js';
+import { isExtensionReady } from '../../api/extensions/common.js';
+import { isRecord, type KubeObject } from '../../api/meta.js';
+import type { StoreLookup } from '../../apiserver/hosted-api-server.js';
+import type { RequestContext } from '../../apiserver/registry/generic-store.js';
+import type { RestClient } from '../../client/rest-client.js';
+import { retryUntilTimeout } from '../../flow/task-fn.js';
+import { stableApiAddress, stableApiPort, technicalId } from '../../shoot/identity.js';
+import type { ApiServerRuntime } from '../runtime/apiserver-runtime.js';
+import {
+  fromSecretObjects,
+  generateShootSecrets,
+  issueEtcdClientCertificate,
+  issueEtcdServerCertificate,
+  issueKubeApiServerCertificate,
+  mergeShootStateGardenerData,
+  type ShootSecrets,
+  secretObjectsFromShootState,
+  toSecretObjects,
+  toShootStateGardenerData,
+} from './shoot-secrets.js';
+
+export interface BotanistDeps {
+  seedName: string;
+  garden: RestClient;
+  seed: StoreLookup;
+  ctx: RequestContext;
+  apiServers: ApiServerRuntime;
+  /** Where control-plane data lives on this seed (etcd data dirs). */
+  runtimeDir: string;
+  logger: Logger;
+  /** How long a "Waiting until …" step waits before it fails (and the flow retries later). */
+  waitTimeoutMs: number;
+}
+
+/** Extension kinds the local provider deploys for every shoot, with the name Gardener gives them. */
+export const shootExtensions = [
+  { plural: 'infrastructures', kind: 'Infrastructure', name: (shoot: KubeObject) => shoot.metadata.name! },
+  { plural: 'dnsrecords', kind: 'DNSRecord', name: (shoot: KubeObject) => `${shoot.metadata.name}-internal` },
+  { plural: 'controlplanes', kind: 'ControlPlane', name: (shoot: KubeObject) => shoot.metadata.name! },
+] as const;
+
+type ExtensionPlural = (typeof shootExtensions)[number]['plural'];
+
+const etcdName = 'etcd-main';
+const secretsGroup = (obj: KubeObject) => obj.metadata.labels?.persist === 'true';
+
+export class Botanist {
+  readonly shoot: KubeObject;
+  readonly namespace: string;
+  readonly #deps: BotanistDeps;
+  #secrets: ShootSecrets | undefined;
+
+  constructor(shoot: KubeObject, deps: BotanistDeps) {
+    this.shoot = shoot;
+    this.namespace = technicalId(shoot);
+    this.#deps = deps;
+  }
+
+  /** The shoot's API URL: the one recorded in its status, else its own stable address. */
+  get apiUrl(): string {
+    const recorded = advertisedUrl(this.shoot);
+    return recorded ?? `https://${stableApiAddress(this.shoot)}:${stableApiPort()}`;
+  }
+
+  get apiHost(): string {
+    return new URL(this.apiUrl).hostname;
+  }
+
+  get apiPort(): number {
+    return Number(new URL(this.apiUrl).port || 443);
+  }
+
+  async deployNamespace(): Promise<void> {
+    await this.#store('', 'namespaces').createIfAbsent(
+      '',
+      {
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: {
+          name: this.namespace,
+          labels: { 'gardener.cloud/role': 'shoot', 'shoot.gardener.cloud/name': this.shoot.metadata.name! },
+        },
+      },
+      this.#deps.ctx,
+    );
+  }
+
+  /**
+   * The persisted secrets: kept when the namespace has them, restored from the ShootState when
+   * it holds them (a control plane moving in), generated otherwise (a new shoot).
+   */
+  async initializeSecrets(): Promise<void> {
+    const secrets = this.#store('', 'secrets');
+    const existing = (await secrets.list(this.namespace, {})).items.filter(secretsGroup);
+    let persisted = fromSecretObjects(existing);
+    if (!persisted) {
+      const state = await this.#shootState();
+      const fromState = state ? secretObjectsFromShootState(state, this.namespace) : [];
+      persisted = fromState.length > 0 ? fromSecretObjects(fromState) : undefined;
+      const objects = persisted
+        ? fromState
+        : toSecretObjects(this.namespace, await generateShootSecrets(this.namespace));
+      for (const obj of objects) await secrets.createIfAbsent(this.namespace, obj, this.#deps.ctx);
+      persisted = fromSecretObjects((await secrets.list(this.namespace, {})).items.filter(secretsGroup));
+    }
+    if (!persisted) throw new Error(`the persisted secrets of ${this.namespace} are incomplete`);
+    this.#secrets = persisted;
+    await this.#ensureEtcdCertificates(persisted);
+  }
+
+  async deployExtension(plural: ExtensionPlural): Promise<void> {
+    const ext = shootExtensions.find((e) => e.plural === plural)!;
+    const store = this.#store('extensions.gardener.cloud', plural);
+    const name = ext.name(this.shoot);
+    const spec = this.#extensionSpec(plural);
+    const current = await store.find(this.namespace, name);
+    if (!current) {
+      await store.create(this.namespace, { metadata: { name }, spec }, this.#deps.ctx);
+    } else {
+      await store.patch(this.namespace, name, '', 'merge', { spec }, this.#deps.ctx);
+    }
+  }
+
+  async waitUntilExtensionReady(plural: ExtensionPlural): Promise<void> {
+    const ext = shootExtensions.find((e) => e.plural === plural)!;
+    await this.#poll(`${ext.kind} ${ext.name(this.shoot)} is ready`, async () => {
+      const obj = await this.#store('extensions.gardener.cloud', plural).find(this.namespace, ext.name(this.shoot));
+      return obj !== undefined && isExtensionReady(obj);
+    });
+  }
+
+  async deployEtcd(): Promise<void> {
+    const store = this.#store('druid.gardener.cloud', 'etcds');
+    const spec = {
+      replicas: 1,
+      labels: { role: 'main', 'gardener.cloud/role': 'controlplane' },
+      selector: { matchLabels: { role: 'main' } },
+      etcd: {
+        clientUrlTls: {
+          tlsCASecretRef: { name: 'ca-etcd', dataKey: 'ca.crt' },
+          serverTLSSecretRef: { name: 'etcd-server-tls' },
+          clientTLSSecretRef: { name: 'etcd-client-tls' },
+        },
+      },
+      backup: {},
+    };
+    if (await store.find(this.namespace, etcdName)) {
+      await store.patch(this.namespace, etcdName, '', 'merge', { spec }, this.#deps.ctx);
+    } else {
+      await store.create(this.namespace, { metadata: { name: etcdName }, spec }, this.#deps.ctx);
+    }
+  }
+
+  async waitUntilEtcdReady(): Promise<void> {
+    await this.#poll('etcd-main is ready', async () => {
+      const etcd = await this.#store('druid.gardener.cloud', 'etcds').find(this.namespace, etcdName);
+      return etcd !== undefined && etcdReady(etcd);
+    });
+  }
+
+  async deployKubeApiServer(): Promise<void> {
+    const secrets = this.#requireSecrets();
+    const etcd = await this.#store('druid.gardener.cloud', 'etcds').get(this.namespace, etcdName);
+    const endpoint = etcdClientUrl(etcd);
+    if (!endpoint) throw new Error(`etcd-main in ${this.namespace} reports no client URL yet`);
+    const client = await this.#secretData('etcd-client-tls');
+    const serving = await issueKubeApiServerCertificate(secrets.ca, { ip: this.apiHost });
+    await this.#deps.apiServers.ensure({
+      name: this.namespace,
+      etcd: {
+        endpoints: [endpoint],
+        tls: { caPem: secrets.caEtcd.certPem, certPem: client['tls.crt']!, keyPem: client['tls.key']! },
+      },
+      serving,
+      clientCaPem: secrets.caClient.certPem,
+      staticToken: secrets.staticToken,
+      encryptionKeyBase64: secrets.etcdEncryptionKey,
+      host: this.apiHost,
+      port: this.apiPort,
+    });
+  }
+
+  async waitUntilKubeApiServerReady(): Promise<void> {
+    await this.#poll('the Kubernetes API server is ready', async () => this.#deps.apiServers.has(this.namespace));
+  }
+
+  /** Writes the persisted secrets and the extensions' states into the garden's ShootState. */
+  async persistShootState(): Promise<void> {
+    const secrets = (await this.#store('', 'secrets').list(this.namespace, {})).items.filter(secretsGroup);
+    const extensions: Record<string, unknown>[] = [];
+    for (const ext of shootExtensions) {
+      const obj = await this.#store('extensions.gardener.cloud', ext.plural).find(this.namespace, ext.name(this.shoot));
+      const state = isRecord(obj?.status) ? obj.status.state : undefined;
+      if (obj && state) extensions.push({ kind: ext.kind, name: obj.metadata.name, state });
+    }
+    const shootStates = this.#deps.garden.resource(shootStateResource);
+    const ns = this.shoot.metadata.namespace!;
+    const current = await this.#shootState();
+    const gardener = mergeShootStateGardenerData(
+      isRecord(current?.spec) && Array.isArray(current.spec.gardener) ? current.spec.gardener : [],
+      toShootStateGardenerData(secrets),
+    );
+    const spec = { gardener, extensions };
+    if (current) await shootStates.patch(ns, this.shoot.metadata.name!, { spec });
+    else await shootStates.create(ns, { metadata: { name: this.shoot.metadata.name }, spec });
+  }
+
+  async deleteKubeApiServer(): Promise<void> {
+    await this.#deps.apiServers.stop(this.namespace);
+  }
+
+  async deleteEtcd(): Promise<void> {
+    await this.#store('druid.gardener.cloud', 'etcds').deleteIfPresent(this.namespace, etcdName, this.#deps.ctx);
+  }
+
+  async waitUntilEtcdDeleted(): Promise<void> {
+    await this.#poll(
+      'etcd-main is gone',
+      async () => !(await this.#store('druid.gardener.cloud', 'etcds').find(this.namespace, etcdName)),
+    );
+  }
+
+  async deleteExtension(plural: ExtensionPlural): Promise<void> {
+    const ext = shootExtensions.find((e) => e.plural === plural)!;
+    await this.#store('extensions.gardener.cloud', plural).deleteIfPresent(
+      this.namespace,
+      ext.name(this.shoot),
+      this.#deps.ctx,
+    );
+  }
+
+  async waitUntilExtensionDeleted(plural: ExtensionPlural): Promise<void> {
+    const ext = shootExtensions.find((e) => e.plural === plural)!;
+    await this.#poll(`${ext.kind} ${ext.name(this.shoot)} is gone`, async () => {
+      return !(await this.#store('extensions.gardener.cloud', plural).find(this.namespace, ext.name(this.shoot)));
+    });
+  }
+
+  async deleteNamespace(): Promise<void> {
+    await this.#store('', 'namespaces').deleteIfPresent('', this.namespace, this.#deps.ctx);
+  }
+
+  async waitUntilNamespaceDeleted(): Promise<void> {
+    await this.#poll(
+      `namespace ${this.namespace} is gone`,
+      async () => !(await this.#store('', 'namespaces').find('', this.namespace)),
+    );
+    await rm(`${this.#deps.runtimeDir}/${this.namespace}`, { recursive: true, force: true });
+  }
+
+  #extensionSpec(plural: ExtensionPlural): Record<string, unknown> {
+    const base = { type: 'local', region: 'local', secretRef: { name: 'cloudprovider', namespace: this.namespace } };
+    switch (plural) {
+      case 'dnsrecords':
+        return {
+          type: 'local',
+          name: `api.${this.shoot.metadata.name}.${(this.shoot.metadata.namespace ?? '').replace(/^garden-/, '')}.internal.local`,
+          recordType: 'A',
+          values: [this.apiHost],
+          secretRef: base.secretRef,
+        };
+      case 'controlplanes':
+        return { ...base, purpose: 'normal' };
+      default:
+        return base;
+    }
+  }
+
+  async #ensureEtcdCertificates(secrets: ShootSecrets): Promise<void> {
+    const store = this.#store('', 'secrets');
+    const put = async (name: string, pair: { certPem: string; keyPem: string }) =>
+      store.createIfAbsent(
+        this.namespace,
+        {
+          apiVersion: 'v1',
+          kind: 'Secret',
+          metadata: { name, namespace: this.namespace },
+          type: 'kubernetes.io/tls',
+          data: { 'tls.crt': b64(pair.certPem), 'tls.key': b64(pair.keyPem), 'ca.crt': b64(secrets.caEtcd.certPem) },
+        },
+        this.#deps.ctx,
+      );
+    if (!(await store.find(this.namespace, 'etcd-server-tls'))) {
+      await put('etcd-server-tls', await issueEtcdServerCertificate(secrets.caEtcd, ['127.0.0.1', 'localhost']));
+    }
+    if (!(await store.find(this.namespace, 'etcd-client-tls'))) {
+      await put('etcd-client-tls', await issueEtcdClientCertificate(secrets.caEtcd));
+    }
+  }
+
+  async #secretData(name: string): Promise<Record<string, string>> {
+    const secret = await this.#store('', 'secrets').get(this.namespace, name);
+    const data = isRecord(secret.data) ? secret.data : {};
+    return Object.fromEntries(
+      Object.entries(data).map(([k, v]) => [k, Buffer.from(String(v), 'base64').toString('utf8')]),
+    );
+  }
+
+  #requireSecrets(): ShootSecrets {
+    if (!this.#secrets) throw new Error('secrets management is not initialized');
+    return this.#secrets;
+  }
+
+  async #shootState(): Promise<KubeObject | undefined> {
+    try {
+      return await this.#deps.garden
+        .resource(shootStateResource)
+        .get(this.shoot.metadata.namespace!, this.shoot.metadata.name!);
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  #store(group: string, plural: string) {
+    return this.#deps.seed(group, plural);
+  }
+
+  async #poll(what: string, check: () => Promise<boolean>): Promise<void> {
+    const attempt = retryUntilTimeout(
+      async () => {
+        if (!(await check())) throw new Error(`not yet: ${what}`);
+      },
+      200,
+      this.#deps.waitTimeoutMs,
+    );
+    await attempt({ signal: new AbortController().signal, log: () => {} });
+  }
+}
+
+export function advertisedUrl(shoot: KubeObject): string | undefined {
+  const status = isRecord(shoot.status) ? shoot.status : {};
+  const addresses = Array.isArray(status.advertisedAddresses) ? status.advertisedAddresses : [];
+  const external = addresses.find((a) => isRecord(a) && a.name === 'external');
+  return isRecord(external) && typeof external.url === 'string' ? external.url : undefined;
+}
+
+function etcdClientUrl(etcd: KubeObject): string | undefined {
+  const status = isRecord(etcd.status) ? etcd.status : {};
+  for (const field of ['clientUrl', 'endpoint']) if (typeof status[field] === 'string') return status[field] as string;
+  return undefined;
+}
+
+function b64(text: string): string {
+  return Buffer.from(text, 'utf8').toString('base64');
+}

@@ -1,0 +1,145 @@
+/**
+ * A shoot's kube-apiserver, in the seed's process (one per hosted shoot, several per process):
+ * the generic API server over the shoot's own etcd, keys `/registry/...` with resourceVersion =
+ * etcd mod revision, secrets encrypted at rest with the shoot's `etcd-encryption-key`.
+ *
+ * - TLS: the serving certificate from the shoot's `ca`, on the shoot's stable address.
+ * - Authentication: client certificates signed by `ca-client` (CN user, O groups), then the
+ *   static token (Gardener's `system:cluster-admin` in `system:masters`).
+ * - Authorization: `system:masters`, then RBAC over the shoot's own Role/ClusterRole/…Binding.
+ * - Admission: NamespaceLifecycle; the namespace controller empties deleted namespaces.
+ * - Bootstrap: system namespaces and `cluster-admin`, created when missing. The etcd outlives
+ *   any one server (restarts, and other seeds after a migration), so nothing is overwritten.
+ *
+ * `stop()` fences the store (no request of this server reaches etcd any more, and the ones under
+ * way have settled), closes the listener, every connection and watch, and the etcd client.
+ */
+import type { Logger } from 'pino';
+import { selfSubjectAccessReviewHandler } from '../apiserver/access-review-handler.js';
+import { ClientCertificateAuthenticator } from '../apiserver/authn/client-certificate-authenticator.js';
+import { TokenAuthenticator } from '../apiserver/authn/token-authenticator.js';
+import { hashToken } from '../apiserver/authn/token-file.js';
+import { UnionAuthenticator } from '../apiserver/authn/union-authenticator.js';
+import { RbacAuthorizer } from '../apiserver/authz/rbac-authorizer.js';
+import { InMemoryRbacSource } from '../apiserver/authz/rbac-source.js';
+import { SuperuserAuthorizer, superuserGroup } from '../apiserver/authz/superuser-authorizer.js';
+import { UnionAuthorizer } from '../apiserver/authz/union-authorizer.js';
+import { createBootstrapObjects, startRbacInformers } from '../apiserver/hosted-api-server.js';
+import { NamespaceLifecycle } from '../apiserver/plugins/namespace-lifecycle.js';
+import type { RequestContext } from '../apiserver/registry/generic-store.js';
+import { ApiServer } from '../apiserver/server.js';
+import { Controller } from '../controller/controller.js';
+import { storeListWatch } from '../controller/list-watch.js';
+import { NamespaceReconciler } from '../controller/namespace-controller.js';
+import { namedEncryptionKey } from '../storage/encryption/aes-gcm-envelope.js';
+import { EncryptingStorage } from '../storage/encryption/encrypting-storage.js';
+import { openEtcdStore } from '../storage/etcd/etcd-store.js';
+import { FencedStorage } from './fenced-storage.js';
+import { encryptedKeyPrefixes, shootBootstrapObjects, shootResources, staticTokenUser } from './shoot-api.js';
+
+export interface ShootApiServerOptions {
+  /** The shoot's technical id, e.g. `shoot--dev--my-shoot` (logs, errors). */
+  name: string;
+  /** The shoot's etcd; `tls` is the client side: the etcd CA and the client certificate. */
+  etcd: { endpoints: string[]; tls?: { caPem: string; certPem: string; keyPem: string } };
+  /** Serving certificate and key (signed by the shoot's `ca`; SANs include `host`). */
+  serving: { certPem: string; keyPem: string };
+  /** The shoot's `ca-client`: client certificates it signed authenticate. */
+  clientCaPem: string;
+  /** Bearer token of `system:cluster-admin` (group `system:masters`). */
+  staticToken: string;
+  /** Base64 of the 32-byte AES key secrets are encrypted with. */
+  encryptionKeyBase64: string;
+  /** The shoot's stable address, e.g. 127.64.3.9 (any 127/8 address binds on Linux). */
+  host: string;
+  /** 0 picks a free port. */
+  port: number;
+  logger: Logger;
+}
+
+export interface ShootApiServer {
+  /** `https://<host>:<port>` */
+  url: string;
+  server: ApiServer;
+  /** Stops serving: afterwards connections are refused and no write of this server reaches etcd. */
+  stop(): Promise<void>;
+}
+
+/** The identity this server's own bootstrap and controllers act as (k8s's loopback client). */
+const systemContext: RequestContext = { user: { name: 'system:apiserver', groups: [superuserGroup] }, dryRun: false };
+
+export async function startShootApiServer(options: ShootApiServerOptions): Promise<ShootApiServer> {
+  const { name, logger } = options;
+  if (!options.staticToken) throw new TypeError(`shoot ${name}: the static token must not be empty`);
+  // A bad key fails here, before anything is opened.
+  const encryptionKey = namedEncryptionKey(options.encryptionKeyBase64);
+  const etcd = await openEtcdStore({ endpoints: options.etcd.endpoints, tls: options.etcd.tls });
+  const storage = new FencedStorage(
+    new EncryptingStorage(etcd, { keys: [encryptionKey], prefixes: encryptedKeyPrefixes }),
+  );
+
+  const authenticator = new UnionAuthenticator(
+    new ClientCertificateAuthenticator(),
+    new TokenAuthenticator([
+      { sha256: hashToken(options.staticToken), user: { ...staticTokenUser, groups: [...staticTokenUser.groups] } },
+    ]),
+  );
+  const rbac = new InMemoryRbacSource();
+  const authorizer = new UnionAuthorizer(new SuperuserAuthorizer(), new RbacAuthorizer(rbac));
+  const apiServer: ApiServer = new ApiServer({
+    resources: shootResources,
+    storage,
+    admission: [new NamespaceLifecycle({ getNamespace: (ns) => apiServer.store('', 'namespaces').find('', ns) })],
+    authenticator,
+    authorizer,
+    tls: { certPem: options.serving.certPem, keyPem: options.serving.keyPem, clientCaPem: options.clientCaPem },
+    host: options.host,
+    port: options.port,
+    customHandlers: [selfSubjectAccessReviewHandler(authorizer)],
+    logger,
+  });
+
+  let informers: { stop(): void } | undefined;
+  let namespaces: Controller | undefined;
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      await storage.fence();
+      namespaces?.stop();
+      informers?.stop();
+      await apiServer.stop().catch(() => {});
+      await storage.close();
+    })();
+    return stopping;
+  };
+
+  let url: string;
+  try {
+    await createBootstrapObjects(apiServer, shootBootstrapObjects(), systemContext);
+    informers = await startRbacInformers(apiServer, rbac);
+    const address = await apiServer.start();
+    url = `https://${options.host.includes(':') ? `[${options.host}]` : options.host}:${address.port}`;
+    namespaces = new Controller({
+      name: 'namespace',
+      source: storeListWatch(apiServer.store('', 'namespaces')),
+      reconciler: new NamespaceReconciler(apiServer.store('', 'namespaces'), () => apiServer.stores(), systemContext),
+      logger,
+    });
+    namespaces.start();
+  } catch (err) {
+    namespaces?.stop();
+    informers?.stop();
+    await storage.close();
+    throw err;
+  }
+  logger.info({ url, etcd: options.etcd.endpoints }, `kube-apiserver of ${name} started`);
+
+  return {
+    url,
+    server: apiServer,
+    async stop() {
+      await stop();
+      logger.info({ url }, `kube-apiserver of ${name} stopped`);
+    },
+  };
+}

@@ -1,0 +1,102 @@
+/**
+ * What a shoot's kube-apiserver serves (DESIGN §1, "shoot"): the core kinds (Namespace,
+ * ConfigMap, Secret, ServiceAccount, Node, Event, Lease) and the RBAC kinds, and what every shoot
+ * has from its first start on: the namespaces `default`, `kube-system`, `kube-public`,
+ * `kube-node-lease`, the `cluster-admin` ClusterRole bound to `system:masters`, and the default
+ * discovery and basic-user roles, as Kubernetes bootstraps them.
+ */
+import { coreResources } from '../api/core/index.js';
+import type { KubeObject } from '../api/meta.js';
+import { rbacResources } from '../api/rbac/resources.js';
+import type { ResourceDefinition } from '../apiserver/types.js';
+
+export const shootResources: readonly ResourceDefinition[] = Object.freeze([...coreResources, ...rbacResources]);
+
+/** Keys whose objects are encrypted at rest (k8s `EncryptionConfiguration` for `secrets`). */
+export const encryptedKeyPrefixes: readonly string[] = Object.freeze(['/registry/secrets/']);
+
+export const shootSystemNamespaces: readonly string[] = Object.freeze([
+  'default',
+  'kube-system',
+  'kube-public',
+  'kube-node-lease',
+]);
+
+export const clusterAdminRole = 'cluster-admin';
+
+/** The user and group of Gardener's static token (`kube-apiserver-static-token`). */
+export const staticTokenUser = Object.freeze({
+  name: 'system:cluster-admin',
+  uid: 'system:cluster-admin',
+  groups: Object.freeze(['system:masters']),
+});
+
+/** Kubernetes' labels and annotations on its default roles. */
+const rbacDefaults = {
+  labels: { 'kubernetes.io/bootstrapping': 'rbac-defaults' },
+  annotations: { 'rbac.authorization.kubernetes.io/autoupdate': 'true' },
+};
+
+function clusterRole(name: string, rules: object[]): KubeObject {
+  return {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'ClusterRole',
+    metadata: { name, ...structuredClone(rbacDefaults) },
+    rules,
+  };
+}
+
+function groupBinding(role: string, group: string): KubeObject {
+  return {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'ClusterRoleBinding',
+    metadata: { name: role, ...structuredClone(rbacDefaults) },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role },
+    subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: group }],
+  };
+}
+
+/**
+ * Created when missing on every start, in order (never overwritten: the store outlives any one
+ * server). Besides the system namespaces and `cluster-admin`, Kubernetes' `system:discovery` and
+ * `system:basic-user` for every authenticated user: discovery and `kubectl auth can-i` work for
+ * users who hold only a namespaced RoleBinding.
+ */
+export function shootBootstrapObjects(): KubeObject[] {
+  return [
+    ...shootSystemNamespaces.map((name): KubeObject => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } })),
+    clusterRole(clusterAdminRole, [
+      { apiGroups: ['*'], resources: ['*'], verbs: ['*'] },
+      { nonResourceURLs: ['*'], verbs: ['*'] },
+    ]),
+    groupBinding(clusterAdminRole, 'system:masters'),
+    clusterRole('system:discovery', [
+      {
+        nonResourceURLs: [
+          '/api',
+          '/api/*',
+          '/apis',
+          '/apis/*',
+          '/healthz',
+          '/livez',
+          '/openapi',
+          '/openapi/*',
+          '/readyz',
+          '/version',
+          '/version/',
+        ],
+        verbs: ['get'],
+      },
+    ]),
+    groupBinding('system:discovery', 'system:authenticated'),
+    clusterRole('system:basic-user', [
+      {
+        apiGroups: ['authorization.k8s.io'],
+        resources: ['selfsubjectaccessreviews', 'selfsubjectrulesreviews'],
+        verbs: ['create'],
+      },
+      { apiGroups: ['authentication.k8s.io'], resources: ['selfsubjectreviews'], verbs: ['create'] },
+    ]),
+    groupBinding('system:basic-user', 'system:authenticated'),
+  ];
+}
