@@ -25,6 +25,7 @@ import {
   projectMemberUser,
 } from './bootstrap-rbac.js';
 import { ProjectReconciler } from './controllers/project-controller.js';
+import { SchedulerReconciler } from './controllers/scheduler.js';
 import { SeedLifecycleReconciler } from './controllers/seed-lifecycle-controller.js';
 import { ShootStateReconciler } from './controllers/shoot-state-controller.js';
 
@@ -36,6 +37,8 @@ export interface GardenOptions {
   logger: Logger;
   /** Oldest acceptable seed heartbeat for a migration destination (admission). */
   seedHeartbeatMaxAgeSeconds?: number;
+  /** Whether the scheduler places shoots without spec.seedName (default true). */
+  scheduler?: boolean;
   /** A seed whose Lease is older than this is reported Unknown (default 40 s). */
   seedLeaseGracePeriodMs?: number;
 }
@@ -156,6 +159,21 @@ export async function startGarden(options: GardenOptions): Promise<Garden> {
       logger,
     }),
   ];
+  if (options.scheduler !== false) {
+    controllers.push(
+      new Controller({
+        name: 'scheduler',
+        source: storeListWatch(store('core.gardener.cloud', 'shoots')),
+        reconciler: new SchedulerReconciler({
+          shoots: store('core.gardener.cloud', 'shoots'),
+          seeds: store('core.gardener.cloud', 'seeds'),
+          ctx,
+          logger,
+        }),
+        logger,
+      }),
+    );
+  }
   for (const controller of controllers) controller.start();
 
   return {

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { isNotFound } from '../../src/api/errors.js';
 import type { KubeObject } from '../../src/api/meta.js';
 import type { RequestContext } from '../../src/apiserver/registry/generic-store.js';
-import { startTestGarden, type TestGarden } from '../helpers/garden-fixture.js';
+import { healthySeedConditions, startTestGarden, type TestGarden } from '../helpers/garden-fixture.js';
 
 const ctx: RequestContext = { user: { name: 'test', groups: ['system:masters'] }, dryRun: false };
 
@@ -104,5 +104,44 @@ describe('namespace deletion', () => {
     assert.ok(await namespaces.get('', 'doomed'), 'the namespace waits for the held secret');
     await secrets.patch('doomed', 'held', '', 'merge', { metadata: { finalizers: null } }, ctx);
     await eventually(async () => ((await maybe(namespaces.get('', 'doomed'))) ? undefined : true));
+  });
+});
+
+describe('scheduler', () => {
+  let t: TestGarden;
+  before(async () => {
+    t = await startTestGarden({ scheduler: true });
+  });
+  after(async () => {
+    await t.cleanup();
+  });
+
+  it('binds a shoot without spec.seedName to the healthy seed of its provider with the fewest shoots', async () => {
+    const seeds = t.garden.server.store('core.gardener.cloud', 'seeds');
+    const shoots = t.garden.server.store('core.gardener.cloud', 'shoots');
+    const seedSpec = (type: string) => ({ provider: { type, region: 'local' } });
+    for (const [name, type, healthy] of [
+      ['busy', 'local', true],
+      ['idle', 'local', true],
+      ['sick', 'local', false],
+      ['other', 'aws', true],
+    ] as const) {
+      await seeds.create('', { metadata: { name }, spec: seedSpec(type) }, ctx);
+      if (healthy)
+        await seeds.patch('', name, 'status', 'merge', { status: { conditions: healthySeedConditions() } }, ctx);
+    }
+    const shootSpec = (seedName?: string) => ({
+      cloudProfileName: 'local',
+      region: 'local',
+      provider: { type: 'local' },
+      ...(seedName ? { seedName } : {}),
+    });
+    await shoots.create('garden-dev', { metadata: { name: 'placed' }, spec: shootSpec('busy') }, ctx);
+    await shoots.create('garden-dev', { metadata: { name: 'unplaced' }, spec: shootSpec() }, ctx);
+    const scheduled = await eventually(async () => {
+      const shoot = await shoots.get('garden-dev', 'unplaced');
+      return (shoot.spec as { seedName?: string }).seedName;
+    });
+    assert.equal(scheduled, 'idle');
   });
 });

@@ -27,6 +27,8 @@ export async function startTestGarden(options: Partial<GardenOptions> = {}, dir?
     dir: stateDir,
     port: 0,
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    // Tests of the API alone place shoots themselves; the scheduler is tested on its own.
+    scheduler: false,
     ...options,
   });
   let stopped = false;
