@@ -24,7 +24,7 @@ import {
   projectMemberRoleBinding,
   projectMemberUser,
 } from './bootstrap-rbac.js';
-import { ProjectReconciler } from './controllers/project-controller.js';
+import { ProjectReconciler, projectNamespace } from './controllers/project-controller.js';
 import { SchedulerReconciler } from './controllers/scheduler.js';
 import { SeedLifecycleReconciler } from './controllers/seed-lifecycle-controller.js';
 import { ShootStateReconciler } from './controllers/shoot-state-controller.js';
@@ -69,6 +69,19 @@ function bootstrapObjects(): KubeObject[] {
     ...bootstrapClusterRoles(),
     ...bootstrapClusterRoleBindings(),
     projectMemberRoleBinding(memberNamespace, projectMemberUser),
+    {
+      apiVersion: 'core.gardener.cloud/v1beta1',
+      kind: 'Project',
+      metadata: { name: 'dev' },
+      spec: {
+        namespace: memberNamespace,
+        owner: { apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: operatorUser },
+        members: [
+          { apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: operatorUser, role: 'admin' },
+          { apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: projectMemberUser, role: 'admin' },
+        ],
+      },
+    },
   ];
 }
 
@@ -88,6 +101,10 @@ export async function startGarden(options: GardenOptions): Promise<Garden> {
       new ShootValidator({
         seeds: { getSeed: (name) => store('core.gardener.cloud', 'seeds').find('', name) },
         heartbeatMaxAgeSeconds: options.seedHeartbeatMaxAgeSeconds,
+        projectOf: async (namespace) =>
+          (await store('core.gardener.cloud', 'projects').list('', {})).items.find(
+            (p) => projectNamespace(p) === namespace,
+          ),
         canBind: async (user, namespace, name) => {
           const result = await authorizer.authorize({
             user,

@@ -66,9 +66,10 @@ describe('garden e2e: kubectl workflows', () => {
     const reported = firstApply.trim().split('\n');
     assert.deepEqual(reported.map((l) => l.split(' ')[0]).sort(), [...expected].sort(), firstApply);
     for (const line of reported) {
-      // Namespaces the garden bootstraps (garden-dev for the project member) are "configured".
-      if (line.startsWith('namespace/')) assert.match(line, / (created|configured)$/);
-      else assert.match(line, / created$/);
+      // What the garden bootstraps (project dev and its namespace, for the project member) is "configured".
+      if (line.startsWith('namespace/') || line === 'project.core.gardener.cloud/dev configured') {
+        assert.match(line, / (created|configured)$/);
+      } else assert.match(line, / created$/);
     }
 
     const before = await getRaw(g.kubeconfig, shootPath(NS, 'my-shoot'));
@@ -365,7 +366,7 @@ describe('garden e2e: kubectl workflows', () => {
 
   describe('selectors and paging', () => {
     before(async () => {
-      await kubectlOk(g.kubeconfig, ['create', 'namespace', 'garden-sel']);
+      await createProject(g.kubeconfig, 'sel');
       const shoots: [string, string, string, string][] = [
         // name, team label, spec.seedName, status.seedName
         ['sel-1', 'a', 'seed-a', 'seed-a'],
@@ -376,7 +377,7 @@ describe('garden e2e: kubectl workflows', () => {
         await createObject(g.kubeconfig, shootManifest('garden-sel', name, { seedName: spec, labels: { team } }));
         await patchStatus(g.kubeconfig, 'shoot', name, { seedName: status }, 'garden-sel');
       }
-      await kubectlOk(g.kubeconfig, ['create', 'namespace', 'garden-page']);
+      await createProject(g.kubeconfig, 'page');
       for (let i = 1; i <= 5; i++) await createObject(g.kubeconfig, shootManifest('garden-page', `page-${i}`));
     });
 
@@ -481,3 +482,14 @@ describe('garden e2e: kubectl workflows', () => {
     });
   });
 });
+
+/** A project and its namespace `garden-<name>`: shoots may only live in project namespaces. */
+async function createProject(kubeconfig: string, name: string): Promise<void> {
+  await kubectlOk(kubeconfig, ['create', 'namespace', `garden-${name}`]);
+  await createObject(kubeconfig, {
+    apiVersion: 'core.gardener.cloud/v1beta1',
+    kind: 'Project',
+    metadata: { name },
+    spec: { namespace: `garden-${name}` },
+  });
+}

@@ -174,6 +174,7 @@ export function validateShootSpec(spec: unknown): FieldError[] {
   if (isRecord(spec.provider)) {
     errs.push(...optionalString(spec.provider.type, 'spec.provider.type'));
     errs.push(...optionalArray(spec.provider.workers, 'spec.provider.workers'));
+    if (Array.isArray(spec.provider.workers)) errs.push(...validateWorkerPools(spec.provider.workers));
   }
   errs.push(...optionalObject(spec.kubernetes, 'spec.kubernetes'));
   if (isRecord(spec.kubernetes)) errs.push(...optionalString(spec.kubernetes.version, 'spec.kubernetes.version'));
@@ -185,6 +186,29 @@ export function validateShootSpec(spec: unknown): FieldError[] {
       errs.push(FieldError.typeInvalid('spec.hibernation.enabled', enabled, 'must be a boolean'));
     }
   }
+  return errs;
+}
+
+/** Each worker pool needs a unique name that is a DNS label (it names machines and nodes). */
+function validateWorkerPools(workers: unknown[]): FieldError[] {
+  const errs: FieldError[] = [];
+  const seen = new Set<string>();
+  workers.forEach((pool, i) => {
+    const path = `spec.provider.workers[${i}]`;
+    if (!isRecord(pool)) {
+      errs.push(FieldError.typeInvalid(path, pool, 'must be an object'));
+      return;
+    }
+    if (pool.name === undefined || pool.name === null || pool.name === '') {
+      errs.push(FieldError.required(`${path}.name`, 'a worker pool needs a name'));
+      return;
+    }
+    errs.push(...validateObjectMetaName(pool.name, 'label', `${path}.name`));
+    if (typeof pool.name === 'string') {
+      if (seen.has(pool.name)) errs.push(FieldError.duplicate(`${path}.name`, pool.name));
+      seen.add(pool.name);
+    }
+  });
   return errs;
 }
 

@@ -53,6 +53,8 @@ export interface ShootValidatorOptions {
    * created with `spec.seedName`. Without it, everyone may.
    */
   canBind?(user: UserInfo, namespace: string, name: string): Promise<boolean>;
+  /** The Project whose namespace this is; shoots live only in project namespaces. Without it, any namespace. */
+  projectOf?(namespace: string): Promise<KubeObject | undefined>;
 }
 
 const SHOOTS = { group: GARDENER_GROUP, resource: 'shoots' } as const;
@@ -64,12 +66,14 @@ export class ShootValidator implements AdmissionPlugin {
   readonly #now: () => Date;
   readonly #heartbeatMaxAgeSeconds: number;
   readonly #canBind: ShootValidatorOptions['canBind'];
+  readonly #projectOf: ShootValidatorOptions['projectOf'];
 
   constructor(options: ShootValidatorOptions) {
     this.#seeds = options.seeds;
     this.#now = options.now ?? (() => new Date());
     this.#heartbeatMaxAgeSeconds = options.heartbeatMaxAgeSeconds ?? SEED_HEARTBEAT_MAX_AGE_SECONDS;
     this.#canBind = options.canBind;
+    this.#projectOf = options.projectOf;
   }
 
   handles(operation: Operation): boolean {
@@ -99,6 +103,15 @@ export class ShootValidator implements AdmissionPlugin {
 
   async #validateCreate(attrs: AdmissionAttributes): Promise<void> {
     const shoot = attrs.object;
+    if (this.#projectOf && !(await this.#projectOf(attrs.namespace))) {
+      throw invalid(SHOOT_KIND, shootName(shoot, attrs.name), [
+        FieldError.invalid(
+          'metadata.namespace',
+          attrs.namespace,
+          'the namespace belongs to no project: shoots are created in a project namespace (garden-<project>)',
+        ),
+      ]);
+    }
     const seedName = shootSpecSeedName(shoot);
     if (!seedName) return;
     const name = shootName(shoot, attrs.name);
