@@ -233,4 +233,45 @@ describe('shoot lifecycle on a landscape', () => {
     const refused = await kubectl(shootKubeconfig, ['get', 'ns', '--request-timeout=3s']);
     assert.notEqual(refused.code, 0, 'the shoot API no longer serves');
   });
+
+  it('a seed killed in the middle of the create flow finishes it after the restart', async () => {
+    const manifest = JSON.parse(
+      (await kubectl(garden, ['create', '-f', join(examples, '30-shoot.yaml'), '--dry-run=client', '-o', 'json']))
+        .stdout,
+    );
+    manifest.metadata.name = 'crash-me';
+    const created = await kubectl(garden, ['create', '-f', '-'], JSON.stringify(manifest));
+    assert.equal(created.code, 0, created.stderr);
+    const processing = await eventually(
+      async () => {
+        const s = JSON.parse(
+          (await kubectl(garden, ['get', 'shoot', '-n', 'garden-dev', 'crash-me', '-o', 'json'])).stdout,
+        );
+        const op = s.status?.lastOperation;
+        return op?.type === 'Create' && op.state === 'Processing' ? op : undefined;
+      },
+      30_000,
+      'the create flow runs',
+    );
+    process.kill((await landscape()).seeds['seed-a']!.pid!, 'SIGKILL');
+    assert.notEqual(processing.progress, 100);
+    const done = await eventually(
+      async () => {
+        const s = JSON.parse(
+          (await kubectl(garden, ['get', 'shoot', '-n', 'garden-dev', 'crash-me', '-o', 'json'])).stdout,
+        );
+        return s.status?.lastOperation?.state === 'Succeeded' ? s : undefined;
+      },
+      90_000,
+      'the create flow finishes after the restart',
+    );
+    assert.equal(done.status.lastOperation.type, 'Create');
+    assert.equal(done.status.seedName, 'seed-a');
+    const runtime = join(dir, 'seeds', 'seed-a', 'state');
+    assert.equal(
+      (await etcdPidsUnder(join(runtime, 'controlplanes', 'shoot--dev--crash-me'))).length,
+      1,
+      'exactly one etcd for the shoot',
+    );
+  });
 });
