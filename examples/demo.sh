@@ -17,7 +17,24 @@ step "kubectl apply -f examples/"
 kubectl apply -f examples/
 
 kubectl get seeds
+
+step "waiting for garden-dev/my-shoot: its control plane (etcd + kube-apiserver) comes up on seed-a"
+for _ in $(seq 1 240); do
+  kubectl get shoot -n garden-dev my-shoot -o jsonpath='{.status.lastOperation.type} {.status.lastOperation.state} {.status.lastOperation.progress}% {.status.lastOperation.description}{"\n"}' | tail -1
+  state=$(kubectl get shoot -n garden-dev my-shoot -o jsonpath='{.status.lastOperation.type}/{.status.lastOperation.state}')
+  [ "$state" = "Create/Succeeded" ] && break
+  sleep 0.5
+done
+[ "$state" = "Create/Succeeded" ] || { echo "the shoot was not created in time" >&2; exit 1; }
 kubectl get shoots -A
+kubectl --kubeconfig "$DIR/seeds/seed-a.kubeconfig" get etcds,dnsrecords -A
+
+step "an admin kubeconfig for the shoot (shoots/adminkubeconfig), used with kubectl"
+kubectl create --raw /apis/core.gardener.cloud/v1beta1/namespaces/garden-dev/shoots/my-shoot/adminkubeconfig -f - <<<'{"apiVersion":"authentication.gardener.cloud/v1alpha1","kind":"AdminKubeconfigRequest","spec":{"expirationSeconds":3600}}' \
+  | jq -r .status.kubeconfig | base64 -d >"$DIR/my-shoot.kubeconfig"
+chmod 600 "$DIR/my-shoot.kubeconfig"
+kubectl --kubeconfig "$DIR/my-shoot.kubeconfig" create configmap demo --from-literal=written-at="$(date -Iseconds)"
+kubectl --kubeconfig "$DIR/my-shoot.kubeconfig" get configmaps,namespaces
 
 step "triggering the migration of garden-dev/my-shoot to seed-b (the seed document's command)"
 NAMESPACE=garden-dev
@@ -28,6 +45,9 @@ kubectl get --raw /apis/core.gardener.cloud/v1beta1/namespaces/${NAMESPACE}/shoo
 set +x
 kubectl get shoots -A
 kubectl get shoot -n garden-dev my-shoot -o jsonpath='{"generation: "}{.metadata.generation}{"\nspec.seedName: "}{.spec.seedName}{"\n"}'
+
+echo "(the Migrate and Restore flows that act on this binding come with the migration issue;"
+echo " until then the control plane stays on seed-a and no second one is started)"
 
 step "a project member may not move control planes"
 kubectl --kubeconfig "$DIR/project-member.kubeconfig" auth can-i update shoots --subresource binding -n garden-dev || true

@@ -38,9 +38,16 @@ export class ShootReconciler implements Reconciler {
     return this.#reconcile(shoot);
   }
 
+  /**
+   * This seed runs the shoot's Create/Reconcile/Delete when the shoot is placed here and not
+   * being moved: while `status.seedName` names another seed, a control plane still lives there,
+   * and starting a second one here could serve the shoot twice (Migrate/Restore handle moves).
+   */
   #responsible(shoot: KubeObject): boolean {
     const spec = isRecord(shoot.spec) ? shoot.spec : {};
-    return spec.seedName === this.#deps.seedName;
+    const status = isRecord(shoot.status) ? shoot.status : {};
+    const hostedElsewhere = typeof status.seedName === 'string' && status.seedName !== this.#deps.seedName;
+    return spec.seedName === this.#deps.seedName && !hostedElsewhere;
   }
 
   async #reconcile(shoot: KubeObject): Promise<Result> {
