@@ -13,27 +13,10 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { LandscapeFile } from '../../src/cli/landscape.js';
 import { kubectl } from '../helpers/kubectl.js';
+import { alive, until } from '../helpers/processes.js';
 
 const run = promisify(execFile);
 const cli = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
-
-function alive(pid: number | undefined): boolean {
-  if (pid === undefined) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function eventually(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 describe('transplant up / down', () => {
   let dir: string;
@@ -83,7 +66,7 @@ describe('transplant up / down', () => {
   it('a seed killed with -9 is restarted and serves again with the same kubeconfig', async () => {
     const killed = (await landscape()).seeds['seed-a']!.pid!;
     process.kill(killed, 'SIGKILL');
-    await eventually(
+    await until(
       async () => {
         const pid = (await landscape()).seeds['seed-a']!.pid;
         return pid !== undefined && pid !== killed && alive(pid);
@@ -91,7 +74,7 @@ describe('transplant up / down', () => {
       20_000,
       'the supervisor restarted seed-a',
     );
-    await eventually(
+    await until(
       async () => (await kubectl(join(dir, 'seeds', 'seed-a.kubeconfig'), ['get', 'ns'])).code === 0,
       20_000,
       'seed-a serves',
@@ -102,7 +85,7 @@ describe('transplant up / down', () => {
     frozen = (await landscape()).seeds['seed-b']!.pid!;
     process.kill(frozen, 'SIGSTOP');
     const started = Date.now();
-    await eventually(
+    await until(
       async () =>
         /seed-b\s+(Unknown|NotReady)/.test(
           (await kubectl(join(dir, 'garden.kubeconfig'), ['get', 'seeds', '--no-headers'])).stdout,
@@ -113,7 +96,7 @@ describe('transplant up / down', () => {
     assert.ok(Date.now() - started <= 60_000);
     process.kill(frozen, 'SIGCONT');
     frozen = undefined;
-    await eventually(
+    await until(
       async () =>
         /seed-b\s+Ready/.test((await kubectl(join(dir, 'garden.kubeconfig'), ['get', 'seeds', '--no-headers'])).stdout),
       30_000,

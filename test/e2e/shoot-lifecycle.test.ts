@@ -15,46 +15,11 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { LandscapeFile } from '../../src/cli/landscape.js';
 import { kubectl, kubectlStream } from '../helpers/kubectl.js';
+import { alive, etcdPidsUnder, eventually } from '../helpers/processes.js';
 
 const run = promisify(execFile);
 const cli = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 const examples = fileURLToPath(new URL('../../../examples/', import.meta.url));
-
-function alive(pid: number | undefined): boolean {
-  if (!pid) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function eventually<T>(read: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await read();
-      if (value !== undefined) return value;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) assert.fail(`timed out waiting until ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
-/** Every etcd process whose command line names a data directory below `dir`. */
-async function etcdPidsUnder(dir: string): Promise<number[]> {
-  const pids: number[] = [];
-  for (const entry of await readdir('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const cmdline = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
-    if (cmdline.startsWith('/usr/bin/etcd') && cmdline.includes(dir)) pids.push(Number(entry));
-  }
-  return pids;
-}
 
 describe('shoot lifecycle on a landscape', () => {
   let dir: string;

@@ -9,14 +9,7 @@ import { issueSeedKubeconfig } from '../../src/garden/seed-credentials.js';
 import { type Seed, startSeed } from '../../src/seed/seed.js';
 import { startTestGarden, type TestGarden } from '../helpers/garden-fixture.js';
 import { kubectl } from '../helpers/kubectl.js';
-
-async function eventually(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+import { until } from '../helpers/processes.js';
 
 describe('a seed registers in the garden and keeps its heartbeat', () => {
   let g: TestGarden;
@@ -73,7 +66,7 @@ describe('a seed registers in the garden and keeps its heartbeat', () => {
   it('a stopped seed turns Unknown in the garden', async () => {
     await seed!.stop();
     seed = undefined;
-    await eventually(
+    await until(
       async () => {
         const table = await kubectl(g.kubeconfig, ['get', 'seeds', 'seed-x', '--no-headers']);
         return /seed-x\s+(Unknown|NotReady)/.test(table.stdout);

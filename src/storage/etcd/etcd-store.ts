@@ -21,6 +21,7 @@ import {
   type IWatchResponse,
 } from 'etcd3';
 import type { KubeObject } from '../../api/meta.js';
+import { decodeContinue, encodeContinue } from '../continue-token.js';
 import {
   isStorageError,
   type ListOptions,
@@ -34,7 +35,6 @@ import {
   type WatchOptions,
 } from '../interface.js';
 import { checkPreconditions } from '../sqlite/preconditions.js';
-import { decodeContinue, encodeContinue } from './continue-token.js';
 import { FUTURE_REVISION_MESSAGE, toStorageError } from './etcd-errors.js';
 import { EtcdWatcher } from './etcd-watcher.js';
 import { prefixRange, rangeStart } from './key-range.js';

@@ -9,6 +9,7 @@
  */
 import Database from 'better-sqlite3';
 import type { KubeObject } from '../../api/meta.js';
+import { decodeContinue, encodeContinue } from '../continue-token.js';
 import {
   isStorageError,
   type ListOptions,
@@ -24,7 +25,6 @@ import {
 } from '../interface.js';
 import { BufferedWatcher } from './buffered-watcher.js';
 import type { ChangeRecord } from './change-record.js';
-import { decodeContinue, encodeContinue } from './continue-token.js';
 import { type KeyRange, prefixRange } from './key-range.js';
 import { checkPreconditions } from './preconditions.js';
 import { META, openDatabase } from './sqlite-schema.js';

@@ -1,17 +1,17 @@
 /**
- * List continuation tokens in the Kubernetes etcd3 store's shape: base64url JSON with the key the
- * next page starts at (inclusive) and the revision the first page was read at. Every later page
- * reads at that revision, so paging sees one snapshot. Clients treat the token as opaque.
+ * List continuation tokens, shared by the backends and shaped like the Kubernetes etcd3
+ * store's: base64url JSON with a key to continue from and the revision of the list's first page,
+ * so every page of one list reports the same resourceVersion. Clients treat them as opaque.
  */
-import { isRecord } from '../../api/meta.js';
-import { StorageError } from '../interface.js';
+import { isRecord } from '../api/meta.js';
+import { StorageError } from './interface.js';
 
 const VERSION = 'meta.k8s.io/v1';
 
 export interface ContinuePosition {
-  /** The next page starts at this key (inclusive). */
+  /** Where the next page continues: the SQLite store reads after this key, the etcd store at it. */
   start: string;
-  /** The revision every page of the list reads at. */
+  /** The store revision of the list's first page. */
   rv: number;
 }
 
