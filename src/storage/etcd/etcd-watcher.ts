@@ -7,6 +7,7 @@
  * start revision that compaction removed fails it with `Expired`.
  */
 import type { IDuplexStream, IWatchCreateRequest, IWatchRequest, IWatchResponse } from 'etcd3';
+import { EventQueue } from '../event-queue.js';
 import { StorageError, type StoreEvent, type Watcher } from '../interface.js';
 import { toStorageError } from './etcd-errors.js';
 
@@ -35,8 +36,6 @@ export interface EtcdWatcherOptions {
   onEnd: (watcher: EtcdWatcher) => void;
 }
 
-type Waiter = { resolve: (event: StoreEvent | undefined) => void; reject: (err: StorageError) => void };
-
 /** Queued events at which the stream is paused, and the count it resumes at. */
 const HIGH_WATER = 1_000;
 const LOW_WATER = 100;
@@ -46,15 +45,11 @@ const MAX_RETRY_MS = 2_000;
 export class EtcdWatcher implements Watcher {
   readonly prefix: string;
   readonly #options: EtcdWatcherOptions;
-  readonly #queue: StoreEvent[] = [];
+  readonly #queue = new EventQueue<StoreEvent>();
   /** Every event up to this revision has been queued (etcd never splits a revision across responses). */
   #receivedThrough: number;
   #stream: WatchStream | undefined;
   #paused = false;
-  #ended = false;
-  /** Set when the watch failed; thrown once by the next `next()`. */
-  #error: StorageError | undefined;
-  #waiter: Waiter | undefined;
   #retryTimer: NodeJS.Timeout | undefined;
   #retryMs = FIRST_RETRY_MS;
   #checked = false;
@@ -74,29 +69,20 @@ export class EtcdWatcher implements Watcher {
 
   /** Ends the watch with `err`: queued events are dropped and the consumer's next read throws it. */
   fail(err: StorageError): void {
-    if (this.#ended) return;
-    this.#error = err;
-    this.#end();
-    if (this.#waiter) {
-      this.#error = undefined;
-      this.#takeWaiter().reject(err);
-    }
+    if (this.#queue.fail(err)) this.#release();
   }
 
   /** Ends the watch normally: queued events are dropped and iteration finishes. */
   stop(): void {
-    if (this.#ended) return;
-    this.#end();
-    if (this.#waiter) this.#takeWaiter().resolve(undefined);
+    if (this.#queue.end()) this.#release();
   }
 
   async next(): Promise<IteratorResult<StoreEvent, undefined>> {
-    const queued = this.#queue.shift();
+    const event = await this.#queue.read();
     if (this.#paused && this.#queue.length <= LOW_WATER) {
       this.#paused = false;
       this.#stream?.resume?.();
     }
-    const event = queued ?? (await this.#wait());
     return event ? { done: false, value: event } : { done: true, value: undefined };
   }
 
@@ -112,7 +98,7 @@ export class EtcdWatcher implements Watcher {
   }
 
   async #open(): Promise<void> {
-    if (this.#ended) return;
+    if (this.#queue.ended) return;
     let stream: WatchStream;
     try {
       if (!this.#checked) {
@@ -128,7 +114,7 @@ export class EtcdWatcher implements Watcher {
     }
     stream.on('error', (err) => this.#broken(stream, err));
     stream.on('end', () => this.#broken(stream, new Error('the etcd watch stream ended')));
-    if (this.#ended) {
+    if (this.#queue.ended) {
       closeStream(stream);
       return;
     }
@@ -175,16 +161,12 @@ export class EtcdWatcher implements Watcher {
       if (event.revision <= this.#receivedThrough) continue;
       last = Math.max(last, event.revision);
       this.#push(event);
-      if (this.#ended) return;
+      if (this.#queue.ended) return;
     }
     this.#receivedThrough = last;
   }
 
   #push(event: StoreEvent): void {
-    if (this.#waiter) {
-      this.#takeWaiter().resolve(event);
-      return;
-    }
     this.#queue.push(event);
     if (!this.#paused && this.#queue.length >= HIGH_WATER) {
       this.#paused = true;
@@ -194,7 +176,7 @@ export class EtcdWatcher implements Watcher {
 
   /** A stream failed or ended: reopen it after a pause, unless etcd has been unreachable too long. */
   #broken(stream: WatchStream, err: Error): void {
-    if (stream !== this.#stream || this.#ended) return;
+    if (stream !== this.#stream || this.#queue.ended) return;
     this.#stream = undefined;
     this.#paused = false;
     closeStream(stream);
@@ -202,7 +184,7 @@ export class EtcdWatcher implements Watcher {
   }
 
   #retry(err: unknown): void {
-    if (this.#ended) return;
+    if (this.#queue.ended) return;
     const now = Date.now();
     this.#unreachableSince ??= now;
     if (now - this.#unreachableSince >= this.#options.reconnectTimeoutMs) {
@@ -223,27 +205,8 @@ export class EtcdWatcher implements Watcher {
     this.#retryMs = Math.min(this.#retryMs * 2, MAX_RETRY_MS);
   }
 
-  #wait(): Promise<StoreEvent | undefined> {
-    if (this.#error) {
-      const err = this.#error;
-      this.#error = undefined;
-      return Promise.reject(err);
-    }
-    if (this.#ended) return Promise.resolve(undefined);
-    return new Promise((resolve, reject) => {
-      this.#waiter = { resolve, reject };
-    });
-  }
-
-  #takeWaiter(): Waiter {
-    const waiter = this.#waiter!;
-    this.#waiter = undefined;
-    return waiter;
-  }
-
-  #end(): void {
-    this.#ended = true;
-    this.#queue.length = 0;
+  /** Lets go of the stream and timers once the queue has ended. */
+  #release(): void {
     clearTimeout(this.#retryTimer);
     if (this.#stream) {
       closeStream(this.#stream);

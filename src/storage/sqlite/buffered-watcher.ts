@@ -4,6 +4,7 @@
  * with `Expired`, so a consumer that fell behind re-lists instead of slowing writers down or
  * growing memory without bound.
  */
+import { EventQueue } from '../event-queue.js';
 import { StorageError, type StoreEvent, type Watcher } from '../interface.js';
 import { type ChangeRecord, toStoreEvent } from './change-record.js';
 
@@ -18,19 +19,12 @@ export interface BufferedWatcherOptions {
   onEnd: (watcher: BufferedWatcher) => void;
 }
 
-type Waiter = { resolve: (record: ChangeRecord | undefined) => void; reject: (err: StorageError) => void };
-
 export class BufferedWatcher implements Watcher {
   readonly prefix: string;
   readonly #bufferLimit: number;
   readonly #onEnd: (watcher: BufferedWatcher) => void;
-  readonly #queue: ChangeRecord[] = [];
+  readonly #queue = new EventQueue<ChangeRecord>();
   #lastRevision: number;
-  #ended = false;
-  /** Set when the watch failed; thrown once by the next `next()`. */
-  #error: StorageError | undefined;
-  /** The consumer's pending `next()`, when it is waiting for an event. */
-  #waiter: Waiter | undefined;
 
   constructor(options: BufferedWatcherOptions) {
     this.prefix = options.prefix;
@@ -44,11 +38,9 @@ export class BufferedWatcher implements Watcher {
    * live delivery may overlap, and each revision must reach the consumer exactly once, in order.
    */
   push(record: ChangeRecord): void {
-    if (this.#ended || record.revision <= this.#lastRevision) return;
+    if (this.#queue.ended || record.revision <= this.#lastRevision) return;
     this.#lastRevision = record.revision;
-    if (this.#waiter) {
-      this.#takeWaiter().resolve(record);
-    } else if (this.#queue.length >= this.#bufferLimit) {
+    if (!this.#queue.waiting && this.#queue.length >= this.#bufferLimit) {
       this.fail(
         new StorageError(
           'Expired',
@@ -63,24 +55,16 @@ export class BufferedWatcher implements Watcher {
 
   /** Ends the watch with `err`: queued events are dropped and the consumer's next read throws it. */
   fail(err: StorageError): void {
-    if (this.#ended) return;
-    this.#error = err;
-    this.#end();
-    if (this.#waiter) {
-      this.#error = undefined;
-      this.#takeWaiter().reject(err);
-    }
+    if (this.#queue.fail(err)) this.#onEnd(this);
   }
 
   /** Ends the watch normally: queued events are dropped and iteration finishes. */
   stop(): void {
-    if (this.#ended) return;
-    this.#end();
-    if (this.#waiter) this.#takeWaiter().resolve(undefined);
+    if (this.#queue.end()) this.#onEnd(this);
   }
 
   async next(): Promise<IteratorResult<StoreEvent, undefined>> {
-    const record = this.#queue.shift() ?? (await this.#wait());
+    const record = await this.#queue.read();
     return record ? { done: false, value: toStoreEvent(record) } : { done: true, value: undefined };
   }
 
@@ -93,29 +77,5 @@ export class BufferedWatcher implements Watcher {
         return { done: true, value: undefined };
       },
     };
-  }
-
-  #wait(): Promise<ChangeRecord | undefined> {
-    if (this.#error) {
-      const err = this.#error;
-      this.#error = undefined;
-      return Promise.reject(err);
-    }
-    if (this.#ended) return Promise.resolve(undefined);
-    return new Promise((resolve, reject) => {
-      this.#waiter = { resolve, reject };
-    });
-  }
-
-  #takeWaiter(): Waiter {
-    const waiter = this.#waiter!;
-    this.#waiter = undefined;
-    return waiter;
-  }
-
-  #end(): void {
-    this.#ended = true;
-    this.#queue.length = 0;
-    this.#onEnd(this);
   }
 }
