@@ -1,0 +1,168 @@
+/**
+ * The `local` provider: objects are files at `<root>/<container>/<prefix>/v2/<name>`.
+ * A save writes `.tmp-<random>` in the same directory, fsyncs it, renames it into place and fsyncs
+ * the directory, so a crash leaves at most a temp file, which listings ignore (unlike
+ * etcd-backup-restore's local store, which writes in place).
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import path from 'node:path';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { SnapstoreError } from './errors.js';
+import { compareSnapshots, parseSnapshotName } from './snapshot-name.js';
+import type { SaveOptions, Snapshot, Snapstore, StoredObject } from './snapstore.js';
+
+/** Prefix of in-progress files; such names never parse as snapshots. */
+export const LOCAL_TEMP_PREFIX = '.tmp-';
+
+export interface LocalSnapstoreOptions {
+  /** The directory `container` is relative to (default: the home directory, as etcdbrctl). An absolute container ignores it. */
+  root?: string;
+  container: string;
+  prefix: string;
+}
+
+interface CachedDigest {
+  size: number;
+  mtimeMs: number;
+  sha256: string;
+}
+
+function isErrno(err: unknown, code: string): boolean {
+  return (err as NodeJS.ErrnoException | undefined)?.code === code;
+}
+
+export class LocalSnapstore implements Snapstore {
+  readonly provider = 'local' as const;
+  readonly location: string;
+  /** The `v2` directory holding the objects. */
+  readonly directory: string;
+  readonly #digests = new Map<string, CachedDigest>();
+
+  constructor(options: LocalSnapstoreOptions) {
+    const base = path.resolve(options.root ?? homedir(), options.container);
+    this.directory = path.join(base, options.prefix, 'v2');
+    this.location = path.join(base, options.prefix);
+  }
+
+  #path(snapshot: Snapshot): string {
+    if (
+      snapshot.name.includes('/') ||
+      snapshot.name.includes(path.sep) ||
+      parseSnapshotName(snapshot.name) === undefined
+    ) {
+      throw new SnapstoreError('Config', this.location, `not a snapshot name: ${JSON.stringify(snapshot.name)}`);
+    }
+    return path.join(this.directory, snapshot.name);
+  }
+
+  async list(): Promise<StoredObject[]> {
+    let entries: string[];
+    try {
+      entries = await readdir(this.directory);
+    } catch (err) {
+      if (isErrno(err, 'ENOENT')) return [];
+      throw err;
+    }
+    const objects: StoredObject[] = [];
+    for (const entry of entries) {
+      if (entry.startsWith(LOCAL_TEMP_PREFIX)) continue;
+      const snapshot = parseSnapshotName(entry);
+      if (!snapshot) continue;
+      const info = await stat(path.join(this.directory, entry)).catch((err: unknown) => {
+        if (isErrno(err, 'ENOENT')) return undefined; // deleted meanwhile
+        throw err;
+      });
+      if (!info?.isFile()) continue;
+      objects.push({ snapshot, size: info.size });
+    }
+    return objects.sort((a, b) => compareSnapshots(a.snapshot, b.snapshot));
+  }
+
+  async save(snapshot: Snapshot, data: Readable | Buffer, options: SaveOptions = {}): Promise<void> {
+    const target = this.#path(snapshot);
+    options.signal?.throwIfAborted();
+    await mkdir(this.directory, { recursive: true });
+    const temp = path.join(this.directory, `${LOCAL_TEMP_PREFIX}${randomBytes(8).toString('hex')}`);
+    const hash = createHash('sha256');
+    let size = 0;
+    try {
+      const source = Buffer.isBuffer(data) ? Readable.from([data]) : data;
+      const digest = new Transform({
+        transform(chunk: Buffer, _encoding, callback) {
+          hash.update(chunk);
+          size += chunk.length;
+          options.onProgress?.(size);
+          callback(null, chunk);
+        },
+      });
+      // `flush`: fsync before close, so the rename below never publishes unwritten data.
+      const file = createWriteStream(temp, { flags: 'wx', mode: 0o600, flush: true });
+      await pipeline(source, digest, file, options.signal ? { signal: options.signal } : {});
+      await rename(temp, target);
+    } catch (err) {
+      await unlink(temp).catch(() => {});
+      if (options.signal?.aborted) {
+        throw new SnapstoreError('Aborted', this.location, `saving ${snapshot.name} was aborted`);
+      }
+      throw err;
+    }
+    await syncDirectory(this.directory);
+    const info = await stat(target);
+    this.#digests.set(snapshot.name, { size, mtimeMs: info.mtimeMs, sha256: hash.digest('hex') });
+  }
+
+  async fetch(snapshot: Snapshot): Promise<Readable> {
+    const file = this.#path(snapshot);
+    try {
+      const handle = await open(file, 'r');
+      return handle.createReadStream();
+    } catch (err) {
+      if (isErrno(err, 'ENOENT'))
+        throw new SnapstoreError('NotFound', this.location, `snapshot ${snapshot.name} not found`);
+      throw err;
+    }
+  }
+
+  /** Deleting an absent snapshot is not an error. */
+  async delete(snapshot: Snapshot): Promise<void> {
+    this.#digests.delete(snapshot.name);
+    await unlink(this.#path(snapshot)).catch((err: unknown) => {
+      if (!isErrno(err, 'ENOENT')) throw err;
+    });
+  }
+
+  async stat(snapshot: Snapshot): Promise<{ size: number; sha256?: string } | undefined> {
+    const file = this.#path(snapshot);
+    const info = await stat(file).catch((err: unknown) => {
+      if (isErrno(err, 'ENOENT')) return undefined;
+      throw err;
+    });
+    if (!info?.isFile()) return undefined;
+    const cached = this.#digests.get(snapshot.name);
+    if (cached && cached.size === info.size && cached.mtimeMs === info.mtimeMs) {
+      return { size: info.size, sha256: cached.sha256 };
+    }
+    const hash = createHash('sha256');
+    await pipeline(createReadStream(file), hash);
+    const sha256 = hash.digest('hex');
+    this.#digests.set(snapshot.name, { size: info.size, mtimeMs: info.mtimeMs, sha256 });
+    return { size: info.size, sha256 };
+  }
+}
+
+/** Makes a rename durable; some filesystems refuse to fsync a directory, which is fine. */
+async function syncDirectory(directory: string): Promise<void> {
+  const handle = await open(directory, 'r').catch(() => undefined);
+  if (!handle) return;
+  try {
+    await handle.sync();
+  } catch {
+    // not supported here
+  } finally {
+    await handle.close();
+  }
+}

@@ -1,0 +1,50 @@
+/**
+ * Where etcd backups live (etcd-backup-restore's snapstore): objects under
+ * `<prefix>/v2/<snapshot name>` in a container (a bucket, or a directory for the local provider).
+ * Providers: `local` and `s3`. Writes are atomic: a reader never sees a partial object, and an
+ * interrupted upload leaves nothing a later listing takes for a snapshot.
+ */
+import type { Readable } from 'node:stream';
+
+export type SnapshotKind = 'Full' | 'Incr';
+
+/** A snapshot as named in the store: `Full-%08d-%08d-%d[.gz][.final]`, `Incr-…`. */
+export interface Snapshot {
+  kind: SnapshotKind;
+  startRevision: number;
+  lastRevision: number;
+  /** Unix seconds. */
+  createdOn: number;
+  compression: 'gzip' | 'none';
+  isFinal: boolean;
+  /** The object name below `<prefix>/v2/`. */
+  name: string;
+}
+
+export interface StoredObject {
+  snapshot: Snapshot;
+  /** Object size in bytes. */
+  size: number;
+}
+
+export interface SaveOptions {
+  /** Aborts the upload; nothing is left that a listing would show. */
+  signal?: AbortSignal;
+  /** Called as bytes reach the store (for progress displays); `bytes` is the running total. */
+  onProgress?: (bytes: number) => void;
+}
+
+export interface Snapstore {
+  readonly provider: 'local' | 's3';
+  /** Human-readable location for messages, e.g. `s3://bucket/prefix` or a directory. Never credentials. */
+  readonly location: string;
+  /** Complete snapshots, sorted by lastRevision ascending (etcd-backup-restore's order). */
+  list(): Promise<StoredObject[]>;
+  /** Stores a snapshot atomically; `data` is the object's bytes (already compressed if named so). */
+  save(snapshot: Snapshot, data: Readable | Buffer, options?: SaveOptions): Promise<void>;
+  /** The object's bytes. */
+  fetch(snapshot: Snapshot): Promise<Readable>;
+  delete(snapshot: Snapshot): Promise<void>;
+  /** Size and a checksum of a stored object (for idempotent copies); undefined when absent. */
+  stat(snapshot: Snapshot): Promise<{ size: number; sha256?: string } | undefined>;
+}

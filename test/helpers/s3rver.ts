@@ -1,0 +1,99 @@
+/**
+ * A throwaway s3rver for snapstore tests: a child process (`--openssl-legacy-provider`, which its
+ * DES continuation tokens need) on a random port with a temp directory. `stop()` kills it and
+ * removes the directory; call it from `after`.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+
+/** s3rver's built-in account. */
+export const S3RVER_ACCESS_KEY = 'S3RVER';
+export const S3RVER_SECRET_KEY = 'S3RVER';
+
+export interface S3rver {
+  endpoint: string;
+  port: number;
+  directory: string;
+  /** A client with s3rver's credentials. */
+  client: S3Client;
+  createBucket(name: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
+export async function startS3rver(): Promise<S3rver> {
+  const directory = await mkdtemp(path.join(tmpdir(), 's3rver-'));
+  const bin = createRequire(import.meta.url).resolve('s3rver/bin/s3rver.js');
+  const child = spawn(
+    process.execPath,
+    ['--openssl-legacy-provider', bin, '-d', directory, '-a', '127.0.0.1', '-p', '0', '--silent', '--no-vhost-buckets'],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  running.add(child);
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }
+    running.delete(child);
+    await rm(directory, { recursive: true, force: true });
+  };
+  let port: number;
+  try {
+    port = await new Promise<number>((resolve, reject) => {
+      let stdout = '';
+      const timer = setTimeout(() => reject(new Error(`s3rver did not start in 15 s: ${stderr}`)), 15_000);
+      child.stdout?.on('data', (d: Buffer) => {
+        stdout += d.toString();
+        const m = /listening on \S+:(\d+)/.exec(stdout);
+        if (m) {
+          clearTimeout(timer);
+          resolve(Number(m[1]));
+        }
+      });
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`s3rver exited (${code}): ${stderr}`));
+      });
+    });
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  const endpoint = `http://127.0.0.1:${port}`;
+  const client = new S3Client({
+    region: 'us-east-1',
+    endpoint,
+    forcePathStyle: true,
+    credentials: { accessKeyId: S3RVER_ACCESS_KEY, secretAccessKey: S3RVER_SECRET_KEY },
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+  return {
+    endpoint,
+    port,
+    directory,
+    client,
+    async createBucket(name) {
+      await client.send(new CreateBucketCommand({ Bucket: name }));
+    },
+    async stop() {
+      client.destroy();
+      await stop();
+    },
+  };
+}
