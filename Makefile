@@ -4,7 +4,7 @@ NODE ?= node
 TEST_CONCURRENCY ?= 2
 TEST_FILES = $(shell find dist/test -name '*.test.js' 2>/dev/null | sort)
 
-.PHONY: setup deps etcd build test unit demo lint bench clean
+.PHONY: setup deps etcd build test unit demo lint bench bench-shoots clean
 
 setup: etcd deps build
 
@@ -38,6 +38,10 @@ lint: deps
 
 bench: setup
 	$(NODE) dist/bench/apiserver-latency.js
+	$(NODE) dist/bench/shoot-lifecycle.js
+
+bench-shoots: setup
+	$(NODE) dist/bench/shoot-lifecycle.js
 
 clean:
 	rm -rf dist

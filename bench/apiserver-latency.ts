@@ -202,7 +202,11 @@ class Bench {
     for (const secret of secrets()) {
       await c.call('POST', `/api/v1/namespaces/${secret.metadata.namespace}/secrets`, { body: secret });
     }
-    await c.call('POST', `${GROUP_PATH}/projects`, { body: projectDev() });
+    // The garden bootstraps project dev; an older garden may not have it.
+    const project = await c.raw('POST', `${GROUP_PATH}/projects`, { body: projectDev() });
+    if (project.status !== 201 && project.status !== 409) {
+      throw new Error(`creating project dev: HTTP ${project.status} ${project.body.toString('utf8')}`);
+    }
     const deadline = Date.now() + 30_000;
     for (;;) {
       const res = await c.raw('GET', `/api/v1/namespaces/${NAMESPACE}`);

@@ -1,13 +1,22 @@
 /**
- * A minimal Kubernetes API client for the benchmark: bearer token, the server's CA, HTTPS with
- * keep-alive, and the wall-clock time of each request from sending it to the last response byte.
+ * A minimal Kubernetes API client for the benchmark: bearer token (or a client certificate), the
+ * server's CA, HTTPS with keep-alive, and the wall-clock time of each request from sending it to
+ * the last response byte.
  */
 import { Agent, request } from 'node:https';
+import { connect } from 'node:net';
 
 export interface ClientOptions {
   server: string;
-  caPem: string;
-  token: string;
+  /** The server's CA; without it (and with `insecure`) the server's certificate is not verified. */
+  caPem?: string;
+  /** Bearer token; optional when a client certificate authenticates (or for public paths). */
+  token?: string;
+  /** Client certificate and key (PEM), e.g. from a shoot's admin kubeconfig. */
+  certPem?: string;
+  keyPem?: string;
+  /** Do not verify the server's certificate (probing `/readyz` before its CA is known). */
+  insecure?: boolean;
   /** Connections kept open to the server (default 4). */
   maxSockets?: number;
 }
@@ -16,6 +25,8 @@ export interface RequestOptions {
   body?: unknown;
   contentType?: string;
   accept?: string;
+  /** Abort the request (rejecting) when no response has completed after this many ms. */
+  timeoutMs?: number;
 }
 
 export interface Response {
@@ -39,14 +50,21 @@ export class ApiError extends Error {
 export class ApiClient {
   readonly #url: URL;
   readonly #agent: Agent;
-  readonly #caPem: string;
-  readonly #token: string;
+  readonly #caPem: string | undefined;
+  readonly #token: string | undefined;
 
   constructor(options: ClientOptions) {
     this.#url = new URL(options.server);
     this.#caPem = options.caPem;
     this.#token = options.token;
-    this.#agent = new Agent({ keepAlive: true, maxSockets: options.maxSockets ?? 4, ca: options.caPem });
+    this.#agent = new Agent({
+      keepAlive: true,
+      maxSockets: options.maxSockets ?? 4,
+      ca: options.caPem,
+      cert: options.certPem,
+      key: options.keyPem,
+      rejectUnauthorized: !options.insecure,
+    });
   }
 
   /** One request; the body is read completely before the clock stops. Never throws on HTTP status. */
@@ -55,10 +73,8 @@ export class ApiClient {
       options.body === undefined
         ? undefined
         : Buffer.from(typeof options.body === 'string' ? options.body : JSON.stringify(options.body));
-    const headers: Record<string, string | number> = {
-      Authorization: `Bearer ${this.#token}`,
-      Accept: options.accept ?? 'application/json',
-    };
+    const headers: Record<string, string | number> = { Accept: options.accept ?? 'application/json' };
+    if (this.#token !== undefined) headers.Authorization = `Bearer ${this.#token}`;
     if (payload) {
       headers['Content-Type'] = options.contentType ?? 'application/json';
       headers['Content-Length'] = payload.length;
@@ -87,6 +103,11 @@ export class ApiClient {
         },
       );
       req.on('error', reject);
+      if (options.timeoutMs !== undefined) {
+        req.setTimeout(options.timeoutMs, () =>
+          req.destroy(new Error(`${method} ${path}: no response after ${options.timeoutMs} ms`)),
+        );
+      }
       req.end(payload);
     });
   }
@@ -106,4 +127,23 @@ export class ApiClient {
   close(): void {
     this.#agent.destroy();
   }
+}
+
+/**
+ * Whether a TCP connection to `url`'s host and port is accepted within `timeoutMs`: a cheap probe
+ * for a server that is not listening yet (far cheaper than a TLS connection attempt).
+ */
+export function tcpReachable(url: string, timeoutMs = 1000): Promise<boolean> {
+  const target = new URL(url);
+  const port = Number(target.port || (target.protocol === 'https:' ? 443 : 80));
+  return new Promise((resolve) => {
+    const socket = connect({ host: target.hostname.replace(/^\[|\]$/g, ''), port });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
 }

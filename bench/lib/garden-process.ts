@@ -113,21 +113,47 @@ export class GardenProcess {
   }
 }
 
-async function readKubeconfig(path: string): Promise<GardenConnection | undefined> {
-  const config = parseYaml(await readFile(path, 'utf8')) as {
+/** What a kubeconfig's current context says about reaching and authenticating to its server. */
+export interface KubeconfigCredentials {
+  server: string;
+  caPem?: string;
+  token?: string;
+  certPem?: string;
+  keyPem?: string;
+}
+
+/** The current context's server, CA and user (token or client certificate) of a kubeconfig's text. */
+export function parseKubeconfig(text: string): KubeconfigCredentials | undefined {
+  const config = parseYaml(text) as {
     'current-context'?: string;
     contexts?: { name: string; context: { cluster: string; user: string } }[];
     clusters?: { name: string; cluster: { server: string; 'certificate-authority-data'?: string } }[];
-    users?: { name: string; user: { token?: string } }[];
-  };
+    users?: {
+      name: string;
+      user: { token?: string; 'client-certificate-data'?: string; 'client-key-data'?: string };
+    }[];
+  } | null;
+  if (!config) return undefined;
   const context = config.contexts?.find((c) => c.name === config['current-context']) ?? config.contexts?.[0];
   const cluster = config.clusters?.find((c) => c.name === context?.context.cluster) ?? config.clusters?.[0];
   const user = config.users?.find((u) => u.name === context?.context.user) ?? config.users?.[0];
   const server = cluster?.cluster.server;
-  const caData = cluster?.cluster['certificate-authority-data'];
-  const token = user?.user.token;
-  if (!server || !caData || !token) return undefined;
-  return { server, caPem: Buffer.from(caData, 'base64').toString('utf8'), token };
+  if (!server) return undefined;
+  const decode = (data: string | undefined) => (data ? Buffer.from(data, 'base64').toString('utf8') : undefined);
+  return {
+    server,
+    caPem: decode(cluster?.cluster['certificate-authority-data']),
+    token: user?.user.token,
+    certPem: decode(user?.user['client-certificate-data']),
+    keyPem: decode(user?.user['client-key-data']),
+  };
+}
+
+/** The server, CA and bearer token of the kubeconfig at `path`; undefined while it is incomplete. */
+export async function readKubeconfig(path: string): Promise<GardenConnection | undefined> {
+  const parsed = parseKubeconfig(await readFile(path, 'utf8'));
+  if (!parsed?.caPem || !parsed.token) return undefined;
+  return { server: parsed.server, caPem: parsed.caPem, token: parsed.token };
 }
 
 async function isReady(connection: GardenConnection): Promise<boolean> {

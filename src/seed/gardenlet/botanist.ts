@@ -13,7 +13,6 @@ import { isRecord, type KubeObject } from '../../api/meta.js';
 import type { StoreLookup } from '../../apiserver/hosted-api-server.js';
 import type { RequestContext } from '../../apiserver/registry/generic-store.js';
 import type { RestClient } from '../../client/rest-client.js';
-import { retryUntilTimeout } from '../../flow/task-fn.js';
 import { stableApiAddress, stableApiPort, technicalId } from '../../shoot/identity.js';
 import type { ApiServerRuntime } from '../runtime/apiserver-runtime.js';
 import {
@@ -326,15 +325,15 @@ export class Botanist {
     return this.#deps.seed(group, plural);
   }
 
+  /** Waits until `check` holds: looks again soon at first (controllers answer within tens of ms), then less often. */
   async #poll(what: string, check: () => Promise<boolean>): Promise<void> {
-    const attempt = retryUntilTimeout(
-      async () => {
-        if (!(await check())) throw new Error(`not yet: ${what}`);
-      },
-      200,
-      this.#deps.waitTimeoutMs,
-    );
-    await attempt({ signal: new AbortController().signal, log: () => {} });
+    const deadline = Date.now() + this.#deps.waitTimeoutMs;
+    for (let delay = 25; ; delay = Math.min(delay * 2, 500)) {
+      if (await check()) return;
+      if (Date.now() > deadline)
+        throw new Error(`timed out after ${this.#deps.waitTimeoutMs / 1000} s waiting until ${what}`);
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
   }
 }
 
