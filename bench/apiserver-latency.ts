@@ -32,6 +32,7 @@ import {
   seeds,
   shootFactory,
 } from './lib/fixtures.js';
+import { ascendingList, intFlag } from './lib/flags.js';
 import { GardenProcess } from './lib/garden-process.js';
 import { describeMachine, type MachineInfo, machineInfo, sourceRevision } from './lib/machine.js';
 import { formatBytes, formatMs, type Summary, summarize } from './lib/stats.js';
@@ -146,29 +147,17 @@ function parseOptions(argv: string[]): Options {
     process.exit(0);
   }
   const env = process.env;
-  const int = (name: string, value: string | undefined, fallback: number, min = 0): number => {
-    if (value === undefined || value === '') return fallback;
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer ≥ ${min}, got "${value}"`);
-    return n;
-  };
-  const sizes = (values.sizes ?? env.BENCH_SIZES ?? '1000,10000')
-    .split(',')
-    .filter((s) => s.trim() !== '')
-    .map((s) => int('--sizes', s.trim(), 0, 1));
-  if (sizes.length === 0 || sizes.some((s, i) => i > 0 && s <= sizes[i - 1]!)) {
-    throw new Error('--sizes must be a non-empty ascending list of positive integers');
-  }
+  const sizes = ascendingList('--sizes', values.sizes ?? env.BENCH_SIZES ?? '1000,10000');
   return {
     sizes,
-    gets: int('--gets', values.gets ?? env.BENCH_GETS, 2000),
-    bindings: int('--bindings', values.bindings ?? env.BENCH_BINDINGS, 1000),
-    listReps: int('--list-reps', values['list-reps'] ?? env.BENCH_LIST_REPS, 20, 1),
-    warmup: int('--warmup', values.warmup ?? env.BENCH_WARMUP, 50),
+    gets: intFlag('--gets', values.gets ?? env.BENCH_GETS, 2000),
+    bindings: intFlag('--bindings', values.bindings ?? env.BENCH_BINDINGS, 1000),
+    listReps: intFlag('--list-reps', values['list-reps'] ?? env.BENCH_LIST_REPS, 20, 1),
+    warmup: intFlag('--warmup', values.warmup ?? env.BENCH_WARMUP, 50),
     status: !values['no-status'],
     json: values.json ?? (env.BENCH_JSON || undefined),
     cpuProf: values['cpu-prof'] ? resolve(values['cpu-prof']) : undefined,
-    maxSockets: int('--max-sockets', values['max-sockets'], 4, 1),
+    maxSockets: intFlag('--max-sockets', values['max-sockets'], 4, 1),
     keep: values.keep,
     strict: values.strict,
     samples: values.samples,

@@ -25,6 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ApiClient, ApiError, tcpReachable } from './lib/client.js';
 import { type Obj, projectDev, shootFactory } from './lib/fixtures.js';
+import { ascendingList, intFlag } from './lib/flags.js';
 import { type GardenConnection, parseKubeconfig } from './lib/garden-process.js';
 import { Landscape } from './lib/landscape.js';
 import { describeMachine, type MachineInfo, machineInfo, sourceRevision } from './lib/machine.js';
@@ -99,28 +100,16 @@ function parseOptions(argv: string[]): Options {
     process.exit(0);
   }
   const env = process.env;
-  const int = (name: string, value: string | undefined, fallback: number, min = 0): number => {
-    if (value === undefined || value === '') return fallback;
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer ≥ ${min}, got "${value}"`);
-    return n;
-  };
-  const levels = (values.levels ?? env.BENCH_LEVELS ?? '1,10,30')
-    .split(',')
-    .filter((s) => s.trim() !== '')
-    .map((s) => int('--levels', s.trim(), 0, 1));
-  if (levels.length === 0 || levels.some((s, i) => i > 0 && s <= levels[i - 1]!)) {
-    throw new Error('--levels must be a non-empty ascending list of positive integers');
-  }
+  const levels = ascendingList('--levels', values.levels ?? env.BENCH_LEVELS ?? '1,10,30');
   const mode = values.mode ?? env.BENCH_MODE ?? 'both';
   if (!['both', 'sequential', 'burst'].includes(mode)) throw new Error(`--mode must be both, sequential or burst`);
   return {
     levels,
     modes: mode === 'both' ? ['sequential', 'burst'] : [mode as Mode],
     logLevel: values['log-level'] ?? 'debug',
-    timeoutSeconds: int('--timeout', values.timeout, 180, 1),
-    settleSeconds: int('--settle', values.settle, 5),
-    pollMs: int('--poll', values.poll, 50, 1),
+    timeoutSeconds: intFlag('--timeout', values.timeout, 180, 1),
+    settleSeconds: intFlag('--settle', values.settle, 5),
+    pollMs: intFlag('--poll', values.poll, 50, 1),
     json: values.json ?? (env.BENCH_JSON || undefined),
     keep: values.keep,
     strict: values.strict,
