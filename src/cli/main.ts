@@ -37,7 +37,8 @@ program
   .command('seed')
   .description(
     'Run a seed: its API server (extension and druid resources, control-plane namespaces; SQLite store) and its gardenlet,\n' +
-      'which registers the Seed in the garden and keeps its heartbeat. Writes DIR/seed.kubeconfig (seed admin).',
+      'which registers the Seed in the garden, keeps its heartbeat and runs the control planes (etcd, kube-apiserver) of\n' +
+      'the shoots placed on it. Writes DIR/seed.kubeconfig (seed admin); control-plane data lives in DIR/controlplanes.',
   )
   .requiredOption('--name <name>', 'the seed name')
   .requiredOption('--garden-kubeconfig <file>', "kubeconfig of the gardenlet's identity in the garden")
