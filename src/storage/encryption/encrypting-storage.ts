@@ -34,7 +34,7 @@ import {
   type Watcher,
   type WatchOptions,
 } from '../interface.js';
-import { checkPreconditions } from '../sqlite/preconditions.js';
+import { checkPreconditions } from '../preconditions.js';
 import { AesGcmEnvelope, type EncryptionKey, EnvelopeError } from './aes-gcm-envelope.js';
 
 export interface EncryptionOptions {

@@ -34,7 +34,7 @@ import {
   type Watcher,
   type WatchOptions,
 } from '../interface.js';
-import { checkPreconditions } from '../sqlite/preconditions.js';
+import { checkPreconditions } from '../preconditions.js';
 import { FUTURE_REVISION_MESSAGE, toStorageError } from './etcd-errors.js';
 import { EtcdWatcher } from './etcd-watcher.js';
 import { prefixRange, rangeStart } from './key-range.js';

@@ -23,10 +23,10 @@ import {
   type Watcher,
   type WatchOptions,
 } from '../interface.js';
+import { checkPreconditions } from '../preconditions.js';
 import { BufferedWatcher } from './buffered-watcher.js';
 import type { ChangeRecord } from './change-record.js';
 import { type KeyRange, prefixRange } from './key-range.js';
-import { checkPreconditions } from './preconditions.js';
 import { META, openDatabase } from './sqlite-schema.js';
 import { type KvRow, prepareStatements, type Statements } from './sqlite-statements.js';
 

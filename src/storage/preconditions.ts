@@ -1,6 +1,6 @@
 /** Checks write preconditions against the stored object; a mismatch is a `Conflict`. */
-import type { KubeObject } from '../../api/meta.js';
-import { type Preconditions, StorageError } from '../interface.js';
+import type { KubeObject } from '../api/meta.js';
+import { type Preconditions, StorageError } from './interface.js';
 
 export function checkPreconditions(key: string, current: KubeObject, preconditions: Preconditions | undefined): void {
   if (!preconditions) return;
