@@ -62,6 +62,15 @@ function parseBool(source: string, field: string, value: unknown): boolean | und
   throw configError(source, `${field} is not a boolean: ${JSON.stringify(text)}`);
 }
 
+/**
+ * S3 credentials from etcdbrctl's field names (`accessKeyID`, `secretAccessKey`, `region`,
+ * `endpoint`, `s3ForcePathStyle`, `bucketName`, …), e.g. a Secret's decoded data; `source` names
+ * where they came from in messages (never the values).
+ */
+export function s3CredentialsFromFields(source: string, fields: Record<string, unknown>): S3Credentials {
+  return complete(source, fields);
+}
+
 function complete(source: string, fields: Record<string, unknown>): S3Credentials {
   const text = (key: string): string | undefined => {
     const v = fields[key];

@@ -1,0 +1,258 @@
+/**
+ * The bytes of etcd-backup-restore's snapshot objects, so that stores written by either tool can
+ * be read by the other:
+ *
+ * - A full snapshot is etcd's snapshot stream as is: the bolt database (a multiple of 512 bytes)
+ *   followed by the SHA-256 of it (32 raw bytes) that etcd appends. `etcdctl snapshot restore`
+ *   checks that hash again.
+ * - A delta snapshot is a JSON array of `{"etcdEvent": <clientv3.Event>, "time": <RFC 3339>}`
+ *   followed by the SHA-256 of the JSON (32 raw bytes). clientv3.Event marshals as Go's protobuf
+ *   structs do: `type` is a number (PUT = 0, omitted; DELETE = 1), keys and values are base64,
+ *   revisions are numbers, zero fields are omitted.
+ *
+ * Both are optionally gzip-compressed as a whole (`.gz`).
+ */
+import { createHash } from 'node:crypto';
+
+const SHA256_BYTES = 32;
+/** bolt's page alignment: etcd's snapshot body is whole pages. */
+const FULL_SNAPSHOT_ALIGNMENT = 512;
+
+/** A snapshot object whose bytes do not check out; restore and upload refuse it. */
+export class SnapshotIntegrityError extends Error {
+  override readonly name = 'SnapshotIntegrityError';
+  /** The object (snapshot name) or source ("etcd snapshot stream") the bytes came from. */
+  readonly object: string;
+
+  constructor(object: string, message: string) {
+    super(`${object}: ${message}`);
+    this.object = object;
+  }
+}
+
+/**
+ * Checks etcd's full snapshot bytes (`db` + SHA-256 of `db`): the length is pages plus the hash,
+ * and the hash matches. Throws SnapshotIntegrityError naming `object` otherwise.
+ */
+export function verifyFullSnapshot(bytes: Buffer, object: string): void {
+  if (bytes.length < SHA256_BYTES || bytes.length % FULL_SNAPSHOT_ALIGNMENT !== SHA256_BYTES) {
+    throw new SnapshotIntegrityError(
+      object,
+      `not an etcd snapshot with its SHA-256 appended (size ${bytes.length} is not a multiple of ${FULL_SNAPSHOT_ALIGNMENT} plus ${SHA256_BYTES})`,
+    );
+  }
+  const body = bytes.subarray(0, bytes.length - SHA256_BYTES);
+  const expected = bytes.subarray(bytes.length - SHA256_BYTES);
+  const actual = createHash('sha256').update(body).digest();
+  if (!actual.equals(expected)) {
+    throw new SnapshotIntegrityError(
+      object,
+      `SHA-256 mismatch: the snapshot says ${expected.toString('hex')}, its content hashes to ${actual.toString('hex')}`,
+    );
+  }
+}
+
+/** One key-value as etcd's watch reports it. */
+export interface DeltaKeyValue {
+  key: Buffer;
+  value: Buffer;
+  createRevision: number;
+  modRevision: number;
+  version: number;
+  lease: number;
+}
+
+export type DeltaEventType = 'PUT' | 'DELETE';
+
+export interface DeltaEvent {
+  type: DeltaEventType;
+  kv: DeltaKeyValue;
+  prevKv?: DeltaKeyValue;
+  /** When the snapshotter saw the event. */
+  time: Date;
+}
+
+interface WireKeyValue {
+  key?: string;
+  create_revision?: number;
+  mod_revision?: number;
+  version?: number;
+  value?: string;
+  lease?: number;
+}
+
+interface WireEvent {
+  etcdEvent: { type?: number | string; kv?: WireKeyValue; prev_kv?: WireKeyValue };
+  time: string;
+}
+
+function keyValueToWire(kv: DeltaKeyValue): WireKeyValue {
+  const wire: WireKeyValue = {};
+  if (kv.key.length > 0) wire.key = kv.key.toString('base64');
+  if (kv.createRevision) wire.create_revision = kv.createRevision;
+  if (kv.modRevision) wire.mod_revision = kv.modRevision;
+  if (kv.version) wire.version = kv.version;
+  if (kv.value.length > 0) wire.value = kv.value.toString('base64');
+  if (kv.lease) wire.lease = kv.lease;
+  return wire;
+}
+
+/** One event's JSON, as an element of the delta array. */
+export function encodeDeltaEvent(event: DeltaEvent): string {
+  const etcdEvent: WireEvent['etcdEvent'] = {};
+  if (event.type === 'DELETE') etcdEvent.type = 1;
+  etcdEvent.kv = keyValueToWire(event.kv);
+  if (event.prevKv) etcdEvent.prev_kv = keyValueToWire(event.prevKv);
+  return JSON.stringify({ etcdEvent, time: event.time.toISOString() } satisfies WireEvent);
+}
+
+/**
+ * Builds delta snapshot bytes incrementally (the snapshotter appends events as the watch delivers
+ * them): `[e1,e2,…]` followed by the SHA-256 of that JSON.
+ */
+export class DeltaSnapshotWriter {
+  readonly #parts: Buffer[] = [];
+  #bytes = 1; // the opening bracket
+  #events = 0;
+  #firstRevision = 0;
+  #lastRevision = 0;
+
+  append(event: DeltaEvent): void {
+    const json = Buffer.from(this.#events === 0 ? encodeDeltaEvent(event) : `,${encodeDeltaEvent(event)}`);
+    this.#parts.push(json);
+    this.#bytes += json.length;
+    if (this.#events === 0) this.#firstRevision = event.kv.modRevision;
+    this.#lastRevision = event.kv.modRevision;
+    this.#events++;
+  }
+
+  get events(): number {
+    return this.#events;
+  }
+
+  /** Bytes buffered so far (the memory-limit check). */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  /** The mod revision of the first and the last event appended (0 when empty). */
+  get firstRevision(): number {
+    return this.#firstRevision;
+  }
+
+  get lastRevision(): number {
+    return this.#lastRevision;
+  }
+
+  /** The object's bytes: the JSON array and its SHA-256. */
+  finish(): Buffer {
+    const json = Buffer.concat([Buffer.from('['), ...this.#parts, Buffer.from(']')]);
+    return Buffer.concat([json, createHash('sha256').update(json).digest()]);
+  }
+}
+
+/** Delta snapshot bytes for `events` (see DeltaSnapshotWriter). */
+export function encodeDeltaSnapshot(events: readonly DeltaEvent[]): Buffer {
+  const writer = new DeltaSnapshotWriter();
+  for (const event of events) writer.append(event);
+  return writer.finish();
+}
+
+function integer(value: unknown, object: string, field: string): number {
+  if (value === undefined) return 0;
+  const n = typeof value === 'string' ? Number(value) : value;
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) {
+    throw new SnapshotIntegrityError(object, `${field} is not a non-negative integer: ${JSON.stringify(value)}`);
+  }
+  return n;
+}
+
+function bytesField(value: unknown, object: string, field: string): Buffer {
+  if (value === undefined) return Buffer.alloc(0);
+  if (typeof value !== 'string') throw new SnapshotIntegrityError(object, `${field} is not base64 text`);
+  return Buffer.from(value, 'base64');
+}
+
+function keyValueFromWire(wire: unknown, object: string, field: string): DeltaKeyValue {
+  if (typeof wire !== 'object' || wire === null) throw new SnapshotIntegrityError(object, `${field} is missing`);
+  const kv = wire as Record<string, unknown>;
+  return {
+    key: bytesField(kv.key, object, `${field}.key`),
+    value: bytesField(kv.value, object, `${field}.value`),
+    createRevision: integer(kv.create_revision, object, `${field}.create_revision`),
+    modRevision: integer(kv.mod_revision, object, `${field}.mod_revision`),
+    version: integer(kv.version, object, `${field}.version`),
+    lease: integer(kv.lease, object, `${field}.lease`),
+  };
+}
+
+function eventType(value: unknown, object: string, index: number): DeltaEventType {
+  if (value === undefined || value === 0 || value === 'PUT') return 'PUT';
+  if (value === 1 || value === 'DELETE') return 'DELETE';
+  throw new SnapshotIntegrityError(object, `event ${index} has unknown type ${JSON.stringify(value)}`);
+}
+
+/**
+ * The events of delta snapshot bytes (uncompressed), after checking the appended SHA-256 and
+ * that mod revisions never decrease. Throws SnapshotIntegrityError naming `object`.
+ */
+export function decodeDeltaSnapshot(bytes: Buffer, object: string): DeltaEvent[] {
+  if (bytes.length < SHA256_BYTES + 2) {
+    throw new SnapshotIntegrityError(object, `too short (${bytes.length} bytes) to be a delta snapshot`);
+  }
+  const json = bytes.subarray(0, bytes.length - SHA256_BYTES);
+  const expected = bytes.subarray(bytes.length - SHA256_BYTES);
+  const actual = createHash('sha256').update(json).digest();
+  if (!actual.equals(expected)) {
+    throw new SnapshotIntegrityError(
+      object,
+      `SHA-256 mismatch: the delta says ${expected.toString('hex')}, its content hashes to ${actual.toString('hex')}`,
+    );
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json.toString('utf8'));
+  } catch (err) {
+    throw new SnapshotIntegrityError(object, `not a JSON array of events: ${(err as Error).message}`);
+  }
+  if (!Array.isArray(parsed)) throw new SnapshotIntegrityError(object, 'not a JSON array of events');
+  const events: DeltaEvent[] = [];
+  let previous = 0;
+  parsed.forEach((item: unknown, index) => {
+    if (typeof item !== 'object' || item === null) {
+      throw new SnapshotIntegrityError(object, `event ${index} is not an object`);
+    }
+    const wire = item as Partial<WireEvent>;
+    const etcdEvent = wire.etcdEvent;
+    if (typeof etcdEvent !== 'object' || etcdEvent === null) {
+      throw new SnapshotIntegrityError(object, `event ${index} has no etcdEvent`);
+    }
+    const kv = keyValueFromWire(etcdEvent.kv, object, `event ${index} kv`);
+    if (kv.modRevision < previous) {
+      throw new SnapshotIntegrityError(
+        object,
+        `event ${index} goes back in time (mod revision ${kv.modRevision} after ${previous})`,
+      );
+    }
+    previous = kv.modRevision;
+    const time = typeof wire.time === 'string' ? new Date(wire.time) : new Date(0);
+    events.push({
+      type: eventType(etcdEvent.type, object, index),
+      kv,
+      ...(etcdEvent.prev_kv ? { prevKv: keyValueFromWire(etcdEvent.prev_kv, object, `event ${index} prev_kv`) } : {}),
+      time: Number.isNaN(time.getTime()) ? new Date(0) : time,
+    });
+  });
+  return events;
+}
+
+/** Events grouped by mod revision, in order: one group is one etcd transaction to replay. */
+export function groupByRevision(events: readonly DeltaEvent[]): { revision: number; events: DeltaEvent[] }[] {
+  const groups: { revision: number; events: DeltaEvent[] }[] = [];
+  for (const event of events) {
+    const last = groups.at(-1);
+    if (last && last.revision === event.kv.modRevision) last.events.push(event);
+    else groups.push({ revision: event.kv.modRevision, events: [event] });
+  }
+  return groups;
+}
