@@ -35,21 +35,9 @@ export class SnapshotIntegrityError extends Error {
  * and the hash matches. Throws SnapshotIntegrityError naming `object` otherwise.
  */
 export function verifyFullSnapshot(bytes: Buffer, object: string): void {
-  if (bytes.length < SHA256_BYTES || bytes.length % FULL_SNAPSHOT_ALIGNMENT !== SHA256_BYTES) {
-    throw new SnapshotIntegrityError(
-      object,
-      `not an etcd snapshot with its SHA-256 appended (size ${bytes.length} is not a multiple of ${FULL_SNAPSHOT_ALIGNMENT} plus ${SHA256_BYTES})`,
-    );
-  }
-  const body = bytes.subarray(0, bytes.length - SHA256_BYTES);
-  const expected = bytes.subarray(bytes.length - SHA256_BYTES);
-  const actual = createHash('sha256').update(body).digest();
-  if (!actual.equals(expected)) {
-    throw new SnapshotIntegrityError(
-      object,
-      `SHA-256 mismatch: the snapshot says ${expected.toString('hex')}, its content hashes to ${actual.toString('hex')}`,
-    );
-  }
+  const verifier = new FullSnapshotVerifier(object);
+  verifier.update(bytes);
+  verifier.finish();
 }
 
 /** One key-value as etcd's watch reports it. */
@@ -255,4 +243,55 @@ export function groupByRevision(events: readonly DeltaEvent[]): { revision: numb
     else groups.push({ revision: event.kv.modRevision, events: [event] });
   }
   return groups;
+}
+
+/**
+ * Checks etcd's full snapshot bytes as they stream by (a 1 GB snapshot is never held in memory):
+ * feed every chunk to `update`, then `finish` throws SnapshotIntegrityError as
+ * `verifyFullSnapshot` would. Keeps only the last 32 bytes seen, since they may be the hash.
+ */
+export class FullSnapshotVerifier {
+  readonly #object: string;
+  readonly #hash = createHash('sha256');
+  /** The most recent bytes, not yet hashed: the trailing hash candidate. */
+  #tail = Buffer.alloc(0);
+  #size = 0;
+
+  constructor(object: string) {
+    this.#object = object;
+  }
+
+  update(chunk: Buffer): void {
+    this.#size += chunk.length;
+    const joined = this.#tail.length === 0 ? chunk : Buffer.concat([this.#tail, chunk]);
+    const hashable = joined.length - SHA256_BYTES;
+    if (hashable > 0) {
+      this.#hash.update(joined.subarray(0, hashable));
+      this.#tail = Buffer.from(joined.subarray(hashable));
+    } else {
+      this.#tail = Buffer.from(joined);
+    }
+  }
+
+  /** Bytes seen so far. */
+  get size(): number {
+    return this.#size;
+  }
+
+  finish(): void {
+    const size = this.#size;
+    if (size < SHA256_BYTES || size % FULL_SNAPSHOT_ALIGNMENT !== SHA256_BYTES) {
+      throw new SnapshotIntegrityError(
+        this.#object,
+        `not an etcd snapshot with its SHA-256 appended (size ${size} is not a multiple of ${FULL_SNAPSHOT_ALIGNMENT} plus ${SHA256_BYTES})`,
+      );
+    }
+    const actual = this.#hash.digest();
+    if (!actual.equals(this.#tail)) {
+      throw new SnapshotIntegrityError(
+        this.#object,
+        `SHA-256 mismatch: the snapshot says ${this.#tail.toString('hex')}, its content hashes to ${actual.toString('hex')}`,
+      );
+    }
+  }
 }
