@@ -63,7 +63,7 @@ const UNITS: Record<string, number> = {
 };
 
 /** A Kubernetes quantity of bytes (`8Gi`, `500M`, `1073741824`); undefined when not one. */
-function parseBytes(quantity: string): number | undefined {
+export function parseBytes(quantity: string): number | undefined {
   const match = /^(\d+(?:\.\d+)?)(k|K|M|G|T|Ki|Mi|Gi|Ti)?$/.exec(quantity.trim());
   if (!match) return undefined;
   const bytes = Math.floor(Number(match[1]) * (UNITS[match[2] ?? ''] ?? 1));

@@ -50,6 +50,8 @@ export interface EtcdState {
   clientUrl: string;
   /** A digest of the flags and TLS material the server runs with; a change restarts it. */
   configHash: string;
+  /** The backup sidecar's HTTPS port, once it has one; kept so its URL survives seed restarts. */
+  backupPort?: number;
 }
 
 /** The state file's content, undefined when there is none or it is unreadable. */
