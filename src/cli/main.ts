@@ -3,6 +3,7 @@
  * The `transplant` command.
  */
 import { Command, InvalidArgumentError } from 'commander';
+import { backupCommand } from './backup.js';
 import { runGardenCommand } from './garden-command.js';
 import { runDown, runUp } from './landscape.js';
 import { runSeedCommand, type SeedCommandOptions } from './seed-command.js';
@@ -45,8 +46,13 @@ program
   .requiredOption('--dir <dir>', 'state directory (created if missing)')
   .option('--host <address>', 'address to listen on', '127.0.0.1')
   .option('--port <port>', 'port to listen on; 0 picks a free one and keeps it for later starts', port, 0)
-  .option('--backup-provider <provider>', 'backup provider of the seed (local)')
+  .option('--backup-provider <provider>', 'backup provider of the seed (local or s3)')
   .option('--backup-root <dir>', 'for the local provider: the directory holding the backup bucket')
+  .option('--backup-endpoint <url>', 'for s3: the S3-compatible endpoint (path-style addressing)')
+  .option(
+    '--backup-credentials-file <file>',
+    'for s3: an etcdbrctl credentials JSON (accessKeyID, secretAccessKey, region, …); default: AWS_APPLICATION_CREDENTIALS_JSON, AWS_APPLICATION_CREDENTIALS or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/AWS_REGION',
+  )
   .option('--log-level <level>', 'fatal, error, warn, info, debug or trace', 'info')
   .action(async (options: SeedCommandOptions) => {
     await runSeedCommand(options);
@@ -97,6 +103,8 @@ program
   .action(async (options: { dir: string; timeout: number }) => {
     await runDown({ dir: options.dir, timeoutSeconds: options.timeout });
   });
+
+program.addCommand(backupCommand());
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
