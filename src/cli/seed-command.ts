@@ -3,6 +3,8 @@
  */
 import { resolve } from 'node:path';
 import { pino } from 'pino';
+import { readS3CredentialsJson, s3CredentialsFromEnv } from '../backup/snapstore/credentials.js';
+import type { SeedBackupConfig } from '../seed/gardenlet/seed-registration.js';
 import { startSeed } from '../seed/seed.js';
 import { runUntilSignal } from './run-until-signal.js';
 
@@ -14,16 +16,46 @@ export interface SeedCommandOptions {
   port: number;
   backupProvider?: string;
   backupRoot?: string;
+  backupEndpoint?: string;
+  backupCredentialsFile?: string;
   logLevel: string;
 }
 
+/**
+ * The seed's backup location from the flags. S3 credentials come from a file (an etcdbrctl
+ * credentials JSON named by --backup-credentials-file) or from the environment as etcdbrctl reads
+ * them (AWS_APPLICATION_CREDENTIALS_JSON, AWS_APPLICATION_CREDENTIALS, AWS_ACCESS_KEY_ID & co.),
+ * never from the command line.
+ */
+export async function seedBackupFromFlags(
+  options: Pick<SeedCommandOptions, 'backupProvider' | 'backupRoot' | 'backupEndpoint' | 'backupCredentialsFile'>,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<SeedBackupConfig | undefined> {
+  switch (options.backupProvider) {
+    case undefined:
+      return undefined;
+    case 'local':
+      if (!options.backupRoot) throw new Error('--backup-provider local needs --backup-root DIR');
+      return { provider: 'local', region: 'local', root: resolve(options.backupRoot) };
+    case 's3': {
+      const credentials = options.backupCredentialsFile
+        ? await readS3CredentialsJson(resolve(options.backupCredentialsFile))
+        : await s3CredentialsFromEnv(env);
+      if (options.backupEndpoint) {
+        if (!URL.canParse(options.backupEndpoint)) {
+          throw new Error(`--backup-endpoint ${JSON.stringify(options.backupEndpoint)} is not a URL`);
+        }
+        credentials.endpoint = options.backupEndpoint;
+      }
+      return { provider: 's3', region: credentials.region, credentials };
+    }
+    default:
+      throw new Error(`--backup-provider ${options.backupProvider} is not supported: use "local" or "s3"`);
+  }
+}
+
 export async function runSeedCommand(options: SeedCommandOptions): Promise<void> {
-  if (options.backupProvider !== undefined && options.backupProvider !== 'local') {
-    throw new Error(`--backup-provider ${options.backupProvider} is not supported here yet: use "local"`);
-  }
-  if (options.backupProvider === 'local' && !options.backupRoot) {
-    throw new Error('--backup-provider local needs --backup-root DIR');
-  }
+  const backup = await seedBackupFromFlags(options);
   const logger = pino({ level: options.logLevel }, pino.destination(2));
   const seed = await startSeed({
     name: options.name,
@@ -32,9 +64,7 @@ export async function runSeedCommand(options: SeedCommandOptions): Promise<void>
     host: options.host,
     port: options.port,
     logger,
-    backup: options.backupProvider
-      ? { provider: 'local', region: 'local', root: resolve(options.backupRoot!) }
-      : undefined,
+    backup,
   });
   process.stdout.write(`seed ${seed.name} API serving at ${seed.url}\n`);
   process.stdout.write(`seed admin kubeconfig: ${seed.adminKubeconfig}\n`);

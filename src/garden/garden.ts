@@ -15,6 +15,7 @@ import { Controller } from '../controller/controller.js';
 import { storeListWatch } from '../controller/list-watch.js';
 import { NamespaceReconciler } from '../controller/namespace-controller.js';
 import { adminKubeconfigHandler } from './admin-kubeconfig-handler.js';
+import { BackupReferences } from './admission/backup-references.js';
 import { ShootValidator } from './admission/shoot-validator.js';
 import {
   bootstrapClusterRoleBindings,
@@ -98,6 +99,17 @@ export async function startGarden(options: GardenOptions): Promise<Garden> {
     customHandlers: (store) => [adminKubeconfigHandler(store)],
     admission: (store, authorizer) => [
       new NamespaceLifecycle({ getNamespace: (name) => store('', 'namespaces').find('', name) }),
+      new BackupReferences({
+        getSeed: (name) => store('core.gardener.cloud', 'seeds').find('', name),
+        getBackupBucket: (name) => store('core.gardener.cloud', 'backupbuckets').find('', name),
+        getSecret: (namespace, name) => store('', 'secrets').find(namespace, name),
+        backupEntriesOf: async (bucket) =>
+          (
+            await store('core.gardener.cloud', 'backupentries').list('', {
+              fieldSelector: [{ field: 'spec.bucketName', op: '=', value: bucket }],
+            })
+          ).items.map((e) => `${e.metadata.namespace}/${e.metadata.name}`),
+      }),
       new ShootValidator({
         seeds: { getSeed: (name) => store('core.gardener.cloud', 'seeds').find('', name) },
         heartbeatMaxAgeSeconds: options.seedHeartbeatMaxAgeSeconds,

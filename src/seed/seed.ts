@@ -6,6 +6,8 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { coreResources } from '../api/core/index.js';
+import { backupBucketResource } from '../api/core-gardener/backup-bucket.js';
+import { backupEntryResource } from '../api/core-gardener/backup-entry.js';
 import { shootResource } from '../api/core-gardener/shoot.js';
 import { druidResources } from '../api/druid/index.js';
 import { extensionResources } from '../api/extensions/index.js';
@@ -19,7 +21,14 @@ import { clientListWatch, storeListWatch } from '../controller/list-watch.js';
 import { NamespaceReconciler } from '../controller/namespace-controller.js';
 import { EtcdReconciler } from './druid/etcd-controller.js';
 import { recordingActuator } from './extensions/actuator.js';
+import { backupBucketActuator, backupEntryActuator } from './extensions/backup-actuators.js';
 import { ExtensionReconciler } from './extensions/extension-controller.js';
+import {
+  BackupBucketReconciler,
+  deploySeedBackupBucket,
+  seedBackupBucketsCondition,
+} from './gardenlet/backup-bucket-controller.js';
+import { BackupEntryReconciler } from './gardenlet/backup-entry-controller.js';
 import { SeedHeartbeat } from './gardenlet/heartbeat.js';
 import { registerSeed, type SeedBackupConfig } from './gardenlet/seed-registration.js';
 import { ShootReconciler } from './gardenlet/shoot-reconciler.js';
@@ -84,11 +93,18 @@ export async function startSeed(options: SeedOptions): Promise<Seed> {
   const adminKubeconfig = await hosted.ensureKubeconfig(join(dir, 'seed.kubeconfig'), seedAdmin);
   const garden = new RestClient(loadKubeconfig(options.gardenKubeconfig));
 
-  await registerSeed(garden, { name, provider: { type: 'local', region: 'local' }, backup: options.backup });
+  const seedObject = await registerSeed(garden, {
+    name,
+    provider: { type: 'local', region: 'local' },
+    backup: options.backup,
+  });
+  await deploySeedBackupBucket(garden, seedObject);
   const heartbeat = new SeedHeartbeat({
     seed: name,
     garden,
     intervalMs: options.heartbeatIntervalMs,
+    // As in Gardener, only a seed with backups reports BackupBucketsReady.
+    conditions: options.backup ? async () => [await seedBackupBucketsCondition(garden, name)] : undefined,
     onError: (err) => log.warn({ err: (err as Error).message }, 'heartbeat failed'),
   });
   await heartbeat.start();
@@ -132,6 +148,48 @@ export async function startSeed(options: SeedOptions): Promise<Seed> {
       }),
     );
   }
+  // The backup extension (local and s3) and the gardenlet's controllers feeding it from the garden.
+  const backupActuatorDeps = {
+    secrets: hosted.store('', 'secrets'),
+    namespaces: hosted.store('', 'namespaces'),
+    ctx: hosted.systemContext,
+  };
+  for (const [plural, actuator] of [
+    ['backupbuckets', backupBucketActuator(backupActuatorDeps)],
+    ['backupentries', backupEntryActuator(backupActuatorDeps)],
+  ] as const) {
+    const store = hosted.store('extensions.gardener.cloud', plural);
+    controllers.push(
+      new Controller({
+        name: `extension-${plural}`,
+        source: storeListWatch(store),
+        reconciler: new ExtensionReconciler({ store, actuator, ctx: hosted.systemContext }),
+        logger: log,
+      }),
+    );
+  }
+  const backupDeps = {
+    seedName: name,
+    garden,
+    seed: hosted.store,
+    ctx: hosted.systemContext,
+    onStatusChange: () => heartbeat.requestBeat(),
+  };
+  const onThisSeed = { fieldSelector: `spec.seedName=${name}` };
+  controllers.push(
+    new Controller({
+      name: 'backupbucket',
+      source: clientListWatch(garden.resource(backupBucketResource), '', onThisSeed),
+      reconciler: new BackupBucketReconciler(backupDeps),
+      logger: log,
+    }),
+    new Controller({
+      name: 'backupentry',
+      source: clientListWatch(garden.resource(backupEntryResource), '', onThisSeed),
+      reconciler: new BackupEntryReconciler(backupDeps),
+      logger: log,
+    }),
+  );
   // The gardenlet's shoot controller: the shoots placed on this seed, from the garden.
   const apiServers = new ApiServerRuntime(log);
   controllers.push(

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -98,6 +98,68 @@ describe('shoot lifecycle on a landscape', () => {
     ]) {
       assert.ok(names.includes(wanted), `ShootState lacks ${wanted}: ${names.join(', ')}`);
     }
+  });
+
+  it("backs the shoot's etcd up into its seed's BackupBucket through its BackupEntry", async () => {
+    const seedA = join(dir, 'seeds', 'seed-a.kubeconfig');
+    const getJson = async (kubeconfig: string, args: string[]) => {
+      const got = await kubectl(kubeconfig, [...args, '-o', 'json']);
+      assert.equal(got.code, 0, got.stderr);
+      return JSON.parse(got.stdout);
+    };
+    const seed = await getJson(garden, ['get', 'seed', 'seed-a']);
+    const uid: string = seed.metadata.uid;
+    const ready = seed.status.conditions.find((c: { type: string }) => c.type === 'BackupBucketsReady');
+    assert.equal(ready?.status, 'True', JSON.stringify(ready));
+
+    const bucket = await getJson(garden, ['get', 'backupbucket', uid]);
+    assert.equal(bucket.spec.seedName, 'seed-a');
+    assert.equal(bucket.status.lastOperation.state, 'Succeeded');
+    const extensionBucket = await getJson(seedA, ['get', 'backupbuckets.extensions.gardener.cloud', uid]);
+    assert.equal(extensionBucket.status.lastOperation.state, 'Succeeded');
+    const bucketDir = join((await landscape()).seeds['seed-a']!.backupRoot, uid);
+    assert.equal((await stat(bucketDir)).mode & 0o777, 0o700);
+
+    const shootUid: string = (await shoot()).metadata.uid;
+    const entryName = `shoot--dev--my-shoot--${shootUid}`;
+    const entry = await getJson(garden, ['get', 'backupentry', '-n', 'garden-dev', entryName]);
+    assert.deepEqual(entry.spec, { bucketName: uid, seedName: 'seed-a' });
+    assert.equal(entry.status.lastOperation.state, 'Succeeded');
+    assert.equal(entry.metadata.ownerReferences[0].uid, shootUid);
+    const extensionEntry = await getJson(seedA, ['get', 'backupentries.extensions.gardener.cloud', entryName]);
+    assert.equal(extensionEntry.status.lastOperation.state, 'Succeeded');
+
+    const secret = await getJson(seedA, ['get', 'secret', '-n', 'shoot--dev--my-shoot', 'etcd-backup']);
+    assert.deepEqual(Object.keys(secret.data).sort(), ['bucketName', 'root']);
+    assert.equal(Buffer.from(secret.data.bucketName, 'base64').toString(), uid);
+    const etcd = await getJson(seedA, ['get', 'etcd', '-n', 'shoot--dev--my-shoot', 'etcd-main']);
+    assert.deepEqual(etcd.spec.backup.store, {
+      provider: 'local',
+      container: uid,
+      prefix: `${entryName}/etcd-main`,
+      secretRef: { name: 'etcd-backup' },
+    });
+    assert.equal(etcd.spec.backup.garbageCollectionPolicy, 'Exponential');
+    assert.ok(etcd.spec.backup.fullSnapshotSchedule && etcd.spec.backup.deltaSnapshotPeriod);
+  });
+
+  it('refuses a BackupEntry in an unknown bucket and deleting a bucket in use, with clear messages', async () => {
+    const entry = JSON.stringify({
+      apiVersion: 'core.gardener.cloud/v1beta1',
+      kind: 'BackupEntry',
+      metadata: { name: 'shoot--dev--ghost--1', namespace: 'garden-dev' },
+      spec: { bucketName: 'no-such-bucket', seedName: 'seed-a' },
+    });
+    const created = await kubectl(garden, ['create', '-f', '-'], entry);
+    assert.notEqual(created.code, 0);
+    assert.match(
+      created.stderr,
+      /backupentries.core.gardener.cloud "shoot--dev--ghost--1" is forbidden: backupbucket.core.gardener.cloud "no-such-bucket" named in spec.bucketName not found/,
+    );
+    const uid = (await kubectl(garden, ['get', 'seed', 'seed-a', '-o', 'jsonpath={.metadata.uid}'])).stdout;
+    const deleted = await kubectl(garden, ['delete', 'backupbucket', uid]);
+    assert.notEqual(deleted.code, 0);
+    assert.match(deleted.stderr, /cannot delete BackupBucket because BackupEntries are still referencing it/);
   });
 
   it('an admin kubeconfig from shoots/adminkubeconfig works with kubectl, including watch', async () => {
@@ -194,6 +256,10 @@ describe('shoot lifecycle on a landscape', () => {
     assert.equal(left.stdout.trim(), '');
     assert.notEqual((await kubectl(seedA, ['get', 'namespace', 'shoot--dev--my-shoot'])).code, 0);
     assert.notEqual((await kubectl(garden, ['get', 'shootstate', '-n', 'garden-dev', 'my-shoot'])).code, 0);
+    const entries = await kubectl(garden, ['get', 'backupentries', '-n', 'garden-dev', '-o', 'name']);
+    assert.doesNotMatch(entries.stdout, /my-shoot/, 'the BackupEntry goes with the shoot');
+    const bucket = (await kubectl(garden, ['get', 'seed', 'seed-a', '-o', 'jsonpath={.metadata.uid}'])).stdout;
+    assert.ok(existsSync(join((await landscape()).seeds['seed-a']!.backupRoot, bucket)), 'the bucket stays');
     assert.equal(existsSync(join(runtime, 'controlplanes', 'shoot--dev--my-shoot')), false);
     const refused = await kubectl(shootKubeconfig, ['get', 'ns', '--request-timeout=3s']);
     assert.notEqual(refused.code, 0, 'the shoot API no longer serves');

@@ -15,8 +15,10 @@ import type { Readable } from 'node:stream';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
+  CreateBucketCommand,
   DeleteObjectCommand,
   GetObjectCommand,
+  HeadBucketCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
   type ListObjectsV2CommandOutput,
@@ -212,6 +214,36 @@ export class S3Snapstore implements Snapstore {
       this.location,
       `${operation} failed: ${detail}${status ? ` (HTTP ${status})` : ''}`,
     );
+  }
+
+  /**
+   * Creates the bucket when it does not exist yet (a seed's BackupBucket): never touches the
+   * objects of an existing one. Returns whether it had to create it.
+   */
+  async ensureBucket(): Promise<'created' | 'exists'> {
+    try {
+      await this.#client.send(new HeadBucketCommand({ Bucket: this.bucket }));
+      return 'exists';
+    } catch (err) {
+      const e = err as AwsLikeError;
+      const missing = e.name === 'NotFound' || e.name === 'NoSuchBucket' || e.$metadata?.httpStatusCode === 404;
+      if (!missing) throw this.#error('look up the bucket', err);
+    }
+    try {
+      await this.#client.send(
+        new CreateBucketCommand({
+          Bucket: this.bucket,
+          // us-east-1 is S3's default location and must not be named explicitly.
+          ...(this.#region === 'us-east-1'
+            ? {}
+            : { CreateBucketConfiguration: { LocationConstraint: this.#region as never } }),
+        }),
+      );
+    } catch (err) {
+      if ((err as AwsLikeError).name === 'BucketAlreadyOwnedByYou') return 'exists';
+      throw this.#error('create the bucket', err);
+    }
+    return 'created';
   }
 
   async list(): Promise<StoredObject[]> {

@@ -5,6 +5,13 @@
  */
 import { rm } from 'node:fs/promises';
 import type { Logger } from 'pino';
+import {
+  backupEntryBucketName,
+  backupEntryResource,
+  backupEntrySpecSeedName,
+} from '../../api/core-gardener/backup-entry.js';
+import { GARDENER_API_VERSION } from '../../api/core-gardener/common.js';
+import { seedBackup, seedResource } from '../../api/core-gardener/seed.js';
 import { shootStateResource } from '../../api/core-gardener/shoot-state.js';
 import { etcdReady } from '../../api/druid/etcd.js';
 import { isNotFound } from '../../api/errors.js';
@@ -13,8 +20,10 @@ import { isRecord, type KubeObject } from '../../api/meta.js';
 import type { StoreLookup } from '../../apiserver/hosted-api-server.js';
 import type { RequestContext } from '../../apiserver/registry/generic-store.js';
 import type { RestClient } from '../../client/rest-client.js';
-import { stableApiAddress, stableApiPort, technicalId } from '../../shoot/identity.js';
+import { backupEntryName, stableApiAddress, stableApiPort, technicalId } from '../../shoot/identity.js';
+import { ETCD_BACKUP_SECRET } from '../extensions/backup-actuators.js';
 import type { ApiServerRuntime } from '../runtime/apiserver-runtime.js';
+import { backupObjectNotReadyReason, backupObjectReady } from './backup-common.js';
 import {
   fromSecretObjects,
   generateShootSecrets,
@@ -51,6 +60,21 @@ export const shootExtensions = [
 type ExtensionPlural = (typeof shootExtensions)[number]['plural'];
 
 const etcdName = 'etcd-main';
+
+/**
+ * Backup settings of etcd-main beyond the store. Gardener takes a full snapshot daily and a delta
+ * every 5 min; Transplant moves control planes and restores them to the last backed-up revision,
+ * so it takes fulls hourly and deltas every 20 s (the snapshotter's defaults) to keep the window
+ * of writes not yet in the store small.
+ */
+export const etcdBackupDefaults = Object.freeze({
+  fullSnapshotSchedule: '0 */1 * * *',
+  deltaSnapshotPeriod: '20s',
+  deltaSnapshotMemoryLimit: '100Mi',
+  garbageCollectionPolicy: 'Exponential',
+  garbageCollectionPeriod: '1m',
+  compression: { enabled: true, policy: 'gzip' },
+});
 const secretsGroup = (obj: KubeObject) => obj.metadata.labels?.persist === 'true';
 
 export class Botanist {
@@ -58,6 +82,7 @@ export class Botanist {
   readonly namespace: string;
   readonly #deps: BotanistDeps;
   #secrets: ShootSecrets | undefined;
+  #seedObject: KubeObject | undefined;
 
   constructor(shoot: KubeObject, deps: BotanistDeps) {
     this.shoot = shoot;
@@ -138,6 +163,77 @@ export class Botanist {
     });
   }
 
+  /**
+   * Gardener's "Deploying backup entry": the shoot's BackupEntry in its project namespace, in the
+   * bucket of this seed (named after the seed's UID), owned by the Shoot. An existing entry keeps
+   * its bucket: moving backups to another bucket is the Restore's business, never a side effect.
+   */
+  async deployBackupEntry(): Promise<void> {
+    const entries = this.#deps.garden.resource(backupEntryResource);
+    const namespace = this.shoot.metadata.namespace!;
+    const name = backupEntryName(this.shoot);
+    const current = await this.#backupEntry();
+    if (current) {
+      if (backupEntrySpecSeedName(current) !== this.#deps.seedName) {
+        await entries.patch(namespace, name, { spec: { seedName: this.#deps.seedName } });
+      }
+      return;
+    }
+    const seed = await this.#seed();
+    await entries.create(namespace, {
+      apiVersion: GARDENER_API_VERSION,
+      kind: 'BackupEntry',
+      metadata: {
+        name,
+        namespace,
+        labels: { 'shoot.gardener.cloud/name': this.shoot.metadata.name! },
+        ownerReferences: [
+          {
+            apiVersion: GARDENER_API_VERSION,
+            kind: 'Shoot',
+            name: this.shoot.metadata.name!,
+            uid: this.shoot.metadata.uid!,
+            controller: true,
+            blockOwnerDeletion: false,
+          },
+        ],
+      },
+      spec: { bucketName: seed.metadata.uid, seedName: this.#deps.seedName },
+    });
+  }
+
+  /** Gardener's "Waiting until the backup entry has been reconciled"; times out naming the entry's last error. */
+  async waitUntilBackupEntryReconciled(): Promise<void> {
+    let reason = 'it does not exist';
+    await this.#poll(
+      () => `BackupEntry ${backupEntryName(this.shoot)} is reconciled (${reason})`,
+      async () => {
+        const entry = await this.#backupEntry();
+        reason = entry ? (backupObjectNotReadyReason(entry) ?? '') : 'it does not exist';
+        return entry !== undefined && backupObjectReady(entry);
+      },
+    );
+  }
+
+  /** The shoot's BackupEntry goes with the shoot; the backups it names stay in the bucket. */
+  async deleteBackupEntry(): Promise<void> {
+    try {
+      await this.#deps.garden
+        .resource(backupEntryResource)
+        .delete(this.shoot.metadata.namespace!, backupEntryName(this.shoot));
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+  }
+
+  async waitUntilBackupEntryDeleted(): Promise<void> {
+    await this.#poll(`BackupEntry ${backupEntryName(this.shoot)} is gone`, async () => !(await this.#backupEntry()));
+  }
+
+  /**
+   * etcd-main, with its backups in the shoot's BackupEntry when the seed has backups:
+   * `<bucket>/<backupEntryName>/etcd-main` through the secret `etcd-backup` (Gardener's layout).
+   */
   async deployEtcd(): Promise<void> {
     const store = this.#store('druid.gardener.cloud', 'etcds');
     const spec = {
@@ -151,7 +247,7 @@ export class Botanist {
           clientTLSSecretRef: { name: 'etcd-client-tls' },
         },
       },
-      backup: {},
+      backup: await this.#etcdBackupSpec(),
     };
     if (await store.find(this.namespace, etcdName)) {
       await store.patch(this.namespace, etcdName, '', 'merge', { spec }, this.#deps.ctx);
@@ -257,6 +353,40 @@ export class Botanist {
     await rm(`${this.#deps.runtimeDir}/${this.namespace}`, { recursive: true, force: true });
   }
 
+  /** `spec.backup` of etcd-main: empty without seed backups, else the entry's store and the schedule. */
+  async #etcdBackupSpec(): Promise<Record<string, unknown>> {
+    const backup = seedBackup(await this.#seed());
+    if (!backup) return {};
+    const entry = await this.#backupEntry();
+    const bucketName = entry && backupEntryBucketName(entry);
+    if (!bucketName) throw new Error(`BackupEntry ${backupEntryName(this.shoot)} does not exist yet`);
+    return {
+      store: {
+        provider: backup.provider,
+        container: bucketName,
+        prefix: `${backupEntryName(this.shoot)}/${etcdName}`,
+        secretRef: { name: ETCD_BACKUP_SECRET },
+      },
+      ...etcdBackupDefaults,
+    };
+  }
+
+  async #backupEntry(): Promise<KubeObject | undefined> {
+    try {
+      return await this.#deps.garden
+        .resource(backupEntryResource)
+        .get(this.shoot.metadata.namespace!, backupEntryName(this.shoot));
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  async #seed(): Promise<KubeObject> {
+    this.#seedObject ??= await this.#deps.garden.resource(seedResource).get('', this.#deps.seedName);
+    return this.#seedObject;
+  }
+
   #extensionSpec(plural: ExtensionPlural): Record<string, unknown> {
     const base = { type: 'local', region: 'local', secretRef: { name: 'cloudprovider', namespace: this.namespace } };
     switch (plural) {
@@ -325,13 +455,18 @@ export class Botanist {
     return this.#deps.seed(group, plural);
   }
 
-  /** Waits until `check` holds: looks again soon at first (controllers answer within tens of ms), then less often. */
-  async #poll(what: string, check: () => Promise<boolean>): Promise<void> {
+  /**
+   * Waits until `check` holds: looks again soon at first (controllers answer within tens of ms),
+   * then less often. `what` may be a function, to name what was last seen in the timeout error.
+   */
+  async #poll(what: string | (() => string), check: () => Promise<boolean>): Promise<void> {
     const deadline = Date.now() + this.#deps.waitTimeoutMs;
     for (let delay = 25; ; delay = Math.min(delay * 2, 500)) {
       if (await check()) return;
-      if (Date.now() > deadline)
-        throw new Error(`timed out after ${this.#deps.waitTimeoutMs / 1000} s waiting until ${what}`);
+      if (Date.now() > deadline) {
+        const described = typeof what === 'string' ? what : what();
+        throw new Error(`timed out after ${this.#deps.waitTimeoutMs / 1000} s waiting until ${described}`);
+      }
       await new Promise((resolve) => setTimeout(resolve, delay));
     }
   }

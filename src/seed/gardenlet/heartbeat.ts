@@ -26,6 +26,8 @@ export class SeedHeartbeat {
   readonly #options: HeartbeatOptions;
   #timer: NodeJS.Timeout | undefined;
   #beating: Promise<void> | undefined;
+  #again = false;
+  #stopped = false;
 
   constructor(options: HeartbeatOptions) {
     this.#options = options;
@@ -34,19 +36,34 @@ export class SeedHeartbeat {
   /** Beats once now (errors propagate), then every interval in the background. */
   async start(): Promise<void> {
     await this.beat();
-    this.#timer = setInterval(() => {
-      if (this.#beating) return;
-      this.#beating = this.beat()
-        .catch((err: unknown) => this.#options.onError?.(err))
-        .finally(() => {
-          this.#beating = undefined;
-        });
-    }, this.#options.intervalMs ?? 10_000);
+    this.#timer = setInterval(() => this.requestBeat(), this.#options.intervalMs ?? 10_000);
     this.#timer.unref();
   }
 
   stop(): void {
+    this.#stopped = true;
     clearInterval(this.#timer);
+  }
+
+  /**
+   * Beats in the background now, e.g. when a condition changed (a BackupBucket failed), rather
+   * than at the next interval. Beats never overlap: a request during one beats once more after it.
+   */
+  requestBeat(): void {
+    if (this.#stopped) return;
+    if (this.#beating) {
+      this.#again = true;
+      return;
+    }
+    this.#beating = this.beat()
+      .catch((err: unknown) => this.#options.onError?.(err))
+      .finally(() => {
+        this.#beating = undefined;
+        if (this.#again) {
+          this.#again = false;
+          this.requestBeat();
+        }
+      });
   }
 
   async beat(now = new Date()): Promise<void> {

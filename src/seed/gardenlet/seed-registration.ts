@@ -8,14 +8,23 @@ import { secretResource } from '../../api/core/secret.js';
 import { seedResource } from '../../api/core-gardener/seed.js';
 import { isNotFound } from '../../api/errors.js';
 import type { KubeObject } from '../../api/meta.js';
+import type { S3Credentials } from '../../backup/snapstore/credentials.js';
 import type { RestClient } from '../../client/rest-client.js';
 
-export interface SeedBackupConfig {
-  provider: 'local';
-  region: string;
-  /** For `local`: the directory under which the seed's bucket lives. */
-  root: string;
-}
+/** Where a seed's backups go: a local directory, or an S3(-compatible) store. */
+export type SeedBackupConfig =
+  | {
+      provider: 'local';
+      region: string;
+      /** The directory under which the seed's bucket lives. */
+      root: string;
+    }
+  | {
+      provider: 's3';
+      /** The credentials' region. */
+      region: string;
+      credentials: S3Credentials;
+    };
 
 export interface SeedRegistration {
   name: string;
@@ -67,7 +76,9 @@ function seedSpec(registration: SeedRegistration): Record<string, unknown> {
 
 async function ensureBackupSecret(garden: RestClient, seed: string, backup: SeedBackupConfig): Promise<void> {
   const secrets = garden.resource(secretResource);
-  const data = { root: Buffer.from(backup.root).toString('base64') };
+  const data = Object.fromEntries(
+    Object.entries(backupSecretData(backup)).map(([k, v]) => [k, Buffer.from(v).toString('base64')]),
+  );
   try {
     await secrets.get(gardenNamespace, backupSecretName(seed));
     await secrets.patch(gardenNamespace, backupSecretName(seed), { data });
@@ -81,4 +92,23 @@ async function ensureBackupSecret(garden: RestClient, seed: string, backup: Seed
       data,
     });
   }
+}
+
+/**
+ * The garden secret's keys: `root` for `local`; for `s3` the ones etcdbrctl's credential files
+ * use (accessKeyID, secretAccessKey, region, endpoint, s3ForcePathStyle).
+ */
+export function backupSecretData(backup: SeedBackupConfig): Record<string, string> {
+  if (backup.provider === 'local') return { root: backup.root };
+  const { credentials } = backup;
+  return {
+    accessKeyID: credentials.accessKeyId,
+    secretAccessKey: credentials.secretAccessKey,
+    region: credentials.region,
+    ...(credentials.sessionToken ? { sessionToken: credentials.sessionToken } : {}),
+    ...(credentials.endpoint ? { endpoint: credentials.endpoint } : {}),
+    ...(credentials.forcePathStyle !== undefined || credentials.endpoint
+      ? { s3ForcePathStyle: String(credentials.forcePathStyle ?? true) }
+      : {}),
+  };
 }

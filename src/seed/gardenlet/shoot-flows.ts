@@ -7,8 +7,13 @@ import type { Flow } from '../../flow/flow.js';
 import { Graph } from '../../flow/graph.js';
 import type { Botanist } from './botanist.js';
 
+export interface ReconcileFlowOptions {
+  /** The seed has `spec.backup`: the shoot gets a BackupEntry and etcd backs up into it (Gardener's `allowBackup`). */
+  allowBackup: boolean;
+}
+
 /** Create and Reconcile: everything the control plane needs, each step idempotent. */
-export function reconcileFlow(b: Botanist, operation: 'Create' | 'Reconcile'): Flow {
+export function reconcileFlow(b: Botanist, operation: 'Create' | 'Reconcile', options: ReconcileFlowOptions): Flow {
   const g = new Graph(operation === 'Create' ? 'Shoot cluster creation' : 'Shoot cluster reconciliation');
   const namespace = g.add({ name: 'Deploying Shoot namespace in Seed', fn: () => b.deployNamespace() });
   const secrets = g.add({
@@ -36,7 +41,23 @@ export function reconcileFlow(b: Botanist, operation: 'Create' | 'Reconcile'): F
     fn: () => b.waitUntilExtensionReady('dnsrecords'),
     dependencies: dns,
   });
-  const etcd = g.add({ name: 'Deploying main and events etcd', fn: () => b.deployEtcd(), dependencies: secrets });
+  const backupEntry = g.add({
+    name: 'Deploying backup entry',
+    fn: () => b.deployBackupEntry(),
+    skipIf: !options.allowBackup,
+    dependencies: namespace,
+  });
+  const backupEntryReady = g.add({
+    name: 'Waiting until the backup entry has been reconciled',
+    fn: () => b.waitUntilBackupEntryReconciled(),
+    skipIf: !options.allowBackup,
+    dependencies: backupEntry,
+  });
+  const etcd = g.add({
+    name: 'Deploying main and events etcd',
+    fn: () => b.deployEtcd(),
+    dependencies: [secrets, backupEntryReady],
+  });
   const etcdReady = g.add({
     name: 'Waiting until main and event etcd report readiness',
     fn: () => b.waitUntilEtcdReady(),
@@ -115,10 +136,23 @@ export function deleteFlow(b: Botanist): Flow {
     fn: () => b.deleteNamespace(),
     dependencies: [infrastructureGone, dnsGone],
   });
-  g.add({
+  const namespaceGone = g.add({
     name: 'Waiting until shoot namespace in Seed has been deleted',
     fn: () => b.waitUntilNamespaceDeleted(),
     dependencies: namespace,
+  });
+  // Gardener leaves this to the garbage collector (the entry is owned by the Shoot) and deletes the
+  // backups after a grace period; here the flow deletes the entry once etcd is gone (no more
+  // snapshots) and the backups stay in the bucket.
+  const backupEntry = g.add({
+    name: 'Deleting backup entry',
+    fn: () => b.deleteBackupEntry(),
+    dependencies: [etcdGone, namespaceGone],
+  });
+  g.add({
+    name: 'Waiting until the backup entry has been deleted',
+    fn: () => b.waitUntilBackupEntryDeleted(),
+    dependencies: backupEntry,
   });
   return g.compile();
 }

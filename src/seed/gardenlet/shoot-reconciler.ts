@@ -6,6 +6,7 @@
  * its control plane brought back.
  */
 import type { LastError, LastOperation } from '../../api/core-gardener/common.js';
+import { seedHasBackup, seedResource } from '../../api/core-gardener/seed.js';
 import { shootResource } from '../../api/core-gardener/shoot.js';
 import { isNotFound } from '../../api/errors.js';
 import { isRecord, type KubeObject, nowTimestamp } from '../../api/meta.js';
@@ -69,7 +70,8 @@ export class ShootReconciler implements Reconciler {
     }
     const createDone = last !== undefined && (last.type !== 'Create' || last.state === 'Succeeded');
     const type: OperationType = createDone ? 'Reconcile' : 'Create';
-    await this.#run(shoot, type, reconcileFlow(botanist, type), {
+    const seed = await this.#deps.garden.resource(seedResource).get('', this.#deps.seedName);
+    await this.#run(shoot, type, reconcileFlow(botanist, type, { allowBackup: seedHasBackup(seed) }), {
       advertisedAddresses: [{ name: 'external', url: botanist.apiUrl }],
       technicalID: botanist.namespace,
       uid: shoot.metadata.uid,

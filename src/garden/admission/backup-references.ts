@@ -1,0 +1,79 @@
+/**
+ * The backup part of Gardener's ResourceReferenceManager admission plugin:
+ *
+ * - a BackupEntry may only name a BackupBucket and a Seed that exist (checked when the field is
+ *   set or changed);
+ * - a BackupBucket may only name a Seed and a credentials Secret that exist;
+ * - a BackupBucket cannot be deleted while BackupEntries reference it — its finalizer would
+ *   otherwise hold it in deletion, and the entries' backups would lose their home.
+ *
+ * References are 403 Forbidden with the missing object named, as Gardener answers.
+ */
+
+import { backupBucketSeedName } from '../../api/core-gardener/backup-bucket.js';
+import { backupEntryBucketName, backupEntrySpecSeedName } from '../../api/core-gardener/backup-entry.js';
+import { GARDENER_GROUP, pathString, pathValue } from '../../api/core-gardener/common.js';
+import { forbidden } from '../../api/errors.js';
+import type { KubeObject } from '../../api/meta.js';
+import type { AdmissionAttributes, AdmissionPlugin, Operation } from '../../apiserver/types.js';
+
+export interface BackupReferenceLookups {
+  getSeed(name: string): Promise<KubeObject | undefined>;
+  getBackupBucket(name: string): Promise<KubeObject | undefined>;
+  getSecret(namespace: string, name: string): Promise<KubeObject | undefined>;
+  /** `namespace/name` of every BackupEntry whose `spec.bucketName` is `bucket`. */
+  backupEntriesOf(bucket: string): Promise<string[]>;
+}
+
+export class BackupReferences implements AdmissionPlugin {
+  readonly name = 'BackupReferences';
+  readonly #lookups: BackupReferenceLookups;
+
+  constructor(lookups: BackupReferenceLookups) {
+    this.#lookups = lookups;
+  }
+
+  handles(operation: Operation): boolean {
+    return operation === 'CREATE' || operation === 'UPDATE' || operation === 'DELETE';
+  }
+
+  async validate(attrs: AdmissionAttributes): Promise<void> {
+    if (attrs.kind.group !== GARDENER_GROUP || attrs.subresource !== '') return;
+    const resource = { group: GARDENER_GROUP, resource: attrs.resource };
+    const reject = (reason: string) => forbidden(resource, attrs.name || (attrs.object.metadata.name ?? ''), reason);
+    if (attrs.resource === 'backupbuckets' && attrs.operation === 'DELETE') {
+      const entries = await this.#lookups.backupEntriesOf(attrs.name);
+      if (entries.length > 0) {
+        throw reject(
+          `cannot delete BackupBucket because BackupEntries are still referencing it, backupEntryNames: ${entries.join(',')}`,
+        );
+      }
+      return;
+    }
+    if (attrs.operation === 'DELETE') return;
+    const obj = attrs.object;
+    const old = attrs.oldObject;
+    const changed = (path: string) =>
+      !old || JSON.stringify(pathValue(obj, path)) !== JSON.stringify(pathValue(old, path));
+    if (attrs.resource === 'backupentries') {
+      const seedName = backupEntrySpecSeedName(obj);
+      if (seedName && changed('spec.seedName') && !(await this.#lookups.getSeed(seedName))) {
+        throw reject(`seed "${seedName}" named in spec.seedName not found`);
+      }
+      const bucketName = backupEntryBucketName(obj);
+      if (bucketName && changed('spec.bucketName') && !(await this.#lookups.getBackupBucket(bucketName))) {
+        throw reject(`backupbucket.core.gardener.cloud "${bucketName}" named in spec.bucketName not found`);
+      }
+    } else if (attrs.resource === 'backupbuckets') {
+      const seedName = backupBucketSeedName(obj);
+      if (seedName && changed('spec.seedName') && !(await this.#lookups.getSeed(seedName))) {
+        throw reject(`seed "${seedName}" named in spec.seedName not found`);
+      }
+      const secretName = pathString(obj, 'spec.secretRef.name');
+      const secretNamespace = pathString(obj, 'spec.secretRef.namespace') || 'garden';
+      if (secretName && changed('spec.secretRef') && !(await this.#lookups.getSecret(secretNamespace, secretName))) {
+        throw reject(`secret "${secretNamespace}/${secretName}" named in spec.secretRef not found`);
+      }
+    }
+  }
+}

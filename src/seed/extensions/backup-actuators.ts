@@ -1,0 +1,138 @@
+/**
+ * The backup extension's actuators for the `local` and `s3` providers (Gardener's BackupBucket
+ * and BackupEntry actuators):
+ *
+ * - BackupBucket: the bucket exists — for `local` the directory `<root>/<bucket>` (mode 0700),
+ *   for `s3` a bucket created through the S3 API when missing.
+ * - BackupEntry: the control plane's etcd can reach its backups — the secret `etcd-backup`
+ *   (`source-etcd-backup` for a Restore's `source-…` entry) in the control-plane namespace holds
+ *   `bucketName` plus the provider credentials, the keys `snapstoreConfigFor` reads.
+ *
+ * Unlike Gardener's actuators, deleting never removes a bucket or anything in it: a bucket holds
+ * the only copy of every backup, and Transplant never deletes that. Deleting an entry removes its
+ * secret only.
+ */
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { extensionBackupEntryBucketName, isSourceBackupEntry } from '../../api/extensions/backup-entry.js';
+import { extensionSecretRef, extensionType } from '../../api/extensions/common.js';
+import type { KubeObject } from '../../api/meta.js';
+import type { GenericStore, RequestContext } from '../../apiserver/registry/generic-store.js';
+import { s3CredentialsFromFields } from '../../backup/snapstore/credentials.js';
+import { S3Snapstore } from '../../backup/snapstore/s3-snapstore.js';
+import { decodeSecretData, type SecretData } from '../../backup/store-secret.js';
+import { applySecretData, secretDataOf } from '../secret-data.js';
+import type { Actuator } from './actuator.js';
+
+/** The secret the druid reads a control plane's backup store from (Gardener's `BackupSecretName`). */
+export const ETCD_BACKUP_SECRET = 'etcd-backup';
+/** The secret of the source store during a Restore. */
+export const SOURCE_ETCD_BACKUP_SECRET = 'source-etcd-backup';
+
+export interface BackupActuatorDeps {
+  /** The seed's secrets. */
+  secrets: GenericStore;
+  /** The seed's namespaces (an entry's secret goes only into an existing control-plane namespace). */
+  namespaces: GenericStore;
+  ctx: RequestContext;
+}
+
+/** The secret `spec.secretRef` names, decoded; a clear error when it is missing. */
+async function referencedSecret(obj: KubeObject, secrets: GenericStore): Promise<KubeObject> {
+  const kind = `${obj.kind ?? 'object'} ${obj.metadata.name}`;
+  const ref = extensionSecretRef(obj);
+  if (!ref) throw new Error(`${kind} has no spec.secretRef`);
+  const namespace = ref.namespace ?? 'garden';
+  const secret = await secrets.find(namespace, ref.name);
+  if (!secret) throw new Error(`secret ${namespace}/${ref.name} referenced by ${kind} does not exist`);
+  return secret;
+}
+
+function unsupportedProvider(obj: KubeObject): Error {
+  return new Error(
+    `${obj.kind ?? 'object'} ${obj.metadata.name}: unsupported provider type ${JSON.stringify(extensionType(obj))} (supported: local, s3)`,
+  );
+}
+
+function localRoot(obj: KubeObject, data: SecretData): string {
+  const root = data.root ?? data.hostPath;
+  if (!root) throw new Error(`the secret of ${obj.kind ?? 'object'} ${obj.metadata.name} has no "root" key`);
+  return root;
+}
+
+function s3Bucket(name: string, data: SecretData, source: string): S3Snapstore {
+  return new S3Snapstore({ bucket: name, prefix: '', credentials: s3CredentialsFromFields(source, data) });
+}
+
+/** Creates the bucket when missing; never deletes or empties one. */
+export function backupBucketActuator(deps: BackupActuatorDeps): Actuator {
+  return {
+    async reconcile(bucket) {
+      const secret = await referencedSecret(bucket, deps.secrets);
+      const data = decodeSecretData(secret as { data?: unknown });
+      const name = bucket.metadata.name!;
+      switch (extensionType(bucket)) {
+        case 'local':
+          // Owner-only: the directory holds every shoot's etcd data of this seed.
+          await mkdir(join(localRoot(bucket, data), name), { recursive: true, mode: 0o700 });
+          return;
+        case 's3': {
+          const store = s3Bucket(name, data, `secret ${secret.metadata.namespace}/${secret.metadata.name}`);
+          try {
+            await store.ensureBucket();
+          } finally {
+            store.close();
+          }
+          return;
+        }
+        default:
+          throw unsupportedProvider(bucket);
+      }
+    },
+    async delete() {},
+    async migrate() {
+      return undefined;
+    },
+    async restore() {},
+  };
+}
+
+/** `shoot--<project>--<shoot>--<uid>` (or `source-…`) → `shoot--<project>--<shoot>`. */
+export function controlPlaneNamespaceOf(entry: KubeObject): string {
+  const name = entry.metadata.name ?? '';
+  const withoutSource = isSourceBackupEntry(entry) ? name.slice('source-'.length) : name;
+  const cut = withoutSource.lastIndexOf('--');
+  return cut > 0 ? withoutSource.slice(0, cut) : withoutSource;
+}
+
+function etcdBackupSecretName(entry: KubeObject): string {
+  return isSourceBackupEntry(entry) ? SOURCE_ETCD_BACKUP_SECRET : ETCD_BACKUP_SECRET;
+}
+
+/** Deploys the `etcd-backup` secret into the control-plane namespace; deleting removes only that secret. */
+export function backupEntryActuator(deps: BackupActuatorDeps): Actuator {
+  const removeSecret = async (entry: KubeObject) => {
+    await deps.secrets.deleteIfPresent(controlPlaneNamespaceOf(entry), etcdBackupSecretName(entry), deps.ctx);
+  };
+  return {
+    async reconcile(entry) {
+      const provider = extensionType(entry);
+      if (provider !== 'local' && provider !== 's3') throw unsupportedProvider(entry);
+      const bucketName = extensionBackupEntryBucketName(entry);
+      if (!bucketName) throw new Error(`BackupEntry ${entry.metadata.name} has no spec.bucketName`);
+      const credentials = secretDataOf(await referencedSecret(entry, deps.secrets));
+      const namespace = controlPlaneNamespaceOf(entry);
+      const ns = await deps.namespaces.find('', namespace);
+      // The entry outlives its control plane (a deleted or moved shoot): no namespace, no secret.
+      if (!ns || ns.metadata.deletionTimestamp) return;
+      const data = { ...credentials, bucketName: Buffer.from(bucketName).toString('base64') };
+      await applySecretData(deps.secrets, namespace, etcdBackupSecretName(entry), data, deps.ctx);
+    },
+    delete: removeSecret,
+    async migrate(entry) {
+      await removeSecret(entry);
+      return undefined;
+    },
+    async restore() {},
+  };
+}

@@ -1,0 +1,324 @@
+/**
+ * The gardenlet's BackupBucket controller (Gardener's `pkg/gardenlet/controller/backupbucket`):
+ * for every garden BackupBucket of this seed it copies the credentials into the seed
+ * (`garden/bucket-<name>`), deploys the extension BackupBucket of the same name, and reports the
+ * extension's outcome in the garden object's status. A generated secret the extension publishes
+ * is copied back into the garden (`garden/generated-bucket-<name>`, `status.generatedSecretRef`).
+ *
+ * Deletion waits while BackupEntries still reference the bucket; then the extension object and
+ * the seed's copy of the credentials go. The bucket and its contents stay (see backup-actuators.ts).
+ *
+ * Also here: the seed's own BackupBucket in the garden (named after the seed's UID, as Gardener
+ * names it) and the seed condition `BackupBucketsReady`.
+ */
+
+import { secretResource } from '../../api/core/secret.js';
+import { backupBucketResource } from '../../api/core-gardener/backup-bucket.js';
+import { backupEntryResource } from '../../api/core-gardener/backup-entry.js';
+import { GARDENER_API_VERSION, pathString, statusOf } from '../../api/core-gardener/common.js';
+import { seedBackup, seedBackupSecretRef } from '../../api/core-gardener/seed.js';
+import { isNotFound } from '../../api/errors.js';
+import { backupBucketGeneratedSecretRef } from '../../api/extensions/backup-bucket.js';
+import {
+  extensionLastError,
+  extensionNotReadyReason,
+  GARDENER_OPERATION_ANNOTATION,
+  OPERATION_RECONCILE,
+} from '../../api/extensions/common.js';
+import { isRecord, type KubeObject } from '../../api/meta.js';
+import type { StoreLookup } from '../../apiserver/hosted-api-server.js';
+import type { RequestContext } from '../../apiserver/registry/generic-store.js';
+import type { RestClient } from '../../client/rest-client.js';
+import type { ObjectKey, Reconciler, Result } from '../../controller/controller.js';
+import { applySecretData, secretDataOf } from '../secret-data.js';
+import {
+  bucketSecretName,
+  ensureGardenerFinalizer,
+  GARDENER_FINALIZER,
+  generatedBucketSecretName,
+  removeGardenerFinalizer,
+  reportBackupStatus,
+  SEED_GARDEN_NAMESPACE,
+  specCovers,
+} from './backup-common.js';
+
+export interface BackupControllerDeps {
+  seedName: string;
+  garden: RestClient;
+  seed: StoreLookup;
+  ctx: RequestContext;
+  /** Called after the garden object's status may have changed (e.g. to report seed conditions at once). */
+  onStatusChange?: () => void;
+}
+
+/** How soon a bucket is looked at again while its extension works, and after an error. */
+const pendingRequeueMs = 250;
+const errorRequeueMs = 5_000;
+
+/** The seed's BackupBucket in the garden: named after the seed's UID, owned by the Seed. */
+export function seedBackupBucket(seed: KubeObject): KubeObject | undefined {
+  const backup = seedBackup(seed);
+  const secretRef = seedBackupSecretRef(seed);
+  if (!backup || !secretRef) return undefined;
+  return {
+    apiVersion: GARDENER_API_VERSION,
+    kind: 'BackupBucket',
+    metadata: {
+      name: seed.metadata.uid!,
+      ownerReferences: [
+        {
+          apiVersion: GARDENER_API_VERSION,
+          kind: 'Seed',
+          name: seed.metadata.name!,
+          uid: seed.metadata.uid!,
+          controller: true,
+          blockOwnerDeletion: true,
+        },
+      ],
+    },
+    spec: {
+      provider: { type: backup.provider, region: backup.region ?? '' },
+      ...(isRecord(backup.providerConfig) ? { providerConfig: backup.providerConfig } : {}),
+      secretRef,
+      seedName: seed.metadata.name,
+    },
+  };
+}
+
+/** Creates or updates the seed's BackupBucket in the garden; undefined when the seed has no backup. */
+export async function deploySeedBackupBucket(garden: RestClient, seed: KubeObject): Promise<KubeObject | undefined> {
+  const desired = seedBackupBucket(seed);
+  if (!desired) return undefined;
+  const buckets = garden.resource(backupBucketResource);
+  try {
+    await buckets.get('', desired.metadata.name!);
+    return await buckets.patch('', desired.metadata.name!, { spec: desired.spec });
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+    return await buckets.create('', desired);
+  }
+}
+
+export interface SeedCondition {
+  type: string;
+  status: 'True' | 'False' | 'Unknown';
+  reason: string;
+  message: string;
+}
+
+/**
+ * `BackupBucketsReady` as Gardener's backupbucketscheck computes it: False listing the buckets
+ * with a last error, True when the seed has buckets, Unknown when it has none.
+ */
+export function backupBucketsCondition(buckets: readonly KubeObject[]): SeedCondition {
+  const erroneous = buckets.flatMap((b) => {
+    const error = statusOf(b)?.lastError;
+    return isRecord(error) && typeof error.description === 'string'
+      ? [`* ${b.metadata.name}: ${error.description}`]
+      : [];
+  });
+  if (erroneous.length > 0) {
+    return {
+      type: 'BackupBucketsReady',
+      status: 'False',
+      reason: 'BackupBucketsError',
+      message: `The following BackupBuckets have issues:\n${erroneous.join('\n')}`,
+    };
+  }
+  if (buckets.length > 0) {
+    return {
+      type: 'BackupBucketsReady',
+      status: 'True',
+      reason: 'BackupBucketsAvailable',
+      message: 'Backup Buckets are available.',
+    };
+  }
+  return {
+    type: 'BackupBucketsReady',
+    status: 'Unknown',
+    reason: 'BackupBucketsGone',
+    message: 'Backup Buckets are gone.',
+  };
+}
+
+/** The seed's BackupBuckets from the garden, as the condition judges them. */
+export async function seedBackupBucketsCondition(garden: RestClient, seedName: string): Promise<SeedCondition> {
+  const list = await garden.resource(backupBucketResource).list('', { fieldSelector: `spec.seedName=${seedName}` });
+  return backupBucketsCondition(list.items);
+}
+
+export class BackupBucketReconciler implements Reconciler {
+  readonly #deps: BackupControllerDeps;
+
+  constructor(deps: BackupControllerDeps) {
+    this.#deps = deps;
+  }
+
+  async reconcile(key: ObjectKey): Promise<Result> {
+    const bucket = await this.#get(key.name);
+    if (!bucket || pathString(bucket, 'spec.seedName') !== this.#deps.seedName) return {};
+    return bucket.metadata.deletionTimestamp ? this.#delete(bucket) : this.#reconcile(bucket);
+  }
+
+  async #reconcile(bucket: KubeObject): Promise<Result> {
+    const name = bucket.metadata.name!;
+    await ensureGardenerFinalizer(this.#buckets(), bucket);
+    const credentials = await this.#gardenSecret(bucket);
+    if (!credentials.ok) {
+      await this.#report(bucket, { state: 'Error', description: credentials.error, error: credentials.error });
+      return { requeueAfterMs: errorRequeueMs };
+    }
+    const secretChanged = await applySecretData(
+      this.#deps.seed('', 'secrets'),
+      SEED_GARDEN_NAMESPACE,
+      bucketSecretName(name),
+      credentials.data,
+      this.#deps.ctx,
+    );
+    const extension = await this.#deployExtension(bucket, secretChanged);
+    const error = extensionLastError(extension)?.description;
+    if (error) {
+      const message = `Error reconciling BackupBucket: ${error}`;
+      await this.#report(bucket, { state: 'Error', description: message, error: message });
+      return { requeueAfterMs: errorRequeueMs };
+    }
+    const notReady = extensionNotReadyReason(extension);
+    if (notReady) {
+      await this.#report(bucket, {
+        state: 'Processing',
+        description: `Waiting for the extension BackupBucket: ${notReady}`,
+      });
+      return { requeueAfterMs: pendingRequeueMs };
+    }
+    const generatedSecretRef = await this.#copyGeneratedSecret(bucket, extension);
+    const providerStatus = statusOf(extension)?.providerStatus;
+    await this.#report(bucket, {
+      state: 'Succeeded',
+      description: 'Backup Bucket has been successfully reconciled.',
+      fields: {
+        generatedSecretRef: generatedSecretRef ?? null,
+        providerStatus: isRecord(providerStatus) ? providerStatus : null,
+      },
+    });
+    return {};
+  }
+
+  async #delete(bucket: KubeObject): Promise<Result> {
+    if (!(bucket.metadata.finalizers ?? []).includes(GARDENER_FINALIZER)) return {};
+    const name = bucket.metadata.name!;
+    const entries = await this.#deps.garden
+      .resource(backupEntryResource)
+      .list('', { fieldSelector: `spec.bucketName=${name}` });
+    if (entries.items.length > 0) {
+      const names = entries.items.map((e) => `${e.metadata.namespace}/${e.metadata.name}`).join(', ');
+      const message = `cannot delete BackupBucket because the following BackupEntries are still referencing it: ${names}`;
+      await this.#report(bucket, { state: 'Error', description: message, error: message });
+      return { requeueAfterMs: errorRequeueMs };
+    }
+    const extensions = this.#deps.seed('extensions.gardener.cloud', 'backupbuckets');
+    if (await extensions.find('', name)) {
+      await extensions.deleteIfPresent('', name, this.#deps.ctx);
+      await this.#report(bucket, {
+        state: 'Processing',
+        description: 'Waiting until the extension BackupBucket is gone.',
+      });
+      return { requeueAfterMs: pendingRequeueMs };
+    }
+    await this.#deps.seed('', 'secrets').deleteIfPresent(SEED_GARDEN_NAMESPACE, bucketSecretName(name), this.#deps.ctx);
+    await this.#deleteGardenSecret(generatedBucketSecretName(name));
+    await removeGardenerFinalizer(this.#buckets(), bucket);
+    return {};
+  }
+
+  /** The extension BackupBucket in line with the garden's; `reconcile` requested when only the credentials changed. */
+  async #deployExtension(bucket: KubeObject, credentialsChanged: boolean): Promise<KubeObject> {
+    const name = bucket.metadata.name!;
+    const store = this.#deps.seed('extensions.gardener.cloud', 'backupbuckets');
+    const spec: Record<string, unknown> = {
+      type: pathString(bucket, 'spec.provider.type'),
+      region: pathString(bucket, 'spec.provider.region') || 'local',
+      secretRef: { name: bucketSecretName(name), namespace: SEED_GARDEN_NAMESPACE },
+    };
+    const providerConfig = isRecord(bucket.spec) ? bucket.spec.providerConfig : undefined;
+    if (isRecord(providerConfig)) spec.providerConfig = providerConfig;
+    const current = await store.find('', name);
+    if (!current) return store.create('', { metadata: { name }, spec }, this.#deps.ctx);
+    if (specCovers(current, spec) && !credentialsChanged) return current;
+    const annotations = credentialsChanged ? { [GARDENER_OPERATION_ANNOTATION]: OPERATION_RECONCILE } : undefined;
+    return store.patch('', name, '', 'merge', { metadata: { annotations }, spec }, this.#deps.ctx);
+  }
+
+  /** The credentials `spec.secretRef` names in the garden, or why they cannot be read. */
+  async #gardenSecret(
+    bucket: KubeObject,
+  ): Promise<{ ok: true; data: Record<string, string> } | { ok: false; error: string }> {
+    const ref = isRecord(bucket.spec) && isRecord(bucket.spec.secretRef) ? bucket.spec.secretRef : undefined;
+    if (!ref || typeof ref.name !== 'string') return { ok: false, error: 'spec.secretRef names no secret' };
+    const namespace = typeof ref.namespace === 'string' && ref.namespace ? ref.namespace : SEED_GARDEN_NAMESPACE;
+    try {
+      const secret = await this.#deps.garden.resource(secretResource).get(namespace, ref.name);
+      return { ok: true, data: secretDataOf(secret) };
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+      return { ok: false, error: `secret ${namespace}/${ref.name} referenced by spec.secretRef does not exist` };
+    }
+  }
+
+  /** Copies the extension's generated secret into the garden; its reference for the status. */
+  async #copyGeneratedSecret(
+    bucket: KubeObject,
+    extension: KubeObject,
+  ): Promise<{ name: string; namespace: string } | undefined> {
+    const ref = backupBucketGeneratedSecretRef(extension);
+    const name = generatedBucketSecretName(bucket.metadata.name!);
+    if (!ref) {
+      await this.#deleteGardenSecret(name);
+      return undefined;
+    }
+    const generated = await this.#deps.seed('', 'secrets').get(ref.namespace ?? SEED_GARDEN_NAMESPACE, ref.name);
+    const secrets = this.#deps.garden.resource(secretResource);
+    const data = secretDataOf(generated);
+    try {
+      await secrets.get(SEED_GARDEN_NAMESPACE, name);
+      await secrets.patch(SEED_GARDEN_NAMESPACE, name, { data });
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+      await secrets.create(SEED_GARDEN_NAMESPACE, {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name, namespace: SEED_GARDEN_NAMESPACE },
+        type: 'Opaque',
+        data,
+      });
+    }
+    return { name, namespace: SEED_GARDEN_NAMESPACE };
+  }
+
+  /** Looks first: the gardenlet may only delete what exists (and usually nothing was generated). */
+  async #deleteGardenSecret(name: string): Promise<void> {
+    const secrets = this.#deps.garden.resource(secretResource);
+    try {
+      await secrets.get(SEED_GARDEN_NAMESPACE, name);
+      await secrets.delete(SEED_GARDEN_NAMESPACE, name);
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+  }
+
+  async #report(bucket: KubeObject, report: Parameters<typeof reportBackupStatus>[2]): Promise<void> {
+    if (await reportBackupStatus(this.#buckets(), bucket, report)) this.#deps.onStatusChange?.();
+  }
+
+  async #get(name: string): Promise<KubeObject | undefined> {
+    try {
+      return await this.#buckets().get('', name);
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  #buckets() {
+    return this.#deps.garden.resource(backupBucketResource);
+  }
+}

@@ -1,0 +1,180 @@
+/**
+ * The gardenlet's BackupEntry controller (Gardener's `pkg/gardenlet/controller/backupentry`): for
+ * every garden BackupEntry placed on this seed (`spec.seedName`) it checks the BackupBucket it
+ * names, copies the bucket's credentials into the seed (`garden/entry-<name>`), deploys the
+ * extension BackupEntry of the same name — whose actuator writes the `etcd-backup` secret into
+ * the control-plane namespace — and reports the outcome in the garden object's status
+ * (`lastOperation`, `lastError`, `observedGeneration`, `seedName`).
+ *
+ * Deleting the garden entry deletes the extension entry and the seed's credentials copy; the
+ * backups in the bucket stay (Gardener deletes them after a grace period; Transplant never does).
+ */
+
+import { secretResource } from '../../api/core/secret.js';
+import { backupBucketResource } from '../../api/core-gardener/backup-bucket.js';
+import { backupEntryBucketName, backupEntryResource } from '../../api/core-gardener/backup-entry.js';
+import { pathString, statusOf } from '../../api/core-gardener/common.js';
+import { isNotFound } from '../../api/errors.js';
+import {
+  extensionLastError,
+  extensionNotReadyReason,
+  GARDENER_OPERATION_ANNOTATION,
+  OPERATION_RECONCILE,
+} from '../../api/extensions/common.js';
+import { isRecord, type KubeObject } from '../../api/meta.js';
+import type { ObjectKey, Reconciler, Result } from '../../controller/controller.js';
+import { applySecretData, secretDataOf } from '../secret-data.js';
+import type { BackupControllerDeps } from './backup-bucket-controller.js';
+import {
+  backupObjectNotReadyReason,
+  ensureGardenerFinalizer,
+  entrySecretName,
+  GARDENER_FINALIZER,
+  removeGardenerFinalizer,
+  reportBackupStatus,
+  SEED_GARDEN_NAMESPACE,
+  specCovers,
+} from './backup-common.js';
+
+const pendingRequeueMs = 250;
+const errorRequeueMs = 5_000;
+
+export class BackupEntryReconciler implements Reconciler {
+  readonly #deps: BackupControllerDeps;
+
+  constructor(deps: BackupControllerDeps) {
+    this.#deps = deps;
+  }
+
+  async reconcile(key: ObjectKey): Promise<Result> {
+    const entry = await this.#get(key);
+    if (!entry || pathString(entry, 'spec.seedName') !== this.#deps.seedName) return {};
+    return entry.metadata.deletionTimestamp ? this.#delete(entry) : this.#reconcile(entry);
+  }
+
+  async #reconcile(entry: KubeObject): Promise<Result> {
+    await ensureGardenerFinalizer(this.#entries(), entry);
+    const bucketName = backupEntryBucketName(entry) ?? '';
+    const bucket = await this.#bucket(bucketName);
+    if (!bucket) {
+      const message = `BackupBucket "${bucketName}" named in spec.bucketName does not exist`;
+      await this.#report(entry, { state: 'Error', description: message, error: message });
+      return { requeueAfterMs: errorRequeueMs };
+    }
+    const bucketNotReady = backupObjectNotReadyReason(bucket);
+    if (bucketNotReady) {
+      await this.#report(entry, {
+        state: 'Pending',
+        description: `associated BackupBucket "${bucketName}" is not ready yet: ${bucketNotReady}`,
+      });
+      return { requeueAfterMs: pendingRequeueMs };
+    }
+    const credentials = await this.#bucketCredentials(bucket);
+    const secretChanged = await applySecretData(
+      this.#deps.seed('', 'secrets'),
+      SEED_GARDEN_NAMESPACE,
+      entrySecretName(entry.metadata.name!),
+      credentials,
+      this.#deps.ctx,
+    );
+    const extension = await this.#deployExtension(entry, bucket, secretChanged);
+    const error = extensionLastError(extension)?.description;
+    if (error) {
+      const message = `Error reconciling BackupEntry: ${error}`;
+      await this.#report(entry, { state: 'Error', description: message, error: message });
+      return { requeueAfterMs: errorRequeueMs };
+    }
+    const notReady = extensionNotReadyReason(extension);
+    if (notReady) {
+      await this.#report(entry, {
+        state: 'Processing',
+        description: `Waiting for the extension BackupEntry: ${notReady}`,
+      });
+      return { requeueAfterMs: pendingRequeueMs };
+    }
+    await this.#report(entry, {
+      state: 'Succeeded',
+      description: 'Backup Entry has been successfully reconciled.',
+      fields: { seedName: this.#deps.seedName },
+    });
+    return {};
+  }
+
+  async #delete(entry: KubeObject): Promise<Result> {
+    if (!(entry.metadata.finalizers ?? []).includes(GARDENER_FINALIZER)) return {};
+    const name = entry.metadata.name!;
+    const extensions = this.#deps.seed('extensions.gardener.cloud', 'backupentries');
+    if (await extensions.find('', name)) {
+      await extensions.deleteIfPresent('', name, this.#deps.ctx);
+      await this.#report(entry, {
+        state: 'Processing',
+        description: 'Waiting until the extension BackupEntry is gone.',
+      });
+      return { requeueAfterMs: pendingRequeueMs };
+    }
+    await this.#deps.seed('', 'secrets').deleteIfPresent(SEED_GARDEN_NAMESPACE, entrySecretName(name), this.#deps.ctx);
+    await removeGardenerFinalizer(this.#entries(), entry);
+    return {};
+  }
+
+  async #deployExtension(entry: KubeObject, bucket: KubeObject, credentialsChanged: boolean): Promise<KubeObject> {
+    const name = entry.metadata.name!;
+    const store = this.#deps.seed('extensions.gardener.cloud', 'backupentries');
+    const spec: Record<string, unknown> = {
+      type: pathString(bucket, 'spec.provider.type'),
+      region: pathString(bucket, 'spec.provider.region') || 'local',
+      bucketName: bucket.metadata.name,
+      secretRef: { name: entrySecretName(name), namespace: SEED_GARDEN_NAMESPACE },
+    };
+    const providerStatus = statusOf(bucket)?.providerStatus;
+    if (isRecord(providerStatus)) spec.backupBucketProviderStatus = providerStatus;
+    const current = await store.find('', name);
+    if (!current) return store.create('', { metadata: { name }, spec }, this.#deps.ctx);
+    if (specCovers(current, spec) && !credentialsChanged) return current;
+    const annotations = credentialsChanged ? { [GARDENER_OPERATION_ANNOTATION]: OPERATION_RECONCILE } : undefined;
+    return store.patch('', name, '', 'merge', { metadata: { annotations }, spec }, this.#deps.ctx);
+  }
+
+  /** The bucket's credentials from the garden: its generated secret when it has one, else `spec.secretRef`'s. */
+  async #bucketCredentials(bucket: KubeObject): Promise<Record<string, string>> {
+    const status = statusOf(bucket);
+    const generated = isRecord(status?.generatedSecretRef) ? status.generatedSecretRef : undefined;
+    const ref = generated ?? (isRecord(bucket.spec) && isRecord(bucket.spec.secretRef) ? bucket.spec.secretRef : {});
+    const namespace = typeof ref.namespace === 'string' && ref.namespace ? ref.namespace : SEED_GARDEN_NAMESPACE;
+    const name = typeof ref.name === 'string' ? ref.name : '';
+    try {
+      return secretDataOf(await this.#deps.garden.resource(secretResource).get(namespace, name));
+    } catch (err) {
+      if (isNotFound(err))
+        throw new Error(`secret ${namespace}/${name} of BackupBucket ${bucket.metadata.name} does not exist`);
+      throw err;
+    }
+  }
+
+  async #bucket(name: string): Promise<KubeObject | undefined> {
+    if (!name) return undefined;
+    try {
+      return await this.#deps.garden.resource(backupBucketResource).get('', name);
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  async #report(entry: KubeObject, report: Parameters<typeof reportBackupStatus>[2]): Promise<void> {
+    await reportBackupStatus(this.#entries(), entry, report);
+  }
+
+  async #get(key: ObjectKey): Promise<KubeObject | undefined> {
+    try {
+      return await this.#entries().get(key.namespace, key.name);
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  #entries() {
+    return this.#deps.garden.resource(backupEntryResource);
+  }
+}
