@@ -1,0 +1,119 @@
+/**
+ * The pure parts of the backup lifecycle: the shoot flows' backup steps (order, and none without
+ * seed backups), the BackupBucketsReady condition, the control-plane namespace of an entry, and
+ * the seed's backup flags (S3 credentials from a file or the environment, never a flag).
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import type { KubeObject } from '../../src/api/meta.js';
+import { seedBackupFromFlags } from '../../src/cli/seed-command.js';
+import { controlPlaneNamespaceOf } from '../../src/seed/extensions/backup-actuators.js';
+import { backupBucketsCondition } from '../../src/seed/gardenlet/backup-bucket-controller.js';
+import type { Botanist } from '../../src/seed/gardenlet/botanist.js';
+import { backupSecretData } from '../../src/seed/gardenlet/seed-registration.js';
+import { deleteFlow, reconcileFlow } from '../../src/seed/gardenlet/shoot-flows.js';
+
+/** A botanist whose every operation only records that it ran. */
+function recordingBotanist(calls: string[]): Botanist {
+  return new Proxy({} as Botanist, {
+    get: (_target, property) => async () => {
+      calls.push(String(property));
+    },
+  });
+}
+
+describe('the shoot flows and backups', () => {
+  it('deploy the backup entry and wait for it before etcd when the seed has backups', async () => {
+    const calls: string[] = [];
+    await reconcileFlow(recordingBotanist(calls), 'Create', { allowBackup: true }).run();
+    const at = (name: string) => calls.indexOf(name);
+    assert.ok(at('deployBackupEntry') >= 0 && at('waitUntilBackupEntryReconciled') > at('deployBackupEntry'));
+    assert.ok(at('deployEtcd') > at('waitUntilBackupEntryReconciled'));
+  });
+
+  it('skip both backup steps when the seed has no backups', async () => {
+    const calls: string[] = [];
+    const result = await reconcileFlow(recordingBotanist(calls), 'Create', { allowBackup: false }).run();
+    assert.ok(!calls.includes('deployBackupEntry') && !calls.includes('waitUntilBackupEntryReconciled'));
+    assert.ok(calls.includes('deployEtcd'));
+    assert.deepEqual([...result.skipped].sort(), [
+      'Deploying backup entry',
+      'Waiting until the backup entry has been reconciled',
+    ]);
+  });
+
+  it('delete the backup entry only after etcd is gone', async () => {
+    const calls: string[] = [];
+    await deleteFlow(recordingBotanist(calls)).run();
+    assert.ok(calls.indexOf('deleteBackupEntry') > calls.indexOf('waitUntilEtcdDeleted'));
+    assert.ok(calls.indexOf('waitUntilBackupEntryDeleted') > calls.indexOf('deleteBackupEntry'));
+  });
+});
+
+describe('BackupBucketsReady', () => {
+  const bucket = (name: string, lastError?: string): KubeObject => ({
+    metadata: { name },
+    ...(lastError ? { status: { lastError: { description: lastError } } } : {}),
+  });
+
+  it('is True with buckets, Unknown without, False naming each bucket with an error', () => {
+    assert.equal(backupBucketsCondition([bucket('a')]).status, 'True');
+    assert.equal(backupBucketsCondition([bucket('a')]).reason, 'BackupBucketsAvailable');
+    assert.equal(backupBucketsCondition([]).status, 'Unknown');
+    assert.equal(backupBucketsCondition([]).reason, 'BackupBucketsGone');
+    const failed = backupBucketsCondition([bucket('a'), bucket('b', 'access denied')]);
+    assert.equal(failed.status, 'False');
+    assert.equal(failed.reason, 'BackupBucketsError');
+    assert.equal(failed.message, 'The following BackupBuckets have issues:\n* b: access denied');
+  });
+});
+
+describe('backup entries', () => {
+  it('write their secret into the control-plane namespace their name starts with', () => {
+    const entry = (name: string): KubeObject => ({ metadata: { name } });
+    assert.equal(controlPlaneNamespaceOf(entry('shoot--dev--a--0f3e-11')), 'shoot--dev--a');
+    assert.equal(controlPlaneNamespaceOf(entry('source-shoot--dev--a--0f3e-11')), 'shoot--dev--a');
+  });
+});
+
+describe('transplant seed backup flags', () => {
+  it('read S3 credentials from a file and take the endpoint flag; the garden secret has etcdbrctl keys', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'transplant-flags-'));
+    try {
+      const file = join(dir, 'credentials.json');
+      await writeFile(
+        file,
+        JSON.stringify({ accessKeyID: 'AKIDEXAMPLE', secretAccessKey: 'c2VjcmV0', region: 'eu-1' }),
+      );
+      const backup = await seedBackupFromFlags(
+        { backupProvider: 's3', backupEndpoint: 'http://127.0.0.1:9000', backupCredentialsFile: file },
+        {},
+      );
+      assert.equal(backup?.provider, 's3');
+      assert.equal(backup?.region, 'eu-1');
+      assert.deepEqual(backupSecretData(backup!), {
+        accessKeyID: 'AKIDEXAMPLE',
+        secretAccessKey: 'c2VjcmV0',
+        region: 'eu-1',
+        endpoint: 'http://127.0.0.1:9000',
+        s3ForcePathStyle: 'true',
+      });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('read S3 credentials from the environment as etcdbrctl does, and refuse what is missing', async () => {
+    const backup = await seedBackupFromFlags(
+      { backupProvider: 's3' },
+      { AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'c2VjcmV0', AWS_REGION: 'eu-1' },
+    );
+    assert.equal(backup?.provider === 's3' && backup.credentials.accessKeyId, 'AKIDEXAMPLE');
+    await assert.rejects(seedBackupFromFlags({ backupProvider: 's3' }, {}), /no S3 credentials/);
+    await assert.rejects(seedBackupFromFlags({ backupProvider: 'gcs' }, {}), /not supported: use "local" or "s3"/);
+    await assert.rejects(seedBackupFromFlags({ backupProvider: 'local' }, {}), /needs --backup-root/);
+  });
+});
