@@ -159,6 +159,35 @@ describe('backup buckets and entries', () => {
     assert.match(listed.stdout, /local\s+local\s+\S+\s+Succeeded/);
   });
 
+  it('gardener.cloud/operation=reconcile on an entry repairs a lost etcd-backup secret and is then dropped', async () => {
+    const seed = seeds[0]!;
+    const name = 'shoot--dev--alpha--3f1c9a0e-0000-4000-8000-000000000001';
+    await seed.hosted.store('', 'secrets').delete('shoot--dev--alpha', 'etcd-backup', seed.hosted.systemContext, {});
+    const annotated = await kubectl(g.kubeconfig, [
+      'annotate',
+      'backupentry',
+      '-n',
+      'garden-dev',
+      name,
+      'gardener.cloud/operation=reconcile',
+    ]);
+    assert.equal(annotated.code, 0, annotated.stderr);
+    await eventually(
+      () => seed.hosted.store('', 'secrets').find('shoot--dev--alpha', 'etcd-backup'),
+      15_000,
+      'the etcd-backup secret is back',
+    );
+    await until(
+      async () => {
+        const entry = await gardenGet('core.gardener.cloud', 'backupentries', 'garden-dev', name);
+        const state = (entry?.status as { lastOperation?: { state?: string } })?.lastOperation?.state;
+        return !entry?.metadata.annotations?.['gardener.cloud/operation'] && state === 'Succeeded';
+      },
+      15_000,
+      'the entry is reconciled and the annotation dropped',
+    );
+  });
+
   it('the garden refuses an entry in an unknown bucket and deleting a bucket that entries use', async () => {
     const badEntry = await kubectl(
       g.kubeconfig,

@@ -4,7 +4,12 @@
  * (`lastOperation`, `lastError`, `observedGeneration`) written only when they change, so that
  * a controller watching its own objects does not wake itself up forever.
  */
-import { type LastOperation, lastOperationOf, statusOf } from '../../api/core-gardener/common.js';
+import {
+  GARDENER_OPERATION_ANNOTATION,
+  type LastOperation,
+  lastOperationOf,
+  statusOf,
+} from '../../api/core-gardener/common.js';
 import { isRecord, type KubeObject, nowTimestamp } from '../../api/meta.js';
 import type { ResourceClient } from '../../client/rest-client.js';
 
@@ -53,10 +58,16 @@ export interface BackupStatusReport {
   fields?: Record<string, unknown>;
 }
 
-/** True when the garden object reports success for its current generation. */
+/** The `gardener.cloud/operation` annotation asking the gardenlet to act (e.g. `reconcile`). */
+export function requestedOperation(obj: KubeObject): string | undefined {
+  return obj.metadata.annotations?.[GARDENER_OPERATION_ANNOTATION] || undefined;
+}
+
+/** True when the garden object reports success for its current generation and no operation is pending. */
 export function backupObjectReady(obj: KubeObject): boolean {
   const status = statusOf(obj);
   return (
+    requestedOperation(obj) === undefined &&
     lastOperationOf(obj)?.state === 'Succeeded' &&
     status?.observedGeneration === obj.metadata.generation &&
     !isRecord(status?.lastError)
@@ -67,6 +78,8 @@ export function backupObjectReady(obj: KubeObject): boolean {
 export function backupObjectNotReadyReason(obj: KubeObject): string | undefined {
   if (backupObjectReady(obj)) return undefined;
   const status = statusOf(obj);
+  const operation = requestedOperation(obj);
+  if (operation) return `operation "${operation}" is not yet picked up by the gardenlet`;
   if (isRecord(status?.lastError) && typeof status.lastError.description === 'string') {
     return status.lastError.description;
   }
@@ -139,5 +152,16 @@ export async function removeGardenerFinalizer(client: ResourceClient, obj: KubeO
   const rest = finalizers.filter((f) => f !== GARDENER_FINALIZER);
   await client.patch(obj.metadata.namespace ?? '', obj.metadata.name!, {
     metadata: { finalizers: rest.length > 0 ? rest : null, resourceVersion: obj.metadata.resourceVersion },
+  });
+}
+
+/**
+ * Drops a requested operation once the gardenlet has taken it on. Callers first report the work
+ * as Processing, so that the object never looks ready in between.
+ */
+export async function dropRequestedOperation(client: ResourceClient, obj: KubeObject): Promise<void> {
+  if (!requestedOperation(obj)) return;
+  await client.patch(obj.metadata.namespace ?? '', obj.metadata.name!, {
+    metadata: { annotations: { [GARDENER_OPERATION_ANNOTATION]: null } },
   });
 }

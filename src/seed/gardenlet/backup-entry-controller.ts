@@ -27,11 +27,13 @@ import { applySecretData, secretDataOf } from '../secret-data.js';
 import type { BackupControllerDeps } from './backup-bucket-controller.js';
 import {
   backupObjectNotReadyReason,
+  dropRequestedOperation,
   ensureGardenerFinalizer,
   entrySecretName,
   GARDENER_FINALIZER,
   removeGardenerFinalizer,
   reportBackupStatus,
+  requestedOperation,
   SEED_GARDEN_NAMESPACE,
   specCovers,
 } from './backup-common.js';
@@ -77,7 +79,13 @@ export class BackupEntryReconciler implements Reconciler {
       credentials,
       this.#deps.ctx,
     );
-    const extension = await this.#deployExtension(entry, bucket, secretChanged);
+    const reconcileRequested = requestedOperation(entry) === OPERATION_RECONCILE;
+    const extension = await this.#deployExtension(entry, bucket, secretChanged || reconcileRequested);
+    if (reconcileRequested) {
+      await this.#report(entry, { state: 'Processing', description: 'Reconciling the extension BackupEntry.' });
+      await dropRequestedOperation(this.#entries(), entry);
+      return { requeueAfterMs: pendingRequeueMs };
+    }
     const error = extensionLastError(extension)?.description;
     if (error) {
       const message = `Error reconciling BackupEntry: ${error}`;

@@ -5,12 +5,8 @@
  */
 import { rm } from 'node:fs/promises';
 import type { Logger } from 'pino';
-import {
-  backupEntryBucketName,
-  backupEntryResource,
-  backupEntrySpecSeedName,
-} from '../../api/core-gardener/backup-entry.js';
-import { GARDENER_API_VERSION } from '../../api/core-gardener/common.js';
+import { backupEntryBucketName, backupEntryResource } from '../../api/core-gardener/backup-entry.js';
+import { GARDENER_API_VERSION, GARDENER_OPERATION_ANNOTATION } from '../../api/core-gardener/common.js';
 import { seedBackup, seedResource } from '../../api/core-gardener/seed.js';
 import { shootStateResource } from '../../api/core-gardener/shoot-state.js';
 import { etcdReady } from '../../api/druid/etcd.js';
@@ -167,16 +163,18 @@ export class Botanist {
    * Gardener's "Deploying backup entry": the shoot's BackupEntry in its project namespace, in the
    * bucket of this seed (named after the seed's UID), owned by the Shoot. An existing entry keeps
    * its bucket: moving backups to another bucket is the Restore's business, never a side effect.
+   * As in Gardener, an existing entry is asked to reconcile (`gardener.cloud/operation`), which
+   * repairs e.g. a lost `etcd-backup` secret.
    */
   async deployBackupEntry(): Promise<void> {
     const entries = this.#deps.garden.resource(backupEntryResource);
     const namespace = this.shoot.metadata.namespace!;
     const name = backupEntryName(this.shoot);
-    const current = await this.#backupEntry();
-    if (current) {
-      if (backupEntrySpecSeedName(current) !== this.#deps.seedName) {
-        await entries.patch(namespace, name, { spec: { seedName: this.#deps.seedName } });
-      }
+    if (await this.#backupEntry()) {
+      await entries.patch(namespace, name, {
+        metadata: { annotations: { [GARDENER_OPERATION_ANNOTATION]: 'reconcile' } },
+        spec: { seedName: this.#deps.seedName },
+      });
       return;
     }
     const seed = await this.#seed();
