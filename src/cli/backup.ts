@@ -221,6 +221,8 @@ export async function openStoreFromFlags(
   options: { mustExist: boolean; env?: NodeJS.ProcessEnv },
 ): Promise<Snapstore> {
   const env = options.env ?? process.env;
+  // The SDK is pinned and Node 20 is this project's platform: its upgrade notice would only clutter the output.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const envPrefix: CredentialsEnvPrefix = role === 'source' ? 'SOURCE_' : '';
   const provider = parseStorageProvider(flags.storageProvider ?? '');
   const container = flags.storeContainer || storageContainerFromEnv(env, envPrefix);
