@@ -101,9 +101,21 @@ export function withFinal(s: Snapshot, isFinal: boolean): Snapshot {
   return { ...changed, name: snapshotName(changed) };
 }
 
-/** etcd-backup-restore's listing order: lastRevision ascending; ties by createdOn, then name. */
+/**
+ * etcd-backup-restore's listing order: lastRevision ascending; ties by createdOn, then name. A
+ * delta and a full snapshot ending at the same revision put the delta first whatever their times
+ * (often the same second): it was flushed just before the full one, since a delta after a full
+ * snapshot at R ends after R.
+ */
 export function compareSnapshots(a: Snapshot, b: Snapshot): number {
   return (
-    a.lastRevision - b.lastRevision || a.createdOn - b.createdOn || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)
+    a.lastRevision - b.lastRevision ||
+    kindOrder(a) - kindOrder(b) ||
+    a.createdOn - b.createdOn ||
+    (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)
   );
+}
+
+function kindOrder(s: Snapshot): number {
+  return s.kind === 'Incr' ? 0 : 1;
 }

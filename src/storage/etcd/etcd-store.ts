@@ -384,7 +384,7 @@ export class EtcdStore implements Storage {
 /** A fault-handling policy that only calls through: no retries, no circuit breaker. */
 type FaultPolicy = NonNullable<NonNullable<IOptions['faultHandling']>['global']>;
 const neverAborted = new AbortController().signal;
-const passThrough: FaultPolicy = {
+export const passThrough: FaultPolicy = {
   _altReturn: undefined as never,
   onSuccess: () => ({ dispose: () => {} }),
   onFailure: () => ({ dispose: () => {} }),

@@ -221,7 +221,7 @@ export class EtcdWatcher implements Watcher {
  * still-writable stream (the cancellation's own CANCELLED included) as a failed host and closes
  * every client it holds for that host, so each stopped watch would make the store redial etcd.
  */
-function closeStream(stream: WatchStream): void {
+export function closeStream(stream: WatchStream): void {
   try {
     stream.end();
   } catch {
