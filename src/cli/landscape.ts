@@ -7,6 +7,7 @@ import { openSync } from 'node:fs';
 import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pino } from 'pino';
+import { s3CredentialsFromEnv } from '../backup/snapstore/credentials.js';
 import { loadKubeconfig } from '../client/kubeconfig-file.js';
 import { RestClient } from '../client/rest-client.js';
 import { issueSeedKubeconfig } from '../garden/seed-credentials.js';
@@ -19,6 +20,8 @@ export interface UpOptions {
   dir: string;
   seeds: string[];
   backup: string;
+  /** For `backup: 's3'`: the S3-compatible endpoint. */
+  backupEndpoint?: string;
   detach: boolean;
   logLevel: string;
   timeoutSeconds: number;
@@ -28,7 +31,8 @@ export interface LandscapeFile {
   ready: boolean;
   supervisorPid: number;
   garden: { url?: string; pid?: number; kubeconfig: string; memberKubeconfig: string; dir: string };
-  seeds: Record<string, { url?: string; pid?: number; kubeconfig: string; dir: string; backupRoot: string }>;
+  /** `backupRoot` is where a local-provider seed keeps its bucket; absent with s3. */
+  seeds: Record<string, { url?: string; pid?: number; kubeconfig: string; dir: string; backupRoot?: string }>;
 }
 
 export function landscapePath(dir: string): string {
@@ -45,7 +49,13 @@ export async function readLandscape(dir: string): Promise<LandscapeFile | undefi
 
 export async function runUp(options: UpOptions): Promise<void> {
   const dir = resolve(options.dir);
-  if (options.backup !== 'local') throw new Error(`--backup ${options.backup} is not supported yet: use "local"`);
+  if (options.backup !== 'local' && options.backup !== 's3') {
+    throw new Error(`--backup ${options.backup} is not supported: use "local" or "s3"`);
+  }
+  if (options.backup === 's3') {
+    // Fail here, not in every seed: the seeds read the same credentials from the environment.
+    await s3CredentialsFromEnv(process.env);
+  }
   const existing = await readLandscape(dir);
   if (existing && isAlive(existing.supervisorPid)) {
     throw new Error(
@@ -62,6 +72,7 @@ async function detach(dir: string, options: UpOptions): Promise<void> {
   await rm(landscapePath(dir), { force: true });
   const log = openSync(join(dir, 'logs', 'up.log'), 'a');
   const args = [process.argv[1]!, 'up', '--dir', dir, '--seeds', options.seeds.join(','), '--backup', options.backup];
+  if (options.backupEndpoint) args.push('--backup-endpoint', options.backupEndpoint);
   args.push('--log-level', options.logLevel, '--timeout', String(options.timeoutSeconds));
   const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', log, log] });
   child.unref();
@@ -117,11 +128,22 @@ async function supervise(dir: string, options: UpOptions): Promise<void> {
   await mkdir(join(dir, 'seeds'), { recursive: true, mode: 0o700 });
   for (const name of options.seeds) {
     const seedDir = join(dir, 'seeds', name);
-    const backupRoot = join(dir, 'backups', name);
     await mkdir(seedDir, { recursive: true, mode: 0o700 });
-    await mkdir(backupRoot, { recursive: true, mode: 0o700 });
     await issueSeedKubeconfig(landscape.garden.dir, name, join(seedDir, 'garden.kubeconfig'));
-    landscape.seeds[name] = { kubeconfig: join(dir, 'seeds', `${name}.kubeconfig`), dir: seedDir, backupRoot };
+    landscape.seeds[name] = { kubeconfig: join(dir, 'seeds', `${name}.kubeconfig`), dir: seedDir };
+    let backupArgs: string[];
+    if (options.backup === 'local') {
+      const backupRoot = join(dir, 'backups', name);
+      await mkdir(backupRoot, { recursive: true, mode: 0o700 });
+      landscape.seeds[name].backupRoot = backupRoot;
+      backupArgs = ['--backup-provider', 'local', '--backup-root', backupRoot];
+    } else {
+      backupArgs = [
+        '--backup-provider',
+        's3',
+        ...(options.backupEndpoint ? ['--backup-endpoint', options.backupEndpoint] : []),
+      ];
+    }
     supervisor.start({
       name,
       args: [
@@ -132,10 +154,7 @@ async function supervise(dir: string, options: UpOptions): Promise<void> {
         join(seedDir, 'garden.kubeconfig'),
         '--dir',
         join(seedDir, 'state'),
-        '--backup-provider',
-        'local',
-        '--backup-root',
-        backupRoot,
+        ...backupArgs,
         '--log-level',
         options.logLevel,
       ],

@@ -66,7 +66,12 @@ program
   )
   .requiredOption('--dir <dir>', 'landscape directory (created if missing)')
   .option('--seeds <names>', 'comma-separated seed names', 'seed-a,seed-b')
-  .option('--backup <provider>', 'backup provider of the seeds (local)', 'local')
+  .option(
+    '--backup <provider>',
+    'backup provider of the seeds: local (a directory per seed under DIR/backups) or s3 (one bucket per seed; credentials from AWS_APPLICATION_CREDENTIALS_JSON or AWS_APPLICATION_CREDENTIALS as etcdbrctl reads them)',
+    'local',
+  )
+  .option('--backup-endpoint <url>', 'for --backup s3: an S3-compatible endpoint (path-style addressing)')
   .option('--detach', 'run in the background and return once everything is ready', false)
   .option('--timeout <seconds>', 'how long to wait for the landscape to be ready', port, 120)
   .option('--log-level <level>', 'log level of the processes', 'info')
@@ -75,6 +80,7 @@ program
       dir: string;
       seeds: string;
       backup: string;
+      backupEndpoint?: string;
       detach: boolean;
       timeout: number;
       logLevel: string;
@@ -88,6 +94,7 @@ program
         dir: options.dir,
         seeds,
         backup: options.backup,
+        ...(options.backupEndpoint ? { backupEndpoint: options.backupEndpoint } : {}),
         detach: options.detach,
         logLevel: options.logLevel,
         timeoutSeconds: options.timeout,

@@ -117,7 +117,7 @@ describe('shoot lifecycle on a landscape', () => {
     assert.equal(bucket.status.lastOperation.state, 'Succeeded');
     const extensionBucket = await getJson(seedA, ['get', 'backupbuckets.extensions.gardener.cloud', uid]);
     assert.equal(extensionBucket.status.lastOperation.state, 'Succeeded');
-    const bucketDir = join((await landscape()).seeds['seed-a']!.backupRoot, uid);
+    const bucketDir = join((await landscape()).seeds['seed-a']!.backupRoot!, uid);
     assert.equal((await stat(bucketDir)).mode & 0o777, 0o700);
 
     const shootUid: string = (await shoot()).metadata.uid;
@@ -259,7 +259,7 @@ describe('shoot lifecycle on a landscape', () => {
     const entries = await kubectl(garden, ['get', 'backupentries', '-n', 'garden-dev', '-o', 'name']);
     assert.doesNotMatch(entries.stdout, /my-shoot/, 'the BackupEntry goes with the shoot');
     const bucket = (await kubectl(garden, ['get', 'seed', 'seed-a', '-o', 'jsonpath={.metadata.uid}'])).stdout;
-    assert.ok(existsSync(join((await landscape()).seeds['seed-a']!.backupRoot, bucket)), 'the bucket stays');
+    assert.ok(existsSync(join((await landscape()).seeds['seed-a']!.backupRoot!, bucket)), 'the bucket stays');
     assert.equal(existsSync(join(runtime, 'controlplanes', 'shoot--dev--my-shoot')), false);
     const refused = await kubectl(shootKubeconfig, ['get', 'ns', '--request-timeout=3s']);
     assert.notEqual(refused.code, 0, 'the shoot API no longer serves');
