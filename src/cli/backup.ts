@@ -338,7 +338,7 @@ function terminalReporter(out: NodeJS.WriteStream): CopyReporter {
     drawn = false;
   };
   const draw = (p: CopyProgress) => {
-    const width = Math.max(10, Math.min(30, (out.columns ?? 80) - 70));
+    const width = Math.max(10, Math.min(30, (out.columns || 80) - 70));
     const done =
       p.totalBytes > 0 ? (p.copiedBytes + p.skippedBytes) / p.totalBytes : p.doneObjects / (p.totalObjects || 1);
     const filled = Math.round(Math.min(1, done) * width);
@@ -351,7 +351,7 @@ function terminalReporter(out: NodeJS.WriteStream): CopyReporter {
           ? 'listing…'
           : `${bar} ${Math.floor(done * 100)}% ${p.doneObjects}/${p.totalObjects} objects, ` +
             `${formatBytes(p.copiedBytes + p.skippedBytes)}/${formatBytes(p.totalBytes)}, ${rate} MB/s ${p.current ?? ''}`;
-    out.write(`\r\x1b[2K${text.slice(0, Math.max(20, (out.columns ?? 80) - 1))}`);
+    out.write(`\r\x1b[2K${text.slice(0, Math.max(20, (out.columns || 80) - 1))}`);
     drawn = true;
   };
   return {
