@@ -9,6 +9,7 @@ import { coreResources } from '../api/core/index.js';
 import { backupBucketResource } from '../api/core-gardener/backup-bucket.js';
 import { backupEntryResource } from '../api/core-gardener/backup-entry.js';
 import { shootResource } from '../api/core-gardener/shoot.js';
+import { etcdReady } from '../api/druid/etcd.js';
 import { druidResources } from '../api/druid/index.js';
 import { extensionResources } from '../api/extensions/index.js';
 import type { KubeObject } from '../api/meta.js';
@@ -17,8 +18,10 @@ import { NamespaceLifecycle } from '../apiserver/plugins/namespace-lifecycle.js'
 import { loadKubeconfig } from '../client/kubeconfig-file.js';
 import { RestClient } from '../client/rest-client.js';
 import { Controller } from '../controller/controller.js';
+import { Informer } from '../controller/informer.js';
 import { clientListWatch, storeListWatch } from '../controller/list-watch.js';
 import { NamespaceReconciler } from '../controller/namespace-controller.js';
+import { CopyBackupsTaskReconciler } from './druid/copy-backups-task-controller.js';
 import { EtcdReconciler } from './druid/etcd-controller.js';
 import { recordingActuator } from './extensions/actuator.js';
 import { backupBucketActuator, backupEntryActuator } from './extensions/backup-actuators.js';
@@ -136,6 +139,20 @@ export async function startSeed(options: SeedOptions): Promise<Seed> {
       logger: log,
     }),
   );
+  const copyTasks = new CopyBackupsTaskReconciler({
+    tasks: hosted.store('druid.gardener.cloud', 'etcdcopybackupstasks'),
+    secrets: hosted.store('', 'secrets'),
+    ctx: hosted.systemContext,
+    logger: log,
+  });
+  const copyTaskController = new Controller({
+    name: 'etcdcopybackupstask',
+    source: storeListWatch(hosted.store('druid.gardener.cloud', 'etcdcopybackupstasks')),
+    reconciler: copyTasks,
+    logger: log,
+  });
+  copyTasks.onCopyFinished = (key) => copyTaskController.enqueue(key);
+  controllers.push(copyTaskController);
   // The local provider's extension controllers: what they realise lives in the object itself.
   for (const plural of ['dnsrecords', 'infrastructures', 'controlplanes']) {
     const store = hosted.store('extensions.gardener.cloud', plural);
@@ -192,24 +209,35 @@ export async function startSeed(options: SeedOptions): Promise<Seed> {
   );
   // The gardenlet's shoot controller: the shoots placed on this seed, from the garden.
   const apiServers = new ApiServerRuntime(log);
-  controllers.push(
-    new Controller({
-      name: 'shoot',
-      source: clientListWatch(garden.resource(shootResource), '', { fieldSelector: `spec.seedName=${name}` }),
-      reconciler: new ShootReconciler({
-        seedName: name,
-        garden,
-        seed: hosted.store,
-        ctx: hosted.systemContext,
-        apiServers,
-        runtimeDir: controlPlaneDir(dir),
-        logger: log,
-        waitTimeoutMs: options.waitTimeoutMs ?? 60_000,
-      }),
-      logger: log,
-    }),
-  );
+  const shootReconciler = new ShootReconciler({
+    seedName: name,
+    garden,
+    seed: hosted.store,
+    ctx: hosted.systemContext,
+    apiServers,
+    runtimeDir: controlPlaneDir(dir),
+    logger: log,
+    waitTimeoutMs: options.waitTimeoutMs ?? 60_000,
+  });
+  const shootController = new Controller({
+    name: 'shoot',
+    source: clientListWatch(garden.resource(shootResource), '', { fieldSelector: `spec.seedName=${name}` }),
+    reconciler: shootReconciler,
+    logger: log,
+  });
+  controllers.push(shootController);
+  // A shoot's etcd that stops being ready (killed, restoring, a restore failing) wakes the shoot
+  // up at once rather than at its next resync, so its status tells what is wrong.
+  const etcdWatcher = new Informer(storeListWatch(hosted.store('druid.gardener.cloud', 'etcds')), {
+    upsert: (etcd) => {
+      if (etcdReady(etcd)) return;
+      const shoot = shootReconciler.shootOf(etcd.metadata.namespace ?? '');
+      if (shoot) shootController.enqueue(shoot);
+    },
+    remove: () => undefined,
+  });
   for (const controller of controllers) controller.start();
+  etcdWatcher.start();
   log.info({ url: hosted.url }, 'seed ready');
 
   return {
@@ -220,7 +248,9 @@ export async function startSeed(options: SeedOptions): Promise<Seed> {
     garden,
     async stop() {
       heartbeat.stop();
+      etcdWatcher.stop();
       for (const controller of controllers) controller.stop();
+      await copyTasks.stop();
       await apiServers.stopAll();
       await hosted.stop();
       garden.close();

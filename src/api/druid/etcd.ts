@@ -163,6 +163,14 @@ export function etcdNotReadyReason(etcd: KubeObject): string | undefined {
   return undefined;
 }
 
+/** The description of the druid's `RestoreFailed` error, when restoring the data dir from backups failed. */
+export function etcdRestoreError(etcd: KubeObject): string | undefined {
+  const lastErrors = statusOf(etcd)?.lastErrors;
+  if (!Array.isArray(lastErrors)) return undefined;
+  const failed = lastErrors.find((e) => isRecord(e) && e.code === 'RestoreFailed');
+  return isRecord(failed) && typeof failed.description === 'string' ? failed.description : undefined;
+}
+
 /** True when the druid has reconciled the current generation and the etcd is ready. */
 export function etcdReconciled(etcd: KubeObject): boolean {
   return etcdNotReadyReason(etcd) === undefined;

@@ -9,7 +9,7 @@ import { backupEntryBucketName, backupEntryResource } from '../../api/core-garde
 import { GARDENER_API_VERSION, GARDENER_OPERATION_ANNOTATION } from '../../api/core-gardener/common.js';
 import { seedBackup, seedResource } from '../../api/core-gardener/seed.js';
 import { shootStateResource } from '../../api/core-gardener/shoot-state.js';
-import { etcdReady } from '../../api/druid/etcd.js';
+import { etcdReady, etcdRestoreError } from '../../api/druid/etcd.js';
 import { isNotFound } from '../../api/errors.js';
 import { isExtensionReady } from '../../api/extensions/common.js';
 import { isRecord, type KubeObject } from '../../api/meta.js';
@@ -257,8 +257,17 @@ export class Botanist {
   async waitUntilEtcdReady(): Promise<void> {
     await this.#poll('etcd-main is ready', async () => {
       const etcd = await this.#store('druid.gardener.cloud', 'etcds').find(this.namespace, etcdName);
+      // Waiting cannot mend a restore from broken backups: fail now, naming the cause.
+      const restoreError = etcd ? etcdRestoreError(etcd) : undefined;
+      if (restoreError) throw new Error(`${etcdName} cannot start: ${restoreError}`);
       return etcd !== undefined && etcdReady(etcd);
     });
+  }
+
+  /** etcd-main exists and is ready (false also while it is being restored). */
+  async etcdHealthy(): Promise<boolean> {
+    const etcd = await this.#store('druid.gardener.cloud', 'etcds').find(this.namespace, etcdName);
+    return etcd !== undefined && etcdReady(etcd);
   }
 
   async deployKubeApiServer(): Promise<void> {

@@ -27,9 +27,16 @@ type OperationType = 'Create' | 'Reconcile' | 'Delete';
 
 export class ShootReconciler implements Reconciler {
   readonly #deps: BotanistDeps;
+  /** The garden key of each shoot this seed hosts, by its control-plane namespace (technical ID). */
+  readonly #shootsByNamespace = new Map<string, ObjectKey>();
 
   constructor(deps: BotanistDeps) {
     this.#deps = deps;
+  }
+
+  /** The shoot whose control plane lives in the seed namespace `namespace`, once reconciled here. */
+  shootOf(namespace: string): ObjectKey | undefined {
+    return this.#shootsByNamespace.get(namespace);
   }
 
   async reconcile(key: ObjectKey): Promise<Result> {
@@ -53,12 +60,19 @@ export class ShootReconciler implements Reconciler {
 
   async #reconcile(shoot: KubeObject): Promise<Result> {
     const botanist = new Botanist(shoot, this.#deps);
+    this.#shootsByNamespace.set(botanist.namespace, {
+      namespace: shoot.metadata.namespace ?? '',
+      name: shoot.metadata.name ?? '',
+    });
     const status = isRecord(shoot.status) ? shoot.status : {};
     const last = isRecord(status.lastOperation) ? (status.lastOperation as unknown as LastOperation) : undefined;
+    // A control plane whose etcd broke (e.g. a restore that cannot finish) is reconciled again,
+    // so the failing step and its error show in the shoot's lastErrors.
     const upToDate =
       status.observedGeneration === shoot.metadata.generation &&
       last?.state === 'Succeeded' &&
-      this.#deps.apiServers.has(botanist.namespace);
+      this.#deps.apiServers.has(botanist.namespace) &&
+      (await botanist.etcdHealthy());
     if (upToDate) return { requeueAfterMs: resyncMs };
     if (!(shoot.metadata.finalizers ?? []).includes(shootFinalizer)) {
       await this.#shoots().patch(shoot.metadata.namespace!, shoot.metadata.name!, {
