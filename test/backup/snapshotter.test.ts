@@ -20,6 +20,7 @@ import { Snapshotter, type SnapshotterOptions } from '../../src/backup/snapshott
 import { LocalSnapstore } from '../../src/backup/snapstore/local-snapstore.js';
 import { S3Snapstore } from '../../src/backup/snapstore/s3-snapstore.js';
 import { newSnapshot } from '../../src/backup/snapstore/snapshot-name.js';
+import { freePort } from '../../src/seed/runtime/etcd-process.js';
 import {
   assertChain,
   type BackupTestEtcd,
@@ -321,6 +322,12 @@ describe('snapshotter: start and garbage collection', () => {
     assert.equal(sidecar.health().healthy, false);
   });
 
+  it('refuses to start when etcd is unreachable, naming it', async () => {
+    const endpoint = `http://127.0.0.1:${await freePort()}`;
+    const sidecar = snapshotter({ etcd: { endpoint }, store: await localStore() });
+    await assert.rejects(sidecar.start(), (err: Error) => err.message.includes(`etcd ${endpoint}`));
+  });
+
   it('collects garbage periodically', async () => {
     const { client, connection } = await etcdWithClient();
     const store = await localStore();
@@ -380,9 +387,30 @@ describe('full snapshot verification', () => {
         (err) => err instanceof SnapshotIntegrityError && /etcd snapshot stream for Full-00000000-/.test(err.message),
       );
       assert.deepEqual(await listSnapshots(store), []);
+      assert.deepEqual(await readdir(store.directory).catch(() => []), [], 'not even a partial upload is left');
       assert.deepEqual(await readdir(spool), []);
     });
   }
+
+  it('fails with the store named when the upload fails, and stops reading', async () => {
+    const spool = await tempDir();
+    let consumed = 0;
+    const failing = {
+      location: 's3://unreachable/prefix',
+      async save(_snapshot: unknown, data: AsyncIterable<Buffer>) {
+        for await (const chunk of data) {
+          consumed += chunk.length;
+          throw new Error('connection refused');
+        }
+      },
+    } as unknown as LocalSnapstore;
+    await assert.rejects(
+      storeFullSnapshot(revision, inChunks(etcdBytes), failing, { tempDir: spool }),
+      /saving to s3:\/\/unreachable\/prefix failed: connection refused/,
+    );
+    assert.ok(consumed > 0);
+    assert.deepEqual(await readdir(spool), []);
+  });
 
   it('saves the intact stream', async () => {
     const store = await localStore();

@@ -1,18 +1,17 @@
 /**
- * Full snapshots: etcd's snapshot stream, spooled to a temp file while etcd's appended SHA-256
- * is checked, optionally gzip-compressed, and only then saved to the store. A snapshot that does
- * not check out is never uploaded; a 1 GB snapshot is never held in memory.
+ * Full snapshots: etcd's snapshot stream, optionally gzip-compressed, spooled to a temp file
+ * while etcd's appended SHA-256 is checked. The upload to the store follows the temp file as it
+ * grows, but its input only ends once the hash checked out: a snapshot that does not check out
+ * is never stored (the store's save fails and keeps nothing), and a 1 GB snapshot is never held
+ * in memory.
  *
  * The name's revision is read before the stream starts, as etcd-backup-restore does: the
  * database may hold a few later revisions, which the restorer tolerates because it applies only
  * delta events above the revision it restored to.
  */
 import { randomUUID } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import type { Etcd3, ISnapshotResponse } from 'etcd3';
@@ -21,6 +20,7 @@ import { FullSnapshotVerifier, SnapshotIntegrityError } from '../snapshot-format
 import { newSnapshot } from '../snapstore/snapshot-name.js';
 import type { Snapshot, Snapstore } from '../snapstore/snapstore.js';
 import { currentRevision } from './etcd-connection.js';
+import { SpoolFile } from './spool-file.js';
 
 export interface FullSnapshotOptions {
   /** Default none, as etcd-druid's `spec.backup.compression.enabled: false`. */
@@ -49,8 +49,14 @@ export async function takeFullSnapshot(
   store: Snapstore,
   options: FullSnapshotOptions = {},
 ): Promise<Snapshot> {
-  const revision = await currentRevision(client);
-  const stream = (await client.maintenance.snapshot()) as unknown as SnapshotStream;
+  let revision: number;
+  let stream: SnapshotStream;
+  try {
+    revision = await currentRevision(client);
+    stream = (await client.maintenance.snapshot()) as unknown as SnapshotStream;
+  } catch (err) {
+    throw new Error(`full snapshot: etcd did not answer: ${message(err)}`, { cause: err });
+  }
   try {
     return await storeFullSnapshot(revision, snapshotBlobs(stream), store, options);
   } finally {
@@ -80,41 +86,57 @@ export async function storeFullSnapshot(
     now: options.now ?? new Date(),
   });
   const verifier = new FullSnapshotVerifier(`etcd snapshot stream for ${snapshot.name}`);
-  const file = path.join(options.tempDir ?? tmpdir(), `.${snapshot.name}.${randomUUID()}.part`);
-  const verify = new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      verifier.update(chunk);
-      callback(null, chunk);
-    },
+  const spool = await SpoolFile.create(
+    path.join(options.tempDir ?? tmpdir(), `.${snapshot.name}.${randomUUID()}.part`),
+  );
+  // A failed upload stops the reading from etcd too.
+  const uploadFailed = new AbortController();
+  const signal = options.signal ? AbortSignal.any([options.signal, uploadFailed.signal]) : uploadFailed.signal;
+  let saveError: unknown;
+  const saving = store.save(snapshot, spool.reader(), { signal }).catch((err: unknown) => {
+    saveError = err;
+    uploadFailed.abort();
   });
-  const signal = options.signal ? { signal: options.signal } : {};
   try {
     try {
-      const output = createWriteStream(file, { mode: 0o600 });
-      if (snapshot.compression === 'gzip') await pipeline(blobs, verify, createGzip(), output, signal);
-      else await pipeline(blobs, verify, output, signal);
+      const output = spool.writable();
+      const verified = verifiedBlobs(blobs, verifier);
+      if (snapshot.compression === 'gzip') await pipeline(verified, createGzip(), output, { signal });
+      else await pipeline(verified, output, { signal });
       verifier.finish();
     } catch (err) {
+      spool.fail(err instanceof Error ? err : new Error(String(err)));
+      await saving;
       if (err instanceof SnapshotIntegrityError) throw err;
-      throw new Error(`full snapshot ${snapshot.name}: reading etcd's snapshot stream failed: ${message(err)}`, {
-        cause: err,
-      });
+      if (saveError === undefined) {
+        throw new Error(`full snapshot ${snapshot.name}: reading etcd's snapshot stream failed: ${message(err)}`, {
+          cause: err,
+        });
+      }
     }
-    try {
-      await store.save(snapshot, createReadStream(file), signal);
-    } catch (err) {
-      throw new Error(`full snapshot ${snapshot.name}: saving to ${store.location} failed: ${message(err)}`, {
-        cause: err,
+    spool.seal();
+    await saving;
+    if (saveError !== undefined) {
+      throw new Error(`full snapshot ${snapshot.name}: saving to ${store.location} failed: ${message(saveError)}`, {
+        cause: saveError,
       });
     }
   } finally {
-    await rm(file, { force: true });
+    await spool.remove();
   }
   options.logger?.info(
     { snapshot: snapshot.name, bytes: verifier.size, durationMs: Date.now() - started },
     'full snapshot saved',
   );
   return snapshot;
+}
+
+/** `blobs` as they are, each fed to `verifier` on the way (cheaper than a Transform stream). */
+async function* verifiedBlobs(blobs: AsyncIterable<Buffer>, verifier: FullSnapshotVerifier): AsyncIterable<Buffer> {
+  for await (const blob of blobs) {
+    verifier.update(blob);
+    yield blob;
+  }
 }
 
 function message(err: unknown): string {

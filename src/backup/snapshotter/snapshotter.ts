@@ -205,7 +205,10 @@ export class Snapshotter {
       this.#clearTimers();
       this.#watch?.stop();
       client.close();
-      throw err;
+      throw new Error(
+        `the backup sidecar of etcd ${this.#etcd.endpoint} (store ${this.#store.location}) could not start: ${errorMessage(err)}`,
+        { cause: err },
+      );
     }
   }
 
