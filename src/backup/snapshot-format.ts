@@ -155,6 +155,20 @@ function integer(value: unknown, object: string, field: string): number {
   return n;
 }
 
+/**
+ * Lease IDs are 64-bit and usually beyond 2^53, so JSON numbers (which is how Go writes them)
+ * arrive rounded. A restore never re-attaches leases, so the rounded ID is kept as information
+ * rather than refusing every delta that holds a leased key.
+ */
+function leaseId(value: unknown, object: string, field: string): number {
+  if (value === undefined) return 0;
+  const n = typeof value === 'string' ? Number(value) : value;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) {
+    throw new SnapshotIntegrityError(object, `${field} is not a lease ID: ${JSON.stringify(value)}`);
+  }
+  return n;
+}
+
 function bytesField(value: unknown, object: string, field: string): Buffer {
   if (value === undefined) return Buffer.alloc(0);
   if (typeof value !== 'string') throw new SnapshotIntegrityError(object, `${field} is not base64 text`);
@@ -170,7 +184,7 @@ function keyValueFromWire(wire: unknown, object: string, field: string): DeltaKe
     createRevision: integer(kv.create_revision, object, `${field}.create_revision`),
     modRevision: integer(kv.mod_revision, object, `${field}.mod_revision`),
     version: integer(kv.version, object, `${field}.version`),
-    lease: integer(kv.lease, object, `${field}.lease`),
+    lease: leaseId(kv.lease, object, `${field}.lease`),
   };
 }
 

@@ -1,0 +1,90 @@
+/**
+ * Where a restore does its work. etcd 3.4 cannot be told to skip fsync, and replaying deltas is
+ * one fsync'd write per revision, so the replay runs on tmpfs (`/dev/shm`, where fsync costs
+ * nothing) when the work fits there with room to spare; the finished data dir is then copied to
+ * the data dir's file system and fsync'd once, file by file. Otherwise everything happens next
+ * to the data dir.
+ */
+import { constants } from 'node:fs';
+import { copyFile, mkdir, mkdtemp, open, readdir, readFile, statfs } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+export const TMPFS_DIR = '/dev/shm';
+
+/** gzip shrinks etcd's bolt database by up to about this much; sizes are estimated pessimistically. */
+const GZIP_RATIO_BOUND = 10;
+/** etcd preallocates 64 MiB WAL segments; plus room for its snap files and our spool files. */
+const FIXED_OVERHEAD_BYTES = 256 * 1024 * 1024;
+
+export interface WorkSizes {
+  /** The full snapshot object's size and compression. */
+  full: { size: number; compressed: boolean };
+  /** Sum of the delta objects' sizes, and whether any is compressed. */
+  deltas: { size: number; compressed: boolean };
+}
+
+/**
+ * A pessimistic estimate of the bytes a restore writes to its work dir: the snapshot file, the
+ * database restored from it, the delta files and the growth of the database by their writes.
+ */
+export function estimateWorkBytes(sizes: WorkSizes): number {
+  const full = sizes.full.size * (sizes.full.compressed ? GZIP_RATIO_BOUND : 1);
+  const deltas = sizes.deltas.size * (sizes.deltas.compressed ? GZIP_RATIO_BOUND : 1);
+  return 2 * full + 3 * deltas + FIXED_OVERHEAD_BYTES;
+}
+
+/**
+ * Whether tmpfs holds `bytes` with room to spare: at most half of its free space and of the
+ * memory available (tmpfs lives in memory, and etcd needs memory too).
+ */
+export async function tmpfsHasRoom(bytes: number): Promise<boolean> {
+  try {
+    const fs = await statfs(TMPFS_DIR);
+    const free = fs.bavail * fs.bsize;
+    return bytes <= free / 2 && bytes <= (await availableMemory()) / 2;
+  } catch {
+    return false;
+  }
+}
+
+async function availableMemory(): Promise<number> {
+  const meminfo = await readFile('/proc/meminfo', 'utf8');
+  const match = /^MemAvailable:\s+(\d+) kB$/m.exec(meminfo);
+  return match ? Number(match[1]) * 1024 : 0;
+}
+
+/** A fresh private directory below `parent` (default the system temp dir). */
+export async function makeWorkDir(parent: string = tmpdir(), label = 'etcd-restore'): Promise<string> {
+  await mkdir(parent, { recursive: true });
+  return mkdtemp(path.join(parent, `${label}-`));
+}
+
+/**
+ * Copies the directory tree `from` to `to` (which must not exist) and fsyncs every file and
+ * directory, so that `to` is durable once this resolves.
+ */
+export async function copyTreeDurably(from: string, to: string): Promise<void> {
+  await mkdir(to, { mode: 0o700 });
+  for (const entry of await readdir(from, { withFileTypes: true })) {
+    const source = path.join(from, entry.name);
+    const target = path.join(to, entry.name);
+    if (entry.isDirectory()) {
+      await copyTreeDurably(source, target);
+    } else if (entry.isFile()) {
+      await copyFile(source, target, constants.COPYFILE_EXCL);
+      await fsyncPath(target);
+    }
+  }
+  await fsyncPath(to);
+}
+
+/** fsync of a file or directory (a directory's fsync makes the names in it durable). */
+export async function fsyncPath(target: string): Promise<void> {
+  const handle = await open(target, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
