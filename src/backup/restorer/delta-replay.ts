@@ -65,6 +65,10 @@ export async function replayDeltas(options: ReplayOptions): Promise<number> {
     startTimeoutMs: START_TIMEOUT_MS,
     stopGraceMs: STOP_GRACE_MS,
     ...(options.etcdBinary ? { binary: options.etcdBinary } : {}),
+  }).catch((err: unknown) => {
+    throw new RestoreError(`the temporary etcd that replays the deltas did not start: ${(err as Error).message}`, {
+      cause: err,
+    });
   });
   const channel = new EtcdGrpcChannel(etcd.clientUrl);
   let stopKeepAlive = () => {};
@@ -81,6 +85,9 @@ export async function replayDeltas(options: ReplayOptions): Promise<number> {
       revision = await applyDelta(channel, delta, revision);
     }
     return revision;
+  } catch (err) {
+    if (err instanceof RestoreError) throw err;
+    throw new RestoreError(`replaying delta snapshots failed: ${(err as Error).message}`, { cause: err });
   } finally {
     stopKeepAlive();
     await channel.close();
@@ -102,7 +109,12 @@ async function applyDelta(channel: EtcdGrpcChannel, delta: FetchedDelta, revisio
         { object: snapshot.name },
       );
     }
-    const reached = await channel.txn(group.events.map(toTxnOp));
+    const reached = await channel.txn(group.events.map(toTxnOp)).catch((err: unknown) => {
+      throw new RestoreError(
+        `applying revision ${group.revision} of delta snapshot ${snapshot.name} failed: ${(err as Error).message}`,
+        { object: snapshot.name, cause: err },
+      );
+    });
     if (reached !== group.revision) throw mismatch(snapshot, group.revision, reached);
     current = reached;
     applied = true;

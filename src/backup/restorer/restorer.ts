@@ -19,7 +19,15 @@ import { type FetchedDelta, replayDeltas } from './delta-replay.js';
 import { fetchDeltaSnapshot, fetchFullSnapshot } from './fetch-snapshots.js';
 import { RestoreError } from './restore-error.js';
 import { gapError, planRestore } from './restore-plan.js';
-import { copyTreeDurably, estimateWorkBytes, fsyncPath, makeWorkDir, TMPFS_DIR, tmpfsHasRoom } from './work-area.js';
+import {
+  copyTreeDurably,
+  estimateWorkBytes,
+  fsyncPath,
+  fsyncTree,
+  makeWorkDir,
+  TMPFS_DIR,
+  tmpfsHasRoom,
+} from './work-area.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -78,20 +86,18 @@ export async function restoreFromStore(options: RestoreOptions): Promise<Restore
   }
   const dataDir = path.resolve(options.dataDir);
   const partDir = `${dataDir}.part`;
-  const replayOnTmpfs =
-    plan.deltas.length > 0 &&
-    (await tmpfsHasRoom(
-      estimateWorkBytes({
-        full: { size: plan.full.size, compressed: plan.full.snapshot.compression === 'gzip' },
-        deltas: {
-          size: plan.deltas.reduce((sum, d) => sum + d.size, 0),
-          compressed: plan.deltas.some((d) => d.snapshot.compression === 'gzip'),
-        },
-      }),
-    ));
-  const workDir = await makeWorkDir(replayOnTmpfs ? TMPFS_DIR : (options.tempDir ?? tmpdir()));
+  const workOnTmpfs = await tmpfsHasRoom(
+    estimateWorkBytes({
+      full: { size: plan.full.size, compressed: plan.full.snapshot.compression === 'gzip' },
+      deltas: {
+        size: plan.deltas.reduce((sum, d) => sum + d.size, 0),
+        compressed: plan.deltas.some((d) => d.snapshot.compression === 'gzip'),
+      },
+    }),
+  );
+  const workDir = await makeWorkDir(workOnTmpfs ? TMPFS_DIR : (options.tempDir ?? tmpdir()));
   logger?.info(
-    { full: plan.full.snapshot.name, deltas: plan.deltas.length, workDir, replayOnTmpfs },
+    { full: plan.full.snapshot.name, deltas: plan.deltas.length, workDir },
     'restoring etcd data dir from backups',
   );
   try {
@@ -108,7 +114,8 @@ export async function restoreFromStore(options: RestoreOptions): Promise<Restore
     ]);
     checkDeltaContinuity(plan.full.snapshot, deltas);
 
-    const replayDir = replayOnTmpfs ? path.join(workDir, 'data') : partDir;
+    // Without deltas etcdctl writes the data dir once, so it may as well write it in place.
+    const replayDir = workOnTmpfs && deltas.length > 0 ? path.join(workDir, 'data') : partDir;
     progress(`restoring ${plan.full.snapshot.name} with etcdctl`);
     await etcdctlSnapshotRestore(options, plan.full.snapshot, snapshotFile, replayDir);
     await rm(snapshotFile, { force: true });
@@ -128,6 +135,8 @@ export async function restoreFromStore(options: RestoreOptions): Promise<Restore
     if (replayDir !== partDir) {
       progress(`copying the restored data dir to ${partDir}`);
       await copyTreeDurably(replayDir, partDir);
+    } else {
+      await fsyncTree(partDir);
     }
     // The commit point: until this rename the data dir is the old one.
     await rm(dataDir, { recursive: true, force: true });

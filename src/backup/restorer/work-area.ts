@@ -1,9 +1,11 @@
 /**
  * Where a restore does its work. etcd 3.4 cannot be told to skip fsync, and replaying deltas is
- * one fsync'd write per revision, so the replay runs on tmpfs (`/dev/shm`, where fsync costs
- * nothing) when the work fits there with room to spare; the finished data dir is then copied to
- * the data dir's file system and fsync'd once, file by file. Otherwise everything happens next
- * to the data dir.
+ * one fsync'd write per revision, so the work (spooled snapshots and the replay) goes to tmpfs
+ * (`/dev/shm`, where fsync costs nothing) when it fits there with room to spare; the finished
+ * data dir is then copied to the data dir's file system and fsync'd once, file by file.
+ * Measured: 10 000 single-key revisions replay in about 4.5 s on tmpfs against 7.6 s on the
+ * local disk here, and a network disk's fsync costs far more. Otherwise everything happens in
+ * the temp dir and next to the data dir.
  */
 import { constants } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, open, readdir, readFile, statfs } from 'node:fs/promises';
@@ -77,6 +79,16 @@ export async function copyTreeDurably(from: string, to: string): Promise<void> {
     }
   }
   await fsyncPath(to);
+}
+
+/** fsyncs every file and directory below `root` and `root` itself (what etcd or etcdctl wrote there). */
+export async function fsyncTree(root: string): Promise<void> {
+  for (const entry of await readdir(root, { withFileTypes: true })) {
+    const child = path.join(root, entry.name);
+    if (entry.isDirectory()) await fsyncTree(child);
+    else if (entry.isFile()) await fsyncPath(child);
+  }
+  await fsyncPath(root);
 }
 
 /** fsync of a file or directory (a directory's fsync makes the names in it durable). */
