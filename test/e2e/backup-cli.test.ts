@@ -13,10 +13,15 @@ import path from 'node:path';
 import { buffer } from 'node:stream/consumers';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { Etcd3 } from 'etcd3';
+import { pino } from 'pino';
+import { Snapshotter } from '../../src/backup/snapshotter/snapshotter.js';
 import { LocalSnapstore } from '../../src/backup/snapstore/local-snapstore.js';
 import { S3Snapstore } from '../../src/backup/snapstore/s3-snapstore.js';
 import { newSnapshot, withFinal } from '../../src/backup/snapstore/snapshot-name.js';
 import type { Snapshot, Snapstore } from '../../src/backup/snapstore/snapstore.js';
+import { freePort, startEtcd } from '../../src/seed/runtime/etcd-process.js';
+import { startTestEtcd } from '../helpers/etcd.js';
 import { S3RVER_ACCESS_KEY, S3RVER_SECRET_KEY, type S3rver, startS3rver } from '../helpers/s3rver.js';
 
 const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
@@ -489,5 +494,114 @@ describe('transplant backup (CLI)', () => {
       rows.map((r) => [r.name, r.kind, r.size, r.isFinal]),
       layout.map(([s, size]) => [s.name, s.kind, size, s.isFinal]),
     );
+  });
+});
+
+describe('transplant backup restore (CLI)', () => {
+  it('restores a data dir from a full and a delta snapshot, refuses to replace it without --force', async () => {
+    const source = await startTestEtcd();
+    const client = new Etcd3({ hosts: source.endpoints });
+    const { container, store } = localStore('restore-store');
+    const sidecar = new Snapshotter({
+      etcd: { endpoint: source.endpoints[0]! },
+      store,
+      logger: pino({ enabled: false }),
+      fullSnapshotSchedule: '0 0 1 1 *',
+      deltaSnapshotPeriodMs: 60_000,
+    });
+    let revision: number;
+    try {
+      await sidecar.start();
+      for (let i = 0; i < 50; i++) await client.put(`/registry/full/${i}`).value(`v${i}`);
+      await sidecar.triggerFullSnapshot();
+      for (let i = 0; i < 20; i++) await client.put(`/registry/delta/${i}`).value(`d${i}`);
+      await client.delete().key('/registry/full/0');
+      await sidecar.triggerDeltaSnapshot();
+      revision = Number((await client.get('/registry/full/1').exec()).header.revision);
+    } finally {
+      await sidecar.stop();
+      client.close();
+      await source.cleanup();
+    }
+    const deltas = (await store.list()).filter((o) => o.snapshot.kind === 'Incr');
+    assert.equal(deltas.at(-1)?.snapshot.lastRevision, revision, 'the delta ends at the last write');
+
+    const dataDir = path.join(work, 'restored', 'data');
+    const peerPort = await freePort();
+    const args = [
+      'backup',
+      'restore',
+      `--data-dir=${dataDir}`,
+      '--name=restored',
+      `--initial-advertise-peer-urls=http://127.0.0.1:${peerPort}`,
+      `--store-container=${container}`,
+      `--store-prefix=${PREFIX}`,
+    ];
+    const missingName = await cli(['backup', 'restore', `--data-dir=${dataDir}`]);
+    assert.equal(missingName.code, 1);
+    assert.match(missingName.stderr, /required option '--name <member>' not specified/);
+
+    const restored = await cli(args);
+    assertOk(restored);
+    assert.match(restored.stdout, new RegExp(`^restoring ${dataDir} from ${container}/${PREFIX}$`, 'm'));
+    assert.match(
+      restored.stdout,
+      new RegExp(`^restored ${dataDir} to revision ${revision} from Full-\\S+ and 1 delta snapshot\\(s\\) in `, 'm'),
+    );
+
+    const again = await cli(args);
+    assert.equal(again.code, 1);
+    assert.equal(
+      again.stderr,
+      `error: ${dataDir} holds a valid etcd data directory; pass --force to replace it with the restored data\n`,
+    );
+    assertOk(await cli([...args, '--force']));
+
+    const etcd = await startEtcd({
+      name: 'restored',
+      dataDir,
+      peerPort,
+      extraArgs: ['--election-timeout=200', '--heartbeat-interval=20'],
+    });
+    const restoredClient = new Etcd3({ hosts: [etcd.clientUrl] });
+    try {
+      const all = await restoredClient.getAll().prefix('/registry/').strings();
+      assert.equal(Object.keys(all).length, 69);
+      assert.equal(all['/registry/full/0'], undefined);
+      assert.equal(all['/registry/full/49'], 'v49');
+      assert.equal(all['/registry/delta/19'], 'd19');
+      const header = (await restoredClient.get('/registry/full/1').exec()).header;
+      assert.equal(Number(header.revision), revision);
+    } finally {
+      restoredClient.close();
+      await etcd.stop();
+    }
+
+    const emptyStore = localStore('restore-empty');
+    await mkdir(path.join(emptyStore.container, PREFIX), { recursive: true });
+    const nothing = await cli([
+      'backup',
+      'restore',
+      `--data-dir=${path.join(work, 'restored', 'other')}`,
+      '--name=restored',
+      `--store-container=${emptyStore.container}`,
+      `--store-prefix=${PREFIX}`,
+    ]);
+    assert.equal(nothing.code, 1);
+    assert.match(nothing.stderr, /^error: \S+restore-empty\/\S+ holds no backups; \S+other was left as it was\n$/);
+
+    const someonesDir = path.join(work, 'restored', 'someones');
+    await mkdir(someonesDir, { recursive: true });
+    await writeFile(path.join(someonesDir, 'notes.txt'), 'keep me');
+    const refused = await cli([
+      'backup',
+      'restore',
+      `--data-dir=${someonesDir}`,
+      '--name=x',
+      `--store-container=${container}`,
+      `--store-prefix=${PREFIX}`,
+    ]);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /is not empty and holds no etcd data; pass --force/);
   });
 });
