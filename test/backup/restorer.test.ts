@@ -6,13 +6,15 @@
  * inconsistent objects must fail before the data dir changes.
  */
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { access, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { Etcd3, type IKeyValue, type IWatchResponse } from 'etcd3';
 import { dataDirStatus, RestoreError, restoreFromStore } from '../../src/backup/restorer/index.js';
+import { TMPFS_DIR } from '../../src/backup/restorer/work-area.js';
 import { type DeltaEvent, encodeDeltaSnapshot, SnapshotIntegrityError } from '../../src/backup/snapshot-format.js';
 import { LocalSnapstore } from '../../src/backup/snapstore/local-snapstore.js';
 import { S3Snapstore } from '../../src/backup/snapstore/s3-snapstore.js';
@@ -328,12 +330,26 @@ describe('restoreFromStore', () => {
     await assertRestoredLikeSource(dataDir);
   });
 
-  it('restores a full snapshot alone', async () => {
+  it('restores a full snapshot alone, removing work dirs that killed restores left', async () => {
     const store = freshStore();
     const full = await saveFull(store, source.snapshot, source.base, true);
     const dataDir = path.join(await mkdtemp(path.join(workRoot, 'target-')), 'data');
+    const deadPid = spawnSync('true').pid;
+    const stale = [TMPFS_DIR, path.join(workRoot, 'tmp')].map((dir) => path.join(dir, `etcd-restore-${deadPid}-left`));
+    for (const dir of stale) await mkdir(dir, { recursive: true });
     const result = await restore(store, dataDir);
     assert.deepEqual(result, { restored: true, revision: source.base, full, deltas: [] });
+    const remaining = await Promise.all(
+      stale.map((dir) =>
+        access(dir).then(
+          () => dir,
+          () => undefined,
+        ),
+      ),
+    );
+    // The restore worked on tmpfs or in its temp dir; the stale dir there is gone.
+    assert.ok(remaining.filter(Boolean).length < stale.length, `stale work dirs left: ${remaining}`);
+    for (const dir of stale) await rm(dir, { recursive: true, force: true });
     const restored = await withEtcdOn(dataDir, 'etcd-main', dump);
     assert.equal(restored.revision, source.base);
     assert.ok(restored.keys.some((k) => k.key === Buffer.from('/registry/txn/two').toString('base64')));

@@ -8,9 +8,10 @@
  * the temp dir and next to the data dir.
  */
 import { constants } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, open, readdir, readFile, statfs } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, open, readdir, readFile, rm, statfs } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { isProcessAlive } from '../../seed/runtime/etcd-process.js';
 
 export const TMPFS_DIR = '/dev/shm';
 
@@ -56,10 +57,22 @@ async function availableMemory(): Promise<number> {
   return match ? Number(match[1]) * 1024 : 0;
 }
 
-/** A fresh private directory below `parent` (default the system temp dir). */
-export async function makeWorkDir(parent: string = tmpdir(), label = 'etcd-restore'): Promise<string> {
+const WORK_DIR_PREFIX = 'etcd-restore-';
+
+/**
+ * A fresh private directory below `parent` (default the system temp dir), named after this
+ * process. Work dirs of processes that are gone (killed mid-restore) are removed first: on
+ * tmpfs they would hold memory until the next reboot.
+ */
+export async function makeWorkDir(parent: string = tmpdir()): Promise<string> {
   await mkdir(parent, { recursive: true });
-  return mkdtemp(path.join(parent, `${label}-`));
+  for (const name of await readdir(parent).catch(() => [] as string[])) {
+    const pid = Number(/^etcd-restore-(\d+)-/.exec(name)?.[1]);
+    if (pid && pid !== process.pid && !isProcessAlive(pid)) {
+      await rm(path.join(parent, name), { recursive: true, force: true }).catch(() => {});
+    }
+  }
+  return mkdtemp(path.join(parent, `${WORK_DIR_PREFIX}${process.pid}-`));
 }
 
 /**
