@@ -204,6 +204,7 @@ export async function copyBackups(options: CopyOptions): Promise<CopyResult> {
     now: options.now?.() ?? new Date(),
   });
   const items = uniqueTargets(selected);
+  if (sourceObjects.length === 0) log.warn({ source: source.location }, 'the source store holds no snapshots');
   const targetSizes = new Map(targetObjects.map((o) => [o.snapshot.name, o.size]));
   log.info(
     { source: source.location, target: target.location, objects: items.length, available: sourceObjects.length },
