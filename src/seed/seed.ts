@@ -21,6 +21,7 @@ import { Controller } from '../controller/controller.js';
 import { Informer } from '../controller/informer.js';
 import { clientListWatch, storeListWatch } from '../controller/list-watch.js';
 import { NamespaceReconciler } from '../controller/namespace-controller.js';
+import { BackupSidecars } from './druid/backup-sidecars.js';
 import { CopyBackupsTaskReconciler } from './druid/copy-backups-task-controller.js';
 import { EtcdReconciler } from './druid/etcd-controller.js';
 import { recordingActuator } from './extensions/actuator.js';
@@ -124,6 +125,7 @@ export async function startSeed(options: SeedOptions): Promise<Seed> {
       logger: log,
     }),
   ];
+  const backupSidecars = new BackupSidecars(log);
   controllers.push(
     new Controller({
       name: 'etcd-druid',
@@ -135,6 +137,7 @@ export async function startSeed(options: SeedOptions): Promise<Seed> {
         runtimeDir: controlPlaneDir(dir),
         logger: log,
         etcdArgs: singleMemberEtcdArgs,
+        sidecars: backupSidecars,
       }),
       logger: log,
     }),
@@ -251,6 +254,9 @@ export async function startSeed(options: SeedOptions): Promise<Seed> {
       etcdWatcher.stop();
       for (const controller of controllers) controller.stop();
       await copyTasks.stop();
+      // The etcds keep running (detached); their sidecars flush what they hold and resume from
+      // the store when the seed is back.
+      await backupSidecars.stopAll();
       await apiServers.stopAll();
       await hosted.stop();
       garden.close();

@@ -27,7 +27,9 @@ import { isNotFound } from '../../api/errors.js';
 import { type Condition, isRecord, type KubeObject, nowTimestamp } from '../../api/meta.js';
 import type { GenericStore, RequestContext } from '../../apiserver/registry/generic-store.js';
 import type { ObjectKey, Reconciler, Result } from '../../controller/controller.js';
-import { checkEtcdHealth, startEtcd } from '../runtime/etcd-process.js';
+import { checkEtcdHealth, freePort, startEtcd } from '../runtime/etcd-process.js';
+import type { BackupSidecars } from './backup-sidecars.js';
+import { type EtcdBackupConfig, etcdBackupConfig, prepareDataDir } from './etcd-backup.js';
 import { type EtcdLaunchConfig, etcdLaunchConfig, etcdMemberName } from './etcd-config.js';
 import { DEFAULT_ETCD_STOP_GRACE_MS, isEtcdProcessFor, stopEtcdAt } from './etcd-processes.js';
 import { type EtcdPaths, type EtcdState, etcdPaths, readEtcdState, writeEtcdState } from './etcd-state.js';
@@ -44,6 +46,17 @@ export const EtcdReadyReason = Object.freeze({
   TLSSecretMissing: 'TLSSecretMissing',
   TLSSecretInvalid: 'TLSSecretInvalid',
   StartFailed: 'StartFailed',
+  /** The data dir needed a restore from backups, and it failed (corrupt or missing snapshot, store unreachable). */
+  RestoreFailed: 'RestoreFailed',
+} as const);
+
+/** Reasons of the BackupReady condition. */
+export const EtcdBackupReason = Object.freeze({
+  NotConfigured: 'NoBackup',
+  StoreUnavailable: 'BackupStoreUnavailable',
+  Failed: 'BackupFailed',
+  Pending: 'BackupPending',
+  Succeeded: 'BackupSucceeded',
 } as const);
 
 export interface EtcdReconcilerOptions {
@@ -69,6 +82,11 @@ export interface EtcdReconcilerOptions {
   stopGraceMs?: number;
   /** The etcd binary; default `/usr/bin/etcd`. */
   binary?: string;
+  /**
+   * The backup sidecars; without them `spec.backup` is ignored (no snapshots, no restore).
+   * The seed always passes them.
+   */
+  sidecars?: BackupSidecars;
 }
 
 const DEFAULTS = Object.freeze({
@@ -77,9 +95,16 @@ const DEFAULTS = Object.freeze({
   retryIntervalMs: 2_000,
 });
 
+/** How the backups of a running etcd are doing. */
+type BackupObservation =
+  | { kind: 'off' }
+  | { kind: 'failed'; reason: string; message: string }
+  | { kind: 'on'; url: string | undefined; healthy: boolean; message: string; hasFullSnapshot: boolean };
+
 /** What a reconcile found (or made) of an Etcd's server; `statusFor` turns it into status. */
 type Observation =
-  | { kind: 'running'; state: EtcdState }
+  | { kind: 'running'; state: EtcdState; backup: BackupObservation }
+  | { kind: 'restore-failed'; error: Error; state: EtcdState | undefined }
   | { kind: 'unhealthy'; state: EtcdState; since: number; remainingMs: number }
   | { kind: 'stopped'; state: EtcdState | undefined }
   | { kind: 'tls-problem'; reason: string; message: string; state: EtcdState | undefined }
@@ -119,7 +144,13 @@ export class EtcdReconciler implements Reconciler {
     await this.#report(etcd, observation);
     switch (observation.kind) {
       case 'running':
-        return { requeueAfterMs: this.#healthCheckIntervalMs };
+        return {
+          requeueAfterMs:
+            observation.backup.kind === 'failed' ||
+            (observation.backup.kind === 'on' && !observation.backup.hasFullSnapshot)
+              ? this.#retryIntervalMs
+              : this.#healthCheckIntervalMs,
+        };
       case 'stopped':
         return {};
       case 'unhealthy':
@@ -127,6 +158,7 @@ export class EtcdReconciler implements Reconciler {
       case 'tls-problem':
         return { requeueAfterMs: this.#retryIntervalMs };
       case 'start-failed':
+      case 'restore-failed':
         // Reported in the status; the controller retries with backoff.
         throw observation.error;
     }
@@ -150,6 +182,7 @@ export class EtcdReconciler implements Reconciler {
     const state = await readEtcdState(paths);
     if (etcdReplicas(etcd) === 0) {
       this.#unhealthySince.delete(id);
+      await this.#options.sidecars?.stop(id);
       const stopped = await stopEtcdAt(paths, this.#stopGraceMs);
       if (stopped.length > 0) log.info({ pids: stopped }, 'stopped etcd (spec.replicas is 0); data kept');
       const kept = state && state.pid !== null ? { ...state, pid: null } : state;
@@ -163,12 +196,15 @@ export class EtcdReconciler implements Reconciler {
       return { kind: 'tls-problem', reason, message: tls.message, state };
     }
     const config = etcdLaunchConfig(etcd, tls.kind === 'tls' ? tls.tls : undefined, this.#options.etcdArgs);
+    const backup: EtcdBackupConfig = this.#options.sidecars
+      ? await etcdBackupConfig(etcd, this.#secrets)
+      : { kind: 'off' };
 
     const alive = state?.pid != null && isEtcdProcessFor(state.pid, paths.dataDir);
     if (state && alive && state.configHash === config.configHash) {
       if (await checkEtcdHealth(state.clientUrl, config.tls)) {
         this.#unhealthySince.delete(id);
-        return { kind: 'running', state };
+        return { kind: 'running', state, backup: await this.#ensureSidecar(id, paths, backup, state, config) };
       }
       const now = Date.now();
       const since = this.#unhealthySince.get(id) ?? now;
@@ -182,10 +218,35 @@ export class EtcdReconciler implements Reconciler {
       log.warn({ pid: state.pid }, 'etcd is gone; restarting it on its ports and data dir');
     }
     this.#unhealthySince.delete(id);
+    // The sidecar of the etcd that is gone still holds the events it watched last: flush them
+    // into the store before anything is restored from it.
+    await this.#options.sidecars?.stop(id);
+    let peerPort = state?.peerPort;
+    if (backup.kind !== 'off') {
+      try {
+        await stopEtcdAt(paths, this.#stopGraceMs);
+        if (backup.kind === 'unavailable') {
+          throw new Error(`cannot check the backups before starting etcd: ${backup.message}`);
+        }
+        peerPort ??= await freePort();
+        await prepareDataDir({
+          store: backup.store,
+          dataDir: paths.dataDir,
+          tempDir: paths.dir,
+          memberName: config.memberName,
+          peerUrl: `http://127.0.0.1:${peerPort}`,
+          logger: log,
+        });
+      } catch (err) {
+        const error = err instanceof Error ? err : new Error(String(err));
+        log.error({ err: error.message }, 'etcd data dir could not be restored from backups; etcd is not started');
+        return { kind: 'restore-failed', error, state };
+      }
+    }
     try {
-      const started = await this.#start(paths, config, state);
+      const started = await this.#start(paths, config, state, peerPort);
       log.info({ pid: started.pid, clientUrl: started.clientUrl }, 'etcd started');
-      return { kind: 'running', state: started };
+      return { kind: 'running', state: started, backup: await this.#ensureSidecar(id, paths, backup, started, config) };
     } catch (err) {
       const error = err instanceof Error ? err : new Error(String(err));
       log.error({ err: error.message }, 'etcd could not be started');
@@ -197,7 +258,12 @@ export class EtcdReconciler implements Reconciler {
    * Starts a detached server on the data dir, on the recorded ports (fresh free ones the first
    * time), after stopping whatever still serves that data dir, and records it in the state file.
    */
-  async #start(paths: EtcdPaths, config: EtcdLaunchConfig, state: EtcdState | undefined): Promise<EtcdState> {
+  async #start(
+    paths: EtcdPaths,
+    config: EtcdLaunchConfig,
+    state: EtcdState | undefined,
+    peerPort: number | undefined,
+  ): Promise<EtcdState> {
     await stopEtcdAt(paths, this.#stopGraceMs);
     await mkdir(paths.dir, { recursive: true, mode: 0o700 });
     const started = await startEtcd({
@@ -206,7 +272,7 @@ export class EtcdReconciler implements Reconciler {
       confDir: paths.confDir,
       clientHost: '127.0.0.1',
       clientPort: state?.clientPort,
-      peerPort: state?.peerPort,
+      peerPort,
       tls: config.tls,
       quotaBackendBytes: config.quotaBackendBytes,
       extraArgs: config.extraArgs,
@@ -223,6 +289,7 @@ export class EtcdReconciler implements Reconciler {
       dataDir: paths.dataDir,
       clientUrl: started.clientUrl,
       configHash: config.configHash,
+      ...(state?.backupPort ? { backupPort: state.backupPort } : {}),
     };
     try {
       await writeEtcdState(paths, next);
@@ -233,9 +300,67 @@ export class EtcdReconciler implements Reconciler {
     return next;
   }
 
+  /**
+   * The running backup sidecar for a healthy etcd, started when missing; its port is kept in the
+   * state file so its URL survives seed restarts.
+   */
+  async #ensureSidecar(
+    id: string,
+    paths: EtcdPaths,
+    backup: EtcdBackupConfig,
+    state: EtcdState,
+    config: EtcdLaunchConfig,
+  ): Promise<BackupObservation> {
+    const sidecars = this.#options.sidecars;
+    if (!sidecars || backup.kind === 'off') {
+      await sidecars?.stop(id);
+      return { kind: 'off' };
+    }
+    if (backup.kind === 'unavailable') {
+      return { kind: 'failed', reason: EtcdBackupReason.StoreUnavailable, message: backup.message };
+    }
+    const tls = config.tls;
+    const clientPair = tls ? (tls.client ?? { certPem: tls.certPem, keyPem: tls.keyPem }) : undefined;
+    try {
+      const sidecar = await sidecars.ensure(id, {
+        snapshotter: {
+          ...backup.snapshotter,
+          store: backup.store.store,
+          etcd: {
+            endpoint: state.clientUrl,
+            ...(tls && clientPair
+              ? { tls: { caPem: tls.caPem, certPem: clientPair.certPem, keyPem: clientPair.keyPem } }
+              : {}),
+          },
+        },
+        ...(tls ? { serverTls: { certPem: tls.certPem, keyPem: tls.keyPem, caPem: tls.caPem } } : {}),
+        port: state.backupPort ?? 0,
+        key: JSON.stringify([backup.key, state.clientUrl, config.configHash]),
+      });
+      if (sidecar.port !== undefined && state.backupPort !== sidecar.port) {
+        state.backupPort = sidecar.port;
+        await writeEtcdState(paths, state);
+      }
+      const health = sidecar.snapshotter.health();
+      const last = health.lastSnapshot;
+      return {
+        kind: 'on',
+        url: sidecar.url,
+        healthy: health.healthy,
+        hasFullSnapshot: last !== undefined,
+        message: health.healthy
+          ? `Backups are taken to ${backup.store.store.location}`
+          : `Backups to ${backup.store.store.location} fail: ${health.lastError ?? 'unknown error'}`,
+      };
+    } catch (err) {
+      return { kind: 'failed', reason: EtcdBackupReason.Failed, message: (err as Error).message };
+    }
+  }
+
   async #delete(etcd: KubeObject, paths: EtcdPaths, id: string): Promise<Result> {
     if (!(etcd.metadata.finalizers ?? []).includes(ETCD_DRUID_FINALIZER)) return {};
     this.#unhealthySince.delete(id);
+    await this.#options.sidecars?.stop(id);
     const stopped = await stopEtcdAt(paths, this.#stopGraceMs);
     await rm(paths.dir, { recursive: true, force: true });
     // The namespace's directory goes with its last etcd; one still in use is not empty.
@@ -341,6 +466,15 @@ function statusFor(etcd: KubeObject, current: KubeObject, observation: Observati
       member = { name: memberName, status: 'Unknown', reason: observation.reason };
       lastError = { code: observation.reason, description: observation.message };
       break;
+    case 'restore-failed': {
+      ready = false;
+      const message = `restoring the data dir from backups failed, etcd is not started: ${observation.error.message.split('\n')[0]}`;
+      quorum = ['False', EtcdReadyReason.RestoreFailed, message];
+      members = ['False', EtcdReadyReason.RestoreFailed, message];
+      member = { name: memberName, status: 'NotReady', reason: EtcdReadyReason.RestoreFailed };
+      lastError = { code: EtcdReadyReason.RestoreFailed, description: message };
+      break;
+    }
     case 'start-failed': {
       ready = false;
       const message = observation.error.message.split('\n')[0] ?? 'etcd could not be started';
@@ -360,7 +494,7 @@ function statusFor(etcd: KubeObject, current: KubeObject, observation: Observati
   };
   set(EtcdConditionType.Ready, quorum);
   set(EtcdConditionType.AllMembersReady, members);
-  set(EtcdConditionType.BackupReady, ['Unknown', 'NoBackup', 'Backups are not configured yet']);
+  set(EtcdConditionType.BackupReady, backupCondition(observation));
 
   const running = observation.kind === 'running' || observation.kind === 'unhealthy';
   const status: Record<string, unknown> = {
@@ -376,6 +510,25 @@ function statusFor(etcd: KubeObject, current: KubeObject, observation: Observati
   };
   if (url) status.endpoint = url;
   return status;
+}
+
+/** The BackupReady condition for what the reconcile observed. */
+function backupCondition(observation: Observation): [Condition['status'], string, string] {
+  if (observation.kind === 'restore-failed') {
+    return ['False', EtcdBackupReason.Failed, 'the data dir could not be restored from the backups'];
+  }
+  const backup = observation.kind === 'running' ? observation.backup : undefined;
+  if (!backup) return ['Unknown', EtcdBackupReason.Pending, 'etcd is not running'];
+  switch (backup.kind) {
+    case 'off':
+      return ['Unknown', EtcdBackupReason.NotConfigured, 'spec.backup.store is not set: no backups are taken'];
+    case 'failed':
+      return ['False', backup.reason, backup.message];
+    case 'on':
+      if (!backup.healthy) return ['False', EtcdBackupReason.Failed, backup.message];
+      if (!backup.hasFullSnapshot) return ['Unknown', EtcdBackupReason.Pending, 'waiting for the first full snapshot'];
+      return ['True', EtcdBackupReason.Succeeded, backup.message];
+  }
 }
 
 /** The error with the `observedAt` of an identical earlier one, so a repeated error is no change. */
