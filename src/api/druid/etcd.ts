@@ -120,6 +120,12 @@ export function etcdEndpoint(etcd: KubeObject): string | undefined {
   return typeof endpoint === 'string' && endpoint !== '' ? endpoint : undefined;
 }
 
+/** `status.backupEndpoint`: the backup sidecar's HTTPS URL (`/snapshot/full?final=true`), undefined without backups. */
+export function etcdBackupEndpoint(etcd: KubeObject): string | undefined {
+  const endpoint = statusOf(etcd)?.backupEndpoint;
+  return typeof endpoint === 'string' && endpoint !== '' ? endpoint : undefined;
+}
+
 /** `status.clusterSize`, undefined when unset. */
 export function etcdClusterSize(etcd: KubeObject): number | undefined {
   const size = statusOf(etcd)?.clusterSize;
@@ -328,6 +334,7 @@ export function validateEtcdStatus(etcd: KubeObject): FieldError[] {
     ...optionalNonNegativeInteger(status.replicas, 'status.replicas'),
     ...optionalNonNegativeInteger(status.readyReplicas, 'status.readyReplicas'),
     ...optionalString(status.endpoint, 'status.endpoint'),
+    ...optionalString(status.backupEndpoint, 'status.backupEndpoint'),
     ...validateLastOperation(status.lastOperation, 'status.lastOperation'),
     ...optionalArray(status.lastErrors, 'status.lastErrors'),
     ...optionalArray(status.members, 'status.members'),

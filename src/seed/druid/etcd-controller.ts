@@ -509,6 +509,11 @@ function statusFor(etcd: KubeObject, current: KubeObject, observation: Observati
     lastErrors: lastError ? [keepObservedAt(current, lastError)] : null,
   };
   if (url) status.endpoint = url;
+  // Where the backup sidecar serves /snapshot/full[?final=true] (Gardener reaches it as
+  // etcd-main-client.<namespace>:8080; here every sidecar has a loopback port of its own).
+  if (observation.kind === 'running' && observation.backup.kind === 'on' && observation.backup.url) {
+    status.backupEndpoint = observation.backup.url;
+  }
   return status;
 }
 
