@@ -221,35 +221,10 @@ export class CopyBackupsTaskReconciler implements Reconciler {
   }
 
   async #ensureFinalizer(task: KubeObject): Promise<void> {
-    const finalizers = task.metadata.finalizers ?? [];
-    if (finalizers.includes(ETCD_DRUID_FINALIZER)) return;
-    await this.#options.tasks.patch(
-      task.metadata.namespace ?? '',
-      task.metadata.name ?? '',
-      '',
-      'merge',
-      {
-        metadata: { finalizers: [...finalizers, ETCD_DRUID_FINALIZER], resourceVersion: task.metadata.resourceVersion },
-      },
-      this.#options.ctx,
-    );
+    await this.#options.tasks.addFinalizer(task, ETCD_DRUID_FINALIZER, this.#options.ctx);
   }
 
   async #removeFinalizer(task: KubeObject): Promise<void> {
-    const finalizers = task.metadata.finalizers ?? [];
-    if (!finalizers.includes(ETCD_DRUID_FINALIZER)) return;
-    const rest = finalizers.filter((f) => f !== ETCD_DRUID_FINALIZER);
-    try {
-      await this.#options.tasks.patch(
-        task.metadata.namespace ?? '',
-        task.metadata.name ?? '',
-        '',
-        'merge',
-        { metadata: { finalizers: rest.length > 0 ? rest : null, resourceVersion: task.metadata.resourceVersion } },
-        this.#options.ctx,
-      );
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-    }
+    await this.#options.tasks.removeFinalizer(task, ETCD_DRUID_FINALIZER, this.#options.ctx);
   }
 }

@@ -371,39 +371,11 @@ export class EtcdReconciler implements Reconciler {
   }
 
   async #ensureFinalizer(etcd: KubeObject): Promise<void> {
-    const finalizers = etcd.metadata.finalizers ?? [];
-    if (finalizers.includes(ETCD_DRUID_FINALIZER)) return;
-    await this.#etcds.patch(
-      etcd.metadata.namespace ?? '',
-      etcd.metadata.name!,
-      '',
-      'merge',
-      {
-        metadata: { finalizers: [...finalizers, ETCD_DRUID_FINALIZER], resourceVersion: etcd.metadata.resourceVersion },
-      },
-      this.#ctx,
-    );
+    await this.#etcds.addFinalizer(etcd, ETCD_DRUID_FINALIZER, this.#ctx);
   }
 
   async #removeFinalizer(etcd: KubeObject): Promise<void> {
-    const namespace = etcd.metadata.namespace ?? '';
-    const name = etcd.metadata.name!;
-    const current = await this.#etcds.find(namespace, name);
-    if (!current || !(current.metadata.finalizers ?? []).includes(ETCD_DRUID_FINALIZER)) return;
-    const finalizers = (current.metadata.finalizers ?? []).filter((f) => f !== ETCD_DRUID_FINALIZER);
-    await this.#etcds.patch(
-      namespace,
-      name,
-      '',
-      'merge',
-      {
-        metadata: {
-          finalizers: finalizers.length > 0 ? finalizers : null,
-          resourceVersion: current.metadata.resourceVersion,
-        },
-      },
-      this.#ctx,
-    );
+    await this.#etcds.removeFinalizer(etcd, ETCD_DRUID_FINALIZER, this.#ctx);
   }
 
   /** Writes the status the observation calls for, unless only timestamps would change. */
