@@ -11,7 +11,7 @@ import { constants } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, open, readdir, readFile, rm, statfs } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { isProcessAlive } from '../../seed/runtime/etcd-process.js';
+import { findEtcdProcessesBy, isProcessAlive } from '../../seed/runtime/etcd-process.js';
 
 export const TMPFS_DIR = '/dev/shm';
 
@@ -69,7 +69,11 @@ export async function makeWorkDir(parent: string = tmpdir()): Promise<string> {
   for (const name of await readdir(parent).catch(() => [] as string[])) {
     const pid = Number(/^etcd-restore-(\d+)-/.exec(name)?.[1]);
     if (pid && pid !== process.pid && !isProcessAlive(pid)) {
-      await rm(path.join(parent, name), { recursive: true, force: true }).catch(() => {});
+      const stale = path.join(parent, name);
+      // The temporary etcd of a restore whose process was killed outlives it: stop it first.
+      const orphans = await findEtcdProcessesBy((dataDir) => dataDir.startsWith(`${stale}${path.sep}`));
+      for (const orphan of orphans) process.kill(orphan, 'SIGKILL');
+      await rm(stale, { recursive: true, force: true }).catch(() => {});
     }
   }
   return mkdtemp(path.join(parent, `${WORK_DIR_PREFIX}${process.pid}-`));

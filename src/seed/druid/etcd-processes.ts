@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isProcessAlive, terminateProcess } from '../runtime/etcd-process.js';
+import { commandLine, findEtcdProcessesBy, isProcessAlive, terminateProcess } from '../runtime/etcd-process.js';
 import { type EtcdPaths, type EtcdState, etcdPaths, readEtcdState } from './etcd-state.js';
 
 /** How long a stop waits after SIGTERM before SIGKILL. */
@@ -21,17 +21,8 @@ export function isEtcdProcessFor(pid: number, dataDir: string): boolean {
 }
 
 /** Every live process serving `dataDir`: the recorded one and any orphan a crash left behind. */
-export async function findEtcdProcesses(dataDir: string): Promise<number[]> {
-  let entries: string[];
-  try {
-    entries = await readdir('/proc');
-  } catch {
-    return [];
-  }
-  return entries
-    .filter((entry) => /^\d+$/.test(entry))
-    .map(Number)
-    .filter((pid) => pid !== process.pid && isEtcdProcessFor(pid, dataDir));
+export function findEtcdProcesses(dataDir: string): Promise<number[]> {
+  return findEtcdProcessesBy((dir) => dir === dataDir);
 }
 
 /**
@@ -82,14 +73,6 @@ export async function stopAllEtcds(
     entries.map(async (entry) => ((await stopEtcdAt(entry.paths, graceMs)).length > 0 ? entry : undefined)),
   );
   return stopped.filter((entry): entry is EtcdProcessEntry => entry !== undefined);
-}
-
-function commandLine(pid: number): string[] | undefined {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-  } catch {
-    return undefined;
-  }
 }
 
 async function subdirectories(dir: string): Promise<string[]> {

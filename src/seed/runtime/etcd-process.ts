@@ -13,7 +13,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
-import { chmod, mkdir, open as openFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, open as openFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { createServer } from 'node:net';
@@ -420,4 +420,35 @@ function urlHost(host: string): string {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** The arguments of process `pid` (Linux /proc), undefined when it is gone or unreadable. */
+export function commandLine(pid: number): string[] | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Live processes (other than this one) with a `--data-dir=` argument that `matches`: the etcd
+ * servers of a data dir, or of every data dir below a directory. Found through /proc, so orphans
+ * of a crashed parent are found too.
+ */
+export async function findEtcdProcessesBy(matches: (dataDir: string) => boolean): Promise<number[]> {
+  let entries: string[];
+  try {
+    entries = await readdir('/proc');
+  } catch {
+    return [];
+  }
+  return entries
+    .filter((entry) => /^\d+$/.test(entry))
+    .map(Number)
+    .filter((pid) => {
+      if (pid === process.pid) return false;
+      const dataDir = commandLine(pid)?.find((arg) => arg.startsWith('--data-dir='));
+      return dataDir !== undefined && matches(dataDir.slice('--data-dir='.length));
+    });
 }
