@@ -277,14 +277,18 @@ export class FullSnapshotVerifier {
 
   update(chunk: Buffer): void {
     this.#size += chunk.length;
-    const joined = this.#tail.length === 0 ? chunk : Buffer.concat([this.#tail, chunk]);
-    const hashable = joined.length - SHA256_BYTES;
-    if (hashable > 0) {
-      this.#hash.update(joined.subarray(0, hashable));
-      this.#tail = Buffer.from(joined.subarray(hashable));
-    } else {
-      this.#tail = Buffer.from(joined);
+    if (chunk.length < SHA256_BYTES) {
+      const joined = Buffer.concat([this.#tail, chunk]);
+      const hashable = joined.length - SHA256_BYTES;
+      if (hashable > 0) this.#hash.update(joined.subarray(0, hashable));
+      this.#tail = Buffer.from(joined.subarray(Math.max(0, hashable)));
+      return;
     }
+    // The chunk alone holds a full hash candidate: the old tail is content, and only the
+    // chunk's last 32 bytes are kept (joining tail and chunk would copy every chunk once more).
+    if (this.#tail.length > 0) this.#hash.update(this.#tail);
+    this.#hash.update(chunk.subarray(0, chunk.length - SHA256_BYTES));
+    this.#tail = Buffer.from(chunk.subarray(chunk.length - SHA256_BYTES));
   }
 
   /** Bytes seen so far. */

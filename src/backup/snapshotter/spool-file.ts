@@ -40,20 +40,31 @@ export class SpoolFile {
 
   /** Appends what is written to it. */
   writable(): Writable {
-    const append = (data: Buffer, callback: (err?: Error | null) => void) => {
-      this.#handle.write(data, 0, data.length, this.#written).then(() => {
-        this.#written += data.length;
-        this.#wake();
-        callback();
-      }, callback);
+    const append = (data: Buffer[], callback: (err?: Error | null) => void) => {
+      this.#appendAll(data).then(() => callback(), callback);
     };
     return new Writable({
       // etcd sends 32 KiB messages: while one write is under way the next ones gather, and go
-      // to the file as one.
+      // to the file in one writev (no copy into one buffer).
       highWaterMark: WRITE_BUFFER_BYTES,
-      write: (chunk: Buffer, _encoding, callback) => append(chunk, callback),
-      writev: (chunks, callback) => append(Buffer.concat(chunks.map(({ chunk }) => chunk as Buffer)), callback),
+      write: (chunk: Buffer, _encoding, callback) => append([chunk], callback),
+      writev: (chunks, callback) =>
+        append(
+          chunks.map(({ chunk }) => chunk as Buffer),
+          callback,
+        ),
     });
+  }
+
+  /** Writes `buffers` at the end, all of them (a short write continues with the rest). */
+  async #appendAll(buffers: Buffer[]): Promise<void> {
+    let pending = buffers;
+    while (pending.length > 0) {
+      const { bytesWritten } = await this.#handle.writev(pending, this.#written);
+      this.#written += bytesWritten;
+      this.#wake();
+      pending = dropBytes(pending, bytesWritten);
+    }
   }
 
   /** The content is complete and approved: the reader ends once it has read it all. */
@@ -123,4 +134,14 @@ export class SpoolFile {
     this.#waiters = [];
     for (const resolve of waiters) resolve();
   }
+}
+
+/** `buffers` without their first `count` bytes. */
+function dropBytes(buffers: Buffer[], count: number): Buffer[] {
+  let skip = count;
+  let index = 0;
+  while (index < buffers.length && skip >= buffers[index]!.length) skip -= buffers[index++]!.length;
+  const rest = buffers.slice(index);
+  if (skip > 0 && rest.length > 0) rest[0] = rest[0]!.subarray(skip);
+  return rest;
 }
