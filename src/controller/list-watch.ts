@@ -27,3 +27,81 @@ export function clientListWatch(resource: ResourceClient, namespace = '', option
       resource.watch(namespace, { ...options, resourceVersion, allowWatchBookmarks: true, timeoutSeconds: 300 }),
   };
 }
+
+/**
+ * The objects of several list-watches as one source, each object once: a controller whose objects
+ * match any of several selectors (e.g. shoots with `spec.seedName=<seed>` or
+ * `status.seedName=<seed>`) still reconciles every key in one place, one at a time.
+ *
+ * The list is each source's list, an object listed twice kept at its newer resourceVersion; its
+ * resourceVersion is the oldest of theirs, so watching all sources from there misses nothing
+ * (events the other lists already covered arrive again, harmless to a level-triggered handler).
+ * The watch merges the sources' watches and fails as soon as one of them ends: the informer then
+ * lists again, since resuming every source from one resourceVersion could skip events of a
+ * source that lagged behind.
+ */
+export function unionListWatch(...sources: readonly ListWatch[]): ListWatch {
+  return {
+    async list() {
+      const lists = await Promise.all(sources.map((source) => source.list()));
+      const byKey = new Map<string, KubeList['items'][number]>();
+      for (const item of lists.flatMap((list) => list.items)) {
+        const key = `${item.metadata.namespace ?? ''}/${item.metadata.name ?? ''}`;
+        const seen = byKey.get(key);
+        if (!seen || revision(item.metadata.resourceVersion) > revision(seen.metadata.resourceVersion)) {
+          byKey.set(key, item);
+        }
+      }
+      const versions = lists.map((list) => list.metadata.resourceVersion ?? '');
+      const oldest = versions.reduce((a, b) => (revision(b) < revision(a) ? b : a));
+      return { ...lists[0]!, items: [...byKey.values()], metadata: { ...lists[0]!.metadata, resourceVersion: oldest } };
+    },
+    async watch(resourceVersion) {
+      const watches = await Promise.all(sources.map((source) => source.watch(resourceVersion)));
+      return mergeWatches(watches);
+    },
+  };
+}
+
+/** A resourceVersion as a number for ordering; an opaque one orders first. */
+function revision(resourceVersion: string | undefined): bigint {
+  return resourceVersion && /^\d+$/.test(resourceVersion) ? BigInt(resourceVersion) : -1n;
+}
+
+type Watch = AsyncIterable<WatchEvent> & { stop(): void };
+
+/** The events of all `watches` as they come; ends with an error when one ends before `stop()`. */
+function mergeWatches(watches: readonly Watch[]): Watch {
+  let stopped = false;
+  const stop = () => {
+    stopped = true;
+    for (const watch of watches) watch.stop();
+  };
+  return {
+    stop,
+    async *[Symbol.asyncIterator]() {
+      const iterators = watches.map((watch) => watch[Symbol.asyncIterator]());
+      const next = (i: number) => {
+        const step = iterators[i]!.next().then((result) => ({ i, result }));
+        // Once the merged watch is over nobody awaits the others' next events: a watch stopped
+        // then may reject, and that must not become an unhandled rejection.
+        step.catch(() => undefined);
+        return step;
+      };
+      const pending = new Map(iterators.map((_, i) => [i, next(i)]));
+      try {
+        while (!stopped) {
+          const { i, result } = await Promise.race(pending.values());
+          if (result.done) {
+            if (stopped) return;
+            throw new Error('one of the merged watches ended; list again');
+          }
+          pending.set(i, next(i));
+          yield result.value;
+        }
+      } finally {
+        stop();
+      }
+    },
+  };
+}

@@ -1,0 +1,83 @@
+/**
+ * unionListWatch: the objects of several list-watches once each (the newer version of an object
+ * listed twice), watched from the oldest list's resourceVersion, and a watch that ends as soon as
+ * one of its sources ends so that the informer lists again.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { KubeList, KubeObject, WatchEvent } from '../../src/api/meta.js';
+import { type ListWatch, unionListWatch } from '../../src/controller/list-watch.js';
+
+function obj(name: string, resourceVersion: string): KubeObject {
+  return { metadata: { name, namespace: 'ns', resourceVersion } };
+}
+
+/** A list-watch serving `items` at `resourceVersion` and a watch fed through `push`/`end`. */
+function fakeSource(items: KubeObject[], resourceVersion: string) {
+  const watchedFrom: string[] = [];
+  let push: (event: WatchEvent) => void = () => undefined;
+  let end: () => void = () => undefined;
+  const source: ListWatch = {
+    list: async () => ({ apiVersion: 'v1', kind: 'List', metadata: { resourceVersion }, items }) as KubeList,
+    watch: async (from) => {
+      watchedFrom.push(from);
+      const queue: WatchEvent[] = [];
+      let wake: (() => void) | undefined;
+      let ended = false;
+      push = (event) => {
+        queue.push(event);
+        wake?.();
+      };
+      end = () => {
+        ended = true;
+        wake?.();
+      };
+      return {
+        stop: () => end(),
+        async *[Symbol.asyncIterator]() {
+          for (;;) {
+            if (queue.length > 0) yield queue.shift()!;
+            else if (ended) return;
+            else await new Promise<void>((resolve) => (wake = resolve));
+          }
+        },
+      };
+    },
+  };
+  return { source, watchedFrom, push: (e: WatchEvent) => push(e), end: () => end() };
+}
+
+describe('unionListWatch', () => {
+  it('lists each object once, at its newer version, with the oldest resourceVersion of the lists', async () => {
+    const a = fakeSource([obj('x', '5'), obj('y', '7')], '10');
+    const b = fakeSource([obj('y', '9'), obj('z', '3')], '8');
+    const list = await unionListWatch(a.source, b.source).list();
+    assert.equal(list.metadata.resourceVersion, '8');
+    const versions = Object.fromEntries(list.items.map((o) => [o.metadata.name, o.metadata.resourceVersion]));
+    assert.deepEqual(versions, { x: '5', y: '9', z: '3' });
+  });
+
+  it('merges the watches of all sources and fails once one ends, unless stopped', async () => {
+    const a = fakeSource([], '1');
+    const b = fakeSource([], '1');
+    const watch = await unionListWatch(a.source, b.source).watch('4');
+    assert.deepEqual([a.watchedFrom, b.watchedFrom], [['4'], ['4']]);
+    const seen: string[] = [];
+    const consumed = (async () => {
+      for await (const event of watch) seen.push(`${event.type} ${event.object.metadata.name}`);
+    })();
+    a.push({ type: 'ADDED', object: obj('x', '5') });
+    b.push({ type: 'MODIFIED', object: obj('y', '6') });
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    a.end();
+    await assert.rejects(consumed, /list again/);
+    assert.deepEqual(seen.sort(), ['ADDED x', 'MODIFIED y']);
+
+    const stopped = await unionListWatch(a.source, b.source).watch('4');
+    const drained = (async () => {
+      for await (const _ of stopped);
+    })();
+    stopped.stop();
+    await drained;
+  });
+});
