@@ -262,6 +262,18 @@ export async function copyBackups(options: CopyOptions): Promise<CopyResult> {
   return result;
 }
 
+/**
+ * The source snapshots a copy of everything (no age or count limit) would put into the target
+ * that the target does not hold with the same size and SHA-256: empty once such a copy is
+ * complete. A store that cannot be read is a `BackupStoreError`.
+ */
+export async function findMissingCopies(source: Snapstore, target: Snapstore): Promise<Snapshot[]> {
+  const items = uniqueTargets(selectBackups(await listStore('source', source)));
+  const missing: Snapshot[] = [];
+  for (const item of items) if (!(await sameContent(source, target, item))) missing.push(item.object.snapshot);
+  return missing;
+}
+
 function checkOptions(options: CopyOptions, parallel: number): void {
   const atLeast = (what: string, value: number | undefined, min: number) => {
     if (value !== undefined && (!Number.isInteger(value) || value < min)) {

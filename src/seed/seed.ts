@@ -15,11 +15,12 @@ import { extensionResources } from '../api/extensions/index.js';
 import type { KubeObject } from '../api/meta.js';
 import { type HostedApiServer, startHostedApiServer } from '../apiserver/hosted-api-server.js';
 import { NamespaceLifecycle } from '../apiserver/plugins/namespace-lifecycle.js';
+import type { ResourceDefinition } from '../apiserver/types.js';
 import { loadKubeconfig } from '../client/kubeconfig-file.js';
 import { RestClient } from '../client/rest-client.js';
 import { Controller } from '../controller/controller.js';
 import { Informer } from '../controller/informer.js';
-import { clientListWatch, storeListWatch } from '../controller/list-watch.js';
+import { clientListWatch, storeListWatch, unionListWatch } from '../controller/list-watch.js';
 import { NamespaceReconciler } from '../controller/namespace-controller.js';
 import { BackupSidecars } from './druid/backup-sidecars.js';
 import { CopyBackupsTaskReconciler } from './druid/copy-backups-task-controller.js';
@@ -172,6 +173,7 @@ export async function startSeed(options: SeedOptions): Promise<Seed> {
   const backupActuatorDeps = {
     secrets: hosted.store('', 'secrets'),
     namespaces: hosted.store('', 'namespaces'),
+    backupEntries: hosted.store('extensions.gardener.cloud', 'backupentries'),
     ctx: hosted.systemContext,
   };
   for (const [plural, actuator] of [
@@ -195,6 +197,13 @@ export async function startSeed(options: SeedOptions): Promise<Seed> {
     ctx: hosted.systemContext,
     onStatusChange: () => heartbeat.requestBeat(),
   };
+  // The objects placed on this seed and those still hosted here while they move to another one
+  // (a Migrate runs where `status.seedName` points after `spec.seedName` moved on).
+  const placedOrHostedHere = (resource: ResourceDefinition) =>
+    unionListWatch(
+      clientListWatch(garden.resource(resource), '', { fieldSelector: `spec.seedName=${name}` }),
+      clientListWatch(garden.resource(resource), '', { fieldSelector: `status.seedName=${name}` }),
+    );
   const onThisSeed = { fieldSelector: `spec.seedName=${name}` };
   controllers.push(
     new Controller({
@@ -205,7 +214,7 @@ export async function startSeed(options: SeedOptions): Promise<Seed> {
     }),
     new Controller({
       name: 'backupentry',
-      source: clientListWatch(garden.resource(backupEntryResource), '', onThisSeed),
+      source: placedOrHostedHere(backupEntryResource),
       reconciler: new BackupEntryReconciler(backupDeps),
       logger: log,
     }),
@@ -224,7 +233,7 @@ export async function startSeed(options: SeedOptions): Promise<Seed> {
   });
   const shootController = new Controller({
     name: 'shoot',
-    source: clientListWatch(garden.resource(shootResource), '', { fieldSelector: `spec.seedName=${name}` }),
+    source: placedOrHostedHere(shootResource),
     reconciler: shootReconciler,
     logger: log,
   });
@@ -235,12 +244,26 @@ export async function startSeed(options: SeedOptions): Promise<Seed> {
     upsert: (etcd) => {
       if (etcdReady(etcd)) return;
       const shoot = shootReconciler.shootOf(etcd.metadata.namespace ?? '');
-      if (shoot) shootController.enqueue(shoot);
+      if (!shoot) return;
+      shootReconciler.retryNow(shoot);
+      shootController.enqueue(shoot);
+    },
+    remove: () => undefined,
+  });
+  // A Restore waiting for its EtcdCopyBackupsTask goes on as soon as the task changes (the copy
+  // finished, or an operator marked it Succeeded), not only at its next retry.
+  const copyTaskWatcher = new Informer(storeListWatch(hosted.store('druid.gardener.cloud', 'etcdcopybackupstasks')), {
+    upsert: (task) => {
+      const shoot = shootReconciler.shootOf(task.metadata.namespace ?? '');
+      if (!shoot) return;
+      shootReconciler.retryNow(shoot);
+      shootController.enqueue(shoot);
     },
     remove: () => undefined,
   });
   for (const controller of controllers) controller.start();
   etcdWatcher.start();
+  copyTaskWatcher.start();
   log.info({ url: hosted.url }, 'seed ready');
 
   return {
@@ -252,6 +275,7 @@ export async function startSeed(options: SeedOptions): Promise<Seed> {
     async stop() {
       heartbeat.stop();
       etcdWatcher.stop();
+      copyTaskWatcher.stop();
       for (const controller of controllers) controller.stop();
       await copyTasks.stop();
       // The etcds keep running (detached); their sidecars flush what they hold and resume from

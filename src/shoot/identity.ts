@@ -22,6 +22,11 @@ export function backupEntryName(shoot: KubeObject): string {
   return `${technicalId(shoot)}--${shoot.metadata.uid}`;
 }
 
+/** The BackupEntry a Restore creates for the backups still in the source seed's bucket: `source-<entry>`. */
+export function sourceBackupEntryName(shoot: KubeObject): string {
+  return `source-${backupEntryName(shoot)}`;
+}
+
 /**
  * The shoot's own loopback address in 127.64.0.0/10 (4 M addresses: collisions between a
  * landscape's shoots are unlikely, and a clash fails loudly at bind time). It never changes.

@@ -10,17 +10,27 @@
  *
  * Unlike Gardener's actuators, deleting never removes a bucket or anything in it: a bucket holds
  * the only copy of every backup, and Transplant never deletes that. Deleting an entry removes its
- * secret only.
+ * secret only. Deleting a Restore's `source-…` entry also checks that every backup of etcd-main in
+ * the source bucket is in the destination bucket (same size and SHA-256) and fails until it is:
+ * the source entry is what still points at those backups. Without access to the source store it
+ * keeps failing, and an operator removes its finalizer (the seed document's manual path).
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { extensionBackupEntryBucketName, isSourceBackupEntry } from '../../api/extensions/backup-entry.js';
+import {
+  extensionBackupEntryBucketName,
+  isSourceBackupEntry,
+  SOURCE_BACKUP_ENTRY_PREFIX,
+} from '../../api/extensions/backup-entry.js';
 import { extensionSecretRef, extensionType } from '../../api/extensions/common.js';
 import type { KubeObject } from '../../api/meta.js';
 import type { GenericStore, RequestContext } from '../../apiserver/registry/generic-store.js';
+import { findMissingCopies } from '../../backup/copier.js';
 import { s3CredentialsFromFields } from '../../backup/snapstore/credentials.js';
+import { openSnapstore } from '../../backup/snapstore/open-snapstore.js';
 import { S3Snapstore } from '../../backup/snapstore/s3-snapstore.js';
-import { decodeSecretData, type SecretData } from '../../backup/store-secret.js';
+import type { Snapstore } from '../../backup/snapstore/snapstore.js';
+import { decodeSecretData, type SecretData, snapstoreConfigFor } from '../../backup/store-secret.js';
 import { applySecretData, secretDataOf } from '../secret-data.js';
 import type { Actuator } from './actuator.js';
 
@@ -34,6 +44,8 @@ export interface BackupActuatorDeps {
   secrets: GenericStore;
   /** The seed's namespaces (an entry's secret goes only into an existing control-plane namespace). */
   namespaces: GenericStore;
+  /** The seed's extension BackupEntries (a source entry's counterpart names the destination bucket). */
+  backupEntries: GenericStore;
   ctx: RequestContext;
 }
 
@@ -105,6 +117,46 @@ export function controlPlaneNamespaceOf(entry: KubeObject): string {
   return cut > 0 ? withoutSource.slice(0, cut) : withoutSource;
 }
 
+/** Where etcd-main of the shoot whose entry is `entryName` keeps its backups: `<entry>/etcd-main`. */
+export function etcdBackupPrefix(entryName: string): string {
+  return `${entryName}/etcd-main`;
+}
+
+/** The store of etcd-main's backups in `entry`'s bucket, with the credentials of its secretRef. */
+async function openEntryStore(entry: KubeObject, prefixEntryName: string, secrets: GenericStore): Promise<Snapstore> {
+  const secret = await referencedSecret(entry, secrets);
+  const provider = extensionType(entry);
+  if (provider !== 'local' && provider !== 's3') throw unsupportedProvider(entry);
+  const store = {
+    provider,
+    container: extensionBackupEntryBucketName(entry) ?? '',
+    prefix: etcdBackupPrefix(prefixEntryName),
+  } as const;
+  const name = `${secret.metadata.namespace}/${secret.metadata.name}`;
+  return openSnapstore(snapstoreConfigFor(store, decodeSecretData(secret as { data?: unknown }), name));
+}
+
+/** Fails unless every backup of the source entry's bucket is in its counterpart's (destination) bucket. */
+async function verifySourceBackupsCopied(source: KubeObject, deps: BackupActuatorDeps): Promise<void> {
+  const entryName = (source.metadata.name ?? '').slice(SOURCE_BACKUP_ENTRY_PREFIX.length);
+  const destination = await deps.backupEntries.find('', entryName);
+  if (!destination) {
+    throw new Error(
+      `BackupEntry ${entryName}, where the backups of ${source.metadata.name} were copied to, does not exist`,
+    );
+  }
+  const [from, to] = await Promise.all([
+    openEntryStore(source, entryName, deps.secrets),
+    openEntryStore(destination, entryName, deps.secrets),
+  ]);
+  const missing = await findMissingCopies(from, to);
+  if (missing.length > 0) {
+    throw new Error(
+      `${missing.length} backup(s) in ${from.location} are not (completely) in ${to.location} yet, e.g. ${missing[0]!.name}`,
+    );
+  }
+}
+
 function etcdBackupSecretName(entry: KubeObject): string {
   return isSourceBackupEntry(entry) ? SOURCE_ETCD_BACKUP_SECRET : ETCD_BACKUP_SECRET;
 }
@@ -128,7 +180,10 @@ export function backupEntryActuator(deps: BackupActuatorDeps): Actuator {
       const data = { ...credentials, bucketName: Buffer.from(bucketName).toString('base64') };
       await applySecretData(deps.secrets, namespace, etcdBackupSecretName(entry), data, deps.ctx);
     },
-    delete: removeSecret,
+    async delete(entry) {
+      await removeSecret(entry);
+      if (isSourceBackupEntry(entry)) await verifySourceBackupsCopied(entry, deps);
+    },
     async migrate(entry) {
       await removeSecret(entry);
       return undefined;

@@ -50,6 +50,8 @@ export function operationTypeOf(obj: KubeObject): BackupOperationType {
 }
 
 export interface BackupStatusReport {
+  /** The operation reported; default from the object (`operationTypeOf`). */
+  type?: BackupOperationType | 'Migrate' | 'Restore';
   state: 'Processing' | 'Succeeded' | 'Error' | 'Pending';
   description: string;
   /** Set with state Error: becomes `status.lastError`. */
@@ -98,7 +100,7 @@ export async function reportBackupStatus(
 ): Promise<boolean> {
   const status = statusOf(obj) ?? {};
   const last = lastOperationOf(obj);
-  const type = operationTypeOf(obj);
+  const type = report.type ?? operationTypeOf(obj);
   const lastError = isRecord(status.lastError) ? status.lastError.description : undefined;
   const fieldsUnchanged = Object.entries(report.fields ?? {}).every(
     ([k, v]) => JSON.stringify(status[k] ?? null) === JSON.stringify(v ?? null),

@@ -8,17 +8,32 @@
  *
  * Deleting the garden entry deletes the extension entry and the seed's credentials copy; the
  * backups in the bucket stay (Gardener deletes them after a grace period; Transplant never does).
+ *
+ * Moving between seeds (the shoot's Migrate sets `spec.seedName` to the destination): the seed in
+ * `status.seedName` migrates the entry first — the extension entry migrates (its `etcd-backup`
+ * secret goes), then it and the credentials copy are deleted, never a backup — and reports
+ * `Migrate Succeeded` with `status.seedName` null. Only then does the destination take it on; a
+ * `gardener.cloud/operation=restore` (the Restore pointing it at a new bucket) is handled like
+ * `reconcile`.
  */
 
 import { secretResource } from '../../api/core/secret.js';
 import { backupBucketResource } from '../../api/core-gardener/backup-bucket.js';
-import { backupEntryBucketName, backupEntryResource } from '../../api/core-gardener/backup-entry.js';
+import {
+  backupEntryBucketName,
+  backupEntryResource,
+  backupEntrySpecSeedName,
+  backupEntryStatusSeedName,
+} from '../../api/core-gardener/backup-entry.js';
 import { pathString, statusOf } from '../../api/core-gardener/common.js';
 import { isNotFound } from '../../api/errors.js';
 import {
+  ExtensionOperation,
   extensionLastError,
   extensionNotReadyReason,
+  extensionOperation,
   GARDENER_OPERATION_ANNOTATION,
+  isExtensionMigrated,
   OPERATION_RECONCILE,
 } from '../../api/extensions/common.js';
 import { isRecord, type KubeObject } from '../../api/meta.js';
@@ -50,8 +65,54 @@ export class BackupEntryReconciler implements Reconciler {
 
   async reconcile(key: ObjectKey): Promise<Result> {
     const entry = await this.#get(key);
-    if (!entry || pathString(entry, 'spec.seedName') !== this.#deps.seedName) return {};
+    if (!entry) return {};
+    const seedName = this.#deps.seedName;
+    const specSeed = backupEntrySpecSeedName(entry);
+    const statusSeed = backupEntryStatusSeedName(entry);
+    if (statusSeed === seedName && specSeed !== undefined && specSeed !== seedName) return this.#migrate(entry);
+    // Not placed here, or the seed it is leaving has not let go of it yet.
+    if (specSeed !== seedName || (statusSeed !== undefined && statusSeed !== seedName)) return {};
     return entry.metadata.deletionTimestamp ? this.#delete(entry) : this.#reconcile(entry);
+  }
+
+  /** Hands the entry over to the seed in `spec.seedName`; the backups stay where they are. */
+  async #migrate(entry: KubeObject): Promise<Result> {
+    const name = entry.metadata.name!;
+    const extensions = this.#deps.seed('extensions.gardener.cloud', 'backupentries');
+    const extension = await extensions.find('', name);
+    if (extension) {
+      const migrated =
+        isExtensionMigrated(extension) &&
+        !extensionOperation(extension) &&
+        (extension.metadata.finalizers ?? []).length === 0;
+      if (!migrated) {
+        if (!isExtensionMigrated(extension) && extensionOperation(extension) !== ExtensionOperation.Migrate) {
+          await extensions.patch(
+            '',
+            name,
+            '',
+            'merge',
+            { metadata: { annotations: { [GARDENER_OPERATION_ANNOTATION]: ExtensionOperation.Migrate } } },
+            this.#deps.ctx,
+          );
+        }
+        await this.#report(entry, {
+          type: 'Migrate',
+          state: 'Processing',
+          description: 'Migrating the extension BackupEntry.',
+        });
+        return { requeueAfterMs: pendingRequeueMs };
+      }
+      await extensions.deleteIfPresent('', name, this.#deps.ctx);
+    }
+    await this.#deps.seed('', 'secrets').deleteIfPresent(SEED_GARDEN_NAMESPACE, entrySecretName(name), this.#deps.ctx);
+    await this.#report(entry, {
+      type: 'Migrate',
+      state: 'Succeeded',
+      description: 'Backup Entry has been successfully migrated.',
+      fields: { seedName: null },
+    });
+    return {};
   }
 
   async #reconcile(entry: KubeObject): Promise<Result> {
@@ -79,10 +140,16 @@ export class BackupEntryReconciler implements Reconciler {
       credentials,
       this.#deps.ctx,
     );
-    const reconcileRequested = requestedOperation(entry) === OPERATION_RECONCILE;
+    // The Restore's `restore` asks for what `reconcile` does: deploy the extension entry again.
+    const operation = requestedOperation(entry);
+    const reconcileRequested = operation === OPERATION_RECONCILE || operation === ExtensionOperation.Restore;
     const extension = await this.#deployExtension(entry, bucket, secretChanged || reconcileRequested);
     if (reconcileRequested) {
-      await this.#report(entry, { state: 'Processing', description: 'Reconciling the extension BackupEntry.' });
+      await this.#report(entry, {
+        ...(operation === ExtensionOperation.Restore ? { type: 'Restore' as const } : {}),
+        state: 'Processing',
+        description: 'Reconciling the extension BackupEntry.',
+      });
       await dropRequestedOperation(this.#entries(), entry);
       return { requeueAfterMs: pendingRequeueMs };
     }

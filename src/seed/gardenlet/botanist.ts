@@ -4,22 +4,53 @@
  * deterministic names, so creating one twice is harmless.
  */
 import { rm } from 'node:fs/promises';
+import { request } from 'node:https';
 import type { Logger } from 'pino';
-import { backupEntryBucketName, backupEntryResource } from '../../api/core-gardener/backup-entry.js';
-import { GARDENER_API_VERSION, GARDENER_OPERATION_ANNOTATION } from '../../api/core-gardener/common.js';
+import { backupBucketResource } from '../../api/core-gardener/backup-bucket.js';
+import {
+  backupEntryBucketName,
+  backupEntryResource,
+  backupEntrySpecSeedName,
+  backupEntryStatusSeedName,
+} from '../../api/core-gardener/backup-entry.js';
+import {
+  GARDENER_API_VERSION,
+  GARDENER_OPERATION_ANNOTATION,
+  lastOperationOf,
+  pathString,
+} from '../../api/core-gardener/common.js';
+import { conditionOf } from '../../api/core-gardener/conditions.js';
 import { seedBackup, seedResource } from '../../api/core-gardener/seed.js';
+import { shootSpecSeedName } from '../../api/core-gardener/shoot.js';
 import { shootStateResource } from '../../api/core-gardener/shoot-state.js';
 import { etcdReady, etcdRestoreError } from '../../api/druid/etcd.js';
+import {
+  copyTaskFailureMessage,
+  copyTaskLastError,
+  copyTaskSucceeded,
+} from '../../api/druid/etcd-copy-backups-task.js';
 import { isNotFound } from '../../api/errors.js';
-import { isExtensionReady } from '../../api/extensions/common.js';
+import {
+  ExtensionOperation,
+  extensionOperation,
+  isExtensionMigrated,
+  isExtensionReady,
+} from '../../api/extensions/common.js';
 import { isRecord, type KubeObject } from '../../api/meta.js';
 import type { StoreLookup } from '../../apiserver/hosted-api-server.js';
 import type { RequestContext } from '../../apiserver/registry/generic-store.js';
 import type { RestClient } from '../../client/rest-client.js';
-import { backupEntryName, stableApiAddress, stableApiPort, technicalId } from '../../shoot/identity.js';
-import { ETCD_BACKUP_SECRET } from '../extensions/backup-actuators.js';
+import {
+  backupEntryName,
+  sourceBackupEntryName,
+  stableApiAddress,
+  stableApiPort,
+  technicalId,
+} from '../../shoot/identity.js';
+import { ETCD_BACKUP_SECRET, etcdBackupPrefix, SOURCE_ETCD_BACKUP_SECRET } from '../extensions/backup-actuators.js';
 import type { ApiServerRuntime } from '../runtime/apiserver-runtime.js';
 import { backupObjectNotReadyReason, backupObjectReady } from './backup-common.js';
+import { copyBackupsFailedMessage } from './copy-backups-hint.js';
 import {
   fromSecretObjects,
   generateShootSecrets,
@@ -185,16 +216,7 @@ export class Botanist {
         name,
         namespace,
         labels: { 'shoot.gardener.cloud/name': this.shoot.metadata.name! },
-        ownerReferences: [
-          {
-            apiVersion: GARDENER_API_VERSION,
-            kind: 'Shoot',
-            name: this.shoot.metadata.name!,
-            uid: this.shoot.metadata.uid!,
-            controller: true,
-            blockOwnerDeletion: false,
-          },
-        ],
+        ownerReferences: [this.#shootOwnerReference()],
       },
       spec: { bucketName: seed.metadata.uid, seedName: this.#deps.seedName },
     });
@@ -312,7 +334,9 @@ export class Botanist {
       isRecord(current?.spec) && Array.isArray(current.spec.gardener) ? current.spec.gardener : [],
       toShootStateGardenerData(secrets),
     );
-    const spec = { gardener, extensions };
+    // A re-run after the migrated extension resources were deleted finds no states: keep the saved ones.
+    const saved = isRecord(current?.spec) && Array.isArray(current.spec.extensions) ? current.spec.extensions : [];
+    const spec = { gardener, extensions: mergeExtensionStates(saved, extensions) };
     if (current) await shootStates.patch(ns, this.shoot.metadata.name!, { spec });
     else await shootStates.create(ns, { metadata: { name: this.shoot.metadata.name }, spec });
   }
@@ -360,6 +384,351 @@ export class Botanist {
     await rm(`${this.#deps.runtimeDir}/${this.namespace}`, { recursive: true, force: true });
   }
 
+  // -------------------------------------------------------------------------------------------
+  // Migrate (source seed)
+
+  async waitUntilKubeApiServerDeleted(): Promise<void> {
+    await this.#poll('the Kubernetes API server is stopped', async () => !this.#deps.apiServers.has(this.namespace));
+  }
+
+  /**
+   * Asks each extension resource to migrate (`gardener.cloud/operation=migrate`): its controller
+   * saves what it cannot rebuild in `status.state` and lets go of the object.
+   */
+  async migrateExtensions(): Promise<void> {
+    for (const ext of shootExtensions) {
+      const store = this.#store('extensions.gardener.cloud', ext.plural);
+      const obj = await store.find(this.namespace, ext.name(this.shoot));
+      if (!obj || isExtensionMigrated(obj) || extensionOperation(obj) === ExtensionOperation.Migrate) continue;
+      await store.patch(
+        this.namespace,
+        obj.metadata.name!,
+        '',
+        'merge',
+        { metadata: { annotations: { [GARDENER_OPERATION_ANNOTATION]: ExtensionOperation.Migrate } } },
+        this.#deps.ctx,
+      );
+    }
+  }
+
+  /** Each extension resource reports Migrate Succeeded, without finalizer or annotation (or is gone). */
+  async waitUntilExtensionsMigrated(): Promise<void> {
+    const pending: string[] = [];
+    await this.#poll(
+      () => `extension resources have been migrated (pending: ${pending.join(', ')})`,
+      async () => {
+        pending.length = 0;
+        for (const ext of shootExtensions) {
+          const obj = await this.#store('extensions.gardener.cloud', ext.plural).find(
+            this.namespace,
+            ext.name(this.shoot),
+          );
+          const migrated =
+            !obj ||
+            (isExtensionMigrated(obj) && !extensionOperation(obj) && (obj.metadata.finalizers ?? []).length === 0);
+          if (!migrated) pending.push(`${ext.kind} ${ext.name(this.shoot)}`);
+        }
+        return pending.length === 0;
+      },
+    );
+  }
+
+  /** Deletes the migrated extension resources; without finalizers they go at once, external things stay. */
+  async deleteExtensions(): Promise<void> {
+    for (const ext of shootExtensions) await this.deleteExtension(ext.plural);
+  }
+
+  async waitUntilExtensionsDeleted(): Promise<void> {
+    for (const ext of shootExtensions) await this.waitUntilExtensionDeleted(ext.plural);
+  }
+
+  /**
+   * Whether the Migrate still has to take the final snapshot (Gardener's `etcdSnapshotRequired`):
+   * etcd-main exists and the BackupEntry has not been moved on yet — moving it waits for the
+   * snapshot, so a moved entry means the final snapshot is in the bucket.
+   */
+  async etcdSnapshotRequired(): Promise<boolean> {
+    const entry = await this.#backupEntry();
+    const etcd = await this.#store('druid.gardener.cloud', 'etcds').find(this.namespace, etcdName);
+    return etcd !== undefined && entry !== undefined && backupEntrySpecSeedName(entry) === this.#deps.seedName;
+  }
+
+  /**
+   * Gardener's "Creating ETCD Snapshot": a full snapshot marked final, taken by etcd-main's backup
+   * sidecar (`GET <status.backupEndpoint>/snapshot/full?final=true` with the etcd client
+   * certificate). The API server is stopped by now, so it holds every acknowledged write. A
+   * re-run finds the final snapshot at the current revision and gets it back instead of another.
+   */
+  async snapshotEtcd(): Promise<void> {
+    let endpoint: string | undefined;
+    await this.#poll(`etcd-main reports its backup sidecar's endpoint (status.backupEndpoint)`, async () => {
+      const etcd = await this.#store('druid.gardener.cloud', 'etcds').find(this.namespace, etcdName);
+      endpoint = etcd && isRecord(etcd.status) ? (etcd.status.backupEndpoint as string | undefined) : undefined;
+      return typeof endpoint === 'string' && endpoint !== '';
+    });
+    const client = await this.#secretData('etcd-client-tls');
+    const url = `${endpoint}/snapshot/full?final=true`;
+    const { status, body } = await httpsGet(url, {
+      ca: client['ca.crt'],
+      cert: client['tls.crt'],
+      key: client['tls.key'],
+      timeoutMs: this.#deps.waitTimeoutMs,
+    });
+    if (status !== 200) throw new Error(`the final snapshot of etcd-main failed: GET ${url}: HTTP ${status} ${body}`);
+    const snapshot = JSON.parse(body) as { snapName?: string; isFinal?: boolean; lastRevision?: number };
+    if (snapshot.isFinal !== true) throw new Error(`GET ${url} returned a snapshot not marked final: ${body}`);
+    this.#deps.logger.info(
+      { shoot: this.namespace, snapshot: snapshot.snapName, revision: snapshot.lastRevision },
+      'final etcd snapshot taken',
+    );
+  }
+
+  /** Gardener's "Migrating BackupEntry to new seed": the entry follows the shoot to its new seed. */
+  async migrateBackupEntry(): Promise<void> {
+    await this.#deps.garden
+      .resource(backupEntryResource)
+      .patch(this.shoot.metadata.namespace!, backupEntryName(this.shoot), {
+        spec: { seedName: shootSpecSeedName(this.shoot) },
+      });
+  }
+
+  /** This seed's BackupEntry controller has let go of the entry (status.seedName is no longer this seed). */
+  async waitUntilBackupEntryMigrated(): Promise<void> {
+    let state = 'it does not exist';
+    await this.#poll(
+      () => `BackupEntry ${backupEntryName(this.shoot)} is migrated to the new seed (${state})`,
+      async () => {
+        const entry = await this.#backupEntry();
+        if (!entry) return true;
+        const last = lastOperationOf(entry);
+        state = `status.seedName ${backupEntryStatusSeedName(entry) ?? 'null'}, last operation ${last?.type} ${last?.state}`;
+        return backupEntryStatusSeedName(entry) !== this.#deps.seedName;
+      },
+    );
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Restore (destination seed)
+
+  /**
+   * Gardener's `IsCopyOfBackupsRequired`: etcd-main does not exist here yet and the backups are
+   * still in another bucket — the entry points elsewhere, or a source entry exists (the entry was
+   * already pointed here by an interrupted run).
+   */
+  async isCopyOfBackupsRequired(): Promise<boolean> {
+    if (await this.#store('druid.gardener.cloud', 'etcds').find(this.namespace, etcdName)) return false;
+    const entry = await this.#backupEntry();
+    if (!entry) throw new Error(`BackupEntry ${backupEntryName(this.shoot)} does not exist: nothing to restore from`);
+    if (await this.#sourceBackupEntry()) return true;
+    return backupEntryBucketName(entry) !== (await this.#seed()).metadata.uid;
+  }
+
+  /**
+   * Gardener's "Deploying source backup entry": `source-<entry>` in the garden, in the bucket the
+   * backups are in now (the source seed's), placed on this seed. Its extension object writes
+   * `source-etcd-backup` into the control-plane namespace for the copy.
+   */
+  async deploySourceBackupEntry(): Promise<void> {
+    if (await this.#sourceBackupEntry()) return;
+    const entry = await this.#backupEntry();
+    const bucketName = entry && backupEntryBucketName(entry);
+    if (!bucketName) throw new Error(`BackupEntry ${backupEntryName(this.shoot)} names no bucket`);
+    const namespace = this.shoot.metadata.namespace!;
+    await this.#deps.garden.resource(backupEntryResource).create(namespace, {
+      apiVersion: GARDENER_API_VERSION,
+      kind: 'BackupEntry',
+      metadata: {
+        name: sourceBackupEntryName(this.shoot),
+        namespace,
+        labels: { 'shoot.gardener.cloud/name': this.shoot.metadata.name! },
+        ownerReferences: [this.#shootOwnerReference()],
+      },
+      spec: { bucketName, seedName: this.#deps.seedName },
+    });
+  }
+
+  async waitUntilSourceBackupEntryReconciled(): Promise<void> {
+    let reason = 'it does not exist';
+    await this.#poll(
+      () => `the source BackupEntry ${sourceBackupEntryName(this.shoot)} is reconciled (${reason})`,
+      async () => {
+        const entry = await this.#sourceBackupEntry();
+        reason = entry ? (backupObjectNotReadyReason(entry) ?? '') : 'it does not exist';
+        return entry !== undefined && backupObjectReady(entry);
+      },
+    );
+  }
+
+  /**
+   * Gardener's "Deploying BackupEntry for ETCD data" in a Restore: the entry moves into this
+   * seed's bucket (named after its UID), with `gardener.cloud/operation=restore`; from now on the
+   * backups of etcd-main go there.
+   */
+  async restoreBackupEntry(): Promise<void> {
+    const seed = await this.#seed();
+    await this.#deps.garden
+      .resource(backupEntryResource)
+      .patch(this.shoot.metadata.namespace!, backupEntryName(this.shoot), {
+        metadata: { annotations: { [GARDENER_OPERATION_ANNOTATION]: ExtensionOperation.Restore } },
+        spec: { bucketName: seed.metadata.uid, seedName: this.#deps.seedName },
+      });
+  }
+
+  /**
+   * Gardener's "Copying etcd backups to new seed's backup bucket": the EtcdCopyBackupsTask named
+   * after the shoot, from the source bucket (`source-etcd-backup`) to this seed's bucket
+   * (`etcd-backup`), same prefix, waiting up to 5 min for the final snapshot. An existing task is
+   * kept: it may be copying, or an operator may have marked it done.
+   */
+  async deployEtcdCopyBackupsTask(): Promise<void> {
+    const source = await this.#sourceBackupEntry();
+    const sourceBucketName = source && backupEntryBucketName(source);
+    if (!sourceBucketName) throw new Error(`the source BackupEntry ${sourceBackupEntryName(this.shoot)} is missing`);
+    const sourceBucket = await this.#deps.garden.resource(backupBucketResource).get('', sourceBucketName);
+    const backup = seedBackup(await this.#seed());
+    if (!backup) throw new Error(`seed ${this.#deps.seedName} has no spec.backup`);
+    const prefix = etcdBackupPrefix(backupEntryName(this.shoot));
+    await this.#store('druid.gardener.cloud', 'etcdcopybackupstasks').createIfAbsent(
+      this.namespace,
+      {
+        apiVersion: 'druid.gardener.cloud/v1alpha1',
+        kind: 'EtcdCopyBackupsTask',
+        metadata: { name: this.shoot.metadata.name!, namespace: this.namespace },
+        spec: {
+          podLabels: {
+            'networking.gardener.cloud/to-dns': 'allowed',
+            'networking.gardener.cloud/to-public-networks': 'allowed',
+          },
+          sourceStore: {
+            provider: pathString(sourceBucket, 'spec.provider.type'),
+            container: sourceBucketName,
+            prefix,
+            secretRef: { name: SOURCE_ETCD_BACKUP_SECRET },
+          },
+          targetStore: {
+            provider: backup.provider,
+            container: (await this.#seed()).metadata.uid,
+            prefix,
+            secretRef: { name: ETCD_BACKUP_SECRET },
+          },
+          waitForFinalSnapshot: { enabled: true, timeout: '5m' },
+        },
+      },
+      this.#deps.ctx,
+    );
+  }
+
+  /**
+   * Gardener's "Waiting until etcd backups are copied". A task that reports an error fails the
+   * step at once with why and what an operator can do (the seed document's manual copy); the
+   * flow is retried, and succeeds once the copy (or the operator) marks the task Succeeded.
+   */
+  async waitUntilEtcdBackupsCopied(): Promise<void> {
+    const name = this.shoot.metadata.name!;
+    await this.#poll(`EtcdCopyBackupsTask ${this.namespace}/${name} has succeeded`, async () => {
+      const task = await this.#store('druid.gardener.cloud', 'etcdcopybackupstasks').find(this.namespace, name);
+      if (!task) throw new Error(`EtcdCopyBackupsTask ${this.namespace}/${name} does not exist`);
+      if (copyTaskSucceeded(task)) return true;
+      const problem = copyTaskFailureMessage(task) ?? copyTaskLastError(task);
+      if (problem) throw new Error(copyBackupsFailedMessage(this.shoot, task, problem));
+      return false;
+    });
+  }
+
+  /** Gardener's "Destroying copy etcd backups task resource" (and waiting until the druid let go of it). */
+  async destroyEtcdCopyBackupsTask(): Promise<void> {
+    const tasks = this.#store('druid.gardener.cloud', 'etcdcopybackupstasks');
+    const name = this.shoot.metadata.name!;
+    await tasks.deleteIfPresent(this.namespace, name, this.#deps.ctx);
+    await this.#poll(`EtcdCopyBackupsTask ${this.namespace}/${name} is gone`, async () => {
+      return !(await tasks.find(this.namespace, name));
+    });
+  }
+
+  /**
+   * Gardener's "Destroying source backup entry". Its extension object goes only once the backups
+   * are verified in this seed's bucket; without access to the source store an operator removes
+   * its finalizer (the seed document's manual path).
+   */
+  async destroySourceBackupEntry(): Promise<void> {
+    try {
+      await this.#deps.garden
+        .resource(backupEntryResource)
+        .delete(this.shoot.metadata.namespace!, sourceBackupEntryName(this.shoot));
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+  }
+
+  async waitUntilSourceBackupEntryDeleted(): Promise<void> {
+    await this.#poll(
+      `the source BackupEntry ${sourceBackupEntryName(this.shoot)} is gone`,
+      async () => !(await this.#sourceBackupEntry()),
+    );
+  }
+
+  /**
+   * An extension resource restored from the ShootState (Gardener's `RestoreExtensionWithDeployFunction`):
+   * deployed with `gardener.cloud/operation=wait-for-state`, its `status.state` set from the
+   * ShootState, then `restore`. One already restored (no annotation) is deployed as usual.
+   */
+  async restoreExtension(plural: ExtensionPlural): Promise<void> {
+    const ext = shootExtensions.find((e) => e.plural === plural)!;
+    const store = this.#store('extensions.gardener.cloud', plural);
+    const name = ext.name(this.shoot);
+    let current = await store.find(this.namespace, name);
+    if (!current) {
+      const annotations = { [GARDENER_OPERATION_ANNOTATION]: ExtensionOperation.WaitForState };
+      current = await store.create(
+        this.namespace,
+        { metadata: { name, annotations }, spec: this.#extensionSpec(plural) },
+        this.#deps.ctx,
+      );
+    }
+    const operation = extensionOperation(current);
+    if (operation === undefined) return this.deployExtension(plural);
+    if (operation !== ExtensionOperation.WaitForState) return;
+    const state = extensionStateOf(await this.#shootState(), ext.kind, name);
+    await store.patch(this.namespace, name, 'status', 'merge', { status: { state: state ?? null } }, this.#deps.ctx);
+    await store.patch(
+      this.namespace,
+      name,
+      '',
+      'merge',
+      { metadata: { annotations: { [GARDENER_OPERATION_ANNOTATION]: ExtensionOperation.Restore } } },
+      this.#deps.ctx,
+    );
+  }
+
+  /**
+   * Gardener's "Waiting until the Kubernetes API server can connect to the Shoot workers": the API
+   * answers at the shoot's stable address (where workers reach it) and every Node it knows is
+   * Ready. Workers join in issue 6; with none registered there is nothing more to check.
+   */
+  async waitUntilTunnelConnectionExists(): Promise<void> {
+    const secrets = this.#requireSecrets();
+    let seen = 'no answer yet';
+    await this.#poll(
+      () => `the Kubernetes API server at ${this.apiUrl} reaches the shoot's workers (${seen})`,
+      async () => {
+        const answer = await httpsGet(`${this.apiUrl}/api/v1/nodes`, {
+          ca: secrets.ca.certPem,
+          bearerToken: secrets.staticToken,
+          timeoutMs: 5_000,
+        }).catch((err: Error) => ({ status: 0, body: err.message }));
+        if (answer.status !== 200) {
+          seen = `HTTP ${answer.status} ${answer.body.slice(0, 200)}`;
+          return false;
+        }
+        const notReady = ((JSON.parse(answer.body) as { items?: KubeObject[] }).items ?? [])
+          .filter((node) => conditionOf(node, 'Ready')?.status !== 'True')
+          .map((node) => node.metadata.name);
+        seen = notReady.length > 0 ? `nodes not ready: ${notReady.join(', ')}` : 'ok';
+        return notReady.length === 0;
+      },
+    );
+  }
+
   /** `spec.backup` of etcd-main: empty without seed backups, else the entry's store and the schedule. */
   async #etcdBackupSpec(): Promise<Record<string, unknown>> {
     const backup = seedBackup(await this.#seed());
@@ -371,7 +740,7 @@ export class Botanist {
       store: {
         provider: backup.provider,
         container: bucketName,
-        prefix: `${backupEntryName(this.shoot)}/${etcdName}`,
+        prefix: etcdBackupPrefix(backupEntryName(this.shoot)),
         secretRef: { name: ETCD_BACKUP_SECRET },
       },
       ...etcdBackupDefaults,
@@ -387,6 +756,29 @@ export class Botanist {
       if (isNotFound(err)) return undefined;
       throw err;
     }
+  }
+
+  async #sourceBackupEntry(): Promise<KubeObject | undefined> {
+    try {
+      return await this.#deps.garden
+        .resource(backupEntryResource)
+        .get(this.shoot.metadata.namespace!, sourceBackupEntryName(this.shoot));
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  /** The shoot owns its BackupEntries in the garden (they go when it goes). */
+  #shootOwnerReference() {
+    return {
+      apiVersion: GARDENER_API_VERSION,
+      kind: 'Shoot',
+      name: this.shoot.metadata.name!,
+      uid: this.shoot.metadata.uid!,
+      controller: true,
+      blockOwnerDeletion: false,
+    };
   }
 
   async #seed(): Promise<KubeObject> {
@@ -490,6 +882,55 @@ function etcdClientUrl(etcd: KubeObject): string | undefined {
   const status = isRecord(etcd.status) ? etcd.status : {};
   for (const field of ['clientUrl', 'endpoint']) if (typeof status[field] === 'string') return status[field] as string;
   return undefined;
+}
+
+/** `existing` ShootState extension entries with `updates` upserted by kind and name. */
+function mergeExtensionStates(existing: readonly unknown[], updates: readonly Record<string, unknown>[]): unknown[] {
+  const key = (e: unknown) => (isRecord(e) ? `${e.kind}/${e.name}` : '');
+  const replaced = new Set(updates.map(key));
+  return [...existing.filter((e) => !replaced.has(key(e))), ...updates];
+}
+
+/** `status.state` the ShootState keeps for the extension resource `kind`/`name`. */
+function extensionStateOf(shootState: KubeObject | undefined, kind: string, name: string): unknown {
+  const extensions =
+    isRecord(shootState?.spec) && Array.isArray(shootState.spec.extensions) ? shootState.spec.extensions : [];
+  const entry = extensions.find((e) => isRecord(e) && e.kind === kind && e.name === name);
+  return isRecord(entry) ? entry.state : undefined;
+}
+
+interface HttpsGetOptions {
+  ca: string | undefined;
+  cert?: string | undefined;
+  key?: string | undefined;
+  bearerToken?: string;
+  timeoutMs: number;
+}
+
+/** One HTTPS GET with the given trust and credentials; resolves with the status and body text. */
+function httpsGet(url: string, options: HttpsGetOptions): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      {
+        method: 'GET',
+        ca: options.ca,
+        cert: options.cert,
+        key: options.key,
+        timeout: options.timeoutMs,
+        headers: options.bearerToken ? { authorization: `Bearer ${options.bearerToken}` } : {},
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`GET ${url}: no answer within ${options.timeoutMs} ms`)));
+    req.on('error', reject);
+    req.end();
+  });
 }
 
 function b64(text: string): string {

@@ -1,13 +1,14 @@
 /**
- * The gardenlet's shoot controller: for every shoot placed on this seed it runs the Create,
- * Reconcile or Delete flow and reports progress in `status.lastOperation`, failures in
- * `status.lastErrors` (keyed by step), success with `status.seedName`, the technical ID and the
- * shoot's API address. Level-triggered: after a seed restart every shoot is looked at again and
- * its control plane brought back.
+ * The gardenlet's shoot controller: for every shoot this seed is responsible for (see
+ * shoot-dispatch.ts) it runs the Create, Reconcile, Delete, Migrate or Restore flow and reports
+ * progress in `status.lastOperation`, failures in `status.lastErrors` (keyed by step), and the
+ * outcome in `status.seedName` (this seed after Create/Reconcile/Restore, null after Migrate),
+ * the technical ID and the shoot's API address. Level-triggered: after a seed restart every shoot
+ * is looked at again and its control plane brought back, or its Migrate/Restore resumed.
  */
 import type { LastError, LastOperation } from '../../api/core-gardener/common.js';
 import { seedHasBackup, seedResource } from '../../api/core-gardener/seed.js';
-import { shootResource } from '../../api/core-gardener/shoot.js';
+import { SKIP_READINESS_ANNOTATION, shootResource } from '../../api/core-gardener/shoot.js';
 import { isNotFound } from '../../api/errors.js';
 import { isRecord, type KubeObject, nowTimestamp } from '../../api/meta.js';
 import type { ObjectKey, Reconciler, Result } from '../../controller/controller.js';
@@ -16,17 +17,25 @@ import { flowErrors } from '../../flow/flow-errors.js';
 import { lastErrorsAfter } from '../../flow/last-errors.js';
 import { describeProgress } from '../../flow/progress.js';
 import { Botanist, type BotanistDeps } from './botanist.js';
-import { deleteFlow, reconcileFlow } from './shoot-flows.js';
+import { type ShootOperation, shootOperationFor } from './shoot-dispatch.js';
+import { deleteFlow, migrateFlow, reconcileFlow, restoreFlow } from './shoot-flows.js';
 
 export const shootFinalizer = 'gardener';
 
 /** How often a healthy shoot is looked at again. */
 const resyncMs = 60_000;
-
-type OperationType = 'Create' | 'Reconcile' | 'Delete';
+/** The first wait after a failed flow; it doubles with every further failure, up to `retryMaxMs`. */
+const retryBaseMs = 500;
+const retryMaxMs = 15_000;
 
 export class ShootReconciler implements Reconciler {
   readonly #deps: BotanistDeps;
+  /**
+   * Failed shoots wait before their flow runs again. Their own status writes wake them up (a
+   * failing step would otherwise run again at once, over and over); a change an operator makes
+   * (`retryTrigger`) or `retryNow` ends the wait.
+   */
+  readonly #backoff = new Map<string, { failures: number; notBefore: number; trigger: string }>();
   /** The garden key of each shoot this seed hosts, by its control-plane namespace (technical ID). */
   readonly #shootsByNamespace = new Map<string, ObjectKey>();
 
@@ -41,29 +50,48 @@ export class ShootReconciler implements Reconciler {
 
   async reconcile(key: ObjectKey): Promise<Result> {
     const shoot = await this.#get(key);
-    if (!shoot || !this.#responsible(shoot)) return {};
-    if (shoot.metadata.deletionTimestamp) return this.#delete(shoot);
-    return this.#reconcile(shoot);
+    if (!shoot) return {};
+    const id = `${key.namespace}/${key.name}`;
+    const backoff = this.#backoff.get(id);
+    if (backoff && backoff.trigger === retryTrigger(shoot) && Date.now() < backoff.notBefore) {
+      return { requeueAfterMs: backoff.notBefore - Date.now() };
+    }
+    try {
+      const result = await this.#dispatch(shoot);
+      this.#backoff.delete(id);
+      return result;
+    } catch (err) {
+      const failures = (backoff?.failures ?? 0) + 1;
+      const delay = Math.min(retryBaseMs * 2 ** (failures - 1), retryMaxMs);
+      this.#backoff.set(id, { failures, notBefore: Date.now() + delay, trigger: retryTrigger(shoot) });
+      throw err;
+    }
   }
 
-  /**
-   * This seed runs the shoot's Create/Reconcile/Delete when the shoot is placed here and not
-   * being moved: while `status.seedName` names another seed, a control plane still lives there,
-   * and starting a second one here could serve the shoot twice (Migrate/Restore handle moves).
-   */
-  #responsible(shoot: KubeObject): boolean {
-    const spec = isRecord(shoot.spec) ? shoot.spec : {};
-    const status = isRecord(shoot.status) ? shoot.status : {};
-    const hostedElsewhere = typeof status.seedName === 'string' && status.seedName !== this.#deps.seedName;
-    return spec.seedName === this.#deps.seedName && !hostedElsewhere;
+  /** Lets the next reconcile of the shoot run at once, even while a failed flow backs off. */
+  retryNow(key: ObjectKey): void {
+    this.#backoff.delete(`${key.namespace}/${key.name}`);
   }
 
-  async #reconcile(shoot: KubeObject): Promise<Result> {
-    const botanist = new Botanist(shoot, this.#deps);
-    this.#shootsByNamespace.set(botanist.namespace, {
-      namespace: shoot.metadata.namespace ?? '',
-      name: shoot.metadata.name ?? '',
-    });
+  async #dispatch(shoot: KubeObject): Promise<Result> {
+    const operation = shootOperationFor(shoot, this.#deps.seedName);
+    switch (operation) {
+      case undefined:
+        this.#shootsByNamespace.delete(new Botanist(shoot, this.#deps).namespace);
+        return {};
+      case 'Delete':
+        return this.#delete(shoot);
+      case 'Migrate':
+        return this.#migrate(shoot);
+      case 'Restore':
+        return this.#restore(shoot);
+      default:
+        return this.#reconcile(shoot, operation);
+    }
+  }
+
+  async #reconcile(shoot: KubeObject, type: 'Create' | 'Reconcile'): Promise<Result> {
+    const botanist = this.#remember(shoot);
     const status = isRecord(shoot.status) ? shoot.status : {};
     const last = isRecord(status.lastOperation) ? (status.lastOperation as unknown as LastOperation) : undefined;
     // A control plane whose etcd broke (e.g. a restore that cannot finish) is reconciled again,
@@ -74,27 +102,77 @@ export class ShootReconciler implements Reconciler {
       this.#deps.apiServers.has(botanist.namespace) &&
       (await botanist.etcdHealthy());
     if (upToDate) return { requeueAfterMs: resyncMs };
-    if (!(shoot.metadata.finalizers ?? []).includes(shootFinalizer)) {
-      await this.#shoots().patch(shoot.metadata.namespace!, shoot.metadata.name!, {
-        metadata: {
-          finalizers: [...(shoot.metadata.finalizers ?? []), shootFinalizer],
-          resourceVersion: shoot.metadata.resourceVersion,
-        },
-      });
-    }
-    const createDone = last !== undefined && (last.type !== 'Create' || last.state === 'Succeeded');
-    const type: OperationType = createDone ? 'Reconcile' : 'Create';
+    await this.#ensureFinalizer(shoot);
     const seed = await this.#deps.garden.resource(seedResource).get('', this.#deps.seedName);
-    await this.#run(shoot, type, reconcileFlow(botanist, type, { allowBackup: seedHasBackup(seed) }), {
-      advertisedAddresses: [{ name: 'external', url: botanist.apiUrl }],
-      technicalID: botanist.namespace,
-      uid: shoot.metadata.uid,
-    });
-    await this.#patchStatus(shoot, {
+    const options = { allowBackup: seedHasBackup(seed), skipReadiness: skipReadiness(shoot) };
+    await this.#run(shoot, type, reconcileFlow(botanist, type, options), this.#identityStatus(shoot, botanist), {
       seedName: this.#deps.seedName,
       observedGeneration: shoot.metadata.generation,
     });
+    await this.#dropSkipReadiness(shoot);
     return { requeueAfterMs: resyncMs };
+  }
+
+  /**
+   * Migrate on the source seed. On success `status.seedName` becomes null (the seed document's
+   * protocol): the destination's cue to restore, and this seed is no longer responsible.
+   */
+  async #migrate(shoot: KubeObject): Promise<Result> {
+    const botanist = this.#remember(shoot);
+    const flow = migrateFlow(botanist, { etcdSnapshotRequired: await botanist.etcdSnapshotRequired() });
+    await this.#run(shoot, 'Migrate', flow, {}, { seedName: null, lastErrors: null });
+    this.#shootsByNamespace.delete(botanist.namespace);
+    return {};
+  }
+
+  /** Restore on the destination seed; on success the shoot is hosted here (`status.seedName`). */
+  async #restore(shoot: KubeObject): Promise<Result> {
+    const botanist = this.#remember(shoot);
+    await this.#ensureFinalizer(shoot);
+    const options = { copyRequired: await botanist.isCopyOfBackupsRequired(), skipReadiness: skipReadiness(shoot) };
+    await this.#run(shoot, 'Restore', restoreFlow(botanist, options), this.#identityStatus(shoot, botanist), {
+      seedName: this.#deps.seedName,
+      observedGeneration: shoot.metadata.generation,
+    });
+    await this.#dropSkipReadiness(shoot);
+    return { requeueAfterMs: resyncMs };
+  }
+
+  /** A Botanist for the shoot, and the shoot noted as living in its control-plane namespace here. */
+  #remember(shoot: KubeObject): Botanist {
+    const botanist = new Botanist(shoot, this.#deps);
+    this.#shootsByNamespace.set(botanist.namespace, {
+      namespace: shoot.metadata.namespace ?? '',
+      name: shoot.metadata.name ?? '',
+    });
+    return botanist;
+  }
+
+  /** The status fields that name the control plane: where to reach it and its technical ID. */
+  #identityStatus(shoot: KubeObject, botanist: Botanist): Record<string, unknown> {
+    return {
+      advertisedAddresses: [{ name: 'external', url: botanist.apiUrl }],
+      technicalID: botanist.namespace,
+      uid: shoot.metadata.uid,
+    };
+  }
+
+  async #ensureFinalizer(shoot: KubeObject): Promise<void> {
+    if ((shoot.metadata.finalizers ?? []).includes(shootFinalizer)) return;
+    await this.#shoots().patch(shoot.metadata.namespace!, shoot.metadata.name!, {
+      metadata: {
+        finalizers: [...(shoot.metadata.finalizers ?? []), shootFinalizer],
+        resourceVersion: shoot.metadata.resourceVersion,
+      },
+    });
+  }
+
+  /** skip-readiness is a one-off: it goes after the reconcile or restore it applied to succeeded. */
+  async #dropSkipReadiness(shoot: KubeObject): Promise<void> {
+    if (!skipReadiness(shoot)) return;
+    await this.#shoots().patch(shoot.metadata.namespace!, shoot.metadata.name!, {
+      metadata: { annotations: { [SKIP_READINESS_ANNOTATION]: null } },
+    });
   }
 
   async #delete(shoot: KubeObject): Promise<Result> {
@@ -112,13 +190,23 @@ export class ShootReconciler implements Reconciler {
     return {};
   }
 
-  /** Runs a flow with lastOperation kept current; on failure records lastErrors and rethrows (retry with backoff). */
-  async #run(shoot: KubeObject, type: OperationType, flow: Flow, startStatus: Record<string, unknown>): Promise<void> {
+  /**
+   * Runs a flow with lastOperation kept current; on success writes `successStatus` with the
+   * Succeeded lastOperation (one write, so no one sees one without the other); on failure records
+   * lastErrors and rethrows (retry with backoff).
+   */
+  async #run(
+    shoot: KubeObject,
+    type: ShootOperation,
+    flow: Flow,
+    startStatus: Record<string, unknown>,
+    successStatus: Record<string, unknown> = {},
+  ): Promise<void> {
     const status = isRecord(shoot.status) ? shoot.status : {};
     const previousErrors = (Array.isArray(status.lastErrors) ? status.lastErrors : []) as LastError[];
     await this.#patchStatus(shoot, {
       ...startStatus,
-      lastOperation: operation(type, 'Processing', 0, `${flow.name} initialized.`),
+      lastOperation: operation(type, 'Processing', 0, startMessage(type)),
     });
     const log = this.#deps.logger.child({
       shoot: `${shoot.metadata.namespace}/${shoot.metadata.name}`,
@@ -130,11 +218,13 @@ export class ShootReconciler implements Reconciler {
           this.#patchStatus(shoot, {
             lastOperation: operation(type, 'Processing', Math.min(p.progress, 99), describeProgress(p)),
           }),
-        log: (msg, fields) => log.debug(fields, msg),
+        // Each step's start and end at info level: what an operator (or a crash test) follows.
+        log: (msg, fields) => log.info(fields, msg),
       });
       await this.#patchStatus(shoot, {
         lastOperation: operation(type, 'Succeeded', 100, successMessage(type)),
         lastErrors: lastErrorsAfter(previousErrors, result),
+        ...successStatus,
       });
     } catch (err) {
       const errors = lastErrorsAfter(previousErrors, err as Parameters<typeof lastErrorsAfter>[1]);
@@ -173,7 +263,17 @@ export class ShootReconciler implements Reconciler {
   }
 }
 
-function operation(type: OperationType, state: string, progress: number, description: string) {
+/** What, when it changes, ends a failed shoot's wait: everything but the status the gardenlet writes. */
+function retryTrigger(shoot: KubeObject): string {
+  const { generation, annotations, deletionTimestamp } = shoot.metadata;
+  return JSON.stringify([generation, annotations ?? {}, deletionTimestamp ?? null, shoot.spec ?? null]);
+}
+
+function skipReadiness(shoot: KubeObject): boolean {
+  return shoot.metadata.annotations?.[SKIP_READINESS_ANNOTATION] !== undefined;
+}
+
+function operation(type: ShootOperation, state: string, progress: number, description: string) {
   return { type, state, progress, description, lastUpdateTime: nowTimestamp() };
 }
 
@@ -184,7 +284,24 @@ function lastProgress(shoot: KubeObject): number {
     : 0;
 }
 
-function successMessage(type: OperationType): string {
+/** Gardener's messages when an operation starts. */
+function startMessage(type: ShootOperation): string {
+  switch (type) {
+    case 'Create':
+      return 'Shoot cluster creation initialized.';
+    case 'Reconcile':
+      return 'Shoot cluster reconciliation initialized.';
+    case 'Delete':
+      return 'Shoot cluster deletion initialized.';
+    case 'Migrate':
+      return 'Preparation of Shoot cluster for migration initialized.';
+    case 'Restore':
+      return 'Restoration of Shoot cluster initialized.';
+  }
+}
+
+/** Gardener's messages when an operation succeeded. */
+function successMessage(type: ShootOperation): string {
   switch (type) {
     case 'Create':
       return 'Shoot cluster has been successfully created.';
@@ -192,5 +309,9 @@ function successMessage(type: OperationType): string {
       return 'Shoot cluster has been successfully reconciled.';
     case 'Delete':
       return 'Shoot cluster has been successfully deleted.';
+    case 'Migrate':
+      return 'Shoot cluster has been successfully prepared for migration.';
+    case 'Restore':
+      return 'Shoot cluster has been successfully restored.';
   }
 }

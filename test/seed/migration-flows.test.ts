@@ -1,0 +1,177 @@
+/**
+ * The Migrate and Restore flows as graphs: Gardener's step names, the order the protocol needs
+ * (API server stopped before the final snapshot, the snapshot before the BackupEntry moves and
+ * etcd is destroyed; the copy before etcd starts, etcd before the API server), the conditional
+ * steps, and skip-readiness skipping the "Waiting until …" steps except the copy's. The flows run
+ * against a Botanist whose operations only record that they ran.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { Flow } from '../../src/flow/flow.js';
+import type { Botanist } from '../../src/seed/gardenlet/botanist.js';
+import { migrateFlow, reconcileFlow, restoreFlow } from '../../src/seed/gardenlet/shoot-flows.js';
+
+/** A Botanist whose every operation succeeds after a short, varying delay. */
+function recordingBotanist(): Botanist {
+  let calls = 0;
+  return new Proxy({} as Botanist, {
+    get: () => async () => {
+      await new Promise((resolve) => setTimeout(resolve, (calls++ * 7) % 5));
+    },
+  });
+}
+
+interface Run {
+  started: string[];
+  succeeded: string[];
+  skipped: string[];
+}
+
+async function run(flow: Flow): Promise<Run> {
+  const result: Run = { started: [], succeeded: [], skipped: [] };
+  await flow.run({
+    log: (msg, fields) => {
+      const task = fields.task as string | undefined;
+      if (!task) return;
+      if (msg === 'Started') result.started.push(task);
+      if (msg === 'Succeeded') result.succeeded.push(task);
+      if (msg === 'Skipped') result.skipped.push(task);
+    },
+  });
+  return result;
+}
+
+/** `before` finished before `after` started. */
+function assertBefore(r: Run, before: string, after: string): void {
+  const done = r.succeeded.indexOf(before);
+  const start = r.started.indexOf(after);
+  assert.ok(done >= 0, `"${before}" succeeded`);
+  assert.ok(start >= 0, `"${after}" started`);
+  // Both lists are in time order; compare through the interleaved log by position in `started`.
+  const startedAfterDone = r.started.slice(r.started.indexOf(before) + 1).includes(after);
+  assert.ok(startedAfterDone, `"${after}" starts after "${before}"`);
+}
+
+const migrateSteps = [
+  'Deleting kube-apiserver deployment',
+  'Waiting until kube-apiserver has been deleted',
+  'Migrating extension resources',
+  'Waiting until extension resources have been migrated',
+  'Persisting ShootState in garden cluster',
+  'Creating ETCD Snapshot',
+  'Migrating BackupEntry to new seed',
+  'Waiting for BackupEntry to be migrated to new seed',
+  'Destroying main and events etcd',
+  'Waiting until main and event etcd have been destroyed',
+  'Deleting extension resources from the Shoot namespace',
+  'Waiting until extension resources have been deleted',
+  'Deleting shoot namespace in Seed',
+  'Waiting until shoot namespace in Seed has been deleted',
+];
+
+const restoreSteps = [
+  'Deploying Shoot namespace in Seed',
+  'Initializing secrets management',
+  'Deploying source backup entry',
+  'Waiting until the source backup entry has been reconciled',
+  'Deploying BackupEntry for ETCD data',
+  'Waiting until the BackupEntry for ETCD data has been reconciled',
+  "Copying etcd backups to new seed's backup bucket",
+  'Waiting until etcd backups are copied',
+  'Destroying copy etcd backups task resource',
+  'Deploying main and events etcd',
+  'Waiting until main and event etcd report readiness',
+  'Destroying source backup entry',
+  'Waiting until source backup entry has been deleted',
+  'Deploying Shoot infrastructure',
+  'Waiting until shoot infrastructure has been reconciled',
+  'Deploying internal domain DNS record',
+  'Waiting until internal domain DNS record has been reconciled',
+  'Deploying Kubernetes API server',
+  'Waiting until Kubernetes API server rolled out',
+  'Deploying shoot control plane components',
+  'Waiting until shoot control plane has been reconciled',
+  'Waiting until the Kubernetes API server can connect to the Shoot workers',
+];
+
+describe('the Migrate flow', () => {
+  it("has Gardener's step names and its order", async () => {
+    const flow = migrateFlow(recordingBotanist(), { etcdSnapshotRequired: true });
+    assert.equal(flow.name, 'Shoot cluster preparation for migration');
+    assert.deepEqual(flow.taskIDs, migrateSteps);
+    const r = await run(flow);
+    assert.deepEqual([...r.succeeded].sort(), [...migrateSteps].sort());
+    assertBefore(r, 'Waiting until kube-apiserver has been deleted', 'Migrating extension resources');
+    assertBefore(r, 'Waiting until kube-apiserver has been deleted', 'Creating ETCD Snapshot');
+    assertBefore(r, 'Waiting until extension resources have been migrated', 'Persisting ShootState in garden cluster');
+    assertBefore(r, 'Creating ETCD Snapshot', 'Migrating BackupEntry to new seed');
+    assertBefore(r, 'Waiting for BackupEntry to be migrated to new seed', 'Destroying main and events etcd');
+    assertBefore(r, 'Persisting ShootState in garden cluster', 'Deleting extension resources from the Shoot namespace');
+    assertBefore(r, 'Waiting until main and event etcd have been destroyed', 'Deleting shoot namespace in Seed');
+    assertBefore(r, 'Waiting until extension resources have been deleted', 'Deleting shoot namespace in Seed');
+  });
+
+  it('skips the snapshot once the BackupEntry has moved (it was taken before)', async () => {
+    const r = await run(migrateFlow(recordingBotanist(), { etcdSnapshotRequired: false }));
+    assert.deepEqual(r.skipped, ['Creating ETCD Snapshot']);
+    assert.ok(r.succeeded.includes('Migrating BackupEntry to new seed'));
+  });
+});
+
+describe('the Restore flow', () => {
+  it("has Gardener's step names and its order", async () => {
+    const flow = restoreFlow(recordingBotanist(), { copyRequired: true, skipReadiness: false });
+    assert.equal(flow.name, 'Shoot cluster restoration');
+    assert.deepEqual(flow.taskIDs, restoreSteps);
+    const r = await run(flow);
+    assert.deepEqual([...r.succeeded].sort(), [...restoreSteps].sort());
+    assertBefore(r, 'Deploying Shoot namespace in Seed', 'Deploying source backup entry');
+    assertBefore(r, 'Waiting until the source backup entry has been reconciled', 'Deploying BackupEntry for ETCD data');
+    assertBefore(
+      r,
+      'Waiting until the BackupEntry for ETCD data has been reconciled',
+      "Copying etcd backups to new seed's backup bucket",
+    );
+    assertBefore(r, 'Waiting until etcd backups are copied', 'Destroying copy etcd backups task resource');
+    assertBefore(r, 'Destroying copy etcd backups task resource', 'Deploying main and events etcd');
+    assertBefore(r, 'Initializing secrets management', 'Deploying main and events etcd');
+    assertBefore(r, 'Waiting until main and event etcd report readiness', 'Destroying source backup entry');
+    assertBefore(r, 'Waiting until main and event etcd report readiness', 'Deploying Kubernetes API server');
+    assertBefore(
+      r,
+      'Waiting until Kubernetes API server rolled out',
+      'Waiting until the Kubernetes API server can connect to the Shoot workers',
+    );
+  });
+
+  it('skips the source entry and the copy when the backups are already in this seed', async () => {
+    const r = await run(restoreFlow(recordingBotanist(), { copyRequired: false, skipReadiness: false }));
+    assert.deepEqual(r.skipped.sort(), [
+      "Copying etcd backups to new seed's backup bucket",
+      'Deploying source backup entry',
+      'Destroying copy etcd backups task resource',
+      'Waiting until etcd backups are copied',
+      'Waiting until the source backup entry has been reconciled',
+    ]);
+    assert.ok(r.succeeded.includes('Destroying source backup entry'), 'a leftover source entry still goes');
+  });
+
+  it('skip-readiness skips every "Waiting until …" step but the copy', async () => {
+    const r = await run(restoreFlow(recordingBotanist(), { copyRequired: true, skipReadiness: true }));
+    const waits = restoreSteps.filter(
+      (s) => s.startsWith('Waiting until') && s !== 'Waiting until etcd backups are copied',
+    );
+    assert.deepEqual(r.skipped.sort(), waits.sort());
+    assert.ok(r.succeeded.includes('Waiting until etcd backups are copied'));
+  });
+});
+
+describe('the Reconcile flow with skip-readiness', () => {
+  it('skips every "Waiting until …" step', async () => {
+    const flow = reconcileFlow(recordingBotanist(), 'Reconcile', { allowBackup: true, skipReadiness: true });
+    const r = await run(flow);
+    const waits = flow.taskIDs.filter((s) => s.startsWith('Waiting until'));
+    assert.ok(waits.length >= 5);
+    assert.deepEqual(r.skipped.sort(), [...waits].sort());
+  });
+});
