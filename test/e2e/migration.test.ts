@@ -1,0 +1,170 @@
+/**
+ * Control plane migration on a real landscape (garden, seed-a, seed-b, real etcds, local
+ * buckets): a shoot holding 10k ConfigMaps is moved from seed-a to seed-b with the seed
+ * document's trigger command, verbatim, through bash with the real kubectl and jq. Migrate runs
+ * on seed-a, then Restore on seed-b; afterwards the kubeconfig issued before the move sees every
+ * object at its resourceVersion, nothing of the control plane is left on seed-a, and new backups
+ * go to seed-b's bucket.
+ */
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { storeSpecOf } from '../../src/api/druid/common.js';
+import { openSnapstore } from '../../src/backup/snapstore/open-snapstore.js';
+import { decodeSecretData, snapstoreConfigFor } from '../../src/backup/store-secret.js';
+import type { Json } from '../helpers/api-client.js';
+import { bash, kubectl } from '../helpers/kubectl.js';
+import { examplesDir, startLandscape, type TestLandscape } from '../helpers/landscape.js';
+import { etcdPidsUnder, eventually } from '../helpers/processes.js';
+import { type ShootClient, shootClient } from '../helpers/shoot-client.js';
+
+const NAMESPACE = 'garden-dev';
+const SHOOT = 'my-shoot';
+const CONTROL_PLANE = 'shoot--dev--my-shoot';
+const CONFIG_MAPS = 10_000;
+
+/** The seed document's trigger command, verbatim. */
+const TRIGGER = `kubectl get --raw /apis/core.gardener.cloud/v1beta1/namespaces/\${NAMESPACE}/shoots/\${SHOOT_NAME} | jq -c '.spec.seedName = "'\${DEST_SEED_NAME}'"' | kubectl replace --raw /apis/core.gardener.cloud/v1beta1/namespaces/\${NAMESPACE}/shoots/\${SHOOT_NAME}/binding -f - | jq -r '.spec.seedName'`;
+
+async function getJson(kubeconfig: string, args: string[]): Promise<Json> {
+  const res = await kubectl(kubeconfig, [...args, '-o', 'json']);
+  if (res.code !== 0) throw new Error(`kubectl ${args.join(' ')}: ${res.stderr}`);
+  return JSON.parse(res.stdout);
+}
+
+describe('control plane migration from seed-a to seed-b', () => {
+  let l: TestLandscape;
+  let client: ShootClient;
+  let oldKubeconfig: string;
+  let versions: Map<string, string>;
+  let shootUid: string;
+
+  before(async () => {
+    l = await startLandscape({ seeds: ['seed-a', 'seed-b'] });
+    for (const file of ['10-project.yaml', '30-shoot.yaml']) {
+      const applied = await kubectl(l.garden, ['apply', '-f', join(examplesDir, file)]);
+      assert.equal(applied.code, 0, applied.stderr);
+    }
+    const created = await l.waitForOperation(NAMESPACE, SHOOT, 'Create', 120_000);
+    assert.equal(created.status.seedName, 'seed-a');
+    shootUid = created.metadata.uid;
+    oldKubeconfig = await l.adminKubeconfig(NAMESPACE, SHOOT, join(l.dir, 'shoot-before-migration.kubeconfig'));
+    client = await shootClient(oldKubeconfig);
+    const ns = await client.request('POST', '/api/v1/namespaces', { metadata: { name: 'bulk' } });
+    assert.equal(ns.status, 201, JSON.stringify(ns.body));
+    versions = await client.createConfigMaps('bulk', 'cm', CONFIG_MAPS);
+  });
+
+  after(async () => {
+    client?.close();
+    await l?.stop();
+  });
+
+  it("the seed document's command moves the shoot: Migrate on seed-a, then Restore on seed-b, progress shown", async (t) => {
+    const triggeredAt = Date.now();
+    const triggered = await bash(TRIGGER, {
+      KUBECONFIG: l.garden,
+      NAMESPACE,
+      SHOOT_NAME: SHOOT,
+      DEST_SEED_NAME: 'seed-b',
+    });
+    assert.equal(triggered.code, 0, triggered.stderr);
+    assert.equal(triggered.stdout, 'seed-b\n');
+
+    const seen: string[] = [];
+    const done = await eventually(
+      async () => {
+        const shoot = await l.shoot(NAMESPACE, SHOOT);
+        const last = shoot.status?.lastOperation;
+        const line = `${last?.type} ${last?.state} ${last?.progress} ${last?.description}`;
+        if (seen.at(-1) !== line) seen.push(line);
+        return last?.type === 'Restore' && last.state === 'Succeeded' ? shoot : undefined;
+      },
+      150_000,
+      'the Restore on seed-b has succeeded',
+    );
+    t.diagnostic(`trigger to Restore Succeeded: ${Date.now() - triggeredAt} ms; lastOperation as polled:`);
+    for (const line of seen) t.diagnostic(line);
+    const migrating = seen.filter((s) => s.startsWith('Migrate Processing'));
+    const restoring = seen.filter((s) => s.startsWith('Restore Processing'));
+    assert.ok(migrating.length > 0 && restoring.length > 0, `progress seen:\n${seen.join('\n')}`);
+    assert.ok(
+      seen.some((s) => /^Migrate Processing \d+ .*(Creating ETCD Snapshot|kube-apiserver|extension resources)/.test(s)),
+      `a Migrate description names its running steps:\n${seen.join('\n')}`,
+    );
+    assert.ok(
+      seen.some((s) => /^Restore Processing \d+ .*(etcd|backup entry|BackupEntry|Kubernetes API server)/.test(s)),
+      `a Restore description names its running steps:\n${seen.join('\n')}`,
+    );
+    assert.equal(done.status.seedName, 'seed-b');
+    assert.equal(done.status.lastOperation.progress, 100);
+    assert.deepEqual(done.status.lastErrors ?? [], []);
+  });
+
+  it('through the kubeconfig issued before the move, every object is there at its resourceVersion', async () => {
+    const { items } = await client.listConfigMaps('bulk');
+    const found = new Map(items.map((cm: Json) => [cm.metadata.name, cm.metadata.resourceVersion]));
+    assert.equal(found.size, CONFIG_MAPS);
+    for (const [name, version] of versions) assert.equal(found.get(name), version, `${name} kept its resourceVersion`);
+    const viaKubectl = await kubectl(oldKubeconfig, ['get', 'configmap', '-n', 'bulk', 'cm-9999', '-o', 'json']);
+    assert.equal(viaKubectl.code, 0, viaKubectl.stderr);
+    assert.equal(JSON.parse(viaKubectl.stdout).metadata.resourceVersion, versions.get('cm-9999'));
+  });
+
+  it('leaves no etcd, data directory or namespace of the shoot on seed-a; runs it on seed-b', async () => {
+    const seedA = l.seedKubeconfig('seed-a');
+    assert.deepEqual(await etcdPidsUnder(join(l.dir, 'seeds', 'seed-a')), []);
+    assert.equal(existsSync(join(l.dir, 'seeds', 'seed-a', 'state', 'controlplanes', CONTROL_PLANE)), false);
+    const ns = await kubectl(seedA, ['get', 'namespace', CONTROL_PLANE]);
+    assert.notEqual(ns.code, 0);
+    assert.match(ns.stderr, /NotFound/);
+    assert.equal((await etcdPidsUnder(join(l.dir, 'seeds', 'seed-b'))).length, 1);
+    const etcd = await getJson(l.seedKubeconfig('seed-b'), ['get', 'etcd', '-n', CONTROL_PLANE, 'etcd-main']);
+    assert.equal(etcd.status.ready, true);
+  });
+
+  it("moves the BackupEntry into seed-b's bucket, removes the source entry and keeps the ShootState", async () => {
+    const seedB = await getJson(l.garden, ['get', 'seed', 'seed-b']);
+    const entryName = `${CONTROL_PLANE}--${shootUid}`;
+    const entry = await getJson(l.garden, ['get', 'backupentry', '-n', NAMESPACE, entryName]);
+    assert.deepEqual(entry.spec, { bucketName: seedB.metadata.uid, seedName: 'seed-b' });
+    assert.equal(entry.status.seedName, 'seed-b');
+    const source = await kubectl(l.garden, ['get', 'backupentry', '-n', NAMESPACE, `source-${entryName}`]);
+    assert.match(source.stderr, /NotFound/);
+    const copyTask = await kubectl(l.seedKubeconfig('seed-b'), [
+      'get',
+      'etcdcopybackupstask',
+      '-n',
+      CONTROL_PLANE,
+      SHOOT,
+    ]);
+    assert.match(copyTask.stderr, /NotFound/);
+    const state = await getJson(l.garden, ['get', 'shootstate', '-n', NAMESPACE, SHOOT]);
+    assert.ok(
+      state.spec.gardener.some((g: Json) => g.name === 'ca'),
+      'the ShootState keeps the CA',
+    );
+  });
+
+  it("takes new backups into seed-b's bucket", async () => {
+    const seedB = l.seedKubeconfig('seed-b');
+    const etcd = await getJson(seedB, ['get', 'etcd', '-n', CONTROL_PLANE, 'etcd-main']);
+    const spec = storeSpecOf(etcd.spec.backup.store);
+    assert.ok(spec, 'etcd-main has a backup store');
+    assert.equal(spec.container, (await getJson(l.garden, ['get', 'seed', 'seed-b'])).metadata.uid);
+    const secret = await getJson(seedB, ['get', 'secret', '-n', CONTROL_PLANE, 'etcd-backup']);
+    const store = await openSnapstore(snapstoreConfigFor(spec, decodeSecretData(secret), 'etcd-backup'));
+    const written = await client.request('POST', '/api/v1/namespaces/bulk/configmaps', {
+      metadata: { name: 'after-migration' },
+      data: { written: 'on seed-b' },
+    });
+    assert.equal(written.status, 201, JSON.stringify(written.body));
+    const revision = Number(written.body.metadata.resourceVersion);
+    await eventually(
+      async () => ((await store.list()).some((o) => o.snapshot.lastRevision >= revision) ? true : undefined),
+      60_000,
+      `a snapshot in seed-b's bucket covers revision ${revision}`,
+    );
+  });
+});
