@@ -61,6 +61,11 @@ describe('control plane migration from seed-a to seed-b', () => {
     await l?.stop();
   });
 
+  const MIGRATE_STEP =
+    /^Migrate Processing \d+ .*(kube-apiserver|extension resources|ShootState|ETCD Snapshot|BackupEntry|etcd|namespace)/;
+  const RESTORE_STEP =
+    /^Restore Processing \d+ .*(namespace|secrets|backup entry|BackupEntry|etcd|Kubernetes API server)/;
+
   it("the seed document's command moves the shoot: Migrate on seed-a, then Restore on seed-b, progress shown", async (t) => {
     const triggeredAt = Date.now();
     const triggered = await bash(TRIGGER, {
@@ -90,11 +95,12 @@ describe('control plane migration from seed-a to seed-b', () => {
     const restoring = seen.filter((s) => s.startsWith('Restore Processing'));
     assert.ok(migrating.length > 0 && restoring.length > 0, `progress seen:\n${seen.join('\n')}`);
     assert.ok(
-      seen.some((s) => /^Migrate Processing \d+ .*(Creating ETCD Snapshot|kube-apiserver|extension resources)/.test(s)),
+      // The flow is fast and this samples it (kubectl every ~200 ms): any Migrate step name will do.
+      seen.some((s) => MIGRATE_STEP.test(s)),
       `a Migrate description names its running steps:\n${seen.join('\n')}`,
     );
     assert.ok(
-      seen.some((s) => /^Restore Processing \d+ .*(etcd|backup entry|BackupEntry|Kubernetes API server)/.test(s)),
+      seen.some((s) => RESTORE_STEP.test(s)),
       `a Restore description names its running steps:\n${seen.join('\n')}`,
     );
     assert.equal(done.status.seedName, 'seed-b');
