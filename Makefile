@@ -4,7 +4,7 @@ NODE ?= node
 TEST_CONCURRENCY ?= 2
 TEST_FILES = $(shell find dist/test -name '*.test.js' 2>/dev/null | sort)
 
-.PHONY: setup deps etcd build test unit demo lint bench bench-shoots clean
+.PHONY: setup deps etcd build test unit demo lint bench bench-shoots bench-backup clean
 
 setup: etcd deps build
 
@@ -39,9 +39,13 @@ lint: deps
 bench: setup
 	$(NODE) dist/bench/apiserver-latency.js
 	$(NODE) dist/bench/shoot-lifecycle.js
+	$(NODE) dist/bench/backup.js
 
 bench-shoots: setup
 	$(NODE) dist/bench/shoot-lifecycle.js
+
+bench-backup: setup
+	$(NODE) dist/bench/backup.js
 
 clean:
 	rm -rf dist
