@@ -20,7 +20,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type Logger, pino } from 'pino';
 import { SnapstoreError, type SnapstoreErrorCode } from './snapstore/errors.js';
 import { withFinal } from './snapstore/snapshot-name.js';
-import type { Snapshot, Snapstore, StoredObject } from './snapstore/snapstore.js';
+import type { Snapshot, Snapstore, StoredContent, StoredObject } from './snapstore/snapstore.js';
 
 /** etcdbrctl's `finalSnapshotCheckInterval`. */
 export const FINAL_SNAPSHOT_CHECK_INTERVAL_MS = 15_000;
@@ -398,7 +398,6 @@ async function copyObject(
   } catch (err) {
     throw new BackupStoreError('source', source, err);
   }
-  const hash = createHash('sha256');
   let size = 0;
   let readError: unknown;
   // Until the target starts reading, nothing else listens: an early error must not go unhandled.
@@ -406,10 +405,10 @@ async function copyObject(
     readError ??= err;
   });
   // Errors while reading the source are told apart from the target's (which also end the read).
-  async function* hashed(): AsyncGenerator<Buffer> {
+  // The target hashes what it stores; hashing here too would cost a second pass over every byte.
+  async function* counted(): AsyncGenerator<Buffer> {
     try {
       for await (const chunk of fetched as AsyncIterable<Buffer>) {
-        hash.update(chunk);
         size += chunk.length;
         onBytes(chunk.length);
         yield chunk;
@@ -419,8 +418,9 @@ async function copyObject(
       throw err;
     }
   }
+  let stored: StoredContent;
   try {
-    await target.save(item.target, Readable.from(hashed(), { objectMode: false }), signal ? { signal } : {});
+    stored = await target.save(item.target, Readable.from(counted(), { objectMode: false }), signal ? { signal } : {});
   } catch (err) {
     fetched.destroy();
     if (readError !== undefined && !signal?.aborted) {
@@ -429,26 +429,40 @@ async function copyObject(
     }
     throw new BackupStoreError('target', target, err);
   }
-  const sha256 = hash.digest('hex');
-  if (size !== item.object.size) {
+  if (size !== item.object.size || stored.size !== size) {
     throw new BackupStoreError(
       'source',
       source,
-      `${item.object.snapshot.name} was listed with ${item.object.size} bytes but ${size} were read`,
+      `${item.object.snapshot.name} was listed with ${item.object.size} bytes but ${size} were read and ${stored.size} stored`,
     );
   }
+  // A source that records its objects' SHA-256 (S3 metadata, a local store's digest) is checked
+  // against what arrived; the target's own record is read back, so a store that kept something
+  // else than it was given is caught too.
+  let inSource: { size: number; sha256?: string } | undefined;
   let saved: { size: number; sha256?: string } | undefined;
+  try {
+    inSource = await source.stat(item.object.snapshot, { recordedOnly: true });
+  } catch (err) {
+    throw new BackupStoreError('source', source, err);
+  }
   try {
     saved = await target.stat(item.target);
   } catch (err) {
     throw new BackupStoreError('target', target, err);
   }
-  if (!saved || saved.size !== size || (saved.sha256 !== undefined && saved.sha256 !== sha256)) {
+  const expected = inSource?.sha256 ?? stored.sha256;
+  if (
+    !saved ||
+    saved.size !== size ||
+    stored.sha256 !== expected ||
+    (saved.sha256 !== undefined && saved.sha256 !== expected)
+  ) {
     const found = saved ? `${saved.size} bytes, sha256 ${saved.sha256 ?? 'unknown'}` : 'nothing';
     throw new BackupStoreError(
       'target',
       target,
-      `${item.target.name} does not match the source after the copy: expected ${size} bytes, sha256 ${sha256}; found ${found}`,
+      `${item.target.name} does not match the source after the copy: expected ${size} bytes, sha256 ${expected}; stored ${stored.sha256}; found ${found}`,
     );
   }
   return size;

@@ -26,7 +26,14 @@ import {
 import { LocalSnapstore } from '../../src/backup/snapstore/local-snapstore.js';
 import { S3Snapstore } from '../../src/backup/snapstore/s3-snapstore.js';
 import { newSnapshot, withFinal } from '../../src/backup/snapstore/snapshot-name.js';
-import type { SaveOptions, Snapshot, Snapstore, StoredObject } from '../../src/backup/snapstore/snapstore.js';
+import type {
+  SaveOptions,
+  Snapshot,
+  Snapstore,
+  StatOptions,
+  StoredContent,
+  StoredObject,
+} from '../../src/backup/snapstore/snapstore.js';
 import { S3RVER_ACCESS_KEY, S3RVER_SECRET_KEY, type S3rver, startS3rver } from '../helpers/s3rver.js';
 
 const KiB = 1024;
@@ -158,7 +165,7 @@ class WrappedStore implements Snapstore {
   list(): Promise<StoredObject[]> {
     return this.inner.list();
   }
-  save(snapshot: Snapshot, data: Readable | Buffer, options?: SaveOptions): Promise<void> {
+  save(snapshot: Snapshot, data: Readable | Buffer, options?: SaveOptions): Promise<StoredContent> {
     return this.inner.save(snapshot, data, options);
   }
   fetch(snapshot: Snapshot): Promise<Readable> {
@@ -167,8 +174,8 @@ class WrappedStore implements Snapstore {
   delete(snapshot: Snapshot): Promise<void> {
     return this.inner.delete(snapshot);
   }
-  stat(snapshot: Snapshot): Promise<{ size: number; sha256?: string } | undefined> {
-    return this.inner.stat(snapshot);
+  stat(snapshot: Snapshot, options?: StatOptions): Promise<{ size: number; sha256?: string } | undefined> {
+    return this.inner.stat(snapshot, options);
   }
 }
 
@@ -552,7 +559,7 @@ describe('copy errors', () => {
     const layout = standardLayout().slice(1, 3);
     await fill(source, layout);
     class CorruptingTarget extends WrappedStore {
-      override async save(snapshot: Snapshot, data: Readable | Buffer, options?: SaveOptions): Promise<void> {
+      override async save(snapshot: Snapshot, data: Readable | Buffer, options?: SaveOptions): Promise<StoredContent> {
         const bytes = Buffer.isBuffer(data) ? data : await buffer(data);
         bytes[0] = bytes[0]! ^ 0xff;
         return this.inner.save(snapshot, bytes, options);
@@ -564,7 +571,7 @@ describe('copy errors', () => {
       for (const failure of err.failures) {
         assert.match(
           failure.error.message,
-          /^target store .*: \S+ does not match the source after the copy: expected \d+ bytes, sha256 [0-9a-f]{64}; found \d+ bytes, sha256 [0-9a-f]{64}$/,
+          /^target store .*: \S+ does not match the source after the copy: expected \d+ bytes, sha256 [0-9a-f]{64}; stored [0-9a-f]{64}; found \d+ bytes, sha256 [0-9a-f]{64}$/,
         );
       }
       return true;

@@ -13,7 +13,7 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { SnapstoreError } from './errors.js';
 import { compareSnapshots, parseSnapshotName } from './snapshot-name.js';
-import type { SaveOptions, Snapshot, Snapstore, StoredObject } from './snapstore.js';
+import type { SaveOptions, Snapshot, Snapstore, StatOptions, StoredContent, StoredObject } from './snapstore.js';
 
 /**
  * Bytes per read of an object. Node's 64 KiB default makes a 1 GB copy or restore 16k chunks,
@@ -88,7 +88,7 @@ export class LocalSnapstore implements Snapstore {
     return objects.sort((a, b) => compareSnapshots(a.snapshot, b.snapshot));
   }
 
-  async save(snapshot: Snapshot, data: Readable | Buffer, options: SaveOptions = {}): Promise<void> {
+  async save(snapshot: Snapshot, data: Readable | Buffer, options: SaveOptions = {}): Promise<StoredContent> {
     const target = this.#path(snapshot);
     options.signal?.throwIfAborted();
     await mkdir(this.directory, { recursive: true });
@@ -118,7 +118,9 @@ export class LocalSnapstore implements Snapstore {
     }
     await syncDirectory(this.directory);
     const info = await stat(target);
-    this.#digests.set(snapshot.name, { size, mtimeMs: info.mtimeMs, sha256: hash.digest('hex') });
+    const sha256 = hash.digest('hex');
+    this.#digests.set(snapshot.name, { size, mtimeMs: info.mtimeMs, sha256 });
+    return { size, sha256 };
   }
 
   async fetch(snapshot: Snapshot): Promise<Readable> {
@@ -141,7 +143,7 @@ export class LocalSnapstore implements Snapstore {
     });
   }
 
-  async stat(snapshot: Snapshot): Promise<{ size: number; sha256?: string } | undefined> {
+  async stat(snapshot: Snapshot, options: StatOptions = {}): Promise<{ size: number; sha256?: string } | undefined> {
     const file = this.#path(snapshot);
     const info = await stat(file).catch((err: unknown) => {
       if (isErrno(err, 'ENOENT')) return undefined;
@@ -152,6 +154,7 @@ export class LocalSnapstore implements Snapstore {
     if (cached && cached.size === info.size && cached.mtimeMs === info.mtimeMs) {
       return { size: info.size, sha256: cached.sha256 };
     }
+    if (options.recordedOnly) return { size: info.size };
     const hash = createHash('sha256');
     await pipeline(createReadStream(file, { highWaterMark: READ_CHUNK_BYTES }), hash);
     const sha256 = hash.digest('hex');

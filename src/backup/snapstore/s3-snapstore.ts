@@ -28,7 +28,7 @@ import { Upload } from '@aws-sdk/lib-storage';
 import type { S3Credentials } from './credentials.js';
 import { SnapstoreError } from './errors.js';
 import { compareSnapshots, parseSnapshotName } from './snapshot-name.js';
-import type { SaveOptions, Snapshot, Snapstore, StoredObject } from './snapstore.js';
+import type { SaveOptions, Snapshot, Snapstore, StoredContent, StoredObject } from './snapstore.js';
 
 /** etcdbrctl's `--min-chunk-size` default and S3's minimum part size. */
 export const MIN_CHUNK_SIZE = 5 * 1024 * 1024;
@@ -275,7 +275,7 @@ export class S3Snapstore implements Snapstore {
     return objects.sort((a, b) => compareSnapshots(a.snapshot, b.snapshot));
   }
 
-  async save(snapshot: Snapshot, data: Readable | Buffer, options: SaveOptions = {}): Promise<void> {
+  async save(snapshot: Snapshot, data: Readable | Buffer, options: SaveOptions = {}): Promise<StoredContent> {
     const key = this.#key(snapshot);
     const { signal } = options;
     if (signal?.aborted) throw new SnapstoreError('Aborted', this.location, `saving ${snapshot.name} was aborted`);
@@ -316,6 +316,7 @@ export class S3Snapstore implements Snapstore {
       } finally {
         signal?.removeEventListener('abort', onAbort);
       }
+      return { size, sha256 };
     } catch (err) {
       if (signal?.aborted) throw new SnapstoreError('Aborted', this.location, `saving ${snapshot.name} was aborted`);
       throw this.#error(`save ${snapshot.name}`, err);

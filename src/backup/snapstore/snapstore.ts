@@ -27,6 +27,16 @@ export interface StoredObject {
   size: number;
 }
 
+export interface StatOptions {
+  recordedOnly?: boolean;
+}
+
+/** What a save stored. */
+export interface StoredContent {
+  size: number;
+  sha256: string;
+}
+
 export interface SaveOptions {
   /** Aborts the upload; nothing is left that a listing would show. */
   signal?: AbortSignal;
@@ -40,11 +50,19 @@ export interface Snapstore {
   readonly location: string;
   /** Complete snapshots, sorted by lastRevision ascending (etcd-backup-restore's order). */
   list(): Promise<StoredObject[]>;
-  /** Stores a snapshot atomically; `data` is the object's bytes (already compressed if named so). */
-  save(snapshot: Snapshot, data: Readable | Buffer, options?: SaveOptions): Promise<void>;
+  /**
+   * Stores a snapshot atomically; `data` is the object's bytes (already compressed if named so).
+   * Resolves with the size and SHA-256 (hex) of the bytes stored, which the store hashed anyway,
+   * so callers need not hash the same bytes again.
+   */
+  save(snapshot: Snapshot, data: Readable | Buffer, options?: SaveOptions): Promise<StoredContent>;
   /** The object's bytes. */
   fetch(snapshot: Snapshot): Promise<Readable>;
   delete(snapshot: Snapshot): Promise<void>;
-  /** Size and a checksum of a stored object (for idempotent copies); undefined when absent. */
-  stat(snapshot: Snapshot): Promise<{ size: number; sha256?: string } | undefined>;
+  /**
+   * Size and a checksum of a stored object (for idempotent copies); undefined when absent. With
+   * `{recordedOnly: true}` the checksum is given only when the store has it on record (S3
+   * metadata, a digest kept from the save) — no read of the whole object to compute it.
+   */
+  stat(snapshot: Snapshot, options?: StatOptions): Promise<{ size: number; sha256?: string } | undefined>;
 }
