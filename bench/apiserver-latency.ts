@@ -14,7 +14,6 @@ import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { ApiClient } from './lib/client.js';
 import {
   formatProfileSummary,
@@ -32,7 +31,7 @@ import {
   seeds,
   shootFactory,
 } from './lib/fixtures.js';
-import { ascendingList, intFlag } from './lib/flags.js';
+import { ascendingList, intFlag, parseBenchFlags } from './lib/flags.js';
 import { GardenProcess } from './lib/garden-process.js';
 import { describeMachine, type MachineInfo, machineInfo, sourceRevision } from './lib/machine.js';
 import { formatBytes, formatMs, type Summary, summarize } from './lib/stats.js';
@@ -123,9 +122,9 @@ function usage(): string {
 }
 
 function parseOptions(argv: string[]): Options {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
+  const values = parseBenchFlags(
+    argv,
+    {
       sizes: { type: 'string' },
       gets: { type: 'string' },
       bindings: { type: 'string' },
@@ -133,19 +132,11 @@ function parseOptions(argv: string[]): Options {
       warmup: { type: 'string' },
       'no-status': { type: 'boolean', default: false },
       'max-sockets': { type: 'string' },
-      json: { type: 'string' },
       'cpu-prof': { type: 'string' },
-      keep: { type: 'boolean', default: false },
-      strict: { type: 'boolean', default: false },
       samples: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
     },
-    strict: true,
-  });
-  if (values.help) {
-    process.stdout.write(usage());
-    process.exit(0);
-  }
+    usage,
+  );
   const env = process.env;
   const sizes = ascendingList('--sizes', values.sizes ?? env.BENCH_SIZES ?? '1000,10000');
   return {

@@ -23,7 +23,7 @@ import { link, mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs, promisify } from 'node:util';
+import { promisify } from 'node:util';
 import type { Etcd3 } from 'etcd3';
 import { pino } from 'pino';
 import { copyBackups } from '../src/backup/copier.js';
@@ -37,7 +37,7 @@ import { S3Snapstore } from '../src/backup/snapstore/s3-snapstore.js';
 import type { Snapshot, Snapstore } from '../src/backup/snapstore/snapstore.js';
 import { type EtcdProcess, freePort, isProcessAlive, startEtcd } from '../src/seed/runtime/etcd-process.js';
 import { S3RVER_ACCESS_KEY, S3RVER_SECRET_KEY, type S3rver, startS3rver } from '../test/helpers/s3rver.js';
-import { intFlag } from './lib/flags.js';
+import { intFlag, parseBenchFlags } from './lib/flags.js';
 import { describeMachine, type MachineInfo, machineInfo, sourceRevision } from './lib/machine.js';
 import { markdownTable } from './lib/table.js';
 
@@ -113,9 +113,9 @@ function parseSize(text: string): number {
 }
 
 function parseOptions(argv: string[]): Options {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
+  const values = parseBenchFlags(
+    argv,
+    {
       sizes: { type: 'string' },
       runs: { type: 'string' },
       'value-size': { type: 'string' },
@@ -123,17 +123,9 @@ function parseOptions(argv: string[]): Options {
       only: { type: 'string' },
       'no-s3': { type: 'boolean', default: false },
       'work-dir': { type: 'string' },
-      json: { type: 'string' },
-      keep: { type: 'boolean', default: false },
-      strict: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
     },
-    strict: true,
-  });
-  if (values.help) {
-    process.stdout.write(usage());
-    process.exit(0);
-  }
+    usage,
+  );
   const env = process.env;
   const sizes = (values.sizes ?? env.BENCH_SIZES ?? '100MB,1GB').split(',').filter(Boolean).map(parseSize);
   if (sizes.length === 0 || sizes.some((s, i) => s <= 0 || (i > 0 && s <= sizes[i - 1]!))) {

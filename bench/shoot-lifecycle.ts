@@ -22,10 +22,9 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { ApiClient, ApiError, tcpReachable } from './lib/client.js';
 import { type Obj, projectDev, shootFactory } from './lib/fixtures.js';
-import { ascendingList, intFlag } from './lib/flags.js';
+import { ascendingList, intFlag, parseBenchFlags } from './lib/flags.js';
 import { type GardenConnection, parseKubeconfig } from './lib/garden-process.js';
 import { Landscape } from './lib/landscape.js';
 import { describeMachine, type MachineInfo, machineInfo, sourceRevision } from './lib/machine.js';
@@ -79,26 +78,18 @@ function usage(): string {
 }
 
 function parseOptions(argv: string[]): Options {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
+  const values = parseBenchFlags(
+    argv,
+    {
       levels: { type: 'string' },
       mode: { type: 'string' },
       'log-level': { type: 'string' },
       timeout: { type: 'string' },
       settle: { type: 'string' },
       poll: { type: 'string' },
-      json: { type: 'string' },
-      keep: { type: 'boolean', default: false },
-      strict: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
     },
-    strict: true,
-  });
-  if (values.help) {
-    process.stdout.write(usage());
-    process.exit(0);
-  }
+    usage,
+  );
   const env = process.env;
   const levels = ascendingList('--levels', values.levels ?? env.BENCH_LEVELS ?? '1,10,30');
   const mode = values.mode ?? env.BENCH_MODE ?? 'both';
