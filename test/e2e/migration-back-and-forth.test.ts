@@ -1,0 +1,194 @@
+/**
+ * The seed document's second failure mode and its way out, then migrations in a row:
+ *
+ * - The shoot has a worker that cannot reach the new control plane (a Node that is not Ready), so
+ *   a Restore would wait at "Waiting until the Kubernetes API server can connect to the Shoot
+ *   workers". With `shoot.gardener.cloud/skip-readiness` the move to seed-b finishes anyway, and
+ *   the annotation is gone afterwards.
+ * - Migrating back to seed-a without the annotation waits at exactly that step until the worker
+ *   is Ready again, then succeeds.
+ * - A second migration to seed-b right after works: no source BackupEntry of an earlier move is
+ *   left in the garden or on a seed to get in its way.
+ * After every move the kubeconfig issued at the start sees every ConfigMap at its resourceVersion.
+ */
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Json } from '../helpers/api-client.js';
+import { bash, kubectl } from '../helpers/kubectl.js';
+import { examplesDir, startLandscape, type TestLandscape } from '../helpers/landscape.js';
+import { eventually } from '../helpers/processes.js';
+import { type ShootClient, shootClient } from '../helpers/shoot-client.js';
+
+const NAMESPACE = 'garden-dev';
+const SHOOT = 'my-shoot';
+const CONTROL_PLANE = 'shoot--dev--my-shoot';
+const SKIP_READINESS = 'shoot.gardener.cloud/skip-readiness';
+const WORKERS_STEP = 'Waiting until the Kubernetes API server can connect to the Shoot workers';
+const WORKER = 'worker-behind-a-firewall';
+
+/** The seed document's trigger command, verbatim. */
+const TRIGGER = `kubectl get --raw /apis/core.gardener.cloud/v1beta1/namespaces/\${NAMESPACE}/shoots/\${SHOOT_NAME} | jq -c '.spec.seedName = "'\${DEST_SEED_NAME}'"' | kubectl replace --raw /apis/core.gardener.cloud/v1beta1/namespaces/\${NAMESPACE}/shoots/\${SHOOT_NAME}/binding -f - | jq -r '.spec.seedName'`;
+
+describe('skip-readiness, migrating back, and migrating again', () => {
+  let l: TestLandscape;
+  let client: ShootClient;
+  let versions: Map<string, string>;
+
+  /** Runs the trigger; returns every distinct lastOperation line seen until `until` says stop. */
+  async function migrate(destination: string, until: (shoot: Json) => boolean, timeoutMs = 120_000) {
+    const triggered = await bash(TRIGGER, {
+      KUBECONFIG: l.garden,
+      NAMESPACE,
+      SHOOT_NAME: SHOOT,
+      DEST_SEED_NAME: destination,
+    });
+    assert.equal(triggered.code, 0, triggered.stderr);
+    assert.equal(triggered.stdout, `${destination}\n`);
+    const seen: string[] = [];
+    const shoot = await eventually(
+      async () => {
+        const s = await l.shoot(NAMESPACE, SHOOT);
+        const op = s.status?.lastOperation;
+        const line = `${op?.type} ${op?.state} ${op?.description}`;
+        if (seen.at(-1) !== line) seen.push(line);
+        return until(s) ? s : undefined;
+      },
+      timeoutMs,
+      `the migration to ${destination} gets where the test expects it`,
+    );
+    return { shoot, seen };
+  }
+
+  const restoreSucceeded = (s: Json) =>
+    s.status?.lastOperation?.type === 'Restore' && s.status.lastOperation.state === 'Succeeded';
+
+  /** The worker's Ready condition, as its kubelet would report it (or the node lifecycle controller, when it cannot). */
+  async function setWorkerReady(ready: boolean): Promise<void> {
+    const path = `/api/v1/nodes/${WORKER}`;
+    const node = await client.request('GET', path);
+    assert.equal(node.status, 200, JSON.stringify(node.body));
+    const now = new Date().toISOString();
+    const condition = ready
+      ? { type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status' }
+      : {
+          type: 'Ready',
+          status: 'Unknown',
+          reason: 'NodeStatusUnknown',
+          message: 'Kubelet stopped posting node status.',
+        };
+    const updated = await client.request('PUT', `${path}/status`, {
+      ...node.body,
+      status: { conditions: [{ ...condition, lastHeartbeatTime: now, lastTransitionTime: now }] },
+    });
+    assert.equal(updated.status, 200, JSON.stringify(updated.body));
+  }
+
+  /** No source BackupEntry of the shoot in the garden, nor as an extension resource on either seed. */
+  async function assertNoSourceBackupEntry(): Promise<void> {
+    const garden = await kubectl(l.garden, ['get', 'backupentries', '-n', NAMESPACE, '-o', 'name']);
+    assert.equal(garden.code, 0, garden.stderr);
+    assert.doesNotMatch(garden.stdout, /source-/, 'no source BackupEntry in the garden');
+    for (const seed of ['seed-a', 'seed-b']) {
+      const onSeed = await kubectl(l.seedKubeconfig(seed), [
+        'get',
+        'backupentries.extensions.gardener.cloud',
+        '-o',
+        'name',
+      ]);
+      assert.equal(onSeed.code, 0, onSeed.stderr);
+      assert.doesNotMatch(onSeed.stdout, /source-/, `no source BackupEntry on ${seed}`);
+    }
+  }
+
+  async function assertAllData(): Promise<void> {
+    const { items } = await eventually(
+      async () => client.listConfigMaps('data').catch(() => undefined),
+      30_000,
+      'the shoot API serves',
+    );
+    assert.equal(items.length, versions.size);
+    for (const item of items) assert.equal(item.metadata.resourceVersion, versions.get(item.metadata.name));
+  }
+
+  before(async () => {
+    l = await startLandscape({ seeds: ['seed-a', 'seed-b'] });
+    for (const file of ['10-project.yaml', '30-shoot.yaml']) {
+      const applied = await kubectl(l.garden, ['apply', '-f', join(examplesDir, file)]);
+      assert.equal(applied.code, 0, applied.stderr);
+    }
+    await l.waitForOperation(NAMESPACE, SHOOT, 'Create', 120_000);
+    client = await shootClient(await l.adminKubeconfig(NAMESPACE, SHOOT, join(l.dir, 'shoot.kubeconfig')));
+    const ns = await client.request('POST', '/api/v1/namespaces', { metadata: { name: 'data' } });
+    assert.equal(ns.status, 201, JSON.stringify(ns.body));
+    versions = await client.createConfigMaps('data', 'cm', 500);
+    const node = await client.request('POST', '/api/v1/nodes', {
+      apiVersion: 'v1',
+      kind: 'Node',
+      metadata: { name: WORKER, labels: { 'node-role.kubernetes.io/worker': '' } },
+    });
+    assert.equal(node.status, 201, JSON.stringify(node.body));
+    await setWorkerReady(false);
+  });
+
+  after(async () => {
+    client?.close();
+    await l?.stop();
+  });
+
+  it('with skip-readiness the move to seed-b finishes although a worker cannot reach it; the annotation goes', async (t) => {
+    const annotated = await kubectl(l.garden, ['annotate', 'shoot', '-n', NAMESPACE, SHOOT, `${SKIP_READINESS}=true`]);
+    assert.equal(annotated.code, 0, annotated.stderr);
+    const { shoot, seen } = await migrate('seed-b', restoreSucceeded);
+    for (const line of seen) t.diagnostic(line);
+    assert.equal(shoot.status.seedName, 'seed-b');
+    const waited = seen.filter((s) => s.startsWith('Restore') && /Waiting until/.test(s));
+    assert.deepEqual(
+      waited.filter((s) => !/Waiting until etcd backups are copied/.test(s)),
+      [],
+      'no waiting step but the backup copy ran in the Restore',
+    );
+    const after = await eventually(
+      async () => {
+        const s = await l.shoot(NAMESPACE, SHOOT);
+        return s.metadata.annotations?.[SKIP_READINESS] === undefined ? s : undefined;
+      },
+      30_000,
+      'the skip-readiness annotation is removed',
+    );
+    assert.equal(after.status.lastOperation.state, 'Succeeded');
+    await assertAllData();
+    await assertNoSourceBackupEntry();
+  });
+
+  it('migrating back to seed-a without it waits for the workers, and succeeds once they are reachable', async (t) => {
+    const { seen } = await migrate(
+      'seed-a',
+      (s) => s.status?.lastOperation?.type === 'Restore' && s.status.lastOperation.description === WORKERS_STEP,
+    );
+    // Still waiting a few seconds later: the step really waits for the worker.
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    const waiting = await l.shoot(NAMESPACE, SHOOT);
+    assert.equal(waiting.status.lastOperation.type, 'Restore');
+    assert.equal(waiting.status.lastOperation.state, 'Processing');
+    assert.equal(waiting.status.lastOperation.description, WORKERS_STEP);
+    await setWorkerReady(true);
+    const done = await l.waitForOperation(NAMESPACE, SHOOT, 'Restore', 120_000);
+    for (const line of seen) t.diagnostic(line);
+    assert.equal(done.status.seedName, 'seed-a');
+    await assertAllData();
+    await assertNoSourceBackupEntry();
+    const onB = await kubectl(l.seedKubeconfig('seed-b'), ['get', 'namespace', CONTROL_PLANE]);
+    assert.match(onB.stderr, /NotFound/, "nothing of the shoot's control plane is left on seed-b");
+  });
+
+  it('a second migration to seed-b right after works', async () => {
+    const { shoot } = await migrate('seed-b', restoreSucceeded);
+    assert.equal(shoot.status.seedName, 'seed-b');
+    assert.deepEqual(shoot.status.lastErrors ?? [], []);
+    await assertAllData();
+    await assertNoSourceBackupEntry();
+    const onA = await kubectl(l.seedKubeconfig('seed-a'), ['get', 'namespace', CONTROL_PLANE]);
+    assert.match(onA.stderr, /NotFound/);
+  });
+});
