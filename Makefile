@@ -4,7 +4,7 @@ NODE ?= node
 TEST_CONCURRENCY ?= 2
 TEST_FILES = $(shell find dist/test -name '*.test.js' 2>/dev/null | sort)
 
-.PHONY: setup deps etcd build test unit demo lint bench bench-shoots bench-backup clean
+.PHONY: setup deps etcd build test unit demo lint bench bench-shoots bench-backup bench-migration clean
 
 setup: etcd deps build
 
@@ -40,12 +40,16 @@ bench: setup
 	$(NODE) dist/bench/apiserver-latency.js
 	$(NODE) dist/bench/shoot-lifecycle.js
 	$(NODE) dist/bench/backup.js
+	$(NODE) dist/bench/migration.js
 
 bench-shoots: setup
 	$(NODE) dist/bench/shoot-lifecycle.js
 
 bench-backup: setup
 	$(NODE) dist/bench/backup.js
+
+bench-migration: setup
+	$(NODE) dist/bench/migration.js
 
 clean:
 	rm -rf dist

@@ -1,0 +1,772 @@
+/**
+ * Control plane migration: how long moving a shoot from seed-a to seed-b takes, and how long its
+ * API is down meanwhile, for shoots holding 10, 100 and 500 MB of etcd data — next to the floor
+ * the raw tools set for the same data.
+ *
+ * Per size, on a fresh landscape (`transplant up --detach`, seeds seed-a and seed-b, local
+ * buckets, debug logs):
+ * 1. The example project and shoot (examples/10-project.yaml, 30-shoot.yaml) with kubectl; an admin
+ *    kubeconfig from `shoots/adminkubeconfig`; ConfigMaps of `--value-size` KiB through the shoot
+ *    API until the data written reaches the size.
+ * 2. A watch on the garden's shoots records every `status.lastOperation` with its arrival time; a
+ *    poller GETs the shoot API every `--poll` ms (`measureDowntime`); then the seed document's
+ *    trigger command runs verbatim through bash with the real kubectl and jq.
+ * 3. Total = from running the trigger to `Restore Succeeded` in the watch; downtime = the poller's
+ *    longest run of failed GETs; each step's duration from the seeds' debug logs (the flow logs
+ *    every task's start and end with its duration), Migrate on seed-a, Restore on seed-b.
+ * 4. Every ConfigMap is read back through the kubeconfig issued before the move, at its
+ *    resourceVersion.
+ * 5. The floor: the final full snapshot seed-a uploaded, restored (untimed) into an etcd of its
+ *    own; then, timed, what an operator would do by hand with the raw tools: `etcdctl snapshot
+ *    save`, `cp`, `etcdctl snapshot restore`, and starting etcd on the restored data dir until it
+ *    reports healthy.
+ *
+ *   node dist/bench/migration.js [--sizes 10,100,500] [--value-size 100] [--payload random|text]
+ *     [--poll 50] [--timeout 600] [--no-floor] [--json out.json] [--keep] [--strict]
+ */
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import {
+  createReadStream,
+  createWriteStream,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { createGunzip } from 'node:zlib';
+import { startEtcd } from '../src/seed/runtime/etcd-process.js';
+import { bash, kubectl } from '../test/helpers/kubectl.js';
+import { type ShootClient, shootClient } from '../test/helpers/shoot-client.js';
+import { type DowntimeReport, measureDowntime } from '../test/helpers/shoot-writer.js';
+import { ApiClient } from './lib/client.js';
+import { ascendingList, intFlag, parseBenchFlags } from './lib/flags.js';
+import { Landscape } from './lib/landscape.js';
+import { describeMachine, type MachineInfo, machineInfo, sourceRevision } from './lib/machine.js';
+import { markdownTable } from './lib/table.js';
+import { watchEvents } from './lib/watch.js';
+
+const exec = promisify(execFile);
+const NAMESPACE = 'garden-dev';
+const SHOOT = 'my-shoot';
+const SHOOT_PATH = `/apis/core.gardener.cloud/v1beta1/namespaces/${NAMESPACE}/shoots/${SHOOT}`;
+const DATA_NAMESPACE = 'bench';
+const MB = 1e6;
+const examplesDir = fileURLToPath(new URL('../../examples/', import.meta.url));
+
+/** The seed document's trigger command, verbatim. */
+const TRIGGER = `kubectl get --raw /apis/core.gardener.cloud/v1beta1/namespaces/\${NAMESPACE}/shoots/\${SHOOT_NAME} | jq -c '.spec.seedName = "'\${DEST_SEED_NAME}'"' | kubectl replace --raw /apis/core.gardener.cloud/v1beta1/namespaces/\${NAMESPACE}/shoots/\${SHOOT_NAME}/binding -f - | jq -r '.spec.seedName'`;
+
+/** Issue 5's targets, for the 100 MB shoot. */
+const TARGET_SIZE_MB = 100;
+const TARGETS = { downtimeMs: 5_000, totalMs: 30_000 };
+
+type Payload = 'random' | 'text';
+
+interface Options {
+  sizesMb: number[];
+  valueBytes: number;
+  payload: Payload;
+  pollMs: number;
+  timeoutSeconds: number;
+  floor: boolean;
+  json: string | undefined;
+  keep: boolean;
+  strict: boolean;
+}
+
+function usage(): string {
+  return `usage: node dist/bench/migration.js [options]
+
+  --sizes N,M,...    etcd data per shoot in MB (10^6 bytes), ascending; one landscape each
+                     (default 10,100,500; env BENCH_SIZES)
+  --value-size K     KiB of data per ConfigMap (default 100)
+  --payload P        random (base64 of random bytes: what gzip cannot shrink, the worst case) or
+                     text (log-like lines, ~5x compressible like real objects) (default random)
+  --poll MS          interval of the downtime poller's GETs (default 50)
+  --timeout S        seconds the migration may take before the size counts as failed (default 600)
+  --no-floor         skip the raw tools' floor
+  --json FILE        also write the report (machine, options, timelines, steps) as JSON
+  --keep             keep the landscape directories (logs, state, buckets)
+  --strict           exit 1 when a target fails
+`;
+}
+
+function parseOptions(argv: string[]): Options {
+  const values = parseBenchFlags(
+    argv,
+    {
+      sizes: { type: 'string' },
+      'value-size': { type: 'string' },
+      payload: { type: 'string' },
+      poll: { type: 'string' },
+      timeout: { type: 'string' },
+      'no-floor': { type: 'boolean', default: false },
+    },
+    usage,
+  );
+  const env = process.env;
+  const payload = values.payload ?? 'random';
+  if (payload !== 'random' && payload !== 'text') throw new Error('--payload must be random or text');
+  return {
+    sizesMb: ascendingList('--sizes', values.sizes ?? env.BENCH_SIZES ?? '10,100,500'),
+    valueBytes: intFlag('--value-size', values['value-size'], 100, 1) * 1024,
+    payload,
+    pollMs: intFlag('--poll', values.poll, 50, 1),
+    timeoutSeconds: intFlag('--timeout', values.timeout, 600, 1),
+    floor: !values['no-floor'],
+    json: values.json ?? (env.BENCH_JSON || undefined),
+    keep: values.keep,
+    strict: values.strict,
+  };
+}
+
+function log(message: string): void {
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const secs = (ms: number | undefined): string =>
+  ms === undefined || !Number.isFinite(ms) ? '-' : (ms / 1000).toFixed(2);
+
+/** A ConfigMap value of `bytes` characters. */
+function payloadOf(kind: Payload, bytes: number): string {
+  if (kind === 'random')
+    return randomBytes(Math.ceil((bytes * 3) / 4))
+      .toString('base64')
+      .slice(0, bytes);
+  // Lines like a controller's log or an object's status: fixed words, varying ids and numbers.
+  const lines: string[] = [];
+  let length = 0;
+  while (length < bytes) {
+    const line = `ts=${Date.now()} level=info msg="reconciled object" uid=${randomBytes(8).toString('hex')} generation=${lines.length} ready=true\n`;
+    lines.push(line);
+    length += line.length;
+  }
+  return lines.join('').slice(0, bytes);
+}
+
+interface LastOperation {
+  type?: string;
+  state?: string;
+  progress?: number;
+  description?: string;
+}
+
+function sameOperation(a: LastOperation, b: LastOperation): boolean {
+  return a.type === b.type && a.state === b.state && a.progress === b.progress && a.description === b.description;
+}
+
+interface StepTiming {
+  seed: string;
+  operation: string;
+  step: string;
+  /** From the trigger to the step's start. */
+  startMs: number;
+  durationMs: number;
+}
+
+interface FloorTimings {
+  snapshotSaveMs: number;
+  copyMs: number;
+  snapshotRestoreMs: number;
+  etcdStartMs: number;
+  totalMs: number;
+  snapshotBytes: number;
+}
+
+interface SizeResult {
+  sizeMb: number;
+  configMaps: number;
+  bytesWritten: number;
+  fillMs: number;
+  /** The final full snapshot seed-a uploaded (as stored: gzip when the shoot's backups compress). */
+  finalSnapshot?: { name: string; bytes: number };
+  triggerMs?: number;
+  migrateSucceededMs?: number;
+  restoreSucceededMs?: number;
+  totalMs?: number;
+  downtime?: DowntimeReport;
+  /** The API server's stop (Migrate) to its start (Restore), from the seeds' logs. */
+  apiServerDownMs?: number;
+  timeline: { atMs: number; operation: LastOperation }[];
+  steps: StepTiming[];
+  stepErrors: string[];
+  verified?: { found: number; wrongVersion: number };
+  floor?: FloorTimings;
+  error?: string;
+}
+
+/** The landscape being measured, for the signal and exit handlers. */
+let active: Landscape | undefined;
+
+async function requestAdminKubeconfig(landscape: Landscape, path: string): Promise<void> {
+  const garden = new ApiClient(await landscape.gardenConnection());
+  try {
+    const created = await garden.json<{ status: { kubeconfig: string } }>('POST', `${SHOOT_PATH}/adminkubeconfig`, {
+      body: {
+        apiVersion: 'authentication.gardener.cloud/v1alpha1',
+        kind: 'AdminKubeconfigRequest',
+        spec: { expirationSeconds: 86_400 },
+      },
+    });
+    writeFileSync(path, Buffer.from(created.status.kubeconfig, 'base64'), { mode: 0o600 });
+  } finally {
+    garden.close();
+  }
+}
+
+/** ConfigMaps through the shoot API until `bytes` of data are written; their resourceVersions by name. */
+async function fill(client: ShootClient, bytes: number, options: Options): Promise<Map<string, string>> {
+  const ns = await client.request('POST', '/api/v1/namespaces', { metadata: { name: DATA_NAMESPACE } });
+  if (ns.status !== 201) throw new Error(`creating namespace ${DATA_NAMESPACE}: HTTP ${ns.status}`);
+  const count = Math.ceil(bytes / options.valueBytes);
+  const versions = new Map<string, string>();
+  let next = 0;
+  const collection = `/api/v1/namespaces/${DATA_NAMESPACE}/configmaps`;
+  const create = async (name: string, body: object, attempt: number): Promise<string> => {
+    let res: Awaited<ReturnType<ShootClient['request']>>;
+    try {
+      res = await client.request('POST', collection, body);
+    } catch (err) {
+      // A connection that broke mid-request: the create may or may not have landed; ask again.
+      if (attempt >= 3) throw err;
+      log(`creating ${name}: ${(err as Error).message}; retrying`);
+      return create(name, body, attempt + 1);
+    }
+    if (res.status === 409 && attempt > 1) {
+      const existing = await client.request('GET', `${collection}/${name}`);
+      if (existing.status === 200) return existing.body.metadata.resourceVersion;
+    }
+    if (res.status !== 201) throw new Error(`creating ${name}: HTTP ${res.status} ${JSON.stringify(res.body)}`);
+    return res.body.metadata.resourceVersion;
+  };
+  const worker = async () => {
+    for (let i = next++; i < count; i = next++) {
+      const name = `data-${i}`;
+      const body = { metadata: { name }, data: { payload: payloadOf(options.payload, options.valueBytes) } };
+      versions.set(name, await create(name, body, 1));
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, worker));
+  return versions;
+}
+
+/** Every ConfigMap of the data namespace, in small pages (the values are large), against `versions`. */
+async function verify(
+  client: ShootClient,
+  versions: Map<string, string>,
+): Promise<{ found: number; wrongVersion: number }> {
+  let found = 0;
+  let wrongVersion = 0;
+  let token = '';
+  do {
+    const query = `limit=50${token ? `&continue=${encodeURIComponent(token)}` : ''}`;
+    const res = await client.request(
+      'GET',
+      `/api/v1/namespaces/${DATA_NAMESPACE}/configmaps?${query}`,
+      undefined,
+      60_000,
+    );
+    if (res.status !== 200) throw new Error(`listing ConfigMaps: HTTP ${res.status}`);
+    for (const item of res.body.items) {
+      found++;
+      if (versions.get(item.metadata.name) !== item.metadata.resourceVersion) wrongVersion++;
+    }
+    token = res.body.metadata.continue ?? '';
+  } while (token);
+  return { found, wrongVersion };
+}
+
+/** Step timings of `operation` for the shoot from one seed's debug log, relative to `originMs`. */
+function stepsFromLog(logFile: string, seed: string, operation: string, originMs: number) {
+  const steps: StepTiming[] = [];
+  const errors: string[] = [];
+  let text = '';
+  try {
+    text = readFileSync(logFile, 'utf8');
+  } catch {
+    return { steps, errors };
+  }
+  const started = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('{')) continue;
+    let entry: {
+      time?: number;
+      msg?: string;
+      shoot?: string;
+      operation?: string;
+      task?: string;
+      durationMs?: number;
+      error?: string;
+    };
+    try {
+      entry = JSON.parse(line);
+    } catch {
+      continue;
+    }
+    if (
+      entry.operation !== operation ||
+      entry.shoot !== `${NAMESPACE}/${SHOOT}` ||
+      !entry.task ||
+      entry.time === undefined
+    )
+      continue;
+    if (entry.msg === 'Started') started.set(entry.task, entry.time);
+    else if (entry.msg === 'Succeeded') {
+      const durationMs = entry.durationMs ?? 0;
+      const start = started.get(entry.task) ?? entry.time - durationMs;
+      steps.push({ seed, operation, step: entry.task, startMs: start - originMs, durationMs });
+    } else if (entry.msg === 'Error') errors.push(`${seed} ${operation} ${entry.task}: ${entry.error ?? ''}`);
+  }
+  return { steps, errors };
+}
+
+/** seed-a's final full snapshot: the newest `Full-…final` object of its bucket. */
+function findFinalSnapshot(backupRoot: string): { path: string; name: string; bytes: number } | undefined {
+  const found: { path: string; name: string; bytes: number }[] = [];
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else if (entry.name.startsWith('Full-') && entry.name.endsWith('.final'))
+        found.push({ path, name: entry.name, bytes: statSync(path).size });
+    }
+  };
+  walk(backupRoot);
+  return found.sort((a, b) => a.name.localeCompare(b.name)).at(-1);
+}
+
+async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> {
+  const started = process.hrtime.bigint();
+  const value = await fn();
+  return { ms: Number(process.hrtime.bigint() - started) / 1e6, value };
+}
+
+const etcdctlEnv = { ...process.env, ETCDCTL_API: '3' };
+
+async function etcdctlRestore(snapshot: string, dataDir: string): Promise<void> {
+  await exec(
+    'etcdctl',
+    [
+      'snapshot',
+      'restore',
+      snapshot,
+      '--data-dir',
+      dataDir,
+      '--name',
+      'floor',
+      '--initial-cluster',
+      'floor=http://127.0.0.1:2380',
+      '--initial-advertise-peer-urls',
+      'http://127.0.0.1:2380',
+    ],
+    { env: etcdctlEnv },
+  );
+}
+
+/**
+ * The raw tools on the same data: the final snapshot (decompressed, untimed) restored into an etcd
+ * of its own, then snapshot save → cp → snapshot restore → etcd start, each timed.
+ */
+async function measureFloor(finalSnapshot: string, workDir: string): Promise<FloorTimings> {
+  mkdirSync(workDir, { recursive: true });
+  const source = join(workDir, 'source.db');
+  if (finalSnapshot.includes('.gz')) {
+    await pipeline(createReadStream(finalSnapshot), createGunzip(), createWriteStream(source));
+  } else {
+    await pipeline(createReadStream(finalSnapshot), createWriteStream(source));
+  }
+  await etcdctlRestore(source, join(workDir, 'source-data'));
+  const sourceEtcd = await startEtcd({
+    name: 'floor',
+    dataDir: join(workDir, 'source-data'),
+    quotaBackendBytes: 8 * 1024 ** 3,
+  });
+  try {
+    const saved = join(workDir, 'saved.db');
+    const copied = join(workDir, 'copied.db');
+    const save = await timed(() =>
+      exec('etcdctl', ['--endpoints', sourceEtcd.clientUrl, 'snapshot', 'save', saved], { env: etcdctlEnv }),
+    );
+    await sourceEtcd.stop();
+    const copy = await timed(() => exec('cp', [saved, copied]));
+    const restore = await timed(() => etcdctlRestore(copied, join(workDir, 'restored')));
+    const start = await timed(() =>
+      startEtcd({ name: 'floor', dataDir: join(workDir, 'restored'), quotaBackendBytes: 8 * 1024 ** 3 }),
+    );
+    await start.value.stop();
+    return {
+      snapshotSaveMs: save.ms,
+      copyMs: copy.ms,
+      snapshotRestoreMs: restore.ms,
+      etcdStartMs: start.ms,
+      totalMs: save.ms + copy.ms + restore.ms + start.ms,
+      snapshotBytes: statSync(saved).size,
+    };
+  } finally {
+    await sourceEtcd.stop();
+    await rm(workDir, { recursive: true, force: true });
+  }
+}
+
+async function runSize(sizeMb: number, options: Options): Promise<SizeResult> {
+  const result: SizeResult = {
+    sizeMb,
+    configMaps: 0,
+    bytesWritten: 0,
+    fillMs: 0,
+    timeline: [],
+    steps: [],
+    stepErrors: [],
+  };
+  const seeds = ['seed-a', 'seed-b'];
+  const landscape = Landscape.create({
+    seeds,
+    prefix: `transplant-bench-migration-${sizeMb}mb-`,
+    keepDir: options.keep,
+  });
+  active = landscape;
+  let client: ShootClient | undefined;
+  let stopWatch: (() => void) | undefined;
+  try {
+    log(`${sizeMb} MB: transplant up --dir ${landscape.dir} --seeds ${seeds.join(',')} --log-level debug`);
+    await landscape.up({ seeds, logLevel: 'debug' });
+    const garden = join(landscape.dir, 'garden.kubeconfig');
+    for (const file of ['10-project.yaml', '30-shoot.yaml']) {
+      const applied = await kubectl(garden, ['apply', '-f', join(examplesDir, file)]);
+      if (applied.code !== 0) throw new Error(`kubectl apply -f ${file}: ${applied.stderr}`);
+    }
+    const connection = await landscape.gardenConnection();
+    let migrateSucceeded: () => void = () => {};
+    let restoreSucceeded: () => void = () => {};
+    let created: () => void = () => {};
+    const createdSeen = new Promise<void>((resolve) => {
+      created = resolve;
+    });
+    const migrated = new Promise<void>((resolve) => {
+      migrateSucceeded = resolve;
+    });
+    const restored = new Promise<void>((resolve) => {
+      restoreSucceeded = resolve;
+    });
+    const watch = watchEvents<{ metadata: { name: string }; status?: { lastOperation?: LastOperation } }>(
+      connection,
+      `/apis/core.gardener.cloud/v1beta1/namespaces/${NAMESPACE}/shoots?timeoutSeconds=7200`,
+      (event, atMs) => {
+        if (event.object.metadata?.name !== SHOOT) return;
+        const op = event.object.status?.lastOperation;
+        if (!op) return;
+        const last = result.timeline.at(-1)?.operation;
+        if (last && sameOperation(last, op)) return;
+        result.timeline.push({
+          atMs,
+          operation: { type: op.type, state: op.state, progress: op.progress, description: op.description },
+        });
+        if (op.state !== 'Succeeded') return;
+        if (op.type === 'Create') created();
+        if (op.type === 'Migrate') {
+          result.migrateSucceededMs ??= atMs;
+          migrateSucceeded();
+        }
+        if (op.type === 'Restore') {
+          result.restoreSucceededMs ??= atMs;
+          restoreSucceeded();
+        }
+      },
+    );
+    stopWatch = () => watch.stop();
+    await watch.started;
+    await withTimeout(createdSeen, 180_000, 'the shoot was not created within 180 s');
+    const kubeconfig = join(landscape.dir, 'shoot-before-migration.kubeconfig');
+    await requestAdminKubeconfig(landscape, kubeconfig);
+    client = await shootClient(kubeconfig);
+
+    const fillStarted = Date.now();
+    const versions = await fill(client, sizeMb * MB, options);
+    result.fillMs = Date.now() - fillStarted;
+    result.configMaps = versions.size;
+    result.bytesWritten = versions.size * options.valueBytes;
+    log(
+      `${sizeMb} MB: ${versions.size} ConfigMaps of ${options.valueBytes / 1024} KiB written in ${secs(result.fillMs)} s`,
+    );
+    // Let the shoot's regular backups catch up, as they would have on a shoot in service.
+    await sleep(3_000);
+    result.timeline = [];
+
+    const poller = measureDowntime(client, { intervalMs: options.pollMs });
+    await sleep(500);
+    result.triggerMs = Date.now();
+    const triggered = await bash(TRIGGER, {
+      KUBECONFIG: garden,
+      NAMESPACE,
+      SHOOT_NAME: SHOOT,
+      DEST_SEED_NAME: 'seed-b',
+    });
+    if (triggered.code !== 0 || triggered.stdout.trim() !== 'seed-b')
+      throw new Error(`the trigger command failed: ${triggered.stderr}${triggered.stdout}`);
+    log(`${sizeMb} MB: triggered (the binding answered after ${Date.now() - result.triggerMs} ms)`);
+    try {
+      await withTimeout(migrated, options.timeoutSeconds * 1000, 'Migrate did not succeed');
+      log(`${sizeMb} MB: Migrate Succeeded after ${secs(result.migrateSucceededMs! - result.triggerMs)} s`);
+      await withTimeout(restored, options.timeoutSeconds * 1000, 'Restore did not succeed');
+    } finally {
+      // Once more after the end: a gap still open when Restore succeeded ends with the first 200.
+      if (result.restoreSucceededMs !== undefined) {
+        const deadline = Date.now() + 10_000;
+        while (
+          Date.now() < deadline &&
+          (await client.request('GET', '/readyz', undefined, 1_000).catch(() => undefined))?.status !== 200
+        )
+          await sleep(50);
+        await sleep(2 * options.pollMs);
+      }
+      result.downtime = await poller.stop();
+    }
+    result.totalMs = result.restoreSucceededMs! - result.triggerMs;
+    log(
+      `${sizeMb} MB: Restore Succeeded after ${secs(result.totalMs)} s; longest API gap ${secs(result.downtime.longest?.durationMs)} s`,
+    );
+
+    const origin = result.triggerMs;
+    for (const [seed, operation] of [
+      ['seed-a', 'Migrate'],
+      ['seed-b', 'Restore'],
+    ] as const) {
+      const { steps, errors } = stepsFromLog(landscape.seedLog(seed), seed, operation, origin);
+      result.steps.push(...steps);
+      result.stepErrors.push(...errors);
+    }
+    const apiStopped = result.steps.find(
+      (s) => s.operation === 'Migrate' && s.step === 'Deleting kube-apiserver deployment',
+    );
+    const apiStarted = result.steps.find(
+      (s) => s.operation === 'Restore' && s.step === 'Deploying Kubernetes API server',
+    );
+    if (apiStopped && apiStarted)
+      result.apiServerDownMs = apiStarted.startMs + apiStarted.durationMs - apiStopped.startMs;
+
+    result.verified = await verify(client, versions);
+    log(
+      `${sizeMb} MB: ${result.verified.found} ConfigMaps read back, ${result.verified.wrongVersion} at another resourceVersion`,
+    );
+
+    const final = findFinalSnapshot(landscape.file().seeds['seed-a']!.backupRoot!);
+    if (final) result.finalSnapshot = { name: final.name, bytes: final.bytes };
+    if (options.floor) {
+      if (!final) throw new Error("no final full snapshot in seed-a's bucket");
+      result.floor = await measureFloor(final.path, join(landscape.dir, 'floor'));
+      log(`${sizeMb} MB: raw tools' floor ${secs(result.floor.totalMs)} s`);
+    }
+  } catch (err) {
+    result.error = err instanceof Error ? err.message : String(err);
+    log(`${sizeMb} MB: failed: ${result.error}`);
+  } finally {
+    stopWatch?.();
+    client?.close();
+    for (const note of await landscape.down()) log(`${sizeMb} MB: ${note}`);
+    if (options.keep) log(`${sizeMb} MB: kept ${landscape.dir}`);
+    active = undefined;
+  }
+  return result;
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${message} within ${ms / 1000} s`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+function summaryTable(results: readonly SizeResult[]): string {
+  const header = [
+    'data',
+    'ConfigMaps',
+    'final snapshot',
+    'total (s)',
+    'Migrate (s)',
+    'API downtime (s)',
+    'API server stop→start (s)',
+    'floor (s)',
+    'read back',
+    'target',
+  ];
+  const rows = results.map((r) => {
+    const target =
+      r.sizeMb === TARGET_SIZE_MB
+        ? `downtime ≤ ${TARGETS.downtimeMs / 1000} s ${pass(r.downtime?.longest?.durationMs, TARGETS.downtimeMs)}, total ≤ ${TARGETS.totalMs / 1000} s ${pass(r.totalMs, TARGETS.totalMs)}`
+        : '';
+    return [
+      `${r.sizeMb} MB`,
+      String(r.configMaps),
+      r.finalSnapshot ? `${(r.finalSnapshot.bytes / MB).toFixed(1)} MB` : '-',
+      r.error ? `failed` : secs(r.totalMs),
+      secs(
+        r.migrateSucceededMs !== undefined && r.triggerMs !== undefined
+          ? r.migrateSucceededMs - r.triggerMs
+          : undefined,
+      ),
+      secs(r.downtime?.longest?.durationMs),
+      secs(r.apiServerDownMs),
+      secs(r.floor?.totalMs),
+      r.verified
+        ? `${r.verified.found}/${r.configMaps}${r.verified.wrongVersion ? ` (${r.verified.wrongVersion} changed)` : ''}`
+        : '-',
+      target,
+    ];
+  });
+  return markdownTable(header, rows, [1, 2, 3, 4, 5, 6, 7]);
+}
+
+function pass(value: number | undefined, limit: number): string {
+  return value !== undefined && value <= limit ? 'PASS' : 'FAIL';
+}
+
+function floorTable(results: readonly SizeResult[]): string | undefined {
+  const measured = results.filter((r) => r.floor);
+  if (measured.length === 0) return undefined;
+  const header = ['raw tool (s)', ...measured.map((r) => `${r.sizeMb} MB`)];
+  const rows: [string, (f: FloorTimings) => number][] = [
+    ['etcdctl snapshot save', (f) => f.snapshotSaveMs],
+    ['cp', (f) => f.copyMs],
+    ['etcdctl snapshot restore', (f) => f.snapshotRestoreMs],
+    ['etcd start until healthy', (f) => f.etcdStartMs],
+    ['sum (the floor)', (f) => f.totalMs],
+  ];
+  const body = rows.map(([name, pick]) => [name, ...measured.map((r) => secs(pick(r.floor!)))]);
+  body.push(['snapshot size (MB)', ...measured.map((r) => (r.floor!.snapshotBytes / MB).toFixed(1))]);
+  return markdownTable(
+    header,
+    body,
+    measured.map((_, i) => i + 1),
+  );
+}
+
+/** Steps in the order they started at the largest size; cells `start + duration` in seconds from the trigger. */
+function stepTable(results: readonly SizeResult[]): string | undefined {
+  const withSteps = results.filter((r) => r.steps.length > 0);
+  if (withSteps.length === 0) return undefined;
+  const key = (s: StepTiming) => `${s.operation}: ${s.step}`;
+  const order = new Map<string, number>();
+  for (const r of withSteps)
+    for (const s of r.steps) order.set(key(s), Math.max(order.get(key(s)) ?? -Infinity, s.startMs));
+  const keys = [...order.keys()].sort((a, b) => {
+    const largest = withSteps.at(-1)!;
+    const at = (k: string) => largest.steps.find((s) => key(s) === k)?.startMs ?? order.get(k)!;
+    return at(a) - at(b);
+  });
+  const header = ['step (s: start after the trigger + duration)', ...withSteps.map((r) => `${r.sizeMb} MB`)];
+  const body = keys.map((k) => [
+    k,
+    ...withSteps.map((r) => {
+      const s = r.steps.find((step) => key(step) === k);
+      return s ? `${secs(s.startMs)} + ${secs(s.durationMs)}` : '';
+    }),
+  ]);
+  return markdownTable(
+    header,
+    body,
+    withSteps.map((_, i) => i + 1),
+  );
+}
+
+interface Report {
+  date: string;
+  revision: string;
+  machine: MachineInfo;
+  options: Options;
+  durationSeconds: number;
+  loadAverage: { start: number; end: number };
+  results: SizeResult[];
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  const machine = machineInfo();
+  const started = Date.now();
+  const loadStart = loadavg()[0]!;
+  if (loadStart > 0.5)
+    log(`warning: load average ${loadStart.toFixed(2)} before starting; other work skews the results`);
+  log(`machine: ${describeMachine(machine)}`);
+  const onSignal = (signal: NodeJS.Signals) => {
+    log(`${signal}: tearing down ${active?.dir ?? 'nothing'}`);
+    active?.cleanupSync();
+    process.exit(130);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  process.once('exit', () => active?.cleanupSync());
+
+  const results: SizeResult[] = [];
+  for (const size of options.sizesMb) results.push(await runSize(size, options));
+
+  const report: Report = {
+    date: new Date().toISOString(),
+    revision: sourceRevision(fileURLToPath(new URL('../..', import.meta.url))),
+    machine,
+    options,
+    durationSeconds: Math.round((Date.now() - started) / 1000),
+    loadAverage: { start: loadStart, end: loadavg()[0]! },
+    results,
+  };
+  const out = process.stdout;
+  out.write(`\nTransplant control plane migration seed-a → seed-b — ${report.date}, source ${report.revision}\n`);
+  out.write(`machine: ${describeMachine(machine)}\n`);
+  out.write(
+    `sizes ${options.sizesMb.join(', ')} MB; ${options.valueBytes / 1024} KiB ${options.payload} values; poll every ${options.pollMs} ms; ` +
+      `total ${report.durationSeconds} s; load average ${loadStart.toFixed(2)} before, ${report.loadAverage.end.toFixed(2)} after\n\n`,
+  );
+  out.write(`${summaryTable(results)}\n`);
+  const floor = floorTable(results);
+  if (floor) out.write(`\nThe raw tools on the same data (the final snapshot, uncompressed):\n\n${floor}\n`);
+  const steps = stepTable(results);
+  if (steps) out.write(`\nSteps from the seeds' debug logs (Migrate on seed-a, Restore on seed-b):\n\n${steps}\n`);
+  for (const r of results) {
+    out.write(`\n${r.sizeMb} MB: lastOperation as the garden watch delivered it (s after the trigger):\n`);
+    for (const t of r.timeline) {
+      const op = t.operation;
+      out.write(
+        `  ${secs(t.atMs - (r.triggerMs ?? t.atMs)).padStart(7)}  ${op.type} ${op.state} ${op.progress}% ${op.description ?? ''}\n`,
+      );
+    }
+    const gap = r.downtime?.longest;
+    if (gap)
+      out.write(
+        `  longest API gap: ${secs(gap.start - (r.triggerMs ?? gap.start))} → ${secs(gap.end - (r.triggerMs ?? gap.end))} s ` +
+          `(${gap.failedProbes} failed GETs, first: ${gap.firstFailure})${gap.open ? ', still open at the end' : ''}; ` +
+          `${r.downtime!.gaps.length} gap(s), ${r.downtime!.failures}/${r.downtime!.probes} GETs failed\n`,
+      );
+    for (const e of r.stepErrors) out.write(`  step error: ${e}\n`);
+    if (r.error) out.write(`  FAILED: ${r.error}\n`);
+  }
+  if (options.json) {
+    writeFileSync(options.json, `${JSON.stringify(report, null, 2)}\n`);
+    log(`wrote ${options.json}`);
+  }
+  const target = results.find((r) => r.sizeMb === TARGET_SIZE_MB);
+  const failures = [
+    ...results.filter((r) => r.error).map((r) => `${r.sizeMb} MB failed`),
+    ...results
+      .filter((r) => r.verified && (r.verified.found !== r.configMaps || r.verified.wrongVersion > 0))
+      .map((r) => `${r.sizeMb} MB lost data`),
+  ];
+  if (target && !target.error) {
+    if (pass(target.downtime?.longest?.durationMs, TARGETS.downtimeMs) === 'FAIL') failures.push('100 MB downtime');
+    if (pass(target.totalMs, TARGETS.totalMs) === 'FAIL') failures.push('100 MB total');
+  }
+  out.write(`\n${failures.length === 0 ? 'every target passes' : `targets failed: ${failures.join(', ')}`}\n`);
+  if (options.strict && failures.length > 0) process.exitCode = 1;
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exitCode = 1;
+});
