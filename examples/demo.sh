@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # `make demo`: a local landscape (garden + seed-a + seed-b) on the embedded defaults, the examples
-# applied with kubectl, and the control-plane-migration trigger of the seed document run verbatim.
+# applied with kubectl, the shoot filled with data and migrated from seed-a to seed-b with the seed
+# document's trigger command, verbatim; progress shown while it runs, the data and the kubeconfig
+# issued before the migration checked afterwards. Exits non-zero when anything is off.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -36,18 +38,72 @@ chmod 600 "$DIR/my-shoot.kubeconfig"
 kubectl --kubeconfig "$DIR/my-shoot.kubeconfig" create configmap demo --from-literal=written-at="$(date -Iseconds)"
 kubectl --kubeconfig "$DIR/my-shoot.kubeconfig" get configmaps,namespaces
 
-step "triggering the migration of garden-dev/my-shoot to seed-b (the seed document's command)"
+step "filling the shoot with data: 1000 ConfigMaps in namespace demo-data"
+SHOOT_KUBECONFIG="$DIR/my-shoot.kubeconfig"
+kubectl --kubeconfig "$SHOOT_KUBECONFIG" create namespace demo-data
+# One List object, created in one kubectl call (kubectl sends one POST per item); without client
+# validation, for which kubectl would need the OpenAPI schema the shoot's API server does not serve.
+for i in $(seq 1 1000); do
+  printf '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"cm-%04d","namespace":"demo-data"},"data":{"index":"%d","payload":"value number %d, written before the migration"}}\n' "$i" "$i" "$i"
+done | jq -s '{apiVersion: "v1", kind: "List", items: .}' >"$DIR/demo-data.json"
+kubectl --kubeconfig "$SHOOT_KUBECONFIG" create --validate=false -f "$DIR/demo-data.json" >/dev/null
+# Every object with its resourceVersion and content, to compare after the migration.
+snapshot_data() {
+  kubectl --kubeconfig "$SHOOT_KUBECONFIG" get configmaps -n demo-data -o json \
+    | jq -r '.items[] | "\(.metadata.name) \(.metadata.resourceVersion) \(.data.payload)"' | sort
+}
+snapshot_data >"$DIR/data-before.txt"
+echo "$(wc -l <"$DIR/data-before.txt") ConfigMaps in demo-data"
+
+step "migrating garden-dev/my-shoot from seed-a to seed-b (the seed document's command, verbatim)"
 NAMESPACE=garden-dev
 SHOOT_NAME=my-shoot
 DEST_SEED_NAME=seed-b
 set -x
 kubectl get --raw /apis/core.gardener.cloud/v1beta1/namespaces/${NAMESPACE}/shoots/${SHOOT_NAME} | jq -c '.spec.seedName = "'${DEST_SEED_NAME}'"' | kubectl replace --raw /apis/core.gardener.cloud/v1beta1/namespaces/${NAMESPACE}/shoots/${SHOOT_NAME}/binding -f - | jq -r '.spec.seedName'
 set +x
-kubectl get shoots -A
-kubectl get shoot -n garden-dev my-shoot -o jsonpath='{"generation: "}{.metadata.generation}{"\nspec.seedName: "}{.spec.seedName}{"\n"}'
 
-echo "(the Migrate and Restore flows that act on this binding come with the migration issue;"
-echo " until then the control plane stays on seed-a and no second one is started)"
+step "progress: Migrate on seed-a, then Restore on seed-b (one line per change of .status.lastOperation)"
+started_ns=$(date +%s%N)
+last=""
+state=""
+for _ in $(seq 1 1200); do
+  line=$(kubectl get shoot -n garden-dev my-shoot -o jsonpath='{.status.lastOperation.type} {.status.lastOperation.state} {.status.lastOperation.progress}% {.status.lastOperation.description}')
+  if [ "$line" != "$last" ]; then
+    elapsed_ms=$((($(date +%s%N) - started_ns) / 1000000))
+    printf '%4d.%01ds  %s\n' $((elapsed_ms / 1000)) $((elapsed_ms % 1000 / 100)) "$line"
+    last=$line
+  fi
+  read -r op_type op_state _ <<<"$line"
+  state="$op_type/$op_state"
+  [ "$state" = "Restore/Succeeded" ] && break
+  sleep 0.2
+done
+[ "$state" = "Restore/Succeeded" ] || {
+  echo "the migration did not finish in time; last errors:" >&2
+  kubectl get shoot -n garden-dev my-shoot -o jsonpath='{range .status.lastErrors[*]}{.taskID}: {.description}{"\n"}{end}' >&2
+  exit 1
+}
+kubectl get shoots -A
+
+step "checking: the control plane runs on seed-b only, every object is there, the old kubeconfig works"
+[ "$(kubectl get shoot -n garden-dev my-shoot -o jsonpath='{.status.seedName}')" = "seed-b" ] || { echo "status.seedName is not seed-b" >&2; exit 1; }
+kubectl --kubeconfig "$DIR/seeds/seed-b.kubeconfig" get etcds -A
+if kubectl --kubeconfig "$DIR/seeds/seed-a.kubeconfig" get namespace shoot--dev--my-shoot >/dev/null 2>&1; then
+  echo "the shoot's control-plane namespace is still on seed-a" >&2
+  exit 1
+fi
+echo "seed-a: no control plane of the shoot left"
+# The kubeconfig was issued before the migration: same address, same CAs, same client certificate.
+snapshot_data >"$DIR/data-after.txt"
+if ! diff -q "$DIR/data-before.txt" "$DIR/data-after.txt" >/dev/null; then
+  echo "the data changed in the migration:" >&2
+  diff "$DIR/data-before.txt" "$DIR/data-after.txt" | head -20 >&2
+  exit 1
+fi
+echo "all $(wc -l <"$DIR/data-after.txt") ConfigMaps are there, each at its resourceVersion with its content (through the kubeconfig issued before the migration)"
+kubectl --kubeconfig "$SHOOT_KUBECONFIG" get configmap demo -o jsonpath='{"configmap demo, written before the migration: "}{.data.written-at}{"\n"}'
+kubectl --kubeconfig "$SHOOT_KUBECONFIG" create configmap after-migration --from-literal=written-at="$(date -Iseconds)"
 
 step "a project member may not move control planes"
 kubectl --kubeconfig "$DIR/project-member.kubeconfig" auth can-i update shoots --subresource binding -n garden-dev || true
