@@ -44,6 +44,7 @@ import { promisify } from 'node:util';
 import { createGunzip } from 'node:zlib';
 import { startEtcd } from '../src/seed/runtime/etcd-process.js';
 import { bash, kubectl } from '../test/helpers/kubectl.js';
+import { SHOOT_NAMESPACE as NAMESPACE, SEED_DOCUMENT_TRIGGER, SHOOT } from '../test/helpers/migration.js';
 import { type ShootClient, shootClient } from '../test/helpers/shoot-client.js';
 import { type DowntimeReport, measureDowntime } from '../test/helpers/shoot-writer.js';
 import { ApiClient } from './lib/client.js';
@@ -54,15 +55,10 @@ import { markdownTable } from './lib/table.js';
 import { watchEvents } from './lib/watch.js';
 
 const exec = promisify(execFile);
-const NAMESPACE = 'garden-dev';
-const SHOOT = 'my-shoot';
 const SHOOT_PATH = `/apis/core.gardener.cloud/v1beta1/namespaces/${NAMESPACE}/shoots/${SHOOT}`;
 const DATA_NAMESPACE = 'bench';
 const MB = 1e6;
 const examplesDir = fileURLToPath(new URL('../../examples/', import.meta.url));
-
-/** The seed document's trigger command, verbatim. */
-const TRIGGER = `kubectl get --raw /apis/core.gardener.cloud/v1beta1/namespaces/\${NAMESPACE}/shoots/\${SHOOT_NAME} | jq -c '.spec.seedName = "'\${DEST_SEED_NAME}'"' | kubectl replace --raw /apis/core.gardener.cloud/v1beta1/namespaces/\${NAMESPACE}/shoots/\${SHOOT_NAME}/binding -f - | jq -r '.spec.seedName'`;
 
 /** Issue 5's targets, for the 100 MB shoot. */
 const TARGET_SIZE_MB = 100;
@@ -504,7 +500,7 @@ async function runSize(sizeMb: number, options: Options): Promise<SizeResult> {
     const poller = measureDowntime(client, { intervalMs: options.pollMs });
     await sleep(500);
     result.triggerMs = Date.now();
-    const triggered = await bash(TRIGGER, {
+    const triggered = await bash(SEED_DOCUMENT_TRIGGER, {
       KUBECONFIG: garden,
       NAMESPACE,
       SHOOT_NAME: SHOOT,

@@ -12,43 +12,38 @@
  * After every move the kubeconfig issued at the start sees every ConfigMap at its resourceVersion.
  */
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Json } from '../helpers/api-client.js';
-import { bash, kubectl } from '../helpers/kubectl.js';
-import { examplesDir, startLandscape, type TestLandscape } from '../helpers/landscape.js';
+import { kubectl } from '../helpers/kubectl.js';
+import type { TestLandscape } from '../helpers/landscape.js';
+import {
+  CONTROL_PLANE,
+  SHOOT,
+  SHOOT_NAMESPACE,
+  type ShootOnLandscape,
+  startShootOnLandscape,
+  triggerMigration,
+} from '../helpers/migration.js';
 import { eventually } from '../helpers/processes.js';
-import { type ShootClient, shootClient } from '../helpers/shoot-client.js';
+import type { ShootClient } from '../helpers/shoot-client.js';
 
-const NAMESPACE = 'garden-dev';
-const SHOOT = 'my-shoot';
-const CONTROL_PLANE = 'shoot--dev--my-shoot';
 const SKIP_READINESS = 'shoot.gardener.cloud/skip-readiness';
 const WORKERS_STEP = 'Waiting until the Kubernetes API server can connect to the Shoot workers';
 const WORKER = 'worker-behind-a-firewall';
 
-/** The seed document's trigger command, verbatim. */
-const TRIGGER = `kubectl get --raw /apis/core.gardener.cloud/v1beta1/namespaces/\${NAMESPACE}/shoots/\${SHOOT_NAME} | jq -c '.spec.seedName = "'\${DEST_SEED_NAME}'"' | kubectl replace --raw /apis/core.gardener.cloud/v1beta1/namespaces/\${NAMESPACE}/shoots/\${SHOOT_NAME}/binding -f - | jq -r '.spec.seedName'`;
-
 describe('skip-readiness, migrating back, and migrating again', () => {
+  let shoot: ShootOnLandscape;
   let l: TestLandscape;
   let client: ShootClient;
   let versions: Map<string, string>;
 
   /** Runs the trigger; returns every distinct lastOperation line seen until `until` says stop. */
   async function migrate(destination: string, until: (shoot: Json) => boolean, timeoutMs = 120_000) {
-    const triggered = await bash(TRIGGER, {
-      KUBECONFIG: l.garden,
-      NAMESPACE,
-      SHOOT_NAME: SHOOT,
-      DEST_SEED_NAME: destination,
-    });
-    assert.equal(triggered.code, 0, triggered.stderr);
-    assert.equal(triggered.stdout, `${destination}\n`);
+    await triggerMigration(l.garden, destination);
     const seen: string[] = [];
     const shoot = await eventually(
       async () => {
-        const s = await l.shoot(NAMESPACE, SHOOT);
+        const s = await l.shoot(SHOOT_NAMESPACE, SHOOT);
         const op = s.status?.lastOperation;
         const line = `${op?.type} ${op?.state} ${op?.description}`;
         if (seen.at(-1) !== line) seen.push(line);
@@ -86,7 +81,7 @@ describe('skip-readiness, migrating back, and migrating again', () => {
 
   /** No source BackupEntry of the shoot in the garden, nor as an extension resource on either seed. */
   async function assertNoSourceBackupEntry(): Promise<void> {
-    const garden = await kubectl(l.garden, ['get', 'backupentries', '-n', NAMESPACE, '-o', 'name']);
+    const garden = await kubectl(l.garden, ['get', 'backupentries', '-n', SHOOT_NAMESPACE, '-o', 'name']);
     assert.equal(garden.code, 0, garden.stderr);
     assert.doesNotMatch(garden.stdout, /source-/, 'no source BackupEntry in the garden');
     for (const seed of ['seed-a', 'seed-b']) {
@@ -112,13 +107,9 @@ describe('skip-readiness, migrating back, and migrating again', () => {
   }
 
   before(async () => {
-    l = await startLandscape({ seeds: ['seed-a', 'seed-b'] });
-    for (const file of ['10-project.yaml', '30-shoot.yaml']) {
-      const applied = await kubectl(l.garden, ['apply', '-f', join(examplesDir, file)]);
-      assert.equal(applied.code, 0, applied.stderr);
-    }
-    await l.waitForOperation(NAMESPACE, SHOOT, 'Create', 120_000);
-    client = await shootClient(await l.adminKubeconfig(NAMESPACE, SHOOT, join(l.dir, 'shoot.kubeconfig')));
+    shoot = await startShootOnLandscape();
+    l = shoot.landscape;
+    client = shoot.client;
     const ns = await client.request('POST', '/api/v1/namespaces', { metadata: { name: 'data' } });
     assert.equal(ns.status, 201, JSON.stringify(ns.body));
     versions = await client.createConfigMaps('data', 'cm', 500);
@@ -132,12 +123,18 @@ describe('skip-readiness, migrating back, and migrating again', () => {
   });
 
   after(async () => {
-    client?.close();
-    await l?.stop();
+    await shoot?.stop();
   });
 
   it('with skip-readiness the move to seed-b finishes although a worker cannot reach it; the annotation goes', async (t) => {
-    const annotated = await kubectl(l.garden, ['annotate', 'shoot', '-n', NAMESPACE, SHOOT, `${SKIP_READINESS}=true`]);
+    const annotated = await kubectl(l.garden, [
+      'annotate',
+      'shoot',
+      '-n',
+      SHOOT_NAMESPACE,
+      SHOOT,
+      `${SKIP_READINESS}=true`,
+    ]);
     assert.equal(annotated.code, 0, annotated.stderr);
     const { shoot, seen } = await migrate('seed-b', restoreSucceeded);
     for (const line of seen) t.diagnostic(line);
@@ -150,7 +147,7 @@ describe('skip-readiness, migrating back, and migrating again', () => {
     );
     const after = await eventually(
       async () => {
-        const s = await l.shoot(NAMESPACE, SHOOT);
+        const s = await l.shoot(SHOOT_NAMESPACE, SHOOT);
         return s.metadata.annotations?.[SKIP_READINESS] === undefined ? s : undefined;
       },
       30_000,
@@ -168,12 +165,12 @@ describe('skip-readiness, migrating back, and migrating again', () => {
     );
     // Still waiting a few seconds later: the step really waits for the worker.
     await new Promise((resolve) => setTimeout(resolve, 3_000));
-    const waiting = await l.shoot(NAMESPACE, SHOOT);
+    const waiting = await l.shoot(SHOOT_NAMESPACE, SHOOT);
     assert.equal(waiting.status.lastOperation.type, 'Restore');
     assert.equal(waiting.status.lastOperation.state, 'Processing');
     assert.equal(waiting.status.lastOperation.description, WORKERS_STEP);
     await setWorkerReady(true);
-    const done = await l.waitForOperation(NAMESPACE, SHOOT, 'Restore', 120_000);
+    const done = await l.waitForOperation(SHOOT_NAMESPACE, SHOOT, 'Restore', 120_000);
     for (const line of seen) t.diagnostic(line);
     assert.equal(done.status.seedName, 'seed-a');
     await assertAllData();

@@ -9,30 +9,28 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { bash, kubectl } from '../helpers/kubectl.js';
-import { examplesDir, startLandscape, type TestLandscape } from '../helpers/landscape.js';
+import { kubectl } from '../helpers/kubectl.js';
+import type { TestLandscape } from '../helpers/landscape.js';
+import {
+  CONTROL_PLANE,
+  SHOOT,
+  SHOOT_NAMESPACE,
+  type ShootOnLandscape,
+  startShootOnLandscape,
+  triggerMigration,
+} from '../helpers/migration.js';
 import { etcdPidsUnder, eventually } from '../helpers/processes.js';
-import { type ShootClient, shootClient } from '../helpers/shoot-client.js';
-
-const NAMESPACE = 'garden-dev';
-const SHOOT = 'my-shoot';
-const CONTROL_PLANE = 'shoot--dev--my-shoot';
-
-/** The seed document's trigger command, verbatim. */
-const TRIGGER = `kubectl get --raw /apis/core.gardener.cloud/v1beta1/namespaces/\${NAMESPACE}/shoots/\${SHOOT_NAME} | jq -c '.spec.seedName = "'\${DEST_SEED_NAME}'"' | kubectl replace --raw /apis/core.gardener.cloud/v1beta1/namespaces/\${NAMESPACE}/shoots/\${SHOOT_NAME}/binding -f - | jq -r '.spec.seedName'`;
+import type { ShootClient } from '../helpers/shoot-client.js';
 
 describe('deleting a shoot during and after its migration', () => {
+  let shoot: ShootOnLandscape;
   let l: TestLandscape;
   let client: ShootClient;
 
   before(async () => {
-    l = await startLandscape({ seeds: ['seed-a', 'seed-b'] });
-    for (const file of ['10-project.yaml', '30-shoot.yaml']) {
-      const applied = await kubectl(l.garden, ['apply', '-f', join(examplesDir, file)]);
-      assert.equal(applied.code, 0, applied.stderr);
-    }
-    await l.waitForOperation(NAMESPACE, SHOOT, 'Create', 120_000);
-    client = await shootClient(await l.adminKubeconfig(NAMESPACE, SHOOT, join(l.dir, 'shoot.kubeconfig')));
+    shoot = await startShootOnLandscape();
+    l = shoot.landscape;
+    client = shoot.client;
     const ns = await client.request('POST', '/api/v1/namespaces', { metadata: { name: 'data' } });
     assert.equal(ns.status, 201, JSON.stringify(ns.body));
     // Enough data that the Migrate and the Restore take long enough to try a deletion in each.
@@ -40,24 +38,17 @@ describe('deleting a shoot during and after its migration', () => {
   });
 
   after(async () => {
-    client?.close();
-    await l?.stop();
+    await shoot?.stop();
   });
 
   it('is refused while the Migrate runs and while the Restore has not succeeded', async (t) => {
-    const triggered = await bash(TRIGGER, {
-      KUBECONFIG: l.garden,
-      NAMESPACE,
-      SHOOT_NAME: SHOOT,
-      DEST_SEED_NAME: 'seed-b',
-    });
-    assert.equal(triggered.code, 0, triggered.stderr);
+    await triggerMigration(l.garden, 'seed-b');
     const refusedIn = new Set<string>();
     await eventually(
       async () => {
-        const op = (await l.shoot(NAMESPACE, SHOOT)).status?.lastOperation;
+        const op = (await l.shoot(SHOOT_NAMESPACE, SHOOT)).status?.lastOperation;
         if (op?.state === 'Processing' && !refusedIn.has(op.type)) {
-          const deleted = await kubectl(l.garden, ['delete', 'shoot', '-n', NAMESPACE, SHOOT, '--wait=false']);
+          const deleted = await kubectl(l.garden, ['delete', 'shoot', '-n', SHOOT_NAMESPACE, SHOOT, '--wait=false']);
           assert.notEqual(deleted.code, 0, `the deletion during ${op.type} was accepted: ${deleted.stdout}`);
           assert.match(
             deleted.stderr,
@@ -74,17 +65,18 @@ describe('deleting a shoot during and after its migration', () => {
     );
     t.diagnostic(`deletions refused during: ${[...refusedIn].join(', ')}`);
     assert.ok(refusedIn.has('Migrate'), 'a deletion was tried (and refused) during the Migrate');
-    const shoot = await l.shoot(NAMESPACE, SHOOT);
+    const shoot = await l.shoot(SHOOT_NAMESPACE, SHOOT);
     assert.equal(shoot.metadata.deletionTimestamp, undefined, 'the shoot was never marked for deletion');
     assert.equal(shoot.status.seedName, 'seed-b');
   });
 
   it('after the Restore, leaves nothing of the shoot on either seed or in the garden', async () => {
-    const uid = (await l.shoot(NAMESPACE, SHOOT)).metadata.uid;
-    const deleted = await kubectl(l.garden, ['delete', 'shoot', '-n', NAMESPACE, SHOOT, '--wait=false']);
+    const uid = (await l.shoot(SHOOT_NAMESPACE, SHOOT)).metadata.uid;
+    const deleted = await kubectl(l.garden, ['delete', 'shoot', '-n', SHOOT_NAMESPACE, SHOOT, '--wait=false']);
     assert.equal(deleted.code, 0, deleted.stderr);
     await eventually(
-      async () => ((await kubectl(l.garden, ['get', 'shoot', '-n', NAMESPACE, SHOOT])).code !== 0 ? true : undefined),
+      async () =>
+        (await kubectl(l.garden, ['get', 'shoot', '-n', SHOOT_NAMESPACE, SHOOT])).code !== 0 ? true : undefined,
       120_000,
       'the shoot is gone',
     );
@@ -105,10 +97,10 @@ describe('deleting a shoot during and after its migration', () => {
       assert.equal(left.code, 0, left.stderr);
       assert.equal(left.stdout.trim(), '', `nothing of the shoot is left on ${seed}`);
     }
-    const entries = await kubectl(l.garden, ['get', 'backupentries', '-n', NAMESPACE, '-o', 'name']);
+    const entries = await kubectl(l.garden, ['get', 'backupentries', '-n', SHOOT_NAMESPACE, '-o', 'name']);
     assert.equal(entries.code, 0, entries.stderr);
     assert.doesNotMatch(entries.stdout, new RegExp(uid), 'neither the BackupEntry nor the source entry is left');
-    const state = await kubectl(l.garden, ['get', 'shootstate', '-n', NAMESPACE, SHOOT]);
+    const state = await kubectl(l.garden, ['get', 'shootstate', '-n', SHOOT_NAMESPACE, SHOOT]);
     assert.match(state.stderr, /NotFound/, 'the ShootState goes with the shoot');
     const refused = await kubectl(join(l.dir, 'shoot.kubeconfig'), ['get', 'ns', '--request-timeout=3s']);
     assert.notEqual(refused.code, 0, 'the shoot API no longer serves');

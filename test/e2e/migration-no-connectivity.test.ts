@@ -28,18 +28,13 @@ import { issueSeedKubeconfig } from '../../src/garden/seed-credentials.js';
 import type { Json } from '../helpers/api-client.js';
 import { bash, kubectl } from '../helpers/kubectl.js';
 import { cli, examplesDir } from '../helpers/landscape.js';
+import { CONTROL_PLANE, SHOOT, SHOOT_NAMESPACE, triggerMigration } from '../helpers/migration.js';
 import { alive, etcdPidsUnder, eventually, until } from '../helpers/processes.js';
 import { S3RVER_ACCESS_KEY, S3RVER_SECRET_KEY, type S3rver, startS3rver } from '../helpers/s3rver.js';
 import { type ShootClient, shootClient } from '../helpers/shoot-client.js';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
 
-const NAMESPACE = 'garden-dev';
-const SHOOT = 'my-shoot';
-const CONTROL_PLANE = 'shoot--dev--my-shoot';
 const COPY_STEP = 'Waiting until etcd backups are copied';
-
-/** The seed document's trigger command, verbatim. */
-const TRIGGER = `kubectl get --raw /apis/core.gardener.cloud/v1beta1/namespaces/\${NAMESPACE}/shoots/\${SHOOT_NAME} | jq -c '.spec.seedName = "'\${DEST_SEED_NAME}'"' | kubectl replace --raw /apis/core.gardener.cloud/v1beta1/namespaces/\${NAMESPACE}/shoots/\${SHOOT_NAME}/binding -f - | jq -r '.spec.seedName'`;
 
 /**
  * The seed document's command marking the EtcdCopyBackupsTask successful, verbatim (the document
@@ -167,7 +162,7 @@ describe("the destination seed cannot reach the source seed's backup store", () 
     }
     const created = await eventually(
       async () => {
-        const s = await getJson(l.garden, ['get', 'shoot', '-n', NAMESPACE, SHOOT]);
+        const s = await getJson(l.garden, ['get', 'shoot', '-n', SHOOT_NAMESPACE, SHOOT]);
         const op = s.status?.lastOperation;
         return op?.type === 'Create' && op.state === 'Succeeded' ? s : undefined;
       },
@@ -185,7 +180,7 @@ describe("the destination seed cannot reach the source seed's backup store", () 
       [
         'create',
         '--raw',
-        `/apis/core.gardener.cloud/v1beta1/namespaces/${NAMESPACE}/shoots/${SHOOT}/adminkubeconfig`,
+        `/apis/core.gardener.cloud/v1beta1/namespaces/${SHOOT_NAMESPACE}/shoots/${SHOOT}/adminkubeconfig`,
         '-f',
         '-',
       ],
@@ -212,14 +207,7 @@ describe("the destination seed cannot reach the source seed's backup store", () 
     const seedA = await getJson(l.garden, ['get', 'seed', 'seed-a']);
     const bucket = seedA.metadata.uid as string;
     const prefix = `${CONTROL_PLANE}--${shootUid}/etcd-main/v2/`;
-    const triggered = await bash(TRIGGER, {
-      KUBECONFIG: l.garden,
-      NAMESPACE,
-      SHOOT_NAME: SHOOT,
-      DEST_SEED_NAME: 'seed-b',
-    });
-    assert.equal(triggered.code, 0, triggered.stderr);
-    assert.equal(triggered.stdout, 'seed-b\n');
+    await triggerMigration(l.garden, 'seed-b');
     // The operator's machine reaches s3rver directly; the seeds only through the proxy.
     const final = await eventually(
       async () => {
@@ -235,7 +223,7 @@ describe("the destination seed cannot reach the source seed's backup store", () 
     let lastSeen: Json;
     const waiting = await eventually(
       async () => {
-        const s = await getJson(l.garden, ['get', 'shoot', '-n', NAMESPACE, SHOOT]);
+        const s = await getJson(l.garden, ['get', 'shoot', '-n', SHOOT_NAMESPACE, SHOOT]);
         lastSeen = s.status;
         const error = (s.status?.lastErrors ?? []).find((e: Json) =>
           String(e.taskID ?? e.description).includes(COPY_STEP),
@@ -258,7 +246,7 @@ describe("the destination seed cannot reach the source seed's backup store", () 
     assert.match(message, /kubectl patch -n shoot--\$\{PROJECT_NAME\}--\$\{SHOOT_NAME\} etcdcopybackupstask/);
     // It stays there: a few seconds later nothing has moved on.
     await new Promise((resolve) => setTimeout(resolve, 3_000));
-    const still = await getJson(l.garden, ['get', 'shoot', '-n', NAMESPACE, SHOOT]);
+    const still = await getJson(l.garden, ['get', 'shoot', '-n', SHOOT_NAMESPACE, SHOOT]);
     assert.equal(still.status.lastOperation.type, 'Restore');
     assert.notEqual(still.status.lastOperation.state, 'Succeeded');
     const etcd = await kubectl(l.seedKubeconfig('seed-b'), ['get', 'etcd', '-n', CONTROL_PLANE, 'etcd-main']);
@@ -333,7 +321,7 @@ describe("the destination seed cannot reach the source seed's backup store", () 
 
     const done = await eventually(
       async () => {
-        const s = await getJson(l.garden, ['get', 'shoot', '-n', NAMESPACE, SHOOT]);
+        const s = await getJson(l.garden, ['get', 'shoot', '-n', SHOOT_NAMESPACE, SHOOT]);
         const op = s.status?.lastOperation;
         return op?.type === 'Restore' && op.state === 'Succeeded' ? s : undefined;
       },

@@ -7,41 +7,36 @@
  * answer is there after all.
  */
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { bash, kubectl } from '../helpers/kubectl.js';
-import { examplesDir, startLandscape, type TestLandscape } from '../helpers/landscape.js';
+import type { TestLandscape } from '../helpers/landscape.js';
+import {
+  SHOOT,
+  SHOOT_NAMESPACE,
+  type ShootOnLandscape,
+  startShootOnLandscape,
+  triggerMigration,
+} from '../helpers/migration.js';
 import { eventually } from '../helpers/processes.js';
-import { type ShootClient, shootClient } from '../helpers/shoot-client.js';
+import type { ShootClient } from '../helpers/shoot-client.js';
 import { checkWrites, measureDowntime, startShootWriter } from '../helpers/shoot-writer.js';
-
-const NAMESPACE = 'garden-dev';
-const SHOOT = 'my-shoot';
-
-/** The seed document's trigger command, verbatim. */
-const TRIGGER = `kubectl get --raw /apis/core.gardener.cloud/v1beta1/namespaces/\${NAMESPACE}/shoots/\${SHOOT_NAME} | jq -c '.spec.seedName = "'\${DEST_SEED_NAME}'"' | kubectl replace --raw /apis/core.gardener.cloud/v1beta1/namespaces/\${NAMESPACE}/shoots/\${SHOOT_NAME}/binding -f - | jq -r '.spec.seedName'`;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('a writer during the migration from seed-a to seed-b', () => {
+  let shoot: ShootOnLandscape;
   let l: TestLandscape;
   let client: ShootClient;
 
   before(async () => {
-    l = await startLandscape({ seeds: ['seed-a', 'seed-b'] });
-    for (const file of ['10-project.yaml', '30-shoot.yaml']) {
-      const applied = await kubectl(l.garden, ['apply', '-f', join(examplesDir, file)]);
-      assert.equal(applied.code, 0, applied.stderr);
-    }
-    await l.waitForOperation(NAMESPACE, SHOOT, 'Create', 120_000);
-    client = await shootClient(await l.adminKubeconfig(NAMESPACE, SHOOT, join(l.dir, 'shoot.kubeconfig')));
+    shoot = await startShootOnLandscape();
+    l = shoot.landscape;
+    client = shoot.client;
     const ns = await client.request('POST', '/api/v1/namespaces', { metadata: { name: 'writes' } });
     assert.equal(ns.status, 201, JSON.stringify(ns.body));
   });
 
   after(async () => {
-    client?.close();
-    await l?.stop();
+    await shoot?.stop();
   });
 
   it('every acknowledged write survives; the writes during the downtime fail cleanly', async (t) => {
@@ -50,15 +45,8 @@ describe('a writer during the migration from seed-a to seed-b', () => {
     while (writer.acknowledgedCount < 200) await sleep(20);
 
     const triggeredAt = Date.now();
-    const triggered = await bash(TRIGGER, {
-      KUBECONFIG: l.garden,
-      NAMESPACE,
-      SHOOT_NAME: SHOOT,
-      DEST_SEED_NAME: 'seed-b',
-    });
-    assert.equal(triggered.code, 0, triggered.stderr);
-    assert.equal(triggered.stdout, 'seed-b\n');
-    const restored = await l.waitForOperation(NAMESPACE, SHOOT, 'Restore', 150_000);
+    await triggerMigration(l.garden, 'seed-b');
+    const restored = await l.waitForOperation(SHOOT_NAMESPACE, SHOOT, 'Restore', 150_000);
     const restoredSeenAt = Date.now();
     assert.equal(restored.status.seedName, 'seed-b');
     // Writes keep going on seed-b for a while: the writer must get through again on its own.

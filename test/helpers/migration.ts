@@ -1,0 +1,61 @@
+/**
+ * What the control-plane-migration tests share: the seed document's trigger command, verbatim,
+ * and a landscape (seed-a, seed-b) with the example shoot created on seed-a and a client through
+ * an admin kubeconfig issued before any migration.
+ */
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { bash, kubectl } from './kubectl.js';
+import { examplesDir, type LandscapeOptions, startLandscape, type TestLandscape } from './landscape.js';
+import { type ShootClient, shootClient } from './shoot-client.js';
+
+export const SHOOT_NAMESPACE = 'garden-dev';
+export const SHOOT = 'my-shoot';
+export const CONTROL_PLANE = 'shoot--dev--my-shoot';
+
+/** The seed document's trigger command, verbatim: run with NAMESPACE, SHOOT_NAME, DEST_SEED_NAME and KUBECONFIG set. */
+export const SEED_DOCUMENT_TRIGGER = `kubectl get --raw /apis/core.gardener.cloud/v1beta1/namespaces/\${NAMESPACE}/shoots/\${SHOOT_NAME} | jq -c '.spec.seedName = "'\${DEST_SEED_NAME}'"' | kubectl replace --raw /apis/core.gardener.cloud/v1beta1/namespaces/\${NAMESPACE}/shoots/\${SHOOT_NAME}/binding -f - | jq -r '.spec.seedName'`;
+
+/** Runs the trigger command against the garden with `gardenKubeconfig`; asserts it printed the destination. */
+export async function triggerMigration(gardenKubeconfig: string, destination: string): Promise<void> {
+  const triggered = await bash(SEED_DOCUMENT_TRIGGER, {
+    KUBECONFIG: gardenKubeconfig,
+    NAMESPACE: SHOOT_NAMESPACE,
+    SHOOT_NAME: SHOOT,
+    DEST_SEED_NAME: destination,
+  });
+  assert.equal(triggered.code, 0, triggered.stderr);
+  assert.equal(triggered.stdout, `${destination}\n`);
+}
+
+export interface ShootOnLandscape {
+  landscape: TestLandscape;
+  /** The admin kubeconfig issued right after the shoot was created. */
+  kubeconfig: string;
+  client: ShootClient;
+  /** Closes the client and stops the landscape; safe when the start failed half-way. */
+  stop(): Promise<void>;
+}
+
+/** A landscape with seed-a and seed-b and the example shoot created on seed-a. */
+export async function startShootOnLandscape(options: Partial<LandscapeOptions> = {}): Promise<ShootOnLandscape> {
+  const landscape = await startLandscape({ seeds: ['seed-a', 'seed-b'], ...options });
+  let client: ShootClient | undefined;
+  const stop = async () => {
+    client?.close();
+    await landscape.stop();
+  };
+  try {
+    for (const file of ['10-project.yaml', '30-shoot.yaml']) {
+      const applied = await kubectl(landscape.garden, ['apply', '-f', join(examplesDir, file)]);
+      assert.equal(applied.code, 0, applied.stderr);
+    }
+    await landscape.waitForOperation(SHOOT_NAMESPACE, SHOOT, 'Create', 120_000);
+    const kubeconfig = await landscape.adminKubeconfig(SHOOT_NAMESPACE, SHOOT, join(landscape.dir, 'shoot.kubeconfig'));
+    client = await shootClient(kubeconfig);
+    return { landscape, kubeconfig, client, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
