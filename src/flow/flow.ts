@@ -7,9 +7,11 @@
  * Resumability: the engine keeps no state across runs. Every task must be idempotent, so after a
  * crash the flow is simply run again from the top and tasks that already happened succeed again
  * quickly. A caller that wants to skip them instead can persist `completedTasks` (from progress
- * snapshots or the result) and pass it back as `completed`.
+ * snapshots or the result) and pass it back as `completed`. Crash tests check exactly that by
+ * killing the process at a named step (`crash-point.ts`, off unless TRANSPLANT_CRASH_FILE is set).
  */
 import type { LastError } from '../api/core-gardener/common.js';
+import { crashIfCrashPoint } from './crash-point.js';
 import { FlowCanceled, FlowFailed, type TaskError } from './flow-errors.js';
 import type { TaskID } from './graph.js';
 import { DebouncedReporter, type FlowProgress, type ProgressReporter } from './progress.js';
@@ -209,6 +211,7 @@ class Execution {
       signal: this.#signal,
       log: (msg, fields) => this.#log(msg, { ...fields, task: task.id }),
     };
+    crashIfCrashPoint('before', this.#flowName, task.id);
     const startedAt = Date.now();
     this.#log('Started', { task: task.id });
     try {
@@ -220,6 +223,7 @@ class Execution {
       this.#log('Error', { task: task.id, durationMs: Date.now() - startedAt, error: error.message });
       return;
     }
+    crashIfCrashPoint('after', this.#flowName, task.id);
     this.#states.set(task.id, 'succeeded');
     this.#log('Succeeded', { task: task.id, durationMs: Date.now() - startedAt });
     if (this.#storedErrors.has(task.id)) {

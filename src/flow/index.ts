@@ -3,6 +3,7 @@
  * `Graph`, shape their functions with the combinators of `task-fn.ts`, run the compiled `Flow`,
  * and turn its progress and errors into `status.lastOperation` / `status.lastErrors`.
  */
+export { CRASH_FILE_ENV, type CrashMoment, crashIfCrashPoint, crashPoint } from './crash-point.js';
 export { type ErrorContext, Flow, type FlowLogger, type FlowResult, type RunOptions } from './flow.js';
 export {
   FlowCanceled,
