@@ -83,11 +83,21 @@ async function detach(dir: string, options: UpOptions): Promise<void> {
       printLandscape(landscape);
       return;
     }
-    if (!isAlive(child.pid!)) throw new Error(`the landscape failed to start; see ${join(dir, 'logs', 'up.log')}`);
+    if (!isAlive(child.pid!)) {
+      const upLog = join(dir, 'logs', 'up.log');
+      throw new Error(`the landscape failed to start; see ${upLog}${await logTail(upLog)}`);
+    }
     if (Date.now() > deadline)
       throw new Error(`the landscape was not ready after ${options.timeoutSeconds} s; see ${join(dir, 'logs')}`);
     await sleep(200);
   }
+}
+
+/** The last lines of a log, to put in an error message (the directory may be gone when it is read). */
+async function logTail(file: string, lines = 15): Promise<string> {
+  const text = await readFile(file, 'utf8').catch(() => '');
+  const tail = text.trimEnd().split('\n').slice(-lines).join('\n');
+  return tail ? `\n--- ${file} (last lines) ---\n${tail}` : '';
 }
 
 async function supervise(dir: string, options: UpOptions): Promise<void> {
