@@ -1,6 +1,10 @@
 /**
  * Runs child processes of this command (the garden, each seed) and restarts one that exits on
  * its own, with backoff. Stopping sends SIGTERM, then SIGKILL after a grace period.
+ *
+ * The backoff is for a process that cannot start (it doubles with every exit soon after a
+ * start); one that ran for a while before it died is started again after the first delay, so a
+ * seed killed now and then, e.g. by the crash tests, comes back in a second each time.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { openSync } from 'node:fs';
@@ -16,8 +20,14 @@ interface Supervised {
   spec: SupervisedSpec;
   child?: ChildProcess;
   restarts: number;
+  /** Exits in a row, each soon after its start: what the backoff grows with. */
+  quickExits: number;
+  startedAt: number;
   timer?: NodeJS.Timeout;
 }
+
+/** A process that ran this long before it exited was not failing to start. */
+const STABLE_RUN_MS = 10_000;
 
 export class Supervisor {
   readonly #logger: Logger;
@@ -32,7 +42,7 @@ export class Supervisor {
   }
 
   start(spec: SupervisedSpec): void {
-    const entry: Supervised = { spec, restarts: 0 };
+    const entry: Supervised = { spec, restarts: 0, quickExits: 0, startedAt: 0 };
     this.#entries.set(spec.name, entry);
     this.#launch(entry);
   }
@@ -63,12 +73,14 @@ export class Supervisor {
     const log = openSync(entry.spec.logFile, 'a');
     const child = spawn(process.execPath, [process.argv[1]!, ...entry.spec.args], { stdio: ['ignore', log, log] });
     entry.child = child;
+    entry.startedAt = Date.now();
     this.#logger.info({ process: entry.spec.name, pid: child.pid, restarts: entry.restarts }, 'process started');
     this.#onChange();
     child.once('exit', (code, signal) => {
       if (this.#stopping) return;
       entry.restarts++;
-      const delay = Math.min(500 * 2 ** Math.min(entry.restarts, 6), 30_000);
+      entry.quickExits = Date.now() - entry.startedAt < STABLE_RUN_MS ? entry.quickExits + 1 : 1;
+      const delay = Math.min(500 * 2 ** Math.min(entry.quickExits, 6), 30_000);
       this.#logger.warn({ process: entry.spec.name, code, signal, restartInMs: delay }, 'process exited; restarting');
       entry.timer = setTimeout(() => this.#launch(entry), delay);
     });

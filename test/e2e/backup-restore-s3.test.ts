@@ -3,28 +3,19 @@
  * on a real landscape started with `transplant up --backup s3` (see
  * test/helpers/backup-restore-scenario.ts).
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe } from 'node:test';
 import { backupScenario, itRestoresAfterDataLoss } from '../helpers/backup-restore-scenario.js';
-import { S3RVER_ACCESS_KEY, S3RVER_SECRET_KEY, startS3rver } from '../helpers/s3rver.js';
+import { startS3rver, writeS3rverCredentialsFile } from '../helpers/s3rver.js';
 
 describe('backups to an S3 bucket', () => {
   const scenario = backupScenario(async () => {
     const s3 = await startS3rver();
     const dir = await mkdtemp(join(tmpdir(), 'transplant-s3-credentials-'));
     const credentials = join(dir, 'credentials.json');
-    await writeFile(
-      credentials,
-      JSON.stringify({
-        accessKeyID: S3RVER_ACCESS_KEY,
-        secretAccessKey: S3RVER_SECRET_KEY,
-        region: 'us-east-1',
-        s3ForcePathStyle: true,
-      }),
-      { mode: 0o600 },
-    );
+    await writeS3rverCredentialsFile(credentials);
     return {
       seeds: ['seed-a'],
       backup: 's3',

@@ -484,6 +484,14 @@ describe('ShootValidator: delete', () => {
     );
   });
 
+  it('rejects deletion between the binding and the start of the Migrate', async () => {
+    const current = shoot({ seedName: 'seed-b', statusSeedName: 'seed-a', lastOperation: reconciled });
+    await expectForbidden(
+      validator(lookup()).validate(attrs('DELETE', current, current)),
+      'cannot mark shoot for deletion: it has been rescheduled to seed "seed-b" and its migration from seed "seed-a" has not started yet',
+    );
+  });
+
   it('allows deletion otherwise', async () => {
     const current = shoot({ seedName: 'seed-a', statusSeedName: 'seed-a', lastOperation: reconciled });
     await validator(lookup()).validate(attrs('DELETE', current, current));

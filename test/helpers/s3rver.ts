@@ -4,7 +4,7 @@
  * removes the directory; call it from `after`.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -13,6 +13,17 @@ import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 /** s3rver's built-in account. */
 export const S3RVER_ACCESS_KEY = 'S3RVER';
 export const S3RVER_SECRET_KEY = 'S3RVER';
+
+/** Writes an etcdbrctl credentials JSON for s3rver's built-in account (every s3rver knows it) to `file`, mode 0600. */
+export async function writeS3rverCredentialsFile(file: string): Promise<void> {
+  const credentials = {
+    accessKeyID: S3RVER_ACCESS_KEY,
+    secretAccessKey: S3RVER_SECRET_KEY,
+    region: 'us-east-1',
+    s3ForcePathStyle: true,
+  };
+  await writeFile(file, JSON.stringify(credentials), { mode: 0o600 });
+}
 
 export interface S3rver {
   endpoint: string;

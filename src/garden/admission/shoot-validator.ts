@@ -29,6 +29,7 @@ import {
   shootLastOperation,
   shootSpecSeedName,
   shootSpecWithoutSeedName,
+  shootStatusSeedName,
   wasShootRescheduledToNewSeed,
 } from '../../api/core-gardener/index.js';
 import { FieldError, forbidden, internalError, invalid, type StatusError } from '../../api/errors.js';
@@ -215,8 +216,17 @@ export class ShootValidator implements AdmissionPlugin {
   }
 
   #validateDelete(shoot: KubeObject): void {
-    if (isShootInMigrationOrRestorePhase(shoot))
-      throw duringOperation(shootName(shoot), shoot, 'mark shoot for deletion');
+    const name = shootName(shoot);
+    if (isShootInMigrationOrRestorePhase(shoot)) throw duringOperation(name, shoot, 'mark shoot for deletion');
+    // Gardener lets this through; the source then tears the control plane down while the binding
+    // points elsewhere, and its backups are left with no entry to follow the shoot.
+    if (wasShootRescheduledToNewSeed(shoot)) {
+      throw forbidden(
+        SHOOTS,
+        name,
+        `cannot mark shoot for deletion: it has been rescheduled to seed "${shootSpecSeedName(shoot)}" and its migration from seed "${shootStatusSeedName(shoot)}" has not started yet`,
+      );
+    }
   }
 
   async #requireSeed(shoot: string, seedName: string): Promise<KubeObject> {

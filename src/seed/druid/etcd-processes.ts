@@ -4,7 +4,6 @@
  * restart (pids are reused), so a process counts as "the etcd of data dir D" only when its
  * command line carries `--data-dir=D`.
  */
-import { readFileSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { commandLine, findEtcdProcessesBy, isProcessAlive, terminateProcess } from '../runtime/etcd-process.js';

@@ -32,6 +32,7 @@ import {
   extensionLastError,
   extensionNotReadyReason,
   extensionOperation,
+  extensionType,
   GARDENER_OPERATION_ANNOTATION,
   isExtensionMigrated,
   OPERATION_RECONCILE,
@@ -143,6 +144,11 @@ export class BackupEntryReconciler implements Reconciler {
     // The Restore's `restore` asks for what `reconcile` does: deploy the extension entry again.
     const operation = requestedOperation(entry);
     const reconcileRequested = operation === OPERATION_RECONCILE || operation === ExtensionOperation.Restore;
+    const replaced = await this.#replaceExtensionOfOtherType(entry, bucket);
+    if (replaced) {
+      await this.#report(entry, { state: 'Processing', description: replaced });
+      return { requeueAfterMs: pendingRequeueMs };
+    }
     const extension = await this.#deployExtension(entry, bucket, secretChanged || reconcileRequested);
     if (reconcileRequested) {
       await this.#report(entry, {
@@ -190,6 +196,25 @@ export class BackupEntryReconciler implements Reconciler {
     await this.#deps.seed('', 'secrets').deleteIfPresent(SEED_GARDEN_NAMESPACE, entrySecretName(name), this.#deps.ctx);
     await removeGardenerFinalizer(this.#entries(), entry);
     return {};
+  }
+
+  /**
+   * An extension entry's `spec.type` is immutable, but the garden entry's bucket can be of another
+   * provider than before: the Restore moves it into the destination seed's bucket, and this seed
+   * may have taken the entry on while it still named the source's (gardener#10527). The extension
+   * entry holds no backups — deleting it removes only the `etcd-backup` secret, which the new one
+   * writes again — so it is deleted and created anew. Says what is going on while that happens.
+   */
+  async #replaceExtensionOfOtherType(entry: KubeObject, bucket: KubeObject): Promise<string | undefined> {
+    const name = entry.metadata.name!;
+    const extensions = this.#deps.seed('extensions.gardener.cloud', 'backupentries');
+    const current = await extensions.find('', name);
+    if (!current) return undefined;
+    const wanted = pathString(bucket, 'spec.provider.type');
+    const type = extensionType(current);
+    if (!current.metadata.deletionTimestamp && type === wanted) return undefined;
+    if (!current.metadata.deletionTimestamp) await extensions.deleteIfPresent('', name, this.#deps.ctx);
+    return `Replacing the extension BackupEntry of type "${type}" with one of type "${wanted}" (BackupBucket "${bucket.metadata.name}").`;
   }
 
   async #deployExtension(entry: KubeObject, bucket: KubeObject, credentialsChanged: boolean): Promise<KubeObject> {

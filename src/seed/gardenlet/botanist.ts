@@ -294,11 +294,22 @@ export class Botanist {
     return etcd !== undefined && etcdReady(etcd);
   }
 
+  /**
+   * The API server needs etcd-main's client URL. With skip-readiness nothing has waited for etcd,
+   * so this waits for the URL itself (failing at once when the restore cannot succeed) rather
+   * than failing the step with an error that only says "not yet".
+   */
   async deployKubeApiServer(): Promise<void> {
     const secrets = this.#requireSecrets();
-    const etcd = await this.#store('druid.gardener.cloud', 'etcds').get(this.namespace, etcdName);
-    const endpoint = etcdClientUrl(etcd);
-    if (!endpoint) throw new Error(`etcd-main in ${this.namespace} reports no client URL yet`);
+    let endpoint: string | undefined;
+    await this.#poll(`${etcdName} in ${this.namespace} reports its client URL`, async () => {
+      const etcd = await this.#store('druid.gardener.cloud', 'etcds').get(this.namespace, etcdName);
+      const restoreError = etcdRestoreError(etcd);
+      if (restoreError) throw new Error(`${etcdName} cannot start: ${restoreError}`);
+      endpoint = etcdClientUrl(etcd);
+      return endpoint !== undefined;
+    });
+    if (!endpoint) throw new Error(`${etcdName} in ${this.namespace} reports no client URL`);
     const client = await this.#secretData('etcd-client-tls');
     const serving = await issueKubeApiServerCertificate(secrets.ca, { ip: this.apiHost });
     await this.#deps.apiServers.ensure({
@@ -581,8 +592,30 @@ export class Botanist {
    * after the shoot, from the source bucket (`source-etcd-backup`) to this seed's bucket
    * (`etcd-backup`), same prefix, waiting up to 5 min for the final snapshot. An existing task is
    * kept: it may be copying, or an operator may have marked it done.
+   *
+   * The task is created once both secrets are there: with skip-readiness nothing has waited for
+   * the two BackupEntries to write them, and a task without them only reports errors that mislead.
    */
   async deployEtcdCopyBackupsTask(): Promise<void> {
+    const tasks = this.#store('druid.gardener.cloud', 'etcdcopybackupstasks');
+    if (await tasks.find(this.namespace, this.shoot.metadata.name!)) return;
+    const secrets = this.#store('', 'secrets');
+    const missingSecrets = async () => {
+      const found = await Promise.all(
+        [SOURCE_ETCD_BACKUP_SECRET, ETCD_BACKUP_SECRET].map(async (name) =>
+          (await secrets.find(this.namespace, name)) ? undefined : name,
+        ),
+      );
+      return found.filter((name) => name !== undefined);
+    };
+    let missing: string[] = [];
+    await this.#poll(
+      () => `the BackupEntries wrote the secret(s) ${missing.join(', ')} into ${this.namespace}`,
+      async () => {
+        missing = await missingSecrets();
+        return missing.length === 0;
+      },
+    );
     const source = await this.#sourceBackupEntry();
     const sourceBucketName = source && backupEntryBucketName(source);
     if (!sourceBucketName) throw new Error(`the source BackupEntry ${sourceBackupEntryName(this.shoot)} is missing`);
@@ -590,7 +623,7 @@ export class Botanist {
     const backup = seedBackup(await this.#seed());
     if (!backup) throw new Error(`seed ${this.#deps.seedName} has no spec.backup`);
     const prefix = etcdBackupPrefix(backupEntryName(this.shoot));
-    await this.#store('druid.gardener.cloud', 'etcdcopybackupstasks').createIfAbsent(
+    await tasks.createIfAbsent(
       this.namespace,
       {
         apiVersion: 'druid.gardener.cloud/v1alpha1',

@@ -1,0 +1,209 @@
+/**
+ * Crash tests of the control plane migration (DESIGN.md §2: killing a seed process at any step
+ * and restarting it finishes the migration, no acknowledged write is lost, the source and the
+ * destination never serve the shoot at once).
+ *
+ * One landscape whose processes all get TRANSPLANT_CRASH_FILE (src/flow/crash-point.ts). The
+ * shoot moves back and forth between seed-a and seed-b, once per step of the Migrate (or Restore)
+ * flow: before each move the crash file names that step, so the seed process that runs it — the
+ * source for a Migrate step, the destination for a Restore step — kills itself with SIGKILL the
+ * moment the step is about to start (or has just done its work), and the landscape's supervisor
+ * starts it again. The steps come from the flow graphs themselves, so a new step is tested too.
+ *
+ * Each move must end in `Restore Succeeded` on the destination with: the crash having happened
+ * (crash file gone, another pid for the victim in landscape.json, the other seed untouched),
+ * every write acknowledged so far — in this move and all before it — present with its
+ * resourceVersion and content, the bulk ConfigMaps unchanged, and the shoot's etcd and API server
+ * running on the destination only.
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import { CRASH_FILE_ENV, type CrashMoment, crashPoint } from '../../src/flow/index.js';
+import type { Botanist } from '../../src/seed/gardenlet/botanist.js';
+import { migrateFlow, restoreFlow } from '../../src/seed/gardenlet/shoot-flows.js';
+import type { Json } from './api-client.js';
+import {
+  CONTROL_PLANE,
+  SHOOT,
+  SHOOT_NAMESPACE,
+  type ShootOnLandscape,
+  startShootOnLandscape,
+  triggerMigration,
+} from './migration.js';
+import { alive, etcdPidsUnder, eventually } from './processes.js';
+import { checkWrites, startShootWriter, type WriterRecords } from './shoot-writer.js';
+
+const run = promisify(execFile);
+
+export type MigrationFlowType = 'Migrate' | 'Restore';
+
+/**
+ * A flow as a migration between two seeds with backups runs it, every step included (a final
+ * snapshot to take, backups to copy, readiness not skipped). Compiling a graph only declares its
+ * steps — the botanist is called when a step runs — so none is needed to list them.
+ */
+function migrationFlow(type: MigrationFlowType) {
+  const notCalled = undefined as unknown as Botanist;
+  return type === 'Migrate'
+    ? migrateFlow(notCalled, { etcdSnapshotRequired: true })
+    : restoreFlow(notCalled, { copyRequired: true, skipReadiness: false });
+}
+
+const BULK_NAMESPACE = 'bulk';
+const BULK_CONFIG_MAPS = 500;
+const WRITES_NAMESPACE = 'writes';
+/** Writes the writer gets through before each trigger, and again on the destination afterwards. */
+const WRITES_AROUND_THE_MOVE = 20;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const otherSeed = (seed: string) => (seed === 'seed-a' ? 'seed-b' : 'seed-a');
+
+/** The pids of the processes listening on `host:port` (ss shows every process, the test runs as root). */
+async function listeners(host: string, port: number): Promise<number[]> {
+  const { stdout } = await run('ss', ['-Htlnp', 'src', `${host}:${port}`]);
+  return [...stdout.matchAll(/pid=(\d+)/g)].map((m) => Number(m[1]));
+}
+
+/**
+ * A step that only waits changes nothing: a crash after it is the same as a crash before the
+ * steps that depend on it (which start together, synchronously, so none runs before the crash).
+ */
+const changesSomething = (step: string) => !step.startsWith('Waiting ');
+
+export interface CrashedSteps {
+  /** `before` each step starts, or `after` each step that changes something did its work. */
+  moment: CrashMoment;
+  /** Only every `of`-th step, from the `part`-th on (0-based): to spread the steps over test files that run in parallel. */
+  share?: { part: number; of: number };
+}
+
+/**
+ * Registers one test per step of the `type` flow (see `CrashedSteps`); the tests run in order on
+ * one landscape, the shoot moving between seed-a and seed-b.
+ */
+export function describeSeedKilledAtEveryStep(type: MigrationFlowType, { moment, share }: CrashedSteps): void {
+  const flow = migrationFlow(type);
+  const role = type === 'Migrate' ? 'source' : 'destination';
+  const steps = flow.taskIDs
+    .filter((step) => moment === 'before' || changesSomething(step))
+    .filter((_, index) => !share || index % share.of === share.part);
+  const which = share ? ` (part ${share.part + 1} of ${share.of})` : '';
+
+  describe(`the ${role} seed killed with SIGKILL ${moment} each step of "${flow.name}"${which}`, () => {
+    let crashDir: string;
+    let crashFile: string;
+    let shoot: ShootOnLandscape;
+    let bulk: Map<string, string>;
+    const writes: WriterRecords[] = [];
+
+    before(async () => {
+      crashDir = await mkdtemp(join(tmpdir(), 'transplant-crash-'));
+      crashFile = join(crashDir, 'crash-point');
+      shoot = await startShootOnLandscape({ env: { [CRASH_FILE_ENV]: crashFile } });
+      for (const name of [BULK_NAMESPACE, WRITES_NAMESPACE]) {
+        const ns = await shoot.client.request('POST', '/api/v1/namespaces', { metadata: { name } });
+        assert.equal(ns.status, 201, JSON.stringify(ns.body));
+      }
+      bulk = await shoot.client.createConfigMaps(BULK_NAMESPACE, 'cm', BULK_CONFIG_MAPS);
+    });
+
+    after(async () => {
+      await shoot?.stop();
+      if (crashDir) await rm(crashDir, { recursive: true, force: true });
+    });
+
+    steps.forEach((step, index) => {
+      it(`finishes the migration when the ${role} seed is killed ${moment} "${step}"`, async (t) => {
+        const l = shoot.landscape;
+        const source = (await l.shoot(SHOOT_NAMESPACE, SHOOT)).status.seedName as string;
+        const destination = otherSeed(source);
+        const victim = type === 'Migrate' ? source : destination;
+        const pidsBefore = await seedPids();
+        await writeFile(crashFile, crashPoint(moment, flow.name, step));
+
+        const writer = startShootWriter(shoot.client, {
+          namespace: WRITES_NAMESPACE,
+          prefix: `move-${index}`,
+          update: `counter-${index}`,
+          intervalMs: 20,
+        });
+        try {
+          while (writer.acknowledgedCount < WRITES_AROUND_THE_MOVE) await sleep(10);
+          const triggeredAt = Date.now();
+          await triggerMigration(l.garden, destination);
+          const restored = await eventually(
+            async () => {
+              const s = await l.shoot(SHOOT_NAMESPACE, SHOOT);
+              const last = s.status?.lastOperation;
+              // Until the source picks the Migrate up, the last move's `Restore Succeeded` is still there.
+              const restored = last?.type === 'Restore' && last.state === 'Succeeded';
+              return restored && s.status.seedName === destination ? s : undefined;
+            },
+            120_000,
+            `the shoot is restored on ${destination} after ${victim} was killed ${moment} "${step}"`,
+          );
+          t.diagnostic(`${source} → ${destination}: trigger to Restore Succeeded ${Date.now() - triggeredAt} ms`);
+          assert.equal(restored.status.seedName, destination);
+          assert.deepEqual(restored.status.lastErrors ?? [], []);
+          // The writer must get through again on its own, to the destination.
+          const acknowledgedAtRestore = writer.acknowledgedCount;
+          await eventually(
+            async () => (writer.acknowledgedCount >= acknowledgedAtRestore + WRITES_AROUND_THE_MOVE ? true : undefined),
+            30_000,
+            'the writer gets through to the destination',
+          );
+        } finally {
+          writes.push(await writer.stop());
+        }
+
+        assert.equal(existsSync(crashFile), false, `${victim} reached the crash point (it removed the file)`);
+        const pidsAfter = await seedPids();
+        assert.notEqual(pidsAfter[victim], pidsBefore[victim], `${victim} was killed and started again`);
+        assert.ok(alive(pidsAfter[victim]), `${victim} runs again`);
+        const bystander = otherSeed(victim);
+        assert.equal(pidsAfter[bystander], pidsBefore[bystander], `${bystander} was not restarted`);
+
+        const { items: written } = await shoot.client.listConfigMaps(WRITES_NAMESPACE);
+        for (const records of writes) {
+          const check = checkWrites(records, written);
+          const move = `writes of the move with prefix ${records.acknowledged[0]?.name ?? '?'}`;
+          assert.deepEqual(check.missing, [], `${move}: no acknowledged create is missing`);
+          assert.deepEqual(check.changed, [], `${move}: every acknowledged create has its resourceVersion and content`);
+          assert.equal(check.updateLost, undefined, `${move}: the last acknowledged update is there`);
+          assert.deepEqual(check.presentThoughRefused, [], `${move}: no write answered with an error is there`);
+        }
+        const { items: bulkItems } = await shoot.client.listConfigMaps(BULK_NAMESPACE);
+        assert.equal(bulkItems.length, BULK_CONFIG_MAPS, 'every bulk ConfigMap is there');
+        for (const item of bulkItems as Json[]) {
+          const name = item.metadata.name as string;
+          assert.equal(item.metadata.resourceVersion, bulk.get(name), `${name} kept its resourceVersion`);
+          assert.equal(item.data.payload, `value of ${name}`, `${name} kept its content`);
+        }
+
+        assert.deepEqual(await etcdPidsUnder(controlPlaneDir(source)), [], `no etcd of the shoot on ${source}`);
+        assert.equal((await etcdPidsUnder(controlPlaneDir(destination))).length, 1, `one etcd on ${destination}`);
+        const api = new URL(shoot.client.server);
+        assert.deepEqual(
+          await listeners(api.hostname, Number(api.port || 443)),
+          [pidsAfter[destination]],
+          `only ${destination} serves the shoot's API address`,
+        );
+      });
+    });
+
+    async function seedPids(): Promise<Record<string, number | undefined>> {
+      const { seeds } = await shoot.landscape.file();
+      return Object.fromEntries(Object.entries(seeds).map(([name, seed]) => [name, seed.pid]));
+    }
+
+    function controlPlaneDir(seed: string): string {
+      return join(shoot.landscape.dir, 'seeds', seed, 'state', 'controlplanes', CONTROL_PLANE);
+    }
+  });
+}
