@@ -35,7 +35,7 @@ import { takeFullSnapshot } from '../src/backup/snapshotter/full-snapshot.js';
 import { LocalSnapstore } from '../src/backup/snapstore/local-snapstore.js';
 import { S3Snapstore } from '../src/backup/snapstore/s3-snapstore.js';
 import type { Snapshot, Snapstore } from '../src/backup/snapstore/snapstore.js';
-import { type EtcdProcess, freePort, isProcessAlive, startEtcd } from '../src/seed/runtime/etcd-process.js';
+import { type EtcdProcess, freePort, isProcessAlive, startEtcd } from '../src/storage/etcd/etcd-process.js';
 import { S3RVER_ACCESS_KEY, S3RVER_SECRET_KEY, type S3rver, startS3rver } from '../test/helpers/s3rver.js';
 import { intFlag, parseBenchFlags } from './lib/flags.js';
 import { describeMachine, type MachineInfo, machineInfo, sourceRevision } from './lib/machine.js';

@@ -205,6 +205,21 @@ export async function startSeed(options: SeedOptions): Promise<Seed> {
       clientListWatch(garden.resource(resource), '', { fieldSelector: `status.seedName=${name}` }),
     );
   const onThisSeed = { fieldSelector: `spec.seedName=${name}` };
+  const backupEntryReconciler = new BackupEntryReconciler(backupDeps);
+  const backupEntryController = new Controller({
+    name: 'backupentry',
+    source: placedOrHostedHere(backupEntryResource),
+    reconciler: backupEntryReconciler,
+    logger: log,
+  });
+  const wakeGardenBackupEntry = (extension: KubeObject) => {
+    const entry = backupEntryReconciler.entryOf(extension.metadata.name ?? '');
+    if (entry) backupEntryController.enqueue(entry);
+  };
+  const extensionBackupEntryWatcher = new Informer(
+    storeListWatch(hosted.store('extensions.gardener.cloud', 'backupentries')),
+    { upsert: wakeGardenBackupEntry, remove: wakeGardenBackupEntry },
+  );
   controllers.push(
     new Controller({
       name: 'backupbucket',
@@ -212,12 +227,7 @@ export async function startSeed(options: SeedOptions): Promise<Seed> {
       reconciler: new BackupBucketReconciler(backupDeps),
       logger: log,
     }),
-    new Controller({
-      name: 'backupentry',
-      source: placedOrHostedHere(backupEntryResource),
-      reconciler: new BackupEntryReconciler(backupDeps),
-      logger: log,
-    }),
+    backupEntryController,
   );
   // The gardenlet's shoot controller: the shoots placed on this seed, from the garden.
   const apiServers = new ApiServerRuntime(log);
@@ -264,6 +274,7 @@ export async function startSeed(options: SeedOptions): Promise<Seed> {
   for (const controller of controllers) controller.start();
   etcdWatcher.start();
   copyTaskWatcher.start();
+  extensionBackupEntryWatcher.start();
   log.info({ url: hosted.url }, 'seed ready');
 
   return {
@@ -276,6 +287,7 @@ export async function startSeed(options: SeedOptions): Promise<Seed> {
       heartbeat.stop();
       etcdWatcher.stop();
       copyTaskWatcher.stop();
+      extensionBackupEntryWatcher.stop();
       for (const controller of controllers) controller.stop();
       await copyTasks.stop();
       // The etcds keep running (detached); their sidecars flush what they hold and resume from

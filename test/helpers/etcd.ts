@@ -11,7 +11,7 @@ import {
   type EtcdProcessOptions,
   isProcessAlive,
   startEtcd,
-} from '../../src/seed/runtime/etcd-process.js';
+} from '../../src/storage/etcd/etcd-process.js';
 
 export interface TestEtcd {
   /** The running server; replaced by `restart()`. */

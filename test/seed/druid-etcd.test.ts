@@ -30,7 +30,7 @@ import {
   readEtcdState,
   stopAllEtcds,
 } from '../../src/seed/druid/index.js';
-import { checkEtcdHealth, isProcessAlive } from '../../src/seed/runtime/etcd-process.js';
+import { checkEtcdHealth, isProcessAlive } from '../../src/storage/etcd/etcd-process.js';
 import { openSqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
 import { killOnExit } from '../helpers/etcd.js';
 

@@ -11,7 +11,7 @@ import { constants } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, open, readdir, readFile, rm, statfs } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { findEtcdProcessesBy, isProcessAlive } from '../../seed/runtime/etcd-process.js';
+import { findEtcdProcessesBy, isProcessAlive } from '../../storage/etcd/etcd-process.js';
 
 export const TMPFS_DIR = '/dev/shm';
 

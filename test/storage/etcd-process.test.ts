@@ -15,7 +15,7 @@ import {
   isProcessAlive,
   startEtcd,
   terminateProcess,
-} from '../../src/seed/runtime/etcd-process.js';
+} from '../../src/storage/etcd/etcd-process.js';
 import { killOnExit } from '../helpers/etcd.js';
 
 const FAST_START_ARGS = ['--election-timeout=200', '--heartbeat-interval=20'];
@@ -156,7 +156,7 @@ describe('etcd process', () => {
 
   it('a detached etcd outlives the process that started it', async () => {
     const dir = await tempDir();
-    const moduleUrl = new URL('../../src/seed/runtime/etcd-process.js', import.meta.url).href;
+    const moduleUrl = new URL('../../src/storage/etcd/etcd-process.js', import.meta.url).href;
     const script = `
       import { startEtcd } from ${JSON.stringify(moduleUrl)};
       const etcd = await startEtcd({
