@@ -29,14 +29,16 @@ export class NamespaceReconciler implements Reconciler {
     for (const store of this.#contents()) {
       if (!store.def.namespaced) continue;
       const list = await store.list(key.name, {});
+      if (list.items.length === 0) continue;
       for (const item of list.items) {
-        remaining++;
-        if (item.metadata.deletionTimestamp) continue;
-        await store.deleteIfPresent(key.name, item.metadata.name!, this.#ctx);
+        if (!item.metadata.deletionTimestamp) await store.deleteIfPresent(key.name, item.metadata.name!, this.#ctx);
       }
+      // Most objects go at once; only those held by finalizers are left to wait for.
+      remaining += (await store.list(key.name, {})).items.length;
     }
-    // Objects held by finalizers keep the namespace Terminating; look again shortly.
-    if (remaining > 0) return { requeueAfterMs: 500 };
+    // Objects held by finalizers keep the namespace Terminating; look again shortly (a shoot's
+    // control-plane namespace going is on a migration's critical path).
+    if (remaining > 0) return { requeueAfterMs: 100 };
     const spec = isRecord(namespace.spec) ? namespace.spec : {};
     const finalizers = namespaceSpecFinalizers(namespace).filter((f) => f !== namespaceFinalizer);
     await this.#namespaces.update('', key.name, 'finalize', { ...namespace, spec: { ...spec, finalizers } }, this.#ctx);
