@@ -46,7 +46,7 @@ kubectl --kubeconfig "$SHOOT_KUBECONFIG" create namespace demo-data
 for i in $(seq 1 1000); do
   printf '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"cm-%04d","namespace":"demo-data"},"data":{"index":"%d","payload":"value number %d, written before the migration"}}\n' "$i" "$i" "$i"
 done | jq -s '{apiVersion: "v1", kind: "List", items: .}' >"$DIR/demo-data.json"
-kubectl --kubeconfig "$SHOOT_KUBECONFIG" create --validate=false -f "$DIR/demo-data.json" >/dev/null
+kubectl --kubeconfig "$SHOOT_KUBECONFIG" create -f "$DIR/demo-data.json" >/dev/null
 # Every object with its resourceVersion and content, to compare after the migration.
 snapshot_data() {
   kubectl --kubeconfig "$SHOOT_KUBECONFIG" get configmaps -n demo-data -o json \

@@ -155,3 +155,45 @@ function buildDocument(gv: GroupVersion, defs: readonly ResourceDefinition[], ex
     components: { schemas },
   };
 }
+
+/** The media type kubectl asks `/openapi/v2` for (gnostic's `openapi_v2.Document` in protobuf). */
+export const OPENAPI_V2_PROTOBUF = 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf';
+
+/**
+ * `/openapi/v2`: a Swagger 2.0 document that declares no definitions. This server describes its
+ * kinds in OpenAPI v3 only. kubectl still downloads v2 to validate on the client what v3 cannot
+ * tell it about, e.g. a `kind: List` file; finding no definition for a kind, it leaves validation
+ * to the server (every write takes `fieldValidation`), as it does for any kind a server does not
+ * describe. Without the document, `kubectl create -f list.json` stops before sending anything.
+ */
+export function openApiV2(protobuf: boolean): { contentType: string; body: Buffer } {
+  const title = 'Transplant';
+  const version = 'v2';
+  if (!protobuf) {
+    const doc = { swagger: '2.0', info: { title, version }, paths: {}, definitions: {} };
+    return { contentType: 'application/json', body: Buffer.from(JSON.stringify(doc)) };
+  }
+  // openapi_v2.Document: swagger = 1, info = 2 (Info: title = 1, version = 2), paths = 8.
+  const info = Buffer.concat([protoString(1, title), protoString(2, version)]);
+  const body = Buffer.concat([protoString(1, '2.0'), protoBytes(2, info), protoBytes(8, Buffer.alloc(0))]);
+  return { contentType: OPENAPI_V2_PROTOBUF.replace('@', '.'), body };
+}
+
+function protoBytes(field: number, value: Buffer): Buffer {
+  return Buffer.concat([varint((field << 3) | 2), varint(value.length), value]);
+}
+
+function protoString(field: number, value: string): Buffer {
+  return protoBytes(field, Buffer.from(value, 'utf8'));
+}
+
+function varint(n: number): Buffer {
+  const bytes: number[] = [];
+  let rest = n;
+  while (rest > 0x7f) {
+    bytes.push((rest & 0x7f) | 0x80);
+    rest >>>= 7;
+  }
+  bytes.push(rest);
+  return Buffer.from(bytes);
+}

@@ -26,7 +26,7 @@ import { AdmissionChain } from './admission.js';
 import { forbiddenMessage } from './authz/forbidden-message.js';
 import { Discovery, type ExtraResource } from './discovery.js';
 import { defaultMaxBodyBytes, drained, parseBody, readBody, sendJson, sendJsonParts, sendStatus } from './http-util.js';
-import { OpenApi } from './openapi.js';
+import { OpenApi, openApiV2 } from './openapi.js';
 import { patchTypeOf } from './patch.js';
 import { type DeleteOptions, GenericStore, type RequestContext } from './registry/generic-store.js';
 import { parseRequestInfo, type RequestInfo } from './request-info.js';
@@ -270,7 +270,12 @@ export class ApiServer {
     else if (parts[0] === 'apis' && parts.length === 2) body = this.#discovery.group(parts[1]!);
     else if (parts[0] === 'api' && parts.length === 2) body = this.#discovery.resourceList('', parts[1]!);
     else if (parts[0] === 'apis' && parts.length === 3) body = this.#discovery.resourceList(parts[1]!, parts[2]!);
-    else if (path === '/openapi/v3') body = this.#openapi.root();
+    else if (path === '/openapi/v2') {
+      const doc = openApiV2((req.headers.accept ?? '').includes('protobuf'));
+      res.writeHead(200, { 'content-type': doc.contentType, 'content-length': doc.body.length });
+      res.end(req.method === 'HEAD' ? undefined : doc.body);
+      return;
+    } else if (path === '/openapi/v3') body = this.#openapi.root();
     else if (parts[0] === 'openapi' && parts[1] === 'v3') body = this.#openapi.document(parts.slice(2).join('/'));
     if (body === undefined) throw pathNotFound();
     sendJson(res, 200, body);

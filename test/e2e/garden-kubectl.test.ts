@@ -364,6 +364,21 @@ describe('garden e2e: kubectl workflows', () => {
     assert.match(verbose.stderr, /"resourceAttributes":\{[^}]*"resource":"shoots","name":"binding"\}/);
   });
 
+  it('kubectl create -f of a kind: List works with validation on (kubectl finds /openapi/v2)', async () => {
+    const secret = (name: string) => ({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name, namespace: NS },
+      stringData: { key: name },
+    });
+    const list = { apiVersion: 'v1', kind: 'List', items: [secret('listed-1'), secret('listed-2')] };
+    const created = await kubectl(g.kubeconfig, ['create', '-f', '-'], JSON.stringify(list));
+    assert.equal(created.code, 0, created.stderr);
+    assert.deepEqual(created.stdout.trim().split('\n'), ['secret/listed-1 created', 'secret/listed-2 created']);
+    const doc = JSON.parse(await kubectlOk(g.kubeconfig, ['get', '--raw', '/openapi/v2']));
+    assert.equal(doc.swagger, '2.0');
+  });
+
   describe('selectors and paging', () => {
     before(async () => {
       await createProject(g.kubeconfig, 'sel');
