@@ -100,7 +100,7 @@ for (const variant of [
   { store: 's3', tls: true, compression: 'gzip' },
 ] as const) {
   describe(`snapshotter: ${variant.store} store, ${variant.tls ? 'TLS' : 'plain'} etcd, compression ${variant.compression}`, () => {
-    it('takes a full snapshot, deltas with exactly the changes made, flushes before a full, and a final one once', async () => {
+    it('takes a full snapshot, deltas with exactly the changes made, flushes before a full (not a final one), and a final one once', async () => {
       const { client, connection } = await etcdWithClient(variant.tls);
       const store = variant.store === 'local' ? await localStore() : await s3Store();
       const spool = await tempDir();
@@ -171,9 +171,17 @@ for (const variant of [
       assert.equal(delta3?.startRevision, full.lastRevision + 1);
       assert.deepEqual(eventSummary(await readDeltaEvents(store, delta3!)), [['PUT', '/registry/f', '7']]);
 
-      // A final snapshot, and a second request that finds it.
+      // A final snapshot does not save what is pending first (it holds it), and a second request finds it.
+      await client.put('/registry/g').value('8');
+      const beforeFinal = (await listSnapshots(store)).length;
       const final = await sidecar.triggerFullSnapshot({ final: true });
       assert.ok(final.isFinal);
+      assert.equal(final.lastRevision, await currentRevision(client), 'the final snapshot holds the pending put');
+      assert.deepEqual(
+        (await listSnapshots(store)).slice(beforeFinal).map((s) => s.kind),
+        ['Full'],
+        'no delta saved before it',
+      );
       assert.match(final.name, variant.compression === 'gzip' ? /\.gz\.final$/ : /^Full-\d+-\d+-\d+\.final$/);
       const again = await sidecar.triggerFullSnapshot({ final: true });
       assert.equal(again.name, final.name);

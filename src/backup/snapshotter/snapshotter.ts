@@ -322,21 +322,16 @@ export class Snapshotter {
   #fullSnapshot(final: boolean): Promise<Snapshot> {
     const client = this.#client as Etcd3;
     return this.#recorded(async () => {
-      // The deltas before the full snapshot then reach (about) its revision: the older stream
-      // stays restorable to that point too.
       const watch = this.#watch;
       if (watch) await this.#catchUp(watch).catch(() => undefined);
       this.#held = [];
       this.#heldBytes = 0;
       try {
-        try {
-          await this.#flushDeltas();
-        } catch (err) {
-          this.#log.warn(
-            { err: errorMessage(err) },
-            'pending deltas could not be saved before the full snapshot; the full snapshot will cover them',
-          );
-        }
+        // Saving the pending deltas first keeps the older chain restorable up to (about) this
+        // revision too. Not before a final snapshot: it is on a migration's critical path (the
+        // API server is down) and holds every event they would — etcd-backup-restore does not
+        // save them either. Should the snapshot fail they stay pending, for the next delta.
+        if (!final) await this.#flushPendingBeforeFull();
         const snapshot = await takeFullSnapshot(client, this.#store, {
           compression: this.#compression,
           final,
@@ -357,6 +352,17 @@ export class Snapshotter {
         this.#accept(held);
       }
     });
+  }
+
+  async #flushPendingBeforeFull(): Promise<void> {
+    try {
+      await this.#flushDeltas();
+    } catch (err) {
+      this.#log.warn(
+        { err: errorMessage(err) },
+        'pending deltas could not be saved before the full snapshot; the full snapshot will cover them',
+      );
+    }
   }
 
   /** Saves unsaved and buffered events as deltas, oldest first; the last one saved, if any. */
