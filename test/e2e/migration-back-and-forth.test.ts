@@ -18,17 +18,19 @@ import { kubectl } from '../helpers/kubectl.js';
 import type { TestLandscape } from '../helpers/landscape.js';
 import {
   CONTROL_PLANE,
+  registerNode,
   SHOOT,
   SHOOT_NAMESPACE,
   type ShootOnLandscape,
+  setNodeReady,
   startShootOnLandscape,
   triggerMigration,
+  WORKERS_STEP,
 } from '../helpers/migration.js';
 import { eventually } from '../helpers/processes.js';
 import type { ShootClient } from '../helpers/shoot-client.js';
 
 const SKIP_READINESS = 'shoot.gardener.cloud/skip-readiness';
-const WORKERS_STEP = 'Waiting until the Kubernetes API server can connect to the Shoot workers';
 const WORKER = 'worker-behind-a-firewall';
 
 describe('skip-readiness, migrating back, and migrating again', () => {
@@ -62,27 +64,6 @@ describe('skip-readiness, migrating back, and migrating again', () => {
     s.status?.lastOperation?.type === 'Restore' &&
     s.status.lastOperation.state === 'Succeeded' &&
     s.status.seedName === destination;
-
-  /** The worker's Ready condition, as its kubelet would report it (or the node lifecycle controller, when it cannot). */
-  async function setWorkerReady(ready: boolean): Promise<void> {
-    const path = `/api/v1/nodes/${WORKER}`;
-    const node = await client.request('GET', path);
-    assert.equal(node.status, 200, JSON.stringify(node.body));
-    const now = new Date().toISOString();
-    const condition = ready
-      ? { type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status' }
-      : {
-          type: 'Ready',
-          status: 'Unknown',
-          reason: 'NodeStatusUnknown',
-          message: 'Kubelet stopped posting node status.',
-        };
-    const updated = await client.request('PUT', `${path}/status`, {
-      ...node.body,
-      status: { conditions: [{ ...condition, lastHeartbeatTime: now, lastTransitionTime: now }] },
-    });
-    assert.equal(updated.status, 200, JSON.stringify(updated.body));
-  }
 
   /** No source BackupEntry of the shoot in the garden, nor as an extension resource on either seed. */
   async function assertNoSourceBackupEntry(): Promise<void> {
@@ -118,13 +99,8 @@ describe('skip-readiness, migrating back, and migrating again', () => {
     const ns = await client.request('POST', '/api/v1/namespaces', { metadata: { name: 'data' } });
     assert.equal(ns.status, 201, JSON.stringify(ns.body));
     versions = await client.createConfigMaps('data', 'cm', 500);
-    const node = await client.request('POST', '/api/v1/nodes', {
-      apiVersion: 'v1',
-      kind: 'Node',
-      metadata: { name: WORKER, labels: { 'node-role.kubernetes.io/worker': '' } },
-    });
-    assert.equal(node.status, 201, JSON.stringify(node.body));
-    await setWorkerReady(false);
+    await registerNode(client, WORKER);
+    await setNodeReady(client, WORKER, false);
   });
 
   after(async () => {
@@ -175,7 +151,7 @@ describe('skip-readiness, migrating back, and migrating again', () => {
     assert.equal(waiting.status.lastOperation.type, 'Restore');
     assert.equal(waiting.status.lastOperation.state, 'Processing');
     assert.equal(waiting.status.lastOperation.description, WORKERS_STEP);
-    await setWorkerReady(true);
+    await setNodeReady(client, WORKER, true);
     const done = await l.waitForOperation(SHOOT_NAMESPACE, SHOOT, 'Restore', 120_000);
     for (const line of seen) t.diagnostic(line);
     assert.equal(done.status.seedName, 'seed-a');

@@ -13,14 +13,20 @@ import { kubectl } from '../helpers/kubectl.js';
 import type { TestLandscape } from '../helpers/landscape.js';
 import {
   CONTROL_PLANE,
+  registerNode,
   SHOOT,
   SHOOT_NAMESPACE,
   type ShootOnLandscape,
+  setNodeReady,
   startShootOnLandscape,
   triggerMigration,
+  WORKERS_STEP,
 } from '../helpers/migration.js';
 import { etcdPidsUnder, eventually } from '../helpers/processes.js';
 import type { ShootClient } from '../helpers/shoot-client.js';
+
+const HOLD_FINALIZER = 'test.transplant.dev/hold';
+const WORKER = 'worker-1';
 
 describe('deleting a shoot during and after its migration', () => {
   let shoot: ShootOnLandscape;
@@ -33,42 +39,74 @@ describe('deleting a shoot during and after its migration', () => {
     client = shoot.client;
     const ns = await client.request('POST', '/api/v1/namespaces', { metadata: { name: 'data' } });
     assert.equal(ns.status, 201, JSON.stringify(ns.body));
-    // Enough data that the Migrate and the Restore take long enough to try a deletion in each.
-    await client.createConfigMaps('data', 'cm', 5_000);
+    await client.createConfigMaps('data', 'cm', 500);
   });
 
   after(async () => {
     await shoot?.stop();
   });
 
-  it('is refused while the Migrate runs and while the Restore has not succeeded', async (t) => {
+  it('is refused while the Migrate runs and while the Restore has not succeeded', async () => {
+    // Each phase is held where the test can try the deletion: the Migrate by a finalizer on seed-a's
+    // Infrastructure (the flow waits until its extension resources are migrated, finalizers gone), the Restore by a
+    // worker that is not Ready (the flow waits until the API server can reach the workers).
+    const infrastructure = ['infrastructures.extensions.gardener.cloud', SHOOT, '-n', CONTROL_PLANE];
+    const held = await kubectl(l.seedKubeconfig('seed-a'), [
+      'patch',
+      ...infrastructure,
+      '--type',
+      'json',
+      '-p',
+      `[{"op":"add","path":"/metadata/finalizers/-","value":"${HOLD_FINALIZER}"}]`,
+    ]);
+    assert.equal(held.code, 0, held.stderr);
+    await registerNode(client, WORKER);
+    await setNodeReady(client, WORKER, false);
     await triggerMigration(l.garden, 'seed-b');
-    const refusedIn = new Set<string>();
-    await eventually(
-      async () => {
-        const op = (await l.shoot(SHOOT_NAMESPACE, SHOOT)).status?.lastOperation;
-        if (op?.state === 'Processing' && !refusedIn.has(op.type)) {
-          const deleted = await kubectl(l.garden, ['delete', 'shoot', '-n', SHOOT_NAMESPACE, SHOOT, '--wait=false']);
-          assert.notEqual(deleted.code, 0, `the deletion during ${op.type} was accepted: ${deleted.stdout}`);
-          assert.match(
-            deleted.stderr,
-            new RegExp(
-              `Forbidden.*cannot mark shoot for deletion during ${op.type} operation that is in state Processing`,
-            ),
-          );
-          refusedIn.add(op.type);
-        }
-        return op?.type === 'Restore' && op.state === 'Succeeded' ? true : undefined;
-      },
-      150_000,
-      'the Restore on seed-b has succeeded',
-    );
-    t.diagnostic(`deletions refused during: ${[...refusedIn].join(', ')}`);
-    assert.ok(refusedIn.has('Migrate'), 'a deletion was tried (and refused) during the Migrate');
+
+    await waitForStep('Migrate', 'Waiting until extension resources have been migrated');
+    await assertDeletionRefused('Migrate');
+    const released = await kubectl(l.seedKubeconfig('seed-a'), [
+      'patch',
+      ...infrastructure,
+      '--type',
+      'merge',
+      '-p',
+      '{"metadata":{"finalizers":null}}',
+    ]);
+    assert.equal(released.code, 0, released.stderr);
+
+    await waitForStep('Restore', WORKERS_STEP);
+    await assertDeletionRefused('Restore');
+    await setNodeReady(client, WORKER, true);
+    await l.waitForOperation(SHOOT_NAMESPACE, SHOOT, 'Restore', 120_000);
+
     const shoot = await l.shoot(SHOOT_NAMESPACE, SHOOT);
     assert.equal(shoot.metadata.deletionTimestamp, undefined, 'the shoot was never marked for deletion');
     assert.equal(shoot.status.seedName, 'seed-b');
   });
+
+  async function waitForStep(type: string, step: string): Promise<void> {
+    await eventually(
+      async () => {
+        const op = (await l.shoot(SHOOT_NAMESPACE, SHOOT)).status?.lastOperation;
+        return op?.type === type && op.state === 'Processing' && String(op.description).includes(step)
+          ? true
+          : undefined;
+      },
+      60_000,
+      `the ${type} waits at "${step}"`,
+    );
+  }
+
+  async function assertDeletionRefused(type: string): Promise<void> {
+    const deleted = await kubectl(l.garden, ['delete', 'shoot', '-n', SHOOT_NAMESPACE, SHOOT, '--wait=false']);
+    assert.notEqual(deleted.code, 0, `the deletion during ${type} was accepted: ${deleted.stdout}`);
+    assert.match(
+      deleted.stderr,
+      new RegExp(`Forbidden.*cannot mark shoot for deletion during ${type} operation that is in state Processing`),
+    );
+  }
 
   it('after the Restore, leaves nothing of the shoot on either seed or in the garden', async () => {
     const uid = (await l.shoot(SHOOT_NAMESPACE, SHOOT)).metadata.uid;

@@ -59,3 +59,37 @@ export async function startShootOnLandscape(options: Partial<LandscapeOptions> =
     throw err;
   }
 }
+
+/** The Restore step that waits for the shoot's workers. */
+export const WORKERS_STEP = 'Waiting until the Kubernetes API server can connect to the Shoot workers';
+
+/** Registers a Node named `name` in the shoot, as a kubelet would (its Ready condition set by `setNodeReady`). */
+export async function registerNode(client: ShootClient, name: string): Promise<void> {
+  const node = await client.request('POST', '/api/v1/nodes', {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: { name, labels: { 'node-role.kubernetes.io/worker': '' } },
+  });
+  assert.equal(node.status, 201, JSON.stringify(node.body));
+}
+
+/** The Node's Ready condition, as its kubelet would report it (or the node lifecycle controller, when it cannot). */
+export async function setNodeReady(client: ShootClient, name: string, ready: boolean): Promise<void> {
+  const path = `/api/v1/nodes/${name}`;
+  const node = await client.request('GET', path);
+  assert.equal(node.status, 200, JSON.stringify(node.body));
+  const now = new Date().toISOString();
+  const condition = ready
+    ? { type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status' }
+    : {
+        type: 'Ready',
+        status: 'Unknown',
+        reason: 'NodeStatusUnknown',
+        message: 'Kubelet stopped posting node status.',
+      };
+  const updated = await client.request('PUT', `${path}/status`, {
+    ...node.body,
+    status: { conditions: [{ ...condition, lastHeartbeatTime: now, lastTransitionTime: now }] },
+  });
+  assert.equal(updated.status, 200, JSON.stringify(updated.body));
+}
