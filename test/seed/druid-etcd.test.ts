@@ -30,7 +30,8 @@ import {
   readEtcdState,
   stopAllEtcds,
 } from '../../src/seed/druid/index.js';
-import { checkEtcdHealth, isProcessAlive } from '../../src/storage/etcd/etcd-process.js';
+import { checkEtcdHealth } from '../../src/storage/etcd/etcd-process.js';
+import { isProcessAlive } from '../../src/storage/processes.js';
 import { openSqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
 import { killOnExit } from '../helpers/etcd.js';
 

@@ -12,10 +12,9 @@ import {
   type EtcdProcessOptions,
   EtcdStartError,
   freePort,
-  isProcessAlive,
   startEtcd,
-  terminateProcess,
 } from '../../src/storage/etcd/etcd-process.js';
+import { isProcessAlive, terminateProcess } from '../../src/storage/processes.js';
 import { killOnExit } from '../helpers/etcd.js';
 
 const FAST_START_ARGS = ['--election-timeout=200', '--heartbeat-interval=20'];

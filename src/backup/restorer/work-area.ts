@@ -11,7 +11,8 @@ import { constants } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, open, readdir, readFile, rm, statfs } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { findEtcdProcessesBy, isProcessAlive } from '../../storage/etcd/etcd-process.js';
+import { findEtcdProcessesBy } from '../../storage/etcd/etcd-process.js';
+import { isProcessAlive } from '../../storage/processes.js';
 
 export const TMPFS_DIR = '/dev/shm';
 

@@ -12,12 +12,13 @@
  * and a loopback-only peer port exposes nothing.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
-import { chmod, mkdir, open as openFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { closeSync, openSync } from 'node:fs';
+import { chmod, mkdir, open as openFile, rm, stat, writeFile } from 'node:fs/promises';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { findProcessesByArgument } from '../processes.js';
 
 /** TLS for the client listener; the files are written to the conf dir. */
 export interface EtcdTls {
@@ -150,40 +151,6 @@ export function freePort(host = '127.0.0.1'): Promise<number> {
       server.close(() => (port ? resolve(port) : reject(new Error(`no free port on ${host}`))));
     });
   });
-}
-
-/** Whether a process with this pid exists and is not a zombie (Linux: checked in /proc). */
-export function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    // EPERM: it exists but belongs to someone else.
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-  try {
-    // The state follows the parenthesised command name: "123 (etcd) S ...".
-    const statLine = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return statLine.slice(statLine.lastIndexOf(')') + 2, statLine.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return true;
-  }
-}
-
-/**
- * Stops a process that is not (or no longer) this process's child, e.g. a detached etcd adopted
- * after a restart: SIGTERM, SIGKILL after `graceMs`, then waits until it is gone.
- */
-export async function terminateProcess(pid: number, graceMs: number = DEFAULTS.stopGraceMs): Promise<void> {
-  if (!signal(pid, 'SIGTERM')) return;
-  const deadline = Date.now() + graceMs;
-  let killed = false;
-  while (isProcessAlive(pid)) {
-    if (!killed && Date.now() >= deadline) {
-      killed = true;
-      signal(pid, 'SIGKILL');
-    }
-    await sleep(HEALTH_POLL_MS);
-  }
 }
 
 /**
@@ -405,15 +372,6 @@ async function fileSize(path: string): Promise<number> {
   }
 }
 
-function signal(pid: number, name: NodeJS.Signals): boolean {
-  try {
-    process.kill(pid, name);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 function urlHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
@@ -422,33 +380,11 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** The arguments of process `pid` (Linux /proc), undefined when it is gone or unreadable. */
-export function commandLine(pid: number): string[] | undefined {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * Live processes (other than this one) with a `--data-dir=` argument that `matches`: the etcd
  * servers of a data dir, or of every data dir below a directory. Found through /proc, so orphans
  * of a crashed parent are found too.
  */
-export async function findEtcdProcessesBy(matches: (dataDir: string) => boolean): Promise<number[]> {
-  let entries: string[];
-  try {
-    entries = await readdir('/proc');
-  } catch {
-    return [];
-  }
-  return entries
-    .filter((entry) => /^\d+$/.test(entry))
-    .map(Number)
-    .filter((pid) => {
-      if (pid === process.pid) return false;
-      const dataDir = commandLine(pid)?.find((arg) => arg.startsWith('--data-dir='));
-      return dataDir !== undefined && matches(dataDir.slice('--data-dir='.length));
-    });
+export function findEtcdProcessesBy(matches: (dataDir: string) => boolean): Promise<number[]> {
+  return findProcessesByArgument('--data-dir=', matches);
 }
