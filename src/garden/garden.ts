@@ -136,15 +136,17 @@ export async function startGarden(options: GardenOptions): Promise<Garden> {
     ],
   });
   const { server, store, systemContext: ctx } = hosted;
-  const operatorKubeconfig = await hosted.ensureKubeconfig(join(dir, 'garden.kubeconfig'), {
-    name: operatorUser,
-    groups: [operatorGroup],
-  });
+  // The member's kubeconfig first: the operator's is what `transplant up` waits for, and it then
+  // copies both.
   const memberKubeconfig = await hosted.ensureKubeconfig(
     join(dir, 'project-member.kubeconfig'),
     { name: projectMemberUser, groups: [] },
     memberNamespace,
   );
+  const operatorKubeconfig = await hosted.ensureKubeconfig(join(dir, 'garden.kubeconfig'), {
+    name: operatorUser,
+    groups: [operatorGroup],
+  });
 
   const controllers = [
     new Controller({

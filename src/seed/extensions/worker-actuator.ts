@@ -1,0 +1,184 @@
+/**
+ * The local provider's Worker actuator: every pool gets `minimum` machines, each a node agent
+ * (`transplant node`) started by the MachineRuntime on this host's "infrastructure" and named
+ * `<control-plane namespace>-<pool>-<index>` (the node's name too). Names are deterministic, so a
+ * reconcile repeated after a crash finds the machines it started instead of adding more.
+ *
+ * What a machine gets (its "user data", in its directory, mode 0600): a kubeconfig for the
+ * shoot's stable API address, trusting the shoot's `ca`, with a client certificate signed by the
+ * shoot's `ca-client` for `system:node:<name>` in `system:nodes` — the CAs travel with the shoot
+ * (ShootState), so the machines keep working after a migration.
+ *
+ * `status.state.machines` records every machine with its directory. Migrate keeps the machines
+ * running and hands that record over (the gardenlet stores it in the ShootState); Restore on
+ * another seed adopts the machines in the recorded directories — wherever its own
+ * infrastructure directory is — so no machine is started twice. Delete stops them and removes
+ * their directories.
+ */
+import { access, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pathString } from '../../api/core-gardener/common.js';
+import { workerPools } from '../../api/extensions/worker.js';
+import { isRecord, type KubeObject } from '../../api/meta.js';
+import { buildKubeconfig, writeKubeconfig } from '../../apiserver/kubeconfig.js';
+import type { GenericStore, RequestContext } from '../../apiserver/registry/generic-store.js';
+import {
+  certificateAuthorityFromSecret,
+  issueAdminClientCertificate,
+  ShootSecretName,
+} from '../gardenlet/shoot-secrets.js';
+import type { MachineRuntime } from '../runtime/machine-runtime.js';
+import type { Actuator } from './actuator.js';
+
+/** `spec.providerConfig` of a local Worker: where the machines reach the shoot's API server. */
+export const WORKER_CONFIG_KIND = 'WorkerConfig';
+
+/** One machine as the Worker's state records it. */
+export interface MachineRecord {
+  name: string;
+  pool: string;
+  /** Absolute: a Restore on another seed adopts the machine here. */
+  dir: string;
+}
+
+/** What the node agent of one machine is started with. */
+export interface NodeAgentMachine extends MachineRecord {
+  kubeconfigPath: string;
+}
+
+export interface WorkerActuatorDeps {
+  workers: GenericStore;
+  secrets: GenericStore;
+  machines: MachineRuntime;
+  /** Where this seed puts the directories of new machines (`<dir>/<namespace>/<machine>`). */
+  infrastructureDir: string;
+  /** The node agent's own arguments for a machine (the runtime adds `--machine-dir=`). */
+  nodeAgentArgs(machine: NodeAgentMachine): string[];
+  ctx: RequestContext;
+}
+
+/** A year: node client certificates outlive any migration; the CA signs new ones on demand. */
+const NODE_CERTIFICATE_VALIDITY_SECONDS = 365 * 24 * 3600;
+const KUBECONFIG = 'kubeconfig';
+
+export function workerActuator(deps: WorkerActuatorDeps): Actuator {
+  /** The machines the spec asks for, in the recorded directories where there are some. */
+  const desiredMachines = (worker: KubeObject): MachineRecord[] => {
+    const namespace = worker.metadata.namespace ?? '';
+    const recorded = new Map(recordedMachines(worker).map((m) => [m.name, m]));
+    return workerPools(worker).flatMap((pool) =>
+      Array.from({ length: pool.minimum ?? 0 }, (_, index) => {
+        const name = `${namespace}-${pool.name}-${index}`;
+        const dir = recorded.get(name)?.dir ?? join(deps.infrastructureDir, namespace, name);
+        return { name, pool: pool.name, dir };
+      }),
+    );
+  };
+
+  const writeState = async (worker: KubeObject, machines: readonly MachineRecord[]) => {
+    const machineDeployments = workerPools(worker).map((pool) => ({
+      name: `${worker.metadata.namespace}-${pool.name}`,
+      minimum: pool.minimum,
+      maximum: pool.maximum,
+    }));
+    await deps.workers.patch(
+      worker.metadata.namespace ?? '',
+      worker.metadata.name!,
+      'status',
+      'merge',
+      { status: { state: { machines }, machineDeployments } },
+      deps.ctx,
+    );
+  };
+
+  /** The machines recorded, and any other directory of this Worker's namespace under this seed's infrastructure. */
+  const knownMachineDirs = async (worker: KubeObject): Promise<string[]> => {
+    const local = join(deps.infrastructureDir, worker.metadata.namespace ?? '');
+    const here = await readdir(local).then(
+      (names) => names.map((name) => join(local, name)),
+      () => [],
+    );
+    return [...new Set([...recordedMachines(worker).map((m) => m.dir), ...here])];
+  };
+
+  return {
+    async reconcile(worker) {
+      const apiServerUrl = workerApiServerUrl(worker);
+      const machines = desiredMachines(worker);
+      const credentials = await machineCredentials(worker, deps);
+      for (const machine of machines) {
+        const kubeconfigPath = join(machine.dir, KUBECONFIG);
+        if (!(await exists(kubeconfigPath))) {
+          await writeKubeconfig(kubeconfigPath, await credentials.kubeconfig(machine.name, apiServerUrl));
+        }
+        await deps.machines.ensure({ dir: machine.dir, args: deps.nodeAgentArgs({ ...machine, kubeconfigPath }) });
+      }
+      const wanted = new Set(machines.map((m) => m.dir));
+      for (const dir of await knownMachineDirs(worker)) {
+        if (!wanted.has(dir)) await deps.machines.stop(dir, { removeDir: true });
+      }
+      await writeState(worker, machines);
+    },
+    async delete(worker) {
+      for (const dir of await knownMachineDirs(worker)) await deps.machines.stop(dir, { removeDir: true });
+    },
+    async migrate(worker) {
+      // The machines run on: they are the shoot's, not this seed's.
+      return { machines: recordedMachines(worker) };
+    },
+    async restore() {
+      // The state (the machines' directories) is in status.state already; reconcile adopts them.
+    },
+  };
+}
+
+/** `status.state.machines`, skipping malformed entries. */
+export function recordedMachines(worker: KubeObject): MachineRecord[] {
+  const state = isRecord(worker.status) && isRecord(worker.status.state) ? worker.status.state : {};
+  const machines = Array.isArray(state.machines) ? state.machines : [];
+  return machines.filter(
+    (m): m is MachineRecord =>
+      isRecord(m) && typeof m.name === 'string' && typeof m.pool === 'string' && typeof m.dir === 'string',
+  );
+}
+
+/** `spec.providerConfig.apiServerURL`: the shoot's stable address, where its machines reach it. */
+export function workerApiServerUrl(worker: KubeObject): string {
+  const url = pathString(worker, 'spec.providerConfig.apiServerURL');
+  if (!url) throw new Error(`Worker ${worker.metadata.name} has no spec.providerConfig.apiServerURL`);
+  return url;
+}
+
+async function machineCredentials(worker: KubeObject, deps: WorkerActuatorDeps) {
+  const namespace = worker.metadata.namespace ?? '';
+  const secret = async (name: string) => {
+    const found = await deps.secrets.find(namespace, name);
+    if (!found) throw new Error(`secret ${namespace}/${name} is missing: the machines' credentials come from it`);
+    return found;
+  };
+  const ca = certificateAuthorityFromSecret(await secret(ShootSecretName.ca));
+  const caClient = certificateAuthorityFromSecret(await secret(ShootSecretName.caClient));
+  return {
+    async kubeconfig(nodeName: string, server: string): Promise<string> {
+      const user = `system:node:${nodeName}`;
+      const pair = await issueAdminClientCertificate(caClient, {
+        user,
+        groups: ['system:nodes'],
+        validitySeconds: NODE_CERTIFICATE_VALIDITY_SECONDS,
+      });
+      return buildKubeconfig({
+        clusterName: namespace,
+        server,
+        caPem: ca.certPem,
+        user: { name: user, clientCertPem: pair.certPem, clientKeyPem: pair.keyPem },
+      });
+    },
+  };
+}
+
+async function exists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  );
+}
