@@ -75,6 +75,19 @@ function seedRunning(infrastructureDir: string) {
         await new Promise((r) => setTimeout(r, 20));
       }
     },
+    /** Pool `a` to `minimum` machines, pool `b` to one. */
+    async scale(minimum: number): Promise<void> {
+      const spec = workerSpec([
+        { name: 'a', minimum },
+        { name: 'b', minimum: 1 },
+      ]);
+      await workers.patch(NS, 'w', '', 'merge', { spec }, ctx);
+    },
+    /** Sets `gardener.cloud/operation` on the Worker, as the gardenlet does. */
+    async requestOperation(operation: string): Promise<void> {
+      const annotations = { 'gardener.cloud/operation': operation };
+      await workers.patch(NS, 'w', '', 'merge', { metadata: { annotations } }, ctx);
+    },
     async stop() {
       controller.stop();
       await storage.close();
@@ -178,33 +191,14 @@ describe('Worker actuator (local machines)', () => {
   });
 
   it('a reconcile again starts nothing new; scaling a pool down stops and removes its last machine', async () => {
-    await seedA.workers.patch(
-      NS,
-      'w',
-      '',
-      'merge',
-      { metadata: { annotations: { 'gardener.cloud/operation': 'reconcile' } } },
-      ctx,
-    );
+    await seedA.requestOperation('reconcile');
     const again = await seedA.until(
       (w) => lastOperation(w) === 'Reconcile/Succeeded' && operationDone(w),
       'reconciled',
     );
     assert.deepEqual(await runningPids(recordedMachines(again!)), pids, 'the same processes');
 
-    await seedA.workers.patch(
-      NS,
-      'w',
-      '',
-      'merge',
-      {
-        spec: workerSpec([
-          { name: 'a', minimum: 1 },
-          { name: 'b', minimum: 1 },
-        ]),
-      },
-      ctx,
-    );
+    await seedA.scale(1);
     const scaled = await seedA.until((w) => recordedMachines(w!).length === 2, 'scaled down');
     const gone = join(root, 'infra-a', NS, `${NS}-a-1`);
     assert.equal(existsSync(gone), false, 'the removed machine has no directory');
@@ -214,14 +208,7 @@ describe('Worker actuator (local machines)', () => {
   });
 
   it('migrate keeps the machines running; deleting the migrated object stops nothing', async () => {
-    await seedA.workers.patch(
-      NS,
-      'w',
-      '',
-      'merge',
-      { metadata: { annotations: { 'gardener.cloud/operation': 'migrate' } } },
-      ctx,
-    );
+    await seedA.requestOperation('migrate');
     const migrated = await seedA.until((w) => lastOperation(w) === 'Migrate/Succeeded' && operationDone(w), 'migrated');
     assert.equal(migrated!.metadata.finalizers, undefined);
     await seedA.workers.delete(NS, 'w', ctx, {});
@@ -242,33 +229,14 @@ describe('Worker actuator (local machines)', () => {
       ctx,
     );
     await seedB.workers.patch(NS, 'w', 'status', 'merge', { status: { state } }, ctx);
-    await seedB.workers.patch(
-      NS,
-      'w',
-      '',
-      'merge',
-      { metadata: { annotations: { 'gardener.cloud/operation': 'restore' } } },
-      ctx,
-    );
+    await seedB.requestOperation('restore');
     const restored = await seedB.until((w) => lastOperation(w) === 'Restore/Succeeded' && operationDone(w), 'restored');
     assert.deepEqual(await runningPids(recordedMachines(restored!), seedB), pids, 'seed-b adopted the same processes');
     assert.equal(existsSync(join(root, 'infra-b', NS)), false, 'and started none of its own');
   });
 
   it('a new machine after the move goes to the new seed; deleting the Worker stops every machine', async () => {
-    await seedB.workers.patch(
-      NS,
-      'w',
-      '',
-      'merge',
-      {
-        spec: workerSpec([
-          { name: 'a', minimum: 2 },
-          { name: 'b', minimum: 1 },
-        ]),
-      },
-      ctx,
-    );
+    await seedB.scale(2);
     const grown = await seedB.until((w) => recordedMachines(w!).length === 3, 'scaled up on seed-b');
     const added = recordedMachines(grown!).find((m) => m.name === `${NS}-a-1`)!;
     assert.equal(added.dir, join(root, 'infra-b', NS, added.name));
