@@ -12,6 +12,7 @@ import { loadKubeconfig } from '../client/kubeconfig-file.js';
 import { RestClient } from '../client/rest-client.js';
 import { issueSeedKubeconfig } from '../garden/seed-credentials.js';
 import { stopAllEtcds } from '../seed/druid/etcd-processes.js';
+import { stopMachinesUnder } from '../seed/runtime/machine-runtime.js';
 import { controlPlaneDir } from '../seed/seed.js';
 import { runUntilSignal } from './run-until-signal.js';
 import { Supervisor } from './supervisor.js';
@@ -165,6 +166,9 @@ async function supervise(dir: string, options: UpOptions): Promise<void> {
         '--dir',
         join(seedDir, 'state'),
         ...backupArgs,
+        // One "cloud" for all seeds of the landscape: machines are found wherever a shoot moves.
+        '--infrastructure-dir',
+        join(dir, 'infrastructure'),
         '--log-level',
         options.logLevel,
       ],
@@ -192,6 +196,8 @@ export async function runDown(options: { dir: string; timeoutSeconds: number }):
   for (const pid of pids) if (pid !== undefined && isAlive(pid)) process.kill(pid, 'SIGKILL');
   // Shoot etcds run detached (a seed restart adopts them); a landscape going down stops them too.
   for (const seed of Object.values(landscape.seeds)) await stopAllEtcds(controlPlaneDir(join(seed.dir, 'state')));
+  // So do the shoots' machines, which outlive any seed.
+  await stopMachinesUnder(join(dir, 'infrastructure'));
   process.stdout.write(`landscape in ${dir} stopped\n`);
 }
 

@@ -53,6 +53,10 @@ program
     '--backup-credentials-file <file>',
     'for s3: an etcdbrctl credentials JSON (accessKeyID, secretAccessKey, region, …); default: AWS_APPLICATION_CREDENTIALS_JSON, AWS_APPLICATION_CREDENTIALS or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/AWS_REGION',
   )
+  .option(
+    '--infrastructure-dir <dir>',
+    "where the shoots' machines (node agents, which outlive the seed) get their directories; default DIR/infrastructure",
+  )
   .option('--log-level <level>', 'fatal, error, warn, info, debug or trace', 'info')
   .action(async (options: SeedCommandOptions) => {
     await runSeedCommand(options);

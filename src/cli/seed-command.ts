@@ -18,6 +18,7 @@ export interface SeedCommandOptions {
   backupRoot?: string;
   backupEndpoint?: string;
   backupCredentialsFile?: string;
+  infrastructureDir?: string;
   logLevel: string;
 }
 
@@ -65,6 +66,7 @@ export async function runSeedCommand(options: SeedCommandOptions): Promise<void>
     port: options.port,
     logger,
     backup,
+    ...(options.infrastructureDir ? { infrastructureDir: resolve(options.infrastructureDir) } : {}),
   });
   process.stdout.write(`seed ${seed.name} API serving at ${seed.url}\n`);
   process.stdout.write(`seed admin kubeconfig: ${seed.adminKubeconfig}\n`);

@@ -4,6 +4,7 @@
  * keeps its heartbeat and reconciles the shoots placed on it.
  */
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { coreResources } from '../api/core/index.js';
 import { backupBucketResource } from '../api/core-gardener/backup-bucket.js';
@@ -28,6 +29,7 @@ import { EtcdReconciler } from './druid/etcd-controller.js';
 import { recordingActuator } from './extensions/actuator.js';
 import { backupBucketActuator, backupEntryActuator } from './extensions/backup-actuators.js';
 import { ExtensionReconciler } from './extensions/extension-controller.js';
+import { localNodeAgentArgs, workerActuator } from './extensions/worker-actuator.js';
 import {
   BackupBucketReconciler,
   deploySeedBackupBucket,
@@ -38,6 +40,7 @@ import { SeedHeartbeat } from './gardenlet/heartbeat.js';
 import { registerSeed, type SeedBackupConfig } from './gardenlet/seed-registration.js';
 import { ShootReconciler } from './gardenlet/shoot-reconciler.js';
 import { ApiServerRuntime } from './runtime/apiserver-runtime.js';
+import { MachineRuntime } from './runtime/machine-runtime.js';
 
 export interface SeedOptions {
   name: string;
@@ -50,7 +53,16 @@ export interface SeedOptions {
   heartbeatIntervalMs?: number;
   /** How long a flow's "Waiting until …" step waits before the flow fails and is retried. */
   waitTimeoutMs?: number;
+  /**
+   * The local provider's "infrastructure": where this seed puts the directories of the machines
+   * it starts (default `<dir>/infrastructure`). Machines outlive the seed; a seed taking a shoot
+   * over adopts its machines where the Worker's state says they are.
+   */
+  infrastructureDir?: string;
 }
+
+/** `transplant` itself: machines run its `node` command. */
+const transplantCli = fileURLToPath(new URL('../cli/main.js', import.meta.url));
 
 export interface Seed {
   name: string;
@@ -169,6 +181,27 @@ export async function startSeed(options: SeedOptions): Promise<Seed> {
       }),
     );
   }
+  // The local Worker extension: machines are node agents on this host.
+  const workers = hosted.store('extensions.gardener.cloud', 'workers');
+  controllers.push(
+    new Controller({
+      name: 'workers',
+      source: storeListWatch(workers),
+      reconciler: new ExtensionReconciler({
+        store: workers,
+        actuator: workerActuator({
+          workers,
+          secrets: hosted.store('', 'secrets'),
+          machines: new MachineRuntime({ executable: process.execPath, args: [transplantCli, 'node'] }, log),
+          infrastructureDir: options.infrastructureDir ?? join(dir, 'infrastructure'),
+          nodeAgentArgs: localNodeAgentArgs,
+          ctx: hosted.systemContext,
+        }),
+        ctx: hosted.systemContext,
+      }),
+      logger: log,
+    }),
+  );
   // The backup extension (local and s3) and the gardenlet's controllers feeding it from the garden.
   const backupActuatorDeps = {
     secrets: hosted.store('', 'secrets'),

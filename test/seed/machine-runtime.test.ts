@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { pino } from 'pino';
-import { MachineRuntime } from '../../src/seed/runtime/machine-runtime.js';
+import { MachineRuntime, stopMachinesUnder } from '../../src/seed/runtime/machine-runtime.js';
 import { isProcessAlive } from '../../src/storage/processes.js';
 
 const waitingMachine = { executable: process.execPath, args: ['-e', 'setInterval(() => {}, 1000)', '--'] };
@@ -56,6 +56,17 @@ describe('MachineRuntime', () => {
     assert.ok(existsSync(a), 'the directory stays unless asked');
     await runtime.stop(b, { removeDir: true, graceMs: 1_000 });
     assert.equal(existsSync(b), false);
+  });
+
+  it('stopMachinesUnder stops the machines below a directory, and only those', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'transplant-machines-'));
+    const inside = [join(root, 'ns', 'm1'), join(root, 'ns', 'm2')];
+    dirs.push(...inside);
+    const outside = await machineDir();
+    const started = await Promise.all([...inside, outside].map((dir) => runtime.ensure({ dir, args: [] })));
+    const stopped = await stopMachinesUnder(root, 1_000);
+    assert.deepEqual([...stopped].sort(), [started[0]!.pid, started[1]!.pid].sort());
+    assert.ok(isProcessAlive(started[2]!.pid), 'a machine elsewhere runs on');
   });
 
   it('starts a stopped machine again in the same directory', async () => {

@@ -57,6 +57,14 @@ export interface WorkerActuatorDeps {
   ctx: RequestContext;
 }
 
+/**
+ * `transplant node`'s arguments for a machine: its node name and its kubeconfig; everything else
+ * the agent finds in its machine directory.
+ */
+export function localNodeAgentArgs(machine: NodeAgentMachine): string[] {
+  return ['--name', machine.name, '--kubeconfig', machine.kubeconfigPath];
+}
+
 /** A year: node client certificates outlive any migration; the CA signs new ones on demand. */
 const NODE_CERTIFICATE_VALIDITY_SECONDS = 365 * 24 * 3600;
 const KUBECONFIG = 'kubeconfig';

@@ -87,6 +87,14 @@ export class MachineRuntime {
   }
 }
 
+/** Stops every machine whose directory is below `root` (a landscape going down); the pids stopped. */
+export async function stopMachinesUnder(root: string, graceMs?: number): Promise<number[]> {
+  const prefix = `${resolve(root)}/`;
+  const pids = await findProcessesByArgument(MACHINE_DIR_ARGUMENT, (value) => resolve(value).startsWith(prefix));
+  await Promise.all(pids.map((pid) => terminateProcess(pid, graceMs)));
+  return pids;
+}
+
 async function machinePids(dir: string): Promise<number[]> {
   const target = resolve(dir);
   const pids = await findProcessesByArgument(MACHINE_DIR_ARGUMENT, (value) => resolve(value) === target);
