@@ -147,9 +147,10 @@ describe('etcd process', () => {
   });
 
   it('kills a server that does not become healthy in time', async () => {
-    await rejectsToStart(
-      { startTimeoutMs: 1, extraArgs: ['--election-timeout=5000', '--heartbeat-interval=500'] },
-      (err) => assert.match(err.message, /did not become healthy at http:\/\/127\.0\.0\.1:\d+ within 1 ms/),
+    // No leader for 50 s: without the tick advance a single member waits a whole election timeout.
+    const noLeader = ['--initial-election-tick-advance=false', '--election-timeout=50000', '--heartbeat-interval=500'];
+    await rejectsToStart({ startTimeoutMs: 500, extraArgs: noLeader }, (err) =>
+      assert.match(err.message, /did not become healthy at http:\/\/127\.0\.0\.1:\d+ within 500 ms/),
     );
   });
 
