@@ -6,6 +6,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { backupCommand } from './backup.js';
 import { runGardenCommand } from './garden-command.js';
 import { runDown, runUp } from './landscape.js';
+import { nodeCommand } from './node-command.js';
 import { runSeedCommand, type SeedCommandOptions } from './seed-command.js';
 
 function port(value: string): number {
@@ -116,6 +117,7 @@ program
   });
 
 program.addCommand(backupCommand());
+program.addCommand(nodeCommand());
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);

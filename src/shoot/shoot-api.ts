@@ -60,7 +60,7 @@ function groupBinding(role: string, group: string): KubeObject {
  * Created when missing on every start, in order (never overwritten: the store outlives any one
  * server). Besides the system namespaces and `cluster-admin`, Kubernetes' `system:discovery` and
  * `system:basic-user` for every authenticated user: discovery and `kubectl auth can-i` work for
- * users who hold only a namespaced RoleBinding.
+ * users who hold only a namespaced RoleBinding; and `system:node` for the group `system:nodes`.
  */
 export function shootBootstrapObjects(): KubeObject[] {
   return [
@@ -98,5 +98,13 @@ export function shootBootstrapObjects(): KubeObject[] {
       { apiGroups: ['authentication.k8s.io'], resources: ['selfsubjectreviews'], verbs: ['create'] },
     ]),
     groupBinding('system:basic-user', 'system:authenticated'),
+    // What the node agents need (Kubernetes' `system:node`, narrowed to what they do). Kubernetes
+    // also limits each node to its own objects (the Node authorizer); this server does not.
+    clusterRole('system:node', [
+      { apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch'] },
+      { apiGroups: [''], resources: ['nodes/status'], verbs: ['get', 'update', 'patch'] },
+      { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update', 'patch'] },
+    ]),
+    groupBinding('system:node', 'system:nodes'),
   ];
 }

@@ -5,20 +5,8 @@
  * poller's longest gap covers the outage.
  */
 import assert from 'node:assert/strict';
-import { randomBytes, randomInt } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { pino } from 'pino';
-import { buildKubeconfig } from '../../src/apiserver/kubeconfig.js';
-import { generateCertificateAuthority, issueCertificate } from '../../src/apiserver/pki/certificates.js';
-import {
-  type ShootApiServer,
-  type ShootApiServerOptions,
-  startShootApiServer,
-} from '../../src/shoot/kube-apiserver.js';
-import { startTestEtcd, type TestEtcd } from './etcd.js';
+import { startTestShootApi } from './shoot-api-server.js';
 import { type ShootClient, shootClient } from './shoot-client.js';
 import { checkWrites, measureDowntime, startShootWriter } from './shoot-writer.js';
 
@@ -33,59 +21,22 @@ interface OutageTarget {
 }
 
 async function startOutageTarget(): Promise<OutageTarget> {
-  const dir = await mkdtemp(join(tmpdir(), 'transplant-writer-'));
-  // A loopback address of its own per run (any 127/8 address binds on Linux): parallel runs never collide.
-  const host = `127.${randomInt(100, 200)}.${randomInt(0, 256)}.${randomInt(1, 255)}`;
-  const [ca, caClient] = await Promise.all([
-    generateCertificateAuthority('kubernetes'),
-    generateCertificateAuthority('kubernetes-client'),
-  ]);
-  const serving = await issueCertificate(ca, { commonName: 'kube-apiserver', ipAddresses: [host], usage: 'server' });
-  const admin = await issueCertificate(caClient, {
-    commonName: 'admin',
-    organizations: ['system:masters'],
-    usage: 'client',
-  });
-  let etcd: TestEtcd | undefined;
-  let api: ShootApiServer | undefined;
+  const api = await startTestShootApi('shoot--dev--writer-test');
   let client: ShootClient | undefined;
   const cleanup = async () => {
     client?.close();
-    await api?.stop();
-    await etcd?.cleanup();
-    await rm(dir, { recursive: true, force: true });
+    await api.cleanup();
   };
   try {
-    etcd = await startTestEtcd();
-    const options: ShootApiServerOptions = {
-      name: 'shoot--dev--writer-test',
-      etcd: { endpoints: etcd.endpoints },
-      serving,
-      clientCaPem: caClient.certPem,
-      staticToken: randomBytes(16).toString('hex'),
-      encryptionKeyBase64: randomBytes(32).toString('base64'),
-      host,
-      port: 0,
-      logger: pino({ level: 'silent' }),
-    };
-    api = await startShootApiServer(options);
-    const port = Number(new URL(api.url).port);
-    const kubeconfig = join(dir, 'admin.kubeconfig');
-    const user = { name: 'admin', clientCertPem: admin.certPem, clientKeyPem: admin.keyPem };
-    await writeFile(
-      kubeconfig,
-      buildKubeconfig({ clusterName: 'writer-test', server: api.url, caPem: ca.certPem, user }),
-    );
-    client = await shootClient(kubeconfig);
+    client = await shootClient(await api.kubeconfig('admin', ['system:masters']));
     return {
       client,
       async outage(ms) {
         const stoppedAt = Date.now();
-        await api?.stop();
-        api = undefined;
+        await api.stop();
         await sleep(ms);
         const restartedAt = Date.now();
-        api = await startShootApiServer({ ...options, port });
+        await api.start();
         return { stoppedAt, restartedAt };
       },
       cleanup,

@@ -91,6 +91,8 @@ const restoreSteps = [
   'Waiting until Kubernetes API server rolled out',
   'Deploying shoot control plane components',
   'Waiting until shoot control plane has been reconciled',
+  'Configuring shoot worker pools',
+  'Waiting until shoot worker nodes have been reconciled',
   'Waiting until the Kubernetes API server can connect to the Shoot workers',
 ];
 
@@ -140,6 +142,12 @@ describe('the Restore flow', () => {
     assertBefore(
       r,
       'Waiting until Kubernetes API server rolled out',
+      'Waiting until the Kubernetes API server can connect to the Shoot workers',
+    );
+    assertBefore(r, 'Waiting until Kubernetes API server rolled out', 'Configuring shoot worker pools');
+    assertBefore(
+      r,
+      'Waiting until shoot worker nodes have been reconciled',
       'Waiting until the Kubernetes API server can connect to the Shoot workers',
     );
   });

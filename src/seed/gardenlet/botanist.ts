@@ -48,6 +48,7 @@ import {
   technicalId,
 } from '../../shoot/identity.js';
 import { ETCD_BACKUP_SECRET, etcdBackupPrefix, SOURCE_ETCD_BACKUP_SECRET } from '../extensions/backup-actuators.js';
+import { WORKER_CONFIG_KIND } from '../extensions/worker-actuator.js';
 import type { ApiServerRuntime } from '../runtime/apiserver-runtime.js';
 import { backupObjectNotReadyReason, backupObjectReady } from './backup-common.js';
 import { copyBackupsFailedMessage } from './copy-backups-hint.js';
@@ -82,6 +83,7 @@ export const shootExtensions = [
   { plural: 'infrastructures', kind: 'Infrastructure', name: (shoot: KubeObject) => shoot.metadata.name! },
   { plural: 'dnsrecords', kind: 'DNSRecord', name: (shoot: KubeObject) => `${shoot.metadata.name}-internal` },
   { plural: 'controlplanes', kind: 'ControlPlane', name: (shoot: KubeObject) => shoot.metadata.name! },
+  { plural: 'workers', kind: 'Worker', name: (shoot: KubeObject) => shoot.metadata.name! },
 ] as const;
 
 type ExtensionPlural = (typeof shootExtensions)[number]['plural'];
@@ -834,6 +836,16 @@ export class Botanist {
         };
       case 'controlplanes':
         return { ...base, purpose: 'normal' };
+      case 'workers':
+        return {
+          ...base,
+          pools: shootWorkerPools(this.shoot),
+          providerConfig: {
+            apiVersion: 'local.provider.extensions.transplant.dev/v1alpha1',
+            kind: WORKER_CONFIG_KIND,
+            apiServerURL: this.apiUrl,
+          },
+        };
       default:
         return base;
     }
@@ -971,4 +983,20 @@ function httpsGet(url: string, options: HttpsGetOptions): Promise<{ status: numb
 
 function b64(text: string): string {
   return Buffer.from(text, 'utf8').toString('base64');
+}
+
+/** The Worker's pools from the shoot's `spec.provider.workers` (Gardener's field names). */
+function shootWorkerPools(shoot: KubeObject): Record<string, unknown>[] {
+  const provider = isRecord(shoot.spec) && isRecord(shoot.spec.provider) ? shoot.spec.provider : {};
+  const workers = Array.isArray(provider.workers) ? provider.workers.filter(isRecord) : [];
+  return workers.map((w) => ({
+    name: w.name,
+    machineType: isRecord(w.machine) && typeof w.machine.type === 'string' ? w.machine.type : 'local',
+    minimum: w.minimum ?? 0,
+    maximum: w.maximum ?? w.minimum ?? 0,
+    ...(w.maxSurge !== undefined ? { maxSurge: w.maxSurge } : {}),
+    ...(w.maxUnavailable !== undefined ? { maxUnavailable: w.maxUnavailable } : {}),
+    ...(isRecord(w.labels) ? { labels: w.labels } : {}),
+    ...(Array.isArray(w.zones) ? { zones: w.zones } : {}),
+  }));
 }

@@ -90,10 +90,22 @@ export function reconcileFlow(b: Botanist, operation: 'Create' | 'Reconcile', op
     skipIf: options.skipReadiness,
     dependencies: controlPlane,
   });
+  const workers = g.add({
+    name: 'Configuring shoot worker pools',
+    fn: () => b.deployExtension('workers'),
+    dependencies: apiServerReady,
+  });
+  const workersReady = g.add({
+    name: 'Waiting until shoot worker nodes have been reconciled',
+    fn: () => b.waitUntilExtensionReady('workers'),
+    skipIf: options.skipReadiness,
+    dependencies: workers,
+  });
+  // The machines' record is part of the state: a migration adopts them from it.
   g.add({
     name: 'Persisting ShootState in garden cluster',
     fn: () => b.persistShootState(),
-    dependencies: controlPlaneReady,
+    dependencies: [controlPlaneReady, workersReady],
   });
   return g.compile();
 }
@@ -101,7 +113,17 @@ export function reconcileFlow(b: Botanist, operation: 'Create' | 'Reconcile', op
 /** Delete: the control plane and everything of it in the seed. */
 export function deleteFlow(b: Botanist): Flow {
   const g = new Graph('Shoot cluster deletion');
-  const apiServer = g.add({ name: 'Deleting Kubernetes API server', fn: () => b.deleteKubeApiServer() });
+  const workers = g.add({ name: 'Destroying shoot workers', fn: () => b.deleteExtension('workers') });
+  const workersGone = g.add({
+    name: 'Waiting until shoot worker nodes have been terminated',
+    fn: () => b.waitUntilExtensionDeleted('workers'),
+    dependencies: workers,
+  });
+  const apiServer = g.add({
+    name: 'Deleting Kubernetes API server',
+    fn: () => b.deleteKubeApiServer(),
+    dependencies: workersGone,
+  });
   const controlPlane = g.add({
     name: 'Deleting shoot control plane',
     fn: () => b.deleteExtension('controlplanes'),
@@ -387,11 +409,23 @@ export function restoreFlow(b: Botanist, options: RestoreFlowOptions): Flow {
     skipIf: skipReadiness,
     dependencies: controlPlane,
   });
+  // The same machines: the Worker's restored state says where they are.
+  const workers = g.add({
+    name: 'Configuring shoot worker pools',
+    fn: () => b.restoreExtension('workers'),
+    dependencies: apiServerReady,
+  });
+  const workersReady = g.add({
+    name: 'Waiting until shoot worker nodes have been reconciled',
+    fn: () => b.waitUntilExtensionReady('workers'),
+    skipIf: skipReadiness,
+    dependencies: workers,
+  });
   g.add({
     name: 'Waiting until the Kubernetes API server can connect to the Shoot workers',
     fn: () => b.waitUntilTunnelConnectionExists(),
     skipIf: skipReadiness,
-    dependencies: apiServerReady,
+    dependencies: [apiServerReady, workersReady],
   });
   return g.compile();
 }

@@ -1,0 +1,62 @@
+/**
+ * `transplant node`: one machine's node agent (src/shoot/node-agent.ts). The Worker extension
+ * starts it with the machine's kubeconfig; nothing secret is on the command line.
+ */
+import { Command, InvalidArgumentError } from 'commander';
+import { pino } from 'pino';
+import { loadKubeconfig } from '../client/kubeconfig-file.js';
+import { startNodeAgent } from '../shoot/node-agent.js';
+import { runUntilSignal } from './run-until-signal.js';
+
+interface NodeCommandOptions {
+  name: string;
+  kubeconfig: string;
+  machineDir?: string;
+  leaseDuration: number;
+  renewInterval: number;
+  logLevel: string;
+}
+
+function positiveSeconds(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a positive number of seconds');
+  return n;
+}
+
+export function nodeCommand(): Command {
+  return new Command('node')
+    .description(
+      "Run a machine's node agent: registers the Node in the shoot, keeps its Ready condition and its Lease in " +
+        "kube-node-lease renewed, and reaches the API server only at the address in the kubeconfig (the shoot's " +
+        'stable address), retrying while it is away (e.g. during a migration). Stops on SIGTERM.',
+    )
+    .requiredOption('--name <name>', "the node's name")
+    .requiredOption(
+      '--kubeconfig <file>',
+      "the shoot's API server and the node's client certificate (system:node:<name>)",
+    )
+    .option(
+      '--machine-dir <dir>',
+      'the machine directory (set by the Worker extension; marks the process as that machine)',
+    )
+    .option('--lease-duration <seconds>', "the Lease's leaseDurationSeconds", positiveSeconds, 40)
+    .option(
+      '--renew-interval <seconds>',
+      'how often the Lease and the Ready condition are renewed',
+      positiveSeconds,
+      10,
+    )
+    .option('--log-level <level>', 'fatal, error, warn, info, debug or trace', 'info')
+    .action((options: NodeCommandOptions) => {
+      const logger = pino({ level: options.logLevel }, pino.destination(2));
+      const agent = startNodeAgent({
+        name: options.name,
+        credentials: loadKubeconfig(options.kubeconfig),
+        leaseDurationSeconds: Math.round(options.leaseDuration),
+        renewIntervalMs: options.renewInterval * 1000,
+        logger,
+      });
+      logger.info({ node: options.name, machineDir: options.machineDir }, 'node agent started');
+      runUntilSignal(logger, `node agent ${options.name}`, () => agent.stop());
+    });
+}

@@ -1,0 +1,149 @@
+/**
+ * The node agent (`transplant node`): what a kubelet does for the control plane's view of its
+ * machine. It registers its Node, keeps the Node's `Ready` condition and its Lease in
+ * `kube-node-lease` fresh (Kubernetes' defaults: a 40 s lease renewed every 10 s), and reaches
+ * the API server only through the address in its kubeconfig — the shoot's stable address, so
+ * the same process carries on wherever the control plane runs after a migration.
+ *
+ * When the API server is away (stopped for a migration, or not reachable) every heartbeat fails
+ * and is retried at the next tick; the agent never gives up and never exits on its own. SIGTERM
+ * stops it after the heartbeat in flight.
+ */
+import { hostname } from 'node:os';
+import type { Logger } from 'pino';
+import { isNotFound } from '../api/errors.js';
+import type { KubeObject } from '../api/meta.js';
+import type { ClusterCredentials } from '../client/kubeconfig-file.js';
+import { RestClient } from '../client/rest-client.js';
+
+export const NODE_LEASE_NAMESPACE = 'kube-node-lease';
+
+export interface NodeAgentOptions {
+  /** The Node's name (the machine's). */
+  name: string;
+  /** The shoot's API server and this node's credentials (`system:node:<name>`). */
+  credentials: ClusterCredentials;
+  /** `spec.leaseDurationSeconds` of the node's Lease; default 40. */
+  leaseDurationSeconds?: number;
+  /** How often the Lease and the Ready condition are renewed; default 10 s. */
+  renewIntervalMs?: number;
+  /** Labels of the Node (merged into what is there). */
+  labels?: Record<string, string>;
+  logger: Logger;
+}
+
+export interface NodeAgent {
+  /** Resolves once the first heartbeat went through (the Node exists, Ready, leased). */
+  readonly registered: Promise<void>;
+  /** Heartbeats that went through, and the last error (undefined once one went through again). */
+  status(): { heartbeats: number; lastError?: string };
+  stop(): Promise<void>;
+}
+
+const resources = {
+  nodes: { group: '', version: 'v1', plural: 'nodes', namespaced: false },
+  leases: { group: 'coordination.k8s.io', version: 'v1', plural: 'leases', namespaced: true },
+} as const;
+
+export function startNodeAgent(options: NodeAgentOptions): NodeAgent {
+  const { name, logger } = options;
+  const leaseDurationSeconds = options.leaseDurationSeconds ?? 40;
+  const renewIntervalMs = options.renewIntervalMs ?? 10_000;
+  const client = new RestClient(options.credentials);
+  const nodes = client.resource(resources.nodes);
+  const leases = client.resource(resources.leases);
+  let heartbeats = 0;
+  let lastError: string | undefined;
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let inFlight: Promise<void> = Promise.resolve();
+  let onRegistered: () => void = () => undefined;
+  const registered = new Promise<void>((resolve) => {
+    onRegistered = resolve;
+  });
+
+  const ensureNode = async (now: string): Promise<void> => {
+    let node: KubeObject;
+    try {
+      node = await nodes.get('', name);
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+      node = await nodes.create('', {
+        apiVersion: 'v1',
+        kind: 'Node',
+        metadata: { name, labels: { 'kubernetes.io/hostname': name, ...options.labels } },
+      });
+      logger.info({ node: name }, 'registered the node');
+    }
+    const ready = {
+      type: 'Ready',
+      status: 'True',
+      reason: 'KubeletReady',
+      message: 'node agent is posting ready status',
+      lastHeartbeatTime: now,
+      lastTransitionTime: readySince(node) ?? now,
+    };
+    const address = { type: 'Hostname', address: hostname() };
+    await nodes.patch('', name, { status: { conditions: [ready], addresses: [address] } }, 'merge', 'status');
+  };
+
+  const renewLease = async (now: string): Promise<void> => {
+    const spec = { holderIdentity: name, leaseDurationSeconds, renewTime: now };
+    try {
+      const lease = await leases.get(NODE_LEASE_NAMESPACE, name);
+      await leases.update(NODE_LEASE_NAMESPACE, { ...lease, spec: { ...(lease.spec as object), ...spec } });
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+      await leases.create(NODE_LEASE_NAMESPACE, {
+        apiVersion: 'coordination.k8s.io/v1',
+        kind: 'Lease',
+        metadata: { name, namespace: NODE_LEASE_NAMESPACE },
+        spec: { ...spec, acquireTime: now },
+      });
+    }
+  };
+
+  const beat = async (): Promise<void> => {
+    const now = new Date().toISOString();
+    try {
+      await ensureNode(now);
+      await renewLease(now);
+      heartbeats++;
+      if (lastError !== undefined) logger.info({ node: name }, 'the API server answers again');
+      lastError = undefined;
+      onRegistered();
+    } catch (err) {
+      const message = (err as Error).message;
+      if (message !== lastError) logger.warn({ node: name, err: message }, 'heartbeat failed; retrying');
+      lastError = message;
+    }
+  };
+
+  const schedule = (): void => {
+    if (stopped) return;
+    inFlight = beat().finally(() => {
+      if (!stopped) timer = setTimeout(schedule, renewIntervalMs);
+    });
+  };
+  schedule();
+
+  return {
+    registered,
+    status: () => ({ heartbeats, ...(lastError !== undefined ? { lastError } : {}) }),
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      await inFlight;
+      client.close();
+    },
+  };
+}
+
+/** When the node's Ready condition last became True, if it is True now. */
+function readySince(node: KubeObject): string | undefined {
+  const status = node.status as { conditions?: Array<Record<string, unknown>> } | undefined;
+  const ready = status?.conditions?.find((c) => c.type === 'Ready');
+  return ready?.status === 'True' && typeof ready.lastTransitionTime === 'string'
+    ? ready.lastTransitionTime
+    : undefined;
+}

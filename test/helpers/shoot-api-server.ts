@@ -1,0 +1,99 @@
+/**
+ * A shoot's kube-apiserver for tests, over a real etcd, on a loopback address of its own: its CAs,
+ * kubeconfigs for any user, and a restart that brings up a new server instance on the same
+ * address and store — as the destination seed does after a migration.
+ */
+import { randomBytes, randomInt } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { buildKubeconfig } from '../../src/apiserver/kubeconfig.js';
+import {
+  type CertificateAuthority,
+  generateCertificateAuthority,
+  issueCertificate,
+} from '../../src/apiserver/pki/certificates.js';
+import {
+  type ShootApiServer,
+  type ShootApiServerOptions,
+  startShootApiServer,
+} from '../../src/shoot/kube-apiserver.js';
+import { startTestEtcd, type TestEtcd } from './etcd.js';
+
+export interface TestShootApi {
+  readonly url: string;
+  readonly ca: CertificateAuthority;
+  readonly caClient: CertificateAuthority;
+  /** A temp dir for the test's files; removed by `cleanup()`. */
+  readonly dir: string;
+  /** Writes a kubeconfig for a client certificate of `user` in `groups` (signed by `caClient` unless `signer`). */
+  kubeconfig(user: string, groups: readonly string[], signer?: CertificateAuthority): Promise<string>;
+  /** Stops serving (connections are refused), etcd keeps running. */
+  stop(): Promise<void>;
+  /** A new server instance on the same address and store. */
+  start(): Promise<void>;
+  cleanup(): Promise<void>;
+}
+
+export async function startTestShootApi(name = 'shoot--dev--test'): Promise<TestShootApi> {
+  const dir = await mkdtemp(join(tmpdir(), 'transplant-shoot-api-'));
+  const host = `127.${randomInt(100, 200)}.${randomInt(0, 256)}.${randomInt(1, 255)}`;
+  const [ca, caClient] = await Promise.all([
+    generateCertificateAuthority('kubernetes'),
+    generateCertificateAuthority('kubernetes-client'),
+  ]);
+  let etcd: TestEtcd | undefined;
+  let api: ShootApiServer | undefined;
+  try {
+    etcd = await startTestEtcd();
+    const options: ShootApiServerOptions = {
+      name,
+      etcd: { endpoints: etcd.endpoints },
+      serving: await issueCertificate(ca, { commonName: 'kube-apiserver', ipAddresses: [host], usage: 'server' }),
+      clientCaPem: caClient.certPem,
+      staticToken: randomBytes(32).toString('hex'),
+      encryptionKeyBase64: randomBytes(32).toString('base64'),
+      host,
+      port: 0,
+      logger: pino({ level: 'silent' }),
+    };
+    api = await startShootApiServer(options);
+    // Later instances keep the port, as the stable address does.
+    options.port = Number(new URL(api.url).port);
+    const url = api.url;
+    let files = 0;
+    return {
+      url,
+      ca,
+      caClient,
+      dir,
+      async kubeconfig(user, groups, signer = caClient) {
+        const pair = await issueCertificate(signer, { commonName: user, organizations: groups, usage: 'client' });
+        const path = join(dir, `user-${files++}.kubeconfig`);
+        const user_ = { name: user, clientCertPem: pair.certPem, clientKeyPem: pair.keyPem };
+        await writeFile(path, buildKubeconfig({ clusterName: name, server: url, caPem: ca.certPem, user: user_ }), {
+          mode: 0o600,
+        });
+        return path;
+      },
+      async stop() {
+        await api?.stop();
+        api = undefined;
+      },
+      async start() {
+        api ??= await startShootApiServer(options);
+      },
+      async cleanup() {
+        await api?.stop();
+        await etcd?.cleanup();
+        await rm(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    await api?.stop();
+    await etcd?.cleanup();
+    await rm(dir, { recursive: true, force: true });
+    throw err;
+  }
+}
