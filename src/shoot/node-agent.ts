@@ -5,16 +5,16 @@
  * the API server only through the address in its kubeconfig — the shoot's stable address, so
  * the same process carries on wherever the control plane runs after a migration.
  *
- * When the API server is away (stopped for a migration, or not reachable) every heartbeat fails
- * and is retried at the next tick; the agent never gives up and never exits on its own. SIGTERM
- * stops it after the heartbeat in flight.
+ * When the API server is away (stopped for a migration, or not reachable) the heartbeat is retried
+ * every second; the agent never gives up and never exits on its own. SIGTERM stops it after the
+ * heartbeat in flight.
  */
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import { isNotFound } from '../api/errors.js';
 import type { KubeObject } from '../api/meta.js';
 import type { ClusterCredentials } from '../client/kubeconfig-file.js';
-import { RestClient } from '../client/rest-client.js';
+import { type ClientWatch, RestClient } from '../client/rest-client.js';
 
 export const NODE_LEASE_NAMESPACE = 'kube-node-lease';
 
@@ -112,6 +112,7 @@ export function startNodeAgent(options: NodeAgentOptions): NodeAgent {
       if (lastError !== undefined) logger.info({ node: name }, 'the API server answers again');
       lastError = undefined;
       onRegistered();
+      void watchConnection();
     } catch (err) {
       const message = (err as Error).message;
       if (message !== lastError) logger.warn({ node: name, err: message }, 'heartbeat failed; retrying');
@@ -119,11 +120,49 @@ export function startNodeAgent(options: NodeAgentOptions): NodeAgent {
     }
   };
 
+  // While the API server is away (a migration's downtime is seconds) the agent asks again every
+  // second, so the node is back as soon as the API server is — not up to a renew interval later.
+  const retryMs = Math.min(renewIntervalMs, 1_000);
+  let beating = false;
+  let wakeRequested = false;
   const schedule = (): void => {
     if (stopped) return;
+    beating = true;
     inFlight = beat().finally(() => {
-      if (!stopped) timer = setTimeout(schedule, renewIntervalMs);
+      beating = false;
+      if (stopped) return;
+      const delay = wakeRequested ? 0 : lastError === undefined ? renewIntervalMs : retryMs;
+      wakeRequested = false;
+      timer = setTimeout(schedule, delay);
     });
+  };
+  /** A heartbeat now (or right after the one in flight). */
+  const wake = (): void => {
+    if (beating) {
+      wakeRequested = true;
+      return;
+    }
+    if (timer) clearTimeout(timer);
+    schedule();
+  };
+
+  // A watch on its own Node is how the agent notices at once that the API server went away (its
+  // connection closes); the heartbeat then goes into retry mode instead of waiting for its tick.
+  let watch: ClientWatch | undefined;
+  const watchConnection = async (): Promise<void> => {
+    if (stopped || watch) return;
+    let opened: ClientWatch;
+    try {
+      opened = await nodes.watch('', { fieldSelector: `metadata.name=${name}` });
+    } catch {
+      return; // the next heartbeat that goes through opens it again
+    }
+    watch = opened;
+    for await (const _event of opened) {
+      // The node's own changes need nothing; the watch is here for its connection.
+    }
+    if (watch === opened) watch = undefined;
+    if (!stopped) wake();
   };
   schedule();
 
@@ -133,6 +172,7 @@ export function startNodeAgent(options: NodeAgentOptions): NodeAgent {
     async stop() {
       stopped = true;
       if (timer) clearTimeout(timer);
+      watch?.stop();
       await inFlight;
       client.close();
     },

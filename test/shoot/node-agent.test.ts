@@ -32,10 +32,14 @@ describe('transplant node', () => {
     await api?.cleanup();
   });
 
-  function startAgent(name: string, kubeconfig: string): ChildProcess & { output: () => string } {
+  function startAgent(
+    name: string,
+    kubeconfig: string,
+    renewSeconds = RENEW_SECONDS,
+  ): ChildProcess & { output: () => string } {
     const agent = spawn(
       process.execPath,
-      [cli, 'node', '--name', name, '--kubeconfig', kubeconfig, '--renew-interval', String(RENEW_SECONDS)],
+      [cli, 'node', '--name', name, '--kubeconfig', kubeconfig, '--renew-interval', String(renewSeconds)],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let output = '';
@@ -100,6 +104,18 @@ describe('transplant node', () => {
     agent.kill('SIGTERM');
     const code = await new Promise((resolve) => agent.once('exit', resolve));
     assert.equal(code, 0, 'SIGTERM ends it cleanly');
+  });
+
+  it('notices the API server going away at once and is back without waiting for its next renewal', async () => {
+    const name = 'machine-slow-renewal';
+    // A renew interval far longer than the test may take: only noticing the outage brings it back.
+    const agent = startAgent(name, await api.kubeconfig(`system:node:${name}`, ['system:nodes']), 600);
+    const first = await renewedAfter(name, undefined, 'the first heartbeat');
+    await api.stop();
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    await api.start();
+    await renewedAfter(name, first, 'a heartbeat right after the API server is back');
+    agent.kill('SIGTERM');
   });
 
   it('a certificate the API server does not trust gets nowhere, and the agent says why', async () => {
