@@ -4,7 +4,7 @@ NODE ?= node
 TEST_CONCURRENCY ?= 2
 TEST_FILES = $(shell find dist/test -name '*.test.js' 2>/dev/null | sort)
 
-.PHONY: setup deps etcd build test unit demo lint bench bench-shoots bench-backup bench-migration clean
+.PHONY: setup deps etcd build test unit demo lint bench bench-shoots bench-backup bench-migration bench-workers clean
 
 setup: etcd deps build
 
@@ -41,6 +41,7 @@ bench: setup
 	$(NODE) dist/bench/shoot-lifecycle.js
 	$(NODE) dist/bench/backup.js
 	$(NODE) dist/bench/migration.js
+	$(NODE) dist/bench/workers.js
 
 bench-shoots: setup
 	$(NODE) dist/bench/shoot-lifecycle.js
@@ -50,6 +51,9 @@ bench-backup: setup
 
 bench-migration: setup
 	$(NODE) dist/bench/migration.js
+
+bench-workers: setup
+	$(NODE) dist/bench/workers.js
 
 clean:
 	rm -rf dist

@@ -47,7 +47,6 @@ import { bash, kubectl } from '../test/helpers/kubectl.js';
 import { SHOOT_NAMESPACE as NAMESPACE, SEED_DOCUMENT_TRIGGER, SHOOT } from '../test/helpers/migration.js';
 import { type ShootClient, shootClient } from '../test/helpers/shoot-client.js';
 import { type DowntimeReport, measureDowntime } from '../test/helpers/shoot-writer.js';
-import { ApiClient } from './lib/client.js';
 import { ascendingList, intFlag, parseBenchFlags } from './lib/flags.js';
 import { Landscape } from './lib/landscape.js';
 import { describeMachine, type MachineInfo, machineInfo, sourceRevision } from './lib/machine.js';
@@ -55,7 +54,6 @@ import { markdownTable } from './lib/table.js';
 import { watchEvents } from './lib/watch.js';
 
 const exec = promisify(execFile);
-const SHOOT_PATH = `/apis/core.gardener.cloud/v1beta1/namespaces/${NAMESPACE}/shoots/${SHOOT}`;
 const DATA_NAMESPACE = 'bench';
 const MB = 1e6;
 const examplesDir = fileURLToPath(new URL('../../examples/', import.meta.url));
@@ -202,22 +200,6 @@ interface SizeResult {
 
 /** The landscape being measured, for the signal and exit handlers. */
 let active: Landscape | undefined;
-
-async function requestAdminKubeconfig(landscape: Landscape, path: string): Promise<void> {
-  const garden = new ApiClient(await landscape.gardenConnection());
-  try {
-    const created = await garden.json<{ status: { kubeconfig: string } }>('POST', `${SHOOT_PATH}/adminkubeconfig`, {
-      body: {
-        apiVersion: 'authentication.gardener.cloud/v1alpha1',
-        kind: 'AdminKubeconfigRequest',
-        spec: { expirationSeconds: 86_400 },
-      },
-    });
-    writeFileSync(path, Buffer.from(created.status.kubeconfig, 'base64'), { mode: 0o600 });
-  } finally {
-    garden.close();
-  }
-}
 
 /** ConfigMaps through the shoot API until `bytes` of data are written; their resourceVersions by name. */
 async function fill(client: ShootClient, bytes: number, options: Options): Promise<Map<string, string>> {
@@ -482,7 +464,7 @@ async function runSize(sizeMb: number, options: Options): Promise<SizeResult> {
     await watch.started;
     await withTimeout(createdSeen, 180_000, 'the shoot was not created within 180 s');
     const kubeconfig = join(landscape.dir, 'shoot-before-migration.kubeconfig');
-    await requestAdminKubeconfig(landscape, kubeconfig);
+    await landscape.adminKubeconfig(NAMESPACE, SHOOT, kubeconfig);
     client = await shootClient(kubeconfig);
 
     const fillStarted = Date.now();

@@ -6,12 +6,13 @@
  * directory. `cleanupSync` does the same synchronously, for signal and exit handlers.
  */
 import { execFile, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { LandscapeFile } from '../../src/cli/landscape.js';
+import { ApiClient } from './client.js';
 import { type GardenConnection, readKubeconfig } from './garden-process.js';
 import { isAlive, processesNaming } from './proc.js';
 
@@ -71,6 +72,27 @@ export class Landscape {
     const connection = await readKubeconfig(join(this.dir, 'garden.kubeconfig'));
     if (!connection) throw new Error(`${this.dir}/garden.kubeconfig is incomplete`);
     return connection;
+  }
+
+  /** Writes an admin kubeconfig of the shoot (`shoots/adminkubeconfig`, valid a day) to `path`. */
+  async adminKubeconfig(namespace: string, shoot: string, path: string): Promise<void> {
+    const garden = new ApiClient(await this.gardenConnection());
+    try {
+      const created = await garden.json<{ status: { kubeconfig: string } }>(
+        'POST',
+        `/apis/core.gardener.cloud/v1beta1/namespaces/${namespace}/shoots/${shoot}/adminkubeconfig`,
+        {
+          body: {
+            apiVersion: 'authentication.gardener.cloud/v1alpha1',
+            kind: 'AdminKubeconfigRequest',
+            spec: { expirationSeconds: 86_400 },
+          },
+        },
+      );
+      writeFileSync(path, Buffer.from(created.status.kubeconfig, 'base64'), { mode: 0o600 });
+    } finally {
+      garden.close();
+    }
   }
 
   /** The seed's `--dir` (its store, `controlplanes/` with the shoots' etcds). */
