@@ -13,9 +13,16 @@ import { openSnapstore } from '../../src/backup/snapstore/open-snapstore.js';
 import type { Snapstore } from '../../src/backup/snapstore/snapstore.js';
 import { decodeSecretData, snapstoreConfigFor } from '../../src/backup/store-secret.js';
 import type { EtcdState } from '../../src/seed/druid/etcd-state.js';
+import { isProcessAlive } from '../../src/storage/processes.js';
 import type { Json } from './api-client.js';
 import { kubectl } from './kubectl.js';
-import { examplesDir, type LandscapeOptions, startLandscape, type TestLandscape } from './landscape.js';
+import {
+  exampleShootManifest,
+  examplesDir,
+  type LandscapeOptions,
+  startLandscape,
+  type TestLandscape,
+} from './landscape.js';
 import { alive, eventually } from './processes.js';
 import { type ShootClient, shootClient } from './shoot-client.js';
 
@@ -56,10 +63,11 @@ export function backupScenario(
     cleanup = resolved.cleanup;
     landscape = await startLandscape(resolved);
     const l = landscape;
-    for (const file of ['10-project.yaml', '30-shoot.yaml']) {
-      const applied = await kubectl(l.garden, ['apply', '-f', join(examplesDir, file)]);
-      assert.equal(applied.code, 0, applied.stderr);
-    }
+    const project = await kubectl(l.garden, ['apply', '-f', join(examplesDir, '10-project.yaml')]);
+    assert.equal(project.code, 0, project.stderr);
+    // No machines: the shoot's etcd changes only when the test writes (the revisions are compared).
+    const shoot = await kubectl(l.garden, ['apply', '-f', '-'], await exampleShootManifest(0));
+    assert.equal(shoot.code, 0, shoot.stderr);
     await l.waitForOperation(SHOOT_NAMESPACE, SHOOT, 'Create', 120_000);
     const client = await shootClient(await l.adminKubeconfig(SHOOT_NAMESPACE, SHOOT, join(l.dir, 'shoot.kubeconfig')));
     const ns = await client.request('POST', '/api/v1/namespaces', { metadata: { name: 'bulk' } });
@@ -84,9 +92,19 @@ export function backupScenario(
       async killEtcdAndDestroyData() {
         const state = JSON.parse(await readFile(join(etcdDir, 'etcd.json'), 'utf8')) as EtcdState;
         assert.ok(state.pid && alive(state.pid), 'etcd runs before the kill');
-        process.kill(state.pid, 'SIGKILL');
-        await eventually(async () => (alive(state.pid!) ? undefined : true), 10_000, 'etcd is gone');
-        await rm(state.dataDir, { recursive: true, force: true });
+        // The seed is frozen meanwhile: its druid would otherwise start etcd again on the data dir
+        // while it is being removed. The disk is lost together with the process, as on a machine.
+        const seedPid = (await l.file()).seeds['seed-a']?.pid;
+        assert.ok(seedPid && alive(seedPid), 'seed-a runs');
+        process.kill(seedPid, 'SIGSTOP');
+        try {
+          process.kill(state.pid, 'SIGKILL');
+          // Gone or a zombie: its parent, the frozen seed, reaps it once it runs again.
+          await eventually(async () => (isProcessAlive(state.pid!) ? undefined : true), 10_000, 'etcd is gone');
+          await rm(state.dataDir, { recursive: true, force: true });
+        } finally {
+          process.kill(seedPid, 'SIGCONT');
+        }
       },
     };
   });

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { parse as parseYaml } from 'yaml';
 import type { LandscapeFile } from '../../src/cli/landscape.js';
 import type { Json } from './api-client.js';
 import { kubectl } from './kubectl.js';
@@ -108,4 +109,18 @@ export async function startLandscape(options: LandscapeOptions): Promise<TestLan
     },
     stop,
   };
+}
+
+/**
+ * examples/30-shoot.yaml, with its worker pool at `machines` machines when given (0: a shoot whose
+ * etcd only changes when the test writes, e.g. to compare revisions after a restore).
+ */
+export async function exampleShootManifest(machines?: number): Promise<string> {
+  const doc = parseYaml(await readFile(join(examplesDir, '30-shoot.yaml'), 'utf8'));
+  if (machines !== undefined) {
+    const pool = doc.spec.provider.workers[0];
+    pool.minimum = machines;
+    pool.maximum = Math.max(machines, 1);
+  }
+  return JSON.stringify(doc);
 }

@@ -26,6 +26,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { issueSeedKubeconfig } from '../../src/garden/seed-credentials.js';
+import { stopMachinesUnder } from '../../src/seed/runtime/machine-runtime.js';
 import type { Json } from '../helpers/api-client.js';
 import { bash, kubectl } from '../helpers/kubectl.js';
 import { cli, examplesDir } from '../helpers/landscape.js';
@@ -86,8 +87,9 @@ class SeparateLandscape {
     for (const child of this.processes) if (alive(child.pid)) child.kill('SIGTERM');
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     for (const child of this.processes) if (alive(child.pid)) child.kill('SIGKILL');
-    // Shoot etcds run detached from their seed.
+    // Shoot etcds and machines run detached from their seed.
     for (const pid of await etcdPidsUnder(this.dir)) process.kill(pid, 'SIGKILL');
+    await stopMachinesUnder(this.dir);
     await rm(this.dir, { recursive: true, force: true });
   }
 }
