@@ -41,8 +41,7 @@ kubectl --kubeconfig "$DIR/my-shoot.kubeconfig" get configmaps,namespaces
 step "filling the shoot with data: 1000 ConfigMaps in namespace demo-data"
 SHOOT_KUBECONFIG="$DIR/my-shoot.kubeconfig"
 kubectl --kubeconfig "$SHOOT_KUBECONFIG" create namespace demo-data
-# One List object, created in one kubectl call (kubectl sends one POST per item); without client
-# validation, for which kubectl would need the OpenAPI schema the shoot's API server does not serve.
+# One List object, created in one kubectl call (kubectl sends one POST per item).
 for i in $(seq 1 1000); do
   printf '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"cm-%04d","namespace":"demo-data"},"data":{"index":"%d","payload":"value number %d, written before the migration"}}\n' "$i" "$i" "$i"
 done | jq -s '{apiVersion: "v1", kind: "List", items: .}' >"$DIR/demo-data.json"
@@ -54,6 +53,10 @@ snapshot_data() {
 }
 snapshot_data >"$DIR/data-before.txt"
 echo "$(wc -l <"$DIR/data-before.txt") ConfigMaps in demo-data"
+# The shoot's machine: a node agent on the landscape's infrastructure, outside both seeds.
+MACHINE_PID=$(pgrep -f -- "--machine-dir=$DIR/infrastructure/" | head -1)
+kubectl --kubeconfig "$SHOOT_KUBECONFIG" get nodes
+echo "its machine runs as pid $MACHINE_PID"
 
 step "migrating garden-dev/my-shoot from seed-a to seed-b (the seed document's command, verbatim)"
 NAMESPACE=garden-dev
@@ -104,6 +107,9 @@ fi
 echo "all $(wc -l <"$DIR/data-after.txt") ConfigMaps are there, each at its resourceVersion with its content (through the kubeconfig issued before the migration)"
 kubectl --kubeconfig "$SHOOT_KUBECONFIG" get configmap demo -o jsonpath='{"configmap demo, written before the migration: "}{.data.written-at}{"\n"}'
 kubectl --kubeconfig "$SHOOT_KUBECONFIG" create configmap after-migration --from-literal=written-at="$(date -Iseconds)"
+kill -0 "$MACHINE_PID" || { echo "the machine (pid $MACHINE_PID) did not survive the migration" >&2; exit 1; }
+kubectl --kubeconfig "$SHOOT_KUBECONFIG" get nodes
+echo "the same machine (pid $MACHINE_PID) is the node, its lease renewed at $(kubectl --kubeconfig "$SHOOT_KUBECONFIG" get lease -n kube-node-lease -o jsonpath='{.items[0].spec.renewTime}') by the API server on seed-b"
 
 step "a project member may not move control planes"
 kubectl --kubeconfig "$DIR/project-member.kubeconfig" auth can-i update shoots --subresource binding -n garden-dev || true
