@@ -7,7 +7,8 @@
  * - Authentication: client certificates signed by `ca-client` (CN user, O groups), then the
  *   static token (Gardener's `system:cluster-admin` in `system:masters`).
  * - Authorization: `system:masters`, then RBAC over the shoot's own Role/ClusterRole/…Binding.
- * - Admission: NamespaceLifecycle; the namespace controller empties deleted namespaces.
+ * - Admission: NamespaceLifecycle; the namespace controller empties deleted namespaces; the node
+ *   lifecycle controller marks nodes whose Lease expired Ready=Unknown.
  * - Bootstrap: system namespaces and `cluster-admin`, created when missing. The etcd outlives
  *   any one server (restarts, and other seeds after a migration), so nothing is overwritten.
  *
@@ -35,6 +36,7 @@ import { namedEncryptionKey } from '../storage/encryption/aes-gcm-envelope.js';
 import { EncryptingStorage } from '../storage/encryption/encrypting-storage.js';
 import { openEtcdStore } from '../storage/etcd/etcd-store.js';
 import { FencedStorage } from './fenced-storage.js';
+import { NodeLifecycleController } from './node-lifecycle.js';
 import { encryptedKeyPrefixes, shootBootstrapObjects, shootResources, staticTokenUser } from './shoot-api.js';
 
 export interface ShootApiServerOptions {
@@ -55,6 +57,8 @@ export interface ShootApiServerOptions {
   /** 0 picks a free port. */
   port: number;
   logger: Logger;
+  /** How long a node's Lease may go unrenewed before its Ready condition is Unknown; default 40 s. */
+  nodeMonitorGracePeriodMs?: number;
 }
 
 export interface ShootApiServer {
@@ -101,11 +105,13 @@ export async function startShootApiServer(options: ShootApiServerOptions): Promi
 
   let informers: { stop(): void } | undefined;
   let namespaces: Controller | undefined;
+  let nodeLifecycle: NodeLifecycleController | undefined;
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
       await storage.fence();
       namespaces?.stop();
+      await nodeLifecycle?.stop();
       informers?.stop();
       await apiServer.stop().catch(() => {});
       await storage.close();
@@ -126,8 +132,17 @@ export async function startShootApiServer(options: ShootApiServerOptions): Promi
       logger,
     });
     namespaces.start();
+    nodeLifecycle = new NodeLifecycleController({
+      nodes: apiServer.store('', 'nodes'),
+      leases: apiServer.store('coordination.k8s.io', 'leases'),
+      ctx: systemContext,
+      logger,
+      ...(options.nodeMonitorGracePeriodMs !== undefined ? { gracePeriodMs: options.nodeMonitorGracePeriodMs } : {}),
+    });
+    nodeLifecycle.start();
   } catch (err) {
     namespaces?.stop();
+    await nodeLifecycle?.stop();
     informers?.stop();
     await storage.close();
     throw err;
