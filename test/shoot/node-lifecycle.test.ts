@@ -23,14 +23,17 @@ describe('node lifecycle controller', () => {
   const nodes = new GenericStore(nodeResource, storage, new AdmissionChain([]));
   const leases = new GenericStore(leaseResource, storage, new AdmissionChain([]));
   let now = T0;
-  const controller = new NodeLifecycleController({
-    nodes,
-    leases,
-    ctx,
-    logger: pino({ level: 'silent' }),
-    gracePeriodMs: GRACE_MS,
-    now: () => now,
-  });
+  /** A controller on the test's clock, started now. */
+  const newController = () =>
+    new NodeLifecycleController({
+      nodes,
+      leases,
+      ctx,
+      logger: pino({ level: 'silent' }),
+      gracePeriodMs: GRACE_MS,
+      now: () => now,
+    });
+  const controller = newController();
 
   after(async () => {
     await storage.close();
@@ -81,14 +84,7 @@ describe('node lifecycle controller', () => {
 
   it('a controller started late counts from its own start, not from old leases', async () => {
     now = T0 + 10 * GRACE_MS;
-    const fresh = new NodeLifecycleController({
-      nodes,
-      leases,
-      ctx,
-      logger: pino({ level: 'silent' }),
-      gracePeriodMs: GRACE_MS,
-      now: () => now,
-    });
+    const fresh = newController();
     assert.deepEqual(await fresh.checkOnce(), [], 'a new API server does not call nodes unknown at once');
     now += GRACE_MS + 1;
     assert.deepEqual((await fresh.checkOnce()).sort(), ['renewing', 'silent']);
