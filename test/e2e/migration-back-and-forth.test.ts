@@ -159,6 +159,9 @@ describe('skip-readiness, migrating back, and migrating again', () => {
     await assertNoSourceBackupEntry();
     const onB = await kubectl(l.seedKubeconfig('seed-b'), ['get', 'namespace', CONTROL_PLANE]);
     assert.match(onB.stderr, /NotFound/, "nothing of the shoot's control plane is left on seed-b");
+    // The hand-made worker has no agent to reach the next API server; the shoot's machine does.
+    const removed = await client.request('DELETE', `/api/v1/nodes/${WORKER}`);
+    assert.equal(removed.status, 200, JSON.stringify(removed.body));
   });
 
   it('a second migration to seed-b right after works', async () => {

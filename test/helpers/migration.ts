@@ -92,4 +92,22 @@ export async function setNodeReady(client: ShootClient, name: string, ready: boo
     status: { conditions: [{ ...condition, lastHeartbeatTime: now, lastTransitionTime: now }] },
   });
   assert.equal(updated.status, 200, JSON.stringify(updated.body));
+  if (ready) await renewNodeLease(client, name, now);
+}
+
+/** The node's Lease in kube-node-lease renewed at `renewTime`, as a kubelet's heartbeat does. */
+async function renewNodeLease(client: ShootClient, name: string, renewTime: string): Promise<void> {
+  const path = `/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/${name}`;
+  const spec = { holderIdentity: name, leaseDurationSeconds: 40, renewTime };
+  const current = await client.request('GET', path);
+  const written =
+    current.status === 200
+      ? await client.request('PUT', path, { ...(current.body as object), spec })
+      : await client.request('POST', '/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases', {
+          apiVersion: 'coordination.k8s.io/v1',
+          kind: 'Lease',
+          metadata: { name },
+          spec,
+        });
+  assert.ok(written.status === 200 || written.status === 201, JSON.stringify(written.body));
 }

@@ -47,6 +47,7 @@ import {
   stableApiPort,
   technicalId,
 } from '../../shoot/identity.js';
+import { NODE_LEASE_NAMESPACE } from '../../shoot/node-agent.js';
 import { ETCD_BACKUP_SECRET, etcdBackupPrefix, SOURCE_ETCD_BACKUP_SECRET } from '../extensions/backup-actuators.js';
 import { WORKER_CONFIG_KIND } from '../extensions/worker-actuator.js';
 import type { ApiServerRuntime } from '../runtime/apiserver-runtime.js';
@@ -739,29 +740,42 @@ export class Botanist {
 
   /**
    * Gardener's "Waiting until the Kubernetes API server can connect to the Shoot workers": the API
-   * answers at the shoot's stable address (where workers reach it) and every Node it knows is
-   * Ready. Workers join in issue 6; with none registered there is nothing more to check.
+   * answers at the shoot's stable address (where workers reach it), and every Node it knows is
+   * Ready and has renewed its Lease since this API server started — it reached this server, not
+   * only the one before a migration. A shoot without nodes has nothing more to wait for.
    */
   async waitUntilTunnelConnectionExists(): Promise<void> {
     const secrets = this.#requireSecrets();
+    const get = (path: string) =>
+      httpsGet(`${this.apiUrl}${path}`, { ca: secrets.ca.certPem, bearerToken: secrets.staticToken, timeoutMs: 5_000 });
     let seen = 'no answer yet';
     await this.#poll(
       () => `the Kubernetes API server at ${this.apiUrl} reaches the shoot's workers (${seen})`,
       async () => {
-        const answer = await httpsGet(`${this.apiUrl}/api/v1/nodes`, {
-          ca: secrets.ca.certPem,
-          bearerToken: secrets.staticToken,
-          timeoutMs: 5_000,
-        }).catch((err: Error) => ({ status: 0, body: err.message }));
-        if (answer.status !== 200) {
-          seen = `HTTP ${answer.status} ${answer.body.slice(0, 200)}`;
+        const [nodes, leases] = await Promise.all([
+          get('/api/v1/nodes'),
+          get(`/apis/coordination.k8s.io/v1/namespaces/${NODE_LEASE_NAMESPACE}/leases`),
+        ]).catch((err: Error) => [{ status: 0, body: err.message }] as const);
+        if (nodes.status !== 200 || leases?.status !== 200) {
+          const failed = nodes.status !== 200 ? nodes : leases!;
+          seen = `HTTP ${failed.status} ${failed.body.slice(0, 200)}`;
           return false;
         }
-        const notReady = ((JSON.parse(answer.body) as { items?: KubeObject[] }).items ?? [])
-          .filter((node) => conditionOf(node, 'Ready')?.status !== 'True')
-          .map((node) => node.metadata.name);
-        seen = notReady.length > 0 ? `nodes not ready: ${notReady.join(', ')}` : 'ok';
-        return notReady.length === 0;
+        const since = this.#deps.apiServers.startedAt(this.namespace) ?? 0;
+        const renewed = new Map(
+          ((JSON.parse(leases.body) as { items?: KubeObject[] }).items ?? []).map((lease) => {
+            const renewTime = isRecord(lease.spec) ? Date.parse(String(lease.spec.renewTime)) : Number.NaN;
+            return [lease.metadata.name, renewTime] as const;
+          }),
+        );
+        const problems: string[] = [];
+        for (const node of (JSON.parse(nodes.body) as { items?: KubeObject[] }).items ?? []) {
+          const name = node.metadata.name!;
+          if (conditionOf(node, 'Ready')?.status !== 'True') problems.push(`${name} is not Ready`);
+          else if (!((renewed.get(name) ?? 0) >= since)) problems.push(`${name} has not reached this API server yet`);
+        }
+        seen = problems.length > 0 ? problems.join('; ') : 'ok';
+        return problems.length === 0;
       },
     );
   }

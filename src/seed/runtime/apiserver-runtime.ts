@@ -13,7 +13,7 @@ export type ApiServerConfig = Omit<ShootApiServerOptions, 'logger'>;
 
 export class ApiServerRuntime {
   readonly #logger: Logger;
-  readonly #running = new Map<string, { server: RunningServer; fingerprint: string }>();
+  readonly #running = new Map<string, { server: RunningServer; fingerprint: string; startedAt: number }>();
   readonly #starting = new Map<string, Promise<void>>();
 
   constructor(logger: Logger) {
@@ -28,6 +28,11 @@ export class ApiServerRuntime {
     return this.#running.get(name)?.server.url;
   }
 
+  /** When the shoot's running API server started serving (ms since the epoch). */
+  startedAt(name: string): number | undefined {
+    return this.#running.get(name)?.startedAt;
+  }
+
   /** Starts the shoot's API server unless it already runs with this configuration. */
   async ensure(config: ApiServerConfig): Promise<void> {
     const pending = this.#starting.get(config.name);
@@ -38,7 +43,7 @@ export class ApiServerRuntime {
     const start = (async () => {
       if (current) await this.stop(config.name);
       const server = await startShootApiServer({ ...config, logger: this.#logger.child({ shoot: config.name }) });
-      this.#running.set(config.name, { server, fingerprint });
+      this.#running.set(config.name, { server, fingerprint, startedAt: Date.now() });
     })();
     this.#starting.set(config.name, start);
     try {
