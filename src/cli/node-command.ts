@@ -2,6 +2,7 @@
  * `transplant node`: one machine's node agent (src/shoot/node-agent.ts). The Worker extension
  * starts it with the machine's kubeconfig; nothing secret is on the command line.
  */
+import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { pino } from 'pino';
 import { loadKubeconfig } from '../client/kubeconfig-file.js';
@@ -12,6 +13,7 @@ interface NodeCommandOptions {
   name: string;
   kubeconfig: string;
   machineDir?: string;
+  egressDenyFile?: string;
   leaseDuration: number;
   renewInterval: number;
   logLevel: string;
@@ -39,6 +41,10 @@ export function nodeCommand(): Command {
       '--machine-dir <dir>',
       'the machine directory (set by the Worker extension; marks the process as that machine)',
     )
+    .option(
+      '--egress-deny-file <file>',
+      'seeds (one per line) whose network this machine may not reach; default MACHINE_DIR/egress-deny',
+    )
     .option('--lease-duration <seconds>', "the Lease's leaseDurationSeconds", positiveSeconds, 40)
     .option(
       '--renew-interval <seconds>',
@@ -49,11 +55,14 @@ export function nodeCommand(): Command {
     .option('--log-level <level>', 'fatal, error, warn, info, debug or trace', 'info')
     .action((options: NodeCommandOptions) => {
       const logger = pino({ level: options.logLevel }, pino.destination(2));
+      const egressDenyFile =
+        options.egressDenyFile ?? (options.machineDir ? join(options.machineDir, 'egress-deny') : undefined);
       const agent = startNodeAgent({
         name: options.name,
         credentials: loadKubeconfig(options.kubeconfig),
         leaseDurationSeconds: Math.round(options.leaseDuration),
         renewIntervalMs: options.renewInterval * 1000,
+        ...(egressDenyFile ? { egressDenyFile } : {}),
         logger,
       });
       logger.info({ node: options.name, machineDir: options.machineDir }, 'node agent started');

@@ -5,6 +5,7 @@
  */
 import { Agent, request as httpsRequest, type RequestOptions } from 'node:https';
 import { createInterface } from 'node:readline';
+import type { PeerCertificate } from 'node:tls';
 import { internalError, type Status, StatusError, serviceUnavailable } from '../api/errors.js';
 import { isRecord, type KubeList, type KubeObject, type WatchEvent } from '../api/meta.js';
 import type { ClusterCredentials } from './kubeconfig-file.js';
@@ -47,7 +48,15 @@ export class RestClient {
   readonly #agent: Agent;
   readonly #base: URL;
 
-  constructor(credentials: ClusterCredentials, options: { maxSockets?: number; servername?: string } = {}) {
+  constructor(
+    credentials: ClusterCredentials,
+    options: {
+      maxSockets?: number;
+      servername?: string;
+      /** Extra check of the server's certificate in the TLS handshake, before any request is sent. */
+      checkServerIdentity?: (host: string, cert: PeerCertificate) => Error | undefined;
+    } = {},
+  ) {
     this.#credentials = credentials;
     this.#base = new URL(credentials.server);
     this.#agent = new Agent({
@@ -58,6 +67,7 @@ export class RestClient {
       key: credentials.clientKeyPem,
       rejectUnauthorized: !credentials.insecureSkipTlsVerify,
       servername: options.servername,
+      ...(options.checkServerIdentity ? { checkServerIdentity: options.checkServerIdentity } : {}),
     });
   }
 

@@ -9,12 +9,15 @@
  * every second; the agent never gives up and never exits on its own. SIGTERM stops it after the
  * heartbeat in flight.
  */
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { checkServerIdentity } from 'node:tls';
 import type { Logger } from 'pino';
 import { isNotFound } from '../api/errors.js';
 import type { KubeObject } from '../api/meta.js';
 import type { ClusterCredentials } from '../client/kubeconfig-file.js';
 import { type ClientWatch, RestClient } from '../client/rest-client.js';
+import { servingSeedOf } from './serving-seed.js';
 
 export const NODE_LEASE_NAMESPACE = 'kube-node-lease';
 
@@ -29,6 +32,12 @@ export interface NodeAgentOptions {
   renewIntervalMs?: number;
   /** Labels of the Node (merged into what is there). */
   labels?: Record<string, string>;
+  /**
+   * The machine's egress deny list: a file naming, one per line, seeds whose network this machine
+   * may not reach (`#` starts a comment). Read at every connection, so editing it takes effect at
+   * once. A connection to a denied seed fails in the TLS handshake, before anything is sent.
+   */
+  egressDenyFile?: string;
   logger: Logger;
 }
 
@@ -49,9 +58,35 @@ export function startNodeAgent(options: NodeAgentOptions): NodeAgent {
   const { name, logger } = options;
   const leaseDurationSeconds = options.leaseDurationSeconds ?? 40;
   const renewIntervalMs = options.renewIntervalMs ?? 10_000;
-  const client = new RestClient(options.credentials);
-  const nodes = client.resource(resources.nodes);
-  const leases = client.resource(resources.leases);
+  const denied = (seed: string | undefined) =>
+    seed !== undefined && options.egressDenyFile !== undefined && deniedSeeds(options.egressDenyFile).has(seed);
+  const egressDenied = (seed: string) => new Error(`egress to seed ${seed} is denied by ${options.egressDenyFile}`);
+  /** The seed behind the connections of the current client (from the last TLS handshake). */
+  let servingSeed: string | undefined;
+  const connect = () =>
+    new RestClient(options.credentials, {
+      checkServerIdentity: (host, cert) => {
+        const seed = servingSeedOf(cert);
+        if (denied(seed)) return egressDenied(seed!);
+        servingSeed = seed;
+        return checkServerIdentity(host, cert);
+      },
+    });
+  let client = connect();
+  let nodes = client.resource(resources.nodes);
+  let leases = client.resource(resources.leases);
+  /** A firewall cuts open connections too: a deny list naming the seed drops the client's pool. */
+  const dropConnectionsToDeniedSeed = () => {
+    if (!denied(servingSeed)) return;
+    const seed = servingSeed!;
+    watch?.stop();
+    client.close();
+    client = connect();
+    nodes = client.resource(resources.nodes);
+    leases = client.resource(resources.leases);
+    servingSeed = undefined;
+    throw egressDenied(seed);
+  };
   let heartbeats = 0;
   let lastError: string | undefined;
   let stopped = false;
@@ -106,6 +141,7 @@ export function startNodeAgent(options: NodeAgentOptions): NodeAgent {
   const beat = async (): Promise<void> => {
     const now = new Date().toISOString();
     try {
+      dropConnectionsToDeniedSeed();
       await ensureNode(now);
       await renewLease(now);
       heartbeats++;
@@ -186,4 +222,20 @@ function readySince(node: KubeObject): string | undefined {
   return ready?.status === 'True' && typeof ready.lastTransitionTime === 'string'
     ? ready.lastTransitionTime
     : undefined;
+}
+
+/** The seeds an egress deny file names (none when it does not exist). */
+function deniedSeeds(file: string): Set<string> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return new Set();
+  }
+  return new Set(
+    text
+      .split('\n')
+      .map((line) => line.replace(/#.*/, '').trim())
+      .filter((line) => line !== ''),
+  );
 }

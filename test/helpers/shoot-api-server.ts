@@ -19,6 +19,7 @@ import {
   type ShootApiServerOptions,
   startShootApiServer,
 } from '../../src/shoot/kube-apiserver.js';
+import { servingSeedDnsName } from '../../src/shoot/serving-seed.js';
 import { startTestEtcd, type TestEtcd } from './etcd.js';
 
 export interface TestShootApi {
@@ -36,6 +37,9 @@ export interface TestShootApi {
   cleanup(): Promise<void>;
 }
 
+/** The seed the test API server's certificate names (src/shoot/serving-seed.ts). */
+export const TEST_SERVING_SEED = 'seed-test';
+
 export async function startTestShootApi(name = 'shoot--dev--test'): Promise<TestShootApi> {
   const dir = await mkdtemp(join(tmpdir(), 'transplant-shoot-api-'));
   const host = `127.${randomInt(100, 200)}.${randomInt(0, 256)}.${randomInt(1, 255)}`;
@@ -50,7 +54,12 @@ export async function startTestShootApi(name = 'shoot--dev--test'): Promise<Test
     const options: ShootApiServerOptions = {
       name,
       etcd: { endpoints: etcd.endpoints },
-      serving: await issueCertificate(ca, { commonName: 'kube-apiserver', ipAddresses: [host], usage: 'server' }),
+      serving: await issueCertificate(ca, {
+        commonName: 'kube-apiserver',
+        ipAddresses: [host],
+        dnsNames: [servingSeedDnsName(TEST_SERVING_SEED)],
+        usage: 'server',
+      }),
       clientCaPem: caClient.certPem,
       staticToken: randomBytes(32).toString('hex'),
       encryptionKeyBase64: randomBytes(32).toString('base64'),

@@ -6,13 +6,14 @@
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Json } from '../helpers/api-client.js';
 import { kubectl } from '../helpers/kubectl.js';
 import { eventually } from '../helpers/processes.js';
-import { startTestShootApi, type TestShootApi } from '../helpers/shoot-api-server.js';
+import { startTestShootApi, TEST_SERVING_SEED, type TestShootApi } from '../helpers/shoot-api-server.js';
 
 const cli = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 const RENEW_SECONDS = 0.3;
@@ -36,10 +37,11 @@ describe('transplant node', () => {
     name: string,
     kubeconfig: string,
     renewSeconds = RENEW_SECONDS,
+    extraArgs: string[] = [],
   ): ChildProcess & { output: () => string } {
     const agent = spawn(
       process.execPath,
-      [cli, 'node', '--name', name, '--kubeconfig', kubeconfig, '--renew-interval', String(renewSeconds)],
+      [cli, 'node', '--name', name, '--kubeconfig', kubeconfig, '--renew-interval', String(renewSeconds), ...extraArgs],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let output = '';
@@ -115,6 +117,30 @@ describe('transplant node', () => {
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     await api.start();
     await renewedAfter(name, first, 'a heartbeat right after the API server is back');
+    agent.kill('SIGTERM');
+  });
+
+  it('an egress deny list naming the serving seed cuts the machine off; removing the entry reconnects it', async () => {
+    const name = 'machine-firewalled';
+    const denyFile = join(api.dir, `${name}.egress-deny`);
+    const agent = startAgent(name, await api.kubeconfig(`system:node:${name}`, ['system:nodes']), RENEW_SECONDS, [
+      '--egress-deny-file',
+      denyFile,
+    ]);
+    const first = await renewedAfter(name, undefined, 'the first heartbeat');
+    await writeFile(denyFile, `# the firewall of the test\n${TEST_SERVING_SEED}\n`);
+    await eventually(
+      async () =>
+        new RegExp(`egress to seed ${TEST_SERVING_SEED} is denied by`).test(agent.output()) ? true : undefined,
+      15_000,
+      'the agent reports the denied egress',
+    );
+    const blocked = await renewTime(name);
+    await new Promise((resolve) => setTimeout(resolve, 5 * RENEW_SECONDS * 1000));
+    assert.equal(await renewTime(name), blocked, 'no heartbeat gets through while denied');
+    assert.ok(blocked! >= first);
+    await writeFile(denyFile, '');
+    await renewedAfter(name, blocked, 'the agent reaches the API server again once allowed');
     agent.kill('SIGTERM');
   });
 

@@ -48,6 +48,7 @@ import {
   technicalId,
 } from '../../shoot/identity.js';
 import { NODE_LEASE_NAMESPACE } from '../../shoot/node-agent.js';
+import { servingSeedDnsName } from '../../shoot/serving-seed.js';
 import { ETCD_BACKUP_SECRET, etcdBackupPrefix, SOURCE_ETCD_BACKUP_SECRET } from '../extensions/backup-actuators.js';
 import { WORKER_CONFIG_KIND } from '../extensions/worker-actuator.js';
 import type { ApiServerRuntime } from '../runtime/apiserver-runtime.js';
@@ -314,7 +315,10 @@ export class Botanist {
     });
     if (!endpoint) throw new Error(`${etcdName} in ${this.namespace} reports no client URL`);
     const client = await this.#secretData('etcd-client-tls');
-    const serving = await issueKubeApiServerCertificate(secrets.ca, { ip: this.apiHost });
+    const serving = await issueKubeApiServerCertificate(secrets.ca, {
+      ip: this.apiHost,
+      dnsNames: [servingSeedDnsName(this.#deps.seedName)],
+    });
     await this.#deps.apiServers.ensure({
       name: this.namespace,
       etcd: {
