@@ -26,6 +26,8 @@ export interface UpOptions {
   detach: boolean;
   logLevel: string;
   timeoutSeconds: number;
+  /** Passed on to every seed (`--wait-timeout`, `--node-monitor-grace-period`, in seconds). */
+  seedTimings?: { waitTimeout: number; nodeMonitorGracePeriod: number };
 }
 
 export interface LandscapeFile {
@@ -74,6 +76,10 @@ async function detach(dir: string, options: UpOptions): Promise<void> {
   const log = openSync(join(dir, 'logs', 'up.log'), 'a');
   const args = [process.argv[1]!, 'up', '--dir', dir, '--seeds', options.seeds.join(','), '--backup', options.backup];
   if (options.backupEndpoint) args.push('--backup-endpoint', options.backupEndpoint);
+  if (options.seedTimings) {
+    const { waitTimeout, nodeMonitorGracePeriod } = options.seedTimings;
+    args.push('--wait-timeout', String(waitTimeout), '--node-monitor-grace-period', String(nodeMonitorGracePeriod));
+  }
   args.push('--log-level', options.logLevel, '--timeout', String(options.timeoutSeconds));
   const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', log, log] });
   child.unref();
@@ -169,6 +175,14 @@ async function supervise(dir: string, options: UpOptions): Promise<void> {
         // One "cloud" for all seeds of the landscape: machines are found wherever a shoot moves.
         '--infrastructure-dir',
         join(dir, 'infrastructure'),
+        ...(options.seedTimings
+          ? [
+              '--wait-timeout',
+              String(options.seedTimings.waitTimeout),
+              '--node-monitor-grace-period',
+              String(options.seedTimings.nodeMonitorGracePeriod),
+            ]
+          : []),
         '--log-level',
         options.logLevel,
       ],

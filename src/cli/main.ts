@@ -9,6 +9,12 @@ import { runDown, runUp } from './landscape.js';
 import { nodeCommand } from './node-command.js';
 import { runSeedCommand, type SeedCommandOptions } from './seed-command.js';
 
+function seconds(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a positive number of seconds');
+  return n;
+}
+
 function port(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('must be a port number (0-65535)');
@@ -55,6 +61,18 @@ program
     'for s3: an etcdbrctl credentials JSON (accessKeyID, secretAccessKey, region, …); default: AWS_APPLICATION_CREDENTIALS_JSON, AWS_APPLICATION_CREDENTIALS or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/AWS_REGION',
   )
   .option(
+    '--wait-timeout <seconds>',
+    'how long a flow\'s "Waiting until …" step waits before the flow fails and is retried',
+    seconds,
+    60,
+  )
+  .option(
+    '--node-monitor-grace-period <seconds>',
+    "how long a shoot node's Lease may go unrenewed before it is Ready=Unknown",
+    seconds,
+    40,
+  )
+  .option(
     '--infrastructure-dir <dir>',
     "where the shoots' machines (node agents, which outlive the seed) get their directories; default DIR/infrastructure",
   )
@@ -77,6 +95,8 @@ program
     'local',
   )
   .option('--backup-endpoint <url>', 'for --backup s3: an S3-compatible endpoint (path-style addressing)')
+  .option('--wait-timeout <seconds>', "the seeds' --wait-timeout", seconds, 60)
+  .option('--node-monitor-grace-period <seconds>', "the seeds' --node-monitor-grace-period", seconds, 40)
   .option('--detach', 'run in the background and return once everything is ready', false)
   .option('--timeout <seconds>', 'how long to wait for the landscape to be ready', port, 120)
   .option('--log-level <level>', 'log level of the processes', 'info')
@@ -88,6 +108,8 @@ program
       backupEndpoint?: string;
       detach: boolean;
       timeout: number;
+      waitTimeout: number;
+      nodeMonitorGracePeriod: number;
       logLevel: string;
     }) => {
       const seeds = options.seeds
@@ -103,6 +125,7 @@ program
         detach: options.detach,
         logLevel: options.logLevel,
         timeoutSeconds: options.timeout,
+        seedTimings: { waitTimeout: options.waitTimeout, nodeMonitorGracePeriod: options.nodeMonitorGracePeriod },
       });
     },
   );

@@ -19,6 +19,8 @@ export interface SeedCommandOptions {
   backupEndpoint?: string;
   backupCredentialsFile?: string;
   infrastructureDir?: string;
+  waitTimeout?: number;
+  nodeMonitorGracePeriod?: number;
   logLevel: string;
 }
 
@@ -67,6 +69,10 @@ export async function runSeedCommand(options: SeedCommandOptions): Promise<void>
     logger,
     backup,
     ...(options.infrastructureDir ? { infrastructureDir: resolve(options.infrastructureDir) } : {}),
+    ...(options.waitTimeout !== undefined ? { waitTimeoutMs: options.waitTimeout * 1000 } : {}),
+    ...(options.nodeMonitorGracePeriod !== undefined
+      ? { nodeMonitorGracePeriodMs: options.nodeMonitorGracePeriod * 1000 }
+      : {}),
   });
   process.stdout.write(`seed ${seed.name} API serving at ${seed.url}\n`);
   process.stdout.write(`seed admin kubeconfig: ${seed.adminKubeconfig}\n`);

@@ -53,6 +53,8 @@ export interface SeedOptions {
   heartbeatIntervalMs?: number;
   /** How long a flow's "Waiting until …" step waits before the flow fails and is retried. */
   waitTimeoutMs?: number;
+  /** How long a shoot node's Lease may go unrenewed before it is Ready=Unknown; default 40 s. */
+  nodeMonitorGracePeriodMs?: number;
   /**
    * The local provider's "infrastructure": where this seed puts the directories of the machines
    * it starts (default `<dir>/infrastructure`). Machines outlive the seed; a seed taking a shoot
@@ -273,6 +275,9 @@ export async function startSeed(options: SeedOptions): Promise<Seed> {
     runtimeDir: controlPlaneDir(dir),
     logger: log,
     waitTimeoutMs: options.waitTimeoutMs ?? 60_000,
+    ...(options.nodeMonitorGracePeriodMs !== undefined
+      ? { nodeMonitorGracePeriodMs: options.nodeMonitorGracePeriodMs }
+      : {}),
   });
   const shootController = new Controller({
     name: 'shoot',

@@ -26,6 +26,8 @@ export interface LandscapeOptions {
   backupEndpoint?: string;
   /** Extra environment of the landscape's processes (e.g. S3 credentials). */
   env?: NodeJS.ProcessEnv;
+  /** More `transplant up` flags, e.g. `--wait-timeout 10`. */
+  upArgs?: string[];
 }
 
 export interface TestLandscape {
@@ -50,6 +52,7 @@ export async function startLandscape(options: LandscapeOptions): Promise<TestLan
   const args = [cli, 'up', '--dir', dir, '--seeds', options.seeds.join(','), '--detach', '--log-level', 'warn'];
   args.push('--backup', options.backup ?? 'local');
   if (options.backupEndpoint) args.push('--backup-endpoint', options.backupEndpoint);
+  args.push(...(options.upArgs ?? []));
   const garden = join(dir, 'garden.kubeconfig');
   const file = async () => JSON.parse(await readFile(join(dir, 'landscape.json'), 'utf8')) as LandscapeFile;
   const stop = async () => {

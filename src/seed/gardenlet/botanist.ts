@@ -78,6 +78,8 @@ export interface BotanistDeps {
   logger: Logger;
   /** How long a "Waiting until …" step waits before it fails (and the flow retries later). */
   waitTimeoutMs: number;
+  /** The shoot API servers' node monitor grace period (default 40 s). */
+  nodeMonitorGracePeriodMs?: number;
 }
 
 /** Extension kinds the local provider deploys for every shoot, with the name Gardener gives them. */
@@ -331,6 +333,9 @@ export class Botanist {
       encryptionKeyBase64: secrets.etcdEncryptionKey,
       host: this.apiHost,
       port: this.apiPort,
+      ...(this.#deps.nodeMonitorGracePeriodMs !== undefined
+        ? { nodeMonitorGracePeriodMs: this.#deps.nodeMonitorGracePeriodMs }
+        : {}),
     });
   }
 
@@ -775,8 +780,11 @@ export class Botanist {
         const problems: string[] = [];
         for (const node of (JSON.parse(nodes.body) as { items?: KubeObject[] }).items ?? []) {
           const name = node.metadata.name!;
-          if (conditionOf(node, 'Ready')?.status !== 'True') problems.push(`${name} is not Ready`);
-          else if (!((renewed.get(name) ?? 0) >= since)) problems.push(`${name} has not reached this API server yet`);
+          const ready = conditionOf(node, 'Ready');
+          if (ready?.status !== 'True') {
+            const why = [ready?.reason, ready?.message].filter((s) => typeof s === 'string' && s !== '').join(': ');
+            problems.push(`${name} is not Ready${why ? ` (${why})` : ''}`);
+          } else if (!((renewed.get(name) ?? 0) >= since)) problems.push(`${name} has not reached this API server yet`);
         }
         seen = problems.length > 0 ? problems.join('; ') : 'ok';
         return problems.length === 0;

@@ -213,7 +213,7 @@ export class ShootReconciler implements Reconciler {
       operation: type,
     });
     try {
-      const result = await flow.run({
+      await flow.run({
         progressReporter: (p) =>
           this.#patchStatus(shoot, {
             lastOperation: operation(type, 'Processing', Math.min(p.progress, 99), describeProgress(p)),
@@ -221,9 +221,11 @@ export class ShootReconciler implements Reconciler {
         // Each step's start and end at info level: what an operator (or a crash test) follows.
         log: (msg, fields) => log.info(fields, msg),
       });
+      // As in Gardener, a successful operation leaves no lastErrors, also none of steps it
+      // skipped (skip-readiness).
       await this.#patchStatus(shoot, {
         lastOperation: operation(type, 'Succeeded', 100, successMessage(type)),
-        lastErrors: lastErrorsAfter(previousErrors, result),
+        lastErrors: null,
         ...successStatus,
       });
     } catch (err) {
