@@ -17,11 +17,13 @@ import type { Json } from '../helpers/api-client.js';
 import { kubectl } from '../helpers/kubectl.js';
 import type { TestLandscape } from '../helpers/landscape.js';
 import {
+  annotateSkipReadiness,
   CONTROL_PLANE,
   registerNode,
   SHOOT,
   SHOOT_NAMESPACE,
   type ShootOnLandscape,
+  SKIP_READINESS,
   setNodeReady,
   startShootOnLandscape,
   triggerMigration,
@@ -30,7 +32,6 @@ import {
 import { eventually } from '../helpers/processes.js';
 import type { ShootClient } from '../helpers/shoot-client.js';
 
-const SKIP_READINESS = 'shoot.gardener.cloud/skip-readiness';
 const WORKER = 'worker-behind-a-firewall';
 
 describe('skip-readiness, migrating back, and migrating again', () => {
@@ -108,15 +109,7 @@ describe('skip-readiness, migrating back, and migrating again', () => {
   });
 
   it('with skip-readiness the move to seed-b finishes although a worker cannot reach it; the annotation goes', async (t) => {
-    const annotated = await kubectl(l.garden, [
-      'annotate',
-      'shoot',
-      '-n',
-      SHOOT_NAMESPACE,
-      SHOOT,
-      `${SKIP_READINESS}=true`,
-    ]);
-    assert.equal(annotated.code, 0, annotated.stderr);
+    await annotateSkipReadiness(l.garden);
     const { shoot, seen, errors } = await migrate('seed-b', restoreSucceededOn('seed-b'));
     for (const line of seen) t.diagnostic(line);
     assert.deepEqual(errors, [], 'skipping the waits causes no errors on the way');

@@ -11,19 +11,19 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Json } from '../helpers/api-client.js';
-import { kubectl } from '../helpers/kubectl.js';
 import {
+  annotateSkipReadiness,
   CONTROL_PLANE,
   SHOOT,
   SHOOT_NAMESPACE,
   type ShootOnLandscape,
+  SKIP_READINESS,
   startShootOnLandscape,
   triggerMigration,
   WORKERS_STEP,
 } from '../helpers/migration.js';
 import { eventually } from '../helpers/processes.js';
 
-const SKIP_READINESS = 'shoot.gardener.cloud/skip-readiness';
 const NODE = `${CONTROL_PLANE}-local-0`;
 
 describe('workers cut off from the destination seed', () => {
@@ -79,15 +79,7 @@ describe('workers cut off from the destination seed', () => {
   });
 
   it('skip-readiness finishes the Restore and goes; the silent node becomes Ready=Unknown', async () => {
-    const annotated = await kubectl(shoot.landscape.garden, [
-      'annotate',
-      'shoot',
-      '-n',
-      SHOOT_NAMESPACE,
-      SHOOT,
-      `${SKIP_READINESS}=true`,
-    ]);
-    assert.equal(annotated.code, 0, annotated.stderr);
+    await annotateSkipReadiness(shoot.landscape.garden);
     const restored = await restoredOn('seed-b');
     assert.deepEqual(restored.status.lastErrors ?? [], []);
     await eventually(

@@ -60,6 +60,21 @@ export async function startShootOnLandscape(options: Partial<LandscapeOptions> =
   }
 }
 
+export const SKIP_READINESS = 'shoot.gardener.cloud/skip-readiness';
+
+/** `kubectl annotate shoot … shoot.gardener.cloud/skip-readiness=true`, as the seed document says. */
+export async function annotateSkipReadiness(gardenKubeconfig: string): Promise<void> {
+  const annotated = await kubectl(gardenKubeconfig, [
+    'annotate',
+    'shoot',
+    '-n',
+    SHOOT_NAMESPACE,
+    SHOOT,
+    `${SKIP_READINESS}=true`,
+  ]);
+  assert.equal(annotated.code, 0, annotated.stderr);
+}
+
 /** The Restore step that waits for the shoot's workers. */
 export const WORKERS_STEP = 'Waiting until the Kubernetes API server can connect to the Shoot workers';
 
