@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { randomInt } from 'node:crypto';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -149,8 +150,14 @@ describe('etcd process', () => {
   it('kills a server that does not become healthy in time', async () => {
     // No leader for 50 s: without the tick advance a single member waits a whole election timeout.
     const noLeader = ['--initial-election-tick-advance=false', '--election-timeout=50000', '--heartbeat-interval=500'];
-    await rejectsToStart({ startTimeoutMs: 500, extraArgs: noLeader }, (err) =>
-      assert.match(err.message, /did not become healthy at http:\/\/127\.0\.0\.1:\d+ within 500 ms/),
+    // A loopback address of its own: the health check cannot reach another test's etcd that took
+    // the same port in the meantime.
+    const clientHost = `127.${randomInt(100, 200)}.${randomInt(0, 256)}.${randomInt(1, 255)}`;
+    await rejectsToStart({ startTimeoutMs: 500, extraArgs: noLeader, clientHost }, (err) =>
+      assert.match(
+        err.message,
+        new RegExp(`did not become healthy at http://${clientHost.replaceAll('.', '\\.')}:\\d+ within 500 ms`),
+      ),
     );
   });
 
