@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -20,12 +20,21 @@ describe('MachineRuntime', () => {
   const dirs: string[] = [];
   const runtime = new MachineRuntime(waitingMachine, logger);
 
+  const roots: string[] = [];
+
   after(async () => {
     for (const dir of dirs) await runtime.stop(dir, { removeDir: true, graceMs: 1_000 });
+    for (const root of roots) await rm(root, { recursive: true, force: true });
   });
 
+  async function tempRoot(): Promise<string> {
+    const root = await mkdtemp(join(tmpdir(), 'transplant-machine-'));
+    roots.push(root);
+    return root;
+  }
+
   async function machineDir(): Promise<string> {
-    const dir = join(await mkdtemp(join(tmpdir(), 'transplant-machine-')), 'm1');
+    const dir = join(await tempRoot(), 'm1');
     dirs.push(dir);
     return dir;
   }
@@ -59,7 +68,7 @@ describe('MachineRuntime', () => {
   });
 
   it('stopMachinesUnder stops the machines below a directory, and only those', async () => {
-    const root = await mkdtemp(join(tmpdir(), 'transplant-machines-'));
+    const root = await tempRoot();
     const inside = [join(root, 'ns', 'm1'), join(root, 'ns', 'm2')];
     dirs.push(...inside);
     const outside = await machineDir();
