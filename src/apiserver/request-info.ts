@@ -15,6 +15,11 @@ export interface RequestInfo {
   namespace: string;
   resource: string;
   subresource: string;
+  /**
+   * What follows the subresource, e.g. `/healthz` of `nodes/n/proxy/healthz` (as in Kubernetes,
+   * the subresource is one segment: RBAC names `nodes/proxy`). Empty for most requests.
+   */
+  subpath: string;
   name: string;
 }
 
@@ -38,6 +43,7 @@ export function parseRequestInfo(method: string, path: string, query: URLSearchP
     namespace: '',
     resource: '',
     subresource: '',
+    subpath: '',
     name: '',
   };
   const parts = path.split('/').filter((p) => p.length > 0);
@@ -78,7 +84,8 @@ export function parseRequestInfo(method: string, path: string, query: URLSearchP
   if (rest.length > 0) {
     info.resource = rest[0]!;
     info.name = rest[1] ?? '';
-    info.subresource = rest.slice(2).join('/');
+    info.subresource = rest[2] ?? '';
+    if (rest.length > 3) info.subpath = `/${rest.slice(3).join('/')}${path.endsWith('/') ? '/' : ''}`;
   }
   if (info.name === '' && info.verb !== 'watch') {
     if (info.verb === 'get') info.verb = isWatch(query) ? 'watch' : 'list';

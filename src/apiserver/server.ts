@@ -53,6 +53,8 @@ export const defaultVersion: VersionInfo = { major: '1', minor: '31', gitVersion
 
 /** What a custom handler gets: the parsed request, the caller, and a way to reach the stores. */
 export interface CustomRequest {
+  /** The HTTP method (`info.verb` is what RBAC sees). */
+  method: string;
   info: RequestInfo;
   query: URLSearchParams;
   user: UserInfo;
@@ -62,15 +64,20 @@ export interface CustomRequest {
   server: ApiServer;
 }
 
+/** What a custom handler answers: a JSON body, or bytes of their own content type (a proxied answer). */
+export type CustomResponse = { code: number; body: unknown } | { code: number; raw: Buffer; contentType: string };
+
 /** A resource or subresource served by code rather than a store (e.g. shoots/adminkubeconfig). */
 export interface CustomHandler {
   group: string;
   version: string;
   resource: string;
   subresource?: string;
+  /** The handler also serves paths below its subresource (`nodes/<n>/proxy/<path>`); default false. */
+  subpaths?: boolean;
   /** Advertised in discovery when the handler stands for a top-level resource. */
   discovery?: ExtraResource;
-  handle(req: CustomRequest): Promise<{ code: number; body: unknown }>;
+  handle(req: CustomRequest): Promise<CustomResponse>;
 }
 
 export interface ApiServerOptions {
@@ -294,6 +301,7 @@ export class ApiServer {
         ? await readBody(req, this.#options.maxBodyBytes ?? defaultMaxBodyBytes)
         : Buffer.alloc(0);
       const result = await custom.handle({
+        method: req.method ?? 'GET',
         info,
         query,
         user,
@@ -301,9 +309,15 @@ export class ApiServer {
         contentType: req.headers['content-type'],
         server: this,
       });
-      sendJson(res, result.code, result.body);
+      if ('raw' in result) {
+        res.writeHead(result.code, { 'Content-Type': result.contentType, 'Content-Length': result.raw.length });
+        res.end(req.method === 'HEAD' ? undefined : result.raw);
+      } else {
+        sendJson(res, result.code, result.body);
+      }
       return;
     }
+    if (info.subpath !== '') throw pathNotFound();
     const store = this.#stores.get(storeKey(info.apiGroup, info.apiVersion, info.resource));
     if (!store) throw pathNotFound();
     if (store.def.namespaced === false && info.namespace && info.resource !== 'namespaces') throw pathNotFound();
@@ -391,7 +405,8 @@ export class ApiServer {
         h.group === info.apiGroup &&
         h.version === info.apiVersion &&
         h.resource === info.resource &&
-        (h.subresource ?? '') === info.subresource,
+        (h.subresource ?? '') === info.subresource &&
+        (info.subpath === '' || h.subpaths === true),
     );
   }
 

@@ -14,6 +14,7 @@ interface NodeCommandOptions {
   kubeconfig: string;
   machineDir?: string;
   egressDenyFile?: string;
+  vpnServer?: string;
   leaseDuration: number;
   renewInterval: number;
   logLevel: string;
@@ -25,12 +26,25 @@ function positiveSeconds(value: string): number {
   return n;
 }
 
+function vpnUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InvalidArgumentError('must be a URL such as wss://127.64.1.2:8132');
+  }
+  if (url.protocol !== 'wss:') throw new InvalidArgumentError('must be a wss:// URL (the tunnel runs over TLS only)');
+  return value;
+}
+
 export function nodeCommand(): Command {
   return new Command('node')
     .description(
       "Run a machine's node agent: registers the Node in the shoot, keeps its Ready condition and its Lease in " +
         "kube-node-lease renewed, and reaches the API server only at the address in the kubeconfig (the shoot's " +
-        'stable address), retrying while it is away (e.g. during a migration). Stops on SIGTERM.',
+        'stable address), retrying while it is away (e.g. during a migration). With --vpn-server it also holds the ' +
+        "node's end of the shoot's VPN tunnel, through which the API server reaches the node (nodes/<name>/proxy). " +
+        'Stops on SIGTERM.',
     )
     .requiredOption('--name <name>', "the node's name")
     .requiredOption(
@@ -44,6 +58,11 @@ export function nodeCommand(): Command {
     .option(
       '--egress-deny-file <file>',
       'seeds (one per line) whose network this machine may not reach; default MACHINE_DIR/egress-deny',
+    )
+    .option(
+      '--vpn-server <url>',
+      "the shoot's vpn-seed-server (wss://<stable address>:8132); the node dials it with the kubeconfig's certificate",
+      vpnUrl,
     )
     .option('--lease-duration <seconds>', "the Lease's leaseDurationSeconds", positiveSeconds, 40)
     .option(
@@ -63,6 +82,7 @@ export function nodeCommand(): Command {
         leaseDurationSeconds: Math.round(options.leaseDuration),
         renewIntervalMs: options.renewInterval * 1000,
         ...(egressDenyFile ? { egressDenyFile } : {}),
+        ...(options.vpnServer ? { vpnServerUrl: options.vpnServer } : {}),
         logger,
       });
       logger.info({ node: options.name, machineDir: options.machineDir }, 'node agent started');

@@ -41,6 +41,7 @@ import { registerSeed, type SeedBackupConfig } from './gardenlet/seed-registrati
 import { ShootReconciler } from './gardenlet/shoot-reconciler.js';
 import { ApiServerRuntime } from './runtime/apiserver-runtime.js';
 import { MachineRuntime } from './runtime/machine-runtime.js';
+import { VpnServerRuntime } from './runtime/vpn-server-runtime.js';
 
 export interface SeedOptions {
   name: string;
@@ -265,13 +266,15 @@ export async function startSeed(options: SeedOptions): Promise<Seed> {
     backupEntryController,
   );
   // The gardenlet's shoot controller: the shoots placed on this seed, from the garden.
-  const apiServers = new ApiServerRuntime(log);
+  const vpnServers = new VpnServerRuntime(log);
+  const apiServers = new ApiServerRuntime(log, (shoot) => vpnServers.get(shoot));
   const shootReconciler = new ShootReconciler({
     seedName: name,
     garden,
     seed: hosted.store,
     ctx: hosted.systemContext,
     apiServers,
+    vpnServers,
     runtimeDir: controlPlaneDir(dir),
     logger: log,
     waitTimeoutMs: options.waitTimeoutMs ?? 60_000,
@@ -332,6 +335,7 @@ export async function startSeed(options: SeedOptions): Promise<Seed> {
       // the store when the seed is back.
       await backupSidecars.stopAll();
       await apiServers.stopAll();
+      await vpnServers.stopAll();
       await hosted.stop();
       garden.close();
     },

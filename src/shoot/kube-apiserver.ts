@@ -7,6 +7,7 @@
  * - Authentication: client certificates signed by `ca-client` (CN user, O groups), then the
  *   static token (Gardener's `system:cluster-admin` in `system:masters`).
  * - Authorization: `system:masters`, then RBAC over the shoot's own Role/ClusterRole/…Binding.
+ * - Nodes: `nodes/<name>/proxy/<path>` goes to the node through the shoot's VPN tunnel.
  * - Admission: NamespaceLifecycle; the namespace controller empties deleted namespaces; the node
  *   lifecycle controller marks nodes whose Lease expired Ready=Unknown.
  * - Bootstrap: system namespaces and `cluster-admin`, created when missing. The etcd outlives
@@ -37,7 +38,9 @@ import { EncryptingStorage } from '../storage/encryption/encrypting-storage.js';
 import { openEtcdStore } from '../storage/etcd/etcd-store.js';
 import { FencedStorage } from './fenced-storage.js';
 import { NodeLifecycleController } from './node-lifecycle.js';
+import { nodeProxyHandler } from './node-proxy-handler.js';
 import { encryptedKeyPrefixes, shootBootstrapObjects, shootResources, staticTokenUser } from './shoot-api.js';
+import type { NodeTunnels } from './vpn/vpn-seed-server.js';
 
 export interface ShootApiServerOptions {
   /** The shoot's technical id, e.g. `shoot--dev--my-shoot` (logs, errors). */
@@ -59,6 +62,8 @@ export interface ShootApiServerOptions {
   logger: Logger;
   /** How long a node's Lease may go unrenewed before its Ready condition is Unknown; default 40 s. */
   nodeMonitorGracePeriodMs?: number;
+  /** The shoot's vpn-seed-server, if one runs now: how `nodes/<name>/proxy` reaches the nodes. */
+  nodeTunnels?: () => NodeTunnels | undefined;
 }
 
 export interface ShootApiServer {
@@ -99,7 +104,10 @@ export async function startShootApiServer(options: ShootApiServerOptions): Promi
     tls: { certPem: options.serving.certPem, keyPem: options.serving.keyPem, clientCaPem: options.clientCaPem },
     host: options.host,
     port: options.port,
-    customHandlers: [selfSubjectAccessReviewHandler(authorizer)],
+    customHandlers: [
+      selfSubjectAccessReviewHandler(authorizer),
+      nodeProxyHandler(options.nodeTunnels ?? (() => undefined)),
+    ],
     logger,
   });
 

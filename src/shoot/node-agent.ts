@@ -5,19 +5,23 @@
  * the API server only through the address in its kubeconfig — the shoot's stable address, so
  * the same process carries on wherever the control plane runs after a migration.
  *
+ * With a VPN server it also holds the node's end of the shoot's tunnel (src/shoot/vpn/), through
+ * which the API server reaches the node: `GET /api/v1/nodes/<name>/proxy/healthz` on the shoot's
+ * API is answered here, by this process.
+ *
  * When the API server is away (stopped for a migration, or not reachable) the heartbeat is retried
- * every second; the agent never gives up and never exits on its own. SIGTERM stops it after the
- * heartbeat in flight.
+ * every second, and so is the tunnel; the agent never gives up and never exits on its own. SIGTERM
+ * stops it after the heartbeat in flight.
  */
-import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { checkServerIdentity } from 'node:tls';
 import type { Logger } from 'pino';
 import { isNotFound } from '../api/errors.js';
 import type { KubeObject } from '../api/meta.js';
 import type { ClusterCredentials } from '../client/kubeconfig-file.js';
 import { type ClientWatch, RestClient } from '../client/rest-client.js';
-import { servingSeedOf } from './serving-seed.js';
+import { EgressPolicy } from './egress-policy.js';
+import type { NodeHttpRequest, NodeHttpResponse } from './vpn/tunnel-protocol.js';
+import { startVpnClient, type VpnClient } from './vpn/vpn-client.js';
 
 export const NODE_LEASE_NAMESPACE = 'kube-node-lease';
 
@@ -38,14 +42,19 @@ export interface NodeAgentOptions {
    * once. A connection to a denied seed fails in the TLS handshake, before anything is sent.
    */
   egressDenyFile?: string;
+  /** `wss://…` of the shoot's vpn-seed-server (at the stable address); without it, no tunnel. */
+  vpnServerUrl?: string;
   logger: Logger;
 }
 
 export interface NodeAgent {
   /** Resolves once the first heartbeat went through (the Node exists, Ready, leased). */
   readonly registered: Promise<void>;
-  /** Heartbeats that went through, and the last error (undefined once one went through again). */
-  status(): { heartbeats: number; lastError?: string };
+  /**
+   * Heartbeats that went through, and the last error (undefined once one went through again);
+   * with a VPN server, the seed holding the tunnel or why there is none.
+   */
+  status(): { heartbeats: number; lastError?: string; tunnel?: { seed?: string; lastError?: string } };
   stop(): Promise<void>;
 }
 
@@ -58,34 +67,29 @@ export function startNodeAgent(options: NodeAgentOptions): NodeAgent {
   const { name, logger } = options;
   const leaseDurationSeconds = options.leaseDurationSeconds ?? 40;
   const renewIntervalMs = options.renewIntervalMs ?? 10_000;
-  const denied = (seed: string | undefined) =>
-    seed !== undefined && options.egressDenyFile !== undefined && deniedSeeds(options.egressDenyFile).has(seed);
-  const egressDenied = (seed: string) => new Error(`egress to seed ${seed} is denied by ${options.egressDenyFile}`);
+  const egress = new EgressPolicy(options.egressDenyFile);
   /** The seed behind the connections of the current client (from the last TLS handshake). */
   let servingSeed: string | undefined;
   const connect = () =>
     new RestClient(options.credentials, {
-      checkServerIdentity: (host, cert) => {
-        const seed = servingSeedOf(cert);
-        if (denied(seed)) return egressDenied(seed!);
+      checkServerIdentity: egress.serverIdentityCheck((seed) => {
         servingSeed = seed;
-        return checkServerIdentity(host, cert);
-      },
+      }),
     });
   let client = connect();
   let nodes = client.resource(resources.nodes);
   let leases = client.resource(resources.leases);
   /** A firewall cuts open connections too: a deny list naming the seed drops the client's pool. */
   const dropConnectionsToDeniedSeed = () => {
-    if (!denied(servingSeed)) return;
-    const seed = servingSeed!;
+    const seed = servingSeed;
+    if (!egress.denies(seed)) return;
     watch?.stop();
     client.close();
     client = connect();
     nodes = client.resource(resources.nodes);
     leases = client.resource(resources.leases);
     servingSeed = undefined;
-    throw egressDenied(seed);
+    throw egress.deniedError(seed);
   };
   let heartbeats = 0;
   let lastError: string | undefined;
@@ -202,17 +206,63 @@ export function startNodeAgent(options: NodeAgentOptions): NodeAgent {
   };
   schedule();
 
+  const tunnel: VpnClient | undefined =
+    options.vpnServerUrl === undefined
+      ? undefined
+      : startVpnClient({
+          url: options.vpnServerUrl,
+          credentials: options.credentials,
+          egress,
+          serve: async (req) => serveNodeEndpoint(req, { name, leaseDurationSeconds, renewIntervalMs }),
+          logger: logger.child({ node: name }),
+        });
+
   return {
     registered,
-    status: () => ({ heartbeats, ...(lastError !== undefined ? { lastError } : {}) }),
+    status: () => ({
+      heartbeats,
+      ...(lastError !== undefined ? { lastError } : {}),
+      ...(tunnel ? { tunnel: { seed: tunnel.connectedSeed(), lastError: tunnel.lastError() } } : {}),
+    }),
     async stop() {
       stopped = true;
       if (timer) clearTimeout(timer);
       watch?.stop();
-      await inFlight;
+      await Promise.all([inFlight, tunnel?.stop()]);
       client.close();
     },
   };
+}
+
+/**
+ * What the node serves to the API server through the tunnel, in the kubelet's paths: `/healthz`,
+ * and `/configz` with the node agent's configuration (which also tells which node answered).
+ */
+function serveNodeEndpoint(
+  req: NodeHttpRequest,
+  config: { name: string; leaseDurationSeconds: number; renewIntervalMs: number },
+): NodeHttpResponse {
+  const text = (status: number, body: string) => ({
+    status,
+    headers: { 'content-type': 'text/plain; charset=utf-8' },
+    body: Buffer.from(body),
+  });
+  if (req.method !== 'GET' && req.method !== 'HEAD') return text(405, `${req.method} is not served by the node\n`);
+  const path = req.path.split('?')[0];
+  if (path === '/healthz') return text(200, 'ok');
+  if (path === '/configz') {
+    const kubeletconfig = {
+      nodeName: config.name,
+      nodeLeaseDurationSeconds: config.leaseDurationSeconds,
+      nodeStatusUpdateFrequency: `${config.renewIntervalMs / 1000}s`,
+    };
+    return {
+      status: 200,
+      headers: { 'content-type': 'application/json' },
+      body: Buffer.from(JSON.stringify({ kubeletconfig })),
+    };
+  }
+  return text(404, `404 page not found: ${path} (the node serves /healthz and /configz)\n`);
 }
 
 /** When the node's Ready condition last became True, if it is True now. */
@@ -222,20 +272,4 @@ function readySince(node: KubeObject): string | undefined {
   return ready?.status === 'True' && typeof ready.lastTransitionTime === 'string'
     ? ready.lastTransitionTime
     : undefined;
-}
-
-/** The seeds an egress deny file names (none when it does not exist). */
-function deniedSeeds(file: string): Set<string> {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    return new Set();
-  }
-  return new Set(
-    text
-      .split('\n')
-      .map((line) => line.replace(/#.*/, '').trim())
-      .filter((line) => line !== ''),
-  );
 }

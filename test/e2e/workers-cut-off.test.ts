@@ -3,8 +3,8 @@
  * not reach the destination seed's network (its egress deny list names seed-b). The Restore on
  * seed-b then stays at "Waiting until the Kubernetes API server can connect to the Shoot workers"
  * with a lastError naming the node; skip-readiness finishes the Restore (and goes); the node,
- * silent on seed-b, becomes Ready=Unknown; migrating back to seed-a brings the same machine back
- * as a Ready node. Short timings (`--wait-timeout 8 --node-monitor-grace-period 6`) keep it quick.
+ * silent on seed-b, becomes Ready=Unknown and the API server cannot reach it (no VPN tunnel);
+ * migrating back to seed-a brings the same machine back as a Ready node the API server reaches. Short timings (`--wait-timeout 8 --node-monitor-grace-period 6`) keep it quick.
  */
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
@@ -44,6 +44,9 @@ describe('workers cut off from the destination seed', () => {
     if (node.status !== 200) return undefined;
     return ((node.body as Json).status?.conditions ?? []).find((c: Json) => c.type === 'Ready')?.status;
   }
+
+  /** What the API server gets from the node through its VPN tunnel. */
+  const probeNode = () => shoot.client.request('GET', `/api/v1/nodes/${NODE}/proxy/healthz`);
 
   async function restoredOn(seed: string): Promise<Json> {
     return eventually(
@@ -91,6 +94,9 @@ describe('workers cut off from the destination seed', () => {
       'the annotation is removed',
     );
     await eventually(async () => ((await nodeReady()) === 'Unknown' ? true : undefined), 60_000, 'the node is Unknown');
+    const probe = await probeNode();
+    assert.equal(probe.status, 503);
+    assert.match(probe.body.message, new RegExp(`error dialing backend: node ${NODE} has no tunnel`));
   });
 
   it('migrating back to seed-a brings the same machine back as a Ready node', async () => {
@@ -98,5 +104,7 @@ describe('workers cut off from the destination seed', () => {
     const restored = await restoredOn('seed-a');
     assert.deepEqual(restored.status.lastErrors ?? [], []);
     await eventually(async () => ((await nodeReady()) === 'True' ? true : undefined), 60_000, 'the node is Ready');
+    const probe = await probeNode();
+    assert.deepEqual([probe.status, probe.body], [200, 'ok'], 'the API server reaches the node through its tunnel');
   });
 });

@@ -2,8 +2,9 @@
  * Shoot workers across a control plane migration (issue 6): a shoot with 3 machines — node-agent
  * processes started by the local Worker extension on the landscape's infrastructure — moves from
  * seed-a to seed-b. The same processes (same pids) carry on as Ready nodes whose Leases the new
- * API server sees renewed, no machine is started twice, and deleting the shoot leaves no machine
- * process or directory behind.
+ * API server sees renewed, the API server reaches each of them through its VPN tunnel (kubectl's
+ * `nodes/<name>/proxy`, answered by the node), no machine is started twice, and deleting the
+ * shoot leaves no machine process or directory behind.
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -81,6 +82,17 @@ describe('shoot workers across a migration', () => {
     return byDir;
   }
 
+  /** Each node answers `/configz` through the API server and its tunnel, naming itself. */
+  async function nodesAnswerThroughTunnel(): Promise<void> {
+    for (const node of expectedNodes) {
+      const health = await kubectl(shoot.kubeconfig, ['get', '--raw', `/api/v1/nodes/${node}/proxy/healthz`]);
+      assert.equal(health.stdout, 'ok', `${node}: ${health.stderr}`);
+      const configz = await kubectl(shoot.kubeconfig, ['get', '--raw', `/api/v1/nodes/${node}/proxy/configz`]);
+      assert.equal(configz.code, 0, configz.stderr);
+      assert.equal(JSON.parse(configz.stdout).kubeletconfig.nodeName, node, 'the node itself answered');
+    }
+  }
+
   let machinesBefore: Map<string, number>;
   const expectedNodes = Array.from({ length: MACHINES }, (_, i) => `${CONTROL_PLANE}-local-${i}`);
 
@@ -92,6 +104,7 @@ describe('shoot workers across a migration', () => {
     );
     machinesBefore = await machineProcesses();
     assert.equal(machinesBefore.size, MACHINES, [...machinesBefore.keys()].join(', '));
+    await nodesAnswerThroughTunnel();
   });
 
   it('the same machine processes are Ready nodes after the migration, their leases renewed by the new API server', async () => {
@@ -116,6 +129,8 @@ describe('shoot workers across a migration', () => {
       'every lease is renewed after the Restore',
     );
     assert.deepEqual(await readyNodes(), expectedNodes);
+    // The Restore's last step checked it; the operator sees it with the kubeconfig from before.
+    await nodesAnswerThroughTunnel();
     const worker = await kubectl(shoot.landscape.seedKubeconfig('seed-b'), [
       'get',
       'workers.extensions.gardener.cloud',

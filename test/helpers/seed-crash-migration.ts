@@ -27,6 +27,7 @@ import { promisify } from 'node:util';
 import { CRASH_FILE_ENV, type CrashMoment, crashPoint } from '../../src/flow/index.js';
 import type { Botanist } from '../../src/seed/gardenlet/botanist.js';
 import { migrateFlow, restoreFlow } from '../../src/seed/gardenlet/shoot-flows.js';
+import { VPN_SEED_SERVER_PORT } from '../../src/shoot/vpn/vpn-seed-server.js';
 import type { Json } from './api-client.js';
 import {
   CONTROL_PLANE,
@@ -193,6 +194,11 @@ export function describeSeedKilledAtEveryStep(type: MigrationFlowType, { moment,
           await listeners(api.hostname, Number(api.port || 443)),
           [pidsAfter[destination]],
           `only ${destination} serves the shoot's API address`,
+        );
+        assert.deepEqual(
+          await listeners(api.hostname, VPN_SEED_SERVER_PORT),
+          [pidsAfter[destination]],
+          `only ${destination} serves the shoot's vpn-seed-server`,
         );
       });
     });

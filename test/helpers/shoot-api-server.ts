@@ -1,7 +1,8 @@
 /**
- * A shoot's kube-apiserver for tests, over a real etcd, on a loopback address of its own: its CAs,
- * kubeconfigs for any user, and a restart that brings up a new server instance on the same
- * address and store — as the destination seed does after a migration.
+ * A shoot's kube-apiserver for tests, over a real etcd, on a loopback address of its own, with
+ * the shoot's vpn-seed-server beside it: its CAs, kubeconfigs for any user, and a restart that
+ * brings up new instances of both on the same address and store — as the destination seed does
+ * after a migration.
  */
 import { randomBytes, randomInt } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -20,17 +21,26 @@ import {
   startShootApiServer,
 } from '../../src/shoot/kube-apiserver.js';
 import { servingSeedDnsName } from '../../src/shoot/serving-seed.js';
+import {
+  startVpnSeedServer,
+  type VpnSeedServer,
+  type VpnSeedServerOptions,
+} from '../../src/shoot/vpn/vpn-seed-server.js';
 import { startTestEtcd, type TestEtcd } from './etcd.js';
 
 export interface TestShootApi {
   readonly url: string;
+  /** `wss://…` of the shoot's vpn-seed-server. */
+  readonly vpnUrl: string;
+  /** The running vpn-seed-server (undefined while stopped). */
+  vpn(): VpnSeedServer | undefined;
   readonly ca: CertificateAuthority;
   readonly caClient: CertificateAuthority;
   /** A temp dir for the test's files; removed by `cleanup()`. */
   readonly dir: string;
   /** Writes a kubeconfig for a client certificate of `user` in `groups` (signed by `caClient` unless `signer`). */
   kubeconfig(user: string, groups: readonly string[], signer?: CertificateAuthority): Promise<string>;
-  /** Stops serving (connections are refused), etcd keeps running. */
+  /** Stops serving, the vpn-seed-server too (connections are refused); etcd keeps running. */
   stop(): Promise<void>;
   /** A new server instance on the same address and store. */
   start(): Promise<void>;
@@ -49,23 +59,30 @@ export async function startTestShootApi(name = 'shoot--dev--test'): Promise<Test
   ]);
   let etcd: TestEtcd | undefined;
   let api: ShootApiServer | undefined;
+  let vpn: VpnSeedServer | undefined;
   try {
     etcd = await startTestEtcd();
+    const serving = await issueCertificate(ca, {
+      commonName: 'kube-apiserver',
+      ipAddresses: [host],
+      dnsNames: [servingSeedDnsName(TEST_SERVING_SEED)],
+      usage: 'server',
+    });
+    const logger = pino({ level: 'silent' });
+    const vpnOptions: VpnSeedServerOptions = { name, host, port: 0, serving, clientCaPem: caClient.certPem, logger };
+    vpn = await startVpnSeedServer(vpnOptions);
+    vpnOptions.port = Number(new URL(vpn.url).port);
     const options: ShootApiServerOptions = {
       name,
       etcd: { endpoints: etcd.endpoints },
-      serving: await issueCertificate(ca, {
-        commonName: 'kube-apiserver',
-        ipAddresses: [host],
-        dnsNames: [servingSeedDnsName(TEST_SERVING_SEED)],
-        usage: 'server',
-      }),
+      serving,
       clientCaPem: caClient.certPem,
       staticToken: randomBytes(32).toString('hex'),
       encryptionKeyBase64: randomBytes(32).toString('base64'),
       host,
       port: 0,
-      logger: pino({ level: 'silent' }),
+      logger,
+      nodeTunnels: () => vpn,
     };
     api = await startShootApiServer(options);
     // Later instances keep the port, as the stable address does.
@@ -74,6 +91,8 @@ export async function startTestShootApi(name = 'shoot--dev--test'): Promise<Test
     let files = 0;
     return {
       url,
+      vpnUrl: vpn.url,
+      vpn: () => vpn,
       ca,
       caClient,
       dir,
@@ -87,20 +106,22 @@ export async function startTestShootApi(name = 'shoot--dev--test'): Promise<Test
         return path;
       },
       async stop() {
-        await api?.stop();
+        await Promise.all([api?.stop(), vpn?.stop()]);
         api = undefined;
+        vpn = undefined;
       },
       async start() {
+        vpn ??= await startVpnSeedServer(vpnOptions);
         api ??= await startShootApiServer(options);
       },
       async cleanup() {
-        await api?.stop();
+        await Promise.all([api?.stop(), vpn?.stop()]);
         await etcd?.cleanup();
         await rm(dir, { recursive: true, force: true });
       },
     };
   } catch (err) {
-    await api?.stop();
+    await Promise.all([api?.stop(), vpn?.stop()]);
     await etcd?.cleanup();
     await rm(dir, { recursive: true, force: true });
     throw err;

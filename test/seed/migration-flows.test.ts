@@ -54,6 +54,7 @@ function assertBefore(r: Run, before: string, after: string): void {
 
 const migrateSteps = [
   'Deleting kube-apiserver deployment',
+  'Deleting vpn-seed-server',
   'Waiting until kube-apiserver has been deleted',
   'Migrating extension resources',
   'Waiting until extension resources have been migrated',
@@ -93,6 +94,7 @@ const restoreSteps = [
   'Waiting until shoot control plane has been reconciled',
   'Configuring shoot worker pools',
   'Waiting until shoot worker nodes have been reconciled',
+  'Deploying vpn-seed-server',
   'Waiting until the Kubernetes API server can connect to the Shoot workers',
 ];
 
@@ -111,6 +113,7 @@ describe('the Migrate flow', () => {
     assertBefore(r, 'Persisting ShootState in garden cluster', 'Deleting extension resources from the Shoot namespace');
     assertBefore(r, 'Waiting until main and event etcd have been destroyed', 'Deleting shoot namespace in Seed');
     assertBefore(r, 'Waiting until extension resources have been deleted', 'Deleting shoot namespace in Seed');
+    assertBefore(r, 'Deleting vpn-seed-server', 'Deleting shoot namespace in Seed');
   });
 
   it('skips the snapshot once the BackupEntry has moved (it was taken before)', async () => {
@@ -145,6 +148,12 @@ describe('the Restore flow', () => {
       'Waiting until the Kubernetes API server can connect to the Shoot workers',
     );
     assertBefore(r, 'Waiting until Kubernetes API server rolled out', 'Configuring shoot worker pools');
+    assertBefore(r, 'Initializing secrets management', 'Deploying vpn-seed-server');
+    assertBefore(
+      r,
+      'Deploying vpn-seed-server',
+      'Waiting until the Kubernetes API server can connect to the Shoot workers',
+    );
     assertBefore(
       r,
       'Waiting until shoot worker nodes have been reconciled',

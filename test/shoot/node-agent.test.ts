@@ -126,8 +126,11 @@ describe('transplant node', () => {
     const agent = startAgent(name, await api.kubeconfig(`system:node:${name}`, ['system:nodes']), RENEW_SECONDS, [
       '--egress-deny-file',
       denyFile,
+      '--vpn-server',
+      api.vpnUrl,
     ]);
     const first = await renewedAfter(name, undefined, 'the first heartbeat');
+    await reachable(name, 'the tunnel is open before the firewall closes');
     await writeFile(denyFile, `# the firewall of the test\n${TEST_SERVING_SEED}\n`);
     await eventually(
       async () =>
@@ -139,9 +142,76 @@ describe('transplant node', () => {
     await new Promise((resolve) => setTimeout(resolve, 5 * RENEW_SECONDS * 1000));
     assert.equal(await renewTime(name), blocked, 'no heartbeat gets through while denied');
     assert.ok(blocked! >= first);
+    assert.deepEqual(api.vpn()?.connectedNodes(), [], 'the open tunnel was cut too');
+    assert.match((await proxy(name, '/healthz')).stderr, /has no tunnel/);
     await writeFile(denyFile, '');
     await renewedAfter(name, blocked, 'the agent reaches the API server again once allowed');
+    await reachable(name, 'and the API server reaches the node again');
     agent.kill('SIGTERM');
+  });
+
+  const proxy = (name: string, path: string) => kubectl(admin, ['get', '--raw', `/api/v1/nodes/${name}/proxy${path}`]);
+
+  async function reachable(name: string, what: string): Promise<void> {
+    await eventually(async () => ((await proxy(name, '/healthz')).stdout === 'ok' ? true : undefined), 15_000, what);
+  }
+
+  it('holds a VPN tunnel through which the API server reaches the node; the same process again after the servers move', async () => {
+    const name = 'machine-tunnel';
+    const agent = startAgent(name, await api.kubeconfig(`system:node:${name}`, ['system:nodes']), RENEW_SECONDS, [
+      '--vpn-server',
+      api.vpnUrl,
+    ]);
+    await reachable(name, 'kubectl reaches the node through nodes/proxy');
+    assert.deepEqual(api.vpn()?.connectedNodes(), [name], 'the tunnel is known by the certificate’s node name');
+    const configz = JSON.parse((await proxy(name, '/configz')).stdout);
+    assert.equal(configz.kubeletconfig.nodeName, name, 'the node itself answered');
+    const missing = await proxy(name, '/no-such-path');
+    assert.notEqual(missing.code, 0);
+    assert.match(missing.stderr, /NotFound|404/, "the node's own 404 comes back");
+
+    // A migration's view of it: both servers go away and come back at the same address.
+    await api.stop();
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    await api.start();
+    await reachable(name, 'the same agent reaches the new vpn-seed-server');
+    assert.equal(agent.exitCode, null);
+    assert.match(agent.output(), /VPN tunnel not open; retrying/);
+    assert.match(agent.output(), /VPN tunnel open again/);
+    agent.kill('SIGTERM');
+    assert.equal(await new Promise((resolve) => agent.once('exit', resolve)), 0);
+    await eventually(
+      async () => (api.vpn()?.connectedNodes().length === 0 ? true : undefined),
+      5_000,
+      'the tunnel closes with the agent',
+    );
+    const gone = await proxy(name, '/healthz');
+    assert.notEqual(gone.code, 0);
+    assert.match(gone.stderr, new RegExp(`error dialing backend: node ${name} has no tunnel`));
+  });
+
+  it('nodes/proxy says why it cannot reach a node: no tunnel, or no such node', async () => {
+    const name = 'machine-without-vpn';
+    const agent = startAgent(name, await api.kubeconfig(`system:node:${name}`, ['system:nodes']));
+    await renewedAfter(name, undefined, 'the node is registered');
+    const noTunnel = await proxy(name, '/healthz');
+    assert.notEqual(noTunnel.code, 0);
+    assert.match(noTunnel.stderr, /ServiceUnavailable|error dialing backend: node machine-without-vpn has no tunnel/);
+    const ghost = await proxy('ghost', '/healthz');
+    assert.notEqual(ghost.code, 0);
+    assert.match(ghost.stderr, /nodes "ghost" not found/);
+    agent.kill('SIGTERM');
+  });
+
+  it('refuses a VPN server URL that is not wss://', async () => {
+    const name = 'machine-bad-vpn';
+    const agent = startAgent(name, await api.kubeconfig(`system:node:${name}`, ['system:nodes']), RENEW_SECONDS, [
+      '--vpn-server',
+      api.vpnUrl.replace('wss:', 'ws:'),
+    ]);
+    const code = await new Promise((resolve) => agent.once('exit', resolve));
+    assert.notEqual(code, 0);
+    assert.match(agent.output(), /--vpn-server.*wss:\/\//);
   });
 
   it('a certificate the API server does not trust gets nowhere, and the agent says why', async () => {

@@ -44,6 +44,8 @@ export interface MachineRecord {
 /** What the node agent of one machine is started with. */
 export interface NodeAgentMachine extends MachineRecord {
   kubeconfigPath: string;
+  /** The shoot's vpn-seed-server (`spec.providerConfig.vpnServerURL`), if the Worker names one. */
+  vpnServerUrl?: string;
 }
 
 export interface WorkerActuatorDeps {
@@ -62,7 +64,13 @@ export interface WorkerActuatorDeps {
  * the agent finds in its machine directory.
  */
 export function localNodeAgentArgs(machine: NodeAgentMachine): string[] {
-  return ['--name', machine.name, '--kubeconfig', machine.kubeconfigPath];
+  return [
+    '--name',
+    machine.name,
+    '--kubeconfig',
+    machine.kubeconfigPath,
+    ...(machine.vpnServerUrl ? ['--vpn-server', machine.vpnServerUrl] : []),
+  ];
 }
 
 /** A year: node client certificates outlive any migration; the CA signs new ones on demand. */
@@ -112,6 +120,7 @@ export function workerActuator(deps: WorkerActuatorDeps): Actuator {
   return {
     async reconcile(worker) {
       const apiServerUrl = workerApiServerUrl(worker);
+      const vpnServerUrl = pathString(worker, 'spec.providerConfig.vpnServerURL');
       const machines = desiredMachines(worker);
       const credentials = await machineCredentials(worker, deps);
       for (const machine of machines) {
@@ -119,7 +128,8 @@ export function workerActuator(deps: WorkerActuatorDeps): Actuator {
         if (!(await exists(kubeconfigPath))) {
           await writeKubeconfig(kubeconfigPath, await credentials.kubeconfig(machine.name, apiServerUrl));
         }
-        await deps.machines.ensure({ dir: machine.dir, args: deps.nodeAgentArgs({ ...machine, kubeconfigPath }) });
+        const args = deps.nodeAgentArgs({ ...machine, kubeconfigPath, ...(vpnServerUrl ? { vpnServerUrl } : {}) });
+        await deps.machines.ensure({ dir: machine.dir, args });
       }
       const wanted = new Set(machines.map((m) => m.dir));
       for (const dir of await knownMachineDirs(worker)) {
@@ -150,7 +160,10 @@ export function recordedMachines(worker: KubeObject): MachineRecord[] {
   );
 }
 
-/** `spec.providerConfig.apiServerURL`: the shoot's stable address, where its machines reach it. */
+/**
+ * `spec.providerConfig.apiServerURL`: the shoot's stable address, where its machines reach it
+ * (and `vpnServerURL`, where they open the shoot's VPN tunnel).
+ */
 export function workerApiServerUrl(worker: KubeObject): string {
   const url = pathString(worker, 'spec.providerConfig.apiServerURL');
   if (!url) throw new Error(`Worker ${worker.metadata.name} has no spec.providerConfig.apiServerURL`);

@@ -49,9 +49,11 @@ import {
 } from '../../shoot/identity.js';
 import { NODE_LEASE_NAMESPACE } from '../../shoot/node-agent.js';
 import { servingSeedDnsName } from '../../shoot/serving-seed.js';
+import { VPN_SEED_SERVER_PORT } from '../../shoot/vpn/vpn-seed-server.js';
 import { ETCD_BACKUP_SECRET, etcdBackupPrefix, SOURCE_ETCD_BACKUP_SECRET } from '../extensions/backup-actuators.js';
 import { WORKER_CONFIG_KIND } from '../extensions/worker-actuator.js';
 import type { ApiServerRuntime } from '../runtime/apiserver-runtime.js';
+import type { VpnServerRuntime } from '../runtime/vpn-server-runtime.js';
 import { backupObjectNotReadyReason, backupObjectReady } from './backup-common.js';
 import { copyBackupsFailedMessage } from './copy-backups-hint.js';
 import {
@@ -73,6 +75,7 @@ export interface BotanistDeps {
   seed: StoreLookup;
   ctx: RequestContext;
   apiServers: ApiServerRuntime;
+  vpnServers: VpnServerRuntime;
   /** Where control-plane data lives on this seed (etcd data dirs). */
   runtimeDir: string;
   logger: Logger;
@@ -137,6 +140,11 @@ export class Botanist {
 
   get apiPort(): number {
     return Number(new URL(this.apiUrl).port || 443);
+  }
+
+  /** The shoot's vpn-seed-server: the same stable host as the API, its own port. */
+  get vpnUrl(): string {
+    return `wss://${this.apiHost}:${VPN_SEED_SERVER_PORT}`;
   }
 
   async deployNamespace(): Promise<void> {
@@ -341,6 +349,34 @@ export class Botanist {
 
   async waitUntilKubeApiServerReady(): Promise<void> {
     await this.#poll('the Kubernetes API server is ready', async () => this.#deps.apiServers.has(this.namespace));
+  }
+
+  /**
+   * Gardener's "Deploying vpn-seed-server": the seed's end of the tunnels the shoot's nodes open,
+   * on the shoot's stable address. Its serving certificate (from the shoot's `ca`, naming this
+   * seed) is kept in the namespace, so a repeated deploy leaves a running server and its tunnels
+   * alone; only nodes with certificates from `ca-client` get a tunnel.
+   */
+  async deployVpnSeedServer(): Promise<void> {
+    const secrets = this.#requireSecrets();
+    const serving = await this.#ensureTlsSecret('vpn-seed-server-tls', secrets.ca.certPem, () =>
+      issueKubeApiServerCertificate(secrets.ca, {
+        ip: this.apiHost,
+        dnsNames: [servingSeedDnsName(this.#deps.seedName)],
+      }),
+    );
+    await this.#deps.vpnServers.ensure({
+      name: this.namespace,
+      host: this.apiHost,
+      port: VPN_SEED_SERVER_PORT,
+      serving,
+      clientCaPem: secrets.caClient.certPem,
+    });
+  }
+
+  /** Stops the vpn-seed-server: its address is free for the seed the control plane moves to. */
+  async deleteVpnSeedServer(): Promise<void> {
+    await this.#deps.vpnServers.stop(this.namespace);
   }
 
   /** Writes the persisted secrets and the extensions' states into the garden's ShootState. */
@@ -748,10 +784,12 @@ export class Botanist {
   }
 
   /**
-   * Gardener's "Waiting until the Kubernetes API server can connect to the Shoot workers": the API
-   * answers at the shoot's stable address (where workers reach it), and every Node it knows is
-   * Ready and has renewed its Lease since this API server started — it reached this server, not
-   * only the one before a migration. A shoot without nodes has nothing more to wait for.
+   * Gardener's "Waiting until the Kubernetes API server can connect to the Shoot workers", both
+   * ways, through the shoot's stable address: every Node the API server knows is Ready and has
+   * renewed its Lease since this API server started (it reached this server, not only the one
+   * before a migration), and the API server reaches every node through its VPN tunnel
+   * (`nodes/<name>/proxy/healthz` answered by the node itself). A shoot without nodes has nothing
+   * more to wait for.
    */
   async waitUntilTunnelConnectionExists(): Promise<void> {
     const secrets = this.#requireSecrets();
@@ -759,7 +797,7 @@ export class Botanist {
       httpsGet(`${this.apiUrl}${path}`, { ca: secrets.ca.certPem, bearerToken: secrets.staticToken, timeoutMs: 5_000 });
     let seen = 'no answer yet';
     await this.#poll(
-      () => `the Kubernetes API server at ${this.apiUrl} reaches the shoot's workers (${seen})`,
+      () => `the Kubernetes API server at ${this.apiUrl} and the shoot's workers reach each other (${seen})`,
       async () => {
         const [nodes, leases] = await Promise.all([
           get('/api/v1/nodes'),
@@ -777,15 +815,23 @@ export class Botanist {
             return [lease.metadata.name, renewTime] as const;
           }),
         );
-        const problems: string[] = [];
-        for (const node of (JSON.parse(nodes.body) as { items?: KubeObject[] }).items ?? []) {
+        const nodeProblem = async (node: KubeObject): Promise<string | undefined> => {
           const name = node.metadata.name!;
           const ready = conditionOf(node, 'Ready');
           if (ready?.status !== 'True') {
             const why = [ready?.reason, ready?.message].filter((s) => typeof s === 'string' && s !== '').join(': ');
-            problems.push(`${name} is not Ready${why ? ` (${why})` : ''}`);
-          } else if (!((renewed.get(name) ?? 0) >= since)) problems.push(`${name} has not reached this API server yet`);
-        }
+            return `${name} is not Ready${why ? ` (${why})` : ''}`;
+          }
+          if (!((renewed.get(name) ?? 0) >= since)) return `${name} has not reached this API server yet`;
+          const probe = await get(`/api/v1/nodes/${encodeURIComponent(name)}/proxy/healthz`).catch((err: Error) => ({
+            status: 0,
+            body: err.message,
+          }));
+          if (probe.status === 200 && probe.body.trim() === 'ok') return undefined;
+          return `the API server cannot reach ${name} through the VPN tunnel (HTTP ${probe.status}: ${statusMessage(probe.body)})`;
+        };
+        const items = (JSON.parse(nodes.body) as { items?: KubeObject[] }).items ?? [];
+        const problems = (await Promise.all(items.map(nodeProblem))).filter((p) => p !== undefined);
         seen = problems.length > 0 ? problems.join('; ') : 'ok';
         return problems.length === 0;
       },
@@ -870,6 +916,7 @@ export class Botanist {
             apiVersion: 'local.provider.extensions.transplant.dev/v1alpha1',
             kind: WORKER_CONFIG_KIND,
             apiServerURL: this.apiUrl,
+            vpnServerURL: this.vpnUrl,
           },
         };
       default:
@@ -878,25 +925,36 @@ export class Botanist {
   }
 
   async #ensureEtcdCertificates(secrets: ShootSecrets): Promise<void> {
+    const caPem = secrets.caEtcd.certPem;
+    await this.#ensureTlsSecret('etcd-server-tls', caPem, () =>
+      issueEtcdServerCertificate(secrets.caEtcd, ['127.0.0.1', 'localhost']),
+    );
+    await this.#ensureTlsSecret('etcd-client-tls', caPem, () => issueEtcdClientCertificate(secrets.caEtcd));
+  }
+
+  /** The certificate and key of a `kubernetes.io/tls` secret, issued and stored when it is missing. */
+  async #ensureTlsSecret(
+    name: string,
+    caPem: string,
+    issue: () => Promise<{ certPem: string; keyPem: string }>,
+  ): Promise<{ certPem: string; keyPem: string }> {
     const store = this.#store('', 'secrets');
-    const put = async (name: string, pair: { certPem: string; keyPem: string }) =>
-      store.createIfAbsent(
+    if (!(await store.find(this.namespace, name))) {
+      const pair = await issue();
+      await store.createIfAbsent(
         this.namespace,
         {
           apiVersion: 'v1',
           kind: 'Secret',
           metadata: { name, namespace: this.namespace },
           type: 'kubernetes.io/tls',
-          data: { 'tls.crt': b64(pair.certPem), 'tls.key': b64(pair.keyPem), 'ca.crt': b64(secrets.caEtcd.certPem) },
+          data: { 'tls.crt': b64(pair.certPem), 'tls.key': b64(pair.keyPem), 'ca.crt': b64(caPem) },
         },
         this.#deps.ctx,
       );
-    if (!(await store.find(this.namespace, 'etcd-server-tls'))) {
-      await put('etcd-server-tls', await issueEtcdServerCertificate(secrets.caEtcd, ['127.0.0.1', 'localhost']));
     }
-    if (!(await store.find(this.namespace, 'etcd-client-tls'))) {
-      await put('etcd-client-tls', await issueEtcdClientCertificate(secrets.caEtcd));
-    }
+    const data = await this.#secretData(name);
+    return { certPem: data['tls.crt']!, keyPem: data['tls.key']! };
   }
 
   async #secretData(name: string): Promise<Record<string, string>> {
@@ -1005,6 +1063,17 @@ function httpsGet(url: string, options: HttpsGetOptions): Promise<{ status: numb
     req.on('error', reject);
     req.end();
   });
+}
+
+/** The message of a Kubernetes Status in `body`, else the body's start. */
+function statusMessage(body: string): string {
+  try {
+    const status = JSON.parse(body) as { message?: unknown };
+    if (typeof status.message === 'string') return status.message;
+  } catch {
+    // not a Status
+  }
+  return body.trim().slice(0, 200);
 }
 
 function b64(text: string): string {

@@ -4,7 +4,7 @@
  */
 
 import type { Flow } from '../../flow/flow.js';
-import { Graph } from '../../flow/graph.js';
+import { Graph, type TaskID } from '../../flow/graph.js';
 import type { Botanist } from './botanist.js';
 
 export interface ReconcileFlowOptions {
@@ -101,6 +101,7 @@ export function reconcileFlow(b: Botanist, operation: 'Create' | 'Reconcile', op
     skipIf: options.skipReadiness,
     dependencies: workers,
   });
+  addShootConnectivitySteps(g, b, { secrets, apiServerReady, workersReady, skipReadiness: options.skipReadiness });
   // The machines' record is part of the state: a migration adopts them from it.
   g.add({
     name: 'Persisting ShootState in garden cluster',
@@ -122,6 +123,11 @@ export function deleteFlow(b: Botanist): Flow {
   const apiServer = g.add({
     name: 'Deleting Kubernetes API server',
     fn: () => b.deleteKubeApiServer(),
+    dependencies: workersGone,
+  });
+  const vpnSeedServer = g.add({
+    name: 'Deleting vpn-seed-server',
+    fn: () => b.deleteVpnSeedServer(),
     dependencies: workersGone,
   });
   const controlPlane = g.add({
@@ -163,7 +169,7 @@ export function deleteFlow(b: Botanist): Flow {
   const namespace = g.add({
     name: 'Deleting shoot namespace in Seed',
     fn: () => b.deleteNamespace(),
-    dependencies: [infrastructureGone, dnsGone],
+    dependencies: [infrastructureGone, dnsGone, vpnSeedServer],
   });
   const namespaceGone = g.add({
     name: 'Waiting until shoot namespace in Seed has been deleted',
@@ -205,6 +211,9 @@ export interface MigrateFlowOptions {
 export function migrateFlow(b: Botanist, options: MigrateFlowOptions): Flow {
   const g = new Graph('Shoot cluster preparation for migration');
   const deleteApiServer = g.add({ name: 'Deleting kube-apiserver deployment', fn: () => b.deleteKubeApiServer() });
+  // The nodes' tunnels close with it and are dialled again at the same address, which the
+  // destination's vpn-seed-server binds.
+  const deleteVpnSeedServer = g.add({ name: 'Deleting vpn-seed-server', fn: () => b.deleteVpnSeedServer() });
   const apiServerGone = g.add({
     name: 'Waiting until kube-apiserver has been deleted',
     fn: () => b.waitUntilKubeApiServerDeleted(),
@@ -264,7 +273,7 @@ export function migrateFlow(b: Botanist, options: MigrateFlowOptions): Flow {
   const deleteNamespace = g.add({
     name: 'Deleting shoot namespace in Seed',
     fn: () => b.deleteNamespace(),
-    dependencies: [etcdGone, extensionsGone],
+    dependencies: [etcdGone, extensionsGone, deleteVpnSeedServer],
   });
   g.add({
     name: 'Waiting until shoot namespace in Seed has been deleted',
@@ -421,11 +430,29 @@ export function restoreFlow(b: Botanist, options: RestoreFlowOptions): Flow {
     skipIf: skipReadiness,
     dependencies: workers,
   });
+  addShootConnectivitySteps(g, b, { secrets, apiServerReady, workersReady, skipReadiness });
+  return g.compile();
+}
+
+/**
+ * The VPN between the control plane and the shoot's workers, in Create/Reconcile and Restore
+ * alike: the vpn-seed-server the nodes' tunnels reach, then the check that the API server and the
+ * workers reach each other (the step the seed document's second pitfall gets stuck at).
+ */
+function addShootConnectivitySteps(
+  g: Graph,
+  b: Botanist,
+  after: { secrets: TaskID; apiServerReady: TaskID; workersReady: TaskID; skipReadiness: boolean | undefined },
+): void {
+  const vpnSeedServer = g.add({
+    name: 'Deploying vpn-seed-server',
+    fn: () => b.deployVpnSeedServer(),
+    dependencies: after.secrets,
+  });
   g.add({
     name: 'Waiting until the Kubernetes API server can connect to the Shoot workers',
     fn: () => b.waitUntilTunnelConnectionExists(),
-    skipIf: skipReadiness,
-    dependencies: [apiServerReady, workersReady],
+    skipIf: after.skipReadiness,
+    dependencies: [after.apiServerReady, after.workersReady, vpnSeedServer],
   });
-  return g.compile();
 }

@@ -100,6 +100,7 @@ export class ShootReconciler implements Reconciler {
       status.observedGeneration === shoot.metadata.generation &&
       last?.state === 'Succeeded' &&
       this.#deps.apiServers.has(botanist.namespace) &&
+      this.#deps.vpnServers.has(botanist.namespace) &&
       (await botanist.etcdHealthy());
     if (upToDate) return { requeueAfterMs: resyncMs };
     await this.#ensureFinalizer(shoot);
