@@ -56,7 +56,9 @@ echo "$(wc -l <"$DIR/data-before.txt") ConfigMaps in demo-data"
 # The shoot's machine: a node agent on the landscape's infrastructure, outside both seeds.
 MACHINE_PID=$(pgrep -f -- "--machine-dir=$DIR/infrastructure/" | head -1)
 kubectl --kubeconfig "$SHOOT_KUBECONFIG" get nodes
-echo "its machine runs as pid $MACHINE_PID"
+NODE=$(kubectl --kubeconfig "$SHOOT_KUBECONFIG" get nodes -o jsonpath='{.items[0].metadata.name}')
+echo "its machine runs as pid $MACHINE_PID; the API server reaches it through the VPN tunnel to seed-a's vpn-seed-server:"
+echo "  kubectl get --raw /api/v1/nodes/$NODE/proxy/healthz -> $(kubectl --kubeconfig "$SHOOT_KUBECONFIG" get --raw "/api/v1/nodes/$NODE/proxy/healthz")"
 
 step "migrating garden-dev/my-shoot from seed-a to seed-b (the seed document's command, verbatim)"
 NAMESPACE=garden-dev
@@ -110,6 +112,7 @@ kubectl --kubeconfig "$SHOOT_KUBECONFIG" create configmap after-migration --from
 kill -0 "$MACHINE_PID" || { echo "the machine (pid $MACHINE_PID) did not survive the migration" >&2; exit 1; }
 kubectl --kubeconfig "$SHOOT_KUBECONFIG" get nodes
 echo "the same machine (pid $MACHINE_PID) is the node, its lease renewed at $(kubectl --kubeconfig "$SHOOT_KUBECONFIG" get lease -n kube-node-lease -o jsonpath='{.items[0].spec.renewTime}') by the API server on seed-b"
+echo "  kubectl get --raw /api/v1/nodes/$NODE/proxy/healthz -> $(kubectl --kubeconfig "$SHOOT_KUBECONFIG" get --raw "/api/v1/nodes/$NODE/proxy/healthz") (through its tunnel to seed-b's vpn-seed-server)"
 
 step "a project member may not move control planes"
 kubectl --kubeconfig "$DIR/project-member.kubeconfig" auth can-i update shoots --subresource binding -n garden-dev || true

@@ -8,7 +8,7 @@
  *   static token (Gardener's `system:cluster-admin` in `system:masters`).
  * - Authorization: `system:masters`, then RBAC over the shoot's own Role/ClusterRole/…Binding.
  * - Nodes: `nodes/<name>/proxy/<path>` goes to the node through the shoot's VPN tunnel.
- * - Admission: NamespaceLifecycle; the namespace controller empties deleted namespaces; the node
+ * - Admission: NamespaceLifecycle, NodeRestriction (a node changes only its own Node and Lease); the namespace controller empties deleted namespaces; the node
  *   lifecycle controller marks nodes whose Lease expired Ready=Unknown.
  * - Bootstrap: system namespaces and `cluster-admin`, created when missing. The etcd outlives
  *   any one server (restarts, and other seeds after a migration), so nothing is overwritten.
@@ -39,6 +39,7 @@ import { openEtcdStore } from '../storage/etcd/etcd-store.js';
 import { FencedStorage } from './fenced-storage.js';
 import { NodeLifecycleController } from './node-lifecycle.js';
 import { nodeProxyHandler } from './node-proxy-handler.js';
+import { NodeRestriction } from './node-restriction.js';
 import { encryptedKeyPrefixes, shootBootstrapObjects, shootResources, staticTokenUser } from './shoot-api.js';
 import type { NodeTunnels } from './vpn/vpn-seed-server.js';
 
@@ -98,7 +99,10 @@ export async function startShootApiServer(options: ShootApiServerOptions): Promi
   const apiServer: ApiServer = new ApiServer({
     resources: shootResources,
     storage,
-    admission: [new NamespaceLifecycle({ getNamespace: (ns) => apiServer.store('', 'namespaces').find('', ns) })],
+    admission: [
+      new NamespaceLifecycle({ getNamespace: (ns) => apiServer.store('', 'namespaces').find('', ns) }),
+      new NodeRestriction(),
+    ],
     authenticator,
     authorizer,
     tls: { certPem: options.serving.certPem, keyPem: options.serving.keyPem, clientCaPem: options.clientCaPem },

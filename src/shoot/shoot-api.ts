@@ -5,10 +5,12 @@
  * `kube-node-lease`, the `cluster-admin` ClusterRole bound to `system:masters`, and the default
  * discovery and basic-user roles, as Kubernetes bootstraps them.
  */
+
 import { coreResources } from '../api/core/index.js';
 import type { KubeObject } from '../api/meta.js';
 import { rbacResources } from '../api/rbac/resources.js';
 import type { ResourceDefinition } from '../apiserver/types.js';
+import { NODES_GROUP } from './node-identity.js';
 
 export const shootResources: readonly ResourceDefinition[] = Object.freeze([...coreResources, ...rbacResources]);
 
@@ -98,13 +100,13 @@ export function shootBootstrapObjects(): KubeObject[] {
       { apiGroups: ['authentication.k8s.io'], resources: ['selfsubjectreviews'], verbs: ['create'] },
     ]),
     groupBinding('system:basic-user', 'system:authenticated'),
-    // What the node agents need (Kubernetes' `system:node`, narrowed to what they do). Kubernetes
-    // also limits each node to its own objects (the Node authorizer); this server does not.
+    // What the node agents need (Kubernetes' `system:node`, narrowed to what they do); the
+    // NodeRestriction admission plugin limits each node to its own Node and Lease.
     clusterRole('system:node', [
       { apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch'] },
       { apiGroups: [''], resources: ['nodes/status'], verbs: ['get', 'update', 'patch'] },
       { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update', 'patch'] },
     ]),
-    groupBinding('system:node', 'system:nodes'),
+    groupBinding('system:node', NODES_GROUP),
   ];
 }

@@ -1,12 +1,12 @@
 /**
  * The seed document's second failure mode and its way out, then migrations in a row:
  *
- * - The shoot has a worker that cannot reach the new control plane (a Node that is not Ready), so
- *   a Restore would wait at "Waiting until the Kubernetes API server can connect to the Shoot
- *   workers". With `shoot.gardener.cloud/skip-readiness` the move to seed-b finishes anyway, and
- *   the annotation is gone afterwards.
- * - Migrating back to seed-a without the annotation waits at exactly that step until the worker
- *   is Ready again, then succeeds.
+ * - The shoot's machine cannot reach the new control plane (a firewall: its egress deny list names
+ *   seed-b), so a Restore would wait at "Waiting until the Kubernetes API server can connect to
+ *   the Shoot workers". With `shoot.gardener.cloud/skip-readiness` the move to seed-b finishes
+ *   anyway, and the annotation is gone afterwards.
+ * - Migrating back to seed-a without the annotation, the firewall now in front of seed-a, waits
+ *   at exactly that step until the firewall opens, then succeeds.
  * - A second migration to seed-b right after works: no source BackupEntry of an earlier move is
  *   left in the garden or on a seed to get in its way.
  * After every move the kubeconfig issued at the start sees every ConfigMap at its resourceVersion.
@@ -19,20 +19,17 @@ import type { TestLandscape } from '../helpers/landscape.js';
 import {
   annotateSkipReadiness,
   CONTROL_PLANE,
-  registerNode,
+  denyMachineEgress,
   SHOOT,
   SHOOT_NAMESPACE,
   type ShootOnLandscape,
   SKIP_READINESS,
-  setNodeReady,
   startShootOnLandscape,
   triggerMigration,
   WORKERS_STEP,
 } from '../helpers/migration.js';
 import { eventually } from '../helpers/processes.js';
 import type { ShootClient } from '../helpers/shoot-client.js';
-
-const WORKER = 'worker-behind-a-firewall';
 
 describe('skip-readiness, migrating back, and migrating again', () => {
   let shoot: ShootOnLandscape;
@@ -100,8 +97,7 @@ describe('skip-readiness, migrating back, and migrating again', () => {
     const ns = await client.request('POST', '/api/v1/namespaces', { metadata: { name: 'data' } });
     assert.equal(ns.status, 201, JSON.stringify(ns.body));
     versions = await client.createConfigMaps('data', 'cm', 500);
-    await registerNode(client, WORKER);
-    await setNodeReady(client, WORKER, false);
+    await denyMachineEgress(l, ['seed-b']);
   });
 
   after(async () => {
@@ -134,6 +130,7 @@ describe('skip-readiness, migrating back, and migrating again', () => {
   });
 
   it('migrating back to seed-a without it waits for the workers, and succeeds once they are reachable', async (t) => {
+    await denyMachineEgress(l, ['seed-a']);
     const { seen } = await migrate(
       'seed-a',
       (s) => s.status?.lastOperation?.type === 'Restore' && s.status.lastOperation.description === WORKERS_STEP,
@@ -144,7 +141,7 @@ describe('skip-readiness, migrating back, and migrating again', () => {
     assert.equal(waiting.status.lastOperation.type, 'Restore');
     assert.equal(waiting.status.lastOperation.state, 'Processing');
     assert.equal(waiting.status.lastOperation.description, WORKERS_STEP);
-    await setNodeReady(client, WORKER, true);
+    await denyMachineEgress(l, []);
     const done = await l.waitForOperation(SHOOT_NAMESPACE, SHOOT, 'Restore', 120_000);
     for (const line of seen) t.diagnostic(line);
     assert.equal(done.status.seedName, 'seed-a');
@@ -152,9 +149,6 @@ describe('skip-readiness, migrating back, and migrating again', () => {
     await assertNoSourceBackupEntry();
     const onB = await kubectl(l.seedKubeconfig('seed-b'), ['get', 'namespace', CONTROL_PLANE]);
     assert.match(onB.stderr, /NotFound/, "nothing of the shoot's control plane is left on seed-b");
-    // The hand-made worker has no agent to reach the next API server; the shoot's machine does.
-    const removed = await client.request('DELETE', `/api/v1/nodes/${WORKER}`);
-    assert.equal(removed.status, 200, JSON.stringify(removed.body));
   });
 
   it('a second migration to seed-b right after works', async () => {

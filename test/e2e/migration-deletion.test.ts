@@ -13,11 +13,10 @@ import { kubectl } from '../helpers/kubectl.js';
 import type { TestLandscape } from '../helpers/landscape.js';
 import {
   CONTROL_PLANE,
-  registerNode,
+  denyMachineEgress,
   SHOOT,
   SHOOT_NAMESPACE,
   type ShootOnLandscape,
-  setNodeReady,
   startShootOnLandscape,
   triggerMigration,
   WORKERS_STEP,
@@ -26,7 +25,6 @@ import { etcdPidsUnder, eventually } from '../helpers/processes.js';
 import type { ShootClient } from '../helpers/shoot-client.js';
 
 const HOLD_FINALIZER = 'test.transplant.dev/hold';
-const WORKER = 'worker-1';
 
 describe('deleting a shoot during and after its migration', () => {
   let shoot: ShootOnLandscape;
@@ -49,7 +47,7 @@ describe('deleting a shoot during and after its migration', () => {
   it('is refused while the Migrate runs and while the Restore has not succeeded', async () => {
     // Each phase is held where the test can try the deletion: the Migrate by a finalizer on seed-a's
     // Infrastructure (the flow waits until its extension resources are migrated, finalizers gone), the Restore by a
-    // worker that is not Ready (the flow waits until the API server can reach the workers).
+    // machine cut off from seed-b (the flow waits until the API server and the workers reach each other).
     const infrastructure = ['infrastructures.extensions.gardener.cloud', SHOOT, '-n', CONTROL_PLANE];
     const held = await kubectl(l.seedKubeconfig('seed-a'), [
       'patch',
@@ -60,8 +58,7 @@ describe('deleting a shoot during and after its migration', () => {
       `[{"op":"add","path":"/metadata/finalizers/-","value":"${HOLD_FINALIZER}"}]`,
     ]);
     assert.equal(held.code, 0, held.stderr);
-    await registerNode(client, WORKER);
-    await setNodeReady(client, WORKER, false);
+    await denyMachineEgress(l, ['seed-b']);
     await triggerMigration(l.garden, 'seed-b');
 
     await waitForStep('Migrate', 'Waiting until extension resources have been migrated');
@@ -78,7 +75,7 @@ describe('deleting a shoot during and after its migration', () => {
 
     await waitForStep('Restore', WORKERS_STEP);
     await assertDeletionRefused('Restore');
-    await setNodeReady(client, WORKER, true);
+    await denyMachineEgress(l, []);
     await l.waitForOperation(SHOOT_NAMESPACE, SHOOT, 'Restore', 120_000);
 
     const shoot = await l.shoot(SHOOT_NAMESPACE, SHOOT);

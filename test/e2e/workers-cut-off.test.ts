@@ -7,13 +7,12 @@
  * migrating back to seed-a brings the same machine back as a Ready node the API server reaches. Short timings (`--wait-timeout 8 --node-monitor-grace-period 6`) keep it quick.
  */
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Json } from '../helpers/api-client.js';
 import {
   annotateSkipReadiness,
-  CONTROL_PLANE,
+  denyMachineEgress,
+  MACHINE,
   SHOOT,
   SHOOT_NAMESPACE,
   type ShootOnLandscape,
@@ -24,7 +23,7 @@ import {
 } from '../helpers/migration.js';
 import { eventually } from '../helpers/processes.js';
 
-const NODE = `${CONTROL_PLANE}-local-0`;
+const NODE = MACHINE;
 
 describe('workers cut off from the destination seed', () => {
   let shoot: ShootOnLandscape;
@@ -36,8 +35,6 @@ describe('workers cut off from the destination seed', () => {
   after(async () => {
     await shoot?.stop();
   });
-
-  const machineDir = () => join(shoot.landscape.dir, 'infrastructure', CONTROL_PLANE, NODE);
 
   async function nodeReady(): Promise<string | undefined> {
     const node = await shoot.client.request('GET', `/api/v1/nodes/${NODE}`);
@@ -62,7 +59,7 @@ describe('workers cut off from the destination seed', () => {
 
   it('the Restore waits at the workers step with a lastError naming the node', async () => {
     await eventually(async () => ((await nodeReady()) === 'True' ? true : undefined), 60_000, 'the node is Ready');
-    await writeFile(join(machineDir(), 'egress-deny'), 'seed-b\n');
+    await denyMachineEgress(shoot.landscape, ['seed-b']);
     await triggerMigration(shoot.landscape.garden, 'seed-b');
     const error = await eventually(
       async () => {

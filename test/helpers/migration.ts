@@ -4,6 +4,7 @@
  * an admin kubeconfig issued before any migration.
  */
 import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { bash, kubectl } from './kubectl.js';
 import { examplesDir, type LandscapeOptions, startLandscape, type TestLandscape } from './landscape.js';
@@ -78,51 +79,15 @@ export async function annotateSkipReadiness(gardenKubeconfig: string): Promise<v
 /** The Restore step that waits for the shoot's workers. */
 export const WORKERS_STEP = 'Waiting until the Kubernetes API server can connect to the Shoot workers';
 
-/** Registers a Node named `name` in the shoot, as a kubelet would (its Ready condition set by `setNodeReady`). */
-export async function registerNode(client: ShootClient, name: string): Promise<void> {
-  const node = await client.request('POST', '/api/v1/nodes', {
-    apiVersion: 'v1',
-    kind: 'Node',
-    metadata: { name, labels: { 'node-role.kubernetes.io/worker': '' } },
-  });
-  assert.equal(node.status, 201, JSON.stringify(node.body));
-}
+/** The example shoot's one machine (its worker pool has minimum 1). */
+export const MACHINE = `${CONTROL_PLANE}-local-0`;
 
-/** The Node's Ready condition, as its kubelet would report it (or the node lifecycle controller, when it cannot). */
-export async function setNodeReady(client: ShootClient, name: string, ready: boolean): Promise<void> {
-  const path = `/api/v1/nodes/${name}`;
-  const node = await client.request('GET', path);
-  assert.equal(node.status, 200, JSON.stringify(node.body));
-  const now = new Date().toISOString();
-  const condition = ready
-    ? { type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status' }
-    : {
-        type: 'Ready',
-        status: 'Unknown',
-        reason: 'NodeStatusUnknown',
-        message: 'Kubelet stopped posting node status.',
-      };
-  const updated = await client.request('PUT', `${path}/status`, {
-    ...node.body,
-    status: { conditions: [{ ...condition, lastHeartbeatTime: now, lastTransitionTime: now }] },
-  });
-  assert.equal(updated.status, 200, JSON.stringify(updated.body));
-  if (ready) await renewNodeLease(client, name, now);
-}
-
-/** The node's Lease in kube-node-lease renewed at `renewTime`, as a kubelet's heartbeat does. */
-async function renewNodeLease(client: ShootClient, name: string, renewTime: string): Promise<void> {
-  const path = `/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/${name}`;
-  const spec = { holderIdentity: name, leaseDurationSeconds: 40, renewTime };
-  const current = await client.request('GET', path);
-  const written =
-    current.status === 200
-      ? await client.request('PUT', path, { ...(current.body as object), spec })
-      : await client.request('POST', '/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases', {
-          apiVersion: 'coordination.k8s.io/v1',
-          kind: 'Lease',
-          metadata: { name },
-          spec,
-        });
-  assert.ok(written.status === 200 || written.status === 201, JSON.stringify(written.body));
+/**
+ * The machine's egress deny list set to `seeds` (none: everything allowed again) — a firewall
+ * between the shoot's worker and those seeds' networks, which the machine's agent honours for
+ * the API server and the VPN tunnel alike, open connections included.
+ */
+export async function denyMachineEgress(landscape: TestLandscape, seeds: readonly string[]): Promise<void> {
+  const file = join(landscape.dir, 'infrastructure', CONTROL_PLANE, MACHINE, 'egress-deny');
+  await writeFile(file, seeds.map((seed) => `${seed}\n`).join(''));
 }

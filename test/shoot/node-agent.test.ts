@@ -203,6 +203,40 @@ describe('transplant node', () => {
     agent.kill('SIGTERM');
   });
 
+  it("a node's credentials change only its own Node and Lease (NodeRestriction)", async () => {
+    const [mine, other] = ['machine-own', 'machine-other'];
+    const agent = startAgent(other, await api.kubeconfig(`system:node:${other}`, ['system:nodes']));
+    await renewedAfter(other, undefined, `${other} is registered`);
+    const own = await api.kubeconfig(`system:node:${mine}`, ['system:nodes']);
+    const label = (node: string) => kubectl(own, ['label', 'node', node, 'stolen=true']);
+    const refused = await label(other);
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stderr, new RegExp(`node "${mine}" is not allowed to modify node "${other}"`));
+    const lease = await kubectl(own, [
+      'patch',
+      'lease',
+      '-n',
+      'kube-node-lease',
+      other,
+      '--type',
+      'merge',
+      '-p',
+      '{"spec":{"holderIdentity":"thief"}}',
+    ]);
+    assert.notEqual(lease.code, 0);
+    assert.match(lease.stderr, /can only access the node lease with the same name as the requesting node/);
+    assert.equal((await getJson(['get', 'lease', '-n', 'kube-node-lease', other]))?.spec.holderIdentity, other);
+    assert.equal((await getJson(['get', 'node', other]))?.metadata.labels.stolen, undefined, 'nothing changed');
+    const created = await kubectl(
+      own,
+      ['create', '-f', '-'],
+      JSON.stringify({ apiVersion: 'v1', kind: 'Node', metadata: { name: mine } }),
+    );
+    assert.equal(created.code, 0, created.stderr);
+    assert.equal((await label(mine)).code, 0, 'its own Node it may change');
+    agent.kill('SIGTERM');
+  });
+
   it('refuses a VPN server URL that is not wss://', async () => {
     const name = 'machine-bad-vpn';
     const agent = startAgent(name, await api.kubeconfig(`system:node:${name}`, ['system:nodes']), RENEW_SECONDS, [

@@ -22,6 +22,7 @@ import { workerPools } from '../../api/extensions/worker.js';
 import { isRecord, type KubeObject } from '../../api/meta.js';
 import { buildKubeconfig, writeKubeconfig } from '../../apiserver/kubeconfig.js';
 import type { GenericStore, RequestContext } from '../../apiserver/registry/generic-store.js';
+import { NODES_GROUP, nodeUserName } from '../../shoot/node-identity.js';
 import {
   certificateAuthorityFromSecret,
   issueAdminClientCertificate,
@@ -181,10 +182,10 @@ async function machineCredentials(worker: KubeObject, deps: WorkerActuatorDeps) 
   const caClient = certificateAuthorityFromSecret(await secret(ShootSecretName.caClient));
   return {
     async kubeconfig(nodeName: string, server: string): Promise<string> {
-      const user = `system:node:${nodeName}`;
+      const user = nodeUserName(nodeName);
       const pair = await issueAdminClientCertificate(caClient, {
         user,
-        groups: ['system:nodes'],
+        groups: [NODES_GROUP],
         validitySeconds: NODE_CERTIFICATE_VALIDITY_SECONDS,
       });
       return buildKubeconfig({

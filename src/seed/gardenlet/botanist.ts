@@ -325,10 +325,7 @@ export class Botanist {
     });
     if (!endpoint) throw new Error(`${etcdName} in ${this.namespace} reports no client URL`);
     const client = await this.#secretData('etcd-client-tls');
-    const serving = await issueKubeApiServerCertificate(secrets.ca, {
-      ip: this.apiHost,
-      dnsNames: [servingSeedDnsName(this.#deps.seedName)],
-    });
+    const serving = await this.#servingCertificate('kube-apiserver-tls');
     await this.#deps.apiServers.ensure({
       name: this.namespace,
       etcd: {
@@ -353,18 +350,12 @@ export class Botanist {
 
   /**
    * Gardener's "Deploying vpn-seed-server": the seed's end of the tunnels the shoot's nodes open,
-   * on the shoot's stable address. Its serving certificate (from the shoot's `ca`, naming this
-   * seed) is kept in the namespace, so a repeated deploy leaves a running server and its tunnels
-   * alone; only nodes with certificates from `ca-client` get a tunnel.
+   * on the shoot's stable address; a repeated deploy leaves a running server and its tunnels
+   * alone. Only nodes with certificates from `ca-client` get a tunnel.
    */
   async deployVpnSeedServer(): Promise<void> {
     const secrets = this.#requireSecrets();
-    const serving = await this.#ensureTlsSecret('vpn-seed-server-tls', secrets.ca.certPem, () =>
-      issueKubeApiServerCertificate(secrets.ca, {
-        ip: this.apiHost,
-        dnsNames: [servingSeedDnsName(this.#deps.seedName)],
-      }),
-    );
+    const serving = await this.#servingCertificate('vpn-seed-server-tls');
     await this.#deps.vpnServers.ensure({
       name: this.namespace,
       host: this.apiHost,
@@ -930,6 +921,21 @@ export class Botanist {
       issueEtcdServerCertificate(secrets.caEtcd, ['127.0.0.1', 'localhost']),
     );
     await this.#ensureTlsSecret('etcd-client-tls', caPem, () => issueEtcdClientCertificate(secrets.caEtcd));
+  }
+
+  /**
+   * A serving certificate for the shoot's stable address from the shoot's `ca`, naming this seed
+   * (src/shoot/serving-seed.ts). Kept in the namespace, so deploying again does not restart a
+   * running server for a new certificate; the namespace, and the secret, are this seed's only.
+   */
+  #servingCertificate(secretName: string): Promise<{ certPem: string; keyPem: string }> {
+    const secrets = this.#requireSecrets();
+    return this.#ensureTlsSecret(secretName, secrets.ca.certPem, () =>
+      issueKubeApiServerCertificate(secrets.ca, {
+        ip: this.apiHost,
+        dnsNames: [servingSeedDnsName(this.#deps.seedName)],
+      }),
+    );
   }
 
   /** The certificate and key of a `kubernetes.io/tls` secret, issued and stored when it is missing. */

@@ -18,6 +18,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
 import { type WebSocket, WebSocketServer } from 'ws';
+import { NODES_GROUP, nodeNameOfUser, nodeUserName } from '../node-identity.js';
 import {
   decodeFrame,
   MAX_TUNNEL_FRAME_BYTES,
@@ -29,9 +30,6 @@ import {
 
 /** The port of every shoot's vpn-seed-server on its stable address (Gardener's reversed-VPN port). */
 export const VPN_SEED_SERVER_PORT = 8132;
-
-const NODE_USER_PREFIX = 'system:node:';
-const NODES_GROUP = 'system:nodes';
 
 export interface VpnSeedServerOptions {
   /** The shoot's technical id (logs, errors). */
@@ -235,13 +233,13 @@ function authenticatedNode(socket: TLSSocket): string | { refused: string } {
   }
   const subject = socket.getPeerCertificate().subject as { CN?: string | string[]; O?: string | string[] } | undefined;
   const cn = [subject?.CN ?? []].flat()[0] ?? '';
-  const groups = [subject?.O ?? []].flat();
-  if (!cn.startsWith(NODE_USER_PREFIX) || cn.length === NODE_USER_PREFIX.length || !groups.includes(NODES_GROUP)) {
+  const node = nodeNameOfUser({ name: cn, groups: [subject?.O ?? []].flat() });
+  if (node === undefined) {
     return {
-      refused: `only nodes (${NODE_USER_PREFIX}<name> in ${NODES_GROUP}) open tunnels; this certificate is for ${cn || 'nobody'}`,
+      refused: `only nodes (${nodeUserName('<name>')} in ${NODES_GROUP}) open tunnels; this certificate is for ${cn || 'nobody'}`,
     };
   }
-  return cn.slice(NODE_USER_PREFIX.length);
+  return node;
 }
 
 function refuseUpgrade(socket: Socket, code: 400 | 401, message: string): void {
