@@ -1,7 +1,8 @@
 # Transplant — see README.md. Every target is safe to run again.
 SHELL := /bin/bash
 NODE ?= node
-TEST_CONCURRENCY ?= 2
+# Three test files at once on two cores: the end-to-end files mostly wait on processes they started.
+TEST_CONCURRENCY ?= 3
 TEST_FILES = $(shell find dist/test -name '*.test.js' 2>/dev/null | sort)
 
 .PHONY: setup deps etcd build test unit demo lint bench bench-shoots bench-backup bench-migration bench-workers clean

@@ -27,8 +27,7 @@ import {
 import { type DataDirStatus, dataDirStatus, restoreFromStore } from '../backup/restorer/index.js';
 import { type CredentialsEnvPrefix, storageContainerFromEnv } from '../backup/snapstore/credentials.js';
 import { openSnapstore, parseStorageProvider, type SnapstoreConfig } from '../backup/snapstore/open-snapstore.js';
-import { MIN_CHUNK_SIZE } from '../backup/snapstore/s3-snapstore.js';
-import type { Snapstore } from '../backup/snapstore/snapstore.js';
+import { MIN_CHUNK_SIZE, type Snapstore } from '../backup/snapstore/snapstore.js';
 
 /** etcdbrctl's local container when none is given. */
 const DEFAULT_LOCAL_CONTAINER = 'default.bkp';

@@ -1,13 +1,12 @@
 #!/usr/bin/env node
 /**
- * The `transplant` command.
+ * The `transplant` command. A command's module is loaded when it runs: a process loads only what
+ * it uses (a node agent or `transplant down` does not load the seed's API server).
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { backupCommand } from './backup.js';
-import { runGardenCommand } from './garden-command.js';
-import { runDown, runUp } from './landscape.js';
 import { nodeCommand } from './node-command.js';
-import { runSeedCommand, type SeedCommandOptions } from './seed-command.js';
+import type { SeedCommandOptions } from './seed-command.js';
 
 function seconds(value: string): number {
   const n = Number(value);
@@ -38,6 +37,7 @@ program
   .option('--port <port>', 'port to listen on; 0 picks a free one and keeps it for later starts', port, 0)
   .option('--log-level <level>', 'fatal, error, warn, info, debug or trace', 'info')
   .action(async (options: { dir: string; host: string; port: number; logLevel: string }) => {
+    const { runGardenCommand } = await import('./garden-command.js');
     await runGardenCommand(options);
   });
 
@@ -78,6 +78,7 @@ program
   )
   .option('--log-level <level>', 'fatal, error, warn, info, debug or trace', 'info')
   .action(async (options: SeedCommandOptions) => {
+    const { runSeedCommand } = await import('./seed-command.js');
     await runSeedCommand(options);
   });
 
@@ -117,6 +118,7 @@ program
         .map((s) => s.trim())
         .filter(Boolean);
       if (seeds.length === 0) throw new InvalidArgumentError('--seeds needs at least one name');
+      const { runUp } = await import('./landscape.js');
       await runUp({
         dir: options.dir,
         seeds,
@@ -136,6 +138,7 @@ program
   .requiredOption('--dir <dir>', 'landscape directory')
   .option('--timeout <seconds>', 'how long to wait before killing what still runs', port, 30)
   .action(async (options: { dir: string; timeout: number }) => {
+    const { runDown } = await import('./landscape.js');
     await runDown({ dir: options.dir, timeoutSeconds: options.timeout });
   });
 

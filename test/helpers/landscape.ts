@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import type { LandscapeFile } from '../../src/cli/landscape.js';
-import type { Json } from './api-client.js';
+import { type Json, rawRequest } from './api-client.js';
 import { kubectl } from './kubectl.js';
 import { alive, etcdPidsUnder, eventually } from './processes.js';
 
@@ -70,8 +70,17 @@ export async function startLandscape(options: LandscapeOptions): Promise<TestLan
     await stop();
     throw err;
   }
-  const shoot = async (namespace: string, name: string) =>
-    JSON.parse((await kubectl(garden, ['get', 'shoot', '-n', namespace, name, '-o', 'json'])).stdout);
+  // A GET in-process, not a kubectl per poll: tests poll the shoot every 250 ms for minutes, and a
+  // kubectl process each time costs the two cores more than the landscape under test does.
+  const shoot = async (namespace: string, name: string): Promise<Json> => {
+    const got = await rawRequest(
+      garden,
+      'GET',
+      `/apis/core.gardener.cloud/v1beta1/namespaces/${namespace}/shoots/${name}`,
+    );
+    if (got.status !== 200) throw new Error(`GET shoot ${namespace}/${name}: ${got.status} ${got.text}`);
+    return got.json;
+  };
   return {
     dir,
     garden,

@@ -5,7 +5,6 @@
 import { type CredentialsEnvPrefix, type S3Credentials, s3CredentialsFromEnv } from './credentials.js';
 import { SnapstoreError } from './errors.js';
 import { LocalSnapstore } from './local-snapstore.js';
-import { S3Snapstore } from './s3-snapstore.js';
 import type { Snapstore } from './snapstore.js';
 
 export type StorageProvider = Snapstore['provider'];
@@ -68,6 +67,8 @@ export async function openSnapstore(config: SnapstoreConfig): Promise<Snapstore>
     config.credentials ?? (await s3CredentialsFromEnv(config.env ?? process.env, config.envPrefix ?? ''));
   const bucket = config.container || credentials.bucketName;
   if (!bucket) throw new SnapstoreError('Config', `s3://?/${config.prefix}`, 'no container (bucket) given');
+  // Loaded on first use: the AWS SDK is a third of a process's start-up, and most never use S3.
+  const { S3Snapstore } = await import('./s3-snapstore.js');
   return new S3Snapstore({
     bucket,
     prefix: config.prefix,

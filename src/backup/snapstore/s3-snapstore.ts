@@ -28,10 +28,15 @@ import { Upload } from '@aws-sdk/lib-storage';
 import type { S3Credentials } from './credentials.js';
 import { SnapstoreError } from './errors.js';
 import { compareSnapshots, parseSnapshotName } from './snapshot-name.js';
-import type { SaveOptions, Snapshot, Snapstore, StoredContent, StoredObject } from './snapstore.js';
+import {
+  MIN_CHUNK_SIZE,
+  type SaveOptions,
+  type Snapshot,
+  type Snapstore,
+  type StoredContent,
+  type StoredObject,
+} from './snapstore.js';
 
-/** etcdbrctl's `--min-chunk-size` default and S3's minimum part size. */
-export const MIN_CHUNK_SIZE = 5 * 1024 * 1024;
 /** etcdbrctl's `s3NoOfChunk`: one less than S3's 10000-part limit. */
 const S3_NO_OF_CHUNKS = 9999;
 const SHA256_METADATA = 'sha256';

@@ -6,6 +6,9 @@
  */
 import type { Readable } from 'node:stream';
 
+/** etcdbrctl's `--min-chunk-size` default and S3's minimum part size. */
+export const MIN_CHUNK_SIZE = 5 * 1024 * 1024;
+
 export type SnapshotKind = 'Full' | 'Incr';
 
 /** A snapshot as named in the store: `Full-%08d-%08d-%d[.gz][.final]`, `Incr-…`. */

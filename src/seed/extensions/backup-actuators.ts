@@ -28,7 +28,7 @@ import type { GenericStore, RequestContext } from '../../apiserver/registry/gene
 import { findMissingCopies } from '../../backup/copier.js';
 import { s3CredentialsFromFields } from '../../backup/snapstore/credentials.js';
 import { openSnapstore } from '../../backup/snapstore/open-snapstore.js';
-import { S3Snapstore } from '../../backup/snapstore/s3-snapstore.js';
+import type { S3Snapstore } from '../../backup/snapstore/s3-snapstore.js';
 import type { Snapstore } from '../../backup/snapstore/snapstore.js';
 import { decodeSecretData, type SecretData, snapstoreConfigFor } from '../../backup/store-secret.js';
 import { applySecretData, secretDataOf } from '../secret-data.js';
@@ -72,7 +72,8 @@ function localRoot(obj: KubeObject, data: SecretData): string {
   return root;
 }
 
-function s3Bucket(name: string, data: SecretData, source: string): S3Snapstore {
+async function s3Bucket(name: string, data: SecretData, source: string): Promise<S3Snapstore> {
+  const { S3Snapstore } = await import('../../backup/snapstore/s3-snapstore.js');
   return new S3Snapstore({ bucket: name, prefix: '', credentials: s3CredentialsFromFields(source, data) });
 }
 
@@ -89,7 +90,7 @@ export function backupBucketActuator(deps: BackupActuatorDeps): Actuator {
           await mkdir(join(localRoot(bucket, data), name), { recursive: true, mode: 0o700 });
           return;
         case 's3': {
-          const store = s3Bucket(name, data, `secret ${secret.metadata.namespace}/${secret.metadata.name}`);
+          const store = await s3Bucket(name, data, `secret ${secret.metadata.namespace}/${secret.metadata.name}`);
           try {
             await store.ensureBucket();
           } finally {
