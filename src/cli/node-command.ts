@@ -15,6 +15,7 @@ interface NodeCommandOptions {
   machineDir?: string;
   egressDenyFile?: string;
   vpnServer?: string;
+  kubeletVersion?: string;
   leaseDuration: number;
   renewInterval: number;
   logLevel: string;
@@ -35,6 +36,12 @@ function vpnUrl(value: string): string {
   }
   if (url.protocol !== 'wss:') throw new InvalidArgumentError('must be a wss:// URL (the tunnel runs over TLS only)');
   return value;
+}
+
+function kubernetesVersion(value: string): string {
+  const match = /^v?(\d+\.\d+\.\d+)$/.exec(value);
+  if (!match) throw new InvalidArgumentError('must be a Kubernetes version such as v1.31.1');
+  return `v${match[1]}`;
 }
 
 export function nodeCommand(): Command {
@@ -64,6 +71,11 @@ export function nodeCommand(): Command {
       "the shoot's vpn-seed-server (wss://<stable address>:8132); the node dials it with the kubeconfig's certificate",
       vpnUrl,
     )
+    .option(
+      '--kubelet-version <version>',
+      "the version the Node reports in status.nodeInfo.kubeletVersion (kubectl's VERSION column)",
+      kubernetesVersion,
+    )
     .option('--lease-duration <seconds>', "the Lease's leaseDurationSeconds", positiveSeconds, 40)
     .option(
       '--renew-interval <seconds>',
@@ -83,6 +95,7 @@ export function nodeCommand(): Command {
         renewIntervalMs: options.renewInterval * 1000,
         ...(egressDenyFile ? { egressDenyFile } : {}),
         ...(options.vpnServer ? { vpnServerUrl: options.vpnServer } : {}),
+        ...(options.kubeletVersion ? { kubeletVersion: options.kubeletVersion } : {}),
         logger,
       });
       logger.info({ node: options.name, machineDir: options.machineDir }, 'node agent started');

@@ -44,6 +44,8 @@ export interface NodeAgentOptions {
   egressDenyFile?: string;
   /** `wss://…` of the shoot's vpn-seed-server (at the stable address); without it, no tunnel. */
   vpnServerUrl?: string;
+  /** What `status.nodeInfo.kubeletVersion` says (e.g. `v1.31.1`); default none. */
+  kubeletVersion?: string;
   logger: Logger;
 }
 
@@ -68,6 +70,11 @@ export function startNodeAgent(options: NodeAgentOptions): NodeAgent {
   const leaseDurationSeconds = options.leaseDurationSeconds ?? 40;
   const renewIntervalMs = options.renewIntervalMs ?? 10_000;
   const egress = new EgressPolicy(options.egressDenyFile);
+  const nodeInfo = {
+    operatingSystem: process.platform,
+    architecture: process.arch === 'x64' ? 'amd64' : process.arch,
+    ...(options.kubeletVersion ? { kubeletVersion: options.kubeletVersion } : {}),
+  };
   /** The seed behind the connections of the current client (from the last TLS handshake). */
   let servingSeed: string | undefined;
   const connect = () =>
@@ -123,7 +130,7 @@ export function startNodeAgent(options: NodeAgentOptions): NodeAgent {
       lastTransitionTime: readySince(node) ?? now,
     };
     const address = { type: 'Hostname', address: hostname() };
-    await nodes.patch('', name, { status: { conditions: [ready], addresses: [address] } }, 'merge', 'status');
+    await nodes.patch('', name, { status: { conditions: [ready], addresses: [address], nodeInfo } }, 'merge', 'status');
   };
 
   const renewLease = async (now: string): Promise<void> => {

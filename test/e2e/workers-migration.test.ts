@@ -104,6 +104,15 @@ describe('shoot workers across a migration', () => {
     );
     machinesBefore = await machineProcesses();
     assert.equal(machinesBefore.size, MACHINES, [...machinesBefore.keys()].join(', '));
+    const { body: nodes } = await shoot.client.request('GET', '/api/v1/nodes');
+    const shootVersion = (await shoot.landscape.shoot(SHOOT_NAMESPACE, SHOOT)).spec.kubernetes.version;
+    for (const node of (nodes as Json).items) {
+      assert.equal(
+        node.status.nodeInfo?.kubeletVersion,
+        `v${shootVersion}`,
+        `${node.metadata.name} runs the shoot's version`,
+      );
+    }
     await nodesAnswerThroughTunnel();
   });
 

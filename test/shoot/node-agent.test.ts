@@ -76,7 +76,10 @@ describe('transplant node', () => {
 
   it('registers its Node Ready and renews its Lease; rides out the API server going away and coming back', async () => {
     const name = 'machine-1';
-    const agent = startAgent(name, await api.kubeconfig(`system:node:${name}`, ['system:nodes']));
+    const agent = startAgent(name, await api.kubeconfig(`system:node:${name}`, ['system:nodes']), RENEW_SECONDS, [
+      '--kubelet-version',
+      '1.31.1',
+    ]);
     const node = await eventually(
       async () => {
         const n = await getJson(['get', 'node', name]);
@@ -86,8 +89,10 @@ describe('transplant node', () => {
       'the Node is Ready',
     );
     assert.equal(node.metadata.labels['kubernetes.io/hostname'], name);
+    assert.equal(node.status.nodeInfo.kubeletVersion, 'v1.31.1', 'the version as a kubelet reports it, with its v');
+    assert.equal(node.status.nodeInfo.operatingSystem, 'linux');
     const table = await kubectl(admin, ['get', 'nodes']);
-    assert.match(table.stdout, new RegExp(`${name}\\s+Ready`));
+    assert.match(table.stdout, new RegExp(`${name}\\s+Ready\\s+<none>\\s+\\S+\\s+v1\\.31\\.1`));
     const lease = await getJson(['get', 'lease', '-n', 'kube-node-lease', name]);
     assert.equal(lease?.spec.holderIdentity, name);
     assert.equal(lease?.spec.leaseDurationSeconds, 40);
@@ -246,6 +251,17 @@ describe('transplant node', () => {
     const code = await new Promise((resolve) => agent.once('exit', resolve));
     assert.notEqual(code, 0);
     assert.match(agent.output(), /--vpn-server.*wss:\/\//);
+  });
+
+  it('refuses a --kubelet-version that is not a Kubernetes version', async () => {
+    const name = 'machine-bad-version';
+    const agent = startAgent(name, await api.kubeconfig(`system:node:${name}`, ['system:nodes']), RENEW_SECONDS, [
+      '--kubelet-version',
+      'latest',
+    ]);
+    const code = await new Promise((resolve) => agent.once('exit', resolve));
+    assert.notEqual(code, 0);
+    assert.match(agent.output(), /--kubelet-version.*v1\.31\.1/);
   });
 
   it('a certificate the API server does not trust gets nowhere, and the agent says why', async () => {

@@ -45,6 +45,8 @@ export interface WorkerPool {
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
   zones?: string[];
+  /** The Kubernetes version of the pool's nodes (the shoot's unless the pool names its own). */
+  kubernetesVersion?: string;
   [field: string]: unknown;
 }
 
@@ -92,6 +94,7 @@ function validatePool(pool: unknown, at: string): FieldError[] {
     errs.push(...requiredString(pool.machineImage.name, `${at}.machineImage.name`));
     errs.push(...requiredString(pool.machineImage.version, `${at}.machineImage.version`));
   }
+  errs.push(...optionalString(pool.kubernetesVersion, `${at}.kubernetesVersion`));
   errs.push(...optionalEnum(pool.architecture, `${at}.architecture`, WORKER_ARCHITECTURES));
   errs.push(...validateLabels(pool.labels, `${at}.labels`));
   errs.push(...validateStringList(pool.zones, `${at}.zones`));

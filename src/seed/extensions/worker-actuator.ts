@@ -47,6 +47,8 @@ export interface NodeAgentMachine extends MachineRecord {
   kubeconfigPath: string;
   /** The shoot's vpn-seed-server (`spec.providerConfig.vpnServerURL`), if the Worker names one. */
   vpnServerUrl?: string;
+  /** The pool's `kubernetesVersion`, which the node reports as its kubelet version. */
+  kubeletVersion?: string;
 }
 
 export interface WorkerActuatorDeps {
@@ -71,6 +73,7 @@ export function localNodeAgentArgs(machine: NodeAgentMachine): string[] {
     '--kubeconfig',
     machine.kubeconfigPath,
     ...(machine.vpnServerUrl ? ['--vpn-server', machine.vpnServerUrl] : []),
+    ...(machine.kubeletVersion ? ['--kubelet-version', machine.kubeletVersion] : []),
   ];
 }
 
@@ -124,12 +127,19 @@ export function workerActuator(deps: WorkerActuatorDeps): Actuator {
       const vpnServerUrl = pathString(worker, 'spec.providerConfig.vpnServerURL');
       const machines = desiredMachines(worker);
       const credentials = await machineCredentials(worker, deps);
+      const versions = new Map(workerPools(worker).map((pool) => [pool.name, pool.kubernetesVersion]));
       for (const machine of machines) {
         const kubeconfigPath = join(machine.dir, KUBECONFIG);
         if (!(await exists(kubeconfigPath))) {
           await writeKubeconfig(kubeconfigPath, await credentials.kubeconfig(machine.name, apiServerUrl));
         }
-        const args = deps.nodeAgentArgs({ ...machine, kubeconfigPath, ...(vpnServerUrl ? { vpnServerUrl } : {}) });
+        const kubeletVersion = versions.get(machine.pool);
+        const args = deps.nodeAgentArgs({
+          ...machine,
+          kubeconfigPath,
+          ...(vpnServerUrl ? { vpnServerUrl } : {}),
+          ...(kubeletVersion ? { kubeletVersion } : {}),
+        });
         await deps.machines.ensure({ dir: machine.dir, args });
       }
       const wanted = new Set(machines.map((m) => m.dir));

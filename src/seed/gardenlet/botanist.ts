@@ -1090,6 +1090,7 @@ function b64(text: string): string {
 function shootWorkerPools(shoot: KubeObject): Record<string, unknown>[] {
   const provider = isRecord(shoot.spec) && isRecord(shoot.spec.provider) ? shoot.spec.provider : {};
   const workers = Array.isArray(provider.workers) ? provider.workers.filter(isRecord) : [];
+  const shootVersion = pathString(shoot, 'spec.kubernetes.version');
   return workers.map((w) => ({
     name: w.name,
     machineType: isRecord(w.machine) && typeof w.machine.type === 'string' ? w.machine.type : 'local',
@@ -1099,5 +1100,10 @@ function shootWorkerPools(shoot: KubeObject): Record<string, unknown>[] {
     ...(w.maxUnavailable !== undefined ? { maxUnavailable: w.maxUnavailable } : {}),
     ...(isRecord(w.labels) ? { labels: w.labels } : {}),
     ...(Array.isArray(w.zones) ? { zones: w.zones } : {}),
+    ...kubernetesVersion(pathString(w, 'kubernetes.version') ?? shootVersion),
   }));
+}
+
+function kubernetesVersion(version: string | undefined): { kubernetesVersion?: string } {
+  return version ? { kubernetesVersion: version } : {};
 }
