@@ -11,7 +11,8 @@
  * starts it again. The steps come from the flow graphs themselves, so a new step is tested too.
  *
  * Each move must end in `Restore Succeeded` on the destination with: the crash having happened
- * (crash file gone, another pid for the victim in landscape.json, the other seed untouched),
+ * (crash file gone, another pid for the victim in landscape.json, the other seed untouched), no
+ * reconcile having failed on the way (the restarted seed resumes the flow, no step errors),
  * every write acknowledged so far — in this move and all before it — present with its
  * resourceVersion and content, the bulk ConfigMaps unchanged, and the shoot's etcd and API server
  * running on the destination only.
@@ -19,7 +20,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -126,6 +127,7 @@ export function describeSeedKilledAtEveryStep(type: MigrationFlowType, { moment,
         const destination = otherSeed(source);
         const victim = type === 'Migrate' ? source : destination;
         const pidsBefore = await seedPids();
+        const failuresBefore = await reconcileFailures();
         await writeFile(crashFile, crashPoint(moment, flow.name, step));
 
         const writer = startShootWriter(shoot.client, {
@@ -169,6 +171,8 @@ export function describeSeedKilledAtEveryStep(type: MigrationFlowType, { moment,
         assert.ok(alive(pidsAfter[victim]), `${victim} runs again`);
         const bystander = otherSeed(victim);
         assert.equal(pidsAfter[bystander], pidsBefore[bystander], `${bystander} was not restarted`);
+        // The restarted seed picks the flow up where it stopped: no step fails on its way there.
+        assert.deepEqual((await reconcileFailures()).slice(failuresBefore.length), [], 'no reconcile failed');
 
         const { items: written } = await shoot.client.listConfigMaps(WRITES_NAMESPACE);
         for (const records of writes) {
@@ -206,6 +210,16 @@ export function describeSeedKilledAtEveryStep(type: MigrationFlowType, { moment,
     async function seedPids(): Promise<Record<string, number | undefined>> {
       const { seeds } = await shoot.landscape.file();
       return Object.fromEntries(Object.entries(seeds).map(([name, seed]) => [name, seed.pid]));
+    }
+
+    /** The seeds' "reconcile failed" log lines so far (the landscape logs warnings and up). */
+    async function reconcileFailures(): Promise<string[]> {
+      const lines: string[] = [];
+      for (const seed of ['seed-a', 'seed-b']) {
+        const log = await readFile(join(shoot.landscape.dir, 'logs', `seed-${seed}.log`), 'utf8').catch(() => '');
+        lines.push(...log.split('\n').filter((line) => line.includes('"msg":"reconcile failed"')));
+      }
+      return lines;
     }
 
     function controlPlaneDir(seed: string): string {

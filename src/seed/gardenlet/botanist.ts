@@ -512,20 +512,34 @@ export class Botanist {
    * re-run finds the final snapshot at the current revision and gets it back instead of another.
    */
   async snapshotEtcd(): Promise<void> {
-    let endpoint: string | undefined;
-    await this.#poll(`etcd-main reports its backup sidecar's endpoint (status.backupEndpoint)`, async () => {
-      const etcd = await this.#store('druid.gardener.cloud', 'etcds').find(this.namespace, etcdName);
-      endpoint = etcd && isRecord(etcd.status) ? (etcd.status.backupEndpoint as string | undefined) : undefined;
-      return typeof endpoint === 'string' && endpoint !== '';
-    });
     const client = await this.#secretData('etcd-client-tls');
-    const url = `${endpoint}/snapshot/full?final=true`;
-    const { status, body } = await httpsGet(url, {
-      ca: client['ca.crt'],
-      cert: client['tls.crt'],
-      key: client['tls.key'],
-      timeoutMs: this.#deps.waitTimeoutMs,
-    });
+    let url = '';
+    let response: { status: number; body: string } | undefined;
+    // Right after this seed's process restarted, the druid is still starting the sidecar again,
+    // on a port of its own: the endpoint is read anew each time, and a refused connection means
+    // "not yet"; anything else is an answer or an error.
+    await this.#poll(
+      () => `etcd-main's backup sidecar accepts connections at its endpoint (status.backupEndpoint ${url || 'unset'})`,
+      async () => {
+        const etcd = await this.#store('druid.gardener.cloud', 'etcds').find(this.namespace, etcdName);
+        const endpoint = etcd && isRecord(etcd.status) ? etcd.status.backupEndpoint : undefined;
+        if (typeof endpoint !== 'string' || endpoint === '') return false;
+        url = `${endpoint}/snapshot/full?final=true`;
+        try {
+          response = await httpsGet(url, {
+            ca: client['ca.crt'],
+            cert: client['tls.crt'],
+            key: client['tls.key'],
+            timeoutMs: this.#deps.waitTimeoutMs,
+          });
+          return true;
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code === 'ECONNREFUSED') return false;
+          throw err;
+        }
+      },
+    );
+    const { status, body } = response!;
     if (status !== 200) throw new Error(`the final snapshot of etcd-main failed: GET ${url}: HTTP ${status} ${body}`);
     const snapshot = JSON.parse(body) as { snapName?: string; isFinal?: boolean; lastRevision?: number };
     if (snapshot.isFinal !== true) throw new Error(`GET ${url} returned a snapshot not marked final: ${body}`);
