@@ -16,6 +16,7 @@ import { extensionResources } from '../api/extensions/index.js';
 import type { KubeObject } from '../api/meta.js';
 import { type HostedApiServer, startHostedApiServer } from '../apiserver/hosted-api-server.js';
 import { NamespaceLifecycle } from '../apiserver/plugins/namespace-lifecycle.js';
+import { defaultVersion } from '../apiserver/server.js';
 import type { ResourceDefinition } from '../apiserver/types.js';
 import { loadKubeconfig } from '../client/kubeconfig-file.js';
 import { RestClient } from '../client/rest-client.js';
@@ -37,7 +38,7 @@ import {
 } from './gardenlet/backup-bucket-controller.js';
 import { BackupEntryReconciler } from './gardenlet/backup-entry-controller.js';
 import { SeedHeartbeat } from './gardenlet/heartbeat.js';
-import { registerSeed, type SeedBackupConfig } from './gardenlet/seed-registration.js';
+import { registerSeed, reportSeedReconciled, type SeedBackupConfig } from './gardenlet/seed-registration.js';
 import { ShootReconciler } from './gardenlet/shoot-reconciler.js';
 import { ApiServerRuntime } from './runtime/apiserver-runtime.js';
 import { MachineRuntime } from './runtime/machine-runtime.js';
@@ -316,6 +317,7 @@ export async function startSeed(options: SeedOptions): Promise<Seed> {
   etcdWatcher.start();
   copyTaskWatcher.start();
   extensionBackupEntryWatcher.start();
+  await reportSeedReconciled(garden, name, defaultVersion.gitVersion);
   log.info({ url: hosted.url }, 'seed ready');
 
   return {

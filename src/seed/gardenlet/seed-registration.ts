@@ -57,6 +57,28 @@ export async function registerSeed(garden: RestClient, registration: SeedRegistr
   }
 }
 
+/**
+ * The Seed's `status.lastOperation` once this gardenlet has registered the seed and started its
+ * controllers (kubectl's LAST OPERATION column), and the Kubernetes version its API serves.
+ */
+export async function reportSeedReconciled(
+  garden: RestClient,
+  name: string,
+  kubernetesVersion: string,
+  now = new Date(),
+): Promise<void> {
+  const lastOperation = {
+    type: 'Reconcile',
+    state: 'Succeeded',
+    progress: 100,
+    description: 'Seed cluster has been successfully reconciled.',
+    lastUpdateTime: now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+  };
+  await garden
+    .resource(seedResource)
+    .patch('', name, { status: { lastOperation, kubernetesVersion } }, 'merge', 'status');
+}
+
 function seedSpec(registration: SeedRegistration): Record<string, unknown> {
   const spec: Record<string, unknown> = { provider: registration.provider };
   if (registration.backup) {
