@@ -9,6 +9,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Json } from '../helpers/api-client.js';
+import { kubectl } from '../helpers/kubectl.js';
 import {
   annotateSkipReadiness,
   denyMachineEgress,
@@ -82,6 +83,13 @@ describe('workers cut off from the destination seed', () => {
     await annotateSkipReadiness(shoot.landscape.garden);
     const restored = await restoredOn('seed-b');
     assert.deepEqual(restored.status.lastErrors ?? [], []);
+    // What skip-readiness skipped shows in the health conditions instead.
+    const system = (restored.status.conditions as Json[]).find((c) => c.type === 'SystemComponentsHealthy');
+    assert.equal(system?.status, 'False');
+    assert.equal(system?.reason, 'TunnelConnectionBroken');
+    assert.match(system?.message, new RegExp(`cannot reach ${NODE} through the VPN tunnel`));
+    const table = await kubectl(shoot.landscape.garden, ['get', 'shoot', '-n', SHOOT_NAMESPACE, SHOOT]);
+    assert.match(table.stdout, /Restore Succeeded \(100%\)\s+unhealthy\s/);
     await eventually(
       async () => {
         const s = await shoot.landscape.shoot(SHOOT_NAMESPACE, SHOOT);
@@ -100,6 +108,8 @@ describe('workers cut off from the destination seed', () => {
     await triggerMigration(shoot.landscape.garden, 'seed-a');
     const restored = await restoredOn('seed-a');
     assert.deepEqual(restored.status.lastErrors ?? [], []);
+    const unhealthy = (restored.status.conditions as Json[]).filter((c) => c.status !== 'True');
+    assert.deepEqual(unhealthy, [], 'healthy again');
     await eventually(async () => ((await nodeReady()) === 'True' ? true : undefined), 60_000, 'the node is Ready');
     const probe = await probeNode();
     assert.deepEqual([probe.status, probe.body], [200, 'ok'], 'the API server reaches the node through its tunnel');

@@ -129,6 +129,12 @@ describe('shoot workers across a migration', () => {
     );
     const restoredAt = new Date().toISOString();
     assert.deepEqual(await machineProcesses(), machinesBefore, 'the same processes, none started twice');
+    // The Restore's Succeeded status carries the health seed-b saw: every node Ready and reachable.
+    const wide = await kubectl(shoot.landscape.garden, ['get', 'shoot', '-n', SHOOT_NAMESPACE, SHOOT, '-o', 'wide']);
+    assert.match(
+      wide.stdout,
+      /Restore Succeeded \(100%\)\s+healthy\s+seed-b\s+\S+\s+True\s+True\s+<unknown>\s+True\s+True\s/,
+    );
     await eventually(
       async () => {
         const renewed = await leaseRenewTimes().catch(() => new Map<string, string>());

@@ -40,7 +40,10 @@ describe('a seed registers in the garden and keeps its heartbeat', () => {
     assert.deepEqual((obj.spec as { backup: { provider: string } }).backup.provider, 'local');
     assert.equal(seedReadiness(obj).ready, true, seedReadiness(obj).reason);
     const table = await kubectl(g.kubeconfig, ['get', 'seeds', 'seed-x']);
-    assert.match(table.stdout, /seed-x\s+Ready\s+Reconcile Succeeded \(100%\)\s+local\s+local\s+\S+\s+v1\.0\.0-transplant\s+v1\.31\.0-transplant/);
+    assert.match(
+      table.stdout,
+      /seed-x\s+Ready\s+Reconcile Succeeded \(100%\)\s+local\s+local\s+\S+\s+v1\.0\.0-transplant\s+v1\.31\.0-transplant/,
+    );
     const status = obj.status as { lastOperation: { lastUpdateTime: string }; kubernetesVersion: string };
     assert.match(status.lastOperation.lastUpdateTime, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
   });

@@ -56,6 +56,7 @@ import type { ApiServerRuntime } from '../runtime/apiserver-runtime.js';
 import type { VpnServerRuntime } from '../runtime/vpn-server-runtime.js';
 import { backupObjectNotReadyReason, backupObjectReady } from './backup-common.js';
 import { copyBackupsFailedMessage } from './copy-backups-hint.js';
+import type { ShootHealthFacts } from './shoot-care.js';
 import {
   fromSecretObjects,
   generateShootSecrets,
@@ -793,13 +794,11 @@ export class Botanist {
    * ways, through the shoot's stable address: every Node the API server knows is Ready and has
    * renewed its Lease since this API server started (it reached this server, not only the one
    * before a migration), and the API server reaches every node through its VPN tunnel
-   * (`nodes/<name>/proxy/healthz` answered by the node itself). A shoot without nodes has nothing
-   * more to wait for.
+   * (`nodes/<name>/proxy/healthz` answered by the node itself) — and as many nodes have registered
+   * as the worker pools' minimums ask for. A shoot without workers has nothing to wait for.
    */
   async waitUntilTunnelConnectionExists(): Promise<void> {
-    const secrets = this.#requireSecrets();
-    const get = (path: string) =>
-      httpsGet(`${this.apiUrl}${path}`, { ca: secrets.ca.certPem, bearerToken: secrets.staticToken, timeoutMs: 5_000 });
+    const get = this.#shootApiGet(this.#requireSecrets());
     let seen = 'no answer yet';
     await this.#poll(
       () => `the Kubernetes API server at ${this.apiUrl} and the shoot's workers reach each other (${seen})`,
@@ -822,25 +821,72 @@ export class Botanist {
         );
         const nodeProblem = async (node: KubeObject): Promise<string | undefined> => {
           const name = node.metadata.name!;
-          const ready = conditionOf(node, 'Ready');
-          if (ready?.status !== 'True') {
-            const why = [ready?.reason, ready?.message].filter((s) => typeof s === 'string' && s !== '').join(': ');
-            return `${name} is not Ready${why ? ` (${why})` : ''}`;
-          }
+          const notReady = nodeNotReady(node);
+          if (notReady) return `${name} is not Ready${notReady === 'not Ready' ? '' : ` (${notReady})`}`;
           if (!((renewed.get(name) ?? 0) >= since)) return `${name} has not reached this API server yet`;
-          const probe = await get(`/api/v1/nodes/${encodeURIComponent(name)}/proxy/healthz`).catch((err: Error) => ({
-            status: 0,
-            body: err.message,
-          }));
-          if (probe.status === 200 && probe.body.trim() === 'ok') return undefined;
-          return `the API server cannot reach ${name} through the VPN tunnel (HTTP ${probe.status}: ${statusMessage(probe.body)})`;
+          return tunnelProblem(get, name);
         };
         const items = (JSON.parse(nodes.body) as { items?: KubeObject[] }).items ?? [];
         const problems = (await Promise.all(items.map(nodeProblem))).filter((p) => p !== undefined);
+        const wanted = this.#nodesWanted();
+        if (items.length < wanted) problems.unshift(`${items.length} of ${wanted} nodes have registered`);
         seen = problems.length > 0 ? problems.join('; ') : 'ok';
         return problems.length === 0;
       },
     );
+  }
+
+  /**
+   * What the shoot's health conditions say (src/seed/gardenlet/shoot-care.ts): the API server's
+   * `/healthz`, the control-plane components running here, the nodes, and every node's tunnel.
+   */
+  async healthFacts(): Promise<ShootHealthFacts> {
+    const controlPlaneProblems = [
+      ...((await this.etcdHealthy()) ? [] : [`${etcdName} is not ready`]),
+      ...(this.#deps.apiServers.has(this.namespace) ? [] : ['kube-apiserver is not running']),
+      ...(this.#deps.vpnServers.has(this.namespace) ? [] : ['vpn-seed-server is not running']),
+    ];
+    const nodesWanted = this.#nodesWanted();
+    const secrets =
+      this.#secrets ??
+      fromSecretObjects((await this.#store('', 'secrets').list(this.namespace, {})).items.filter(secretsGroup));
+    if (!secrets) {
+      const problem = 'the control plane has no credentials on this seed';
+      return { apiServerProblem: problem, controlPlaneProblems, nodesWanted, nodes: [], tunnelProblems: [] };
+    }
+    const get = this.#shootApiGet(secrets);
+    const answer = (r: { status: number; body: string }) => `HTTP ${r.status}: ${statusMessage(r.body)}`;
+    const failed = (err: Error) => ({ status: 0, body: err.message });
+    const healthz = await get('/healthz').catch(failed);
+    const apiServerProblem = healthz.status === 200 ? undefined : answer(healthz);
+    const list = apiServerProblem ? undefined : await get('/api/v1/nodes').catch(failed);
+    if (list?.status !== 200) {
+      const why = list ? answer(list) : 'the API server is not available';
+      return {
+        apiServerProblem,
+        controlPlaneProblems,
+        nodesWanted,
+        nodes: [],
+        tunnelProblems: [`the nodes cannot be listed (${why})`],
+      };
+    }
+    const items = (JSON.parse(list.body) as { items?: KubeObject[] }).items ?? [];
+    const nodes = items.map((node) => ({ name: node.metadata.name!, notReady: nodeNotReady(node) }));
+    const tunnelProblems = (await Promise.all(nodes.map((n) => tunnelProblem(get, n.name)))).filter(
+      (p) => p !== undefined,
+    );
+    return { apiServerProblem, controlPlaneProblems, nodesWanted, nodes, tunnelProblems };
+  }
+
+  /** The nodes the worker pools ask for: the sum of their minimums. */
+  #nodesWanted(): number {
+    return shootWorkerPools(this.shoot).reduce((sum, pool) => sum + (Number(pool.minimum) || 0), 0);
+  }
+
+  /** GETs on the shoot's API server with the gardenlet's own token. */
+  #shootApiGet(secrets: ShootSecrets): (path: string) => Promise<{ status: number; body: string }> {
+    return (path) =>
+      httpsGet(`${this.apiUrl}${path}`, { ca: secrets.ca.certPem, bearerToken: secrets.staticToken, timeoutMs: 5_000 });
   }
 
   /** `spec.backup` of etcd-main: empty without seed backups, else the entry's store and the schedule. */
@@ -1083,6 +1129,27 @@ function httpsGet(url: string, options: HttpsGetOptions): Promise<{ status: numb
     req.on('error', reject);
     req.end();
   });
+}
+
+/** Why the node is not Ready (its Ready condition's reason and message), undefined when it is. */
+function nodeNotReady(node: KubeObject): string | undefined {
+  const ready = conditionOf(node, 'Ready');
+  if (ready?.status === 'True') return undefined;
+  const why = [ready?.reason, ready?.message].filter((s) => typeof s === 'string' && s !== '').join(': ');
+  return why || 'not Ready';
+}
+
+/** Undefined when the node answers `/healthz` through its VPN tunnel, else why it does not. */
+async function tunnelProblem(
+  get: (path: string) => Promise<{ status: number; body: string }>,
+  node: string,
+): Promise<string | undefined> {
+  const probe = await get(`/api/v1/nodes/${encodeURIComponent(node)}/proxy/healthz`).catch((err: Error) => ({
+    status: 0,
+    body: err.message,
+  }));
+  if (probe.status === 200 && probe.body.trim() === 'ok') return undefined;
+  return `the API server cannot reach ${node} through the VPN tunnel (HTTP ${probe.status}: ${statusMessage(probe.body)})`;
 }
 
 /** The message of a Kubernetes Status in `body`, else the body's start. */

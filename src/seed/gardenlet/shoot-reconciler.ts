@@ -7,16 +7,18 @@
  * is looked at again and its control plane brought back, or its Migrate/Restore resumed.
  */
 import type { LastError, LastOperation } from '../../api/core-gardener/common.js';
+import { conditionsOf } from '../../api/core-gardener/conditions.js';
 import { seedHasBackup, seedResource } from '../../api/core-gardener/seed.js';
 import { SKIP_READINESS_ANNOTATION, shootResource } from '../../api/core-gardener/shoot.js';
 import { isNotFound } from '../../api/errors.js';
-import { isRecord, type KubeObject, nowTimestamp } from '../../api/meta.js';
+import { type Condition, isRecord, type KubeObject, nowTimestamp } from '../../api/meta.js';
 import type { ObjectKey, Reconciler, Result } from '../../controller/controller.js';
 import type { Flow } from '../../flow/flow.js';
 import { flowErrors } from '../../flow/flow-errors.js';
 import { lastErrorsAfter } from '../../flow/last-errors.js';
 import { describeProgress } from '../../flow/progress.js';
 import { Botanist, type BotanistDeps } from './botanist.js';
+import { conditionsChanged, shootHealthConditions } from './shoot-care.js';
 import { type ShootOperation, shootOperationFor } from './shoot-dispatch.js';
 import { deleteFlow, migrateFlow, reconcileFlow, restoreFlow } from './shoot-flows.js';
 
@@ -102,14 +104,24 @@ export class ShootReconciler implements Reconciler {
       this.#deps.apiServers.has(botanist.namespace) &&
       this.#deps.vpnServers.has(botanist.namespace) &&
       (await botanist.etcdHealthy());
-    if (upToDate) return { requeueAfterMs: resyncMs };
+    if (upToDate) {
+      await this.#updateHealth(shoot, botanist);
+      return { requeueAfterMs: resyncMs };
+    }
     await this.#ensureFinalizer(shoot);
     const seed = await this.#deps.garden.resource(seedResource).get('', this.#deps.seedName);
     const options = { allowBackup: seedHasBackup(seed), skipReadiness: skipReadiness(shoot) };
-    await this.#run(shoot, type, reconcileFlow(botanist, type, options), this.#identityStatus(shoot, botanist), {
-      seedName: this.#deps.seedName,
-      observedGeneration: shoot.metadata.generation,
-    });
+    await this.#run(
+      shoot,
+      type,
+      reconcileFlow(botanist, type, options),
+      this.#identityStatus(shoot, botanist),
+      async () => ({
+        seedName: this.#deps.seedName,
+        observedGeneration: shoot.metadata.generation,
+        conditions: await this.#health(shoot, botanist),
+      }),
+    );
     await this.#dropSkipReadiness(shoot);
     return { requeueAfterMs: resyncMs };
   }
@@ -121,7 +133,7 @@ export class ShootReconciler implements Reconciler {
   async #migrate(shoot: KubeObject): Promise<Result> {
     const botanist = this.#remember(shoot);
     const flow = migrateFlow(botanist, { etcdSnapshotRequired: await botanist.etcdSnapshotRequired() });
-    await this.#run(shoot, 'Migrate', flow, {}, { seedName: null, lastErrors: null });
+    await this.#run(shoot, 'Migrate', flow, {}, async () => ({ seedName: null, lastErrors: null }));
     this.#shootsByNamespace.delete(botanist.namespace);
     return {};
   }
@@ -131,12 +143,31 @@ export class ShootReconciler implements Reconciler {
     const botanist = this.#remember(shoot);
     await this.#ensureFinalizer(shoot);
     const options = { copyRequired: await botanist.isCopyOfBackupsRequired(), skipReadiness: skipReadiness(shoot) };
-    await this.#run(shoot, 'Restore', restoreFlow(botanist, options), this.#identityStatus(shoot, botanist), {
-      seedName: this.#deps.seedName,
-      observedGeneration: shoot.metadata.generation,
-    });
+    await this.#run(
+      shoot,
+      'Restore',
+      restoreFlow(botanist, options),
+      this.#identityStatus(shoot, botanist),
+      async () => ({
+        seedName: this.#deps.seedName,
+        observedGeneration: shoot.metadata.generation,
+        conditions: await this.#health(shoot, botanist),
+      }),
+    );
     await this.#dropSkipReadiness(shoot);
     return { requeueAfterMs: resyncMs };
+  }
+
+  /** The shoot's health conditions as this seed sees them now (src/seed/gardenlet/shoot-care.ts). */
+  async #health(shoot: KubeObject, botanist: Botanist): Promise<Condition[]> {
+    return shootHealthConditions(conditionsOf(shoot), await botanist.healthFacts());
+  }
+
+  /** Between operations: writes the health conditions only when one of them changed. */
+  async #updateHealth(shoot: KubeObject, botanist: Botanist): Promise<void> {
+    const current = conditionsOf(shoot);
+    const next = await this.#health(shoot, botanist);
+    if (conditionsChanged(current, next)) await this.#patchStatus(shoot, { conditions: next });
   }
 
   /** A Botanist for the shoot, and the shoot noted as living in its control-plane namespace here. */
@@ -201,7 +232,7 @@ export class ShootReconciler implements Reconciler {
     type: ShootOperation,
     flow: Flow,
     startStatus: Record<string, unknown>,
-    successStatus: Record<string, unknown> = {},
+    successStatus: () => Promise<Record<string, unknown>> = async () => ({}),
   ): Promise<void> {
     const status = isRecord(shoot.status) ? shoot.status : {};
     const previousErrors = (Array.isArray(status.lastErrors) ? status.lastErrors : []) as LastError[];
@@ -227,7 +258,7 @@ export class ShootReconciler implements Reconciler {
       await this.#patchStatus(shoot, {
         lastOperation: operation(type, 'Succeeded', 100, successMessage(type)),
         lastErrors: null,
-        ...successStatus,
+        ...(await successStatus()),
       });
     } catch (err) {
       const errors = lastErrorsAfter(previousErrors, err as Parameters<typeof lastErrorsAfter>[1]);
