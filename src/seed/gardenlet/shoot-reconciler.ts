@@ -158,9 +158,21 @@ export class ShootReconciler implements Reconciler {
     return { requeueAfterMs: resyncMs };
   }
 
-  /** The shoot's health conditions as this seed sees them now (src/seed/gardenlet/shoot-care.ts). */
+  /**
+   * The shoot's health conditions as this seed sees them now (src/seed/gardenlet/shoot-care.ts).
+   * Looking fails nothing: an operation that succeeded is not retried for it, the conditions stay.
+   */
   async #health(shoot: KubeObject, botanist: Botanist): Promise<Condition[]> {
-    return shootHealthConditions(conditionsOf(shoot), await botanist.healthFacts());
+    const current = conditionsOf(shoot);
+    try {
+      return shootHealthConditions(current, await botanist.healthFacts());
+    } catch (err) {
+      this.#deps.logger.warn(
+        { shoot: `${shoot.metadata.namespace}/${shoot.metadata.name}`, err: (err as Error).message },
+        'health check failed',
+      );
+      return current;
+    }
   }
 
   /** Between operations: writes the health conditions only when one of them changed. */
