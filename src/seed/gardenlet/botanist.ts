@@ -169,8 +169,7 @@ export class Botanist {
    */
   async initializeSecrets(): Promise<void> {
     const secrets = this.#store('', 'secrets');
-    const existing = (await secrets.list(this.namespace, {})).items.filter(secretsGroup);
-    let persisted = fromSecretObjects(existing);
+    let persisted = await this.#persistedSecrets();
     if (!persisted) {
       const state = await this.#shootState();
       const fromState = state ? secretObjectsFromShootState(state, this.namespace) : [];
@@ -179,11 +178,16 @@ export class Botanist {
         ? fromState
         : toSecretObjects(this.namespace, await generateShootSecrets(this.namespace));
       for (const obj of objects) await secrets.createIfAbsent(this.namespace, obj, this.#deps.ctx);
-      persisted = fromSecretObjects((await secrets.list(this.namespace, {})).items.filter(secretsGroup));
+      persisted = await this.#persistedSecrets();
     }
     if (!persisted) throw new Error(`the persisted secrets of ${this.namespace} are incomplete`);
     this.#secrets = persisted;
     await this.#ensureEtcdCertificates(persisted);
+  }
+
+  /** The persisted secrets in the control-plane namespace, undefined while any is missing. */
+  async #persistedSecrets(): Promise<ShootSecrets | undefined> {
+    return fromSecretObjects((await this.#store('', 'secrets').list(this.namespace, {})).items.filter(secretsGroup));
   }
 
   async deployExtension(plural: ExtensionPlural): Promise<void> {
@@ -847,9 +851,7 @@ export class Botanist {
       ...(this.#deps.vpnServers.has(this.namespace) ? [] : ['vpn-seed-server is not running']),
     ];
     const nodesWanted = this.#nodesWanted();
-    const secrets =
-      this.#secrets ??
-      fromSecretObjects((await this.#store('', 'secrets').list(this.namespace, {})).items.filter(secretsGroup));
+    const secrets = this.#secrets ?? (await this.#persistedSecrets());
     if (!secrets) {
       const problem = 'the control plane has no credentials on this seed';
       return { apiServerProblem: problem, controlPlaneProblems, nodesWanted, nodes: [], tunnelProblems: [] };

@@ -7,7 +7,7 @@
 import { secretResource } from '../../api/core/secret.js';
 import { seedResource } from '../../api/core-gardener/seed.js';
 import { isNotFound } from '../../api/errors.js';
-import type { KubeObject } from '../../api/meta.js';
+import { type KubeObject, nowTimestamp } from '../../api/meta.js';
 import type { S3Credentials } from '../../backup/snapstore/credentials.js';
 import type { RestClient } from '../../client/rest-client.js';
 
@@ -72,7 +72,7 @@ export async function reportSeedReconciled(
     state: 'Succeeded',
     progress: 100,
     description: 'Seed cluster has been successfully reconciled.',
-    lastUpdateTime: now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    lastUpdateTime: nowTimestamp(now),
   };
   await garden
     .resource(seedResource)

@@ -111,16 +111,8 @@ export class ShootReconciler implements Reconciler {
     await this.#ensureFinalizer(shoot);
     const seed = await this.#deps.garden.resource(seedResource).get('', this.#deps.seedName);
     const options = { allowBackup: seedHasBackup(seed), skipReadiness: skipReadiness(shoot) };
-    await this.#run(
-      shoot,
-      type,
-      reconcileFlow(botanist, type, options),
-      this.#identityStatus(shoot, botanist),
-      async () => ({
-        seedName: this.#deps.seedName,
-        observedGeneration: shoot.metadata.generation,
-        conditions: await this.#health(shoot, botanist),
-      }),
+    await this.#run(shoot, type, reconcileFlow(botanist, type, options), this.#identityStatus(shoot, botanist), () =>
+      this.#hostedHereStatus(shoot, botanist),
     );
     await this.#dropSkipReadiness(shoot);
     return { requeueAfterMs: resyncMs };
@@ -143,19 +135,20 @@ export class ShootReconciler implements Reconciler {
     const botanist = this.#remember(shoot);
     await this.#ensureFinalizer(shoot);
     const options = { copyRequired: await botanist.isCopyOfBackupsRequired(), skipReadiness: skipReadiness(shoot) };
-    await this.#run(
-      shoot,
-      'Restore',
-      restoreFlow(botanist, options),
-      this.#identityStatus(shoot, botanist),
-      async () => ({
-        seedName: this.#deps.seedName,
-        observedGeneration: shoot.metadata.generation,
-        conditions: await this.#health(shoot, botanist),
-      }),
+    await this.#run(shoot, 'Restore', restoreFlow(botanist, options), this.#identityStatus(shoot, botanist), () =>
+      this.#hostedHereStatus(shoot, botanist),
     );
     await this.#dropSkipReadiness(shoot);
     return { requeueAfterMs: resyncMs };
+  }
+
+  /** What a successful Create, Reconcile or Restore writes: the shoot runs here, and how it is. */
+  async #hostedHereStatus(shoot: KubeObject, botanist: Botanist): Promise<Record<string, unknown>> {
+    return {
+      seedName: this.#deps.seedName,
+      observedGeneration: shoot.metadata.generation,
+      conditions: await this.#health(shoot, botanist),
+    };
   }
 
   /**
