@@ -60,8 +60,8 @@ export interface Status {
   code: number;
 }
 
-/** Identifies what an error is about: the resource (plural, for messages) and its API group. */
-export interface ResourceRef {
+/** What an error is about (apimachinery's schema.GroupResource): the resource (plural, for messages) and its API group. */
+export interface GroupResource {
   group: string;
   resource: string;
 }
@@ -70,8 +70,8 @@ export interface ResourceRef {
 export class StatusError extends Error {
   readonly status: Status;
 
-  constructor(status: Status) {
-    super(status.message);
+  constructor(status: Status, options?: { cause?: unknown }) {
+    super(status.message, options);
     this.name = 'StatusError';
     this.status = status;
   }
@@ -129,7 +129,7 @@ function renderValue(value: unknown): string {
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
-function qualified(ref: ResourceRef): string {
+function qualified(ref: GroupResource): string {
   return ref.group ? `${ref.resource}.${ref.group}` : ref.resource;
 }
 
@@ -154,7 +154,7 @@ export function unauthorized(message = 'Unauthorized'): StatusError {
 }
 
 /** `forbidden(user, verb, ref, name, reason)` mirrors the apiserver's RBAC denial wording. */
-export function forbidden(ref: ResourceRef, name: string, reason: string): StatusError {
+export function forbidden(ref: GroupResource, name: string, reason: string): StatusError {
   const what = name ? `${qualified(ref)} "${name}"` : qualified(ref);
   return failure(403, 'Forbidden', `${what} is forbidden: ${reason}`, {
     name: name || undefined,
@@ -168,7 +168,7 @@ export function forbiddenNonResource(reason: string): StatusError {
   return failure(403, 'Forbidden', `forbidden: ${reason}`, {});
 }
 
-export function notFound(ref: ResourceRef, name: string): StatusError {
+export function notFound(ref: GroupResource, name: string): StatusError {
   return failure(404, 'NotFound', `${qualified(ref)} "${name}" not found`, {
     name,
     group: ref.group,
@@ -181,7 +181,7 @@ export function pathNotFound(message = 'the server could not find the requested 
   return failure(404, 'NotFound', message, {});
 }
 
-export function alreadyExists(ref: ResourceRef, name: string): StatusError {
+export function alreadyExists(ref: GroupResource, name: string): StatusError {
   return failure(409, 'AlreadyExists', `${qualified(ref)} "${name}" already exists`, {
     name,
     group: ref.group,
@@ -189,7 +189,7 @@ export function alreadyExists(ref: ResourceRef, name: string): StatusError {
   });
 }
 
-export function conflict(ref: ResourceRef, name: string, reason: string): StatusError {
+export function conflict(ref: GroupResource, name: string, reason: string): StatusError {
   return failure(409, 'Conflict', `Operation cannot be fulfilled on ${qualified(ref)} "${name}": ${reason}`, {
     name,
     group: ref.group,
@@ -243,8 +243,10 @@ export function internalError(message: string): StatusError {
   return failure(500, 'InternalError', `Internal error occurred: ${message}`);
 }
 
-export function serviceUnavailable(message: string): StatusError {
-  return failure(503, 'ServiceUnavailable', message);
+/** 503; `cause` keeps what failed underneath (a socket error's code, say) for callers that look. */
+export function serviceUnavailable(message: string, options?: { cause?: unknown }): StatusError {
+  const err = failure(503, 'ServiceUnavailable', message);
+  return options ? new StatusError(err.status, options) : err;
 }
 
 export function isStatusError(err: unknown): err is StatusError {

@@ -21,14 +21,14 @@ import { RbacAuthorizer } from './authz/rbac-authorizer.js';
 import { InMemoryRbacSource } from './authz/rbac-source.js';
 import { SuperuserAuthorizer } from './authz/superuser-authorizer.js';
 import { UnionAuthorizer } from './authz/union-authorizer.js';
+import { InProcessClient, type StoreLookup } from './in-process-client.js';
 import { buildKubeconfig, writeKubeconfig } from './kubeconfig.js';
 import { ensureServingPki } from './pki/serving-pki.js';
-import type { GenericStore, RequestContext } from './registry/generic-store.js';
+import type { RequestContext } from './registry/generic-store.js';
 import { ApiServer, type CustomHandler } from './server.js';
 import type { AdmissionPlugin, Authorizer, ResourceDefinition, UserInfo } from './types.js';
 
-/** Finds a store of the server being built (admission plugins are created before the server). */
-export type StoreLookup = (group: string, plural: string) => GenericStore;
+export type { StoreLookup } from './in-process-client.js';
 
 export interface HostedApiServerOptions {
   /** Names the CA and the kubeconfig clusters, e.g. "garden" or "seed-a". */
@@ -53,7 +53,10 @@ export interface HostedApiServer {
   authorizer: Authorizer;
   /** The identity in-process controllers act as (a superuser). */
   systemContext: RequestContext;
+  /** Finds a store of the server (admission plugins get it before the server exists). */
   store: StoreLookup;
+  /** The server's objects for in-process controllers, as the system user. */
+  client: InProcessClient;
   /** Writes a token kubeconfig for `user` unless a valid one exists; returns its path. */
   ensureKubeconfig(path: string, user: { name: string; groups: string[] }, namespace?: string): Promise<string>;
   stop(): Promise<void>;
@@ -116,6 +119,7 @@ export async function startHostedApiServer(options: HostedApiServerOptions): Pro
     authorizer,
     systemContext,
     store,
+    client: new InProcessClient(store, systemContext),
     async ensureKubeconfig(path, user, namespace) {
       let token = await existingToken(path);
       const known =

@@ -4,6 +4,7 @@
 import { resolve } from 'node:path';
 import { pino } from 'pino';
 import { readS3CredentialsJson, s3CredentialsFromEnv } from '../backup/snapstore/credentials.js';
+import { crashPointHooksFromEnv } from '../flow/crash-point.js';
 import type { SeedBackupConfig } from '../seed/gardenlet/seed-registration.js';
 import { startSeed } from '../seed/seed.js';
 import { runUntilSignal } from './run-until-signal.js';
@@ -68,6 +69,8 @@ export async function runSeedCommand(options: SeedCommandOptions): Promise<void>
     port: options.port,
     logger,
     backup,
+    // The crash tests' crash points (TRANSPLANT_CRASH_FILE); none otherwise.
+    flowHooks: crashPointHooksFromEnv(),
     ...(options.infrastructureDir ? { infrastructureDir: resolve(options.infrastructureDir) } : {}),
     ...(options.waitTimeout !== undefined ? { waitTimeoutMs: options.waitTimeout * 1000 } : {}),
     ...(options.nodeMonitorGracePeriod !== undefined

@@ -6,36 +6,24 @@
 import { Agent, request as httpsRequest, type RequestOptions } from 'node:https';
 import { createInterface } from 'node:readline';
 import type { PeerCertificate } from 'node:tls';
-import { internalError, type Status, StatusError, serviceUnavailable } from '../api/errors.js';
+import { internalError, isAlreadyExists, type Status, StatusError, serviceUnavailable } from '../api/errors.js';
 import { isRecord, type KubeList, type KubeObject, type WatchEvent } from '../api/meta.js';
+import type { ResourceRef } from '../api/resource-ref.js';
+import {
+  type Client,
+  type DeleteOptions,
+  ignoreNotFound,
+  type ListOptions,
+  type NewObject,
+  type ObjectWatch,
+  type PatchOptions,
+  type PatchType,
+  type ResourceClient,
+  type WatchOptions,
+  type WriteOptions,
+  withTypeMeta,
+} from './client.js';
 import type { ClusterCredentials } from './kubeconfig-file.js';
-
-export interface ResourceType {
-  group: string;
-  version: string;
-  plural: string;
-  namespaced: boolean;
-}
-
-export interface ListOptions {
-  labelSelector?: string;
-  fieldSelector?: string;
-  limit?: number;
-  continue?: string;
-}
-
-export interface WatchOptions extends ListOptions {
-  resourceVersion?: string;
-  timeoutSeconds?: number;
-  allowWatchBookmarks?: boolean;
-}
-
-/** A running watch: events until the server ends it or `stop()` is called. */
-export interface ClientWatch extends AsyncIterable<WatchEvent> {
-  stop(): void;
-}
-
-export type PatchType = 'merge' | 'json' | 'strategic';
 
 const patchContentTypes: Record<PatchType, string> = {
   merge: 'application/merge-patch+json',
@@ -43,7 +31,13 @@ const patchContentTypes: Record<PatchType, string> = {
   strategic: 'application/strategic-merge-patch+json',
 };
 
-export class RestClient {
+/** A response read as text: what `getRaw` returns for endpoints that do not answer JSON (`/healthz`). */
+export interface RawResponse {
+  status: number;
+  body: string;
+}
+
+export class RestClient implements Client {
   readonly #credentials: ClusterCredentials;
   readonly #agent: Agent;
   readonly #base: URL;
@@ -75,9 +69,18 @@ export class RestClient {
     return this.#credentials.server;
   }
 
-  /** One resource type, optionally bound to a namespace. */
-  resource(type: ResourceType): ResourceClient {
-    return new ResourceClient(this, type);
+  /** The objects of one resource. */
+  resource<T extends KubeObject>(ref: ResourceRef<T>): RestResourceClient<T> {
+    return new RestResourceClient(this, ref);
+  }
+
+  /**
+   * A GET whose answer is read as text, whatever its status (`/healthz`, `nodes/<n>/proxy/…`);
+   * only a failure to get an answer at all rejects.
+   */
+  async getRaw(path: string, timeoutMs = 30_000): Promise<RawResponse> {
+    const res = await this.#send('GET', path, undefined, 'application/json', timeoutMs);
+    return { status: res.status, body: await readAll(res.stream) };
   }
 
   /** Sends a request and parses the JSON answer; a non-2xx answer throws its Status. */
@@ -97,7 +100,7 @@ export class RestClient {
   }
 
   /** Opens a watch and yields its events; the stream ends when the server closes it. */
-  async watch(path: string, query: URLSearchParams): Promise<ClientWatch> {
+  async watch<T extends KubeObject = KubeObject>(path: string, query: URLSearchParams): Promise<ObjectWatch<T>> {
     query.set('watch', 'true');
     const res = await this.#send('GET', `${path}?${query}`, undefined, 'application/json', 0);
     if (res.status !== 200) {
@@ -109,11 +112,11 @@ export class RestClient {
       res.abort();
       lines.close();
     };
-    async function* events(): AsyncGenerator<WatchEvent> {
+    async function* events(): AsyncGenerator<WatchEvent<T>> {
       try {
         for await (const line of lines) {
           if (!line.trim()) continue;
-          const event = JSON.parse(line) as WatchEvent;
+          const event = JSON.parse(line) as WatchEvent<T>;
           if (event.type === 'ERROR') throw new StatusError(event.object as unknown as Status);
           yield event;
         }
@@ -152,23 +155,27 @@ export class RestClient {
       if (timeoutMs > 0) {
         req.setTimeout(timeoutMs, () => req.destroy(new Error(`request timed out after ${timeoutMs} ms`)));
       }
-      req.on('error', (err) => reject(serviceUnavailable(`${method} ${this.#base.origin}${path}: ${err.message}`)));
+      // The cause keeps the socket error's code (ECONNREFUSED: nobody listens there yet).
+      req.on('error', (err) =>
+        reject(serviceUnavailable(`${method} ${this.#base.origin}${path}: ${err.message}`, { cause: err })),
+      );
       req.end(payload);
     });
   }
 }
 
-export class ResourceClient {
+/** The objects of one resource on the server behind a `RestClient`. */
+export class RestResourceClient<T extends KubeObject = KubeObject> implements ResourceClient<T> {
   readonly #client: RestClient;
-  readonly type: ResourceType;
+  readonly resource: ResourceRef<T>;
 
-  constructor(client: RestClient, type: ResourceType) {
+  constructor(client: RestClient, resource: ResourceRef<T>) {
     this.#client = client;
-    this.type = type;
+    this.resource = resource;
   }
 
   path(namespace: string, name?: string, subresource?: string): string {
-    const { group, version, plural, namespaced } = this.type;
+    const { group, version, plural, namespaced } = this.resource;
     let path = group ? `/apis/${group}/${version}` : `/api/${version}`;
     if (namespaced && namespace) path += `/namespaces/${encodeURIComponent(namespace)}`;
     path += `/${plural}`;
@@ -177,39 +184,49 @@ export class ResourceClient {
     return path;
   }
 
-  get(namespace: string, name: string): Promise<KubeObject> {
+  get(namespace: string, name: string): Promise<T> {
     return this.#client.request('GET', this.path(namespace, name));
   }
 
-  list(namespace: string, options: ListOptions = {}): Promise<KubeList> {
+  find(namespace: string, name: string): Promise<T | null> {
+    return this.get(namespace, name).catch(ignoreNotFound);
+  }
+
+  list(namespace: string, options: ListOptions = {}): Promise<KubeList<T>> {
     return this.#client.request('GET', `${this.path(namespace)}${queryString(options)}`);
   }
 
-  create(namespace: string, obj: KubeObject): Promise<KubeObject> {
-    return this.#client.request('POST', this.path(namespace), obj);
+  create(namespace: string, obj: NewObject<T>): Promise<T> {
+    return this.#client.request('POST', this.path(namespace), withTypeMeta(this.resource, obj));
   }
 
-  update(namespace: string, obj: KubeObject, subresource?: string): Promise<KubeObject> {
-    return this.#client.request('PUT', this.path(namespace, obj.metadata.name!, subresource), obj);
+  async createIfAbsent(namespace: string, obj: NewObject<T>): Promise<T> {
+    try {
+      return await this.create(namespace, obj);
+    } catch (err) {
+      if (!isAlreadyExists(err)) throw err;
+      return this.get(namespace, obj.metadata.name ?? '');
+    }
   }
 
-  patch(
-    namespace: string,
-    name: string,
-    patch: unknown,
-    type: PatchType = 'merge',
-    subresource?: string,
-  ): Promise<KubeObject> {
-    return this.#client.request('PATCH', this.path(namespace, name, subresource), patch, patchContentTypes[type]);
+  update(namespace: string, obj: T, options: WriteOptions = {}): Promise<T> {
+    const path = this.path(namespace, obj.metadata.name!, options.subresource);
+    return this.#client.request('PUT', path, withTypeMeta(this.resource, obj));
   }
 
-  delete(
-    namespace: string,
-    name: string,
-    preconditions?: { uid?: string; resourceVersion?: string },
-  ): Promise<KubeObject> {
+  patch(namespace: string, name: string, patch: unknown, options: PatchOptions = {}): Promise<T> {
+    const contentType = patchContentTypes[options.type ?? 'merge'];
+    return this.#client.request('PATCH', this.path(namespace, name, options.subresource), patch, contentType);
+  }
+
+  async delete(namespace: string, name: string, options: DeleteOptions = {}): Promise<void> {
+    const { preconditions } = options;
     const body = preconditions ? { kind: 'DeleteOptions', apiVersion: 'v1', preconditions } : undefined;
-    return this.#client.request('DELETE', this.path(namespace, name), body);
+    await this.#client.request('DELETE', this.path(namespace, name), body);
+  }
+
+  async deleteIfPresent(namespace: string, name: string, options: DeleteOptions = {}): Promise<void> {
+    await this.delete(namespace, name, options).catch(ignoreNotFound);
   }
 
   /** POST to a subresource (e.g. shoots/adminkubeconfig). */
@@ -217,12 +234,12 @@ export class ResourceClient {
     return this.#client.request('POST', this.path(namespace, name, subresource), body);
   }
 
-  watch(namespace: string, options: WatchOptions = {}): Promise<ClientWatch> {
+  watch(namespace: string, options: WatchOptions = {}): Promise<ObjectWatch<T>> {
     const query = new URLSearchParams(queryString(options).slice(1));
     if (options.resourceVersion) query.set('resourceVersion', options.resourceVersion);
     if (options.timeoutSeconds) query.set('timeoutSeconds', String(options.timeoutSeconds));
     if (options.allowWatchBookmarks) query.set('allowWatchBookmarks', 'true');
-    return this.#client.watch(this.path(namespace), query);
+    return this.#client.watch<T>(this.path(namespace), query);
   }
 }
 

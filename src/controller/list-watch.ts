@@ -4,7 +4,7 @@
  */
 import type { KubeList, WatchEvent } from '../api/meta.js';
 import type { GenericStore } from '../apiserver/registry/generic-store.js';
-import type { ListOptions, ResourceClient } from '../client/rest-client.js';
+import type { ListOptions, ResourceClient } from '../client/client.js';
 
 export interface ListWatch {
   list(): Promise<KubeList>;

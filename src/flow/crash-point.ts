@@ -1,12 +1,13 @@
 /**
  * A test aid: deterministic, one-shot fault injection at a named step of a flow, for the crash
- * tests of the migration (DESIGN.md §2: killing a seed process at any step and restarting it
- * finishes the migration). Off unless the environment names a crash file:
+ * tests of the migration (docs/migration.md: killing a seed process at any step and restarting it
+ * finishes the migration). A process that runs flows takes the crash file from its environment
+ * (`crashPointHooksFromEnv`, the seed command does) and passes the hooks to every `Flow.run`:
  *
  *   TRANSPLANT_CRASH_FILE=/path/to/file
  *
- * Whenever a task of any flow is about to start, or has just finished (its effect done but not yet
- * recorded as succeeded, so no dependent has started and no progress names it done), the engine
+ * Whenever a task of such a flow is about to start, or has just finished (its effect done but not
+ * yet recorded as succeeded, so no dependent has started and no progress names it done), the hook
  * reads that file. When it holds `before:<step>` or `after:<step>` — optionally with the flow's
  * name, `before:<flow>/<step>`, to tell apart steps that several flows share — for the step at
  * hand, the process deletes the file, makes the deletion durable and kills itself with SIGKILL: no
@@ -21,6 +22,7 @@
  */
 import { closeSync, fsyncSync, openSync, readFileSync, unlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
+import type { FlowHooks } from './flow.js';
 
 export const CRASH_FILE_ENV = 'TRANSPLANT_CRASH_FILE';
 
@@ -32,13 +34,25 @@ export function crashPoint(moment: CrashMoment, flowName: string, step: string):
   return `${moment}:${flowName}/${step}`;
 }
 
+/** Flow hooks that crash the process at the moment the crash file `file` names (see the module comment). */
+export function crashPointHooks(file: string): FlowHooks {
+  return {
+    beforeTask: (flowName, step) => crashIfCrashPoint(file, 'before', flowName, step),
+    afterTask: (flowName, step) => crashIfCrashPoint(file, 'after', flowName, step),
+  };
+}
+
+/** The crash point hooks for the file `TRANSPLANT_CRASH_FILE` names, or none when it is unset. */
+export function crashPointHooksFromEnv(env: NodeJS.ProcessEnv = process.env): FlowHooks | undefined {
+  const file = env[CRASH_FILE_ENV];
+  return file ? crashPointHooks(file) : undefined;
+}
+
 /**
- * Kills the process with SIGKILL if the crash file names this moment of this step (see the module
- * comment); returns otherwise. Costs one failed `open` per step when the file does not exist.
+ * Kills the process if `file` names this moment of this step; returns otherwise. Costs one failed
+ * `open` per step when the file does not exist.
  */
-export function crashIfCrashPoint(moment: CrashMoment, flowName: string, step: string): void {
-  const file = process.env[CRASH_FILE_ENV];
-  if (!file) return;
+function crashIfCrashPoint(file: string, moment: CrashMoment, flowName: string, step: string): void {
   let wanted: string;
   try {
     wanted = readFileSync(file, 'utf8').trim();

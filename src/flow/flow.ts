@@ -8,15 +8,14 @@
  * crash the flow is simply run again from the top and tasks that already happened succeed again
  * quickly. A caller that wants to skip them instead can persist `completedTasks` (from progress
  * snapshots or the result) and pass it back as `completed`. Crash tests check exactly that by
- * killing the process at a named step (`crash-point.ts`, off unless TRANSPLANT_CRASH_FILE is set).
+ * killing the process at a named step, through the run's `hooks` (`crash-point.ts`).
  */
 import type { LastError } from '../api/core-gardener/common.js';
-import { crashIfCrashPoint } from './crash-point.js';
 import { FlowCanceled, FlowFailed, type TaskError } from './flow-errors.js';
 import type { TaskID } from './graph.js';
 import { DebouncedReporter, type FlowProgress, type ProgressReporter } from './progress.js';
 import { errorMessage, toError } from './task-errors.js';
-import type { LogFields, TaskContext, TaskFn } from './task-fn.js';
+import type { LogFields, LogLevel, TaskContext, TaskFn } from './task-fn.js';
 
 /** A task as compiled into a flow. */
 export interface FlowTask {
@@ -27,7 +26,7 @@ export interface FlowTask {
 }
 
 /** Receives the engine's and the tasks' log lines; fields carry `flow` and `task` (and `error`). */
-export type FlowLogger = (msg: string, fields: LogFields) => void;
+export type FlowLogger = (msg: string, fields: LogFields, level: LogLevel) => void;
 
 /** Gardener's ErrorContext + ErrorCleaner: clears a stored error as soon as its task succeeds. */
 export interface ErrorContext {
@@ -35,6 +34,17 @@ export interface ErrorContext {
   readonly lastErrors: readonly LastError[];
   /** Called (and awaited, before the task's dependents start) when a task with a stored error succeeds. */
   clean(taskID: string): void | Promise<void>;
+}
+
+/**
+ * Called synchronously around every task that runs (not around skipped or resumed ones): before
+ * its function starts, and after it returned but before the engine records it as succeeded (so
+ * no dependent has started and no progress report names it done). Crash tests inject their
+ * crash points here (`crashPointHooks`).
+ */
+export interface FlowHooks {
+  beforeTask?(flowName: string, taskID: TaskID): void;
+  afterTask?(flowName: string, taskID: TaskID): void;
 }
 
 /** Options of one `Flow.run`. */
@@ -54,6 +64,7 @@ export interface RunOptions {
    */
   readonly completed?: ReadonlySet<string>;
   readonly log?: FlowLogger;
+  readonly hooks?: FlowHooks;
 }
 
 /** What happened to every task of a run. All lists are in declaration order except `failed`. */
@@ -209,9 +220,9 @@ class Execution {
   async #execute(task: FlowTask): Promise<void> {
     const ctx: TaskContext = {
       signal: this.#signal,
-      log: (msg, fields) => this.#log(msg, { ...fields, task: task.id }),
+      log: (msg, fields, level) => this.#log(msg, { ...fields, task: task.id }, level),
     };
-    crashIfCrashPoint('before', this.#flowName, task.id);
+    this.#options.hooks?.beforeTask?.(this.#flowName, task.id);
     const startedAt = Date.now();
     this.#log('Started', { task: task.id });
     try {
@@ -223,7 +234,7 @@ class Execution {
       this.#log('Error', { task: task.id, durationMs: Date.now() - startedAt, error: error.message });
       return;
     }
-    crashIfCrashPoint('after', this.#flowName, task.id);
+    this.#options.hooks?.afterTask?.(this.#flowName, task.id);
     this.#states.set(task.id, 'succeeded');
     this.#log('Succeeded', { task: task.id, durationMs: Date.now() - startedAt });
     if (this.#storedErrors.has(task.id)) {
@@ -266,7 +277,7 @@ class Execution {
     });
   }
 
-  #log(msg: string, fields: LogFields): void {
-    this.#options.log?.(msg, { flow: this.#flowName, ...fields });
+  #log(msg: string, fields: LogFields, level: LogLevel = 'info'): void {
+    this.#options.log?.(msg, { flow: this.#flowName, ...fields }, level);
   }
 }

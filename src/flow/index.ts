@@ -3,8 +3,21 @@
  * `Graph`, shape their functions with the combinators of `task-fn.ts`, run the compiled `Flow`,
  * and turn its progress and errors into `status.lastOperation` / `status.lastErrors`.
  */
-export { CRASH_FILE_ENV, type CrashMoment, crashIfCrashPoint, crashPoint } from './crash-point.js';
-export { type ErrorContext, Flow, type FlowLogger, type FlowResult, type RunOptions } from './flow.js';
+export {
+  CRASH_FILE_ENV,
+  type CrashMoment,
+  crashPoint,
+  crashPointHooks,
+  crashPointHooksFromEnv,
+} from './crash-point.js';
+export {
+  type ErrorContext,
+  Flow,
+  type FlowHooks,
+  type FlowLogger,
+  type FlowResult,
+  type RunOptions,
+} from './flow.js';
 export {
   FlowCanceled,
   FlowFailed,
@@ -31,8 +44,10 @@ export {
   withCodes,
 } from './task-errors.js';
 export {
+  type Backoff,
   doIf,
   type LogFields,
+  type LogLevel,
   noop,
   parallel,
   parallelExitOnError,

@@ -5,6 +5,9 @@
  */
 import { errorMessage, isTerminal, RetryTimeoutError, TaskTimeoutError, toError } from './task-errors.js';
 
+/** How much a log line matters: `debug` for the chatter of retries, `info` for a step's start and end. */
+export type LogLevel = 'debug' | 'info';
+
 /** Structured fields of a log line. */
 export type LogFields = Record<string, unknown>;
 
@@ -13,7 +16,7 @@ export interface TaskContext {
   /** Aborted when the flow is canceled or an enclosing `timeout`/`retryUntilTimeout` expires. */
   readonly signal: AbortSignal;
   /** Logs with the flow's and task's names already in the fields. */
-  readonly log: (msg: string, fields?: LogFields) => void;
+  readonly log: (msg: string, fields?: LogFields, level?: LogLevel) => void;
 }
 
 /**
@@ -114,13 +117,21 @@ export function timeout(fn: TaskFn, ms: number): TaskFn {
   };
 }
 
+/** Waits between attempts that start at `initialMs` and double up to `maxMs`. */
+export interface Backoff {
+  readonly initialMs: number;
+  readonly maxMs: number;
+}
+
 /**
- * Runs `fn` until it succeeds, waiting `intervalMs` between attempts, for at most `timeoutMs`
- * overall. A terminal error (`terminal(err)`) is rethrown at once; an abort of the run is rethrown
- * as its reason; running out of time throws a `RetryTimeoutError` whose `cause` is the last error.
- * Attempts see a signal aborted at the deadline.
+ * Runs `fn` until it succeeds, waiting `interval` between attempts (a fixed number of ms, or a
+ * doubling `Backoff`), for at most `timeoutMs` overall. A terminal error (`terminal(err)`) is
+ * rethrown at once; an abort of the run is rethrown as its reason; running out of time throws a
+ * `RetryTimeoutError` whose `cause` is the last error. Attempts see a signal aborted at the
+ * deadline.
  */
-export function retryUntilTimeout(fn: TaskFn, intervalMs: number, timeoutMs: number): TaskFn {
+export function retryUntilTimeout(fn: TaskFn, interval: number | Backoff, timeoutMs: number): TaskFn {
+  const { initialMs, maxMs } = typeof interval === 'number' ? { initialMs: interval, maxMs: interval } : interval;
   return async (ctx) => {
     const linked = linkedAbort(ctx.signal);
     const timer = setTimeout(() => linked.abort(new TaskTimeoutError(timeoutMs)), timeoutMs);
@@ -128,7 +139,7 @@ export function retryUntilTimeout(fn: TaskFn, intervalMs: number, timeoutMs: num
     let attempts = 0;
     let lastError: unknown;
     try {
-      for (;;) {
+      for (let waitMs = initialMs; ; waitMs = Math.min(waitMs * 2, maxMs)) {
         attempts++;
         try {
           await raceAbort(call(fn, attemptCtx), linked.signal);
@@ -139,10 +150,10 @@ export function retryUntilTimeout(fn: TaskFn, intervalMs: number, timeoutMs: num
           // An attempt cut short by the deadline reports the error of the attempt before it.
           if (!linked.signal.aborted || lastError === undefined) lastError = err;
           if (linked.signal.aborted) throw new RetryTimeoutError(timeoutMs, attempts, lastError);
-          ctx.log('Retrying', { attempt: attempts, error: errorMessage(err) });
+          ctx.log('Retrying', { attempt: attempts, error: errorMessage(err) }, 'debug');
         }
         try {
-          await sleep(intervalMs, linked.signal);
+          await sleep(waitMs, linked.signal);
         } catch {
           ctx.signal.throwIfAborted();
           throw new RetryTimeoutError(timeoutMs, attempts, lastError);

@@ -24,6 +24,7 @@ import { Controller } from '../controller/controller.js';
 import { Informer } from '../controller/informer.js';
 import { clientListWatch, storeListWatch, unionListWatch } from '../controller/list-watch.js';
 import { NamespaceReconciler } from '../controller/namespace-controller.js';
+import type { FlowHooks } from '../flow/flow.js';
 import { BackupSidecars } from './druid/backup-sidecars.js';
 import { CopyBackupsTaskReconciler } from './druid/copy-backups-task-controller.js';
 import { EtcdReconciler } from './druid/etcd-controller.js';
@@ -63,6 +64,8 @@ export interface SeedOptions {
    * over adopts its machines where the Worker's state says they are.
    */
   infrastructureDir?: string;
+  /** Called around every step of the shoot flows (the crash tests' crash points). */
+  flowHooks?: FlowHooks;
 }
 
 /** `transplant` itself: machines run its `node` command. */
@@ -279,6 +282,7 @@ export async function startSeed(options: SeedOptions): Promise<Seed> {
     runtimeDir: controlPlaneDir(dir),
     logger: log,
     waitTimeoutMs: options.waitTimeoutMs ?? 60_000,
+    flowHooks: options.flowHooks,
     ...(options.nodeMonitorGracePeriodMs !== undefined
       ? { nodeMonitorGracePeriodMs: options.nodeMonitorGracePeriodMs }
       : {}),

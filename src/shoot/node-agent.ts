@@ -17,8 +17,9 @@ import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import { isNotFound } from '../api/errors.js';
 import type { KubeObject } from '../api/meta.js';
+import type { ObjectWatch } from '../client/client.js';
 import type { ClusterCredentials } from '../client/kubeconfig-file.js';
-import { type ClientWatch, RestClient } from '../client/rest-client.js';
+import { RestClient } from '../client/rest-client.js';
 import { EgressPolicy } from './egress-policy.js';
 import type { NodeHttpRequest, NodeHttpResponse } from './vpn/tunnel-protocol.js';
 import { startVpnClient, type VpnClient } from './vpn/vpn-client.js';
@@ -61,8 +62,8 @@ export interface NodeAgent {
 }
 
 const resources = {
-  nodes: { group: '', version: 'v1', plural: 'nodes', namespaced: false },
-  leases: { group: 'coordination.k8s.io', version: 'v1', plural: 'leases', namespaced: true },
+  nodes: { group: '', version: 'v1', kind: 'Node', plural: 'nodes', namespaced: false },
+  leases: { group: 'coordination.k8s.io', version: 'v1', kind: 'Lease', plural: 'leases', namespaced: true },
 } as const;
 
 export function startNodeAgent(options: NodeAgentOptions): NodeAgent {
@@ -130,7 +131,12 @@ export function startNodeAgent(options: NodeAgentOptions): NodeAgent {
       lastTransitionTime: readySince(node) ?? now,
     };
     const address = { type: 'Hostname', address: hostname() };
-    await nodes.patch('', name, { status: { conditions: [ready], addresses: [address], nodeInfo } }, 'merge', 'status');
+    await nodes.patch(
+      '',
+      name,
+      { status: { conditions: [ready], addresses: [address], nodeInfo } },
+      { subresource: 'status' },
+    );
   };
 
   const renewLease = async (now: string): Promise<void> => {
@@ -195,10 +201,10 @@ export function startNodeAgent(options: NodeAgentOptions): NodeAgent {
 
   // A watch on its own Node is how the agent notices at once that the API server went away (its
   // connection closes); the heartbeat then goes into retry mode instead of waiting for its tick.
-  let watch: ClientWatch | undefined;
+  let watch: ObjectWatch | undefined;
   const watchConnection = async (): Promise<void> => {
     if (stopped || watch) return;
-    let opened: ClientWatch;
+    let opened: ObjectWatch;
     try {
       opened = await nodes.watch('', { fieldSelector: `metadata.name=${name}` });
     } catch {

@@ -8,10 +8,10 @@ import {
   alreadyExists,
   badRequest,
   conflict,
+  type GroupResource,
   gone,
   internalError,
   notFound,
-  type ResourceRef,
   type StatusError,
   serviceUnavailable,
 } from '../api/errors.js';
@@ -23,20 +23,20 @@ export const OPTIMISTIC_LOCK_MESSAGE =
 
 type Mapping = Partial<Record<StorageErrorCode, (err: StorageError) => StatusError>>;
 
-export function interpretGetError(err: unknown, ref: ResourceRef, name: string): unknown {
+export function interpretGetError(err: unknown, ref: GroupResource, name: string): unknown {
   return interpret(err, { NotFound: () => notFound(ref, name) });
 }
 
-export function interpretCreateError(err: unknown, ref: ResourceRef, name: string): unknown {
+export function interpretCreateError(err: unknown, ref: GroupResource, name: string): unknown {
   return interpret(err, { KeyExists: () => alreadyExists(ref, name) });
 }
 
-export function interpretUpdateError(err: unknown, ref: ResourceRef, name: string): unknown {
+export function interpretUpdateError(err: unknown, ref: GroupResource, name: string): unknown {
   const lostRace = () => conflict(ref, name, OPTIMISTIC_LOCK_MESSAGE);
   return interpret(err, { NotFound: () => notFound(ref, name), Conflict: lostRace, KeyExists: lostRace });
 }
 
-export function interpretDeleteError(err: unknown, ref: ResourceRef, name: string): unknown {
+export function interpretDeleteError(err: unknown, ref: GroupResource, name: string): unknown {
   return interpret(err, {
     NotFound: () => notFound(ref, name),
     Conflict: () => conflict(ref, name, OPTIMISTIC_LOCK_MESSAGE),
@@ -44,7 +44,7 @@ export function interpretDeleteError(err: unknown, ref: ResourceRef, name: strin
 }
 
 /** `ref` is accepted for symmetry with the other verbs; list failures name no object. */
-export function interpretListError(err: unknown, _ref?: ResourceRef): unknown {
+export function interpretListError(err: unknown, _ref?: GroupResource): unknown {
   return interpret(err, { InvalidContinue: (e) => badRequest(e.message), Expired: (e) => gone(e.message) });
 }
 

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { isConflict, isNotFound, isStatusError } from '../../src/api/errors.js';
+import type { ResourceClient } from '../../src/client/client.js';
 import { loadKubeconfig } from '../../src/client/kubeconfig-file.js';
-import { type ResourceClient, RestClient } from '../../src/client/rest-client.js';
+import { RestClient } from '../../src/client/rest-client.js';
 import { Informer } from '../../src/controller/informer.js';
 import { clientListWatch } from '../../src/controller/list-watch.js';
 import { startTestGarden, type TestGarden } from '../helpers/garden-fixture.js';
@@ -15,7 +16,7 @@ describe('RestClient against a garden', () => {
   before(async () => {
     g = await startTestGarden();
     client = new RestClient(loadKubeconfig(g.kubeconfig));
-    secrets = client.resource({ group: '', version: 'v1', plural: 'secrets', namespaced: true });
+    secrets = client.resource({ group: '', version: 'v1', kind: 'Secret', plural: 'secrets', namespaced: true });
   });
   after(async () => {
     client.close();

@@ -1,7 +1,8 @@
 /**
  * The flow engine's crash points (src/flow/crash-point.ts): a child process runs a tiny flow
- * (a → b → c) with TRANSPLANT_CRASH_FILE set and dies by SIGKILL exactly at the step the file
- * names, the file gone; any other content, or no variable, lets the flow run to its end.
+ * (a → b → c) with the hooks of `crashPointHooksFromEnv` and TRANSPLANT_CRASH_FILE set, and dies
+ * by SIGKILL exactly at the step the file names, the file gone; any other content, or no
+ * variable, lets the flow run to its end.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -21,14 +22,17 @@ const FLOW = 'Tiny flow';
  */
 const tinyFlow = `
 import { writeSync } from 'node:fs';
-const { Graph } = await import(process.argv[1]);
+const { Graph, crashPointHooksFromEnv } = await import(process.argv[1]);
 const say = (line) => writeSync(1, line + '\\n');
 const g = new Graph(${JSON.stringify(FLOW)});
 const step = (name) => async () => say('ran ' + name);
 const a = g.add({ name: 'a', fn: step('a') });
 const b = g.add({ name: 'b', fn: step('b'), dependencies: a });
 g.add({ name: 'c', fn: step('c'), dependencies: b });
-await g.compile().run({ log: (msg, fields) => { if (fields.task) say(msg + ' ' + fields.task); } });
+await g.compile().run({
+  hooks: crashPointHooksFromEnv(),
+  log: (msg, fields) => { if (fields.task) say(msg + ' ' + fields.task); },
+});
 say('flow done');
 `;
 

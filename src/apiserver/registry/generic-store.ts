@@ -10,11 +10,11 @@ import {
   badRequest,
   conflict,
   type FieldError,
+  type GroupResource,
   invalid,
   isAlreadyExists,
   isNotFound,
   methodNotAllowed,
-  type ResourceRef,
   type StatusError,
 } from '../../api/errors.js';
 import { addFinalizerPatch, removeFinalizerPatch } from '../../api/finalizers.js';
@@ -82,7 +82,7 @@ const systemMetadataFields = [
 
 export class GenericStore {
   readonly def: ResourceDefinition;
-  readonly ref: ResourceRef;
+  readonly ref: GroupResource;
   readonly #storage: Storage;
   readonly #admission: AdmissionChain;
 
@@ -582,7 +582,7 @@ function validateFinalizersOnDeletion(next: KubeObject, current: KubeObject): Fi
   return errors;
 }
 
-function checkPreconditions(ref: ResourceRef, name: string, current: KubeObject, pre: Preconditions): void {
+function checkPreconditions(ref: GroupResource, name: string, current: KubeObject, pre: Preconditions): void {
   if (pre.uid && pre.uid !== current.metadata.uid) {
     throw conflict(
       ref,

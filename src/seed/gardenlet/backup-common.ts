@@ -11,7 +11,7 @@ import {
   statusOf,
 } from '../../api/core-gardener/common.js';
 import { isRecord, type KubeObject, nowTimestamp } from '../../api/meta.js';
-import type { ResourceClient } from '../../client/rest-client.js';
+import type { ResourceClient } from '../../client/client.js';
 
 /** The finalizer the gardenlet puts on garden BackupBuckets and BackupEntries (Gardener's). */
 export const GARDENER_FINALIZER = 'gardener';
@@ -134,8 +134,7 @@ export async function reportBackupStatus(
         observedGeneration: obj.metadata.generation,
       },
     },
-    'merge',
-    'status',
+    { subresource: 'status' },
   );
   return true;
 }

@@ -40,6 +40,7 @@ import { isRecord, type KubeObject } from '../../api/meta.js';
 import type { StoreLookup } from '../../apiserver/hosted-api-server.js';
 import type { RequestContext } from '../../apiserver/registry/generic-store.js';
 import type { RestClient } from '../../client/rest-client.js';
+import type { FlowHooks } from '../../flow/flow.js';
 import {
   backupEntryName,
   sourceBackupEntryName,
@@ -84,6 +85,8 @@ export interface BotanistDeps {
   waitTimeoutMs: number;
   /** The shoot API servers' node monitor grace period (default 40 s). */
   nodeMonitorGracePeriodMs?: number;
+  /** Called around every step of the shoot flows (the crash tests' crash points). */
+  flowHooks?: FlowHooks | undefined;
 }
 
 /** Extension kinds the local provider deploys for every shoot, with the name Gardener gives them. */

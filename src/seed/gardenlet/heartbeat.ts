@@ -128,8 +128,7 @@ export class SeedHeartbeat {
           gardener: { id: this.#options.seed, name: `gardenlet-${this.#options.seed}`, version: gardenletVersion },
         },
       },
-      'merge',
-      'status',
+      { subresource: 'status' },
     );
   }
 }

@@ -76,7 +76,7 @@ export async function reportSeedReconciled(
   };
   await garden
     .resource(seedResource)
-    .patch('', name, { status: { lastOperation, kubernetesVersion } }, 'merge', 'status');
+    .patch('', name, { status: { lastOperation, kubernetesVersion } }, { subresource: 'status' });
 }
 
 function seedSpec(registration: SeedRegistration): Record<string, unknown> {

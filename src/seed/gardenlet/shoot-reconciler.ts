@@ -256,7 +256,8 @@ export class ShootReconciler implements Reconciler {
             lastOperation: operation(type, 'Processing', Math.min(p.progress, 99), describeProgress(p)),
           }),
         // Each step's start and end at info level: what an operator (or a crash test) follows.
-        log: (msg, fields) => log.info(fields, msg),
+        log: (msg, fields, level) => log[level](fields, msg),
+        hooks: this.#deps.flowHooks,
       });
       // As in Gardener, a successful operation leaves no lastErrors, also none of steps it
       // skipped (skip-readiness).
@@ -285,7 +286,7 @@ export class ShootReconciler implements Reconciler {
   }
 
   async #patchStatus(shoot: KubeObject, status: Record<string, unknown>): Promise<void> {
-    await this.#shoots().patch(shoot.metadata.namespace!, shoot.metadata.name!, { status }, 'merge', 'status');
+    await this.#shoots().patch(shoot.metadata.namespace!, shoot.metadata.name!, { status }, { subresource: 'status' });
   }
 
   async #get(key: ObjectKey): Promise<KubeObject | undefined> {

@@ -1,0 +1,96 @@
+/**
+ * One client interface for objects, whatever carries the requests (controller-runtime's
+ * `client.Client`, client-go's dynamic `ResourceInterface`): controllers and gardenlet
+ * components take a `Client` and do not know whether the store is in the same process
+ * (`src/apiserver/in-process-client.ts`) or behind HTTPS (`src/client/rest-client.ts`).
+ *
+ * Both implementations answer failures with the server's `StatusError`, so `isNotFound()` and
+ * friends work the same on either; `find`, `createIfAbsent` and `deleteIfPresent` spare callers
+ * the NotFound/AlreadyExists handling, and `ignoreNotFound` covers the rest.
+ */
+import { isNotFound } from '../api/errors.js';
+import type { KubeList, KubeObject, ObjectMeta, WatchEvent } from '../api/meta.js';
+import { apiVersionOf, type ResourceRef } from '../api/resource-ref.js';
+
+export type PatchType = 'merge' | 'json' | 'strategic';
+
+export interface ListOptions {
+  /** A label selector in Kubernetes' text form (`a=b,c in (d)`). */
+  labelSelector?: string;
+  /** A field selector in Kubernetes' text form (`spec.seedName=seed-a`). */
+  fieldSelector?: string;
+  limit?: number;
+  continue?: string;
+}
+
+export interface WatchOptions extends ListOptions {
+  /** Events after this resourceVersion; empty or absent: from now on. */
+  resourceVersion?: string;
+  /** How long the server keeps the watch open (REST only; the in-process watch runs until stopped). */
+  timeoutSeconds?: number;
+  allowWatchBookmarks?: boolean;
+}
+
+export interface WriteOptions {
+  /** `status` (or another subresource the kind serves) instead of the main resource. */
+  subresource?: string;
+}
+
+export interface PatchOptions extends WriteOptions {
+  /** Default `merge` (RFC 7386). */
+  type?: PatchType;
+}
+
+export interface DeleteOptions {
+  /** The delete happens only while the object still has this uid / resourceVersion. */
+  preconditions?: { uid?: string; resourceVersion?: string };
+}
+
+/** A running watch: events until the server ends it or `stop()` is called. */
+export interface ObjectWatch<T extends KubeObject = KubeObject> extends AsyncIterable<WatchEvent<T>> {
+  stop(): void;
+}
+
+/** What a create sends: an object of the kind, or just the fields the caller sets. */
+export type NewObject<T extends KubeObject> = Omit<Partial<T>, 'metadata'> & { metadata: ObjectMeta };
+
+/**
+ * The objects of one resource. Namespaced resources take the namespace first; cluster-scoped
+ * ones take `''`. `apiVersion` and `kind` of created and updated objects default to the
+ * resource's own.
+ */
+export interface ResourceClient<T extends KubeObject = KubeObject> {
+  readonly resource: ResourceRef<T>;
+  /** The object, or a NotFound `StatusError`. */
+  get(namespace: string, name: string): Promise<T>;
+  /** The object, or null when it does not exist. */
+  find(namespace: string, name: string): Promise<T | null>;
+  list(namespace: string, options?: ListOptions): Promise<KubeList<T>>;
+  watch(namespace: string, options?: WatchOptions): Promise<ObjectWatch<T>>;
+  create(namespace: string, obj: NewObject<T>): Promise<T>;
+  /** Creates the object unless one of that name exists; returns the stored one either way. */
+  createIfAbsent(namespace: string, obj: NewObject<T>): Promise<T>;
+  /** Replaces the object (or, with `subresource`, its part of it); a resourceVersion it carries is a precondition. */
+  update(namespace: string, obj: T, options?: WriteOptions): Promise<T>;
+  patch(namespace: string, name: string, patch: unknown, options?: PatchOptions): Promise<T>;
+  /** Deletes the object (with finalizers it only gets a deletionTimestamp); NotFound when it is not there. */
+  delete(namespace: string, name: string, options?: DeleteOptions): Promise<void>;
+  /** Like `delete`, but an object that is already gone is fine. */
+  deleteIfPresent(namespace: string, name: string, options?: DeleteOptions): Promise<void>;
+}
+
+/** Reads and writes objects of any resource the server serves. */
+export interface Client {
+  resource<T extends KubeObject>(ref: ResourceRef<T>): ResourceClient<T>;
+}
+
+/** For a `.catch`: null when `err` is a NotFound, else rethrows it (controller-runtime's `IgnoreNotFound`). */
+export function ignoreNotFound(err: unknown): null {
+  if (isNotFound(err)) return null;
+  throw err;
+}
+
+/** `obj` with `apiVersion` and `kind` set from `ref` where it has none. */
+export function withTypeMeta<T extends KubeObject>(ref: ResourceRef<T>, obj: NewObject<T> | T): T {
+  return { ...obj, apiVersion: obj.apiVersion ?? apiVersionOf(ref), kind: obj.kind ?? ref.kind } as T;
+}
