@@ -275,8 +275,7 @@ export async function startSeed(options: SeedOptions): Promise<Seed> {
   const shootReconciler = new ShootReconciler({
     seedName: name,
     garden,
-    seed: hosted.store,
-    ctx: hosted.systemContext,
+    seed: hosted.client,
     apiServers,
     vpnServers,
     runtimeDir: controlPlaneDir(dir),

@@ -26,8 +26,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { CRASH_FILE_ENV, type CrashMoment, crashPoint } from '../../src/flow/index.js';
-import type { Botanist } from '../../src/seed/gardenlet/botanist.js';
-import { migrateFlow, restoreFlow } from '../../src/seed/gardenlet/shoot-flows.js';
+import { migrateFlow, reconcileFlow } from '../../src/seed/gardenlet/shoot-flows.js';
 import { VPN_SEED_SERVER_PORT } from '../../src/shoot/vpn/vpn-seed-server.js';
 import type { Json } from './api-client.js';
 import {
@@ -39,6 +38,7 @@ import {
   triggerMigration,
 } from './migration.js';
 import { alive, etcdPidsUnder, eventually } from './processes.js';
+import { notCalled } from './recording-components.js';
 import { checkWrites, startShootWriter, type WriterRecords } from './shoot-writer.js';
 
 const run = promisify(execFile);
@@ -48,13 +48,12 @@ export type MigrationFlowType = 'Migrate' | 'Restore';
 /**
  * A flow as a migration between two seeds with backups runs it, every step included (a final
  * snapshot to take, backups to copy, readiness not skipped). Compiling a graph only declares its
- * steps — the botanist is called when a step runs — so none is needed to list them.
+ * steps — the components are called when a step runs — so none are needed to list them.
  */
 function migrationFlow(type: MigrationFlowType) {
-  const notCalled = undefined as unknown as Botanist;
   return type === 'Migrate'
     ? migrateFlow(notCalled, { etcdSnapshotRequired: true })
-    : restoreFlow(notCalled, { copyRequired: true, skipReadiness: false });
+    : reconcileFlow(notCalled, { operation: 'Restore', allowBackup: true, copyRequired: true, skipReadiness: false });
 }
 
 const BULK_NAMESPACE = 'bulk';

@@ -12,44 +12,35 @@ import type { KubeObject } from '../../src/api/meta.js';
 import { seedBackupFromFlags } from '../../src/cli/seed-command.js';
 import { controlPlaneNamespaceOf } from '../../src/seed/extensions/backup-actuators.js';
 import { backupBucketsCondition } from '../../src/seed/gardenlet/backup-bucket-controller.js';
-import type { Botanist } from '../../src/seed/gardenlet/botanist.js';
 import { backupSecretData } from '../../src/seed/gardenlet/seed-registration.js';
 import { deleteFlow, reconcileFlow } from '../../src/seed/gardenlet/shoot-flows.js';
-
-/** A botanist whose every operation only records that it ran. */
-function recordingBotanist(calls: string[]): Botanist {
-  return new Proxy({} as Botanist, {
-    get: (_target, property) => async () => {
-      calls.push(String(property));
-    },
-  });
-}
+import { recordingComponents } from '../helpers/recording-components.js';
 
 describe('the shoot flows and backups', () => {
   it('deploy the backup entry and wait for it before etcd when the seed has backups', async () => {
-    const calls: string[] = [];
-    await reconcileFlow(recordingBotanist(calls), 'Create', { allowBackup: true }).run();
+    const { components, calls } = recordingComponents();
+    await reconcileFlow(components, { operation: 'Create', allowBackup: true, skipReadiness: false }).run();
     const at = (name: string) => calls.indexOf(name);
-    assert.ok(at('deployBackupEntry') >= 0 && at('waitUntilBackupEntryReconciled') > at('deployBackupEntry'));
-    assert.ok(at('deployEtcd') > at('waitUntilBackupEntryReconciled'));
+    assert.ok(at('backupEntry.deploy') >= 0 && at('backupEntry.wait') > at('backupEntry.deploy'));
+    assert.ok(at('etcdMain.deploy') > at('backupEntry.wait'));
   });
 
   it('skip both backup steps when the seed has no backups', async () => {
-    const calls: string[] = [];
-    const result = await reconcileFlow(recordingBotanist(calls), 'Create', { allowBackup: false }).run();
-    assert.ok(!calls.includes('deployBackupEntry') && !calls.includes('waitUntilBackupEntryReconciled'));
-    assert.ok(calls.includes('deployEtcd'));
-    assert.deepEqual([...result.skipped].sort(), [
-      'Deploying backup entry',
-      'Waiting until the backup entry has been reconciled',
-    ]);
+    const { components, calls } = recordingComponents();
+    const flow = reconcileFlow(components, { operation: 'Create', allowBackup: false, skipReadiness: false });
+    const result = await flow.run();
+    assert.ok(!calls.some((call) => call.startsWith('backupEntry.')));
+    assert.ok(calls.includes('etcdMain.deploy'));
+    const skipped: readonly string[] = result.skipped;
+    assert.ok(skipped.includes('Deploying backup entry'));
+    assert.ok(skipped.includes('Waiting until the backup entry has been reconciled'));
   });
 
   it('delete the backup entry only after etcd is gone', async () => {
-    const calls: string[] = [];
-    await deleteFlow(recordingBotanist(calls)).run();
-    assert.ok(calls.indexOf('deleteBackupEntry') > calls.indexOf('waitUntilEtcdDeleted'));
-    assert.ok(calls.indexOf('waitUntilBackupEntryDeleted') > calls.indexOf('deleteBackupEntry'));
+    const { components, calls } = recordingComponents();
+    await deleteFlow(components).run();
+    assert.ok(calls.indexOf('backupEntry.destroy') > calls.indexOf('etcdMain.waitCleanup'));
+    assert.ok(calls.indexOf('backupEntry.waitCleanup') > calls.indexOf('backupEntry.destroy'));
   });
 });
 

@@ -2,24 +2,28 @@
  * The Migrate and Restore flows as graphs: Gardener's step names, the order the protocol needs
  * (API server stopped before the final snapshot, the snapshot before the BackupEntry moves and
  * etcd is destroyed; the copy before etcd starts, etcd before the API server), the conditional
- * steps, and skip-readiness skipping the "Waiting until …" steps except the copy's. The flows run
- * against a Botanist whose operations only record that they ran.
+ * steps, and skip-readiness skipping the "Waiting until …" steps except the copy's; Reconcile and
+ * Restore from one graph; every step one call of one component method. The flows run against
+ * components whose methods only record that they ran.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Flow } from '../../src/flow/flow.js';
-import type { Botanist } from '../../src/seed/gardenlet/botanist.js';
-import { migrateFlow, reconcileFlow, restoreFlow } from '../../src/seed/gardenlet/shoot-flows.js';
+import {
+  deleteFlow,
+  migrateFlow,
+  type ReconcileFlowOptions,
+  reconcileFlow,
+} from '../../src/seed/gardenlet/shoot-flows.js';
+import { recordingComponents } from '../helpers/recording-components.js';
 
-/** A Botanist whose every operation succeeds after a short, varying delay. */
-function recordingBotanist(): Botanist {
-  let calls = 0;
-  return new Proxy({} as Botanist, {
-    get: () => async () => {
-      await new Promise((resolve) => setTimeout(resolve, (calls++ * 7) % 5));
-    },
-  });
+/** Components whose every method succeeds after a short, varying delay. */
+function recording() {
+  return recordingComponents((call) => (call * 7) % 5).components;
 }
+
+const restoreFlow = (options: Omit<ReconcileFlowOptions, 'operation' | 'allowBackup'>) =>
+  reconcileFlow(recording(), { operation: 'Restore', allowBackup: true, ...options });
 
 interface Run {
   started: string[];
@@ -75,8 +79,8 @@ const restoreSteps = [
   'Initializing secrets management',
   'Deploying source backup entry',
   'Waiting until the source backup entry has been reconciled',
-  'Deploying BackupEntry for ETCD data',
-  'Waiting until the BackupEntry for ETCD data has been reconciled',
+  'Deploying backup entry',
+  'Waiting until the backup entry has been reconciled',
   "Copying etcd backups to new seed's backup bucket",
   'Waiting until etcd backups are copied',
   'Destroying copy etcd backups task resource',
@@ -96,11 +100,12 @@ const restoreSteps = [
   'Waiting until shoot worker nodes have been reconciled',
   'Deploying vpn-seed-server',
   'Waiting until the Kubernetes API server can connect to the Shoot workers',
+  'Persisting ShootState in garden cluster',
 ];
 
 describe('the Migrate flow', () => {
   it("has Gardener's step names and its order", async () => {
-    const flow = migrateFlow(recordingBotanist(), { etcdSnapshotRequired: true });
+    const flow = migrateFlow(recording(), { etcdSnapshotRequired: true });
     assert.equal(flow.name, 'Shoot cluster preparation for migration');
     assert.deepEqual(flow.taskIDs, migrateSteps);
     const r = await run(flow);
@@ -117,7 +122,7 @@ describe('the Migrate flow', () => {
   });
 
   it('skips the snapshot once the BackupEntry has moved (it was taken before)', async () => {
-    const r = await run(migrateFlow(recordingBotanist(), { etcdSnapshotRequired: false }));
+    const r = await run(migrateFlow(recording(), { etcdSnapshotRequired: false }));
     assert.deepEqual(r.skipped, ['Creating ETCD Snapshot']);
     assert.ok(r.succeeded.includes('Migrating BackupEntry to new seed'));
   });
@@ -125,16 +130,16 @@ describe('the Migrate flow', () => {
 
 describe('the Restore flow', () => {
   it("has Gardener's step names and its order", async () => {
-    const flow = restoreFlow(recordingBotanist(), { copyRequired: true, skipReadiness: false });
+    const flow = restoreFlow({ copyRequired: true, skipReadiness: false });
     assert.equal(flow.name, 'Shoot cluster restoration');
     assert.deepEqual(flow.taskIDs, restoreSteps);
     const r = await run(flow);
     assert.deepEqual([...r.succeeded].sort(), [...restoreSteps].sort());
     assertBefore(r, 'Deploying Shoot namespace in Seed', 'Deploying source backup entry');
-    assertBefore(r, 'Waiting until the source backup entry has been reconciled', 'Deploying BackupEntry for ETCD data');
+    assertBefore(r, 'Waiting until the source backup entry has been reconciled', 'Deploying backup entry');
     assertBefore(
       r,
-      'Waiting until the BackupEntry for ETCD data has been reconciled',
+      'Waiting until the backup entry has been reconciled',
       "Copying etcd backups to new seed's backup bucket",
     );
     assertBefore(r, 'Waiting until etcd backups are copied', 'Destroying copy etcd backups task resource');
@@ -162,7 +167,7 @@ describe('the Restore flow', () => {
   });
 
   it('skips the source entry and the copy when the backups are already in this seed', async () => {
-    const r = await run(restoreFlow(recordingBotanist(), { copyRequired: false, skipReadiness: false }));
+    const r = await run(restoreFlow({ copyRequired: false, skipReadiness: false }));
     assert.deepEqual(r.skipped.sort(), [
       "Copying etcd backups to new seed's backup bucket",
       'Deploying source backup entry',
@@ -174,7 +179,7 @@ describe('the Restore flow', () => {
   });
 
   it('skip-readiness skips every "Waiting until …" step but the copy', async () => {
-    const r = await run(restoreFlow(recordingBotanist(), { copyRequired: true, skipReadiness: true }));
+    const r = await run(restoreFlow({ copyRequired: true, skipReadiness: true }));
     const waits = restoreSteps.filter(
       (s) => s.startsWith('Waiting until') && s !== 'Waiting until etcd backups are copied',
     );
@@ -183,12 +188,90 @@ describe('the Restore flow', () => {
   });
 });
 
+/** What a Reconcile skips without skip-readiness: the steps only a Restore takes. */
+const restoreOnlySteps = [
+  "Copying etcd backups to new seed's backup bucket",
+  'Deploying source backup entry',
+  'Destroying copy etcd backups task resource',
+  'Destroying source backup entry',
+  'Waiting until etcd backups are copied',
+  'Waiting until source backup entry has been deleted',
+  'Waiting until the source backup entry has been reconciled',
+];
+
 describe('the Reconcile flow with skip-readiness', () => {
   it('skips every "Waiting until …" step', async () => {
-    const flow = reconcileFlow(recordingBotanist(), 'Reconcile', { allowBackup: true, skipReadiness: true });
+    const flow = reconcileFlow(recording(), { operation: 'Reconcile', allowBackup: true, skipReadiness: true });
     const r = await run(flow);
     const waits = flow.taskIDs.filter((s) => s.startsWith('Waiting until'));
     assert.ok(waits.length >= 5);
-    assert.deepEqual(r.skipped.sort(), [...waits].sort());
+    assert.deepEqual(r.skipped.sort(), [...new Set([...waits, ...restoreOnlySteps])].sort());
   });
+});
+
+describe('Reconcile and Restore from one graph', () => {
+  const options = { allowBackup: true, skipReadiness: false };
+  const reconcile = reconcileFlow(recording(), { operation: 'Reconcile', ...options });
+  const restore = reconcileFlow(recording(), { operation: 'Restore', copyRequired: true, ...options });
+
+  it('declare the same steps under the same names, only the flow name differs', () => {
+    assert.deepEqual(reconcile.taskIDs, restore.taskIDs);
+    assert.equal(reconcile.name, 'Shoot cluster reconciliation');
+    assert.equal(restore.name, 'Shoot cluster restoration');
+  });
+
+  it('a Reconcile skips exactly the restore-only steps', async () => {
+    const r = await run(reconcile);
+    assert.deepEqual(r.skipped.sort(), restoreOnlySteps);
+  });
+
+  it('a Restore restores what a Reconcile deploys: the extension resources and the backup entry', async () => {
+    const calls = async (operation: 'Reconcile' | 'Restore') => {
+      const recorder = recordingComponents();
+      await reconcileFlow(recorder.components, { operation, copyRequired: true, ...options }).run();
+      return recorder.calls;
+    };
+    const [reconciled, restored] = [await calls('Reconcile'), await calls('Restore')];
+    for (const component of ['infrastructure', 'internalDnsRecord', 'controlPlane', 'worker', 'backupEntry']) {
+      assert.ok(reconciled.includes(`${component}.deploy`) && !reconciled.includes(`${component}.restore`));
+      assert.ok(restored.includes(`${component}.restore`) && !restored.includes(`${component}.deploy`));
+    }
+  });
+});
+
+describe('every step of every flow', () => {
+  const flows = [
+    [
+      'Create',
+      (c: ReturnType<typeof recording>) =>
+        reconcileFlow(c, { operation: 'Create', allowBackup: true, skipReadiness: false }),
+    ],
+    [
+      'Restore',
+      (c: ReturnType<typeof recording>) =>
+        reconcileFlow(c, { operation: 'Restore', allowBackup: true, copyRequired: true, skipReadiness: false }),
+    ],
+    ['Migrate', (c: ReturnType<typeof recording>) => migrateFlow(c, { etcdSnapshotRequired: true })],
+    ['Delete', (c: ReturnType<typeof recording>) => deleteFlow(c)],
+  ] as const;
+
+  for (const [operation, build] of flows) {
+    it(`${operation}: is one call of one component method`, async () => {
+      const { components, calls } = recordingComponents();
+      const flow = build(components);
+      const perStep = new Map<string, string[]>();
+      let seen = 0;
+      const result = await flow.run({
+        log: (msg, fields) => {
+          if (msg !== 'Succeeded' || typeof fields.task !== 'string') return;
+          perStep.set(fields.task, calls.slice(seen));
+          seen = calls.length;
+        },
+        concurrency: 1,
+      });
+      assert.equal(perStep.size, flow.taskIDs.length - result.skipped.length);
+      assert.ok(perStep.size > 10);
+      for (const [step, made] of perStep) assert.equal(made.length, 1, `"${step}" calls ${JSON.stringify(made)}`);
+    });
+  }
 });

@@ -1,202 +1,295 @@
 /**
  * The gardenlet's shoot flows as graphs of named steps, in the words of Gardener's flows so that
- * `lastOperation.description` and `lastErrors[].taskID` name steps an operator can look up.
+ * `lastOperation.description` and `lastErrors[].taskID` name steps an operator can look up
+ * (docs/flow-steps.md). Every step is one call of one component method (./components/); what
+ * decides whether a step runs is computed before the graph and given as `skipIf`.
  */
-
 import type { Flow } from '../../flow/flow.js';
-import { Graph, type TaskID } from '../../flow/graph.js';
-import type { Botanist } from './botanist.js';
+import { Graph } from '../../flow/graph.js';
+import type { ShootComponents } from './components/index.js';
 
 export interface ReconcileFlowOptions {
+  /** Create and Reconcile build a control plane here; Restore rebuilds one that ran on another seed. */
+  operation: 'Create' | 'Reconcile' | 'Restore';
   /** The seed has `spec.backup`: the shoot gets a BackupEntry and etcd backs up into it (Gardener's `allowBackup`). */
   allowBackup: boolean;
-  /** `shoot.gardener.cloud/skip-readiness`: the "Waiting until …" steps are skipped. Default false. */
-  skipReadiness?: boolean;
+  /** `shoot.gardener.cloud/skip-readiness`: the "Waiting until …" steps are skipped (but see below). */
+  skipReadiness: boolean;
+  /**
+   * Restore only: etcd-main is not here yet and the backups are in another bucket (Gardener's
+   * `IsCopyOfBackupsRequired`, `copyOfBackupsRequired` below).
+   */
+  copyRequired?: boolean;
 }
 
-/** Create and Reconcile: everything the control plane needs, each step idempotent. */
-export function reconcileFlow(b: Botanist, operation: 'Create' | 'Reconcile', options: ReconcileFlowOptions): Flow {
-  const g = new Graph(operation === 'Create' ? 'Shoot cluster creation' : 'Shoot cluster reconciliation');
-  const namespace = g.add({ name: 'Deploying Shoot namespace in Seed', fn: () => b.deployNamespace() });
-  const secrets = g.add({
+const reconcileFlowNames = {
+  Create: 'Shoot cluster creation',
+  Reconcile: 'Shoot cluster reconciliation',
+  Restore: 'Shoot cluster restoration',
+} as const;
+
+/**
+ * Create, Reconcile and Restore from one graph, as Gardener builds them: everything the control
+ * plane needs, each step idempotent; a Restore (on the destination seed) adds its own steps and
+ * brings the extension resources and the BackupEntry back from what the source saved. There the
+ * persisted secrets come back from the ShootState, the backups are copied from the source bucket
+ * into this seed's bucket, etcd is restored from there, and the API server starts on the shoot's
+ * stable address with its old CAs and keys.
+ *
+ * skip-readiness skips every "Waiting until …" step except "Waiting until etcd backups are
+ * copied": etcd restores from this seed's bucket, and starting it before the copy is complete
+ * would lose writes. A copy that cannot finish has the seed document's manual path instead.
+ */
+export function reconcileFlow(c: ShootComponents, options: ReconcileFlowOptions): Flow {
+  const { allowBackup, skipReadiness } = options;
+  const restoring = options.operation === 'Restore';
+  const copyRequired = restoring && options.copyRequired === true;
+  const g = new Graph(reconcileFlowNames[options.operation]);
+  const deployNamespace = g.add({
+    name: 'Deploying Shoot namespace in Seed',
+    fn: (ctx) => c.namespace.deploy(ctx),
+  });
+  const initializeSecrets = g.add({
     name: 'Initializing secrets management',
-    fn: () => b.initializeSecrets(),
-    dependencies: namespace,
+    fn: (ctx) => c.secrets.deploy(ctx),
+    dependencies: deployNamespace,
   });
-  const infrastructure = g.add({
-    name: 'Deploying Shoot infrastructure',
-    fn: () => b.deployExtension('infrastructures'),
-    dependencies: namespace,
+  const deploySourceBackupEntry = g.add({
+    name: 'Deploying source backup entry',
+    fn: (ctx) => c.sourceBackupEntry.deploy(ctx),
+    skipIf: !copyRequired,
+    dependencies: deployNamespace,
   });
-  const infrastructureReady = g.add({
-    name: 'Waiting until shoot infrastructure has been reconciled',
-    fn: () => b.waitUntilExtensionReady('infrastructures'),
-    skipIf: options.skipReadiness,
-    dependencies: infrastructure,
+  const waitUntilSourceBackupEntryReconciled = g.add({
+    name: 'Waiting until the source backup entry has been reconciled',
+    fn: (ctx) => c.sourceBackupEntry.wait(ctx),
+    skipIf: !copyRequired || skipReadiness,
+    dependencies: deploySourceBackupEntry,
   });
-  const dns = g.add({
-    name: 'Deploying internal domain DNS record',
-    fn: () => b.deployExtension('dnsrecords'),
-    dependencies: namespace,
-  });
-  const dnsReady = g.add({
-    name: 'Waiting until internal domain DNS record has been reconciled',
-    fn: () => b.waitUntilExtensionReady('dnsrecords'),
-    skipIf: options.skipReadiness,
-    dependencies: dns,
-  });
-  const backupEntry = g.add({
+  const deployBackupEntry = g.add({
     name: 'Deploying backup entry',
-    fn: () => b.deployBackupEntry(),
-    skipIf: !options.allowBackup,
-    dependencies: namespace,
+    fn: restoring ? (ctx) => c.backupEntry.restore(ctx) : (ctx) => c.backupEntry.deploy(ctx),
+    skipIf: !allowBackup,
+    dependencies: [deployNamespace, waitUntilSourceBackupEntryReconciled],
   });
-  const backupEntryReady = g.add({
+  const waitUntilBackupEntryReconciled = g.add({
     name: 'Waiting until the backup entry has been reconciled',
-    fn: () => b.waitUntilBackupEntryReconciled(),
-    skipIf: !options.allowBackup || options.skipReadiness,
-    dependencies: backupEntry,
+    fn: (ctx) => c.backupEntry.wait(ctx),
+    skipIf: !allowBackup || skipReadiness,
+    dependencies: deployBackupEntry,
   });
-  const etcd = g.add({
+  const copyEtcdBackups = g.add({
+    name: "Copying etcd backups to new seed's backup bucket",
+    fn: (ctx) => c.etcdCopyBackupsTask.deploy(ctx),
+    skipIf: !copyRequired,
+    dependencies: [waitUntilBackupEntryReconciled, waitUntilSourceBackupEntryReconciled],
+  });
+  const waitUntilEtcdBackupsCopied = g.add({
+    name: 'Waiting until etcd backups are copied',
+    fn: (ctx) => c.etcdCopyBackupsTask.wait(ctx),
+    skipIf: !copyRequired,
+    dependencies: copyEtcdBackups,
+  });
+  const destroyEtcdCopyBackupsTask = g.add({
+    name: 'Destroying copy etcd backups task resource',
+    fn: (ctx) => c.etcdCopyBackupsTask.destroy(ctx),
+    skipIf: !copyRequired,
+    dependencies: waitUntilEtcdBackupsCopied,
+  });
+  const deployEtcd = g.add({
     name: 'Deploying main and events etcd',
-    fn: () => b.deployEtcd(),
-    dependencies: [secrets, backupEntryReady],
+    fn: (ctx) => c.etcdMain.deploy(ctx),
+    dependencies: [initializeSecrets, waitUntilBackupEntryReconciled, destroyEtcdCopyBackupsTask],
   });
-  const etcdReady = g.add({
+  const waitUntilEtcdReady = g.add({
     name: 'Waiting until main and event etcd report readiness',
-    fn: () => b.waitUntilEtcdReady(),
-    skipIf: options.skipReadiness,
-    dependencies: etcd,
+    fn: (ctx) => c.etcdMain.wait(ctx),
+    skipIf: skipReadiness,
+    dependencies: deployEtcd,
   });
-  const apiServer = g.add({
+  const destroySourceBackupEntry = g.add({
+    name: 'Destroying source backup entry',
+    fn: (ctx) => c.sourceBackupEntry.destroy(ctx),
+    skipIf: !restoring,
+    dependencies: waitUntilEtcdReady,
+  });
+  g.add({
+    name: 'Waiting until source backup entry has been deleted',
+    fn: (ctx) => c.sourceBackupEntry.waitCleanup(ctx),
+    skipIf: !restoring || skipReadiness,
+    dependencies: destroySourceBackupEntry,
+  });
+  const deployInfrastructure = g.add({
+    name: 'Deploying Shoot infrastructure',
+    fn: restoring ? (ctx) => c.infrastructure.restore(ctx) : (ctx) => c.infrastructure.deploy(ctx),
+    dependencies: deployNamespace,
+  });
+  const waitUntilInfrastructureReady = g.add({
+    name: 'Waiting until shoot infrastructure has been reconciled',
+    fn: (ctx) => c.infrastructure.wait(ctx),
+    skipIf: skipReadiness,
+    dependencies: deployInfrastructure,
+  });
+  const deployInternalDnsRecord = g.add({
+    name: 'Deploying internal domain DNS record',
+    fn: restoring ? (ctx) => c.internalDnsRecord.restore(ctx) : (ctx) => c.internalDnsRecord.deploy(ctx),
+    dependencies: deployNamespace,
+  });
+  const waitUntilInternalDnsRecordReady = g.add({
+    name: 'Waiting until internal domain DNS record has been reconciled',
+    fn: (ctx) => c.internalDnsRecord.wait(ctx),
+    skipIf: skipReadiness,
+    dependencies: deployInternalDnsRecord,
+  });
+  // The API server does not wait for the source entry's deletion: that only needs the copied
+  // backups verified, and without access to the source store it waits for an operator.
+  const deployKubeApiServer = g.add({
     name: 'Deploying Kubernetes API server',
-    fn: () => b.deployKubeApiServer(),
-    dependencies: [etcdReady, dnsReady, infrastructureReady],
+    fn: (ctx) => c.kubeApiServer.deploy(ctx),
+    dependencies: [waitUntilEtcdReady, waitUntilInternalDnsRecordReady, waitUntilInfrastructureReady],
   });
-  const apiServerReady = g.add({
+  const waitUntilKubeApiServerReady = g.add({
     name: 'Waiting until Kubernetes API server rolled out',
-    fn: () => b.waitUntilKubeApiServerReady(),
-    skipIf: options.skipReadiness,
-    dependencies: apiServer,
+    fn: (ctx) => c.kubeApiServer.wait(ctx),
+    skipIf: skipReadiness,
+    dependencies: deployKubeApiServer,
   });
-  const controlPlane = g.add({
+  const deployControlPlane = g.add({
     name: 'Deploying shoot control plane components',
-    fn: () => b.deployExtension('controlplanes'),
-    dependencies: apiServerReady,
+    fn: restoring ? (ctx) => c.controlPlane.restore(ctx) : (ctx) => c.controlPlane.deploy(ctx),
+    dependencies: waitUntilKubeApiServerReady,
   });
-  const controlPlaneReady = g.add({
+  const waitUntilControlPlaneReady = g.add({
     name: 'Waiting until shoot control plane has been reconciled',
-    fn: () => b.waitUntilExtensionReady('controlplanes'),
-    skipIf: options.skipReadiness,
-    dependencies: controlPlane,
+    fn: (ctx) => c.controlPlane.wait(ctx),
+    skipIf: skipReadiness,
+    dependencies: deployControlPlane,
   });
-  const workers = g.add({
+  // In a Restore the same machines: the Worker's restored state says where they are.
+  const deployWorker = g.add({
     name: 'Configuring shoot worker pools',
-    fn: () => b.deployExtension('workers'),
-    dependencies: apiServerReady,
+    fn: restoring ? (ctx) => c.worker.restore(ctx) : (ctx) => c.worker.deploy(ctx),
+    dependencies: waitUntilKubeApiServerReady,
   });
-  const workersReady = g.add({
+  const waitUntilWorkerReady = g.add({
     name: 'Waiting until shoot worker nodes have been reconciled',
-    fn: () => b.waitUntilExtensionReady('workers'),
-    skipIf: options.skipReadiness,
-    dependencies: workers,
+    fn: (ctx) => c.worker.wait(ctx),
+    skipIf: skipReadiness,
+    dependencies: deployWorker,
   });
-  addShootConnectivitySteps(g, b, { secrets, apiServerReady, workersReady, skipReadiness: options.skipReadiness });
+  // The seed's end of the nodes' tunnels, then the check that the API server and the workers
+  // reach each other (the step the seed document's second pitfall gets stuck at).
+  const deployVpnSeedServer = g.add({
+    name: 'Deploying vpn-seed-server',
+    fn: (ctx) => c.vpnSeedServer.deploy(ctx),
+    dependencies: initializeSecrets,
+  });
+  g.add({
+    name: 'Waiting until the Kubernetes API server can connect to the Shoot workers',
+    fn: (ctx) => c.workerConnectivity.wait(ctx),
+    skipIf: skipReadiness,
+    dependencies: [waitUntilKubeApiServerReady, waitUntilWorkerReady, deployVpnSeedServer],
+  });
   // The machines' record is part of the state: a migration adopts them from it.
   g.add({
     name: 'Persisting ShootState in garden cluster',
-    fn: () => b.persistShootState(),
-    dependencies: [controlPlaneReady, workersReady],
+    fn: (ctx) => c.shootState.deploy(ctx),
+    dependencies: [waitUntilControlPlaneReady, waitUntilWorkerReady],
   });
   return g.compile();
 }
 
 /** Delete: the control plane and everything of it in the seed. */
-export function deleteFlow(b: Botanist): Flow {
+export function deleteFlow(c: ShootComponents): Flow {
   const g = new Graph('Shoot cluster deletion');
-  const workers = g.add({ name: 'Destroying shoot workers', fn: () => b.deleteExtension('workers') });
-  const workersGone = g.add({
+  const destroyWorker = g.add({ name: 'Destroying shoot workers', fn: (ctx) => c.worker.destroy(ctx) });
+  const waitUntilWorkerDeleted = g.add({
     name: 'Waiting until shoot worker nodes have been terminated',
-    fn: () => b.waitUntilExtensionDeleted('workers'),
-    dependencies: workers,
+    fn: (ctx) => c.worker.waitCleanup(ctx),
+    dependencies: destroyWorker,
   });
-  const apiServer = g.add({
+  const destroyKubeApiServer = g.add({
     name: 'Deleting Kubernetes API server',
-    fn: () => b.deleteKubeApiServer(),
-    dependencies: workersGone,
+    fn: (ctx) => c.kubeApiServer.destroy(ctx),
+    dependencies: waitUntilWorkerDeleted,
   });
-  const vpnSeedServer = g.add({
+  const destroyVpnSeedServer = g.add({
     name: 'Deleting vpn-seed-server',
-    fn: () => b.deleteVpnSeedServer(),
-    dependencies: workersGone,
+    fn: (ctx) => c.vpnSeedServer.destroy(ctx),
+    dependencies: waitUntilWorkerDeleted,
   });
-  const controlPlane = g.add({
+  const destroyControlPlane = g.add({
     name: 'Deleting shoot control plane',
-    fn: () => b.deleteExtension('controlplanes'),
-    dependencies: apiServer,
+    fn: (ctx) => c.controlPlane.destroy(ctx),
+    dependencies: destroyKubeApiServer,
   });
-  const controlPlaneGone = g.add({
+  const waitUntilControlPlaneDeleted = g.add({
     name: 'Waiting until shoot control plane has been deleted',
-    fn: () => b.waitUntilExtensionDeleted('controlplanes'),
-    dependencies: controlPlane,
+    fn: (ctx) => c.controlPlane.waitCleanup(ctx),
+    dependencies: destroyControlPlane,
   });
-  const etcd = g.add({ name: 'Destroying main and events etcd', fn: () => b.deleteEtcd(), dependencies: apiServer });
-  const etcdGone = g.add({
+  const destroyEtcd = g.add({
+    name: 'Destroying main and events etcd',
+    fn: (ctx) => c.etcdMain.destroy(ctx),
+    dependencies: destroyKubeApiServer,
+  });
+  const waitUntilEtcdDeleted = g.add({
     name: 'Waiting until main and event etcd have been destroyed',
-    fn: () => b.waitUntilEtcdDeleted(),
-    dependencies: etcd,
+    fn: (ctx) => c.etcdMain.waitCleanup(ctx),
+    dependencies: destroyEtcd,
   });
-  const dns = g.add({
+  const destroyInternalDnsRecord = g.add({
     name: 'Destroying internal domain DNS record',
-    fn: () => b.deleteExtension('dnsrecords'),
-    dependencies: apiServer,
+    fn: (ctx) => c.internalDnsRecord.destroy(ctx),
+    dependencies: destroyKubeApiServer,
   });
-  const dnsGone = g.add({
+  const waitUntilInternalDnsRecordDeleted = g.add({
     name: 'Waiting until internal domain DNS record has been destroyed',
-    fn: () => b.waitUntilExtensionDeleted('dnsrecords'),
-    dependencies: dns,
+    fn: (ctx) => c.internalDnsRecord.waitCleanup(ctx),
+    dependencies: destroyInternalDnsRecord,
   });
-  const infrastructure = g.add({
+  const destroyInfrastructure = g.add({
     name: 'Destroying Shoot infrastructure',
-    fn: () => b.deleteExtension('infrastructures'),
-    dependencies: [controlPlaneGone, etcdGone],
+    fn: (ctx) => c.infrastructure.destroy(ctx),
+    dependencies: [waitUntilControlPlaneDeleted, waitUntilEtcdDeleted],
   });
-  const infrastructureGone = g.add({
+  const waitUntilInfrastructureDeleted = g.add({
     name: 'Waiting until shoot infrastructure has been destroyed',
-    fn: () => b.waitUntilExtensionDeleted('infrastructures'),
-    dependencies: infrastructure,
+    fn: (ctx) => c.infrastructure.waitCleanup(ctx),
+    dependencies: destroyInfrastructure,
   });
-  const namespace = g.add({
+  const destroyNamespace = g.add({
     name: 'Deleting shoot namespace in Seed',
-    fn: () => b.deleteNamespace(),
-    dependencies: [infrastructureGone, dnsGone, vpnSeedServer],
+    fn: (ctx) => c.namespace.destroy(ctx),
+    dependencies: [waitUntilInfrastructureDeleted, waitUntilInternalDnsRecordDeleted, destroyVpnSeedServer],
   });
-  const namespaceGone = g.add({
+  const waitUntilNamespaceDeleted = g.add({
     name: 'Waiting until shoot namespace in Seed has been deleted',
-    fn: () => b.waitUntilNamespaceDeleted(),
-    dependencies: namespace,
+    fn: (ctx) => c.namespace.waitCleanup(ctx),
+    dependencies: destroyNamespace,
   });
   // Gardener leaves this to the garbage collector (the entry is owned by the Shoot) and deletes the
   // backups after a grace period; here the flow deletes the entry once etcd is gone (no more
   // snapshots) and the backups stay in the bucket.
-  const backupEntry = g.add({
+  const destroyBackupEntry = g.add({
     name: 'Deleting backup entry',
-    fn: () => b.deleteBackupEntry(),
-    dependencies: [etcdGone, namespaceGone],
+    fn: (ctx) => c.backupEntry.destroy(ctx),
+    dependencies: [waitUntilEtcdDeleted, waitUntilNamespaceDeleted],
   });
   g.add({
     name: 'Waiting until the backup entry has been deleted',
-    fn: () => b.waitUntilBackupEntryDeleted(),
-    dependencies: backupEntry,
+    fn: (ctx) => c.backupEntry.waitCleanup(ctx),
+    dependencies: destroyBackupEntry,
   });
   return g.compile();
 }
 
 export interface MigrateFlowOptions {
   /**
-   * etcd-main exists and the BackupEntry is still on this seed (Gardener's `etcdSnapshotRequired`):
-   * the final snapshot has not been taken yet. Moving the entry waits for the snapshot, so after
-   * a crash past that point the snapshot is in the bucket and not taken again.
+   * etcd-main exists and the BackupEntry is still on this seed (Gardener's `etcdSnapshotRequired`,
+   * `etcdSnapshotRequired` below): the final snapshot has not been taken yet. Moving the entry
+   * waits for the snapshot, so after a crash past that point the snapshot is in the bucket and
+   * not taken again.
    */
   etcdSnapshotRequired: boolean;
 }
@@ -208,251 +301,102 @@ export interface MigrateFlowOptions {
  * the BackupEntry moves to the new seed; then the control plane is torn down here. skip-readiness
  * does not apply: every wait guards what comes after it (as in Gardener's migrate flow).
  */
-export function migrateFlow(b: Botanist, options: MigrateFlowOptions): Flow {
+export function migrateFlow(c: ShootComponents, options: MigrateFlowOptions): Flow {
   const g = new Graph('Shoot cluster preparation for migration');
-  const deleteApiServer = g.add({ name: 'Deleting kube-apiserver deployment', fn: () => b.deleteKubeApiServer() });
+  const destroyKubeApiServer = g.add({
+    name: 'Deleting kube-apiserver deployment',
+    fn: (ctx) => c.kubeApiServer.destroy(ctx),
+  });
   // The nodes' tunnels close with it and are dialled again at the same address, which the
   // destination's vpn-seed-server binds.
-  const deleteVpnSeedServer = g.add({ name: 'Deleting vpn-seed-server', fn: () => b.deleteVpnSeedServer() });
-  const apiServerGone = g.add({
+  const destroyVpnSeedServer = g.add({ name: 'Deleting vpn-seed-server', fn: (ctx) => c.vpnSeedServer.destroy(ctx) });
+  const waitUntilKubeApiServerDeleted = g.add({
     name: 'Waiting until kube-apiserver has been deleted',
-    fn: () => b.waitUntilKubeApiServerDeleted(),
-    dependencies: deleteApiServer,
+    fn: (ctx) => c.kubeApiServer.waitCleanup(ctx),
+    dependencies: destroyKubeApiServer,
   });
   const migrateExtensions = g.add({
     name: 'Migrating extension resources',
-    fn: () => b.migrateExtensions(),
-    dependencies: apiServerGone,
+    fn: (ctx) => c.extensions.migrate(ctx),
+    dependencies: waitUntilKubeApiServerDeleted,
   });
-  const extensionsMigrated = g.add({
+  const waitUntilExtensionsMigrated = g.add({
     name: 'Waiting until extension resources have been migrated',
-    fn: () => b.waitUntilExtensionsMigrated(),
+    fn: (ctx) => c.extensions.waitMigrate(ctx),
     dependencies: migrateExtensions,
   });
   const persistShootState = g.add({
     name: 'Persisting ShootState in garden cluster',
-    fn: () => b.persistShootState(),
-    dependencies: extensionsMigrated,
+    fn: (ctx) => c.shootState.deploy(ctx),
+    dependencies: waitUntilExtensionsMigrated,
   });
-  const snapshot = g.add({
+  const snapshotEtcd = g.add({
     name: 'Creating ETCD Snapshot',
-    fn: () => b.snapshotEtcd(),
+    fn: (ctx) => c.etcdMain.snapshot(ctx),
     skipIf: !options.etcdSnapshotRequired,
-    dependencies: apiServerGone,
+    dependencies: waitUntilKubeApiServerDeleted,
   });
   const migrateBackupEntry = g.add({
     name: 'Migrating BackupEntry to new seed',
-    fn: () => b.migrateBackupEntry(),
-    dependencies: snapshot,
+    fn: (ctx) => c.backupEntry.migrate(ctx),
+    dependencies: snapshotEtcd,
   });
-  const backupEntryMigrated = g.add({
+  const waitUntilBackupEntryMigrated = g.add({
     name: 'Waiting for BackupEntry to be migrated to new seed',
-    fn: () => b.waitUntilBackupEntryMigrated(),
+    fn: (ctx) => c.backupEntry.waitMigrate(ctx),
     dependencies: migrateBackupEntry,
   });
   const destroyEtcd = g.add({
     name: 'Destroying main and events etcd',
-    fn: () => b.deleteEtcd(),
-    dependencies: backupEntryMigrated,
+    fn: (ctx) => c.etcdMain.destroy(ctx),
+    dependencies: waitUntilBackupEntryMigrated,
   });
-  const etcdGone = g.add({
+  const waitUntilEtcdDeleted = g.add({
     name: 'Waiting until main and event etcd have been destroyed',
-    fn: () => b.waitUntilEtcdDeleted(),
+    fn: (ctx) => c.etcdMain.waitCleanup(ctx),
     dependencies: destroyEtcd,
   });
-  const deleteExtensions = g.add({
+  const destroyExtensions = g.add({
     name: 'Deleting extension resources from the Shoot namespace',
-    fn: () => b.deleteExtensions(),
+    fn: (ctx) => c.extensions.destroy(ctx),
     dependencies: persistShootState,
   });
-  const extensionsGone = g.add({
+  const waitUntilExtensionsDeleted = g.add({
     name: 'Waiting until extension resources have been deleted',
-    fn: () => b.waitUntilExtensionsDeleted(),
-    dependencies: deleteExtensions,
+    fn: (ctx) => c.extensions.waitCleanup(ctx),
+    dependencies: destroyExtensions,
   });
-  const deleteNamespace = g.add({
+  const destroyNamespace = g.add({
     name: 'Deleting shoot namespace in Seed',
-    fn: () => b.deleteNamespace(),
-    dependencies: [etcdGone, extensionsGone, deleteVpnSeedServer],
+    fn: (ctx) => c.namespace.destroy(ctx),
+    dependencies: [waitUntilEtcdDeleted, waitUntilExtensionsDeleted, destroyVpnSeedServer],
   });
   g.add({
     name: 'Waiting until shoot namespace in Seed has been deleted',
-    fn: () => b.waitUntilNamespaceDeleted(),
-    dependencies: deleteNamespace,
+    fn: (ctx) => c.namespace.waitCleanup(ctx),
+    dependencies: destroyNamespace,
   });
   return g.compile();
 }
 
-export interface RestoreFlowOptions {
-  /** etcd-main is not here yet and the backups are in another bucket (Gardener's `IsCopyOfBackupsRequired`). */
-  copyRequired: boolean;
-  /** `shoot.gardener.cloud/skip-readiness`: the "Waiting until …" steps are skipped (but see below). */
-  skipReadiness: boolean;
+/**
+ * Whether the Migrate still has to take the final snapshot (Gardener's `etcdSnapshotRequired`):
+ * etcd-main exists and the BackupEntry has not been moved on yet — moving it waits for the
+ * snapshot, so a moved entry means the final snapshot is in the bucket.
+ */
+export async function etcdSnapshotRequired(c: ShootComponents): Promise<boolean> {
+  return (await c.etcdMain.get()) !== null && (await c.backupEntry.placedHere());
 }
 
 /**
- * Restore, on the destination seed (Gardener's "Shoot cluster restoration"): the persisted
- * secrets come back from the ShootState, the backups are copied from the source bucket into this
- * seed's bucket, etcd is restored from there, the extension resources get their saved state, and
- * the API server starts on the shoot's stable address with its old CAs and keys.
- *
- * skip-readiness skips every "Waiting until …" step except "Waiting until etcd backups are
- * copied": etcd restores from this seed's bucket, and starting it before the copy is complete
- * would lose writes. A copy that cannot finish has the seed document's manual path instead.
+ * Gardener's `IsCopyOfBackupsRequired`: etcd-main does not exist here yet and the backups are
+ * still in another bucket — the entry points elsewhere, or a source entry exists (the entry was
+ * already pointed here by an interrupted run).
  */
-export function restoreFlow(b: Botanist, options: RestoreFlowOptions): Flow {
-  const { copyRequired, skipReadiness } = options;
-  const g = new Graph('Shoot cluster restoration');
-  const namespace = g.add({ name: 'Deploying Shoot namespace in Seed', fn: () => b.deployNamespace() });
-  const secrets = g.add({
-    name: 'Initializing secrets management',
-    fn: () => b.initializeSecrets(),
-    dependencies: namespace,
-  });
-  const sourceBackupEntry = g.add({
-    name: 'Deploying source backup entry',
-    fn: () => b.deploySourceBackupEntry(),
-    skipIf: !copyRequired,
-    dependencies: namespace,
-  });
-  const sourceBackupEntryReady = g.add({
-    name: 'Waiting until the source backup entry has been reconciled',
-    fn: () => b.waitUntilSourceBackupEntryReconciled(),
-    skipIf: !copyRequired || skipReadiness,
-    dependencies: sourceBackupEntry,
-  });
-  const backupEntry = g.add({
-    name: 'Deploying BackupEntry for ETCD data',
-    fn: () => b.restoreBackupEntry(),
-    dependencies: sourceBackupEntryReady,
-  });
-  const backupEntryReady = g.add({
-    name: 'Waiting until the BackupEntry for ETCD data has been reconciled',
-    fn: () => b.waitUntilBackupEntryReconciled(),
-    skipIf: skipReadiness,
-    dependencies: backupEntry,
-  });
-  const copyBackups = g.add({
-    name: "Copying etcd backups to new seed's backup bucket",
-    fn: () => b.deployEtcdCopyBackupsTask(),
-    skipIf: !copyRequired,
-    dependencies: [backupEntryReady, sourceBackupEntryReady],
-  });
-  const backupsCopied = g.add({
-    name: 'Waiting until etcd backups are copied',
-    fn: () => b.waitUntilEtcdBackupsCopied(),
-    skipIf: !copyRequired,
-    dependencies: copyBackups,
-  });
-  const destroyCopyTask = g.add({
-    name: 'Destroying copy etcd backups task resource',
-    fn: () => b.destroyEtcdCopyBackupsTask(),
-    skipIf: !copyRequired,
-    dependencies: backupsCopied,
-  });
-  const etcd = g.add({
-    name: 'Deploying main and events etcd',
-    fn: () => b.deployEtcd(),
-    dependencies: [secrets, backupEntryReady, destroyCopyTask],
-  });
-  const etcdReady = g.add({
-    name: 'Waiting until main and event etcd report readiness',
-    fn: () => b.waitUntilEtcdReady(),
-    skipIf: skipReadiness,
-    dependencies: etcd,
-  });
-  const destroySourceBackupEntry = g.add({
-    name: 'Destroying source backup entry',
-    fn: () => b.destroySourceBackupEntry(),
-    dependencies: etcdReady,
-  });
-  g.add({
-    name: 'Waiting until source backup entry has been deleted',
-    fn: () => b.waitUntilSourceBackupEntryDeleted(),
-    skipIf: skipReadiness,
-    dependencies: destroySourceBackupEntry,
-  });
-  const infrastructure = g.add({
-    name: 'Deploying Shoot infrastructure',
-    fn: () => b.restoreExtension('infrastructures'),
-    dependencies: namespace,
-  });
-  const infrastructureReady = g.add({
-    name: 'Waiting until shoot infrastructure has been reconciled',
-    fn: () => b.waitUntilExtensionReady('infrastructures'),
-    skipIf: skipReadiness,
-    dependencies: infrastructure,
-  });
-  const dns = g.add({
-    name: 'Deploying internal domain DNS record',
-    fn: () => b.restoreExtension('dnsrecords'),
-    dependencies: namespace,
-  });
-  const dnsReady = g.add({
-    name: 'Waiting until internal domain DNS record has been reconciled',
-    fn: () => b.waitUntilExtensionReady('dnsrecords'),
-    skipIf: skipReadiness,
-    dependencies: dns,
-  });
-  // The API server does not wait for the source entry's deletion: that only needs the copied
-  // backups verified, and without access to the source store it waits for an operator.
-  const apiServer = g.add({
-    name: 'Deploying Kubernetes API server',
-    fn: () => b.deployKubeApiServer(),
-    dependencies: [etcdReady, infrastructureReady, dnsReady],
-  });
-  const apiServerReady = g.add({
-    name: 'Waiting until Kubernetes API server rolled out',
-    fn: () => b.waitUntilKubeApiServerReady(),
-    skipIf: skipReadiness,
-    dependencies: apiServer,
-  });
-  const controlPlane = g.add({
-    name: 'Deploying shoot control plane components',
-    fn: () => b.restoreExtension('controlplanes'),
-    dependencies: apiServerReady,
-  });
-  g.add({
-    name: 'Waiting until shoot control plane has been reconciled',
-    fn: () => b.waitUntilExtensionReady('controlplanes'),
-    skipIf: skipReadiness,
-    dependencies: controlPlane,
-  });
-  // The same machines: the Worker's restored state says where they are.
-  const workers = g.add({
-    name: 'Configuring shoot worker pools',
-    fn: () => b.restoreExtension('workers'),
-    dependencies: apiServerReady,
-  });
-  const workersReady = g.add({
-    name: 'Waiting until shoot worker nodes have been reconciled',
-    fn: () => b.waitUntilExtensionReady('workers'),
-    skipIf: skipReadiness,
-    dependencies: workers,
-  });
-  addShootConnectivitySteps(g, b, { secrets, apiServerReady, workersReady, skipReadiness });
-  return g.compile();
-}
-
-/**
- * The VPN between the control plane and the shoot's workers, in Create/Reconcile and Restore
- * alike: the vpn-seed-server the nodes' tunnels reach, then the check that the API server and the
- * workers reach each other (the step the seed document's second pitfall gets stuck at).
- */
-function addShootConnectivitySteps(
-  g: Graph,
-  b: Botanist,
-  after: { secrets: TaskID; apiServerReady: TaskID; workersReady: TaskID; skipReadiness: boolean | undefined },
-): void {
-  const vpnSeedServer = g.add({
-    name: 'Deploying vpn-seed-server',
-    fn: () => b.deployVpnSeedServer(),
-    dependencies: after.secrets,
-  });
-  g.add({
-    name: 'Waiting until the Kubernetes API server can connect to the Shoot workers',
-    fn: () => b.waitUntilTunnelConnectionExists(),
-    skipIf: after.skipReadiness,
-    dependencies: [after.apiServerReady, after.workersReady, vpnSeedServer],
-  });
+export async function copyOfBackupsRequired(c: ShootComponents): Promise<boolean> {
+  if (await c.etcdMain.get()) return false;
+  const bucketName = await c.backupEntry.bucketName();
+  if (!bucketName) throw new Error(`BackupEntry ${c.backupEntry.name} does not exist: nothing to restore from`);
+  if (await c.sourceBackupEntry.get()) return true;
+  return bucketName !== (await c.context.seedObject()).metadata.uid;
 }

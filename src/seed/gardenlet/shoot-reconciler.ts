@@ -8,19 +8,26 @@
  */
 import type { LastError, LastOperation } from '../../api/core-gardener/common.js';
 import { conditionsOf } from '../../api/core-gardener/conditions.js';
-import { seedHasBackup, seedResource } from '../../api/core-gardener/seed.js';
+import { seedHasBackup } from '../../api/core-gardener/seed.js';
 import { SKIP_READINESS_ANNOTATION, shootResource } from '../../api/core-gardener/shoot.js';
 import { isNotFound } from '../../api/errors.js';
 import { type Condition, isRecord, type KubeObject, nowTimestamp } from '../../api/meta.js';
 import type { ObjectKey, Reconciler, Result } from '../../controller/controller.js';
-import type { Flow } from '../../flow/flow.js';
+import type { Flow, FlowHooks } from '../../flow/flow.js';
 import { flowErrors } from '../../flow/flow-errors.js';
 import { lastErrorsAfter } from '../../flow/last-errors.js';
 import { describeProgress } from '../../flow/progress.js';
-import { Botanist, type BotanistDeps } from './botanist.js';
+import { technicalId } from '../../shoot/identity.js';
+import { type SeedRuntime, type ShootComponents, shootComponents } from './components/index.js';
 import { conditionsChanged, shootHealthConditions } from './shoot-care.js';
 import { type ShootOperation, shootOperationFor } from './shoot-dispatch.js';
-import { deleteFlow, migrateFlow, reconcileFlow, restoreFlow } from './shoot-flows.js';
+import { copyOfBackupsRequired, deleteFlow, etcdSnapshotRequired, migrateFlow, reconcileFlow } from './shoot-flows.js';
+import { observeShootHealth } from './shoot-health-facts.js';
+
+export interface ShootReconcilerDeps extends SeedRuntime {
+  /** Called around every step of the shoot flows (the crash tests' crash points). */
+  flowHooks?: FlowHooks | undefined;
+}
 
 export const shootFinalizer = 'gardener';
 
@@ -31,7 +38,7 @@ const retryBaseMs = 500;
 const retryMaxMs = 15_000;
 
 export class ShootReconciler implements Reconciler {
-  readonly #deps: BotanistDeps;
+  readonly #deps: ShootReconcilerDeps;
   /**
    * Failed shoots wait before their flow runs again. Their own status writes wake them up (a
    * failing step would otherwise run again at once, over and over); a change an operator makes
@@ -41,7 +48,7 @@ export class ShootReconciler implements Reconciler {
   /** The garden key of each shoot this seed hosts, by its control-plane namespace (technical ID). */
   readonly #shootsByNamespace = new Map<string, ObjectKey>();
 
-  constructor(deps: BotanistDeps) {
+  constructor(deps: ShootReconcilerDeps) {
     this.#deps = deps;
   }
 
@@ -79,7 +86,7 @@ export class ShootReconciler implements Reconciler {
     const operation = shootOperationFor(shoot, this.#deps.seedName);
     switch (operation) {
       case undefined:
-        this.#shootsByNamespace.delete(new Botanist(shoot, this.#deps).namespace);
+        this.#shootsByNamespace.delete(technicalId(shoot));
         return {};
       case 'Delete':
         return this.#delete(shoot);
@@ -93,7 +100,7 @@ export class ShootReconciler implements Reconciler {
   }
 
   async #reconcile(shoot: KubeObject, type: 'Create' | 'Reconcile'): Promise<Result> {
-    const botanist = this.#remember(shoot);
+    const c = this.#remember(shoot);
     const status = isRecord(shoot.status) ? shoot.status : {};
     const last = isRecord(status.lastOperation) ? (status.lastOperation as unknown as LastOperation) : undefined;
     // A control plane whose etcd broke (e.g. a restore that cannot finish) is reconciled again,
@@ -101,19 +108,17 @@ export class ShootReconciler implements Reconciler {
     const upToDate =
       status.observedGeneration === shoot.metadata.generation &&
       last?.state === 'Succeeded' &&
-      this.#deps.apiServers.has(botanist.namespace) &&
-      this.#deps.vpnServers.has(botanist.namespace) &&
-      (await botanist.etcdHealthy());
+      c.kubeApiServer.running &&
+      c.vpnSeedServer.running &&
+      (await c.etcdMain.healthy());
     if (upToDate) {
-      await this.#updateHealth(shoot, botanist);
+      await this.#updateHealth(shoot, c);
       return { requeueAfterMs: resyncMs };
     }
     await this.#ensureFinalizer(shoot);
-    const seed = await this.#deps.garden.resource(seedResource).get('', this.#deps.seedName);
-    const options = { allowBackup: seedHasBackup(seed), skipReadiness: skipReadiness(shoot) };
-    await this.#run(shoot, type, reconcileFlow(botanist, type, options), this.#identityStatus(shoot, botanist), () =>
-      this.#hostedHereStatus(shoot, botanist),
-    );
+    const allowBackup = seedHasBackup(await c.context.seedObject());
+    const flow = reconcileFlow(c, { operation: type, allowBackup, skipReadiness: skipReadiness(shoot) });
+    await this.#run(shoot, type, flow, this.#identityStatus(shoot, c), () => this.#hostedHereStatus(shoot, c));
     await this.#dropSkipReadiness(shoot);
     return { requeueAfterMs: resyncMs };
   }
@@ -123,31 +128,35 @@ export class ShootReconciler implements Reconciler {
    * protocol): the destination's cue to restore, and this seed is no longer responsible.
    */
   async #migrate(shoot: KubeObject): Promise<Result> {
-    const botanist = this.#remember(shoot);
-    const flow = migrateFlow(botanist, { etcdSnapshotRequired: await botanist.etcdSnapshotRequired() });
+    const c = this.#remember(shoot);
+    const flow = migrateFlow(c, { etcdSnapshotRequired: await etcdSnapshotRequired(c) });
     await this.#run(shoot, 'Migrate', flow, {}, async () => ({ seedName: null, lastErrors: null }));
-    this.#shootsByNamespace.delete(botanist.namespace);
+    this.#shootsByNamespace.delete(c.context.namespace);
     return {};
   }
 
   /** Restore on the destination seed; on success the shoot is hosted here (`status.seedName`). */
   async #restore(shoot: KubeObject): Promise<Result> {
-    const botanist = this.#remember(shoot);
+    const c = this.#remember(shoot);
     await this.#ensureFinalizer(shoot);
-    const options = { copyRequired: await botanist.isCopyOfBackupsRequired(), skipReadiness: skipReadiness(shoot) };
-    await this.#run(shoot, 'Restore', restoreFlow(botanist, options), this.#identityStatus(shoot, botanist), () =>
-      this.#hostedHereStatus(shoot, botanist),
-    );
+    const flow = reconcileFlow(c, {
+      operation: 'Restore',
+      // A migration needs backups: the destination restores from them.
+      allowBackup: true,
+      copyRequired: await copyOfBackupsRequired(c),
+      skipReadiness: skipReadiness(shoot),
+    });
+    await this.#run(shoot, 'Restore', flow, this.#identityStatus(shoot, c), () => this.#hostedHereStatus(shoot, c));
     await this.#dropSkipReadiness(shoot);
     return { requeueAfterMs: resyncMs };
   }
 
   /** What a successful Create, Reconcile or Restore writes: the shoot runs here, and how it is. */
-  async #hostedHereStatus(shoot: KubeObject, botanist: Botanist): Promise<Record<string, unknown>> {
+  async #hostedHereStatus(shoot: KubeObject, c: ShootComponents): Promise<Record<string, unknown>> {
     return {
       seedName: this.#deps.seedName,
       observedGeneration: shoot.metadata.generation,
-      conditions: await this.#health(shoot, botanist),
+      conditions: await this.#health(shoot, c),
     };
   }
 
@@ -155,10 +164,10 @@ export class ShootReconciler implements Reconciler {
    * The shoot's health conditions as this seed sees them now (src/seed/gardenlet/shoot-care.ts).
    * Looking fails nothing: an operation that succeeded is not retried for it, the conditions stay.
    */
-  async #health(shoot: KubeObject, botanist: Botanist): Promise<Condition[]> {
+  async #health(shoot: KubeObject, c: ShootComponents): Promise<Condition[]> {
     const current = conditionsOf(shoot);
     try {
-      return shootHealthConditions(current, await botanist.healthFacts());
+      return shootHealthConditions(current, await observeShootHealth(c));
     } catch (err) {
       this.#deps.logger.warn(
         { shoot: `${shoot.metadata.namespace}/${shoot.metadata.name}`, err: (err as Error).message },
@@ -169,27 +178,27 @@ export class ShootReconciler implements Reconciler {
   }
 
   /** Between operations: writes the health conditions only when one of them changed. */
-  async #updateHealth(shoot: KubeObject, botanist: Botanist): Promise<void> {
+  async #updateHealth(shoot: KubeObject, c: ShootComponents): Promise<void> {
     const current = conditionsOf(shoot);
-    const next = await this.#health(shoot, botanist);
+    const next = await this.#health(shoot, c);
     if (conditionsChanged(current, next)) await this.#patchStatus(shoot, { conditions: next });
   }
 
-  /** A Botanist for the shoot, and the shoot noted as living in its control-plane namespace here. */
-  #remember(shoot: KubeObject): Botanist {
-    const botanist = new Botanist(shoot, this.#deps);
-    this.#shootsByNamespace.set(botanist.namespace, {
+  /** The shoot's components, and the shoot noted as living in its control-plane namespace here. */
+  #remember(shoot: KubeObject): ShootComponents {
+    const c = shootComponents(shoot, this.#deps);
+    this.#shootsByNamespace.set(c.context.namespace, {
       namespace: shoot.metadata.namespace ?? '',
       name: shoot.metadata.name ?? '',
     });
-    return botanist;
+    return c;
   }
 
   /** The status fields that name the control plane: where to reach it and its technical ID. */
-  #identityStatus(shoot: KubeObject, botanist: Botanist): Record<string, unknown> {
+  #identityStatus(shoot: KubeObject, c: ShootComponents): Record<string, unknown> {
     return {
-      advertisedAddresses: [{ name: 'external', url: botanist.apiUrl }],
-      technicalID: botanist.namespace,
+      advertisedAddresses: [{ name: 'external', url: c.context.endpoint.apiUrl }],
+      technicalID: c.context.namespace,
       uid: shoot.metadata.uid,
     };
   }
@@ -214,7 +223,7 @@ export class ShootReconciler implements Reconciler {
 
   async #delete(shoot: KubeObject): Promise<Result> {
     if (!(shoot.metadata.finalizers ?? []).includes(shootFinalizer)) return {};
-    await this.#run(shoot, 'Delete', deleteFlow(new Botanist(shoot, this.#deps)), {});
+    await this.#run(shoot, 'Delete', deleteFlow(shootComponents(shoot, this.#deps)), {});
     const current = await this.#get({ namespace: shoot.metadata.namespace!, name: shoot.metadata.name! });
     if (!current) return {};
     const finalizers = (current.metadata.finalizers ?? []).filter((f) => f !== shootFinalizer);

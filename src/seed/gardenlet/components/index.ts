@@ -1,0 +1,118 @@
+/**
+ * A shoot's components on this seed (Gardener's `Shoot.Components`): built once per flow run
+ * from the shoot and the seed's clients and runtimes, then called by the flows' steps
+ * (src/seed/gardenlet/shoot-flows.ts). docs/flow-steps.md lists which step calls which method.
+ */
+import type { Logger } from 'pino';
+import { seedResource } from '../../../api/core-gardener/seed.js';
+import type { KubeObject } from '../../../api/meta.js';
+import type { Client } from '../../../client/client.js';
+import { technicalId } from '../../../shoot/identity.js';
+import type { ApiServerRuntime } from '../../runtime/apiserver-runtime.js';
+import type { VpnServerRuntime } from '../../runtime/vpn-server-runtime.js';
+import { ShootEndpoint } from '../shoot-endpoint.js';
+import { BackupEntry } from './backup-entry.js';
+import type { ComponentContext } from './context.js';
+import { controlPlane } from './control-plane.js';
+import { internalDnsRecord } from './dns-record.js';
+import { EtcdMain } from './etcd.js';
+import { EtcdCopyBackupsTask } from './etcd-copy-backups-task.js';
+import { Extension } from './extension.js';
+import { AllExtensions } from './extensions.js';
+import { infrastructure } from './infrastructure.js';
+import { KubeApiServer } from './kube-apiserver.js';
+import { ShootNamespace } from './namespace.js';
+import { SecretsManager } from './secrets.js';
+import { ShootStateComponent } from './shoot-state.js';
+import { SourceBackupEntry } from './source-backup-entry.js';
+import { VpnSeedServer } from './vpn-seed-server.js';
+import { worker } from './worker.js';
+import { WorkerConnectivity } from './worker-connectivity.js';
+
+/** What this seed gives every shoot's components. */
+export interface SeedRuntime {
+  seedName: string;
+  garden: Client;
+  seed: Client;
+  apiServers: ApiServerRuntime;
+  vpnServers: VpnServerRuntime;
+  /** Where control-plane data lives on this seed (etcd data dirs). */
+  runtimeDir: string;
+  logger: Logger;
+  /** How long a "Waiting until …" step waits before it fails (and the flow retries later). */
+  waitTimeoutMs: number;
+  /** The shoot API servers' node monitor grace period (default 40 s). */
+  nodeMonitorGracePeriodMs?: number | undefined;
+}
+
+export interface ShootComponents {
+  readonly context: ComponentContext;
+  readonly namespace: ShootNamespace;
+  readonly secrets: SecretsManager;
+  readonly shootState: ShootStateComponent;
+  readonly infrastructure: Extension;
+  readonly internalDnsRecord: Extension;
+  readonly controlPlane: Extension;
+  readonly worker: Extension;
+  readonly extensions: AllExtensions;
+  readonly backupEntry: BackupEntry;
+  readonly sourceBackupEntry: SourceBackupEntry;
+  readonly etcdCopyBackupsTask: EtcdCopyBackupsTask;
+  readonly etcdMain: EtcdMain;
+  readonly kubeApiServer: KubeApiServer;
+  readonly vpnSeedServer: VpnSeedServer;
+  readonly workerConnectivity: WorkerConnectivity;
+}
+
+export function shootComponents(shoot: KubeObject, seed: SeedRuntime): ShootComponents {
+  let seedObject: Promise<KubeObject> | undefined;
+  const context: ComponentContext = {
+    shoot,
+    namespace: technicalId(shoot),
+    seedName: seed.seedName,
+    garden: seed.garden,
+    seed: seed.seed,
+    endpoint: new ShootEndpoint(shoot),
+    seedObject: () => {
+      seedObject ??= seed.garden.resource(seedResource).get('', seed.seedName);
+      return seedObject;
+    },
+    waitTimeoutMs: seed.waitTimeoutMs,
+    logger: seed.logger,
+  };
+  const shootState = new ShootStateComponent(context);
+  const secrets = new SecretsManager(context, shootState);
+  const extension = (kind: typeof infrastructure) => new Extension(context, kind, shootState);
+  const extensions = {
+    infrastructure: extension(infrastructure),
+    internalDnsRecord: extension(internalDnsRecord),
+    controlPlane: extension(controlPlane),
+    worker: extension(worker),
+  };
+  const all = Object.values(extensions);
+  shootState.keepStateOf(all);
+  const backupEntry = new BackupEntry(context);
+  const sourceBackupEntry = new SourceBackupEntry(context, backupEntry);
+  const etcdMain = new EtcdMain(context, backupEntry, secrets);
+  const kubeApiServer = new KubeApiServer(context, {
+    runtime: seed.apiServers,
+    secrets,
+    etcd: etcdMain,
+    ...(seed.nodeMonitorGracePeriodMs !== undefined ? { nodeMonitorGracePeriodMs: seed.nodeMonitorGracePeriodMs } : {}),
+  });
+  return {
+    context,
+    namespace: new ShootNamespace(context, seed.runtimeDir),
+    secrets,
+    shootState,
+    ...extensions,
+    extensions: new AllExtensions(context, all),
+    backupEntry,
+    sourceBackupEntry,
+    etcdCopyBackupsTask: new EtcdCopyBackupsTask(context, backupEntry, sourceBackupEntry),
+    etcdMain,
+    kubeApiServer,
+    vpnSeedServer: new VpnSeedServer(context, seed.vpnServers, secrets),
+    workerConnectivity: new WorkerConnectivity(context, secrets, kubeApiServer),
+  };
+}

@@ -1,0 +1,9 @@
+/** The shoot's Infrastructure (`<shoot>`): with the local provider, nothing to create outside the object. */
+import { infrastructureResource } from '../../../api/extensions/infrastructure.js';
+import { type ExtensionKind, localProviderSpec } from './extension.js';
+
+export const infrastructure: ExtensionKind = {
+  resource: infrastructureResource,
+  name: (c) => c.shoot.metadata.name!,
+  spec: localProviderSpec,
+};

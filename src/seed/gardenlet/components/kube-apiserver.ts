@@ -1,0 +1,83 @@
+/**
+ * The shoot's kube-apiserver, run by this seed in its own process (src/seed/runtime/) on the
+ * shoot's stable address, with the shoot's CAs, keys and static token, on etcd-main. Its serving
+ * certificate names this seed (src/shoot/serving-seed.ts).
+ */
+import type { TaskContext } from '../../../flow/task-fn.js';
+import type { ApiServerRuntime } from '../../runtime/apiserver-runtime.js';
+import type { ComponentContext } from './context.js';
+import type { EtcdMain } from './etcd.js';
+import type { DeployWaiter } from './interfaces.js';
+import type { SecretsManager } from './secrets.js';
+import { NotYetError, waitUntil } from './wait.js';
+
+export class KubeApiServer implements DeployWaiter {
+  readonly #c: ComponentContext;
+  readonly #runtime: ApiServerRuntime;
+  readonly #secrets: SecretsManager;
+  readonly #etcd: EtcdMain;
+  readonly #nodeMonitorGracePeriodMs: number | undefined;
+
+  constructor(
+    c: ComponentContext,
+    deps: { runtime: ApiServerRuntime; secrets: SecretsManager; etcd: EtcdMain; nodeMonitorGracePeriodMs?: number },
+  ) {
+    this.#c = c;
+    this.#runtime = deps.runtime;
+    this.#secrets = deps.secrets;
+    this.#etcd = deps.etcd;
+    this.#nodeMonitorGracePeriodMs = deps.nodeMonitorGracePeriodMs;
+  }
+
+  /** "Deploying Kubernetes API server": starts it, or leaves a running one with this configuration alone. */
+  async deploy(ctx: TaskContext): Promise<void> {
+    const secrets = this.#secrets.current;
+    const etcdUrl = await this.#etcd.clientUrl(ctx);
+    const etcdClient = await this.#secrets.data('etcd-client-tls');
+    const serving = await this.#secrets.servingCertificate('kube-apiserver-tls');
+    await this.#runtime.ensure({
+      name: this.#c.namespace,
+      etcd: {
+        endpoints: [etcdUrl],
+        tls: { caPem: secrets.caEtcd.certPem, certPem: etcdClient['tls.crt']!, keyPem: etcdClient['tls.key']! },
+      },
+      serving,
+      clientCaPem: secrets.caClient.certPem,
+      staticToken: secrets.staticToken,
+      encryptionKeyBase64: secrets.etcdEncryptionKey,
+      host: this.#c.endpoint.apiHost,
+      port: this.#c.endpoint.apiPort,
+      ...(this.#nodeMonitorGracePeriodMs !== undefined
+        ? { nodeMonitorGracePeriodMs: this.#nodeMonitorGracePeriodMs }
+        : {}),
+    });
+  }
+
+  /** "Waiting until Kubernetes API server rolled out". */
+  async wait(ctx: TaskContext): Promise<void> {
+    await waitUntil(ctx, this.#c.waitTimeoutMs, async () => {
+      if (!this.running) throw new NotYetError('the Kubernetes API server is not running');
+    });
+  }
+
+  /** "Deleting kube-apiserver deployment" / "Deleting Kubernetes API server": from then on its address refuses connections. */
+  async destroy(_ctx: TaskContext): Promise<void> {
+    await this.#runtime.stop(this.#c.namespace);
+  }
+
+  /** "Waiting until kube-apiserver has been deleted". */
+  async waitCleanup(ctx: TaskContext): Promise<void> {
+    await waitUntil(ctx, this.#c.waitTimeoutMs, async () => {
+      if (this.running) throw new NotYetError('the Kubernetes API server is still running');
+    });
+  }
+
+  get running(): boolean {
+    return this.#runtime.has(this.#c.namespace);
+  }
+
+  /** When the running API server started (ms since the epoch): a node that renewed its Lease since has reached it. */
+  get startedAt(): number | undefined {
+    return this.#runtime.startedAt(this.#c.namespace);
+  }
+}

@@ -1,0 +1,125 @@
+/**
+ * The control plane's secrets on this seed (Gardener's secrets manager, "Initializing secrets
+ * management"): the persisted ones (CAs, service-account key, static token, etcd encryption key)
+ * kept when the namespace has them, restored from the ShootState when it holds them (a control
+ * plane moving in), generated otherwise (a new shoot); and the certificates issued from them,
+ * kept in the namespace so that a repeated deploy does not restart a running server for a new
+ * certificate.
+ */
+import { secretResource } from '../../../api/core/secret.js';
+import { isRecord, type KubeObject } from '../../../api/meta.js';
+import type { TaskContext } from '../../../flow/task-fn.js';
+import { servingSeedDnsName } from '../../../shoot/serving-seed.js';
+import {
+  fromSecretObjects,
+  generateShootSecrets,
+  isPersistedSecret,
+  issueEtcdClientCertificate,
+  issueEtcdServerCertificate,
+  issueKubeApiServerCertificate,
+  type ShootSecrets,
+  secretObjectsFromShootState,
+  toSecretObjects,
+} from '../shoot-secrets.js';
+import type { ComponentContext } from './context.js';
+import type { ShootStateComponent } from './shoot-state.js';
+
+/** A certificate and its key, PEM. */
+export interface TlsPair {
+  certPem: string;
+  keyPem: string;
+}
+
+export class SecretsManager {
+  readonly #c: ComponentContext;
+  readonly #shootState: ShootStateComponent;
+  #secrets: ShootSecrets | undefined;
+
+  constructor(c: ComponentContext, shootState: ShootStateComponent) {
+    this.#c = c;
+    this.#shootState = shootState;
+  }
+
+  /** "Initializing secrets management": the persisted secrets, and etcd's certificates from `ca-etcd`. */
+  async deploy(_ctx: TaskContext): Promise<void> {
+    let persisted = await this.persisted();
+    if (!persisted) {
+      const state = await this.#shootState.get();
+      const fromState = state ? secretObjectsFromShootState(state, this.#c.namespace) : [];
+      persisted = fromState.length > 0 ? fromSecretObjects(fromState) : undefined;
+      const objects = persisted
+        ? fromState
+        : toSecretObjects(this.#c.namespace, await generateShootSecrets(this.#c.namespace));
+      for (const obj of objects) await this.#secretObjects().createIfAbsent(this.#c.namespace, obj);
+      persisted = await this.persisted();
+    }
+    if (!persisted) throw new Error(`the persisted secrets of ${this.#c.namespace} are incomplete`);
+    this.#secrets = persisted;
+    const caPem = persisted.caEtcd.certPem;
+    await this.tlsSecret('etcd-server-tls', caPem, () =>
+      issueEtcdServerCertificate(persisted.caEtcd, ['127.0.0.1', 'localhost']),
+    );
+    await this.tlsSecret('etcd-client-tls', caPem, () => issueEtcdClientCertificate(persisted.caEtcd));
+  }
+
+  /** The secrets `deploy` initialized; the steps after it in the flow use them. */
+  get current(): ShootSecrets {
+    if (!this.#secrets) throw new Error('secrets management is not initialized');
+    return this.#secrets;
+  }
+
+  /** The persisted secrets in the control-plane namespace, undefined while any is missing. */
+  async persisted(): Promise<ShootSecrets | undefined> {
+    return fromSecretObjects(await this.persistedObjects());
+  }
+
+  /** The persisted secrets' objects (`persist=true`), as the ShootState keeps them. */
+  async persistedObjects(): Promise<KubeObject[]> {
+    return (await this.#secretObjects().list(this.#c.namespace)).items.filter(isPersistedSecret);
+  }
+
+  /**
+   * A serving certificate for the shoot's stable address from the shoot's `ca`, naming this seed
+   * (src/shoot/serving-seed.ts). The namespace, and so the secret, is this seed's only.
+   */
+  servingCertificate(secretName: string): Promise<TlsPair> {
+    const secrets = this.current;
+    return this.tlsSecret(secretName, secrets.ca.certPem, () =>
+      issueKubeApiServerCertificate(secrets.ca, {
+        ip: this.#c.endpoint.apiHost,
+        dnsNames: [servingSeedDnsName(this.#c.seedName)],
+      }),
+    );
+  }
+
+  /** The certificate and key of a `kubernetes.io/tls` secret, issued and stored when it is missing. */
+  async tlsSecret(name: string, caPem: string, issue: () => Promise<TlsPair>): Promise<TlsPair> {
+    if (!(await this.#secretObjects().find(this.#c.namespace, name))) {
+      const pair = await issue();
+      await this.#secretObjects().createIfAbsent(this.#c.namespace, {
+        metadata: { name, namespace: this.#c.namespace },
+        type: 'kubernetes.io/tls',
+        data: { 'tls.crt': b64(pair.certPem), 'tls.key': b64(pair.keyPem), 'ca.crt': b64(caPem) },
+      });
+    }
+    const data = await this.data(name);
+    return { certPem: data['tls.crt']!, keyPem: data['tls.key']! };
+  }
+
+  /** A secret's data in the control-plane namespace, decoded. */
+  async data(name: string): Promise<Record<string, string>> {
+    const secret = await this.#secretObjects().get(this.#c.namespace, name);
+    const data = isRecord(secret.data) ? secret.data : {};
+    return Object.fromEntries(
+      Object.entries(data).map(([k, v]) => [k, Buffer.from(String(v), 'base64').toString('utf8')]),
+    );
+  }
+
+  #secretObjects() {
+    return this.#c.seed.resource(secretResource);
+  }
+}
+
+function b64(text: string): string {
+  return Buffer.from(text, 'utf8').toString('base64');
+}
