@@ -3,7 +3,7 @@
  * (`authentication.gardener.cloud/v1alpha1`). It answers with a kubeconfig for the shoot's API
  * whose client certificate is signed by the shoot's client CA (`ca-client`, read from the
  * shoot's ShootState), trusts the shoot's cluster CA (`ca`) and points at the shoot's advertised
- * address, so it stays valid wherever the control plane runs (DESIGN §4 "Shoot access").
+ * address, so it stays valid wherever the control plane runs (docs/migration.md §ShootState).
  *
  * Rules, as in Gardener (`pkg/apiserver/registry/core/shoot/storage/kubeconfig.go`,
  * `pkg/apis/authentication/validation`):

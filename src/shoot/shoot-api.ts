@@ -1,7 +1,7 @@
 /**
- * What a shoot's kube-apiserver serves (DESIGN §1, "shoot"): the core kinds (Namespace,
- * ConfigMap, Secret, ServiceAccount, Node, Event, Lease) and the RBAC kinds, and what every shoot
- * has from its first start on: the namespaces `default`, `kube-system`, `kube-public`,
+ * What a shoot's kube-apiserver serves (docs/architecture.md §What runs where): the core kinds
+ * (Namespace, ConfigMap, Secret, ServiceAccount, Node, Event, Lease) and the RBAC kinds, and what
+ * every shoot has from its first start on: the namespaces `default`, `kube-system`, `kube-public`,
  * `kube-node-lease`, the `cluster-admin` ClusterRole bound to `system:masters`, and the default
  * discovery and basic-user roles, as Kubernetes bootstraps them.
  */

@@ -1,7 +1,7 @@
 /**
  * Control plane migration on the garden side, end to end with the real kubectl and jq: the seed
- * document's trigger command verbatim, and every admission rule of `shoots/binding` (DESIGN §2)
- * rejecting with a clear Status while nothing changes.
+ * document's trigger command verbatim, and every admission rule of `shoots/binding`
+ * (docs/migration.md §The trigger) rejecting with a clear Status while nothing changes.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';

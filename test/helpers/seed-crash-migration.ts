@@ -1,7 +1,7 @@
 /**
- * Crash tests of the control plane migration (DESIGN.md §2: killing a seed process at any step
- * and restarting it finishes the migration, no acknowledged write is lost, the source and the
- * destination never serve the shoot at once).
+ * Crash tests of the control plane migration (docs/migration.md §Crash safety: killing a seed
+ * process at any step and restarting it finishes the migration, no acknowledged write is lost, the
+ * source and the destination never serve the shoot at once).
  *
  * One landscape whose processes all get TRANSPLANT_CRASH_FILE (src/flow/crash-point.ts). The
  * shoot moves back and forth between seed-a and seed-b, once per step of the Migrate (or Restore)

@@ -1,9 +1,10 @@
 /**
  * Shoot (core.gardener.cloud/v1beta1, namespaced): a Kubernetes cluster whose control plane runs
  * on the seed named in `spec.seedName`. `status.seedName` is where it last ran; while the two
- * differ the source seed migrates it away (see DESIGN §2). Besides the main resource the kind
- * serves `status` and `binding` (a full Shoot whose only allowed change is `spec.seedName`; the
- * rules live in the ShootValidator admission plugin, src/garden/admission/shoot-validator.ts).
+ * differ the source seed migrates it away (see docs/migration.md §Who acts when). Besides the
+ * main resource the kind serves `status` and `binding` (a full Shoot whose only allowed change is
+ * `spec.seedName`; the rules live in the ShootValidator admission plugin,
+ * src/garden/admission/shoot-validator.ts).
  */
 import type { ResourceDefinition, Strategy, SubresourceDefinition, TableColumn } from '../../apiserver/types.js';
 import { ageColumn, keepOldStatus, nextGeneration, statusStrategy } from '../core/common.js';

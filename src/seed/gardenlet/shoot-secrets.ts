@@ -2,9 +2,10 @@
  * The secrets of a shoot's control plane that cannot be rebuilt: what the gardenlet's
  * "Initializing secrets management" step creates once in the control-plane namespace, labels
  * `persist=true` (Gardener's secrets manager `Persist()` option) and copies into the garden's
- * ShootState, so that a control plane moving to another seed keeps its CAs and keys (DESIGN §2,
- * Migrate step 3 and Restore step 4). Everything issued from them (serving and client
- * certificates) is derived and re-issued freely.
+ * ShootState, so that a control plane moving to another seed keeps its CAs and keys
+ * (docs/migration.md §ShootState: the Migrate persists them, the Restore's "Initializing secrets
+ * management" reads them back). Everything issued from them (serving and client certificates) is
+ * derived and re-issued freely.
  *
  * Secrets, all type Opaque, immutable, labelled `persist: "true"`, `managed-by: secrets-manager`,
  * `manager-identity: gardenlet`:
