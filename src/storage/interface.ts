@@ -1,7 +1,8 @@
 /**
- * The store interface every backend implements (SQLite now, etcd later). It knows keys, JSON
- * objects and revisions only; no backend type leaks through it. Backends throw `StorageError`
- * only; `interpret-errors.ts` turns those into API errors.
+ * The store interface every backend implements (SQLite for the garden and the seeds, etcd for
+ * the shoot API servers). It knows keys, JSON objects and revisions only; no backend type leaks
+ * through it. Backends throw `StorageError` only; `interpret-errors.ts` turns those into API
+ * errors.
  *
  * Revisions: one counter per store, incremented by every write. An object's
  * `metadata.resourceVersion` is the decimal revision of its last write. Objects handed to the
