@@ -20,6 +20,7 @@ import {
 import { GenericStore, type RequestContext } from '../../src/apiserver/registry/generic-store.js';
 import { Controller, type ObjectKey } from '../../src/controller/controller.js';
 import { storeListWatch } from '../../src/controller/list-watch.js';
+import { ItemExponentialFailureRateLimiter } from '../../src/controller/rate-limiter.js';
 import {
   ETCD_DRUID_FINALIZER,
   EtcdReconciler,
@@ -82,7 +83,7 @@ function startDruid(stores = { etcds, secrets, runtimeDir }): Druid {
       },
     },
     logger,
-    maxBackoffMs: 1_000,
+    rateLimiter: new ItemExponentialFailureRateLimiter({ maxDelayMs: 1_000 }),
   });
   controller.start();
   return {
