@@ -13,6 +13,7 @@
  *   that crashes mid-copy starts it again after the restart; the copier skips what is complete.
  */
 import type { Logger } from 'pino';
+import { secretResource } from '../../api/core/secret.js';
 import { conditionsOf, setCondition } from '../../api/core-gardener/conditions.js';
 import {
   CopyTaskConditionType,
@@ -20,19 +21,19 @@ import {
   copyTaskSourceStore,
   copyTaskTargetStore,
   copyTaskWaitForFinalSnapshot,
+  etcdCopyBackupsTaskResource,
 } from '../../api/druid/etcd-copy-backups-task.js';
-import { isNotFound } from '../../api/errors.js';
 import { isRecord, type KubeObject } from '../../api/meta.js';
-import type { GenericStore, RequestContext } from '../../apiserver/registry/generic-store.js';
 import { type CopyResult, copyBackups } from '../../backup/copier.js';
+import { type Client, ignoreNotFound, type ResourceClient } from '../../client/client.js';
+import { addFinalizer, removeFinalizer } from '../../client/finalizers.js';
 import type { ObjectKey, Reconciler, Result } from '../../controller/controller.js';
 import { openStoreOf } from './backup-store.js';
 import { ETCD_DRUID_FINALIZER } from './etcd-controller.js';
 
 export interface CopyBackupsTaskReconcilerOptions {
-  tasks: GenericStore;
-  secrets: GenericStore;
-  ctx: RequestContext;
+  /** The seed API: its EtcdCopyBackupsTasks and the Secrets their stores reference. */
+  client: Client;
   logger: Logger;
   /** How often the source is checked for the final snapshot; default the copier's (15 s). */
   finalSnapshotCheckIntervalMs?: number;
@@ -50,6 +51,8 @@ interface RunningCopy {
 
 export class CopyBackupsTaskReconciler implements Reconciler {
   readonly #options: CopyBackupsTaskReconcilerOptions;
+  readonly #tasks: ResourceClient;
+  readonly #secrets: ResourceClient;
   readonly #log: Logger;
   /** By `<namespace>/<name>`. */
   readonly #running = new Map<string, RunningCopy>();
@@ -60,12 +63,14 @@ export class CopyBackupsTaskReconciler implements Reconciler {
 
   constructor(options: CopyBackupsTaskReconcilerOptions) {
     this.#options = options;
+    this.#tasks = options.client.resource(etcdCopyBackupsTaskResource);
+    this.#secrets = options.client.resource(secretResource);
     this.#log = options.logger.child({ controller: 'etcdcopybackupstask' });
   }
 
   async reconcile(key: ObjectKey): Promise<Result> {
     const id = `${key.namespace}/${key.name}`;
-    const task = await this.#options.tasks.find(key.namespace, key.name);
+    const task = await this.#tasks.find(key.namespace, key.name);
     const running = this.#running.get(id);
     if (!task || task.metadata.deletionTimestamp || copyTaskFinished(task) || running?.uid !== task.metadata.uid) {
       if (running) await this.#cancel(id, running);
@@ -140,10 +145,10 @@ export class CopyBackupsTaskReconciler implements Reconciler {
     const sourceSpec = copyTaskSourceStore(task);
     const targetSpec = copyTaskTargetStore(task);
     if (!sourceSpec || !targetSpec) throw new Error('spec.sourceStore and spec.targetStore must both be set');
-    const source = await openStoreOf(sourceSpec, namespace, this.#options.secrets).catch((err: unknown) => {
+    const source = await openStoreOf(sourceSpec, namespace, this.#secrets).catch((err: unknown) => {
       throw new Error(`source store: ${(err as Error).message}`);
     });
-    const target = await openStoreOf(targetSpec, namespace, this.#options.secrets).catch((err: unknown) => {
+    const target = await openStoreOf(targetSpec, namespace, this.#secrets).catch((err: unknown) => {
       throw new Error(`target store: ${(err as Error).message}`);
     });
     const spec = isRecord(task.spec) ? task.spec : {};
@@ -170,7 +175,7 @@ export class CopyBackupsTaskReconciler implements Reconciler {
   }
 
   async #reportSucceeded(task: KubeObject, result: CopyResult): Promise<void> {
-    const current = await this.#options.tasks.find(task.metadata.namespace ?? '', task.metadata.name ?? '');
+    const current = await this.#tasks.find(task.metadata.namespace ?? '', task.metadata.name ?? '');
     if (!current || current.metadata.uid !== task.metadata.uid || copyTaskFinished(current)) return;
     const message = `copied ${result.copied.length} and skipped ${result.skipped.length} snapshot(s) already in the target (${result.bytes} bytes)`;
     let conditions = setCondition(
@@ -189,7 +194,7 @@ export class CopyBackupsTaskReconciler implements Reconciler {
   }
 
   async #reportError(task: KubeObject, message: string): Promise<void> {
-    const current = await this.#options.tasks.find(task.metadata.namespace ?? '', task.metadata.name ?? '');
+    const current = await this.#tasks.find(task.metadata.namespace ?? '', task.metadata.name ?? '');
     if (!current || current.metadata.uid !== task.metadata.uid || copyTaskFinished(current)) return;
     const conditions = setCondition(
       conditionsOf(current),
@@ -206,25 +211,21 @@ export class CopyBackupsTaskReconciler implements Reconciler {
   }
 
   async #patchStatus(task: KubeObject, status: Record<string, unknown>): Promise<void> {
-    try {
-      await this.#options.tasks.patch(
+    await this.#tasks
+      .patch(
         task.metadata.namespace ?? '',
         task.metadata.name ?? '',
-        'status',
-        'merge',
         { metadata: { resourceVersion: task.metadata.resourceVersion }, status },
-        this.#options.ctx,
-      );
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-    }
+        { subresource: 'status' },
+      )
+      .catch(ignoreNotFound);
   }
 
   async #ensureFinalizer(task: KubeObject): Promise<void> {
-    await this.#options.tasks.addFinalizer(task, ETCD_DRUID_FINALIZER, this.#options.ctx);
+    await addFinalizer(this.#tasks, task, ETCD_DRUID_FINALIZER);
   }
 
   async #removeFinalizer(task: KubeObject): Promise<void> {
-    await this.#options.tasks.removeFinalizer(task, ETCD_DRUID_FINALIZER, this.#options.ctx);
+    await removeFinalizer(this.#tasks, task, ETCD_DRUID_FINALIZER);
   }
 }
