@@ -45,7 +45,7 @@ import {
   deploySeedBackupBucket,
   seedBackupBucketsCondition,
 } from './gardenlet/backup-bucket-controller.js';
-import { BackupEntryReconciler } from './gardenlet/backup-entry-controller.js';
+import { BackupEntryReconciler, gardenBackupEntryOf } from './gardenlet/backup-entry-controller.js';
 import { SeedHeartbeat } from './gardenlet/heartbeat.js';
 import { registerSeed, reportSeedReconciled, type SeedBackupConfig } from './gardenlet/seed-registration.js';
 import { ShootReconciler } from './gardenlet/shoot-reconciler.js';
@@ -208,21 +208,6 @@ export async function startSeed(options: SeedOptions): Promise<Seed> {
       clientListWatch(garden.resource(resource), '', { fieldSelector: `spec.seedName=${name}` }),
       clientListWatch(garden.resource(resource), '', { fieldSelector: `status.seedName=${name}` }),
     );
-  const backupEntryReconciler = new BackupEntryReconciler(backupDeps);
-  const backupEntryController = new Controller({
-    name: 'backupentry',
-    source: placedOrHostedHere(backupEntryResource),
-    reconciler: backupEntryReconciler,
-    logger: log,
-  });
-  const wakeGardenBackupEntry = (extension: KubeObject) => {
-    const entry = backupEntryReconciler.entryOf(extension.metadata.name ?? '');
-    if (entry) backupEntryController.enqueue(entry);
-  };
-  const extensionBackupEntryWatcher = new Informer(clientListWatch(seedApi.resource(extensionBackupEntryResource)), {
-    upsert: wakeGardenBackupEntry,
-    remove: wakeGardenBackupEntry,
-  });
   controllers.push(
     new Controller({
       name: 'backupbucket',
@@ -230,7 +215,14 @@ export async function startSeed(options: SeedOptions): Promise<Seed> {
       reconciler: new BackupBucketReconciler(backupDeps),
       logger: log,
     }),
-    backupEntryController,
+    new Controller({
+      name: 'backupentry',
+      source: placedOrHostedHere(backupEntryResource),
+      // A change of an extension entry (ready, migrated, gone) moves its garden entry on at once.
+      watches: [{ source: clientListWatch(seedApi.resource(extensionBackupEntryResource)), map: gardenBackupEntryOf }],
+      reconciler: new BackupEntryReconciler(backupDeps),
+      logger: log,
+    }),
   );
   // The gardenlet's shoot controller: the shoots placed on this seed, from the garden.
   const vpnServers = new VpnServerRuntime(log);
@@ -283,7 +275,6 @@ export async function startSeed(options: SeedOptions): Promise<Seed> {
   for (const controller of controllers) controller.start();
   etcdWatcher.start();
   copyTaskWatcher.start();
-  extensionBackupEntryWatcher.start();
   await reportSeedReconciled(garden, name, defaultVersion.gitVersion);
   log.info({ url: hosted.url }, 'seed ready');
 
@@ -297,7 +288,6 @@ export async function startSeed(options: SeedOptions): Promise<Seed> {
       heartbeat.stop();
       etcdWatcher.stop();
       copyTaskWatcher.stop();
-      extensionBackupEntryWatcher.stop();
       for (const controller of controllers) controller.stop();
       await copyTasks.stop();
       // The etcds keep running (detached); their sidecars flush what they hold and resume from

@@ -15,6 +15,13 @@
  * `Migrate Succeeded` with `status.seedName` null. Only then does the destination take it on; a
  * `gardener.cloud/operation=restore` (the Restore pointing it at a new bucket) is handled like
  * `reconcile`.
+ *
+ * The extension entry carries the namespace of its garden entry in a label (its name is the
+ * garden entry's), so the controller's watch of extension entries maps each change back to the
+ * garden entry at once — right after a restart too. An extension entry created before the label
+ * existed gets it at its garden entry's next reconcile (every entry reconciles when the gardenlet
+ * starts); until then the entry's own requeue looks at it. Its name alone does not tell the
+ * garden namespace: that is the Project's `spec.namespace`, which need not be `garden-<project>`.
  */
 
 import { secretResource } from '../../api/core/secret.js';
@@ -56,31 +63,29 @@ import {
 const pendingRequeueMs = 250;
 const errorRequeueMs = 5_000;
 
+/** On an extension BackupEntry: the namespace of the garden BackupEntry it stands for. */
+export const GARDEN_BACKUP_ENTRY_NAMESPACE_LABEL = 'transplant.gardener.cloud/backupentry-namespace';
+
+/**
+ * The garden BackupEntry behind an extension BackupEntry, for the controller's watch of extension
+ * entries: a change of one (ready, migrated, gone) moves its garden entry on at once rather than
+ * at the next requeue — these steps are on a migration's critical path.
+ */
+export function gardenBackupEntryOf(extension: KubeObject): ObjectKey[] {
+  const namespace = extension.metadata.labels?.[GARDEN_BACKUP_ENTRY_NAMESPACE_LABEL];
+  return namespace ? [{ namespace, name: extension.metadata.name ?? '' }] : [];
+}
+
 export class BackupEntryReconciler implements Reconciler {
   readonly #deps: BackupControllerDeps;
-  /** Garden entries by name: the extension entry has the same name, without the namespace. */
-  readonly #entriesByName = new Map<string, ObjectKey>();
 
   constructor(deps: BackupControllerDeps) {
     this.#deps = deps;
   }
 
-  /**
-   * The garden entry behind the extension BackupEntry `name`, once reconciled here: a change of
-   * the extension object (ready, migrated, gone) moves the garden entry on at once, without
-   * waiting for the next requeue — these steps are on a migration's critical path.
-   */
-  entryOf(extensionName: string): ObjectKey | undefined {
-    return this.#entriesByName.get(extensionName);
-  }
-
   async reconcile(key: ObjectKey): Promise<Result> {
     const entry = await this.#entries().find(key.namespace, key.name);
-    if (!entry) {
-      if (this.#entriesByName.get(key.name)?.namespace === key.namespace) this.#entriesByName.delete(key.name);
-      return {};
-    }
-    this.#entriesByName.set(key.name, key);
+    if (!entry) return {};
     const seedName = this.#deps.seedName;
     const specSeed = backupEntrySpecSeedName(entry);
     const statusSeed = backupEntryStatusSeedName(entry);
@@ -96,6 +101,7 @@ export class BackupEntryReconciler implements Reconciler {
     const extensions = this.#extensions();
     const extension = await extensions.find('', name);
     if (extension) {
+      await this.#labelExtension(entry, extension);
       const migrated =
         isExtensionMigrated(extension) &&
         !extensionOperation(extension) &&
@@ -236,11 +242,19 @@ export class BackupEntryReconciler implements Reconciler {
     };
     const providerStatus = statusOf(bucket)?.providerStatus;
     if (isRecord(providerStatus)) spec.backupBucketProviderStatus = providerStatus;
+    const labels = extensionLabels(entry);
     const current = await extensions.find('', name);
-    if (!current) return extensions.create('', { metadata: { name }, spec });
-    if (specCovers(current, spec) && !credentialsChanged) return current;
+    if (!current) return extensions.create('', { metadata: { name, labels }, spec });
+    const labelled = current.metadata.labels?.[GARDEN_BACKUP_ENTRY_NAMESPACE_LABEL] === entry.metadata.namespace;
+    if (labelled && specCovers(current, spec) && !credentialsChanged) return current;
     const annotations = credentialsChanged ? { [GARDENER_OPERATION_ANNOTATION]: OPERATION_RECONCILE } : undefined;
-    return extensions.patch('', name, { metadata: { annotations }, spec });
+    return extensions.patch('', name, { metadata: { annotations, labels }, spec });
+  }
+
+  /** Labels an extension entry created before the label existed (see the module comment). */
+  async #labelExtension(entry: KubeObject, extension: KubeObject): Promise<void> {
+    if (extension.metadata.labels?.[GARDEN_BACKUP_ENTRY_NAMESPACE_LABEL] === entry.metadata.namespace) return;
+    await this.#extensions().patch('', extension.metadata.name!, { metadata: { labels: extensionLabels(entry) } });
   }
 
   /** The bucket's credentials from the garden: its generated secret when it has one, else `spec.secretRef`'s. */
@@ -270,4 +284,8 @@ export class BackupEntryReconciler implements Reconciler {
   #extensions() {
     return this.#deps.seed.resource(extensionBackupEntryResource);
   }
+}
+
+function extensionLabels(entry: KubeObject): Record<string, string> {
+  return { [GARDEN_BACKUP_ENTRY_NAMESPACE_LABEL]: entry.metadata.namespace ?? '' };
 }
