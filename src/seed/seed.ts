@@ -153,13 +153,6 @@ export async function startSeed(options: SeedOptions): Promise<Seed> {
     });
   const backupSidecars = new BackupSidecars(log);
   const copyTasks = new CopyBackupsTaskReconciler({ client: seedApi, logger: log });
-  const copyTaskController = new Controller({
-    name: 'etcdcopybackupstask',
-    source: clientListWatch(seedApi.resource(etcdCopyBackupsTaskResource)),
-    reconciler: copyTasks,
-    logger: log,
-  });
-  copyTasks.onCopyFinished = (key) => copyTaskController.enqueue(key);
   const machines = new MachineRuntime({ executable: process.execPath, args: [transplantCli, 'node'] }, log);
   const controllers = [
     new Controller({
@@ -180,7 +173,13 @@ export async function startSeed(options: SeedOptions): Promise<Seed> {
       }),
       logger: log,
     }),
-    copyTaskController,
+    // How a copy job ended shows in its task's status, which this controller watches anyway.
+    new Controller({
+      name: 'etcdcopybackupstask',
+      source: clientListWatch(seedApi.resource(etcdCopyBackupsTaskResource)),
+      reconciler: copyTasks,
+      logger: log,
+    }),
     // The local provider's extension controllers: what they realise lives in the object itself.
     extensionController('dnsrecords', dnsRecordResource, recordingActuator),
     extensionController('infrastructures', infrastructureResource, recordingActuator),
