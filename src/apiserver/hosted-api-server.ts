@@ -65,7 +65,7 @@ export interface HostedApiServer {
   authorizer: Authorizer;
   /** The identity in-process controllers act as (a superuser). */
   systemContext: RequestContext;
-  /** Finds a store of the server. */
+  /** Finds a store of the server (what the gardenlet's shoot flows still read through; controllers use `client`). */
   store: StoreLookup;
   /** The server's objects for in-process controllers, as the system user. */
   client: InProcessClient;
