@@ -37,6 +37,9 @@ describe('backup buckets and entries', () => {
 
   const garden = (group: string, plural: string) => g.garden.server.store(group, plural);
   const gardenGet = (group: string, plural: string, ns: string, name: string) => garden(group, plural).find(ns, name);
+  /** `kubectl annotate` of the garden BackupEntry `name` in garden-dev. */
+  const annotateEntry = (name: string, annotation: string) =>
+    kubectl(g.kubeconfig, ['annotate', 'backupentry', '-n', 'garden-dev', name, annotation]);
   const seedObject = (name: string) => gardenGet('core.gardener.cloud', 'seeds', '', name) as Promise<KubeObject>;
 
   async function startTestSeed(name: string, backup: SeedBackupConfig): Promise<Seed> {
@@ -169,14 +172,7 @@ describe('backup buckets and entries', () => {
     assert.deepEqual(gardenBackupEntryOf(await extensions.get('', name)), [{ namespace: 'garden-dev', name }]);
     await extensions.patch('', name, { metadata: { labels: { [GARDEN_BACKUP_ENTRY_NAMESPACE_LABEL]: null } } });
     assert.deepEqual(gardenBackupEntryOf(await extensions.get('', name)), []);
-    const touched = await kubectl(g.kubeconfig, [
-      'annotate',
-      'backupentry',
-      '-n',
-      'garden-dev',
-      name,
-      'example.io/touch=1',
-    ]);
+    const touched = await annotateEntry(name, 'example.io/touch=1');
     assert.equal(touched.code, 0, touched.stderr);
     await until(
       async () => gardenBackupEntryOf(await extensions.get('', name)).length === 1,
@@ -189,14 +185,7 @@ describe('backup buckets and entries', () => {
     const seed = seeds[0]!;
     const name = 'shoot--dev--alpha--3f1c9a0e-0000-4000-8000-000000000001';
     await seed.hosted.store('', 'secrets').delete('shoot--dev--alpha', 'etcd-backup', seed.hosted.systemContext, {});
-    const annotated = await kubectl(g.kubeconfig, [
-      'annotate',
-      'backupentry',
-      '-n',
-      'garden-dev',
-      name,
-      'gardener.cloud/operation=reconcile',
-    ]);
+    const annotated = await annotateEntry(name, 'gardener.cloud/operation=reconcile');
     assert.equal(annotated.code, 0, annotated.stderr);
     await eventually(
       () => seed.hosted.store('', 'secrets').find('shoot--dev--alpha', 'etcd-backup'),
