@@ -1,7 +1,7 @@
 /**
  * JSON merge patches that add or remove one finalizer, guarded by the object's resourceVersion so
  * a concurrent change to the list is never overwritten (the writer gets a conflict and retries).
- * undefined when there is nothing to do. Used with any client: a GenericStore or a RestClient.
+ * undefined when there is nothing to do. src/client/finalizers.ts sends them through a `Client`.
  */
 import type { KubeObject } from './meta.js';
 

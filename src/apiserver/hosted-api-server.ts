@@ -9,10 +9,18 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { parse as parseYaml } from 'yaml';
 import type { KubeObject } from '../api/meta.js';
-import { rbacResources } from '../api/rbac/resources.js';
+import {
+  clusterRoleBindingResource,
+  clusterRoleResource,
+  rbacResources,
+  roleBindingResource,
+  roleResource,
+} from '../api/rbac/resources.js';
 import type { RbacKind } from '../api/rbac/types.js';
+import type { ResourceRef } from '../api/resource-ref.js';
+import type { Client } from '../client/client.js';
 import { Informer } from '../controller/informer.js';
-import { storeListWatch } from '../controller/list-watch.js';
+import { clientListWatch } from '../controller/list-watch.js';
 import { openSqliteStore } from '../storage/sqlite/sqlite-store.js';
 import { selfSubjectAccessReviewHandler } from './access-review-handler.js';
 import { TokenAuthenticator } from './authn/token-authenticator.js';
@@ -40,8 +48,12 @@ export interface HostedApiServerOptions {
   logger: Logger;
   /** Kinds besides the RBAC kinds, which every hosted server serves. */
   resources: readonly ResourceDefinition[];
-  admission?: (stores: StoreLookup, authorizer: Authorizer) => AdmissionPlugin[];
-  customHandlers?: (stores: StoreLookup, authorizer: Authorizer) => CustomHandler[];
+  /**
+   * Admission plugins and custom handlers are built before the server exists; `client` (the
+   * in-process client as the system user) reads other objects once it serves.
+   */
+  admission?: (client: Client, authorizer: Authorizer) => AdmissionPlugin[];
+  customHandlers?: (client: Client, authorizer: Authorizer) => CustomHandler[];
   /** Objects created on every start when missing (namespaces, roles, bindings…), in order. */
   bootstrap?: readonly KubeObject[];
 }
@@ -53,20 +65,22 @@ export interface HostedApiServer {
   authorizer: Authorizer;
   /** The identity in-process controllers act as (a superuser). */
   systemContext: RequestContext;
-  /** Finds a store of the server (admission plugins get it before the server exists). */
+  /** Finds a store of the server (what the gardenlet's shoot flows still read through; controllers use `client`). */
   store: StoreLookup;
   /** The server's objects for in-process controllers, as the system user. */
   client: InProcessClient;
+  /** Every resource the server serves (the namespace controller empties namespaces of them all). */
+  resources: readonly ResourceRef[];
   /** Writes a token kubeconfig for `user` unless a valid one exists; returns its path. */
   ensureKubeconfig(path: string, user: { name: string; groups: string[] }, namespace?: string): Promise<string>;
   stop(): Promise<void>;
 }
 
-const rbacKinds: [RbacKind, string][] = [
-  ['Role', 'roles'],
-  ['ClusterRole', 'clusterroles'],
-  ['RoleBinding', 'rolebindings'],
-  ['ClusterRoleBinding', 'clusterrolebindings'],
+const rbacKinds: [RbacKind, ResourceRef][] = [
+  ['Role', roleResource],
+  ['ClusterRole', clusterRoleResource],
+  ['RoleBinding', roleBindingResource],
+  ['ClusterRoleBinding', clusterRoleBindingResource],
 ];
 
 export async function startHostedApiServer(options: HostedApiServerOptions): Promise<HostedApiServer> {
@@ -88,10 +102,13 @@ export async function startHostedApiServer(options: HostedApiServerOptions): Pro
 
   let server: ApiServer | undefined;
   const store: StoreLookup = (group, plural) => server!.store(group, plural);
+  const systemContext: RequestContext = { user: systemUser(name), dryRun: false };
+  const client = new InProcessClient(store, systemContext);
+  const resources = [...options.resources, ...rbacResources];
   server = new ApiServer({
-    resources: [...options.resources, ...rbacResources],
+    resources,
     storage,
-    admission: options.admission?.(store, authorizer) ?? [],
+    admission: options.admission?.(client, authorizer) ?? [],
     authenticator,
     authorizer,
     tls: { certPem: pki.serving.certPem, keyPem: pki.serving.keyPem },
@@ -99,13 +116,12 @@ export async function startHostedApiServer(options: HostedApiServerOptions): Pro
     port: options.port || state?.port || 0,
     customHandlers: [
       selfSubjectAccessReviewHandler(authorizer),
-      ...(options.customHandlers?.(store, authorizer) ?? []),
+      ...(options.customHandlers?.(client, authorizer) ?? []),
     ],
     logger,
   });
-  const systemContext: RequestContext = { user: systemUser(name), dryRun: false };
   await createBootstrapObjects(server, options.bootstrap ?? [], systemContext);
-  const informers = await startRbacInformers(server, rbac);
+  const informers = await startRbacInformers(client, rbac);
 
   const address = await server.start();
   await writeState(dir, { port: address.port });
@@ -119,7 +135,8 @@ export async function startHostedApiServer(options: HostedApiServerOptions): Pro
     authorizer,
     systemContext,
     store,
-    client: new InProcessClient(store, systemContext),
+    client,
+    resources,
     async ensureKubeconfig(path, user, namespace) {
       let token = await existingToken(path);
       const known =
@@ -165,11 +182,12 @@ export async function createBootstrapObjects(
 
 /**
  * Keeps `rbac` in step with the server's Role, ClusterRole, RoleBinding and ClusterRoleBinding
- * objects through one informer per kind; resolves once all four have synced.
+ * objects (read through `client`, the server's in-process one) through one informer per kind;
+ * resolves once all four have synced.
  */
-export async function startRbacInformers(server: ApiServer, rbac: InMemoryRbacSource): Promise<{ stop(): void }> {
-  const informers = rbacKinds.map(([kind, plural]) => {
-    const informer = new Informer(storeListWatch(server.store('rbac.authorization.k8s.io', plural)), {
+export async function startRbacInformers(client: Client, rbac: InMemoryRbacSource): Promise<{ stop(): void }> {
+  const informers = rbacKinds.map(([kind, resource]) => {
+    const informer = new Informer(clientListWatch(client.resource(resource)), {
       upsert: (obj) => rbac.upsert(kind, obj),
       remove: (obj) => rbac.remove(kind, obj.metadata.namespace ?? '', obj.metadata.name ?? ''),
     });

@@ -5,6 +5,10 @@
  */
 import type { KubeObject } from '../api/meta.js';
 import type { ListWatch } from './list-watch.js';
+import { type ExponentialBackoff, exponentialDelay } from './rate-limiter.js';
+
+/** Before listing again after a failed list or a broken watch: 100 ms, doubling up to 5 s. */
+const relistBackoff: Readonly<ExponentialBackoff> = Object.freeze({ baseDelayMs: 100, maxDelayMs: 5_000 });
 
 export interface InformerHandler {
   /** The full current set, after every (re-)list. */
@@ -44,7 +48,7 @@ export class Informer {
   }
 
   async #run(): Promise<void> {
-    let backoffMs = 100;
+    let failures = 0;
     while (!this.#stopped) {
       try {
         const list = await this.#source.list();
@@ -63,11 +67,11 @@ export class Informer {
             else if (event.type === 'ADDED' || event.type === 'MODIFIED') this.#handler.upsert(event.object);
           }
         }
-        backoffMs = 100;
+        failures = 0;
       } catch {
         if (this.#stopped) return;
-        await new Promise((resolve) => setTimeout(resolve, backoffMs).unref());
-        backoffMs = Math.min(backoffMs * 2, 5000);
+        failures++;
+        await new Promise((resolve) => setTimeout(resolve, exponentialDelay(failures, relistBackoff)).unref());
       }
     }
   }

@@ -1,9 +1,8 @@
 /**
- * Where an informer reads from: a store in the same process or an API server over the REST
- * client. Both give a list with its resourceVersion and a watch from there.
+ * Where an informer reads from: the objects of one resource through a `Client`, whether its store
+ * is in the same process or behind HTTPS — a list with its resourceVersion and a watch from there.
  */
-import type { KubeList, WatchEvent } from '../api/meta.js';
-import type { GenericStore } from '../apiserver/registry/generic-store.js';
+import type { KubeList, KubeObject, WatchEvent } from '../api/meta.js';
 import type { ListOptions, ResourceClient } from '../client/client.js';
 
 export interface ListWatch {
@@ -11,16 +10,16 @@ export interface ListWatch {
   watch(resourceVersion: string): Promise<AsyncIterable<WatchEvent> & { stop(): void }>;
 }
 
-/** All objects of a store's resource (in `namespace`, or everywhere when empty). */
-export function storeListWatch(store: GenericStore, namespace = ''): ListWatch {
-  return {
-    list: () => store.list(namespace, {}),
-    watch: (resourceVersion) => store.watch(namespace, { resourceVersion }),
-  };
-}
-
-/** All objects of a remote resource matching `options`, with bookmarks to keep resuming cheap. */
-export function clientListWatch(resource: ResourceClient, namespace = '', options: ListOptions = {}): ListWatch {
+/**
+ * All objects of a resource (in `namespace`, or everywhere when empty) matching `options`. Over
+ * HTTPS the watch asks for bookmarks and a server-side timeout, to keep resuming cheap; the
+ * in-process client has no use for either.
+ */
+export function clientListWatch<T extends KubeObject>(
+  resource: ResourceClient<T>,
+  namespace = '',
+  options: ListOptions = {},
+): ListWatch {
   return {
     list: () => resource.list(namespace, options),
     watch: (resourceVersion) =>

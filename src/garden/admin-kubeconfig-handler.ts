@@ -21,6 +21,9 @@
  * a shoot whose ShootState has no client CA yet, or whose status has no API address yet, is
  * answered with a Conflict naming what is missing. No key material is ever logged.
  */
+
+import { shootResource } from '../api/core-gardener/shoot.js';
+import { shootStateResource } from '../api/core-gardener/shoot-state.js';
 import {
   badRequest,
   conflict,
@@ -32,12 +35,12 @@ import {
   pathNotFound,
 } from '../api/errors.js';
 import { isRecord, type KubeObject, nowTimestamp } from '../api/meta.js';
-import type { StoreLookup } from '../apiserver/hosted-api-server.js';
 import { parseBody } from '../apiserver/http-util.js';
 import { buildKubeconfig } from '../apiserver/kubeconfig.js';
 import type { CertificateAuthority } from '../apiserver/pki/certificates.js';
 import { x509 } from '../apiserver/pki/x509.js';
 import type { CustomHandler, CustomRequest } from '../apiserver/server.js';
+import type { Client } from '../client/client.js';
 import {
   certificateAuthorityFromSecret,
   issueAdminClientCertificate,
@@ -72,7 +75,8 @@ export interface AdminKubeconfigOptions {
   maxExpirationSeconds?: number;
 }
 
-export function adminKubeconfigHandler(stores: StoreLookup, options: AdminKubeconfigOptions = {}): CustomHandler {
+/** `client` is the garden's own: it reads the Shoot and its ShootState. */
+export function adminKubeconfigHandler(client: Client, options: AdminKubeconfigOptions = {}): CustomHandler {
   const maxExpirationSeconds = options.maxExpirationSeconds ?? defaultMaxAdminKubeconfigExpirationSeconds;
   return {
     group: shootsRef.group,
@@ -88,12 +92,12 @@ export function adminKubeconfigHandler(stores: StoreLookup, options: AdminKubeco
       const request = parseRequest(req, name, maxExpirationSeconds);
       if (!req.user.name) throw badRequest('no user in the request');
 
-      const shoot = await stores(shootsRef.group, 'shoots').find(namespace, name);
+      const shoot = await client.resource(shootResource).find(namespace, name);
       if (!shoot) throw notFound(shootsRef, name);
-      const { ca, caClient } = await shootCertificateAuthorities(stores, shoot);
+      const { ca, caClient } = await shootCertificateAuthorities(client, shoot);
       const addresses = apiServerAddresses(shoot);
 
-      const client = await issueAdminClientCertificate(caClient, {
+      const certificate = await issueAdminClientCertificate(caClient, {
         user: req.user.name,
         groups: adminGroups,
         validitySeconds: request.expirationSeconds,
@@ -104,9 +108,9 @@ export function adminKubeconfigHandler(stores: StoreLookup, options: AdminKubeco
         clusterName,
         server: first!.server,
         caPem: ca.certPem,
-        user: { name: clusterName, clientCertPem: client.certPem, clientKeyPem: client.keyPem },
+        user: { name: clusterName, clientCertPem: certificate.certPem, clientKeyPem: certificate.keyPem },
       });
-      const notAfter = new x509.X509Certificate(client.certPem).notAfter;
+      const notAfter = new x509.X509Certificate(certificate.certPem).notAfter;
       return {
         code: 201,
         body: {
@@ -174,11 +178,11 @@ function parseRequest(req: CustomRequest, shootName: string, maxExpirationSecond
 
 /** The cluster CA and the client CA from the shoot's ShootState; Conflict when not there yet. */
 async function shootCertificateAuthorities(
-  stores: StoreLookup,
+  client: Client,
   shoot: KubeObject,
 ): Promise<{ ca: CertificateAuthority; caClient: CertificateAuthority }> {
   const name = shoot.metadata.name!;
-  const shootState = await stores(shootsRef.group, 'shootstates').find(shoot.metadata.namespace!, name);
+  const shootState = await client.resource(shootStateResource).find(shoot.metadata.namespace!, name);
   let secrets: KubeObject[];
   try {
     secrets = shootState ? secretObjectsFromShootState(shootState, '') : [];

@@ -6,13 +6,20 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { coreResources } from '../api/core/index.js';
+import { namespaceResource } from '../api/core/namespace.js';
+import { secretResource } from '../api/core/secret.js';
+import { backupBucketResource } from '../api/core-gardener/backup-bucket.js';
+import { backupEntryResource } from '../api/core-gardener/backup-entry.js';
 import { gardenResources } from '../api/core-gardener/index.js';
+import { projectResource } from '../api/core-gardener/project.js';
+import { seedResource } from '../api/core-gardener/seed.js';
+import { shootResource } from '../api/core-gardener/shoot.js';
 import type { KubeObject } from '../api/meta.js';
 import { type HostedApiServer, startHostedApiServer } from '../apiserver/hosted-api-server.js';
 import { NamespaceLifecycle } from '../apiserver/plugins/namespace-lifecycle.js';
 import type { ApiServer } from '../apiserver/server.js';
 import { Controller } from '../controller/controller.js';
-import { storeListWatch } from '../controller/list-watch.js';
+import { clientListWatch } from '../controller/list-watch.js';
 import { NamespaceReconciler } from '../controller/namespace-controller.js';
 import { adminKubeconfigHandler } from './admin-kubeconfig-handler.js';
 import { BackupReferences } from './admission/backup-references.js';
@@ -96,27 +103,23 @@ export async function startGarden(options: GardenOptions): Promise<Garden> {
     logger,
     resources: [...coreResources, ...gardenResources],
     bootstrap: bootstrapObjects(),
-    customHandlers: (store) => [adminKubeconfigHandler(store)],
-    admission: (store, authorizer) => [
-      new NamespaceLifecycle({ getNamespace: (name) => store('', 'namespaces').find('', name) }),
+    customHandlers: (client) => [adminKubeconfigHandler(client)],
+    admission: (client, authorizer) => [
+      new NamespaceLifecycle(client),
       new BackupReferences({
-        getSeed: (name) => store('core.gardener.cloud', 'seeds').find('', name),
-        getBackupBucket: (name) => store('core.gardener.cloud', 'backupbuckets').find('', name),
-        getSecret: (namespace, name) => store('', 'secrets').find(namespace, name),
+        getSeed: (name) => client.resource(seedResource).find('', name),
+        getBackupBucket: (name) => client.resource(backupBucketResource).find('', name),
+        getSecret: (namespace, name) => client.resource(secretResource).find(namespace, name),
         backupEntriesOf: async (bucket) =>
           (
-            await store('core.gardener.cloud', 'backupentries').list('', {
-              fieldSelector: [{ field: 'spec.bucketName', op: '=', value: bucket }],
-            })
+            await client.resource(backupEntryResource).list('', { fieldSelector: `spec.bucketName=${bucket}` })
           ).items.map((e) => `${e.metadata.namespace}/${e.metadata.name}`),
       }),
       new ShootValidator({
-        seeds: { getSeed: (name) => store('core.gardener.cloud', 'seeds').find('', name) },
+        seeds: { getSeed: (name) => client.resource(seedResource).find('', name) },
         heartbeatMaxAgeSeconds: options.seedHeartbeatMaxAgeSeconds,
         projectOf: async (namespace) =>
-          (await store('core.gardener.cloud', 'projects').list('', {})).items.find(
-            (p) => projectNamespace(p) === namespace,
-          ),
+          (await client.resource(projectResource).list('')).items.find((p) => projectNamespace(p) === namespace),
         canBind: async (user, namespace, name) => {
           const result = await authorizer.authorize({
             user,
@@ -135,7 +138,7 @@ export async function startGarden(options: GardenOptions): Promise<Garden> {
       }),
     ],
   });
-  const { server, store, systemContext: ctx } = hosted;
+  const { server, client } = hosted;
   // The member's kubeconfig first: the operator's is what `transplant up` waits for, and it then
   // copies both.
   const memberKubeconfig = await hosted.ensureKubeconfig(
@@ -151,33 +154,21 @@ export async function startGarden(options: GardenOptions): Promise<Garden> {
   const controllers = [
     new Controller({
       name: 'project',
-      source: storeListWatch(store('core.gardener.cloud', 'projects')),
-      reconciler: new ProjectReconciler(
-        {
-          projects: store('core.gardener.cloud', 'projects'),
-          namespaces: store('', 'namespaces'),
-          roleBindings: store('rbac.authorization.k8s.io', 'rolebindings'),
-        },
-        ctx,
-      ),
+      source: clientListWatch(client.resource(projectResource)),
+      reconciler: new ProjectReconciler(client),
       logger,
     }),
     new Controller({
       name: 'shootstate',
-      source: storeListWatch(store('core.gardener.cloud', 'shoots')),
-      reconciler: new ShootStateReconciler(
-        { shoots: store('core.gardener.cloud', 'shoots'), shootStates: store('core.gardener.cloud', 'shootstates') },
-        ctx,
-      ),
+      source: clientListWatch(client.resource(shootResource)),
+      reconciler: new ShootStateReconciler(client),
       logger,
     }),
     new Controller({
       name: 'seed-lifecycle',
-      source: storeListWatch(store('core.gardener.cloud', 'seeds')),
+      source: clientListWatch(client.resource(seedResource)),
       reconciler: new SeedLifecycleReconciler({
-        seeds: store('core.gardener.cloud', 'seeds'),
-        leases: store('coordination.k8s.io', 'leases'),
-        ctx,
+        client,
         gracePeriodMs: options.seedLeaseGracePeriodMs ?? 40_000,
         syncPeriodMs: Math.min(10_000, options.seedLeaseGracePeriodMs ?? 10_000),
       }),
@@ -185,8 +176,8 @@ export async function startGarden(options: GardenOptions): Promise<Garden> {
     }),
     new Controller({
       name: 'namespace',
-      source: storeListWatch(store('', 'namespaces')),
-      reconciler: new NamespaceReconciler(store('', 'namespaces'), () => server.stores(), ctx),
+      source: clientListWatch(client.resource(namespaceResource)),
+      reconciler: new NamespaceReconciler(client, () => hosted.resources),
       logger,
     }),
   ];
@@ -194,13 +185,8 @@ export async function startGarden(options: GardenOptions): Promise<Garden> {
     controllers.push(
       new Controller({
         name: 'scheduler',
-        source: storeListWatch(store('core.gardener.cloud', 'shoots')),
-        reconciler: new SchedulerReconciler({
-          shoots: store('core.gardener.cloud', 'shoots'),
-          seeds: store('core.gardener.cloud', 'seeds'),
-          ctx,
-          logger,
-        }),
+        source: clientListWatch(client.resource(shootResource)),
+        reconciler: new SchedulerReconciler({ client, logger }),
         logger,
       }),
     );

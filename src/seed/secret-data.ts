@@ -3,10 +3,10 @@
  * learn whether anything changed, so that they re-trigger the consumers of the secret only then.
  */
 import { isRecord, type KubeObject } from '../api/meta.js';
-import type { GenericStore, RequestContext } from '../apiserver/registry/generic-store.js';
+import type { ResourceClient } from '../client/client.js';
 
 /** A Secret's `data` (base64 values), `{}` when it has none. */
-export function secretDataOf(secret: KubeObject | undefined): Record<string, string> {
+export function secretDataOf(secret: KubeObject | null | undefined): Record<string, string> {
   const data = isRecord(secret?.data) ? secret.data : {};
   return Object.fromEntries(Object.entries(data).filter((e): e is [string, string] => typeof e[1] === 'string'));
 }
@@ -21,22 +21,17 @@ function sameData(a: Record<string, string>, b: Record<string, string>): boolean
  * when it created or changed the secret.
  */
 export async function applySecretData(
-  secrets: GenericStore,
+  secrets: ResourceClient,
   namespace: string,
   name: string,
   data: Record<string, string>,
-  ctx: RequestContext,
 ): Promise<boolean> {
   const current = await secrets.find(namespace, name);
   if (!current) {
-    await secrets.create(
-      namespace,
-      { apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace }, type: 'Opaque', data },
-      ctx,
-    );
+    await secrets.create(namespace, { metadata: { name, namespace }, type: 'Opaque', data });
     return true;
   }
   if (sameData(secretDataOf(current), data)) return false;
-  await secrets.update(namespace, name, '', { ...current, data }, ctx);
+  await secrets.update(namespace, { ...current, data });
   return true;
 }

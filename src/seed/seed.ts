@@ -7,28 +7,36 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { coreResources } from '../api/core/index.js';
+import { namespaceResource } from '../api/core/namespace.js';
 import { backupBucketResource } from '../api/core-gardener/backup-bucket.js';
 import { backupEntryResource } from '../api/core-gardener/backup-entry.js';
 import { shootResource } from '../api/core-gardener/shoot.js';
-import { etcdReady } from '../api/druid/etcd.js';
+import { etcdReady, etcdResource } from '../api/druid/etcd.js';
+import { etcdCopyBackupsTaskResource } from '../api/druid/etcd-copy-backups-task.js';
 import { druidResources } from '../api/druid/index.js';
+import { extensionBackupBucketResource } from '../api/extensions/backup-bucket.js';
+import { extensionBackupEntryResource } from '../api/extensions/backup-entry.js';
+import { controlPlaneResource } from '../api/extensions/control-plane.js';
+import { dnsRecordResource } from '../api/extensions/dns-record.js';
 import { extensionResources } from '../api/extensions/index.js';
+import { infrastructureResource } from '../api/extensions/infrastructure.js';
+import { workerResource } from '../api/extensions/worker.js';
 import type { KubeObject } from '../api/meta.js';
+import type { ResourceRef } from '../api/resource-ref.js';
 import { type HostedApiServer, startHostedApiServer } from '../apiserver/hosted-api-server.js';
 import { NamespaceLifecycle } from '../apiserver/plugins/namespace-lifecycle.js';
 import { defaultVersion } from '../apiserver/server.js';
-import type { ResourceDefinition } from '../apiserver/types.js';
 import { loadKubeconfig } from '../client/kubeconfig-file.js';
 import { RestClient } from '../client/rest-client.js';
 import { Controller } from '../controller/controller.js';
 import { Informer } from '../controller/informer.js';
-import { clientListWatch, storeListWatch, unionListWatch } from '../controller/list-watch.js';
+import { clientListWatch, unionListWatch } from '../controller/list-watch.js';
 import { NamespaceReconciler } from '../controller/namespace-controller.js';
 import type { FlowHooks } from '../flow/flow.js';
 import { BackupSidecars } from './druid/backup-sidecars.js';
 import { CopyBackupsTaskReconciler } from './druid/copy-backups-task-controller.js';
 import { EtcdReconciler } from './druid/etcd-controller.js';
-import { recordingActuator } from './extensions/actuator.js';
+import { type Actuator, recordingActuator } from './extensions/actuator.js';
 import { backupBucketActuator, backupEntryActuator } from './extensions/backup-actuators.js';
 import { ExtensionReconciler } from './extensions/extension-controller.js';
 import { localNodeAgentArgs, workerActuator } from './extensions/worker-actuator.js';
@@ -37,7 +45,7 @@ import {
   deploySeedBackupBucket,
   seedBackupBucketsCondition,
 } from './gardenlet/backup-bucket-controller.js';
-import { BackupEntryReconciler } from './gardenlet/backup-entry-controller.js';
+import { BackupEntryReconciler, gardenBackupEntryOf } from './gardenlet/backup-entry-controller.js';
 import { SeedHeartbeat } from './gardenlet/heartbeat.js';
 import { registerSeed, reportSeedReconciled, type SeedBackupConfig } from './gardenlet/seed-registration.js';
 import { ShootReconciler } from './gardenlet/shoot-reconciler.js';
@@ -112,7 +120,7 @@ export async function startSeed(options: SeedOptions): Promise<Seed> {
     logger: log,
     resources: [...coreResources, ...extensionResources, ...druidResources],
     bootstrap: bootstrapObjects(),
-    admission: (store) => [new NamespaceLifecycle({ getNamespace: (ns) => store('', 'namespaces').find('', ns) })],
+    admission: (client) => [new NamespaceLifecycle(client)],
   });
   const adminKubeconfig = await hosted.ensureKubeconfig(join(dir, 'seed.kubeconfig'), seedAdmin);
   const garden = new RestClient(loadKubeconfig(options.gardenKubeconfig));
@@ -133,27 +141,31 @@ export async function startSeed(options: SeedOptions): Promise<Seed> {
   });
   await heartbeat.start();
 
+  /** The seed API, as the seed's in-process controllers reach it. */
+  const seedApi = hosted.client;
+  /** A controller of the seed API's `resource`: the generic extension reconciler with `actuator`. */
+  const extensionController = (name: string, resource: ResourceRef, actuator: Actuator) =>
+    new Controller({
+      name,
+      source: clientListWatch(seedApi.resource(resource)),
+      reconciler: new ExtensionReconciler({ client: seedApi, resource, actuator }),
+      logger: log,
+    });
+  const backupSidecars = new BackupSidecars(log);
+  const copyTasks = new CopyBackupsTaskReconciler({ client: seedApi, logger: log });
+  const machines = new MachineRuntime({ executable: process.execPath, args: [transplantCli, 'node'] }, log);
   const controllers = [
     new Controller({
       name: 'namespace',
-      source: storeListWatch(hosted.store('', 'namespaces')),
-      reconciler: new NamespaceReconciler(
-        hosted.store('', 'namespaces'),
-        () => hosted.server.stores(),
-        hosted.systemContext,
-      ),
+      source: clientListWatch(seedApi.resource(namespaceResource)),
+      reconciler: new NamespaceReconciler(seedApi, () => hosted.resources),
       logger: log,
     }),
-  ];
-  const backupSidecars = new BackupSidecars(log);
-  controllers.push(
     new Controller({
       name: 'etcd-druid',
-      source: storeListWatch(hosted.store('druid.gardener.cloud', 'etcds')),
+      source: clientListWatch(seedApi.resource(etcdResource)),
       reconciler: new EtcdReconciler({
-        etcds: hosted.store('druid.gardener.cloud', 'etcds'),
-        secrets: hosted.store('', 'secrets'),
-        ctx: hosted.systemContext,
+        client: seedApi,
         runtimeDir: controlPlaneDir(dir),
         logger: log,
         etcdArgs: singleMemberEtcdArgs,
@@ -161,113 +173,55 @@ export async function startSeed(options: SeedOptions): Promise<Seed> {
       }),
       logger: log,
     }),
-  );
-  const copyTasks = new CopyBackupsTaskReconciler({
-    tasks: hosted.store('druid.gardener.cloud', 'etcdcopybackupstasks'),
-    secrets: hosted.store('', 'secrets'),
-    ctx: hosted.systemContext,
-    logger: log,
-  });
-  const copyTaskController = new Controller({
-    name: 'etcdcopybackupstask',
-    source: storeListWatch(hosted.store('druid.gardener.cloud', 'etcdcopybackupstasks')),
-    reconciler: copyTasks,
-    logger: log,
-  });
-  copyTasks.onCopyFinished = (key) => copyTaskController.enqueue(key);
-  controllers.push(copyTaskController);
-  // The local provider's extension controllers: what they realise lives in the object itself.
-  for (const plural of ['dnsrecords', 'infrastructures', 'controlplanes']) {
-    const store = hosted.store('extensions.gardener.cloud', plural);
-    controllers.push(
-      new Controller({
-        name: plural,
-        source: storeListWatch(store),
-        reconciler: new ExtensionReconciler({ store, actuator: recordingActuator, ctx: hosted.systemContext }),
-        logger: log,
-      }),
-    );
-  }
-  // The local Worker extension: machines are node agents on this host.
-  const workers = hosted.store('extensions.gardener.cloud', 'workers');
-  controllers.push(
+    // How a copy job ended shows in its task's status, which this controller watches anyway.
     new Controller({
-      name: 'workers',
-      source: storeListWatch(workers),
-      reconciler: new ExtensionReconciler({
-        store: workers,
-        actuator: workerActuator({
-          workers,
-          secrets: hosted.store('', 'secrets'),
-          machines: new MachineRuntime({ executable: process.execPath, args: [transplantCli, 'node'] }, log),
-          infrastructureDir: options.infrastructureDir ?? join(dir, 'infrastructure'),
-          nodeAgentArgs: localNodeAgentArgs,
-          ctx: hosted.systemContext,
-        }),
-        ctx: hosted.systemContext,
-      }),
+      name: 'etcdcopybackupstask',
+      source: clientListWatch(seedApi.resource(etcdCopyBackupsTaskResource)),
+      reconciler: copyTasks,
       logger: log,
     }),
-  );
-  // The backup extension (local and s3) and the gardenlet's controllers feeding it from the garden.
-  const backupActuatorDeps = {
-    secrets: hosted.store('', 'secrets'),
-    namespaces: hosted.store('', 'namespaces'),
-    backupEntries: hosted.store('extensions.gardener.cloud', 'backupentries'),
-    ctx: hosted.systemContext,
-  };
-  for (const [plural, actuator] of [
-    ['backupbuckets', backupBucketActuator(backupActuatorDeps)],
-    ['backupentries', backupEntryActuator(backupActuatorDeps)],
-  ] as const) {
-    const store = hosted.store('extensions.gardener.cloud', plural);
-    controllers.push(
-      new Controller({
-        name: `extension-${plural}`,
-        source: storeListWatch(store),
-        reconciler: new ExtensionReconciler({ store, actuator, ctx: hosted.systemContext }),
-        logger: log,
+    // The local provider's extension controllers: what they realise lives in the object itself.
+    extensionController('dnsrecords', dnsRecordResource, recordingActuator),
+    extensionController('infrastructures', infrastructureResource, recordingActuator),
+    extensionController('controlplanes', controlPlaneResource, recordingActuator),
+    // The local Worker extension: machines are node agents on this host.
+    extensionController(
+      'workers',
+      workerResource,
+      workerActuator({
+        seed: seedApi,
+        machines,
+        infrastructureDir: options.infrastructureDir ?? join(dir, 'infrastructure'),
+        nodeAgentArgs: localNodeAgentArgs,
       }),
-    );
-  }
-  const backupDeps = {
-    seedName: name,
-    garden,
-    seed: hosted.store,
-    ctx: hosted.systemContext,
-    onStatusChange: () => heartbeat.requestBeat(),
-  };
+    ),
+    // The backup extension (local and s3) and the gardenlet's controllers feeding it from the garden.
+    extensionController('extension-backupbuckets', extensionBackupBucketResource, backupBucketActuator(seedApi)),
+    extensionController('extension-backupentries', extensionBackupEntryResource, backupEntryActuator(seedApi)),
+  ];
+  const backupDeps = { seedName: name, garden, seed: seedApi, onStatusChange: () => heartbeat.requestBeat() };
   // The objects placed on this seed and those still hosted here while they move to another one
   // (a Migrate runs where `status.seedName` points after `spec.seedName` moved on).
-  const placedOrHostedHere = (resource: ResourceDefinition) =>
+  const placedOrHostedHere = (resource: ResourceRef) =>
     unionListWatch(
       clientListWatch(garden.resource(resource), '', { fieldSelector: `spec.seedName=${name}` }),
       clientListWatch(garden.resource(resource), '', { fieldSelector: `status.seedName=${name}` }),
     );
-  const onThisSeed = { fieldSelector: `spec.seedName=${name}` };
-  const backupEntryReconciler = new BackupEntryReconciler(backupDeps);
-  const backupEntryController = new Controller({
-    name: 'backupentry',
-    source: placedOrHostedHere(backupEntryResource),
-    reconciler: backupEntryReconciler,
-    logger: log,
-  });
-  const wakeGardenBackupEntry = (extension: KubeObject) => {
-    const entry = backupEntryReconciler.entryOf(extension.metadata.name ?? '');
-    if (entry) backupEntryController.enqueue(entry);
-  };
-  const extensionBackupEntryWatcher = new Informer(
-    storeListWatch(hosted.store('extensions.gardener.cloud', 'backupentries')),
-    { upsert: wakeGardenBackupEntry, remove: wakeGardenBackupEntry },
-  );
   controllers.push(
     new Controller({
       name: 'backupbucket',
-      source: clientListWatch(garden.resource(backupBucketResource), '', onThisSeed),
+      source: clientListWatch(garden.resource(backupBucketResource), '', { fieldSelector: `spec.seedName=${name}` }),
       reconciler: new BackupBucketReconciler(backupDeps),
       logger: log,
     }),
-    backupEntryController,
+    new Controller({
+      name: 'backupentry',
+      source: placedOrHostedHere(backupEntryResource),
+      // A change of an extension entry (ready, migrated, gone) moves its garden entry on at once.
+      watches: [{ source: clientListWatch(seedApi.resource(extensionBackupEntryResource)), map: gardenBackupEntryOf }],
+      reconciler: new BackupEntryReconciler(backupDeps),
+      logger: log,
+    }),
   );
   // The gardenlet's shoot controller: the shoots placed on this seed, from the garden.
   const vpnServers = new VpnServerRuntime(log);
@@ -295,7 +249,7 @@ export async function startSeed(options: SeedOptions): Promise<Seed> {
   controllers.push(shootController);
   // A shoot's etcd that stops being ready (killed, restoring, a restore failing) wakes the shoot
   // up at once rather than at its next resync, so its status tells what is wrong.
-  const etcdWatcher = new Informer(storeListWatch(hosted.store('druid.gardener.cloud', 'etcds')), {
+  const etcdWatcher = new Informer(clientListWatch(seedApi.resource(etcdResource)), {
     upsert: (etcd) => {
       if (etcdReady(etcd)) return;
       const shoot = shootReconciler.shootOf(etcd.metadata.namespace ?? '');
@@ -307,7 +261,7 @@ export async function startSeed(options: SeedOptions): Promise<Seed> {
   });
   // A Restore waiting for its EtcdCopyBackupsTask goes on as soon as the task changes (the copy
   // finished, or an operator marked it Succeeded), not only at its next retry.
-  const copyTaskWatcher = new Informer(storeListWatch(hosted.store('druid.gardener.cloud', 'etcdcopybackupstasks')), {
+  const copyTaskWatcher = new Informer(clientListWatch(seedApi.resource(etcdCopyBackupsTaskResource)), {
     upsert: (task) => {
       const shoot = shootReconciler.shootOf(task.metadata.namespace ?? '');
       if (!shoot) return;
@@ -319,7 +273,6 @@ export async function startSeed(options: SeedOptions): Promise<Seed> {
   for (const controller of controllers) controller.start();
   etcdWatcher.start();
   copyTaskWatcher.start();
-  extensionBackupEntryWatcher.start();
   await reportSeedReconciled(garden, name, defaultVersion.gitVersion);
   log.info({ url: hosted.url }, 'seed ready');
 
@@ -333,7 +286,6 @@ export async function startSeed(options: SeedOptions): Promise<Seed> {
       heartbeat.stop();
       etcdWatcher.stop();
       copyTaskWatcher.stop();
-      extensionBackupEntryWatcher.stop();
       for (const controller of controllers) controller.stop();
       await copyTasks.stop();
       // The etcds keep running (detached); their sidecars flush what they hold and resume from

@@ -17,6 +17,7 @@
  * way have settled), closes the listener, every connection and watch, and the etcd client.
  */
 import type { Logger } from 'pino';
+import { namespaceResource } from '../api/core/namespace.js';
 import { selfSubjectAccessReviewHandler } from '../apiserver/access-review-handler.js';
 import { ClientCertificateAuthenticator } from '../apiserver/authn/client-certificate-authenticator.js';
 import { TokenAuthenticator } from '../apiserver/authn/token-authenticator.js';
@@ -27,11 +28,12 @@ import { InMemoryRbacSource } from '../apiserver/authz/rbac-source.js';
 import { SuperuserAuthorizer, superuserGroup } from '../apiserver/authz/superuser-authorizer.js';
 import { UnionAuthorizer } from '../apiserver/authz/union-authorizer.js';
 import { createBootstrapObjects, startRbacInformers } from '../apiserver/hosted-api-server.js';
+import { InProcessClient } from '../apiserver/in-process-client.js';
 import { NamespaceLifecycle } from '../apiserver/plugins/namespace-lifecycle.js';
 import type { RequestContext } from '../apiserver/registry/generic-store.js';
 import { ApiServer } from '../apiserver/server.js';
 import { Controller } from '../controller/controller.js';
-import { storeListWatch } from '../controller/list-watch.js';
+import { clientListWatch } from '../controller/list-watch.js';
 import { NamespaceReconciler } from '../controller/namespace-controller.js';
 import { namedEncryptionKey } from '../storage/encryption/aes-gcm-envelope.js';
 import { EncryptingStorage } from '../storage/encryption/encrypting-storage.js';
@@ -96,13 +98,11 @@ export async function startShootApiServer(options: ShootApiServerOptions): Promi
   );
   const rbac = new InMemoryRbacSource();
   const authorizer = new UnionAuthorizer(new SuperuserAuthorizer(), new RbacAuthorizer(rbac));
+  const client = new InProcessClient((group, plural) => apiServer.store(group, plural), systemContext);
   const apiServer: ApiServer = new ApiServer({
     resources: shootResources,
     storage,
-    admission: [
-      new NamespaceLifecycle({ getNamespace: (ns) => apiServer.store('', 'namespaces').find('', ns) }),
-      new NodeRestriction(),
-    ],
+    admission: [new NamespaceLifecycle(client), new NodeRestriction()],
     authenticator,
     authorizer,
     tls: { certPem: options.serving.certPem, keyPem: options.serving.keyPem, clientCaPem: options.clientCaPem },
@@ -110,7 +110,7 @@ export async function startShootApiServer(options: ShootApiServerOptions): Promi
     port: options.port,
     customHandlers: [
       selfSubjectAccessReviewHandler(authorizer),
-      nodeProxyHandler(options.nodeTunnels ?? (() => undefined)),
+      nodeProxyHandler(client, options.nodeTunnels ?? (() => undefined)),
     ],
     logger,
   });
@@ -134,20 +134,18 @@ export async function startShootApiServer(options: ShootApiServerOptions): Promi
   let url: string;
   try {
     await createBootstrapObjects(apiServer, shootBootstrapObjects(), systemContext);
-    informers = await startRbacInformers(apiServer, rbac);
+    informers = await startRbacInformers(client, rbac);
     const address = await apiServer.start();
     url = `https://${options.host.includes(':') ? `[${options.host}]` : options.host}:${address.port}`;
     namespaces = new Controller({
       name: 'namespace',
-      source: storeListWatch(apiServer.store('', 'namespaces')),
-      reconciler: new NamespaceReconciler(apiServer.store('', 'namespaces'), () => apiServer.stores(), systemContext),
+      source: clientListWatch(client.resource(namespaceResource)),
+      reconciler: new NamespaceReconciler(client, () => shootResources),
       logger,
     });
     namespaces.start();
     nodeLifecycle = new NodeLifecycleController({
-      nodes: apiServer.store('', 'nodes'),
-      leases: apiServer.store('coordination.k8s.io', 'leases'),
-      ctx: systemContext,
+      client,
       logger,
       ...(options.nodeMonitorGracePeriodMs !== undefined ? { gracePeriodMs: options.nodeMonitorGracePeriodMs } : {}),
     });

@@ -15,7 +15,8 @@
  */
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
-import { isNotFound } from '../api/errors.js';
+import { leaseResource } from '../api/coordination/lease.js';
+import { nodeResource } from '../api/core/node.js';
 import type { KubeObject } from '../api/meta.js';
 import type { ObjectWatch } from '../client/client.js';
 import type { ClusterCredentials } from '../client/kubeconfig-file.js';
@@ -61,11 +62,6 @@ export interface NodeAgent {
   stop(): Promise<void>;
 }
 
-const resources = {
-  nodes: { group: '', version: 'v1', kind: 'Node', plural: 'nodes', namespaced: false },
-  leases: { group: 'coordination.k8s.io', version: 'v1', kind: 'Lease', plural: 'leases', namespaced: true },
-} as const;
-
 export function startNodeAgent(options: NodeAgentOptions): NodeAgent {
   const { name, logger } = options;
   const leaseDurationSeconds = options.leaseDurationSeconds ?? 40;
@@ -85,8 +81,8 @@ export function startNodeAgent(options: NodeAgentOptions): NodeAgent {
       }),
     });
   let client = connect();
-  let nodes = client.resource(resources.nodes);
-  let leases = client.resource(resources.leases);
+  let nodes = client.resource(nodeResource);
+  let leases = client.resource(leaseResource);
   /** A firewall cuts open connections too: a deny list naming the seed drops the client's pool. */
   const dropConnectionsToDeniedSeed = () => {
     const seed = servingSeed;
@@ -94,8 +90,8 @@ export function startNodeAgent(options: NodeAgentOptions): NodeAgent {
     watch?.stop();
     client.close();
     client = connect();
-    nodes = client.resource(resources.nodes);
-    leases = client.resource(resources.leases);
+    nodes = client.resource(nodeResource);
+    leases = client.resource(leaseResource);
     servingSeed = undefined;
     throw egress.deniedError(seed);
   };
@@ -110,14 +106,9 @@ export function startNodeAgent(options: NodeAgentOptions): NodeAgent {
   });
 
   const ensureNode = async (now: string): Promise<void> => {
-    let node: KubeObject;
-    try {
-      node = await nodes.get('', name);
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
+    let node = await nodes.find('', name);
+    if (!node) {
       node = await nodes.create('', {
-        apiVersion: 'v1',
-        kind: 'Node',
         metadata: { name, labels: { 'kubernetes.io/hostname': name, ...options.labels } },
       });
       logger.info({ node: name }, 'registered the node');
@@ -141,14 +132,11 @@ export function startNodeAgent(options: NodeAgentOptions): NodeAgent {
 
   const renewLease = async (now: string): Promise<void> => {
     const spec = { holderIdentity: name, leaseDurationSeconds, renewTime: now };
-    try {
-      const lease = await leases.get(NODE_LEASE_NAMESPACE, name);
+    const lease = await leases.find(NODE_LEASE_NAMESPACE, name);
+    if (lease) {
       await leases.update(NODE_LEASE_NAMESPACE, { ...lease, spec: { ...(lease.spec as object), ...spec } });
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
+    } else {
       await leases.create(NODE_LEASE_NAMESPACE, {
-        apiVersion: 'coordination.k8s.io/v1',
-        kind: 'Lease',
         metadata: { name, namespace: NODE_LEASE_NAMESPACE },
         spec: { ...spec, acquireTime: now },
       });

@@ -10,13 +10,14 @@
  * node a full grace period to reach it before calling it unknown.
  */
 import type { Logger } from 'pino';
+import { leaseResource } from '../api/coordination/lease.js';
+import { nodeResource } from '../api/core/node.js';
 import { isRecord, type KubeObject } from '../api/meta.js';
-import type { GenericStore, RequestContext } from '../apiserver/registry/generic-store.js';
+import type { Client } from '../client/client.js';
 
 export interface NodeLifecycleOptions {
-  nodes: GenericStore;
-  leases: GenericStore;
-  ctx: RequestContext;
+  /** The shoot API's Nodes and their Leases. */
+  client: Client;
   logger: Logger;
   /** Kubernetes' `--node-monitor-grace-period`; default 40 s. */
   gracePeriodMs?: number;
@@ -58,14 +59,15 @@ export class NodeLifecycleController {
 
   /** Marks every node whose lease expired as Ready=Unknown; the names it marked. */
   async checkOnce(): Promise<string[]> {
-    const { nodes, leases, ctx } = this.#options;
+    const nodes = this.#options.client.resource(nodeResource);
+    const leases = this.#options.client.resource(leaseResource);
     const grace = this.#options.gracePeriodMs ?? 40_000;
     const now = this.#now();
     const renewals = new Map(
-      (await leases.list(LEASE_NAMESPACE, {})).items.map((l) => [l.metadata.name, renewTime(l)] as const),
+      (await leases.list(LEASE_NAMESPACE)).items.map((l) => [l.metadata.name, renewTime(l)] as const),
     );
     const marked: string[] = [];
-    for (const node of (await nodes.list('', {})).items) {
+    for (const node of (await nodes.list('')).items) {
       const name = node.metadata.name!;
       const ready = readyCondition(node);
       if (ready?.status === 'Unknown') continue;
@@ -81,7 +83,7 @@ export class NodeLifecycleController {
         lastHeartbeatTime: ready?.lastHeartbeatTime ?? stamp,
         lastTransitionTime: stamp,
       });
-      await nodes.patch('', name, 'status', 'merge', { status: { conditions } }, ctx);
+      await nodes.patch('', name, { status: { conditions } }, { subresource: 'status' });
       this.#options.logger.info({ node: name }, 'node lease expired: Ready is Unknown');
       marked.push(name);
     }

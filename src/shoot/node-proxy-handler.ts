@@ -7,15 +7,20 @@
  * A node that does not exist is 404; one without a tunnel (or none that answers) is 503 with
  * Kubernetes' "error dialing backend" and the reason, so `kubectl get --raw` says what is wrong.
  */
+import { nodeResource } from '../api/core/node.js';
 import { notFound, serviceUnavailable } from '../api/errors.js';
 import type { CustomHandler } from '../apiserver/server.js';
+import type { Client } from '../client/client.js';
 import type { NodeTunnels } from './vpn/vpn-seed-server.js';
 import { NodeUnreachableError } from './vpn/vpn-seed-server.js';
 
 const nodesRef = { group: '', resource: 'nodes' };
 
-/** `tunnels()` is the shoot's vpn-seed-server now, or undefined while none runs. */
-export function nodeProxyHandler(tunnels: () => NodeTunnels | undefined): CustomHandler {
+/**
+ * `client` is the shoot API server's own (it reads the Node); `tunnels()` is the shoot's
+ * vpn-seed-server now, or undefined while none runs.
+ */
+export function nodeProxyHandler(client: Client, tunnels: () => NodeTunnels | undefined): CustomHandler {
   return {
     group: '',
     version: 'v1',
@@ -25,7 +30,7 @@ export function nodeProxyHandler(tunnels: () => NodeTunnels | undefined): Custom
     async handle(req) {
       // `<node>:<port>` addresses a port of the node; the node serves one endpoint.
       const node = req.info.name.replace(/:\d+$/, '');
-      if (!(await req.server.store('', 'nodes').find('', node))) throw notFound(nodesRef, node);
+      if (!(await client.resource(nodeResource).find('', node))) throw notFound(nodesRef, node);
       const vpn = tunnels();
       if (!vpn) throw serviceUnavailable(`error dialing backend: no vpn-seed-server runs for this shoot`);
       const query = req.query.toString();

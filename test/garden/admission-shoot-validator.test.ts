@@ -89,7 +89,7 @@ function lookup(...seeds: KubeObject[]): SeedLookup & { calls: string[] } {
     calls,
     async getSeed(name) {
       calls.push(name);
-      return seeds.find((s) => s.metadata.name === name);
+      return seeds.find((s) => s.metadata.name === name) ?? null;
     },
   };
 }

@@ -13,8 +13,13 @@ import { after, before, describe, it } from 'node:test';
 import { HeadBucketCommand } from '@aws-sdk/client-s3';
 import { pino } from 'pino';
 import { conditionOf } from '../../src/api/core-gardener/conditions.js';
+import { extensionBackupEntryResource } from '../../src/api/extensions/backup-entry.js';
 import type { KubeObject } from '../../src/api/meta.js';
 import { issueSeedKubeconfig } from '../../src/garden/seed-credentials.js';
+import {
+  GARDEN_BACKUP_ENTRY_NAMESPACE_LABEL,
+  gardenBackupEntryOf,
+} from '../../src/seed/gardenlet/backup-entry-controller.js';
 import type { SeedBackupConfig } from '../../src/seed/gardenlet/seed-registration.js';
 import { type Seed, startSeed } from '../../src/seed/seed.js';
 import { startTestGarden, type TestGarden } from '../helpers/garden-fixture.js';
@@ -32,6 +37,9 @@ describe('backup buckets and entries', () => {
 
   const garden = (group: string, plural: string) => g.garden.server.store(group, plural);
   const gardenGet = (group: string, plural: string, ns: string, name: string) => garden(group, plural).find(ns, name);
+  /** `kubectl annotate` of the garden BackupEntry `name` in garden-dev. */
+  const annotateEntry = (name: string, annotation: string) =>
+    kubectl(g.kubeconfig, ['annotate', 'backupentry', '-n', 'garden-dev', name, annotation]);
   const seedObject = (name: string) => gardenGet('core.gardener.cloud', 'seeds', '', name) as Promise<KubeObject>;
 
   async function startTestSeed(name: string, backup: SeedBackupConfig): Promise<Seed> {
@@ -157,20 +165,27 @@ describe('backup buckets and entries', () => {
     assert.equal(Buffer.from(data.root!, 'base64').toString(), join(dir, 'buckets'));
     const listed = await kubectl(seed.adminKubeconfig, ['get', 'backupentries.extensions.gardener.cloud', name]);
     assert.match(listed.stdout, /local\s+local\s+\S+\s+Succeeded/);
+
+    // The extension entry names its garden entry, so the gardenlet's watch maps it back after a
+    // restart too; one from before that label gets it at the garden entry's next reconcile.
+    const extensions = seed.hosted.client.resource(extensionBackupEntryResource);
+    assert.deepEqual(gardenBackupEntryOf(await extensions.get('', name)), [{ namespace: 'garden-dev', name }]);
+    await extensions.patch('', name, { metadata: { labels: { [GARDEN_BACKUP_ENTRY_NAMESPACE_LABEL]: null } } });
+    assert.deepEqual(gardenBackupEntryOf(await extensions.get('', name)), []);
+    const touched = await annotateEntry(name, 'example.io/touch=1');
+    assert.equal(touched.code, 0, touched.stderr);
+    await until(
+      async () => gardenBackupEntryOf(await extensions.get('', name)).length === 1,
+      10_000,
+      'the extension entry is labelled again',
+    );
   });
 
   it('gardener.cloud/operation=reconcile on an entry repairs a lost etcd-backup secret and is then dropped', async () => {
     const seed = seeds[0]!;
     const name = 'shoot--dev--alpha--3f1c9a0e-0000-4000-8000-000000000001';
     await seed.hosted.store('', 'secrets').delete('shoot--dev--alpha', 'etcd-backup', seed.hosted.systemContext, {});
-    const annotated = await kubectl(g.kubeconfig, [
-      'annotate',
-      'backupentry',
-      '-n',
-      'garden-dev',
-      name,
-      'gardener.cloud/operation=reconcile',
-    ]);
+    const annotated = await annotateEntry(name, 'gardener.cloud/operation=reconcile');
     assert.equal(annotated.code, 0, annotated.stderr);
     await eventually(
       () => seed.hosted.store('', 'secrets').find('shoot--dev--alpha', 'etcd-backup'),

@@ -19,7 +19,8 @@ import {
 } from '../../src/apiserver/pki/certificates.js';
 import { GenericStore, type RequestContext } from '../../src/apiserver/registry/generic-store.js';
 import { Controller, type ObjectKey } from '../../src/controller/controller.js';
-import { storeListWatch } from '../../src/controller/list-watch.js';
+import { clientListWatch } from '../../src/controller/list-watch.js';
+import { ItemExponentialFailureRateLimiter } from '../../src/controller/rate-limiter.js';
 import {
   ETCD_DRUID_FINALIZER,
   EtcdReconciler,
@@ -34,6 +35,7 @@ import { checkEtcdHealth } from '../../src/storage/etcd/etcd-process.js';
 import { isProcessAlive } from '../../src/storage/processes.js';
 import { openSqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
 import { killOnExit } from '../helpers/etcd.js';
+import { storeClient } from '../helpers/store-client.js';
 
 const ctx: RequestContext = { user: { name: 'test', groups: ['system:masters'] }, dryRun: false };
 const logger = pino({ level: 'silent' });
@@ -56,9 +58,10 @@ interface Druid {
 
 /** A seed's druid: a controller running an EtcdReconciler over `stores`. */
 function startDruid(stores = { etcds, secrets, runtimeDir }): Druid {
+  const client = storeClient([stores.etcds, stores.secrets], ctx);
   const reconciler = new EtcdReconciler({
-    ...stores,
-    ctx,
+    client,
+    runtimeDir: stores.runtimeDir,
     logger,
     healthCheckIntervalMs: 300,
     retryIntervalMs: 200,
@@ -69,7 +72,7 @@ function startDruid(stores = { etcds, secrets, runtimeDir }): Druid {
   let active = 0;
   const controller = new Controller({
     name: 'etcd-druid',
-    source: storeListWatch(stores.etcds),
+    source: clientListWatch(client.resource(stores.etcds.def)),
     reconciler: {
       async reconcile(key: ObjectKey) {
         active++;
@@ -82,7 +85,7 @@ function startDruid(stores = { etcds, secrets, runtimeDir }): Druid {
       },
     },
     logger,
-    maxBackoffMs: 1_000,
+    rateLimiter: new ItemExponentialFailureRateLimiter({ maxDelayMs: 1_000 }),
   });
   controller.start();
   return {
@@ -415,21 +418,24 @@ const { AdmissionChain } = await load('src/apiserver/admission.js');
 const { druidResources } = await load('src/api/druid/index.js');
 const { coreResources } = await load('src/api/core/index.js');
 const { Controller } = await load('src/controller/controller.js');
-const { storeListWatch } = await load('src/controller/list-watch.js');
+const { clientListWatch } = await load('src/controller/list-watch.js');
+const { InProcessClient } = await load('src/apiserver/in-process-client.js');
 const { EtcdReconciler } = await load('src/seed/druid/index.js');
 const storage = openSqliteStore({ path: process.env.DRUID_DB });
-const store = (kind, defs) => new GenericStore(defs.find((d) => d.kind === kind), storage, new AdmissionChain([]));
-const etcds = store('Etcd', druidResources);
+const stores = [...druidResources, ...coreResources].map((def) => new GenericStore(def, storage, new AdmissionChain([])));
+const client = new InProcessClient(
+  (group, plural) => stores.find((s) => s.def.group === group && s.def.plural === plural),
+  { user: { name: 'seed', groups: ['system:masters'] }, dryRun: false },
+);
+const etcds = client.resource(druidResources.find((d) => d.kind === 'Etcd'));
 const reconciler = new EtcdReconciler({
-  etcds,
-  secrets: store('Secret', coreResources),
-  ctx: { user: { name: 'seed', groups: ['system:masters'] }, dryRun: false },
+  client,
   runtimeDir: process.env.DRUID_RUNTIME,
   logger: pino({ level: 'silent' }),
   healthCheckIntervalMs: 300,
   etcdArgs: JSON.parse(process.env.DRUID_ARGS),
 });
-new Controller({ name: 'etcd-druid', source: storeListWatch(etcds), reconciler, logger: pino({ level: 'silent' }) }).start();
+new Controller({ name: 'etcd-druid', source: clientListWatch(etcds), reconciler, logger: pino({ level: 'silent' }) }).start();
 setInterval(() => {}, 60_000);
 `;
 

@@ -6,19 +6,21 @@ import { isRecord, type KubeObject } from '../../src/api/meta.js';
 import { AdmissionChain } from '../../src/apiserver/admission.js';
 import { GenericStore, type RequestContext } from '../../src/apiserver/registry/generic-store.js';
 import { Controller } from '../../src/controller/controller.js';
-import { storeListWatch } from '../../src/controller/list-watch.js';
+import { clientListWatch } from '../../src/controller/list-watch.js';
 import { recordingActuator } from '../../src/seed/extensions/actuator.js';
 import { ExtensionReconciler } from '../../src/seed/extensions/extension-controller.js';
 import { openSqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
+import { storeClient } from '../helpers/store-client.js';
 
 const ctx: RequestContext = { user: { name: 'test', groups: ['system:masters'] }, dryRun: false };
 const storage = openSqliteStore({ path: ':memory:' });
 const def = extensionResources.find((d) => d.kind === 'DNSRecord')!;
 const store = new GenericStore(def, storage, new AdmissionChain([]));
+const client = storeClient([store], ctx);
 const controller = new Controller({
   name: 'dnsrecords',
-  source: storeListWatch(store),
-  reconciler: new ExtensionReconciler({ store, actuator: recordingActuator, ctx }),
+  source: clientListWatch(client.resource(def)),
+  reconciler: new ExtensionReconciler({ client, resource: def, actuator: recordingActuator }),
   logger: pino({ level: 'silent' }),
 });
 controller.start();

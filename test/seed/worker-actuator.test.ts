@@ -15,18 +15,19 @@ import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
 import { parse as parseYaml } from 'yaml';
 import { secretResource } from '../../src/api/core/secret.js';
-import { extensionResources } from '../../src/api/extensions/index.js';
+import { workerResource } from '../../src/api/extensions/worker.js';
 import { isRecord, type KubeObject } from '../../src/api/meta.js';
 import { AdmissionChain } from '../../src/apiserver/admission.js';
 import { GenericStore, type RequestContext } from '../../src/apiserver/registry/generic-store.js';
 import { Controller } from '../../src/controller/controller.js';
-import { storeListWatch } from '../../src/controller/list-watch.js';
+import { clientListWatch } from '../../src/controller/list-watch.js';
 import { ExtensionReconciler } from '../../src/seed/extensions/extension-controller.js';
 import { type MachineRecord, recordedMachines, workerActuator } from '../../src/seed/extensions/worker-actuator.js';
 import { generateShootSecrets, toSecretObjects } from '../../src/seed/gardenlet/shoot-secrets.js';
 import { MachineRuntime } from '../../src/seed/runtime/machine-runtime.js';
 import { isProcessAlive } from '../../src/storage/processes.js';
 import { openSqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
+import { storeClient } from '../helpers/store-client.js';
 
 const ctx: RequestContext = { user: { name: 'test', groups: ['system:masters'] }, dryRun: false };
 const logger = pino({ level: 'silent' });
@@ -37,27 +38,17 @@ const waitingMachine = { executable: process.execPath, args: ['-e', 'setInterval
 /** One seed: its store of Workers and Secrets and the extension controller with the actuator. */
 function seedRunning(infrastructureDir: string) {
   const storage = openSqliteStore({ path: ':memory:' });
-  const workers = new GenericStore(
-    extensionResources.find((d) => d.kind === 'Worker')!,
-    storage,
-    new AdmissionChain([]),
-  );
+  const workers = new GenericStore(workerResource, storage, new AdmissionChain([]));
   const secrets = new GenericStore(secretResource, storage, new AdmissionChain([]));
   const machines = new MachineRuntime(waitingMachine, logger);
+  const client = storeClient([workers, secrets], ctx);
   const controller = new Controller({
     name: 'workers',
-    source: storeListWatch(workers),
+    source: clientListWatch(client.resource(workerResource)),
     reconciler: new ExtensionReconciler({
-      store: workers,
-      actuator: workerActuator({
-        workers,
-        secrets,
-        machines,
-        infrastructureDir,
-        nodeAgentArgs: () => [],
-        ctx,
-      }),
-      ctx,
+      client,
+      resource: workerResource,
+      actuator: workerActuator({ seed: client, machines, infrastructureDir, nodeAgentArgs: () => [] }),
     }),
     logger,
   });

@@ -10,25 +10,27 @@ import { leaseResource } from '../../src/api/coordination/lease.js';
 import { nodeResource } from '../../src/api/core/index.js';
 import { isRecord, type KubeObject } from '../../src/api/meta.js';
 import { AdmissionChain } from '../../src/apiserver/admission.js';
-import { GenericStore, type RequestContext } from '../../src/apiserver/registry/generic-store.js';
+import { GenericStore } from '../../src/apiserver/registry/generic-store.js';
 import { NodeLifecycleController } from '../../src/shoot/node-lifecycle.js';
 import { openSqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
+import { storeClient } from '../helpers/store-client.js';
 
-const ctx: RequestContext = { user: { name: 'test', groups: ['system:masters'] }, dryRun: false };
 const GRACE_MS = 40_000;
 const T0 = Date.parse('2026-11-24T10:00:00Z');
 
 describe('node lifecycle controller', () => {
   const storage = openSqliteStore({ path: ':memory:' });
-  const nodes = new GenericStore(nodeResource, storage, new AdmissionChain([]));
-  const leases = new GenericStore(leaseResource, storage, new AdmissionChain([]));
+  const client = storeClient([
+    new GenericStore(nodeResource, storage, new AdmissionChain([])),
+    new GenericStore(leaseResource, storage, new AdmissionChain([])),
+  ]);
+  const nodes = client.resource(nodeResource);
+  const leases = client.resource(leaseResource);
   let now = T0;
   /** A controller on the test's clock, started now. */
   const newController = () =>
     new NodeLifecycleController({
-      nodes,
-      leases,
-      ctx,
+      client,
       logger: pino({ level: 'silent' }),
       gracePeriodMs: GRACE_MS,
       now: () => now,
@@ -48,12 +50,12 @@ describe('node lifecycle controller', () => {
       lastHeartbeatTime: stamp,
       lastTransitionTime: stamp,
     };
-    if (!(await nodes.find('', name))) await nodes.create('', { metadata: { name } }, ctx);
-    await nodes.patch('', name, 'status', 'merge', { status: { conditions: [ready] } }, ctx);
+    await nodes.createIfAbsent('', { metadata: { name } });
+    await nodes.patch('', name, { status: { conditions: [ready] } }, { subresource: 'status' });
     const spec = { holderIdentity: name, leaseDurationSeconds: 40, renewTime: stamp };
     const lease = await leases.find('kube-node-lease', name);
-    if (lease) await leases.patch('kube-node-lease', name, '', 'merge', { spec }, ctx);
-    else await leases.create('kube-node-lease', { metadata: { name }, spec }, ctx);
+    if (lease) await leases.patch('kube-node-lease', name, { spec });
+    else await leases.create('kube-node-lease', { metadata: { name }, spec });
   }
 
   async function ready(name: string): Promise<string | undefined> {

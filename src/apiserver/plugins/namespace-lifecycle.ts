@@ -1,22 +1,19 @@
 /**
  * NamespaceLifecycle (as in Kubernetes): objects may only be created in a namespace that exists
- * and is not terminating.
+ * and is not terminating. The server's own client reads the namespace.
  */
+import { namespaceResource } from '../../api/core/namespace.js';
 import { forbidden, notFound } from '../../api/errors.js';
-import type { KubeObject } from '../../api/meta.js';
+import type { Client } from '../../client/client.js';
 import type { AdmissionAttributes, AdmissionPlugin, Operation } from '../types.js';
-
-export interface NamespaceLookup {
-  /** The Namespace object, or undefined when it does not exist. */
-  getNamespace(name: string): Promise<KubeObject | undefined>;
-}
 
 export class NamespaceLifecycle implements AdmissionPlugin {
   readonly name = 'NamespaceLifecycle';
-  readonly #lookup: NamespaceLookup;
+  readonly #client: Client;
 
-  constructor(lookup: NamespaceLookup) {
-    this.#lookup = lookup;
+  /** The plugin is built before the server that `client` reaches: it addresses it only when admitting. */
+  constructor(client: Client) {
+    this.#client = client;
   }
 
   handles(operation: Operation): boolean {
@@ -25,7 +22,7 @@ export class NamespaceLifecycle implements AdmissionPlugin {
 
   async validate(attrs: AdmissionAttributes): Promise<void> {
     if (!attrs.namespace || attrs.resource === 'namespaces') return;
-    const namespace = await this.#lookup.getNamespace(attrs.namespace);
+    const namespace = await this.#client.resource(namespaceResource).find('', attrs.namespace);
     if (!namespace) throw notFound({ group: '', resource: 'namespaces' }, attrs.namespace);
     if (namespace.metadata.deletionTimestamp) {
       throw forbidden(

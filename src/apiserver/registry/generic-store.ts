@@ -17,7 +17,6 @@ import {
   methodNotAllowed,
   type StatusError,
 } from '../../api/errors.js';
-import { addFinalizerPatch, removeFinalizerPatch } from '../../api/finalizers.js';
 import { deepCopy, isRecord, type KubeList, type KubeObject, nowTimestamp, type WatchEvent } from '../../api/meta.js';
 import type { Preconditions, Storage, StoreEvent } from '../../storage/interface.js';
 import {
@@ -143,27 +142,6 @@ export class GenericStore {
   async deleteIfPresent(namespace: string, name: string, ctx: RequestContext): Promise<void> {
     try {
       await this.delete(namespace, name, ctx, {});
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-    }
-  }
-
-  /** Adds `finalizer` to `obj` unless it has it (a conflict when `obj` is stale). */
-  async addFinalizer(obj: KubeObject, finalizer: string, ctx: RequestContext): Promise<void> {
-    const patch = addFinalizerPatch(obj, finalizer);
-    if (patch) await this.patch(obj.metadata.namespace ?? '', obj.metadata.name ?? '', '', 'merge', patch, ctx);
-  }
-
-  /**
-   * Removes `finalizer` from the current object of `obj`'s name, if it is there; an object that
-   * is already gone is fine.
-   */
-  async removeFinalizer(obj: KubeObject, finalizer: string, ctx: RequestContext): Promise<void> {
-    const current = await this.find(obj.metadata.namespace ?? '', obj.metadata.name ?? '');
-    const patch = current && removeFinalizerPatch(current, finalizer);
-    if (!patch) return;
-    try {
-      await this.patch(obj.metadata.namespace ?? '', obj.metadata.name ?? '', '', 'merge', patch, ctx);
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }

@@ -17,10 +17,11 @@ import { forbidden } from '../../api/errors.js';
 import type { KubeObject } from '../../api/meta.js';
 import type { AdmissionAttributes, AdmissionPlugin, Operation } from '../../apiserver/types.js';
 
+/** How the plugin reads the objects a reference names (the garden's client); null: there is none. */
 export interface BackupReferenceLookups {
-  getSeed(name: string): Promise<KubeObject | undefined>;
-  getBackupBucket(name: string): Promise<KubeObject | undefined>;
-  getSecret(namespace: string, name: string): Promise<KubeObject | undefined>;
+  getSeed(name: string): Promise<KubeObject | null>;
+  getBackupBucket(name: string): Promise<KubeObject | null>;
+  getSecret(namespace: string, name: string): Promise<KubeObject | null>;
   /** `namespace/name` of every BackupEntry whose `spec.bucketName` is `bucket`. */
   backupEntriesOf(bucket: string): Promise<string[]>;
 }

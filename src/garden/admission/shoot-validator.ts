@@ -37,10 +37,10 @@ import type { KubeObject } from '../../api/meta.js';
 import { semanticEqual } from '../../api/validation.js';
 import type { AdmissionAttributes, AdmissionPlugin, Operation, UserInfo } from '../../apiserver/types.js';
 
-/** Where the validator reads seeds from (an informer cache or the store). */
+/** Where the validator reads seeds from (an informer cache or the server's client). */
 export interface SeedLookup {
-  /** The Seed, or undefined when there is none of that name. */
-  getSeed(name: string): Promise<KubeObject | undefined>;
+  /** The Seed, or null when there is none of that name. */
+  getSeed(name: string): Promise<KubeObject | null>;
 }
 
 export interface ShootValidatorOptions {

@@ -3,31 +3,28 @@
  * (`spec.namespace`, by default `garden-<name>`) and a RoleBinding that makes its members
  * project members there.
  */
+import { namespaceResource } from '../../api/core/namespace.js';
+import { projectResource } from '../../api/core-gardener/project.js';
 import { isRecord, type KubeObject } from '../../api/meta.js';
-import type { GenericStore, RequestContext } from '../../apiserver/registry/generic-store.js';
+import { roleBindingResource } from '../../api/rbac/resources.js';
+import type { Client } from '../../client/client.js';
+import { createOrPatch } from '../../client/create-or-patch.js';
 import type { ObjectKey, Reconciler, Result } from '../../controller/controller.js';
 import { projectMemberClusterRole } from '../bootstrap-rbac.js';
 
 export const projectLabel = 'project.gardener.cloud/name';
 export const membersRoleBindingName = 'gardener.cloud:system:project-members';
 
-export interface ProjectStores {
-  projects: GenericStore;
-  namespaces: GenericStore;
-  roleBindings: GenericStore;
-}
-
 export class ProjectReconciler implements Reconciler {
-  readonly #stores: ProjectStores;
-  readonly #ctx: RequestContext;
+  readonly #client: Client;
 
-  constructor(stores: ProjectStores, ctx: RequestContext) {
-    this.#stores = stores;
-    this.#ctx = ctx;
+  constructor(client: Client) {
+    this.#client = client;
   }
 
   async reconcile(key: ObjectKey): Promise<Result> {
-    const project = await this.#stores.projects.find('', key.name);
+    const projects = this.#client.resource(projectResource);
+    const project = await projects.find('', key.name);
     if (!project) return {};
     if (project.metadata.deletionTimestamp) return {};
     const namespace = projectNamespace(project);
@@ -35,28 +32,20 @@ export class ProjectReconciler implements Reconciler {
     await this.#ensureMembers(namespace, project);
     const status = isRecord(project.status) ? project.status : {};
     if (status.phase !== 'Ready' || status.observedGeneration !== project.metadata.generation) {
-      await this.#stores.projects.patch(
+      await projects.patch(
         '',
         key.name,
-        'status',
-        'merge',
         { status: { phase: 'Ready', observedGeneration: project.metadata.generation } },
-        this.#ctx,
+        { subresource: 'status' },
       );
     }
     return {};
   }
 
   async #ensureNamespace(namespace: string, project: string): Promise<void> {
-    await this.#stores.namespaces.createIfAbsent(
-      '',
-      {
-        apiVersion: 'v1',
-        kind: 'Namespace',
-        metadata: { name: namespace, labels: { [projectLabel]: project, 'gardener.cloud/role': 'project' } },
-      },
-      this.#ctx,
-    );
+    await this.#client.resource(namespaceResource).createIfAbsent('', {
+      metadata: { name: namespace, labels: { [projectLabel]: project, 'gardener.cloud/role': 'project' } },
+    });
   }
 
   async #ensureMembers(namespace: string, project: KubeObject): Promise<void> {
@@ -84,11 +73,7 @@ export class ProjectReconciler implements Reconciler {
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: projectMemberClusterRole },
       subjects,
     };
-    if (await this.#stores.roleBindings.find(namespace, membersRoleBindingName)) {
-      await this.#stores.roleBindings.patch(namespace, membersRoleBindingName, '', 'merge', { subjects }, this.#ctx);
-    } else {
-      await this.#stores.roleBindings.create(namespace, binding, this.#ctx);
-    }
+    await createOrPatch(this.#client.resource(roleBindingResource), namespace, binding, { subjects });
   }
 }
 

@@ -5,15 +5,16 @@
  */
 
 import type { Logger } from 'pino';
+import { seedResource } from '../../api/core-gardener/seed.js';
 import { seedReadiness } from '../../api/core-gardener/seed-readiness.js';
+import { shootResource } from '../../api/core-gardener/shoot.js';
 import { isRecord, type KubeObject } from '../../api/meta.js';
-import type { GenericStore, RequestContext } from '../../apiserver/registry/generic-store.js';
+import type { Client } from '../../client/client.js';
 import type { ObjectKey, Reconciler, Result } from '../../controller/controller.js';
 
 export interface SchedulerOptions {
-  shoots: GenericStore;
-  seeds: GenericStore;
-  ctx: RequestContext;
+  /** The garden's Shoots and Seeds. */
+  client: Client;
   logger: Logger;
   retryAfterMs?: number;
 }
@@ -26,14 +27,15 @@ export class SchedulerReconciler implements Reconciler {
   }
 
   async reconcile(key: ObjectKey): Promise<Result> {
-    const { shoots, seeds, ctx } = this.#options;
+    const shoots = this.#options.client.resource(shootResource);
+    const seeds = this.#options.client.resource(seedResource);
     const shoot = await shoots.find(key.namespace, key.name);
     if (!shoot || shoot.metadata.deletionTimestamp) return {};
     const spec = isRecord(shoot.spec) ? shoot.spec : {};
     if (typeof spec.seedName === 'string' && spec.seedName) return {};
 
     const providerType = isRecord(spec.provider) ? spec.provider.type : undefined;
-    const candidates = (await seeds.list('', {})).items.filter(
+    const candidates = (await seeds.list('')).items.filter(
       (seed) =>
         !seed.metadata.deletionTimestamp &&
         seedReadiness(seed).ready &&
@@ -44,7 +46,7 @@ export class SchedulerReconciler implements Reconciler {
       return { requeueAfterMs: this.#options.retryAfterMs ?? 10_000 };
     }
     const load = new Map<string, number>();
-    for (const other of (await shoots.list('', {})).items) {
+    for (const other of (await shoots.list('')).items) {
       const seed = isRecord(other.spec) ? other.spec.seedName : undefined;
       if (typeof seed === 'string') load.set(seed, (load.get(seed) ?? 0) + 1);
     }
@@ -54,7 +56,7 @@ export class SchedulerReconciler implements Reconciler {
         a.metadata.name!.localeCompare(b.metadata.name!),
     );
     const chosen = candidates[0]!.metadata.name!;
-    await shoots.update(key.namespace, key.name, 'binding', { ...shoot, spec: { ...spec, seedName: chosen } }, ctx);
+    await shoots.update(key.namespace, { ...shoot, spec: { ...spec, seedName: chosen } }, { subresource: 'binding' });
     this.#options.logger.info({ shoot: `${key.namespace}/${key.name}`, seed: chosen }, 'shoot scheduled');
     return {};
   }

@@ -3,16 +3,16 @@
  * renewed its Lease within the grace period gets its conditions set to Unknown, so it shows
  * NotReady/Unknown and admission stops accepting it as a migration destination.
  */
-import { SEED_LEASE_NAMESPACE } from '../../api/coordination/lease.js';
+import { leaseResource, SEED_LEASE_NAMESPACE } from '../../api/coordination/lease.js';
 import { setCondition } from '../../api/core-gardener/conditions.js';
+import { seedResource } from '../../api/core-gardener/seed.js';
 import { type Condition, isRecord } from '../../api/meta.js';
-import type { GenericStore, RequestContext } from '../../apiserver/registry/generic-store.js';
+import type { Client } from '../../client/client.js';
 import type { ObjectKey, Reconciler, Result } from '../../controller/controller.js';
 
 export interface SeedLifecycleOptions {
-  seeds: GenericStore;
-  leases: GenericStore;
-  ctx: RequestContext;
+  /** The garden's Seeds and their Leases. */
+  client: Client;
   /** How long after the last renewal a Lease counts as stale. */
   gracePeriodMs: number;
   /** How often each seed is looked at. */
@@ -30,11 +30,12 @@ export class SeedLifecycleReconciler implements Reconciler {
   }
 
   async reconcile(key: ObjectKey): Promise<Result> {
-    const { seeds, leases, ctx, gracePeriodMs, syncPeriodMs } = this.#options;
+    const { client, gracePeriodMs, syncPeriodMs } = this.#options;
+    const seeds = client.resource(seedResource);
     const seed = await seeds.find('', key.name);
     if (!seed) return {};
     const now = this.#options.now?.() ?? new Date();
-    const lease = await leases.find(SEED_LEASE_NAMESPACE, key.name);
+    const lease = await client.resource(leaseResource).find(SEED_LEASE_NAMESPACE, key.name);
     // A seed no gardenlet ever ran for has no Lease: its conditions are whatever was reported.
     if (!lease) return { requeueAfterMs: syncPeriodMs };
     const renewed = isRecord(lease.spec) ? Date.parse(String(lease.spec.renewTime ?? '')) : Number.NaN;
@@ -56,7 +57,7 @@ export class SeedLifecycleReconciler implements Reconciler {
         now,
       );
     }
-    await seeds.patch('', key.name, 'status', 'merge', { status: { conditions } }, ctx);
+    await seeds.patch('', key.name, { status: { conditions } }, { subresource: 'status' });
     return { requeueAfterMs: syncPeriodMs };
   }
 }

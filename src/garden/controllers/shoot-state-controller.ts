@@ -3,28 +3,24 @@
  * created on Shoot creation in its Project namespace". It starts empty (the gardenlet fills it)
  * and goes when its Shoot is gone.
  */
+import { shootResource } from '../../api/core-gardener/shoot.js';
+import { shootStateResource } from '../../api/core-gardener/shoot-state.js';
 import type { KubeObject } from '../../api/meta.js';
-import type { GenericStore, RequestContext } from '../../apiserver/registry/generic-store.js';
+import type { Client } from '../../client/client.js';
 import type { ObjectKey, Reconciler, Result } from '../../controller/controller.js';
 
-export interface ShootStateStores {
-  shoots: GenericStore;
-  shootStates: GenericStore;
-}
-
 export class ShootStateReconciler implements Reconciler {
-  readonly #stores: ShootStateStores;
-  readonly #ctx: RequestContext;
+  readonly #client: Client;
 
-  constructor(stores: ShootStateStores, ctx: RequestContext) {
-    this.#stores = stores;
-    this.#ctx = ctx;
+  constructor(client: Client) {
+    this.#client = client;
   }
 
   async reconcile(key: ObjectKey): Promise<Result> {
-    const shoot = await this.#stores.shoots.find(key.namespace, key.name);
-    if (shoot) await this.#stores.shootStates.createIfAbsent(key.namespace, shootStateFor(shoot), this.#ctx);
-    else await this.#stores.shootStates.deleteIfPresent(key.namespace, key.name, this.#ctx);
+    const shoot = await this.#client.resource(shootResource).find(key.namespace, key.name);
+    const shootStates = this.#client.resource(shootStateResource);
+    if (shoot) await shootStates.createIfAbsent(key.namespace, shootStateFor(shoot));
+    else await shootStates.deleteIfPresent(key.namespace, key.name);
     return {};
   }
 }

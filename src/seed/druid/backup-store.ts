@@ -4,11 +4,11 @@
  * otherwise). A missing or malformed secret is a SnapstoreError('Config') naming the secret.
  */
 import type { StoreSpec } from '../../api/druid/common.js';
-import type { GenericStore } from '../../apiserver/registry/generic-store.js';
 import { SnapstoreError } from '../../backup/snapstore/errors.js';
 import { openSnapstore } from '../../backup/snapstore/open-snapstore.js';
 import type { Snapstore } from '../../backup/snapstore/snapstore.js';
 import { decodeSecretData, type SecretData, snapstoreConfigFor } from '../../backup/store-secret.js';
+import type { ResourceClient } from '../../client/client.js';
 
 /** The store's identity for comparisons: same key, same store and credentials. */
 export interface ResolvedStore {
@@ -17,7 +17,11 @@ export interface ResolvedStore {
   key: string;
 }
 
-export async function openStoreOf(store: StoreSpec, namespace: string, secrets: GenericStore): Promise<ResolvedStore> {
+export async function openStoreOf(
+  store: StoreSpec,
+  namespace: string,
+  secrets: ResourceClient,
+): Promise<ResolvedStore> {
   let data: SecretData | undefined;
   let secretName = `${namespace}/<no secretRef>`;
   let secretVersion = '';

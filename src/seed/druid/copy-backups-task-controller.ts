@@ -7,12 +7,16 @@
  *   itself, or an operator following the seed document's manual workaround with `kubectl patch
  *   --subresource status`. A copy still running for a task that is done is cancelled.
  * - A copy that fails (source unreachable, bad credentials, a secret not there yet) leaves
- *   `status.lastError` saying why and is retried with backoff, as the Job's pod would be
- *   restarted; only a task that can never work (a store spec druid would refuse) becomes Failed.
- * - Copies run in the background, one per task, so a long copy holds no reconcile worker. A seed
+ *   `status.lastError` saying why and is retried with backoff by its copy job, as the Job's pod
+ *   would be restarted; only a task that can never work (a store spec druid would refuse) becomes
+ *   Failed.
+ * - Copy jobs run in the background, one per task, so a long copy holds no reconcile worker; the
+ *   controller learns how a job ended from the task's status, which it watches anyway. A seed
  *   that crashes mid-copy starts it again after the restart; the copier skips what is complete.
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from 'pino';
+import { secretResource } from '../../api/core/secret.js';
 import { conditionsOf, setCondition } from '../../api/core-gardener/conditions.js';
 import {
   CopyTaskConditionType,
@@ -20,19 +24,20 @@ import {
   copyTaskSourceStore,
   copyTaskTargetStore,
   copyTaskWaitForFinalSnapshot,
+  etcdCopyBackupsTaskResource,
 } from '../../api/druid/etcd-copy-backups-task.js';
-import { isNotFound } from '../../api/errors.js';
 import { isRecord, type KubeObject } from '../../api/meta.js';
-import type { GenericStore, RequestContext } from '../../apiserver/registry/generic-store.js';
 import { type CopyResult, copyBackups } from '../../backup/copier.js';
+import { type Client, ignoreNotFound, type ResourceClient } from '../../client/client.js';
+import { addFinalizer, removeFinalizer } from '../../client/finalizers.js';
 import type { ObjectKey, Reconciler, Result } from '../../controller/controller.js';
+import { type ExponentialBackoff, exponentialDelay } from '../../controller/rate-limiter.js';
 import { openStoreOf } from './backup-store.js';
 import { ETCD_DRUID_FINALIZER } from './etcd-controller.js';
 
 export interface CopyBackupsTaskReconcilerOptions {
-  tasks: GenericStore;
-  secrets: GenericStore;
-  ctx: RequestContext;
+  /** The seed API: its EtcdCopyBackupsTasks and the Secrets their stores reference. */
+  client: Client;
   logger: Logger;
   /** How often the source is checked for the final snapshot; default the copier's (15 s). */
   finalSnapshotCheckIntervalMs?: number;
@@ -42,7 +47,8 @@ export interface CopyBackupsTaskReconcilerOptions {
   maxRetryDelayMs?: number;
 }
 
-interface RunningCopy {
+/** A task's copy job: the copy and its retries, until it succeeds or is cancelled. */
+interface CopyJob {
   uid: string;
   abort: AbortController;
   done: Promise<void>;
@@ -50,63 +56,77 @@ interface RunningCopy {
 
 export class CopyBackupsTaskReconciler implements Reconciler {
   readonly #options: CopyBackupsTaskReconcilerOptions;
+  readonly #tasks: ResourceClient;
+  readonly #secrets: ResourceClient;
+  readonly #retryBackoff: Readonly<ExponentialBackoff>;
   readonly #log: Logger;
   /** By `<namespace>/<name>`. */
-  readonly #running = new Map<string, RunningCopy>();
-  /** Failed attempts in a row and when the last one ended, by task uid, for the retry delay. */
-  readonly #failures = new Map<string, { count: number; at: number }>();
-  /** Set by the controller so a finished background copy wakes its task up again. */
-  onCopyFinished: ((key: ObjectKey) => void) | undefined;
+  readonly #jobs = new Map<string, CopyJob>();
 
   constructor(options: CopyBackupsTaskReconcilerOptions) {
     this.#options = options;
+    this.#tasks = options.client.resource(etcdCopyBackupsTaskResource);
+    this.#secrets = options.client.resource(secretResource);
+    this.#retryBackoff = Object.freeze({
+      baseDelayMs: options.retryDelayMs ?? 2_000,
+      maxDelayMs: options.maxRetryDelayMs ?? 60_000,
+    });
     this.#log = options.logger.child({ controller: 'etcdcopybackupstask' });
   }
 
   async reconcile(key: ObjectKey): Promise<Result> {
     const id = `${key.namespace}/${key.name}`;
-    const task = await this.#options.tasks.find(key.namespace, key.name);
-    const running = this.#running.get(id);
-    if (!task || task.metadata.deletionTimestamp || copyTaskFinished(task) || running?.uid !== task.metadata.uid) {
-      if (running) await this.#cancel(id, running);
+    const task = await this.#tasks.find(key.namespace, key.name);
+    const job = this.#jobs.get(id);
+    if (!task || task.metadata.deletionTimestamp || copyTaskFinished(task) || job?.uid !== task.metadata.uid) {
+      if (job) await this.#cancel(id, job);
     }
     if (!task) return {};
     if (task.metadata.deletionTimestamp) {
-      await this.#removeFinalizer(task);
-      this.#failures.delete(task.metadata.uid ?? '');
+      await removeFinalizer(this.#tasks, task, ETCD_DRUID_FINALIZER);
       return {};
     }
-    await this.#ensureFinalizer(task);
+    await addFinalizer(this.#tasks, task, ETCD_DRUID_FINALIZER);
     if (copyTaskFinished(task)) return {};
-    if (this.#running.has(id)) return {};
-
-    const failures = this.#failures.get(task.metadata.uid ?? '');
-    if (failures) {
-      const wait = failures.at + this.#retryDelay(failures.count) - Date.now();
-      if (wait > 0) return { requeueAfterMs: wait };
-    }
-    this.#startCopy(id, key, task);
+    if (!this.#jobs.has(id)) this.#startJob(id, key, task.metadata.uid ?? '');
     return {};
   }
 
   /** Cancels every running copy (seed shutdown); they resume when the seed comes back. */
   async stop(): Promise<void> {
-    await Promise.all([...this.#running.entries()].map(([id, running]) => this.#cancel(id, running)));
+    await Promise.all([...this.#jobs.entries()].map(([id, job]) => this.#cancel(id, job)));
   }
 
-  #retryDelay(failures: number): number {
-    const base = this.#options.retryDelayMs ?? 2_000;
-    const max = this.#options.maxRetryDelayMs ?? 60_000;
-    return Math.min(max, base * 2 ** Math.max(0, failures - 1));
-  }
-
-  #startCopy(id: string, key: ObjectKey, task: KubeObject): void {
+  /**
+   * Starts the copy job of the task `uid` in the background (etcd-druid runs the copy as a Job).
+   * A failed copy reports why in the task's status and is tried again after a doubling delay, as
+   * a Job restarts its pod; the job ends when a copy succeeded, or when the task it was started
+   * for is gone, being deleted or finished. Its outcome reaches the controller through the task's
+   * status, which the controller watches: nothing has to enqueue the task again by hand.
+   */
+  #startJob(id: string, key: ObjectKey, uid: string): void {
     const abort = new AbortController();
-    const uid = task.metadata.uid ?? '';
     const log = this.#log.child({ task: id });
-    const done = this.#copy(task, abort.signal, log)
-      .then(async (result) => {
-        this.#failures.delete(uid);
+    const done = this.#copyUntilDone(key, uid, abort.signal, log).finally(() => {
+      if (this.#jobs.get(id)?.uid === uid) this.#jobs.delete(id);
+    });
+    this.#jobs.set(id, { uid, abort, done });
+  }
+
+  async #copyUntilDone(key: ObjectKey, uid: string, signal: AbortSignal, log: Logger): Promise<void> {
+    for (let failures = 0; !signal.aborted; ) {
+      if (failures > 0) {
+        await delay(exponentialDelay(failures, this.#retryBackoff), undefined, { signal, ref: false }).catch(
+          () => undefined,
+        );
+        if (signal.aborted) return;
+      }
+      // Read again for every attempt: the spec, or the secrets it names, may have been fixed.
+      let task: KubeObject | null = null;
+      try {
+        task = await this.#tasks.find(key.namespace, key.name);
+        if (!task || task.metadata.uid !== uid || task.metadata.deletionTimestamp || copyTaskFinished(task)) return;
+        const result = await this.#copy(task, signal, log);
         log.info(
           {
             copied: result.copied.length,
@@ -117,22 +137,19 @@ export class CopyBackupsTaskReconciler implements Reconciler {
           'backups copied',
         );
         await this.#reportSucceeded(task, result);
-      })
-      .catch(async (err: unknown) => {
-        if (abort.signal.aborted) return;
-        const failures = (this.#failures.get(uid)?.count ?? 0) + 1;
-        this.#failures.set(uid, { count: failures, at: Date.now() });
+        return;
+      } catch (err) {
+        if (signal.aborted) return;
+        failures++;
         const message = err instanceof Error ? err.message : String(err);
         log.warn({ err: message, attempt: failures }, 'copying backups failed; will retry');
-        await this.#reportError(task, message).catch((e: unknown) =>
-          log.warn({ err: (e as Error).message }, 'could not report the copy error'),
-        );
-      })
-      .finally(() => {
-        if (this.#running.get(id)?.uid === uid) this.#running.delete(id);
-        if (!abort.signal.aborted) this.onCopyFinished?.(key);
-      });
-    this.#running.set(id, { uid, abort, done });
+        if (task) {
+          await this.#reportError(task, message).catch((e: unknown) =>
+            log.warn({ err: (e as Error).message }, 'could not report the copy error'),
+          );
+        }
+      }
+    }
   }
 
   async #copy(task: KubeObject, signal: AbortSignal, log: Logger): Promise<CopyResult> {
@@ -140,10 +157,10 @@ export class CopyBackupsTaskReconciler implements Reconciler {
     const sourceSpec = copyTaskSourceStore(task);
     const targetSpec = copyTaskTargetStore(task);
     if (!sourceSpec || !targetSpec) throw new Error('spec.sourceStore and spec.targetStore must both be set');
-    const source = await openStoreOf(sourceSpec, namespace, this.#options.secrets).catch((err: unknown) => {
+    const source = await openStoreOf(sourceSpec, namespace, this.#secrets).catch((err: unknown) => {
       throw new Error(`source store: ${(err as Error).message}`);
     });
-    const target = await openStoreOf(targetSpec, namespace, this.#options.secrets).catch((err: unknown) => {
+    const target = await openStoreOf(targetSpec, namespace, this.#secrets).catch((err: unknown) => {
       throw new Error(`target store: ${(err as Error).message}`);
     });
     const spec = isRecord(task.spec) ? task.spec : {};
@@ -163,14 +180,14 @@ export class CopyBackupsTaskReconciler implements Reconciler {
     });
   }
 
-  async #cancel(id: string, running: RunningCopy): Promise<void> {
-    running.abort.abort();
-    this.#running.delete(id);
-    await running.done.catch(() => undefined);
+  async #cancel(id: string, job: CopyJob): Promise<void> {
+    job.abort.abort();
+    this.#jobs.delete(id);
+    await job.done.catch(() => undefined);
   }
 
   async #reportSucceeded(task: KubeObject, result: CopyResult): Promise<void> {
-    const current = await this.#options.tasks.find(task.metadata.namespace ?? '', task.metadata.name ?? '');
+    const current = await this.#tasks.find(task.metadata.namespace ?? '', task.metadata.name ?? '');
     if (!current || current.metadata.uid !== task.metadata.uid || copyTaskFinished(current)) return;
     const message = `copied ${result.copied.length} and skipped ${result.skipped.length} snapshot(s) already in the target (${result.bytes} bytes)`;
     let conditions = setCondition(
@@ -189,7 +206,7 @@ export class CopyBackupsTaskReconciler implements Reconciler {
   }
 
   async #reportError(task: KubeObject, message: string): Promise<void> {
-    const current = await this.#options.tasks.find(task.metadata.namespace ?? '', task.metadata.name ?? '');
+    const current = await this.#tasks.find(task.metadata.namespace ?? '', task.metadata.name ?? '');
     if (!current || current.metadata.uid !== task.metadata.uid || copyTaskFinished(current)) return;
     const conditions = setCondition(
       conditionsOf(current),
@@ -206,25 +223,13 @@ export class CopyBackupsTaskReconciler implements Reconciler {
   }
 
   async #patchStatus(task: KubeObject, status: Record<string, unknown>): Promise<void> {
-    try {
-      await this.#options.tasks.patch(
+    await this.#tasks
+      .patch(
         task.metadata.namespace ?? '',
         task.metadata.name ?? '',
-        'status',
-        'merge',
         { metadata: { resourceVersion: task.metadata.resourceVersion }, status },
-        this.#options.ctx,
-      );
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-    }
-  }
-
-  async #ensureFinalizer(task: KubeObject): Promise<void> {
-    await this.#options.tasks.addFinalizer(task, ETCD_DRUID_FINALIZER, this.#options.ctx);
-  }
-
-  async #removeFinalizer(task: KubeObject): Promise<void> {
-    await this.#options.tasks.removeFinalizer(task, ETCD_DRUID_FINALIZER, this.#options.ctx);
+        { subresource: 'status' },
+      )
+      .catch(ignoreNotFound);
   }
 }

@@ -14,9 +14,9 @@ import { pathValue } from '../../api/core-gardener/common.js';
 import { etcdBackupStore, etcdDeltaSnapshotPeriodMs, etcdFullSnapshotSchedule } from '../../api/druid/etcd.js';
 import { parseDuration } from '../../api/extensions/field-validation.js';
 import type { KubeObject } from '../../api/meta.js';
-import type { GenericStore } from '../../apiserver/registry/generic-store.js';
 import { dataDirStatus, type RestoreResult, restoreFromStore } from '../../backup/restorer/index.js';
 import type { SnapshotterOptions } from '../../backup/snapshotter/snapshotter.js';
+import type { ResourceClient } from '../../client/client.js';
 import { openStoreOf, type ResolvedStore } from './backup-store.js';
 import { parseBytes } from './etcd-config.js';
 
@@ -29,7 +29,7 @@ export type EtcdBackupConfig =
   | { kind: 'on'; store: ResolvedStore; snapshotter: SnapshotterSettings; key: string };
 
 /** The backup configuration of `etcd`: off without `spec.backup.store`, unavailable when its store cannot be opened. */
-export async function etcdBackupConfig(etcd: KubeObject, secrets: GenericStore): Promise<EtcdBackupConfig> {
+export async function etcdBackupConfig(etcd: KubeObject, secrets: ResourceClient): Promise<EtcdBackupConfig> {
   const spec = etcdBackupStore(etcd);
   if (!spec) return { kind: 'off' };
   let store: ResolvedStore;

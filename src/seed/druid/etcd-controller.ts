@@ -21,11 +21,12 @@
 import { mkdir, rm, rmdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Logger } from 'pino';
+import { secretResource } from '../../api/core/secret.js';
 import { conditionsOf, setCondition } from '../../api/core-gardener/conditions.js';
-import { EtcdConditionType, type EtcdMemberStatus, etcdReplicas } from '../../api/druid/etcd.js';
-import { isNotFound } from '../../api/errors.js';
+import { EtcdConditionType, type EtcdMemberStatus, etcdReplicas, etcdResource } from '../../api/druid/etcd.js';
 import { type Condition, isRecord, type KubeObject, nowTimestamp } from '../../api/meta.js';
-import type { GenericStore, RequestContext } from '../../apiserver/registry/generic-store.js';
+import { type Client, ignoreNotFound, type ResourceClient } from '../../client/client.js';
+import { addFinalizer, removeFinalizer } from '../../client/finalizers.js';
 import type { ObjectKey, Reconciler, Result } from '../../controller/controller.js';
 import { checkEtcdHealth, freePort, startEtcd } from '../../storage/etcd/etcd-process.js';
 import type { BackupSidecars } from './backup-sidecars.js';
@@ -60,11 +61,8 @@ export const EtcdBackupReason = Object.freeze({
 } as const);
 
 export interface EtcdReconcilerOptions {
-  /** druid.gardener.cloud etcds of the seed API. */
-  etcds: GenericStore;
-  /** v1 secrets of the seed API. */
-  secrets: GenericStore;
-  ctx: RequestContext;
+  /** The seed API: its Etcds and the Secrets they reference. */
+  client: Client;
   /** The seed's directory for control planes, e.g. `<seedDir>/controlplanes`. */
   runtimeDir: string;
   logger: Logger;
@@ -111,9 +109,8 @@ type Observation =
   | { kind: 'start-failed'; error: Error; state: EtcdState | undefined };
 
 export class EtcdReconciler implements Reconciler {
-  readonly #etcds: GenericStore;
-  readonly #secrets: GenericStore;
-  readonly #ctx: RequestContext;
+  readonly #etcds: ResourceClient;
+  readonly #secrets: ResourceClient;
   readonly #runtimeDir: string;
   readonly #log: Logger;
   readonly #options: Readonly<EtcdReconcilerOptions>;
@@ -122,9 +119,8 @@ export class EtcdReconciler implements Reconciler {
 
   constructor(options: EtcdReconcilerOptions) {
     this.#options = Object.freeze({ ...options });
-    this.#etcds = options.etcds;
-    this.#secrets = options.secrets;
-    this.#ctx = options.ctx;
+    this.#etcds = options.client.resource(etcdResource);
+    this.#secrets = options.client.resource(secretResource);
     this.#runtimeDir = options.runtimeDir;
     this.#log = options.logger.child({ controller: 'etcd-druid' });
   }
@@ -371,11 +367,11 @@ export class EtcdReconciler implements Reconciler {
   }
 
   async #ensureFinalizer(etcd: KubeObject): Promise<void> {
-    await this.#etcds.addFinalizer(etcd, ETCD_DRUID_FINALIZER, this.#ctx);
+    await addFinalizer(this.#etcds, etcd, ETCD_DRUID_FINALIZER);
   }
 
   async #removeFinalizer(etcd: KubeObject): Promise<void> {
-    await this.#etcds.removeFinalizer(etcd, ETCD_DRUID_FINALIZER, this.#ctx);
+    await removeFinalizer(this.#etcds, etcd, ETCD_DRUID_FINALIZER);
   }
 
   /** Writes the status the observation calls for, unless only timestamps would change. */
@@ -387,11 +383,7 @@ export class EtcdReconciler implements Reconciler {
     const status = statusFor(etcd, current, observation);
     const old = isRecord(current.status) ? current.status : {};
     if (Object.entries(status).every(([field, value]) => sameIgnoringTimes(old[field], value))) return;
-    try {
-      await this.#etcds.patch(namespace, name, 'status', 'merge', { status }, this.#ctx);
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-    }
+    await this.#etcds.patch(namespace, name, { status }, { subresource: 'status' }).catch(ignoreNotFound);
   }
 }
 

@@ -8,7 +8,7 @@
 import { secretValue } from '../../api/core/secret.js';
 import { pathValue } from '../../api/core-gardener/common.js';
 import { isRecord, type KubeObject } from '../../api/meta.js';
-import type { GenericStore } from '../../apiserver/registry/generic-store.js';
+import type { ResourceClient } from '../../client/client.js';
 import type { EtcdTls } from '../../storage/etcd/etcd-process.js';
 
 export const DEFAULT_CA_DATA_KEY = 'ca.crt';
@@ -32,7 +32,7 @@ interface Ref {
 }
 
 /** Reads the client TLS material of `etcd` from `secrets` (same namespace unless the ref names one). */
-export async function resolveEtcdTls(etcd: KubeObject, secrets: GenericStore): Promise<EtcdTlsResolution> {
+export async function resolveEtcdTls(etcd: KubeObject, secrets: ResourceClient): Promise<EtcdTlsResolution> {
   const config = pathValue(etcd, 'spec.etcd.clientUrlTls');
   if (!isRecord(config)) return { kind: 'plain' };
   const namespace = etcd.metadata.namespace ?? '';
@@ -69,7 +69,7 @@ type KeysRead =
   | { ok: false; failure: Extract<EtcdTlsResolution, { kind: 'missing' | 'invalid' }> };
 
 /** The decoded values of `keys` in the secret `ref`, in order. */
-async function readKeys(secrets: GenericStore, ref: Ref, keys: readonly string[]): Promise<KeysRead> {
+async function readKeys(secrets: ResourceClient, ref: Ref, keys: readonly string[]): Promise<KeysRead> {
   const secret = await secrets.find(ref.namespace, ref.name);
   if (!secret) {
     const message = `secret ${ref.namespace}/${ref.name} referenced by spec.etcd.clientUrlTls does not exist`;

@@ -17,20 +17,23 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { namespaceResource } from '../../api/core/namespace.js';
+import { secretResource } from '../../api/core/secret.js';
 import {
   extensionBackupEntryBucketName,
+  extensionBackupEntryResource,
   isSourceBackupEntry,
   SOURCE_BACKUP_ENTRY_PREFIX,
 } from '../../api/extensions/backup-entry.js';
 import { extensionSecretRef, extensionType } from '../../api/extensions/common.js';
 import type { KubeObject } from '../../api/meta.js';
-import type { GenericStore, RequestContext } from '../../apiserver/registry/generic-store.js';
 import { findMissingCopies } from '../../backup/copier.js';
 import { s3CredentialsFromFields } from '../../backup/snapstore/credentials.js';
 import { openSnapstore } from '../../backup/snapstore/open-snapstore.js';
 import type { S3Snapstore } from '../../backup/snapstore/s3-snapstore.js';
 import type { Snapstore } from '../../backup/snapstore/snapstore.js';
 import { decodeSecretData, type SecretData, snapstoreConfigFor } from '../../backup/store-secret.js';
+import type { Client, ResourceClient } from '../../client/client.js';
 import { applySecretData, secretDataOf } from '../secret-data.js';
 import type { Actuator } from './actuator.js';
 
@@ -39,18 +42,8 @@ export const ETCD_BACKUP_SECRET = 'etcd-backup';
 /** The secret of the source store during a Restore. */
 export const SOURCE_ETCD_BACKUP_SECRET = 'source-etcd-backup';
 
-export interface BackupActuatorDeps {
-  /** The seed's secrets. */
-  secrets: GenericStore;
-  /** The seed's namespaces (an entry's secret goes only into an existing control-plane namespace). */
-  namespaces: GenericStore;
-  /** The seed's extension BackupEntries (a source entry's counterpart names the destination bucket). */
-  backupEntries: GenericStore;
-  ctx: RequestContext;
-}
-
 /** The secret `spec.secretRef` names, decoded; a clear error when it is missing. */
-async function referencedSecret(obj: KubeObject, secrets: GenericStore): Promise<KubeObject> {
+async function referencedSecret(obj: KubeObject, secrets: ResourceClient): Promise<KubeObject> {
   const kind = `${obj.kind ?? 'object'} ${obj.metadata.name}`;
   const ref = extensionSecretRef(obj);
   if (!ref) throw new Error(`${kind} has no spec.secretRef`);
@@ -78,10 +71,12 @@ async function s3Bucket(name: string, data: SecretData, source: string): Promise
 }
 
 /** Creates the bucket when missing; never deletes or empties one. */
-export function backupBucketActuator(deps: BackupActuatorDeps): Actuator {
+/** `seed` is the seed API: the Secrets that `spec.secretRef` names. */
+export function backupBucketActuator(seed: Client): Actuator {
+  const secrets = seed.resource(secretResource);
   return {
     async reconcile(bucket) {
-      const secret = await referencedSecret(bucket, deps.secrets);
+      const secret = await referencedSecret(bucket, secrets);
       const data = decodeSecretData(secret as { data?: unknown });
       const name = bucket.metadata.name!;
       switch (extensionType(bucket)) {
@@ -124,7 +119,7 @@ export function etcdBackupPrefix(entryName: string): string {
 }
 
 /** The store of etcd-main's backups in `entry`'s bucket, with the credentials of its secretRef. */
-async function openEntryStore(entry: KubeObject, prefixEntryName: string, secrets: GenericStore): Promise<Snapstore> {
+async function openEntryStore(entry: KubeObject, prefixEntryName: string, secrets: ResourceClient): Promise<Snapstore> {
   const secret = await referencedSecret(entry, secrets);
   const provider = extensionType(entry);
   if (provider !== 'local' && provider !== 's3') throw unsupportedProvider(entry);
@@ -138,17 +133,17 @@ async function openEntryStore(entry: KubeObject, prefixEntryName: string, secret
 }
 
 /** Fails unless every backup of the source entry's bucket is in its counterpart's (destination) bucket. */
-async function verifySourceBackupsCopied(source: KubeObject, deps: BackupActuatorDeps): Promise<void> {
+async function verifySourceBackupsCopied(source: KubeObject, seed: Client): Promise<void> {
   const entryName = (source.metadata.name ?? '').slice(SOURCE_BACKUP_ENTRY_PREFIX.length);
-  const destination = await deps.backupEntries.find('', entryName);
+  const destination = await seed.resource(extensionBackupEntryResource).find('', entryName);
   if (!destination) {
     throw new Error(
       `BackupEntry ${entryName}, where the backups of ${source.metadata.name} were copied to, does not exist`,
     );
   }
   const [from, to] = await Promise.all([
-    openEntryStore(source, entryName, deps.secrets),
-    openEntryStore(destination, entryName, deps.secrets),
+    openEntryStore(source, entryName, seed.resource(secretResource)),
+    openEntryStore(destination, entryName, seed.resource(secretResource)),
   ]);
   const missing = await findMissingCopies(from, to);
   if (missing.length > 0) {
@@ -163,9 +158,15 @@ function etcdBackupSecretName(entry: KubeObject): string {
 }
 
 /** Deploys the `etcd-backup` secret into the control-plane namespace; deleting removes only that secret. */
-export function backupEntryActuator(deps: BackupActuatorDeps): Actuator {
+/**
+ * `seed` is the seed API: its Secrets, its Namespaces (an entry's secret goes only into an
+ * existing control-plane namespace) and its extension BackupEntries (a source entry's
+ * counterpart names the destination bucket).
+ */
+export function backupEntryActuator(seed: Client): Actuator {
+  const secrets = seed.resource(secretResource);
   const removeSecret = async (entry: KubeObject) => {
-    await deps.secrets.deleteIfPresent(controlPlaneNamespaceOf(entry), etcdBackupSecretName(entry), deps.ctx);
+    await secrets.deleteIfPresent(controlPlaneNamespaceOf(entry), etcdBackupSecretName(entry));
   };
   return {
     async reconcile(entry) {
@@ -173,17 +174,17 @@ export function backupEntryActuator(deps: BackupActuatorDeps): Actuator {
       if (provider !== 'local' && provider !== 's3') throw unsupportedProvider(entry);
       const bucketName = extensionBackupEntryBucketName(entry);
       if (!bucketName) throw new Error(`BackupEntry ${entry.metadata.name} has no spec.bucketName`);
-      const credentials = secretDataOf(await referencedSecret(entry, deps.secrets));
+      const credentials = secretDataOf(await referencedSecret(entry, secrets));
       const namespace = controlPlaneNamespaceOf(entry);
-      const ns = await deps.namespaces.find('', namespace);
+      const ns = await seed.resource(namespaceResource).find('', namespace);
       // The entry outlives its control plane (a deleted or moved shoot): no namespace, no secret.
       if (!ns || ns.metadata.deletionTimestamp) return;
       const data = { ...credentials, bucketName: Buffer.from(bucketName).toString('base64') };
-      await applySecretData(deps.secrets, namespace, etcdBackupSecretName(entry), data, deps.ctx);
+      await applySecretData(secrets, namespace, etcdBackupSecretName(entry), data);
     },
     async delete(entry) {
       await removeSecret(entry);
-      if (isSourceBackupEntry(entry)) await verifySourceBackupsCopied(entry, deps);
+      if (isSourceBackupEntry(entry)) await verifySourceBackupsCopied(entry, seed);
     },
     async migrate(entry) {
       await removeSecret(entry);

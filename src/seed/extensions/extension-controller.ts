@@ -6,37 +6,40 @@
 
 import { ExtensionOperation, GARDENER_OPERATION_ANNOTATION } from '../../api/extensions/common.js';
 import { isRecord, type KubeObject, nowTimestamp } from '../../api/meta.js';
-import type { GenericStore, RequestContext } from '../../apiserver/registry/generic-store.js';
+import type { ResourceRef } from '../../api/resource-ref.js';
+import type { Client, ResourceClient } from '../../client/client.js';
+import { addFinalizer, removeFinalizer } from '../../client/finalizers.js';
 import type { ObjectKey, Reconciler, Result } from '../../controller/controller.js';
 import type { Actuator } from './actuator.js';
 
 export interface ExtensionControllerOptions {
-  store: GenericStore;
+  /** The seed API the extension objects live in. */
+  client: Client;
+  /** The extension kind this controller reconciles (`dnsRecordResource`, `workerResource`, …). */
+  resource: ResourceRef;
   actuator: Actuator;
-  ctx: RequestContext;
 }
 
 type OperationType = 'Create' | 'Reconcile' | 'Delete' | 'Migrate' | 'Restore';
 
-export function extensionFinalizer(store: GenericStore): string {
-  return `extensions.gardener.cloud/${store.def.singular}`;
+/** `extensions.gardener.cloud/<kind in lower case>`, e.g. `extensions.gardener.cloud/dnsrecord`. */
+export function extensionFinalizer(resource: ResourceRef): string {
+  return `extensions.gardener.cloud/${resource.kind.toLowerCase()}`;
 }
 
 export class ExtensionReconciler implements Reconciler {
-  readonly #store: GenericStore;
+  readonly #objects: ResourceClient;
   readonly #actuator: Actuator;
-  readonly #ctx: RequestContext;
   readonly #finalizer: string;
 
   constructor(options: ExtensionControllerOptions) {
-    this.#store = options.store;
+    this.#objects = options.client.resource(options.resource);
     this.#actuator = options.actuator;
-    this.#ctx = options.ctx;
-    this.#finalizer = extensionFinalizer(options.store);
+    this.#finalizer = extensionFinalizer(options.resource);
   }
 
   async reconcile(key: ObjectKey): Promise<Result> {
-    const obj = await this.#store.find(key.namespace, key.name);
+    const obj = await this.#objects.find(key.namespace, key.name);
     if (!obj) return {};
     const operation = obj.metadata.annotations?.[GARDENER_OPERATION_ANNOTATION];
     if (operation === ExtensionOperation.WaitForState) return {};
@@ -73,13 +76,11 @@ export class ExtensionReconciler implements Reconciler {
       return {};
     }
     const state = await this.#actuator.migrate(obj);
-    await this.#store.patch(
+    await this.#objects.patch(
       obj.metadata.namespace ?? '',
       obj.metadata.name!,
-      'status',
-      'merge',
       { status: { state: state ?? null, lastOperation: lastOperation('Migrate', 'Succeeded'), lastError: null } },
-      this.#ctx,
+      { subresource: 'status' },
     );
     await this.#removeFinalizer(obj);
     await this.#dropAnnotation(obj);
@@ -98,62 +99,30 @@ export class ExtensionReconciler implements Reconciler {
   }
 
   async #ensureFinalizer(obj: KubeObject): Promise<void> {
-    if (this.#hasFinalizer(obj)) return;
-    await this.#store.patch(
-      obj.metadata.namespace ?? '',
-      obj.metadata.name!,
-      '',
-      'merge',
-      {
-        metadata: { finalizers: [...(obj.metadata.finalizers ?? []), this.#finalizer] },
-      },
-      this.#ctx,
-    );
+    await addFinalizer(this.#objects, obj, this.#finalizer);
   }
 
   async #removeFinalizer(obj: KubeObject): Promise<void> {
-    const current = await this.#store.find(obj.metadata.namespace ?? '', obj.metadata.name!);
-    if (!current || !(current.metadata.finalizers ?? []).includes(this.#finalizer)) return;
-    const finalizers = (current.metadata.finalizers ?? []).filter((f) => f !== this.#finalizer);
-    await this.#store.patch(
-      obj.metadata.namespace ?? '',
-      obj.metadata.name!,
-      '',
-      'merge',
-      {
-        metadata: {
-          finalizers: finalizers.length > 0 ? finalizers : null,
-          resourceVersion: current.metadata.resourceVersion,
-        },
-      },
-      this.#ctx,
-    );
+    await removeFinalizer(this.#objects, obj, this.#finalizer);
   }
 
   async #dropAnnotation(obj: KubeObject): Promise<void> {
-    const current = await this.#store.find(obj.metadata.namespace ?? '', obj.metadata.name!);
+    const current = await this.#objects.find(obj.metadata.namespace ?? '', obj.metadata.name!);
     if (!current?.metadata.annotations?.[GARDENER_OPERATION_ANNOTATION]) return;
-    await this.#store.patch(
-      obj.metadata.namespace ?? '',
-      obj.metadata.name!,
-      '',
-      'merge',
-      {
-        metadata: { annotations: { [GARDENER_OPERATION_ANNOTATION]: null } },
-      },
-      this.#ctx,
-    );
+    await this.#objects.patch(obj.metadata.namespace ?? '', obj.metadata.name!, {
+      metadata: { annotations: { [GARDENER_OPERATION_ANNOTATION]: null } },
+    });
   }
 
   async #report(obj: KubeObject, type: OperationType, state: 'Succeeded' | 'Error', message?: string): Promise<void> {
-    const current = await this.#store.find(obj.metadata.namespace ?? '', obj.metadata.name!);
+    const current = await this.#objects.find(obj.metadata.namespace ?? '', obj.metadata.name!);
     if (!current) return;
     const status: Record<string, unknown> = {
       lastOperation: lastOperation(type, state, message),
       observedGeneration: current.metadata.generation,
       lastError: state === 'Error' ? { description: message, lastUpdateTime: nowTimestamp() } : null,
     };
-    await this.#store.patch(obj.metadata.namespace ?? '', obj.metadata.name!, 'status', 'merge', { status }, this.#ctx);
+    await this.#objects.patch(obj.metadata.namespace ?? '', obj.metadata.name!, { status }, { subresource: 'status' });
   }
 }
 

@@ -17,11 +17,12 @@
  */
 import { access, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { secretResource } from '../../api/core/secret.js';
 import { pathString } from '../../api/core-gardener/common.js';
-import { workerPools } from '../../api/extensions/worker.js';
+import { workerPools, workerResource } from '../../api/extensions/worker.js';
 import { isRecord, type KubeObject } from '../../api/meta.js';
 import { buildKubeconfig, writeKubeconfig } from '../../apiserver/kubeconfig.js';
-import type { GenericStore, RequestContext } from '../../apiserver/registry/generic-store.js';
+import type { Client } from '../../client/client.js';
 import { NODES_GROUP, nodeUserName } from '../../shoot/node-identity.js';
 import {
   certificateAuthorityFromSecret,
@@ -52,14 +53,13 @@ export interface NodeAgentMachine extends MachineRecord {
 }
 
 export interface WorkerActuatorDeps {
-  workers: GenericStore;
-  secrets: GenericStore;
+  /** The seed API: the Workers (their state) and the shoot secrets the machines' credentials come from. */
+  seed: Client;
   machines: MachineRuntime;
   /** Where this seed puts the directories of new machines (`<dir>/<namespace>/<machine>`). */
   infrastructureDir: string;
   /** The node agent's own arguments for a machine (the runtime adds `--machine-dir=`). */
   nodeAgentArgs(machine: NodeAgentMachine): string[];
-  ctx: RequestContext;
 }
 
 /**
@@ -101,14 +101,14 @@ export function workerActuator(deps: WorkerActuatorDeps): Actuator {
       minimum: pool.minimum,
       maximum: pool.maximum,
     }));
-    await deps.workers.patch(
-      worker.metadata.namespace ?? '',
-      worker.metadata.name!,
-      'status',
-      'merge',
-      { status: { state: { machines }, machineDeployments } },
-      deps.ctx,
-    );
+    await deps.seed
+      .resource(workerResource)
+      .patch(
+        worker.metadata.namespace ?? '',
+        worker.metadata.name!,
+        { status: { state: { machines }, machineDeployments } },
+        { subresource: 'status' },
+      );
   };
 
   /** The machines recorded, and any other directory of this Worker's namespace under this seed's infrastructure. */
@@ -184,7 +184,7 @@ export function workerApiServerUrl(worker: KubeObject): string {
 async function machineCredentials(worker: KubeObject, deps: WorkerActuatorDeps) {
   const namespace = worker.metadata.namespace ?? '';
   const secret = async (name: string) => {
-    const found = await deps.secrets.find(namespace, name);
+    const found = await deps.seed.resource(secretResource).find(namespace, name);
     if (!found) throw new Error(`secret ${namespace}/${name} is missing: the machines' credentials come from it`);
     return found;
   };

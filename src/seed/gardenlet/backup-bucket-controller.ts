@@ -17,8 +17,7 @@ import { backupBucketResource } from '../../api/core-gardener/backup-bucket.js';
 import { backupEntryResource } from '../../api/core-gardener/backup-entry.js';
 import { GARDENER_API_VERSION, pathString, statusOf } from '../../api/core-gardener/common.js';
 import { seedBackup, seedBackupSecretRef } from '../../api/core-gardener/seed.js';
-import { isNotFound } from '../../api/errors.js';
-import { backupBucketGeneratedSecretRef } from '../../api/extensions/backup-bucket.js';
+import { backupBucketGeneratedSecretRef, extensionBackupBucketResource } from '../../api/extensions/backup-bucket.js';
 import {
   extensionLastError,
   extensionNotReadyReason,
@@ -26,30 +25,20 @@ import {
   OPERATION_RECONCILE,
 } from '../../api/extensions/common.js';
 import { isRecord, type KubeObject } from '../../api/meta.js';
-import type { StoreLookup } from '../../apiserver/hosted-api-server.js';
-import type { RequestContext } from '../../apiserver/registry/generic-store.js';
-import type { RestClient } from '../../client/rest-client.js';
+import type { Client } from '../../client/client.js';
+import { createOrPatch } from '../../client/create-or-patch.js';
+import { addFinalizer, removeFinalizer } from '../../client/finalizers.js';
 import type { ObjectKey, Reconciler, Result } from '../../controller/controller.js';
 import { applySecretData, secretDataOf } from '../secret-data.js';
 import {
+  type BackupControllerDeps,
   bucketSecretName,
-  ensureGardenerFinalizer,
   GARDENER_FINALIZER,
   generatedBucketSecretName,
-  removeGardenerFinalizer,
   reportBackupStatus,
   SEED_GARDEN_NAMESPACE,
   specCovers,
 } from './backup-common.js';
-
-export interface BackupControllerDeps {
-  seedName: string;
-  garden: RestClient;
-  seed: StoreLookup;
-  ctx: RequestContext;
-  /** Called after the garden object's status may have changed (e.g. to report seed conditions at once). */
-  onStatusChange?: () => void;
-}
 
 /** How soon a bucket is looked at again while its extension works, and after an error. */
 const pendingRequeueMs = 250;
@@ -86,17 +75,10 @@ export function seedBackupBucket(seed: KubeObject): KubeObject | undefined {
 }
 
 /** Creates or updates the seed's BackupBucket in the garden; undefined when the seed has no backup. */
-export async function deploySeedBackupBucket(garden: RestClient, seed: KubeObject): Promise<KubeObject | undefined> {
+export async function deploySeedBackupBucket(garden: Client, seed: KubeObject): Promise<KubeObject | undefined> {
   const desired = seedBackupBucket(seed);
   if (!desired) return undefined;
-  const buckets = garden.resource(backupBucketResource);
-  try {
-    await buckets.get('', desired.metadata.name!);
-    return await buckets.patch('', desired.metadata.name!, { spec: desired.spec });
-  } catch (err) {
-    if (!isNotFound(err)) throw err;
-    return await buckets.create('', desired);
-  }
+  return createOrPatch(garden.resource(backupBucketResource), '', desired, { spec: desired.spec });
 }
 
 export interface SeedCondition {
@@ -142,7 +124,7 @@ export function backupBucketsCondition(buckets: readonly KubeObject[]): SeedCond
 }
 
 /** The seed's BackupBuckets from the garden, as the condition judges them. */
-export async function seedBackupBucketsCondition(garden: RestClient, seedName: string): Promise<SeedCondition> {
+export async function seedBackupBucketsCondition(garden: Client, seedName: string): Promise<SeedCondition> {
   const list = await garden.resource(backupBucketResource).list('', { fieldSelector: `spec.seedName=${seedName}` });
   return backupBucketsCondition(list.items);
 }
@@ -155,25 +137,24 @@ export class BackupBucketReconciler implements Reconciler {
   }
 
   async reconcile(key: ObjectKey): Promise<Result> {
-    const bucket = await this.#get(key.name);
+    const bucket = await this.#buckets().find('', key.name);
     if (!bucket || pathString(bucket, 'spec.seedName') !== this.#deps.seedName) return {};
     return bucket.metadata.deletionTimestamp ? this.#delete(bucket) : this.#reconcile(bucket);
   }
 
   async #reconcile(bucket: KubeObject): Promise<Result> {
     const name = bucket.metadata.name!;
-    await ensureGardenerFinalizer(this.#buckets(), bucket);
+    await addFinalizer(this.#buckets(), bucket, GARDENER_FINALIZER);
     const credentials = await this.#gardenSecret(bucket);
     if (!credentials.ok) {
       await this.#report(bucket, { state: 'Error', description: credentials.error, error: credentials.error });
       return { requeueAfterMs: errorRequeueMs };
     }
     const secretChanged = await applySecretData(
-      this.#deps.seed('', 'secrets'),
+      this.#deps.seed.resource(secretResource),
       SEED_GARDEN_NAMESPACE,
       bucketSecretName(name),
       credentials.data,
-      this.#deps.ctx,
     );
     const extension = await this.#deployExtension(bucket, secretChanged);
     const error = extensionLastError(extension)?.description;
@@ -215,25 +196,25 @@ export class BackupBucketReconciler implements Reconciler {
       await this.#report(bucket, { state: 'Error', description: message, error: message });
       return { requeueAfterMs: errorRequeueMs };
     }
-    const extensions = this.#deps.seed('extensions.gardener.cloud', 'backupbuckets');
+    const extensions = this.#deps.seed.resource(extensionBackupBucketResource);
     if (await extensions.find('', name)) {
-      await extensions.deleteIfPresent('', name, this.#deps.ctx);
+      await extensions.deleteIfPresent('', name);
       await this.#report(bucket, {
         state: 'Processing',
         description: 'Waiting until the extension BackupBucket is gone.',
       });
       return { requeueAfterMs: pendingRequeueMs };
     }
-    await this.#deps.seed('', 'secrets').deleteIfPresent(SEED_GARDEN_NAMESPACE, bucketSecretName(name), this.#deps.ctx);
+    await this.#deps.seed.resource(secretResource).deleteIfPresent(SEED_GARDEN_NAMESPACE, bucketSecretName(name));
     await this.#deleteGardenSecret(generatedBucketSecretName(name));
-    await removeGardenerFinalizer(this.#buckets(), bucket);
+    await removeFinalizer(this.#buckets(), bucket, GARDENER_FINALIZER);
     return {};
   }
 
   /** The extension BackupBucket in line with the garden's; `reconcile` requested when only the credentials changed. */
   async #deployExtension(bucket: KubeObject, credentialsChanged: boolean): Promise<KubeObject> {
     const name = bucket.metadata.name!;
-    const store = this.#deps.seed('extensions.gardener.cloud', 'backupbuckets');
+    const extensions = this.#deps.seed.resource(extensionBackupBucketResource);
     const spec: Record<string, unknown> = {
       type: pathString(bucket, 'spec.provider.type'),
       region: pathString(bucket, 'spec.provider.region') || 'local',
@@ -241,11 +222,11 @@ export class BackupBucketReconciler implements Reconciler {
     };
     const providerConfig = isRecord(bucket.spec) ? bucket.spec.providerConfig : undefined;
     if (isRecord(providerConfig)) spec.providerConfig = providerConfig;
-    const current = await store.find('', name);
-    if (!current) return store.create('', { metadata: { name }, spec }, this.#deps.ctx);
+    const current = await extensions.find('', name);
+    if (!current) return extensions.create('', { metadata: { name }, spec });
     if (specCovers(current, spec) && !credentialsChanged) return current;
     const annotations = credentialsChanged ? { [GARDENER_OPERATION_ANNOTATION]: OPERATION_RECONCILE } : undefined;
-    return store.patch('', name, '', 'merge', { metadata: { annotations }, spec }, this.#deps.ctx);
+    return extensions.patch('', name, { metadata: { annotations }, spec });
   }
 
   /** The credentials `spec.secretRef` names in the garden, or why they cannot be read. */
@@ -255,13 +236,10 @@ export class BackupBucketReconciler implements Reconciler {
     const ref = isRecord(bucket.spec) && isRecord(bucket.spec.secretRef) ? bucket.spec.secretRef : undefined;
     if (!ref || typeof ref.name !== 'string') return { ok: false, error: 'spec.secretRef names no secret' };
     const namespace = typeof ref.namespace === 'string' && ref.namespace ? ref.namespace : SEED_GARDEN_NAMESPACE;
-    try {
-      const secret = await this.#deps.garden.resource(secretResource).get(namespace, ref.name);
-      return { ok: true, data: secretDataOf(secret) };
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
+    const secret = await this.#deps.garden.resource(secretResource).find(namespace, ref.name);
+    if (!secret)
       return { ok: false, error: `secret ${namespace}/${ref.name} referenced by spec.secretRef does not exist` };
-    }
+    return { ok: true, data: secretDataOf(secret) };
   }
 
   /** Copies the extension's generated secret into the garden; its reference for the status. */
@@ -275,47 +253,27 @@ export class BackupBucketReconciler implements Reconciler {
       await this.#deleteGardenSecret(name);
       return undefined;
     }
-    const generated = await this.#deps.seed('', 'secrets').get(ref.namespace ?? SEED_GARDEN_NAMESPACE, ref.name);
-    const secrets = this.#deps.garden.resource(secretResource);
+    const generated = await this.#deps.seed
+      .resource(secretResource)
+      .get(ref.namespace ?? SEED_GARDEN_NAMESPACE, ref.name);
     const data = secretDataOf(generated);
-    try {
-      await secrets.get(SEED_GARDEN_NAMESPACE, name);
-      await secrets.patch(SEED_GARDEN_NAMESPACE, name, { data });
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-      await secrets.create(SEED_GARDEN_NAMESPACE, {
-        apiVersion: 'v1',
-        kind: 'Secret',
-        metadata: { name, namespace: SEED_GARDEN_NAMESPACE },
-        type: 'Opaque',
-        data,
-      });
-    }
+    await createOrPatch(
+      this.#deps.garden.resource(secretResource),
+      SEED_GARDEN_NAMESPACE,
+      { metadata: { name, namespace: SEED_GARDEN_NAMESPACE }, type: 'Opaque', data },
+      { data },
+    );
     return { name, namespace: SEED_GARDEN_NAMESPACE };
   }
 
   /** Looks first: the gardenlet may only delete what exists (and usually nothing was generated). */
   async #deleteGardenSecret(name: string): Promise<void> {
     const secrets = this.#deps.garden.resource(secretResource);
-    try {
-      await secrets.get(SEED_GARDEN_NAMESPACE, name);
-      await secrets.delete(SEED_GARDEN_NAMESPACE, name);
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-    }
+    if (await secrets.find(SEED_GARDEN_NAMESPACE, name)) await secrets.deleteIfPresent(SEED_GARDEN_NAMESPACE, name);
   }
 
   async #report(bucket: KubeObject, report: Parameters<typeof reportBackupStatus>[2]): Promise<void> {
     if (await reportBackupStatus(this.#buckets(), bucket, report)) this.#deps.onStatusChange?.();
-  }
-
-  async #get(name: string): Promise<KubeObject | undefined> {
-    try {
-      return await this.#buckets().get('', name);
-    } catch (err) {
-      if (isNotFound(err)) return undefined;
-      throw err;
-    }
   }
 
   #buckets() {

@@ -1,8 +1,8 @@
 /**
- * What the gardenlet's BackupBucket and BackupEntry controllers share: the names of the secrets
- * they copy into the seed, the `gardener` finalizer on the garden objects, and status reports
- * (`lastOperation`, `lastError`, `observedGeneration`) written only when they change, so that
- * a controller watching its own objects does not wake itself up forever.
+ * What the gardenlet's BackupBucket and BackupEntry controllers share: their clients, the names
+ * of the secrets they copy into the seed, the `gardener` finalizer on the garden objects, and
+ * status reports (`lastOperation`, `lastError`, `observedGeneration`) written only when they
+ * change, so that a controller watching its own objects does not wake itself up forever.
  */
 import {
   GARDENER_OPERATION_ANNOTATION,
@@ -11,7 +11,17 @@ import {
   statusOf,
 } from '../../api/core-gardener/common.js';
 import { isRecord, type KubeObject, nowTimestamp } from '../../api/meta.js';
-import type { ResourceClient } from '../../client/client.js';
+import type { Client, ResourceClient } from '../../client/client.js';
+
+export interface BackupControllerDeps {
+  seedName: string;
+  /** The garden: the BackupBuckets and BackupEntries, and the credentials they name. */
+  garden: Client;
+  /** The seed API: the extension objects and the seed's copies of the credentials. */
+  seed: Client;
+  /** Called after the garden object's status may have changed (e.g. to report seed conditions at once). */
+  onStatusChange?: () => void;
+}
 
 /** The finalizer the gardenlet puts on garden BackupBuckets and BackupEntries (Gardener's). */
 export const GARDENER_FINALIZER = 'gardener';
@@ -137,23 +147,6 @@ export async function reportBackupStatus(
     { subresource: 'status' },
   );
   return true;
-}
-
-export async function ensureGardenerFinalizer(client: ResourceClient, obj: KubeObject): Promise<void> {
-  const finalizers = obj.metadata.finalizers ?? [];
-  if (finalizers.includes(GARDENER_FINALIZER)) return;
-  await client.patch(obj.metadata.namespace ?? '', obj.metadata.name!, {
-    metadata: { finalizers: [...finalizers, GARDENER_FINALIZER], resourceVersion: obj.metadata.resourceVersion },
-  });
-}
-
-export async function removeGardenerFinalizer(client: ResourceClient, obj: KubeObject): Promise<void> {
-  const finalizers = obj.metadata.finalizers ?? [];
-  if (!finalizers.includes(GARDENER_FINALIZER)) return;
-  const rest = finalizers.filter((f) => f !== GARDENER_FINALIZER);
-  await client.patch(obj.metadata.namespace ?? '', obj.metadata.name!, {
-    metadata: { finalizers: rest.length > 0 ? rest : null, resourceVersion: obj.metadata.resourceVersion },
-  });
 }
 
 /**

@@ -15,6 +15,13 @@
  * `Migrate Succeeded` with `status.seedName` null. Only then does the destination take it on; a
  * `gardener.cloud/operation=restore` (the Restore pointing it at a new bucket) is handled like
  * `reconcile`.
+ *
+ * The extension entry carries the namespace of its garden entry in a label (its name is the
+ * garden entry's), so the controller's watch of extension entries maps each change back to the
+ * garden entry at once — right after a restart too. An extension entry created before the label
+ * existed gets it at its garden entry's next reconcile (every entry reconciles when the gardenlet
+ * starts); until then the entry's own requeue looks at it. Its name alone does not tell the
+ * garden namespace: that is the Project's `spec.namespace`, which need not be `garden-<project>`.
  */
 
 import { secretResource } from '../../api/core/secret.js';
@@ -26,7 +33,7 @@ import {
   backupEntryStatusSeedName,
 } from '../../api/core-gardener/backup-entry.js';
 import { pathString, statusOf } from '../../api/core-gardener/common.js';
-import { isNotFound } from '../../api/errors.js';
+import { extensionBackupEntryResource } from '../../api/extensions/backup-entry.js';
 import {
   ExtensionOperation,
   extensionLastError,
@@ -38,16 +45,15 @@ import {
   OPERATION_RECONCILE,
 } from '../../api/extensions/common.js';
 import { isRecord, type KubeObject } from '../../api/meta.js';
+import { addFinalizer, removeFinalizer } from '../../client/finalizers.js';
 import type { ObjectKey, Reconciler, Result } from '../../controller/controller.js';
 import { applySecretData, secretDataOf } from '../secret-data.js';
-import type { BackupControllerDeps } from './backup-bucket-controller.js';
 import {
+  type BackupControllerDeps,
   backupObjectNotReadyReason,
   dropRequestedOperation,
-  ensureGardenerFinalizer,
   entrySecretName,
   GARDENER_FINALIZER,
-  removeGardenerFinalizer,
   reportBackupStatus,
   requestedOperation,
   SEED_GARDEN_NAMESPACE,
@@ -57,31 +63,29 @@ import {
 const pendingRequeueMs = 250;
 const errorRequeueMs = 5_000;
 
+/** On an extension BackupEntry: the namespace of the garden BackupEntry it stands for. */
+export const GARDEN_BACKUP_ENTRY_NAMESPACE_LABEL = 'transplant.gardener.cloud/backupentry-namespace';
+
+/**
+ * The garden BackupEntry behind an extension BackupEntry, for the controller's watch of extension
+ * entries: a change of one (ready, migrated, gone) moves its garden entry on at once rather than
+ * at the next requeue — these steps are on a migration's critical path.
+ */
+export function gardenBackupEntryOf(extension: KubeObject): ObjectKey[] {
+  const namespace = extension.metadata.labels?.[GARDEN_BACKUP_ENTRY_NAMESPACE_LABEL];
+  return namespace ? [{ namespace, name: extension.metadata.name ?? '' }] : [];
+}
+
 export class BackupEntryReconciler implements Reconciler {
   readonly #deps: BackupControllerDeps;
-  /** Garden entries by name: the extension entry has the same name, without the namespace. */
-  readonly #entriesByName = new Map<string, ObjectKey>();
 
   constructor(deps: BackupControllerDeps) {
     this.#deps = deps;
   }
 
-  /**
-   * The garden entry behind the extension BackupEntry `name`, once reconciled here: a change of
-   * the extension object (ready, migrated, gone) moves the garden entry on at once, without
-   * waiting for the next requeue — these steps are on a migration's critical path.
-   */
-  entryOf(extensionName: string): ObjectKey | undefined {
-    return this.#entriesByName.get(extensionName);
-  }
-
   async reconcile(key: ObjectKey): Promise<Result> {
-    const entry = await this.#get(key);
-    if (!entry) {
-      if (this.#entriesByName.get(key.name)?.namespace === key.namespace) this.#entriesByName.delete(key.name);
-      return {};
-    }
-    this.#entriesByName.set(key.name, key);
+    const entry = await this.#entries().find(key.namespace, key.name);
+    if (!entry) return {};
     const seedName = this.#deps.seedName;
     const specSeed = backupEntrySpecSeedName(entry);
     const statusSeed = backupEntryStatusSeedName(entry);
@@ -94,23 +98,19 @@ export class BackupEntryReconciler implements Reconciler {
   /** Hands the entry over to the seed in `spec.seedName`; the backups stay where they are. */
   async #migrate(entry: KubeObject): Promise<Result> {
     const name = entry.metadata.name!;
-    const extensions = this.#deps.seed('extensions.gardener.cloud', 'backupentries');
+    const extensions = this.#extensions();
     const extension = await extensions.find('', name);
     if (extension) {
+      await this.#labelExtension(entry, extension);
       const migrated =
         isExtensionMigrated(extension) &&
         !extensionOperation(extension) &&
         (extension.metadata.finalizers ?? []).length === 0;
       if (!migrated) {
         if (!isExtensionMigrated(extension) && extensionOperation(extension) !== ExtensionOperation.Migrate) {
-          await extensions.patch(
-            '',
-            name,
-            '',
-            'merge',
-            { metadata: { annotations: { [GARDENER_OPERATION_ANNOTATION]: ExtensionOperation.Migrate } } },
-            this.#deps.ctx,
-          );
+          await extensions.patch('', name, {
+            metadata: { annotations: { [GARDENER_OPERATION_ANNOTATION]: ExtensionOperation.Migrate } },
+          });
         }
         await this.#report(entry, {
           type: 'Migrate',
@@ -119,9 +119,9 @@ export class BackupEntryReconciler implements Reconciler {
         });
         return { requeueAfterMs: pendingRequeueMs };
       }
-      await extensions.deleteIfPresent('', name, this.#deps.ctx);
+      await extensions.deleteIfPresent('', name);
     }
-    await this.#deps.seed('', 'secrets').deleteIfPresent(SEED_GARDEN_NAMESPACE, entrySecretName(name), this.#deps.ctx);
+    await this.#deps.seed.resource(secretResource).deleteIfPresent(SEED_GARDEN_NAMESPACE, entrySecretName(name));
     await this.#report(entry, {
       type: 'Migrate',
       state: 'Succeeded',
@@ -132,7 +132,7 @@ export class BackupEntryReconciler implements Reconciler {
   }
 
   async #reconcile(entry: KubeObject): Promise<Result> {
-    await ensureGardenerFinalizer(this.#entries(), entry);
+    await addFinalizer(this.#entries(), entry, GARDENER_FINALIZER);
     const bucketName = backupEntryBucketName(entry) ?? '';
     const bucket = await this.#bucket(bucketName);
     if (!bucket) {
@@ -150,11 +150,10 @@ export class BackupEntryReconciler implements Reconciler {
     }
     const credentials = await this.#bucketCredentials(bucket);
     const secretChanged = await applySecretData(
-      this.#deps.seed('', 'secrets'),
+      this.#deps.seed.resource(secretResource),
       SEED_GARDEN_NAMESPACE,
       entrySecretName(entry.metadata.name!),
       credentials,
-      this.#deps.ctx,
     );
     // The Restore's `restore` asks for what `reconcile` does: deploy the extension entry again.
     const operation = requestedOperation(entry);
@@ -199,17 +198,17 @@ export class BackupEntryReconciler implements Reconciler {
   async #delete(entry: KubeObject): Promise<Result> {
     if (!(entry.metadata.finalizers ?? []).includes(GARDENER_FINALIZER)) return {};
     const name = entry.metadata.name!;
-    const extensions = this.#deps.seed('extensions.gardener.cloud', 'backupentries');
+    const extensions = this.#extensions();
     if (await extensions.find('', name)) {
-      await extensions.deleteIfPresent('', name, this.#deps.ctx);
+      await extensions.deleteIfPresent('', name);
       await this.#report(entry, {
         state: 'Processing',
         description: 'Waiting until the extension BackupEntry is gone.',
       });
       return { requeueAfterMs: pendingRequeueMs };
     }
-    await this.#deps.seed('', 'secrets').deleteIfPresent(SEED_GARDEN_NAMESPACE, entrySecretName(name), this.#deps.ctx);
-    await removeGardenerFinalizer(this.#entries(), entry);
+    await this.#deps.seed.resource(secretResource).deleteIfPresent(SEED_GARDEN_NAMESPACE, entrySecretName(name));
+    await removeFinalizer(this.#entries(), entry, GARDENER_FINALIZER);
     return {};
   }
 
@@ -222,19 +221,19 @@ export class BackupEntryReconciler implements Reconciler {
    */
   async #replaceExtensionOfOtherType(entry: KubeObject, bucket: KubeObject): Promise<string | undefined> {
     const name = entry.metadata.name!;
-    const extensions = this.#deps.seed('extensions.gardener.cloud', 'backupentries');
+    const extensions = this.#extensions();
     const current = await extensions.find('', name);
     if (!current) return undefined;
     const wanted = pathString(bucket, 'spec.provider.type');
     const type = extensionType(current);
     if (!current.metadata.deletionTimestamp && type === wanted) return undefined;
-    if (!current.metadata.deletionTimestamp) await extensions.deleteIfPresent('', name, this.#deps.ctx);
+    if (!current.metadata.deletionTimestamp) await extensions.deleteIfPresent('', name);
     return `Replacing the extension BackupEntry of type "${type}" with one of type "${wanted}" (BackupBucket "${bucket.metadata.name}").`;
   }
 
   async #deployExtension(entry: KubeObject, bucket: KubeObject, credentialsChanged: boolean): Promise<KubeObject> {
     const name = entry.metadata.name!;
-    const store = this.#deps.seed('extensions.gardener.cloud', 'backupentries');
+    const extensions = this.#extensions();
     const spec: Record<string, unknown> = {
       type: pathString(bucket, 'spec.provider.type'),
       region: pathString(bucket, 'spec.provider.region') || 'local',
@@ -243,11 +242,19 @@ export class BackupEntryReconciler implements Reconciler {
     };
     const providerStatus = statusOf(bucket)?.providerStatus;
     if (isRecord(providerStatus)) spec.backupBucketProviderStatus = providerStatus;
-    const current = await store.find('', name);
-    if (!current) return store.create('', { metadata: { name }, spec }, this.#deps.ctx);
-    if (specCovers(current, spec) && !credentialsChanged) return current;
+    const labels = extensionLabels(entry);
+    const current = await extensions.find('', name);
+    if (!current) return extensions.create('', { metadata: { name, labels }, spec });
+    const labelled = current.metadata.labels?.[GARDEN_BACKUP_ENTRY_NAMESPACE_LABEL] === entry.metadata.namespace;
+    if (labelled && specCovers(current, spec) && !credentialsChanged) return current;
     const annotations = credentialsChanged ? { [GARDENER_OPERATION_ANNOTATION]: OPERATION_RECONCILE } : undefined;
-    return store.patch('', name, '', 'merge', { metadata: { annotations }, spec }, this.#deps.ctx);
+    return extensions.patch('', name, { metadata: { annotations, labels }, spec });
+  }
+
+  /** Labels an extension entry created before the label existed (see the module comment). */
+  async #labelExtension(entry: KubeObject, extension: KubeObject): Promise<void> {
+    if (extension.metadata.labels?.[GARDEN_BACKUP_ENTRY_NAMESPACE_LABEL] === entry.metadata.namespace) return;
+    await this.#extensions().patch('', extension.metadata.name!, { metadata: { labels: extensionLabels(entry) } });
   }
 
   /** The bucket's credentials from the garden: its generated secret when it has one, else `spec.secretRef`'s. */
@@ -257,39 +264,28 @@ export class BackupEntryReconciler implements Reconciler {
     const ref = generated ?? (isRecord(bucket.spec) && isRecord(bucket.spec.secretRef) ? bucket.spec.secretRef : {});
     const namespace = typeof ref.namespace === 'string' && ref.namespace ? ref.namespace : SEED_GARDEN_NAMESPACE;
     const name = typeof ref.name === 'string' ? ref.name : '';
-    try {
-      return secretDataOf(await this.#deps.garden.resource(secretResource).get(namespace, name));
-    } catch (err) {
-      if (isNotFound(err))
-        throw new Error(`secret ${namespace}/${name} of BackupBucket ${bucket.metadata.name} does not exist`);
-      throw err;
-    }
+    const secret = await this.#deps.garden.resource(secretResource).find(namespace, name);
+    if (!secret) throw new Error(`secret ${namespace}/${name} of BackupBucket ${bucket.metadata.name} does not exist`);
+    return secretDataOf(secret);
   }
 
-  async #bucket(name: string): Promise<KubeObject | undefined> {
-    if (!name) return undefined;
-    try {
-      return await this.#deps.garden.resource(backupBucketResource).get('', name);
-    } catch (err) {
-      if (isNotFound(err)) return undefined;
-      throw err;
-    }
+  async #bucket(name: string): Promise<KubeObject | null> {
+    return name ? this.#deps.garden.resource(backupBucketResource).find('', name) : null;
   }
 
   async #report(entry: KubeObject, report: Parameters<typeof reportBackupStatus>[2]): Promise<void> {
     await reportBackupStatus(this.#entries(), entry, report);
   }
 
-  async #get(key: ObjectKey): Promise<KubeObject | undefined> {
-    try {
-      return await this.#entries().get(key.namespace, key.name);
-    } catch (err) {
-      if (isNotFound(err)) return undefined;
-      throw err;
-    }
-  }
-
   #entries() {
     return this.#deps.garden.resource(backupEntryResource);
   }
+
+  #extensions() {
+    return this.#deps.seed.resource(extensionBackupEntryResource);
+  }
+}
+
+function extensionLabels(entry: KubeObject): Record<string, string> {
+  return { [GARDEN_BACKUP_ENTRY_NAMESPACE_LABEL]: entry.metadata.namespace ?? '' };
 }

@@ -6,16 +6,15 @@
 import { leaseResource, SEED_LEASE_NAMESPACE } from '../../api/coordination/lease.js';
 import { setCondition } from '../../api/core-gardener/conditions.js';
 import { seedResource } from '../../api/core-gardener/seed.js';
-import { isNotFound } from '../../api/errors.js';
 import { type Condition, isRecord } from '../../api/meta.js';
-import type { RestClient } from '../../client/rest-client.js';
+import { type Client, ignoreNotFound } from '../../client/client.js';
 
 export const leaseDurationSeconds = 40;
 export const gardenletVersion = 'v1.0.0-transplant';
 
 export interface HeartbeatOptions {
   seed: string;
-  garden: RestClient;
+  garden: Client;
   intervalMs?: number;
   /** Extra conditions to report (e.g. BackupBucketsReady once buckets exist). */
   conditions?: () => Promise<{ type: string; status: 'True' | 'False' | 'Unknown'; reason: string; message: string }[]>;
@@ -78,17 +77,13 @@ export class SeedHeartbeat {
       leaseDurationSeconds,
       renewTime: now.toISOString().replace('Z', '000Z'),
     };
-    try {
-      await leases.patch(SEED_LEASE_NAMESPACE, this.#options.seed, { spec });
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-      await leases.create(SEED_LEASE_NAMESPACE, {
-        apiVersion: 'coordination.k8s.io/v1',
-        kind: 'Lease',
-        metadata: { name: this.#options.seed, namespace: SEED_LEASE_NAMESPACE },
-        spec: { ...spec, acquireTime: spec.renewTime },
-      });
-    }
+    // Renewing is what every beat does: patch first, create only the first time.
+    const renewed = await leases.patch(SEED_LEASE_NAMESPACE, this.#options.seed, { spec }).catch(ignoreNotFound);
+    if (renewed) return;
+    await leases.create(SEED_LEASE_NAMESPACE, {
+      metadata: { name: this.#options.seed, namespace: SEED_LEASE_NAMESPACE },
+      spec: { ...spec, acquireTime: spec.renewTime },
+    });
   }
 
   async #reportConditions(now: Date): Promise<void> {

@@ -6,10 +6,10 @@
 
 import { secretResource } from '../../api/core/secret.js';
 import { seedResource } from '../../api/core-gardener/seed.js';
-import { isNotFound } from '../../api/errors.js';
 import { type KubeObject, nowTimestamp } from '../../api/meta.js';
 import type { S3Credentials } from '../../backup/snapstore/credentials.js';
-import type { RestClient } from '../../client/rest-client.js';
+import type { Client } from '../../client/client.js';
+import { createOrPatch } from '../../client/create-or-patch.js';
 
 /** Where a seed's backups go: a local directory, or an S3(-compatible) store. */
 export type SeedBackupConfig =
@@ -39,22 +39,14 @@ export function backupSecretName(seed: string): string {
   return `backup-${seed}`;
 }
 
-export async function registerSeed(garden: RestClient, registration: SeedRegistration): Promise<KubeObject> {
-  const seeds = garden.resource(seedResource);
+export async function registerSeed(garden: Client, registration: SeedRegistration): Promise<KubeObject> {
   if (registration.backup) await ensureBackupSecret(garden, registration.name, registration.backup);
   const spec = seedSpec(registration);
-  try {
-    await seeds.get('', registration.name);
-    return await seeds.patch('', registration.name, { spec });
-  } catch (err) {
-    if (!isNotFound(err)) throw err;
-    return await seeds.create('', {
-      apiVersion: 'core.gardener.cloud/v1beta1',
-      kind: 'Seed',
-      metadata: { name: registration.name, labels: { 'seed.gardener.cloud/provider': registration.provider.type } },
-      spec,
-    });
-  }
+  const seed = {
+    metadata: { name: registration.name, labels: { 'seed.gardener.cloud/provider': registration.provider.type } },
+    spec,
+  };
+  return createOrPatch(garden.resource(seedResource), '', seed, { spec });
 }
 
 /**
@@ -62,7 +54,7 @@ export async function registerSeed(garden: RestClient, registration: SeedRegistr
  * controllers (kubectl's LAST OPERATION column), and the Kubernetes version its API serves.
  */
 export async function reportSeedReconciled(
-  garden: RestClient,
+  garden: Client,
   name: string,
   kubernetesVersion: string,
   now = new Date(),
@@ -96,24 +88,12 @@ function seedSpec(registration: SeedRegistration): Record<string, unknown> {
   return spec;
 }
 
-async function ensureBackupSecret(garden: RestClient, seed: string, backup: SeedBackupConfig): Promise<void> {
-  const secrets = garden.resource(secretResource);
+async function ensureBackupSecret(garden: Client, seed: string, backup: SeedBackupConfig): Promise<void> {
   const data = Object.fromEntries(
     Object.entries(backupSecretData(backup)).map(([k, v]) => [k, Buffer.from(v).toString('base64')]),
   );
-  try {
-    await secrets.get(gardenNamespace, backupSecretName(seed));
-    await secrets.patch(gardenNamespace, backupSecretName(seed), { data });
-  } catch (err) {
-    if (!isNotFound(err)) throw err;
-    await secrets.create(gardenNamespace, {
-      apiVersion: 'v1',
-      kind: 'Secret',
-      metadata: { name: backupSecretName(seed), namespace: gardenNamespace },
-      type: 'Opaque',
-      data,
-    });
-  }
+  const secret = { metadata: { name: backupSecretName(seed), namespace: gardenNamespace }, type: 'Opaque', data };
+  await createOrPatch(garden.resource(secretResource), gardenNamespace, secret, { data });
 }
 
 /**

@@ -1,0 +1,117 @@
+/**
+ * The controller against real stores (through the in-process client): declared watches enqueue
+ * the keys their map returns for every add, update and delete of a watched object — objects
+ * that existed before the start included — and a failing key is retried after the delays of the
+ * controller's rate limiter, which forgets it once a reconcile succeeds.
+ */
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import { pino } from 'pino';
+import { configMapResource } from '../../src/api/core/config-map.js';
+import { secretResource } from '../../src/api/core/secret.js';
+import type { KubeObject } from '../../src/api/meta.js';
+import { AdmissionChain } from '../../src/apiserver/admission.js';
+import { GenericStore } from '../../src/apiserver/registry/generic-store.js';
+import { Controller, type ObjectKey, type Reconciler } from '../../src/controller/controller.js';
+import { clientListWatch } from '../../src/controller/list-watch.js';
+import { ItemExponentialFailureRateLimiter } from '../../src/controller/rate-limiter.js';
+import { openSqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
+import { until } from '../helpers/processes.js';
+import { storeClient } from '../helpers/store-client.js';
+
+const NS = 'default';
+const logger = pino({ level: 'silent' });
+/** On a Secret: the ConfigMap it belongs to. */
+const OWNER_LABEL = 'example.io/configmap';
+
+const storage = openSqliteStore({ path: ':memory:' });
+const client = storeClient([
+  new GenericStore(configMapResource, storage, new AdmissionChain([])),
+  new GenericStore(secretResource, storage, new AdmissionChain([])),
+]);
+const configMaps = client.resource(configMapResource);
+const secrets = client.resource(secretResource);
+
+/** A reconciler that records the keys it is asked about, failing for the first `failures` of each. */
+function recordingReconciler(failures = 0): Reconciler & { keys: string[]; at: number[] } {
+  const keys: string[] = [];
+  const at: number[] = [];
+  return {
+    keys,
+    at,
+    async reconcile(key: ObjectKey) {
+      keys.push(`${key.namespace}/${key.name}`);
+      at.push(Date.now());
+      if (keys.length <= failures) throw new Error(`failure ${keys.length}`);
+      return {};
+    },
+  };
+}
+
+const ownerOf = (secret: KubeObject): ObjectKey[] => {
+  const owner = secret.metadata.labels?.[OWNER_LABEL];
+  return owner ? [{ namespace: secret.metadata.namespace ?? '', name: owner }] : [];
+};
+
+describe('Controller', () => {
+  after(async () => {
+    await storage.close();
+  });
+
+  it('enqueues what a watch maps every added, updated and deleted watched object to', async () => {
+    await secrets.create(NS, { metadata: { name: 'before-start', labels: { [OWNER_LABEL]: 'old' } } });
+    const reconciler = recordingReconciler();
+    const controller = new Controller({
+      name: 'configmaps',
+      source: clientListWatch(configMaps, NS),
+      watches: [{ source: clientListWatch(secrets, NS), map: ownerOf }],
+      reconciler,
+      logger,
+    });
+    controller.start();
+    try {
+      await controller.synced();
+      await until(async () => reconciler.keys.includes('default/old'), 5_000, 'a watched object listed at start');
+
+      const seen = () => reconciler.keys.filter((k) => k === 'default/app').length;
+      await secrets.create(NS, { metadata: { name: 's', labels: { [OWNER_LABEL]: 'app' } } });
+      await until(async () => seen() === 1, 5_000, 'an added watched object');
+      await secrets.patch(NS, 's', { data: { k: 'dg==' } });
+      await until(async () => seen() === 2, 5_000, 'an updated watched object');
+      await secrets.delete(NS, 's');
+      await until(async () => seen() === 3, 5_000, 'a deleted watched object');
+
+      await secrets.create(NS, { metadata: { name: 'unowned' } });
+      await configMaps.create(NS, { metadata: { name: 'own' } });
+      await until(async () => reconciler.keys.includes('default/own'), 5_000, "the controller's own object");
+      assert.equal(seen(), 3, 'an object mapped to nothing enqueues nothing');
+      assert.ok(!reconciler.keys.includes('default/unowned'));
+    } finally {
+      controller.stop();
+    }
+  });
+
+  it("retries a failing key after its rate limiter's delays and forgets them on success", async () => {
+    const rateLimiter = new ItemExponentialFailureRateLimiter({ baseDelayMs: 40, maxDelayMs: 80 });
+    const reconciler = recordingReconciler(3);
+    const controller = new Controller({
+      name: 'retries',
+      source: clientListWatch(configMaps, NS, { labelSelector: 'retry=yes' }),
+      reconciler,
+      logger,
+      rateLimiter,
+    });
+    controller.start();
+    try {
+      await configMaps.create(NS, { metadata: { name: 'flaky', labels: { retry: 'yes' } } });
+      await until(async () => reconciler.keys.length === 4, 5_000, 'three failures and a success');
+      const gaps = reconciler.at.slice(1).map((t, i) => t - reconciler.at[i]!);
+      for (const [i, wanted] of [40, 80, 80].entries()) {
+        assert.ok(gaps[i]! >= wanted - 5, `retry ${i + 1} after ${gaps[i]} ms, wanted ${wanted} ms`);
+      }
+      assert.equal(rateLimiter.failures('default/flaky'), 0, 'a success forgets the failures');
+    } finally {
+      controller.stop();
+    }
+  });
+});
