@@ -7,6 +7,11 @@
  * `Watches(src, handler.EnqueueRequestsFromMapFunc(…))`): every change of a watched object
  * enqueues the keys its `map` returns. A map reads only the object (labels, names), never memory
  * of earlier reconciles, so it works the same right after a restart.
+ *
+ * A key whose reconcile failed waits out its backoff. A change of the object itself ends the wait
+ * only when it changes what the controller's `retryTrigger` says (an operator's edit), so that a
+ * reconciler's own writes to the object (a status saying the attempt failed) do not retry it at
+ * once, over and over; a watched object's change always ends it (it is news from elsewhere).
  */
 import type { Logger } from 'pino';
 import type { KubeObject } from '../api/meta.js';
@@ -52,6 +57,11 @@ export interface ControllerOptions {
   logger: Logger;
   /** When a key whose reconcile failed is retried; default 100 ms doubling up to 30 s per key. */
   rateLimiter?: RateLimiter;
+  /**
+   * What of an object, when it changes, ends its backoff after a failed reconcile; changes of
+   * anything else wait for the backoff. Default: every change ends it.
+   */
+  retryTrigger?: (obj: KubeObject) => string;
 }
 
 export class Controller {
@@ -60,20 +70,29 @@ export class Controller {
   readonly #rateLimiter: RateLimiter;
   readonly #queued = new Set<string>();
   readonly #running = new Set<string>();
+  /** Keys to reconcile again once their running reconcile ends: asked for explicitly or by a watch. */
+  readonly #rerun = new Set<string>();
+  /** Keys whose own object changed while their reconcile ran (see `#changedWhileRunning`). */
   readonly #dirty = new Set<string>();
   readonly #timers = new Map<string, NodeJS.Timeout>();
+  /** The retry trigger of each key's object as last seen, and as it was when its running reconcile started. */
+  readonly #triggers = new Map<string, string>();
+  readonly #triggersAtStart = new Map<string, string | undefined>();
+  /** Keys waiting out a backoff, with the retry trigger their failed reconcile saw. */
+  readonly #backingOff = new Map<string, string | undefined>();
   #stopped = false;
 
   constructor(options: ControllerOptions) {
     this.#options = options;
     this.#rateLimiter = options.rateLimiter ?? new ItemExponentialFailureRateLimiter();
-    const own: ControllerWatch = { source: options.source, map: (obj) => [keyOf(obj)] };
-    this.#informers = [own, ...(options.watches ?? [])].map(({ source, map }) => {
+    const ownEvent = (obj: KubeObject) => this.#ownObjectChanged(obj);
+    const watched = (options.watches ?? []).map(({ source, map }) => {
       const enqueueMapped = (obj: KubeObject) => {
         for (const key of map(obj)) this.enqueue(key);
       };
       return new Informer(source, { upsert: enqueueMapped, remove: enqueueMapped });
     });
+    this.#informers = [new Informer(options.source, { upsert: ownEvent, remove: ownEvent }), ...watched];
   }
 
   start(): void {
@@ -92,16 +111,32 @@ export class Controller {
     this.#timers.clear();
   }
 
+  /** Reconciles `key` as soon as possible, also when it is backing off after a failure. */
   enqueue(key: ObjectKey): void {
     if (this.#stopped) return;
     const id = `${key.namespace}/${key.name}`;
+    this.#backingOff.delete(id);
     if (this.#running.has(id)) {
-      this.#dirty.add(id);
+      this.#rerun.add(id);
       return;
     }
     if (this.#queued.has(id)) return;
     this.#queued.add(id);
     queueMicrotask(() => void this.#process(id, key));
+  }
+
+  /** An event of the controller's own objects: a backing-off key waits unless its retry trigger changed. */
+  #ownObjectChanged(obj: KubeObject): void {
+    const key = keyOf(obj);
+    const id = `${key.namespace}/${key.name}`;
+    const trigger = this.#options.retryTrigger?.(obj);
+    if (trigger !== undefined) this.#triggers.set(id, trigger);
+    if (this.#running.has(id)) {
+      this.#dirty.add(id);
+      return;
+    }
+    if (this.#backingOff.has(id) && trigger !== undefined && this.#backingOff.get(id) === trigger) return;
+    this.enqueue(key);
   }
 
   #enqueueAfter(key: ObjectKey, delayMs: number): void {
@@ -118,6 +153,8 @@ export class Controller {
   async #process(id: string, key: ObjectKey): Promise<void> {
     this.#queued.delete(id);
     this.#running.add(id);
+    this.#backingOff.delete(id);
+    this.#triggersAtStart.set(id, this.#triggers.get(id));
     const log = this.#options.logger.child({ controller: this.#options.name, object: id });
     try {
       const result = await this.#options.reconciler.reconcile(key);
@@ -130,12 +167,26 @@ export class Controller {
       } else {
         const delay = this.#rateLimiter.when(id);
         log.warn({ err: (err as Error).message, retryInMs: delay }, 'reconcile failed');
+        this.#backingOff.set(id, this.#triggersAtStart.get(id));
         this.#enqueueAfter(key, delay);
       }
     } finally {
       this.#running.delete(id);
-      if (this.#dirty.delete(id)) this.enqueue(key);
+      this.#triggersAtStart.delete(id);
+      const dirty = this.#dirty.delete(id);
+      if (this.#rerun.delete(id)) this.enqueue(key);
+      else if (dirty) this.#changedWhileRunning(key, id);
     }
+  }
+
+  /**
+   * The object (or a watched one) changed while its reconcile ran: look again now, unless that
+   * reconcile failed and nothing changed that the retry trigger covers (its own status writes).
+   */
+  #changedWhileRunning(key: ObjectKey, id: string): void {
+    const failedWith = this.#backingOff.get(id);
+    if (this.#backingOff.has(id) && failedWith !== undefined && failedWith === this.#triggers.get(id)) return;
+    this.enqueue(key);
   }
 }
 

@@ -29,9 +29,9 @@ import { defaultVersion } from '../apiserver/server.js';
 import { loadKubeconfig } from '../client/kubeconfig-file.js';
 import { RestClient } from '../client/rest-client.js';
 import { Controller } from '../controller/controller.js';
-import { Informer } from '../controller/informer.js';
 import { clientListWatch, unionListWatch } from '../controller/list-watch.js';
 import { NamespaceReconciler } from '../controller/namespace-controller.js';
+import { ItemExponentialFailureRateLimiter } from '../controller/rate-limiter.js';
 import type { FlowHooks } from '../flow/flow.js';
 import { BackupSidecars } from './druid/backup-sidecars.js';
 import { CopyBackupsTaskReconciler } from './druid/copy-backups-task-controller.js';
@@ -48,7 +48,8 @@ import {
 import { BackupEntryReconciler, gardenBackupEntryOf } from './gardenlet/backup-entry-controller.js';
 import { SeedHeartbeat } from './gardenlet/heartbeat.js';
 import { registerSeed, reportSeedReconciled, type SeedBackupConfig } from './gardenlet/seed-registration.js';
-import { ShootReconciler } from './gardenlet/shoot-reconciler.js';
+import { shootKeysOf } from './gardenlet/shoot-labels.js';
+import { ShootReconciler, shootRetryBackoff, shootRetryTrigger } from './gardenlet/shoot-reconciler.js';
 import { ApiServerRuntime } from './runtime/apiserver-runtime.js';
 import { MachineRuntime } from './runtime/machine-runtime.js';
 import { VpnServerRuntime } from './runtime/vpn-server-runtime.js';
@@ -243,36 +244,24 @@ export async function startSeed(options: SeedOptions): Promise<Seed> {
   const shootController = new Controller({
     name: 'shoot',
     source: placedOrHostedHere(shootResource),
+    watches: [
+      // A shoot's etcd that stops being ready (killed, restoring, a restore failing) wakes the
+      // shoot up at once rather than at its next resync, so its status tells what is wrong.
+      {
+        source: clientListWatch(seedApi.resource(etcdResource)),
+        map: (etcd) => (etcdReady(etcd) ? [] : shootKeysOf(etcd)),
+      },
+      // A Restore waiting for its EtcdCopyBackupsTask goes on as soon as the task changes (the
+      // copy finished, or an operator marked it Succeeded), not only at its next retry.
+      { source: clientListWatch(seedApi.resource(etcdCopyBackupsTaskResource)), map: shootKeysOf },
+    ],
     reconciler: shootReconciler,
+    rateLimiter: new ItemExponentialFailureRateLimiter(shootRetryBackoff),
+    retryTrigger: shootRetryTrigger,
     logger: log,
   });
   controllers.push(shootController);
-  // A shoot's etcd that stops being ready (killed, restoring, a restore failing) wakes the shoot
-  // up at once rather than at its next resync, so its status tells what is wrong.
-  const etcdWatcher = new Informer(clientListWatch(seedApi.resource(etcdResource)), {
-    upsert: (etcd) => {
-      if (etcdReady(etcd)) return;
-      const shoot = shootReconciler.shootOf(etcd.metadata.namespace ?? '');
-      if (!shoot) return;
-      shootReconciler.retryNow(shoot);
-      shootController.enqueue(shoot);
-    },
-    remove: () => undefined,
-  });
-  // A Restore waiting for its EtcdCopyBackupsTask goes on as soon as the task changes (the copy
-  // finished, or an operator marked it Succeeded), not only at its next retry.
-  const copyTaskWatcher = new Informer(clientListWatch(seedApi.resource(etcdCopyBackupsTaskResource)), {
-    upsert: (task) => {
-      const shoot = shootReconciler.shootOf(task.metadata.namespace ?? '');
-      if (!shoot) return;
-      shootReconciler.retryNow(shoot);
-      shootController.enqueue(shoot);
-    },
-    remove: () => undefined,
-  });
   for (const controller of controllers) controller.start();
-  etcdWatcher.start();
-  copyTaskWatcher.start();
   await reportSeedReconciled(garden, name, defaultVersion.gitVersion);
   log.info({ url: hosted.url }, 'seed ready');
 
@@ -284,8 +273,6 @@ export async function startSeed(options: SeedOptions): Promise<Seed> {
     garden,
     async stop() {
       heartbeat.stop();
-      etcdWatcher.stop();
-      copyTaskWatcher.stop();
       for (const controller of controllers) controller.stop();
       await copyTasks.stop();
       // The etcds keep running (detached); their sidecars flush what they hold and resume from

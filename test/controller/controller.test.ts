@@ -2,7 +2,9 @@
  * The controller against real stores (through the in-process client): declared watches enqueue
  * the keys their map returns for every add, update and delete of a watched object — objects
  * that existed before the start included — and a failing key is retried after the delays of the
- * controller's rate limiter, which forgets it once a reconcile succeeds.
+ * controller's rate limiter, which forgets it once a reconcile succeeds; during that backoff only
+ * a change of what `retryTrigger` covers, or a watched object's change, retries at once — not the
+ * reconciler's own writes to the object.
  */
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
@@ -110,6 +112,50 @@ describe('Controller', () => {
         assert.ok(gaps[i]! >= wanted - 5, `retry ${i + 1} after ${gaps[i]} ms, wanted ${wanted} ms`);
       }
       assert.equal(rateLimiter.failures('default/flaky'), 0, 'a success forgets the failures');
+    } finally {
+      controller.stop();
+    }
+  });
+
+  it('a failed key waits out its backoff despite its own writes; a retry-trigger change or a watched object ends the wait', async () => {
+    const BACKOFF_MS = 1_500;
+    const at: number[] = [];
+    const reconciler: Reconciler = {
+      async reconcile(key) {
+        // Other tests' secrets map to other keys: only this test's object counts.
+        if (key.name !== 'failing') return {};
+        at.push(Date.now());
+        // As a failing flow does: it writes its failure into the object, then fails.
+        await configMaps.patch(key.namespace, key.name, { data: { attempt: String(at.length) } });
+        throw new Error(`attempt ${at.length} failed`);
+      },
+    };
+    const controller = new Controller({
+      name: 'trigger',
+      source: clientListWatch(configMaps, NS, { labelSelector: 'trigger=yes' }),
+      watches: [{ source: clientListWatch(secrets, NS), map: ownerOf }],
+      reconciler,
+      logger,
+      rateLimiter: new ItemExponentialFailureRateLimiter({ baseDelayMs: BACKOFF_MS, maxDelayMs: BACKOFF_MS }),
+      retryTrigger: (obj) => JSON.stringify(obj.metadata.annotations ?? {}),
+    });
+    controller.start();
+    try {
+      await configMaps.create(NS, { metadata: { name: 'failing', labels: { trigger: 'yes' } } });
+      await until(async () => at.length === 2, 5_000, 'the first retry');
+      assert.ok(at[1]! - at[0]! >= BACKOFF_MS - 5, `its own write did not retry it early (${at[1]! - at[0]!} ms)`);
+
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const edited = Date.now();
+      await configMaps.patch(NS, 'failing', { metadata: { annotations: { operator: 'edit' } } });
+      await until(async () => at.length === 3, 5_000, 'a retry after the edit');
+      assert.ok(at[2]! - edited < BACKOFF_MS / 2, `the edit retried it at once (${at[2]! - edited} ms)`);
+
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const told = Date.now();
+      await secrets.create(NS, { metadata: { name: 'news', labels: { [OWNER_LABEL]: 'failing' } } });
+      await until(async () => at.length === 4, 5_000, 'a retry after the watched object');
+      assert.ok(at[3]! - told < BACKOFF_MS / 2, `the watched object retried it at once (${at[3]! - told} ms)`);
     } finally {
       controller.stop();
     }

@@ -10,14 +10,12 @@ import type { LastError, LastOperation } from '../../api/core-gardener/common.js
 import { conditionsOf } from '../../api/core-gardener/conditions.js';
 import { seedHasBackup } from '../../api/core-gardener/seed.js';
 import { SKIP_READINESS_ANNOTATION, shootResource } from '../../api/core-gardener/shoot.js';
-import { isNotFound } from '../../api/errors.js';
 import { type Condition, isRecord, type KubeObject, nowTimestamp } from '../../api/meta.js';
 import type { ObjectKey, Reconciler, Result } from '../../controller/controller.js';
 import type { Flow, FlowHooks } from '../../flow/flow.js';
 import { flowErrors } from '../../flow/flow-errors.js';
 import { lastErrorsAfter } from '../../flow/last-errors.js';
 import { describeProgress } from '../../flow/progress.js';
-import { technicalId } from '../../shoot/identity.js';
 import { type SeedRuntime, type ShootComponents, shootComponents } from './components/index.js';
 import { conditionsChanged, shootHealthConditions } from './shoot-care.js';
 import { type ShootOperation, shootOperationFor } from './shoot-dispatch.js';
@@ -33,60 +31,30 @@ export const shootFinalizer = 'gardener';
 
 /** How often a healthy shoot is looked at again. */
 const resyncMs = 60_000;
-/** The first wait after a failed flow; it doubles with every further failure, up to `retryMaxMs`. */
-const retryBaseMs = 500;
-const retryMaxMs = 15_000;
+
+/**
+ * A failed flow is retried after 500 ms, doubling with every further failure up to 15 s: the
+ * shoot controller's rate limiter (src/seed/seed.ts). Only a change `shootRetryTrigger` covers
+ * (an operator's edit), or news from a watched Etcd or EtcdCopyBackupsTask, ends that wait early.
+ */
+export const shootRetryBackoff = Object.freeze({ baseDelayMs: 500, maxDelayMs: 15_000 });
 
 export class ShootReconciler implements Reconciler {
   readonly #deps: ShootReconcilerDeps;
-  /**
-   * Failed shoots wait before their flow runs again. Their own status writes wake them up (a
-   * failing step would otherwise run again at once, over and over); a change an operator makes
-   * (`retryTrigger`) or `retryNow` ends the wait.
-   */
-  readonly #backoff = new Map<string, { failures: number; notBefore: number; trigger: string }>();
-  /** The garden key of each shoot this seed hosts, by its control-plane namespace (technical ID). */
-  readonly #shootsByNamespace = new Map<string, ObjectKey>();
 
   constructor(deps: ShootReconcilerDeps) {
     this.#deps = deps;
   }
 
-  /** The shoot whose control plane lives in the seed namespace `namespace`, once reconciled here. */
-  shootOf(namespace: string): ObjectKey | undefined {
-    return this.#shootsByNamespace.get(namespace);
-  }
-
   async reconcile(key: ObjectKey): Promise<Result> {
-    const shoot = await this.#get(key);
-    if (!shoot) return {};
-    const id = `${key.namespace}/${key.name}`;
-    const backoff = this.#backoff.get(id);
-    if (backoff && backoff.trigger === retryTrigger(shoot) && Date.now() < backoff.notBefore) {
-      return { requeueAfterMs: backoff.notBefore - Date.now() };
-    }
-    try {
-      const result = await this.#dispatch(shoot);
-      this.#backoff.delete(id);
-      return result;
-    } catch (err) {
-      const failures = (backoff?.failures ?? 0) + 1;
-      const delay = Math.min(retryBaseMs * 2 ** (failures - 1), retryMaxMs);
-      this.#backoff.set(id, { failures, notBefore: Date.now() + delay, trigger: retryTrigger(shoot) });
-      throw err;
-    }
-  }
-
-  /** Lets the next reconcile of the shoot run at once, even while a failed flow backs off. */
-  retryNow(key: ObjectKey): void {
-    this.#backoff.delete(`${key.namespace}/${key.name}`);
+    const shoot = await this.#shoots().find(key.namespace, key.name);
+    return shoot ? this.#dispatch(shoot) : {};
   }
 
   async #dispatch(shoot: KubeObject): Promise<Result> {
     const operation = shootOperationFor(shoot, this.#deps.seedName);
     switch (operation) {
       case undefined:
-        this.#shootsByNamespace.delete(technicalId(shoot));
         return {};
       case 'Delete':
         return this.#delete(shoot);
@@ -100,7 +68,7 @@ export class ShootReconciler implements Reconciler {
   }
 
   async #reconcile(shoot: KubeObject, type: 'Create' | 'Reconcile'): Promise<Result> {
-    const c = this.#remember(shoot);
+    const c = shootComponents(shoot, this.#deps);
     const status = isRecord(shoot.status) ? shoot.status : {};
     const last = isRecord(status.lastOperation) ? (status.lastOperation as unknown as LastOperation) : undefined;
     // A control plane whose etcd broke (e.g. a restore that cannot finish) is reconciled again,
@@ -128,16 +96,15 @@ export class ShootReconciler implements Reconciler {
    * protocol): the destination's cue to restore, and this seed is no longer responsible.
    */
   async #migrate(shoot: KubeObject): Promise<Result> {
-    const c = this.#remember(shoot);
+    const c = shootComponents(shoot, this.#deps);
     const flow = migrateFlow(c, { etcdSnapshotRequired: await etcdSnapshotRequired(c) });
     await this.#run(shoot, 'Migrate', flow, {}, async () => ({ seedName: null, lastErrors: null }));
-    this.#shootsByNamespace.delete(c.context.namespace);
     return {};
   }
 
   /** Restore on the destination seed; on success the shoot is hosted here (`status.seedName`). */
   async #restore(shoot: KubeObject): Promise<Result> {
-    const c = this.#remember(shoot);
+    const c = shootComponents(shoot, this.#deps);
     await this.#ensureFinalizer(shoot);
     const flow = reconcileFlow(c, {
       operation: 'Restore',
@@ -184,16 +151,6 @@ export class ShootReconciler implements Reconciler {
     if (conditionsChanged(current, next)) await this.#patchStatus(shoot, { conditions: next });
   }
 
-  /** The shoot's components, and the shoot noted as living in its control-plane namespace here. */
-  #remember(shoot: KubeObject): ShootComponents {
-    const c = shootComponents(shoot, this.#deps);
-    this.#shootsByNamespace.set(c.context.namespace, {
-      namespace: shoot.metadata.namespace ?? '',
-      name: shoot.metadata.name ?? '',
-    });
-    return c;
-  }
-
   /** The status fields that name the control plane: where to reach it and its technical ID. */
   #identityStatus(shoot: KubeObject, c: ShootComponents): Record<string, unknown> {
     return {
@@ -224,7 +181,7 @@ export class ShootReconciler implements Reconciler {
   async #delete(shoot: KubeObject): Promise<Result> {
     if (!(shoot.metadata.finalizers ?? []).includes(shootFinalizer)) return {};
     await this.#run(shoot, 'Delete', deleteFlow(shootComponents(shoot, this.#deps)), {});
-    const current = await this.#get({ namespace: shoot.metadata.namespace!, name: shoot.metadata.name! });
+    const current = await this.#shoots().find(shoot.metadata.namespace!, shoot.metadata.name!);
     if (!current) return {};
     const finalizers = (current.metadata.finalizers ?? []).filter((f) => f !== shootFinalizer);
     await this.#shoots().patch(current.metadata.namespace!, current.metadata.name!, {
@@ -298,22 +255,13 @@ export class ShootReconciler implements Reconciler {
     await this.#shoots().patch(shoot.metadata.namespace!, shoot.metadata.name!, { status }, { subresource: 'status' });
   }
 
-  async #get(key: ObjectKey): Promise<KubeObject | undefined> {
-    try {
-      return await this.#shoots().get(key.namespace, key.name);
-    } catch (err) {
-      if (isNotFound(err)) return undefined;
-      throw err;
-    }
-  }
-
   #shoots() {
     return this.#deps.garden.resource(shootResource);
   }
 }
 
 /** What, when it changes, ends a failed shoot's wait: everything but the status the gardenlet writes. */
-function retryTrigger(shoot: KubeObject): string {
+export function shootRetryTrigger(shoot: KubeObject): string {
   const { generation, annotations, deletionTimestamp } = shoot.metadata;
   return JSON.stringify([generation, annotations ?? {}, deletionTimestamp ?? null, shoot.spec ?? null]);
 }

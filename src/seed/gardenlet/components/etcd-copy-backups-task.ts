@@ -18,6 +18,7 @@ import { terminal } from '../../../flow/task-errors.js';
 import type { TaskContext } from '../../../flow/task-fn.js';
 import { ETCD_BACKUP_SECRET, etcdBackupPrefix, SOURCE_ETCD_BACKUP_SECRET } from '../../extensions/backup-actuators.js';
 import { copyBackupsFailedMessage } from '../copy-backups-hint.js';
+import { shootLabels } from '../shoot-labels.js';
 import type { BackupEntry } from './backup-entry.js';
 import type { ComponentContext } from './context.js';
 import type { DeployWaiter } from './interfaces.js';
@@ -62,7 +63,8 @@ export class EtcdCopyBackupsTask implements DeployWaiter {
     if (!backup) throw new Error(`seed ${this.#c.seedName} has no spec.backup`);
     const prefix = etcdBackupPrefix(this.#backupEntry.name);
     await this.#tasks().createIfAbsent(this.#c.namespace, {
-      metadata: { name: this.name, namespace: this.#c.namespace },
+      // The labels let the shoot controller's watch wake the Restore when the task changes.
+      metadata: { name: this.name, namespace: this.#c.namespace, labels: shootLabels(this.#c.shoot) },
       spec: {
         podLabels: {
           'networking.gardener.cloud/to-dns': 'allowed',

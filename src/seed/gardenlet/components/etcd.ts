@@ -11,6 +11,7 @@ import { RestClient } from '../../../client/rest-client.js';
 import { terminal } from '../../../flow/task-errors.js';
 import type { TaskContext } from '../../../flow/task-fn.js';
 import { ETCD_BACKUP_SECRET, etcdBackupPrefix } from '../../extensions/backup-actuators.js';
+import { shootLabels } from '../shoot-labels.js';
 import type { BackupEntry } from './backup-entry.js';
 import type { ComponentContext } from './context.js';
 import type { DeployWaiter } from './interfaces.js';
@@ -62,8 +63,10 @@ export class EtcdMain implements DeployWaiter {
       },
       backup: await this.#backupSpec(),
     };
-    if (await this.get()) await this.#etcds().patch(this.#c.namespace, ETCD_MAIN, { spec });
-    else await this.#etcds().create(this.#c.namespace, { metadata: { name: ETCD_MAIN }, spec });
+    // The labels let the shoot controller's watch find the shoot when etcd-main stops being ready.
+    const metadata = { name: ETCD_MAIN, labels: shootLabels(this.#c.shoot) };
+    if (await this.get()) await this.#etcds().patch(this.#c.namespace, ETCD_MAIN, { metadata, spec });
+    else await this.#etcds().create(this.#c.namespace, { metadata, spec });
   }
 
   /** "Waiting until main and event etcd report readiness"; a restore that cannot succeed fails it at once. */
