@@ -20,6 +20,8 @@ import {
 import { GenericStore, type RequestContext } from '../../src/apiserver/registry/generic-store.js';
 import { Controller, type ObjectKey } from '../../src/controller/controller.js';
 import { storeListWatch } from '../../src/controller/list-watch.js';
+import { checkEtcdHealth } from '../../src/process/etcd-process.js';
+import { isProcessAlive } from '../../src/process/processes.js';
 import {
   ETCD_DRUID_FINALIZER,
   EtcdReconciler,
@@ -30,8 +32,6 @@ import {
   readEtcdState,
   stopAllEtcds,
 } from '../../src/seed/druid/index.js';
-import { checkEtcdHealth } from '../../src/storage/etcd/etcd-process.js';
-import { isProcessAlive } from '../../src/storage/processes.js';
 import { openSqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
 import { killOnExit } from '../helpers/etcd.js';
 

@@ -27,7 +27,7 @@ import { isNotFound } from '../../api/errors.js';
 import { type Condition, isRecord, type KubeObject, nowTimestamp } from '../../api/meta.js';
 import type { GenericStore, RequestContext } from '../../apiserver/registry/generic-store.js';
 import type { ObjectKey, Reconciler, Result } from '../../controller/controller.js';
-import { checkEtcdHealth, freePort, startEtcd } from '../../storage/etcd/etcd-process.js';
+import { checkEtcdHealth, freePort, startEtcd } from '../../process/etcd-process.js';
 import type { BackupSidecars } from './backup-sidecars.js';
 import { type EtcdBackupConfig, etcdBackupConfig, prepareDataDir } from './etcd-backup.js';
 import { type EtcdLaunchConfig, etcdLaunchConfig, etcdMemberName } from './etcd-config.js';
