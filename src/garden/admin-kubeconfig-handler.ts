@@ -43,7 +43,7 @@ import {
   issueAdminClientCertificate,
   ShootSecretName,
   secretObjectsFromShootState,
-} from '../seed/gardenlet/shoot-secrets.js';
+} from '../shoot/shoot-secrets.js';
 
 export const AUTHENTICATION_GROUP = 'authentication.gardener.cloud';
 export const ADMIN_KUBECONFIG_REQUEST_API_VERSION = `${AUTHENTICATION_GROUP}/v1alpha1`;

@@ -24,8 +24,8 @@ import { storeListWatch } from '../../src/controller/list-watch.js';
 import { isProcessAlive } from '../../src/process/processes.js';
 import { ExtensionReconciler } from '../../src/seed/extensions/extension-controller.js';
 import { type MachineRecord, recordedMachines, workerActuator } from '../../src/seed/extensions/worker-actuator.js';
-import { generateShootSecrets, toSecretObjects } from '../../src/seed/gardenlet/shoot-secrets.js';
 import { MachineRuntime } from '../../src/seed/runtime/machine-runtime.js';
+import { generateShootSecrets, toSecretObjects } from '../../src/shoot/shoot-secrets.js';
 import { openSqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
 
 const ctx: RequestContext = { user: { name: 'test', groups: ['system:masters'] }, dryRun: false };

@@ -50,14 +50,6 @@ import {
 } from '../../shoot/identity.js';
 import { NODE_LEASE_NAMESPACE } from '../../shoot/node-agent.js';
 import { servingSeedDnsName } from '../../shoot/serving-seed.js';
-import { VPN_SEED_SERVER_PORT } from '../../shoot/vpn/vpn-seed-server.js';
-import { ETCD_BACKUP_SECRET, etcdBackupPrefix, SOURCE_ETCD_BACKUP_SECRET } from '../extensions/backup-actuators.js';
-import { WORKER_CONFIG_KIND } from '../extensions/worker-actuator.js';
-import type { ApiServerRuntime } from '../runtime/apiserver-runtime.js';
-import type { VpnServerRuntime } from '../runtime/vpn-server-runtime.js';
-import { backupObjectNotReadyReason, backupObjectReady } from './backup-common.js';
-import { copyBackupsFailedMessage } from './copy-backups-hint.js';
-import type { ShootHealthFacts } from './shoot-care.js';
 import {
   fromSecretObjects,
   generateShootSecrets,
@@ -69,7 +61,15 @@ import {
   secretObjectsFromShootState,
   toSecretObjects,
   toShootStateGardenerData,
-} from './shoot-secrets.js';
+} from '../../shoot/shoot-secrets.js';
+import { VPN_SEED_SERVER_PORT } from '../../shoot/vpn/vpn-seed-server.js';
+import { ETCD_BACKUP_SECRET, etcdBackupPrefix, SOURCE_ETCD_BACKUP_SECRET } from '../extensions/backup-actuators.js';
+import { WORKER_CONFIG_KIND } from '../extensions/worker-actuator.js';
+import type { ApiServerRuntime } from '../runtime/apiserver-runtime.js';
+import type { VpnServerRuntime } from '../runtime/vpn-server-runtime.js';
+import { backupObjectNotReadyReason, backupObjectReady } from './backup-common.js';
+import { copyBackupsFailedMessage } from './copy-backups-hint.js';
+import type { ShootHealthFacts } from './shoot-care.js';
 
 export interface BotanistDeps {
   seedName: string;
