@@ -32,12 +32,12 @@ import {
   pathNotFound,
 } from '../api/errors.js';
 import { isRecord, type KubeObject, nowTimestamp } from '../api/meta.js';
-import type { StoreLookup } from '../apiserver/hosted-api-server.js';
 import { parseBody } from '../apiserver/http-util.js';
 import { buildKubeconfig } from '../apiserver/kubeconfig.js';
 import type { CertificateAuthority } from '../apiserver/pki/certificates.js';
 import { x509 } from '../apiserver/pki/x509.js';
 import type { CustomHandler, CustomRequest } from '../apiserver/server.js';
+import type { StoreLookup } from '../hosting/hosted-api-server.js';
 import {
   certificateAuthorityFromSecret,
   issueAdminClientCertificate,

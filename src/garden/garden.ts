@@ -5,15 +5,15 @@
  */
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { coreResources } from '../api/core/index.js';
-import { gardenResources } from '../api/core-gardener/index.js';
 import type { KubeObject } from '../api/meta.js';
-import { type HostedApiServer, startHostedApiServer } from '../apiserver/hosted-api-server.js';
 import { NamespaceLifecycle } from '../apiserver/plugins/namespace-lifecycle.js';
 import type { ApiServer } from '../apiserver/server.js';
 import { Controller } from '../controller/controller.js';
 import { storeListWatch } from '../controller/list-watch.js';
 import { NamespaceReconciler } from '../controller/namespace-controller.js';
+import { type HostedApiServer, startHostedApiServer } from '../hosting/hosted-api-server.js';
+import { coreDefinitions } from '../registry/core/index.js';
+import { gardenerDefinitions } from '../registry/core-gardener/index.js';
 import { adminKubeconfigHandler } from './admin-kubeconfig-handler.js';
 import { BackupReferences } from './admission/backup-references.js';
 import { ShootValidator } from './admission/shoot-validator.js';
@@ -94,7 +94,7 @@ export async function startGarden(options: GardenOptions): Promise<Garden> {
     host: options.host,
     port: options.port,
     logger,
-    resources: [...coreResources, ...gardenResources],
+    resources: [...coreDefinitions, ...gardenerDefinitions],
     bootstrap: bootstrapObjects(),
     customHandlers: (store) => [adminKubeconfigHandler(store)],
     admission: (store, authorizer) => [

@@ -6,18 +6,14 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
-import { coreResources } from '../api/core/index.js';
 import { backupBucketResource } from '../api/core-gardener/backup-bucket.js';
 import { backupEntryResource } from '../api/core-gardener/backup-entry.js';
 import { shootResource } from '../api/core-gardener/shoot.js';
 import { etcdReady } from '../api/druid/etcd.js';
-import { druidResources } from '../api/druid/index.js';
-import { extensionResources } from '../api/extensions/index.js';
 import type { KubeObject } from '../api/meta.js';
-import { type HostedApiServer, startHostedApiServer } from '../apiserver/hosted-api-server.js';
+import type { ResourceRef } from '../api/resource-ref.js';
 import { NamespaceLifecycle } from '../apiserver/plugins/namespace-lifecycle.js';
 import { defaultVersion } from '../apiserver/server.js';
-import type { ResourceDefinition } from '../apiserver/types.js';
 import { loadKubeconfig } from '../client/kubeconfig-file.js';
 import { RestClient } from '../client/rest-client.js';
 import { Controller } from '../controller/controller.js';
@@ -25,6 +21,10 @@ import { Informer } from '../controller/informer.js';
 import { clientListWatch, storeListWatch, unionListWatch } from '../controller/list-watch.js';
 import { NamespaceReconciler } from '../controller/namespace-controller.js';
 import type { FlowHooks } from '../flow/flow.js';
+import { type HostedApiServer, startHostedApiServer } from '../hosting/hosted-api-server.js';
+import { coreDefinitions } from '../registry/core/index.js';
+import { druidDefinitions } from '../registry/druid/index.js';
+import { extensionDefinitions } from '../registry/extensions/index.js';
 import { BackupSidecars } from './druid/backup-sidecars.js';
 import { CopyBackupsTaskReconciler } from './druid/copy-backups-task-controller.js';
 import { EtcdReconciler } from './druid/etcd-controller.js';
@@ -110,7 +110,7 @@ export async function startSeed(options: SeedOptions): Promise<Seed> {
     host: options.host,
     port: options.port,
     logger: log,
-    resources: [...coreResources, ...extensionResources, ...druidResources],
+    resources: [...coreDefinitions, ...extensionDefinitions, ...druidDefinitions],
     bootstrap: bootstrapObjects(),
     admission: (store) => [new NamespaceLifecycle({ getNamespace: (ns) => store('', 'namespaces').find('', ns) })],
   });
@@ -239,7 +239,7 @@ export async function startSeed(options: SeedOptions): Promise<Seed> {
   };
   // The objects placed on this seed and those still hosted here while they move to another one
   // (a Migrate runs where `status.seedName` points after `spec.seedName` moved on).
-  const placedOrHostedHere = (resource: ResourceDefinition) =>
+  const placedOrHostedHere = (resource: ResourceRef) =>
     unionListWatch(
       clientListWatch(garden.resource(resource), '', { fieldSelector: `spec.seedName=${name}` }),
       clientListWatch(garden.resource(resource), '', { fieldSelector: `status.seedName=${name}` }),

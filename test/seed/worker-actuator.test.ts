@@ -14,14 +14,14 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
 import { parse as parseYaml } from 'yaml';
-import { secretResource } from '../../src/api/core/secret.js';
-import { extensionResources } from '../../src/api/extensions/index.js';
 import { isRecord, type KubeObject } from '../../src/api/meta.js';
 import { AdmissionChain } from '../../src/apiserver/admission.js';
 import { GenericStore, type RequestContext } from '../../src/apiserver/registry/generic-store.js';
 import { Controller } from '../../src/controller/controller.js';
 import { storeListWatch } from '../../src/controller/list-watch.js';
 import { isProcessAlive } from '../../src/process/processes.js';
+import { secretDefinition } from '../../src/registry/core/secret.js';
+import { workerDefinition } from '../../src/registry/extensions/worker.js';
 import { ExtensionReconciler } from '../../src/seed/extensions/extension-controller.js';
 import { type MachineRecord, recordedMachines, workerActuator } from '../../src/seed/extensions/worker-actuator.js';
 import { MachineRuntime } from '../../src/seed/runtime/machine-runtime.js';
@@ -37,12 +37,8 @@ const waitingMachine = { executable: process.execPath, args: ['-e', 'setInterval
 /** One seed: its store of Workers and Secrets and the extension controller with the actuator. */
 function seedRunning(infrastructureDir: string) {
   const storage = openSqliteStore({ path: ':memory:' });
-  const workers = new GenericStore(
-    extensionResources.find((d) => d.kind === 'Worker')!,
-    storage,
-    new AdmissionChain([]),
-  );
-  const secrets = new GenericStore(secretResource, storage, new AdmissionChain([]));
+  const workers = new GenericStore(workerDefinition, storage, new AdmissionChain([]));
+  const secrets = new GenericStore(secretDefinition, storage, new AdmissionChain([]));
   const machines = new MachineRuntime(waitingMachine, logger);
   const controller = new Controller({
     name: 'workers',

@@ -6,11 +6,11 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { pino } from 'pino';
-import { leaseResource } from '../../src/api/coordination/lease.js';
-import { nodeResource } from '../../src/api/core/index.js';
 import { isRecord, type KubeObject } from '../../src/api/meta.js';
 import { AdmissionChain } from '../../src/apiserver/admission.js';
 import { GenericStore, type RequestContext } from '../../src/apiserver/registry/generic-store.js';
+import { leaseDefinition } from '../../src/registry/coordination/lease.js';
+import { nodeDefinition } from '../../src/registry/core/node.js';
 import { NodeLifecycleController } from '../../src/shoot/node-lifecycle.js';
 import { openSqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
 
@@ -20,8 +20,8 @@ const T0 = Date.parse('2026-11-24T10:00:00Z');
 
 describe('node lifecycle controller', () => {
   const storage = openSqliteStore({ path: ':memory:' });
-  const nodes = new GenericStore(nodeResource, storage, new AdmissionChain([]));
-  const leases = new GenericStore(leaseResource, storage, new AdmissionChain([]));
+  const nodes = new GenericStore(nodeDefinition, storage, new AdmissionChain([]));
+  const leases = new GenericStore(leaseDefinition, storage, new AdmissionChain([]));
   let now = T0;
   /** A controller on the test's clock, started now. */
   const newController = () =>

@@ -26,10 +26,10 @@ import {
   OPERATION_RECONCILE,
 } from '../../api/extensions/common.js';
 import { isRecord, type KubeObject } from '../../api/meta.js';
-import type { StoreLookup } from '../../apiserver/hosted-api-server.js';
 import type { RequestContext } from '../../apiserver/registry/generic-store.js';
 import type { RestClient } from '../../client/rest-client.js';
 import type { ObjectKey, Reconciler, Result } from '../../controller/controller.js';
+import type { StoreLookup } from '../../hosting/hosted-api-server.js';
 import { applySecretData, secretDataOf } from '../secret-data.js';
 import {
   bucketSecretName,

@@ -37,10 +37,10 @@ import {
   isExtensionReady,
 } from '../../api/extensions/common.js';
 import { isRecord, type KubeObject } from '../../api/meta.js';
-import type { StoreLookup } from '../../apiserver/hosted-api-server.js';
 import type { RequestContext } from '../../apiserver/registry/generic-store.js';
 import type { RestClient } from '../../client/rest-client.js';
 import type { FlowHooks } from '../../flow/flow.js';
+import type { StoreLookup } from '../../hosting/hosted-api-server.js';
 import {
   backupEntryName,
   sourceBackupEntryName,

@@ -3,32 +3,36 @@
  * keeps its SQLite store, its PKI (CA generated once, never replaced), the digests of its bearer
  * tokens, and its port (reused on restart so kubeconfigs stay valid). Authorization is RBAC over
  * the server's own Role/ClusterRole/…Binding objects, plus `system:masters`.
+ *
+ * It lives above the generic server (src/apiserver), as k8s's `pkg/controlplane` assembles
+ * k8s.io/apiserver with `pkg/registry`: it picks a storage backend, the RBAC kinds' definitions
+ * and the informers feeding the authorizer, none of which the generic server may know about.
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { parse as parseYaml } from 'yaml';
 import type { KubeObject } from '../api/meta.js';
-import { rbacResources } from '../api/rbac/resources.js';
 import type { RbacKind } from '../api/rbac/types.js';
+import { selfSubjectAccessReviewHandler } from '../apiserver/access-review-handler.js';
+import { TokenAuthenticator } from '../apiserver/authn/token-authenticator.js';
+import { hashToken, issueToken, readTokenFile, revokeTokens } from '../apiserver/authn/token-file.js';
+import { RbacAuthorizer } from '../apiserver/authz/rbac-authorizer.js';
+import { InMemoryRbacSource } from '../apiserver/authz/rbac-source.js';
+import { SuperuserAuthorizer } from '../apiserver/authz/superuser-authorizer.js';
+import { UnionAuthorizer } from '../apiserver/authz/union-authorizer.js';
+import { InProcessClient, type StoreLookup } from '../apiserver/in-process-client.js';
+import { buildKubeconfig, writeKubeconfig } from '../apiserver/kubeconfig.js';
+import { ensureServingPki } from '../apiserver/pki/serving-pki.js';
+import type { RequestContext } from '../apiserver/registry/generic-store.js';
+import { ApiServer, type CustomHandler } from '../apiserver/server.js';
+import type { AdmissionPlugin, Authorizer, ResourceDefinition, UserInfo } from '../apiserver/types.js';
 import { Informer } from '../controller/informer.js';
 import { storeListWatch } from '../controller/list-watch.js';
+import { rbacDefinitions } from '../registry/rbac/index.js';
 import { openSqliteStore } from '../storage/sqlite/sqlite-store.js';
-import { selfSubjectAccessReviewHandler } from './access-review-handler.js';
-import { TokenAuthenticator } from './authn/token-authenticator.js';
-import { hashToken, issueToken, readTokenFile, revokeTokens } from './authn/token-file.js';
-import { RbacAuthorizer } from './authz/rbac-authorizer.js';
-import { InMemoryRbacSource } from './authz/rbac-source.js';
-import { SuperuserAuthorizer } from './authz/superuser-authorizer.js';
-import { UnionAuthorizer } from './authz/union-authorizer.js';
-import { InProcessClient, type StoreLookup } from './in-process-client.js';
-import { buildKubeconfig, writeKubeconfig } from './kubeconfig.js';
-import { ensureServingPki } from './pki/serving-pki.js';
-import type { RequestContext } from './registry/generic-store.js';
-import { ApiServer, type CustomHandler } from './server.js';
-import type { AdmissionPlugin, Authorizer, ResourceDefinition, UserInfo } from './types.js';
 
-export type { StoreLookup } from './in-process-client.js';
+export type { StoreLookup } from '../apiserver/in-process-client.js';
 
 export interface HostedApiServerOptions {
   /** Names the CA and the kubeconfig clusters, e.g. "garden" or "seed-a". */
@@ -89,7 +93,7 @@ export async function startHostedApiServer(options: HostedApiServerOptions): Pro
   let server: ApiServer | undefined;
   const store: StoreLookup = (group, plural) => server!.store(group, plural);
   server = new ApiServer({
-    resources: [...options.resources, ...rbacResources],
+    resources: [...options.resources, ...rbacDefinitions],
     storage,
     admission: options.admission?.(store, authorizer) ?? [],
     authenticator,
