@@ -27,7 +27,7 @@ export function nextGeneration(old: KubeObject, bump: boolean): number {
  * field); only the request's `metadata.resourceVersion` survives, for the optimistic-concurrency
  * check.
  */
-export function keepSpecAndMetadata(obj: KubeObject, old: KubeObject): void {
+function keepSpecAndMetadata(obj: KubeObject, old: KubeObject): void {
   const resourceVersion = obj.metadata?.resourceVersion;
   for (const key of Object.keys(obj)) {
     if (key !== 'status' && key !== 'apiVersion' && key !== 'kind') delete obj[key];

@@ -57,7 +57,7 @@ export function nodeRoles(node: KubeObject): string[] {
 }
 
 /** `status.nodeInfo[field]` (kubeletVersion, osImage, …), empty when unset. */
-export function nodeInfo(node: KubeObject, field: string): string {
+export function nodeInfoField(node: KubeObject, field: string): string {
   const info = isRecord(node.status) && isRecord(node.status.nodeInfo) ? node.status.nodeInfo : undefined;
   const value = info?.[field];
   return typeof value === 'string' ? value : '';

@@ -5,7 +5,7 @@
  */
 import {
   nodeAddress,
-  nodeInfo,
+  nodeInfoField,
   nodeResource,
   nodeRoles,
   nodeStatusColumn,
@@ -50,7 +50,7 @@ export const nodeDefinition: ResourceDefinition = {
       name: 'VERSION',
       type: 'string',
       description: 'Kubelet version reported by the node.',
-      cell: (obj) => nodeInfo(obj, 'kubeletVersion'),
+      cell: (obj) => nodeInfoField(obj, 'kubeletVersion'),
     },
     {
       name: 'INTERNAL-IP',
@@ -71,21 +71,21 @@ export const nodeDefinition: ResourceDefinition = {
       type: 'string',
       priority: 1,
       description: 'OS image reported by the node.',
-      cell: (obj) => nodeInfo(obj, 'osImage') || '<unknown>',
+      cell: (obj) => nodeInfoField(obj, 'osImage') || '<unknown>',
     },
     {
       name: 'KERNEL-VERSION',
       type: 'string',
       priority: 1,
       description: 'Kernel version reported by the node.',
-      cell: (obj) => nodeInfo(obj, 'kernelVersion') || '<unknown>',
+      cell: (obj) => nodeInfoField(obj, 'kernelVersion') || '<unknown>',
     },
     {
       name: 'CONTAINER-RUNTIME',
       type: 'string',
       priority: 1,
       description: 'Container runtime version reported by the node.',
-      cell: (obj) => nodeInfo(obj, 'containerRuntimeVersion') || '<unknown>',
+      cell: (obj) => nodeInfoField(obj, 'containerRuntimeVersion') || '<unknown>',
     },
   ],
   selectableFields: {

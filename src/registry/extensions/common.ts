@@ -35,7 +35,7 @@ export function reconcileRequested(obj: KubeObject, old: KubeObject): boolean {
  * sets generation 1; update keeps the status, checks immutable fields, and bumps the generation on
  * spec changes and when `gardener.cloud/operation: reconcile` is newly set.
  */
-export function extensionStrategy(kind: ExtensionValidation): Strategy {
+function extensionStrategy(kind: ExtensionValidation): Strategy {
   return gardenerStrategy({
     validate: (obj) => validateExtension(kind, obj),
     validateUpdate: (obj, old) => validateExtensionUpdate(kind, obj, old),
@@ -44,7 +44,7 @@ export function extensionStrategy(kind: ExtensionValidation): Strategy {
 }
 
 /** The `status` subresource of an extension kind: the stored spec stays, the status is validated. */
-export function extensionStatusSubresource(kind: ExtensionValidation = {}): SubresourceDefinition {
+function extensionStatusSubresource(kind: ExtensionValidation = {}): SubresourceDefinition {
   return statusSubresource(undefined, (obj) => validateExtensionStatus(kind, obj));
 }
 
