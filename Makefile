@@ -4,6 +4,11 @@ NODE ?= node
 # Three test files at once on two cores: the end-to-end files mostly wait on processes they started.
 TEST_CONCURRENCY ?= 3
 TEST_FILES = $(shell find dist/test -name '*.test.js' 2>/dev/null | sort)
+# Unit tests: the layers whose tests run their code in this process and need no etcd and no
+# Transplant process (garden, seed, node agent, kube-apiserver); at most kubectl or a short node
+# child. Seconds, not minutes.
+UNIT_DIRS = api registry apiserver client controller flow garden lint
+UNIT_FILES = $(shell find $(addprefix dist/test/,$(UNIT_DIRS)) -name '*.test.js' 2>/dev/null | sort)
 
 .PHONY: setup deps etcd build test unit demo lint bench bench-shoots bench-backup bench-migration bench-workers clean
 
@@ -30,12 +35,18 @@ build: deps
 test: setup
 	$(NODE) --test --test-concurrency=$(TEST_CONCURRENCY) --test-timeout=600000 $(TEST_FILES)
 
+unit: build
+	$(NODE) --test --test-concurrency=$(TEST_CONCURRENCY) --test-timeout=60000 $(UNIT_FILES)
+
 demo: setup
 	bash examples/demo.sh
 
+# Style, types, and the layers of src/ (.dependency-cruiser.cjs: a lower layer importing a higher
+# one fails, naming the rule and the import).
 lint: deps
 	npx biome check src test bench
 	npx tsc -p tsconfig.json --noEmit
+	npx depcruise --config .dependency-cruiser.cjs --output-type err-long src
 
 bench: setup
 	$(NODE) dist/bench/apiserver-latency.js

@@ -42,7 +42,7 @@ import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { createGunzip } from 'node:zlib';
-import { startEtcd } from '../src/storage/etcd/etcd-process.js';
+import { startEtcd } from '../src/process/etcd-process.js';
 import { bash, kubectl } from '../test/helpers/kubectl.js';
 import { SHOOT_NAMESPACE as NAMESPACE, SEED_DOCUMENT_TRIGGER, SHOOT } from '../test/helpers/migration.js';
 import { type ShootClient, shootClient } from '../test/helpers/shoot-client.js';

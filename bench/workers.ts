@@ -17,8 +17,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { findProcessesByArgument } from '../src/process/processes.js';
 import { MACHINE_DIR_ARGUMENT } from '../src/seed/runtime/machine-runtime.js';
-import { findProcessesByArgument } from '../src/storage/processes.js';
 import { kubectl } from '../test/helpers/kubectl.js';
 import { SHOOT_NAMESPACE as NAMESPACE, SHOOT, triggerMigration } from '../test/helpers/migration.js';
 import { type ShootClient, shootClient } from '../test/helpers/shoot-client.js';

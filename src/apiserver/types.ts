@@ -1,10 +1,14 @@
 /**
  * The contracts between the generic API server and what plugs into it: resource definitions
  * (per-kind strategy, tables, selectable fields), admission plugins, authentication and
- * authorization. Kinds live in src/api/<group>/ and src/garden|seed|shoot wire them together.
+ * authorization. Kinds' types and validation live in src/api/<group>/, their definitions in
+ * src/registry/<group>/; src/garden|seed|shoot wire them together.
  */
 import type { FieldError } from '../api/errors.js';
 import type { KubeObject } from '../api/meta.js';
+import type { ResourceRef } from '../api/resource-ref.js';
+
+export { apiVersionOf } from '../api/resource-ref.js';
 
 /** Who is making a request. */
 export interface UserInfo {
@@ -127,17 +131,12 @@ export interface SubresourceDefinition {
   verbs: readonly ('get' | 'update' | 'patch')[];
 }
 
-export interface ResourceDefinition {
-  group: string;
-  version: string;
-  kind: string;
+/** Everything the server needs to serve one kind: its reference (group, version, kind, plural, scope) and behaviour. */
+export interface ResourceDefinition extends ResourceRef {
   listKind: string;
-  /** Lower-case plural: the URL segment (`shoots`). */
-  plural: string;
   singular: string;
   shortNames?: string[];
   categories?: string[];
-  namespaced: boolean;
   /** How metadata.name is checked: an RFC 1123 subdomain (default), a label, or any path segment (RBAC kinds). */
   nameRule?: 'subdomain' | 'label' | 'pathSegment';
   /** Strategy for create, update and patch of the main resource. */
@@ -166,8 +165,4 @@ export interface ResourceDefinition {
 
 export function gvkOf(def: ResourceDefinition): GroupVersionKind {
   return { group: def.group, version: def.version, kind: def.kind };
-}
-
-export function apiVersionOf(def: { group: string; version: string }): string {
-  return def.group ? `${def.group}/${def.version}` : def.version;
 }

@@ -11,11 +11,11 @@ import { s3CredentialsFromEnv } from '../backup/snapstore/credentials.js';
 import { loadKubeconfig } from '../client/kubeconfig-file.js';
 import { RestClient } from '../client/rest-client.js';
 import { issueSeedKubeconfig } from '../garden/seed-credentials.js';
+import { Supervisor } from '../process/supervisor.js';
 import { stopAllEtcds } from '../seed/druid/etcd-processes.js';
 import { stopMachinesUnder } from '../seed/runtime/machine-runtime.js';
 import { controlPlaneDir } from '../seed/seed.js';
 import { runUntilSignal } from './run-until-signal.js';
-import { Supervisor } from './supervisor.js';
 
 export interface UpOptions {
   dir: string;

@@ -41,12 +41,13 @@ import type { CertificateAuthority } from '../apiserver/pki/certificates.js';
 import { x509 } from '../apiserver/pki/x509.js';
 import type { CustomHandler, CustomRequest } from '../apiserver/server.js';
 import type { Client } from '../client/client.js';
+import type { StoreLookup } from '../hosting/hosted-api-server.js';
 import {
   certificateAuthorityFromSecret,
   issueAdminClientCertificate,
   ShootSecretName,
   secretObjectsFromShootState,
-} from '../seed/gardenlet/shoot-secrets.js';
+} from '../shoot/shoot-secrets.js';
 
 export const AUTHENTICATION_GROUP = 'authentication.gardener.cloud';
 export const ADMIN_KUBECONFIG_REQUEST_API_VERSION = `${AUTHENTICATION_GROUP}/v1alpha1`;

@@ -5,22 +5,22 @@
  */
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { coreResources } from '../api/core/index.js';
 import { namespaceResource } from '../api/core/namespace.js';
 import { secretResource } from '../api/core/secret.js';
 import { backupBucketResource } from '../api/core-gardener/backup-bucket.js';
 import { backupEntryResource } from '../api/core-gardener/backup-entry.js';
-import { gardenResources } from '../api/core-gardener/index.js';
 import { projectResource } from '../api/core-gardener/project.js';
 import { seedResource } from '../api/core-gardener/seed.js';
 import { shootResource } from '../api/core-gardener/shoot.js';
 import type { KubeObject } from '../api/meta.js';
-import { type HostedApiServer, startHostedApiServer } from '../apiserver/hosted-api-server.js';
 import { NamespaceLifecycle } from '../apiserver/plugins/namespace-lifecycle.js';
 import type { ApiServer } from '../apiserver/server.js';
 import { Controller } from '../controller/controller.js';
 import { clientListWatch } from '../controller/list-watch.js';
 import { NamespaceReconciler } from '../controller/namespace-controller.js';
+import { type HostedApiServer, startHostedApiServer } from '../hosting/hosted-api-server.js';
+import { coreDefinitions } from '../registry/core/index.js';
+import { gardenerDefinitions } from '../registry/core-gardener/index.js';
 import { adminKubeconfigHandler } from './admin-kubeconfig-handler.js';
 import { BackupReferences } from './admission/backup-references.js';
 import { ShootValidator } from './admission/shoot-validator.js';
@@ -101,7 +101,7 @@ export async function startGarden(options: GardenOptions): Promise<Garden> {
     host: options.host,
     port: options.port,
     logger,
-    resources: [...coreResources, ...gardenResources],
+    resources: [...coreDefinitions, ...gardenerDefinitions],
     bootstrap: bootstrapObjects(),
     customHandlers: (client) => [adminKubeconfigHandler(client)],
     admission: (client, authorizer) => [

@@ -6,24 +6,20 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
-import { coreResources } from '../api/core/index.js';
 import { namespaceResource } from '../api/core/namespace.js';
 import { backupBucketResource } from '../api/core-gardener/backup-bucket.js';
 import { backupEntryResource } from '../api/core-gardener/backup-entry.js';
 import { shootResource } from '../api/core-gardener/shoot.js';
 import { etcdReady, etcdResource } from '../api/druid/etcd.js';
 import { etcdCopyBackupsTaskResource } from '../api/druid/etcd-copy-backups-task.js';
-import { druidResources } from '../api/druid/index.js';
 import { extensionBackupBucketResource } from '../api/extensions/backup-bucket.js';
 import { extensionBackupEntryResource } from '../api/extensions/backup-entry.js';
 import { controlPlaneResource } from '../api/extensions/control-plane.js';
 import { dnsRecordResource } from '../api/extensions/dns-record.js';
-import { extensionResources } from '../api/extensions/index.js';
 import { infrastructureResource } from '../api/extensions/infrastructure.js';
 import { workerResource } from '../api/extensions/worker.js';
 import type { KubeObject } from '../api/meta.js';
 import type { ResourceRef } from '../api/resource-ref.js';
-import { type HostedApiServer, startHostedApiServer } from '../apiserver/hosted-api-server.js';
 import { NamespaceLifecycle } from '../apiserver/plugins/namespace-lifecycle.js';
 import { defaultVersion } from '../apiserver/server.js';
 import { loadKubeconfig } from '../client/kubeconfig-file.js';
@@ -33,6 +29,10 @@ import { clientListWatch, unionListWatch } from '../controller/list-watch.js';
 import { NamespaceReconciler } from '../controller/namespace-controller.js';
 import { ItemExponentialFailureRateLimiter } from '../controller/rate-limiter.js';
 import type { FlowHooks } from '../flow/flow.js';
+import { type HostedApiServer, startHostedApiServer } from '../hosting/hosted-api-server.js';
+import { coreDefinitions } from '../registry/core/index.js';
+import { druidDefinitions } from '../registry/druid/index.js';
+import { extensionDefinitions } from '../registry/extensions/index.js';
 import { BackupSidecars } from './druid/backup-sidecars.js';
 import { CopyBackupsTaskReconciler } from './druid/copy-backups-task-controller.js';
 import { EtcdReconciler } from './druid/etcd-controller.js';
@@ -119,7 +119,7 @@ export async function startSeed(options: SeedOptions): Promise<Seed> {
     host: options.host,
     port: options.port,
     logger: log,
-    resources: [...coreResources, ...extensionResources, ...druidResources],
+    resources: [...coreDefinitions, ...extensionDefinitions, ...druidDefinitions],
     bootstrap: bootstrapObjects(),
     admission: (client) => [new NamespaceLifecycle(client)],
   });

@@ -27,7 +27,6 @@ import { RbacAuthorizer } from '../apiserver/authz/rbac-authorizer.js';
 import { InMemoryRbacSource } from '../apiserver/authz/rbac-source.js';
 import { SuperuserAuthorizer, superuserGroup } from '../apiserver/authz/superuser-authorizer.js';
 import { UnionAuthorizer } from '../apiserver/authz/union-authorizer.js';
-import { createBootstrapObjects, startRbacInformers } from '../apiserver/hosted-api-server.js';
 import { InProcessClient } from '../apiserver/in-process-client.js';
 import { NamespaceLifecycle } from '../apiserver/plugins/namespace-lifecycle.js';
 import type { RequestContext } from '../apiserver/registry/generic-store.js';
@@ -35,6 +34,7 @@ import { ApiServer } from '../apiserver/server.js';
 import { Controller } from '../controller/controller.js';
 import { clientListWatch } from '../controller/list-watch.js';
 import { NamespaceReconciler } from '../controller/namespace-controller.js';
+import { createBootstrapObjects, startRbacInformers } from '../hosting/hosted-api-server.js';
 import { namedEncryptionKey } from '../storage/encryption/aes-gcm-envelope.js';
 import { EncryptingStorage } from '../storage/encryption/encrypting-storage.js';
 import { openEtcdStore } from '../storage/etcd/etcd-store.js';
@@ -42,7 +42,7 @@ import { FencedStorage } from './fenced-storage.js';
 import { NodeLifecycleController } from './node-lifecycle.js';
 import { nodeProxyHandler } from './node-proxy-handler.js';
 import { NodeRestriction } from './node-restriction.js';
-import { encryptedKeyPrefixes, shootBootstrapObjects, shootResources, staticTokenUser } from './shoot-api.js';
+import { encryptedKeyPrefixes, shootApiDefinitions, shootBootstrapObjects, staticTokenUser } from './shoot-api.js';
 import type { NodeTunnels } from './vpn/vpn-seed-server.js';
 
 export interface ShootApiServerOptions {
@@ -100,7 +100,7 @@ export async function startShootApiServer(options: ShootApiServerOptions): Promi
   const authorizer = new UnionAuthorizer(new SuperuserAuthorizer(), new RbacAuthorizer(rbac));
   const client = new InProcessClient((group, plural) => apiServer.store(group, plural), systemContext);
   const apiServer: ApiServer = new ApiServer({
-    resources: shootResources,
+    resources: shootApiDefinitions,
     storage,
     admission: [new NamespaceLifecycle(client), new NodeRestriction()],
     authenticator,
@@ -140,7 +140,7 @@ export async function startShootApiServer(options: ShootApiServerOptions): Promi
     namespaces = new Controller({
       name: 'namespace',
       source: clientListWatch(client.resource(namespaceResource)),
-      reconciler: new NamespaceReconciler(client, () => shootResources),
+      reconciler: new NamespaceReconciler(client, () => shootApiDefinitions),
       logger,
     });
     namespaces.start();

@@ -6,13 +6,17 @@
  * discovery and basic-user roles, as Kubernetes bootstraps them.
  */
 
-import { coreResources } from '../api/core/index.js';
 import type { KubeObject } from '../api/meta.js';
-import { rbacResources } from '../api/rbac/resources.js';
 import type { ResourceDefinition } from '../apiserver/types.js';
+import { coreDefinitions } from '../registry/core/index.js';
+import { rbacDefinitions } from '../registry/rbac/index.js';
 import { NODES_GROUP } from './node-identity.js';
 
-export const shootResources: readonly ResourceDefinition[] = Object.freeze([...coreResources, ...rbacResources]);
+/** The kinds a shoot's kube-apiserver serves: the core kinds and the RBAC kinds. */
+export const shootApiDefinitions: readonly ResourceDefinition[] = Object.freeze([
+  ...coreDefinitions,
+  ...rbacDefinitions,
+]);
 
 /** Keys whose objects are encrypted at rest (k8s `EncryptionConfiguration` for `secrets`). */
 export const encryptedKeyPrefixes: readonly string[] = Object.freeze(['/registry/secrets/']);

@@ -3,13 +3,6 @@ import { describe, it } from 'node:test';
 import type { FieldError } from '../../src/api/errors.js';
 import type { KubeObject } from '../../src/api/meta.js';
 import {
-  clusterRoleBindingResource,
-  clusterRoleResource,
-  rbacResources,
-  roleBindingResource,
-  roleResource,
-} from '../../src/api/rbac/resources.js';
-import {
   validateClusterRole,
   validateClusterRoleBinding,
   validateClusterRoleBindingUpdate,
@@ -18,24 +11,9 @@ import {
   validateRoleBinding,
   validateRoleBindingUpdate,
 } from '../../src/api/rbac/validation.js';
-import type { ResourceDefinition } from '../../src/apiserver/types.js';
+import { RBAC_GROUP, sampleBinding as rb, sampleRole as role } from '../helpers/sample-objects.js';
 
-const group = 'rbac.authorization.k8s.io';
-
-function role(rules: unknown, namespace = 'garden-dev'): KubeObject {
-  return { apiVersion: `${group}/v1`, kind: 'Role', metadata: { name: 'r', namespace }, rules };
-}
-
-function rb(fields: Record<string, unknown>, namespace?: string): KubeObject {
-  return {
-    apiVersion: `${group}/v1`,
-    kind: namespace ? 'RoleBinding' : 'ClusterRoleBinding',
-    metadata: { name: 'b', ...(namespace ? { namespace } : {}) },
-    roleRef: { apiGroup: group, kind: 'ClusterRole', name: 'view' },
-    subjects: [{ kind: 'User', apiGroup: group, name: 'jane' }],
-    ...fields,
-  };
-}
+const group = RBAC_GROUP;
 
 /** `path: type` of each error, the part tests compare. */
 function summary(errors: FieldError[]): string[] {
@@ -210,101 +188,5 @@ describe('rbac: binding validation', () => {
     assert.deepEqual(validateRbacName('system:controller:foo'), []);
     assert.deepEqual(validateRbacName('..'), ["may not be '..'"]);
     assert.deepEqual(validateRbacName('a/b%c'), ["may not contain '/'", "may not contain '%'"]);
-  });
-});
-
-describe('rbac: resource definitions', () => {
-  it('registers the four kinds with their names and scope', () => {
-    assert.ok(rbacResources.every((d) => d.nameRule === 'pathSegment'));
-    const rows = rbacResources.map((d) => [
-      d.group,
-      d.version,
-      d.kind,
-      d.listKind,
-      d.plural,
-      d.singular,
-      d.namespaced,
-      d.hasStatus,
-    ]);
-    assert.deepEqual(rows, [
-      [group, 'v1', 'Role', 'RoleList', 'roles', 'role', true, false],
-      [group, 'v1', 'ClusterRole', 'ClusterRoleList', 'clusterroles', 'clusterrole', false, false],
-      [group, 'v1', 'RoleBinding', 'RoleBindingList', 'rolebindings', 'rolebinding', true, false],
-      [
-        group,
-        'v1',
-        'ClusterRoleBinding',
-        'ClusterRoleBindingList',
-        'clusterrolebindings',
-        'clusterrolebinding',
-        false,
-        false,
-      ],
-    ]);
-  });
-
-  it('binding strategies default apiGroups before validating', () => {
-    const obj: KubeObject = {
-      metadata: { name: 'b', namespace: 'ns' },
-      roleRef: { kind: 'Role', name: 'edit' },
-      subjects: [
-        { kind: 'User', name: 'jane' },
-        { kind: 'Group', name: 'devs' },
-        { kind: 'ServiceAccount', name: 'robot' },
-      ],
-    };
-    const strategy = roleBindingResource.strategy;
-    strategy.prepareForCreate?.(obj);
-    assert.deepEqual(obj.roleRef, { kind: 'Role', name: 'edit', apiGroup: group });
-    assert.deepEqual(obj.subjects, [
-      { kind: 'User', name: 'jane', apiGroup: group },
-      { kind: 'Group', name: 'devs', apiGroup: group },
-      { kind: 'ServiceAccount', name: 'robot' },
-    ]);
-    assert.deepEqual(strategy.validate?.(obj), []);
-    const update = structuredClone(obj);
-    (update.roleRef as Record<string, unknown>).apiGroup = undefined;
-    clusterRoleBindingResource.strategy.prepareForUpdate?.(update, obj);
-    assert.equal((update.roleRef as Record<string, unknown>).apiGroup, group);
-    assert.deepEqual(roleBindingResource.strategy.validateUpdate?.(update, obj), []);
-  });
-
-  it('role strategies validate on create and update', () => {
-    const bad = role([{ verbs: [], apiGroups: [''], resources: ['pods'] }]);
-    assert.equal(roleResource.strategy.validate?.(bad).length, 1);
-    assert.equal(roleResource.strategy.validateUpdate?.(bad, role([])).length, 1);
-    assert.equal(clusterRoleResource.strategy.validateUpdate?.({ ...bad, kind: 'ClusterRole' }, bad).length, 1);
-  });
-
-  function cells(def: ResourceDefinition, obj: KubeObject, wide = false): Record<string, unknown> {
-    const columns = (def.columns ?? []).filter((c) => wide || !c.priority);
-    return Object.fromEntries(columns.map((c) => [c.name, c.cell(obj)]));
-  }
-
-  it('shows ROLE as Kind/name and AGE before the -o wide subject columns', () => {
-    const created = new Date(Date.now() - 3 * 3600_000).toISOString().replace(/\.\d+Z$/, 'Z');
-    const obj = rb(
-      {
-        subjects: [
-          { kind: 'User', apiGroup: group, name: 'jane' },
-          { kind: 'User', apiGroup: group, name: 'joe' },
-          { kind: 'Group', apiGroup: group, name: 'devs' },
-          { kind: 'ServiceAccount', name: 'robot', namespace: 'garden-dev' },
-        ],
-      },
-      undefined,
-    );
-    obj.metadata.creationTimestamp = created;
-    assert.deepEqual(cells(clusterRoleBindingResource, obj), { Role: 'ClusterRole/view', Age: '3h' });
-    assert.deepEqual(cells(roleBindingResource, obj, true), {
-      Role: 'ClusterRole/view',
-      Age: '3h',
-      Users: 'jane, joe',
-      Groups: 'devs',
-      ServiceAccounts: 'garden-dev/robot',
-    });
-    assert.deepEqual(cells(roleResource, { metadata: { name: 'r', creationTimestamp: created } }), {
-      'Created At': created,
-    });
   });
 });

@@ -20,7 +20,7 @@ import { Snapshotter, type SnapshotterOptions } from '../../src/backup/snapshott
 import { LocalSnapstore } from '../../src/backup/snapstore/local-snapstore.js';
 import { S3Snapstore } from '../../src/backup/snapstore/s3-snapstore.js';
 import { newSnapshot } from '../../src/backup/snapstore/snapshot-name.js';
-import { freePort } from '../../src/storage/etcd/etcd-process.js';
+import { freePort } from '../../src/process/etcd-process.js';
 import {
   assertChain,
   type BackupTestEtcd,

@@ -11,8 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { makeWorkDir } from '../../src/backup/restorer/work-area.js';
-import { startEtcd } from '../../src/storage/etcd/etcd-process.js';
-import { isProcessAlive } from '../../src/storage/processes.js';
+import { startEtcd } from '../../src/process/etcd-process.js';
+import { isProcessAlive } from '../../src/process/processes.js';
 import { eventually } from '../helpers/processes.js';
 
 async function deadPid(): Promise<number> {

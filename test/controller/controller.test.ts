@@ -17,6 +17,8 @@ import { GenericStore } from '../../src/apiserver/registry/generic-store.js';
 import { Controller, type ObjectKey, type Reconciler } from '../../src/controller/controller.js';
 import { clientListWatch } from '../../src/controller/list-watch.js';
 import { ItemExponentialFailureRateLimiter } from '../../src/controller/rate-limiter.js';
+import { configMapDefinition } from '../../src/registry/core/config-map.js';
+import { secretDefinition } from '../../src/registry/core/secret.js';
 import { openSqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
 import { until } from '../helpers/processes.js';
 import { storeClient } from '../helpers/store-client.js';
@@ -28,8 +30,8 @@ const OWNER_LABEL = 'example.io/configmap';
 
 const storage = openSqliteStore({ path: ':memory:' });
 const client = storeClient([
-  new GenericStore(configMapResource, storage, new AdmissionChain([])),
-  new GenericStore(secretResource, storage, new AdmissionChain([])),
+  new GenericStore(configMapDefinition, storage, new AdmissionChain([])),
+  new GenericStore(secretDefinition, storage, new AdmissionChain([])),
 ]);
 const configMaps = client.resource(configMapResource);
 const secrets = client.resource(secretResource);

@@ -20,7 +20,7 @@ import { LocalSnapstore } from '../../src/backup/snapstore/local-snapstore.js';
 import { S3Snapstore } from '../../src/backup/snapstore/s3-snapstore.js';
 import { newSnapshot, withFinal } from '../../src/backup/snapstore/snapshot-name.js';
 import type { Snapshot, Snapstore } from '../../src/backup/snapstore/snapstore.js';
-import { freePort, startEtcd } from '../../src/storage/etcd/etcd-process.js';
+import { freePort, startEtcd } from '../../src/process/etcd-process.js';
 import { startTestEtcd } from '../helpers/etcd.js';
 import { S3RVER_ACCESS_KEY, S3RVER_SECRET_KEY, type S3rver, startS3rver } from '../helpers/s3rver.js';
 

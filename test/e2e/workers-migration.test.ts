@@ -11,8 +11,8 @@ import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { commandLine, findProcessesByArgument } from '../../src/process/processes.js';
 import { MACHINE_DIR_ARGUMENT } from '../../src/seed/runtime/machine-runtime.js';
-import { commandLine, findProcessesByArgument } from '../../src/storage/processes.js';
 import type { Json } from '../helpers/api-client.js';
 import { kubectl } from '../helpers/kubectl.js';
 import {

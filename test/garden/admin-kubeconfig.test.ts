@@ -15,7 +15,7 @@ import {
   type ShootSecrets,
   toSecretObjects,
   toShootStateGardenerData,
-} from '../../src/seed/gardenlet/shoot-secrets.js';
+} from '../../src/shoot/shoot-secrets.js';
 import { type Json, rawRequest } from '../helpers/api-client.js';
 import { startTestGarden, type TestGarden } from '../helpers/garden-fixture.js';
 import { kubectl } from '../helpers/kubectl.js';

@@ -12,8 +12,8 @@ import { storeSpecOf } from '../../src/api/druid/common.js';
 import { openSnapstore } from '../../src/backup/snapstore/open-snapstore.js';
 import type { Snapstore } from '../../src/backup/snapstore/snapstore.js';
 import { decodeSecretData, snapstoreConfigFor } from '../../src/backup/store-secret.js';
+import { isProcessAlive } from '../../src/process/processes.js';
 import type { EtcdState } from '../../src/seed/druid/etcd-state.js';
-import { isProcessAlive } from '../../src/storage/processes.js';
 import type { Json } from './api-client.js';
 import { kubectl } from './kubectl.js';
 import {

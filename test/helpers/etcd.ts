@@ -6,8 +6,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type EtcdProcess, type EtcdProcessOptions, startEtcd } from '../../src/storage/etcd/etcd-process.js';
-import { isProcessAlive } from '../../src/storage/processes.js';
+import { type EtcdProcess, type EtcdProcessOptions, startEtcd } from '../../src/process/etcd-process.js';
+import { isProcessAlive } from '../../src/process/processes.js';
 
 export interface TestEtcd {
   /** The running server; replaced by `restart()`. */

@@ -7,9 +7,8 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { Etcd3 } from 'etcd3';
 import { pino } from 'pino';
-import { coreResources } from '../../src/api/core/index.js';
 import { conditionOf } from '../../src/api/core-gardener/conditions.js';
-import { druidResources, etcdEndpoint, etcdMembers, etcdReady } from '../../src/api/druid/index.js';
+import { etcdEndpoint, etcdMembers, etcdReady } from '../../src/api/druid/index.js';
 import type { KubeObject } from '../../src/api/meta.js';
 import { AdmissionChain } from '../../src/apiserver/admission.js';
 import {
@@ -21,6 +20,10 @@ import { GenericStore, type RequestContext } from '../../src/apiserver/registry/
 import { Controller, type ObjectKey } from '../../src/controller/controller.js';
 import { clientListWatch } from '../../src/controller/list-watch.js';
 import { ItemExponentialFailureRateLimiter } from '../../src/controller/rate-limiter.js';
+import { checkEtcdHealth } from '../../src/process/etcd-process.js';
+import { isProcessAlive } from '../../src/process/processes.js';
+import { coreDefinitions } from '../../src/registry/core/index.js';
+import { druidDefinitions } from '../../src/registry/druid/index.js';
 import {
   ETCD_DRUID_FINALIZER,
   EtcdReconciler,
@@ -31,8 +34,6 @@ import {
   readEtcdState,
   stopAllEtcds,
 } from '../../src/seed/druid/index.js';
-import { checkEtcdHealth } from '../../src/storage/etcd/etcd-process.js';
-import { isProcessAlive } from '../../src/storage/processes.js';
 import { openSqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
 import { killOnExit } from '../helpers/etcd.js';
 import { storeClient } from '../helpers/store-client.js';
@@ -42,8 +43,8 @@ const logger = pino({ level: 'silent' });
 const FAST_START_ARGS = ['--election-timeout=200', '--heartbeat-interval=20'];
 
 const storage = openSqliteStore({ path: ':memory:' });
-const etcds = new GenericStore(druidResources.find((d) => d.kind === 'Etcd')!, storage, new AdmissionChain([]));
-const secrets = new GenericStore(coreResources.find((d) => d.kind === 'Secret')!, storage, new AdmissionChain([]));
+const etcds = new GenericStore(druidDefinitions.find((d) => d.kind === 'Etcd')!, storage, new AdmissionChain([]));
+const secrets = new GenericStore(coreDefinitions.find((d) => d.kind === 'Secret')!, storage, new AdmissionChain([]));
 const runtimeDir = await mkdtemp(join(tmpdir(), 'transplant-druid-'));
 /** The crash test's seed dir (SQLite file, control planes), apart from the shared runtime dir. */
 const crashDir = await mkdtemp(join(tmpdir(), 'transplant-druid-crash-'));
@@ -415,19 +416,19 @@ const { pino } = await import('pino');
 const { openSqliteStore } = await load('src/storage/sqlite/sqlite-store.js');
 const { GenericStore } = await load('src/apiserver/registry/generic-store.js');
 const { AdmissionChain } = await load('src/apiserver/admission.js');
-const { druidResources } = await load('src/api/druid/index.js');
-const { coreResources } = await load('src/api/core/index.js');
+const { druidDefinitions } = await load('src/registry/druid/index.js');
+const { coreDefinitions } = await load('src/registry/core/index.js');
 const { Controller } = await load('src/controller/controller.js');
 const { clientListWatch } = await load('src/controller/list-watch.js');
 const { InProcessClient } = await load('src/apiserver/in-process-client.js');
 const { EtcdReconciler } = await load('src/seed/druid/index.js');
 const storage = openSqliteStore({ path: process.env.DRUID_DB });
-const stores = [...druidResources, ...coreResources].map((def) => new GenericStore(def, storage, new AdmissionChain([])));
+const stores = [...druidDefinitions, ...coreDefinitions].map((def) => new GenericStore(def, storage, new AdmissionChain([])));
 const client = new InProcessClient(
   (group, plural) => stores.find((s) => s.def.group === group && s.def.plural === plural),
   { user: { name: 'seed', groups: ['system:masters'] }, dryRun: false },
 );
-const etcds = client.resource(druidResources.find((d) => d.kind === 'Etcd'));
+const etcds = client.resource(druidDefinitions.find((d) => d.kind === 'Etcd'));
 const reconciler = new EtcdReconciler({
   client,
   runtimeDir: process.env.DRUID_RUNTIME,
@@ -447,7 +448,7 @@ describe('druid: kill -9 of the seed process', () => {
   it('the etcd outlives the seed, and the restarted seed adopts it with its data', async () => {
     const seedStorage = openSqliteStore({ path: db });
     const seedEtcds = new GenericStore(
-      druidResources.find((d) => d.kind === 'Etcd')!,
+      druidDefinitions.find((d) => d.kind === 'Etcd')!,
       seedStorage,
       new AdmissionChain([]),
     );
@@ -494,14 +495,14 @@ describe('druid: kill -9 of the seed process', () => {
     // The seed again, in this process: same store file, same runtime dir.
     const restartedStorage = openSqliteStore({ path: db });
     const restartedEtcds = new GenericStore(
-      druidResources.find((d) => d.kind === 'Etcd')!,
+      druidDefinitions.find((d) => d.kind === 'Etcd')!,
       restartedStorage,
       new AdmissionChain([]),
     );
     const restarted = startDruid({
       etcds: restartedEtcds,
       secrets: new GenericStore(
-        coreResources.find((d) => d.kind === 'Secret')!,
+        coreDefinitions.find((d) => d.kind === 'Secret')!,
         restartedStorage,
         new AdmissionChain([]),
       ),

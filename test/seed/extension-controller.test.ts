@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { pino } from 'pino';
-import { extensionResources } from '../../src/api/extensions/index.js';
 import { isRecord, type KubeObject } from '../../src/api/meta.js';
 import { AdmissionChain } from '../../src/apiserver/admission.js';
 import { GenericStore, type RequestContext } from '../../src/apiserver/registry/generic-store.js';
 import { Controller } from '../../src/controller/controller.js';
 import { clientListWatch } from '../../src/controller/list-watch.js';
+import { dnsRecordDefinition } from '../../src/registry/extensions/dns-record.js';
 import { recordingActuator } from '../../src/seed/extensions/actuator.js';
 import { ExtensionReconciler } from '../../src/seed/extensions/extension-controller.js';
 import { openSqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
@@ -14,7 +14,7 @@ import { storeClient } from '../helpers/store-client.js';
 
 const ctx: RequestContext = { user: { name: 'test', groups: ['system:masters'] }, dryRun: false };
 const storage = openSqliteStore({ path: ':memory:' });
-const def = extensionResources.find((d) => d.kind === 'DNSRecord')!;
+const def = dnsRecordDefinition;
 const store = new GenericStore(def, storage, new AdmissionChain([]));
 const client = storeClient([store], ctx);
 const controller = new Controller({

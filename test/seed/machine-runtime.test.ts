@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { pino } from 'pino';
+import { isProcessAlive } from '../../src/process/processes.js';
 import { MachineRuntime, stopMachinesUnder } from '../../src/seed/runtime/machine-runtime.js';
-import { isProcessAlive } from '../../src/storage/processes.js';
 
 const waitingMachine = { executable: process.execPath, args: ['-e', 'setInterval(() => {}, 1000)', '--'] };
 const logger = pino({ level: 'silent' });

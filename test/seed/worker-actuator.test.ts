@@ -21,11 +21,13 @@ import { AdmissionChain } from '../../src/apiserver/admission.js';
 import { GenericStore, type RequestContext } from '../../src/apiserver/registry/generic-store.js';
 import { Controller } from '../../src/controller/controller.js';
 import { clientListWatch } from '../../src/controller/list-watch.js';
+import { isProcessAlive } from '../../src/process/processes.js';
+import { secretDefinition } from '../../src/registry/core/secret.js';
+import { workerDefinition } from '../../src/registry/extensions/worker.js';
 import { ExtensionReconciler } from '../../src/seed/extensions/extension-controller.js';
 import { type MachineRecord, recordedMachines, workerActuator } from '../../src/seed/extensions/worker-actuator.js';
-import { generateShootSecrets, toSecretObjects } from '../../src/seed/gardenlet/shoot-secrets.js';
 import { MachineRuntime } from '../../src/seed/runtime/machine-runtime.js';
-import { isProcessAlive } from '../../src/storage/processes.js';
+import { generateShootSecrets, toSecretObjects } from '../../src/shoot/shoot-secrets.js';
 import { openSqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
 import { storeClient } from '../helpers/store-client.js';
 
@@ -38,8 +40,8 @@ const waitingMachine = { executable: process.execPath, args: ['-e', 'setInterval
 /** One seed: its store of Workers and Secrets and the extension controller with the actuator. */
 function seedRunning(infrastructureDir: string) {
   const storage = openSqliteStore({ path: ':memory:' });
-  const workers = new GenericStore(workerResource, storage, new AdmissionChain([]));
-  const secrets = new GenericStore(secretResource, storage, new AdmissionChain([]));
+  const workers = new GenericStore(workerDefinition, storage, new AdmissionChain([]));
+  const secrets = new GenericStore(secretDefinition, storage, new AdmissionChain([]));
   const machines = new MachineRuntime(waitingMachine, logger);
   const client = storeClient([workers, secrets], ctx);
   const controller = new Controller({

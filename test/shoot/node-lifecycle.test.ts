@@ -7,10 +7,12 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { pino } from 'pino';
 import { leaseResource } from '../../src/api/coordination/lease.js';
-import { nodeResource } from '../../src/api/core/index.js';
+import { nodeResource } from '../../src/api/core/node.js';
 import { isRecord, type KubeObject } from '../../src/api/meta.js';
 import { AdmissionChain } from '../../src/apiserver/admission.js';
 import { GenericStore } from '../../src/apiserver/registry/generic-store.js';
+import { leaseDefinition } from '../../src/registry/coordination/lease.js';
+import { nodeDefinition } from '../../src/registry/core/node.js';
 import { NodeLifecycleController } from '../../src/shoot/node-lifecycle.js';
 import { openSqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
 import { storeClient } from '../helpers/store-client.js';
@@ -21,8 +23,8 @@ const T0 = Date.parse('2026-11-24T10:00:00Z');
 describe('node lifecycle controller', () => {
   const storage = openSqliteStore({ path: ':memory:' });
   const client = storeClient([
-    new GenericStore(nodeResource, storage, new AdmissionChain([])),
-    new GenericStore(leaseResource, storage, new AdmissionChain([])),
+    new GenericStore(nodeDefinition, storage, new AdmissionChain([])),
+    new GenericStore(leaseDefinition, storage, new AdmissionChain([])),
   ]);
   const nodes = client.resource(nodeResource);
   const leases = client.resource(leaseResource);

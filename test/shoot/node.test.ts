@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { coreResources, nodeResource, nodeRoles, nodeStatusColumn } from '../../src/api/core/index.js';
+import { nodeRoles, nodeStatusColumn } from '../../src/api/core/index.js';
 import type { KubeObject } from '../../src/api/meta.js';
 import { AdmissionChain } from '../../src/apiserver/admission.js';
 import { GenericStore, type RequestContext } from '../../src/apiserver/registry/generic-store.js';
+import { coreDefinitions } from '../../src/registry/core/index.js';
+import { nodeDefinition } from '../../src/registry/core/node.js';
 import { openSqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
 
 const ctx: RequestContext = { user: { name: 'admin', groups: ['system:masters'] }, dryRun: false };
@@ -25,19 +27,25 @@ const ready = (status: string) => ({
 
 function cells(obj: KubeObject, wide = false): Record<string, unknown> {
   return Object.fromEntries(
-    (nodeResource.columns ?? []).filter((c) => wide || !c.priority).map((c) => [c.name, c.cell(obj)]),
+    (nodeDefinition.columns ?? []).filter((c) => wide || !c.priority).map((c) => [c.name, c.cell(obj)]),
   );
 }
 
 describe('Node', () => {
   it('is a cluster-scoped core kind with a status subresource and the short name no', () => {
-    assert.ok(coreResources.includes(nodeResource));
+    assert.ok(coreDefinitions.includes(nodeDefinition));
     assert.deepEqual(
-      [nodeResource.group, nodeResource.version, nodeResource.plural, nodeResource.namespaced, nodeResource.shortNames],
+      [
+        nodeDefinition.group,
+        nodeDefinition.version,
+        nodeDefinition.plural,
+        nodeDefinition.namespaced,
+        nodeDefinition.shortNames,
+      ],
       ['', 'v1', 'nodes', false, ['no']],
     );
     assert.deepEqual(
-      nodeResource.subresources?.map((s) => s.name),
+      nodeDefinition.subresources?.map((s) => s.name),
       ['status'],
     );
   });
@@ -47,7 +55,7 @@ describe('Node', () => {
     assert.deepEqual(rest, { STATUS: 'Ready', ROLES: 'worker', VERSION: 'v1.31.2' });
     assert.match(String(AGE), /^9\ds$/);
     assert.deepEqual(
-      nodeResource.columns?.filter((c) => !c.priority).map((c) => c.name),
+      nodeDefinition.columns?.filter((c) => !c.priority).map((c) => c.name),
       ['STATUS', 'ROLES', 'AGE', 'VERSION'],
     );
     assert.equal(nodeStatusColumn(node({}, ready('False'))), 'NotReady');
@@ -94,7 +102,7 @@ describe('Node', () => {
 
   it('keeps the status on updates, changes it only through nodes/status, and validates both', async () => {
     const storage = openSqliteStore({ path: ':memory:' });
-    const nodes = new GenericStore(nodeResource, storage, new AdmissionChain([]));
+    const nodes = new GenericStore(nodeDefinition, storage, new AdmissionChain([]));
     try {
       const created = await nodes.create('', node({}, undefined, { podCIDR: '10.0.0.0/24' }), ctx);
       const reported = await nodes.update('', 'worker-1', 'status', { ...created, status: ready('True') }, ctx);

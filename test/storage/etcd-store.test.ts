@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { Etcd3 } from 'etcd3';
 import type { KubeObject } from '../../src/api/meta.js';
 import { generateCertificateAuthority, issueCertificate } from '../../src/apiserver/pki/certificates.js';
-import { freePort } from '../../src/storage/etcd/etcd-process.js';
+import { freePort } from '../../src/process/etcd-process.js';
 import { type EtcdStore, type EtcdStoreOptions, openEtcdStore } from '../../src/storage/etcd/etcd-store.js';
 import { isStorageError, type StorageErrorCode, type StoreEvent } from '../../src/storage/interface.js';
 import { runStorageConformance } from '../../src/storage/testing/suite.js';

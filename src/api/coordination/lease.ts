@@ -2,12 +2,20 @@
  * Lease (coordination.k8s.io/v1, namespaced): a heartbeat or a lock. Gardenlets renew one per seed
  * in `gardener-system-seed-lease`; leader election uses them too.
  */
-import type { ResourceDefinition } from '../../apiserver/types.js';
 import { FieldError } from '../errors.js';
 import { isRecord, type KubeObject } from '../meta.js';
+import { resourceRef } from '../resource-ref.js';
 import { optionalString } from '../validation.js';
 
 export const COORDINATION_GROUP = 'coordination.k8s.io';
+
+export const leaseResource = resourceRef({
+  group: COORDINATION_GROUP,
+  version: 'v1',
+  kind: 'Lease',
+  plural: 'leases',
+  namespaced: true,
+});
 /** Where gardenlets keep their seed heartbeat Leases (one per seed, named after it). */
 export const SEED_LEASE_NAMESPACE = 'gardener-system-seed-lease';
 
@@ -34,7 +42,8 @@ function validateInteger(value: unknown, path: string, min: number): FieldError[
   return [];
 }
 
-function validateLeaseSpec(spec: unknown): FieldError[] {
+/** Holder, duration (> 0), transitions (>= 0) and the two timestamps. */
+export function validateLeaseSpec(spec: unknown): FieldError[] {
   if (spec === undefined || spec === null) return [];
   if (!isRecord(spec)) return [FieldError.typeInvalid('spec', spec, 'must be an object')];
   return [
@@ -45,21 +54,3 @@ function validateLeaseSpec(spec: unknown): FieldError[] {
     ...optionalString(spec.renewTime, 'spec.renewTime'),
   ];
 }
-
-export const leaseResource: ResourceDefinition = {
-  group: COORDINATION_GROUP,
-  version: 'v1',
-  kind: 'Lease',
-  listKind: 'LeaseList',
-  plural: 'leases',
-  singular: 'lease',
-  namespaced: true,
-  strategy: {
-    validate: (obj) => validateLeaseSpec(obj.spec),
-    validateUpdate: (obj) => validateLeaseSpec(obj.spec),
-  },
-  hasStatus: false,
-  columns: [
-    { name: 'HOLDER', type: 'string', description: 'spec.holderIdentity', cell: (obj) => leaseHolder(obj) ?? '' },
-  ],
-};

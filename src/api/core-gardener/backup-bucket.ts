@@ -3,19 +3,19 @@
  * seed (Gardener names it after the seed's UID). The seed's gardenlet reconciles it through the
  * extension BackupBucket in the seed.
  */
-import type { ResourceDefinition } from '../../apiserver/types.js';
-import { ageColumn, statusSubresource } from '../core/common.js';
 import { FieldError } from '../errors.js';
 import { isRecord, type KubeObject } from '../meta.js';
+import { resourceRef } from '../resource-ref.js';
 import { immutableOnceSet, optionalObject, optionalString, validateObjectMetaName } from '../validation.js';
-import {
-  GARDENER_GROUP,
-  GARDENER_VERSION,
-  gardenerStrategy,
-  lastOperationOf,
-  pathString,
-  pathValue,
-} from './common.js';
+import { GARDENER_GROUP, GARDENER_VERSION, pathString, pathValue } from './common.js';
+
+export const backupBucketResource = resourceRef({
+  group: GARDENER_GROUP,
+  version: GARDENER_VERSION,
+  kind: 'BackupBucket',
+  plural: 'backupbuckets',
+  namespaced: false,
+});
 
 /** `spec.seedName`, undefined when unset or null. */
 export function backupBucketSeedName(bucket: KubeObject): string | undefined {
@@ -42,50 +42,19 @@ export function validateBackupBucketSpec(spec: unknown): FieldError[] {
   return errs;
 }
 
-function opState(obj: KubeObject): string {
-  return lastOperationOf(obj)?.state ?? '<pending>';
+/** `validateBackupBucketSpec`, and the provider's type and region never change once set. */
+export function validateBackupBucketUpdate(obj: KubeObject, old: KubeObject): FieldError[] {
+  return [
+    ...validateBackupBucketSpec(obj.spec),
+    ...immutableOnceSet(
+      pathValue(obj, 'spec.provider.type'),
+      pathValue(old, 'spec.provider.type'),
+      'spec.provider.type',
+    ),
+    ...immutableOnceSet(
+      pathValue(obj, 'spec.provider.region'),
+      pathValue(old, 'spec.provider.region'),
+      'spec.provider.region',
+    ),
+  ];
 }
-
-function opProgress(obj: KubeObject): number {
-  const progress = lastOperationOf(obj)?.progress;
-  return typeof progress === 'number' ? progress : 0;
-}
-
-export const backupBucketResource: ResourceDefinition = {
-  group: GARDENER_GROUP,
-  version: GARDENER_VERSION,
-  kind: 'BackupBucket',
-  listKind: 'BackupBucketList',
-  plural: 'backupbuckets',
-  singular: 'backupbucket',
-  namespaced: false,
-  strategy: gardenerStrategy({
-    validate: (obj) => validateBackupBucketSpec(obj.spec),
-    validateUpdate: (obj, old) => [
-      ...validateBackupBucketSpec(obj.spec),
-      ...immutableOnceSet(
-        pathValue(obj, 'spec.provider.type'),
-        pathValue(old, 'spec.provider.type'),
-        'spec.provider.type',
-      ),
-      ...immutableOnceSet(
-        pathValue(obj, 'spec.provider.region'),
-        pathValue(old, 'spec.provider.region'),
-        'spec.provider.region',
-      ),
-    ],
-  }),
-  subresources: [statusSubresource()],
-  hasStatus: true,
-  columns: [
-    { name: 'PROVIDER', type: 'string', cell: (obj) => pathString(obj, 'spec.provider.type') ?? '' },
-    { name: 'REGION', type: 'string', cell: (obj) => pathString(obj, 'spec.provider.region') ?? '' },
-    { name: 'SEED', type: 'string', cell: (obj) => backupBucketSeedName(obj) ?? '<none>' },
-    { name: 'OPERATION', type: 'string', description: 'State of the last operation.', cell: opState },
-    { name: 'PROGRESS', type: 'integer', description: 'Progress of the last operation.', cell: opProgress },
-    ageColumn,
-  ],
-  selectableFields: {
-    'spec.seedName': (obj) => backupBucketSeedName(obj) ?? '',
-  },
-};

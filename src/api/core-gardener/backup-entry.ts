@@ -5,12 +5,19 @@
  * migrates it when `spec.seedName` differs from `status.seedName`, the destination restores it.
  * The Restore also creates `source-<name>` pointing at the source bucket.
  */
-import type { ResourceDefinition } from '../../apiserver/types.js';
-import { ageColumn, statusSubresource } from '../core/common.js';
 import { FieldError } from '../errors.js';
 import { isRecord, type KubeObject } from '../meta.js';
+import { resourceRef } from '../resource-ref.js';
 import { validateObjectMetaName } from '../validation.js';
-import { GARDENER_GROUP, GARDENER_VERSION, gardenerStrategy, lastOperationOf, pathString } from './common.js';
+import { GARDENER_GROUP, GARDENER_VERSION, pathString } from './common.js';
+
+export const backupEntryResource = resourceRef({
+  group: GARDENER_GROUP,
+  version: GARDENER_VERSION,
+  kind: 'BackupEntry',
+  plural: 'backupentries',
+  namespaced: true,
+});
 
 /** Name prefix of the entry the Restore creates for the source bucket (`source-<entry>`). */
 export const BACKUP_SOURCE_PREFIX = 'source';
@@ -44,56 +51,8 @@ export function validateBackupEntrySpec(spec: unknown): FieldError[] {
 }
 
 /** Validates what status writers send. */
-function validateBackupEntryStatus(obj: KubeObject): FieldError[] {
+export function validateBackupEntryStatus(obj: KubeObject): FieldError[] {
   const seedName = isRecord(obj.status) ? obj.status.seedName : undefined;
   if (seedName === undefined || seedName === null) return [];
   return validateObjectMetaName(seedName, 'label', 'status.seedName');
 }
-
-export const backupEntryResource: ResourceDefinition = {
-  group: GARDENER_GROUP,
-  version: GARDENER_VERSION,
-  kind: 'BackupEntry',
-  listKind: 'BackupEntryList',
-  plural: 'backupentries',
-  singular: 'backupentry',
-  namespaced: true,
-  strategy: gardenerStrategy({
-    validate: (obj) => validateBackupEntrySpec(obj.spec),
-    validateUpdate: (obj) => validateBackupEntrySpec(obj.spec),
-  }),
-  subresources: [statusSubresource(undefined, validateBackupEntryStatus)],
-  hasStatus: true,
-  columns: [
-    { name: 'BUCKET', type: 'string', cell: (obj) => backupEntryBucketName(obj) ?? '' },
-    { name: 'SEED', type: 'string', cell: (obj) => backupEntrySpecSeedName(obj) ?? '<none>' },
-    {
-      name: 'OPERATION',
-      type: 'string',
-      description: 'State of the last operation.',
-      cell: (obj) => lastOperationOf(obj)?.state ?? '<pending>',
-    },
-    {
-      name: 'PROGRESS',
-      type: 'integer',
-      description: 'Progress of the last operation.',
-      cell: (obj) => {
-        const progress = lastOperationOf(obj)?.progress;
-        return typeof progress === 'number' ? progress : 0;
-      },
-    },
-    {
-      name: 'STATUS SEED',
-      type: 'string',
-      priority: 1,
-      description: 'The seed that last reconciled the entry (status.seedName).',
-      cell: (obj) => backupEntryStatusSeedName(obj) ?? '<none>',
-    },
-    ageColumn,
-  ],
-  selectableFields: {
-    'spec.seedName': (obj) => backupEntrySpecSeedName(obj) ?? '',
-    'status.seedName': (obj) => backupEntryStatusSeedName(obj) ?? '',
-    'spec.bucketName': (obj) => backupEntryBucketName(obj) ?? '',
-  },
-};

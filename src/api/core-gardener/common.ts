@@ -1,14 +1,9 @@
 /**
  * What the core.gardener.cloud kinds share: the group and version, the `LastOperation` and
- * `LastError` shapes, readers that never throw on half-filled objects, and the main-resource
- * strategy builder (status kept, generation bumped on spec changes). The `status` subresource
- * strategy and the AGE column are shared with the core kinds (../core/common.ts).
+ * `LastError` shapes, and readers that never throw on half-filled objects. Their strategies live
+ * in the registry (src/registry/strategies.ts `gardenerStrategy`).
  */
-import type { Strategy } from '../../apiserver/types.js';
-import { keepOldStatus, nextGeneration } from '../core/common.js';
-import type { FieldError } from '../errors.js';
 import { isRecord, type KubeObject } from '../meta.js';
-import { semanticEqual } from '../validation.js';
 
 export const GARDENER_GROUP = 'core.gardener.cloud';
 export const GARDENER_VERSION = 'v1beta1';
@@ -75,34 +70,4 @@ export function formatLastOperation(obj: KubeObject): string {
   const op = lastOperationOf(obj);
   if (!op) return '<pending>';
   return `${op.type} ${op.state} (${typeof op.progress === 'number' ? op.progress : 0}%)`;
-}
-
-export interface GardenerStrategyOptions {
-  /** Defaults applied on create, after status was cleared. */
-  defaults?(obj: KubeObject): void;
-  validate(obj: KubeObject): FieldError[];
-  validateUpdate(obj: KubeObject, old: KubeObject): FieldError[];
-  /** Extra reasons to bump `metadata.generation` on update (besides a spec change); may mutate `obj`. */
-  mustIncreaseGeneration?(obj: KubeObject, old: KubeObject): boolean;
-}
-
-/**
- * The main-resource strategy of a Gardener kind: create clears status and sets generation 1;
- * update keeps the old status and bumps the generation when the spec changed.
- */
-export function gardenerStrategy(options: GardenerStrategyOptions): Strategy {
-  return {
-    prepareForCreate(obj) {
-      delete obj.status;
-      obj.metadata.generation = 1;
-      options.defaults?.(obj);
-    },
-    prepareForUpdate(obj, old) {
-      keepOldStatus(obj, old);
-      const extra = options.mustIncreaseGeneration?.(obj, old) ?? false;
-      obj.metadata.generation = nextGeneration(old, extra || !semanticEqual(obj.spec, old.spec));
-    },
-    validate: (obj) => options.validate(obj),
-    validateUpdate: (obj, old) => options.validateUpdate(obj, old),
-  };
 }

@@ -3,10 +3,9 @@
  * namespace `spec.namespace` (defaulted to `garden-<name>`), which the project controller
  * creates and labels; `status.phase` is Pending, Ready, Terminating or Failed.
  */
-import type { ResourceDefinition } from '../../apiserver/types.js';
-import { ageColumn, statusSubresource } from '../core/common.js';
 import { FieldError } from '../errors.js';
 import { isRecord, type KubeObject } from '../meta.js';
+import { resourceRef } from '../resource-ref.js';
 import {
   immutableOnceSet,
   optionalArray,
@@ -14,7 +13,15 @@ import {
   optionalString,
   validateObjectMetaName,
 } from '../validation.js';
-import { GARDENER_GROUP, GARDENER_VERSION, gardenerStrategy, pathString } from './common.js';
+import { GARDENER_GROUP, GARDENER_VERSION, pathString } from './common.js';
+
+export const projectResource = resourceRef({
+  group: GARDENER_GROUP,
+  version: GARDENER_VERSION,
+  kind: 'Project',
+  plural: 'projects',
+  namespaced: false,
+});
 
 /** Prefix of the default project namespace. */
 export const PROJECT_NAMESPACE_PREFIX = 'garden-';
@@ -59,19 +66,21 @@ export function validateProjectSpec(spec: unknown): FieldError[] {
   return errs;
 }
 
-function validateProject(obj: KubeObject): FieldError[] {
+/** A Project's validation on create. */
+export function validateProject(obj: KubeObject): FieldError[] {
   return validateProjectSpec(obj.spec);
 }
 
-function validateProjectUpdate(obj: KubeObject, old: KubeObject): FieldError[] {
+/** `validateProjectSpec`, and `spec.namespace` never changes once set. */
+export function validateProjectUpdate(obj: KubeObject, old: KubeObject): FieldError[] {
   return [
     ...validateProjectSpec(obj.spec),
     ...immutableOnceSet(projectNamespace(obj), projectNamespace(old), 'spec.namespace'),
   ];
 }
 
-/** Defaults `spec.namespace` to `garden-<name>`. */
-function defaultProject(obj: KubeObject): void {
+/** Defaults `spec.namespace` to `garden-<name>`. Mutates. */
+export function defaultProject(obj: KubeObject): void {
   if (!isRecord(obj.spec)) obj.spec = {};
   const spec = obj.spec as Record<string, unknown>;
   const name = obj.metadata.name;
@@ -79,31 +88,3 @@ function defaultProject(obj: KubeObject): void {
     spec.namespace = `${PROJECT_NAMESPACE_PREFIX}${name}`;
   }
 }
-
-export const projectResource: ResourceDefinition = {
-  group: GARDENER_GROUP,
-  version: GARDENER_VERSION,
-  kind: 'Project',
-  listKind: 'ProjectList',
-  plural: 'projects',
-  singular: 'project',
-  namespaced: false,
-  nameRule: 'label',
-  strategy: gardenerStrategy({
-    defaults: defaultProject,
-    validate: validateProject,
-    validateUpdate: validateProjectUpdate,
-  }),
-  subresources: [statusSubresource()],
-  hasStatus: true,
-  columns: [
-    { name: 'NAMESPACE', type: 'string', cell: (obj) => projectNamespace(obj) ?? '<unknown>' },
-    { name: 'STATUS', type: 'string', cell: (obj) => projectPhase(obj) ?? '<unknown>' },
-    { name: 'OWNER', type: 'string', cell: (obj) => pathString(obj, 'spec.owner.name') ?? '<unknown>' },
-    { name: 'CREATOR', type: 'string', cell: (obj) => pathString(obj, 'spec.createdBy.name') ?? '<unknown>' },
-    ageColumn,
-  ],
-  selectableFields: {
-    'spec.namespace': (obj) => projectNamespace(obj) ?? '',
-  },
-};

@@ -4,20 +4,19 @@
  * seeds), `spec.provider`, `spec.networks` and the health conditions in `status.conditions`;
  * every other field of a real manifest is stored untouched.
  */
-import type { ResourceDefinition } from '../../apiserver/types.js';
-import { ageColumn, statusSubresource } from '../core/common.js';
 import { FieldError } from '../errors.js';
 import { isRecord, type KubeObject } from '../meta.js';
+import { resourceRef } from '../resource-ref.js';
 import { immutableOnceSet, optionalArray, optionalObject, optionalString } from '../validation.js';
-import {
-  formatLastOperation,
-  GARDENER_GROUP,
-  GARDENER_VERSION,
-  gardenerStrategy,
-  pathString,
-  specOf,
-} from './common.js';
-import { seedStatusColumn } from './seed-readiness.js';
+import { GARDENER_GROUP, GARDENER_VERSION, pathString, specOf } from './common.js';
+
+export const seedResource = resourceRef({
+  group: GARDENER_GROUP,
+  version: GARDENER_VERSION,
+  kind: 'Seed',
+  plural: 'seeds',
+  namespaced: false,
+});
 
 /** `spec.backup` of a seed: where its shoots' etcd backups go. */
 export interface SeedBackup {
@@ -98,11 +97,13 @@ export function validateSeedSpec(spec: unknown): FieldError[] {
   return errs;
 }
 
-function validateSeed(obj: KubeObject): FieldError[] {
+/** A Seed's validation on create. */
+export function validateSeed(obj: KubeObject): FieldError[] {
   return validateSeedSpec(obj.spec);
 }
 
-function validateSeedUpdate(obj: KubeObject, old: KubeObject): FieldError[] {
+/** `validateSeedSpec`, and a backup once configured stays, with its provider and region. */
+export function validateSeedUpdate(obj: KubeObject, old: KubeObject): FieldError[] {
   const errs = validateSeedSpec(obj.spec);
   const backup = seedBackup(obj);
   const oldBackup = seedBackup(old);
@@ -114,46 +115,3 @@ function validateSeedUpdate(obj: KubeObject, old: KubeObject): FieldError[] {
   }
   return errs;
 }
-
-export const seedResource: ResourceDefinition = {
-  group: GARDENER_GROUP,
-  version: GARDENER_VERSION,
-  kind: 'Seed',
-  listKind: 'SeedList',
-  plural: 'seeds',
-  singular: 'seed',
-  namespaced: false,
-  nameRule: 'label',
-  strategy: gardenerStrategy({ validate: validateSeed, validateUpdate: validateSeedUpdate }),
-  subresources: [statusSubresource()],
-  hasStatus: true,
-  columns: [
-    {
-      name: 'STATUS',
-      type: 'string',
-      description: 'Ready, NotReady or Unknown, from the seed conditions.',
-      cell: seedStatusColumn,
-    },
-    {
-      name: 'LAST OPERATION',
-      type: 'string',
-      description: 'The last operation of the seed.',
-      cell: formatLastOperation,
-    },
-    { name: 'PROVIDER', type: 'string', cell: (obj) => pathString(obj, 'spec.provider.type') ?? '' },
-    { name: 'REGION', type: 'string', cell: (obj) => pathString(obj, 'spec.provider.region') ?? '' },
-    ageColumn,
-    {
-      name: 'VERSION',
-      type: 'string',
-      description: 'The version of the gardenlet serving the seed.',
-      cell: (obj) => pathString(obj, 'status.gardener.version') || '<unknown>',
-    },
-    {
-      name: 'K8S VERSION',
-      type: 'string',
-      description: 'The Kubernetes version of the seed.',
-      cell: (obj) => pathString(obj, 'status.kubernetesVersion') || '<unknown>',
-    },
-  ],
-};

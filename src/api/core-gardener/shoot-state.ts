@@ -4,12 +4,19 @@
  * by the source gardenlet during Migrate and read by the destination during Restore. It has no
  * status.
  */
-import type { ResourceDefinition } from '../../apiserver/types.js';
-import { ageColumn } from '../core/common.js';
 import { FieldError } from '../errors.js';
 import { isRecord, type KubeObject } from '../meta.js';
+import { resourceRef } from '../resource-ref.js';
 import { optionalArray } from '../validation.js';
-import { GARDENER_GROUP, GARDENER_VERSION, gardenerStrategy, specOf } from './common.js';
+import { GARDENER_GROUP, GARDENER_VERSION, specOf } from './common.js';
+
+export const shootStateResource = resourceRef({
+  group: GARDENER_GROUP,
+  version: GARDENER_VERSION,
+  kind: 'ShootState',
+  plural: 'shootstates',
+  namespaced: true,
+});
 
 /** One `spec.gardener[]` entry (merge key `name`), e.g. a persisted secret or the machine state. */
 export interface GardenerResourceData {
@@ -99,39 +106,3 @@ export function validateShootStateSpec(spec: unknown): FieldError[] {
   }
   return errs;
 }
-
-export const shootStateResource: ResourceDefinition = {
-  group: GARDENER_GROUP,
-  version: GARDENER_VERSION,
-  kind: 'ShootState',
-  listKind: 'ShootStateList',
-  plural: 'shootstates',
-  singular: 'shootstate',
-  namespaced: true,
-  strategy: gardenerStrategy({
-    validate: (obj) => validateShootStateSpec(obj.spec),
-    validateUpdate: (obj) => validateShootStateSpec(obj.spec),
-  }),
-  hasStatus: false,
-  columns: [
-    {
-      name: 'GARDENER',
-      type: 'integer',
-      description: 'Entries in spec.gardener.',
-      cell: (obj) => shootStateGardenerData(obj).length,
-    },
-    {
-      name: 'EXTENSIONS',
-      type: 'integer',
-      description: 'Entries in spec.extensions.',
-      cell: (obj) => shootStateExtensions(obj).length,
-    },
-    {
-      name: 'RESOURCES',
-      type: 'integer',
-      description: 'Entries in spec.resources.',
-      cell: (obj) => shootStateResources(obj).length,
-    },
-    ageColumn,
-  ],
-};

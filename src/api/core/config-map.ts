@@ -2,13 +2,21 @@
  * ConfigMap (v1, namespaced): `data` holds strings, `binaryData` base64; a key may appear in only
  * one of them; 1 MiB in total; `immutable: true` freezes both.
  */
-import type { ResourceDefinition } from '../../apiserver/types.js';
 import { FieldError } from '../errors.js';
 import { isRecord, type KubeObject } from '../meta.js';
-import { mapSize } from './common.js';
+import { resourceRef } from '../resource-ref.js';
 import { immutableDataErrors, immutableFlagErrors, sizeErrors, validateDataMap } from './data-maps.js';
 
-function validateConfigMapData(obj: KubeObject): FieldError[] {
+export const configMapResource = resourceRef({
+  group: '',
+  version: 'v1',
+  kind: 'ConfigMap',
+  plural: 'configmaps',
+  namespaced: true,
+});
+
+/** Both data maps, their total size, the immutable flag, and no key in both maps. */
+export function validateConfigMap(obj: KubeObject): FieldError[] {
   const data = validateDataMap(obj.data, 'data', false);
   const binary = validateDataMap(obj.binaryData, 'binaryData', true);
   const errs = [
@@ -25,29 +33,7 @@ function validateConfigMapData(obj: KubeObject): FieldError[] {
   return errs;
 }
 
-export const configMapResource: ResourceDefinition = {
-  group: '',
-  version: 'v1',
-  kind: 'ConfigMap',
-  listKind: 'ConfigMapList',
-  plural: 'configmaps',
-  singular: 'configmap',
-  shortNames: ['cm'],
-  namespaced: true,
-  strategy: {
-    validate: (obj) => validateConfigMapData(obj),
-    validateUpdate: (obj, old) => [
-      ...validateConfigMapData(obj),
-      ...immutableDataErrors(obj, old, ['data', 'binaryData']),
-    ],
-  },
-  hasStatus: false,
-  columns: [
-    {
-      name: 'DATA',
-      type: 'integer',
-      description: 'Number of keys in data and binaryData.',
-      cell: (obj) => mapSize(obj, 'data') + mapSize(obj, 'binaryData'),
-    },
-  ],
-};
+/** `validateConfigMap`, and neither data map changes once the stored ConfigMap is immutable. */
+export function validateConfigMapUpdate(obj: KubeObject, old: KubeObject): FieldError[] {
+  return [...validateConfigMap(obj), ...immutableDataErrors(obj, old, ['data', 'binaryData'])];
+}

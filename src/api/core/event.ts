@@ -3,15 +3,23 @@
  * follow `kubectl get events`; the `involvedObject.*` field selectors are what `kubectl describe`
  * uses to find an object's events.
  */
-import type { ResourceDefinition } from '../../apiserver/types.js';
 import { FieldError } from '../errors.js';
 import { isRecord, type KubeObject } from '../meta.js';
+import { resourceRef } from '../resource-ref.js';
 import { optionalObject, optionalString } from '../validation.js';
-import { humanAge } from './common.js';
+
+export const eventResource = resourceRef({
+  group: '',
+  version: 'v1',
+  kind: 'Event',
+  plural: 'events',
+  namespaced: true,
+});
 
 export const EVENT_TYPES = ['Normal', 'Warning'] as const;
 
-function field(obj: KubeObject, path: string): string | undefined {
+/** The string (or number, as a string) at a dotted path of the event, undefined otherwise. */
+export function eventField(obj: KubeObject, path: string): string | undefined {
   let current: unknown = obj;
   for (const segment of path.split('.')) {
     if (!isRecord(current)) return undefined;
@@ -24,9 +32,9 @@ function field(obj: KubeObject, path: string): string | undefined {
 /** When the event was last seen: lastTimestamp, eventTime, series.lastObservedTime or creation. */
 export function eventLastSeen(event: KubeObject): string | null {
   return (
-    field(event, 'lastTimestamp') ??
-    field(event, 'series.lastObservedTime') ??
-    field(event, 'eventTime') ??
+    eventField(event, 'lastTimestamp') ??
+    eventField(event, 'series.lastObservedTime') ??
+    eventField(event, 'eventTime') ??
     event.metadata.creationTimestamp ??
     null
   );
@@ -34,12 +42,13 @@ export function eventLastSeen(event: KubeObject): string | null {
 
 /** `kind/name` of the involved object, with the kind lower-cased as kubectl prints it. */
 export function eventObject(event: KubeObject): string {
-  const kind = field(event, 'involvedObject.kind') ?? '';
-  const name = field(event, 'involvedObject.name') ?? '';
+  const kind = eventField(event, 'involvedObject.kind') ?? '';
+  const name = eventField(event, 'involvedObject.name') ?? '';
   return kind ? `${kind.toLowerCase()}/${name}` : name;
 }
 
-function validateEvent(obj: KubeObject): FieldError[] {
+/** `involvedObject`, `reason` and `message` shapes, and `type` Normal or Warning. */
+export function validateEvent(obj: KubeObject): FieldError[] {
   const errs = [
     ...optionalObject(obj.involvedObject, 'involvedObject'),
     ...optionalString(obj.reason, 'reason'),
@@ -50,43 +59,3 @@ function validateEvent(obj: KubeObject): FieldError[] {
   }
   return errs;
 }
-
-const selectors: Record<string, (obj: KubeObject) => string | undefined> = {
-  type: (obj) => field(obj, 'type') ?? '',
-  reason: (obj) => field(obj, 'reason') ?? '',
-  reportingComponent: (obj) => field(obj, 'reportingComponent') ?? '',
-  source: (obj) => field(obj, 'source.component') ?? field(obj, 'reportingComponent') ?? '',
-};
-for (const key of ['kind', 'namespace', 'name', 'uid', 'apiVersion', 'resourceVersion', 'fieldPath']) {
-  selectors[`involvedObject.${key}`] = (obj) => field(obj, `involvedObject.${key}`) ?? '';
-}
-
-export const eventResource: ResourceDefinition = {
-  group: '',
-  version: 'v1',
-  kind: 'Event',
-  listKind: 'EventList',
-  plural: 'events',
-  singular: 'event',
-  shortNames: ['ev'],
-  namespaced: true,
-  strategy: {
-    validate: (obj) => validateEvent(obj),
-    validateUpdate: (obj) => validateEvent(obj),
-  },
-  hasStatus: false,
-  columns: [
-    {
-      name: 'LAST SEEN',
-      type: 'date',
-      description: 'When the event was last observed.',
-      cell: (obj) => humanAge(eventLastSeen(obj)),
-    },
-    { name: 'TYPE', type: 'string', cell: (obj) => field(obj, 'type') ?? '' },
-    { name: 'REASON', type: 'string', cell: (obj) => field(obj, 'reason') ?? '' },
-    { name: 'OBJECT', type: 'string', cell: eventObject },
-    { name: 'MESSAGE', type: 'string', cell: (obj) => field(obj, 'message') ?? '' },
-    { name: 'COUNT', type: 'integer', priority: 1, cell: (obj) => (typeof obj.count === 'number' ? obj.count : 1) },
-  ],
-  selectableFields: selectors,
-};

@@ -5,11 +5,18 @@
  * subresource); updates of the main resource keep the stored status. `kubectl get nodes` prints
  * STATUS, ROLES, AGE and VERSION like kubectl's printer (`-o wide` adds addresses and node info).
  */
-import type { ResourceDefinition } from '../../apiserver/types.js';
 import { FieldError } from '../errors.js';
 import { isRecord, type KubeObject } from '../meta.js';
+import { resourceRef } from '../resource-ref.js';
 import { optionalArray, optionalObject, optionalString } from '../validation.js';
-import { ageColumn, keepOldStatus, statusSubresource } from './common.js';
+
+export const nodeResource = resourceRef({
+  group: '',
+  version: 'v1',
+  kind: 'Node',
+  plural: 'nodes',
+  namespaced: false,
+});
 
 /** Labels `node-role.kubernetes.io/<role>` name a node's roles. */
 export const NODE_ROLE_LABEL_PREFIX = 'node-role.kubernetes.io/';
@@ -49,21 +56,23 @@ export function nodeRoles(node: KubeObject): string[] {
   return [...roles].sort();
 }
 
-function nodeInfo(node: KubeObject, field: string): string {
+/** `status.nodeInfo[field]` (kubeletVersion, osImage, …), empty when unset. */
+export function nodeInfoField(node: KubeObject, field: string): string {
   const info = isRecord(node.status) && isRecord(node.status.nodeInfo) ? node.status.nodeInfo : undefined;
   const value = info?.[field];
   return typeof value === 'string' ? value : '';
 }
 
 /** The first address of `type` in `status.addresses`, `<none>` when there is none. */
-function nodeAddress(node: KubeObject, type: string): string {
+export function nodeAddress(node: KubeObject, type: string): string {
   const addresses = isRecord(node.status) ? node.status.addresses : undefined;
   if (!Array.isArray(addresses)) return '<none>';
   const match = addresses.find((a) => isRecord(a) && a.type === type && typeof a.address === 'string');
   return isRecord(match) ? (match.address as string) : '<none>';
 }
 
-function validateNodeSpec(spec: unknown): FieldError[] {
+/** Pod CIDRs, provider ID, `unschedulable` and taints (each with a key and a known effect). */
+export function validateNodeSpec(spec: unknown): FieldError[] {
   if (spec === undefined || spec === null) return [];
   if (!isRecord(spec)) return [FieldError.typeInvalid('spec', spec, 'must be an object')];
   const errs = [
@@ -90,7 +99,8 @@ function validateNodeSpec(spec: unknown): FieldError[] {
   return errs;
 }
 
-function validateNodeStatus(status: unknown): FieldError[] {
+/** Conditions (type, and status True/False/Unknown), addresses, node info, capacity and allocatable. */
+export function validateNodeStatus(status: unknown): FieldError[] {
   if (status === undefined || status === null) return [];
   if (!isRecord(status)) return [FieldError.typeInvalid('status', status, 'must be an object')];
   const errs = [
@@ -116,85 +126,7 @@ function validateNodeStatus(status: unknown): FieldError[] {
   return errs;
 }
 
-function validateNode(obj: KubeObject): FieldError[] {
+/** A created Node: its spec and the status its agent may send along. */
+export function validateNode(obj: KubeObject): FieldError[] {
   return [...validateNodeSpec(obj.spec), ...validateNodeStatus(obj.status)];
 }
-
-export const nodeResource: ResourceDefinition = {
-  group: '',
-  version: 'v1',
-  kind: 'Node',
-  listKind: 'NodeList',
-  plural: 'nodes',
-  singular: 'node',
-  shortNames: ['no'],
-  namespaced: false,
-  strategy: {
-    prepareForUpdate(obj, old) {
-      keepOldStatus(obj, old);
-    },
-    validate: validateNode,
-    validateUpdate: (obj) => validateNodeSpec(obj.spec),
-  },
-  subresources: [statusSubresource(undefined, (obj) => validateNodeStatus(obj.status))],
-  hasStatus: true,
-  columns: [
-    {
-      name: 'STATUS',
-      type: 'string',
-      description: 'Ready, NotReady or Unknown, from the Ready condition.',
-      cell: nodeStatusColumn,
-    },
-    {
-      name: 'ROLES',
-      type: 'string',
-      description: 'The roles of the node, from its node-role.kubernetes.io/* labels.',
-      cell: (obj) => nodeRoles(obj).join(',') || '<none>',
-    },
-    ageColumn,
-    {
-      name: 'VERSION',
-      type: 'string',
-      description: 'Kubelet version reported by the node.',
-      cell: (obj) => nodeInfo(obj, 'kubeletVersion'),
-    },
-    {
-      name: 'INTERNAL-IP',
-      type: 'string',
-      priority: 1,
-      description: 'The node’s internal address.',
-      cell: (obj) => nodeAddress(obj, 'InternalIP'),
-    },
-    {
-      name: 'EXTERNAL-IP',
-      type: 'string',
-      priority: 1,
-      description: 'The node’s external address.',
-      cell: (obj) => nodeAddress(obj, 'ExternalIP'),
-    },
-    {
-      name: 'OS-IMAGE',
-      type: 'string',
-      priority: 1,
-      description: 'OS image reported by the node.',
-      cell: (obj) => nodeInfo(obj, 'osImage') || '<unknown>',
-    },
-    {
-      name: 'KERNEL-VERSION',
-      type: 'string',
-      priority: 1,
-      description: 'Kernel version reported by the node.',
-      cell: (obj) => nodeInfo(obj, 'kernelVersion') || '<unknown>',
-    },
-    {
-      name: 'CONTAINER-RUNTIME',
-      type: 'string',
-      priority: 1,
-      description: 'Container runtime version reported by the node.',
-      cell: (obj) => nodeInfo(obj, 'containerRuntimeVersion') || '<unknown>',
-    },
-  ],
-  selectableFields: {
-    'spec.unschedulable': (obj) => String(isRecord(obj.spec) && obj.spec.unschedulable === true),
-  },
-};

@@ -3,11 +3,18 @@
  * `stringData` is a write-only convenience merged into `data` (its keys win) and then dropped,
  * as the Kubernetes API server does.
  */
-import type { ResourceDefinition } from '../../apiserver/types.js';
 import { FieldError } from '../errors.js';
 import { isRecord, type KubeObject } from '../meta.js';
-import { mapSize } from './common.js';
+import { resourceRef } from '../resource-ref.js';
 import { immutableDataErrors, immutableFlagErrors, sizeErrors, validateDataMap } from './data-maps.js';
+
+export const secretResource = resourceRef({
+  group: '',
+  version: 'v1',
+  kind: 'Secret',
+  plural: 'secrets',
+  namespaced: true,
+});
 
 export const SECRET_TYPE_OPAQUE = 'Opaque';
 export const SECRET_TYPE_TLS = 'kubernetes.io/tls';
@@ -49,7 +56,14 @@ export function mergeStringData(secret: KubeObject): void {
   delete secret.stringData;
 }
 
-function validateSecret(obj: KubeObject): FieldError[] {
+/** v1 defaulting, on create and update: `type` Opaque when unset, `stringData` merged into `data`. Mutates. */
+export function defaultSecret(secret: KubeObject): void {
+  if (secret.type === undefined || secret.type === null || secret.type === '') secret.type = SECRET_TYPE_OPAQUE;
+  mergeStringData(secret);
+}
+
+/** The data map (base64, size), the immutable flag, a leftover `stringData`, and the type's required keys. */
+export function validateSecret(obj: KubeObject): FieldError[] {
   const errs = [...immutableFlagErrors(obj)];
   if (obj.stringData !== undefined) {
     errs.push(FieldError.typeInvalid('stringData', obj.stringData, 'must be a map of keys to strings'));
@@ -66,36 +80,9 @@ function validateSecret(obj: KubeObject): FieldError[] {
   return errs;
 }
 
-export const secretResource: ResourceDefinition = {
-  group: '',
-  version: 'v1',
-  kind: 'Secret',
-  listKind: 'SecretList',
-  plural: 'secrets',
-  singular: 'secret',
-  namespaced: true,
-  strategy: {
-    prepareForCreate(obj) {
-      if (obj.type === undefined || obj.type === null || obj.type === '') obj.type = SECRET_TYPE_OPAQUE;
-      mergeStringData(obj);
-    },
-    prepareForUpdate(obj) {
-      if (obj.type === undefined || obj.type === null || obj.type === '') obj.type = SECRET_TYPE_OPAQUE;
-      mergeStringData(obj);
-    },
-    validate: validateSecret,
-    validateUpdate: (obj, old) => {
-      const errs = [...validateSecret(obj), ...immutableDataErrors(obj, old, ['data'])];
-      if (secretType(obj) !== secretType(old)) errs.push(FieldError.immutable('type', obj.type));
-      return errs;
-    },
-  },
-  hasStatus: false,
-  columns: [
-    { name: 'TYPE', type: 'string', cell: secretType },
-    { name: 'DATA', type: 'integer', description: 'Number of keys in data.', cell: (obj) => mapSize(obj, 'data') },
-  ],
-  selectableFields: {
-    type: secretType,
-  },
-};
+/** `validateSecret`, the data frozen once the stored Secret is immutable, and the type never changes. */
+export function validateSecretUpdate(obj: KubeObject, old: KubeObject): FieldError[] {
+  const errs = [...validateSecret(obj), ...immutableDataErrors(obj, old, ['data'])];
+  if (secretType(obj) !== secretType(old)) errs.push(FieldError.immutable('type', obj.type));
+  return errs;
+}

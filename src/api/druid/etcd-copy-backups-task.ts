@@ -9,9 +9,7 @@
  * merge patch that replaces `status.conditions` by a single `Succeeded=True` whose timestamps come
  * from `date -Iseconds` (`2026-11-23T19:40:00+00:00`): conditions accept any RFC 3339 timestamp.
  */
-import type { ResourceDefinition } from '../../apiserver/types.js';
-import { ageColumn, statusSubresource } from '../core/common.js';
-import { gardenerStrategy, pathValue, specOf, statusOf } from '../core-gardener/common.js';
+import { specOf, statusOf } from '../core-gardener/common.js';
 import { conditionOf } from '../core-gardener/conditions.js';
 import { FieldError } from '../errors.js';
 import {
@@ -23,8 +21,17 @@ import {
   validateConditions,
 } from '../extensions/field-validation.js';
 import { isRecord, type KubeObject } from '../meta.js';
+import { resourceRef } from '../resource-ref.js';
 import { optionalObject, optionalString, semanticEqual, validateLabels } from '../validation.js';
 import { DRUID_GROUP, DRUID_VERSION, type StoreSpec, storeSpecOf, validateStoreSpec } from './common.js';
+
+export const etcdCopyBackupsTaskResource = resourceRef({
+  group: DRUID_GROUP,
+  version: DRUID_VERSION,
+  kind: 'EtcdCopyBackupsTask',
+  plural: 'etcdcopybackupstasks',
+  namespaced: true,
+});
 
 /** Condition types of an EtcdCopyBackupsTask. */
 export const CopyTaskConditionType = Object.freeze({ Succeeded: 'Succeeded', Failed: 'Failed' } as const);
@@ -155,50 +162,3 @@ export function validateCopyTaskStatus(task: KubeObject): FieldError[] {
     ...optionalString(status.lastError, 'status.lastError'),
   ];
 }
-
-// ---------------------------------------------------------------------------------------------
-// Resource
-
-function storeCell(obj: KubeObject, field: 'sourceStore' | 'targetStore'): string | null {
-  const store = storeSpecOf(pathValue(obj, `spec.${field}`));
-  return store ? `${store.provider}://${store.container}/${store.prefix}` : null;
-}
-
-export const etcdCopyBackupsTaskResource: ResourceDefinition = {
-  group: DRUID_GROUP,
-  version: DRUID_VERSION,
-  kind: 'EtcdCopyBackupsTask',
-  listKind: 'EtcdCopyBackupsTaskList',
-  plural: 'etcdcopybackupstasks',
-  singular: 'etcdcopybackupstask',
-  namespaced: true,
-  strategy: gardenerStrategy({
-    validate: (obj) => validateCopyTaskSpec(obj.spec),
-    validateUpdate: (obj, old) => [...validateCopyTaskSpecUpdate(obj, old), ...validateCopyTaskSpec(obj.spec)],
-  }),
-  subresources: [statusSubresource(undefined, validateCopyTaskStatus)],
-  hasStatus: true,
-  columns: [
-    {
-      name: 'STATUS',
-      type: 'string',
-      description: 'Succeeded, Failed or Processing (from the Succeeded and Failed conditions).',
-      cell: copyTaskPhase,
-    },
-    ageColumn,
-    {
-      name: 'SOURCE',
-      type: 'string',
-      priority: 1,
-      description: 'The source store as <provider>://<container>/<prefix>.',
-      cell: (obj) => storeCell(obj, 'sourceStore'),
-    },
-    {
-      name: 'TARGET',
-      type: 'string',
-      priority: 1,
-      description: 'The target store as <provider>://<container>/<prefix>.',
-      cell: (obj) => storeCell(obj, 'targetStore'),
-    },
-  ],
-};

@@ -4,15 +4,7 @@
  * `spec.replicas` is 0 (stopped) or 1 and defaults to 1. The druid reports readiness in
  * `status.ready` and the conditions Ready (quorate), AllMembersReady and BackupReady.
  */
-import type { ResourceDefinition, TableColumn } from '../../apiserver/types.js';
-import { ageColumn, statusSubresource } from '../core/common.js';
-import {
-  GARDENER_OPERATION_ANNOTATION,
-  gardenerStrategy,
-  pathValue,
-  specOf,
-  statusOf,
-} from '../core-gardener/common.js';
+import { GARDENER_OPERATION_ANNOTATION, pathValue, specOf, statusOf } from '../core-gardener/common.js';
 import { FieldError } from '../errors.js';
 import {
   optionalBoolean,
@@ -30,6 +22,7 @@ import {
   validateSecretReference,
 } from '../extensions/field-validation.js';
 import { isRecord, type KubeObject } from '../meta.js';
+import { resourceRef } from '../resource-ref.js';
 import { immutableOnceSet, optionalArray, optionalObject, optionalString, validateLabels } from '../validation.js';
 import {
   DRUID_GROUP,
@@ -39,6 +32,14 @@ import {
   storeSpecOf,
   validateStoreSpec,
 } from './common.js';
+
+export const etcdResource = resourceRef({
+  group: DRUID_GROUP,
+  version: DRUID_VERSION,
+  kind: 'Etcd',
+  plural: 'etcds',
+  namespaced: true,
+});
 
 /** Condition types of an Etcd (etcd-druid's ConditionType* constants). */
 export const EtcdConditionType = Object.freeze({
@@ -361,75 +362,9 @@ export function validateEtcdStatus(etcd: KubeObject): FieldError[] {
   return errs;
 }
 
-// ---------------------------------------------------------------------------------------------
-// Table and resource
-
-function conditionColumn(name: string, type: string, priority = 0): TableColumn {
-  return {
-    name,
-    type: 'string',
-    priority,
-    description: `Status of the ${type} condition.`,
-    cell: (obj) => druidConditionStatus(obj, type) ?? null,
-  };
+/** The defaults etcd-druid's CRD sets: `spec.replicas` 1. Mutates. */
+export function defaultEtcd(etcd: KubeObject): void {
+  if (isRecord(etcd.spec) && (etcd.spec.replicas === undefined || etcd.spec.replicas === null)) {
+    etcd.spec.replicas = DEFAULT_ETCD_REPLICAS;
+  }
 }
-
-function statusIntegerColumn(name: string, field: string): TableColumn {
-  return {
-    name,
-    type: 'integer',
-    priority: 1,
-    cell: (obj) => {
-      const value = statusOf(obj)?.[field];
-      return typeof value === 'number' ? value : null;
-    },
-  };
-}
-
-/** etcd-druid's printer columns. */
-export const etcdColumns: TableColumn[] = [
-  {
-    name: 'READY',
-    type: 'string',
-    description: 'Whether all etcd replicas are ready (status.ready).',
-    cell: (obj) => {
-      const ready = statusOf(obj)?.ready;
-      return typeof ready === 'boolean' ? String(ready) : null;
-    },
-  },
-  conditionColumn('QUORATE', EtcdConditionType.Ready),
-  conditionColumn('ALL MEMBERS READY', EtcdConditionType.AllMembersReady),
-  conditionColumn('BACKUP READY', EtcdConditionType.BackupReady),
-  ageColumn,
-  {
-    name: 'CLUSTER SIZE',
-    type: 'integer',
-    priority: 1,
-    description: 'The desired number of members (spec.replicas).',
-    cell: (obj) => etcdReplicas(obj),
-  },
-  statusIntegerColumn('CURRENT REPLICAS', 'currentReplicas'),
-  statusIntegerColumn('READY REPLICAS', 'readyReplicas'),
-];
-
-export const etcdResource: ResourceDefinition = {
-  group: DRUID_GROUP,
-  version: DRUID_VERSION,
-  kind: 'Etcd',
-  listKind: 'EtcdList',
-  plural: 'etcds',
-  singular: 'etcd',
-  namespaced: true,
-  strategy: gardenerStrategy({
-    defaults(obj) {
-      if (isRecord(obj.spec) && (obj.spec.replicas === undefined || obj.spec.replicas === null)) {
-        obj.spec.replicas = DEFAULT_ETCD_REPLICAS;
-      }
-    },
-    validate: (obj) => validateEtcdSpec(obj.spec),
-    validateUpdate: (obj, old) => [...validateEtcdSpecUpdate(obj, old), ...validateEtcdSpec(obj.spec)],
-  }),
-  subresources: [statusSubresource(undefined, validateEtcdStatus)],
-  hasStatus: true,
-  columns: etcdColumns,
-};

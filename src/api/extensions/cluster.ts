@@ -5,13 +5,20 @@
  * `cloudProfile` and `shoot` are required. The kind has no status; the generation grows with
  * every spec change.
  */
-import type { ResourceDefinition } from '../../apiserver/types.js';
-import { ageColumn } from '../core/common.js';
-import { gardenerStrategy, specOf } from '../core-gardener/common.js';
+import { specOf } from '../core-gardener/common.js';
 import { FieldError } from '../errors.js';
 import { isRecord, type KubeObject } from '../meta.js';
+import { resourceRef } from '../resource-ref.js';
 import { optionalObject } from '../validation.js';
 import { EXTENSIONS_GROUP, EXTENSIONS_VERSION } from './common.js';
+
+export const clusterResource = resourceRef({
+  group: EXTENSIONS_GROUP,
+  version: EXTENSIONS_VERSION,
+  kind: 'Cluster',
+  plural: 'clusters',
+  namespaced: false,
+});
 
 function rawObject(obj: KubeObject, field: 'cloudProfile' | 'seed' | 'shoot'): Record<string, unknown> | undefined {
   const value = specOf(obj)?.[field];
@@ -44,19 +51,3 @@ export function validateClusterSpec(spec: unknown): FieldError[] {
   errs.push(...optionalObject(spec.seed, 'spec.seed'));
   return errs;
 }
-
-export const clusterResource: ResourceDefinition = {
-  group: EXTENSIONS_GROUP,
-  version: EXTENSIONS_VERSION,
-  kind: 'Cluster',
-  listKind: 'ClusterList',
-  plural: 'clusters',
-  singular: 'cluster',
-  namespaced: false,
-  strategy: gardenerStrategy({
-    validate: (obj) => validateClusterSpec(obj.spec),
-    validateUpdate: (obj) => validateClusterSpec(obj.spec),
-  }),
-  hasStatus: false,
-  columns: [ageColumn],
-};

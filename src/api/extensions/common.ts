@@ -2,20 +2,12 @@
  * What the extensions.gardener.cloud/v1alpha1 kinds share (Gardener's `DefaultSpec` and
  * `DefaultStatus`): the group and version, the `gardener.cloud/operation` values the gardenlet
  * sets (reconcile, migrate, restore, wait-for-state), readers that never throw on half-filled
- * objects, the spec and status validation every kind runs, the strategy builder and the
- * TYPE/REGION/STATUS columns.
- *
- * Strategy: the main resource keeps the stored status and bumps `metadata.generation` on spec
- * changes (the shared `gardenerStrategy`); setting `gardener.cloud/operation: reconcile` bumps it
- * too. Unlike on a Shoot, the annotation stays: as on Gardener's extension CRDs it is the
- * extension controller that removes it once it has picked the operation up (and `migrate`,
- * `restore` and `wait-for-state` never bump the generation).
+ * objects, and the spec and status validation every kind runs. A kind describes what it adds in
+ * an `ExtensionValidation`; its strategy, status subresource and columns are built from that in
+ * the registry (src/registry/extensions/common.ts).
  */
-import type { Strategy, SubresourceDefinition, TableColumn } from '../../apiserver/types.js';
-import { statusSubresource } from '../core/common.js';
 import {
   GARDENER_OPERATION_ANNOTATION,
-  gardenerStrategy,
   type LastError,
   type LastOperation,
   lastOperationOf,
@@ -229,12 +221,8 @@ export function validateSpecUpdate(obj: KubeObject, old: KubeObject, immutablePa
   return immutablePaths.flatMap((path) => immutableOnceSet(pathValue(obj, path), pathValue(old, path), path));
 }
 
-/** True when `gardener.cloud/operation: reconcile` was set by this update. */
-export function reconcileRequested(obj: KubeObject, old: KubeObject): boolean {
-  return extensionOperation(obj) === OPERATION_RECONCILE && extensionOperation(old) !== OPERATION_RECONCILE;
-}
-
-export interface ExtensionKindOptions {
+/** What one extension kind adds to the validation every extension kind runs. */
+export interface ExtensionValidation {
   /** Kind-specific spec checks, run after `validateDefaultSpec` (only when the spec is an object). */
   validateSpec?(spec: Record<string, unknown>): FieldError[];
   /** Paths that may not change once set; `spec.type` and `spec.class` always are. */
@@ -243,71 +231,22 @@ export interface ExtensionKindOptions {
   validateStatus?(status: Record<string, unknown>): FieldError[];
 }
 
-/** The full spec validation of an extension kind. */
-export function extensionSpecValidator(options: ExtensionKindOptions): (obj: KubeObject) => FieldError[] {
-  return (obj) => {
-    const errs = validateDefaultSpec(obj.spec);
-    if (isRecord(obj.spec) && options.validateSpec) errs.push(...options.validateSpec(obj.spec));
-    return errs;
-  };
+/** The full spec validation of an extension kind on create. */
+export function validateExtension(kind: ExtensionValidation, obj: KubeObject): FieldError[] {
+  const errs = validateDefaultSpec(obj.spec);
+  if (isRecord(obj.spec) && kind.validateSpec) errs.push(...kind.validateSpec(obj.spec));
+  return errs;
 }
 
-/**
- * The main-resource strategy of an extension kind (`gardenerStrategy`): create clears status and
- * sets generation 1; update keeps the status, checks immutable fields, and bumps the generation on
- * spec changes and when `gardener.cloud/operation: reconcile` is newly set.
- */
-export function extensionStrategy(options: ExtensionKindOptions): Strategy {
-  const validate = extensionSpecValidator(options);
-  const immutable = ['spec.type', 'spec.class', ...(options.immutable ?? [])];
-  return gardenerStrategy({
-    validate,
-    validateUpdate: (obj, old) => [...validateSpecUpdate(obj, old, immutable), ...validate(obj)],
-    mustIncreaseGeneration: reconcileRequested,
-  });
+/** On update: the immutable paths (`spec.type`, `spec.class` and the kind's own), then `validateExtension`. */
+export function validateExtensionUpdate(kind: ExtensionValidation, obj: KubeObject, old: KubeObject): FieldError[] {
+  const immutable = ['spec.type', 'spec.class', ...(kind.immutable ?? [])];
+  return [...validateSpecUpdate(obj, old, immutable), ...validateExtension(kind, obj)];
 }
 
-/** The `status` subresource of an extension kind: the stored spec stays, the status is validated. */
-export function extensionStatusSubresource(options: ExtensionKindOptions = {}): SubresourceDefinition {
-  return statusSubresource(undefined, (obj) => {
-    const errs = validateDefaultStatus(obj);
-    if (isRecord(obj.status) && options.validateStatus) {
-      errs.push(...options.validateStatus(obj.status));
-    }
-    return errs;
-  });
+/** What status writers send: `validateDefaultStatus`, then the kind's own status checks. */
+export function validateExtensionStatus(kind: ExtensionValidation, obj: KubeObject): FieldError[] {
+  const errs = validateDefaultStatus(obj);
+  if (isRecord(obj.status) && kind.validateStatus) errs.push(...kind.validateStatus(obj.status));
+  return errs;
 }
-
-// ---------------------------------------------------------------------------------------------
-// Table columns (Gardener's printer columns; an unset field prints <none>)
-
-/** TYPE: `spec.type`. */
-export const typeColumn: TableColumn = {
-  name: 'TYPE',
-  type: 'string',
-  description: 'The type of the provider for this resource.',
-  cell: (obj) => extensionType(obj) ?? null,
-};
-
-/** REGION: `spec.region`. */
-export const regionColumn: TableColumn = {
-  name: 'REGION',
-  type: 'string',
-  description: 'The region of this resource.',
-  cell: (obj) => extensionRegion(obj) ?? null,
-};
-
-/** A column showing `status.lastOperation.state` (Gardener names it STATUS, or STATE for backups). */
-export function lastOperationStateColumn(name: 'STATUS' | 'STATE' = 'STATUS'): TableColumn {
-  return {
-    name,
-    type: 'string',
-    description: 'Status of the last operation, one of Aborted, Processing, Succeeded, Error, Failed.',
-    cell: (obj) => extensionLastOperationState(obj) ?? null,
-  };
-}
-
-/** Field selectors every extension kind offers besides name and namespace. */
-export const extensionSelectableFields: Record<string, (obj: KubeObject) => string | undefined> = {
-  'spec.type': (obj) => extensionType(obj) ?? '',
-};

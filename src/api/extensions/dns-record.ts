@@ -6,28 +6,26 @@
  * IPv6, a single domain name, any text); `type`, `name` and `recordType` immutable.
  */
 import { isIPv4, isIPv6 } from 'node:net';
-import type { ResourceDefinition } from '../../apiserver/types.js';
-import { ageColumn } from '../core/common.js';
 import { pathString, pathValue } from '../core-gardener/common.js';
 import { FieldError } from '../errors.js';
 import type { KubeObject } from '../meta.js';
+import { resourceRef } from '../resource-ref.js';
 import { optionalString } from '../validation.js';
-import {
-  EXTENSIONS_GROUP,
-  EXTENSIONS_VERSION,
-  type ExtensionKindOptions,
-  extensionSelectableFields,
-  extensionStatusSubresource,
-  extensionStrategy,
-  lastOperationStateColumn,
-  typeColumn,
-} from './common.js';
+import { EXTENSIONS_GROUP, EXTENSIONS_VERSION, type ExtensionValidation } from './common.js';
 import {
   optionalNonEmptyString,
   optionalNonNegativeInteger,
   validateFqdn,
   validateSecretReference,
 } from './field-validation.js';
+
+export const dnsRecordResource = resourceRef({
+  group: EXTENSIONS_GROUP,
+  version: EXTENSIONS_VERSION,
+  kind: 'DNSRecord',
+  plural: 'dnsrecords',
+  namespaced: true,
+});
 
 export const DNS_RECORD_TYPES = ['A', 'AAAA', 'CNAME', 'TXT'] as const;
 export type DNSRecordType = (typeof DNS_RECORD_TYPES)[number];
@@ -107,50 +105,9 @@ function validateDnsRecordSpec(spec: Record<string, unknown>): FieldError[] {
   return errs;
 }
 
-const options: ExtensionKindOptions = {
+/** What DNSRecord adds to the validation of every extension kind. */
+export const dnsRecordValidation: ExtensionValidation = {
   validateSpec: validateDnsRecordSpec,
   immutable: ['spec.name', 'spec.recordType'],
   validateStatus: (status) => optionalString(status.zone, 'status.zone'),
-};
-
-export const dnsRecordResource: ResourceDefinition = {
-  group: EXTENSIONS_GROUP,
-  version: EXTENSIONS_VERSION,
-  kind: 'DNSRecord',
-  listKind: 'DNSRecordList',
-  plural: 'dnsrecords',
-  singular: 'dnsrecord',
-  shortNames: ['dns'],
-  namespaced: true,
-  strategy: extensionStrategy(options),
-  subresources: [extensionStatusSubresource(options)],
-  hasStatus: true,
-  columns: [
-    typeColumn,
-    {
-      name: 'DOMAIN NAME',
-      type: 'string',
-      description: 'The DNS record domain name.',
-      cell: (obj) => dnsRecordName(obj) ?? null,
-    },
-    {
-      name: 'RECORD TYPE',
-      type: 'string',
-      description: 'The DNS record type (A, AAAA, CNAME, or TXT).',
-      cell: (obj) => pathString(obj, 'spec.recordType') || null,
-    },
-    lastOperationStateColumn('STATUS'),
-    ageColumn,
-    {
-      name: 'VALUES',
-      type: 'string',
-      priority: 1,
-      description: 'The record values.',
-      cell: (obj) => dnsRecordValues(obj).join(',') || null,
-    },
-  ],
-  selectableFields: {
-    ...extensionSelectableFields,
-    'spec.name': (obj) => dnsRecordName(obj) ?? '',
-  },
 };

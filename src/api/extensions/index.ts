@@ -1,15 +1,7 @@
 /**
- * The extensions.gardener.cloud/v1alpha1 kinds each seed's API server serves, and their readers.
+ * The extensions.gardener.cloud/v1alpha1 kinds each seed's API server serves: references,
+ * readers and validation.
  */
-import type { ResourceDefinition } from '../../apiserver/types.js';
-import { extensionBackupBucketResource } from './backup-bucket.js';
-import { extensionBackupEntryResource } from './backup-entry.js';
-import { clusterResource } from './cluster.js';
-import { controlPlaneResource } from './control-plane.js';
-import { dnsRecordResource } from './dns-record.js';
-import { infrastructureResource } from './infrastructure.js';
-import { workerResource } from './worker.js';
-
 export * from './backup-bucket.js';
 export * from './backup-entry.js';
 export * from './cluster.js';
@@ -19,14 +11,3 @@ export * from './dns-record.js';
 export * from './field-validation.js';
 export * from './infrastructure.js';
 export * from './worker.js';
-
-/** BackupBucket, BackupEntry, DNSRecord, Infrastructure, ControlPlane, Worker, Cluster. */
-export const extensionResources: ResourceDefinition[] = [
-  extensionBackupBucketResource,
-  extensionBackupEntryResource,
-  dnsRecordResource,
-  infrastructureResource,
-  controlPlaneResource,
-  workerResource,
-  clusterResource,
-];

@@ -5,23 +5,12 @@
  * (Transplant's node agents have none); when given it needs a name and a version. `type` and
  * `region` are immutable.
  */
-import type { ResourceDefinition } from '../../apiserver/types.js';
-import { ageColumn } from '../core/common.js';
 import { pathValue } from '../core-gardener/common.js';
 import { FieldError } from '../errors.js';
 import { isRecord, type KubeObject } from '../meta.js';
+import { resourceRef } from '../resource-ref.js';
 import { optionalObject, optionalString, validateLabels, validateObjectMetaName } from '../validation.js';
-import {
-  EXTENSIONS_GROUP,
-  EXTENSIONS_VERSION,
-  type ExtensionKindOptions,
-  extensionSelectableFields,
-  extensionStatusSubresource,
-  extensionStrategy,
-  lastOperationStateColumn,
-  regionColumn,
-  typeColumn,
-} from './common.js';
+import { EXTENSIONS_GROUP, EXTENSIONS_VERSION, type ExtensionValidation } from './common.js';
 import {
   optionalEnum,
   optionalNonNegativeInteger,
@@ -29,6 +18,14 @@ import {
   validateSecretReference,
   validateStringList,
 } from './field-validation.js';
+
+export const workerResource = resourceRef({
+  group: EXTENSIONS_GROUP,
+  version: EXTENSIONS_VERSION,
+  kind: 'Worker',
+  plural: 'workers',
+  namespaced: true,
+});
 
 /** CPU architectures a pool may name (v1beta1constants.ValidArchitectures). */
 export const WORKER_ARCHITECTURES = ['amd64', 'arm64'] as const;
@@ -130,22 +127,8 @@ function validateWorkerSpec(spec: Record<string, unknown>): FieldError[] {
   return errs;
 }
 
-const options: ExtensionKindOptions = {
+/** What Worker adds to the validation of every extension kind. */
+export const workerValidation: ExtensionValidation = {
   validateSpec: validateWorkerSpec,
   immutable: ['spec.region'],
-};
-
-export const workerResource: ResourceDefinition = {
-  group: EXTENSIONS_GROUP,
-  version: EXTENSIONS_VERSION,
-  kind: 'Worker',
-  listKind: 'WorkerList',
-  plural: 'workers',
-  singular: 'worker',
-  namespaced: true,
-  strategy: extensionStrategy(options),
-  subresources: [extensionStatusSubresource(options)],
-  hasStatus: true,
-  columns: [typeColumn, regionColumn, lastOperationStateColumn('STATUS'), ageColumn],
-  selectableFields: extensionSelectableFields,
 };

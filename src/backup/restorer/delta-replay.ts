@@ -8,7 +8,7 @@
  * (etcd-backup-restore issues #583 and #1045). Their expiry resumes when the real server starts.
  */
 import type { Logger } from 'pino';
-import { startEtcd } from '../../storage/etcd/etcd-process.js';
+import { startEtcd } from '../../process/etcd-process.js';
 import { type DeltaEvent, groupByRevision } from '../snapshot-format.js';
 import type { Snapshot } from '../snapstore/snapstore.js';
 import { EtcdGrpcChannel, type TxnOp } from './etcd-grpc-channel.js';

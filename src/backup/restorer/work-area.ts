@@ -11,8 +11,8 @@ import { constants } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, open, readdir, readFile, rm, statfs } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { findEtcdProcessesBy } from '../../storage/etcd/etcd-process.js';
-import { isProcessAlive } from '../../storage/processes.js';
+import { findEtcdProcessesBy } from '../../process/etcd-process.js';
+import { isProcessAlive } from '../../process/processes.js';
 
 export const TMPFS_DIR = '/dev/shm';
 

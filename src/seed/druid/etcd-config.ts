@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { pathValue } from '../../api/core-gardener/common.js';
 import type { KubeObject } from '../../api/meta.js';
-import type { EtcdTls } from '../../storage/etcd/etcd-process.js';
+import type { EtcdTls } from '../../process/etcd-process.js';
 
 export interface EtcdLaunchConfig {
   readonly memberName: string;

@@ -28,7 +28,7 @@ import { type Condition, isRecord, type KubeObject, nowTimestamp } from '../../a
 import { type Client, ignoreNotFound, type ResourceClient } from '../../client/client.js';
 import { addFinalizer, removeFinalizer } from '../../client/finalizers.js';
 import type { ObjectKey, Reconciler, Result } from '../../controller/controller.js';
-import { checkEtcdHealth, freePort, startEtcd } from '../../storage/etcd/etcd-process.js';
+import { checkEtcdHealth, freePort, startEtcd } from '../../process/etcd-process.js';
 import type { BackupSidecars } from './backup-sidecars.js';
 import { type EtcdBackupConfig, etcdBackupConfig, prepareDataDir } from './etcd-backup.js';
 import { type EtcdLaunchConfig, etcdLaunchConfig, etcdMemberName } from './etcd-config.js';

@@ -6,8 +6,8 @@
  */
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { findEtcdProcessesBy } from '../../storage/etcd/etcd-process.js';
-import { commandLine, isProcessAlive, terminateProcess } from '../../storage/processes.js';
+import { findEtcdProcessesBy } from '../../process/etcd-process.js';
+import { commandLine, isProcessAlive, terminateProcess } from '../../process/processes.js';
 import { type EtcdPaths, type EtcdState, etcdPaths, readEtcdState } from './etcd-state.js';
 
 /** How long a stop waits after SIGTERM before SIGKILL. */

@@ -9,7 +9,7 @@ import { secretValue } from '../../api/core/secret.js';
 import { pathValue } from '../../api/core-gardener/common.js';
 import { isRecord, type KubeObject } from '../../api/meta.js';
 import type { ResourceClient } from '../../client/client.js';
-import type { EtcdTls } from '../../storage/etcd/etcd-process.js';
+import type { EtcdTls } from '../../process/etcd-process.js';
 
 export const DEFAULT_CA_DATA_KEY = 'ca.crt';
 export const TLS_CERT_KEY = 'tls.crt';

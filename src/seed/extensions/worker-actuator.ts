@@ -28,7 +28,7 @@ import {
   certificateAuthorityFromSecret,
   issueAdminClientCertificate,
   ShootSecretName,
-} from '../gardenlet/shoot-secrets.js';
+} from '../../shoot/shoot-secrets.js';
 import type { MachineRuntime } from '../runtime/machine-runtime.js';
 import type { Actuator } from './actuator.js';
 

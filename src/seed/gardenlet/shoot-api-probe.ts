@@ -7,8 +7,8 @@
 import { conditionOf } from '../../api/core-gardener/conditions.js';
 import type { KubeObject } from '../../api/meta.js';
 import { type RawResponse, RestClient } from '../../client/rest-client.js';
+import type { ShootSecrets } from '../../shoot/shoot-secrets.js';
 import type { ShootEndpoint } from './shoot-endpoint.js';
-import type { ShootSecrets } from './shoot-secrets.js';
 
 /** How long one GET may take before it counts as no answer. */
 const PROBE_TIMEOUT_MS = 5_000;

@@ -11,7 +11,7 @@ import { closeSync, openSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
-import { findProcessesByArgument, isProcessAlive, terminateProcess } from '../../storage/processes.js';
+import { findProcessesByArgument, isProcessAlive, terminateProcess } from '../../process/processes.js';
 
 /** The argument that names a machine's directory on its process's command line. */
 export const MACHINE_DIR_ARGUMENT = '--machine-dir=';

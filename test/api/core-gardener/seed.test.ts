@@ -6,7 +6,6 @@ import {
   seedBackupSecretRef,
   seedHasBackup,
   seedReadiness,
-  seedResource,
   seedStatusColumn,
 } from '../../../src/api/core-gardener/index.js';
 import type { Condition, KubeObject } from '../../../src/api/meta.js';
@@ -92,43 +91,17 @@ describe('seedStatusColumn (Gardener seed table)', () => {
   }
 });
 
-describe('Seed resource', () => {
+describe('Seed backup readers', () => {
   const manifest: KubeObject = {
-    apiVersion: 'core.gardener.cloud/v1beta1',
-    kind: 'Seed',
-    metadata: { name: 'seed-a', creationTimestamp: ago(120) },
+    metadata: { name: 'seed-a' },
     spec: {
-      provider: { type: 'local', region: 'local' },
       backup: {
         provider: 'local',
         region: 'local',
         credentialsRef: { apiVersion: 'v1', kind: 'Secret', name: 'backup-seed-a', namespace: 'garden' },
       },
-      settings: { scheduling: { visible: true } },
-      someFutureField: { x: 1 },
     },
-    status: { conditions: [] },
   };
-
-  it('is cluster-scoped core.gardener.cloud/v1beta1 with label names and a status subresource', () => {
-    assert.equal(seedResource.group, 'core.gardener.cloud');
-    assert.equal(seedResource.version, 'v1beta1');
-    assert.equal(seedResource.namespaced, false);
-    assert.equal(seedResource.nameRule, 'label');
-    assert.deepEqual(
-      seedResource.subresources?.map((s) => s.name),
-      ['status'],
-    );
-  });
-
-  it('clears status and sets generation 1 on create, preserving unknown fields', () => {
-    const obj = structuredClone(manifest);
-    seedResource.strategy.prepareForCreate!(obj);
-    assert.equal(obj.status, undefined);
-    assert.equal(obj.metadata.generation, 1);
-    assert.deepEqual((obj.spec as Record<string, unknown>).someFutureField, { x: 1 });
-    assert.deepEqual(seedResource.strategy.validate!(obj), []);
-  });
 
   it('reads the backup and its secret', () => {
     assert.ok(seedHasBackup(manifest));
@@ -140,53 +113,5 @@ describe('Seed resource', () => {
       }),
       { name: 'x', namespace: 'n' },
     );
-  });
-
-  it('requires a backup provider and keeps the backup once set', () => {
-    const noProvider = structuredClone(manifest);
-    (noProvider.spec as { backup: Record<string, unknown> }).backup = { region: 'x' };
-    assert.deepEqual(
-      seedResource.strategy.validate!(noProvider).map((e) => e.path),
-      ['spec.backup.provider'],
-    );
-    const removed = structuredClone(manifest);
-    delete (removed.spec as Record<string, unknown>).backup;
-    assert.deepEqual(
-      seedResource.strategy.validateUpdate!(removed, manifest).map((e) => e.path),
-      ['spec.backup'],
-    );
-    const moved = structuredClone(manifest);
-    (moved.spec as { backup: Record<string, unknown> }).backup.region = 'eu';
-    assert.deepEqual(
-      seedResource.strategy.validateUpdate!(moved, manifest).map((e) => e.type),
-      ['FieldImmutable'],
-    );
-    const added = structuredClone(removed);
-    (added.spec as Record<string, unknown>).backup = { provider: 'local' };
-    assert.deepEqual(seedResource.strategy.validateUpdate!(added, removed), []);
-  });
-
-  it('prints Gardener’s columns', () => {
-    const obj = structuredClone(manifest);
-    obj.status = {
-      conditions: [
-        { type: 'GardenletReady', status: 'True' },
-        { type: 'ExtensionsReady', status: 'True' },
-      ],
-      lastOperation: { type: 'Reconcile', state: 'Succeeded', progress: 100 },
-      gardener: { version: '1.100.0' },
-      kubernetesVersion: '1.31.1',
-    };
-    obj.metadata.creationTimestamp = new Date(Date.now() - 180_000).toISOString();
-    const cells = Object.fromEntries(seedResource.columns!.map((c) => [c.name, c.cell(obj)]));
-    assert.deepEqual(cells, {
-      STATUS: 'Ready',
-      'LAST OPERATION': 'Reconcile Succeeded (100%)',
-      PROVIDER: 'local',
-      REGION: 'local',
-      AGE: '3m',
-      VERSION: '1.100.0',
-      'K8S VERSION': '1.31.1',
-    });
   });
 });

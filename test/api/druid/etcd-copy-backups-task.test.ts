@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import {
   copyTaskFailed,
@@ -12,144 +11,20 @@ import {
   copyTaskTargetStore,
   copyTaskWaitForFinalSnapshot,
   copyTaskWorkerName,
-  etcdCopyBackupsTaskResource,
 } from '../../../src/api/druid/index.js';
-import type { FieldError } from '../../../src/api/errors.js';
-import type { KubeObject } from '../../../src/api/meta.js';
-import { AdmissionChain } from '../../../src/apiserver/admission.js';
-import { mergePatch } from '../../../src/apiserver/patch.js';
-import { GenericStore, type RequestContext } from '../../../src/apiserver/registry/generic-store.js';
-import type { Strategy } from '../../../src/apiserver/types.js';
-import { openSqliteStore } from '../../../src/storage/sqlite/sqlite-store.js';
+import {
+  SAMPLE_BACKUP_ENTRY,
+  SAMPLE_CONTROL_PLANE_NAMESPACE,
+  sampleCopyTask,
+  sampleFailedCopyTask,
+} from '../../helpers/sample-objects.js';
 
-const PROJECT = 'dev';
-const SHOOT = 'my-shoot';
-const NS = `shoot--${PROJECT}--${SHOOT}`;
-const ENTRY = `${NS}--0b5e8d3a`;
+const NS = SAMPLE_CONTROL_PLANE_NAMESPACE;
+const ENTRY = SAMPLE_BACKUP_ENTRY;
 
-function paths(errors: FieldError[]): [string, string][] {
-  return errors.map((e) => [e.path, e.type]);
-}
-
-const statusStrategy: Strategy = etcdCopyBackupsTaskResource.subresources!.find((s) => s.name === 'status')!.strategy;
-
-/** The task Gardener's Restore creates (pkg/gardenlet/operation/botanist/etcdcopybackupstask.go). */
-function copyTask(spec: Record<string, unknown> = {}): KubeObject {
-  return {
-    apiVersion: 'druid.gardener.cloud/v1alpha1',
-    kind: 'EtcdCopyBackupsTask',
-    metadata: { name: SHOOT, namespace: NS },
-    spec: {
-      podLabels: {
-        'networking.gardener.cloud/to-dns': 'allowed',
-        'networking.gardener.cloud/to-public-networks': 'allowed',
-      },
-      sourceStore: {
-        provider: 's3',
-        container: 'source-bucket',
-        prefix: `${ENTRY}/etcd-main`,
-        secretRef: { name: 'source-etcd-backup', namespace: NS },
-      },
-      targetStore: {
-        provider: 'local',
-        container: '3f1c4f0e-5b0d-4c3a-9a52-2d7c3f0b9e11',
-        prefix: `${ENTRY}/etcd-main`,
-        secretRef: { name: 'etcd-backup', namespace: NS },
-      },
-      waitForFinalSnapshot: { enabled: true, timeout: '5m' },
-      ...spec,
-    },
-  };
-}
-
-function created(obj: KubeObject): { obj: KubeObject; errors: FieldError[] } {
-  const copy = structuredClone(obj);
-  etcdCopyBackupsTaskResource.strategy.prepareForCreate!(copy);
-  return { obj: copy, errors: etcdCopyBackupsTaskResource.strategy.validate!(copy) };
-}
-
-/** `date -Iseconds`, from the real command when there is one. */
-function dateIseconds(): string {
-  const date = spawnSync('date', ['-Iseconds'], { encoding: 'utf8' });
-  return date.status === 0 && date.stdout.trim() !== '' ? date.stdout.trim() : '2026-11-23T19:40:00+00:00';
-}
-
-/**
- * The `-p` argument of the seed document's command after the shell has expanded it:
- * `-p "{\"status\":{\"conditions\":[{…,\"lastTransitionTime\":\"$(date -Iseconds)\",…}]}}"`.
- */
-function seedDocumentPatch(now: string): unknown {
-  const shellWord =
-    '{\\"status\\":{\\"conditions\\":[{\\"type\\":\\"Succeeded\\",\\"status\\":\\"True\\",\\"reason\\":\\"manual copy successful\\",\\"message\\":\\"manual copy successful\\",\\"lastTransitionTime\\":\\"$(date -Iseconds)\\",\\"lastUpdateTime\\":\\"$(date -Iseconds)\\"}]}}';
-  const expanded = shellWord.replaceAll('\\"', '"').replaceAll('$(date -Iseconds)', now);
-  return JSON.parse(expanded);
-}
-
-describe('EtcdCopyBackupsTask', () => {
-  it('validates the task Gardener creates and keeps unknown fields', () => {
-    const { obj, errors } = created({ ...copyTask({ futureField: 1 }), status: { conditions: [] } });
-    assert.deepEqual(errors, []);
-    assert.equal(obj.status, undefined);
-    assert.equal(obj.metadata.generation, 1);
-    assert.equal((obj.spec as Record<string, unknown>).futureField, 1);
-    assert.deepEqual(
-      created(copyTask({ maxBackupAge: 7, maxBackups: 4_294_967_295, podLabels: undefined })).errors,
-      [],
-    );
-    assert.deepEqual(created(copyTask({ waitForFinalSnapshot: { enabled: true, timeout: '0' } })).errors, []);
-    assert.deepEqual(created(copyTask({ waitForFinalSnapshot: undefined })).errors, []);
-  });
-
-  it('rejects bad specs with the field paths of the stores', () => {
-    const check = (spec: Record<string, unknown>) => paths(created(copyTask(spec)).errors);
-    assert.deepEqual(check({ sourceStore: { container: 'source-bucket', prefix: 'p', secretRef: { name: 's' } } }), [
-      ['spec.sourceStore.provider', 'FieldValueRequired'],
-    ]);
-    assert.deepEqual(check({ sourceStore: { provider: 'S3', container: 'b', prefix: 'p' } }), [
-      ['spec.sourceStore.provider', 'FieldValueNotSupported'],
-      ['spec.sourceStore.container', 'FieldValueInvalid'],
-    ]);
-    assert.deepEqual(check({ sourceStore: { provider: 's3', container: 'bucket', prefix: 'p' } }), [
-      ['spec.sourceStore.secretRef.name', 'FieldValueRequired'],
-    ]);
-    assert.deepEqual(check({ targetStore: undefined }), [['spec.targetStore', 'FieldValueRequired']]);
-    assert.deepEqual(check({ targetStore: { provider: 'local' } }), [
-      ['spec.targetStore.container', 'FieldValueRequired'],
-      ['spec.targetStore.prefix', 'FieldValueRequired'],
-    ]);
-    assert.deepEqual(
-      check({ targetStore: { provider: 'local', container: 'bucket', prefix: 'p', endpointOverride: 'not a url' } }),
-      [['spec.targetStore.endpointOverride', 'FieldValueInvalid']],
-    );
-    assert.deepEqual(check({ maxBackupAge: -1, maxBackups: 4_294_967_296 }), [
-      ['spec.maxBackupAge', 'FieldValueInvalid'],
-      ['spec.maxBackups', 'FieldValueInvalid'],
-    ]);
-    assert.deepEqual(check({ maxBackupAge: 1.5 }), [['spec.maxBackupAge', 'FieldValueTypeInvalid']]);
-    assert.deepEqual(check({ waitForFinalSnapshot: { timeout: 'soon' } }), [
-      ['spec.waitForFinalSnapshot.enabled', 'FieldValueRequired'],
-      ['spec.waitForFinalSnapshot.timeout', 'FieldValueInvalid'],
-    ]);
-    assert.deepEqual(check({ podLabels: { 'bad key!': 'x' } }), [['spec.podLabels', 'FieldValueInvalid']]);
-    assert.deepEqual(paths(created({ ...copyTask(), spec: undefined }).errors), [['spec', 'FieldValueRequired']]);
-  });
-
-  it('the spec is immutable after create; metadata may change', () => {
-    const old: KubeObject = { ...copyTask(), metadata: { ...copyTask().metadata, generation: 1 } };
-    const changed = copyTask({ maxBackups: 3 });
-    changed.metadata.generation = 1;
-    assert.deepEqual(paths(etcdCopyBackupsTaskResource.strategy.validateUpdate!(changed, old)), [
-      ['spec', 'FieldImmutable'],
-    ]);
-    const finalized = structuredClone(old);
-    finalized.metadata.finalizers = ['druid.gardener.cloud/etcd-druid'];
-    etcdCopyBackupsTaskResource.strategy.prepareForUpdate!(finalized, old);
-    assert.equal(finalized.metadata.generation, 1);
-    assert.deepEqual(etcdCopyBackupsTaskResource.strategy.validateUpdate!(finalized, old), []);
-  });
-
+describe('EtcdCopyBackupsTask readers', () => {
   it('readers', () => {
-    const task = copyTask();
+    const task = sampleCopyTask();
     assert.deepEqual(copyTaskSourceStore(task), {
       provider: 's3',
       container: 'source-bucket',
@@ -159,113 +34,22 @@ describe('EtcdCopyBackupsTask', () => {
     assert.equal(copyTaskTargetStore(task)?.provider, 'local');
     assert.deepEqual(copyTaskWaitForFinalSnapshot(task), { enabled: true, timeoutMs: 300_000 });
     assert.deepEqual(
-      copyTaskWaitForFinalSnapshot(copyTask({ waitForFinalSnapshot: { enabled: true, timeout: '0' } })),
+      copyTaskWaitForFinalSnapshot(sampleCopyTask({ waitForFinalSnapshot: { enabled: true, timeout: '0' } })),
       {
         enabled: true,
       },
     );
-    assert.deepEqual(copyTaskWaitForFinalSnapshot(copyTask({ waitForFinalSnapshot: undefined })), { enabled: false });
+    assert.deepEqual(copyTaskWaitForFinalSnapshot(sampleCopyTask({ waitForFinalSnapshot: undefined })), {
+      enabled: false,
+    });
     assert.equal(copyTaskWorkerName(task), 'my-shoot-worker');
     assert.equal(copyTaskPhase(task), 'Processing');
     assert.ok(!copyTaskFinished(task));
-    const failed: KubeObject = {
-      ...task,
-      status: {
-        conditions: [{ type: 'Failed', status: 'True', reason: 'BackoffLimitExceeded', message: 'source unreachable' }],
-        lastError: 'dial tcp: i/o timeout',
-      },
-    };
+    const failed = sampleFailedCopyTask();
     assert.ok(copyTaskFailed(failed));
     assert.ok(!copyTaskSucceeded(failed));
     assert.equal(copyTaskFailureMessage(failed), 'source unreachable');
     assert.equal(copyTaskLastError(failed), 'dial tcp: i/o timeout');
     assert.equal(copyTaskPhase(failed), 'Failed');
-    assert.deepEqual(
-      Object.fromEntries(
-        etcdCopyBackupsTaskResource.columns!.filter((c) => c.name !== 'AGE').map((c) => [c.name, c.cell(failed)]),
-      ),
-      {
-        STATUS: 'Failed',
-        SOURCE: `s3://source-bucket/${ENTRY}/etcd-main`,
-        TARGET: `local://3f1c4f0e-5b0d-4c3a-9a52-2d7c3f0b9e11/${ENTRY}/etcd-main`,
-      },
-    );
-  });
-
-  it('the seed document’s manual status patch validates, replaces the conditions and yields Succeeded', () => {
-    const now = dateIseconds();
-    const stored: KubeObject = {
-      ...copyTask(),
-      metadata: { ...copyTask().metadata, generation: 1, resourceVersion: '12', uid: 'u-1' },
-      status: {
-        observedGeneration: 1,
-        conditions: [
-          { type: 'Failed', status: 'True', reason: 'BackoffLimitExceeded', message: 'no connectivity to the source' },
-          { type: 'Succeeded', status: 'False', reason: 'JobFailed', message: 'copy failed' },
-        ],
-        lastError: 'dial tcp: i/o timeout',
-      },
-    };
-    const next = mergePatch(structuredClone(stored), seedDocumentPatch(now)) as KubeObject;
-    statusStrategy.prepareForUpdate!(next, stored);
-    assert.deepEqual(statusStrategy.validateUpdate!(next, stored), []);
-    assert.deepEqual((next.status as { conditions: unknown[] }).conditions, [
-      {
-        type: 'Succeeded',
-        status: 'True',
-        reason: 'manual copy successful',
-        message: 'manual copy successful',
-        lastTransitionTime: now,
-        lastUpdateTime: now,
-      },
-    ]);
-    assert.ok(copyTaskSucceeded(next));
-    assert.ok(!copyTaskFailed(next));
-    assert.equal(copyTaskPhase(next), 'Succeeded');
-    assert.deepEqual(next.spec, stored.spec);
-    assert.equal(next.metadata.generation, 1);
-    // The patch keeps the rest of the status (merge patch semantics).
-    assert.equal(copyTaskLastError(next), 'dial tcp: i/o timeout');
-    // With the offset spelled the other way, too.
-    const plusTwo = mergePatch(structuredClone(stored), seedDocumentPatch('2026-11-23T21:40:00+02:00')) as KubeObject;
-    statusStrategy.prepareForUpdate!(plusTwo, stored);
-    assert.deepEqual(statusStrategy.validateUpdate!(plusTwo, stored), []);
-    // A malformed timestamp is still rejected.
-    const garbled = mergePatch(structuredClone(stored), seedDocumentPatch('23.11.2026 19:40')) as KubeObject;
-    assert.deepEqual(paths(statusStrategy.validateUpdate!(garbled, stored)), [
-      ['status.conditions[0].lastTransitionTime', 'FieldValueInvalid'],
-      ['status.conditions[0].lastUpdateTime', 'FieldValueInvalid'],
-    ]);
-  });
-
-  it('the same patch through the generic store: PATCH …/etcdcopybackupstasks/my-shoot/status', async () => {
-    const storage = openSqliteStore({ path: ':memory:' });
-    const store = new GenericStore(etcdCopyBackupsTaskResource, storage, new AdmissionChain([]));
-    const ctx: RequestContext = { user: { name: 'operator', groups: ['system:masters'] }, dryRun: false };
-    try {
-      await store.create(NS, copyTask(), ctx);
-      await store.patch(
-        NS,
-        SHOOT,
-        'status',
-        'merge',
-        { status: { conditions: [{ type: 'Failed', status: 'True', reason: 'BackoffLimitExceeded', message: 'x' }] } },
-        ctx,
-      );
-      const now = dateIseconds();
-      const patched = await store.patch(NS, SHOOT, 'status', 'merge', seedDocumentPatch(now), ctx);
-      assert.ok(copyTaskSucceeded(patched));
-      assert.ok(!copyTaskFailed(patched));
-      assert.equal((patched.status as { conditions: unknown[] }).conditions.length, 1);
-      assert.equal(patched.metadata.generation, 1);
-      const read = await store.get(NS, SHOOT);
-      assert.ok(copyTaskSucceeded(read));
-      // A spec change through the main resource is refused.
-      await assert.rejects(store.patch(NS, SHOOT, '', 'merge', { spec: { maxBackups: 1 } }, ctx), (err: Error) =>
-        /spec: Invalid value: .*field is immutable/.test(err.message),
-      );
-    } finally {
-      await storage.close();
-    }
   });
 });

@@ -20,7 +20,7 @@ import {
   type ShootSecrets,
   secretObjectsFromShootState,
   toSecretObjects,
-} from '../shoot-secrets.js';
+} from '../../../shoot/shoot-secrets.js';
 import type { ComponentContext } from './context.js';
 import type { ShootStateComponent } from './shoot-state.js';
 

@@ -8,7 +8,11 @@ import { secretResource } from '../../../api/core/secret.js';
 import { shootStateResource } from '../../../api/core-gardener/shoot-state.js';
 import { isRecord, type KubeObject } from '../../../api/meta.js';
 import type { TaskContext } from '../../../flow/task-fn.js';
-import { isPersistedSecret, mergeShootStateGardenerData, toShootStateGardenerData } from '../shoot-secrets.js';
+import {
+  isPersistedSecret,
+  mergeShootStateGardenerData,
+  toShootStateGardenerData,
+} from '../../../shoot/shoot-secrets.js';
 import type { ComponentContext } from './context.js';
 import type { Extension } from './extension.js';
 

@@ -21,6 +21,11 @@
  *
  * In the ShootState each becomes a `spec.gardener[]` entry in Gardener's format: `{name, type:
  * "secret", data: {data: <the secret's data map>, immutable, type}, labels}`.
+ *
+ * This lives with the shoot, not with the gardenlet, because two sides read the format: the
+ * seed's gardenlet creates, persists and restores the secrets, and the garden issues admin
+ * kubeconfigs from the client CA it finds in the ShootState (src/garden/admin-kubeconfig-handler.ts).
+ * The garden and the seeds never import each other; both may import what belongs to a shoot.
  */
 import {
   createPrivateKey,
@@ -32,15 +37,15 @@ import {
 } from 'node:crypto';
 import { isIP } from 'node:net';
 import { promisify } from 'node:util';
-import { SECRET_TYPE_OPAQUE, secretType } from '../../api/core/secret.js';
-import { type GardenerResourceData, shootStateGardenerData } from '../../api/core-gardener/shoot-state.js';
-import { isRecord, type KubeObject } from '../../api/meta.js';
+import { SECRET_TYPE_OPAQUE, secretType } from '../api/core/secret.js';
+import { type GardenerResourceData, shootStateGardenerData } from '../api/core-gardener/shoot-state.js';
+import { isRecord, type KubeObject } from '../api/meta.js';
 import {
   type CertificateAndKey,
   type CertificateAuthority,
   generateCertificateAuthority,
   issueCertificate,
-} from '../../apiserver/pki/certificates.js';
+} from '../apiserver/pki/certificates.js';
 import { MalformedSecretError } from './malformed-secret-error.js';
 
 /** The persisted secrets of one shoot, decoded. */

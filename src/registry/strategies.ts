@@ -1,46 +1,14 @@
 /**
- * Strategy and table building blocks every kind with a status shares (core and Gardener kinds):
- * keeping the stored status on main-resource updates, keeping everything but the status on
- * `status` updates, generation arithmetic, and the AGE column.
+ * Strategy building blocks the kinds of every group share: keeping the stored status on
+ * main-resource updates, keeping everything but the status on `status` updates, generation
+ * arithmetic, and the main-resource strategy of the Gardener-style kinds (core.gardener.cloud,
+ * extensions, druid). Strategies are server behaviour, so they live here and not with the kinds'
+ * types and validation in src/api.
  */
-import type { Strategy, SubresourceDefinition, TableColumn } from '../../apiserver/types.js';
-import type { FieldError } from '../errors.js';
-import { deepCopy, isRecord, type KubeObject } from '../meta.js';
-
-/**
- * The AGE column, for kinds that place it themselves (the server appends one otherwise). Like
- * k8s's `ConvertToHumanReadableDateType`, the cell is already human-readable.
- */
-export const ageColumn: TableColumn = {
-  name: 'AGE',
-  type: 'date',
-  description: 'CreationTimestamp is a timestamp representing the server time when this object was created.',
-  cell: (obj) => humanAge(obj.metadata.creationTimestamp),
-};
-
-/**
- * How long ago `timestamp` was, as kubectl prints ages (k8s duration.HumanDuration): 45s, 5m3s,
- * 12m, 3h4m, 10h, 3d4h, 12d, 2y30d. `<unknown>` when absent or unparsable.
- */
-export function humanAge(timestamp: string | undefined | null, now: number = Date.now()): string {
-  if (!timestamp) return '<unknown>';
-  const at = Date.parse(timestamp);
-  if (Number.isNaN(at)) return '<unknown>';
-  const seconds = Math.max(0, Math.floor((now - at) / 1000));
-  if (seconds < 120) return `${seconds}s`;
-  const minutes = Math.floor(seconds / 60);
-  if (minutes < 10) return seconds % 60 === 0 ? `${minutes}m` : `${minutes}m${seconds % 60}s`;
-  if (minutes < 180) return `${minutes}m`;
-  const hours = Math.floor(minutes / 60);
-  if (hours < 8) return minutes % 60 === 0 ? `${hours}h` : `${hours}h${minutes % 60}m`;
-  if (hours < 48) return `${hours}h`;
-  const days = Math.floor(hours / 24);
-  if (days < 8) return hours % 24 === 0 ? `${days}d` : `${days}d${hours % 24}h`;
-  if (days < 365 * 2) return `${days}d`;
-  const years = Math.floor(days / 365);
-  if (years < 8 && days % 365 !== 0) return `${years}y${days % 365}d`;
-  return `${years}y`;
-}
+import type { FieldError } from '../api/errors.js';
+import { deepCopy, isRecord, type KubeObject } from '../api/meta.js';
+import { semanticEqual } from '../api/validation.js';
+import type { Strategy, SubresourceDefinition } from '../apiserver/types.js';
 
 /** Keeps the old status on `obj` (or none when the old object had none). */
 export function keepOldStatus(obj: KubeObject, old: KubeObject): void {
@@ -59,7 +27,7 @@ export function nextGeneration(old: KubeObject, bump: boolean): number {
  * field); only the request's `metadata.resourceVersion` survives, for the optimistic-concurrency
  * check.
  */
-export function keepSpecAndMetadata(obj: KubeObject, old: KubeObject): void {
+function keepSpecAndMetadata(obj: KubeObject, old: KubeObject): void {
   const resourceVersion = obj.metadata?.resourceVersion;
   for (const key of Object.keys(obj)) {
     if (key !== 'status' && key !== 'apiVersion' && key !== 'kind') delete obj[key];
@@ -103,8 +71,32 @@ export function statusSubresource(
   };
 }
 
-/** The number of keys of the map at `obj[field]` (0 when absent). */
-export function mapSize(obj: KubeObject, field: string): number {
-  const value = obj[field];
-  return isRecord(value) ? Object.keys(value).length : 0;
+export interface GardenerStrategyOptions {
+  /** Defaults applied on create, after status was cleared. */
+  defaults?(obj: KubeObject): void;
+  validate(obj: KubeObject): FieldError[];
+  validateUpdate(obj: KubeObject, old: KubeObject): FieldError[];
+  /** Extra reasons to bump `metadata.generation` on update (besides a spec change); may mutate `obj`. */
+  mustIncreaseGeneration?(obj: KubeObject, old: KubeObject): boolean;
+}
+
+/**
+ * The main-resource strategy of a Gardener kind: create clears status and sets generation 1;
+ * update keeps the old status and bumps the generation when the spec changed.
+ */
+export function gardenerStrategy(options: GardenerStrategyOptions): Strategy {
+  return {
+    prepareForCreate(obj) {
+      delete obj.status;
+      obj.metadata.generation = 1;
+      options.defaults?.(obj);
+    },
+    prepareForUpdate(obj, old) {
+      keepOldStatus(obj, old);
+      const extra = options.mustIncreaseGeneration?.(obj, old) ?? false;
+      obj.metadata.generation = nextGeneration(old, extra || !semanticEqual(obj.spec, old.spec));
+    },
+    validate: (obj) => options.validate(obj),
+    validateUpdate: (obj, old) => options.validateUpdate(obj, old),
+  };
 }

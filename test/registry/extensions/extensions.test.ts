@@ -3,45 +3,42 @@ import { describe, it } from 'node:test';
 import type { FieldError } from '../../../src/api/errors.js';
 import {
   backupBucketGeneratedSecretRef,
-  clusterResource,
   clusterShoot,
   controlPlanePurpose,
-  controlPlaneResource,
   dnsRecordName,
-  dnsRecordResource,
   dnsRecordTtl,
   dnsRecordType,
   dnsRecordValues,
-  EXTENSION_OPERATIONS,
-  extensionBackupBucketResource,
   extensionBackupEntryBucketName,
-  extensionBackupEntryResource,
-  extensionLastOperationState,
-  extensionNotReadyReason,
   extensionOperation,
-  extensionResources,
   extensionSecretRef,
   extensionState,
   extensionStatusResources,
   GARDENER_OPERATION_ANNOTATION,
-  infrastructureResource,
   isExtensionMigrated,
-  isExtensionOperation,
-  isExtensionReady,
   isSourceBackupEntry,
-  OPERATION_MIGRATE,
-  OPERATION_RECONCILE,
-  OPERATION_RESTORE,
-  OPERATION_WAIT_FOR_STATE,
   workerPools,
-  workerResource,
 } from '../../../src/api/extensions/index.js';
 import type { KubeObject } from '../../../src/api/meta.js';
 import { mergePatch } from '../../../src/apiserver/patch.js';
 import type { ResourceDefinition, Strategy } from '../../../src/apiserver/types.js';
+import { extensionBackupBucketDefinition } from '../../../src/registry/extensions/backup-bucket.js';
+import { extensionBackupEntryDefinition } from '../../../src/registry/extensions/backup-entry.js';
+import { clusterDefinition } from '../../../src/registry/extensions/cluster.js';
+import { controlPlaneDefinition } from '../../../src/registry/extensions/control-plane.js';
+import { dnsRecordDefinition } from '../../../src/registry/extensions/dns-record.js';
+import { extensionDefinitions } from '../../../src/registry/extensions/index.js';
+import { infrastructureDefinition } from '../../../src/registry/extensions/infrastructure.js';
+import { workerDefinition } from '../../../src/registry/extensions/worker.js';
+import {
+  SAMPLE_CONTROL_PLANE_NAMESPACE,
+  SAMPLE_SUCCEEDED_EXTENSION_STATUS,
+  sampleExtensionObjects,
+} from '../../helpers/sample-objects.js';
 
-const NS = 'shoot--dev--my-shoot';
-const secretRef = { name: 'cloudprovider', namespace: NS };
+const NS = SAMPLE_CONTROL_PLANE_NAMESPACE;
+const samples = sampleExtensionObjects;
+const succeeded = SAMPLE_SUCCEEDED_EXTENSION_STATUS;
 
 function cells(def: ResourceDefinition, obj: KubeObject, wide = false): Record<string, unknown> {
   return Object.fromEntries(
@@ -75,115 +72,14 @@ function withSpec(obj: KubeObject, spec: Record<string, unknown>): KubeObject {
   return { ...structuredClone(obj), spec: { ...(obj.spec as Record<string, unknown>), ...spec } };
 }
 
-const succeeded = {
-  observedGeneration: 1,
-  lastOperation: {
-    type: 'Reconcile',
-    state: 'Succeeded',
-    progress: 100,
-    description: 'done',
-    lastUpdateTime: '2026-11-23T19:40:00Z',
-  },
-};
-
-const samples: Record<string, KubeObject> = {
-  BackupBucket: {
-    apiVersion: 'extensions.gardener.cloud/v1alpha1',
-    kind: 'BackupBucket',
-    metadata: { name: '3f1c4f0e-5b0d-4c3a-9a52-2d7c3f0b9e11' },
-    spec: { type: 'local', region: 'local', secretRef: { name: 'backup-seed-a', namespace: 'garden' } },
-  },
-  BackupEntry: {
-    apiVersion: 'extensions.gardener.cloud/v1alpha1',
-    kind: 'BackupEntry',
-    metadata: { name: `${NS}--0b5e8d3a` },
-    spec: {
-      type: 'local',
-      region: 'local',
-      bucketName: '3f1c4f0e-5b0d-4c3a-9a52-2d7c3f0b9e11',
-      secretRef: { name: 'entry-shoot--dev--my-shoot--0b5e8d3a', namespace: 'garden' },
-      backupBucketProviderStatus: { root: '/var/lib/transplant/buckets' },
-    },
-  },
-  DNSRecord: {
-    apiVersion: 'extensions.gardener.cloud/v1alpha1',
-    kind: 'DNSRecord',
-    metadata: { name: 'my-shoot-internal', namespace: NS },
-    spec: {
-      type: 'local',
-      secretRef,
-      name: 'api.internal.my-shoot.dev.local.gardener.cloud',
-      recordType: 'A',
-      values: ['10.0.0.10'],
-      ttl: 120,
-    },
-  },
-  Infrastructure: {
-    apiVersion: 'extensions.gardener.cloud/v1alpha1',
-    kind: 'Infrastructure',
-    metadata: { name: 'my-shoot', namespace: NS },
-    spec: { type: 'local', region: 'local', secretRef, sshPublicKey: 'c3NoLWVkMjU1MTkgQUFBQQ==' },
-  },
-  ControlPlane: {
-    apiVersion: 'extensions.gardener.cloud/v1alpha1',
-    kind: 'ControlPlane',
-    metadata: { name: 'my-shoot', namespace: NS },
-    spec: {
-      type: 'local',
-      region: 'local',
-      secretRef,
-      purpose: 'normal',
-      infrastructureProviderStatus: { apiVersion: 'local.provider.extensions.gardener.cloud/v1alpha1' },
-    },
-  },
-  Worker: {
-    apiVersion: 'extensions.gardener.cloud/v1alpha1',
-    kind: 'Worker',
-    metadata: { name: 'my-shoot', namespace: NS },
-    spec: {
-      type: 'local',
-      region: 'local',
-      secretRef,
-      pools: [
-        {
-          name: 'local',
-          machineType: 'local',
-          minimum: 1,
-          maximum: 3,
-          maxSurge: 1,
-          maxUnavailable: '0%',
-          machineImage: { name: 'node-agent', version: '1.0.0' },
-          labels: { 'worker.gardener.cloud/pool': 'local' },
-          zones: ['0'],
-          userDataSecretRef: { name: 'osc', key: 'cloud_config' },
-        },
-      ],
-    },
-  },
-  Cluster: {
-    apiVersion: 'extensions.gardener.cloud/v1alpha1',
-    kind: 'Cluster',
-    metadata: { name: NS },
-    spec: {
-      cloudProfile: { apiVersion: 'core.gardener.cloud/v1beta1', kind: 'CloudProfile', metadata: { name: 'local' } },
-      seed: { apiVersion: 'core.gardener.cloud/v1beta1', kind: 'Seed', metadata: { name: 'seed-a' } },
-      shoot: {
-        apiVersion: 'core.gardener.cloud/v1beta1',
-        kind: 'Shoot',
-        metadata: { name: 'my-shoot', namespace: 'garden-dev' },
-      },
-    },
-  },
-};
-
 function def(kind: string): ResourceDefinition {
-  return extensionResources.find((d) => d.kind === kind)!;
+  return extensionDefinitions.find((d) => d.kind === kind)!;
 }
 
-describe('extensionResources', () => {
+describe('extensionDefinitions', () => {
   it('lists the seven kinds with Gardener’s names, scopes and short names', () => {
     assert.deepEqual(
-      extensionResources.map((d) => [
+      extensionDefinitions.map((d) => [
         d.group,
         d.version,
         d.kind,
@@ -254,23 +150,12 @@ describe('extensionResources', () => {
         ['extensions.gardener.cloud', 'v1alpha1', 'Cluster', 'ClusterList', 'clusters', 'cluster', false, false, []],
       ],
     );
-    for (const d of extensionResources) {
+    for (const d of extensionDefinitions) {
       const subresources = (d.subresources ?? []).map((s) => [s.name, [...s.verbs]]);
       assert.deepEqual(subresources, d.kind === 'Cluster' ? [] : [['status', ['get', 'update', 'patch']]], d.kind);
     }
-    assert.equal(extensionBackupBucketResource, def('BackupBucket'));
-    assert.equal(extensionBackupEntryResource, def('BackupEntry'));
-  });
-
-  it('exports the operation annotation and its values', () => {
-    assert.equal(GARDENER_OPERATION_ANNOTATION, 'gardener.cloud/operation');
-    assert.deepEqual(
-      [OPERATION_RECONCILE, OPERATION_MIGRATE, OPERATION_RESTORE, OPERATION_WAIT_FOR_STATE],
-      ['reconcile', 'migrate', 'restore', 'wait-for-state'],
-    );
-    assert.deepEqual([...EXTENSION_OPERATIONS], ['reconcile', 'migrate', 'restore', 'wait-for-state']);
-    assert.ok(isExtensionOperation('wait-for-state'));
-    assert.ok(!isExtensionOperation('retry'));
+    assert.equal(extensionBackupBucketDefinition, def('BackupBucket'));
+    assert.equal(extensionBackupEntryDefinition, def('BackupEntry'));
   });
 });
 
@@ -403,7 +288,7 @@ describe('every extension kind', () => {
 describe('BackupBucket and BackupEntry', () => {
   it('BackupBucket requires region and secretRef, keeps the region and reports the generated secret', () => {
     const { errors } = created(
-      extensionBackupBucketResource,
+      extensionBackupBucketDefinition,
       withSpec(samples.BackupBucket!, { region: '', secretRef: null }),
     );
     assert.deepEqual(paths(errors), [
@@ -411,36 +296,36 @@ describe('BackupBucket and BackupEntry', () => {
       ['spec.secretRef.name', 'FieldValueRequired'],
     ]);
     const old = samples.BackupBucket!;
-    assert.deepEqual(paths(updated(extensionBackupBucketResource, withSpec(old, { region: 'eu' }), old).errors), [
+    assert.deepEqual(paths(updated(extensionBackupBucketDefinition, withSpec(old, { region: 'eu' }), old).errors), [
       ['spec.region', 'FieldImmutable'],
     ]);
     const seedClass = withSpec(old, { class: 'seed' });
     assert.deepEqual(
-      paths(updated(extensionBackupBucketResource, withSpec(seedClass, { class: 'shoot' }), seedClass).errors),
+      paths(updated(extensionBackupBucketDefinition, withSpec(seedClass, { class: 'shoot' }), seedClass).errors),
       [['spec.class', 'FieldImmutable']],
     );
-    assert.deepEqual(paths(created(extensionBackupBucketResource, withSpec(old, { class: 'garden-x' })).errors), [
+    assert.deepEqual(paths(created(extensionBackupBucketDefinition, withSpec(old, { class: 'garden-x' })).errors), [
       ['spec.class', 'FieldValueNotSupported'],
     ]);
     const withStatus: KubeObject = {
       ...old,
       status: { ...succeeded, generatedSecretRef: { name: 'generated-bucket-secret', namespace: 'garden' } },
     };
-    assert.deepEqual(statusStrategy(extensionBackupBucketResource).validateUpdate!(withStatus, old), []);
+    assert.deepEqual(statusStrategy(extensionBackupBucketDefinition).validateUpdate!(withStatus, old), []);
     assert.deepEqual(backupBucketGeneratedSecretRef(withStatus), {
       name: 'generated-bucket-secret',
       namespace: 'garden',
     });
     assert.deepEqual(
       paths(
-        statusStrategy(extensionBackupBucketResource).validateUpdate!(
+        statusStrategy(extensionBackupBucketDefinition).validateUpdate!(
           { ...old, status: { generatedSecretRef: { namespace: 'garden' } } },
           old,
         ),
       ),
       [['status.generatedSecretRef.name', 'FieldValueRequired']],
     );
-    assert.deepEqual(cells(extensionBackupBucketResource, withStatus), {
+    assert.deepEqual(cells(extensionBackupBucketDefinition, withStatus), {
       TYPE: 'local',
       REGION: 'local',
       STATE: 'Succeeded',
@@ -449,7 +334,7 @@ describe('BackupBucket and BackupEntry', () => {
 
   it('BackupEntry requires a bucket, region and secretRef and prints Gardener’s columns', () => {
     const { errors } = created(
-      extensionBackupEntryResource,
+      extensionBackupEntryDefinition,
       withSpec(samples.BackupEntry!, { bucketName: undefined, region: undefined, secretRef: {} }),
     );
     assert.deepEqual(paths(errors), [
@@ -461,13 +346,13 @@ describe('BackupBucket and BackupEntry', () => {
       ...samples.BackupEntry!,
       status: { lastOperation: { type: 'Restore', state: 'Processing', progress: 40 } },
     };
-    assert.deepEqual(cells(extensionBackupEntryResource, entry), {
+    assert.deepEqual(cells(extensionBackupEntryDefinition, entry), {
       TYPE: 'local',
       REGION: 'local',
       BUCKET: '3f1c4f0e-5b0d-4c3a-9a52-2d7c3f0b9e11',
       STATE: 'Processing',
     });
-    assert.deepEqual(cells(extensionBackupEntryResource, { metadata: { name: 'x' }, spec: {} }), {
+    assert.deepEqual(cells(extensionBackupEntryDefinition, { metadata: { name: 'x' }, spec: {} }), {
       TYPE: null,
       REGION: null,
       BUCKET: null,
@@ -475,15 +360,15 @@ describe('BackupBucket and BackupEntry', () => {
     });
     assert.equal(extensionBackupEntryBucketName(entry), '3f1c4f0e-5b0d-4c3a-9a52-2d7c3f0b9e11');
     assert.equal(
-      extensionBackupEntryResource.selectableFields!['spec.bucketName']!(entry),
+      extensionBackupEntryDefinition.selectableFields!['spec.bucketName']!(entry),
       '3f1c4f0e-5b0d-4c3a-9a52-2d7c3f0b9e11',
     );
-    assert.equal(extensionBackupEntryResource.selectableFields!['spec.type']!(entry), 'local');
+    assert.equal(extensionBackupEntryDefinition.selectableFields!['spec.type']!(entry), 'local');
     assert.ok(!isSourceBackupEntry(entry));
     assert.ok(isSourceBackupEntry({ metadata: { name: `source-${NS}--0b5e8d3a` } }));
     assert.deepEqual(extensionSecretRef(entry), { name: 'entry-shoot--dev--my-shoot--0b5e8d3a', namespace: 'garden' });
     // bucketName may change (the Restore points the entry at the destination bucket); region is not Gardener-immutable here.
-    const moved = updated(extensionBackupEntryResource, withSpec(entry, { bucketName: 'other-bucket' }), {
+    const moved = updated(extensionBackupEntryDefinition, withSpec(entry, { bucketName: 'other-bucket' }), {
       ...entry,
       metadata: { ...entry.metadata, generation: 1 },
     });
@@ -496,7 +381,7 @@ describe('DNSRecord', () => {
   const record = samples.DNSRecord!;
 
   it('validates names, record types and values like Gardener', () => {
-    const check = (spec: Record<string, unknown>) => paths(created(dnsRecordResource, withSpec(record, spec)).errors);
+    const check = (spec: Record<string, unknown>) => paths(created(dnsRecordDefinition, withSpec(record, spec)).errors);
     assert.deepEqual(check({ name: '*.ingress.my-shoot.dev.local.gardener.cloud' }), []);
     assert.deepEqual(
       check({ recordType: 'TXT', name: '_acme-challenge.my-shoot.example.com', values: ['any text'] }),
@@ -530,7 +415,7 @@ describe('DNSRecord', () => {
     assert.deepEqual(
       paths(
         updated(
-          dnsRecordResource,
+          dnsRecordDefinition,
           withSpec(old, { name: 'api.other.example.com', recordType: 'CNAME', values: ['x.example.com'] }),
           old,
         ).errors,
@@ -540,7 +425,7 @@ describe('DNSRecord', () => {
         ['spec.recordType', 'FieldImmutable'],
       ],
     );
-    const moved = updated(dnsRecordResource, withSpec(old, { values: ['10.0.0.20'] }), old);
+    const moved = updated(dnsRecordDefinition, withSpec(old, { values: ['10.0.0.20'] }), old);
     assert.deepEqual(moved.errors, []);
     assert.equal(moved.obj.metadata.generation, 2);
   });
@@ -556,19 +441,19 @@ describe('DNSRecord', () => {
     assert.equal(dnsRecordTtl(withStatus), 120);
     assert.equal(dnsRecordTtl({ metadata: {}, spec: {} }), 120);
     assert.deepEqual(dnsRecordValues({ metadata: {} }), []);
-    assert.deepEqual(cells(dnsRecordResource, withStatus), {
+    assert.deepEqual(cells(dnsRecordDefinition, withStatus), {
       TYPE: 'local',
       'DOMAIN NAME': 'api.internal.my-shoot.dev.local.gardener.cloud',
       'RECORD TYPE': 'A',
       STATUS: 'Error',
     });
     assert.equal(
-      cells(dnsRecordResource, withSpec(withStatus, { values: ['10.0.0.1', '10.0.0.2'] }), true).VALUES,
+      cells(dnsRecordDefinition, withSpec(withStatus, { values: ['10.0.0.1', '10.0.0.2'] }), true).VALUES,
       '10.0.0.1,10.0.0.2',
     );
-    assert.deepEqual(statusStrategy(dnsRecordResource).validateUpdate!(withStatus, record), []);
+    assert.deepEqual(statusStrategy(dnsRecordDefinition).validateUpdate!(withStatus, record), []);
     assert.equal(
-      dnsRecordResource.selectableFields!['spec.name']!(withStatus),
+      dnsRecordDefinition.selectableFields!['spec.name']!(withStatus),
       'api.internal.my-shoot.dev.local.gardener.cloud',
     );
   });
@@ -578,7 +463,7 @@ describe('Infrastructure, ControlPlane, Worker, Cluster', () => {
   it('Infrastructure requires region and secretRef; region is immutable', () => {
     assert.deepEqual(
       paths(
-        created(infrastructureResource, withSpec(samples.Infrastructure!, { region: null, sshPublicKey: 5 })).errors,
+        created(infrastructureDefinition, withSpec(samples.Infrastructure!, { region: null, sshPublicKey: 5 })).errors,
       ),
       [
         ['spec.region', 'FieldValueRequired'],
@@ -586,10 +471,10 @@ describe('Infrastructure, ControlPlane, Worker, Cluster', () => {
       ],
     );
     const old = samples.Infrastructure!;
-    assert.deepEqual(paths(updated(infrastructureResource, withSpec(old, { region: 'x' }), old).errors), [
+    assert.deepEqual(paths(updated(infrastructureDefinition, withSpec(old, { region: 'x' }), old).errors), [
       ['spec.region', 'FieldImmutable'],
     ]);
-    assert.deepEqual(cells(infrastructureResource, { ...old, status: succeeded }), {
+    assert.deepEqual(cells(infrastructureDefinition, { ...old, status: succeeded }), {
       TYPE: 'local',
       REGION: 'local',
       STATUS: 'Succeeded',
@@ -598,20 +483,20 @@ describe('Infrastructure, ControlPlane, Worker, Cluster', () => {
 
   it('ControlPlane checks the purpose and prints it', () => {
     assert.deepEqual(
-      paths(created(controlPlaneResource, withSpec(samples.ControlPlane!, { purpose: 'public' })).errors),
+      paths(created(controlPlaneDefinition, withSpec(samples.ControlPlane!, { purpose: 'public' })).errors),
       [['spec.purpose', 'FieldValueNotSupported']],
     );
     const old = samples.ControlPlane!;
-    assert.deepEqual(paths(updated(controlPlaneResource, withSpec(old, { purpose: 'exposure' }), old).errors), [
+    assert.deepEqual(paths(updated(controlPlaneDefinition, withSpec(old, { purpose: 'exposure' }), old).errors), [
       ['spec.purpose', 'FieldImmutable'],
     ]);
     assert.equal(controlPlanePurpose({ metadata: {}, spec: {} }), 'normal');
-    assert.deepEqual(cells(controlPlaneResource, old), { TYPE: 'local', PURPOSE: 'normal', STATUS: null });
+    assert.deepEqual(cells(controlPlaneDefinition, old), { TYPE: 'local', PURPOSE: 'normal', STATUS: null });
   });
 
   it('Worker validates its pools with indexed paths', () => {
     const pool = (samples.Worker!.spec as { pools: Record<string, unknown>[] }).pools[0]!;
-    const check = (pools: unknown) => paths(created(workerResource, withSpec(samples.Worker!, { pools })).errors);
+    const check = (pools: unknown) => paths(created(workerDefinition, withSpec(samples.Worker!, { pools })).errors);
     assert.deepEqual(check([]), []);
     assert.deepEqual(check(undefined), [['spec.pools', 'FieldValueRequired']]);
     assert.deepEqual(check({}), [['spec.pools', 'FieldValueTypeInvalid']]);
@@ -638,12 +523,12 @@ describe('Infrastructure, ControlPlane, Worker, Cluster', () => {
       workerPools(samples.Worker!).map((p) => [p.name, p.minimum, p.maximum]),
       [['local', 1, 3]],
     );
-    assert.deepEqual(cells(workerResource, samples.Worker!), { TYPE: 'local', REGION: 'local', STATUS: null });
+    assert.deepEqual(cells(workerDefinition, samples.Worker!), { TYPE: 'local', REGION: 'local', STATUS: null });
   });
 
   it('Cluster requires cloudProfile and shoot objects, keeps them raw and has no status', () => {
     assert.deepEqual(
-      paths(created(clusterResource, withSpec(samples.Cluster!, { shoot: undefined, seed: 'seed-a' })).errors),
+      paths(created(clusterDefinition, withSpec(samples.Cluster!, { shoot: undefined, seed: 'seed-a' })).errors),
       [
         ['spec.shoot', 'FieldValueRequired'],
         ['spec.seed', 'FieldValueTypeInvalid'],
@@ -654,49 +539,26 @@ describe('Infrastructure, ControlPlane, Worker, Cluster', () => {
     const next = withSpec(old, {
       shoot: { kind: 'Shoot', metadata: { name: 'my-shoot' }, spec: { seedName: 'seed-b' } },
     });
-    const result = updated(clusterResource, next, old);
+    const result = updated(clusterDefinition, next, old);
     assert.deepEqual(result.errors, []);
     assert.equal(result.obj.metadata.generation, 2);
-    assert.deepEqual(cells(clusterResource, old), {});
-    assert.equal(clusterResource.columns?.[0]?.name, 'AGE');
+    assert.deepEqual(cells(clusterDefinition, old), {});
+    assert.equal(clusterDefinition.columns?.[0]?.name, 'AGE');
   });
 });
 
-describe('readiness readers', () => {
+describe('the migrate annotation', () => {
   const base: KubeObject = {
     ...samples.Infrastructure!,
     metadata: { ...samples.Infrastructure!.metadata, generation: 2 },
   };
-
-  it('extensionNotReadyReason follows Gardener’s CheckExtensionObject', () => {
-    assert.equal(extensionNotReadyReason(base), 'observed generation outdated (0/2)');
-    const observed = { ...base, status: { observedGeneration: 2 } };
-    assert.equal(extensionNotReadyReason(observed), 'extension did not record a last operation yet');
-    const processing = {
-      ...base,
-      status: { observedGeneration: 2, lastOperation: { type: 'Reconcile', state: 'Processing' } },
-    };
-    assert.equal(extensionNotReadyReason(processing), 'extension state is not succeeded but Processing');
-    assert.equal(extensionLastOperationState(processing), 'Processing');
-    const ready = { ...base, status: { ...succeeded, observedGeneration: 2 } };
-    assert.equal(extensionNotReadyReason(ready), undefined);
-    assert.ok(isExtensionReady(ready));
-    const pending = structuredClone(ready);
-    pending.metadata.annotations = { [GARDENER_OPERATION_ANNOTATION]: 'restore' };
-    assert.equal(extensionNotReadyReason(pending), 'gardener operation "restore" is not yet picked up by controller');
-    const failed = { ...ready, status: { ...ready.status, lastError: { description: 'boom' } } };
-    assert.equal(extensionNotReadyReason(failed), 'error during reconciliation: boom');
-    assert.ok(!isExtensionMigrated(ready));
-    assert.equal(extensionLastOperationState({ metadata: {} }), undefined);
-    assert.equal(extensionOperation({ metadata: { annotations: { [GARDENER_OPERATION_ANNOTATION]: '' } } }), undefined);
-  });
 
   it('the seed-side migrate annotation round trip: set migrate, controller saves state via a status merge patch', () => {
     const stored: KubeObject = { ...structuredClone(base), status: { ...succeeded, observedGeneration: 2 } };
     const annotated = mergePatch(stored, {
       metadata: { annotations: { [GARDENER_OPERATION_ANNOTATION]: 'migrate' } },
     }) as KubeObject;
-    const main = updated(infrastructureResource, annotated, stored);
+    const main = updated(infrastructureDefinition, annotated, stored);
     assert.deepEqual(main.errors, []);
     assert.equal(main.obj.metadata.generation, 2);
     const patched = mergePatch(main.obj, {
@@ -705,7 +567,7 @@ describe('readiness readers', () => {
         state: { network: { id: 'net-1' } },
       },
     }) as KubeObject;
-    const strategy = statusStrategy(infrastructureResource);
+    const strategy = statusStrategy(infrastructureDefinition);
     strategy.prepareForUpdate!(patched, main.obj);
     assert.deepEqual(strategy.validateUpdate!(patched, main.obj), []);
     assert.ok(isExtensionMigrated(patched));

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { coreResources } from '../../../src/api/core/index.js';
 import type { FieldError } from '../../../src/api/errors.js';
 import type { KubeObject } from '../../../src/api/meta.js';
 import type { ResourceDefinition } from '../../../src/apiserver/types.js';
+import { coreDefinitions } from '../../../src/registry/core/index.js';
 
 function def(kind: string): ResourceDefinition {
-  const found = coreResources.find((d) => d.kind === kind);
+  const found = coreDefinitions.find((d) => d.kind === kind);
   assert.ok(found, kind);
   return found;
 }
@@ -37,10 +37,10 @@ function cells(kind: string, obj: KubeObject): Record<string, unknown> {
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 
-describe('core resources', () => {
+describe('core definitions', () => {
   it('lists Namespace, Secret, ConfigMap, Event, ServiceAccount, Node and Lease with the right scope', () => {
     assert.deepEqual(
-      coreResources.map((d) => [d.group, d.version, d.kind, d.plural, d.namespaced, d.hasStatus !== false]),
+      coreDefinitions.map((d) => [d.group, d.version, d.kind, d.plural, d.namespaced, d.hasStatus !== false]),
       [
         ['', 'v1', 'Namespace', 'namespaces', false, true],
         ['', 'v1', 'Secret', 'secrets', true, false],

@@ -3,18 +3,14 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
-import { coreResources } from '../../src/api/core/index.js';
-import {
-  gardenResources,
-  seedBackupSecretRef,
-  seedHasBackup,
-  shootSpecSeedName,
-} from '../../src/api/core-gardener/index.js';
+import { seedBackupSecretRef, seedHasBackup, shootSpecSeedName } from '../../src/api/core-gardener/index.js';
 import type { KubeObject } from '../../src/api/meta.js';
 import { validateObjectMeta } from '../../src/api/validation.js';
+import { coreDefinitions } from '../../src/registry/core/index.js';
+import { gardenerDefinitions } from '../../src/registry/core-gardener/index.js';
 
 const dir = fileURLToPath(new URL('../../../examples/', import.meta.url));
-const definitions = [...coreResources, ...gardenResources];
+const definitions = [...coreDefinitions, ...gardenerDefinitions];
 
 function load(): { file: string; obj: KubeObject }[] {
   const files = readdirSync(dir)

@@ -14,8 +14,8 @@ import {
   EtcdStartError,
   freePort,
   startEtcd,
-} from '../../src/storage/etcd/etcd-process.js';
-import { isProcessAlive, terminateProcess } from '../../src/storage/processes.js';
+} from '../../src/process/etcd-process.js';
+import { isProcessAlive, terminateProcess } from '../../src/process/processes.js';
 import { killOnExit } from '../helpers/etcd.js';
 
 const FAST_START_ARGS = ['--election-timeout=200', '--heartbeat-interval=20'];
@@ -163,7 +163,7 @@ describe('etcd process', () => {
 
   it('a detached etcd outlives the process that started it', async () => {
     const dir = await tempDir();
-    const moduleUrl = new URL('../../src/storage/etcd/etcd-process.js', import.meta.url).href;
+    const moduleUrl = new URL('../../src/process/etcd-process.js', import.meta.url).href;
     const script = `
       import { startEtcd } from ${JSON.stringify(moduleUrl)};
       const etcd = await startEtcd({

@@ -18,7 +18,7 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { findProcessesByArgument } from '../processes.js';
+import { findProcessesByArgument } from './processes.js';
 
 /** TLS for the client listener; the files are written to the conf dir. */
 export interface EtcdTls {

@@ -6,7 +6,7 @@ import { before, describe, it } from 'node:test';
 import type { KubeObject } from '../../src/api/meta.js';
 import { parseClientCertificateSubject } from '../../src/apiserver/pki/certificates.js';
 import { x509 } from '../../src/apiserver/pki/x509.js';
-import { MalformedSecretError } from '../../src/seed/gardenlet/malformed-secret-error.js';
+import { MalformedSecretError } from '../../src/shoot/malformed-secret-error.js';
 import {
   fromSecretObjects,
   generateShootSecrets,
@@ -19,7 +19,7 @@ import {
   secretObjectsFromShootState,
   toSecretObjects,
   toShootStateGardenerData,
-} from '../../src/seed/gardenlet/shoot-secrets.js';
+} from '../../src/shoot/shoot-secrets.js';
 
 const namespace = 'shoot--dev--demo';
 

@@ -1,6 +1,10 @@
 /**
  * Processes of this machine that are not (or no longer) children of this process: detached etcd
  * servers and node agents, adopted after a restart. Linux only: found and checked through /proc.
+ *
+ * `src/process/` is where starting, finding and stopping OS processes lives (this file, the etcd
+ * server, the landscape's supervisor): the storage, backup, seed and CLI layers all run processes,
+ * and none of them is where the others should look for that.
  */
 import { readFileSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';

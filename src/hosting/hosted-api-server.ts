@@ -3,6 +3,10 @@
  * keeps its SQLite store, its PKI (CA generated once, never replaced), the digests of its bearer
  * tokens, and its port (reused on restart so kubeconfigs stay valid). Authorization is RBAC over
  * the server's own Role/ClusterRole/…Binding objects, plus `system:masters`.
+ *
+ * It lives above the generic server (src/apiserver), as k8s's `pkg/controlplane` assembles
+ * k8s.io/apiserver with `pkg/registry`: it picks a storage backend, the RBAC kinds' definitions
+ * and the informers feeding the authorizer, none of which the generic server may know about.
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -12,31 +16,31 @@ import type { KubeObject } from '../api/meta.js';
 import {
   clusterRoleBindingResource,
   clusterRoleResource,
-  rbacResources,
   roleBindingResource,
   roleResource,
 } from '../api/rbac/resources.js';
 import type { RbacKind } from '../api/rbac/types.js';
 import type { ResourceRef } from '../api/resource-ref.js';
+import { selfSubjectAccessReviewHandler } from '../apiserver/access-review-handler.js';
+import { TokenAuthenticator } from '../apiserver/authn/token-authenticator.js';
+import { hashToken, issueToken, readTokenFile, revokeTokens } from '../apiserver/authn/token-file.js';
+import { RbacAuthorizer } from '../apiserver/authz/rbac-authorizer.js';
+import { InMemoryRbacSource } from '../apiserver/authz/rbac-source.js';
+import { SuperuserAuthorizer } from '../apiserver/authz/superuser-authorizer.js';
+import { UnionAuthorizer } from '../apiserver/authz/union-authorizer.js';
+import { InProcessClient, type StoreLookup } from '../apiserver/in-process-client.js';
+import { buildKubeconfig, writeKubeconfig } from '../apiserver/kubeconfig.js';
+import { ensureServingPki } from '../apiserver/pki/serving-pki.js';
+import type { RequestContext } from '../apiserver/registry/generic-store.js';
+import { ApiServer, type CustomHandler } from '../apiserver/server.js';
+import type { AdmissionPlugin, Authorizer, ResourceDefinition, UserInfo } from '../apiserver/types.js';
 import type { Client } from '../client/client.js';
 import { Informer } from '../controller/informer.js';
 import { clientListWatch } from '../controller/list-watch.js';
+import { rbacDefinitions } from '../registry/rbac/index.js';
 import { openSqliteStore } from '../storage/sqlite/sqlite-store.js';
-import { selfSubjectAccessReviewHandler } from './access-review-handler.js';
-import { TokenAuthenticator } from './authn/token-authenticator.js';
-import { hashToken, issueToken, readTokenFile, revokeTokens } from './authn/token-file.js';
-import { RbacAuthorizer } from './authz/rbac-authorizer.js';
-import { InMemoryRbacSource } from './authz/rbac-source.js';
-import { SuperuserAuthorizer } from './authz/superuser-authorizer.js';
-import { UnionAuthorizer } from './authz/union-authorizer.js';
-import { InProcessClient, type StoreLookup } from './in-process-client.js';
-import { buildKubeconfig, writeKubeconfig } from './kubeconfig.js';
-import { ensureServingPki } from './pki/serving-pki.js';
-import type { RequestContext } from './registry/generic-store.js';
-import { ApiServer, type CustomHandler } from './server.js';
-import type { AdmissionPlugin, Authorizer, ResourceDefinition, UserInfo } from './types.js';
 
-export type { StoreLookup } from './in-process-client.js';
+export type { StoreLookup } from '../apiserver/in-process-client.js';
 
 export interface HostedApiServerOptions {
   /** Names the CA and the kubeconfig clusters, e.g. "garden" or "seed-a". */
@@ -65,7 +69,7 @@ export interface HostedApiServer {
   authorizer: Authorizer;
   /** The identity in-process controllers act as (a superuser). */
   systemContext: RequestContext;
-  /** Finds a store of the server (what the gardenlet's shoot flows still read through; controllers use `client`). */
+  /** Finds a store of the server (admission plugins get it before the server exists; controllers use `client`). */
   store: StoreLookup;
   /** The server's objects for in-process controllers, as the system user. */
   client: InProcessClient;
@@ -104,7 +108,7 @@ export async function startHostedApiServer(options: HostedApiServerOptions): Pro
   const store: StoreLookup = (group, plural) => server!.store(group, plural);
   const systemContext: RequestContext = { user: systemUser(name), dryRun: false };
   const client = new InProcessClient(store, systemContext);
-  const resources = [...options.resources, ...rbacResources];
+  const resources = [...options.resources, ...rbacDefinitions];
   server = new ApiServer({
     resources,
     storage,

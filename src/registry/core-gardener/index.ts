@@ -1,0 +1,18 @@
+/** The definitions of the core.gardener.cloud/v1beta1 kinds the garden serves. */
+import type { ResourceDefinition } from '../../apiserver/types.js';
+import { backupBucketDefinition } from './backup-bucket.js';
+import { backupEntryDefinition } from './backup-entry.js';
+import { projectDefinition } from './project.js';
+import { seedDefinition } from './seed.js';
+import { shootDefinition } from './shoot.js';
+import { shootStateDefinition } from './shoot-state.js';
+
+/** Project, Seed, Shoot, ShootState, BackupBucket, BackupEntry. */
+export const gardenerDefinitions: ResourceDefinition[] = [
+  projectDefinition,
+  seedDefinition,
+  shootDefinition,
+  shootStateDefinition,
+  backupBucketDefinition,
+  backupEntryDefinition,
+];
