@@ -3,7 +3,7 @@
  * table or as JSON for scripts.
  */
 import { Command, Option } from 'commander';
-import { BackupStoreError } from '../../backup/copier.js';
+import { BackupStoreError } from '../../backup/backup-store-error.js';
 import type { Snapstore } from '../../backup/snapstore/snapstore.js';
 import { formatBytes } from './format-bytes.js';
 import { closeStore, openStoreFromFlags } from './open-store.js';
