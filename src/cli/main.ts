@@ -4,7 +4,7 @@
  * it uses (a node agent or `transplant down` does not load the seed's API server).
  */
 import { Command, InvalidArgumentError } from 'commander';
-import { backupCommand } from './backup.js';
+import { backupCommand } from './backup/backup-command.js';
 import { nodeCommand } from './node-command.js';
 import type { SeedCommandOptions } from './seed-command.js';
 

@@ -15,80 +15,43 @@
  * - A delta that cannot be saved is kept and retried before newer events are saved.
  * - A watch whose start revision was compacted is bridged by a full snapshot, and watching
  *   resumes after it.
+ *
+ * This file orders the work (start and stop, the schedule, one operation at a time, the watch);
+ * the events not yet saved and the chain's revision are `pending-deltas.ts`, the settings
+ * `snapshotter-options.ts`, the reported health `snapshotter-health.ts`.
  */
 import type { Etcd3 } from 'etcd3';
 import type { Logger } from 'pino';
-import { collectGarbage, type GarbageCollectionPolicy } from '../garbage-collector.js';
-import { type DeltaEvent, DeltaSnapshotWriter } from '../snapshot-format.js';
+import { collectGarbage } from '../garbage-collector.js';
+import type { DeltaEvent } from '../snapshot-format.js';
 import type { Snapshot, Snapstore } from '../snapstore/snapstore.js';
-import { EtcdEventWatch, saveDeltaSnapshot } from './delta-snapshots.js';
+import { EtcdEventWatch } from './delta-snapshots.js';
 import { connectEtcd, currentRevision, type EtcdConnection } from './etcd-connection.js';
 import { takeFullSnapshot } from './full-snapshot.js';
-import { CronSchedule } from './schedule.js';
+import { PendingDeltas } from './pending-deltas.js';
+import { HealthRecord, type SnapshotterHealth } from './snapshotter-health.js';
+import {
+  MIN_PERIOD_MS,
+  resolveSnapshotterSettings,
+  type SnapshotterOptions,
+  type SnapshotterSettings,
+} from './snapshotter-options.js';
 
 export type { EtcdConnection } from './etcd-connection.js';
-
-export interface SnapshotterOptions {
-  etcd: EtcdConnection;
-  store: Snapstore;
-  logger: Logger;
-  /** Cron schedule (5 fields, UTC) of full snapshots; default `0 *\/1 * * *` (hourly). */
-  fullSnapshotSchedule?: string;
-  /** How often buffered events are saved as a delta; default 20 s; below 1 s disables deltas. */
-  deltaSnapshotPeriodMs?: number;
-  /** Buffered event bytes that trigger a delta before the period ends; default 100 MiB. */
-  deltaSnapshotMemoryLimit?: number;
-  /** Default none (etcd-druid's `spec.backup.compression.enabled: false`). */
-  compression?: 'gzip' | 'none';
-  garbageCollection?: {
-    policy: GarbageCollectionPolicy;
-    /** LimitBased: full snapshots kept; default 7. */
-    maxBackups?: number;
-    /** Default 60 s; below 1 s disables garbage collection. */
-    periodMs?: number;
-    /** How long deltas of older full snapshots are kept; default 0. */
-    deltaRetentionMs?: number;
-  };
-  /** Where full snapshots are spooled before the upload; default the system temp dir. */
-  tempDir?: string;
-  /** Limit for one snapshot (stream and upload); default 15 min (etcd-druid's). */
-  snapshotTimeoutMs?: number;
-}
-
-export interface SnapshotterHealth {
-  /** Running, and the last snapshot attempt succeeded. */
-  healthy: boolean;
-  /** Why the last snapshot attempt failed, until one succeeds. */
-  lastError?: string;
-  lastSnapshot?: Snapshot;
-  lastSnapshotAt?: Date;
-}
+export type { SnapshotterHealth } from './snapshotter-health.js';
+export type { SnapshotterOptions } from './snapshotter-options.js';
 
 export interface LatestSnapshots {
   fullSnapshot: Snapshot | null;
   deltaSnapshots: Snapshot[];
 }
 
-const DEFAULTS = Object.freeze({
-  fullSnapshotSchedule: '0 */1 * * *',
-  deltaSnapshotPeriodMs: 20_000,
-  deltaSnapshotMemoryLimit: 100 * 1024 * 1024,
-  compression: 'none' as const,
-  garbageCollectionPolicy: 'Exponential' as const,
-  garbageCollectionPeriodMs: 60_000,
-  snapshotTimeoutMs: 15 * 60_000,
-});
-
-/** Periods below this disable deltas and garbage collection, as in etcd-backup-restore. */
-const MIN_PERIOD_MS = 1_000;
 /** How long an on-demand delta or stop() waits for the watch to deliver what etcd has committed. */
 const CATCH_UP_TIMEOUT_MS = 5_000;
 /** Pause between attempts at the full snapshot that bridges a compacted watch. */
 const COMPACTION_RETRY_MS = 5_000;
 /** setTimeout's limit; later fire times are reached in steps. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
-/** What a held event costs beyond its key and value (base64 growth, JSON field names). */
-const EVENT_OVERHEAD_BYTES = 200;
 
 type State = 'new' | 'starting' | 'running' | 'stopping' | 'stopped';
 
@@ -96,56 +59,32 @@ export class Snapshotter {
   readonly #etcd: EtcdConnection;
   readonly #store: Snapstore;
   readonly #log: Logger;
-  readonly #schedule: CronSchedule;
-  readonly #deltaPeriodMs: number;
-  readonly #memoryLimit: number;
-  readonly #compression: 'gzip' | 'none';
-  readonly #gc: Required<NonNullable<SnapshotterOptions['garbageCollection']>>;
-  readonly #tempDir: string | undefined;
-  readonly #timeoutMs: number;
+  readonly #settings: SnapshotterSettings;
 
   #state: State = 'new';
   #stopped: Promise<void> | undefined;
   #client: Etcd3 | undefined;
   #watch: EtcdEventWatch | undefined;
-  /** The last revision of the latest snapshot in the chain: the next delta starts after it. */
-  #chainRevision = 0;
   #lastFull: Snapshot | undefined;
-  /** Events after `#chainRevision` not yet in a saved delta. */
-  #writer = new DeltaSnapshotWriter();
-  /** Deltas whose save failed, oldest first; saved before `#writer`. */
-  #unsaved: DeltaSnapshotWriter[] = [];
-  /** Events that arrived while a full snapshot runs. */
-  #held: DeltaEvent[] | undefined;
-  #heldBytes = 0;
+  readonly #pending: PendingDeltas;
   #pausedForMemory = false;
   #flushQueued = false;
   #operations: Promise<unknown> = Promise.resolve();
   #gcRunning = false;
   readonly #timers = new Set<NodeJS.Timeout>();
-  #health: Omit<SnapshotterHealth, 'healthy'> & { failed: boolean } = { failed: false };
+  readonly #health = new HealthRecord();
 
   /** Throws ScheduleSyntaxError for a bad `fullSnapshotSchedule`. */
   constructor(options: SnapshotterOptions) {
     this.#etcd = { ...options.etcd };
     this.#store = options.store;
     this.#log = options.logger;
-    this.#schedule = CronSchedule.parse(options.fullSnapshotSchedule ?? DEFAULTS.fullSnapshotSchedule);
-    this.#deltaPeriodMs = options.deltaSnapshotPeriodMs ?? DEFAULTS.deltaSnapshotPeriodMs;
-    this.#memoryLimit = options.deltaSnapshotMemoryLimit ?? DEFAULTS.deltaSnapshotMemoryLimit;
-    this.#compression = options.compression ?? DEFAULTS.compression;
-    this.#gc = Object.freeze({
-      policy: options.garbageCollection?.policy ?? DEFAULTS.garbageCollectionPolicy,
-      maxBackups: options.garbageCollection?.maxBackups ?? 7,
-      periodMs: options.garbageCollection?.periodMs ?? DEFAULTS.garbageCollectionPeriodMs,
-      deltaRetentionMs: options.garbageCollection?.deltaRetentionMs ?? 0,
-    });
-    this.#tempDir = options.tempDir;
-    this.#timeoutMs = options.snapshotTimeoutMs ?? DEFAULTS.snapshotTimeoutMs;
+    this.#settings = resolveSnapshotterSettings(options);
+    this.#pending = new PendingDeltas(this.#settings.memoryLimit);
   }
 
   get #deltasEnabled(): boolean {
-    return this.#deltaPeriodMs >= MIN_PERIOD_MS;
+    return this.#settings.deltaPeriodMs >= MIN_PERIOD_MS;
   }
 
   /**
@@ -169,13 +108,13 @@ export class Snapshotter {
           `etcd at ${this.#etcd.endpoint} is at revision ${revision}, behind the latest snapshot ${latest.name} in ${this.#store.location}: restore it from the store first`,
         );
       }
-      this.#chainRevision = latest?.lastRevision ?? 0;
+      this.#pending.continueAfter(latest?.lastRevision ?? 0);
       this.#lastFull = latestFull;
       const now = new Date();
-      const missed = !latestFull || latestFull.createdOn * 1000 < this.#schedule.previous(now).getTime();
+      const missed = !latestFull || latestFull.createdOn * 1000 < this.#settings.schedule.previous(now).getTime();
       if (missed) {
         this.#log.info(
-          { latestFull: latestFull?.name ?? null, schedule: this.#schedule.expression },
+          { latestFull: latestFull?.name ?? null, schedule: this.#settings.schedule.expression },
           'taking the initial full snapshot',
         );
         await this.#serially(() => this.#fullSnapshot(false));
@@ -185,18 +124,19 @@ export class Snapshotter {
       this.#state = 'running';
       if (this.#deltasEnabled) {
         this.#startWatch();
-        this.#every(this.#deltaPeriodMs, () => {
-          if (this.#writer.events > 0 || this.#unsaved.length > 0) this.#requestFlush('period');
+        this.#every(this.#settings.deltaPeriodMs, () => {
+          if (!this.#pending.isEmpty) this.#requestFlush('period');
         });
       }
       this.#scheduleFullSnapshot();
-      if (this.#gc.periodMs >= MIN_PERIOD_MS) this.#every(this.#gc.periodMs, () => void this.#collectGarbage());
+      const gcPeriodMs = this.#settings.gc.periodMs;
+      if (gcPeriodMs >= MIN_PERIOD_MS) this.#every(gcPeriodMs, () => void this.#collectGarbage());
       this.#log.info(
         {
           store: this.#store.location,
-          fromRevision: this.#chainRevision + 1,
-          schedule: this.#schedule.expression,
-          deltaPeriodMs: this.#deltasEnabled ? this.#deltaPeriodMs : 0,
+          fromRevision: this.#pending.chainRevision + 1,
+          schedule: this.#settings.schedule.expression,
+          deltaPeriodMs: this.#deltasEnabled ? this.#settings.deltaPeriodMs : 0,
         },
         'snapshotter started',
       );
@@ -235,14 +175,14 @@ export class Snapshotter {
       await this.#serially(() => this.#flushDeltas());
     } catch (err) {
       this.#log.error(
-        { err: errorMessage(err), events: this.#bufferedEvents() },
+        { err: errorMessage(err), events: this.#pending.events },
         'the last delta snapshot could not be saved; its events are lost from the backup',
       );
     }
     await this.#operations;
     this.#client?.close();
     this.#state = 'stopped';
-    this.#log.info({ chainRevision: this.#chainRevision }, 'snapshotter stopped');
+    this.#log.info({ chainRevision: this.#pending.chainRevision }, 'snapshotter stopped');
   }
 
   /**
@@ -264,7 +204,9 @@ export class Snapshotter {
   async triggerDeltaSnapshot(): Promise<Snapshot | undefined> {
     this.#runningClient();
     if (!this.#deltasEnabled) {
-      throw new Error(`delta snapshots are disabled (delta snapshot period ${this.#deltaPeriodMs} ms is below 1 s)`);
+      throw new Error(
+        `delta snapshots are disabled (delta snapshot period ${this.#settings.deltaPeriodMs} ms is below 1 s)`,
+      );
     }
     const watch = this.#watch;
     if (watch) await this.#catchUp(watch);
@@ -284,8 +226,7 @@ export class Snapshotter {
   }
 
   health(): SnapshotterHealth {
-    const { failed, ...rest } = this.#health;
-    return { healthy: this.#state === 'running' && !failed, ...rest };
+    return this.#health.report(this.#state === 'running');
   }
 
   #runningClient(): Etcd3 {
@@ -306,15 +247,10 @@ export class Snapshotter {
   async #recorded<T extends Snapshot | undefined>(operation: () => Promise<T>): Promise<T> {
     try {
       const snapshot = await operation();
-      this.#health = {
-        failed: false,
-        ...(snapshot
-          ? { lastSnapshot: snapshot, lastSnapshotAt: new Date() }
-          : pick(this.#health, 'lastSnapshot', 'lastSnapshotAt')),
-      };
+      this.#health.succeeded(snapshot);
       return snapshot;
     } catch (err) {
-      this.#health = { ...this.#health, failed: true, lastError: errorMessage(err) };
+      this.#health.failed(errorMessage(err));
       throw err;
     }
   }
@@ -324,32 +260,26 @@ export class Snapshotter {
     return this.#recorded(async () => {
       const watch = this.#watch;
       if (watch) await this.#catchUp(watch).catch(() => undefined);
-      this.#held = [];
-      this.#heldBytes = 0;
+      this.#pending.hold();
       try {
         // Saving the pending deltas first keeps the older chain restorable up to (about) this
         // revision too. Not before a final snapshot: it is on a migration's critical path (the
         // API server is down) and holds every event they would — etcd-backup-restore does not
         // save them either. Should the snapshot fail they stay pending, for the next delta.
         if (!final) await this.#flushPendingBeforeFull();
+        const { compression, tempDir, timeoutMs } = this.#settings;
         const snapshot = await takeFullSnapshot(client, this.#store, {
-          compression: this.#compression,
+          compression,
           final,
-          ...(this.#tempDir ? { tempDir: this.#tempDir } : {}),
-          signal: AbortSignal.timeout(this.#timeoutMs),
+          ...(tempDir ? { tempDir } : {}),
+          signal: AbortSignal.timeout(timeoutMs),
           logger: this.#log,
         });
-        // Everything buffered was committed before the revision was read: the snapshot has it.
-        this.#writer = new DeltaSnapshotWriter();
-        this.#unsaved = [];
-        this.#chainRevision = snapshot.lastRevision;
+        this.#pending.coveredBy(snapshot);
         this.#lastFull = snapshot;
         return snapshot;
       } finally {
-        const held = this.#held;
-        this.#held = undefined;
-        this.#heldBytes = 0;
-        this.#accept(held);
+        this.#accept(this.#pending.release());
       }
     });
   }
@@ -367,22 +297,8 @@ export class Snapshotter {
 
   /** Saves unsaved and buffered events as deltas, oldest first; the last one saved, if any. */
   async #flushDeltas(): Promise<Snapshot | undefined> {
-    if (this.#writer.events > 0) {
-      this.#unsaved.push(this.#writer);
-      this.#writer = new DeltaSnapshotWriter();
-    }
-    let saved: Snapshot | undefined;
-    while (this.#unsaved.length > 0) {
-      const writer = this.#unsaved[0] as DeltaSnapshotWriter;
-      const snapshot = await saveDeltaSnapshot(this.#store, this.#chainRevision, writer, {
-        compression: this.#compression,
-        signal: AbortSignal.timeout(this.#timeoutMs),
-      });
-      this.#unsaved.shift();
-      this.#chainRevision = snapshot.lastRevision;
-      saved = snapshot;
-      this.#log.info({ snapshot: snapshot.name, events: writer.events, bytes: writer.bytes }, 'delta snapshot saved');
-    }
+    const { compression, timeoutMs } = this.#settings;
+    const saved = await this.#pending.save(this.#store, { compression, timeoutMs, logger: this.#log });
     this.#checkMemory();
     return saved;
   }
@@ -398,16 +314,7 @@ export class Snapshotter {
 
   /** Takes in watched events: held while a full snapshot runs, else buffered for the next delta. */
   #accept(events: readonly DeltaEvent[]): void {
-    for (const event of events) {
-      if (event.kv.modRevision <= this.#chainRevision) continue;
-      if (this.#held) {
-        this.#held.push(event);
-        this.#heldBytes += event.kv.key.length + event.kv.value.length + EVENT_OVERHEAD_BYTES;
-      } else {
-        this.#writer.append(event);
-      }
-    }
-    if (!this.#held && this.#writer.bytes >= this.#memoryLimit) this.#requestFlush('memory limit');
+    if (this.#pending.accept(events)) this.#requestFlush('memory limit');
     this.#checkMemory();
   }
 
@@ -416,26 +323,24 @@ export class Snapshotter {
    * deltas cannot be saved), so events pile up in etcd rather than here.
    */
   #checkMemory(): void {
-    const unsavedBytes = this.#unsaved.reduce((sum, writer) => sum + writer.bytes, 0);
-    const over = this.#heldBytes >= this.#memoryLimit || unsavedBytes + this.#writer.bytes >= 2 * this.#memoryLimit;
+    const over = this.#pending.overMemoryLimit;
     if (over && !this.#pausedForMemory) {
       this.#pausedForMemory = true;
       this.#watch?.pause();
-      this.#log.warn({ limitBytes: this.#memoryLimit }, 'delta buffer full; pausing the watch until it drains');
+      this.#log.warn(
+        { limitBytes: this.#settings.memoryLimit },
+        'delta buffer full; pausing the watch until it drains',
+      );
     } else if (!over && this.#pausedForMemory) {
       this.#pausedForMemory = false;
       this.#watch?.resume();
     }
   }
 
-  #bufferedEvents(): number {
-    return this.#writer.events + this.#unsaved.reduce((sum, writer) => sum + writer.events, 0);
-  }
-
   #startWatch(): void {
     const watch = new EtcdEventWatch(
       this.#client as Etcd3,
-      this.#chainRevision + 1,
+      this.#pending.chainRevision + 1,
       {
         onEvents: (events) => this.#accept(events),
         onCompacted: (compactRevision) => {
@@ -479,7 +384,7 @@ export class Snapshotter {
 
   #scheduleFullSnapshot(): void {
     const now = Date.now();
-    const next = this.#schedule.next(new Date(now)).getTime();
+    const next = this.#settings.schedule.next(new Date(now)).getTime();
     const delay = next - now;
     this.#after(Math.min(delay, MAX_TIMER_MS), () => {
       if (delay > MAX_TIMER_MS) {
@@ -498,9 +403,10 @@ export class Snapshotter {
     if (this.#gcRunning) return;
     this.#gcRunning = true;
     try {
-      await collectGarbage(this.#store, this.#gc.policy, new Date(), {
-        maxBackups: this.#gc.maxBackups,
-        deltaRetentionMs: this.#gc.deltaRetentionMs,
+      const { policy, maxBackups, deltaRetentionMs } = this.#settings.gc;
+      await collectGarbage(this.#store, policy, new Date(), {
+        maxBackups,
+        deltaRetentionMs,
         logger: this.#log,
       });
     } catch (err) {
@@ -531,10 +437,4 @@ export class Snapshotter {
 
 function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
-}
-
-function pick<T extends object, K extends keyof T>(value: T, ...keys: K[]): Partial<Pick<T, K>> {
-  const picked: Partial<Pick<T, K>> = {};
-  for (const key of keys) if (value[key] !== undefined) picked[key] = value[key];
-  return picked;
 }
