@@ -41,7 +41,6 @@ import type { CertificateAuthority } from '../apiserver/pki/certificates.js';
 import { x509 } from '../apiserver/pki/x509.js';
 import type { CustomHandler, CustomRequest } from '../apiserver/server.js';
 import type { Client } from '../client/client.js';
-import type { StoreLookup } from '../hosting/hosted-api-server.js';
 import {
   certificateAuthorityFromSecret,
   issueAdminClientCertificate,

@@ -14,7 +14,6 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
 import { parse as parseYaml } from 'yaml';
-import { secretResource } from '../../src/api/core/secret.js';
 import { workerResource } from '../../src/api/extensions/worker.js';
 import { isRecord, type KubeObject } from '../../src/api/meta.js';
 import { AdmissionChain } from '../../src/apiserver/admission.js';

@@ -25,13 +25,10 @@ import {
   OPERATION_RECONCILE,
 } from '../../api/extensions/common.js';
 import { isRecord, type KubeObject } from '../../api/meta.js';
-import type { RequestContext } from '../../apiserver/registry/generic-store.js';
 import type { Client } from '../../client/client.js';
 import { createOrPatch } from '../../client/create-or-patch.js';
 import { addFinalizer, removeFinalizer } from '../../client/finalizers.js';
-import type { RestClient } from '../../client/rest-client.js';
 import type { ObjectKey, Reconciler, Result } from '../../controller/controller.js';
-import type { StoreLookup } from '../../hosting/hosted-api-server.js';
 import { applySecretData, secretDataOf } from '../secret-data.js';
 import {
   type BackupControllerDeps,
