@@ -29,7 +29,8 @@ export interface Result {
 }
 
 export interface Reconciler {
-  reconcile(key: ObjectKey): Promise<Result>;
+  /** `signal` aborts when the controller stops: long work (a flow and its waits) should end then. */
+  reconcile(key: ObjectKey, signal: AbortSignal): Promise<Result>;
 }
 
 /** Wraps an error that retrying cannot fix: it is logged, not retried. */
@@ -80,6 +81,8 @@ export class Controller {
   readonly #triggersAtStart = new Map<string, string | undefined>();
   /** Keys waiting out a backoff, with the retry trigger their failed reconcile saw. */
   readonly #backingOff = new Map<string, string | undefined>();
+  /** Aborted by `stop()`: what the running reconciles are told to give up. */
+  readonly #stopping = new AbortController();
   #stopped = false;
 
   constructor(options: ControllerOptions) {
@@ -106,6 +109,7 @@ export class Controller {
 
   stop(): void {
     this.#stopped = true;
+    this.#stopping.abort(new Error(`controller ${this.#options.name} stopped`));
     for (const informer of this.#informers) informer.stop();
     for (const timer of this.#timers.values()) clearTimeout(timer);
     this.#timers.clear();
@@ -157,7 +161,7 @@ export class Controller {
     this.#triggersAtStart.set(id, this.#triggers.get(id));
     const log = this.#options.logger.child({ controller: this.#options.name, object: id });
     try {
-      const result = await this.#options.reconciler.reconcile(key);
+      const result = await this.#options.reconciler.reconcile(key, this.#stopping.signal);
       this.#rateLimiter.forget(id);
       if (result.requeueAfterMs !== undefined) this.#enqueueAfter(key, result.requeueAfterMs);
     } catch (err) {

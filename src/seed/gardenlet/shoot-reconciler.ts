@@ -13,7 +13,7 @@ import { SKIP_READINESS_ANNOTATION, shootResource } from '../../api/core-gardene
 import { type Condition, isRecord, type KubeObject, nowTimestamp } from '../../api/meta.js';
 import type { ObjectKey, Reconciler, Result } from '../../controller/controller.js';
 import type { Flow, FlowHooks } from '../../flow/flow.js';
-import { flowErrors } from '../../flow/flow-errors.js';
+import { flowErrors, wasCanceled } from '../../flow/flow-errors.js';
 import { lastErrorsAfter } from '../../flow/last-errors.js';
 import { describeProgress } from '../../flow/progress.js';
 import { type SeedRuntime, type ShootComponents, shootComponents } from './components/index.js';
@@ -46,28 +46,29 @@ export class ShootReconciler implements Reconciler {
     this.#deps = deps;
   }
 
-  async reconcile(key: ObjectKey): Promise<Result> {
+  /** `signal` (the seed stopping) cancels a running flow: its waits end at once. */
+  async reconcile(key: ObjectKey, signal: AbortSignal): Promise<Result> {
     const shoot = await this.#shoots().find(key.namespace, key.name);
-    return shoot ? this.#dispatch(shoot) : {};
+    return shoot ? this.#dispatch(shoot, signal) : {};
   }
 
-  async #dispatch(shoot: KubeObject): Promise<Result> {
+  async #dispatch(shoot: KubeObject, signal: AbortSignal): Promise<Result> {
     const operation = shootOperationFor(shoot, this.#deps.seedName);
     switch (operation) {
       case undefined:
         return {};
       case 'Delete':
-        return this.#delete(shoot);
+        return this.#delete(shoot, signal);
       case 'Migrate':
-        return this.#migrate(shoot);
+        return this.#migrate(shoot, signal);
       case 'Restore':
-        return this.#restore(shoot);
+        return this.#restore(shoot, signal);
       default:
-        return this.#reconcile(shoot, operation);
+        return this.#reconcile(shoot, operation, signal);
     }
   }
 
-  async #reconcile(shoot: KubeObject, type: 'Create' | 'Reconcile'): Promise<Result> {
+  async #reconcile(shoot: KubeObject, type: 'Create' | 'Reconcile', signal: AbortSignal): Promise<Result> {
     const c = shootComponents(shoot, this.#deps);
     const status = isRecord(shoot.status) ? shoot.status : {};
     const last = isRecord(status.lastOperation) ? (status.lastOperation as unknown as LastOperation) : undefined;
@@ -86,7 +87,7 @@ export class ShootReconciler implements Reconciler {
     await this.#ensureFinalizer(shoot);
     const allowBackup = seedHasBackup(await c.context.seedObject());
     const flow = reconcileFlow(c, { operation: type, allowBackup, skipReadiness: skipReadiness(shoot) });
-    await this.#run(shoot, type, flow, this.#identityStatus(shoot, c), () => this.#hostedHereStatus(shoot, c));
+    await this.#run(shoot, type, flow, signal, this.#identityStatus(shoot, c), () => this.#hostedHereStatus(shoot, c));
     await this.#dropSkipReadiness(shoot);
     return { requeueAfterMs: resyncMs };
   }
@@ -95,15 +96,15 @@ export class ShootReconciler implements Reconciler {
    * Migrate on the source seed. On success `status.seedName` becomes null (the seed document's
    * protocol): the destination's cue to restore, and this seed is no longer responsible.
    */
-  async #migrate(shoot: KubeObject): Promise<Result> {
+  async #migrate(shoot: KubeObject, signal: AbortSignal): Promise<Result> {
     const c = shootComponents(shoot, this.#deps);
     const flow = migrateFlow(c, { etcdSnapshotRequired: await etcdSnapshotRequired(c) });
-    await this.#run(shoot, 'Migrate', flow, {}, async () => ({ seedName: null, lastErrors: null }));
+    await this.#run(shoot, 'Migrate', flow, signal, {}, async () => ({ seedName: null, lastErrors: null }));
     return {};
   }
 
   /** Restore on the destination seed; on success the shoot is hosted here (`status.seedName`). */
-  async #restore(shoot: KubeObject): Promise<Result> {
+  async #restore(shoot: KubeObject, signal: AbortSignal): Promise<Result> {
     const c = shootComponents(shoot, this.#deps);
     await this.#ensureFinalizer(shoot);
     const flow = reconcileFlow(c, {
@@ -113,7 +114,9 @@ export class ShootReconciler implements Reconciler {
       copyRequired: await copyOfBackupsRequired(c),
       skipReadiness: skipReadiness(shoot),
     });
-    await this.#run(shoot, 'Restore', flow, this.#identityStatus(shoot, c), () => this.#hostedHereStatus(shoot, c));
+    await this.#run(shoot, 'Restore', flow, signal, this.#identityStatus(shoot, c), () =>
+      this.#hostedHereStatus(shoot, c),
+    );
     await this.#dropSkipReadiness(shoot);
     return { requeueAfterMs: resyncMs };
   }
@@ -178,9 +181,9 @@ export class ShootReconciler implements Reconciler {
     });
   }
 
-  async #delete(shoot: KubeObject): Promise<Result> {
+  async #delete(shoot: KubeObject, signal: AbortSignal): Promise<Result> {
     if (!(shoot.metadata.finalizers ?? []).includes(shootFinalizer)) return {};
-    await this.#run(shoot, 'Delete', deleteFlow(shootComponents(shoot, this.#deps)), {});
+    await this.#run(shoot, 'Delete', deleteFlow(shootComponents(shoot, this.#deps)), signal, {});
     const current = await this.#shoots().find(shoot.metadata.namespace!, shoot.metadata.name!);
     if (!current) return {};
     const finalizers = (current.metadata.finalizers ?? []).filter((f) => f !== shootFinalizer);
@@ -196,12 +199,14 @@ export class ShootReconciler implements Reconciler {
   /**
    * Runs a flow with lastOperation kept current; on success writes `successStatus` with the
    * Succeeded lastOperation (one write, so no one sees one without the other); on failure records
-   * lastErrors and rethrows (retry with backoff).
+   * lastErrors and rethrows (retry with backoff). A flow canceled because the seed stops writes
+   * nothing: it did not fail, and the seed runs it again when it is back.
    */
   async #run(
     shoot: KubeObject,
     type: ShootOperation,
     flow: Flow,
+    signal: AbortSignal,
     startStatus: Record<string, unknown>,
     successStatus: () => Promise<Record<string, unknown>> = async () => ({}),
   ): Promise<void> {
@@ -224,6 +229,7 @@ export class ShootReconciler implements Reconciler {
         // Each step's start and end at info level: what an operator (or a crash test) follows.
         log: (msg, fields, level) => log[level](fields, msg),
         hooks: this.#deps.flowHooks,
+        signal,
       });
       // As in Gardener, a successful operation leaves no lastErrors, also none of steps it
       // skipped (skip-readiness).
@@ -233,6 +239,10 @@ export class ShootReconciler implements Reconciler {
         ...(await successStatus()),
       });
     } catch (err) {
+      if (wasCanceled(err)) {
+        log.info({}, 'flow canceled: the seed is stopping');
+        throw err;
+      }
       const errors = lastErrorsAfter(previousErrors, err as Parameters<typeof lastErrorsAfter>[1]);
       const described = flowErrors(err)
         .map((e) => `${e.taskID}: ${e.error.message}`)
