@@ -1,10 +1,11 @@
 /**
  * The generic REST store (k8s registry/generic/registry/store.go): one CRUD engine for every
- * kind. Per-kind behaviour comes from the ResourceDefinition's strategies; everything the API
- * conventions require of all kinds lives here: uid and creationTimestamp, generation,
- * resourceVersion preconditions, finalizers and deletionTimestamp, selectors, paging, watch.
+ * kind. Per-kind behaviour comes from the ResourceDefinition's strategies; what the API
+ * conventions require of all kinds is applied here at fixed points of each verb, from the modules
+ * beside it: server-owned metadata (system-metadata.ts), finalizers and deletionTimestamp
+ * (deletion.ts), preconditions, subresource strategies, selectors and watch-event shaping. This
+ * file keeps the order of those steps, readable top to bottom per verb.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import {
   badRequest,
@@ -14,11 +15,10 @@ import {
   invalid,
   isAlreadyExists,
   isNotFound,
-  methodNotAllowed,
   type StatusError,
 } from '../../api/errors.js';
-import { deepCopy, isRecord, type KubeList, type KubeObject, nowTimestamp, type WatchEvent } from '../../api/meta.js';
-import type { Preconditions, Storage, StoreEvent } from '../../storage/interface.js';
+import { deepCopy, isRecord, type KubeList, type KubeObject, type WatchEvent } from '../../api/meta.js';
+import type { Preconditions, Storage } from '../../storage/interface.js';
 import {
   interpretCreateError,
   interpretDeleteError,
@@ -29,17 +29,27 @@ import {
 } from '../../storage/interpret-errors.js';
 import type { AdmissionChain } from '../admission.js';
 import { applyPatch, type PatchType } from '../patch.js';
-import { type FieldSelector, type LabelSelector, matchesFields, matchesLabels } from '../selectors.js';
+import type { FieldSelector, LabelSelector } from '../selectors.js';
 import {
   type AdmissionAttributes,
   apiVersionOf,
   gvkOf,
   type Operation,
   type ResourceDefinition,
-  type Strategy,
   type UserInfo,
 } from '../types.js';
+import { deletionComplete, markedForDeletion, pendingFinalizers, validateFinalizersOnDeletion } from './deletion.js';
 import { validateMetaOnCreate, validateMetaOnUpdate } from './object-meta.js';
+import { checkPreconditions, preconditionsOfBody } from './preconditions.js';
+import { decodeRequestObject } from './request-object.js';
+import { selectableFieldNames, selectableFields, selectionPredicate } from './selection-predicate.js';
+import { hasSubresource, strategyForSubresource } from './subresources.js';
+import {
+  bumpGenerationOnSpecChange,
+  fillSystemMetadataOnCreate,
+  keepSystemMetadataOnUpdate,
+} from './system-metadata.js';
+import { type ResourceWatch, shapeWatchEvent } from './watch-events.js';
 
 export interface RequestContext {
   user: UserInfo;
@@ -62,22 +72,6 @@ export interface WatchQuery {
 export interface DeleteOptions {
   preconditions?: Preconditions;
 }
-
-/** A running watch on one resource, already filtered and shaped as API watch events. */
-export interface ResourceWatch extends AsyncIterable<WatchEvent> {
-  stop(): void;
-}
-
-const statusSubresource = 'status';
-
-/** Fields the server owns: a client's value is replaced by the stored one on update. */
-const systemMetadataFields = [
-  'uid',
-  'creationTimestamp',
-  'deletionTimestamp',
-  'deletionGracePeriodSeconds',
-  'generation',
-];
 
 export class GenericStore {
   readonly def: ResourceDefinition;
@@ -107,8 +101,16 @@ export class GenericStore {
   }
 
   hasSubresource(name: string): boolean {
-    if (name === statusSubresource) return this.def.hasStatus !== false;
-    return (this.def.subresources ?? []).some((s) => s.name === name);
+    return hasSubresource(this.def, name);
+  }
+
+  /** The selectable fields of an object: metadata.name, metadata.namespace and the kind's own. */
+  fieldsOf(obj: KubeObject): Record<string, string | undefined> {
+    return selectableFields(this.def, obj);
+  }
+
+  selectableFieldNames(): string[] {
+    return selectableFieldNames(this.def);
   }
 
   async get(namespace: string, name: string): Promise<KubeObject> {
@@ -148,7 +150,7 @@ export class GenericStore {
   }
 
   async list(namespace: string, query: ListQuery): Promise<KubeList> {
-    const predicate = this.#predicate(query.labelSelector, query.fieldSelector);
+    const predicate = this.#predicate(query);
     try {
       const result = await this.#storage.list(this.keyPrefix(namespace), {
         predicate,
@@ -200,7 +202,7 @@ export class GenericStore {
    * An object that stops matching the selectors is reported DELETED, one that starts matching ADDED.
    */
   async watch(namespace: string, query: WatchQuery): Promise<ResourceWatch> {
-    const predicate = this.#predicate(query.labelSelector, query.fieldSelector) ?? (() => true);
+    const predicate = this.#predicate(query) ?? (() => true);
     let initial: KubeObject[] = [];
     let from = query.resourceVersion;
     if (!from || from === '0') {
@@ -226,7 +228,7 @@ export class GenericStore {
       for (const object of initial) yield { type: 'ADDED', object };
       try {
         for await (const event of source) {
-          const shaped = shapeEvent(event, predicate);
+          const shaped = shapeWatchEvent(event, predicate);
           if (shaped) yield { type: shaped.type, object: present(shaped.object) };
         }
       } catch (err) {
@@ -241,13 +243,9 @@ export class GenericStore {
   }
 
   async create(namespace: string, body: KubeObject, ctx: RequestContext): Promise<KubeObject> {
-    const obj = this.#decode(body, namespace);
+    const obj = decodeRequestObject(this.def, body, namespace);
     const meta = obj.metadata;
-    if (!meta.name && meta.generateName) meta.name = `${meta.generateName}${randomSuffix()}`;
-    for (const field of [...systemMetadataFields, 'resourceVersion']) delete meta[field];
-    meta.uid = randomUUID();
-    meta.creationTimestamp = nowTimestamp();
-    meta.generation = 1;
+    fillSystemMetadataOnCreate(meta);
     if (this.def.hasStatus !== false) delete obj.status;
     this.def.strategy.prepareForCreate?.(obj);
     this.#validate(obj, [...validateMetaOnCreate(obj, this.def), ...(this.def.strategy.validate?.(obj) ?? [])]);
@@ -269,15 +267,13 @@ export class GenericStore {
     body: KubeObject,
     ctx: RequestContext,
   ): Promise<KubeObject> {
-    const incoming = this.#decode(body, namespace);
+    const incoming = decodeRequestObject(this.def, body, namespace);
     if (incoming.metadata.name !== name) {
       throw badRequest(
         `the name of the object (${incoming.metadata.name ?? ''}) does not match the name on the URL (${name})`,
       );
     }
-    const preconditions: Preconditions = {};
-    if (incoming.metadata.resourceVersion) preconditions.resourceVersion = incoming.metadata.resourceVersion;
-    if (incoming.metadata.uid) preconditions.uid = incoming.metadata.uid;
+    const preconditions = preconditionsOfBody(incoming);
     return this.#guaranteedUpdate(namespace, name, subresource, () => deepCopy(incoming), ctx, preconditions);
   }
 
@@ -311,7 +307,7 @@ export class GenericStore {
         if (result.metadata.name !== undefined && result.metadata.name !== name) {
           throw badRequest(`metadata.name: the patch may not change the name (${name})`);
         }
-        return this.#decode(result, namespace);
+        return decodeRequestObject(this.def, result, namespace);
       },
       ctx,
       {},
@@ -328,19 +324,12 @@ export class GenericStore {
     checkPreconditions(this.ref, name, current, options.preconditions ?? {});
     await this.#runAdmission('DELETE', current, current, '', ctx);
     if (ctx.dryRun) return current;
-    if (this.#pendingFinalizers(current).length > 0) {
+    if (pendingFinalizers(this.def, current).length > 0) {
       if (current.metadata.deletionTimestamp) return current;
       try {
         const marked = await this.#storage.guaranteedUpdate(
           key,
-          (latest) => {
-            if (latest.metadata.deletionTimestamp) return null;
-            const next = deepCopy(latest);
-            next.metadata.deletionTimestamp = nowTimestamp();
-            next.metadata.deletionGracePeriodSeconds = 0;
-            this.def.strategy.prepareForDelete?.(next);
-            return next;
-          },
+          (latest) => markedForDeletion(this.def, latest),
           options.preconditions,
         );
         return this.#present(marked);
@@ -363,7 +352,7 @@ export class GenericStore {
     ctx: RequestContext,
     preconditions: Preconditions,
   ): Promise<KubeObject> {
-    const strategy = this.#strategyFor(subresource);
+    const strategy = strategyForSubresource(this.def, subresource);
     const key = this.key(namespace, name);
     let dryRunResult: KubeObject | undefined;
     let deleteAfterUpdate = false;
@@ -374,20 +363,14 @@ export class GenericStore {
         async (stored) => {
           const current = this.#present(stored);
           const next = compute(deepCopy(current));
-          for (const field of systemMetadataFields) {
-            if (current.metadata[field] === undefined) delete next.metadata[field];
-            else next.metadata[field] = current.metadata[field];
-          }
-          next.metadata.resourceVersion = current.metadata.resourceVersion;
+          keepSystemMetadataOnUpdate(next, current);
           // With a status subresource, the main resource cannot change status (and vice versa).
           if (subresource === '' && this.def.hasStatus !== false) {
             if (current.status === undefined) delete next.status;
             else next.status = deepCopy(current.status);
           }
           strategy.prepareForUpdate?.(next, current);
-          if (specChanged(next, current) && next.metadata.generation === current.metadata.generation) {
-            next.metadata.generation = (current.metadata.generation ?? 0) + 1;
-          }
+          bumpGenerationOnSpecChange(next, current);
           this.#validate(next, [
             ...validateMetaOnUpdate(next, current, this.def),
             ...validateFinalizersOnDeletion(next, current),
@@ -403,7 +386,7 @@ export class GenericStore {
             dryRunResult = next;
             return null;
           }
-          deleteAfterUpdate = Boolean(next.metadata.deletionTimestamp) && this.#pendingFinalizers(next).length === 0;
+          deleteAfterUpdate = deletionComplete(this.def, next);
           return next;
         },
         preconditions,
@@ -420,53 +403,6 @@ export class GenericStore {
       }
     }
     return this.#present(updated);
-  }
-
-  #pendingFinalizers(obj: KubeObject): readonly string[] {
-    return [...(obj.metadata.finalizers ?? []), ...(this.def.extraFinalizers?.(obj) ?? [])];
-  }
-
-  #strategyFor(subresource: string): Strategy {
-    if (subresource === '') return this.def.strategy;
-    const custom = (this.def.subresources ?? []).find((s) => s.name === subresource);
-    if (custom) return custom.strategy;
-    if (subresource === statusSubresource && this.def.hasStatus !== false) return statusOnlyStrategy;
-    throw methodNotAllowed(
-      `the server does not allow this method on the requested resource (${this.def.plural}/${subresource})`,
-    );
-  }
-
-  /** Checks apiVersion/kind and namespace of a request body and fills in what may be omitted. */
-  #decode(body: KubeObject, namespace: string): KubeObject {
-    if (!isRecord(body)) throw badRequest('the request body must be a JSON or YAML object');
-    const obj = deepCopy(body);
-    if (obj.apiVersion !== undefined && obj.apiVersion !== this.apiVersion) {
-      throw badRequest(
-        `the API version in the data (${String(obj.apiVersion)}) does not match the expected API version (${this.apiVersion})`,
-      );
-    }
-    if (obj.kind !== undefined && obj.kind !== this.def.kind) {
-      throw badRequest(
-        `the kind in the data (${String(obj.kind)}) does not match the expected kind (${this.def.kind})`,
-      );
-    }
-    obj.apiVersion = this.apiVersion;
-    obj.kind = this.def.kind;
-    if (!isRecord(obj.metadata)) {
-      if (obj.metadata !== undefined) throw badRequest('metadata must be an object');
-      obj.metadata = {};
-    }
-    const meta = obj.metadata;
-    if (this.def.namespaced) {
-      if (meta.namespace && namespace && meta.namespace !== namespace) {
-        throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
-      }
-      if (!namespace) throw badRequest(`${this.def.plural} is namespaced: the request must name a namespace`);
-      meta.namespace = namespace;
-    } else {
-      delete meta.namespace;
-    }
-    return obj;
   }
 
   #validate(obj: KubeObject, errors: FieldError[]): void {
@@ -498,27 +434,8 @@ export class GenericStore {
     await this.#admission.validate(attrs);
   }
 
-  #predicate(labels?: LabelSelector, fields?: FieldSelector): ((obj: KubeObject) => boolean) | undefined {
-    const hasLabels = labels !== undefined && labels.length > 0;
-    const hasFields = fields !== undefined && fields.length > 0;
-    if (!hasLabels && !hasFields) return undefined;
-    return (obj) =>
-      (!hasLabels || matchesLabels(labels, obj.metadata.labels)) &&
-      (!hasFields || matchesFields(fields, this.fieldsOf(obj)));
-  }
-
-  /** The selectable fields of an object: metadata.name, metadata.namespace and the kind's own. */
-  fieldsOf(obj: KubeObject): Record<string, string | undefined> {
-    const fields: Record<string, string | undefined> = {
-      'metadata.name': obj.metadata.name,
-      'metadata.namespace': obj.metadata.namespace,
-    };
-    for (const [path, getter] of Object.entries(this.def.selectableFields ?? {})) fields[path] = getter(obj);
-    return fields;
-  }
-
-  selectableFieldNames(): string[] {
-    return ['metadata.name', 'metadata.namespace', ...Object.keys(this.def.selectableFields ?? {})];
+  #predicate(query: { labelSelector?: LabelSelector; fieldSelector?: FieldSelector }) {
+    return selectionPredicate(this.def, query.labelSelector, query.fieldSelector);
   }
 
   #present(obj: KubeObject): KubeObject {
@@ -526,79 +443,6 @@ export class GenericStore {
     obj.kind = this.def.kind;
     return obj;
   }
-}
-
-/** The status subresource changes only `.status`; everything else stays as stored. */
-const statusOnlyStrategy: Strategy = {
-  prepareForUpdate(obj, old) {
-    const status = obj.status;
-    for (const key of Object.keys(obj)) delete obj[key];
-    Object.assign(obj, deepCopy(old));
-    if (status === undefined) delete obj.status;
-    else obj.status = status;
-  },
-};
-
-/** True when anything besides metadata and status differs: that is a new generation. */
-function specChanged(next: KubeObject, current: KubeObject): boolean {
-  const strip = ({ metadata: _m, status: _s, apiVersion: _a, kind: _k, ...rest }: KubeObject) => rest;
-  return !isDeepStrictEqual(strip(next), strip(current));
-}
-
-function validateFinalizersOnDeletion(next: KubeObject, current: KubeObject): FieldError[] {
-  const errors: FieldError[] = [];
-  if (current.metadata.deletionTimestamp) {
-    const added = (next.metadata.finalizers ?? []).filter((f) => !(current.metadata.finalizers ?? []).includes(f));
-    if (added.length > 0) {
-      errors.push({
-        type: 'FieldValueForbidden',
-        path: 'metadata.finalizers',
-        message: `Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers ${JSON.stringify(added)}`,
-      });
-    }
-  }
-  return errors;
-}
-
-function checkPreconditions(ref: GroupResource, name: string, current: KubeObject, pre: Preconditions): void {
-  if (pre.uid && pre.uid !== current.metadata.uid) {
-    throw conflict(
-      ref,
-      name,
-      `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${current.metadata.uid}`,
-    );
-  }
-  if (pre.resourceVersion && pre.resourceVersion !== current.metadata.resourceVersion) {
-    throw conflict(
-      ref,
-      name,
-      `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${current.metadata.resourceVersion}`,
-    );
-  }
-}
-
-function shapeEvent(event: StoreEvent, matches: (obj: KubeObject) => boolean): WatchEvent | undefined {
-  const now = event.type !== 'DELETED' && matches(event.object);
-  const before = event.prevObject !== undefined && matches(event.prevObject);
-  switch (event.type) {
-    case 'ADDED':
-      return now ? { type: 'ADDED', object: event.object } : undefined;
-    case 'DELETED':
-      return before || (event.prevObject === undefined && matches(event.object))
-        ? { type: 'DELETED', object: event.object }
-        : undefined;
-    case 'MODIFIED':
-      if (now && before) return { type: 'MODIFIED', object: event.object };
-      if (now) return { type: 'ADDED', object: event.object };
-      if (before) return { type: 'DELETED', object: event.object };
-      return undefined;
-  }
-}
-
-const suffixAlphabet = 'bcdfghjklmnpqrstvwxz2456789';
-
-function randomSuffix(): string {
-  return Array.from(randomBytes(5), (b) => suffixAlphabet[b % suffixAlphabet.length]).join('');
 }
 
 export type { StatusError };

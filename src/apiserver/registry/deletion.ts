@@ -1,0 +1,44 @@
+/**
+ * Deletion with finalizers (k8s rest.BeforeDelete and the store's graceful-deletion path): an
+ * object that still has finalizers is only marked with a deletionTimestamp, no finalizer may be
+ * added after that, and the update that removes the last one deletes it. These rules span the
+ * store's delete and update paths, so they live here together rather than split across both.
+ */
+import type { FieldError } from '../../api/errors.js';
+import { deepCopy, type KubeObject, nowTimestamp } from '../../api/meta.js';
+import type { ResourceDefinition } from '../types.js';
+
+/** The finalizers still holding the object: its own, and those the kind adds (e.g. namespace content). */
+export function pendingFinalizers(def: ResourceDefinition, obj: KubeObject): readonly string[] {
+  return [...(obj.metadata.finalizers ?? []), ...(def.extraFinalizers?.(obj) ?? [])];
+}
+
+/** The object marked as being deleted, or null when it already is (nothing to write). */
+export function markedForDeletion(def: ResourceDefinition, latest: KubeObject): KubeObject | null {
+  if (latest.metadata.deletionTimestamp) return null;
+  const next = deepCopy(latest);
+  next.metadata.deletionTimestamp = nowTimestamp();
+  next.metadata.deletionGracePeriodSeconds = 0;
+  def.strategy.prepareForDelete?.(next);
+  return next;
+}
+
+/** True when an update leaves an object that is being deleted with no finalizer: it goes now. */
+export function deletionComplete(def: ResourceDefinition, next: KubeObject): boolean {
+  return Boolean(next.metadata.deletionTimestamp) && pendingFinalizers(def, next).length === 0;
+}
+
+export function validateFinalizersOnDeletion(next: KubeObject, current: KubeObject): FieldError[] {
+  const errors: FieldError[] = [];
+  if (current.metadata.deletionTimestamp) {
+    const added = (next.metadata.finalizers ?? []).filter((f) => !(current.metadata.finalizers ?? []).includes(f));
+    if (added.length > 0) {
+      errors.push({
+        type: 'FieldValueForbidden',
+        path: 'metadata.finalizers',
+        message: `Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers ${JSON.stringify(added)}`,
+      });
+    }
+  }
+  return errors;
+}

@@ -1,0 +1,159 @@
+/**
+ * The REST verbs on a store (k8s endpoints/handlers: get, list, create, update, patch, delete,
+ * deletecollection): checks that the request fits the resource's scope and the client's Accept
+ * header, reads the body the verb takes, calls the store and writes back the object, list or
+ * Table. The server routes here once it has found the store; watches stream in watch-handler.ts.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { badRequest, methodNotAllowed, notAcceptable, pathNotFound, successStatus } from '../api/errors.js';
+import { isRecord, type KubeObject } from '../api/meta.js';
+import { parseBody, readBody, sendJson, sendJsonParts } from './http-util.js';
+import { patchTypeOf } from './patch.js';
+import type { DeleteOptions, GenericStore, RequestContext } from './registry/generic-store.js';
+import type { RequestInfo } from './request-info.js';
+import { parseFieldSelector, parseLabelSelector } from './selectors.js';
+import { type IncludeObject, toTable, wantsTable } from './table.js';
+import type { UserInfo } from './types.js';
+import { serveWatch } from './watch-handler.js';
+
+export interface ResourceHandlerOptions {
+  maxBodyBytes: number;
+  /** Seconds between watch bookmarks when a client allows them. */
+  bookmarkIntervalSeconds: number;
+  /** The stops of the watches being served; stopping the server calls each. */
+  openWatches: Set<() => void>;
+}
+
+export async function serveResource(
+  req: IncomingMessage,
+  res: ServerResponse,
+  store: GenericStore,
+  info: RequestInfo,
+  query: URLSearchParams,
+  user: UserInfo,
+  options: ResourceHandlerOptions,
+): Promise<void> {
+  if (store.def.namespaced === false && info.namespace && info.resource !== 'namespaces') throw pathNotFound();
+  if (info.subresource && !store.hasSubresource(info.subresource)) throw pathNotFound();
+  if (store.def.namespaced && !info.namespace && info.verb !== 'list' && info.verb !== 'watch') {
+    // Only list and watch are served across namespaces, as in Kubernetes.
+    throw methodNotAllowed(
+      `${req.method} is not allowed on ${info.resource} across namespaces: use ${info.apiPrefix === 'api' ? '/api' : `/apis/${info.apiGroup}`}/${info.apiVersion}/namespaces/<namespace>/${info.resource}`,
+    );
+  }
+  const ctx: RequestContext = { user, dryRun: query.getAll('dryRun').includes('All') };
+  const accept = req.headers.accept;
+  const table = wantsTable(accept);
+  if (!table && accept && !acceptsJson(accept))
+    throw notAcceptable(`only application/json and Table responses are served`);
+  const includeObject = (query.get('includeObject') ?? 'Metadata') as IncludeObject;
+  const respond = (code: number, obj: KubeObject) =>
+    sendJson(
+      res,
+      code,
+      table ? toTable(store.def, [obj], { resourceVersion: obj.metadata.resourceVersion }, { includeObject }) : obj,
+    );
+
+  switch (info.verb) {
+    case 'get':
+      return respond(200, await store.get(info.namespace, info.name));
+    case 'list': {
+      const listQuery = {
+        labelSelector: parseLabelSelector(query.get('labelSelector')),
+        fieldSelector: parseFieldSelector(query.get('fieldSelector'), store.selectableFieldNames()),
+        limit: parseLimit(query.get('limit')),
+        continue: query.get('continue') ?? undefined,
+      };
+      const json = table ? undefined : await store.listJson(info.namespace, listQuery);
+      if (json) return sendJsonParts(res, json.head, json.items, json.tail);
+      const list = await store.list(info.namespace, listQuery);
+      sendJson(res, 200, table ? toTable(store.def, list.items, list.metadata, { includeObject }) : list);
+      return;
+    }
+    case 'watch':
+      return serveWatch(req, res, store, info, query, {
+        table,
+        includeObject,
+        bookmarkIntervalSeconds: options.bookmarkIntervalSeconds,
+        openWatches: options.openWatches,
+      });
+    case 'create': {
+      if (info.subresource) throw methodNotAllowed(`POST is not allowed on ${info.resource}/${info.subresource}`);
+      const created = await store.create(info.namespace, await readObject(req, options.maxBodyBytes), ctx);
+      return respond(201, created);
+    }
+    case 'update': {
+      const updated = await store.update(
+        info.namespace,
+        info.name,
+        info.subresource,
+        await readObject(req, options.maxBodyBytes),
+        ctx,
+      );
+      return respond(200, updated);
+    }
+    case 'patch': {
+      const patchType = patchTypeOf(req.headers['content-type']);
+      const patch = await readJson(req, options.maxBodyBytes);
+      return respond(200, await store.patch(info.namespace, info.name, info.subresource, patchType, patch, ctx));
+    }
+    case 'delete': {
+      if (info.subresource) throw methodNotAllowed(`DELETE is not allowed on ${info.resource}/${info.subresource}`);
+      const deleteOptions = await readDeleteOptions(req, options.maxBodyBytes);
+      const deleted = await store.delete(info.namespace, info.name, ctx, deleteOptions);
+      return respond(200, deleted);
+    }
+    case 'deletecollection': {
+      const list = await store.list(info.namespace, {
+        labelSelector: parseLabelSelector(query.get('labelSelector')),
+        fieldSelector: parseFieldSelector(query.get('fieldSelector'), store.selectableFieldNames()),
+      });
+      for (const item of list.items) await store.delete(item.metadata.namespace ?? '', item.metadata.name!, ctx, {});
+      sendJson(res, 200, successStatus());
+      return;
+    }
+    default:
+      throw methodNotAllowed(`the server does not allow this method on the requested resource`);
+  }
+}
+
+async function readJson(req: IncomingMessage, maxBodyBytes: number): Promise<unknown> {
+  const raw = await readBody(req, maxBodyBytes);
+  return parseBody(raw, req.headers['content-type']);
+}
+
+async function readObject(req: IncomingMessage, maxBodyBytes: number): Promise<KubeObject> {
+  const body = await readJson(req, maxBodyBytes);
+  if (!isRecord(body)) throw badRequest('the request body must be an object');
+  return body as KubeObject;
+}
+
+async function readDeleteOptions(req: IncomingMessage, maxBodyBytes: number): Promise<DeleteOptions> {
+  const raw = await readBody(req, maxBodyBytes);
+  const options: DeleteOptions = {};
+  if (raw.length > 0 && raw.toString('utf8').trim() !== '') {
+    const body = parseBody(raw, req.headers['content-type']);
+    if (isRecord(body) && isRecord(body.preconditions)) {
+      options.preconditions = {
+        uid: typeof body.preconditions.uid === 'string' ? body.preconditions.uid : undefined,
+        resourceVersion:
+          typeof body.preconditions.resourceVersion === 'string' ? body.preconditions.resourceVersion : undefined,
+      };
+    }
+  }
+  return options;
+}
+
+function acceptsJson(accept: string): boolean {
+  return accept.split(',').some((part) => {
+    const media = part.split(';')[0]!.trim();
+    return media === 'application/json' || media === '*/*' || media === 'application/*' || media === 'application/yaml';
+  });
+}
+
+function parseLimit(value: string | null): number | undefined {
+  if (value === null || value === '') return undefined;
+  const limit = Number(value);
+  if (!Number.isInteger(limit) || limit < 0) throw badRequest(`limit must be a non-negative integer, got "${value}"`);
+  return limit;
+}

@@ -1,0 +1,100 @@
+/**
+ * Serves a watch as a chunked stream of JSON lines (k8s endpoints/handlers/watch.go): the
+ * events, bookmarks while the client allows them, an ERROR event when the watch fails, and the
+ * end of the stream on timeout, client disconnect or server stop. A watch outlives the request
+ * handler's usual answer-and-return shape, so its timers and lifecycle are kept in one place.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { toStatusError } from '../api/errors.js';
+import type { WatchEvent } from '../api/meta.js';
+import { drained } from './http-util.js';
+import type { GenericStore } from './registry/generic-store.js';
+import type { RequestInfo } from './request-info.js';
+import { parseFieldSelector, parseLabelSelector } from './selectors.js';
+import { type IncludeObject, toTable } from './table.js';
+
+export interface WatchStreamOptions {
+  /** The client asked for Table rows rather than objects. */
+  table: boolean;
+  includeObject: IncludeObject;
+  /** Seconds between bookmarks when the client allows them. */
+  bookmarkIntervalSeconds: number;
+  /** The stops of the watches being served; stopping the server calls each. */
+  openWatches: Set<() => void>;
+}
+
+export async function serveWatch(
+  req: IncomingMessage,
+  res: ServerResponse,
+  store: GenericStore,
+  info: RequestInfo,
+  query: URLSearchParams,
+  options: WatchStreamOptions,
+): Promise<void> {
+  const { table, includeObject, openWatches } = options;
+  const fieldSelector = parseFieldSelector(query.get('fieldSelector'), store.selectableFieldNames());
+  const labelSelector = parseLabelSelector(query.get('labelSelector'));
+  // A watch on one name is a watch with a metadata.name selector.
+  const selector = info.name
+    ? [...fieldSelector, { field: 'metadata.name', op: '=' as const, value: info.name }]
+    : fieldSelector;
+  const watch = await store.watch(info.namespace, {
+    labelSelector,
+    fieldSelector: selector,
+    resourceVersion: query.get('resourceVersion') ?? undefined,
+  });
+  const timeoutSeconds = Number(query.get('timeoutSeconds') ?? '') || 1800 + Math.floor(Math.random() * 1800);
+  const bookmarks = query.get('allowWatchBookmarks') === 'true';
+  res.writeHead(200, {
+    'Content-Type': 'application/json',
+    'Transfer-Encoding': 'chunked',
+    'Cache-Control': 'no-cache',
+  });
+  res.flushHeaders();
+  let lastVersion = query.get('resourceVersion') ?? '';
+  let headersSent = false;
+  const stop = () => watch.stop();
+  openWatches.add(stop);
+  const timer = setTimeout(stop, timeoutSeconds * 1000);
+  const bookmarkTimer = bookmarks
+    ? setInterval(() => {
+        if (!lastVersion) return;
+        const object = {
+          kind: store.def.kind,
+          apiVersion: store.apiVersion,
+          metadata: { resourceVersion: lastVersion },
+        };
+        res.write(`${JSON.stringify({ type: 'BOOKMARK', object })}\n`);
+      }, options.bookmarkIntervalSeconds * 1000)
+    : undefined;
+  req.on('close', stop);
+  res.on('close', stop);
+  const encode = (event: WatchEvent): unknown => {
+    if (!table) return event;
+    const object = toTable(
+      store.def,
+      [event.object],
+      { resourceVersion: event.object.metadata.resourceVersion },
+      {
+        includeObject,
+        noHeaders: headersSent,
+      },
+    );
+    headersSent = true;
+    return { type: event.type, object };
+  };
+  try {
+    for await (const event of watch) {
+      lastVersion = event.object.metadata.resourceVersion ?? lastVersion;
+      if (!res.write(`${JSON.stringify(encode(event))}\n`)) await drained(res);
+    }
+  } catch (err) {
+    const status = toStatusError(err).status;
+    if (!res.writableEnded) res.write(`${JSON.stringify({ type: 'ERROR', object: status })}\n`);
+  } finally {
+    clearTimeout(timer);
+    if (bookmarkTimer) clearInterval(bookmarkTimer);
+    openWatches.delete(stop);
+    if (!res.writableEnded) res.end();
+  }
+}
