@@ -28,7 +28,10 @@ node_modules/.setup-stamp: package.json package-lock.json
 	npm install --no-fund --no-audit
 	@touch $@
 
+# From scratch: tsc never removes the output of a source file that was moved or deleted, and a
+# stale compiled test would still run.
 build: deps
+	rm -rf dist
 	npx tsc -p tsconfig.json
 	@chmod +x dist/src/cli/main.js 2>/dev/null || true
 
