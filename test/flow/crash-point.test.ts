@@ -30,7 +30,7 @@ const a = g.add({ name: 'a', fn: step('a') });
 const b = g.add({ name: 'b', fn: step('b'), dependencies: a });
 g.add({ name: 'c', fn: step('c'), dependencies: b });
 await g.compile().run({
-  hooks: crashPointHooksFromEnv(),
+  hooks: process.argv[2] === 'no-hooks' ? undefined : crashPointHooksFromEnv(),
   log: (msg, fields) => { if (fields.task) say(msg + ' ' + fields.task); },
 });
 say('flow done');
@@ -42,9 +42,11 @@ interface Outcome {
   lines: string[];
 }
 
-function runTinyFlow(env: NodeJS.ProcessEnv): Promise<Outcome> {
+/** `hooks: false` runs the flow without crash point hooks, whatever the environment says. */
+function runTinyFlow(env: NodeJS.ProcessEnv, hooks = true): Promise<Outcome> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--input-type=module', '-e', tinyFlow, flowModule], {
+    const args = ['--input-type=module', '-e', tinyFlow, flowModule, ...(hooks ? [] : ['no-hooks'])];
+    const child = spawn(process.execPath, args, {
       env,
       stdio: ['ignore', 'pipe', 'inherit'],
     });
@@ -119,5 +121,13 @@ describe('crash points', () => {
     assert.equal(outcome.code, 0);
     assert.deepEqual(outcome.lines, ranToTheEnd);
     assert.equal(existsSync(crashFile), true, 'the crash file is not read without the variable');
+  });
+
+  it('the flow engine reads no environment: without the hooks a crash point changes nothing', async () => {
+    await writeFile(crashFile, crashPoint('before', FLOW, 'b'));
+    const outcome = await runTinyFlow(env, false);
+    assert.equal(outcome.code, 0);
+    assert.deepEqual(outcome.lines, ranToTheEnd);
+    assert.equal(existsSync(crashFile), true, 'the crash file is not read');
   });
 });
