@@ -52,10 +52,13 @@ export interface KubeList<T extends KubeObject = KubeObject> {
   items: T[];
 }
 
+/** The statuses a condition can have (Gardener adds Progressing to Kubernetes' three). */
+export const CONDITION_STATUSES = Object.freeze(['True', 'False', 'Unknown', 'Progressing'] as const);
+
 /** A `Condition` as Gardener and Kubernetes write them into `.status.conditions`. */
 export interface Condition {
   type: string;
-  status: 'True' | 'False' | 'Unknown' | 'Progressing';
+  status: (typeof CONDITION_STATUSES)[number];
   lastTransitionTime?: string;
   lastUpdateTime?: string;
   reason?: string;
@@ -82,4 +85,17 @@ export function deepCopy<T>(value: T): T {
 
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * `obj.spec` when it is an object, else undefined: for code that sees an object no guard has
+ * checked (validation, strategies before validation). Typed kinds read `obj.spec` directly.
+ */
+export function specOf(obj: KubeObject): Record<string, unknown> | undefined {
+  return isRecord(obj.spec) ? obj.spec : undefined;
+}
+
+/** `obj.status` when it is an object, else undefined (see `specOf`). */
+export function statusOf(obj: KubeObject): Record<string, unknown> | undefined {
+  return isRecord(obj.status) ? obj.status : undefined;
 }

@@ -3,7 +3,11 @@
  * version, plural, scope) and, for the type checker, the shape of its objects. A reference holds
  * no server behaviour (strategies, columns, schemas): those live in the registry
  * (`src/registry/`), which builds a kind's definition from its reference.
+ *
+ * A typed kind's reference carries its guard (`is`): the clients narrow every object they read
+ * through it, so `client.resource(shootResource).get(…)` answers a checked `Shoot`.
  */
+import { type Check, type KindGuard, kindGuard } from './kind-guard.js';
 import type { KubeObject } from './meta.js';
 
 /** Addresses one resource; `T` is the object type its clients read and write. */
@@ -14,19 +18,40 @@ export interface ResourceRef<T extends KubeObject = KubeObject> {
   /** Lower-case plural: the URL segment (`shoots`). */
   readonly plural: string;
   readonly namespaced: boolean;
+  /**
+   * The kind's guard: what the clients check an object they read against before answering it as
+   * a `T`. Kinds without one (core and RBAC kinds) are read as `T` unchecked.
+   */
+  readonly is?: KindGuard<T>;
   /** Never set: it only carries `T` for the type checker. */
   readonly __object?: T;
 }
 
 /** A frozen reference to a resource whose objects have type `T`. */
-export function resourceRef<T extends KubeObject = KubeObject>(ref: {
+export function resourceRef<T extends KubeObject = KubeObject>(ref: KindNames & { is?: KindGuard<T> }): ResourceRef<T> {
+  return Object.freeze({ ...ref });
+}
+
+/** Where a kind is served: what a reference holds besides its guard. */
+export interface KindNames {
   group: string;
   version: string;
   kind: string;
   plural: string;
   namespaced: boolean;
-}): ResourceRef<T> {
-  return Object.freeze({ ...ref });
+}
+
+/**
+ * A typed kind: its guard, built from the checks of its `spec` and `status`
+ * (src/api/kind-guard.ts `kindGuard`), and its reference carrying that guard. A kind's module
+ * exports both: `export const { is: isShoot, resource: shootResource } = …`.
+ */
+export function typedKind<T extends KubeObject>(
+  names: KindNames,
+  fields: { spec?: Check; status?: Check },
+): { is: KindGuard<T>; resource: ResourceRef<T> } {
+  const is = kindGuard<T>(apiVersionOf(names), names.kind, fields);
+  return { is, resource: resourceRef<T>({ ...names, is }) };
 }
 
 /** `group/version`, or just the version for the core group. */

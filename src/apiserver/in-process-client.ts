@@ -9,6 +9,9 @@ import type { KubeList, KubeObject } from '../api/meta.js';
 import type { ResourceRef } from '../api/resource-ref.js';
 import {
   type Client,
+  checked,
+  checkedList,
+  checkedWatch,
   type DeleteOptions,
   ignoreNotFound,
   type ListOptions,
@@ -40,7 +43,7 @@ export class InProcessClient implements Client {
   }
 }
 
-/** The objects of one store; the store's results are the kind's objects, hence the casts to `T`. */
+/** The objects of one store, each checked by the resource's guard (`checked`) on its way out. */
 class StoreResourceClient<T extends KubeObject> implements ResourceClient<T> {
   readonly resource: ResourceRef<T>;
   readonly #store: GenericStore;
@@ -53,7 +56,7 @@ class StoreResourceClient<T extends KubeObject> implements ResourceClient<T> {
   }
 
   async get(namespace: string, name: string): Promise<T> {
-    return (await this.#store.get(namespace, name)) as T;
+    return checked(this.resource, await this.#store.get(namespace, name));
   }
 
   find(namespace: string, name: string): Promise<T | null> {
@@ -61,11 +64,12 @@ class StoreResourceClient<T extends KubeObject> implements ResourceClient<T> {
   }
 
   async list(namespace: string, options: ListOptions = {}): Promise<KubeList<T>> {
-    return (await this.#store.list(namespace, {
+    const list = await this.#store.list(namespace, {
       ...this.#selectors(options),
       limit: options.limit,
       continue: options.continue,
-    })) as KubeList<T>;
+    });
+    return checkedList(this.resource, list);
   }
 
   async watch(namespace: string, options: WatchOptions = {}): Promise<ObjectWatch<T>> {
@@ -73,11 +77,11 @@ class StoreResourceClient<T extends KubeObject> implements ResourceClient<T> {
       ...this.#selectors(options),
       resourceVersion: options.resourceVersion,
     });
-    return watch as ObjectWatch<T>;
+    return checkedWatch(this.resource, watch);
   }
 
   async create(namespace: string, obj: NewObject<T>): Promise<T> {
-    return (await this.#store.create(namespace, withTypeMeta(this.resource, obj), this.#ctx)) as T;
+    return checked(this.resource, await this.#store.create(namespace, withTypeMeta(this.resource, obj), this.#ctx));
   }
 
   async createIfAbsent(namespace: string, obj: NewObject<T>): Promise<T> {
@@ -92,12 +96,15 @@ class StoreResourceClient<T extends KubeObject> implements ResourceClient<T> {
   async update(namespace: string, obj: T, options: WriteOptions = {}): Promise<T> {
     const name = obj.metadata.name ?? '';
     const body = withTypeMeta(this.resource, obj);
-    return (await this.#store.update(namespace, name, options.subresource ?? '', body, this.#ctx)) as T;
+    return checked(
+      this.resource,
+      await this.#store.update(namespace, name, options.subresource ?? '', body, this.#ctx),
+    );
   }
 
   async patch(namespace: string, name: string, patch: unknown, options: PatchOptions = {}): Promise<T> {
     const { subresource = '', type = 'merge' } = options;
-    return (await this.#store.patch(namespace, name, subresource, type, patch, this.#ctx)) as T;
+    return checked(this.resource, await this.#store.patch(namespace, name, subresource, type, patch, this.#ctx));
   }
 
   async delete(namespace: string, name: string, options: DeleteOptions = {}): Promise<void> {

@@ -92,8 +92,8 @@ export interface GroupVersionKind {
   kind: string;
 }
 
-/** One column of `kubectl get` output, with the function computing its cell. */
-export interface TableColumn {
+/** One column of `kubectl get` output, with the function computing its cell from an object of type `T`. */
+export interface TableColumn<T extends KubeObject = KubeObject> {
   name: string;
   /** integer, number, string, boolean, date (rendered as AGE-like by kubectl). */
   type: 'string' | 'integer' | 'number' | 'boolean' | 'date';
@@ -101,7 +101,7 @@ export interface TableColumn {
   description?: string;
   /** 0 shows in `kubectl get`, higher ones only with `-o wide`. */
   priority?: number;
-  cell(obj: KubeObject): string | number | boolean | null;
+  cell(obj: T): string | number | boolean | null;
 }
 
 /**

@@ -7,10 +7,15 @@
  * Both implementations answer failures with the server's `StatusError`, so `isNotFound()` and
  * friends work the same on either; `find`, `createIfAbsent` and `deleteIfPresent` spare callers
  * the NotFound/AlreadyExists handling, and `ignoreNotFound` covers the rest.
+ *
+ * Every object a client answers (get, find, list, watch, and what create, update and patch
+ * return) goes through the resource's guard (`checked`): a typed kind comes back as its
+ * interface, checked, or as a `MalformedObjectError` naming the field that did not match.
  */
 import { isNotFound } from '../api/errors.js';
 import type { KubeList, KubeObject, ObjectMeta, WatchEvent } from '../api/meta.js';
 import { apiVersionOf, type ResourceRef } from '../api/resource-ref.js';
+import { MalformedObjectError } from './malformed-object-error.js';
 
 export type PatchType = 'merge' | 'json' | 'strategic';
 
@@ -52,7 +57,7 @@ export interface ObjectWatch<T extends KubeObject = KubeObject> extends AsyncIte
 }
 
 /** What a create sends: an object of the kind, or just the fields the caller sets. */
-export type NewObject<T extends KubeObject> = Omit<Partial<T>, 'metadata'> & { metadata: ObjectMeta };
+export type NewObject<T extends KubeObject> = Partial<T> & { metadata: ObjectMeta };
 
 /**
  * The objects of one resource. Namespaced resources take the namespace first; cluster-scoped
@@ -93,4 +98,40 @@ export function ignoreNotFound(err: unknown): null {
 /** `obj` with `apiVersion` and `kind` set from `ref` where it has none. */
 export function withTypeMeta<T extends KubeObject>(ref: ResourceRef<T>, obj: NewObject<T> | T): T {
   return { ...obj, apiVersion: obj.apiVersion ?? apiVersionOf(ref), kind: obj.kind ?? ref.kind } as T;
+}
+
+/**
+ * `obj` as the resource's type: checked by the kind's guard when the reference has one (else, for
+ * the untyped core and RBAC kinds, as it came); a `MalformedObjectError` when the guard refuses it.
+ */
+export function checked<T extends KubeObject>(ref: ResourceRef<T>, obj: unknown): T {
+  const guard = ref.is;
+  if (!guard) return obj as T;
+  if (guard(obj)) return obj;
+  throw new MalformedObjectError(ref, obj, guard.problem(obj) ?? 'not an object of the kind');
+}
+
+/** A list whose every item passed `checked`. */
+export function checkedList<T extends KubeObject>(ref: ResourceRef<T>, list: KubeList): KubeList<T> {
+  return { ...list, items: list.items.map((item) => checked(ref, item)) };
+}
+
+/**
+ * A watch whose objects pass `checked` (a bookmark carries only a resourceVersion and is passed
+ * on as it is); a malformed object ends the watch with its `MalformedObjectError`.
+ */
+export function checkedWatch<T extends KubeObject>(ref: ResourceRef<T>, watch: ObjectWatch): ObjectWatch<T> {
+  if (!ref.is) return watch as ObjectWatch<T>;
+  async function* events(): AsyncGenerator<WatchEvent<T>> {
+    try {
+      for await (const event of watch) {
+        yield event.type === 'BOOKMARK' ? (event as WatchEvent<T>) : { ...event, object: checked(ref, event.object) };
+      }
+    } catch (err) {
+      watch.stop();
+      throw err;
+    }
+  }
+  const iterator = events();
+  return { [Symbol.asyncIterator]: () => iterator, stop: () => watch.stop() };
 }

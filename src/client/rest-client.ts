@@ -11,6 +11,9 @@ import { isRecord, type KubeList, type KubeObject, type WatchEvent } from '../ap
 import type { ResourceRef } from '../api/resource-ref.js';
 import {
   type Client,
+  checked,
+  checkedList,
+  checkedWatch,
   type DeleteOptions,
   ignoreNotFound,
   type ListOptions,
@@ -184,20 +187,24 @@ export class RestResourceClient<T extends KubeObject = KubeObject> implements Re
     return path;
   }
 
-  get(namespace: string, name: string): Promise<T> {
-    return this.#client.request('GET', this.path(namespace, name));
+  async get(namespace: string, name: string): Promise<T> {
+    return checked(this.resource, await this.#client.request('GET', this.path(namespace, name)));
   }
 
   find(namespace: string, name: string): Promise<T | null> {
     return this.get(namespace, name).catch(ignoreNotFound);
   }
 
-  list(namespace: string, options: ListOptions = {}): Promise<KubeList<T>> {
-    return this.#client.request('GET', `${this.path(namespace)}${queryString(options)}`);
+  async list(namespace: string, options: ListOptions = {}): Promise<KubeList<T>> {
+    const list = await this.#client.request<KubeList>('GET', `${this.path(namespace)}${queryString(options)}`);
+    return checkedList(this.resource, list);
   }
 
-  create(namespace: string, obj: NewObject<T>): Promise<T> {
-    return this.#client.request('POST', this.path(namespace), withTypeMeta(this.resource, obj));
+  async create(namespace: string, obj: NewObject<T>): Promise<T> {
+    return checked(
+      this.resource,
+      await this.#client.request('POST', this.path(namespace), withTypeMeta(this.resource, obj)),
+    );
   }
 
   async createIfAbsent(namespace: string, obj: NewObject<T>): Promise<T> {
@@ -209,14 +216,15 @@ export class RestResourceClient<T extends KubeObject = KubeObject> implements Re
     }
   }
 
-  update(namespace: string, obj: T, options: WriteOptions = {}): Promise<T> {
+  async update(namespace: string, obj: T, options: WriteOptions = {}): Promise<T> {
     const path = this.path(namespace, obj.metadata.name!, options.subresource);
-    return this.#client.request('PUT', path, withTypeMeta(this.resource, obj));
+    return checked(this.resource, await this.#client.request('PUT', path, withTypeMeta(this.resource, obj)));
   }
 
-  patch(namespace: string, name: string, patch: unknown, options: PatchOptions = {}): Promise<T> {
+  async patch(namespace: string, name: string, patch: unknown, options: PatchOptions = {}): Promise<T> {
     const contentType = patchContentTypes[options.type ?? 'merge'];
-    return this.#client.request('PATCH', this.path(namespace, name, options.subresource), patch, contentType);
+    const path = this.path(namespace, name, options.subresource);
+    return checked(this.resource, await this.#client.request('PATCH', path, patch, contentType));
   }
 
   async delete(namespace: string, name: string, options: DeleteOptions = {}): Promise<void> {
@@ -234,12 +242,12 @@ export class RestResourceClient<T extends KubeObject = KubeObject> implements Re
     return this.#client.request('POST', this.path(namespace, name, subresource), body);
   }
 
-  watch(namespace: string, options: WatchOptions = {}): Promise<ObjectWatch<T>> {
+  async watch(namespace: string, options: WatchOptions = {}): Promise<ObjectWatch<T>> {
     const query = new URLSearchParams(queryString(options).slice(1));
     if (options.resourceVersion) query.set('resourceVersion', options.resourceVersion);
     if (options.timeoutSeconds) query.set('timeoutSeconds', String(options.timeoutSeconds));
     if (options.allowWatchBookmarks) query.set('allowWatchBookmarks', 'true');
-    return this.#client.watch<T>(this.path(namespace), query);
+    return checkedWatch(this.resource, await this.#client.watch(this.path(namespace), query));
   }
 }
 

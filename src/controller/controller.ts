@@ -41,18 +41,32 @@ export class TerminalError extends Error {
   }
 }
 
-/** A secondary watch: objects of `source` whose every change enqueues the keys `map` returns. */
-export interface ControllerWatch {
-  source: ListWatch;
+/**
+ * A secondary watch: objects of `source` whose every change enqueues the keys `map` returns. Build
+ * one with `watchOf`, which gives `map` the type of `source`'s objects.
+ */
+export interface ControllerWatch<T extends KubeObject = KubeObject> {
+  source: ListWatch<T>;
   /** The keys of the controller's objects that `obj` concerns; none when it concerns none. */
-  map(obj: KubeObject): readonly ObjectKey[];
+  map(obj: T): readonly ObjectKey[];
 }
 
-export interface ControllerOptions {
+/** A watch of `source` whose objects (of `source`'s type) `map` to the controller's keys. */
+export function watchOf<T extends KubeObject>(
+  source: ListWatch<T>,
+  map: (obj: T) => readonly ObjectKey[],
+): ControllerWatch<T> {
+  return { source, map };
+}
+
+export interface ControllerOptions<T extends KubeObject = KubeObject> {
   name: string;
   /** The objects whose keys are reconciled. */
-  source: ListWatch;
-  /** Other objects whose changes concern the controller's objects. */
+  source: ListWatch<T>;
+  /**
+   * Other objects whose changes concern the controller's objects; each pairs a source with a map
+   * of its own objects' type (`watchOf`), whatever that type is.
+   */
   watches?: readonly ControllerWatch[];
   reconciler: Reconciler;
   logger: Logger;
@@ -62,11 +76,11 @@ export interface ControllerOptions {
    * What of an object, when it changes, ends its backoff after a failed reconcile; changes of
    * anything else wait for the backoff. Default: every change ends it.
    */
-  retryTrigger?: (obj: KubeObject) => string;
+  retryTrigger?: (obj: T) => string;
 }
 
-export class Controller {
-  readonly #options: ControllerOptions;
+export class Controller<T extends KubeObject = KubeObject> {
+  readonly #options: ControllerOptions<T>;
   readonly #informers: readonly Informer[];
   readonly #rateLimiter: RateLimiter;
   readonly #queued = new Set<string>();
@@ -85,10 +99,10 @@ export class Controller {
   readonly #stopping = new AbortController();
   #stopped = false;
 
-  constructor(options: ControllerOptions) {
+  constructor(options: ControllerOptions<T>) {
     this.#options = options;
     this.#rateLimiter = options.rateLimiter ?? new ItemExponentialFailureRateLimiter();
-    const ownEvent = (obj: KubeObject) => this.#ownObjectChanged(obj);
+    const ownEvent = (obj: T) => this.#ownObjectChanged(obj);
     const watched = (options.watches ?? []).map(({ source, map }) => {
       const enqueueMapped = (obj: KubeObject) => {
         for (const key of map(obj)) this.enqueue(key);
@@ -130,7 +144,7 @@ export class Controller {
   }
 
   /** An event of the controller's own objects: a backing-off key waits unless its retry trigger changed. */
-  #ownObjectChanged(obj: KubeObject): void {
+  #ownObjectChanged(obj: T): void {
     const key = keyOf(obj);
     const id = `${key.namespace}/${key.name}`;
     const trigger = this.#options.retryTrigger?.(obj);

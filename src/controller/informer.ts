@@ -10,22 +10,22 @@ import { type ExponentialBackoff, exponentialDelay } from './rate-limiter.js';
 /** Before listing again after a failed list or a broken watch: 100 ms, doubling up to 5 s. */
 const relistBackoff: Readonly<ExponentialBackoff> = Object.freeze({ baseDelayMs: 100, maxDelayMs: 5_000 });
 
-export interface InformerHandler {
+export interface InformerHandler<T extends KubeObject = KubeObject> {
   /** The full current set, after every (re-)list. */
-  replace?(objects: readonly KubeObject[]): void;
-  upsert(obj: KubeObject): void;
-  remove(obj: KubeObject): void;
+  replace?(objects: readonly T[]): void;
+  upsert(obj: T): void;
+  remove(obj: T): void;
 }
 
-export class Informer {
-  readonly #source: ListWatch;
-  readonly #handler: InformerHandler;
+export class Informer<T extends KubeObject = KubeObject> {
+  readonly #source: ListWatch<T>;
+  readonly #handler: InformerHandler<T>;
   #watch: { stop(): void } | undefined;
   #stopped = false;
   #synced: Promise<void>;
   #markSynced!: () => void;
 
-  constructor(source: ListWatch, handler: InformerHandler) {
+  constructor(source: ListWatch<T>, handler: InformerHandler<T>) {
     this.#source = source;
     this.#handler = handler;
     this.#synced = new Promise((resolve) => {

@@ -5,9 +5,10 @@
 import type { KubeList, KubeObject, WatchEvent } from '../api/meta.js';
 import type { ListOptions, ResourceClient } from '../client/client.js';
 
-export interface ListWatch {
-  list(): Promise<KubeList>;
-  watch(resourceVersion: string): Promise<AsyncIterable<WatchEvent> & { stop(): void }>;
+/** Lists and watches objects of type `T` (checked by their kind's guard when read through a client). */
+export interface ListWatch<T extends KubeObject = KubeObject> {
+  list(): Promise<KubeList<T>>;
+  watch(resourceVersion: string): Promise<AsyncIterable<WatchEvent<T>> & { stop(): void }>;
 }
 
 /**
@@ -19,7 +20,7 @@ export function clientListWatch<T extends KubeObject>(
   resource: ResourceClient<T>,
   namespace = '',
   options: ListOptions = {},
-): ListWatch {
+): ListWatch<T> {
   return {
     list: () => resource.list(namespace, options),
     watch: (resourceVersion) =>
@@ -39,11 +40,11 @@ export function clientListWatch<T extends KubeObject>(
  * lists again, since resuming every source from one resourceVersion could skip events of a
  * source that lagged behind.
  */
-export function unionListWatch(...sources: readonly ListWatch[]): ListWatch {
+export function unionListWatch<T extends KubeObject>(...sources: readonly ListWatch<T>[]): ListWatch<T> {
   return {
     async list() {
       const lists = await Promise.all(sources.map((source) => source.list()));
-      const byKey = new Map<string, KubeList['items'][number]>();
+      const byKey = new Map<string, T>();
       for (const item of lists.flatMap((list) => list.items)) {
         const key = `${item.metadata.namespace ?? ''}/${item.metadata.name ?? ''}`;
         const seen = byKey.get(key);
@@ -67,10 +68,10 @@ function revision(resourceVersion: string | undefined): bigint {
   return resourceVersion && /^\d+$/.test(resourceVersion) ? BigInt(resourceVersion) : -1n;
 }
 
-type Watch = AsyncIterable<WatchEvent> & { stop(): void };
+type Watch<T extends KubeObject> = AsyncIterable<WatchEvent<T>> & { stop(): void };
 
 /** The events of all `watches` as they come; ends with an error when one ends before `stop()`. */
-function mergeWatches(watches: readonly Watch[]): Watch {
+function mergeWatches<T extends KubeObject>(watches: readonly Watch<T>[]): Watch<T> {
   let stopped = false;
   const stop = () => {
     stopped = true;

@@ -22,7 +22,7 @@
  * answered with a Conflict naming what is missing. No key material is ever logged.
  */
 
-import { shootResource } from '../api/core-gardener/shoot.js';
+import { type Shoot, shootResource } from '../api/core-gardener/shoot.js';
 import { shootStateResource } from '../api/core-gardener/shoot-state.js';
 import {
   badRequest,
@@ -179,7 +179,7 @@ function parseRequest(req: CustomRequest, shootName: string, maxExpirationSecond
 /** The cluster CA and the client CA from the shoot's ShootState; Conflict when not there yet. */
 async function shootCertificateAuthorities(
   client: Client,
-  shoot: KubeObject,
+  shoot: Shoot,
 ): Promise<{ ca: CertificateAuthority; caClient: CertificateAuthority }> {
   const name = shoot.metadata.name!;
   const shootState = await client.resource(shootStateResource).find(shoot.metadata.namespace!, name);
@@ -202,13 +202,10 @@ async function shootCertificateAuthorities(
 }
 
 /** The usable `status.advertisedAddresses` in their order, as `https://host[:port]`; Conflict when none. */
-function apiServerAddresses(shoot: KubeObject): { name: string; server: string }[] {
-  const status = isRecord(shoot.status) ? shoot.status : {};
-  const advertised = Array.isArray(status.advertisedAddresses) ? status.advertisedAddresses : [];
+function apiServerAddresses(shoot: Shoot): { name: string; server: string }[] {
   const addresses: { name: string; server: string }[] = [];
-  for (const address of advertised) {
-    if (!isRecord(address) || typeof address.name !== 'string' || !apiServerAddressNames.has(address.name)) continue;
-    if (typeof address.url !== 'string') continue;
+  for (const address of shoot.status?.advertisedAddresses ?? []) {
+    if (!apiServerAddressNames.has(address.name)) continue;
     let url: URL;
     try {
       url = new URL(address.url);

@@ -9,7 +9,7 @@ import { namespaceResource } from '../api/core/namespace.js';
 import { secretResource } from '../api/core/secret.js';
 import { backupBucketResource } from '../api/core-gardener/backup-bucket.js';
 import { backupEntryResource } from '../api/core-gardener/backup-entry.js';
-import { projectResource } from '../api/core-gardener/project.js';
+import { projectNamespace, projectResource } from '../api/core-gardener/project.js';
 import { seedResource } from '../api/core-gardener/seed.js';
 import { shootResource } from '../api/core-gardener/shoot.js';
 import type { KubeObject } from '../api/meta.js';
@@ -32,7 +32,7 @@ import {
   projectMemberRoleBinding,
   projectMemberUser,
 } from './bootstrap-rbac.js';
-import { ProjectReconciler, projectNamespace } from './controllers/project-controller.js';
+import { ProjectReconciler } from './controllers/project-controller.js';
 import { SchedulerReconciler } from './controllers/scheduler.js';
 import { SeedLifecycleReconciler } from './controllers/seed-lifecycle-controller.js';
 import { ShootStateReconciler } from './controllers/shoot-state-controller.js';

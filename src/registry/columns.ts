@@ -1,10 +1,31 @@
 /**
  * Table building blocks the kinds of several groups share: the AGE column for kinds that place it
  * themselves (the server appends one otherwise, src/apiserver/table.ts), kubectl's age format,
- * and counting a map's keys.
+ * counting a map's keys, and the columns and field selectors of a typed kind, which read the
+ * stored object through the kind's interface.
  */
 import { isRecord, type KubeObject } from '../api/meta.js';
-import type { TableColumn } from '../apiserver/types.js';
+import type { ResourceRef } from '../api/resource-ref.js';
+import { storedAs } from '../apiserver/stored-object.js';
+import type { ResourceDefinition, TableColumn } from '../apiserver/types.js';
+
+/** The columns of a typed kind, reading each stored object as `T` (src/apiserver/stored-object.ts says why unguarded). */
+export function kindColumns<T extends KubeObject>(
+  ref: ResourceRef<T>,
+  columns: readonly TableColumn<NoInfer<T>>[],
+): TableColumn[] {
+  return columns.map((column) => ({ ...column, cell: (obj: KubeObject) => column.cell(storedAs(ref, obj)) }));
+}
+
+/** The field selectors of a typed kind (field path → value), reading each stored object as `T`. */
+export function kindFields<T extends KubeObject>(
+  ref: ResourceRef<T>,
+  fields: Readonly<Record<string, (obj: NoInfer<T>) => string | undefined>>,
+): NonNullable<ResourceDefinition['selectableFields']> {
+  return Object.fromEntries(
+    Object.entries(fields).map(([path, value]) => [path, (obj: KubeObject) => value(storedAs(ref, obj))]),
+  );
+}
 
 /**
  * The AGE column, for kinds that place it themselves (the server appends one otherwise). Like

@@ -14,6 +14,7 @@ import { etcdReady, etcdResource } from '../api/druid/etcd.js';
 import { etcdCopyBackupsTaskResource } from '../api/druid/etcd-copy-backups-task.js';
 import { extensionBackupBucketResource } from '../api/extensions/backup-bucket.js';
 import { extensionBackupEntryResource } from '../api/extensions/backup-entry.js';
+import type { ExtensionObject } from '../api/extensions/common.js';
 import { controlPlaneResource } from '../api/extensions/control-plane.js';
 import { dnsRecordResource } from '../api/extensions/dns-record.js';
 import { infrastructureResource } from '../api/extensions/infrastructure.js';
@@ -24,7 +25,7 @@ import { NamespaceLifecycle } from '../apiserver/plugins/namespace-lifecycle.js'
 import { defaultVersion } from '../apiserver/server.js';
 import { loadKubeconfig } from '../client/kubeconfig-file.js';
 import { RestClient } from '../client/rest-client.js';
-import { Controller } from '../controller/controller.js';
+import { Controller, watchOf } from '../controller/controller.js';
 import { clientListWatch, unionListWatch } from '../controller/list-watch.js';
 import { NamespaceReconciler } from '../controller/namespace-controller.js';
 import { ItemExponentialFailureRateLimiter } from '../controller/rate-limiter.js';
@@ -145,7 +146,11 @@ export async function startSeed(options: SeedOptions): Promise<Seed> {
   /** The seed API, as the seed's in-process controllers reach it. */
   const seedApi = hosted.client;
   /** A controller of the seed API's `resource`: the generic extension reconciler with `actuator`. */
-  const extensionController = (name: string, resource: ResourceRef, actuator: Actuator) =>
+  const extensionController = <T extends ExtensionObject>(
+    name: string,
+    resource: ResourceRef<T>,
+    actuator: Actuator<T>,
+  ) =>
     new Controller({
       name,
       source: clientListWatch(seedApi.resource(resource)),
@@ -155,7 +160,7 @@ export async function startSeed(options: SeedOptions): Promise<Seed> {
   const backupSidecars = new BackupSidecars(log);
   const copyTasks = new CopyBackupsTaskReconciler({ client: seedApi, logger: log });
   const machines = new MachineRuntime({ executable: process.execPath, args: [transplantCli, 'node'] }, log);
-  const controllers = [
+  const controllers: Pick<Controller, 'start' | 'stop'>[] = [
     new Controller({
       name: 'namespace',
       source: clientListWatch(seedApi.resource(namespaceResource)),
@@ -203,7 +208,7 @@ export async function startSeed(options: SeedOptions): Promise<Seed> {
   const backupDeps = { seedName: name, garden, seed: seedApi, onStatusChange: () => heartbeat.requestBeat() };
   // The objects placed on this seed and those still hosted here while they move to another one
   // (a Migrate runs where `status.seedName` points after `spec.seedName` moved on).
-  const placedOrHostedHere = (resource: ResourceRef) =>
+  const placedOrHostedHere = <T extends KubeObject>(resource: ResourceRef<T>) =>
     unionListWatch(
       clientListWatch(garden.resource(resource), '', { fieldSelector: `spec.seedName=${name}` }),
       clientListWatch(garden.resource(resource), '', { fieldSelector: `status.seedName=${name}` }),
@@ -219,7 +224,7 @@ export async function startSeed(options: SeedOptions): Promise<Seed> {
       name: 'backupentry',
       source: placedOrHostedHere(backupEntryResource),
       // A change of an extension entry (ready, migrated, gone) moves its garden entry on at once.
-      watches: [{ source: clientListWatch(seedApi.resource(extensionBackupEntryResource)), map: gardenBackupEntryOf }],
+      watches: [watchOf(clientListWatch(seedApi.resource(extensionBackupEntryResource)), gardenBackupEntryOf)],
       reconciler: new BackupEntryReconciler(backupDeps),
       logger: log,
     }),
@@ -247,13 +252,10 @@ export async function startSeed(options: SeedOptions): Promise<Seed> {
     watches: [
       // A shoot's etcd that stops being ready (killed, restoring, a restore failing) wakes the
       // shoot up at once rather than at its next resync, so its status tells what is wrong.
-      {
-        source: clientListWatch(seedApi.resource(etcdResource)),
-        map: (etcd) => (etcdReady(etcd) ? [] : shootKeysOf(etcd)),
-      },
+      watchOf(clientListWatch(seedApi.resource(etcdResource)), (etcd) => (etcdReady(etcd) ? [] : shootKeysOf(etcd))),
       // A Restore waiting for its EtcdCopyBackupsTask goes on as soon as the task changes (the
       // copy finished, or an operator marked it Succeeded), not only at its next retry.
-      { source: clientListWatch(seedApi.resource(etcdCopyBackupsTaskResource)), map: shootKeysOf },
+      watchOf(clientListWatch(seedApi.resource(etcdCopyBackupsTaskResource)), shootKeysOf),
     ],
     reconciler: shootReconciler,
     rateLimiter: new ItemExponentialFailureRateLimiter(shootRetryBackoff),

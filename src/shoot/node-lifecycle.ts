@@ -10,7 +10,7 @@
  * node a full grace period to reach it before calling it unknown.
  */
 import type { Logger } from 'pino';
-import { leaseResource } from '../api/coordination/lease.js';
+import { leaseRenewTime, leaseResource } from '../api/coordination/lease.js';
 import { nodeResource } from '../api/core/node.js';
 import { isRecord, type KubeObject } from '../api/meta.js';
 import type { Client } from '../client/client.js';
@@ -107,7 +107,6 @@ function readyCondition(node: KubeObject): Condition | undefined {
 }
 
 function renewTime(lease: KubeObject): number {
-  const spec = isRecord(lease.spec) ? lease.spec : {};
-  const parsed = typeof spec.renewTime === 'string' ? Date.parse(spec.renewTime) : Number.NaN;
+  const parsed = Date.parse(leaseRenewTime(lease) ?? '');
   return Number.isNaN(parsed) ? 0 : parsed;
 }

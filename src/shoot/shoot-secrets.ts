@@ -38,7 +38,7 @@ import {
 import { isIP } from 'node:net';
 import { promisify } from 'node:util';
 import { SECRET_TYPE_OPAQUE, secretType } from '../api/core/secret.js';
-import { type GardenerResourceData, shootStateGardenerData } from '../api/core-gardener/shoot-state.js';
+import type { GardenerResourceData, ShootState } from '../api/core-gardener/shoot-state.js';
 import { isRecord, type KubeObject } from '../api/meta.js';
 import {
   type CertificateAndKey,
@@ -296,8 +296,8 @@ export function toShootStateGardenerData(secretObjects: readonly KubeObject[]): 
  * (`machine-state`, …) are ignored. Reads Gardener's `{data, immutable, type}` format and its
  * older plain data map. A `MalformedSecretError` for an entry that is neither.
  */
-export function secretObjectsFromShootState(shootState: KubeObject, namespace: string): KubeObject[] {
-  return shootStateGardenerData(shootState)
+export function secretObjectsFromShootState(shootState: ShootState, namespace: string): KubeObject[] {
+  return (shootState.spec?.gardener ?? [])
     .filter((entry) => entry.type === GARDENER_DATA_TYPE_SECRET)
     .map((entry) => secretFromGardenerData(entry, namespace));
 }

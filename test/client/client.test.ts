@@ -5,11 +5,13 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { seedResource } from '../../src/api/core-gardener/seed.js';
 import { isConflict, isInvalid, isNotFound } from '../../src/api/errors.js';
 import type { KubeObject } from '../../src/api/meta.js';
 import { resourceRef } from '../../src/api/resource-ref.js';
 import { type Client, ignoreNotFound } from '../../src/client/client.js';
 import { loadKubeconfig } from '../../src/client/kubeconfig-file.js';
+import { MalformedObjectError } from '../../src/client/malformed-object-error.js';
 import { RestClient } from '../../src/client/rest-client.js';
 import { startTestGarden, type TestGarden } from '../helpers/garden-fixture.js';
 
@@ -19,6 +21,7 @@ interface Secret extends KubeObject {
 }
 
 const secrets = resourceRef<Secret>({ group: '', version: 'v1', kind: 'Secret', plural: 'secrets', namespaced: true });
+/** The Seed resource without its guard: reads whatever is stored. */
 const seeds = resourceRef({
   group: 'core.gardener.cloud',
   version: 'v1beta1',
@@ -126,6 +129,45 @@ describe('Client', () => {
           break;
         }
         watch.stop();
+      });
+
+      it('reads a typed kind through its guard and answers a malformed object with a MalformedObjectError', async () => {
+        const typed = clientOf().resource(seedResource);
+        const seedName = name('guarded');
+        const created = await typed.create('', {
+          metadata: { name: seedName },
+          spec: { provider: { type: 'local', region: 'local' } },
+        });
+        assert.equal(created.spec.provider?.type, 'local');
+        const list = await typed.list('');
+        const watch = await typed.watch('', { resourceVersion: list.metadata.resourceVersion });
+        const watched = (async () => {
+          for await (const event of watch) if (event.object.metadata.name === seedName) return;
+        })();
+        watched.catch(() => undefined); // asserted below, once the reads have been tried
+        // The status subresource takes a last operation no controller writes (as Gardener's does).
+        const status = { lastOperation: { type: 'Foo', state: 'Succeeded', progress: 100 } };
+        await clientOf().resource(seeds).patch('', seedName, { status }, { subresource: 'status' });
+        const malformed = (err: unknown) =>
+          err instanceof MalformedObjectError &&
+          err.code === 500 &&
+          err.message ===
+            `Seed ${seedName} is malformed: status.lastOperation.type: "Foo" is not one of Create, Reconcile, Delete, Migrate, Restore`;
+        await assert.rejects(typed.get('', seedName), malformed);
+        await assert.rejects(typed.find('', seedName), malformed);
+        await assert.rejects(typed.list(''), malformed);
+        await assert.rejects(watched, malformed);
+        // The unguarded reference still reads it; fixed, the guard lets it through again.
+        assert.equal(
+          ((await clientOf().resource(seeds).get('', seedName)).status as typeof status).lastOperation.type,
+          'Foo',
+        );
+        const fixed = await clientOf()
+          .resource(seeds)
+          .patch('', seedName, { status: { lastOperation: { type: 'Reconcile' } } }, { subresource: 'status' });
+        assert.equal((fixed.status as typeof status).lastOperation.type, 'Reconcile');
+        assert.equal((await typed.get('', seedName)).status?.lastOperation?.type, 'Reconcile');
+        await typed.delete('', seedName);
       });
 
       it('delete refuses a missing object, deleteIfPresent and ignoreNotFound do not', async () => {

@@ -11,9 +11,10 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { shootResource } from '../../src/api/core-gardener/shoot.js';
-import { storeSpecOf } from '../../src/api/druid/common.js';
+import { etcdResource } from '../../src/api/druid/etcd.js';
 import { openSnapstore } from '../../src/backup/snapstore/open-snapstore.js';
 import { decodeSecretData, snapstoreConfigFor } from '../../src/backup/store-secret.js';
+import { checked } from '../../src/client/client.js';
 import { loadKubeconfig } from '../../src/client/kubeconfig-file.js';
 import { RestClient } from '../../src/client/rest-client.js';
 import type { Json } from '../helpers/api-client.js';
@@ -172,7 +173,7 @@ describe('control plane migration from seed-a to seed-b', () => {
   it("takes new backups into seed-b's bucket", async () => {
     const seedB = l.seedKubeconfig('seed-b');
     const etcd = await getJson(seedB, ['get', 'etcd', '-n', CONTROL_PLANE, 'etcd-main']);
-    const spec = storeSpecOf(etcd.spec.backup.store);
+    const spec = checked(etcdResource, etcd).spec.backup.store;
     assert.ok(spec, 'etcd-main has a backup store');
     assert.equal(spec.container, (await getJson(l.garden, ['get', 'seed', 'seed-b'])).metadata.uid);
     const secret = await getJson(seedB, ['get', 'secret', '-n', CONTROL_PLANE, 'etcd-backup']);

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { type Seed, seedResource } from '../../src/api/core-gardener/seed.js';
 import { isStatusError, type StatusError } from '../../src/api/errors.js';
 import type { Condition, KubeObject } from '../../src/api/meta.js';
 import type { AdmissionAttributes, Operation, UserInfo } from '../../src/apiserver/types.js';
+import { checked } from '../../src/client/client.js';
 import { type SeedLookup, ShootValidator } from '../../src/garden/admission/shoot-validator.js';
 
 const NOW = new Date('2026-03-01T12:00:00Z');
@@ -29,10 +31,8 @@ function healthyConditions(): Condition[] {
   ];
 }
 
-function seed(
-  name: string,
-  options: { backup?: boolean; conditions?: Condition[]; deleting?: boolean } = {},
-): KubeObject {
+/** A Seed as the validator's lookup answers it: read through the Seed guard. */
+function seed(name: string, options: { backup?: boolean; conditions?: Condition[]; deleting?: boolean } = {}): Seed {
   const spec: Record<string, unknown> = { provider: { type: 'local', region: 'local' } };
   if (options.backup !== false) {
     spec.backup = {
@@ -41,13 +41,13 @@ function seed(
       credentialsRef: { apiVersion: 'v1', kind: 'Secret', name: `backup-${name}`, namespace: 'garden' },
     };
   }
-  return {
+  return checked(seedResource, {
     apiVersion: 'core.gardener.cloud/v1beta1',
     kind: 'Seed',
     metadata: { name, ...(options.deleting ? { deletionTimestamp: ago(10) } : {}) },
     spec,
     status: { conditions: options.conditions ?? healthyConditions() },
-  };
+  });
 }
 
 function shoot(
@@ -83,7 +83,7 @@ function withSeed(old: KubeObject, seedName: string | null): KubeObject {
   return next;
 }
 
-function lookup(...seeds: KubeObject[]): SeedLookup & { calls: string[] } {
+function lookup(...seeds: Seed[]): SeedLookup & { calls: string[] } {
   const calls: string[] = [];
   return {
     calls,

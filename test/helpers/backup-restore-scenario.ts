@@ -8,10 +8,11 @@ import assert from 'node:assert/strict';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, it } from 'node:test';
-import { storeSpecOf } from '../../src/api/druid/common.js';
+import { etcdResource } from '../../src/api/druid/etcd.js';
 import { openSnapstore } from '../../src/backup/snapstore/open-snapstore.js';
 import type { Snapstore } from '../../src/backup/snapstore/snapstore.js';
 import { decodeSecretData, snapstoreConfigFor } from '../../src/backup/store-secret.js';
+import { checked } from '../../src/client/client.js';
 import { isProcessAlive } from '../../src/process/processes.js';
 import type { EtcdState } from '../../src/seed/druid/etcd-state.js';
 import type { Json } from './api-client.js';
@@ -77,7 +78,7 @@ export function backupScenario(
 
     const seed = l.seedKubeconfig('seed-a');
     const etcd = () => getJson(seed, ['get', 'etcd', '-n', CONTROL_PLANE, 'etcd-main']);
-    const spec = storeSpecOf((await etcd()).spec.backup.store);
+    const spec = checked(etcdResource, await etcd()).spec.backup.store;
     assert.ok(spec, 'etcd-main has a backup store');
     const secret = await getJson(seed, ['get', 'secret', '-n', CONTROL_PLANE, 'etcd-backup']);
     const store = await openSnapstore(snapstoreConfigFor(spec, decodeSecretData(secret), 'etcd-backup'));

@@ -1,5 +1,6 @@
 /** Sample objects the kinds' tests share. */
 import { DRUID_API_VERSION } from '../../src/api/druid/common.js';
+import type { ExtensionStatus } from '../../src/api/extensions/common.js';
 import type { KubeObject } from '../../src/api/meta.js';
 
 /** The control-plane namespace of the sample shoot (`shoot--<project>--<name>`). */
@@ -125,7 +126,7 @@ export function sampleFailedCopyTask(): KubeObject {
 const cloudProviderSecretRef = { name: 'cloudprovider', namespace: SAMPLE_CONTROL_PLANE_NAMESPACE };
 
 /** An extension's status after a successful reconcile of generation 1. */
-export const SAMPLE_SUCCEEDED_EXTENSION_STATUS = {
+export const SAMPLE_SUCCEEDED_EXTENSION_STATUS: ExtensionStatus = {
   observedGeneration: 1,
   lastOperation: {
     type: 'Reconcile',

@@ -1,31 +1,22 @@
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { parseAllDocuments } from 'yaml';
-import { seedBackupSecretRef, seedHasBackup, shootSpecSeedName } from '../../src/api/core-gardener/index.js';
-import type { KubeObject } from '../../src/api/meta.js';
+import {
+  seedBackupSecretRef,
+  seedHasBackup,
+  seedResource,
+  shootResource,
+  shootSpecSeedName,
+} from '../../src/api/core-gardener/index.js';
 import { validateObjectMeta } from '../../src/api/validation.js';
+import { checked } from '../../src/client/client.js';
 import { coreDefinitions } from '../../src/registry/core/index.js';
 import { gardenerDefinitions } from '../../src/registry/core-gardener/index.js';
+import { loadExamples } from '../helpers/examples.js';
 
-const dir = fileURLToPath(new URL('../../../examples/', import.meta.url));
 const definitions = [...coreDefinitions, ...gardenerDefinitions];
 
-function load(): { file: string; obj: KubeObject }[] {
-  const files = readdirSync(dir)
-    .filter((f) => f.endsWith('.yaml'))
-    .sort();
-  return files.flatMap((file) =>
-    parseAllDocuments(readFileSync(`${dir}${file}`, 'utf8'))
-      .map((doc) => doc.toJS() as KubeObject | null)
-      .filter((obj): obj is KubeObject => obj !== null)
-      .map((obj) => ({ file, obj })),
-  );
-}
-
 describe('examples/', () => {
-  const objects = load();
+  const objects = loadExamples();
 
   it('contains a project, two seeds and a shoot', () => {
     const kinds = objects.map(({ obj }) => `${obj.kind}/${obj.metadata.name}`);
@@ -60,7 +51,10 @@ describe('examples/', () => {
 
   it('the seeds have backups whose secrets are part of the examples', () => {
     for (const name of ['seed-a', 'seed-b']) {
-      const seed = objects.find(({ obj }) => obj.kind === 'Seed' && obj.metadata.name === name)!.obj;
+      const seed = checked(
+        seedResource,
+        objects.find(({ obj }) => obj.kind === 'Seed' && obj.metadata.name === name)!.obj,
+      );
       assert.ok(seedHasBackup(seed));
       const ref = seedBackupSecretRef(seed)!;
       assert.ok(
@@ -74,7 +68,7 @@ describe('examples/', () => {
   });
 
   it('the shoot lives in the project namespace and starts on seed-a', () => {
-    const shoot = objects.find(({ obj }) => obj.kind === 'Shoot')!.obj;
+    const shoot = checked(shootResource, objects.find(({ obj }) => obj.kind === 'Shoot')!.obj);
     assert.equal(shoot.metadata.namespace, 'garden-dev');
     assert.equal(shootSpecSeedName(shoot), 'seed-a');
   });

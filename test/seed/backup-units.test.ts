@@ -8,7 +8,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import type { KubeObject } from '../../src/api/meta.js';
+import type { BackupBucket } from '../../src/api/core-gardener/backup-bucket.js';
+import type { ExtensionBackupEntry } from '../../src/api/extensions/backup-entry.js';
 import { seedBackupFromFlags } from '../../src/cli/seed-command.js';
 import { controlPlaneNamespaceOf } from '../../src/seed/extensions/backup-actuators.js';
 import { backupBucketsCondition } from '../../src/seed/gardenlet/backup-bucket-controller.js';
@@ -45,8 +46,9 @@ describe('the shoot flows and backups', () => {
 });
 
 describe('BackupBucketsReady', () => {
-  const bucket = (name: string, lastError?: string): KubeObject => ({
+  const bucket = (name: string, lastError?: string): BackupBucket => ({
     metadata: { name },
+    spec: { provider: { type: 'local' } },
     ...(lastError ? { status: { lastError: { description: lastError } } } : {}),
   });
 
@@ -64,7 +66,10 @@ describe('BackupBucketsReady', () => {
 
 describe('backup entries', () => {
   it('write their secret into the control-plane namespace their name starts with', () => {
-    const entry = (name: string): KubeObject => ({ metadata: { name } });
+    const entry = (name: string): ExtensionBackupEntry => ({
+      metadata: { name },
+      spec: { type: 'local', region: 'local', bucketName: 'b', secretRef: { name: `entry-${name}` } },
+    });
     assert.equal(controlPlaneNamespaceOf(entry('shoot--dev--a--0f3e-11')), 'shoot--dev--a');
     assert.equal(controlPlaneNamespaceOf(entry('source-shoot--dev--a--0f3e-11')), 'shoot--dev--a');
   });

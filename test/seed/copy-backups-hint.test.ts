@@ -4,12 +4,13 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { KubeObject } from '../../src/api/meta.js';
+import type { Shoot } from '../../src/api/core-gardener/shoot.js';
+import type { EtcdCopyBackupsTask } from '../../src/api/druid/etcd-copy-backups-task.js';
 import { copyBackupsFailedMessage } from '../../src/seed/gardenlet/copy-backups-hint.js';
 
-const shoot: KubeObject = { metadata: { name: 'my-shoot', namespace: 'garden-dev', uid: 'u1' } };
+const shoot: Shoot = { metadata: { name: 'my-shoot', namespace: 'garden-dev', uid: 'u1' }, spec: {} };
 const prefix = 'shoot--dev--my-shoot--u1/etcd-main';
-const task: KubeObject = {
+const task: EtcdCopyBackupsTask = {
   metadata: { name: 'my-shoot', namespace: 'shoot--dev--my-shoot' },
   spec: {
     sourceStore: { provider: 'local', container: 'bucket-a', prefix, secretRef: { name: 'source-etcd-backup' } },

@@ -8,7 +8,7 @@ import { after, describe, it } from 'node:test';
 import { Etcd3 } from 'etcd3';
 import { pino } from 'pino';
 import { conditionOf } from '../../src/api/core-gardener/conditions.js';
-import { etcdEndpoint, etcdMembers, etcdReady } from '../../src/api/druid/index.js';
+import { type Etcd, etcdReady, etcdResource } from '../../src/api/druid/index.js';
 import type { KubeObject } from '../../src/api/meta.js';
 import { AdmissionChain } from '../../src/apiserver/admission.js';
 import {
@@ -17,6 +17,7 @@ import {
   issueCertificate,
 } from '../../src/apiserver/pki/certificates.js';
 import { GenericStore, type RequestContext } from '../../src/apiserver/registry/generic-store.js';
+import { checked } from '../../src/client/client.js';
 import { Controller, type ObjectKey } from '../../src/controller/controller.js';
 import { clientListWatch } from '../../src/controller/list-watch.js';
 import { ItemExponentialFailureRateLimiter } from '../../src/controller/rate-limiter.js';
@@ -43,6 +44,8 @@ const logger = pino({ level: 'silent' });
 const FAST_START_ARGS = ['--election-timeout=200', '--heartbeat-interval=20'];
 
 const storage = openSqliteStore({ path: ':memory:' });
+/** A stored Etcd as the gardenlet reads it: through the Etcd guard. */
+const asEtcd = (obj: KubeObject): Etcd => checked(etcdResource, obj);
 const etcds = new GenericStore(druidDefinitions.find((d) => d.kind === 'Etcd')!, storage, new AdmissionChain([]));
 const secrets = new GenericStore(coreDefinitions.find((d) => d.kind === 'Secret')!, storage, new AdmissionChain([]));
 const runtimeDir = await mkdtemp(join(tmpdir(), 'transplant-druid-'));
@@ -147,7 +150,8 @@ async function state(ns: string, name: string): Promise<EtcdState | undefined> {
 async function untilReady(ns: string, name: string, check: (obj: KubeObject) => boolean = () => true) {
   return until(`${ns}/${name} to be ready`, async () => {
     await state(ns, name);
-    const obj = await etcds.find(ns, name);
+    const found = await etcds.find(ns, name);
+    const obj = found && asEtcd(found);
     return obj && etcdReady(obj) && conditionOf(obj, 'Ready')?.status === 'True' && check(obj) ? obj : undefined;
   });
 }
@@ -225,13 +229,13 @@ describe('druid: Etcd controller (real etcd)', () => {
     assert.match(readFileSync(`/proc/${first.pid}/cmdline`, 'utf8'), new RegExp(`--data-dir=${paths.dataDir}`));
 
     assert.deepEqual(obj.metadata.finalizers, [ETCD_DRUID_FINALIZER]);
-    assert.equal(etcdEndpoint(obj), `https://127.0.0.1:${first.clientPort}`);
+    assert.equal(obj.status?.endpoint, `https://127.0.0.1:${first.clientPort}`);
     const status = obj.status as Record<string, unknown>;
     assert.equal(status.observedGeneration, 1);
     assert.equal(status.clusterSize, 1);
     assert.equal(status.readyReplicas, 1);
     assert.deepEqual(
-      etcdMembers(obj).map((m) => [m.name, m.role, m.status]),
+      (obj.status?.members ?? []).map((m) => [m.name, m.role, m.status]),
       [['etcd-main-0', 'Leader', 'Ready']],
     );
     assert.equal(conditionOf(obj, 'AllMembersReady')?.status, 'True');
@@ -240,7 +244,7 @@ describe('druid: Etcd controller (real etcd)', () => {
 
     etcdClient = () =>
       new Etcd3({
-        hosts: etcdEndpoint(obj)!,
+        hosts: obj.status!.endpoint!,
         credentials: {
           rootCertificate: Buffer.from(ca.certPem),
           certChain: Buffer.from(client.certPem),
@@ -263,7 +267,7 @@ describe('druid: Etcd controller (real etcd)', () => {
     const now = (await state(ns, 'etcd-main'))!;
     assert.equal(now.pid, first.pid, 'the etcd was restarted instead of adopted');
     assert.equal(now.startedAt, first.startedAt);
-    assert.ok(etcdReady(await etcds.get(ns, 'etcd-main')));
+    assert.ok(etcdReady(asEtcd(await etcds.get(ns, 'etcd-main'))));
     const kv = etcdClient();
     try {
       assert.equal(await kv.get('/registry/configmaps/default/kept').string(), 'before-restart');
@@ -277,12 +281,12 @@ describe('druid: Etcd controller (real etcd)', () => {
     const restarted = await until('a new etcd', async () => {
       const now = await state(ns, 'etcd-main');
       const obj = await etcds.find(ns, 'etcd-main');
-      return now?.pid && now.pid !== first.pid && obj && etcdReady(obj) ? now : undefined;
+      return now?.pid && now.pid !== first.pid && obj && etcdReady(asEtcd(obj)) ? now : undefined;
     });
     assert.equal(isProcessAlive(first.pid!), false);
     assert.equal(restarted.clientPort, first.clientPort);
     assert.equal(restarted.peerPort, first.peerPort);
-    assert.equal(etcdEndpoint(await etcds.get(ns, 'etcd-main')), `https://127.0.0.1:${first.clientPort}`);
+    assert.equal(asEtcd(await etcds.get(ns, 'etcd-main')).status?.endpoint, `https://127.0.0.1:${first.clientPort}`);
     const kv = etcdClient();
     try {
       assert.equal(await kv.get('/registry/configmaps/default/kept').string(), 'before-restart');
@@ -300,7 +304,7 @@ describe('druid: Etcd controller (real etcd)', () => {
     const ready = conditionOf(obj, 'Ready')!;
     assert.equal(ready.status, 'False');
     assert.match(ready.message ?? '', /etcd-server-etcd-events/);
-    assert.equal(etcdReady(obj), false);
+    assert.equal(etcdReady(asEtcd(obj)), false);
     const lastErrors = (obj.status as { lastErrors: { description: string }[] }).lastErrors;
     assert.match(lastErrors[0]!.description, /etcd-server-etcd-events/);
     assert.equal(await state(ns, 'etcd-events'), undefined);
@@ -348,7 +352,7 @@ describe('druid: plain HTTP etcd, replicas 0, stopAllEtcds', () => {
     await etcds.create(ns, etcdObject('etcd-main'), ctx);
     const obj = await untilReady(ns, 'etcd-main');
     const running = (await state(ns, 'etcd-main'))!;
-    assert.equal(etcdEndpoint(obj), `http://127.0.0.1:${running.clientPort}`);
+    assert.equal(obj.status?.endpoint, `http://127.0.0.1:${running.clientPort}`);
     const kv = new Etcd3({ hosts: running.clientUrl });
     try {
       await kv.put('hibernated').value('yes');
@@ -511,9 +515,9 @@ describe('druid: kill -9 of the seed process', () => {
     try {
       const obj = await until('the restarted seed to report the etcd ready', async () => {
         const o = await restartedEtcds.find(ns, 'etcd-main');
-        return o && etcdReady(o) ? o : undefined;
+        return o && etcdReady(asEtcd(o)) ? asEtcd(o) : undefined;
       });
-      assert.equal(etcdEndpoint(obj), running.clientUrl);
+      assert.equal(obj.status?.endpoint, running.clientUrl);
       const adopted = (await readEtcdState(etcdPaths(crashRuntime, ns, 'etcd-main')))!;
       assert.equal(adopted.pid, running.pid, 'the restarted seed restarted the etcd instead of adopting it');
       const again = new Etcd3({ hosts: adopted.clientUrl });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { pino } from 'pino';
+import { dnsRecordResource } from '../../src/api/extensions/dns-record.js';
 import { isRecord, type KubeObject } from '../../src/api/meta.js';
 import { AdmissionChain } from '../../src/apiserver/admission.js';
 import { GenericStore, type RequestContext } from '../../src/apiserver/registry/generic-store.js';
@@ -19,8 +20,8 @@ const store = new GenericStore(def, storage, new AdmissionChain([]));
 const client = storeClient([store], ctx);
 const controller = new Controller({
   name: 'dnsrecords',
-  source: clientListWatch(client.resource(def)),
-  reconciler: new ExtensionReconciler({ client, resource: def, actuator: recordingActuator }),
+  source: clientListWatch(client.resource(dnsRecordResource)),
+  reconciler: new ExtensionReconciler({ client, resource: dnsRecordResource, actuator: recordingActuator }),
   logger: pino({ level: 'silent' }),
 });
 controller.start();

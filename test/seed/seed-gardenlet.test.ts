@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
+import { seedResource } from '../../src/api/core-gardener/seed.js';
 import { seedReadiness } from '../../src/api/core-gardener/seed-readiness.js';
+import { checked } from '../../src/client/client.js';
 import { issueSeedKubeconfig } from '../../src/garden/seed-credentials.js';
 import { type Seed, startSeed } from '../../src/seed/seed.js';
 import { startTestGarden, type TestGarden } from '../helpers/garden-fixture.js';
@@ -36,8 +38,8 @@ describe('a seed registers in the garden and keeps its heartbeat', () => {
   });
 
   it('the Seed exists with spec.backup and is Ready', async () => {
-    const obj = await g.garden.server.store('core.gardener.cloud', 'seeds').get('', 'seed-x');
-    assert.deepEqual((obj.spec as { backup: { provider: string } }).backup.provider, 'local');
+    const obj = checked(seedResource, await g.garden.server.store('core.gardener.cloud', 'seeds').get('', 'seed-x'));
+    assert.deepEqual(obj.spec.backup?.provider, 'local');
     assert.equal(seedReadiness(obj).ready, true, seedReadiness(obj).reason);
     const table = await kubectl(g.kubeconfig, ['get', 'seeds', 'seed-x']);
     assert.match(

@@ -5,11 +5,13 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { KubeObject } from '../../src/api/meta.js';
+import { type Shoot, shootResource } from '../../src/api/core-gardener/shoot.js';
+import { checked } from '../../src/client/client.js';
 import { shootOperationFor } from '../../src/seed/gardenlet/shoot-dispatch.js';
 
-function shoot(spec: string | null, status: string | null, last?: [string, string], deleting = false): KubeObject {
-  return {
+/** A shoot as the gardenlet reads it from the garden (through the Shoot guard). */
+function shoot(spec: string | null, status: string | null, last?: [string, string], deleting = false): Shoot {
+  return checked(shootResource, {
     metadata: {
       name: 'my-shoot',
       namespace: 'garden-dev',
@@ -20,7 +22,7 @@ function shoot(spec: string | null, status: string | null, last?: [string, strin
       seedName: status,
       ...(last ? { lastOperation: { type: last[0], state: last[1], progress: 0, description: '' } } : {}),
     },
-  };
+  });
 }
 
 describe('shootOperationFor', () => {

@@ -14,8 +14,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
 import { parse as parseYaml } from 'yaml';
-import { workerResource } from '../../src/api/extensions/worker.js';
-import { isRecord, type KubeObject } from '../../src/api/meta.js';
+import { secretResource } from '../../src/api/core/secret.js';
+import { type Worker, workerResource } from '../../src/api/extensions/worker.js';
 import { AdmissionChain } from '../../src/apiserver/admission.js';
 import { GenericStore, type RequestContext } from '../../src/apiserver/registry/generic-store.js';
 import { Controller } from '../../src/controller/controller.js';
@@ -54,14 +54,17 @@ function seedRunning(infrastructureDir: string) {
     logger,
   });
   controller.start();
+  /** The Worker as the controller reads it (through the Worker guard), undefined when there is none. */
+  const find = async () => (await client.resource(workerResource).find(NS, 'w')) ?? undefined;
   return {
     workers,
     secrets,
     machines,
-    async until(check: (w: KubeObject | undefined) => boolean, what: string): Promise<KubeObject | undefined> {
+    find,
+    async until(check: (w: Worker | undefined) => boolean, what: string): Promise<Worker | undefined> {
       const deadline = Date.now() + 15_000;
       for (;;) {
-        const worker = await workers.find(NS, 'w');
+        const worker = await find();
         if (check(worker)) return worker;
         if (Date.now() > deadline) assert.fail(`timed out: ${what}; worker: ${JSON.stringify(worker)}`);
         await new Promise((r) => setTimeout(r, 20));
@@ -87,11 +90,11 @@ function seedRunning(infrastructureDir: string) {
   };
 }
 
-const lastOperation = (w: KubeObject | undefined) =>
-  isRecord(w?.status) && isRecord(w.status.lastOperation)
-    ? `${w.status.lastOperation.type}/${w.status.lastOperation.state}`
-    : '';
-const operationDone = (w: KubeObject | undefined) => !w?.metadata.annotations?.['gardener.cloud/operation'];
+const lastOperation = (w: Worker | undefined) => {
+  const op = w?.status?.lastOperation;
+  return op ? `${op.type}/${op.state}` : '';
+};
+const operationDone = (w: Worker | undefined) => !w?.metadata.annotations?.['gardener.cloud/operation'];
 
 function workerSpec(pools: Array<{ name: string; minimum: number }>) {
   return {
@@ -123,7 +126,7 @@ describe('Worker actuator (local machines)', () => {
 
   after(async () => {
     for (const seed of [seedA, seedB]) {
-      const worker = await seed.workers.find(NS, 'w');
+      const worker = await seed.find();
       for (const m of worker ? recordedMachines(worker) : []) await seed.machines.stop(m.dir, { graceMs: 1_000 });
       await seed.stop();
     }
@@ -205,7 +208,7 @@ describe('Worker actuator (local machines)', () => {
     assert.equal(migrated!.metadata.finalizers, undefined);
     await seedA.workers.delete(NS, 'w', ctx, {});
     await seedA.until((w) => w === undefined, 'deleted on seed-a');
-    const state = (migrated!.status as { state: { machines: MachineRecord[] } }).state;
+    const state = migrated!.status!.state as { machines: MachineRecord[] };
     assert.deepEqual(await runningPids(state.machines), pids);
 
     // seed-b: the Restore's wait-for-state, the state from the ShootState, then restore.

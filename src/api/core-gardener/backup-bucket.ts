@@ -4,22 +4,73 @@
  * extension BackupBucket in the seed.
  */
 import { FieldError } from '../errors.js';
-import { isRecord, type KubeObject } from '../meta.js';
-import { resourceRef } from '../resource-ref.js';
+import { aNumber, anObject, aString, nullable, optional, shape } from '../kind-guard.js';
+import { isRecord, type KubeObject, specOf } from '../meta.js';
 import { immutableOnceSet, optionalObject, optionalString, validateObjectMetaName } from '../validation.js';
-import { GARDENER_GROUP, GARDENER_VERSION, pathString, pathValue } from './common.js';
+import { aLastError, aLastOperation, gardenerKind, type LastError, type LastOperation } from './common.js';
 
-export const backupBucketResource = resourceRef({
-  group: GARDENER_GROUP,
-  version: GARDENER_VERSION,
-  kind: 'BackupBucket',
-  plural: 'backupbuckets',
-  namespaced: false,
-});
+/** A Secret reference as the backup kinds hold it (validation checks only that it is an object). */
+export interface BackupSecretRef {
+  name?: string;
+  /** `garden` when unset. */
+  namespace?: string;
+}
 
-/** `spec.seedName`, undefined when unset or null. */
-export function backupBucketSeedName(bucket: KubeObject): string | undefined {
-  return pathString(bucket, 'spec.seedName') || undefined;
+export interface BackupBucketSpec {
+  /** The object-storage provider (`local`, `s3`) and its region. */
+  provider: { type: string; region?: string };
+  /** The seed whose gardenlet reconciles the bucket. */
+  seedName?: string | null;
+  /** The credentials of the object storage. */
+  secretRef?: BackupSecretRef;
+  providerConfig?: Record<string, unknown>;
+}
+
+export interface BackupBucketStatus {
+  lastOperation?: LastOperation;
+  lastError?: LastError | null;
+  observedGeneration?: number;
+  /** Credentials the backup extension generated for the bucket, copied into the garden. */
+  generatedSecretRef?: { name: string; namespace?: string } | null;
+  /** What the extension reports about the bucket (copied to the extension BackupEntries). */
+  providerStatus?: Record<string, unknown> | null;
+}
+
+export interface BackupBucket extends KubeObject {
+  spec: BackupBucketSpec;
+  status?: BackupBucketStatus;
+}
+
+export const aBackupSecretRef = shape<BackupSecretRef>({ name: optional(aString), namespace: optional(aString) });
+
+/**
+ * The guard (whether an object is a core.gardener.cloud BackupBucket with the fields above, of
+ * their types) and the reference that carries it, so that clients read checked objects.
+ */
+export const { is: isBackupBucket, resource: backupBucketResource } = gardenerKind<BackupBucket>(
+  { kind: 'BackupBucket', plural: 'backupbuckets', namespaced: false },
+  {
+    spec: shape<BackupBucketSpec>({
+      provider: shape({ type: aString, region: optional(aString) }),
+      seedName: optional(nullable(aString)),
+      secretRef: optional(aBackupSecretRef),
+      providerConfig: optional(anObject),
+    }),
+    status: optional(
+      shape<BackupBucketStatus>({
+        lastOperation: optional(aLastOperation),
+        lastError: optional(nullable(aLastError)),
+        observedGeneration: optional(aNumber),
+        generatedSecretRef: optional(nullable(shape({ name: aString, namespace: optional(aString) }))),
+        providerStatus: optional(nullable(anObject)),
+      }),
+    ),
+  },
+);
+
+/** `spec.seedName`, undefined when unset, null or empty. */
+export function backupBucketSeedName(bucket: BackupBucket): string | undefined {
+  return bucket.spec.seedName || undefined;
 }
 
 /** Validates the spec fields Transplant models; unknown fields are left alone. */
@@ -44,17 +95,13 @@ export function validateBackupBucketSpec(spec: unknown): FieldError[] {
 
 /** `validateBackupBucketSpec`, and the provider's type and region never change once set. */
 export function validateBackupBucketUpdate(obj: KubeObject, old: KubeObject): FieldError[] {
+  const provider = (o: KubeObject) => {
+    const value = specOf(o)?.provider;
+    return isRecord(value) ? value : undefined;
+  };
   return [
     ...validateBackupBucketSpec(obj.spec),
-    ...immutableOnceSet(
-      pathValue(obj, 'spec.provider.type'),
-      pathValue(old, 'spec.provider.type'),
-      'spec.provider.type',
-    ),
-    ...immutableOnceSet(
-      pathValue(obj, 'spec.provider.region'),
-      pathValue(old, 'spec.provider.region'),
-      'spec.provider.region',
-    ),
+    ...immutableOnceSet(provider(obj)?.type, provider(old)?.type, 'spec.provider.type'),
+    ...immutableOnceSet(provider(obj)?.region, provider(old)?.region, 'spec.provider.region'),
   ];
 }

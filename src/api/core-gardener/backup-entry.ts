@@ -6,35 +6,61 @@
  * The Restore also creates `source-<name>` pointing at the source bucket.
  */
 import { FieldError } from '../errors.js';
-import { isRecord, type KubeObject } from '../meta.js';
-import { resourceRef } from '../resource-ref.js';
+import { aNumber, aString, nullable, optional, shape } from '../kind-guard.js';
+import { isRecord, type KubeObject, statusOf } from '../meta.js';
 import { validateObjectMetaName } from '../validation.js';
-import { GARDENER_GROUP, GARDENER_VERSION, pathString } from './common.js';
+import { aLastError, aLastOperation, gardenerKind, type LastError, type LastOperation } from './common.js';
 
-export const backupEntryResource = resourceRef({
-  group: GARDENER_GROUP,
-  version: GARDENER_VERSION,
-  kind: 'BackupEntry',
-  plural: 'backupentries',
-  namespaced: true,
-});
+export interface BackupEntrySpec {
+  /** The BackupBucket (named after its seed's UID) holding the shoot's backups. */
+  bucketName: string;
+  /** The seed whose gardenlet should reconcile the entry (the shoot's seed). */
+  seedName?: string | null;
+}
+
+export interface BackupEntryStatus {
+  /** The seed whose gardenlet reconciled the entry last; null once it migrated the entry away. */
+  seedName?: string | null;
+  lastOperation?: LastOperation;
+  lastError?: LastError | null;
+  observedGeneration?: number;
+}
+
+export interface BackupEntry extends KubeObject {
+  spec: BackupEntrySpec;
+  status?: BackupEntryStatus;
+}
+
+/**
+ * The guard (whether an object is a core.gardener.cloud BackupEntry with the fields above, of
+ * their types) and the reference that carries it, so that clients read checked objects.
+ */
+export const { is: isBackupEntry, resource: backupEntryResource } = gardenerKind<BackupEntry>(
+  { kind: 'BackupEntry', plural: 'backupentries', namespaced: true },
+  {
+    spec: shape<BackupEntrySpec>({ bucketName: aString, seedName: optional(nullable(aString)) }),
+    status: optional(
+      shape<BackupEntryStatus>({
+        seedName: optional(nullable(aString)),
+        lastOperation: optional(aLastOperation),
+        lastError: optional(nullable(aLastError)),
+        observedGeneration: optional(aNumber),
+      }),
+    ),
+  },
+);
 
 /** Name prefix of the entry the Restore creates for the source bucket (`source-<entry>`). */
 export const BACKUP_SOURCE_PREFIX = 'source';
 
-/** `spec.bucketName`. */
-export function backupEntryBucketName(entry: KubeObject): string | undefined {
-  return pathString(entry, 'spec.bucketName') || undefined;
+/** `spec.seedName`, undefined when unset, null or empty. */
+export function backupEntrySpecSeedName(entry: BackupEntry): string | undefined {
+  return entry.spec.seedName || undefined;
 }
 
-/** `spec.seedName`, undefined when unset or null. */
-export function backupEntrySpecSeedName(entry: KubeObject): string | undefined {
-  return pathString(entry, 'spec.seedName') || undefined;
-}
-
-/** `status.seedName`, undefined when unset or null. */
-export function backupEntryStatusSeedName(entry: KubeObject): string | undefined {
-  return pathString(entry, 'status.seedName') || undefined;
+/** `status.seedName`, undefined when unset, null or empty. */
+export function backupEntryStatusSeedName(entry: BackupEntry): string | undefined {
+  return entry.status?.seedName || undefined;
 }
 
 /** Validates the spec fields Transplant models; unknown fields are left alone. */
@@ -52,7 +78,7 @@ export function validateBackupEntrySpec(spec: unknown): FieldError[] {
 
 /** Validates what status writers send. */
 export function validateBackupEntryStatus(obj: KubeObject): FieldError[] {
-  const seedName = isRecord(obj.status) ? obj.status.seedName : undefined;
+  const seedName = statusOf(obj)?.seedName;
   if (seedName === undefined || seedName === null) return [];
   return validateObjectMetaName(seedName, 'label', 'status.seedName');
 }

@@ -3,10 +3,24 @@
  * code relies on, readers, and a pure setter that keeps `lastTransitionTime` when the status
  * does not change (as Gardener's `v1beta1helper.UpdatedConditionWithClock`).
  */
-import { type Condition, isRecord, type KubeObject, nowTimestamp } from '../meta.js';
-import { statusOf } from './common.js';
+import { aString, type Check, conforms, listOf, oneOf, optional, shape } from '../kind-guard.js';
+import { CONDITION_STATUSES, type Condition, isRecord, type KubeObject, nowTimestamp } from '../meta.js';
 
 export type ConditionStatus = Condition['status'];
+
+/** One condition: a `type`, a `status` (True, False, Unknown, Progressing), strings for the rest. */
+export const aCondition: Check = shape<Condition>({
+  type: aString,
+  status: oneOf(CONDITION_STATUSES),
+  lastTransitionTime: optional(aString),
+  lastUpdateTime: optional(aString),
+  reason: optional(aString),
+  message: optional(aString),
+  codes: optional(listOf(aString)),
+});
+
+/** `status.conditions` (or `status.constraints`) of a typed kind: absent, or a list of conditions. */
+export const someConditions: Check = optional(listOf(aCondition));
 
 /** Seed condition types (`pkg/apis/core/v1beta1/types_seed.go`). */
 export const SeedConditionType = Object.freeze({
@@ -29,11 +43,13 @@ export const ShootConditionType = Object.freeze({
   ReadyForMigration: 'ReadyForMigration',
 } as const);
 
-/** The conditions listed at `status.<field>` (default `conditions`), skipping malformed entries. */
-export function conditionsOf(obj: KubeObject, field: 'conditions' | 'constraints' = 'conditions'): Condition[] {
-  const list = statusOf(obj)?.[field];
-  if (!Array.isArray(list)) return [];
-  return list.filter((c): c is Condition => isRecord(c) && typeof c.type === 'string' && typeof c.status === 'string');
+/**
+ * The conditions at `status.conditions` of an object no guard has checked (a Node), skipping
+ * malformed entries. Typed kinds read `obj.status?.conditions` instead.
+ */
+export function conditionsOf(obj: KubeObject): Condition[] {
+  const list = isRecord(obj.status) ? obj.status.conditions : undefined;
+  return Array.isArray(list) ? list.filter((c): c is Condition => conforms<Condition>(aCondition, c)) : [];
 }
 
 /** The condition of `type` in `conditions`, or undefined. */

@@ -1,6 +1,6 @@
 /**
- * The core.gardener.cloud/v1beta1 kinds Transplant serves: references, the readers other modules
- * use, and validation.
+ * The core.gardener.cloud/v1beta1 kinds Transplant serves: their interfaces, guards and references,
+ * the readers other modules use, and validation.
  */
 export * from './backup-bucket.js';
 export * from './backup-entry.js';

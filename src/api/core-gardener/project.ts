@@ -4,8 +4,8 @@
  * creates and labels; `status.phase` is Pending, Ready, Terminating or Failed.
  */
 import { FieldError } from '../errors.js';
-import { isRecord, type KubeObject } from '../meta.js';
-import { resourceRef } from '../resource-ref.js';
+import { aNumber, aString, listOf, optional, shape } from '../kind-guard.js';
+import { isRecord, type KubeObject, specOf } from '../meta.js';
 import {
   immutableOnceSet,
   optionalArray,
@@ -13,15 +13,7 @@ import {
   optionalString,
   validateObjectMetaName,
 } from '../validation.js';
-import { GARDENER_GROUP, GARDENER_VERSION, pathString } from './common.js';
-
-export const projectResource = resourceRef({
-  group: GARDENER_GROUP,
-  version: GARDENER_VERSION,
-  kind: 'Project',
-  plural: 'projects',
-  namespaced: false,
-});
+import { gardenerKind } from './common.js';
 
 /** Prefix of the default project namespace. */
 export const PROJECT_NAMESPACE_PREFIX = 'garden-';
@@ -29,16 +21,64 @@ export const PROJECT_NAMESPACE_PREFIX = 'garden-';
 export const PROJECT_ROLE_LABEL = 'gardener.cloud/role';
 export const PROJECT_NAME_LABEL = 'project.gardener.cloud/name';
 
-export type ProjectPhase = 'Pending' | 'Ready' | 'Terminating' | 'Failed';
-
-/** `spec.namespace`, undefined when unset. */
-export function projectNamespace(project: KubeObject): string | undefined {
-  return pathString(project, 'spec.namespace') || undefined;
+/** A member, owner or creator of a project (an rbac Subject). */
+export interface ProjectSubject {
+  /** User (default), Group or ServiceAccount. */
+  kind?: string;
+  name: string;
+  /** The ServiceAccount's namespace; the project namespace when unset. */
+  namespace?: string;
+  apiGroup?: string;
 }
 
-/** `status.phase`, undefined when unset. */
-export function projectPhase(project: KubeObject): string | undefined {
-  return pathString(project, 'status.phase') || undefined;
+export interface ProjectSpec {
+  /** The project's namespace; defaulted to `garden-<name>` on create, never changed after. */
+  namespace?: string;
+  owner?: ProjectSubject;
+  createdBy?: ProjectSubject;
+  members?: ProjectSubject[];
+}
+
+export interface ProjectStatus {
+  /** Pending, Ready, Terminating or Failed (the status subresource takes any string, as Gardener's). */
+  phase?: string;
+  observedGeneration?: number;
+}
+
+export interface Project extends KubeObject {
+  spec?: ProjectSpec;
+  status?: ProjectStatus;
+}
+
+const aSubject = shape<ProjectSubject>({
+  kind: optional(aString),
+  name: aString,
+  namespace: optional(aString),
+  apiGroup: optional(aString),
+});
+
+/**
+ * The guard (whether an object is a Project with the fields above, of their types) and the
+ * reference that carries it, so that clients read checked objects.
+ */
+export const { is: isProject, resource: projectResource } = gardenerKind<Project>(
+  { kind: 'Project', plural: 'projects', namespaced: false },
+  {
+    spec: optional(
+      shape<ProjectSpec>({
+        namespace: optional(aString),
+        owner: optional(aSubject),
+        createdBy: optional(aSubject),
+        members: optional(listOf(aSubject)),
+      }),
+    ),
+    status: optional(shape<ProjectStatus>({ phase: optional(aString), observedGeneration: optional(aNumber) })),
+  },
+);
+
+/** `spec.namespace`, else Gardener's default `garden-<name>` (what the project controller creates). */
+export function projectNamespace(project: Project): string {
+  return project.spec?.namespace || `${PROJECT_NAMESPACE_PREFIX}${project.metadata.name}`;
 }
 
 function validateSubject(value: unknown, path: string): FieldError[] {
@@ -73,10 +113,8 @@ export function validateProject(obj: KubeObject): FieldError[] {
 
 /** `validateProjectSpec`, and `spec.namespace` never changes once set. */
 export function validateProjectUpdate(obj: KubeObject, old: KubeObject): FieldError[] {
-  return [
-    ...validateProjectSpec(obj.spec),
-    ...immutableOnceSet(projectNamespace(obj), projectNamespace(old), 'spec.namespace'),
-  ];
+  const namespace = (o: KubeObject) => specOf(o)?.namespace || undefined;
+  return [...validateProjectSpec(obj.spec), ...immutableOnceSet(namespace(obj), namespace(old), 'spec.namespace')];
 }
 
 /** Defaults `spec.namespace` to `garden-<name>`. Mutates. */

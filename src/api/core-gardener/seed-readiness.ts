@@ -7,8 +7,9 @@
  * the seed reports (`BackupBucketsReady`, `ExtensionsReady`, `SeedSystemComponentsHealthy`) is
  * True. `seedStatusColumn` reproduces Gardener's seed table convertor exactly.
  */
-import type { Condition, KubeObject } from '../meta.js';
-import { conditionsOf, getCondition, SeedConditionType } from './conditions.js';
+import type { Condition } from '../meta.js';
+import { getCondition, SeedConditionType } from './conditions.js';
+import type { Seed } from './seed.js';
 
 /** How old the gardenlet's last heartbeat (`GardenletReady.lastUpdateTime`) may be, in seconds. */
 export const SEED_HEARTBEAT_MAX_AGE_SECONDS = 60;
@@ -28,11 +29,11 @@ const OPTIONAL_HEALTH_CONDITIONS = [
 
 /** Whether `seed` is healthy enough to take a shoot at `now`; see the module comment. */
 export function seedReadiness(
-  seed: KubeObject,
+  seed: Seed,
   now: Date = new Date(),
   heartbeatMaxAgeSeconds: number = SEED_HEARTBEAT_MAX_AGE_SECONDS,
 ): SeedReadiness {
-  const conditions = conditionsOf(seed);
+  const conditions = seed.status?.conditions ?? [];
   const problems: string[] = [];
 
   const gardenlet = getCondition(conditions, SeedConditionType.GardenletReady);
@@ -99,8 +100,8 @@ export function formatDuration(seconds: number): string {
  * ExtensionsReady is missing, False or Unknown, or SeedSystemComponentsHealthy is False or
  * Unknown; otherwise Ready.
  */
-export function seedStatusColumn(seed: KubeObject): 'Ready' | 'NotReady' | 'Unknown' {
-  const conditions = conditionsOf(seed);
+export function seedStatusColumn(seed: Seed): 'Ready' | 'NotReady' | 'Unknown' {
+  const conditions = seed.status?.conditions ?? [];
   const gardenlet = getCondition(conditions, SeedConditionType.GardenletReady);
   const backupBuckets = getCondition(conditions, SeedConditionType.BackupBucketsReady);
   const extensions = getCondition(conditions, SeedConditionType.ExtensionsReady);

@@ -5,53 +5,87 @@
  * every other field of a real manifest is stored untouched.
  */
 import { FieldError } from '../errors.js';
-import { isRecord, type KubeObject } from '../meta.js';
-import { resourceRef } from '../resource-ref.js';
+import { aNumber, anObject, aString, optional, shape } from '../kind-guard.js';
+import { type Condition, isRecord, type KubeObject, specOf } from '../meta.js';
 import { immutableOnceSet, optionalArray, optionalObject, optionalString } from '../validation.js';
-import { GARDENER_GROUP, GARDENER_VERSION, pathString, specOf } from './common.js';
-
-export const seedResource = resourceRef({
-  group: GARDENER_GROUP,
-  version: GARDENER_VERSION,
-  kind: 'Seed',
-  plural: 'seeds',
-  namespaced: false,
-});
+import { aLastOperation, gardenerKind, type LastOperation } from './common.js';
+import { someConditions } from './conditions.js';
 
 /** `spec.backup` of a seed: where its shoots' etcd backups go. */
 export interface SeedBackup {
+  /** The backup provider type (`local`, `s3`): the extension BackupBucket's `spec.type`. */
   provider: string;
   region?: string;
   /** An object reference (apiVersion, kind, name, namespace), usually to a Secret. */
   credentialsRef?: { apiVersion?: string; kind?: string; name: string; namespace?: string };
   /** The older form of credentialsRef: a Secret reference. */
   secretRef?: { name: string; namespace?: string };
-  providerConfig?: unknown;
-  [field: string]: unknown;
+  providerConfig?: Record<string, unknown>;
 }
 
-/** `spec.backup` when configured, else undefined. */
-export function seedBackup(seed: KubeObject): SeedBackup | undefined {
-  const backup = specOf(seed)?.backup;
-  return isRecord(backup) ? (backup as SeedBackup) : undefined;
+export interface SeedSpec {
+  provider?: { type?: string; region?: string };
+  /** Control plane migration needs it on both seeds. */
+  backup?: SeedBackup;
 }
+
+export interface SeedStatus {
+  conditions?: Condition[];
+  lastOperation?: LastOperation;
+  /** The gardenlet serving the seed. */
+  gardener?: { id?: string; name?: string; version?: string };
+  kubernetesVersion?: string;
+  observedGeneration?: number;
+}
+
+export interface Seed extends KubeObject {
+  spec: SeedSpec;
+  status?: SeedStatus;
+}
+
+const aReference = shape({ name: aString, namespace: optional(aString) });
+
+/**
+ * The guard (whether an object is a Seed with the fields above, of their types) and the reference
+ * that carries it, so that clients read checked objects.
+ */
+export const { is: isSeed, resource: seedResource } = gardenerKind<Seed>(
+  { kind: 'Seed', plural: 'seeds', namespaced: false },
+  {
+    spec: shape<SeedSpec>({
+      provider: optional(shape({ type: optional(aString), region: optional(aString) })),
+      backup: optional(
+        shape<SeedBackup>({
+          provider: aString,
+          region: optional(aString),
+          credentialsRef: optional(aReference),
+          secretRef: optional(aReference),
+          providerConfig: optional(anObject),
+        }),
+      ),
+    }),
+    status: optional(
+      shape<SeedStatus>({
+        conditions: someConditions,
+        lastOperation: optional(aLastOperation),
+        gardener: optional(shape({ id: optional(aString), name: optional(aString), version: optional(aString) })),
+        kubernetesVersion: optional(aString),
+        observedGeneration: optional(aNumber),
+      }),
+    ),
+  },
+);
 
 /** Whether the seed has backups configured (control plane migration requires it). */
-export function seedHasBackup(seed: KubeObject): boolean {
-  return seedBackup(seed) !== undefined;
+export function seedHasBackup(seed: Seed): boolean {
+  return seed.spec.backup !== undefined;
 }
 
 /** The backup credentials Secret `{namespace, name}` from `credentialsRef` or `secretRef`. */
-export function seedBackupSecretRef(seed: KubeObject): { namespace: string; name: string } | undefined {
-  const backup = seedBackup(seed);
-  const ref = isRecord(backup?.credentialsRef) ? backup.credentialsRef : backup?.secretRef;
-  if (!isRecord(ref) || typeof ref.name !== 'string') return undefined;
-  return { name: ref.name, namespace: typeof ref.namespace === 'string' ? ref.namespace : 'garden' };
-}
-
-/** `spec.provider.type`. */
-export function seedProviderType(seed: KubeObject): string | undefined {
-  return pathString(seed, 'spec.provider.type');
+export function seedBackupSecretRef(seed: Seed): { namespace: string; name: string } | undefined {
+  const backup = seed.spec.backup;
+  const ref = backup?.credentialsRef ?? backup?.secretRef;
+  return ref ? { name: ref.name, namespace: ref.namespace ?? 'garden' } : undefined;
 }
 
 /** Whether an object carries a deletionTimestamp. */
@@ -105,8 +139,8 @@ export function validateSeed(obj: KubeObject): FieldError[] {
 /** `validateSeedSpec`, and a backup once configured stays, with its provider and region. */
 export function validateSeedUpdate(obj: KubeObject, old: KubeObject): FieldError[] {
   const errs = validateSeedSpec(obj.spec);
-  const backup = seedBackup(obj);
-  const oldBackup = seedBackup(old);
+  const backup = backupOf(obj);
+  const oldBackup = backupOf(old);
   if (oldBackup && !backup) {
     errs.push(FieldError.forbidden('spec.backup', 'backup configuration cannot be removed once set'));
   } else if (oldBackup && backup) {
@@ -114,4 +148,9 @@ export function validateSeedUpdate(obj: KubeObject, old: KubeObject): FieldError
     errs.push(...immutableOnceSet(backup.region, oldBackup.region, 'spec.backup.region'));
   }
   return errs;
+}
+
+function backupOf(obj: KubeObject): Record<string, unknown> | undefined {
+  const backup = specOf(obj)?.backup;
+  return isRecord(backup) ? backup : undefined;
 }

@@ -5,22 +5,15 @@
  * status.
  */
 import { FieldError } from '../errors.js';
+import { aString, aStringMap, listOf, optional, shape } from '../kind-guard.js';
 import { isRecord, type KubeObject } from '../meta.js';
-import { resourceRef } from '../resource-ref.js';
 import { optionalArray } from '../validation.js';
-import { GARDENER_GROUP, GARDENER_VERSION, specOf } from './common.js';
-
-export const shootStateResource = resourceRef({
-  group: GARDENER_GROUP,
-  version: GARDENER_VERSION,
-  kind: 'ShootState',
-  plural: 'shootstates',
-  namespaced: true,
-});
+import { gardenerKind } from './common.js';
 
 /** One `spec.gardener[]` entry (merge key `name`), e.g. a persisted secret or the machine state. */
 export interface GardenerResourceData {
   name: string;
+  /** What `data` holds: `secret` for a persisted secret (src/shoot/shoot-secrets.ts), `machine-state`, … */
   type: string;
   data: unknown;
   labels?: Record<string, string>;
@@ -43,25 +36,34 @@ export interface ResourceData {
   data: unknown;
 }
 
-function listOf<T>(shootState: KubeObject, field: string): T[] {
-  const list = specOf(shootState)?.[field];
-  return Array.isArray(list) ? (list.filter(isRecord) as T[]) : [];
+export interface ShootStateSpec {
+  gardener?: GardenerResourceData[];
+  extensions?: ExtensionResourceState[];
+  resources?: ResourceData[];
 }
 
-/** `spec.gardener` entries. */
-export function shootStateGardenerData(shootState: KubeObject): GardenerResourceData[] {
-  return listOf<GardenerResourceData>(shootState, 'gardener');
+export interface ShootState extends KubeObject {
+  spec?: ShootStateSpec;
 }
 
-/** `spec.extensions` entries. */
-export function shootStateExtensions(shootState: KubeObject): ExtensionResourceState[] {
-  return listOf<ExtensionResourceState>(shootState, 'extensions');
-}
-
-/** `spec.resources` entries. */
-export function shootStateResources(shootState: KubeObject): ResourceData[] {
-  return listOf<ResourceData>(shootState, 'resources');
-}
+/**
+ * The guard (whether an object is a ShootState with the lists above, entries keyed as the
+ * controllers rely on) and the reference that carries it, so that clients read checked objects.
+ */
+export const { is: isShootState, resource: shootStateResource } = gardenerKind<ShootState>(
+  { kind: 'ShootState', plural: 'shootstates', namespaced: true },
+  {
+    spec: optional(
+      shape<ShootStateSpec>({
+        gardener: optional(
+          listOf(shape<GardenerResourceData>({ name: aString, type: aString, labels: optional(aStringMap) })),
+        ),
+        extensions: optional(listOf(shape<ExtensionResourceState>({ kind: aString, name: optional(aString) }))),
+        resources: optional(listOf(shape<ResourceData>({ kind: aString, name: aString }))),
+      }),
+    ),
+  },
+);
 
 /** Validates the list shapes and the `name`/`type`/`kind` keys the controllers rely on. */
 export function validateShootStateSpec(spec: unknown): FieldError[] {

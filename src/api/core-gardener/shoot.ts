@@ -7,8 +7,18 @@
  * src/garden/admission/shoot-validator.ts).
  */
 import { FieldError } from '../errors.js';
-import { isRecord, type KubeObject } from '../meta.js';
-import { resourceRef } from '../resource-ref.js';
+import {
+  aBoolean,
+  aNumber,
+  anIntOrString,
+  aString,
+  aStringMap,
+  listOf,
+  nullable,
+  optional,
+  shape,
+} from '../kind-guard.js';
+import { type Condition, isRecord, type KubeObject, specOf } from '../meta.js';
 import {
   immutableOnceSet,
   optionalArray,
@@ -16,25 +26,125 @@ import {
   optionalString,
   validateObjectMetaName,
 } from '../validation.js';
-import {
-  GARDENER_GROUP,
-  GARDENER_VERSION,
-  type LastOperation,
-  lastOperationOf,
-  pathString,
-  pathValue,
-  specOf,
-  statusOf,
-} from './common.js';
-import { conditionsOf, getCondition, ShootConditionType } from './conditions.js';
+import { aLastError, aLastOperation, gardenerKind, type LastError, type LastOperation } from './common.js';
+import { getCondition, ShootConditionType, someConditions } from './conditions.js';
 
-export const shootResource = resourceRef({
-  group: GARDENER_GROUP,
-  version: GARDENER_VERSION,
-  kind: 'Shoot',
-  plural: 'shoots',
-  namespaced: true,
-});
+/** One pool of `spec.provider.workers` (Gardener's `Worker`): what the shoot's Worker extension gets. */
+export interface ShootWorkerPool {
+  name: string;
+  /** `type` is the machine type; Transplant's machines are all alike (`local`). */
+  machine?: { type?: string };
+  minimum?: number;
+  maximum?: number;
+  /** An absolute number or a percentage (`25%`) of machines added above `maximum` during a rolling update. */
+  maxSurge?: number | string;
+  /** An absolute number or a percentage of machines that may be unavailable during a rolling update. */
+  maxUnavailable?: number | string;
+  labels?: Record<string, string>;
+  zones?: string[];
+  /** The pool's own Kubernetes version (`kubernetes.version`); the shoot's when unset. */
+  kubernetes?: { version?: string };
+}
+
+/** The Shoot spec fields Transplant reads; every other field of a manifest is kept as sent. */
+export interface ShootSpec {
+  /** The seed the control plane should run on; unset (or null) until the scheduler or a binding sets it. */
+  seedName?: string | null;
+  cloudProfileName?: string;
+  /** The newer form of `cloudProfileName`: a CloudProfile, or a NamespacedCloudProfile in the project. */
+  cloudProfile?: { kind?: string; name?: string };
+  region?: string;
+  provider?: { type?: string; workers?: ShootWorkerPool[] };
+  kubernetes?: { version?: string };
+  /** `enabled: true` asks for the control plane to be scaled down (not implemented beyond the table). */
+  hibernation?: { enabled?: boolean | null };
+  /** evaluation, testing, development, infrastructure or production. */
+  purpose?: string;
+}
+
+/** `status.advertisedAddresses[]`: where the shoot's API server is reached (`external` is the stable one). */
+export interface ShootAdvertisedAddress {
+  name: string;
+  url: string;
+}
+
+/** The Shoot status fields the gardenlet and the garden read and write. */
+export interface ShootStatus {
+  /** The seed the control plane ran on last; null after a Migrate until the Restore succeeds. */
+  seedName?: string | null;
+  lastOperation?: LastOperation;
+  /** The errors of the last operation, one per failed flow step (`taskID`). */
+  lastErrors?: LastError[];
+  conditions?: Condition[];
+  /** Facts the shoot's operations depend on (`HibernationPossible`, `ReadyForMigration`, …). */
+  constraints?: Condition[];
+  /** The generation the last successful operation acted on. */
+  observedGeneration?: number;
+  /** The control-plane namespace on the seed, `shoot--<project>--<name>`. */
+  technicalID?: string;
+  advertisedAddresses?: ShootAdvertisedAddress[];
+  isHibernated?: boolean;
+  /** The shoot's uid, copied by the gardenlet. */
+  uid?: string;
+}
+
+export interface Shoot extends KubeObject {
+  spec: ShootSpec;
+  status?: ShootStatus;
+}
+
+/**
+ * The guard (whether an object is a Shoot with the fields above, of their types) and the reference
+ * that carries it, so that clients read checked objects.
+ */
+export const { is: isShoot, resource: shootResource } = gardenerKind<Shoot>(
+  { kind: 'Shoot', plural: 'shoots', namespaced: true },
+  {
+    spec: shape<ShootSpec>({
+      seedName: optional(nullable(aString)),
+      cloudProfileName: optional(aString),
+      cloudProfile: optional(shape({ kind: optional(aString), name: optional(aString) })),
+      region: optional(aString),
+      provider: optional(
+        shape({
+          type: optional(aString),
+          workers: optional(
+            listOf(
+              shape<ShootWorkerPool>({
+                name: aString,
+                machine: optional(shape({ type: optional(aString) })),
+                minimum: optional(aNumber),
+                maximum: optional(aNumber),
+                maxSurge: optional(anIntOrString),
+                maxUnavailable: optional(anIntOrString),
+                labels: optional(aStringMap),
+                zones: optional(listOf(aString)),
+                kubernetes: optional(shape({ version: optional(aString) })),
+              }),
+            ),
+          ),
+        }),
+      ),
+      kubernetes: optional(shape({ version: optional(aString) })),
+      hibernation: optional(shape({ enabled: optional(nullable(aBoolean)) })),
+      purpose: optional(aString),
+    }),
+    status: optional(
+      shape<ShootStatus>({
+        seedName: optional(nullable(aString)),
+        lastOperation: optional(aLastOperation),
+        lastErrors: optional(listOf(aLastError)),
+        conditions: someConditions,
+        constraints: someConditions,
+        observedGeneration: optional(aNumber),
+        technicalID: optional(aString),
+        advertisedAddresses: optional(listOf(shape<ShootAdvertisedAddress>({ name: aString, url: aString }))),
+        isHibernated: optional(aBoolean),
+        uid: optional(aString),
+      }),
+    ),
+  },
+);
 
 /** The label Gardener keeps the computed shoot health in (healthy, progressing, unhealthy, unknown). */
 export const SHOOT_STATUS_LABEL = 'shoot.gardener.cloud/status';
@@ -53,35 +163,24 @@ const HEALTH_CONDITIONS = [
 // ---------------------------------------------------------------------------------------------
 // Readers
 
-/** `spec.seedName`, undefined when unset or null. */
-export function shootSpecSeedName(shoot: KubeObject): string | undefined {
-  return pathString(shoot, 'spec.seedName') || undefined;
+/** `spec.seedName`, undefined when unset, null or empty. */
+export function shootSpecSeedName(shoot: Shoot): string | undefined {
+  return shoot.spec.seedName || undefined;
 }
 
-/** `status.seedName`, undefined when unset or null. */
-export function shootStatusSeedName(shoot: KubeObject): string | undefined {
-  return pathString(shoot, 'status.seedName') || undefined;
-}
-
-/** `status.lastOperation` when it has a type and a state. */
-export function shootLastOperation(shoot: KubeObject): LastOperation | undefined {
-  return lastOperationOf(shoot);
+/** `status.seedName`, undefined when unset, null or empty. */
+export function shootStatusSeedName(shoot: Shoot): string | undefined {
+  return shoot.status?.seedName || undefined;
 }
 
 /** `spec.cloudProfileName`, else `spec.cloudProfile.name` (`<namespace>/<name>` for a NamespacedCloudProfile). */
-export function shootCloudProfileName(shoot: KubeObject): string | undefined {
-  const byName = pathString(shoot, 'spec.cloudProfileName');
-  if (byName) return byName;
-  const name = pathString(shoot, 'spec.cloudProfile.name');
-  if (!name) return undefined;
-  return pathString(shoot, 'spec.cloudProfile.kind') === 'NamespacedCloudProfile'
-    ? `${shoot.metadata.namespace ?? ''}/${name}`
-    : name;
-}
-
-/** `spec.hibernation.enabled === true`. */
-export function shootHibernationEnabled(shoot: KubeObject): boolean {
-  return pathValue(shoot, 'spec.hibernation.enabled') === true;
+export function shootCloudProfileName(shoot: Shoot): string | undefined {
+  const { cloudProfileName, cloudProfile } = shoot.spec;
+  if (cloudProfileName) return cloudProfileName;
+  if (!cloudProfile?.name) return undefined;
+  return cloudProfile.kind === 'NamespacedCloudProfile'
+    ? `${shoot.metadata.namespace ?? ''}/${cloudProfile.name}`
+    : cloudProfile.name;
 }
 
 /**
@@ -89,8 +188,8 @@ export function shootHibernationEnabled(shoot: KubeObject): boolean {
  * including Succeeded until the Restore starts) or a Restore that has not succeeded. Spec changes
  * through the main resource and deletion are rejected then.
  */
-export function isShootInMigrationOrRestorePhase(shoot: KubeObject): boolean {
-  const op = lastOperationOf(shoot);
+export function isShootInMigrationOrRestorePhase(shoot: Shoot): boolean {
+  const op = shoot.status?.lastOperation;
   if (!op) return false;
   return op.type === 'Migrate' || (op.type === 'Restore' && op.state !== 'Succeeded');
 }
@@ -100,8 +199,8 @@ export function isShootInMigrationOrRestorePhase(shoot: KubeObject): boolean {
  * succeeded: the binding subresource is closed then. After a finished Migrate a new destination
  * may still be chosen before the Restore starts.
  */
-export function isShootMigrationOrRestoreRunning(shoot: KubeObject): boolean {
-  const op = lastOperationOf(shoot);
+export function isShootMigrationOrRestoreRunning(shoot: Shoot): boolean {
+  const op = shoot.status?.lastOperation;
   if (!op) return false;
   if (op.type === 'Migrate') return op.state !== 'Succeeded' && op.state !== 'Aborted';
   return op.type === 'Restore' && op.state !== 'Succeeded';
@@ -111,15 +210,13 @@ export function isShootMigrationOrRestoreRunning(shoot: KubeObject): boolean {
  * Gardener's `wasShootRescheduledToNewSeed`: `spec.seedName` was changed through the binding but
  * the source has not started the Migrate yet (the last operation is not a Migrate).
  */
-export function wasShootRescheduledToNewSeed(shoot: KubeObject): boolean {
-  const op = lastOperationOf(shoot);
-  const spec = shootSpecSeedName(shoot);
-  const status = shootStatusSeedName(shoot);
-  return op !== undefined && op.type !== 'Migrate' && !!spec && !!status && spec !== status;
+export function wasShootRescheduledToNewSeed(shoot: Shoot): boolean {
+  const op = shoot.status?.lastOperation;
+  return op !== undefined && op.type !== 'Migrate' && shouldPrepareShootForMigration(shoot);
 }
 
 /** Both seed names set and different: the source seed (status) has to prepare the migration. */
-export function shouldPrepareShootForMigration(shoot: KubeObject): boolean {
+export function shouldPrepareShootForMigration(shoot: Shoot): boolean {
   const spec = shootSpecSeedName(shoot);
   const status = shootStatusSeedName(shoot);
   return !!spec && !!status && spec !== status;
@@ -130,7 +227,7 @@ export function shouldPrepareShootForMigration(shoot: KubeObject): boolean {
  * without `spec.seedName`; the spec seed when `status.seedName` is null (first reconcile, or
  * Restore after a Migrate); the status seed (the source) while the two differ; else the spec seed.
  */
-export function responsibleSeedName(shoot: KubeObject): string | undefined {
+export function responsibleSeedName(shoot: Shoot): string | undefined {
   const spec = shootSpecSeedName(shoot);
   const status = shootStatusSeedName(shoot);
   if (!spec) return undefined;
@@ -139,22 +236,23 @@ export function responsibleSeedName(shoot: KubeObject): string | undefined {
 }
 
 /** The STATUS cell: the `shoot.gardener.cloud/status` label, else computed from the health conditions. */
-export function shootHealthStatus(shoot: KubeObject): string {
+export function shootHealthStatus(shoot: Shoot): string {
   const label = shoot.metadata.labels?.[SHOOT_STATUS_LABEL];
   if (label) return label;
-  const conditions = conditionsOf(shoot);
+  const conditions = shoot.status?.conditions ?? [];
+  const failed = shoot.status?.lastOperation?.state === 'Failed';
   const health = HEALTH_CONDITIONS.map((type) => getCondition(conditions, type)).filter((c) => c !== undefined);
-  if (health.length === 0) return lastOperationOf(shoot)?.state === 'Failed' ? 'unhealthy' : '<pending>';
-  if (lastOperationOf(shoot)?.state === 'Failed' || health.some((c) => c.status === 'False')) return 'unhealthy';
+  if (health.length === 0) return failed ? 'unhealthy' : '<pending>';
+  if (failed || health.some((c) => c.status === 'False')) return 'unhealthy';
   if (health.some((c) => c.status === 'Unknown')) return 'unknown';
   if (health.some((c) => c.status === 'Progressing')) return 'progressing';
   return 'healthy';
 }
 
 /** The HIBERNATION cell, as Gardener's table: Hibernated, Hibernating, Waking Up or Awake. */
-export function shootHibernationColumn(shoot: KubeObject): string {
-  const wanted = shootHibernationEnabled(shoot);
-  const actual = pathValue(shoot, 'status.isHibernated') === true;
+export function shootHibernationColumn(shoot: Shoot): string {
+  const wanted = shoot.spec.hibernation?.enabled === true;
+  const actual = shoot.status?.isHibernated === true;
   if (wanted && actual) return 'Hibernated';
   if (wanted) return 'Hibernating';
   if (actual) return 'Waking Up';
@@ -248,25 +346,21 @@ export function validateShoot(obj: KubeObject): FieldError[] {
 
 /** `validateShootSpec`, and the region and provider type never change once set. */
 export function validateShootUpdate(obj: KubeObject, old: KubeObject): FieldError[] {
+  const spec = specOf(obj);
+  const oldSpec = specOf(old);
   return [
     ...validateShootSpec(obj.spec),
-    ...immutableOnceSet(pathValue(obj, 'spec.region'), pathValue(old, 'spec.region'), 'spec.region'),
-    ...immutableOnceSet(
-      pathValue(obj, 'spec.provider.type'),
-      pathValue(old, 'spec.provider.type'),
-      'spec.provider.type',
-    ),
+    ...immutableOnceSet(spec?.region, oldSpec?.region, 'spec.region'),
+    ...immutableOnceSet(providerType(spec), providerType(oldSpec), 'spec.provider.type'),
   ];
 }
 
-/** The spec with `spec.seedName` removed, to compare everything else. */
-export function shootSpecWithoutSeedName(shoot: KubeObject): Record<string, unknown> {
-  const { seedName: _seedName, ...rest } = specOf(shoot) ?? {};
-  return rest;
+function providerType(spec: Record<string, unknown> | undefined): unknown {
+  return isRecord(spec?.provider) ? spec.provider.type : undefined;
 }
 
-/** `status.technicalID` (the control-plane namespace, `shoot--<project>--<name>`), when set. */
-export function shootTechnicalID(shoot: KubeObject): string | undefined {
-  const id = statusOf(shoot)?.technicalID;
-  return typeof id === 'string' && id !== '' ? id : undefined;
+/** The spec with `spec.seedName` removed, to compare everything else. */
+export function shootSpecWithoutSeedName(shoot: Shoot): Record<string, unknown> {
+  const { seedName: _seedName, ...rest } = shoot.spec;
+  return rest;
 }

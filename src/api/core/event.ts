@@ -18,7 +18,11 @@ export const eventResource = resourceRef({
 
 export const EVENT_TYPES = ['Normal', 'Warning'] as const;
 
-/** The string (or number, as a string) at a dotted path of the event, undefined otherwise. */
+/**
+ * The string (or number, as a string) at a dotted path of the event, undefined otherwise. Event
+ * has no TypeScript interface (no controller reads events; only its columns and field selectors
+ * do), so this generic path reader stays: the one string-path lookup left in src.
+ */
 export function eventField(obj: KubeObject, path: string): string | undefined {
   let current: unknown = obj;
   for (const segment of path.split('.')) {

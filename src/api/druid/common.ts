@@ -1,18 +1,26 @@
 /**
- * What the druid.gardener.cloud/v1alpha1 kinds share: the group and version, the backup store
- * (`StoreSpec`: provider, container, prefix, secretRef) with its validation, and reading
- * conditions off `status.conditions`.
+ * What the druid.gardener.cloud/v1alpha1 kinds share: the group and version, and the backup store
+ * (`StoreSpec`: provider, container, prefix, secretRef) with its validation and its check.
  */
-import { conditionOf } from '../core-gardener/conditions.js';
 import { FieldError } from '../errors.js';
-import type { SecretReference } from '../extensions/common.js';
+import { aSecretReference, type SecretReference } from '../extensions/common.js';
 import { requiredEnum, requiredString, validateSecretReference } from '../extensions/field-validation.js';
+import { aString, type Check, oneOf, optional, shape } from '../kind-guard.js';
 import { isRecord, type KubeObject } from '../meta.js';
+import { type KindNames, typedKind } from '../resource-ref.js';
 import { optionalString } from '../validation.js';
 
 export const DRUID_GROUP = 'druid.gardener.cloud';
 export const DRUID_VERSION = 'v1alpha1';
 export const DRUID_API_VERSION = `${DRUID_GROUP}/${DRUID_VERSION}`;
+
+/** A druid.gardener.cloud/v1alpha1 kind's guard and reference (src/api/resource-ref.ts `typedKind`). */
+export function druidKind<T extends KubeObject>(
+  names: Omit<KindNames, 'group' | 'version'>,
+  fields: { spec?: Check; status?: Check },
+) {
+  return typedKind<T>({ group: DRUID_GROUP, version: DRUID_VERSION, ...names }, fields);
+}
 
 /**
  * Backup store providers Transplant implements: a local directory and S3 (any S3-compatible
@@ -20,6 +28,11 @@ export const DRUID_API_VERSION = `${DRUID_GROUP}/${DRUID_VERSION}`;
  */
 export const STORE_PROVIDERS = ['local', 's3'] as const;
 export type StoreProvider = (typeof STORE_PROVIDERS)[number];
+
+/** Whether `value` (a seed's or a bucket's backup provider type) is a store provider the druid implements. */
+export function isStoreProvider(value: string): value is StoreProvider {
+  return (STORE_PROVIDERS as readonly string[]).includes(value);
+}
 
 /** etcd-druid's `StoreSpec`: where backups live. */
 export interface StoreSpec {
@@ -68,16 +81,11 @@ export function validateStoreSpec(store: unknown, path: string): FieldError[] {
   return errs;
 }
 
-/** The store at `value` when it is well-formed enough to use, else undefined. */
-export function storeSpecOf(value: unknown): StoreSpec | undefined {
-  if (!isRecord(value)) return undefined;
-  const { provider, container, prefix } = value;
-  if (typeof provider !== 'string' || !(STORE_PROVIDERS as readonly string[]).includes(provider)) return undefined;
-  if (typeof container !== 'string' || typeof prefix !== 'string') return undefined;
-  return value as unknown as StoreSpec;
-}
-
-/** `status.conditions[type].status` (True, False, Unknown), undefined when the condition is absent. */
-export function druidConditionStatus(obj: KubeObject, type: string): string | undefined {
-  return conditionOf(obj, type)?.status;
-}
+/** A store as the druid relies on it: a provider it implements, a container and a prefix. */
+export const aStoreSpec: Check = shape<StoreSpec>({
+  provider: oneOf(STORE_PROVIDERS),
+  container: aString,
+  prefix: aString,
+  secretRef: optional(aSecretReference),
+  endpointOverride: optional(aString),
+});

@@ -9,8 +9,7 @@
  * merge patch that replaces `status.conditions` by a single `Succeeded=True` whose timestamps come
  * from `date -Iseconds` (`2026-11-23T19:40:00+00:00`): conditions accept any RFC 3339 timestamp.
  */
-import { specOf, statusOf } from '../core-gardener/common.js';
-import { conditionOf } from '../core-gardener/conditions.js';
+import { getCondition, someConditions } from '../core-gardener/conditions.js';
 import { FieldError } from '../errors.js';
 import {
   optionalDuration,
@@ -20,18 +19,10 @@ import {
   UINT32_MAX,
   validateConditions,
 } from '../extensions/field-validation.js';
-import { isRecord, type KubeObject } from '../meta.js';
-import { resourceRef } from '../resource-ref.js';
+import { aBoolean, aNumber, aString, aStringMap, nullable, optional, shape } from '../kind-guard.js';
+import { type Condition, isRecord, type KubeObject } from '../meta.js';
 import { optionalObject, optionalString, semanticEqual, validateLabels } from '../validation.js';
-import { DRUID_GROUP, DRUID_VERSION, type StoreSpec, storeSpecOf, validateStoreSpec } from './common.js';
-
-export const etcdCopyBackupsTaskResource = resourceRef({
-  group: DRUID_GROUP,
-  version: DRUID_VERSION,
-  kind: 'EtcdCopyBackupsTask',
-  plural: 'etcdcopybackupstasks',
-  namespaced: true,
-});
+import { aStoreSpec, druidKind, type StoreSpec, validateStoreSpec } from './common.js';
 
 /** Condition types of an EtcdCopyBackupsTask. */
 export const CopyTaskConditionType = Object.freeze({ Succeeded: 'Succeeded', Failed: 'Failed' } as const);
@@ -55,64 +46,93 @@ export interface EtcdCopyBackupsTaskSpec {
   waitForFinalSnapshot?: WaitForFinalSnapshotSpec;
 }
 
+export interface EtcdCopyBackupsTaskStatus {
+  /** Succeeded and Failed: the druid's verdict, or an operator's (the seed document's manual copy). */
+  conditions?: Condition[];
+  observedGeneration?: number;
+  /** Why the last attempt failed (a retried copy reports here before it gives up). */
+  lastError?: string | null;
+}
+
+export interface EtcdCopyBackupsTask extends KubeObject {
+  spec: EtcdCopyBackupsTaskSpec;
+  status?: EtcdCopyBackupsTaskStatus;
+}
+
+/**
+ * The guard (whether an object is an EtcdCopyBackupsTask with the fields above, of their types)
+ * and the reference that carries it, so that clients read checked objects.
+ */
+export const { is: isEtcdCopyBackupsTask, resource: etcdCopyBackupsTaskResource } = druidKind<EtcdCopyBackupsTask>(
+  { kind: 'EtcdCopyBackupsTask', plural: 'etcdcopybackupstasks', namespaced: true },
+  {
+    spec: shape<EtcdCopyBackupsTaskSpec>({
+      podLabels: optional(aStringMap),
+      sourceStore: aStoreSpec,
+      targetStore: aStoreSpec,
+      maxBackupAge: optional(aNumber),
+      maxBackups: optional(aNumber),
+      waitForFinalSnapshot: optional(
+        shape<WaitForFinalSnapshotSpec>({ enabled: aBoolean, timeout: optional(aString) }),
+      ),
+    }),
+    status: optional(
+      shape<EtcdCopyBackupsTaskStatus>({
+        conditions: someConditions,
+        observedGeneration: optional(aNumber),
+        lastError: optional(nullable(aString)),
+      }),
+    ),
+  },
+);
+
 // ---------------------------------------------------------------------------------------------
 // Readers
 
+function conditionTrue(task: EtcdCopyBackupsTask, type: string): boolean {
+  return getCondition(task.status?.conditions ?? [], type)?.status === 'True';
+}
+
 /** The Succeeded condition is True. */
-export function copyTaskSucceeded(task: KubeObject): boolean {
-  return conditionOf(task, CopyTaskConditionType.Succeeded)?.status === 'True';
+export function copyTaskSucceeded(task: EtcdCopyBackupsTask): boolean {
+  return conditionTrue(task, CopyTaskConditionType.Succeeded);
 }
 
 /** The Failed condition is True. */
-export function copyTaskFailed(task: KubeObject): boolean {
-  return conditionOf(task, CopyTaskConditionType.Failed)?.status === 'True';
+export function copyTaskFailed(task: EtcdCopyBackupsTask): boolean {
+  return conditionTrue(task, CopyTaskConditionType.Failed);
 }
 
 /** Succeeded or Failed. */
-export function copyTaskFinished(task: KubeObject): boolean {
+export function copyTaskFinished(task: EtcdCopyBackupsTask): boolean {
   return copyTaskSucceeded(task) || copyTaskFailed(task);
 }
 
-/** `status.lastError`, undefined when unset. */
-export function copyTaskLastError(task: KubeObject): string | undefined {
-  const error = statusOf(task)?.lastError;
-  return typeof error === 'string' && error !== '' ? error : undefined;
-}
-
 /** Why the task failed: the Failed condition's message, else `status.lastError`; undefined unless failed. */
-export function copyTaskFailureMessage(task: KubeObject): string | undefined {
+export function copyTaskFailureMessage(task: EtcdCopyBackupsTask): string | undefined {
   if (!copyTaskFailed(task)) return undefined;
-  return conditionOf(task, CopyTaskConditionType.Failed)?.message || copyTaskLastError(task) || 'copy task failed';
-}
-
-/** `spec.sourceStore` when well-formed. */
-export function copyTaskSourceStore(task: KubeObject): StoreSpec | undefined {
-  return storeSpecOf(specOf(task)?.sourceStore);
-}
-
-/** `spec.targetStore` when well-formed. */
-export function copyTaskTargetStore(task: KubeObject): StoreSpec | undefined {
-  return storeSpecOf(specOf(task)?.targetStore);
+  const failed = getCondition(task.status?.conditions ?? [], CopyTaskConditionType.Failed);
+  return failed?.message || task.status?.lastError || 'copy task failed';
 }
 
 /**
  * `spec.waitForFinalSnapshot` as `{enabled, timeoutMs}`; `timeoutMs` is undefined when the task
  * waits forever (no timeout or `0`).
  */
-export function copyTaskWaitForFinalSnapshot(task: KubeObject): { enabled: boolean; timeoutMs?: number } {
-  const wait = specOf(task)?.waitForFinalSnapshot;
-  if (!isRecord(wait) || wait.enabled !== true) return { enabled: false };
-  const timeout = typeof wait.timeout === 'string' ? parseDuration(wait.timeout) : undefined;
+export function copyTaskWaitForFinalSnapshot(task: EtcdCopyBackupsTask): { enabled: boolean; timeoutMs?: number } {
+  const wait = task.spec.waitForFinalSnapshot;
+  if (wait?.enabled !== true) return { enabled: false };
+  const timeout = wait.timeout === undefined ? undefined : parseDuration(wait.timeout);
   return timeout ? { enabled: true, timeoutMs: timeout } : { enabled: true };
 }
 
 /** The name of the worker that runs the copy (etcd-druid's Job `<task>-worker`). */
-export function copyTaskWorkerName(task: KubeObject): string {
+export function copyTaskWorkerName(task: EtcdCopyBackupsTask): string {
   return `${task.metadata.name ?? ''}-worker`;
 }
 
 /** A one-word state for tables: Succeeded, Failed or Processing. */
-export function copyTaskPhase(task: KubeObject): 'Succeeded' | 'Failed' | 'Processing' {
+export function copyTaskPhase(task: EtcdCopyBackupsTask): 'Succeeded' | 'Failed' | 'Processing' {
   if (copyTaskSucceeded(task)) return 'Succeeded';
   if (copyTaskFailed(task)) return 'Failed';
   return 'Processing';

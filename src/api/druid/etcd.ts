@@ -4,7 +4,8 @@
  * `spec.replicas` is 0 (stopped) or 1 and defaults to 1. The druid reports readiness in
  * `status.ready` and the conditions Ready (quorate), AllMembersReady and BackupReady.
  */
-import { GARDENER_OPERATION_ANNOTATION, pathValue, specOf, statusOf } from '../core-gardener/common.js';
+import { aLastOperation, GARDENER_OPERATION_ANNOTATION, type LastOperation } from '../core-gardener/common.js';
+import { getCondition, someConditions } from '../core-gardener/conditions.js';
 import { FieldError } from '../errors.js';
 import {
   optionalBoolean,
@@ -21,25 +22,21 @@ import {
   validateLastOperation,
   validateSecretReference,
 } from '../extensions/field-validation.js';
-import { isRecord, type KubeObject } from '../meta.js';
-import { resourceRef } from '../resource-ref.js';
-import { immutableOnceSet, optionalArray, optionalObject, optionalString, validateLabels } from '../validation.js';
 import {
-  DRUID_GROUP,
-  DRUID_VERSION,
-  druidConditionStatus,
-  type StoreSpec,
-  storeSpecOf,
-  validateStoreSpec,
-} from './common.js';
-
-export const etcdResource = resourceRef({
-  group: DRUID_GROUP,
-  version: DRUID_VERSION,
-  kind: 'Etcd',
-  plural: 'etcds',
-  namespaced: true,
-});
+  aBoolean,
+  aNumber,
+  aString,
+  aStringMap,
+  type Check,
+  listOf,
+  nullable,
+  oneOf,
+  optional,
+  shape,
+} from '../kind-guard.js';
+import { type Condition, isRecord, type KubeObject, specOf } from '../meta.js';
+import { immutableOnceSet, optionalArray, optionalObject, optionalString, validateLabels } from '../validation.js';
+import { aStoreSpec, druidKind, type StoreSpec, validateStoreSpec } from './common.js';
 
 /** Condition types of an Etcd (etcd-druid's ConditionType* constants). */
 export const EtcdConditionType = Object.freeze({
@@ -74,78 +71,194 @@ export interface EtcdMemberStatus {
   lastTransitionTime?: string;
 }
 
+/** A secret reference of `clientUrlTls`; `dataKey` names the CA's key (default `ca.crt`). */
+export interface EtcdSecretRef {
+  name: string;
+  namespace?: string;
+  dataKey?: string;
+}
+
+/** etcd-druid's `TLSConfig`: the secrets the client listener is run with. */
+export interface EtcdTlsConfig {
+  tlsCASecretRef: EtcdSecretRef;
+  serverTLSSecretRef: EtcdSecretRef;
+  /** The client pair the druid's health checks present; the server pair without it. */
+  clientTLSSecretRef?: EtcdSecretRef;
+}
+
+/** A Kubernetes quantity: `8Gi`, `500M`, or a plain number of bytes. */
+export type Quantity = string | number;
+
+export interface EtcdSpec {
+  /** 0 (stopped) or 1; etcd-druid's CRD defaults it to 1. */
+  replicas?: number;
+  /** Labels of the etcd's pods (Gardener's `role: main`, …). */
+  labels?: Record<string, string>;
+  selector?: { matchLabels?: Record<string, string> };
+  etcd: {
+    /** The backend quota in bytes (etcd's `--quota-backend-bytes`). */
+    quota?: Quantity;
+    /** TLS of the client listener; plain HTTP without it. */
+    clientUrlTls?: EtcdTlsConfig;
+  };
+  backup: {
+    /** Where snapshots go; no backups without it. */
+    store?: StoreSpec;
+    /** A cron schedule of full snapshots. */
+    fullSnapshotSchedule?: string;
+    /** A Go duration between delta snapshots. */
+    deltaSnapshotPeriod?: string;
+    /** How much memory events may take before a delta snapshot is cut early. */
+    deltaSnapshotMemoryLimit?: Quantity;
+    compression?: { enabled?: boolean; policy?: string };
+    garbageCollectionPolicy?: GarbageCollectionPolicy;
+    /** How many full snapshots the LimitBased policy keeps. */
+    maxBackupsLimitBasedGC?: number;
+    /** A Go duration between garbage collections. */
+    garbageCollectionPeriod?: string;
+    /** A Go duration for which delta snapshots are kept. */
+    deltaSnapshotRetentionPeriod?: string;
+    /** A Go duration a snapshot may take. */
+    etcdSnapshotTimeout?: string;
+  };
+  /** Auto-compaction (`periodic` or `revision`, and its retention). */
+  sharedConfig?: { autoCompactionMode?: string; autoCompactionRetention?: string };
+  storageClass?: string;
+  volumeClaimTemplate?: string;
+}
+
+/** One of `status.lastErrors`; `code` names the failure (e.g. `RestoreFailed`). */
+export interface EtcdLastError {
+  code?: string;
+  description: string;
+  /** When the error was first seen; kept while it repeats. */
+  observedAt?: string;
+}
+
+export interface EtcdStatus {
+  /** The generation the druid acted on. */
+  observedGeneration?: number;
+  /** Every replica is ready (also true when zero of zero are). */
+  ready?: boolean;
+  conditions?: Condition[];
+  clusterSize?: number;
+  replicas?: number;
+  currentReplicas?: number;
+  readyReplicas?: number;
+  /** Where the etcd serves clients (`https://127.0.0.1:<port>`); Transplant's field. */
+  endpoint?: string;
+  /** The backup sidecar's HTTPS URL (`/snapshot/full?final=true`); Transplant's field. */
+  backupEndpoint?: string;
+  lastOperation?: LastOperation;
+  lastErrors?: EtcdLastError[] | null;
+  members?: EtcdMemberStatus[];
+}
+
+export interface Etcd extends KubeObject {
+  spec: EtcdSpec;
+  status?: EtcdStatus;
+}
+
+const aQuantity: Check = (value, path) => (typeof value === 'number' ? undefined : aString(value, path));
+const anEtcdSecretRef = shape<EtcdSecretRef>({
+  name: aString,
+  namespace: optional(aString),
+  dataKey: optional(aString),
+});
+
+/**
+ * The guard (whether an object is an Etcd with the fields above, of their types) and the reference
+ * that carries it, so that clients read checked objects.
+ */
+export const { is: isEtcd, resource: etcdResource } = druidKind<Etcd>(
+  { kind: 'Etcd', plural: 'etcds', namespaced: true },
+  {
+    spec: shape<EtcdSpec>({
+      replicas: optional(aNumber),
+      labels: optional(aStringMap),
+      etcd: shape<EtcdSpec['etcd']>({
+        quota: optional(aQuantity),
+        clientUrlTls: optional(
+          shape<EtcdTlsConfig>({
+            tlsCASecretRef: anEtcdSecretRef,
+            serverTLSSecretRef: anEtcdSecretRef,
+            clientTLSSecretRef: optional(anEtcdSecretRef),
+          }),
+        ),
+      }),
+      backup: shape<EtcdSpec['backup']>({
+        store: optional(aStoreSpec),
+        fullSnapshotSchedule: optional(aString),
+        deltaSnapshotPeriod: optional(aString),
+        deltaSnapshotMemoryLimit: optional(aQuantity),
+        compression: optional(shape({ enabled: optional(aBoolean), policy: optional(aString) })),
+        garbageCollectionPolicy: optional(oneOf(GARBAGE_COLLECTION_POLICIES)),
+        maxBackupsLimitBasedGC: optional(aNumber),
+        garbageCollectionPeriod: optional(aString),
+        deltaSnapshotRetentionPeriod: optional(aString),
+        etcdSnapshotTimeout: optional(aString),
+      }),
+      sharedConfig: optional(
+        shape({ autoCompactionMode: optional(aString), autoCompactionRetention: optional(aString) }),
+      ),
+      storageClass: optional(aString),
+      volumeClaimTemplate: optional(aString),
+    }),
+    status: optional(
+      shape<EtcdStatus>({
+        observedGeneration: optional(aNumber),
+        ready: optional(aBoolean),
+        conditions: someConditions,
+        clusterSize: optional(aNumber),
+        replicas: optional(aNumber),
+        currentReplicas: optional(aNumber),
+        readyReplicas: optional(aNumber),
+        endpoint: optional(aString),
+        backupEndpoint: optional(aString),
+        lastOperation: optional(aLastOperation),
+        lastErrors: optional(
+          nullable(
+            listOf(
+              shape<EtcdLastError>({ code: optional(aString), description: aString, observedAt: optional(aString) }),
+            ),
+          ),
+        ),
+        members: optional(
+          listOf(
+            shape<EtcdMemberStatus>({
+              name: aString,
+              status: oneOf(ETCD_MEMBER_STATUSES),
+              role: optional(oneOf(ETCD_ROLES)),
+            }),
+          ),
+        ),
+      }),
+    ),
+  },
+);
+
 // ---------------------------------------------------------------------------------------------
 // Readers
 
 /** `spec.replicas`, 1 when unset. */
-export function etcdReplicas(etcd: KubeObject): number {
-  const replicas = specOf(etcd)?.replicas;
-  return typeof replicas === 'number' ? replicas : DEFAULT_ETCD_REPLICAS;
+export function etcdReplicas(etcd: Etcd): number {
+  return etcd.spec.replicas ?? DEFAULT_ETCD_REPLICAS;
 }
 
-/** `status.ready === true`. */
-export function etcdReady(etcd: KubeObject): boolean {
-  return statusOf(etcd)?.ready === true;
+/** `status.ready === true`: every replica is ready (zero of zero when stopped). */
+export function etcdReady(etcd: Etcd): boolean {
+  return etcd.status?.ready === true;
 }
 
-/** The Ready condition is True: the cluster has quorum. */
-export function etcdQuorate(etcd: KubeObject): boolean {
-  return druidConditionStatus(etcd, EtcdConditionType.Ready) === 'True';
-}
-
-/** The BackupReady condition is True. */
-export function etcdBackupReady(etcd: KubeObject): boolean {
-  return druidConditionStatus(etcd, EtcdConditionType.BackupReady) === 'True';
-}
-
-/** `spec.backup.store` when well-formed; undefined means backups are off. */
-export function etcdBackupStore(etcd: KubeObject): StoreSpec | undefined {
-  return storeSpecOf(pathValue(etcd, 'spec.backup.store'));
-}
-
-/** `spec.backup.fullSnapshotSchedule`, undefined when unset. */
-export function etcdFullSnapshotSchedule(etcd: KubeObject): string | undefined {
-  const schedule = pathValue(etcd, 'spec.backup.fullSnapshotSchedule');
-  return typeof schedule === 'string' && schedule !== '' ? schedule : undefined;
+/** The condition `type` is True (`Ready`: the cluster has quorum). */
+export function etcdConditionTrue(etcd: Etcd, type: string): boolean {
+  return getCondition(etcd.status?.conditions ?? [], type)?.status === 'True';
 }
 
 /** `spec.backup.deltaSnapshotPeriod` in milliseconds, undefined when unset or malformed. */
-export function etcdDeltaSnapshotPeriodMs(etcd: KubeObject): number | undefined {
-  const period = pathValue(etcd, 'spec.backup.deltaSnapshotPeriod');
-  return typeof period === 'string' ? parseDuration(period) : undefined;
-}
-
-/** `status.endpoint`: where the etcd serves clients, undefined before the druid set it. */
-export function etcdEndpoint(etcd: KubeObject): string | undefined {
-  const endpoint = statusOf(etcd)?.endpoint;
-  return typeof endpoint === 'string' && endpoint !== '' ? endpoint : undefined;
-}
-
-/** `status.backupEndpoint`: the backup sidecar's HTTPS URL (`/snapshot/full?final=true`), undefined without backups. */
-export function etcdBackupEndpoint(etcd: KubeObject): string | undefined {
-  const endpoint = statusOf(etcd)?.backupEndpoint;
-  return typeof endpoint === 'string' && endpoint !== '' ? endpoint : undefined;
-}
-
-/** `status.clusterSize`, undefined when unset. */
-export function etcdClusterSize(etcd: KubeObject): number | undefined {
-  const size = statusOf(etcd)?.clusterSize;
-  return typeof size === 'number' ? size : undefined;
-}
-
-/** `status.members`, skipping malformed entries. */
-export function etcdMembers(etcd: KubeObject): EtcdMemberStatus[] {
-  const members = statusOf(etcd)?.members;
-  if (!Array.isArray(members)) return [];
-  return members.filter(
-    (m): m is EtcdMemberStatus => isRecord(m) && typeof m.name === 'string' && typeof m.status === 'string',
-  );
-}
-
-/** `status.observedGeneration`, undefined when unset. */
-export function etcdObservedGeneration(etcd: KubeObject): number | undefined {
-  const generation = statusOf(etcd)?.observedGeneration;
-  return typeof generation === 'number' ? generation : undefined;
+export function etcdDeltaSnapshotPeriodMs(etcd: Etcd): number | undefined {
+  const period = etcd.spec.backup.deltaSnapshotPeriod;
+  return period === undefined ? undefined : parseDuration(period);
 }
 
 /**
@@ -153,16 +266,12 @@ export function etcdObservedGeneration(etcd: KubeObject): number | undefined {
  * an unobserved or outdated generation, a pending `gardener.cloud/operation`, or `status.ready`
  * not true.
  */
-export function etcdNotReadyReason(etcd: KubeObject): string | undefined {
-  const lastErrors = statusOf(etcd)?.lastErrors;
-  if (Array.isArray(lastErrors) && lastErrors.length > 0) {
-    const first = lastErrors[0];
-    const description = isRecord(first) && typeof first.description === 'string' ? first.description : 'unknown';
-    return `errors during reconciliation: ${description}`;
-  }
-  const observed = etcdObservedGeneration(etcd);
+export function etcdNotReadyReason(etcd: Etcd): string | undefined {
+  const lastErrors = etcd.status?.lastErrors ?? [];
+  if (lastErrors.length > 0) return `errors during reconciliation: ${lastErrors[0]!.description}`;
+  const observed = etcd.status?.observedGeneration;
   if (observed === undefined) return 'observed generation not recorded';
-  const generation = typeof etcd.metadata.generation === 'number' ? etcd.metadata.generation : 1;
+  const generation = etcd.metadata.generation ?? 1;
   if (observed !== generation) return `observed generation outdated (${observed}/${generation})`;
   const operation = etcd.metadata.annotations?.[GARDENER_OPERATION_ANNOTATION];
   if (operation) return `gardener operation "${operation}" is not yet picked up by etcd-druid`;
@@ -171,16 +280,8 @@ export function etcdNotReadyReason(etcd: KubeObject): string | undefined {
 }
 
 /** The description of the druid's `RestoreFailed` error, when restoring the data dir from backups failed. */
-export function etcdRestoreError(etcd: KubeObject): string | undefined {
-  const lastErrors = statusOf(etcd)?.lastErrors;
-  if (!Array.isArray(lastErrors)) return undefined;
-  const failed = lastErrors.find((e) => isRecord(e) && e.code === 'RestoreFailed');
-  return isRecord(failed) && typeof failed.description === 'string' ? failed.description : undefined;
-}
-
-/** True when the druid has reconciled the current generation and the etcd is ready. */
-export function etcdReconciled(etcd: KubeObject): boolean {
-  return etcdNotReadyReason(etcd) === undefined;
+export function etcdRestoreError(etcd: Etcd): string | undefined {
+  return etcd.status?.lastErrors?.find((e) => e.code === 'RestoreFailed')?.description;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -305,16 +406,14 @@ export function validateEtcdSpec(spec: unknown): FieldError[] {
 
 /** etcd-druid's update rules: storageClass and volumeClaimTemplate immutable; replicas only grow or drop to 0. */
 export function validateEtcdSpecUpdate(etcd: KubeObject, old: KubeObject): FieldError[] {
+  const spec = specOf(etcd);
+  const oldSpec = specOf(old);
   const errs = [
-    ...immutableOnceSet(pathValue(etcd, 'spec.storageClass'), pathValue(old, 'spec.storageClass'), 'spec.storageClass'),
-    ...immutableOnceSet(
-      pathValue(etcd, 'spec.volumeClaimTemplate'),
-      pathValue(old, 'spec.volumeClaimTemplate'),
-      'spec.volumeClaimTemplate',
-    ),
+    ...immutableOnceSet(spec?.storageClass, oldSpec?.storageClass, 'spec.storageClass'),
+    ...immutableOnceSet(spec?.volumeClaimTemplate, oldSpec?.volumeClaimTemplate, 'spec.volumeClaimTemplate'),
   ];
-  const replicas = pathValue(etcd, 'spec.replicas');
-  const before = pathValue(old, 'spec.replicas');
+  const replicas = spec?.replicas;
+  const before = oldSpec?.replicas;
   if (typeof replicas === 'number' && typeof before === 'number' && replicas !== 0 && replicas < before) {
     errs.push(FieldError.invalid('spec.replicas', replicas, 'Replicas can either be increased or be downscaled to 0.'));
   }

@@ -3,28 +3,40 @@
  * garden's BackupBucket, named after it (the seed's UID); the backup extension creates the bucket
  * in object storage and may publish the credentials it generated in `status.generatedSecretRef`.
  */
-import { isRecord, type KubeObject } from '../meta.js';
-import { resourceRef } from '../resource-ref.js';
-import { EXTENSIONS_GROUP, EXTENSIONS_VERSION, type ExtensionValidation, type SecretReference } from './common.js';
+import { nullable, optional } from '../kind-guard.js';
+import {
+  aSecretReference,
+  type ExtensionObject,
+  type ExtensionStatus,
+  type ExtensionValidation,
+  extensionKind,
+  PROVIDER_SPEC,
+  type ProviderSpec,
+  type SecretReference,
+} from './common.js';
 import { requiredString, validateSecretReference } from './field-validation.js';
 
-export const extensionBackupBucketResource = resourceRef({
-  group: EXTENSIONS_GROUP,
-  version: EXTENSIONS_VERSION,
-  kind: 'BackupBucket',
-  plural: 'backupbuckets',
-  namespaced: false,
-});
+export interface ExtensionBackupBucketSpec extends ProviderSpec {}
 
-/** `status.generatedSecretRef` when it names a secret. */
-export function backupBucketGeneratedSecretRef(bucket: KubeObject): SecretReference | undefined {
-  const status = bucket.status;
-  const ref = isRecord(status) ? status.generatedSecretRef : undefined;
-  if (!isRecord(ref) || typeof ref.name !== 'string' || ref.name === '') return undefined;
-  return typeof ref.namespace === 'string' && ref.namespace !== ''
-    ? { name: ref.name, namespace: ref.namespace }
-    : { name: ref.name };
+export interface ExtensionBackupBucketStatus extends ExtensionStatus {
+  /** Credentials the extension generated for the bucket (the gardenlet copies them into the garden). */
+  generatedSecretRef?: SecretReference | null;
 }
+
+export type ExtensionBackupBucket = ExtensionObject<ExtensionBackupBucketSpec, ExtensionBackupBucketStatus>;
+
+/**
+ * The guard (whether an object is an extensions.gardener.cloud BackupBucket with the fields above,
+ * of their types) and the reference that carries it, so that clients read checked objects.
+ */
+export const { is: isExtensionBackupBucket, resource: extensionBackupBucketResource } =
+  extensionKind<ExtensionBackupBucket>(
+    { kind: 'BackupBucket', plural: 'backupbuckets', namespaced: false },
+    {
+      spec: PROVIDER_SPEC,
+      status: { generatedSecretRef: optional(nullable(aSecretReference)) },
+    },
+  );
 
 /** What BackupBucket adds to the validation of every extension kind. */
 export const extensionBackupBucketValidation: ExtensionValidation = {
@@ -32,6 +44,6 @@ export const extensionBackupBucketValidation: ExtensionValidation = {
     ...requiredString(spec.region, 'spec.region'),
     ...validateSecretReference(spec.secretRef, 'spec.secretRef', true),
   ],
-  immutable: ['spec.region'],
+  immutable: ['region'],
   validateStatus: (status) => validateSecretReference(status.generatedSecretRef, 'status.generatedSecretRef', false),
 };

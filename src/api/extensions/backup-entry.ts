@@ -5,28 +5,45 @@
  * `source-etcd-backup` into the control-plane namespace). Cluster-scoped because it outlives the
  * control-plane namespace: the Migrate deletes that namespace while the entry moves on.
  */
-import { pathString } from '../core-gardener/common.js';
+import { anObject, aString, optional } from '../kind-guard.js';
 import type { KubeObject } from '../meta.js';
-import { resourceRef } from '../resource-ref.js';
 import { optionalObject } from '../validation.js';
-import { EXTENSIONS_GROUP, EXTENSIONS_VERSION, type ExtensionValidation } from './common.js';
+import {
+  type ExtensionObject,
+  type ExtensionValidation,
+  extensionKind,
+  PROVIDER_SPEC,
+  type ProviderSpec,
+} from './common.js';
 import { requiredString, validateSecretReference } from './field-validation.js';
 
-export const extensionBackupEntryResource = resourceRef({
-  group: EXTENSIONS_GROUP,
-  version: EXTENSIONS_VERSION,
-  kind: 'BackupEntry',
-  plural: 'backupentries',
-  namespaced: false,
-});
+export interface ExtensionBackupEntrySpec extends ProviderSpec {
+  /** The bucket the shoot's directory is in. */
+  bucketName: string;
+  /** The bucket's `status.providerStatus`, handed on by the gardenlet. */
+  backupBucketProviderStatus?: Record<string, unknown>;
+}
+
+export type ExtensionBackupEntry = ExtensionObject<ExtensionBackupEntrySpec>;
+
+/**
+ * The guard (whether an object is an extensions.gardener.cloud BackupEntry with the fields above,
+ * of their types) and the reference that carries it, so that clients read checked objects.
+ */
+export const { is: isExtensionBackupEntry, resource: extensionBackupEntryResource } =
+  extensionKind<ExtensionBackupEntry>(
+    { kind: 'BackupEntry', plural: 'backupentries', namespaced: false },
+    {
+      spec: {
+        ...PROVIDER_SPEC,
+        bucketName: aString,
+        backupBucketProviderStatus: optional(anObject),
+      },
+    },
+  );
 
 /** Name prefix of the entry the Restore creates for the source bucket (`source-<entry>`). */
 export const SOURCE_BACKUP_ENTRY_PREFIX = 'source-';
-
-/** `spec.bucketName`. */
-export function extensionBackupEntryBucketName(entry: KubeObject): string | undefined {
-  return pathString(entry, 'spec.bucketName') || undefined;
-}
 
 /** True for the `source-…` entry a Restore creates for the source bucket. */
 export function isSourceBackupEntry(entry: KubeObject): boolean {

@@ -5,9 +5,8 @@
  * `cloudProfile` and `shoot` are required. The kind has no status; the generation grows with
  * every spec change.
  */
-import { specOf } from '../core-gardener/common.js';
 import { FieldError } from '../errors.js';
-import { isRecord, type KubeObject } from '../meta.js';
+import { isRecord, type KubeObject, specOf } from '../meta.js';
 import { resourceRef } from '../resource-ref.js';
 import { optionalObject } from '../validation.js';
 import { EXTENSIONS_GROUP, EXTENSIONS_VERSION } from './common.js';

@@ -1,23 +1,24 @@
 /**
  * What the extensions.gardener.cloud/v1alpha1 kinds share (Gardener's `DefaultSpec` and
  * `DefaultStatus`): the group and version, the `gardener.cloud/operation` values the gardenlet
- * sets (reconcile, migrate, restore, wait-for-state), readers that never throw on half-filled
- * objects, and the spec and status validation every kind runs. A kind describes what it adds in
- * an `ExtensionValidation`; its strategy, status subresource and columns are built from that in
- * the registry (src/registry/extensions/common.ts).
+ * sets (reconcile, migrate, restore, wait-for-state), the `ExtensionObject` every kind's interface
+ * extends and the guard and reference built on it (`extensionKind`), readers of its status, and
+ * the spec and status validation every kind runs. A kind describes what it adds in an
+ * `ExtensionValidation`; its strategy, status subresource and columns are built from that in the
+ * registry (src/registry/extensions/common.ts).
  */
 import {
+  aLastError,
+  aLastOperation,
   GARDENER_OPERATION_ANNOTATION,
   type LastError,
   type LastOperation,
-  lastOperationOf,
-  pathString,
-  pathValue,
-  specOf,
-  statusOf,
 } from '../core-gardener/common.js';
+import { someConditions } from '../core-gardener/conditions.js';
 import { FieldError } from '../errors.js';
-import { isRecord, type KubeObject } from '../meta.js';
+import { aNumber, anObject, aString, type Check, listOf, nullable, oneOf, optional, shape } from '../kind-guard.js';
+import { type Condition, isRecord, type KubeObject, specOf } from '../meta.js';
+import { type KindNames, typedKind } from '../resource-ref.js';
 import { immutableOnceSet, optionalObject, semanticEqual } from '../validation.js';
 import {
   optionalEnum,
@@ -58,13 +59,119 @@ export const EXTENSION_CLASSES = ['garden', 'seed', 'shoot'] as const;
 /** A `corev1.SecretReference`. */
 export interface SecretReference {
   name: string;
+  /** The object's own namespace (or `garden` for cluster-scoped kinds) when unset. */
   namespace?: string;
 }
+
+export const aSecretReference: Check = shape<SecretReference>({ name: aString, namespace: optional(aString) });
 
 /** A `NamedResourceReference` of `status.resources`. */
 export interface NamedResourceReference {
   name: string;
   resourceRef: { apiVersion?: string; kind: string; name: string };
+}
+
+/**
+ * Gardener's `DefaultSpec`, and the `region` and `secretRef` that every kind Transplant serves
+ * has (DNSRecord's region is optional; the other kinds' interfaces make both required).
+ */
+export interface ExtensionSpec {
+  /** The provider type: which extension controller acts (`local`, `s3`). */
+  type: string;
+  /** garden, seed or shoot (the default): which gardenlet's extension controllers act. */
+  class?: (typeof EXTENSION_CLASSES)[number];
+  /** The provider's own configuration, free-form. */
+  providerConfig?: Record<string, unknown>;
+  region?: string;
+  /** The provider credentials. */
+  secretRef?: SecretReference;
+}
+
+/**
+ * The spec of a kind that stands for something at a provider in a region (every kind Transplant
+ * serves but DNSRecord): the region and the provider credentials are required.
+ */
+export interface ProviderSpec extends ExtensionSpec {
+  region: string;
+  secretRef: SecretReference;
+}
+
+/** The checks of `ProviderSpec`'s required fields, for a kind's `extensionKind` call. */
+export const PROVIDER_SPEC: { readonly [K in 'region' | 'secretRef']: Check } = {
+  region: aString,
+  secretRef: aSecretReference,
+};
+
+/** Gardener's `DefaultStatus`. */
+export interface ExtensionStatus {
+  /** The generation the controller acted on last. */
+  observedGeneration?: number;
+  lastOperation?: LastOperation;
+  lastError?: LastError | null;
+  conditions?: Condition[];
+  resources?: NamedResourceReference[];
+  /** What the provider reports about what it made, free-form. */
+  providerStatus?: Record<string, unknown> | null;
+  /**
+   * What the controller saved for a migration, free-form: the destination's controller gets it
+   * back (through the ShootState) to take over without rebuilding.
+   */
+  state?: Record<string, unknown> | null;
+}
+
+/** Any extension resource: the fields every kind has (each kind's interface adds its own). */
+export interface ExtensionObject<
+  Spec extends ExtensionSpec = ExtensionSpec,
+  Status extends ExtensionStatus = ExtensionStatus,
+> extends KubeObject {
+  spec: Spec;
+  status?: Status;
+}
+
+const DEFAULT_SPEC: { readonly [K in keyof ExtensionSpec]-?: Check } = {
+  type: aString,
+  class: optional(oneOf(EXTENSION_CLASSES)),
+  providerConfig: optional(anObject),
+  region: optional(aString),
+  secretRef: optional(aSecretReference),
+};
+
+const DEFAULT_STATUS: { readonly [K in keyof ExtensionStatus]-?: Check } = {
+  observedGeneration: optional(aNumber),
+  lastOperation: optional(aLastOperation),
+  lastError: optional(nullable(aLastError)),
+  conditions: someConditions,
+  resources: optional(
+    listOf(
+      shape<NamedResourceReference>({
+        name: aString,
+        resourceRef: shape({ apiVersion: optional(aString), kind: aString, name: aString }),
+      }),
+    ),
+  ),
+  providerStatus: optional(nullable(anObject)),
+  state: optional(nullable(anObject)),
+};
+
+/**
+ * An extension kind's guard and reference (src/api/resource-ref.ts `typedKind`): the guard checks
+ * `DefaultSpec` and `DefaultStatus` as above, and the fields the kind adds or makes stricter
+ * (`spec.region: aString` where the kind requires a region).
+ */
+export function extensionKind<T extends ExtensionObject>(
+  names: Omit<KindNames, 'group' | 'version'>,
+  fields: {
+    spec?: { readonly [K in keyof T['spec']]?: Check };
+    status?: { readonly [K in keyof NonNullable<T['status']>]?: Check };
+  } = {},
+) {
+  return typedKind<T>(
+    { group: EXTENSIONS_GROUP, version: EXTENSIONS_VERSION, ...names },
+    {
+      spec: shape({ ...DEFAULT_SPEC, ...fields.spec }),
+      status: optional(shape({ ...DEFAULT_STATUS, ...fields.status })),
+    },
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -80,101 +187,33 @@ export function isExtensionOperation(value: unknown): value is ExtensionOperatio
   return typeof value === 'string' && (EXTENSION_OPERATIONS as readonly string[]).includes(value);
 }
 
-/** `spec.type`. */
-export function extensionType(obj: KubeObject): string | undefined {
-  return pathString(obj, 'spec.type') || undefined;
-}
-
-/** `spec.region` (every kind but Cluster and, optionally, DNSRecord has one). */
-export function extensionRegion(obj: KubeObject): string | undefined {
-  return pathString(obj, 'spec.region') || undefined;
-}
-
-/** `spec.secretRef` when it names a secret. */
-export function extensionSecretRef(obj: KubeObject): SecretReference | undefined {
-  const ref = specOf(obj)?.secretRef;
-  if (!isRecord(ref) || typeof ref.name !== 'string' || ref.name === '') return undefined;
-  return typeof ref.namespace === 'string' && ref.namespace !== ''
-    ? { name: ref.name, namespace: ref.namespace }
-    : { name: ref.name };
-}
-
-/** `spec.providerConfig`, when an object. */
-export function extensionProviderConfig(obj: KubeObject): Record<string, unknown> | undefined {
-  const config = specOf(obj)?.providerConfig;
-  return isRecord(config) ? config : undefined;
-}
-
-/** `status.lastOperation` when it has a type and a state. */
-export function extensionLastOperation(obj: KubeObject): LastOperation | undefined {
-  return lastOperationOf(obj);
-}
-
-/** `status.lastOperation.state` (Processing, Succeeded, Error, Failed, …), undefined without one. */
-export function extensionLastOperationState(obj: KubeObject): string | undefined {
-  return lastOperationOf(obj)?.state;
-}
-
-/** `status.lastOperation.type` (Create, Reconcile, Delete, Migrate, Restore), undefined without one. */
-export function extensionLastOperationType(obj: KubeObject): string | undefined {
-  return lastOperationOf(obj)?.type;
-}
-
-/** `status.lastError` when it has a description. */
-export function extensionLastError(obj: KubeObject): LastError | undefined {
-  const error = statusOf(obj)?.lastError;
-  return isRecord(error) && typeof error.description === 'string' ? (error as unknown as LastError) : undefined;
-}
-
-/** `status.observedGeneration`, undefined when unset. */
-export function extensionObservedGeneration(obj: KubeObject): number | undefined {
-  const generation = statusOf(obj)?.observedGeneration;
-  return typeof generation === 'number' ? generation : undefined;
-}
-
-/** `status.state`: what the controller saved for a migration (free-form), undefined when unset. */
-export function extensionState(obj: KubeObject): Record<string, unknown> | undefined {
-  const state = statusOf(obj)?.state;
-  return isRecord(state) ? state : undefined;
-}
-
-/** `status.resources`, skipping malformed entries. */
-export function extensionStatusResources(obj: KubeObject): NamedResourceReference[] {
-  const list = statusOf(obj)?.resources;
-  if (!Array.isArray(list)) return [];
-  return list.filter(
-    (r): r is NamedResourceReference =>
-      isRecord(r) && typeof r.name === 'string' && isRecord(r.resourceRef) && typeof r.resourceRef.name === 'string',
-  );
-}
-
 /**
  * Why the object is not ready yet, undefined when it is (Gardener's `CheckExtensionObject`): a
  * last error, an outdated observed generation, a pending operation annotation, no last operation,
  * or a last operation that has not succeeded.
  */
-export function extensionNotReadyReason(obj: KubeObject): string | undefined {
-  const lastError = extensionLastError(obj);
-  if (lastError) return `error during reconciliation: ${lastError.description}`;
-  const generation = typeof obj.metadata.generation === 'number' ? obj.metadata.generation : 1;
-  const observed = extensionObservedGeneration(obj);
+export function extensionNotReadyReason(obj: ExtensionObject): string | undefined {
+  const status = obj.status;
+  if (status?.lastError) return `error during reconciliation: ${status.lastError.description}`;
+  const generation = obj.metadata.generation ?? 1;
+  const observed = status?.observedGeneration;
   if (observed !== generation) return `observed generation outdated (${observed ?? 0}/${generation})`;
   const operation = extensionOperation(obj);
   if (operation) return `gardener operation "${operation}" is not yet picked up by controller`;
-  const op = lastOperationOf(obj);
+  const op = status?.lastOperation;
   if (!op) return 'extension did not record a last operation yet';
   if (op.state !== 'Succeeded') return `extension state is not succeeded but ${op.state}`;
   return undefined;
 }
 
 /** True when the controller has reconciled the current generation successfully. */
-export function isExtensionReady(obj: KubeObject): boolean {
+export function isExtensionReady(obj: ExtensionObject): boolean {
   return extensionNotReadyReason(obj) === undefined;
 }
 
 /** True when the last operation is a succeeded Migrate (Gardener's `IsMigrated`). */
-export function isExtensionMigrated(obj: KubeObject): boolean {
-  const op = lastOperationOf(obj);
+export function isExtensionMigrated(obj: ExtensionObject): boolean {
+  const op = obj.status?.lastOperation;
   return op?.type === 'Migrate' && op.state === 'Succeeded';
 }
 
@@ -212,20 +251,22 @@ export function validateDefaultStatus(obj: KubeObject): FieldError[] {
 
 /**
  * Spec checks of an update: once the object is being deleted its spec may not change at all;
- * otherwise the listed dotted paths (relative to the object, e.g. `spec.type`) are immutable.
+ * otherwise the listed fields of the spec (e.g. `type`) are immutable.
  */
-export function validateSpecUpdate(obj: KubeObject, old: KubeObject, immutablePaths: readonly string[]): FieldError[] {
+export function validateSpecUpdate(obj: KubeObject, old: KubeObject, immutableFields: readonly string[]): FieldError[] {
   if (obj.metadata.deletionTimestamp && !semanticEqual(obj.spec, old.spec)) {
     return [FieldError.forbidden('spec', 'cannot update the spec if the deletion timestamp is set')];
   }
-  return immutablePaths.flatMap((path) => immutableOnceSet(pathValue(obj, path), pathValue(old, path), path));
+  const spec = specOf(obj);
+  const oldSpec = specOf(old);
+  return immutableFields.flatMap((field) => immutableOnceSet(spec?.[field], oldSpec?.[field], `spec.${field}`));
 }
 
 /** What one extension kind adds to the validation every extension kind runs. */
 export interface ExtensionValidation {
   /** Kind-specific spec checks, run after `validateDefaultSpec` (only when the spec is an object). */
   validateSpec?(spec: Record<string, unknown>): FieldError[];
-  /** Paths that may not change once set; `spec.type` and `spec.class` always are. */
+  /** Spec fields that may not change once set; `type` and `class` always are. */
   immutable?: readonly string[];
   /** Kind-specific status checks, run after `validateDefaultStatus`. */
   validateStatus?(status: Record<string, unknown>): FieldError[];
@@ -240,7 +281,7 @@ export function validateExtension(kind: ExtensionValidation, obj: KubeObject): F
 
 /** On update: the immutable paths (`spec.type`, `spec.class` and the kind's own), then `validateExtension`. */
 export function validateExtensionUpdate(kind: ExtensionValidation, obj: KubeObject, old: KubeObject): FieldError[] {
-  const immutable = ['spec.type', 'spec.class', ...(kind.immutable ?? [])];
+  const immutable = ['type', 'class', ...(kind.immutable ?? [])];
   return [...validateSpecUpdate(obj, old, immutable), ...validateExtension(kind, obj)];
 }
 

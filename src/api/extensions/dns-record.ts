@@ -6,12 +6,18 @@
  * IPv6, a single domain name, any text); `type`, `name` and `recordType` immutable.
  */
 import { isIPv4, isIPv6 } from 'node:net';
-import { pathString, pathValue } from '../core-gardener/common.js';
 import { FieldError } from '../errors.js';
-import type { KubeObject } from '../meta.js';
-import { resourceRef } from '../resource-ref.js';
+import { aNumber, aString, listOf, oneOf, optional } from '../kind-guard.js';
 import { optionalString } from '../validation.js';
-import { EXTENSIONS_GROUP, EXTENSIONS_VERSION, type ExtensionValidation } from './common.js';
+import {
+  aSecretReference,
+  type ExtensionObject,
+  type ExtensionSpec,
+  type ExtensionStatus,
+  type ExtensionValidation,
+  extensionKind,
+  type SecretReference,
+} from './common.js';
 import {
   optionalNonEmptyString,
   optionalNonNegativeInteger,
@@ -19,42 +25,50 @@ import {
   validateSecretReference,
 } from './field-validation.js';
 
-export const dnsRecordResource = resourceRef({
-  group: EXTENSIONS_GROUP,
-  version: EXTENSIONS_VERSION,
-  kind: 'DNSRecord',
-  plural: 'dnsrecords',
-  namespaced: true,
-});
-
 export const DNS_RECORD_TYPES = ['A', 'AAAA', 'CNAME', 'TXT'] as const;
 export type DNSRecordType = (typeof DNS_RECORD_TYPES)[number];
 
 /** Gardener's default TTL of the records it creates (seconds). */
 export const DEFAULT_DNS_RECORD_TTL = 120;
 
-/** `spec.name`: the fully qualified domain name. */
-export function dnsRecordName(record: KubeObject): string | undefined {
-  return pathString(record, 'spec.name') || undefined;
+export interface DNSRecordSpec extends ExtensionSpec {
+  secretRef: SecretReference;
+  /** The fully qualified domain name (`api.<shoot domain>`; `*.` or, for TXT, `_` may lead). */
+  name: string;
+  recordType: DNSRecordType;
+  /** IPv4 or IPv6 addresses, a single domain name (CNAME), or texts. */
+  values: string[];
+  /** Seconds; Gardener's default 120 when unset. */
+  ttl?: number;
+  /** The hosted zone; the provider finds it when unset. */
+  zone?: string;
 }
 
-/** `spec.recordType` when it is a supported one. */
-export function dnsRecordType(record: KubeObject): DNSRecordType | undefined {
-  const type = pathString(record, 'spec.recordType');
-  return (DNS_RECORD_TYPES as readonly string[]).includes(type ?? '') ? (type as DNSRecordType) : undefined;
+export interface DNSRecordStatus extends ExtensionStatus {
+  /** The hosted zone the record went into. */
+  zone?: string;
 }
 
-/** `spec.values`, skipping anything that is not a string. */
-export function dnsRecordValues(record: KubeObject): string[] {
-  const values = pathValue(record, 'spec.values');
-  return Array.isArray(values) ? values.filter((v): v is string => typeof v === 'string') : [];
-}
+export type DNSRecord = ExtensionObject<DNSRecordSpec, DNSRecordStatus>;
 
-/** `spec.ttl`, or Gardener's default of 120 seconds. */
-export function dnsRecordTtl(record: KubeObject): number {
-  const ttl = pathValue(record, 'spec.ttl');
-  return typeof ttl === 'number' ? ttl : DEFAULT_DNS_RECORD_TTL;
-}
+/**
+ * The guard (whether an object is a DNSRecord with the fields above, of their types) and the
+ * reference that carries it, so that clients read checked objects.
+ */
+export const { is: isDNSRecord, resource: dnsRecordResource } = extensionKind<DNSRecord>(
+  { kind: 'DNSRecord', plural: 'dnsrecords', namespaced: true },
+  {
+    spec: {
+      secretRef: aSecretReference,
+      name: aString,
+      recordType: oneOf(DNS_RECORD_TYPES),
+      values: listOf(aString),
+      ttl: optional(aNumber),
+      zone: optional(aString),
+    },
+    status: { zone: optional(aString) },
+  },
+);
 
 function validateValue(recordType: unknown, value: unknown, path: string): FieldError[] {
   if (typeof value !== 'string') return [FieldError.typeInvalid(path, value, 'must be a string')];
@@ -108,6 +122,6 @@ function validateDnsRecordSpec(spec: Record<string, unknown>): FieldError[] {
 /** What DNSRecord adds to the validation of every extension kind. */
 export const dnsRecordValidation: ExtensionValidation = {
   validateSpec: validateDnsRecordSpec,
-  immutable: ['spec.name', 'spec.recordType'],
+  immutable: ['name', 'recordType'],
   validateStatus: (status) => optionalString(status.zone, 'status.zone'),
 };

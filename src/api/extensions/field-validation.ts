@@ -7,7 +7,7 @@
  * returns `FieldError[]`; an absent optional value (undefined or null) is never an error.
  */
 import { FieldError } from '../errors.js';
-import { isRecord } from '../meta.js';
+import { CONDITION_STATUSES, isRecord } from '../meta.js';
 import {
   isDns1123Label,
   isDns1123Subdomain,
@@ -212,7 +212,6 @@ export function validateFqdn(value: unknown, path: string): FieldError[] {
 // Status shapes
 
 /** Condition statuses Gardener and etcd-druid write. */
-export const CONDITION_STATUSES = ['True', 'False', 'Unknown', 'Progressing'] as const;
 
 /**
  * `status.conditions`-like lists: each entry an object with a `type` (unique) and a `status`

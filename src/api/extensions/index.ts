@@ -1,6 +1,6 @@
 /**
- * The extensions.gardener.cloud/v1alpha1 kinds each seed's API server serves: references,
- * readers and validation.
+ * The extensions.gardener.cloud/v1alpha1 kinds each seed's API server serves: interfaces, guards,
+ * references, readers and validation.
  */
 export * from './backup-bucket.js';
 export * from './backup-entry.js';

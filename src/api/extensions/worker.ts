@@ -5,12 +5,18 @@
  * (Transplant's node agents have none); when given it needs a name and a version. `type` and
  * `region` are immutable.
  */
-import { pathValue } from '../core-gardener/common.js';
 import { FieldError } from '../errors.js';
-import { isRecord, type KubeObject } from '../meta.js';
-import { resourceRef } from '../resource-ref.js';
+import { aNumber, anIntOrString, aString, aStringMap, listOf, optional, shape } from '../kind-guard.js';
+import { isRecord } from '../meta.js';
 import { optionalObject, optionalString, validateLabels, validateObjectMetaName } from '../validation.js';
-import { EXTENSIONS_GROUP, EXTENSIONS_VERSION, type ExtensionValidation } from './common.js';
+import {
+  type ExtensionObject,
+  type ExtensionStatus,
+  type ExtensionValidation,
+  extensionKind,
+  PROVIDER_SPEC,
+  type ProviderSpec,
+} from './common.js';
 import {
   optionalEnum,
   optionalNonNegativeInteger,
@@ -18,14 +24,6 @@ import {
   validateSecretReference,
   validateStringList,
 } from './field-validation.js';
-
-export const workerResource = resourceRef({
-  group: EXTENSIONS_GROUP,
-  version: EXTENSIONS_VERSION,
-  kind: 'Worker',
-  plural: 'workers',
-  namespaced: true,
-});
 
 /** CPU architectures a pool may name (v1beta1constants.ValidArchitectures). */
 export const WORKER_ARCHITECTURES = ['amd64', 'arm64'] as const;
@@ -44,25 +42,61 @@ export interface WorkerPool {
   zones?: string[];
   /** The Kubernetes version of the pool's nodes (the shoot's unless the pool names its own). */
   kubernetesVersion?: string;
-  [field: string]: unknown;
 }
 
-/** `spec.pools`, skipping entries without a name. */
-export function workerPools(worker: KubeObject): WorkerPool[] {
-  const pools = pathValue(worker, 'spec.pools');
-  if (!Array.isArray(pools)) return [];
-  return pools.filter((p): p is WorkerPool => isRecord(p) && typeof p.name === 'string' && p.name !== '');
+/** One of `status.machineDeployments`: a pool as the provider runs it. */
+export interface MachineDeployment {
+  name: string;
+  minimum: number;
+  maximum: number;
 }
 
-/** `status.machineDeployments` names with their bounds, skipping malformed entries. */
-export function workerMachineDeployments(worker: KubeObject): { name: string; minimum: number; maximum: number }[] {
-  const list = pathValue(worker, 'status.machineDeployments');
-  if (!Array.isArray(list)) return [];
-  return list.filter(
-    (d): d is { name: string; minimum: number; maximum: number } =>
-      isRecord(d) && typeof d.name === 'string' && typeof d.minimum === 'number' && typeof d.maximum === 'number',
-  );
+export interface WorkerSpec extends ProviderSpec {
+  pools: WorkerPool[];
+  sshPublicKey?: string;
+  /** The Infrastructure's `status.providerStatus`, handed on by the gardenlet. */
+  infrastructureProviderStatus?: Record<string, unknown>;
 }
+
+export interface WorkerStatus extends ExtensionStatus {
+  machineDeployments?: MachineDeployment[];
+}
+
+export type Worker = ExtensionObject<WorkerSpec, WorkerStatus>;
+
+/**
+ * The guard (whether an object is a Worker with the fields above, of their types) and the
+ * reference that carries it, so that clients read checked objects.
+ */
+export const { is: isWorker, resource: workerResource } = extensionKind<Worker>(
+  { kind: 'Worker', plural: 'workers', namespaced: true },
+  {
+    spec: {
+      ...PROVIDER_SPEC,
+      pools: listOf(
+        shape<WorkerPool>({
+          name: aString,
+          machineType: aString,
+          minimum: aNumber,
+          maximum: aNumber,
+          maxSurge: optional(anIntOrString),
+          maxUnavailable: optional(anIntOrString),
+          machineImage: optional(shape({ name: aString, version: aString })),
+          labels: optional(aStringMap),
+          annotations: optional(aStringMap),
+          zones: optional(listOf(aString)),
+          kubernetesVersion: optional(aString),
+        }),
+      ),
+      sshPublicKey: optional(aString),
+    },
+    status: {
+      machineDeployments: optional(
+        listOf(shape<MachineDeployment>({ name: aString, minimum: aNumber, maximum: aNumber })),
+      ),
+    },
+  },
+);
 
 function intOrString(value: unknown, path: string): FieldError[] {
   if (value === undefined || value === null || typeof value === 'string') return [];
@@ -130,5 +164,5 @@ function validateWorkerSpec(spec: Record<string, unknown>): FieldError[] {
 /** What Worker adds to the validation of every extension kind. */
 export const workerValidation: ExtensionValidation = {
   validateSpec: validateWorkerSpec,
-  immutable: ['spec.region'],
+  immutable: ['region'],
 };

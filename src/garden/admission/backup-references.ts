@@ -10,17 +10,23 @@
  * References are 403 Forbidden with the missing object named, as Gardener answers.
  */
 
-import { backupBucketSeedName } from '../../api/core-gardener/backup-bucket.js';
-import { backupEntryBucketName, backupEntrySpecSeedName } from '../../api/core-gardener/backup-entry.js';
-import { GARDENER_GROUP, pathString, pathValue } from '../../api/core-gardener/common.js';
+import {
+  type BackupBucket,
+  backupBucketResource,
+  backupBucketSeedName,
+} from '../../api/core-gardener/backup-bucket.js';
+import { backupEntryResource, backupEntrySpecSeedName } from '../../api/core-gardener/backup-entry.js';
+import { GARDENER_GROUP } from '../../api/core-gardener/common.js';
+import type { Seed } from '../../api/core-gardener/seed.js';
 import { forbidden } from '../../api/errors.js';
 import type { KubeObject } from '../../api/meta.js';
+import { storedAs } from '../../apiserver/stored-object.js';
 import type { AdmissionAttributes, AdmissionPlugin, Operation } from '../../apiserver/types.js';
 
 /** How the plugin reads the objects a reference names (the garden's client); null: there is none. */
 export interface BackupReferenceLookups {
-  getSeed(name: string): Promise<KubeObject | null>;
-  getBackupBucket(name: string): Promise<KubeObject | null>;
+  getSeed(name: string): Promise<Seed | null>;
+  getBackupBucket(name: string): Promise<BackupBucket | null>;
   getSecret(namespace: string, name: string): Promise<KubeObject | null>;
   /** `namespace/name` of every BackupEntry whose `spec.bucketName` is `bucket`. */
   backupEntriesOf(bucket: string): Promise<string[]>;
@@ -52,27 +58,38 @@ export class BackupReferences implements AdmissionPlugin {
       return;
     }
     if (attrs.operation === 'DELETE') return;
-    const obj = attrs.object;
-    const old = attrs.oldObject;
-    const changed = (path: string) =>
-      !old || JSON.stringify(pathValue(obj, path)) !== JSON.stringify(pathValue(old, path));
+    // Both passed the kind's validation (the request) or are stored: src/apiserver/stored-object.ts.
+    const changed = (value: unknown, old: unknown) => !attrs.oldObject || JSON.stringify(value) !== JSON.stringify(old);
     if (attrs.resource === 'backupentries') {
-      const seedName = backupEntrySpecSeedName(obj);
-      if (seedName && changed('spec.seedName') && !(await this.#lookups.getSeed(seedName))) {
+      const entry = storedAs(backupEntryResource, attrs.object);
+      const old = attrs.oldObject && storedAs(backupEntryResource, attrs.oldObject);
+      const seedName = backupEntrySpecSeedName(entry);
+      if (seedName && changed(entry.spec.seedName, old?.spec.seedName) && !(await this.#lookups.getSeed(seedName))) {
         throw reject(`seed "${seedName}" named in spec.seedName not found`);
       }
-      const bucketName = backupEntryBucketName(obj);
-      if (bucketName && changed('spec.bucketName') && !(await this.#lookups.getBackupBucket(bucketName))) {
+      const bucketName = entry.spec.bucketName;
+      if (
+        bucketName &&
+        changed(bucketName, old?.spec.bucketName) &&
+        !(await this.#lookups.getBackupBucket(bucketName))
+      ) {
         throw reject(`backupbucket.core.gardener.cloud "${bucketName}" named in spec.bucketName not found`);
       }
     } else if (attrs.resource === 'backupbuckets') {
-      const seedName = backupBucketSeedName(obj);
-      if (seedName && changed('spec.seedName') && !(await this.#lookups.getSeed(seedName))) {
+      const bucket = storedAs(backupBucketResource, attrs.object);
+      const old = attrs.oldObject && storedAs(backupBucketResource, attrs.oldObject);
+      const seedName = backupBucketSeedName(bucket);
+      if (seedName && changed(bucket.spec.seedName, old?.spec.seedName) && !(await this.#lookups.getSeed(seedName))) {
         throw reject(`seed "${seedName}" named in spec.seedName not found`);
       }
-      const secretName = pathString(obj, 'spec.secretRef.name');
-      const secretNamespace = pathString(obj, 'spec.secretRef.namespace') || 'garden';
-      if (secretName && changed('spec.secretRef') && !(await this.#lookups.getSecret(secretNamespace, secretName))) {
+      const secretRef = bucket.spec.secretRef;
+      const secretName = secretRef?.name;
+      const secretNamespace = secretRef?.namespace || 'garden';
+      if (
+        secretName &&
+        changed(secretRef, old?.spec.secretRef) &&
+        !(await this.#lookups.getSecret(secretNamespace, secretName))
+      ) {
         throw reject(`secret "${secretNamespace}/${secretName}" named in spec.secretRef not found`);
       }
     }

@@ -23,24 +23,27 @@ import {
   isMarkedForDeletion,
   isShootInMigrationOrRestorePhase,
   isShootMigrationOrRestoreRunning,
+  type Project,
   SEED_HEARTBEAT_MAX_AGE_SECONDS,
+  type Seed,
+  type Shoot,
   seedHasBackup,
   seedReadiness,
-  shootLastOperation,
+  shootResource,
   shootSpecSeedName,
   shootSpecWithoutSeedName,
   shootStatusSeedName,
   wasShootRescheduledToNewSeed,
 } from '../../api/core-gardener/index.js';
 import { FieldError, forbidden, internalError, invalid, type StatusError } from '../../api/errors.js';
-import type { KubeObject } from '../../api/meta.js';
 import { semanticEqual } from '../../api/validation.js';
+import { storedAs } from '../../apiserver/stored-object.js';
 import type { AdmissionAttributes, AdmissionPlugin, Operation, UserInfo } from '../../apiserver/types.js';
 
 /** Where the validator reads seeds from (an informer cache or the server's client). */
 export interface SeedLookup {
   /** The Seed, or null when there is none of that name. */
-  getSeed(name: string): Promise<KubeObject | null>;
+  getSeed(name: string): Promise<Seed | null>;
 }
 
 export interface ShootValidatorOptions {
@@ -55,7 +58,7 @@ export interface ShootValidatorOptions {
    */
   canBind?(user: UserInfo, namespace: string, name: string): Promise<boolean>;
   /** The Project whose namespace this is; shoots live only in project namespaces. Without it, any namespace. */
-  projectOf?(namespace: string): Promise<KubeObject | undefined>;
+  projectOf?(namespace: string): Promise<Project | undefined>;
 }
 
 const SHOOTS = { group: GARDENER_GROUP, resource: 'shoots' } as const;
@@ -81,29 +84,31 @@ export class ShootValidator implements AdmissionPlugin {
     return operation === 'CREATE' || operation === 'UPDATE' || operation === 'DELETE';
   }
 
+  /** The shoots judged are validated (the request) or stored (the old one): read as Shoots, src/apiserver/stored-object.ts. */
   async validate(attrs: AdmissionAttributes): Promise<void> {
     if (attrs.resource !== 'shoots') return;
     if (attrs.subresource !== '' && attrs.subresource !== 'binding') return;
+    const shoot = storedAs(shootResource, attrs.object);
+    const old = attrs.oldObject && storedAs(shootResource, attrs.oldObject);
     switch (attrs.operation) {
       case 'CREATE':
-        if (attrs.subresource === '') await this.#validateCreate(attrs);
+        if (attrs.subresource === '') await this.#validateCreate(attrs, shoot);
         return;
       case 'UPDATE': {
-        if (!attrs.oldObject) throw internalError('ShootValidator: an update without the stored shoot');
-        if (attrs.subresource === 'binding') await this.#validateBinding(attrs.object, attrs.oldObject);
-        else this.#validateUpdate(attrs.object, attrs.oldObject);
+        if (!old) throw internalError('ShootValidator: an update without the stored shoot');
+        if (attrs.subresource === 'binding') await this.#validateBinding(shoot, old);
+        else this.#validateUpdate(shoot, old);
         return;
       }
       case 'DELETE':
-        if (attrs.subresource === '') this.#validateDelete(attrs.oldObject ?? attrs.object);
+        if (attrs.subresource === '') this.#validateDelete(old ?? shoot);
         return;
       default:
         return;
     }
   }
 
-  async #validateCreate(attrs: AdmissionAttributes): Promise<void> {
-    const shoot = attrs.object;
+  async #validateCreate(attrs: AdmissionAttributes, shoot: Shoot): Promise<void> {
     if (this.#projectOf && !(await this.#projectOf(attrs.namespace))) {
       throw invalid(SHOOT_KIND, shootName(shoot, attrs.name), [
         FieldError.invalid(
@@ -124,7 +129,7 @@ export class ShootValidator implements AdmissionPlugin {
   }
 
   /** The binding: schedule (first seed) or reschedule (control plane migration). */
-  async #validateBinding(shoot: KubeObject, old: KubeObject): Promise<void> {
+  async #validateBinding(shoot: Shoot, old: Shoot): Promise<void> {
     const name = shootName(shoot);
     const seedName = shootSpecSeedName(shoot);
     const oldSeedName = shootSpecSeedName(old);
@@ -196,7 +201,7 @@ export class ShootValidator implements AdmissionPlugin {
     }
   }
 
-  #validateUpdate(shoot: KubeObject, old: KubeObject): void {
+  #validateUpdate(shoot: Shoot, old: Shoot): void {
     const name = shootName(shoot);
     const seedName = shootSpecSeedName(shoot);
     const oldSeedName = shootSpecSeedName(old);
@@ -215,7 +220,7 @@ export class ShootValidator implements AdmissionPlugin {
     if (isShootInMigrationOrRestorePhase(old)) throw duringOperation(name, old, 'change shoot spec');
   }
 
-  #validateDelete(shoot: KubeObject): void {
+  #validateDelete(shoot: Shoot): void {
     const name = shootName(shoot);
     if (isShootInMigrationOrRestorePhase(shoot)) throw duringOperation(name, shoot, 'mark shoot for deletion');
     // Gardener lets this through; the source then tears the control plane down while the binding
@@ -229,7 +234,7 @@ export class ShootValidator implements AdmissionPlugin {
     }
   }
 
-  async #requireSeed(shoot: string, seedName: string): Promise<KubeObject> {
+  async #requireSeed(shoot: string, seedName: string): Promise<Seed> {
     const seed = await this.#seeds.getSeed(seedName);
     if (!seed) {
       throw invalid(SHOOT_KIND, shoot, [
@@ -240,7 +245,7 @@ export class ShootValidator implements AdmissionPlugin {
   }
 }
 
-function shootName(shoot: KubeObject, fallback = ''): string {
+function shootName(shoot: Shoot, fallback = ''): string {
   return shoot.metadata.name ?? fallback;
 }
 
@@ -253,13 +258,13 @@ function markedForDeletion(shoot: string, seed: string): StatusError {
 }
 
 /** `cannot <what> during <type> operation that is in state <state>`. */
-function duringOperation(name: string, shoot: KubeObject, what: string): StatusError {
-  const op = shootLastOperation(shoot);
+function duringOperation(name: string, shoot: Shoot, what: string): StatusError {
+  const op = shoot.status?.lastOperation;
   return forbidden(SHOOTS, name, `cannot ${what} during ${op?.type} operation that is in state ${op?.state}`);
 }
 
 /** The `spec.<field>` paths (top level) that differ between the two shoots, ignoring seedName. */
-function changedSpecFields(shoot: KubeObject, old: KubeObject): string[] {
+function changedSpecFields(shoot: Shoot, old: Shoot): string[] {
   const spec = shootSpecWithoutSeedName(shoot);
   const oldSpec = shootSpecWithoutSeedName(old);
   const keys = [...new Set([...Object.keys(spec), ...Object.keys(oldSpec)])].sort();

@@ -4,8 +4,8 @@
  * project members there.
  */
 import { namespaceResource } from '../../api/core/namespace.js';
-import { projectResource } from '../../api/core-gardener/project.js';
-import { isRecord, type KubeObject } from '../../api/meta.js';
+import { type Project, projectNamespace, projectResource } from '../../api/core-gardener/project.js';
+import type { KubeObject } from '../../api/meta.js';
 import { roleBindingResource } from '../../api/rbac/resources.js';
 import type { Client } from '../../client/client.js';
 import { createOrPatch } from '../../client/create-or-patch.js';
@@ -30,8 +30,7 @@ export class ProjectReconciler implements Reconciler {
     const namespace = projectNamespace(project);
     await this.#ensureNamespace(namespace, key.name);
     await this.#ensureMembers(namespace, project);
-    const status = isRecord(project.status) ? project.status : {};
-    if (status.phase !== 'Ready' || status.observedGeneration !== project.metadata.generation) {
+    if (project.status?.phase !== 'Ready' || project.status.observedGeneration !== project.metadata.generation) {
       await projects.patch(
         '',
         key.name,
@@ -48,23 +47,18 @@ export class ProjectReconciler implements Reconciler {
     });
   }
 
-  async #ensureMembers(namespace: string, project: KubeObject): Promise<void> {
-    const spec = isRecord(project.spec) ? project.spec : {};
-    const members = Array.isArray(spec.members) ? spec.members.filter(isRecord) : [];
-    const subjects = members.map((m) => ({
-      kind: String(m.kind ?? 'User'),
-      name: String(m.name ?? ''),
+  async #ensureMembers(namespace: string, project: Project): Promise<void> {
+    const subjects = (project.spec?.members ?? []).map((m) => ({
+      kind: m.kind ?? 'User',
+      name: m.name,
       ...(m.kind === 'ServiceAccount'
-        ? { namespace: String(m.namespace ?? namespace) }
+        ? { namespace: m.namespace ?? namespace }
         : { apiGroup: 'rbac.authorization.k8s.io' }),
     }));
-    if (isRecord(spec.owner) && spec.owner.name) {
-      const owner = {
-        kind: String(spec.owner.kind ?? 'User'),
-        name: String(spec.owner.name),
-        apiGroup: 'rbac.authorization.k8s.io',
-      };
-      if (!subjects.some((s) => s.kind === owner.kind && s.name === owner.name)) subjects.push(owner);
+    const owner = project.spec?.owner;
+    if (owner?.name) {
+      const subject = { kind: owner.kind ?? 'User', name: owner.name, apiGroup: 'rbac.authorization.k8s.io' };
+      if (!subjects.some((s) => s.kind === subject.kind && s.name === subject.name)) subjects.push(subject);
     }
     const binding: KubeObject = {
       apiVersion: 'rbac.authorization.k8s.io/v1',
@@ -75,9 +69,4 @@ export class ProjectReconciler implements Reconciler {
     };
     await createOrPatch(this.#client.resource(roleBindingResource), namespace, binding, { subjects });
   }
-}
-
-export function projectNamespace(project: KubeObject): string {
-  const spec = isRecord(project.spec) ? project.spec : {};
-  return typeof spec.namespace === 'string' && spec.namespace ? spec.namespace : `garden-${project.metadata.name}`;
 }

@@ -7,8 +7,7 @@
 import type { Logger } from 'pino';
 import { seedResource } from '../../api/core-gardener/seed.js';
 import { seedReadiness } from '../../api/core-gardener/seed-readiness.js';
-import { shootResource } from '../../api/core-gardener/shoot.js';
-import { isRecord, type KubeObject } from '../../api/meta.js';
+import { shootResource, shootSpecSeedName } from '../../api/core-gardener/shoot.js';
 import type { Client } from '../../client/client.js';
 import type { ObjectKey, Reconciler, Result } from '../../controller/controller.js';
 
@@ -31,15 +30,14 @@ export class SchedulerReconciler implements Reconciler {
     const seeds = this.#options.client.resource(seedResource);
     const shoot = await shoots.find(key.namespace, key.name);
     if (!shoot || shoot.metadata.deletionTimestamp) return {};
-    const spec = isRecord(shoot.spec) ? shoot.spec : {};
-    if (typeof spec.seedName === 'string' && spec.seedName) return {};
+    if (shootSpecSeedName(shoot)) return {};
 
-    const providerType = isRecord(spec.provider) ? spec.provider.type : undefined;
+    const providerType = shoot.spec.provider?.type;
     const candidates = (await seeds.list('')).items.filter(
       (seed) =>
         !seed.metadata.deletionTimestamp &&
         seedReadiness(seed).ready &&
-        (providerType === undefined || seedProviderType(seed) === providerType),
+        (providerType === undefined || seed.spec.provider?.type === providerType),
     );
     if (candidates.length === 0) {
       this.#options.logger.info({ shoot: `${key.namespace}/${key.name}` }, 'no healthy seed for the shoot yet');
@@ -47,7 +45,7 @@ export class SchedulerReconciler implements Reconciler {
     }
     const load = new Map<string, number>();
     for (const other of (await shoots.list('')).items) {
-      const seed = isRecord(other.spec) ? other.spec.seedName : undefined;
+      const seed = other.spec.seedName;
       if (typeof seed === 'string') load.set(seed, (load.get(seed) ?? 0) + 1);
     }
     candidates.sort(
@@ -56,12 +54,12 @@ export class SchedulerReconciler implements Reconciler {
         a.metadata.name!.localeCompare(b.metadata.name!),
     );
     const chosen = candidates[0]!.metadata.name!;
-    await shoots.update(key.namespace, { ...shoot, spec: { ...spec, seedName: chosen } }, { subresource: 'binding' });
+    await shoots.update(
+      key.namespace,
+      { ...shoot, spec: { ...shoot.spec, seedName: chosen } },
+      { subresource: 'binding' },
+    );
     this.#options.logger.info({ shoot: `${key.namespace}/${key.name}`, seed: chosen }, 'shoot scheduled');
     return {};
   }
-}
-
-function seedProviderType(seed: KubeObject): unknown {
-  return isRecord(seed.spec) && isRecord(seed.spec.provider) ? seed.spec.provider.type : undefined;
 }

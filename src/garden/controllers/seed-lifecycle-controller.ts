@@ -3,10 +3,9 @@
  * renewed its Lease within the grace period gets its conditions set to Unknown, so it shows
  * NotReady/Unknown and admission stops accepting it as a migration destination.
  */
-import { leaseResource, SEED_LEASE_NAMESPACE } from '../../api/coordination/lease.js';
+import { leaseRenewTime, leaseResource, SEED_LEASE_NAMESPACE } from '../../api/coordination/lease.js';
 import { setCondition } from '../../api/core-gardener/conditions.js';
 import { seedResource } from '../../api/core-gardener/seed.js';
-import { type Condition, isRecord } from '../../api/meta.js';
 import type { Client } from '../../client/client.js';
 import type { ObjectKey, Reconciler, Result } from '../../controller/controller.js';
 
@@ -38,11 +37,10 @@ export class SeedLifecycleReconciler implements Reconciler {
     const lease = await client.resource(leaseResource).find(SEED_LEASE_NAMESPACE, key.name);
     // A seed no gardenlet ever ran for has no Lease: its conditions are whatever was reported.
     if (!lease) return { requeueAfterMs: syncPeriodMs };
-    const renewed = isRecord(lease.spec) ? Date.parse(String(lease.spec.renewTime ?? '')) : Number.NaN;
+    const renewed = Date.parse(leaseRenewTime(lease) ?? '');
     if (Number.isFinite(renewed) && now.getTime() - renewed <= gracePeriodMs) return { requeueAfterMs: syncPeriodMs };
 
-    const status = isRecord(seed.status) ? seed.status : {};
-    let conditions = (Array.isArray(status.conditions) ? status.conditions : []) as Condition[];
+    let conditions = seed.status?.conditions ?? [];
     const stale = conditions.filter((c) => monitoredConditions.includes(c.type) && c.status !== 'Unknown');
     if (stale.length === 0 && conditions.some((c) => c.type === 'GardenletReady'))
       return { requeueAfterMs: syncPeriodMs };

@@ -3,9 +3,8 @@
  * created on Shoot creation in its Project namespace". It starts empty (the gardenlet fills it)
  * and goes when its Shoot is gone.
  */
-import { shootResource } from '../../api/core-gardener/shoot.js';
-import { shootStateResource } from '../../api/core-gardener/shoot-state.js';
-import type { KubeObject } from '../../api/meta.js';
+import { type Shoot, shootResource } from '../../api/core-gardener/shoot.js';
+import { type ShootState, shootStateResource } from '../../api/core-gardener/shoot-state.js';
 import type { Client } from '../../client/client.js';
 import type { ObjectKey, Reconciler, Result } from '../../controller/controller.js';
 
@@ -25,7 +24,7 @@ export class ShootStateReconciler implements Reconciler {
   }
 }
 
-function shootStateFor(shoot: KubeObject): KubeObject {
+function shootStateFor(shoot: Shoot): ShootState {
   return {
     apiVersion: 'core.gardener.cloud/v1beta1',
     kind: 'ShootState',

@@ -5,9 +5,8 @@ import {
   validateBackupBucketSpec,
   validateBackupBucketUpdate,
 } from '../../api/core-gardener/backup-bucket.js';
-import { pathString } from '../../api/core-gardener/common.js';
 import type { ResourceDefinition } from '../../apiserver/types.js';
-import { ageColumn } from '../columns.js';
+import { ageColumn, kindColumns, kindFields } from '../columns.js';
 import { gardenerStrategy, statusSubresource } from '../strategies.js';
 import { lastOperationProgressColumn, lastOperationStateColumn } from './columns.js';
 
@@ -21,15 +20,15 @@ export const backupBucketDefinition: ResourceDefinition = {
   }),
   subresources: [statusSubresource()],
   hasStatus: true,
-  columns: [
-    { name: 'PROVIDER', type: 'string', cell: (obj) => pathString(obj, 'spec.provider.type') ?? '' },
-    { name: 'REGION', type: 'string', cell: (obj) => pathString(obj, 'spec.provider.region') ?? '' },
-    { name: 'SEED', type: 'string', cell: (obj) => backupBucketSeedName(obj) ?? '<none>' },
+  columns: kindColumns(backupBucketResource, [
+    { name: 'PROVIDER', type: 'string', cell: (bucket) => bucket.spec.provider.type },
+    { name: 'REGION', type: 'string', cell: (bucket) => bucket.spec.provider.region ?? '' },
+    { name: 'SEED', type: 'string', cell: (bucket) => backupBucketSeedName(bucket) ?? '<none>' },
     lastOperationStateColumn,
     lastOperationProgressColumn,
     ageColumn,
-  ],
-  selectableFields: {
-    'spec.seedName': (obj) => backupBucketSeedName(obj) ?? '',
-  },
+  ]),
+  selectableFields: kindFields(backupBucketResource, {
+    'spec.seedName': (bucket) => backupBucketSeedName(bucket) ?? '',
+  }),
 };

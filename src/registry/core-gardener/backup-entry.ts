@@ -1,6 +1,5 @@
 /** BackupEntry's (core.gardener.cloud) definition: Gardener's strategy, columns and seed-name field selectors. */
 import {
-  backupEntryBucketName,
   backupEntryResource,
   backupEntrySpecSeedName,
   backupEntryStatusSeedName,
@@ -8,7 +7,7 @@ import {
   validateBackupEntryStatus,
 } from '../../api/core-gardener/backup-entry.js';
 import type { ResourceDefinition } from '../../apiserver/types.js';
-import { ageColumn } from '../columns.js';
+import { ageColumn, kindColumns, kindFields } from '../columns.js';
 import { gardenerStrategy, statusSubresource } from '../strategies.js';
 import { lastOperationProgressColumn, lastOperationStateColumn } from './columns.js';
 
@@ -22,9 +21,9 @@ export const backupEntryDefinition: ResourceDefinition = {
   }),
   subresources: [statusSubresource(undefined, validateBackupEntryStatus)],
   hasStatus: true,
-  columns: [
-    { name: 'BUCKET', type: 'string', cell: (obj) => backupEntryBucketName(obj) ?? '' },
-    { name: 'SEED', type: 'string', cell: (obj) => backupEntrySpecSeedName(obj) ?? '<none>' },
+  columns: kindColumns(backupEntryResource, [
+    { name: 'BUCKET', type: 'string', cell: (entry) => entry.spec.bucketName },
+    { name: 'SEED', type: 'string', cell: (entry) => backupEntrySpecSeedName(entry) ?? '<none>' },
     lastOperationStateColumn,
     lastOperationProgressColumn,
     {
@@ -32,13 +31,13 @@ export const backupEntryDefinition: ResourceDefinition = {
       type: 'string',
       priority: 1,
       description: 'The seed that last reconciled the entry (status.seedName).',
-      cell: (obj) => backupEntryStatusSeedName(obj) ?? '<none>',
+      cell: (entry) => backupEntryStatusSeedName(entry) ?? '<none>',
     },
     ageColumn,
-  ],
-  selectableFields: {
-    'spec.seedName': (obj) => backupEntrySpecSeedName(obj) ?? '',
-    'status.seedName': (obj) => backupEntryStatusSeedName(obj) ?? '',
-    'spec.bucketName': (obj) => backupEntryBucketName(obj) ?? '',
-  },
+  ]),
+  selectableFields: kindFields(backupEntryResource, {
+    'spec.seedName': (entry) => backupEntrySpecSeedName(entry) ?? '',
+    'status.seedName': (entry) => backupEntryStatusSeedName(entry) ?? '',
+    'spec.bucketName': (entry) => entry.spec.bucketName,
+  }),
 };

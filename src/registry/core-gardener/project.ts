@@ -1,15 +1,12 @@
 /** Project's definition: Gardener's strategy (with `spec.namespace` defaulted) and columns. */
-import { pathString } from '../../api/core-gardener/common.js';
 import {
   defaultProject,
-  projectNamespace,
-  projectPhase,
   projectResource,
   validateProject,
   validateProjectUpdate,
 } from '../../api/core-gardener/project.js';
 import type { ResourceDefinition } from '../../apiserver/types.js';
-import { ageColumn } from '../columns.js';
+import { ageColumn, kindColumns, kindFields } from '../columns.js';
 import { gardenerStrategy, statusSubresource } from '../strategies.js';
 
 export const projectDefinition: ResourceDefinition = {
@@ -24,14 +21,14 @@ export const projectDefinition: ResourceDefinition = {
   }),
   subresources: [statusSubresource()],
   hasStatus: true,
-  columns: [
-    { name: 'NAMESPACE', type: 'string', cell: (obj) => projectNamespace(obj) ?? '<unknown>' },
-    { name: 'STATUS', type: 'string', cell: (obj) => projectPhase(obj) ?? '<unknown>' },
-    { name: 'OWNER', type: 'string', cell: (obj) => pathString(obj, 'spec.owner.name') ?? '<unknown>' },
-    { name: 'CREATOR', type: 'string', cell: (obj) => pathString(obj, 'spec.createdBy.name') ?? '<unknown>' },
+  columns: kindColumns(projectResource, [
+    { name: 'NAMESPACE', type: 'string', cell: (project) => project.spec?.namespace || '<unknown>' },
+    { name: 'STATUS', type: 'string', cell: (project) => project.status?.phase || '<unknown>' },
+    { name: 'OWNER', type: 'string', cell: (project) => project.spec?.owner?.name ?? '<unknown>' },
+    { name: 'CREATOR', type: 'string', cell: (project) => project.spec?.createdBy?.name ?? '<unknown>' },
     ageColumn,
-  ],
-  selectableFields: {
-    'spec.namespace': (obj) => projectNamespace(obj) ?? '',
-  },
+  ]),
+  selectableFields: kindFields(projectResource, {
+    'spec.namespace': (project) => project.spec?.namespace ?? '',
+  }),
 };

@@ -1,9 +1,9 @@
 /** Seed's definition: Gardener's strategy and the columns of Gardener's seed table. */
-import { formatLastOperation, pathString } from '../../api/core-gardener/common.js';
+import { formatLastOperation } from '../../api/core-gardener/common.js';
 import { seedResource, validateSeed, validateSeedUpdate } from '../../api/core-gardener/seed.js';
 import { seedStatusColumn } from '../../api/core-gardener/seed-readiness.js';
 import type { ResourceDefinition } from '../../apiserver/types.js';
-import { ageColumn } from '../columns.js';
+import { ageColumn, kindColumns } from '../columns.js';
 import { gardenerStrategy, statusSubresource } from '../strategies.js';
 
 export const seedDefinition: ResourceDefinition = {
@@ -14,7 +14,7 @@ export const seedDefinition: ResourceDefinition = {
   strategy: gardenerStrategy({ validate: validateSeed, validateUpdate: validateSeedUpdate }),
   subresources: [statusSubresource()],
   hasStatus: true,
-  columns: [
+  columns: kindColumns(seedResource, [
     {
       name: 'STATUS',
       type: 'string',
@@ -27,20 +27,20 @@ export const seedDefinition: ResourceDefinition = {
       description: 'The last operation of the seed.',
       cell: formatLastOperation,
     },
-    { name: 'PROVIDER', type: 'string', cell: (obj) => pathString(obj, 'spec.provider.type') ?? '' },
-    { name: 'REGION', type: 'string', cell: (obj) => pathString(obj, 'spec.provider.region') ?? '' },
+    { name: 'PROVIDER', type: 'string', cell: (seed) => seed.spec.provider?.type ?? '' },
+    { name: 'REGION', type: 'string', cell: (seed) => seed.spec.provider?.region ?? '' },
     ageColumn,
     {
       name: 'VERSION',
       type: 'string',
       description: 'The version of the gardenlet serving the seed.',
-      cell: (obj) => pathString(obj, 'status.gardener.version') || '<unknown>',
+      cell: (seed) => seed.status?.gardener?.version || '<unknown>',
     },
     {
       name: 'K8S VERSION',
       type: 'string',
       description: 'The Kubernetes version of the seed.',
-      cell: (obj) => pathString(obj, 'status.kubernetesVersion') || '<unknown>',
+      cell: (seed) => seed.status?.kubernetesVersion || '<unknown>',
     },
-  ],
+  ]),
 };

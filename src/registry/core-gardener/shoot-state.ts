@@ -1,13 +1,7 @@
 /** ShootState's definition: Gardener's strategy (no status) and columns counting its three lists. */
-import {
-  shootStateExtensions,
-  shootStateGardenerData,
-  shootStateResource,
-  shootStateResources,
-  validateShootStateSpec,
-} from '../../api/core-gardener/shoot-state.js';
+import { shootStateResource, validateShootStateSpec } from '../../api/core-gardener/shoot-state.js';
 import type { ResourceDefinition } from '../../apiserver/types.js';
-import { ageColumn } from '../columns.js';
+import { ageColumn, kindColumns } from '../columns.js';
 import { gardenerStrategy } from '../strategies.js';
 
 export const shootStateDefinition: ResourceDefinition = {
@@ -19,25 +13,25 @@ export const shootStateDefinition: ResourceDefinition = {
     validateUpdate: (obj) => validateShootStateSpec(obj.spec),
   }),
   hasStatus: false,
-  columns: [
+  columns: kindColumns(shootStateResource, [
     {
       name: 'GARDENER',
       type: 'integer',
       description: 'Entries in spec.gardener.',
-      cell: (obj) => shootStateGardenerData(obj).length,
+      cell: (state) => state.spec?.gardener?.length ?? 0,
     },
     {
       name: 'EXTENSIONS',
       type: 'integer',
       description: 'Entries in spec.extensions.',
-      cell: (obj) => shootStateExtensions(obj).length,
+      cell: (state) => state.spec?.extensions?.length ?? 0,
     },
     {
       name: 'RESOURCES',
       type: 'integer',
       description: 'Entries in spec.resources.',
-      cell: (obj) => shootStateResources(obj).length,
+      cell: (state) => state.spec?.resources?.length ?? 0,
     },
     ageColumn,
-  ],
+  ]),
 };

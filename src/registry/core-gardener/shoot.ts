@@ -3,14 +3,10 @@
  * change is `spec.seedName`; which changes are allowed is the ShootValidator admission plugin's
  * decision, src/garden/admission/shoot-validator.ts), and the columns of Gardener's shoot table.
  */
+import { formatLastOperation, GARDENER_OPERATION_ANNOTATION, lastOperationOf } from '../../api/core-gardener/common.js';
+import { getCondition, ShootConditionType } from '../../api/core-gardener/conditions.js';
 import {
-  formatLastOperation,
-  GARDENER_OPERATION_ANNOTATION,
-  lastOperationOf,
-  pathString,
-} from '../../api/core-gardener/common.js';
-import { conditionsOf, getCondition, ShootConditionType } from '../../api/core-gardener/conditions.js';
-import {
+  type Shoot,
   shootCloudProfileName,
   shootHealthStatus,
   shootHibernationColumn,
@@ -24,7 +20,7 @@ import {
 import type { KubeObject } from '../../api/meta.js';
 import { semanticEqual } from '../../api/validation.js';
 import type { ResourceDefinition, Strategy, SubresourceDefinition, TableColumn } from '../../apiserver/types.js';
-import { ageColumn } from '../columns.js';
+import { ageColumn, kindColumns, kindFields } from '../columns.js';
 import { gardenerStrategy, keepOldStatus, nextGeneration, statusStrategy } from '../strategies.js';
 
 /**
@@ -85,27 +81,27 @@ const shootBindingSubresource: SubresourceDefinition = {
   verbs: ['get', 'update', 'patch'],
 };
 
-function conditionColumn(name: string, type: string): TableColumn {
+function conditionColumn(name: string, type: string): TableColumn<Shoot> {
   return {
     name,
     type: 'string',
     priority: 1,
     description: `Status of the ${type} condition.`,
-    cell: (obj) => getCondition(conditionsOf(obj), type)?.status ?? '<unknown>',
+    cell: (shoot) => getCondition(shoot.status?.conditions ?? [], type)?.status ?? '<unknown>',
   };
 }
 
-const shootColumns: TableColumn[] = [
-  { name: 'CLOUDPROFILE', type: 'string', cell: (obj) => shootCloudProfileName(obj) ?? '' },
-  { name: 'PROVIDER', type: 'string', cell: (obj) => pathString(obj, 'spec.provider.type') ?? '' },
-  { name: 'REGION', type: 'string', cell: (obj) => pathString(obj, 'spec.region') ?? '' },
+const shootColumns: TableColumn<Shoot>[] = [
+  { name: 'CLOUDPROFILE', type: 'string', cell: (shoot) => shootCloudProfileName(shoot) ?? '' },
+  { name: 'PROVIDER', type: 'string', cell: (shoot) => shoot.spec.provider?.type ?? '' },
+  { name: 'REGION', type: 'string', cell: (shoot) => shoot.spec.region ?? '' },
   {
     name: 'SEED',
     type: 'string',
     description: 'The seed the control plane is assigned to (spec.seedName).',
-    cell: (obj) => shootSpecSeedName(obj) ?? '<none>',
+    cell: (shoot) => shootSpecSeedName(shoot) ?? '<none>',
   },
-  { name: 'K8S VERSION', type: 'string', cell: (obj) => pathString(obj, 'spec.kubernetes.version') ?? '' },
+  { name: 'K8S VERSION', type: 'string', cell: (shoot) => shoot.spec.kubernetes?.version ?? '' },
   { name: 'HIBERNATION', type: 'string', cell: shootHibernationColumn },
   { name: 'LAST OPERATION', type: 'string', cell: formatLastOperation },
   {
@@ -119,9 +115,9 @@ const shootColumns: TableColumn[] = [
     type: 'string',
     priority: 1,
     description: 'The seed the control plane last ran on (status.seedName).',
-    cell: (obj) => shootStatusSeedName(obj) ?? '<none>',
+    cell: (shoot) => shootStatusSeedName(shoot) ?? '<none>',
   },
-  { name: 'PURPOSE', type: 'string', priority: 1, cell: (obj) => pathString(obj, 'spec.purpose') ?? '<none>' },
+  { name: 'PURPOSE', type: 'string', priority: 1, cell: (shoot) => shoot.spec.purpose ?? '<none>' },
   conditionColumn('APISERVER', ShootConditionType.APIServerAvailable),
   conditionColumn('CONTROL', ShootConditionType.ControlPlaneHealthy),
   conditionColumn('OBSERVABILITY', ShootConditionType.ObservabilityComponentsHealthy),
@@ -138,11 +134,11 @@ export const shootDefinition: ResourceDefinition = {
   strategy: shootStrategy,
   subresources: [shootStatusSubresource, shootBindingSubresource],
   hasStatus: true,
-  columns: shootColumns,
-  selectableFields: {
-    'spec.seedName': (obj) => shootSpecSeedName(obj) ?? '',
-    'status.seedName': (obj) => shootStatusSeedName(obj) ?? '',
-    'spec.cloudProfileName': (obj) => pathString(obj, 'spec.cloudProfileName') ?? '',
-    'spec.cloudProfile.name': (obj) => pathString(obj, 'spec.cloudProfile.name') ?? '',
-  },
+  columns: kindColumns(shootResource, shootColumns),
+  selectableFields: kindFields(shootResource, {
+    'spec.seedName': (shoot) => shootSpecSeedName(shoot) ?? '',
+    'status.seedName': (shoot) => shootStatusSeedName(shoot) ?? '',
+    'spec.cloudProfileName': (shoot) => shoot.spec.cloudProfileName ?? '',
+    'spec.cloudProfile.name': (shoot) => shoot.spec.cloudProfile?.name ?? '',
+  }),
 };

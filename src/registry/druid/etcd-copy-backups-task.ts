@@ -1,6 +1,5 @@
 /** EtcdCopyBackupsTask's definition: Gardener-style strategy (spec immutable), STATUS and the two stores as columns. */
-import { pathValue } from '../../api/core-gardener/common.js';
-import { storeSpecOf } from '../../api/druid/common.js';
+import type { StoreSpec } from '../../api/druid/common.js';
 import {
   copyTaskPhase,
   etcdCopyBackupsTaskResource,
@@ -8,14 +7,12 @@ import {
   validateCopyTaskSpecUpdate,
   validateCopyTaskStatus,
 } from '../../api/druid/etcd-copy-backups-task.js';
-import type { KubeObject } from '../../api/meta.js';
 import type { ResourceDefinition } from '../../apiserver/types.js';
-import { ageColumn } from '../columns.js';
+import { ageColumn, kindColumns } from '../columns.js';
 import { gardenerStrategy, statusSubresource } from '../strategies.js';
 
-function storeCell(obj: KubeObject, field: 'sourceStore' | 'targetStore'): string | null {
-  const store = storeSpecOf(pathValue(obj, `spec.${field}`));
-  return store ? `${store.provider}://${store.container}/${store.prefix}` : null;
+function storeCell(store: StoreSpec): string {
+  return `${store.provider}://${store.container}/${store.prefix}`;
 }
 
 export const etcdCopyBackupsTaskDefinition: ResourceDefinition = {
@@ -28,7 +25,7 @@ export const etcdCopyBackupsTaskDefinition: ResourceDefinition = {
   }),
   subresources: [statusSubresource(undefined, validateCopyTaskStatus)],
   hasStatus: true,
-  columns: [
+  columns: kindColumns(etcdCopyBackupsTaskResource, [
     {
       name: 'STATUS',
       type: 'string',
@@ -41,14 +38,14 @@ export const etcdCopyBackupsTaskDefinition: ResourceDefinition = {
       type: 'string',
       priority: 1,
       description: 'The source store as <provider>://<container>/<prefix>.',
-      cell: (obj) => storeCell(obj, 'sourceStore'),
+      cell: (task) => storeCell(task.spec.sourceStore),
     },
     {
       name: 'TARGET',
       type: 'string',
       priority: 1,
       description: 'The target store as <provider>://<container>/<prefix>.',
-      cell: (obj) => storeCell(obj, 'targetStore'),
+      cell: (task) => storeCell(task.spec.targetStore),
     },
-  ],
+  ]),
 };

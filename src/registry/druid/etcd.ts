@@ -1,8 +1,8 @@
 /** Etcd's definition: Gardener-style strategy with the CRD's defaults, and etcd-druid's printer columns. */
-import { statusOf } from '../../api/core-gardener/common.js';
-import { druidConditionStatus } from '../../api/druid/common.js';
+import { getCondition } from '../../api/core-gardener/conditions.js';
 import {
   defaultEtcd,
+  type Etcd,
   EtcdConditionType,
   etcdReplicas,
   etcdResource,
@@ -11,41 +11,30 @@ import {
   validateEtcdStatus,
 } from '../../api/druid/etcd.js';
 import type { ResourceDefinition, TableColumn } from '../../apiserver/types.js';
-import { ageColumn } from '../columns.js';
+import { ageColumn, kindColumns } from '../columns.js';
 import { gardenerStrategy, statusSubresource } from '../strategies.js';
 
-function conditionColumn(name: string, type: string, priority = 0): TableColumn {
+function conditionColumn(name: string, type: string, priority = 0): TableColumn<Etcd> {
   return {
     name,
     type: 'string',
     priority,
     description: `Status of the ${type} condition.`,
-    cell: (obj) => druidConditionStatus(obj, type) ?? null,
+    cell: (etcd) => getCondition(etcd.status?.conditions ?? [], type)?.status ?? null,
   };
 }
 
-function statusIntegerColumn(name: string, field: string): TableColumn {
-  return {
-    name,
-    type: 'integer',
-    priority: 1,
-    cell: (obj) => {
-      const value = statusOf(obj)?.[field];
-      return typeof value === 'number' ? value : null;
-    },
-  };
+function statusIntegerColumn(name: string, field: 'currentReplicas' | 'readyReplicas'): TableColumn<Etcd> {
+  return { name, type: 'integer', priority: 1, cell: (etcd) => etcd.status?.[field] ?? null };
 }
 
 /** etcd-druid's printer columns. */
-const etcdColumns: TableColumn[] = [
+const etcdColumns: TableColumn<Etcd>[] = [
   {
     name: 'READY',
     type: 'string',
     description: 'Whether all etcd replicas are ready (status.ready).',
-    cell: (obj) => {
-      const ready = statusOf(obj)?.ready;
-      return typeof ready === 'boolean' ? String(ready) : null;
-    },
+    cell: (etcd) => (etcd.status?.ready === undefined ? null : String(etcd.status.ready)),
   },
   conditionColumn('QUORATE', EtcdConditionType.Ready),
   conditionColumn('ALL MEMBERS READY', EtcdConditionType.AllMembersReady),
@@ -56,7 +45,7 @@ const etcdColumns: TableColumn[] = [
     type: 'integer',
     priority: 1,
     description: 'The desired number of members (spec.replicas).',
-    cell: (obj) => etcdReplicas(obj),
+    cell: etcdReplicas,
   },
   statusIntegerColumn('CURRENT REPLICAS', 'currentReplicas'),
   statusIntegerColumn('READY REPLICAS', 'readyReplicas'),
@@ -73,5 +62,5 @@ export const etcdDefinition: ResourceDefinition = {
   }),
   subresources: [statusSubresource(undefined, validateEtcdStatus)],
   hasStatus: true,
-  columns: etcdColumns,
+  columns: kindColumns(etcdResource, etcdColumns),
 };

@@ -2,19 +2,9 @@
  * BackupEntry's (extensions.gardener.cloud) definition: the extension strategy, Gardener's
  * printer columns and a `spec.bucketName` field selector.
  */
-import {
-  extensionBackupEntryBucketName,
-  extensionBackupEntryResource,
-  extensionBackupEntryValidation,
-} from '../../api/extensions/backup-entry.js';
+import { extensionBackupEntryResource, extensionBackupEntryValidation } from '../../api/extensions/backup-entry.js';
 import { ageColumn } from '../columns.js';
-import {
-  extensionKindDefinition,
-  extensionSelectableFields,
-  lastOperationStateColumn,
-  regionColumn,
-  typeColumn,
-} from './common.js';
+import { extensionKindDefinition, lastOperationStateColumn, regionColumn, typeColumn } from './common.js';
 
 export const extensionBackupEntryDefinition = extensionKindDefinition(
   extensionBackupEntryResource,
@@ -30,14 +20,11 @@ export const extensionBackupEntryDefinition = extensionKindDefinition(
         name: 'BUCKET',
         type: 'string',
         description: 'The name of the bucket the backup entry lives in.',
-        cell: (obj) => extensionBackupEntryBucketName(obj) ?? null,
+        cell: (entry) => entry.spec.bucketName || null,
       },
       lastOperationStateColumn('STATE'),
       ageColumn,
     ],
-    selectableFields: {
-      ...extensionSelectableFields,
-      'spec.bucketName': (obj) => extensionBackupEntryBucketName(obj) ?? '',
-    },
+    selectableFields: { 'spec.bucketName': (entry) => entry.spec.bucketName },
   },
 );

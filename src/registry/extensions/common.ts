@@ -10,11 +10,9 @@
  * `restore` and `wait-for-state` never bump the generation).
  */
 import {
+  type ExtensionObject,
   type ExtensionValidation,
-  extensionLastOperationState,
   extensionOperation,
-  extensionRegion,
-  extensionType,
   OPERATION_RECONCILE,
   validateExtension,
   validateExtensionStatus,
@@ -23,6 +21,7 @@ import {
 import type { KubeObject } from '../../api/meta.js';
 import type { ResourceRef } from '../../api/resource-ref.js';
 import type { ResourceDefinition, Strategy, SubresourceDefinition, TableColumn } from '../../apiserver/types.js';
+import { kindColumns, kindFields } from '../columns.js';
 import { gardenerStrategy, statusSubresource } from '../strategies.js';
 
 /** True when `gardener.cloud/operation: reconcile` was set by this update. */
@@ -49,25 +48,32 @@ function extensionStatusSubresource(kind: ExtensionValidation = {}): Subresource
 }
 
 /** What tells one extension kind's definition from another's besides its reference and validation. */
-export type ExtensionKindTable = Pick<ResourceDefinition, 'listKind' | 'singular' | 'shortNames' | 'columns'> &
-  Partial<Pick<ResourceDefinition, 'selectableFields'>>;
+export interface ExtensionKindTable<T extends ExtensionObject>
+  extends Pick<ResourceDefinition, 'listKind' | 'singular' | 'shortNames'> {
+  columns: TableColumn<T>[];
+  /** Field selectors besides `spec.type`, which every extension kind has. */
+  selectableFields?: Record<string, (obj: T) => string | undefined>;
+}
 
 /**
  * The definition of an extension kind with a status (every one but Cluster): `extensionStrategy`,
- * its `status` subresource, and the `spec.type` field selector unless `table` names its own.
+ * its `status` subresource, the `spec.type` field selector and those `table` adds; the columns
+ * and selectors read the stored objects as `T` (src/registry/columns.ts `kindColumns`).
  */
-export function extensionKindDefinition(
-  ref: ResourceRef,
+export function extensionKindDefinition<T extends ExtensionObject>(
+  ref: ResourceRef<T>,
   validation: ExtensionValidation,
-  table: ExtensionKindTable,
+  table: ExtensionKindTable<NoInfer<T>>,
 ): ResourceDefinition {
+  const { columns, selectableFields, ...names } = table;
   return {
     ...ref,
+    ...names,
     strategy: extensionStrategy(validation),
     subresources: [extensionStatusSubresource(validation)],
     hasStatus: true,
-    selectableFields: extensionSelectableFields,
-    ...table,
+    columns: kindColumns(ref, columns),
+    selectableFields: kindFields(ref, { ...extensionSelectableFields, ...selectableFields }),
   };
 }
 
@@ -75,32 +81,32 @@ export function extensionKindDefinition(
 // Table columns (Gardener's printer columns; an unset field prints <none>)
 
 /** TYPE: `spec.type`. */
-export const typeColumn: TableColumn = {
+export const typeColumn: TableColumn<ExtensionObject> = {
   name: 'TYPE',
   type: 'string',
   description: 'The type of the provider for this resource.',
-  cell: (obj) => extensionType(obj) ?? null,
+  cell: (obj) => obj.spec.type || null,
 };
 
 /** REGION: `spec.region`. */
-export const regionColumn: TableColumn = {
+export const regionColumn: TableColumn<ExtensionObject> = {
   name: 'REGION',
   type: 'string',
   description: 'The region of this resource.',
-  cell: (obj) => extensionRegion(obj) ?? null,
+  cell: (obj) => obj.spec.region || null,
 };
 
 /** A column showing `status.lastOperation.state` (Gardener names it STATUS, or STATE for backups). */
-export function lastOperationStateColumn(name: 'STATUS' | 'STATE' = 'STATUS'): TableColumn {
+export function lastOperationStateColumn(name: 'STATUS' | 'STATE' = 'STATUS'): TableColumn<ExtensionObject> {
   return {
     name,
     type: 'string',
     description: 'Status of the last operation, one of Aborted, Processing, Succeeded, Error, Failed.',
-    cell: (obj) => extensionLastOperationState(obj) ?? null,
+    cell: (obj) => obj.status?.lastOperation?.state ?? null,
   };
 }
 
 /** Field selectors every extension kind offers besides name and namespace. */
-export const extensionSelectableFields: Record<string, (obj: KubeObject) => string | undefined> = {
-  'spec.type': (obj) => extensionType(obj) ?? '',
+const extensionSelectableFields: Record<string, (obj: ExtensionObject) => string | undefined> = {
+  'spec.type': (obj) => obj.spec.type,
 };

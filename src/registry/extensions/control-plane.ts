@@ -1,5 +1,4 @@
 /** ControlPlane's definition: the extension strategy and Gardener's printer columns. */
-import { pathString } from '../../api/core-gardener/common.js';
 import { controlPlaneResource, controlPlaneValidation } from '../../api/extensions/control-plane.js';
 import { ageColumn } from '../columns.js';
 import { extensionKindDefinition, lastOperationStateColumn, typeColumn } from './common.js';
@@ -14,7 +13,7 @@ export const controlPlaneDefinition = extensionKindDefinition(controlPlaneResour
       name: 'PURPOSE',
       type: 'string',
       description: 'Purpose of control plane resource.',
-      cell: (obj) => pathString(obj, 'spec.purpose') || null,
+      cell: (cp) => cp.spec.purpose || null,
     },
     lastOperationStateColumn('STATUS'),
     ageColumn,

@@ -1,13 +1,7 @@
 /** DNSRecord's definition: the extension strategy, Gardener's printer columns and a `spec.name` field selector. */
-import { pathString } from '../../api/core-gardener/common.js';
-import {
-  dnsRecordName,
-  dnsRecordResource,
-  dnsRecordValidation,
-  dnsRecordValues,
-} from '../../api/extensions/dns-record.js';
+import { dnsRecordResource, dnsRecordValidation } from '../../api/extensions/dns-record.js';
 import { ageColumn } from '../columns.js';
-import { extensionKindDefinition, extensionSelectableFields, lastOperationStateColumn, typeColumn } from './common.js';
+import { extensionKindDefinition, lastOperationStateColumn, typeColumn } from './common.js';
 
 export const dnsRecordDefinition = extensionKindDefinition(dnsRecordResource, dnsRecordValidation, {
   listKind: 'DNSRecordList',
@@ -19,13 +13,13 @@ export const dnsRecordDefinition = extensionKindDefinition(dnsRecordResource, dn
       name: 'DOMAIN NAME',
       type: 'string',
       description: 'The DNS record domain name.',
-      cell: (obj) => dnsRecordName(obj) ?? null,
+      cell: (record) => record.spec.name || null,
     },
     {
       name: 'RECORD TYPE',
       type: 'string',
       description: 'The DNS record type (A, AAAA, CNAME, or TXT).',
-      cell: (obj) => pathString(obj, 'spec.recordType') || null,
+      cell: (record) => record.spec.recordType || null,
     },
     lastOperationStateColumn('STATUS'),
     ageColumn,
@@ -34,11 +28,8 @@ export const dnsRecordDefinition = extensionKindDefinition(dnsRecordResource, dn
       type: 'string',
       priority: 1,
       description: 'The record values.',
-      cell: (obj) => dnsRecordValues(obj).join(',') || null,
+      cell: (record) => record.spec.values.join(',') || null,
     },
   ],
-  selectableFields: {
-    ...extensionSelectableFields,
-    'spec.name': (obj) => dnsRecordName(obj) ?? '',
-  },
+  selectableFields: { 'spec.name': (record) => record.spec.name },
 });

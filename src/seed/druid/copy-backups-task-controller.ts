@@ -17,16 +17,15 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { secretResource } from '../../api/core/secret.js';
-import { conditionsOf, setCondition } from '../../api/core-gardener/conditions.js';
+import { setCondition } from '../../api/core-gardener/conditions.js';
 import {
   CopyTaskConditionType,
   copyTaskFinished,
-  copyTaskSourceStore,
-  copyTaskTargetStore,
   copyTaskWaitForFinalSnapshot,
+  type EtcdCopyBackupsTask,
+  type EtcdCopyBackupsTaskStatus,
   etcdCopyBackupsTaskResource,
 } from '../../api/druid/etcd-copy-backups-task.js';
-import { isRecord, type KubeObject } from '../../api/meta.js';
 import { type CopyResult, copyBackups } from '../../backup/copier.js';
 import { type Client, ignoreNotFound, type ResourceClient } from '../../client/client.js';
 import { addFinalizer, removeFinalizer } from '../../client/finalizers.js';
@@ -56,7 +55,7 @@ interface CopyJob {
 
 export class CopyBackupsTaskReconciler implements Reconciler {
   readonly #options: CopyBackupsTaskReconcilerOptions;
-  readonly #tasks: ResourceClient;
+  readonly #tasks: ResourceClient<EtcdCopyBackupsTask>;
   readonly #secrets: ResourceClient;
   readonly #retryBackoff: Readonly<ExponentialBackoff>;
   readonly #log: Logger;
@@ -122,7 +121,7 @@ export class CopyBackupsTaskReconciler implements Reconciler {
         if (signal.aborted) return;
       }
       // Read again for every attempt: the spec, or the secrets it names, may have been fixed.
-      let task: KubeObject | null = null;
+      let task: EtcdCopyBackupsTask | null = null;
       try {
         task = await this.#tasks.find(key.namespace, key.name);
         if (!task || task.metadata.uid !== uid || task.metadata.deletionTimestamp || copyTaskFinished(task)) return;
@@ -152,24 +151,21 @@ export class CopyBackupsTaskReconciler implements Reconciler {
     }
   }
 
-  async #copy(task: KubeObject, signal: AbortSignal, log: Logger): Promise<CopyResult> {
+  async #copy(task: EtcdCopyBackupsTask, signal: AbortSignal, log: Logger): Promise<CopyResult> {
     const namespace = task.metadata.namespace ?? '';
-    const sourceSpec = copyTaskSourceStore(task);
-    const targetSpec = copyTaskTargetStore(task);
-    if (!sourceSpec || !targetSpec) throw new Error('spec.sourceStore and spec.targetStore must both be set');
+    const { sourceStore: sourceSpec, targetStore: targetSpec, maxBackups, maxBackupAge } = task.spec;
     const source = await openStoreOf(sourceSpec, namespace, this.#secrets).catch((err: unknown) => {
       throw new Error(`source store: ${(err as Error).message}`);
     });
     const target = await openStoreOf(targetSpec, namespace, this.#secrets).catch((err: unknown) => {
       throw new Error(`target store: ${(err as Error).message}`);
     });
-    const spec = isRecord(task.spec) ? task.spec : {};
     const wait = copyTaskWaitForFinalSnapshot(task);
     return copyBackups({
       source: source.store,
       target: target.store,
-      ...(typeof spec.maxBackups === 'number' ? { maxBackupsToCopy: spec.maxBackups } : {}),
-      ...(typeof spec.maxBackupAge === 'number' ? { maxBackupAgeDays: spec.maxBackupAge } : {}),
+      ...(maxBackups !== undefined ? { maxBackupsToCopy: maxBackups } : {}),
+      ...(maxBackupAge !== undefined ? { maxBackupAgeDays: maxBackupAge } : {}),
       waitForFinalSnapshot: wait.enabled,
       ...(wait.timeoutMs !== undefined ? { waitForFinalSnapshotTimeoutMs: wait.timeoutMs } : {}),
       ...(this.#options.finalSnapshotCheckIntervalMs !== undefined
@@ -186,12 +182,12 @@ export class CopyBackupsTaskReconciler implements Reconciler {
     await job.done.catch(() => undefined);
   }
 
-  async #reportSucceeded(task: KubeObject, result: CopyResult): Promise<void> {
+  async #reportSucceeded(task: EtcdCopyBackupsTask, result: CopyResult): Promise<void> {
     const current = await this.#tasks.find(task.metadata.namespace ?? '', task.metadata.name ?? '');
     if (!current || current.metadata.uid !== task.metadata.uid || copyTaskFinished(current)) return;
     const message = `copied ${result.copied.length} and skipped ${result.skipped.length} snapshot(s) already in the target (${result.bytes} bytes)`;
     let conditions = setCondition(
-      conditionsOf(current),
+      current.status?.conditions ?? [],
       CopyTaskConditionType.Succeeded,
       'True',
       'CopySucceeded',
@@ -205,11 +201,11 @@ export class CopyBackupsTaskReconciler implements Reconciler {
     });
   }
 
-  async #reportError(task: KubeObject, message: string): Promise<void> {
+  async #reportError(task: EtcdCopyBackupsTask, message: string): Promise<void> {
     const current = await this.#tasks.find(task.metadata.namespace ?? '', task.metadata.name ?? '');
     if (!current || current.metadata.uid !== task.metadata.uid || copyTaskFinished(current)) return;
     const conditions = setCondition(
-      conditionsOf(current),
+      current.status?.conditions ?? [],
       CopyTaskConditionType.Succeeded,
       'False',
       'CopyFailedRetrying',
@@ -222,7 +218,7 @@ export class CopyBackupsTaskReconciler implements Reconciler {
     });
   }
 
-  async #patchStatus(task: KubeObject, status: Record<string, unknown>): Promise<void> {
+  async #patchStatus(task: EtcdCopyBackupsTask, status: EtcdCopyBackupsTaskStatus): Promise<void> {
     await this.#tasks
       .patch(
         task.metadata.namespace ?? '',

@@ -10,10 +10,8 @@
  */
 import { rename } from 'node:fs/promises';
 import type { Logger } from 'pino';
-import { pathValue } from '../../api/core-gardener/common.js';
-import { etcdBackupStore, etcdDeltaSnapshotPeriodMs, etcdFullSnapshotSchedule } from '../../api/druid/etcd.js';
+import { type Etcd, etcdDeltaSnapshotPeriodMs } from '../../api/druid/etcd.js';
 import { parseDuration } from '../../api/extensions/field-validation.js';
-import type { KubeObject } from '../../api/meta.js';
 import { dataDirStatus, type RestoreResult, restoreFromStore } from '../../backup/restorer/index.js';
 import type { SnapshotterOptions } from '../../backup/snapshotter/snapshotter.js';
 import type { ResourceClient } from '../../client/client.js';
@@ -29,8 +27,9 @@ export type EtcdBackupConfig =
   | { kind: 'on'; store: ResolvedStore; snapshotter: SnapshotterSettings; key: string };
 
 /** The backup configuration of `etcd`: off without `spec.backup.store`, unavailable when its store cannot be opened. */
-export async function etcdBackupConfig(etcd: KubeObject, secrets: ResourceClient): Promise<EtcdBackupConfig> {
-  const spec = etcdBackupStore(etcd);
+export async function etcdBackupConfig(etcd: Etcd, secrets: ResourceClient): Promise<EtcdBackupConfig> {
+  const backup = etcd.spec.backup;
+  const spec = backup.store;
   if (!spec) return { kind: 'off' };
   let store: ResolvedStore;
   try {
@@ -39,28 +38,24 @@ export async function etcdBackupConfig(etcd: KubeObject, secrets: ResourceClient
     return { kind: 'unavailable', message: (err as Error).message };
   }
   const snapshotter: SnapshotterSettings = {};
-  const schedule = etcdFullSnapshotSchedule(etcd);
-  if (schedule) snapshotter.fullSnapshotSchedule = schedule;
+  if (backup.fullSnapshotSchedule) snapshotter.fullSnapshotSchedule = backup.fullSnapshotSchedule;
   const deltaPeriod = etcdDeltaSnapshotPeriodMs(etcd);
   if (deltaPeriod !== undefined) snapshotter.deltaSnapshotPeriodMs = deltaPeriod;
-  const memoryLimit = pathValue(etcd, 'spec.backup.deltaSnapshotMemoryLimit');
+  const memoryLimit = backup.deltaSnapshotMemoryLimit;
   const limitBytes = typeof memoryLimit === 'string' ? parseBytes(memoryLimit) : undefined;
   if (limitBytes !== undefined) snapshotter.deltaSnapshotMemoryLimit = limitBytes;
-  snapshotter.compression = pathValue(etcd, 'spec.backup.compression.enabled') === true ? 'gzip' : 'none';
-  const policy = pathValue(etcd, 'spec.backup.garbageCollectionPolicy');
-  const maxBackups = pathValue(etcd, 'spec.backup.maxBackupsLimitBasedGC');
-  const gcPeriod = pathValue(etcd, 'spec.backup.garbageCollectionPeriod');
-  const retention = pathValue(etcd, 'spec.backup.deltaSnapshotRetentionPeriod');
-  const gcPeriodMs = typeof gcPeriod === 'string' ? parseDuration(gcPeriod) : undefined;
-  const retentionMs = typeof retention === 'string' ? parseDuration(retention) : undefined;
+  snapshotter.compression = backup.compression?.enabled === true ? 'gzip' : 'none';
+  const duration = (value: string | undefined) => (value === undefined ? undefined : parseDuration(value));
+  const gcPeriodMs = duration(backup.garbageCollectionPeriod);
+  const retentionMs = duration(backup.deltaSnapshotRetentionPeriod);
+  const { maxBackupsLimitBasedGC: maxBackups } = backup;
   snapshotter.garbageCollection = {
-    policy: policy === 'LimitBased' ? 'LimitBased' : 'Exponential',
-    ...(typeof maxBackups === 'number' ? { maxBackups } : {}),
+    policy: backup.garbageCollectionPolicy === 'LimitBased' ? 'LimitBased' : 'Exponential',
+    ...(maxBackups !== undefined ? { maxBackups } : {}),
     ...(gcPeriodMs !== undefined ? { periodMs: gcPeriodMs } : {}),
     ...(retentionMs !== undefined ? { deltaRetentionMs: retentionMs } : {}),
   };
-  const timeout = pathValue(etcd, 'spec.backup.etcdSnapshotTimeout');
-  const timeoutMs = typeof timeout === 'string' ? parseDuration(timeout) : undefined;
+  const timeoutMs = duration(backup.etcdSnapshotTimeout);
   if (timeoutMs) snapshotter.snapshotTimeoutMs = timeoutMs;
   return { kind: 'on', store, snapshotter, key: JSON.stringify([store.key, snapshotter]) };
 }

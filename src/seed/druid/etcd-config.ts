@@ -6,8 +6,7 @@
  * etcds share a seed's loopback, so the druid picks free ports once and keeps them.
  */
 import { createHash } from 'node:crypto';
-import { pathValue } from '../../api/core-gardener/common.js';
-import type { KubeObject } from '../../api/meta.js';
+import type { Etcd } from '../../api/druid/etcd.js';
 import type { EtcdTls } from '../../process/etcd-process.js';
 
 export interface EtcdLaunchConfig {
@@ -23,24 +22,23 @@ export interface EtcdLaunchConfig {
  * The member name, `<name>-0` as the pod of etcd-druid's StatefulSet would be called; it is
  * part of the data dir's cluster membership, so a restore from a snapshot must use it too.
  */
-export function etcdMemberName(etcd: KubeObject): string {
+export function etcdMemberName(etcd: Etcd): string {
   return `${etcd.metadata.name}-0`;
 }
 
 /** The launch configuration of `etcd`; `baseArgs` (e.g. faster elections) come first. */
 export function etcdLaunchConfig(
-  etcd: KubeObject,
+  etcd: Etcd,
   tls: EtcdTls | undefined,
   baseArgs: readonly string[] = [],
 ): EtcdLaunchConfig {
   const memberName = etcdMemberName(etcd);
-  const quota = pathValue(etcd, 'spec.etcd.quota');
+  const quota = etcd.spec.etcd.quota;
   const quotaBackendBytes = typeof quota === 'string' ? parseBytes(quota) : undefined;
   const extraArgs = [...baseArgs];
-  const mode = pathValue(etcd, 'spec.sharedConfig.autoCompactionMode');
-  const retention = pathValue(etcd, 'spec.sharedConfig.autoCompactionRetention');
-  if (typeof retention === 'string' && retention !== '') {
-    extraArgs.push(`--auto-compaction-mode=${typeof mode === 'string' && mode !== '' ? mode : 'periodic'}`);
+  const { autoCompactionMode: mode, autoCompactionRetention: retention } = etcd.spec.sharedConfig ?? {};
+  if (retention) {
+    extraArgs.push(`--auto-compaction-mode=${mode || 'periodic'}`);
     extraArgs.push(`--auto-compaction-retention=${retention}`);
   }
   const configHash = createHash('sha256')

@@ -22,9 +22,17 @@ import { mkdir, rm, rmdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Logger } from 'pino';
 import { secretResource } from '../../api/core/secret.js';
-import { conditionsOf, setCondition } from '../../api/core-gardener/conditions.js';
-import { EtcdConditionType, type EtcdMemberStatus, etcdReplicas, etcdResource } from '../../api/druid/etcd.js';
-import { type Condition, isRecord, type KubeObject, nowTimestamp } from '../../api/meta.js';
+import { setCondition } from '../../api/core-gardener/conditions.js';
+import {
+  type Etcd,
+  EtcdConditionType,
+  type EtcdLastError,
+  type EtcdMemberStatus,
+  type EtcdStatus,
+  etcdReplicas,
+  etcdResource,
+} from '../../api/druid/etcd.js';
+import { type Condition, isRecord, nowTimestamp } from '../../api/meta.js';
 import { type Client, ignoreNotFound, type ResourceClient } from '../../client/client.js';
 import { addFinalizer, removeFinalizer } from '../../client/finalizers.js';
 import type { ObjectKey, Reconciler, Result } from '../../controller/controller.js';
@@ -109,7 +117,7 @@ type Observation =
   | { kind: 'start-failed'; error: Error; state: EtcdState | undefined };
 
 export class EtcdReconciler implements Reconciler {
-  readonly #etcds: ResourceClient;
+  readonly #etcds: ResourceClient<Etcd>;
   readonly #secrets: ResourceClient;
   readonly #runtimeDir: string;
   readonly #log: Logger;
@@ -173,7 +181,7 @@ export class EtcdReconciler implements Reconciler {
   }
 
   /** Brings the server to what the Etcd asks for and says what came of it. */
-  async #converge(etcd: KubeObject, paths: EtcdPaths, id: string): Promise<Observation> {
+  async #converge(etcd: Etcd, paths: EtcdPaths, id: string): Promise<Observation> {
     const log = this.#log.child({ etcd: id });
     const state = await readEtcdState(paths);
     if (etcdReplicas(etcd) === 0) {
@@ -353,7 +361,7 @@ export class EtcdReconciler implements Reconciler {
     }
   }
 
-  async #delete(etcd: KubeObject, paths: EtcdPaths, id: string): Promise<Result> {
+  async #delete(etcd: Etcd, paths: EtcdPaths, id: string): Promise<Result> {
     if (!(etcd.metadata.finalizers ?? []).includes(ETCD_DRUID_FINALIZER)) return {};
     this.#unhealthySince.delete(id);
     await this.#options.sidecars?.stop(id);
@@ -366,22 +374,22 @@ export class EtcdReconciler implements Reconciler {
     return {};
   }
 
-  async #ensureFinalizer(etcd: KubeObject): Promise<void> {
+  async #ensureFinalizer(etcd: Etcd): Promise<void> {
     await addFinalizer(this.#etcds, etcd, ETCD_DRUID_FINALIZER);
   }
 
-  async #removeFinalizer(etcd: KubeObject): Promise<void> {
+  async #removeFinalizer(etcd: Etcd): Promise<void> {
     await removeFinalizer(this.#etcds, etcd, ETCD_DRUID_FINALIZER);
   }
 
   /** Writes the status the observation calls for, unless only timestamps would change. */
-  async #report(etcd: KubeObject, observation: Observation): Promise<void> {
+  async #report(etcd: Etcd, observation: Observation): Promise<void> {
     const namespace = etcd.metadata.namespace ?? '';
     const name = etcd.metadata.name!;
     const current = await this.#etcds.find(namespace, name);
     if (!current || current.metadata.deletionTimestamp) return;
     const status = statusFor(etcd, current, observation);
-    const old = isRecord(current.status) ? current.status : {};
+    const old: Record<string, unknown> = { ...current.status };
     if (Object.entries(status).every(([field, value]) => sameIgnoringTimes(old[field], value))) return;
     await this.#etcds.patch(namespace, name, { status }, { subresource: 'status' }).catch(ignoreNotFound);
   }
@@ -391,7 +399,7 @@ export class EtcdReconciler implements Reconciler {
  * The status fields the druid owns for `etcd` (the generation it acted on) in the state
  * `observation` describes; conditions and errors carry on from `current`'s status.
  */
-function statusFor(etcd: KubeObject, current: KubeObject, observation: Observation): Record<string, unknown> {
+function statusFor(etcd: Etcd, current: Etcd, observation: Observation): EtcdStatus {
   const memberName = etcdMemberName(etcd);
   const url = observation.state?.clientUrl;
   let ready: boolean;
@@ -450,7 +458,7 @@ function statusFor(etcd: KubeObject, current: KubeObject, observation: Observati
     }
   }
 
-  let conditions = conditionsOf(current);
+  let conditions = current.status?.conditions ?? [];
   const set = (type: string, [status, reason, message]: [Condition['status'], string, string]) => {
     const existing = conditions.find((c) => c.type === type);
     if (existing && existing.status === status && existing.reason === reason && existing.message === message) return;
@@ -461,7 +469,7 @@ function statusFor(etcd: KubeObject, current: KubeObject, observation: Observati
   set(EtcdConditionType.BackupReady, backupCondition(observation));
 
   const running = observation.kind === 'running' || observation.kind === 'unhealthy';
-  const status: Record<string, unknown> = {
+  const status: EtcdStatus = {
     observedGeneration: etcd.metadata.generation ?? 1,
     ready,
     conditions,
@@ -501,11 +509,9 @@ function backupCondition(observation: Observation): [Condition['status'], string
 }
 
 /** The error with the `observedAt` of an identical earlier one, so a repeated error is no change. */
-function keepObservedAt(etcd: KubeObject, error: { code: string; description: string }) {
-  const previous = isRecord(etcd.status) && Array.isArray(etcd.status.lastErrors) ? etcd.status.lastErrors : [];
-  const same = previous.find((e) => isRecord(e) && e.code === error.code && e.description === error.description);
-  const observedAt = isRecord(same) && typeof same.observedAt === 'string' ? same.observedAt : nowTimestamp();
-  return { ...error, observedAt };
+function keepObservedAt(etcd: Etcd, error: { code: string; description: string }): EtcdLastError {
+  const same = etcd.status?.lastErrors?.find((e) => e.code === error.code && e.description === error.description);
+  return { ...error, observedAt: same?.observedAt ?? nowTimestamp() };
 }
 
 const TIME_FIELDS = new Set(['lastUpdateTime', 'lastTransitionTime', 'observedAt']);

@@ -6,8 +6,7 @@
  * which then needs the clientAuth usage too). Client certificates are required whenever TLS is on.
  */
 import { secretValue } from '../../api/core/secret.js';
-import { pathValue } from '../../api/core-gardener/common.js';
-import { isRecord, type KubeObject } from '../../api/meta.js';
+import type { Etcd, EtcdSecretRef } from '../../api/druid/etcd.js';
 import type { ResourceClient } from '../../client/client.js';
 import type { EtcdTls } from '../../process/etcd-process.js';
 
@@ -32,21 +31,13 @@ interface Ref {
 }
 
 /** Reads the client TLS material of `etcd` from `secrets` (same namespace unless the ref names one). */
-export async function resolveEtcdTls(etcd: KubeObject, secrets: ResourceClient): Promise<EtcdTlsResolution> {
-  const config = pathValue(etcd, 'spec.etcd.clientUrlTls');
-  if (!isRecord(config)) return { kind: 'plain' };
+export async function resolveEtcdTls(etcd: Etcd, secrets: ResourceClient): Promise<EtcdTlsResolution> {
+  const config = etcd.spec.etcd.clientUrlTls;
+  if (!config) return { kind: 'plain' };
   const namespace = etcd.metadata.namespace ?? '';
   const ca = refOf(config.tlsCASecretRef, namespace);
   const server = refOf(config.serverTLSSecretRef, namespace);
-  const client = refOf(config.clientTLSSecretRef, namespace);
-  // Validation requires the CA and server refs; a malformed object is reported like a missing secret.
-  if (!ca || !server) {
-    return {
-      kind: 'invalid',
-      secret: '',
-      message: 'spec.etcd.clientUrlTls needs tlsCASecretRef and serverTLSSecretRef',
-    };
-  }
+  const client = config.clientTLSSecretRef && refOf(config.clientTLSSecretRef, namespace);
 
   const caRead = await readKeys(secrets, ca, [ca.dataKey || DEFAULT_CA_DATA_KEY]);
   if (!caRead.ok) return caRead.failure;
@@ -87,11 +78,11 @@ async function readKeys(secrets: ResourceClient, ref: Ref, keys: readonly string
   return { ok: true, values };
 }
 
-function refOf(value: unknown, namespace: string): Ref | undefined {
-  if (!isRecord(value) || typeof value.name !== 'string' || value.name === '') return undefined;
+/** `ref` with its namespace defaulted to the Etcd's. */
+function refOf(ref: EtcdSecretRef, namespace: string): Ref {
   return {
-    namespace: typeof value.namespace === 'string' && value.namespace !== '' ? value.namespace : namespace,
-    name: value.name,
-    ...(typeof value.dataKey === 'string' && value.dataKey !== '' ? { dataKey: value.dataKey } : {}),
+    namespace: ref.namespace || namespace,
+    name: ref.name,
+    ...(ref.dataKey ? { dataKey: ref.dataKey } : {}),
   };
 }

@@ -19,13 +19,14 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { namespaceResource } from '../../api/core/namespace.js';
 import { secretResource } from '../../api/core/secret.js';
+import type { ExtensionBackupBucket } from '../../api/extensions/backup-bucket.js';
 import {
-  extensionBackupEntryBucketName,
+  type ExtensionBackupEntry,
   extensionBackupEntryResource,
   isSourceBackupEntry,
   SOURCE_BACKUP_ENTRY_PREFIX,
 } from '../../api/extensions/backup-entry.js';
-import { extensionSecretRef, extensionType } from '../../api/extensions/common.js';
+import type { ExtensionObject } from '../../api/extensions/common.js';
 import type { KubeObject } from '../../api/meta.js';
 import { findMissingCopies } from '../../backup/copier.js';
 import { s3CredentialsFromFields } from '../../backup/snapstore/credentials.js';
@@ -43,23 +44,25 @@ export const ETCD_BACKUP_SECRET = 'etcd-backup';
 export const SOURCE_ETCD_BACKUP_SECRET = 'source-etcd-backup';
 
 /** The secret `spec.secretRef` names, decoded; a clear error when it is missing. */
-async function referencedSecret(obj: KubeObject, secrets: ResourceClient): Promise<KubeObject> {
+async function referencedSecret(
+  obj: ExtensionBackupBucket | ExtensionBackupEntry,
+  secrets: ResourceClient,
+): Promise<KubeObject> {
   const kind = `${obj.kind ?? 'object'} ${obj.metadata.name}`;
-  const ref = extensionSecretRef(obj);
-  if (!ref) throw new Error(`${kind} has no spec.secretRef`);
-  const namespace = ref.namespace ?? 'garden';
+  const ref = obj.spec.secretRef;
+  const namespace = ref.namespace || 'garden';
   const secret = await secrets.find(namespace, ref.name);
   if (!secret) throw new Error(`secret ${namespace}/${ref.name} referenced by ${kind} does not exist`);
   return secret;
 }
 
-function unsupportedProvider(obj: KubeObject): Error {
+function unsupportedProvider(obj: ExtensionObject): Error {
   return new Error(
-    `${obj.kind ?? 'object'} ${obj.metadata.name}: unsupported provider type ${JSON.stringify(extensionType(obj))} (supported: local, s3)`,
+    `${obj.kind ?? 'object'} ${obj.metadata.name}: unsupported provider type ${JSON.stringify(obj.spec.type)} (supported: local, s3)`,
   );
 }
 
-function localRoot(obj: KubeObject, data: SecretData): string {
+function localRoot(obj: ExtensionObject, data: SecretData): string {
   const root = data.root ?? data.hostPath;
   if (!root) throw new Error(`the secret of ${obj.kind ?? 'object'} ${obj.metadata.name} has no "root" key`);
   return root;
@@ -72,14 +75,14 @@ async function s3Bucket(name: string, data: SecretData, source: string): Promise
 
 /** Creates the bucket when missing; never deletes or empties one. */
 /** `seed` is the seed API: the Secrets that `spec.secretRef` names. */
-export function backupBucketActuator(seed: Client): Actuator {
+export function backupBucketActuator(seed: Client): Actuator<ExtensionBackupBucket> {
   const secrets = seed.resource(secretResource);
   return {
     async reconcile(bucket) {
       const secret = await referencedSecret(bucket, secrets);
       const data = decodeSecretData(secret as { data?: unknown });
       const name = bucket.metadata.name!;
-      switch (extensionType(bucket)) {
+      switch (bucket.spec.type) {
         case 'local':
           // Owner-only: the directory holds every shoot's etcd data of this seed.
           await mkdir(join(localRoot(bucket, data), name), { recursive: true, mode: 0o700 });
@@ -106,7 +109,7 @@ export function backupBucketActuator(seed: Client): Actuator {
 }
 
 /** `shoot--<project>--<shoot>--<uid>` (or `source-…`) → `shoot--<project>--<shoot>`. */
-export function controlPlaneNamespaceOf(entry: KubeObject): string {
+export function controlPlaneNamespaceOf(entry: ExtensionBackupEntry): string {
   const name = entry.metadata.name ?? '';
   const withoutSource = isSourceBackupEntry(entry) ? name.slice('source-'.length) : name;
   const cut = withoutSource.lastIndexOf('--');
@@ -119,13 +122,17 @@ export function etcdBackupPrefix(entryName: string): string {
 }
 
 /** The store of etcd-main's backups in `entry`'s bucket, with the credentials of its secretRef. */
-async function openEntryStore(entry: KubeObject, prefixEntryName: string, secrets: ResourceClient): Promise<Snapstore> {
+async function openEntryStore(
+  entry: ExtensionBackupEntry,
+  prefixEntryName: string,
+  secrets: ResourceClient,
+): Promise<Snapstore> {
   const secret = await referencedSecret(entry, secrets);
-  const provider = extensionType(entry);
+  const provider = entry.spec.type;
   if (provider !== 'local' && provider !== 's3') throw unsupportedProvider(entry);
   const store = {
     provider,
-    container: extensionBackupEntryBucketName(entry) ?? '',
+    container: entry.spec.bucketName,
     prefix: etcdBackupPrefix(prefixEntryName),
   } as const;
   const name = `${secret.metadata.namespace}/${secret.metadata.name}`;
@@ -133,7 +140,7 @@ async function openEntryStore(entry: KubeObject, prefixEntryName: string, secret
 }
 
 /** Fails unless every backup of the source entry's bucket is in its counterpart's (destination) bucket. */
-async function verifySourceBackupsCopied(source: KubeObject, seed: Client): Promise<void> {
+async function verifySourceBackupsCopied(source: ExtensionBackupEntry, seed: Client): Promise<void> {
   const entryName = (source.metadata.name ?? '').slice(SOURCE_BACKUP_ENTRY_PREFIX.length);
   const destination = await seed.resource(extensionBackupEntryResource).find('', entryName);
   if (!destination) {
@@ -153,7 +160,7 @@ async function verifySourceBackupsCopied(source: KubeObject, seed: Client): Prom
   }
 }
 
-function etcdBackupSecretName(entry: KubeObject): string {
+function etcdBackupSecretName(entry: ExtensionBackupEntry): string {
   return isSourceBackupEntry(entry) ? SOURCE_ETCD_BACKUP_SECRET : ETCD_BACKUP_SECRET;
 }
 
@@ -163,17 +170,16 @@ function etcdBackupSecretName(entry: KubeObject): string {
  * existing control-plane namespace) and its extension BackupEntries (a source entry's
  * counterpart names the destination bucket).
  */
-export function backupEntryActuator(seed: Client): Actuator {
+export function backupEntryActuator(seed: Client): Actuator<ExtensionBackupEntry> {
   const secrets = seed.resource(secretResource);
-  const removeSecret = async (entry: KubeObject) => {
+  const removeSecret = async (entry: ExtensionBackupEntry) => {
     await secrets.deleteIfPresent(controlPlaneNamespaceOf(entry), etcdBackupSecretName(entry));
   };
   return {
     async reconcile(entry) {
-      const provider = extensionType(entry);
+      const provider = entry.spec.type;
       if (provider !== 'local' && provider !== 's3') throw unsupportedProvider(entry);
-      const bucketName = extensionBackupEntryBucketName(entry);
-      if (!bucketName) throw new Error(`BackupEntry ${entry.metadata.name} has no spec.bucketName`);
+      const bucketName = entry.spec.bucketName;
       const credentials = secretDataOf(await referencedSecret(entry, secrets));
       const namespace = controlPlaneNamespaceOf(entry);
       const ns = await seed.resource(namespaceResource).find('', namespace);

@@ -18,9 +18,8 @@
 import { access, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { secretResource } from '../../api/core/secret.js';
-import { pathString } from '../../api/core-gardener/common.js';
-import { workerPools, workerResource } from '../../api/extensions/worker.js';
-import { isRecord, type KubeObject } from '../../api/meta.js';
+import { type Worker, workerResource } from '../../api/extensions/worker.js';
+import { isRecord } from '../../api/meta.js';
 import { buildKubeconfig, writeKubeconfig } from '../../apiserver/kubeconfig.js';
 import type { Client } from '../../client/client.js';
 import { NODES_GROUP, nodeUserName } from '../../shoot/node-identity.js';
@@ -34,6 +33,23 @@ import type { Actuator } from './actuator.js';
 
 /** `spec.providerConfig` of a local Worker: where the machines reach the shoot's API server. */
 export const WORKER_CONFIG_KIND = 'WorkerConfig';
+
+/** The local provider's `spec.providerConfig` of a Worker (kind `WorkerConfig`). */
+export interface LocalWorkerConfig {
+  /** The shoot's stable API URL, where the machines reach their control plane wherever it runs. */
+  apiServerURL?: string;
+  /** The shoot's vpn-seed-server, where the machines open their tunnel. */
+  vpnServerURL?: string;
+}
+
+/** `spec.providerConfig` read as a `LocalWorkerConfig`: its URLs where they are strings. */
+function localWorkerConfig(worker: Worker): LocalWorkerConfig {
+  const { apiServerURL, vpnServerURL } = worker.spec.providerConfig ?? {};
+  return {
+    ...(typeof apiServerURL === 'string' ? { apiServerURL } : {}),
+    ...(typeof vpnServerURL === 'string' ? { vpnServerURL } : {}),
+  };
+}
 
 /** One machine as the Worker's state records it. */
 export interface MachineRecord {
@@ -81,13 +97,13 @@ export function localNodeAgentArgs(machine: NodeAgentMachine): string[] {
 const NODE_CERTIFICATE_VALIDITY_SECONDS = 365 * 24 * 3600;
 const KUBECONFIG = 'kubeconfig';
 
-export function workerActuator(deps: WorkerActuatorDeps): Actuator {
+export function workerActuator(deps: WorkerActuatorDeps): Actuator<Worker> {
   /** The machines the spec asks for, in the recorded directories where there are some. */
-  const desiredMachines = (worker: KubeObject): MachineRecord[] => {
+  const desiredMachines = (worker: Worker): MachineRecord[] => {
     const namespace = worker.metadata.namespace ?? '';
     const recorded = new Map(recordedMachines(worker).map((m) => [m.name, m]));
-    return workerPools(worker).flatMap((pool) =>
-      Array.from({ length: pool.minimum ?? 0 }, (_, index) => {
+    return worker.spec.pools.flatMap((pool) =>
+      Array.from({ length: pool.minimum }, (_, index) => {
         const name = `${namespace}-${pool.name}-${index}`;
         const dir = recorded.get(name)?.dir ?? join(deps.infrastructureDir, namespace, name);
         return { name, pool: pool.name, dir };
@@ -95,8 +111,8 @@ export function workerActuator(deps: WorkerActuatorDeps): Actuator {
     );
   };
 
-  const writeState = async (worker: KubeObject, machines: readonly MachineRecord[]) => {
-    const machineDeployments = workerPools(worker).map((pool) => ({
+  const writeState = async (worker: Worker, machines: readonly MachineRecord[]) => {
+    const machineDeployments = worker.spec.pools.map((pool) => ({
       name: `${worker.metadata.namespace}-${pool.name}`,
       minimum: pool.minimum,
       maximum: pool.maximum,
@@ -112,7 +128,7 @@ export function workerActuator(deps: WorkerActuatorDeps): Actuator {
   };
 
   /** The machines recorded, and any other directory of this Worker's namespace under this seed's infrastructure. */
-  const knownMachineDirs = async (worker: KubeObject): Promise<string[]> => {
+  const knownMachineDirs = async (worker: Worker): Promise<string[]> => {
     const local = join(deps.infrastructureDir, worker.metadata.namespace ?? '');
     const here = await readdir(local).then(
       (names) => names.map((name) => join(local, name)),
@@ -124,10 +140,10 @@ export function workerActuator(deps: WorkerActuatorDeps): Actuator {
   return {
     async reconcile(worker) {
       const apiServerUrl = workerApiServerUrl(worker);
-      const vpnServerUrl = pathString(worker, 'spec.providerConfig.vpnServerURL');
+      const vpnServerUrl = localWorkerConfig(worker).vpnServerURL;
       const machines = desiredMachines(worker);
       const credentials = await machineCredentials(worker, deps);
-      const versions = new Map(workerPools(worker).map((pool) => [pool.name, pool.kubernetesVersion]));
+      const versions = new Map(worker.spec.pools.map((pool) => [pool.name, pool.kubernetesVersion]));
       for (const machine of machines) {
         const kubeconfigPath = join(machine.dir, KUBECONFIG);
         if (!(await exists(kubeconfigPath))) {
@@ -161,10 +177,10 @@ export function workerActuator(deps: WorkerActuatorDeps): Actuator {
   };
 }
 
-/** `status.state.machines`, skipping malformed entries. */
-export function recordedMachines(worker: KubeObject): MachineRecord[] {
-  const state = isRecord(worker.status) && isRecord(worker.status.state) ? worker.status.state : {};
-  const machines = Array.isArray(state.machines) ? state.machines : [];
+/** `status.state.machines` (the actuator's own record, free-form to the API), skipping malformed entries. */
+export function recordedMachines(worker: Worker): MachineRecord[] {
+  const machines = worker.status?.state?.machines;
+  if (!Array.isArray(machines)) return [];
   return machines.filter(
     (m): m is MachineRecord =>
       isRecord(m) && typeof m.name === 'string' && typeof m.pool === 'string' && typeof m.dir === 'string',
@@ -175,13 +191,13 @@ export function recordedMachines(worker: KubeObject): MachineRecord[] {
  * `spec.providerConfig.apiServerURL`: the shoot's stable address, where its machines reach it
  * (and `vpnServerURL`, where they open the shoot's VPN tunnel).
  */
-export function workerApiServerUrl(worker: KubeObject): string {
-  const url = pathString(worker, 'spec.providerConfig.apiServerURL');
+export function workerApiServerUrl(worker: Worker): string {
+  const url = localWorkerConfig(worker).apiServerURL;
   if (!url) throw new Error(`Worker ${worker.metadata.name} has no spec.providerConfig.apiServerURL`);
   return url;
 }
 
-async function machineCredentials(worker: KubeObject, deps: WorkerActuatorDeps) {
+async function machineCredentials(worker: Worker, deps: WorkerActuatorDeps) {
   const namespace = worker.metadata.namespace ?? '';
   const secret = async (name: string) => {
     const found = await deps.seed.resource(secretResource).find(namespace, name);

@@ -13,13 +13,16 @@
  */
 
 import { secretResource } from '../../api/core/secret.js';
-import { backupBucketResource } from '../../api/core-gardener/backup-bucket.js';
-import { backupEntryResource } from '../../api/core-gardener/backup-entry.js';
-import { GARDENER_API_VERSION, pathString, statusOf } from '../../api/core-gardener/common.js';
-import { seedBackup, seedBackupSecretRef } from '../../api/core-gardener/seed.js';
-import { backupBucketGeneratedSecretRef, extensionBackupBucketResource } from '../../api/extensions/backup-bucket.js';
 import {
-  extensionLastError,
+  type BackupBucket,
+  backupBucketResource,
+  backupBucketSeedName,
+} from '../../api/core-gardener/backup-bucket.js';
+import { backupEntryResource } from '../../api/core-gardener/backup-entry.js';
+import { GARDENER_API_VERSION } from '../../api/core-gardener/common.js';
+import { type Seed, seedBackupSecretRef } from '../../api/core-gardener/seed.js';
+import { type ExtensionBackupBucket, extensionBackupBucketResource } from '../../api/extensions/backup-bucket.js';
+import {
   extensionNotReadyReason,
   GARDENER_OPERATION_ANNOTATION,
   OPERATION_RECONCILE,
@@ -32,6 +35,7 @@ import type { ObjectKey, Reconciler, Result } from '../../controller/controller.
 import { applySecretData, secretDataOf } from '../secret-data.js';
 import {
   type BackupControllerDeps,
+  type BackupStatusReport,
   bucketSecretName,
   GARDENER_FINALIZER,
   generatedBucketSecretName,
@@ -45,8 +49,8 @@ const pendingRequeueMs = 250;
 const errorRequeueMs = 5_000;
 
 /** The seed's BackupBucket in the garden: named after the seed's UID, owned by the Seed. */
-export function seedBackupBucket(seed: KubeObject): KubeObject | undefined {
-  const backup = seedBackup(seed);
+export function seedBackupBucket(seed: Seed): BackupBucket | undefined {
+  const backup = seed.spec.backup;
   const secretRef = seedBackupSecretRef(seed);
   if (!backup || !secretRef) return undefined;
   return {
@@ -67,7 +71,7 @@ export function seedBackupBucket(seed: KubeObject): KubeObject | undefined {
     },
     spec: {
       provider: { type: backup.provider, region: backup.region ?? '' },
-      ...(isRecord(backup.providerConfig) ? { providerConfig: backup.providerConfig } : {}),
+      ...(backup.providerConfig ? { providerConfig: backup.providerConfig } : {}),
       secretRef,
       seedName: seed.metadata.name,
     },
@@ -75,7 +79,7 @@ export function seedBackupBucket(seed: KubeObject): KubeObject | undefined {
 }
 
 /** Creates or updates the seed's BackupBucket in the garden; undefined when the seed has no backup. */
-export async function deploySeedBackupBucket(garden: Client, seed: KubeObject): Promise<KubeObject | undefined> {
+export async function deploySeedBackupBucket(garden: Client, seed: Seed): Promise<BackupBucket | undefined> {
   const desired = seedBackupBucket(seed);
   if (!desired) return undefined;
   return createOrPatch(garden.resource(backupBucketResource), '', desired, { spec: desired.spec });
@@ -92,12 +96,10 @@ export interface SeedCondition {
  * `BackupBucketsReady` as Gardener's backupbucketscheck computes it: False listing the buckets
  * with a last error, True when the seed has buckets, Unknown when it has none.
  */
-export function backupBucketsCondition(buckets: readonly KubeObject[]): SeedCondition {
+export function backupBucketsCondition(buckets: readonly BackupBucket[]): SeedCondition {
   const erroneous = buckets.flatMap((b) => {
-    const error = statusOf(b)?.lastError;
-    return isRecord(error) && typeof error.description === 'string'
-      ? [`* ${b.metadata.name}: ${error.description}`]
-      : [];
+    const error = b.status?.lastError;
+    return error ? [`* ${b.metadata.name}: ${error.description}`] : [];
   });
   if (erroneous.length > 0) {
     return {
@@ -138,11 +140,11 @@ export class BackupBucketReconciler implements Reconciler {
 
   async reconcile(key: ObjectKey): Promise<Result> {
     const bucket = await this.#buckets().find('', key.name);
-    if (!bucket || pathString(bucket, 'spec.seedName') !== this.#deps.seedName) return {};
+    if (!bucket || backupBucketSeedName(bucket) !== this.#deps.seedName) return {};
     return bucket.metadata.deletionTimestamp ? this.#delete(bucket) : this.#reconcile(bucket);
   }
 
-  async #reconcile(bucket: KubeObject): Promise<Result> {
+  async #reconcile(bucket: BackupBucket): Promise<Result> {
     const name = bucket.metadata.name!;
     await addFinalizer(this.#buckets(), bucket, GARDENER_FINALIZER);
     const credentials = await this.#gardenSecret(bucket);
@@ -157,7 +159,7 @@ export class BackupBucketReconciler implements Reconciler {
       credentials.data,
     );
     const extension = await this.#deployExtension(bucket, secretChanged);
-    const error = extensionLastError(extension)?.description;
+    const error = extension.status?.lastError?.description;
     if (error) {
       const message = `Error reconciling BackupBucket: ${error}`;
       await this.#report(bucket, { state: 'Error', description: message, error: message });
@@ -172,19 +174,18 @@ export class BackupBucketReconciler implements Reconciler {
       return { requeueAfterMs: pendingRequeueMs };
     }
     const generatedSecretRef = await this.#copyGeneratedSecret(bucket, extension);
-    const providerStatus = statusOf(extension)?.providerStatus;
     await this.#report(bucket, {
       state: 'Succeeded',
       description: 'Backup Bucket has been successfully reconciled.',
       fields: {
         generatedSecretRef: generatedSecretRef ?? null,
-        providerStatus: isRecord(providerStatus) ? providerStatus : null,
+        providerStatus: extension.status?.providerStatus ?? null,
       },
     });
     return {};
   }
 
-  async #delete(bucket: KubeObject): Promise<Result> {
+  async #delete(bucket: BackupBucket): Promise<Result> {
     if (!(bucket.metadata.finalizers ?? []).includes(GARDENER_FINALIZER)) return {};
     const name = bucket.metadata.name!;
     const entries = await this.#deps.garden
@@ -212,30 +213,30 @@ export class BackupBucketReconciler implements Reconciler {
   }
 
   /** The extension BackupBucket in line with the garden's; `reconcile` requested when only the credentials changed. */
-  async #deployExtension(bucket: KubeObject, credentialsChanged: boolean): Promise<KubeObject> {
+  async #deployExtension(bucket: BackupBucket, credentialsChanged: boolean): Promise<ExtensionBackupBucket> {
     const name = bucket.metadata.name!;
     const extensions = this.#deps.seed.resource(extensionBackupBucketResource);
-    const spec: Record<string, unknown> = {
-      type: pathString(bucket, 'spec.provider.type'),
-      region: pathString(bucket, 'spec.provider.region') || 'local',
+    const { provider, providerConfig } = bucket.spec;
+    const spec: ExtensionBackupBucket['spec'] = {
+      type: provider.type,
+      region: provider.region || 'local',
       secretRef: { name: bucketSecretName(name), namespace: SEED_GARDEN_NAMESPACE },
+      ...(providerConfig ? { providerConfig } : {}),
     };
-    const providerConfig = isRecord(bucket.spec) ? bucket.spec.providerConfig : undefined;
-    if (isRecord(providerConfig)) spec.providerConfig = providerConfig;
     const current = await extensions.find('', name);
     if (!current) return extensions.create('', { metadata: { name }, spec });
-    if (specCovers(current, spec) && !credentialsChanged) return current;
+    if (specCovers(current, { ...spec }) && !credentialsChanged) return current;
     const annotations = credentialsChanged ? { [GARDENER_OPERATION_ANNOTATION]: OPERATION_RECONCILE } : undefined;
     return extensions.patch('', name, { metadata: { annotations }, spec });
   }
 
   /** The credentials `spec.secretRef` names in the garden, or why they cannot be read. */
   async #gardenSecret(
-    bucket: KubeObject,
+    bucket: BackupBucket,
   ): Promise<{ ok: true; data: Record<string, string> } | { ok: false; error: string }> {
-    const ref = isRecord(bucket.spec) && isRecord(bucket.spec.secretRef) ? bucket.spec.secretRef : undefined;
-    if (!ref || typeof ref.name !== 'string') return { ok: false, error: 'spec.secretRef names no secret' };
-    const namespace = typeof ref.namespace === 'string' && ref.namespace ? ref.namespace : SEED_GARDEN_NAMESPACE;
+    const ref = bucket.spec.secretRef;
+    if (ref?.name === undefined) return { ok: false, error: 'spec.secretRef names no secret' };
+    const namespace = ref.namespace || SEED_GARDEN_NAMESPACE;
     const secret = await this.#deps.garden.resource(secretResource).find(namespace, ref.name);
     if (!secret)
       return { ok: false, error: `secret ${namespace}/${ref.name} referenced by spec.secretRef does not exist` };
@@ -244,18 +245,18 @@ export class BackupBucketReconciler implements Reconciler {
 
   /** Copies the extension's generated secret into the garden; its reference for the status. */
   async #copyGeneratedSecret(
-    bucket: KubeObject,
-    extension: KubeObject,
+    bucket: BackupBucket,
+    extension: ExtensionBackupBucket,
   ): Promise<{ name: string; namespace: string } | undefined> {
-    const ref = backupBucketGeneratedSecretRef(extension);
+    const ref = extension.status?.generatedSecretRef;
     const name = generatedBucketSecretName(bucket.metadata.name!);
-    if (!ref) {
+    if (!ref?.name) {
       await this.#deleteGardenSecret(name);
       return undefined;
     }
     const generated = await this.#deps.seed
       .resource(secretResource)
-      .get(ref.namespace ?? SEED_GARDEN_NAMESPACE, ref.name);
+      .get(ref.namespace || SEED_GARDEN_NAMESPACE, ref.name);
     const data = secretDataOf(generated);
     await createOrPatch(
       this.#deps.garden.resource(secretResource),
@@ -272,7 +273,7 @@ export class BackupBucketReconciler implements Reconciler {
     if (await secrets.find(SEED_GARDEN_NAMESPACE, name)) await secrets.deleteIfPresent(SEED_GARDEN_NAMESPACE, name);
   }
 
-  async #report(bucket: KubeObject, report: Parameters<typeof reportBackupStatus>[2]): Promise<void> {
+  async #report(bucket: BackupBucket, report: BackupStatusReport): Promise<void> {
     if (await reportBackupStatus(this.#buckets(), bucket, report)) this.#deps.onStatusChange?.();
   }
 

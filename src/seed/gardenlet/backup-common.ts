@@ -4,13 +4,16 @@
  * status reports (`lastOperation`, `lastError`, `observedGeneration`) written only when they
  * change, so that a controller watching its own objects does not wake itself up forever.
  */
+import type { BackupBucket, BackupBucketStatus } from '../../api/core-gardener/backup-bucket.js';
+import type { BackupEntry, BackupEntryStatus } from '../../api/core-gardener/backup-entry.js';
 import {
   GARDENER_OPERATION_ANNOTATION,
   type LastOperation,
-  lastOperationOf,
-  statusOf,
+  type LastOperationState,
+  type LastOperationType,
 } from '../../api/core-gardener/common.js';
-import { isRecord, type KubeObject, nowTimestamp } from '../../api/meta.js';
+import type { ExtensionObject } from '../../api/extensions/common.js';
+import { type KubeObject, nowTimestamp } from '../../api/meta.js';
 import type { Client, ResourceClient } from '../../client/client.js';
 
 export interface BackupControllerDeps {
@@ -44,30 +47,31 @@ export function generatedBucketSecretName(bucket: string): string {
   return `generated-bucket-${bucket}`;
 }
 
-/** True when every field of `spec` already has that value in `obj.spec` (other fields may exist). */
-export function specCovers(obj: KubeObject, spec: Record<string, unknown>): boolean {
-  const current = isRecord(obj.spec) ? obj.spec : {};
+/** True when every field of `spec` already has that value in the extension object's spec (other fields may exist). */
+export function specCovers(obj: ExtensionObject, spec: Record<string, unknown>): boolean {
+  const current: Record<string, unknown> = { ...obj.spec };
   return Object.entries(spec).every(([k, v]) => JSON.stringify(current[k]) === JSON.stringify(v));
 }
 
-export type BackupOperationType = 'Create' | 'Reconcile' | 'Delete';
+/** A garden BackupBucket or BackupEntry: what the gardenlet reports on the same way. */
+export type BackupObject = BackupBucket | BackupEntry;
 
 /** Create before the first success, Delete once marked for deletion, else Reconcile. */
-export function operationTypeOf(obj: KubeObject): BackupOperationType {
+export function operationTypeOf(obj: BackupObject): Extract<LastOperationType, 'Create' | 'Reconcile' | 'Delete'> {
   if (obj.metadata.deletionTimestamp) return 'Delete';
-  const last = lastOperationOf(obj);
+  const last = obj.status?.lastOperation;
   return last && !(last.type === 'Create' && last.state !== 'Succeeded') ? 'Reconcile' : 'Create';
 }
 
 export interface BackupStatusReport {
   /** The operation reported; default from the object (`operationTypeOf`). */
-  type?: BackupOperationType | 'Migrate' | 'Restore';
-  state: 'Processing' | 'Succeeded' | 'Error' | 'Pending';
+  type?: LastOperationType;
+  state: LastOperationState;
   description: string;
   /** Set with state Error: becomes `status.lastError`. */
   error?: string;
-  /** Further status fields (seedName, generatedSecretRef, providerStatus). */
-  fields?: Record<string, unknown>;
+  /** Further status fields of a bucket (generatedSecretRef, providerStatus) or an entry (seedName). */
+  fields?: Pick<BackupBucketStatus, 'generatedSecretRef' | 'providerStatus'> & Pick<BackupEntryStatus, 'seedName'>;
 }
 
 /** The `gardener.cloud/operation` annotation asking the gardenlet to act (e.g. `reconcile`). */
@@ -76,26 +80,23 @@ export function requestedOperation(obj: KubeObject): string | undefined {
 }
 
 /** True when the garden object reports success for its current generation and no operation is pending. */
-export function backupObjectReady(obj: KubeObject): boolean {
-  const status = statusOf(obj);
+export function backupObjectReady(obj: BackupObject): boolean {
+  const status = obj.status;
   return (
     requestedOperation(obj) === undefined &&
-    lastOperationOf(obj)?.state === 'Succeeded' &&
-    status?.observedGeneration === obj.metadata.generation &&
-    !isRecord(status?.lastError)
+    status?.lastOperation?.state === 'Succeeded' &&
+    status.observedGeneration === obj.metadata.generation &&
+    !status.lastError
   );
 }
 
 /** Why the garden object is not ready, from its status; undefined when it is. */
-export function backupObjectNotReadyReason(obj: KubeObject): string | undefined {
+export function backupObjectNotReadyReason(obj: BackupObject): string | undefined {
   if (backupObjectReady(obj)) return undefined;
-  const status = statusOf(obj);
   const operation = requestedOperation(obj);
   if (operation) return `operation "${operation}" is not yet picked up by the gardenlet`;
-  if (isRecord(status?.lastError) && typeof status.lastError.description === 'string') {
-    return status.lastError.description;
-  }
-  const last = lastOperationOf(obj);
+  if (obj.status?.lastError) return obj.status.lastError.description;
+  const last = obj.status?.lastOperation;
   return last ? `${last.type} ${last.state}: ${last.description ?? ''}`.trim() : 'not reconciled yet';
 }
 
@@ -103,15 +104,14 @@ export function backupObjectNotReadyReason(obj: KubeObject): string | undefined 
  * Writes `status.lastOperation` (and lastError, observedGeneration, extra fields) when the state,
  * description, error or fields differ from what the object shows. Returns whether it wrote.
  */
-export async function reportBackupStatus(
-  client: ResourceClient,
-  obj: KubeObject,
+export async function reportBackupStatus<T extends BackupObject>(
+  client: ResourceClient<T>,
+  obj: T,
   report: BackupStatusReport,
 ): Promise<boolean> {
-  const status = statusOf(obj) ?? {};
-  const last = lastOperationOf(obj);
+  const status: Record<string, unknown> = { ...obj.status };
+  const last = obj.status?.lastOperation;
   const type = report.type ?? operationTypeOf(obj);
-  const lastError = isRecord(status.lastError) ? status.lastError.description : undefined;
   const fieldsUnchanged = Object.entries(report.fields ?? {}).every(
     ([k, v]) => JSON.stringify(status[k] ?? null) === JSON.stringify(v ?? null),
   );
@@ -119,8 +119,8 @@ export async function reportBackupStatus(
     last?.type === type &&
     last.state === report.state &&
     last.description === report.description &&
-    lastError === report.error &&
-    status.observedGeneration === obj.metadata.generation &&
+    obj.status?.lastError?.description === report.error &&
+    obj.status?.observedGeneration === obj.metadata.generation &&
     fieldsUnchanged
   ) {
     return false;
@@ -153,7 +153,7 @@ export async function reportBackupStatus(
  * Drops a requested operation once the gardenlet has taken it on. Callers first report the work
  * as Processing, so that the object never looks ready in between.
  */
-export async function dropRequestedOperation(client: ResourceClient, obj: KubeObject): Promise<void> {
+export async function dropRequestedOperation<T extends KubeObject>(client: ResourceClient<T>, obj: T): Promise<void> {
   if (!requestedOperation(obj)) return;
   await client.patch(obj.metadata.namespace ?? '', obj.metadata.name!, {
     metadata: { annotations: { [GARDENER_OPERATION_ANNOTATION]: null } },

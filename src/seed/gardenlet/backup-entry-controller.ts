@@ -25,31 +25,29 @@
  */
 
 import { secretResource } from '../../api/core/secret.js';
-import { backupBucketResource } from '../../api/core-gardener/backup-bucket.js';
+import { type BackupBucket, backupBucketResource } from '../../api/core-gardener/backup-bucket.js';
 import {
-  backupEntryBucketName,
+  type BackupEntry,
   backupEntryResource,
   backupEntrySpecSeedName,
   backupEntryStatusSeedName,
 } from '../../api/core-gardener/backup-entry.js';
-import { pathString, statusOf } from '../../api/core-gardener/common.js';
-import { extensionBackupEntryResource } from '../../api/extensions/backup-entry.js';
+import { type ExtensionBackupEntry, extensionBackupEntryResource } from '../../api/extensions/backup-entry.js';
 import {
   ExtensionOperation,
-  extensionLastError,
   extensionNotReadyReason,
   extensionOperation,
-  extensionType,
   GARDENER_OPERATION_ANNOTATION,
   isExtensionMigrated,
   OPERATION_RECONCILE,
 } from '../../api/extensions/common.js';
-import { isRecord, type KubeObject } from '../../api/meta.js';
+import type { KubeObject } from '../../api/meta.js';
 import { addFinalizer, removeFinalizer } from '../../client/finalizers.js';
 import type { ObjectKey, Reconciler, Result } from '../../controller/controller.js';
 import { applySecretData, secretDataOf } from '../secret-data.js';
 import {
   type BackupControllerDeps,
+  type BackupStatusReport,
   backupObjectNotReadyReason,
   dropRequestedOperation,
   entrySecretName,
@@ -96,7 +94,7 @@ export class BackupEntryReconciler implements Reconciler {
   }
 
   /** Hands the entry over to the seed in `spec.seedName`; the backups stay where they are. */
-  async #migrate(entry: KubeObject): Promise<Result> {
+  async #migrate(entry: BackupEntry): Promise<Result> {
     const name = entry.metadata.name!;
     const extensions = this.#extensions();
     const extension = await extensions.find('', name);
@@ -131,9 +129,9 @@ export class BackupEntryReconciler implements Reconciler {
     return {};
   }
 
-  async #reconcile(entry: KubeObject): Promise<Result> {
+  async #reconcile(entry: BackupEntry): Promise<Result> {
     await addFinalizer(this.#entries(), entry, GARDENER_FINALIZER);
-    const bucketName = backupEntryBucketName(entry) ?? '';
+    const bucketName = entry.spec.bucketName;
     const bucket = await this.#bucket(bucketName);
     if (!bucket) {
       const message = `BackupBucket "${bucketName}" named in spec.bucketName does not exist`;
@@ -173,7 +171,7 @@ export class BackupEntryReconciler implements Reconciler {
       await dropRequestedOperation(this.#entries(), entry);
       return { requeueAfterMs: pendingRequeueMs };
     }
-    const error = extensionLastError(extension)?.description;
+    const error = extension.status?.lastError?.description;
     if (error) {
       const message = `Error reconciling BackupEntry: ${error}`;
       await this.#report(entry, { state: 'Error', description: message, error: message });
@@ -195,7 +193,7 @@ export class BackupEntryReconciler implements Reconciler {
     return {};
   }
 
-  async #delete(entry: KubeObject): Promise<Result> {
+  async #delete(entry: BackupEntry): Promise<Result> {
     if (!(entry.metadata.finalizers ?? []).includes(GARDENER_FINALIZER)) return {};
     const name = entry.metadata.name!;
     const extensions = this.#extensions();
@@ -219,61 +217,63 @@ export class BackupEntryReconciler implements Reconciler {
    * entry holds no backups — deleting it removes only the `etcd-backup` secret, which the new one
    * writes again — so it is deleted and created anew. Says what is going on while that happens.
    */
-  async #replaceExtensionOfOtherType(entry: KubeObject, bucket: KubeObject): Promise<string | undefined> {
+  async #replaceExtensionOfOtherType(entry: BackupEntry, bucket: BackupBucket): Promise<string | undefined> {
     const name = entry.metadata.name!;
     const extensions = this.#extensions();
     const current = await extensions.find('', name);
     if (!current) return undefined;
-    const wanted = pathString(bucket, 'spec.provider.type');
-    const type = extensionType(current);
+    const wanted = bucket.spec.provider.type;
+    const type = current.spec.type;
     if (!current.metadata.deletionTimestamp && type === wanted) return undefined;
     if (!current.metadata.deletionTimestamp) await extensions.deleteIfPresent('', name);
     return `Replacing the extension BackupEntry of type "${type}" with one of type "${wanted}" (BackupBucket "${bucket.metadata.name}").`;
   }
 
-  async #deployExtension(entry: KubeObject, bucket: KubeObject, credentialsChanged: boolean): Promise<KubeObject> {
+  async #deployExtension(
+    entry: BackupEntry,
+    bucket: BackupBucket,
+    credentialsChanged: boolean,
+  ): Promise<ExtensionBackupEntry> {
     const name = entry.metadata.name!;
     const extensions = this.#extensions();
-    const spec: Record<string, unknown> = {
-      type: pathString(bucket, 'spec.provider.type'),
-      region: pathString(bucket, 'spec.provider.region') || 'local',
-      bucketName: bucket.metadata.name,
+    const providerStatus = bucket.status?.providerStatus;
+    const spec: ExtensionBackupEntry['spec'] = {
+      type: bucket.spec.provider.type,
+      region: bucket.spec.provider.region || 'local',
+      bucketName: bucket.metadata.name!,
       secretRef: { name: entrySecretName(name), namespace: SEED_GARDEN_NAMESPACE },
+      ...(providerStatus ? { backupBucketProviderStatus: providerStatus } : {}),
     };
-    const providerStatus = statusOf(bucket)?.providerStatus;
-    if (isRecord(providerStatus)) spec.backupBucketProviderStatus = providerStatus;
     const labels = extensionLabels(entry);
     const current = await extensions.find('', name);
     if (!current) return extensions.create('', { metadata: { name, labels }, spec });
     const labelled = current.metadata.labels?.[GARDEN_BACKUP_ENTRY_NAMESPACE_LABEL] === entry.metadata.namespace;
-    if (labelled && specCovers(current, spec) && !credentialsChanged) return current;
+    if (labelled && specCovers(current, { ...spec }) && !credentialsChanged) return current;
     const annotations = credentialsChanged ? { [GARDENER_OPERATION_ANNOTATION]: OPERATION_RECONCILE } : undefined;
     return extensions.patch('', name, { metadata: { annotations, labels }, spec });
   }
 
   /** Labels an extension entry created before the label existed (see the module comment). */
-  async #labelExtension(entry: KubeObject, extension: KubeObject): Promise<void> {
+  async #labelExtension(entry: BackupEntry, extension: ExtensionBackupEntry): Promise<void> {
     if (extension.metadata.labels?.[GARDEN_BACKUP_ENTRY_NAMESPACE_LABEL] === entry.metadata.namespace) return;
     await this.#extensions().patch('', extension.metadata.name!, { metadata: { labels: extensionLabels(entry) } });
   }
 
   /** The bucket's credentials from the garden: its generated secret when it has one, else `spec.secretRef`'s. */
-  async #bucketCredentials(bucket: KubeObject): Promise<Record<string, string>> {
-    const status = statusOf(bucket);
-    const generated = isRecord(status?.generatedSecretRef) ? status.generatedSecretRef : undefined;
-    const ref = generated ?? (isRecord(bucket.spec) && isRecord(bucket.spec.secretRef) ? bucket.spec.secretRef : {});
-    const namespace = typeof ref.namespace === 'string' && ref.namespace ? ref.namespace : SEED_GARDEN_NAMESPACE;
-    const name = typeof ref.name === 'string' ? ref.name : '';
+  async #bucketCredentials(bucket: BackupBucket): Promise<Record<string, string>> {
+    const ref = bucket.status?.generatedSecretRef ?? bucket.spec.secretRef ?? {};
+    const namespace = ref.namespace || SEED_GARDEN_NAMESPACE;
+    const name = ref.name ?? '';
     const secret = await this.#deps.garden.resource(secretResource).find(namespace, name);
     if (!secret) throw new Error(`secret ${namespace}/${name} of BackupBucket ${bucket.metadata.name} does not exist`);
     return secretDataOf(secret);
   }
 
-  async #bucket(name: string): Promise<KubeObject | null> {
+  async #bucket(name: string): Promise<BackupBucket | null> {
     return name ? this.#deps.garden.resource(backupBucketResource).find('', name) : null;
   }
 
-  async #report(entry: KubeObject, report: Parameters<typeof reportBackupStatus>[2]): Promise<void> {
+  async #report(entry: BackupEntry, report: BackupStatusReport): Promise<void> {
     await reportBackupStatus(this.#entries(), entry, report);
   }
 
@@ -286,6 +286,6 @@ export class BackupEntryReconciler implements Reconciler {
   }
 }
 
-function extensionLabels(entry: KubeObject): Record<string, string> {
+function extensionLabels(entry: BackupEntry): Record<string, string> {
   return { [GARDEN_BACKUP_ENTRY_NAMESPACE_LABEL]: entry.metadata.namespace ?? '' };
 }

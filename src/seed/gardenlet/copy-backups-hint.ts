@@ -5,8 +5,8 @@
  * filled in: copy with `transplant backup copy` (etcdbrctl copy's flags), mark the task Succeeded
  * through its status subresource, and later remove the finalizer of the source BackupEntry.
  */
-import { copyTaskSourceStore, copyTaskTargetStore } from '../../api/druid/etcd-copy-backups-task.js';
-import type { KubeObject } from '../../api/meta.js';
+import type { Shoot } from '../../api/core-gardener/shoot.js';
+import type { EtcdCopyBackupsTask } from '../../api/druid/etcd-copy-backups-task.js';
 import { projectOf, sourceBackupEntryName } from '../../shoot/identity.js';
 
 /** etcdbrctl's spelling of a storage provider (`Local`, `S3`). */
@@ -14,19 +14,18 @@ function etcdbrctlProvider(provider: string): string {
   return provider === 's3' ? 'S3' : provider === 'local' ? 'Local' : provider;
 }
 
-export function copyBackupsFailedMessage(shoot: KubeObject, task: KubeObject, problem: string): string {
-  const source = copyTaskSourceStore(task);
-  const target = copyTaskTargetStore(task);
+export function copyBackupsFailedMessage(shoot: Shoot, task: EtcdCopyBackupsTask, problem: string): string {
+  const { sourceStore: source, targetStore: target } = task.spec;
   const namespace = task.metadata.namespace ?? '';
   const name = task.metadata.name ?? '';
   const copy = [
     'transplant backup copy',
-    `--source-storage-provider=${etcdbrctlProvider(source?.provider ?? '<provider>')}`,
-    `--source-store-container=${source?.container ?? '<source bucket>'}`,
-    `--source-store-prefix=${source?.prefix ?? '<prefix>'}`,
-    `--storage-provider=${etcdbrctlProvider(target?.provider ?? '<provider>')}`,
-    `--store-container=${target?.container ?? '<target bucket>'}`,
-    `--store-prefix=${target?.prefix ?? '<prefix>'}`,
+    `--source-storage-provider=${etcdbrctlProvider(source.provider)}`,
+    `--source-store-container=${source.container}`,
+    `--source-store-prefix=${source.prefix}`,
+    `--storage-provider=${etcdbrctlProvider(target.provider)}`,
+    `--store-container=${target.container}`,
+    `--store-prefix=${target.prefix}`,
     '--wait-for-final-snapshot=true',
   ].join(' ');
   // The seed document's command as written: its ${…} are the shell's variables, set first.

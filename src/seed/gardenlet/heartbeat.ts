@@ -6,7 +6,6 @@
 import { leaseResource, SEED_LEASE_NAMESPACE } from '../../api/coordination/lease.js';
 import { setCondition } from '../../api/core-gardener/conditions.js';
 import { seedResource } from '../../api/core-gardener/seed.js';
-import { type Condition, isRecord } from '../../api/meta.js';
 import { type Client, ignoreNotFound } from '../../client/client.js';
 
 export const leaseDurationSeconds = 40;
@@ -89,8 +88,7 @@ export class SeedHeartbeat {
   async #reportConditions(now: Date): Promise<void> {
     const seeds = this.#options.garden.resource(seedResource);
     const seed = await seeds.get('', this.#options.seed);
-    const status = isRecord(seed.status) ? seed.status : {};
-    let conditions = (Array.isArray(status.conditions) ? status.conditions : []) as Condition[];
+    let conditions = seed.status?.conditions ?? [];
     const reported = [
       {
         type: 'GardenletReady',

@@ -5,8 +5,9 @@
  */
 
 import { secretResource } from '../../api/core/secret.js';
-import { seedResource } from '../../api/core-gardener/seed.js';
-import { type KubeObject, nowTimestamp } from '../../api/meta.js';
+import type { LastOperation } from '../../api/core-gardener/common.js';
+import { type Seed, type SeedSpec, seedResource } from '../../api/core-gardener/seed.js';
+import { nowTimestamp } from '../../api/meta.js';
 import type { S3Credentials } from '../../backup/snapstore/credentials.js';
 import type { Client } from '../../client/client.js';
 import { createOrPatch } from '../../client/create-or-patch.js';
@@ -39,7 +40,7 @@ export function backupSecretName(seed: string): string {
   return `backup-${seed}`;
 }
 
-export async function registerSeed(garden: Client, registration: SeedRegistration): Promise<KubeObject> {
+export async function registerSeed(garden: Client, registration: SeedRegistration): Promise<Seed> {
   if (registration.backup) await ensureBackupSecret(garden, registration.name, registration.backup);
   const spec = seedSpec(registration);
   const seed = {
@@ -59,7 +60,7 @@ export async function reportSeedReconciled(
   kubernetesVersion: string,
   now = new Date(),
 ): Promise<void> {
-  const lastOperation = {
+  const lastOperation: LastOperation = {
     type: 'Reconcile',
     state: 'Succeeded',
     progress: 100,
@@ -71,8 +72,8 @@ export async function reportSeedReconciled(
     .patch('', name, { status: { lastOperation, kubernetesVersion } }, { subresource: 'status' });
 }
 
-function seedSpec(registration: SeedRegistration): Record<string, unknown> {
-  const spec: Record<string, unknown> = { provider: registration.provider };
+function seedSpec(registration: SeedRegistration): SeedSpec {
+  const spec: SeedSpec = { provider: registration.provider };
   if (registration.backup) {
     spec.backup = {
       provider: registration.backup.provider,

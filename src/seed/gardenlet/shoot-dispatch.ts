@@ -9,15 +9,16 @@
  * - Delete, Create or Reconcile when the shoot is placed here and not being moved.
  * - Nothing otherwise: another seed is responsible, or the source has not finished yet.
  */
-import { shootLastOperation, shootSpecSeedName, shootStatusSeedName } from '../../api/core-gardener/shoot.js';
-import type { KubeObject } from '../../api/meta.js';
+import type { LastOperationType } from '../../api/core-gardener/common.js';
+import { type Shoot, shootSpecSeedName, shootStatusSeedName } from '../../api/core-gardener/shoot.js';
 
-export type ShootOperation = 'Create' | 'Reconcile' | 'Delete' | 'Migrate' | 'Restore';
+/** The operations of a shoot: Gardener's last operation types, every one of them. */
+export type ShootOperation = LastOperationType;
 
-export function shootOperationFor(shoot: KubeObject, seedName: string): ShootOperation | undefined {
+export function shootOperationFor(shoot: Shoot, seedName: string): ShootOperation | undefined {
   const spec = shootSpecSeedName(shoot);
   const status = shootStatusSeedName(shoot);
-  const last = shootLastOperation(shoot);
+  const last = shoot.status?.lastOperation;
   if (status === seedName && spec !== undefined && spec !== seedName) return 'Migrate';
   if (spec !== seedName) return undefined;
   // Still hosted by the source, which has to migrate it first.

@@ -3,7 +3,7 @@
  * keeps its address across seeds), else its own stable address; the vpn-seed-server on the same
  * host.
  */
-import { isRecord, type KubeObject } from '../../api/meta.js';
+import type { Shoot } from '../../api/core-gardener/shoot.js';
 import { stableApiAddress, stableApiPort } from '../../shoot/identity.js';
 import { VPN_SEED_SERVER_PORT } from '../../shoot/vpn/vpn-seed-server.js';
 
@@ -11,7 +11,7 @@ export class ShootEndpoint {
   /** The shoot's API URL: the one recorded in its status, else its own stable address. */
   readonly apiUrl: string;
 
-  constructor(shoot: KubeObject) {
+  constructor(shoot: Shoot) {
     this.apiUrl = advertisedUrl(shoot) ?? `https://${stableApiAddress(shoot)}:${stableApiPort()}`;
   }
 
@@ -30,9 +30,6 @@ export class ShootEndpoint {
 }
 
 /** `status.advertisedAddresses[name=external].url`. */
-export function advertisedUrl(shoot: KubeObject): string | undefined {
-  const status = isRecord(shoot.status) ? shoot.status : {};
-  const addresses = Array.isArray(status.advertisedAddresses) ? status.advertisedAddresses : [];
-  const external = addresses.find((a) => isRecord(a) && a.name === 'external');
-  return isRecord(external) && typeof external.url === 'string' ? external.url : undefined;
+export function advertisedUrl(shoot: Shoot): string | undefined {
+  return shoot.status?.advertisedAddresses?.find((a) => a.name === 'external')?.url;
 }

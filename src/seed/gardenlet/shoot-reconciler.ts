@@ -6,11 +6,15 @@
  * the technical ID and the shoot's API address. Level-triggered: after a seed restart every shoot
  * is looked at again and its control plane brought back, or its Migrate/Restore resumed.
  */
-import type { LastError, LastOperation } from '../../api/core-gardener/common.js';
-import { conditionsOf } from '../../api/core-gardener/conditions.js';
+import type { LastOperation, LastOperationState } from '../../api/core-gardener/common.js';
 import { seedHasBackup } from '../../api/core-gardener/seed.js';
-import { SKIP_READINESS_ANNOTATION, shootResource } from '../../api/core-gardener/shoot.js';
-import { type Condition, isRecord, type KubeObject, nowTimestamp } from '../../api/meta.js';
+import {
+  type Shoot,
+  type ShootStatus,
+  SKIP_READINESS_ANNOTATION,
+  shootResource,
+} from '../../api/core-gardener/shoot.js';
+import { type Condition, nowTimestamp } from '../../api/meta.js';
 import type { ObjectKey, Reconciler, Result } from '../../controller/controller.js';
 import type { Flow, FlowHooks } from '../../flow/flow.js';
 import { flowErrors, wasCanceled } from '../../flow/flow-errors.js';
@@ -28,6 +32,9 @@ export interface ShootReconcilerDeps extends SeedRuntime {
 }
 
 export const shootFinalizer = 'gardener';
+
+/** What a status merge patch sends: fields of the status, null where one goes. */
+type StatusPatch = { [K in keyof ShootStatus]?: ShootStatus[K] | null };
 
 /** How often a healthy shoot is looked at again. */
 const resyncMs = 60_000;
@@ -52,7 +59,7 @@ export class ShootReconciler implements Reconciler {
     return shoot ? this.#dispatch(shoot, signal) : {};
   }
 
-  async #dispatch(shoot: KubeObject, signal: AbortSignal): Promise<Result> {
+  async #dispatch(shoot: Shoot, signal: AbortSignal): Promise<Result> {
     const operation = shootOperationFor(shoot, this.#deps.seedName);
     switch (operation) {
       case undefined:
@@ -68,15 +75,13 @@ export class ShootReconciler implements Reconciler {
     }
   }
 
-  async #reconcile(shoot: KubeObject, type: 'Create' | 'Reconcile', signal: AbortSignal): Promise<Result> {
+  async #reconcile(shoot: Shoot, type: 'Create' | 'Reconcile', signal: AbortSignal): Promise<Result> {
     const c = shootComponents(shoot, this.#deps);
-    const status = isRecord(shoot.status) ? shoot.status : {};
-    const last = isRecord(status.lastOperation) ? (status.lastOperation as unknown as LastOperation) : undefined;
     // A control plane whose etcd broke (e.g. a restore that cannot finish) is reconciled again,
     // so the failing step and its error show in the shoot's lastErrors.
     const upToDate =
-      status.observedGeneration === shoot.metadata.generation &&
-      last?.state === 'Succeeded' &&
+      shoot.status?.observedGeneration === shoot.metadata.generation &&
+      shoot.status?.lastOperation?.state === 'Succeeded' &&
       c.kubeApiServer.running &&
       c.vpnSeedServer.running &&
       (await c.etcdMain.healthy());
@@ -96,7 +101,7 @@ export class ShootReconciler implements Reconciler {
    * Migrate on the source seed. On success `status.seedName` becomes null (the seed document's
    * protocol): the destination's cue to restore, and this seed is no longer responsible.
    */
-  async #migrate(shoot: KubeObject, signal: AbortSignal): Promise<Result> {
+  async #migrate(shoot: Shoot, signal: AbortSignal): Promise<Result> {
     const c = shootComponents(shoot, this.#deps);
     const flow = migrateFlow(c, { etcdSnapshotRequired: await etcdSnapshotRequired(c) });
     await this.#run(shoot, 'Migrate', flow, signal, {}, async () => ({ seedName: null, lastErrors: null }));
@@ -104,7 +109,7 @@ export class ShootReconciler implements Reconciler {
   }
 
   /** Restore on the destination seed; on success the shoot is hosted here (`status.seedName`). */
-  async #restore(shoot: KubeObject, signal: AbortSignal): Promise<Result> {
+  async #restore(shoot: Shoot, signal: AbortSignal): Promise<Result> {
     const c = shootComponents(shoot, this.#deps);
     await this.#ensureFinalizer(shoot);
     const flow = reconcileFlow(c, {
@@ -122,7 +127,7 @@ export class ShootReconciler implements Reconciler {
   }
 
   /** What a successful Create, Reconcile or Restore writes: the shoot runs here, and how it is. */
-  async #hostedHereStatus(shoot: KubeObject, c: ShootComponents): Promise<Record<string, unknown>> {
+  async #hostedHereStatus(shoot: Shoot, c: ShootComponents): Promise<ShootStatus> {
     return {
       seedName: this.#deps.seedName,
       observedGeneration: shoot.metadata.generation,
@@ -134,8 +139,8 @@ export class ShootReconciler implements Reconciler {
    * The shoot's health conditions as this seed sees them now (src/seed/gardenlet/shoot-care.ts).
    * Looking fails nothing: an operation that succeeded is not retried for it, the conditions stay.
    */
-  async #health(shoot: KubeObject, c: ShootComponents): Promise<Condition[]> {
-    const current = conditionsOf(shoot);
+  async #health(shoot: Shoot, c: ShootComponents): Promise<Condition[]> {
+    const current = shoot.status?.conditions ?? [];
     try {
       return shootHealthConditions(current, await observeShootHealth(c));
     } catch (err) {
@@ -148,14 +153,14 @@ export class ShootReconciler implements Reconciler {
   }
 
   /** Between operations: writes the health conditions only when one of them changed. */
-  async #updateHealth(shoot: KubeObject, c: ShootComponents): Promise<void> {
-    const current = conditionsOf(shoot);
+  async #updateHealth(shoot: Shoot, c: ShootComponents): Promise<void> {
+    const current = shoot.status?.conditions ?? [];
     const next = await this.#health(shoot, c);
     if (conditionsChanged(current, next)) await this.#patchStatus(shoot, { conditions: next });
   }
 
   /** The status fields that name the control plane: where to reach it and its technical ID. */
-  #identityStatus(shoot: KubeObject, c: ShootComponents): Record<string, unknown> {
+  #identityStatus(shoot: Shoot, c: ShootComponents): ShootStatus {
     return {
       advertisedAddresses: [{ name: 'external', url: c.context.endpoint.apiUrl }],
       technicalID: c.context.namespace,
@@ -163,7 +168,7 @@ export class ShootReconciler implements Reconciler {
     };
   }
 
-  async #ensureFinalizer(shoot: KubeObject): Promise<void> {
+  async #ensureFinalizer(shoot: Shoot): Promise<void> {
     if ((shoot.metadata.finalizers ?? []).includes(shootFinalizer)) return;
     await this.#shoots().patch(shoot.metadata.namespace!, shoot.metadata.name!, {
       metadata: {
@@ -174,14 +179,14 @@ export class ShootReconciler implements Reconciler {
   }
 
   /** skip-readiness is a one-off: it goes after the reconcile or restore it applied to succeeded. */
-  async #dropSkipReadiness(shoot: KubeObject): Promise<void> {
+  async #dropSkipReadiness(shoot: Shoot): Promise<void> {
     if (!skipReadiness(shoot)) return;
     await this.#shoots().patch(shoot.metadata.namespace!, shoot.metadata.name!, {
       metadata: { annotations: { [SKIP_READINESS_ANNOTATION]: null } },
     });
   }
 
-  async #delete(shoot: KubeObject, signal: AbortSignal): Promise<Result> {
+  async #delete(shoot: Shoot, signal: AbortSignal): Promise<Result> {
     if (!(shoot.metadata.finalizers ?? []).includes(shootFinalizer)) return {};
     await this.#run(shoot, 'Delete', deleteFlow(shootComponents(shoot, this.#deps)), signal, {});
     const current = await this.#shoots().find(shoot.metadata.namespace!, shoot.metadata.name!);
@@ -203,15 +208,14 @@ export class ShootReconciler implements Reconciler {
    * nothing: it did not fail, and the seed runs it again when it is back.
    */
   async #run(
-    shoot: KubeObject,
+    shoot: Shoot,
     type: ShootOperation,
     flow: Flow,
     signal: AbortSignal,
-    startStatus: Record<string, unknown>,
-    successStatus: () => Promise<Record<string, unknown>> = async () => ({}),
+    startStatus: ShootStatus,
+    successStatus: () => Promise<StatusPatch> = async () => ({}),
   ): Promise<void> {
-    const status = isRecord(shoot.status) ? shoot.status : {};
-    const previousErrors = (Array.isArray(status.lastErrors) ? status.lastErrors : []) as LastError[];
+    const previousErrors = shoot.status?.lastErrors ?? [];
     await this.#patchStatus(shoot, {
       ...startStatus,
       lastOperation: operation(type, 'Processing', 0, startMessage(type)),
@@ -261,7 +265,7 @@ export class ShootReconciler implements Reconciler {
     }
   }
 
-  async #patchStatus(shoot: KubeObject, status: Record<string, unknown>): Promise<void> {
+  async #patchStatus(shoot: Shoot, status: StatusPatch): Promise<void> {
     await this.#shoots().patch(shoot.metadata.namespace!, shoot.metadata.name!, { status }, { subresource: 'status' });
   }
 
@@ -271,24 +275,26 @@ export class ShootReconciler implements Reconciler {
 }
 
 /** What, when it changes, ends a failed shoot's wait: everything but the status the gardenlet writes. */
-export function shootRetryTrigger(shoot: KubeObject): string {
+export function shootRetryTrigger(shoot: Shoot): string {
   const { generation, annotations, deletionTimestamp } = shoot.metadata;
   return JSON.stringify([generation, annotations ?? {}, deletionTimestamp ?? null, shoot.spec ?? null]);
 }
 
-function skipReadiness(shoot: KubeObject): boolean {
+function skipReadiness(shoot: Shoot): boolean {
   return shoot.metadata.annotations?.[SKIP_READINESS_ANNOTATION] !== undefined;
 }
 
-function operation(type: ShootOperation, state: string, progress: number, description: string) {
+function operation(
+  type: ShootOperation,
+  state: LastOperationState,
+  progress: number,
+  description: string,
+): LastOperation {
   return { type, state, progress, description, lastUpdateTime: nowTimestamp() };
 }
 
-function lastProgress(shoot: KubeObject): number {
-  const status = isRecord(shoot.status) ? shoot.status : {};
-  return isRecord(status.lastOperation) && typeof status.lastOperation.progress === 'number'
-    ? status.lastOperation.progress
-    : 0;
+function lastProgress(shoot: Shoot): number {
+  return shoot.status?.lastOperation?.progress ?? 0;
 }
 
 /** Gardener's messages when an operation starts. */

@@ -3,24 +3,25 @@ import { describe, it } from 'node:test';
 import {
   formatDuration,
   SEED_HEARTBEAT_MAX_AGE_SECONDS,
+  type Seed,
   seedBackupSecretRef,
   seedHasBackup,
   seedReadiness,
   seedStatusColumn,
 } from '../../../src/api/core-gardener/index.js';
-import type { Condition, KubeObject } from '../../../src/api/meta.js';
+import type { Condition } from '../../../src/api/meta.js';
 
 const NOW = new Date('2026-03-01T12:00:00Z');
 const ago = (s: number) => new Date(NOW.getTime() - s * 1000).toISOString();
 
-function seed(conditions: Partial<Record<string, Condition['status']>>, updatedAgo = 10): KubeObject {
+function seed(conditions: Partial<Record<string, Condition['status']>>, updatedAgo = 10): Seed {
   return {
     metadata: { name: 'seed-b' },
     spec: { provider: { type: 'local', region: 'local' } },
     status: {
       conditions: Object.entries(conditions).map(([type, status]) => ({
         type,
-        status,
+        status: status ?? 'Unknown',
         lastTransitionTime: ago(600),
         lastUpdateTime: ago(updatedAgo),
         reason: 'Because',
@@ -92,7 +93,7 @@ describe('seedStatusColumn (Gardener seed table)', () => {
 });
 
 describe('Seed backup readers', () => {
-  const manifest: KubeObject = {
+  const manifest: Seed = {
     metadata: { name: 'seed-a' },
     spec: {
       backup: {

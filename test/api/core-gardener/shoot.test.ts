@@ -6,10 +6,15 @@ import {
   responsibleSeedName,
   shootCloudProfileName,
   shootHealthStatus,
+  shootResource,
   shouldPrepareShootForMigration,
   wasShootRescheduledToNewSeed,
 } from '../../../src/api/core-gardener/index.js';
-import { sampleShoot as shoot } from '../../helpers/sample-objects.js';
+import { checked } from '../../../src/client/client.js';
+import { sampleShoot } from '../../helpers/sample-objects.js';
+
+/** The sample shoot as a client reads it: through the Shoot guard. */
+const shoot = (extra?: Parameters<typeof sampleShoot>[0]) => checked(shootResource, sampleShoot(extra));
 
 describe('Shoot readers', () => {
   it('computes the health status from the label or the conditions', () => {

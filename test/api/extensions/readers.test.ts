@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   EXTENSION_OPERATIONS,
-  extensionLastOperationState,
+  type ExtensionObject,
   extensionNotReadyReason,
   extensionOperation,
   GARDENER_OPERATION_ANNOTATION,
@@ -14,7 +14,6 @@ import {
   OPERATION_RESTORE,
   OPERATION_WAIT_FOR_STATE,
 } from '../../../src/api/extensions/index.js';
-import type { KubeObject } from '../../../src/api/meta.js';
 import {
   sampleExtensionObjects,
   SAMPLE_SUCCEEDED_EXTENSION_STATUS as succeeded,
@@ -34,22 +33,22 @@ describe('extension operations', () => {
 });
 
 describe('readiness readers', () => {
-  const base: KubeObject = {
+  const base = {
     ...sampleExtensionObjects.Infrastructure!,
     metadata: { ...sampleExtensionObjects.Infrastructure!.metadata, generation: 2 },
-  };
+    spec: { type: 'local' },
+  } satisfies ExtensionObject;
 
   it('extensionNotReadyReason follows Gardener’s CheckExtensionObject', () => {
     assert.equal(extensionNotReadyReason(base), 'observed generation outdated (0/2)');
     const observed = { ...base, status: { observedGeneration: 2 } };
     assert.equal(extensionNotReadyReason(observed), 'extension did not record a last operation yet');
-    const processing = {
+    const processing: ExtensionObject = {
       ...base,
       status: { observedGeneration: 2, lastOperation: { type: 'Reconcile', state: 'Processing' } },
     };
     assert.equal(extensionNotReadyReason(processing), 'extension state is not succeeded but Processing');
-    assert.equal(extensionLastOperationState(processing), 'Processing');
-    const ready = { ...base, status: { ...succeeded, observedGeneration: 2 } };
+    const ready: ExtensionObject = { ...base, status: { ...succeeded, observedGeneration: 2 } };
     assert.equal(extensionNotReadyReason(ready), undefined);
     assert.ok(isExtensionReady(ready));
     const pending = structuredClone(ready);
@@ -58,7 +57,6 @@ describe('readiness readers', () => {
     const failed = { ...ready, status: { ...ready.status, lastError: { description: 'boom' } } };
     assert.equal(extensionNotReadyReason(failed), 'error during reconciliation: boom');
     assert.ok(!isExtensionMigrated(ready));
-    assert.equal(extensionLastOperationState({ metadata: {} }), undefined);
     assert.equal(extensionOperation({ metadata: { annotations: { [GARDENER_OPERATION_ANNOTATION]: '' } } }), undefined);
   });
 });

@@ -91,4 +91,14 @@ describe('Seed resource', () => {
       'K8S VERSION': '1.31.1',
     });
   });
+
+  it('prints a stored last operation whose values the Seed guard refuses as it is stored', () => {
+    const obj = structuredClone(manifest);
+    // The status subresource takes any strings here, as Gardener's does; clients refuse them
+    // (src/client/client.ts `checked`), the table shows them.
+    obj.status = { lastOperation: { type: 'Foo', state: 'Bar' } };
+    assert.deepEqual(seedDefinition.subresources![0]!.strategy.validateUpdate!(obj, manifest), []);
+    const cell = seedDefinition.columns!.find((c) => c.name === 'LAST OPERATION')!.cell(obj);
+    assert.equal(cell, 'Foo Bar (0%)');
+  });
 });

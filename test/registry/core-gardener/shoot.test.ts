@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { shootSpecSeedName, shootStatusSeedName } from '../../../src/api/core-gardener/shoot.js';
+import { shootResource, shootSpecSeedName, shootStatusSeedName } from '../../../src/api/core-gardener/shoot.js';
 import type { KubeObject } from '../../../src/api/meta.js';
 import type { Strategy } from '../../../src/apiserver/types.js';
+import { checked } from '../../../src/client/client.js';
 import { shootDefinition } from '../../../src/registry/core-gardener/shoot.js';
 import { sampleShoot as shoot } from '../../helpers/sample-objects.js';
 
@@ -61,7 +62,7 @@ describe('Shoot resource', () => {
 
   it('update: does not revert a changed spec.seedName (admission rejects it)', () => {
     const next = updated(shootDefinition.strategy, shoot({ spec: { seedName: 'seed-b' } }), shoot());
-    assert.equal(shootSpecSeedName(next), 'seed-b');
+    assert.equal(shootSpecSeedName(checked(shootResource, next)), 'seed-b');
   });
 
   it('update: gardener.cloud/operation=reconcile bumps the generation and is consumed', () => {
@@ -107,7 +108,7 @@ describe('Shoot resource', () => {
       }),
       old,
     );
-    assert.equal(shootSpecSeedName(next), 'seed-a');
+    assert.equal(shootSpecSeedName(checked(shootResource, next)), 'seed-a');
     assert.deepEqual(next.metadata.labels, { a: 'b' });
     assert.deepEqual(next.status, { ...(old.status as object), lastErrors: [] });
     assert.equal(next.metadata.generation, 4);
@@ -124,7 +125,7 @@ describe('Shoot resource', () => {
     });
     const first = updated(sub('status'), done, old);
     assert.equal(first.metadata.generation, 5);
-    assert.equal(shootStatusSeedName(first), undefined);
+    assert.equal(shootStatusSeedName(checked(shootResource, first)), undefined);
     const again = updated(sub('status'), done, first);
     assert.equal(again.metadata.generation, 5);
     const aborted = updated(
@@ -149,7 +150,7 @@ describe('Shoot resource', () => {
   it('binding subresource: keeps the status and bumps the generation for the new seed', () => {
     const old = shoot();
     const next = updated(sub('binding'), shoot({ spec: { seedName: 'seed-b' }, status: { seedName: 'seed-b' } }), old);
-    assert.equal(shootSpecSeedName(next), 'seed-b');
+    assert.equal(shootSpecSeedName(checked(shootResource, next)), 'seed-b');
     assert.deepEqual(next.status, old.status);
     assert.equal(next.metadata.generation, 5);
     assert.deepEqual(sub('binding').validateUpdate!(next, old), []);

@@ -1,13 +1,19 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
-import { copyTaskFailed, copyTaskLastError, copyTaskPhase, copyTaskSucceeded } from '../../../src/api/druid/index.js';
+import {
+  copyTaskFailed,
+  copyTaskPhase,
+  copyTaskSucceeded,
+  etcdCopyBackupsTaskResource,
+} from '../../../src/api/druid/index.js';
 import type { FieldError } from '../../../src/api/errors.js';
 import type { KubeObject } from '../../../src/api/meta.js';
 import { AdmissionChain } from '../../../src/apiserver/admission.js';
 import { mergePatch } from '../../../src/apiserver/patch.js';
 import { GenericStore, type RequestContext } from '../../../src/apiserver/registry/generic-store.js';
 import type { Strategy } from '../../../src/apiserver/types.js';
+import { checked } from '../../../src/client/client.js';
 import { etcdCopyBackupsTaskDefinition } from '../../../src/registry/druid/etcd-copy-backups-task.js';
 import { openSqliteStore } from '../../../src/storage/sqlite/sqlite-store.js';
 import {
@@ -154,13 +160,15 @@ describe('EtcdCopyBackupsTask', () => {
         lastUpdateTime: now,
       },
     ]);
-    assert.ok(copyTaskSucceeded(next));
-    assert.ok(!copyTaskFailed(next));
-    assert.equal(copyTaskPhase(next), 'Succeeded');
+    // A client (the gardenlet's wait) reads the patched task through the guard.
+    const task = checked(etcdCopyBackupsTaskResource, next);
+    assert.ok(copyTaskSucceeded(task));
+    assert.ok(!copyTaskFailed(task));
+    assert.equal(copyTaskPhase(task), 'Succeeded');
     assert.deepEqual(next.spec, stored.spec);
     assert.equal(next.metadata.generation, 1);
     // The patch keeps the rest of the status (merge patch semantics).
-    assert.equal(copyTaskLastError(next), 'dial tcp: i/o timeout');
+    assert.equal(task.status?.lastError, 'dial tcp: i/o timeout');
     // With the offset spelled the other way, too.
     const plusTwo = mergePatch(structuredClone(stored), seedDocumentPatch('2026-11-23T21:40:00+02:00')) as KubeObject;
     statusStrategy.prepareForUpdate!(plusTwo, stored);
@@ -189,12 +197,12 @@ describe('EtcdCopyBackupsTask', () => {
       );
       const now = dateIseconds();
       const patched = await store.patch(NS, SHOOT, 'status', 'merge', seedDocumentPatch(now), ctx);
-      assert.ok(copyTaskSucceeded(patched));
-      assert.ok(!copyTaskFailed(patched));
+      assert.ok(copyTaskSucceeded(checked(etcdCopyBackupsTaskResource, patched)));
+      assert.ok(!copyTaskFailed(checked(etcdCopyBackupsTaskResource, patched)));
       assert.equal((patched.status as { conditions: unknown[] }).conditions.length, 1);
       assert.equal(patched.metadata.generation, 1);
       const read = await store.get(NS, SHOOT);
-      assert.ok(copyTaskSucceeded(read));
+      assert.ok(copyTaskSucceeded(checked(etcdCopyBackupsTaskResource, read)));
       // A spec change through the main resource is refused.
       await assert.rejects(store.patch(NS, SHOOT, '', 'merge', { spec: { maxBackups: 1 } }, ctx), (err: Error) =>
         /spec: Invalid value: .*field is immutable/.test(err.message),

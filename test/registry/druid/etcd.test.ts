@@ -1,18 +1,17 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
-  etcdBackupReady,
-  etcdClusterSize,
-  etcdEndpoint,
-  etcdMembers,
-  etcdQuorate,
+  EtcdConditionType,
+  etcdConditionTrue,
   etcdReady,
   etcdReplicas,
+  etcdResource,
   STORE_PROVIDERS,
 } from '../../../src/api/druid/index.js';
 import type { FieldError } from '../../../src/api/errors.js';
 import type { KubeObject } from '../../../src/api/meta.js';
 import type { ResourceDefinition, Strategy } from '../../../src/apiserver/types.js';
+import { checked } from '../../../src/client/client.js';
 import { etcdDefinition } from '../../../src/registry/druid/etcd.js';
 import { druidDefinitions } from '../../../src/registry/druid/index.js';
 import { sampleEtcdMain } from '../../helpers/sample-objects.js';
@@ -76,10 +75,10 @@ describe('Etcd', () => {
     assert.equal(obj.metadata.generation, 1);
     assert.equal(obj.status, undefined);
     assert.deepEqual((obj.spec as Record<string, unknown>).futureField, { keep: 'me' });
-    assert.equal(etcdReplicas(obj), 1);
+    assert.equal(etcdReplicas(checked(etcdResource, obj)), 1);
     const stopped = created(sampleEtcdMain({ replicas: 0 }));
     assert.deepEqual(stopped.errors, []);
-    assert.equal(etcdReplicas(stopped.obj), 0);
+    assert.equal(etcdReplicas(checked(etcdResource, stopped.obj)), 0);
     assert.deepEqual(created(sampleEtcdMain({}, { store: undefined })).errors, [], 'backups are optional');
   });
 
@@ -193,13 +192,14 @@ describe('Etcd', () => {
     assert.deepEqual(next.spec, old.spec);
     assert.equal(next.metadata.generation, 2);
     assert.deepEqual(strategy.validateUpdate!(next, old), []);
-    assert.ok(etcdReady(next));
-    assert.ok(etcdQuorate(next));
-    assert.ok(!etcdBackupReady(next));
-    assert.equal(etcdEndpoint(next), 'http://127.0.0.1:23790');
-    assert.equal(etcdClusterSize(next), 1);
+    const etcd = checked(etcdResource, next);
+    assert.ok(etcdReady(etcd));
+    assert.ok(etcdConditionTrue(etcd, EtcdConditionType.Ready));
+    assert.ok(!etcdConditionTrue(etcd, EtcdConditionType.BackupReady));
+    assert.equal(etcd.status?.endpoint, 'http://127.0.0.1:23790');
+    assert.equal(etcd.status?.clusterSize, 1);
     assert.deepEqual(
-      etcdMembers(next).map((m) => [m.name, m.role, m.status]),
+      etcd.status?.members?.map((m) => [m.name, m.role, m.status]),
       [['etcd-main-0', 'Leader', 'Ready']],
     );
     assert.deepEqual(cells(etcdDefinition, next), {

@@ -2,26 +2,25 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { FieldError } from '../../../src/api/errors.js';
 import {
-  backupBucketGeneratedSecretRef,
   clusterShoot,
   controlPlanePurpose,
-  dnsRecordName,
-  dnsRecordTtl,
-  dnsRecordType,
-  dnsRecordValues,
-  extensionBackupEntryBucketName,
+  controlPlaneResource,
+  dnsRecordResource,
+  type ExtensionObject,
+  extensionBackupBucketResource,
+  extensionBackupEntryResource,
   extensionOperation,
-  extensionSecretRef,
-  extensionState,
-  extensionStatusResources,
   GARDENER_OPERATION_ANNOTATION,
+  infrastructureResource,
   isExtensionMigrated,
   isSourceBackupEntry,
-  workerPools,
+  workerResource,
 } from '../../../src/api/extensions/index.js';
 import type { KubeObject } from '../../../src/api/meta.js';
+import type { ResourceRef } from '../../../src/api/resource-ref.js';
 import { mergePatch } from '../../../src/apiserver/patch.js';
 import type { ResourceDefinition, Strategy } from '../../../src/apiserver/types.js';
+import { checked } from '../../../src/client/client.js';
 import { extensionBackupBucketDefinition } from '../../../src/registry/extensions/backup-bucket.js';
 import { extensionBackupEntryDefinition } from '../../../src/registry/extensions/backup-entry.js';
 import { clusterDefinition } from '../../../src/registry/extensions/cluster.js';
@@ -75,6 +74,16 @@ function withSpec(obj: KubeObject, spec: Record<string, unknown>): KubeObject {
 function def(kind: string): ResourceDefinition {
   return extensionDefinitions.find((d) => d.kind === kind)!;
 }
+
+/** Each kind's reference, to read an object as a client does (through its guard). */
+const refs: Record<string, ResourceRef<ExtensionObject>> = {
+  BackupBucket: extensionBackupBucketResource,
+  BackupEntry: extensionBackupEntryResource,
+  DNSRecord: dnsRecordResource,
+  Infrastructure: infrastructureResource,
+  ControlPlane: controlPlaneResource,
+  Worker: workerResource,
+};
 
 describe('extensionDefinitions', () => {
   it('lists the seven kinds with Gardener’s names, scopes and short names', () => {
@@ -255,9 +264,10 @@ describe('every extension kind', () => {
       assert.equal(next.metadata.labels, undefined);
       assert.equal(next.metadata.generation, 2);
       assert.deepEqual(strategy.validateUpdate!(next, old), []);
-      assert.ok(isExtensionMigrated(next));
-      assert.deepEqual(extensionState(next), status.state);
-      assert.deepEqual(extensionStatusResources(next), status.resources);
+      const read = checked(refs[kind]!, next);
+      assert.ok(isExtensionMigrated(read));
+      assert.deepEqual(read.status?.state, status.state);
+      assert.deepEqual(read.status?.resources, status.resources);
       const bad = {
         ...structuredClone(next),
         status: { ...status, lastOperation: { type: 'Migrate', progress: 300 } },
@@ -312,7 +322,7 @@ describe('BackupBucket and BackupEntry', () => {
       status: { ...succeeded, generatedSecretRef: { name: 'generated-bucket-secret', namespace: 'garden' } },
     };
     assert.deepEqual(statusStrategy(extensionBackupBucketDefinition).validateUpdate!(withStatus, old), []);
-    assert.deepEqual(backupBucketGeneratedSecretRef(withStatus), {
+    assert.deepEqual(checked(extensionBackupBucketResource, withStatus).status?.generatedSecretRef, {
       name: 'generated-bucket-secret',
       namespace: 'garden',
     });
@@ -358,7 +368,7 @@ describe('BackupBucket and BackupEntry', () => {
       BUCKET: null,
       STATE: null,
     });
-    assert.equal(extensionBackupEntryBucketName(entry), '3f1c4f0e-5b0d-4c3a-9a52-2d7c3f0b9e11');
+    assert.equal(checked(extensionBackupEntryResource, entry).spec.bucketName, '3f1c4f0e-5b0d-4c3a-9a52-2d7c3f0b9e11');
     assert.equal(
       extensionBackupEntryDefinition.selectableFields!['spec.bucketName']!(entry),
       '3f1c4f0e-5b0d-4c3a-9a52-2d7c3f0b9e11',
@@ -366,7 +376,10 @@ describe('BackupBucket and BackupEntry', () => {
     assert.equal(extensionBackupEntryDefinition.selectableFields!['spec.type']!(entry), 'local');
     assert.ok(!isSourceBackupEntry(entry));
     assert.ok(isSourceBackupEntry({ metadata: { name: `source-${NS}--0b5e8d3a` } }));
-    assert.deepEqual(extensionSecretRef(entry), { name: 'entry-shoot--dev--my-shoot--0b5e8d3a', namespace: 'garden' });
+    assert.deepEqual(checked(extensionBackupEntryResource, entry).spec.secretRef, {
+      name: 'entry-shoot--dev--my-shoot--0b5e8d3a',
+      namespace: 'garden',
+    });
     // bucketName may change (the Restore points the entry at the destination bucket); region is not Gardener-immutable here.
     const moved = updated(extensionBackupEntryDefinition, withSpec(entry, { bucketName: 'other-bucket' }), {
       ...entry,
@@ -435,12 +448,12 @@ describe('DNSRecord', () => {
       ...record,
       status: { lastOperation: { type: 'Reconcile', state: 'Error' }, zone: 'Z1' },
     };
-    assert.deepEqual(dnsRecordValues(withStatus), ['10.0.0.10']);
-    assert.equal(dnsRecordName(withStatus), 'api.internal.my-shoot.dev.local.gardener.cloud');
-    assert.equal(dnsRecordType(withStatus), 'A');
-    assert.equal(dnsRecordTtl(withStatus), 120);
-    assert.equal(dnsRecordTtl({ metadata: {}, spec: {} }), 120);
-    assert.deepEqual(dnsRecordValues({ metadata: {} }), []);
+    const read = checked(dnsRecordResource, withStatus);
+    assert.deepEqual(read.spec.values, ['10.0.0.10']);
+    assert.equal(read.spec.name, 'api.internal.my-shoot.dev.local.gardener.cloud');
+    assert.equal(read.spec.recordType, 'A');
+    assert.equal(read.spec.ttl, 120);
+    assert.equal(read.status?.zone, 'Z1');
     assert.deepEqual(cells(dnsRecordDefinition, withStatus), {
       TYPE: 'local',
       'DOMAIN NAME': 'api.internal.my-shoot.dev.local.gardener.cloud',
@@ -490,7 +503,8 @@ describe('Infrastructure, ControlPlane, Worker, Cluster', () => {
     assert.deepEqual(paths(updated(controlPlaneDefinition, withSpec(old, { purpose: 'exposure' }), old).errors), [
       ['spec.purpose', 'FieldImmutable'],
     ]);
-    assert.equal(controlPlanePurpose({ metadata: {}, spec: {} }), 'normal');
+    const { purpose: _purpose, ...withoutPurpose } = checked(controlPlaneResource, old).spec;
+    assert.equal(controlPlanePurpose({ ...old, spec: withoutPurpose }), 'normal');
     assert.deepEqual(cells(controlPlaneDefinition, old), { TYPE: 'local', PURPOSE: 'normal', STATUS: null });
   });
 
@@ -520,7 +534,7 @@ describe('Infrastructure, ControlPlane, Worker, Cluster', () => {
       ],
     );
     assert.deepEqual(
-      workerPools(samples.Worker!).map((p) => [p.name, p.minimum, p.maximum]),
+      checked(workerResource, samples.Worker!).spec.pools.map((p) => [p.name, p.minimum, p.maximum]),
       [['local', 1, 3]],
     );
     assert.deepEqual(cells(workerDefinition, samples.Worker!), { TYPE: 'local', REGION: 'local', STATUS: null });
@@ -570,8 +584,9 @@ describe('the migrate annotation', () => {
     const strategy = statusStrategy(infrastructureDefinition);
     strategy.prepareForUpdate!(patched, main.obj);
     assert.deepEqual(strategy.validateUpdate!(patched, main.obj), []);
-    assert.ok(isExtensionMigrated(patched));
-    assert.deepEqual(extensionState(patched), { network: { id: 'net-1' } });
-    assert.equal(extensionOperation(patched), 'migrate');
+    const read = checked(infrastructureResource, patched);
+    assert.ok(isExtensionMigrated(read));
+    assert.deepEqual(read.status?.state, { network: { id: 'net-1' } });
+    assert.equal(extensionOperation(read), 'migrate');
   });
 });

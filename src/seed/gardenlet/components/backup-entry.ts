@@ -6,19 +6,14 @@
  * own bucket (`gardener.cloud/operation=restore`).
  */
 import {
-  backupEntryBucketName,
+  type BackupEntry as BackupEntryObject,
   backupEntryResource,
   backupEntrySpecSeedName,
   backupEntryStatusSeedName,
 } from '../../../api/core-gardener/backup-entry.js';
-import {
-  GARDENER_API_VERSION,
-  GARDENER_OPERATION_ANNOTATION,
-  lastOperationOf,
-} from '../../../api/core-gardener/common.js';
+import { GARDENER_API_VERSION, GARDENER_OPERATION_ANNOTATION } from '../../../api/core-gardener/common.js';
 import { shootSpecSeedName } from '../../../api/core-gardener/shoot.js';
 import { ExtensionOperation } from '../../../api/extensions/common.js';
-import type { KubeObject } from '../../../api/meta.js';
 import type { TaskContext } from '../../../flow/task-fn.js';
 import { backupEntryName } from '../../../shoot/identity.js';
 import { backupObjectNotReadyReason } from '../backup-common.js';
@@ -40,7 +35,7 @@ export abstract class GardenBackupEntry {
   }
 
   /** The entry, or null. */
-  get(): Promise<KubeObject | null> {
+  get(): Promise<BackupEntryObject | null> {
     return this.entries().find(this.c.shoot.metadata.namespace!, this.name);
   }
 
@@ -66,8 +61,7 @@ export abstract class GardenBackupEntry {
 
   /** `spec.bucketName`, or undefined when the entry does not exist. */
   async bucketName(): Promise<string | undefined> {
-    const entry = await this.get();
-    return entry ? backupEntryBucketName(entry) : undefined;
+    return (await this.get())?.spec.bucketName;
   }
 
   /** A new entry of this name in `bucketName`, placed on this seed and owned by the shoot (it goes when the shoot goes). */
@@ -135,7 +129,7 @@ export class BackupEntry extends GardenBackupEntry implements DeployMigrateWaite
       const entry = await this.get();
       const statusSeed = entry ? backupEntryStatusSeedName(entry) : undefined;
       if (!entry || statusSeed !== this.c.seedName) return;
-      const last = lastOperationOf(entry);
+      const last = entry.status?.lastOperation;
       throw new NotYetError(
         `BackupEntry ${this.name} is not migrated to the new seed yet (status.seedName ${statusSeed}, last operation ${last?.type} ${last?.state})`,
       );

@@ -4,12 +4,13 @@
  * how long a wait may take.
  */
 import type { Logger } from 'pino';
-import type { KubeObject } from '../../../api/meta.js';
+import type { Seed } from '../../../api/core-gardener/seed.js';
+import type { Shoot } from '../../../api/core-gardener/shoot.js';
 import type { Client } from '../../../client/client.js';
 import type { ShootEndpoint } from '../shoot-endpoint.js';
 
 export interface ComponentContext {
-  readonly shoot: KubeObject;
+  readonly shoot: Shoot;
   /** The control-plane namespace on this seed: the shoot's technical ID, `shoot--<project>--<name>`. */
   readonly namespace: string;
   readonly seedName: string;
@@ -20,7 +21,7 @@ export interface ComponentContext {
   /** Where the shoot's API server and vpn-seed-server are reached. */
   readonly endpoint: ShootEndpoint;
   /** This seed's Seed object in the garden, read once per flow run (its UID names its bucket). */
-  seedObject(): Promise<KubeObject>;
+  seedObject(): Promise<Seed>;
   /** How long a component's wait may take before its step fails (and the flow is retried). */
   readonly waitTimeoutMs: number;
   readonly logger: Logger;

@@ -2,10 +2,10 @@
  * The shoot's internal domain DNS record (`<shoot>-internal`): `api.<shoot>.<project>.internal.local`
  * pointing at the host of the shoot's API endpoint.
  */
-import { dnsRecordResource } from '../../../api/extensions/dns-record.js';
+import { type DNSRecord, dnsRecordResource } from '../../../api/extensions/dns-record.js';
 import { type ExtensionKind, localProviderSpec } from './extension.js';
 
-export const internalDnsRecord: ExtensionKind = {
+export const internalDnsRecord: ExtensionKind<DNSRecord> = {
   resource: dnsRecordResource,
   name: (c) => `${c.shoot.metadata.name}-internal`,
   spec: (c) => {

@@ -6,11 +6,8 @@
  */
 import { secretResource } from '../../../api/core/secret.js';
 import { backupBucketResource } from '../../../api/core-gardener/backup-bucket.js';
-import { pathString } from '../../../api/core-gardener/common.js';
-import { seedBackup } from '../../../api/core-gardener/seed.js';
 import {
   copyTaskFailureMessage,
-  copyTaskLastError,
   copyTaskSucceeded,
   etcdCopyBackupsTaskResource,
 } from '../../../api/druid/etcd-copy-backups-task.js';
@@ -21,6 +18,7 @@ import { copyBackupsFailedMessage } from '../copy-backups-hint.js';
 import { shootLabels } from '../shoot-labels.js';
 import type { BackupEntry } from './backup-entry.js';
 import type { ComponentContext } from './context.js';
+import { storeProvider } from './etcd.js';
 import type { DeployWaiter } from './interfaces.js';
 import type { SourceBackupEntry } from './source-backup-entry.js';
 import { NotYetError, waitUntil } from './wait.js';
@@ -59,7 +57,7 @@ export class EtcdCopyBackupsTask implements DeployWaiter {
     if (!sourceBucketName) throw new Error(`the source BackupEntry ${this.#sourceBackupEntry.name} is missing`);
     const sourceBucket = await this.#c.garden.resource(backupBucketResource).get('', sourceBucketName);
     const seed = await this.#c.seedObject();
-    const backup = seedBackup(seed);
+    const backup = seed.spec.backup;
     if (!backup) throw new Error(`seed ${this.#c.seedName} has no spec.backup`);
     const prefix = etcdBackupPrefix(this.#backupEntry.name);
     await this.#tasks().createIfAbsent(this.#c.namespace, {
@@ -71,14 +69,14 @@ export class EtcdCopyBackupsTask implements DeployWaiter {
           'networking.gardener.cloud/to-public-networks': 'allowed',
         },
         sourceStore: {
-          provider: pathString(sourceBucket, 'spec.provider.type'),
+          provider: storeProvider(sourceBucket.spec.provider.type, `BackupBucket ${sourceBucketName}`),
           container: sourceBucketName,
           prefix,
           secretRef: { name: SOURCE_ETCD_BACKUP_SECRET },
         },
         targetStore: {
-          provider: backup.provider,
-          container: seed.metadata.uid,
+          provider: storeProvider(backup.provider, `seed ${this.#c.seedName}`),
+          container: seed.metadata.uid!,
           prefix,
           secretRef: { name: ETCD_BACKUP_SECRET },
         },
@@ -98,7 +96,7 @@ export class EtcdCopyBackupsTask implements DeployWaiter {
       const task = await this.#tasks().find(this.#c.namespace, this.name);
       if (!task) throw terminal(new Error(`${what} does not exist`));
       if (copyTaskSucceeded(task)) return;
-      const problem = copyTaskFailureMessage(task) ?? copyTaskLastError(task);
+      const problem = copyTaskFailureMessage(task) ?? (task.status?.lastError || undefined);
       if (problem) throw terminal(new Error(copyBackupsFailedMessage(this.#c.shoot, task, problem)));
       throw new NotYetError(`${what} has not succeeded yet`);
     });

@@ -4,9 +4,8 @@
  * seed has backups — `<bucket>/<backupEntryName>/etcd-main` through the secret `etcd-backup`
  * (Gardener's layout, docs/backups.md) — and the final snapshot a Migrate takes.
  */
-import { seedBackup } from '../../../api/core-gardener/seed.js';
-import { etcdBackupEndpoint, etcdReady, etcdResource, etcdRestoreError } from '../../../api/druid/etcd.js';
-import { isRecord, type KubeObject } from '../../../api/meta.js';
+import { isStoreProvider, type StoreProvider } from '../../../api/druid/common.js';
+import { type Etcd, type EtcdSpec, etcdReady, etcdResource, etcdRestoreError } from '../../../api/druid/etcd.js';
 import { RestClient } from '../../../client/rest-client.js';
 import { terminal } from '../../../flow/task-errors.js';
 import type { TaskContext } from '../../../flow/task-fn.js';
@@ -26,7 +25,7 @@ export const ETCD_MAIN = 'etcd-main';
  * so it takes fulls hourly and deltas every 20 s (the snapshotter's defaults) to keep the window
  * of writes not yet in the store small.
  */
-export const etcdBackupDefaults = Object.freeze({
+export const etcdBackupDefaults: Readonly<EtcdSpec['backup']> = Object.freeze({
   fullSnapshotSchedule: '0 */1 * * *',
   deltaSnapshotPeriod: '20s',
   deltaSnapshotMemoryLimit: '100Mi',
@@ -50,7 +49,7 @@ export class EtcdMain implements DeployWaiter {
 
   /** "Deploying main and events etcd". */
   async deploy(_ctx: TaskContext): Promise<void> {
-    const spec = {
+    const spec: EtcdSpec = {
       replicas: 1,
       labels: { role: 'main', 'gardener.cloud/role': 'controlplane' },
       selector: { matchLabels: { role: 'main' } },
@@ -98,7 +97,7 @@ export class EtcdMain implements DeployWaiter {
     let url: string | undefined;
     await waitUntil(ctx, this.#c.waitTimeoutMs, async () => {
       const etcd = await this.#getRestorable();
-      url = etcd ? etcdClientUrl(etcd) : undefined;
+      url = etcd?.status?.endpoint || undefined;
       if (!url) throw new NotYetError(`${ETCD_MAIN} in ${this.#c.namespace} reports no client URL`);
     });
     return url!;
@@ -119,7 +118,7 @@ export class EtcdMain implements DeployWaiter {
     // "not yet"; any other failure is the step's error.
     await waitUntil(ctx, this.#c.waitTimeoutMs, async () => {
       const etcd = await this.get();
-      endpoint = (etcd && etcdBackupEndpoint(etcd)) || undefined;
+      endpoint = etcd?.status?.backupEndpoint || undefined;
       if (!endpoint) throw new NotYetError(`${ETCD_MAIN} reports no backup endpoint (status.backupEndpoint)`);
       const sidecar = new RestClient({
         server: endpoint,
@@ -163,12 +162,12 @@ export class EtcdMain implements DeployWaiter {
     return etcd !== null && etcdReady(etcd);
   }
 
-  get(): Promise<KubeObject | null> {
+  get(): Promise<Etcd | null> {
     return this.#etcds().find(this.#c.namespace, ETCD_MAIN);
   }
 
   /** etcd-main, or null; a restore from broken backups cannot be mended by waiting: that fails at once, naming the cause. */
-  async #getRestorable(): Promise<KubeObject | null> {
+  async #getRestorable(): Promise<Etcd | null> {
     const etcd = await this.get();
     const restoreError = etcd ? etcdRestoreError(etcd) : undefined;
     if (restoreError) throw terminal(new Error(`${ETCD_MAIN} cannot start: ${restoreError}`));
@@ -176,14 +175,14 @@ export class EtcdMain implements DeployWaiter {
   }
 
   /** `spec.backup`: empty without seed backups, else the BackupEntry's store and the schedule. */
-  async #backupSpec(): Promise<Record<string, unknown>> {
-    const backup = seedBackup(await this.#c.seedObject());
+  async #backupSpec(): Promise<EtcdSpec['backup']> {
+    const backup = (await this.#c.seedObject()).spec.backup;
     if (!backup) return {};
     const bucketName = await this.#backupEntry.bucketName();
     if (!bucketName) throw new Error(`BackupEntry ${this.#backupEntry.name} does not exist yet`);
     return {
       store: {
-        provider: backup.provider,
+        provider: storeProvider(backup.provider, `seed ${this.#c.seedName}`),
         container: bucketName,
         prefix: etcdBackupPrefix(this.#backupEntry.name),
         secretRef: { name: ETCD_BACKUP_SECRET },
@@ -197,10 +196,10 @@ export class EtcdMain implements DeployWaiter {
   }
 }
 
-function etcdClientUrl(etcd: KubeObject): string | undefined {
-  const status = isRecord(etcd.status) ? etcd.status : {};
-  for (const field of ['clientUrl', 'endpoint']) if (typeof status[field] === 'string') return status[field] as string;
-  return undefined;
+/** A seed's or a bucket's backup provider as a store provider of the druid; an error naming `owner` when it is none. */
+export function storeProvider(type: string, owner: string): StoreProvider {
+  if (isStoreProvider(type)) return type;
+  throw new Error(`${owner} uses the backup provider "${type}", which the druid does not implement (local, s3)`);
 }
 
 /** Whether `err` (a 503 from RestClient) comes from a refused connection: nobody listens there yet. */

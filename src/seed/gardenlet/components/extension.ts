@@ -6,15 +6,18 @@
  * cannot rebuild and lets go of the object) and restored from the state the ShootState kept.
  */
 import { GARDENER_OPERATION_ANNOTATION } from '../../../api/core-gardener/common.js';
+import type { SecretReference } from '../../../api/extensions/common.js';
 import {
+  type ExtensionObject,
   ExtensionOperation,
   extensionNotReadyReason,
   extensionOperation,
   isExtensionMigrated,
   isExtensionReady,
 } from '../../../api/extensions/common.js';
-import { isRecord, type KubeObject } from '../../../api/meta.js';
+import type { ObjectMeta } from '../../../api/meta.js';
 import type { ResourceRef } from '../../../api/resource-ref.js';
+import type { NewObject } from '../../../client/client.js';
 import type { TaskContext } from '../../../flow/task-fn.js';
 import type { ComponentContext } from './context.js';
 import type { DeployMigrateWaiter } from './interfaces.js';
@@ -22,26 +25,26 @@ import type { ShootStateComponent } from './shoot-state.js';
 import { NotYetError, waitUntil } from './wait.js';
 
 /** What tells one extension kind from another. */
-export interface ExtensionKind {
-  readonly resource: ResourceRef;
+export interface ExtensionKind<T extends ExtensionObject> {
+  readonly resource: ResourceRef<T>;
   /** The object's name for this shoot (Gardener's: the shoot's name, `<shoot>-internal` for the DNS record). */
   name(c: ComponentContext): string;
   /** The spec the local provider's object gets. */
-  spec(c: ComponentContext): Record<string, unknown>;
+  spec(c: ComponentContext): T['spec'];
 }
 
 /** The `type`, `region` and `secretRef` every local extension object has. */
-export function localProviderSpec(c: ComponentContext) {
+export function localProviderSpec(c: ComponentContext): { type: string; region: string; secretRef: SecretReference } {
   return { type: 'local', region: 'local', secretRef: { name: 'cloudprovider', namespace: c.namespace } };
 }
 
-export class Extension implements DeployMigrateWaiter {
+export class Extension<T extends ExtensionObject = ExtensionObject> implements DeployMigrateWaiter {
   readonly #c: ComponentContext;
-  readonly #kind: ExtensionKind;
+  readonly #kind: ExtensionKind<T>;
   readonly #shootState: ShootStateComponent;
   readonly name: string;
 
-  constructor(c: ComponentContext, kind: ExtensionKind, shootState: ShootStateComponent) {
+  constructor(c: ComponentContext, kind: ExtensionKind<T>, shootState: ShootStateComponent) {
     this.#c = c;
     this.#kind = kind;
     this.#shootState = shootState;
@@ -59,10 +62,9 @@ export class Extension implements DeployMigrateWaiter {
 
   /** Creates the object with its spec, or brings an existing one's spec up to date. */
   async deploy(_ctx: TaskContext): Promise<void> {
-    const spec = this.#kind.spec(this.#c);
     const current = await this.#objects().find(this.#c.namespace, this.name);
-    if (!current) await this.#objects().create(this.#c.namespace, { metadata: { name: this.name }, spec });
-    else await this.#objects().patch(this.#c.namespace, this.name, { spec });
+    if (!current) await this.#objects().create(this.#c.namespace, this.#newObject({ name: this.name }));
+    else await this.#objects().patch(this.#c.namespace, this.name, { spec: this.#kind.spec(this.#c) });
   }
 
   /** Until the controller reports the last operation Succeeded for the current generation. */
@@ -120,13 +122,13 @@ export class Extension implements DeployMigrateWaiter {
     const objects = this.#objects();
     const current =
       (await this.get()) ??
-      (await objects.create(this.#c.namespace, {
-        metadata: {
+      (await objects.create(
+        this.#c.namespace,
+        this.#newObject({
           name: this.name,
           annotations: { [GARDENER_OPERATION_ANNOTATION]: ExtensionOperation.WaitForState },
-        },
-        spec: this.#kind.spec(this.#c),
-      }));
+        }),
+      ));
     const operation = extensionOperation(current);
     if (operation === undefined) return this.deploy(ctx);
     if (operation !== ExtensionOperation.WaitForState) return;
@@ -138,12 +140,17 @@ export class Extension implements DeployMigrateWaiter {
   }
 
   /** The object's `status.state`, what the ShootState keeps of it; undefined when it has none. */
-  async state(): Promise<unknown> {
-    const obj = await this.get();
-    return isRecord(obj?.status) ? obj.status.state : undefined;
+  async state(): Promise<Record<string, unknown> | undefined> {
+    return (await this.get())?.status?.state ?? undefined;
   }
 
-  get(): Promise<KubeObject | null> {
+  /** A new object of the kind: `metadata` and the spec the kind computes. */
+  #newObject(metadata: ObjectMeta): NewObject<T> {
+    // Exactly a NewObject<T>; TypeScript cannot relate an object literal to Partial<T> for a generic T.
+    return { metadata, spec: this.#kind.spec(this.#c) } as NewObject<T>;
+  }
+
+  get(): Promise<T | null> {
     return this.#objects().find(this.#c.namespace, this.name);
   }
 

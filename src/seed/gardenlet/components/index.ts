@@ -4,8 +4,13 @@
  * (src/seed/gardenlet/shoot-flows.ts). docs/flow-steps.md lists which step calls which method.
  */
 import type { Logger } from 'pino';
-import { seedResource } from '../../../api/core-gardener/seed.js';
-import type { KubeObject } from '../../../api/meta.js';
+import { type Seed, seedResource } from '../../../api/core-gardener/seed.js';
+import type { Shoot } from '../../../api/core-gardener/shoot.js';
+import type { ExtensionObject } from '../../../api/extensions/common.js';
+import type { ControlPlane } from '../../../api/extensions/control-plane.js';
+import type { DNSRecord } from '../../../api/extensions/dns-record.js';
+import type { Infrastructure } from '../../../api/extensions/infrastructure.js';
+import type { Worker } from '../../../api/extensions/worker.js';
 import type { Client } from '../../../client/client.js';
 import { technicalId } from '../../../shoot/identity.js';
 import type { ApiServerRuntime } from '../../runtime/apiserver-runtime.js';
@@ -17,7 +22,7 @@ import { controlPlane } from './control-plane.js';
 import { internalDnsRecord } from './dns-record.js';
 import { EtcdMain } from './etcd.js';
 import { EtcdCopyBackupsTask } from './etcd-copy-backups-task.js';
-import { Extension } from './extension.js';
+import { Extension, type ExtensionKind } from './extension.js';
 import { AllExtensions } from './extensions.js';
 import { infrastructure } from './infrastructure.js';
 import { KubeApiServer } from './kube-apiserver.js';
@@ -50,10 +55,10 @@ export interface ShootComponents {
   readonly namespace: ShootNamespace;
   readonly secrets: SecretsManager;
   readonly shootState: ShootStateComponent;
-  readonly infrastructure: Extension;
-  readonly internalDnsRecord: Extension;
-  readonly controlPlane: Extension;
-  readonly worker: Extension;
+  readonly infrastructure: Extension<Infrastructure>;
+  readonly internalDnsRecord: Extension<DNSRecord>;
+  readonly controlPlane: Extension<ControlPlane>;
+  readonly worker: Extension<Worker>;
   readonly extensions: AllExtensions;
   readonly backupEntry: BackupEntry;
   readonly sourceBackupEntry: SourceBackupEntry;
@@ -64,8 +69,8 @@ export interface ShootComponents {
   readonly workerConnectivity: WorkerConnectivity;
 }
 
-export function shootComponents(shoot: KubeObject, seed: SeedRuntime): ShootComponents {
-  let seedObject: Promise<KubeObject> | undefined;
+export function shootComponents(shoot: Shoot, seed: SeedRuntime): ShootComponents {
+  let seedObject: Promise<Seed> | undefined;
   const context: ComponentContext = {
     shoot,
     namespace: technicalId(shoot),
@@ -82,7 +87,7 @@ export function shootComponents(shoot: KubeObject, seed: SeedRuntime): ShootComp
   };
   const shootState = new ShootStateComponent(context);
   const secrets = new SecretsManager(context, shootState);
-  const extension = (kind: typeof infrastructure) => new Extension(context, kind, shootState);
+  const extension = <T extends ExtensionObject>(kind: ExtensionKind<T>) => new Extension(context, kind, shootState);
   const extensions = {
     infrastructure: extension(infrastructure),
     internalDnsRecord: extension(internalDnsRecord),

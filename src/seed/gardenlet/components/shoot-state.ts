@@ -5,8 +5,12 @@
  * Worker among them). A Restore reads it back.
  */
 import { secretResource } from '../../../api/core/secret.js';
-import { shootStateResource } from '../../../api/core-gardener/shoot-state.js';
-import { isRecord, type KubeObject } from '../../../api/meta.js';
+import {
+  type ExtensionResourceState,
+  type ShootState,
+  type ShootStateSpec,
+  shootStateResource,
+} from '../../../api/core-gardener/shoot-state.js';
 import type { TaskContext } from '../../../flow/task-fn.js';
 import {
   isPersistedSecret,
@@ -42,29 +46,25 @@ export class ShootStateComponent {
     const states = await Promise.all(this.#extensions.map(async (e) => ({ e, state: await e.state() })));
     const extensions = states.flatMap(({ e, state }) => (state ? [{ kind: e.kind, name: e.name, state }] : []));
     const current = await this.get();
-    const spec = isRecord(current?.spec) ? current.spec : {};
-    const gardener = mergeShootStateGardenerData(
-      Array.isArray(spec.gardener) ? spec.gardener : [],
-      toShootStateGardenerData(secrets),
-    );
-    const saved = Array.isArray(spec.extensions) ? spec.extensions : [];
-    const next = { gardener, extensions: mergeExtensionStates(saved, extensions) };
+    const gardener = mergeShootStateGardenerData(current?.spec?.gardener ?? [], toShootStateGardenerData(secrets));
+    const next: ShootStateSpec = {
+      gardener,
+      extensions: mergeExtensionStates(current?.spec?.extensions ?? [], extensions),
+    };
     const { namespace, name } = this.#c.shoot.metadata;
     if (current) await this.#shootStates().patch(namespace!, name!, { spec: next });
     else await this.#shootStates().create(namespace!, { metadata: { name }, spec: next });
   }
 
   /** The ShootState, or null when the garden has none (yet). */
-  get(): Promise<KubeObject | null> {
+  get(): Promise<ShootState | null> {
     return this.#shootStates().find(this.#c.shoot.metadata.namespace!, this.#c.shoot.metadata.name!);
   }
 
   /** `status.state` the ShootState keeps for the extension resource `kind`/`name`. */
   async extensionState(kind: string, name: string): Promise<unknown> {
-    const spec = (await this.get())?.spec;
-    const extensions = isRecord(spec) && Array.isArray(spec.extensions) ? spec.extensions : [];
-    const entry = extensions.find((e) => isRecord(e) && e.kind === kind && e.name === name);
-    return isRecord(entry) ? entry.state : undefined;
+    const extensions = (await this.get())?.spec?.extensions ?? [];
+    return extensions.find((e) => e.kind === kind && e.name === name)?.state;
   }
 
   #shootStates() {
@@ -73,8 +73,11 @@ export class ShootStateComponent {
 }
 
 /** `existing` ShootState extension entries with `updates` upserted by kind and name. */
-function mergeExtensionStates(existing: readonly unknown[], updates: readonly Record<string, unknown>[]): unknown[] {
-  const key = (e: unknown) => (isRecord(e) ? `${e.kind}/${e.name}` : '');
+function mergeExtensionStates(
+  existing: readonly ExtensionResourceState[],
+  updates: readonly ExtensionResourceState[],
+): ExtensionResourceState[] {
+  const key = (e: ExtensionResourceState) => `${e.kind}/${e.name}`;
   const replaced = new Set(updates.map(key));
   return [...existing.filter((e) => !replaced.has(key(e))), ...updates];
 }

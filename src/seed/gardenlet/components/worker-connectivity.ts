@@ -7,7 +7,7 @@
  * without workers has nothing to wait for. The step the seed document's second pitfall (workers
  * cut off from the destination) gets stuck at, naming the nodes.
  */
-import { isRecord } from '../../../api/meta.js';
+import { leaseRenewTime } from '../../../api/coordination/lease.js';
 import type { TaskContext } from '../../../flow/task-fn.js';
 import { NODE_LEASE_NAMESPACE } from '../../../shoot/node-agent.js';
 import { nodeNotReady, ShootApiProbe } from '../shoot-api-probe.js';
@@ -53,10 +53,7 @@ export class WorkerConnectivity {
     if ('problem' in leases) return [`leases: ${leases.problem}`];
     const since = this.#kubeApiServer.startedAt ?? 0;
     const renewed = new Map(
-      leases.items.map((lease) => {
-        const renewTime = isRecord(lease.spec) ? Date.parse(String(lease.spec.renewTime)) : Number.NaN;
-        return [lease.metadata.name, renewTime] as const;
-      }),
+      leases.items.map((lease) => [lease.metadata.name, Date.parse(leaseRenewTime(lease) ?? '')] as const),
     );
     const nodeProblems = await Promise.all(
       nodes.items.map(async (node) => {
