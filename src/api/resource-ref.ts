@@ -32,6 +32,17 @@ export function resourceRef<T extends KubeObject = KubeObject>(ref: KindNames & 
   return Object.freeze({ ...ref });
 }
 
+/**
+ * The same resource without its guard: objects read through it are not checked. For readers that
+ * need only what every object has (names, labels, metadata) — informers enqueueing keys, the
+ * namespace controller deleting by name — so that one malformed object cannot stop them for all
+ * the others; whoever then reads the object to act on it gets the guard's clear error.
+ */
+export function unchecked(ref: ResourceRef): ResourceRef {
+  const { group, version, kind, plural, namespaced } = ref;
+  return resourceRef({ group, version, kind, plural, namespaced });
+}
+
 /** Where a kind is served: what a reference holds besides its guard. */
 export interface KindNames {
   group: string;

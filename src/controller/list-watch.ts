@@ -3,24 +3,29 @@
  * is in the same process or behind HTTPS — a list with its resourceVersion and a watch from there.
  */
 import type { KubeList, KubeObject, WatchEvent } from '../api/meta.js';
-import type { ListOptions, ResourceClient } from '../client/client.js';
+import { type ResourceRef, unchecked } from '../api/resource-ref.js';
+import type { Client, ListOptions } from '../client/client.js';
 
-/** Lists and watches objects of type `T` (checked by their kind's guard when read through a client). */
+/** Lists and watches objects. */
 export interface ListWatch<T extends KubeObject = KubeObject> {
   list(): Promise<KubeList<T>>;
   watch(resourceVersion: string): Promise<AsyncIterable<WatchEvent<T>> & { stop(): void }>;
 }
 
 /**
- * All objects of a resource (in `namespace`, or everywhere when empty) matching `options`. Over
- * HTTPS the watch asks for bookmarks and a server-side timeout, to keep resuming cheap; the
- * in-process client has no use for either.
+ * All objects of resource `ref` (in `namespace`, or everywhere when empty) matching `options`,
+ * read through `client` unchecked (`unchecked`, src/api/resource-ref.ts): an informer needs only
+ * their keys, and one malformed object must not stop it for all the others. Over HTTPS the watch
+ * asks for bookmarks and a server-side timeout, to keep resuming cheap; the in-process client has
+ * no use for either.
  */
-export function clientListWatch<T extends KubeObject>(
-  resource: ResourceClient<T>,
+export function clientListWatch(
+  client: Client,
+  ref: ResourceRef,
   namespace = '',
   options: ListOptions = {},
-): ListWatch<T> {
+): ListWatch {
+  const resource = client.resource(unchecked(ref));
   return {
     list: () => resource.list(namespace, options),
     watch: (resourceVersion) =>

@@ -6,7 +6,7 @@
 
 import { namespaceFinalizer, namespaceResource, namespaceSpecFinalizers } from '../api/core/namespace.js';
 import { isRecord } from '../api/meta.js';
-import type { ResourceRef } from '../api/resource-ref.js';
+import { type ResourceRef, unchecked } from '../api/resource-ref.js';
 import type { Client } from '../client/client.js';
 import type { ObjectKey, Reconciler, Result } from './controller.js';
 
@@ -31,7 +31,8 @@ export class NamespaceReconciler implements Reconciler {
     let remaining = 0;
     for (const resource of this.#resources()) {
       if (!resource.namespaced) continue;
-      const objects = this.#client.resource(resource);
+      // Deleted by name: a malformed object of a typed kind must go too.
+      const objects = this.#client.resource(unchecked(resource));
       const list = await objects.list(key.name);
       if (list.items.length === 0) continue;
       for (const item of list.items) {

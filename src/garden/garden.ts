@@ -154,19 +154,19 @@ export async function startGarden(options: GardenOptions): Promise<Garden> {
   const controllers = [
     new Controller({
       name: 'project',
-      source: clientListWatch(client.resource(projectResource)),
+      source: clientListWatch(client, projectResource),
       reconciler: new ProjectReconciler(client),
       logger,
     }),
     new Controller({
       name: 'shootstate',
-      source: clientListWatch(client.resource(shootResource)),
+      source: clientListWatch(client, shootResource),
       reconciler: new ShootStateReconciler(client),
       logger,
     }),
     new Controller({
       name: 'seed-lifecycle',
-      source: clientListWatch(client.resource(seedResource)),
+      source: clientListWatch(client, seedResource),
       reconciler: new SeedLifecycleReconciler({
         client,
         gracePeriodMs: options.seedLeaseGracePeriodMs ?? 40_000,
@@ -176,7 +176,7 @@ export async function startGarden(options: GardenOptions): Promise<Garden> {
     }),
     new Controller({
       name: 'namespace',
-      source: clientListWatch(client.resource(namespaceResource)),
+      source: clientListWatch(client, namespaceResource),
       reconciler: new NamespaceReconciler(client, () => hosted.resources),
       logger,
     }),
@@ -185,7 +185,7 @@ export async function startGarden(options: GardenOptions): Promise<Garden> {
     controllers.push(
       new Controller({
         name: 'scheduler',
-        source: clientListWatch(client.resource(shootResource)),
+        source: clientListWatch(client, shootResource),
         reconciler: new SchedulerReconciler({ client, logger }),
         logger,
       }),

@@ -191,7 +191,7 @@ export async function createBootstrapObjects(
  */
 export async function startRbacInformers(client: Client, rbac: InMemoryRbacSource): Promise<{ stop(): void }> {
   const informers = rbacKinds.map(([kind, resource]) => {
-    const informer = new Informer(clientListWatch(client.resource(resource)), {
+    const informer = new Informer(clientListWatch(client, resource), {
       upsert: (obj) => rbac.upsert(kind, obj),
       remove: (obj) => rbac.remove(kind, obj.metadata.namespace ?? '', obj.metadata.name ?? ''),
     });

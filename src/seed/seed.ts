@@ -10,7 +10,7 @@ import { namespaceResource } from '../api/core/namespace.js';
 import { backupBucketResource } from '../api/core-gardener/backup-bucket.js';
 import { backupEntryResource } from '../api/core-gardener/backup-entry.js';
 import { shootResource } from '../api/core-gardener/shoot.js';
-import { etcdReady, etcdResource } from '../api/druid/etcd.js';
+import { etcdReady, etcdResource, isEtcd } from '../api/druid/etcd.js';
 import { etcdCopyBackupsTaskResource } from '../api/druid/etcd-copy-backups-task.js';
 import { extensionBackupBucketResource } from '../api/extensions/backup-bucket.js';
 import { extensionBackupEntryResource } from '../api/extensions/backup-entry.js';
@@ -153,7 +153,7 @@ export async function startSeed(options: SeedOptions): Promise<Seed> {
   ) =>
     new Controller({
       name,
-      source: clientListWatch(seedApi.resource(resource)),
+      source: clientListWatch(seedApi, resource),
       reconciler: new ExtensionReconciler({ client: seedApi, resource, actuator }),
       logger: log,
     });
@@ -163,13 +163,13 @@ export async function startSeed(options: SeedOptions): Promise<Seed> {
   const controllers: Pick<Controller, 'start' | 'stop'>[] = [
     new Controller({
       name: 'namespace',
-      source: clientListWatch(seedApi.resource(namespaceResource)),
+      source: clientListWatch(seedApi, namespaceResource),
       reconciler: new NamespaceReconciler(seedApi, () => hosted.resources),
       logger: log,
     }),
     new Controller({
       name: 'etcd-druid',
-      source: clientListWatch(seedApi.resource(etcdResource)),
+      source: clientListWatch(seedApi, etcdResource),
       reconciler: new EtcdReconciler({
         client: seedApi,
         runtimeDir: controlPlaneDir(dir),
@@ -182,7 +182,7 @@ export async function startSeed(options: SeedOptions): Promise<Seed> {
     // How a copy job ended shows in its task's status, which this controller watches anyway.
     new Controller({
       name: 'etcdcopybackupstask',
-      source: clientListWatch(seedApi.resource(etcdCopyBackupsTaskResource)),
+      source: clientListWatch(seedApi, etcdCopyBackupsTaskResource),
       reconciler: copyTasks,
       logger: log,
     }),
@@ -208,15 +208,15 @@ export async function startSeed(options: SeedOptions): Promise<Seed> {
   const backupDeps = { seedName: name, garden, seed: seedApi, onStatusChange: () => heartbeat.requestBeat() };
   // The objects placed on this seed and those still hosted here while they move to another one
   // (a Migrate runs where `status.seedName` points after `spec.seedName` moved on).
-  const placedOrHostedHere = <T extends KubeObject>(resource: ResourceRef<T>) =>
+  const placedOrHostedHere = (resource: ResourceRef) =>
     unionListWatch(
-      clientListWatch(garden.resource(resource), '', { fieldSelector: `spec.seedName=${name}` }),
-      clientListWatch(garden.resource(resource), '', { fieldSelector: `status.seedName=${name}` }),
+      clientListWatch(garden, resource, '', { fieldSelector: `spec.seedName=${name}` }),
+      clientListWatch(garden, resource, '', { fieldSelector: `status.seedName=${name}` }),
     );
   controllers.push(
     new Controller({
       name: 'backupbucket',
-      source: clientListWatch(garden.resource(backupBucketResource), '', { fieldSelector: `spec.seedName=${name}` }),
+      source: clientListWatch(garden, backupBucketResource, '', { fieldSelector: `spec.seedName=${name}` }),
       reconciler: new BackupBucketReconciler(backupDeps),
       logger: log,
     }),
@@ -224,7 +224,7 @@ export async function startSeed(options: SeedOptions): Promise<Seed> {
       name: 'backupentry',
       source: placedOrHostedHere(backupEntryResource),
       // A change of an extension entry (ready, migrated, gone) moves its garden entry on at once.
-      watches: [watchOf(clientListWatch(seedApi.resource(extensionBackupEntryResource)), gardenBackupEntryOf)],
+      watches: [watchOf(clientListWatch(seedApi, extensionBackupEntryResource), gardenBackupEntryOf)],
       reconciler: new BackupEntryReconciler(backupDeps),
       logger: log,
     }),
@@ -252,10 +252,12 @@ export async function startSeed(options: SeedOptions): Promise<Seed> {
     watches: [
       // A shoot's etcd that stops being ready (killed, restoring, a restore failing) wakes the
       // shoot up at once rather than at its next resync, so its status tells what is wrong.
-      watchOf(clientListWatch(seedApi.resource(etcdResource)), (etcd) => (etcdReady(etcd) ? [] : shootKeysOf(etcd))),
+      watchOf(clientListWatch(seedApi, etcdResource), (etcd) =>
+        isEtcd(etcd) && etcdReady(etcd) ? [] : shootKeysOf(etcd),
+      ),
       // A Restore waiting for its EtcdCopyBackupsTask goes on as soon as the task changes (the
       // copy finished, or an operator marked it Succeeded), not only at its next retry.
-      watchOf(clientListWatch(seedApi.resource(etcdCopyBackupsTaskResource)), shootKeysOf),
+      watchOf(clientListWatch(seedApi, etcdCopyBackupsTaskResource), shootKeysOf),
     ],
     reconciler: shootReconciler,
     rateLimiter: new ItemExponentialFailureRateLimiter(shootRetryBackoff),

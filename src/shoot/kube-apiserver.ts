@@ -139,7 +139,7 @@ export async function startShootApiServer(options: ShootApiServerOptions): Promi
     url = `https://${options.host.includes(':') ? `[${options.host}]` : options.host}:${address.port}`;
     namespaces = new Controller({
       name: 'namespace',
-      source: clientListWatch(client.resource(namespaceResource)),
+      source: clientListWatch(client, namespaceResource),
       reconciler: new NamespaceReconciler(client, () => shootApiDefinitions),
       logger,
     });

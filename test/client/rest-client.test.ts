@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { secretResource } from '../../src/api/core/secret.js';
 import { isConflict, isNotFound, isStatusError } from '../../src/api/errors.js';
 import type { ResourceClient } from '../../src/client/client.js';
 import { loadKubeconfig } from '../../src/client/kubeconfig-file.js';
@@ -16,7 +17,7 @@ describe('RestClient against a garden', () => {
   before(async () => {
     g = await startTestGarden();
     client = new RestClient(loadKubeconfig(g.kubeconfig));
-    secrets = client.resource({ group: '', version: 'v1', kind: 'Secret', plural: 'secrets', namespaced: true });
+    secrets = client.resource(secretResource);
   });
   after(async () => {
     client.close();
@@ -59,7 +60,7 @@ describe('RestClient against a garden', () => {
 
   it('feeds an informer: the initial list, then changes', async () => {
     const seen = new Map<string, string | undefined>();
-    const informer = new Informer(clientListWatch(secrets, 'garden'), {
+    const informer = new Informer(clientListWatch(client, secretResource, 'garden'), {
       upsert: (obj) => seen.set(obj.metadata.name!, obj.metadata.labels?.v),
       remove: (obj) => seen.delete(obj.metadata.name!),
     });

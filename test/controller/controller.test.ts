@@ -4,14 +4,18 @@
  * that existed before the start included — and a failing key is retried after the delays of the
  * controller's rate limiter, which forgets it once a reconcile succeeds; during that backoff only
  * a change of what `retryTrigger` covers, or a watched object's change, retries at once — not the
- * reconciler's own writes to the object.
+ * reconciler's own writes to the object. One malformed object of a typed kind stops nobody: the
+ * controller's informers read objects unchecked, and only that object's reconcile meets the
+ * kind guard's error.
  */
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { pino } from 'pino';
 import { configMapResource } from '../../src/api/core/config-map.js';
 import { secretResource } from '../../src/api/core/secret.js';
+import { seedResource } from '../../src/api/core-gardener/seed.js';
 import type { KubeObject } from '../../src/api/meta.js';
+import { unchecked } from '../../src/api/resource-ref.js';
 import { AdmissionChain } from '../../src/apiserver/admission.js';
 import { GenericStore } from '../../src/apiserver/registry/generic-store.js';
 import { Controller, type ObjectKey, type Reconciler } from '../../src/controller/controller.js';
@@ -19,6 +23,7 @@ import { clientListWatch } from '../../src/controller/list-watch.js';
 import { ItemExponentialFailureRateLimiter } from '../../src/controller/rate-limiter.js';
 import { configMapDefinition } from '../../src/registry/core/config-map.js';
 import { secretDefinition } from '../../src/registry/core/secret.js';
+import { seedDefinition } from '../../src/registry/core-gardener/seed.js';
 import { openSqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
 import { until } from '../helpers/processes.js';
 import { storeClient } from '../helpers/store-client.js';
@@ -32,6 +37,7 @@ const storage = openSqliteStore({ path: ':memory:' });
 const client = storeClient([
   new GenericStore(configMapDefinition, storage, new AdmissionChain([])),
   new GenericStore(secretDefinition, storage, new AdmissionChain([])),
+  new GenericStore(seedDefinition, storage, new AdmissionChain([])),
 ]);
 const configMaps = client.resource(configMapResource);
 const secrets = client.resource(secretResource);
@@ -67,8 +73,8 @@ describe('Controller', () => {
     const reconciler = recordingReconciler();
     const controller = new Controller({
       name: 'configmaps',
-      source: clientListWatch(configMaps, NS),
-      watches: [{ source: clientListWatch(secrets, NS), map: ownerOf }],
+      source: clientListWatch(client, configMapResource, NS),
+      watches: [{ source: clientListWatch(client, secretResource, NS), map: ownerOf }],
       reconciler,
       logger,
     });
@@ -100,7 +106,7 @@ describe('Controller', () => {
     const reconciler = recordingReconciler(3);
     const controller = new Controller({
       name: 'retries',
-      source: clientListWatch(configMaps, NS, { labelSelector: 'retry=yes' }),
+      source: clientListWatch(client, configMapResource, NS, { labelSelector: 'retry=yes' }),
       reconciler,
       logger,
       rateLimiter,
@@ -134,8 +140,8 @@ describe('Controller', () => {
     };
     const controller = new Controller({
       name: 'trigger',
-      source: clientListWatch(configMaps, NS, { labelSelector: 'trigger=yes' }),
-      watches: [{ source: clientListWatch(secrets, NS), map: ownerOf }],
+      source: clientListWatch(client, configMapResource, NS, { labelSelector: 'trigger=yes' }),
+      watches: [{ source: clientListWatch(client, secretResource, NS), map: ownerOf }],
       reconciler,
       logger,
       rateLimiter: new ItemExponentialFailureRateLimiter({ baseDelayMs: BACKOFF_MS, maxDelayMs: BACKOFF_MS }),
@@ -158,6 +164,43 @@ describe('Controller', () => {
       await secrets.create(NS, { metadata: { name: 'news', labels: { [OWNER_LABEL]: 'failing' } } });
       await until(async () => at.length === 4, 5_000, 'a retry after the watched object');
       assert.ok(at[3]! - told < BACKOFF_MS / 2, `the watched object retried it at once (${at[3]! - told} ms)`);
+    } finally {
+      controller.stop();
+    }
+  });
+
+  it('one malformed object of a typed kind stops only its own reconciles', async () => {
+    const seeds = client.resource(seedResource);
+    const spec = { provider: { type: 'local', region: 'local' }, ingress: { domain: 'x.example' } };
+    for (const name of ['good', 'bad']) await seeds.create('', { metadata: { name }, spec });
+    // The status subresource stores any lastOperation type; the Seed's guard accepts only Gardener's.
+    const status = { lastOperation: { type: 'Foo', state: 'Succeeded' } };
+    await client.resource(unchecked(seedResource)).patch('', 'bad', { status }, { subresource: 'status' });
+    const reconciled: string[] = [];
+    const failed: string[] = [];
+    const controller = new Controller({
+      name: 'seeds',
+      source: clientListWatch(client, seedResource),
+      reconciler: {
+        async reconcile(key) {
+          try {
+            const seed = await seeds.get(key.namespace, key.name);
+            reconciled.push(`${seed.metadata.name} ${seed.metadata.labels?.round ?? ''}`.trim());
+          } catch (err) {
+            failed.push(`${key.name}: ${(err as Error).message}`);
+            throw err;
+          }
+          return {};
+        },
+      },
+      logger,
+    });
+    controller.start();
+    try {
+      await until(async () => reconciled.includes('good') && failed.length > 0, 5_000, 'both seeds looked at');
+      assert.match(failed[0]!, /^bad: Seed bad is malformed: status\.lastOperation\.type: "Foo"/);
+      await seeds.patch('', 'good', { metadata: { labels: { round: 'two' } } });
+      await until(async () => reconciled.includes('good two'), 5_000, 'the good seed still reconciled after a change');
     } finally {
       controller.stop();
     }

@@ -76,7 +76,7 @@ function startDruid(stores = { etcds, secrets, runtimeDir }): Druid {
   let active = 0;
   const controller = new Controller({
     name: 'etcd-druid',
-    source: clientListWatch(client.resource(stores.etcds.def)),
+    source: clientListWatch(client, stores.etcds.def),
     reconciler: {
       async reconcile(key: ObjectKey) {
         active++;

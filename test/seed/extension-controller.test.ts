@@ -20,7 +20,7 @@ const store = new GenericStore(def, storage, new AdmissionChain([]));
 const client = storeClient([store], ctx);
 const controller = new Controller({
   name: 'dnsrecords',
-  source: clientListWatch(client.resource(dnsRecordResource)),
+  source: clientListWatch(client, dnsRecordResource),
   reconciler: new ExtensionReconciler({ client, resource: dnsRecordResource, actuator: recordingActuator }),
   logger: pino({ level: 'silent' }),
 });

@@ -45,7 +45,7 @@ function seedRunning(infrastructureDir: string) {
   const client = storeClient([workers, secrets], ctx);
   const controller = new Controller({
     name: 'workers',
-    source: clientListWatch(client.resource(workerResource)),
+    source: clientListWatch(client, workerResource),
     reconciler: new ExtensionReconciler({
       client,
       resource: workerResource,

@@ -14,7 +14,7 @@ import {
   SKIP_READINESS_ANNOTATION,
   shootResource,
 } from '../../api/core-gardener/shoot.js';
-import { type Condition, nowTimestamp } from '../../api/meta.js';
+import { type Condition, type KubeObject, nowTimestamp } from '../../api/meta.js';
 import type { ObjectKey, Reconciler, Result } from '../../controller/controller.js';
 import type { Flow, FlowHooks } from '../../flow/flow.js';
 import { flowErrors, wasCanceled } from '../../flow/flow-errors.js';
@@ -275,7 +275,7 @@ export class ShootReconciler implements Reconciler {
 }
 
 /** What, when it changes, ends a failed shoot's wait: everything but the status the gardenlet writes. */
-export function shootRetryTrigger(shoot: Shoot): string {
+export function shootRetryTrigger(shoot: KubeObject): string {
   const { generation, annotations, deletionTimestamp } = shoot.metadata;
   return JSON.stringify([generation, annotations ?? {}, deletionTimestamp ?? null, shoot.spec ?? null]);
 }
