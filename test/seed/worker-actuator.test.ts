@@ -14,7 +14,6 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
 import { parse as parseYaml } from 'yaml';
-import { secretResource } from '../../src/api/core/secret.js';
 import { type Worker, workerResource } from '../../src/api/extensions/worker.js';
 import { AdmissionChain } from '../../src/apiserver/admission.js';
 import { GenericStore, type RequestContext } from '../../src/apiserver/registry/generic-store.js';

@@ -27,7 +27,6 @@ import {
   GARDENER_OPERATION_ANNOTATION,
   OPERATION_RECONCILE,
 } from '../../api/extensions/common.js';
-import { isRecord, type KubeObject } from '../../api/meta.js';
 import type { Client } from '../../client/client.js';
 import { createOrPatch } from '../../client/create-or-patch.js';
 import { addFinalizer, removeFinalizer } from '../../client/finalizers.js';
