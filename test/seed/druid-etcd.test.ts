@@ -432,7 +432,6 @@ const client = new InProcessClient(
   (group, plural) => stores.find((s) => s.def.group === group && s.def.plural === plural),
   { user: { name: 'seed', groups: ['system:masters'] }, dryRun: false },
 );
-const etcds = client.resource(druidDefinitions.find((d) => d.kind === 'Etcd'));
 const reconciler = new EtcdReconciler({
   client,
   runtimeDir: process.env.DRUID_RUNTIME,
@@ -440,7 +439,8 @@ const reconciler = new EtcdReconciler({
   healthCheckIntervalMs: 300,
   etcdArgs: JSON.parse(process.env.DRUID_ARGS),
 });
-new Controller({ name: 'etcd-druid', source: clientListWatch(etcds), reconciler, logger: pino({ level: 'silent' }) }).start();
+const source = clientListWatch(client, druidDefinitions.find((d) => d.kind === 'Etcd'));
+new Controller({ name: 'etcd-druid', source, reconciler, logger: pino({ level: 'silent' }) }).start();
 setInterval(() => {}, 60_000);
 `;
 

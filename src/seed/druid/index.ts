@@ -6,4 +6,5 @@ export * from './etcd-config.js';
 export * from './etcd-controller.js';
 export * from './etcd-processes.js';
 export * from './etcd-state.js';
+export * from './etcd-status.js';
 export * from './etcd-tls.js';

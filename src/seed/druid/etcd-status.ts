@@ -1,0 +1,191 @@
+/**
+ * What the druid writes into an Etcd's status, computed in one place from what a reconcile
+ * observed of its server (etcd-controller.ts): a pure function from observation to status, so
+ * every condition, reason and message has one source, and a comparison that ignores timestamps,
+ * so the controller writes only real changes and its own writes do not keep waking it up.
+ */
+import { setCondition } from '../../api/core-gardener/conditions.js';
+import {
+  type Etcd,
+  EtcdConditionType,
+  type EtcdLastError,
+  type EtcdMemberStatus,
+  type EtcdStatus,
+  etcdReplicas,
+} from '../../api/druid/etcd.js';
+import { type Condition, isRecord, nowTimestamp } from '../../api/meta.js';
+import { etcdMemberName } from './etcd-config.js';
+import type { EtcdState } from './etcd-state.js';
+
+/** Reasons of the Ready condition the druid writes. */
+export const EtcdReadyReason = Object.freeze({
+  Quorate: 'ClusterQuorate',
+  Unhealthy: 'Unhealthy',
+  Stopped: 'Stopped',
+  TLSSecretMissing: 'TLSSecretMissing',
+  TLSSecretInvalid: 'TLSSecretInvalid',
+  StartFailed: 'StartFailed',
+  /** The data dir needed a restore from backups, and it failed (corrupt or missing snapshot, store unreachable). */
+  RestoreFailed: 'RestoreFailed',
+} as const);
+
+/** Reasons of the BackupReady condition. */
+export const EtcdBackupReason = Object.freeze({
+  NotConfigured: 'NoBackup',
+  StoreUnavailable: 'BackupStoreUnavailable',
+  Failed: 'BackupFailed',
+  Pending: 'BackupPending',
+  Succeeded: 'BackupSucceeded',
+} as const);
+
+/** How the backups of a running etcd are doing. */
+export type BackupObservation =
+  | { kind: 'off' }
+  | { kind: 'failed'; reason: string; message: string }
+  | { kind: 'on'; url: string | undefined; healthy: boolean; message: string; hasFullSnapshot: boolean };
+
+/** What a reconcile found (or made) of an Etcd's server; `statusFor` turns it into status. */
+export type Observation =
+  | { kind: 'running'; state: EtcdState; backup: BackupObservation }
+  | { kind: 'restore-failed'; error: Error; state: EtcdState | undefined }
+  | { kind: 'unhealthy'; state: EtcdState; since: number; remainingMs: number }
+  | { kind: 'stopped'; state: EtcdState | undefined }
+  | { kind: 'tls-problem'; reason: string; message: string; state: EtcdState | undefined }
+  | { kind: 'start-failed'; error: Error; state: EtcdState | undefined };
+
+/**
+ * The status fields the druid owns for `etcd` (the generation it acted on) in the state
+ * `observation` describes; conditions and errors carry on from `current`'s status.
+ */
+export function statusFor(etcd: Etcd, current: Etcd, observation: Observation): EtcdStatus {
+  const memberName = etcdMemberName(etcd);
+  const url = observation.state?.clientUrl;
+  let ready: boolean;
+  let quorum: [Condition['status'], string, string];
+  let members: [Condition['status'], string, string];
+  let member: EtcdMemberStatus | undefined;
+  let lastError: { code: string; description: string } | undefined;
+  switch (observation.kind) {
+    case 'running':
+      ready = true;
+      quorum = ['True', EtcdReadyReason.Quorate, `etcd is healthy at ${url} (pid ${observation.state.pid})`];
+      members = ['True', 'AllMembersReady', 'All members are ready'];
+      member = { name: memberName, role: 'Leader', status: 'Ready', reason: 'HealthCheckSucceeded' };
+      break;
+    case 'unhealthy': {
+      ready = false;
+      const since = nowTimestamp(new Date(observation.since));
+      const message = `etcd (pid ${observation.state.pid}) at ${url} fails its health check since ${since}`;
+      quorum = ['False', EtcdReadyReason.Unhealthy, message];
+      members = ['False', 'NotAllMembersReady', message];
+      member = { name: memberName, role: 'Leader', status: 'NotReady', reason: 'HealthCheckFailed' };
+      break;
+    }
+    case 'stopped': {
+      // Zero of zero replicas: the desired state is reached, as etcd-druid reports a scaled-down etcd.
+      ready = true;
+      const message = 'spec.replicas is 0: etcd is stopped, its data is kept';
+      quorum = ['Unknown', EtcdReadyReason.Stopped, message];
+      members = ['Unknown', EtcdReadyReason.Stopped, message];
+      break;
+    }
+    case 'tls-problem':
+      ready = false;
+      quorum = ['False', observation.reason, observation.message];
+      members = ['False', observation.reason, observation.message];
+      member = { name: memberName, status: 'Unknown', reason: observation.reason };
+      lastError = { code: observation.reason, description: observation.message };
+      break;
+    case 'restore-failed': {
+      ready = false;
+      const message = `restoring the data dir from backups failed, etcd is not started: ${observation.error.message.split('\n')[0]}`;
+      quorum = ['False', EtcdReadyReason.RestoreFailed, message];
+      members = ['False', EtcdReadyReason.RestoreFailed, message];
+      member = { name: memberName, status: 'NotReady', reason: EtcdReadyReason.RestoreFailed };
+      lastError = { code: EtcdReadyReason.RestoreFailed, description: message };
+      break;
+    }
+    case 'start-failed': {
+      ready = false;
+      const message = observation.error.message.split('\n')[0] ?? 'etcd could not be started';
+      quorum = ['False', EtcdReadyReason.StartFailed, message];
+      members = ['False', EtcdReadyReason.StartFailed, message];
+      member = { name: memberName, status: 'NotReady', reason: EtcdReadyReason.StartFailed };
+      lastError = { code: EtcdReadyReason.StartFailed, description: message };
+      break;
+    }
+  }
+
+  let conditions = current.status?.conditions ?? [];
+  const set = (type: string, [status, reason, message]: [Condition['status'], string, string]) => {
+    const existing = conditions.find((c) => c.type === type);
+    if (existing && existing.status === status && existing.reason === reason && existing.message === message) return;
+    conditions = setCondition(conditions, type, status, reason, message);
+  };
+  set(EtcdConditionType.Ready, quorum);
+  set(EtcdConditionType.AllMembersReady, members);
+  set(EtcdConditionType.BackupReady, backupCondition(observation));
+
+  const running = observation.kind === 'running' || observation.kind === 'unhealthy';
+  const status: EtcdStatus = {
+    observedGeneration: etcd.metadata.generation ?? 1,
+    ready,
+    conditions,
+    clusterSize: 1,
+    replicas: etcdReplicas(etcd),
+    currentReplicas: running ? 1 : 0,
+    readyReplicas: observation.kind === 'running' ? 1 : 0,
+    members: member ? [member] : [],
+    lastErrors: lastError ? [keepObservedAt(current, lastError)] : null,
+  };
+  if (url) status.endpoint = url;
+  // Where the backup sidecar serves /snapshot/full[?final=true] (Gardener reaches it as
+  // etcd-main-client.<namespace>:8080; here every sidecar has a loopback port of its own).
+  if (observation.kind === 'running' && observation.backup.kind === 'on' && observation.backup.url) {
+    status.backupEndpoint = observation.backup.url;
+  }
+  return status;
+}
+
+/** The BackupReady condition for what the reconcile observed. */
+function backupCondition(observation: Observation): [Condition['status'], string, string] {
+  if (observation.kind === 'restore-failed') {
+    return ['False', EtcdBackupReason.Failed, 'the data dir could not be restored from the backups'];
+  }
+  const backup = observation.kind === 'running' ? observation.backup : undefined;
+  if (!backup) return ['Unknown', EtcdBackupReason.Pending, 'etcd is not running'];
+  switch (backup.kind) {
+    case 'off':
+      return ['Unknown', EtcdBackupReason.NotConfigured, 'spec.backup.store is not set: no backups are taken'];
+    case 'failed':
+      return ['False', backup.reason, backup.message];
+    case 'on':
+      if (!backup.healthy) return ['False', EtcdBackupReason.Failed, backup.message];
+      if (!backup.hasFullSnapshot) return ['Unknown', EtcdBackupReason.Pending, 'waiting for the first full snapshot'];
+      return ['True', EtcdBackupReason.Succeeded, backup.message];
+  }
+}
+
+/** The error with the `observedAt` of an identical earlier one, so a repeated error is no change. */
+function keepObservedAt(etcd: Etcd, error: { code: string; description: string }): EtcdLastError {
+  const same = etcd.status?.lastErrors?.find((e) => e.code === error.code && e.description === error.description);
+  return { ...error, observedAt: same?.observedAt ?? nowTimestamp() };
+}
+
+const TIME_FIELDS = new Set(['lastUpdateTime', 'lastTransitionTime', 'observedAt']);
+
+/** Deep equality of JSON values, ignoring timestamp fields; `null` equals absent. */
+export function sameIgnoringTimes(a: unknown, b: unknown): boolean {
+  return JSON.stringify(withoutTimes(a ?? null)) === JSON.stringify(withoutTimes(b ?? null));
+}
+
+function withoutTimes(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutTimes);
+  if (!isRecord(value)) return value;
+  return Object.fromEntries(
+    Object.keys(value)
+      .filter((k) => !TIME_FIELDS.has(k) && value[k] !== undefined && value[k] !== null)
+      .sort()
+      .map((k) => [k, withoutTimes(value[k])]),
+  );
+}
