@@ -13,6 +13,25 @@ export interface OwnerReference {
   blockOwnerDeletion?: boolean;
 }
 
+/**
+ * The reference that makes `owner` (of `apiVersion`/`kind`) the controller of an object: the
+ * object goes when its owner goes. `blockOwnerDeletion` says whether the owner's deletion waits
+ * for it (foreground deletion).
+ */
+export function controllerReference(
+  owner: { apiVersion: string; kind: string; metadata: { name?: string; uid?: string } },
+  blockOwnerDeletion: boolean,
+): OwnerReference {
+  return {
+    apiVersion: owner.apiVersion,
+    kind: owner.kind,
+    name: owner.metadata.name ?? '',
+    uid: owner.metadata.uid ?? '',
+    controller: true,
+    blockOwnerDeletion,
+  };
+}
+
 export interface ObjectMeta {
   name?: string;
   generateName?: string;

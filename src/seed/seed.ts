@@ -49,6 +49,7 @@ import {
 import { BackupEntryReconciler, gardenBackupEntryOf } from './gardenlet/backup-entry-controller.js';
 import { SeedHeartbeat } from './gardenlet/heartbeat.js';
 import { registerSeed, reportSeedReconciled, type SeedBackupConfig } from './gardenlet/seed-registration.js';
+import { ShootApiProbes } from './gardenlet/shoot-api-probe.js';
 import { shootKeysOf } from './gardenlet/shoot-labels.js';
 import { ShootReconciler, shootRetryBackoff, shootRetryTrigger } from './gardenlet/shoot-reconciler.js';
 import { ApiServerRuntime } from './runtime/apiserver-runtime.js';
@@ -232,12 +233,14 @@ export async function startSeed(options: SeedOptions): Promise<Seed> {
   // The gardenlet's shoot controller: the shoots placed on this seed, from the garden.
   const vpnServers = new VpnServerRuntime(log);
   const apiServers = new ApiServerRuntime(log, (shoot) => vpnServers.get(shoot));
+  const probes = new ShootApiProbes();
   const shootReconciler = new ShootReconciler({
     seedName: name,
     garden,
     seed: hosted.client,
     apiServers,
     vpnServers,
+    probes,
     runtimeDir: controlPlaneDir(dir),
     logger: log,
     waitTimeoutMs: options.waitTimeoutMs ?? 60_000,
@@ -283,6 +286,7 @@ export async function startSeed(options: SeedOptions): Promise<Seed> {
       // the store when the seed is back.
       await backupSidecars.stopAll();
       await apiServers.stopAll();
+      probes.closeAll();
       await vpnServers.stopAll();
       await hosted.stop();
       garden.close();

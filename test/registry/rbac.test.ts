@@ -7,21 +7,13 @@ import { clusterRoleBindingDefinition } from '../../src/registry/rbac/cluster-ro
 import { rbacDefinitions } from '../../src/registry/rbac/index.js';
 import { roleDefinition } from '../../src/registry/rbac/role.js';
 import { roleBindingDefinition } from '../../src/registry/rbac/role-binding.js';
+import { definitionNames } from '../helpers/definition-names.js';
 import { RBAC_GROUP as group, sampleBinding as rb, sampleRole as role } from '../helpers/sample-objects.js';
 
 describe('rbac: resource definitions', () => {
   it('registers the four kinds with their names and scope', () => {
     assert.ok(rbacDefinitions.every((d) => d.nameRule === 'pathSegment'));
-    const rows = rbacDefinitions.map((d) => [
-      d.group,
-      d.version,
-      d.kind,
-      d.listKind,
-      d.plural,
-      d.singular,
-      d.namespaced,
-      d.hasStatus,
-    ]);
+    const rows = rbacDefinitions.map(definitionNames);
     assert.deepEqual(rows, [
       [group, 'v1', 'Role', 'RoleList', 'roles', 'role', true, false],
       [group, 'v1', 'ClusterRole', 'ClusterRoleList', 'clusterroles', 'clusterrole', false, false],

@@ -27,6 +27,7 @@ import {
   GARDENER_OPERATION_ANNOTATION,
   OPERATION_RECONCILE,
 } from '../../api/extensions/common.js';
+import { controllerReference } from '../../api/meta.js';
 import type { Client } from '../../client/client.js';
 import { createOrPatch } from '../../client/create-or-patch.js';
 import { addFinalizer, removeFinalizer } from '../../client/finalizers.js';
@@ -57,16 +58,7 @@ export function seedBackupBucket(seed: Seed): BackupBucket | undefined {
     kind: 'BackupBucket',
     metadata: {
       name: seed.metadata.uid!,
-      ownerReferences: [
-        {
-          apiVersion: GARDENER_API_VERSION,
-          kind: 'Seed',
-          name: seed.metadata.name!,
-          uid: seed.metadata.uid!,
-          controller: true,
-          blockOwnerDeletion: true,
-        },
-      ],
+      ownerReferences: [controllerReference({ ...seed, apiVersion: GARDENER_API_VERSION, kind: 'Seed' }, true)],
     },
     spec: {
       provider: { type: backup.provider, region: backup.region ?? '' },

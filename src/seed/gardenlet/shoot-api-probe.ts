@@ -3,7 +3,11 @@
  * the shoot's endpoint, trusting the shoot's CA, with the gardenlet's static token. Answers are
  * read as text whatever their status (`/healthz` says `ok`), and a failure to get one is an
  * answer too (status 0): the callers report what they saw rather than fail.
+ *
+ * A seed keeps one probe per hosted shoot (`ShootApiProbes`): its keep-alive connections and TLS
+ * session outlive a single wait or health check, which under load saves a TLS handshake per look.
  */
+import { createHash } from 'node:crypto';
 import { conditionOf } from '../../api/core-gardener/conditions.js';
 import type { KubeObject } from '../../api/meta.js';
 import { type RawResponse, RestClient } from '../../client/rest-client.js';
@@ -45,6 +49,34 @@ export class ShootApiProbe {
 
   close(): void {
     this.#client.close();
+  }
+}
+
+/** The probe of each shoot this seed hosts, by control-plane namespace. */
+export class ShootApiProbes {
+  readonly #probes = new Map<string, { identity: string; probe: ShootApiProbe }>();
+
+  /** The shoot's probe, a new one when its endpoint or credentials changed. */
+  probe(namespace: string, endpoint: ShootEndpoint, secrets: ShootSecrets): ShootApiProbe {
+    const identity = createHash('sha256')
+      .update(`${endpoint.apiUrl}\n${secrets.ca.certPem}\n${secrets.staticToken}`)
+      .digest('hex');
+    const known = this.#probes.get(namespace);
+    if (known?.identity === identity) return known.probe;
+    known?.probe.close();
+    const probe = new ShootApiProbe(endpoint, secrets);
+    this.#probes.set(namespace, { identity, probe });
+    return probe;
+  }
+
+  /** Closes the shoot's probe: its API server stopped here. */
+  forget(namespace: string): void {
+    this.#probes.get(namespace)?.probe.close();
+    this.#probes.delete(namespace);
+  }
+
+  closeAll(): void {
+    for (const namespace of [...this.#probes.keys()]) this.forget(namespace);
   }
 }
 

@@ -20,21 +20,17 @@ export async function observeShootHealth(c: ShootComponents): Promise<ShootHealt
     const problem = 'the control plane has no credentials on this seed';
     return { apiServerProblem: problem, controlPlaneProblems, nodesWanted: wanted, nodes: [], tunnelProblems: [] };
   }
-  const probe = new ShootApiProbe(c.context.endpoint, secrets);
-  try {
-    const healthz = await probe.get('/healthz');
-    const apiServerProblem = healthz.status === 200 ? undefined : describeAnswer(healthz);
-    const list = apiServerProblem ? { problem: 'the API server is not available' } : await probe.list('/api/v1/nodes');
-    if ('problem' in list) {
-      const tunnelProblems = [`the nodes cannot be listed (${list.problem})`];
-      return { apiServerProblem, controlPlaneProblems, nodesWanted: wanted, nodes: [], tunnelProblems };
-    }
-    const nodes = list.items.map((node) => ({ name: node.metadata.name!, notReady: nodeNotReady(node) }));
-    const tunnelProblems = (await Promise.all(nodes.map((n) => probe.tunnelProblem(n.name)))).filter(
-      (p) => p !== undefined,
-    );
-    return { apiServerProblem, controlPlaneProblems, nodesWanted: wanted, nodes, tunnelProblems };
-  } finally {
-    probe.close();
+  const probe = c.kubeApiServer.probe(secrets);
+  const healthz = await probe.get('/healthz');
+  const apiServerProblem = healthz.status === 200 ? undefined : describeAnswer(healthz);
+  const list = apiServerProblem ? { problem: 'the API server is not available' } : await probe.list('/api/v1/nodes');
+  if ('problem' in list) {
+    const tunnelProblems = [`the nodes cannot be listed (${list.problem})`];
+    return { apiServerProblem, controlPlaneProblems, nodesWanted: wanted, nodes: [], tunnelProblems };
   }
+  const nodes = list.items.map((node) => ({ name: node.metadata.name!, notReady: nodeNotReady(node) }));
+  const tunnelProblems = (await Promise.all(nodes.map((n) => probe.tunnelProblem(n.name)))).filter(
+    (p) => p !== undefined,
+  );
+  return { apiServerProblem, controlPlaneProblems, nodesWanted: wanted, nodes, tunnelProblems };
 }

@@ -14,6 +14,7 @@ import type { ResourceDefinition, Strategy } from '../../../src/apiserver/types.
 import { checked } from '../../../src/client/client.js';
 import { etcdDefinition } from '../../../src/registry/druid/etcd.js';
 import { druidDefinitions } from '../../../src/registry/druid/index.js';
+import { definitionNames } from '../../helpers/definition-names.js';
 import { sampleEtcdMain } from '../../helpers/sample-objects.js';
 
 function paths(errors: FieldError[]): [string, string][] {
@@ -38,31 +39,19 @@ function created(obj: KubeObject): { obj: KubeObject; errors: FieldError[] } {
 
 describe('druidDefinitions', () => {
   it('lists Etcd and EtcdCopyBackupsTask, namespaced with status', () => {
-    assert.deepEqual(
-      druidDefinitions.map((d) => [
-        d.group,
-        d.version,
-        d.kind,
-        d.listKind,
-        d.plural,
-        d.singular,
-        d.namespaced,
-        d.hasStatus,
-      ]),
+    assert.deepEqual(druidDefinitions.map(definitionNames), [
+      ['druid.gardener.cloud', 'v1alpha1', 'Etcd', 'EtcdList', 'etcds', 'etcd', true, true],
       [
-        ['druid.gardener.cloud', 'v1alpha1', 'Etcd', 'EtcdList', 'etcds', 'etcd', true, true],
-        [
-          'druid.gardener.cloud',
-          'v1alpha1',
-          'EtcdCopyBackupsTask',
-          'EtcdCopyBackupsTaskList',
-          'etcdcopybackupstasks',
-          'etcdcopybackupstask',
-          true,
-          true,
-        ],
+        'druid.gardener.cloud',
+        'v1alpha1',
+        'EtcdCopyBackupsTask',
+        'EtcdCopyBackupsTaskList',
+        'etcdcopybackupstasks',
+        'etcdcopybackupstask',
+        true,
+        true,
       ],
-    );
+    ]);
     assert.deepEqual([...STORE_PROVIDERS], ['local', 's3']);
   });
 });

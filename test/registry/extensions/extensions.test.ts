@@ -29,6 +29,7 @@ import { dnsRecordDefinition } from '../../../src/registry/extensions/dns-record
 import { extensionDefinitions } from '../../../src/registry/extensions/index.js';
 import { infrastructureDefinition } from '../../../src/registry/extensions/infrastructure.js';
 import { workerDefinition } from '../../../src/registry/extensions/worker.js';
+import { definitionNames } from '../../helpers/definition-names.js';
 import {
   SAMPLE_CONTROL_PLANE_NAMESPACE,
   SAMPLE_SUCCEEDED_EXTENSION_STATUS,
@@ -88,17 +89,7 @@ const refs: Record<string, ResourceRef<ExtensionObject>> = {
 describe('extensionDefinitions', () => {
   it('lists the seven kinds with Gardener’s names, scopes and short names', () => {
     assert.deepEqual(
-      extensionDefinitions.map((d) => [
-        d.group,
-        d.version,
-        d.kind,
-        d.listKind,
-        d.plural,
-        d.singular,
-        d.namespaced,
-        d.hasStatus !== false,
-        d.shortNames ?? [],
-      ]),
+      extensionDefinitions.map((d) => [...definitionNames(d), d.shortNames ?? []]),
       [
         [
           'extensions.gardener.cloud',

@@ -5,6 +5,7 @@
  * control plane: the source seed moves it on (`spec.seedName`), the destination takes it into its
  * own bucket (`gardener.cloud/operation=restore`).
  */
+
 import {
   type BackupEntry as BackupEntryObject,
   backupEntryResource,
@@ -14,6 +15,7 @@ import {
 import { GARDENER_API_VERSION, GARDENER_OPERATION_ANNOTATION } from '../../../api/core-gardener/common.js';
 import { shootSpecSeedName } from '../../../api/core-gardener/shoot.js';
 import { ExtensionOperation } from '../../../api/extensions/common.js';
+import { controllerReference } from '../../../api/meta.js';
 import type { TaskContext } from '../../../flow/task-fn.js';
 import { backupEntryName } from '../../../shoot/identity.js';
 import { backupObjectNotReadyReason } from '../backup-common.js';
@@ -74,16 +76,7 @@ export abstract class GardenBackupEntry {
         name: this.name,
         namespace: shoot.metadata.namespace,
         labels: { 'shoot.gardener.cloud/name': shoot.metadata.name! },
-        ownerReferences: [
-          {
-            apiVersion: GARDENER_API_VERSION,
-            kind: 'Shoot',
-            name: shoot.metadata.name!,
-            uid: shoot.metadata.uid!,
-            controller: true,
-            blockOwnerDeletion: false,
-          },
-        ],
+        ownerReferences: [controllerReference({ ...shoot, apiVersion: GARDENER_API_VERSION, kind: 'Shoot' }, false)],
       },
       spec: { bucketName, seedName: this.c.seedName },
     });

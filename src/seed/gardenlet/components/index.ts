@@ -15,6 +15,7 @@ import type { Client } from '../../../client/client.js';
 import { technicalId } from '../../../shoot/identity.js';
 import type { ApiServerRuntime } from '../../runtime/apiserver-runtime.js';
 import type { VpnServerRuntime } from '../../runtime/vpn-server-runtime.js';
+import type { ShootApiProbes } from '../shoot-api-probe.js';
 import { ShootEndpoint } from '../shoot-endpoint.js';
 import { BackupEntry } from './backup-entry.js';
 import type { ComponentContext } from './context.js';
@@ -41,6 +42,8 @@ export interface SeedRuntime {
   seed: Client;
   apiServers: ApiServerRuntime;
   vpnServers: VpnServerRuntime;
+  /** The gardenlet's looks into the shoots' API servers, one per shoot (kept across flows). */
+  probes: ShootApiProbes;
   /** Where control-plane data lives on this seed (etcd data dirs). */
   runtimeDir: string;
   logger: Logger;
@@ -101,6 +104,7 @@ export function shootComponents(shoot: Shoot, seed: SeedRuntime): ShootComponent
   const etcdMain = new EtcdMain(context, backupEntry, secrets);
   const kubeApiServer = new KubeApiServer(context, {
     runtime: seed.apiServers,
+    probes: seed.probes,
     secrets,
     etcd: etcdMain,
     ...(seed.nodeMonitorGracePeriodMs !== undefined ? { nodeMonitorGracePeriodMs: seed.nodeMonitorGracePeriodMs } : {}),

@@ -4,7 +4,9 @@
  * certificate names this seed (src/shoot/serving-seed.ts).
  */
 import type { TaskContext } from '../../../flow/task-fn.js';
+import type { ShootSecrets } from '../../../shoot/shoot-secrets.js';
 import type { ApiServerRuntime } from '../../runtime/apiserver-runtime.js';
+import type { ShootApiProbe, ShootApiProbes } from '../shoot-api-probe.js';
 import type { ComponentContext } from './context.js';
 import type { EtcdMain } from './etcd.js';
 import type { DeployWaiter } from './interfaces.js';
@@ -14,16 +16,24 @@ import { NotYetError, waitUntil } from './wait.js';
 export class KubeApiServer implements DeployWaiter {
   readonly #c: ComponentContext;
   readonly #runtime: ApiServerRuntime;
+  readonly #probes: ShootApiProbes;
   readonly #secrets: SecretsManager;
   readonly #etcd: EtcdMain;
   readonly #nodeMonitorGracePeriodMs: number | undefined;
 
   constructor(
     c: ComponentContext,
-    deps: { runtime: ApiServerRuntime; secrets: SecretsManager; etcd: EtcdMain; nodeMonitorGracePeriodMs?: number },
+    deps: {
+      runtime: ApiServerRuntime;
+      probes: ShootApiProbes;
+      secrets: SecretsManager;
+      etcd: EtcdMain;
+      nodeMonitorGracePeriodMs?: number;
+    },
   ) {
     this.#c = c;
     this.#runtime = deps.runtime;
+    this.#probes = deps.probes;
     this.#secrets = deps.secrets;
     this.#etcd = deps.etcd;
     this.#nodeMonitorGracePeriodMs = deps.nodeMonitorGracePeriodMs;
@@ -63,6 +73,7 @@ export class KubeApiServer implements DeployWaiter {
   /** "Deleting kube-apiserver deployment" / "Deleting Kubernetes API server": from then on its address refuses connections. */
   async destroy(_ctx: TaskContext): Promise<void> {
     await this.#runtime.stop(this.#c.namespace);
+    this.#probes.forget(this.#c.namespace);
   }
 
   /** "Waiting until kube-apiserver has been deleted". */
@@ -70,6 +81,11 @@ export class KubeApiServer implements DeployWaiter {
     await waitUntil(ctx, this.#c.waitTimeoutMs, async () => {
       if (this.running) throw new NotYetError('the Kubernetes API server is still running');
     });
+  }
+
+  /** The gardenlet's look into the API server through the shoot's endpoint, with `secrets`' CA and token. */
+  probe(secrets: ShootSecrets): ShootApiProbe {
+    return this.#probes.probe(this.#c.namespace, this.#c.endpoint, secrets);
   }
 
   get running(): boolean {

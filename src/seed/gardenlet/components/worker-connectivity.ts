@@ -10,7 +10,7 @@
 import { leaseRenewTime } from '../../../api/coordination/lease.js';
 import type { TaskContext } from '../../../flow/task-fn.js';
 import { NODE_LEASE_NAMESPACE } from '../../../shoot/node-agent.js';
-import { nodeNotReady, ShootApiProbe } from '../shoot-api-probe.js';
+import { nodeNotReady, type ShootApiProbe } from '../shoot-api-probe.js';
 import type { ComponentContext } from './context.js';
 import type { KubeApiServer } from './kube-apiserver.js';
 import type { SecretsManager } from './secrets.js';
@@ -29,19 +29,15 @@ export class WorkerConnectivity {
   }
 
   async wait(ctx: TaskContext): Promise<void> {
-    const probe = new ShootApiProbe(this.#c.endpoint, this.#secrets.current);
-    try {
-      await waitUntil(ctx, this.#c.waitTimeoutMs, async () => {
-        const problems = await this.#problems(probe);
-        if (problems.length > 0) {
-          throw new NotYetError(
-            `the Kubernetes API server at ${probe.url} and the shoot's workers do not reach each other yet: ${problems.join('; ')}`,
-          );
-        }
-      });
-    } finally {
-      probe.close();
-    }
+    const probe = this.#kubeApiServer.probe(this.#secrets.current);
+    await waitUntil(ctx, this.#c.waitTimeoutMs, async () => {
+      const problems = await this.#problems(probe);
+      if (problems.length > 0) {
+        throw new NotYetError(
+          `the Kubernetes API server at ${probe.url} and the shoot's workers do not reach each other yet: ${problems.join('; ')}`,
+        );
+      }
+    });
   }
 
   async #problems(probe: ShootApiProbe): Promise<string[]> {
