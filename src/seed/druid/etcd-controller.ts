@@ -22,24 +22,15 @@ import { mkdir, rm, rmdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Logger } from 'pino';
 import { secretResource } from '../../api/core/secret.js';
-import { setCondition } from '../../api/core-gardener/conditions.js';
-import {
-  type Etcd,
-  EtcdConditionType,
-  type EtcdLastError,
-  type EtcdMemberStatus,
-  type EtcdStatus,
-  etcdReplicas,
-  etcdResource,
-} from '../../api/druid/etcd.js';
-import { type Condition, isRecord, nowTimestamp } from '../../api/meta.js';
+import { type Etcd, etcdReplicas, etcdResource } from '../../api/druid/etcd.js';
+import { nowTimestamp } from '../../api/meta.js';
 import { type Client, ignoreNotFound, type ResourceClient } from '../../client/client.js';
 import { addFinalizer, removeFinalizer } from '../../client/finalizers.js';
 import type { ObjectKey, Reconciler, Result } from '../../controller/controller.js';
 import { checkEtcdHealth, freePort, startEtcd } from '../../process/etcd-process.js';
 import type { BackupSidecars } from './backup-sidecars.js';
 import { type EtcdBackupConfig, etcdBackupConfig, prepareDataDir } from './etcd-backup.js';
-import { type EtcdLaunchConfig, etcdLaunchConfig, etcdMemberName } from './etcd-config.js';
+import { type EtcdLaunchConfig, etcdLaunchConfig } from './etcd-config.js';
 import { DEFAULT_ETCD_STOP_GRACE_MS, isEtcdProcessFor, stopEtcdAt } from './etcd-processes.js';
 import { type EtcdPaths, type EtcdState, etcdPaths, readEtcdState, writeEtcdState } from './etcd-state.js';
 import {

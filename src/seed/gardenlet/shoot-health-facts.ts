@@ -5,7 +5,7 @@
  */
 import type { ShootComponents } from './components/index.js';
 import { nodesWanted } from './components/worker.js';
-import { describeAnswer, nodeNotReady, ShootApiProbe } from './shoot-api-probe.js';
+import { describeAnswer, nodeNotReady } from './shoot-api-probe.js';
 import type { ShootHealthFacts } from './shoot-care.js';
 
 export async function observeShootHealth(c: ShootComponents): Promise<ShootHealthFacts> {
