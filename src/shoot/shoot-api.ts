@@ -10,6 +10,7 @@ import type { KubeObject } from '../api/meta.js';
 import type { ResourceDefinition } from '../apiserver/types.js';
 import { coreDefinitions } from '../registry/core/index.js';
 import { rbacDefinitions } from '../registry/rbac/index.js';
+import { CONTROLLER_MANAGER_USER } from './controller-manager/controller-manager.js';
 import { NODES_GROUP } from './node-identity.js';
 
 /** The kinds a shoot's kube-apiserver serves: the core kinds and the RBAC kinds. */
@@ -49,6 +50,16 @@ function clusterRole(name: string, rules: object[]): KubeObject {
     kind: 'ClusterRole',
     metadata: { name, ...structuredClone(rbacDefaults) },
     rules,
+  };
+}
+
+function userBinding(role: string, user: string): KubeObject {
+  return {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'ClusterRoleBinding',
+    metadata: { name: role, ...structuredClone(rbacDefaults) },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role },
+    subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: user }],
   };
 }
 
@@ -112,5 +123,17 @@ export function shootBootstrapObjects(): KubeObject[] {
       { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update', 'patch'] },
     ]),
     groupBinding('system:node', NODES_GROUP),
+    // What the controller manager's controllers do (src/shoot/controller-manager/): its leader
+    // election Lease, and the default ServiceAccount of every namespace.
+    clusterRole(CONTROLLER_MANAGER_USER, [
+      {
+        apiGroups: ['coordination.k8s.io'],
+        resources: ['leases'],
+        verbs: ['get', 'list', 'watch', 'create', 'update'],
+      },
+      { apiGroups: [''], resources: ['namespaces'], verbs: ['get', 'list', 'watch'] },
+      { apiGroups: [''], resources: ['serviceaccounts'], verbs: ['get', 'list', 'watch', 'create'] },
+    ]),
+    userBinding(CONTROLLER_MANAGER_USER, CONTROLLER_MANAGER_USER),
   ];
 }

@@ -214,6 +214,21 @@ describe('shoot lifecycle on a landscape', () => {
     } finally {
       watch.stop();
     }
+    // The shoot's kube-controller-manager (on seed-a, holding its Lease) gave the new namespace
+    // its default ServiceAccount, as on any cluster.
+    await eventually(
+      async () =>
+        (await kubectl(shootKubeconfig, ['get', 'serviceaccount', 'default', '-n', 'app'])).code === 0
+          ? true
+          : undefined,
+      30_000,
+      'the namespace app has its default ServiceAccount',
+    );
+    const lease = JSON.parse(
+      (await kubectl(shootKubeconfig, ['get', 'lease', 'kube-controller-manager', '-n', 'kube-system', '-o', 'json']))
+        .stdout,
+    );
+    assert.match(lease.spec.holderIdentity, /^seed-a_/);
   });
 
   it('a seed killed with -9 brings the control plane back: same data, same kubeconfig', async () => {
