@@ -124,15 +124,12 @@ export function shootBootstrapObjects(): KubeObject[] {
     ]),
     groupBinding('system:node', NODES_GROUP),
     // What the controller manager's controllers do (src/shoot/controller-manager/): its leader
-    // election Lease, and the default ServiceAccount of every namespace.
+    // election Lease, the default ServiceAccount of every namespace, and garbage collection.
     clusterRole(CONTROLLER_MANAGER_USER, [
-      {
-        apiGroups: ['coordination.k8s.io'],
-        resources: ['leases'],
-        verbs: ['get', 'list', 'watch', 'create', 'update'],
-      },
-      { apiGroups: [''], resources: ['namespaces'], verbs: ['get', 'list', 'watch'] },
-      { apiGroups: [''], resources: ['serviceaccounts'], verbs: ['get', 'list', 'watch', 'create'] },
+      // The garbage collector reads everything and deletes what lost its owners.
+      { apiGroups: ['*'], resources: ['*'], verbs: ['get', 'list', 'watch', 'patch', 'delete'] },
+      { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create', 'update'] },
+      { apiGroups: [''], resources: ['serviceaccounts'], verbs: ['create'] },
     ]),
     userBinding(CONTROLLER_MANAGER_USER, CONTROLLER_MANAGER_USER),
   ];

@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
+import { discoverResources } from '../../client/discovery.js';
 import { RestClient } from '../../client/rest-client.js';
 import {
   type ShootControllerManager,
@@ -34,6 +35,7 @@ export class ControllerManagerRuntime extends InProcessRuntime<ControllerManager
       });
       const manager = startShootControllerManager({
         client,
+        discover: () => discoverResources(client),
         identity: `${seedName}_${instance}`,
         logger: logger.child({ shoot: config.name }),
       });

@@ -7,8 +7,8 @@
  */
 import type { Logger } from 'pino';
 import type { Client } from '../../client/client.js';
-import type { Controller } from '../../controller/controller.js';
 import { startLeaderElection } from '../leader-election.js';
+import { type CollectableResource, GarbageCollector } from './garbage-collector.js';
 import { serviceAccountController } from './service-account-controller.js';
 
 export const CONTROLLER_MANAGER_LEASE = 'kube-controller-manager';
@@ -18,6 +18,8 @@ export const CONTROLLER_MANAGER_USER = 'system:kube-controller-manager';
 export interface ShootControllerManagerOptions {
   /** The shoot's API, as this controller manager's user. */
   client: Client;
+  /** What the shoot's API serves (its discovery): what the garbage collector watches. */
+  discover: () => Promise<readonly CollectableResource[]>;
   /** Unique per running instance (`<seed>_<uuid>`). */
   identity: string;
   logger: Logger;
@@ -34,14 +36,23 @@ export interface ShootControllerManager {
   stop(): Promise<void>;
 }
 
+/** What runs while this instance leads. */
+interface Runnable {
+  start(): void;
+  stop(): void;
+}
+
 /** The controllers kube-controller-manager runs, on `client`. */
-function controllers(client: Client, logger: Logger): Controller[] {
-  return [serviceAccountController(client, logger)];
+function controllers(options: ShootControllerManagerOptions, logger: Logger): Runnable[] {
+  return [
+    serviceAccountController(options.client, logger),
+    new GarbageCollector(options.client, options.discover, logger),
+  ];
 }
 
 export function startShootControllerManager(options: ShootControllerManagerOptions): ShootControllerManager {
   const log = options.logger.child({ component: 'kube-controller-manager' });
-  let running: Controller[] = [];
+  let running: Runnable[] = [];
   const election = startLeaderElection({
     client: options.client,
     namespace: 'kube-system',
@@ -52,7 +63,7 @@ export function startShootControllerManager(options: ShootControllerManagerOptio
     ...(options.retryPeriodMs !== undefined ? { retryPeriodMs: options.retryPeriodMs } : {}),
     onStartedLeading: () => {
       log.info({ identity: options.identity }, 'leading: starting the controllers');
-      running = controllers(options.client, log);
+      running = controllers(options, log);
       for (const controller of running) controller.start();
     },
     onStoppedLeading: () => {
