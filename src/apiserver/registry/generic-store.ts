@@ -3,8 +3,10 @@
  * kind. Per-kind behaviour comes from the ResourceDefinition's strategies; what the API
  * conventions require of all kinds is applied here at fixed points of each verb, from the modules
  * beside it: server-owned metadata (system-metadata.ts), finalizers and deletionTimestamp
- * (deletion.ts), preconditions, subresource strategies, selectors and watch-event shaping. This
- * file keeps the order of those steps, readable top to bottom per verb.
+ * (deletion.ts), preconditions, subresource strategies, selectors and watch-event shaping, and
+ * field ownership (`metadata.managedFields`, ../fieldmanager/): every write records its manager,
+ * and `apply` is server-side apply. This file keeps the order of those steps, readable top to
+ * bottom per verb.
  */
 import { isDeepStrictEqual } from 'node:util';
 import {
@@ -28,6 +30,7 @@ import {
   interpretWatchError,
 } from '../../storage/interpret-errors.js';
 import type { AdmissionChain } from '../admission.js';
+import { FieldManager, type ManagedFieldsEntry, setManagedFields } from '../fieldmanager/field-manager.js';
 import { applyPatch, type PatchType } from '../patch.js';
 import type { FieldSelector, LabelSelector } from '../selectors.js';
 import {
@@ -41,7 +44,7 @@ import {
 import { deletionComplete, markedForDeletion, pendingFinalizers, validateFinalizersOnDeletion } from './deletion.js';
 import { validateMetaOnCreate, validateMetaOnUpdate } from './object-meta.js';
 import { checkPreconditions, preconditionsOfBody } from './preconditions.js';
-import { decodeRequestObject } from './request-object.js';
+import { checkNameMatches, decodeApplyConfiguration, decodeRequestObject } from './request-object.js';
 import { selectableFieldNames, selectableFields, selectionPredicate } from './selection-predicate.js';
 import { hasSubresource, strategyForSubresource } from './subresources.js';
 import {
@@ -54,6 +57,24 @@ import { type ResourceWatch, shapeWatchEvent } from './watch-events.js';
 export interface RequestContext {
   user: UserInfo;
   dryRun: boolean;
+  /**
+   * The manager the write's fields are recorded for (`metadata.managedFields`): the request's
+   * `fieldManager`, else the prefix of its User-Agent; in-process clients name theirs.
+   */
+  fieldManager?: string;
+}
+
+export interface ApplyOptions {
+  /** Take over the fields other managers own instead of failing with a conflict (`force=true`). */
+  force: boolean;
+  /** Checks that the requester may create the object, when the apply would create it. */
+  authorizeCreate?: () => Promise<void>;
+}
+
+/** What a write computed from the stored object: the object to store and its managedFields. */
+interface Written {
+  object: KubeObject;
+  managedFields: ManagedFieldsEntry[] | undefined;
 }
 
 export interface ListQuery {
@@ -78,12 +99,14 @@ export class GenericStore {
   readonly ref: GroupResource;
   readonly #storage: Storage;
   readonly #admission: AdmissionChain;
+  readonly #fields: FieldManager;
 
   constructor(def: ResourceDefinition, storage: Storage, admission: AdmissionChain) {
     this.def = def;
     this.ref = { group: def.group, resource: def.plural };
     this.#storage = storage;
     this.#admission = admission;
+    this.#fields = new FieldManager(def);
   }
 
   get apiVersion(): string {
@@ -244,10 +267,20 @@ export class GenericStore {
 
   async create(namespace: string, body: KubeObject, ctx: RequestContext): Promise<KubeObject> {
     const obj = decodeRequestObject(this.def, body, namespace);
+    return this.#create(namespace, obj, this.#fields.update(undefined, obj, ctx.fieldManager ?? '', ''), ctx);
+  }
+
+  async #create(
+    namespace: string,
+    obj: KubeObject,
+    managedFields: ManagedFieldsEntry[] | undefined,
+    ctx: RequestContext,
+  ): Promise<KubeObject> {
     const meta = obj.metadata;
     fillSystemMetadataOnCreate(meta);
     if (this.def.hasStatus !== false) delete obj.status;
     this.def.strategy.prepareForCreate?.(obj);
+    setManagedFields(obj, managedFields);
     this.#validate(obj, [...validateMetaOnCreate(obj, this.def), ...(this.def.strategy.validate?.(obj) ?? [])]);
     await this.#runAdmission('CREATE', obj, undefined, '', ctx);
     this.def.strategy.canonicalize?.(obj);
@@ -268,20 +301,23 @@ export class GenericStore {
     ctx: RequestContext,
   ): Promise<KubeObject> {
     const incoming = decodeRequestObject(this.def, body, namespace);
-    if (incoming.metadata.name !== name) {
-      throw badRequest(
-        `the name of the object (${incoming.metadata.name ?? ''}) does not match the name on the URL (${name})`,
-      );
-    }
+    checkNameMatches(incoming, name);
     const preconditions = preconditionsOfBody(incoming);
-    return this.#guaranteedUpdate(namespace, name, subresource, () => deepCopy(incoming), ctx, preconditions);
+    return this.#guaranteedUpdate(
+      namespace,
+      name,
+      subresource,
+      (current) => this.#updated(current, deepCopy(incoming), subresource, ctx),
+      ctx,
+      preconditions,
+    );
   }
 
   async patch(
     namespace: string,
     name: string,
     subresource: string,
-    patchType: PatchType,
+    patchType: Exclude<PatchType, 'apply'>,
     patch: unknown,
     ctx: RequestContext,
   ): Promise<KubeObject> {
@@ -290,7 +326,7 @@ export class GenericStore {
       name,
       subresource,
       (current) => {
-        const patched = applyPatch(patchType, current, patch);
+        const patched = applyPatch(patchType, deepCopy(current), patch);
         if (!isRecord(patched) || !isRecord(patched.metadata)) {
           throw badRequest('the patch would remove the object metadata');
         }
@@ -307,11 +343,67 @@ export class GenericStore {
         if (result.metadata.name !== undefined && result.metadata.name !== name) {
           throw badRequest(`metadata.name: the patch may not change the name (${name})`);
         }
-        return decodeRequestObject(this.def, result, namespace);
+        return this.#updated(current, decodeRequestObject(this.def, result, namespace), subresource, ctx);
       },
       ctx,
       {},
     );
+  }
+
+  /**
+   * Server-side apply (PATCH with `application/apply-patch+yaml`): merges `config` into the object
+   * as its manager's configuration, or creates the object from it when there is none (where the
+   * resource is created at all, and only if `options.authorizeCreate` lets the requester create).
+   */
+  async apply(
+    namespace: string,
+    name: string,
+    subresource: string,
+    body: unknown,
+    options: ApplyOptions,
+    ctx: RequestContext,
+  ): Promise<{ object: KubeObject; created: boolean }> {
+    const config = decodeApplyConfiguration(this.def, body, namespace);
+    const manager = ctx.fieldManager ?? '';
+    const canCreate = subresource === '' && (this.def.verbs?.includes('create') ?? true);
+    if (!canCreate || (await this.find(namespace, name))) {
+      const object = await this.#guaranteedUpdate(
+        namespace,
+        name,
+        subresource,
+        (current) => this.#applied(current, config, name, manager, subresource, options.force),
+        ctx,
+        {},
+      );
+      return { object, created: false };
+    }
+    await options.authorizeCreate?.();
+    const { object, managedFields } = this.#applied(undefined, config, name, manager, '', options.force);
+    try {
+      return { object: await this.#create(namespace, object, managedFields, ctx), created: true };
+    } catch (err) {
+      // Created by someone else meanwhile: apply over theirs, as Kubernetes' retry does.
+      if (!isAlreadyExists(err)) throw err;
+      return this.apply(namespace, name, subresource, body, options, ctx);
+    }
+  }
+
+  /** An update's object with the managedFields its manager's write leads to. */
+  #updated(current: KubeObject, next: KubeObject, subresource: string, ctx: RequestContext): Written {
+    return { object: next, managedFields: this.#fields.update(current, next, ctx.fieldManager ?? '', subresource) };
+  }
+
+  #applied(
+    current: KubeObject | undefined,
+    config: KubeObject,
+    name: string,
+    manager: string,
+    subresource: string,
+    force: boolean,
+  ): Written {
+    const applied = this.#fields.apply(current && deepCopy(current), config, manager, subresource, force);
+    checkNameMatches(applied.object, name);
+    return applied;
   }
 
   /**
@@ -348,7 +440,7 @@ export class GenericStore {
     namespace: string,
     name: string,
     subresource: string,
-    compute: (current: KubeObject) => KubeObject,
+    compute: (current: KubeObject) => Written,
     ctx: RequestContext,
     preconditions: Preconditions,
   ): Promise<KubeObject> {
@@ -362,7 +454,7 @@ export class GenericStore {
         key,
         async (stored) => {
           const current = this.#present(stored);
-          const next = compute(deepCopy(current));
+          const { object: next, managedFields } = compute(current);
           keepSystemMetadataOnUpdate(next, current);
           // With a status subresource, the main resource cannot change status (and vice versa).
           if (subresource === '' && this.def.hasStatus !== false) {
@@ -370,6 +462,7 @@ export class GenericStore {
             else next.status = deepCopy(current.status);
           }
           strategy.prepareForUpdate?.(next, current);
+          setManagedFields(next, managedFields);
           bumpGenerationOnSpecChange(next, current);
           this.#validate(next, [
             ...validateMetaOnUpdate(next, current, this.def),
