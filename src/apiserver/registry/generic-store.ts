@@ -41,10 +41,11 @@ import {
   type ResourceDefinition,
   type UserInfo,
 } from '../types.js';
+import { type ApplyOptions, type ApplyWrites, applyConfiguration, type Written } from './apply.js';
 import { deletionComplete, markedForDeletion, pendingFinalizers, validateFinalizersOnDeletion } from './deletion.js';
 import { validateMetaOnCreate, validateMetaOnUpdate } from './object-meta.js';
 import { checkPreconditions, preconditionsOfBody } from './preconditions.js';
-import { checkNameMatches, decodeApplyConfiguration, decodeRequestObject } from './request-object.js';
+import { checkNameMatches, decodeRequestObject } from './request-object.js';
 import { selectableFieldNames, selectableFields, selectionPredicate } from './selection-predicate.js';
 import { hasSubresource, strategyForSubresource } from './subresources.js';
 import {
@@ -64,18 +65,7 @@ export interface RequestContext {
   fieldManager?: string;
 }
 
-export interface ApplyOptions {
-  /** Take over the fields other managers own instead of failing with a conflict (`force=true`). */
-  force: boolean;
-  /** Checks that the requester may create the object, when the apply would create it. */
-  authorizeCreate?: () => Promise<void>;
-}
-
-/** What a write computed from the stored object: the object to store and its managedFields. */
-interface Written {
-  object: KubeObject;
-  managedFields: ManagedFieldsEntry[] | undefined;
-}
+export type { ApplyOptions } from './apply.js';
 
 export interface ListQuery {
   labelSelector?: LabelSelector;
@@ -351,11 +341,10 @@ export class GenericStore {
   }
 
   /**
-   * Server-side apply (PATCH with `application/apply-patch+yaml`): merges `config` into the object
-   * as its manager's configuration, or creates the object from it when there is none (where the
-   * resource is created at all, and only if `options.authorizeCreate` lets the requester create).
+   * Server-side apply (PATCH with `application/apply-patch+yaml`): merges `body` into the object
+   * as the configuration of `ctx.fieldManager`, or creates the object from it (apply.ts).
    */
-  async apply(
+  apply(
     namespace: string,
     name: string,
     subresource: string,
@@ -363,47 +352,18 @@ export class GenericStore {
     options: ApplyOptions,
     ctx: RequestContext,
   ): Promise<{ object: KubeObject; created: boolean }> {
-    const config = decodeApplyConfiguration(this.def, body, namespace);
+    const writes: ApplyWrites = {
+      find: (ns, n) => this.find(ns, n),
+      update: (ns, n, sub, compute) => this.#guaranteedUpdate(ns, n, sub, compute, ctx, {}),
+      create: (ns, written) => this.#create(ns, written.object, written.managedFields, ctx),
+    };
     const manager = ctx.fieldManager ?? '';
-    const canCreate = subresource === '' && (this.def.verbs?.includes('create') ?? true);
-    if (!canCreate || (await this.find(namespace, name))) {
-      const object = await this.#guaranteedUpdate(
-        namespace,
-        name,
-        subresource,
-        (current) => this.#applied(current, config, name, manager, subresource, options.force),
-        ctx,
-        {},
-      );
-      return { object, created: false };
-    }
-    await options.authorizeCreate?.();
-    const { object, managedFields } = this.#applied(undefined, config, name, manager, '', options.force);
-    try {
-      return { object: await this.#create(namespace, object, managedFields, ctx), created: true };
-    } catch (err) {
-      // Created by someone else meanwhile: apply over theirs, as Kubernetes' retry does.
-      if (!isAlreadyExists(err)) throw err;
-      return this.apply(namespace, name, subresource, body, options, ctx);
-    }
+    return applyConfiguration(this.def, this.#fields, writes, { namespace, name, subresource, body, manager, options });
   }
 
   /** An update's object with the managedFields its manager's write leads to. */
   #updated(current: KubeObject, next: KubeObject, subresource: string, ctx: RequestContext): Written {
     return { object: next, managedFields: this.#fields.update(current, next, ctx.fieldManager ?? '', subresource) };
-  }
-
-  #applied(
-    current: KubeObject | undefined,
-    config: KubeObject,
-    name: string,
-    manager: string,
-    subresource: string,
-    force: boolean,
-  ): Written {
-    const applied = this.#fields.apply(current && deepCopy(current), config, manager, subresource, force);
-    checkNameMatches(applied.object, name);
-    return applied;
   }
 
   /**
