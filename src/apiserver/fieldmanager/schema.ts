@@ -78,24 +78,42 @@ export function isAtomic(node: SchemaNode | undefined): boolean {
 }
 
 /**
- * The field types an OpenAPI v3 (structural) schema declares with `x-kubernetes-list-type`,
- * `x-kubernetes-list-map-keys` and `x-kubernetes-map-type`, as `fieldTypes` entries.
+ * The field types an OpenAPI schema declares, as `fieldTypes` entries: `x-kubernetes-list-type`
+ * with `x-kubernetes-list-map-keys`, `x-kubernetes-map-type: atomic`, and, for lists without a
+ * list type, `x-kubernetes-patch-strategy: merge` (a map by `x-kubernetes-patch-merge-key`, a
+ * set without one), as Kubernetes' schema conversion reads them. `$ref`s into the schema's own
+ * `definitions` or `components.schemas` are followed (once per path, so recursive types end),
+ * as are the members of an `allOf`.
  */
 export function fieldTypesOfOpenApi(schema: Record<string, unknown>): FieldTypes {
   const out: Record<string, FieldType> = {};
-  const walk = (node: unknown, path: string) => {
-    if (typeof node !== 'object' || node === null) return;
-    const s = node as Record<string, unknown>;
-    const type = declaredType(s);
-    if (type && path) out[path] = type;
-    if (typeof s.properties === 'object' && s.properties !== null) {
-      for (const [name, child] of Object.entries(s.properties)) walk(child, path ? `${path}.${name}` : name);
-    }
-    if (typeof s.additionalProperties === 'object') walk(s.additionalProperties, path ? `${path}.*` : '*');
-    if (typeof s.items === 'object' && path) walk(s.items, `${path}[]`);
+  const definitions = {
+    ...(isObject(schema.definitions) ? schema.definitions : {}),
+    ...(isObject(schema.components) && isObject(schema.components.schemas) ? schema.components.schemas : {}),
   };
-  walk(schema, '');
+  const resolve = (node: Record<string, unknown>, seen: ReadonlySet<string>) => {
+    const ref = typeof node.$ref === 'string' ? node.$ref.replace(/^#\/(definitions|components\/schemas)\//, '') : '';
+    return ref && !seen.has(ref) && isObject(definitions[ref]) ? { node: definitions[ref], ref } : undefined;
+  };
+  const walk = (node: unknown, path: string, seen: ReadonlySet<string>) => {
+    if (!isObject(node)) return;
+    const target = resolve(node, seen);
+    if (target) return walk(target.node, path, new Set([...seen, target.ref]));
+    const type = declaredType(node);
+    if (type && path && !(path in out)) out[path] = type;
+    if (Array.isArray(node.allOf)) for (const part of node.allOf) walk(part, path, seen);
+    if (isObject(node.properties)) {
+      for (const [name, child] of Object.entries(node.properties)) walk(child, path ? `${path}.${name}` : name, seen);
+    }
+    if (isObject(node.additionalProperties)) walk(node.additionalProperties, path ? `${path}.*` : '*', seen);
+    if (isObject(node.items) && path) walk(node.items, `${path}[]`, seen);
+  };
+  walk(schema, '', new Set());
   return out;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function declaredType(s: Record<string, unknown>): FieldType | undefined {
@@ -110,5 +128,10 @@ function declaredType(s: Record<string, unknown>): FieldType | undefined {
     }
   }
   if (s['x-kubernetes-map-type'] === 'atomic') return 'atomic';
+  const strategy = s['x-kubernetes-patch-strategy'];
+  if (s.type === 'array' && typeof strategy === 'string' && strategy.split(',').includes('merge')) {
+    const key = s['x-kubernetes-patch-merge-key'];
+    return typeof key === 'string' ? { mapKeys: [key] } : 'set';
+  }
   return undefined;
 }
