@@ -32,6 +32,7 @@ export type CauseType =
   | 'FieldValueTooLong'
   | 'FieldValueTypeInvalid'
   | 'FieldImmutable'
+  | 'FieldManagerConflict'
   | 'UnexpectedServerResponse';
 
 export interface StatusCause {
@@ -198,6 +199,14 @@ export function conflict(ref: GroupResource, name: string, reason: string): Stat
 }
 
 /** 422 with one cause per field error, like apimachinery's NewInvalid. */
+/**
+ * A server-side apply conflict (apimachinery's NewApplyConflict): 409 Conflict whose causes name
+ * each conflicting field and the manager owning it.
+ */
+export function applyConflict(causes: StatusCause[], message: string): StatusError {
+  return failure(409, 'Conflict', message, { causes });
+}
+
 export function invalid(
   kind: { group: string; kind: string },
   name: string,

@@ -3,7 +3,8 @@
  * strategic merge patch. Strategic merge is implemented for the list fields our kinds carry
  * (`metadata.finalizers` as a set, `metadata.ownerReferences` by uid, `conditions` by type) and its
  * directives (`$patch`, `$retainKeys`, `$setElementOrder/…`, `$deleteFromPrimitiveList/…`); every
- * other list is replaced, as Kubernetes does for lists without a patch strategy.
+ * other list is replaced, as Kubernetes does for lists without a patch strategy. The fourth patch
+ * type, server-side apply (`application/apply-patch+yaml`), is GenericStore.apply (fieldmanager/).
  */
 import fastJsonPatch from 'fast-json-patch';
 import { badRequest, invalid, unsupportedMediaType } from '../api/errors.js';
@@ -21,11 +22,10 @@ export function patchTypeOf(contentType: string | undefined): PatchType {
     case 'application/strategic-merge-patch+json':
       return 'strategic';
     case 'application/apply-patch+yaml':
-    case 'application/apply-patch+cbor':
       return 'apply';
     default:
       throw unsupportedMediaType(
-        `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json`,
+        `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json`,
       );
   }
 }
@@ -130,7 +130,8 @@ function stripDirectives(value: unknown): unknown {
   return out;
 }
 
-export function applyPatch(type: PatchType, target: unknown, patch: unknown): unknown {
+/** A merge, JSON or strategic merge patch applied to `target`; server-side apply is GenericStore.apply. */
+export function applyPatch(type: Exclude<PatchType, 'apply'>, target: unknown, patch: unknown): unknown {
   switch (type) {
     case 'merge':
       return mergePatch(target, patch);
@@ -138,9 +139,5 @@ export function applyPatch(type: PatchType, target: unknown, patch: unknown): un
       return jsonPatch(target, patch);
     case 'strategic':
       return strategicMergePatch(target, patch);
-    case 'apply':
-      throw unsupportedMediaType(
-        'server-side apply is not supported by this server; use client-side `kubectl apply` (the default) or a merge patch',
-      );
   }
 }

@@ -16,6 +16,7 @@ import { parseFieldSelector, parseLabelSelector } from './selectors.js';
 import { type IncludeObject, toTable, wantsTable } from './table.js';
 import type { UserInfo } from './types.js';
 import { serveWatch } from './watch-handler.js';
+import { writeOptionsOf } from './write-options.js';
 
 export interface ResourceHandlerOptions {
   maxBodyBytes: number;
@@ -23,6 +24,8 @@ export interface ResourceHandlerOptions {
   bookmarkIntervalSeconds: number;
   /** The stops of the watches being served; stopping the server calls each. */
   openWatches: Set<() => void>;
+  /** Checks that the requester may `create` the object named (for an apply that creates it). */
+  authorizeCreate(info: RequestInfo): Promise<void>;
 }
 
 export async function serveResource(
@@ -42,7 +45,11 @@ export async function serveResource(
       `${req.method} is not allowed on ${info.resource} across namespaces: use ${info.apiPrefix === 'api' ? '/api' : `/apis/${info.apiGroup}`}/${info.apiVersion}/namespaces/<namespace>/${info.resource}`,
     );
   }
-  const ctx: RequestContext = { user, dryRun: query.getAll('dryRun').includes('All') };
+  const userAgent = req.headers['user-agent'];
+  const context = (kind: Parameters<typeof writeOptionsOf>[1], apply = false) => {
+    const { dryRun, fieldManager, force } = writeOptionsOf(query, kind, userAgent, apply);
+    return { ctx: { user, dryRun, fieldManager } satisfies RequestContext, force };
+  };
   const accept = req.headers.accept;
   const table = wantsTable(accept);
   if (!table && accept && !acceptsJson(accept))
@@ -80,10 +87,12 @@ export async function serveResource(
       });
     case 'create': {
       if (info.subresource) throw methodNotAllowed(`POST is not allowed on ${info.resource}/${info.subresource}`);
+      const { ctx } = context('CreateOptions');
       const created = await store.create(info.namespace, await readObject(req, options.maxBodyBytes), ctx);
       return respond(201, created);
     }
     case 'update': {
+      const { ctx } = context('UpdateOptions');
       const updated = await store.update(
         info.namespace,
         info.name,
@@ -95,16 +104,31 @@ export async function serveResource(
     }
     case 'patch': {
       const patchType = patchTypeOf(req.headers['content-type']);
-      const patch = await readJson(req, options.maxBodyBytes);
-      return respond(200, await store.patch(info.namespace, info.name, info.subresource, patchType, patch, ctx));
+      const { ctx, force } = context('PatchOptions', patchType === 'apply');
+      const patch = await readJson(req, options.maxBodyBytes, patchType === 'apply');
+      if (patchType !== 'apply') {
+        return respond(200, await store.patch(info.namespace, info.name, info.subresource, patchType, patch, ctx));
+      }
+      const authorizeCreate = () => options.authorizeCreate(info);
+      const applied = await store.apply(
+        info.namespace,
+        info.name,
+        info.subresource,
+        patch,
+        { force, authorizeCreate },
+        ctx,
+      );
+      return respond(applied.created ? 201 : 200, applied.object);
     }
     case 'delete': {
       if (info.subresource) throw methodNotAllowed(`DELETE is not allowed on ${info.resource}/${info.subresource}`);
+      const { ctx } = context('DeleteOptions');
       const deleteOptions = await readDeleteOptions(req, query, options.maxBodyBytes);
       const deleted = await store.delete(info.namespace, info.name, ctx, deleteOptions);
       return respond(200, deleted);
     }
     case 'deletecollection': {
+      const { ctx } = context('DeleteOptions');
       const list = await store.list(info.namespace, {
         labelSelector: parseLabelSelector(query.get('labelSelector')),
         fieldSelector: parseFieldSelector(query.get('fieldSelector'), store.selectableFieldNames()),
@@ -118,9 +142,17 @@ export async function serveResource(
   }
 }
 
-async function readJson(req: IncomingMessage, maxBodyBytes: number): Promise<unknown> {
+/** The body as JSON or YAML; an apply configuration's decoding errors in Kubernetes' words. */
+async function readJson(req: IncomingMessage, maxBodyBytes: number, apply = false): Promise<unknown> {
   const raw = await readBody(req, maxBodyBytes);
-  return parseBody(raw, req.headers['content-type']);
+  if (!apply) return parseBody(raw, req.headers['content-type']);
+  try {
+    return parseBody(raw, req.headers['content-type']);
+  } catch (err) {
+    throw badRequest(
+      `error decoding YAML: ${(err as Error).message.replace(/^the request body is not valid YAML: /, '')}`,
+    );
+  }
 }
 
 async function readObject(req: IncomingMessage, maxBodyBytes: number): Promise<KubeObject> {

@@ -236,6 +236,8 @@ export class ApiServer {
       maxBodyBytes,
       bookmarkIntervalSeconds: this.#options.bookmarkIntervalSeconds ?? 60,
       openWatches: this.#openWatches,
+      // An apply that creates needs `create` as well as `patch`, as in Kubernetes.
+      authorizeCreate: (request) => this.#authorize(user, { ...request, verb: 'create' }),
     });
   }
 }

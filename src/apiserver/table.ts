@@ -92,8 +92,12 @@ function rowObject(obj: KubeObject, include: IncludeObject): unknown {
       return undefined;
     case 'Object':
       return obj;
-    case 'Metadata':
-      return { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: obj.metadata };
+    case 'Metadata': {
+      // Unlike Kubernetes, without managedFields: a Table is for display, which never shows
+      // them, and they would make `kubectl get` of many objects several times larger.
+      const { managedFields: _omitted, ...metadata } = obj.metadata;
+      return { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata };
+    }
   }
 }
 

@@ -161,7 +161,40 @@ export interface ResourceDefinition extends ResourceRef {
   extraFinalizers?(obj: KubeObject): readonly string[];
   /** A JSON schema (OpenAPI v3) for the kind; unknown fields are always preserved. */
   schema?: Record<string, unknown>;
+  /**
+   * How server-side apply merges and tracks the kind's lists and objects (see `FieldType`), by
+   * field path. Paths name fields from the object's root, `[]` stands for every item of a list
+   * and `*` for every key of a map: `spec.template.spec.containers`,
+   * `spec.template.spec.containers[].ports`, `status.conditions`. Lists not named here are atomic,
+   * objects granular, as Kubernetes treats fields without `x-kubernetes-list-type`. The
+   * `x-kubernetes-list-type`, `x-kubernetes-list-map-keys` and `x-kubernetes-map-type` markers of
+   * `schema` count too (these entries win); `metadata.finalizers` (a set) and
+   * `metadata.ownerReferences` (a map keyed by uid) hold for every kind.
+   */
+  fieldTypes?: FieldTypes;
 }
+
+/**
+ * How server-side apply treats one list or object field (Kubernetes' `x-kubernetes-list-type`,
+ * `x-kubernetes-list-map-keys` and `x-kubernetes-map-type`):
+ * - `'atomic'`: replaced as a whole and owned by one manager (the default for lists);
+ * - `'set'`: a list of scalars, merged by value; each value has its own owner;
+ * - `{ mapKeys }`: a list of objects merged by the values of these fields, each item's fields
+ *   owned separately (containers by `name`, ports by `containerPort` and `protocol`). A key field
+ *   that items may omit and that has a default (`protocol: TCP`) names it in `keyDefaults`;
+ * - `'granular'`: an object merged field by field (the default for objects).
+ */
+export type FieldType =
+  | 'atomic'
+  | 'set'
+  | 'granular'
+  | {
+      readonly mapKeys: readonly string[];
+      readonly keyDefaults?: Readonly<Record<string, string | number | boolean>>;
+    };
+
+/** Field path → how server-side apply treats that field; see `ResourceDefinition.fieldTypes`. */
+export type FieldTypes = Readonly<Record<string, FieldType>>;
 
 export function gvkOf(def: ResourceDefinition): GroupVersionKind {
   return { group: def.group, version: def.version, kind: def.kind };

@@ -44,6 +44,7 @@ export class RestClient implements Client {
   readonly #credentials: ClusterCredentials;
   readonly #agent: Agent;
   readonly #base: URL;
+  readonly #userAgent: string;
 
   constructor(
     credentials: ClusterCredentials,
@@ -52,9 +53,15 @@ export class RestClient implements Client {
       servername?: string;
       /** Extra check of the server's certificate in the TLS handshake, before any request is sent. */
       checkServerIdentity?: (host: string, cert: PeerCertificate) => Error | undefined;
+      /**
+       * The User-Agent: the server records this client's writes in managedFields under its prefix
+       * up to the first "/" (default "transplant").
+       */
+      userAgent?: string;
     } = {},
   ) {
     this.#credentials = credentials;
+    this.#userAgent = options.userAgent ?? 'transplant';
     this.#base = new URL(credentials.server);
     this.#agent = new Agent({
       keepAlive: true,
@@ -137,7 +144,7 @@ export class RestClient implements Client {
   }
 
   #send(method: string, path: string, payload: Buffer | undefined, contentType: string, timeoutMs: number) {
-    const headers: Record<string, string> = { Accept: 'application/json' };
+    const headers: Record<string, string> = { Accept: 'application/json', 'User-Agent': this.#userAgent };
     if (this.#credentials.token) headers.Authorization = `Bearer ${this.#credentials.token}`;
     if (payload) {
       headers['Content-Type'] = contentType;

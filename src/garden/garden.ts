@@ -97,6 +97,7 @@ export async function startGarden(options: GardenOptions): Promise<Garden> {
   const { dir, logger } = options;
   const hosted = await startHostedApiServer({
     name: 'garden',
+    fieldManager: 'gardener-controller-manager',
     dir,
     host: options.host,
     port: options.port,

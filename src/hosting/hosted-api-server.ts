@@ -45,6 +45,8 @@ export type { StoreLookup } from '../apiserver/in-process-client.js';
 export interface HostedApiServerOptions {
   /** Names the CA and the kubeconfig clusters, e.g. "garden" or "seed-a". */
   name: string;
+  /** The manager the in-process controllers' writes are recorded for (managedFields), e.g. "gardenlet". */
+  fieldManager: string;
   dir: string;
   host?: string;
   /** 0 picks a free port the first time and reuses it later. */
@@ -106,7 +108,7 @@ export async function startHostedApiServer(options: HostedApiServerOptions): Pro
 
   let server: ApiServer | undefined;
   const store: StoreLookup = (group, plural) => server!.store(group, plural);
-  const systemContext: RequestContext = { user: systemUser(name), dryRun: false };
+  const systemContext: RequestContext = { user: systemUser(name), dryRun: false, fieldManager: options.fieldManager };
   const client = new InProcessClient(store, systemContext);
   const resources = [...options.resources, ...rbacDefinitions];
   server = new ApiServer({

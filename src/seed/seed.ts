@@ -118,6 +118,7 @@ export async function startSeed(options: SeedOptions): Promise<Seed> {
   const log = logger.child({ seed: name });
   const hosted = await startHostedApiServer({
     name,
+    fieldManager: 'gardenlet',
     dir,
     host: options.host,
     port: options.port,
@@ -127,7 +128,7 @@ export async function startSeed(options: SeedOptions): Promise<Seed> {
     admission: (client) => [new NamespaceLifecycle(client)],
   });
   const adminKubeconfig = await hosted.ensureKubeconfig(join(dir, 'seed.kubeconfig'), seedAdmin);
-  const garden = new RestClient(loadKubeconfig(options.gardenKubeconfig));
+  const garden = new RestClient(loadKubeconfig(options.gardenKubeconfig), { userAgent: 'gardenlet' });
 
   const seedObject = await registerSeed(garden, {
     name,

@@ -77,8 +77,15 @@ export interface ShootApiServer {
   stop(): Promise<void>;
 }
 
-/** The identity this server's own bootstrap and controllers act as (k8s's loopback client). */
-const systemContext: RequestContext = { user: { name: 'system:apiserver', groups: [superuserGroup] }, dryRun: false };
+/**
+ * The identity this server's own bootstrap and controllers act as (k8s's loopback client), and
+ * the manager their writes are recorded for in managedFields.
+ */
+const systemContext: RequestContext = {
+  user: { name: 'system:apiserver', groups: [superuserGroup] },
+  dryRun: false,
+  fieldManager: 'kube-apiserver',
+};
 
 export async function startShootApiServer(options: ShootApiServerOptions): Promise<ShootApiServer> {
   const { name, logger } = options;

@@ -76,6 +76,7 @@ export function startNodeAgent(options: NodeAgentOptions): NodeAgent {
   let servingSeed: string | undefined;
   const connect = () =>
     new RestClient(options.credentials, {
+      userAgent: 'kubelet',
       checkServerIdentity: egress.serverIdentityCheck((seed) => {
         servingSeed = seed;
       }),

@@ -67,10 +67,11 @@ describe('patches', () => {
     assert.deepEqual(patched, { metadata: { finalizers: ['b'] }, status: { conditions: [{ type: 'Other' }] } });
   });
 
-  it('server-side apply is refused with 415 and a hint', () => {
+  it('apply-patch+yaml is server-side apply; other media types are 415 naming the accepted ones', () => {
+    assert.equal(patchTypeOf('application/apply-patch+yaml; charset=utf-8'), 'apply');
     assert.throws(
-      () => applyPatch('apply', {}, {}),
-      (err: { code?: number; message: string }) => err.code === 415 && /kubectl apply/.test(err.message),
+      () => patchTypeOf('application/apply-patch+cbor'),
+      (err: { code?: number; message: string }) => err.code === 415 && /apply-patch\+yaml/.test(err.message),
     );
   });
 });

@@ -3,8 +3,9 @@
  * buckets): a shoot holding 10k ConfigMaps is moved from seed-a to seed-b with the seed
  * document's trigger command, verbatim, through bash with the real kubectl and jq. Migrate runs
  * on seed-a, then Restore on seed-b; afterwards the kubeconfig issued before the move sees every
- * object at its resourceVersion, nothing of the control plane is left on seed-a, and new backups
- * go to seed-b's bucket.
+ * object at its resourceVersion (one applied server-side and changed by a second manager identical,
+ * managedFields included), nothing of the control plane is left on seed-a, and new backups go to
+ * seed-b's bucket.
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -43,6 +44,9 @@ describe('control plane migration from seed-a to seed-b', () => {
   let oldKubeconfig: string;
   let versions: Map<string, string>;
   let shootUid: string;
+  /** A ConfigMap applied server-side and patched by a second manager, as read before the move. */
+  let applied: Json;
+  const appliedArgs = ['get', 'configmap', 'applied', '-n', 'default', '--show-managed-fields'];
 
   before(async () => {
     l = await startLandscape({ seeds: ['seed-a', 'seed-b'] });
@@ -58,6 +62,20 @@ describe('control plane migration from seed-a to seed-b', () => {
     const ns = await client.request('POST', '/api/v1/namespaces', { metadata: { name: 'bulk' } });
     assert.equal(ns.status, 201, JSON.stringify(ns.body));
     versions = await client.createConfigMaps('bulk', 'cm', CONFIG_MAPS);
+    const manifest = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'applied', namespace: 'default' } };
+    const ssa = await kubectl(
+      oldKubeconfig,
+      ['apply', '--server-side', '-f', '-'],
+      JSON.stringify({ ...manifest, data: { a: '1', b: '2' } }),
+    );
+    assert.equal(ssa.code, 0, ssa.stderr);
+    const patched = await kubectl(oldKubeconfig, ['patch', ...appliedArgs.slice(1, 5), '-p', '{"data":{"b":"3"}}']);
+    assert.equal(patched.code, 0, patched.stderr);
+    applied = await getJson(oldKubeconfig, appliedArgs);
+    assert.deepEqual(
+      applied.metadata.managedFields.map((e: Json) => `${e.manager}/${e.operation}`),
+      ['kubectl/Apply', 'kubectl-patch/Update'],
+    );
   });
 
   after(async () => {
@@ -133,6 +151,7 @@ describe('control plane migration from seed-a to seed-b', () => {
     const viaKubectl = await kubectl(oldKubeconfig, ['get', 'configmap', '-n', 'bulk', 'cm-9999', '-o', 'json']);
     assert.equal(viaKubectl.code, 0, viaKubectl.stderr);
     assert.equal(JSON.parse(viaKubectl.stdout).metadata.resourceVersion, versions.get('cm-9999'));
+    assert.deepEqual(await getJson(oldKubeconfig, appliedArgs), applied, 'identical, managedFields included');
   });
 
   it('leaves no etcd, data directory or namespace of the shoot on seed-a; runs it on seed-b', async () => {

@@ -3,8 +3,10 @@
  * kind. Per-kind behaviour comes from the ResourceDefinition's strategies; what the API
  * conventions require of all kinds is applied here at fixed points of each verb, from the modules
  * beside it: server-owned metadata (system-metadata.ts), finalizers and deletionTimestamp
- * (deletion.ts), preconditions, subresource strategies, selectors and watch-event shaping. This
- * file keeps the order of those steps, readable top to bottom per verb.
+ * (deletion.ts), preconditions, subresource strategies, selectors and watch-event shaping, and
+ * field ownership (`metadata.managedFields`, ../fieldmanager/): every write records its manager,
+ * and `apply` is server-side apply. This file keeps the order of those steps, readable top to
+ * bottom per verb.
  */
 import { isDeepStrictEqual } from 'node:util';
 import {
@@ -28,6 +30,7 @@ import {
   interpretWatchError,
 } from '../../storage/interpret-errors.js';
 import type { AdmissionChain } from '../admission.js';
+import { FieldManager, type ManagedFieldsEntry, setManagedFields } from '../fieldmanager/field-manager.js';
 import { applyPatch, type PatchType } from '../patch.js';
 import type { FieldSelector, LabelSelector } from '../selectors.js';
 import {
@@ -38,6 +41,7 @@ import {
   type ResourceDefinition,
   type UserInfo,
 } from '../types.js';
+import { type ApplyOptions, type ApplyWrites, applyConfiguration, type Written } from './apply.js';
 import {
   deletionComplete,
   markedForDeletion,
@@ -48,7 +52,7 @@ import {
 } from './deletion.js';
 import { validateMetaOnCreate, validateMetaOnUpdate } from './object-meta.js';
 import { checkPreconditions, preconditionsOfBody } from './preconditions.js';
-import { decodeRequestObject } from './request-object.js';
+import { checkNameMatches, decodeRequestObject } from './request-object.js';
 import { selectableFieldNames, selectableFields, selectionPredicate } from './selection-predicate.js';
 import { hasSubresource, strategyForSubresource } from './subresources.js';
 import {
@@ -61,7 +65,14 @@ import { type ResourceWatch, shapeWatchEvent } from './watch-events.js';
 export interface RequestContext {
   user: UserInfo;
   dryRun: boolean;
+  /**
+   * The manager the write's fields are recorded for (`metadata.managedFields`): the request's
+   * `fieldManager`, else the prefix of its User-Agent; in-process clients name theirs.
+   */
+  fieldManager?: string;
 }
+
+export type { ApplyOptions } from './apply.js';
 
 export interface ListQuery {
   labelSelector?: LabelSelector;
@@ -99,6 +110,7 @@ export class GenericStore {
   readonly #storage: Storage;
   readonly #admission: AdmissionChain;
   readonly #garbageCollected: boolean;
+  readonly #fields: FieldManager;
 
   constructor(def: ResourceDefinition, storage: Storage, admission: AdmissionChain, options: GenericStoreOptions = {}) {
     this.def = def;
@@ -106,6 +118,7 @@ export class GenericStore {
     this.#storage = storage;
     this.#admission = admission;
     this.#garbageCollected = options.garbageCollected === true;
+    this.#fields = new FieldManager(def);
   }
 
   get apiVersion(): string {
@@ -266,10 +279,20 @@ export class GenericStore {
 
   async create(namespace: string, body: KubeObject, ctx: RequestContext): Promise<KubeObject> {
     const obj = decodeRequestObject(this.def, body, namespace);
+    return this.#create(namespace, obj, this.#fields.update(undefined, obj, ctx.fieldManager ?? '', ''), ctx);
+  }
+
+  async #create(
+    namespace: string,
+    obj: KubeObject,
+    managedFields: ManagedFieldsEntry[] | undefined,
+    ctx: RequestContext,
+  ): Promise<KubeObject> {
     const meta = obj.metadata;
     fillSystemMetadataOnCreate(meta);
     if (this.def.hasStatus !== false) delete obj.status;
     this.def.strategy.prepareForCreate?.(obj);
+    setManagedFields(obj, managedFields);
     this.#validate(obj, [...validateMetaOnCreate(obj, this.def), ...(this.def.strategy.validate?.(obj) ?? [])]);
     await this.#runAdmission('CREATE', obj, undefined, '', ctx);
     this.def.strategy.canonicalize?.(obj);
@@ -290,20 +313,23 @@ export class GenericStore {
     ctx: RequestContext,
   ): Promise<KubeObject> {
     const incoming = decodeRequestObject(this.def, body, namespace);
-    if (incoming.metadata.name !== name) {
-      throw badRequest(
-        `the name of the object (${incoming.metadata.name ?? ''}) does not match the name on the URL (${name})`,
-      );
-    }
+    checkNameMatches(incoming, name);
     const preconditions = preconditionsOfBody(incoming);
-    return this.#guaranteedUpdate(namespace, name, subresource, () => deepCopy(incoming), ctx, preconditions);
+    return this.#guaranteedUpdate(
+      namespace,
+      name,
+      subresource,
+      (current) => this.#updated(current, deepCopy(incoming), subresource, ctx),
+      ctx,
+      preconditions,
+    );
   }
 
   async patch(
     namespace: string,
     name: string,
     subresource: string,
-    patchType: PatchType,
+    patchType: Exclude<PatchType, 'apply'>,
     patch: unknown,
     ctx: RequestContext,
   ): Promise<KubeObject> {
@@ -312,7 +338,7 @@ export class GenericStore {
       name,
       subresource,
       (current) => {
-        const patched = applyPatch(patchType, current, patch);
+        const patched = applyPatch(patchType, deepCopy(current), patch);
         if (!isRecord(patched) || !isRecord(patched.metadata)) {
           throw badRequest('the patch would remove the object metadata');
         }
@@ -329,11 +355,37 @@ export class GenericStore {
         if (result.metadata.name !== undefined && result.metadata.name !== name) {
           throw badRequest(`metadata.name: the patch may not change the name (${name})`);
         }
-        return decodeRequestObject(this.def, result, namespace);
+        return this.#updated(current, decodeRequestObject(this.def, result, namespace), subresource, ctx);
       },
       ctx,
       {},
     );
+  }
+
+  /**
+   * Server-side apply (PATCH with `application/apply-patch+yaml`): merges `body` into the object
+   * as the configuration of `ctx.fieldManager`, or creates the object from it (apply.ts).
+   */
+  apply(
+    namespace: string,
+    name: string,
+    subresource: string,
+    body: unknown,
+    options: ApplyOptions,
+    ctx: RequestContext,
+  ): Promise<{ object: KubeObject; created: boolean }> {
+    const writes: ApplyWrites = {
+      find: (ns, n) => this.find(ns, n),
+      update: (ns, n, sub, compute) => this.#guaranteedUpdate(ns, n, sub, compute, ctx, {}),
+      create: (ns, written) => this.#create(ns, written.object, written.managedFields, ctx),
+    };
+    const manager = ctx.fieldManager ?? '';
+    return applyConfiguration(this.def, this.#fields, writes, { namespace, name, subresource, body, manager, options });
+  }
+
+  /** An update's object with the managedFields its manager's write leads to. */
+  #updated(current: KubeObject, next: KubeObject, subresource: string, ctx: RequestContext): Written {
+    return { object: next, managedFields: this.#fields.update(current, next, ctx.fieldManager ?? '', subresource) };
   }
 
   /**
@@ -371,7 +423,7 @@ export class GenericStore {
     namespace: string,
     name: string,
     subresource: string,
-    compute: (current: KubeObject) => KubeObject,
+    compute: (current: KubeObject) => Written,
     ctx: RequestContext,
     preconditions: Preconditions,
   ): Promise<KubeObject> {
@@ -385,7 +437,7 @@ export class GenericStore {
         key,
         async (stored) => {
           const current = this.#present(stored);
-          const next = compute(deepCopy(current));
+          const { object: next, managedFields } = compute(current);
           keepSystemMetadataOnUpdate(next, current);
           // With a status subresource, the main resource cannot change status (and vice versa).
           if (subresource === '' && this.def.hasStatus !== false) {
@@ -393,6 +445,7 @@ export class GenericStore {
             else next.status = deepCopy(current.status);
           }
           strategy.prepareForUpdate?.(next, current);
+          setManagedFields(next, managedFields);
           bumpGenerationOnSpecChange(next, current);
           this.#validate(next, [
             ...validateMetaOnUpdate(next, current, this.def),

@@ -38,3 +38,31 @@ export function decodeRequestObject(def: ResourceDefinition, body: KubeObject, n
   }
   return obj;
 }
+
+/**
+ * An apply configuration checked against the resource (apimachinery's versionCheckManager: the
+ * apiVersion and kind must be the resource's own) and the URL's namespace; the object it produces
+ * is checked against the URL's name once merged (`checkNameMatches`).
+ */
+export function decodeApplyConfiguration(def: ResourceDefinition, body: unknown, namespace: string): KubeObject {
+  if (!isRecord(body)) throw badRequest('error decoding YAML: the apply configuration must be an object');
+  const apiVersion = apiVersionOf(def);
+  if (body.apiVersion !== apiVersion || body.kind !== def.kind) {
+    const [group, version] = String(body.apiVersion ?? '').includes('/')
+      ? String(body.apiVersion).split('/')
+      : ['', String(body.apiVersion ?? '')];
+    throw badRequest(
+      `invalid object type: ${group}/${version}, Kind=${String(body.kind ?? '')}: this endpoint applies ${apiVersion} ${def.kind}`,
+    );
+  }
+  return decodeRequestObject(def, body as KubeObject, namespace);
+}
+
+/** The name an update or apply produced must be the one on the URL. */
+export function checkNameMatches(obj: KubeObject, name: string): void {
+  if (obj.metadata.name !== name) {
+    throw badRequest(
+      `the name of the object (${obj.metadata.name ?? ''}) does not match the name on the URL (${name})`,
+    );
+  }
+}

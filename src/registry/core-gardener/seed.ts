@@ -4,6 +4,7 @@ import { seedResource, validateSeed, validateSeedUpdate } from '../../api/core-g
 import { seedStatusColumn } from '../../api/core-gardener/seed-readiness.js';
 import type { ResourceDefinition } from '../../apiserver/types.js';
 import { ageColumn, kindColumns } from '../columns.js';
+import { conditionsByType } from '../field-types.js';
 import { gardenerStrategy, statusSubresource } from '../strategies.js';
 
 export const seedDefinition: ResourceDefinition = {
@@ -14,6 +15,7 @@ export const seedDefinition: ResourceDefinition = {
   strategy: gardenerStrategy({ validate: validateSeed, validateUpdate: validateSeedUpdate }),
   subresources: [statusSubresource()],
   hasStatus: true,
+  fieldTypes: conditionsByType,
   columns: kindColumns(seedResource, [
     {
       name: 'STATUS',

@@ -21,6 +21,7 @@ import type { KubeObject } from '../../api/meta.js';
 import { semanticEqual } from '../../api/validation.js';
 import type { ResourceDefinition, Strategy, SubresourceDefinition, TableColumn } from '../../apiserver/types.js';
 import { ageColumn, kindColumns, kindFields } from '../columns.js';
+import { conditionsByType } from '../field-types.js';
 import { gardenerStrategy, keepOldStatus, nextGeneration, statusStrategy } from '../strategies.js';
 
 /**
@@ -134,6 +135,14 @@ export const shootDefinition: ResourceDefinition = {
   strategy: shootStrategy,
   subresources: [shootStatusSubresource, shootBindingSubresource],
   hasStatus: true,
+  // Gardener's patch strategies: tolerations by key, conditions and constraints by type,
+  // advertised addresses by name; the worker pools (no strategy) are atomic.
+  fieldTypes: {
+    'spec.tolerations': { mapKeys: ['key'] },
+    ...conditionsByType,
+    'status.constraints': { mapKeys: ['type'] },
+    'status.advertisedAddresses': { mapKeys: ['name'] },
+  },
   columns: kindColumns(shootResource, shootColumns),
   selectableFields: kindFields(shootResource, {
     'spec.seedName': (shoot) => shootSpecSeedName(shoot) ?? '',

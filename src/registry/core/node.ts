@@ -16,6 +16,7 @@ import {
 import { isRecord } from '../../api/meta.js';
 import type { ResourceDefinition } from '../../apiserver/types.js';
 import { ageColumn } from '../columns.js';
+import { conditionsByType } from '../field-types.js';
 import { keepOldStatus, statusSubresource } from '../strategies.js';
 
 export const nodeDefinition: ResourceDefinition = {
@@ -32,6 +33,7 @@ export const nodeDefinition: ResourceDefinition = {
   },
   subresources: [statusSubresource(undefined, (obj) => validateNodeStatus(obj.status))],
   hasStatus: true,
+  fieldTypes: { ...conditionsByType, 'status.addresses': { mapKeys: ['type'] }, 'spec.podCIDRs': 'set' },
   columns: [
     {
       name: 'STATUS',

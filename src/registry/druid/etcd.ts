@@ -12,6 +12,7 @@ import {
 } from '../../api/druid/etcd.js';
 import type { ResourceDefinition, TableColumn } from '../../apiserver/types.js';
 import { ageColumn, kindColumns } from '../columns.js';
+import { conditionsByType } from '../field-types.js';
 import { gardenerStrategy, statusSubresource } from '../strategies.js';
 
 function conditionColumn(name: string, type: string, priority = 0): TableColumn<Etcd> {
@@ -62,5 +63,6 @@ export const etcdDefinition: ResourceDefinition = {
   }),
   subresources: [statusSubresource(undefined, validateEtcdStatus)],
   hasStatus: true,
+  fieldTypes: conditionsByType,
   columns: kindColumns(etcdResource, etcdColumns),
 };

@@ -22,6 +22,7 @@ import type { KubeObject } from '../../api/meta.js';
 import type { ResourceRef } from '../../api/resource-ref.js';
 import type { ResourceDefinition, Strategy, SubresourceDefinition, TableColumn } from '../../apiserver/types.js';
 import { kindColumns, kindFields } from '../columns.js';
+import { extensionStatusFieldTypes } from '../field-types.js';
 import { gardenerStrategy, statusSubresource } from '../strategies.js';
 
 /** True when `gardener.cloud/operation: reconcile` was set by this update. */
@@ -72,6 +73,7 @@ export function extensionKindDefinition<T extends ExtensionObject>(
     strategy: extensionStrategy(validation),
     subresources: [extensionStatusSubresource(validation)],
     hasStatus: true,
+    fieldTypes: extensionStatusFieldTypes,
     columns: kindColumns(ref, columns),
     selectableFields: kindFields(ref, { ...extensionSelectableFields, ...selectableFields }),
   };

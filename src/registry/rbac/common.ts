@@ -6,11 +6,13 @@
 import { isRecord } from '../../api/meta.js';
 import { humanAge } from '../../apiserver/table.js';
 import type { ResourceDefinition, TableColumn } from '../../apiserver/types.js';
+import { rbacFieldTypes } from '../field-types.js';
 
 /** The parts of a definition every RBAC kind has in common. */
 export const rbacDefinitionBase = {
   hasStatus: false,
   nameRule: 'pathSegment',
+  fieldTypes: rbacFieldTypes,
 } as const satisfies Partial<ResourceDefinition>;
 
 /** Roles show when they were created (k8s' default table), the server adds AGE. */

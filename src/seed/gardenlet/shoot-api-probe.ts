@@ -21,7 +21,10 @@ export class ShootApiProbe {
   readonly #client: RestClient;
 
   constructor(endpoint: ShootEndpoint, secrets: ShootSecrets) {
-    this.#client = new RestClient({ server: endpoint.apiUrl, caPem: secrets.ca.certPem, token: secrets.staticToken });
+    this.#client = new RestClient(
+      { server: endpoint.apiUrl, caPem: secrets.ca.certPem, token: secrets.staticToken },
+      { userAgent: 'gardenlet' },
+    );
   }
 
   get url(): string {
