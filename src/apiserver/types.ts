@@ -161,6 +161,19 @@ export interface ResourceDefinition extends ResourceRef {
   extraFinalizers?(obj: KubeObject): readonly string[];
   /** A JSON schema (OpenAPI v3) for the kind; unknown fields are always preserved. */
   schema?: Record<string, unknown>;
+  /**
+   * The subresources discovery lists, when they are more than `status` and `subresources`: some
+   * are served by custom handlers (`deployments/scale`, `pods/log`), some have a kind of their own
+   * (`scale` is an autoscaling/v1 Scale, `pods/eviction` a policy/v1 Eviction).
+   */
+  discoverySubresources?: readonly DiscoverySubresource[];
+}
+
+/** A subresource as discovery lists it; `kind` when it is not the parent's. */
+export interface DiscoverySubresource {
+  readonly name: string;
+  readonly verbs: readonly string[];
+  readonly kind?: GroupVersionKind;
 }
 
 export function gvkOf(def: ResourceDefinition): GroupVersionKind {
