@@ -46,7 +46,7 @@ describe('the built-in API of a shoot, through kubectl', () => {
         .map((line) => {
           const cells = line.trim().split(/\s+/);
           // NAME [SHORTNAMES] APIVERSION NAMESPACED KIND VERBS [CATEGORIES]: find APIVERSION by NAMESPACED after it.
-          const at = cells.findIndex((c, i) => i > 0 && (cells[i + 1] === 'true' || cells[i + 1] === 'false'));
+          const at = cells.findIndex((_cell, i) => i > 0 && (cells[i + 1] === 'true' || cells[i + 1] === 'false'));
           return `${cells[0]} ${cells[at]} ${cells[at + 1]}`;
         }),
     );
