@@ -4,10 +4,12 @@
  * `selfsubjectreviews` tells the caller who they are (`kubectl auth whoami`); `tokenreviews`
  * authenticates a bearer token with the server's own authenticator; `subjectaccessreviews` and
  * `localsubjectaccessreviews` ask the authorizer on behalf of another user, the local one
- * within the namespace of its URL.
+ * within the namespace of its URL; `selfsubjectrulesreviews` lists what the caller may do in a
+ * namespace (`kubectl auth can-i --list`).
  */
 import { badRequest, FieldError, invalid, methodNotAllowed } from '../api/errors.js';
 import { isRecord } from '../api/meta.js';
+import type { PolicyRule } from '../api/rbac/types.js';
 import { authorizationGroup, evaluateSelfSubjectAccessReview } from './authz/self-subject-access-review.js';
 import type { CustomHandler, CustomRequest } from './custom-handler.js';
 import type { ExtraResource } from './discovery.js';
@@ -121,5 +123,37 @@ export function localSubjectAccessReviewHandler(authorizer: Authorizer): CustomH
     const answered = await evaluateSelfSubjectAccessReview(authorizer, subjectOf(body, kind), body, kind);
     answered.metadata = { ...answered.metadata, namespace };
     return answered as Record<string, unknown>;
+  });
+}
+
+/** `POST /apis/authorization.k8s.io/v1/selfsubjectrulesreviews`: the caller's rules in `spec.namespace`. */
+export function selfSubjectRulesReviewHandler(
+  rulesFor: (user: UserInfo, namespace: string) => PolicyRule[],
+): CustomHandler {
+  const kind = 'SelfSubjectRulesReview';
+  return review(resource(authorizationGroup, 'selfsubjectrulesreviews', kind), async (req, body) => {
+    const spec = isRecord(body.spec) ? body.spec : {};
+    const namespace = typeof spec.namespace === 'string' ? spec.namespace : '';
+    const rules = rulesFor(req.user, namespace);
+    return {
+      apiVersion: `${authorizationGroup}/v1`,
+      kind,
+      metadata: { creationTimestamp: null },
+      spec: { namespace },
+      status: {
+        resourceRules: rules
+          .filter((r) => (r.resources ?? []).length > 0)
+          .map(({ verbs, apiGroups, resources, resourceNames }) => ({
+            verbs,
+            apiGroups: apiGroups ?? [],
+            resources,
+            ...(resourceNames?.length ? { resourceNames } : {}),
+          })),
+        nonResourceRules: rules
+          .filter((r) => (r.nonResourceURLs ?? []).length > 0)
+          .map(({ verbs, nonResourceURLs }) => ({ verbs, nonResourceURLs })),
+        incomplete: false,
+      },
+    };
   });
 }

@@ -36,10 +36,12 @@ import type { RequestContext } from '../apiserver/registry/generic-store.js';
 import {
   localSubjectAccessReviewHandler,
   selfSubjectReviewHandler,
+  selfSubjectRulesReviewHandler,
   subjectAccessReviewHandler,
   tokenReviewHandler,
 } from '../apiserver/review-handlers.js';
 import { ApiServer } from '../apiserver/server.js';
+import type { UserInfo } from '../apiserver/types.js';
 import { Controller } from '../controller/controller.js';
 import { clientListWatch } from '../controller/list-watch.js';
 import { NamespaceReconciler } from '../controller/namespace-controller.js';
@@ -108,7 +110,14 @@ export async function startShootApiServer(options: ShootApiServerOptions): Promi
     ]),
   );
   const rbac = new InMemoryRbacSource();
-  const authorizer = new UnionAuthorizer(new SuperuserAuthorizer(), new RbacAuthorizer(rbac));
+  const rbacAuthorizer = new RbacAuthorizer(rbac);
+  const authorizer = new UnionAuthorizer(new SuperuserAuthorizer(), rbacAuthorizer);
+  const everything = [
+    { verbs: ['*'], apiGroups: ['*'], resources: ['*'] },
+    { verbs: ['*'], nonResourceURLs: ['*'] },
+  ];
+  const rulesFor = (user: UserInfo, namespace: string) =>
+    user.groups.includes(superuserGroup) ? everything : rbacAuthorizer.rulesFor(user, namespace);
   const client = new InProcessClient((group, plural) => apiServer.store(group, plural), systemContext);
   const apiServer: ApiServer = new ApiServer({
     resources: shootApiDefinitions,
@@ -128,6 +137,7 @@ export async function startShootApiServer(options: ShootApiServerOptions): Promi
       subjectAccessReviewHandler(authorizer),
       localSubjectAccessReviewHandler(authorizer),
       selfSubjectReviewHandler,
+      selfSubjectRulesReviewHandler(rulesFor),
       tokenReviewHandler(authenticator),
       nodeProxyHandler(client, options.nodeTunnels ?? (() => undefined)),
       ...builtinHandlers,

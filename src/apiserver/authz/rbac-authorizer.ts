@@ -5,7 +5,7 @@
  * evaluated (Kubernetes leaves that to a controller that fills `rules`; Transplant has none).
  */
 import type { PolicyRule, Subject } from '../../api/rbac/types.js';
-import type { AuthorizationResult, Authorizer, RequestAttributes } from '../types.js';
+import type { AuthorizationResult, Authorizer, RequestAttributes, UserInfo } from '../types.js';
 import type { RbacSource } from './rbac-source.js';
 import { ruleAllows, subjectMatches } from './rule-matching.js';
 
@@ -53,6 +53,34 @@ export class RbacAuthorizer implements Authorizer {
       }
     }
     return noOpinion;
+  }
+
+  /**
+   * The rules granted to `user` in `namespace`, cluster-wide ones included (k8s
+   * RulesFor, what a SelfSubjectRulesReview lists): the ClusterRoles of matching
+   * ClusterRoleBindings, then the roles of matching RoleBindings of the namespace.
+   */
+  rulesFor(user: UserInfo, namespace: string): PolicyRule[] {
+    const rules: PolicyRule[] = [];
+    for (const binding of this.#source.listClusterRoleBindings()) {
+      if (binding.roleRef?.kind !== 'ClusterRole') continue;
+      if (!(binding.subjects ?? []).some((s) => subjectMatches(user, s, ''))) continue;
+      rules.push(...(this.#source.getClusterRole(binding.roleRef.name)?.rules ?? []));
+    }
+    if (!namespace) return rules;
+    for (const binding of this.#source.listRoleBindings(namespace)) {
+      const bindingNamespace = binding.metadata.namespace ?? namespace;
+      if (!(binding.subjects ?? []).some((s) => subjectMatches(user, s, bindingNamespace))) continue;
+      const { kind, name } = binding.roleRef ?? {};
+      const role =
+        kind === 'ClusterRole'
+          ? this.#source.getClusterRole(name)
+          : kind === 'Role'
+            ? this.#source.getRole(bindingNamespace, name)
+            : undefined;
+      rules.push(...(role?.rules ?? []));
+    }
+    return rules;
   }
 }
 
