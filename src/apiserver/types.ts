@@ -162,6 +162,11 @@ export interface ResourceDefinition extends ResourceRef {
   /** A JSON schema (OpenAPI v3) for the kind; unknown fields are always preserved. */
   schema?: Record<string, unknown>;
   /**
+   * Drops the fields of a decoded object its kind does not have, in place, and returns their
+   * paths (Kubernetes' decoder for built-in kinds); kinds without it keep every field.
+   */
+  pruneUnknownFields?(obj: KubeObject): string[];
+  /**
    * The subresources discovery lists, when they are more than `status` and `subresources`: some
    * are served by custom handlers (`deployments/scale`, `pods/log`), some have a kind of their own
    * (`scale` is an autoscaling/v1 Scale, `pods/eviction` a policy/v1 Eviction).

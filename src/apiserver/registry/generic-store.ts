@@ -54,7 +54,17 @@ import { type ResourceWatch, shapeWatchEvent } from './watch-events.js';
 export interface RequestContext {
   user: UserInfo;
   dryRun: boolean;
+  /**
+   * What to do with fields the kind does not have (`fieldValidation`): they are dropped, and
+   * Strict refuses the request naming them, Warn (the API's default) adds a warning to
+   * `warnings`, Ignore (and in-process callers, who give none) says nothing.
+   */
+  fieldValidation?: FieldValidation;
+  /** Warnings for the client (HTTP `Warning` headers), when the caller collects them. */
+  warnings?: string[];
 }
+
+export type FieldValidation = 'Ignore' | 'Warn' | 'Strict';
 
 export interface ListQuery {
   labelSelector?: LabelSelector;
@@ -244,6 +254,7 @@ export class GenericStore {
 
   async create(namespace: string, body: KubeObject, ctx: RequestContext): Promise<KubeObject> {
     const obj = decodeRequestObject(this.def, body, namespace);
+    this.#dropUnknownFields(obj, ctx);
     const meta = obj.metadata;
     fillSystemMetadataOnCreate(meta);
     if (this.def.hasStatus !== false) delete obj.status;
@@ -268,6 +279,7 @@ export class GenericStore {
     ctx: RequestContext,
   ): Promise<KubeObject> {
     const incoming = decodeRequestObject(this.def, body, namespace);
+    this.#dropUnknownFields(incoming, ctx);
     if (incoming.metadata.name !== name) {
       throw badRequest(
         `the name of the object (${incoming.metadata.name ?? ''}) does not match the name on the URL (${name})`,
@@ -307,7 +319,9 @@ export class GenericStore {
         if (result.metadata.name !== undefined && result.metadata.name !== name) {
           throw badRequest(`metadata.name: the patch may not change the name (${name})`);
         }
-        return decodeRequestObject(this.def, result, namespace);
+        const decoded = decodeRequestObject(this.def, result, namespace);
+        this.#dropUnknownFields(decoded, ctx);
+        return decoded;
       },
       ctx,
       {},
@@ -403,6 +417,20 @@ export class GenericStore {
       }
     }
     return this.#present(updated);
+  }
+
+  /** Drops the fields the kind does not have (k8s decoding); Strict refuses them, Warn reports them. */
+  #dropUnknownFields(obj: KubeObject, ctx: RequestContext): void {
+    const unknown = this.def.pruneUnknownFields?.(obj) ?? [];
+    if (unknown.length === 0) return;
+    const named = unknown.map((path) => `unknown field "${path}"`);
+    if (ctx.fieldValidation === 'Strict') {
+      const { kind, version } = this.def;
+      throw badRequest(
+        `${kind} in version "${version}" cannot be handled as a ${kind}: strict decoding error: ${named.join(', ')}`,
+      );
+    }
+    if (ctx.fieldValidation === 'Warn') ctx.warnings?.push(...named);
   }
 
   #validate(obj: KubeObject, errors: FieldError[]): void {

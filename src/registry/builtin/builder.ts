@@ -20,6 +20,7 @@ import type {
 } from '../../apiserver/types.js';
 import { ageColumn } from '../columns.js';
 import { statusSubresource } from '../strategies.js';
+import { kindType, pruneUnknownFields } from './model-types.js';
 import { schemaErrors } from './schema-validation.js';
 
 /** What is special about a kind; everything is optional. */
@@ -109,6 +110,7 @@ export function builtinDefinition(row: BuiltinResource, behaviour: KindBehaviour
     subresources,
     hasStatus,
     discoverySubresources: servedSubresourcesOf(row),
+    pruneUnknownFields: (obj) => pruneUnknownFields(obj, kindType(row)),
     ...(behaviour.nameRule ? { nameRule: behaviour.nameRule } : {}),
     ...(behaviour.columns ? { columns: withAge(behaviour.columns) } : {}),
     ...(behaviour.selectableFields ? { selectableFields: behaviour.selectableFields } : {}),
@@ -135,5 +137,6 @@ export function withTableFacts(row: BuiltinResource, def: ResourceDefinition): R
     categories: [...row.categories],
     verbs: [...row.verbs],
     discoverySubresources: servedSubresourcesOf(row),
+    pruneUnknownFields: (obj) => pruneUnknownFields(obj, kindType(row)),
   };
 }

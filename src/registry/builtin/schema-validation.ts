@@ -8,10 +8,9 @@
  * Each kind's model is loaded on first use (`require`, synchronous because strategies are): the
  * first one costs ~45 ms (ajv and the shared schemas), later ones a few milliseconds, a check
  * ~10 µs. What the schemas cannot say is left to the semantic checks beside the kinds
- * (src/api/builtin/validation/): name formats, selectors, immutable fields. The schemas do not
- * forbid unknown fields either (kubernetes-models drops `additionalProperties`), so unknown
- * fields of built-in kinds are kept, not pruned as Kubernetes' decoder does, and
- * `fieldValidation=Strict` cannot name them.
+ * (src/api/core, src/api/apps, src/api/batch …): name formats, selectors, immutable fields.
+ * The validators let unknown fields pass (kubernetes-models drops `additionalProperties`);
+ * model-types.ts finds and drops them from the kinds' type declarations.
  */
 import { createRequire } from 'node:module';
 import { FieldError } from '../../api/errors.js';
