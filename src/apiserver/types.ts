@@ -162,6 +162,11 @@ export interface ResourceDefinition extends ResourceRef {
   /** A JSON schema (OpenAPI v3) for the kind; unknown fields are always preserved. */
   schema?: Record<string, unknown>;
   /**
+   * The kind's full OpenAPI v3 schema and the schemas it references (by component name), when the
+   * server knows them (`kubectl explain`); called when a client first asks for the document.
+   */
+  openApiSchema?(): { schema: Record<string, unknown>; components: Record<string, Record<string, unknown>> };
+  /**
    * Drops the fields of a decoded object its kind does not have, in place, and returns their
    * paths (Kubernetes' decoder for built-in kinds); kinds without it keep every field.
    */

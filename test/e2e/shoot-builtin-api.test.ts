@@ -137,6 +137,27 @@ describe('the built-in API of a shoot, through kubectl', () => {
     assert.match(got.stderr, /NotFound/);
   });
 
+  it('refuses an unknown field by name under kubectl apply (Strict), drops it with a warning under --validate=warn', async () => {
+    const manifest = join(cacheDir, 'typo.yaml');
+    await writeFile(
+      manifest,
+      ['apiVersion: v1', 'kind: ConfigMap', 'metadata: {name: typo}', 'data: {a: b}', 'dat: {c: d}'].join('\n'),
+    );
+    const strict = await k(['apply', '-f', manifest]);
+    assert.notEqual(strict.code, 0);
+    assert.match(strict.stderr, /strict decoding error: unknown field "dat"/);
+    const warned = await k(['apply', '-f', manifest, '--validate=warn']);
+    assert.equal(warned.code, 0, warned.stderr);
+    assert.match(warned.stderr, /Warning: unknown field "dat"/);
+    assert.equal('dat' in JSON.parse(await ok(['get', 'configmap', 'typo', '-o', 'json'])), false);
+  });
+
+  it('kubectl explain describes the built-in kinds field by field', async () => {
+    const explained = await ok(['explain', 'deployment.spec.replicas']);
+    assert.match(explained, /FIELD: replicas <integer>/);
+    assert.match(explained, /Number of desired pods/);
+  });
+
   it('kubectl delete removes the Deployment and the Service', async () => {
     await ok(['delete', 'deployment', 'web']);
     await ok(['delete', 'service', 'web']);

@@ -21,6 +21,7 @@ import type {
 import { ageColumn } from '../columns.js';
 import { statusSubresource } from '../strategies.js';
 import { kindType, pruneUnknownFields } from './model-types.js';
+import { kindSchema } from './openapi-schema.js';
 import { schemaErrors } from './schema-validation.js';
 
 /** What is special about a kind; everything is optional. */
@@ -110,7 +111,7 @@ export function builtinDefinition(row: BuiltinResource, behaviour: KindBehaviour
     subresources,
     hasStatus,
     discoverySubresources: servedSubresourcesOf(row),
-    pruneUnknownFields: (obj) => pruneUnknownFields(obj, kindType(row)),
+    ...modelFacts(row),
     ...(behaviour.nameRule ? { nameRule: behaviour.nameRule } : {}),
     ...(behaviour.columns ? { columns: withAge(behaviour.columns) } : {}),
     ...(behaviour.selectableFields ? { selectableFields: behaviour.selectableFields } : {}),
@@ -137,6 +138,14 @@ export function withTableFacts(row: BuiltinResource, def: ResourceDefinition): R
     categories: [...row.categories],
     verbs: [...row.verbs],
     discoverySubresources: servedSubresourcesOf(row),
+    ...modelFacts(row),
+  };
+}
+
+/** What kubernetes-models' declarations give every built-in kind: unknown fields dropped, the full OpenAPI schema. */
+function modelFacts(row: BuiltinResource): Pick<ResourceDefinition, 'pruneUnknownFields' | 'openApiSchema'> {
+  return {
     pruneUnknownFields: (obj) => pruneUnknownFields(obj, kindType(row)),
+    openApiSchema: () => kindSchema(kindType(row)),
   };
 }

@@ -20,7 +20,14 @@ import { modelPath } from './schema-validation.js';
 const require = createRequire(import.meta.url);
 
 export type FieldType =
-  | { kind: 'object'; name: string; description: string; fields: () => ReadonlyMap<string, Field> }
+  | {
+      kind: 'object';
+      /** Unique per type: where it is declared (`kubernetes-models.apps.v1.DeploymentSpec`). */
+      id: string;
+      name: string;
+      description: string;
+      fields: () => ReadonlyMap<string, Field>;
+    }
   | { kind: 'array'; items: FieldType }
   | { kind: 'map'; values: FieldType }
   | { kind: 'scalar'; type: 'string' | 'integer' | 'boolean' | 'int-or-string'; enum?: string[] }
@@ -64,6 +71,11 @@ function objectType(file: string): FieldType {
     let fields: Map<string, Field> | undefined;
     type = {
       kind: 'object',
+      id: file
+        .slice(file.lastIndexOf('node_modules/') + 'node_modules/'.length)
+        .replace(/\.d\.ts$/, '')
+        .replace(/^@/, '')
+        .replaceAll('/', '.'),
       name: declarations.name,
       description: declarations.description,
       fields: () => {
