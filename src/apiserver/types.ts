@@ -162,6 +162,15 @@ export interface ResourceDefinition extends ResourceRef {
   /** A JSON schema (OpenAPI v3) for the kind; unknown fields are always preserved. */
   schema?: Record<string, unknown>;
   /**
+   * For a version that is not the one its objects are stored in (autoscaling/v1 beside v2): how
+   * a stored object becomes one of this version and back. Both versions share the store's keys
+   * (same group and plural); objects are always written in the storage version.
+   */
+  conversion?: {
+    fromStorage(obj: KubeObject): KubeObject;
+    toStorage(obj: KubeObject): KubeObject;
+  };
+  /**
    * The kind's full OpenAPI v3 schema and the schemas it references (by component name), when the
    * server knows them (`kubectl explain`); called when a client first asks for the document.
    */

@@ -12,7 +12,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { builtinResources } from '../../src/api/builtin/index.js';
+import { preferredResources } from '../../src/api/builtin/index.js';
 import { apiVersionOf } from '../../src/api/resource-ref.js';
 import { type CommandResult, kubectl } from '../helpers/kubectl.js';
 import { type ShootOnLandscape, startShootOnLandscape } from '../helpers/migration.js';
@@ -50,7 +50,7 @@ describe('the built-in API of a shoot, through kubectl', () => {
           return `${cells[0]} ${cells[at]} ${cells[at + 1]}`;
         }),
     );
-    const missing = builtinResources
+    const missing = preferredResources()
       .map((r) => `${r.plural} ${apiVersionOf(r)} ${r.namespaced}`)
       .filter((line) => !listed.has(line));
     assert.deepEqual(missing, []);

@@ -23,6 +23,17 @@ export function builtinResource(group: string, version: string, plural: string):
   return row;
 }
 
+/** The preferred version's row of every resource (the first of its group listed), as `kubectl api-resources` shows them. */
+export function preferredResources(): BuiltinResource[] {
+  const seen = new Set<string>();
+  return builtinResources.filter((r) => {
+    const key = `${r.group}/${r.plural}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
 /** Stored resources (they can be read back); the others are reviews and bindings, answered at once. */
 export function isStored(row: BuiltinResource): boolean {
   return row.verbs.includes('get');

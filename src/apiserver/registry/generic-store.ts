@@ -192,7 +192,9 @@ export class GenericStore {
     namespace: string,
     query: ListQuery,
   ): Promise<{ head: string; items: string[]; tail: string } | undefined> {
-    if (!this.#storage.listRaw || query.labelSelector?.length || query.fieldSelector?.length) return undefined;
+    if (!this.#storage.listRaw || this.def.conversion || query.labelSelector?.length || query.fieldSelector?.length) {
+      return undefined;
+    }
     let result: Awaited<ReturnType<NonNullable<Storage['listRaw']>>>;
     try {
       result = await this.#storage.listRaw(this.keyPrefix(namespace), { limit: query.limit, continue: query.continue });
@@ -264,7 +266,7 @@ export class GenericStore {
     this.def.strategy.canonicalize?.(obj);
     if (ctx.dryRun) return this.#present(obj);
     try {
-      return this.#present(await this.#storage.create(this.key(namespace, meta.name!), obj));
+      return this.#present(await this.#storage.create(this.key(namespace, meta.name!), this.#toStorage(obj)));
     } catch (err) {
       throw interpretCreateError(err, this.ref, meta.name!);
     }
@@ -401,7 +403,7 @@ export class GenericStore {
             return null;
           }
           deleteAfterUpdate = deletionComplete(this.def, next);
-          return next;
+          return this.#toStorage(next);
         },
         preconditions,
       );
@@ -466,10 +468,17 @@ export class GenericStore {
     return selectionPredicate(this.def, query.labelSelector, query.fieldSelector);
   }
 
-  #present(obj: KubeObject): KubeObject {
+  /** A stored object as this resource serves it: converted from the storage version when it differs. */
+  #present(stored: KubeObject): KubeObject {
+    const obj = this.def.conversion ? this.def.conversion.fromStorage(stored) : stored;
     obj.apiVersion = this.apiVersion;
     obj.kind = this.def.kind;
     return obj;
+  }
+
+  /** An object of this resource's version as it is stored. */
+  #toStorage(obj: KubeObject): KubeObject {
+    return this.def.conversion ? this.def.conversion.toStorage(obj) : obj;
   }
 }
 

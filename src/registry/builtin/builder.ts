@@ -42,6 +42,8 @@ export interface KindBehaviour {
   columns?: TableColumn[];
   selectableFields?: ResourceDefinition['selectableFields'];
   nameRule?: NameRule;
+  /** For a version other than the storage version: how its objects are converted (autoscaling/v1). */
+  conversion?: ResourceDefinition['conversion'];
   /** Strategy-backed subresources besides `status` (e.g. pods/binding, certificatesigningrequests/approval). */
   subresources?: SubresourceDefinition[];
 }
@@ -115,6 +117,7 @@ export function builtinDefinition(row: BuiltinResource, behaviour: KindBehaviour
     ...(behaviour.nameRule ? { nameRule: behaviour.nameRule } : {}),
     ...(behaviour.columns ? { columns: withAge(behaviour.columns) } : {}),
     ...(behaviour.selectableFields ? { selectableFields: behaviour.selectableFields } : {}),
+    ...(behaviour.conversion ? { conversion: behaviour.conversion } : {}),
   };
 }
 

@@ -23,7 +23,10 @@ import { podEvictionHandler, podLogHandler } from './pod-handlers.js';
 import { scaleHandler } from './scale.js';
 import * as workloads from './workloads.js';
 
-/** What is special about each kind, by `group/plural`; kinds not listed get schema checks and NAME, AGE. */
+/**
+ * What is special about each kind, by `group/plural` (`group/version/plural` where the versions
+ * differ); kinds not listed get schema checks and NAME, AGE.
+ */
 const behaviours: Readonly<Record<string, KindBehaviour>> = {
   '/pods': core.pod,
   '/services': core.service,
@@ -42,6 +45,7 @@ const behaviours: Readonly<Record<string, KindBehaviour>> = {
   'batch/jobs': workloads.job,
   'batch/cronjobs': workloads.cronJob,
   'autoscaling/horizontalpodautoscalers': workloads.horizontalPodAutoscaler,
+  'autoscaling/v1/horizontalpodautoscalers': workloads.horizontalPodAutoscalerV1,
   'policy/poddisruptionbudgets': workloads.podDisruptionBudget,
   'networking.k8s.io/ingresses': net.ingress,
   'networking.k8s.io/ingressclasses': net.ingressClass,
@@ -77,7 +81,8 @@ export const builtinDefinitions: readonly ResourceDefinition[] = Object.freeze(
   builtinResources.filter(isStored).map((row) => {
     const key = `${row.group}/${row.plural}`;
     const own = existing.get(key);
-    return own ? withTableFacts(row, own) : builtinDefinition(row, behaviours[key]);
+    const behaviour = behaviours[`${row.group}/${row.version}/${row.plural}`] ?? behaviours[key];
+    return own ? withTableFacts(row, own) : builtinDefinition(row, behaviour);
   }),
 );
 

@@ -18,6 +18,7 @@ import {
   validateStatefulSet,
   validateStatefulSetUpdate,
 } from '../../api/apps/workloads.js';
+import { hpaV1ToV2, hpaV2ToV1 } from '../../api/autoscaling/horizontal-pod-autoscaler.js';
 import {
   defaultCronJob,
   defaultJob,
@@ -192,30 +193,61 @@ function lowerFirst(value: string): string {
   return value.charAt(0).toLowerCase() + value.slice(1);
 }
 
+/** minReplicas at least 1, maxReplicas at least minReplicas. */
+function hpaReplicaErrors(obj: KubeObject): FieldError[] {
+  const min = count(obj, 'spec.minReplicas');
+  const max = count(obj, 'spec.maxReplicas');
+  const errs: FieldError[] = [];
+  if (min < 1) errs.push(FieldError.invalid('spec.minReplicas', min, 'must be greater than or equal to 1'));
+  if (max < min)
+    errs.push(FieldError.invalid('spec.maxReplicas', max, 'must be greater than or equal to `minReplicas`'));
+  return errs;
+}
+
+const hpaColumns = (targets: (obj: KubeObject) => string) => [
+  column(
+    'REFERENCE',
+    (o: KubeObject) => `${text(o, 'spec.scaleTargetRef.kind', '')}/${text(o, 'spec.scaleTargetRef.name', '')}`,
+  ),
+  column('TARGETS', targets),
+  column('MINPODS', (o: KubeObject) => count(o, 'spec.minReplicas'), { type: 'integer' }),
+  column('MAXPODS', (o: KubeObject) => count(o, 'spec.maxReplicas'), { type: 'integer' }),
+  column('REPLICAS', (o: KubeObject) => count(o, 'status.currentReplicas'), { type: 'integer' }),
+];
+
+/** autoscaling/v2's defaults: one replica at least, a CPU utilization target of 80% without metrics. */
+function defaultHpaV2(obj: KubeObject): void {
+  const spec = isRecord(obj.spec) ? obj.spec : {};
+  spec.minReplicas ??= 1;
+  if (!Array.isArray(spec.metrics) || spec.metrics.length === 0) spec.metrics = [structuredClone(cpu80)];
+  obj.spec = spec;
+}
+
 export const horizontalPodAutoscaler: KindBehaviour = {
+  initialStatus: { currentReplicas: 0, desiredReplicas: 0 },
+  defaults: defaultHpaV2,
+  validate: hpaReplicaErrors,
+  columns: hpaColumns(hpaTargets),
+};
+
+/** autoscaling/v1: converted to and from v2, as which it is stored (and defaulted there). */
+export const horizontalPodAutoscalerV1: KindBehaviour = {
   initialStatus: { currentReplicas: 0, desiredReplicas: 0 },
   defaults(obj) {
     const spec = isRecord(obj.spec) ? obj.spec : {};
     spec.minReplicas ??= 1;
-    if (!Array.isArray(spec.metrics) || spec.metrics.length === 0) spec.metrics = [structuredClone(cpu80)];
     obj.spec = spec;
   },
-  validate(obj) {
-    const min = count(obj, 'spec.minReplicas');
-    const max = count(obj, 'spec.maxReplicas');
-    const errs: FieldError[] = [];
-    if (min < 1) errs.push(FieldError.invalid('spec.minReplicas', min, 'must be greater than or equal to 1'));
-    if (max < min)
-      errs.push(FieldError.invalid('spec.maxReplicas', max, 'must be greater than or equal to `minReplicas`'));
-    return errs;
+  validate: hpaReplicaErrors,
+  columns: hpaColumns((o) => `<unknown>/${text(o, 'spec.targetCPUUtilizationPercentage', '80')}%`),
+  conversion: {
+    fromStorage: hpaV2ToV1,
+    toStorage(obj) {
+      const v2 = hpaV1ToV2(obj);
+      defaultHpaV2(v2);
+      return v2;
+    },
   },
-  columns: [
-    column('REFERENCE', (o) => `${text(o, 'spec.scaleTargetRef.kind', '')}/${text(o, 'spec.scaleTargetRef.name', '')}`),
-    column('TARGETS', hpaTargets),
-    column('MINPODS', (o) => count(o, 'spec.minReplicas'), { type: 'integer' }),
-    column('MAXPODS', (o) => count(o, 'spec.maxReplicas'), { type: 'integer' }),
-    column('REPLICAS', (o) => count(o, 'status.currentReplicas'), { type: 'integer' }),
-  ],
 };
 
 export const podDisruptionBudget: KindBehaviour = {
