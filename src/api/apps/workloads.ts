@@ -76,20 +76,37 @@ function isZero(value: unknown): boolean {
   return value === 0 || value === '0%';
 }
 
+/** `spec[field]` defaulted to a RollingUpdate strategy whose rollingUpdate gets `rolling`'s values where unset. */
+function defaultRollingStrategy(spec: Record<string, unknown>, field: string, rolling: Record<string, unknown>): void {
+  if (!isRecord(spec[field])) spec[field] = {};
+  const strategy = spec[field] as Record<string, unknown>;
+  if (unset(strategy.type)) strategy.type = 'RollingUpdate';
+  if (strategy.type !== 'RollingUpdate') return;
+  if (!isRecord(strategy.rollingUpdate)) strategy.rollingUpdate = {};
+  const target = strategy.rollingUpdate as Record<string, unknown>;
+  for (const [key, value] of Object.entries(rolling)) if (unset(target[key])) target[key] = value;
+}
+
+/** maxUnavailable (at most 100%) and maxSurge of a rolling update, not both 0. */
+function surgeErrors(rolling: Record<string, unknown>, path: string): FieldError[] {
+  const errs = [
+    ...intOrPercentErrors(rolling.maxUnavailable, `${path}.maxUnavailable`, true),
+    ...intOrPercentErrors(rolling.maxSurge, `${path}.maxSurge`, false),
+  ];
+  if (isZero(rolling.maxUnavailable) && isZero(rolling.maxSurge)) {
+    errs.push(
+      FieldError.invalid(`${path}.maxUnavailable`, rolling.maxUnavailable, 'may not be 0 when `maxSurge` is 0'),
+    );
+  }
+  return errs;
+}
+
 // ---- Deployment ----
 
 export function defaultDeployment(obj: KubeObject): void {
   const spec = specOf(obj);
   if (unset(spec.replicas)) spec.replicas = 1;
-  if (!isRecord(spec.strategy)) spec.strategy = {};
-  const strategy = spec.strategy as Record<string, unknown>;
-  if (unset(strategy.type)) strategy.type = 'RollingUpdate';
-  if (strategy.type === 'RollingUpdate') {
-    if (!isRecord(strategy.rollingUpdate)) strategy.rollingUpdate = {};
-    const rolling = strategy.rollingUpdate as Record<string, unknown>;
-    if (unset(rolling.maxUnavailable)) rolling.maxUnavailable = '25%';
-    if (unset(rolling.maxSurge)) rolling.maxSurge = '25%';
-  }
+  defaultRollingStrategy(spec, 'strategy', { maxUnavailable: '25%', maxSurge: '25%' });
   if (unset(spec.revisionHistoryLimit)) spec.revisionHistoryLimit = 10;
   if (unset(spec.progressDeadlineSeconds)) spec.progressDeadlineSeconds = 600;
   defaultTemplate(templateIn(spec));
@@ -105,16 +122,7 @@ export function validateDeployment(obj: KubeObject): FieldError[] {
       FieldError.forbidden('spec.strategy.rollingUpdate', "may not be specified when strategy `type` is 'Recreate'"),
     );
   }
-  if (rolling) {
-    const path = 'spec.strategy.rollingUpdate';
-    errs.push(...intOrPercentErrors(rolling.maxUnavailable, `${path}.maxUnavailable`, true));
-    errs.push(...intOrPercentErrors(rolling.maxSurge, `${path}.maxSurge`, false));
-    if (isZero(rolling.maxUnavailable) && isZero(rolling.maxSurge)) {
-      errs.push(
-        FieldError.invalid(`${path}.maxUnavailable`, rolling.maxUnavailable, 'may not be 0 when `maxSurge` is 0'),
-      );
-    }
-  }
+  if (rolling) errs.push(...surgeErrors(rolling, 'spec.strategy.rollingUpdate'));
   const deadline = spec.progressDeadlineSeconds;
   if (typeof deadline === 'number') {
     errs.push(...atLeast(spec, 'progressDeadlineSeconds', 0));
@@ -151,14 +159,7 @@ export function defaultStatefulSet(obj: KubeObject): void {
   const spec = specOf(obj);
   if (unset(spec.replicas)) spec.replicas = 1;
   if (unset(spec.podManagementPolicy)) spec.podManagementPolicy = 'OrderedReady';
-  if (!isRecord(spec.updateStrategy)) spec.updateStrategy = {};
-  const strategy = spec.updateStrategy as Record<string, unknown>;
-  if (unset(strategy.type)) strategy.type = 'RollingUpdate';
-  if (strategy.type === 'RollingUpdate') {
-    if (!isRecord(strategy.rollingUpdate)) strategy.rollingUpdate = {};
-    const rolling = strategy.rollingUpdate as Record<string, unknown>;
-    if (unset(rolling.partition)) rolling.partition = 0;
-  }
+  defaultRollingStrategy(spec, 'updateStrategy', { partition: 0 });
   if (unset(spec.revisionHistoryLimit)) spec.revisionHistoryLimit = 10;
   if (!isRecord(spec.persistentVolumeClaimRetentionPolicy)) spec.persistentVolumeClaimRetentionPolicy = {};
   const retention = spec.persistentVolumeClaimRetentionPolicy as Record<string, unknown>;
@@ -224,15 +225,7 @@ export function validateStatefulSetUpdate(obj: KubeObject, old: KubeObject): Fie
 
 export function defaultDaemonSet(obj: KubeObject): void {
   const spec = specOf(obj);
-  if (!isRecord(spec.updateStrategy)) spec.updateStrategy = {};
-  const strategy = spec.updateStrategy as Record<string, unknown>;
-  if (unset(strategy.type)) strategy.type = 'RollingUpdate';
-  if (strategy.type === 'RollingUpdate') {
-    if (!isRecord(strategy.rollingUpdate)) strategy.rollingUpdate = {};
-    const rolling = strategy.rollingUpdate as Record<string, unknown>;
-    if (unset(rolling.maxUnavailable)) rolling.maxUnavailable = 1;
-    if (unset(rolling.maxSurge)) rolling.maxSurge = 0;
-  }
+  defaultRollingStrategy(spec, 'updateStrategy', { maxUnavailable: 1, maxSurge: 0 });
   if (unset(spec.revisionHistoryLimit)) spec.revisionHistoryLimit = 10;
   defaultTemplate(templateIn(spec));
 }
@@ -242,16 +235,7 @@ export function validateDaemonSet(obj: KubeObject): FieldError[] {
   const errs = workloadErrors(obj, 'daemonset');
   const strategy = isRecord(spec.updateStrategy) ? spec.updateStrategy : {};
   const rolling = isRecord(strategy.rollingUpdate) ? strategy.rollingUpdate : undefined;
-  if (rolling) {
-    const path = 'spec.updateStrategy.rollingUpdate';
-    errs.push(...intOrPercentErrors(rolling.maxUnavailable, `${path}.maxUnavailable`, true));
-    errs.push(...intOrPercentErrors(rolling.maxSurge, `${path}.maxSurge`, false));
-    if (isZero(rolling.maxUnavailable) && isZero(rolling.maxSurge)) {
-      errs.push(
-        FieldError.invalid(`${path}.maxUnavailable`, rolling.maxUnavailable, 'may not be 0 when `maxSurge` is 0'),
-      );
-    }
-  }
+  if (rolling) errs.push(...surgeErrors(rolling, 'spec.updateStrategy.rollingUpdate'));
   return errs;
 }
 

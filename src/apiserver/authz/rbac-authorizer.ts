@@ -40,13 +40,7 @@ export class RbacAuthorizer implements Authorizer {
       const subject = matchingSubject(attrs, binding.subjects, namespace);
       if (!subject) continue;
       const { kind, name } = binding.roleRef ?? {};
-      const role =
-        kind === 'ClusterRole'
-          ? this.#source.getClusterRole(name)
-          : kind === 'Role'
-            ? this.#source.getRole(namespace, name)
-            : undefined;
-      if (anyRuleAllows(attrs, role?.rules)) {
+      if (anyRuleAllows(attrs, this.#rulesOf(namespace, binding.roleRef)?.rules)) {
         return allowed(
           `RoleBinding "${binding.metadata.name}/${namespace}" of ${kind} "${name}" to ${describe(subject, namespace)}`,
         );
@@ -71,16 +65,16 @@ export class RbacAuthorizer implements Authorizer {
     for (const binding of this.#source.listRoleBindings(namespace)) {
       const bindingNamespace = binding.metadata.namespace ?? namespace;
       if (!(binding.subjects ?? []).some((s) => subjectMatches(user, s, bindingNamespace))) continue;
-      const { kind, name } = binding.roleRef ?? {};
-      const role =
-        kind === 'ClusterRole'
-          ? this.#source.getClusterRole(name)
-          : kind === 'Role'
-            ? this.#source.getRole(bindingNamespace, name)
-            : undefined;
-      rules.push(...(role?.rules ?? []));
+      rules.push(...(this.#rulesOf(bindingNamespace, binding.roleRef)?.rules ?? []));
     }
     return rules;
+  }
+
+  /** The Role (of `namespace`) or ClusterRole a RoleBinding refers to. */
+  #rulesOf(namespace: string, ref: { kind?: string; name?: string } | undefined): { rules?: PolicyRule[] } | undefined {
+    if (ref?.kind === 'ClusterRole') return this.#source.getClusterRole(ref.name ?? '');
+    if (ref?.kind === 'Role') return this.#source.getRole(namespace, ref.name ?? '');
+    return undefined;
   }
 }
 
