@@ -162,6 +162,11 @@ export interface ResourceDefinition extends ResourceRef {
   /** A JSON schema (OpenAPI v3) for the kind; unknown fields are always preserved. */
   schema?: Record<string, unknown>;
   /**
+   * Where the objects are kept when that is another resource's place (events.k8s.io Events are
+   * core Events): the store's keys are that resource's, and `conversion` translates.
+   */
+  storageResource?: { group: string; plural: string };
+  /**
    * For a version that is not the one its objects are stored in (autoscaling/v1 beside v2): how
    * a stored object becomes one of this version and back. Both versions share the store's keys
    * (same group and plural); objects are always written in the storage version.

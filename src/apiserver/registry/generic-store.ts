@@ -100,9 +100,10 @@ export class GenericStore {
     return apiVersionOf(this.def);
   }
 
-  /** `/registry/<plural>/…` for the core group, `/registry/<group>/<plural>/…` otherwise. */
+  /** `/registry/<plural>/…` for the core group, `/registry/<group>/<plural>/…` otherwise (of the storage resource, if another). */
   keyPrefix(namespace: string): string {
-    const base = this.def.group ? `/registry/${this.def.group}/${this.def.plural}/` : `/registry/${this.def.plural}/`;
+    const { group, plural } = this.def.storageResource ?? this.def;
+    const base = group ? `/registry/${group}/${plural}/` : `/registry/${plural}/`;
     return this.def.namespaced && namespace ? `${base}${namespace}/` : base;
   }
 

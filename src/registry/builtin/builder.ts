@@ -44,6 +44,8 @@ export interface KindBehaviour {
   nameRule?: NameRule;
   /** For a version other than the storage version: how its objects are converted (autoscaling/v1). */
   conversion?: ResourceDefinition['conversion'];
+  /** Another resource whose place the objects are kept in (events.k8s.io Events are core Events). */
+  storageResource?: ResourceDefinition['storageResource'];
   /** Strategy-backed subresources besides `status` (e.g. pods/binding, certificatesigningrequests/approval). */
   subresources?: SubresourceDefinition[];
 }
@@ -118,6 +120,7 @@ export function builtinDefinition(row: BuiltinResource, behaviour: KindBehaviour
     ...(behaviour.columns ? { columns: withAge(behaviour.columns) } : {}),
     ...(behaviour.selectableFields ? { selectableFields: behaviour.selectableFields } : {}),
     ...(behaviour.conversion ? { conversion: behaviour.conversion } : {}),
+    ...(behaviour.storageResource ? { storageResource: behaviour.storageResource } : {}),
   };
 }
 

@@ -2,10 +2,11 @@
  * What is special about the cluster-wide kinds: admission webhooks and policies (their defaults:
  * failurePolicy Fail, matchPolicy Equivalent, empty selectors, scope `*`, 10 s timeouts, port
  * 443), CertificateSigningRequest (its spec fixed after creation, its conditions changed through
- * `approval`), PriorityClass and RuntimeClass (value and handler fixed), flow control and
- * APIService — with kubectl's columns for each.
+ * `approval`), PriorityClass and RuntimeClass (value and handler fixed), flow control,
+ * APIService, and events.k8s.io Events (kept as core Events) — with kubectl's columns for each.
  */
 import { FieldError } from '../../api/errors.js';
+import { coreEventToEventsV1, eventsV1ToCoreEvent } from '../../api/events/event.js';
 import { deepCopy, isRecord, type KubeObject } from '../../api/meta.js';
 import { isDns1123Label, semanticEqual } from '../../api/validation.js';
 import type { SubresourceDefinition } from '../../apiserver/types.js';
@@ -205,5 +206,17 @@ export const apiService: KindBehaviour = {
       if (!available) return 'Unknown';
       return available.status === 'True' ? 'True' : `${String(available.status)} (${String(available.reason ?? '')})`;
     }),
+  ],
+};
+
+/** events.k8s.io/v1 Event: stored as the core Event it also is. */
+export const eventsV1Event: KindBehaviour = {
+  storageResource: { group: '', plural: 'events' },
+  conversion: { fromStorage: coreEventToEventsV1, toStorage: eventsV1ToCoreEvent },
+  columns: [
+    column('TYPE', (o) => text(o, 'type', '')),
+    column('REASON', (o) => text(o, 'reason', '')),
+    column('OBJECT', (o) => `${text(o, 'regarding.kind', '').toLowerCase()}/${text(o, 'regarding.name', '')}`),
+    column('NOTE', (o) => text(o, 'note', '')),
   ],
 };

@@ -66,6 +66,7 @@ const behaviours: Readonly<Record<string, KindBehaviour>> = {
   'flowcontrol.apiserver.k8s.io/flowschemas': cluster.flowSchema,
   'flowcontrol.apiserver.k8s.io/prioritylevelconfigurations': cluster.priorityLevelConfiguration,
   'apiregistration.k8s.io/apiservices': cluster.apiService,
+  'events.k8s.io/events': cluster.eventsV1Event,
 };
 
 /** The definitions every API server here has, by `group/plural`. */
