@@ -152,8 +152,38 @@ function emptyError(): string {
   return 'must be non-empty';
 }
 
-/** How a kind's names are checked: most kinds use subdomains, namespaces and Gardener kinds labels. */
-export type NameRule = 'subdomain' | 'label' | 'pathSegment';
+/**
+ * How a kind's names are checked: most kinds use subdomains, namespaces and Gardener kinds
+ * labels, Services RFC 1035 labels (their names become DNS names that must not start with a digit).
+ */
+export type NameRule = 'subdomain' | 'label' | 'dns1035Label' | 'pathSegment';
+
+function nameRuleErrors(rule: NameRule, name: string): string[] {
+  if (rule === 'label') return isDns1123Label(name);
+  if (rule === 'subdomain') return isDns1123Subdomain(name);
+  if (rule === 'dns1035Label') return isDns1035Label(name);
+  return [];
+}
+
+const DNS1035_LABEL_FMT = '[a-z]([-a-z0-9]*[a-z0-9])?';
+const dns1035Label = new RegExp(`^${DNS1035_LABEL_FMT}$`);
+
+/** Problems with `value` as an RFC 1035 label (k8s IsDNS1035Label); empty when valid. */
+export function isDns1035Label(value: string): string[] {
+  const errs: string[] = [];
+  if (value.length > DNS1123_LABEL_MAX_LENGTH) errs.push(maxLenError(DNS1123_LABEL_MAX_LENGTH));
+  if (!dns1035Label.test(value)) {
+    errs.push(
+      regexError(
+        "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character",
+        DNS1035_LABEL_FMT,
+        'my-name',
+        'abc-123',
+      ),
+    );
+  }
+  return errs;
+}
 
 /** Problems with a name that can never be a path segment (k8s IsValidPathSegmentName). */
 function pathSegmentErrors(name: string): string[] {
@@ -176,10 +206,7 @@ export function validateObjectMetaName(
 ): FieldError[] {
   if (typeof name !== 'string') return [FieldError.typeInvalid(path, name, 'must be a string')];
   const checked = prefix && name.endsWith('-') ? `${name.slice(0, -1)}a` : name;
-  const messages = [
-    ...pathSegmentErrors(name),
-    ...(rule === 'label' ? isDns1123Label(checked) : rule === 'subdomain' ? isDns1123Subdomain(checked) : []),
-  ];
+  const messages = [...pathSegmentErrors(name), ...nameRuleErrors(rule, checked)];
   return messages.map((m) => FieldError.invalid(path, name, m));
 }
 

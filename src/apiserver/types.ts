@@ -138,7 +138,7 @@ export interface ResourceDefinition extends ResourceRef {
   shortNames?: string[];
   categories?: string[];
   /** How metadata.name is checked: an RFC 1123 subdomain (default), a label, or any path segment (RBAC kinds). */
-  nameRule?: 'subdomain' | 'label' | 'pathSegment';
+  nameRule?: 'subdomain' | 'label' | 'dns1035Label' | 'pathSegment';
   /** Strategy for create, update and patch of the main resource. */
   strategy: Strategy;
   /** Subresources other than the generic ones the server handles itself. */

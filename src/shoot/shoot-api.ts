@@ -2,7 +2,7 @@
  * What a shoot's kube-apiserver serves (docs/architecture.md §What runs where): every built-in
  * resource of Kubernetes 1.31 (src/registry/builtin), and what every shoot has from its first
  * start on: the namespaces `default`, `kube-system`, `kube-public`, `kube-node-lease`, the
- * `kubernetes` Service, the `cluster-admin` ClusterRole bound to `system:masters`, and the
+ * `kubernetes` Service, the system PriorityClasses, the `cluster-admin` ClusterRole bound to `system:masters`, and the
  * default discovery and basic-user roles, as Kubernetes bootstraps them.
  */
 
@@ -81,6 +81,30 @@ function kubernetesService(): KubeObject {
   };
 }
 
+/** The two PriorityClasses every cluster has for its system components. */
+function systemPriorityClasses(): KubeObject[] {
+  const priorityClass = (name: string, value: number, description: string): KubeObject => ({
+    apiVersion: 'scheduling.k8s.io/v1',
+    kind: 'PriorityClass',
+    metadata: { name },
+    value,
+    globalDefault: false,
+    description,
+  });
+  return [
+    priorityClass(
+      'system-node-critical',
+      2000001000,
+      'Used for system critical pods that must not be moved from their current node.',
+    ),
+    priorityClass(
+      'system-cluster-critical',
+      2000000000,
+      'Used for system critical pods that must run in the cluster, but can be moved to another node if necessary.',
+    ),
+  ];
+}
+
 /**
  * Created when missing on every start, in order (never overwritten: the store outlives any one
  * server). Besides the system namespaces and `cluster-admin`, Kubernetes' `system:discovery` and
@@ -91,6 +115,7 @@ export function shootBootstrapObjects(): KubeObject[] {
   return [
     ...shootSystemNamespaces.map((name): KubeObject => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } })),
     kubernetesService(),
+    ...systemPriorityClasses(),
     clusterRole(clusterAdminRole, [
       { apiGroups: ['*'], resources: ['*'], verbs: ['*'] },
       { nonResourceURLs: ['*'], verbs: ['*'] },

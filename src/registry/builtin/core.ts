@@ -78,6 +78,7 @@ export const pod: KindBehaviour = {
 };
 
 export const service: KindBehaviour = {
+  nameRule: 'dns1035Label',
   defaults: defaultService,
   prepareForCreate: initialServiceStatus,
   prepareForUpdate: keepAllocatedValues,

@@ -155,6 +155,12 @@ describe('v1 Service with the cluster IP allocator', () => {
     assert.deepEqual(causes(err), [['spec.clusterIPs[0]', 'FieldValueInvalid']]);
   });
 
+  it('names a Service with an RFC 1035 label: no leading digit', async () => {
+    const err = await refused(services.create('default', service('1web', { ports: [{ port: 80 }] }), ctx));
+    assert.deepEqual(causes(err), [['metadata.name', 'FieldValueInvalid']]);
+    assert.match(err.message, /a DNS-1035 label must consist of lower case alphanumeric characters/);
+  });
+
   it('requires ports unless headless, and names when there are several', async () => {
     assert.deepEqual(causes(await refused(services.create('default', service('e', {}), ctx))), [
       ['spec.ports', 'FieldValueRequired'],
