@@ -17,3 +17,7 @@ export function removeFinalizerPatch(obj: KubeObject, finalizer: string): Record
   const rest = finalizers.filter((f) => f !== finalizer);
   return { metadata: { finalizers: rest.length > 0 ? rest : null, resourceVersion: obj.metadata.resourceVersion } };
 }
+
+/** The garbage collector's finalizers (metav1): removed once an owner's dependents are orphaned, or gone. */
+export const ORPHAN_FINALIZER = 'orphan';
+export const FOREGROUND_FINALIZER = 'foregroundDeletion';

@@ -5,10 +5,11 @@
  * Table. The server routes here once it has found the store; watches stream in watch-handler.ts.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { badRequest, methodNotAllowed, notAcceptable, pathNotFound, successStatus } from '../api/errors.js';
+import { badRequest, invalid, methodNotAllowed, notAcceptable, pathNotFound, successStatus } from '../api/errors.js';
 import { isRecord, type KubeObject } from '../api/meta.js';
 import { parseBody, readBody, sendJson, sendJsonParts } from './http-util.js';
 import { patchTypeOf } from './patch.js';
+import { PROPAGATION_POLICIES, type PropagationPolicy } from './registry/deletion.js';
 import type { DeleteOptions, FieldValidation, GenericStore, RequestContext } from './registry/generic-store.js';
 import type { RequestInfo } from './request-info.js';
 import { parseFieldSelector, parseLabelSelector } from './selectors.js';
@@ -107,7 +108,7 @@ export async function serveResource(
     }
     case 'delete': {
       if (info.subresource) throw methodNotAllowed(`DELETE is not allowed on ${info.resource}/${info.subresource}`);
-      const deleteOptions = await readDeleteOptions(req, options.maxBodyBytes);
+      const deleteOptions = await readDeleteOptions(req, query, options.maxBodyBytes);
       const deleted = await store.delete(info.namespace, info.name, ctx, deleteOptions);
       return respond(200, deleted);
     }
@@ -136,9 +137,14 @@ async function readObject(req: IncomingMessage, maxBodyBytes: number): Promise<K
   return body as KubeObject;
 }
 
-async function readDeleteOptions(req: IncomingMessage, maxBodyBytes: number): Promise<DeleteOptions> {
+async function readDeleteOptions(
+  req: IncomingMessage,
+  query: URLSearchParams,
+  maxBodyBytes: number,
+): Promise<DeleteOptions> {
   const raw = await readBody(req, maxBodyBytes);
   const options: DeleteOptions = {};
+  let policy: unknown = query.get('propagationPolicy') ?? undefined;
   if (raw.length > 0 && raw.toString('utf8').trim() !== '') {
     const body = parseBody(raw, req.headers['content-type']);
     if (isRecord(body) && isRecord(body.preconditions)) {
@@ -148,6 +154,23 @@ async function readDeleteOptions(req: IncomingMessage, maxBodyBytes: number): Pr
           typeof body.preconditions.resourceVersion === 'string' ? body.preconditions.resourceVersion : undefined,
       };
     }
+    if (isRecord(body) && body.propagationPolicy !== undefined) policy = body.propagationPolicy;
+    // The deprecated orphanDependents, as Kubernetes still reads it.
+    if (isRecord(body) && policy === undefined && typeof body.orphanDependents === 'boolean') {
+      policy = body.orphanDependents ? 'Orphan' : 'Background';
+    }
+  }
+  if (policy !== undefined) {
+    if (!PROPAGATION_POLICIES.includes(policy as PropagationPolicy)) {
+      throw invalid({ group: 'meta.k8s.io', kind: 'DeleteOptions' }, '', [
+        {
+          type: 'FieldValueNotSupported',
+          path: 'propagationPolicy',
+          message: `Unsupported value: ${JSON.stringify(policy)}: supported values: "Foreground", "Background", "Orphan"`,
+        },
+      ]);
+    }
+    options.propagationPolicy = policy as PropagationPolicy;
   }
   return options;
 }

@@ -58,6 +58,8 @@ export interface ApiServerOptions {
   logger: Logger;
   /** Seconds between watch bookmarks when a client allows them. */
   bookmarkIntervalSeconds?: number;
+  /** A garbage collector runs against this server: deletes honour their propagationPolicy. */
+  garbageCollected?: boolean;
 }
 
 export class ApiServer {
@@ -75,7 +77,12 @@ export class ApiServer {
     this.#log = options.logger;
     const admission = new AdmissionChain(options.admission);
     for (const def of options.resources) {
-      this.#stores.set(storeKey(def.group, def.version, def.plural), new GenericStore(def, options.storage, admission));
+      this.#stores.set(
+        storeKey(def.group, def.version, def.plural),
+        new GenericStore(def, options.storage, admission, {
+          garbageCollected: options.garbageCollected === true,
+        }),
+      );
     }
     const extra = (options.customHandlers ?? []).flatMap((h) => (h.discovery ? [h.discovery] : []));
     this.#discovery = new Discovery(options.resources, extra);

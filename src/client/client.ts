@@ -49,6 +49,8 @@ export interface PatchOptions extends WriteOptions {
 export interface DeleteOptions {
   /** The delete happens only while the object still has this uid / resourceVersion. */
   preconditions?: { uid?: string; resourceVersion?: string };
+  /** How its dependents go, where a garbage collector runs (a shoot's API): default Background. */
+  propagationPolicy?: 'Orphan' | 'Background' | 'Foreground';
 }
 
 /** A running watch: events until the server ends it or `stop()` is called. */

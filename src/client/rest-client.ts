@@ -228,8 +228,16 @@ export class RestResourceClient<T extends KubeObject = KubeObject> implements Re
   }
 
   async delete(namespace: string, name: string, options: DeleteOptions = {}): Promise<void> {
-    const { preconditions } = options;
-    const body = preconditions ? { kind: 'DeleteOptions', apiVersion: 'v1', preconditions } : undefined;
+    const { preconditions, propagationPolicy } = options;
+    const body =
+      preconditions || propagationPolicy
+        ? {
+            kind: 'DeleteOptions',
+            apiVersion: 'v1',
+            ...(preconditions ? { preconditions } : {}),
+            ...(propagationPolicy ? { propagationPolicy } : {}),
+          }
+        : undefined;
     await this.#client.request('DELETE', this.path(namespace, name), body);
   }
 

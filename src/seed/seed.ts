@@ -53,6 +53,7 @@ import { ShootApiProbes } from './gardenlet/shoot-api-probe.js';
 import { shootKeysOf } from './gardenlet/shoot-labels.js';
 import { ShootReconciler, shootRetryBackoff, shootRetryTrigger } from './gardenlet/shoot-reconciler.js';
 import { ApiServerRuntime } from './runtime/apiserver-runtime.js';
+import { ControllerManagerRuntime } from './runtime/controller-manager-runtime.js';
 import { MachineRuntime } from './runtime/machine-runtime.js';
 import { VpnServerRuntime } from './runtime/vpn-server-runtime.js';
 
@@ -234,11 +235,13 @@ export async function startSeed(options: SeedOptions): Promise<Seed> {
   const vpnServers = new VpnServerRuntime(log);
   const apiServers = new ApiServerRuntime(log, (shoot) => vpnServers.get(shoot));
   const probes = new ShootApiProbes();
+  const controllerManagers = new ControllerManagerRuntime(name, log);
   const shootReconciler = new ShootReconciler({
     seedName: name,
     garden,
     seed: hosted.client,
     apiServers,
+    controllerManagers,
     vpnServers,
     probes,
     runtimeDir: controlPlaneDir(dir),
@@ -285,6 +288,8 @@ export async function startSeed(options: SeedOptions): Promise<Seed> {
       // The etcds keep running (detached); their sidecars flush what they hold and resume from
       // the store when the seed is back.
       await backupSidecars.stopAll();
+      // The controller managers first: they hand their Leases back through the API servers.
+      await controllerManagers.stopAll();
       await apiServers.stopAll();
       probes.closeAll();
       await vpnServers.stopAll();

@@ -122,6 +122,8 @@ export async function startShootApiServer(options: ShootApiServerOptions): Promi
   const apiServer: ApiServer = new ApiServer({
     resources: shootApiDefinitions,
     storage,
+    // The shoot's kube-controller-manager collects garbage: deletes honour their propagationPolicy.
+    garbageCollected: true,
     admission: [
       new NamespaceLifecycle(client),
       new NodeRestriction(),

@@ -2,14 +2,15 @@
  * What a shoot's kube-apiserver serves (docs/architecture.md §What runs where): every built-in
  * resource of Kubernetes 1.31 (src/registry/builtin), and what every shoot has from its first
  * start on: the namespaces `default`, `kube-system`, `kube-public`, `kube-node-lease`, the
- * `kubernetes` Service, the system PriorityClasses, the `cluster-admin` ClusterRole bound to `system:masters`, and the
- * default discovery and basic-user roles, as Kubernetes bootstraps them.
+ * `kubernetes` Service, the system PriorityClasses, the `cluster-admin` ClusterRole bound to
+ * `system:masters`, and the default discovery and basic-user roles, as Kubernetes bootstraps them.
  */
 
 import type { KubeObject } from '../api/meta.js';
 import type { ResourceDefinition } from '../apiserver/types.js';
 import { builtinDefinitions } from '../registry/builtin/index.js';
 import { kubernetesServiceIP } from '../registry/builtin/service-ip-allocator.js';
+import { CONTROLLER_MANAGER_USER } from './controller-manager/controller-manager.js';
 import { NODES_GROUP } from './node-identity.js';
 
 /** The kinds a shoot's kube-apiserver serves: the built-in API of Kubernetes 1.31. */
@@ -46,6 +47,16 @@ function clusterRole(name: string, rules: object[]): KubeObject {
     kind: 'ClusterRole',
     metadata: { name, ...structuredClone(rbacDefaults) },
     rules,
+  };
+}
+
+function userBinding(role: string, user: string): KubeObject {
+  return {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'ClusterRoleBinding',
+    metadata: { name: role, ...structuredClone(rbacDefaults) },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role },
+    subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: user }],
   };
 }
 
@@ -157,5 +168,14 @@ export function shootBootstrapObjects(): KubeObject[] {
       { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update', 'patch'] },
     ]),
     groupBinding('system:node', NODES_GROUP),
+    // What the controller manager's controllers do (src/shoot/controller-manager/): its leader
+    // election Lease, the default ServiceAccount of every namespace, and garbage collection.
+    clusterRole(CONTROLLER_MANAGER_USER, [
+      // The garbage collector reads everything and deletes what lost its owners.
+      { apiGroups: ['*'], resources: ['*'], verbs: ['get', 'list', 'watch', 'patch', 'delete'] },
+      { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create', 'update'] },
+      { apiGroups: [''], resources: ['serviceaccounts'], verbs: ['create'] },
+    ]),
+    userBinding(CONTROLLER_MANAGER_USER, CONTROLLER_MANAGER_USER),
   ];
 }

@@ -394,6 +394,17 @@ export function issueEtcdClientCertificate(caEtcd: CertificateAuthority): Promis
   return issueCertificate(caEtcd, { commonName: 'etcd-client', usage: 'client', validityDays: leafValidityDays });
 }
 
+/**
+ * The client certificate of a control-plane component that talks to the shoot's API as its own
+ * user (kube-controller-manager, kube-scheduler), valid as long as the other leaf certificates.
+ */
+export function issueComponentClientCertificate(
+  caClient: CertificateAuthority,
+  user: string,
+): Promise<CertificateAndKey> {
+  return issueCertificate(caClient, { commonName: user, usage: 'client', validityDays: leafValidityDays });
+}
+
 /** A client certificate for the shoot's API: CN = `user`, O = `groups` (e.g. `system:masters`). */
 export function issueAdminClientCertificate(
   caClient: CertificateAuthority,

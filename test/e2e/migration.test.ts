@@ -145,6 +145,16 @@ describe('control plane migration from seed-a to seed-b', () => {
     assert.equal((await etcdPidsUnder(join(l.dir, 'seeds', 'seed-b'))).length, 1);
     const etcd = await getJson(l.seedKubeconfig('seed-b'), ['get', 'etcd', '-n', CONTROL_PLANE, 'etcd-main']);
     assert.equal(etcd.status.ready, true);
+    // seed-a's controller manager handed its Lease back before the final snapshot; seed-b's took it.
+    const lease = await eventually(
+      async () => {
+        const got = await getJson(oldKubeconfig, ['get', 'lease', '-n', 'kube-system', 'kube-controller-manager']);
+        return /^seed-b_/.test(got.spec.holderIdentity) ? got : undefined;
+      },
+      30_000,
+      "seed-b's kube-controller-manager holds its Lease",
+    );
+    assert.ok(lease.spec.leaseTransitions >= 1);
   });
 
   it("moves the BackupEntry into seed-b's bucket, removes the source entry and keeps the ShootState", async () => {

@@ -214,6 +214,70 @@ describe('shoot lifecycle on a landscape', () => {
     } finally {
       watch.stop();
     }
+    // The shoot's kube-controller-manager (on seed-a, holding its Lease) gave the new namespace
+    // its default ServiceAccount, as on any cluster.
+    await eventually(
+      async () =>
+        (await kubectl(shootKubeconfig, ['get', 'serviceaccount', 'default', '-n', 'app'])).code === 0
+          ? true
+          : undefined,
+      30_000,
+      'the namespace app has its default ServiceAccount',
+    );
+    const lease = JSON.parse(
+      (await kubectl(shootKubeconfig, ['get', 'lease', 'kube-controller-manager', '-n', 'kube-system', '-o', 'json']))
+        .stdout,
+    );
+    assert.match(lease.spec.holderIdentity, /^seed-a_/);
+    // Its garbage collector: kubectl's cascading deletes work as on a real cluster.
+    const uidOf = async (name: string) =>
+      JSON.parse((await kubectl(shootKubeconfig, ['get', 'configmap', name, '-n', 'app', '-o', 'json'])).stdout)
+        .metadata.uid;
+    const dependentOf = async (name: string, owner: string) =>
+      kubectl(
+        shootKubeconfig,
+        ['apply', '-n', 'app', '-f', '-'],
+        JSON.stringify({
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          metadata: {
+            name,
+            ownerReferences: [{ apiVersion: 'v1', kind: 'ConfigMap', name: owner, uid: await uidOf(owner) }],
+          },
+        }),
+      );
+    for (const owner of ['owner-a', 'owner-b']) {
+      assert.equal((await kubectl(shootKubeconfig, ['create', 'configmap', owner, '-n', 'app'])).code, 0);
+    }
+    assert.equal((await dependentOf('dependent', 'owner-a')).code, 0);
+    assert.equal((await dependentOf('orphan', 'owner-b')).code, 0);
+    assert.equal((await kubectl(shootKubeconfig, ['delete', 'configmap', 'owner-a', '-n', 'app'])).code, 0);
+    await eventually(
+      async () =>
+        (await kubectl(shootKubeconfig, ['get', 'configmap', 'dependent', '-n', 'app'])).code !== 0 ? true : undefined,
+      30_000,
+      'the dependent of a deleted ConfigMap is collected',
+    );
+    const orphaned = await kubectl(shootKubeconfig, [
+      'delete',
+      'configmap',
+      'owner-b',
+      '-n',
+      'app',
+      '--cascade=orphan',
+    ]);
+    assert.equal(orphaned.code, 0, orphaned.stderr);
+    const orphan = await eventually(
+      async () => {
+        const cm = JSON.parse(
+          (await kubectl(shootKubeconfig, ['get', 'configmap', 'orphan', '-n', 'app', '-o', 'json'])).stdout,
+        );
+        return cm.metadata.ownerReferences === undefined ? cm : undefined;
+      },
+      30_000,
+      'the orphan no longer names its owner',
+    );
+    assert.equal(orphan.metadata.name, 'orphan');
   });
 
   it('a seed killed with -9 brings the control plane back: same data, same kubeconfig', async () => {

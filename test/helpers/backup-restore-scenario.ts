@@ -2,7 +2,9 @@
  * The backup issue's end-to-end scenario, for either backup provider: a shoot on a real landscape
  * gets 10k ConfigMaps through its API; once the backups cover the last write, its etcd is killed
  * (-9) and its data dir destroyed; the druid restores it from the bucket and the control plane
- * comes back with every object at its resourceVersion and etcd at the last backed-up revision.
+ * comes back with every object at its resourceVersion and etcd at least at the last backed-up
+ * revision. (The shoot is never quite still: its kube-controller-manager renews its Lease every
+ * 2 s, so etcd's revision moves on beyond the test's own writes.)
  */
 import assert from 'node:assert/strict';
 import { readFile, rm } from 'node:fs/promises';
@@ -66,7 +68,7 @@ export function backupScenario(
     const l = landscape;
     const project = await kubectl(l.garden, ['apply', '-f', join(examplesDir, '10-project.yaml')]);
     assert.equal(project.code, 0, project.stderr);
-    // No machines: the shoot's etcd changes only when the test writes (the revisions are compared).
+    // No machines: besides the test's writes only the controller manager's Lease changes.
     const shoot = await kubectl(l.garden, ['apply', '-f', '-'], await exampleShootManifest(0));
     assert.equal(shoot.code, 0, shoot.stderr);
     await l.waitForOperation(SHOOT_NAMESPACE, SHOOT, 'Create', 120_000);
@@ -134,7 +136,7 @@ export async function waitUntilBackedUp(store: Snapstore, revision: number): Pro
   );
 }
 
-/** Every ConfigMap is back at its resourceVersion, and etcd's revision is `revision`. */
+/** Every ConfigMap is back at its resourceVersion, and etcd holds every revision up to `revision`. */
 export async function assertAllBack(s: BackupScenario, revision: number): Promise<void> {
   const listed = await eventually(
     async () => s.client.listConfigMaps('bulk').catch(() => undefined),
@@ -150,7 +152,10 @@ export async function assertAllBack(s: BackupScenario, revision: number): Promis
     );
     assert.equal(item.data.payload, `value of ${item.metadata.name}`);
   }
-  assert.equal(Number(listed.resourceVersion), revision, 'etcd is at the last backed-up revision');
+  assert.ok(
+    Number(listed.resourceVersion) >= revision,
+    `etcd (at ${listed.resourceVersion}) holds every revision backed up (${revision})`,
+  );
 }
 
 /** The shared test: backups, kill, destroy, restore, compare. */
@@ -158,7 +163,7 @@ export function itRestoresAfterDataLoss(get: () => BackupScenario): void {
   it(`restores ${KEYS} keys at their resourceVersions after the etcd data dir is destroyed`, async () => {
     const s = get();
     const backedUp = await waitUntilBackedUp(s.store, s.lastRevision);
-    assert.equal(backedUp, s.lastRevision, 'nothing was written after the last ConfigMap');
+    assert.ok(backedUp >= s.lastRevision, 'the backups cover the last ConfigMap');
     const names = (await s.store.list()).map((o) => o.snapshot.name);
     assert.ok(
       names.some((n) => n.startsWith('Full-')),

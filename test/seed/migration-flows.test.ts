@@ -57,6 +57,7 @@ function assertBefore(r: Run, before: string, after: string): void {
 }
 
 const migrateSteps = [
+  'Deleting Kubernetes controller manager',
   'Deleting kube-apiserver deployment',
   'Deleting vpn-seed-server',
   'Waiting until kube-apiserver has been deleted',
@@ -94,6 +95,8 @@ const restoreSteps = [
   'Waiting until internal domain DNS record has been reconciled',
   'Deploying Kubernetes API server',
   'Waiting until Kubernetes API server rolled out',
+  'Deploying Kubernetes controller manager',
+  'Waiting until kube-controller-manager reports readiness',
   'Deploying shoot control plane components',
   'Waiting until shoot control plane has been reconciled',
   'Configuring shoot worker pools',
@@ -110,6 +113,7 @@ describe('the Migrate flow', () => {
     assert.deepEqual(flow.taskIDs, migrateSteps);
     const r = await run(flow);
     assert.deepEqual([...r.succeeded].sort(), [...migrateSteps].sort());
+    assertBefore(r, 'Deleting Kubernetes controller manager', 'Deleting kube-apiserver deployment');
     assertBefore(r, 'Waiting until kube-apiserver has been deleted', 'Migrating extension resources');
     assertBefore(r, 'Waiting until kube-apiserver has been deleted', 'Creating ETCD Snapshot');
     assertBefore(r, 'Waiting until extension resources have been migrated', 'Persisting ShootState in garden cluster');
@@ -153,6 +157,7 @@ describe('the Restore flow', () => {
       'Waiting until the Kubernetes API server can connect to the Shoot workers',
     );
     assertBefore(r, 'Waiting until Kubernetes API server rolled out', 'Configuring shoot worker pools');
+    assertBefore(r, 'Waiting until Kubernetes API server rolled out', 'Deploying Kubernetes controller manager');
     assertBefore(r, 'Initializing secrets management', 'Deploying vpn-seed-server');
     assertBefore(
       r,

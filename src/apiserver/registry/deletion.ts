@@ -5,18 +5,36 @@
  * store's delete and update paths, so they live here together rather than split across both.
  */
 import type { FieldError } from '../../api/errors.js';
+import { FOREGROUND_FINALIZER, ORPHAN_FINALIZER } from '../../api/finalizers.js';
 import { deepCopy, type KubeObject, nowTimestamp } from '../../api/meta.js';
 import type { ResourceDefinition } from '../types.js';
+
+/** How the dependents of a deleted object go (k8s `DeletionPropagation`); only a garbage-collected server honours it. */
+export type PropagationPolicy = 'Orphan' | 'Background' | 'Foreground';
+export const PROPAGATION_POLICIES: readonly PropagationPolicy[] = Object.freeze(['Orphan', 'Background', 'Foreground']);
+
+/** The finalizer a propagation policy asks the garbage collector for; none for Background. */
+export function propagationFinalizer(policy: PropagationPolicy | undefined): string | undefined {
+  if (policy === 'Orphan') return ORPHAN_FINALIZER;
+  if (policy === 'Foreground') return FOREGROUND_FINALIZER;
+  return undefined;
+}
 
 /** The finalizers still holding the object: its own, and those the kind adds (e.g. namespace content). */
 export function pendingFinalizers(def: ResourceDefinition, obj: KubeObject): readonly string[] {
   return [...(obj.metadata.finalizers ?? []), ...(def.extraFinalizers?.(obj) ?? [])];
 }
 
-/** The object marked as being deleted, or null when it already is (nothing to write). */
-export function markedForDeletion(def: ResourceDefinition, latest: KubeObject): KubeObject | null {
+/**
+ * The object marked as being deleted, or null when it already is (nothing to write). `finalizer`
+ * (the propagation policy's) is added first: the garbage collector finishes the deletion.
+ */
+export function markedForDeletion(def: ResourceDefinition, latest: KubeObject, finalizer?: string): KubeObject | null {
   if (latest.metadata.deletionTimestamp) return null;
   const next = deepCopy(latest);
+  if (finalizer && !(next.metadata.finalizers ?? []).includes(finalizer)) {
+    next.metadata.finalizers = [...(next.metadata.finalizers ?? []), finalizer];
+  }
   next.metadata.deletionTimestamp = nowTimestamp();
   next.metadata.deletionGracePeriodSeconds = 0;
   def.strategy.prepareForDelete?.(next);

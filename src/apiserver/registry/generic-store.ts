@@ -38,7 +38,14 @@ import {
   type ResourceDefinition,
   type UserInfo,
 } from '../types.js';
-import { deletionComplete, markedForDeletion, pendingFinalizers, validateFinalizersOnDeletion } from './deletion.js';
+import {
+  deletionComplete,
+  markedForDeletion,
+  type PropagationPolicy,
+  pendingFinalizers,
+  propagationFinalizer,
+  validateFinalizersOnDeletion,
+} from './deletion.js';
 import { validateMetaOnCreate, validateMetaOnUpdate } from './object-meta.js';
 import { checkPreconditions, preconditionsOfBody } from './preconditions.js';
 import { decodeRequestObject } from './request-object.js';
@@ -81,6 +88,19 @@ export interface WatchQuery {
 
 export interface DeleteOptions {
   preconditions?: Preconditions;
+  /** Honoured by a garbage-collected store only (see the constructor); Background when absent. */
+  propagationPolicy?: PropagationPolicy;
+}
+
+/** How a store behaves beyond its kind's definition. */
+export interface GenericStoreOptions {
+  /**
+   * A garbage collector runs for this server (a shoot's kube-controller-manager): a delete with
+   * propagationPolicy Orphan or Foreground marks the object with the collector's finalizer, which
+   * it removes once the dependents are orphaned or gone. Without one the policy is ignored, as
+   * nothing would ever remove that finalizer.
+   */
+  garbageCollected?: boolean;
 }
 
 export class GenericStore {
@@ -88,12 +108,14 @@ export class GenericStore {
   readonly ref: GroupResource;
   readonly #storage: Storage;
   readonly #admission: AdmissionChain;
+  readonly #garbageCollected: boolean;
 
-  constructor(def: ResourceDefinition, storage: Storage, admission: AdmissionChain) {
+  constructor(def: ResourceDefinition, storage: Storage, admission: AdmissionChain, options: GenericStoreOptions = {}) {
     this.def = def;
     this.ref = { group: def.group, resource: def.plural };
     this.#storage = storage;
     this.#admission = admission;
+    this.#garbageCollected = options.garbageCollected === true;
   }
 
   get apiVersion(): string {
@@ -341,12 +363,13 @@ export class GenericStore {
     checkPreconditions(this.ref, name, current, options.preconditions ?? {});
     await this.#runAdmission('DELETE', current, current, '', ctx);
     if (ctx.dryRun) return current;
-    if (pendingFinalizers(this.def, current).length > 0) {
+    const finalizer = this.#garbageCollected ? propagationFinalizer(options.propagationPolicy) : undefined;
+    if (finalizer || pendingFinalizers(this.def, current).length > 0) {
       if (current.metadata.deletionTimestamp) return current;
       try {
         const marked = await this.#storage.guaranteedUpdate(
           key,
-          (latest) => markedForDeletion(this.def, latest),
+          (latest) => markedForDeletion(this.def, latest, finalizer),
           options.preconditions,
         );
         return this.#present(marked);

@@ -154,6 +154,18 @@ export function reconcileFlow(c: ShootComponents, options: ReconcileFlowOptions)
     skipIf: skipReadiness,
     dependencies: deployKubeApiServer,
   });
+  // The controllers start once the API server serves (in a Restore: the one on this seed).
+  const deployKubeControllerManager = g.add({
+    name: 'Deploying Kubernetes controller manager',
+    fn: (ctx) => c.kubeControllerManager.deploy(ctx),
+    dependencies: waitUntilKubeApiServerReady,
+  });
+  g.add({
+    name: 'Waiting until kube-controller-manager reports readiness',
+    fn: (ctx) => c.kubeControllerManager.wait(ctx),
+    skipIf: skipReadiness,
+    dependencies: deployKubeControllerManager,
+  });
   const deployControlPlane = g.add({
     name: 'Deploying shoot control plane components',
     fn: restoring ? (ctx) => c.controlPlane.restore(ctx) : (ctx) => c.controlPlane.deploy(ctx),
@@ -208,10 +220,15 @@ export function deleteFlow(c: ShootComponents): Flow {
     fn: (ctx) => c.worker.waitCleanup(ctx),
     dependencies: destroyWorker,
   });
+  const destroyKubeControllerManager = g.add({
+    name: 'Deleting Kubernetes controller manager',
+    fn: (ctx) => c.kubeControllerManager.destroy(ctx),
+    dependencies: waitUntilWorkerDeleted,
+  });
   const destroyKubeApiServer = g.add({
     name: 'Deleting Kubernetes API server',
     fn: (ctx) => c.kubeApiServer.destroy(ctx),
-    dependencies: waitUntilWorkerDeleted,
+    dependencies: destroyKubeControllerManager,
   });
   const destroyVpnSeedServer = g.add({
     name: 'Deleting vpn-seed-server',
@@ -303,9 +320,15 @@ export interface MigrateFlowOptions {
  */
 export function migrateFlow(c: ShootComponents, options: MigrateFlowOptions): Flow {
   const g = new Graph('Shoot cluster preparation for migration');
+  // Before the API server: whatever the controllers write reaches etcd before the final snapshot.
+  const destroyKubeControllerManager = g.add({
+    name: 'Deleting Kubernetes controller manager',
+    fn: (ctx) => c.kubeControllerManager.destroy(ctx),
+  });
   const destroyKubeApiServer = g.add({
     name: 'Deleting kube-apiserver deployment',
     fn: (ctx) => c.kubeApiServer.destroy(ctx),
+    dependencies: destroyKubeControllerManager,
   });
   // The nodes' tunnels close with it and are dialled again at the same address, which the
   // destination's vpn-seed-server binds.

@@ -12,6 +12,7 @@ export async function observeShootHealth(c: ShootComponents): Promise<ShootHealt
   const controlPlaneProblems = [
     ...((await c.etcdMain.healthy()) ? [] : ['etcd-main is not ready']),
     ...(c.kubeApiServer.running ? [] : ['kube-apiserver is not running']),
+    ...(c.kubeControllerManager.running ? [] : ['kube-controller-manager is not running']),
     ...(c.vpnSeedServer.running ? [] : ['vpn-seed-server is not running']),
   ];
   const wanted = nodesWanted(c.context.shoot);

@@ -83,6 +83,7 @@ export class ShootReconciler implements Reconciler {
       shoot.status?.observedGeneration === shoot.metadata.generation &&
       shoot.status?.lastOperation?.state === 'Succeeded' &&
       c.kubeApiServer.running &&
+      c.kubeControllerManager.running &&
       c.vpnSeedServer.running &&
       (await c.etcdMain.healthy());
     if (upToDate) {

@@ -14,6 +14,7 @@ import type { Worker } from '../../../api/extensions/worker.js';
 import type { Client } from '../../../client/client.js';
 import { technicalId } from '../../../shoot/identity.js';
 import type { ApiServerRuntime } from '../../runtime/apiserver-runtime.js';
+import type { ControllerManagerRuntime } from '../../runtime/controller-manager-runtime.js';
 import type { VpnServerRuntime } from '../../runtime/vpn-server-runtime.js';
 import type { ShootApiProbes } from '../shoot-api-probe.js';
 import { ShootEndpoint } from '../shoot-endpoint.js';
@@ -27,6 +28,7 @@ import { Extension, type ExtensionKind } from './extension.js';
 import { AllExtensions } from './extensions.js';
 import { infrastructure } from './infrastructure.js';
 import { KubeApiServer } from './kube-apiserver.js';
+import { KubeControllerManager } from './kube-controller-manager.js';
 import { ShootNamespace } from './namespace.js';
 import { SecretsManager } from './secrets.js';
 import { ShootStateComponent } from './shoot-state.js';
@@ -41,6 +43,7 @@ export interface SeedRuntime {
   garden: Client;
   seed: Client;
   apiServers: ApiServerRuntime;
+  controllerManagers: ControllerManagerRuntime;
   vpnServers: VpnServerRuntime;
   /** The gardenlet's looks into the shoots' API servers, one per shoot (kept across flows). */
   probes: ShootApiProbes;
@@ -68,6 +71,7 @@ export interface ShootComponents {
   readonly etcdCopyBackupsTask: EtcdCopyBackupsTask;
   readonly etcdMain: EtcdMain;
   readonly kubeApiServer: KubeApiServer;
+  readonly kubeControllerManager: KubeControllerManager;
   readonly vpnSeedServer: VpnSeedServer;
   readonly workerConnectivity: WorkerConnectivity;
 }
@@ -121,6 +125,7 @@ export function shootComponents(shoot: Shoot, seed: SeedRuntime): ShootComponent
     etcdCopyBackupsTask: new EtcdCopyBackupsTask(context, backupEntry, sourceBackupEntry),
     etcdMain,
     kubeApiServer,
+    kubeControllerManager: new KubeControllerManager(context, seed.controllerManagers, secrets),
     vpnSeedServer: new VpnSeedServer(context, seed.vpnServers, secrets),
     workerConnectivity: new WorkerConnectivity(context, secrets, kubeApiServer),
   };
