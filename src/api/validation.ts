@@ -37,37 +37,44 @@ function maxLenError(length: number): string {
   return `must be no more than ${length} characters`;
 }
 
+/** A name's problems against a length limit and a format (the shape of k8s's IsDNS1123Label & co). */
+function formatErrors(
+  value: string,
+  max: number,
+  pattern: RegExp,
+  message: string,
+  fmt: string,
+  ...examples: string[]
+): string[] {
+  const errs: string[] = [];
+  if (value.length > max) errs.push(maxLenError(max));
+  if (!pattern.test(value)) errs.push(regexError(message, fmt, ...examples));
+  return errs;
+}
+
 /** Problems with `value` as an RFC 1123 label (k8s IsDNS1123Label); empty when valid. */
 export function isDns1123Label(value: string): string[] {
-  const errs: string[] = [];
-  if (value.length > DNS1123_LABEL_MAX_LENGTH) errs.push(maxLenError(DNS1123_LABEL_MAX_LENGTH));
-  if (!dns1123Label.test(value)) {
-    errs.push(
-      regexError(
-        "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character",
-        DNS1123_LABEL_FMT,
-        'my-name',
-        '123-abc',
-      ),
-    );
-  }
-  return errs;
+  return formatErrors(
+    value,
+    DNS1123_LABEL_MAX_LENGTH,
+    dns1123Label,
+    "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character",
+    DNS1123_LABEL_FMT,
+    'my-name',
+    '123-abc',
+  );
 }
 
 /** Problems with `value` as an RFC 1123 subdomain (k8s IsDNS1123Subdomain); empty when valid. */
 export function isDns1123Subdomain(value: string): string[] {
-  const errs: string[] = [];
-  if (value.length > DNS1123_SUBDOMAIN_MAX_LENGTH) errs.push(maxLenError(DNS1123_SUBDOMAIN_MAX_LENGTH));
-  if (!dns1123Subdomain.test(value)) {
-    errs.push(
-      regexError(
-        "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character",
-        DNS1123_SUBDOMAIN_FMT,
-        'example.com',
-      ),
-    );
-  }
-  return errs;
+  return formatErrors(
+    value,
+    DNS1123_SUBDOMAIN_MAX_LENGTH,
+    dns1123Subdomain,
+    "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character",
+    DNS1123_SUBDOMAIN_FMT,
+    'example.com',
+  );
 }
 
 /** Problems with `value` as a qualified name `[prefix/]name` (label and annotation keys). */
@@ -170,19 +177,15 @@ const dns1035Label = new RegExp(`^${DNS1035_LABEL_FMT}$`);
 
 /** Problems with `value` as an RFC 1035 label (k8s IsDNS1035Label); empty when valid. */
 export function isDns1035Label(value: string): string[] {
-  const errs: string[] = [];
-  if (value.length > DNS1123_LABEL_MAX_LENGTH) errs.push(maxLenError(DNS1123_LABEL_MAX_LENGTH));
-  if (!dns1035Label.test(value)) {
-    errs.push(
-      regexError(
-        "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character",
-        DNS1035_LABEL_FMT,
-        'my-name',
-        'abc-123',
-      ),
-    );
-  }
-  return errs;
+  return formatErrors(
+    value,
+    DNS1123_LABEL_MAX_LENGTH,
+    dns1035Label,
+    "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character",
+    DNS1035_LABEL_FMT,
+    'my-name',
+    'abc-123',
+  );
 }
 
 /** Problems with a name that can never be a path segment (k8s IsValidPathSegmentName). */
