@@ -4,6 +4,7 @@
  * authorization. Kinds' types and validation live in src/api/<group>/, their definitions in
  * src/registry/<group>/; src/garden|seed|shoot wire them together.
  */
+import type { ListFact } from '../api/builtin/list-facts.js';
 import type { FieldError } from '../api/errors.js';
 import type { KubeObject } from '../api/meta.js';
 import type { ResourceRef } from '../api/resource-ref.js';
@@ -180,6 +181,11 @@ export interface ResourceDefinition extends ResourceRef {
    * server knows them (`kubectl explain`); called when a client first asks for the document.
    */
   openApiSchema?(): { schema: Record<string, unknown>; components: Record<string, Record<string, unknown>> };
+  /**
+   * How the list at `path` (field names from the object's root, no indexes) merges: by a key, as
+   * a set, or — undefined — atomic. Kinds without it merge only the lists patch.ts knows by name.
+   */
+  listFact?(path: readonly string[]): ListFact | undefined;
   /**
    * Drops the fields of a decoded object its kind does not have, in place, and returns their
    * paths (Kubernetes' decoder for built-in kinds); kinds without it keep every field.

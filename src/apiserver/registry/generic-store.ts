@@ -327,7 +327,8 @@ export class GenericStore {
       name,
       subresource,
       (current) => {
-        const patched = applyPatch(patchType, current, patch);
+        const listFact = this.def.listFact?.bind(this.def);
+        const patched = applyPatch(patchType, current, patch, listFact);
         if (!isRecord(patched) || !isRecord(patched.metadata)) {
           throw badRequest('the patch would remove the object metadata');
         }

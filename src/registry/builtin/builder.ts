@@ -8,6 +8,7 @@
  * (a malformed field is reported, never defaulted away).
  */
 import type { BuiltinResource } from '../../api/builtin/index.js';
+import { listFacts } from '../../api/builtin/list-facts.js';
 import type { FieldError } from '../../api/errors.js';
 import type { KubeObject } from '../../api/meta.js';
 import type { NameRule } from '../../api/validation.js';
@@ -20,7 +21,7 @@ import type {
 } from '../../apiserver/types.js';
 import { ageColumn } from '../columns.js';
 import { statusSubresource } from '../strategies.js';
-import { kindType, pruneUnknownFields } from './model-types.js';
+import { declaringType, kindType, pruneUnknownFields } from './model-types.js';
 import { kindSchema } from './openapi-schema.js';
 import { schemaErrors } from './schema-validation.js';
 
@@ -148,10 +149,19 @@ export function withTableFacts(row: BuiltinResource, def: ResourceDefinition): R
   };
 }
 
-/** What kubernetes-models' declarations give every built-in kind: unknown fields dropped, the full OpenAPI schema. */
-function modelFacts(row: BuiltinResource): Pick<ResourceDefinition, 'pruneUnknownFields' | 'openApiSchema'> {
+/**
+ * What kubernetes-models' declarations give every built-in kind: unknown fields dropped, the full
+ * OpenAPI schema, and which type declares a list (to find how it merges, list-facts.ts).
+ */
+function modelFacts(
+  row: BuiltinResource,
+): Pick<ResourceDefinition, 'pruneUnknownFields' | 'openApiSchema' | 'listFact'> {
   return {
     pruneUnknownFields: (obj) => pruneUnknownFields(obj, kindType(row)),
     openApiSchema: () => kindSchema(kindType(row)),
+    listFact(path) {
+      const at = declaringType(kindType(row), path);
+      return at ? listFacts[at.id.replace(/^kubernetes-models\./, '')]?.[at.field] : undefined;
+    },
   };
 }

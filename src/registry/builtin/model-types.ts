@@ -191,6 +191,27 @@ function parseType(expression: string, file: string, declarations: Declarations)
 }
 
 /**
+ * The object type that declares the field at `path` (field names; list items need no index), and
+ * the field's name: where a list's merge facts are looked up.
+ */
+export function declaringType(type: FieldType, path: readonly string[]): { id: string; field: string } | undefined {
+  let current: FieldType = type;
+  for (let i = 0; i < path.length; i++) {
+    while (current.kind === 'array') current = current.items;
+    if (current.kind === 'map') {
+      current = current.values; // this segment is a key of the map
+      continue;
+    }
+    if (current.kind !== 'object') return undefined;
+    if (i === path.length - 1) return { id: current.id, field: path[i]! };
+    const field = current.fields().get(path[i]!);
+    if (!field) return undefined;
+    current = field.type;
+  }
+  return undefined;
+}
+
+/**
  * Drops the fields of `value` its type does not have, in place, and returns their paths
  * (`spec.replicass`), as Kubernetes' decoder drops unknown fields of built-in kinds.
  */

@@ -141,6 +141,71 @@ describe('apps/v1 Deployment', () => {
     assert.equal(updated.metadata.generation, 2);
   });
 
+  it('merges kubectl apply’s strategic patches by the lists’ keys: containers by name, ports, env by theirs', async () => {
+    const created = await deployments.create(
+      'default',
+      deployment('merge', 'nginx:1.25', {
+        template: {
+          metadata: { labels: { app: 'merge' } },
+          spec: {
+            containers: [
+              { name: 'web', image: 'nginx:1.25', ports: [{ containerPort: 80 }], env: [{ name: 'A', value: '1' }] },
+              { name: 'side', image: 'busybox' },
+            ],
+          },
+        },
+      }),
+      ctx,
+    );
+    assert.equal((created.spec as Doc).template.spec.containers.length, 2);
+    const patched = await deployments.patch(
+      'default',
+      'merge',
+      '',
+      'strategic',
+      {
+        spec: {
+          template: {
+            spec: {
+              '$setElementOrder/containers': [{ name: 'web' }, { name: 'side' }],
+              containers: [
+                {
+                  name: 'web',
+                  image: 'nginx:1.26',
+                  '$setElementOrder/env': [{ name: 'A' }],
+                  env: [{ name: 'A', value: '2' }],
+                },
+              ],
+            },
+          },
+        },
+      },
+      { ...ctx, fieldValidation: 'Strict' },
+    );
+    const containers = (patched.spec as Doc).template.spec.containers;
+    assert.deepEqual(
+      containers.map((c: Doc) => [c.name, c.image]),
+      [
+        ['web', 'nginx:1.26'],
+        ['side', 'busybox'],
+      ],
+    );
+    assert.deepEqual(containers[0].ports, [{ containerPort: 80, protocol: 'TCP' }]);
+    assert.deepEqual(containers[0].env, [{ name: 'A', value: '2' }]);
+    const removed = await deployments.patch(
+      'default',
+      'merge',
+      '',
+      'strategic',
+      { spec: { template: { spec: { containers: [{ name: 'side', $patch: 'delete' }] } } } },
+      ctx,
+    );
+    assert.deepEqual(
+      (removed.spec as Doc).template.spec.containers.map((c: Doc) => c.name),
+      ['web'],
+    );
+  });
+
   it('prints READY, UP-TO-DATE, AVAILABLE, AGE and with -o wide CONTAINERS, IMAGES, SELECTOR', async () => {
     const web = await deployments.get('default', 'web');
     web.status = { readyReplicas: 1, updatedReplicas: 1, availableReplicas: 1 };
