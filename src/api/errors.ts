@@ -24,6 +24,7 @@ export type StatusReason =
   | 'Timeout';
 
 export type CauseType =
+  | 'FieldValueNotFound'
   | 'FieldValueRequired'
   | 'FieldValueInvalid'
   | 'FieldValueNotSupported'
@@ -117,6 +118,9 @@ export const FieldError = Object.freeze({
   },
   typeInvalid(path: string, value: unknown, detail: string): FieldError {
     return { type: 'FieldValueTypeInvalid', path, value, message: `Invalid value: ${renderValue(value)}: ${detail}` };
+  },
+  notFound(path: string, value: unknown): FieldError {
+    return { type: 'FieldValueNotFound', path, value, message: `Not found: ${renderValue(value)}` };
   },
   duplicate(path: string, value: unknown): FieldError {
     return { type: 'FieldValueDuplicate', path, value, message: `Duplicate value: ${renderValue(value)}` };

@@ -37,37 +37,44 @@ function maxLenError(length: number): string {
   return `must be no more than ${length} characters`;
 }
 
+/** A name's problems against a length limit and a format (the shape of k8s's IsDNS1123Label & co). */
+function formatErrors(
+  value: string,
+  max: number,
+  pattern: RegExp,
+  message: string,
+  fmt: string,
+  ...examples: string[]
+): string[] {
+  const errs: string[] = [];
+  if (value.length > max) errs.push(maxLenError(max));
+  if (!pattern.test(value)) errs.push(regexError(message, fmt, ...examples));
+  return errs;
+}
+
 /** Problems with `value` as an RFC 1123 label (k8s IsDNS1123Label); empty when valid. */
 export function isDns1123Label(value: string): string[] {
-  const errs: string[] = [];
-  if (value.length > DNS1123_LABEL_MAX_LENGTH) errs.push(maxLenError(DNS1123_LABEL_MAX_LENGTH));
-  if (!dns1123Label.test(value)) {
-    errs.push(
-      regexError(
-        "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character",
-        DNS1123_LABEL_FMT,
-        'my-name',
-        '123-abc',
-      ),
-    );
-  }
-  return errs;
+  return formatErrors(
+    value,
+    DNS1123_LABEL_MAX_LENGTH,
+    dns1123Label,
+    "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character",
+    DNS1123_LABEL_FMT,
+    'my-name',
+    '123-abc',
+  );
 }
 
 /** Problems with `value` as an RFC 1123 subdomain (k8s IsDNS1123Subdomain); empty when valid. */
 export function isDns1123Subdomain(value: string): string[] {
-  const errs: string[] = [];
-  if (value.length > DNS1123_SUBDOMAIN_MAX_LENGTH) errs.push(maxLenError(DNS1123_SUBDOMAIN_MAX_LENGTH));
-  if (!dns1123Subdomain.test(value)) {
-    errs.push(
-      regexError(
-        "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character",
-        DNS1123_SUBDOMAIN_FMT,
-        'example.com',
-      ),
-    );
-  }
-  return errs;
+  return formatErrors(
+    value,
+    DNS1123_SUBDOMAIN_MAX_LENGTH,
+    dns1123Subdomain,
+    "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character",
+    DNS1123_SUBDOMAIN_FMT,
+    'example.com',
+  );
 }
 
 /** Problems with `value` as a qualified name `[prefix/]name` (label and annotation keys). */
@@ -152,8 +159,34 @@ function emptyError(): string {
   return 'must be non-empty';
 }
 
-/** How a kind's names are checked: most kinds use subdomains, namespaces and Gardener kinds labels. */
-export type NameRule = 'subdomain' | 'label' | 'pathSegment';
+/**
+ * How a kind's names are checked: most kinds use subdomains, namespaces and Gardener kinds
+ * labels, Services RFC 1035 labels (their names become DNS names that must not start with a digit).
+ */
+export type NameRule = 'subdomain' | 'label' | 'dns1035Label' | 'pathSegment';
+
+function nameRuleErrors(rule: NameRule, name: string): string[] {
+  if (rule === 'label') return isDns1123Label(name);
+  if (rule === 'subdomain') return isDns1123Subdomain(name);
+  if (rule === 'dns1035Label') return isDns1035Label(name);
+  return [];
+}
+
+const DNS1035_LABEL_FMT = '[a-z]([-a-z0-9]*[a-z0-9])?';
+const dns1035Label = new RegExp(`^${DNS1035_LABEL_FMT}$`);
+
+/** Problems with `value` as an RFC 1035 label (k8s IsDNS1035Label); empty when valid. */
+export function isDns1035Label(value: string): string[] {
+  return formatErrors(
+    value,
+    DNS1123_LABEL_MAX_LENGTH,
+    dns1035Label,
+    "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character",
+    DNS1035_LABEL_FMT,
+    'my-name',
+    'abc-123',
+  );
+}
 
 /** Problems with a name that can never be a path segment (k8s IsValidPathSegmentName). */
 function pathSegmentErrors(name: string): string[] {
@@ -176,10 +209,7 @@ export function validateObjectMetaName(
 ): FieldError[] {
   if (typeof name !== 'string') return [FieldError.typeInvalid(path, name, 'must be a string')];
   const checked = prefix && name.endsWith('-') ? `${name.slice(0, -1)}a` : name;
-  const messages = [
-    ...pathSegmentErrors(name),
-    ...(rule === 'label' ? isDns1123Label(checked) : rule === 'subdomain' ? isDns1123Subdomain(checked) : []),
-  ];
+  const messages = [...pathSegmentErrors(name), ...nameRuleErrors(rule, checked)];
   return messages.map((m) => FieldError.invalid(path, name, m));
 }
 

@@ -3,7 +3,7 @@
  * kubectl asks for aggregated discovery first and falls back to these documents when the
  * server answers with plain JSON.
  */
-import type { ResourceDefinition } from './types.js';
+import type { DiscoverySubresource, ResourceDefinition } from './types.js';
 
 const allVerbs = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 
@@ -59,22 +59,12 @@ export class Discovery {
         ...(d.shortNames?.length ? { shortNames: d.shortNames } : {}),
         ...(d.categories?.length ? { categories: d.categories } : {}),
       });
-      if (d.hasStatus !== false) {
-        resources.push({
-          name: `${d.plural}/status`,
-          singularName: '',
-          namespaced: d.namespaced,
-          kind: d.kind,
-          verbs: ['get', 'patch', 'update'],
-        });
-      }
-      for (const sub of d.subresources ?? []) {
-        if (sub.name === 'status') continue;
+      for (const sub of subresourcesOf(d)) {
         resources.push({
           name: `${d.plural}/${sub.name}`,
           singularName: '',
           namespaced: d.namespaced,
-          kind: d.kind,
+          ...(sub.kind ? { group: sub.kind.group, version: sub.kind.version, kind: sub.kind.kind } : { kind: d.kind }),
           verbs: [...sub.verbs],
         });
       }
@@ -110,6 +100,13 @@ export class Discovery {
       preferredVersion: { groupVersion: `${name}/${versions[0]}`, version: versions[0] },
     }));
   }
+}
+
+/** What discovery lists as a resource's subresources: its own list, or `status` and the strategy-backed ones. */
+function subresourcesOf(d: ResourceDefinition): readonly DiscoverySubresource[] {
+  if (d.discoverySubresources) return d.discoverySubresources;
+  const own = (d.subresources ?? []).filter((sub) => sub.name !== 'status');
+  return [...(d.hasStatus !== false ? [{ name: 'status', verbs: ['get', 'patch', 'update'] }] : []), ...own];
 }
 
 /** A resource served by a custom handler rather than a store (e.g. selfsubjectaccessreviews). */

@@ -11,35 +11,60 @@ import { apiVersionOf, type ResourceDefinition } from './types.js';
 type Json = Record<string, unknown>;
 
 export class OpenApi {
-  readonly #docs = new Map<string, { doc: Json; hash: string }>();
+  readonly #sources = new Map<string, () => Json>();
+  readonly #docs = new Map<string, Json>();
+  readonly #hashes = new Map<string, string>();
 
+  /**
+   * Documents are built when first asked for (the full schemas of built-in kinds cost tens of
+   * milliseconds per group); a document's hash, which clients cache it by, comes from what it
+   * describes, so the root is answered without building any.
+   */
   constructor(
     defs: readonly ResourceDefinition[],
     groupVersions: readonly GroupVersion[],
     extra: readonly ExtraResource[] = [],
   ) {
     for (const gv of groupVersions) {
-      const doc = buildDocument(
-        gv,
-        defs.filter((d) => d.group === gv.group && d.version === gv.version),
-        extra.filter((e) => e.group === gv.group && e.version === gv.version),
-      );
-      const hash = createHash('sha512').update(JSON.stringify(doc)).digest('hex').slice(0, 32).toUpperCase();
-      this.#docs.set(pathOf(gv), { doc, hash });
+      const served = defs.filter((d) => d.group === gv.group && d.version === gv.version);
+      const handled = extra.filter((e) => e.group === gv.group && e.version === gv.version);
+      const identity = JSON.stringify([
+        OPENAPI_BUILD,
+        served.map((d) => [
+          d.kind,
+          d.plural,
+          d.namespaced,
+          d.hasStatus,
+          d.subresources?.map((r) => r.name),
+          d.schema,
+          !!d.openApiSchema,
+        ]),
+        handled.map((e) => [e.kind, e.name]),
+      ]);
+      this.#hashes.set(pathOf(gv), createHash('sha512').update(identity).digest('hex').slice(0, 32).toUpperCase());
+      this.#sources.set(pathOf(gv), () => buildDocument(gv, served, handled));
     }
   }
 
   root(): Json {
     const paths: Json = {};
-    for (const [path, { hash }] of this.#docs) paths[path] = { serverRelativeURL: `/openapi/v3/${path}?hash=${hash}` };
+    for (const [path, hash] of this.#hashes) paths[path] = { serverRelativeURL: `/openapi/v3/${path}?hash=${hash}` };
     return { paths };
   }
 
   /** The document for `api/v1` or `apis/<group>/<version>`. */
   document(path: string): Json | undefined {
-    return this.#docs.get(path)?.doc;
+    let doc = this.#docs.get(path);
+    if (!doc) {
+      doc = this.#sources.get(path)?.();
+      if (doc) this.#docs.set(path, doc);
+    }
+    return doc;
   }
 }
+
+/** Changes whenever the documents this code builds change shape, so clients drop cached ones. */
+const OPENAPI_BUILD = 'transplant-openapi-2';
 
 function pathOf(gv: GroupVersion): string {
   return gv.group ? `apis/${gv.group}/${gv.version}` : `api/${gv.version}`;
@@ -89,25 +114,29 @@ function buildDocument(gv: GroupVersion, defs: readonly ResourceDefinition[], ex
   for (const def of defs) {
     const gvk = [{ group: def.group, version: def.version, kind: def.kind }];
     const ref = { $ref: `#/components/schemas/${schemaName(def)}` };
-    schemas[schemaName(def)] = {
-      type: 'object',
-      description: `${def.kind} (${apiVersionOf(def)})`,
-      properties: {
-        apiVersion: {
-          type: 'string',
-          description: 'APIVersion defines the versioned schema of this representation of an object.',
-        },
-        kind: {
-          type: 'string',
-          description: 'Kind is a string value representing the REST resource this object represents.',
-        },
-        metadata: { allOf: [{ $ref: '#/components/schemas/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta' }] },
-        ...(def.hasStatus === false ? {} : specAndStatus(def.kind)),
-        ...((def.schema?.properties as Json | undefined) ?? {}),
-      },
-      'x-kubernetes-preserve-unknown-fields': true,
-      'x-kubernetes-group-version-kind': gvk,
-    };
+    const full = def.openApiSchema?.();
+    if (full) Object.assign(schemas, full.components);
+    schemas[schemaName(def)] = full
+      ? { ...full.schema, 'x-kubernetes-group-version-kind': gvk }
+      : {
+          type: 'object',
+          description: `${def.kind} (${apiVersionOf(def)})`,
+          properties: {
+            apiVersion: {
+              type: 'string',
+              description: 'APIVersion defines the versioned schema of this representation of an object.',
+            },
+            kind: {
+              type: 'string',
+              description: 'Kind is a string value representing the REST resource this object represents.',
+            },
+            metadata: { allOf: [{ $ref: '#/components/schemas/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta' }] },
+            ...(def.hasStatus === false ? {} : specAndStatus(def.kind)),
+            ...((def.schema?.properties as Json | undefined) ?? {}),
+          },
+          'x-kubernetes-preserve-unknown-fields': true,
+          'x-kubernetes-group-version-kind': gvk,
+        };
     const content = { 'application/json': { schema: ref } };
     const operation = (verb: string, method: string) => ({
       operationId: `${method}${def.kind}`,

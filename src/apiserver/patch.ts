@@ -1,14 +1,20 @@
 /**
  * The three patch formats kubectl sends: JSON merge patch (RFC 7386), JSON patch (RFC 6902) and
- * strategic merge patch. Strategic merge is implemented for the list fields our kinds carry
- * (`metadata.finalizers` as a set, `metadata.ownerReferences` by uid, `conditions` by type) and its
- * directives (`$patch`, `$retainKeys`, `$setElementOrder/…`, `$deleteFromPrimitiveList/…`); every
- * other list is replaced, as Kubernetes does for lists without a patch strategy. The fourth patch
- * type, server-side apply (`application/apply-patch+yaml`), is GenericStore.apply (fieldmanager/).
+ * strategic merge patch. Strategic merge merges the lists a kind says how to merge
+ * (`ResourceDefinition.listFact`: the built-in kinds' containers by name, ports by port, …), or,
+ * for kinds that say nothing, the list fields every kind here carries (`metadata.finalizers` as a
+ * set, `metadata.ownerReferences` by uid, `conditions` by type); it honours the directives
+ * (`$patch`, `$retainKeys`, `$setElementOrder/…`, `$deleteFromPrimitiveList/…`); every other list
+ * is replaced, as Kubernetes does for lists without a patch strategy. The fourth patch type,
+ * server-side apply (`application/apply-patch+yaml`), is GenericStore.apply (fieldmanager/).
  */
 import fastJsonPatch from 'fast-json-patch';
+import type { ListFact } from '../api/builtin/list-facts.js';
 import { badRequest, invalid, unsupportedMediaType } from '../api/errors.js';
 import { deepCopy, isRecord } from '../api/meta.js';
+
+/** How the list at a path (field names, no indexes) merges; undefined: replaced whole. */
+export type ListFactOf = (path: readonly string[]) => ListFact | undefined;
 
 export type PatchType = 'merge' | 'json' | 'strategic' | 'apply';
 
@@ -64,7 +70,19 @@ const mergeLists: Record<string, string | null> = {
   constraints: 'type',
 };
 
-export function strategicMergePatch(target: unknown, patch: unknown): unknown {
+/** The lists of kinds that do not describe theirs, known by their field name. */
+function fallbackFact(path: readonly string[]): ListFact | undefined {
+  const key = mergeLists[path[path.length - 1] ?? ''];
+  if (key === undefined) return undefined;
+  return key === null ? { type: 'set' } : { type: 'map', keys: [key], mergeKey: key };
+}
+
+export function strategicMergePatch(
+  target: unknown,
+  patch: unknown,
+  listFact: ListFactOf = fallbackFact,
+  path: readonly string[] = [],
+): unknown {
   if (!isRecord(patch)) return deepCopy(patch);
   const directive = patch.$patch;
   if (directive === 'replace') {
@@ -83,12 +101,18 @@ export function strategicMergePatch(target: unknown, patch: unknown): unknown {
       result[field] = current.filter((item) => !remove.includes(item));
       continue;
     }
+    const at = [...path, key];
+    const fact = Array.isArray(value) ? listFact(at) : undefined;
     if (value === null) {
       delete result[key];
-    } else if (Array.isArray(value) && key in mergeLists) {
-      result[key] = mergeList(result[key], value, mergeLists[key]!);
+    } else if (fact) {
+      const mergeKey = fact.type === 'map' ? fact.mergeKey : null;
+      const merged = mergeList(result[key], value as unknown[], mergeKey, listFact, at);
+      result[key] = reorder(merged, patch[`$setElementOrder/${key}`], mergeKey);
+    } else if (Array.isArray(value)) {
+      result[key] = stripDirectives(value);
     } else {
-      const merged = strategicMergePatch(result[key], value);
+      const merged = strategicMergePatch(result[key], value, listFact, at);
       if (merged === undefined) delete result[key];
       else result[key] = merged;
     }
@@ -99,7 +123,13 @@ export function strategicMergePatch(target: unknown, patch: unknown): unknown {
   return result;
 }
 
-function mergeList(current: unknown, patch: unknown[], mergeKey: string | null): unknown[] {
+function mergeList(
+  current: unknown,
+  patch: unknown[],
+  mergeKey: string | null,
+  listFact: ListFactOf,
+  path: readonly string[],
+): unknown[] {
   const base = Array.isArray(current) ? [...current] : [];
   if (mergeKey === null) {
     for (const item of patch) if (!base.includes(item)) base.push(item);
@@ -111,12 +141,27 @@ function mergeList(current: unknown, patch: unknown[], mergeKey: string | null):
     if (item.$patch === 'delete') {
       if (index >= 0) base.splice(index, 1);
     } else if (index >= 0) {
-      base[index] = strategicMergePatch(base[index], item);
+      base[index] = strategicMergePatch(base[index], item, listFact, path);
     } else {
       base.push(stripDirectives(item));
     }
   }
   return base;
+}
+
+/** `$setElementOrder/<list>`: the items it names in its order, the others after them as they were. */
+function reorder(items: unknown[], order: unknown, mergeKey: string | null): unknown[] {
+  if (!Array.isArray(order)) return items;
+  const keyOf = (item: unknown) => (mergeKey === null ? item : isRecord(item) ? item[mergeKey] : undefined);
+  const wanted = order.map(keyOf);
+  const rank = (item: unknown) => {
+    const at = wanted.indexOf(keyOf(item));
+    return at < 0 ? wanted.length : at;
+  };
+  return items
+    .map((item, i) => ({ item, i }))
+    .sort((a, b) => rank(a.item) - rank(b.item) || a.i - b.i)
+    .map((e) => e.item);
 }
 
 function stripDirectives(value: unknown): unknown {
@@ -131,13 +176,18 @@ function stripDirectives(value: unknown): unknown {
 }
 
 /** A merge, JSON or strategic merge patch applied to `target`; server-side apply is GenericStore.apply. */
-export function applyPatch(type: Exclude<PatchType, 'apply'>, target: unknown, patch: unknown): unknown {
+export function applyPatch(
+  type: Exclude<PatchType, 'apply'>,
+  target: unknown,
+  patch: unknown,
+  listFact?: ListFactOf,
+): unknown {
   switch (type) {
     case 'merge':
       return mergePatch(target, patch);
     case 'json':
       return jsonPatch(target, patch);
     case 'strategic':
-      return strategicMergePatch(target, patch);
+      return strategicMergePatch(target, patch, listFact);
   }
 }

@@ -10,7 +10,7 @@ import { isRecord, type KubeObject } from '../api/meta.js';
 import { parseBody, readBody, sendJson, sendJsonParts } from './http-util.js';
 import { patchTypeOf } from './patch.js';
 import { PROPAGATION_POLICIES, type PropagationPolicy } from './registry/deletion.js';
-import type { DeleteOptions, GenericStore, RequestContext } from './registry/generic-store.js';
+import type { DeleteOptions, FieldValidation, GenericStore, RequestContext } from './registry/generic-store.js';
 import type { RequestInfo } from './request-info.js';
 import { parseFieldSelector, parseLabelSelector } from './selectors.js';
 import { type IncludeObject, toTable, wantsTable } from './table.js';
@@ -45,22 +45,26 @@ export async function serveResource(
       `${req.method} is not allowed on ${info.resource} across namespaces: use ${info.apiPrefix === 'api' ? '/api' : `/apis/${info.apiGroup}`}/${info.apiVersion}/namespaces/<namespace>/${info.resource}`,
     );
   }
+  const warnings: string[] = [];
+  const fieldValidation = parseFieldValidation(query.get('fieldValidation'));
   const userAgent = req.headers['user-agent'];
   const context = (kind: Parameters<typeof writeOptionsOf>[1], apply = false) => {
     const { dryRun, fieldManager, force } = writeOptionsOf(query, kind, userAgent, apply);
-    return { ctx: { user, dryRun, fieldManager } satisfies RequestContext, force };
+    return { ctx: { user, dryRun, fieldManager, fieldValidation, warnings } satisfies RequestContext, force };
   };
   const accept = req.headers.accept;
   const table = wantsTable(accept);
   if (!table && accept && !acceptsJson(accept))
     throw notAcceptable(`only application/json and Table responses are served`);
   const includeObject = (query.get('includeObject') ?? 'Metadata') as IncludeObject;
-  const respond = (code: number, obj: KubeObject) =>
+  const respond = (code: number, obj: KubeObject) => {
+    if (warnings.length > 0) res.setHeader('Warning', warningHeaders(warnings));
     sendJson(
       res,
       code,
       table ? toTable(store.def, [obj], { resourceVersion: obj.metadata.resourceVersion }, { includeObject }) : obj,
     );
+  };
 
   switch (info.verb) {
     case 'get':
@@ -211,4 +215,16 @@ function parseLimit(value: string | null): number | undefined {
   const limit = Number(value);
   if (!Number.isInteger(limit) || limit < 0) throw badRequest(`limit must be a non-negative integer, got "${value}"`);
   return limit;
+}
+
+/** `fieldValidation`: Ignore, Warn (the default) or Strict. */
+function parseFieldValidation(value: string | null): FieldValidation {
+  if (value === null || value === '') return 'Warn';
+  if (value === 'Ignore' || value === 'Warn' || value === 'Strict') return value;
+  throw badRequest(`fieldValidation must be one of "Ignore", "Warn" or "Strict", got "${value}"`);
+}
+
+/** HTTP `Warning` headers (RFC 7234, code 299 as Kubernetes sends them), each warning once. */
+function warningHeaders(warnings: readonly string[]): string[] {
+  return [...new Set(warnings)].map((w) => `299 - ${JSON.stringify(w)}`);
 }

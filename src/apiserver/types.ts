@@ -4,6 +4,7 @@
  * authorization. Kinds' types and validation live in src/api/<group>/, their definitions in
  * src/registry/<group>/; src/garden|seed|shoot wire them together.
  */
+import type { ListFact } from '../api/builtin/list-facts.js';
 import type { FieldError } from '../api/errors.js';
 import type { KubeObject } from '../api/meta.js';
 import type { ResourceRef } from '../api/resource-ref.js';
@@ -138,7 +139,7 @@ export interface ResourceDefinition extends ResourceRef {
   shortNames?: string[];
   categories?: string[];
   /** How metadata.name is checked: an RFC 1123 subdomain (default), a label, or any path segment (RBAC kinds). */
-  nameRule?: 'subdomain' | 'label' | 'pathSegment';
+  nameRule?: 'subdomain' | 'label' | 'dns1035Label' | 'pathSegment';
   /** Strategy for create, update and patch of the main resource. */
   strategy: Strategy;
   /** Subresources other than the generic ones the server handles itself. */
@@ -172,6 +173,48 @@ export interface ResourceDefinition extends ResourceRef {
    * `metadata.ownerReferences` (a map keyed by uid) hold for every kind.
    */
   fieldTypes?: FieldTypes;
+  /**
+   * Where the objects are kept when that is another resource's place (events.k8s.io Events are
+   * core Events): the store's keys are that resource's, and `conversion` translates.
+   */
+  storageResource?: { group: string; plural: string };
+  /**
+   * For a version that is not the one its objects are stored in (autoscaling/v1 beside v2): how
+   * a stored object becomes one of this version and back. Both versions share the store's keys
+   * (same group and plural); objects are always written in the storage version.
+   */
+  conversion?: {
+    fromStorage(obj: KubeObject): KubeObject;
+    toStorage(obj: KubeObject): KubeObject;
+  };
+  /**
+   * The kind's full OpenAPI v3 schema and the schemas it references (by component name), when the
+   * server knows them (`kubectl explain`); called when a client first asks for the document.
+   */
+  openApiSchema?(): { schema: Record<string, unknown>; components: Record<string, Record<string, unknown>> };
+  /**
+   * How the list at `path` (field names from the object's root, no indexes) merges: by a key, as
+   * a set, or — undefined — atomic. Kinds without it merge only the lists patch.ts knows by name.
+   */
+  listFact?(path: readonly string[]): ListFact | undefined;
+  /**
+   * Drops the fields of a decoded object its kind does not have, in place, and returns their
+   * paths (Kubernetes' decoder for built-in kinds); kinds without it keep every field.
+   */
+  pruneUnknownFields?(obj: KubeObject): string[];
+  /**
+   * The subresources discovery lists, when they are more than `status` and `subresources`: some
+   * are served by custom handlers (`deployments/scale`, `pods/log`), some have a kind of their own
+   * (`scale` is an autoscaling/v1 Scale, `pods/eviction` a policy/v1 Eviction).
+   */
+  discoverySubresources?: readonly DiscoverySubresource[];
+}
+
+/** A subresource as discovery lists it; `kind` when it is not the parent's. */
+export interface DiscoverySubresource {
+  readonly name: string;
+  readonly verbs: readonly string[];
+  readonly kind?: GroupVersionKind;
 }
 
 /**

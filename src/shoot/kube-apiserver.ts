@@ -8,8 +8,11 @@
  *   static token (Gardener's `system:cluster-admin` in `system:masters`).
  * - Authorization: `system:masters`, then RBAC over the shoot's own Role/ClusterRole/…Binding.
  * - Nodes: `nodes/<name>/proxy/<path>` goes to the node through the shoot's VPN tunnel.
- * - Admission: NamespaceLifecycle, NodeRestriction (a node changes only its own Node and Lease); the namespace controller empties deleted namespaces; the node
- *   lifecycle controller marks nodes whose Lease expired Ready=Unknown.
+ * - Resources: every built-in API of Kubernetes 1.31 (src/registry/builtin), with the reviews
+ *   of authentication.k8s.io and authorization.k8s.io.
+ * - Admission: NamespaceLifecycle, NodeRestriction (a node changes only its own Node and Lease),
+ *   the Services' cluster IP and node port allocator; the namespace controller empties deleted
+ *   namespaces; the node lifecycle controller marks nodes whose Lease expired Ready=Unknown.
  * - Bootstrap: system namespaces and `cluster-admin`, created when missing. The etcd outlives
  *   any one server (restarts, and other seeds after a migration), so nothing is overwritten.
  *
@@ -30,11 +33,21 @@ import { UnionAuthorizer } from '../apiserver/authz/union-authorizer.js';
 import { InProcessClient } from '../apiserver/in-process-client.js';
 import { NamespaceLifecycle } from '../apiserver/plugins/namespace-lifecycle.js';
 import type { RequestContext } from '../apiserver/registry/generic-store.js';
+import {
+  localSubjectAccessReviewHandler,
+  selfSubjectReviewHandler,
+  selfSubjectRulesReviewHandler,
+  subjectAccessReviewHandler,
+  tokenReviewHandler,
+} from '../apiserver/review-handlers.js';
 import { ApiServer } from '../apiserver/server.js';
+import type { UserInfo } from '../apiserver/types.js';
 import { Controller } from '../controller/controller.js';
 import { clientListWatch } from '../controller/list-watch.js';
 import { NamespaceReconciler } from '../controller/namespace-controller.js';
 import { createBootstrapObjects, startRbacInformers } from '../hosting/hosted-api-server.js';
+import { builtinHandlers } from '../registry/builtin/index.js';
+import { ServiceAllocator } from '../registry/builtin/service-ip-allocator.js';
 import { namedEncryptionKey } from '../storage/encryption/aes-gcm-envelope.js';
 import { EncryptingStorage } from '../storage/encryption/encrypting-storage.js';
 import { openEtcdStore } from '../storage/etcd/etcd-store.js';
@@ -104,14 +117,25 @@ export async function startShootApiServer(options: ShootApiServerOptions): Promi
     ]),
   );
   const rbac = new InMemoryRbacSource();
-  const authorizer = new UnionAuthorizer(new SuperuserAuthorizer(), new RbacAuthorizer(rbac));
+  const rbacAuthorizer = new RbacAuthorizer(rbac);
+  const authorizer = new UnionAuthorizer(new SuperuserAuthorizer(), rbacAuthorizer);
+  const everything = [
+    { verbs: ['*'], apiGroups: ['*'], resources: ['*'] },
+    { verbs: ['*'], nonResourceURLs: ['*'] },
+  ];
+  const rulesFor = (user: UserInfo, namespace: string) =>
+    user.groups.includes(superuserGroup) ? everything : rbacAuthorizer.rulesFor(user, namespace);
   const client = new InProcessClient((group, plural) => apiServer.store(group, plural), systemContext);
   const apiServer: ApiServer = new ApiServer({
     resources: shootApiDefinitions,
     storage,
     // The shoot's kube-controller-manager collects garbage: deletes honour their propagationPolicy.
     garbageCollected: true,
-    admission: [new NamespaceLifecycle(client), new NodeRestriction()],
+    admission: [
+      new NamespaceLifecycle(client),
+      new NodeRestriction(),
+      new ServiceAllocator({ listServices: async () => (await apiServer.store('', 'services').list('', {})).items }),
+    ],
     authenticator,
     authorizer,
     tls: { certPem: options.serving.certPem, keyPem: options.serving.keyPem, clientCaPem: options.clientCaPem },
@@ -119,7 +143,13 @@ export async function startShootApiServer(options: ShootApiServerOptions): Promi
     port: options.port,
     customHandlers: [
       selfSubjectAccessReviewHandler(authorizer),
+      subjectAccessReviewHandler(authorizer),
+      localSubjectAccessReviewHandler(authorizer),
+      selfSubjectReviewHandler,
+      selfSubjectRulesReviewHandler(rulesFor),
+      tokenReviewHandler(authenticator),
       nodeProxyHandler(client, options.nodeTunnels ?? (() => undefined)),
+      ...builtinHandlers,
     ],
     logger,
   });

@@ -1,23 +1,20 @@
 /**
- * What a shoot's kube-apiserver serves (docs/architecture.md §What runs where): the core kinds
- * (Namespace, ConfigMap, Secret, ServiceAccount, Node, Event, Lease) and the RBAC kinds, and what
- * every shoot has from its first start on: the namespaces `default`, `kube-system`, `kube-public`,
- * `kube-node-lease`, the `cluster-admin` ClusterRole bound to `system:masters`, and the default
- * discovery and basic-user roles, as Kubernetes bootstraps them.
+ * What a shoot's kube-apiserver serves (docs/architecture.md §What runs where): every built-in
+ * resource of Kubernetes 1.31 (src/registry/builtin), and what every shoot has from its first
+ * start on: the namespaces `default`, `kube-system`, `kube-public`, `kube-node-lease`, the
+ * `kubernetes` Service, the system PriorityClasses, the `cluster-admin` ClusterRole bound to
+ * `system:masters`, and the default discovery and basic-user roles, as Kubernetes bootstraps them.
  */
 
 import type { KubeObject } from '../api/meta.js';
 import type { ResourceDefinition } from '../apiserver/types.js';
-import { coreDefinitions } from '../registry/core/index.js';
-import { rbacDefinitions } from '../registry/rbac/index.js';
+import { builtinDefinitions } from '../registry/builtin/index.js';
+import { kubernetesServiceIP } from '../registry/builtin/service-ip-allocator.js';
 import { CONTROLLER_MANAGER_USER } from './controller-manager/controller-manager.js';
 import { NODES_GROUP } from './node-identity.js';
 
-/** The kinds a shoot's kube-apiserver serves: the core kinds and the RBAC kinds. */
-export const shootApiDefinitions: readonly ResourceDefinition[] = Object.freeze([
-  ...coreDefinitions,
-  ...rbacDefinitions,
-]);
+/** The kinds a shoot's kube-apiserver serves: the built-in API of Kubernetes 1.31. */
+export const shootApiDefinitions: readonly ResourceDefinition[] = builtinDefinitions;
 
 /** Keys whose objects are encrypted at rest (k8s `EncryptionConfiguration` for `secrets`). */
 export const encryptedKeyPrefixes: readonly string[] = Object.freeze(['/registry/secrets/']);
@@ -74,6 +71,52 @@ function groupBinding(role: string, group: string): KubeObject {
 }
 
 /**
+ * `default/kubernetes`: the API server's own Service at the first address of the service range,
+ * as every cluster has it (`kubectl get svc` lists it).
+ */
+function kubernetesService(): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: {
+      name: 'kubernetes',
+      namespace: 'default',
+      labels: { component: 'apiserver', provider: 'kubernetes' },
+    },
+    spec: {
+      type: 'ClusterIP',
+      clusterIP: kubernetesServiceIP(),
+      ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: 443 }],
+      sessionAffinity: 'None',
+    },
+  };
+}
+
+/** The two PriorityClasses every cluster has for its system components. */
+function systemPriorityClasses(): KubeObject[] {
+  const priorityClass = (name: string, value: number, description: string): KubeObject => ({
+    apiVersion: 'scheduling.k8s.io/v1',
+    kind: 'PriorityClass',
+    metadata: { name },
+    value,
+    globalDefault: false,
+    description,
+  });
+  return [
+    priorityClass(
+      'system-node-critical',
+      2000001000,
+      'Used for system critical pods that must not be moved from their current node.',
+    ),
+    priorityClass(
+      'system-cluster-critical',
+      2000000000,
+      'Used for system critical pods that must run in the cluster, but can be moved to another node if necessary.',
+    ),
+  ];
+}
+
+/**
  * Created when missing on every start, in order (never overwritten: the store outlives any one
  * server). Besides the system namespaces and `cluster-admin`, Kubernetes' `system:discovery` and
  * `system:basic-user` for every authenticated user: discovery and `kubectl auth can-i` work for
@@ -82,6 +125,8 @@ function groupBinding(role: string, group: string): KubeObject {
 export function shootBootstrapObjects(): KubeObject[] {
   return [
     ...shootSystemNamespaces.map((name): KubeObject => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } })),
+    kubernetesService(),
+    ...systemPriorityClasses(),
     clusterRole(clusterAdminRole, [
       { apiGroups: ['*'], resources: ['*'], verbs: ['*'] },
       { nonResourceURLs: ['*'], verbs: ['*'] },

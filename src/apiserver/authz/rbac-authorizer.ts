@@ -5,7 +5,7 @@
  * evaluated (Kubernetes leaves that to a controller that fills `rules`; Transplant has none).
  */
 import type { PolicyRule, Subject } from '../../api/rbac/types.js';
-import type { AuthorizationResult, Authorizer, RequestAttributes } from '../types.js';
+import type { AuthorizationResult, Authorizer, RequestAttributes, UserInfo } from '../types.js';
 import type { RbacSource } from './rbac-source.js';
 import { ruleAllows, subjectMatches } from './rule-matching.js';
 
@@ -40,19 +40,41 @@ export class RbacAuthorizer implements Authorizer {
       const subject = matchingSubject(attrs, binding.subjects, namespace);
       if (!subject) continue;
       const { kind, name } = binding.roleRef ?? {};
-      const role =
-        kind === 'ClusterRole'
-          ? this.#source.getClusterRole(name)
-          : kind === 'Role'
-            ? this.#source.getRole(namespace, name)
-            : undefined;
-      if (anyRuleAllows(attrs, role?.rules)) {
+      if (anyRuleAllows(attrs, this.#rulesOf(namespace, binding.roleRef)?.rules)) {
         return allowed(
           `RoleBinding "${binding.metadata.name}/${namespace}" of ${kind} "${name}" to ${describe(subject, namespace)}`,
         );
       }
     }
     return noOpinion;
+  }
+
+  /**
+   * The rules granted to `user` in `namespace`, cluster-wide ones included (k8s
+   * RulesFor, what a SelfSubjectRulesReview lists): the ClusterRoles of matching
+   * ClusterRoleBindings, then the roles of matching RoleBindings of the namespace.
+   */
+  rulesFor(user: UserInfo, namespace: string): PolicyRule[] {
+    const rules: PolicyRule[] = [];
+    for (const binding of this.#source.listClusterRoleBindings()) {
+      if (binding.roleRef?.kind !== 'ClusterRole') continue;
+      if (!(binding.subjects ?? []).some((s) => subjectMatches(user, s, ''))) continue;
+      rules.push(...(this.#source.getClusterRole(binding.roleRef.name)?.rules ?? []));
+    }
+    if (!namespace) return rules;
+    for (const binding of this.#source.listRoleBindings(namespace)) {
+      const bindingNamespace = binding.metadata.namespace ?? namespace;
+      if (!(binding.subjects ?? []).some((s) => subjectMatches(user, s, bindingNamespace))) continue;
+      rules.push(...(this.#rulesOf(bindingNamespace, binding.roleRef)?.rules ?? []));
+    }
+    return rules;
+  }
+
+  /** The Role (of `namespace`) or ClusterRole a RoleBinding refers to. */
+  #rulesOf(namespace: string, ref: { kind?: string; name?: string } | undefined): { rules?: PolicyRule[] } | undefined {
+    if (ref?.kind === 'ClusterRole') return this.#source.getClusterRole(ref.name ?? '');
+    if (ref?.kind === 'Role') return this.#source.getRole(namespace, ref.name ?? '');
+    return undefined;
   }
 }
 

@@ -20,7 +20,8 @@ const resourceFields = ['namespace', 'verb', 'group', 'version', 'resource', 'su
 const nonResourceFields = ['path', 'verb'] as const;
 
 /**
- * Validates the review, authorizes its attributes for `user` and returns the review with its
+ * Validates the review (a SelfSubjectAccessReview unless `kind` says which other review asks on
+ * `user`'s behalf), authorizes its attributes for `user` and returns the review with its
  * status filled in. Throws 400 for a body that is not an object and 422 (Invalid) for a spec
  * without exactly one of resourceAttributes and nonResourceAttributes.
  */
@@ -28,11 +29,12 @@ export async function evaluateSelfSubjectAccessReview(
   authorizer: Authorizer,
   user: UserInfo,
   body: unknown,
+  kind = 'SelfSubjectAccessReview',
 ): Promise<KubeObject & { status: SelfSubjectAccessReviewStatus }> {
   if (!isRecord(body)) throw badRequest('the request body must be a SelfSubjectAccessReview object');
   const spec = isRecord(body.spec) ? body.spec : {};
   const errors = validateSpec(body.spec, spec);
-  if (errors.length > 0) throw invalid({ group: authorizationGroup, kind: 'SelfSubjectAccessReview' }, '', errors);
+  if (errors.length > 0) throw invalid({ group: authorizationGroup, kind }, '', errors);
 
   const attrs = attributesFrom(user, spec);
   const result = await authorizer.authorize(attrs);
@@ -40,7 +42,7 @@ export async function evaluateSelfSubjectAccessReview(
   if (result.decision === 'deny') status.denied = true;
   if (result.reason) status.reason = result.reason;
   return {
-    kind: 'SelfSubjectAccessReview',
+    kind,
     apiVersion: `${authorizationGroup}/v1`,
     metadata: isRecord(body.metadata) ? structuredClone(body.metadata) : {},
     spec: structuredClone(spec),

@@ -70,7 +70,17 @@ export interface RequestContext {
    * `fieldManager`, else the prefix of its User-Agent; in-process clients name theirs.
    */
   fieldManager?: string;
+  /**
+   * What to do with fields the kind does not have (`fieldValidation`): they are dropped, and
+   * Strict refuses the request naming them, Warn (the API's default) adds a warning to
+   * `warnings`, Ignore (and in-process callers, who give none) says nothing.
+   */
+  fieldValidation?: FieldValidation;
+  /** Warnings for the client (HTTP `Warning` headers), when the caller collects them. */
+  warnings?: string[];
 }
+
+export type FieldValidation = 'Ignore' | 'Warn' | 'Strict';
 
 export type { ApplyOptions } from './apply.js';
 
@@ -125,9 +135,10 @@ export class GenericStore {
     return apiVersionOf(this.def);
   }
 
-  /** `/registry/<plural>/…` for the core group, `/registry/<group>/<plural>/…` otherwise. */
+  /** `/registry/<plural>/…` for the core group, `/registry/<group>/<plural>/…` otherwise (of the storage resource, if another). */
   keyPrefix(namespace: string): string {
-    const base = this.def.group ? `/registry/${this.def.group}/${this.def.plural}/` : `/registry/${this.def.plural}/`;
+    const { group, plural } = this.def.storageResource ?? this.def;
+    const base = group ? `/registry/${group}/${plural}/` : `/registry/${plural}/`;
     return this.def.namespaced && namespace ? `${base}${namespace}/` : base;
   }
 
@@ -217,7 +228,9 @@ export class GenericStore {
     namespace: string,
     query: ListQuery,
   ): Promise<{ head: string; items: string[]; tail: string } | undefined> {
-    if (!this.#storage.listRaw || query.labelSelector?.length || query.fieldSelector?.length) return undefined;
+    if (!this.#storage.listRaw || this.def.conversion || query.labelSelector?.length || query.fieldSelector?.length) {
+      return undefined;
+    }
     let result: Awaited<ReturnType<NonNullable<Storage['listRaw']>>>;
     try {
       result = await this.#storage.listRaw(this.keyPrefix(namespace), { limit: query.limit, continue: query.continue });
@@ -279,6 +292,7 @@ export class GenericStore {
 
   async create(namespace: string, body: KubeObject, ctx: RequestContext): Promise<KubeObject> {
     const obj = decodeRequestObject(this.def, body, namespace);
+    this.#dropUnknownFields(obj, ctx);
     return this.#create(namespace, obj, this.#fields.update(undefined, obj, ctx.fieldManager ?? '', ''), ctx);
   }
 
@@ -298,7 +312,7 @@ export class GenericStore {
     this.def.strategy.canonicalize?.(obj);
     if (ctx.dryRun) return this.#present(obj);
     try {
-      return this.#present(await this.#storage.create(this.key(namespace, meta.name!), obj));
+      return this.#present(await this.#storage.create(this.key(namespace, meta.name!), this.#toStorage(obj)));
     } catch (err) {
       throw interpretCreateError(err, this.ref, meta.name!);
     }
@@ -313,6 +327,7 @@ export class GenericStore {
     ctx: RequestContext,
   ): Promise<KubeObject> {
     const incoming = decodeRequestObject(this.def, body, namespace);
+    this.#dropUnknownFields(incoming, ctx);
     checkNameMatches(incoming, name);
     const preconditions = preconditionsOfBody(incoming);
     return this.#guaranteedUpdate(
@@ -338,7 +353,8 @@ export class GenericStore {
       name,
       subresource,
       (current) => {
-        const patched = applyPatch(patchType, deepCopy(current), patch);
+        const listFact = this.def.listFact?.bind(this.def);
+        const patched = applyPatch(patchType, deepCopy(current), patch, listFact);
         if (!isRecord(patched) || !isRecord(patched.metadata)) {
           throw badRequest('the patch would remove the object metadata');
         }
@@ -355,7 +371,9 @@ export class GenericStore {
         if (result.metadata.name !== undefined && result.metadata.name !== name) {
           throw badRequest(`metadata.name: the patch may not change the name (${name})`);
         }
-        return this.#updated(current, decodeRequestObject(this.def, result, namespace), subresource, ctx);
+        const decoded = decodeRequestObject(this.def, result, namespace);
+        this.#dropUnknownFields(decoded, ctx);
+        return this.#updated(current, decoded, subresource, ctx);
       },
       ctx,
       {},
@@ -463,7 +481,7 @@ export class GenericStore {
             return null;
           }
           deleteAfterUpdate = deletionComplete(this.def, next);
-          return next;
+          return this.#toStorage(next);
         },
         preconditions,
       );
@@ -479,6 +497,20 @@ export class GenericStore {
       }
     }
     return this.#present(updated);
+  }
+
+  /** Drops the fields the kind does not have (k8s decoding); Strict refuses them, Warn reports them. */
+  #dropUnknownFields(obj: KubeObject, ctx: RequestContext): void {
+    const unknown = this.def.pruneUnknownFields?.(obj) ?? [];
+    if (unknown.length === 0) return;
+    const named = unknown.map((path) => `unknown field "${path}"`);
+    if (ctx.fieldValidation === 'Strict') {
+      const { kind, version } = this.def;
+      throw badRequest(
+        `${kind} in version "${version}" cannot be handled as a ${kind}: strict decoding error: ${named.join(', ')}`,
+      );
+    }
+    if (ctx.fieldValidation === 'Warn') ctx.warnings?.push(...named);
   }
 
   #validate(obj: KubeObject, errors: FieldError[]): void {
@@ -514,10 +546,17 @@ export class GenericStore {
     return selectionPredicate(this.def, query.labelSelector, query.fieldSelector);
   }
 
-  #present(obj: KubeObject): KubeObject {
+  /** A stored object as this resource serves it: converted from the storage version when it differs. */
+  #present(stored: KubeObject): KubeObject {
+    const obj = this.def.conversion ? this.def.conversion.fromStorage(stored) : stored;
     obj.apiVersion = this.apiVersion;
     obj.kind = this.def.kind;
     return obj;
+  }
+
+  /** An object of this resource's version as it is stored. */
+  #toStorage(obj: KubeObject): KubeObject {
+    return this.def.conversion ? this.def.conversion.toStorage(obj) : obj;
   }
 }
 

@@ -27,12 +27,18 @@ export class ControllerManagerRuntime extends InProcessRuntime<ControllerManager
   constructor(seedName: string, logger: Logger) {
     const instance = randomUUID();
     super(async (config) => {
-      const client = new RestClient({
-        server: config.apiUrl,
-        caPem: config.caPem,
-        clientCertPem: config.certPem,
-        clientKeyPem: config.keyPem,
-      });
+      // Every watch holds a connection of its own (HTTP/1.1), and the garbage collector watches
+      // each resource discovery lists (some sixty of the built-in API): no cap on the pool, or the
+      // watches would take every connection and leave the other controllers' requests queued.
+      const client = new RestClient(
+        {
+          server: config.apiUrl,
+          caPem: config.caPem,
+          clientCertPem: config.certPem,
+          clientKeyPem: config.keyPem,
+        },
+        { maxSockets: Number.POSITIVE_INFINITY },
+      );
       const manager = startShootControllerManager({
         client,
         discover: () => discoverResources(client),

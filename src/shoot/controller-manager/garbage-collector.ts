@@ -89,7 +89,11 @@ export class GarbageCollector implements Reconciler {
       return;
     }
     if (this.#stopped) return;
-    const collectable = resources.filter((r) => ['list', 'watch', 'delete'].every((v) => r.verbs.includes(v)));
+    // Events are left alone, as Kubernetes' collector does: many, short-lived, and served twice
+    // (core and events.k8s.io are the same objects).
+    const collectable = resources.filter(
+      (r) => r.plural !== 'events' && ['list', 'watch', 'delete'].every((v) => r.verbs.includes(v)),
+    );
     for (const r of collectable) this.#kinds.set(`${apiVersionOf(r)}/${r.kind}`, unchecked(r));
     this.#informers = collectable.map(
       (resource) =>
