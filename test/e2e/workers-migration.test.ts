@@ -20,6 +20,7 @@ import {
   SHOOT,
   SHOOT_NAMESPACE,
   type ShootOnLandscape,
+  setWorkerMachines,
   startShootOnLandscape,
   triggerMigration,
 } from '../helpers/migration.js';
@@ -34,21 +35,7 @@ describe('shoot workers across a migration', () => {
   before(async () => {
     shoot = await startShootOnLandscape();
     infrastructure = join(shoot.landscape.dir, 'infrastructure');
-    const scaled = await kubectl(shoot.landscape.garden, [
-      'patch',
-      'shoot',
-      '-n',
-      SHOOT_NAMESPACE,
-      SHOOT,
-      '--type',
-      'json',
-      '-p',
-      JSON.stringify([
-        { op: 'replace', path: '/spec/provider/workers/0/minimum', value: MACHINES },
-        { op: 'replace', path: '/spec/provider/workers/0/maximum', value: MACHINES },
-      ]),
-    ]);
-    assert.equal(scaled.code, 0, scaled.stderr);
+    await setWorkerMachines(shoot.landscape.garden, MACHINES);
   });
 
   after(async () => {

@@ -61,6 +61,25 @@ export async function startShootOnLandscape(options: Partial<LandscapeOptions> =
   }
 }
 
+/** Sets the example shoot's worker pool to exactly `machines` machines. */
+export async function setWorkerMachines(gardenKubeconfig: string, machines: number): Promise<void> {
+  const patched = await kubectl(gardenKubeconfig, [
+    'patch',
+    'shoot',
+    '-n',
+    SHOOT_NAMESPACE,
+    SHOOT,
+    '--type',
+    'json',
+    '-p',
+    JSON.stringify([
+      { op: 'replace', path: '/spec/provider/workers/0/minimum', value: machines },
+      { op: 'replace', path: '/spec/provider/workers/0/maximum', value: machines },
+    ]),
+  ]);
+  assert.equal(patched.code, 0, patched.stderr);
+}
+
 export const SKIP_READINESS = 'shoot.gardener.cloud/skip-readiness';
 
 /** `kubectl annotate shoot … shoot.gardener.cloud/skip-readiness=true`, as the seed document says. */
