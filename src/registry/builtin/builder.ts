@@ -49,6 +49,10 @@ export interface KindBehaviour {
   storageResource?: ResourceDefinition['storageResource'];
   /** Strategy-backed subresources besides `status` (e.g. pods/binding, certificatesigningrequests/approval). */
   subresources?: SubresourceDefinition[];
+  /** When deletion marks an object with a deletionTimestamp (a CRD turns Terminating); mutates. */
+  prepareForDelete?(obj: KubeObject): void;
+  /** A finalizer put on every deleted object, for the cleanup a controller does first. */
+  finalizerOnDelete?: string;
 }
 
 /**
@@ -98,6 +102,7 @@ export function builtinDefinition(row: BuiltinResource, behaviour: KindBehaviour
       if (errors.length > 0) return errors;
       return behaviour.validateUpdate?.(obj, old) ?? behaviour.validate?.(obj) ?? [];
     },
+    ...(behaviour.prepareForDelete ? { prepareForDelete: behaviour.prepareForDelete } : {}),
   };
   const subresources = [...(behaviour.subresources ?? [])];
   if (hasStatus) subresources.push(statusSubresource(undefined, schema));
@@ -122,6 +127,7 @@ export function builtinDefinition(row: BuiltinResource, behaviour: KindBehaviour
     ...(behaviour.selectableFields ? { selectableFields: behaviour.selectableFields } : {}),
     ...(behaviour.conversion ? { conversion: behaviour.conversion } : {}),
     ...(behaviour.storageResource ? { storageResource: behaviour.storageResource } : {}),
+    ...(behaviour.finalizerOnDelete ? { finalizerOnDelete: behaviour.finalizerOnDelete } : {}),
   };
 }
 

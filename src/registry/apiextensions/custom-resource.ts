@@ -1,0 +1,192 @@
+/**
+ * The API a CustomResourceDefinition creates (Kubernetes' apiextensions crdHandler): one
+ * resource definition per served version, served by the generic store like any built-in kind,
+ * and the `scale` handlers. Each version's structural schema prunes unknown fields, defaults
+ * (on writes and on reads from etcd), validates (types, formats, patterns, list types, CEL
+ * rules) and tells server-side apply how lists merge; `None` conversion rewrites apiVersion,
+ * objects being kept under the storage version, at `/registry/<group>/<plural>/…`.
+ */
+import {
+  type CrdSpec,
+  type CrdVersion,
+  crdSpecOf,
+  type JSONSchemaProps,
+  type ScaleSubresource,
+  storageVersionOf,
+} from '../../api/apiextensions/crd.js';
+import { crudVerbs } from '../../api/builtin/resource.js';
+import type { FieldError } from '../../api/errors.js';
+import { isRecord, type KubeObject } from '../../api/meta.js';
+import type { CustomHandler } from '../../apiserver/custom-handler.js';
+import type { ResourceDefinition, Strategy, SubresourceDefinition } from '../../apiserver/types.js';
+import { scaleHandler } from '../builtin/scale.js';
+import { statusStrategy } from '../strategies.js';
+import { CelRules } from './cel-rules.js';
+import { applyDefaults } from './defaulting.js';
+import { listTypeErrors } from './list-types.js';
+import { printerColumns } from './printer-columns.js';
+import { pruneUnknown } from './pruning.js';
+import { compileSchemaValidator } from './schema-validator.js';
+
+export interface CustomResourceApi {
+  definitions: ResourceDefinition[];
+  handlers: CustomHandler[];
+}
+
+/** The resources and handlers of a CRD's served versions. */
+export function customResourceApi(crd: KubeObject): CustomResourceApi {
+  const spec = crdSpecOf(crd);
+  const storage = storageVersionOf(spec);
+  const served = spec.versions.filter((v) => v.served);
+  return {
+    definitions: served.map((version) => versionDefinition(spec, version, storage)),
+    handlers: served.flatMap((version) => {
+      const scale = version.subresources?.scale;
+      return scale ? [scaleHandler(spec.group, version.name, spec.names.plural, customScale(scale))] : [];
+    }),
+  };
+}
+
+/** Every check of one version's objects: schema, list types and CEL rules. */
+function versionValidator(schema: JSONSchemaProps): (obj: KubeObject, old?: KubeObject) => FieldError[] {
+  const validate = compileSchemaValidator(schema);
+  const rules = new CelRules(schema);
+  return (obj, old) => {
+    const errors = [...validate(obj), ...listTypeErrors(schema, obj)];
+    // CEL rules see well-typed values only, as in Kubernetes.
+    return errors.length > 0 ? errors : rules.validate(obj, old);
+  };
+}
+
+function versionDefinition(spec: CrdSpec, version: CrdVersion, storageVersion: string): ResourceDefinition {
+  const schema: JSONSchemaProps = version.schema?.openAPIV3Schema ?? {
+    type: 'object',
+    'x-kubernetes-preserve-unknown-fields': true,
+  };
+  const validate = versionValidator(schema);
+  const normalize = (obj: KubeObject) => {
+    pruneUnknown(obj, schema);
+    applyDefaults(obj, schema);
+  };
+  const hasStatus = version.subresources?.status !== undefined;
+  const strategy: Strategy = {
+    prepareForCreate: normalize,
+    prepareForUpdate: (obj) => normalize(obj),
+    validate: (obj) => validate(obj),
+    validateUpdate: (obj, old) => validate(obj, old),
+  };
+  const keepAllButStatus = statusStrategy();
+  const subresources: SubresourceDefinition[] = hasStatus
+    ? [
+        {
+          name: 'status',
+          verbs: ['get', 'update', 'patch'],
+          strategy: {
+            prepareForUpdate(obj, old) {
+              keepAllButStatus.prepareForUpdate?.(obj, old);
+              normalize(obj);
+            },
+            validateUpdate: (obj, old) => validate(obj, old),
+          },
+        },
+      ]
+    : [];
+  const group = spec.group;
+  const names = spec.names;
+  return {
+    group,
+    version: version.name,
+    kind: names.kind,
+    plural: names.plural,
+    namespaced: spec.scope === 'Namespaced',
+    listKind: names.listKind ?? `${names.kind}List`,
+    singular: names.singular ?? names.kind.toLowerCase(),
+    shortNames: [...(names.shortNames ?? [])],
+    categories: [...(names.categories ?? [])],
+    verbs: [...crudVerbs],
+    strategy,
+    subresources,
+    hasStatus,
+    discoverySubresources: [
+      ...(hasStatus ? [{ name: 'status', verbs: ['get', 'patch', 'update'] }] : []),
+      ...(version.subresources?.scale
+        ? [
+            {
+              name: 'scale',
+              verbs: ['get', 'patch', 'update'],
+              kind: { group: 'autoscaling', version: 'v1', kind: 'Scale' },
+            },
+          ]
+        : []),
+    ],
+    ...(version.additionalPrinterColumns?.length ? { columns: printerColumns(version.additionalPrinterColumns) } : {}),
+    schema: schema as Record<string, unknown>,
+    refusesStrategicMerge: true,
+    pruneUnknownFields: (obj) => pruneUnknown(obj, schema),
+    openApiSchema: () => ({ schema: publishedSchema(schema), components: {} }),
+    conversion: {
+      // `None` conversion: only apiVersion changes; defaults apply to what etcd held.
+      fromStorage(obj) {
+        obj.apiVersion = `${group}/${version.name}`;
+        applyDefaults(obj, schema);
+        return obj;
+      },
+      toStorage(obj) {
+        return { ...obj, apiVersion: `${group}/${storageVersion}` };
+      },
+    },
+  };
+}
+
+/** The schema as OpenAPI publishes it: typed apiVersion, kind and metadata (kubectl explain). */
+function publishedSchema(schema: JSONSchemaProps): Record<string, unknown> {
+  return {
+    ...schema,
+    properties: {
+      ...schema.properties,
+      apiVersion: {
+        type: 'string',
+        description: 'APIVersion defines the versioned schema of this representation of an object.',
+      },
+      kind: {
+        type: 'string',
+        description: 'Kind is a string value representing the REST resource this object represents.',
+      },
+      metadata: {
+        allOf: [{ $ref: '#/components/schemas/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta' }],
+        description: "Standard object's metadata.",
+      },
+    },
+  };
+}
+
+/** A CR's Scale, read from and written to its CRD's `scale` paths. */
+function customScale(paths: ScaleSubresource) {
+  const at = (obj: unknown, path: string) => {
+    let value = obj;
+    for (const name of path.split('.').slice(1)) value = isRecord(value) ? value[name] : undefined;
+    return value;
+  };
+  return {
+    scaleOf(obj: KubeObject): KubeObject {
+      const replicas = at(obj, paths.specReplicasPath);
+      const current = at(obj, paths.statusReplicasPath);
+      const selector = paths.labelSelectorPath ? at(obj, paths.labelSelectorPath) : undefined;
+      const { name, namespace, uid, resourceVersion, creationTimestamp } = obj.metadata;
+      return {
+        apiVersion: 'autoscaling/v1',
+        kind: 'Scale',
+        metadata: { name, namespace, uid, resourceVersion, creationTimestamp },
+        spec: { replicas: typeof replicas === 'number' ? replicas : 0 },
+        status: {
+          replicas: typeof current === 'number' ? current : 0,
+          ...(typeof selector === 'string' && selector ? { selector } : {}),
+        },
+      };
+    },
+    replicasPatch(replicas: number): Record<string, unknown> {
+      const names = paths.specReplicasPath.split('.').slice(1);
+      return names.reduceRight<unknown>((inner, name) => ({ [name]: inner }), replicas) as Record<string, unknown>;
+    },
+  };
+}
