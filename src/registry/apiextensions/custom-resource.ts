@@ -15,7 +15,7 @@ import {
   storageVersionOf,
 } from '../../api/apiextensions/crd.js';
 import { crudVerbs } from '../../api/builtin/resource.js';
-import type { FieldError } from '../../api/errors.js';
+import { type FieldError, methodNotAllowed } from '../../api/errors.js';
 import { isRecord, type KubeObject } from '../../api/meta.js';
 import type { CustomHandler } from '../../apiserver/custom-handler.js';
 import type { ResourceDefinition, Strategy, SubresourceDefinition } from '../../apiserver/types.js';
@@ -39,7 +39,9 @@ export function customResourceApi(crd: KubeObject): CustomResourceApi {
   const storage = storageVersionOf(spec);
   const served = spec.versions.filter((v) => v.served);
   return {
-    definitions: served.map((version) => versionDefinition(spec, version, storage)),
+    definitions: served.map((version) =>
+      versionDefinition(spec, version, storage, crd.metadata.deletionTimestamp !== undefined),
+    ),
     handlers: served.flatMap((version) => {
       const scale = version.subresources?.scale;
       return scale ? [scaleHandler(spec.group, version.name, spec.names.plural, customScale(scale))] : [];
@@ -58,7 +60,12 @@ function versionValidator(schema: JSONSchemaProps): (obj: KubeObject, old?: Kube
   };
 }
 
-function versionDefinition(spec: CrdSpec, version: CrdVersion, storageVersion: string): ResourceDefinition {
+function versionDefinition(
+  spec: CrdSpec,
+  version: CrdVersion,
+  storageVersion: string,
+  terminating: boolean,
+): ResourceDefinition {
   const schema: JSONSchemaProps = version.schema?.openAPIV3Schema ?? {
     type: 'object',
     'x-kubernetes-preserve-unknown-fields': true,
@@ -70,7 +77,11 @@ function versionDefinition(spec: CrdSpec, version: CrdVersion, storageVersion: s
   };
   const hasStatus = version.subresources?.status !== undefined;
   const strategy: Strategy = {
-    prepareForCreate: normalize,
+    prepareForCreate(obj) {
+      // The CRD controller is deleting every object of a terminating CRD; none may come after.
+      if (terminating) throw methodNotAllowed('create not allowed while custom resource definition is terminating');
+      normalize(obj);
+    },
     prepareForUpdate: (obj) => normalize(obj),
     validate: (obj) => validate(obj),
     validateUpdate: (obj, old) => validate(obj, old),

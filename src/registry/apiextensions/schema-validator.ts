@@ -49,6 +49,8 @@ export function compileSchemaValidator(schema: JSONSchemaProps): (obj: unknown) 
   const root = toAjv(schema) as Json;
   if (isRecord(root.properties)) delete root.properties.metadata;
   const validate: ValidateFunction = shared.compile(root);
+  // ajv caches every schema it compiled; a CRD's validator lives as long as its definition does.
+  shared.removeSchema(root);
   return (obj) => (validate(obj) ? [] : (validate.errors ?? []).flatMap((e) => toFieldErrors(e, obj)));
 }
 
