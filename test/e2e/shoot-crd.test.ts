@@ -4,8 +4,9 @@
  * `kubectl api-resources`; custom resources are pruned, defaulted and validated by the version's
  * structural schema and CEL rules (refusals name the field), printed with the CRD's columns,
  * changed through the status and scale subresources, read in both served versions; a CRD too
- * large for client-side apply and the real Forklift CRDs install with `--server-side`; deleting
- * the CRD deletes its custom resources and its API.
+ * large for client-side apply and the real Forklift CRDs install with `--server-side`; after a
+ * migration the destination serves the same APIs and objects; deleting the CRD deletes its custom
+ * resources and its API.
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
@@ -13,7 +14,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type CommandResult, kubectl } from '../helpers/kubectl.js';
-import { type ShootOnLandscape, startShootOnLandscape } from '../helpers/migration.js';
+import {
+  SHOOT,
+  SHOOT_NAMESPACE,
+  type ShootOnLandscape,
+  startShootOnLandscape,
+  triggerMigration,
+} from '../helpers/migration.js';
+import { eventually } from '../helpers/processes.js';
 
 const fixtures = join(import.meta.dirname, '..', '..', '..', 'test', 'fixtures', 'crds');
 
@@ -39,7 +47,7 @@ describe('CustomResourceDefinitions on a shoot, through kubectl', () => {
 
   before(async () => {
     cacheDir = await mkdtemp(join(tmpdir(), 'transplant-kubectl-cache-'));
-    shoot = await startShootOnLandscape({ seeds: ['seed-a'] });
+    shoot = await startShootOnLandscape();
   });
 
   after(async () => {
@@ -234,6 +242,26 @@ describe('CustomResourceDefinitions on a shoot, through kubectl', () => {
     };
     await ok(['create', '-f', '-'], JSON.stringify(provider));
     assert.match(await ok(['get', 'providers.forklift.konveyor.io']), /^vsphere\s/m);
+  });
+
+  it('after a migration to seed-b, the destination serves the CRDs’ APIs and their objects from the restored etcd', async () => {
+    await triggerMigration(shoot.landscape.garden, 'seed-b');
+    await eventually(
+      async () => {
+        const s = await shoot.landscape.shoot(SHOOT_NAMESPACE, SHOOT);
+        const op = s.status?.lastOperation;
+        return op?.type === 'Restore' && op.state === 'Succeeded' && s.status.seedName === 'seed-b' ? true : undefined;
+      },
+      180_000,
+      'the shoot is restored on seed-b',
+    );
+    const w1 = await json(['get', 'widget', 'w1']);
+    assert.deepEqual([w1.spec.color, w1.status.replicas], ['green', 4]);
+    assert.match(await ok(['get', 'providers.forklift.konveyor.io']), /^vsphere\s/m);
+    assert.match(
+      await refused(['create', '-f', '-'], widget('bad', { size: 'small', replicas: 'string' })),
+      /spec\.replicas in body must be of type integer/,
+    );
   });
 
   it('deleting the CRD deletes its custom resources, then its API', async () => {
