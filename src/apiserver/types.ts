@@ -144,8 +144,13 @@ export interface ResourceDefinition extends ResourceRef {
   strategy: Strategy;
   /** Subresources other than the generic ones the server handles itself. */
   subresources?: SubresourceDefinition[];
-  /** Columns after NAME (AGE is appended by the server unless present). */
+  /** Columns after NAME (AGE is appended by the server unless present or `omitAgeColumn`). */
   columns?: TableColumn[];
+  /**
+   * `columns` are all the columns after NAME: no AGE is appended (a CRD's own `Created At`, the
+   * printer columns of a custom resource, which show an age only if they name one).
+   */
+  omitAgeColumn?: boolean;
   /**
    * Field selectors beyond metadata.name and metadata.namespace: field path → value getter
    * (e.g. `spec.seedName` on shoots). Unknown fields in a selector are a 400.

@@ -88,4 +88,14 @@ export const customResourceDefinition: KindBehaviour = {
     ];
   },
   finalizerOnDelete: crdCleanupFinalizer,
+  // `kubectl get crd`: NAME and CREATED AT, the timestamp itself, as Kubernetes prints CRDs.
+  columns: [
+    {
+      name: 'Created At',
+      type: 'date',
+      description: 'CreationTimestamp is a timestamp representing the server time when this object was created.',
+      cell: (obj) => obj.metadata.creationTimestamp ?? null,
+    },
+  ],
+  omitAgeColumn: true,
 };

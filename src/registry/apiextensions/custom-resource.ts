@@ -130,7 +130,10 @@ function versionDefinition(
           ]
         : []),
     ],
-    ...(version.additionalPrinterColumns?.length ? { columns: printerColumns(version.additionalPrinterColumns) } : {}),
+    // With printer columns, those are the table (Kubernetes adds AGE only to CRDs without any).
+    ...(version.additionalPrinterColumns?.length
+      ? { columns: printerColumns(version.additionalPrinterColumns), omitAgeColumn: true }
+      : {}),
     schema: schema as Record<string, unknown>,
     refusesStrategicMerge: true,
     pruneUnknownFields: (obj) => pruneUnknown(obj, schema),

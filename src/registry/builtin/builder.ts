@@ -39,8 +39,9 @@ export interface KindBehaviour {
   validate?(obj: KubeObject): FieldError[];
   /** Checks of an update, immutable fields included; pure. */
   validateUpdate?(obj: KubeObject, old: KubeObject): FieldError[];
-  /** Columns after NAME (AGE is appended unless placed). */
+  /** Columns after NAME (AGE is appended unless placed, or `omitAgeColumn`). */
   columns?: TableColumn[];
+  omitAgeColumn?: boolean;
   selectableFields?: ResourceDefinition['selectableFields'];
   nameRule?: NameRule;
   /** For a version other than the storage version: how its objects are converted (autoscaling/v1). */
@@ -123,7 +124,10 @@ export function builtinDefinition(row: BuiltinResource, behaviour: KindBehaviour
     discoverySubresources: servedSubresourcesOf(row),
     ...modelFacts(row),
     ...(behaviour.nameRule ? { nameRule: behaviour.nameRule } : {}),
-    ...(behaviour.columns ? { columns: withAge(behaviour.columns) } : {}),
+    ...(behaviour.columns
+      ? { columns: behaviour.omitAgeColumn ? [...behaviour.columns] : withAge(behaviour.columns) }
+      : {}),
+    ...(behaviour.omitAgeColumn ? { omitAgeColumn: true } : {}),
     ...(behaviour.selectableFields ? { selectableFields: behaviour.selectableFields } : {}),
     ...(behaviour.conversion ? { conversion: behaviour.conversion } : {}),
     ...(behaviour.storageResource ? { storageResource: behaviour.storageResource } : {}),
