@@ -213,6 +213,8 @@ export interface ResourceDefinition extends ResourceRef {
    * paths (Kubernetes' decoder for built-in kinds); kinds without it keep every field.
    */
   pruneUnknownFields?(obj: KubeObject): string[];
+  /** Sent as a `Warning` with every response of this version (a CRD version marked `deprecated`). */
+  deprecationWarning?: string;
   /**
    * Objects without Go types (custom resources): a strategic merge patch, which needs the
    * types' patch strategies, is refused with 415 as Kubernetes refuses it.

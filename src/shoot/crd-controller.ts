@@ -64,20 +64,25 @@ export class CrdReconciler implements Reconciler {
     if (JSON.stringify(status) !== JSON.stringify(crd.status)) {
       await crds.update('', { ...crd, status }, { subresource: 'status' });
     }
-    if (crd.metadata.deletionTimestamp) return this.#cleanUp(crd);
+    if (crd.metadata.deletionTimestamp) return this.#cleanUp(crd, conflict === undefined);
     return {};
   }
 
-  /** Deletes the CRD's custom resources; removes the finalizer once none is left. */
-  async #cleanUp(crd: KubeObject): Promise<Result> {
+  /**
+   * Deletes the CRD's custom resources (when its API is served: a CRD whose names were never
+   * accepted has none); removes the finalizer once none is left.
+   */
+  async #cleanUp(crd: KubeObject, served: boolean): Promise<Result> {
     if (!(crd.metadata.finalizers ?? []).includes(crdCleanupFinalizer)) return {};
-    const objects = this.#client.resource(customResourceRef(crdSpecOf(crd)));
-    const list = await objects.list('');
-    for (const item of list.items) {
-      if (!item.metadata.deletionTimestamp)
-        await objects.deleteIfPresent(item.metadata.namespace ?? '', item.metadata.name!);
+    if (served) {
+      const objects = this.#client.resource(customResourceRef(crdSpecOf(crd)));
+      for (const item of (await objects.list('')).items) {
+        if (!item.metadata.deletionTimestamp) {
+          await objects.deleteIfPresent(item.metadata.namespace ?? '', item.metadata.name!);
+        }
+      }
+      if ((await objects.list('')).items.length > 0) return { requeueAfterMs: 200 };
     }
-    if ((await objects.list('')).items.length > 0) return { requeueAfterMs: 200 };
     const latest = await this.#client.resource(crdResource).find('', crd.metadata.name!);
     if (!latest) return {};
     const finalizers = (latest.metadata.finalizers ?? []).filter((f) => f !== crdCleanupFinalizer);

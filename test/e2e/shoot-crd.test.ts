@@ -153,8 +153,11 @@ describe('CustomResourceDefinitions on a shoot, through kubectl', () => {
     );
   });
 
-  it('both served versions read and write the same objects, apiVersion rewritten (None conversion)', async () => {
-    const old = await json(['get', 'widgets.v1beta1.example.com', 'w1']);
+  it('both served versions read and write the same objects, apiVersion rewritten (None conversion); the deprecated one warns', async () => {
+    const read = await k(['get', 'widgets.v1beta1.example.com', 'w1', '-o', 'json']);
+    assert.equal(read.code, 0, read.stderr);
+    assert.match(read.stderr, /Warning: example\.com\/v1beta1 Widget is deprecated/);
+    const old = JSON.parse(read.stdout);
     assert.equal(old.apiVersion, 'example.com/v1beta1');
     assert.equal(old.spec.color, 'green');
     const beta = {

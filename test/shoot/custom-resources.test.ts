@@ -81,6 +81,30 @@ describe('custom resources on a shoot kube-apiserver', () => {
     assert.equal((await run(admin, ['get', 'crd', 'things.example.com'])).code, 1);
   });
 
+  it('does not accept names another CRD of the group holds: NamesAccepted False, nothing served', async () => {
+    const gizmos = {
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: 'gizmos.example.com' },
+      spec: {
+        group: 'example.com',
+        scope: 'Namespaced',
+        names: { plural: 'gizmos', kind: 'Gizmo', shortNames: ['wd'] },
+        versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object' } } }],
+      },
+    };
+    await ok(['create', '-f', '-'], JSON.stringify(gizmos));
+    await ok(['wait', '--for', 'condition=namesaccepted=false', '--timeout=30s', 'crd/gizmos.example.com']);
+    const crd = JSON.parse(await ok(['get', 'crd', 'gizmos.example.com', '-o', 'json']));
+    const conditions = Object.fromEntries(crd.status.conditions.map((c: { type: string }) => [c.type, c]));
+    assert.deepEqual(
+      [conditions.NamesAccepted.reason, conditions.NamesAccepted.message, conditions.Established.status],
+      ['NameConflict', '"wd" is already in use', 'False'],
+    );
+    assert.equal((await run(admin, ['get', '--raw', '/apis/example.com/v1/namespaces/default/gizmos'])).code, 1);
+    await ok(['delete', 'crd', 'gizmos.example.com']);
+  });
+
   it('keeps custom resources in etcd under the storage version, whichever version wrote them', async () => {
     const beta = {
       apiVersion: 'example.com/v1beta1',

@@ -136,6 +136,9 @@ function versionDefinition(
       : {}),
     schema: schema as Record<string, unknown>,
     refusesStrategicMerge: true,
+    ...(version.deprecated
+      ? { deprecationWarning: version.deprecationWarning ?? `${group}/${version.name} ${names.kind} is deprecated` }
+      : {}),
     pruneUnknownFields: (obj) => pruneUnknown(obj, schema),
     openApiSchema: () => ({ schema: publishedSchema(schema), components: {} }),
     conversion: {
