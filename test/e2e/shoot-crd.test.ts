@@ -13,6 +13,7 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { testCrd } from '../helpers/crds.js';
 import { type CommandResult, kubectl } from '../helpers/kubectl.js';
 import {
   SHOOT,
@@ -21,7 +22,6 @@ import {
   startShootOnLandscape,
   triggerMigration,
 } from '../helpers/migration.js';
-import { eventually } from '../helpers/processes.js';
 
 const fixtures = join(import.meta.dirname, '..', '..', '..', 'test', 'fixtures', 'crds');
 
@@ -193,24 +193,10 @@ describe('CustomResourceDefinitions on a shoot, through kubectl', () => {
     const properties = Object.fromEntries(
       Array.from({ length: 400 }, (_, i) => [`field${i}`, { type: 'string', description: 'x'.repeat(800) }]),
     );
-    const large = {
-      apiVersion: 'apiextensions.k8s.io/v1',
-      kind: 'CustomResourceDefinition',
-      metadata: { name: 'bigs.example.com' },
-      spec: {
-        group: 'example.com',
-        scope: 'Cluster',
-        names: { plural: 'bigs', kind: 'Big' },
-        versions: [
-          {
-            name: 'v1',
-            served: true,
-            storage: true,
-            schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties } } } },
-          },
-        ],
-      },
-    };
+    const large = testCrd('bigs', 'Big', {
+      scope: 'Cluster',
+      schema: { type: 'object', properties: { spec: { type: 'object', properties } } },
+    });
     const file = join(cacheDir, 'big.json');
     await writeFile(file, JSON.stringify(large));
     assert.match(
@@ -249,15 +235,8 @@ describe('CustomResourceDefinitions on a shoot, through kubectl', () => {
 
   it('after a migration to seed-b, the destination serves the CRDs’ APIs and their objects from the restored etcd', async () => {
     await triggerMigration(shoot.landscape.garden, 'seed-b');
-    await eventually(
-      async () => {
-        const s = await shoot.landscape.shoot(SHOOT_NAMESPACE, SHOOT);
-        const op = s.status?.lastOperation;
-        return op?.type === 'Restore' && op.state === 'Succeeded' && s.status.seedName === 'seed-b' ? true : undefined;
-      },
-      180_000,
-      'the shoot is restored on seed-b',
-    );
+    const restored = await shoot.landscape.waitForOperation(SHOOT_NAMESPACE, SHOOT, 'Restore', 180_000);
+    assert.equal(restored.status.seedName, 'seed-b');
     const w1 = await json(['get', 'widget', 'w1']);
     assert.deepEqual([w1.spec.color, w1.status.replicas], ['green', 4]);
     assert.match(await ok(['get', 'providers.forklift.konveyor.io']), /^vsphere\s/m);

@@ -11,6 +11,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
+import { testCrd } from '../helpers/crds.js';
 import { type CommandResult, kubectl } from '../helpers/kubectl.js';
 import { startTestShootApi, type TestShootApi } from '../helpers/shoot-api-server.js';
 
@@ -39,34 +40,16 @@ describe('custom resources on a shoot kube-apiserver', () => {
   });
 
   it('refuses a malformed CRD with 422 and the paths of every wrong field', async () => {
-    const crd = {
-      apiVersion: 'apiextensions.k8s.io/v1',
-      kind: 'CustomResourceDefinition',
-      metadata: { name: 'things.example.com' },
-      spec: {
-        group: 'example.com',
-        scope: 'Namespaced',
-        names: { plural: 'gadgets', kind: 'Gadget' },
-        versions: [
-          {
-            name: 'v1',
-            served: false,
-            storage: true,
-            schema: {
-              openAPIV3Schema: {
-                type: 'object',
-                properties: {
-                  spec: {
-                    properties: { n: { type: 'integer' } },
-                    'x-kubernetes-validations': [{ rule: 'self.n >' }],
-                  },
-                },
-              },
-            },
-          },
-        ],
+    const crd = testCrd('gadgets', 'Gadget', {
+      name: 'things.example.com',
+      served: false,
+      schema: {
+        type: 'object',
+        properties: {
+          spec: { properties: { n: { type: 'integer' } }, 'x-kubernetes-validations': [{ rule: 'self.n >' }] },
+        },
       },
-    };
+    });
     const result = await run(admin, ['create', '-f', '-'], JSON.stringify(crd));
     assert.notEqual(result.code, 0);
     assert.match(
@@ -82,17 +65,7 @@ describe('custom resources on a shoot kube-apiserver', () => {
   });
 
   it('does not accept names another CRD of the group holds: NamesAccepted False, nothing served', async () => {
-    const gizmos = {
-      apiVersion: 'apiextensions.k8s.io/v1',
-      kind: 'CustomResourceDefinition',
-      metadata: { name: 'gizmos.example.com' },
-      spec: {
-        group: 'example.com',
-        scope: 'Namespaced',
-        names: { plural: 'gizmos', kind: 'Gizmo', shortNames: ['wd'] },
-        versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object' } } }],
-      },
-    };
+    const gizmos = testCrd('gizmos', 'Gizmo', { shortNames: ['wd'] });
     await ok(['create', '-f', '-'], JSON.stringify(gizmos));
     await ok(['wait', '--for', 'condition=namesaccepted=false', '--timeout=30s', 'crd/gizmos.example.com']);
     const crd = JSON.parse(await ok(['get', 'crd', 'gizmos.example.com', '-o', 'json']));

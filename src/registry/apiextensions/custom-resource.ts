@@ -18,6 +18,7 @@ import { crudVerbs } from '../../api/builtin/resource.js';
 import { type FieldError, methodNotAllowed } from '../../api/errors.js';
 import { isRecord, type KubeObject } from '../../api/meta.js';
 import type { CustomHandler } from '../../apiserver/custom-handler.js';
+import { objectRootProperties } from '../../apiserver/openapi.js';
 import type { ResourceDefinition, Strategy, SubresourceDefinition } from '../../apiserver/types.js';
 import { scaleHandler } from '../builtin/scale.js';
 import { statusStrategy } from '../strategies.js';
@@ -157,24 +158,7 @@ function versionDefinition(
 
 /** The schema as OpenAPI publishes it: typed apiVersion, kind and metadata (kubectl explain). */
 function publishedSchema(schema: JSONSchemaProps): Record<string, unknown> {
-  return {
-    ...schema,
-    properties: {
-      ...schema.properties,
-      apiVersion: {
-        type: 'string',
-        description: 'APIVersion defines the versioned schema of this representation of an object.',
-      },
-      kind: {
-        type: 'string',
-        description: 'Kind is a string value representing the REST resource this object represents.',
-      },
-      metadata: {
-        allOf: [{ $ref: '#/components/schemas/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta' }],
-        description: "Standard object's metadata.",
-      },
-    },
-  };
+  return { ...schema, properties: { ...schema.properties, ...objectRootProperties } };
 }
 
 /** A CR's Scale, read from and written to its CRD's `scale` paths. */

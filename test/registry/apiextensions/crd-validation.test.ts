@@ -7,20 +7,11 @@ import { describe, it } from 'node:test';
 import { defaultCrd, validateCrd } from '../../../src/api/apiextensions/crd-validation.js';
 import type { KubeObject } from '../../../src/api/meta.js';
 import { evaluateJsonPath, parseJsonPath } from '../../../src/registry/apiextensions/json-path.js';
+import { testCrd } from '../../helpers/crds.js';
 
 function crd(spec: Record<string, unknown>, name = 'widgets.example.com'): KubeObject {
-  const obj: KubeObject = {
-    apiVersion: 'apiextensions.k8s.io/v1',
-    kind: 'CustomResourceDefinition',
-    metadata: { name },
-    spec: {
-      group: 'example.com',
-      scope: 'Namespaced',
-      names: { plural: 'widgets', kind: 'Widget' },
-      versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object' } } }],
-      ...spec,
-    },
-  };
+  const obj = testCrd('widgets', 'Widget', { name });
+  obj.spec = { ...(obj.spec as object), ...spec };
   defaultCrd(obj);
   return obj;
 }
