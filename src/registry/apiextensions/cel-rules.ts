@@ -8,10 +8,11 @@
  * the node's path plus `fieldPath`, with the schema type as the value, as Kubernetes does:
  * `spec: Invalid value: "object": minReplicas must not exceed maxReplicas`.
  */
-import { Environment } from '@marcbachmann/cel-js';
+import type { Environment } from '@marcbachmann/cel-js';
 import type { JSONSchemaProps, ValidationRule } from '../../api/apiextensions/crd.js';
 import { FieldError } from '../../api/errors.js';
 import { isRecord } from '../../api/meta.js';
+import { kubernetesCelEnvironment } from './cel-library.js';
 import { walkWithSchema } from './schema-walk.js';
 
 type Program = (context: Record<string, unknown>) => unknown;
@@ -23,29 +24,10 @@ interface CompiledRule {
   transition: boolean;
 }
 
-/** CEL with Kubernetes' list library (isSorted, sum, min, max, indexOf, lastIndexOf) bound. */
-function kubernetesEnvironment(): Environment {
-  const env = new Environment({
-    unlistedVariablesAreDyn: true,
-    enableOptionalTypes: true,
-    homogeneousAggregateLiterals: false,
-  });
-  const less = (a: unknown, b: unknown) => (a as number) < (b as number);
-  env.registerFunction('list.isSorted(): bool', (l: unknown[]) => l.every((x, i) => i === 0 || !less(x, l[i - 1])));
-  env.registerFunction('list.sum(): dyn', (l: unknown[]) =>
-    l.reduce((a, b) => (a as number) + (b as number), typeof l[0] === 'number' ? 0 : 0n),
-  );
-  env.registerFunction('list.min(): dyn', (l: unknown[]) => l.reduce((a, b) => (less(b, a) ? b : a)));
-  env.registerFunction('list.max(): dyn', (l: unknown[]) => l.reduce((a, b) => (less(a, b) ? b : a)));
-  env.registerFunction('list.indexOf(dyn): int', (l: unknown[], x: unknown) => BigInt(l.indexOf(x)));
-  env.registerFunction('list.lastIndexOf(dyn): int', (l: unknown[], x: unknown) => BigInt(l.lastIndexOf(x)));
-  return env;
-}
-
 let environment: Environment | undefined;
 
 function compile(expression: string): Program {
-  environment ??= kubernetesEnvironment();
+  environment ??= kubernetesCelEnvironment();
   return environment.parse(expression) as unknown as Program;
 }
 

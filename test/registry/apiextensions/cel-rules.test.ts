@@ -119,6 +119,30 @@ describe('CEL validation rules', () => {
     ]);
   });
 
+  it('binds Kubernetes’ quantity, URL and regex libraries', () => {
+    const rules = new CelRules(
+      spec([
+        { rule: 'quantity(self.name).isLessThan(quantity("1Gi"))', message: 'too big' },
+        { rule: 'isQuantity(self.name) && quantity(self.name).add(quantity("500m")).compareTo(quantity("1.5")) >= 0' },
+      ]),
+    );
+    assert.deepEqual(failures(rules, { spec: { name: '512Mi' } }), []);
+    assert.deepEqual(failures(rules, { spec: { name: '2Gi' } }), ['spec: Invalid value: "object": too big']);
+    const urls = new CelRules(
+      spec([
+        {
+          rule: 'isURL(self.name) && url(self.name).getScheme() == "https" && url(self.name).getHostname() == "example.com"',
+        },
+      ]),
+    );
+    assert.deepEqual(failures(urls, { spec: { name: 'https://example.com:8443/x' } }), []);
+    assert.equal(failures(urls, { spec: { name: 'example.com' } }).length, 1);
+    const regex = new CelRules(
+      spec([{ rule: 'self.name.find("[0-9]+") == "42" && self.name.findAll("[a-z]").size() == 2' }]),
+    );
+    assert.deepEqual(failures(regex, { spec: { name: 'ab42' } }), []);
+  });
+
   it('reports a rule that does not compile at its path', () => {
     const errors = celCompileErrors(spec([{ rule: 'self.min >' }]), 'spec.versions[0].schema.openAPIV3Schema');
     assert.equal(errors.length, 1);
