@@ -78,6 +78,11 @@ describe('CustomResourceDefinitions on a shoot, through kubectl', () => {
     assert.match(table, /^NAME\s+SIZE\s+REPLICAS\s+READY\s+AGE$/m);
     assert.match(table, /^w1\s+small\s+2\s+<none>\s+\d+s$/m);
     assert.match(await ok(['get', 'all']), /widget\.example\.com\/w1\s+small/);
+    assert.match(
+      await ok(['get', 'widgets', '--field-selector', 'spec.size=small', '-o', 'name']),
+      /^widget\.example\.com\/w1$/m,
+    );
+    assert.equal(await ok(['get', 'widgets', '--field-selector', 'spec.size=large', '-o', 'name']), '');
   });
 
   it('a wrong type, a bad enum value and a duplicate list-map key are refused naming the field; nothing is stored', async () => {

@@ -79,6 +79,8 @@ export interface CrdVersion {
   schema?: { openAPIV3Schema?: JSONSchemaProps };
   subresources?: { status?: object; scale?: ScaleSubresource };
   additionalPrinterColumns?: PrinterColumn[];
+  /** Fields usable in field selectors (`.spec.color`), besides metadata.name and metadata.namespace. */
+  selectableFields?: { jsonPath: string }[];
 }
 
 export interface CrdNames {

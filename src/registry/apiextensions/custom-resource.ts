@@ -24,8 +24,9 @@ import { scaleHandler } from '../builtin/scale.js';
 import { statusStrategy } from '../strategies.js';
 import { CelRules } from './cel-rules.js';
 import { applyDefaults } from './defaulting.js';
+import { embeddedResourceErrors } from './embedded-resources.js';
 import { listTypeErrors } from './list-types.js';
-import { printerColumns } from './printer-columns.js';
+import { printerColumns, selectableFieldsOf } from './printer-columns.js';
 import { pruneUnknown } from './pruning.js';
 import { compileSchemaValidator } from './schema-validator.js';
 
@@ -38,7 +39,8 @@ export interface CustomResourceApi {
 export function customResourceApi(crd: KubeObject): CustomResourceApi {
   const spec = crdSpecOf(crd);
   const storage = storageVersionOf(spec);
-  const served = spec.versions.filter((v) => v.served);
+  // Discovery prefers the first version: Kubernetes orders them by version priority.
+  const served = spec.versions.filter((v) => v.served).sort((a, b) => compareKubeVersions(a.name, b.name));
   return {
     definitions: served.map((version) =>
       versionDefinition(spec, version, storage, crd.metadata.deletionTimestamp !== undefined),
@@ -50,12 +52,31 @@ export function customResourceApi(crd: KubeObject): CustomResourceApi {
   };
 }
 
-/** Every check of one version's objects: schema, list types and CEL rules. */
+/**
+ * Kubernetes' version priority: GA before beta before alpha, higher numbers first, then versions
+ * that do not look like Kubernetes versions, alphabetically (v2 > v1 > v1beta2 > v1alpha1 > foo).
+ */
+export function compareKubeVersions(a: string, b: string): number {
+  const rank = (v: string): [number, number, number] | undefined => {
+    const m = /^v(\d+)(?:(alpha|beta)(\d+))?$/.exec(v);
+    if (!m) return undefined;
+    const stability = m[2] === undefined ? 2 : m[2] === 'beta' ? 1 : 0;
+    return [stability, Number(m[1]), Number(m[3] ?? 0)];
+  };
+  const ra = rank(a);
+  const rb = rank(b);
+  if (!ra || !rb) return ra ? -1 : rb ? 1 : a.localeCompare(b);
+  if (ra[0] !== rb[0]) return rb[0] - ra[0];
+  if (ra[1] !== rb[1]) return rb[1] - ra[1];
+  return rb[2] - ra[2];
+}
+
+/** Every check of one version's objects: schema, list types, embedded resources and CEL rules. */
 function versionValidator(schema: JSONSchemaProps): (obj: KubeObject, old?: KubeObject) => FieldError[] {
   const validate = compileSchemaValidator(schema);
   const rules = new CelRules(schema);
   return (obj, old) => {
-    const errors = [...validate(obj), ...listTypeErrors(schema, obj)];
+    const errors = [...validate(obj), ...listTypeErrors(schema, obj), ...embeddedResourceErrors(schema, obj)];
     // CEL rules see well-typed values only, as in Kubernetes.
     return errors.length > 0 ? errors : rules.validate(obj, old);
   };
@@ -135,6 +156,7 @@ function versionDefinition(
     ...(version.additionalPrinterColumns?.length
       ? { columns: printerColumns(version.additionalPrinterColumns), omitAgeColumn: true }
       : {}),
+    ...(version.selectableFields?.length ? { selectableFields: selectableFieldsOf(version.selectableFields) } : {}),
     schema: schema as Record<string, unknown>,
     refusesStrategicMerge: true,
     ...(version.deprecated

@@ -1,11 +1,12 @@
 /**
- * `additionalPrinterColumns` as server-side printing columns (Kubernetes' CRD table convertor):
- * each column's JSONPath is evaluated on the object; a `date` column shows the age of the
- * timestamp it finds, others the value (several values joined by commas, objects as JSON).
+ * A CRD version's JSONPaths at work: `additionalPrinterColumns` as server-side printing columns
+ * (Kubernetes' CRD table convertor: a `date` column shows the age of the timestamp it finds,
+ * others the value, several values joined by commas, objects as JSON) and `selectableFields` as
+ * field selectors.
  */
 import type { PrinterColumn } from '../../api/apiextensions/crd.js';
 import { humanAge } from '../../apiserver/table.js';
-import type { TableColumn } from '../../apiserver/types.js';
+import type { ResourceDefinition, TableColumn } from '../../apiserver/types.js';
 import { evaluateJsonPath, parseJsonPath } from './json-path.js';
 
 export function printerColumns(columns: readonly PrinterColumn[]): TableColumn[] {
@@ -28,4 +29,21 @@ export function printerColumns(columns: readonly PrinterColumn[]): TableColumn[]
       },
     };
   });
+}
+
+/**
+ * A version's `selectableFields` as field selectors: `.spec.color` is selected as `spec.color`,
+ * by the value's text (Kubernetes allows string, integer and boolean fields).
+ */
+export function selectableFieldsOf(fields: readonly { jsonPath: string }[]): ResourceDefinition['selectableFields'] {
+  return Object.fromEntries(
+    fields.map(({ jsonPath }) => {
+      const steps = parseJsonPath(jsonPath);
+      const cell = (obj: object) => {
+        const [value] = evaluateJsonPath(steps, obj);
+        return value === undefined || value === null ? undefined : String(value);
+      };
+      return [jsonPath.replace(/^\./, ''), cell];
+    }),
+  );
 }

@@ -10,7 +10,7 @@ import { describe, it } from 'node:test';
 import { parse } from 'yaml';
 import { isStatusError } from '../../../src/api/errors.js';
 import type { KubeObject } from '../../../src/api/meta.js';
-import { customResourceApi } from '../../../src/registry/apiextensions/custom-resource.js';
+import { compareKubeVersions, customResourceApi } from '../../../src/registry/apiextensions/custom-resource.js';
 
 const fixture = join(import.meta.dirname, '..', '..', '..', '..', 'test', 'fixtures', 'crds', 'widgets.yaml');
 const widgets = async (): Promise<KubeObject> => parse(await readFile(fixture, 'utf8')) as KubeObject;
@@ -62,5 +62,22 @@ describe('the API of a CRD', () => {
       () => v1!.strategy.prepareForCreate!({ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' } }),
       (err: unknown) => isStatusError(err) && err.code === 405 && /terminating/.test(err.message),
     );
+  });
+});
+
+describe('version priority', () => {
+  it('orders GA before beta before alpha, higher first, others last alphabetically', () => {
+    const versions = ['v1alpha1', 'foo', 'v1', 'v11alpha2', 'v2', 'v1beta1', 'bar', 'v10beta3', 'v10'];
+    assert.deepEqual(versions.sort(compareKubeVersions), [
+      'v10',
+      'v2',
+      'v1',
+      'v10beta3',
+      'v1beta1',
+      'v11alpha2',
+      'v1alpha1',
+      'bar',
+      'foo',
+    ]);
   });
 });

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { JSONSchemaProps } from '../../../src/api/apiextensions/crd.js';
 import { applyDefaults } from '../../../src/registry/apiextensions/defaulting.js';
+import { embeddedResourceErrors } from '../../../src/registry/apiextensions/embedded-resources.js';
 import { listTypeErrors } from '../../../src/registry/apiextensions/list-types.js';
 import { pruneUnknown } from '../../../src/registry/apiextensions/pruning.js';
 import { compileSchemaValidator } from '../../../src/registry/apiextensions/schema-validator.js';
@@ -174,6 +175,23 @@ describe('list types', () => {
         'tags[2]: Duplicate value: "a"',
         'ports[2]: Duplicate value: map[string]interface {}{"name":"http", "protocol":"TCP"}',
       ],
+    );
+  });
+});
+
+describe('embedded resources', () => {
+  it('require apiVersion and kind', () => {
+    const schema = object({
+      template: {
+        type: 'object',
+        'x-kubernetes-embedded-resource': true,
+        'x-kubernetes-preserve-unknown-fields': true,
+      },
+    });
+    assert.deepEqual(embeddedResourceErrors(schema, { template: { apiVersion: 'v1', kind: 'Pod' } }), []);
+    assert.deepEqual(
+      embeddedResourceErrors(schema, { template: { kind: 'Pod' } }).map((e) => `${e.path}: ${e.message}`),
+      ['template.apiVersion: Required value: must not be empty'],
     );
   });
 });
