@@ -3,11 +3,12 @@
  * apiextensions CEL validation), through @marcbachmann/cel-js. `self` is the value at the node,
  * `oldSelf` the old object's corresponding value on update (schema-walk.ts); a rule that reads
  * `oldSelf` is a transition rule and is skipped when there is no old value, unless
- * `optionalOldSelf`. Integers the schema declares become CEL ints (bigint), so `self.x + 1`
+ * `optionalOldSelf`; an unchanged value is not checked again (ratcheting). Integers the schema declares become CEL ints (bigint), so `self.x + 1`
  * works. A failing rule reports its `message` (or `messageExpression`, or `failed rule: …`) at
  * the node's path plus `fieldPath`, with the schema type as the value, as Kubernetes does:
  * `spec: Invalid value: "object": minReplicas must not exceed maxReplicas`.
  */
+import { isDeepStrictEqual } from 'node:util';
 import type { Environment } from '@marcbachmann/cel-js';
 import type { JSONSchemaProps, ValidationRule } from '../../api/apiextensions/crd.js';
 import { FieldError } from '../../api/errors.js';
@@ -52,6 +53,9 @@ export class CelRules {
     if (this.empty) return [];
     const errors: FieldError[] = [];
     walkWithSchema(this.#schema, obj, old, '', (node, value, oldValue, path) => {
+      // Ratcheting (Kubernetes 1.30+): a value the update leaves as it was is not judged again,
+      // so a tightened rule does not block updates of objects stored before it.
+      if (oldValue !== undefined && isDeepStrictEqual(value, oldValue)) return;
       for (const compiled of this.#rules.get(node) ?? []) {
         if (compiled.transition && oldValue === undefined && !compiled.rule.optionalOldSelf) continue;
         const self = toCel(value, node);

@@ -28,6 +28,7 @@ import { embeddedResourceErrors } from './embedded-resources.js';
 import { listTypeErrors } from './list-types.js';
 import { printerColumns, selectableFieldsOf } from './printer-columns.js';
 import { pruneUnknown } from './pruning.js';
+import { ratchet } from './ratcheting.js';
 import { compileSchemaValidator } from './schema-validator.js';
 
 export interface CustomResourceApi {
@@ -76,7 +77,8 @@ function versionValidator(schema: JSONSchemaProps): (obj: KubeObject, old?: Kube
   const validate = compileSchemaValidator(schema);
   const rules = new CelRules(schema);
   return (obj, old) => {
-    const errors = [...validate(obj), ...listTypeErrors(schema, obj), ...embeddedResourceErrors(schema, obj)];
+    const found = [...validate(obj), ...listTypeErrors(schema, obj), ...embeddedResourceErrors(schema, obj)];
+    const errors = old ? ratchet(found, obj, old) : found;
     // CEL rules see well-typed values only, as in Kubernetes.
     return errors.length > 0 ? errors : rules.validate(obj, old);
   };

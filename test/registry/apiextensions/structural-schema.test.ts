@@ -9,6 +9,7 @@ import { applyDefaults } from '../../../src/registry/apiextensions/defaulting.js
 import { embeddedResourceErrors } from '../../../src/registry/apiextensions/embedded-resources.js';
 import { listTypeErrors } from '../../../src/registry/apiextensions/list-types.js';
 import { pruneUnknown } from '../../../src/registry/apiextensions/pruning.js';
+import { ratchet, valueAt } from '../../../src/registry/apiextensions/ratcheting.js';
 import { compileSchemaValidator } from '../../../src/registry/apiextensions/schema-validator.js';
 
 const object = (properties: Record<string, JSONSchemaProps>, extra: JSONSchemaProps = {}): JSONSchemaProps => ({
@@ -193,5 +194,29 @@ describe('embedded resources', () => {
       embeddedResourceErrors(schema, { template: { kind: 'Pod' } }).map((e) => `${e.path}: ${e.message}`),
       ['template.apiVersion: Required value: must not be empty'],
     );
+  });
+});
+
+describe('ratcheting', () => {
+  const validate = compileSchemaValidator(
+    object({
+      spec: object({
+        size: { type: 'string', maxLength: 3 },
+        ports: { type: 'array', items: object({ n: { type: 'integer' } }, { required: ['n'] }) },
+      }),
+    }),
+  );
+  const paths = (obj: unknown, old: unknown) => ratchet(validate(obj), obj, old).map((e) => e.path);
+
+  it('drops errors of fields the update left as they were, keeps those of changed fields', () => {
+    const old = { spec: { size: 'large', ports: [{}] } };
+    assert.deepEqual(paths({ spec: { size: 'large', ports: [{}] } }, old), []);
+    assert.deepEqual(paths({ spec: { size: 'larger', ports: [{}] } }, old), ['spec.size']);
+    assert.deepEqual(paths({ spec: { size: 'large', ports: [{ x: 1 }] } }, old), ['spec.ports[0].n']);
+  });
+
+  it('reads values at field paths with indexes', () => {
+    assert.equal(valueAt({ a: { b: [{ c: 1 }, { c: 2 }] } }, 'a.b[1].c'), 2);
+    assert.equal(valueAt({ a: {} }, 'a.b[1].c'), undefined);
   });
 });
