@@ -404,6 +404,8 @@ export class GenericStore {
       create: (ns, written) => this.#create(ns, written.object, written.managedFields, ctx),
     };
     const manager = ctx.fieldManager ?? '';
+    // Fields the kind does not have are neither applied nor owned (Strict refuses them).
+    if (isRecord(body) && isRecord(body.metadata)) this.#dropUnknownFields(body as KubeObject, ctx);
     return applyConfiguration(this.def, this.#fields, writes, { namespace, name, subresource, body, manager, options });
   }
 
