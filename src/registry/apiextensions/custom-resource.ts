@@ -6,6 +6,7 @@
  * rules) and tells server-side apply how lists merge; `None` conversion rewrites apiVersion,
  * objects being kept under the storage version, at `/registry/<group>/<plural>/…`.
  */
+import { isDeepStrictEqual } from 'node:util';
 import {
   type CrdSpec,
   type CrdVersion,
@@ -106,7 +107,13 @@ function versionDefinition(
       if (terminating) throw methodNotAllowed('create not allowed while custom resource definition is terminating');
       normalize(obj);
     },
-    prepareForUpdate: (obj) => normalize(obj),
+    prepareForUpdate(obj, old) {
+      normalize(obj);
+      // Without a status subresource every change but metadata is a new generation (the store
+      // counts spec changes only).
+      if (!hasStatus && !isDeepStrictEqual(obj.status, old.status))
+        obj.metadata.generation = (old.metadata.generation ?? 0) + 1;
+    },
     validate: (obj) => validate(obj),
     validateUpdate: (obj, old) => validate(obj, old),
   };

@@ -11,6 +11,7 @@ import { parse } from 'yaml';
 import { isStatusError } from '../../../src/api/errors.js';
 import type { KubeObject } from '../../../src/api/meta.js';
 import { compareKubeVersions, customResourceApi } from '../../../src/registry/apiextensions/custom-resource.js';
+import { testCrd } from '../../helpers/crds.js';
 
 const fixture = join(import.meta.dirname, '..', '..', '..', '..', 'test', 'fixtures', 'crds', 'widgets.yaml');
 const widgets = async (): Promise<KubeObject> => parse(await readFile(fixture, 'utf8')) as KubeObject;
@@ -52,6 +53,23 @@ describe('the API of a CRD', () => {
     assert.equal(written.apiVersion, 'example.com/v1');
     const read = v1!.conversion!.fromStorage(structuredClone(written));
     assert.deepEqual(read.spec, { size: 'small', replicas: 1, minReplicas: 0, color: 'blue' });
+  });
+
+  it('without a status subresource, a status change is a new generation', () => {
+    const [def] = customResourceApi(
+      testCrd('gadgets', 'Gadget', { schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } }),
+    ).definitions;
+    const old: KubeObject = {
+      apiVersion: 'example.com/v1',
+      kind: 'Gadget',
+      metadata: { name: 'g', generation: 2 },
+      status: { a: 1 },
+    };
+    const next = structuredClone(old);
+    next.status = { a: 2 };
+    def!.strategy.prepareForUpdate!(next, old);
+    assert.equal(next.metadata.generation, 3);
+    assert.equal(def!.hasStatus, false);
   });
 
   it('refuses creates while the CRD is terminating', async () => {
