@@ -63,6 +63,10 @@ describe('CustomResourceDefinitions on a shoot, through kubectl', () => {
     assert.equal(crd.status.acceptedNames.kind, 'Widget');
     const resources = await ok(['api-resources', '--api-group=example.com', '--no-headers']);
     assert.match(resources, /^widgets\s+wd\s+example\.com\/v1\s+true\s+Widget\s*$/m);
+    // kubectl explain reads the version's schema from the OpenAPI v3 document.
+    const explained = await ok(['explain', 'widget.spec.size']);
+    assert.match(explained, /FIELD: size <string>/);
+    assert.match(explained, /ENUM:\s+small\s+medium\s+large/);
   });
 
   it('a custom resource is pruned and defaulted, and kubectl get shows the printer columns', async () => {
