@@ -4,7 +4,8 @@
  * `kubectl api-resources`; custom resources are pruned, defaulted and validated by the version's
  * structural schema and CEL rules (refusals name the field), printed with the CRD's columns,
  * changed through the status and scale subresources, read in both served versions; a CRD too
- * large for client-side apply and the real Forklift CRDs install with `--server-side`; after a
+ * large for client-side apply, the real Forklift CRDs and the prometheus-operator bundle install
+ * with `--server-side` and serve validated, defaulted, scalable objects; after a
  * migration the destination serves the same APIs and objects; deleting the CRD deletes its custom
  * resources and its API.
  */
@@ -242,6 +243,53 @@ describe('CustomResourceDefinitions on a shoot, through kubectl', () => {
     assert.match(await ok(['get', 'providers.forklift.konveyor.io']), /^vsphere\s/m);
   });
 
+  it('the prometheus-operator bundle installs with --server-side; its objects validate, default and scale', async () => {
+    const dir = join(fixtures, 'prometheus-operator');
+    const files = (await readdir(dir)).filter((f) => f.endsWith('.yaml'));
+    assert.match(
+      await refused(['apply', '-f', join(dir, 'monitoring.coreos.com_prometheuses.yaml')]),
+      /Too long: (must have at most|may not be more than) 262144 bytes/,
+    );
+    await ok(['apply', '--server-side', ...files.flatMap((f) => ['-f', join(dir, f)])]);
+    await ok(['wait', '--for', 'condition=established', '--timeout=30s', '--all', 'crd']);
+    const objects = [
+      {
+        apiVersion: 'monitoring.coreos.com/v1',
+        kind: 'Prometheus',
+        metadata: { name: 'main' },
+        spec: { replicas: 2, resources: { requests: { memory: '400Mi', cpu: 1 } }, retention: '10d' },
+      },
+      {
+        apiVersion: 'monitoring.coreos.com/v1',
+        kind: 'ServiceMonitor',
+        metadata: { name: 'web', labels: { team: 'a' } },
+        spec: { selector: { matchLabels: { app: 'web' } }, endpoints: [{ port: 'http', interval: '30s' }] },
+      },
+      {
+        apiVersion: 'monitoring.coreos.com/v1',
+        kind: 'PrometheusRule',
+        metadata: { name: 'rules' },
+        spec: { groups: [{ name: 'g', rules: [{ alert: 'Down', expr: 'up == 0', for: '5m' }] }] },
+      },
+    ];
+    await ok(['apply', '--server-side', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }));
+    const prometheus = await json(['get', 'prometheus', 'main']);
+    assert.deepEqual([prometheus.spec.evaluationInterval, prometheus.spec.portName], ['30s', 'web'], 'defaults');
+    assert.match(await ok(['get', 'prometheus']), /^NAME\s+VERSION\s+DESIRED\s+READY\s+RECONCILED\s+AVAILABLE\s+AGE$/m);
+    // The CRD's scale subresource scales shards.
+    await ok(['scale', 'prometheus', 'main', '--replicas=3']);
+    assert.equal(await ok(['get', 'prometheus', 'main', '-o', 'jsonpath={.spec.shards}']), '3');
+    const bad = {
+      ...objects[1]!,
+      metadata: { name: 'bad' },
+      spec: { selector: {}, endpoints: [{ port: 'http', interval: '30 s' }] },
+    };
+    assert.match(
+      await refused(['create', '-f', '-'], JSON.stringify(bad)),
+      /spec\.endpoints\[0\]\.interval: Invalid value: "30 s": spec\.endpoints\[0\]\.interval in body should match/,
+    );
+  });
+
   it('after a migration to seed-b, the destination serves the CRDs’ APIs and their objects from the restored etcd', async () => {
     await triggerMigration(shoot.landscape.garden, 'seed-b');
     const restored = await shoot.landscape.waitForOperation(SHOOT_NAMESPACE, SHOOT, 'Restore', 180_000);
@@ -249,6 +297,7 @@ describe('CustomResourceDefinitions on a shoot, through kubectl', () => {
     const w1 = await json(['get', 'widget', 'w1']);
     assert.deepEqual([w1.spec.color, w1.status.replicas], ['green', 4]);
     assert.match(await ok(['get', 'providers.forklift.konveyor.io']), /^vsphere\s/m);
+    assert.equal(await ok(['get', 'prometheus', 'main', '-o', 'jsonpath={.spec.shards}']), '3');
     assert.match(
       await refused(['create', '-f', '-'], widget('bad', { size: 'small', replicas: 'string' })),
       /spec\.replicas in body must be of type integer/,

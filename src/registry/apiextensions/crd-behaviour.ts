@@ -1,8 +1,7 @@
 /**
  * The CustomResourceDefinition kind's behaviour (Kubernetes' apiextensions strategy): defaults
  * and checks (src/api/apiextensions/crd-validation.ts) plus what only the server can check —
- * each version's schema compiles (RE2 patterns), its CEL rules compile, its printer columns'
- * JSONPaths parse; `status.storedVersions` records every storage version ever used; deletion
+ * each version's patterns are RE2, its CEL rules compile, its printer columns' JSONPaths parse; `status.storedVersions` records every storage version ever used; deletion
  * marks the CRD Terminating and holds it with `customresourcecleanup.apiextensions.k8s.io` until
  * the CRD controller has deleted its custom resources. `NamesAccepted` and `Established` are the
  * controller's (src/shoot/crd-controller.ts), once the API is served.
@@ -14,7 +13,7 @@ import { isRecord, type KubeObject, nowTimestamp } from '../../api/meta.js';
 import type { KindBehaviour } from '../builtin/builder.js';
 import { celCompileErrors } from './cel-rules.js';
 import { parseJsonPath } from './json-path.js';
-import { compileSchemaValidator } from './schema-validator.js';
+import { patternErrors } from './schema-validator.js';
 
 /** What the server finds wrong with the versions beyond the CRD's own checks. */
 function compileErrors(obj: KubeObject): FieldError[] {
@@ -23,11 +22,7 @@ function compileErrors(obj: KubeObject): FieldError[] {
     const path = `spec.versions[${i}]`;
     const schema = version.schema?.openAPIV3Schema as JSONSchemaProps | undefined;
     if (isRecord(schema)) {
-      try {
-        compileSchemaValidator(schema);
-      } catch (err) {
-        errors.push(FieldError.invalid(`${path}.schema.openAPIV3Schema`, '', (err as Error).message));
-      }
+      errors.push(...patternErrors(schema, `${path}.schema.openAPIV3Schema`));
       errors.push(...celCompileErrors(schema, `${path}.schema.openAPIV3Schema`));
     }
     for (const [j, column] of (version.additionalPrinterColumns ?? []).entries()) {

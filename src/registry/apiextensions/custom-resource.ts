@@ -30,7 +30,7 @@ import { listTypeErrors } from './list-types.js';
 import { printerColumns, selectableFieldsOf } from './printer-columns.js';
 import { pruneUnknown } from './pruning.js';
 import { ratchet } from './ratcheting.js';
-import { compileSchemaValidator } from './schema-validator.js';
+import { compileSchemaValidator, type SchemaValidator } from './schema-validator.js';
 
 export interface CustomResourceApi {
   definitions: ResourceDefinition[];
@@ -75,9 +75,11 @@ export function compareKubeVersions(a: string, b: string): number {
 
 /** Every check of one version's objects: schema, list types, embedded resources and CEL rules. */
 function versionValidator(schema: JSONSchemaProps): (obj: KubeObject, old?: KubeObject) => FieldError[] {
-  const validate = compileSchemaValidator(schema);
+  // Compiled on the first write: installing an API (every start, every CRD change) stays cheap.
+  let validate: SchemaValidator | undefined;
   const rules = new CelRules(schema);
   return (obj, old) => {
+    validate ??= compileSchemaValidator(schema);
     const found = [...validate(obj), ...listTypeErrors(schema, obj), ...embeddedResourceErrors(schema, obj)];
     const errors = old ? ratchet(found, obj, old) : found;
     // CEL rules see well-typed values only, as in Kubernetes.

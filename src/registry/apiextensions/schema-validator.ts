@@ -19,11 +19,14 @@ type Json = Record<string, unknown>;
 /** Go's time.ParseDuration syntax (Kubernetes' `duration` format), not ISO 8601's. */
 const goDuration = /^[-+]?(\d+(\.\d*)?(ns|us|µs|ms|s|m|h))+$|^0$/;
 
-/** Patterns compiled by RE2, as Kubernetes' Go regexp reads them (no lookaround, `\z` allowed). */
+/**
+ * Patterns compiled by RE2, as Kubernetes' Go regexp reads them (no lookaround, `\z` allowed).
+ * ajv tells compiled patterns apart by their `toString()`, as it would RegExps.
+ */
 const re2: ((pattern: string) => { test(s: string): boolean }) & { code: string } = Object.assign(
   (pattern: string) => {
     const compiled = RE2JS.compile(pattern);
-    return { test: (s: string) => compiled.test(s) };
+    return { test: (s: string) => compiled.test(s), toString: () => `/${pattern}/` };
   },
   { code: 're2' },
 );
@@ -43,15 +46,56 @@ function newAjv(): Ajv {
 
 let shared: Ajv | undefined;
 
+export type SchemaValidator = (obj: unknown) => FieldError[];
+
+/**
+ * Validators by schema text. Compiling a large real-world schema takes ajv seconds (the
+ * prometheus-operator CRDs); the CRD controller rebuilds a CRD's API on every change of the
+ * CRD, status included, so an unchanged schema keeps its validator.
+ */
+const compiled = new Map<string, SchemaValidator>();
+const compiledLimit = 64;
+
 /** A validator of one version's objects; throws when the schema does not compile (a bad pattern). */
-export function compileSchemaValidator(schema: JSONSchemaProps): (obj: unknown) => FieldError[] {
+export function compileSchemaValidator(schema: JSONSchemaProps): SchemaValidator {
+  const key = JSON.stringify(schema);
+  const cached = compiled.get(key);
+  if (cached) return cached;
   shared ??= newAjv();
   const root = toAjv(schema) as Json;
   if (isRecord(root.properties)) delete root.properties.metadata;
   const validate: ValidateFunction = shared.compile(root);
-  // ajv caches every schema it compiled; a CRD's validator lives as long as its definition does.
+  // ajv caches every schema it compiled; this module keeps its own, bounded, cache instead.
   shared.removeSchema(root);
-  return (obj) => (validate(obj) ? [] : (validate.errors ?? []).flatMap((e) => toFieldErrors(e, obj)));
+  const validator: SchemaValidator = (obj) =>
+    validate(obj) ? [] : (validate.errors ?? []).flatMap((e) => toFieldErrors(e, obj));
+  if (compiled.size >= compiledLimit) compiled.delete(compiled.keys().next().value!);
+  compiled.set(key, validator);
+  return validator;
+}
+
+/** The patterns of a schema RE2 does not accept (Go's regexp syntax), at `<path>…pattern`. */
+export function patternErrors(schema: JSONSchemaProps, path: string): FieldError[] {
+  const errors: FieldError[] = [];
+  const visit = (node: JSONSchemaProps, at: string) => {
+    if (typeof node.pattern === 'string') {
+      try {
+        RE2JS.compile(node.pattern);
+      } catch (err) {
+        errors.push(FieldError.invalid(`${at}.pattern`, node.pattern, (err as Error).message));
+      }
+    }
+    for (const [name, child] of Object.entries(node.properties ?? {})) visit(child, `${at}.properties[${name}]`);
+    if (isRecord(node.items)) visit(node.items as JSONSchemaProps, `${at}.items`);
+    if (isRecord(node.additionalProperties))
+      visit(node.additionalProperties as JSONSchemaProps, `${at}.additionalProperties`);
+    for (const junctor of ['allOf', 'anyOf', 'oneOf'] as const) {
+      for (const [i, sub] of (node[junctor] ?? []).entries()) visit(sub, `${at}.${junctor}[${i}]`);
+    }
+    if (node.not) visit(node.not, `${at}.not`);
+  };
+  visit(schema, path);
+  return errors;
 }
 
 /** The CRD schema node in ajv's dialect. */

@@ -143,6 +143,17 @@ describe('validation', () => {
     );
   });
 
+  it('checks each field against its own pattern when a schema has several', () => {
+    const several = compileSchemaValidator(
+      object({ a: { type: 'string', pattern: '^a+$' }, b: { type: 'string', pattern: '^b+$' } }),
+    );
+    assert.deepEqual(several({ a: 'aa', b: 'bb' }), []);
+    assert.deepEqual(
+      several({ a: 'bb', b: 'aa' }).map((e) => e.path),
+      ['a', 'b'],
+    );
+  });
+
   it('compiles patterns with RE2: lookaround, which Go does not have, is refused', () => {
     assert.throws(
       () => compileSchemaValidator(object({ a: { type: 'string', pattern: '(?=a)' } })),
