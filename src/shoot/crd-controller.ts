@@ -43,6 +43,8 @@ export class CrdReconciler implements Reconciler {
   readonly #client: Client;
   readonly #server: ApiInstaller;
   readonly #log: Logger;
+  /** The reconcile under way: CRDs are reconciled one at a time (see `reconcile`). */
+  #running: Promise<unknown> = Promise.resolve();
 
   constructor(client: Client, server: ApiInstaller, logger: Logger) {
     this.#client = client;
@@ -50,7 +52,17 @@ export class CrdReconciler implements Reconciler {
     this.#log = logger;
   }
 
-  async reconcile(key: ObjectKey): Promise<Result> {
+  /**
+   * One CRD at a time, as Kubernetes' naming controller has one worker: a CRD's names are judged
+   * against the names the others were accepted with, which an earlier reconcile has written.
+   */
+  reconcile(key: ObjectKey): Promise<Result> {
+    const next = this.#running.then(() => this.#reconcile(key));
+    this.#running = next.catch(() => undefined);
+    return next;
+  }
+
+  async #reconcile(key: ObjectKey): Promise<Result> {
     const crds = this.#client.resource(crdResource);
     const crd = await crds.find('', key.name);
     if (!crd) {
@@ -65,7 +77,8 @@ export class CrdReconciler implements Reconciler {
       await crds.update('', { ...crd, status }, { subresource: 'status' });
     }
     if (crd.metadata.deletionTimestamp) return this.#cleanUp(crd, conflict === undefined);
-    return {};
+    // The CRD holding the names may go or rename; look again, as the naming controller does.
+    return conflict === undefined ? {} : { requeueAfterMs: 5_000 };
   }
 
   /**

@@ -64,17 +64,21 @@ describe('custom resources on a shoot kube-apiserver', () => {
     assert.equal((await run(admin, ['get', 'crd', 'things.example.com'])).code, 1);
   });
 
-  it('does not accept names another CRD of the group holds: NamesAccepted False, nothing served', async () => {
-    const gizmos = testCrd('gizmos', 'Gizmo', { shortNames: ['wd'] });
-    await ok(['create', '-f', '-'], JSON.stringify(gizmos));
+  it('does not accept names another CRD of the group holds, and accepts them once that CRD is gone', async () => {
+    await ok(['create', '-f', '-'], JSON.stringify(testCrd('holders', 'Holder', { shortNames: ['hd'] })));
+    await ok(['wait', '--for', 'condition=established', '--timeout=30s', 'crd/holders.example.com']);
+    await ok(['create', '-f', '-'], JSON.stringify(testCrd('gizmos', 'Gizmo', { shortNames: ['hd'] })));
     await ok(['wait', '--for', 'condition=namesaccepted=false', '--timeout=30s', 'crd/gizmos.example.com']);
     const crd = JSON.parse(await ok(['get', 'crd', 'gizmos.example.com', '-o', 'json']));
     const conditions = Object.fromEntries(crd.status.conditions.map((c: { type: string }) => [c.type, c]));
     assert.deepEqual(
       [conditions.NamesAccepted.reason, conditions.NamesAccepted.message, conditions.Established.status],
-      ['NameConflict', '"wd" is already in use', 'False'],
+      ['NameConflict', '"hd" is already in use', 'False'],
     );
     assert.equal((await run(admin, ['get', '--raw', '/apis/example.com/v1/namespaces/default/gizmos'])).code, 1);
+    await ok(['delete', 'crd', 'holders.example.com']);
+    await ok(['wait', '--for', 'condition=established', '--timeout=30s', 'crd/gizmos.example.com']);
+    await ok(['get', '--raw', '/apis/example.com/v1/namespaces/default/gizmos']);
     await ok(['delete', 'crd', 'gizmos.example.com']);
   });
 
