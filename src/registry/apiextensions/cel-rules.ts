@@ -23,13 +23,35 @@ interface CompiledRule {
   program: Program;
   message?: Program;
   transition: boolean;
+  /**
+   * A Kubernetes function the rule calls that is not bound here (`isIP`, `format.…`): the rule
+   * is not evaluated, rather than failing every object.
+   */
+  unsupported?: string;
 }
 
 let environment: Environment | undefined;
 
-function compile(expression: string): Program {
+let knownFunctions: Set<string> | undefined;
+
+function celEnvironment(): Environment {
   environment ??= kubernetesCelEnvironment();
-  return environment.parse(expression) as unknown as Program;
+  return environment;
+}
+
+function compile(expression: string): Program {
+  return celEnvironment().parse(expression) as unknown as Program;
+}
+
+/** The function an expression calls that the environment does not have at all, if any. */
+function unboundFunction(expression: string): string | undefined {
+  const env = celEnvironment();
+  knownFunctions ??= new Set(env.getDefinitions().functions.map((f) => f.name));
+  const checked = env.check(expression);
+  const name = checked.valid
+    ? undefined
+    : /no matching overload for '(?:\w+\.)?(\w+)\(/.exec(checked.error?.message ?? '')?.[1];
+  return name && !knownFunctions.has(name) ? name : undefined;
 }
 
 /** The rules of a schema, compiled once per CRD version. */
@@ -57,6 +79,7 @@ export class CelRules {
       // so a tightened rule does not block updates of objects stored before it.
       if (oldValue !== undefined && isDeepStrictEqual(value, oldValue)) return;
       for (const compiled of this.#rules.get(node) ?? []) {
+        if (compiled.unsupported) continue;
         if (compiled.transition && oldValue === undefined && !compiled.rule.optionalOldSelf) continue;
         const self = toCel(value, node);
         const context = { self, oldSelf: oldValue === undefined ? undefined : toCel(oldValue, node) };
@@ -91,6 +114,7 @@ export function celCompileErrors(
           program: compile(rule.rule),
           ...(rule.messageExpression ? { message: compile(rule.messageExpression) } : {}),
           transition: /\boldSelf\b/.test(rule.rule),
+          unsupported: unboundFunction(rule.rule),
         });
       } catch (err) {
         errors.push(

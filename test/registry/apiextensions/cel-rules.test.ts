@@ -143,6 +143,14 @@ describe('CEL validation rules', () => {
     assert.deepEqual(failures(regex, { spec: { name: 'ab42' } }), []);
   });
 
+  it('leaves out a rule calling a Kubernetes function not bound here, still judges the others', () => {
+    const rules = new CelRules(
+      spec([{ rule: 'isIP(self.name)' }, { rule: 'self.name.size() < 3', message: 'short names only' }]),
+    );
+    assert.deepEqual(failures(rules, { spec: { name: 'ab' } }), []);
+    assert.deepEqual(failures(rules, { spec: { name: 'abcd' } }), ['spec: Invalid value: "object": short names only']);
+  });
+
   it('reports a rule that does not compile at its path', () => {
     const errors = celCompileErrors(spec([{ rule: 'self.min >' }]), 'spec.versions[0].schema.openAPIV3Schema');
     assert.equal(errors.length, 1);
