@@ -1,10 +1,12 @@
 /**
  * Kubernetes' CEL libraries for `x-kubernetes-validations`, bound into the CEL environment: the
  * list functions (`isSorted`, `sum`, `min`, `max`, `indexOf`, `lastIndexOf`), regular expressions
- * (`find`, `findAll`), URLs (`isURL`, `url(…).getScheme()` …) and resource quantities
- * (`isQuantity`, `quantity(…)` with comparisons and arithmetic). cel-js supplies the standard
+ * (`find`, `findAll`), URLs (`isURL`, `url(…).getScheme()` …), resource quantities
+ * (`isQuantity`, `quantity(…)` with comparisons and arithmetic) and IP addresses and CIDRs
+ * (`isIP`, `ip(…).family()`, `isCIDR`, `cidr(…).containsIP(…)` …). cel-js supplies the standard
  * library and the strings extension.
  */
+import { BlockList, isIP } from 'node:net';
 import { Environment } from '@marcbachmann/cel-js';
 
 /** A resource quantity (`500m`, `1Gi`, `2e3`) as its numeric value. */
@@ -65,6 +67,45 @@ function integral(value: number): bigint {
   return BigInt(value);
 }
 
+/** An IP address (Kubernetes' `ip(…)`). */
+class Ip {
+  constructor(
+    readonly address: string,
+    readonly family: 4 | 6,
+  ) {}
+}
+
+/** A CIDR (Kubernetes' `cidr(…)`). */
+class Cidr {
+  constructor(
+    readonly ip: Ip,
+    readonly prefix: number,
+  ) {}
+}
+
+function ip(text: string): Ip {
+  const family = isIP(text);
+  // Kubernetes' ip() refuses zones and IPv4-mapped IPv6 addresses.
+  if (family === 0 || text.includes('%') || /^::ffff:/i.test(text)) throw new Error(`IP Address '${text}' parse error`);
+  return new Ip(text, family as 4 | 6);
+}
+
+function cidr(text: string): Cidr {
+  const [address = '', prefix = '', ...rest] = text.split('/');
+  const length = Number(prefix);
+  const parsed = rest.length === 0 && /^\d+$/.test(prefix) ? ip(address) : undefined;
+  if (!parsed || length > (parsed.family === 4 ? 32 : 128))
+    throw new Error(`network address parse error during conversion from string: ${text}`);
+  return new Cidr(parsed, length);
+}
+
+function cidrContains(range: Cidr, address: Ip): boolean {
+  if (range.ip.family !== address.family) return false;
+  const list = new BlockList();
+  list.addSubnet(range.ip.address, range.prefix, range.ip.family === 4 ? 'ipv4' : 'ipv6');
+  return list.check(address.address, address.family === 4 ? 'ipv4' : 'ipv6');
+}
+
 /** A CEL environment with Kubernetes' libraries. */
 export function kubernetesCelEnvironment(): Environment {
   const env = new Environment({
@@ -91,14 +132,7 @@ export function kubernetesCelEnvironment(): Environment {
   );
 
   env.registerType('URL', Url);
-  env.registerFunction('isURL(string): bool', (s: string) => {
-    try {
-      url(s);
-      return true;
-    } catch {
-      return false;
-    }
-  });
+  env.registerFunction('isURL(string): bool', (s: string) => canParse(() => url(s)));
   env.registerFunction('url(string): URL', url);
   env.registerFunction('URL.getScheme(): string', (u: Url) => u.url.protocol.replace(/:$/, ''));
   env.registerFunction('URL.getHost(): string', (u: Url) => u.url.host);
@@ -133,5 +167,34 @@ export function kubernetesCelEnvironment(): Environment {
   env.registerFunction('Quantity.compareTo(Quantity): int', (a: Quantity, b: Quantity) =>
     BigInt(Math.sign(a.value - b.value)),
   );
+
+  env.registerType('net.IP', Ip);
+  env.registerType('net.CIDR', Cidr);
+  env.registerFunction('isIP(string): bool', (s: string) => canParse(() => ip(s)));
+  env.registerFunction('ip(string): net.IP', ip);
+  env.registerFunction('net.IP.family(): int', (a: Ip) => BigInt(a.family));
+  env.registerFunction('net.IP.isLoopback(): bool', (a: Ip) =>
+    cidrContains(cidr(a.family === 4 ? '127.0.0.0/8' : '::1/128'), a),
+  );
+  env.registerFunction('net.IP.isUnspecified(): bool', (a: Ip) => a.address === '0.0.0.0' || a.address === '::');
+  env.registerFunction('isCIDR(string): bool', (s: string) => canParse(() => cidr(s)));
+  env.registerFunction('cidr(string): net.CIDR', cidr);
+  env.registerFunction('net.CIDR.ip(): net.IP', (c: Cidr) => c.ip);
+  env.registerFunction('net.CIDR.prefixLength(): int', (c: Cidr) => BigInt(c.prefix));
+  env.registerFunction('net.CIDR.containsIP(string): bool', (c: Cidr, a: string) => cidrContains(c, ip(a)));
+  env.registerFunction('net.CIDR.containsIP(net.IP): bool', cidrContains);
+  env.registerFunction('net.CIDR.containsCIDR(string): bool', (c: Cidr, other: string) => {
+    const inner = cidr(other);
+    return inner.prefix >= c.prefix && cidrContains(c, inner.ip);
+  });
   return env;
+}
+
+function canParse(parse: () => unknown): boolean {
+  try {
+    parse();
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -143,9 +143,21 @@ describe('CEL validation rules', () => {
     assert.deepEqual(failures(regex, { spec: { name: 'ab42' } }), []);
   });
 
+  it('binds Kubernetes’ IP and CIDR library', () => {
+    const rules = new CelRules(
+      spec([{ rule: 'isIP(self.name) && cidr("10.0.0.0/8").containsIP(self.name) && ip(self.name).family() == 4' }]),
+    );
+    assert.deepEqual(failures(rules, { spec: { name: '10.1.2.3' } }), []);
+    assert.equal(failures(rules, { spec: { name: '192.168.0.1' } }).length, 1);
+    assert.equal(failures(rules, { spec: { name: 'host' } }).length, 1);
+  });
+
   it('leaves out a rule calling a Kubernetes function not bound here, still judges the others', () => {
     const rules = new CelRules(
-      spec([{ rule: 'isIP(self.name)' }, { rule: 'self.name.size() < 3', message: 'short names only' }]),
+      spec([
+        { rule: 'format.dns1123Label().validate(self.name).hasValue()' },
+        { rule: 'self.name.size() < 3', message: 'short names only' },
+      ]),
     );
     assert.deepEqual(failures(rules, { spec: { name: 'ab' } }), []);
     assert.deepEqual(failures(rules, { spec: { name: 'abcd' } }), ['spec: Invalid value: "object": short names only']);
