@@ -63,6 +63,19 @@ export class OpenApi {
   }
 }
 
+/** The schemas of the fields every object has at its root: apiVersion, kind and metadata. */
+export const objectRootProperties: Readonly<Record<string, Json>> = Object.freeze({
+  apiVersion: {
+    type: 'string',
+    description: 'APIVersion defines the versioned schema of this representation of an object.',
+  },
+  kind: {
+    type: 'string',
+    description: 'Kind is a string value representing the REST resource this object represents.',
+  },
+  metadata: { allOf: [{ $ref: '#/components/schemas/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta' }] },
+});
+
 /** Changes whenever the documents this code builds change shape, so clients drop cached ones. */
 const OPENAPI_BUILD = 'transplant-openapi-2';
 
@@ -122,15 +135,7 @@ function buildDocument(gv: GroupVersion, defs: readonly ResourceDefinition[], ex
           type: 'object',
           description: `${def.kind} (${apiVersionOf(def)})`,
           properties: {
-            apiVersion: {
-              type: 'string',
-              description: 'APIVersion defines the versioned schema of this representation of an object.',
-            },
-            kind: {
-              type: 'string',
-              description: 'Kind is a string value representing the REST resource this object represents.',
-            },
-            metadata: { allOf: [{ $ref: '#/components/schemas/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta' }] },
+            ...objectRootProperties,
             ...(def.hasStatus === false ? {} : specAndStatus(def.kind)),
             ...((def.schema?.properties as Json | undefined) ?? {}),
           },

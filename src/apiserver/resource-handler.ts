@@ -46,6 +46,11 @@ export async function serveResource(
     );
   }
   const warnings: string[] = [];
+  // A deprecated version warns on every request, reads and lists included.
+  if (store.def.deprecationWarning) {
+    warnings.push(store.def.deprecationWarning);
+    res.setHeader('Warning', warningHeaders(warnings));
+  }
   const fieldValidation = parseFieldValidation(query.get('fieldValidation'));
   const userAgent = req.headers['user-agent'];
   const context = (kind: Parameters<typeof writeOptionsOf>[1], apply = false) => {

@@ -62,11 +62,22 @@ export interface ApiServerOptions {
   garbageCollected?: boolean;
 }
 
+/**
+ * Resources added while the server runs (the API a CustomResourceDefinition creates), with the
+ * handlers of their subresources no store serves (`scale`).
+ */
+export interface DynamicResources {
+  definitions: readonly ResourceDefinition[];
+  handlers: readonly CustomHandler[];
+}
+
 export class ApiServer {
   readonly #options: ApiServerOptions;
   readonly #stores = new Map<string, GenericStore>();
-  readonly #discovery: Discovery;
-  readonly #openapi: OpenApi;
+  readonly #admission: AdmissionChain;
+  readonly #dynamic = new Map<string, DynamicResources>();
+  #discovery: Discovery;
+  #openapi: OpenApi;
   readonly #server: Server;
   readonly #log: Logger;
   readonly #openWatches = new Set<() => void>();
@@ -75,18 +86,11 @@ export class ApiServer {
   constructor(options: ApiServerOptions) {
     this.#options = options;
     this.#log = options.logger;
-    const admission = new AdmissionChain(options.admission);
-    for (const def of options.resources) {
-      this.#stores.set(
-        storeKey(def.group, def.version, def.plural),
-        new GenericStore(def, options.storage, admission, {
-          garbageCollected: options.garbageCollected === true,
-        }),
-      );
-    }
-    const extra = (options.customHandlers ?? []).flatMap((h) => (h.discovery ? [h.discovery] : []));
-    this.#discovery = new Discovery(options.resources, extra);
-    this.#openapi = new OpenApi(options.resources, this.#discovery.groupVersions(), extra);
+    this.#admission = new AdmissionChain(options.admission);
+    for (const def of options.resources) this.#addStore(def);
+    this.#discovery = new Discovery([]);
+    this.#openapi = new OpenApi([], []);
+    this.#publish();
     this.#server = createServer(
       {
         cert: options.tls.certPem,
@@ -103,6 +107,48 @@ export class ApiServer {
       },
     );
     this.#server.keepAliveTimeout = 65_000;
+  }
+
+  #addStore(def: ResourceDefinition): void {
+    this.#stores.set(
+      storeKey(def.group, def.version, def.plural),
+      new GenericStore(def, this.#options.storage, this.#admission, {
+        garbageCollected: this.#options.garbageCollected === true,
+      }),
+    );
+  }
+
+  /** Rebuilds discovery and the OpenAPI documents from what is served now. */
+  #publish(): void {
+    const resources = this.resources();
+    const extra = (this.#options.customHandlers ?? []).flatMap((h) => (h.discovery ? [h.discovery] : []));
+    this.#discovery = new Discovery(resources, extra);
+    this.#openapi = new OpenApi(resources, this.#discovery.groupVersions(), extra);
+  }
+
+  /**
+   * Serves `resources` under `owner` (e.g. a CRD's name) in place of what that owner had, or
+   * stops serving the owner's resources (`undefined`): stores, discovery and OpenAPI change at
+   * once. A resource the server serves otherwise is never replaced.
+   */
+  setDynamicResources(owner: string, resources: DynamicResources | undefined): void {
+    for (const def of this.#dynamic.get(owner)?.definitions ?? []) {
+      this.#stores.delete(storeKey(def.group, def.version, def.plural));
+    }
+    this.#dynamic.delete(owner);
+    if (resources) {
+      const free = resources.definitions.filter(
+        (def) => !this.#stores.has(storeKey(def.group, def.version, def.plural)),
+      );
+      for (const def of free) this.#addStore(def);
+      this.#dynamic.set(owner, { definitions: free, handlers: resources.handlers });
+    }
+    this.#publish();
+  }
+
+  /** Every resource served now: the server's own and the dynamic ones. */
+  resources(): ResourceDefinition[] {
+    return [...this.#options.resources, ...[...this.#dynamic.values()].flatMap((d) => d.definitions)];
   }
 
   /** The store of a resource, for controllers running in the same process. */
@@ -227,7 +273,11 @@ export class ApiServer {
     user: UserInfo,
   ): Promise<void> {
     const maxBodyBytes = this.#options.maxBodyBytes ?? defaultMaxBodyBytes;
-    const custom = findCustomHandler(this.#options.customHandlers ?? [], info);
+    const handlers = [
+      ...(this.#options.customHandlers ?? []),
+      ...[...this.#dynamic.values()].flatMap((d) => d.handlers),
+    ];
+    const custom = findCustomHandler(handlers, info);
     if (custom) return serveCustom(custom, req, res, { info, query, user, server: this }, maxBodyBytes);
     if (info.subpath !== '') throw pathNotFound();
     const store = this.#stores.get(storeKey(info.apiGroup, info.apiVersion, info.resource));

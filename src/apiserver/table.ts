@@ -46,7 +46,7 @@ const ageColumn: TableColumn = {
 export function columnsOf(def: ResourceDefinition): TableColumn[] {
   const own = def.columns ?? [];
   const hasAge = own.some((c) => c.name.toLowerCase() === 'age');
-  return [nameColumn, ...own, ...(hasAge ? [] : [ageColumn])];
+  return [nameColumn, ...own, ...(hasAge || def.omitAgeColumn ? [] : [ageColumn])];
 }
 
 export function toTable(

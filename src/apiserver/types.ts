@@ -144,8 +144,13 @@ export interface ResourceDefinition extends ResourceRef {
   strategy: Strategy;
   /** Subresources other than the generic ones the server handles itself. */
   subresources?: SubresourceDefinition[];
-  /** Columns after NAME (AGE is appended by the server unless present). */
+  /** Columns after NAME (AGE is appended by the server unless present or `omitAgeColumn`). */
   columns?: TableColumn[];
+  /**
+   * `columns` are all the columns after NAME: no AGE is appended (a CRD's own `Created At`, the
+   * printer columns of a custom resource, which show an age only if they name one).
+   */
+  omitAgeColumn?: boolean;
   /**
    * Field selectors beyond metadata.name and metadata.namespace: field path → value getter
    * (e.g. `spec.seedName` on shoots). Unknown fields in a selector are a 400.
@@ -160,6 +165,12 @@ export interface ResourceDefinition extends ResourceRef {
    * `spec.finalizers`). The object is removed once both lists are empty.
    */
   extraFinalizers?(obj: KubeObject): readonly string[];
+  /**
+   * A finalizer the server puts on every object of the kind it is asked to delete, for the
+   * cleanup a controller does before the object goes (a CRD's
+   * `customresourcecleanup.apiextensions.k8s.io`: its custom resources are deleted first).
+   */
+  finalizerOnDelete?: string;
   /** A JSON schema (OpenAPI v3) for the kind; unknown fields are always preserved. */
   schema?: Record<string, unknown>;
   /**
@@ -202,6 +213,13 @@ export interface ResourceDefinition extends ResourceRef {
    * paths (Kubernetes' decoder for built-in kinds); kinds without it keep every field.
    */
   pruneUnknownFields?(obj: KubeObject): string[];
+  /** Sent as a `Warning` with every response of this version (a CRD version marked `deprecated`). */
+  deprecationWarning?: string;
+  /**
+   * Objects without Go types (custom resources): a strategic merge patch, which needs the
+   * types' patch strategies, is refused with 415 as Kubernetes refuses it.
+   */
+  refusesStrategicMerge?: boolean;
   /**
    * The subresources discovery lists, when they are more than `status` and `subresources`: some
    * are served by custom handlers (`deployments/scale`, `pods/log`), some have a kind of their own

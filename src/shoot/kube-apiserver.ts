@@ -9,7 +9,9 @@
  * - Authorization: `system:masters`, then RBAC over the shoot's own Role/ClusterRole/…Binding.
  * - Nodes: `nodes/<name>/proxy/<path>` goes to the node through the shoot's VPN tunnel.
  * - Resources: every built-in API of Kubernetes 1.31 (src/registry/builtin), with the reviews
- *   of authentication.k8s.io and authorization.k8s.io.
+ *   of authentication.k8s.io and authorization.k8s.io, and the APIs of its
+ *   CustomResourceDefinitions (crd-controller.ts), served from the stored CRDs before the
+ *   first request and as they change.
  * - Admission: NamespaceLifecycle, NodeRestriction (a node changes only its own Node and Lease),
  *   the Services' cluster IP and node port allocator; the namespace controller empties deleted
  *   namespaces; the node lifecycle controller marks nodes whose Lease expired Ready=Unknown.
@@ -20,6 +22,7 @@
  * way have settled), closes the listener, every connection and watch, and the etcd client.
  */
 import type { Logger } from 'pino';
+import { crdResource } from '../api/apiextensions/crd.js';
 import { namespaceResource } from '../api/core/namespace.js';
 import { selfSubjectAccessReviewHandler } from '../apiserver/access-review-handler.js';
 import { ClientCertificateAuthenticator } from '../apiserver/authn/client-certificate-authenticator.js';
@@ -51,6 +54,7 @@ import { ServiceAllocator } from '../registry/builtin/service-ip-allocator.js';
 import { namedEncryptionKey } from '../storage/encryption/aes-gcm-envelope.js';
 import { EncryptingStorage } from '../storage/encryption/encrypting-storage.js';
 import { openEtcdStore } from '../storage/etcd/etcd-store.js';
+import { CrdReconciler, installStoredCrds } from './crd-controller.js';
 import { FencedStorage } from './fenced-storage.js';
 import { NodeLifecycleController } from './node-lifecycle.js';
 import { nodeProxyHandler } from './node-proxy-handler.js';
@@ -156,12 +160,14 @@ export async function startShootApiServer(options: ShootApiServerOptions): Promi
 
   let informers: { stop(): void } | undefined;
   let namespaces: Controller | undefined;
+  let crds: Controller | undefined;
   let nodeLifecycle: NodeLifecycleController | undefined;
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
       await storage.fence();
       namespaces?.stop();
+      crds?.stop();
       await nodeLifecycle?.stop();
       informers?.stop();
       await apiServer.stop().catch(() => {});
@@ -174,15 +180,23 @@ export async function startShootApiServer(options: ShootApiServerOptions): Promi
   try {
     await createBootstrapObjects(apiServer, shootBootstrapObjects(), systemContext);
     informers = await startRbacInformers(client, rbac);
+    await installStoredCrds(client, apiServer, logger);
     const address = await apiServer.start();
     url = `https://${options.host.includes(':') ? `[${options.host}]` : options.host}:${address.port}`;
     namespaces = new Controller({
       name: 'namespace',
       source: clientListWatch(client, namespaceResource),
-      reconciler: new NamespaceReconciler(client, () => shootApiDefinitions),
+      reconciler: new NamespaceReconciler(client, () => apiServer.resources()),
       logger,
     });
     namespaces.start();
+    crds = new Controller({
+      name: 'customresourcedefinition',
+      source: clientListWatch(client, crdResource),
+      reconciler: new CrdReconciler(client, apiServer, logger),
+      logger,
+    });
+    crds.start();
     nodeLifecycle = new NodeLifecycleController({
       client,
       logger,
@@ -191,6 +205,7 @@ export async function startShootApiServer(options: ShootApiServerOptions): Promi
     nodeLifecycle.start();
   } catch (err) {
     namespaces?.stop();
+    crds?.stop();
     await nodeLifecycle?.stop();
     informers?.stop();
     await storage.close();

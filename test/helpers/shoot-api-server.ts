@@ -36,6 +36,8 @@ export interface TestShootApi {
   vpn(): VpnSeedServer | undefined;
   readonly ca: CertificateAuthority;
   readonly caClient: CertificateAuthority;
+  /** The shoot's etcd (plain gRPC), for tests that look at what is stored. */
+  readonly etcdEndpoints: readonly string[];
   /** A temp dir for the test's files; removed by `cleanup()`. */
   readonly dir: string;
   /** Writes a kubeconfig for a client certificate of `user` in `groups` (signed by `caClient` unless `signer`). */
@@ -95,6 +97,7 @@ export async function startTestShootApi(name = 'shoot--dev--test'): Promise<Test
       vpn: () => vpn,
       ca,
       caClient,
+      etcdEndpoints: etcd.endpoints,
       dir,
       async kubeconfig(user, groups, signer = caClient) {
         const pair = await issueCertificate(signer, { commonName: user, organizations: groups, usage: 'client' });

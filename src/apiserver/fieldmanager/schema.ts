@@ -124,7 +124,19 @@ function declaredType(s: Record<string, unknown>): FieldType | undefined {
       return 'atomic';
     case 'map': {
       const keys = s['x-kubernetes-list-map-keys'];
-      return Array.isArray(keys) ? { mapKeys: keys.map(String) } : undefined;
+      if (!Array.isArray(keys)) return undefined;
+      // A key the items may omit counts with its schema default (a CRD's `protocol: TCP`).
+      const itemFields = isObject(s.items) && isObject(s.items.properties) ? s.items.properties : {};
+      const keyDefaults: Record<string, string | number | boolean> = {};
+      for (const key of keys.map(String)) {
+        const field = itemFields[key];
+        const value = isObject(field) ? field.default : undefined;
+        if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')
+          keyDefaults[key] = value;
+      }
+      return Object.keys(keyDefaults).length > 0
+        ? { mapKeys: keys.map(String), keyDefaults }
+        : { mapKeys: keys.map(String) };
     }
   }
   if (s['x-kubernetes-map-type'] === 'atomic') return 'atomic';

@@ -26,14 +26,21 @@ export function pendingFinalizers(def: ResourceDefinition, obj: KubeObject): rea
 }
 
 /**
- * The object marked as being deleted, or null when it already is (nothing to write). `finalizer`
- * (the propagation policy's) is added first: the garbage collector finishes the deletion.
+ * The object marked as being deleted, or null when it already is (nothing to write).
+ * `finalizers` (the propagation policy's, the kind's own) are added first: whoever owns them
+ * finishes the deletion.
  */
-export function markedForDeletion(def: ResourceDefinition, latest: KubeObject, finalizer?: string): KubeObject | null {
+export function markedForDeletion(
+  def: ResourceDefinition,
+  latest: KubeObject,
+  finalizers: readonly string[] = [],
+): KubeObject | null {
   if (latest.metadata.deletionTimestamp) return null;
   const next = deepCopy(latest);
-  if (finalizer && !(next.metadata.finalizers ?? []).includes(finalizer)) {
-    next.metadata.finalizers = [...(next.metadata.finalizers ?? []), finalizer];
+  for (const finalizer of finalizers) {
+    if (!(next.metadata.finalizers ?? []).includes(finalizer)) {
+      next.metadata.finalizers = [...(next.metadata.finalizers ?? []), finalizer];
+    }
   }
   next.metadata.deletionTimestamp = nowTimestamp();
   next.metadata.deletionGracePeriodSeconds = 0;

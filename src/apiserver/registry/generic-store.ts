@@ -18,6 +18,7 @@ import {
   isAlreadyExists,
   isNotFound,
   type StatusError,
+  unsupportedMediaType,
 } from '../../api/errors.js';
 import { deepCopy, isRecord, type KubeList, type KubeObject, type WatchEvent } from '../../api/meta.js';
 import type { Preconditions, Storage } from '../../storage/interface.js';
@@ -348,6 +349,11 @@ export class GenericStore {
     patch: unknown,
     ctx: RequestContext,
   ): Promise<KubeObject> {
+    if (patchType === 'strategic' && this.def.refusesStrategicMerge) {
+      throw unsupportedMediaType(
+        'the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml',
+      );
+    }
     return this.#guaranteedUpdate(
       namespace,
       name,
@@ -398,6 +404,8 @@ export class GenericStore {
       create: (ns, written) => this.#create(ns, written.object, written.managedFields, ctx),
     };
     const manager = ctx.fieldManager ?? '';
+    // Fields the kind does not have are neither applied nor owned (Strict refuses them).
+    if (isRecord(body) && isRecord(body.metadata)) this.#dropUnknownFields(body as KubeObject, ctx);
     return applyConfiguration(this.def, this.#fields, writes, { namespace, name, subresource, body, manager, options });
   }
 
@@ -416,13 +424,14 @@ export class GenericStore {
     checkPreconditions(this.ref, name, current, options.preconditions ?? {});
     await this.#runAdmission('DELETE', current, current, '', ctx);
     if (ctx.dryRun) return current;
-    const finalizer = this.#garbageCollected ? propagationFinalizer(options.propagationPolicy) : undefined;
-    if (finalizer || pendingFinalizers(this.def, current).length > 0) {
+    const gcFinalizer = this.#garbageCollected ? propagationFinalizer(options.propagationPolicy) : undefined;
+    const added = [gcFinalizer, this.def.finalizerOnDelete].filter((f): f is string => f !== undefined);
+    if (added.length > 0 || pendingFinalizers(this.def, current).length > 0) {
       if (current.metadata.deletionTimestamp) return current;
       try {
         const marked = await this.#storage.guaranteedUpdate(
           key,
-          (latest) => markedForDeletion(this.def, latest, finalizer),
+          (latest) => markedForDeletion(this.def, latest, added),
           options.preconditions,
         );
         return this.#present(marked);

@@ -39,8 +39,9 @@ export interface KindBehaviour {
   validate?(obj: KubeObject): FieldError[];
   /** Checks of an update, immutable fields included; pure. */
   validateUpdate?(obj: KubeObject, old: KubeObject): FieldError[];
-  /** Columns after NAME (AGE is appended unless placed). */
+  /** Columns after NAME (AGE is appended unless placed, or `omitAgeColumn`). */
   columns?: TableColumn[];
+  omitAgeColumn?: boolean;
   selectableFields?: ResourceDefinition['selectableFields'];
   nameRule?: NameRule;
   /** For a version other than the storage version: how its objects are converted (autoscaling/v1). */
@@ -49,6 +50,10 @@ export interface KindBehaviour {
   storageResource?: ResourceDefinition['storageResource'];
   /** Strategy-backed subresources besides `status` (e.g. pods/binding, certificatesigningrequests/approval). */
   subresources?: SubresourceDefinition[];
+  /** When deletion marks an object with a deletionTimestamp (a CRD turns Terminating); mutates. */
+  prepareForDelete?(obj: KubeObject): void;
+  /** A finalizer put on every deleted object, for the cleanup a controller does first. */
+  finalizerOnDelete?: string;
 }
 
 /**
@@ -98,6 +103,7 @@ export function builtinDefinition(row: BuiltinResource, behaviour: KindBehaviour
       if (errors.length > 0) return errors;
       return behaviour.validateUpdate?.(obj, old) ?? behaviour.validate?.(obj) ?? [];
     },
+    ...(behaviour.prepareForDelete ? { prepareForDelete: behaviour.prepareForDelete } : {}),
   };
   const subresources = [...(behaviour.subresources ?? [])];
   if (hasStatus) subresources.push(statusSubresource(undefined, schema));
@@ -118,10 +124,14 @@ export function builtinDefinition(row: BuiltinResource, behaviour: KindBehaviour
     discoverySubresources: servedSubresourcesOf(row),
     ...modelFacts(row),
     ...(behaviour.nameRule ? { nameRule: behaviour.nameRule } : {}),
-    ...(behaviour.columns ? { columns: withAge(behaviour.columns) } : {}),
+    ...(behaviour.columns
+      ? { columns: behaviour.omitAgeColumn ? [...behaviour.columns] : withAge(behaviour.columns) }
+      : {}),
+    ...(behaviour.omitAgeColumn ? { omitAgeColumn: true } : {}),
     ...(behaviour.selectableFields ? { selectableFields: behaviour.selectableFields } : {}),
     ...(behaviour.conversion ? { conversion: behaviour.conversion } : {}),
     ...(behaviour.storageResource ? { storageResource: behaviour.storageResource } : {}),
+    ...(behaviour.finalizerOnDelete ? { finalizerOnDelete: behaviour.finalizerOnDelete } : {}),
   };
 }
 

@@ -11,6 +11,7 @@
 import { builtinResources, isStored } from '../../api/builtin/index.js';
 import type { CustomHandler } from '../../apiserver/custom-handler.js';
 import type { ResourceDefinition } from '../../apiserver/types.js';
+import { customResourceDefinition } from '../apiextensions/crd-behaviour.js';
 import { leaseDefinition } from '../coordination/lease.js';
 import { coreDefinitions } from '../core/index.js';
 import { rbacDefinitions } from '../rbac/index.js';
@@ -66,6 +67,7 @@ const behaviours: Readonly<Record<string, KindBehaviour>> = {
   'flowcontrol.apiserver.k8s.io/flowschemas': cluster.flowSchema,
   'flowcontrol.apiserver.k8s.io/prioritylevelconfigurations': cluster.priorityLevelConfiguration,
   'apiregistration.k8s.io/apiservices': cluster.apiService,
+  'apiextensions.k8s.io/customresourcedefinitions': customResourceDefinition,
   'events.k8s.io/events': cluster.eventsV1Event,
 };
 

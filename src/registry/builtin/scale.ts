@@ -55,8 +55,25 @@ function replicasOf(scale: unknown, name: string): number {
   return replicas as number;
 }
 
+/**
+ * Where a kind keeps what its Scale shows: built-in workloads at `spec.replicas`,
+ * `status.replicas` and `spec.selector`; custom resources where their CRD's `scale` paths say.
+ */
+export interface ScaleAccess {
+  scaleOf(obj: KubeObject): KubeObject;
+  /** The merge patch of the object that sets its replicas. */
+  replicasPatch(replicas: number): Record<string, unknown>;
+}
+
+const workloadScale: ScaleAccess = { scaleOf, replicasPatch: (replicas) => ({ spec: { replicas } }) };
+
 /** The handler of `<plural>/<name>/scale` in `group`/`version`. */
-export function scaleHandler(group: string, version: string, plural: string): CustomHandler {
+export function scaleHandler(
+  group: string,
+  version: string,
+  plural: string,
+  access: ScaleAccess = workloadScale,
+): CustomHandler {
   const ref: GroupResource = { group, resource: plural };
   return {
     group,
@@ -67,7 +84,7 @@ export function scaleHandler(group: string, version: string, plural: string): Cu
       const store = req.server.store(group, plural);
       const { namespace, name } = req.info;
       const current = await store.get(namespace, name);
-      if (req.method === 'GET') return { code: 200, body: scaleOf(current) };
+      if (req.method === 'GET') return { code: 200, body: access.scaleOf(current) };
       if (req.method !== 'PUT' && req.method !== 'PATCH') {
         throw methodNotAllowed(`${req.method} is not allowed on ${plural}/scale`);
       }
@@ -75,7 +92,7 @@ export function scaleHandler(group: string, version: string, plural: string): Cu
       const patchType = req.method === 'PUT' ? undefined : patchTypeOf(req.contentType);
       // Server-side apply of a Scale is not served (kubectl scale sends a merge patch).
       if (patchType === 'apply') throw unsupportedMediaType('server-side apply is not served on the scale subresource');
-      const scale = patchType === undefined ? body : applyPatch(patchType, scaleOf(current), body);
+      const scale = patchType === undefined ? body : applyPatch(patchType, access.scaleOf(current), body);
       if (!isRecord(scale)) throw badRequest('the request body must be a Scale object');
       const wanted = isRecord(scale.metadata) ? scale.metadata.resourceVersion : undefined;
       if (req.method === 'PUT' && wanted && wanted !== current.metadata.resourceVersion) {
@@ -87,12 +104,12 @@ export function scaleHandler(group: string, version: string, plural: string): Cu
       }
       const replicas = replicasOf(scale, name);
       const patch = {
+        ...access.replicasPatch(replicas),
         metadata: { resourceVersion: current.metadata.resourceVersion },
-        spec: { replicas },
       };
       const dryRun = req.query.getAll('dryRun').includes('All');
       const updated = await store.patch(namespace, name, '', 'merge', patch, { user: req.user, dryRun });
-      return { code: 200, body: scaleOf(updated) };
+      return { code: 200, body: access.scaleOf(updated) };
     },
   };
 }
