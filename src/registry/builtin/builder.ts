@@ -49,6 +49,8 @@ export interface KindBehaviour {
   storageResource?: ResourceDefinition['storageResource'];
   /** Strategy-backed subresources besides `status` (e.g. pods/binding, certificatesigningrequests/approval). */
   subresources?: SubresourceDefinition[];
+  /** Graceful deletion (pods): see `Strategy.gracePeriodSeconds`. */
+  gracePeriodSeconds?: Strategy['gracePeriodSeconds'];
 }
 
 /**
@@ -98,6 +100,7 @@ export function builtinDefinition(row: BuiltinResource, behaviour: KindBehaviour
       if (errors.length > 0) return errors;
       return behaviour.validateUpdate?.(obj, old) ?? behaviour.validate?.(obj) ?? [];
     },
+    ...(behaviour.gracePeriodSeconds ? { gracePeriodSeconds: behaviour.gracePeriodSeconds } : {}),
   };
   const subresources = [...(behaviour.subresources ?? [])];
   if (hasStatus) subresources.push(statusSubresource(undefined, schema));

@@ -86,6 +86,30 @@ describe('v1 Pod', () => {
     );
     assert.deepEqual(causes(err), [['spec.containers[0].resources.requests[cpu]', 'FieldValueInvalid']]);
   });
+
+  it('deletes a pod on no node at once, and marks one on a node for its grace period until a delete with 0', async () => {
+    await pods.create('grace', pod('unbound'), ctx);
+    await pods.delete('grace', 'unbound', ctx, {});
+    await refused(pods.get('grace', 'unbound'), 404);
+
+    await pods.create('grace', pod('bound', { nodeName: 'node-1', terminationGracePeriodSeconds: 20 }), ctx);
+    const before = Date.now();
+    const marked = await pods.delete('grace', 'bound', ctx, {});
+    assert.equal(marked.metadata.deletionGracePeriodSeconds, 20);
+    const deadline = Date.parse(marked.metadata.deletionTimestamp!);
+    assert.ok(deadline >= before + 19_000 && deadline <= Date.now() + 21_000, marked.metadata.deletionTimestamp);
+    // Its node's status writes do not delete it; a repeated delete changes nothing; a shorter grace shortens it.
+    await pods.patch('grace', 'bound', 'status', 'merge', { status: { phase: 'Running' } }, ctx);
+    const again = await pods.delete('grace', 'bound', ctx, {});
+    assert.equal(again.metadata.deletionTimestamp, marked.metadata.deletionTimestamp);
+    assert.equal((await pods.get('grace', 'bound')).metadata.deletionGracePeriodSeconds, 20);
+    const shortened = await pods.delete('grace', 'bound', ctx, { gracePeriodSeconds: 5 });
+    assert.equal(shortened.metadata.deletionGracePeriodSeconds, 5);
+    // The kubelet's final delete: grace period 0, guarded by the pod's uid.
+    await refused(pods.delete('grace', 'bound', ctx, { gracePeriodSeconds: 0, preconditions: { uid: 'other' } }), 409);
+    await pods.delete('grace', 'bound', ctx, { gracePeriodSeconds: 0, preconditions: { uid: marked.metadata.uid } });
+    await refused(pods.get('grace', 'bound'), 404);
+  });
 });
 
 describe('v1 Service with the cluster IP allocator', () => {
