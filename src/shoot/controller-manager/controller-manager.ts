@@ -7,6 +7,7 @@
  */
 import type { Logger } from 'pino';
 import type { Client } from '../../client/client.js';
+import { SharedInformerFactory } from '../../controller/shared-informers.js';
 import { startLeaderElection } from '../leader-election.js';
 import { type CollectableResource, GarbageCollector } from './garbage-collector.js';
 import { serviceAccountController } from './service-account-controller.js';
@@ -42,17 +43,30 @@ interface Runnable {
   stop(): void;
 }
 
-/** The controllers kube-controller-manager runs, on `client`. */
-function controllers(options: ShootControllerManagerOptions, logger: Logger): Runnable[] {
+/**
+ * What every controller gets: the shoot's API, the informers all of them share (read objects from
+ * their listers, watch through their sources: one watch per resource for the whole controller
+ * manager), and a logger.
+ */
+export interface ControllerContext {
+  client: Client;
+  informers: SharedInformerFactory;
+  logger: Logger;
+}
+
+/** The controllers kube-controller-manager runs. */
+function controllers(context: ControllerContext, discover: ShootControllerManagerOptions['discover']): Runnable[] {
   return [
-    serviceAccountController(options.client, logger),
-    new GarbageCollector(options.client, options.discover, logger),
+    serviceAccountController(context),
+    // Last: it shares the caches of the resources the others read and watches the rest itself.
+    new GarbageCollector(context.client, context.informers, discover, context.logger),
   ];
 }
 
 export function startShootControllerManager(options: ShootControllerManagerOptions): ShootControllerManager {
   const log = options.logger.child({ component: 'kube-controller-manager' });
   let running: Runnable[] = [];
+  let informers: SharedInformerFactory | undefined;
   const election = startLeaderElection({
     client: options.client,
     namespace: 'kube-system',
@@ -63,13 +77,16 @@ export function startShootControllerManager(options: ShootControllerManagerOptio
     ...(options.retryPeriodMs !== undefined ? { retryPeriodMs: options.retryPeriodMs } : {}),
     onStartedLeading: () => {
       log.info({ identity: options.identity }, 'leading: starting the controllers');
-      running = controllers(options, log);
+      informers = new SharedInformerFactory(options.client);
+      running = controllers({ client: options.client, informers, logger: log }, options.discover);
       for (const controller of running) controller.start();
     },
     onStoppedLeading: () => {
       log.info({ identity: options.identity }, 'no longer leading: stopping the controllers');
       for (const controller of running) controller.stop();
+      informers?.stop();
       running = [];
+      informers = undefined;
     },
     onError: (err) => log.warn({ err: (err as Error).message }, 'leader election attempt failed'),
   });

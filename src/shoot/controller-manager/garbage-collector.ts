@@ -19,6 +19,7 @@ import { type Client, ignoreNotFound } from '../../client/client.js';
 import { Controller, type ObjectKey, type Reconciler, type Result } from '../../controller/controller.js';
 import { Informer } from '../../controller/informer.js';
 import { clientListWatch, type ListWatch } from '../../controller/list-watch.js';
+import type { SharedInformerFactory } from '../../controller/shared-informers.js';
 
 /** A resource as discovery lists it: the collector watches those it may list, watch and delete. */
 export interface CollectableResource extends ResourceRef {
@@ -61,8 +62,16 @@ export class GarbageCollector implements Reconciler {
   #informers: Informer[] = [];
   #stopped = false;
 
-  constructor(client: Client, discover: () => Promise<readonly CollectableResource[]>, logger: Logger) {
+  readonly #informerFactory: SharedInformerFactory;
+
+  constructor(
+    client: Client,
+    informers: SharedInformerFactory,
+    discover: () => Promise<readonly CollectableResource[]>,
+    logger: Logger,
+  ) {
     this.#client = client;
+    this.#informerFactory = informers;
     this.#discover = discover;
     this.#log = logger.child({ controller: 'garbagecollector' });
     this.#controller = new Controller({ name: 'garbagecollector', source: nothing, reconciler: this, logger });
@@ -97,7 +106,7 @@ export class GarbageCollector implements Reconciler {
     for (const r of collectable) this.#kinds.set(`${apiVersionOf(r)}/${r.kind}`, unchecked(r));
     this.#informers = collectable.map(
       (resource) =>
-        new Informer(clientListWatch(this.#client, resource), {
+        new Informer(this.#sourceOf(resource), {
           upsert: (obj) => this.#observed(unchecked(resource), obj),
           remove: (obj) => this.#gone(obj),
         }),
@@ -106,6 +115,16 @@ export class GarbageCollector implements Reconciler {
     // Judge dependents only once every owner had the chance to be listed.
     await Promise.all(this.#informers.map((informer) => informer.synced()));
     if (!this.#stopped) this.#controller.start();
+  }
+
+  /**
+   * The shared cache's view of a resource the other controllers read too; a watch of its own for
+   * the rest, which keeps no objects: the graph needs only their metadata.
+   */
+  #sourceOf(resource: ResourceRef): ListWatch {
+    return this.#informerFactory.has(resource)
+      ? this.#informerFactory.source(unchecked(resource))
+      : clientListWatch(this.#client, resource);
   }
 
   #observed(resource: ResourceRef, obj: KubeObject): void {
