@@ -12,6 +12,7 @@ import { builtinDefinitions } from '../registry/builtin/index.js';
 import { kubernetesServiceIP } from '../registry/builtin/service-ip-allocator.js';
 import { CONTROLLER_MANAGER_USER } from './controller-manager/controller-manager.js';
 import { NODES_GROUP } from './node-identity.js';
+import { SCHEDULER_USER } from './scheduler/kube-scheduler.js';
 
 /** The kinds a shoot's kube-apiserver serves: the built-in API of Kubernetes 1.31. */
 export const shootApiDefinitions: readonly ResourceDefinition[] = builtinDefinitions;
@@ -166,6 +167,10 @@ export function shootBootstrapObjects(): KubeObject[] {
       { apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch'] },
       { apiGroups: [''], resources: ['nodes/status'], verbs: ['get', 'update', 'patch'] },
       { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update', 'patch'] },
+      // The pods bound to it (NodeRestriction: only those), their status, and their final delete.
+      { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch', 'delete'] },
+      { apiGroups: [''], resources: ['pods/status'], verbs: ['patch', 'update'] },
+      { apiGroups: ['', 'events.k8s.io'], resources: ['events'], verbs: ['create', 'patch', 'update'] },
     ]),
     groupBinding('system:node', NODES_GROUP),
     // What the controller manager's controllers do (src/shoot/controller-manager/): its leader
@@ -177,5 +182,21 @@ export function shootBootstrapObjects(): KubeObject[] {
       { apiGroups: [''], resources: ['serviceaccounts'], verbs: ['create'] },
     ]),
     userBinding(CONTROLLER_MANAGER_USER, CONTROLLER_MANAGER_USER),
+    // Kubernetes' `system:kube-scheduler`, narrowed to what this scheduler does: read pods and
+    // nodes, bind pods, report unschedulable ones (pods/status, events), hold its Lease.
+    clusterRole(SCHEDULER_USER, [
+      { apiGroups: [''], resources: ['pods', 'nodes'], verbs: ['get', 'list', 'watch'] },
+      { apiGroups: [''], resources: ['bindings', 'pods/binding'], verbs: ['create'] },
+      { apiGroups: [''], resources: ['pods/status'], verbs: ['patch', 'update'] },
+      { apiGroups: ['', 'events.k8s.io'], resources: ['events'], verbs: ['create', 'patch', 'update'] },
+      { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create'] },
+      {
+        apiGroups: ['coordination.k8s.io'],
+        resources: ['leases'],
+        resourceNames: ['kube-scheduler'],
+        verbs: ['get', 'update'],
+      },
+    ]),
+    userBinding(SCHEDULER_USER, SCHEDULER_USER),
   ];
 }
