@@ -59,8 +59,38 @@ export interface MachineRecord {
   dir: string;
 }
 
+/**
+ * Where a machine is in the shoot's networks, from its pool's position and its own index (so it
+ * stays when pools grow or shrink): InternalIP `10.250.<pool>.<index + 10>` in Gardener's default
+ * nodes network, pod CIDR `100.<96 + pool>.<index>.0/24` in its default pods network 100.96.0.0/11.
+ */
+export interface MachineNetwork {
+  internalIP: string;
+  podCIDR: string;
+}
+
+export function machineNetwork(poolIndex: number, index: number): MachineNetwork {
+  return { internalIP: `10.250.${poolIndex}.${index + 10}`, podCIDR: `100.${96 + poolIndex}.${index}.0/24` };
+}
+
+/**
+ * The local provider's machine types (Gardener's CloudProfile `machineTypes`): what each gives its
+ * node. An unknown type is a `local` machine.
+ */
+export const LOCAL_MACHINE_TYPES: Readonly<Record<string, Readonly<Record<string, string>>>> = Object.freeze({
+  local: { cpu: '2', memory: '4Gi', pods: '110', 'ephemeral-storage': '50Gi' },
+  'local-small': { cpu: '1', memory: '2Gi', pods: '110', 'ephemeral-storage': '20Gi' },
+  'local-large': { cpu: '8', memory: '32Gi', pods: '110', 'ephemeral-storage': '100Gi' },
+});
+
+export function machineCapacity(machineType: string): Readonly<Record<string, string>> {
+  return LOCAL_MACHINE_TYPES[machineType] ?? LOCAL_MACHINE_TYPES.local!;
+}
+
 /** What the node agent of one machine is started with. */
-export interface NodeAgentMachine extends MachineRecord {
+export interface NodeAgentMachine extends MachineRecord, MachineNetwork {
+  /** The node's capacity, from its pool's machine type. */
+  capacity: Readonly<Record<string, string>>;
   kubeconfigPath: string;
   /** The shoot's vpn-seed-server (`spec.providerConfig.vpnServerURL`), if the Worker names one. */
   vpnServerUrl?: string;
@@ -90,6 +120,14 @@ export function localNodeAgentArgs(machine: NodeAgentMachine): string[] {
     machine.kubeconfigPath,
     ...(machine.vpnServerUrl ? ['--vpn-server', machine.vpnServerUrl] : []),
     ...(machine.kubeletVersion ? ['--kubelet-version', machine.kubeletVersion] : []),
+    '--capacity',
+    Object.entries(machine.capacity)
+      .map(([name, quantity]) => `${name}=${quantity}`)
+      .join(','),
+    '--internal-ip',
+    machine.internalIP,
+    '--pod-cidr',
+    machine.podCIDR,
   ];
 }
 
@@ -99,14 +137,14 @@ const KUBECONFIG = 'kubeconfig';
 
 export function workerActuator(deps: WorkerActuatorDeps): Actuator<Worker> {
   /** The machines the spec asks for, in the recorded directories where there are some. */
-  const desiredMachines = (worker: Worker): MachineRecord[] => {
+  const desiredMachines = (worker: Worker): (MachineRecord & MachineNetwork & { machineType: string })[] => {
     const namespace = worker.metadata.namespace ?? '';
     const recorded = new Map(recordedMachines(worker).map((m) => [m.name, m]));
-    return worker.spec.pools.flatMap((pool) =>
+    return worker.spec.pools.flatMap((pool, poolIndex) =>
       Array.from({ length: pool.minimum }, (_, index) => {
         const name = `${namespace}-${pool.name}-${index}`;
         const dir = recorded.get(name)?.dir ?? join(deps.infrastructureDir, namespace, name);
-        return { name, pool: pool.name, dir };
+        return { name, pool: pool.name, dir, machineType: pool.machineType, ...machineNetwork(poolIndex, index) };
       }),
     );
   };
@@ -117,14 +155,11 @@ export function workerActuator(deps: WorkerActuatorDeps): Actuator<Worker> {
       minimum: pool.minimum,
       maximum: pool.maximum,
     }));
-    await deps.seed
-      .resource(workerResource)
-      .patch(
-        worker.metadata.namespace ?? '',
-        worker.metadata.name!,
-        { status: { state: { machines }, machineDeployments } },
-        { subresource: 'status' },
-      );
+    // Only what a machine is: its network follows from its place, its capacity from the pool.
+    const recorded = machines.map(({ name, pool, dir }) => ({ name, pool, dir }));
+    const status = { state: { machines: recorded }, machineDeployments };
+    const { namespace = '', name = '' } = worker.metadata;
+    await deps.seed.resource(workerResource).patch(namespace, name, { status }, { subresource: 'status' });
   };
 
   /** The machines recorded, and any other directory of this Worker's namespace under this seed's infrastructure. */
@@ -150,8 +185,10 @@ export function workerActuator(deps: WorkerActuatorDeps): Actuator<Worker> {
           await writeKubeconfig(kubeconfigPath, await credentials.kubeconfig(machine.name, apiServerUrl));
         }
         const kubeletVersion = versions.get(machine.pool);
+        const { machineType, ...record } = machine;
         const args = deps.nodeAgentArgs({
-          ...machine,
+          ...record,
+          capacity: machineCapacity(machineType),
           kubeconfigPath,
           ...(vpnServerUrl ? { vpnServerUrl } : {}),
           ...(kubeletVersion ? { kubeletVersion } : {}),
