@@ -6,7 +6,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { KubeObject } from '../../src/api/meta.js';
-import { allocatePodIp } from '../../src/shoot/kubelet/pod-ips.js';
+import { machineNetwork } from '../../src/seed/extensions/worker-actuator.js';
+import { allocatePodIp, subnetAt } from '../../src/shoot/kubelet/pod-ips.js';
 import {
   completedStatus,
   containerId,
@@ -134,5 +135,14 @@ describe('pod status on a node', () => {
     assert.equal(allocatePodIp('100.96.3.0/24', new Set(['100.96.3.2', '100.96.3.3'])), '100.96.3.4');
     assert.equal(allocatePodIp('100.96.3.0/30', new Set(['100.96.3.2'])), undefined);
     assert.equal(allocatePodIp('fd00::/64', new Set()), undefined);
+  });
+
+  it("gives each machine an InternalIP and a /24 pod CIDR of the shoot's networks, by pool and index", () => {
+    assert.equal(subnetAt('10.11.0.0/16', 24, 3), '10.11.3.0/24');
+    assert.equal(subnetAt('10.11.0.0/16', 24, 256), undefined);
+    const shoot = { nodesCIDR: '10.10.0.0/16', podsCIDR: '10.11.0.0/16' };
+    assert.deepEqual(machineNetwork(shoot, 0, 2), { internalIP: '10.10.0.12', podCIDR: '10.11.2.0/24' });
+    assert.deepEqual(machineNetwork(shoot, 1, 0), { internalIP: '10.10.1.10', podCIDR: '10.11.32.0/24' });
+    assert.deepEqual(machineNetwork({}, 0, 0), { internalIP: '10.250.0.10', podCIDR: '100.96.0.0/24' });
   });
 });

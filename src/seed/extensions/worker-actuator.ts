@@ -22,6 +22,7 @@ import { type Worker, workerResource } from '../../api/extensions/worker.js';
 import { isRecord } from '../../api/meta.js';
 import { buildKubeconfig, writeKubeconfig } from '../../apiserver/kubeconfig.js';
 import type { Client } from '../../client/client.js';
+import { subnetAt } from '../../shoot/kubelet/pod-ips.js';
 import { NODES_GROUP, nodeUserName } from '../../shoot/node-identity.js';
 import {
   certificateAuthorityFromSecret,
@@ -40,15 +41,17 @@ export interface LocalWorkerConfig {
   apiServerURL?: string;
   /** The shoot's vpn-seed-server, where the machines open their tunnel. */
   vpnServerURL?: string;
+  /** The shoot's nodes network (`spec.networking.nodes`): the machines' InternalIPs. */
+  nodesCIDR?: string;
+  /** The shoot's pods network (`spec.networking.pods`): each machine's pod CIDR is a /24 of it. */
+  podsCIDR?: string;
 }
 
 /** `spec.providerConfig` read as a `LocalWorkerConfig`: its URLs where they are strings. */
 function localWorkerConfig(worker: Worker): LocalWorkerConfig {
-  const { apiServerURL, vpnServerURL } = worker.spec.providerConfig ?? {};
-  return {
-    ...(typeof apiServerURL === 'string' ? { apiServerURL } : {}),
-    ...(typeof vpnServerURL === 'string' ? { vpnServerURL } : {}),
-  };
+  const config = worker.spec.providerConfig ?? {};
+  const strings = ['apiServerURL', 'vpnServerURL', 'nodesCIDR', 'podsCIDR'] as const;
+  return Object.fromEntries(strings.filter((key) => typeof config[key] === 'string').map((key) => [key, config[key]]));
 }
 
 /** One machine as the Worker's state records it. */
@@ -59,18 +62,28 @@ export interface MachineRecord {
   dir: string;
 }
 
-/**
- * Where a machine is in the shoot's networks, from its pool's position and its own index (so it
- * stays when pools grow or shrink): InternalIP `10.250.<pool>.<index + 10>` in Gardener's default
- * nodes network, pod CIDR `100.<96 + pool>.<index>.0/24` in its default pods network 100.96.0.0/11.
- */
+/** Where a machine is in the shoot's networks. */
 export interface MachineNetwork {
   internalIP: string;
   podCIDR: string;
 }
 
-export function machineNetwork(poolIndex: number, index: number): MachineNetwork {
-  return { internalIP: `10.250.${poolIndex}.${index + 10}`, podCIDR: `100.${96 + poolIndex}.${index}.0/24` };
+/** Gardener's default nodes and pods networks, for a Worker that names none. */
+const DEFAULT_NODES_CIDR = '10.250.0.0/16';
+const DEFAULT_PODS_CIDR = '100.96.0.0/11';
+
+/**
+ * A machine's addresses from its pool's position and its own index, so they stay when pools grow
+ * or shrink: InternalIP the `256 * pool + index + 10`th address of the nodes network, pod CIDR the
+ * `32 * pool + index`th /24 of the pods network (Gardener's defaults where the shoot names none,
+ * or a network too small for that machine).
+ */
+export function machineNetwork(config: LocalWorkerConfig, poolIndex: number, index: number): MachineNetwork {
+  const at = (cidr: string | undefined, fallback: string, n: number, prefix: number) =>
+    (cidr ? subnetAt(cidr, prefix, n) : undefined) ?? subnetAt(fallback, prefix, n)!;
+  const internalIP = at(config.nodesCIDR, DEFAULT_NODES_CIDR, poolIndex * 256 + index + 10, 32).replace(/\/32$/, '');
+  const podCIDR = at(config.podsCIDR, DEFAULT_PODS_CIDR, poolIndex * 32 + index, 24);
+  return { internalIP, podCIDR };
 }
 
 /**
@@ -144,7 +157,8 @@ export function workerActuator(deps: WorkerActuatorDeps): Actuator<Worker> {
       Array.from({ length: pool.minimum }, (_, index) => {
         const name = `${namespace}-${pool.name}-${index}`;
         const dir = recorded.get(name)?.dir ?? join(deps.infrastructureDir, namespace, name);
-        return { name, pool: pool.name, dir, machineType: pool.machineType, ...machineNetwork(poolIndex, index) };
+        const network = machineNetwork(localWorkerConfig(worker), poolIndex, index);
+        return { name, pool: pool.name, dir, machineType: pool.machineType, ...network };
       }),
     );
   };

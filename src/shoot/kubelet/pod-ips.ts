@@ -25,6 +25,21 @@ export function parseCidr(cidr: string): { base: number; size: number } | undefi
   return { base: base - (base % size), size };
 }
 
+/**
+ * The `n`th subnet of length `prefix` inside `cidr` (`/32`: the `n`th address, as `a.b.c.d/32`);
+ * undefined when `cidr` is not IPv4 or too small for it.
+ */
+export function subnetAt(cidr: string, prefix: number, n: number): string | undefined {
+  const [ip, length] = cidr.split('/');
+  const base = toNumber(ip ?? '');
+  const bits = Number(length);
+  if (base === undefined || !Number.isInteger(bits) || bits < 0 || bits > prefix) return undefined;
+  const size = 2 ** (32 - prefix);
+  if (n < 0 || (n + 1) * size > 2 ** (32 - bits)) return undefined;
+  const network = base - (base % 2 ** (32 - bits));
+  return `${toIp(network + n * size)}/${prefix}`;
+}
+
 /** The lowest free pod address of `cidr` not in `taken`; undefined when the range is full or not IPv4. */
 export function allocatePodIp(cidr: string, taken: ReadonlySet<string>): string | undefined {
   const range = parseCidr(cidr);

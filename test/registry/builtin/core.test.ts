@@ -319,7 +319,27 @@ describe('built-in subresource handlers', () => {
       call('binding', 'pods', 'POST', { namespace: 'binding', name: 'p' }, binding),
       /already assigned to node "node-1"/,
     );
-    await assert.rejects(call('log', 'pods', 'GET', { namespace: 'binding', name: 'p' }), /no kubelet/);
+    await assert.rejects(
+      call('log', 'pods', 'GET', { namespace: 'binding', name: 'p' }),
+      /container "web" in pod "p" is waiting to start: ContainerCreating/,
+    );
+    // Once its node runs it, the simulated container's log is empty.
+    const running = { state: { running: { startedAt: '2026-01-01T00:00:00Z' } } };
+    await pods.patch(
+      'binding',
+      'p',
+      'status',
+      'merge',
+      {
+        status: {
+          containerStatuses: [
+            { name: 'web', image: 'nginx:1.27', imageID: '', ready: true, restartCount: 0, ...running },
+          ],
+        },
+      },
+      ctx,
+    );
+    assert.deepEqual((await call('log', 'pods', 'GET', { namespace: 'binding', name: 'p' })).raw, Buffer.alloc(0));
   });
 
   it('eviction: deletes a pod its budget allows to go, refuses one whose budget is used up with 429', async () => {
