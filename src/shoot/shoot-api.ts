@@ -169,7 +169,7 @@ export function shootBootstrapObjects(): KubeObject[] {
       { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update', 'patch'] },
       // The pods bound to it (NodeRestriction: only those), their status, and their final delete.
       { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch', 'delete'] },
-      { apiGroups: [''], resources: ['pods/status'], verbs: ['patch', 'update'] },
+      { apiGroups: [''], resources: ['pods/status'], verbs: ['get', 'patch', 'update'] },
       { apiGroups: ['', 'events.k8s.io'], resources: ['events'], verbs: ['create', 'patch', 'update'] },
     ]),
     groupBinding('system:node', NODES_GROUP),
