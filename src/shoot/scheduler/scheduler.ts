@@ -6,8 +6,9 @@
  * FailedScheduling event, and is looked at again whenever a node changes or a pod on a node goes
  * away (and every minute).
  *
- * A pod is never bound twice: pods this scheduler bound count as "assumed" on their node until
- * the cache shows them bound (so the next pod sees their requests), and the binding subresource
+ * One pod at a time, as kube-scheduler's scheduling cycle: a pod is "assumed" on its node before
+ * it is bound and until the cache shows it bound, so the next decision counts its requests there.
+ * A pod is never bound twice: the reconciles of a pod never overlap, and the binding subresource
  * refuses a pod already on a node with a 409, which here means "done" — also after a restart, when
  * the binding went through but its answer was lost.
  */
@@ -46,12 +47,17 @@ function phase(pod: KubeObject): unknown {
   return isRecord(pod.status) ? pod.status.phase : undefined;
 }
 
-/** A pod this scheduler is to place: for default-scheduler, on no node, not being deleted, not finished. */
+/**
+ * A pod this scheduler is to place: for default-scheduler, on no node, not held back by
+ * scheduling gates, not being deleted, not finished.
+ */
 export function awaitsScheduling(pod: KubeObject): boolean {
   const name = spec(pod).schedulerName;
+  const gates = spec(pod).schedulingGates;
   return (
     (name === undefined || name === '' || name === DEFAULT_SCHEDULER_NAME) &&
     !spec(pod).nodeName &&
+    !(Array.isArray(gates) && gates.length > 0) &&
     !pod.metadata.deletionTimestamp &&
     phase(pod) !== 'Succeeded' &&
     phase(pod) !== 'Failed'
@@ -73,6 +79,8 @@ export class SchedulerReconciler implements Reconciler {
   readonly #nodes: Lister;
   /** Pods bound by this scheduler that the cache does not show bound yet: key → node. */
   readonly #assumed = new Map<string, string>();
+  /** The scheduling cycle runs for one pod at a time, so each decision sees the ones before it. */
+  #cycle: Promise<unknown> = Promise.resolve();
 
   constructor(deps: SchedulerDeps) {
     this.#deps = deps;
@@ -80,7 +88,13 @@ export class SchedulerReconciler implements Reconciler {
     this.#nodes = deps.informers.lister(nodeResource);
   }
 
-  async reconcile(key: ObjectKey): Promise<Result> {
+  reconcile(key: ObjectKey): Promise<Result> {
+    const run = this.#cycle.then(() => this.#scheduleOne(key));
+    this.#cycle = run.catch(() => undefined);
+    return run;
+  }
+
+  async #scheduleOne(key: ObjectKey): Promise<Result> {
     await Promise.all([this.#deps.informers.synced(podResource), this.#deps.informers.synced(nodeResource)]);
     const id = `${key.namespace}/${key.name}`;
     const pod = this.#pods.get(key.namespace, key.name);
@@ -112,15 +126,19 @@ export class SchedulerReconciler implements Reconciler {
       .map((node) => ({ node, pods: byNode.get(node.metadata.name ?? '') ?? [] }));
   }
 
+  /** Assumes the pod on the node (the next decisions count it there), then binds it. */
   async #bind(pod: KubeObject, node: string): Promise<void> {
+    this.#assumed.set(podKey(pod), node);
     try {
       await this.#deps.bind(pod, node);
     } catch (err) {
-      // Bound already (by an attempt whose answer was lost) or gone: nothing left to do.
-      if (isConflict(err) || isNotFound(err)) return;
+      // Bound already (by an attempt whose answer was lost): it stays where it is, assumed until
+      // the cache shows it. Gone, or a failure to retry: it is on no node.
+      if (isConflict(err)) return;
+      this.#assumed.delete(podKey(pod));
+      if (isNotFound(err)) return;
       throw err;
     }
-    this.#assumed.set(podKey(pod), node);
     this.#deps.logger.info({ pod: podKey(pod), node }, 'bound the pod');
     await this.#deps.events.record(pod, {
       type: 'Normal',
