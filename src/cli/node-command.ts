@@ -20,6 +20,7 @@ interface NodeCommandOptions {
   vpnServer?: string;
   kubeletVersion?: string;
   capacity?: Record<string, string>;
+  labels?: Record<string, string>;
   internalIp?: string;
   podCidr?: string;
   completeAfter: number;
@@ -60,6 +61,17 @@ function resourceList(value: string): Record<string, string> {
       throw new InvalidArgumentError(`"${pair}" is not resource=quantity (e.g. cpu=2,memory=4Gi,pods=110)`);
     }
     out[name] = quantity;
+  }
+  return out;
+}
+
+/** `a=b,c=d`: the Node's labels (checked by the API server when the Node is registered). */
+function labelList(value: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of value.split(',').filter(Boolean)) {
+    const at = pair.indexOf('=');
+    if (at <= 0) throw new InvalidArgumentError(`"${pair}" is not key=value`);
+    out[pair.slice(0, at)] = pair.slice(at + 1);
   }
   return out;
 }
@@ -113,6 +125,11 @@ export function nodeCommand(): Command {
       "the node's capacity and allocatable, e.g. cpu=2,memory=4Gi,pods=110,ephemeral-storage=50Gi (defaults fill the rest)",
       resourceList,
     )
+    .option(
+      '--labels <labels>',
+      'labels of the Node, e.g. worker.gardener.cloud/pool=local (set when it registers)',
+      labelList,
+    )
     .option('--internal-ip <ip>', "the node's InternalIP address, which its pods report as hostIP", ipv4)
     .option(
       '--pod-cidr <cidr>',
@@ -146,6 +163,7 @@ export function nodeCommand(): Command {
         ...(options.vpnServer ? { vpnServerUrl: options.vpnServer } : {}),
         ...(options.kubeletVersion ? { kubeletVersion: options.kubeletVersion } : {}),
         ...(options.capacity ? { capacity: options.capacity } : {}),
+        ...(options.labels ? { labels: options.labels } : {}),
         ...(options.internalIp ? { internalIP: options.internalIp } : {}),
         ...(options.podCidr ? { podCIDR: options.podCidr } : {}),
         completeAfterMs: options.completeAfter * 1000,

@@ -6,6 +6,7 @@
  * `system:masters`, and the default discovery and basic-user roles, as Kubernetes bootstraps them.
  */
 
+import { isDeepStrictEqual } from 'node:util';
 import type { KubeObject } from '../api/meta.js';
 import type { ResourceDefinition } from '../apiserver/types.js';
 import { builtinDefinitions } from '../registry/builtin/index.js';
@@ -115,6 +116,22 @@ function systemPriorityClasses(): KubeObject[] {
       'Used for system critical pods that must run in the cluster, but can be moved to another node if necessary.',
     ),
   ];
+}
+
+/**
+ * Kubernetes' RBAC bootstrap reconciliation of one default ClusterRole: a stored role whose
+ * `rbac.authorization.kubernetes.io/autoupdate` is "true" gets the rules this version adds
+ * (e.g. what nodes need to run pods), keeping any rule an operator added; undefined when it has
+ * them all or opted out.
+ */
+export function reconciledClusterRole(stored: KubeObject, wanted: KubeObject): KubeObject | undefined {
+  const autoupdate = stored.metadata.annotations?.['rbac.authorization.kubernetes.io/autoupdate'];
+  if (autoupdate !== 'true' || stored.kind !== 'ClusterRole') return undefined;
+  const rules = Array.isArray(stored.rules) ? stored.rules : [];
+  const missing = (Array.isArray(wanted.rules) ? wanted.rules : []).filter(
+    (rule) => !rules.some((have) => isDeepStrictEqual(have, rule)),
+  );
+  return missing.length > 0 ? { ...stored, rules: [...rules, ...missing] } : undefined;
 }
 
 /**

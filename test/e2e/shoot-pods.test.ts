@@ -108,6 +108,7 @@ describe('pods in a shoot: kube-scheduler and the node agents', () => {
         { type: 'Hostname', address: NODES[i] },
       ]);
       assert.equal(node.spec.podCIDR, `10.11.${i}.0/24`);
+      assert.equal(node.metadata.labels['worker.gardener.cloud/pool'], 'local');
       assert.equal(node.status.daemonEndpoints.kubeletEndpoint.Port, 10250);
     });
     const wide = await run(['get', 'nodes', '-o', 'wide']);

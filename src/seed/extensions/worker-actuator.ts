@@ -104,6 +104,8 @@ export function machineCapacity(machineType: string): Readonly<Record<string, st
 export interface NodeAgentMachine extends MachineRecord, MachineNetwork {
   /** The node's capacity, from its pool's machine type. */
   capacity: Readonly<Record<string, string>>;
+  /** The Node's labels: `worker.gardener.cloud/pool` and the pool's own. */
+  labels: Readonly<Record<string, string>>;
   kubeconfigPath: string;
   /** The shoot's vpn-seed-server (`spec.providerConfig.vpnServerURL`), if the Worker names one. */
   vpnServerUrl?: string;
@@ -141,6 +143,14 @@ export function localNodeAgentArgs(machine: NodeAgentMachine): string[] {
     machine.internalIP,
     '--pod-cidr',
     machine.podCIDR,
+    ...(Object.keys(machine.labels).length > 0
+      ? [
+          '--labels',
+          Object.entries(machine.labels)
+            .map(([key, value]) => `${key}=${value}`)
+            .join(','),
+        ]
+      : []),
   ];
 }
 
@@ -193,6 +203,9 @@ export function workerActuator(deps: WorkerActuatorDeps): Actuator<Worker> {
       const machines = desiredMachines(worker);
       const credentials = await machineCredentials(worker, deps);
       const versions = new Map(worker.spec.pools.map((pool) => [pool.name, pool.kubernetesVersion]));
+      const labels = new Map(
+        worker.spec.pools.map((pool) => [pool.name, { ...pool.labels, 'worker.gardener.cloud/pool': pool.name }]),
+      );
       for (const machine of machines) {
         const kubeconfigPath = join(machine.dir, KUBECONFIG);
         if (!(await exists(kubeconfigPath))) {
@@ -203,6 +216,7 @@ export function workerActuator(deps: WorkerActuatorDeps): Actuator<Worker> {
         const args = deps.nodeAgentArgs({
           ...record,
           capacity: machineCapacity(machineType),
+          labels: labels.get(machine.pool) ?? {},
           kubeconfigPath,
           ...(vpnServerUrl ? { vpnServerUrl } : {}),
           ...(kubeletVersion ? { kubeletVersion } : {}),
