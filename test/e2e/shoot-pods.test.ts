@@ -13,9 +13,11 @@ import type { Json } from '../helpers/api-client.js';
 import { kubectl } from '../helpers/kubectl.js';
 import {
   CONTROL_PLANE,
+  readyNodes as readyNodesOf,
   SHOOT,
   SHOOT_NAMESPACE,
   type ShootOnLandscape,
+  scaleWorkerPool,
   startShootOnLandscape,
   triggerMigration,
 } from '../helpers/migration.js';
@@ -29,21 +31,7 @@ describe('pods in a shoot: kube-scheduler and the node agents', () => {
 
   before(async () => {
     shoot = await startShootOnLandscape();
-    const scaled = await kubectl(shoot.landscape.garden, [
-      'patch',
-      'shoot',
-      '-n',
-      SHOOT_NAMESPACE,
-      SHOOT,
-      '--type',
-      'json',
-      '-p',
-      JSON.stringify([
-        { op: 'replace', path: '/spec/provider/workers/0/minimum', value: MACHINES },
-        { op: 'replace', path: '/spec/provider/workers/0/maximum', value: MACHINES },
-      ]),
-    ]);
-    assert.equal(scaled.code, 0, scaled.stderr);
+    await scaleWorkerPool(shoot.landscape.garden, MACHINES);
     await eventually(
       async () => ((await readyNodes()).join() === NODES.join() ? true : undefined),
       90_000,
@@ -61,13 +49,7 @@ describe('pods in a shoot: kube-scheduler and the node agents', () => {
     return body as Json;
   }
 
-  async function readyNodes(): Promise<string[]> {
-    const { body } = await shoot.client.request('GET', '/api/v1/nodes');
-    return ((body as Json).items ?? [])
-      .filter((n: Json) => n.status?.conditions?.some((c: Json) => c.type === 'Ready' && c.status === 'True'))
-      .map((n: Json) => n.metadata.name as string)
-      .sort();
-  }
+  const readyNodes = () => readyNodesOf(shoot.client);
 
   const pod = (name: string) => get(`/api/v1/namespaces/default/pods/${name}`);
 

@@ -17,9 +17,11 @@ import type { Json } from '../helpers/api-client.js';
 import { kubectl } from '../helpers/kubectl.js';
 import {
   CONTROL_PLANE,
+  readyNodes as readyNodesOf,
   SHOOT,
   SHOOT_NAMESPACE,
   type ShootOnLandscape,
+  scaleWorkerPool,
   startShootOnLandscape,
   triggerMigration,
 } from '../helpers/migration.js';
@@ -34,35 +36,14 @@ describe('shoot workers across a migration', () => {
   before(async () => {
     shoot = await startShootOnLandscape();
     infrastructure = join(shoot.landscape.dir, 'infrastructure');
-    const scaled = await kubectl(shoot.landscape.garden, [
-      'patch',
-      'shoot',
-      '-n',
-      SHOOT_NAMESPACE,
-      SHOOT,
-      '--type',
-      'json',
-      '-p',
-      JSON.stringify([
-        { op: 'replace', path: '/spec/provider/workers/0/minimum', value: MACHINES },
-        { op: 'replace', path: '/spec/provider/workers/0/maximum', value: MACHINES },
-      ]),
-    ]);
-    assert.equal(scaled.code, 0, scaled.stderr);
+    await scaleWorkerPool(shoot.landscape.garden, MACHINES);
   });
 
   after(async () => {
     await shoot?.stop();
   });
 
-  /** The Nodes of the shoot that are Ready, by name. */
-  async function readyNodes(): Promise<string[]> {
-    const { body } = await shoot.client.request('GET', '/api/v1/nodes');
-    return ((body as Json).items ?? [])
-      .filter((n: Json) => n.status?.conditions?.some((c: Json) => c.type === 'Ready' && c.status === 'True'))
-      .map((n: Json) => n.metadata.name as string)
-      .sort();
-  }
+  const readyNodes = () => readyNodesOf(shoot.client);
 
   async function leaseRenewTimes(): Promise<Map<string, string>> {
     const { body } = await shoot.client.request(

@@ -61,6 +61,28 @@ export async function startShootOnLandscape(options: Partial<LandscapeOptions> =
   }
 }
 
+/** Sets the example shoot's worker pool to `machines` (minimum and maximum). */
+export async function scaleWorkerPool(gardenKubeconfig: string, machines: number): Promise<void> {
+  const patch = [
+    { op: 'replace', path: '/spec/provider/workers/0/minimum', value: machines },
+    { op: 'replace', path: '/spec/provider/workers/0/maximum', value: machines },
+  ];
+  const args = ['patch', 'shoot', '-n', SHOOT_NAMESPACE, SHOOT, '--type', 'json', '-p', JSON.stringify(patch)];
+  const scaled = await kubectl(gardenKubeconfig, args);
+  assert.equal(scaled.code, 0, scaled.stderr);
+}
+
+/** The names of the shoot's Nodes that are Ready, sorted. */
+export async function readyNodes(client: ShootClient): Promise<string[]> {
+  const { body } = await client.request('GET', '/api/v1/nodes');
+  const items: { metadata: { name: string }; status?: { conditions?: { type: string; status: string }[] } }[] =
+    (body as { items?: [] }).items ?? [];
+  return items
+    .filter((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'))
+    .map((n) => n.metadata.name)
+    .sort();
+}
+
 export const SKIP_READINESS = 'shoot.gardener.cloud/skip-readiness';
 
 /** `kubectl annotate shoot … shoot.gardener.cloud/skip-readiness=true`, as the seed document says. */

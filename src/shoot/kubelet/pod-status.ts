@@ -165,29 +165,53 @@ function addresses(pod: KubeObject, placement: PodPlacement): Json {
   };
 }
 
-/** The status of a pod this node runs: every container running and ready. */
-export function runningStatus(pod: KubeObject, placement: PodPlacement): Json {
+/** The kubelet's five pod conditions: [PodReadyToStartContainers, Initialized, Ready, ContainersReady] as given, then PodScheduled. */
+type ConditionStates = readonly [type: string, status: string, reason?: string][];
+
+/**
+ * A status in `phase` with the conditions, the addresses, the start time and the init containers'
+ * statuses kept or set, and each container's state from `containerState(container, its previous
+ * status, startTime)`.
+ */
+function podStatus(
+  pod: KubeObject,
+  placement: PodPlacement,
+  phase: string,
+  states: ConditionStates,
+  containerState: (container: Json, prev: Json, startTime: string) => { state: Json; running: boolean },
+): Json {
   const { now } = placement;
   const current = statusOf(pod);
   const startTime = typeof current.startTime === 'string' ? current.startTime : now;
   return {
     ...current,
-    phase: 'Running',
+    phase,
     conditions: [
-      condition(pod, 'PodReadyToStartContainers', 'True', now),
-      condition(pod, 'Initialized', 'True', now),
-      condition(pod, 'Ready', 'True', now),
-      condition(pod, 'ContainersReady', 'True', now),
+      ...states.map(([type, status, reason]) => condition(pod, type, status, now, reason)),
       scheduled(pod, now),
     ],
     ...addresses(pod, placement),
     startTime,
     ...(containers(pod, 'initContainers').length > 0 ? { initContainerStatuses: initStatuses(pod, startTime) } : {}),
     containerStatuses: containers(pod, 'containers').map((c) => {
-      const since = startedAt(previous(pod, 'containerStatuses', c.name), now);
-      return containerStatus(pod, c, { running: { startedAt: since } }, true);
+      const { state, running } = containerState(c, previous(pod, 'containerStatuses', c.name), startTime);
+      return containerStatus(pod, c, state, running);
     }),
   };
+}
+
+/** The status of a pod this node runs: every container running and ready. */
+export function runningStatus(pod: KubeObject, placement: PodPlacement): Json {
+  const states: ConditionStates = [
+    ['PodReadyToStartContainers', 'True'],
+    ['Initialized', 'True'],
+    ['Ready', 'True'],
+    ['ContainersReady', 'True'],
+  ];
+  return podStatus(pod, placement, 'Running', states, (_container, prev) => ({
+    state: { running: { startedAt: startedAt(prev, placement.now) } },
+    running: true,
+  }));
 }
 
 /**
@@ -195,30 +219,18 @@ export function runningStatus(pod: KubeObject, placement: PodPlacement): Json {
  * pod, or one stopped for its deletion), with the conditions a kubelet reports for it.
  */
 export function completedStatus(pod: KubeObject, placement: PodPlacement): Json {
-  const { now } = placement;
-  const current = statusOf(pod);
-  const startTime = typeof current.startTime === 'string' ? current.startTime : now;
-  return {
-    ...current,
-    phase: 'Succeeded',
-    conditions: [
-      condition(pod, 'PodReadyToStartContainers', 'False', now),
-      condition(pod, 'Initialized', 'True', now, 'PodCompleted'),
-      condition(pod, 'Ready', 'False', now, 'PodCompleted'),
-      condition(pod, 'ContainersReady', 'False', now, 'PodCompleted'),
-      scheduled(pod, now),
-    ],
-    ...addresses(pod, placement),
-    startTime,
-    ...(containers(pod, 'initContainers').length > 0 ? { initContainerStatuses: initStatuses(pod, startTime) } : {}),
-    containerStatuses: containers(pod, 'containers').map((c) => {
-      const prev = previous(pod, 'containerStatuses', c.name);
-      const prevTerminated = isRecord(prev.state) && isRecord(prev.state.terminated) ? prev.state.terminated : {};
-      const finishedAt = typeof prevTerminated.finishedAt === 'string' ? prevTerminated.finishedAt : now;
-      const since = startedAt(prev, startTime);
-      return containerStatus(pod, c, { terminated: terminated(pod, String(c.name), since, finishedAt) }, false);
-    }),
-  };
+  const states: ConditionStates = [
+    ['PodReadyToStartContainers', 'False'],
+    ['Initialized', 'True', 'PodCompleted'],
+    ['Ready', 'False', 'PodCompleted'],
+    ['ContainersReady', 'False', 'PodCompleted'],
+  ];
+  return podStatus(pod, placement, 'Succeeded', states, (container, prev, startTime) => {
+    const prevTerminated = isRecord(prev.state) && isRecord(prev.state.terminated) ? prev.state.terminated : {};
+    const finishedAt = typeof prevTerminated.finishedAt === 'string' ? prevTerminated.finishedAt : placement.now;
+    const name = String(container.name ?? '');
+    return { state: { terminated: terminated(pod, name, startedAt(prev, startTime), finishedAt) }, running: false };
+  });
 }
 
 /** Whether writing `status` would change what the pod reports. */
