@@ -126,6 +126,30 @@ describe('pod status on a node', () => {
     );
   });
 
+  it("keeps other writers' conditions, and is Ready only once every readiness gate's condition is True", () => {
+    const gated = pod({ readinessGates: [{ conditionType: 'example.com/lb-ready' }] });
+    const waiting: Doc = runningStatus(gated, placement);
+    const ready = waiting.conditions.find((c: Doc) => c.type === 'Ready');
+    assert.deepEqual(
+      [ready.status, ready.reason, ready.message],
+      [
+        'False',
+        'ReadinessGatesNotReady',
+        'corresponding condition of pod readiness gate "example.com/lb-ready" does not exist.',
+      ],
+    );
+    const gate = {
+      type: 'example.com/lb-ready',
+      status: 'True',
+      lastProbeTime: null,
+      lastTransitionTime: placement.now,
+    };
+    const withGate = { ...gated, status: { ...waiting, conditions: [...waiting.conditions, gate] } };
+    const now: Doc = runningStatus(withGate, placement);
+    assert.equal(now.conditions.find((c: Doc) => c.type === 'Ready').status, 'True');
+    assert.deepEqual(now.conditions.at(-1), gate, 'the gate owner’s condition stays');
+  });
+
   it('stops a pod that is being deleted, whatever stage it is in', () => {
     assert.equal(podStage(pod({}, { deletionTimestamp: placement.now }), Date.now(), 5000), 'terminate');
   });

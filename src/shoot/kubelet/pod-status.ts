@@ -104,10 +104,24 @@ function startedAt(prev: Json, fallback: string): string {
   return fallback;
 }
 
-function condition(pod: KubeObject, type: string, status: string, now: string, reason?: string): Json {
+function condition(
+  pod: KubeObject,
+  type: string,
+  status: string,
+  now: string,
+  reason?: string,
+  message?: string,
+): Json {
   const prev = conditions(pod).find((c) => c.type === type);
   const since = prev?.status === status && typeof prev.lastTransitionTime === 'string' ? prev.lastTransitionTime : now;
-  return { type, status, lastProbeTime: null, lastTransitionTime: since, ...(reason ? { reason } : {}) };
+  return {
+    type,
+    status,
+    lastProbeTime: null,
+    lastTransitionTime: since,
+    ...(reason ? { reason } : {}),
+    ...(message ? { message } : {}),
+  };
 }
 
 /** PodScheduled as the binding wrote it (True once on a node). */
@@ -165,8 +179,37 @@ function addresses(pod: KubeObject, placement: PodPlacement): Json {
   };
 }
 
-/** The kubelet's five pod conditions: [PodReadyToStartContainers, Initialized, Ready, ContainersReady] as given, then PodScheduled. */
-type ConditionStates = readonly [type: string, status: string, reason?: string][];
+/** The kubelet's four pod conditions (PodReadyToStartContainers, Initialized, Ready, ContainersReady): type, status, reason, message. */
+type ConditionStates = readonly [type: string, status: string, reason?: string, message?: string][];
+
+/** The conditions a kubelet writes; others (readiness gates', DisruptionTarget) belong to other writers and stay. */
+const KUBELET_CONDITIONS = new Set([
+  'PodReadyToStartContainers',
+  'Initialized',
+  'Ready',
+  'ContainersReady',
+  'PodScheduled',
+]);
+
+/**
+ * Ready follows the containers and the pod's readiness gates (k8s `GeneratePodReadyCondition`):
+ * every gate's condition, written by whoever owns it, must be True.
+ */
+function readyState(pod: KubeObject): ConditionStates[number] {
+  const gates = Array.isArray(spec(pod).readinessGates) ? (spec(pod).readinessGates as unknown[]).filter(isRecord) : [];
+  for (const gate of gates) {
+    const found = conditions(pod).find((c) => c.type === gate.conditionType);
+    if (!found) {
+      const message = `corresponding condition of pod readiness gate "${String(gate.conditionType)}" does not exist.`;
+      return ['Ready', 'False', 'ReadinessGatesNotReady', message];
+    }
+    if (found.status !== 'True') {
+      const message = `the status of pod readiness gate "${String(gate.conditionType)}" is not "True", but ${String(found.status)}`;
+      return ['Ready', 'False', 'ReadinessGatesNotReady', message];
+    }
+  }
+  return ['Ready', 'True'];
+}
 
 /**
  * A status in `phase` with the conditions, the addresses, the start time and the init containers'
@@ -187,8 +230,9 @@ function podStatus(
     ...current,
     phase,
     conditions: [
-      ...states.map(([type, status, reason]) => condition(pod, type, status, now, reason)),
+      ...states.map(([type, status, reason, message]) => condition(pod, type, status, now, reason, message)),
       scheduled(pod, now),
+      ...conditions(pod).filter((c) => typeof c.type === 'string' && !KUBELET_CONDITIONS.has(c.type)),
     ],
     ...addresses(pod, placement),
     startTime,
@@ -205,7 +249,7 @@ export function runningStatus(pod: KubeObject, placement: PodPlacement): Json {
   const states: ConditionStates = [
     ['PodReadyToStartContainers', 'True'],
     ['Initialized', 'True'],
-    ['Ready', 'True'],
+    readyState(pod),
     ['ContainersReady', 'True'],
   ];
   return podStatus(pod, placement, 'Running', states, (_container, prev) => ({

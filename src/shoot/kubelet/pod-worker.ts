@@ -159,7 +159,8 @@ export function startPodWorker(options: PodWorkerOptions): PodWorker {
       pod.metadata.namespace ?? '',
       pod.metadata.name ?? '',
       { metadata: { uid: pod.metadata.uid }, status },
-      { subresource: 'status' },
+      // Strategic: conditions merge by type, so one another writer added meanwhile stays.
+      { subresource: 'status', type: 'strategic' },
     );
     cache.set(keyOf(updated), updated);
     return updated;
