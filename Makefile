@@ -10,7 +10,7 @@ TEST_FILES = $(shell find dist/test -name '*.test.js' 2>/dev/null | sort)
 UNIT_DIRS = api registry apiserver client controller flow garden lint
 UNIT_FILES = $(shell find $(addprefix dist/test/,$(UNIT_DIRS)) -name '*.test.js' 2>/dev/null | sort)
 
-.PHONY: setup deps etcd build test unit demo lint bench bench-shoots bench-backup bench-migration bench-workers clean
+.PHONY: setup deps etcd build test unit demo lint bench bench-shoot-api bench-shoots bench-backup bench-migration bench-workers clean
 
 setup: etcd deps build
 
@@ -53,10 +53,14 @@ lint: deps
 
 bench: setup
 	$(NODE) dist/bench/apiserver-latency.js
+	$(NODE) dist/bench/shoot-api-latency.js
 	$(NODE) dist/bench/shoot-lifecycle.js
 	$(NODE) dist/bench/backup.js
 	$(NODE) dist/bench/migration.js
 	$(NODE) dist/bench/workers.js
+
+bench-shoot-api: setup
+	$(NODE) dist/bench/shoot-api-latency.js
 
 bench-shoots: setup
 	$(NODE) dist/bench/shoot-lifecycle.js

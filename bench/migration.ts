@@ -45,6 +45,15 @@ import { createGunzip } from 'node:zlib';
 import { startEtcd } from '../src/process/etcd-process.js';
 import { bash, kubectl } from '../test/helpers/kubectl.js';
 import { SHOOT_NAMESPACE as NAMESPACE, SEED_DOCUMENT_TRIGGER, SHOOT } from '../test/helpers/migration.js';
+import {
+  compareWith,
+  controllersSettled,
+  countMixed,
+  createMixed,
+  installWidgetCrd,
+  mixOf,
+  readObjects,
+} from '../test/helpers/mixed-objects.js';
 import { type ShootClient, shootClient } from '../test/helpers/shoot-client.js';
 import { type DowntimeReport, measureDowntime } from '../test/helpers/shoot-writer.js';
 import { ascendingList, intFlag, parseBenchFlags } from './lib/flags.js';
@@ -74,6 +83,8 @@ interface Options {
   json: string | undefined;
   keep: boolean;
   strict: boolean;
+  /** After the sizes, one shoot holding this many mixed objects instead of ConfigMap data. */
+  mixed: number | undefined;
 }
 
 function usage(): string {
@@ -87,6 +98,10 @@ function usage(): string {
   --poll MS          interval of the downtime poller's GETs (default 50)
   --timeout S        seconds the migration may take before the size counts as failed (default 600)
   --no-floor         skip the raw tools' floor
+  --mixed N          after the sizes, one more shoot holding N objects in a busy cluster's mix
+                     (Pods, Deployments with their ReplicaSets and Pods, Services, ConfigMaps,
+                     Secrets, custom resources) instead of ConfigMap data; compare it with the
+                     ConfigMap-only size nearest its final snapshot
   --json FILE        also write the report (machine, options, timelines, steps) as JSON
   --keep             keep the landscape directories (logs, state, buckets)
   --strict           exit 1 when a target fails
@@ -103,6 +118,7 @@ function parseOptions(argv: string[]): Options {
       poll: { type: 'string' },
       timeout: { type: 'string' },
       'no-floor': { type: 'boolean', default: false },
+      mixed: { type: 'string' },
     },
     usage,
   );
@@ -116,6 +132,7 @@ function parseOptions(argv: string[]): Options {
     pollMs: intFlag('--poll', values.poll, 50, 1),
     timeoutSeconds: intFlag('--timeout', values.timeout, 600, 1),
     floor: !values['no-floor'],
+    mixed: values.mixed === undefined ? undefined : intFlag('--mixed', values.mixed, 10_000, 1),
     json: values.json ?? (env.BENCH_JSON || undefined),
     keep: values.keep,
     strict: values.strict,
@@ -177,7 +194,10 @@ interface FloorTimings {
 }
 
 interface SizeResult {
+  /** `10 MB` (ConfigMap data) or `10000 mixed objects`. */
+  label: string;
   sizeMb: number;
+  /** Objects written: ConfigMaps, or the mix's objects. */
   configMaps: number;
   bytesWritten: number;
   fillMs: number;
@@ -255,6 +275,7 @@ async function verify(
     );
     if (res.status !== 200) throw new Error(`listing ConfigMaps: HTTP ${res.status}`);
     for (const item of res.body.items) {
+      if (item.metadata.name === 'kube-root-ca.crt') continue;
       found++;
       if (versions.get(item.metadata.name) !== item.metadata.resourceVersion) wrongVersion++;
     }
@@ -395,8 +416,43 @@ async function measureFloor(finalSnapshot: string, workDir: string): Promise<Flo
   }
 }
 
-async function runSize(sizeMb: number, options: Options): Promise<SizeResult> {
+/** Fills the shoot: ConfigMaps up to `sizeMb`, or `mixed` objects; what to read back after the move. */
+async function fillShoot(
+  client: ShootClient,
+  sizeMb: number,
+  mixed: number | undefined,
+  options: Options,
+): Promise<{ objects: number; bytes: number; readBack: () => Promise<{ found: number; wrongVersion: number }> }> {
+  if (mixed === undefined) {
+    const versions = await fill(client, sizeMb * MB, options);
+    return {
+      objects: versions.size,
+      bytes: versions.size * options.valueBytes,
+      readBack: () => verify(client, versions),
+    };
+  }
+  const withCustomResources = await installWidgetCrd(client);
+  if (!withCustomResources) log('this shoot serves no CustomResourceDefinitions: custom resources left out');
+  const mix = mixOf(mixed);
+  const created = await createMixed(client, mix, { withoutCustomResources: !withCustomResources });
+  if (!(await controllersSettled(client, mix))) log('the controllers had not settled in time');
+  log(`the shoot holds ${JSON.stringify(await countMixed(client, withCustomResources))}`);
+  // What the controllers made of the objects is what must come back: their versions now.
+  const reference = await readObjects(client, created);
+  return {
+    objects: created.length,
+    bytes: 0,
+    readBack: async () => {
+      const compared = await compareWith(client, reference);
+      return { found: compared.same + compared.changed.length, wrongVersion: compared.changed.length };
+    },
+  };
+}
+
+async function runSize(sizeMb: number, options: Options, mixed?: number): Promise<SizeResult> {
+  const label = mixed === undefined ? `${sizeMb} MB` : `${mixed} mixed objects`;
   const result: SizeResult = {
+    label,
     sizeMb,
     configMaps: 0,
     bytesWritten: 0,
@@ -415,7 +471,7 @@ async function runSize(sizeMb: number, options: Options): Promise<SizeResult> {
   let client: ShootClient | undefined;
   let stopWatch: (() => void) | undefined;
   try {
-    log(`${sizeMb} MB: transplant up --dir ${landscape.dir} --seeds ${seeds.join(',')} --log-level debug`);
+    log(`${label}: transplant up --dir ${landscape.dir} --seeds ${seeds.join(',')} --log-level debug`);
     await landscape.up({ seeds, logLevel: 'debug' });
     const garden = join(landscape.dir, 'garden.kubeconfig');
     for (const file of ['10-project.yaml', '30-shoot.yaml']) {
@@ -468,13 +524,11 @@ async function runSize(sizeMb: number, options: Options): Promise<SizeResult> {
     client = await shootClient(kubeconfig);
 
     const fillStarted = Date.now();
-    const versions = await fill(client, sizeMb * MB, options);
+    const filled = await fillShoot(client, sizeMb, mixed, options);
     result.fillMs = Date.now() - fillStarted;
-    result.configMaps = versions.size;
-    result.bytesWritten = versions.size * options.valueBytes;
-    log(
-      `${sizeMb} MB: ${versions.size} ConfigMaps of ${options.valueBytes / 1024} KiB written in ${secs(result.fillMs)} s`,
-    );
+    result.configMaps = filled.objects;
+    result.bytesWritten = filled.bytes;
+    log(`${label}: ${filled.objects} objects written in ${secs(result.fillMs)} s`);
     // Let the shoot's regular backups catch up, as they would have on a shoot in service.
     await sleep(3_000);
     result.timeline = [];
@@ -490,10 +544,10 @@ async function runSize(sizeMb: number, options: Options): Promise<SizeResult> {
     });
     if (triggered.code !== 0 || triggered.stdout.trim() !== 'seed-b')
       throw new Error(`the trigger command failed: ${triggered.stderr}${triggered.stdout}`);
-    log(`${sizeMb} MB: triggered (the binding answered after ${Date.now() - result.triggerMs} ms)`);
+    log(`${label}: triggered (the binding answered after ${Date.now() - result.triggerMs} ms)`);
     try {
       await withTimeout(migrated, options.timeoutSeconds * 1000, 'Migrate did not succeed');
-      log(`${sizeMb} MB: Migrate Succeeded after ${secs(result.migrateSucceededMs! - result.triggerMs)} s`);
+      log(`${label}: Migrate Succeeded after ${secs(result.migrateSucceededMs! - result.triggerMs)} s`);
       await withTimeout(restored, options.timeoutSeconds * 1000, 'Restore did not succeed');
     } finally {
       // Once more after the end: a gap still open when Restore succeeded ends with the first 200.
@@ -510,7 +564,7 @@ async function runSize(sizeMb: number, options: Options): Promise<SizeResult> {
     }
     result.totalMs = result.restoreSucceededMs! - result.triggerMs;
     log(
-      `${sizeMb} MB: Restore Succeeded after ${secs(result.totalMs)} s; longest API gap ${secs(result.downtime.longest?.durationMs)} s`,
+      `${label}: Restore Succeeded after ${secs(result.totalMs)} s; longest API gap ${secs(result.downtime.longest?.durationMs)} s`,
     );
 
     const origin = result.triggerMs;
@@ -531,9 +585,9 @@ async function runSize(sizeMb: number, options: Options): Promise<SizeResult> {
     if (apiStopped && apiStarted)
       result.apiServerDownMs = apiStarted.startMs + apiStarted.durationMs - apiStopped.startMs;
 
-    result.verified = await verify(client, versions);
+    result.verified = await filled.readBack();
     log(
-      `${sizeMb} MB: ${result.verified.found} ConfigMaps read back, ${result.verified.wrongVersion} at another resourceVersion`,
+      `${label}: ${result.verified.found} objects read back, ${result.verified.wrongVersion} at another resourceVersion`,
     );
 
     const final = findFinalSnapshot(landscape.file().seeds['seed-a']!.backupRoot!);
@@ -541,16 +595,16 @@ async function runSize(sizeMb: number, options: Options): Promise<SizeResult> {
     if (options.floor) {
       if (!final) throw new Error("no final full snapshot in seed-a's bucket");
       result.floor = await measureFloor(final.path, join(landscape.dir, 'floor'));
-      log(`${sizeMb} MB: raw tools' floor ${secs(result.floor.totalMs)} s`);
+      log(`${label}: raw tools' floor ${secs(result.floor.totalMs)} s`);
     }
   } catch (err) {
     result.error = err instanceof Error ? err.message : String(err);
-    log(`${sizeMb} MB: failed: ${result.error}`);
+    log(`${label}: failed: ${result.error}`);
   } finally {
     stopWatch?.();
     client?.close();
-    for (const note of await landscape.down()) log(`${sizeMb} MB: ${note}`);
-    if (options.keep) log(`${sizeMb} MB: kept ${landscape.dir}`);
+    for (const note of await landscape.down()) log(`${label}: ${note}`);
+    if (options.keep) log(`${label}: kept ${landscape.dir}`);
     active = undefined;
   }
   return result;
@@ -567,7 +621,7 @@ function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promi
 function summaryTable(results: readonly SizeResult[]): string {
   const header = [
     'data',
-    'ConfigMaps',
+    'objects',
     'final snapshot',
     'total (s)',
     'Migrate (s)',
@@ -579,11 +633,11 @@ function summaryTable(results: readonly SizeResult[]): string {
   ];
   const rows = results.map((r) => {
     const target =
-      r.sizeMb === TARGET_SIZE_MB
+      r.sizeMb === TARGET_SIZE_MB && r.bytesWritten > 0
         ? `downtime ≤ ${TARGETS.downtimeMs / 1000} s ${pass(r.downtime?.longest?.durationMs, TARGETS.downtimeMs)}, total ≤ ${TARGETS.totalMs / 1000} s ${pass(r.totalMs, TARGETS.totalMs)}`
         : '';
     return [
-      `${r.sizeMb} MB`,
+      r.label,
       String(r.configMaps),
       r.finalSnapshot ? `${(r.finalSnapshot.bytes / MB).toFixed(1)} MB` : '-',
       r.error ? `failed` : secs(r.totalMs),
@@ -611,7 +665,7 @@ function pass(value: number | undefined, limit: number): string {
 function floorTable(results: readonly SizeResult[]): string | undefined {
   const measured = results.filter((r) => r.floor);
   if (measured.length === 0) return undefined;
-  const header = ['raw tool (s)', ...measured.map((r) => `${r.sizeMb} MB`)];
+  const header = ['raw tool (s)', ...measured.map((r) => r.label)];
   const rows: [string, (f: FloorTimings) => number][] = [
     ['etcdctl snapshot save', (f) => f.snapshotSaveMs],
     ['cp', (f) => f.copyMs],
@@ -641,7 +695,7 @@ function stepTable(results: readonly SizeResult[]): string | undefined {
     const at = (k: string) => largest.steps.find((s) => key(s) === k)?.startMs ?? order.get(k)!;
     return at(a) - at(b);
   });
-  const header = ['step (s: start after the trigger + duration)', ...withSteps.map((r) => `${r.sizeMb} MB`)];
+  const header = ['step (s: start after the trigger + duration)', ...withSteps.map((r) => r.label)];
   const body = keys.map((k) => [
     k,
     ...withSteps.map((r) => {
@@ -685,6 +739,7 @@ async function main(): Promise<void> {
 
   const results: SizeResult[] = [];
   for (const size of options.sizesMb) results.push(await runSize(size, options));
+  if (options.mixed !== undefined) results.push(await runSize(0, options, options.mixed));
 
   const report: Report = {
     date: new Date().toISOString(),
@@ -708,7 +763,7 @@ async function main(): Promise<void> {
   const steps = stepTable(results);
   if (steps) out.write(`\nSteps from the seeds' debug logs (Migrate on seed-a, Restore on seed-b):\n\n${steps}\n`);
   for (const r of results) {
-    out.write(`\n${r.sizeMb} MB: lastOperation as the garden watch delivered it (s after the trigger):\n`);
+    out.write(`\n${r.label}: lastOperation as the garden watch delivered it (s after the trigger):\n`);
     for (const t of r.timeline) {
       const op = t.operation;
       out.write(
@@ -729,12 +784,12 @@ async function main(): Promise<void> {
     writeFileSync(options.json, `${JSON.stringify(report, null, 2)}\n`);
     log(`wrote ${options.json}`);
   }
-  const target = results.find((r) => r.sizeMb === TARGET_SIZE_MB);
+  const target = results.find((r) => r.sizeMb === TARGET_SIZE_MB && r.bytesWritten > 0);
   const failures = [
-    ...results.filter((r) => r.error).map((r) => `${r.sizeMb} MB failed`),
+    ...results.filter((r) => r.error).map((r) => `${r.label} failed`),
     ...results
       .filter((r) => r.verified && (r.verified.found !== r.configMaps || r.verified.wrongVersion > 0))
-      .map((r) => `${r.sizeMb} MB lost data`),
+      .map((r) => `${r.label} lost data`),
   ];
   if (target && !target.error) {
     if (pass(target.downtime?.longest?.durationMs, TARGETS.downtimeMs) === 'FAIL') failures.push('100 MB downtime');

@@ -191,12 +191,14 @@ export function shootBootstrapObjects(): KubeObject[] {
     ]),
     groupBinding('system:node', NODES_GROUP),
     // What the controller manager's controllers do (src/shoot/controller-manager/): its leader
-    // election Lease, the default ServiceAccount of every namespace, and garbage collection.
+    // election Lease, the default ServiceAccount and root CA of every namespace, and garbage collection.
     clusterRole(CONTROLLER_MANAGER_USER, [
       // The garbage collector reads everything and deletes what lost its owners.
       { apiGroups: ['*'], resources: ['*'], verbs: ['get', 'list', 'watch', 'patch', 'delete'] },
       { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create', 'update'] },
       { apiGroups: [''], resources: ['serviceaccounts'], verbs: ['create'] },
+      // The root CA publisher's `kube-root-ca.crt` in every namespace.
+      { apiGroups: [''], resources: ['configmaps'], verbs: ['create', 'update'] },
     ]),
     userBinding(CONTROLLER_MANAGER_USER, CONTROLLER_MANAGER_USER),
     // Kubernetes' `system:kube-scheduler`, narrowed to what this scheduler does: read pods and

@@ -17,7 +17,7 @@ import {
   SHOOT,
   SHOOT_NAMESPACE,
   type ShootOnLandscape,
-  scaleWorkerPool,
+  setWorkerMachines,
   startShootOnLandscape,
   triggerMigration,
 } from '../helpers/migration.js';
@@ -31,7 +31,7 @@ describe('pods in a shoot: kube-scheduler and the node agents', () => {
 
   before(async () => {
     shoot = await startShootOnLandscape();
-    await scaleWorkerPool(shoot.landscape.garden, MACHINES);
+    await setWorkerMachines(shoot.landscape.garden, MACHINES);
     await eventually(
       async () => ((await readyNodes()).join() === NODES.join() ? true : undefined),
       90_000,

@@ -21,7 +21,7 @@ import {
   SHOOT,
   SHOOT_NAMESPACE,
   type ShootOnLandscape,
-  scaleWorkerPool,
+  setWorkerMachines,
   startShootOnLandscape,
   triggerMigration,
 } from '../helpers/migration.js';
@@ -36,7 +36,7 @@ describe('shoot workers across a migration', () => {
   before(async () => {
     shoot = await startShootOnLandscape();
     infrastructure = join(shoot.landscape.dir, 'infrastructure');
-    await scaleWorkerPool(shoot.landscape.garden, MACHINES);
+    await setWorkerMachines(shoot.landscape.garden, MACHINES);
   });
 
   after(async () => {

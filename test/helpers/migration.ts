@@ -61,15 +61,23 @@ export async function startShootOnLandscape(options: Partial<LandscapeOptions> =
   }
 }
 
-/** Sets the example shoot's worker pool to `machines` (minimum and maximum). */
-export async function scaleWorkerPool(gardenKubeconfig: string, machines: number): Promise<void> {
-  const patch = [
-    { op: 'replace', path: '/spec/provider/workers/0/minimum', value: machines },
-    { op: 'replace', path: '/spec/provider/workers/0/maximum', value: machines },
-  ];
-  const args = ['patch', 'shoot', '-n', SHOOT_NAMESPACE, SHOOT, '--type', 'json', '-p', JSON.stringify(patch)];
-  const scaled = await kubectl(gardenKubeconfig, args);
-  assert.equal(scaled.code, 0, scaled.stderr);
+/** Sets the example shoot's worker pool to exactly `machines` machines. */
+export async function setWorkerMachines(gardenKubeconfig: string, machines: number): Promise<void> {
+  const patched = await kubectl(gardenKubeconfig, [
+    'patch',
+    'shoot',
+    '-n',
+    SHOOT_NAMESPACE,
+    SHOOT,
+    '--type',
+    'json',
+    '-p',
+    JSON.stringify([
+      { op: 'replace', path: '/spec/provider/workers/0/minimum', value: machines },
+      { op: 'replace', path: '/spec/provider/workers/0/maximum', value: machines },
+    ]),
+  ]);
+  assert.equal(patched.code, 0, patched.stderr);
 }
 
 /** The names of the shoot's Nodes that are Ready, sorted. */

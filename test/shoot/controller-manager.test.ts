@@ -44,8 +44,9 @@ describe('kube-controller-manager', () => {
   it('gives every namespace its default ServiceAccount, again when deleted; one instance leads', async () => {
     for (const name of ['kube-system', 'apps'])
       await client.resource(namespaceResource).create('', { metadata: { name } });
-    const first = startShootControllerManager({ client, discover, identity: 'seed-a_1', logger, ...fast });
-    const second = startShootControllerManager({ client, discover, identity: 'seed-b_2', logger, ...fast });
+    const rootCaPem = '-----BEGIN CERTIFICATE-----\nshoot CA\n-----END CERTIFICATE-----\n';
+    const first = startShootControllerManager({ client, discover, identity: 'seed-a_1', logger, rootCaPem, ...fast });
+    const second = startShootControllerManager({ client, discover, identity: 'seed-b_2', logger, rootCaPem, ...fast });
     managers.push(first, second);
     const accounts = client.resource(serviceAccountResource);
     await until(async () => (await accounts.find('apps', 'default')) !== null, 5_000, 'apps/default');
@@ -56,6 +57,18 @@ describe('kube-controller-manager', () => {
     await until(async () => (await accounts.find('later', 'default')) !== null, 5_000, 'a new namespace gets one');
     await accounts.delete('apps', 'default');
     await until(async () => (await accounts.find('apps', 'default')) !== null, 5_000, 'a deleted one comes back');
+
+    // The root CA publisher: `kube-root-ca.crt` in every namespace, put back when edited or deleted.
+    const configMaps = client.resource(configMapResource);
+    const published = (ns: string) => async () =>
+      ((await configMaps.find(ns, 'kube-root-ca.crt')) as { data?: Record<string, string> } | null)?.data?.[
+        'ca.crt'
+      ] === rootCaPem;
+    for (const ns of ['kube-system', 'apps', 'later']) await until(published(ns), 5_000, `${ns}/kube-root-ca.crt`);
+    await configMaps.patch('apps', 'kube-root-ca.crt', { data: { 'ca.crt': 'forged' } });
+    await until(published('apps'), 5_000, 'an edited root CA is put back');
+    await configMaps.delete('later', 'kube-root-ca.crt');
+    await until(published('later'), 5_000, 'a deleted root CA comes back');
   });
 
   it('collects objects whose owners are gone, and carries out Background, Foreground and Orphan deletions', async () => {

@@ -42,6 +42,7 @@ export class ControllerManagerRuntime extends InProcessRuntime<ControllerManager
       const manager = startShootControllerManager({
         client,
         discover: () => discoverResources(client),
+        rootCaPem: config.caPem,
         identity: `${seedName}_${instance}`,
         logger: logger.child({ shoot: config.name }),
       });

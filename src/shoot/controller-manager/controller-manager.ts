@@ -10,6 +10,7 @@ import type { Client } from '../../client/client.js';
 import { SharedInformerFactory } from '../../controller/shared-informers.js';
 import { startLeaderElection } from '../leader-election.js';
 import { type CollectableResource, GarbageCollector } from './garbage-collector.js';
+import { rootCaPublisher } from './root-ca-publisher.js';
 import { serviceAccountController } from './service-account-controller.js';
 
 export const CONTROLLER_MANAGER_LEASE = 'kube-controller-manager';
@@ -21,6 +22,8 @@ export interface ShootControllerManagerOptions {
   client: Client;
   /** What the shoot's API serves (its discovery): what the garbage collector watches. */
   discover: () => Promise<readonly CollectableResource[]>;
+  /** The CA the shoot's API server certificate chains to, published in every namespace (when given). */
+  rootCaPem?: string;
   /** Unique per running instance (`<seed>_<uuid>`). */
   identity: string;
   logger: Logger;
@@ -55,11 +58,12 @@ export interface ControllerContext {
 }
 
 /** The controllers kube-controller-manager runs. */
-function controllers(context: ControllerContext, discover: ShootControllerManagerOptions['discover']): Runnable[] {
+function controllers(context: ControllerContext, options: ShootControllerManagerOptions): Runnable[] {
   return [
     serviceAccountController(context),
+    ...(options.rootCaPem ? [rootCaPublisher(context, options.rootCaPem)] : []),
     // Last: it shares the caches of the resources the others read and watches the rest itself.
-    new GarbageCollector(context.client, context.informers, discover, context.logger),
+    new GarbageCollector(context.client, context.informers, options.discover, context.logger),
   ];
 }
 
@@ -78,7 +82,7 @@ export function startShootControllerManager(options: ShootControllerManagerOptio
     onStartedLeading: () => {
       log.info({ identity: options.identity }, 'leading: starting the controllers');
       informers = new SharedInformerFactory(options.client);
-      running = controllers({ client: options.client, informers, logger: log }, options.discover);
+      running = controllers({ client: options.client, informers, logger: log }, options);
       for (const controller of running) controller.start();
     },
     onStoppedLeading: () => {
