@@ -263,14 +263,17 @@ describe('pods in a shoot: kube-scheduler and the node agents', () => {
       spec: { restartPolicy: 'Never', containers: [{ name: 'pi', image: 'perl:5.34' }] },
     };
     await run(['apply', '-f', '-'], JSON.stringify(owned));
+    let last: Json | undefined;
     const done = await eventually(
       async () => {
-        const p = await pod('pi-abcde');
-        return p.status?.phase === 'Succeeded' ? p : undefined;
+        last = await pod('pi-abcde');
+        return last.status?.phase === 'Succeeded' ? last : undefined;
       },
       60_000,
       'the Job pod Succeeded',
-    );
+    ).catch((err) => {
+      throw new Error(`${(err as Error).message}; the pod: ${JSON.stringify(last)}`);
+    });
     const terminated = done.status.containerStatuses[0].state.terminated;
     assert.deepEqual([terminated.exitCode, terminated.reason], [0, 'Completed']);
     const ready = done.status.conditions.find((c: Json) => c.type === 'Ready');

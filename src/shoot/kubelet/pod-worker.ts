@@ -53,6 +53,7 @@ export interface PodWorker {
 }
 
 const RETRY_MS = 1_000;
+const CONFLICT_RETRY_MS = 100;
 
 function keyOf(pod: KubeObject): string {
   return `${pod.metadata.namespace ?? ''}/${pod.metadata.name ?? ''}`;
@@ -128,6 +129,11 @@ export function startPodWorker(options: PodWorkerOptions): PodWorker {
           await sync(key);
         } catch (err) {
           if (stopped) return;
+          if (isConflict(err)) {
+            // Computed from a pod that changed meanwhile: again, from the one the watch brings.
+            enqueueAfter(key, CONFLICT_RETRY_MS);
+            continue;
+          }
           logger.warn({ pod: key, err: (err as Error).message }, 'pod sync failed; retrying');
           enqueueAfter(key, RETRY_MS);
         }
@@ -155,13 +161,9 @@ export function startPodWorker(options: PodWorkerOptions): PodWorker {
 
   const writeStatus = async (pod: KubeObject, status: Record<string, unknown>): Promise<KubeObject> => {
     if (!statusChanged(pod, status)) return pod;
-    const updated = await pods().patch(
-      pod.metadata.namespace ?? '',
-      pod.metadata.name ?? '',
-      { metadata: { uid: pod.metadata.uid }, status },
-      // Strategic: conditions merge by type, so one another writer added meanwhile stays.
-      { subresource: 'status', type: 'strategic' },
-    );
+    // A replace guarded by the resourceVersion the status was computed from: a condition another
+    // writer added meanwhile is never lost (the write conflicts and is computed again).
+    const updated = await pods().update(pod.metadata.namespace ?? '', { ...pod, status }, { subresource: 'status' });
     cache.set(keyOf(updated), updated);
     return updated;
   };
