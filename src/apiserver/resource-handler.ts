@@ -178,6 +178,7 @@ async function readDeleteOptions(
   const raw = await readBody(req, maxBodyBytes);
   const options: DeleteOptions = {};
   let policy: unknown = query.get('propagationPolicy') ?? undefined;
+  let grace: unknown = query.get('gracePeriodSeconds') ?? undefined;
   if (raw.length > 0 && raw.toString('utf8').trim() !== '') {
     const body = parseBody(raw, req.headers['content-type']);
     if (isRecord(body) && isRecord(body.preconditions)) {
@@ -188,6 +189,9 @@ async function readDeleteOptions(
       };
     }
     if (isRecord(body) && body.propagationPolicy !== undefined) policy = body.propagationPolicy;
+    if (isRecord(body) && body.gracePeriodSeconds !== undefined && body.gracePeriodSeconds !== null) {
+      grace = body.gracePeriodSeconds;
+    }
     // The deprecated orphanDependents, as Kubernetes still reads it.
     if (isRecord(body) && policy === undefined && typeof body.orphanDependents === 'boolean') {
       policy = body.orphanDependents ? 'Orphan' : 'Background';
@@ -205,7 +209,23 @@ async function readDeleteOptions(
     }
     options.propagationPolicy = policy as PropagationPolicy;
   }
+  if (grace !== undefined) options.gracePeriodSeconds = gracePeriodSeconds(grace);
   return options;
+}
+
+/** `gracePeriodSeconds` of DeleteOptions (body) or the query: an integer; negative means "at once" for the kinds that use it. */
+function gracePeriodSeconds(value: unknown): number {
+  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+  if (typeof n !== 'number' || !Number.isInteger(n)) {
+    throw invalid({ group: 'meta.k8s.io', kind: 'DeleteOptions' }, '', [
+      {
+        type: 'FieldValueInvalid',
+        path: 'gracePeriodSeconds',
+        message: `Invalid value: ${JSON.stringify(value)}: must be an integer`,
+      },
+    ]);
+  }
+  return n;
 }
 
 function acceptsJson(accept: string): boolean {

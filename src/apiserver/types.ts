@@ -121,6 +121,12 @@ export interface Strategy {
   canonicalize?(obj: KubeObject): void;
   /** Mutates an object that deletion marks with a deletionTimestamp (e.g. a Namespace turns Terminating). */
   prepareForDelete?(obj: KubeObject): void;
+  /**
+   * Graceful deletion (k8s RESTGracefulDeleteStrategy.CheckGracefulDelete): how many seconds the
+   * object stays, marked, before whoever runs it deletes it for good, given the request's
+   * `gracePeriodSeconds` (undefined when it names none). 0 deletes at once. Pure.
+   */
+  gracePeriodSeconds?(obj: KubeObject, requested: number | undefined): number;
 }
 
 /** A named subresource backed by the parent's storage with its own strategy (e.g. status, binding). */

@@ -2,10 +2,13 @@
  * `transplant node`: one machine's node agent (src/shoot/node-agent.ts). The Worker extension
  * starts it with the machine's kubeconfig; nothing secret is on the command line.
  */
+import { isIPv4 } from 'node:net';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { pino } from 'pino';
+import { parseQuantity } from '../api/quantity.js';
 import { loadKubeconfig } from '../client/kubeconfig-file.js';
+import { parseCidr } from '../shoot/kubelet/pod-ips.js';
 import { startNodeAgent } from '../shoot/node-agent.js';
 import { runUntilSignal } from './run-until-signal.js';
 
@@ -16,6 +19,11 @@ interface NodeCommandOptions {
   egressDenyFile?: string;
   vpnServer?: string;
   kubeletVersion?: string;
+  capacity?: Record<string, string>;
+  labels?: Record<string, string>;
+  internalIp?: string;
+  podCidr?: string;
+  completeAfter: number;
   leaseDuration: number;
   renewInterval: number;
   logLevel: string;
@@ -44,11 +52,47 @@ function kubernetesVersion(value: string): string {
   return `v${match[1]}`;
 }
 
+/** `cpu=2,memory=4Gi,pods=110`: resource names and quantities. */
+function resourceList(value: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of value.split(',').filter(Boolean)) {
+    const [name, quantity] = pair.split('=');
+    if (!name || !quantity || parseQuantity(quantity) === undefined) {
+      throw new InvalidArgumentError(`"${pair}" is not resource=quantity (e.g. cpu=2,memory=4Gi,pods=110)`);
+    }
+    out[name] = quantity;
+  }
+  return out;
+}
+
+/** `a=b,c=d`: the Node's labels (checked by the API server when the Node is registered). */
+function labelList(value: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of value.split(',').filter(Boolean)) {
+    const at = pair.indexOf('=');
+    if (at <= 0) throw new InvalidArgumentError(`"${pair}" is not key=value`);
+    out[pair.slice(0, at)] = pair.slice(at + 1);
+  }
+  return out;
+}
+
+function ipv4(value: string): string {
+  if (isIPv4(value)) return value;
+  throw new InvalidArgumentError('must be an IPv4 address');
+}
+
+function ipv4Cidr(value: string): string {
+  if (parseCidr(value)) return value;
+  throw new InvalidArgumentError('must be an IPv4 CIDR such as 100.96.0.0/24 (prefix 8 to 30)');
+}
+
 export function nodeCommand(): Command {
   return new Command('node')
     .description(
-      "Run a machine's node agent: registers the Node in the shoot, keeps its Ready condition and its Lease in " +
-        "kube-node-lease renewed, and reaches the API server only at the address in the kubeconfig (the shoot's " +
+      "Run a machine's node agent: registers the Node in the shoot (capacity, addresses, pod CIDR), keeps its Ready " +
+        'condition and its Lease in kube-node-lease renewed, runs the pods bound to it as a simulated kubelet (Running ' +
+        'with container statuses, Succeeded for run-to-completion pods, graceful deletion; no container runs), ' +
+        "and reaches the API server only at the address in the kubeconfig (the shoot's " +
         'stable address), retrying while it is away (e.g. during a migration). With --vpn-server it also holds the ' +
         "node's end of the shoot's VPN tunnel, through which the API server reaches the node (nodes/<name>/proxy). " +
         'Stops on SIGTERM.',
@@ -76,6 +120,28 @@ export function nodeCommand(): Command {
       "the version the Node reports in status.nodeInfo.kubeletVersion (kubectl's VERSION column)",
       kubernetesVersion,
     )
+    .option(
+      '--capacity <resources>',
+      "the node's capacity and allocatable, e.g. cpu=2,memory=4Gi,pods=110,ephemeral-storage=50Gi (defaults fill the rest)",
+      resourceList,
+    )
+    .option(
+      '--labels <labels>',
+      'labels of the Node, e.g. worker.gardener.cloud/pool=local (set when it registers)',
+      labelList,
+    )
+    .option('--internal-ip <ip>', "the node's InternalIP address, which its pods report as hostIP", ipv4)
+    .option(
+      '--pod-cidr <cidr>',
+      "the node's pod CIDR (spec.podCIDR) when its Node has none; pods get addresses from it",
+      ipv4Cidr,
+    )
+    .option(
+      '--complete-after <seconds>',
+      "how long a run-to-completion pod (restartPolicy Never/OnFailure, a Job's) runs before it succeeds",
+      positiveSeconds,
+      5,
+    )
     .option('--lease-duration <seconds>', "the Lease's leaseDurationSeconds", positiveSeconds, 40)
     .option(
       '--renew-interval <seconds>',
@@ -96,6 +162,11 @@ export function nodeCommand(): Command {
         ...(egressDenyFile ? { egressDenyFile } : {}),
         ...(options.vpnServer ? { vpnServerUrl: options.vpnServer } : {}),
         ...(options.kubeletVersion ? { kubeletVersion: options.kubeletVersion } : {}),
+        ...(options.capacity ? { capacity: options.capacity } : {}),
+        ...(options.labels ? { labels: options.labels } : {}),
+        ...(options.internalIp ? { internalIP: options.internalIp } : {}),
+        ...(options.podCidr ? { podCIDR: options.podCidr } : {}),
+        completeAfterMs: options.completeAfter * 1000,
         logger,
       });
       logger.info({ node: options.name, machineDir: options.machineDir }, 'node agent started');

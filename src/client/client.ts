@@ -51,6 +51,8 @@ export interface DeleteOptions {
   preconditions?: { uid?: string; resourceVersion?: string };
   /** How its dependents go, where a garbage collector runs (a shoot's API): default Background. */
   propagationPolicy?: 'Orphan' | 'Background' | 'Foreground';
+  /** How long a pod may take to stop (its kind's default when absent); 0: gone at once (what a kubelet sends last). */
+  gracePeriodSeconds?: number;
 }
 
 /** A running watch: events until the server ends it or `stop()` is called. */

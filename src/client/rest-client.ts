@@ -235,14 +235,15 @@ export class RestResourceClient<T extends KubeObject = KubeObject> implements Re
   }
 
   async delete(namespace: string, name: string, options: DeleteOptions = {}): Promise<void> {
-    const { preconditions, propagationPolicy } = options;
+    const { preconditions, propagationPolicy, gracePeriodSeconds } = options;
     const body =
-      preconditions || propagationPolicy
+      preconditions || propagationPolicy || gracePeriodSeconds !== undefined
         ? {
             kind: 'DeleteOptions',
             apiVersion: 'v1',
             ...(preconditions ? { preconditions } : {}),
             ...(propagationPolicy ? { propagationPolicy } : {}),
+            ...(gracePeriodSeconds !== undefined ? { gracePeriodSeconds } : {}),
           }
         : undefined;
     await this.#client.request('DELETE', this.path(namespace, name), body);

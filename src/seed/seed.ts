@@ -55,6 +55,7 @@ import { ShootReconciler, shootRetryBackoff, shootRetryTrigger } from './gardenl
 import { ApiServerRuntime } from './runtime/apiserver-runtime.js';
 import { ControllerManagerRuntime } from './runtime/controller-manager-runtime.js';
 import { MachineRuntime } from './runtime/machine-runtime.js';
+import { SchedulerRuntime } from './runtime/scheduler-runtime.js';
 import { VpnServerRuntime } from './runtime/vpn-server-runtime.js';
 
 export interface SeedOptions {
@@ -237,12 +238,14 @@ export async function startSeed(options: SeedOptions): Promise<Seed> {
   const apiServers = new ApiServerRuntime(log, (shoot) => vpnServers.get(shoot));
   const probes = new ShootApiProbes();
   const controllerManagers = new ControllerManagerRuntime(name, log);
+  const schedulers = new SchedulerRuntime(name, log);
   const shootReconciler = new ShootReconciler({
     seedName: name,
     garden,
     seed: hosted.client,
     apiServers,
     controllerManagers,
+    schedulers,
     vpnServers,
     probes,
     runtimeDir: controlPlaneDir(dir),
@@ -289,8 +292,8 @@ export async function startSeed(options: SeedOptions): Promise<Seed> {
       // The etcds keep running (detached); their sidecars flush what they hold and resume from
       // the store when the seed is back.
       await backupSidecars.stopAll();
-      // The controller managers first: they hand their Leases back through the API servers.
-      await controllerManagers.stopAll();
+      // The controller managers and schedulers first: they hand their Leases back through the API servers.
+      await Promise.all([controllerManagers.stopAll(), schedulers.stopAll()]);
       await apiServers.stopAll();
       probes.closeAll();
       await vpnServers.stopAll();

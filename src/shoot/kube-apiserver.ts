@@ -59,7 +59,13 @@ import { FencedStorage } from './fenced-storage.js';
 import { NodeLifecycleController } from './node-lifecycle.js';
 import { nodeProxyHandler } from './node-proxy-handler.js';
 import { NodeRestriction } from './node-restriction.js';
-import { encryptedKeyPrefixes, shootApiDefinitions, shootBootstrapObjects, staticTokenUser } from './shoot-api.js';
+import {
+  encryptedKeyPrefixes,
+  reconciledClusterRole,
+  shootApiDefinitions,
+  shootBootstrapObjects,
+  staticTokenUser,
+} from './shoot-api.js';
 import type { NodeTunnels } from './vpn/vpn-seed-server.js';
 
 export interface ShootApiServerOptions {
@@ -179,6 +185,7 @@ export async function startShootApiServer(options: ShootApiServerOptions): Promi
   let url: string;
   try {
     await createBootstrapObjects(apiServer, shootBootstrapObjects(), systemContext);
+    await reconcileBootstrapRoles(apiServer, systemContext);
     informers = await startRbacInformers(client, rbac);
     await installStoredCrds(client, apiServer, logger);
     const address = await apiServer.start();
@@ -221,4 +228,14 @@ export async function startShootApiServer(options: ShootApiServerOptions): Promi
       logger.info({ url }, `kube-apiserver of ${name} stopped`);
     },
   };
+}
+
+/** The default ClusterRoles a shoot stored under an earlier version get the rules this one adds. */
+async function reconcileBootstrapRoles(apiServer: ApiServer, ctx: RequestContext): Promise<void> {
+  const roles = apiServer.storeForKind('rbac.authorization.k8s.io', 'ClusterRole');
+  for (const wanted of shootBootstrapObjects().filter((obj) => obj.kind === 'ClusterRole')) {
+    const stored = await roles.get('', wanted.metadata.name ?? '');
+    const next = reconciledClusterRole(stored, wanted);
+    if (next) await roles.update('', wanted.metadata.name ?? '', '', next, ctx);
+  }
 }

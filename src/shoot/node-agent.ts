@@ -9,11 +9,16 @@
  * which the API server reaches the node: `GET /api/v1/nodes/<name>/proxy/healthz` on the shoot's
  * API is answered here, by this process.
  *
+ * The Node reports what a kubelet reports: capacity and allocatable (cpu, memory, pods,
+ * ephemeral-storage), its InternalIP and Hostname, the kubelet's endpoint and node info, and the
+ * pod CIDR it hands addresses from. The pods bound to the node are run as kwok simulates a
+ * kubelet (./kubelet/pod-worker.ts): no container runs, but everything the control plane sees is
+ * as on a real node.
+ *
  * When the API server is away (stopped for a migration, or not reachable) the heartbeat is retried
  * every second, and so is the tunnel; the agent never gives up and never exits on its own. SIGTERM
  * stops it after the heartbeat in flight.
  */
-import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import { leaseResource } from '../api/coordination/lease.js';
 import { nodeResource } from '../api/core/node.js';
@@ -22,6 +27,7 @@ import type { ObjectWatch } from '../client/client.js';
 import type { ClusterCredentials } from '../client/kubeconfig-file.js';
 import { RestClient } from '../client/rest-client.js';
 import { EgressPolicy } from './egress-policy.js';
+import { type PodWorker, startPodWorker } from './kubelet/pod-worker.js';
 import type { NodeHttpRequest, NodeHttpResponse } from './vpn/tunnel-protocol.js';
 import { startVpnClient, type VpnClient } from './vpn/vpn-client.js';
 
@@ -48,8 +54,27 @@ export interface NodeAgentOptions {
   vpnServerUrl?: string;
   /** What `status.nodeInfo.kubeletVersion` says (e.g. `v1.31.1`); default none. */
   kubeletVersion?: string;
+  /** `status.capacity` (and allocatable): resource → quantity; `NODE_DEFAULT_CAPACITY` fills what is missing. */
+  capacity?: Record<string, string>;
+  /** The node's InternalIP; default 127.0.0.1. */
+  internalIP?: string;
+  /** `spec.podCIDR` when the Node has none; default 100.96.0.0/24. */
+  podCIDR?: string;
+  /** How long a run-to-completion pod (a Job's) runs before it succeeds; default 5 s. */
+  completeAfterMs?: number;
   logger: Logger;
 }
+
+/** A machine's resources when nobody says otherwise (a kubelet's `pods` default is 110). */
+export const NODE_DEFAULT_CAPACITY: Readonly<Record<string, string>> = Object.freeze({
+  cpu: '2',
+  memory: '4Gi',
+  pods: '110',
+  'ephemeral-storage': '50Gi',
+});
+
+/** The kubelet's port, as `status.daemonEndpoints` reports it. */
+const KUBELET_PORT = 10250;
 
 export interface NodeAgent {
   /** Resolves once the first heartbeat went through (the Node exists, Ready, leased). */
@@ -70,8 +95,15 @@ export function startNodeAgent(options: NodeAgentOptions): NodeAgent {
   const nodeInfo = {
     operatingSystem: process.platform,
     architecture: process.arch === 'x64' ? 'amd64' : process.arch,
-    ...(options.kubeletVersion ? { kubeletVersion: options.kubeletVersion } : {}),
+    containerRuntimeVersion: 'transplant://simulated',
+    ...(options.kubeletVersion
+      ? { kubeletVersion: options.kubeletVersion, kubeProxyVersion: options.kubeletVersion }
+      : {}),
   };
+  const capacity = { ...NODE_DEFAULT_CAPACITY, ...options.capacity };
+  const internalIP = options.internalIP ?? '127.0.0.1';
+  const podCIDR = options.podCIDR ?? '100.96.0.0/24';
+  let podWorker: PodWorker | undefined;
   /** The seed behind the connections of the current client (from the last TLS handshake). */
   let servingSeed: string | undefined;
   const connect = () =>
@@ -111,24 +143,41 @@ export function startNodeAgent(options: NodeAgentOptions): NodeAgent {
     if (!node) {
       node = await nodes.create('', {
         metadata: { name, labels: { 'kubernetes.io/hostname': name, ...options.labels } },
+        spec: { podCIDR, podCIDRs: [podCIDR] },
       });
       logger.info({ node: name }, 'registered the node');
+    } else if (!(node.spec as { podCIDR?: string } | undefined)?.podCIDR) {
+      node = await nodes.patch('', name, { spec: { podCIDR, podCIDRs: [podCIDR] } });
     }
     const ready = {
       type: 'Ready',
       status: 'True',
       reason: 'KubeletReady',
-      message: 'node agent is posting ready status',
+      message: 'kubelet is posting ready status',
       lastHeartbeatTime: now,
       lastTransitionTime: readySince(node) ?? now,
     };
-    const address = { type: 'Hostname', address: hostname() };
-    await nodes.patch(
-      '',
-      name,
-      { status: { conditions: [ready], addresses: [address], nodeInfo } },
-      { subresource: 'status' },
-    );
+    const addresses = [
+      { type: 'InternalIP', address: internalIP },
+      { type: 'Hostname', address: name },
+    ];
+    const status = {
+      conditions: [...pressureConditions(node, now), ready],
+      addresses,
+      capacity,
+      allocatable: capacity,
+      daemonEndpoints: { kubeletEndpoint: { Port: KUBELET_PORT } },
+      nodeInfo,
+    };
+    await nodes.patch('', name, { status }, { subresource: 'status' });
+    podWorker ??= startPodWorker({
+      nodeName: name,
+      client: () => client,
+      hostIP: internalIP,
+      podCIDR: (node.spec as { podCIDR?: string } | undefined)?.podCIDR ?? podCIDR,
+      completeAfterMs: options.completeAfterMs ?? 5_000,
+      logger,
+    });
   };
 
   const renewLease = async (now: string): Promise<void> => {
@@ -230,6 +279,7 @@ export function startNodeAgent(options: NodeAgentOptions): NodeAgent {
       stopped = true;
       if (timer) clearTimeout(timer);
       watch?.stop();
+      podWorker?.stop();
       await Promise.all([inFlight, tunnel?.stop()]);
       client.close();
     },
@@ -265,6 +315,34 @@ function serveNodeEndpoint(
     };
   }
   return text(404, `404 page not found: ${path} (the node serves /healthz and /configz)\n`);
+}
+
+/** The kubelet's MemoryPressure, DiskPressure and PIDPressure conditions: none of them, since when the node has reported so. */
+function pressureConditions(node: KubeObject, now: string): Record<string, unknown>[] {
+  const status = node.status as { conditions?: Array<Record<string, unknown>> } | undefined;
+  const reasons = {
+    MemoryPressure: 'KubeletHasSufficientMemory',
+    DiskPressure: 'KubeletHasNoDiskPressure',
+    PIDPressure: 'KubeletHasSufficientPID',
+  };
+  const messages = {
+    MemoryPressure: 'kubelet has sufficient memory available',
+    DiskPressure: 'kubelet has no disk pressure',
+    PIDPressure: 'kubelet has sufficient PID available',
+  };
+  return (['MemoryPressure', 'DiskPressure', 'PIDPressure'] as const).map((type) => {
+    const prev = status?.conditions?.find((c) => c.type === type);
+    const since =
+      prev?.status === 'False' && typeof prev.lastTransitionTime === 'string' ? prev.lastTransitionTime : now;
+    return {
+      type,
+      status: 'False',
+      reason: reasons[type],
+      message: messages[type],
+      lastHeartbeatTime: now,
+      lastTransitionTime: since,
+    };
+  });
 }
 
 /** When the node's Ready condition last became True, if it is True now. */

@@ -6,12 +6,14 @@
  * `system:masters`, and the default discovery and basic-user roles, as Kubernetes bootstraps them.
  */
 
+import { isDeepStrictEqual } from 'node:util';
 import type { KubeObject } from '../api/meta.js';
 import type { ResourceDefinition } from '../apiserver/types.js';
 import { builtinDefinitions } from '../registry/builtin/index.js';
 import { kubernetesServiceIP } from '../registry/builtin/service-ip-allocator.js';
 import { CONTROLLER_MANAGER_USER } from './controller-manager/controller-manager.js';
 import { NODES_GROUP } from './node-identity.js';
+import { SCHEDULER_USER } from './scheduler/kube-scheduler.js';
 
 /** The kinds a shoot's kube-apiserver serves: the built-in API of Kubernetes 1.31. */
 export const shootApiDefinitions: readonly ResourceDefinition[] = builtinDefinitions;
@@ -117,6 +119,22 @@ function systemPriorityClasses(): KubeObject[] {
 }
 
 /**
+ * Kubernetes' RBAC bootstrap reconciliation of one default ClusterRole: a stored role whose
+ * `rbac.authorization.kubernetes.io/autoupdate` is "true" gets the rules this version adds
+ * (e.g. what nodes need to run pods), keeping any rule an operator added; undefined when it has
+ * them all or opted out.
+ */
+export function reconciledClusterRole(stored: KubeObject, wanted: KubeObject): KubeObject | undefined {
+  const autoupdate = stored.metadata.annotations?.['rbac.authorization.kubernetes.io/autoupdate'];
+  if (autoupdate !== 'true' || stored.kind !== 'ClusterRole') return undefined;
+  const rules = Array.isArray(stored.rules) ? stored.rules : [];
+  const missing = (Array.isArray(wanted.rules) ? wanted.rules : []).filter(
+    (rule) => !rules.some((have) => isDeepStrictEqual(have, rule)),
+  );
+  return missing.length > 0 ? { ...stored, rules: [...rules, ...missing] } : undefined;
+}
+
+/**
  * Created when missing on every start, in order (never overwritten: the store outlives any one
  * server). Besides the system namespaces and `cluster-admin`, Kubernetes' `system:discovery` and
  * `system:basic-user` for every authenticated user: discovery and `kubectl auth can-i` work for
@@ -166,6 +184,10 @@ export function shootBootstrapObjects(): KubeObject[] {
       { apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch'] },
       { apiGroups: [''], resources: ['nodes/status'], verbs: ['get', 'update', 'patch'] },
       { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update', 'patch'] },
+      // The pods bound to it (NodeRestriction: only those), their status, and their final delete.
+      { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch', 'delete'] },
+      { apiGroups: [''], resources: ['pods/status'], verbs: ['get', 'patch', 'update'] },
+      { apiGroups: ['', 'events.k8s.io'], resources: ['events'], verbs: ['create', 'patch', 'update'] },
     ]),
     groupBinding('system:node', NODES_GROUP),
     // What the controller manager's controllers do (src/shoot/controller-manager/): its leader
@@ -179,5 +201,21 @@ export function shootBootstrapObjects(): KubeObject[] {
       { apiGroups: [''], resources: ['configmaps'], verbs: ['create', 'update'] },
     ]),
     userBinding(CONTROLLER_MANAGER_USER, CONTROLLER_MANAGER_USER),
+    // Kubernetes' `system:kube-scheduler`, narrowed to what this scheduler does: read pods and
+    // nodes, bind pods, report unschedulable ones (pods/status, events), hold its Lease.
+    clusterRole(SCHEDULER_USER, [
+      { apiGroups: [''], resources: ['pods', 'nodes'], verbs: ['get', 'list', 'watch'] },
+      { apiGroups: [''], resources: ['bindings', 'pods/binding'], verbs: ['create'] },
+      { apiGroups: [''], resources: ['pods/status'], verbs: ['patch', 'update'] },
+      { apiGroups: ['', 'events.k8s.io'], resources: ['events'], verbs: ['create', 'patch', 'update'] },
+      { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create'] },
+      {
+        apiGroups: ['coordination.k8s.io'],
+        resources: ['leases'],
+        resourceNames: ['kube-scheduler'],
+        verbs: ['get', 'update'],
+      },
+    ]),
+    userBinding(SCHEDULER_USER, SCHEDULER_USER),
   ];
 }

@@ -17,6 +17,7 @@ import type { Json } from '../helpers/api-client.js';
 import { kubectl } from '../helpers/kubectl.js';
 import {
   CONTROL_PLANE,
+  readyNodes as readyNodesOf,
   SHOOT,
   SHOOT_NAMESPACE,
   type ShootOnLandscape,
@@ -42,14 +43,7 @@ describe('shoot workers across a migration', () => {
     await shoot?.stop();
   });
 
-  /** The Nodes of the shoot that are Ready, by name. */
-  async function readyNodes(): Promise<string[]> {
-    const { body } = await shoot.client.request('GET', '/api/v1/nodes');
-    return ((body as Json).items ?? [])
-      .filter((n: Json) => n.status?.conditions?.some((c: Json) => c.type === 'Ready' && c.status === 'True'))
-      .map((n: Json) => n.metadata.name as string)
-      .sort();
-  }
+  const readyNodes = () => readyNodesOf(shoot.client);
 
   async function leaseRenewTimes(): Promise<Map<string, string>> {
     const { body } = await shoot.client.request(

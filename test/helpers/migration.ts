@@ -80,6 +80,17 @@ export async function setWorkerMachines(gardenKubeconfig: string, machines: numb
   assert.equal(patched.code, 0, patched.stderr);
 }
 
+/** The names of the shoot's Nodes that are Ready, sorted. */
+export async function readyNodes(client: ShootClient): Promise<string[]> {
+  const { body } = await client.request('GET', '/api/v1/nodes');
+  const items: { metadata: { name: string }; status?: { conditions?: { type: string; status: string }[] } }[] =
+    (body as { items?: [] }).items ?? [];
+  return items
+    .filter((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'))
+    .map((n) => n.metadata.name)
+    .sort();
+}
+
 export const SKIP_READINESS = 'shoot.gardener.cloud/skip-readiness';
 
 /** `kubectl annotate shoot … shoot.gardener.cloud/skip-readiness=true`, as the seed document says. */

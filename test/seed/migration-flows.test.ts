@@ -58,6 +58,7 @@ function assertBefore(r: Run, before: string, after: string): void {
 
 const migrateSteps = [
   'Deleting Kubernetes controller manager',
+  'Deleting Kubernetes scheduler',
   'Deleting kube-apiserver deployment',
   'Deleting vpn-seed-server',
   'Waiting until kube-apiserver has been deleted',
@@ -97,6 +98,8 @@ const restoreSteps = [
   'Waiting until Kubernetes API server rolled out',
   'Deploying Kubernetes controller manager',
   'Waiting until kube-controller-manager reports readiness',
+  'Deploying Kubernetes scheduler',
+  'Waiting until kube-scheduler reports readiness',
   'Deploying shoot control plane components',
   'Waiting until shoot control plane has been reconciled',
   'Configuring shoot worker pools',
@@ -114,6 +117,7 @@ describe('the Migrate flow', () => {
     const r = await run(flow);
     assert.deepEqual([...r.succeeded].sort(), [...migrateSteps].sort());
     assertBefore(r, 'Deleting Kubernetes controller manager', 'Deleting kube-apiserver deployment');
+    assertBefore(r, 'Deleting Kubernetes scheduler', 'Deleting kube-apiserver deployment');
     assertBefore(r, 'Waiting until kube-apiserver has been deleted', 'Migrating extension resources');
     assertBefore(r, 'Waiting until kube-apiserver has been deleted', 'Creating ETCD Snapshot');
     assertBefore(r, 'Waiting until extension resources have been migrated', 'Persisting ShootState in garden cluster');
@@ -158,6 +162,7 @@ describe('the Restore flow', () => {
     );
     assertBefore(r, 'Waiting until Kubernetes API server rolled out', 'Configuring shoot worker pools');
     assertBefore(r, 'Waiting until Kubernetes API server rolled out', 'Deploying Kubernetes controller manager');
+    assertBefore(r, 'Waiting until Kubernetes API server rolled out', 'Deploying Kubernetes scheduler');
     assertBefore(r, 'Initializing secrets management', 'Deploying vpn-seed-server');
     assertBefore(
       r,

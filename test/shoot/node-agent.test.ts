@@ -113,6 +113,65 @@ describe('transplant node', () => {
     assert.equal(code, 0, 'SIGTERM ends it cleanly');
   });
 
+  it("runs the pods bound to it; restarted, it adopts them unchanged; it may touch no other node's pods", async () => {
+    const name = 'machine-pods';
+    const nodeKubeconfig = await api.kubeconfig(`system:node:${name}`, ['system:nodes']);
+    const args = ['--pod-cidr', '10.11.5.0/24', '--internal-ip', '10.10.0.50', '--complete-after', '0.5'];
+    const agent = startAgent(name, nodeKubeconfig, RENEW_SECONDS, args);
+    const pod = (podName: string, nodeName: string, restartPolicy = 'Always') =>
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: podName, namespace: 'default' },
+        spec: { nodeName, restartPolicy, containers: [{ name: 'c', image: 'nginx:1.27' }] },
+      });
+    for (const [podName, node, policy] of [
+      ['on-it', name, 'Always'],
+      ['once', name, 'Never'],
+      ['elsewhere', 'other-node', 'Always'],
+    ] as const) {
+      const created = await kubectl(admin, ['apply', '-f', '-'], pod(podName, node, policy));
+      assert.equal(created.code, 0, created.stderr);
+    }
+    const phaseOf = async (podName: string) => (await getJson(['get', 'pod', podName]))?.status?.phase;
+    const running = await eventually(
+      async () => {
+        const p = await getJson(['get', 'pod', 'on-it']);
+        return p?.status?.phase === 'Running' ? p : undefined;
+      },
+      15_000,
+      'its pod is Running',
+    );
+    assert.deepEqual([running.status.hostIP, running.status.podIP], ['10.10.0.50', '10.11.5.2']);
+    await eventually(async () => ((await phaseOf('once')) === 'Succeeded' ? true : undefined), 15_000, 'once succeeds');
+    assert.equal(await phaseOf('elsewhere'), 'Pending', "another node's pod is not its business");
+    const forbidden = await kubectl(nodeKubeconfig, [
+      'patch',
+      'pod',
+      'elsewhere',
+      '--subresource=status',
+      '--type=merge',
+      '-p',
+      '{"status":{"phase":"Running"}}',
+    ]);
+    assert.notEqual(forbidden.code, 0);
+    assert.match(forbidden.stderr, /node "machine-pods" can only update pods bound to itself/);
+
+    agent.kill('SIGTERM');
+    assert.equal(await new Promise((resolve) => agent.once('exit', resolve)), 0);
+    const again = startAgent(name, nodeKubeconfig, RENEW_SECONDS, args);
+    await renewedAfter(name, await renewTime(name), 'the restarted agent is back');
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const adopted = await getJson(['get', 'pod', 'on-it']);
+    assert.equal(adopted.metadata.resourceVersion, running.metadata.resourceVersion, 'its status was not rewritten');
+    assert.deepEqual(adopted.status, running.status);
+
+    const deleted = await kubectl(admin, ['delete', 'pod', 'on-it', '--timeout=15s']);
+    assert.equal(deleted.code, 0, deleted.stderr);
+    assert.equal(await getJson(['get', 'pod', 'on-it']), undefined, 'the node deleted it once stopped');
+    again.kill('SIGTERM');
+  });
+
   it('notices the API server going away at once and is back without waiting for its next renewal', async () => {
     const name = 'machine-slow-renewal';
     // A renew interval far longer than the test may take: only noticing the outage brings it back.

@@ -56,6 +56,8 @@ export interface ShootSpec {
   region?: string;
   provider?: { type?: string; workers?: ShootWorkerPool[] };
   kubernetes?: { version?: string };
+  /** The shoot's networks (CIDRs): its nodes' addresses and its pods' (read where they are strings). */
+  networking?: { nodes?: unknown; pods?: unknown; services?: unknown };
   /** `enabled: true` asks for the control plane to be scaled down (not implemented beyond the table). */
   hibernation?: { enabled?: boolean | null };
   /** evaluation, testing, development, infrastructure or production. */

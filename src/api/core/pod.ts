@@ -87,6 +87,19 @@ export function qosClass(spec: PodSpec): string {
   return guaranteed ? 'Guaranteed' : 'Burstable';
 }
 
+/**
+ * How long a deleted pod stays, marked, for its node to stop it (k8s podStrategy.CheckGracefulDelete):
+ * the grace period asked for, else `spec.terminationGracePeriodSeconds`; 0 (gone at once) for a
+ * pod on no node or one that has finished; a negative one becomes 1.
+ */
+export function podDeletionGracePeriod(pod: KubeObject, requested: number | undefined): number {
+  const spec = specOf(pod);
+  const phase = statusOf(pod).phase;
+  if (!spec.nodeName || phase === 'Succeeded' || phase === 'Failed') return 0;
+  const period = requested ?? spec.terminationGracePeriodSeconds ?? 0;
+  return period < 0 ? 1 : period;
+}
+
 /** A new pod's status: Pending, with its QoS class. */
 export function initialPodStatus(pod: KubeObject): void {
   pod.status = { phase: 'Pending', qosClass: qosClass(specOf(pod)) };

@@ -1,7 +1,9 @@
 /**
- * Deletion with finalizers (k8s rest.BeforeDelete and the store's graceful-deletion path): an
- * object that still has finalizers is only marked with a deletionTimestamp, no finalizer may be
- * added after that, and the update that removes the last one deletes it. These rules span the
+ * Deletion with finalizers and grace periods (k8s rest.BeforeDelete and the store's graceful-deletion
+ * path): an object that still has finalizers is only marked with a deletionTimestamp, no finalizer
+ * may be added after that, and the update that removes the last one deletes it. A kind with
+ * graceful deletion (pods on a node) is marked with a deletionTimestamp in the future and a
+ * `deletionGracePeriodSeconds`, and goes only with a delete of grace period 0 (its kubelet's). These rules span the
  * store's delete and update paths, so they live here together rather than split across both.
  */
 import type { FieldError } from '../../api/errors.js';
@@ -25,17 +27,46 @@ export function pendingFinalizers(def: ResourceDefinition, obj: KubeObject): rea
   return [...(obj.metadata.finalizers ?? []), ...(def.extraFinalizers?.(obj) ?? [])];
 }
 
+/** Whether the object is marked and waits out a grace period (a pod its node has yet to stop). */
+export function inGracePeriod(obj: KubeObject): boolean {
+  return Boolean(obj.metadata.deletionTimestamp) && (obj.metadata.deletionGracePeriodSeconds ?? 0) > 0;
+}
+
+/** The grace period a delete asks for, as the kind allows it (k8s BeforeDelete); 0 without graceful deletion. */
+export function deletionGracePeriod(def: ResourceDefinition, obj: KubeObject, requested: number | undefined): number {
+  return def.strategy.gracePeriodSeconds?.(obj, requested) ?? 0;
+}
+
+/**
+ * The object marked for graceful deletion in `seconds`, or null when it is already marked with
+ * a grace period no longer than that (a repeated delete changes nothing; a shorter one shortens it).
+ */
+export function markedForGracefulDeletion(
+  def: ResourceDefinition,
+  latest: KubeObject,
+  seconds: number,
+): KubeObject | null {
+  const current = latest.metadata.deletionGracePeriodSeconds;
+  if (latest.metadata.deletionTimestamp && current !== undefined && current <= seconds) return null;
+  const next = deepCopy(latest);
+  next.metadata.deletionTimestamp = nowTimestamp(new Date(Date.now() + seconds * 1000));
+  next.metadata.deletionGracePeriodSeconds = seconds;
+  def.strategy.prepareForDelete?.(next);
+  return next;
+}
+
 /**
  * The object marked as being deleted, or null when it already is (nothing to write).
  * `finalizers` (the propagation policy's, the kind's own) are added first: whoever owns them
- * finishes the deletion.
+ * finishes the deletion. An object in its grace period has it ended here (a delete with grace
+ * period 0).
  */
 export function markedForDeletion(
   def: ResourceDefinition,
   latest: KubeObject,
   finalizers: readonly string[] = [],
 ): KubeObject | null {
-  if (latest.metadata.deletionTimestamp) return null;
+  if (latest.metadata.deletionTimestamp && !inGracePeriod(latest)) return null;
   const next = deepCopy(latest);
   for (const finalizer of finalizers) {
     if (!(next.metadata.finalizers ?? []).includes(finalizer)) {
@@ -48,9 +79,12 @@ export function markedForDeletion(
   return next;
 }
 
-/** True when an update leaves an object that is being deleted with no finalizer: it goes now. */
+/**
+ * True when an update leaves an object that is being deleted with no finalizer: it goes now —
+ * unless it waits out a grace period, which only its final delete ends (k8s ShouldDeleteDuringUpdate).
+ */
 export function deletionComplete(def: ResourceDefinition, next: KubeObject): boolean {
-  return Boolean(next.metadata.deletionTimestamp) && pendingFinalizers(def, next).length === 0;
+  return Boolean(next.metadata.deletionTimestamp) && !inGracePeriod(next) && pendingFinalizers(def, next).length === 0;
 }
 
 export function validateFinalizersOnDeletion(next: KubeObject, current: KubeObject): FieldError[] {

@@ -45,7 +45,10 @@ import {
 import { type ApplyOptions, type ApplyWrites, applyConfiguration, type Written } from './apply.js';
 import {
   deletionComplete,
+  deletionGracePeriod,
+  inGracePeriod,
   markedForDeletion,
+  markedForGracefulDeletion,
   type PropagationPolicy,
   pendingFinalizers,
   propagationFinalizer,
@@ -102,6 +105,8 @@ export interface DeleteOptions {
   preconditions?: Preconditions;
   /** Honoured by a garbage-collected store only (see the constructor); Background when absent. */
   propagationPolicy?: PropagationPolicy;
+  /** For kinds with graceful deletion (pods): how long the object may take to stop; the kind's default when absent. */
+  gracePeriodSeconds?: number;
 }
 
 /** How a store behaves beyond its kind's definition. */
@@ -424,25 +429,33 @@ export class GenericStore {
     checkPreconditions(this.ref, name, current, options.preconditions ?? {});
     await this.#runAdmission('DELETE', current, current, '', ctx);
     if (ctx.dryRun) return current;
+    const grace = deletionGracePeriod(this.def, current, options.gracePeriodSeconds);
+    if (grace > 0)
+      return this.#mark(key, name, (latest) => markedForGracefulDeletion(this.def, latest, grace), options);
     const gcFinalizer = this.#garbageCollected ? propagationFinalizer(options.propagationPolicy) : undefined;
     const added = [gcFinalizer, this.def.finalizerOnDelete].filter((f): f is string => f !== undefined);
     if (added.length > 0 || pendingFinalizers(this.def, current).length > 0) {
-      if (current.metadata.deletionTimestamp) return current;
-      try {
-        const marked = await this.#storage.guaranteedUpdate(
-          key,
-          (latest) => markedForDeletion(this.def, latest, added),
-          options.preconditions,
-        );
-        return this.#present(marked);
-      } catch (err) {
-        throw interpretUpdateError(err, this.ref, name);
-      }
+      if (current.metadata.deletionTimestamp && !inGracePeriod(current)) return current;
+      return this.#mark(key, name, (latest) => markedForDeletion(this.def, latest, added), options);
     }
     try {
       return this.#present(await this.#storage.delete(key, { ...options.preconditions }));
     } catch (err) {
       throw interpretDeleteError(err, this.ref, name);
+    }
+  }
+
+  /** Writes the deletion mark `mark` computes (null: nothing to write) and answers the marked object. */
+  async #mark(
+    key: string,
+    name: string,
+    mark: (latest: KubeObject) => KubeObject | null,
+    options: DeleteOptions,
+  ): Promise<KubeObject> {
+    try {
+      return this.#present(await this.#storage.guaranteedUpdate(key, mark, options.preconditions));
+    } catch (err) {
+      throw interpretUpdateError(err, this.ref, name);
     }
   }
 

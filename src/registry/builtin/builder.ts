@@ -54,6 +54,8 @@ export interface KindBehaviour {
   prepareForDelete?(obj: KubeObject): void;
   /** A finalizer put on every deleted object, for the cleanup a controller does first. */
   finalizerOnDelete?: string;
+  /** Graceful deletion (pods): see `Strategy.gracePeriodSeconds`. */
+  gracePeriodSeconds?: Strategy['gracePeriodSeconds'];
 }
 
 /**
@@ -104,6 +106,7 @@ export function builtinDefinition(row: BuiltinResource, behaviour: KindBehaviour
       return behaviour.validateUpdate?.(obj, old) ?? behaviour.validate?.(obj) ?? [];
     },
     ...(behaviour.prepareForDelete ? { prepareForDelete: behaviour.prepareForDelete } : {}),
+    ...(behaviour.gracePeriodSeconds ? { gracePeriodSeconds: behaviour.gracePeriodSeconds } : {}),
   };
   const subresources = [...(behaviour.subresources ?? [])];
   if (hasStatus) subresources.push(statusSubresource(undefined, schema));

@@ -19,6 +19,7 @@ import {
 import {
   defaultPod,
   initialPodStatus,
+  podDeletionGracePeriod,
   podIP,
   podNode,
   podNominatedNode,
@@ -52,6 +53,7 @@ export const pod: KindBehaviour = {
   prepareForCreate: initialPodStatus,
   validate: validatePod,
   validateUpdate: validatePodUpdate,
+  gracePeriodSeconds: podDeletionGracePeriod,
   subresources: [podBindingSubresource],
   columns: [
     column('READY', podReady),

@@ -3,8 +3,9 @@
  * LogREST). An eviction deletes the pod unless a PodDisruptionBudget selecting it allows no
  * disruption now (429, as `kubectl drain` expects), and takes one disruption from the budget it
  * uses; a pod that is not running (Pending, Succeeded, Failed) is evicted regardless. Logs come
- * from a kubelet: a pod on no node answers an empty log as Kubernetes does; on a node, this
- * control plane has no kubelet to ask (the machines run no containers), and says so.
+ * from a kubelet: a pod on no node answers an empty log as Kubernetes does; on a node, the
+ * containers are simulated by the node agent and write nothing, so a container that started
+ * answers an empty log and one that has not is "waiting to start", as a kubelet says.
  */
 import {
   badRequest,
@@ -119,10 +120,19 @@ export const podLogHandler: CustomHandler = {
       container = regular[0]!;
     }
     if (!names.includes(container)) throw badRequest(`container ${container} is not valid for pod ${name}`);
-    const node = at(pod, 'spec.nodeName');
-    if (!node) return { code: 200, raw: Buffer.alloc(0), contentType: 'text/plain' };
-    throw badRequest(
-      `container "${container}" in pod "${name}" has no log here: pods on node "${String(node)}" are simulated, no container runs and no kubelet keeps logs`,
+    const empty = { code: 200, raw: Buffer.alloc(0), contentType: 'text/plain' };
+    if (!at(pod, 'spec.nodeName')) return empty;
+    // The node's containers are simulated: one that ran wrote nothing; one not started has no log yet.
+    const statuses = ['initContainerStatuses', 'containerStatuses'].flatMap((field) => {
+      const list = at(pod, `status.${field}`);
+      return Array.isArray(list) ? list : [];
+    });
+    const state = at(
+      statuses.find((s) => at(s, 'name') === container),
+      'state',
     );
+    if (at(state, 'running') !== undefined || at(state, 'terminated') !== undefined) return empty;
+    const reason = at(state, 'waiting.reason') ?? 'ContainerCreating';
+    throw badRequest(`container "${container}" in pod "${name}" is waiting to start: ${String(reason)}`);
   },
 };

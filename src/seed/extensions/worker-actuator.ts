@@ -22,6 +22,7 @@ import { type Worker, workerResource } from '../../api/extensions/worker.js';
 import { isRecord } from '../../api/meta.js';
 import { buildKubeconfig, writeKubeconfig } from '../../apiserver/kubeconfig.js';
 import type { Client } from '../../client/client.js';
+import { subnetAt } from '../../shoot/kubelet/pod-ips.js';
 import { NODES_GROUP, nodeUserName } from '../../shoot/node-identity.js';
 import {
   certificateAuthorityFromSecret,
@@ -40,15 +41,17 @@ export interface LocalWorkerConfig {
   apiServerURL?: string;
   /** The shoot's vpn-seed-server, where the machines open their tunnel. */
   vpnServerURL?: string;
+  /** The shoot's nodes network (`spec.networking.nodes`): the machines' InternalIPs. */
+  nodesCIDR?: string;
+  /** The shoot's pods network (`spec.networking.pods`): each machine's pod CIDR is a /24 of it. */
+  podsCIDR?: string;
 }
 
 /** `spec.providerConfig` read as a `LocalWorkerConfig`: its URLs where they are strings. */
 function localWorkerConfig(worker: Worker): LocalWorkerConfig {
-  const { apiServerURL, vpnServerURL } = worker.spec.providerConfig ?? {};
-  return {
-    ...(typeof apiServerURL === 'string' ? { apiServerURL } : {}),
-    ...(typeof vpnServerURL === 'string' ? { vpnServerURL } : {}),
-  };
+  const config = worker.spec.providerConfig ?? {};
+  const strings = ['apiServerURL', 'vpnServerURL', 'nodesCIDR', 'podsCIDR'] as const;
+  return Object.fromEntries(strings.filter((key) => typeof config[key] === 'string').map((key) => [key, config[key]]));
 }
 
 /** One machine as the Worker's state records it. */
@@ -59,8 +62,50 @@ export interface MachineRecord {
   dir: string;
 }
 
+/** Where a machine is in the shoot's networks. */
+export interface MachineNetwork {
+  internalIP: string;
+  podCIDR: string;
+}
+
+/** Gardener's default nodes and pods networks, for a Worker that names none. */
+const DEFAULT_NODES_CIDR = '10.250.0.0/16';
+const DEFAULT_PODS_CIDR = '100.96.0.0/11';
+
+/**
+ * A machine's addresses from its pool's position and its own index, so they stay when pools grow
+ * or shrink: InternalIP the `256 * pool + index + 10`th address of the nodes network, pod CIDR the
+ * `32 * pool + index`th /24 of the pods network (Gardener's defaults where the shoot names none,
+ * or a network too small for that machine).
+ */
+export function machineNetwork(config: LocalWorkerConfig, poolIndex: number, index: number): MachineNetwork {
+  const at = (cidr: string | undefined, fallback: string, n: number, prefix: number) =>
+    (cidr ? subnetAt(cidr, prefix, n) : undefined) ?? subnetAt(fallback, prefix, n)!;
+  const internalIP = at(config.nodesCIDR, DEFAULT_NODES_CIDR, poolIndex * 256 + index + 10, 32).replace(/\/32$/, '');
+  const podCIDR = at(config.podsCIDR, DEFAULT_PODS_CIDR, poolIndex * 32 + index, 24);
+  return { internalIP, podCIDR };
+}
+
+/**
+ * The local provider's machine types (Gardener's CloudProfile `machineTypes`): what each gives its
+ * node. An unknown type is a `local` machine.
+ */
+export const LOCAL_MACHINE_TYPES: Readonly<Record<string, Readonly<Record<string, string>>>> = Object.freeze({
+  local: { cpu: '2', memory: '4Gi', pods: '110', 'ephemeral-storage': '50Gi' },
+  'local-small': { cpu: '1', memory: '2Gi', pods: '110', 'ephemeral-storage': '20Gi' },
+  'local-large': { cpu: '8', memory: '32Gi', pods: '110', 'ephemeral-storage': '100Gi' },
+});
+
+export function machineCapacity(machineType: string): Readonly<Record<string, string>> {
+  return LOCAL_MACHINE_TYPES[machineType] ?? LOCAL_MACHINE_TYPES.local!;
+}
+
 /** What the node agent of one machine is started with. */
-export interface NodeAgentMachine extends MachineRecord {
+export interface NodeAgentMachine extends MachineRecord, MachineNetwork {
+  /** The node's capacity, from its pool's machine type. */
+  capacity: Readonly<Record<string, string>>;
+  /** The Node's labels: `worker.gardener.cloud/pool` and the pool's own. */
+  labels: Readonly<Record<string, string>>;
   kubeconfigPath: string;
   /** The shoot's vpn-seed-server (`spec.providerConfig.vpnServerURL`), if the Worker names one. */
   vpnServerUrl?: string;
@@ -90,6 +135,22 @@ export function localNodeAgentArgs(machine: NodeAgentMachine): string[] {
     machine.kubeconfigPath,
     ...(machine.vpnServerUrl ? ['--vpn-server', machine.vpnServerUrl] : []),
     ...(machine.kubeletVersion ? ['--kubelet-version', machine.kubeletVersion] : []),
+    '--capacity',
+    Object.entries(machine.capacity)
+      .map(([name, quantity]) => `${name}=${quantity}`)
+      .join(','),
+    '--internal-ip',
+    machine.internalIP,
+    '--pod-cidr',
+    machine.podCIDR,
+    ...(Object.keys(machine.labels).length > 0
+      ? [
+          '--labels',
+          Object.entries(machine.labels)
+            .map(([key, value]) => `${key}=${value}`)
+            .join(','),
+        ]
+      : []),
   ];
 }
 
@@ -99,14 +160,15 @@ const KUBECONFIG = 'kubeconfig';
 
 export function workerActuator(deps: WorkerActuatorDeps): Actuator<Worker> {
   /** The machines the spec asks for, in the recorded directories where there are some. */
-  const desiredMachines = (worker: Worker): MachineRecord[] => {
+  const desiredMachines = (worker: Worker): (MachineRecord & MachineNetwork & { machineType: string })[] => {
     const namespace = worker.metadata.namespace ?? '';
     const recorded = new Map(recordedMachines(worker).map((m) => [m.name, m]));
-    return worker.spec.pools.flatMap((pool) =>
+    return worker.spec.pools.flatMap((pool, poolIndex) =>
       Array.from({ length: pool.minimum }, (_, index) => {
         const name = `${namespace}-${pool.name}-${index}`;
         const dir = recorded.get(name)?.dir ?? join(deps.infrastructureDir, namespace, name);
-        return { name, pool: pool.name, dir };
+        const network = machineNetwork(localWorkerConfig(worker), poolIndex, index);
+        return { name, pool: pool.name, dir, machineType: pool.machineType, ...network };
       }),
     );
   };
@@ -117,14 +179,11 @@ export function workerActuator(deps: WorkerActuatorDeps): Actuator<Worker> {
       minimum: pool.minimum,
       maximum: pool.maximum,
     }));
-    await deps.seed
-      .resource(workerResource)
-      .patch(
-        worker.metadata.namespace ?? '',
-        worker.metadata.name!,
-        { status: { state: { machines }, machineDeployments } },
-        { subresource: 'status' },
-      );
+    // Only what a machine is: its network follows from its place, its capacity from the pool.
+    const recorded = machines.map(({ name, pool, dir }) => ({ name, pool, dir }));
+    const status = { state: { machines: recorded }, machineDeployments };
+    const { namespace = '', name = '' } = worker.metadata;
+    await deps.seed.resource(workerResource).patch(namespace, name, { status }, { subresource: 'status' });
   };
 
   /** The machines recorded, and any other directory of this Worker's namespace under this seed's infrastructure. */
@@ -144,14 +203,20 @@ export function workerActuator(deps: WorkerActuatorDeps): Actuator<Worker> {
       const machines = desiredMachines(worker);
       const credentials = await machineCredentials(worker, deps);
       const versions = new Map(worker.spec.pools.map((pool) => [pool.name, pool.kubernetesVersion]));
+      const labels = new Map(
+        worker.spec.pools.map((pool) => [pool.name, { ...pool.labels, 'worker.gardener.cloud/pool': pool.name }]),
+      );
       for (const machine of machines) {
         const kubeconfigPath = join(machine.dir, KUBECONFIG);
         if (!(await exists(kubeconfigPath))) {
           await writeKubeconfig(kubeconfigPath, await credentials.kubeconfig(machine.name, apiServerUrl));
         }
         const kubeletVersion = versions.get(machine.pool);
+        const { machineType, ...record } = machine;
         const args = deps.nodeAgentArgs({
-          ...machine,
+          ...record,
+          capacity: machineCapacity(machineType),
+          labels: labels.get(machine.pool) ?? {},
           kubeconfigPath,
           ...(vpnServerUrl ? { vpnServerUrl } : {}),
           ...(kubeletVersion ? { kubeletVersion } : {}),

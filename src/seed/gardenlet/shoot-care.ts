@@ -21,7 +21,7 @@ import type { Condition } from '../../api/meta.js';
 export interface ShootHealthFacts {
   /** Undefined when `/healthz` answered ok, else why not. */
   apiServerProblem: string | undefined;
-  /** The control-plane components that are not running here (etcd-main, kube-apiserver, kube-controller-manager, vpn-seed-server). */
+  /** The control-plane components that are not running here (etcd-main, kube-apiserver, kube-controller-manager, kube-scheduler, vpn-seed-server). */
   controlPlaneProblems: string[];
   /** How many nodes the worker pools ask for (the sum of their minimums). */
   nodesWanted: number;

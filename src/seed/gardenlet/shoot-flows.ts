@@ -166,6 +166,17 @@ export function reconcileFlow(c: ShootComponents, options: ReconcileFlowOptions)
     skipIf: skipReadiness,
     dependencies: deployKubeControllerManager,
   });
+  const deployKubeScheduler = g.add({
+    name: 'Deploying Kubernetes scheduler',
+    fn: (ctx) => c.kubeScheduler.deploy(ctx),
+    dependencies: waitUntilKubeApiServerReady,
+  });
+  g.add({
+    name: 'Waiting until kube-scheduler reports readiness',
+    fn: (ctx) => c.kubeScheduler.wait(ctx),
+    skipIf: skipReadiness,
+    dependencies: deployKubeScheduler,
+  });
   const deployControlPlane = g.add({
     name: 'Deploying shoot control plane components',
     fn: restoring ? (ctx) => c.controlPlane.restore(ctx) : (ctx) => c.controlPlane.deploy(ctx),
@@ -225,10 +236,15 @@ export function deleteFlow(c: ShootComponents): Flow {
     fn: (ctx) => c.kubeControllerManager.destroy(ctx),
     dependencies: waitUntilWorkerDeleted,
   });
+  const destroyKubeScheduler = g.add({
+    name: 'Deleting Kubernetes scheduler',
+    fn: (ctx) => c.kubeScheduler.destroy(ctx),
+    dependencies: waitUntilWorkerDeleted,
+  });
   const destroyKubeApiServer = g.add({
     name: 'Deleting Kubernetes API server',
     fn: (ctx) => c.kubeApiServer.destroy(ctx),
-    dependencies: destroyKubeControllerManager,
+    dependencies: [destroyKubeControllerManager, destroyKubeScheduler],
   });
   const destroyVpnSeedServer = g.add({
     name: 'Deleting vpn-seed-server',
@@ -320,15 +336,19 @@ export interface MigrateFlowOptions {
  */
 export function migrateFlow(c: ShootComponents, options: MigrateFlowOptions): Flow {
   const g = new Graph('Shoot cluster preparation for migration');
-  // Before the API server: whatever the controllers write reaches etcd before the final snapshot.
+  // Before the API server: whatever the controllers and the scheduler write reaches etcd before the final snapshot.
   const destroyKubeControllerManager = g.add({
     name: 'Deleting Kubernetes controller manager',
     fn: (ctx) => c.kubeControllerManager.destroy(ctx),
   });
+  const destroyKubeScheduler = g.add({
+    name: 'Deleting Kubernetes scheduler',
+    fn: (ctx) => c.kubeScheduler.destroy(ctx),
+  });
   const destroyKubeApiServer = g.add({
     name: 'Deleting kube-apiserver deployment',
     fn: (ctx) => c.kubeApiServer.destroy(ctx),
-    dependencies: destroyKubeControllerManager,
+    dependencies: [destroyKubeControllerManager, destroyKubeScheduler],
   });
   // The nodes' tunnels close with it and are dialled again at the same address, which the
   // destination's vpn-seed-server binds.

@@ -13,6 +13,7 @@ export async function observeShootHealth(c: ShootComponents): Promise<ShootHealt
     ...((await c.etcdMain.healthy()) ? [] : ['etcd-main is not ready']),
     ...(c.kubeApiServer.running ? [] : ['kube-apiserver is not running']),
     ...(c.kubeControllerManager.running ? [] : ['kube-controller-manager is not running']),
+    ...(c.kubeScheduler.running ? [] : ['kube-scheduler is not running']),
     ...(c.vpnSeedServer.running ? [] : ['vpn-seed-server is not running']),
   ];
   const wanted = nodesWanted(c.context.shoot);

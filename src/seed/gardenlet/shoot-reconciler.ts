@@ -84,6 +84,7 @@ export class ShootReconciler implements Reconciler {
       shoot.status?.lastOperation?.state === 'Succeeded' &&
       c.kubeApiServer.running &&
       c.kubeControllerManager.running &&
+      c.kubeScheduler.running &&
       c.vpnSeedServer.running &&
       (await c.etcdMain.healthy());
     if (upToDate) {

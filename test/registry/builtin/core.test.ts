@@ -86,6 +86,30 @@ describe('v1 Pod', () => {
     );
     assert.deepEqual(causes(err), [['spec.containers[0].resources.requests[cpu]', 'FieldValueInvalid']]);
   });
+
+  it('deletes a pod on no node at once, and marks one on a node for its grace period until a delete with 0', async () => {
+    await pods.create('grace', pod('unbound'), ctx);
+    await pods.delete('grace', 'unbound', ctx, {});
+    await refused(pods.get('grace', 'unbound'), 404);
+
+    await pods.create('grace', pod('bound', { nodeName: 'node-1', terminationGracePeriodSeconds: 20 }), ctx);
+    const before = Date.now();
+    const marked = await pods.delete('grace', 'bound', ctx, {});
+    assert.equal(marked.metadata.deletionGracePeriodSeconds, 20);
+    const deadline = Date.parse(marked.metadata.deletionTimestamp!);
+    assert.ok(deadline >= before + 19_000 && deadline <= Date.now() + 21_000, marked.metadata.deletionTimestamp);
+    // Its node's status writes do not delete it; a repeated delete changes nothing; a shorter grace shortens it.
+    await pods.patch('grace', 'bound', 'status', 'merge', { status: { phase: 'Running' } }, ctx);
+    const again = await pods.delete('grace', 'bound', ctx, {});
+    assert.equal(again.metadata.deletionTimestamp, marked.metadata.deletionTimestamp);
+    assert.equal((await pods.get('grace', 'bound')).metadata.deletionGracePeriodSeconds, 20);
+    const shortened = await pods.delete('grace', 'bound', ctx, { gracePeriodSeconds: 5 });
+    assert.equal(shortened.metadata.deletionGracePeriodSeconds, 5);
+    // The kubelet's final delete: grace period 0, guarded by the pod's uid.
+    await refused(pods.delete('grace', 'bound', ctx, { gracePeriodSeconds: 0, preconditions: { uid: 'other' } }), 409);
+    await pods.delete('grace', 'bound', ctx, { gracePeriodSeconds: 0, preconditions: { uid: marked.metadata.uid } });
+    await refused(pods.get('grace', 'bound'), 404);
+  });
 });
 
 describe('v1 Service with the cluster IP allocator', () => {
@@ -295,7 +319,27 @@ describe('built-in subresource handlers', () => {
       call('binding', 'pods', 'POST', { namespace: 'binding', name: 'p' }, binding),
       /already assigned to node "node-1"/,
     );
-    await assert.rejects(call('log', 'pods', 'GET', { namespace: 'binding', name: 'p' }), /no kubelet/);
+    await assert.rejects(
+      call('log', 'pods', 'GET', { namespace: 'binding', name: 'p' }),
+      /container "web" in pod "p" is waiting to start: ContainerCreating/,
+    );
+    // Once its node runs it, the simulated container's log is empty.
+    const running = { state: { running: { startedAt: '2026-01-01T00:00:00Z' } } };
+    await pods.patch(
+      'binding',
+      'p',
+      'status',
+      'merge',
+      {
+        status: {
+          containerStatuses: [
+            { name: 'web', image: 'nginx:1.27', imageID: '', ready: true, restartCount: 0, ...running },
+          ],
+        },
+      },
+      ctx,
+    );
+    assert.deepEqual((await call('log', 'pods', 'GET', { namespace: 'binding', name: 'p' })).raw, Buffer.alloc(0));
   });
 
   it('eviction: deletes a pod its budget allows to go, refuses one whose budget is used up with 429', async () => {

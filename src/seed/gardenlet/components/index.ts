@@ -15,6 +15,7 @@ import type { Client } from '../../../client/client.js';
 import { technicalId } from '../../../shoot/identity.js';
 import type { ApiServerRuntime } from '../../runtime/apiserver-runtime.js';
 import type { ControllerManagerRuntime } from '../../runtime/controller-manager-runtime.js';
+import type { SchedulerRuntime } from '../../runtime/scheduler-runtime.js';
 import type { VpnServerRuntime } from '../../runtime/vpn-server-runtime.js';
 import type { ShootApiProbes } from '../shoot-api-probe.js';
 import { ShootEndpoint } from '../shoot-endpoint.js';
@@ -29,6 +30,7 @@ import { AllExtensions } from './extensions.js';
 import { infrastructure } from './infrastructure.js';
 import { KubeApiServer } from './kube-apiserver.js';
 import { KubeControllerManager } from './kube-controller-manager.js';
+import { KubeScheduler } from './kube-scheduler.js';
 import { ShootNamespace } from './namespace.js';
 import { SecretsManager } from './secrets.js';
 import { ShootStateComponent } from './shoot-state.js';
@@ -44,6 +46,7 @@ export interface SeedRuntime {
   seed: Client;
   apiServers: ApiServerRuntime;
   controllerManagers: ControllerManagerRuntime;
+  schedulers: SchedulerRuntime;
   vpnServers: VpnServerRuntime;
   /** The gardenlet's looks into the shoots' API servers, one per shoot (kept across flows). */
   probes: ShootApiProbes;
@@ -72,6 +75,7 @@ export interface ShootComponents {
   readonly etcdMain: EtcdMain;
   readonly kubeApiServer: KubeApiServer;
   readonly kubeControllerManager: KubeControllerManager;
+  readonly kubeScheduler: KubeScheduler;
   readonly vpnSeedServer: VpnSeedServer;
   readonly workerConnectivity: WorkerConnectivity;
 }
@@ -126,6 +130,7 @@ export function shootComponents(shoot: Shoot, seed: SeedRuntime): ShootComponent
     etcdMain,
     kubeApiServer,
     kubeControllerManager: new KubeControllerManager(context, seed.controllerManagers, secrets),
+    kubeScheduler: new KubeScheduler(context, seed.schedulers, secrets),
     vpnSeedServer: new VpnSeedServer(context, seed.vpnServers, secrets),
     workerConnectivity: new WorkerConnectivity(context, secrets, kubeApiServer),
   };

@@ -19,9 +19,19 @@ export const worker: ExtensionKind<Worker> = {
       kind: WORKER_CONFIG_KIND,
       apiServerURL: c.endpoint.apiUrl,
       vpnServerURL: c.endpoint.vpnUrl,
+      ...networks(c.shoot),
     },
   }),
 };
+
+/** The shoot's nodes and pods networks, where the machines take their addresses from. */
+function networks(shoot: Shoot): { nodesCIDR?: string; podsCIDR?: string } {
+  const { nodes, pods } = shoot.spec.networking ?? {};
+  return {
+    ...(typeof nodes === 'string' ? { nodesCIDR: nodes } : {}),
+    ...(typeof pods === 'string' ? { podsCIDR: pods } : {}),
+  };
+}
 
 /** The nodes the worker pools ask for: the sum of their minimums. */
 export function nodesWanted(shoot: Shoot): number {
