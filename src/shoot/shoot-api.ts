@@ -175,6 +175,21 @@ export function shootBootstrapObjects(): KubeObject[] {
       { apiGroups: ['*'], resources: ['*'], verbs: ['get', 'list', 'watch', 'patch', 'delete'] },
       { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create', 'update'] },
       { apiGroups: [''], resources: ['serviceaccounts'], verbs: ['create'] },
+      // The workload controllers (apps/): pods, claims and events they create, what they own and scale.
+      { apiGroups: [''], resources: ['pods', 'persistentvolumeclaims', 'events'], verbs: ['create'] },
+      {
+        apiGroups: ['', 'apps'],
+        resources: [
+          'replicationcontrollers/status',
+          'replicasets',
+          'replicasets/status',
+          'deployments/status',
+          'statefulsets/status',
+          'daemonsets/status',
+          'controllerrevisions',
+        ],
+        verbs: ['create', 'update'],
+      },
     ]),
     userBinding(CONTROLLER_MANAGER_USER, CONTROLLER_MANAGER_USER),
   ];

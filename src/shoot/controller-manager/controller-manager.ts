@@ -9,6 +9,8 @@ import type { Logger } from 'pino';
 import type { Client } from '../../client/client.js';
 import { SharedInformerFactory } from '../../controller/shared-informers.js';
 import { startLeaderElection } from '../leader-election.js';
+import { deploymentController } from './apps/deployment/deployment-controller.js';
+import { replicaSetController, replicationControllerController } from './apps/replica-set-controller.js';
 import { type CollectableResource, GarbageCollector } from './garbage-collector.js';
 import { serviceAccountController } from './service-account-controller.js';
 
@@ -58,6 +60,9 @@ export interface ControllerContext {
 function controllers(context: ControllerContext, discover: ShootControllerManagerOptions['discover']): Runnable[] {
   return [
     serviceAccountController(context),
+    replicaSetController(context),
+    replicationControllerController(context),
+    deploymentController(context),
     // Last: it shares the caches of the resources the others read and watches the rest itself.
     new GarbageCollector(context.client, context.informers, discover, context.logger),
   ];
