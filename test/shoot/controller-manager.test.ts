@@ -12,6 +12,7 @@ import { namespaceResource } from '../../src/api/core/namespace.js';
 import { serviceAccountResource } from '../../src/api/core/service-account.js';
 import { AdmissionChain } from '../../src/apiserver/admission.js';
 import { GenericStore } from '../../src/apiserver/registry/generic-store.js';
+import { builtinDefinitions } from '../../src/registry/builtin/index.js';
 import { leaseDefinition } from '../../src/registry/coordination/lease.js';
 import { configMapDefinition } from '../../src/registry/core/config-map.js';
 import { namespaceDefinition } from '../../src/registry/core/namespace.js';
@@ -25,7 +26,15 @@ import { until } from '../helpers/processes.js';
 import { storeClient } from '../helpers/store-client.js';
 
 const storage = openSqliteStore({ path: ':memory:' });
-const definitions = [leaseDefinition, namespaceDefinition, serviceAccountDefinition, configMapDefinition];
+/** The workload controllers' resources too: every controller of the manager starts. */
+const workloads = new Set(['/pods', '/events', '/replicationcontrollers', 'apps/replicasets', 'apps/deployments']);
+const definitions = [
+  leaseDefinition,
+  namespaceDefinition,
+  serviceAccountDefinition,
+  configMapDefinition,
+  ...builtinDefinitions.filter((def) => workloads.has(`${def.group}/${def.plural}`)),
+];
 const client = storeClient(
   definitions.map((def) => new GenericStore(def, storage, new AdmissionChain([]), { garbageCollected: true })),
 );

@@ -1,0 +1,103 @@
+/**
+ * Workloads run in a shoot (issue 13, item 4), through the real kubectl against a real landscape:
+ * `kubectl create deployment` gets a ReplicaSet and its pods from the shoot's
+ * kube-controller-manager, `kubectl rollout status` completes, `kubectl set image` rolls out a
+ * second ReplicaSet, `kubectl rollout history` lists both revisions, `kubectl rollout undo` goes
+ * back onto the first, `kubectl scale` adds pods, and `kubectl delete deployment` takes the
+ * ReplicaSets and pods along. Until the shoot schedules and runs pods itself, a stand-in
+ * (test/helpers/pod-stand-in.ts) binds them to a node and reports them Running and Ready.
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { type CommandResult, kubectl } from '../helpers/kubectl.js';
+import { type ShootOnLandscape, startShootOnLandscape } from '../helpers/migration.js';
+import { type PodStandIn, shootPodApi, startPodStandIn } from '../helpers/pod-stand-in.js';
+import { until } from '../helpers/processes.js';
+
+describe('workloads in a shoot, through kubectl', () => {
+  let shoot: ShootOnLandscape;
+  let cacheDir: string;
+  let kubelet: PodStandIn | undefined;
+  const k = (args: string[], input?: string): Promise<CommandResult> =>
+    kubectl(shoot.kubeconfig, ['--cache-dir', cacheDir, ...args], input);
+  const ok = async (args: string[], input?: string): Promise<string> => {
+    const result = await k(args, input);
+    assert.equal(result.code, 0, `kubectl ${args.join(' ')}: ${result.stderr}`);
+    return result.stdout;
+  };
+  const json = async (args: string[]) => JSON.parse(await ok([...args, '-o', 'json']));
+  const replicaSetsOfWeb = async () =>
+    (await json(['get', 'replicasets', '-l', 'app=web'])).items as {
+      metadata: { name: string; annotations: Record<string, string> };
+      spec: { replicas: number; template: { spec: { containers: { image: string }[] } } };
+    }[];
+  const podsOfWeb = async () =>
+    (await json(['get', 'pods', '-l', 'app=web'])).items as { metadata: { name: string } }[];
+
+  before(async () => {
+    cacheDir = await mkdtemp(join(tmpdir(), 'transplant-kubectl-cache-'));
+    shoot = await startShootOnLandscape({ seeds: ['seed-a'] });
+    const nodes = (await kubectl(shoot.kubeconfig, ['get', 'nodes', '-o', 'name'])).stdout.trim().split('\n');
+    const node = nodes[0]?.replace('node/', '') || 'node-1';
+    kubelet = startPodStandIn(shootPodApi(shoot.client), 'default', { node, intervalMs: 300 });
+  });
+
+  after(async () => {
+    kubelet?.stop();
+    await shoot?.stop();
+    await rm(cacheDir, { recursive: true, force: true });
+  });
+
+  it('kubectl create deployment gets a ReplicaSet <name>-<hash> and 3 pods; kubectl rollout status completes', async () => {
+    await ok(['create', 'deployment', 'web', '--image=nginx', '--replicas=3']);
+    const status = await ok(['rollout', 'status', 'deployment/web', '--timeout=90s']);
+    assert.match(status, /deployment "web" successfully rolled out/);
+    const [rs, ...more] = await replicaSetsOfWeb();
+    assert.equal(more.length, 0);
+    assert.match(rs?.metadata.name ?? '', /^web-[bcdfghjkmnpqrstvwxz2456789]+$/);
+    const pods = await podsOfWeb();
+    assert.equal(pods.length, 3);
+    for (const pod of pods) assert.match(pod.metadata.name, new RegExp(`^${rs?.metadata.name}-[a-z0-9]{5}$`));
+    assert.match(await ok(['get', 'deployment', 'web']), /web\s+3\/3\s+3\s+3\s/);
+  });
+
+  it('kubectl set image rolls out a second ReplicaSet; kubectl rollout history lists both revisions', async () => {
+    await ok(['set', 'image', 'deployment/web', 'nginx=nginx:1.27']);
+    await ok(['rollout', 'status', 'deployment/web', '--timeout=90s']);
+    const replicaSets = await replicaSetsOfWeb();
+    assert.equal(replicaSets.length, 2);
+    const current = replicaSets.find((rs) => rs.metadata.annotations['deployment.kubernetes.io/revision'] === '2');
+    assert.equal(current?.spec.replicas, 3);
+    assert.equal(current?.spec.template.spec.containers[0]?.image, 'nginx:1.27');
+    const history = await ok(['rollout', 'history', 'deployment/web']);
+    assert.match(history, /^1\s/m);
+    assert.match(history, /^2\s/m);
+    const events = await ok(['get', 'events', '--field-selector', 'involvedObject.name=web,reason=ScalingReplicaSet']);
+    assert.match(events, /Scaled up replica set web-\w+ from 0 to/);
+  });
+
+  it('kubectl rollout undo goes back onto the first ReplicaSet (revision 3), without a third', async () => {
+    await ok(['rollout', 'undo', 'deployment/web']);
+    await ok(['rollout', 'status', 'deployment/web', '--timeout=90s']);
+    const replicaSets = await replicaSetsOfWeb();
+    assert.equal(replicaSets.length, 2);
+    const current = replicaSets.find((rs) => rs.metadata.annotations['deployment.kubernetes.io/revision'] === '3');
+    assert.equal(current?.spec.template.spec.containers[0]?.image, 'nginx');
+    assert.equal(current?.spec.replicas, 3);
+  });
+
+  it('kubectl scale --replicas=5 adds two pods', async () => {
+    await ok(['scale', 'deployment', 'web', '--replicas=5']);
+    await ok(['rollout', 'status', 'deployment/web', '--timeout=90s']);
+    assert.equal((await podsOfWeb()).length, 5);
+  });
+
+  it('kubectl delete deployment removes its ReplicaSets and pods', async () => {
+    await ok(['delete', 'deployment', 'web']);
+    await until(async () => (await replicaSetsOfWeb()).length === 0, 60_000, 'the ReplicaSets are gone');
+    await until(async () => (await podsOfWeb()).length === 0, 60_000, 'the pods are gone');
+  });
+});
