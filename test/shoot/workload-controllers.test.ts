@@ -185,7 +185,7 @@ describe('workload controllers of kube-controller-manager', () => {
     assert.equal(others.length, 0);
     assert.ok(rs);
     const hash = rs.metadata.labels?.['pod-template-hash'];
-    assert.match(hash ?? '', /^[bcdfghjkmnpqrstvwxz2456789]{1,10}$/);
+    assert.match(hash ?? '', /^[bcdfghjklmnpqrstvwxz2456789]{1,10}$/);
     assert.equal(rs.metadata.name, `web-${hash}`);
     assert.equal(rs.spec?.selector?.matchLabels?.['pod-template-hash'], hash);
     assert.equal(rs.metadata.annotations?.['deployment.kubernetes.io/revision'], '1');

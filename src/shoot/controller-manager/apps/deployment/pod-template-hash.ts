@@ -15,7 +15,7 @@ import type { PodTemplate } from '../resources.js';
 
 export const POD_TEMPLATE_HASH_LABEL = 'pod-template-hash';
 
-const SAFE_ALPHABET = 'bcdfghjkmnpqrstvwxz2456789';
+const SAFE_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 
 function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
@@ -37,7 +37,7 @@ function fnv32a(bytes: Uint8Array, seed = 0x811c9dc5): number {
   return hash >>> 0;
 }
 
-/** Each character of `text` replaced by the safe alphabet's character at its code modulo 26. */
+/** Each character of `text` replaced by the safe alphabet's character at its code modulo 27. */
 export function safeEncode(text: string): string {
   let out = '';
   for (let i = 0; i < text.length; i++) out += SAFE_ALPHABET[text.charCodeAt(i) % SAFE_ALPHABET.length];
