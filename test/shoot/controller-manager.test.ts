@@ -27,7 +27,16 @@ import { storeClient } from '../helpers/store-client.js';
 
 const storage = openSqliteStore({ path: ':memory:' });
 /** The workload controllers' resources too: every controller of the manager starts. */
-const workloads = new Set(['/pods', '/events', '/replicationcontrollers', 'apps/replicasets', 'apps/deployments']);
+const workloads = new Set([
+  '/pods',
+  '/events',
+  '/persistentvolumeclaims',
+  '/replicationcontrollers',
+  'apps/replicasets',
+  'apps/deployments',
+  'apps/statefulsets',
+  'apps/controllerrevisions',
+]);
 const definitions = [
   leaseDefinition,
   namespaceDefinition,

@@ -11,6 +11,7 @@ import { SharedInformerFactory } from '../../controller/shared-informers.js';
 import { startLeaderElection } from '../leader-election.js';
 import { deploymentController } from './apps/deployment/deployment-controller.js';
 import { replicaSetController, replicationControllerController } from './apps/replica-set-controller.js';
+import { statefulSetController } from './apps/statefulset/stateful-set-controller.js';
 import { type CollectableResource, GarbageCollector } from './garbage-collector.js';
 import { serviceAccountController } from './service-account-controller.js';
 
@@ -63,6 +64,7 @@ function controllers(context: ControllerContext, discover: ShootControllerManage
     replicaSetController(context),
     replicationControllerController(context),
     deploymentController(context),
+    statefulSetController(context),
     // Last: it shares the caches of the resources the others read and watches the rest itself.
     new GarbageCollector(context.client, context.informers, discover, context.logger),
   ];

@@ -44,7 +44,7 @@ export function safeEncode(text: string): string {
   return out;
 }
 
-export function computeHash(template: PodTemplate, collisionCount?: number): string {
+export function computeHash(template: unknown, collisionCount?: number): string {
   let hash = fnv32a(new TextEncoder().encode(canonicalJson(template)));
   if (collisionCount !== undefined) {
     const bytes = new Uint8Array(8);

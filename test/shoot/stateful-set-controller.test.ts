@@ -1,0 +1,171 @@
+/**
+ * kube-controller-manager's StatefulSet controller (src/shoot/controller-manager/apps/statefulset/)
+ * against real stores, with a stand-in kubelet (test/helpers/pod-stand-in.ts): pods `<set>-<n>`
+ * come one at a time, each only once the one before is Running and Ready, with their
+ * PersistentVolumeClaims and revision label; a new template rolls out from the highest ordinal
+ * down, and the status names the revisions; scaling down removes the highest ordinal first; a
+ * controller manager started anew changes nothing.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { pino } from 'pino';
+import { AdmissionChain } from '../../src/apiserver/admission.js';
+import { GenericStore } from '../../src/apiserver/registry/generic-store.js';
+import { builtinDefinitions } from '../../src/registry/builtin/index.js';
+import {
+  controllerRevisionResource,
+  persistentVolumeClaimResource,
+  podResource,
+  statefulSetResource,
+} from '../../src/shoot/controller-manager/apps/resources.js';
+import {
+  type ShootControllerManager,
+  startShootControllerManager,
+} from '../../src/shoot/controller-manager/controller-manager.js';
+import { openSqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
+import { clientPodApi, type PodStandIn, startPodStandIn } from '../helpers/pod-stand-in.js';
+import { until } from '../helpers/processes.js';
+import { storeClient } from '../helpers/store-client.js';
+
+const storage = openSqliteStore({ path: ':memory:' });
+const served = new Set([
+  '/namespaces',
+  '/serviceaccounts',
+  '/pods',
+  '/events',
+  '/persistentvolumeclaims',
+  '/replicationcontrollers',
+  'apps/replicasets',
+  'apps/deployments',
+  'apps/statefulsets',
+  'apps/controllerrevisions',
+  'coordination.k8s.io/leases',
+]);
+const definitions = builtinDefinitions.filter((def) => served.has(`${def.group}/${def.plural}`));
+const client = storeClient(
+  definitions.map((def) => new GenericStore(def, storage, new AdmissionChain([]), { garbageCollected: true })),
+);
+const discover = async () =>
+  definitions
+    .filter((def) => def.plural !== 'events')
+    .map((def) => ({ ...def, verbs: ['list', 'watch', 'delete', 'get'] }));
+const logger = pino({ level: 'silent' });
+const fast = { leaseDurationMs: 1_000, renewDeadlineMs: 600, retryPeriodMs: 100 };
+const ns = 'data';
+
+const pods = client.resource(podResource);
+const sets = client.resource(statefulSetResource);
+const names = async () => (await pods.list(ns)).items.map((p) => p.metadata.name).sort();
+const image = (tag: string) => ({
+  spec: { template: { spec: { containers: [{ name: 'db', image: `postgres:${tag}` }] } } },
+});
+
+describe('the StatefulSet controller', () => {
+  let manager: ShootControllerManager;
+  let kubelet: PodStandIn;
+  let kubeletPaused = true;
+
+  before(async () => {
+    await client
+      .resource({ group: '', version: 'v1', kind: 'Namespace', plural: 'namespaces', namespaced: false })
+      .create('', { metadata: { name: ns } });
+    manager = startShootControllerManager({ client, discover, identity: 'seed-a_1', logger, ...fast });
+    kubelet = startPodStandIn(clientPodApi(client), ns, { intervalMs: 100, paused: () => kubeletPaused });
+  });
+
+  after(async () => {
+    kubelet.stop();
+    await manager.stop();
+    await storage.close();
+  });
+
+  it('creates db-0, and db-1 only once db-0 runs and is ready, each with its claim', async () => {
+    await sets.create(ns, {
+      metadata: { name: 'db' },
+      spec: {
+        replicas: 3,
+        serviceName: 'db',
+        selector: { matchLabels: { app: 'db' } },
+        template: { metadata: { labels: { app: 'db' } }, spec: image('16').spec.template.spec },
+        volumeClaimTemplates: [
+          {
+            metadata: { name: 'data' },
+            spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
+          },
+        ],
+      },
+    });
+    await until(async () => (await names()).length === 1, 10_000, 'db-0');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    assert.deepEqual(await names(), ['db-0'], 'db-1 waits for db-0 to be ready');
+    const first = await pods.get(ns, 'db-0');
+    assert.equal(first.metadata.labels?.['statefulset.kubernetes.io/pod-name'], 'db-0');
+    assert.equal(first.metadata.labels?.['apps.kubernetes.io/pod-index'], '0');
+    assert.equal(first.spec?.hostname, 'db-0');
+    assert.equal(first.spec?.subdomain, 'db');
+    const volumes = first.spec?.volumes as { name: string; persistentVolumeClaim?: { claimName: string } }[];
+    assert.deepEqual(
+      volumes.find((v) => v.name === 'data'),
+      { name: 'data', persistentVolumeClaim: { claimName: 'data-db-0' } },
+    );
+    assert.ok(await client.resource(persistentVolumeClaimResource).find(ns, 'data-db-0'));
+
+    kubeletPaused = false;
+    await until(async () => (await sets.get(ns, 'db')).status?.readyReplicas === 3, 15_000, '3 ready');
+    assert.deepEqual(await names(), ['db-0', 'db-1', 'db-2']);
+    const status = (await sets.get(ns, 'db')).status;
+    const revisions = (await client.resource(controllerRevisionResource).list(ns)).items;
+    assert.equal(revisions.length, 1);
+    assert.equal(status?.currentRevision, revisions[0]?.metadata.name);
+    assert.equal(status?.updateRevision, revisions[0]?.metadata.name);
+    assert.equal((await pods.get(ns, 'db-2')).metadata.labels?.['controller-revision-hash'], status?.updateRevision);
+  });
+
+  it('rolls a new template out from the highest ordinal down; the update revision becomes current', async () => {
+    const before = (await sets.get(ns, 'db')).status?.currentRevision;
+    const order: string[] = [];
+    const watchOrder = setInterval(async () => {
+      for (const pod of (await pods.list(ns)).items) {
+        const name = pod.metadata.name ?? '';
+        if (pod.metadata.labels?.['controller-revision-hash'] !== before && !order.includes(name)) order.push(name);
+      }
+    }, 20);
+    await sets.patch(ns, 'db', image('17'), { type: 'strategic' });
+    await until(
+      async () => {
+        const status = (await sets.get(ns, 'db')).status;
+        return status?.currentRevision !== before && status?.updatedReplicas === 3 && status.readyReplicas === 3;
+      },
+      20_000,
+      'rolled out',
+    );
+    clearInterval(watchOrder);
+    assert.deepEqual(order, ['db-2', 'db-1', 'db-0']);
+    const status = (await sets.get(ns, 'db')).status;
+    assert.equal(status?.currentRevision, status?.updateRevision);
+    assert.equal((await client.resource(controllerRevisionResource).list(ns)).items.length, 2);
+  });
+
+  it('a controller manager started anew changes nothing; scaling down removes the highest ordinal first', async () => {
+    const snapshot = async () =>
+      Object.fromEntries(
+        [
+          ...(await pods.list(ns)).items,
+          ...(await sets.list(ns)).items,
+          ...(await client.resource(controllerRevisionResource).list(ns)).items,
+        ].map((o) => [`${o.kind}/${o.metadata.name}`, o.metadata.resourceVersion]),
+      );
+    kubeletPaused = true;
+    const before = await snapshot();
+    await manager.stop();
+    manager = startShootControllerManager({ client, discover, identity: 'seed-b_2', logger, ...fast });
+    await until(async () => manager.leading, 10_000, 'the new instance leads');
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    assert.deepEqual(await snapshot(), before);
+    kubeletPaused = false;
+
+    await sets.patch(ns, 'db', { spec: { replicas: 1 } });
+    await until(async () => (await names()).join() === 'db-0', 15_000, 'only db-0 left');
+    assert.ok(await client.resource(persistentVolumeClaimResource).find(ns, 'data-db-2'), 'claims are retained');
+  });
+});
