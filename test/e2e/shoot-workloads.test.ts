@@ -100,4 +100,35 @@ describe('workloads in a shoot, through kubectl', () => {
     await until(async () => (await replicaSetsOfWeb()).length === 0, 60_000, 'the ReplicaSets are gone');
     await until(async () => (await podsOfWeb()).length === 0, 60_000, 'the pods are gone');
   });
+
+  it('a StatefulSet makes its pods in order; kubectl rollout status statefulset completes', async () => {
+    const manifest = {
+      apiVersion: 'apps/v1',
+      kind: 'StatefulSet',
+      metadata: { name: 'db' },
+      spec: {
+        replicas: 3,
+        serviceName: 'db',
+        selector: { matchLabels: { app: 'db' } },
+        template: { metadata: { labels: { app: 'db' } }, spec: { containers: [{ name: 'db', image: 'postgres:16' }] } },
+      },
+    };
+    await ok(['apply', '-f', '-'], JSON.stringify(manifest));
+    await ok(['rollout', 'status', 'statefulset/db', '--timeout=90s']);
+    const pods = (await json(['get', 'pods', '-l', 'app=db'])).items as {
+      metadata: { name: string; creationTimestamp: string; labels: Record<string, string> };
+    }[];
+    assert.deepEqual(pods.map((p) => p.metadata.name).sort(), ['db-0', 'db-1', 'db-2']);
+    const created = (name: string) => pods.find((p) => p.metadata.name === name)?.metadata.creationTimestamp ?? '';
+    assert.ok(created('db-0') <= created('db-1') && created('db-1') <= created('db-2'), 'created in order');
+    const sts = await json(['get', 'statefulset', 'db']);
+    assert.equal(sts.status.currentRevision, sts.status.updateRevision);
+    assert.ok(pods.every((p) => p.metadata.labels['controller-revision-hash'] === sts.status.updateRevision));
+    await ok(['delete', 'statefulset', 'db']);
+    await until(
+      async () => (await json(['get', 'pods', '-l', 'app=db'])).items.length === 0,
+      60_000,
+      'the StatefulSet pods are gone',
+    );
+  });
 });
