@@ -35,7 +35,9 @@ const workloads = new Set([
   'apps/replicasets',
   'apps/deployments',
   'apps/statefulsets',
+  'apps/daemonsets',
   'apps/controllerrevisions',
+  '/nodes',
 ]);
 const definitions = [
   leaseDefinition,

@@ -9,9 +9,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
-import { AdmissionChain } from '../../src/apiserver/admission.js';
-import { GenericStore } from '../../src/apiserver/registry/generic-store.js';
-import { builtinDefinitions } from '../../src/registry/builtin/index.js';
 import {
   controllerRevisionResource,
   persistentVolumeClaimResource,
@@ -22,36 +19,14 @@ import {
   type ShootControllerManager,
   startShootControllerManager,
 } from '../../src/shoot/controller-manager/controller-manager.js';
-import { openSqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
 import { clientPodApi, type PodStandIn, startPodStandIn } from '../helpers/pod-stand-in.js';
 import { until } from '../helpers/processes.js';
-import { storeClient } from '../helpers/store-client.js';
+import { workloadStores } from '../helpers/workload-stores.js';
 
-const storage = openSqliteStore({ path: ':memory:' });
-const served = new Set([
-  '/namespaces',
-  '/serviceaccounts',
-  '/pods',
-  '/events',
-  '/persistentvolumeclaims',
-  '/replicationcontrollers',
-  'apps/replicasets',
-  'apps/deployments',
-  'apps/statefulsets',
-  'apps/controllerrevisions',
-  'coordination.k8s.io/leases',
-]);
-const definitions = builtinDefinitions.filter((def) => served.has(`${def.group}/${def.plural}`));
-const client = storeClient(
-  definitions.map((def) => new GenericStore(def, storage, new AdmissionChain([]), { garbageCollected: true })),
-);
-const discover = async () =>
-  definitions
-    .filter((def) => def.plural !== 'events')
-    .map((def) => ({ ...def, verbs: ['list', 'watch', 'delete', 'get'] }));
+const ns = 'data';
+const { storage, client, discover } = await workloadStores(ns);
 const logger = pino({ level: 'silent' });
 const fast = { leaseDurationMs: 1_000, renewDeadlineMs: 600, retryPeriodMs: 100 };
-const ns = 'data';
 
 const pods = client.resource(podResource);
 const sets = client.resource(statefulSetResource);
@@ -66,9 +41,6 @@ describe('the StatefulSet controller', () => {
   let kubeletPaused = true;
 
   before(async () => {
-    await client
-      .resource({ group: '', version: 'v1', kind: 'Namespace', plural: 'namespaces', namespaced: false })
-      .create('', { metadata: { name: ns } });
     manager = startShootControllerManager({ client, discover, identity: 'seed-a_1', logger, ...fast });
     kubelet = startPodStandIn(clientPodApi(client), ns, { intervalMs: 100, paused: () => kubeletPaused });
   });

@@ -11,9 +11,6 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
 import type { KubeObject } from '../../src/api/meta.js';
-import { AdmissionChain } from '../../src/apiserver/admission.js';
-import { GenericStore } from '../../src/apiserver/registry/generic-store.js';
-import { builtinDefinitions } from '../../src/registry/builtin/index.js';
 import {
   deploymentResource,
   type Pod,
@@ -25,36 +22,14 @@ import {
   type ShootControllerManager,
   startShootControllerManager,
 } from '../../src/shoot/controller-manager/controller-manager.js';
-import { openSqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
 import { clientPodApi, type PodStandIn, startPodStandIn } from '../helpers/pod-stand-in.js';
 import { until } from '../helpers/processes.js';
-import { storeClient } from '../helpers/store-client.js';
+import { workloadStores } from '../helpers/workload-stores.js';
 
-const storage = openSqliteStore({ path: ':memory:' });
-const served = new Set([
-  '/namespaces',
-  '/serviceaccounts',
-  '/pods',
-  '/events',
-  '/replicationcontrollers',
-  'apps/replicasets',
-  'apps/deployments',
-  'apps/statefulsets',
-  'apps/controllerrevisions',
-  '/persistentvolumeclaims',
-  'coordination.k8s.io/leases',
-]);
-const definitions = builtinDefinitions.filter((def) => served.has(`${def.group}/${def.plural}`));
-const client = storeClient(
-  definitions.map((def) => new GenericStore(def, storage, new AdmissionChain([]), { garbageCollected: true })),
-);
-const discover = async () =>
-  definitions
-    .filter((def) => def.plural !== 'events')
-    .map((def) => ({ ...def, verbs: ['list', 'watch', 'delete', 'get'] }));
+const ns = 'apps';
+const { storage, client, discover } = await workloadStores(ns);
 const logger = pino({ level: 'silent' });
 const fast = { leaseDurationMs: 1_000, renewDeadlineMs: 600, retryPeriodMs: 100 };
-const ns = 'apps';
 
 const pods = client.resource(podResource);
 const replicaSets = client.resource(replicaSetResource);
@@ -89,11 +64,6 @@ describe('workload controllers of kube-controller-manager', () => {
   let kubeletPaused = false;
 
   before(async () => {
-    await client
-      .resource({ group: '', version: 'v1', kind: 'Namespace', plural: 'namespaces', namespaced: false })
-      .create('', {
-        metadata: { name: ns },
-      });
     manager = startShootControllerManager({ client, discover, identity: 'seed-a_1', logger, ...fast });
     kubelet = startPodStandIn(clientPodApi(client), ns, { intervalMs: 100, paused: () => kubeletPaused });
   });

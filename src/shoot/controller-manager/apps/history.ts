@@ -7,7 +7,7 @@
  * would compute, and moving back to an old template renumbers that revision instead of adding one.
  */
 import { isAlreadyExists } from '../../../api/errors.js';
-import type { KubeObject } from '../../../api/meta.js';
+import { isRecord, type KubeObject } from '../../../api/meta.js';
 import type { ResourceRef } from '../../../api/resource-ref.js';
 import { semanticEqual } from '../../../api/validation.js';
 import { type Client, ignoreNotFound } from '../../../client/client.js';
@@ -15,12 +15,22 @@ import { ownerRefTo } from './claim.js';
 import { computeHash } from './deployment/pod-template-hash.js';
 import { type ControllerRevision, controllerRevisionResource, type PodTemplate } from './resources.js';
 
-/** The label pods carry with the name of the revision they were made from. */
+/** The label pods carry with the revision they were made from (its name for StatefulSets, its hash for DaemonSets). */
 export const CONTROLLER_REVISION_HASH_LABEL = 'controller-revision-hash';
+/** The label a StatefulSet's revisions carry their hash in. */
+export const REVISION_HASH_LABEL = 'controller.kubernetes.io/hash';
 
 /** What a revision stores of its owner: the template, as a patch that replaces it (getPatch). */
 export function revisionData(template: PodTemplate | undefined): unknown {
   return { spec: { template: { ...structuredClone(template ?? {}), $patch: 'replace' } } };
+}
+
+/** The template a revision holds. */
+export function templateOf(revision: ControllerRevision): PodTemplate {
+  const data = isRecord(revision.data) ? revision.data : {};
+  const spec = isRecord(data.spec) ? data.spec : {};
+  const { $patch: _, ...template } = (isRecord(spec.template) ? spec.template : {}) as Record<string, unknown>;
+  return template as PodTemplate;
 }
 
 export function byRevisionNumber(a: ControllerRevision, b: ControllerRevision): number {
@@ -32,6 +42,8 @@ export interface RevisionOwner {
   owner: KubeObject & { status?: { collisionCount?: number } };
   ownerResource: ResourceRef;
   labels: Record<string, string>;
+  /** The label a new revision carries its hash in (`controller.kubernetes.io/hash`, DaemonSets' `controller-revision-hash`). */
+  hashLabel: string;
   /** The owner's revisions, as claimed. */
   revisions: readonly ControllerRevision[];
 }
@@ -41,7 +53,7 @@ export interface RevisionOwner {
  * last, or a new one; and the collision count it took to name it.
  */
 export async function ensureRevision(
-  { client, owner, ownerResource, labels, revisions }: RevisionOwner,
+  { client, owner, ownerResource, labels, hashLabel, revisions }: RevisionOwner,
   data: unknown,
 ): Promise<{ revision: ControllerRevision; collisionCount: number | undefined }> {
   const sorted = [...revisions].sort(byRevisionNumber);
@@ -55,10 +67,16 @@ export async function ensureRevision(
   if (latestEqual) return { revision: await api.update(namespace, { ...latestEqual, revision: next }), collisionCount };
   let count = collisionCount;
   for (;;) {
-    const name = `${(owner.metadata.name ?? '').slice(0, 223)}-${computeHash(data, count)}`;
+    const hash = computeHash(data, count);
+    const name = `${(owner.metadata.name ?? '').slice(0, 223)}-${hash}`;
     try {
       const created = await api.create(namespace, {
-        metadata: { name, namespace, labels: { ...labels }, ownerReferences: [ownerRefTo(owner, ownerResource)] },
+        metadata: {
+          name,
+          namespace,
+          labels: { ...labels, [hashLabel]: hash },
+          ownerReferences: [ownerRefTo(owner, ownerResource)],
+        },
         data,
         revision: next,
       });

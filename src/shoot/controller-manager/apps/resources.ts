@@ -77,6 +77,26 @@ export interface StatefulSet extends KubeObject {
   };
 }
 
+export interface DaemonSet extends KubeObject {
+  spec?: Omit<WorkloadSpec, 'replicas'> & {
+    updateStrategy?: {
+      type?: 'RollingUpdate' | 'OnDelete';
+      rollingUpdate?: { maxUnavailable?: number | string; maxSurge?: number | string };
+    };
+  };
+  status?: {
+    observedGeneration?: number;
+    desiredNumberScheduled?: number;
+    currentNumberScheduled?: number;
+    numberMisscheduled?: number;
+    numberReady?: number;
+    numberAvailable?: number;
+    numberUnavailable?: number;
+    updatedNumberScheduled?: number;
+    collisionCount?: number;
+  };
+}
+
 export interface ControllerRevision extends KubeObject {
   data?: unknown;
   revision?: number;
@@ -99,6 +119,7 @@ export const replicationControllerResource = resourceRef<ReplicaSet>({
 export const replicaSetResource = resourceRef<ReplicaSet>({ ...apps, kind: 'ReplicaSet', plural: 'replicasets' });
 export const deploymentResource = resourceRef<Deployment>({ ...apps, kind: 'Deployment', plural: 'deployments' });
 export const statefulSetResource = resourceRef<StatefulSet>({ ...apps, kind: 'StatefulSet', plural: 'statefulsets' });
+export const daemonSetResource = resourceRef<DaemonSet>({ ...apps, kind: 'DaemonSet', plural: 'daemonsets' });
 export const controllerRevisionResource = resourceRef<ControllerRevision>({
   ...apps,
   kind: 'ControllerRevision',

@@ -12,7 +12,6 @@
  */
 import { isAlreadyExists } from '../../../../api/errors.js';
 import { selectorMatches } from '../../../../api/label-selector.js';
-import { isRecord } from '../../../../api/meta.js';
 import { semanticEqual } from '../../../../api/validation.js';
 import { type Client, ignoreNotFound } from '../../../../client/client.js';
 import {
@@ -26,13 +25,19 @@ import type { Lister, SharedInformerFactory } from '../../../../controller/share
 import type { ControllerContext } from '../../controller-manager.js';
 import { claimObjects, controllerRefOf } from '../claim.js';
 import { EventRecorder } from '../event-recorder.js';
-import { CONTROLLER_REVISION_HASH_LABEL, ensureRevision, revisionData, truncateHistory } from '../history.js';
+import {
+  CONTROLLER_REVISION_HASH_LABEL,
+  ensureRevision,
+  REVISION_HASH_LABEL,
+  revisionData,
+  templateOf,
+  truncateHistory,
+} from '../history.js';
 import { isPodAvailable, isPodReady, nextAvailableInMs } from '../pods.js';
 import {
   type ControllerRevision,
   controllerRevisionResource,
   type Pod,
-  type PodTemplate,
   persistentVolumeClaimResource,
   podResource,
   type StatefulSet,
@@ -44,14 +49,6 @@ const isRunningAndReady = (pod: Pod) => pod.status?.phase === 'Running' && isPod
 const isTerminating = (pod: Pod) => pod.metadata.deletionTimestamp !== undefined;
 const isFinished = (pod: Pod) => pod.status?.phase === 'Failed' || pod.status?.phase === 'Succeeded';
 const revisionOf = (pod: Pod) => pod.metadata.labels?.[CONTROLLER_REVISION_HASH_LABEL];
-
-/** The template a revision holds. */
-function templateOf(revision: ControllerRevision): PodTemplate {
-  const data = isRecord(revision.data) ? revision.data : {};
-  const spec = isRecord(data.spec) ? data.spec : {};
-  const { $patch: _, ...template } = (isRecord(spec.template) ? spec.template : {}) as Record<string, unknown>;
-  return template as PodTemplate;
-}
 
 export class StatefulSetReconciler implements Reconciler {
   readonly #client: Client;
@@ -98,6 +95,7 @@ export class StatefulSetReconciler implements Reconciler {
       owner: set,
       ownerResource: statefulSetResource,
       labels: set.spec?.template?.metadata?.labels ?? {},
+      hashLabel: REVISION_HASH_LABEL,
       revisions,
     };
     const { revision: update, collisionCount } = await ensureRevision(history, revisionData(set.spec?.template));
