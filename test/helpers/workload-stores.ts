@@ -3,13 +3,21 @@
  * with the garbage collector's deletion semantics, for tests that run the whole controller
  * manager in this process: its client, what discovery would say, and a namespace to work in.
  */
+import { pino } from 'pino';
+import { namespaceResource } from '../../src/api/core/namespace.js';
+import type { KubeObject } from '../../src/api/meta.js';
 import { AdmissionChain } from '../../src/apiserver/admission.js';
 import type { InProcessClient } from '../../src/apiserver/in-process-client.js';
 import { GenericStore } from '../../src/apiserver/registry/generic-store.js';
 import { builtinDefinitions } from '../../src/registry/builtin/index.js';
+import {
+  type ShootControllerManager,
+  startShootControllerManager,
+} from '../../src/shoot/controller-manager/controller-manager.js';
 import type { CollectableResource } from '../../src/shoot/controller-manager/garbage-collector.js';
 import type { Storage } from '../../src/storage/interface.js';
 import { openSqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
+import { until } from './processes.js';
 import { storeClient } from './store-client.js';
 
 /** `group/plural` of every resource the controller manager's controllers use. */
@@ -36,7 +44,8 @@ export interface WorkloadStores {
   discover: () => Promise<readonly CollectableResource[]>;
 }
 
-export async function workloadStores(namespace: string): Promise<WorkloadStores> {
+/** The stores, with `namespace` created when given. */
+export async function workloadStores(namespace?: string): Promise<WorkloadStores> {
   const storage = openSqliteStore({ path: ':memory:' });
   const definitions = builtinDefinitions.filter((def) => controllerManagerResources.has(`${def.group}/${def.plural}`));
   const client = storeClient(
@@ -46,8 +55,40 @@ export async function workloadStores(namespace: string): Promise<WorkloadStores>
     definitions
       .filter((def) => def.plural !== 'events')
       .map((def) => ({ ...def, verbs: ['list', 'watch', 'delete', 'get'] }));
-  await client
-    .resource({ group: '', version: 'v1', kind: 'Namespace', plural: 'namespaces', namespaced: false })
-    .create('', { metadata: { name: namespace } });
+  if (namespace) await client.resource(namespaceResource).create('', { metadata: { name: namespace } });
   return { storage, client, discover };
+}
+
+/** Leader election timing short enough for tests. */
+export const fastLeaderElection = Object.freeze({ leaseDurationMs: 1_000, renewDeadlineMs: 600, retryPeriodMs: 100 });
+
+const silent = pino({ level: 'silent' });
+
+/** A controller manager over `stores`, as instance `identity`. */
+export function startManager(stores: WorkloadStores, identity: string): ShootControllerManager {
+  const { client, discover } = stores;
+  return startShootControllerManager({ client, discover, identity, logger: silent, ...fastLeaderElection });
+}
+
+/**
+ * Stops `manager` and starts another instance over the same stores (a restart, or the control
+ * plane moved); resolves once the new one has led for `settleMs`, time to act on everything.
+ */
+export async function restartManager(
+  stores: WorkloadStores,
+  manager: ShootControllerManager,
+  identity: string,
+  settleMs = 2_000,
+): Promise<ShootControllerManager> {
+  await manager.stop();
+  const next = startManager(stores, identity);
+  await until(async () => next.leading, 10_000, 'the new instance leads');
+  await new Promise((resolve) => setTimeout(resolve, settleMs));
+  return next;
+}
+
+/** The resourceVersion of every object listed, by kind and name: equal snapshots mean nothing was written. */
+export async function versions(lists: readonly Promise<{ items: KubeObject[] }>[]): Promise<Record<string, string>> {
+  const items = (await Promise.all(lists)).flatMap((list) => list.items);
+  return Object.fromEntries(items.map((o) => [`${o.kind}/${o.metadata.name}`, o.metadata.resourceVersion ?? '']));
 }

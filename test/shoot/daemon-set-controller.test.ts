@@ -8,23 +8,18 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { pino } from 'pino';
 import { nodeResource } from '../../src/api/core/node.js';
 import type { KubeObject } from '../../src/api/meta.js';
 import { nodeOfPod } from '../../src/shoot/controller-manager/apps/daemonset/node-placement.js';
 import { daemonSetResource, podResource } from '../../src/shoot/controller-manager/apps/resources.js';
-import {
-  type ShootControllerManager,
-  startShootControllerManager,
-} from '../../src/shoot/controller-manager/controller-manager.js';
+import type { ShootControllerManager } from '../../src/shoot/controller-manager/controller-manager.js';
 import { clientPodApi, type PodStandIn, startPodStandIn } from '../helpers/pod-stand-in.js';
 import { until } from '../helpers/processes.js';
-import { workloadStores } from '../helpers/workload-stores.js';
+import { restartManager, startManager, versions, workloadStores } from '../helpers/workload-stores.js';
 
 const ns = 'kube-system';
-const { storage, client, discover } = await workloadStores(ns);
-const logger = pino({ level: 'silent' });
-const fast = { leaseDurationMs: 1_000, renewDeadlineMs: 600, retryPeriodMs: 100 };
+const stores = await workloadStores(ns);
+const { storage, client } = stores;
 
 const pods = client.resource(podResource);
 const daemonSets = client.resource(daemonSetResource);
@@ -45,7 +40,7 @@ describe('the DaemonSet controller', () => {
     await nodes.create('', node('n1'));
     await nodes.create('', node('n2', { unschedulable: true }));
     await nodes.create('', node('n3', { taints: [{ key: 'dedicated', value: 'db', effect: 'NoSchedule' }] }));
-    manager = startShootControllerManager({ client, discover, identity: 'seed-a_1', logger, ...fast });
+    manager = startManager(stores, 'seed-a_1');
     kubelet = startPodStandIn(clientPodApi(client), ns, { intervalMs: 100 });
   });
 
@@ -123,19 +118,10 @@ describe('the DaemonSet controller', () => {
   });
 
   it('a controller manager started anew changes nothing', async () => {
-    const snapshot = async () =>
-      Object.fromEntries(
-        [...(await pods.list(ns)).items, ...(await daemonSets.list(ns)).items].map((o) => [
-          `${o.kind}/${o.metadata.name}`,
-          o.metadata.resourceVersion,
-        ]),
-      );
+    const snapshot = () => versions([pods.list(ns), daemonSets.list(ns)]);
     kubelet.stop();
     const before = await snapshot();
-    await manager.stop();
-    manager = startShootControllerManager({ client, discover, identity: 'seed-b_2', logger, ...fast });
-    await until(async () => manager.leading, 10_000, 'the new instance leads');
-    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    manager = await restartManager(stores, manager, 'seed-b_2');
     assert.deepEqual(await snapshot(), before);
   });
 });

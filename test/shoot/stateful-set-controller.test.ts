@@ -8,25 +8,20 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { pino } from 'pino';
 import {
   controllerRevisionResource,
   persistentVolumeClaimResource,
   podResource,
   statefulSetResource,
 } from '../../src/shoot/controller-manager/apps/resources.js';
-import {
-  type ShootControllerManager,
-  startShootControllerManager,
-} from '../../src/shoot/controller-manager/controller-manager.js';
+import type { ShootControllerManager } from '../../src/shoot/controller-manager/controller-manager.js';
 import { clientPodApi, type PodStandIn, startPodStandIn } from '../helpers/pod-stand-in.js';
 import { until } from '../helpers/processes.js';
-import { workloadStores } from '../helpers/workload-stores.js';
+import { restartManager, startManager, versions, workloadStores } from '../helpers/workload-stores.js';
 
 const ns = 'data';
-const { storage, client, discover } = await workloadStores(ns);
-const logger = pino({ level: 'silent' });
-const fast = { leaseDurationMs: 1_000, renewDeadlineMs: 600, retryPeriodMs: 100 };
+const stores = await workloadStores(ns);
+const { storage, client } = stores;
 
 const pods = client.resource(podResource);
 const sets = client.resource(statefulSetResource);
@@ -41,7 +36,7 @@ describe('the StatefulSet controller', () => {
   let kubeletPaused = true;
 
   before(async () => {
-    manager = startShootControllerManager({ client, discover, identity: 'seed-a_1', logger, ...fast });
+    manager = startManager(stores, 'seed-a_1');
     kubelet = startPodStandIn(clientPodApi(client), ns, { intervalMs: 100, paused: () => kubeletPaused });
   });
 
@@ -119,20 +114,11 @@ describe('the StatefulSet controller', () => {
   });
 
   it('a controller manager started anew changes nothing; scaling down removes the highest ordinal first', async () => {
-    const snapshot = async () =>
-      Object.fromEntries(
-        [
-          ...(await pods.list(ns)).items,
-          ...(await sets.list(ns)).items,
-          ...(await client.resource(controllerRevisionResource).list(ns)).items,
-        ].map((o) => [`${o.kind}/${o.metadata.name}`, o.metadata.resourceVersion]),
-      );
+    const snapshot = () =>
+      versions([pods.list(ns), sets.list(ns), client.resource(controllerRevisionResource).list(ns)]);
     kubeletPaused = true;
     const before = await snapshot();
-    await manager.stop();
-    manager = startShootControllerManager({ client, discover, identity: 'seed-b_2', logger, ...fast });
-    await until(async () => manager.leading, 10_000, 'the new instance leads');
-    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    manager = await restartManager(stores, manager, 'seed-b_2');
     assert.deepEqual(await snapshot(), before);
     kubeletPaused = false;
 

@@ -9,7 +9,6 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { pino } from 'pino';
 import type { KubeObject } from '../../src/api/meta.js';
 import {
   deploymentResource,
@@ -18,18 +17,14 @@ import {
   type ReplicaSet,
   replicaSetResource,
 } from '../../src/shoot/controller-manager/apps/resources.js';
-import {
-  type ShootControllerManager,
-  startShootControllerManager,
-} from '../../src/shoot/controller-manager/controller-manager.js';
+import type { ShootControllerManager } from '../../src/shoot/controller-manager/controller-manager.js';
 import { clientPodApi, type PodStandIn, startPodStandIn } from '../helpers/pod-stand-in.js';
 import { until } from '../helpers/processes.js';
-import { workloadStores } from '../helpers/workload-stores.js';
+import { restartManager, startManager, versions, workloadStores } from '../helpers/workload-stores.js';
 
 const ns = 'apps';
-const { storage, client, discover } = await workloadStores(ns);
-const logger = pino({ level: 'silent' });
-const fast = { leaseDurationMs: 1_000, renewDeadlineMs: 600, retryPeriodMs: 100 };
+const stores = await workloadStores(ns);
+const { storage, client } = stores;
 
 const pods = client.resource(podResource);
 const replicaSets = client.resource(replicaSetResource);
@@ -64,7 +59,7 @@ describe('workload controllers of kube-controller-manager', () => {
   let kubeletPaused = false;
 
   before(async () => {
-    manager = startShootControllerManager({ client, discover, identity: 'seed-a_1', logger, ...fast });
+    manager = startManager(stores, 'seed-a_1');
     kubelet = startPodStandIn(clientPodApi(client), ns, { intervalMs: 100, paused: () => kubeletPaused });
   });
 
@@ -220,20 +215,10 @@ describe('workload controllers of kube-controller-manager', () => {
   });
 
   it('a controller manager started anew over the same objects creates, deletes and changes nothing', async () => {
-    const snapshot = async () => {
-      const all = [
-        ...(await pods.list(ns)).items,
-        ...(await replicaSets.list(ns)).items,
-        ...(await deployments.list(ns)).items,
-      ];
-      return Object.fromEntries(all.map((obj) => [`${obj.kind}/${obj.metadata.name}`, obj.metadata.resourceVersion]));
-    };
+    const snapshot = () => versions([pods.list(ns), replicaSets.list(ns), deployments.list(ns)]);
     kubelet.stop();
     const before = await snapshot();
-    await manager.stop();
-    manager = startShootControllerManager({ client, discover, identity: 'seed-b_2', logger, ...fast });
-    await until(async () => manager.leading, 10_000, 'the new instance leads');
-    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    manager = await restartManager(stores, manager, 'seed-b_2');
     assert.deepEqual(await snapshot(), before);
   });
 

@@ -5,10 +5,13 @@
  * object's resourceVersion, so a concurrent change makes them fail and the next reconcile decides
  * again from fresher state.
  */
-import { selectorMatches } from '../../../api/label-selector.js';
+import { type LabelSelector, selectorMatches } from '../../../api/label-selector.js';
 import { controllerReference, type KubeObject, type OwnerReference } from '../../../api/meta.js';
 import type { ResourceRef } from '../../../api/resource-ref.js';
+import { semanticEqual } from '../../../api/validation.js';
 import { type Client, ignoreNotFound } from '../../../client/client.js';
+import type { ObjectKey } from '../../../controller/controller.js';
+import type { Lister } from '../../../controller/shared-informers.js';
 import type { WorkloadSpec } from './resources.js';
 
 export function controllerRefOf(obj: KubeObject): OwnerReference | undefined {
@@ -82,4 +85,43 @@ export async function claimObjects<T extends KubeObject>(options: ClaimOptions<T
 async function stillTheOwner(client: Client, ref: ResourceRef, owner: KubeObject): Promise<boolean> {
   const fresh = await client.resource(ref).find(owner.metadata.namespace ?? '', owner.metadata.name ?? '');
   return fresh !== null && fresh.metadata.uid === owner.metadata.uid && !fresh.metadata.deletionTimestamp;
+}
+
+/**
+ * A watch's map from an owned object to its owner's key: the `kind` owner its controller
+ * reference names (when that owner is still the one cached), or, for an orphan, every owner in its
+ * namespace whose selector matches it — each may adopt it.
+ */
+export function ownerKeys<O extends KubeObject>(
+  kind: string,
+  owners: Lister<O>,
+  selectorOf: (owner: O) => LabelSelector,
+): (obj: KubeObject) => ObjectKey[] {
+  return (obj) => {
+    const namespace = obj.metadata.namespace ?? '';
+    const ref = controllerRefOf(obj);
+    if (ref) {
+      const owner = ref.kind === kind ? owners.get(namespace, ref.name) : undefined;
+      return owner && owner.metadata.uid === ref.uid ? [{ namespace, name: ref.name }] : [];
+    }
+    return owners
+      .list(namespace)
+      .filter((owner) => selectorMatches(selectorOf(owner), obj.metadata.labels))
+      .map((owner) => ({ namespace, name: owner.metadata.name ?? '' }));
+  };
+}
+
+/** Writes `status` through the status subresource unless the object has it already; the stored object, or undefined when gone. */
+export async function writeStatus<T extends KubeObject>(
+  client: Client,
+  ref: ResourceRef<T>,
+  obj: T,
+  status: object,
+): Promise<T | undefined> {
+  if (semanticEqual(obj.status ?? {}, status)) return obj;
+  const updated = await client
+    .resource(ref)
+    .update(obj.metadata.namespace ?? '', { ...obj, status }, { subresource: 'status' })
+    .catch(ignoreNotFound);
+  return updated ?? undefined;
 }

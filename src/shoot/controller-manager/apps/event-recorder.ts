@@ -3,6 +3,7 @@
  * its aggregation): `kubectl describe deployment web` shows `ScalingReplicaSet` and friends.
  * Recording is best effort: a failed write is logged, never fails a reconcile.
  */
+import type { Logger } from 'pino';
 import { eventResource } from '../../../api/core/event.js';
 import { type KubeObject, nowTimestamp } from '../../../api/meta.js';
 import type { ResourceRef } from '../../../api/resource-ref.js';
@@ -16,10 +17,10 @@ export class EventRecorder {
   readonly #onError: (err: unknown) => void;
 
   /** `component` is the reporting controller (`deployment-controller`, `replicaset-controller`). */
-  constructor(client: Client, component: string, onError: (err: unknown) => void) {
+  constructor(client: Client, component: string, logger: Logger) {
     this.#client = client;
     this.#component = component;
-    this.#onError = onError;
+    this.#onError = (err) => logger.warn({ err: (err as Error).message, component }, 'recording an event failed');
   }
 
   event(ref: ResourceRef, obj: KubeObject, type: EventType, reason: string, message: string): void {

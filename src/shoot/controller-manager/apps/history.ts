@@ -11,9 +11,17 @@ import { isRecord, type KubeObject } from '../../../api/meta.js';
 import type { ResourceRef } from '../../../api/resource-ref.js';
 import { semanticEqual } from '../../../api/validation.js';
 import { type Client, ignoreNotFound } from '../../../client/client.js';
-import { ownerRefTo } from './claim.js';
+import type { Lister } from '../../../controller/shared-informers.js';
+import { claimObjects, ownerRefTo } from './claim.js';
 import { computeHash } from './deployment/pod-template-hash.js';
-import { type ControllerRevision, controllerRevisionResource, type PodTemplate } from './resources.js';
+import {
+  type ControllerRevision,
+  controllerRevisionResource,
+  type Pod,
+  type PodTemplate,
+  podResource,
+  type WorkloadSpec,
+} from './resources.js';
 
 /** The label pods carry with the revision they were made from (its name for StatefulSets, its hash for DaemonSets). */
 export const CONTROLLER_REVISION_HASH_LABEL = 'controller-revision-hash';
@@ -107,4 +115,39 @@ export async function truncateHistory(
       })
       .catch(ignoreNotFound);
   }
+}
+
+export interface PodsAndHistory {
+  pods: Pod[];
+  revisions: ControllerRevision[];
+  /** The revision of the owner's current template. */
+  revision: ControllerRevision;
+  collisionCount: number | undefined;
+}
+
+/**
+ * What a StatefulSet or DaemonSet controls, claimed from the caches (adopting and releasing, see
+ * ./claim.ts), and the revision of its current template, created when it is new.
+ */
+export async function claimPodsAndHistory(
+  client: Client,
+  ownerResource: ResourceRef,
+  owner: KubeObject & { spec?: WorkloadSpec; status?: { collisionCount?: number } },
+  caches: { pods: Lister<Pod>; revisions: Lister<ControllerRevision> },
+  hashLabel: string,
+): Promise<PodsAndHistory> {
+  const namespace = owner.metadata.namespace ?? '';
+  const claim = { client, ownerResource, owner };
+  const revisions = await claimObjects({
+    ...claim,
+    resource: controllerRevisionResource,
+    candidates: caches.revisions.list(namespace),
+  });
+  const pods = await claimObjects({ ...claim, resource: podResource, candidates: caches.pods.list(namespace) });
+  const labels = owner.spec?.template?.metadata?.labels ?? {};
+  const { revision, collisionCount } = await ensureRevision(
+    { ...claim, labels, hashLabel, revisions },
+    revisionData(owner.spec?.template),
+  );
+  return { pods, revisions, revision, collisionCount };
 }

@@ -13,12 +13,11 @@ import type { LabelSelector } from '../../../api/label-selector.js';
 import { selectorMatches } from '../../../api/label-selector.js';
 import type { KubeObject } from '../../../api/meta.js';
 import type { ResourceRef } from '../../../api/resource-ref.js';
-import { semanticEqual } from '../../../api/validation.js';
 import { type Client, ignoreNotFound } from '../../../client/client.js';
 import { Controller, type ObjectKey, type Reconciler, type Result, watchOf } from '../../../controller/controller.js';
 import type { Lister, SharedInformerFactory } from '../../../controller/shared-informers.js';
 import type { ControllerContext } from '../controller-manager.js';
-import { claimObjects, controllerRefOf, ownerRefTo } from './claim.js';
+import { claimObjects, ownerKeys, ownerRefTo, writeStatus } from './claim.js';
 import { EventRecorder } from './event-recorder.js';
 import { Expectations } from './expectations.js';
 import { isPodActive, isPodAvailable, isPodReady, nextAvailableInMs, podsToDeleteFirst } from './pods.js';
@@ -102,9 +101,7 @@ export class ReplicaSetReconciler implements Reconciler {
     this.#owners = context.informers.lister(kind.resource);
     this.#pods = context.informers.lister(podResource);
     this.#expectations = new Expectations(this.#pods);
-    this.#events = new EventRecorder(context.client, kind.component, (err) =>
-      context.logger.warn({ err: (err as Error).message }, 'recording an event failed'),
-    );
+    this.#events = new EventRecorder(context.client, kind.component, context.logger);
   }
 
   async reconcile(key: ObjectKey): Promise<Result> {
@@ -204,32 +201,15 @@ export class ReplicaSetReconciler implements Reconciler {
       availableReplicas: pods.filter((p) => isPodAvailable(p, minReadySeconds, now)).length,
       observedGeneration: owner.metadata.generation ?? 0,
     };
-    const current = owner.status ?? {};
-    const next: Record<string, unknown> = { ...current, ...status, conditions };
+    const next: Record<string, unknown> = { ...owner.status, ...status, conditions };
     if (conditions.length === 0) delete next.conditions;
-    if (semanticEqual(current, next)) return;
-    await this.#client
-      .resource(this.#kind.resource)
-      .update(owner.metadata.namespace ?? '', { ...owner, status: next }, { subresource: 'status' })
-      .catch(ignoreNotFound);
+    await writeStatus(this.#client, this.#kind.resource, owner, next);
   }
 }
 
 function replicaController(context: ControllerContext, kind: ReplicaKind): Controller {
   const owners = context.informers.lister(kind.resource);
-  const ownersOfPod = (pod: Pod): ObjectKey[] => {
-    const namespace = pod.metadata.namespace ?? '';
-    const ref = controllerRefOf(pod);
-    if (ref) {
-      const owner = ref.kind === kind.resource.kind ? owners.get(namespace, ref.name) : undefined;
-      return owner && owner.metadata.uid === ref.uid ? [{ namespace, name: ref.name }] : [];
-    }
-    // An orphan: every owner whose selector matches may adopt it.
-    return owners
-      .list(namespace)
-      .filter((owner) => selectorMatches(kind.selectorOf(owner), pod.metadata.labels))
-      .map((owner) => ({ namespace, name: owner.metadata.name ?? '' }));
-  };
+  const ownersOfPod = ownerKeys(kind.resource.kind, owners, kind.selectorOf);
   return new Controller({
     name: kind.component,
     source: context.informers.source(kind.resource),

@@ -9,8 +9,6 @@
  */
 
 import { nodeResource } from '../../../../api/core/node.js';
-import { selectorMatches } from '../../../../api/label-selector.js';
-import { semanticEqual } from '../../../../api/validation.js';
 import { type Client, ignoreNotFound } from '../../../../client/client.js';
 import {
   Controller,
@@ -21,11 +19,11 @@ import {
 } from '../../../../controller/controller.js';
 import type { Lister, SharedInformerFactory } from '../../../../controller/shared-informers.js';
 import type { ControllerContext } from '../../controller-manager.js';
-import { claimObjects, controllerRefOf } from '../claim.js';
+import { ownerKeys, writeStatus } from '../claim.js';
 import { scaledValue } from '../deployment/replicas.js';
 import { EventRecorder } from '../event-recorder.js';
 import { Expectations } from '../expectations.js';
-import { CONTROLLER_REVISION_HASH_LABEL, ensureRevision, revisionData, truncateHistory } from '../history.js';
+import { CONTROLLER_REVISION_HASH_LABEL, claimPodsAndHistory, truncateHistory } from '../history.js';
 import { isPodAvailable, isPodReady, nextAvailableInMs } from '../pods.js';
 import { podFromTemplate, slowStartBatch } from '../replica-set-controller.js';
 import {
@@ -67,9 +65,7 @@ export class DaemonSetReconciler implements Reconciler {
     this.#nodes = informers.lister(nodeResource) as Lister<Node>;
     this.#revisions = informers.lister(controllerRevisionResource);
     this.#expectations = new Expectations(this.#pods);
-    this.#events = new EventRecorder(client, 'daemonset-controller', (err) =>
-      logger.warn({ err: (err as Error).message }, 'recording an event failed'),
-    );
+    this.#events = new EventRecorder(client, 'daemonset-controller', logger);
   }
 
   async reconcile(key: ObjectKey): Promise<Result> {
@@ -85,29 +81,12 @@ export class DaemonSetReconciler implements Reconciler {
       return {};
     }
     if (ds.metadata.deletionTimestamp) return {};
-    const claim = <T extends Pod | ControllerRevision>(
-      resource: typeof podResource | typeof controllerRevisionResource,
-      candidates: T[],
-    ) =>
-      claimObjects({
-        client: this.#client,
-        ownerResource: daemonSetResource,
-        owner: ds,
-        resource,
-        candidates,
-      }) as Promise<T[]>;
-    const revisions = await claim(controllerRevisionResource, this.#revisions.list(key.namespace));
-    const pods = await claim(podResource, this.#pods.list(key.namespace));
-    const { revision, collisionCount } = await ensureRevision(
-      {
-        client: this.#client,
-        owner: ds,
-        ownerResource: daemonSetResource,
-        labels: ds.spec?.template?.metadata?.labels ?? {},
-        hashLabel: CONTROLLER_REVISION_HASH_LABEL,
-        revisions,
-      },
-      revisionData(ds.spec?.template),
+    const { pods, revisions, revision, collisionCount } = await claimPodsAndHistory(
+      this.#client,
+      daemonSetResource,
+      ds,
+      { pods: this.#pods, revisions: this.#revisions },
+      CONTROLLER_REVISION_HASH_LABEL,
     );
     const hash = revision.metadata.labels?.[CONTROLLER_REVISION_HASH_LABEL] ?? '';
     const hashes = new Set(pods.map((p) => p.metadata.labels?.[CONTROLLER_REVISION_HASH_LABEL]));
@@ -266,11 +245,7 @@ export class DaemonSetReconciler implements Reconciler {
       updatedNumberScheduled: withPod((pod) => pod.metadata.labels?.[CONTROLLER_REVISION_HASH_LABEL] === hash),
       ...(collisionCount !== undefined ? { collisionCount } : {}),
     };
-    if (semanticEqual(ds.status ?? {}, status)) return;
-    await this.#client
-      .resource(daemonSetResource)
-      .update(ds.metadata.namespace ?? '', { ...ds, status }, { subresource: 'status' })
-      .catch(ignoreNotFound);
+    await writeStatus(this.#client, daemonSetResource, ds, status);
   }
 }
 
@@ -278,15 +253,7 @@ export class DaemonSetReconciler implements Reconciler {
 export function daemonSetController(context: ControllerContext): Controller {
   const { informers } = context;
   const sets = informers.lister(daemonSetResource);
-  const ownerOf = (obj: Pod | ControllerRevision): ObjectKey[] => {
-    const namespace = obj.metadata.namespace ?? '';
-    const ref = controllerRefOf(obj);
-    if (ref) return ref.kind === 'DaemonSet' ? [{ namespace, name: ref.name }] : [];
-    return sets
-      .list(namespace)
-      .filter((ds) => selectorMatches(ds.spec?.selector ?? {}, obj.metadata.labels))
-      .map((ds) => ({ namespace, name: ds.metadata.name ?? '' }));
-  };
+  const ownerOf = ownerKeys('DaemonSet', sets, (ds) => ds.spec?.selector ?? {});
   const everySet = (): ObjectKey[] =>
     sets.list().map((ds) => ({ namespace: ds.metadata.namespace ?? '', name: ds.metadata.name ?? '' }));
   return new Controller({

@@ -1,13 +1,3 @@
-/**
- * The Deployment controller of kube-controller-manager (pkg/controller/deployment): a
- * Deployment's pods come from ReplicaSets `<deployment>-<pod-template-hash>` it owns; a changed
- * template rolls out (RollingUpdate or Recreate, ./rollout.ts), a changed replica count scales,
- * a paused Deployment only scales, and the status tells `kubectl rollout status` how far it got.
- * Everything is decided from the caches on every reconcile, so a controller manager that starts
- * over the same objects (a restart, a control plane migration) finds its ReplicaSets by their
- * templates and changes nothing.
- */
-import { selectorMatches } from '../../../../api/label-selector.js';
 import type { Client } from '../../../../client/client.js';
 import {
   Controller,
@@ -18,7 +8,7 @@ import {
 } from '../../../../controller/controller.js';
 import type { Lister, SharedInformerFactory } from '../../../../controller/shared-informers.js';
 import type { ControllerContext } from '../../controller-manager.js';
-import { claimObjects, controllerRefOf } from '../claim.js';
+import { claimObjects, controllerRefOf, ownerKeys } from '../claim.js';
 import { EventRecorder } from '../event-recorder.js';
 import {
   type Deployment,
@@ -46,9 +36,7 @@ export class DeploymentReconciler implements Reconciler {
     this.#deployments = informers.lister(deploymentResource);
     this.#replicaSets = informers.lister(replicaSetResource);
     this.#pods = informers.lister(podResource);
-    this.#events = new EventRecorder(client, 'deployment-controller', (err) =>
-      logger.warn({ err: (err as Error).message }, 'recording an event failed'),
-    );
+    this.#events = new EventRecorder(client, 'deployment-controller', logger);
   }
 
   async reconcile(key: ObjectKey): Promise<Result> {
@@ -98,15 +86,7 @@ export function deploymentController(context: ControllerContext): Controller {
   const { informers } = context;
   const deployments = informers.lister(deploymentResource);
   const replicaSets = informers.lister(replicaSetResource);
-  const ownerOf = (rs: ReplicaSet): ObjectKey[] => {
-    const namespace = rs.metadata.namespace ?? '';
-    const ref = controllerRefOf(rs);
-    if (ref) return ref.kind === 'Deployment' ? [{ namespace, name: ref.name }] : [];
-    return deployments
-      .list(namespace)
-      .filter((d) => selectorMatches(d.spec?.selector ?? {}, rs.metadata.labels))
-      .map((d) => ({ namespace, name: d.metadata.name ?? '' }));
-  };
+  const ownerOf = ownerKeys('Deployment', deployments, (d) => d.spec?.selector ?? {});
   const deploymentOfPod = (pod: Pod): ObjectKey[] => {
     const ref = controllerRefOf(pod);
     if (ref?.kind !== 'ReplicaSet') return [];

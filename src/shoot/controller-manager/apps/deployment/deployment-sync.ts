@@ -7,9 +7,8 @@
  */
 import { isAlreadyExists } from '../../../../api/errors.js';
 import type { KubeObject } from '../../../../api/meta.js';
-import { semanticEqual } from '../../../../api/validation.js';
 import { type Client, ignoreNotFound } from '../../../../client/client.js';
-import { controllerRefOf, ownerRefTo } from '../claim.js';
+import { controllerRefOf, ownerRefTo, writeStatus } from '../claim.js';
 import type { EventRecorder } from '../event-recorder.js';
 import { type Deployment, deploymentResource, type ReplicaSet, replicaSetResource } from '../resources.js';
 import { computeHash, equalIgnoringHash, POD_TEMPLATE_HASH_LABEL } from './pod-template-hash.js';
@@ -194,11 +193,7 @@ export class DeploymentSync {
   }
 
   async writeStatus(status: DeploymentStatus): Promise<void> {
-    if (semanticEqual(this.d.status ?? {}, status)) return;
-    const updated = await this.client
-      .resource(deploymentResource)
-      .update(this.namespace, { ...this.d, status }, { subresource: 'status' })
-      .catch(ignoreNotFound);
+    const updated = await writeStatus(this.client, deploymentResource, this.d, status);
     if (updated) this.d = updated;
   }
 

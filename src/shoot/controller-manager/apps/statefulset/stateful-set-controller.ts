@@ -11,8 +11,6 @@
  * AlreadyExists the second time and nothing is made twice.
  */
 import { isAlreadyExists } from '../../../../api/errors.js';
-import { selectorMatches } from '../../../../api/label-selector.js';
-import { semanticEqual } from '../../../../api/validation.js';
 import { type Client, ignoreNotFound } from '../../../../client/client.js';
 import {
   Controller,
@@ -23,13 +21,12 @@ import {
 } from '../../../../controller/controller.js';
 import type { Lister, SharedInformerFactory } from '../../../../controller/shared-informers.js';
 import type { ControllerContext } from '../../controller-manager.js';
-import { claimObjects, controllerRefOf } from '../claim.js';
+import { controllerRefOf, ownerKeys, writeStatus } from '../claim.js';
 import { EventRecorder } from '../event-recorder.js';
 import {
   CONTROLLER_REVISION_HASH_LABEL,
-  ensureRevision,
+  claimPodsAndHistory,
   REVISION_HASH_LABEL,
-  revisionData,
   templateOf,
   truncateHistory,
 } from '../history.js';
@@ -64,9 +61,7 @@ export class StatefulSetReconciler implements Reconciler {
     this.#sets = informers.lister(statefulSetResource);
     this.#pods = informers.lister(podResource);
     this.#revisions = informers.lister(controllerRevisionResource);
-    this.#events = new EventRecorder(client, 'statefulset-controller', (err) =>
-      logger.warn({ err: (err as Error).message }, 'recording an event failed'),
-    );
+    this.#events = new EventRecorder(client, 'statefulset-controller', logger);
   }
 
   async reconcile(key: ObjectKey): Promise<Result> {
@@ -75,30 +70,15 @@ export class StatefulSetReconciler implements Reconciler {
     );
     const set = this.#sets.get(key.namespace, key.name);
     if (!set || set.metadata.deletionTimestamp) return {};
-    const claim = <T extends Pod | ControllerRevision>(
-      resource: typeof podResource | typeof controllerRevisionResource,
-      candidates: T[],
-    ) =>
-      claimObjects({
-        client: this.#client,
-        ownerResource: statefulSetResource,
-        owner: set,
-        resource,
-        candidates,
-      }) as Promise<T[]>;
-    const revisions = await claim(controllerRevisionResource, this.#revisions.list(key.namespace));
-    const pods = (await claim(podResource, this.#pods.list(key.namespace))).filter(
-      (p) => ordinalOf(set, p) !== undefined,
+    const history = await claimPodsAndHistory(
+      this.#client,
+      statefulSetResource,
+      set,
+      { pods: this.#pods, revisions: this.#revisions },
+      REVISION_HASH_LABEL,
     );
-    const history = {
-      client: this.#client,
-      owner: set,
-      ownerResource: statefulSetResource,
-      labels: set.spec?.template?.metadata?.labels ?? {},
-      hashLabel: REVISION_HASH_LABEL,
-      revisions,
-    };
-    const { revision: update, collisionCount } = await ensureRevision(history, revisionData(set.spec?.template));
+    const { revisions, revision: update, collisionCount } = history;
+    const pods = history.pods.filter((p) => ordinalOf(set, p) !== undefined);
     const current = revisions.find((r) => r.metadata.name === set.status?.currentRevision) ?? update;
     await this.#updatePods(set, pods, current, update);
     const claimed = this.#pods.list(key.namespace).filter((p) => controllerRefOf(p)?.uid === set.metadata.uid);
@@ -260,12 +240,7 @@ export class StatefulSetReconciler implements Reconciler {
       status.currentRevision = status.updateRevision;
       status.currentReplicas = status.updatedReplicas;
     }
-    const next = { ...set.status, ...status };
-    if (semanticEqual(set.status ?? {}, next)) return;
-    await this.#client
-      .resource(statefulSetResource)
-      .update(set.metadata.namespace ?? '', { ...set, status: next }, { subresource: 'status' })
-      .catch(ignoreNotFound);
+    await writeStatus(this.#client, statefulSetResource, set, { ...set.status, ...status });
   }
 }
 
@@ -273,15 +248,7 @@ export class StatefulSetReconciler implements Reconciler {
 export function statefulSetController(context: ControllerContext): Controller {
   const { informers } = context;
   const sets = informers.lister(statefulSetResource);
-  const ownerOf = (obj: Pod | ControllerRevision): ObjectKey[] => {
-    const namespace = obj.metadata.namespace ?? '';
-    const ref = controllerRefOf(obj);
-    if (ref) return ref.kind === 'StatefulSet' ? [{ namespace, name: ref.name }] : [];
-    return sets
-      .list(namespace)
-      .filter((set) => selectorMatches(set.spec?.selector ?? {}, obj.metadata.labels))
-      .map((set) => ({ namespace, name: set.metadata.name ?? '' }));
-  };
+  const ownerOf = ownerKeys('StatefulSet', sets, (set) => set.spec?.selector ?? {});
   return new Controller({
     name: 'statefulset',
     source: informers.source(statefulSetResource),
