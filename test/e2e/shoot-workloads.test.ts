@@ -131,4 +131,26 @@ describe('workloads in a shoot, through kubectl', () => {
       'the StatefulSet pods are gone',
     );
   });
+
+  it('a DaemonSet runs one pod per node, pinned there; kubectl rollout status daemonset completes', async () => {
+    const nodes = (await json(['get', 'nodes'])).items.map((n: { metadata: { name: string } }) => n.metadata.name);
+    assert.ok(nodes.length > 0, 'the shoot has worker nodes');
+    const manifest = {
+      apiVersion: 'apps/v1',
+      kind: 'DaemonSet',
+      metadata: { name: 'agent' },
+      spec: {
+        selector: { matchLabels: { app: 'agent' } },
+        template: {
+          metadata: { labels: { app: 'agent' } },
+          spec: { containers: [{ name: 'agent', image: 'busybox' }] },
+        },
+      },
+    };
+    await ok(['apply', '-f', '-'], JSON.stringify(manifest));
+    await ok(['rollout', 'status', 'daemonset/agent', '--timeout=90s']);
+    const pods = (await json(['get', 'pods', '-l', 'app=agent'])).items as { spec: { nodeName: string } }[];
+    assert.deepEqual(pods.map((p) => p.spec.nodeName).sort(), [...nodes].sort());
+    await ok(['delete', 'daemonset', 'agent']);
+  });
 });

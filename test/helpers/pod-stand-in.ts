@@ -5,6 +5,7 @@
  */
 import type { KubeObject } from '../../src/api/meta.js';
 import type { Client } from '../../src/client/client.js';
+import { nodeOfPod } from '../../src/shoot/controller-manager/apps/daemonset/node-placement.js';
 import { podResource } from '../../src/shoot/controller-manager/apps/resources.js';
 import type { ShootClient } from './shoot-client.js';
 
@@ -97,8 +98,10 @@ export function startPodStandIn(
       let pod = listed;
       const name = pod.metadata.name ?? '';
       try {
-        if (api.bind && options.node && !(pod.spec as { nodeName?: string }).nodeName) {
-          await api.bind(namespace, name, options.node);
+        // A pod pinned to a node (a DaemonSet's, by node affinity) goes there; any other to `node`.
+        const target = nodeOfPod(pod) ?? options.node;
+        if (api.bind && target && !(pod.spec as { nodeName?: string }).nodeName) {
+          await api.bind(namespace, name, target);
           const bound = (await api.list(namespace)).find((p) => p.metadata.name === name);
           if (!bound) continue;
           pod = bound;
