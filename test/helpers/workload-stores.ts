@@ -9,7 +9,9 @@ import type { KubeObject } from '../../src/api/meta.js';
 import { AdmissionChain } from '../../src/apiserver/admission.js';
 import type { InProcessClient } from '../../src/apiserver/in-process-client.js';
 import { GenericStore } from '../../src/apiserver/registry/generic-store.js';
+import type { Client } from '../../src/client/client.js';
 import { builtinDefinitions } from '../../src/registry/builtin/index.js';
+import { deploymentResource } from '../../src/shoot/controller-manager/apps/resources.js';
 import {
   type ShootControllerManager,
   startShootControllerManager,
@@ -91,4 +93,22 @@ export async function restartManager(
 export async function versions(lists: readonly Promise<{ items: KubeObject[] }>[]): Promise<Record<string, string>> {
   const items = (await Promise.all(lists)).flatMap((list) => list.items);
   return Object.fromEntries(items.map((o) => [`${o.kind}/${o.metadata.name}`, o.metadata.resourceVersion ?? '']));
+}
+
+/** Whether `obj` is controlled by `owner` (its controller reference names the owner's uid). */
+export const ownedBy =
+  (owner: KubeObject) =>
+  (obj: KubeObject): boolean =>
+    obj.metadata.ownerReferences?.some((ref) => ref.controller && ref.uid === owner.metadata.uid) ?? false;
+
+/** `kubectl rollout status`'s test of a Deployment: the latest spec observed, every replica updated and available. */
+export async function deploymentRolledOut(client: Client, namespace: string, name: string, replicas: number) {
+  const d = await client.resource(deploymentResource).get(namespace, name);
+  const status = d.status ?? {};
+  return (
+    (status.observedGeneration ?? 0) >= (d.metadata.generation ?? 0) &&
+    status.updatedReplicas === replicas &&
+    status.replicas === replicas &&
+    status.availableReplicas === replicas
+  );
 }

@@ -9,7 +9,6 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { KubeObject } from '../../src/api/meta.js';
 import {
   deploymentResource,
   type Pod,
@@ -20,7 +19,14 @@ import {
 import type { ShootControllerManager } from '../../src/shoot/controller-manager/controller-manager.js';
 import { clientPodApi, type PodStandIn, startPodStandIn } from '../helpers/pod-stand-in.js';
 import { until } from '../helpers/processes.js';
-import { restartManager, startManager, versions, workloadStores } from '../helpers/workload-stores.js';
+import {
+  deploymentRolledOut,
+  ownedBy,
+  restartManager,
+  startManager,
+  versions,
+  workloadStores,
+} from '../helpers/workload-stores.js';
 
 const ns = 'apps';
 const stores = await workloadStores(ns);
@@ -38,20 +44,7 @@ async function podsOf(selector: (pod: Pod) => boolean = () => true): Promise<Pod
   return (await pods.list(ns)).items.filter(selector);
 }
 
-const ownedBy = (owner: KubeObject) => (obj: KubeObject) =>
-  obj.metadata.ownerReferences?.some((ref) => ref.controller && ref.uid === owner.metadata.uid) ?? false;
-
-/** `kubectl rollout status`'s test: the latest spec observed, every replica updated and available. */
-async function rolledOut(name: string, replicas: number): Promise<boolean> {
-  const d = await deployments.get(ns, name);
-  const status = d.status ?? {};
-  return (
-    (status.observedGeneration ?? 0) >= (d.metadata.generation ?? 0) &&
-    status.updatedReplicas === replicas &&
-    status.replicas === replicas &&
-    status.availableReplicas === replicas
-  );
-}
+const rolledOut = (name: string, replicas: number) => deploymentRolledOut(client, ns, name, replicas);
 
 describe('workload controllers of kube-controller-manager', () => {
   let manager: ShootControllerManager;
