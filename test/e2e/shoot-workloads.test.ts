@@ -101,7 +101,7 @@ describe('workloads in a shoot, through kubectl', () => {
     await until(async () => (await podsOfWeb()).length === 0, 60_000, 'the pods are gone');
   });
 
-  it('a StatefulSet makes its pods in order; kubectl rollout status statefulset completes', async () => {
+  it('a StatefulSet makes its pods in order; kubectl rollout status, set image and rollout undo work on it', async () => {
     const manifest = {
       apiVersion: 'apps/v1',
       kind: 'StatefulSet',
@@ -124,6 +124,18 @@ describe('workloads in a shoot, through kubectl', () => {
     const sts = await json(['get', 'statefulset', 'db']);
     assert.equal(sts.status.currentRevision, sts.status.updateRevision);
     assert.ok(pods.every((p) => p.metadata.labels['controller-revision-hash'] === sts.status.updateRevision));
+
+    // A new image rolls through the pods; kubectl rollout undo brings the first revision back.
+    await ok(['set', 'image', 'statefulset/db', 'db=postgres:17']);
+    await ok(['rollout', 'status', 'statefulset/db', '--timeout=90s']);
+    await ok(['rollout', 'undo', 'statefulset/db']);
+    await ok(['rollout', 'status', 'statefulset/db', '--timeout=90s']);
+    const images = (await json(['get', 'pods', '-l', 'app=db'])).items.map(
+      (p: { spec: { containers: { image: string }[] } }) => p.spec.containers[0]?.image,
+    );
+    assert.deepEqual(images, ['postgres:16', 'postgres:16', 'postgres:16']);
+    const revisions = (await json(['get', 'controllerrevisions', '-l', 'app=db'])).items as { revision: number }[];
+    assert.deepEqual(revisions.map((r) => r.revision).sort(), [2, 3], 'the first revision renumbered, not copied');
     await ok(['delete', 'statefulset', 'db']);
     await until(
       async () => (await json(['get', 'pods', '-l', 'app=db'])).items.length === 0,
