@@ -34,13 +34,13 @@ import {
 const BURST_REPLICAS = 500;
 
 /** The kind a replica controller runs: ReplicaSet (a label selector) or ReplicationController (a map). */
-interface ReplicaKind {
+export interface ReplicaKind {
   resource: ResourceRef<ReplicaSet>;
   component: string;
   selectorOf(owner: ReplicaSet): LabelSelector;
 }
 
-const replicaSetKind: ReplicaKind = {
+export const replicaSetKind: ReplicaKind = {
   resource: replicaSetResource,
   component: 'replicaset-controller',
   selectorOf: (rs) => rs.spec?.selector ?? {},
