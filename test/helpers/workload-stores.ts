@@ -107,8 +107,8 @@ export async function deploymentRolledOut(client: Client, namespace: string, nam
   const status = d.status ?? {};
   return (
     (status.observedGeneration ?? 0) >= (d.metadata.generation ?? 0) &&
-    status.updatedReplicas === replicas &&
-    status.replicas === replicas &&
-    status.availableReplicas === replicas
+    (status.updatedReplicas ?? 0) === replicas &&
+    (status.replicas ?? 0) === replicas &&
+    (status.availableReplicas ?? 0) === replicas
   );
 }

@@ -97,6 +97,20 @@ describe('Deployment strategies and modes', () => {
       'rolls once resumed',
     );
     await until(() => rolledOut('calm', 1), 10_000, 'rolled out');
+
+    // Scaled to 0: no pods, and the counts of 0 left out of the status as Kubernetes serves it.
+    await deployments.patch(ns, 'calm', { spec: { replicas: 0 } });
+    await until(
+      async () => (await pods.list(ns)).items.every((p) => p.metadata.labels?.app !== 'calm'),
+      10_000,
+      'no pods',
+    );
+    await until(() => rolledOut('calm', 0), 10_000, 'rolled out at 0');
+    const status = (await deployments.get(ns, 'calm')).status ?? {};
+    assert.deepEqual(
+      ['replicas', 'updatedReplicas', 'readyReplicas', 'availableReplicas'].filter((field) => field in status),
+      [],
+    );
   });
 
   it('keeps at most revisionHistoryLimit old ReplicaSets', async () => {

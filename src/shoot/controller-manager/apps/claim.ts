@@ -111,17 +111,24 @@ export function ownerKeys<O extends KubeObject>(
   };
 }
 
-/** Writes `status` through the status subresource unless the object has it already; the stored object, or undefined when gone. */
+/**
+ * Writes `status` through the status subresource unless the object has it already; the stored
+ * object, or undefined when gone. Fields named in `omitEmpty` are left out when 0, as the Go
+ * types' `omitempty` leaves them out of what Kubernetes serves.
+ */
 export async function writeStatus<T extends KubeObject>(
   client: Client,
   ref: ResourceRef<T>,
   obj: T,
   status: object,
+  omitEmpty: readonly string[] = [],
 ): Promise<T | undefined> {
-  if (semanticEqual(obj.status ?? {}, status)) return obj;
+  const next: Record<string, unknown> = { ...status };
+  for (const field of omitEmpty) if (next[field] === 0) delete next[field];
+  if (semanticEqual(obj.status ?? {}, next)) return obj;
   const updated = await client
     .resource(ref)
-    .update(obj.metadata.namespace ?? '', { ...obj, status }, { subresource: 'status' })
+    .update(obj.metadata.namespace ?? '', { ...obj, status: next }, { subresource: 'status' })
     .catch(ignoreNotFound);
   return updated ?? undefined;
 }

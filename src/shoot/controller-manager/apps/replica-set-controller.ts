@@ -203,7 +203,12 @@ export class ReplicaSetReconciler implements Reconciler {
     };
     const next: Record<string, unknown> = { ...owner.status, ...status, conditions };
     if (conditions.length === 0) delete next.conditions;
-    await writeStatus(this.#client, this.#kind.resource, owner, next);
+    await writeStatus(this.#client, this.#kind.resource, owner, next, [
+      'fullyLabeledReplicas',
+      'readyReplicas',
+      'availableReplicas',
+      'observedGeneration',
+    ]);
   }
 }
 

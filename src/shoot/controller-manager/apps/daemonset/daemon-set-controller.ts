@@ -245,7 +245,12 @@ export class DaemonSetReconciler implements Reconciler {
       updatedNumberScheduled: withPod((pod) => pod.metadata.labels?.[CONTROLLER_REVISION_HASH_LABEL] === hash),
       ...(collisionCount !== undefined ? { collisionCount } : {}),
     };
-    await writeStatus(this.#client, daemonSetResource, ds, status);
+    await writeStatus(this.#client, daemonSetResource, ds, status, [
+      'updatedNumberScheduled',
+      'numberAvailable',
+      'numberUnavailable',
+      'observedGeneration',
+    ]);
   }
 }
 

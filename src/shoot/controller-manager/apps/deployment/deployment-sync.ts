@@ -193,7 +193,14 @@ export class DeploymentSync {
   }
 
   async writeStatus(status: DeploymentStatus): Promise<void> {
-    const updated = await writeStatus(this.client, deploymentResource, this.d, status);
+    const updated = await writeStatus(this.client, deploymentResource, this.d, status, [
+      'observedGeneration',
+      'replicas',
+      'updatedReplicas',
+      'readyReplicas',
+      'availableReplicas',
+      'unavailableReplicas',
+    ]);
     if (updated) this.d = updated;
   }
 

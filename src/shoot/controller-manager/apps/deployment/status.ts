@@ -84,11 +84,12 @@ export function calculateStatus(all: readonly ReplicaSet[], newRS: ReplicaSet | 
 /** Every replica updated and available, and the latest spec observed (DeploymentComplete). */
 export function isComplete(d: Deployment, status: DeploymentStatus | undefined): boolean {
   const replicas = replicasOf(d);
+  // Counts of 0 are left out of a stored status (omitempty).
   return (
-    status?.updatedReplicas === replicas &&
-    status.replicas === replicas &&
-    status.availableReplicas === replicas &&
-    (status.observedGeneration ?? 0) >= (d.metadata.generation ?? 0)
+    (status?.updatedReplicas ?? 0) === replicas &&
+    (status?.replicas ?? 0) === replicas &&
+    (status?.availableReplicas ?? 0) === replicas &&
+    (status?.observedGeneration ?? 0) >= (d.metadata.generation ?? 0)
   );
 }
 

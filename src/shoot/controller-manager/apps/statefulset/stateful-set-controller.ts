@@ -240,7 +240,12 @@ export class StatefulSetReconciler implements Reconciler {
       status.currentRevision = status.updateRevision;
       status.currentReplicas = status.updatedReplicas;
     }
-    await writeStatus(this.#client, statefulSetResource, set, { ...set.status, ...status });
+    await writeStatus(this.#client, statefulSetResource, set, { ...set.status, ...status }, [
+      'readyReplicas',
+      'currentReplicas',
+      'updatedReplicas',
+      'observedGeneration',
+    ]);
   }
 }
 
