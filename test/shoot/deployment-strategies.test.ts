@@ -1,8 +1,8 @@
 /**
  * The Deployment controller's other modes against real stores, with a stand-in kubelet: Recreate
  * never runs old and new pods at once; a paused Deployment does not roll out until resumed;
- * revisionHistoryLimit deletes the oldest scaled-down ReplicaSets; and a ReplicationController
- * keeps its replicas like a ReplicaSet.
+ * revisionHistoryLimit deletes the oldest scaled-down ReplicaSets; a rollout that makes no progress
+ * says so after its deadline; and a ReplicationController keeps its replicas like a ReplicaSet.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -34,10 +34,11 @@ const image = (tag: string) => ({ spec: { template: { spec: { containers: [{ nam
 describe('Deployment strategies and modes', () => {
   let manager: ShootControllerManager;
   let kubelet: PodStandIn;
+  let kubeletPaused = false;
 
   before(() => {
     manager = startManager(stores, 'seed-a_1');
-    kubelet = startPodStandIn(clientPodApi(client), ns, { intervalMs: 100 });
+    kubelet = startPodStandIn(clientPodApi(client), ns, { intervalMs: 100, paused: () => kubeletPaused });
   });
 
   after(async () => {
@@ -135,6 +136,27 @@ describe('Deployment strategies and modes', () => {
       .map((rs) => rs.metadata.annotations?.['deployment.kubernetes.io/revision'])
       .sort();
     assert.deepEqual(revisions, ['3', '4']);
+  });
+
+  it('a rollout whose pods never get ready says ProgressDeadlineExceeded after progressDeadlineSeconds', async () => {
+    kubeletPaused = true;
+    await deployments.create(ns, {
+      metadata: { name: 'stuck' },
+      spec: { replicas: 1, progressDeadlineSeconds: 1, ...spec('stuck', 'never:1') },
+    });
+    await until(
+      async () => {
+        const progressing = (await deployments.get(ns, 'stuck')).status?.conditions?.find(
+          (c) => c.type === 'Progressing',
+        );
+        return progressing?.status === 'False' && progressing.reason === 'ProgressDeadlineExceeded';
+      },
+      10_000,
+      'Progressing False, ProgressDeadlineExceeded',
+    );
+    const available = (await deployments.get(ns, 'stuck')).status?.conditions?.find((c) => c.type === 'Available');
+    assert.deepEqual([available?.status, available?.reason], ['False', 'MinimumReplicasUnavailable']);
+    kubeletPaused = false;
   });
 
   it('a ReplicationController keeps its replicas', async () => {
