@@ -182,8 +182,12 @@ export class ReplicaSetReconciler implements Reconciler {
   async #updateStatus(owner: ReplicaSet, pods: readonly Pod[], failure: unknown, now: Date): Promise<void> {
     const minReadySeconds = owner.spec?.minReadySeconds ?? 0;
     const templateLabels = owner.spec?.template?.metadata?.labels ?? {};
-    const conditions = (owner.status?.conditions ?? []).filter((c) => c.type !== 'ReplicaFailure');
-    if (failure) {
+    // ReplicaFailure is set once on a failure and dropped on success (calculateStatus): not
+    // rewritten on every failed attempt, whose own status write would wake the next one at once.
+    const conditions = [...(owner.status?.conditions ?? [])];
+    const failed = conditions.find((c) => c.type === 'ReplicaFailure');
+    if (!failure && failed) conditions.splice(conditions.indexOf(failed), 1);
+    if (failure && !failed) {
       const creating = pods.length < (owner.spec?.replicas ?? 1);
       conditions.push({
         type: 'ReplicaFailure',
