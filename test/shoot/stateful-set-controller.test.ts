@@ -4,7 +4,7 @@
  * come one at a time, each only once the one before is Running and Ready, with their
  * PersistentVolumeClaims and revision label; a new template rolls out from the highest ordinal
  * down, and the status names the revisions; scaling down removes the highest ordinal first; a
- * controller manager started anew changes nothing.
+ * controller manager started anew changes nothing; a retention policy of Delete takes claims along.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -125,5 +125,33 @@ describe('the StatefulSet controller', () => {
     await sets.patch(ns, 'db', { spec: { replicas: 1 } });
     await until(async () => (await names()).join() === 'db-0', 15_000, 'only db-0 left');
     assert.ok(await client.resource(persistentVolumeClaimResource).find(ns, 'data-db-2'), 'claims are retained');
+  });
+
+  it('deletes claims with a scaled-away pod and with the set when the retention policy says Delete', async () => {
+    const claims = client.resource(persistentVolumeClaimResource);
+    await sets.create(ns, {
+      metadata: { name: 'cache' },
+      spec: {
+        replicas: 2,
+        podManagementPolicy: 'Parallel',
+        serviceName: 'cache',
+        persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Delete', whenScaled: 'Delete' },
+        selector: { matchLabels: { app: 'cache' } },
+        template: { metadata: { labels: { app: 'cache' } }, spec: image('16').spec.template.spec },
+        volumeClaimTemplates: [
+          {
+            metadata: { name: 'data' },
+            spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
+          },
+        ],
+      },
+    });
+    await until(async () => (await sets.get(ns, 'cache')).status?.readyReplicas === 2, 10_000, '2 ready');
+    assert.ok(await claims.find(ns, 'data-cache-1'));
+    await sets.patch(ns, 'cache', { spec: { replicas: 1 } });
+    await until(async () => (await claims.find(ns, 'data-cache-1')) === null, 10_000, 'the scaled-away claim goes');
+    assert.ok(await claims.find(ns, 'data-cache-0'), 'the remaining pod keeps its claim');
+    await sets.delete(ns, 'cache');
+    await until(async () => (await claims.find(ns, 'data-cache-0')) === null, 10_000, 'the claims go with the set');
   });
 });

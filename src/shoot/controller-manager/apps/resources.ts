@@ -68,6 +68,7 @@ export interface StatefulSet extends KubeObject {
     podManagementPolicy?: 'OrderedReady' | 'Parallel';
     updateStrategy?: { type?: 'RollingUpdate' | 'OnDelete'; rollingUpdate?: { partition?: number } };
     volumeClaimTemplates?: KubeObject[];
+    persistentVolumeClaimRetentionPolicy?: { whenDeleted?: 'Retain' | 'Delete'; whenScaled?: 'Retain' | 'Delete' };
   };
   status?: WorkloadStatus & {
     currentReplicas?: number;

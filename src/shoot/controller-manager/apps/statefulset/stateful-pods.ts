@@ -30,17 +30,28 @@ export function claimName(claim: KubeObject, set: StatefulSet, ordinal: number):
   return `${claim.metadata.name}-${podName(set, ordinal)}`;
 }
 
-/** The claims the pod of `ordinal` needs, as new objects. */
+/**
+ * The claims the pod of `ordinal` needs, as new objects; owned by the set when its
+ * persistentVolumeClaimRetentionPolicy deletes them with it (whenDeleted: Delete), so the garbage
+ * collector does.
+ */
 export function claimsFor(set: StatefulSet, ordinal: number): KubeObject[] {
+  const deletedWithSet = set.spec?.persistentVolumeClaimRetentionPolicy?.whenDeleted === 'Delete';
   return (set.spec?.volumeClaimTemplates ?? []).map((template) => ({
     metadata: {
       name: claimName(template, set, ordinal),
       namespace: set.metadata.namespace,
       labels: { ...template.metadata.labels, ...set.spec?.selector?.matchLabels },
       ...(template.metadata.annotations ? { annotations: { ...template.metadata.annotations } } : {}),
+      ...(deletedWithSet ? { ownerReferences: [claimOwnerRef(set, 'apps/v1', 'StatefulSet')] } : {}),
     },
     spec: structuredClone(template.spec),
   }));
+}
+
+/** A plain (not controller) owner reference: the claim goes when its owner goes. */
+export function claimOwnerRef(owner: KubeObject, apiVersion: string, kind: string) {
+  return { apiVersion, kind, name: owner.metadata.name ?? '', uid: owner.metadata.uid ?? '' };
 }
 
 /** The pod of `ordinal` from `template` (of the revision named `revision`). */

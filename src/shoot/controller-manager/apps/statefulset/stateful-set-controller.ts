@@ -4,8 +4,10 @@
  * next only once every lower one is Running and Ready, with Parallel all at once — and removed
  * from the highest ordinal down; ControllerRevisions of the template (./history.ts), pods labelled
  * with theirs; RollingUpdate replaces pods of an old revision one at a time from the highest
- * ordinal down to the partition; OnDelete leaves that to the user. The status names the current
- * and update revisions and counts pods of each, which `kubectl rollout status` reads.
+ * ordinal down to the partition; OnDelete leaves that to the user. Claims stay unless the
+ * persistentVolumeClaimRetentionPolicy deletes them with the set or with a scaled-away pod. The
+ * status names the current and update revisions and counts pods of each, which `kubectl rollout
+ * status` reads.
  *
  * Names are deterministic, so a create that the cache has not shown yet fails with
  * AlreadyExists the second time and nothing is made twice.
@@ -40,7 +42,7 @@ import {
   type StatefulSet,
   statefulSetResource,
 } from '../resources.js';
-import { claimsFor, newStatefulPod, ordinalOf } from './stateful-pods.js';
+import { claimName, claimOwnerRef, claimsFor, newStatefulPod, ordinalOf } from './stateful-pods.js';
 
 const isRunningAndReady = (pod: Pod) => pod.status?.phase === 'Running' && isPodReady(pod);
 const isTerminating = (pod: Pod) => pod.metadata.deletionTimestamp !== undefined;
@@ -149,6 +151,9 @@ export class StatefulSetReconciler implements Reconciler {
         if (monotonic) return;
         continue;
       }
+      if (set.spec?.persistentVolumeClaimRetentionPolicy?.whenScaled === 'Delete') {
+        await this.#giveClaimsTo(set, pod);
+      }
       await remove(
         pod,
         'SuccessfulDelete',
@@ -170,6 +175,25 @@ export class StatefulSetReconciler implements Reconciler {
         return;
       }
       if (!isRunningAndReady(pod)) return;
+    }
+  }
+
+  /** Makes the condemned `pod` the owner of its claims (whenScaled: Delete): they go after it. */
+  async #giveClaimsTo(set: StatefulSet, pod: Pod): Promise<void> {
+    const namespace = set.metadata.namespace ?? '';
+    const claims = this.#client.resource(persistentVolumeClaimResource);
+    for (const template of set.spec?.volumeClaimTemplates ?? []) {
+      const claim = await claims.find(namespace, claimName(template, set, ordinalOf(set, pod) ?? -1));
+      const refs = claim?.metadata.ownerReferences ?? [];
+      if (!claim || refs.some((ref) => ref.uid === pod.metadata.uid)) continue;
+      // The pod alone: with the set still named, the collector would only drop the pod's reference.
+      const others = refs.filter((ref) => ref.uid !== set.metadata.uid);
+      await claims.patch(namespace, claim.metadata.name ?? '', {
+        metadata: {
+          ownerReferences: [...others, claimOwnerRef(pod, 'v1', 'Pod')],
+          resourceVersion: claim.metadata.resourceVersion,
+        },
+      });
     }
   }
 
