@@ -8,39 +8,21 @@
  * the move and is stopped for it, so every write afterwards would be the controllers'.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { type CommandResult, kubectl } from '../helpers/kubectl.js';
-import {
-  SHOOT,
-  SHOOT_NAMESPACE,
-  type ShootOnLandscape,
-  startShootOnLandscape,
-  triggerMigration,
-} from '../helpers/migration.js';
-import { type PodStandIn, shootPodApi, startPodStandIn } from '../helpers/pod-stand-in.js';
+import { SHOOT, SHOOT_NAMESPACE, triggerMigration } from '../helpers/migration.js';
 import { until } from '../helpers/processes.js';
+import { startWorkloadShoot, statefulSetManifest, type WorkloadShoot } from '../helpers/workload-shoot.js';
 
 const WORKLOADS = 'pods,replicasets,deployments,statefulsets,controllerrevisions';
 /** The events of a controller acting on pods or ReplicaSets. */
 const ACTING = /ScalingReplicaSet|SuccessfulCreate|SuccessfulDelete|Killing|FailedCreate/;
 
 describe('migrating a shoot with running workloads', () => {
-  let shoot: ShootOnLandscape;
-  let cacheDir: string;
-  let kubelet: PodStandIn | undefined;
-  const k = (args: string[], input?: string): Promise<CommandResult> =>
-    kubectl(shoot.kubeconfig, ['--cache-dir', cacheDir, ...args], input);
-  const ok = async (args: string[], input?: string): Promise<string> => {
-    const result = await k(args, input);
-    assert.equal(result.code, 0, `kubectl ${args.join(' ')}: ${result.stderr}`);
-    return result.stdout;
-  };
+  let workloads: WorkloadShoot;
+  const ok = (args: string[], input?: string) => workloads.ok(args, input);
   /** uid and resourceVersion of every workload object, by kind and name. */
   const snapshot = async (): Promise<Record<string, string>> => {
-    const items = JSON.parse(await ok(['get', WORKLOADS, '-o', 'json'])).items as {
+    const items = (await workloads.json(['get', WORKLOADS])).items as {
       kind: string;
       metadata: { name: string; uid: string; resourceVersion: string };
     }[];
@@ -49,24 +31,16 @@ describe('migrating a shoot with running workloads', () => {
     );
   };
   const actingEvents = async () =>
-    (JSON.parse(await ok(['get', 'events', '-o', 'json'])).items as { reason: string; metadata: { name: string } }[])
+    ((await workloads.json(['get', 'events'])).items as { reason: string; metadata: { name: string } }[])
       .filter((e) => ACTING.test(e.reason))
       .map((e) => e.metadata.name);
 
   before(async () => {
-    cacheDir = await mkdtemp(join(tmpdir(), 'transplant-kubectl-cache-'));
-    shoot = await startShootOnLandscape();
-    const nodes = (await k(['get', 'nodes', '-o', 'name'])).stdout.trim().split('\n');
-    kubelet = startPodStandIn(shootPodApi(shoot.client), 'default', {
-      node: nodes[0]?.replace('node/', '') || 'node-1',
-      intervalMs: 300,
-    });
+    workloads = await startWorkloadShoot();
   });
 
   after(async () => {
-    kubelet?.stop();
-    await shoot?.stop();
-    await rm(cacheDir, { recursive: true, force: true });
+    await workloads?.stop();
   });
 
   it('after the move every workload object is the same object, and no controller acted', async () => {
@@ -74,28 +48,17 @@ describe('migrating a shoot with running workloads', () => {
     await ok(['rollout', 'status', 'deployment/web', '--timeout=90s']);
     await ok(['set', 'image', 'deployment/web', 'nginx=nginx:1.27']);
     await ok(['rollout', 'status', 'deployment/web', '--timeout=90s']);
-    const db = {
-      apiVersion: 'apps/v1',
-      kind: 'StatefulSet',
-      metadata: { name: 'db' },
-      spec: {
-        replicas: 2,
-        serviceName: 'db',
-        selector: { matchLabels: { app: 'db' } },
-        template: { metadata: { labels: { app: 'db' } }, spec: { containers: [{ name: 'db', image: 'postgres:16' }] } },
-      },
-    };
-    await ok(['apply', '-f', '-'], JSON.stringify(db));
+    await ok(['apply', '-f', '-'], statefulSetManifest('db', 2, 'postgres:16'));
     await ok(['rollout', 'status', 'statefulset/db', '--timeout=90s']);
-    kubelet?.stop();
+    workloads.kubelet.stop();
     // Let the last status writes land before taking the picture.
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     const before = await snapshot();
     const eventsBefore = await actingEvents();
     assert.equal(Object.keys(before).filter((key) => key.startsWith('Pod/')).length, 5);
 
-    await triggerMigration(shoot.landscape.garden, 'seed-b');
-    const moved = await shoot.landscape.waitForOperation(SHOOT_NAMESPACE, SHOOT, 'Restore', 240_000);
+    await triggerMigration(workloads.shoot.landscape.garden, 'seed-b');
+    const moved = await workloads.shoot.landscape.waitForOperation(SHOOT_NAMESPACE, SHOOT, 'Restore', 240_000);
     assert.equal(moved.status.seedName, 'seed-b');
     // The controller manager on seed-b leads, and has had time to look at everything.
     await until(

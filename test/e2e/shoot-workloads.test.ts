@@ -8,27 +8,14 @@
  * (test/helpers/pod-stand-in.ts) binds them to a node and reports them Running and Ready.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { type CommandResult, kubectl } from '../helpers/kubectl.js';
-import { type ShootOnLandscape, startShootOnLandscape } from '../helpers/migration.js';
-import { type PodStandIn, shootPodApi, startPodStandIn } from '../helpers/pod-stand-in.js';
 import { until } from '../helpers/processes.js';
+import { startWorkloadShoot, statefulSetManifest, type WorkloadShoot } from '../helpers/workload-shoot.js';
 
 describe('workloads in a shoot, through kubectl', () => {
-  let shoot: ShootOnLandscape;
-  let cacheDir: string;
-  let kubelet: PodStandIn | undefined;
-  const k = (args: string[], input?: string): Promise<CommandResult> =>
-    kubectl(shoot.kubeconfig, ['--cache-dir', cacheDir, ...args], input);
-  const ok = async (args: string[], input?: string): Promise<string> => {
-    const result = await k(args, input);
-    assert.equal(result.code, 0, `kubectl ${args.join(' ')}: ${result.stderr}`);
-    return result.stdout;
-  };
-  const json = async (args: string[]) => JSON.parse(await ok([...args, '-o', 'json']));
+  let workloads: WorkloadShoot;
+  const ok = (args: string[], input?: string) => workloads.ok(args, input);
+  const json = (args: string[]) => workloads.json(args);
   const replicaSetsOfWeb = async () =>
     (await json(['get', 'replicasets', '-l', 'app=web'])).items as {
       metadata: { name: string; annotations: Record<string, string> };
@@ -38,17 +25,11 @@ describe('workloads in a shoot, through kubectl', () => {
     (await json(['get', 'pods', '-l', 'app=web'])).items as { metadata: { name: string } }[];
 
   before(async () => {
-    cacheDir = await mkdtemp(join(tmpdir(), 'transplant-kubectl-cache-'));
-    shoot = await startShootOnLandscape({ seeds: ['seed-a'] });
-    const nodes = (await kubectl(shoot.kubeconfig, ['get', 'nodes', '-o', 'name'])).stdout.trim().split('\n');
-    const node = nodes[0]?.replace('node/', '') || 'node-1';
-    kubelet = startPodStandIn(shootPodApi(shoot.client), 'default', { node, intervalMs: 300 });
+    workloads = await startWorkloadShoot({ seeds: ['seed-a'] });
   });
 
   after(async () => {
-    kubelet?.stop();
-    await shoot?.stop();
-    await rm(cacheDir, { recursive: true, force: true });
+    await workloads?.stop();
   });
 
   it('kubectl create deployment gets a ReplicaSet <name>-<hash> and 3 pods; kubectl rollout status completes', async () => {
@@ -102,18 +83,7 @@ describe('workloads in a shoot, through kubectl', () => {
   });
 
   it('a StatefulSet makes its pods in order; kubectl rollout status, set image and rollout undo work on it', async () => {
-    const manifest = {
-      apiVersion: 'apps/v1',
-      kind: 'StatefulSet',
-      metadata: { name: 'db' },
-      spec: {
-        replicas: 3,
-        serviceName: 'db',
-        selector: { matchLabels: { app: 'db' } },
-        template: { metadata: { labels: { app: 'db' } }, spec: { containers: [{ name: 'db', image: 'postgres:16' }] } },
-      },
-    };
-    await ok(['apply', '-f', '-'], JSON.stringify(manifest));
+    await ok(['apply', '-f', '-'], statefulSetManifest('db', 3, 'postgres:16'));
     await ok(['rollout', 'status', 'statefulset/db', '--timeout=90s']);
     const pods = (await json(['get', 'pods', '-l', 'app=db'])).items as {
       metadata: { name: string; creationTimestamp: string; labels: Record<string, string> };
