@@ -19,6 +19,7 @@ import {
 import type { CollectableResource } from '../../src/shoot/controller-manager/garbage-collector.js';
 import type { Storage } from '../../src/storage/interface.js';
 import { openSqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
+import { clientPodApi, type PodStandIn, startPodStandIn } from './pod-stand-in.js';
 import { until } from './processes.js';
 import { storeClient } from './store-client.js';
 
@@ -111,4 +112,37 @@ export async function deploymentRolledOut(client: Client, namespace: string, nam
     (status.replicas ?? 0) === replicas &&
     (status.availableReplicas ?? 0) === replicas
   );
+}
+
+/**
+ * A controller manager (instance `seed-a_1`) and the stand-in kubelet (./pod-stand-in.ts) of
+ * `namespace` over the stores: what a test file starts before its tests and stops after them.
+ */
+export class ControllerManagerRun {
+  /** While true the stand-in kubelet leaves pods as they are. */
+  kubeletPaused: boolean;
+  readonly #stores: WorkloadStores;
+  #manager: ShootControllerManager;
+  readonly #kubelet: PodStandIn;
+
+  constructor(stores: WorkloadStores, namespace: string, options: { kubeletPaused?: boolean } = {}) {
+    this.#stores = stores;
+    this.kubeletPaused = options.kubeletPaused ?? false;
+    this.#manager = startManager(stores, 'seed-a_1');
+    this.#kubelet = startPodStandIn(clientPodApi(stores.client), namespace, {
+      intervalMs: 100,
+      paused: () => this.kubeletPaused,
+    });
+  }
+
+  /** Another instance takes over (see `restartManager`). */
+  async restart(identity = 'seed-b_2'): Promise<void> {
+    this.#manager = await restartManager(this.#stores, this.#manager, identity);
+  }
+
+  async stop(): Promise<void> {
+    this.#kubelet.stop();
+    await this.#manager.stop();
+    await this.#stores.storage.close();
+  }
 }

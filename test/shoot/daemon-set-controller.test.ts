@@ -12,14 +12,12 @@ import { nodeResource } from '../../src/api/core/node.js';
 import type { KubeObject } from '../../src/api/meta.js';
 import { nodeOfPod } from '../../src/shoot/controller-manager/apps/daemonset/node-placement.js';
 import { daemonSetResource, podResource } from '../../src/shoot/controller-manager/apps/resources.js';
-import type { ShootControllerManager } from '../../src/shoot/controller-manager/controller-manager.js';
-import { clientPodApi, type PodStandIn, startPodStandIn } from '../helpers/pod-stand-in.js';
 import { until } from '../helpers/processes.js';
-import { restartManager, startManager, versions, workloadStores } from '../helpers/workload-stores.js';
+import { ControllerManagerRun, versions, workloadStores } from '../helpers/workload-stores.js';
 
 const ns = 'kube-system';
 const stores = await workloadStores(ns);
-const { storage, client } = stores;
+const { client } = stores;
 
 const pods = client.resource(podResource);
 const daemonSets = client.resource(daemonSetResource);
@@ -32,23 +30,17 @@ const podNodes = async () =>
 const container = (image: string) => ({ spec: { template: { spec: { containers: [{ name: 'agent', image }] } } } });
 
 describe('the DaemonSet controller', () => {
-  let manager: ShootControllerManager;
-  let kubelet: PodStandIn;
+  let run: ControllerManagerRun;
 
   before(async () => {
     const node = (name: string, spec: Record<string, unknown> = {}): KubeObject => ({ metadata: { name }, spec });
     await nodes.create('', node('n1'));
     await nodes.create('', node('n2', { unschedulable: true }));
     await nodes.create('', node('n3', { taints: [{ key: 'dedicated', value: 'db', effect: 'NoSchedule' }] }));
-    manager = startManager(stores, 'seed-a_1');
-    kubelet = startPodStandIn(clientPodApi(client), ns, { intervalMs: 100 });
+    run = new ControllerManagerRun(stores, ns);
   });
 
-  after(async () => {
-    kubelet.stop();
-    await manager.stop();
-    await storage.close();
-  });
+  after(() => run.stop());
 
   it('runs one pod per eligible node, pinned by node affinity, with the DaemonSet tolerations', async () => {
     await daemonSets.create(ns, {
@@ -119,9 +111,9 @@ describe('the DaemonSet controller', () => {
 
   it('a controller manager started anew changes nothing', async () => {
     const snapshot = () => versions([pods.list(ns), daemonSets.list(ns)]);
-    kubelet.stop();
+    run.kubeletPaused = true;
     const before = await snapshot();
-    manager = await restartManager(stores, manager, 'seed-b_2');
+    await run.restart();
     assert.deepEqual(await snapshot(), before);
   });
 });

@@ -12,14 +12,12 @@ import {
   replicaSetResource,
   replicationControllerResource,
 } from '../../src/shoot/controller-manager/apps/resources.js';
-import type { ShootControllerManager } from '../../src/shoot/controller-manager/controller-manager.js';
-import { clientPodApi, type PodStandIn, startPodStandIn } from '../helpers/pod-stand-in.js';
 import { until } from '../helpers/processes.js';
-import { deploymentRolledOut, ownedBy, startManager, workloadStores } from '../helpers/workload-stores.js';
+import { ControllerManagerRun, deploymentRolledOut, ownedBy, workloadStores } from '../helpers/workload-stores.js';
 
 const ns = 'modes';
 const stores = await workloadStores(ns);
-const { storage, client } = stores;
+const { client } = stores;
 const pods = client.resource(podResource);
 const replicaSets = client.resource(replicaSetResource);
 const deployments = client.resource(deploymentResource);
@@ -32,20 +30,13 @@ const spec = (app: string, image: string) => ({
 const image = (tag: string) => ({ spec: { template: { spec: { containers: [{ name: 'main', image: tag }] } } } });
 
 describe('Deployment strategies and modes', () => {
-  let manager: ShootControllerManager;
-  let kubelet: PodStandIn;
-  let kubeletPaused = false;
+  let run: ControllerManagerRun;
 
   before(() => {
-    manager = startManager(stores, 'seed-a_1');
-    kubelet = startPodStandIn(clientPodApi(client), ns, { intervalMs: 100, paused: () => kubeletPaused });
+    run = new ControllerManagerRun(stores, ns);
   });
 
-  after(async () => {
-    kubelet.stop();
-    await manager.stop();
-    await storage.close();
-  });
+  after(() => run.stop());
 
   it('Recreate scales the old ReplicaSet to 0 and waits for its pods before the new one starts', async () => {
     await deployments.create(ns, {
@@ -139,7 +130,7 @@ describe('Deployment strategies and modes', () => {
   });
 
   it('a rollout whose pods never get ready says ProgressDeadlineExceeded after progressDeadlineSeconds', async () => {
-    kubeletPaused = true;
+    run.kubeletPaused = true;
     await deployments.create(ns, {
       metadata: { name: 'stuck' },
       spec: { replicas: 1, progressDeadlineSeconds: 1, ...spec('stuck', 'never:1') },
@@ -156,7 +147,7 @@ describe('Deployment strategies and modes', () => {
     );
     const available = (await deployments.get(ns, 'stuck')).status?.conditions?.find((c) => c.type === 'Available');
     assert.deepEqual([available?.status, available?.reason], ['False', 'MinimumReplicasUnavailable']);
-    kubeletPaused = false;
+    run.kubeletPaused = false;
   });
 
   it('a ReplicationController keeps its replicas', async () => {

@@ -14,14 +14,12 @@ import {
   podResource,
   statefulSetResource,
 } from '../../src/shoot/controller-manager/apps/resources.js';
-import type { ShootControllerManager } from '../../src/shoot/controller-manager/controller-manager.js';
-import { clientPodApi, type PodStandIn, startPodStandIn } from '../helpers/pod-stand-in.js';
 import { until } from '../helpers/processes.js';
-import { restartManager, startManager, versions, workloadStores } from '../helpers/workload-stores.js';
+import { ControllerManagerRun, versions, workloadStores } from '../helpers/workload-stores.js';
 
 const ns = 'data';
 const stores = await workloadStores(ns);
-const { storage, client } = stores;
+const { client } = stores;
 
 const pods = client.resource(podResource);
 const sets = client.resource(statefulSetResource);
@@ -31,20 +29,13 @@ const image = (tag: string) => ({
 });
 
 describe('the StatefulSet controller', () => {
-  let manager: ShootControllerManager;
-  let kubelet: PodStandIn;
-  let kubeletPaused = true;
+  let run: ControllerManagerRun;
 
-  before(async () => {
-    manager = startManager(stores, 'seed-a_1');
-    kubelet = startPodStandIn(clientPodApi(client), ns, { intervalMs: 100, paused: () => kubeletPaused });
+  before(() => {
+    run = new ControllerManagerRun(stores, ns, { kubeletPaused: true });
   });
 
-  after(async () => {
-    kubelet.stop();
-    await manager.stop();
-    await storage.close();
-  });
+  after(() => run.stop());
 
   it('creates db-0, and db-1 only once db-0 runs and is ready, each with its claim', async () => {
     await sets.create(ns, {
@@ -77,7 +68,7 @@ describe('the StatefulSet controller', () => {
     );
     assert.ok(await client.resource(persistentVolumeClaimResource).find(ns, 'data-db-0'));
 
-    kubeletPaused = false;
+    run.kubeletPaused = false;
     await until(async () => (await sets.get(ns, 'db')).status?.readyReplicas === 3, 15_000, '3 ready');
     assert.deepEqual(await names(), ['db-0', 'db-1', 'db-2']);
     const status = (await sets.get(ns, 'db')).status;
@@ -116,11 +107,11 @@ describe('the StatefulSet controller', () => {
   it('a controller manager started anew changes nothing; scaling down removes the highest ordinal first', async () => {
     const snapshot = () =>
       versions([pods.list(ns), sets.list(ns), client.resource(controllerRevisionResource).list(ns)]);
-    kubeletPaused = true;
+    run.kubeletPaused = true;
     const before = await snapshot();
-    manager = await restartManager(stores, manager, 'seed-b_2');
+    await run.restart();
     assert.deepEqual(await snapshot(), before);
-    kubeletPaused = false;
+    run.kubeletPaused = false;
 
     await sets.patch(ns, 'db', { spec: { replicas: 1 } });
     await until(async () => (await names()).join() === 'db-0', 15_000, 'only db-0 left');

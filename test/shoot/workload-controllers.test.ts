@@ -16,21 +16,18 @@ import {
   type ReplicaSet,
   replicaSetResource,
 } from '../../src/shoot/controller-manager/apps/resources.js';
-import type { ShootControllerManager } from '../../src/shoot/controller-manager/controller-manager.js';
-import { clientPodApi, type PodStandIn, startPodStandIn } from '../helpers/pod-stand-in.js';
 import { until } from '../helpers/processes.js';
 import {
+  ControllerManagerRun,
   deploymentRolledOut,
   ownedBy,
-  restartManager,
-  startManager,
   versions,
   workloadStores,
 } from '../helpers/workload-stores.js';
 
 const ns = 'apps';
 const stores = await workloadStores(ns);
-const { storage, client } = stores;
+const { client } = stores;
 
 const pods = client.resource(podResource);
 const replicaSets = client.resource(replicaSetResource);
@@ -47,20 +44,13 @@ async function podsOf(selector: (pod: Pod) => boolean = () => true): Promise<Pod
 const rolledOut = (name: string, replicas: number) => deploymentRolledOut(client, ns, name, replicas);
 
 describe('workload controllers of kube-controller-manager', () => {
-  let manager: ShootControllerManager;
-  let kubelet: PodStandIn;
-  let kubeletPaused = false;
+  let run: ControllerManagerRun;
 
-  before(async () => {
-    manager = startManager(stores, 'seed-a_1');
-    kubelet = startPodStandIn(clientPodApi(client), ns, { intervalMs: 100, paused: () => kubeletPaused });
+  before(() => {
+    run = new ControllerManagerRun(stores, ns);
   });
 
-  after(async () => {
-    kubelet.stop();
-    await manager.stop();
-    await storage.close();
-  });
+  after(() => run.stop());
 
   it('a ReplicaSet creates its pods with generated names and a controller reference, and reports them', async () => {
     const rs = await replicaSets.create(ns, {
@@ -99,7 +89,7 @@ describe('workload controllers of kube-controller-manager', () => {
   it('adopts an orphan it selects, releases a pod that stops matching, and scales down unready pods first', async () => {
     const rs = await replicaSets.get(ns, 'front');
     // An orphan with its labels is adopted; being the one pod not ready, it is the one deleted (4 > 3).
-    kubeletPaused = true;
+    run.kubeletPaused = true;
     await pods.create(ns, { metadata: { name: 'stray', labels: { app: 'front' } }, spec: template({}).spec });
     await until(async () => (await pods.find(ns, 'stray')) === null, 10_000, 'the adopted unready pod goes first');
     assert.equal((await podsOf(ownedBy(rs))).length, 3);
@@ -118,7 +108,7 @@ describe('workload controllers of kube-controller-manager', () => {
       'released',
     );
     await until(async () => (await podsOf(ownedBy(rs))).length === 3, 10_000, 'replaced');
-    kubeletPaused = false;
+    run.kubeletPaused = false;
     await until(async () => (await replicaSets.get(ns, 'front')).status?.readyReplicas === 3, 10_000, 'ready again');
     await pods.delete(ns, leaving.metadata.name ?? '');
 
@@ -209,9 +199,9 @@ describe('workload controllers of kube-controller-manager', () => {
 
   it('a controller manager started anew over the same objects creates, deletes and changes nothing', async () => {
     const snapshot = () => versions([pods.list(ns), replicaSets.list(ns), deployments.list(ns)]);
-    kubelet.stop();
+    run.kubeletPaused = true;
     const before = await snapshot();
-    manager = await restartManager(stores, manager, 'seed-b_2');
+    await run.restart();
     assert.deepEqual(await snapshot(), before);
   });
 
