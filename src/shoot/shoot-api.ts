@@ -199,6 +199,21 @@ export function shootBootstrapObjects(): KubeObject[] {
       { apiGroups: [''], resources: ['serviceaccounts'], verbs: ['create'] },
       // The root CA publisher's `kube-root-ca.crt` in every namespace.
       { apiGroups: [''], resources: ['configmaps'], verbs: ['create', 'update'] },
+      // The workload controllers (apps/): pods, claims and events they create, what they own and scale.
+      { apiGroups: [''], resources: ['pods', 'persistentvolumeclaims', 'events'], verbs: ['create'] },
+      {
+        apiGroups: ['', 'apps'],
+        resources: [
+          'replicationcontrollers/status',
+          'replicasets',
+          'replicasets/status',
+          'deployments/status',
+          'statefulsets/status',
+          'daemonsets/status',
+          'controllerrevisions',
+        ],
+        verbs: ['create', 'update'],
+      },
     ]),
     userBinding(CONTROLLER_MANAGER_USER, CONTROLLER_MANAGER_USER),
     // Kubernetes' `system:kube-scheduler`, narrowed to what this scheduler does: read pods and

@@ -10,27 +10,15 @@ import { pino } from 'pino';
 import { configMapResource } from '../../src/api/core/config-map.js';
 import { namespaceResource } from '../../src/api/core/namespace.js';
 import { serviceAccountResource } from '../../src/api/core/service-account.js';
-import { AdmissionChain } from '../../src/apiserver/admission.js';
-import { GenericStore } from '../../src/apiserver/registry/generic-store.js';
-import { leaseDefinition } from '../../src/registry/coordination/lease.js';
-import { configMapDefinition } from '../../src/registry/core/config-map.js';
-import { namespaceDefinition } from '../../src/registry/core/namespace.js';
-import { serviceAccountDefinition } from '../../src/registry/core/service-account.js';
 import {
   type ShootControllerManager,
   startShootControllerManager,
 } from '../../src/shoot/controller-manager/controller-manager.js';
-import { openSqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
 import { until } from '../helpers/processes.js';
-import { storeClient } from '../helpers/store-client.js';
+import { workloadStores } from '../helpers/workload-stores.js';
 
-const storage = openSqliteStore({ path: ':memory:' });
-const definitions = [leaseDefinition, namespaceDefinition, serviceAccountDefinition, configMapDefinition];
-const client = storeClient(
-  definitions.map((def) => new GenericStore(def, storage, new AdmissionChain([]), { garbageCollected: true })),
-);
-/** What discovery would say of these stores. */
-const discover = async () => definitions.map((def) => ({ ...def, verbs: ['list', 'watch', 'delete', 'get'] }));
+const stores = await workloadStores();
+const { storage, client, discover } = stores;
 const logger = pino({ level: 'silent' });
 const fast = { leaseDurationMs: 1_000, renewDeadlineMs: 600, retryPeriodMs: 100 };
 

@@ -9,6 +9,10 @@ import type { Logger } from 'pino';
 import type { Client } from '../../client/client.js';
 import { SharedInformerFactory } from '../../controller/shared-informers.js';
 import { startLeaderElection } from '../leader-election.js';
+import { daemonSetController } from './apps/daemonset/daemon-set-controller.js';
+import { deploymentController } from './apps/deployment/deployment-controller.js';
+import { replicaSetController, replicationControllerController } from './apps/replica-set-controller.js';
+import { statefulSetController } from './apps/statefulset/stateful-set-controller.js';
 import { type CollectableResource, GarbageCollector } from './garbage-collector.js';
 import { rootCaPublisher } from './root-ca-publisher.js';
 import { serviceAccountController } from './service-account-controller.js';
@@ -62,6 +66,11 @@ function controllers(context: ControllerContext, options: ShootControllerManager
   return [
     serviceAccountController(context),
     ...(options.rootCaPem ? [rootCaPublisher(context, options.rootCaPem)] : []),
+    replicaSetController(context),
+    replicationControllerController(context),
+    deploymentController(context),
+    statefulSetController(context),
+    daemonSetController(context),
     // Last: it shares the caches of the resources the others read and watches the rest itself.
     new GarbageCollector(context.client, context.informers, options.discover, context.logger),
   ];
