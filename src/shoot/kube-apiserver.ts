@@ -11,8 +11,9 @@
  * - Resources: every built-in API of Kubernetes 1.31 (src/registry/builtin), with the reviews
  *   of authentication.k8s.io and authorization.k8s.io.
  * - Admission: NamespaceLifecycle, NodeRestriction (a node changes only its own Node and Lease),
- *   the Services' cluster IP and node port allocator; the namespace controller empties deleted
- *   namespaces; the node lifecycle controller marks nodes whose Lease expired Ready=Unknown.
+ *   the Services' cluster IP and node port allocator; the node lifecycle controller marks nodes
+ *   whose Lease expired Ready=Unknown. Deleted namespaces are emptied by the shoot's
+ *   kube-controller-manager (src/shoot/controller-manager/namespace-controller.ts), as in Kubernetes.
  * - Bootstrap: system namespaces and `cluster-admin`, created when missing. The etcd outlives
  *   any one server (restarts, and other seeds after a migration), so nothing is overwritten.
  *
@@ -20,7 +21,6 @@
  * way have settled), closes the listener, every connection and watch, and the etcd client.
  */
 import type { Logger } from 'pino';
-import { namespaceResource } from '../api/core/namespace.js';
 import { selfSubjectAccessReviewHandler } from '../apiserver/access-review-handler.js';
 import { ClientCertificateAuthenticator } from '../apiserver/authn/client-certificate-authenticator.js';
 import { TokenAuthenticator } from '../apiserver/authn/token-authenticator.js';
@@ -42,9 +42,6 @@ import {
 } from '../apiserver/review-handlers.js';
 import { ApiServer } from '../apiserver/server.js';
 import type { UserInfo } from '../apiserver/types.js';
-import { Controller } from '../controller/controller.js';
-import { clientListWatch } from '../controller/list-watch.js';
-import { NamespaceReconciler } from '../controller/namespace-controller.js';
 import { createBootstrapObjects, startRbacInformers } from '../hosting/hosted-api-server.js';
 import { builtinHandlers } from '../registry/builtin/index.js';
 import { ServiceAllocator } from '../registry/builtin/service-ip-allocator.js';
@@ -155,13 +152,11 @@ export async function startShootApiServer(options: ShootApiServerOptions): Promi
   });
 
   let informers: { stop(): void } | undefined;
-  let namespaces: Controller | undefined;
   let nodeLifecycle: NodeLifecycleController | undefined;
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
       await storage.fence();
-      namespaces?.stop();
       await nodeLifecycle?.stop();
       informers?.stop();
       await apiServer.stop().catch(() => {});
@@ -176,13 +171,6 @@ export async function startShootApiServer(options: ShootApiServerOptions): Promi
     informers = await startRbacInformers(client, rbac);
     const address = await apiServer.start();
     url = `https://${options.host.includes(':') ? `[${options.host}]` : options.host}:${address.port}`;
-    namespaces = new Controller({
-      name: 'namespace',
-      source: clientListWatch(client, namespaceResource),
-      reconciler: new NamespaceReconciler(client, () => shootApiDefinitions),
-      logger,
-    });
-    namespaces.start();
     nodeLifecycle = new NodeLifecycleController({
       client,
       logger,
@@ -190,7 +178,6 @@ export async function startShootApiServer(options: ShootApiServerOptions): Promi
     });
     nodeLifecycle.start();
   } catch (err) {
-    namespaces?.stop();
     await nodeLifecycle?.stop();
     informers?.stop();
     await storage.close();

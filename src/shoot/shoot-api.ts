@@ -169,12 +169,20 @@ export function shootBootstrapObjects(): KubeObject[] {
     ]),
     groupBinding('system:node', NODES_GROUP),
     // What the controller manager's controllers do (src/shoot/controller-manager/): its leader
-    // election Lease, the default ServiceAccount of every namespace, and garbage collection.
+    // election Lease, the default ServiceAccount of every namespace, garbage collection, and the
+    // controllers of namespaces, Services' endpoints, Jobs and CronJobs.
     clusterRole(CONTROLLER_MANAGER_USER, [
       // The garbage collector reads everything and deletes what lost its owners.
       { apiGroups: ['*'], resources: ['*'], verbs: ['get', 'list', 'watch', 'patch', 'delete'] },
       { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create', 'update'] },
       { apiGroups: [''], resources: ['serviceaccounts'], verbs: ['create'] },
+      // Namespace deletion, Endpoints and EndpointSlices, Jobs and CronJobs (batch-service controllers).
+      { apiGroups: [''], resources: ['namespaces/finalize', 'namespaces/status'], verbs: ['update'] },
+      { apiGroups: [''], resources: ['endpoints'], verbs: ['create', 'update'] },
+      { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['create', 'update'] },
+      { apiGroups: [''], resources: ['pods'], verbs: ['create'] },
+      { apiGroups: ['batch'], resources: ['jobs'], verbs: ['create', 'update'] },
+      { apiGroups: ['batch'], resources: ['jobs/status', 'cronjobs/status'], verbs: ['update'] },
     ]),
     userBinding(CONTROLLER_MANAGER_USER, CONTROLLER_MANAGER_USER),
   ];

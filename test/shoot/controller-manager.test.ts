@@ -12,20 +12,18 @@ import { namespaceResource } from '../../src/api/core/namespace.js';
 import { serviceAccountResource } from '../../src/api/core/service-account.js';
 import { AdmissionChain } from '../../src/apiserver/admission.js';
 import { GenericStore } from '../../src/apiserver/registry/generic-store.js';
-import { leaseDefinition } from '../../src/registry/coordination/lease.js';
-import { configMapDefinition } from '../../src/registry/core/config-map.js';
-import { namespaceDefinition } from '../../src/registry/core/namespace.js';
-import { serviceAccountDefinition } from '../../src/registry/core/service-account.js';
 import {
   type ShootControllerManager,
   startShootControllerManager,
 } from '../../src/shoot/controller-manager/controller-manager.js';
 import { openSqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
+import { preferredBuiltinDefinitions } from '../helpers/controller-manager-fixture.js';
 import { until } from '../helpers/processes.js';
 import { storeClient } from '../helpers/store-client.js';
 
 const storage = openSqliteStore({ path: ':memory:' });
-const definitions = [leaseDefinition, namespaceDefinition, serviceAccountDefinition, configMapDefinition];
+// Every built-in kind: each controller finds what it reads.
+const definitions = preferredBuiltinDefinitions();
 const client = storeClient(
   definitions.map((def) => new GenericStore(def, storage, new AdmissionChain([]), { garbageCollected: true })),
 );

@@ -9,7 +9,10 @@ import type { Logger } from 'pino';
 import type { Client } from '../../client/client.js';
 import { SharedInformerFactory } from '../../controller/shared-informers.js';
 import { startLeaderElection } from '../leader-election.js';
+import { endpointsController } from './endpoints-controller.js';
+import { endpointSliceController } from './endpointslice-controller.js';
 import { type CollectableResource, GarbageCollector } from './garbage-collector.js';
+import { namespaceController } from './namespace-controller.js';
 import { serviceAccountController } from './service-account-controller.js';
 
 export const CONTROLLER_MANAGER_LEASE = 'kube-controller-manager';
@@ -58,6 +61,9 @@ export interface ControllerContext {
 function controllers(context: ControllerContext, discover: ShootControllerManagerOptions['discover']): Runnable[] {
   return [
     serviceAccountController(context),
+    namespaceController(context, discover),
+    endpointsController(context),
+    endpointSliceController(context),
     // Last: it shares the caches of the resources the others read and watches the rest itself.
     new GarbageCollector(context.client, context.informers, discover, context.logger),
   ];
