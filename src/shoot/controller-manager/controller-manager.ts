@@ -12,8 +12,10 @@ import { startLeaderElection } from '../leader-election.js';
 import { endpointsController } from './endpoints-controller.js';
 import { endpointSliceController } from './endpointslice-controller.js';
 import { type CollectableResource, GarbageCollector } from './garbage-collector.js';
+import { jobController } from './job-controller.js';
 import { namespaceController } from './namespace-controller.js';
 import { serviceAccountController } from './service-account-controller.js';
+import { ttlAfterFinishedController } from './ttl-after-finished-controller.js';
 
 export const CONTROLLER_MANAGER_LEASE = 'kube-controller-manager';
 /** The user its certificate names; the shoot's RBAC bootstrap grants it what its controllers need. */
@@ -64,6 +66,8 @@ function controllers(context: ControllerContext, discover: ShootControllerManage
     namespaceController(context, discover),
     endpointsController(context),
     endpointSliceController(context),
+    jobController(context),
+    ttlAfterFinishedController(context),
     // Last: it shares the caches of the resources the others read and watches the rest itself.
     new GarbageCollector(context.client, context.informers, discover, context.logger),
   ];
