@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import type { Client } from '../../client/client.js';
 import { SharedInformerFactory } from '../../controller/shared-informers.js';
 import { startLeaderElection } from '../leader-election.js';
+import { cronJobController } from './cronjob-controller.js';
 import { endpointsController } from './endpoints-controller.js';
 import { endpointSliceController } from './endpointslice-controller.js';
 import { type CollectableResource, GarbageCollector } from './garbage-collector.js';
@@ -68,6 +69,7 @@ function controllers(context: ControllerContext, discover: ShootControllerManage
     endpointSliceController(context),
     jobController(context),
     ttlAfterFinishedController(context),
+    cronJobController(context),
     // Last: it shares the caches of the resources the others read and watches the rest itself.
     new GarbageCollector(context.client, context.informers, discover, context.logger),
   ];
