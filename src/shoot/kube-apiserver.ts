@@ -48,6 +48,7 @@ import { ServiceAllocator } from '../registry/builtin/service-ip-allocator.js';
 import { namedEncryptionKey } from '../storage/encryption/aes-gcm-envelope.js';
 import { EncryptingStorage } from '../storage/encryption/encrypting-storage.js';
 import { openEtcdStore } from '../storage/etcd/etcd-store.js';
+import { writeApiServerEndpoints } from './apiserver-endpoints.js';
 import { FencedStorage } from './fenced-storage.js';
 import { NodeLifecycleController } from './node-lifecycle.js';
 import { nodeProxyHandler } from './node-proxy-handler.js';
@@ -171,6 +172,7 @@ export async function startShootApiServer(options: ShootApiServerOptions): Promi
     informers = await startRbacInformers(client, rbac);
     const address = await apiServer.start();
     url = `https://${options.host.includes(':') ? `[${options.host}]` : options.host}:${address.port}`;
+    await writeApiServerEndpoints(client, options.host, address.port);
     nodeLifecycle = new NodeLifecycleController({
       client,
       logger,

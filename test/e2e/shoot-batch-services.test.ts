@@ -4,7 +4,7 @@
  * an EndpointSlice from its pods (ready and not), `kubectl delete namespace` empties the
  * namespace — saying in its conditions what holds it — and then removes it, a Job completes
  * when its pod succeeds, and a CronJob creates Jobs on its schedule (and `kubectl create job
- * --from=cronjob/…` one by hand). No scheduler or kubelet runs pods yet: the test binds pods and
+ * --from=cronjob/…` one by hand); the `kubernetes` Service's endpoints are the API server's. No scheduler or kubelet runs pods yet: the test binds pods and
  * writes their status itself (test/helpers/pod-stand-in.ts).
  */
 import assert from 'node:assert/strict';
@@ -108,6 +108,20 @@ describe("a shoot's Services, namespaces, Jobs and CronJobs, through kubectl", (
       30_000,
       'both pods ready',
     );
+  });
+
+  it("the kubernetes Service's endpoints are the API server's own address", async () => {
+    const server = new URL(shoot.client.server);
+    const endpoints = await json(['-n', 'default', 'get', 'endpoints', 'kubernetes']);
+    assert.deepEqual(endpoints.subsets, [
+      {
+        addresses: [{ ip: server.hostname }],
+        ports: [{ name: 'https', port: Number(server.port || 443), protocol: 'TCP' }],
+      },
+    ]);
+    const slice = await json(['-n', 'default', 'get', 'endpointslice', 'kubernetes']);
+    assert.deepEqual(slice.endpoints[0].addresses, [server.hostname]);
+    assert.equal(slice.metadata.labels['endpointslice.kubernetes.io/managed-by'], undefined, "not the controller's");
   });
 
   it('kubectl delete namespace removes its content, then the namespace; its conditions say what holds it', async () => {
