@@ -49,7 +49,7 @@ export function controllerManagerFixture(): ControllerManagerFixture {
   );
   const discover = async () =>
     definitions.map((def) => ({ ...def, verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'] }));
-  const logger = pino({ level: 'silent' });
+  const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const managers: ShootControllerManager[] = [];
   return {
     client,

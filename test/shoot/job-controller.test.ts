@@ -88,6 +88,39 @@ describe('Job and TTL-after-finished controllers', () => {
     assert.equal((await podsOf('twice')).length, 2, 'no third pod');
   });
 
+  it('runs an Indexed Job: one pod per completion index, complete once every index succeeded', async () => {
+    await jobs.create(ns, job('indexed', { completions: 3, parallelism: 2, completionMode: 'Indexed' }));
+    await until(async () => (await podsOf('indexed')).length === 2, 10_000, 'two pods');
+    const index = (p: Doc) => p.metadata.annotations['batch.kubernetes.io/job-completion-index'];
+    const byIndex = async () => new Map((await podsOf('indexed')).map((p) => [index(p), p]));
+    let running = await byIndex();
+    assert.deepEqual([...running.keys()].sort(), ['0', '1']);
+    const one = running.get('1');
+    assert.equal(one.spec.hostname, 'indexed-1');
+    assert.equal(one.metadata.labels['batch.kubernetes.io/job-completion-index'], '1');
+    assert.match(one.metadata.name, /^indexed-1-/);
+    assert.deepEqual(one.spec.containers[0].env, [
+      {
+        name: 'JOB_COMPLETION_INDEX',
+        valueFrom: {
+          fieldRef: { apiVersion: 'v1', fieldPath: "metadata.annotations['batch.kubernetes.io/job-completion-index']" },
+        },
+      },
+    ]);
+
+    await runPod(client, one, { phase: 'Succeeded' });
+    await until(async () => (await byIndex()).has('2'), 10_000, 'index 2 starts');
+    await until(async () => (await statusOf('indexed')).completedIndexes === '1', 10_000, 'index 1 done');
+    running = await byIndex();
+    await runPod(client, running.get('0'), { phase: 'Succeeded' });
+    await runPod(client, running.get('2'), { phase: 'Succeeded' });
+    await until(async () => conditions(await statusOf('indexed')).includes('Complete'), 10_000, 'Complete');
+    const done = await statusOf('indexed');
+    assert.equal(done.completedIndexes, '0-2');
+    assert.equal(done.succeeded, 3);
+    assert.equal((await podsOf('indexed')).length, 3, 'no pod beyond one per index');
+  });
+
   it('fails a Job past its backoff limit, and one past its active deadline (deleting its pods)', async () => {
     await jobs.create(ns, job('fragile', { backoffLimit: 0 }));
     await until(async () => (await podsOf('fragile')).length === 1, 10_000, 'a pod');
@@ -98,7 +131,8 @@ describe('Job and TTL-after-finished controllers', () => {
     assert.equal(failed.conditions.find((c: Doc) => c.type === 'Failed').reason, 'BackoffLimitExceeded');
     assert.equal(failed.failed, 1);
 
-    await jobs.create(ns, job('slow', { activeDeadlineSeconds: 1 }));
+    // Long enough for the test to see its pod run first, on a busy machine too.
+    await jobs.create(ns, job('slow', { activeDeadlineSeconds: 4 }));
     await until(async () => (await podsOf('slow')).length === 1, 10_000, 'a pod');
     await runPod(client, (await podsOf('slow'))[0], { podIP: '10.1.0.1' });
     await until(async () => conditions(await statusOf('slow')).includes('Failed'), 10_000, 'Failed');
@@ -122,7 +156,7 @@ describe('Job and TTL-after-finished controllers', () => {
   });
 
   it('deletes a finished Job with ttlSecondsAfterFinished, and its pods', async () => {
-    await jobs.create(ns, job('shortlived', { ttlSecondsAfterFinished: 1 }));
+    await jobs.create(ns, job('shortlived', { ttlSecondsAfterFinished: 4 }));
     await until(async () => (await podsOf('shortlived')).length === 1, 10_000, 'a pod');
     await runPod(client, (await podsOf('shortlived'))[0], { phase: 'Succeeded' });
     await until(async () => conditions(await statusOf('shortlived')).includes('Complete'), 10_000, 'Complete');

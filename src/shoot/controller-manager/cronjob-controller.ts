@@ -131,7 +131,7 @@ export class CronJobReconciler implements Reconciler {
    * lost). A Job made by hand from it (`kubectl create job --from`) is not among them.
    */
   async #activeJobs(cronJob: KubeObject, children: readonly KubeObject[]): Promise<KubeObject[]> {
-    const named = new RegExp(`^${cronJob.metadata.name}-[0-9]+$`);
+    const named = new RegExp(`^${(cronJob.metadata.name ?? '').replaceAll('.', '\\.')}-[0-9]+$`);
     const listed = Array.isArray(statusOf(cronJob).active) ? (statusOf(cronJob).active as ObjectReference[]) : [];
     const active = children.filter(
       (j) => !isJobFinished(j) && (named.test(j.metadata.name ?? '') || listed.some((r) => r.uid === j.metadata.uid)),

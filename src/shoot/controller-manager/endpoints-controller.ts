@@ -4,7 +4,7 @@
  * under `addresses`, the others under `notReadyAddresses` (all of them under `addresses` with
  * `publishNotReadyAddresses`) — grouped into subsets of the same ports (RepackSubsets). A Service
  * without a selector keeps whatever Endpoints its owner writes (the API server's own `kubernetes`
- * Service among them); a deleted Service's Endpoints go.
+ * Service among them); a deleted Service's Endpoints go, and so do Endpoints without a Service.
  */
 import { isAlreadyExists } from '../../api/errors.js';
 import type { KubeObject } from '../../api/meta.js';
@@ -28,6 +28,9 @@ import {
   serviceSpecOf,
   servicesOfNamespace,
 } from './service-endpoints.js';
+
+/** The annotation of an Endpoints object used as a leader-election lock (client-go resourcelock). */
+const LEADER_ANNOTATION = 'control-plane.alpha.kubernetes.io/leader';
 
 interface EndpointAddress {
   ip: string;
@@ -112,8 +115,14 @@ export class EndpointsReconciler implements Reconciler {
     const endpoints = this.#client.resource(endpointsResource);
     const service = this.#services.get(key.namespace, key.name);
     if (!service) {
-      // Gone: its Endpoints go too (Endpoints carry no owner reference the collector could follow).
-      if (this.#endpoints.get(key.namespace, key.name)) await endpoints.deleteIfPresent(key.namespace, key.name);
+      // Gone: its Endpoints go too (Endpoints carry no owner reference the collector could follow);
+      // as in Kubernetes, so do Endpoints of no Service found at the start — but a leader-election record.
+      const leftover = this.#endpoints.get(key.namespace, key.name);
+      if (leftover && !leftover.metadata.annotations?.[LEADER_ANNOTATION]) {
+        await endpoints.deleteIfPresent(key.namespace, key.name, {
+          preconditions: { uid: leftover.metadata.uid ?? '' },
+        });
+      }
       return {};
     }
     if (!selectsPods(service) || service.metadata.deletionTimestamp) return {};

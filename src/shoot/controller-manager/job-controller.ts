@@ -1,5 +1,6 @@
 /**
- * The Job controller of kube-controller-manager (k8s pkg/controller/job), for NonIndexed Jobs: it
+ * The Job controller of kube-controller-manager (k8s pkg/controller/job), NonIndexed and Indexed
+ * (./job-indexes.ts): it
  * keeps `parallelism` pods running until `completions` of them succeeded (without completions:
  * until one did), replaces failed ones after a backoff, fails the Job past `backoffLimit` or
  * `activeDeadlineSeconds`, deletes the pods of a suspended Job, and writes the status Kubernetes
@@ -19,6 +20,14 @@ import { Controller, type ObjectKey, type Reconciler, type Result } from '../../
 import { Expectations } from '../../controller/expectations.js';
 import type { Lister } from '../../controller/shared-informers.js';
 import type { ControllerContext } from './controller-manager.js';
+import {
+  completedIndexes,
+  formatIndexes,
+  indexesToStart,
+  isIndexed,
+  surplusIndexedPods,
+  withIndex,
+} from './job-indexes.js';
 import {
   conditionTrue,
   hasTrackingFinalizer,
@@ -128,7 +137,11 @@ export class JobReconciler implements Reconciler {
     const tracked = pods.filter((p) => hasTrackingFinalizer(p) && !recorded.has(uid(p)));
     const newSucceeded = tracked.filter((p) => podPhase(p) === 'Succeeded');
     const newFailed = tracked.filter((p) => podPhase(p) !== 'Succeeded' && isPodFailed(p, spec));
-    const succeeded = (status.succeeded ?? 0) + counted.succeeded.length + newSucceeded.length;
+    // Indexed: what counts is which indexes succeeded, not how many pods did.
+    const done =
+      isIndexed(job) && spec.completions !== undefined ? completedIndexes(status, pods, spec.completions) : undefined;
+    if (done) status.completedIndexes = formatIndexes(done);
+    const succeeded = done ? done.size : (status.succeeded ?? 0) + counted.succeeded.length + newSucceeded.length;
     const failed = (status.failed ?? 0) + counted.failed.length + newFailed.length;
     const now = Date.now();
     if (!status.startTime && !spec.suspend) status.startTime = nowTimestamp();
@@ -164,7 +177,7 @@ export class JobReconciler implements Reconciler {
       terminating += active.length;
       active = [];
     } else if (!finish) {
-      const managed = await this.#manage(id, job, spec, pods, active, terminating, succeeded);
+      const managed = await this.#manage(id, job, spec, pods, active, terminating, succeeded, done);
       active = managed.active;
       if (managed.requeueAfterMs !== undefined)
         requeueAfterMs = Math.min(requeueAfterMs ?? Infinity, managed.requeueAfterMs);
@@ -187,7 +200,7 @@ export class JobReconciler implements Reconciler {
       (p) => hasTrackingFinalizer(p) && (isPodTerminal(p) || isPodFailed(p, spec) || finish?.type === 'FailureTarget'),
     );
     for (const pod of release) {
-      if (recorded.has(uid(pod))) continue;
+      if (recorded.has(uid(pod)) || (done && podPhase(pod) === 'Succeeded')) continue;
       (podPhase(pod) === 'Succeeded' ? counted.succeeded : counted.failed).push(uid(pod));
     }
     status.uncountedTerminatedPods = { succeeded: counted.succeeded, failed: counted.failed };
@@ -196,7 +209,7 @@ export class JobReconciler implements Reconciler {
     await this.#releasePods(id, release);
     const stillTracked = new Set(pods.filter((p) => hasTrackingFinalizer(p) && !release.includes(p)).map(uid));
     const flushed = (uids: string[]) => uids.filter((u) => !stillTracked.has(u)).length;
-    status.succeeded = (status.succeeded ?? 0) + flushed(counted.succeeded);
+    status.succeeded = done ? done.size : (status.succeeded ?? 0) + flushed(counted.succeeded);
     status.failed = (status.failed ?? 0) + flushed(counted.failed);
     status.uncountedTerminatedPods = {
       succeeded: counted.succeeded.filter((u) => stillTracked.has(u)),
@@ -224,10 +237,17 @@ export class JobReconciler implements Reconciler {
     active: KubeObject[],
     terminating: number,
     succeeded: number,
+    done: ReadonlySet<number> | undefined,
   ): Promise<{ active: KubeObject[]; requeueAfterMs?: number }> {
     if (spec.suspend) {
       await this.#deletePods(id, active, true);
       return { active: [] };
+    }
+    if (done) {
+      // Pods of an index done already, or run twice: one pod per index is enough.
+      const duplicates = surplusIndexedPods(done, active);
+      await this.#deletePods(id, duplicates, true);
+      active = active.filter((p) => !duplicates.includes(p));
     }
     let wantActive: number;
     if (spec.completions === undefined) wantActive = succeeded > 0 ? active.length : spec.parallelism;
@@ -253,10 +273,15 @@ export class JobReconciler implements Reconciler {
     if (backoff > 0) return { active, requeueAfterMs: backoff };
     const podsClient = this.#client.resource(podResource);
     const created: KubeObject[] = [];
-    for (let i = 0; i < missing; i++) {
-      const pod = await podsClient.create(job.metadata.namespace ?? '', podForJob(job));
-      const name = pod.metadata.name ?? '';
-      this.#expectations.expect(id, () => this.#pods.get(pod.metadata.namespace ?? '', name) !== undefined);
+    const name = job.metadata.name ?? '';
+    const newPods =
+      done && spec.completions !== undefined
+        ? indexesToStart(done, active, spec.completions, missing).map((i) => withIndex(podForJob(job), name, i))
+        : Array.from({ length: missing }, () => podForJob(job));
+    for (const newPod of newPods) {
+      const pod = await podsClient.create(job.metadata.namespace ?? '', newPod);
+      const podName = pod.metadata.name ?? '';
+      this.#expectations.expect(id, () => this.#pods.get(pod.metadata.namespace ?? '', podName) !== undefined);
       created.push(pod);
     }
     return { active: [...active, ...created] };
