@@ -181,7 +181,7 @@ export function shootBootstrapObjects(): KubeObject[] {
       { apiGroups: [''], resources: ['endpoints'], verbs: ['create', 'update'] },
       { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['create', 'update'] },
       { apiGroups: [''], resources: ['pods'], verbs: ['create'] },
-      { apiGroups: ['batch'], resources: ['jobs'], verbs: ['create', 'update'] },
+      { apiGroups: ['batch'], resources: ['jobs'], verbs: ['create'] },
       { apiGroups: ['batch'], resources: ['jobs/status', 'cronjobs/status'], verbs: ['update'] },
     ]),
     userBinding(CONTROLLER_MANAGER_USER, CONTROLLER_MANAGER_USER),

@@ -4,7 +4,8 @@
  * an EndpointSlice from its pods (ready and not), `kubectl delete namespace` empties the
  * namespace — saying in its conditions what holds it — and then removes it, a Job completes
  * when its pod succeeds, and a CronJob creates Jobs on its schedule (and `kubectl create job
- * --from=cronjob/…` one by hand); the `kubernetes` Service's endpoints are the API server's. No scheduler or kubelet runs pods yet: the test binds pods and
+ * --from=cronjob/…` one by hand); the `kubernetes` Service's endpoints are the API server's; and
+ * after a move to another seed the controllers there recreate and rewrite nothing. No scheduler or kubelet runs pods yet: the test binds pods and
  * writes their status itself (test/helpers/pod-stand-in.ts).
  */
 import assert from 'node:assert/strict';
@@ -14,7 +15,13 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Json } from '../helpers/api-client.js';
 import { type CommandResult, kubectl } from '../helpers/kubectl.js';
-import { type ShootOnLandscape, startShootOnLandscape } from '../helpers/migration.js';
+import {
+  SHOOT,
+  SHOOT_NAMESPACE,
+  type ShootOnLandscape,
+  startShootOnLandscape,
+  triggerMigration,
+} from '../helpers/migration.js';
 import { standInForKubelet } from '../helpers/pod-stand-in.js';
 import { eventually, until } from '../helpers/processes.js';
 
@@ -53,7 +60,7 @@ describe("a shoot's Services, namespaces, Jobs and CronJobs, through kubectl", (
 
   before(async () => {
     cacheDir = await mkdtemp(join(tmpdir(), 'transplant-kubectl-cache-'));
-    shoot = await startShootOnLandscape({ seeds: ['seed-a'] });
+    shoot = await startShootOnLandscape();
   });
 
   after(async () => {
@@ -192,5 +199,81 @@ describe("a shoot's Services, namespaces, Jobs and CronJobs, through kubectl", (
     const manual = await json(['get', 'job', 'by-hand']);
     assert.equal(manual.metadata.ownerReferences[0].kind, 'CronJob');
     await ok(['patch', 'cronjob', 'tick', '--type=merge', '-p', '{"spec":{"suspend":true}}']);
+  });
+
+  it('after a move to another seed, the controllers there make nothing twice and change nothing', async () => {
+    await ok(['create', 'namespace', 'moving']);
+    await ok(['apply', '-f', '-'], webManifest.replaceAll('namespace: shop', 'namespace: moving'));
+    await standInForKubelet(shoot.client, 'moving', 'web-1', { podIP: '100.64.1.11' });
+    await standInForKubelet(shoot.client, 'moving', 'web-2', { podIP: '100.64.1.12' });
+    await ok(
+      ['apply', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'batch/v1',
+        kind: 'Job',
+        metadata: { name: 'long', namespace: 'moving' },
+        spec: {
+          completions: 2,
+          parallelism: 2,
+          template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox' }] } },
+        },
+      }),
+    );
+    const jobPods = await eventually(
+      async () => {
+        const pods = (await json(['-n', 'moving', 'get', 'pods', '-l', 'batch.kubernetes.io/job-name=long'])).items;
+        return pods.length === 2 ? pods : undefined;
+      },
+      30_000,
+      'two pods of the Job',
+    );
+    for (const [i, pod] of jobPods.entries()) {
+      await standInForKubelet(shoot.client, 'moving', pod.metadata.name, { podIP: `100.64.1.${20 + i}` });
+    }
+    await until(
+      async () => (await json(['-n', 'moving', 'get', 'job', 'long'])).status?.ready === 2,
+      30_000,
+      'the Job pods ready',
+    );
+    await until(
+      async () => (await json(['-n', 'moving', 'get', 'endpoints', 'web'])).subsets?.[0]?.addresses?.length === 2,
+      30_000,
+      'the Endpoints',
+    );
+    const state = async () => {
+      const list = async (kind: string) =>
+        (await json(['-n', 'moving', 'get', kind])).items
+          .map((o: Json) => `${kind}/${o.metadata.name} ${o.metadata.uid} ${o.metadata.resourceVersion}`)
+          .sort();
+      return [
+        ...(await list('pods')),
+        ...(await list('jobs')),
+        ...(await list('endpoints')),
+        ...(await list('endpointslices')),
+      ];
+    };
+    const before = await state();
+
+    await triggerMigration(shoot.landscape.garden, 'seed-b');
+    await eventually(
+      async () => {
+        const s = await shoot.landscape.shoot(SHOOT_NAMESPACE, SHOOT);
+        const op = s.status?.lastOperation;
+        return op?.type === 'Restore' && op.state === 'Succeeded' && s.status.seedName === 'seed-b' ? s : undefined;
+      },
+      180_000,
+      'the shoot restored on seed-b',
+    );
+    // The controllers on seed-b lead once seed-a's handed the Lease back; give them time to act.
+    await until(
+      async () =>
+        (await json(['-n', 'kube-system', 'get', 'lease', 'kube-controller-manager'])).spec.holderIdentity?.startsWith(
+          'seed-b_',
+        ),
+      60_000,
+      "seed-b's controller manager leads",
+    );
+    await new Promise((resolve) => setTimeout(resolve, 5_000));
+    assert.deepEqual(await state(), before, 'the same pods, Jobs, Endpoints and slices, unchanged');
   });
 });
