@@ -84,7 +84,7 @@ describe('Job and TTL-after-finished controllers', () => {
     assert.equal(done.succeeded, 2);
     assert.equal(done.active, 0);
     assert.ok(done.completionTime);
-    assert.deepEqual(done.uncountedTerminatedPods, { succeeded: [], failed: [] });
+    assert.deepEqual(done.uncountedTerminatedPods, {});
     assert.equal((await podsOf('twice')).length, 2, 'no third pod');
   });
 

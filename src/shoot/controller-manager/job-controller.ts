@@ -83,6 +83,11 @@ export function podForJob(job: KubeObject): KubeObject {
   };
 }
 
+/** `uncountedTerminatedPods` as Kubernetes writes it: `{}` when every pod is counted. */
+function uncountedStatus(succeeded: string[], failed: string[]): JobStatus['uncountedTerminatedPods'] {
+  return { ...(succeeded.length > 0 ? { succeeded } : {}), ...(failed.length > 0 ? { failed } : {}) };
+}
+
 function existingFinish(status: JobStatus): Finish | undefined {
   for (const type of ['SuccessCriteriaMet', 'FailureTarget'] as const) {
     const condition = conditionTrue(status, type);
@@ -203,7 +208,7 @@ export class JobReconciler implements Reconciler {
       if (recorded.has(uid(pod)) || (done && podPhase(pod) === 'Succeeded')) continue;
       (podPhase(pod) === 'Succeeded' ? counted.succeeded : counted.failed).push(uid(pod));
     }
-    status.uncountedTerminatedPods = { succeeded: counted.succeeded, failed: counted.failed };
+    status.uncountedTerminatedPods = uncountedStatus(counted.succeeded, counted.failed);
     let current = job;
     if (release.some((p) => !recorded.has(uid(p)))) current = await this.#writeStatus(current, status);
     await this.#releasePods(id, release);
@@ -211,12 +216,9 @@ export class JobReconciler implements Reconciler {
     const flushed = (uids: string[]) => uids.filter((u) => !stillTracked.has(u)).length;
     status.succeeded = done ? done.size : (status.succeeded ?? 0) + flushed(counted.succeeded);
     status.failed = (status.failed ?? 0) + flushed(counted.failed);
-    status.uncountedTerminatedPods = {
-      succeeded: counted.succeeded.filter((u) => stillTracked.has(u)),
-      failed: counted.failed.filter((u) => stillTracked.has(u)),
-    };
-    const allCounted =
-      status.uncountedTerminatedPods.succeeded?.length === 0 && status.uncountedTerminatedPods.failed?.length === 0;
+    const left = [counted.succeeded, counted.failed].map((uids) => uids.filter((u) => stillTracked.has(u)));
+    status.uncountedTerminatedPods = uncountedStatus(left[0] ?? [], left[1] ?? []);
+    const allCounted = left.every((uids) => uids.length === 0);
     if (finish && allCounted && terminating === 0 && active.length === 0) {
       const terminal = finish.type === 'SuccessCriteriaMet' ? 'Complete' : 'Failed';
       setCondition(status, terminal, 'True', finish.reason, finish.message);
