@@ -15,6 +15,7 @@ import {
   type ShootControllerManager,
   startShootControllerManager,
 } from '../../src/shoot/controller-manager/controller-manager.js';
+import type { CollectableResource } from '../../src/shoot/controller-manager/garbage-collector.js';
 import { podResource } from '../../src/shoot/controller-manager/resource-refs.js';
 import { openSqliteStore, type SqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
 import { storeClient } from './store-client.js';
@@ -32,6 +33,8 @@ export function preferredBuiltinDefinitions(): ResourceDefinition[] {
 
 export interface ControllerManagerFixture {
   client: InProcessClient;
+  /** What discovery says of the stores. */
+  discover(): Promise<CollectableResource[]>;
   /** Starts an instance with identity `identity`; stopped by `close()`. */
   start(identity: string): ShootControllerManager;
   close(): Promise<void>;
@@ -47,12 +50,13 @@ export function controllerManagerFixture(): ControllerManagerFixture {
   const client = storeClient(
     definitions.map((def) => new GenericStore(def, storage, new AdmissionChain([]), { garbageCollected: true })),
   );
-  const discover = async () =>
+  const discover = async (): Promise<CollectableResource[]> =>
     definitions.map((def) => ({ ...def, verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'] }));
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const managers: ShootControllerManager[] = [];
   return {
     client,
+    discover,
     start(identity) {
       const manager = startShootControllerManager({
         client,

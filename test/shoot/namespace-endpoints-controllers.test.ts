@@ -14,7 +14,10 @@ import {
   MANAGED_BY_LABEL,
   SERVICE_NAME_LABEL,
 } from '../../src/shoot/controller-manager/endpointslice-controller.js';
-import { namespaceDeletionConditions } from '../../src/shoot/controller-manager/namespace-controller.js';
+import {
+  NamespaceDeletionReconciler,
+  namespaceDeletionConditions,
+} from '../../src/shoot/controller-manager/namespace-controller.js';
 import {
   endpointSliceResource,
   endpointsResource,
@@ -194,5 +197,30 @@ describe('namespace, endpoints and EndpointSlice controllers', () => {
 
     await configMaps.patch(ns, 'held', { metadata: { finalizers: null } });
     await until(async () => (await namespaces.find('', ns)) === null, 10_000, 'the namespace goes');
+  });
+
+  it('says so in the namespace when discovery fails, and goes on once it works', async () => {
+    // Stores of their own, with no controller manager running: only the reconcilers here act.
+    const quiet = controllerManagerFixture();
+    try {
+      const ns = 'undiscovered';
+      const namespaces = quiet.client.resource(namespaceResource);
+      await namespaces.create('', { metadata: { name: ns } });
+      await namespaces.delete('', ns);
+      const failing = new NamespaceDeletionReconciler(quiet.client, async () => {
+        throw new Error('the server could not find the requested resource');
+      });
+      await assert.rejects(failing.reconcile({ namespace: '', name: ns }));
+      const failed = (await namespaces.get('', ns)) as Doc;
+      const condition = failed.status.conditions.find((c: Doc) => c.type === 'NamespaceDeletionDiscoveryFailure');
+      assert.deepEqual(
+        [condition.status, condition.reason, condition.message],
+        ['True', 'DiscoveryFailed', 'the server could not find the requested resource'],
+      );
+      await new NamespaceDeletionReconciler(quiet.client, quiet.discover).reconcile({ namespace: '', name: ns });
+      assert.equal(await namespaces.find('', ns), null, 'emptied and finalized');
+    } finally {
+      await quiet.close();
+    }
   });
 });
