@@ -153,13 +153,24 @@ describe('namespace, endpoints and EndpointSlice controllers', () => {
     assert.equal((await managed())[0].metadata.resourceVersion, sliceVersion, 'the slice is unchanged');
     assert.equal((await endpoints.get(ns, 'frontend')).metadata.resourceVersion, endpointsVersion);
 
-    // A pod going: out of Endpoints, and out of the slice.
+    // A pod terminating (held by a finalizer, as a kubelet holds it during its grace period): out
+    // of Endpoints; in the slice, terminating and no longer ready, but still serving.
+    await pods.patch(ns, 'web-1', { metadata: { finalizers: ['example.com/hold'] } });
     await pods.delete(ns, 'web-1');
     await until(
       async () => ((await endpoints.get(ns, 'frontend')) as Doc).subsets?.[0]?.addresses?.length === 1,
       10_000,
       'one address left',
     );
+    await until(
+      async () => (await managed())[0]?.endpoints?.some((e: Doc) => e.conditions.terminating),
+      10_000,
+      'the endpoint terminating',
+    );
+    const terminating = (await managed())[0].endpoints.find((e: Doc) => e.addresses[0] === '10.0.0.1');
+    assert.deepEqual(terminating.conditions, { ready: false, serving: true, terminating: true });
+    // Gone: out of the slice too.
+    await pods.patch(ns, 'web-1', { metadata: { finalizers: null } });
     await until(async () => (await managed())[0]?.endpoints?.length === 1, 10_000, 'one endpoint left');
 
     // The Service going: its Endpoints go, and its slices with it (the garbage collector).
