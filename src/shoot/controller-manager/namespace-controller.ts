@@ -34,6 +34,9 @@ const conditionTypes = [
 
 type Problem = Pick<Condition, 'type' | 'reason' | 'message'>;
 
+/** How many deletes of one resource are in flight at once. */
+const PARALLEL_DELETES = 16;
+
 /** How soon a namespace whose content is still going (held by finalizers) is looked at again. */
 const REMAINING_RECHECK_MS = 1_000;
 
@@ -156,12 +159,17 @@ export class NamespaceDeletionReconciler implements Reconciler {
         try {
           const listed = await objects.list(namespace);
           if (listed.items.length === 0) return;
-          for (const item of listed.items) {
-            if (item.metadata.deletionTimestamp) continue;
-            await objects.deleteIfPresent(namespace, item.metadata.name ?? '', {
-              preconditions: { uid: item.metadata.uid ?? '' },
-              propagationPolicy: 'Background',
-            });
+          // A few at a time (no deletecollection here): a namespace of thousands goes in seconds.
+          const going = listed.items.filter((item) => !item.metadata.deletionTimestamp);
+          for (let i = 0; i < going.length; i += PARALLEL_DELETES) {
+            await Promise.all(
+              going.slice(i, i + PARALLEL_DELETES).map((item) =>
+                objects.deleteIfPresent(namespace, item.metadata.name ?? '', {
+                  preconditions: { uid: item.metadata.uid ?? '' },
+                  propagationPolicy: 'Background',
+                }),
+              ),
+            );
           }
           const left = (await objects.list(namespace)).items;
           totals.remaining.set(resourceName(resource), left.length);
