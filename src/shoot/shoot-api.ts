@@ -183,6 +183,7 @@ export function shootBootstrapObjects(): KubeObject[] {
       { apiGroups: [''], resources: ['pods'], verbs: ['create'] },
       { apiGroups: ['batch'], resources: ['jobs'], verbs: ['create'] },
       { apiGroups: ['batch'], resources: ['jobs/status', 'cronjobs/status'], verbs: ['update'] },
+      { apiGroups: ['', 'events.k8s.io'], resources: ['events'], verbs: ['create', 'update', 'patch'] },
     ]),
     userBinding(CONTROLLER_MANAGER_USER, CONTROLLER_MANAGER_USER),
   ];

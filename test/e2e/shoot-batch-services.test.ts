@@ -177,6 +177,9 @@ describe("a shoot's Services, namespaces, Jobs and CronJobs, through kubectl", (
     assert.equal(job.status.succeeded, 1);
     assert.ok(job.status.completionTime);
     assert.match(await ok(['get', 'job', 'pi']), /pi\s+Complete\s+1\/1/);
+    const described = await ok(['describe', 'job', 'pi']);
+    assert.match(described, /SuccessfulCreate\s+.*Created pod: pi-/);
+    assert.match(described, /Completed\s+.*Job completed/);
   });
 
   it('a CronJob creates a Job on its schedule; kubectl create job --from=cronjob makes one by hand', async () => {
@@ -188,6 +191,11 @@ describe("a shoot's Services, namespaces, Jobs and CronJobs, through kubectl", (
       'a scheduled Job',
     );
     assert.match(scheduled.metadata.name, /^tick-[0-9]+$/);
+    await until(
+      async () => (await ok(['describe', 'cronjob', 'tick'])).includes(`Created job ${scheduled.metadata.name}`),
+      30_000,
+      'the SuccessfulCreate event of the CronJob',
+    );
     const cronJob = await json(['get', 'cronjob', 'tick']);
     assert.ok(cronJob.status.lastScheduleTime);
     assert.equal(

@@ -8,6 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
+import { eventResource } from '../../src/api/core/event.js';
 import { namespaceResource } from '../../src/api/core/namespace.js';
 import type { KubeObject } from '../../src/api/meta.js';
 import type { ShootControllerManager } from '../../src/shoot/controller-manager/controller-manager.js';
@@ -41,6 +42,13 @@ async function podsOf(name: string): Promise<Doc[]> {
 
 async function statusOf(name: string): Promise<Doc> {
   return ((await jobs.get(ns, name)) as Doc).status ?? {};
+}
+
+/** The events about a Job, as `type reason message`. */
+async function eventsOf(name: string): Promise<string[]> {
+  return (await client.resource(eventResource).list(ns)).items
+    .filter((e: Doc) => e.involvedObject?.kind === 'Job' && e.involvedObject?.name === name)
+    .map((e: Doc) => `${e.type} ${e.reason} ${e.message}`);
 }
 
 const conditions = (status: Doc) =>
@@ -86,6 +94,16 @@ describe('Job and TTL-after-finished controllers', () => {
     assert.ok(done.completionTime);
     assert.deepEqual(done.uncountedTerminatedPods, {});
     assert.equal((await podsOf('twice')).length, 2, 'no third pod');
+    // What `kubectl describe job` lists under Events.
+    await until(
+      async () => (await eventsOf('twice')).includes('Normal Completed Job completed'),
+      5_000,
+      'the Completed event',
+    );
+    const created = (await eventsOf('twice')).filter((e) =>
+      e.startsWith('Normal SuccessfulCreate Created pod: twice-'),
+    );
+    assert.equal(created.length, 2, 'one event per pod created');
   });
 
   it('runs an Indexed Job: one pod per completion index, complete once every index succeeded', async () => {

@@ -20,6 +20,7 @@ import { Controller, type ObjectKey, type Reconciler, type Result } from '../../
 import type { Lister } from '../../controller/shared-informers.js';
 import type { ControllerContext } from './controller-manager.js';
 import { parseSchedule, type Schedule } from './cronjob-schedule.js';
+import { type EventRecorder, eventRecorder } from './event-recorder.js';
 import { conditionTrue, isJobFinished, type JobStatus } from './job-status.js';
 import { controllerOf, cronJobResource, jobResource, recordAt, specOf, statusOf } from './resource-refs.js';
 
@@ -84,14 +85,17 @@ export class CronJobReconciler implements Reconciler {
   readonly #jobs: Lister;
   readonly #synced: () => Promise<void>;
   readonly #now: () => Date;
+  readonly #events: EventRecorder | undefined;
 
   constructor(
     client: Client,
     listers: { cronJobs: Lister; jobs: Lister },
     synced: () => Promise<void>,
     now: () => Date = () => new Date(),
+    events?: EventRecorder,
   ) {
     this.#client = client;
+    this.#events = events;
     this.#cronJobs = listers.cronJobs;
     this.#jobs = listers.jobs;
     this.#synced = synced;
@@ -106,13 +110,14 @@ export class CronJobReconciler implements Reconciler {
     const status = structuredClone(statusOf(cronJob));
     const children = this.#jobs.list(key.namespace).filter((j) => controllerOf(j)?.uid === cronJob.metadata.uid);
     const active = await this.#activeJobs(cronJob, children);
+    this.#sawCompleted(cronJob, children);
     const succeeded = children.filter((j) => conditionTrue(statusOf(j) as JobStatus, 'Complete'));
     const lastSuccess = Math.max(0, ...succeeded.map(finishedTime));
     if (lastSuccess > 0) status.lastSuccessfulTime = nowTimestamp(new Date(lastSuccess));
     if (active.length > 0) status.active = active.map(referenceTo);
     else delete status.active;
 
-    if (!cronJob.metadata.deletionTimestamp) await this.#cleanUpHistory(spec, children);
+    if (!cronJob.metadata.deletionTimestamp) await this.#cleanUpHistory(cronJob, children);
     let result: Result = {};
     if (!cronJob.metadata.deletionTimestamp && spec.suspend !== true) {
       result = await this.#run(cronJob, status, active);
@@ -144,6 +149,17 @@ export class CronJobReconciler implements Reconciler {
     return active;
   }
 
+  /** Reports the Jobs the status names as active that have finished. */
+  #sawCompleted(cronJob: KubeObject, children: readonly KubeObject[]): void {
+    const listed = Array.isArray(statusOf(cronJob).active) ? (statusOf(cronJob).active as ObjectReference[]) : [];
+    for (const job of children) {
+      if (!isJobFinished(job) || !listed.some((r) => r.uid === job.metadata.uid)) continue;
+      const condition = conditionTrue(statusOf(job) as JobStatus, 'Complete') ? 'Complete' : 'Failed';
+      const message = `Saw completed job: ${job.metadata.name}, condition: ${condition}`;
+      this.#events?.event(cronJob, 'Normal', 'SawCompletedJob', message);
+    }
+  }
+
   /** Starts the run that is due, if one is; when to look again. */
   async #run(cronJob: KubeObject, status: Record<string, unknown>, active: KubeObject[]): Promise<Result> {
     const spec = specOf(cronJob);
@@ -153,8 +169,10 @@ export class CronJobReconciler implements Reconciler {
         String(spec.schedule ?? ''),
         typeof spec.timeZone === 'string' ? spec.timeZone : undefined,
       );
-    } catch {
+    } catch (err) {
       // Unparseable (or an unknown time zone): nothing to run until the CronJob changes.
+      const message = `unparseable schedule: "${String(spec.schedule)}" : ${(err as Error).message}`;
+      this.#events?.event(cronJob, 'Warning', 'UnparseableSchedule', message);
       return {};
     }
     const now = this.#now();
@@ -171,7 +189,11 @@ export class CronJobReconciler implements Reconciler {
     if (!scheduled) return nextLook();
     const jobs = this.#client.resource(jobResource);
     const namespace = cronJob.metadata.namespace ?? '';
-    if (spec.concurrencyPolicy === 'Forbid' && active.length > 0) return nextLook();
+    if (spec.concurrencyPolicy === 'Forbid' && active.length > 0) {
+      const message = 'Not starting job because prior execution is running and concurrency policy is Forbid';
+      this.#events?.event(cronJob, 'Normal', 'JobAlreadyActive', message);
+      return nextLook();
+    }
     if (active.some((j) => j.metadata.name === jobNameFor(cronJob.metadata.name ?? '', scheduled))) {
       status.lastScheduleTime = nowTimestamp(scheduled);
       return nextLook();
@@ -182,12 +204,14 @@ export class CronJobReconciler implements Reconciler {
           preconditions: { uid: job.metadata.uid ?? '' },
           propagationPolicy: 'Background',
         });
+        this.#events?.event(cronJob, 'Normal', 'SuccessfulDelete', `Deleted job ${job.metadata.name}`);
       }
       active.length = 0;
     }
     let job: KubeObject;
     try {
       job = await jobs.create(namespace, jobForSchedule(cronJob, scheduled));
+      this.#events?.event(cronJob, 'Normal', 'SuccessfulCreate', `Created job ${job.metadata.name}`);
     } catch (err) {
       if (!isAlreadyExists(err)) throw err;
       // Started already (a run whose status write was lost): that Job is this run's, if it is ours.
@@ -202,7 +226,8 @@ export class CronJobReconciler implements Reconciler {
   }
 
   /** Deletes the finished Jobs beyond the history limits, oldest first. */
-  async #cleanUpHistory(spec: Record<string, unknown>, children: readonly KubeObject[]): Promise<void> {
+  async #cleanUpHistory(cronJob: KubeObject, children: readonly KubeObject[]): Promise<void> {
+    const spec = specOf(cronJob);
     const limits: [string, string][] = [
       ['Complete', 'successfulJobsHistoryLimit'],
       ['Failed', 'failedJobsHistoryLimit'],
@@ -220,6 +245,7 @@ export class CronJobReconciler implements Reconciler {
             preconditions: { uid: job.metadata.uid ?? '' },
             propagationPolicy: 'Background',
           });
+        this.#events?.event(cronJob, 'Normal', 'SuccessfulDelete', `Deleted job ${job.metadata.name}`);
       }
     }
   }
@@ -241,6 +267,8 @@ export function cronJobController({ client, informers, logger }: ControllerConte
       client,
       { cronJobs: informers.lister(cronJobResource), jobs: informers.lister(jobResource) },
       () => informers.syncedAll([cronJobResource, jobResource]),
+      () => new Date(),
+      eventRecorder(client, 'cronjob-controller', { apiVersion: 'batch/v1', kind: 'CronJob' }, logger),
     ),
     logger,
   });

@@ -20,6 +20,7 @@ import { Controller, type ObjectKey, type Reconciler, type Result } from '../../
 import { Expectations } from '../../controller/expectations.js';
 import type { Lister } from '../../controller/shared-informers.js';
 import type { ControllerContext } from './controller-manager.js';
+import { type EventRecorder, eventRecorder } from './event-recorder.js';
 import {
   completedIndexes,
   formatIndexes,
@@ -102,9 +103,16 @@ export class JobReconciler implements Reconciler {
   readonly #pods: Lister;
   readonly #synced: () => Promise<void>;
   readonly #expectations = new Expectations();
+  readonly #events: EventRecorder | undefined;
 
-  constructor(client: Client, listers: { jobs: Lister; pods: Lister }, synced: () => Promise<void>) {
+  constructor(
+    client: Client,
+    listers: { jobs: Lister; pods: Lister },
+    synced: () => Promise<void>,
+    events?: EventRecorder,
+  ) {
     this.#client = client;
+    this.#events = events;
     this.#jobs = listers.jobs;
     this.#pods = listers.pods;
     this.#synced = synced;
@@ -178,7 +186,7 @@ export class JobReconciler implements Reconciler {
     }
     if (finish?.type === 'FailureTarget') {
       // The running pods go, their finalizers kept: each is counted as failed below.
-      await this.#deletePods(id, active, false);
+      await this.#deletePods(id, job, active, false);
       terminating += active.length;
       active = [];
     } else if (!finish) {
@@ -189,8 +197,12 @@ export class JobReconciler implements Reconciler {
       const complete =
         active.length === 0 && (spec.completions === undefined ? succeeded > 0 : succeeded >= spec.completions);
       if (complete) finish = { type: 'SuccessCriteriaMet', reason: '', message: '' };
-      else if (spec.suspend) setCondition(status, 'Suspended', 'True', 'JobSuspended', 'Job suspended');
-      else if (setCondition(status, 'Suspended', 'False', 'JobResumed', 'Job resumed')) {
+      else if (spec.suspend) {
+        if (setCondition(status, 'Suspended', 'True', 'JobSuspended', 'Job suspended')) {
+          this.#events?.event(job, 'Normal', 'Suspended', 'Job suspended');
+        }
+      } else if (setCondition(status, 'Suspended', 'False', 'JobResumed', 'Job resumed')) {
+        this.#events?.event(job, 'Normal', 'Resumed', 'Job resumed');
         // ActiveDeadlineSeconds counts from the resume.
         status.startTime = nowTimestamp();
       }
@@ -222,7 +234,12 @@ export class JobReconciler implements Reconciler {
     if (finish && allCounted && terminating === 0 && active.length === 0) {
       const terminal = finish.type === 'SuccessCriteriaMet' ? 'Complete' : 'Failed';
       setCondition(status, terminal, 'True', finish.reason, finish.message);
-      if (terminal === 'Complete') status.completionTime = nowTimestamp();
+      if (terminal === 'Complete') {
+        status.completionTime = nowTimestamp();
+        this.#events?.event(job, 'Normal', 'Completed', 'Job completed');
+      } else {
+        this.#events?.event(job, 'Warning', finish.reason, finish.message);
+      }
     }
     if (!semanticEqual(status, current.status)) await this.#writeStatus(current, status);
     // Pods being deleted keep the Job from finishing: look again once they are gone.
@@ -242,13 +259,13 @@ export class JobReconciler implements Reconciler {
     done: ReadonlySet<number> | undefined,
   ): Promise<{ active: KubeObject[]; requeueAfterMs?: number }> {
     if (spec.suspend) {
-      await this.#deletePods(id, active, true);
+      await this.#deletePods(id, job, active, true);
       return { active: [] };
     }
     if (done) {
       // Pods of an index done already, or run twice: one pod per index is enough.
       const duplicates = surplusIndexedPods(done, active);
-      await this.#deletePods(id, duplicates, true);
+      await this.#deletePods(id, job, duplicates, true);
       active = active.filter((p) => !duplicates.includes(p));
     }
     let wantActive: number;
@@ -263,7 +280,7 @@ export class JobReconciler implements Reconciler {
             (b.metadata.creationTimestamp ?? '').localeCompare(a.metadata.creationTimestamp ?? ''),
         )
         .slice(0, active.length - wantActive);
-      await this.#deletePods(id, surplus, true);
+      await this.#deletePods(id, job, surplus, true);
       return { active: active.filter((p) => !surplus.includes(p)) };
     }
     const missing = Math.min(
@@ -284,18 +301,20 @@ export class JobReconciler implements Reconciler {
       const pod = await podsClient.create(job.metadata.namespace ?? '', newPod);
       const podName = pod.metadata.name ?? '';
       this.#expectations.expect(id, () => this.#pods.get(pod.metadata.namespace ?? '', podName) !== undefined);
+      this.#events?.event(job, 'Normal', 'SuccessfulCreate', `Created pod: ${podName}`);
       created.push(pod);
     }
     return { active: [...active, ...created] };
   }
 
   /** Deletes pods; `uncounted` ones lose their finalizer first (a suspended Job's, surplus pods). */
-  async #deletePods(id: string, pods: readonly KubeObject[], uncountedPods: boolean): Promise<void> {
+  async #deletePods(id: string, job: KubeObject, pods: readonly KubeObject[], uncountedPods: boolean): Promise<void> {
     if (uncountedPods) await this.#releasePods(id, pods.filter(hasTrackingFinalizer));
     const podsClient = this.#client.resource(podResource);
     for (const pod of pods) {
       const { namespace = '', name = '', uid = '' } = pod.metadata;
       await podsClient.deleteIfPresent(namespace, name, { preconditions: { uid } });
+      this.#events?.event(job, 'Normal', 'SuccessfulDelete', `Deleted pod: ${name}`);
       this.#expectations.expect(id, () => {
         const cached = this.#pods.get(namespace, name);
         return cached?.metadata.uid !== uid || Boolean(cached.metadata.deletionTimestamp);
@@ -345,6 +364,7 @@ export function jobController({ client, informers, logger }: ControllerContext):
       client,
       { jobs: informers.lister(jobResource), pods: informers.lister(podResource) },
       () => informers.syncedAll([jobResource, podResource]),
+      eventRecorder(client, 'job-controller', { apiVersion: 'batch/v1', kind: 'Job' }, logger),
     ),
     logger,
   });
