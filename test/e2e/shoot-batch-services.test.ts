@@ -16,11 +16,10 @@ import { after, before, describe, it } from 'node:test';
 import type { Json } from '../helpers/api-client.js';
 import { type CommandResult, kubectl } from '../helpers/kubectl.js';
 import {
-  SHOOT,
-  SHOOT_NAMESPACE,
   type ShootOnLandscape,
   startShootOnLandscape,
   triggerMigration,
+  waitForRestoreOn,
 } from '../helpers/migration.js';
 import { standInForKubelet } from '../helpers/pod-stand-in.js';
 import { eventually, until } from '../helpers/processes.js';
@@ -263,15 +262,7 @@ describe("a shoot's Services, namespaces, Jobs and CronJobs, through kubectl", (
     const before = await state();
 
     await triggerMigration(shoot.landscape.garden, 'seed-b');
-    await eventually(
-      async () => {
-        const s = await shoot.landscape.shoot(SHOOT_NAMESPACE, SHOOT);
-        const op = s.status?.lastOperation;
-        return op?.type === 'Restore' && op.state === 'Succeeded' && s.status.seedName === 'seed-b' ? s : undefined;
-      },
-      180_000,
-      'the shoot restored on seed-b',
-    );
+    await waitForRestoreOn(shoot.landscape, 'seed-b');
     // The controllers on seed-b lead once seed-a's handed the Lease back; give them time to act.
     await until(
       async () =>
