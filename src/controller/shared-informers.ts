@@ -181,6 +181,11 @@ export class SharedInformerFactory {
     return this.#informer(ref).synced();
   }
 
+  /** Resolves once the caches of all of `refs` hold their first list (client-go's WaitForCacheSync). */
+  async syncedAll(refs: readonly ResourceRef[]): Promise<void> {
+    await Promise.all(refs.map((ref) => this.synced(ref)));
+  }
+
   stop(): void {
     this.#stopped = true;
     for (const informer of this.#informers.values()) informer.stop();

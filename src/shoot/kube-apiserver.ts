@@ -13,8 +13,9 @@
  *   CustomResourceDefinitions (crd-controller.ts), served from the stored CRDs before the
  *   first request and as they change.
  * - Admission: NamespaceLifecycle, NodeRestriction (a node changes only its own Node and Lease),
- *   the Services' cluster IP and node port allocator; the namespace controller empties deleted
- *   namespaces; the node lifecycle controller marks nodes whose Lease expired Ready=Unknown.
+ *   the Services' cluster IP and node port allocator; the node lifecycle controller marks nodes
+ *   whose Lease expired Ready=Unknown. Deleted namespaces are emptied by the shoot's
+ *   kube-controller-manager (src/shoot/controller-manager/namespace-controller.ts), as in Kubernetes.
  * - Bootstrap: system namespaces and `cluster-admin`, created when missing. The etcd outlives
  *   any one server (restarts, and other seeds after a migration), so nothing is overwritten.
  *
@@ -23,7 +24,6 @@
  */
 import type { Logger } from 'pino';
 import { crdResource } from '../api/apiextensions/crd.js';
-import { namespaceResource } from '../api/core/namespace.js';
 import { selfSubjectAccessReviewHandler } from '../apiserver/access-review-handler.js';
 import { ClientCertificateAuthenticator } from '../apiserver/authn/client-certificate-authenticator.js';
 import { TokenAuthenticator } from '../apiserver/authn/token-authenticator.js';
@@ -47,13 +47,13 @@ import { ApiServer } from '../apiserver/server.js';
 import type { UserInfo } from '../apiserver/types.js';
 import { Controller } from '../controller/controller.js';
 import { clientListWatch } from '../controller/list-watch.js';
-import { NamespaceReconciler } from '../controller/namespace-controller.js';
 import { createBootstrapObjects, startRbacInformers } from '../hosting/hosted-api-server.js';
 import { builtinHandlers } from '../registry/builtin/index.js';
 import { ServiceAllocator } from '../registry/builtin/service-ip-allocator.js';
 import { namedEncryptionKey } from '../storage/encryption/aes-gcm-envelope.js';
 import { EncryptingStorage } from '../storage/encryption/encrypting-storage.js';
 import { openEtcdStore } from '../storage/etcd/etcd-store.js';
+import { writeApiServerEndpoints } from './apiserver-endpoints.js';
 import { CrdReconciler, installStoredCrds } from './crd-controller.js';
 import { FencedStorage } from './fenced-storage.js';
 import { NodeLifecycleController } from './node-lifecycle.js';
@@ -165,14 +165,12 @@ export async function startShootApiServer(options: ShootApiServerOptions): Promi
   });
 
   let informers: { stop(): void } | undefined;
-  let namespaces: Controller | undefined;
   let crds: Controller | undefined;
   let nodeLifecycle: NodeLifecycleController | undefined;
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
       await storage.fence();
-      namespaces?.stop();
       crds?.stop();
       await nodeLifecycle?.stop();
       informers?.stop();
@@ -190,13 +188,7 @@ export async function startShootApiServer(options: ShootApiServerOptions): Promi
     await installStoredCrds(client, apiServer, logger);
     const address = await apiServer.start();
     url = `https://${options.host.includes(':') ? `[${options.host}]` : options.host}:${address.port}`;
-    namespaces = new Controller({
-      name: 'namespace',
-      source: clientListWatch(client, namespaceResource),
-      reconciler: new NamespaceReconciler(client, () => apiServer.resources()),
-      logger,
-    });
-    namespaces.start();
+    await writeApiServerEndpoints(client, options.host, address.port);
     crds = new Controller({
       name: 'customresourcedefinition',
       source: clientListWatch(client, crdResource),
@@ -211,7 +203,6 @@ export async function startShootApiServer(options: ShootApiServerOptions): Promi
     });
     nodeLifecycle.start();
   } catch (err) {
-    namespaces?.stop();
     crds?.stop();
     await nodeLifecycle?.stop();
     informers?.stop();

@@ -191,7 +191,8 @@ export function shootBootstrapObjects(): KubeObject[] {
     ]),
     groupBinding('system:node', NODES_GROUP),
     // What the controller manager's controllers do (src/shoot/controller-manager/): its leader
-    // election Lease, the default ServiceAccount and root CA of every namespace, and garbage collection.
+    // election Lease, the default ServiceAccount and root CA of every namespace, garbage collection,
+    // the workload controllers, and the controllers of namespaces, Services' endpoints, Jobs and CronJobs.
     clusterRole(CONTROLLER_MANAGER_USER, [
       // The garbage collector reads everything and deletes what lost its owners.
       { apiGroups: ['*'], resources: ['*'], verbs: ['get', 'list', 'watch', 'patch', 'delete'] },
@@ -200,7 +201,7 @@ export function shootBootstrapObjects(): KubeObject[] {
       // The root CA publisher's `kube-root-ca.crt` in every namespace.
       { apiGroups: [''], resources: ['configmaps'], verbs: ['create', 'update'] },
       // The workload controllers (apps/): pods, claims and events they create, what they own and scale.
-      { apiGroups: [''], resources: ['pods', 'persistentvolumeclaims', 'events'], verbs: ['create'] },
+      { apiGroups: [''], resources: ['pods', 'persistentvolumeclaims'], verbs: ['create'] },
       {
         apiGroups: ['', 'apps'],
         resources: [
@@ -214,6 +215,13 @@ export function shootBootstrapObjects(): KubeObject[] {
         ],
         verbs: ['create', 'update'],
       },
+      // Namespace deletion, Endpoints and EndpointSlices, Jobs and CronJobs (batch-service controllers).
+      { apiGroups: [''], resources: ['namespaces/finalize', 'namespaces/status'], verbs: ['update'] },
+      { apiGroups: [''], resources: ['endpoints'], verbs: ['create', 'update'] },
+      { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['create', 'update'] },
+      { apiGroups: ['batch'], resources: ['jobs'], verbs: ['create'] },
+      { apiGroups: ['batch'], resources: ['jobs/status', 'cronjobs/status'], verbs: ['update'] },
+      { apiGroups: ['', 'events.k8s.io'], resources: ['events'], verbs: ['create', 'update', 'patch'] },
     ]),
     userBinding(CONTROLLER_MANAGER_USER, CONTROLLER_MANAGER_USER),
     // Kubernetes' `system:kube-scheduler`, narrowed to what this scheduler does: read pods and

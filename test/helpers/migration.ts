@@ -6,8 +6,10 @@
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Json } from './api-client.js';
 import { bash, kubectl } from './kubectl.js';
 import { examplesDir, type LandscapeOptions, startLandscape, type TestLandscape } from './landscape.js';
+import { eventually } from './processes.js';
 import { type ShootClient, shootClient } from './shoot-client.js';
 
 export const SHOOT_NAMESPACE = 'garden-dev';
@@ -120,4 +122,17 @@ export const MACHINE = `${CONTROL_PLANE}-local-0`;
 export async function denyMachineEgress(landscape: TestLandscape, seeds: readonly string[]): Promise<void> {
   const file = join(landscape.dir, 'infrastructure', CONTROL_PLANE, MACHINE, 'egress-deny');
   await writeFile(file, seeds.map((seed) => `${seed}\n`).join(''));
+}
+
+/** Waits until the example shoot's last operation is a succeeded Restore on `seed`; the shoot then. */
+export async function waitForRestoreOn(landscape: TestLandscape, seed: string, timeoutMs = 180_000): Promise<Json> {
+  return eventually(
+    async () => {
+      const s = await landscape.shoot(SHOOT_NAMESPACE, SHOOT);
+      const op = s.status?.lastOperation;
+      return op?.type === 'Restore' && op.state === 'Succeeded' && s.status.seedName === seed ? s : undefined;
+    },
+    timeoutMs,
+    `the shoot restored on ${seed}`,
+  );
 }

@@ -10,7 +10,6 @@ import { AdmissionChain } from '../../src/apiserver/admission.js';
 import type { InProcessClient } from '../../src/apiserver/in-process-client.js';
 import { GenericStore } from '../../src/apiserver/registry/generic-store.js';
 import type { Client } from '../../src/client/client.js';
-import { builtinDefinitions } from '../../src/registry/builtin/index.js';
 import { deploymentResource } from '../../src/shoot/controller-manager/apps/resources.js';
 import {
   type ShootControllerManager,
@@ -19,27 +18,10 @@ import {
 import type { CollectableResource } from '../../src/shoot/controller-manager/garbage-collector.js';
 import type { Storage } from '../../src/storage/interface.js';
 import { openSqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
+import { preferredBuiltinDefinitions } from './controller-manager-fixture.js';
 import { clientPodApi, type PodStandIn, startPodStandIn } from './pod-stand-in.js';
 import { until } from './processes.js';
 import { storeClient } from './store-client.js';
-
-/** `group/plural` of every resource the controller manager's controllers use. */
-export const controllerManagerResources: ReadonlySet<string> = new Set([
-  '/namespaces',
-  '/serviceaccounts',
-  '/configmaps',
-  '/pods',
-  '/events',
-  '/nodes',
-  '/persistentvolumeclaims',
-  '/replicationcontrollers',
-  'apps/replicasets',
-  'apps/deployments',
-  'apps/statefulsets',
-  'apps/daemonsets',
-  'apps/controllerrevisions',
-  'coordination.k8s.io/leases',
-]);
 
 export interface WorkloadStores {
   storage: Storage;
@@ -50,7 +32,8 @@ export interface WorkloadStores {
 /** The stores, with `namespace` created when given. */
 export async function workloadStores(namespace?: string): Promise<WorkloadStores> {
   const storage = openSqliteStore({ path: ':memory:' });
-  const definitions = builtinDefinitions.filter((def) => controllerManagerResources.has(`${def.group}/${def.plural}`));
+  // Every built-in kind: each controller of the manager finds what it reads.
+  const definitions = preferredBuiltinDefinitions();
   const client = storeClient(
     definitions.map((def) => new GenericStore(def, storage, new AdmissionChain([]), { garbageCollected: true })),
   );

@@ -380,16 +380,6 @@ describe('shoot kube-apiserver', () => {
     );
   });
 
-  it('empties and removes a deleted namespace', async () => {
-    await ok(adminConfig, ['create', 'namespace', 'doomed']);
-    await ok(adminConfig, ['-n', 'doomed', 'create', 'configmap', 'c']);
-    await ok(adminConfig, ['-n', 'doomed', 'create', 'secret', 'generic', 's', '--from-literal=k=v']);
-    await ok(adminConfig, ['delete', 'namespace', 'doomed', '--timeout=20s']);
-    const gone = await kubectl(adminConfig, ['get', 'namespace', 'doomed']);
-    assert.match(gone.stderr, /not found/);
-    assert.equal(await etcdGet('/registry/secrets/doomed/s'), undefined);
-  });
-
   it('after stop refuses connections; a new server on the same etcd serves every object to the same kubeconfig', async () => {
     const before = await ok(adminConfig, [
       'get',

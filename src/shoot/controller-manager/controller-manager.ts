@@ -13,9 +13,15 @@ import { daemonSetController } from './apps/daemonset/daemon-set-controller.js';
 import { deploymentController } from './apps/deployment/deployment-controller.js';
 import { replicaSetController, replicationControllerController } from './apps/replica-set-controller.js';
 import { statefulSetController } from './apps/statefulset/stateful-set-controller.js';
+import { cronJobController } from './cronjob-controller.js';
+import { endpointsController } from './endpoints-controller.js';
+import { endpointSliceController } from './endpointslice-controller.js';
 import { type CollectableResource, GarbageCollector } from './garbage-collector.js';
+import { jobController } from './job-controller.js';
+import { namespaceController } from './namespace-controller.js';
 import { rootCaPublisher } from './root-ca-publisher.js';
 import { serviceAccountController } from './service-account-controller.js';
+import { ttlAfterFinishedController } from './ttl-after-finished-controller.js';
 
 export const CONTROLLER_MANAGER_LEASE = 'kube-controller-manager';
 /** The user its certificate names; the shoot's RBAC bootstrap grants it what its controllers need. */
@@ -71,6 +77,12 @@ function controllers(context: ControllerContext, options: ShootControllerManager
     deploymentController(context),
     statefulSetController(context),
     daemonSetController(context),
+    namespaceController(context, options.discover),
+    endpointsController(context),
+    endpointSliceController(context),
+    jobController(context),
+    ttlAfterFinishedController(context),
+    cronJobController(context),
     // Last: it shares the caches of the resources the others read and watches the rest itself.
     new GarbageCollector(context.client, context.informers, options.discover, context.logger),
   ];
