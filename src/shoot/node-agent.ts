@@ -138,15 +138,28 @@ export function startNodeAgent(options: NodeAgentOptions): NodeAgent {
     onRegistered = resolve;
   });
 
+  // The labels a kubelet keeps on its Node (Kubernetes' well-known labels), which nodeSelectors
+  // such as `kubernetes.io/os: linux` of published manifests rely on.
+  const defaultLabels: Record<string, string> = {
+    'kubernetes.io/hostname': name,
+    'kubernetes.io/os': nodeInfo.operatingSystem,
+    'kubernetes.io/arch': nodeInfo.architecture,
+    'beta.kubernetes.io/os': nodeInfo.operatingSystem,
+    'beta.kubernetes.io/arch': nodeInfo.architecture,
+  };
   const ensureNode = async (now: string): Promise<void> => {
     let node = await nodes.find('', name);
     if (!node) {
       node = await nodes.create('', {
-        metadata: { name, labels: { 'kubernetes.io/hostname': name, ...options.labels } },
+        metadata: { name, labels: { ...defaultLabels, ...options.labels } },
         spec: { podCIDR, podCIDRs: [podCIDR] },
       });
       logger.info({ node: name }, 'registered the node');
-    } else if (!(node.spec as { podCIDR?: string } | undefined)?.podCIDR) {
+    } else if (Object.entries(defaultLabels).some(([key, value]) => node?.metadata.labels?.[key] !== value)) {
+      // A Node registered by an older agent: its default labels are put right, as a kubelet does.
+      node = await nodes.patch('', name, { metadata: { labels: defaultLabels } });
+    }
+    if (!(node.spec as { podCIDR?: string } | undefined)?.podCIDR) {
       node = await nodes.patch('', name, { spec: { podCIDR, podCIDRs: [podCIDR] } });
     }
     const ready = {

@@ -89,6 +89,9 @@ describe('transplant node', () => {
       'the Node is Ready',
     );
     assert.equal(node.metadata.labels['kubernetes.io/hostname'], name);
+    // The kubelet's well-known labels, which published manifests select nodes by.
+    assert.equal(node.metadata.labels['kubernetes.io/os'], process.platform);
+    assert.equal(node.metadata.labels['kubernetes.io/arch'], process.arch === 'x64' ? 'amd64' : process.arch);
     assert.equal(node.status.nodeInfo.kubeletVersion, 'v1.31.1', 'the version as a kubelet reports it, with its v');
     assert.equal(node.status.nodeInfo.operatingSystem, 'linux');
     const table = await kubectl(admin, ['get', 'nodes']);

@@ -1,0 +1,191 @@
+/**
+ * A living cluster across the seed document's migration (issue 13): a shoot with two machines
+ * running a Deployment's pods behind a Service, a finished Job, a StatefulSet, and an operator's
+ * CustomResourceDefinitions with custom resources — all installed with kubectl as a user would,
+ * the CRDs with `kubectl apply --server-side` — moves from seed-a to seed-b. Afterwards every
+ * object is identical (every field: content, uid, resourceVersion, managedFields), every pod is the
+ * same pod on the same node and still Running, no Deployment rolled, and no event tells of a pod
+ * killed, created or scheduled, or of a node gone NotReady.
+ *
+ * Only what changes on a healthy cluster by itself is left out of the comparison: Leases (renewed
+ * every few seconds), the Nodes' heartbeats (their identity and Ready transitions are compared), and
+ * Events (compared by what the new ones say).
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Json } from '../helpers/api-client.js';
+import { type ClusterSnapshot, clusterSnapshot, differences } from '../helpers/cluster-snapshot.js';
+import { kubectl } from '../helpers/kubectl.js';
+import {
+  SHOOT,
+  SHOOT_NAMESPACE,
+  type ShootOnLandscape,
+  setWorkerMachines,
+  startShootOnLandscape,
+  triggerMigration,
+} from '../helpers/migration.js';
+import { WIDGET_GROUP, widgetCrd } from '../helpers/mixed-objects.js';
+import { eventually } from '../helpers/processes.js';
+
+const MACHINES = 2;
+const REPLICAS = 3;
+/** What a move must never cause: reasons of the events of killed, (re)created or rescheduled pods, and of lost nodes. */
+const DISRUPTIONS = new Set([
+  'Killing',
+  'Scheduled',
+  'FailedScheduling',
+  'SuccessfulCreate',
+  'SuccessfulDelete',
+  'ScalingReplicaSet',
+  'NodeNotReady',
+  'TaintManagerEviction',
+  'Preempted',
+]);
+
+/** Renewed or heartbeated by themselves: compared otherwise or not at all. */
+const changesByItself = (group: string, resource: string) =>
+  (group === 'coordination.k8s.io' && resource === 'leases') ||
+  (group === '' && resource === 'nodes') ||
+  resource === 'events';
+
+describe('a living cluster across a migration', () => {
+  let shoot: ShootOnLandscape;
+  const run = async (input: string | undefined, args: string[]) => {
+    const result = await kubectl(shoot.kubeconfig, args, input);
+    assert.equal(result.code, 0, `kubectl ${args.join(' ')}: ${result.stderr}`);
+    return result.stdout;
+  };
+  const ok = (...args: string[]) => run(undefined, args);
+  /** `kubectl apply --server-side -f -` of `object`. */
+  const apply = (object: object) => run(JSON.stringify(object), ['apply', '--server-side', '-f', '-']);
+
+  before(async () => {
+    shoot = await startShootOnLandscape();
+    await setWorkerMachines(shoot.landscape.garden, MACHINES);
+  });
+
+  after(async () => {
+    await shoot?.stop();
+  });
+
+  async function pods(namespace: string, selector: string): Promise<Json[]> {
+    return JSON.parse(await ok('get', 'pods', '-n', namespace, '-l', selector, '-o', 'json')).items;
+  }
+
+  async function events(): Promise<Json[]> {
+    return JSON.parse(await ok('get', 'events', '-A', '-o', 'json')).items;
+  }
+
+  /** Nodes by name: uid and when their Ready condition last changed. */
+  async function nodes(): Promise<Map<string, string>> {
+    const list = JSON.parse(await ok('get', 'nodes', '-o', 'json')).items as Json[];
+    return new Map(
+      list.map((n) => {
+        const ready = n.status.conditions.find((c: Json) => c.type === 'Ready');
+        return [n.metadata.name, `${n.metadata.uid} ${ready?.status} since ${ready?.lastTransitionTime}`];
+      }),
+    );
+  }
+
+  /** Two snapshots 3 s apart that agree: the controllers have nothing left to do. */
+  async function restingCluster(): Promise<ClusterSnapshot> {
+    return eventually(
+      async () => {
+        const first = await clusterSnapshot(shoot.client, changesByItself);
+        await new Promise((resolve) => setTimeout(resolve, 3_000));
+        const second = await clusterSnapshot(shoot.client, changesByItself);
+        const d = differences(first, second);
+        return d.added.length + d.removed.length + d.changed.length === 0 ? second : undefined;
+      },
+      90_000,
+      'the cluster at rest',
+    );
+  }
+
+  let snapshotBefore: ClusterSnapshot;
+  let eventsBefore: Set<string>;
+  let nodesBefore: Map<string, string>;
+  let webPods: Map<string, string>;
+
+  it('runs a Deployment, a Service, a StatefulSet, a finished Job and custom resources on its nodes', async () => {
+    await eventually(async () => ((await nodes()).size === MACHINES ? true : undefined), 60_000, `${MACHINES} nodes`);
+    await apply(widgetCrd);
+    await ok('wait', '--for', 'condition=established', `crd/${widgetCrd.metadata.name}`, '--timeout=60s');
+    await ok('create', 'namespace', 'shop');
+    await ok('create', 'deployment', 'web', '-n', 'shop', '--image=nginx', `--replicas=${REPLICAS}`);
+    await ok('expose', 'deployment', 'web', '-n', 'shop', '--port=80');
+    await ok('create', 'job', 'migrate-db', '-n', 'shop', '--image=busybox');
+    await apply({
+      apiVersion: 'apps/v1',
+      kind: 'StatefulSet',
+      metadata: { name: 'db', namespace: 'shop' },
+      spec: {
+        replicas: 2,
+        serviceName: 'db',
+        selector: { matchLabels: { app: 'db' } },
+        template: { metadata: { labels: { app: 'db' } }, spec: { containers: [{ name: 'db', image: 'postgres' }] } },
+      },
+    });
+    await apply({
+      apiVersion: `${WIDGET_GROUP}/v1`,
+      kind: 'Widget',
+      metadata: { name: 'cart', namespace: 'shop' },
+      spec: { size: 3, parts: [{ name: 'wheel', count: 4 }] },
+    });
+    await ok('rollout', 'status', 'deployment/web', '-n', 'shop', '--timeout=120s');
+    await ok('rollout', 'status', 'statefulset/db', '-n', 'shop', '--timeout=120s');
+    await ok('wait', '--for', 'condition=complete', 'job/migrate-db', '-n', 'shop', '--timeout=120s');
+    const running = await pods('shop', 'app=web');
+    assert.equal(running.length, REPLICAS);
+    for (const pod of running) {
+      assert.equal(pod.status.phase, 'Running', pod.metadata.name);
+      assert.ok(pod.spec.nodeName, `${pod.metadata.name} is bound to a node`);
+    }
+    const endpoints = JSON.parse(await ok('get', 'endpoints', 'web', '-n', 'shop', '-o', 'json'));
+    assert.equal(endpoints.subsets?.[0]?.addresses?.length, REPLICAS, 'the Service has every pod as endpoint');
+  });
+
+  it('moves to seed-b with every object identical, every pod the same pod, and nothing disrupted', async () => {
+    snapshotBefore = await restingCluster();
+    for (const key of [
+      'apps/deployments/shop/web',
+      'batch/jobs/shop/migrate-db',
+      `${WIDGET_GROUP}/widgets/shop/cart`,
+      'discovery.k8s.io/endpointslices/shop/',
+      '/pods/shop/web-',
+    ]) {
+      assert.ok(
+        [...snapshotBefore.keys()].some((k) => k.startsWith(key)),
+        `the snapshot holds ${key}…`,
+      );
+    }
+    eventsBefore = new Set((await events()).map((e) => e.metadata.uid));
+    nodesBefore = await nodes();
+    webPods = new Map((await pods('shop', 'app=web')).map((p) => [p.metadata.uid, p.spec.nodeName]));
+
+    await triggerMigration(shoot.landscape.garden, 'seed-b');
+    await shoot.landscape.waitForOperation(SHOOT_NAMESPACE, SHOOT, 'Restore', 180_000);
+    // The controllers, the scheduler and the nodes have had time to act if they were going to.
+    await new Promise((resolve) => setTimeout(resolve, 15_000));
+
+    const now = await clusterSnapshot(shoot.client, changesByItself);
+    assert.deepEqual(differences(snapshotBefore, now), { added: [], removed: [], changed: [] });
+    assert.deepEqual(await nodes(), nodesBefore, 'the same nodes, Ready throughout');
+    const webAfter = await pods('shop', 'app=web');
+    assert.deepEqual(
+      new Map(webAfter.map((p) => [p.metadata.uid, p.spec.nodeName])),
+      webPods,
+      'the same pods on the same nodes',
+    );
+    for (const pod of webAfter) assert.equal(pod.status.phase, 'Running', pod.metadata.name);
+    const disruptions = (await events()).filter((e) => !eventsBefore.has(e.metadata.uid) && DISRUPTIONS.has(e.reason));
+    assert.deepEqual(
+      disruptions.map((e) => `${e.involvedObject.kind}/${e.involvedObject.name}: ${e.reason} ${e.message}`),
+      [],
+    );
+    const history = await ok('rollout', 'history', 'deployment/web', '-n', 'shop');
+    assert.match(history, /^1\s/m);
+    assert.doesNotMatch(history, /^2\s/m, 'no new revision');
+    assert.match(await ok('get', 'widget', 'cart', '-n', 'shop'), /cart\s+3/);
+  });
+});
