@@ -1,8 +1,10 @@
 /**
  * A living cluster across the seed document's migration (issue 13): a shoot with two machines
- * running a Deployment's pods behind a Service, a finished Job, a StatefulSet, and an operator's
- * CustomResourceDefinitions with custom resources — all installed with kubectl as a user would,
- * the CRDs with `kubectl apply --server-side` — moves from seed-a to seed-b. Afterwards every
+ * running the Prometheus Operator as published (its CRDs, RBAC, Deployment and Service, and the
+ * getting-started example's application, ServiceMonitor and Prometheus, test/fixtures/), a
+ * Deployment's pods behind a Service, a finished Job, a StatefulSet, and custom resources of a CRD
+ * of our own — all installed with kubectl as a user would, `kubectl apply --server-side` — moves
+ * from seed-a to seed-b. Afterwards every
  * object is identical (every field: content, uid, resourceVersion, managedFields), every pod is the
  * same pod on the same node and still Running, no Deployment rolled, and no event tells of a pod
  * killed, created or scheduled, or of a node gone NotReady.
@@ -12,6 +14,7 @@
  * Events (compared by what the new ones say).
  */
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Json } from '../helpers/api-client.js';
 import { type ClusterSnapshot, clusterSnapshot, differences } from '../helpers/cluster-snapshot.js';
@@ -28,6 +31,9 @@ import { WIDGET_GROUP, widgetCrd } from '../helpers/mixed-objects.js';
 import { eventually } from '../helpers/processes.js';
 
 const MACHINES = 2;
+const fixtures = join(import.meta.dirname, '..', '..', '..', 'test', 'fixtures');
+const PROMETHEUS_CRDS = join(fixtures, 'crds', 'prometheus-operator');
+const PROMETHEUS_BUNDLE = join(fixtures, 'prometheus-operator-bundle');
 const REPLICAS = 3;
 /** What a move must never cause: reasons of the events of killed, (re)created or rescheduled pods, and of lost nodes. */
 const DISRUPTIONS = new Set([
@@ -107,8 +113,30 @@ describe('a living cluster across a migration', () => {
   let nodesBefore: Map<string, string>;
   let webPods: Map<string, string>;
 
-  it('runs a Deployment, a Service, a StatefulSet, a finished Job and custom resources on its nodes', async () => {
+  it("installs the Prometheus Operator's published manifests server-side; their schemas refuse a wrong type", async () => {
     await eventually(async () => ((await nodes()).size === MACHINES ? true : undefined), 60_000, `${MACHINES} nodes`);
+    await ok('apply', '--server-side', '-f', PROMETHEUS_CRDS);
+    await ok('wait', '--for', 'condition=established', '--all', 'crd', '--timeout=60s');
+    await ok('apply', '--server-side', '-f', PROMETHEUS_BUNDLE);
+    await ok('rollout', 'status', 'deployment/prometheus-operator', '--timeout=120s');
+    await ok('rollout', 'status', 'deployment/example-app', '--timeout=120s');
+    assert.match(await ok('get', 'servicemonitors'), /example-app/);
+    const wrong = await kubectl(
+      shoot.kubeconfig,
+      ['apply', '--server-side', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'monitoring.coreos.com/v1',
+        kind: 'ServiceMonitor',
+        metadata: { name: 'wrong', namespace: 'default' },
+        spec: { selector: {}, endpoints: [{ port: 'web', honorLabels: 'yes' }] },
+      }),
+    );
+    assert.notEqual(wrong.code, 0);
+    assert.match(wrong.stderr, /spec\.endpoints\[0\]\.honorLabels: Invalid value: "string"/);
+    assert.equal((await kubectl(shoot.kubeconfig, ['get', 'servicemonitor', 'wrong'])).code, 1, 'nothing stored');
+  });
+
+  it('runs a Deployment, a Service, a StatefulSet, a finished Job and custom resources on its nodes', async () => {
     await apply(widgetCrd);
     await ok('wait', '--for', 'condition=established', `crd/${widgetCrd.metadata.name}`, '--timeout=60s');
     await ok('create', 'namespace', 'shop');
@@ -148,6 +176,9 @@ describe('a living cluster across a migration', () => {
   it('moves to seed-b with every object identical, every pod the same pod, and nothing disrupted', async () => {
     snapshotBefore = await restingCluster();
     for (const key of [
+      'apps/deployments/default/prometheus-operator',
+      'monitoring.coreos.com/servicemonitors/default/example-app',
+      'monitoring.coreos.com/prometheuses/default/prometheus',
       'apps/deployments/shop/web',
       'batch/jobs/shop/migrate-db',
       `${WIDGET_GROUP}/widgets/shop/cart`,
