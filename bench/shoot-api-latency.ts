@@ -34,7 +34,8 @@ import { describeMachine, machineInfo, sourceRevision } from './lib/machine.js';
 import { formatMs, type Summary, summarize } from './lib/stats.js';
 import { markdownTable } from './lib/table.js';
 
-const PROBE = 'probe';
+/** Each phase measures in a namespace of its own (`probe-empty`, `probe-filled`), so its lists see the same number of objects. */
+const probeNamespace = (phase: Phase) => `probe-${phase}`;
 const TABLE_ACCEPT =
   'application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json';
 const KUBECTL_CHUNK = 500;
@@ -120,11 +121,11 @@ const probePod = (name: string) => ({
   spec: { schedulerName: UNSCHEDULED, containers: [{ name: 'app', image: 'registry.example/probe:1' }] },
 });
 
-const probeDeployment = (image: string) =>
+const probeDeployment = (namespace: string, image: string) =>
   JSON.stringify({
     apiVersion: 'apps/v1',
     kind: 'Deployment',
-    metadata: { name: 'applied', namespace: PROBE },
+    metadata: { name: 'applied', namespace },
     spec: {
       replicas: 0,
       selector: { matchLabels: { app: 'applied' } },
@@ -147,7 +148,9 @@ async function measurePhase(
     results.set(operation, { ...results.get(operation), [phase]: summary });
     log(`${phase}: ${operation}: p50 ${formatMs(summary.p50)} ms, p99 ${formatMs(summary.p99)} ms`);
   };
-  const pods = `/api/v1/namespaces/${PROBE}/pods`;
+  const probe = probeNamespace(phase);
+  await ok(client, 'POST', '/api/v1/namespaces', { body: { metadata: { name: probe } } });
+  const pods = `/api/v1/namespaces/${probe}/pods`;
   const n = options.samples;
   record('create pod', await sample(n, (i) => ok(client, 'POST', pods, { body: probePod(`${phase}-${i}`) })));
   record('get pod', await sample(n, (i) => ok(client, 'GET', `${pods}/${phase}-${i % n}`)));
@@ -165,19 +168,19 @@ async function measurePhase(
   record(
     'server-side apply deployment',
     await sample(n, (i) =>
-      ok(client, 'PATCH', `/apis/apps/v1/namespaces/${PROBE}/deployments/applied?fieldManager=bench&force=true`, {
+      ok(client, 'PATCH', `/apis/apps/v1/namespaces/${probe}/deployments/applied?fieldManager=bench&force=true`, {
         contentType: APPLY,
-        body: probeDeployment(`registry.example/app:${i % 2}`),
+        body: probeDeployment(probe, `registry.example/app:${i % 2}`),
       }),
     ),
   );
-  record(`list pods, namespace ${PROBE} (JSON)`, await sample(options.listReps, () => ok(client, 'GET', pods)));
+  record(`list pods, one namespace of ${n} (JSON)`, await sample(options.listReps, () => ok(client, 'GET', pods)));
   record(
     'list pods, all namespaces (kubectl get pods -A)',
     await sample(options.listReps, () => tableListAll(client, '/api/v1/pods')),
   );
   if (!customResources) return;
-  const widgets = `/apis/${WIDGET_GROUP}/v1/namespaces/${PROBE}/widgets`;
+  const widgets = `/apis/${WIDGET_GROUP}/v1/namespaces/${probe}/widgets`;
   record(
     'create custom resource',
     await sample(n, (i) =>
@@ -217,7 +220,6 @@ async function main(): Promise<void> {
       certPem: credentials.certPem,
       keyPem: credentials.keyPem,
     });
-    await ok(client, 'POST', '/api/v1/namespaces', { body: { metadata: { name: PROBE } } });
     const customResources = await installWidgetCrd(shoot.client);
     if (!customResources) log('this shoot serves no CustomResourceDefinitions: custom resources left out');
 
