@@ -169,8 +169,9 @@ describe('namespace, endpoints and EndpointSlice controllers', () => {
     );
     const terminating = (await managed())[0].endpoints.find((e: Doc) => e.addresses[0] === '10.0.0.1');
     assert.deepEqual(terminating.conditions, { ready: false, serving: true, terminating: true });
-    // Gone: out of the slice too.
+    // Gone (the finalizer released, then its node's final delete): out of the slice too.
     await pods.patch(ns, 'web-1', { metadata: { finalizers: null } });
+    await pods.delete(ns, 'web-1', { gracePeriodSeconds: 0 });
     await until(async () => (await managed())[0]?.endpoints?.length === 1, 10_000, 'one endpoint left');
 
     // The Service going: its Endpoints go, and its slices with it (the garbage collector).
@@ -186,7 +187,10 @@ describe('namespace, endpoints and EndpointSlice controllers', () => {
     await namespaces.create('', { metadata: { name: ns } });
     await configMaps.create(ns, { metadata: { name: 'plain' } });
     await configMaps.create(ns, { metadata: { name: 'held', finalizers: ['example.com/hold'] } });
-    await client.resource(podResource).create(ns, pod(ns, 'p', { app: 'x' }));
+    // On no node: it goes at once (a bound pod would wait for its node to stop it).
+    const unbound = pod(ns, 'p', { app: 'x' });
+    delete (unbound.spec as { nodeName?: string }).nodeName;
+    await client.resource(podResource).create(ns, unbound);
     await namespaces.delete('', ns);
 
     const condition = async (type: string) =>
