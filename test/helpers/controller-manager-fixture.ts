@@ -4,7 +4,9 @@
  * would say of them, and a way to start controller managers that win the Lease quickly. No
  * scheduler or kubelet runs: tests play them (`runPod`), as the e2e helper does through the API.
  */
+
 import { pino } from 'pino';
+import { podResource } from '../../src/api/core/pod.js';
 import type { KubeObject } from '../../src/api/meta.js';
 import { AdmissionChain } from '../../src/apiserver/admission.js';
 import type { InProcessClient } from '../../src/apiserver/in-process-client.js';
@@ -16,7 +18,6 @@ import {
   startShootControllerManager,
 } from '../../src/shoot/controller-manager/controller-manager.js';
 import type { CollectableResource } from '../../src/shoot/controller-manager/garbage-collector.js';
-import { podResource } from '../../src/shoot/controller-manager/resource-refs.js';
 import { openSqliteStore, type SqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
 import { storeClient } from './store-client.js';
 

@@ -3,10 +3,10 @@
  * the `kubelet` part): every pod of a namespace gets bound to a node (when a binder is given) and
  * its status set Running and Ready, as kwok would. Drop it once the shoot runs pods itself.
  */
+import { podResource } from '../../src/api/core/pod.js';
 import type { KubeObject } from '../../src/api/meta.js';
 import type { Client } from '../../src/client/client.js';
 import { nodeOfPod } from '../../src/shoot/controller-manager/apps/daemonset/node-placement.js';
-import { podResource } from '../../src/shoot/controller-manager/apps/resources.js';
 import type { ShootClient } from './shoot-client.js';
 
 /** How the stand-in reads and writes pods: in-process or over the shoot's HTTPS API. */

@@ -3,14 +3,15 @@
  * with the garbage collector's deletion semantics, for tests that run the whole controller
  * manager in this process: its client, what discovery would say, and a namespace to work in.
  */
+
 import { pino } from 'pino';
+import { deploymentResource } from '../../src/api/apps/workloads.js';
 import { namespaceResource } from '../../src/api/core/namespace.js';
 import type { KubeObject } from '../../src/api/meta.js';
 import { AdmissionChain } from '../../src/apiserver/admission.js';
 import type { InProcessClient } from '../../src/apiserver/in-process-client.js';
 import { GenericStore } from '../../src/apiserver/registry/generic-store.js';
 import type { Client } from '../../src/client/client.js';
-import { deploymentResource } from '../../src/shoot/controller-manager/apps/resources.js';
 import {
   type ShootControllerManager,
   startShootControllerManager,

@@ -6,14 +6,12 @@
  * down, and the status names the revisions; scaling down removes the highest ordinal first; a
  * controller manager started anew changes nothing; a retention policy of Delete takes claims along.
  */
+
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import {
-  controllerRevisionResource,
-  persistentVolumeClaimResource,
-  podResource,
-  statefulSetResource,
-} from '../../src/shoot/controller-manager/apps/resources.js';
+import { controllerRevisionResource, statefulSetResource } from '../../src/api/apps/workloads.js';
+import { persistentVolumeClaimResource } from '../../src/api/core/persistent-volume.js';
+import { podResource } from '../../src/api/core/pod.js';
 import { until } from '../helpers/processes.js';
 import { ControllerManagerRun, versions, workloadStores } from '../helpers/workload-stores.js';
 

@@ -7,15 +7,11 @@
  * third ReplicaSet, scales, and cascades on deletion; and a controller manager started anew over
  * the same objects changes nothing.
  */
+
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import {
-  deploymentResource,
-  type Pod,
-  podResource,
-  type ReplicaSet,
-  replicaSetResource,
-} from '../../src/shoot/controller-manager/apps/resources.js';
+import { deploymentResource, type ReplicaSet, replicaSetResource } from '../../src/api/apps/workloads.js';
+import { type Pod, podResource } from '../../src/api/core/pod.js';
 import { until } from '../helpers/processes.js';
 import {
   ControllerManagerRun,

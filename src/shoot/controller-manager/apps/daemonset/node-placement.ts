@@ -7,8 +7,8 @@
  * Kubernetes does since 1.12: a required node affinity `matchFields metadata.name In [<node>]`,
  * so the scheduler places it.
  */
+import type { PodTemplateSpec } from '../../../../api/core/pod-template.js';
 import type { KubeObject } from '../../../../api/meta.js';
-import type { PodTemplate } from '../resources.js';
 
 export interface Toleration {
   key?: string;
@@ -110,7 +110,7 @@ function termMatches(term: NodeSelectorTerm, node: Node): boolean {
 }
 
 /** Whether the DaemonSet's pod should run on `node` (nodeShouldRunDaemonPod). */
-export function shouldRunOn(template: PodTemplate | undefined, node: Node): boolean {
+export function shouldRunOn(template: PodTemplateSpec | undefined, node: Node): boolean {
   const spec = (template?.spec ?? {}) as Record<string, unknown>;
   const labels = node.metadata.labels ?? {};
   const selector = (spec.nodeSelector as Record<string, string> | undefined) ?? {};
