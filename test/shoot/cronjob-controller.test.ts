@@ -20,7 +20,7 @@ import { until } from '../helpers/processes.js';
 // biome-ignore lint/suspicious/noExplicitAny: tests walk the stored JSON.
 type Doc = any;
 
-const fixture = controllerManagerFixture();
+const fixture = await controllerManagerFixture();
 const { client } = fixture;
 const ns = 'cron';
 const cronJobs = client.resource(cronJobResource);

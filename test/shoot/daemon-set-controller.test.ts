@@ -14,11 +14,11 @@ import { nodeResource } from '../../src/api/core/node.js';
 import { podResource } from '../../src/api/core/pod.js';
 import type { KubeObject } from '../../src/api/meta.js';
 import { nodeOfPod } from '../../src/shoot/controller-manager/apps/daemonset/node-placement.js';
+import { ControllerManagerRun, controllerManagerFixture, versions } from '../helpers/controller-manager-fixture.js';
 import { until } from '../helpers/processes.js';
-import { ControllerManagerRun, versions, workloadStores } from '../helpers/workload-stores.js';
 
 const ns = 'kube-system';
-const stores = await workloadStores(ns);
+const stores = await controllerManagerFixture(ns);
 const { client } = stores;
 
 const pods = client.resource(podResource);

@@ -16,13 +16,14 @@ import { podResource } from '../../src/api/core/pod.js';
 import type { KubeObject } from '../../src/api/meta.js';
 import type { ShootControllerManager } from '../../src/shoot/controller-manager/controller-manager.js';
 import { JOB_TRACKING_FINALIZER } from '../../src/shoot/controller-manager/job-status.js';
-import { controllerManagerFixture, runPod } from '../helpers/controller-manager-fixture.js';
+import { controllerManagerFixture } from '../helpers/controller-manager-fixture.js';
+import { runPod } from '../helpers/pod-stand-in.js';
 import { until } from '../helpers/processes.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: tests walk the stored JSON.
 type Doc = any;
 
-const fixture = controllerManagerFixture();
+const fixture = await controllerManagerFixture();
 const { client } = fixture;
 const ns = 'batch';
 const jobs = client.resource(jobResource);

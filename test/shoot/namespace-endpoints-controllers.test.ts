@@ -22,13 +22,14 @@ import {
   NamespaceDeletionReconciler,
   namespaceDeletionConditions,
 } from '../../src/shoot/controller-manager/namespace-controller.js';
-import { controllerManagerFixture, runPod } from '../helpers/controller-manager-fixture.js';
+import { controllerManagerFixture } from '../helpers/controller-manager-fixture.js';
+import { runPod } from '../helpers/pod-stand-in.js';
 import { until } from '../helpers/processes.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: tests walk the stored JSON.
 type Doc = any;
 
-const fixture = controllerManagerFixture();
+const fixture = await controllerManagerFixture();
 const { client } = fixture;
 
 function pod(namespace: string, name: string, labels: Record<string, string>): KubeObject {
@@ -214,7 +215,7 @@ describe('namespace, endpoints and EndpointSlice controllers', () => {
 
   it('says so in the namespace when discovery fails, and goes on once it works', async () => {
     // Stores of their own, with no controller manager running: only the reconcilers here act.
-    const quiet = controllerManagerFixture();
+    const quiet = await controllerManagerFixture();
     try {
       const ns = 'undiscovered';
       const namespaces = quiet.client.resource(namespaceResource);

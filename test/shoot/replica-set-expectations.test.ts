@@ -17,11 +17,11 @@ import {
   ReplicaSetReconciler,
   replicaSetKind,
 } from '../../src/shoot/controller-manager/apps/replica-set-controller.js';
+import { controllerManagerFixture } from '../helpers/controller-manager-fixture.js';
 import { until } from '../helpers/processes.js';
-import { workloadStores } from '../helpers/workload-stores.js';
 
 const ns = 'lag';
-const { storage, client } = await workloadStores(ns);
+const { storage, client } = await controllerManagerFixture(ns);
 const WATCH_LAG_MS = 300;
 
 /** `client`, but every pod watch event arrives `WATCH_LAG_MS` late. */

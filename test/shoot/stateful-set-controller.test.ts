@@ -12,11 +12,11 @@ import { after, before, describe, it } from 'node:test';
 import { controllerRevisionResource, statefulSetResource } from '../../src/api/apps/workloads.js';
 import { persistentVolumeClaimResource } from '../../src/api/core/persistent-volume.js';
 import { podResource } from '../../src/api/core/pod.js';
+import { ControllerManagerRun, controllerManagerFixture, versions } from '../helpers/controller-manager-fixture.js';
 import { until } from '../helpers/processes.js';
-import { ControllerManagerRun, versions, workloadStores } from '../helpers/workload-stores.js';
 
 const ns = 'data';
-const stores = await workloadStores(ns);
+const stores = await controllerManagerFixture(ns);
 const { client } = stores;
 
 const pods = client.resource(podResource);

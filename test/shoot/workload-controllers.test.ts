@@ -12,17 +12,17 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { deploymentResource, type ReplicaSet, replicaSetResource } from '../../src/api/apps/workloads.js';
 import { type Pod, podResource } from '../../src/api/core/pod.js';
-import { until } from '../helpers/processes.js';
 import {
   ControllerManagerRun,
+  controllerManagerFixture,
   deploymentRolledOut,
   ownedBy,
   versions,
-  workloadStores,
-} from '../helpers/workload-stores.js';
+} from '../helpers/controller-manager-fixture.js';
+import { until } from '../helpers/processes.js';
 
 const ns = 'apps';
-const stores = await workloadStores(ns);
+const stores = await controllerManagerFixture(ns);
 const { client } = stores;
 
 const pods = client.resource(podResource);
