@@ -96,7 +96,7 @@ export class SchedulerReconciler implements Reconciler {
   }
 
   async #scheduleOne(key: ObjectKey): Promise<Result> {
-    await Promise.all([this.#deps.informers.synced(podResource), this.#deps.informers.synced(nodeResource)]);
+    await this.#deps.informers.syncedAll([podResource, nodeResource]);
     const id = `${key.namespace}/${key.name}`;
     const pod = this.#pods.get(key.namespace, key.name);
     if (!pod || !awaitsScheduling(pod)) {

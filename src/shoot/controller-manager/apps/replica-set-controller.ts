@@ -107,7 +107,7 @@ export class ReplicaSetReconciler implements Reconciler {
   }
 
   async reconcile(key: ObjectKey): Promise<Result> {
-    await Promise.all([this.#informers.synced(this.#kind.resource), this.#informers.synced(podResource)]);
+    await this.#informers.syncedAll([this.#kind.resource, podResource]);
     const id = `${key.namespace}/${key.name}`;
     const owner = this.#owners.get(key.namespace, key.name);
     if (!owner) {

@@ -68,11 +68,7 @@ export class DaemonSetReconciler implements Reconciler {
   }
 
   async reconcile(key: ObjectKey): Promise<Result> {
-    await Promise.all(
-      [daemonSetResource, podResource, nodeResource, controllerRevisionResource].map((ref) =>
-        this.#informers.synced(ref),
-      ),
-    );
+    await this.#informers.syncedAll([daemonSetResource, podResource, nodeResource, controllerRevisionResource]);
     const id = `${key.namespace}/${key.name}`;
     const ds = this.#sets.get(key.namespace, key.name);
     if (!ds) {

@@ -39,7 +39,7 @@ export class DeploymentReconciler implements Reconciler {
   }
 
   async reconcile(key: ObjectKey): Promise<Result> {
-    await Promise.all([deploymentResource, replicaSetResource, podResource].map((ref) => this.#informers.synced(ref)));
+    await this.#informers.syncedAll([deploymentResource, replicaSetResource, podResource]);
     const d = this.#deployments.get(key.namespace, key.name);
     if (!d) return {};
     const replicaSets = await claimObjects({

@@ -66,9 +66,7 @@ export class StatefulSetReconciler implements Reconciler {
   }
 
   async reconcile(key: ObjectKey): Promise<Result> {
-    await Promise.all(
-      [statefulSetResource, podResource, controllerRevisionResource].map((ref) => this.#informers.synced(ref)),
-    );
+    await this.#informers.syncedAll([statefulSetResource, podResource, controllerRevisionResource]);
     const set = this.#sets.get(key.namespace, key.name);
     if (!set || set.metadata.deletionTimestamp) return {};
     const history = await claimPodsAndHistory(
