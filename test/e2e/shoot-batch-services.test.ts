@@ -10,19 +10,11 @@
  * kept not ready by a readiness gate whose condition the test writes, as a load balancer would.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Json } from '../helpers/api-client.js';
-import { type CommandResult, kubectl } from '../helpers/kubectl.js';
-import {
-  readyNodes,
-  type ShootOnLandscape,
-  startShootOnLandscape,
-  triggerMigration,
-  waitForRestoreOn,
-} from '../helpers/migration.js';
+import type { CommandResult } from '../helpers/kubectl.js';
+import { type KubectlShoot, startKubectlShoot } from '../helpers/kubectl-shoot.js';
+import { readyNodes, type ShootOnLandscape, triggerMigration, waitForRestoreOn } from '../helpers/migration.js';
 import { eventually, until } from '../helpers/processes.js';
 
 /** web-2's readiness gate: it is Ready once the test sets this condition True. */
@@ -51,16 +43,11 @@ spec:
 `;
 
 describe("a shoot's Services, namespaces, Jobs and CronJobs, through kubectl", () => {
+  let kubectlShoot: KubectlShoot;
   let shoot: ShootOnLandscape;
-  let cacheDir: string;
-  const k = (args: string[], input?: string): Promise<CommandResult> =>
-    kubectl(shoot.kubeconfig, ['--cache-dir', cacheDir, ...args], input);
-  const ok = async (args: string[], input?: string): Promise<string> => {
-    const result = await k(args, input);
-    assert.equal(result.code, 0, `kubectl ${args.join(' ')}: ${result.stderr}`);
-    return result.stdout;
-  };
-  const json = async (args: string[]): Promise<Json> => JSON.parse(await ok([...args, '-o', 'json']));
+  const k = (args: string[], input?: string): Promise<CommandResult> => kubectlShoot.k(args, input);
+  const ok = (args: string[], input?: string): Promise<string> => kubectlShoot.ok(args, input);
+  const json = (args: string[]): Promise<Json> => kubectlShoot.json(args);
   /** The pod once its node runs it (Running, with an address). */
   const runningPod = (namespace: string, name: string): Promise<Json> =>
     eventually(
@@ -86,14 +73,13 @@ describe("a shoot's Services, namespaces, Jobs and CronJobs, through kubectl", (
     ]);
 
   before(async () => {
-    cacheDir = await mkdtemp(join(tmpdir(), 'transplant-kubectl-cache-'));
-    shoot = await startShootOnLandscape();
+    kubectlShoot = await startKubectlShoot();
+    shoot = kubectlShoot.shoot;
     await until(async () => (await readyNodes(shoot.client)).length === 1, 120_000, 'a Ready node');
   });
 
   after(async () => {
-    await shoot?.stop();
-    await rm(cacheDir, { recursive: true, force: true });
+    await kubectlShoot?.stop();
   });
 
   it('gives a Service Endpoints and an EndpointSlice from its pods, ready and not ready', async () => {

@@ -9,16 +9,16 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { type KubectlShoot, startKubectlShoot, statefulSetManifest } from '../helpers/kubectl-shoot.js';
 import { SHOOT, SHOOT_NAMESPACE, triggerMigration } from '../helpers/migration.js';
 import { until } from '../helpers/processes.js';
-import { startWorkloadShoot, statefulSetManifest, type WorkloadShoot } from '../helpers/workload-shoot.js';
 
 const WORKLOADS = 'pods,replicasets,deployments,statefulsets,controllerrevisions';
 /** The events of a controller acting on pods or ReplicaSets. */
 const ACTING = /ScalingReplicaSet|SuccessfulCreate|SuccessfulDelete|Killing|FailedCreate/;
 
 describe('migrating a shoot with running workloads', () => {
-  let workloads: WorkloadShoot;
+  let workloads: KubectlShoot;
   const ok = (args: string[], input?: string) => workloads.ok(args, input);
   /** uid and resourceVersion of every workload object, by kind and name. */
   const snapshot = async (): Promise<Record<string, string>> => {
@@ -36,7 +36,7 @@ describe('migrating a shoot with running workloads', () => {
       .map((e) => e.metadata.name);
 
   before(async () => {
-    workloads = await startWorkloadShoot();
+    workloads = await startKubectlShoot();
   });
 
   after(async () => {

@@ -9,11 +9,11 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { type KubectlShoot, startKubectlShoot, statefulSetManifest } from '../helpers/kubectl-shoot.js';
 import { until } from '../helpers/processes.js';
-import { startWorkloadShoot, statefulSetManifest, type WorkloadShoot } from '../helpers/workload-shoot.js';
 
 describe('workloads in a shoot, through kubectl', () => {
-  let workloads: WorkloadShoot;
+  let workloads: KubectlShoot;
   const ok = (args: string[], input?: string) => workloads.ok(args, input);
   const json = (args: string[]) => workloads.json(args);
   const replicaSetsOfWeb = async () =>
@@ -25,7 +25,7 @@ describe('workloads in a shoot, through kubectl', () => {
     (await json(['get', 'pods', '-l', 'app=web'])).items as { metadata: { name: string } }[];
 
   before(async () => {
-    workloads = await startWorkloadShoot({ seeds: ['seed-a'], machines: 2 });
+    workloads = await startKubectlShoot({ seeds: ['seed-a'], machines: 2 });
   });
 
   after(async () => {

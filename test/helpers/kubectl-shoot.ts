@@ -1,6 +1,7 @@
 /**
- * A shoot on a real landscape for the workload e2e tests: kubectl against it with a discovery
- * cache of its own, and `machines` Ready nodes. The shoot's own kube-scheduler binds the pods and
+ * A shoot on a real landscape for the e2e tests that drive it with kubectl (workloads, Services
+ * and Jobs, built-in APIs, CRDs): kubectl against it with a discovery cache of its own, and
+ * `machines` Ready nodes. The shoot's own kube-scheduler binds the pods and
  * its node agents run them: no stand-in plays either.
  */
 import assert from 'node:assert/strict';
@@ -12,8 +13,10 @@ import type { LandscapeOptions } from './landscape.js';
 import { readyNodes, type ShootOnLandscape, setWorkerMachines, startShootOnLandscape } from './migration.js';
 import { until } from './processes.js';
 
-export interface WorkloadShoot {
+export interface KubectlShoot {
   shoot: ShootOnLandscape;
+  /** A temporary folder (kubectl's discovery cache, and files a test writes), removed by `stop`. */
+  dir: string;
   /** The names of the shoot's Ready nodes, sorted. */
   nodes: string[];
   /** kubectl with the shoot's admin kubeconfig; never throws. */
@@ -27,9 +30,9 @@ export interface WorkloadShoot {
 }
 
 /** The example shoot on a landscape, its worker pool at `machines` machines (default 1), all Ready. */
-export async function startWorkloadShoot(
+export async function startKubectlShoot(
   options: Partial<LandscapeOptions> & { machines?: number } = {},
-): Promise<WorkloadShoot> {
+): Promise<KubectlShoot> {
   const { machines = 1, ...landscape } = options;
   const cacheDir = await mkdtemp(join(tmpdir(), 'transplant-kubectl-cache-'));
   const shoot = await startShootOnLandscape(landscape);
@@ -43,6 +46,7 @@ export async function startWorkloadShoot(
   };
   return {
     shoot,
+    dir: cacheDir,
     nodes: await readyNodes(shoot.client),
     k,
     ok,
