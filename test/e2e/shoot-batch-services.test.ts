@@ -14,7 +14,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Json } from '../helpers/api-client.js';
 import type { CommandResult } from '../helpers/kubectl.js';
 import { type KubectlShoot, startKubectlShoot } from '../helpers/kubectl-shoot.js';
-import { readyNodes, type ShootOnLandscape, triggerMigration, waitForRestoreOn } from '../helpers/migration.js';
+import { type ShootOnLandscape, triggerMigration, waitForRestoreOn } from '../helpers/migration.js';
 import { eventually, until } from '../helpers/processes.js';
 
 /** web-2's readiness gate: it is Ready once the test sets this condition True. */
@@ -75,7 +75,6 @@ describe("a shoot's Services, namespaces, Jobs and CronJobs, through kubectl", (
   before(async () => {
     kubectlShoot = await startKubectlShoot();
     shoot = kubectlShoot.shoot;
-    await until(async () => (await readyNodes(shoot.client)).length === 1, 120_000, 'a Ready node');
   });
 
   after(async () => {
