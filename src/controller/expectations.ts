@@ -4,10 +4,15 @@
  * on the cache again for that key — it would create the pod it just created a second time. A
  * restarted controller starts without expectations, on caches listed after its last writes.
  *
- * Each expectation is a check of the cache (`seen`), run when the controller asks; one not met
- * within `EXPECTATIONS_TIMEOUT_MS` is dropped (a write whose event was lost must not stall the
- * key forever; client-go waits five minutes too).
+ * Each expectation is a check of the cache (`seen`), run when the controller asks (level, not
+ * events: it holds whatever order the watch delivers in); one not met within
+ * `EXPECTATIONS_TIMEOUT_MS` is dropped (a write whose event was lost must not stall the key
+ * forever; client-go waits five minutes too). `ObjectExpectations` expects creates and deletes of
+ * named objects in one lister (client-go's UIDTrackingControllerExpectations), as the ReplicaSet,
+ * ReplicationController and DaemonSet controllers count their pods.
  */
+import type { KubeObject } from '../api/meta.js';
+import type { Lister } from './shared-informers.js';
 
 export const EXPECTATIONS_TIMEOUT_MS = 5 * 60_000;
 
@@ -35,7 +40,32 @@ export class Expectations {
     return left.length === 0;
   }
 
+  /** The key's object is gone: nothing to wait for. */
   forget(key: string): void {
     this.#pending.delete(key);
+  }
+}
+
+/** Expectations of creates and deletes of named objects in one lister's cache. */
+export class ObjectExpectations extends Expectations {
+  readonly #lister: Lister<KubeObject>;
+
+  /** `lister` is the cache of the objects the controller creates and deletes. */
+  constructor(lister: Lister<KubeObject>) {
+    super();
+    this.#lister = lister;
+  }
+
+  /** `key` created `namespace/name`: wait until the cache has it. */
+  created(key: string, namespace: string, name: string): void {
+    this.expect(key, () => this.#lister.get(namespace, name) !== undefined);
+  }
+
+  /** `key` deleted `namespace/name`: wait until the cache no longer has it alive. */
+  deleted(key: string, namespace: string, name: string): void {
+    this.expect(key, () => {
+      const cached = this.#lister.get(namespace, name);
+      return !cached || Boolean(cached.metadata.deletionTimestamp);
+    });
   }
 }

@@ -41,9 +41,9 @@ import type { CertificateAuthority } from '../apiserver/pki/certificates.js';
 import { x509 } from '../apiserver/pki/x509.js';
 import type { CustomHandler, CustomRequest } from '../apiserver/server.js';
 import type { Client } from '../client/client.js';
+import { issueAdminClientCertificate } from '../shoot/shoot-certificates.js';
 import {
   certificateAuthorityFromSecret,
-  issueAdminClientCertificate,
   ShootSecretName,
   secretObjectsFromShootState,
 } from '../shoot/shoot-secrets.js';

@@ -5,10 +5,12 @@
  * server. The Service has no selector, so the endpoints controllers of kube-controller-manager
  * leave them alone; `endpointslice.kubernetes.io/skip-mirror` keeps them from being mirrored.
  */
+
 import { isIP } from 'node:net';
+import { endpointsResource } from '../api/core/service.js';
+import { endpointSliceResource } from '../api/discovery/endpoint-slice.js';
 import { semanticEqual } from '../api/validation.js';
 import type { Client } from '../client/client.js';
-import { endpointSliceResource, endpointsResource } from './controller-manager/resource-refs.js';
 
 const NAMESPACE = 'default';
 const NAME = 'kubernetes';

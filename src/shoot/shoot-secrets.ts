@@ -5,7 +5,7 @@
  * ShootState, so that a control plane moving to another seed keeps its CAs and keys
  * (docs/migration.md §ShootState: the Migrate persists them, the Restore's "Initializing secrets
  * management" reads them back). Everything issued from them (serving and client certificates) is
- * derived and re-issued freely.
+ * derived and re-issued freely (shoot-certificates.ts).
  *
  * Secrets, all type Opaque, immutable, labelled `persist: "true"`, `managed-by: secrets-manager`,
  * `manager-identity: gardenlet`:
@@ -35,17 +35,11 @@ import {
   randomBytes,
   X509Certificate,
 } from 'node:crypto';
-import { isIP } from 'node:net';
 import { promisify } from 'node:util';
 import { SECRET_TYPE_OPAQUE, secretType } from '../api/core/secret.js';
 import type { GardenerResourceData, ShootState } from '../api/core-gardener/shoot-state.js';
 import { isRecord, type KubeObject } from '../api/meta.js';
-import {
-  type CertificateAndKey,
-  type CertificateAuthority,
-  generateCertificateAuthority,
-  issueCertificate,
-} from '../apiserver/pki/certificates.js';
+import { type CertificateAuthority, generateCertificateAuthority } from '../apiserver/pki/certificates.js';
 import { MalformedSecretError } from './malformed-secret-error.js';
 
 /** The persisted secrets of one shoot, decoded. */
@@ -94,20 +88,8 @@ const ENCRYPTION_KEY_KEY = 'key';
 
 /** CA lifetime: ten years, as Gardener's CAs. */
 const caValidityDays = 3650;
-/** Serving and component client certificates are re-issued on every deploy; a year is plenty. */
-const leafValidityDays = 365;
 /** RSA 2048, kubeadm's size for the service-account key; generating 4096-bit keys costs seconds. */
 const serviceAccountKeyBits = 2048;
-
-/** The names the kube-apiserver answers to inside and outside the cluster, besides its address. */
-export const kubeApiServerDnsNames: readonly string[] = Object.freeze([
-  'kubernetes',
-  'kubernetes.default',
-  'kubernetes.default.svc',
-  'kubernetes.default.svc.cluster.local',
-  'kube-apiserver',
-  'localhost',
-]);
 
 const generateKeyPairAsync = promisify(generateKeyPair);
 
@@ -350,83 +332,7 @@ export function mergeShootStateGardenerData(
 }
 
 // ---------------------------------------------------------------------------------------------
-// Issuing from the CAs
-
-/**
- * The kube-apiserver's serving certificate, signed by the cluster CA: SANs `ip` (its stable
- * address; a host name there is taken as a DNS name), 127.0.0.1, `dnsNames`, and the in-cluster
- * names (`kubernetes`, `kubernetes.default`, `kubernetes.default.svc`, … `localhost`).
- */
-export function issueKubeApiServerCertificate(
-  ca: CertificateAuthority,
-  address: { ip: string; dnsNames?: readonly string[] },
-): Promise<CertificateAndKey> {
-  const { ipAddresses, dnsNames } = splitHosts([
-    address.ip,
-    '127.0.0.1',
-    ...(address.dnsNames ?? []),
-    ...kubeApiServerDnsNames,
-  ]);
-  return issueCertificate(ca, {
-    commonName: 'kube-apiserver',
-    dnsNames,
-    ipAddresses,
-    usage: 'server',
-    validityDays: leafValidityDays,
-  });
-}
-
-/** etcd's server certificate (server and peer-client use), SANs `hosts` (IPs and DNS names). */
-export function issueEtcdServerCertificate(
-  caEtcd: CertificateAuthority,
-  hosts: readonly string[],
-): Promise<CertificateAndKey> {
-  return issueCertificate(caEtcd, {
-    commonName: 'etcd-server',
-    ...splitHosts(hosts),
-    usage: 'both',
-    validityDays: leafValidityDays,
-  });
-}
-
-/** The client certificate the kube-apiserver (and backups) use towards etcd: CN `etcd-client`. */
-export function issueEtcdClientCertificate(caEtcd: CertificateAuthority): Promise<CertificateAndKey> {
-  return issueCertificate(caEtcd, { commonName: 'etcd-client', usage: 'client', validityDays: leafValidityDays });
-}
-
-/**
- * The client certificate of a control-plane component that talks to the shoot's API as its own
- * user (kube-controller-manager, kube-scheduler), valid as long as the other leaf certificates.
- */
-export function issueComponentClientCertificate(
-  caClient: CertificateAuthority,
-  user: string,
-): Promise<CertificateAndKey> {
-  return issueCertificate(caClient, { commonName: user, usage: 'client', validityDays: leafValidityDays });
-}
-
-/** A client certificate for the shoot's API: CN = `user`, O = `groups` (e.g. `system:masters`). */
-export function issueAdminClientCertificate(
-  caClient: CertificateAuthority,
-  request: { user: string; groups: readonly string[]; validitySeconds: number },
-): Promise<CertificateAndKey> {
-  return issueCertificate(caClient, {
-    commonName: request.user,
-    organizations: request.groups,
-    usage: 'client',
-    validitySeconds: request.validitySeconds,
-  });
-}
-
-// ---------------------------------------------------------------------------------------------
 // Helpers
-
-function splitHosts(hosts: readonly string[]): { ipAddresses: string[]; dnsNames: string[] } {
-  const ipAddresses = new Set<string>();
-  const dnsNames = new Set<string>();
-  for (const host of hosts) (isIP(host) ? ipAddresses : dnsNames).add(host);
-  return { ipAddresses: [...ipAddresses], dnsNames: [...dnsNames] };
-}
 
 function secretName(secret: KubeObject): string {
   const name = secret.metadata.name;

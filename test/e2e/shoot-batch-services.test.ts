@@ -5,24 +5,20 @@
  * namespace — saying in its conditions what holds it — and then removes it, a Job completes
  * when its pod succeeds, and a CronJob creates Jobs on its schedule (and `kubectl create job
  * --from=cronjob/…` one by hand); the `kubernetes` Service's endpoints are the API server's; and
- * after a move to another seed the controllers there recreate and rewrite nothing. No scheduler or kubelet runs pods yet: the test binds pods and
- * writes their status itself (test/helpers/kubelet-stand-in.ts).
+ * after a move to another seed the controllers there recreate and rewrite nothing. The shoot's own
+ * kube-scheduler and node agent run the pods (a Job's pod succeeds after a few seconds); a pod is
+ * kept not ready by a readiness gate whose condition the test writes, as a load balancer would.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Json } from '../helpers/api-client.js';
-import { type CommandResult, kubectl } from '../helpers/kubectl.js';
-import { standInForKubelet } from '../helpers/kubelet-stand-in.js';
-import {
-  type ShootOnLandscape,
-  startShootOnLandscape,
-  triggerMigration,
-  waitForRestoreOn,
-} from '../helpers/migration.js';
+import type { CommandResult } from '../helpers/kubectl.js';
+import { type KubectlShoot, startKubectlShoot } from '../helpers/kubectl-shoot.js';
+import { type ShootOnLandscape, triggerMigration, waitForRestoreOn } from '../helpers/migration.js';
 import { eventually, until } from '../helpers/processes.js';
+
+/** web-2's readiness gate: it is Ready once the test sets this condition True. */
+const GATE = 'example.com/load-balancer-ready';
 
 const webManifest = `
 apiVersion: v1
@@ -42,36 +38,55 @@ apiVersion: v1
 kind: Pod
 metadata: {name: web-2, namespace: shop, labels: {app: web}}
 spec:
+  readinessGates: [{conditionType: ${GATE}}]
   containers: [{name: nginx, image: nginx, ports: [{name: http, containerPort: 8080}]}]
 `;
 
 describe("a shoot's Services, namespaces, Jobs and CronJobs, through kubectl", () => {
+  let kubectlShoot: KubectlShoot;
   let shoot: ShootOnLandscape;
-  let cacheDir: string;
-  const k = (args: string[], input?: string): Promise<CommandResult> =>
-    kubectl(shoot.kubeconfig, ['--cache-dir', cacheDir, ...args], input);
-  const ok = async (args: string[], input?: string): Promise<string> => {
-    const result = await k(args, input);
-    assert.equal(result.code, 0, `kubectl ${args.join(' ')}: ${result.stderr}`);
-    return result.stdout;
-  };
-  const json = async (args: string[]): Promise<Json> => JSON.parse(await ok([...args, '-o', 'json']));
+  const k = (args: string[], input?: string): Promise<CommandResult> => kubectlShoot.k(args, input);
+  const ok = (args: string[], input?: string): Promise<string> => kubectlShoot.ok(args, input);
+  const json = (args: string[]): Promise<Json> => kubectlShoot.json(args);
+  /** The pod once its node runs it (Running, with an address). */
+  const runningPod = (namespace: string, name: string): Promise<Json> =>
+    eventually(
+      async () => {
+        const pod = await json(['-n', namespace, 'get', 'pod', name]).catch(() => undefined);
+        return pod?.status?.phase === 'Running' && pod.status.podIP ? pod : undefined;
+      },
+      60_000,
+      `pod ${namespace}/${name} Running`,
+    );
+  /** Sets the condition of web-2's readiness gate True: its node then reports it Ready. */
+  const openGate = (namespace: string) =>
+    ok([
+      '-n',
+      namespace,
+      'patch',
+      'pod',
+      'web-2',
+      '--subresource=status',
+      '--type=json',
+      '-p',
+      JSON.stringify([{ op: 'add', path: '/status/conditions/-', value: { type: GATE, status: 'True' } }]),
+    ]);
 
   before(async () => {
-    cacheDir = await mkdtemp(join(tmpdir(), 'transplant-kubectl-cache-'));
-    shoot = await startShootOnLandscape();
+    kubectlShoot = await startKubectlShoot();
+    shoot = kubectlShoot.shoot;
   });
 
   after(async () => {
-    await shoot?.stop();
-    await rm(cacheDir, { recursive: true, force: true });
+    await kubectlShoot?.stop();
   });
 
   it('gives a Service Endpoints and an EndpointSlice from its pods, ready and not ready', async () => {
     await ok(['create', 'namespace', 'shop']);
     await ok(['apply', '-f', '-'], webManifest);
-    await standInForKubelet(shoot.client, 'shop', 'web-1', { podIP: '100.64.0.11' });
-    await standInForKubelet(shoot.client, 'shop', 'web-2', { podIP: '100.64.0.12', ready: false });
+    const web1 = await runningPod('shop', 'web-1');
+    const web2 = await runningPod('shop', 'web-2');
+    const [ip1, ip2] = [web1.status.podIP, web2.status.podIP];
 
     const endpoints = await eventually(
       async () => {
@@ -84,12 +99,15 @@ describe("a shoot's Services, namespaces, Jobs and CronJobs, through kubectl", (
     const [subset] = endpoints.subsets;
     assert.deepEqual(
       [subset.addresses.map((a: Json) => a.ip), subset.notReadyAddresses.map((a: Json) => a.ip)],
-      [['100.64.0.11'], ['100.64.0.12']],
+      [[ip1], [ip2]],
     );
     assert.deepEqual(subset.ports, [{ name: 'http', port: 8080, protocol: 'TCP' }], 'the named target port resolved');
     assert.equal(subset.addresses[0].targetRef.name, 'web-1');
-    assert.equal(subset.addresses[0].nodeName, 'worker-1');
-    assert.match(await ok(['-n', 'shop', 'get', 'endpoints', 'web']), /100\.64\.0\.11:8080/);
+    assert.equal(subset.addresses[0].nodeName, web1.spec.nodeName);
+    assert.ok(
+      (await ok(['-n', 'shop', 'get', 'endpoints', 'web'])).includes(`${ip1}:8080`),
+      'kubectl get endpoints shows the ready address',
+    );
 
     const slices = await json(['-n', 'shop', 'get', 'endpointslices', '-l', 'kubernetes.io/service-name=web']);
     assert.equal(slices.items.length, 1);
@@ -100,15 +118,15 @@ describe("a shoot's Services, namespaces, Jobs and CronJobs, through kubectl", (
       [['Service', 'web']],
     );
     assert.deepEqual(
-      slice.endpoints.map((e: Json) => [e.addresses[0], e.conditions.ready]),
+      slice.endpoints.map((e: Json) => [e.addresses[0], e.conditions.ready]).sort(),
       [
-        ['100.64.0.11', true],
-        ['100.64.0.12', false],
-      ],
+        [ip1, true],
+        [ip2, false],
+      ].sort(),
     );
 
     // The second pod turns Ready: both are addresses now.
-    await standInForKubelet(shoot.client, 'shop', 'web-2', { podIP: '100.64.0.12' });
+    await openGate('shop');
     await until(
       async () => (await json(['-n', 'shop', 'get', 'endpoints', 'web'])).subsets?.[0]?.addresses?.length === 2,
       30_000,
@@ -154,7 +172,8 @@ describe("a shoot's Services, namespaces, Jobs and CronJobs, through kubectl", (
     );
     assert.equal(held.status.phase, 'Terminating');
     assert.match(await ok(['get', 'namespace', 'shop']), /shop\s+Terminating/);
-    assert.equal((await k(['-n', 'shop', 'get', 'pod', 'web-1'])).code, 1, 'the pods are gone');
+    // The node stops the pods gracefully, then they are gone.
+    await until(async () => (await k(['-n', 'shop', 'get', 'pod', 'web-1'])).code === 1, 60_000, 'the pods are gone');
     assert.equal((await k(['-n', 'shop', 'get', 'service', 'web'])).code, 1, 'the Service is gone');
 
     await ok(['-n', 'shop', 'patch', 'configmap', 'held', '--type=merge', '-p', '{"metadata":{"finalizers":null}}']);
@@ -170,8 +189,8 @@ describe("a shoot's Services, namespaces, Jobs and CronJobs, through kubectl", (
       'the Job pod',
     );
     assert.deepEqual(pod.metadata.finalizers, ['batch.kubernetes.io/job-tracking']);
-    await standInForKubelet(shoot.client, 'default', pod.metadata.name, { phase: 'Succeeded' });
-    await ok(['wait', '--for=condition=complete', 'job/pi', '--timeout=30s']);
+    // The node runs the pod to completion (Succeeded after a few seconds).
+    await ok(['wait', '--for=condition=complete', 'job/pi', '--timeout=90s']);
     const job = await json(['get', 'job', 'pi']);
     assert.equal(job.status.succeeded, 1);
     assert.ok(job.status.completionTime);
@@ -211,8 +230,9 @@ describe("a shoot's Services, namespaces, Jobs and CronJobs, through kubectl", (
   it('after a move to another seed, the controllers there make nothing twice and change nothing', async () => {
     await ok(['create', 'namespace', 'moving']);
     await ok(['apply', '-f', '-'], webManifest.replaceAll('namespace: shop', 'namespace: moving'));
-    await standInForKubelet(shoot.client, 'moving', 'web-1', { podIP: '100.64.1.11' });
-    await standInForKubelet(shoot.client, 'moving', 'web-2', { podIP: '100.64.1.12' });
+    await runningPod('moving', 'web-1');
+    await runningPod('moving', 'web-2');
+    await openGate('moving');
     await ok(
       ['apply', '-f', '-'],
       JSON.stringify({
@@ -226,22 +246,9 @@ describe("a shoot's Services, namespaces, Jobs and CronJobs, through kubectl", (
         },
       }),
     );
-    const jobPods = await eventually(
-      async () => {
-        const pods = (await json(['-n', 'moving', 'get', 'pods', '-l', 'batch.kubernetes.io/job-name=long'])).items;
-        return pods.length === 2 ? pods : undefined;
-      },
-      30_000,
-      'two pods of the Job',
-    );
-    for (const [i, pod] of jobPods.entries()) {
-      await standInForKubelet(shoot.client, 'moving', pod.metadata.name, { podIP: `100.64.1.${20 + i}` });
-    }
-    await until(
-      async () => (await json(['-n', 'moving', 'get', 'job', 'long'])).status?.ready === 2,
-      30_000,
-      'the Job pods ready',
-    );
+    // Its two pods run side by side on the node and succeed.
+    await ok(['-n', 'moving', 'wait', '--for=condition=complete', 'job/long', '--timeout=90s']);
+    assert.equal((await json(['-n', 'moving', 'get', 'job', 'long'])).status.succeeded, 2);
     await until(
       async () => (await json(['-n', 'moving', 'get', 'endpoints', 'web'])).subsets?.[0]?.addresses?.length === 2,
       30_000,

@@ -8,34 +8,25 @@
  * what it lists is what this server serves.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { preferredResources } from '../../src/api/builtin/index.js';
 import { apiVersionOf } from '../../src/api/resource-ref.js';
-import { type CommandResult, kubectl } from '../helpers/kubectl.js';
-import { type ShootOnLandscape, startShootOnLandscape } from '../helpers/migration.js';
+import type { CommandResult } from '../helpers/kubectl.js';
+import { type KubectlShoot, startKubectlShoot } from '../helpers/kubectl-shoot.js';
 
 describe('the built-in API of a shoot, through kubectl', () => {
-  let shoot: ShootOnLandscape;
-  let cacheDir: string;
-  const k = (args: string[], input?: string): Promise<CommandResult> =>
-    kubectl(shoot.kubeconfig, ['--cache-dir', cacheDir, ...args], input);
-  const ok = async (args: string[], input?: string): Promise<string> => {
-    const result = await k(args, input);
-    assert.equal(result.code, 0, `kubectl ${args.join(' ')}: ${result.stderr}`);
-    return result.stdout;
-  };
+  let kubectlShoot: KubectlShoot;
+  const k = (args: string[], input?: string): Promise<CommandResult> => kubectlShoot.k(args, input);
+  const ok = (args: string[], input?: string): Promise<string> => kubectlShoot.ok(args, input);
 
   before(async () => {
-    cacheDir = await mkdtemp(join(tmpdir(), 'transplant-kubectl-cache-'));
-    shoot = await startShootOnLandscape({ seeds: ['seed-a'] });
+    kubectlShoot = await startKubectlShoot({ seeds: ['seed-a'] });
   });
 
   after(async () => {
-    await shoot?.stop();
-    await rm(cacheDir, { recursive: true, force: true });
+    await kubectlShoot?.stop();
   });
 
   it('kubectl api-resources lists every built-in resource of Kubernetes 1.31 with its version and scope', async () => {
@@ -106,7 +97,7 @@ describe('the built-in API of a shoot, through kubectl', () => {
   });
 
   it('refuses a malformed manifest with the field path and stores nothing', async () => {
-    const manifest = join(cacheDir, 'bad.yaml');
+    const manifest = join(kubectlShoot.dir, 'bad.yaml');
     await writeFile(
       manifest,
       [
@@ -139,7 +130,7 @@ describe('the built-in API of a shoot, through kubectl', () => {
   });
 
   it('refuses an unknown field by name under kubectl apply (Strict), drops it with a warning under --validate=warn', async () => {
-    const manifest = join(cacheDir, 'typo.yaml');
+    const manifest = join(kubectlShoot.dir, 'typo.yaml');
     await writeFile(
       manifest,
       ['apiVersion: v1', 'kind: ConfigMap', 'metadata: {name: typo}', 'data: {a: b}', 'dat: {c: d}'].join('\n'),

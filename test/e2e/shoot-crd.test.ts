@@ -10,19 +10,13 @@
  * resources and its API.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { testCrd } from '../helpers/crds.js';
-import { type CommandResult, kubectl } from '../helpers/kubectl.js';
-import {
-  SHOOT,
-  SHOOT_NAMESPACE,
-  type ShootOnLandscape,
-  startShootOnLandscape,
-  triggerMigration,
-} from '../helpers/migration.js';
+import type { CommandResult } from '../helpers/kubectl.js';
+import { type KubectlShoot, startKubectlShoot } from '../helpers/kubectl-shoot.js';
+import { SHOOT, SHOOT_NAMESPACE, type ShootOnLandscape, triggerMigration } from '../helpers/migration.js';
 
 const fixtures = join(import.meta.dirname, '..', '..', '..', 'test', 'fixtures', 'crds');
 
@@ -30,30 +24,24 @@ const widget = (name: string, spec: Record<string, unknown>) =>
   JSON.stringify({ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name }, spec });
 
 describe('CustomResourceDefinitions on a shoot, through kubectl', () => {
+  let kubectlShoot: KubectlShoot;
   let shoot: ShootOnLandscape;
-  let cacheDir: string;
-  const k = (args: string[], input?: string): Promise<CommandResult> =>
-    kubectl(shoot.kubeconfig, ['--cache-dir', cacheDir, ...args], input);
-  const ok = async (args: string[], input?: string): Promise<string> => {
-    const result = await k(args, input);
-    assert.equal(result.code, 0, `kubectl ${args.join(' ')}: ${result.stderr}`);
-    return result.stdout;
-  };
+  const k = (args: string[], input?: string): Promise<CommandResult> => kubectlShoot.k(args, input);
+  const ok = (args: string[], input?: string): Promise<string> => kubectlShoot.ok(args, input);
   const refused = async (args: string[], input?: string): Promise<string> => {
     const result = await k(args, input);
     assert.notEqual(result.code, 0, `kubectl ${args.join(' ')} succeeded: ${result.stdout}`);
     return result.stderr;
   };
-  const json = async (args: string[]) => JSON.parse(await ok([...args, '-o', 'json']));
+  const json = (args: string[]) => kubectlShoot.json(args);
 
   before(async () => {
-    cacheDir = await mkdtemp(join(tmpdir(), 'transplant-kubectl-cache-'));
-    shoot = await startShootOnLandscape();
+    kubectlShoot = await startKubectlShoot();
+    shoot = kubectlShoot.shoot;
   });
 
   after(async () => {
-    await shoot?.stop();
-    await rm(cacheDir, { recursive: true, force: true });
+    await kubectlShoot?.stop();
   });
 
   it('a CRD applied server-side becomes Established and kubectl api-resources lists its API', async () => {
@@ -207,7 +195,7 @@ describe('CustomResourceDefinitions on a shoot, through kubectl', () => {
       scope: 'Cluster',
       schema: { type: 'object', properties: { spec: { type: 'object', properties } } },
     });
-    const file = join(cacheDir, 'big.json');
+    const file = join(kubectlShoot.dir, 'big.json');
     await writeFile(file, JSON.stringify(large));
     assert.match(
       await refused(['apply', '-f', file]),

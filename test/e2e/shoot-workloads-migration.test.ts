@@ -4,21 +4,21 @@
  * the seed document's migration leaves every pod, ReplicaSet, Deployment, StatefulSet and
  * ControllerRevision as it was — same uid, same resourceVersion — and the kube-controller-manager
  * now leading on seed-b records no scaling, creating or deleting event: nothing rolled out,
- * nothing was recreated. The stand-in kubelet (test/helpers/pod-stand-in.ts) runs the pods before
- * the move and is stopped for it, so every write afterwards would be the controllers'.
+ * nothing was recreated. The shoot's own scheduler and node agent run the pods before, during and
+ * after the move: neither rewrites a Running pod either.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { type KubectlShoot, startKubectlShoot, statefulSetManifest } from '../helpers/kubectl-shoot.js';
 import { SHOOT, SHOOT_NAMESPACE, triggerMigration } from '../helpers/migration.js';
 import { until } from '../helpers/processes.js';
-import { startWorkloadShoot, statefulSetManifest, type WorkloadShoot } from '../helpers/workload-shoot.js';
 
 const WORKLOADS = 'pods,replicasets,deployments,statefulsets,controllerrevisions';
 /** The events of a controller acting on pods or ReplicaSets. */
 const ACTING = /ScalingReplicaSet|SuccessfulCreate|SuccessfulDelete|Killing|FailedCreate/;
 
 describe('migrating a shoot with running workloads', () => {
-  let workloads: WorkloadShoot;
+  let workloads: KubectlShoot;
   const ok = (args: string[], input?: string) => workloads.ok(args, input);
   /** uid and resourceVersion of every workload object, by kind and name. */
   const snapshot = async (): Promise<Record<string, string>> => {
@@ -36,7 +36,7 @@ describe('migrating a shoot with running workloads', () => {
       .map((e) => e.metadata.name);
 
   before(async () => {
-    workloads = await startWorkloadShoot();
+    workloads = await startKubectlShoot();
   });
 
   after(async () => {
@@ -50,7 +50,6 @@ describe('migrating a shoot with running workloads', () => {
     await ok(['rollout', 'status', 'deployment/web', '--timeout=90s']);
     await ok(['apply', '-f', '-'], statefulSetManifest('db', 2, 'postgres:16'));
     await ok(['rollout', 'status', 'statefulset/db', '--timeout=90s']);
-    workloads.kubelet.stop();
     // Let the last status writes land before taking the picture.
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     const before = await snapshot();

@@ -4,16 +4,16 @@
  * kube-controller-manager, `kubectl rollout status` completes, `kubectl set image` rolls out a
  * second ReplicaSet, `kubectl rollout history` lists both revisions, `kubectl rollout undo` goes
  * back onto the first, `kubectl scale` adds pods, and `kubectl delete deployment` takes the
- * ReplicaSets and pods along. Until the shoot schedules and runs pods itself, a stand-in
- * (test/helpers/pod-stand-in.ts) binds them to a node and reports them Running and Ready.
+ * ReplicaSets and pods along. The shoot's kube-scheduler binds the pods and its node agents (two
+ * machines, so that a DaemonSet has more than one node) run them.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { type KubectlShoot, startKubectlShoot, statefulSetManifest } from '../helpers/kubectl-shoot.js';
 import { until } from '../helpers/processes.js';
-import { startWorkloadShoot, statefulSetManifest, type WorkloadShoot } from '../helpers/workload-shoot.js';
 
 describe('workloads in a shoot, through kubectl', () => {
-  let workloads: WorkloadShoot;
+  let workloads: KubectlShoot;
   const ok = (args: string[], input?: string) => workloads.ok(args, input);
   const json = (args: string[]) => workloads.json(args);
   const replicaSetsOfWeb = async () =>
@@ -25,7 +25,7 @@ describe('workloads in a shoot, through kubectl', () => {
     (await json(['get', 'pods', '-l', 'app=web'])).items as { metadata: { name: string } }[];
 
   before(async () => {
-    workloads = await startWorkloadShoot({ seeds: ['seed-a'] });
+    workloads = await startKubectlShoot({ seeds: ['seed-a'], machines: 2 });
   });
 
   after(async () => {
@@ -116,7 +116,7 @@ describe('workloads in a shoot, through kubectl', () => {
 
   it('a DaemonSet runs one pod per node, pinned there; kubectl rollout status daemonset completes', async () => {
     const nodes = (await json(['get', 'nodes'])).items.map((n: { metadata: { name: string } }) => n.metadata.name);
-    assert.ok(nodes.length > 0, 'the shoot has worker nodes');
+    assert.equal(nodes.length, 2, 'the shoot has two worker nodes');
     const manifest = {
       apiVersion: 'apps/v1',
       kind: 'DaemonSet',

@@ -9,9 +9,9 @@ import { parse as parseYaml } from 'yaml';
 import { nowTimestamp } from '../../src/api/meta.js';
 import { x509 } from '../../src/apiserver/pki/x509.js';
 import type { RequestContext } from '../../src/apiserver/registry/generic-store.js';
+import { issueKubeApiServerCertificate } from '../../src/shoot/shoot-certificates.js';
 import {
   generateShootSecrets,
-  issueKubeApiServerCertificate,
   type ShootSecrets,
   toSecretObjects,
   toShootStateGardenerData,

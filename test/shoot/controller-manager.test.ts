@@ -14,10 +14,10 @@ import {
   type ShootControllerManager,
   startShootControllerManager,
 } from '../../src/shoot/controller-manager/controller-manager.js';
+import { controllerManagerFixture } from '../helpers/controller-manager-fixture.js';
 import { until } from '../helpers/processes.js';
-import { workloadStores } from '../helpers/workload-stores.js';
 
-const stores = await workloadStores();
+const stores = await controllerManagerFixture();
 const { storage, client, discover } = stores;
 const logger = pino({ level: 'silent' });
 const fast = { leaseDurationMs: 1_000, renewDeadlineMs: 600, retryPeriodMs: 100 };

@@ -5,21 +5,22 @@
  * deadline; Forbid waits for the active run, Replace replaces it; finished Jobs beyond the
  * history limit go. Schedules: five fields, descriptors, @every and time zones.
  */
+
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { cronJobResource, jobResource } from '../../src/api/batch/job.js';
 import { namespaceResource } from '../../src/api/core/namespace.js';
 import type { KubeObject } from '../../src/api/meta.js';
 import { SharedInformerFactory } from '../../src/controller/shared-informers.js';
 import { CronJobReconciler, jobNameFor } from '../../src/shoot/controller-manager/cronjob-controller.js';
 import { parseSchedule } from '../../src/shoot/controller-manager/cronjob-schedule.js';
-import { cronJobResource, jobResource } from '../../src/shoot/controller-manager/resource-refs.js';
 import { controllerManagerFixture } from '../helpers/controller-manager-fixture.js';
 import { until } from '../helpers/processes.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: tests walk the stored JSON.
 type Doc = any;
 
-const fixture = controllerManagerFixture();
+const fixture = await controllerManagerFixture();
 const { client } = fixture;
 const ns = 'cron';
 const cronJobs = client.resource(cronJobResource);

@@ -6,17 +6,19 @@
  * gets its pod and a deleted one loses it; a new template rolls out to every node; a controller
  * manager started anew changes nothing.
  */
+
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { daemonSetResource } from '../../src/api/apps/workloads.js';
 import { nodeResource } from '../../src/api/core/node.js';
+import { podResource } from '../../src/api/core/pod.js';
 import type { KubeObject } from '../../src/api/meta.js';
 import { nodeOfPod } from '../../src/shoot/controller-manager/apps/daemonset/node-placement.js';
-import { daemonSetResource, podResource } from '../../src/shoot/controller-manager/apps/resources.js';
+import { ControllerManagerRun, controllerManagerFixture, versions } from '../helpers/controller-manager-fixture.js';
 import { until } from '../helpers/processes.js';
-import { ControllerManagerRun, versions, workloadStores } from '../helpers/workload-stores.js';
 
 const ns = 'kube-system';
-const stores = await workloadStores(ns);
+const stores = await controllerManagerFixture(ns);
 const { client } = stores;
 
 const pods = client.resource(podResource);

@@ -4,19 +4,22 @@
  * revisionHistoryLimit deletes the oldest scaled-down ReplicaSets; a rollout that makes no progress
  * says so after its deadline; and a ReplicationController keeps its replicas like a ReplicaSet.
  */
+
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { deploymentResource, replicaSetResource } from '../../src/api/apps/workloads.js';
+import { podResource } from '../../src/api/core/pod.js';
+import { replicationControllerResource } from '../../src/api/core/replication-controller.js';
 import {
-  deploymentResource,
-  podResource,
-  replicaSetResource,
-  replicationControllerResource,
-} from '../../src/shoot/controller-manager/apps/resources.js';
+  ControllerManagerRun,
+  controllerManagerFixture,
+  deploymentRolledOut,
+  ownedBy,
+} from '../helpers/controller-manager-fixture.js';
 import { until } from '../helpers/processes.js';
-import { ControllerManagerRun, deploymentRolledOut, ownedBy, workloadStores } from '../helpers/workload-stores.js';
 
 const ns = 'modes';
-const stores = await workloadStores(ns);
+const stores = await controllerManagerFixture(ns);
 const { client } = stores;
 const pods = client.resource(podResource);
 const replicaSets = client.resource(replicaSetResource);

@@ -6,21 +6,24 @@
  * second pod; failures past the backoff limit and an active deadline fail it; suspending deletes
  * its pods; a finished Job with a TTL is deleted.
  */
+
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
+import { jobResource } from '../../src/api/batch/job.js';
 import { eventResource } from '../../src/api/core/event.js';
 import { namespaceResource } from '../../src/api/core/namespace.js';
+import { podResource } from '../../src/api/core/pod.js';
 import type { KubeObject } from '../../src/api/meta.js';
 import type { ShootControllerManager } from '../../src/shoot/controller-manager/controller-manager.js';
 import { JOB_TRACKING_FINALIZER } from '../../src/shoot/controller-manager/job-status.js';
-import { jobResource, podResource } from '../../src/shoot/controller-manager/resource-refs.js';
-import { controllerManagerFixture, runPod } from '../helpers/controller-manager-fixture.js';
+import { controllerManagerFixture } from '../helpers/controller-manager-fixture.js';
+import { runPod } from '../helpers/pod-stand-in.js';
 import { until } from '../helpers/processes.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: tests walk the stored JSON.
 type Doc = any;
 
-const fixture = controllerManagerFixture();
+const fixture = await controllerManagerFixture();
 const { client } = fixture;
 const ns = 'batch';
 const jobs = client.resource(jobResource);

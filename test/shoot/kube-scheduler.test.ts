@@ -4,12 +4,13 @@
  * one that fits nowhere is reported Unschedulable with a FailedScheduling event and bound once a
  * node with room appears; a restarted scheduler binds nothing twice.
  */
+
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
 import { eventResource } from '../../src/api/core/event.js';
 import { nodeResource } from '../../src/api/core/node.js';
-import { podResource } from '../../src/api/core/pod-resource.js';
+import { podResource } from '../../src/api/core/pod.js';
 import { isConflict } from '../../src/api/errors.js';
 import type { KubeObject } from '../../src/api/meta.js';
 import { loadKubeconfig } from '../../src/client/kubeconfig-file.js';

@@ -4,10 +4,14 @@
  * it), then finalized and gone; a Service's Endpoints and EndpointSlice follow its pods' IPs and
  * readiness, named target ports resolved; a restarted controller manager changes nothing.
  */
+
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { configMapResource } from '../../src/api/core/config-map.js';
 import { namespaceResource } from '../../src/api/core/namespace.js';
+import { podResource } from '../../src/api/core/pod.js';
+import { endpointsResource, serviceResource } from '../../src/api/core/service.js';
+import { endpointSliceResource } from '../../src/api/discovery/endpoint-slice.js';
 import type { KubeObject } from '../../src/api/meta.js';
 import {
   MANAGED_BY,
@@ -18,19 +22,14 @@ import {
   NamespaceDeletionReconciler,
   namespaceDeletionConditions,
 } from '../../src/shoot/controller-manager/namespace-controller.js';
-import {
-  endpointSliceResource,
-  endpointsResource,
-  podResource,
-  serviceResource,
-} from '../../src/shoot/controller-manager/resource-refs.js';
-import { controllerManagerFixture, runPod } from '../helpers/controller-manager-fixture.js';
+import { controllerManagerFixture } from '../helpers/controller-manager-fixture.js';
+import { runPod } from '../helpers/pod-stand-in.js';
 import { until } from '../helpers/processes.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: tests walk the stored JSON.
 type Doc = any;
 
-const fixture = controllerManagerFixture();
+const fixture = await controllerManagerFixture();
 const { client } = fixture;
 
 function pod(namespace: string, name: string, labels: Record<string, string>): KubeObject {
@@ -216,7 +215,7 @@ describe('namespace, endpoints and EndpointSlice controllers', () => {
 
   it('says so in the namespace when discovery fails, and goes on once it works', async () => {
     // Stores of their own, with no controller manager running: only the reconcilers here act.
-    const quiet = controllerManagerFixture();
+    const quiet = await controllerManagerFixture();
     try {
       const ns = 'undiscovered';
       const namespaces = quiet.client.resource(namespaceResource);

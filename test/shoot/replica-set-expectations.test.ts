@@ -3,9 +3,12 @@
  * reconciles that run before the cache shows the pods just created create none again — the
  * expectations hold them back — and the ReplicaSet ends with exactly its replicas.
  */
+
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { pino } from 'pino';
+import { replicaSetResource } from '../../src/api/apps/workloads.js';
+import { podResource } from '../../src/api/core/pod.js';
 import type { KubeObject } from '../../src/api/meta.js';
 import type { ResourceRef } from '../../src/api/resource-ref.js';
 import type { Client, ObjectWatch, ResourceClient } from '../../src/client/client.js';
@@ -14,12 +17,11 @@ import {
   ReplicaSetReconciler,
   replicaSetKind,
 } from '../../src/shoot/controller-manager/apps/replica-set-controller.js';
-import { podResource, replicaSetResource } from '../../src/shoot/controller-manager/apps/resources.js';
+import { controllerManagerFixture } from '../helpers/controller-manager-fixture.js';
 import { until } from '../helpers/processes.js';
-import { workloadStores } from '../helpers/workload-stores.js';
 
 const ns = 'lag';
-const { storage, client } = await workloadStores(ns);
+const { storage, client } = await controllerManagerFixture(ns);
 const WATCH_LAG_MS = 300;
 
 /** `client`, but every pod watch event arrives `WATCH_LAG_MS` late. */

@@ -8,12 +8,14 @@ import { parseClientCertificateSubject } from '../../src/apiserver/pki/certifica
 import { x509 } from '../../src/apiserver/pki/x509.js';
 import { MalformedSecretError } from '../../src/shoot/malformed-secret-error.js';
 import {
-  fromSecretObjects,
-  generateShootSecrets,
   issueAdminClientCertificate,
   issueEtcdClientCertificate,
   issueEtcdServerCertificate,
   issueKubeApiServerCertificate,
+} from '../../src/shoot/shoot-certificates.js';
+import {
+  fromSecretObjects,
+  generateShootSecrets,
   mergeShootStateGardenerData,
   type ShootSecrets,
   secretObjectsFromShootState,

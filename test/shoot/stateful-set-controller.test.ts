@@ -6,19 +6,17 @@
  * down, and the status names the revisions; scaling down removes the highest ordinal first; a
  * controller manager started anew changes nothing; a retention policy of Delete takes claims along.
  */
+
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import {
-  controllerRevisionResource,
-  persistentVolumeClaimResource,
-  podResource,
-  statefulSetResource,
-} from '../../src/shoot/controller-manager/apps/resources.js';
+import { controllerRevisionResource, statefulSetResource } from '../../src/api/apps/workloads.js';
+import { persistentVolumeClaimResource } from '../../src/api/core/persistent-volume.js';
+import { podResource } from '../../src/api/core/pod.js';
+import { ControllerManagerRun, controllerManagerFixture, versions } from '../helpers/controller-manager-fixture.js';
 import { until } from '../helpers/processes.js';
-import { ControllerManagerRun, versions, workloadStores } from '../helpers/workload-stores.js';
 
 const ns = 'data';
-const stores = await workloadStores(ns);
+const stores = await controllerManagerFixture(ns);
 const { client } = stores;
 
 const pods = client.resource(podResource);

@@ -7,26 +7,22 @@
  * third ReplicaSet, scales, and cascades on deletion; and a controller manager started anew over
  * the same objects changes nothing.
  */
+
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import {
-  deploymentResource,
-  type Pod,
-  podResource,
-  type ReplicaSet,
-  replicaSetResource,
-} from '../../src/shoot/controller-manager/apps/resources.js';
-import { until } from '../helpers/processes.js';
+import { deploymentResource, type ReplicaSet, replicaSetResource } from '../../src/api/apps/workloads.js';
+import { type Pod, podResource } from '../../src/api/core/pod.js';
 import {
   ControllerManagerRun,
+  controllerManagerFixture,
   deploymentRolledOut,
   ownedBy,
   versions,
-  workloadStores,
-} from '../helpers/workload-stores.js';
+} from '../helpers/controller-manager-fixture.js';
+import { until } from '../helpers/processes.js';
 
 const ns = 'apps';
-const stores = await workloadStores(ns);
+const stores = await controllerManagerFixture(ns);
 const { client } = stores;
 
 const pods = client.resource(podResource);

@@ -5,9 +5,13 @@
  * hold a controller back until the cache shows its own creates and deletes, and the order in
  * which pods are deleted when scaling down.
  */
+
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { Deployment, ReplicaSet } from '../../src/api/apps/workloads.js';
+import type { Pod } from '../../src/api/core/pod.js';
 import type { KubeObject } from '../../src/api/meta.js';
+import { ObjectExpectations } from '../../src/controller/expectations.js';
 import { findNewAndOld } from '../../src/shoot/controller-manager/apps/deployment/deployment-sync.js';
 import { computeHash, safeEncode } from '../../src/shoot/controller-manager/apps/deployment/pod-template-hash.js';
 import {
@@ -15,9 +19,7 @@ import {
   maxUnavailable,
   newReplicaSetReplicas,
 } from '../../src/shoot/controller-manager/apps/deployment/replicas.js';
-import { Expectations } from '../../src/shoot/controller-manager/apps/expectations.js';
 import { podsToDeleteFirst } from '../../src/shoot/controller-manager/apps/pods.js';
-import type { Deployment, Pod, ReplicaSet } from '../../src/shoot/controller-manager/apps/resources.js';
 
 const template = (image: string, labels: Record<string, string> = { app: 'web' }) => ({
   metadata: { labels },
@@ -92,7 +94,7 @@ describe('expectations', () => {
   it('holds a controller back until the cache shows what it created and deleted', () => {
     const cache = new Map<string, KubeObject>();
     const lister = { list: () => [...cache.values()], get: (ns: string, name: string) => cache.get(`${ns}/${name}`) };
-    const expectations = new Expectations(lister);
+    const expectations = new ObjectExpectations(lister);
     cache.set('apps/old', { metadata: { name: 'old', namespace: 'apps' } });
     assert.equal(expectations.satisfied('apps/front'), true);
     expectations.created('apps/front', 'apps', 'front-abcde');

@@ -8,11 +8,93 @@
  * updateStrategy, persistentVolumeClaimRetentionPolicy and minReadySeconds.
  */
 
-import { defaultTemplate, templateIn, validateSelectorForTemplate, validateTemplate } from '../core/pod-template.js';
+import {
+  defaultTemplate,
+  templateIn,
+  validateSelectorForTemplate,
+  validateTemplate,
+  type WorkloadSpec,
+  type WorkloadStatus,
+} from '../core/pod-template.js';
 import { FieldError } from '../errors.js';
 import { asLabelSelector } from '../label-selector.js';
 import { deepCopy, isRecord, type KubeObject } from '../meta.js';
+import { resourceRef } from '../resource-ref.js';
 import { semanticEqual } from '../validation.js';
+
+// The objects as the workload controllers read them, typed as far as they use them. Their
+// references carry no guards: the API server validated every object already, and a controller
+// reads only the fields named here (everything else passes through untouched).
+
+export interface ReplicaSet extends KubeObject {
+  spec?: WorkloadSpec;
+  status?: WorkloadStatus & { fullyLabeledReplicas?: number };
+}
+
+export interface Deployment extends KubeObject {
+  spec?: WorkloadSpec & {
+    paused?: boolean;
+    progressDeadlineSeconds?: number;
+    strategy?: {
+      type?: 'RollingUpdate' | 'Recreate';
+      rollingUpdate?: { maxSurge?: number | string; maxUnavailable?: number | string };
+    };
+  };
+  status?: WorkloadStatus & { updatedReplicas?: number; unavailableReplicas?: number };
+}
+
+export interface StatefulSet extends KubeObject {
+  spec?: WorkloadSpec & {
+    serviceName?: string;
+    podManagementPolicy?: 'OrderedReady' | 'Parallel';
+    updateStrategy?: { type?: 'RollingUpdate' | 'OnDelete'; rollingUpdate?: { partition?: number } };
+    volumeClaimTemplates?: KubeObject[];
+    persistentVolumeClaimRetentionPolicy?: { whenDeleted?: 'Retain' | 'Delete'; whenScaled?: 'Retain' | 'Delete' };
+  };
+  status?: WorkloadStatus & {
+    currentReplicas?: number;
+    updatedReplicas?: number;
+    currentRevision?: string;
+    updateRevision?: string;
+  };
+}
+
+export interface DaemonSet extends KubeObject {
+  spec?: Omit<WorkloadSpec, 'replicas'> & {
+    updateStrategy?: {
+      type?: 'RollingUpdate' | 'OnDelete';
+      rollingUpdate?: { maxUnavailable?: number | string; maxSurge?: number | string };
+    };
+  };
+  status?: {
+    observedGeneration?: number;
+    desiredNumberScheduled?: number;
+    currentNumberScheduled?: number;
+    numberMisscheduled?: number;
+    numberReady?: number;
+    numberAvailable?: number;
+    numberUnavailable?: number;
+    updatedNumberScheduled?: number;
+    collisionCount?: number;
+  };
+}
+
+export interface ControllerRevision extends KubeObject {
+  data?: unknown;
+  revision?: number;
+}
+
+const apps = { group: 'apps', version: 'v1', namespaced: true } as const;
+
+export const replicaSetResource = resourceRef<ReplicaSet>({ ...apps, kind: 'ReplicaSet', plural: 'replicasets' });
+export const deploymentResource = resourceRef<Deployment>({ ...apps, kind: 'Deployment', plural: 'deployments' });
+export const statefulSetResource = resourceRef<StatefulSet>({ ...apps, kind: 'StatefulSet', plural: 'statefulsets' });
+export const daemonSetResource = resourceRef<DaemonSet>({ ...apps, kind: 'DaemonSet', plural: 'daemonsets' });
+export const controllerRevisionResource = resourceRef<ControllerRevision>({
+  ...apps,
+  kind: 'ControllerRevision',
+  plural: 'controllerrevisions',
+});
 
 const always = ['Always'] as const;
 

@@ -12,7 +12,23 @@ import { defaultTemplate, templateIn, validateSelectorForTemplate, validateTempl
 import { FieldError } from '../errors.js';
 import { asLabelSelector } from '../label-selector.js';
 import { isRecord, type KubeObject } from '../meta.js';
+import { resourceRef } from '../resource-ref.js';
 import { semanticEqual } from '../validation.js';
+
+export const jobResource = resourceRef({
+  group: 'batch',
+  version: 'v1',
+  kind: 'Job',
+  plural: 'jobs',
+  namespaced: true,
+});
+export const cronJobResource = resourceRef({
+  group: 'batch',
+  version: 'v1',
+  kind: 'CronJob',
+  plural: 'cronjobs',
+  namespaced: true,
+});
 
 export const JOB_RESTART_POLICIES = ['OnFailure', 'Never'] as const;
 

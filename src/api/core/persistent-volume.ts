@@ -8,7 +8,16 @@
 import { FieldError } from '../errors.js';
 import { isRecord, type KubeObject } from '../meta.js';
 import { parseQuantity } from '../quantity.js';
+import { resourceRef } from '../resource-ref.js';
 import { semanticEqual } from '../validation.js';
+
+export const persistentVolumeClaimResource = resourceRef({
+  group: '',
+  version: 'v1',
+  kind: 'PersistentVolumeClaim',
+  plural: 'persistentvolumeclaims',
+  namespaced: true,
+});
 
 function section(obj: KubeObject, field: 'spec' | 'status'): Record<string, unknown> {
   return isRecord(obj[field]) ? (obj[field] as Record<string, unknown>) : {};

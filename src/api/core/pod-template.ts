@@ -6,13 +6,31 @@
  */
 import { FieldError } from '../errors.js';
 import { isEmptySelector, type LabelSelector, selectorMatches, validateLabelSelector } from '../label-selector.js';
-import { isRecord } from '../meta.js';
+import { type Condition, isRecord, type ObjectMeta } from '../meta.js';
 import { validateAnnotations, validateLabels } from '../validation.js';
 import { defaultPodSpec, type PodSpec, validatePodSpec } from './pod-spec.js';
 
 export interface PodTemplateSpec {
-  metadata?: { labels?: Record<string, string>; annotations?: Record<string, string>; [field: string]: unknown };
-  spec?: PodSpec;
+  metadata?: ObjectMeta;
+  spec?: PodSpec & Record<string, unknown>;
+}
+
+/** What the owners of a pod template share: ReplicationControllers and the apps/v1 workloads. */
+export interface WorkloadSpec {
+  replicas?: number;
+  selector?: LabelSelector;
+  template?: PodTemplateSpec;
+  minReadySeconds?: number;
+  revisionHistoryLimit?: number;
+}
+
+export interface WorkloadStatus {
+  observedGeneration?: number;
+  replicas?: number;
+  readyReplicas?: number;
+  availableReplicas?: number;
+  conditions?: Condition[];
+  collisionCount?: number;
 }
 
 /** The template at `holder.template`, when there is one. */

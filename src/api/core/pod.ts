@@ -9,6 +9,7 @@
 import { FieldError } from '../errors.js';
 import { deepCopy, isRecord, type KubeObject } from '../meta.js';
 import { parseQuantity } from '../quantity.js';
+import { resourceRef } from '../resource-ref.js';
 import { semanticEqual } from '../validation.js';
 import { type Container, defaultPodSpec, type PodSpec, validatePodSpec } from './pod-spec.js';
 
@@ -31,6 +32,30 @@ export interface PodStatus {
   containerStatuses?: ContainerStatus[];
   initContainerStatuses?: ContainerStatus[];
 }
+
+export interface PodCondition {
+  type?: string;
+  status?: string;
+  reason?: string;
+  lastTransitionTime?: string;
+}
+
+/**
+ * A pod as the controllers, the scheduler and the node agents read it. Its reference carries no
+ * guard: the API server validated every pod already, and a reader takes only the fields it needs.
+ */
+export interface Pod extends KubeObject {
+  spec?: PodSpec & Record<string, unknown>;
+  status?: Omit<PodStatus, 'conditions'> & { startTime?: string; conditions?: PodCondition[] };
+}
+
+export const podResource = resourceRef<Pod>({
+  group: '',
+  version: 'v1',
+  kind: 'Pod',
+  plural: 'pods',
+  namespaced: true,
+});
 
 function specOf(pod: KubeObject): PodSpec {
   return (isRecord(pod.spec) ? pod.spec : {}) as PodSpec;
@@ -203,4 +228,22 @@ export function podReadinessGates(pod: KubeObject): string {
   const conditions = statusOf(pod).conditions ?? [];
   const met = gates.filter((g) => conditions.some((c) => c.type === g.conditionType && c.status === 'True')).length;
   return `${met}/${gates.length}`;
+}
+
+/** Whether the pod's `Ready` condition is True (podutil.IsPodReady). */
+export function isPodReady(pod: KubeObject): boolean {
+  const conditions: unknown = statusOf(pod).conditions;
+  return Array.isArray(conditions) && conditions.some((c) => isRecord(c) && c.type === 'Ready' && c.status === 'True');
+}
+
+/** The pod's phase; Pending when it has none yet. */
+export function podPhase(pod: KubeObject): string {
+  const phase = statusOf(pod).phase;
+  return typeof phase === 'string' ? phase : 'Pending';
+}
+
+/** Succeeded or Failed: the pod runs no more. */
+export function isPodTerminal(pod: KubeObject): boolean {
+  const phase = podPhase(pod);
+  return phase === 'Succeeded' || phase === 'Failed';
 }

@@ -6,8 +6,29 @@
  */
 import { FieldError } from '../errors.js';
 import { isRecord, type KubeObject } from '../meta.js';
+import { resourceRef } from '../resource-ref.js';
 import { validateLabels } from '../validation.js';
-import { defaultTemplate, templateIn, validateTemplate } from './pod-template.js';
+import {
+  defaultTemplate,
+  templateIn,
+  validateTemplate,
+  type WorkloadSpec,
+  type WorkloadStatus,
+} from './pod-template.js';
+
+/** As the ReplicationManager reads it: the shape of a ReplicaSet (apps/workloads.ts). */
+export interface ReplicationController extends KubeObject {
+  spec?: WorkloadSpec;
+  status?: WorkloadStatus & { fullyLabeledReplicas?: number };
+}
+
+export const replicationControllerResource = resourceRef<ReplicationController>({
+  group: '',
+  version: 'v1',
+  kind: 'ReplicationController',
+  plural: 'replicationcontrollers',
+  namespaced: true,
+});
 
 function specOf(obj: KubeObject): Record<string, unknown> {
   if (!isRecord(obj.spec)) obj.spec = {};

@@ -8,8 +8,26 @@
  */
 import { FieldError } from '../errors.js';
 import { isRecord, type KubeObject } from '../meta.js';
+import { resourceRef } from '../resource-ref.js';
 import { isDns1123Label, isDns1123Subdomain, validateLabels } from '../validation.js';
 import { portNameErrors, portNumberError } from './pod-spec.js';
+
+export const serviceResource = resourceRef({
+  group: '',
+  version: 'v1',
+  kind: 'Service',
+  plural: 'services',
+  namespaced: true,
+});
+
+/** Endpoints (v1, namespaced): a Service's ready and not-ready addresses, written by its controller. */
+export const endpointsResource = resourceRef({
+  group: '',
+  version: 'v1',
+  kind: 'Endpoints',
+  plural: 'endpoints',
+  namespaced: true,
+});
 
 export interface ServicePort {
   name?: string;

@@ -5,8 +5,9 @@
  * beside it: server-owned metadata (system-metadata.ts), finalizers and deletionTimestamp
  * (deletion.ts), preconditions, subresource strategies, selectors and watch-event shaping, and
  * field ownership (`metadata.managedFields`, ../fieldmanager/): every write records its manager,
- * and `apply` is server-side apply. This file keeps the order of those steps, readable top to
- * bottom per verb.
+ * and `apply` is server-side apply. The keys, the storage version and the verbs that only read
+ * (get, list, watch) are resource-storage.ts's; what callers pass is in store-options.ts. This
+ * file keeps the order of the write steps, readable top to bottom per verb.
  */
 import { isDeepStrictEqual } from 'node:util';
 import {
@@ -20,28 +21,13 @@ import {
   type StatusError,
   unsupportedMediaType,
 } from '../../api/errors.js';
-import { deepCopy, isRecord, type KubeList, type KubeObject, type WatchEvent } from '../../api/meta.js';
+import { deepCopy, isRecord, type KubeList, type KubeObject } from '../../api/meta.js';
 import type { Preconditions, Storage } from '../../storage/interface.js';
-import {
-  interpretCreateError,
-  interpretDeleteError,
-  interpretGetError,
-  interpretListError,
-  interpretUpdateError,
-  interpretWatchError,
-} from '../../storage/interpret-errors.js';
+import { interpretCreateError, interpretDeleteError, interpretUpdateError } from '../../storage/interpret-errors.js';
 import type { AdmissionChain } from '../admission.js';
 import { FieldManager, type ManagedFieldsEntry, setManagedFields } from '../fieldmanager/field-manager.js';
 import { applyPatch, type PatchType } from '../patch.js';
-import type { FieldSelector, LabelSelector } from '../selectors.js';
-import {
-  type AdmissionAttributes,
-  apiVersionOf,
-  gvkOf,
-  type Operation,
-  type ResourceDefinition,
-  type UserInfo,
-} from '../types.js';
+import { type AdmissionAttributes, apiVersionOf, gvkOf, type Operation, type ResourceDefinition } from '../types.js';
 import { type ApplyOptions, type ApplyWrites, applyConfiguration, type Written } from './apply.js';
 import {
   deletionComplete,
@@ -49,7 +35,6 @@ import {
   inGracePeriod,
   markedForDeletion,
   markedForGracefulDeletion,
-  type PropagationPolicy,
   pendingFinalizers,
   propagationFinalizer,
   validateFinalizersOnDeletion,
@@ -57,73 +42,26 @@ import {
 import { validateMetaOnCreate, validateMetaOnUpdate } from './object-meta.js';
 import { checkPreconditions, preconditionsOfBody } from './preconditions.js';
 import { checkNameMatches, decodeRequestObject } from './request-object.js';
-import { selectableFieldNames, selectableFields, selectionPredicate } from './selection-predicate.js';
+import { type ListQuery, ResourceStorage, type WatchQuery } from './resource-storage.js';
+import { selectableFieldNames, selectableFields } from './selection-predicate.js';
+import type { DeleteOptions, GenericStoreOptions, RequestContext } from './store-options.js';
 import { hasSubresource, strategyForSubresource } from './subresources.js';
 import {
   bumpGenerationOnSpecChange,
   fillSystemMetadataOnCreate,
   keepSystemMetadataOnUpdate,
 } from './system-metadata.js';
-import { type ResourceWatch, shapeWatchEvent } from './watch-events.js';
-
-export interface RequestContext {
-  user: UserInfo;
-  dryRun: boolean;
-  /**
-   * The manager the write's fields are recorded for (`metadata.managedFields`): the request's
-   * `fieldManager`, else the prefix of its User-Agent; in-process clients name theirs.
-   */
-  fieldManager?: string;
-  /**
-   * What to do with fields the kind does not have (`fieldValidation`): they are dropped, and
-   * Strict refuses the request naming them, Warn (the API's default) adds a warning to
-   * `warnings`, Ignore (and in-process callers, who give none) says nothing.
-   */
-  fieldValidation?: FieldValidation;
-  /** Warnings for the client (HTTP `Warning` headers), when the caller collects them. */
-  warnings?: string[];
-}
-
-export type FieldValidation = 'Ignore' | 'Warn' | 'Strict';
+import type { ResourceWatch } from './watch-events.js';
 
 export type { ApplyOptions } from './apply.js';
-
-export interface ListQuery {
-  labelSelector?: LabelSelector;
-  fieldSelector?: FieldSelector;
-  limit?: number;
-  continue?: string;
-}
-
-export interface WatchQuery {
-  labelSelector?: LabelSelector;
-  fieldSelector?: FieldSelector;
-  resourceVersion?: string;
-}
-
-export interface DeleteOptions {
-  preconditions?: Preconditions;
-  /** Honoured by a garbage-collected store only (see the constructor); Background when absent. */
-  propagationPolicy?: PropagationPolicy;
-  /** For kinds with graceful deletion (pods): how long the object may take to stop; the kind's default when absent. */
-  gracePeriodSeconds?: number;
-}
-
-/** How a store behaves beyond its kind's definition. */
-export interface GenericStoreOptions {
-  /**
-   * A garbage collector runs for this server (a shoot's kube-controller-manager): a delete with
-   * propagationPolicy Orphan or Foreground marks the object with the collector's finalizer, which
-   * it removes once the dependents are orphaned or gone. Without one the policy is ignored, as
-   * nothing would ever remove that finalizer.
-   */
-  garbageCollected?: boolean;
-}
+export type { ListQuery, WatchQuery } from './resource-storage.js';
+export type { DeleteOptions, FieldValidation, GenericStoreOptions, RequestContext } from './store-options.js';
 
 export class GenericStore {
   readonly def: ResourceDefinition;
   readonly ref: GroupResource;
   readonly #storage: Storage;
+  readonly #stored: ResourceStorage;
   readonly #admission: AdmissionChain;
   readonly #garbageCollected: boolean;
   readonly #fields: FieldManager;
@@ -132,6 +70,7 @@ export class GenericStore {
     this.def = def;
     this.ref = { group: def.group, resource: def.plural };
     this.#storage = storage;
+    this.#stored = new ResourceStorage(def, storage);
     this.#admission = admission;
     this.#garbageCollected = options.garbageCollected === true;
     this.#fields = new FieldManager(def);
@@ -143,13 +82,11 @@ export class GenericStore {
 
   /** `/registry/<plural>/…` for the core group, `/registry/<group>/<plural>/…` otherwise (of the storage resource, if another). */
   keyPrefix(namespace: string): string {
-    const { group, plural } = this.def.storageResource ?? this.def;
-    const base = group ? `/registry/${group}/${plural}/` : `/registry/${plural}/`;
-    return this.def.namespaced && namespace ? `${base}${namespace}/` : base;
+    return this.#stored.keyPrefix(namespace);
   }
 
   key(namespace: string, name: string): string {
-    return `${this.keyPrefix(namespace)}${name}`;
+    return this.#stored.key(namespace, name);
   }
 
   hasSubresource(name: string): boolean {
@@ -165,12 +102,8 @@ export class GenericStore {
     return selectableFieldNames(this.def);
   }
 
-  async get(namespace: string, name: string): Promise<KubeObject> {
-    try {
-      return this.#present(await this.#storage.get(this.key(namespace, name)));
-    } catch (err) {
-      throw interpretGetError(err, this.ref, name);
-    }
+  get(namespace: string, name: string): Promise<KubeObject> {
+    return this.#stored.get(namespace, name);
   }
 
   /** The object, or undefined when there is none (for controllers, where absence is normal). */
@@ -201,99 +134,18 @@ export class GenericStore {
     }
   }
 
-  async list(namespace: string, query: ListQuery): Promise<KubeList> {
-    const predicate = this.#predicate(query);
-    try {
-      const result = await this.#storage.list(this.keyPrefix(namespace), {
-        predicate,
-        limit: query.limit,
-        continue: query.continue,
-      });
-      const metadata: KubeList['metadata'] = { resourceVersion: result.resourceVersion };
-      if (result.continue) metadata.continue = result.continue;
-      if (result.remainingItemCount !== undefined && predicate === undefined) {
-        metadata.remainingItemCount = result.remainingItemCount;
-      }
-      return {
-        apiVersion: this.apiVersion,
-        kind: this.def.listKind,
-        metadata,
-        items: result.items.map((item) => this.#present(item)),
-      };
-    } catch (err) {
-      throw interpretListError(err, this.ref);
-    }
+  list(namespace: string, query: ListQuery): Promise<KubeList> {
+    return this.#stored.list(namespace, query);
   }
 
-  /**
-   * A list as JSON text without decoding the objects, when the backend keeps them as JSON and
-   * nothing needs filtering: `head` + items joined by commas + `tail` is the list document.
-   * Undefined when the fast path does not apply.
-   */
-  async listJson(
-    namespace: string,
-    query: ListQuery,
-  ): Promise<{ head: string; items: string[]; tail: string } | undefined> {
-    if (!this.#storage.listRaw || this.def.conversion || query.labelSelector?.length || query.fieldSelector?.length) {
-      return undefined;
-    }
-    let result: Awaited<ReturnType<NonNullable<Storage['listRaw']>>>;
-    try {
-      result = await this.#storage.listRaw(this.keyPrefix(namespace), { limit: query.limit, continue: query.continue });
-    } catch (err) {
-      throw interpretListError(err, this.ref);
-    }
-    const metadata: KubeList['metadata'] = { resourceVersion: result.resourceVersion };
-    if (result.continue) metadata.continue = result.continue;
-    if (result.remainingItemCount !== undefined) metadata.remainingItemCount = result.remainingItemCount;
-    const head = `{"apiVersion":${JSON.stringify(this.apiVersion)},"kind":${JSON.stringify(this.def.listKind)},"metadata":${JSON.stringify(metadata)},"items":[`;
-    return { head, items: result.items, tail: ']}' };
+  /** The list as JSON text, undefined where that fast path does not apply (see `ResourceStorage.listJson`). */
+  listJson(namespace: string, query: ListQuery): Promise<{ head: string; items: string[]; tail: string } | undefined> {
+    return this.#stored.listJson(namespace, query);
   }
 
-  /**
-   * Watches the resource. Without a resourceVersion (or "0") the current objects come first as
-   * ADDED events, as the Kubernetes watch cache does; with one, every later change is replayed.
-   * An object that stops matching the selectors is reported DELETED, one that starts matching ADDED.
-   */
-  async watch(namespace: string, query: WatchQuery): Promise<ResourceWatch> {
-    const predicate = this.#predicate(query) ?? (() => true);
-    let initial: KubeObject[] = [];
-    let from = query.resourceVersion;
-    if (!from || from === '0') {
-      const snapshot = await this.list(namespace, {
-        labelSelector: query.labelSelector,
-        fieldSelector: query.fieldSelector,
-      });
-      initial = snapshot.items;
-      from = snapshot.metadata.resourceVersion;
-    } else if (!/^\d+$/.test(from)) {
-      throw invalid({ group: 'meta.k8s.io', kind: 'ListOptions' }, '', [
-        { type: 'FieldValueInvalid', path: 'resourceVersion', message: `Invalid value: "${from}": must be a number` },
-      ]);
-    }
-    let source: ReturnType<Storage['watch']>;
-    try {
-      source = this.#storage.watch(this.keyPrefix(namespace), { resourceVersion: from });
-    } catch (err) {
-      throw interpretWatchError(err);
-    }
-    const present = (obj: KubeObject) => this.#present(obj);
-    async function* events(): AsyncGenerator<WatchEvent> {
-      for (const object of initial) yield { type: 'ADDED', object };
-      try {
-        for await (const event of source) {
-          const shaped = shapeWatchEvent(event, predicate);
-          if (shaped) yield { type: shaped.type, object: present(shaped.object) };
-        }
-      } catch (err) {
-        throw interpretWatchError(err);
-      }
-    }
-    const iterator = events();
-    return {
-      [Symbol.asyncIterator]: () => iterator,
-      stop: () => source.stop(),
-    };
+  /** Watches the resource (see `ResourceStorage.watch`). */
+  watch(namespace: string, query: WatchQuery): Promise<ResourceWatch> {
+    return this.#stored.watch(namespace, query);
   }
 
   async create(namespace: string, body: KubeObject, ctx: RequestContext): Promise<KubeObject> {
@@ -316,9 +168,11 @@ export class GenericStore {
     this.#validate(obj, [...validateMetaOnCreate(obj, this.def), ...(this.def.strategy.validate?.(obj) ?? [])]);
     await this.#runAdmission('CREATE', obj, undefined, '', ctx);
     this.def.strategy.canonicalize?.(obj);
-    if (ctx.dryRun) return this.#present(obj);
+    if (ctx.dryRun) return this.#stored.present(obj);
     try {
-      return this.#present(await this.#storage.create(this.key(namespace, meta.name!), this.#toStorage(obj)));
+      return this.#stored.present(
+        await this.#storage.create(this.key(namespace, meta.name!), this.#stored.toStorage(obj)),
+      );
     } catch (err) {
       throw interpretCreateError(err, this.ref, meta.name!);
     }
@@ -439,7 +293,7 @@ export class GenericStore {
       return this.#mark(key, name, (latest) => markedForDeletion(this.def, latest, added), options);
     }
     try {
-      return this.#present(await this.#storage.delete(key, { ...options.preconditions }));
+      return this.#stored.present(await this.#storage.delete(key, { ...options.preconditions }));
     } catch (err) {
       throw interpretDeleteError(err, this.ref, name);
     }
@@ -453,7 +307,7 @@ export class GenericStore {
     options: DeleteOptions,
   ): Promise<KubeObject> {
     try {
-      return this.#present(await this.#storage.guaranteedUpdate(key, mark, options.preconditions));
+      return this.#stored.present(await this.#storage.guaranteedUpdate(key, mark, options.preconditions));
     } catch (err) {
       throw interpretUpdateError(err, this.ref, name);
     }
@@ -476,7 +330,7 @@ export class GenericStore {
       updated = await this.#storage.guaranteedUpdate(
         key,
         async (stored) => {
-          const current = this.#present(stored);
+          const current = this.#stored.present(stored);
           const { object: next, managedFields } = compute(current);
           keepSystemMetadataOnUpdate(next, current);
           // With a status subresource, the main resource cannot change status (and vice versa).
@@ -503,7 +357,7 @@ export class GenericStore {
             return null;
           }
           deleteAfterUpdate = deletionComplete(this.def, next);
-          return this.#toStorage(next);
+          return this.#stored.toStorage(next);
         },
         preconditions,
       );
@@ -513,12 +367,12 @@ export class GenericStore {
     if (dryRunResult) return dryRunResult;
     if (deleteAfterUpdate) {
       try {
-        return this.#present(await this.#storage.delete(key, { uid: updated.metadata.uid }));
+        return this.#stored.present(await this.#storage.delete(key, { uid: updated.metadata.uid }));
       } catch (err) {
         throw interpretDeleteError(err, this.ref, name);
       }
     }
-    return this.#present(updated);
+    return this.#stored.present(updated);
   }
 
   /** Drops the fields the kind does not have (k8s decoding); Strict refuses them, Warn reports them. */
@@ -562,23 +416,6 @@ export class GenericStore {
     };
     await this.#admission.admit(attrs);
     await this.#admission.validate(attrs);
-  }
-
-  #predicate(query: { labelSelector?: LabelSelector; fieldSelector?: FieldSelector }) {
-    return selectionPredicate(this.def, query.labelSelector, query.fieldSelector);
-  }
-
-  /** A stored object as this resource serves it: converted from the storage version when it differs. */
-  #present(stored: KubeObject): KubeObject {
-    const obj = this.def.conversion ? this.def.conversion.fromStorage(stored) : stored;
-    obj.apiVersion = this.apiVersion;
-    obj.kind = this.def.kind;
-    return obj;
-  }
-
-  /** An object of this resource's version as it is stored. */
-  #toStorage(obj: KubeObject): KubeObject {
-    return this.def.conversion ? this.def.conversion.toStorage(obj) : obj;
   }
 }
 

@@ -6,8 +6,10 @@
  * (`isIP`, `ip(…).family()`, `isCIDR`, `cidr(…).containsIP(…)` …). cel-js supplies the standard
  * library and the strings extension.
  */
+
 import { BlockList, isIP } from 'node:net';
 import { Environment } from '@marcbachmann/cel-js';
+import { parseQuantity, QUANTITY_PATTERN } from '../../api/quantity.js';
 
 /** A resource quantity (`500m`, `1Gi`, `2e3`) as its numeric value. */
 class Quantity {
@@ -18,41 +20,9 @@ class Url {
   constructor(readonly url: URL) {}
 }
 
-const binarySuffixes: Readonly<Record<string, number>> = {
-  Ki: 2 ** 10,
-  Mi: 2 ** 20,
-  Gi: 2 ** 30,
-  Ti: 2 ** 40,
-  Pi: 2 ** 50,
-  Ei: 2 ** 60,
-};
-const decimalSuffixes: Readonly<Record<string, number>> = {
-  n: 1e-9,
-  u: 1e-6,
-  m: 1e-3,
-  '': 1,
-  k: 1e3,
-  M: 1e6,
-  G: 1e9,
-  T: 1e12,
-  P: 1e15,
-  E: 1e18,
-};
-const quantityPattern = /^([+-]?(?:\d+\.?\d*|\.\d+))(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE]|[eE][+-]?\d+)?$/;
-
-/** The value of a quantity in Kubernetes' syntax, or undefined when it is not one. */
-export function parseQuantity(text: string): number | undefined {
-  const match = quantityPattern.exec(text);
-  if (!match) return undefined;
-  const number = Number(match[1]);
-  const suffix = match[2] ?? '';
-  if (/^[eE]/.test(suffix)) return number * 10 ** Number(suffix.slice(1));
-  return number * (binarySuffixes[suffix] ?? decimalSuffixes[suffix] ?? 1);
-}
-
 function quantity(text: string): Quantity {
   const value = parseQuantity(text);
-  if (value === undefined) throw new Error(`quantities must match the regular expression '${quantityPattern.source}'`);
+  if (value === undefined) throw new Error(`quantities must match the regular expression '${QUANTITY_PATTERN}'`);
   return new Quantity(value);
 }
 

@@ -1,15 +1,12 @@
 /** Etcd's definition: Gardener-style strategy with the CRD's defaults, and etcd-druid's printer columns. */
 import { getCondition } from '../../api/core-gardener/conditions.js';
+import { type Etcd, EtcdConditionType, etcdReplicas, etcdResource } from '../../api/druid/etcd.js';
 import {
   defaultEtcd,
-  type Etcd,
-  EtcdConditionType,
-  etcdReplicas,
-  etcdResource,
   validateEtcdSpec,
   validateEtcdSpecUpdate,
   validateEtcdStatus,
-} from '../../api/druid/etcd.js';
+} from '../../api/druid/etcd-validation.js';
 import type { ResourceDefinition, TableColumn } from '../../apiserver/types.js';
 import { ageColumn, kindColumns } from '../columns.js';
 import { conditionsByType } from '../field-types.js';

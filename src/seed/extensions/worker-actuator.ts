@@ -24,11 +24,8 @@ import { buildKubeconfig, writeKubeconfig } from '../../apiserver/kubeconfig.js'
 import type { Client } from '../../client/client.js';
 import { subnetAt } from '../../shoot/kubelet/pod-ips.js';
 import { NODES_GROUP, nodeUserName } from '../../shoot/node-identity.js';
-import {
-  certificateAuthorityFromSecret,
-  issueAdminClientCertificate,
-  ShootSecretName,
-} from '../../shoot/shoot-secrets.js';
+import { issueAdminClientCertificate } from '../../shoot/shoot-certificates.js';
+import { certificateAuthorityFromSecret, ShootSecretName } from '../../shoot/shoot-secrets.js';
 import type { MachineRuntime } from '../runtime/machine-runtime.js';
 import type { Actuator } from './actuator.js';
 

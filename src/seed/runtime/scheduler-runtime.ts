@@ -3,9 +3,10 @@
  * API through the shoot's endpoint with its own client certificate, and leader-elected under an
  * identity of this seed process (`<seed>_<uuid>`).
  */
+
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { podResource } from '../../api/core/pod-resource.js';
+import { podResource } from '../../api/core/pod.js';
 import { RestClient } from '../../client/rest-client.js';
 import { bindingFor, type KubeScheduler, startKubeScheduler } from '../../shoot/scheduler/kube-scheduler.js';
 import type { ControllerManagerConfig } from './controller-manager-runtime.js';

@@ -12,17 +12,19 @@
  * crashed before writing the status, or by two instances — is one Job: the second create is an
  * AlreadyExists, and the Job it names is taken as this run's.
  */
+
+import { cronJobResource, jobResource } from '../../api/batch/job.js';
 import { isAlreadyExists } from '../../api/errors.js';
 import { controllerReference, type KubeObject, nowTimestamp } from '../../api/meta.js';
 import { semanticEqual } from '../../api/validation.js';
 import type { Client } from '../../client/client.js';
 import { Controller, type ObjectKey, type Reconciler, type Result } from '../../controller/controller.js';
+import { EventRecorder } from '../../controller/event-recorder.js';
 import type { Lister } from '../../controller/shared-informers.js';
 import type { ControllerContext } from './controller-manager.js';
 import { parseSchedule, type Schedule } from './cronjob-schedule.js';
-import { type EventRecorder, eventRecorder } from './event-recorder.js';
 import { conditionTrue, isJobFinished, type JobStatus } from './job-status.js';
-import { controllerOf, cronJobResource, jobResource, recordAt, specOf, statusOf } from './resource-refs.js';
+import { controllerOf, recordAt, specOf, statusOf } from './object-views.js';
 
 /** When a Job of a CronJob was scheduled (RFC 3339), as Kubernetes annotates it. */
 export const SCHEDULED_TIMESTAMP_ANNOTATION = 'batch.kubernetes.io/cronjob-scheduled-timestamp';
@@ -268,7 +270,7 @@ export function cronJobController({ client, informers, logger }: ControllerConte
       { cronJobs: informers.lister(cronJobResource), jobs: informers.lister(jobResource) },
       () => informers.syncedAll([cronJobResource, jobResource]),
       () => new Date(),
-      eventRecorder(client, 'cronjob-controller', { apiVersion: 'batch/v1', kind: 'CronJob' }, logger),
+      new EventRecorder(client, { component: 'cronjob-controller' }, logger, cronJobResource),
     ),
     logger,
   });

@@ -6,6 +6,9 @@
  * without a selector keeps whatever Endpoints its owner writes (the API server's own `kubernetes`
  * Service among them); a deleted Service's Endpoints go, and so do Endpoints without a Service.
  */
+
+import { isPodReady, podResource } from '../../api/core/pod.js';
+import { endpointsResource, serviceResource } from '../../api/core/service.js';
 import { isAlreadyExists } from '../../api/errors.js';
 import type { KubeObject } from '../../api/meta.js';
 import { semanticEqual } from '../../api/validation.js';
@@ -13,7 +16,6 @@ import type { Client } from '../../client/client.js';
 import { Controller, keyOf, type ObjectKey, type Reconciler, type Result } from '../../controller/controller.js';
 import type { Lister } from '../../controller/shared-informers.js';
 import type { ControllerContext } from './controller-manager.js';
-import { endpointsResource, isPodReady, podResource, serviceResource } from './resource-refs.js';
 import {
   backingPods,
   type EndpointPort,

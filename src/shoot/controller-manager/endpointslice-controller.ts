@@ -11,6 +11,10 @@
  * is expected (src/controller/expectations.ts) and the Service waits until its cache shows it, so
  * a lagging cache never makes a second slice.
  */
+
+import { isPodReady, podResource } from '../../api/core/pod.js';
+import { serviceResource } from '../../api/core/service.js';
+import { endpointSliceResource } from '../../api/discovery/endpoint-slice.js';
 import { controllerReference, type KubeObject } from '../../api/meta.js';
 import { semanticEqual } from '../../api/validation.js';
 import type { Client } from '../../client/client.js';
@@ -18,7 +22,6 @@ import { Controller, type ObjectKey, type Reconciler, type Result } from '../../
 import { Expectations } from '../../controller/expectations.js';
 import type { Lister } from '../../controller/shared-informers.js';
 import type { ControllerContext } from './controller-manager.js';
-import { endpointSliceResource, isPodReady, podResource, serviceResource } from './resource-refs.js';
 import {
   backingPods,
   type EndpointPort,

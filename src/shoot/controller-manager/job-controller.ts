@@ -12,15 +12,18 @@
  * then it moves into the counters — a crash between any two steps counts no pod twice and none
  * never. Its own writes are expected (src/controller/expectations.ts) until its cache shows them.
  */
+
+import { jobResource } from '../../api/batch/job.js';
+import { isPodReady, isPodTerminal, podPhase, podResource } from '../../api/core/pod.js';
 import { removeFinalizerPatch } from '../../api/finalizers.js';
 import { controllerReference, type KubeObject, nowTimestamp } from '../../api/meta.js';
 import { semanticEqual } from '../../api/validation.js';
 import { type Client, ignoreNotFound } from '../../client/client.js';
 import { Controller, type ObjectKey, type Reconciler, type Result } from '../../controller/controller.js';
+import { EventRecorder } from '../../controller/event-recorder.js';
 import { Expectations } from '../../controller/expectations.js';
 import type { Lister } from '../../controller/shared-informers.js';
 import type { ControllerContext } from './controller-manager.js';
-import { type EventRecorder, eventRecorder } from './event-recorder.js';
 import {
   completedIndexes,
   formatIndexes,
@@ -47,15 +50,7 @@ import {
   setCondition,
   uncounted,
 } from './job-status.js';
-import {
-  controllerOf,
-  isPodReady,
-  isPodTerminal,
-  jobResource,
-  podPhase,
-  podResource,
-  recordAt,
-} from './resource-refs.js';
+import { controllerOf, recordAt } from './object-views.js';
 
 /** How many pods one pass creates at most (k8s MaxPodCreateDeletePerSync). */
 const MAX_PODS_PER_SYNC = 500;
@@ -364,7 +359,7 @@ export function jobController({ client, informers, logger }: ControllerContext):
       client,
       { jobs: informers.lister(jobResource), pods: informers.lister(podResource) },
       () => informers.syncedAll([jobResource, podResource]),
-      eventRecorder(client, 'job-controller', { apiVersion: 'batch/v1', kind: 'Job' }, logger),
+      new EventRecorder(client, { component: 'job-controller' }, logger, jobResource),
     ),
     logger,
   });

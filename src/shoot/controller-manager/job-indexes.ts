@@ -5,8 +5,9 @@
  * variable JOB_COMPLETION_INDEX; the Job is complete once every index below `completions` has a
  * succeeded pod, and says which in `status.completedIndexes` (`1,3-5`).
  */
+import { podPhase } from '../../api/core/pod.js';
 import type { KubeObject } from '../../api/meta.js';
-import { podPhase, recordAt, recordsAt } from './resource-refs.js';
+import { recordAt, recordsAt } from './object-views.js';
 
 export const COMPLETION_INDEX = 'batch.kubernetes.io/job-completion-index';
 

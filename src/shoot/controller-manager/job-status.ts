@@ -6,8 +6,9 @@
  * long a replacement for failed pods waits (10 s doubling per failure since the last success, at
  * most 10 minutes).
  */
+import { isPodReady, isPodTerminal, podPhase } from '../../api/core/pod.js';
 import { type Condition, isRecord, type KubeObject, nowTimestamp } from '../../api/meta.js';
-import { isPodReady, isPodTerminal, podPhase, recordAt, recordsAt, specOf, statusOf } from './resource-refs.js';
+import { recordAt, recordsAt, specOf, statusOf } from './object-views.js';
 
 export const JOB_TRACKING_FINALIZER = 'batch.kubernetes.io/job-tracking';
 

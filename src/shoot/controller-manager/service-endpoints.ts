@@ -4,11 +4,12 @@
  * the port a Service port reaches on one pod (podutil.FindPort: a number as it is, a name through
  * the pod's named container ports of the same protocol).
  */
+import { isPodTerminal } from '../../api/core/pod.js';
 import type { ServicePort, ServiceSpec } from '../../api/core/service.js';
 import type { KubeObject } from '../../api/meta.js';
 import type { ObjectKey } from '../../controller/controller.js';
 import type { Lister } from '../../controller/shared-informers.js';
-import { isPodTerminal, recordsAt, specOf, statusOf } from './resource-refs.js';
+import { recordsAt, specOf, statusOf } from './object-views.js';
 
 /** The endpoint port a Service port becomes on a pod. */
 export interface EndpointPort {

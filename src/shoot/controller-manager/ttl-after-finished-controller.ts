@@ -5,13 +5,13 @@
  * the API: one whose TTL was changed meanwhile waits for the new one, and the deletion's uid
  * precondition spares a new Job of the same name.
  */
+import { jobResource } from '../../api/batch/job.js';
 import type { KubeObject } from '../../api/meta.js';
 import type { Client } from '../../client/client.js';
 import { Controller, type ObjectKey, type Reconciler, type Result } from '../../controller/controller.js';
 import type { Lister } from '../../controller/shared-informers.js';
 import type { ControllerContext } from './controller-manager.js';
 import { jobFinishTime, jobSpec } from './job-status.js';
-import { jobResource } from './resource-refs.js';
 
 /** How long until `job` expires (≤ 0: it has), or undefined when it never does (not finished, no TTL). */
 export function timeLeftMs(job: KubeObject, now = Date.now()): number | undefined {

@@ -140,28 +140,19 @@ function initStatuses(pod: KubeObject, now: string): Json[] {
     const prevState = isRecord(prev.state) && isRecord(prev.state.terminated) ? prev.state.terminated : {};
     const since = startedAt(prev, now);
     const finished = typeof prevState.finishedAt === 'string' ? prevState.finishedAt : since;
-    return {
-      name: c.name,
-      image: c.image,
-      imageID: imageId(String(c.image ?? '')),
-      containerID: containerId(pod, String(c.name)),
-      ready: true,
-      started: false,
-      restartCount: 0,
-      state: { terminated: terminated(pod, String(c.name), since, finished) },
-      lastState: {},
-    };
+    // An init container that exited 0 is ready (it did its part) and no longer started.
+    return containerStatus(pod, c, { terminated: terminated(pod, String(c.name), since, finished) }, true, false);
   });
 }
 
-function containerStatus(pod: KubeObject, c: Json, state: Json, running: boolean): Json {
+function containerStatus(pod: KubeObject, c: Json, state: Json, ready: boolean, started = ready): Json {
   return {
     name: c.name,
     image: c.image,
     imageID: imageId(String(c.image ?? '')),
     containerID: containerId(pod, String(c.name)),
-    ready: running,
-    started: running,
+    ready,
+    started,
     restartCount: 0,
     state,
     lastState: {},

@@ -13,14 +13,15 @@
  * a migration) or the agent restarts, a pod it reported Running computes to the same status: it
  * is adopted as it is, not restarted, re-timed or re-addressed.
  */
+
 import type { Logger } from 'pino';
-import { podResource } from '../../api/core/pod-resource.js';
+import { podResource } from '../../api/core/pod.js';
 import { isConflict, isNotFound } from '../../api/errors.js';
 import { isRecord, type KubeObject, nowTimestamp } from '../../api/meta.js';
 import type { Client } from '../../client/client.js';
+import { EventRecorder } from '../../controller/event-recorder.js';
 import { Informer } from '../../controller/informer.js';
 import type { ListWatch } from '../../controller/list-watch.js';
-import { EventRecorder } from '../event-recorder.js';
 import { allocatePodIp } from './pod-ips.js';
 import {
   completedStatus,

@@ -9,8 +9,8 @@ import type { Logger } from 'pino';
 import type { KubeObject } from '../../api/meta.js';
 import type { Client } from '../../client/client.js';
 import type { Controller } from '../../controller/controller.js';
+import { EventRecorder } from '../../controller/event-recorder.js';
 import { SharedInformerFactory } from '../../controller/shared-informers.js';
-import { EventRecorder } from '../event-recorder.js';
 import { startLeaderElection } from '../leader-election.js';
 import { DEFAULT_SCHEDULER_NAME, schedulerController } from './scheduler.js';
 

@@ -10,7 +10,8 @@
  * (fewer untolerated PreferNoSchedule taints; 0–100). Ties go to the node first by name.
  */
 import { isRecord, type KubeObject } from '../../api/meta.js';
-import { filterNode, type NodeState, type Refusal, taintsOf, tolerates, tolerationsOf } from './filters.js';
+import { tolerates } from '../node-selection.js';
+import { filterNode, type NodeState, type Refusal, taintsOf, tolerationsOf } from './filters.js';
 import { nodeAllocatable, nonZeroRequests, podRequests, type ResourceAmounts, requestedOnNode } from './resources.js';
 
 export type ScheduleResult = { node: string } | { unschedulable: string };

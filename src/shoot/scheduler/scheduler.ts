@@ -12,15 +12,16 @@
  * refuses a pod already on a node with a 409, which here means "done" — also after a restart, when
  * the binding went through but its answer was lost.
  */
+
 import type { Logger } from 'pino';
 import { nodeResource } from '../../api/core/node.js';
-import { podResource } from '../../api/core/pod-resource.js';
+import { podResource } from '../../api/core/pod.js';
 import { isConflict, isNotFound } from '../../api/errors.js';
 import { isRecord, type KubeObject, nowTimestamp } from '../../api/meta.js';
 import type { Client } from '../../client/client.js';
 import { Controller, type ObjectKey, type Reconciler, type Result } from '../../controller/controller.js';
+import type { EventRecorder } from '../../controller/event-recorder.js';
 import type { Lister, SharedInformerFactory } from '../../controller/shared-informers.js';
-import type { EventRecorder } from '../event-recorder.js';
 import { type NodeWithPods, schedulePod } from './schedule.js';
 
 export const DEFAULT_SCHEDULER_NAME = 'default-scheduler';
@@ -95,7 +96,7 @@ export class SchedulerReconciler implements Reconciler {
   }
 
   async #scheduleOne(key: ObjectKey): Promise<Result> {
-    await Promise.all([this.#deps.informers.synced(podResource), this.#deps.informers.synced(nodeResource)]);
+    await this.#deps.informers.syncedAll([podResource, nodeResource]);
     const id = `${key.namespace}/${key.name}`;
     const pod = this.#pods.get(key.namespace, key.name);
     if (!pod || !awaitsScheduling(pod)) {

@@ -11,12 +11,14 @@ import { isRecord, type KubeObject } from '../../../api/meta.js';
 import type { TaskContext } from '../../../flow/task-fn.js';
 import { servingSeedDnsName } from '../../../shoot/serving-seed.js';
 import {
-  fromSecretObjects,
-  generateShootSecrets,
-  isPersistedSecret,
   issueEtcdClientCertificate,
   issueEtcdServerCertificate,
   issueKubeApiServerCertificate,
+} from '../../../shoot/shoot-certificates.js';
+import {
+  fromSecretObjects,
+  generateShootSecrets,
+  isPersistedSecret,
   type ShootSecrets,
   secretObjectsFromShootState,
   toSecretObjects,

@@ -5,7 +5,7 @@
  * only in their names, user and runtime; the steps read the same (deploy, wait, destroy).
  */
 import type { TaskContext } from '../../../flow/task-fn.js';
-import { issueComponentClientCertificate } from '../../../shoot/shoot-secrets.js';
+import { issueComponentClientCertificate } from '../../../shoot/shoot-certificates.js';
 import type { ControllerManagerConfig } from '../../runtime/controller-manager-runtime.js';
 import type { InProcessRuntime, Stoppable } from '../../runtime/in-process-runtime.js';
 import type { ComponentContext } from './context.js';

@@ -5,6 +5,7 @@
  * object's resourceVersion, so a concurrent change makes them fail and the next reconcile decides
  * again from fresher state.
  */
+import type { WorkloadSpec } from '../../../api/core/pod-template.js';
 import { type LabelSelector, selectorMatches } from '../../../api/label-selector.js';
 import { controllerReference, type KubeObject, type OwnerReference } from '../../../api/meta.js';
 import type { ResourceRef } from '../../../api/resource-ref.js';
@@ -12,7 +13,6 @@ import { semanticEqual } from '../../../api/validation.js';
 import { type Client, ignoreNotFound } from '../../../client/client.js';
 import type { ObjectKey } from '../../../controller/controller.js';
 import type { Lister } from '../../../controller/shared-informers.js';
-import type { WorkloadSpec } from './resources.js';
 
 export function controllerRefOf(obj: KubeObject): OwnerReference | undefined {
   return obj.metadata.ownerReferences?.find((ref) => ref.controller === true);

@@ -6,6 +6,9 @@
  * template is found by comparing data, so a restarted controller finds it again, whatever hash it
  * would compute, and moving back to an old template renumbers that revision instead of adding one.
  */
+import { type ControllerRevision, controllerRevisionResource } from '../../../api/apps/workloads.js';
+import { type Pod, podResource } from '../../../api/core/pod.js';
+import type { PodTemplateSpec, WorkloadSpec } from '../../../api/core/pod-template.js';
 import { isAlreadyExists } from '../../../api/errors.js';
 import { isRecord, type KubeObject } from '../../../api/meta.js';
 import type { ResourceRef } from '../../../api/resource-ref.js';
@@ -14,14 +17,6 @@ import { type Client, ignoreNotFound } from '../../../client/client.js';
 import type { Lister } from '../../../controller/shared-informers.js';
 import { claimObjects, ownerRefTo } from './claim.js';
 import { computeHash } from './deployment/pod-template-hash.js';
-import {
-  type ControllerRevision,
-  controllerRevisionResource,
-  type Pod,
-  type PodTemplate,
-  podResource,
-  type WorkloadSpec,
-} from './resources.js';
 
 /** The label pods carry with the revision they were made from (its name for StatefulSets, its hash for DaemonSets). */
 export const CONTROLLER_REVISION_HASH_LABEL = 'controller-revision-hash';
@@ -29,16 +24,16 @@ export const CONTROLLER_REVISION_HASH_LABEL = 'controller-revision-hash';
 export const REVISION_HASH_LABEL = 'controller.kubernetes.io/hash';
 
 /** What a revision stores of its owner: the template, as a patch that replaces it (getPatch). */
-export function revisionData(template: PodTemplate | undefined): unknown {
+export function revisionData(template: PodTemplateSpec | undefined): unknown {
   return { spec: { template: { ...structuredClone(template ?? {}), $patch: 'replace' } } };
 }
 
 /** The template a revision holds. */
-export function templateOf(revision: ControllerRevision): PodTemplate {
+export function templateOf(revision: ControllerRevision): PodTemplateSpec {
   const data = isRecord(revision.data) ? revision.data : {};
   const spec = isRecord(data.spec) ? data.spec : {};
   const { $patch: _, ...template } = (isRecord(spec.template) ? spec.template : {}) as Record<string, unknown>;
-  return template as PodTemplate;
+  return template as PodTemplateSpec;
 }
 
 export function byRevisionNumber(a: ControllerRevision, b: ControllerRevision): number {

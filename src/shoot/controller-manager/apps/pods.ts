@@ -3,7 +3,7 @@
  * controller_utils.go): whether it is active, ready, available after minReadySeconds, and which
  * pods to delete first when there are too many.
  */
-import type { Pod } from './resources.js';
+import { isPodReady, type Pod } from '../../../api/core/pod.js';
 
 /** Not finished (Succeeded/Failed) and not being deleted: it counts toward the replicas. */
 export function isPodActive(pod: Pod): boolean {
@@ -13,10 +13,6 @@ export function isPodActive(pod: Pod): boolean {
 
 function readyCondition(pod: Pod) {
   return pod.status?.conditions?.find((c) => c.type === 'Ready');
-}
-
-export function isPodReady(pod: Pod): boolean {
-  return readyCondition(pod)?.status === 'True';
 }
 
 /** Ready for at least `minReadySeconds` at `now`. */

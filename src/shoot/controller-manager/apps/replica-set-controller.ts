@@ -6,29 +6,26 @@
  * least valuable pods first (./pods.ts); and reports replicas, fullyLabeledReplicas,
  * readyReplicas, availableReplicas (after minReadySeconds) and observedGeneration.
  *
- * Creates and deletes are remembered (./expectations.ts) until the pod cache shows them, so a
+ * Creates and deletes are remembered (src/controller/expectations.ts) until the pod cache shows them, so a
  * reconcile that runs before the watch caught up does not fill the same gap twice.
  */
+
+import { type ReplicaSet, replicaSetResource } from '../../../api/apps/workloads.js';
+import { isPodReady, type Pod, podResource } from '../../../api/core/pod.js';
+import type { PodTemplateSpec } from '../../../api/core/pod-template.js';
+import { replicationControllerResource } from '../../../api/core/replication-controller.js';
 import type { LabelSelector } from '../../../api/label-selector.js';
 import { selectorMatches } from '../../../api/label-selector.js';
 import type { KubeObject } from '../../../api/meta.js';
 import type { ResourceRef } from '../../../api/resource-ref.js';
 import { type Client, ignoreNotFound } from '../../../client/client.js';
 import { Controller, type ObjectKey, type Reconciler, type Result, watchOf } from '../../../controller/controller.js';
+import { EventRecorder } from '../../../controller/event-recorder.js';
+import { ObjectExpectations } from '../../../controller/expectations.js';
 import type { Lister, SharedInformerFactory } from '../../../controller/shared-informers.js';
 import type { ControllerContext } from '../controller-manager.js';
 import { claimObjects, ownerKeys, ownerRefTo, writeStatus } from './claim.js';
-import { EventRecorder } from './event-recorder.js';
-import { Expectations } from './expectations.js';
-import { isPodActive, isPodAvailable, isPodReady, nextAvailableInMs, podsToDeleteFirst } from './pods.js';
-import {
-  type Pod,
-  type PodTemplate,
-  podResource,
-  type ReplicaSet,
-  replicaSetResource,
-  replicationControllerResource,
-} from './resources.js';
+import { isPodActive, isPodAvailable, nextAvailableInMs, podsToDeleteFirst } from './pods.js';
 
 /** At most this many pods are created or deleted in one reconcile (Kubernetes' BurstReplicas). */
 const BURST_REPLICAS = 500;
@@ -56,7 +53,12 @@ const replicationControllerKind: ReplicaKind = {
 };
 
 /** A new pod of `owner`'s template (GetPodFromTemplate): labels, annotations, finalizers, spec. */
-export function podFromTemplate(template: PodTemplate, owner: KubeObject, ownerResource: ResourceRef, prefix: string) {
+export function podFromTemplate(
+  template: PodTemplateSpec,
+  owner: KubeObject,
+  ownerResource: ResourceRef,
+  prefix: string,
+) {
   const meta = template.metadata ?? {};
   return {
     metadata: {
@@ -91,7 +93,7 @@ export class ReplicaSetReconciler implements Reconciler {
   readonly #informers: SharedInformerFactory;
   readonly #owners: Lister<ReplicaSet>;
   readonly #pods: Lister<Pod>;
-  readonly #expectations: Expectations;
+  readonly #expectations: ObjectExpectations;
   readonly #events: EventRecorder;
 
   constructor(context: ControllerContext, kind: ReplicaKind) {
@@ -100,12 +102,12 @@ export class ReplicaSetReconciler implements Reconciler {
     this.#informers = context.informers;
     this.#owners = context.informers.lister(kind.resource);
     this.#pods = context.informers.lister(podResource);
-    this.#expectations = new Expectations(this.#pods);
-    this.#events = new EventRecorder(context.client, kind.component, context.logger);
+    this.#expectations = new ObjectExpectations(this.#pods);
+    this.#events = new EventRecorder(context.client, { component: kind.component }, context.logger, kind.resource);
   }
 
   async reconcile(key: ObjectKey): Promise<Result> {
-    await Promise.all([this.#informers.synced(this.#kind.resource), this.#informers.synced(podResource)]);
+    await this.#informers.syncedAll([this.#kind.resource, podResource]);
     const id = `${key.namespace}/${key.name}`;
     const owner = this.#owners.get(key.namespace, key.name);
     if (!owner) {
@@ -146,21 +148,9 @@ export class ReplicaSetReconciler implements Reconciler {
         try {
           const created = await podsClient.create(namespace, pod);
           this.#expectations.created(id, namespace, created.metadata.name ?? '');
-          this.#events.event(
-            this.#kind.resource,
-            owner,
-            'Normal',
-            'SuccessfulCreate',
-            `Created pod: ${created.metadata.name}`,
-          );
+          this.#events.event(owner, 'Normal', 'SuccessfulCreate', `Created pod: ${created.metadata.name}`);
         } catch (err) {
-          this.#events.event(
-            this.#kind.resource,
-            owner,
-            'Warning',
-            'FailedCreate',
-            `Error creating: ${(err as Error).message}`,
-          );
+          this.#events.event(owner, 'Warning', 'FailedCreate', `Error creating: ${(err as Error).message}`);
           throw err;
         }
       });
@@ -173,7 +163,7 @@ export class ReplicaSetReconciler implements Reconciler {
             .delete(namespace, name, { preconditions: { uid: pod.metadata.uid ?? '' } })
             .catch(ignoreNotFound);
           this.#expectations.deleted(id, namespace, name);
-          this.#events.event(this.#kind.resource, owner, 'Normal', 'SuccessfulDelete', `Deleted pod: ${name}`);
+          this.#events.event(owner, 'Normal', 'SuccessfulDelete', `Deleted pod: ${name}`);
         }),
       );
     }

@@ -5,10 +5,17 @@
  * pods and failed pods are deleted. ControllerRevisions keep the template history, pods carry
  * the revision's `controller-revision-hash`; RollingUpdate replaces old pods while at most
  * maxUnavailable nodes lack an available pod. Creates and deletes wait for the cache
- * (../expectations.ts), as the DaemonSet controller's expectations do.
+ * (src/controller/expectations.ts), as the DaemonSet controller's expectations do.
  */
 
+import {
+  type ControllerRevision,
+  controllerRevisionResource,
+  type DaemonSet,
+  daemonSetResource,
+} from '../../../../api/apps/workloads.js';
 import { nodeResource } from '../../../../api/core/node.js';
+import { isPodReady, type Pod, podResource } from '../../../../api/core/pod.js';
 import { type Client, ignoreNotFound } from '../../../../client/client.js';
 import {
   Controller,
@@ -17,23 +24,15 @@ import {
   type Result,
   watchOf,
 } from '../../../../controller/controller.js';
+import { EventRecorder } from '../../../../controller/event-recorder.js';
+import { ObjectExpectations } from '../../../../controller/expectations.js';
 import type { Lister, SharedInformerFactory } from '../../../../controller/shared-informers.js';
 import type { ControllerContext } from '../../controller-manager.js';
 import { ownerKeys, writeStatus } from '../claim.js';
 import { scaledValue } from '../deployment/replicas.js';
-import { EventRecorder } from '../event-recorder.js';
-import { Expectations } from '../expectations.js';
 import { CONTROLLER_REVISION_HASH_LABEL, claimPodsAndHistory, truncateHistory } from '../history.js';
-import { isPodAvailable, isPodReady, nextAvailableInMs } from '../pods.js';
+import { isPodAvailable, nextAvailableInMs } from '../pods.js';
 import { podFromTemplate, slowStartBatch } from '../replica-set-controller.js';
-import {
-  type ControllerRevision,
-  controllerRevisionResource,
-  type DaemonSet,
-  daemonSetResource,
-  type Pod,
-  podResource,
-} from '../resources.js';
 import { type Node, nodeOfPod, pinnedAffinity, shouldRunOn, withDaemonTolerations } from './node-placement.js';
 
 const TEMPLATE_GENERATION_LABEL = 'pod-template-generation';
@@ -54,7 +53,7 @@ export class DaemonSetReconciler implements Reconciler {
   readonly #pods: Lister<Pod>;
   readonly #nodes: Lister<Node>;
   readonly #revisions: Lister<ControllerRevision>;
-  readonly #expectations: Expectations;
+  readonly #expectations: ObjectExpectations;
   readonly #events: EventRecorder;
 
   constructor({ client, informers, logger }: ControllerContext) {
@@ -64,16 +63,12 @@ export class DaemonSetReconciler implements Reconciler {
     this.#pods = informers.lister(podResource);
     this.#nodes = informers.lister(nodeResource) as Lister<Node>;
     this.#revisions = informers.lister(controllerRevisionResource);
-    this.#expectations = new Expectations(this.#pods);
-    this.#events = new EventRecorder(client, 'daemonset-controller', logger);
+    this.#expectations = new ObjectExpectations(this.#pods);
+    this.#events = new EventRecorder(client, { component: 'daemonset-controller' }, logger, daemonSetResource);
   }
 
   async reconcile(key: ObjectKey): Promise<Result> {
-    await Promise.all(
-      [daemonSetResource, podResource, nodeResource, controllerRevisionResource].map((ref) =>
-        this.#informers.synced(ref),
-      ),
-    );
+    await this.#informers.syncedAll([daemonSetResource, podResource, nodeResource, controllerRevisionResource]);
     const id = `${key.namespace}/${key.name}`;
     const ds = this.#sets.get(key.namespace, key.name);
     if (!ds) {
@@ -179,7 +174,7 @@ export class DaemonSetReconciler implements Reconciler {
           .delete(namespace, name, { preconditions: { uid: pod.metadata.uid ?? '' } })
           .catch(ignoreNotFound);
         this.#expectations.deleted(id, namespace, name);
-        this.#events.event(daemonSetResource, ds, 'Normal', 'SuccessfulDelete', `Deleted pod: ${name}`);
+        this.#events.event(ds, 'Normal', 'SuccessfulDelete', `Deleted pod: ${name}`);
       }),
     );
   }
@@ -201,21 +196,9 @@ export class DaemonSetReconciler implements Reconciler {
       try {
         const created = await this.#client.resource(podResource).create(namespace, pod);
         this.#expectations.created(id, namespace, created.metadata.name ?? '');
-        this.#events.event(
-          daemonSetResource,
-          ds,
-          'Normal',
-          'SuccessfulCreate',
-          `Created pod: ${created.metadata.name}`,
-        );
+        this.#events.event(ds, 'Normal', 'SuccessfulCreate', `Created pod: ${created.metadata.name}`);
       } catch (err) {
-        this.#events.event(
-          daemonSetResource,
-          ds,
-          'Warning',
-          'FailedCreate',
-          `Error creating: ${(err as Error).message}`,
-        );
+        this.#events.event(ds, 'Warning', 'FailedCreate', `Error creating: ${(err as Error).message}`);
         throw err;
       }
     });

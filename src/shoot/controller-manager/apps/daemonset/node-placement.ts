@@ -7,22 +7,9 @@
  * Kubernetes does since 1.12: a required node affinity `matchFields metadata.name In [<node>]`,
  * so the scheduler places it.
  */
+import type { PodTemplateSpec } from '../../../../api/core/pod-template.js';
 import type { KubeObject } from '../../../../api/meta.js';
-import type { PodTemplate } from '../resources.js';
-
-export interface Toleration {
-  key?: string;
-  operator?: 'Exists' | 'Equal';
-  value?: string;
-  effect?: string;
-  tolerationSeconds?: number;
-}
-
-export interface Taint {
-  key: string;
-  value?: string;
-  effect: string;
-}
+import { matchesNodeSelectorAndAffinity, type Taint, type Toleration, tolerates } from '../../../node-selection.js';
 
 interface Requirement {
   key: string;
@@ -69,55 +56,10 @@ export function withDaemonTolerations(spec: Record<string, unknown>): Toleration
   return [...others, ...added];
 }
 
-function tolerates(toleration: Toleration, taint: Taint): boolean {
-  if (toleration.effect && toleration.effect !== taint.effect) return false;
-  if (toleration.key && toleration.key !== taint.key) return false;
-  if (!toleration.key && toleration.operator !== 'Exists') return false;
-  return toleration.operator === 'Exists' || (toleration.value ?? '') === (taint.value ?? '');
-}
-
-function requirementMatches(requirement: Requirement, value: string | undefined): boolean {
-  const values = requirement.values ?? [];
-  switch (requirement.operator) {
-    case 'In':
-      return value !== undefined && values.includes(value);
-    case 'NotIn':
-      return value === undefined || !values.includes(value);
-    case 'Exists':
-      return value !== undefined;
-    case 'DoesNotExist':
-      return value === undefined;
-    case 'Gt':
-    case 'Lt': {
-      const [bound] = values;
-      if (value === undefined || bound === undefined) return false;
-      return requirement.operator === 'Gt' ? Number(value) > Number(bound) : Number(value) < Number(bound);
-    }
-    default:
-      return false;
-  }
-}
-
-function termMatches(term: NodeSelectorTerm, node: Node): boolean {
-  const labels = node.metadata.labels ?? {};
-  const expressions = term.matchExpressions ?? [];
-  const fields = term.matchFields ?? [];
-  if (expressions.length === 0 && fields.length === 0) return false;
-  return (
-    expressions.every((r) => requirementMatches(r, labels[r.key])) &&
-    fields.every((r) => requirementMatches(r, r.key === 'metadata.name' ? node.metadata.name : undefined))
-  );
-}
-
 /** Whether the DaemonSet's pod should run on `node` (nodeShouldRunDaemonPod). */
-export function shouldRunOn(template: PodTemplate | undefined, node: Node): boolean {
+export function shouldRunOn(template: PodTemplateSpec | undefined, node: Node): boolean {
   const spec = (template?.spec ?? {}) as Record<string, unknown>;
-  const labels = node.metadata.labels ?? {};
-  const selector = (spec.nodeSelector as Record<string, string> | undefined) ?? {};
-  if (!Object.entries(selector).every(([k, v]) => labels[k] === v)) return false;
-  const terms = (spec.affinity as Affinity | undefined)?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution
-    ?.nodeSelectorTerms;
-  if (terms && !terms.some((term) => termMatches(term, node))) return false;
+  if (!matchesNodeSelectorAndAffinity(spec, node)) return false;
   const tolerations = withDaemonTolerations(spec);
   return (node.spec?.taints ?? [])
     .filter((taint) => taint.effect === 'NoSchedule' || taint.effect === 'NoExecute')

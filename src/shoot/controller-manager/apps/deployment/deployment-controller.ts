@@ -1,3 +1,10 @@
+import {
+  type Deployment,
+  deploymentResource,
+  type ReplicaSet,
+  replicaSetResource,
+} from '../../../../api/apps/workloads.js';
+import { type Pod, podResource } from '../../../../api/core/pod.js';
 import type { Client } from '../../../../client/client.js';
 import {
   Controller,
@@ -6,18 +13,10 @@ import {
   type Result,
   watchOf,
 } from '../../../../controller/controller.js';
+import { EventRecorder } from '../../../../controller/event-recorder.js';
 import type { Lister, SharedInformerFactory } from '../../../../controller/shared-informers.js';
 import type { ControllerContext } from '../../controller-manager.js';
 import { claimObjects, controllerRefOf, ownerKeys } from '../claim.js';
-import { EventRecorder } from '../event-recorder.js';
-import {
-  type Deployment,
-  deploymentResource,
-  type Pod,
-  podResource,
-  type ReplicaSet,
-  replicaSetResource,
-} from '../resources.js';
 import { DeploymentSync } from './deployment-sync.js';
 import { isScalingEvent, rolloutRecreate, rolloutRolling, syncScaling } from './rollout.js';
 import { condition, getCondition, PAUSED, RESUMED, setCondition } from './status.js';
@@ -36,11 +35,11 @@ export class DeploymentReconciler implements Reconciler {
     this.#deployments = informers.lister(deploymentResource);
     this.#replicaSets = informers.lister(replicaSetResource);
     this.#pods = informers.lister(podResource);
-    this.#events = new EventRecorder(client, 'deployment-controller', logger);
+    this.#events = new EventRecorder(client, { component: 'deployment-controller' }, logger, deploymentResource);
   }
 
   async reconcile(key: ObjectKey): Promise<Result> {
-    await Promise.all([deploymentResource, replicaSetResource, podResource].map((ref) => this.#informers.synced(ref)));
+    await this.#informers.syncedAll([deploymentResource, replicaSetResource, podResource]);
     const d = this.#deployments.get(key.namespace, key.name);
     if (!d) return {};
     const replicaSets = await claimObjects({

@@ -5,12 +5,17 @@
  * events, cleans up old revisions, and writes the status. Writes carry the resourceVersion the
  * cache showed, so a decision taken on a stale cache fails with a conflict and is taken again.
  */
+import {
+  type Deployment,
+  deploymentResource,
+  type ReplicaSet,
+  replicaSetResource,
+} from '../../../../api/apps/workloads.js';
 import { isAlreadyExists } from '../../../../api/errors.js';
 import type { KubeObject } from '../../../../api/meta.js';
 import { type Client, ignoreNotFound } from '../../../../client/client.js';
+import type { EventRecorder } from '../../../../controller/event-recorder.js';
 import { controllerRefOf, ownerRefTo, writeStatus } from '../claim.js';
-import type { EventRecorder } from '../event-recorder.js';
-import { type Deployment, deploymentResource, type ReplicaSet, replicaSetResource } from '../resources.js';
 import { computeHash, equalIgnoringHash, POD_TEMPLATE_HASH_LABEL } from './pod-template-hash.js';
 import {
   byCreation,
@@ -69,7 +74,7 @@ export class DeploymentSync {
   }
 
   #event(reason: string, message: string, type: 'Normal' | 'Warning' = 'Normal'): void {
-    this.events.event(deploymentResource, this.d, type, reason, message);
+    this.events.event(this.d, type, reason, message);
   }
 
   /**

@@ -10,8 +10,8 @@
  * by comparing templates (`equalIgnoringHash`), so a control plane that moved, or took over from
  * a real kube-controller-manager, never rolls out because a hash came out different.
  */
+import type { PodTemplateSpec } from '../../../../api/core/pod-template.js';
 import { isRecord } from '../../../../api/meta.js';
-import type { PodTemplate } from '../resources.js';
 
 export const POD_TEMPLATE_HASH_LABEL = 'pod-template-hash';
 
@@ -54,7 +54,7 @@ export function computeHash(template: unknown, collisionCount?: number): string 
   return safeEncode(String(hash));
 }
 
-function withoutHash(template: PodTemplate | undefined): PodTemplate {
+function withoutHash(template: PodTemplateSpec | undefined): PodTemplateSpec {
   const copy = structuredClone(template ?? {});
   const labels = copy.metadata?.labels;
   if (labels) {
@@ -66,6 +66,6 @@ function withoutHash(template: PodTemplate | undefined): PodTemplate {
 }
 
 /** Whether two pod templates are the same but for the hash label (EqualIgnoreHash). */
-export function equalIgnoringHash(a: PodTemplate | undefined, b: PodTemplate | undefined): boolean {
+export function equalIgnoringHash(a: PodTemplateSpec | undefined, b: PodTemplateSpec | undefined): boolean {
   return canonicalJson(withoutHash(a)) === canonicalJson(withoutHash(b));
 }

@@ -3,7 +3,7 @@
  * maxUnavailable resolved against the replicas (percentages: surge rounded up, unavailable down,
  * never both 0), the revision and replica annotations, and which ReplicaSets are active.
  */
-import type { Deployment, ReplicaSet } from '../resources.js';
+import type { Deployment, ReplicaSet } from '../../../../api/apps/workloads.js';
 
 export const REVISION_ANNOTATION = 'deployment.kubernetes.io/revision';
 export const DESIRED_REPLICAS_ANNOTATION = 'deployment.kubernetes.io/desired-replicas';

@@ -5,7 +5,9 @@
  * Recreate scales every old ReplicaSet to 0, waits until their pods are gone, then scales the new
  * one up; a scaling event (or a paused Deployment) resizes the ReplicaSets proportionally.
  */
-import type { Pod, ReplicaSet } from '../resources.js';
+
+import type { ReplicaSet } from '../../../../api/apps/workloads.js';
+import type { Pod } from '../../../../api/core/pod.js';
 import type { DeploymentSync } from './deployment-sync.js';
 import {
   activeReplicaSets,

@@ -6,8 +6,8 @@
  * ProgressDeadlineExceeded, DeploymentPaused, DeploymentResumed) that `kubectl rollout status`
  * reads.
  */
+import type { Deployment, ReplicaSet } from '../../../../api/apps/workloads.js';
 import { type Condition, nowTimestamp } from '../../../../api/meta.js';
-import type { Deployment, ReplicaSet } from '../resources.js';
 import { maxUnavailable, replicasOf, sumSpecReplicas, sumStatus } from './replicas.js';
 
 export type DeploymentStatus = NonNullable<Deployment['status']>;

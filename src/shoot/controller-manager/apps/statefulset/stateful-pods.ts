@@ -5,10 +5,13 @@
  * `controller-revision-hash`, and a PersistentVolumeClaim `<claim>-<set>-<ordinal>` per
  * volumeClaimTemplate mounted in place of the template's volume of that name.
  */
+
+import { type StatefulSet, statefulSetResource } from '../../../../api/apps/workloads.js';
+import type { Pod } from '../../../../api/core/pod.js';
+import type { PodTemplateSpec } from '../../../../api/core/pod-template.js';
 import type { KubeObject } from '../../../../api/meta.js';
 import { ownerRefTo } from '../claim.js';
 import { CONTROLLER_REVISION_HASH_LABEL } from '../history.js';
-import { type Pod, type PodTemplate, type StatefulSet, statefulSetResource } from '../resources.js';
 
 export const POD_NAME_LABEL = 'statefulset.kubernetes.io/pod-name';
 export const POD_INDEX_LABEL = 'apps.kubernetes.io/pod-index';
@@ -55,7 +58,7 @@ export function claimOwnerRef(owner: KubeObject, apiVersion: string, kind: strin
 }
 
 /** The pod of `ordinal` from `template` (of the revision named `revision`). */
-export function newStatefulPod(set: StatefulSet, template: PodTemplate, revision: string, ordinal: number): Pod {
+export function newStatefulPod(set: StatefulSet, template: PodTemplateSpec, revision: string, ordinal: number): Pod {
   const name = podName(set, ordinal);
   const spec = structuredClone(template.spec ?? {});
   const claimed = new Map((set.spec?.volumeClaimTemplates ?? []).map((c) => [c.metadata.name ?? '', c] as const));

@@ -12,6 +12,14 @@
  * Names are deterministic, so a create that the cache has not shown yet fails with
  * AlreadyExists the second time and nothing is made twice.
  */
+import {
+  type ControllerRevision,
+  controllerRevisionResource,
+  type StatefulSet,
+  statefulSetResource,
+} from '../../../../api/apps/workloads.js';
+import { persistentVolumeClaimResource } from '../../../../api/core/persistent-volume.js';
+import { isPodReady, type Pod, podResource } from '../../../../api/core/pod.js';
 import { isAlreadyExists } from '../../../../api/errors.js';
 import { type Client, ignoreNotFound } from '../../../../client/client.js';
 import {
@@ -21,10 +29,10 @@ import {
   type Result,
   watchOf,
 } from '../../../../controller/controller.js';
+import { EventRecorder } from '../../../../controller/event-recorder.js';
 import type { Lister, SharedInformerFactory } from '../../../../controller/shared-informers.js';
 import type { ControllerContext } from '../../controller-manager.js';
 import { controllerRefOf, ownerKeys, writeStatus } from '../claim.js';
-import { EventRecorder } from '../event-recorder.js';
 import {
   CONTROLLER_REVISION_HASH_LABEL,
   claimPodsAndHistory,
@@ -32,16 +40,7 @@ import {
   templateOf,
   truncateHistory,
 } from '../history.js';
-import { isPodAvailable, isPodReady, nextAvailableInMs } from '../pods.js';
-import {
-  type ControllerRevision,
-  controllerRevisionResource,
-  type Pod,
-  persistentVolumeClaimResource,
-  podResource,
-  type StatefulSet,
-  statefulSetResource,
-} from '../resources.js';
+import { isPodAvailable, nextAvailableInMs } from '../pods.js';
 import { claimName, claimOwnerRef, claimsFor, newStatefulPod, ordinalOf } from './stateful-pods.js';
 
 const isRunningAndReady = (pod: Pod) => pod.status?.phase === 'Running' && isPodReady(pod);
@@ -63,13 +62,11 @@ export class StatefulSetReconciler implements Reconciler {
     this.#sets = informers.lister(statefulSetResource);
     this.#pods = informers.lister(podResource);
     this.#revisions = informers.lister(controllerRevisionResource);
-    this.#events = new EventRecorder(client, 'statefulset-controller', logger);
+    this.#events = new EventRecorder(client, { component: 'statefulset-controller' }, logger, statefulSetResource);
   }
 
   async reconcile(key: ObjectKey): Promise<Result> {
-    await Promise.all(
-      [statefulSetResource, podResource, controllerRevisionResource].map((ref) => this.#informers.synced(ref)),
-    );
+    await this.#informers.syncedAll([statefulSetResource, podResource, controllerRevisionResource]);
     const set = this.#sets.get(key.namespace, key.name);
     if (!set || set.metadata.deletionTimestamp) return {};
     const history = await claimPodsAndHistory(
@@ -115,7 +112,7 @@ export class StatefulSetReconciler implements Reconciler {
       await api
         .delete(namespace, pod.metadata.name ?? '', { preconditions: { uid: pod.metadata.uid ?? '' } })
         .catch(ignoreNotFound);
-      this.#events.event(statefulSetResource, set, 'Normal', reason, message);
+      this.#events.event(set, 'Normal', reason, message);
     };
 
     for (let ordinal = start; ordinal < start + replicas; ordinal++) {
@@ -205,7 +202,6 @@ export class StatefulSetReconciler implements Reconciler {
         .createIfAbsent(namespace, claim)
         .catch((err: unknown) => {
           this.#events.event(
-            statefulSetResource,
             set,
             'Warning',
             'FailedCreate',
@@ -218,7 +214,6 @@ export class StatefulSetReconciler implements Reconciler {
     try {
       await this.#client.resource(podResource).create(namespace, pod);
       this.#events.event(
-        statefulSetResource,
         set,
         'Normal',
         'SuccessfulCreate',
@@ -227,7 +222,6 @@ export class StatefulSetReconciler implements Reconciler {
     } catch (err) {
       if (isAlreadyExists(err)) return;
       this.#events.event(
-        statefulSetResource,
         set,
         'Warning',
         'FailedCreate',

@@ -1,7 +1,8 @@
 /**
- * A shoot on a real landscape for the workload e2e tests: kubectl against it with a discovery
- * cache of its own, and the stand-in kubelet (./pod-stand-in.ts) running the pods of `default`
- * on the shoot's first node until the shoot runs pods itself.
+ * A shoot on a real landscape for the e2e tests that drive it with kubectl (workloads, Services
+ * and Jobs, built-in APIs, CRDs): kubectl against it with a discovery cache of its own, and
+ * `machines` Ready nodes. The shoot's own kube-scheduler binds the pods and
+ * its node agents run them: no stand-in plays either.
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -9,12 +10,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type CommandResult, kubectl } from './kubectl.js';
 import type { LandscapeOptions } from './landscape.js';
-import { type ShootOnLandscape, startShootOnLandscape } from './migration.js';
-import { type PodStandIn, shootPodApi, startPodStandIn } from './pod-stand-in.js';
+import { readyNodes, type ShootOnLandscape, setWorkerMachines, startShootOnLandscape } from './migration.js';
+import { until } from './processes.js';
 
-export interface WorkloadShoot {
+export interface KubectlShoot {
   shoot: ShootOnLandscape;
-  kubelet: PodStandIn;
+  /** A temporary folder (kubectl's discovery cache, and files a test writes), removed by `stop`. */
+  dir: string;
+  /** The names of the shoot's Ready nodes, sorted. */
+  nodes: string[];
   /** kubectl with the shoot's admin kubeconfig; never throws. */
   k(args: string[], input?: string): Promise<CommandResult>;
   /** kubectl that must succeed; its stdout. */
@@ -25,26 +29,29 @@ export interface WorkloadShoot {
   stop(): Promise<void>;
 }
 
-export async function startWorkloadShoot(options: Partial<LandscapeOptions> = {}): Promise<WorkloadShoot> {
+/** The example shoot on a landscape, its worker pool at `machines` machines (default 1), all Ready. */
+export async function startKubectlShoot(
+  options: Partial<LandscapeOptions> & { machines?: number } = {},
+): Promise<KubectlShoot> {
+  const { machines = 1, ...landscape } = options;
   const cacheDir = await mkdtemp(join(tmpdir(), 'transplant-kubectl-cache-'));
-  const shoot = await startShootOnLandscape(options);
+  const shoot = await startShootOnLandscape(landscape);
+  if (machines !== 1) await setWorkerMachines(shoot.landscape.garden, machines);
+  await until(async () => (await readyNodes(shoot.client)).length === machines, 120_000, `${machines} Ready nodes`);
   const k = (args: string[], input?: string) => kubectl(shoot.kubeconfig, ['--cache-dir', cacheDir, ...args], input);
   const ok = async (args: string[], input?: string) => {
     const result = await k(args, input);
     assert.equal(result.code, 0, `kubectl ${args.join(' ')}: ${result.stderr}`);
     return result.stdout;
   };
-  const nodes = (await k(['get', 'nodes', '-o', 'name'])).stdout.trim().split('\n');
-  const node = nodes[0]?.replace('node/', '') || 'node-1';
-  const kubelet = startPodStandIn(shootPodApi(shoot.client), 'default', { node, intervalMs: 300 });
   return {
     shoot,
-    kubelet,
+    dir: cacheDir,
+    nodes: await readyNodes(shoot.client),
     k,
     ok,
     json: async (args) => JSON.parse(await ok([...args, '-o', 'json'])),
     stop: async () => {
-      kubelet.stop();
       await shoot.stop();
       await rm(cacheDir, { recursive: true, force: true });
     },

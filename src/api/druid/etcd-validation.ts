@@ -1,0 +1,210 @@
+import { FieldError } from '../errors.js';
+import {
+  optionalBoolean,
+  optionalCronSchedule,
+  optionalDuration,
+  optionalEnum,
+  optionalNonNegativeInteger,
+  optionalPort,
+  optionalQuantity,
+  parseDuration,
+  requiredEnum,
+  requiredString,
+  validateConditions,
+  validateLastOperation,
+  validateSecretReference,
+} from '../extensions/field-validation.js';
+import { isRecord, type KubeObject, specOf } from '../meta.js';
+import { immutableOnceSet, optionalArray, optionalObject, optionalString, validateLabels } from '../validation.js';
+import { validateStoreSpec } from './common.js';
+import {
+  COMPACTION_MODES,
+  COMPRESSION_POLICIES,
+  DEFAULT_ETCD_REPLICAS,
+  ETCD_MEMBER_STATUSES,
+  ETCD_REPLICAS,
+  ETCD_ROLES,
+  GARBAGE_COLLECTION_POLICIES,
+  METRICS_LEVELS,
+} from './etcd.js';
+
+function validateTlsConfig(value: unknown, path: string): FieldError[] {
+  if (value === undefined || value === null) return [];
+  if (!isRecord(value)) return [FieldError.typeInvalid(path, value, 'must be an object')];
+  return [
+    ...validateSecretReference(value.tlsCASecretRef, `${path}.tlsCASecretRef`, true),
+    ...optionalString(
+      isRecord(value.tlsCASecretRef) ? value.tlsCASecretRef.dataKey : undefined,
+      `${path}.tlsCASecretRef.dataKey`,
+    ),
+    ...validateSecretReference(value.serverTLSSecretRef, `${path}.serverTLSSecretRef`, true),
+    ...validateSecretReference(value.clientTLSSecretRef, `${path}.clientTLSSecretRef`, false),
+  ];
+}
+
+function validateEtcdConfig(etcd: unknown): FieldError[] {
+  if (etcd === undefined || etcd === null) return [FieldError.required('spec.etcd')];
+  if (!isRecord(etcd)) return [FieldError.typeInvalid('spec.etcd', etcd, 'must be an object')];
+  return [
+    ...optionalQuantity(etcd.quota, 'spec.etcd.quota'),
+    ...optionalNonNegativeInteger(etcd.snapshotCount, 'spec.etcd.snapshotCount'),
+    ...optionalCronSchedule(etcd.defragmentationSchedule, 'spec.etcd.defragmentationSchedule'),
+    ...optionalPort(etcd.serverPort, 'spec.etcd.serverPort'),
+    ...optionalPort(etcd.clientPort, 'spec.etcd.clientPort'),
+    ...optionalPort(etcd.wrapperPort, 'spec.etcd.wrapperPort'),
+    ...optionalString(etcd.image, 'spec.etcd.image'),
+    ...validateSecretReference(etcd.authSecretRef, 'spec.etcd.authSecretRef', false),
+    ...optionalEnum(etcd.metrics, 'spec.etcd.metrics', METRICS_LEVELS),
+    ...optionalObject(etcd.resources, 'spec.etcd.resources'),
+    ...validateTlsConfig(etcd.clientUrlTls, 'spec.etcd.clientUrlTls'),
+    ...validateTlsConfig(etcd.peerUrlTls, 'spec.etcd.peerUrlTls'),
+    ...optionalDuration(etcd.etcdDefragTimeout, 'spec.etcd.etcdDefragTimeout'),
+    ...optionalDuration(etcd.heartbeatDuration, 'spec.etcd.heartbeatDuration'),
+  ];
+}
+
+function validateBackupSpec(backup: unknown): FieldError[] {
+  if (backup === undefined || backup === null) return [FieldError.required('spec.backup')];
+  if (!isRecord(backup)) return [FieldError.typeInvalid('spec.backup', backup, 'must be an object')];
+  const errs = [
+    ...optionalPort(backup.port, 'spec.backup.port'),
+    ...validateTlsConfig(backup.tls, 'spec.backup.tls'),
+    ...optionalString(backup.image, 'spec.backup.image'),
+    ...(backup.store === undefined || backup.store === null
+      ? []
+      : validateStoreSpec(backup.store, 'spec.backup.store')),
+    ...optionalObject(backup.resources, 'spec.backup.resources'),
+    ...optionalCronSchedule(backup.fullSnapshotSchedule, 'spec.backup.fullSnapshotSchedule'),
+    ...optionalEnum(backup.garbageCollectionPolicy, 'spec.backup.garbageCollectionPolicy', GARBAGE_COLLECTION_POLICIES),
+    ...optionalNonNegativeInteger(backup.maxBackupsLimitBasedGC, 'spec.backup.maxBackupsLimitBasedGC'),
+    ...optionalDuration(backup.garbageCollectionPeriod, 'spec.backup.garbageCollectionPeriod'),
+    ...optionalDuration(backup.deltaSnapshotPeriod, 'spec.backup.deltaSnapshotPeriod'),
+    ...optionalQuantity(backup.deltaSnapshotMemoryLimit, 'spec.backup.deltaSnapshotMemoryLimit'),
+    ...optionalDuration(backup.deltaSnapshotRetentionPeriod, 'spec.backup.deltaSnapshotRetentionPeriod'),
+    ...optionalDuration(backup.etcdSnapshotTimeout, 'spec.backup.etcdSnapshotTimeout'),
+    ...optionalBoolean(backup.enableProfiling, 'spec.backup.enableProfiling'),
+    ...optionalObject(backup.compression, 'spec.backup.compression'),
+  ];
+  if (isRecord(backup.compression)) {
+    errs.push(...optionalBoolean(backup.compression.enabled, 'spec.backup.compression.enabled'));
+    errs.push(...optionalEnum(backup.compression.policy, 'spec.backup.compression.policy', COMPRESSION_POLICIES));
+  }
+  const delta = typeof backup.deltaSnapshotPeriod === 'string' ? parseDuration(backup.deltaSnapshotPeriod) : undefined;
+  const gc =
+    typeof backup.garbageCollectionPeriod === 'string' ? parseDuration(backup.garbageCollectionPeriod) : undefined;
+  if (delta !== undefined && gc !== undefined && !(delta < gc)) {
+    errs.push(
+      FieldError.invalid(
+        'spec.backup.garbageCollectionPeriod',
+        backup.garbageCollectionPeriod,
+        'etcd.spec.backup.garbageCollectionPeriod must be greater than etcd.spec.backup.deltaSnapshotPeriod',
+      ),
+    );
+  }
+  return errs;
+}
+
+function validateReplicas(replicas: unknown): FieldError[] {
+  if (replicas === undefined || replicas === null) return [FieldError.required('spec.replicas')];
+  if (typeof replicas !== 'number' || !Number.isInteger(replicas)) {
+    return [FieldError.typeInvalid('spec.replicas', replicas, 'must be an integer')];
+  }
+  return (ETCD_REPLICAS as readonly number[]).includes(replicas)
+    ? []
+    : [FieldError.notSupported('spec.replicas', replicas, ETCD_REPLICAS.map(String))];
+}
+
+/** Validates the Etcd spec: replicas, labels, selector, etcd, backup, sharedConfig, storage. */
+export function validateEtcdSpec(spec: unknown): FieldError[] {
+  if (!isRecord(spec)) return [FieldError.required('spec')];
+  const errs = validateReplicas(spec.replicas);
+  if (spec.labels === undefined || spec.labels === null) errs.push(FieldError.required('spec.labels'));
+  else errs.push(...validateLabels(spec.labels, 'spec.labels'));
+  errs.push(...optionalObject(spec.annotations, 'spec.annotations'));
+  errs.push(...optionalObject(spec.selector, 'spec.selector'));
+  if (isRecord(spec.selector)) {
+    errs.push(...validateLabels(spec.selector.matchLabels, 'spec.selector.matchLabels'));
+    errs.push(...optionalArray(spec.selector.matchExpressions, 'spec.selector.matchExpressions'));
+  }
+  errs.push(...validateEtcdConfig(spec.etcd));
+  errs.push(...validateBackupSpec(spec.backup));
+  errs.push(...optionalObject(spec.sharedConfig, 'spec.sharedConfig'));
+  if (isRecord(spec.sharedConfig)) {
+    errs.push(
+      ...optionalEnum(spec.sharedConfig.autoCompactionMode, 'spec.sharedConfig.autoCompactionMode', COMPACTION_MODES),
+    );
+    errs.push(
+      ...optionalString(spec.sharedConfig.autoCompactionRetention, 'spec.sharedConfig.autoCompactionRetention'),
+    );
+  }
+  errs.push(...optionalString(spec.priorityClassName, 'spec.priorityClassName'));
+  errs.push(...optionalString(spec.storageClass, 'spec.storageClass'));
+  errs.push(...optionalQuantity(spec.storageCapacity, 'spec.storageCapacity'));
+  errs.push(...optionalString(spec.volumeClaimTemplate, 'spec.volumeClaimTemplate'));
+  errs.push(...optionalBoolean(spec.runAsRoot, 'spec.runAsRoot'));
+  return errs;
+}
+
+/** etcd-druid's update rules: storageClass and volumeClaimTemplate immutable; replicas only grow or drop to 0. */
+export function validateEtcdSpecUpdate(etcd: KubeObject, old: KubeObject): FieldError[] {
+  const spec = specOf(etcd);
+  const oldSpec = specOf(old);
+  const errs = [
+    ...immutableOnceSet(spec?.storageClass, oldSpec?.storageClass, 'spec.storageClass'),
+    ...immutableOnceSet(spec?.volumeClaimTemplate, oldSpec?.volumeClaimTemplate, 'spec.volumeClaimTemplate'),
+  ];
+  const replicas = spec?.replicas;
+  const before = oldSpec?.replicas;
+  if (typeof replicas === 'number' && typeof before === 'number' && replicas !== 0 && replicas < before) {
+    errs.push(FieldError.invalid('spec.replicas', replicas, 'Replicas can either be increased or be downscaled to 0.'));
+  }
+  return errs;
+}
+
+/** Validates what the druid writes into `status`. */
+export function validateEtcdStatus(etcd: KubeObject): FieldError[] {
+  const status = etcd.status;
+  if (status === undefined || status === null) return [];
+  if (!isRecord(status)) return [FieldError.typeInvalid('status', status, 'must be an object')];
+  const errs = [
+    ...optionalNonNegativeInteger(status.observedGeneration, 'status.observedGeneration'),
+    ...optionalBoolean(status.ready, 'status.ready'),
+    ...validateConditions(status.conditions, 'status.conditions'),
+    ...optionalNonNegativeInteger(status.clusterSize, 'status.clusterSize'),
+    ...optionalNonNegativeInteger(status.currentReplicas, 'status.currentReplicas'),
+    ...optionalNonNegativeInteger(status.replicas, 'status.replicas'),
+    ...optionalNonNegativeInteger(status.readyReplicas, 'status.readyReplicas'),
+    ...optionalString(status.endpoint, 'status.endpoint'),
+    ...optionalString(status.backupEndpoint, 'status.backupEndpoint'),
+    ...validateLastOperation(status.lastOperation, 'status.lastOperation'),
+    ...optionalArray(status.lastErrors, 'status.lastErrors'),
+    ...optionalArray(status.members, 'status.members'),
+  ];
+  if (Array.isArray(status.lastErrors)) {
+    status.lastErrors.forEach((error, i) => {
+      const at = `status.lastErrors[${i}]`;
+      if (!isRecord(error)) errs.push(FieldError.typeInvalid(at, error, 'must be an object'));
+      else errs.push(...requiredString(error.description, `${at}.description`));
+    });
+  }
+  if (Array.isArray(status.members)) {
+    status.members.forEach((member, i) => {
+      const at = `status.members[${i}]`;
+      if (!isRecord(member)) {
+        errs.push(FieldError.typeInvalid(at, member, 'must be an object'));
+        return;
+      }
+      errs.push(...requiredString(member.name, `${at}.name`));
+      errs.push(...requiredEnum(member.status, `${at}.status`, ETCD_MEMBER_STATUSES));
+      errs.push(...optionalEnum(member.role, `${at}.role`, ETCD_ROLES));
+    });
+  }
+  return errs;
+}
+
+/** The defaults etcd-druid's CRD sets: `spec.replicas` 1. Mutates. */
+export function defaultEtcd(etcd: KubeObject): void {
+  if (isRecord(etcd.spec) && (etcd.spec.replicas === undefined || etcd.spec.replicas === null)) {
+    etcd.spec.replicas = DEFAULT_ETCD_REPLICAS;
+  }
+}
