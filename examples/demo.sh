@@ -60,6 +60,25 @@ NODE=$(kubectl --kubeconfig "$SHOOT_KUBECONFIG" get nodes -o jsonpath='{.items[0
 echo "its machine runs as pid $MACHINE_PID; the API server reaches it through the VPN tunnel to seed-a's vpn-seed-server:"
 echo "  kubectl get --raw /api/v1/nodes/$NODE/proxy/healthz -> $(kubectl --kubeconfig "$SHOOT_KUBECONFIG" get --raw "/api/v1/nodes/$NODE/proxy/healthz")"
 
+step "a Deployment, as on any cluster: kube-controller-manager, kube-scheduler and the node run its pods"
+kubectl --kubeconfig "$SHOOT_KUBECONFIG" create deployment web --image=nginx --replicas=2
+kubectl --kubeconfig "$SHOOT_KUBECONFIG" expose deployment web --port=80
+kubectl --kubeconfig "$SHOOT_KUBECONFIG" rollout status deployment/web --timeout=120s
+kubectl --kubeconfig "$SHOOT_KUBECONFIG" get pods -o wide
+# Each pod's identity and state, and the Deployment's, to compare after the migration.
+snapshot_workload() {
+  kubectl --kubeconfig "$SHOOT_KUBECONFIG" get deployments,replicasets,pods,endpoints -o json \
+    | jq -r '.items[] | "\(.kind) \(.metadata.name) \(.metadata.uid) \(.metadata.resourceVersion) \(.spec.nodeName // "") \(.status.phase // "")"' | sort
+}
+# Once the controllers are done with it: two snapshots a second apart agree.
+snapshot_workload >"$DIR/workload-before.txt"
+for _ in $(seq 1 30); do
+  sleep 1
+  snapshot_workload >"$DIR/workload-now.txt"
+  diff -q "$DIR/workload-before.txt" "$DIR/workload-now.txt" >/dev/null && break
+  mv "$DIR/workload-now.txt" "$DIR/workload-before.txt"
+done
+
 step "migrating garden-dev/my-shoot from seed-a to seed-b (the seed document's command, verbatim)"
 NAMESPACE=garden-dev
 SHOOT_NAME=my-shoot
@@ -107,6 +126,14 @@ if ! diff -q "$DIR/data-before.txt" "$DIR/data-after.txt" >/dev/null; then
   exit 1
 fi
 echo "all $(wc -l <"$DIR/data-after.txt") ConfigMaps are there, each at its resourceVersion with its content (through the kubeconfig issued before the migration)"
+snapshot_workload >"$DIR/workload-after.txt"
+if ! diff -q "$DIR/workload-before.txt" "$DIR/workload-after.txt" >/dev/null; then
+  echo "the Deployment, its ReplicaSet, pods or endpoints changed in the migration:" >&2
+  diff "$DIR/workload-before.txt" "$DIR/workload-after.txt" >&2
+  exit 1
+fi
+kubectl --kubeconfig "$SHOOT_KUBECONFIG" get pods -o wide
+echo "the Deployment's pods are the same pods (uid, resourceVersion, node), still Running; no rollout, nothing rescheduled"
 kubectl --kubeconfig "$SHOOT_KUBECONFIG" get configmap demo -o jsonpath='{"configmap demo, written before the migration: "}{.data.written-at}{"\n"}'
 kubectl --kubeconfig "$SHOOT_KUBECONFIG" create configmap after-migration --from-literal=written-at="$(date -Iseconds)"
 kill -0 "$MACHINE_PID" || { echo "the machine (pid $MACHINE_PID) did not survive the migration" >&2; exit 1; }
