@@ -19,6 +19,7 @@ import { endpointSliceController } from './endpointslice-controller.js';
 import { type CollectableResource, GarbageCollector } from './garbage-collector.js';
 import { jobController } from './job-controller.js';
 import { namespaceController } from './namespace-controller.js';
+import { podGcController } from './pod-gc-controller.js';
 import { rootCaPublisher } from './root-ca-publisher.js';
 import { serviceAccountController } from './service-account-controller.js';
 import { ttlAfterFinishedController } from './ttl-after-finished-controller.js';
@@ -82,6 +83,7 @@ function controllers(context: ControllerContext, options: ShootControllerManager
     endpointSliceController(context),
     jobController(context),
     ttlAfterFinishedController(context),
+    podGcController(context),
     cronJobController(context),
     // Last: it shares the caches of the resources the others read and watches the rest itself.
     new GarbageCollector(context.client, context.informers, options.discover, context.logger),
