@@ -11,7 +11,7 @@ import { nodeResource } from '../../api/core/node.js';
 import { podResource } from '../../api/core/pod.js';
 import type { KubeObject } from '../../api/meta.js';
 import type { Client } from '../../client/client.js';
-import { Controller, type ObjectKey, type Reconciler, type Result } from '../../controller/controller.js';
+import { Controller, keyOf, type ObjectKey, type Reconciler, type Result } from '../../controller/controller.js';
 import type { Lister, SharedInformerFactory } from '../../controller/shared-informers.js';
 import type { ControllerContext } from './controller-manager.js';
 
@@ -92,7 +92,7 @@ export function podGcController(
             : pods
                 .list()
                 .filter((pod) => nodeNameOf(pod) === node.metadata.name)
-                .map((pod) => ({ namespace: pod.metadata.namespace ?? '', name: pod.metadata.name ?? '' })),
+                .map(keyOf),
       },
     ],
     reconciler: new PodGcReconciler(

@@ -19,7 +19,7 @@ import { podResource } from '../../api/core/pod.js';
 import { isConflict, isNotFound } from '../../api/errors.js';
 import { isRecord, type KubeObject, nowTimestamp } from '../../api/meta.js';
 import type { Client } from '../../client/client.js';
-import { Controller, type ObjectKey, type Reconciler, type Result } from '../../controller/controller.js';
+import { Controller, keyOf, type ObjectKey, type Reconciler, type Result } from '../../controller/controller.js';
 import type { EventRecorder } from '../../controller/event-recorder.js';
 import type { Lister, SharedInformerFactory } from '../../controller/shared-informers.js';
 import { type NodeWithPods, schedulePod } from './schedule.js';
@@ -180,11 +180,7 @@ export class SchedulerReconciler implements Reconciler {
 /** The scheduler's controller: pods, and the changes that may make room for a pod that did not fit. */
 export function schedulerController(deps: SchedulerDeps): Controller {
   const pods = deps.informers.lister(podResource);
-  const pending = (): ObjectKey[] =>
-    pods
-      .list()
-      .filter(awaitsScheduling)
-      .map((pod) => ({ namespace: pod.metadata.namespace ?? '', name: pod.metadata.name ?? '' }));
+  const pending = (): ObjectKey[] => pods.list().filter(awaitsScheduling).map(keyOf);
   return new Controller({
     name: 'scheduler',
     source: deps.informers.source(podResource),

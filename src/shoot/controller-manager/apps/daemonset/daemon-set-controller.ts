@@ -19,6 +19,7 @@ import { isPodReady, type Pod, podResource } from '../../../../api/core/pod.js';
 import { type Client, ignoreNotFound } from '../../../../client/client.js';
 import {
   Controller,
+  keyOf,
   type ObjectKey,
   type Reconciler,
   type Result,
@@ -242,8 +243,7 @@ export function daemonSetController(context: ControllerContext): Controller {
   const { informers } = context;
   const sets = informers.lister(daemonSetResource);
   const ownerOf = ownerKeys('DaemonSet', sets, (ds) => ds.spec?.selector ?? {});
-  const everySet = (): ObjectKey[] =>
-    sets.list().map((ds) => ({ namespace: ds.metadata.namespace ?? '', name: ds.metadata.name ?? '' }));
+  const everySet = (): ObjectKey[] => sets.list().map(keyOf);
   return new Controller({
     name: 'daemonset',
     source: informers.source(daemonSetResource),
