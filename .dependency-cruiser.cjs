@@ -7,13 +7,15 @@
  * import each other unless a rule below says so):
  *
  *   cli                        entry points: parse flags, start the garden, seeds, nodes, backups
+ *   landscape                  a landscape's hosts: network namespaces, firewall cuts, the DNS server,
+ *                              the load balancer, the garden's etcd cluster (only cli uses it)
  *   garden | seed              the garden's process | a seed's process (gardenlet, druid, extensions)
  *   shoot                      a shoot's own parts: kube-apiserver, node agent, VPN, persisted secrets
  *   backup                     etcd-backup-restore: snapstores, snapshotter, restorer, copier
  *   hosting                    the state-directory API server: generic server + SQLite + registry + RBAC
  *   registry                   each kind's strategy, table columns and resource definition
  *   apiserver | controller     the generic API server and store | informers, controllers, reconcilers
- *   process                    starting, finding and stopping OS processes (etcd, the supervisor)
+ *   process | dns              starting, finding and stopping OS processes | DNS dynamic updates (RFC 2136, TSIG)
  *   storage | client | flow    store backends | the object client | named-step flows
  *   api                        kinds' types, readers, validation, resource references, errors
  *
@@ -65,6 +67,25 @@ module.exports = {
       [],
       'Running OS processes is a leaf: storage, backup, seed and cli use it, it uses none of them.',
     ),
+    only(
+      'dns-imports-nothing-outside-dns',
+      'dns',
+      [],
+      'RFC 2136 updates and TSIG are a protocol: seeds and the landscape use them, they use nothing of ours.',
+    ),
+    only(
+      'landscape-imports-only-lower-layers',
+      'landscape',
+      ['api', 'process', 'dns', 'client', 'apiserver', 'storage'],
+      "A landscape's hosts and their daemons (netns, nftables, knot, haproxy, the garden's etcd) know no garden or seed internals: they start processes the CLI then points at each other.",
+    ),
+    {
+      name: 'only-cli-imports-landscape',
+      comment: 'Only the CLI (transplant up/down/exec/cut) builds landscapes.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/(cli|landscape)/' },
+      to: { path: '^src/landscape/' },
+    },
     only(
       'apiserver-imports-only-api-storage-client',
       'apiserver',
