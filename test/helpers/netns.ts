@@ -1,0 +1,74 @@
+/**
+ * For tests of hosts as network namespaces: whether this machine lets them run (root, `ip`,
+ * `nft`), a TCP probe from inside a namespace, and snapshots of what exists (namespaces, links,
+ * processes) to compare before and after.
+ */
+import { execFile, spawnSync } from 'node:child_process';
+import { readdir } from 'node:fs/promises';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+/** Why namespace tests cannot run here, or undefined when they can. */
+export function netnsUnavailable(): string | undefined {
+  if (process.getuid?.() !== 0) return 'needs root (network namespaces, nftables)';
+  for (const tool of ['ip', 'nft']) {
+    if (spawnSync(tool, ['-V']).error) return `needs ${tool} (make setup installs iproute2 and nftables)`;
+  }
+  const probe = spawnSync('ip', ['netns', 'list']);
+  if (probe.status !== 0) return `network namespaces unavailable: ${probe.stderr.toString().trim()}`;
+  return undefined;
+}
+
+export type ProbeResult = 'connected' | 'timeout' | string;
+
+/**
+ * A TCP connect from inside `netns` to `address:port`: 'connected', 'timeout' (after
+ * `timeoutMs`), or the error code (ECONNREFUSED, ENETUNREACH, …).
+ */
+export async function connectFrom(
+  netns: string,
+  address: string,
+  port: number,
+  timeoutMs = 1500,
+): Promise<ProbeResult> {
+  const script = `
+    const s = require('node:net').connect(${port}, ${JSON.stringify(address)});
+    const t = setTimeout(() => { console.log('timeout'); process.exit(0); }, ${timeoutMs});
+    s.on('connect', () => { console.log('connected'); process.exit(0); });
+    s.on('error', (e) => { console.log(e.code); process.exit(0); });`;
+  const { stdout } = await run('ip', ['netns', 'exec', netns, process.execPath, '-e', script]);
+  return stdout.trim();
+}
+
+export async function namespaces(): Promise<string[]> {
+  const { stdout } = await run('ip', ['netns', 'list']);
+  return stdout
+    .split('\n')
+    .map((line) => line.split(' ')[0]!)
+    .filter(Boolean)
+    .sort();
+}
+
+export async function links(): Promise<string[]> {
+  const { stdout } = await run('ip', ['-br', 'link']);
+  return stdout
+    .split('\n')
+    .map((line) => line.split(/\s+/)[0]!.replace(/@.*$/, ''))
+    .filter(Boolean)
+    .sort();
+}
+
+export async function nftTables(): Promise<string[]> {
+  const { stdout } = await run('nft', ['list', 'tables']);
+  return stdout.split('\n').filter(Boolean).sort();
+}
+
+export async function pids(): Promise<Set<number>> {
+  return new Set((await readdir('/proc')).filter((e) => /^\d+$/.test(e)).map(Number));
+}
+
+/** Names in `after` that are not in `before` and contain `tag` (other tests' landscapes run at the same time). */
+export function added(before: readonly string[], after: readonly string[], tag: string): string[] {
+  return after.filter((name) => !before.includes(name) && name.includes(tag));
+}
