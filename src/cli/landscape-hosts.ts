@@ -1,0 +1,142 @@
+/**
+ * The hosts of `transplant up --hosts`: which hosts a landscape has, their network (netns.ts), the
+ * machine hosts handed to the local provider's infrastructure, and the S3 stores. What runs on
+ * each host is started by landscape.ts through the supervisor with `wrap: inHost(host)`.
+ *
+ * Hosts: `etcd-0..2` (the garden's etcd members), `garden-0..1` (garden replicas), `lb` (the
+ * load balancer in front of them), `dns` (the landscape's DNS server), per seed `seed-<x>` (with
+ * a pool of extra addresses for its shoots' endpoints) and `store-<x>` (its backup store, S3),
+ * `machine-0..N-1`, and `operator` (where `transplant exec` runs commands).
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { HostJournal } from '../landscape/journal.js';
+import {
+  claimHostNetwork,
+  ensureHosts,
+  type Host,
+  type HostNetworkPlan,
+  type HostRequest,
+  hostNamed,
+  inHost,
+  readHostPlan,
+} from '../landscape/netns.js';
+import type { SupervisedSpec } from '../process/supervisor.js';
+import { writeMachineHosts } from '../seed/runtime/machine-hosts.js';
+
+export interface HostsOptions {
+  /** Machine hosts (`machine-0..N-1`). */
+  machines: number;
+  /** A /24 for the landscape bridge; default a free one. */
+  subnet?: string;
+  /** The landscape's DNS domain. */
+  domain: string;
+  /** Extra addresses on each seed host, for its shoots' endpoints. */
+  shootAddresses: number;
+}
+
+export const GARDEN_ETCD_MEMBERS = 3;
+export const GARDEN_REPLICAS = 2;
+/** The port of each seed's S3 store on its host. */
+export const STORE_PORT = 9000;
+/** s3rver's built-in account: the stores are private to the landscape's network. */
+const STORE_CREDENTIALS = {
+  accessKeyID: 'S3RVER',
+  secretAccessKey: 'S3RVER',
+  region: 'us-east-1',
+  s3ForcePathStyle: true,
+};
+
+/** The backup store host of a seed: `seed-a` → `store-a`, `frankfurt` → `store-frankfurt`. */
+export function storeHostOf(seed: string): string {
+  return seed.startsWith('seed-') ? `store-${seed.slice('seed-'.length)}` : `store-${seed}`;
+}
+
+export function landscapeHostRequests(seeds: readonly string[], options: HostsOptions): HostRequest[] {
+  const numbered = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => ({ name: `${prefix}-${i}` }));
+  return [
+    ...numbered('etcd', GARDEN_ETCD_MEMBERS),
+    ...numbered('garden', GARDEN_REPLICAS),
+    { name: 'lb' },
+    { name: 'dns' },
+    ...seeds.flatMap((seed) => [{ name: seed, extraAddresses: options.shootAddresses }, { name: storeHostOf(seed) }]),
+    ...numbered('machine', options.machines),
+    { name: 'operator' },
+  ];
+}
+
+/**
+ * The landscape's hosts, created where missing (the plan of an earlier `up` is kept), and the
+ * machine hosts written to the infrastructure. Returns the plan and the hosts (re)created.
+ */
+export async function prepareHosts(
+  dir: string,
+  seeds: readonly string[],
+  options: HostsOptions,
+): Promise<{ plan: HostNetworkPlan; journal: HostJournal; recreated: string[] }> {
+  const journal = new HostJournal(dir);
+  journal.recordProcess();
+  const plan = await claimHostNetwork(dir, journal, {
+    hosts: landscapeHostRequests(seeds, options),
+    domain: options.domain,
+    dnsHost: 'dns',
+    ...(options.subnet ? { subnet: options.subnet } : {}),
+  });
+  const recreated = await ensureHosts(plan, journal);
+  const machines = plan.hosts.filter((h) => h.name.startsWith('machine-'));
+  await writeMachineHosts(
+    join(dir, 'infrastructure'),
+    machines.map(({ name, netns, address }) => ({ name, netns, address })),
+  );
+  return { plan, journal, recreated };
+}
+
+/** A seed's backup store: s3rver on its store host, data under DIR/stores/<host>. */
+export async function storeProcess(dir: string, plan: HostNetworkPlan, seed: string): Promise<SupervisedSpec> {
+  const host = hostNamed(plan, storeHostOf(seed));
+  const data = join(dir, 'stores', host.name);
+  await mkdir(data, { recursive: true, mode: 0o700 });
+  const bin = createRequire(import.meta.url).resolve('s3rver/bin/s3rver.js');
+  return {
+    name: host.name,
+    args: [],
+    // --openssl-legacy-provider: s3rver's continuation tokens use DES.
+    argv: [
+      process.execPath,
+      '--openssl-legacy-provider',
+      bin,
+      '-d',
+      data,
+      '-a',
+      host.address,
+      '-p',
+      String(STORE_PORT),
+    ],
+    wrap: (argv) => inHost(host, argv),
+    logFile: join(dir, 'logs', `${host.name}.log`),
+  };
+}
+
+/** The seed's flags for its store: endpoint and a credentials file (mode 0600, never argv). */
+export async function storeFlags(dir: string, plan: HostNetworkPlan, seed: string): Promise<string[]> {
+  const host = hostNamed(plan, storeHostOf(seed));
+  const credentials = join(dir, 'stores', 'credentials.json');
+  await mkdir(join(dir, 'stores'), { recursive: true, mode: 0o700 });
+  await writeFile(credentials, JSON.stringify(STORE_CREDENTIALS), { mode: 0o600 });
+  return [
+    '--backup-provider',
+    's3',
+    '--backup-endpoint',
+    `http://${host.address}:${STORE_PORT}`,
+    '--backup-credentials-file',
+    credentials,
+  ];
+}
+
+/** `landscape.json`'s view of the hosts. */
+export function hostsEntry(plan: HostNetworkPlan): Record<string, Pick<Host, 'netns' | 'address' | 'extraAddresses'>> {
+  return Object.fromEntries(
+    plan.hosts.map(({ name, netns, address, extraAddresses }) => [name, { netns, address, extraAddresses }]),
+  );
+}
