@@ -20,7 +20,6 @@ import {
   type HostRequest,
   hostNamed,
   inHost,
-  readHostPlan,
 } from '../landscape/netns.js';
 import type { SupervisedSpec } from '../process/supervisor.js';
 import { writeMachineHosts } from '../seed/runtime/machine-hosts.js';
