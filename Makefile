@@ -10,9 +10,9 @@ TEST_FILES = $(shell find dist/test -name '*.test.js' 2>/dev/null | sort)
 UNIT_DIRS = api registry apiserver client controller flow garden lint
 UNIT_FILES = $(shell find $(addprefix dist/test/,$(UNIT_DIRS)) -name '*.test.js' 2>/dev/null | sort)
 
-.PHONY: setup deps etcd build test unit demo lint bench bench-shoot-api bench-shoots bench-backup bench-migration bench-workers clean
+.PHONY: setup deps etcd haproxy build test unit demo lint bench bench-shoot-api bench-shoots bench-backup bench-migration bench-workers clean
 
-setup: etcd deps build
+setup: etcd haproxy deps build
 
 # etcd 3.4 from Debian: later parts (shoot control planes, the etcd store backend) run it.
 etcd:
@@ -21,6 +21,13 @@ etcd:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq etcd-server etcd-client >/dev/null; \
 	fi
 	@if ! command -v jq >/dev/null; then DEBIAN_FRONTEND=noninteractive apt-get install -y -qq jq >/dev/null; fi
+
+# haproxy 2.6 from Debian: the load balancer in front of the garden's replicas (src/landscape/haproxy.ts).
+haproxy:
+	@if ! command -v haproxy >/dev/null; then \
+	  echo "installing haproxy from Debian"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy >/dev/null; \
+	fi
 
 deps: node_modules/.setup-stamp
 

@@ -175,6 +175,16 @@ describe('garden on etcd: two replicas behind haproxy', {
     else await rm(dir, { recursive: true, force: true });
   });
 
+  it('leaves running etcd members and haproxy alone when started again', async () => {
+    const members = ['etcd-1', 'etcd-2', 'etcd-3'];
+    const before = [...(await Promise.all(members.map((m) => cluster.pidOf(m)))), await balancer.pid()];
+    assert.ok(before.every((pid) => pid !== undefined));
+    await cluster.start();
+    await balancer.start();
+    const after = [...(await Promise.all(members.map((m) => cluster.pidOf(m)))), await balancer.pid()];
+    assert.deepEqual(after, before);
+  });
+
   it('serves kubectl through haproxy with the kubeconfig a replica wrote, with one shared CA', async () => {
     const kubeconfigs = replicas.map((r) => join(r.dir, 'garden.kubeconfig'));
     const servers = new Set<string>();
