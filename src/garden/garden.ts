@@ -1,8 +1,15 @@
 /**
- * The garden: Gardener's API server (core.gardener.cloud/v1beta1 with RBAC, on SQLite) plus its
- * controller manager, in one process. State lives in one directory: the store, the PKI, the
- * token digests and the kubeconfigs it writes for the operator and a project member.
+ * The garden: Gardener's API server (core.gardener.cloud/v1beta1 with RBAC, on SQLite or etcd)
+ * plus its controller manager, in one process. State lives in one directory: the store, the PKI,
+ * the token digests and the kubeconfigs it writes for the operator and a project member.
+ *
+ * On etcd several replicas serve one garden (behind a load balancer); the CA and token digests
+ * are then in the store, and the controllers run only in the replica holding the Lease
+ * `kube-system/gardener-controller-manager-leader-election` (Gardener's controller manager's).
+ * Every replica serves the API whether it leads or not.
  */
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { namespaceResource } from '../api/core/namespace.js';
@@ -16,9 +23,10 @@ import type { KubeObject } from '../api/meta.js';
 import { NamespaceLifecycle } from '../apiserver/plugins/namespace-lifecycle.js';
 import type { ApiServer } from '../apiserver/server.js';
 import { Controller } from '../controller/controller.js';
+import { startLeaderElection } from '../controller/leader-election.js';
 import { clientListWatch } from '../controller/list-watch.js';
 import { NamespaceReconciler } from '../controller/namespace-controller.js';
-import { type HostedApiServer, startHostedApiServer } from '../hosting/hosted-api-server.js';
+import { type HostedApiServer, type HostedStore, startHostedApiServer } from '../hosting/hosted-api-server.js';
 import { coreDefinitions } from '../registry/core/index.js';
 import { gardenerDefinitions } from '../registry/core-gardener/index.js';
 import { adminKubeconfigHandler } from './admin-kubeconfig-handler.js';
@@ -37,9 +45,30 @@ import { SchedulerReconciler } from './controllers/scheduler.js';
 import { SeedLifecycleReconciler } from './controllers/seed-lifecycle-controller.js';
 import { ShootStateReconciler } from './controllers/shoot-state-controller.js';
 
+/** The Lease the garden's replicas compete for (Gardener's controller manager uses this one). */
+export const gardenLeaderElectionLease = {
+  namespace: 'kube-system',
+  name: 'gardener-controller-manager-leader-election',
+};
+
+/** client-go's flags, in seconds. */
+export interface LeaderElectionTimings {
+  leaseDurationSeconds: number;
+  renewDeadlineSeconds: number;
+  retryPeriodSeconds: number;
+}
+
 export interface GardenOptions {
   dir: string;
+  /** The address it listens on; default 127.0.0.1. */
   host?: string;
+  /** Where others reach it (`HOST[:PORT]`); the first goes into the kubeconfigs it writes. */
+  advertise?: readonly string[];
+  /** Default SQLite in `dir`. */
+  store?: HostedStore;
+  /** Run the controllers only while holding the leader-election Lease (default true). */
+  leaderElect?: boolean;
+  leaderElection?: Partial<LeaderElectionTimings>;
   /** 0 picks a free port the first time and reuses it on later starts. */
   port?: number;
   logger: Logger;
@@ -57,6 +86,10 @@ export interface Garden {
   hosted: HostedApiServer;
   operatorKubeconfig: string;
   memberKubeconfig: string;
+  /** This replica's leader-election identity (`<hostname>_<random>`). */
+  identity: string;
+  /** Whether this replica runs the controllers now. */
+  readonly leading: boolean;
   stop(): Promise<void>;
 }
 
@@ -100,6 +133,8 @@ export async function startGarden(options: GardenOptions): Promise<Garden> {
     fieldManager: 'gardener-controller-manager',
     dir,
     host: options.host,
+    ...(options.advertise ? { advertise: options.advertise } : {}),
+    ...(options.store ? { store: options.store } : {}),
     port: options.port,
     logger,
     resources: [...coreDefinitions, ...gardenerDefinitions],
@@ -152,7 +187,8 @@ export async function startGarden(options: GardenOptions): Promise<Garden> {
     groups: [operatorGroup],
   });
 
-  const controllers = [
+  /** A fresh set each time this replica starts leading. */
+  const buildControllers = (): Controller[] => [
     new Controller({
       name: 'project',
       source: clientListWatch(client, projectResource),
@@ -181,18 +217,56 @@ export async function startGarden(options: GardenOptions): Promise<Garden> {
       reconciler: new NamespaceReconciler(client, () => hosted.resources),
       logger,
     }),
+    ...(options.scheduler === false
+      ? []
+      : [
+          new Controller({
+            name: 'scheduler',
+            source: clientListWatch(client, shootResource),
+            reconciler: new SchedulerReconciler({ client, logger }),
+            logger,
+          }),
+        ]),
   ];
-  if (options.scheduler !== false) {
-    controllers.push(
-      new Controller({
-        name: 'scheduler',
-        source: clientListWatch(client, shootResource),
-        reconciler: new SchedulerReconciler({ client, logger }),
-        logger,
-      }),
-    );
-  }
-  for (const controller of controllers) controller.start();
+  let controllers: Controller[] = [];
+  const startControllers = () => {
+    controllers = buildControllers();
+    for (const controller of controllers) controller.start();
+  };
+  const stopControllers = () => {
+    for (const controller of controllers) controller.stop();
+    controllers = [];
+  };
+
+  const identity = `${hostname()}_${randomBytes(8).toString('hex')}`;
+  const timings = {
+    leaseDurationSeconds: 15,
+    renewDeadlineSeconds: 10,
+    retryPeriodSeconds: 2,
+    ...options.leaderElection,
+  };
+  const elector =
+    options.leaderElect === false
+      ? undefined
+      : startLeaderElection({
+          client,
+          ...gardenLeaderElectionLease,
+          identity,
+          leaseDurationMs: timings.leaseDurationSeconds * 1000,
+          renewDeadlineMs: timings.renewDeadlineSeconds * 1000,
+          retryPeriodMs: timings.retryPeriodSeconds * 1000,
+          onStartedLeading() {
+            // `leaderSince`/`leaderUntil` (ms) let tests check that no two replicas ever lead at once.
+            logger.info({ identity, leaderSince: Date.now() }, 'garden controllers started: leading');
+            startControllers();
+          },
+          onStoppedLeading() {
+            stopControllers();
+            logger.info({ identity, leaderUntil: Date.now() }, 'garden controllers stopped: not leading');
+          },
+          onError: (err) => logger.warn({ err, identity }, 'leader election attempt failed'),
+        });
+  if (!elector) startControllers();
 
   return {
     url: hosted.url,
@@ -200,8 +274,13 @@ export async function startGarden(options: GardenOptions): Promise<Garden> {
     hosted,
     operatorKubeconfig,
     memberKubeconfig,
+    identity,
+    get leading() {
+      return elector ? elector.leading : true;
+    },
     async stop() {
-      for (const controller of controllers) controller.stop();
+      if (elector) await elector.stop();
+      else stopControllers();
       await hosted.stop();
     },
   };

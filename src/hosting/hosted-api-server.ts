@@ -4,6 +4,11 @@
  * tokens, and its port (reused on restart so kubeconfigs stay valid). Authorization is RBAC over
  * the server's own Role/ClusterRole/…Binding objects, plus `system:masters`.
  *
+ * On an etcd store several replicas may serve one API (the garden behind a load balancer): then
+ * the CA and the token digests live in the store (`shared-ca.ts`, `token-digests.ts`), each
+ * replica issues its own serving certificate from that CA, and only the port stays in the
+ * directory.
+ *
  * It lives above the generic server (src/apiserver), as k8s's `pkg/controlplane` assembles
  * k8s.io/apiserver with `pkg/registry`: it picks a storage backend, the RBAC kinds' definitions
  * and the informers feeding the authorizer, none of which the generic server may know about.
@@ -23,24 +28,42 @@ import type { RbacKind } from '../api/rbac/types.js';
 import type { ResourceRef } from '../api/resource-ref.js';
 import { selfSubjectAccessReviewHandler } from '../apiserver/access-review-handler.js';
 import { TokenAuthenticator } from '../apiserver/authn/token-authenticator.js';
-import { hashToken, issueToken, readTokenFile, revokeTokens } from '../apiserver/authn/token-file.js';
+import { hashToken, issueToken, readTokenFile, revokeTokens, type TokenUser } from '../apiserver/authn/token-file.js';
 import { RbacAuthorizer } from '../apiserver/authz/rbac-authorizer.js';
 import { InMemoryRbacSource } from '../apiserver/authz/rbac-source.js';
 import { SuperuserAuthorizer } from '../apiserver/authz/superuser-authorizer.js';
 import { UnionAuthorizer } from '../apiserver/authz/union-authorizer.js';
 import { InProcessClient, type StoreLookup } from '../apiserver/in-process-client.js';
 import { buildKubeconfig, writeKubeconfig } from '../apiserver/kubeconfig.js';
-import { ensureServingPki } from '../apiserver/pki/serving-pki.js';
+import type { CertificateAndKey } from '../apiserver/pki/certificates.js';
+import { ensureServingPki, issueServingCertificate } from '../apiserver/pki/serving-pki.js';
 import type { RequestContext } from '../apiserver/registry/generic-store.js';
 import { ApiServer, type CustomHandler } from '../apiserver/server.js';
-import type { AdmissionPlugin, Authorizer, ResourceDefinition, UserInfo } from '../apiserver/types.js';
+import type { AdmissionPlugin, Authenticator, Authorizer, ResourceDefinition, UserInfo } from '../apiserver/types.js';
 import type { Client } from '../client/client.js';
 import { Informer } from '../controller/informer.js';
 import { clientListWatch } from '../controller/list-watch.js';
 import { rbacDefinitions } from '../registry/rbac/index.js';
+import { openEtcdStore } from '../storage/etcd/etcd-store.js';
+import type { Storage } from '../storage/interface.js';
 import { openSqliteStore } from '../storage/sqlite/sqlite-store.js';
+import { ensureSharedCa } from './shared-ca.js';
+import { issueStoredToken, StoredTokenDigests, tokenIsStored } from './token-digests.js';
 
 export type { StoreLookup } from '../apiserver/in-process-client.js';
+
+/** Where the server keeps its objects: a SQLite file in its directory, or an etcd cluster. */
+export type HostedStore =
+  | { kind: 'sqlite' }
+  | {
+      kind: 'etcd';
+      /** Client URLs of the members. */
+      endpoints: readonly string[];
+      /** The members' CA and the client certificate to present. */
+      tls?: { caPem: string; certPem?: string; keyPem?: string };
+      /** Prepended to every key (several APIs on one cluster), e.g. `/garden`. */
+      prefix?: string;
+    };
 
 export interface HostedApiServerOptions {
   /** Names the CA and the kubeconfig clusters, e.g. "garden" or "seed-a". */
@@ -48,7 +71,15 @@ export interface HostedApiServerOptions {
   /** The manager the in-process controllers' writes are recorded for (managedFields), e.g. "gardenlet". */
   fieldManager: string;
   dir: string;
+  /** The address the server listens on; default 127.0.0.1. */
   host?: string;
+  /**
+   * Where others reach it, `HOST` or `HOST:PORT` (`[V6]:PORT`); the first goes into the
+   * kubeconfigs it writes, all go into its serving certificate. Default: the listen address.
+   */
+  advertise?: readonly string[];
+  /** Default SQLite in the directory. */
+  store?: HostedStore;
   /** 0 picks a free port the first time and reuses it later. */
   port?: number;
   logger: Logger;
@@ -66,7 +97,10 @@ export interface HostedApiServerOptions {
 
 export interface HostedApiServer {
   server: ApiServer;
+  /** The advertised URL (the one in its kubeconfigs). */
   url: string;
+  /** The URL of its own listener. */
+  listenUrl: string;
   caPem: string;
   authorizer: Authorizer;
   /** The identity in-process controllers act as (a superuser). */
@@ -92,17 +126,34 @@ const rbacKinds: [RbacKind, ResourceRef][] = [
 export async function startHostedApiServer(options: HostedApiServerOptions): Promise<HostedApiServer> {
   const { dir, logger, name } = options;
   const host = options.host ?? '127.0.0.1';
+  const advertised = (options.advertise?.length ? options.advertise : [host]).map(parseHostPort);
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const state = await readState(dir);
-  const pki = await ensureServingPki(join(dir, 'pki'), {
-    hosts: [host],
+  const storeOptions = options.store ?? { kind: 'sqlite' };
+  const storage: Storage =
+    storeOptions.kind === 'etcd'
+      ? await openEtcdStore({
+          endpoints: storeOptions.endpoints,
+          ...(storeOptions.tls ? { tls: storeOptions.tls } : {}),
+          ...(storeOptions.prefix ? { prefix: storeOptions.prefix } : {}),
+        })
+      : openSqliteStore({ path: join(dir, `${name}.db`) });
+  const pkiOptions = {
+    hosts: [host, ...advertised.map((a) => a.host)],
     caCommonName: `transplant-${name}-ca`,
     commonName: `${name}-apiserver`,
-  });
-  const storage = openSqliteStore({ path: join(dir, `${name}.db`) });
-  await mkdir(join(dir, 'auth'), { recursive: true, mode: 0o700 });
-  const tokenFile = join(dir, 'auth', 'tokens.json');
-  const authenticator = await TokenAuthenticator.fromFile(tokenFile);
+  };
+  let pki: { ca: CertificateAndKey; serving: CertificateAndKey; generated: { ca: boolean } };
+  if (storeOptions.kind === 'etcd') {
+    const shared = await ensureSharedCa(storage, name, pkiOptions.caCommonName);
+    pki = {
+      ca: shared.ca,
+      serving: await issueServingCertificate(shared.ca, pkiOptions),
+      generated: { ca: shared.generated },
+    };
+  } else {
+    pki = await ensureServingPki(join(dir, 'pki'), pkiOptions);
+  }
   const rbac = new InMemoryRbacSource();
   const authorizer: Authorizer = new UnionAuthorizer(new SuperuserAuthorizer(), new RbacAuthorizer(rbac));
 
@@ -110,12 +161,13 @@ export async function startHostedApiServer(options: HostedApiServerOptions): Pro
   const store: StoreLookup = (group, plural) => server!.store(group, plural);
   const systemContext: RequestContext = { user: systemUser(name), dryRun: false, fieldManager: options.fieldManager };
   const client = new InProcessClient(store, systemContext);
+  const tokens = storeOptions.kind === 'etcd' ? storedTokens(client) : await fileTokens(dir);
   const resources = [...options.resources, ...rbacDefinitions];
   server = new ApiServer({
     resources,
     storage,
     admission: options.admission?.(client, authorizer) ?? [],
-    authenticator,
+    authenticator: tokens.authenticator,
     authorizer,
     tls: { certPem: pki.serving.certPem, keyPem: pki.serving.keyPem },
     host,
@@ -128,15 +180,21 @@ export async function startHostedApiServer(options: HostedApiServerOptions): Pro
   });
   await createBootstrapObjects(server, options.bootstrap ?? [], systemContext);
   const informers = await startRbacInformers(client, rbac);
+  await tokens.start();
 
   const address = await server.start();
   await writeState(dir, { port: address.port });
-  const url = `https://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
-  logger.info({ url, dir, generatedCa: pki.generated.ca }, `${name} API server started`);
+  const listenUrl = httpsUrl(host, address.port);
+  const url = httpsUrl(advertised[0]!.host, advertised[0]!.port ?? address.port);
+  logger.info(
+    { url, listenUrl, dir, store: storeOptions.kind, generatedCa: pki.generated.ca },
+    `${name} API server started`,
+  );
 
   return {
     server,
     url,
+    listenUrl,
     caPem: pki.ca.certPem,
     authorizer,
     systemContext,
@@ -145,11 +203,8 @@ export async function startHostedApiServer(options: HostedApiServerOptions): Pro
     resources,
     async ensureKubeconfig(path, user, namespace) {
       let token = await existingToken(path);
-      const known =
-        token !== undefined && (await readTokenFile(tokenFile)).tokens.some((t) => t.sha256 === hashToken(token!));
-      if (!token || !known) {
-        await revokeTokens(tokenFile, user.name);
-        token = await issueToken(tokenFile, { name: user.name, uid: user.name, groups: user.groups });
+      if (!token || !(await tokens.isValid(token))) {
+        token = await tokens.reissue({ name: user.name, uid: user.name, groups: user.groups });
       }
       const text = buildKubeconfig({
         clusterName: name,
@@ -159,15 +214,76 @@ export async function startHostedApiServer(options: HostedApiServerOptions): Pro
         namespace,
       });
       await writeKubeconfig(path, text);
-      await authenticator.reload();
+      await tokens.issued();
       return path;
     },
     async stop() {
       informers.stop();
+      tokens.stop();
       await server!.stop();
       await storage.close();
     },
   };
+}
+
+/** Where the server's bearer tokens are recorded (as SHA-256 digests) and checked. */
+interface TokenRegistry {
+  readonly authenticator: Authenticator;
+  start(): Promise<void>;
+  isValid(token: string): Promise<boolean>;
+  /**
+   * A new token for a kubeconfig this server writes. In a file, the user's other tokens are
+   * revoked (one server, one kubeconfig per user); in the store they are kept, since each replica
+   * writes its own kubeconfig for the same user.
+   */
+  reissue(user: TokenUser): Promise<string>;
+  /** Makes tokens just issued count at once. */
+  issued(): Promise<void>;
+  stop(): void;
+}
+
+/** One host: the token file in the directory (`transplant up` adds seeds' tokens to it directly). */
+async function fileTokens(dir: string): Promise<TokenRegistry> {
+  await mkdir(join(dir, 'auth'), { recursive: true, mode: 0o700 });
+  const tokenFile = join(dir, 'auth', 'tokens.json');
+  const authenticator = await TokenAuthenticator.fromFile(tokenFile);
+  return {
+    authenticator,
+    start: async () => {},
+    isValid: async (token) => (await readTokenFile(tokenFile)).tokens.some((t) => t.sha256 === hashToken(token)),
+    async reissue(user) {
+      await revokeTokens(tokenFile, user.name);
+      return issueToken(tokenFile, user);
+    },
+    issued: () => authenticator.reload(),
+    stop() {},
+  };
+}
+
+/** Replicas on one store: the token-digest Secrets every replica follows. */
+function storedTokens(client: Client): TokenRegistry {
+  const authenticator = new StoredTokenDigests(client);
+  return {
+    authenticator,
+    start: () => authenticator.start(),
+    isValid: (token) => tokenIsStored(client, token),
+    reissue: (user) => issueStoredToken(client, user),
+    issued: async () => {},
+    stop: () => authenticator.stop(),
+  };
+}
+
+/** `HOST`, `HOST:PORT` or `[V6]:PORT` (a bare IPv6 address has no port). */
+export function parseHostPort(address: string): { host: string; port?: number } {
+  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(address);
+  if (bracketed) return { host: bracketed[1]!, ...(bracketed[2] ? { port: Number(bracketed[2]) } : {}) };
+  const withPort = /^([^:]+):(\d+)$/.exec(address);
+  if (withPort) return { host: withPort[1]!, port: Number(withPort[2]) };
+  return { host: address };
+}
+
+function httpsUrl(host: string, port: number): string {
+  return `https://${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
 /**

@@ -8,8 +8,10 @@
  * 0600; key material never appears on a command line), the server's log, and for detached
  * servers a pid file. Compaction is left to the caller: no `--auto-compaction-*` flag is passed.
  *
- * The peer listener is always on 127.0.0.1 and plain HTTP: a single-member cluster has no peers,
- * and a loopback-only peer port exposes nothing.
+ * Without `peer` the peer listener is on 127.0.0.1 and plain HTTP: a single-member cluster has
+ * no peers, and a loopback-only peer port exposes nothing. With `peer` the server is one member of
+ * a cluster (the garden's etcd): its peer listener is on the member's own address, with TLS when
+ * given, and the members are started together (each waits for the cluster to be healthy).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
@@ -35,6 +37,21 @@ export interface EtcdTls {
   client?: { certPem: string; keyPem: string };
 }
 
+/** One member's part in a cluster of several. */
+export interface EtcdPeer {
+  /** The address the peer listener binds and advertises. */
+  host: string;
+  /** `--initial-cluster`: `name=peerURL,…` of every member. */
+  initialCluster: string;
+  /** `--initial-cluster-token`, the same for every member. */
+  clusterToken: string;
+  /**
+   * Peer TLS (signed by `tls.caPem`, usage both: it serves and presents it); peers must present
+   * certificates from that CA (`--peer-client-cert-auth`).
+   */
+  tls?: { certPem: string; keyPem: string };
+}
+
 export interface EtcdProcessOptions {
   /** The member name (`--name`). */
   name: string;
@@ -58,6 +75,10 @@ export interface EtcdProcessOptions {
    * survives this process; its pid goes to `<confDir>/etcd.pid` for whoever adopts it later.
    */
   detached?: boolean;
+  /** Membership of a cluster of several members; default a single-member cluster. */
+  peer?: EtcdPeer;
+  /** Rewrites the command line before it is spawned, e.g. to prefix `ip netns exec <ns>`. */
+  wrap?: (argv: string[]) => string[];
   /** More etcd flags, appended last (e.g. `--election-timeout=300`). */
   extraArgs?: readonly string[];
   /** How long to wait for the server to become healthy; default 30 s. */
@@ -124,10 +145,17 @@ export async function startEtcd(options: EtcdProcessOptions): Promise<EtcdProces
   await mkdir(confDir, { recursive: true, mode: 0o700 });
   const tlsFiles = options.tls ? await writeTlsFiles(confDir, options.tls) : undefined;
   const host = options.clientHost ?? DEFAULTS.clientHost;
+  const peerHost = options.peer?.host ?? '127.0.0.1';
+  if (options.peer?.tls && !options.tls) throw new TypeError('peer TLS needs tls (its CA) as well');
+  if (options.peer?.tls)
+    await writePemFiles(confDir, [
+      ['peer.crt', options.peer.tls.certPem],
+      ['peer.key', options.peer.tls.keyPem],
+    ]);
   for (let attempt = 1; ; attempt++) {
     const clientPort = options.clientPort || (await freePort(host));
-    let peerPort = options.peerPort || (await freePort('127.0.0.1'));
-    while (peerPort === clientPort && !options.peerPort) peerPort = await freePort('127.0.0.1');
+    let peerPort = options.peerPort || (await freePort(peerHost));
+    while (peerPort === clientPort && !options.peerPort) peerPort = await freePort(peerHost);
     try {
       return await launch(options, { confDir, host, clientPort, peerPort, tlsFiles });
     } catch (err) {
@@ -204,7 +232,8 @@ interface LaunchPlan {
 async function launch(options: EtcdProcessOptions, plan: LaunchPlan): Promise<EtcdProcess> {
   const { name, dataDir } = options;
   const clientUrl = `${options.tls ? 'https' : 'http'}://${urlHost(plan.host)}:${plan.clientPort}`;
-  const peerUrl = `http://127.0.0.1:${plan.peerPort}`;
+  const peer = options.peer;
+  const peerUrl = `${peer?.tls ? 'https' : 'http'}://${urlHost(peer?.host ?? '127.0.0.1')}:${plan.peerPort}`;
   const args = [
     `--name=${name}`,
     `--data-dir=${dataDir}`,
@@ -212,10 +241,19 @@ async function launch(options: EtcdProcessOptions, plan: LaunchPlan): Promise<Et
     `--advertise-client-urls=${clientUrl}`,
     `--listen-peer-urls=${peerUrl}`,
     `--initial-advertise-peer-urls=${peerUrl}`,
-    `--initial-cluster=${name}=${peerUrl}`,
+    `--initial-cluster=${peer?.initialCluster ?? `${name}=${peerUrl}`}`,
     '--logger=zap',
     '--log-outputs=stderr',
   ];
+  if (peer) args.push(`--initial-cluster-token=${peer.clusterToken}`, '--initial-cluster-state=new');
+  if (peer?.tls && plan.tlsFiles) {
+    args.push(
+      `--peer-cert-file=${join(plan.confDir, 'peer.crt')}`,
+      `--peer-key-file=${join(plan.confDir, 'peer.key')}`,
+      `--peer-trusted-ca-file=${plan.tlsFiles.ca}`,
+      '--peer-client-cert-auth=true',
+    );
+  }
   if (options.quotaBackendBytes !== undefined) args.push(`--quota-backend-bytes=${options.quotaBackendBytes}`);
   if (plan.tlsFiles && options.tls) {
     args.push(
@@ -233,7 +271,8 @@ async function launch(options: EtcdProcessOptions, plan: LaunchPlan): Promise<Et
   const logFd = openSync(logFile, 'a', 0o600);
   let child: ChildProcess;
   try {
-    child = spawn(options.binary ?? DEFAULTS.binary, args, {
+    const [command, ...argv] = (options.wrap ?? ((a: string[]) => a))([options.binary ?? DEFAULTS.binary, ...args]);
+    child = spawn(command!, argv, {
       stdio: ['ignore', logFd, logFd],
       detached: options.detached === true,
     });
@@ -302,22 +341,21 @@ async function launch(options: EtcdProcessOptions, plan: LaunchPlan): Promise<Et
 }
 
 async function writeTlsFiles(confDir: string, tls: EtcdTls): Promise<TlsFiles> {
-  const files: TlsFiles = {
-    ca: join(confDir, 'ca.crt'),
-    cert: join(confDir, 'server.crt'),
-    key: join(confDir, 'server.key'),
-  };
-  const contents: [string, string][] = [
-    [files.ca, tls.caPem],
-    [files.cert, tls.certPem],
-    [files.key, tls.keyPem],
-  ];
-  for (const [path, pem] of contents) {
+  await writePemFiles(confDir, [
+    ['ca.crt', tls.caPem],
+    ['server.crt', tls.certPem],
+    ['server.key', tls.keyPem],
+  ]);
+  return { ca: join(confDir, 'ca.crt'), cert: join(confDir, 'server.crt'), key: join(confDir, 'server.key') };
+}
+
+async function writePemFiles(confDir: string, contents: [string, string][]): Promise<void> {
+  for (const [file, pem] of contents) {
+    const path = join(confDir, file);
     await writeFile(path, pem, { mode: 0o600 });
     // `mode` applies only when the file is created; a file left by an earlier start keeps its own.
     await chmod(path, 0o600);
   }
-  return files;
 }
 
 /** The reason a failed start gives: the last fatal or error entry of etcd's JSON log, else its first plain line. */

@@ -49,6 +49,11 @@ export class TokenAuthenticator implements Authenticator {
     return authenticator;
   }
 
+  /** Replaces the entries (for an authenticator whose digests live elsewhere than in a file). */
+  setEntries(entries: readonly TokenEntry[]): void {
+    this.#entries = compile(entries);
+  }
+
   /** Re-reads the token file now. Throws when it is malformed. */
   async reload(): Promise<void> {
     if (!this.#path) return;

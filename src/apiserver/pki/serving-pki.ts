@@ -97,18 +97,30 @@ export async function ensureServingPki(dir: string, options: ServingPkiOptions):
   }
   let servingGenerated = false;
   if (!serving) {
-    serving = await issueCertificate(ca, {
-      commonName: options.commonName ?? 'transplant-apiserver',
-      dnsNames: hosts.filter((h) => !isIP(h)),
-      ipAddresses: hosts.filter((h) => isIP(h)),
-      usage: 'server',
-      validityDays: servingValidityDays,
-    });
+    serving = await issueServingCertificate(ca, options);
     await writeFileAtomic(files.servingKey, serving.keyPem, 0o600);
     await writeFileAtomic(files.servingCert, serving.certPem, 0o644);
     servingGenerated = true;
   }
   return { ca, serving, files, generated: { ca: caGenerated, serving: servingGenerated } };
+}
+
+/**
+ * A fresh serving certificate signed by `ca` for the loopback names plus `options.hosts` (kept in
+ * memory only: replicas sharing a CA in their store each issue their own at startup).
+ */
+export function issueServingCertificate(
+  ca: CertificateAuthority,
+  options: Omit<ServingPkiOptions, 'caCommonName'>,
+): Promise<CertificateAndKey> {
+  const hosts = servingHosts(options.hosts);
+  return issueCertificate(ca, {
+    commonName: options.commonName ?? 'transplant-apiserver',
+    dnsNames: hosts.filter((h) => !isIP(h)),
+    ipAddresses: hosts.filter((h) => isIP(h)),
+    usage: 'server',
+    validityDays: servingValidityDays,
+  });
 }
 
 /** The loopback names plus `hosts`, normalised (lower-case DNS, canonical IPs) and de-duplicated. */

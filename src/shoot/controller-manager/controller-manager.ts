@@ -7,8 +7,8 @@
  */
 import type { Logger } from 'pino';
 import type { Client } from '../../client/client.js';
+import { startLeaderElection } from '../../controller/leader-election.js';
 import { SharedInformerFactory } from '../../controller/shared-informers.js';
-import { startLeaderElection } from '../leader-election.js';
 import { daemonSetController } from './apps/daemonset/daemon-set-controller.js';
 import { deploymentController } from './apps/deployment/deployment-controller.js';
 import { replicaSetController, replicationControllerController } from './apps/replica-set-controller.js';

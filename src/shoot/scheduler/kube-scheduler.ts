@@ -10,8 +10,8 @@ import type { KubeObject } from '../../api/meta.js';
 import type { Client } from '../../client/client.js';
 import type { Controller } from '../../controller/controller.js';
 import { EventRecorder } from '../../controller/event-recorder.js';
+import { startLeaderElection } from '../../controller/leader-election.js';
 import { SharedInformerFactory } from '../../controller/shared-informers.js';
-import { startLeaderElection } from '../leader-election.js';
 import { DEFAULT_SCHEDULER_NAME, schedulerController } from './scheduler.js';
 
 export const SCHEDULER_LEASE = 'kube-scheduler';

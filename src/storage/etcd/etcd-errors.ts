@@ -20,3 +20,12 @@ export function toStorageError(err: unknown, key: string): StorageError {
   wrapped.cause = err;
   return wrapped;
 }
+
+/**
+ * Whether the client gave up before sending the request: gRPC found no connection to the endpoint
+ * it picked (UNAVAILABLE "No connection established"), so a write may go to another endpoint.
+ */
+export function neverSent(err: unknown): boolean {
+  const cause = err instanceof StorageError ? err.cause : err;
+  return cause instanceof Error && cause.message.includes('No connection established');
+}

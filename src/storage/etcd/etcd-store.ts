@@ -8,8 +8,9 @@
  * continue token carries. Watches are etcd watches with the previous value, so MODIFIED and
  * DELETED events carry `prevObject`.
  *
- * Reads that fail to reach an endpoint are retried on another one; writes are not (their outcome
- * is unknown), and fail with `Unreachable` for the caller to retry.
+ * Reads that fail to reach an endpoint are retried on another one; writes only when they were
+ * never sent (no connection to the endpoint), else (their outcome is unknown) they fail with
+ * `Unreachable` for the caller to retry.
  */
 import {
   CompareResult,
@@ -35,7 +36,7 @@ import {
   type WatchOptions,
 } from '../interface.js';
 import { checkPreconditions } from '../preconditions.js';
-import { FUTURE_REVISION_MESSAGE, toStorageError } from './etcd-errors.js';
+import { FUTURE_REVISION_MESSAGE, neverSent, toStorageError } from './etcd-errors.js';
 import { EtcdWatcher } from './etcd-watcher.js';
 import { prefixRange, rangeStart } from './key-range.js';
 import { decodeObject, encodeObject } from './object-codec.js';
@@ -59,6 +60,8 @@ const DEFAULTS = Object.freeze({
   watchReconnectTimeoutMs: 30_000,
 });
 
+/** With one of three members dead, 12 random picks all landing on it: (1/3)^12, about 2e-6. */
+const NEVER_SENT_ATTEMPTS_PER_ENDPOINT = 4;
 /** Keys one range request reads while a list scans for matches. */
 const SCAN_BATCH = 500;
 /** The key the cheapest possible request reads, for the current revision. */
@@ -115,7 +118,7 @@ export class EtcdStore implements Storage {
   async create(key: string, obj: KubeObject): Promise<KubeObject> {
     const value = encodeObject(obj);
     const etcdKey = this.#etcdKey(key);
-    const res = await this.#call(key, () =>
+    const res = await this.#write(key, () =>
       this.#client.kv.txn({
         compare: [{ key: etcdKey, target: CompareTarget.Create, result: CompareResult.Equal, create_revision: 0 }],
         success: [{ request_put: { key: etcdKey, value: Buffer.from(value) } }],
@@ -186,7 +189,7 @@ export class EtcdStore implements Storage {
       if (updated === null) return current;
       const value = encodeObject(updated);
       if (value === kv.value.toString('utf8')) return current;
-      const res = await this.#call(key, () =>
+      const res = await this.#write(key, () =>
         this.#client.kv.txn({
           compare: [
             { key: etcdKey, target: CompareTarget.Mod, result: CompareResult.Equal, mod_revision: kv.mod_revision },
@@ -205,7 +208,7 @@ export class EtcdStore implements Storage {
     for (;;) {
       const kv = await this.#getKv(key);
       checkPreconditions(key, decodeObject(key, kv.value, kv.mod_revision), preconditions);
-      const res = await this.#call(key, () =>
+      const res = await this.#write(key, () =>
         this.#client.kv.txn({
           compare: [
             { key: etcdKey, target: CompareTarget.Mod, result: CompareResult.Equal, mod_revision: kv.mod_revision },
@@ -349,12 +352,35 @@ export class EtcdStore implements Storage {
   }
 
   /** A read: repeated on another endpoint when one cannot be reached. */
-  async #read<T extends { header: IResponseHeader }>(key: string, request: () => Promise<T>): Promise<T> {
+  #read<T extends { header: IResponseHeader }>(key: string, request: () => Promise<T>): Promise<T> {
+    return this.#retrying(key, request, (err) => isStorageError(err, 'Unreachable'));
+  }
+
+  /**
+   * A write: repeated on another endpoint only when the client never sent it (it found no
+   * connection to the endpoint it picked, e.g. a member just killed); once sent, its outcome is
+   * unknown and the caller decides.
+   */
+  #write<T extends { header: IResponseHeader }>(key: string, request: () => Promise<T>): Promise<T> {
+    return this.#retrying(key, request, neverSent);
+  }
+
+  /**
+   * `request`, again while `retryable` says so. The client picks an endpoint at random for each
+   * request, so a dead member may be picked several times in a row: a request that was never sent
+   * gets more attempts than there are endpoints (each costs one refused connect).
+   */
+  async #retrying<T extends { header: IResponseHeader }>(
+    key: string,
+    request: () => Promise<T>,
+    retryable: (err: unknown) => boolean,
+  ): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.#call(key, request);
       } catch (err) {
-        if (!isStorageError(err, 'Unreachable') || attempt >= this.#endpointCount || this.#closed) throw err;
+        const attempts = neverSent(err) ? NEVER_SENT_ATTEMPTS_PER_ENDPOINT * this.#endpointCount : this.#endpointCount;
+        if (!retryable(err) || attempt >= attempts || this.#closed) throw err;
       }
     }
   }

@@ -10,8 +10,8 @@ import { leaseResource } from '../../src/api/coordination/lease.js';
 import { AdmissionChain } from '../../src/apiserver/admission.js';
 import { GenericStore } from '../../src/apiserver/registry/generic-store.js';
 import type { Client } from '../../src/client/client.js';
+import { type LeaderElector, startLeaderElection } from '../../src/controller/leader-election.js';
 import { leaseDefinition } from '../../src/registry/coordination/lease.js';
-import { type LeaderElector, startLeaderElection } from '../../src/shoot/leader-election.js';
 import { openSqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
 import { until } from '../helpers/processes.js';
 import { storeClient } from '../helpers/store-client.js';
@@ -100,5 +100,35 @@ describe('leader election', () => {
     const after = Date.now() - cutAt;
     assert.ok(after < fast.leaseDurationMs, `stopped ${after} ms after the cut, before the lease could expire`);
     assert.deepEqual(d.events, ['started', 'stopped']);
+  });
+
+  it('a leader whose renewal hangs stops leading within its renew deadline, not when the request gives up', async () => {
+    let hanging = false;
+    const stuck: Client = {
+      resource: (ref) => {
+        const inner = client.resource(ref);
+        return new Proxy(inner, {
+          get: (target, prop, receiver) => {
+            const value = Reflect.get(target, prop, receiver);
+            if (typeof value !== 'function') return value;
+            return (...args: unknown[]) =>
+              // A store that does not answer: the request ends only after 5 s (the lease lasts 1 s).
+              hanging
+                ? new Promise((_, reject) => setTimeout(() => reject(new Error('deadline exceeded')), 5_000))
+                : value.apply(target, args);
+          },
+        });
+      },
+    };
+    const e = candidate('hanging', 'e', stuck);
+    electors.push(e.elector);
+    await until(async () => e.elector.leading, 3_000, 'e leads');
+    hanging = true;
+    const cutAt = Date.now();
+    await until(async () => !e.elector.leading, 3_000, 'e stops leading');
+    const after = Date.now() - cutAt;
+    assert.ok(after < fast.leaseDurationMs, `stopped ${after} ms after the store hung, before the lease could expire`);
+    assert.deepEqual(e.events, ['started', 'stopped']);
+    hanging = false;
   });
 });

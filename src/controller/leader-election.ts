@@ -1,12 +1,14 @@
 /**
  * Leader election on a Lease (client-go's `leaderelection` with a `LeaseLock`): of all candidates
  * that share a Lease, one at a time leads, so two controller managers or schedulers of one shoot
- * never act at once — also while a control plane moves and two seeds run one for a moment.
+ * never act at once — also while a control plane moves and two seeds run one for a moment — and
+ * of the garden's replicas one runs the garden's controllers.
  *
  * A candidate takes the Lease when nobody holds it, its holder let it go, or the holder has not
  * renewed it for `leaseDurationMs`; every write carries the resourceVersion it read, so of two
  * candidates racing only one wins. The leader renews every `retryPeriodMs`; when it cannot renew
- * for `renewDeadlineMs` it stops leading (its controllers stop) before anyone else may take over.
+ * for `renewDeadlineMs` it stops leading (its controllers stop) before anyone else may take over:
+ * a timer enforces that deadline, so a renewal hanging on an unreachable store cannot stretch it.
  * `stop()` hands the Lease back at once (client-go's ReleaseOnCancel), so a successor need not
  * wait out the duration.
  */
@@ -68,6 +70,9 @@ export function startLeaderElection(options: LeaderElectionOptions): LeaderElect
   let lastRenew = 0;
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
+  /** Fires `renewDeadlineMs` after the last renewal: a leader that could not renew stops leading. */
+  let deadlineTimer: NodeJS.Timeout | undefined;
+  let stepping: Promise<void> = Promise.resolve();
   let attempt: Promise<void> = Promise.resolve();
 
   /** One try to take or keep the Lease; true when this candidate holds it afterwards. */
@@ -101,6 +106,8 @@ export function startLeaderElection(options: LeaderElectionOptions): LeaderElect
   async function round(): Promise<void> {
     if (stopped) return;
     let holds = false;
+    // The Lease says it was renewed when the attempt began: the deadline counts from then.
+    const started = Date.now();
     try {
       holds = await tryAcquireOrRenew();
     } catch (err) {
@@ -108,15 +115,26 @@ export function startLeaderElection(options: LeaderElectionOptions): LeaderElect
     }
     if (stopped) return;
     if (holds) {
-      lastRenew = Date.now();
-      if (!leading) {
+      lastRenew = started;
+      clearTimeout(deadlineTimer);
+      deadlineTimer = setTimeout(() => void stepDown(), Math.max(0, started + renewDeadlineMs - Date.now()));
+      await stepping;
+      if (!leading && !stopped) {
         leading = true;
         await options.onStartedLeading();
       }
     } else if (leading && Date.now() - lastRenew > renewDeadlineMs) {
-      leading = false;
-      await options.onStoppedLeading();
+      await stepDown();
     }
+  }
+
+  /** Stops leading (once): the controllers stop before the Lease this candidate last renewed expires. */
+  function stepDown(): Promise<void> {
+    clearTimeout(deadlineTimer);
+    if (!leading) return stepping;
+    leading = false;
+    stepping = Promise.resolve(options.onStoppedLeading());
+    return stepping;
   }
 
   function schedule(delayMs: number): void {
@@ -137,8 +155,7 @@ export function startLeaderElection(options: LeaderElectionOptions): LeaderElect
       clearTimeout(timer);
       await attempt;
       if (!leading) return;
-      leading = false;
-      await options.onStoppedLeading();
+      await stepDown();
       // Hand the Lease back: a successor takes it at once instead of waiting out its duration.
       const lease = await leases.find(namespace, name).catch(() => null);
       if (!lease || specOf(lease).holderIdentity !== identity) return;
