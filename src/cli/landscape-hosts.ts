@@ -11,6 +11,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { type EtcdCluster, etcdCluster } from '../landscape/etcd-cluster.js';
+import { type Haproxy, haproxy } from '../landscape/haproxy.js';
 import { HostJournal } from '../landscape/journal.js';
 import {
   claimHostNetwork,
@@ -46,6 +48,75 @@ const STORE_CREDENTIALS = {
   region: 'us-east-1',
   s3ForcePathStyle: true,
 };
+
+/** The port of the garden replicas and of the load balancer in front of them. */
+export const GARDEN_PORT = 6443;
+
+/** The garden of a hosts landscape: its etcd cluster, its replicas, the load balancer in front. */
+export interface HostsGarden {
+  /** The etcd members (detached; `start` starts those that do not run). */
+  cluster: EtcdCluster;
+  /** haproxy on `lb` (detached; `start` is idempotent). */
+  balancer: Haproxy;
+  /** The replicas' processes, for the supervisor: the first is `garden` (state in DIR/garden). */
+  replicas: { process: string; host: string; dir: string; args: string[] }[];
+}
+
+/**
+ * The garden on hosts: etcd members on `etcd-0..2`, replicas on `garden-0..1` (`--store etcd`,
+ * each listening on its host, advertising the load balancer), haproxy on `lb`. The replicas'
+ * kubeconfigs name the load balancer.
+ */
+export function hostsGarden(dir: string, plan: HostNetworkPlan, logLevel: string): HostsGarden {
+  const onHost = (name: string) => {
+    const host = hostNamed(plan, name);
+    return { host: host.address, wrap: (argv: string[]) => inHost(host, argv) };
+  };
+  const cluster = etcdCluster({
+    dir: join(dir, 'garden-etcd'),
+    members: Array.from({ length: GARDEN_ETCD_MEMBERS }, (_, i) => ({ name: `etcd-${i}`, ...onHost(`etcd-${i}`) })),
+  });
+  const lb = hostNamed(plan, 'lb');
+  const replicaHosts = Array.from({ length: GARDEN_REPLICAS }, (_, i) => `garden-${i}`);
+  const balancer = haproxy({
+    dir: join(dir, 'lb'),
+    bind: { host: lb.address, port: GARDEN_PORT },
+    backends: replicaHosts.map((name) => ({ name, host: hostNamed(plan, name).address, port: GARDEN_PORT })),
+    wrap: (argv) => inHost(lb, argv),
+  });
+  const replicas = replicaHosts.map((host, i) => {
+    const replicaDir = join(dir, i === 0 ? 'garden' : host);
+    return {
+      process: i === 0 ? 'garden' : host,
+      host,
+      dir: replicaDir,
+      args: [
+        'garden',
+        '--dir',
+        replicaDir,
+        '--listen-address',
+        hostNamed(plan, host).address,
+        '--port',
+        String(GARDEN_PORT),
+        '--advertise-address',
+        `${lb.address}:${GARDEN_PORT}`,
+        '--store',
+        'etcd',
+        '--etcd-endpoints',
+        cluster.endpoints.join(','),
+        '--etcd-ca-file',
+        cluster.clientFiles.ca,
+        '--etcd-cert-file',
+        cluster.clientFiles.cert,
+        '--etcd-key-file',
+        cluster.clientFiles.key,
+        '--log-level',
+        logLevel,
+      ],
+    };
+  });
+  return { cluster, balancer, replicas };
+}
 
 /** The backup store host of a seed: `seed-a` → `store-a`, `frankfurt` → `store-frankfurt`. */
 export function storeHostOf(seed: string): string {

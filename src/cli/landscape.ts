@@ -10,7 +10,7 @@ import { pino } from 'pino';
 import { s3CredentialsFromEnv } from '../backup/snapstore/credentials.js';
 import { loadKubeconfig } from '../client/kubeconfig-file.js';
 import { RestClient } from '../client/rest-client.js';
-import { issueSeedKubeconfig } from '../garden/seed-credentials.js';
+import { issueSeedKubeconfig, issueSeedKubeconfigThroughApi } from '../garden/seed-credentials.js';
 import { HostJournal, namespacePids } from '../landscape/journal.js';
 import { hostNamed, inHost, readHostPlan } from '../landscape/netns.js';
 import { findEtcdProcessesBy } from '../process/etcd-process.js';
@@ -22,6 +22,7 @@ import { controlPlaneDir } from '../seed/seed.js';
 import {
   type HostsOptions,
   hostsEntry,
+  hostsGarden,
   prepareHosts,
   storeFlags,
   storeHostOf,
@@ -47,7 +48,15 @@ export interface UpOptions {
 export interface LandscapeFile {
   ready: boolean;
   supervisorPid: number;
-  garden: { url?: string; pid?: number; kubeconfig: string; memberKubeconfig: string; dir: string };
+  garden: {
+    url?: string;
+    pid?: number;
+    kubeconfig: string;
+    memberKubeconfig: string;
+    dir: string;
+    /** With hosts: every replica (the first is `garden`, whose pid and dir are the fields above). */
+    replicas?: Record<string, { pid?: number; dir: string; host: string }>;
+  };
   /** `backupRoot` is where a local-provider seed keeps its bucket; absent with s3. */
   seeds: Record<string, { url?: string; pid?: number; kubeconfig: string; dir: string; backupRoot?: string }>;
   /** When everything (missing) had been started last, by the first `up` or a later one (ISO 8601). */
@@ -153,6 +162,9 @@ async function supervise(dir: string, options: UpOptions): Promise<void> {
   const save = () => writeFile(landscapePath(dir), `${JSON.stringify(landscape, null, 2)}\n`, { mode: 0o600 });
   const supervisor = new Supervisor(logger, () => {
     landscape.garden.pid = supervisor.pid('garden');
+    if (landscape.garden.replicas) {
+      for (const [name, replica] of Object.entries(landscape.garden.replicas)) replica.pid = supervisor.pid(name);
+    }
     for (const [name, seed] of Object.entries(landscape.seeds)) seed.pid = supervisor.pid(name);
     void save();
   });
@@ -184,12 +196,29 @@ async function supervise(dir: string, options: UpOptions): Promise<void> {
     }
   }
 
-  supervisor.start({
-    name: 'garden',
-    args: ['garden', '--dir', landscape.garden.dir, ...listenOn('garden-0'), '--log-level', options.logLevel],
-    logFile: join(dir, 'logs', 'garden.log'),
-    ...onHost('garden', 'garden-0'),
-  });
+  // With hosts: the garden on its etcd cluster, two replicas, the load balancer in front.
+  const garden = hosts ? hostsGarden(dir, hosts.plan, options.logLevel) : undefined;
+  if (garden) {
+    landscape.garden.replicas = Object.fromEntries(
+      garden.replicas.map((r) => [r.process, { dir: r.dir, host: r.host }]),
+    );
+    await garden.cluster.start();
+    for (const replica of garden.replicas) {
+      supervisor.start({
+        name: replica.process,
+        args: replica.args,
+        logFile: join(dir, 'logs', `${replica.process}.log`),
+        ...onHost(replica.process, replica.host),
+      });
+    }
+    await garden.balancer.start();
+  } else {
+    supervisor.start({
+      name: 'garden',
+      args: ['garden', '--dir', landscape.garden.dir, '--log-level', options.logLevel],
+      logFile: join(dir, 'logs', 'garden.log'),
+    });
+  }
   const gardenKubeconfig = join(landscape.garden.dir, 'garden.kubeconfig');
   landscape.garden.url = await waitUntilServing(gardenKubeconfig, deadline, 'the garden');
   await copyFile(gardenKubeconfig, landscape.garden.kubeconfig);
@@ -199,12 +228,10 @@ async function supervise(dir: string, options: UpOptions): Promise<void> {
   for (const name of options.seeds) {
     const seedDir = join(dir, 'seeds', name);
     await mkdir(seedDir, { recursive: true, mode: 0o700 });
-    await issueSeedKubeconfig(
-      landscape.garden.dir,
-      name,
-      join(seedDir, 'garden.kubeconfig'),
-      ...(hosts ? [hostNamed(hosts.plan, 'garden-0').address] : []),
-    );
+    // A garden on etcd shares no directory with anyone: the seed's credentials come through its API.
+    if (hosts)
+      await issueSeedKubeconfigThroughApi(landscape.garden.kubeconfig, name, join(seedDir, 'garden.kubeconfig'));
+    else await issueSeedKubeconfig(landscape.garden.dir, name, join(seedDir, 'garden.kubeconfig'));
     landscape.seeds[name] = { kubeconfig: join(dir, 'seeds', `${name}.kubeconfig`), dir: seedDir };
     let backupArgs: string[];
     if (hosts) {
@@ -271,6 +298,9 @@ async function supervise(dir: string, options: UpOptions): Promise<void> {
     converging = converging.then(async () => {
       try {
         const recreated = hosts ? (await prepareHosts(dir, options.seeds, options.hosts!)).recreated : [];
+        // Detached daemons (not the supervisor's): started again where they do not run.
+        await garden?.cluster.start();
+        await garden?.balancer.start();
         for (const name of supervisor.names()) {
           if (recreated.includes(hostOf.get(name) ?? '')) supervisor.restart(name);
         }

@@ -1,6 +1,6 @@
 /**
  * `transplant up --hosts` with real namespaces, processes and kubectl: every part on its own host
- * (landscape.json lists them), `transplant exec` runs kubectl on the operator's host with its exit
+ * (landscape.json lists them; the garden's two replicas on a 3-member etcd cluster behind haproxy), `transplant exec` runs kubectl on the operator's host with its exit
  * status passed on, hosts reach each other and nothing beyond the landscape, `cut`/`heal` through
  * the CLI, `up` again converges (a killed seed, a deleted namespace), and `down` leaves no
  * namespace, link, /etc/netns directory or process behind.
@@ -98,6 +98,17 @@ describe('transplant up --hosts', { skip }, () => {
     assert.ok((await namespacePids(seedA.netns)).includes(l.seeds['seed-a']!.pid!));
     assert.ok((await namespacePids(l.hosts!['garden-0']!.netns)).includes(l.garden.pid!));
     assert.ok((await namespacePids(l.hosts!['store-a']!.netns)).length > 0, 'store-a runs its S3 server');
+    // The garden: a replica on each garden host, an etcd member on each etcd host, haproxy on lb.
+    for (const [name, replica] of Object.entries(l.garden.replicas ?? {})) {
+      assert.ok(
+        (await namespacePids(l.hosts![replica.host]!.netns)).includes(replica.pid!),
+        `${name} on ${replica.host}`,
+      );
+    }
+    assert.equal(Object.keys(l.garden.replicas ?? {}).length, 2);
+    for (const host of ['etcd-0', 'etcd-1', 'etcd-2', 'lb']) {
+      assert.ok((await namespacePids(l.hosts![host]!.netns)).length > 0, `${host} runs its daemon`);
+    }
   });
 
   it('exec runs kubectl on the operator host with the garden kubeconfig, and passes the exit status on', async () => {
@@ -133,12 +144,13 @@ describe('transplant up --hosts', { skip }, () => {
     const port = Number(garden.port);
     assert.equal(await connectFrom(operator, garden.hostname, port), 'connected');
     assert.equal(await connectFrom(operator, '192.0.2.2', 22), 'ENETUNREACH');
-    assert.equal((await transplant(['cut', '--dir', dir, 'operator', 'garden-0', '--reject'])).code, 0);
+    assert.equal(garden.hostname, l.hosts!.lb!.address, 'the kubeconfig names the load balancer');
+    assert.equal((await transplant(['cut', '--dir', dir, 'operator', 'lb', '--reject'])).code, 0);
     assert.equal(await connectFrom(operator, garden.hostname, port), 'ECONNREFUSED');
-    assert.equal((await transplant(['cuts', '--dir', dir])).stdout, 'operator -> garden-0 reject\n');
+    assert.equal((await transplant(['cuts', '--dir', dir])).stdout, 'operator -> lb reject\n');
     const refused = await transplant(['exec', '--dir', dir, '--', 'kubectl', 'get', 'seeds', '--request-timeout=3s']);
     assert.notEqual(refused.code, 0);
-    assert.equal((await transplant(['heal', '--dir', dir, 'operator', 'garden-0'])).code, 0);
+    assert.equal((await transplant(['heal', '--dir', dir, 'operator', 'lb'])).code, 0);
     assert.equal(await connectFrom(operator, garden.hostname, port), 'connected');
     assert.equal((await transplant(['cuts', '--dir', dir])).stdout, '');
   });
