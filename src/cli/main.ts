@@ -51,8 +51,23 @@ program
   .requiredOption('--name <name>', 'the seed name')
   .requiredOption('--garden-kubeconfig <file>', "kubeconfig of the gardenlet's identity in the garden")
   .requiredOption('--dir <dir>', 'state directory (created if missing)')
-  .option('--host <address>', 'address to listen on', '127.0.0.1')
+  .option('--listen-address <address>', "address the seed's API server listens on (default 127.0.0.1)")
+  .option('--host <address>', 'the same as --listen-address (older name)')
+  .option(
+    '--advertise-address <host>',
+    "address or name others reach the seed's API server at (its kubeconfig, its certificate); default the listen address",
+  )
   .option('--port <port>', 'port to listen on; 0 picks a free one and keeps it for later starts', port, 0)
+  .option(
+    '--shoot-addresses <list|cidr>',
+    "addresses of this host for shoots' endpoints (kube-apiserver :443, vpn-seed-server), one per shoot placed here, e.g. 10.0.1.0/28 or 10.0.1.5,10.0.1.6; default: each shoot's stable loopback address",
+  )
+  .option(
+    '--dns-record-ttl <seconds>',
+    "TTL of the shoots' DNS records when the garden has an internal domain: how long resolvers may keep the old address after a migration",
+    seconds,
+    120,
+  )
   .option('--backup-provider <provider>', 'backup provider of the seed (local or s3)')
   .option('--backup-root <dir>', 'for the local provider: the directory holding the backup bucket')
   .option('--backup-endpoint <url>', 'for s3: the S3-compatible endpoint (path-style addressing)')

@@ -48,7 +48,10 @@ export interface HostedApiServerOptions {
   /** The manager the in-process controllers' writes are recorded for (managedFields), e.g. "gardenlet". */
   fieldManager: string;
   dir: string;
-  host?: string;
+  /** The address it listens on; default 127.0.0.1. */
+  host?: string | undefined;
+  /** The address or name clients reach it at (kubeconfigs, certificate SANs); default `host`. */
+  advertiseAddress?: string | undefined;
   /** 0 picks a free port the first time and reuses it later. */
   port?: number;
   logger: Logger;
@@ -92,10 +95,11 @@ const rbacKinds: [RbacKind, ResourceRef][] = [
 export async function startHostedApiServer(options: HostedApiServerOptions): Promise<HostedApiServer> {
   const { dir, logger, name } = options;
   const host = options.host ?? '127.0.0.1';
+  const advertised = options.advertiseAddress ?? host;
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const state = await readState(dir);
   const pki = await ensureServingPki(join(dir, 'pki'), {
-    hosts: [host],
+    hosts: [...new Set([host, advertised])],
     caCommonName: `transplant-${name}-ca`,
     commonName: `${name}-apiserver`,
   });
@@ -131,7 +135,7 @@ export async function startHostedApiServer(options: HostedApiServerOptions): Pro
 
   const address = await server.start();
   await writeState(dir, { port: address.port });
-  const url = `https://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
+  const url = `https://${advertised.includes(':') ? `[${advertised}]` : advertised}:${address.port}`;
   logger.info({ url, dir, generatedCa: pki.generated.ca }, `${name} API server started`);
 
   return {

@@ -31,6 +31,8 @@ export interface ExtensionKind<T extends ExtensionObject> {
   name(c: ComponentContext): string;
   /** The spec the local provider's object gets. */
   spec(c: ComponentContext): T['spec'];
+  /** What must exist before the object is deployed or restored (e.g. the secret its spec references). */
+  prepare?(c: ComponentContext): Promise<void>;
 }
 
 /** The `type`, `region` and `secretRef` every local extension object has. */
@@ -62,6 +64,7 @@ export class Extension<T extends ExtensionObject = ExtensionObject> implements D
 
   /** Creates the object with its spec, or brings an existing one's spec up to date. */
   async deploy(_ctx: TaskContext): Promise<void> {
+    await this.#kind.prepare?.(this.#c);
     const current = await this.#objects().find(this.#c.namespace, this.name);
     if (!current) await this.#objects().create(this.#c.namespace, this.#newObject({ name: this.name }));
     else await this.#objects().patch(this.#c.namespace, this.name, { spec: this.#kind.spec(this.#c) });
@@ -119,6 +122,7 @@ export class Extension<T extends ExtensionObject = ExtensionObject> implements D
    * `restore`. One already restored (no annotation) is deployed as usual.
    */
   async restore(ctx: TaskContext): Promise<void> {
+    await this.#kind.prepare?.(this.#c);
     const objects = this.#objects();
     const current =
       (await this.get()) ??
