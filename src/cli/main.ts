@@ -113,6 +113,12 @@ program
   .option('--backup-endpoint <url>', 'for --backup s3: an S3-compatible endpoint (path-style addressing)')
   .option('--wait-timeout <seconds>', "the seeds' --wait-timeout", seconds, 60)
   .option('--node-monitor-grace-period <seconds>', "the seeds' --node-monitor-grace-period", seconds, 40)
+  .option(
+    '--shoot-addresses <seed=addresses>',
+    "a seed's --shoot-addresses, e.g. seed-a=127.10.0.0/28 (repeat for each seed); default: shoots' stable loopback addresses",
+    (value: string, previous: string[]) => [...previous, value],
+    [] as string[],
+  )
   .option('--detach', 'run in the background and return once everything is ready', false)
   .option('--timeout <seconds>', 'how long to wait for the landscape to be ready', port, 120)
   .option('--log-level <level>', 'log level of the processes', 'info')
@@ -126,6 +132,7 @@ program
       timeout: number;
       waitTimeout: number;
       nodeMonitorGracePeriod: number;
+      shootAddresses: string[];
       logLevel: string;
     }) => {
       const seeds = options.seeds
@@ -133,6 +140,16 @@ program
         .map((s) => s.trim())
         .filter(Boolean);
       if (seeds.length === 0) throw new InvalidArgumentError('--seeds needs at least one name');
+      const shootAddresses: Record<string, string> = {};
+      for (const entry of options.shootAddresses) {
+        const [seed, addresses] = [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)];
+        if (!entry.includes('=') || !seeds.includes(seed) || !addresses) {
+          throw new InvalidArgumentError(
+            `--shoot-addresses ${entry}: give <seed>=<addresses> for one of ${seeds.join(', ')}`,
+          );
+        }
+        shootAddresses[seed] = addresses;
+      }
       const { runUp } = await import('./landscape.js');
       await runUp({
         dir: options.dir,
@@ -143,6 +160,7 @@ program
         logLevel: options.logLevel,
         timeoutSeconds: options.timeout,
         seedTimings: { waitTimeout: options.waitTimeout, nodeMonitorGracePeriod: options.nodeMonitorGracePeriod },
+        shootAddresses,
       });
     },
   );

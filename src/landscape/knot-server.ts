@@ -6,14 +6,16 @@
  * (`zonefile-sync: 0`) and the journal keeps the changes.
  *
  * `startKnotServer` is idempotent: a knotd already running from the directory's pid file with
- * its config is adopted. `wrap` turns the command line into the one to spawn, e.g. prefixed with
- * `ip netns exec <ns>` to run it inside a host's namespace.
+ * its config is adopted. `wrap` turns the command lines it runs (knotd, and kdig to see that it
+ * answers) into the ones to spawn, e.g. prefixed with `ip netns exec <ns>` to run them inside a
+ * host's namespace.
  */
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, openSync } from 'node:fs';
 import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { queryA } from '../dns/rfc2136-client.js';
 import { type DnsServer, serverText } from '../dns/transport.js';
 import type { TsigKey } from '../dns/tsig.js';
@@ -48,6 +50,7 @@ export interface KnotServer {
   stop(): Promise<void>;
 }
 
+const run = promisify(execFile);
 const KEY_NAME = 'landscape-key.';
 const ALGORITHM = 'hmac-sha256';
 const KNOTD = '/usr/sbin/knotd';
@@ -92,7 +95,7 @@ export async function startKnotServer(options: KnotServerOptions): Promise<KnotS
   const server: DnsServer = { host: options.address, port: options.port };
   const pid = (await runningPid(paths)) ?? spawnKnotd(paths, options.wrap ?? ((argv) => argv));
   await writeFile(paths.pid, `${pid}\n`, { mode: 0o600 });
-  await waitUntilServing(server, zone, options.address, pid, paths.log, options.readyTimeoutMs ?? 10_000);
+  await waitUntilServing(server, zone, options.address, pid, paths.log, options.readyTimeoutMs ?? 10_000, options.wrap);
   return {
     pid,
     server,
@@ -146,6 +149,7 @@ async function waitUntilServing(
   pid: number,
   log: string,
   timeoutMs: number,
+  wrap: ((argv: string[]) => string[]) | undefined,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -153,12 +157,34 @@ async function waitUntilServing(
       const tail = (await readFile(log, 'utf8').catch(() => '')).split('\n').slice(-10).join('\n');
       throw new Error(`knotd exited before serving ${zone} at ${serverText(server)}; its log ends:\n${tail}`);
     }
-    const answer: string[] = await queryA(server, `ns.${zone}`, { timeoutMs: 500 }).catch(() => []);
+    const answer = await (wrap
+      ? kdigA(wrap, server, `ns.${zone}`)
+      : queryA(server, `ns.${zone}`, { timeoutMs: 500 })
+    ).catch((): string[] => []);
     if (answer.includes(address)) return;
     if (Date.now() > deadline)
       throw new Error(`knotd does not serve ${zone} at ${serverText(server)} after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/**
+ * The A records of `name` as `kdig` run through `wrap` sees them: a server in another network
+ * namespace is only reachable from inside it.
+ */
+async function kdigA(wrap: (argv: string[]) => string[], server: DnsServer, name: string): Promise<string[]> {
+  const [command, ...args] = wrap([
+    'kdig',
+    `@${server.host}`,
+    '-p',
+    String(server.port),
+    '+short',
+    '+timeout=1',
+    name,
+    'A',
+  ]);
+  const { stdout } = await run(command!, args, { timeout: 3_000 });
+  return stdout.split('\n').filter(Boolean);
 }
 
 /** The key from `tsig.json`, generated (256 random bits) on first start. */
