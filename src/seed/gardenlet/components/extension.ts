@@ -108,6 +108,15 @@ export class Extension<T extends ExtensionObject = ExtensionObject> implements D
     });
   }
 
+  /**
+   * Migrate, then wait until migrated, in one step: Gardener's `MigrateInternalDNSResources` for
+   * "Migrating internal domain DNS record". The record itself stays on the DNS server.
+   */
+  async migrateAndWait(ctx: TaskContext): Promise<void> {
+    await this.migrate(ctx);
+    await this.waitMigrate(ctx);
+  }
+
   /** Whether the object is gone or migrated and let go of (no finalizer, no pending operation). */
   async isMigrated(): Promise<boolean> {
     const obj = await this.get();
