@@ -40,6 +40,9 @@ export const internalDnsRecord: ExtensionKind<DNSRecord> = {
     };
   },
   prepare: async (c) => copyCredentials(c),
+  // The provider type and the name are immutable: a record of the loopback landscape becomes the
+  // internal domain's (the garden got an internal domain) by being deleted and created anew.
+  replaces: (current, spec) => current.spec.type !== spec.type || current.spec.name !== spec.name,
 };
 
 /** Writes the internal domain's credentials into the control-plane namespace (again when they changed). */

@@ -33,6 +33,11 @@ export interface ExtensionKind<T extends ExtensionObject> {
   spec(c: ComponentContext): T['spec'];
   /** What must exist before the object is deployed or restored (e.g. the secret its spec references). */
   prepare?(c: ComponentContext): Promise<void>;
+  /**
+   * Whether an existing object must be deleted (its controller cleaning up) and created anew to
+   * get `spec`: a change of a field that is immutable, such as a DNSRecord's `type` or `name`.
+   */
+  replaces?(current: T, spec: T['spec']): boolean;
 }
 
 /** The `type`, `region` and `secretRef` every local extension object has. */
@@ -63,9 +68,14 @@ export class Extension<T extends ExtensionObject = ExtensionObject> implements D
   }
 
   /** Creates the object with its spec, or brings an existing one's spec up to date. */
-  async deploy(_ctx: TaskContext): Promise<void> {
+  async deploy(ctx: TaskContext): Promise<void> {
     await this.#kind.prepare?.(this.#c);
-    const current = await this.#objects().find(this.#c.namespace, this.name);
+    let current = await this.#objects().find(this.#c.namespace, this.name);
+    if (current && this.#kind.replaces?.(current, this.#kind.spec(this.#c))) {
+      await this.destroy(ctx);
+      await this.waitCleanup(ctx);
+      current = null;
+    }
     if (!current) await this.#objects().create(this.#c.namespace, this.#newObject({ name: this.name }));
     else await this.#objects().patch(this.#c.namespace, this.name, { spec: this.#kind.spec(this.#c) });
   }
