@@ -11,9 +11,13 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { secretResource } from '../api/core/secret.js';
+import { loadKubeconfig } from '../client/kubeconfig-file.js';
+import { RestClient } from '../client/rest-client.js';
 import { type EtcdCluster, etcdCluster } from '../landscape/etcd-cluster.js';
 import { type Haproxy, haproxy } from '../landscape/haproxy.js';
 import { HostJournal } from '../landscape/journal.js';
+import { type KnotServer, startKnotServer } from '../landscape/knot-server.js';
 import {
   claimHostNetwork,
   ensureHosts,
@@ -24,6 +28,12 @@ import {
   inHost,
 } from '../landscape/netns.js';
 import type { SupervisedSpec } from '../process/supervisor.js';
+import {
+  DNS_DOMAIN_ANNOTATION,
+  DNS_PROVIDER_ANNOTATION,
+  INTERNAL_DOMAIN_SELECTOR,
+  RFC2136_PROVIDER,
+} from '../seed/gardenlet/internal-domain.js';
 import { writeMachineHosts } from '../seed/runtime/machine-hosts.js';
 
 export interface HostsOptions {
@@ -34,7 +44,7 @@ export interface HostsOptions {
   /** The landscape's DNS domain. */
   domain: string;
   /** Extra addresses on each seed host, for its shoots' endpoints. */
-  shootAddresses: number;
+  shootAddressesPerSeed: number;
 }
 
 export const GARDEN_ETCD_MEMBERS = 3;
@@ -130,7 +140,10 @@ export function landscapeHostRequests(seeds: readonly string[], options: HostsOp
     ...numbered('garden', GARDEN_REPLICAS),
     { name: 'lb' },
     { name: 'dns' },
-    ...seeds.flatMap((seed) => [{ name: seed, extraAddresses: options.shootAddresses }, { name: storeHostOf(seed) }]),
+    ...seeds.flatMap((seed) => [
+      { name: seed, extraAddresses: options.shootAddressesPerSeed },
+      { name: storeHostOf(seed) },
+    ]),
     ...numbered('machine', options.machines),
     { name: 'operator' },
   ];
@@ -209,4 +222,56 @@ export function hostsEntry(plan: HostNetworkPlan): Record<string, Pick<Host, 'ne
   return Object.fromEntries(
     plan.hosts.map(({ name, netns, address, extraAddresses }) => [name, { netns, address, extraAddresses }]),
   );
+}
+
+/** The port the landscape's DNS server answers on (queries and RFC 2136 updates). */
+export const DNS_PORT = 53;
+/** The internal-domain Secret `up --hosts` writes into the garden. */
+export const INTERNAL_DOMAIN_SECRET = 'internal-domain';
+
+/** The landscape's DNS server: knotd on the `dns` host, authoritative for the landscape's domain (idempotent). */
+export function startLandscapeDns(dir: string, plan: HostNetworkPlan): Promise<KnotServer> {
+  const dns = hostNamed(plan, 'dns');
+  return startKnotServer({
+    dir: join(dir, 'dns'),
+    zone: plan.domain,
+    address: dns.address,
+    port: DNS_PORT,
+    wrap: (argv) => inHost(dns, argv),
+  });
+}
+
+/**
+ * The garden's internal-domain Secret for `knot` (created, or its data brought up to date): with
+ * it every shoot's API is `api.<shoot>.<project>.<domain>`, published by the seeds' DNSRecords.
+ */
+export async function publishInternalDomain(gardenKubeconfig: string, knot: KnotServer, domain: string): Promise<void> {
+  const client = new RestClient(loadKubeconfig(gardenKubeconfig), { userAgent: 'transplant-up' });
+  try {
+    const [labelKey, labelValue] = INTERNAL_DOMAIN_SELECTOR.split('=') as [string, string];
+    const data = Object.fromEntries(
+      Object.entries(knot.secretData()).map(([key, value]) => [key, Buffer.from(value).toString('base64')]),
+    );
+    const secrets = client.resource(secretResource);
+    const existing = await secrets.createIfAbsent('garden', {
+      metadata: {
+        name: INTERNAL_DOMAIN_SECRET,
+        namespace: 'garden',
+        labels: { [labelKey]: labelValue },
+        annotations: { [DNS_PROVIDER_ANNOTATION]: RFC2136_PROVIDER, [DNS_DOMAIN_ANNOTATION]: domain },
+      },
+      type: 'Opaque',
+      data,
+    });
+    if (JSON.stringify(existing.data) !== JSON.stringify(data)) {
+      await secrets.patch('garden', INTERNAL_DOMAIN_SECRET, { data });
+    }
+  } finally {
+    client.close();
+  }
+}
+
+/** A seed's `--shoot-addresses`: the extra addresses of its host. */
+export function shootAddressesOf(plan: HostNetworkPlan, seed: string): string {
+  return hostNamed(plan, seed).extraAddresses.join(',');
 }

@@ -24,6 +24,9 @@ import {
   hostsEntry,
   hostsGarden,
   prepareHosts,
+  publishInternalDomain,
+  shootAddressesOf,
+  startLandscapeDns,
   storeFlags,
   storeHostOf,
   storeProcess,
@@ -43,6 +46,8 @@ export interface UpOptions {
   seedTimings?: { waitTimeout: number; nodeMonitorGracePeriod: number };
   /** Each part on a host of its own (network namespaces); absent: everything on this host's loopback. */
   hosts?: HostsOptions;
+  /** Each seed's `--shoot-addresses`, by seed name. */
+  shootAddresses?: Record<string, string>;
 }
 
 export interface LandscapeFile {
@@ -108,7 +113,7 @@ async function detach(dir: string, options: UpOptions): Promise<void> {
     args.push('--wait-timeout', String(waitTimeout), '--node-monitor-grace-period', String(nodeMonitorGracePeriod));
   }
   if (options.hosts) {
-    const { machines, subnet, domain, shootAddresses } = options.hosts;
+    const { machines, subnet, domain, shootAddressesPerSeed } = options.hosts;
     args.push(
       '--hosts',
       '--machines',
@@ -116,9 +121,12 @@ async function detach(dir: string, options: UpOptions): Promise<void> {
       '--domain',
       domain,
       '--shoot-addresses-per-seed',
-      String(shootAddresses),
+      String(shootAddressesPerSeed),
     );
     if (subnet) args.push('--subnet', subnet);
+  }
+  for (const [seed, addresses] of Object.entries(options.shootAddresses ?? {})) {
+    args.push('--shoot-addresses', `${seed}=${addresses}`);
   }
   args.push('--log-level', options.logLevel, '--timeout', String(options.timeoutSeconds));
   const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', log, log] });
@@ -184,7 +192,18 @@ async function supervise(dir: string, options: UpOptions): Promise<void> {
     const target = hostNamed(hosts.plan, host);
     return { wrap: (argv) => inHost(target, argv) };
   };
-  const listenOn = (host: string): string[] => (hosts ? ['--host', hostNamed(hosts.plan, host).address] : []);
+  // A seed on a host listens on its address and serves its shoots' endpoints on the extra ones.
+  const seedAddressFlags = (seed: string): string[] =>
+    hosts
+      ? [
+          '--listen-address',
+          hostNamed(hosts.plan, seed).address,
+          '--shoot-addresses',
+          shootAddressesOf(hosts.plan, seed),
+        ]
+      : options.shootAddresses?.[seed]
+        ? ['--shoot-addresses', options.shootAddresses[seed]]
+        : [];
   if (hosts) {
     const { subnet, bridge, domain } = hosts.plan;
     landscape.network = { subnet, bridge, domain };
@@ -223,6 +242,11 @@ async function supervise(dir: string, options: UpOptions): Promise<void> {
   landscape.garden.url = await waitUntilServing(gardenKubeconfig, deadline, 'the garden');
   await copyFile(gardenKubeconfig, landscape.garden.kubeconfig);
   await copyFile(join(landscape.garden.dir, 'project-member.kubeconfig'), landscape.garden.memberKubeconfig);
+  // With hosts: the landscape's DNS server, and the garden's internal domain on it.
+  if (hosts) {
+    const knot = await startLandscapeDns(dir, hosts.plan);
+    await publishInternalDomain(landscape.garden.kubeconfig, knot, hosts.plan.domain);
+  }
 
   await mkdir(join(dir, 'seeds'), { recursive: true, mode: 0o700 });
   for (const name of options.seeds) {
@@ -258,7 +282,7 @@ async function supervise(dir: string, options: UpOptions): Promise<void> {
         join(seedDir, 'garden.kubeconfig'),
         '--dir',
         join(seedDir, 'state'),
-        ...listenOn(name),
+        ...seedAddressFlags(name),
         ...backupArgs,
         // One "cloud" for all seeds of the landscape: machines are found wherever a shoot moves.
         '--infrastructure-dir',
@@ -301,6 +325,7 @@ async function supervise(dir: string, options: UpOptions): Promise<void> {
         // Detached daemons (not the supervisor's): started again where they do not run.
         await garden?.cluster.start();
         await garden?.balancer.start();
+        if (hosts) await startLandscapeDns(dir, hosts.plan);
         for (const name of supervisor.names()) {
           if (recreated.includes(hostOf.get(name) ?? '')) supervisor.restart(name);
         }

@@ -78,6 +78,8 @@ export interface HostedApiServerOptions {
    * kubeconfigs it writes, all go into its serving certificate. Default: the listen address.
    */
   advertise?: readonly string[];
+  /** One advertised address or name (a seed's `--advertise-address`); `advertise` wins when both are given. */
+  advertiseAddress?: string | undefined;
   /** Default SQLite in the directory. */
   store?: HostedStore;
   /** 0 picks a free port the first time and reuses it later. */
@@ -126,7 +128,12 @@ const rbacKinds: [RbacKind, ResourceRef][] = [
 export async function startHostedApiServer(options: HostedApiServerOptions): Promise<HostedApiServer> {
   const { dir, logger, name } = options;
   const host = options.host ?? '127.0.0.1';
-  const advertised = (options.advertise?.length ? options.advertise : [host]).map(parseHostPort);
+  const advertise = options.advertise?.length
+    ? options.advertise
+    : options.advertiseAddress
+      ? [options.advertiseAddress]
+      : [host];
+  const advertised = advertise.map(parseHostPort);
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const state = await readState(dir);
   const storeOptions = options.store ?? { kind: 'sqlite' };

@@ -1,10 +1,14 @@
 /**
  * For tests of hosts as network namespaces: whether this machine lets them run (root, `ip`,
- * `nft`), a TCP probe from inside a namespace, and snapshots of what exists (namespaces, links,
- * processes) to compare before and after.
+ * `nft`, knot), a TCP probe from inside a namespace, snapshots of what exists (namespaces, links,
+ * processes) to compare before and after, and a namespace of a test's own (`createTestNetns`:
+ * `lo` up, its resolver pointed at `nameserver 127.0.0.1`, a cleanup that kills every process
+ * left inside and deletes the namespace and its /etc/netns files).
  */
 import { execFile, spawnSync } from 'node:child_process';
-import { readdir } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -71,4 +75,45 @@ export async function pids(): Promise<Set<number>> {
 /** Names in `after` that are not in `before` and contain `tag` (other tests' landscapes run at the same time). */
 export function added(before: readonly string[], after: readonly string[], tag: string): string[] {
   return after.filter((name) => !before.includes(name) && name.includes(tag));
+}
+
+/** Why namespaces cannot be used here, or undefined when they can. */
+export function netnsSkipReason(): string | undefined {
+  if (process.getuid?.() !== 0) return 'needs root to create network namespaces (ip netns add)';
+  for (const tool of ['/usr/sbin/ip', '/usr/sbin/knotd', '/usr/bin/kdig']) {
+    if (!existsSync(tool) && !existsSync(tool.replace('/usr/sbin/', '/sbin/'))) return `needs ${tool} (make setup)`;
+  }
+  return undefined;
+}
+
+export interface TestNetns {
+  name: string;
+  /** `argv` run inside the namespace. */
+  wrap(argv: string[]): string[];
+  cleanup(): Promise<void>;
+}
+
+export async function createTestNetns(prefix: string): Promise<TestNetns> {
+  const name = `${prefix}-${randomBytes(3).toString('hex')}`;
+  const etcDir = `/etc/netns/${name}`;
+  const cleanup = async () => {
+    const { stdout } = await run('ip', ['netns', 'pids', name]).catch(() => ({ stdout: '' }));
+    for (const pid of stdout.split('\n').filter(Boolean).map(Number)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {}
+    }
+    await run('ip', ['netns', 'del', name]).catch(() => undefined);
+    await rm(etcDir, { recursive: true, force: true });
+  };
+  try {
+    await run('ip', ['netns', 'add', name]);
+    await run('ip', ['-n', name, 'link', 'set', 'lo', 'up']);
+    await mkdir(etcDir, { recursive: true });
+    await writeFile(`${etcDir}/resolv.conf`, 'nameserver 127.0.0.1\n');
+  } catch (err) {
+    await cleanup();
+    throw err;
+  }
+  return { name, wrap: (argv) => ['ip', 'netns', 'exec', name, ...argv], cleanup };
 }
