@@ -17,20 +17,10 @@ import { namespacePids } from '../../src/landscape/journal.js';
 import { cli } from '../helpers/landscape.js';
 import { connectFrom, links, namespaces, netnsUnavailable } from '../helpers/netns.js';
 import { alive, until } from '../helpers/processes.js';
+import { transplant } from '../helpers/transplant-cli.js';
 
 const run = promisify(execFile);
 const skip = netnsUnavailable();
-
-/** `transplant …`, resolving to its exit code and output (never rejecting). */
-async function transplant(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [cli, ...args]);
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 /** Processes whose command line names `text` (a landscape's directory). */
 async function processesNaming(text: string): Promise<number[]> {
