@@ -184,7 +184,8 @@ export async function storeProcess(dir: string, plan: HostNetworkPlan, seed: str
   return {
     name: host.name,
     args: [],
-    // --openssl-legacy-provider: s3rver's continuation tokens use DES.
+    // --openssl-legacy-provider: s3rver's continuation tokens use DES. --no-vhost-buckets: a
+    // request to http://store-a:9000/<bucket> names <bucket>, not a bucket "store-a".
     argv: [
       process.execPath,
       '--openssl-legacy-provider',
@@ -195,6 +196,7 @@ export async function storeProcess(dir: string, plan: HostNetworkPlan, seed: str
       host.address,
       '-p',
       String(STORE_PORT),
+      '--no-vhost-buckets',
     ],
     wrap: (argv) => inHost(host, argv),
     logFile: join(dir, 'logs', `${host.name}.log`),

@@ -20,6 +20,7 @@ import { stopAllEtcds } from '../seed/druid/etcd-processes.js';
 import { stopMachinesUnder } from '../seed/runtime/machine-runtime.js';
 import { controlPlaneDir } from '../seed/seed.js';
 import {
+  GARDEN_PORT,
   type HostsOptions,
   hostsEntry,
   hostsGarden,
@@ -239,7 +240,20 @@ async function supervise(dir: string, options: UpOptions): Promise<void> {
     });
   }
   const gardenKubeconfig = join(landscape.garden.dir, 'garden.kubeconfig');
-  landscape.garden.url = await waitUntilServing(gardenKubeconfig, deadline, 'the garden');
+  // Every replica on its own address, not only one of them through the load balancer.
+  const waitUntilGardenServes = async (until: number) => {
+    for (const replica of garden?.replicas ?? []) {
+      const server = `https://${hostNamed(hosts!.plan, replica.host).address}:${GARDEN_PORT}`;
+      await waitUntilServing(
+        join(replica.dir, 'garden.kubeconfig'),
+        until,
+        `garden replica ${replica.process}`,
+        server,
+      );
+    }
+    landscape.garden.url = await waitUntilServing(gardenKubeconfig, until, 'the garden');
+  };
+  await waitUntilGardenServes(deadline);
   await copyFile(gardenKubeconfig, landscape.garden.kubeconfig);
   await copyFile(join(landscape.garden.dir, 'project-member.kubeconfig'), landscape.garden.memberKubeconfig);
   // With hosts: the landscape's DNS server, and the garden's internal domain on it.
@@ -303,7 +317,7 @@ async function supervise(dir: string, options: UpOptions): Promise<void> {
     });
   }
   const waitUntilAllServe = async (until: number) => {
-    landscape.garden.url = await waitUntilServing(gardenKubeconfig, until, 'the garden');
+    await waitUntilGardenServes(until);
     for (const name of options.seeds) {
       const seedKubeconfig = join(dir, 'seeds', name, 'state', 'seed.kubeconfig');
       landscape.seeds[name]!.url = await waitUntilServing(seedKubeconfig, until, `seed ${name}`);
@@ -405,10 +419,11 @@ export async function runDown(options: { dir: string; timeoutSeconds: number }):
   process.stdout.write(`landscape in ${dir} stopped\n`);
 }
 
-async function waitUntilServing(kubeconfig: string, deadline: number, what: string): Promise<string> {
+/** Waits until the server of `kubeconfig` (or `server`, with the kubeconfig's credentials) is ready; returns its URL. */
+async function waitUntilServing(kubeconfig: string, deadline: number, what: string, server?: string): Promise<string> {
   for (;;) {
     try {
-      const client = new RestClient(loadKubeconfig(kubeconfig));
+      const client = new RestClient({ ...loadKubeconfig(kubeconfig), ...(server ? { server } : {}) });
       try {
         await client.request('GET', '/readyz', undefined, 'application/json', 2000);
         return client.server;

@@ -16,6 +16,7 @@ import { after, before, describe, it } from 'node:test';
 import type { LandscapeFile } from '../../src/cli/landscape.js';
 import { namespacePids } from '../../src/landscape/journal.js';
 import { exampleShootManifest, examplesDir } from '../helpers/landscape.js';
+import { SEED_DOCUMENT_TRIGGER } from '../helpers/migration.js';
 import { netnsUnavailable } from '../helpers/netns.js';
 import { eventually } from '../helpers/processes.js';
 import { onHost, transplant } from '../helpers/transplant-cli.js';
@@ -113,11 +114,7 @@ describe('a shoot on the multi-host landscape, moved from seed-a to seed-b', { s
   it("the seed document's trigger moves it to seed-b: the record follows, the machines stay", async () => {
     const before = await machinePids();
     assert.equal(before.length, 3);
-    const trigger = await onHost(
-      dir,
-      "kubectl get --raw /apis/core.gardener.cloud/v1beta1/namespaces/${NAMESPACE}/shoots/${SHOOT_NAME} | jq -c '.spec.seedName = \"'${DEST_SEED_NAME}'\"' | kubectl replace --raw /apis/core.gardener.cloud/v1beta1/namespaces/${NAMESPACE}/shoots/${SHOOT_NAME}/binding -f - | jq -r '.spec.seedName'",
-      { env: { ...SHOOT, DEST_SEED_NAME: 'seed-b' } },
-    );
+    const trigger = await onHost(dir, SEED_DOCUMENT_TRIGGER, { env: { ...SHOOT, DEST_SEED_NAME: 'seed-b' } });
     assert.equal(trigger.stdout.trim(), 'seed-b', trigger.stderr);
     await waitFor('Restore/Succeeded', 240_000);
     await eventually(
