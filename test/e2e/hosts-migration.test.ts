@@ -5,8 +5,10 @@
  * `transplant exec -- kubectl` on the operator's host. The shoot's API is
  * `api.my-shoot.dev.landscape.test` on an address of seed-a's host; each machine runs on a host of
  * its own with the host's address as InternalIP. The seed document's trigger moves the shoot to
- * seed-b: the record then points at an address of seed-b's host, the machines are the same
- * processes and Ready, and the admin kubeconfig issued before the move still works.
+ * seed-b while a garden etcd member and the replica leading the garden's controllers are killed
+ * -9: the Restore succeeds, another replica takes the Lease, the record then points at an address
+ * of seed-b's host, the machines are the same processes and Ready, and the admin kubeconfig issued
+ * before the move still works.
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -61,9 +63,32 @@ describe('a shoot on the multi-host landscape, moved from seed-a to seed-b', { s
     return pids.sort();
   };
 
+  /** The replica holding the controllers' Lease: its name, pid and identity (from its log). */
+  const leadingReplica = () =>
+    eventually(
+      async () => {
+        const lease = await onHost(
+          dir,
+          'kubectl get lease -n kube-system gardener-controller-manager-leader-election -o jsonpath={.spec.holderIdentity}',
+        );
+        const identity = lease.stdout.trim();
+        const current = JSON.parse(await readFile(join(dir, 'landscape.json'), 'utf8')) as LandscapeFile;
+        for (const [name, replica] of Object.entries(current.garden.replicas ?? {})) {
+          const log = await readFile(join(dir, 'logs', `${name}.log`), 'utf8');
+          if (identity && replica.pid && log.includes(`"identity":"${identity}","leaderSince"`)) {
+            return { name, pid: replica.pid, identity };
+          }
+        }
+        return undefined;
+      },
+      60_000,
+      'a replica leads',
+    );
+
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'transplant-hosts-migration-'));
-    const up = await transplant(['up', '--dir', dir, '--hosts', '--machines', '3', '--detach', '--log-level', 'warn']);
+    // Info: the replicas log their leader-election identity when they lead.
+    const up = await transplant(['up', '--dir', dir, '--hosts', '--machines', '3', '--detach', '--log-level', 'info']);
     assert.equal(up.code, 0, up.stderr);
     landscape = JSON.parse(await readFile(join(dir, 'landscape.json'), 'utf8')) as LandscapeFile;
   });
@@ -111,12 +136,23 @@ describe('a shoot on the multi-host landscape, moved from seed-a to seed-b', { s
     assert.deepEqual((await nodes()).map((n) => n.ip).sort(), machineAddresses);
   });
 
-  it("the seed document's trigger moves it to seed-b: the record follows, the machines stay", async () => {
+  it("the seed document's trigger moves it to seed-b while a garden etcd member and the leading replica are killed -9", async () => {
     const before = await machinePids();
     assert.equal(before.length, 3);
+    const leader = await leadingReplica();
     const trigger = await onHost(dir, SEED_DOCUMENT_TRIGGER, { env: { ...SHOOT, DEST_SEED_NAME: 'seed-b' } });
     assert.equal(trigger.stdout.trim(), 'seed-b', trigger.stderr);
+    const [member] = await namespacePids(landscape.hosts!['etcd-0']!.netns);
+    process.kill(member!, 'SIGKILL');
+    process.kill(leader.pid, 'SIGKILL');
     await waitFor('Restore/Succeeded', 240_000);
+    // Once the dead leader's Lease expires (15 s), the other replica (or the killed one restarted,
+    // with a new identity) takes over the controllers.
+    await eventually(
+      async () => ((await leadingReplica()).identity !== leader.identity ? true : undefined),
+      60_000,
+      'another replica leads the controllers',
+    );
     await eventually(
       async () => (landscape.hosts!['seed-b']!.extraAddresses.includes(await resolved()) ? true : undefined),
       30_000,
