@@ -135,6 +135,8 @@ export async function startGarden(options: GardenOptions): Promise<Garden> {
     host: options.host,
     ...(options.advertise ? { advertise: options.advertise } : {}),
     ...(options.store ? { store: options.store } : {}),
+    // The operator issues seeds' tokens into kube-system (`issueSeedKubeconfigThroughApi`).
+    trustedGroups: [operatorGroup],
     port: options.port,
     logger,
     resources: [...coreDefinitions, ...gardenerDefinitions],

@@ -48,6 +48,7 @@ import { openEtcdStore } from '../storage/etcd/etcd-store.js';
 import type { Storage } from '../storage/interface.js';
 import { openSqliteStore } from '../storage/sqlite/sqlite-store.js';
 import { ensureSharedCa } from './shared-ca.js';
+import { SharedStateGuard } from './shared-state-guard.js';
 import { issueStoredToken, StoredTokenDigests, tokenIsStored } from './token-digests.js';
 
 export type { StoreLookup } from '../apiserver/in-process-client.js';
@@ -80,6 +81,11 @@ export interface HostedApiServerOptions {
   advertise?: readonly string[];
   /** Default SQLite in the directory. */
   store?: HostedStore;
+  /**
+   * On an etcd store: the groups besides `system:masters` that may reach kube-system, where the
+   * replicas' shared CA and token digests live (`SharedStateGuard`); everyone else is denied there.
+   */
+  trustedGroups?: readonly string[];
   /** 0 picks a free port the first time and reuses it later. */
   port?: number;
   logger: Logger;
@@ -155,7 +161,11 @@ export async function startHostedApiServer(options: HostedApiServerOptions): Pro
     pki = await ensureServingPki(join(dir, 'pki'), pkiOptions);
   }
   const rbac = new InMemoryRbacSource();
-  const authorizer: Authorizer = new UnionAuthorizer(new SuperuserAuthorizer(), new RbacAuthorizer(rbac));
+  const authorizer: Authorizer = new UnionAuthorizer(
+    new SuperuserAuthorizer(),
+    ...(storeOptions.kind === 'etcd' ? [new SharedStateGuard(options.trustedGroups ?? [])] : []),
+    new RbacAuthorizer(rbac),
+  );
 
   let server: ApiServer | undefined;
   const store: StoreLookup = (group, plural) => server!.store(group, plural);
