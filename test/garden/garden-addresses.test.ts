@@ -20,7 +20,9 @@ describe('garden listen and advertised addresses (SQLite)', () => {
   after(() => garden.cleanup());
 
   it('writes kubeconfigs with the first advertised address and the listen port', async () => {
-    const config = parseYaml(await readFile(garden.kubeconfig, 'utf8')) as { clusters: { cluster: { server: string } }[] };
+    const config = parseYaml(await readFile(garden.kubeconfig, 'utf8')) as {
+      clusters: { cluster: { server: string } }[];
+    };
     const port = new URL(garden.garden.hosted.listenUrl).port;
     assert.equal(config.clusters[0]!.cluster.server, `https://localhost:${port}`);
     assert.equal(garden.garden.url, `https://localhost:${port}`);
