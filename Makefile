@@ -21,6 +21,10 @@ etcd:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq etcd-server etcd-client >/dev/null; \
 	fi
 	@if ! command -v jq >/dev/null; then DEBIAN_FRONTEND=noninteractive apt-get install -y -qq jq >/dev/null; fi
+	@# Knot: the landscape's authoritative DNS server for the shoots' endpoints (RFC 2136 updates).
+	@if ! command -v knotd >/dev/null || ! command -v kdig >/dev/null; then \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq knot knot-dnsutils >/dev/null; \
+	fi
 
 # haproxy 2.6 from Debian: the load balancer in front of the garden's replicas (src/landscape/haproxy.ts).
 haproxy:

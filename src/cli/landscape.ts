@@ -28,6 +28,8 @@ export interface UpOptions {
   timeoutSeconds: number;
   /** Passed on to every seed (`--wait-timeout`, `--node-monitor-grace-period`, in seconds). */
   seedTimings?: { waitTimeout: number; nodeMonitorGracePeriod: number };
+  /** Each seed's `--shoot-addresses`, by seed name. */
+  shootAddresses?: Record<string, string>;
 }
 
 export interface LandscapeFile {
@@ -79,6 +81,9 @@ async function detach(dir: string, options: UpOptions): Promise<void> {
   if (options.seedTimings) {
     const { waitTimeout, nodeMonitorGracePeriod } = options.seedTimings;
     args.push('--wait-timeout', String(waitTimeout), '--node-monitor-grace-period', String(nodeMonitorGracePeriod));
+  }
+  for (const [seed, addresses] of Object.entries(options.shootAddresses ?? {})) {
+    args.push('--shoot-addresses', `${seed}=${addresses}`);
   }
   args.push('--log-level', options.logLevel, '--timeout', String(options.timeoutSeconds));
   const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', log, log] });
@@ -183,6 +188,7 @@ async function supervise(dir: string, options: UpOptions): Promise<void> {
               String(options.seedTimings.nodeMonitorGracePeriod),
             ]
           : []),
+        ...(options.shootAddresses?.[name] ? ['--shoot-addresses', options.shootAddresses[name]] : []),
         '--log-level',
         options.logLevel,
       ],

@@ -28,8 +28,23 @@ program
   .requiredOption('--name <name>', 'the seed name')
   .requiredOption('--garden-kubeconfig <file>', "kubeconfig of the gardenlet's identity in the garden")
   .requiredOption('--dir <dir>', 'state directory (created if missing)')
-  .option('--host <address>', 'address to listen on', '127.0.0.1')
+  .option('--listen-address <address>', "address the seed's API server listens on (default 127.0.0.1)")
+  .option('--host <address>', 'the same as --listen-address (older name)')
+  .option(
+    '--advertise-address <host>',
+    "address or name others reach the seed's API server at (its kubeconfig, its certificate); default the listen address",
+  )
   .option('--port <port>', 'port to listen on; 0 picks a free one and keeps it for later starts', port, 0)
+  .option(
+    '--shoot-addresses <list|cidr>',
+    "addresses of this host for shoots' endpoints (kube-apiserver :443, vpn-seed-server), one per shoot placed here, e.g. 10.0.1.0/28 or 10.0.1.5,10.0.1.6; default: each shoot's stable loopback address",
+  )
+  .option(
+    '--dns-record-ttl <seconds>',
+    "TTL of the shoots' DNS records when the garden has an internal domain: how long resolvers may keep the old address after a migration",
+    seconds,
+    120,
+  )
   .option('--backup-provider <provider>', 'backup provider of the seed (local or s3)')
   .option('--backup-root <dir>', 'for the local provider: the directory holding the backup bucket')
   .option('--backup-endpoint <url>', 'for s3: the S3-compatible endpoint (path-style addressing)')
@@ -75,6 +90,11 @@ program
   .option('--backup-endpoint <url>', 'for --backup s3: an S3-compatible endpoint (path-style addressing)')
   .option('--wait-timeout <seconds>', "the seeds' --wait-timeout", seconds, 60)
   .option('--node-monitor-grace-period <seconds>', "the seeds' --node-monitor-grace-period", seconds, 40)
+  .option(
+    '--shoot-addresses <seed=addresses>',
+    "a seed's --shoot-addresses, e.g. seed-a=127.10.0.0/28 (repeat for each seed); default: shoots' stable loopback addresses",
+    (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
+  )
   .option('--detach', 'run in the background and return once everything is ready', false)
   .option('--timeout <seconds>', 'how long to wait for the landscape to be ready', port, 120)
   .option('--log-level <level>', 'log level of the processes', 'info')
@@ -88,6 +108,7 @@ program
       timeout: number;
       waitTimeout: number;
       nodeMonitorGracePeriod: number;
+      shootAddresses?: string[];
       logLevel: string;
     }) => {
       const seeds = options.seeds
@@ -95,6 +116,16 @@ program
         .map((s) => s.trim())
         .filter(Boolean);
       if (seeds.length === 0) throw new InvalidArgumentError('--seeds needs at least one name');
+      const shootAddresses: Record<string, string> = {};
+      for (const entry of options.shootAddresses ?? []) {
+        const [seed, addresses] = [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)];
+        if (!entry.includes('=') || !seeds.includes(seed) || !addresses) {
+          throw new InvalidArgumentError(
+            `--shoot-addresses ${entry}: give <seed>=<addresses> for one of ${seeds.join(', ')}`,
+          );
+        }
+        shootAddresses[seed] = addresses;
+      }
       const { runUp } = await import('./landscape.js');
       await runUp({
         dir: options.dir,
@@ -105,6 +136,7 @@ program
         logLevel: options.logLevel,
         timeoutSeconds: options.timeout,
         seedTimings: { waitTimeout: options.waitTimeout, nodeMonitorGracePeriod: options.nodeMonitorGracePeriod },
+        shootAddresses,
       });
     },
   );

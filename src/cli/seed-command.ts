@@ -6,6 +6,7 @@ import { pino } from 'pino';
 import { readS3CredentialsJson, s3CredentialsFromEnv } from '../backup/snapstore/credentials.js';
 import { crashPointHooksFromEnv } from '../flow/crash-point.js';
 import type { SeedBackupConfig } from '../seed/gardenlet/seed-registration.js';
+import { ShootAddressPool } from '../seed/gardenlet/shoot-address-pool.js';
 import { startSeed } from '../seed/seed.js';
 import { runUntilSignal } from './run-until-signal.js';
 
@@ -13,8 +14,13 @@ export interface SeedCommandOptions {
   name: string;
   gardenKubeconfig: string;
   dir: string;
-  host: string;
+  listenAddress?: string;
+  /** The older name of --listen-address. */
+  host?: string;
+  advertiseAddress?: string;
   port: number;
+  shootAddresses?: string;
+  dnsRecordTtl?: number;
   backupProvider?: string;
   backupRoot?: string;
   backupEndpoint?: string;
@@ -59,14 +65,20 @@ export async function seedBackupFromFlags(
 }
 
 export async function runSeedCommand(options: SeedCommandOptions): Promise<void> {
+  if (options.listenAddress && options.host && options.listenAddress !== options.host) {
+    throw new Error('--host is the older name of --listen-address: give one of them');
+  }
   const backup = await seedBackupFromFlags(options);
   const logger = pino({ level: options.logLevel }, pino.destination(2));
   const seed = await startSeed({
     name: options.name,
     dir: options.dir,
     gardenKubeconfig: options.gardenKubeconfig,
-    host: options.host,
+    listenAddress: options.listenAddress ?? options.host ?? '127.0.0.1',
+    ...(options.advertiseAddress ? { advertiseAddress: options.advertiseAddress } : {}),
     port: options.port,
+    ...(options.shootAddresses ? { shootAddresses: ShootAddressPool.parse(options.shootAddresses) } : {}),
+    ...(options.dnsRecordTtl !== undefined ? { dnsRecordTtl: options.dnsRecordTtl } : {}),
     logger,
     backup,
     // The crash tests' crash points (TRANSPLANT_CRASH_FILE); none otherwise.

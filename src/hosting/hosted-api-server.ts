@@ -73,7 +73,7 @@ export interface HostedApiServerOptions {
   fieldManager: string;
   dir: string;
   /** The address the server listens on; default 127.0.0.1. */
-  host?: string;
+  host?: string | undefined;
   /**
    * Where others reach it, `HOST` or `HOST:PORT` (`[V6]:PORT`); the first goes into the
    * kubeconfigs it writes, all go into its serving certificate. Default: the listen address.

@@ -39,6 +39,7 @@ import { CopyBackupsTaskReconciler } from './druid/copy-backups-task-controller.
 import { EtcdReconciler } from './druid/etcd-controller.js';
 import { type Actuator, recordingActuator } from './extensions/actuator.js';
 import { backupBucketActuator, backupEntryActuator } from './extensions/backup-actuators.js';
+import { byProviderType, rfc2136DnsRecordActuator } from './extensions/dns-record-actuator.js';
 import { ExtensionReconciler } from './extensions/extension-controller.js';
 import { localNodeAgentArgs, workerActuator } from './extensions/worker-actuator.js';
 import {
@@ -48,7 +49,9 @@ import {
 } from './gardenlet/backup-bucket-controller.js';
 import { BackupEntryReconciler, gardenBackupEntryOf } from './gardenlet/backup-entry-controller.js';
 import { SeedHeartbeat } from './gardenlet/heartbeat.js';
+import { RFC2136_PROVIDER } from './gardenlet/internal-domain.js';
 import { registerSeed, reportSeedReconciled, type SeedBackupConfig } from './gardenlet/seed-registration.js';
+import type { ShootAddressPool } from './gardenlet/shoot-address-pool.js';
 import { ShootApiProbes } from './gardenlet/shoot-api-probe.js';
 import { shootKeysOf } from './gardenlet/shoot-labels.js';
 import { ShootReconciler, shootRetryBackoff, shootRetryTrigger } from './gardenlet/shoot-reconciler.js';
@@ -62,8 +65,15 @@ export interface SeedOptions {
   name: string;
   dir: string;
   gardenKubeconfig: string;
-  host?: string;
+  /** Where the seed's API server listens; default 127.0.0.1. */
+  listenAddress?: string;
+  /** The address or name others reach the seed's API server at (kubeconfig, certificate); default the listen address. */
+  advertiseAddress?: string;
   port?: number;
+  /** Addresses of this host for shoots' endpoints, one per shoot placed here; none: stable loopback addresses. */
+  shootAddresses?: ShootAddressPool;
+  /** The TTL of the shoots' DNS records, seconds; default Gardener's 120. */
+  dnsRecordTtl?: number;
   logger: Logger;
   backup?: SeedBackupConfig;
   heartbeatIntervalMs?: number;
@@ -121,7 +131,8 @@ export async function startSeed(options: SeedOptions): Promise<Seed> {
     name,
     fieldManager: 'gardenlet',
     dir,
-    host: options.host,
+    host: options.listenAddress,
+    ...(options.advertiseAddress ? { advertise: [options.advertiseAddress] } : {}),
     port: options.port,
     logger: log,
     resources: [...coreDefinitions, ...extensionDefinitions, ...druidDefinitions],
@@ -190,8 +201,13 @@ export async function startSeed(options: SeedOptions): Promise<Seed> {
       reconciler: copyTasks,
       logger: log,
     }),
-    // The local provider's extension controllers: what they realise lives in the object itself.
-    extensionController('dnsrecords', dnsRecordResource, recordingActuator),
+    // The local provider's extension controllers: what they realise lives in the object itself;
+    // DNSRecords of the internal domain's provider (rfc2136) go to its DNS server.
+    extensionController(
+      'dnsrecords',
+      dnsRecordResource,
+      byProviderType({ local: recordingActuator, [RFC2136_PROVIDER]: rfc2136DnsRecordActuator(seedApi) }),
+    ),
     extensionController('infrastructures', infrastructureResource, recordingActuator),
     extensionController('controlplanes', controlPlaneResource, recordingActuator),
     // The local Worker extension: machines are node agents on this host.
@@ -255,6 +271,8 @@ export async function startSeed(options: SeedOptions): Promise<Seed> {
     ...(options.nodeMonitorGracePeriodMs !== undefined
       ? { nodeMonitorGracePeriodMs: options.nodeMonitorGracePeriodMs }
       : {}),
+    shootAddresses: options.shootAddresses,
+    dnsRecordTtl: options.dnsRecordTtl,
   });
   const shootController = new Controller({
     name: 'shoot',

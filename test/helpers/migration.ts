@@ -40,15 +40,22 @@ export interface ShootOnLandscape {
   stop(): Promise<void>;
 }
 
-/** A landscape with seed-a and seed-b and the example shoot created on seed-a. */
-export async function startShootOnLandscape(options: Partial<LandscapeOptions> = {}): Promise<ShootOnLandscape> {
-  const landscape = await startLandscape({ seeds: ['seed-a', 'seed-b'], ...options });
+/**
+ * A landscape with seed-a and seed-b and the example shoot created on seed-a; `beforeShoot` runs
+ * once the landscape is up, before the shoot is created (e.g. to give the garden an internal domain).
+ */
+export async function startShootOnLandscape(
+  options: Partial<LandscapeOptions> & { beforeShoot?: (landscape: TestLandscape) => Promise<void> } = {},
+): Promise<ShootOnLandscape> {
+  const { beforeShoot, ...landscapeOptions } = options;
+  const landscape = await startLandscape({ seeds: ['seed-a', 'seed-b'], ...landscapeOptions });
   let client: ShootClient | undefined;
   const stop = async () => {
     client?.close();
     await landscape.stop();
   };
   try {
+    await beforeShoot?.(landscape);
     for (const file of ['10-project.yaml', '30-shoot.yaml']) {
       const applied = await kubectl(landscape.garden, ['apply', '-f', join(examplesDir, file)]);
       assert.equal(applied.code, 0, applied.stderr);

@@ -64,6 +64,7 @@ const migrateSteps = [
   'Waiting until kube-apiserver has been deleted',
   'Migrating extension resources',
   'Waiting until extension resources have been migrated',
+  'Migrating internal domain DNS record',
   'Persisting ShootState in garden cluster',
   'Creating ETCD Snapshot',
   'Migrating BackupEntry to new seed',

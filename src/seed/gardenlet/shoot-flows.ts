@@ -368,10 +368,17 @@ export function migrateFlow(c: ShootComponents, options: MigrateFlowOptions): Fl
     fn: (ctx) => c.extensions.waitMigrate(ctx),
     dependencies: migrateExtensions,
   });
+  // Gardener's own step for the record: it stays on the DNS server, pointing here until the
+  // destination's "Deploying internal domain DNS record" points it there.
+  const migrateInternalDnsRecord = g.add({
+    name: 'Migrating internal domain DNS record',
+    fn: (ctx) => c.internalDnsRecord.migrateAndWait(ctx),
+    dependencies: waitUntilKubeApiServerDeleted,
+  });
   const persistShootState = g.add({
     name: 'Persisting ShootState in garden cluster',
     fn: (ctx) => c.shootState.deploy(ctx),
-    dependencies: waitUntilExtensionsMigrated,
+    dependencies: [waitUntilExtensionsMigrated, migrateInternalDnsRecord],
   });
   const snapshotEtcd = g.add({
     name: 'Creating ETCD Snapshot',

@@ -23,8 +23,10 @@ import { describeProgress } from '../../flow/progress.js';
 import { type SeedRuntime, type ShootComponents, shootComponents } from './components/index.js';
 import { conditionsChanged, shootHealthConditions } from './shoot-care.js';
 import { type ShootOperation, shootOperationFor } from './shoot-dispatch.js';
+import { advertisedUrl } from './shoot-endpoint.js';
 import { copyOfBackupsRequired, deleteFlow, etcdSnapshotRequired, migrateFlow, reconcileFlow } from './shoot-flows.js';
 import { observeShootHealth } from './shoot-health-facts.js';
+import { placeShoot } from './shoot-placement.js';
 
 export interface ShootReconcilerDeps extends SeedRuntime {
   /** Called around every step of the shoot flows (the crash tests' crash points). */
@@ -76,12 +78,14 @@ export class ShootReconciler implements Reconciler {
   }
 
   async #reconcile(shoot: Shoot, type: 'Create' | 'Reconcile', signal: AbortSignal): Promise<Result> {
-    const c = shootComponents(shoot, this.#deps);
+    const c = await this.#components(shoot, { allocate: true });
     // A control plane whose etcd broke (e.g. a restore that cannot finish) is reconciled again,
     // so the failing step and its error show in the shoot's lastErrors.
     const upToDate =
       shoot.status?.observedGeneration === shoot.metadata.generation &&
       shoot.status?.lastOperation?.state === 'Succeeded' &&
+      // A shoot whose URL changes (an internal domain added, a pool configured) is reconciled again.
+      advertisedUrl(shoot) === c.context.endpoint.apiUrl &&
       c.kubeApiServer.running &&
       c.kubeControllerManager.running &&
       c.kubeScheduler.running &&
@@ -104,7 +108,7 @@ export class ShootReconciler implements Reconciler {
    * protocol): the destination's cue to restore, and this seed is no longer responsible.
    */
   async #migrate(shoot: Shoot, signal: AbortSignal): Promise<Result> {
-    const c = shootComponents(shoot, this.#deps);
+    const c = await this.#components(shoot, { allocate: false });
     const flow = migrateFlow(c, { etcdSnapshotRequired: await etcdSnapshotRequired(c) });
     await this.#run(shoot, 'Migrate', flow, signal, {}, async () => ({ seedName: null, lastErrors: null }));
     return {};
@@ -112,7 +116,7 @@ export class ShootReconciler implements Reconciler {
 
   /** Restore on the destination seed; on success the shoot is hosted here (`status.seedName`). */
   async #restore(shoot: Shoot, signal: AbortSignal): Promise<Result> {
-    const c = shootComponents(shoot, this.#deps);
+    const c = await this.#components(shoot, { allocate: true });
     await this.#ensureFinalizer(shoot);
     const flow = reconcileFlow(c, {
       operation: 'Restore',
@@ -126,6 +130,14 @@ export class ShootReconciler implements Reconciler {
     );
     await this.#dropSkipReadiness(shoot);
     return { requeueAfterMs: resyncMs };
+  }
+
+  /**
+   * The shoot's components, reached where its placement says: a flow that builds the control
+   * plane here takes an address from the seed's pool, one that takes it down only reads it.
+   */
+  async #components(shoot: Shoot, options: { allocate: boolean }): Promise<ShootComponents> {
+    return shootComponents(shoot, this.#deps, await placeShoot(shoot, this.#deps, options));
   }
 
   /** What a successful Create, Reconcile or Restore writes: the shoot runs here, and how it is. */
@@ -190,7 +202,7 @@ export class ShootReconciler implements Reconciler {
 
   async #delete(shoot: Shoot, signal: AbortSignal): Promise<Result> {
     if (!(shoot.metadata.finalizers ?? []).includes(shootFinalizer)) return {};
-    await this.#run(shoot, 'Delete', deleteFlow(shootComponents(shoot, this.#deps)), signal, {});
+    await this.#run(shoot, 'Delete', deleteFlow(await this.#components(shoot, { allocate: false })), signal, {});
     const current = await this.#shoots().find(shoot.metadata.namespace!, shoot.metadata.name!);
     if (!current) return {};
     const finalizers = (current.metadata.finalizers ?? []).filter((f) => f !== shootFinalizer);

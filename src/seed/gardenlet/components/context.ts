@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { Seed } from '../../../api/core-gardener/seed.js';
 import type { Shoot } from '../../../api/core-gardener/shoot.js';
 import type { Client } from '../../../client/client.js';
+import type { InternalDomain } from '../internal-domain.js';
 import type { ShootEndpoint } from '../shoot-endpoint.js';
 
 export interface ComponentContext {
@@ -20,6 +21,10 @@ export interface ComponentContext {
   readonly seed: Client;
   /** Where the shoot's API server and vpn-seed-server are reached. */
   readonly endpoint: ShootEndpoint;
+  /** The garden's internal domain, when it has one: the shoot's DNSRecord is published through its provider. */
+  readonly internalDomain: InternalDomain | undefined;
+  /** The TTL of the shoot's DNS record, seconds (`transplant seed --dns-record-ttl`). */
+  readonly dnsRecordTtl: number;
   /** This seed's Seed object in the garden, read once per flow run (its UID names its bucket). */
   seedObject(): Promise<Seed>;
   /** How long a component's wait may take before its step fails (and the flow is retried). */

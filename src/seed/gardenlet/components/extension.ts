@@ -31,6 +31,13 @@ export interface ExtensionKind<T extends ExtensionObject> {
   name(c: ComponentContext): string;
   /** The spec the local provider's object gets. */
   spec(c: ComponentContext): T['spec'];
+  /** What must exist before the object is deployed or restored (e.g. the secret its spec references). */
+  prepare?(c: ComponentContext): Promise<void>;
+  /**
+   * Whether an existing object must be deleted (its controller cleaning up) and created anew to
+   * get `spec`: a change of a field that is immutable, such as a DNSRecord's `type` or `name`.
+   */
+  replaces?(current: T, spec: T['spec']): boolean;
 }
 
 /** The `type`, `region` and `secretRef` every local extension object has. */
@@ -61,8 +68,14 @@ export class Extension<T extends ExtensionObject = ExtensionObject> implements D
   }
 
   /** Creates the object with its spec, or brings an existing one's spec up to date. */
-  async deploy(_ctx: TaskContext): Promise<void> {
-    const current = await this.#objects().find(this.#c.namespace, this.name);
+  async deploy(ctx: TaskContext): Promise<void> {
+    await this.#kind.prepare?.(this.#c);
+    let current = await this.#objects().find(this.#c.namespace, this.name);
+    if (current && this.#kind.replaces?.(current, this.#kind.spec(this.#c))) {
+      await this.destroy(ctx);
+      await this.waitCleanup(ctx);
+      current = null;
+    }
     if (!current) await this.#objects().create(this.#c.namespace, this.#newObject({ name: this.name }));
     else await this.#objects().patch(this.#c.namespace, this.name, { spec: this.#kind.spec(this.#c) });
   }
@@ -105,6 +118,15 @@ export class Extension<T extends ExtensionObject = ExtensionObject> implements D
     });
   }
 
+  /**
+   * Migrate, then wait until migrated, in one step: Gardener's `MigrateInternalDNSResources` for
+   * "Migrating internal domain DNS record". The record itself stays on the DNS server.
+   */
+  async migrateAndWait(ctx: TaskContext): Promise<void> {
+    await this.migrate(ctx);
+    await this.waitMigrate(ctx);
+  }
+
   /** Whether the object is gone or migrated and let go of (no finalizer, no pending operation). */
   async isMigrated(): Promise<boolean> {
     const obj = await this.get();
@@ -119,6 +141,7 @@ export class Extension<T extends ExtensionObject = ExtensionObject> implements D
    * `restore`. One already restored (no annotation) is deployed as usual.
    */
   async restore(ctx: TaskContext): Promise<void> {
+    await this.#kind.prepare?.(this.#c);
     const objects = this.#objects();
     const current =
       (await this.get()) ??

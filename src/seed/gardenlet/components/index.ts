@@ -8,7 +8,7 @@ import { type Seed, seedResource } from '../../../api/core-gardener/seed.js';
 import type { Shoot } from '../../../api/core-gardener/shoot.js';
 import type { ExtensionObject } from '../../../api/extensions/common.js';
 import type { ControlPlane } from '../../../api/extensions/control-plane.js';
-import type { DNSRecord } from '../../../api/extensions/dns-record.js';
+import { DEFAULT_DNS_RECORD_TTL, type DNSRecord } from '../../../api/extensions/dns-record.js';
 import type { Infrastructure } from '../../../api/extensions/infrastructure.js';
 import type { Worker } from '../../../api/extensions/worker.js';
 import type { Client } from '../../../client/client.js';
@@ -17,8 +17,9 @@ import type { ApiServerRuntime } from '../../runtime/apiserver-runtime.js';
 import type { ControllerManagerRuntime } from '../../runtime/controller-manager-runtime.js';
 import type { SchedulerRuntime } from '../../runtime/scheduler-runtime.js';
 import type { VpnServerRuntime } from '../../runtime/vpn-server-runtime.js';
+import type { ShootAddressPool } from '../shoot-address-pool.js';
 import type { ShootApiProbes } from '../shoot-api-probe.js';
-import { ShootEndpoint } from '../shoot-endpoint.js';
+import type { ShootPlacement } from '../shoot-placement.js';
 import { BackupEntry } from './backup-entry.js';
 import type { ComponentContext } from './context.js';
 import { controlPlane } from './control-plane.js';
@@ -57,6 +58,10 @@ export interface SeedRuntime {
   waitTimeoutMs: number;
   /** The shoot API servers' node monitor grace period (default 40 s). */
   nodeMonitorGracePeriodMs?: number | undefined;
+  /** Addresses of this seed's host for shoots' endpoints (`--shoot-addresses`); none: stable loopback addresses. */
+  shootAddresses?: ShootAddressPool | undefined;
+  /** The TTL of the shoots' DNS records, seconds (Gardener's default 120). */
+  dnsRecordTtl?: number | undefined;
 }
 
 export interface ShootComponents {
@@ -80,7 +85,8 @@ export interface ShootComponents {
   readonly workerConnectivity: WorkerConnectivity;
 }
 
-export function shootComponents(shoot: Shoot, seed: SeedRuntime): ShootComponents {
+/** The components of `shoot` on this seed, reached where `placement` says (src/seed/gardenlet/shoot-placement.ts). */
+export function shootComponents(shoot: Shoot, seed: SeedRuntime, placement: ShootPlacement): ShootComponents {
   let seedObject: Promise<Seed> | undefined;
   const context: ComponentContext = {
     shoot,
@@ -88,7 +94,9 @@ export function shootComponents(shoot: Shoot, seed: SeedRuntime): ShootComponent
     seedName: seed.seedName,
     garden: seed.garden,
     seed: seed.seed,
-    endpoint: new ShootEndpoint(shoot),
+    endpoint: placement.endpoint,
+    internalDomain: placement.internalDomain,
+    dnsRecordTtl: seed.dnsRecordTtl ?? DEFAULT_DNS_RECORD_TTL,
     seedObject: () => {
       seedObject ??= seed.garden.resource(seedResource).get('', seed.seedName);
       return seedObject;

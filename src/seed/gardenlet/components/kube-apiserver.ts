@@ -1,6 +1,6 @@
 /**
  * The shoot's kube-apiserver, run by this seed in its own process (src/seed/runtime/) on the
- * shoot's stable address, with the shoot's CAs, keys and static token, on etcd-main. Its serving
+ * shoot's bind address (its pool address or stable loopback address, src/seed/gardenlet/shoot-endpoint.ts), with the shoot's CAs, keys and static token, on etcd-main. Its serving
  * certificate names this seed (src/shoot/serving-seed.ts).
  */
 import type { TaskContext } from '../../../flow/task-fn.js';
@@ -55,7 +55,7 @@ export class KubeApiServer implements DeployWaiter {
       clientCaPem: secrets.caClient.certPem,
       staticToken: secrets.staticToken,
       encryptionKeyBase64: secrets.etcdEncryptionKey,
-      host: this.#c.endpoint.apiHost,
+      host: this.#c.endpoint.bindAddress,
       port: this.#c.endpoint.apiPort,
       ...(this.#nodeMonitorGracePeriodMs !== undefined
         ? { nodeMonitorGracePeriodMs: this.#nodeMonitorGracePeriodMs }

@@ -7,10 +7,16 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { namespaceResource } from '../../../api/core/namespace.js';
+import type { Shoot } from '../../../api/core-gardener/shoot.js';
 import type { TaskContext } from '../../../flow/task-fn.js';
 import type { ComponentContext } from './context.js';
 import type { DeployWaiter } from './interfaces.js';
 import { NotYetError, waitUntil } from './wait.js';
+
+/** The labels of a shoot's control-plane namespace. */
+export function shootNamespaceLabels(shoot: Shoot): Record<string, string> {
+  return { 'gardener.cloud/role': 'shoot', 'shoot.gardener.cloud/name': shoot.metadata.name! };
+}
 
 export class ShootNamespace implements DeployWaiter {
   readonly #c: ComponentContext;
@@ -25,10 +31,7 @@ export class ShootNamespace implements DeployWaiter {
   /** "Deploying Shoot namespace in Seed". */
   async deploy(_ctx: TaskContext): Promise<void> {
     await this.#namespaces().createIfAbsent('', {
-      metadata: {
-        name: this.#c.namespace,
-        labels: { 'gardener.cloud/role': 'shoot', 'shoot.gardener.cloud/name': this.#c.shoot.metadata.name! },
-      },
+      metadata: { name: this.#c.namespace, labels: shootNamespaceLabels(this.#c.shoot) },
     });
   }
 

@@ -81,28 +81,47 @@ export class SecretsManager {
   }
 
   /**
-   * A serving certificate for the shoot's stable address from the shoot's `ca`, naming this seed
-   * (src/shoot/serving-seed.ts). The namespace, and so the secret, is this seed's only.
+   * A serving certificate for the shoot's endpoint from the shoot's `ca`: its bind address, its
+   * DNS name if it has one, and a name for this seed (src/shoot/serving-seed.ts). The namespace,
+   * and so the secret, is this seed's only; a certificate for other names is issued again.
    */
   servingCertificate(secretName: string): Promise<TlsPair> {
     const secrets = this.current;
-    return this.tlsSecret(secretName, secrets.ca.certPem, () =>
-      issueKubeApiServerCertificate(secrets.ca, {
-        ip: this.#c.endpoint.apiHost,
-        dnsNames: [servingSeedDnsName(this.#c.seedName)],
-      }),
+    const { bindAddress, dnsName } = this.#c.endpoint;
+    const dnsNames = [...(dnsName ? [dnsName] : []), servingSeedDnsName(this.#c.seedName)];
+    return this.tlsSecret(
+      secretName,
+      secrets.ca.certPem,
+      () => issueKubeApiServerCertificate(secrets.ca, { ip: bindAddress, dnsNames }),
+      [bindAddress, ...dnsNames].join(','),
     );
   }
 
-  /** The certificate and key of a `kubernetes.io/tls` secret, issued and stored when it is missing. */
-  async tlsSecret(name: string, caPem: string, issue: () => Promise<TlsPair>): Promise<TlsPair> {
-    if (!(await this.#secretObjects().find(this.#c.namespace, name))) {
+  /**
+   * The certificate and key of a `kubernetes.io/tls` secret, issued and stored when it is missing,
+   * or when `hosts` (what the certificate names) differs from what the secret was issued for.
+   */
+  async tlsSecret(name: string, caPem: string, issue: () => Promise<TlsPair>, hosts?: string): Promise<TlsPair> {
+    const current = await this.#secretObjects().find(this.#c.namespace, name);
+    const issuedFor = current?.metadata.annotations?.[SERVING_HOSTS_ANNOTATION];
+    if (!current || (hosts !== undefined && issuedFor !== hosts)) {
       const pair = await issue();
-      await this.#secretObjects().createIfAbsent(this.#c.namespace, {
-        metadata: { name, namespace: this.#c.namespace },
+      const secret = {
+        metadata: {
+          name,
+          namespace: this.#c.namespace,
+          ...(hosts ? { annotations: { [SERVING_HOSTS_ANNOTATION]: hosts } } : {}),
+        },
         type: 'kubernetes.io/tls',
         data: { 'tls.crt': b64(pair.certPem), 'tls.key': b64(pair.keyPem), 'ca.crt': b64(caPem) },
-      });
+      };
+      if (!current) await this.#secretObjects().createIfAbsent(this.#c.namespace, secret);
+      else
+        await this.#secretObjects().update(this.#c.namespace, {
+          ...current,
+          ...secret,
+          metadata: { ...current.metadata, ...secret.metadata },
+        });
     }
     const data = await this.data(name);
     return { certPem: data['tls.crt']!, keyPem: data['tls.key']! };
@@ -121,6 +140,9 @@ export class SecretsManager {
     return this.#c.seed.resource(secretResource);
   }
 }
+
+/** On a serving certificate's secret: the hosts it was issued for, comma-separated. */
+const SERVING_HOSTS_ANNOTATION = 'transplant.gardener.cloud/serving-hosts';
 
 function b64(text: string): string {
   return Buffer.from(text, 'utf8').toString('base64');

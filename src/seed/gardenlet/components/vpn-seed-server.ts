@@ -1,6 +1,6 @@
 /**
  * The shoot's vpn-seed-server (Gardener's "Deploying vpn-seed-server"): the seed's end of the
- * tunnels the shoot's nodes open, on the shoot's stable address, run by this seed in its own
+ * tunnels the shoot's nodes open, on the shoot's bind address, run by this seed in its own
  * process. Only nodes with certificates from `ca-client` get a tunnel; the API server reaches the
  * nodes through them (`nodes/<name>/proxy`).
  */
@@ -27,7 +27,7 @@ export class VpnSeedServer implements Deployer {
     const serving = await this.#secrets.servingCertificate('vpn-seed-server-tls');
     await this.#runtime.ensure({
       name: this.#c.namespace,
-      host: this.#c.endpoint.apiHost,
+      host: this.#c.endpoint.bindAddress,
       port: VPN_SEED_SERVER_PORT,
       serving,
       clientCaPem: this.#secrets.current.caClient.certPem,

@@ -1,0 +1,55 @@
+/**
+ * The landscape's internal domain, as Gardener configures it: a Secret in the garden's `garden`
+ * namespace labelled `gardener.cloud/role: internal-domain`, annotated with the DNS provider type
+ * (`dns.gardener.cloud/provider`) and the domain (`dns.gardener.cloud/domain`), holding the
+ * provider's credentials (for `rfc2136`, external-dns-management's keys: `Server`, `Zone`,
+ * `TSIGKeyName`, `TSIGSecret`, `TSIGSecretAlgorithm`). When it exists, every shoot's API is
+ * reached at `api.<shoot>.<project>.<domain>`.
+ */
+import { secretResource } from '../../api/core/secret.js';
+import { isRecord, type KubeObject } from '../../api/meta.js';
+import type { Client } from '../../client/client.js';
+import { projectOf } from '../../shoot/identity.js';
+
+export const INTERNAL_DOMAIN_SELECTOR = 'gardener.cloud/role=internal-domain';
+export const DNS_PROVIDER_ANNOTATION = 'dns.gardener.cloud/provider';
+export const DNS_DOMAIN_ANNOTATION = 'dns.gardener.cloud/domain';
+/** The only DNS provider this landscape has an extension for. */
+export const RFC2136_PROVIDER = 'rfc2136';
+
+export interface InternalDomain {
+  /** `landscape.test`, without a trailing dot. */
+  domain: string;
+  /** The provider type, the DNSRecords' `spec.type` (`rfc2136`). */
+  provider: string;
+  /** The Secret's data as it is (base64), for the copy each control-plane namespace gets. */
+  data: Record<string, string>;
+}
+
+/** The garden's internal-domain Secret, undefined when there is none; an unusable one is an error naming it. */
+export async function readInternalDomain(garden: Client): Promise<InternalDomain | undefined> {
+  const secrets = (await garden.resource(secretResource).list('garden', { labelSelector: INTERNAL_DOMAIN_SELECTOR }))
+    .items;
+  const secret = secrets.sort((a, b) => (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''))[0];
+  return secret ? internalDomainOf(secret) : undefined;
+}
+
+export function internalDomainOf(secret: KubeObject): InternalDomain {
+  const what = `internal-domain secret garden/${secret.metadata.name}`;
+  const annotations = secret.metadata.annotations ?? {};
+  const provider = annotations[DNS_PROVIDER_ANNOTATION];
+  const domain = annotations[DNS_DOMAIN_ANNOTATION]?.replace(/\.$/, '');
+  if (!domain) throw new Error(`${what} has no annotation ${DNS_DOMAIN_ANNOTATION}`);
+  if (provider !== RFC2136_PROVIDER) {
+    throw new Error(
+      `${what}: DNS provider ${JSON.stringify(provider)} is not supported (${DNS_PROVIDER_ANNOTATION}: ${RFC2136_PROVIDER})`,
+    );
+  }
+  const data = isRecord(secret.data) ? (secret.data as Record<string, string>) : {};
+  return { domain, provider, data };
+}
+
+/** Gardener's internal API name of a shoot: `api.<shoot>.<project>.<domain>`. */
+export function shootApiDomainName(shoot: KubeObject, domain: string): string {
+  return `api.${shoot.metadata.name}.${projectOf(shoot)}.${domain}`;
+}
