@@ -10,7 +10,7 @@ TEST_FILES = $(shell find dist/test -name '*.test.js' 2>/dev/null | sort)
 UNIT_DIRS = api registry apiserver client controller flow garden lint
 UNIT_FILES = $(shell find $(addprefix dist/test/,$(UNIT_DIRS)) -name '*.test.js' 2>/dev/null | sort)
 
-.PHONY: setup deps packages build test unit demo lint bench bench-shoot-api bench-shoots bench-backup bench-migration bench-workers clean
+.PHONY: setup deps packages build test unit demo lint bench bench-shoot-api bench-garden-stores bench-shoots bench-backup bench-migration bench-workers clean
 
 setup: packages deps build
 
@@ -70,6 +70,10 @@ bench: setup
 
 bench-shoot-api: setup
 	$(NODE) dist/bench/shoot-api-latency.js
+
+# The garden API on SQLite and on a 3-member TLS etcd cluster, one after the other in one run.
+bench-garden-stores: setup
+	$(NODE) dist/bench/apiserver-latency.js --stores sqlite,etcd
 
 bench-shoots: setup
 	$(NODE) dist/bench/shoot-lifecycle.js

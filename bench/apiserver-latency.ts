@@ -1,5 +1,6 @@
 /**
- * Latency of the garden API server on its SQLite store, seen by a client over HTTPS.
+ * Latency of the garden API server on its SQLite store (and, with `--stores sqlite,etcd`, on a
+ * 3-member TLS etcd cluster in the same run), seen by a client over HTTPS.
  *
  * Starts `transplant garden` as a separate process in a fresh directory, reads the operator
  * kubeconfig it writes, and drives it with one request at a time over keep-alive connections:
@@ -8,12 +9,14 @@
  * with the targets of issue 2. See bench/README.md.
  *
  *   node dist/bench/apiserver-latency.js [--sizes 1000,10000] [--gets 2000] [--bindings 1000]
- *     [--list-reps 20] [--warmup 50] [--no-status] [--json out.json] [--cpu-prof DIR] [--strict]
+ *     [--list-reps 20] [--warmup 50] [--no-status] [--stores sqlite,etcd] [--json out.json]
+ *     [--cpu-prof DIR] [--strict]
  */
-import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { loadavg } from 'node:os';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type EtcdCluster, etcdCluster } from '../src/landscape/etcd-cluster.js';
 import { ApiClient } from './lib/client.js';
 import {
   formatProfileSummary,
@@ -49,8 +52,12 @@ const KUBECTL_CHUNK = 500;
 const HEARTBEAT_REFRESH_MS = 20_000;
 const SEED_NAMES = ['seed-a', 'seed-b'] as const;
 
+type StoreKind = 'sqlite' | 'etcd';
+
 interface Options {
   sizes: number[];
+  /** The stores to measure, one after the other, each with a fresh garden. */
+  stores: StoreKind[];
   gets: number;
   bindings: number;
   listReps: number;
@@ -71,6 +78,8 @@ interface Target {
 }
 
 interface Row {
+  /** The garden's store. */
+  store: StoreKind;
   operation: string;
   /** Shoots in the store while measuring (for creates: the range filled). */
   shoots: string;
@@ -111,6 +120,9 @@ function usage(): string {
   --list-reps N      full lists per kind and size (default 20; env BENCH_LIST_REPS)
   --warmup N         unrecorded requests before each latency series (default 50; env BENCH_WARMUP)
   --no-status        create shoots without a reconciled status (smaller objects; no status patches)
+  --stores S,...     the garden's stores, measured one after the other: sqlite (its file in the
+                     state dir) and/or etcd (a 3-member etcd cluster with TLS on 127.x.y.1-3)
+                     (default sqlite; env BENCH_STORES)
   --max-sockets N    keep-alive connections (default 4)
   --json FILE        also write the results as JSON (env BENCH_JSON)
   --cpu-prof DIR     run the garden under node --cpu-prof, write the profile to DIR and
@@ -131,6 +143,7 @@ function parseOptions(argv: string[]): Options {
       'list-reps': { type: 'string' },
       warmup: { type: 'string' },
       'no-status': { type: 'boolean', default: false },
+      stores: { type: 'string' },
       'max-sockets': { type: 'string' },
       'cpu-prof': { type: 'string' },
       samples: { type: 'boolean', default: false },
@@ -139,8 +152,13 @@ function parseOptions(argv: string[]): Options {
   );
   const env = process.env;
   const sizes = ascendingList('--sizes', values.sizes ?? env.BENCH_SIZES ?? '1000,10000');
+  const stores = (values.stores ?? env.BENCH_STORES ?? 'sqlite').split(',').map((s) => s.trim());
+  for (const store of stores) {
+    if (store !== 'sqlite' && store !== 'etcd') throw new Error(`--stores: unknown store "${store}"\n${usage()}`);
+  }
   return {
     sizes,
+    stores: stores as StoreKind[],
     gets: intFlag('--gets', values.gets ?? env.BENCH_GETS, 2000),
     bindings: intFlag('--bindings', values.bindings ?? env.BENCH_BINDINGS, 1000),
     listReps: intFlag('--list-reps', values['list-reps'] ?? env.BENCH_LIST_REPS, 20, 1),
@@ -166,14 +184,16 @@ class Bench {
   readonly windows: Window[] = [];
   readonly #client: ApiClient;
   readonly #options: Options;
+  readonly #store: StoreKind;
   readonly #newShoot = shootFactory();
   /** Names of the shoots created so far, in order. */
   readonly #shoots: string[] = [];
   #lastHeartbeat = 0;
 
-  constructor(client: ApiClient, options: Options) {
+  constructor(client: ApiClient, options: Options, store: StoreKind) {
     this.#client = client;
     this.#options = options;
+    this.#store = store;
   }
 
   /** Project dev (and its namespace), the secrets, both seeds with backup, healthy. */
@@ -226,7 +246,8 @@ class Bench {
     }
   }
 
-  #add(row: Row): void {
+  #add(fields: Omit<Row, 'store'>): void {
+    const row: Row = { store: this.#store, ...fields };
     if (row.target) row.pass = row.summary[row.target.stat] <= row.target.ms;
     if (!this.#options.samples) delete row.samples;
     this.rows.push(row);
@@ -431,6 +452,7 @@ function sleep(ms: number): Promise<void> {
 
 function formatTable(rows: readonly Row[]): string {
   const header = [
+    'store',
     'operation',
     'shoots',
     'n',
@@ -444,6 +466,7 @@ function formatTable(rows: readonly Row[]): string {
     'result',
   ];
   const body = rows.map((r) => [
+    r.store,
     r.operation,
     r.shoots,
     String(r.summary.count),
@@ -457,12 +480,119 @@ function formatTable(rows: readonly Row[]): string {
     r.pass === undefined ? '' : r.pass ? 'PASS' : 'FAIL',
   ]);
   const widths = header.map((h, i) => Math.max(3, h.length, ...body.map((row) => row[i]!.length)));
-  const numeric = new Set([2, 3, 4, 5, 6, 7, 8]);
+  const numeric = new Set([3, 4, 5, 6, 7, 8, 9]);
   const line = (cells: string[]) =>
     `| ${cells.map((c, i) => (numeric.has(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join(' | ')} |`;
   // The Markdown style biome formats tables in, so the output can be pasted into bench/README.md.
   const rule = `| ${widths.map((w, i) => (numeric.has(i) ? `${'-'.repeat(w - 1)}:` : '-'.repeat(w))).join(' | ')} |`;
   return [line(header), rule, ...body.map(line)].join('\n');
+}
+
+/**
+ * The `etcd / sqlite` ratio of p50 and p99 per operation and size, for rows measured on both
+ * (the first store in `--stores` is the denominator).
+ */
+function formatComparison(rows: readonly Row[], stores: readonly StoreKind[]): string {
+  const [base, other] = stores as [StoreKind, StoreKind];
+  const lines = [
+    `| operation | shoots | p50 ${base} ms | p50 ${other} ms | p50 ratio | p99 ${base} ms | p99 ${other} ms | p99 ratio |`,
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const row of rows.filter((r) => r.store === base)) {
+    const match = rows.find((r) => r.store === other && r.operation === row.operation && r.shoots === row.shoots);
+    if (!match) continue;
+    const ratio = (a: number, b: number) => (a > 0 ? `${(b / a).toFixed(2)}×` : '');
+    lines.push(
+      `| ${row.operation} | ${row.shoots} | ${formatMs(row.summary.p50)} | ${formatMs(match.summary.p50)} | ` +
+        `${ratio(row.summary.p50, match.summary.p50)} | ${formatMs(row.summary.p99)} | ${formatMs(match.summary.p99)} | ` +
+        `${ratio(row.summary.p99, match.summary.p99)} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+/** A 3-member etcd cluster with TLS on three addresses of a random 127.x.y.0/24, in a temp dir. */
+async function startBenchEtcd(): Promise<{ cluster: EtcdCluster; dir: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'transplant-bench-etcd-'));
+  const net = `127.${1 + Math.floor(Math.random() * 254)}.${1 + Math.floor(Math.random() * 254)}`;
+  const cluster = etcdCluster({
+    dir,
+    members: [1, 2, 3].map((i) => ({ name: `etcd-${i}`, host: `${net}.${i}` })),
+  });
+  await cluster.start();
+  return { cluster, dir };
+}
+
+/** One full series (setup, sizes, bindings) against a fresh garden on `store`. */
+async function measureOn(store: StoreKind, options: Options): Promise<{ rows: Row[]; windows: Window[] }> {
+  const etcd = store === 'etcd' ? await startBenchEtcd() : undefined;
+  const stopEtcd = () => {
+    if (!etcd) return;
+    for (const name of ['etcd-1', 'etcd-2', 'etcd-3']) {
+      void etcd.cluster.pidOf(name).then((pid) => pid && process.kill(pid, 'SIGKILL'));
+    }
+  };
+  const gardenArgs = etcd
+    ? [
+        '--store',
+        'etcd',
+        '--etcd-endpoints',
+        etcd.cluster.endpoints.join(','),
+        '--etcd-ca-file',
+        etcd.cluster.clientFiles.ca,
+        '--etcd-cert-file',
+        etcd.cluster.clientFiles.cert,
+        '--etcd-key-file',
+        etcd.cluster.clientFiles.key,
+      ]
+    : [];
+  if (etcd) log(`etcd: 3 members with TLS at ${etcd.cluster.endpoints.join(', ')}`);
+  const garden = GardenProcess.start({
+    keepDir: options.keep,
+    nodeArgs: options.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProf}`] : [],
+    gardenArgs,
+  });
+  const onSignal = (signal: NodeJS.Signals) => {
+    log(`${signal}: stopping the garden (pid ${garden.pid}) and removing ${garden.dir}`);
+    garden.cleanupSync();
+    stopEtcd();
+    process.exit(130);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const onExit = () => garden.cleanupSync();
+  process.once('exit', onExit);
+
+  let client: ApiClient | undefined;
+  let bench: Bench | undefined;
+  try {
+    const connection = await garden.ready();
+    log(`${store}: garden pid ${garden.pid} at ${connection.server}, state in ${garden.dir}`);
+    client = new ApiClient({ ...connection, maxSockets: options.maxSockets });
+    bench = new Bench(client, options, store);
+    await bench.setup();
+    for (const size of options.sizes) {
+      await bench.grow(size);
+      await bench.gets();
+      await bench.lists();
+    }
+    await bench.bindings();
+  } catch (err) {
+    if (garden.stderr) log(`garden stderr:\n${garden.stderr}`);
+    throw err;
+  } finally {
+    client?.close();
+    await garden.stop();
+    if (options.keep) log(`kept the garden's state in ${garden.dir}`);
+    if (etcd) {
+      await etcd.cluster.stop();
+      if (!options.keep) rmSync(etcd.dir, { recursive: true, force: true });
+    }
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    process.off('exit', onExit);
+  }
+  return { rows: bench.rows, windows: bench.windows };
 }
 
 function newestProfile(dir: string): string | undefined {
@@ -482,40 +612,12 @@ async function main(): Promise<void> {
     log(`warning: load average ${loadStart.toFixed(2)} before starting; other work skews the results`);
   if (options.cpuProf) mkdirSync(options.cpuProf, { recursive: true });
   log(`machine: ${describeMachine(machine)}`);
-  const garden = GardenProcess.start({
-    keepDir: options.keep,
-    nodeArgs: options.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProf}`] : [],
-  });
-  const onSignal = (signal: NodeJS.Signals) => {
-    log(`${signal}: stopping the garden (pid ${garden.pid}) and removing ${garden.dir}`);
-    garden.cleanupSync();
-    process.exit(130);
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  process.once('exit', () => garden.cleanupSync());
-
-  let client: ApiClient | undefined;
-  let bench: Bench | undefined;
-  try {
-    const connection = await garden.ready();
-    log(`garden pid ${garden.pid} at ${connection.server}, state in ${garden.dir}`);
-    client = new ApiClient({ ...connection, maxSockets: options.maxSockets });
-    bench = new Bench(client, options);
-    await bench.setup();
-    for (const size of options.sizes) {
-      await bench.grow(size);
-      await bench.gets();
-      await bench.lists();
-    }
-    await bench.bindings();
-  } catch (err) {
-    if (garden.stderr) log(`garden stderr:\n${garden.stderr}`);
-    throw err;
-  } finally {
-    client?.close();
-    await garden.stop();
-    if (options.keep) log(`kept the garden's state in ${garden.dir}`);
+  const rows: Row[] = [];
+  const windows: Window[] = [];
+  for (const store of options.stores) {
+    const measured = await measureOn(store, options);
+    rows.push(...measured.rows);
+    windows.push(...measured.windows);
   }
 
   const report: Report = {
@@ -525,14 +627,14 @@ async function main(): Promise<void> {
     options,
     durationSeconds: Math.round((Date.now() - started) / 1000),
     loadAverage: { start: loadStart, end: loadavg()[0]! },
-    rows: bench.rows,
+    rows,
   };
   let profileText = '';
   if (options.cpuProf) {
     const file = newestProfile(options.cpuProf);
     if (file) {
       const profile = readProfile(file);
-      report.profile = summarizeProfile(profile, bench.windows);
+      report.profile = summarizeProfile(profile, windows);
       profileText = `\nWhere the garden spent its time (${file}):${formatProfileSummary(report.profile)}\n`;
     } else {
       log(`no .cpuprofile was written to ${options.cpuProf}`);
@@ -549,6 +651,7 @@ async function main(): Promise<void> {
       `targets (issue 2) are judged on p99; with ${options.listReps} lists per row, a list's p99 is its slowest\n\n`,
   );
   out.write(`${formatTable(report.rows)}\n`);
+  if (options.stores.length > 1) out.write(`\n${formatComparison(report.rows, options.stores)}\n`);
   out.write(profileText);
   if (options.json) {
     writeFileSync(options.json, `${JSON.stringify(report, null, 2)}\n`);

@@ -25,6 +25,8 @@ export interface GardenProcessOptions {
   /** Leave the state directory in place after stopping. */
   keepDir?: boolean;
   startTimeoutMs?: number;
+  /** More `transplant garden` flags (e.g. `--store etcd …`). */
+  gardenArgs?: string[];
 }
 
 /** dist/bench/lib/garden-process.js → dist/src/cli/main.js */
@@ -65,6 +67,7 @@ export class GardenProcess {
       dir,
       '--log-level',
       options.logLevel ?? 'warn',
+      ...(options.gardenArgs ?? []),
     ];
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     return new GardenProcess(dir, child, options.keepDir ?? false);

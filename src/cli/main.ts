@@ -117,8 +117,7 @@ program
   .option(
     '--shoot-addresses <seed=addresses>',
     "a seed's --shoot-addresses, e.g. seed-a=127.10.0.0/28 (repeat for each seed); default: shoots' stable loopback addresses",
-    (value: string, previous: string[]) => [...previous, value],
-    [] as string[],
+    (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
   )
   .option('--detach', 'run in the background and return once everything is ready', false)
   .option('--timeout <seconds>', 'how long to wait for the landscape to be ready', port, 120)
@@ -138,7 +137,7 @@ program
       timeout: number;
       waitTimeout: number;
       nodeMonitorGracePeriod: number;
-      shootAddresses: string[];
+      shootAddresses?: string[];
       logLevel: string;
     }) => {
       const seeds = options.seeds
@@ -147,7 +146,7 @@ program
         .filter(Boolean);
       if (seeds.length === 0) throw new InvalidArgumentError('--seeds needs at least one name');
       const shootAddresses: Record<string, string> = {};
-      for (const entry of options.shootAddresses) {
+      for (const entry of options.shootAddresses ?? []) {
         const [seed, addresses] = [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)];
         if (!entry.includes('=') || !seeds.includes(seed) || !addresses) {
           throw new InvalidArgumentError(

@@ -98,6 +98,8 @@ export class Controller<T extends KubeObject = KubeObject> {
   /** Aborted by `stop()`: what the running reconciles are told to give up. */
   readonly #stopping = new AbortController();
   #stopped = false;
+  /** The reconciles under way, for `idle()`. */
+  readonly #inFlight = new Set<Promise<void>>();
 
   constructor(options: ControllerOptions<T>) {
     this.#options = options;
@@ -129,6 +131,14 @@ export class Controller<T extends KubeObject = KubeObject> {
     this.#timers.clear();
   }
 
+  /**
+   * Resolves once no reconcile runs any more; after `stop()` none starts again, so a leader that
+   * lost its Lease can wait until its controllers have really stopped writing.
+   */
+  async idle(): Promise<void> {
+    while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
+  }
+
   /** Reconciles `key` as soon as possible, also when it is backing off after a failure. */
   enqueue(key: ObjectKey): void {
     if (this.#stopped) return;
@@ -140,7 +150,11 @@ export class Controller<T extends KubeObject = KubeObject> {
     }
     if (this.#queued.has(id)) return;
     this.#queued.add(id);
-    queueMicrotask(() => void this.#process(id, key));
+    queueMicrotask(() => {
+      const run = this.#process(id, key);
+      this.#inFlight.add(run);
+      void run.finally(() => this.#inFlight.delete(run));
+    });
   }
 
   /** An event of the controller's own objects: a backing-off key waits unless its retry trigger changed. */

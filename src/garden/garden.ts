@@ -135,6 +135,8 @@ export async function startGarden(options: GardenOptions): Promise<Garden> {
     host: options.host,
     ...(options.advertise ? { advertise: options.advertise } : {}),
     ...(options.store ? { store: options.store } : {}),
+    // The operator issues seeds' tokens into kube-system (`issueSeedKubeconfigThroughApi`).
+    trustedGroups: [operatorGroup],
     port: options.port,
     logger,
     resources: [...coreDefinitions, ...gardenerDefinitions],
@@ -233,9 +235,12 @@ export async function startGarden(options: GardenOptions): Promise<Garden> {
     controllers = buildControllers();
     for (const controller of controllers) controller.start();
   };
-  const stopControllers = () => {
-    for (const controller of controllers) controller.stop();
+  /** Stops them and waits for their reconciles under way (told to give up through their signal). */
+  const stopControllers = async () => {
+    const stopping = controllers;
     controllers = [];
+    for (const controller of stopping) controller.stop();
+    await Promise.all(stopping.map((controller) => controller.idle()));
   };
 
   const identity = `${hostname()}_${randomBytes(8).toString('hex')}`;
@@ -260,8 +265,8 @@ export async function startGarden(options: GardenOptions): Promise<Garden> {
             logger.info({ identity, leaderSince: Date.now() }, 'garden controllers started: leading');
             startControllers();
           },
-          onStoppedLeading() {
-            stopControllers();
+          async onStoppedLeading() {
+            await stopControllers();
             logger.info({ identity, leaderUntil: Date.now() }, 'garden controllers stopped: not leading');
           },
           onError: (err) => logger.warn({ err, identity }, 'leader election attempt failed'),
@@ -280,7 +285,7 @@ export async function startGarden(options: GardenOptions): Promise<Garden> {
     },
     async stop() {
       if (elector) await elector.stop();
-      else stopControllers();
+      else await stopControllers();
       await hosted.stop();
     },
   };

@@ -48,6 +48,7 @@ import { openEtcdStore } from '../storage/etcd/etcd-store.js';
 import type { Storage } from '../storage/interface.js';
 import { openSqliteStore } from '../storage/sqlite/sqlite-store.js';
 import { ensureSharedCa } from './shared-ca.js';
+import { SharedStateGuard } from './shared-state-guard.js';
 import { issueStoredToken, StoredTokenDigests, tokenIsStored } from './token-digests.js';
 
 export type { StoreLookup } from '../apiserver/in-process-client.js';
@@ -72,16 +73,19 @@ export interface HostedApiServerOptions {
   fieldManager: string;
   dir: string;
   /** The address the server listens on; default 127.0.0.1. */
-  host?: string;
+  host?: string | undefined;
   /**
    * Where others reach it, `HOST` or `HOST:PORT` (`[V6]:PORT`); the first goes into the
    * kubeconfigs it writes, all go into its serving certificate. Default: the listen address.
    */
   advertise?: readonly string[];
-  /** One advertised address or name (a seed's `--advertise-address`); `advertise` wins when both are given. */
-  advertiseAddress?: string | undefined;
   /** Default SQLite in the directory. */
   store?: HostedStore;
+  /**
+   * On an etcd store: the groups besides `system:masters` that may reach kube-system, where the
+   * replicas' shared CA and token digests live (`SharedStateGuard`); everyone else is denied there.
+   */
+  trustedGroups?: readonly string[];
   /** 0 picks a free port the first time and reuses it later. */
   port?: number;
   logger: Logger;
@@ -128,12 +132,7 @@ const rbacKinds: [RbacKind, ResourceRef][] = [
 export async function startHostedApiServer(options: HostedApiServerOptions): Promise<HostedApiServer> {
   const { dir, logger, name } = options;
   const host = options.host ?? '127.0.0.1';
-  const advertise = options.advertise?.length
-    ? options.advertise
-    : options.advertiseAddress
-      ? [options.advertiseAddress]
-      : [host];
-  const advertised = advertise.map(parseHostPort);
+  const advertised = (options.advertise?.length ? options.advertise : [host]).map(parseHostPort);
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const state = await readState(dir);
   const storeOptions = options.store ?? { kind: 'sqlite' };
@@ -162,7 +161,11 @@ export async function startHostedApiServer(options: HostedApiServerOptions): Pro
     pki = await ensureServingPki(join(dir, 'pki'), pkiOptions);
   }
   const rbac = new InMemoryRbacSource();
-  const authorizer: Authorizer = new UnionAuthorizer(new SuperuserAuthorizer(), new RbacAuthorizer(rbac));
+  const authorizer: Authorizer = new UnionAuthorizer(
+    new SuperuserAuthorizer(),
+    ...(storeOptions.kind === 'etcd' ? [new SharedStateGuard(options.trustedGroups ?? [])] : []),
+    new RbacAuthorizer(rbac),
+  );
 
   let server: ApiServer | undefined;
   const store: StoreLookup = (group, plural) => server!.store(group, plural);

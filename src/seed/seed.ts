@@ -132,7 +132,7 @@ export async function startSeed(options: SeedOptions): Promise<Seed> {
     fieldManager: 'gardenlet',
     dir,
     host: options.listenAddress,
-    advertiseAddress: options.advertiseAddress,
+    ...(options.advertiseAddress ? { advertise: [options.advertiseAddress] } : {}),
     port: options.port,
     logger: log,
     resources: [...coreDefinitions, ...extensionDefinitions, ...druidDefinitions],

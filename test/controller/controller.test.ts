@@ -205,4 +205,38 @@ describe('Controller', () => {
       controller.stop();
     }
   });
+  it('idle() waits for the reconciles under way after stop(), which they are told through their signal', async () => {
+    let release: () => void = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let sawAbort = false;
+    let started = false;
+    const controller = new Controller({
+      name: 'slow',
+      source: clientListWatch(client, configMapResource, 'slow'),
+      reconciler: {
+        async reconcile(_key: ObjectKey, signal?: AbortSignal) {
+          started = true;
+          await released;
+          sawAbort = signal?.aborted === true;
+          return {};
+        },
+      },
+      logger,
+    });
+    await configMaps.create('slow', { metadata: { name: 'one' } });
+    controller.start();
+    await until(async () => started, 5_000, 'the reconcile runs');
+    controller.stop();
+    let idle = false;
+    const waiting = controller.idle().then(() => {
+      idle = true;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(idle, false, 'idle while a reconcile still runs');
+    release();
+    await waiting;
+    assert.equal(sawAbort, true);
+  });
 });

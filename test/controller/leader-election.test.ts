@@ -20,6 +20,20 @@ const storage = openSqliteStore({ path: ':memory:' });
 const client = storeClient([new GenericStore(leaseDefinition, storage, new AdmissionChain([]))]);
 const fast = { leaseDurationMs: 1_000, renewDeadlineMs: 600, retryPeriodMs: 100 };
 
+/** `client`, but every call answers what `intercept` returns instead, unless that is undefined. */
+function interceptedClient(intercept: () => Promise<unknown> | undefined): Client {
+  return {
+    resource: (ref) =>
+      new Proxy(client.resource(ref), {
+        get: (target, prop, receiver) => {
+          const value = Reflect.get(target, prop, receiver);
+          if (typeof value !== 'function') return value;
+          return (...args: unknown[]) => intercept() ?? value.apply(target, args);
+        },
+      }),
+  };
+}
+
 /** A candidate that records when it leads. */
 function candidate(name: string, identity: string, via: Client = client) {
   const events: string[] = [];
@@ -76,21 +90,9 @@ describe('leader election', () => {
 
   it('a leader that cannot renew stops leading within its renew deadline', async () => {
     let broken = false;
-    const flaky: Client = {
-      resource: (ref) => {
-        const inner = client.resource(ref);
-        return new Proxy(inner, {
-          get: (target, prop, receiver) => {
-            const value = Reflect.get(target, prop, receiver);
-            if (typeof value !== 'function') return value;
-            return (...args: unknown[]) => {
-              if (broken) return Promise.reject(new Error('the API server is unreachable'));
-              return value.apply(target, args);
-            };
-          },
-        });
-      },
-    };
+    const flaky = interceptedClient(() =>
+      broken ? Promise.reject(new Error('the API server is unreachable')) : undefined,
+    );
     const d = candidate('partitioned', 'd', flaky);
     electors.push(d.elector);
     await until(async () => d.elector.leading, 3_000, 'd leads');
@@ -104,22 +106,10 @@ describe('leader election', () => {
 
   it('a leader whose renewal hangs stops leading within its renew deadline, not when the request gives up', async () => {
     let hanging = false;
-    const stuck: Client = {
-      resource: (ref) => {
-        const inner = client.resource(ref);
-        return new Proxy(inner, {
-          get: (target, prop, receiver) => {
-            const value = Reflect.get(target, prop, receiver);
-            if (typeof value !== 'function') return value;
-            return (...args: unknown[]) =>
-              // A store that does not answer: the request ends only after 5 s (the lease lasts 1 s).
-              hanging
-                ? new Promise((_, reject) => setTimeout(() => reject(new Error('deadline exceeded')), 5_000))
-                : value.apply(target, args);
-          },
-        });
-      },
-    };
+    // A store that does not answer: the request ends only after 5 s (the lease lasts 1 s).
+    const stuck = interceptedClient(() =>
+      hanging ? new Promise((_, reject) => setTimeout(() => reject(new Error('deadline exceeded')), 5_000)) : undefined,
+    );
     const e = candidate('hanging', 'e', stuck);
     electors.push(e.elector);
     await until(async () => e.elector.leading, 3_000, 'e leads');

@@ -211,6 +211,18 @@ describe('garden on etcd: two replicas behind haproxy', {
       const res = await kubectl(out, ['--server', `https://${r.host}:${apiPort}`, 'get', '--raw', '/api']);
       assert.equal(res.code, 0, `${r.name}: ${res.stderr}`);
     }
+    // The shared CA and token digests are out of a gardenlet's reach, although RBAC lets it
+    // manage Secrets in every namespace.
+    for (const args of [
+      ['get', 'secret', '-n', 'kube-system', 'garden-ca'],
+      ['get', 'secrets', '-A'],
+      ['create', 'secret', 'generic', 'token-x', '-n', 'kube-system', '--from-literal=sha256=x'],
+    ]) {
+      const denied = await kubectl(out, args);
+      assert.notEqual(denied.code, 0, `${args.join(' ')} should be forbidden`);
+      assert.match(denied.stderr, /Forbidden|forbidden/);
+    }
+    assert.equal((await kubectl(out, ['get', 'secrets', '-n', 'garden', '-o', 'name'])).code, 0);
     // A token nobody issued is refused: the check above can fail.
     const forged = stringifyYaml({
       ...(parseYaml(await readFile(out, 'utf8')) as object),

@@ -3,7 +3,8 @@
  * address, and the garden's internal-domain Secret.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { X509Certificate } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -69,6 +70,35 @@ describe('the shoot address pool', () => {
       await assert.rejects(pool.ensure(seed.client, 'shoot--dev--d', {}), /every address .* \(3\) is taken/);
       assert.equal(await pool.current(seed.client, 'shoot--dev--d'), undefined);
     });
+  });
+});
+
+describe("a seed's API server: listen address and advertised address", () => {
+  it('listens on one, names the other in its kubeconfigs and its certificate', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'transplant-advertise-'));
+    const server = await startHostedApiServer({
+      name: 'seed-adv',
+      fieldManager: 'gardenlet',
+      dir,
+      host: '127.0.0.1',
+      advertise: ['seed-adv.landscape.test'],
+      logger: pino({ level: 'silent' }),
+      resources: coreDefinitions,
+    });
+    try {
+      assert.match(server.url, /^https:\/\/seed-adv\.landscape\.test:\d+$/);
+      const kubeconfig = await readFile(
+        await server.ensureKubeconfig(join(dir, 'admin.kubeconfig'), { name: 'a', groups: [] }),
+        'utf8',
+      );
+      assert.ok(kubeconfig.includes(server.url));
+      const cert = new X509Certificate(await readFile(join(dir, 'pki', 'apiserver.crt')));
+      assert.match(cert.subjectAltName ?? '', /DNS:seed-adv\.landscape\.test/);
+      assert.match(cert.subjectAltName ?? '', /IP Address:127\.0\.0\.1/);
+    } finally {
+      await server.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 
