@@ -15,12 +15,12 @@ import { promisify } from 'node:util';
 import type { LandscapeFile } from '../../src/cli/landscape.js';
 import { namespacePids } from '../../src/landscape/journal.js';
 import { cli } from '../helpers/landscape.js';
-import { connectFrom, links, namespaces, netnsUnavailable } from '../helpers/netns.js';
+import { connectFrom, hostsLandscapeUnavailable, links, namespaces } from '../helpers/netns.js';
 import { alive, until } from '../helpers/processes.js';
 import { transplant } from '../helpers/transplant-cli.js';
 
 const run = promisify(execFile);
-const skip = netnsUnavailable();
+const skip = hostsLandscapeUnavailable();
 
 /** Processes whose command line names `text` (a landscape's directory). */
 async function processesNaming(text: string): Promise<number[]> {

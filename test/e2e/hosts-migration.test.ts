@@ -19,11 +19,11 @@ import type { LandscapeFile } from '../../src/cli/landscape.js';
 import { namespacePids } from '../../src/landscape/journal.js';
 import { exampleShootManifest, examplesDir } from '../helpers/landscape.js';
 import { SEED_DOCUMENT_TRIGGER } from '../helpers/migration.js';
-import { netnsUnavailable } from '../helpers/netns.js';
+import { hostsLandscapeUnavailable } from '../helpers/netns.js';
 import { eventually } from '../helpers/processes.js';
 import { onHost, transplant } from '../helpers/transplant-cli.js';
 
-const skip = netnsUnavailable();
+const skip = hostsLandscapeUnavailable();
 const SHOOT = { NAMESPACE: 'garden-dev', SHOOT_NAME: 'my-shoot' };
 const API_NAME = 'api.my-shoot.dev.landscape.test';
 

@@ -30,11 +30,11 @@ import {
   SKIP_READINESS,
   WORKERS_STEP,
 } from '../helpers/migration.js';
-import { netnsUnavailable } from '../helpers/netns.js';
+import { hostsLandscapeUnavailable } from '../helpers/netns.js';
 import { eventually } from '../helpers/processes.js';
 import { onHost, transplant } from '../helpers/transplant-cli.js';
 
-const skip = netnsUnavailable();
+const skip = hostsLandscapeUnavailable();
 const COPY_STEP = 'Waiting until etcd backups are copied';
 const ENV = { NAMESPACE: SHOOT_NAMESPACE, SHOOT_NAME: SHOOT };
 /** The seed document's command marking the copy task successful, verbatim. */

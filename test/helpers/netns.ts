@@ -24,6 +24,15 @@ export function netnsUnavailable(): string | undefined {
   return undefined;
 }
 
+/** Why `transplant up --hosts` cannot run here (namespaces, and the daemons it starts), or undefined. */
+export function hostsLandscapeUnavailable(): string | undefined {
+  const netns = netnsUnavailable();
+  if (netns) return netns;
+  const tools = ['/usr/bin/etcd', '/usr/sbin/haproxy', '/usr/sbin/knotd', '/usr/bin/kubectl', '/usr/bin/jq'];
+  const missing = tools.filter((tool) => !existsSync(tool));
+  return missing.length > 0 ? `needs ${missing.join(', ')} (make setup)` : undefined;
+}
+
 export type ProbeResult = 'connected' | 'timeout' | string;
 
 /**
