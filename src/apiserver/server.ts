@@ -8,7 +8,7 @@
 import { once } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
 import { forbidden, forbiddenNonResource, pathNotFound, toStatusError, unauthorized } from '../api/errors.js';
@@ -81,6 +81,12 @@ export class ApiServer {
   readonly #server: Server;
   readonly #log: Logger;
   readonly #openWatches = new Set<() => void>();
+  /**
+   * Every TCP connection accepted, from the moment it is accepted (before its TLS handshake):
+   * `closeAllConnections` only knows those whose handshake is done (see `stop`).
+   */
+  readonly #sockets = new Set<Socket>();
+  #stopping = false;
   #ready = false;
 
   constructor(options: ApiServerOptions) {
@@ -107,6 +113,14 @@ export class ApiServer {
       },
     );
     this.#server.keepAliveTimeout = 65_000;
+    this.#server.on('connection', (socket: Socket) => {
+      if (this.#stopping) {
+        socket.destroy();
+        return;
+      }
+      this.#sockets.add(socket);
+      socket.once('close', () => this.#sockets.delete(socket));
+    });
   }
 
   #addStore(def: ResourceDefinition): void {
@@ -178,6 +192,7 @@ export class ApiServer {
 
   async start(): Promise<AddressInfo> {
     this.#server.listen(this.#options.port ?? 0, this.#options.host ?? '127.0.0.1');
+    this.#stopping = false;
     await once(this.#server, 'listening');
     this.#ready = true;
     return this.#server.address() as AddressInfo;
@@ -187,12 +202,22 @@ export class ApiServer {
     return this.#server.address() as AddressInfo;
   }
 
+  /**
+   * Stops listening and ends every connection. `closeAllConnections` ends only the connections
+   * the HTTP layer knows, those whose TLS handshake is done; one accepted a moment earlier and
+   * still shaking hands would join it afterwards and be served with keep-alive, and a client
+   * that polls (a node agent, every second) would keep it open for ever, so that `close` never
+   * came and this never returned (a shoot's "Deleting kube-apiserver deployment" hung). Hence
+   * the TCP sockets are destroyed too, whatever state their handshake is in.
+   */
   async stop(): Promise<void> {
     this.#ready = false;
+    this.#stopping = true;
     for (const stop of this.#openWatches) stop();
     const closed = once(this.#server, 'close');
     this.#server.close();
     this.#server.closeAllConnections();
+    for (const socket of this.#sockets) socket.destroy();
     await closed;
   }
 

@@ -49,7 +49,9 @@ export interface TestLandscape {
 export async function startLandscape(options: LandscapeOptions): Promise<TestLandscape> {
   const dir = await mkdtemp(join(tmpdir(), 'transplant-e2e-'));
   const env = { ...process.env, ...options.env };
-  const args = [cli, 'up', '--dir', dir, '--seeds', options.seeds.join(','), '--detach', '--log-level', 'warn'];
+  // TRANSPLANT_E2E_LOG_LEVEL=info: the processes' logs say which step a flow is at (with TRANSPLANT_E2E_KEEP).
+  const logLevel = process.env.TRANSPLANT_E2E_LOG_LEVEL || 'warn';
+  const args = [cli, 'up', '--dir', dir, '--seeds', options.seeds.join(','), '--detach', '--log-level', logLevel];
   args.push('--backup', options.backup ?? 'local');
   if (options.backupEndpoint) args.push('--backup-endpoint', options.backupEndpoint);
   args.push(...(options.upArgs ?? []));
@@ -62,7 +64,9 @@ export async function startLandscape(options: LandscapeOptions): Promise<TestLan
       if (alive(pid)) process.kill(pid!, 'SIGKILL');
     }
     for (const pid of await etcdPidsUnder(dir)) process.kill(pid, 'SIGKILL');
-    await rm(dir, { recursive: true, force: true });
+    // TRANSPLANT_E2E_KEEP=1 keeps the landscape's directory (the processes' logs) to look at after a failure.
+    if (process.env.TRANSPLANT_E2E_KEEP) process.stderr.write(`kept the landscape's directory ${dir}\n`);
+    else await rm(dir, { recursive: true, force: true });
   };
   try {
     await run(process.execPath, args, { env });

@@ -10,10 +10,11 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
 import { namespaceResource } from '../../src/api/core/namespace.js';
+import { secretResource } from '../../src/api/core/secret.js';
 import type { Shoot } from '../../src/api/core-gardener/shoot.js';
 import { type HostedApiServer, startHostedApiServer } from '../../src/hosting/hosted-api-server.js';
 import { coreDefinitions } from '../../src/registry/core/index.js';
-import { internalDomainOf, shootApiDomainName } from '../../src/seed/gardenlet/internal-domain.js';
+import { internalDomainOf, readInternalDomain, shootApiDomainName } from '../../src/seed/gardenlet/internal-domain.js';
 import { SHOOT_ADDRESS_ANNOTATION, ShootAddressPool } from '../../src/seed/gardenlet/shoot-address-pool.js';
 import { ShootEndpoint } from '../../src/seed/gardenlet/shoot-endpoint.js';
 import { stableApiAddress, stableApiPort } from '../../src/shoot/identity.js';
@@ -156,6 +157,48 @@ describe("the garden's internal-domain secret", () => {
           secret({ 'dns.gardener.cloud/provider': 'aws-route53', 'dns.gardener.cloud/domain': 'x.test' }),
         ),
       /DNS provider "aws-route53" is not supported/,
+    );
+  });
+});
+
+describe('which internal-domain secret the gardenlet uses', () => {
+  let dir: string;
+  let garden: HostedApiServer;
+  const create = (name: string, provider: string) =>
+    garden.client.resource(secretResource).create('garden', {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: {
+        name,
+        namespace: 'garden',
+        labels: { 'gardener.cloud/role': 'internal-domain' },
+        annotations: { 'dns.gardener.cloud/provider': provider, 'dns.gardener.cloud/domain': `${name}.test` },
+      },
+    });
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'transplant-internal-domain-'));
+    garden = await startHostedApiServer({
+      name: 'garden-domain',
+      fieldManager: 'test',
+      dir,
+      logger: pino({ level: 'silent' }),
+      resources: coreDefinitions,
+    });
+  });
+  after(async () => {
+    await garden?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("ignores the local provider's secret (the loopback landscape's), uses the one with a DNS server, refuses two", async () => {
+    await create('internal-domain-local', 'local');
+    assert.equal(await readInternalDomain(garden.client), undefined);
+    await create('internal-domain', 'rfc2136');
+    assert.equal((await readInternalDomain(garden.client))?.domain, 'internal-domain.test');
+    await create('internal-domain-2', 'rfc2136');
+    await assert.rejects(
+      () => readInternalDomain(garden.client),
+      /2 internal-domain secrets \(garden\/internal-domain, garden\/internal-domain-2\); keep one/,
     );
   });
 });

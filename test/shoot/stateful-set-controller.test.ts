@@ -79,13 +79,18 @@ describe('the StatefulSet controller', () => {
 
   it('rolls a new template out from the highest ordinal down; the update revision becomes current', async () => {
     const before = (await sets.get(ns, 'db')).status?.currentRevision;
+    // The pods' events in the store's order (a poll could see two pods change between two looks).
     const order: string[] = [];
-    const watchOrder = setInterval(async () => {
-      for (const pod of (await pods.list(ns)).items) {
+    const podEvents = await pods.watch(ns, { resourceVersion: (await pods.list(ns)).metadata.resourceVersion });
+    const recorded = (async () => {
+      for await (const event of podEvents) {
+        const pod = event.object;
         const name = pod.metadata.name ?? '';
-        if (pod.metadata.labels?.['controller-revision-hash'] !== before && !order.includes(name)) order.push(name);
+        const hash = pod.metadata.labels?.['controller-revision-hash'];
+        if (event.type !== 'DELETED' && hash !== undefined && hash !== before && !order.includes(name))
+          order.push(name);
       }
-    }, 20);
+    })();
     await sets.patch(ns, 'db', image('17'), { type: 'strategic' });
     await until(
       async () => {
@@ -95,7 +100,8 @@ describe('the StatefulSet controller', () => {
       20_000,
       'rolled out',
     );
-    clearInterval(watchOrder);
+    podEvents.stop();
+    await recorded;
     assert.deepEqual(order, ['db-2', 'db-1', 'db-0']);
     const status = (await sets.get(ns, 'db')).status;
     assert.equal(status?.currentRevision, status?.updateRevision);

@@ -14,8 +14,13 @@ import { projectOf } from '../../shoot/identity.js';
 export const INTERNAL_DOMAIN_SELECTOR = 'gardener.cloud/role=internal-domain';
 export const DNS_PROVIDER_ANNOTATION = 'dns.gardener.cloud/provider';
 export const DNS_DOMAIN_ANNOTATION = 'dns.gardener.cloud/domain';
-/** The only DNS provider this landscape has an extension for. */
+/** The only DNS provider that publishes records on a DNS server. */
 export const RFC2136_PROVIDER = 'rfc2136';
+/**
+ * The local provider (examples/01-secret-internal-domain.yaml): names of the loopback landscape,
+ * where a shoot's API is reached at its own loopback address and no DNS server is involved.
+ */
+export const LOCAL_PROVIDER = 'local';
 
 export interface InternalDomain {
   /** `landscape.test`, without a trailing dot. */
@@ -26,12 +31,20 @@ export interface InternalDomain {
   data: Record<string, string>;
 }
 
-/** The garden's internal-domain Secret, undefined when there is none; an unusable one is an error naming it. */
+/**
+ * The garden's internal domain with a DNS server behind it, undefined when there is none (no
+ * internal-domain Secret, or only the local provider's, which publishes nothing). Two such
+ * Secrets, or an unusable one, are an error naming them: Gardener has one internal domain.
+ */
 export async function readInternalDomain(garden: Client): Promise<InternalDomain | undefined> {
-  const secrets = (await garden.resource(secretResource).list('garden', { labelSelector: INTERNAL_DOMAIN_SELECTOR }))
-    .items;
-  const secret = secrets.sort((a, b) => (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''))[0];
-  return secret ? internalDomainOf(secret) : undefined;
+  const secrets = (
+    await garden.resource(secretResource).list('garden', { labelSelector: INTERNAL_DOMAIN_SELECTOR })
+  ).items.filter((s) => s.metadata.annotations?.[DNS_PROVIDER_ANNOTATION] !== LOCAL_PROVIDER);
+  if (secrets.length > 1) {
+    const names = secrets.map((s) => `garden/${s.metadata.name}`).sort();
+    throw new Error(`the garden has ${secrets.length} internal-domain secrets (${names.join(', ')}); keep one`);
+  }
+  return secrets[0] ? internalDomainOf(secrets[0]) : undefined;
 }
 
 export function internalDomainOf(secret: KubeObject): InternalDomain {
