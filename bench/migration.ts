@@ -21,8 +21,19 @@
  *    save`, `cp`, `etcdctl snapshot restore`, and starting etcd on the restored data dir until it
  *    reports healthy.
  *
+ * With `--modes loopback,hosts`, each size is measured on both landscapes in one run: the loopback
+ * one above, and the multi-host one (`transplant up --hosts`: garden on a 3-member etcd cluster
+ * with 2 replicas behind haproxy, each seed, store and machine on a host of its own, the shoot's
+ * API a DNS name in the landscape's Knot), each repetition (`--repeat`) interleaving the modes;
+ * then the ratios multi-host / loopback of API downtime and total. On the multi-host landscape the
+ * bench still runs on this machine: the garden (the load balancer) and the seeds' shoot addresses
+ * are reached over the bridge's root end, and the shoot's name is asked of the landscape's DNS
+ * server for every new connection (bench/lib/dns-lookup.ts) — the floor is measured on loopback
+ * only.
+ *
  *   node dist/bench/migration.js [--sizes 10,100,500] [--value-size 100] [--payload random|text]
- *     [--poll 50] [--timeout 600] [--no-floor] [--json out.json] [--keep] [--strict]
+ *     [--poll 50] [--timeout 600] [--no-floor] [--modes loopback,hosts] [--repeat 1]
+ *     [--json out.json] [--keep] [--strict]
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -72,6 +83,11 @@ const TARGET_SIZE_MB = 100;
 const TARGETS = { downtimeMs: 5_000, totalMs: 30_000 };
 
 type Payload = 'random' | 'text';
+/** Where the landscape's parts run: all on loopback, or each on a host of its own (`up --hosts`). */
+type Mode = 'loopback' | 'hosts';
+const MODES: readonly Mode[] = ['loopback', 'hosts'];
+/** Machine hosts of the multi-host landscape: the example shoot has one machine. */
+const HOSTS_MACHINES = 1;
 
 interface Options {
   sizesMb: number[];
@@ -85,6 +101,9 @@ interface Options {
   strict: boolean;
   /** After the sizes, one shoot holding this many mixed objects instead of ConfigMap data. */
   mixed: number | undefined;
+  /** Landscapes each size is measured on, in this order within a repetition. */
+  modes: Mode[];
+  repeat: number;
 }
 
 function usage(): string {
@@ -98,6 +117,11 @@ function usage(): string {
   --poll MS          interval of the downtime poller's GETs (default 50)
   --timeout S        seconds the migration may take before the size counts as failed (default 600)
   --no-floor         skip the raw tools' floor
+  --modes M,...      landscapes to measure each size on: loopback (everything on this host's
+                     loopback) and/or hosts (transplant up --hosts: network namespaces, the shoot's
+                     API a DNS name; needs root); with both, the ratios hosts / loopback
+                     (default loopback; env BENCH_MODES)
+  --repeat N         measure every size and mode N times, the modes interleaved (default 1)
   --mixed N          after the sizes, one more shoot holding N objects in a busy cluster's mix
                      (Pods, Deployments with their ReplicaSets and Pods, Services, ConfigMaps,
                      Secrets, custom resources) instead of ConfigMap data; compare it with the
@@ -119,13 +143,21 @@ function parseOptions(argv: string[]): Options {
       timeout: { type: 'string' },
       'no-floor': { type: 'boolean', default: false },
       mixed: { type: 'string' },
+      modes: { type: 'string' },
+      repeat: { type: 'string' },
     },
     usage,
   );
   const env = process.env;
   const payload = values.payload ?? 'random';
   if (payload !== 'random' && payload !== 'text') throw new Error('--payload must be random or text');
+  const modes = (values.modes ?? env.BENCH_MODES ?? 'loopback').split(',').map((m) => m.trim());
+  const unknown = modes.filter((m) => !MODES.includes(m as Mode));
+  if (unknown.length > 0 || modes.length === 0 || new Set(modes).size !== modes.length)
+    throw new Error(`--modes must list loopback and/or hosts once each, got "${modes.join(',')}"`);
   return {
+    modes: modes as Mode[],
+    repeat: intFlag('--repeat', values.repeat, 1, 1),
     sizesMb: ascendingList('--sizes', values.sizes ?? env.BENCH_SIZES ?? '10,100,500'),
     valueBytes: intFlag('--value-size', values['value-size'], 100, 1) * 1024,
     payload,
@@ -195,8 +227,13 @@ interface FloorTimings {
 
 interface SizeResult {
   /** `10 MB` (ConfigMap data) or `10000 mixed objects`. */
+  data: string;
+  /** `data`, then the mode and the repetition when there are several. */
   label: string;
   sizeMb: number;
+  mode: Mode;
+  /** 1-based. */
+  repetition: number;
   /** Objects written: ConfigMaps, or the mix's objects. */
   configMaps: number;
   bytesWritten: number;
@@ -208,6 +245,11 @@ interface SizeResult {
   restoreSucceededMs?: number;
   totalMs?: number;
   downtime?: DowntimeReport;
+  /**
+   * With hosts: the landscape DNS server's answers for the shoot's name whenever they changed
+   * (asked for each new connection), and the host each address belongs to.
+   */
+  dnsAnswers?: { atMs: number; addresses: string[]; host: string }[];
   /** The API server's stop (Migrate) to its start (Restore), from the seeds' logs. */
   apiServerDownMs?: number;
   timeline: { atMs: number; operation: LastOperation }[];
@@ -328,15 +370,22 @@ function stepsFromLog(logFile: string, seed: string, operation: string, originMs
   return { steps, errors };
 }
 
-/** seed-a's final full snapshot: the newest `Full-…final` object of its bucket. */
+/** What s3rver appends to an object's key for the file holding its data. */
+const S3RVER_OBJECT = '._S3rver_object';
+
+/**
+ * seed-a's final full snapshot: the newest `Full-…final` object of its bucket (a local bucket's
+ * directory, or an S3 store's data directory).
+ */
 function findFinalSnapshot(backupRoot: string): { path: string; name: string; bytes: number } | undefined {
   const found: { path: string; name: string; bytes: number }[] = [];
   const walk = (dir: string) => {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       const path = join(dir, entry.name);
+      const name = entry.name.endsWith(S3RVER_OBJECT) ? entry.name.slice(0, -S3RVER_OBJECT.length) : entry.name;
       if (entry.isDirectory()) walk(path);
-      else if (entry.name.startsWith('Full-') && entry.name.endsWith('.final'))
-        found.push({ path, name: entry.name, bytes: statSync(path).size });
+      else if (name.startsWith('Full-') && name.endsWith('.final'))
+        found.push({ path, name, bytes: statSync(path).size });
     }
   };
   walk(backupRoot);
@@ -449,11 +498,25 @@ async function fillShoot(
   };
 }
 
-async function runSize(sizeMb: number, options: Options, mixed?: number): Promise<SizeResult> {
-  const label = mixed === undefined ? `${sizeMb} MB` : `${mixed} mixed objects`;
+interface Run {
+  mode: Mode;
+  repetition: number;
+}
+
+async function runSize(sizeMb: number, options: Options, run: Run, mixed?: number): Promise<SizeResult> {
+  const { mode, repetition } = run;
+  const data = mixed === undefined ? `${sizeMb} MB` : `${mixed} mixed objects`;
+  const label = [
+    data,
+    ...(options.modes.length > 1 || mode !== 'loopback' ? [mode] : []),
+    ...(options.repeat > 1 ? [`#${repetition}`] : []),
+  ].join(' ');
   const result: SizeResult = {
+    data,
     label,
     sizeMb,
+    mode,
+    repetition,
     configMaps: 0,
     bytesWritten: 0,
     fillMs: 0,
@@ -462,17 +525,22 @@ async function runSize(sizeMb: number, options: Options, mixed?: number): Promis
     stepErrors: [],
   };
   const seeds = ['seed-a', 'seed-b'];
+  const hosts = mode === 'hosts' ? { machines: HOSTS_MACHINES } : undefined;
   const landscape = Landscape.create({
     seeds,
-    prefix: `transplant-bench-migration-${sizeMb}mb-`,
+    prefix: `transplant-bench-migration-${sizeMb}mb-${mode}-`,
     keepDir: options.keep,
   });
   active = landscape;
   let client: ShootClient | undefined;
   let stopWatch: (() => void) | undefined;
   try {
-    log(`${label}: transplant up --dir ${landscape.dir} --seeds ${seeds.join(',')} --log-level debug`);
-    await landscape.up({ seeds, logLevel: 'debug' });
+    const hostsFlags = hosts ? ` --hosts --machines ${hosts.machines}` : '';
+    log(`${label}: transplant up --dir ${landscape.dir} --seeds ${seeds.join(',')}${hostsFlags} --log-level debug`);
+    const upStarted = Date.now();
+    // The multi-host landscape starts 3 etcd members, 2 replicas, haproxy and knotd first.
+    await landscape.up({ seeds, logLevel: 'debug', timeoutSeconds: hosts ? 300 : 120, ...(hosts ? { hosts } : {}) });
+    log(`${label}: up after ${secs(Date.now() - upStarted)} s`);
     const garden = join(landscape.dir, 'garden.kubeconfig');
     for (const file of ['10-project.yaml', '30-shoot.yaml']) {
       const applied = await kubectl(garden, ['apply', '-f', join(examplesDir, file)]);
@@ -521,7 +589,17 @@ async function runSize(sizeMb: number, options: Options, mixed?: number): Promis
     await withTimeout(createdSeen, 180_000, 'the shoot was not created within 180 s');
     const kubeconfig = join(landscape.dir, 'shoot-before-migration.kubeconfig');
     await landscape.adminKubeconfig(NAMESPACE, SHOOT, kubeconfig);
-    client = await shootClient(kubeconfig);
+    const hostOf = (address: string) =>
+      Object.entries(landscape.file().hosts ?? {}).find(
+        ([, h]) => h.address === address || h.extraAddresses.includes(address),
+      )?.[0] ?? '?';
+    const lookup = landscape.shootLookup((_name, addresses, atMs) => {
+      const last = result.dnsAnswers?.at(-1);
+      if (last && last.addresses.join() === addresses.join()) return;
+      (result.dnsAnswers ??= []).push({ atMs, addresses, host: hostOf(addresses[0] ?? '') });
+    });
+    client = await shootClient(kubeconfig, lookup ? { lookup } : {});
+    if (lookup) log(`${label}: the shoot's API ${client.server}, resolved at the landscape's DNS server`);
 
     const fillStarted = Date.now();
     const filled = await fillShoot(client, sizeMb, mixed, options);
@@ -590,9 +668,10 @@ async function runSize(sizeMb: number, options: Options, mixed?: number): Promis
       `${label}: ${result.verified.found} objects read back, ${result.verified.wrongVersion} at another resourceVersion`,
     );
 
-    const final = findFinalSnapshot(landscape.file().seeds['seed-a']!.backupRoot!);
+    const final = findFinalSnapshot(landscape.backupDir('seed-a'));
     if (final) result.finalSnapshot = { name: final.name, bytes: final.bytes };
-    if (options.floor) {
+    // The raw tools on the same data do not depend on where the landscape's parts run.
+    if (options.floor && mode === 'loopback') {
       if (!final) throw new Error("no final full snapshot in seed-a's bucket");
       result.floor = await measureFloor(final.path, join(landscape.dir, 'floor'));
       log(`${label}: raw tools' floor ${secs(result.floor.totalMs)} s`);
@@ -710,6 +789,71 @@ function stepTable(results: readonly SizeResult[]): string | undefined {
   );
 }
 
+interface ModeRatio {
+  /** `100 MB` or `10000 mixed objects`. */
+  data: string;
+  /** Successful runs per mode. */
+  runs: { loopback: number; hosts: number };
+  /** Means over the successful runs, ms. */
+  loopback: { downtimeMs: number; totalMs: number };
+  hosts: { downtimeMs: number; totalMs: number };
+  downtime: number;
+  total: number;
+}
+
+const mean = (values: readonly number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+
+/** Per size (or mix) measured in both modes without error: the means of each mode and their ratios. */
+function modeRatios(results: readonly SizeResult[]): ModeRatio[] {
+  const ratios: ModeRatio[] = [];
+  for (const key of new Set(results.map((r) => r.data))) {
+    const of = (mode: Mode) =>
+      results.filter(
+        (r) => r.data === key && r.mode === mode && !r.error && r.totalMs !== undefined && r.downtime?.longest,
+      );
+    const [loopback, hosts] = [of('loopback'), of('hosts')];
+    if (loopback.length === 0 || hosts.length === 0) continue;
+    const means = (runs: SizeResult[]) => ({
+      downtimeMs: mean(runs.map((r) => r.downtime!.longest!.durationMs)),
+      totalMs: mean(runs.map((r) => r.totalMs!)),
+    });
+    const [l, h] = [means(loopback), means(hosts)];
+    ratios.push({
+      data: key,
+      runs: { loopback: loopback.length, hosts: hosts.length },
+      loopback: l,
+      hosts: h,
+      downtime: h.downtimeMs / l.downtimeMs,
+      total: h.totalMs / l.totalMs,
+    });
+  }
+  return ratios;
+}
+
+function ratioTable(ratios: readonly ModeRatio[]): string {
+  const header = [
+    'data',
+    'runs (loopback, hosts)',
+    'downtime loopback (s)',
+    'downtime hosts (s)',
+    'downtime ratio',
+    'total loopback (s)',
+    'total hosts (s)',
+    'total ratio',
+  ];
+  const rows = ratios.map((r) => [
+    r.data,
+    `${r.runs.loopback}, ${r.runs.hosts}`,
+    secs(r.loopback.downtimeMs),
+    secs(r.hosts.downtimeMs),
+    r.downtime.toFixed(2),
+    secs(r.loopback.totalMs),
+    secs(r.hosts.totalMs),
+    r.total.toFixed(2),
+  ]);
+  return markdownTable(header, rows, [2, 3, 4, 5, 6, 7]);
+}
+
 interface Report {
   date: string;
   revision: string;
@@ -718,6 +862,8 @@ interface Report {
   durationSeconds: number;
   loadAverage: { start: number; end: number };
   results: SizeResult[];
+  /** With both modes: hosts / loopback per size (or mix). */
+  ratios: ModeRatio[];
 }
 
 async function main(): Promise<void> {
@@ -738,8 +884,13 @@ async function main(): Promise<void> {
   process.once('exit', () => active?.cleanupSync());
 
   const results: SizeResult[] = [];
-  for (const size of options.sizesMb) results.push(await runSize(size, options));
-  if (options.mixed !== undefined) results.push(await runSize(0, options, options.mixed));
+  for (let repetition = 1; repetition <= options.repeat; repetition++) {
+    for (const size of options.sizesMb)
+      for (const mode of options.modes) results.push(await runSize(size, options, { mode, repetition }));
+    if (options.mixed !== undefined)
+      for (const mode of options.modes) results.push(await runSize(0, options, { mode, repetition }, options.mixed));
+  }
+  const ratios = modeRatios(results);
 
   const report: Report = {
     date: new Date().toISOString(),
@@ -749,6 +900,7 @@ async function main(): Promise<void> {
     durationSeconds: Math.round((Date.now() - started) / 1000),
     loadAverage: { start: loadStart, end: loadavg()[0]! },
     results,
+    ratios,
   };
   const out = process.stdout;
   out.write(`\nTransplant control plane migration seed-a → seed-b — ${report.date}, source ${report.revision}\n`);
@@ -758,6 +910,7 @@ async function main(): Promise<void> {
       `total ${report.durationSeconds} s; load average ${loadStart.toFixed(2)} before, ${report.loadAverage.end.toFixed(2)} after\n\n`,
   );
   out.write(`${summaryTable(results)}\n`);
+  if (ratios.length > 0) out.write(`\nMulti-host / loopback (means over the repetitions):\n\n${ratioTable(ratios)}\n`);
   const floor = floorTable(results);
   if (floor) out.write(`\nThe raw tools on the same data (the final snapshot, uncompressed):\n\n${floor}\n`);
   const steps = stepTable(results);
@@ -770,6 +923,11 @@ async function main(): Promise<void> {
         `  ${secs(t.atMs - (r.triggerMs ?? t.atMs)).padStart(7)}  ${op.type} ${op.state} ${op.progress}% ${op.description ?? ''}\n`,
       );
     }
+    const since = (ms: number) => secs(ms - (r.triggerMs ?? ms));
+    for (const answer of r.dnsAnswers ?? [])
+      out.write(
+        `  ${since(answer.atMs).padStart(7)}  DNS: the shoot's name answers ${answer.addresses.join(', ') || 'nothing'} (${answer.host})\n`,
+      );
     const gap = r.downtime?.longest;
     if (gap)
       out.write(

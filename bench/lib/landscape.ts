@@ -1,18 +1,22 @@
 /**
  * A local landscape under test (`transplant up --detach`): the garden and seeds as separate,
- * supervised processes in a fresh temp directory. Tearing it down is `transplant down`, then
+ * supervised processes in a fresh temp directory, on loopback or (`hosts`) each part on a host
+ * of its own (`up --hosts`: network namespaces; `down` removes them). Tearing it down is `transplant down`, then
  * SIGKILL for anything of it still alive (the landscape's processes by the pids in
  * landscape.json, and every etcd whose command line names the directory), then removing the
  * directory. `cleanupSync` does the same synchronously, for signal and exit handlers.
  */
 import { execFile, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import type { LookupFunction } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { LandscapeFile } from '../../src/cli/landscape.js';
+import { storeHostOf } from '../../src/cli/landscape-hosts.js';
 import { ApiClient } from './client.js';
+import { lookupAt } from './dns-lookup.js';
 import { type GardenConnection, readKubeconfig } from './garden-process.js';
 import { isAlive, processesNaming } from './proc.js';
 
@@ -28,6 +32,8 @@ export interface LandscapeOptions {
   keepDir?: boolean;
   /** Prefix of the temp directory's name. */
   prefix?: string;
+  /** `up --hosts --machines N`: every part on a host of its own, N machine hosts. */
+  hosts?: { machines: number };
 }
 
 /** dist/bench/lib/landscape.js → dist/src/cli/main.js */
@@ -55,6 +61,7 @@ export class Landscape {
     const timeoutSeconds = options.timeoutSeconds ?? 120;
     const args = [mainJs, 'up', '--dir', this.dir, '--seeds', options.seeds.join(','), '--detach'];
     args.push('--log-level', options.logLevel ?? 'warn', '--timeout', String(timeoutSeconds));
+    if (options.hosts) args.push('--hosts', '--machines', String(options.hosts.machines));
     try {
       await run(process.execPath, args, { timeout: (timeoutSeconds + 30) * 1000 });
     } catch (err) {
@@ -98,6 +105,23 @@ export class Landscape {
   /** The seed's `--dir` (its store, `controlplanes/` with the shoots' etcds). */
   seedStateDir(seed: string): string {
     return join(this.dir, 'seeds', seed, 'state');
+  }
+
+  /**
+   * How this machine's sockets find a shoot's API: undefined on loopback (its address is in the
+   * kubeconfig); with hosts, its DNS name asked of the landscape's DNS server for every new
+   * connection (the bridge's root end reaches every host, but only the hosts' resolv.conf names
+   * that server).
+   */
+  shootLookup(onAnswer?: Parameters<typeof lookupAt>[1]): LookupFunction | undefined {
+    const dns = this.file().hosts?.dns;
+    return dns ? lookupAt({ host: dns.address, port: 53 }, onAnswer) : undefined;
+  }
+
+  /** Where the seed's backups are: its local bucket, or with hosts its store host's S3 data. */
+  backupDir(seed: string): string {
+    const file = this.file();
+    return file.seeds[seed]?.backupRoot ?? join(this.dir, 'stores', storeHostOf(seed));
   }
 
   seedLog(seed: string): string {

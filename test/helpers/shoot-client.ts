@@ -5,6 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { Agent, request } from 'node:https';
+import type { LookupFunction } from 'node:net';
 import { parse as parseYaml } from 'yaml';
 import type { Json } from './api-client.js';
 
@@ -30,7 +31,15 @@ interface KubeconfigWithCert {
 
 const decode = (b64: string | undefined) => (b64 ? Buffer.from(b64, 'base64').toString('utf8') : undefined);
 
-export async function shootClient(kubeconfigPath: string): Promise<ShootClient> {
+export interface ShootClientOptions {
+  /**
+   * How the server's name becomes an address, for every new connection (default: the system
+   * resolver): e.g. a landscape's DNS server the machine's resolver does not know.
+   */
+  lookup?: LookupFunction;
+}
+
+export async function shootClient(kubeconfigPath: string, options: ShootClientOptions = {}): Promise<ShootClient> {
   const config = parseYaml(await readFile(kubeconfigPath, 'utf8')) as KubeconfigWithCert;
   const cluster = config.clusters?.[0]?.cluster;
   const user = config.users?.[0]?.user;
@@ -50,6 +59,7 @@ export async function shootClient(kubeconfigPath: string): Promise<ShootClient> 
         {
           method,
           agent,
+          ...(options.lookup ? { lookup: options.lookup } : {}),
           timeout: timeoutMs,
           headers: {
             accept: 'application/json',
