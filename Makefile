@@ -10,7 +10,7 @@ TEST_FILES = $(shell find dist/test -name '*.test.js' 2>/dev/null | sort)
 UNIT_DIRS = api registry apiserver client controller flow garden lint
 UNIT_FILES = $(shell find $(addprefix dist/test/,$(UNIT_DIRS)) -name '*.test.js' 2>/dev/null | sort)
 
-.PHONY: setup deps packages build test unit demo lint bench bench-shoot-api bench-garden-stores bench-shoots bench-backup bench-migration bench-workers clean
+.PHONY: setup deps packages build test unit demo lint bench bench-shoot-api bench-garden-stores bench-shoots bench-backup bench-migration bench-migration-hosts bench-workers clean
 
 setup: packages deps build
 
@@ -66,6 +66,7 @@ bench: setup
 	$(NODE) dist/bench/shoot-lifecycle.js
 	$(NODE) dist/bench/backup.js
 	$(NODE) dist/bench/migration.js
+	$(NODE) dist/bench/migration.js --sizes 100 --modes loopback,hosts --repeat 2 --no-floor
 	$(NODE) dist/bench/workers.js
 
 bench-shoot-api: setup
@@ -83,6 +84,11 @@ bench-backup: setup
 
 bench-migration: setup
 	$(NODE) dist/bench/migration.js
+
+# The 100 MB migration on the multi-host landscape (transplant up --hosts; needs root) next to
+# loopback, twice, interleaved; prints the ratios of API downtime and total.
+bench-migration-hosts: setup
+	$(NODE) dist/bench/migration.js --sizes 100 --modes loopback,hosts --repeat 2 --no-floor
 
 bench-workers: setup
 	$(NODE) dist/bench/workers.js
