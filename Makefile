@@ -10,27 +10,25 @@ TEST_FILES = $(shell find dist/test -name '*.test.js' 2>/dev/null | sort)
 UNIT_DIRS = api registry apiserver client controller flow garden lint
 UNIT_FILES = $(shell find $(addprefix dist/test/,$(UNIT_DIRS)) -name '*.test.js' 2>/dev/null | sort)
 
-.PHONY: setup deps etcd haproxy build test unit demo lint bench bench-shoot-api bench-garden-stores bench-shoots bench-backup bench-migration bench-workers clean
+.PHONY: setup deps packages build test unit demo lint bench bench-shoot-api bench-garden-stores bench-shoots bench-backup bench-migration bench-workers clean
 
-setup: etcd haproxy deps build
+setup: packages deps build
 
-# etcd 3.4 from Debian: later parts (shoot control planes, the etcd store backend) run it.
-etcd:
-	@if ! command -v etcd >/dev/null || ! command -v etcdctl >/dev/null; then \
-	  echo "installing etcd-server and etcd-client from Debian"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq etcd-server etcd-client >/dev/null; \
-	fi
-	@if ! command -v jq >/dev/null; then DEBIAN_FRONTEND=noninteractive apt-get install -y -qq jq >/dev/null; fi
-	@# Knot: the landscape's authoritative DNS server for the shoots' endpoints (RFC 2136 updates).
-	@if ! command -v knotd >/dev/null || ! command -v kdig >/dev/null; then \
-	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq knot knot-dnsutils >/dev/null; \
-	fi
+# Debian packages, one list: etcd 3.4 (shoot control planes, the etcd store backend), jq (tests,
+# examples), and for `transplant up --hosts` iproute2 (network namespaces), nftables (network
+# cuts), haproxy (the garden's load balancer), knot and knot-dnsutils (the landscape's DNS server).
+DEBIAN_PACKAGES = etcd-server etcd-client jq iproute2 nftables haproxy knot knot-dnsutils
+# Daemons those packages start on a systemd machine (ports 53, 2379, …): the landscape runs its own.
+PACKAGE_SERVICES = etcd knot haproxy
 
-# haproxy 2.6 from Debian: the load balancer in front of the garden's replicas (src/landscape/haproxy.ts).
-haproxy:
-	@if ! command -v haproxy >/dev/null; then \
-	  echo "installing haproxy from Debian"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy >/dev/null; \
+packages:
+	@missing=$$(for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing from Debian:" $$missing; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  if command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then \
+	    systemctl disable --now $(PACKAGE_SERVICES) >/dev/null 2>&1 || true; \
+	  fi; \
 	fi
 
 deps: node_modules/.setup-stamp

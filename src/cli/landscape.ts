@@ -10,11 +10,28 @@ import { pino } from 'pino';
 import { s3CredentialsFromEnv } from '../backup/snapstore/credentials.js';
 import { loadKubeconfig } from '../client/kubeconfig-file.js';
 import { RestClient } from '../client/rest-client.js';
-import { issueSeedKubeconfig } from '../garden/seed-credentials.js';
-import { Supervisor } from '../process/supervisor.js';
+import { issueSeedKubeconfig, issueSeedKubeconfigThroughApi } from '../garden/seed-credentials.js';
+import { HostJournal, namespacePids } from '../landscape/journal.js';
+import { hostNamed, inHost, readHostPlan } from '../landscape/netns.js';
+import { findEtcdProcessesBy } from '../process/etcd-process.js';
+import { terminateProcess } from '../process/processes.js';
+import { type SupervisedSpec, Supervisor } from '../process/supervisor.js';
 import { stopAllEtcds } from '../seed/druid/etcd-processes.js';
 import { stopMachinesUnder } from '../seed/runtime/machine-runtime.js';
 import { controlPlaneDir } from '../seed/seed.js';
+import {
+  GARDEN_PORT,
+  type HostsOptions,
+  hostsEntry,
+  hostsGarden,
+  prepareHosts,
+  publishInternalDomain,
+  shootAddressesOf,
+  startLandscapeDns,
+  storeFlags,
+  storeHostOf,
+  storeProcess,
+} from './landscape-hosts.js';
 import { runUntilSignal } from './run-until-signal.js';
 
 export interface UpOptions {
@@ -28,6 +45,8 @@ export interface UpOptions {
   timeoutSeconds: number;
   /** Passed on to every seed (`--wait-timeout`, `--node-monitor-grace-period`, in seconds). */
   seedTimings?: { waitTimeout: number; nodeMonitorGracePeriod: number };
+  /** Each part on a host of its own (network namespaces); absent: everything on this host's loopback. */
+  hosts?: HostsOptions;
   /** Each seed's `--shoot-addresses`, by seed name. */
   shootAddresses?: Record<string, string>;
 }
@@ -35,9 +54,22 @@ export interface UpOptions {
 export interface LandscapeFile {
   ready: boolean;
   supervisorPid: number;
-  garden: { url?: string; pid?: number; kubeconfig: string; memberKubeconfig: string; dir: string };
+  garden: {
+    url?: string;
+    pid?: number;
+    kubeconfig: string;
+    memberKubeconfig: string;
+    dir: string;
+    /** With hosts: every replica (the first is `garden`, whose pid and dir are the fields above). */
+    replicas?: Record<string, { pid?: number; dir: string; host: string }>;
+  };
   /** `backupRoot` is where a local-provider seed keeps its bucket; absent with s3. */
   seeds: Record<string, { url?: string; pid?: number; kubeconfig: string; dir: string; backupRoot?: string }>;
+  /** When everything (missing) had been started last, by the first `up` or a later one (ISO 8601). */
+  convergedAt?: string;
+  /** With `--hosts`: the landscape's network and each host's namespace and addresses. */
+  network?: { subnet: string; bridge: string; domain: string };
+  hosts?: Record<string, { netns: string; address: string; extraAddresses: string[] }>;
 }
 
 export function landscapePath(dir: string): string {
@@ -62,11 +94,10 @@ export async function runUp(options: UpOptions): Promise<void> {
     await s3CredentialsFromEnv(process.env);
   }
   const existing = await readLandscape(dir);
-  if (existing && isAlive(existing.supervisorPid)) {
-    throw new Error(
-      `a landscape already runs in ${dir} (pid ${existing.supervisorPid}); run "transplant down --dir ${dir}" first`,
-    );
-  }
+  // As `docker compose up -d`: a landscape that runs is converged, not started twice.
+  if (existing && isAlive(existing.supervisorPid)) return converge(dir, existing, options.timeoutSeconds);
+  // Its supervisor died: what it had started is nobody's now (machines and shoot etcds are adopted).
+  if (existing) await stopOrphans(dir, existing);
   await mkdir(join(dir, 'logs'), { recursive: true, mode: 0o700 });
   if (options.detach) return detach(dir, options);
   return supervise(dir, options);
@@ -81,6 +112,19 @@ async function detach(dir: string, options: UpOptions): Promise<void> {
   if (options.seedTimings) {
     const { waitTimeout, nodeMonitorGracePeriod } = options.seedTimings;
     args.push('--wait-timeout', String(waitTimeout), '--node-monitor-grace-period', String(nodeMonitorGracePeriod));
+  }
+  if (options.hosts) {
+    const { machines, subnet, domain, shootAddressesPerSeed } = options.hosts;
+    args.push(
+      '--hosts',
+      '--machines',
+      String(machines),
+      '--domain',
+      domain,
+      '--shoot-addresses-per-seed',
+      String(shootAddressesPerSeed),
+    );
+    if (subnet) args.push('--subnet', subnet);
   }
   for (const [seed, addresses] of Object.entries(options.shootAddresses ?? {})) {
     args.push('--shoot-addresses', `${seed}=${addresses}`);
@@ -127,6 +171,9 @@ async function supervise(dir: string, options: UpOptions): Promise<void> {
   const save = () => writeFile(landscapePath(dir), `${JSON.stringify(landscape, null, 2)}\n`, { mode: 0o600 });
   const supervisor = new Supervisor(logger, () => {
     landscape.garden.pid = supervisor.pid('garden');
+    if (landscape.garden.replicas) {
+      for (const [name, replica] of Object.entries(landscape.garden.replicas)) replica.pid = supervisor.pid(name);
+    }
     for (const [name, seed] of Object.entries(landscape.seeds)) seed.pid = supervisor.pid(name);
     void save();
   });
@@ -137,24 +184,97 @@ async function supervise(dir: string, options: UpOptions): Promise<void> {
   });
   const deadline = Date.now() + options.timeoutSeconds * 1000;
 
-  supervisor.start({
-    name: 'garden',
-    args: ['garden', '--dir', landscape.garden.dir, '--log-level', options.logLevel],
-    logFile: join(dir, 'logs', 'garden.log'),
-  });
+  // With --hosts, each process runs on its host; `hostOf` says which, for restarts on a recreated host.
+  const hosts = options.hosts ? await prepareHosts(dir, options.seeds, options.hosts) : undefined;
+  const hostOf = new Map<string, string>();
+  const onHost = (process: string, host: string): Pick<SupervisedSpec, 'wrap'> => {
+    if (!hosts) return {};
+    hostOf.set(process, host);
+    const target = hostNamed(hosts.plan, host);
+    return { wrap: (argv) => inHost(target, argv) };
+  };
+  // A seed on a host listens on its address and serves its shoots' endpoints on the extra ones.
+  const seedAddressFlags = (seed: string): string[] =>
+    hosts
+      ? [
+          '--listen-address',
+          hostNamed(hosts.plan, seed).address,
+          '--shoot-addresses',
+          shootAddressesOf(hosts.plan, seed),
+        ]
+      : options.shootAddresses?.[seed]
+        ? ['--shoot-addresses', options.shootAddresses[seed]]
+        : [];
+  if (hosts) {
+    const { subnet, bridge, domain } = hosts.plan;
+    landscape.network = { subnet, bridge, domain };
+    landscape.hosts = hostsEntry(hosts.plan);
+    await save();
+    for (const seed of options.seeds) {
+      const store = await storeProcess(dir, hosts.plan, seed);
+      supervisor.start({ ...store, ...onHost(store.name, storeHostOf(seed)) });
+    }
+  }
+
+  // With hosts: the garden on its etcd cluster, two replicas, the load balancer in front.
+  const garden = hosts ? hostsGarden(dir, hosts.plan, options.logLevel) : undefined;
+  if (garden) {
+    landscape.garden.replicas = Object.fromEntries(
+      garden.replicas.map((r) => [r.process, { dir: r.dir, host: r.host }]),
+    );
+    await garden.cluster.start();
+    for (const replica of garden.replicas) {
+      supervisor.start({
+        name: replica.process,
+        args: replica.args,
+        logFile: join(dir, 'logs', `${replica.process}.log`),
+        ...onHost(replica.process, replica.host),
+      });
+    }
+    await garden.balancer.start();
+  } else {
+    supervisor.start({
+      name: 'garden',
+      args: ['garden', '--dir', landscape.garden.dir, '--log-level', options.logLevel],
+      logFile: join(dir, 'logs', 'garden.log'),
+    });
+  }
   const gardenKubeconfig = join(landscape.garden.dir, 'garden.kubeconfig');
-  landscape.garden.url = await waitUntilServing(gardenKubeconfig, deadline, 'the garden');
+  // Every replica on its own address, not only one of them through the load balancer.
+  const waitUntilGardenServes = async (until: number) => {
+    for (const replica of garden?.replicas ?? []) {
+      const server = `https://${hostNamed(hosts!.plan, replica.host).address}:${GARDEN_PORT}`;
+      await waitUntilServing(
+        join(replica.dir, 'garden.kubeconfig'),
+        until,
+        `garden replica ${replica.process}`,
+        server,
+      );
+    }
+    landscape.garden.url = await waitUntilServing(gardenKubeconfig, until, 'the garden');
+  };
+  await waitUntilGardenServes(deadline);
   await copyFile(gardenKubeconfig, landscape.garden.kubeconfig);
   await copyFile(join(landscape.garden.dir, 'project-member.kubeconfig'), landscape.garden.memberKubeconfig);
+  // With hosts: the landscape's DNS server, and the garden's internal domain on it.
+  if (hosts) {
+    const knot = await startLandscapeDns(dir, hosts.plan);
+    await publishInternalDomain(landscape.garden.kubeconfig, knot, hosts.plan.domain);
+  }
 
   await mkdir(join(dir, 'seeds'), { recursive: true, mode: 0o700 });
   for (const name of options.seeds) {
     const seedDir = join(dir, 'seeds', name);
     await mkdir(seedDir, { recursive: true, mode: 0o700 });
-    await issueSeedKubeconfig(landscape.garden.dir, name, join(seedDir, 'garden.kubeconfig'));
+    // A garden on etcd shares no directory with anyone: the seed's credentials come through its API.
+    if (hosts)
+      await issueSeedKubeconfigThroughApi(landscape.garden.kubeconfig, name, join(seedDir, 'garden.kubeconfig'));
+    else await issueSeedKubeconfig(landscape.garden.dir, name, join(seedDir, 'garden.kubeconfig'));
     landscape.seeds[name] = { kubeconfig: join(dir, 'seeds', `${name}.kubeconfig`), dir: seedDir };
     let backupArgs: string[];
-    if (options.backup === 'local') {
+    if (hosts) {
+      backupArgs = await storeFlags(dir, hosts.plan, name);
+    } else if (options.backup === 'local') {
       const backupRoot = join(dir, 'backups', name);
       await mkdir(backupRoot, { recursive: true, mode: 0o700 });
       landscape.seeds[name].backupRoot = backupRoot;
@@ -176,6 +296,7 @@ async function supervise(dir: string, options: UpOptions): Promise<void> {
         join(seedDir, 'garden.kubeconfig'),
         '--dir',
         join(seedDir, 'state'),
+        ...seedAddressFlags(name),
         ...backupArgs,
         // One "cloud" for all seeds of the landscape: machines are found wherever a shoot moves.
         '--infrastructure-dir',
@@ -188,27 +309,102 @@ async function supervise(dir: string, options: UpOptions): Promise<void> {
               String(options.seedTimings.nodeMonitorGracePeriod),
             ]
           : []),
-        ...(options.shootAddresses?.[name] ? ['--shoot-addresses', options.shootAddresses[name]] : []),
         '--log-level',
         options.logLevel,
       ],
       logFile: join(dir, 'logs', `seed-${name}.log`),
+      ...onHost(name, name),
     });
   }
-  for (const name of options.seeds) {
-    const seedKubeconfig = join(dir, 'seeds', name, 'state', 'seed.kubeconfig');
-    landscape.seeds[name]!.url = await waitUntilServing(seedKubeconfig, deadline, `seed ${name}`);
-    await copyFile(seedKubeconfig, landscape.seeds[name]!.kubeconfig);
-  }
+  const waitUntilAllServe = async (until: number) => {
+    await waitUntilGardenServes(until);
+    for (const name of options.seeds) {
+      const seedKubeconfig = join(dir, 'seeds', name, 'state', 'seed.kubeconfig');
+      landscape.seeds[name]!.url = await waitUntilServing(seedKubeconfig, until, `seed ${name}`);
+      await copyFile(seedKubeconfig, landscape.seeds[name]!.kubeconfig);
+    }
+  };
+  await waitUntilAllServe(deadline);
   landscape.ready = true;
+  landscape.convergedAt = new Date().toISOString();
   await save();
   printLandscape(landscape);
+
+  // `transplant up` on this running landscape: recreate missing hosts, start what is not running.
+  let converging = Promise.resolve();
+  process.on('SIGHUP', () => {
+    converging = converging.then(async () => {
+      try {
+        const recreated = hosts ? (await prepareHosts(dir, options.seeds, options.hosts!)).recreated : [];
+        // Detached daemons (not the supervisor's): started again where they do not run.
+        await garden?.cluster.start();
+        await garden?.balancer.start();
+        if (hosts) await startLandscapeDns(dir, hosts.plan);
+        for (const name of supervisor.names()) {
+          if (recreated.includes(hostOf.get(name) ?? '')) supervisor.restart(name);
+        }
+        supervisor.reviveExited();
+        await waitUntilAllServe(Date.now() + options.timeoutSeconds * 1000);
+        landscape.convergedAt = new Date().toISOString();
+        await save();
+        logger.info({ recreated }, 'landscape converged');
+      } catch (err) {
+        logger.error({ err }, 'converging the landscape failed');
+      }
+    });
+  });
+}
+
+/** Asks the running supervisor to converge (SIGHUP) and waits until it did. */
+async function converge(dir: string, existing: LandscapeFile, timeoutSeconds: number): Promise<void> {
+  const asked = Date.now();
+  process.kill(existing.supervisorPid, 'SIGHUP');
+  const deadline = asked + timeoutSeconds * 1000;
+  for (;;) {
+    const landscape = await readLandscape(dir);
+    if (landscape?.ready && landscape.convergedAt && Date.parse(landscape.convergedAt) >= asked) {
+      printLandscape(landscape);
+      return;
+    }
+    if (!isAlive(existing.supervisorPid))
+      throw new Error(`the landscape's supervisor exited; see ${join(dir, 'logs')}`);
+    if (Date.now() > deadline)
+      throw new Error(`the landscape did not converge in ${timeoutSeconds} s; see ${join(dir, 'logs')}`);
+    await sleep(200);
+  }
+}
+
+/**
+ * Stops what a dead supervisor had started — the garden, the seeds, and with hosts every process
+ * on a host but the machines' — so a new one starts them afresh. Machines and shoot etcds stay:
+ * the seeds adopt them.
+ */
+async function stopOrphans(dir: string, existing: LandscapeFile): Promise<void> {
+  const pids = [existing.garden.pid, ...Object.values(existing.seeds).map((s) => s.pid)];
+  const plan = await readHostPlan(dir);
+  for (const host of plan?.hosts ?? []) {
+    if (!host.name.startsWith('machine-')) pids.push(...(await namespacePids(host.netns)));
+  }
+  const seedsRoot = `${join(dir, 'seeds')}/`;
+  const etcds = new Set(await findEtcdProcessesBy((dataDir) => dataDir.startsWith(seedsRoot)));
+  await Promise.all(
+    pids
+      .filter((pid): pid is number => pid !== undefined && !etcds.has(pid) && isAlive(pid))
+      .map((pid) => terminateProcess(pid)),
+  );
 }
 
 export async function runDown(options: { dir: string; timeoutSeconds: number }): Promise<void> {
   const dir = resolve(options.dir);
   const landscape = await readLandscape(dir);
-  if (!landscape) throw new Error(`no landscape in ${dir} (no landscape.json)`);
+  const journal = new HostJournal(dir);
+  if (!landscape) {
+    // `up --hosts` killed before it wrote landscape.json: its journal knows what it created.
+    if ((await journal.entries()).length === 0) throw new Error(`no landscape in ${dir} (no landscape.json)`);
+    await journal.undo({ graceMs: options.timeoutSeconds * 1000 });
+    process.stdout.write(`landscape in ${dir} stopped\n`);
+    return;
+  }
   const pids = [landscape.supervisorPid, landscape.garden.pid, ...Object.values(landscape.seeds).map((s) => s.pid)];
   if (isAlive(landscape.supervisorPid)) process.kill(landscape.supervisorPid, 'SIGTERM');
   const deadline = Date.now() + options.timeoutSeconds * 1000;
@@ -218,13 +414,16 @@ export async function runDown(options: { dir: string; timeoutSeconds: number }):
   for (const seed of Object.values(landscape.seeds)) await stopAllEtcds(controlPlaneDir(join(seed.dir, 'state')));
   // So do the shoots' machines, which outlive any seed.
   await stopMachinesUnder(join(dir, 'infrastructure'));
+  // With hosts: every process left in them, the nft tables, namespaces, links and /etc/netns files.
+  await journal.undo({ graceMs: options.timeoutSeconds * 1000 });
   process.stdout.write(`landscape in ${dir} stopped\n`);
 }
 
-async function waitUntilServing(kubeconfig: string, deadline: number, what: string): Promise<string> {
+/** Waits until the server of `kubeconfig` (or `server`, with the kubeconfig's credentials) is ready; returns its URL. */
+async function waitUntilServing(kubeconfig: string, deadline: number, what: string, server?: string): Promise<string> {
   for (;;) {
     try {
-      const client = new RestClient(loadKubeconfig(kubeconfig));
+      const client = new RestClient({ ...loadKubeconfig(kubeconfig), ...(server ? { server } : {}) });
       try {
         await client.request('GET', '/readyz', undefined, 'application/json', 2000);
         return client.server;

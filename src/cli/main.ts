@@ -10,6 +10,12 @@ import { nodeCommand } from './node-command.js';
 import { port, seconds } from './option-parsers.js';
 import type { SeedCommandOptions } from './seed-command.js';
 
+function count(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a whole number');
+  return n;
+}
+
 const program = new Command();
 program
   .name('transplant')
@@ -78,7 +84,8 @@ program
   .command('up')
   .description(
     'Start a local landscape: the garden and one process per seed, supervised (restarted when they exit).\n' +
-      'Writes DIR/garden.kubeconfig, DIR/project-member.kubeconfig, DIR/seeds/<seed>.kubeconfig and DIR/landscape.json; logs in DIR/logs.',
+      'Writes DIR/garden.kubeconfig, DIR/project-member.kubeconfig, DIR/seeds/<seed>.kubeconfig and DIR/landscape.json; logs in DIR/logs.\n' +
+      'On a landscape that runs already it converges (starts what is missing: a process, a host) and returns, as `docker compose up -d`.',
   )
   .requiredOption('--dir <dir>', 'landscape directory (created if missing)')
   .option('--seeds <names>', 'comma-separated seed names', 'seed-a,seed-b')
@@ -90,6 +97,23 @@ program
   .option('--backup-endpoint <url>', 'for --backup s3: an S3-compatible endpoint (path-style addressing)')
   .option('--wait-timeout <seconds>', "the seeds' --wait-timeout", seconds, 60)
   .option('--node-monitor-grace-period <seconds>', "the seeds' --node-monitor-grace-period", seconds, 40)
+  .option(
+    '--hosts',
+    'each part on a host of its own: network namespaces on a landscape bridge (needs root; see docs/hosts.md); default: all on loopback',
+    false,
+  )
+  .option('--machines <n>', 'with --hosts: machine hosts (one machine each)', count, 3)
+  .option(
+    '--subnet <cidr>',
+    "with --hosts: the landscape bridge's /24 (default: a free one of 10.200.0.0–10.254.255.0)",
+  )
+  .option('--domain <domain>', "with --hosts: the landscape's DNS domain", 'landscape.test')
+  .option(
+    '--shoot-addresses-per-seed <n>',
+    "with --hosts: extra addresses on each seed's host for its shoots' endpoints",
+    count,
+    8,
+  )
   .option(
     '--shoot-addresses <seed=addresses>',
     "a seed's --shoot-addresses, e.g. seed-a=127.10.0.0/28 (repeat for each seed); default: shoots' stable loopback addresses",
@@ -104,6 +128,11 @@ program
       seeds: string;
       backup: string;
       backupEndpoint?: string;
+      hosts: boolean;
+      machines: number;
+      subnet?: string;
+      domain: string;
+      shootAddressesPerSeed: number;
       detach: boolean;
       timeout: number;
       waitTimeout: number;
@@ -136,6 +165,16 @@ program
         logLevel: options.logLevel,
         timeoutSeconds: options.timeout,
         seedTimings: { waitTimeout: options.waitTimeout, nodeMonitorGracePeriod: options.nodeMonitorGracePeriod },
+        ...(options.hosts
+          ? {
+              hosts: {
+                machines: options.machines,
+                domain: options.domain,
+                shootAddressesPerSeed: options.shootAddressesPerSeed,
+                ...(options.subnet ? { subnet: options.subnet } : {}),
+              },
+            }
+          : {}),
         shootAddresses,
       });
     },
@@ -149,6 +188,59 @@ program
   .action(async (options: { dir: string; timeout: number }) => {
     const { runDown } = await import('./landscape.js');
     await runDown({ dir: options.dir, timeoutSeconds: options.timeout });
+  });
+
+program
+  .command('exec')
+  .description(
+    "Run COMMAND on a host of the landscape (default: the operator's) with KUBECONFIG set to the garden kubeconfig;\n" +
+      'stdio is inherited and its exit status passed on. Without --hosts, COMMAND runs here. Example:\n' +
+      '  transplant exec --dir DIR -- kubectl get seeds',
+  )
+  .requiredOption('--dir <dir>', 'landscape directory')
+  .option('--host <name>', 'the host to run on (a name from landscape.json)')
+  .argument('<command...>', 'the command and its arguments (after --)')
+  .action(async (command: string[], options: { dir: string; host?: string }) => {
+    const { runExec } = await import('./hosts-command.js');
+    process.exitCode = await runExec(options, command);
+  });
+
+program
+  .command('cut')
+  .description(
+    "Cut the network path from host FROM to host TO as a firewall would (nftables in FROM's namespace): packets are\n" +
+      'dropped (connects time out) or, with --reject, refused (TCP reset). FROM and TO are host names from landscape.json\n' +
+      'or groups (machines, seeds, stores, etcd, garden). Cutting again replaces the mode. See docs/hosts.md for the raw nft rules.',
+  )
+  .requiredOption('--dir <dir>', 'landscape directory (started with --hosts)')
+  .argument('<from>', 'source host or group')
+  .argument('<to>', 'destination host or group')
+  .option('--reject', 'refuse (TCP reset, ICMP unreachable) instead of dropping', false)
+  .option('--both', 'cut both directions', false)
+  .action(async (from: string, to: string, options: { dir: string; reject: boolean; both: boolean }) => {
+    const { runCut } = await import('./hosts-command.js');
+    await runCut({ ...options, from, to });
+  });
+
+program
+  .command('heal')
+  .description('Remove the cuts between hosts (or groups) FROM and TO, both directions, or every cut with --all.')
+  .requiredOption('--dir <dir>', 'landscape directory (started with --hosts)')
+  .argument('[from]', 'host or group')
+  .argument('[to]', 'host or group')
+  .option('--all', 'every cut of the landscape', false)
+  .action(async (from: string | undefined, to: string | undefined, options: { dir: string; all: boolean }) => {
+    const { runHeal } = await import('./hosts-command.js');
+    await runHeal({ ...options, ...(from ? { from } : {}), ...(to ? { to } : {}) });
+  });
+
+program
+  .command('cuts')
+  .description('List the cuts of the landscape: FROM -> TO MODE, one a line.')
+  .requiredOption('--dir <dir>', 'landscape directory (started with --hosts)')
+  .action(async (options: { dir: string }) => {
+    const { runListCuts } = await import('./hosts-command.js');
+    await runListCuts(options);
   });
 
 program.addCommand(backupCommand());

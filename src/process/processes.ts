@@ -45,6 +45,21 @@ export async function terminateProcess(pid: number, graceMs = 10_000): Promise<v
   }
 }
 
+/**
+ * When process `pid` started (clock ticks since boot, /proc/<pid>/stat field 22), undefined when
+ * it is gone: with the pid it names one process, not whichever reuses the pid later.
+ */
+export function processStartTime(pid: number): number | undefined {
+  try {
+    const statLine = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the parenthesised command name start with field 3 (state).
+    const fields = statLine.slice(statLine.lastIndexOf(')') + 2).split(' ');
+    return Number(fields[19]);
+  } catch {
+    return undefined;
+  }
+}
+
 /** The arguments of process `pid` (Linux /proc), undefined when it is gone or unreadable. */
 export function commandLine(pid: number): string[] | undefined {
   try {

@@ -7,12 +7,17 @@
  * seed killed now and then, e.g. by the crash tests, comes back in a second each time.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { openSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import type { Logger } from 'pino';
 
 export interface SupervisedSpec {
   name: string;
+  /** The `transplant` arguments (the CLI runs with this process's node), unless `argv` is given. */
   args: string[];
+  /** A whole command line instead, e.g. another node script. */
+  argv?: string[];
+  /** Turns the command line into the one to run, e.g. inside a network namespace (`ip netns exec …`). */
+  wrap?: (argv: string[]) => string[];
   logFile: string;
 }
 
@@ -22,6 +27,8 @@ interface Supervised {
   restarts: number;
   /** Exits in a row, each soon after its start: what the backoff grows with. */
   quickExits: number;
+  /** Set by `restart`: the next exit starts it again at once. */
+  restartNow?: boolean;
   startedAt: number;
   timer?: NodeJS.Timeout;
 }
@@ -51,6 +58,37 @@ export class Supervisor {
     return this.#entries.get(name)?.child?.pid;
   }
 
+  /** Names of the processes supervised. */
+  names(): string[] {
+    return [...this.#entries.keys()];
+  }
+
+  /** Stops process `name` (SIGKILL) and starts it again at once, e.g. after its host was recreated. */
+  restart(name: string): void {
+    const entry = this.#entries.get(name);
+    if (!entry) return;
+    const child = entry.child;
+    if (child && child.exitCode === null && child.signalCode === null) {
+      entry.restartNow = true;
+      child.kill('SIGKILL');
+    } else {
+      clearTimeout(entry.timer);
+      this.#launch(entry);
+    }
+  }
+
+  /** Starts at once every process waiting out its backoff after an exit. */
+  reviveExited(): void {
+    for (const entry of this.#entries.values()) {
+      const child = entry.child;
+      if (child && (child.exitCode !== null || child.signalCode !== null) && !entry.restartNow) {
+        clearTimeout(entry.timer);
+        entry.quickExits = 0;
+        this.#launch(entry);
+      }
+    }
+  }
+
   async stop(graceMs = 15_000): Promise<void> {
     this.#stopping = true;
     const exits = [...this.#entries.values()].map((entry) => {
@@ -71,7 +109,10 @@ export class Supervisor {
 
   #launch(entry: Supervised): void {
     const log = openSync(entry.spec.logFile, 'a');
-    const child = spawn(process.execPath, [process.argv[1]!, ...entry.spec.args], { stdio: ['ignore', log, log] });
+    const plain = entry.spec.argv ?? [process.execPath, process.argv[1]!, ...entry.spec.args];
+    const argv = entry.spec.wrap ? entry.spec.wrap(plain) : plain;
+    const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', log, log] });
+    closeSync(log);
     entry.child = child;
     entry.startedAt = Date.now();
     this.#logger.info({ process: entry.spec.name, pid: child.pid, restarts: entry.restarts }, 'process started');
@@ -79,6 +120,11 @@ export class Supervisor {
     child.once('exit', (code, signal) => {
       if (this.#stopping) return;
       entry.restarts++;
+      if (entry.restartNow) {
+        entry.restartNow = false;
+        this.#launch(entry);
+        return;
+      }
       entry.quickExits = Date.now() - entry.startedAt < STABLE_RUN_MS ? entry.quickExits + 1 : 1;
       const delay = Math.min(500 * 2 ** Math.min(entry.quickExits, 6), 30_000);
       this.#logger.warn({ process: entry.spec.name, code, signal, restartInMs: delay }, 'process exited; restarting');

@@ -1,7 +1,8 @@
 /**
  * `transplant up --detach` / `transplant down` with real processes: the garden and two seeds
  * come up Ready, a seed killed with -9 is restarted by the supervisor, a frozen seed turns
- * not-Ready in the garden within a minute, and `down` leaves no process behind.
+ * not-Ready in the garden within a minute, `up` on the running landscape converges (returns 0,
+ * starts what is missing, starts nothing twice), and `down` leaves no process behind.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -102,6 +103,35 @@ describe('transplant up / down', () => {
       30_000,
       'seed-b is Ready again',
     );
+  });
+
+  it('up again converges: returns 0, keeps what runs, starts a seed that is not running', async () => {
+    const l = await landscape();
+    const killed = l.seeds['seed-b']!.pid!;
+    process.kill(killed, 'SIGKILL');
+    const { stdout } = await run(process.execPath, [cli, 'up', '--dir', dir, '--detach', '--log-level', 'warn']);
+    assert.match(stdout, /seed seed-b: https:\/\/127\.0\.0\.1:\d+/);
+    const after = await landscape();
+    assert.equal(after.supervisorPid, l.supervisorPid);
+    assert.equal(after.garden.pid, l.garden.pid);
+    assert.equal(after.seeds['seed-a']!.pid, l.seeds['seed-a']!.pid);
+    assert.notEqual(after.seeds['seed-b']!.pid, killed);
+    assert.ok(alive(after.seeds['seed-b']!.pid));
+    const seeds = await kubectl(join(dir, 'garden.kubeconfig'), ['get', 'seeds', '--no-headers']);
+    assert.match(seeds.stdout, /seed-b\s+Ready/);
+  });
+
+  it('up on a landscape whose supervisor was killed -9 starts it again', async () => {
+    const l = await landscape();
+    process.kill(l.supervisorPid, 'SIGKILL');
+    await until(async () => !alive(l.supervisorPid), 5000, 'the supervisor is gone');
+    await run(process.execPath, [cli, 'up', '--dir', dir, '--detach', '--log-level', 'warn']);
+    const after = await landscape();
+    assert.notEqual(after.supervisorPid, l.supervisorPid);
+    assert.ok(alive(after.supervisorPid));
+    // The orphans of the dead supervisor were stopped, not left beside the new ones.
+    assert.equal(alive(l.garden.pid), false);
+    for (const seed of Object.values(l.seeds)) assert.equal(alive(seed.pid), false);
   });
 
   it('down stops every process', async () => {

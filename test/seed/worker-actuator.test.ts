@@ -19,14 +19,23 @@ import { AdmissionChain } from '../../src/apiserver/admission.js';
 import { GenericStore, type RequestContext } from '../../src/apiserver/registry/generic-store.js';
 import { Controller } from '../../src/controller/controller.js';
 import { clientListWatch } from '../../src/controller/list-watch.js';
+import { HostJournal, namespacePids } from '../../src/landscape/journal.js';
+import { claimHostNetwork, ensureHosts, type HostNetworkPlan } from '../../src/landscape/netns.js';
 import { isProcessAlive } from '../../src/process/processes.js';
 import { secretDefinition } from '../../src/registry/core/secret.js';
 import { workerDefinition } from '../../src/registry/extensions/worker.js';
 import { ExtensionReconciler } from '../../src/seed/extensions/extension-controller.js';
-import { type MachineRecord, recordedMachines, workerActuator } from '../../src/seed/extensions/worker-actuator.js';
+import {
+  type MachineRecord,
+  type NodeAgentMachine,
+  recordedMachines,
+  workerActuator,
+} from '../../src/seed/extensions/worker-actuator.js';
+import { writeMachineHosts } from '../../src/seed/runtime/machine-hosts.js';
 import { MachineRuntime } from '../../src/seed/runtime/machine-runtime.js';
 import { generateShootSecrets, toSecretObjects } from '../../src/shoot/shoot-secrets.js';
 import { openSqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
+import { netnsUnavailable } from '../helpers/netns.js';
 import { storeClient } from '../helpers/store-client.js';
 
 const ctx: RequestContext = { user: { name: 'test', groups: ['system:masters'] }, dryRun: false };
@@ -36,7 +45,7 @@ const API_SERVER = 'https://127.77.0.1:443';
 const waitingMachine = { executable: process.execPath, args: ['-e', 'setInterval(() => {}, 1000)', '--'] };
 
 /** One seed: its store of Workers and Secrets and the extension controller with the actuator. */
-function seedRunning(infrastructureDir: string) {
+function seedRunning(infrastructureDir: string, nodeAgentArgs: (m: NodeAgentMachine) => string[] = () => []) {
   const storage = openSqliteStore({ path: ':memory:' });
   const workers = new GenericStore(workerDefinition, storage, new AdmissionChain([]));
   const secrets = new GenericStore(secretDefinition, storage, new AdmissionChain([]));
@@ -48,7 +57,7 @@ function seedRunning(infrastructureDir: string) {
     reconciler: new ExtensionReconciler({
       client,
       resource: workerResource,
-      actuator: workerActuator({ seed: client, machines, infrastructureDir, nodeAgentArgs: () => [] }),
+      actuator: workerActuator({ seed: client, machines, infrastructureDir, nodeAgentArgs }),
     }),
     logger,
   });
@@ -240,5 +249,116 @@ describe('Worker actuator (local machines)', () => {
     await seedB.until((w) => w === undefined, 'deleted on seed-b');
     for (const [name, pid] of all) assert.equal(isProcessAlive(pid), false, `${name} stopped`);
     assert.deepEqual(await machineDirs(), [], 'no machine directory is left');
+  });
+});
+
+describe('Worker actuator with machine hosts (network namespaces)', { skip: netnsUnavailable() }, () => {
+  let root: string;
+  let journal: HostJournal;
+  let plan: HostNetworkPlan;
+  let seedA: ReturnType<typeof seedRunning>;
+  let seedB: ReturnType<typeof seedRunning>;
+  const internalIPs = new Map<string, string>();
+  const recordIP = (m: NodeAgentMachine) => {
+    internalIPs.set(m.name, m.internalIP);
+    return [];
+  };
+
+  before(async () => {
+    root = await mkdtemp(join(tmpdir(), 'transplant-worker-hosts-'));
+    journal = new HostJournal(root);
+    plan = await claimHostNetwork(root, journal, {
+      domain: 'landscape.test',
+      hosts: [{ name: 'machine-0' }, { name: 'machine-1' }],
+    });
+    await ensureHosts(plan, journal);
+    // Both seeds share the landscape's "cloud": one infrastructure directory listing the hosts.
+    const infrastructure = join(root, 'infrastructure');
+    await writeMachineHosts(infrastructure, plan.hosts);
+    seedA = seedRunning(infrastructure, recordIP);
+    seedB = seedRunning(infrastructure, recordIP);
+    const secrets = toSecretObjects(NS, await generateShootSecrets(NS));
+    for (const seed of [seedA, seedB]) for (const secret of secrets) await seed.secrets.create(NS, secret, ctx);
+  });
+
+  after(async () => {
+    for (const seed of [seedA, seedB]) await seed?.stop();
+    await journal?.undo({ graceMs: 1000 });
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('puts each machine on a host of its own, in its namespace, with the host address as InternalIP', async () => {
+    await seedA.workers.create(NS, { metadata: { name: 'w' }, spec: workerSpec([{ name: 'a', minimum: 2 }]) }, ctx);
+    const worker = await seedA.until((w) => lastOperation(w) === 'Create/Succeeded', 'created');
+    const machines = recordedMachines(worker!);
+    assert.deepEqual(
+      machines.map((m) => m.host?.name),
+      ['machine-0', 'machine-1'],
+    );
+    for (const m of machines) {
+      const host = plan.hosts.find((h) => h.name === m.host!.name)!;
+      const pid = await seedA.machines.running(m.dir);
+      assert.ok(
+        pid !== undefined && (await namespacePids(host.netns)).includes(pid),
+        `${m.name} runs in ${host.netns}`,
+      );
+      assert.equal(internalIPs.get(m.name), host.address);
+    }
+  });
+
+  it('a machine more than there are hosts fails the reconcile, naming the cause', async () => {
+    await seedA.scale(2);
+    const failed = await seedA.until(
+      (w) => lastOperation(w) === 'Reconcile/Error' || lastOperation(w) === 'Reconcile/Failed',
+      'failed',
+    );
+    assert.match(
+      JSON.stringify(failed!.status?.lastError ?? failed!.status?.lastOperation),
+      /no free host for machine/,
+    );
+    await seedA.workers.patch(
+      NS,
+      'w',
+      '',
+      'merge',
+      {
+        spec: workerSpec([
+          { name: 'a', minimum: 2 },
+          { name: 'b', minimum: 0 },
+        ]),
+      },
+      ctx,
+    );
+    await seedA.until((w) => lastOperation(w) === 'Reconcile/Succeeded', 'reconciled again');
+  });
+
+  it('another seed restoring the state adopts the machines on their hosts; delete frees the hosts', async () => {
+    const before = await seedA.find();
+    const state = before!.status!.state as { machines: MachineRecord[] };
+    const pids = await Promise.all(state.machines.map((m) => seedA.machines.running(m.dir)));
+    await seedA.requestOperation('migrate');
+    await seedA.until((w) => lastOperation(w) === 'Migrate/Succeeded' && operationDone(w), 'migrated');
+    await seedA.workers.delete(NS, 'w', ctx, {});
+    await seedB.workers.create(
+      NS,
+      {
+        metadata: { name: 'w', annotations: { 'gardener.cloud/operation': 'wait-for-state' } },
+        spec: workerSpec([{ name: 'a', minimum: 2 }]),
+      },
+      ctx,
+    );
+    await seedB.workers.patch(NS, 'w', 'status', 'merge', { status: { state } }, ctx);
+    await seedB.requestOperation('restore');
+    const restored = await seedB.until((w) => lastOperation(w) === 'Restore/Succeeded' && operationDone(w), 'restored');
+    const machines = recordedMachines(restored!);
+    assert.deepEqual(
+      machines.map((m) => m.host?.name),
+      ['machine-0', 'machine-1'],
+    );
+    assert.deepEqual(await Promise.all(machines.map((m) => seedB.machines.running(m.dir))), pids);
+    await seedB.workers.delete(NS, 'w', ctx, {});
+    await seedB.until((w) => w === undefined, 'deleted');
+    for (const pid of pids) assert.equal(isProcessAlive(pid!), false);
+    assert.deepEqual(await readdir(join(root, 'infrastructure', 'hosts')), [], 'no host is claimed any more');
   });
 });

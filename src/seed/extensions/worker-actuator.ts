@@ -26,6 +26,7 @@ import { subnetAt } from '../../shoot/kubelet/pod-ips.js';
 import { NODES_GROUP, nodeUserName } from '../../shoot/node-identity.js';
 import { issueAdminClientCertificate } from '../../shoot/shoot-certificates.js';
 import { certificateAuthorityFromSecret, ShootSecretName } from '../../shoot/shoot-secrets.js';
+import { claimMachineHost, type MachineHost, readMachineHosts, releaseMachineHost } from '../runtime/machine-hosts.js';
 import type { MachineRuntime } from '../runtime/machine-runtime.js';
 import type { Actuator } from './actuator.js';
 
@@ -57,6 +58,8 @@ export interface MachineRecord {
   pool: string;
   /** Absolute: a Restore on another seed adopts the machine here. */
   dir: string;
+  /** The host it runs on, when the infrastructure has machine hosts (machine-hosts.ts). */
+  host?: MachineHost;
 }
 
 /** Where a machine is in the shoot's networks. */
@@ -163,9 +166,11 @@ export function workerActuator(deps: WorkerActuatorDeps): Actuator<Worker> {
     return worker.spec.pools.flatMap((pool, poolIndex) =>
       Array.from({ length: pool.minimum }, (_, index) => {
         const name = `${namespace}-${pool.name}-${index}`;
-        const dir = recorded.get(name)?.dir ?? join(deps.infrastructureDir, namespace, name);
+        const record = recorded.get(name);
+        const dir = record?.dir ?? join(deps.infrastructureDir, namespace, name);
         const network = machineNetwork(localWorkerConfig(worker), poolIndex, index);
-        return { name, pool: pool.name, dir, machineType: pool.machineType, ...network };
+        const host = record?.host;
+        return { name, pool: pool.name, dir, machineType: pool.machineType, ...network, ...(host ? { host } : {}) };
       }),
     );
   };
@@ -177,7 +182,7 @@ export function workerActuator(deps: WorkerActuatorDeps): Actuator<Worker> {
       maximum: pool.maximum,
     }));
     // Only what a machine is: its network follows from its place, its capacity from the pool.
-    const recorded = machines.map(({ name, pool, dir }) => ({ name, pool, dir }));
+    const recorded = machines.map(({ name, pool, dir, host }) => ({ name, pool, dir, ...(host ? { host } : {}) }));
     const status = { state: { machines: recorded }, machineDeployments };
     const { namespace = '', name = '' } = worker.metadata;
     await deps.seed.resource(workerResource).patch(namespace, name, { status }, { subresource: 'status' });
@@ -193,6 +198,11 @@ export function workerActuator(deps: WorkerActuatorDeps): Actuator<Worker> {
     return [...new Set([...recordedMachines(worker).map((m) => m.dir), ...here])];
   };
 
+  const removeMachine = async (dir: string) => {
+    await deps.machines.stop(dir, { removeDir: true });
+    await releaseMachineHost(deps.infrastructureDir, dir);
+  };
+
   return {
     async reconcile(worker) {
       const apiServerUrl = workerApiServerUrl(worker);
@@ -203,7 +213,18 @@ export function workerActuator(deps: WorkerActuatorDeps): Actuator<Worker> {
       const labels = new Map(
         worker.spec.pools.map((pool) => [pool.name, { ...pool.labels, 'worker.gardener.cloud/pool': pool.name }]),
       );
+      const hosts = await readMachineHosts(deps.infrastructureDir);
       for (const machine of machines) {
+        if (hosts) {
+          machine.host ??= await claimMachineHost(deps.infrastructureDir, hosts, machine.dir);
+          if (!machine.host) {
+            throw new Error(
+              `no free host for machine ${machine.name}: all ${hosts.length} machine hosts of the infrastructure run machines (transplant up --machines N)`,
+            );
+          }
+          // On a host of its own, the node's InternalIP is the host's address.
+          machine.internalIP = machine.host.address;
+        }
         const kubeconfigPath = join(machine.dir, KUBECONFIG);
         if (!(await exists(kubeconfigPath))) {
           await writeKubeconfig(kubeconfigPath, await credentials.kubeconfig(machine.name, apiServerUrl));
@@ -218,16 +239,20 @@ export function workerActuator(deps: WorkerActuatorDeps): Actuator<Worker> {
           ...(vpnServerUrl ? { vpnServerUrl } : {}),
           ...(kubeletVersion ? { kubeletVersion } : {}),
         });
-        await deps.machines.ensure({ dir: machine.dir, args });
+        await deps.machines.ensure({
+          dir: machine.dir,
+          args,
+          ...(machine.host ? { netns: machine.host.netns } : {}),
+        });
       }
       const wanted = new Set(machines.map((m) => m.dir));
       for (const dir of await knownMachineDirs(worker)) {
-        if (!wanted.has(dir)) await deps.machines.stop(dir, { removeDir: true });
+        if (!wanted.has(dir)) await removeMachine(dir);
       }
       await writeState(worker, machines);
     },
     async delete(worker) {
-      for (const dir of await knownMachineDirs(worker)) await deps.machines.stop(dir, { removeDir: true });
+      for (const dir of await knownMachineDirs(worker)) await removeMachine(dir);
     },
     async migrate(worker) {
       // The machines run on: they are the shoot's, not this seed's.
@@ -243,9 +268,20 @@ export function workerActuator(deps: WorkerActuatorDeps): Actuator<Worker> {
 export function recordedMachines(worker: Worker): MachineRecord[] {
   const machines = worker.status?.state?.machines;
   if (!Array.isArray(machines)) return [];
-  return machines.filter(
-    (m): m is MachineRecord =>
-      isRecord(m) && typeof m.name === 'string' && typeof m.pool === 'string' && typeof m.dir === 'string',
+  return machines
+    .filter(
+      (m): m is MachineRecord =>
+        isRecord(m) && typeof m.name === 'string' && typeof m.pool === 'string' && typeof m.dir === 'string',
+    )
+    .map(({ host, ...machine }) => (isMachineHost(host) ? { ...machine, host } : machine));
+}
+
+function isMachineHost(host: unknown): host is MachineHost {
+  return (
+    isRecord(host) &&
+    typeof host.name === 'string' &&
+    typeof host.netns === 'string' &&
+    typeof host.address === 'string'
   );
 }
 

@@ -28,6 +28,11 @@ export interface MachineLaunch {
   dir: string;
   /** The machine's own arguments (after `MachineCommand.args`; `--machine-dir=` is added). */
   args: readonly string[];
+  /**
+   * The network namespace of the machine's host, when machines have hosts of their own: the agent
+   * runs there (`ip netns exec`, which then runs the agent in its own process: the pid stays).
+   */
+  netns?: string;
 }
 
 export interface RunningMachine {
@@ -59,19 +64,17 @@ export class MachineRuntime {
     await mkdir(dir, { recursive: true, mode: 0o700 });
     const log = openSync(join(dir, 'machine.log'), 'a', 0o600);
     try {
-      const child = spawn(
-        this.#command.executable,
-        [...this.#command.args, ...launch.args, `${MACHINE_DIR_ARGUMENT}${dir}`],
-        {
-          detached: true,
-          stdio: ['ignore', log, log],
-          cwd: dir,
-        },
-      );
+      const argv = [this.#command.executable, ...this.#command.args, ...launch.args, `${MACHINE_DIR_ARGUMENT}${dir}`];
+      const inHost = launch.netns ? ['ip', 'netns', 'exec', launch.netns, ...argv] : argv;
+      const child = spawn(inHost[0]!, inHost.slice(1), {
+        detached: true,
+        stdio: ['ignore', log, log],
+        cwd: dir,
+      });
       child.unref();
       if (child.pid === undefined) throw new Error(`machine in ${dir} did not start`);
       await writeFile(join(dir, 'machine.pid'), `${child.pid}\n`);
-      this.#logger.info({ machine: dir, pid: child.pid }, 'machine started');
+      this.#logger.info({ machine: dir, pid: child.pid, netns: launch.netns }, 'machine started');
       return { pid: child.pid, started: true };
     } finally {
       closeSync(log);

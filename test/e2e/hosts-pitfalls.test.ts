@@ -1,0 +1,180 @@
+/**
+ * The seed document's two failure modes as real network cuts on the multi-host landscape, each
+ * ending in success after the documented remedy, every command typed on the operator's host
+ * through `transplant exec`:
+ *
+ * 1. seed-b cannot reach seed-a's backup store (`transplant cut seed-b store-a --reject`): the
+ *    Restore on seed-b waits at "Waiting until etcd backups are copied" with a lastError naming
+ *    the store it cannot reach; the manual path (`transplant backup copy` from the operator's host,
+ *    which reaches both stores, the document's `kubectl patch … etcdcopybackupstask`, the source
+ *    BackupEntry's finalizer) finishes it.
+ * 2. The machines cannot reach seed-a (`transplant cut machines seed-a --reject`): moving the shoot
+ *    back to seed-a waits at "Waiting until the Kubernetes API server can connect to the Shoot
+ *    workers" with a lastError naming the node; skip-readiness finishes the Restore, and migrating
+ *    back to seed-b brings the node Ready again.
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { LandscapeFile } from '../../src/cli/landscape.js';
+import type { Json } from '../helpers/api-client.js';
+import { cli, exampleShootManifest, examplesDir } from '../helpers/landscape.js';
+import {
+  CONTROL_PLANE,
+  MACHINE,
+  SEED_DOCUMENT_TRIGGER,
+  SHOOT,
+  SHOOT_NAMESPACE,
+  SKIP_READINESS,
+  WORKERS_STEP,
+} from '../helpers/migration.js';
+import { hostsLandscapeUnavailable } from '../helpers/netns.js';
+import { eventually } from '../helpers/processes.js';
+import { onHost, transplant } from '../helpers/transplant-cli.js';
+
+const skip = hostsLandscapeUnavailable();
+const COPY_STEP = 'Waiting until etcd backups are copied';
+const ENV = { NAMESPACE: SHOOT_NAMESPACE, SHOOT_NAME: SHOOT };
+/** The seed document's command marking the copy task successful, verbatim. */
+const MARK_COPY_SUCCEEDED = `SHOOT_NAME=my-shoot
+PROJECT_NAME=dev
+kubectl patch -n shoot--\${PROJECT_NAME}--\${SHOOT_NAME} etcdcopybackupstask \${SHOOT_NAME} --subresource status --type merge -p "{\\"status\\":{\\"conditions\\":[{\\"type\\":\\"Succeeded\\",\\"status\\":\\"True\\",\\"reason\\":\\"manual copy successful\\",\\"message\\":\\"manual copy successful\\",\\"lastTransitionTime\\":\\"$(date -Iseconds)\\",\\"lastUpdateTime\\":\\"$(date -Iseconds)\\"}]}}"`;
+
+describe("the seed document's failure modes as real network cuts", { skip }, () => {
+  let dir: string;
+  let landscape: LandscapeFile;
+
+  /** `kubectl … -o json` on the operator's host, against the garden or `kubeconfig`. */
+  const getJson = async (args: string, kubeconfig?: string): Promise<Json> => {
+    const res = await onHost(dir, `kubectl ${kubeconfig ? `--kubeconfig ${kubeconfig} ` : ''}${args} -o json`);
+    if (res.code !== 0) throw new Error(`kubectl ${args}: ${res.stderr}`);
+    return JSON.parse(res.stdout);
+  };
+  const shoot = () => getJson(`get shoot -n ${SHOOT_NAMESPACE} ${SHOOT}`);
+  const operation = async () => {
+    const op = (await shoot()).status?.lastOperation;
+    return `${op?.type}/${op?.state}`;
+  };
+  const waitFor = (wanted: string, timeoutMs = 180_000) =>
+    eventually(async () => ((await operation()) === wanted ? true : undefined), timeoutMs, wanted);
+  const lastErrorAt = (step: string, timeoutMs = 120_000) =>
+    eventually(
+      async () => ((await shoot()).status?.lastErrors ?? []).find((e: Json) => e.taskID === step) as Json,
+      timeoutMs,
+      `a lastError at "${step}"`,
+    );
+  const trigger = async (destination: string) => {
+    const res = await onHost(dir, SEED_DOCUMENT_TRIGGER, { env: { ...ENV, DEST_SEED_NAME: destination } });
+    assert.equal(res.stdout, `${destination}\n`, res.stderr);
+  };
+  const cut = async (...args: string[]) => assert.equal((await transplant(['cut', '--dir', dir, ...args])).code, 0);
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'transplant-hosts-pitfalls-'));
+    const up = await transplant([
+      'up',
+      '--dir',
+      dir,
+      '--hosts',
+      '--machines',
+      '1',
+      '--wait-timeout',
+      '10',
+      '--node-monitor-grace-period',
+      '10',
+      '--detach',
+      '--log-level',
+      'warn',
+    ]);
+    assert.equal(up.code, 0, up.stderr);
+    landscape = JSON.parse(await readFile(join(dir, 'landscape.json'), 'utf8')) as LandscapeFile;
+    const project = await onHost(dir, `kubectl apply -f ${join(examplesDir, '10-project.yaml')}`);
+    assert.equal(project.code, 0, project.stderr);
+    const created = await onHost(dir, 'kubectl apply -f -', { input: await exampleShootManifest(1) });
+    assert.equal(created.code, 0, created.stderr);
+    await waitFor('Create/Succeeded');
+  });
+
+  after(async () => {
+    await transplant(['down', '--dir', dir]);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('1. seed-b cut from store-a: the copy step names the store; the manual path finishes the Restore', async (t) => {
+    await cut('seed-b', 'store-a', '--reject');
+    await trigger('seed-b');
+    const error = await lastErrorAt(COPY_STEP);
+    t.diagnostic(`lastError: ${String(error.description).slice(0, 300)}`);
+    const storeA = landscape.hosts!['store-a']!.address;
+    assert.match(
+      error.description,
+      new RegExp(`cannot reach http://${storeA.replaceAll('.', '\\.')}:9000 \\(ECONNREFUSED\\)`),
+    );
+    assert.match(error.description, /transplant backup copy /);
+
+    const seedB = landscape.seeds['seed-b']!.kubeconfig;
+    const task = await getJson(`get etcdcopybackupstask -n ${CONTROL_PLANE} ${SHOOT}`, seedB);
+    const credentials = join(dir, 'stores', 'credentials.json');
+    const copied = await onHost(
+      dir,
+      [
+        `node ${cli} backup copy`,
+        '--source-storage-provider=S3',
+        `--source-store-container=${task.spec.sourceStore.container}`,
+        `--source-store-prefix=${task.spec.sourceStore.prefix}`,
+        `--source-store-endpoint-override=http://store-a:9000`,
+        '--storage-provider=S3',
+        `--store-container=${task.spec.targetStore.container}`,
+        `--store-prefix=${task.spec.targetStore.prefix}`,
+        `--store-endpoint-override=http://store-b:9000`,
+        '--wait-for-final-snapshot=true',
+      ].join(' '),
+      { env: { SOURCE_AWS_APPLICATION_CREDENTIALS_JSON: credentials, AWS_APPLICATION_CREDENTIALS_JSON: credentials } },
+    );
+    assert.equal(copied.code, 0, copied.stderr);
+    // Against the destination seed's API (exec sets KUBECONFIG to the garden's; the operator points it elsewhere).
+    const marked = await onHost(dir, `export KUBECONFIG=${seedB}\n${MARK_COPY_SUCCEEDED}`);
+    assert.match(marked.stdout, /etcdcopybackupstask.* patched/, marked.stderr);
+    const sourceEntry = `source-${CONTROL_PLANE}--${(await shoot()).metadata.uid}`;
+    await eventually(
+      async () => {
+        const entry = await getJson(`get backupentries.extensions.gardener.cloud ${sourceEntry}`, seedB).catch(
+          () => undefined,
+        );
+        return entry?.metadata.deletionTimestamp ? entry : undefined;
+      },
+      120_000,
+      'the source BackupEntry is being deleted (etcd-main restored, source-etcd-backup gone)',
+    );
+    const released = await onHost(
+      dir,
+      `kubectl --kubeconfig ${seedB} patch backupentries.extensions.gardener.cloud ${sourceEntry} --type merge -p '{"metadata":{"finalizers":null}}'`,
+    );
+    assert.equal(released.code, 0, released.stderr);
+    await waitFor('Restore/Succeeded');
+    assert.equal((await shoot()).status.seedName, 'seed-b');
+    assert.equal((await transplant(['heal', '--dir', dir, '--all'])).code, 0);
+  });
+
+  it('2. the machines cut from seed-a: the workers step names the node; skip-readiness, then back to seed-b', async (t) => {
+    await cut('machines', 'seed-a', '--reject');
+    await trigger('seed-a');
+    const error = await lastErrorAt(WORKERS_STEP);
+    t.diagnostic(`lastError: ${error.description}`);
+    assert.match(error.description, new RegExp(MACHINE));
+    const annotated = await onHost(dir, `kubectl annotate shoot -n $NAMESPACE $SHOOT_NAME ${SKIP_READINESS}=true`, {
+      env: ENV,
+    });
+    assert.equal(annotated.code, 0, annotated.stderr);
+    await waitFor('Restore/Succeeded');
+    assert.equal((await shoot()).status.seedName, 'seed-a');
+    await trigger('seed-b');
+    await waitFor('Restore/Succeeded');
+    const done = await shoot();
+    assert.equal(done.status.seedName, 'seed-b');
+    assert.deepEqual(done.status.lastErrors ?? [], []);
+    assert.equal((await transplant(['heal', '--dir', dir, '--all'])).code, 0);
+  });
+});

@@ -1,0 +1,42 @@
+/**
+ * The `transplant` CLI for end-to-end tests: its exit code and output (never rejecting), and
+ * scripts run on a landscape host through `transplant exec` (bash with pipefail, KUBECONFIG set
+ * to the garden's), as an operator types the seed document's commands.
+ */
+import { execFile } from 'node:child_process';
+import { cli } from './landscape.js';
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export function transplant(
+  args: readonly string[],
+  options: { input?: string; env?: Record<string, string> } = {},
+): Promise<CliResult> {
+  return new Promise((resolve) => {
+    const child = execFile(
+      process.execPath,
+      [cli, ...args],
+      { env: { ...process.env, ...options.env }, maxBuffer: 64 * 1024 * 1024, timeout: 180_000 },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+    if (options.input !== undefined) child.stdin?.end(options.input);
+    else child.stdin?.end();
+  });
+}
+
+/** A bash script on host `host` (default: the operator's) of the landscape in `dir`. */
+export function onHost(
+  dir: string,
+  script: string,
+  options: { host?: string; input?: string; env?: Record<string, string> } = {},
+): Promise<CliResult> {
+  const host = options.host ? ['--host', options.host] : [];
+  return transplant(['exec', '--dir', dir, ...host, '--', '/bin/bash', '-o', 'pipefail', '-c', script], options);
+}
