@@ -616,7 +616,7 @@ async function runSize(sizeMb: number, options: Options, run: Run, mixed?: numbe
     const lookup = landscape.shootLookup((_name, addresses, atMs) => {
       const last = result.dnsAnswers?.at(-1);
       if (last && last.addresses.join() === addresses.join()) return;
-      (result.dnsAnswers ??= []).push({ atMs, addresses, host: hostOf(addresses[0] ?? '') });
+      result.dnsAnswers = [...(result.dnsAnswers ?? []), { atMs, addresses, host: hostOf(addresses[0] ?? '') }];
     });
     client = await shootClient(kubeconfig, lookup ? { lookup } : {});
     if (lookup) log(`${label}: the shoot's API ${client.server}, resolved at the landscape's DNS server`);
