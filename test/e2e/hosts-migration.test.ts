@@ -207,7 +207,7 @@ describe('a shoot on the multi-host landscape, moved from seed-a to seed-b', { s
     }
   });
 
-  it("the seed document's trigger moves it to seed-b while a garden etcd member and the leading replica are killed -9", async () => {
+  it("the seed document's trigger moves it to seed-b while a garden etcd member and the leading replica are killed -9", async (t) => {
     const before = await machinePids();
     assert.equal(before.length, 3);
     const leader = await leadingReplica();
@@ -262,6 +262,7 @@ describe('a shoot on the multi-host landscape, moved from seed-a to seed-b', { s
       60_000,
       'another replica leads the controllers',
     );
+    t.diagnostic(`${leader.name} (pid ${leader.pid}) killed; ${successor.name} (pid ${successor.pid}) leads`);
     assert.notEqual(successor.pid, leader.pid, 'the killed process does not lead');
     assert.doesNotThrow(() => process.kill(successor.pid, 0), 'the leading replica is a live process');
 
@@ -282,6 +283,8 @@ describe('a shoot on the multi-host landscape, moved from seed-a to seed-b', { s
       ['garden', garden, SHOOT.NAMESPACE],
       ['shoot', shoot, 'default'],
     ] as const) {
+      const { acknowledged, failed } = records[name];
+      t.diagnostic(`${name} writer: ${acknowledged.length} acknowledged, ${failed.length} failed writes`);
       assertNoWriteLost(name, records[name], (await client.listConfigMaps(namespace)).items, triggeredAt, restoredAt);
     }
     garden.close();
@@ -289,6 +292,7 @@ describe('a shoot on the multi-host landscape, moved from seed-a to seed-b', { s
     const objectsAfter = await objectsCreatedBeforeTheMove();
     assert.ok(seedB().includes(shoot.lastRemoteAddress!), `read through seed-b, not ${shoot.lastRemoteAddress}`);
     assert.deepEqual(differences(objectsBefore, objectsAfter), { added: [], removed: [], changed: [] });
+    t.diagnostic(`${objectsAfter.size} objects created before the move read back equal`);
   });
 
   /** Each node's Lease renewed after `since`, read from the API server the record names: seed-b's. */

@@ -6,9 +6,9 @@
  * 1. seed-b cannot reach seed-a's backup store (`transplant cut seed-b store-a`, a firewall that
  *    drops, the common case): the Restore on seed-b waits at "Waiting until etcd backups are
  *    copied" with a lastError naming the store it cannot reach (its connects time out after the
- *    S3 client's connect timeout, not the kernel's two minutes); the manual path (`transplant backup copy` from the operator's host,
- *    which reaches both stores, the document's `kubectl patch … etcdcopybackupstask`, the source
- *    BackupEntry's finalizer) finishes it.
+ *    S3 client's connect timeout, not the kernel's two minutes); the manual path (`transplant
+ *    backup copy` from the operator's host, which reaches both stores, the document's
+ *    `kubectl patch … etcdcopybackupstask`, the source BackupEntry's finalizer) finishes it.
  * 2. The machines cannot reach seed-a (`transplant cut machines seed-a --reject`): moving the shoot
  *    back to seed-a waits at "Waiting until the Kubernetes API server can connect to the Shoot
  *    workers" with a lastError naming the node; skip-readiness finishes the Restore, and migrating
