@@ -20,7 +20,7 @@
  * do, so after the move they follow the record to seed-b.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import type { LookupFunction } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,7 +37,7 @@ import { hostsLandscapeUnavailable } from '../helpers/netns.js';
 import { eventually } from '../helpers/processes.js';
 import { type ShootClient, shootClient } from '../helpers/shoot-client.js';
 import { checkWrites, type ShootWriter, startShootWriter, type WriterRecords } from '../helpers/shoot-writer.js';
-import { onHost, transplant } from '../helpers/transplant-cli.js';
+import { onHost, tearDownHostsLandscape, transplant } from '../helpers/transplant-cli.js';
 
 const skip = hostsLandscapeUnavailable();
 const SHOOT = { NAMESPACE: 'garden-dev', SHOOT_NAME: 'my-shoot' };
@@ -141,8 +141,7 @@ describe('a shoot on the multi-host landscape, moved from seed-a to seed-b', { s
   });
 
   after(async () => {
-    await transplant(['down', '--dir', dir]);
-    await rm(dir, { recursive: true, force: true });
+    await tearDownHostsLandscape(dir);
   });
 
   it('creates the project and a shoot with 3 machines through `transplant exec -- kubectl`', async () => {

@@ -18,7 +18,7 @@
  *    while the suite moves the shoot back to seed-b.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -36,7 +36,7 @@ import {
 } from '../helpers/migration.js';
 import { hostsLandscapeUnavailable } from '../helpers/netns.js';
 import { eventually } from '../helpers/processes.js';
-import { onHost, transplant } from '../helpers/transplant-cli.js';
+import { onHost, tearDownHostsLandscape, transplant } from '../helpers/transplant-cli.js';
 
 const skip = hostsLandscapeUnavailable();
 const COPY_STEP = 'Waiting until etcd backups are copied';
@@ -106,8 +106,7 @@ describe("the seed document's failure modes as real network cuts", { skip }, () 
   });
 
   after(async () => {
-    await transplant(['down', '--dir', dir]);
-    await rm(dir, { recursive: true, force: true });
+    await tearDownHostsLandscape(dir);
   });
 
   it('1. seed-b cut from store-a: the copy step names the store; the manual path finishes the Restore', async (t) => {
