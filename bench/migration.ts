@@ -28,7 +28,7 @@
  * then the ratios multi-host / loopback of API downtime and total. On the multi-host landscape the
  * bench still runs on this machine: the garden (the load balancer) and the seeds' shoot addresses
  * are reached over the bridge's root end, and the shoot's name is asked of the landscape's DNS
- * server for every new connection (bench/lib/dns-lookup.ts) — the floor is measured on loopback
+ * server for every new connection (test/helpers/dns-lookup.ts) — the floor is measured on loopback
  * only.
  *
  *   node dist/bench/migration.js [--sizes 10,100,500] [--value-size 100] [--payload random|text]

@@ -15,8 +15,8 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { LandscapeFile } from '../../src/cli/landscape.js';
 import { storeHostOf } from '../../src/cli/landscape-hosts.js';
+import { lookupAt } from '../../test/helpers/dns-lookup.js';
 import { ApiClient } from './client.js';
-import { lookupAt } from './dns-lookup.js';
 import { type GardenConnection, readKubeconfig } from './garden-process.js';
 import { isAlive, processesNaming } from './proc.js';
 

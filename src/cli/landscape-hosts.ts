@@ -100,32 +100,54 @@ export function hostsGarden(dir: string, plan: HostNetworkPlan, logLevel: string
       process: i === 0 ? 'garden' : host,
       host,
       dir: replicaDir,
-      args: [
-        'garden',
-        '--dir',
-        replicaDir,
-        '--listen-address',
-        hostNamed(plan, host).address,
-        '--port',
-        String(GARDEN_PORT),
-        '--advertise-address',
-        `${lb.address}:${GARDEN_PORT}`,
-        '--store',
-        'etcd',
-        '--etcd-endpoints',
-        cluster.endpoints.join(','),
-        '--etcd-ca-file',
-        cluster.clientFiles.ca,
-        '--etcd-cert-file',
-        cluster.clientFiles.cert,
-        '--etcd-key-file',
-        cluster.clientFiles.key,
-        '--log-level',
-        logLevel,
-      ],
+      args: gardenReplicaArgs({
+        dir: replicaDir,
+        listen: hostNamed(plan, host).address,
+        port: GARDEN_PORT,
+        advertise: `${lb.address}:${GARDEN_PORT}`,
+        cluster,
+        extra: ['--log-level', logLevel],
+      }),
     };
   });
   return { cluster, balancer, replicas };
+}
+
+/**
+ * `transplant garden` flags of one replica of a garden on `cluster`: listening on its own host,
+ * reached (kubeconfigs, certificates) at the load balancer's `advertise` address.
+ */
+export function gardenReplicaArgs(replica: {
+  dir: string;
+  listen: string;
+  port: number;
+  advertise: string;
+  cluster: Pick<EtcdCluster, 'endpoints' | 'clientFiles'>;
+  extra?: readonly string[];
+}): string[] {
+  const { cluster } = replica;
+  return [
+    'garden',
+    '--dir',
+    replica.dir,
+    '--listen-address',
+    replica.listen,
+    '--port',
+    String(replica.port),
+    '--advertise-address',
+    replica.advertise,
+    '--store',
+    'etcd',
+    '--etcd-endpoints',
+    cluster.endpoints.join(','),
+    '--etcd-ca-file',
+    cluster.clientFiles.ca,
+    '--etcd-cert-file',
+    cluster.clientFiles.cert,
+    '--etcd-key-file',
+    cluster.clientFiles.key,
+    ...(replica.extra ?? []),
+  ];
 }
 
 /** The backup store host of a seed: `seed-a` → `store-a`, `frankfurt` → `store-frankfurt`. */

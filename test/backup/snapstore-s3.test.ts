@@ -21,6 +21,10 @@ import { SnapstoreError } from '../../src/backup/snapstore/errors.js';
 import { openSnapstore } from '../../src/backup/snapstore/open-snapstore.js';
 import { S3Snapstore, type S3SnapstoreOptions } from '../../src/backup/snapstore/s3-snapstore.js';
 import { newSnapshot } from '../../src/backup/snapstore/snapshot-name.js';
+import { runCommand } from '../../src/landscape/command.js';
+import { HostJournal } from '../../src/landscape/journal.js';
+import { claimHostNetwork, ensureHosts, hostNamed, inHost } from '../../src/landscape/netns.js';
+import { netnsUnavailable } from '../helpers/netns.js';
 import { S3RVER_ACCESS_KEY, S3RVER_SECRET_KEY, type S3rver, startS3rver } from '../helpers/s3rver.js';
 
 let server: S3rver | undefined;
@@ -173,6 +177,44 @@ describe('s3 snapstore', () => {
       return true;
     });
     snapstore.close();
+  });
+
+  it('gives up on a connect a firewall drops after its connect timeout, naming the endpoint', {
+    skip: netnsUnavailable(),
+  }, async (t) => {
+    // A SYN drop needs a host whose packets vanish: a namespace on a bridge of its own with an
+    // nft input rule dropping the port. (A listener that never accepts is not the same: the
+    // kernel completes the handshake from its backlog, so the connect succeeds.)
+    const dir = await mkdtemp(path.join(tmpdir(), 's3-drop-'));
+    const journal = new HostJournal(dir);
+    t.after(async () => {
+      await journal.undo({ graceMs: 0 });
+      await rm(dir, { recursive: true, force: true });
+    });
+    const plan = await claimHostNetwork(dir, journal, { domain: 'landscape.test', hosts: [{ name: 'store' }] });
+    await ensureHosts(plan, journal);
+    const host = hostNamed(plan, 'store');
+    const endpoint = `http://${host.address}:9000`;
+    const snapstore = store('bucket', { credentials: credentials({ endpoint }), connectTimeoutMs: 700 });
+    t.after(() => snapstore.close());
+    // Nothing listens there: without the rule the kernel refuses at once.
+    await assert.rejects(snapstore.list(), /\(ECONNREFUSED\)/);
+    journal.record({ kind: 'nft', netns: host.netns, family: 'inet', table: 'drop-s3' });
+    await runCommand(
+      inHost(host, ['nft', '-f', '-']),
+      'table inet drop-s3 {\n  chain input { type filter hook input priority 0; policy accept; tcp dport 9000 drop; }\n}\n',
+    );
+    const started = Date.now();
+    await assert.rejects(snapstore.list(), (err: Error) => {
+      assert.ok(SnapstoreError.is(err, 'Unreachable'), String(err));
+      assert.equal(
+        err.message,
+        `s3://bucket/shoot--a--b/etcd-main: cannot reach ${endpoint} (connect timeout) while trying to list snapshots`,
+      );
+      return true;
+    });
+    const elapsed = Date.now() - started;
+    assert.ok(elapsed >= 650 && elapsed < 5_000, `failed after ${elapsed} ms, expected the 700 ms connect timeout`);
   });
 
   it('says when the bucket does not exist', async () => {

@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { gardenReplicaArgs } from '../../src/cli/landscape-hosts.js';
 import { issueSeedKubeconfigThroughApi } from '../../src/garden/seed-credentials.js';
 import { type EtcdCluster, etcdCluster } from '../../src/landscape/etcd-cluster.js';
 import { type Haproxy, haproxy } from '../../src/landscape/haproxy.js';
@@ -62,31 +63,21 @@ describe('garden on etcd: two replicas behind haproxy', {
       process.execPath,
       [
         cli,
-        'garden',
-        '--dir',
-        replicaDir,
-        '--listen-address',
-        host,
-        '--port',
-        String(apiPort),
-        '--advertise-address',
-        `${lb}:${apiPort}`,
-        '--store',
-        'etcd',
-        '--etcd-endpoints',
-        cluster.endpoints.join(','),
-        '--etcd-ca-file',
-        cluster.clientFiles.ca,
-        '--etcd-cert-file',
-        cluster.clientFiles.cert,
-        '--etcd-key-file',
-        cluster.clientFiles.key,
-        '--leader-elect-lease-duration',
-        String(lease.duration),
-        '--leader-elect-renew-deadline',
-        String(lease.renewDeadline),
-        '--leader-elect-retry-period',
-        String(lease.retryPeriod),
+        ...gardenReplicaArgs({
+          dir: replicaDir,
+          listen: host,
+          port: apiPort,
+          advertise: `${lb}:${apiPort}`,
+          cluster,
+          extra: [
+            '--leader-elect-lease-duration',
+            String(lease.duration),
+            '--leader-elect-renew-deadline',
+            String(lease.renewDeadline),
+            '--leader-elect-retry-period',
+            String(lease.retryPeriod),
+          ],
+        }),
       ],
       { stdio: ['ignore', fd, fd] },
     );

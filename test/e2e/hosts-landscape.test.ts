@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -17,7 +17,7 @@ import { namespacePids } from '../../src/landscape/journal.js';
 import { cli } from '../helpers/landscape.js';
 import { connectFrom, hostsLandscapeUnavailable, links, namespaces } from '../helpers/netns.js';
 import { alive, until } from '../helpers/processes.js';
-import { transplant } from '../helpers/transplant-cli.js';
+import { tearDownHostsLandscape, transplant } from '../helpers/transplant-cli.js';
 
 const run = promisify(execFile);
 const skip = hostsLandscapeUnavailable();
@@ -58,9 +58,8 @@ describe('transplant up --hosts', { skip }, () => {
   });
 
   after(async () => {
-    await transplant(['down', '--dir', dir]);
+    await tearDownHostsLandscape(dir);
     for (const pid of await processesNaming(dir)) process.kill(pid, 'SIGKILL');
-    await rm(dir, { recursive: true, force: true });
   });
 
   it('lists every host with its namespace and address; the garden and seeds run on theirs', async () => {
@@ -198,8 +197,7 @@ describe('transplant down after `up --hosts` was killed -9 half-way', { skip }, 
         assert.deepEqual(await leftovers(tag, dir), NOTHING);
       } finally {
         up.kill('SIGKILL');
-        await transplant(['down', '--dir', dir]);
-        await rm(dir, { recursive: true, force: true });
+        await tearDownHostsLandscape(dir);
       }
     });
   }

@@ -6,31 +6,78 @@
  * `api.my-shoot.dev.landscape.test` on an address of seed-a's host; each machine runs on a host of
  * its own with the host's address as InternalIP. The seed document's trigger moves the shoot to
  * seed-b while a garden etcd member and the replica leading the garden's controllers are killed
- * -9: the Restore succeeds, another replica takes the Lease, the record then points at an address
- * of seed-b's host, the machines are the same processes and Ready, and the admin kubeconfig issued
- * before the move still works.
+ * -9, and while two writers write: one through the garden's load balancer (ConfigMaps in the
+ * project namespace), one through the shoot's API name with the admin kubeconfig issued before
+ * the move. The Restore succeeds; a replica process other than the killed one holds the Lease;
+ * the record then points at an address of seed-b's host; the machines are the same processes and
+ * Ready, each node's Lease renewed through seed-b after the Restore; no acknowledged write of
+ * either writer is lost; and the objects created before the move read back through the
+ * kubeconfig issued before it, equal, resourceVersions included.
+ *
+ * The test process runs in the machine's own namespace, whose resolver does not know the
+ * landscape's domain: its shoot clients resolve the API name through the landscape's DNS server
+ * (`queryA` of src/dns against the dns host), afresh for every new connection as the node agents
+ * do, so after the move they follow the record to seed-b.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import type { LookupFunction } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { LandscapeFile } from '../../src/cli/landscape.js';
+import { queryA } from '../../src/dns/rfc2136-client.js';
 import { namespacePids } from '../../src/landscape/journal.js';
+import type { Json } from '../helpers/api-client.js';
+import { type ClusterSnapshot, clusterSnapshot, differences } from '../helpers/cluster-snapshot.js';
 import { exampleShootManifest, examplesDir } from '../helpers/landscape.js';
 import { SEED_DOCUMENT_TRIGGER } from '../helpers/migration.js';
+import { createMixed, installWidgetCrd, mixOf, WIDGET_GROUP } from '../helpers/mixed-objects.js';
 import { hostsLandscapeUnavailable } from '../helpers/netns.js';
 import { eventually } from '../helpers/processes.js';
-import { onHost, transplant } from '../helpers/transplant-cli.js';
+import { type ShootClient, shootClient } from '../helpers/shoot-client.js';
+import { checkWrites, type ShootWriter, startShootWriter, type WriterRecords } from '../helpers/shoot-writer.js';
+import { onHost, tearDownHostsLandscape, transplant } from '../helpers/transplant-cli.js';
 
 const skip = hostsLandscapeUnavailable();
 const SHOOT = { NAMESPACE: 'garden-dev', SHOOT_NAME: 'my-shoot' };
 const API_NAME = 'api.my-shoot.dev.landscape.test';
+/** The namespaces of the objects created before the move (`<prefix>-<n>`). */
+const BEFORE_MOVE = 'before-move';
+/** The kinds created before the move that nothing changes afterwards (Deployments' status and bare Pods' would). */
+const KEPT_KINDS = new Set(['/configmaps', '/secrets', '/services', `${WIDGET_GROUP}/widgets`]);
 
 describe('a shoot on the multi-host landscape, moved from seed-a to seed-b', { skip }, () => {
   let dir: string;
   let landscape: LandscapeFile;
+  /** The shoot's API through the admin kubeconfig issued before the move (the name resolved as below). */
+  let shoot: ShootClient;
+  /** What the objects created before the move are, read just before the trigger. */
+  let objectsBefore: ClusterSnapshot;
   const shootKubeconfig = () => join(dir, 'my-shoot.kubeconfig');
+  const seedB = () => landscape.hosts!['seed-b']!.extraAddresses;
+
+  /** Resolves through the landscape's DNS server: node's resolver here is the machine's. */
+  const landscapeLookup: LookupFunction = (hostname, options, callback) => {
+    queryA({ host: landscape.hosts!.dns!.address, port: 53 }, hostname, { timeoutMs: 2_000 })
+      .then((addresses) => {
+        if (addresses.length === 0) {
+          callback(Object.assign(new Error(`${hostname}: no A record`), { code: 'ENOTFOUND' }), '');
+        } else if (options.all)
+          callback(
+            null,
+            addresses.map((address) => ({ address, family: 4 })),
+          );
+        else callback(null, addresses[0]!, 4);
+      })
+      .catch((err: Error) => callback(err, ''));
+  };
+
+  /** The objects created before the move, as they are now (the kept kinds in BEFORE_MOVE's namespaces). */
+  const objectsCreatedBeforeTheMove = async (): Promise<ClusterSnapshot> => {
+    const all = await clusterSnapshot(shoot, (group, resource) => !KEPT_KINDS.has(`${group}/${resource}`));
+    return new Map([...all].filter(([key]) => key.split('/')[2]!.startsWith(`${BEFORE_MOVE}-`)));
+  };
 
   const lastOperation = async () =>
     (
@@ -94,8 +141,7 @@ describe('a shoot on the multi-host landscape, moved from seed-a to seed-b', { s
   });
 
   after(async () => {
-    await transplant(['down', '--dir', dir]);
-    await rm(dir, { recursive: true, force: true });
+    await tearDownHostsLandscape(dir);
   });
 
   it('creates the project and a shoot with 3 machines through `transplant exec -- kubectl`', async () => {
@@ -136,25 +182,91 @@ describe('a shoot on the multi-host landscape, moved from seed-a to seed-b', { s
     assert.deepEqual((await nodes()).map((n) => n.ip).sort(), machineAddresses);
   });
 
-  it("the seed document's trigger moves it to seed-b while a garden etcd member and the leading replica are killed -9", async () => {
+  it('creates ConfigMaps, Secrets, Services and custom resources through the admin kubeconfig', async () => {
+    shoot = await shootClient(shootKubeconfig(), { lookup: landscapeLookup });
+    assert.ok(await installWidgetCrd(shoot), 'the shoot serves the Widget CRD');
+    const created = await createMixed(
+      shoot,
+      { ...mixOf(120), pods: 0, deployments: 0 },
+      { namespaces: 3, namespacePrefix: BEFORE_MOVE },
+    );
+    objectsBefore = await objectsCreatedBeforeTheMove();
+    // Snapshot keys are `<group>/<resource>/<namespace>/<name>`; created paths are API paths.
+    const keyOf = (path: string) => {
+      const [, group, namespace, resource, name] =
+        /^\/apis?\/(?:([^/]+)\/)?v1\/namespaces\/([^/]+)\/([^/]+)\/([^/]+)$/.exec(path)!;
+      return `${group === undefined || group === 'v1' ? '' : group}/${resource}/${namespace}/${name}`;
+    };
+    for (const object of created) {
+      assert.equal(
+        objectsBefore.get(keyOf(object.path))?.metadata.resourceVersion,
+        object.resourceVersion,
+        object.path,
+      );
+    }
+  });
+
+  it("the seed document's trigger moves it to seed-b while a garden etcd member and the leading replica are killed -9", async (t) => {
     const before = await machinePids();
     assert.equal(before.length, 3);
     const leader = await leadingReplica();
+
+    // The writers run from before the trigger until a write after Restore Succeeded went through.
+    const garden = await shootClient(landscape.garden.kubeconfig);
+    const writers = {
+      garden: startShootWriter(garden, {
+        namespace: SHOOT.NAMESPACE,
+        prefix: 'garden-writer',
+        update: 'garden-writer-counter',
+        intervalMs: 200,
+      }),
+      shoot: startShootWriter(shoot, {
+        namespace: 'default',
+        prefix: 'shoot-writer',
+        update: 'shoot-writer-counter',
+        intervalMs: 200,
+      }),
+    };
+    const acknowledged = (writer: ShootWriter, more: number) => {
+      const wanted = writer.acknowledgedCount + more;
+      return eventually(
+        async () => (writer.acknowledgedCount >= wanted ? true : undefined),
+        60_000,
+        `${more} acknowledged writes`,
+      );
+    };
+    await acknowledged(writers.garden, 5);
+    await acknowledged(writers.shoot, 5);
+
+    const triggeredAt = Date.now();
     const trigger = await onHost(dir, SEED_DOCUMENT_TRIGGER, { env: { ...SHOOT, DEST_SEED_NAME: 'seed-b' } });
     assert.equal(trigger.stdout.trim(), 'seed-b', trigger.stderr);
     const [member] = await namespacePids(landscape.hosts!['etcd-0']!.netns);
     process.kill(member!, 'SIGKILL');
     process.kill(leader.pid, 'SIGKILL');
     await waitFor('Restore/Succeeded', 240_000);
-    // Once the dead leader's Lease expires (15 s), the other replica (or the killed one restarted,
-    // with a new identity) takes over the controllers.
-    await eventually(
-      async () => ((await leadingReplica()).identity !== leader.identity ? true : undefined),
+    const restoredAt = Date.now();
+    await acknowledged(writers.garden, 1);
+    await acknowledged(writers.shoot, 1);
+    const records = { garden: await writers.garden.stop(), shoot: await writers.shoot.stop() };
+
+    // Once the dead leader's Lease expires (15 s), another replica takes over the controllers. The
+    // supervisor restarts the killed one within a second or two, and that new process may win the
+    // race: what must hold is that the holder is a live process other than the one killed.
+    const successor = await eventually(
+      async () => {
+        const now = await leadingReplica();
+        return now.identity !== leader.identity ? now : undefined;
+      },
       60_000,
       'another replica leads the controllers',
     );
+    t.diagnostic(`${leader.name} (pid ${leader.pid}) killed; ${successor.name} (pid ${successor.pid}) leads`);
+    assert.notEqual(successor.pid, leader.pid, 'the killed process does not lead');
+    assert.doesNotThrow(() => process.kill(successor.pid, 0), 'the leading replica is a live process');
+
     await eventually(
-      async () => (landscape.hosts!['seed-b']!.extraAddresses.includes(await resolved()) ? true : undefined),
+      async () => (seedB().includes(await resolved()) ? true : undefined),
       30_000,
       'the record names seed-b',
     );
@@ -164,5 +276,74 @@ describe('a shoot on the multi-host landscape, moved from seed-a to seed-b', { s
       60_000,
       'the nodes are Ready through seed-b',
     );
+    await nodeLeasesRenewedThroughSeedB(restoredAt);
+
+    for (const [name, client, namespace] of [
+      ['garden', garden, SHOOT.NAMESPACE],
+      ['shoot', shoot, 'default'],
+    ] as const) {
+      const { acknowledged, failed } = records[name];
+      t.diagnostic(`${name} writer: ${acknowledged.length} acknowledged, ${failed.length} failed writes`);
+      assertNoWriteLost(name, records[name], (await client.listConfigMaps(namespace)).items, triggeredAt, restoredAt);
+    }
+    garden.close();
+
+    const objectsAfter = await objectsCreatedBeforeTheMove();
+    assert.ok(seedB().includes(shoot.lastRemoteAddress!), `read through seed-b, not ${shoot.lastRemoteAddress}`);
+    assert.deepEqual(differences(objectsBefore, objectsAfter), { added: [], removed: [], changed: [] });
+    t.diagnostic(`${objectsAfter.size} objects created before the move read back equal`);
   });
+
+  /** Each node's Lease renewed after `since`, read from the API server the record names: seed-b's. */
+  const nodeLeasesRenewedThroughSeedB = async (since: number) => {
+    const names = (await nodes()).map((n) => n.name);
+    assert.equal(names.length, 3);
+    await eventually(
+      async () => {
+        const stale: string[] = [];
+        for (const name of names) {
+          const res = await shoot.request(
+            'GET',
+            `/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/${name}`,
+          );
+          assert.equal(res.status, 200, `the Lease of ${name}: HTTP ${res.status}`);
+          assert.ok(seedB().includes(shoot.lastRemoteAddress!), `answered by ${shoot.lastRemoteAddress}, not seed-b`);
+          if (Date.parse(res.body.spec.renewTime) <= since) stale.push(`${name} (${res.body.spec.renewTime})`);
+        }
+        return stale.length === 0 ? true : undefined;
+      },
+      60_000,
+      'every node Lease renewed after the Restore',
+    );
+  };
+
+  /** Every acknowledged write is there with its content; the writer got writes through before the trigger and after the Restore. */
+  const assertNoWriteLost = (
+    name: string,
+    records: WriterRecords,
+    items: readonly Json[],
+    triggeredAt: number,
+    restoredAt: number,
+  ) => {
+    const check = checkWrites(records, items);
+    const lost = {
+      missing: check.missing,
+      changed: check.changed,
+      updateLost: check.updateLost,
+      presentThoughRefused: check.presentThoughRefused,
+    };
+    assert.deepEqual(
+      lost,
+      { missing: [], changed: [], updateLost: undefined, presentThoughRefused: [] },
+      `the ${name} writer lost writes`,
+    );
+    assert.ok(
+      records.acknowledged.some((w) => w.acknowledgedAt < triggeredAt),
+      `the ${name} writer wrote before the trigger`,
+    );
+    assert.ok(
+      records.acknowledged.some((w) => w.sentAt > restoredAt),
+      `the ${name} writer wrote after the Restore`,
+    );
+  };
 });

@@ -3,18 +3,22 @@
  * ending in success after the documented remedy, every command typed on the operator's host
  * through `transplant exec`:
  *
- * 1. seed-b cannot reach seed-a's backup store (`transplant cut seed-b store-a --reject`): the
- *    Restore on seed-b waits at "Waiting until etcd backups are copied" with a lastError naming
- *    the store it cannot reach; the manual path (`transplant backup copy` from the operator's host,
- *    which reaches both stores, the document's `kubectl patch … etcdcopybackupstask`, the source
- *    BackupEntry's finalizer) finishes it.
+ * 1. seed-b cannot reach seed-a's backup store (`transplant cut seed-b store-a`, a firewall that
+ *    drops, the common case): the Restore on seed-b waits at "Waiting until etcd backups are
+ *    copied" with a lastError naming the store it cannot reach (its connects time out after the
+ *    S3 client's connect timeout, not the kernel's two minutes); the manual path (`transplant
+ *    backup copy` from the operator's host, which reaches both stores, the document's
+ *    `kubectl patch … etcdcopybackupstask`, the source BackupEntry's finalizer) finishes it.
  * 2. The machines cannot reach seed-a (`transplant cut machines seed-a --reject`): moving the shoot
  *    back to seed-a waits at "Waiting until the Kubernetes API server can connect to the Shoot
  *    workers" with a lastError naming the node; skip-readiness finishes the Restore, and migrating
- *    back to seed-b brings the node Ready again.
+ *    back to seed-b brings the node Ready again. This cut rejects: where the Restore waits does
+ *    not depend on how the machines' connects fail (the VPN client's 5 s handshake timeout turns a
+ *    drop into the same failure, later), and a reset keeps the agents' redials to seed-a short
+ *    while the suite moves the shoot back to seed-b.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -32,7 +36,7 @@ import {
 } from '../helpers/migration.js';
 import { hostsLandscapeUnavailable } from '../helpers/netns.js';
 import { eventually } from '../helpers/processes.js';
-import { onHost, transplant } from '../helpers/transplant-cli.js';
+import { onHost, tearDownHostsLandscape, transplant } from '../helpers/transplant-cli.js';
 
 const skip = hostsLandscapeUnavailable();
 const COPY_STEP = 'Waiting until etcd backups are copied';
@@ -59,11 +63,15 @@ describe("the seed document's failure modes as real network cuts", { skip }, () 
   };
   const waitFor = (wanted: string, timeoutMs = 180_000) =>
     eventually(async () => ((await operation()) === wanted ? true : undefined), timeoutMs, wanted);
-  const lastErrorAt = (step: string, timeoutMs = 120_000) =>
+  /** The shoot's lastError at `step` once its description matches `matching` (any, without). */
+  const lastErrorAt = (step: string, matching = /./, timeoutMs = 120_000) =>
     eventually(
-      async () => ((await shoot()).status?.lastErrors ?? []).find((e: Json) => e.taskID === step) as Json,
+      async () =>
+        ((await shoot()).status?.lastErrors ?? []).find(
+          (e: Json) => e.taskID === step && matching.test(e.description),
+        ) as Json,
       timeoutMs,
-      `a lastError at "${step}"`,
+      `a lastError at "${step}" matching ${matching}`,
     );
   const trigger = async (destination: string) => {
     const res = await onHost(dir, SEED_DOCUMENT_TRIGGER, { env: { ...ENV, DEST_SEED_NAME: destination } });
@@ -98,20 +106,19 @@ describe("the seed document's failure modes as real network cuts", { skip }, () 
   });
 
   after(async () => {
-    await transplant(['down', '--dir', dir]);
-    await rm(dir, { recursive: true, force: true });
+    await tearDownHostsLandscape(dir);
   });
 
   it('1. seed-b cut from store-a: the copy step names the store; the manual path finishes the Restore', async (t) => {
-    await cut('seed-b', 'store-a', '--reject');
+    await cut('seed-b', 'store-a');
     await trigger('seed-b');
-    const error = await lastErrorAt(COPY_STEP);
-    t.diagnostic(`lastError: ${String(error.description).slice(0, 300)}`);
+    // The step first says the task has not succeeded yet; the copy's connects to store-a time out
+    // after the S3 client's connect timeout (three attempts), well before the kernel would give up
+    // on them (about 130 s): the lastError then names the store.
     const storeA = landscape.hosts!['store-a']!.address;
-    assert.match(
-      error.description,
-      new RegExp(`cannot reach http://${storeA.replaceAll('.', '\\.')}:9000 \\(ECONNREFUSED\\)`),
-    );
+    const unreachable = new RegExp(`cannot reach http://${storeA.replaceAll('.', '\\.')}:9000 \\(connect timeout\\)`);
+    const error = await lastErrorAt(COPY_STEP, unreachable, 90_000);
+    t.diagnostic(`lastError: ${String(error.description).slice(0, 300)}`);
     assert.match(error.description, /transplant backup copy /);
 
     const seedB = landscape.seeds['seed-b']!.kubeconfig;

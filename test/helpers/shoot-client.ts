@@ -2,10 +2,11 @@
  * An HTTPS client for a shoot's API with the client certificate of an admin kubeconfig (what
  * `shoots/adminkubeconfig` returns), for the many requests tests make that kubectl would make
  * too slowly: thousands of writes, polling during a migration. Keep-alive, bounded sockets.
+ * A kubeconfig with a bearer token (the garden's) works too.
  */
 import { readFile } from 'node:fs/promises';
 import { Agent, request } from 'node:https';
-import type { LookupFunction } from 'node:net';
+import type { LookupFunction, Socket } from 'node:net';
 import { parse as parseYaml } from 'yaml';
 import type { Json } from './api-client.js';
 
@@ -16,6 +17,8 @@ export interface ShootResponse {
 
 export interface ShootClient {
   readonly server: string;
+  /** The address the last answered request's connection went to (which server answered). */
+  readonly lastRemoteAddress: string | undefined;
   request(method: string, path: string, body?: unknown, timeoutMs?: number): Promise<ShootResponse>;
   /** Creates `count` ConfigMaps `<prefix>-<i>` in `namespace`, `parallel` at a time; returns their resourceVersions by name. */
   createConfigMaps(namespace: string, prefix: string, count: number, parallel?: number): Promise<Map<string, string>>;
@@ -26,18 +29,18 @@ export interface ShootClient {
 
 interface KubeconfigWithCert {
   clusters?: { cluster?: { server?: string; 'certificate-authority-data'?: string } }[];
-  users?: { user?: { 'client-certificate-data'?: string; 'client-key-data'?: string } }[];
+  users?: { user?: { 'client-certificate-data'?: string; 'client-key-data'?: string; token?: string } }[];
 }
-
-const decode = (b64: string | undefined) => (b64 ? Buffer.from(b64, 'base64').toString('utf8') : undefined);
 
 export interface ShootClientOptions {
   /**
-   * How the server's name becomes an address, for every new connection (default: the system
-   * resolver): e.g. a landscape's DNS server the machine's resolver does not know.
+   * Resolves the server's name for each new connection (instead of the machine's resolver), e.g.
+   * through a landscape's DNS server that the test's own namespace does not use.
    */
   lookup?: LookupFunction;
 }
+
+const decode = (b64: string | undefined) => (b64 ? Buffer.from(b64, 'base64').toString('utf8') : undefined);
 
 export async function shootClient(kubeconfigPath: string, options: ShootClientOptions = {}): Promise<ShootClient> {
   const config = parseYaml(await readFile(kubeconfigPath, 'utf8')) as KubeconfigWithCert;
@@ -46,10 +49,18 @@ export async function shootClient(kubeconfigPath: string, options: ShootClientOp
   const ca = decode(cluster?.['certificate-authority-data']);
   const cert = decode(user?.['client-certificate-data']);
   const key = decode(user?.['client-key-data']);
-  if (!cluster?.server || !ca || !cert || !key)
-    throw new Error(`${kubeconfigPath}: needs a server, a CA and a client certificate`);
+  const token = user?.token;
+  if (!cluster?.server || !ca || ((!cert || !key) && !token))
+    throw new Error(`${kubeconfigPath}: needs a server, a CA and a client certificate or token`);
   const server = cluster.server;
-  const agent = new Agent({ keepAlive: true, maxSockets: 64, ca, cert, key });
+  const agent = new Agent({
+    keepAlive: true,
+    maxSockets: 64,
+    ca,
+    ...(cert && key ? { cert, key } : {}),
+    ...(options.lookup ? { lookup: options.lookup } : {}),
+  });
+  let lastRemoteAddress: string | undefined;
 
   const send = (method: string, path: string, body?: unknown, timeoutMs = 30_000): Promise<ShootResponse> =>
     new Promise((resolve, reject) => {
@@ -59,14 +70,15 @@ export async function shootClient(kubeconfigPath: string, options: ShootClientOp
         {
           method,
           agent,
-          ...(options.lookup ? { lookup: options.lookup } : {}),
           timeout: timeoutMs,
           headers: {
             accept: 'application/json',
+            ...(token ? { authorization: `Bearer ${token}` } : {}),
             ...(payload ? { 'content-type': 'application/json', 'content-length': payload.length } : {}),
           },
         },
         (res) => {
+          lastRemoteAddress = (res.socket as Socket | null)?.remoteAddress ?? lastRemoteAddress;
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
           res.on('end', () => {
@@ -89,6 +101,9 @@ export async function shootClient(kubeconfigPath: string, options: ShootClientOp
 
   return {
     server,
+    get lastRemoteAddress() {
+      return lastRemoteAddress;
+    },
     request: send,
     async createConfigMaps(namespace, prefix, count, parallel = 32) {
       const versions = new Map<string, string>();

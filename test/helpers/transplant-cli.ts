@@ -4,6 +4,8 @@
  * to the garden's), as an operator types the seed document's commands.
  */
 import { execFile } from 'node:child_process';
+import { rm } from 'node:fs/promises';
+import { HostJournal } from '../../src/landscape/journal.js';
 import { cli } from './landscape.js';
 
 export interface CliResult {
@@ -39,4 +41,21 @@ export function onHost(
 ): Promise<CliResult> {
   const host = options.host ? ['--host', options.host] : [];
   return transplant(['exec', '--dir', dir, ...host, '--', '/bin/bash', '-o', 'pipefail', '-c', script], options);
+}
+
+/**
+ * Tears a multi-host landscape down whatever state a test left it in: `transplant down`, then —
+ * should that fail (a CLI that cannot even load) — the hosts journal undone from this process, so
+ * no namespace, link or process outlives the test. The directory goes only once the journal is
+ * gone; otherwise it stays, with its journal, for `transplant down` by hand, and the test says so.
+ */
+export async function tearDownHostsLandscape(dir: string): Promise<void> {
+  const down = await transplant(['down', '--dir', dir]);
+  const journal = new HostJournal(dir);
+  if (down.code !== 0) await journal.undo({ graceMs: 2000 }).catch(() => undefined);
+  if ((await journal.entries()).length > 0) {
+    process.stderr.write(`leaving ${dir}: its hosts journal is not undone (${down.stderr.trim()})\n`);
+    return;
+  }
+  await rm(dir, { recursive: true, force: true });
 }

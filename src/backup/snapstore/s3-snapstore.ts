@@ -58,7 +58,22 @@ export interface S3SnapstoreOptions {
   listPageSize?: number;
   /** SDK attempts per request (default 3). */
   maxAttempts?: number;
+  /**
+   * How long a connect may take (default 5 s). Without it a firewall that drops the SYNs holds
+   * every attempt until the kernel gives up (about two minutes on Linux), and the copy step's
+   * lastError appears only then.
+   */
+  connectTimeoutMs?: number;
+  /**
+   * How long an established connection may stay silent (default 60 s): a path cut after the
+   * connect stalls a request rather than failing it. Not a limit on a whole request, which may
+   * upload a large snapshot for a long time.
+   */
+  socketTimeoutMs?: number;
 }
+
+export const S3_CONNECT_TIMEOUT_MS = 5_000;
+export const S3_SOCKET_TIMEOUT_MS = 60_000;
 
 const ACCESS_DENIED = new Set([
   'AccessDenied',
@@ -103,6 +118,7 @@ function networkCode(err: unknown, depth = 0): string | undefined {
   if (!err || typeof err !== 'object' || depth > 4) return undefined;
   const e = err as AwsLikeError;
   if (e.code && UNREACHABLE.has(e.code)) return e.code;
+  if (e.name === 'TimeoutError' && /did not establish a connection/.test(e.message ?? '')) return 'connect timeout';
   if (e.name === 'TimeoutError' || e.name === 'RequestTimeout') return 'timeout';
   for (const inner of [e.cause, ...(e.errors ?? [])]) {
     const code = networkCode(inner, depth + 1);
@@ -165,6 +181,10 @@ export class S3Snapstore implements Snapstore {
       ...(this.#endpoint ? { endpoint: this.#endpoint } : {}),
       forcePathStyle: credentials.forcePathStyle ?? custom,
       maxAttempts: options.maxAttempts ?? 3,
+      requestHandler: {
+        connectionTimeout: options.connectTimeoutMs ?? S3_CONNECT_TIMEOUT_MS,
+        socketTimeout: options.socketTimeoutMs ?? S3_SOCKET_TIMEOUT_MS,
+      },
       requestChecksumCalculation: checksum(credentials.requestChecksumCalculation),
       responseChecksumValidation: checksum(credentials.responseChecksumValidation),
     });
