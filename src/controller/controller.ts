@@ -196,6 +196,9 @@ export class Controller<T extends KubeObject = KubeObject> {
       if (err instanceof TerminalError) {
         this.#rateLimiter.forget(id);
         log.error({ err }, 'reconcile failed permanently');
+      } else if (this.#stopped) {
+        // Stopping cut it short (its server went away, its signal aborted): nothing to retry or warn of.
+        log.debug({ err: (err as Error).message }, 'reconcile ended by the controller stopping');
       } else {
         const delay = this.#rateLimiter.when(id);
         log.warn({ err: (err as Error).message, retryInMs: delay }, 'reconcile failed');

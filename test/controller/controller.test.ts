@@ -239,4 +239,41 @@ describe('Controller', () => {
     await waiting;
     assert.equal(sawAbort, true);
   });
+
+  it('a reconcile that fails once the controller stopped is neither warned of nor retried', async () => {
+    let release: () => void = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let calls = 0;
+    const lines: { level: number; msg: string }[] = [];
+    const recording = pino({ level: 'debug' }, { write: (line: string) => lines.push(JSON.parse(line)) });
+    const controller = new Controller({
+      name: 'cut-short',
+      source: clientListWatch(client, configMapResource, 'cut-short'),
+      reconciler: {
+        async reconcile() {
+          calls++;
+          await released;
+          throw new Error('socket hang up');
+        },
+      },
+      logger: recording,
+      rateLimiter: new ItemExponentialFailureRateLimiter({ baseDelayMs: 1, maxDelayMs: 1 }),
+    });
+    await configMaps.create('cut-short', { metadata: { name: 'one' } });
+    controller.start();
+    await until(async () => calls === 1, 5_000, 'the reconcile runs');
+    controller.stop();
+    release();
+    await controller.idle();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(calls, 1, 'not retried');
+    assert.deepEqual(
+      lines.filter((l) => l.level >= 40).map((l) => l.msg),
+      [],
+      'no warning',
+    );
+    assert.ok(lines.some((l) => l.msg === 'reconcile ended by the controller stopping'));
+  });
 });

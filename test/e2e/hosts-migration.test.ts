@@ -16,20 +16,19 @@
  *
  * The test process runs in the machine's own namespace, whose resolver does not know the
  * landscape's domain: its shoot clients resolve the API name through the landscape's DNS server
- * (`queryA` of src/dns against the dns host), afresh for every new connection as the node agents
+ * (`lookupAt` in test/helpers/dns-lookup.ts: src/dns's query of the dns host), afresh for every new connection as the node agents
  * do, so after the move they follow the record to seed-b.
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile } from 'node:fs/promises';
-import type { LookupFunction } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { LandscapeFile } from '../../src/cli/landscape.js';
-import { queryA } from '../../src/dns/rfc2136-client.js';
 import { namespacePids } from '../../src/landscape/journal.js';
 import type { Json } from '../helpers/api-client.js';
 import { type ClusterSnapshot, clusterSnapshot, differences } from '../helpers/cluster-snapshot.js';
+import { lookupAt } from '../helpers/dns-lookup.js';
 import { exampleShootManifest, examplesDir } from '../helpers/landscape.js';
 import { SEED_DOCUMENT_TRIGGER } from '../helpers/migration.js';
 import { createMixed, installWidgetCrd, mixOf, WIDGET_GROUP } from '../helpers/mixed-objects.js';
@@ -56,22 +55,6 @@ describe('a shoot on the multi-host landscape, moved from seed-a to seed-b', { s
   let objectsBefore: ClusterSnapshot;
   const shootKubeconfig = () => join(dir, 'my-shoot.kubeconfig');
   const seedB = () => landscape.hosts!['seed-b']!.extraAddresses;
-
-  /** Resolves through the landscape's DNS server: node's resolver here is the machine's. */
-  const landscapeLookup: LookupFunction = (hostname, options, callback) => {
-    queryA({ host: landscape.hosts!.dns!.address, port: 53 }, hostname, { timeoutMs: 2_000 })
-      .then((addresses) => {
-        if (addresses.length === 0) {
-          callback(Object.assign(new Error(`${hostname}: no A record`), { code: 'ENOTFOUND' }), '');
-        } else if (options.all)
-          callback(
-            null,
-            addresses.map((address) => ({ address, family: 4 })),
-          );
-        else callback(null, addresses[0]!, 4);
-      })
-      .catch((err: Error) => callback(err, ''));
-  };
 
   /** The objects created before the move, as they are now (the kept kinds in BEFORE_MOVE's namespaces). */
   const objectsCreatedBeforeTheMove = async (): Promise<ClusterSnapshot> => {
@@ -183,7 +166,10 @@ describe('a shoot on the multi-host landscape, moved from seed-a to seed-b', { s
   });
 
   it('creates ConfigMaps, Secrets, Services and custom resources through the admin kubeconfig', async () => {
-    shoot = await shootClient(shootKubeconfig(), { lookup: landscapeLookup });
+    shoot = await shootClient(shootKubeconfig(), {
+      // Through the landscape's DNS server: node's resolver here is the machine's.
+      lookup: lookupAt({ host: landscape.hosts!.dns!.address, port: 53 }),
+    });
     assert.ok(await installWidgetCrd(shoot), 'the shoot serves the Widget CRD');
     const created = await createMixed(
       shoot,

@@ -4,8 +4,7 @@
  * know. It asks for every new connection and caches nothing, as the glibc stub resolver inside a
  * landscape host does with that server in its resolv.conf: a client reconnecting after a
  * migration sees the record the destination seed wrote, whatever its TTL. For `shootClient(path,
- * { lookup })`: the bench uses it; test/e2e/hosts-migration.test.ts has an inline `landscapeLookup`
- * that could.
+ * { lookup })`, as the migration bench and test/e2e/hosts-migration.test.ts use it.
  */
 import type { LookupFunction } from 'node:net';
 import { queryA } from '../../src/dns/rfc2136-client.js';

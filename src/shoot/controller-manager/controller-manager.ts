@@ -55,6 +55,8 @@ export interface ShootControllerManager {
 interface Runnable {
   start(): void;
   stop(): void;
+  /** Resolves once no reconcile of it runs any more (controllers have it). */
+  idle?(): Promise<void>;
 }
 
 /**
@@ -108,12 +110,15 @@ export function startShootControllerManager(options: ShootControllerManagerOptio
       running = controllers({ client: options.client, informers, logger: log }, options);
       for (const controller of running) controller.start();
     },
-    onStoppedLeading: () => {
+    onStoppedLeading: async () => {
       log.info({ identity: options.identity }, 'no longer leading: stopping the controllers');
-      for (const controller of running) controller.stop();
+      const stopping = running;
+      for (const controller of stopping) controller.stop();
       informers?.stop();
       running = [];
       informers = undefined;
+      // Stopped means no request of ours is still under way: the seed stops the API server next.
+      await Promise.all(stopping.map((controller) => controller.idle?.()));
     },
     onError: (err) => log.warn({ err: (err as Error).message }, 'leader election attempt failed'),
   });
