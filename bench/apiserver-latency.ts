@@ -36,7 +36,7 @@ import {
 } from './lib/fixtures.js';
 import { ascendingList, intFlag, parseBenchFlags } from './lib/flags.js';
 import { GardenProcess } from './lib/garden-process.js';
-import { describeMachine, type MachineInfo, machineInfo, sourceRevision } from './lib/machine.js';
+import { benchStart, describeMachine, type MachineInfo, sourceRevision } from './lib/machine.js';
 import { formatBytes, formatMs, type Summary, summarize } from './lib/stats.js';
 
 const GROUP_PATH = '/apis/core.gardener.cloud/v1beta1';
@@ -605,13 +605,8 @@ function newestProfile(dir: string): string | undefined {
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
-  const machine = machineInfo();
-  const started = Date.now();
-  const loadStart = loadavg()[0]!;
-  if (loadStart > 0.5)
-    log(`warning: load average ${loadStart.toFixed(2)} before starting; other work skews the results`);
+  const { machine, started, loadStart } = benchStart(log);
   if (options.cpuProf) mkdirSync(options.cpuProf, { recursive: true });
-  log(`machine: ${describeMachine(machine)}`);
   const rows: Row[] = [];
   const windows: Window[] = [];
   for (const store of options.stores) {

@@ -39,7 +39,7 @@ import { type EtcdProcess, freePort, startEtcd } from '../src/process/etcd-proce
 import { isProcessAlive } from '../src/process/processes.js';
 import { S3RVER_ACCESS_KEY, S3RVER_SECRET_KEY, type S3rver, startS3rver } from '../test/helpers/s3rver.js';
 import { intFlag, parseBenchFlags } from './lib/flags.js';
-import { describeMachine, type MachineInfo, machineInfo, sourceRevision } from './lib/machine.js';
+import { benchStart, describeMachine, type MachineInfo, sourceRevision } from './lib/machine.js';
 import { markdownTable } from './lib/table.js';
 
 const ETCD = '/usr/bin/etcd';
@@ -670,12 +670,7 @@ async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   // The AWS SDK's notice about future Node versions is noise in the bench's output (as in the CLI's).
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  const machine = machineInfo();
-  const started = Date.now();
-  const loadStart = loadavg()[0]!;
-  if (loadStart > 0.5)
-    log(`warning: load average ${loadStart.toFixed(2)} before starting; other work skews the results`);
-  log(`machine: ${describeMachine(machine)}`);
+  const { machine, started, loadStart } = benchStart(log);
   process.once('exit', () => cleanup.now());
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {

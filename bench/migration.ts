@@ -70,7 +70,7 @@ import { type ShootClient, shootClient } from '../test/helpers/shoot-client.js';
 import { type DowntimeReport, measureDowntime } from '../test/helpers/shoot-writer.js';
 import { ascendingList, intFlag, parseBenchFlags } from './lib/flags.js';
 import { Landscape } from './lib/landscape.js';
-import { describeMachine, type MachineInfo, machineInfo, sourceRevision } from './lib/machine.js';
+import { benchStart, describeMachine, type MachineInfo, sourceRevision } from './lib/machine.js';
 import { markdownTable } from './lib/table.js';
 import { watchEvents } from './lib/watch.js';
 
@@ -892,12 +892,7 @@ interface Report {
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
-  const machine = machineInfo();
-  const started = Date.now();
-  const loadStart = loadavg()[0]!;
-  if (loadStart > 0.5)
-    log(`warning: load average ${loadStart.toFixed(2)} before starting; other work skews the results`);
-  log(`machine: ${describeMachine(machine)}`);
+  const { machine, started, loadStart } = benchStart(log);
   const onSignal = (signal: NodeJS.Signals) => {
     log(`${signal}: tearing down ${active?.dir ?? 'nothing'}`);
     active?.cleanupSync();

@@ -27,7 +27,7 @@ import { type Obj, projectDev, shootFactory } from './lib/fixtures.js';
 import { ascendingList, intFlag, parseBenchFlags } from './lib/flags.js';
 import { type GardenConnection, parseKubeconfig } from './lib/garden-process.js';
 import { Landscape } from './lib/landscape.js';
-import { describeMachine, type MachineInfo, machineInfo, sourceRevision } from './lib/machine.js';
+import { benchStart, describeMachine, type MachineInfo, sourceRevision } from './lib/machine.js';
 import { MiB, processCpuSeconds, processesNaming, processMemory } from './lib/proc.js';
 import { type Summary, summarize } from './lib/stats.js';
 import { markdownTable } from './lib/table.js';
@@ -934,12 +934,7 @@ interface Report {
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
-  const machine = machineInfo();
-  const started = Date.now();
-  const loadStart = loadavg()[0]!;
-  if (loadStart > 0.5)
-    log(`warning: load average ${loadStart.toFixed(2)} before starting; other work skews the results`);
-  log(`machine: ${describeMachine(machine)}`);
+  const { machine, started, loadStart } = benchStart(log);
   const onSignal = (signal: NodeJS.Signals) => {
     log(`${signal}: tearing down ${active?.dir ?? 'nothing'}`);
     active?.cleanupSync();

@@ -1,7 +1,7 @@
 /** What the benchmark ran on, for the record next to its numbers. */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { arch, availableParallelism, cpus, platform, release, totalmem } from 'node:os';
+import { arch, availableParallelism, cpus, loadavg, platform, release, totalmem } from 'node:os';
 
 export interface MachineInfo {
   nproc: number;
@@ -47,4 +47,22 @@ export function sourceRevision(cwd: string): string {
   } catch {
     return 'unknown';
   }
+}
+
+/** What a benchmark records as it starts: the machine, the time and the load average then. */
+export interface BenchStart {
+  machine: MachineInfo;
+  started: number;
+  loadStart: number;
+}
+
+/** Records the start and logs the machine, warning when other work already loads it. */
+export function benchStart(log: (line: string) => void): BenchStart {
+  const machine = machineInfo();
+  const started = Date.now();
+  const loadStart = loadavg()[0]!;
+  if (loadStart > 0.5)
+    log(`warning: load average ${loadStart.toFixed(2)} before starting; other work skews the results`);
+  log(`machine: ${describeMachine(machine)}`);
+  return { machine, started, loadStart };
 }
