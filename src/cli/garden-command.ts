@@ -3,6 +3,7 @@
  * for etcd comes from files, never from the command line.
  */
 import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { pino } from 'pino';
 import type { HostedStore } from '../hosting/hosted-api-server.js';
@@ -20,6 +21,7 @@ interface GardenCommandOptions {
   etcdCertFile?: string;
   etcdKeyFile?: string;
   etcdPrefix: string;
+  encryptionProviderConfig?: string;
   leaderElect: boolean;
   leaderElectLeaseDuration: number;
   leaderElectRenewDeadline: number;
@@ -68,6 +70,10 @@ export function gardenCommand(): Command {
     .option('--etcd-cert-file <file>', 'for --store etcd: client certificate to present')
     .option('--etcd-key-file <file>', 'for --store etcd: key of the client certificate')
     .option('--etcd-prefix <prefix>', 'for --store etcd: prefix of every key', '/garden')
+    .option(
+      '--encryption-provider-config <file>',
+      "kube-apiserver's EncryptionConfiguration (apiserver.config.k8s.io/v1; providers aesgcm, identity) encrypting Secrets and ShootStates at rest; default on SQLite DIR/encryption-config.yaml, generated once; required with --store etcd (the same file on every replica)",
+    )
     .option('--leader-elect <bool>', 'run the controllers only while holding the leader-election Lease', bool, true)
     .option('--leader-elect-lease-duration <seconds>', 'how long a Lease not renewed keeps others out', seconds, 15)
     .option(
@@ -112,6 +118,7 @@ async function runGardenCommand(options: GardenCommandOptions): Promise<void> {
     ...(options.advertiseAddress ? { advertise: options.advertiseAddress } : {}),
     port: options.port,
     store: await storeOf(options),
+    ...(options.encryptionProviderConfig ? { encryptionConfigFile: resolve(options.encryptionProviderConfig) } : {}),
     leaderElect: options.leaderElect,
     leaderElection: {
       leaseDurationSeconds: options.leaderElectLeaseDuration,

@@ -20,6 +20,7 @@ import { stopAllEtcds } from '../seed/druid/etcd-processes.js';
 import { stopMachinesUnder } from '../seed/runtime/machine-runtime.js';
 import { controlPlaneDir } from '../seed/seed.js';
 import {
+  ensureGardenEncryptionConfig,
   GARDEN_PORT,
   type HostsOptions,
   hostsEntry,
@@ -222,6 +223,7 @@ async function supervise(dir: string, options: UpOptions): Promise<void> {
     landscape.garden.replicas = Object.fromEntries(
       garden.replicas.map((r) => [r.process, { dir: r.dir, host: r.host }]),
     );
+    await ensureGardenEncryptionConfig(garden);
     await garden.cluster.start();
     for (const replica of garden.replicas) {
       supervisor.start({

@@ -19,6 +19,7 @@ export interface SeedCommandOptions {
   host?: string;
   advertiseAddress?: string;
   port: number;
+  encryptionProviderConfig?: string;
   shootAddresses?: string;
   dnsRecordTtl?: number;
   backupProvider?: string;
@@ -77,6 +78,7 @@ export async function runSeedCommand(options: SeedCommandOptions): Promise<void>
     listenAddress: options.listenAddress ?? options.host ?? '127.0.0.1',
     ...(options.advertiseAddress ? { advertiseAddress: options.advertiseAddress } : {}),
     port: options.port,
+    ...(options.encryptionProviderConfig ? { encryptionConfigFile: resolve(options.encryptionProviderConfig) } : {}),
     ...(options.shootAddresses ? { shootAddresses: ShootAddressPool.parse(options.shootAddresses) } : {}),
     ...(options.dnsRecordTtl !== undefined ? { dnsRecordTtl: options.dnsRecordTtl } : {}),
     logger,

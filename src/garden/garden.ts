@@ -44,6 +44,7 @@ import { ProjectReconciler } from './controllers/project-controller.js';
 import { SchedulerReconciler } from './controllers/scheduler.js';
 import { SeedLifecycleReconciler } from './controllers/seed-lifecycle-controller.js';
 import { ShootStateReconciler } from './controllers/shoot-state-controller.js';
+import { gardenEncryptedResources } from './encrypted-resources.js';
 
 /** The Lease the garden's replicas compete for (Gardener's controller manager uses this one). */
 export const gardenLeaderElectionLease = {
@@ -78,6 +79,8 @@ export interface GardenOptions {
   scheduler?: boolean;
   /** A seed whose Lease is older than this is reported Unknown (default 40 s). */
   seedLeaseGracePeriodMs?: number;
+  /** kube-apiserver's `--encryption-provider-config`; default (SQLite) one generated in `dir` (docs/security.md). */
+  encryptionConfigFile?: string;
 }
 
 export interface Garden {
@@ -135,6 +138,8 @@ export async function startGarden(options: GardenOptions): Promise<Garden> {
     host: options.host,
     ...(options.advertise ? { advertise: options.advertise } : {}),
     ...(options.store ? { store: options.store } : {}),
+    ...(options.encryptionConfigFile ? { encryptionConfigFile: options.encryptionConfigFile } : {}),
+    encryptedResources: gardenEncryptedResources,
     // The operator issues seeds' tokens into kube-system (`issueSeedKubeconfigThroughApi`).
     trustedGroups: [operatorGroup],
     port: options.port,

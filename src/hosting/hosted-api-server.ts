@@ -13,7 +13,7 @@
  * k8s.io/apiserver with `pkg/registry`: it picks a storage backend, the RBAC kinds' definitions
  * and the informers feeding the authorizer, none of which the generic server may know about.
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { parse as parseYaml } from 'yaml';
@@ -44,9 +44,17 @@ import type { Client } from '../client/client.js';
 import { Informer } from '../controller/informer.js';
 import { clientListWatch } from '../controller/list-watch.js';
 import { rbacDefinitions } from '../registry/rbac/index.js';
+import { groupResourceName } from '../storage/encryption/encryption-config.js';
+import { EncryptionConfigError } from '../storage/encryption/encryption-config-error.js';
 import { openEtcdStore } from '../storage/etcd/etcd-store.js';
 import type { Storage } from '../storage/interface.js';
 import { openSqliteStore } from '../storage/sqlite/sqlite-store.js';
+import {
+  ENCRYPTION_CONFIG_FILE,
+  encryptedStorage,
+  ensureEncryptionConfigFile,
+  readEncryptionConfigFile,
+} from './encryption-config-file.js';
 import { ensureSharedCa } from './shared-ca.js';
 import { SharedStateGuard } from './shared-state-guard.js';
 import { issueStoredToken, StoredTokenDigests, tokenIsStored } from './token-digests.js';
@@ -99,6 +107,13 @@ export interface HostedApiServerOptions {
   customHandlers?: (client: Client, authorizer: Authorizer) => CustomHandler[];
   /** Objects created on every start when missing (namespaces, roles, bindings…), in order. */
   bootstrap?: readonly KubeObject[];
+  /**
+   * kube-apiserver's `--encryption-provider-config`. Default on SQLite: DIR/encryption-config.yaml,
+   * generated once encrypting `encryptedResources`; an etcd store needs it (every replica the same).
+   */
+  encryptionConfigFile?: string;
+  /** What a generated encryption config encrypts (`secrets`, `shootstates.core.gardener.cloud`). */
+  encryptedResources?: readonly string[];
 }
 
 export interface HostedApiServer {
@@ -136,14 +151,24 @@ export async function startHostedApiServer(options: HostedApiServerOptions): Pro
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const state = await readState(dir);
   const storeOptions = options.store ?? { kind: 'sqlite' };
-  const storage: Storage =
+  const resources = [...options.resources, ...rbacDefinitions];
+  // A bad config fails here, before the store is opened.
+  const encryptionConfigFile = await encryptionConfigOf(options, storeOptions.kind);
+  const encryptionConfig = await readEncryptionConfigFile(encryptionConfigFile);
+  const backend: Storage =
     storeOptions.kind === 'etcd'
       ? await openEtcdStore({
           endpoints: storeOptions.endpoints,
           ...(storeOptions.tls ? { tls: storeOptions.tls } : {}),
           ...(storeOptions.prefix ? { prefix: storeOptions.prefix } : {}),
         })
-      : openSqliteStore({ path: join(dir, `${name}.db`) });
+      : openSqliteStore({ path: await ownerOnlyFile(join(dir, `${name}.db`)) });
+  const storage = encryptedStorage(
+    backend,
+    encryptionConfig,
+    new Set(resources.map((r) => (r.group ? `${r.plural}.${r.group}` : r.plural))),
+    encryptionConfigFile,
+  );
   const pkiOptions = {
     hosts: [host, ...advertised.map((a) => a.host)],
     caCommonName: `transplant-${name}-ca`,
@@ -172,7 +197,6 @@ export async function startHostedApiServer(options: HostedApiServerOptions): Pro
   const systemContext: RequestContext = { user: systemUser(name), dryRun: false, fieldManager: options.fieldManager };
   const client = new InProcessClient(store, systemContext);
   const tokens = storeOptions.kind === 'etcd' ? storedTokens(client) : await fileTokens(dir);
-  const resources = [...options.resources, ...rbacDefinitions];
   server = new ApiServer({
     resources,
     storage,
@@ -197,7 +221,15 @@ export async function startHostedApiServer(options: HostedApiServerOptions): Pro
   const listenUrl = httpsUrl(host, address.port);
   const url = httpsUrl(advertised[0]!.host, advertised[0]!.port ?? address.port);
   logger.info(
-    { url, listenUrl, dir, store: storeOptions.kind, generatedCa: pki.generated.ca },
+    {
+      url,
+      listenUrl,
+      dir,
+      store: storeOptions.kind,
+      generatedCa: pki.generated.ca,
+      encryptionConfig: encryptionConfigFile,
+      encrypted: encryptionConfig.encrypted.map(groupResourceName),
+    },
     `${name} API server started`,
   );
 
@@ -234,6 +266,35 @@ export async function startHostedApiServer(options: HostedApiServerOptions): Pro
       await storage.close();
     },
   };
+}
+
+/** The encryption config file to use: the one given, or (SQLite only) the one generated in the directory. */
+async function encryptionConfigOf(options: HostedApiServerOptions, store: HostedStore['kind']): Promise<string> {
+  if (options.encryptionConfigFile) return options.encryptionConfigFile;
+  if (store === 'etcd') {
+    throw new EncryptionConfigError(
+      `${options.name} on etcd needs an encryption provider config (--encryption-provider-config), the same file on every replica`,
+    );
+  }
+  return ensureEncryptionConfigFile(
+    join(options.dir, ENCRYPTION_CONFIG_FILE),
+    options.encryptedResources ?? ['secrets'],
+  );
+}
+
+/**
+ * `path`, created empty with mode 0600 when missing: SQLite creates its -wal and -shm files with
+ * the database file's mode, so they are owner-only too. An existing file (a store from before
+ * file modes were set) is made owner-only.
+ */
+async function ownerOnlyFile(path: string): Promise<string> {
+  const handle = await open(path, 'a', 0o600);
+  try {
+    await handle.chmod(0o600);
+  } finally {
+    await handle.close();
+  }
+  return path;
 }
 
 /** Where the server's bearer tokens are recorded (as SHA-256 digests) and checked. */

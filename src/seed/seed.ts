@@ -70,6 +70,8 @@ export interface SeedOptions {
   /** The address or name others reach the seed's API server at (kubeconfig, certificate); default the listen address. */
   advertiseAddress?: string;
   port?: number;
+  /** kube-apiserver's `--encryption-provider-config` for the seed's API server; default one generated in `dir`. */
+  encryptionConfigFile?: string;
   /** Addresses of this host for shoots' endpoints, one per shoot placed here; none: stable loopback addresses. */
   shootAddresses?: ShootAddressPool;
   /** The TTL of the shoots' DNS records, seconds; default Gardener's 120. */
@@ -138,6 +140,9 @@ export async function startSeed(options: SeedOptions): Promise<Seed> {
     resources: [...coreDefinitions, ...extensionDefinitions, ...druidDefinitions],
     bootstrap: bootstrapObjects(),
     admission: (client) => [new NamespaceLifecycle(client)],
+    ...(options.encryptionConfigFile ? { encryptionConfigFile: options.encryptionConfigFile } : {}),
+    // The control planes' CAs and keys, backup credentials: every Secret.
+    encryptedResources: ['secrets'],
   });
   const adminKubeconfig = await hosted.ensureKubeconfig(join(dir, 'seed.kubeconfig'), seedAdmin);
   const garden = new RestClient(loadKubeconfig(options.gardenKubeconfig), { userAgent: 'gardenlet' });
