@@ -60,7 +60,7 @@ export function keyPrefixOf(gr: GroupResource): string {
 
 /** Reads the file's text; `source` (its path) starts every error message. */
 export function parseEncryptionConfig(text: string, source: string): EncryptionConfig {
-  const fail = (path: string, message: string): never => {
+  const fail: Fail = (path, message) => {
     throw new EncryptionConfigError(`encryption provider config ${source}: ${path ? `${path}: ` : ''}${message}`);
   };
   let doc: unknown;
@@ -81,44 +81,25 @@ export function parseEncryptionConfig(text: string, source: string): EncryptionC
   const resources: GroupResource[] = [];
   const encrypted: GroupResource[] = [];
   let keyRing: { keys: EncryptionKey[]; at: string } | undefined;
-  (doc.resources as unknown[]).forEach((entry, i) => {
+  for (const [i, entry] of (doc.resources as unknown[]).entries()) {
     const at = `resources[${i}]`;
-    if (!isRecord(entry)) return fail(at, 'must be an object with resources and providers');
-    if (!Array.isArray(entry.resources) || entry.resources.length === 0) {
-      return fail(`${at}.resources`, 'must name at least one resource');
-    }
-    const names = (entry.resources as unknown[]).map((name, j) => {
-      const path = `${at}.resources[${j}]`;
-      if (typeof name !== 'string' || name === '') return fail(path, 'must be a resource name such as "secrets"');
-      if (name.includes('*')) return fail(path, `wildcards (${name}) are not supported: name each resource`);
-      if (name !== name.toLowerCase() || name.includes('/')) {
-        return fail(
-          path,
-          `${JSON.stringify(name)} must be a lowercase plural resource, e.g. "secrets" or "shootstates.core.gardener.cloud"`,
-        );
-      }
-      if (seen.has(name)) return fail(path, `${name} is listed twice`);
-      seen.add(name);
-      const dot = name.indexOf('.');
-      return dot < 0 ? { group: '', resource: name } : { group: name.slice(dot + 1), resource: name.slice(0, dot) };
-    });
-    if (!Array.isArray(entry.providers) || entry.providers.length === 0) {
-      return fail(`${at}.providers`, 'must list at least one provider (aesgcm, identity)');
+    if (!isRecord(entry)) fail(at, 'must be an object with resources and providers');
+    const { resources: listed, providers } = entry as Record<string, unknown>;
+    if (!Array.isArray(listed) || listed.length === 0) fail(`${at}.resources`, 'must name at least one resource');
+    const names = (listed as unknown[]).map((name, j) => groupResource(name, `${at}.resources[${j}]`, seen, fail));
+    if (!Array.isArray(providers) || providers.length === 0) {
+      fail(`${at}.providers`, 'must list at least one provider (aesgcm, identity)');
     }
     let keys: EncryptionKey[] | undefined;
-    (entry.providers as unknown[]).forEach((provider, j) => {
+    let first: string | undefined;
+    for (const [j, provider] of (providers as unknown[]).entries()) {
       const path = `${at}.providers[${j}]`;
-      if (!isRecord(provider)) return fail(path, 'must be an object naming one provider');
-      const kinds = Object.keys(provider);
-      if (kinds.length !== 1)
-        return fail(path, `must name exactly one provider, not ${kinds.length} (${kinds.join(', ')})`);
-      const kind = kinds[0]!;
-      if (UNSUPPORTED.includes(kind)) return fail(path, `provider ${kind} is not supported: use aesgcm (or identity)`);
-      if (!SUPPORTED.includes(kind)) return fail(path, `unknown provider ${kind}: use aesgcm or identity`);
-      if (kind === 'identity') return;
-      if (keys) return fail(path, 'aesgcm is listed twice: list all its keys in one provider');
-      keys = aesgcmKeys(provider.aesgcm, `${path}.aesgcm`, fail);
-    });
+      const kind = providerKind(provider, path, fail);
+      first ??= kind;
+      if (kind !== 'aesgcm') continue;
+      if (keys) fail(path, 'aesgcm is listed twice: list all its keys in one provider');
+      keys = aesgcmKeys((provider as Record<string, unknown>).aesgcm, `${path}.aesgcm`, fail);
+    }
     resources.push(...names);
     if (keys) {
       if (keyRing && !sameKeys(keyRing.keys, keys)) {
@@ -126,13 +107,42 @@ export function parseEncryptionConfig(text: string, source: string): EncryptionC
       }
       keyRing ??= { keys, at };
     }
-    const first = Object.keys((entry.providers as Record<string, unknown>[])[0]!)[0];
     if (first === 'aesgcm') encrypted.push(...names);
-  });
+  }
   return { keys: keyRing?.keys ?? [], encrypted, resources };
 }
 
-function aesgcmKeys(value: unknown, at: string, fail: (path: string, message: string) => never): EncryptionKey[] {
+type Fail = (path: string, message: string) => never;
+
+/** `secrets` → core group; `shootstates.core.gardener.cloud` → its group. */
+function groupResource(name: unknown, path: string, seen: Set<string>, fail: Fail): GroupResource {
+  if (typeof name !== 'string' || name === '') return fail(path, 'must be a resource name such as "secrets"');
+  if (name.includes('*')) return fail(path, `wildcards (${name}) are not supported: name each resource`);
+  if (name !== name.toLowerCase() || name.includes('/')) {
+    return fail(
+      path,
+      `${JSON.stringify(name)} must be a lowercase plural resource, e.g. "secrets" or "shootstates.core.gardener.cloud"`,
+    );
+  }
+  if (seen.has(name)) return fail(path, `${name} is listed twice`);
+  seen.add(name);
+  const dot = name.indexOf('.');
+  return dot < 0 ? { group: '', resource: name } : { group: name.slice(dot + 1), resource: name.slice(0, dot) };
+}
+
+/** The one provider a `providers[]` item names, if supported. */
+function providerKind(provider: unknown, path: string, fail: Fail): string {
+  if (!isRecord(provider)) return fail(path, 'must be an object naming one provider');
+  const kinds = Object.keys(provider);
+  if (kinds.length !== 1)
+    return fail(path, `must name exactly one provider, not ${kinds.length} (${kinds.join(', ')})`);
+  const kind = kinds[0]!;
+  if (UNSUPPORTED.includes(kind)) return fail(path, `provider ${kind} is not supported: use aesgcm (or identity)`);
+  if (!SUPPORTED.includes(kind)) return fail(path, `unknown provider ${kind}: use aesgcm or identity`);
+  return kind;
+}
+
+function aesgcmKeys(value: unknown, at: string, fail: Fail): EncryptionKey[] {
   if (!isRecord(value) || !Array.isArray(value.keys) || value.keys.length === 0) {
     return fail(`${at}.keys`, 'must list at least one key ({ name, secret })');
   }
