@@ -107,7 +107,7 @@ export async function runUp(options: UpOptions): Promise<void> {
 /** Starts the supervisor in the background and returns once the landscape is ready. */
 async function detach(dir: string, options: UpOptions): Promise<void> {
   await rm(landscapePath(dir), { force: true });
-  const log = openSync(join(dir, 'logs', 'up.log'), 'a');
+  const log = openSync(join(dir, 'logs', 'up.log'), 'a', 0o600);
   const args = [process.argv[1]!, 'up', '--dir', dir, '--seeds', options.seeds.join(','), '--backup', options.backup];
   if (options.backupEndpoint) args.push('--backup-endpoint', options.backupEndpoint);
   if (options.seedTimings) {

@@ -13,7 +13,7 @@
  * k8s.io/apiserver with `pkg/registry`: it picks a storage backend, the RBAC kinds' definitions
  * and the informers feeding the authorizer, none of which the generic server may know about.
  */
-import { mkdir, open, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, open, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { parse as parseYaml } from 'yaml';
@@ -293,6 +293,11 @@ async function ownerOnlyFile(path: string): Promise<string> {
     await handle.chmod(0o600);
   } finally {
     await handle.close();
+  }
+  for (const companion of [`${path}-wal`, `${path}-shm`]) {
+    await chmod(companion, 0o600).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') throw err;
+    });
   }
   return path;
 }
