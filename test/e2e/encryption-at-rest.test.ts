@@ -14,11 +14,12 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { lstat, readdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { groupOrOtherAccessible } from '../helpers/file-modes.js';
 import { bash, kubectl } from '../helpers/kubectl.js';
 import { cli, type TestLandscape } from '../helpers/landscape.js';
 import {
@@ -195,19 +196,3 @@ describe('encryption at rest and file modes on a landscape', () => {
     await until(async () => (await kubectl(l.garden, ['get', 'ns', 'garden'])).code === 0, 60_000, 'the garden serves');
   }
 });
-
-/** Paths under `dir` (and `dir` itself) with any group or other permission bit; symlinks are skipped (their mode means nothing). */
-async function groupOrOtherAccessible(dir: string): Promise<string[]> {
-  const found: string[] = [];
-  const walk = async (path: string): Promise<void> => {
-    const stats = await lstat(path).catch(() => undefined);
-    // Gone meanwhile (a temp file renamed, a pid file removed): nothing to check.
-    if (!stats || stats.isSymbolicLink()) return;
-    if (stats.mode & 0o077) found.push(`${(stats.mode & 0o777).toString(8)} ${path}`);
-    if (!stats.isDirectory()) return;
-    const entries = await readdir(path).catch(() => []);
-    for (const entry of entries) await walk(join(path, entry));
-  };
-  await walk(dir);
-  return found;
-}
