@@ -94,6 +94,7 @@ export class RequestAudit {
   #decision: Decision | undefined;
   #annotations: Record<string, string> = {};
   #requestBody: Buffer | undefined;
+  #parsedBody: { value: unknown } | undefined;
   #status: Status | undefined;
   #responseChunks: Buffer[] | undefined;
   #responseTooLarge = false;
@@ -198,7 +199,8 @@ export class RequestAudit {
       event.objectRef = compact({
         resource: info.resource,
         namespace: info.namespace,
-        name: info.name || nameOf(requestObject),
+        // A create names its object in the body, as kube-apiserver's objectRef does.
+        name: info.name || (info.verb === 'create' ? nameOf(this.#requestObject()) : ''),
         apiGroup: info.apiGroup,
         apiVersion: info.apiVersion,
         subresource: info.subresource,
@@ -231,7 +233,8 @@ export class RequestAudit {
 
   #requestObject(): unknown {
     if (!this.#requestBody || this.#requestBody.length === 0) return undefined;
-    return parseDocument(this.#requestBody.toString('utf8'));
+    this.#parsedBody ??= { value: parseDocument(this.#requestBody.toString('utf8')) };
+    return this.#parsedBody.value;
   }
 
   #responseObject(): unknown {

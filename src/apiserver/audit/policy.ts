@@ -106,8 +106,9 @@ export function evaluatePolicy(policy: AuditPolicy, attrs: AuditAttributes): Pol
 }
 
 function ruleMatches(rule: PolicyRule, { user, info }: AuditAttributes): boolean {
-  if (rule.users?.length && !(user && rule.users.includes(user.name))) return false;
-  if (rule.userGroups?.length && !(user && user.groups.some((g) => rule.userGroups!.includes(g)))) return false;
+  const { users, userGroups } = rule;
+  if (users?.length && !(user && users.includes(user.name))) return false;
+  if (userGroups?.length && !user?.groups.some((g) => userGroups.includes(g))) return false;
   if (rule.verbs?.length && !rule.verbs.includes(info.verb)) return false;
   if (rule.namespaces?.length || rule.resources?.length) return info.resourceRequest && resourceMatches(rule, info);
   if (rule.nonResourceURLs?.length) {

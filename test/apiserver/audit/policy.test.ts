@@ -59,12 +59,19 @@ describe('audit policy matching', () => {
     assert.equal(level(r(['*']), 'PUT', `${shoots}/a/status`), 'Request');
     assert.equal(level(r(['shoots'], ['a']), 'GET', `${shoots}/b`), 'None');
     assert.equal(level(r(['shoots'], ['a']), 'GET', `${shoots}/a`), 'Request');
-    assert.equal(level({ level: 'Request', resources: [{ group: '' }] }, 'GET', `${shoots}/a`), 'None', 'core group only');
+    assert.equal(
+      level({ level: 'Request', resources: [{ group: '' }] }, 'GET', `${shoots}/a`),
+      'None',
+      'core group only',
+    );
     assert.equal(level({ level: 'Request', resources: [{ group: gardener }] }, 'GET', `${shoots}/a`), 'Request');
     assert.equal(level({ level: 'Request', namespaces: ['garden-dev'] }, 'GET', `${shoots}/a`), 'Request');
     assert.equal(level({ level: 'Request', namespaces: ['other'] }, 'GET', `${shoots}/a`), 'None');
     // Cluster-scoped resources have the namespace "".
-    assert.equal(level({ level: 'Request', namespaces: [''] }, 'GET', '/apis/core.gardener.cloud/v1beta1/seeds/s'), 'Request');
+    assert.equal(
+      level({ level: 'Request', namespaces: [''] }, 'GET', '/apis/core.gardener.cloud/v1beta1/seeds/s'),
+      'Request',
+    );
     assert.equal(level({ level: 'Request', namespaces: [''] }, 'GET', '/healthz'), 'None', 'not a resource request');
   });
 
@@ -182,6 +189,9 @@ describe('audit policy files', () => {
         return true;
       },
     );
-    assert.throws(() => parseAuditPolicy('rules: [', 'bad.yaml'), /audit policy bad.yaml is not valid:\n {2}not YAML or JSON/);
+    assert.throws(
+      () => parseAuditPolicy('rules: [', 'bad.yaml'),
+      /audit policy bad.yaml is not valid:\n {2}not YAML or JSON/,
+    );
   });
 });
