@@ -190,8 +190,14 @@ describe('skip-readiness, migrating back, and migrating again', () => {
     const needles = [
       secretValue,
       Buffer.from(secretValue).toString('base64'),
-      ...secretNeedles(shootState.json.spec),
-      ...secretNeedles(parseYaml(await readFile(shoot.kubeconfig, 'utf8')).users),
+      // The persisted secrets (the shoot's CA keys, …) and the admin kubeconfig's credentials.
+      ...secretNeedles(shootState.json.spec.gardener.filter((e: Json) => e.type === 'secret').map((e: Json) => e.data)),
+      ...secretNeedles(
+        parseYaml(await readFile(shoot.kubeconfig, 'utf8')).users.map((u: Json) => [
+          u.user['client-key-data'],
+          u.user.token,
+        ]),
+      ),
     ];
     assert.ok(needles.length > 6, `secret strings found to look for: ${needles.length}`);
 
