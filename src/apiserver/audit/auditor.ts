@@ -106,12 +106,12 @@ export class RequestAudit {
     this.#req = req;
     this.#res = res;
     this.id = auditIdOf(req.headers['audit-id']);
+    // Parsed exactly as the server routes it (`#handle`): `/api/v1/x/../secrets` is a Secret here too.
     const url = new URL(req.url ?? '/', 'https://localhost');
     this.#info = parseRequestInfo(req.method ?? 'GET', url.pathname, url.searchParams);
     res.setHeader(auditIdHeader, this.id);
-    const complete = () => this.#complete();
-    res.once('finish', complete);
-    res.once('close', complete);
+    // 'close' comes once the response has been sent, and when the client went away before.
+    res.once('close', () => this.#complete());
   }
 
   /** The user the request runs as, once authenticated (or `system:anonymous` on a public path). */
@@ -326,5 +326,7 @@ function strip(obj: unknown, omitManagedFields: boolean): unknown {
 }
 
 function compact<T extends Record<string, string>>(obj: T): Partial<T> {
-  return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== '')) as Partial<T>;
+  const out: Partial<T> = {};
+  for (const key in obj) if (obj[key] !== '') out[key] = obj[key];
+  return out;
 }
