@@ -4,6 +4,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseYaml } from 'yaml';
 import { badRequest, requestEntityTooLarge, type Status, type StatusError } from '../api/errors.js';
+import { auditRequestBody, auditResponseStatus } from './audit/auditor.js';
 
 /** Kubernetes' default limit for a request body (3 MiB). */
 export const defaultMaxBodyBytes = 3 * 1024 * 1024;
@@ -24,7 +25,9 @@ export async function readBody(req: IncomingMessage, maxBytes: number): Promise<
     }
     chunks.push(chunk as Buffer);
   }
-  return Buffer.concat(chunks);
+  const body = Buffer.concat(chunks);
+  auditRequestBody(req, body);
+  return body;
 }
 
 /** Parses a JSON or YAML body (by content type; JSON is also valid YAML). */
@@ -93,6 +96,7 @@ export function drained(res: ServerResponse): Promise<void> {
 
 export function sendStatus(res: ServerResponse, err: StatusError): void {
   const status: Status = err.status;
+  auditResponseStatus(res, status);
   if (res.headersSent) {
     res.end();
     return;

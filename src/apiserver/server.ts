@@ -14,6 +14,7 @@ import type { Logger } from 'pino';
 import { forbidden, forbiddenNonResource, pathNotFound, toStatusError, unauthorized } from '../api/errors.js';
 import type { Storage } from '../storage/interface.js';
 import { AdmissionChain } from './admission.js';
+import type { Auditor, RequestAudit } from './audit/auditor.js';
 import { forbiddenMessage } from './authz/forbidden-message.js';
 import { type CustomHandler, findCustomHandler, serveCustom } from './custom-handler.js';
 import { Discovery } from './discovery.js';
@@ -60,6 +61,8 @@ export interface ApiServerOptions {
   bookmarkIntervalSeconds?: number;
   /** A garbage collector runs against this server: deletes honour their propagationPolicy. */
   garbageCollected?: boolean;
+  /** Records every request in the audit log (src/apiserver/audit); none: no audit. */
+  audit?: Auditor;
 }
 
 /**
@@ -106,7 +109,10 @@ export class ApiServer {
           : {}),
       },
       (req, res) => {
-        this.#handle(req, res).catch((err) => {
+        // First, so that every answer is audited, refusals included.
+        const audit = options.audit?.begin(req, res);
+        this.#handle(req, res, audit).catch((err) => {
+          audit?.panicked(err);
           this.#log.error({ err }, 'unhandled request error');
           sendStatus(res, toStatusError(err));
         });
@@ -221,19 +227,21 @@ export class ApiServer {
     await closed;
   }
 
-  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async #handle(req: IncomingMessage, res: ServerResponse, audit: RequestAudit | undefined): Promise<void> {
     const started = process.hrtime.bigint();
     const url = new URL(req.url ?? '/', 'https://localhost');
     const method = req.method ?? 'GET';
     let user: UserInfo | undefined;
     try {
       if (publicPaths.has(url.pathname)) {
+        audit?.identified(anonymousUser);
         servePublic(url.pathname, res, { ready: this.#ready, version: this.#options.version ?? defaultVersion });
         return;
       }
       user = await this.#authenticate(req);
+      audit?.identified(user);
       const info = parseRequestInfo(method, url.pathname, url.searchParams);
-      await this.#authorize(user, info);
+      await this.#authorize(user, info, audit);
       if (info.resourceRequest) await this.#serveResource(req, res, info, url.searchParams, user);
       else serveNonResource(info, req, res, this.#discovery, this.#openapi);
     } catch (err) {
@@ -270,7 +278,7 @@ export class ApiServer {
     return user;
   }
 
-  async #authorize(user: UserInfo, info: RequestInfo): Promise<void> {
+  async #authorize(user: UserInfo, info: RequestInfo, audit?: RequestAudit): Promise<void> {
     const attrs: RequestAttributes = {
       user,
       verb: info.verb,
@@ -284,6 +292,7 @@ export class ApiServer {
       path: info.path,
     };
     const result = await this.#options.authorizer.authorize(attrs);
+    audit?.authorized(result.decision === 'allow', result.reason);
     if (result.decision === 'allow') return;
     const reason = forbiddenMessage(attrs) + (result.reason ? `: ${result.reason}` : '');
     if (!info.resourceRequest) throw forbiddenNonResource(reason);
@@ -316,6 +325,9 @@ export class ApiServer {
     });
   }
 }
+
+/** Who asks for a public path (health checks, /version), which is served without authentication. */
+const anonymousUser: UserInfo = { name: 'system:anonymous', groups: ['system:unauthenticated'] };
 
 function storeKey(group: string, version: string, plural: string): string {
   return `${group}/${version}/${plural}`;

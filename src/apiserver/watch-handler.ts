@@ -7,6 +7,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { toStatusError } from '../api/errors.js';
 import type { WatchEvent } from '../api/meta.js';
+import { auditResponseStarted } from './audit/auditor.js';
 import { drained } from './http-util.js';
 import type { GenericStore } from './registry/generic-store.js';
 import type { RequestInfo } from './request-info.js';
@@ -51,6 +52,7 @@ export async function serveWatch(
     'Cache-Control': 'no-cache',
   });
   res.flushHeaders();
+  auditResponseStarted(res);
   let lastVersion = query.get('resourceVersion') ?? '';
   let headersSent = false;
   const stop = () => watch.stop();

@@ -7,10 +7,11 @@ import { resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { pino } from 'pino';
 import type { HostedStore } from '../hosting/hosted-api-server.js';
+import { type AuditFlags, addAuditFlags, auditLogFromFlags, auditPolicyFromFlags } from './audit-flags.js';
 import { port, seconds } from './option-parsers.js';
 import { runUntilSignal } from './run-until-signal.js';
 
-interface GardenCommandOptions {
+interface GardenCommandOptions extends AuditFlags {
   dir: string;
   listenAddress: string;
   advertiseAddress?: string[];
@@ -45,7 +46,7 @@ function bool(value: string): boolean {
 }
 
 export function gardenCommand(): Command {
-  return new Command('garden')
+  const command = new Command('garden')
     .description(
       'Run the garden: the Gardener-compatible API server (core.gardener.cloud/v1beta1, RBAC; SQLite or etcd store) and its controller manager.\n' +
         'Writes DIR/garden.kubeconfig (operator, may use shoots/binding) and DIR/project-member.kubeconfig (member of project "dev").\n' +
@@ -83,10 +84,12 @@ export function gardenCommand(): Command {
       10,
     )
     .option('--leader-elect-retry-period <seconds>', 'how often candidates try to take or renew the Lease', seconds, 2)
-    .option('--log-level <level>', 'fatal, error, warn, info, debug or trace', 'info')
-    .action(async (options: GardenCommandOptions & { host?: string }) => {
+    .option('--log-level <level>', 'fatal, error, warn, info, debug or trace', 'info');
+  return addAuditFlags(command, "the garden's API server").action(
+    async (options: GardenCommandOptions & { host?: string }) => {
       await runGardenCommand({ ...options, listenAddress: options.host ?? options.listenAddress });
-    });
+    },
+  );
 }
 
 async function storeOf(options: GardenCommandOptions): Promise<HostedStore> {
@@ -110,6 +113,7 @@ async function storeOf(options: GardenCommandOptions): Promise<HostedStore> {
 }
 
 async function runGardenCommand(options: GardenCommandOptions): Promise<void> {
+  const audit = auditLogFromFlags(options, options.dir, await auditPolicyFromFlags(options));
   const logger = pino({ level: options.logLevel }, pino.destination(2));
   const { startGarden } = await import('../garden/garden.js');
   const garden = await startGarden({
@@ -126,6 +130,7 @@ async function runGardenCommand(options: GardenCommandOptions): Promise<void> {
       retryPeriodSeconds: options.leaderElectRetryPeriod,
     },
     logger,
+    ...(audit ? { audit } : {}),
   });
   process.stdout.write(`garden API serving at ${garden.url}\n`);
   process.stdout.write(`operator kubeconfig: ${garden.operatorKubeconfig}\n`);

@@ -4,6 +4,7 @@
  * it uses (a node agent or `transplant down` does not load the seed's API server).
  */
 import { Command, InvalidArgumentError } from 'commander';
+import { addAuditFlags } from './audit-flags.js';
 import { backupCommand } from './backup/backup-command.js';
 import { gardenCommand } from './garden-command.js';
 import { nodeCommand } from './node-command.js';
@@ -29,7 +30,7 @@ program
 
 program.addCommand(gardenCommand());
 
-program
+const seedCommand = program
   .command('seed')
   .description(
     'Run a seed: its API server (extension and druid resources, control-plane namespaces; SQLite store) and its gardenlet,\n' +
@@ -83,7 +84,12 @@ program
     '--infrastructure-dir <dir>',
     "where the shoots' machines (node agents, which outlive the seed) get their directories; default DIR/infrastructure",
   )
-  .option('--log-level <level>', 'fatal, error, warn, info, debug or trace', 'info')
+  .option('--log-level <level>', 'fatal, error, warn, info, debug or trace', 'info');
+addAuditFlags(seedCommand, "the seed's API server")
+  .option(
+    '--shoot-audit-log-dir <dir>',
+    "where each shoot's API server records its audit log (DIR/<technical id>/audit.log, with --audit-policy-file and the rotation above); '' turns them off (default DIR/audit/shoots)",
+  )
   .action(async (options: SeedCommandOptions) => {
     const { runSeedCommand } = await import('./seed-command.js');
     await runSeedCommand(options);

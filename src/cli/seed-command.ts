@@ -1,16 +1,17 @@
 /**
  * `transplant seed`: runs a seed (its API server and gardenlet) until SIGINT/SIGTERM.
  */
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { pino } from 'pino';
 import { readS3CredentialsJson, s3CredentialsFromEnv } from '../backup/snapstore/credentials.js';
 import { crashPointHooksFromEnv } from '../flow/crash-point.js';
 import type { SeedBackupConfig } from '../seed/gardenlet/seed-registration.js';
 import { ShootAddressPool } from '../seed/gardenlet/shoot-address-pool.js';
 import { startSeed } from '../seed/seed.js';
+import { type AuditFlags, auditLogFromFlags, auditPolicyFromFlags } from './audit-flags.js';
 import { runUntilSignal } from './run-until-signal.js';
 
-export interface SeedCommandOptions {
+export interface SeedCommandOptions extends AuditFlags {
   name: string;
   gardenKubeconfig: string;
   dir: string;
@@ -30,6 +31,7 @@ export interface SeedCommandOptions {
   waitTimeout?: number;
   nodeMonitorGracePeriod?: number;
   logLevel: string;
+  shootAuditLogDir?: string;
 }
 
 /**
@@ -70,6 +72,9 @@ export async function runSeedCommand(options: SeedCommandOptions): Promise<void>
     throw new Error('--host is the older name of --listen-address: give one of them');
   }
   const backup = await seedBackupFromFlags(options);
+  const auditPolicy = await auditPolicyFromFlags(options);
+  const audit = auditLogFromFlags(options, options.dir, auditPolicy);
+  const shootAuditDir = options.shootAuditLogDir ?? join(options.dir, 'audit', 'shoots');
   const logger = pino({ level: options.logLevel }, pino.destination(2));
   const seed = await startSeed({
     name: options.name,
@@ -85,6 +90,17 @@ export async function runSeedCommand(options: SeedCommandOptions): Promise<void>
     backup,
     // The crash tests' crash points (TRANSPLANT_CRASH_FILE); none otherwise.
     flowHooks: crashPointHooksFromEnv(),
+    ...(audit ? { audit } : {}),
+    ...(shootAuditDir
+      ? {
+          shootAudit: {
+            dir: shootAuditDir,
+            ...(auditPolicy ? { policy: auditPolicy } : {}),
+            maxSizeMegabytes: options.auditLogMaxsize,
+            maxBackups: options.auditLogMaxbackup,
+          },
+        }
+      : {}),
     ...(options.infrastructureDir ? { infrastructureDir: resolve(options.infrastructureDir) } : {}),
     ...(options.waitTimeout !== undefined ? { waitTimeoutMs: options.waitTimeout * 1000 } : {}),
     ...(options.nodeMonitorGracePeriod !== undefined

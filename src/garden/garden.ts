@@ -20,6 +20,7 @@ import { projectNamespace, projectResource } from '../api/core-gardener/project.
 import { seedResource } from '../api/core-gardener/seed.js';
 import { shootResource } from '../api/core-gardener/shoot.js';
 import type { KubeObject } from '../api/meta.js';
+import type { AuditLogConfig } from '../apiserver/audit/audit-log.js';
 import { NamespaceLifecycle } from '../apiserver/plugins/namespace-lifecycle.js';
 import type { ApiServer } from '../apiserver/server.js';
 import { Controller } from '../controller/controller.js';
@@ -81,6 +82,8 @@ export interface GardenOptions {
   seedLeaseGracePeriodMs?: number;
   /** kube-apiserver's `--encryption-provider-config`; default (SQLite) one generated in `dir` (docs/security.md). */
   encryptionConfigFile?: string;
+  /** The audit log of the garden's API server; none: no audit. */
+  audit?: AuditLogConfig;
 }
 
 export interface Garden {
@@ -144,6 +147,7 @@ export async function startGarden(options: GardenOptions): Promise<Garden> {
     trustedGroups: [operatorGroup],
     port: options.port,
     logger,
+    ...(options.audit ? { audit: options.audit } : {}),
     resources: [...coreDefinitions, ...gardenerDefinitions],
     bootstrap: bootstrapObjects(),
     customHandlers: (client) => [adminKubeconfigHandler(client)],

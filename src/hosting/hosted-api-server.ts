@@ -27,6 +27,7 @@ import {
 import type { RbacKind } from '../api/rbac/types.js';
 import type { ResourceRef } from '../api/resource-ref.js';
 import { selfSubjectAccessReviewHandler } from '../apiserver/access-review-handler.js';
+import { type AuditLogConfig, openAuditLog } from '../apiserver/audit/audit-log.js';
 import { TokenAuthenticator } from '../apiserver/authn/token-authenticator.js';
 import { hashToken, issueToken, readTokenFile, revokeTokens, type TokenUser } from '../apiserver/authn/token-file.js';
 import { RbacAuthorizer } from '../apiserver/authz/rbac-authorizer.js';
@@ -114,6 +115,8 @@ export interface HostedApiServerOptions {
   encryptionConfigFile?: string;
   /** What a generated encryption config encrypts (`secrets`, `shootstates.core.gardener.cloud`). */
   encryptedResources?: readonly string[];
+  /** The audit log of every request; none: no audit. */
+  audit?: AuditLogConfig;
 }
 
 export interface HostedApiServer {
@@ -197,6 +200,9 @@ export async function startHostedApiServer(options: HostedApiServerOptions): Pro
   const systemContext: RequestContext = { user: systemUser(name), dryRun: false, fieldManager: options.fieldManager };
   const client = new InProcessClient(store, systemContext);
   const tokens = storeOptions.kind === 'etcd' ? storedTokens(client) : await fileTokens(dir);
+  const audit = options.audit
+    ? await openAuditLog(options.audit, (err) => logger.error({ err }, 'audit log write failed'))
+    : undefined;
   server = new ApiServer({
     resources,
     storage,
@@ -211,6 +217,7 @@ export async function startHostedApiServer(options: HostedApiServerOptions): Pro
       ...(options.customHandlers?.(client, authorizer) ?? []),
     ],
     logger,
+    ...(audit ? { audit: audit.auditor } : {}),
   });
   await createBootstrapObjects(server, options.bootstrap ?? [], systemContext);
   const informers = await startRbacInformers(client, rbac);
@@ -263,6 +270,7 @@ export async function startHostedApiServer(options: HostedApiServerOptions): Pro
       informers.stop();
       tokens.stop();
       await server!.stop();
+      await audit?.close();
       await storage.close();
     },
   };

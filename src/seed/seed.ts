@@ -21,6 +21,7 @@ import { infrastructureResource } from '../api/extensions/infrastructure.js';
 import { workerResource } from '../api/extensions/worker.js';
 import type { KubeObject } from '../api/meta.js';
 import type { ResourceRef } from '../api/resource-ref.js';
+import type { AuditLogConfig } from '../apiserver/audit/audit-log.js';
 import { NamespaceLifecycle } from '../apiserver/plugins/namespace-lifecycle.js';
 import { defaultVersion } from '../apiserver/server.js';
 import { loadKubeconfig } from '../client/kubeconfig-file.js';
@@ -91,6 +92,14 @@ export interface SeedOptions {
   infrastructureDir?: string;
   /** Called around every step of the shoot flows (the crash tests' crash points). */
   flowHooks?: FlowHooks;
+  /** The audit log of the seed's API server; none: no audit. */
+  audit?: AuditLogConfig;
+  /**
+   * The audit logs of the shoots' API servers: `<dir>/<technical id>/audit.log` each, with this
+   * policy and rotation; none: no audit. Outside the control-plane directories, which a
+   * migration deletes: the log of a shoot that left stays with the seed that served it.
+   */
+  shootAudit?: { dir: string } & Omit<AuditLogConfig, 'path'>;
 }
 
 /** `transplant` itself: machines run its `node` command. */
@@ -137,6 +146,7 @@ export async function startSeed(options: SeedOptions): Promise<Seed> {
     ...(options.advertiseAddress ? { advertise: [options.advertiseAddress] } : {}),
     port: options.port,
     logger: log,
+    ...(options.audit ? { audit: options.audit } : {}),
     resources: [...coreDefinitions, ...extensionDefinitions, ...druidDefinitions],
     bootstrap: bootstrapObjects(),
     admission: (client) => [new NamespaceLifecycle(client)],
@@ -256,7 +266,12 @@ export async function startSeed(options: SeedOptions): Promise<Seed> {
   );
   // The gardenlet's shoot controller: the shoots placed on this seed, from the garden.
   const vpnServers = new VpnServerRuntime(log);
-  const apiServers = new ApiServerRuntime(log, (shoot) => vpnServers.get(shoot));
+  const { shootAudit } = options;
+  const apiServers = new ApiServerRuntime(
+    log,
+    (shoot) => vpnServers.get(shoot),
+    shootAudit ? (shoot) => ({ ...shootAudit, path: join(shootAudit.dir, shoot, 'audit.log') }) : undefined,
+  );
   const probes = new ShootApiProbes();
   const controllerManagers = new ControllerManagerRuntime(name, log);
   const schedulers = new SchedulerRuntime(name, log);
