@@ -26,6 +26,7 @@ import {
   type VersionInfo,
 } from './non-resource-endpoints.js';
 import { OpenApi } from './openapi.js';
+import { feedParsersFromJs } from './parser-feed.js';
 import { GenericStore } from './registry/generic-store.js';
 import { parseRequestInfo, type RequestInfo } from './request-info.js';
 import { serveResource } from './resource-handler.js';
@@ -113,6 +114,7 @@ export class ApiServer {
       },
     );
     this.#server.keepAliveTimeout = 65_000;
+    feedParsersFromJs(this.#server);
     this.#server.on('connection', (socket: Socket) => {
       if (this.#stopping) {
         socket.destroy();
