@@ -17,6 +17,14 @@ import { AdmissionChain } from './admission.js';
 import { forbiddenMessage } from './authz/forbidden-message.js';
 import { type CustomHandler, findCustomHandler, serveCustom } from './custom-handler.js';
 import { Discovery } from './discovery.js';
+import { type ConnectionTimeouts, timeoutServerOptions } from './filters/connection-timeouts.js';
+import { isRefusal, type RefusalListener } from './filters/refusal.js';
+import {
+  type Admission,
+  RequestLimiter,
+  type RequestLimits,
+  type WatchRegistration,
+} from './filters/request-limits.js';
 import { defaultMaxBodyBytes, sendStatus } from './http-util.js';
 import {
   defaultVersion,
@@ -42,6 +50,9 @@ import type {
 
 // Part of the server's options and of what it reports; their users import them from here.
 export type { CustomHandler, CustomRequest, CustomResponse } from './custom-handler.js';
+export type { ConnectionTimeouts } from './filters/connection-timeouts.js';
+export type { Refusal, RefusalListener } from './filters/refusal.js';
+export type { RequestLimits } from './filters/request-limits.js';
 export { defaultVersion, type VersionInfo } from './non-resource-endpoints.js';
 
 export interface ApiServerOptions {
@@ -61,6 +72,12 @@ export interface ApiServerOptions {
   bookmarkIntervalSeconds?: number;
   /** A garbage collector runs against this server: deletes honour their propagationPolicy. */
   garbageCollected?: boolean;
+  /** Requests and watches in flight (filters/request-limits.ts); unset fields take the defaults. */
+  limits?: Partial<RequestLimits>;
+  /** How long a client may take (filters/connection-timeouts.ts); unset fields take the defaults. */
+  timeouts?: Partial<ConnectionTimeouts>;
+  /** Told of every request a limit refused (413, 429), e.g. for an audit log. */
+  onRefusal?: RefusalListener;
 }
 
 /**
@@ -81,7 +98,7 @@ export class ApiServer {
   #openapi: OpenApi;
   readonly #server: Server;
   readonly #log: Logger;
-  readonly #openWatches = new Set<() => void>();
+  readonly #limiter: RequestLimiter;
   /**
    * Every TCP connection accepted, from the moment it is accepted (before its TLS handshake):
    * `closeAllConnections` only knows those whose handshake is done (see `stop`).
@@ -94,6 +111,7 @@ export class ApiServer {
     this.#options = options;
     this.#log = options.logger;
     this.#admission = new AdmissionChain(options.admission);
+    this.#limiter = new RequestLimiter(options.limits);
     for (const def of options.resources) this.#addStore(def);
     this.#discovery = new Discovery([]);
     this.#openapi = new OpenApi([], []);
@@ -102,6 +120,7 @@ export class ApiServer {
       {
         cert: options.tls.certPem,
         key: options.tls.keyPem,
+        ...timeoutServerOptions(options.timeouts),
         ...(options.tls.clientCaPem
           ? { ca: options.tls.clientCaPem, requestCert: true, rejectUnauthorized: false }
           : {}),
@@ -113,7 +132,6 @@ export class ApiServer {
         });
       },
     );
-    this.#server.keepAliveTimeout = 65_000;
     feedParsersFromJs(this.#server);
     this.#server.on('connection', (socket: Socket) => {
       if (this.#stopping) {
@@ -215,7 +233,7 @@ export class ApiServer {
   async stop(): Promise<void> {
     this.#ready = false;
     this.#stopping = true;
-    for (const stop of this.#openWatches) stop();
+    this.#limiter.stopAllWatches();
     const closed = once(this.#server, 'close');
     this.#server.close();
     this.#server.closeAllConnections();
@@ -223,11 +241,17 @@ export class ApiServer {
     await closed;
   }
 
+  /** Ends every open watch of `userName` (an identity revoked); returns how many were open. */
+  stopWatchesOf(userName: string): number {
+    return this.#limiter.stopWatchesOf(userName);
+  }
+
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = process.hrtime.bigint();
     const url = new URL(req.url ?? '/', 'https://localhost');
     const method = req.method ?? 'GET';
     let user: UserInfo | undefined;
+    let admission: Admission | undefined;
     try {
       if (publicPaths.has(url.pathname)) {
         servePublic(url.pathname, res, { ready: this.#ready, version: this.#options.version ?? defaultVersion });
@@ -235,14 +259,18 @@ export class ApiServer {
       }
       user = await this.#authenticate(req);
       const info = parseRequestInfo(method, url.pathname, url.searchParams);
+      // As in kube-apiserver: the in-flight limit after authentication, before authorization.
+      admission = this.#limiter.admit(user, info);
       await this.#authorize(user, info);
-      if (info.resourceRequest) await this.#serveResource(req, res, info, url.searchParams, user);
+      if (info.resourceRequest) await this.#serveResource(req, res, info, url.searchParams, user, admission.watch);
       else serveNonResource(info, req, res, this.#discovery, this.#openapi);
     } catch (err) {
       const status = toStatusError(err);
       if (status.code >= 500) this.#log.error({ err, method, path: url.pathname }, 'request failed');
+      if (isRefusal(status)) this.#options.onRefusal?.({ method, uri: req.url ?? '/', user, status: status.status });
       sendStatus(res, status);
     } finally {
+      admission?.release();
       this.#log.debug(
         {
           method,
@@ -298,6 +326,7 @@ export class ApiServer {
     info: RequestInfo,
     query: URLSearchParams,
     user: UserInfo,
+    watches: WatchRegistration,
   ): Promise<void> {
     const maxBodyBytes = this.#options.maxBodyBytes ?? defaultMaxBodyBytes;
     const handlers = [
@@ -312,7 +341,7 @@ export class ApiServer {
     return serveResource(req, res, store, info, query, user, {
       maxBodyBytes,
       bookmarkIntervalSeconds: this.#options.bookmarkIntervalSeconds ?? 60,
-      openWatches: this.#openWatches,
+      openWatches: watches,
       // An apply that creates needs `create` as well as `patch`, as in Kubernetes.
       authorizeCreate: (request) => this.#authorize(user, { ...request, verb: 'create' }),
     });

@@ -7,9 +7,10 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { pino } from 'pino';
 import type { HostedStore } from '../hosting/hosted-api-server.js';
 import { port, seconds } from './option-parsers.js';
+import { addRequestLimitFlags, type RequestLimitFlags, requestLimitsOf } from './request-limit-flags.js';
 import { runUntilSignal } from './run-until-signal.js';
 
-interface GardenCommandOptions {
+interface GardenCommandOptions extends RequestLimitFlags {
   dir: string;
   listenAddress: string;
   advertiseAddress?: string[];
@@ -43,7 +44,7 @@ function bool(value: string): boolean {
 }
 
 export function gardenCommand(): Command {
-  return new Command('garden')
+  const command = new Command('garden')
     .description(
       'Run the garden: the Gardener-compatible API server (core.gardener.cloud/v1beta1, RBAC; SQLite or etcd store) and its controller manager.\n' +
         'Writes DIR/garden.kubeconfig (operator, may use shoots/binding) and DIR/project-member.kubeconfig (member of project "dev").\n' +
@@ -77,10 +78,10 @@ export function gardenCommand(): Command {
       10,
     )
     .option('--leader-elect-retry-period <seconds>', 'how often candidates try to take or renew the Lease', seconds, 2)
-    .option('--log-level <level>', 'fatal, error, warn, info, debug or trace', 'info')
-    .action(async (options: GardenCommandOptions & { host?: string }) => {
-      await runGardenCommand({ ...options, listenAddress: options.host ?? options.listenAddress });
-    });
+    .option('--log-level <level>', 'fatal, error, warn, info, debug or trace', 'info');
+  return addRequestLimitFlags(command).action(async (options: GardenCommandOptions & { host?: string }) => {
+    await runGardenCommand({ ...options, listenAddress: options.host ?? options.listenAddress });
+  });
 }
 
 async function storeOf(options: GardenCommandOptions): Promise<HostedStore> {
@@ -112,6 +113,7 @@ async function runGardenCommand(options: GardenCommandOptions): Promise<void> {
     ...(options.advertiseAddress ? { advertise: options.advertiseAddress } : {}),
     port: options.port,
     store: await storeOf(options),
+    limits: requestLimitsOf(options),
     leaderElect: options.leaderElect,
     leaderElection: {
       leaseDurationSeconds: options.leaderElectLeaseDuration,

@@ -8,6 +8,7 @@ import { backupCommand } from './backup/backup-command.js';
 import { gardenCommand } from './garden-command.js';
 import { nodeCommand } from './node-command.js';
 import { port, seconds } from './option-parsers.js';
+import { addRequestLimitFlags } from './request-limit-flags.js';
 import type { SeedCommandOptions } from './seed-command.js';
 
 function count(value: string): number {
@@ -24,61 +25,62 @@ program
 
 program.addCommand(gardenCommand());
 
-program
-  .command('seed')
-  .description(
-    'Run a seed: its API server (extension and druid resources, control-plane namespaces; SQLite store) and its gardenlet,\n' +
-      'which registers the Seed in the garden, keeps its heartbeat and runs the control planes (etcd, kube-apiserver) of\n' +
-      'the shoots placed on it. Writes DIR/seed.kubeconfig (seed admin); control-plane data lives in DIR/controlplanes.',
-  )
-  .requiredOption('--name <name>', 'the seed name')
-  .requiredOption('--garden-kubeconfig <file>', "kubeconfig of the gardenlet's identity in the garden")
-  .requiredOption('--dir <dir>', 'state directory (created if missing)')
-  .option('--listen-address <address>', "address the seed's API server listens on (default 127.0.0.1)")
-  .option('--host <address>', 'the same as --listen-address (older name)')
-  .option(
-    '--advertise-address <host>',
-    "address or name others reach the seed's API server at (its kubeconfig, its certificate); default the listen address",
-  )
-  .option('--port <port>', 'port to listen on; 0 picks a free one and keeps it for later starts', port, 0)
-  .option(
-    '--shoot-addresses <list|cidr>',
-    "addresses of this host for shoots' endpoints (kube-apiserver :443, vpn-seed-server), one per shoot placed here, e.g. 10.0.1.0/28 or 10.0.1.5,10.0.1.6; default: each shoot's stable loopback address",
-  )
-  .option(
-    '--dns-record-ttl <seconds>',
-    "TTL of the shoots' DNS records when the garden has an internal domain: how long resolvers may keep the old address after a migration",
-    seconds,
-    120,
-  )
-  .option('--backup-provider <provider>', 'backup provider of the seed (local or s3)')
-  .option('--backup-root <dir>', 'for the local provider: the directory holding the backup bucket')
-  .option('--backup-endpoint <url>', 'for s3: the S3-compatible endpoint (path-style addressing)')
-  .option(
-    '--backup-credentials-file <file>',
-    'for s3: an etcdbrctl credentials JSON (accessKeyID, secretAccessKey, region, …); default: AWS_APPLICATION_CREDENTIALS_JSON, AWS_APPLICATION_CREDENTIALS or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/AWS_REGION',
-  )
-  .option(
-    '--wait-timeout <seconds>',
-    'how long a flow\'s "Waiting until …" step waits before the flow fails and is retried',
-    seconds,
-    60,
-  )
-  .option(
-    '--node-monitor-grace-period <seconds>',
-    "how long a shoot node's Lease may go unrenewed before it is Ready=Unknown",
-    seconds,
-    40,
-  )
-  .option(
-    '--infrastructure-dir <dir>',
-    "where the shoots' machines (node agents, which outlive the seed) get their directories; default DIR/infrastructure",
-  )
-  .option('--log-level <level>', 'fatal, error, warn, info, debug or trace', 'info')
-  .action(async (options: SeedCommandOptions) => {
-    const { runSeedCommand } = await import('./seed-command.js');
-    await runSeedCommand(options);
-  });
+addRequestLimitFlags(
+  program
+    .command('seed')
+    .description(
+      'Run a seed: its API server (extension and druid resources, control-plane namespaces; SQLite store) and its gardenlet,\n' +
+        'which registers the Seed in the garden, keeps its heartbeat and runs the control planes (etcd, kube-apiserver) of\n' +
+        'the shoots placed on it. Writes DIR/seed.kubeconfig (seed admin); control-plane data lives in DIR/controlplanes.',
+    )
+    .requiredOption('--name <name>', 'the seed name')
+    .requiredOption('--garden-kubeconfig <file>', "kubeconfig of the gardenlet's identity in the garden")
+    .requiredOption('--dir <dir>', 'state directory (created if missing)')
+    .option('--listen-address <address>', "address the seed's API server listens on (default 127.0.0.1)")
+    .option('--host <address>', 'the same as --listen-address (older name)')
+    .option(
+      '--advertise-address <host>',
+      "address or name others reach the seed's API server at (its kubeconfig, its certificate); default the listen address",
+    )
+    .option('--port <port>', 'port to listen on; 0 picks a free one and keeps it for later starts', port, 0)
+    .option(
+      '--shoot-addresses <list|cidr>',
+      "addresses of this host for shoots' endpoints (kube-apiserver :443, vpn-seed-server), one per shoot placed here, e.g. 10.0.1.0/28 or 10.0.1.5,10.0.1.6; default: each shoot's stable loopback address",
+    )
+    .option(
+      '--dns-record-ttl <seconds>',
+      "TTL of the shoots' DNS records when the garden has an internal domain: how long resolvers may keep the old address after a migration",
+      seconds,
+      120,
+    )
+    .option('--backup-provider <provider>', 'backup provider of the seed (local or s3)')
+    .option('--backup-root <dir>', 'for the local provider: the directory holding the backup bucket')
+    .option('--backup-endpoint <url>', 'for s3: the S3-compatible endpoint (path-style addressing)')
+    .option(
+      '--backup-credentials-file <file>',
+      'for s3: an etcdbrctl credentials JSON (accessKeyID, secretAccessKey, region, …); default: AWS_APPLICATION_CREDENTIALS_JSON, AWS_APPLICATION_CREDENTIALS or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/AWS_REGION',
+    )
+    .option(
+      '--wait-timeout <seconds>',
+      'how long a flow\'s "Waiting until …" step waits before the flow fails and is retried',
+      seconds,
+      60,
+    )
+    .option(
+      '--node-monitor-grace-period <seconds>',
+      "how long a shoot node's Lease may go unrenewed before it is Ready=Unknown",
+      seconds,
+      40,
+    )
+    .option(
+      '--infrastructure-dir <dir>',
+      "where the shoots' machines (node agents, which outlive the seed) get their directories; default DIR/infrastructure",
+    )
+    .option('--log-level <level>', 'fatal, error, warn, info, debug or trace', 'info'),
+).action(async (options: SeedCommandOptions) => {
+  const { runSeedCommand } = await import('./seed-command.js');
+  await runSeedCommand(options);
+});
 
 program
   .command('up')

@@ -8,9 +8,10 @@ import { crashPointHooksFromEnv } from '../flow/crash-point.js';
 import type { SeedBackupConfig } from '../seed/gardenlet/seed-registration.js';
 import { ShootAddressPool } from '../seed/gardenlet/shoot-address-pool.js';
 import { startSeed } from '../seed/seed.js';
+import { type RequestLimitFlags, requestLimitsOf } from './request-limit-flags.js';
 import { runUntilSignal } from './run-until-signal.js';
 
-export interface SeedCommandOptions {
+export interface SeedCommandOptions extends RequestLimitFlags {
   name: string;
   gardenKubeconfig: string;
   dir: string;
@@ -77,6 +78,7 @@ export async function runSeedCommand(options: SeedCommandOptions): Promise<void>
     listenAddress: options.listenAddress ?? options.host ?? '127.0.0.1',
     ...(options.advertiseAddress ? { advertiseAddress: options.advertiseAddress } : {}),
     port: options.port,
+    limits: requestLimitsOf(options),
     ...(options.shootAddresses ? { shootAddresses: ShootAddressPool.parse(options.shootAddresses) } : {}),
     ...(options.dnsRecordTtl !== undefined ? { dnsRecordTtl: options.dnsRecordTtl } : {}),
     logger,
