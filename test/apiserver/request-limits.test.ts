@@ -6,19 +6,24 @@
  */
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { Agent, request } from 'node:https';
 import { connect as connectTcp } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { connect as connectTls, type TLSSocket } from 'node:tls';
 import { pino } from 'pino';
 import { configMapResource } from '../../src/api/core/config-map.js';
 import { isStatusError } from '../../src/api/errors.js';
+import { buildKubeconfig } from '../../src/apiserver/kubeconfig.js';
 import { generateCertificateAuthority, issueCertificate } from '../../src/apiserver/pki/certificates.js';
 import { ApiServer, type ApiServerOptions, type CustomHandler, type Refusal } from '../../src/apiserver/server.js';
 import { RestClient } from '../../src/client/rest-client.js';
 import { builtinDefinitions } from '../../src/registry/builtin/index.js';
 import { openSqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
 import type { Json } from '../helpers/api-client.js';
+import { kubectl } from '../helpers/kubectl.js';
 
 const MiB = 1024 * 1024;
 const definitions = builtinDefinitions.filter(
@@ -242,6 +247,37 @@ describe('requests in flight per user', () => {
     for (const res of await Promise.all(held)) assert.equal(res.status, 200);
     assert.equal((await send(t, agent, 'alice', 'GET', configMaps)).status, 200);
     assert.equal(t.server.stopWatchesOf('alice'), 0);
+  });
+
+  it('kubectl waits as long as Retry-After says and sends the request again', async () => {
+    const held = Array.from({ length: cap }, () => send(t, agent, 'dave', 'GET', '/apis/limits.test/v1/holds'));
+    await t.holds.held(cap);
+    const dir = await mkdtemp(join(tmpdir(), 'limits-kubectl-'));
+    try {
+      const kubeconfig = join(dir, 'kubeconfig');
+      await writeFile(
+        kubeconfig,
+        buildKubeconfig({
+          clusterName: 'limits',
+          server: `https://127.0.0.1:${t.port}`,
+          caPem: t.caPem,
+          user: { name: 'dave', token: 'dave' },
+        }),
+        { mode: 0o600 },
+      );
+      const refusedBefore = t.refusals.filter((r) => r.user?.name === 'dave').length;
+      const listed = kubectl(kubeconfig, ['get', 'configmaps', '-n', 'default', '-v=6']);
+      while (t.refusals.filter((r) => r.user?.name === 'dave').length === refusedBefore) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      t.holds.releaseAll();
+      const result = await listed;
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stderr, /Retry-After 1s/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+    await Promise.all(held);
   });
 
   it('RestClient waits as long as Retry-After says and sends the request again', async () => {
