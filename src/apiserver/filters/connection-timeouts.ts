@@ -7,7 +7,7 @@
 import type { ServerOptions } from 'node:https';
 
 export interface ConnectionTimeouts {
-  /** A TLS handshake must be done within this. */
+  /** A TLS handshake must be done within this (kube-apiserver: its ReadHeaderTimeout, 32 s, bounds the handshake too). */
   handshakeMs: number;
   /** A request's headers must have arrived within this of its first byte (kube-apiserver's ReadHeaderTimeout: 32 s). */
   headersMs: number;
@@ -23,7 +23,7 @@ export interface ConnectionTimeouts {
 }
 
 export const defaultConnectionTimeouts: Readonly<ConnectionTimeouts> = Object.freeze({
-  handshakeMs: 10_000,
+  handshakeMs: 32_000,
   headersMs: 32_000,
   requestMs: 60_000,
   keepAliveMs: 65_000,
