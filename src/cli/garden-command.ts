@@ -9,9 +9,10 @@ import { pino } from 'pino';
 import type { HostedStore } from '../hosting/hosted-api-server.js';
 import { type AuditFlags, addAuditFlags, auditLogFromFlags, auditPolicyFromFlags } from './audit-flags.js';
 import { port, seconds } from './option-parsers.js';
+import { addRequestLimitFlags, type RequestLimitFlags, requestLimitsOf } from './request-limit-flags.js';
 import { runUntilSignal } from './run-until-signal.js';
 
-interface GardenCommandOptions extends AuditFlags {
+interface GardenCommandOptions extends AuditFlags, RequestLimitFlags {
   dir: string;
   listenAddress: string;
   advertiseAddress?: string[];
@@ -85,7 +86,7 @@ export function gardenCommand(): Command {
     )
     .option('--leader-elect-retry-period <seconds>', 'how often candidates try to take or renew the Lease', seconds, 2)
     .option('--log-level <level>', 'fatal, error, warn, info, debug or trace', 'info');
-  return addAuditFlags(command, "the garden's API server").action(
+  return addAuditFlags(addRequestLimitFlags(command), "the garden's API server").action(
     async (options: GardenCommandOptions & { host?: string }) => {
       await runGardenCommand({ ...options, listenAddress: options.host ?? options.listenAddress });
     },
@@ -123,6 +124,7 @@ async function runGardenCommand(options: GardenCommandOptions): Promise<void> {
     port: options.port,
     store: await storeOf(options),
     ...(options.encryptionProviderConfig ? { encryptionConfigFile: resolve(options.encryptionProviderConfig) } : {}),
+    limits: requestLimitsOf(options),
     leaderElect: options.leaderElect,
     leaderElection: {
       leaseDurationSeconds: options.leaderElectLeaseDuration,

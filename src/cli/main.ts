@@ -9,6 +9,7 @@ import { backupCommand } from './backup/backup-command.js';
 import { gardenCommand } from './garden-command.js';
 import { nodeCommand } from './node-command.js';
 import { port, seconds } from './option-parsers.js';
+import { addRequestLimitFlags } from './request-limit-flags.js';
 import { rewriteEncryptedCommand } from './rewrite-encrypted-command.js';
 import type { SeedCommandOptions } from './seed-command.js';
 
@@ -85,7 +86,7 @@ const seedCommand = program
     "where the shoots' machines (node agents, which outlive the seed) get their directories; default DIR/infrastructure",
   )
   .option('--log-level <level>', 'fatal, error, warn, info, debug or trace', 'info');
-addAuditFlags(seedCommand, "the seed's API server")
+addAuditFlags(addRequestLimitFlags(seedCommand), "the seed's API server")
   .option(
     '--shoot-audit-log-dir <dir>',
     "where each shoot's API server records its audit log (DIR/<technical id>/audit.log, with --audit-policy-file and the rotation above); '' turns them off (default DIR/audit/shoots)",

@@ -9,9 +9,10 @@ import type { SeedBackupConfig } from '../seed/gardenlet/seed-registration.js';
 import { ShootAddressPool } from '../seed/gardenlet/shoot-address-pool.js';
 import { startSeed } from '../seed/seed.js';
 import { type AuditFlags, auditLogFromFlags, auditPolicyFromFlags } from './audit-flags.js';
+import { type RequestLimitFlags, requestLimitsOf } from './request-limit-flags.js';
 import { runUntilSignal } from './run-until-signal.js';
 
-export interface SeedCommandOptions extends AuditFlags {
+export interface SeedCommandOptions extends AuditFlags, RequestLimitFlags {
   name: string;
   gardenKubeconfig: string;
   dir: string;
@@ -84,6 +85,7 @@ export async function runSeedCommand(options: SeedCommandOptions): Promise<void>
     ...(options.advertiseAddress ? { advertiseAddress: options.advertiseAddress } : {}),
     port: options.port,
     ...(options.encryptionProviderConfig ? { encryptionConfigFile: resolve(options.encryptionProviderConfig) } : {}),
+    limits: requestLimitsOf(options),
     ...(options.shootAddresses ? { shootAddresses: ShootAddressPool.parse(options.shootAddresses) } : {}),
     ...(options.dnsRecordTtl !== undefined ? { dnsRecordTtl: options.dnsRecordTtl } : {}),
     logger,

@@ -22,7 +22,7 @@ import { shootResource } from '../api/core-gardener/shoot.js';
 import type { KubeObject } from '../api/meta.js';
 import type { AuditLogConfig } from '../apiserver/audit/audit-log.js';
 import { NamespaceLifecycle } from '../apiserver/plugins/namespace-lifecycle.js';
-import type { ApiServer } from '../apiserver/server.js';
+import type { ApiServer, RequestLimits } from '../apiserver/server.js';
 import { Controller } from '../controller/controller.js';
 import { startLeaderElection } from '../controller/leader-election.js';
 import { clientListWatch } from '../controller/list-watch.js';
@@ -73,6 +73,8 @@ export interface GardenOptions {
   leaderElection?: Partial<LeaderElectionTimings>;
   /** 0 picks a free port the first time and reuses it on later starts. */
   port?: number;
+  /** Caps on requests and watches in flight on the garden API (`--max-…-inflight`); unset: the defaults. */
+  limits?: Partial<RequestLimits>;
   logger: Logger;
   /** Oldest acceptable seed heartbeat for a migration destination (admission). */
   seedHeartbeatMaxAgeSeconds?: number;
@@ -146,6 +148,7 @@ export async function startGarden(options: GardenOptions): Promise<Garden> {
     // The operator issues seeds' tokens into kube-system (`issueSeedKubeconfigThroughApi`).
     trustedGroups: [operatorGroup],
     port: options.port,
+    ...(options.limits ? { limits: options.limits } : {}),
     logger,
     ...(options.audit ? { audit: options.audit } : {}),
     resources: [...coreDefinitions, ...gardenerDefinitions],

@@ -39,7 +39,7 @@ import { buildKubeconfig, writeKubeconfig } from '../apiserver/kubeconfig.js';
 import type { CertificateAndKey } from '../apiserver/pki/certificates.js';
 import { ensureServingPki, issueServingCertificate } from '../apiserver/pki/serving-pki.js';
 import type { RequestContext } from '../apiserver/registry/generic-store.js';
-import { ApiServer, type CustomHandler } from '../apiserver/server.js';
+import { ApiServer, type CustomHandler, type RequestLimits } from '../apiserver/server.js';
 import type { AdmissionPlugin, Authenticator, Authorizer, ResourceDefinition, UserInfo } from '../apiserver/types.js';
 import type { Client } from '../client/client.js';
 import { Informer } from '../controller/informer.js';
@@ -117,6 +117,8 @@ export interface HostedApiServerOptions {
   encryptedResources?: readonly string[];
   /** The audit log of every request; none: no audit. */
   audit?: AuditLogConfig;
+  /** Caps on requests and watches in flight (the `--max-…-inflight` flags); unset: the defaults. */
+  limits?: Partial<RequestLimits>;
 }
 
 export interface HostedApiServer {
@@ -216,6 +218,7 @@ export async function startHostedApiServer(options: HostedApiServerOptions): Pro
       selfSubjectAccessReviewHandler(authorizer),
       ...(options.customHandlers?.(client, authorizer) ?? []),
     ],
+    ...(options.limits ? { limits: options.limits } : {}),
     logger,
     ...(audit ? { audit: audit.auditor } : {}),
   });

@@ -23,7 +23,7 @@ import type { KubeObject } from '../api/meta.js';
 import type { ResourceRef } from '../api/resource-ref.js';
 import type { AuditLogConfig } from '../apiserver/audit/audit-log.js';
 import { NamespaceLifecycle } from '../apiserver/plugins/namespace-lifecycle.js';
-import { defaultVersion } from '../apiserver/server.js';
+import { defaultVersion, type RequestLimits } from '../apiserver/server.js';
 import { loadKubeconfig } from '../client/kubeconfig-file.js';
 import { RestClient } from '../client/rest-client.js';
 import { Controller, watchOf } from '../controller/controller.js';
@@ -77,6 +77,8 @@ export interface SeedOptions {
   shootAddresses?: ShootAddressPool;
   /** The TTL of the shoots' DNS records, seconds; default Gardener's 120. */
   dnsRecordTtl?: number;
+  /** Caps on requests and watches in flight on the seed API (`--max-…-inflight`); unset: the defaults. */
+  limits?: Partial<RequestLimits>;
   logger: Logger;
   backup?: SeedBackupConfig;
   heartbeatIntervalMs?: number;
@@ -145,6 +147,7 @@ export async function startSeed(options: SeedOptions): Promise<Seed> {
     host: options.listenAddress,
     ...(options.advertiseAddress ? { advertise: [options.advertiseAddress] } : {}),
     port: options.port,
+    ...(options.limits ? { limits: options.limits } : {}),
     logger: log,
     ...(options.audit ? { audit: options.audit } : {}),
     resources: [...coreDefinitions, ...extensionDefinitions, ...druidDefinitions],
