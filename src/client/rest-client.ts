@@ -157,7 +157,16 @@ export class RestClient implements Client {
     timeoutMs: number,
   ) {
     for (let attempt = 0; ; attempt++) {
-      const res = await this.#send(method, path, payload, contentType, timeoutMs);
+      let res: SentRequest;
+      try {
+        res = await this.#send(method, path, payload, contentType, timeoutMs);
+      } catch (err) {
+        // A kept-alive connection the server closed as idle just as this request went out on it:
+        // the request never reached the server, so a read is sent again at once on a fresh one
+        // (what Node's docs advise for `reusedSocket`).
+        if (attempt === 0 && (method === 'GET' || method === 'HEAD') && staleKeptAliveSocket(err)) continue;
+        throw err;
+      }
       const waitSeconds = retryAfterSeconds(res.status, res.retryAfter);
       if (waitSeconds === undefined || attempt >= maxRetries) return res;
       res.stream.resume();
@@ -190,11 +199,21 @@ export class RestClient implements Client {
       }
       // The cause keeps the socket error's code (ECONNREFUSED: nobody listens there yet).
       req.on('error', (err) =>
-        reject(serviceUnavailable(`${method} ${this.#base.origin}${path}: ${err.message}`, { cause: err })),
+        reject(
+          serviceUnavailable(`${method} ${this.#base.origin}${path}: ${err.message}`, {
+            cause: Object.assign(err, { reusedSocket: req.reusedSocket }),
+          }),
+        ),
       );
       req.end(payload);
     });
   }
+}
+
+/** A send that failed because the kept-alive socket it reused was closed under it. */
+function staleKeptAliveSocket(err: unknown): boolean {
+  const cause = (err as { cause?: { reusedSocket?: boolean; code?: string } }).cause;
+  return cause?.reusedSocket === true && (cause.code === 'ECONNRESET' || cause.code === 'EPIPE');
 }
 
 interface SentRequest {
