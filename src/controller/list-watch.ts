@@ -53,7 +53,10 @@ export function unionListWatch<T extends KubeObject>(...sources: readonly ListWa
       for (const item of lists.flatMap((list) => list.items)) {
         const key = `${item.metadata.namespace ?? ''}/${item.metadata.name ?? ''}`;
         const seen = byKey.get(key);
-        if (!seen || resourceVersionOrder(item.metadata.resourceVersion) > resourceVersionOrder(seen.metadata.resourceVersion)) {
+        if (
+          !seen ||
+          resourceVersionOrder(item.metadata.resourceVersion) > resourceVersionOrder(seen.metadata.resourceVersion)
+        ) {
           byKey.set(key, item);
         }
       }
