@@ -58,6 +58,15 @@ export interface KubeObject {
   [field: string]: unknown;
 }
 
+/**
+ * A resourceVersion as a number for ordering (every store here counts revisions); an opaque one
+ * orders first. Kubernetes clients must not compare them; this project's own caches and
+ * controllers may, to tell their own write from an older event.
+ */
+export function resourceVersionOrder(resourceVersion: string | undefined): bigint {
+  return resourceVersion && /^\d+$/.test(resourceVersion) ? BigInt(resourceVersion) : -1n;
+}
+
 export interface ListMeta {
   resourceVersion?: string;
   continue?: string;

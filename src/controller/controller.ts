@@ -184,6 +184,8 @@ export class Controller<T extends KubeObject = KubeObject> {
 
   async #process(id: string, key: ObjectKey): Promise<void> {
     this.#queued.delete(id);
+    // Queued just before `stop()`: a stopped controller starts no reconcile (its caches are gone).
+    if (this.#stopped) return;
     this.#running.add(id);
     this.#backingOff.delete(id);
     this.#triggersAtStart.set(id, this.#triggers.get(id));

@@ -2,7 +2,7 @@
  * Where an informer reads from: the objects of one resource through a `Client`, whether its store
  * is in the same process or behind HTTPS — a list with its resourceVersion and a watch from there.
  */
-import type { KubeList, KubeObject, WatchEvent } from '../api/meta.js';
+import { type KubeList, type KubeObject, resourceVersionOrder, type WatchEvent } from '../api/meta.js';
 import { type ResourceRef, unchecked } from '../api/resource-ref.js';
 import type { Client, ListOptions } from '../client/client.js';
 
@@ -53,12 +53,15 @@ export function unionListWatch<T extends KubeObject>(...sources: readonly ListWa
       for (const item of lists.flatMap((list) => list.items)) {
         const key = `${item.metadata.namespace ?? ''}/${item.metadata.name ?? ''}`;
         const seen = byKey.get(key);
-        if (!seen || revision(item.metadata.resourceVersion) > revision(seen.metadata.resourceVersion)) {
+        if (
+          !seen ||
+          resourceVersionOrder(item.metadata.resourceVersion) > resourceVersionOrder(seen.metadata.resourceVersion)
+        ) {
           byKey.set(key, item);
         }
       }
       const versions = lists.map((list) => list.metadata.resourceVersion ?? '');
-      const oldest = versions.reduce((a, b) => (revision(b) < revision(a) ? b : a));
+      const oldest = versions.reduce((a, b) => (resourceVersionOrder(b) < resourceVersionOrder(a) ? b : a));
       return { ...lists[0]!, items: [...byKey.values()], metadata: { ...lists[0]!.metadata, resourceVersion: oldest } };
     },
     async watch(resourceVersion) {
@@ -66,11 +69,6 @@ export function unionListWatch<T extends KubeObject>(...sources: readonly ListWa
       return mergeWatches(watches);
     },
   };
-}
-
-/** A resourceVersion as a number for ordering; an opaque one orders first. */
-function revision(resourceVersion: string | undefined): bigint {
-  return resourceVersion && /^\d+$/.test(resourceVersion) ? BigInt(resourceVersion) : -1n;
 }
 
 type Watch<T extends KubeObject> = AsyncIterable<WatchEvent<T>> & { stop(): void };

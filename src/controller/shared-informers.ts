@@ -41,8 +41,16 @@ class SharedInformer<T extends KubeObject> implements Lister<T> {
   #firstSeq = 1;
   readonly #subscribers = new Set<(event: WatchEvent<T>) => void>();
   readonly #informer: Informer<T>;
+  /** Rejects once the informer stops: whoever still waits for a first list that never came stops waiting. */
+  readonly #stopped: Promise<never>;
+  #markStopped!: (err: Error) => void;
 
   constructor(source: ListWatch<T>) {
+    this.#stopped = new Promise<never>((_, reject) => {
+      this.#markStopped = reject;
+    });
+    // Nobody need wait for it: it only ends the waits of `synced()`.
+    this.#stopped.catch(() => undefined);
     this.#informer = new Informer<T>(source, {
       replace: (objects) => {
         const listed = new Set(objects.map(keyOf));
@@ -68,10 +76,16 @@ class SharedInformer<T extends KubeObject> implements Lister<T> {
   stop(): void {
     this.#informer.stop();
     this.#subscribers.clear();
+    this.#markStopped(new Error('the shared informer stopped before its first list'));
   }
 
+  /**
+   * Resolves once the first list is in the cache; rejects when the informer stops before that (a
+   * failed list is retried only while it runs), so that a controller whose leader stepped down
+   * does not wait, and keep its stop waiting, forever.
+   */
   synced(): Promise<void> {
-    return this.#informer.synced();
+    return Promise.race([this.#informer.synced(), this.#stopped]);
   }
 
   list(namespace?: string): T[] {
@@ -198,7 +212,10 @@ export class SharedInformerFactory {
     if (!informer) {
       informer = new SharedInformer(clientListWatch(this.#client, unchecked(ref)));
       this.#informers.set(key, informer);
-      if (!this.#stopped) informer.start();
+      // Asked for after `stop()` (by a reconcile that was already under way): stopped at once, so
+      // that waiting for it ends instead of lasting forever.
+      if (this.#stopped) informer.stop();
+      else informer.start();
     }
     return informer as unknown as SharedInformer<T>;
   }

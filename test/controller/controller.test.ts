@@ -276,4 +276,19 @@ describe('Controller', () => {
     );
     assert.ok(lines.some((l) => l.msg === 'reconcile ended by the controller stopping'));
   });
+
+  it('starts no reconcile for a key enqueued just before stop()', async () => {
+    const reconciler = recordingReconciler();
+    const controller = new Controller({
+      name: 'stopped-early',
+      source: clientListWatch(client, configMapResource, 'stopped-early'),
+      reconciler,
+      logger,
+    });
+    controller.enqueue({ namespace: 'stopped-early', name: 'one' });
+    controller.stop();
+    await controller.idle();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.deepEqual(reconciler.keys, []);
+  });
 });

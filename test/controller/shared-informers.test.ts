@@ -88,4 +88,19 @@ describe('shared informers', () => {
     assert.equal((await iterator.next()).done, true);
     factory.stop();
   });
+
+  it('ends the wait for a first list when stopped before it came, also for a resource asked for after stop()', async () => {
+    // Its lists fail (the API server is overloaded or going away): the cache never fills.
+    const failing = new SharedInformerFactory({
+      resource: (ref) => ({
+        ...client.resource(ref),
+        list: () => Promise.reject(new Error('connect ECONNREFUSED')),
+      }),
+    });
+    const waiting = failing.syncedAll([configMapResource]);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    failing.stop();
+    await assert.rejects(waiting, /stopped before its first list/);
+    await assert.rejects(failing.synced(configMapResource), /stopped before its first list/);
+  });
 });

@@ -72,6 +72,33 @@ describe("a shoot's Services, namespaces, Jobs and CronJobs, through kubectl", (
       JSON.stringify([{ op: 'add', path: '/status/conditions/-', value: { type: GATE, status: 'True' } }]),
     ]);
 
+  /**
+   * Waits for the Job's Complete condition; when it does not come, the error says where the Job
+   * stands — its status, its pods (phase, node, finalizers, deletion) and who holds the controller
+   * manager's and the scheduler's Leases — so that a failure explains itself.
+   */
+  const completes = async (namespace: string, job: string) => {
+    const wait = await k(['-n', namespace, 'wait', '--for=condition=complete', `job/${job}`, '--timeout=90s']);
+    if (wait.code === 0) return;
+    const read = (args: string[]) => json(args).catch((err: Error) => err.message);
+    const pods = await read(['-n', namespace, 'get', 'pods', '-l', `batch.kubernetes.io/job-name=${job}`]);
+    const leases = await read(['-n', 'kube-system', 'get', 'leases']);
+    const state = {
+      status: (await read(['-n', namespace, 'get', 'job', job])).status,
+      pods: pods.items?.map((p: Json) => ({
+        name: p.metadata.name,
+        phase: p.status?.phase,
+        node: p.spec.nodeName,
+        finalizers: p.metadata.finalizers,
+        deleting: p.metadata.deletionTimestamp,
+      })),
+      leases: leases.items?.map(
+        (l: Json) => `${l.metadata.name}: ${l.spec.holderIdentity} renewed ${l.spec.renewTime}`,
+      ),
+    };
+    assert.fail(`job ${namespace}/${job} not complete: ${wait.stderr.trim()}\n${JSON.stringify(state, null, 1)}`);
+  };
+
   before(async () => {
     kubectlShoot = await startKubectlShoot();
     shoot = kubectlShoot.shoot;
@@ -190,7 +217,7 @@ describe("a shoot's Services, namespaces, Jobs and CronJobs, through kubectl", (
     );
     assert.deepEqual(pod.metadata.finalizers, ['batch.kubernetes.io/job-tracking']);
     // The node runs the pod to completion (Succeeded after a few seconds).
-    await ok(['wait', '--for=condition=complete', 'job/pi', '--timeout=90s']);
+    await completes('default', 'pi');
     const job = await json(['get', 'job', 'pi']);
     assert.equal(job.status.succeeded, 1);
     assert.ok(job.status.completionTime);
@@ -247,7 +274,7 @@ describe("a shoot's Services, namespaces, Jobs and CronJobs, through kubectl", (
       }),
     );
     // Its two pods run side by side on the node and succeed.
-    await ok(['-n', 'moving', 'wait', '--for=condition=complete', 'job/long', '--timeout=90s']);
+    await completes('moving', 'long');
     assert.equal((await json(['-n', 'moving', 'get', 'job', 'long'])).status.succeeded, 2);
     await until(
       async () => (await json(['-n', 'moving', 'get', 'endpoints', 'web'])).subsets?.[0]?.addresses?.length === 2,

@@ -10,13 +10,14 @@
  * Pods carry the finalizer `batch.kubernetes.io/job-tracking` until they are counted: a finished
  * pod's uid is first recorded in `status.uncountedTerminatedPods`, then its finalizer removed,
  * then it moves into the counters — a crash between any two steps counts no pod twice and none
- * never. Its own writes are expected (src/controller/expectations.ts) until its cache shows them.
+ * never. Its own writes — pods created, released and deleted, and the Job's status — are expected
+ * (src/controller/expectations.ts) until its caches show them.
  */
 
 import { jobResource } from '../../api/batch/job.js';
 import { isPodReady, isPodTerminal, podPhase, podResource } from '../../api/core/pod.js';
 import { removeFinalizerPatch } from '../../api/finalizers.js';
-import { controllerReference, type KubeObject, nowTimestamp } from '../../api/meta.js';
+import { controllerReference, type KubeObject, nowTimestamp, resourceVersionOrder } from '../../api/meta.js';
 import { semanticEqual } from '../../api/validation.js';
 import { type Client, ignoreNotFound } from '../../client/client.js';
 import { Controller, type ObjectKey, type Reconciler, type Result } from '../../controller/controller.js';
@@ -217,7 +218,7 @@ export class JobReconciler implements Reconciler {
     }
     status.uncountedTerminatedPods = uncountedStatus(counted.succeeded, counted.failed);
     let current = job;
-    if (release.some((p) => !recorded.has(uid(p)))) current = await this.#writeStatus(current, status);
+    if (release.some((p) => !recorded.has(uid(p)))) current = await this.#writeStatus(id, current, status);
     await this.#releasePods(id, release);
     const stillTracked = new Set(pods.filter((p) => hasTrackingFinalizer(p) && !release.includes(p)).map(uid));
     const flushed = (uids: string[]) => uids.filter((u) => !stillTracked.has(u)).length;
@@ -236,7 +237,7 @@ export class JobReconciler implements Reconciler {
         this.#events?.event(job, 'Warning', finish.reason, finish.message);
       }
     }
-    if (!semanticEqual(status, current.status)) await this.#writeStatus(current, status);
+    if (!semanticEqual(status, current.status)) await this.#writeStatus(id, current, status);
     // Pods being deleted keep the Job from finishing: look again once they are gone.
     if (finish && terminating > 0) requeueAfterMs = Math.min(requeueAfterMs ?? Infinity, 1_000);
     return requeueAfterMs === undefined ? {} : { requeueAfterMs: Math.max(requeueAfterMs, 10) };
@@ -332,14 +333,23 @@ export class JobReconciler implements Reconciler {
     }
   }
 
-  async #writeStatus(job: KubeObject, status: JobStatus): Promise<KubeObject> {
-    return this.#client.resource(jobResource).update(
-      job.metadata.namespace ?? '',
-      { ...job, status },
-      {
-        subresource: 'status',
-      },
-    );
+  /**
+   * Writes the status, expected until the Job's cache shows it: a pass that read an older Job
+   * would miss the pods this one counted and released (their finalizers gone, their uids in
+   * `uncountedTerminatedPods` or the counters only it wrote), count them as never succeeded, and
+   * make pods again.
+   */
+  async #writeStatus(id: string, job: KubeObject, status: JobStatus): Promise<KubeObject> {
+    const written = await this.#client
+      .resource(jobResource)
+      .update(job.metadata.namespace ?? '', { ...job, status }, { subresource: 'status' });
+    const { namespace = '', name = '', uid } = written.metadata;
+    const version = resourceVersionOrder(written.metadata.resourceVersion);
+    this.#expectations.expect(id, () => {
+      const cached = this.#jobs.get(namespace, name);
+      return !cached || cached.metadata.uid !== uid || resourceVersionOrder(cached.metadata.resourceVersion) >= version;
+    });
+    return written;
   }
 }
 

@@ -17,7 +17,7 @@
 import type { Logger } from 'pino';
 import { podResource } from '../../api/core/pod.js';
 import { isConflict, isNotFound } from '../../api/errors.js';
-import { isRecord, type KubeObject, nowTimestamp } from '../../api/meta.js';
+import { isRecord, type KubeObject, nowTimestamp, resourceVersionOrder } from '../../api/meta.js';
 import type { Client } from '../../client/client.js';
 import { EventRecorder } from '../../controller/event-recorder.js';
 import { Informer } from '../../controller/informer.js';
@@ -61,8 +61,7 @@ function keyOf(pod: KubeObject): string {
 }
 
 function revision(pod: KubeObject): bigint {
-  const rv = pod.metadata.resourceVersion ?? '';
-  return /^\d+$/.test(rv) ? BigInt(rv) : -1n;
+  return resourceVersionOrder(pod.metadata.resourceVersion);
 }
 
 function hostNetwork(pod: KubeObject): boolean {
