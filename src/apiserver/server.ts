@@ -233,7 +233,7 @@ export class ApiServer {
       }
       user = await this.#authenticate(req);
       const info = parseRequestInfo(method, url.pathname, url.searchParams);
-      await this.#authorize(user, info);
+      await this.#authorize(user, info, url.searchParams);
       if (info.resourceRequest) await this.#serveResource(req, res, info, url.searchParams, user);
       else serveNonResource(info, req, res, this.#discovery, this.#openapi);
     } catch (err) {
@@ -270,8 +270,9 @@ export class ApiServer {
     return user;
   }
 
-  async #authorize(user: UserInfo, info: RequestInfo): Promise<void> {
+  async #authorize(user: UserInfo, info: RequestInfo, query?: URLSearchParams): Promise<void> {
     const attrs: RequestAttributes = {
+      ...selectorsOf(query),
       user,
       verb: info.verb,
       resourceRequest: info.resourceRequest,
@@ -315,6 +316,13 @@ export class ApiServer {
       authorizeCreate: (request) => this.#authorize(user, { ...request, verb: 'create' }),
     });
   }
+}
+
+/** The selectors of a request, for authorizers that decide lists and watches by them. */
+function selectorsOf(query: URLSearchParams | undefined): Pick<RequestAttributes, 'fieldSelector' | 'labelSelector'> {
+  const fieldSelector = query?.get('fieldSelector');
+  const labelSelector = query?.get('labelSelector');
+  return { ...(fieldSelector ? { fieldSelector } : {}), ...(labelSelector ? { labelSelector } : {}) };
 }
 
 function storeKey(group: string, version: string, plural: string): string {

@@ -25,6 +25,7 @@ interface GardenCommandOptions {
   leaderElectRenewDeadline: number;
   leaderElectRetryPeriod: number;
   logLevel: string;
+  seedAuthorization: boolean;
 }
 
 function list(value: string, previous: string[] = []): string[] {
@@ -78,6 +79,12 @@ export function gardenCommand(): Command {
     )
     .option('--leader-elect-retry-period <seconds>', 'how often candidates try to take or renew the Lease', seconds, 2)
     .option('--log-level <level>', 'fatal, error, warn, info, debug or trace', 'info')
+    .option(
+      '--seed-authorization <bool>',
+      "decide gardenlets' requests by their seed's objects (SeedAuthorizer, SeedRestriction); false is for benchmarks measuring their cost only",
+      bool,
+      true,
+    )
     .action(async (options: GardenCommandOptions & { host?: string }) => {
       await runGardenCommand({ ...options, listenAddress: options.host ?? options.listenAddress });
     });
@@ -113,6 +120,7 @@ async function runGardenCommand(options: GardenCommandOptions): Promise<void> {
     port: options.port,
     store: await storeOf(options),
     leaderElect: options.leaderElect,
+    seedAuthorization: options.seedAuthorization,
     leaderElection: {
       leaseDurationSeconds: options.leaderElectLeaseDuration,
       renewDeadlineSeconds: options.leaderElectRenewDeadline,

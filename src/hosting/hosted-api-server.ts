@@ -99,6 +99,8 @@ export interface HostedApiServerOptions {
   customHandlers?: (client: Client, authorizer: Authorizer) => CustomHandler[];
   /** Objects created on every start when missing (namespaces, roles, bindings…), in order. */
   bootstrap?: readonly KubeObject[];
+  /** Authorizers asked after `system:masters` and before RBAC (the garden's SeedAuthorizer). */
+  authorizers?: readonly Authorizer[];
 }
 
 export interface HostedApiServer {
@@ -164,6 +166,7 @@ export async function startHostedApiServer(options: HostedApiServerOptions): Pro
   const authorizer: Authorizer = new UnionAuthorizer(
     new SuperuserAuthorizer(),
     ...(storeOptions.kind === 'etcd' ? [new SharedStateGuard(options.trustedGroups ?? [])] : []),
+    ...(options.authorizers ?? []),
     new RbacAuthorizer(rbac),
   );
 

@@ -19,6 +19,7 @@ import { controllerReference } from '../../../api/meta.js';
 import type { TaskContext } from '../../../flow/task-fn.js';
 import { backupEntryName } from '../../../shoot/identity.js';
 import { backupObjectNotReadyReason } from '../backup-common.js';
+import { findForThisSeed } from '../seed-scoped-read.js';
 import type { ComponentContext } from './context.js';
 import type { DeployMigrateWaiter } from './interfaces.js';
 import { NotYetError, waitUntil } from './wait.js';
@@ -38,7 +39,7 @@ export abstract class GardenBackupEntry {
 
   /** The entry, or null. */
   get(): Promise<BackupEntryObject | null> {
-    return this.entries().find(this.c.shoot.metadata.namespace!, this.name);
+    return findForThisSeed(this.entries(), this.c.shoot.metadata.namespace!, this.name);
   }
 
   /** Until the entry's gardenlet reports it reconciled (names the entry's error when the time is up). */
