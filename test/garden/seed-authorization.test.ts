@@ -4,12 +4,15 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { pino } from 'pino';
 import type { KubeObject } from '../../src/api/meta.js';
 import type { AdmissionAttributes, RequestAttributes, UserInfo } from '../../src/apiserver/types.js';
 import { SeedRestriction } from '../../src/garden/admission/seed-restriction.js';
+import { GraphFeed } from '../../src/garden/authorizer/graph-feed.js';
 import { SeedAuthorizer } from '../../src/garden/authorizer/seed-authorizer.js';
 import { SeedGraph, vertex } from '../../src/garden/authorizer/seed-graph.js';
 import { gardenletUser, seedsGroup } from '../../src/garden/bootstrap-rbac.js';
+import { openSqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
 
 const G = 'core.gardener.cloud/v1beta1';
 const gardenlet = (seed: string): UserInfo => ({
@@ -121,6 +124,37 @@ describe('SeedGraph', () => {
     // Both Seed and bucket refer to backup-seed-a: one reference gone, the other keeps the edge.
     graph.remove(bucket('bucket-a', 'seed-a'));
     assert.equal(graph.reaches(vertex('Secret', 'garden', 'backup-seed-a'), 'seed-a'), true);
+  });
+});
+
+describe('GraphFeed', () => {
+  it('fills the graph from the store and is caught up with every write committed before it is asked', async () => {
+    const storage = openSqliteStore({ path: ':memory:' });
+    const graph = new SeedGraph();
+    const feed = new GraphFeed({ storage, graph, logger: pino({ level: 'silent' }) });
+    try {
+      await storage.create('/registry/core.gardener.cloud/shoots/garden-dev/a1', shoot('a1', 'seed-a'));
+      feed.start();
+      await feed.synced();
+      assert.equal(graph.reaches(vertex('Shoot', 'garden-dev', 'a1'), 'seed-a'), true);
+      // The binding of a shoot, and at once the question: the graph has seen it.
+      await storage.guaranteedUpdate('/registry/core.gardener.cloud/shoots/garden-dev/a1', () => shoot('a1', 'seed-b'));
+      await storage.create('/registry/configmaps/default/other', {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'other' },
+      });
+      await feed.caughtUp(5_000);
+      assert.equal(graph.reaches(vertex('Shoot', 'garden-dev', 'a1'), 'seed-a'), false);
+      assert.equal(graph.reaches(vertex('Shoot', 'garden-dev', 'a1'), 'seed-b'), true);
+      assert.equal(feed.revision, await storage.currentRevision());
+      await storage.delete('/registry/core.gardener.cloud/shoots/garden-dev/a1');
+      await feed.caughtUp(5_000);
+      assert.equal(graph.has(vertex('Shoot', 'garden-dev', 'a1')), false);
+    } finally {
+      feed.stop();
+      await storage.close();
+    }
   });
 });
 

@@ -45,7 +45,8 @@ export class GraphFeed {
   #revision = 0;
   #watcher: Watcher | undefined;
   #stopped = false;
-  #waiters: { revision: number; resolve: () => void }[] = [];
+  /** When the watch last delivered an event (ms). */
+  #lastEventAt = 0;
   readonly #synced: Promise<void>;
   #markSynced!: () => void;
 
@@ -72,31 +73,26 @@ export class GraphFeed {
 
   /**
    * Resolves once the graph reflects every write the store had committed when this was called,
-   * or after `timeoutMs` (then the caller decides on what the graph knows).
+   * or after `timeoutMs` (then the caller decides on what the graph knows). An etcd revision
+   * counts the writes of the whole cluster, also those under other prefixes that this watch never
+   * sees; so the wait also ends once the watch has been quiet for `quietMs` after the call: every
+   * event of the garden's own keys committed before it has arrived by then.
    */
-  async caughtUp(timeoutMs: number): Promise<void> {
+  async caughtUp(timeoutMs: number, quietMs = 100): Promise<void> {
     await this.#synced;
+    const called = Date.now();
     const target = await this.#options.storage.currentRevision();
-    if (this.#revision >= target) return;
-    await new Promise<void>((resolve) => {
-      const waiter = { revision: target, resolve };
-      const timer = setTimeout(() => {
-        this.#waiters = this.#waiters.filter((w) => w !== waiter);
-        resolve();
-      }, timeoutMs);
-      waiter.resolve = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-      this.#waiters.push(waiter);
-    });
+    while (this.#revision < target && !this.#stopped) {
+      const now = Date.now();
+      if (now - called >= timeoutMs) return;
+      if (now - called >= quietMs && now - this.#lastEventAt >= quietMs) return;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
   }
 
   stop(): void {
     this.#stopped = true;
     this.#watcher?.stop();
-    for (const waiter of this.#waiters) waiter.resolve();
-    this.#waiters = [];
   }
 
   async #run(): Promise<void> {
@@ -119,6 +115,7 @@ export class GraphFeed {
             if (event.type === 'DELETED') graph.remove(event.object);
             else graph.upsert(event.object);
           }
+          this.#lastEventAt = Date.now();
           this.#advance(event.revision);
         }
       } catch (err) {
@@ -130,10 +127,6 @@ export class GraphFeed {
   }
 
   #advance(revision: number): void {
-    if (revision <= this.#revision) return;
-    this.#revision = revision;
-    const ready = this.#waiters.filter((w) => w.revision <= revision);
-    this.#waiters = this.#waiters.filter((w) => w.revision > revision);
-    for (const waiter of ready) waiter.resolve();
+    if (revision > this.#revision) this.#revision = revision;
   }
 }
