@@ -110,11 +110,16 @@ export class BackupEntry extends GardenBackupEntry implements DeployMigrateWaite
     await this.create((await this.c.seedObject()).metadata.uid!);
   }
 
-  /** "Migrating BackupEntry to new seed": the entry follows the shoot to its new seed. */
+  /**
+   * "Migrating BackupEntry to new seed": the entry follows the shoot to its new seed. Once it has
+   * (a run resumed after a crash), it may already be out of this seed's reach: the garden lets a
+   * seed touch an entry only while its spec or status names the seed.
+   */
   async migrate(_ctx: TaskContext): Promise<void> {
-    await this.entries().patch(this.c.shoot.metadata.namespace!, this.name, {
-      spec: { seedName: shootSpecSeedName(this.c.shoot) },
-    });
+    const destination = shootSpecSeedName(this.c.shoot);
+    const entry = await this.get();
+    if (!entry || backupEntrySpecSeedName(entry) === destination) return;
+    await this.entries().patch(this.c.shoot.metadata.namespace!, this.name, { spec: { seedName: destination } });
   }
 
   /** "Waiting for BackupEntry to be migrated to new seed": this seed's BackupEntry controller has let go of it. */
