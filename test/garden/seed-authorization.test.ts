@@ -197,6 +197,12 @@ describe('SeedAuthorizer', () => {
     // A shoot that does not exist reads as its 404; its ShootState does not.
     assert.equal(await decide(request('seed-a', 'get', 'shoots', { namespace: ns, name: 'gone' })), 'allow');
     assert.equal(await decide(request('seed-a', 'get', 'shootstates', { namespace: ns, name: 'gone' })), 'deny');
+    // Deleting a BackupEntry already gone (a step run again after a crash) is answered 404 too.
+    assert.equal(await decide(request('seed-b', 'delete', 'backupentries', { namespace: ns, name: 'gone' })), 'allow');
+    assert.equal(
+      await decide(request('seed-a', 'delete', 'backupentries', { namespace: ns, name: 'shoot--dev--b1' })),
+      'deny',
+    );
   });
 
   it('lists and watches only with a field selector naming the seed', async () => {

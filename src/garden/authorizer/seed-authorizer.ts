@@ -23,8 +23,8 @@
  *   `garden/backup-<seed>` and `garden/generated-bucket-<its bucket>`; listing `garden`'s
  *   internal-domain Secret by its label.
  * - projects: read.
- * Everything else is denied. An object that does not exist may be read by name (the answer is a
- * 404): the gardenlet looks before it creates. Before a denial or such a read, the authorizer
+ * Everything else is denied. An object that does not exist may be read or deleted by name (the
+ * answer is a 404): the gardenlet looks before it creates, and deletes again when a step runs again. Before a denial or such a read, the authorizer
  * waits until the graph reflects every write the store had committed (a few ms), so a
  * gardenlet acting on a binding it has just seen is not refused for a graph one event behind.
  */
@@ -148,11 +148,17 @@ class SeedRequest {
     return this.attrs.name || (this.collection ? (this.requiredField('metadata.name') ?? '') : '');
   }
 
-  /** Readable when related; a missing object by name reads as its 404. */
+  /**
+   * Allowed when related. A missing object named by the request is read or deleted as its 404:
+   * a gardenlet looks before it creates, and a step run again after a crash deletes again.
+   */
   related(key: VertexKey, why: string): Verdict {
     if (this.graph.reaches(key, this.seed)) return 'allow';
-    if (!this.graph.has(key) && this.is('get', 'list', 'watch') && this.objectName) return 'absent';
-    return this.deny(why);
+    return this.absent(key) ? 'absent' : this.deny(why);
+  }
+
+  absent(key: VertexKey): boolean {
+    return !this.graph.has(key) && this.is('get', 'list', 'watch', 'delete') && !!this.objectName;
   }
 
   deny(why = `no relationship found between seed "${this.seed}" and this object`): Verdict {
@@ -228,8 +234,10 @@ const backupBucketRule: Rule = (r) => {
   }
   const name = r.objectName;
   if (r.is(...writeVerbs, 'delete')) {
-    const placed = r.graph.bucketSeed(name);
-    return placed === r.seed ? 'allow' : r.deny(`seed "${r.seed}" may only change its own BackupBuckets`);
+    if (r.graph.bucketSeed(name) === r.seed) return 'allow';
+    return r.absent(vertex('BackupBucket', '', name))
+      ? 'absent'
+      : r.deny(`seed "${r.seed}" may only change its own BackupBuckets`);
   }
   if (!r.is(...readVerbs)) return r.deny(`seeds may not ${r.verb} BackupBuckets`);
   return r.related(vertex('BackupBucket', '', name), noRelation(r));
