@@ -10,13 +10,25 @@
  *
  *   node dist/bench/apiserver-latency.js [--sizes 1000,10000] [--gets 2000] [--bindings 1000]
  *     [--list-reps 20] [--warmup 50] [--no-status] [--stores sqlite,etcd] [--json out.json]
- *     [--cpu-prof DIR] [--strict]
+ *     [--encryption on,off] [--cpu-prof DIR] [--strict]
+ *
+ * With `--encryption on,off` each store is measured twice, with the garden's Secrets and
+ * ShootStates encrypted at rest (aesgcm, its default) and without (identity only): `get secret`
+ * shows what encryption costs a read of an encrypted object, the shoot rows that it costs the
+ * others nothing.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gardenEncryptedResources } from '../src/garden/encrypted-resources.js';
 import { type EtcdCluster, etcdCluster } from '../src/landscape/etcd-cluster.js';
+import {
+  ENCRYPTION_CONFIG_API_VERSION,
+  ENCRYPTION_CONFIG_KIND,
+  newEncryptionConfig,
+} from '../src/storage/encryption/encryption-config.js';
 import { ApiClient } from './lib/client.js';
 import {
   formatProfileSummary,
@@ -53,11 +65,14 @@ const HEARTBEAT_REFRESH_MS = 20_000;
 const SEED_NAMES = ['seed-a', 'seed-b'] as const;
 
 type StoreKind = 'sqlite' | 'etcd';
+type Encryption = 'on' | 'off';
 
 interface Options {
   sizes: number[];
   /** The stores to measure, one after the other, each with a fresh garden. */
   stores: StoreKind[];
+  /** Encryption at rest of Secrets and ShootStates, each measured with a fresh garden. */
+  encryption: Encryption[];
   gets: number;
   bindings: number;
   listReps: number;
@@ -80,6 +95,7 @@ interface Target {
 interface Row {
   /** The garden's store. */
   store: StoreKind;
+  encryption: Encryption;
   operation: string;
   /** Shoots in the store while measuring (for creates: the range filled). */
   shoots: string;
@@ -123,6 +139,8 @@ function usage(): string {
   --stores S,...     the garden's stores, measured one after the other: sqlite (its file in the
                      state dir) and/or etcd (a 3-member etcd cluster with TLS on 127.x.y.1-3)
                      (default sqlite; env BENCH_STORES)
+  --encryption E,... encryption at rest of Secrets and ShootStates, measured one after the other:
+                     on (aesgcm, the default) and/or off (identity) (default on; env BENCH_ENCRYPTION)
   --max-sockets N    keep-alive connections (default 4)
   --json FILE        also write the results as JSON (env BENCH_JSON)
   --cpu-prof DIR     run the garden under node --cpu-prof, write the profile to DIR and
@@ -144,6 +162,7 @@ function parseOptions(argv: string[]): Options {
       warmup: { type: 'string' },
       'no-status': { type: 'boolean', default: false },
       stores: { type: 'string' },
+      encryption: { type: 'string' },
       'max-sockets': { type: 'string' },
       'cpu-prof': { type: 'string' },
       samples: { type: 'boolean', default: false },
@@ -156,9 +175,14 @@ function parseOptions(argv: string[]): Options {
   for (const store of stores) {
     if (store !== 'sqlite' && store !== 'etcd') throw new Error(`--stores: unknown store "${store}"\n${usage()}`);
   }
+  const encryption = (values.encryption ?? env.BENCH_ENCRYPTION ?? 'on').split(',').map((s) => s.trim());
+  for (const mode of encryption) {
+    if (mode !== 'on' && mode !== 'off') throw new Error(`--encryption: "${mode}" is neither on nor off\n${usage()}`);
+  }
   return {
     sizes,
     stores: stores as StoreKind[],
+    encryption: encryption as Encryption[],
     gets: intFlag('--gets', values.gets ?? env.BENCH_GETS, 2000),
     bindings: intFlag('--bindings', values.bindings ?? env.BENCH_BINDINGS, 1000),
     listReps: intFlag('--list-reps', values['list-reps'] ?? env.BENCH_LIST_REPS, 20, 1),
@@ -185,15 +209,17 @@ class Bench {
   readonly #client: ApiClient;
   readonly #options: Options;
   readonly #store: StoreKind;
+  readonly #encryption: Encryption;
   readonly #newShoot = shootFactory();
   /** Names of the shoots created so far, in order. */
   readonly #shoots: string[] = [];
   #lastHeartbeat = 0;
 
-  constructor(client: ApiClient, options: Options, store: StoreKind) {
+  constructor(client: ApiClient, options: Options, store: StoreKind, encryption: Encryption) {
     this.#client = client;
     this.#options = options;
     this.#store = store;
+    this.#encryption = encryption;
   }
 
   /** Project dev (and its namespace), the secrets, both seeds with backup, healthy. */
@@ -246,8 +272,8 @@ class Bench {
     }
   }
 
-  #add(fields: Omit<Row, 'store'>): void {
-    const row: Row = { store: this.#store, ...fields };
+  #add(fields: Omit<Row, 'store' | 'encryption'>): void {
+    const row: Row = { store: this.#store, encryption: this.#encryption, ...fields };
     if (row.target) row.pass = row.summary[row.target.stat] <= row.target.ms;
     if (!this.#options.samples) delete row.samples;
     this.rows.push(row);
@@ -314,6 +340,22 @@ class Bench {
       shoots: String(size),
       summary: summarize(samples),
       samples: samples,
+      target: TARGETS.get,
+    });
+    // What encryption at rest costs a read: the Secrets are encrypted (with --encryption on), shoots are not.
+    const secretPaths = secrets().map((s) => `/api/v1/namespaces/${s.metadata.namespace}/secrets/${s.metadata.name}`);
+    const secretSamples: number[] = [];
+    await this.#phase(`get secret ×${n} @${size}`, async () => {
+      for (let i = 0; i < this.#options.warmup + n; i++) {
+        const res = await this.#client.call('GET', secretPaths[i % secretPaths.length]!);
+        if (i >= this.#options.warmup) secretSamples.push(res.ms);
+      }
+    });
+    this.#add({
+      operation: 'get secret',
+      shoots: String(size),
+      summary: summarize(secretSamples),
+      samples: secretSamples,
       target: TARGETS.get,
     });
   }
@@ -453,6 +495,7 @@ function sleep(ms: number): Promise<void> {
 function formatTable(rows: readonly Row[]): string {
   const header = [
     'store',
+    'encryption',
     'operation',
     'shoots',
     'n',
@@ -467,6 +510,7 @@ function formatTable(rows: readonly Row[]): string {
   ];
   const body = rows.map((r) => [
     r.store,
+    r.encryption,
     r.operation,
     r.shoots,
     String(r.summary.count),
@@ -480,7 +524,7 @@ function formatTable(rows: readonly Row[]): string {
     r.pass === undefined ? '' : r.pass ? 'PASS' : 'FAIL',
   ]);
   const widths = header.map((h, i) => Math.max(3, h.length, ...body.map((row) => row[i]!.length)));
-  const numeric = new Set([3, 4, 5, 6, 7, 8, 9]);
+  const numeric = new Set([4, 5, 6, 7, 8, 9, 10]);
   const line = (cells: string[]) =>
     `| ${cells.map((c, i) => (numeric.has(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join(' | ')} |`;
   // The Markdown style biome formats tables in, so the output can be pasted into bench/README.md.
@@ -489,21 +533,26 @@ function formatTable(rows: readonly Row[]): string {
 }
 
 /**
- * The `etcd / sqlite` ratio of p50 and p99 per operation and size, for rows measured on both
- * (the first store in `--stores` is the denominator).
+ * The ratio of p50 and p99 per operation and size between two values of `field` (`etcd / sqlite`,
+ * `on / off`), for rows measured with both and alike otherwise (the first value is the denominator).
  */
-function formatComparison(rows: readonly Row[], stores: readonly StoreKind[]): string {
-  const [base, other] = stores as [StoreKind, StoreKind];
+function formatComparison(rows: readonly Row[], field: 'store' | 'encryption', values: readonly string[]): string {
+  const [base, other] = values as [string, string];
   const lines = [
     `| operation | shoots | p50 ${base} ms | p50 ${other} ms | p50 ratio | p99 ${base} ms | p99 ${other} ms | p99 ratio |`,
     '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
-  for (const row of rows.filter((r) => r.store === base)) {
-    const match = rows.find((r) => r.store === other && r.operation === row.operation && r.shoots === row.shoots);
+  const alike = (a: Row, b: Row) =>
+    a.operation === b.operation &&
+    a.shoots === b.shoots &&
+    (field === 'store' ? a.encryption === b.encryption : a.store === b.store);
+  for (const row of rows.filter((r) => r[field] === base)) {
+    const match = rows.find((r) => r[field] === other && alike(r, row));
     if (!match) continue;
     const ratio = (a: number, b: number) => (a > 0 ? `${(b / a).toFixed(2)}×` : '');
+    const label = field === 'store' ? `encryption ${row.encryption}` : row.store;
     lines.push(
-      `| ${row.operation} | ${row.shoots} | ${formatMs(row.summary.p50)} | ${formatMs(match.summary.p50)} | ` +
+      `| ${row.operation} (${label}) | ${row.shoots} | ${formatMs(row.summary.p50)} | ${formatMs(match.summary.p50)} | ` +
         `${ratio(row.summary.p50, match.summary.p50)} | ${formatMs(row.summary.p99)} | ${formatMs(match.summary.p99)} | ` +
         `${ratio(row.summary.p99, match.summary.p99)} |`,
     );
@@ -523,29 +572,54 @@ async function startBenchEtcd(): Promise<{ cluster: EtcdCluster; dir: string }> 
   return { cluster, dir };
 }
 
+/**
+ * The garden's `--encryption-provider-config` in a new temporary directory: aesgcm with a fresh
+ * key (what a garden generates for itself), or identity only.
+ */
+function benchEncryptionConfig(encryption: Encryption): { file: string; dir: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'transplant-bench-encryption-'));
+  const file = join(dir, 'encryption-config.yaml');
+  const resources = gardenEncryptedResources.map((r) => `      - ${r}`).join('\n');
+  const text =
+    encryption === 'on'
+      ? newEncryptionConfig(gardenEncryptedResources, randomBytes(32).toString('base64'))
+      : `apiVersion: ${ENCRYPTION_CONFIG_API_VERSION}\nkind: ${ENCRYPTION_CONFIG_KIND}\nresources:\n  - resources:\n${resources}\n    providers:\n      - identity: {}\n`;
+  writeFileSync(file, text, { mode: 0o600 });
+  return { file, dir };
+}
+
 /** One full series (setup, sizes, bindings) against a fresh garden on `store`. */
-async function measureOn(store: StoreKind, options: Options): Promise<{ rows: Row[]; windows: Window[] }> {
+async function measureOn(
+  store: StoreKind,
+  encryption: Encryption,
+  options: Options,
+): Promise<{ rows: Row[]; windows: Window[] }> {
   const etcd = store === 'etcd' ? await startBenchEtcd() : undefined;
+  const config = benchEncryptionConfig(encryption);
   const stopEtcd = () => {
     if (!etcd) return;
     for (const name of ['etcd-1', 'etcd-2', 'etcd-3']) {
       void etcd.cluster.pidOf(name).then((pid) => pid && process.kill(pid, 'SIGKILL'));
     }
   };
-  const gardenArgs = etcd
-    ? [
-        '--store',
-        'etcd',
-        '--etcd-endpoints',
-        etcd.cluster.endpoints.join(','),
-        '--etcd-ca-file',
-        etcd.cluster.clientFiles.ca,
-        '--etcd-cert-file',
-        etcd.cluster.clientFiles.cert,
-        '--etcd-key-file',
-        etcd.cluster.clientFiles.key,
-      ]
-    : [];
+  const gardenArgs = [
+    '--encryption-provider-config',
+    config.file,
+    ...(etcd
+      ? [
+          '--store',
+          'etcd',
+          '--etcd-endpoints',
+          etcd.cluster.endpoints.join(','),
+          '--etcd-ca-file',
+          etcd.cluster.clientFiles.ca,
+          '--etcd-cert-file',
+          etcd.cluster.clientFiles.cert,
+          '--etcd-key-file',
+          etcd.cluster.clientFiles.key,
+        ]
+      : []),
+  ];
   if (etcd) log(`etcd: 3 members with TLS at ${etcd.cluster.endpoints.join(', ')}`);
   const garden = GardenProcess.start({
     keepDir: options.keep,
@@ -567,9 +641,9 @@ async function measureOn(store: StoreKind, options: Options): Promise<{ rows: Ro
   let bench: Bench | undefined;
   try {
     const connection = await garden.ready();
-    log(`${store}: garden pid ${garden.pid} at ${connection.server}, state in ${garden.dir}`);
+    log(`${store}, encryption ${encryption}: garden pid ${garden.pid} at ${connection.server}, state in ${garden.dir}`);
     client = new ApiClient({ ...connection, maxSockets: options.maxSockets });
-    bench = new Bench(client, options, store);
+    bench = new Bench(client, options, store, encryption);
     await bench.setup();
     for (const size of options.sizes) {
       await bench.grow(size);
@@ -588,6 +662,7 @@ async function measureOn(store: StoreKind, options: Options): Promise<{ rows: Ro
       await etcd.cluster.stop();
       if (!options.keep) rmSync(etcd.dir, { recursive: true, force: true });
     }
+    rmSync(config.dir, { recursive: true, force: true });
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     process.off('exit', onExit);
@@ -610,9 +685,11 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   const windows: Window[] = [];
   for (const store of options.stores) {
-    const measured = await measureOn(store, options);
-    rows.push(...measured.rows);
-    windows.push(...measured.windows);
+    for (const encryption of options.encryption) {
+      const measured = await measureOn(store, encryption, options);
+      rows.push(...measured.rows);
+      windows.push(...measured.windows);
+    }
   }
 
   const report: Report = {
@@ -646,7 +723,11 @@ async function main(): Promise<void> {
       `targets (issue 2) are judged on p99; with ${options.listReps} lists per row, a list's p99 is its slowest\n\n`,
   );
   out.write(`${formatTable(report.rows)}\n`);
-  if (options.stores.length > 1) out.write(`\n${formatComparison(report.rows, options.stores)}\n`);
+  if (options.stores.length > 1) out.write(`\n${formatComparison(report.rows, 'store', options.stores)}\n`);
+  if (options.encryption.length > 1) {
+    // off first: the ratio is what encryption costs ("off" < "on").
+    out.write(`\n${formatComparison(report.rows, 'encryption', [...options.encryption].sort())}\n`);
+  }
   out.write(profileText);
   if (options.json) {
     writeFileSync(options.json, `${JSON.stringify(report, null, 2)}\n`);

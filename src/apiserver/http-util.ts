@@ -4,27 +4,49 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseYaml } from 'yaml';
 import { badRequest, requestEntityTooLarge, type Status, type StatusError } from '../api/errors.js';
+import { auditRequestBody, auditResponseStatus } from './audit/auditor.js';
 
 /** Kubernetes' default limit for a request body (3 MiB). */
 export const defaultMaxBodyBytes = 3 * 1024 * 1024;
 
-export async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
-  const declared = Number(req.headers['content-length'] ?? '0');
-  if (declared > maxBytes) {
+/**
+ * Reads a request body of at most `maxBytes`. A larger one is refused with 413 as soon as its
+ * declared length or the bytes received pass the limit, and what is left of it is read and
+ * discarded rather than kept: the answer goes out at once, and the connection stays usable (k8s
+ * reads at most limit+1 bytes; Node would reset a connection whose request it stopped reading).
+ */
+export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+  const tooLarge = () => {
+    req.removeAllListeners('data');
     req.resume();
-    throw requestEntityTooLarge(`request entity too large: limit is ${maxBytes} bytes`);
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > maxBytes) {
-      req.resume();
-      throw requestEntityTooLarge(`request entity too large: limit is ${maxBytes} bytes`);
-    }
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
+    return requestEntityTooLarge(`Request entity too large: limit is ${maxBytes}`);
+  };
+  const declared = Number(req.headers['content-length'] ?? '0');
+  if (declared > maxBytes) return Promise.reject(tooLarge());
+  // Events rather than `for await`: leaving that loop early destroys the request, and with it the
+  // socket, which the client would see as a reset instead of the 413.
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBytes) {
+        chunks.length = 0;
+        req.off('end', done);
+        req.off('error', reject);
+        reject(tooLarge());
+        return;
+      }
+      chunks.push(chunk);
+    });
+    const done = () => {
+      const body = Buffer.concat(chunks);
+      auditRequestBody(req, body);
+      resolve(body);
+    };
+    req.once('end', done);
+    req.once('error', reject);
+  });
 }
 
 /** Parses a JSON or YAML body (by content type; JSON is also valid YAML). */
@@ -93,9 +115,12 @@ export function drained(res: ServerResponse): Promise<void> {
 
 export function sendStatus(res: ServerResponse, err: StatusError): void {
   const status: Status = err.status;
+  auditResponseStatus(res, status);
   if (res.headersSent) {
     res.end();
     return;
   }
+  // As Kubernetes: a Status that says when to try again says it in the header clients act on too.
+  if (status.details?.retryAfterSeconds) res.setHeader('Retry-After', String(status.details.retryAfterSeconds));
   sendJson(res, status.code, status);
 }

@@ -7,6 +7,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { badRequest, invalid, methodNotAllowed, notAcceptable, pathNotFound, successStatus } from '../api/errors.js';
 import { isRecord, type KubeObject } from '../api/meta.js';
+import type { WatchRegistration } from './filters/request-limits.js';
 import { parseBody, readBody, sendJson, sendJsonParts } from './http-util.js';
 import { patchTypeOf } from './patch.js';
 import { PROPAGATION_POLICIES, type PropagationPolicy } from './registry/deletion.js';
@@ -23,7 +24,7 @@ export interface ResourceHandlerOptions {
   /** Seconds between watch bookmarks when a client allows them. */
   bookmarkIntervalSeconds: number;
   /** The stops of the watches being served; stopping the server calls each. */
-  openWatches: Set<() => void>;
+  openWatches: WatchRegistration;
   /** Checks that the requester may `create` the object named (for an apply that creates it). */
   authorizeCreate(info: RequestInfo): Promise<void>;
 }

@@ -14,9 +14,18 @@ import type { Logger } from 'pino';
 import { forbidden, forbiddenNonResource, pathNotFound, toStatusError, unauthorized } from '../api/errors.js';
 import type { Storage } from '../storage/interface.js';
 import { AdmissionChain } from './admission.js';
+import type { Auditor, RequestAudit } from './audit/auditor.js';
 import { forbiddenMessage } from './authz/forbidden-message.js';
 import { type CustomHandler, findCustomHandler, serveCustom } from './custom-handler.js';
 import { Discovery } from './discovery.js';
+import { type ConnectionTimeouts, timeoutServerOptions } from './filters/connection-timeouts.js';
+import { isRefusal, type RefusalListener } from './filters/refusal.js';
+import {
+  type Admission,
+  RequestLimiter,
+  type RequestLimits,
+  type WatchRegistration,
+} from './filters/request-limits.js';
 import { defaultMaxBodyBytes, sendStatus } from './http-util.js';
 import {
   defaultVersion,
@@ -26,6 +35,7 @@ import {
   type VersionInfo,
 } from './non-resource-endpoints.js';
 import { OpenApi } from './openapi.js';
+import { feedParsersFromJs } from './parser-feed.js';
 import { GenericStore } from './registry/generic-store.js';
 import { parseRequestInfo, type RequestInfo } from './request-info.js';
 import { serveResource } from './resource-handler.js';
@@ -41,6 +51,9 @@ import type {
 
 // Part of the server's options and of what it reports; their users import them from here.
 export type { CustomHandler, CustomRequest, CustomResponse } from './custom-handler.js';
+export type { ConnectionTimeouts } from './filters/connection-timeouts.js';
+export type { Refusal, RefusalListener } from './filters/refusal.js';
+export type { RequestLimits } from './filters/request-limits.js';
 export { defaultVersion, type VersionInfo } from './non-resource-endpoints.js';
 
 export interface ApiServerOptions {
@@ -60,6 +73,14 @@ export interface ApiServerOptions {
   bookmarkIntervalSeconds?: number;
   /** A garbage collector runs against this server: deletes honour their propagationPolicy. */
   garbageCollected?: boolean;
+  /** Records every request in the audit log (src/apiserver/audit); none: no audit. */
+  audit?: Auditor;
+  /** Requests and watches in flight (filters/request-limits.ts); unset fields take the defaults. */
+  limits?: Partial<RequestLimits>;
+  /** How long a client may take (filters/connection-timeouts.ts); unset fields take the defaults. */
+  timeouts?: Partial<ConnectionTimeouts>;
+  /** Told of every request a limit refused (413, 429), e.g. for an audit log. */
+  onRefusal?: RefusalListener;
 }
 
 /**
@@ -80,7 +101,7 @@ export class ApiServer {
   #openapi: OpenApi;
   readonly #server: Server;
   readonly #log: Logger;
-  readonly #openWatches = new Set<() => void>();
+  readonly #limiter: RequestLimiter;
   /**
    * Every TCP connection accepted, from the moment it is accepted (before its TLS handshake):
    * `closeAllConnections` only knows those whose handshake is done (see `stop`).
@@ -93,6 +114,7 @@ export class ApiServer {
     this.#options = options;
     this.#log = options.logger;
     this.#admission = new AdmissionChain(options.admission);
+    this.#limiter = new RequestLimiter(options.limits);
     for (const def of options.resources) this.#addStore(def);
     this.#discovery = new Discovery([]);
     this.#openapi = new OpenApi([], []);
@@ -101,18 +123,22 @@ export class ApiServer {
       {
         cert: options.tls.certPem,
         key: options.tls.keyPem,
+        ...timeoutServerOptions(options.timeouts),
         ...(options.tls.clientCaPem
           ? { ca: options.tls.clientCaPem, requestCert: true, rejectUnauthorized: false }
           : {}),
       },
       (req, res) => {
-        this.#handle(req, res).catch((err) => {
+        // First, so that every answer is audited, refusals included.
+        const audit = options.audit?.begin(req, res);
+        this.#handle(req, res, audit).catch((err) => {
+          audit?.panicked(err);
           this.#log.error({ err }, 'unhandled request error');
           sendStatus(res, toStatusError(err));
         });
       },
     );
-    this.#server.keepAliveTimeout = 65_000;
+    feedParsersFromJs(this.#server);
     this.#server.on('connection', (socket: Socket) => {
       if (this.#stopping) {
         socket.destroy();
@@ -213,7 +239,7 @@ export class ApiServer {
   async stop(): Promise<void> {
     this.#ready = false;
     this.#stopping = true;
-    for (const stop of this.#openWatches) stop();
+    this.#limiter.stopAllWatches();
     const closed = once(this.#server, 'close');
     this.#server.close();
     this.#server.closeAllConnections();
@@ -221,26 +247,38 @@ export class ApiServer {
     await closed;
   }
 
-  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  /** Ends every open watch of `userName` (an identity revoked); returns how many were open. */
+  stopWatchesOf(userName: string): number {
+    return this.#limiter.stopWatchesOf(userName);
+  }
+
+  async #handle(req: IncomingMessage, res: ServerResponse, audit: RequestAudit | undefined): Promise<void> {
     const started = process.hrtime.bigint();
     const url = new URL(req.url ?? '/', 'https://localhost');
     const method = req.method ?? 'GET';
     let user: UserInfo | undefined;
+    let admission: Admission | undefined;
     try {
       if (publicPaths.has(url.pathname)) {
+        audit?.identified(anonymousUser);
         servePublic(url.pathname, res, { ready: this.#ready, version: this.#options.version ?? defaultVersion });
         return;
       }
       user = await this.#authenticate(req);
+      audit?.identified(user);
       const info = parseRequestInfo(method, url.pathname, url.searchParams);
-      await this.#authorize(user, info, url.searchParams);
-      if (info.resourceRequest) await this.#serveResource(req, res, info, url.searchParams, user);
+      // As in kube-apiserver: the in-flight limit after authentication, before authorization.
+      admission = this.#limiter.admit(user, info);
+      await this.#authorize(user, info, audit, url.searchParams);
+      if (info.resourceRequest) await this.#serveResource(req, res, info, url.searchParams, user, admission.watch);
       else serveNonResource(info, req, res, this.#discovery, this.#openapi);
     } catch (err) {
       const status = toStatusError(err);
       if (status.code >= 500) this.#log.error({ err, method, path: url.pathname }, 'request failed');
+      if (isRefusal(status)) this.#options.onRefusal?.({ method, uri: req.url ?? '/', user, status: status.status });
       sendStatus(res, status);
     } finally {
+      admission?.release();
       this.#log.debug(
         {
           method,
@@ -270,7 +308,7 @@ export class ApiServer {
     return user;
   }
 
-  async #authorize(user: UserInfo, info: RequestInfo, query?: URLSearchParams): Promise<void> {
+  async #authorize(user: UserInfo, info: RequestInfo, audit?: RequestAudit, query?: URLSearchParams): Promise<void> {
     const attrs: RequestAttributes = {
       ...selectorsOf(query),
       user,
@@ -285,6 +323,7 @@ export class ApiServer {
       path: info.path,
     };
     const result = await this.#options.authorizer.authorize(attrs);
+    audit?.authorized(result.decision === 'allow', result.reason);
     if (result.decision === 'allow') return;
     const reason = forbiddenMessage(attrs) + (result.reason ? `: ${result.reason}` : '');
     if (!info.resourceRequest) throw forbiddenNonResource(reason);
@@ -297,6 +336,7 @@ export class ApiServer {
     info: RequestInfo,
     query: URLSearchParams,
     user: UserInfo,
+    watches: WatchRegistration,
   ): Promise<void> {
     const maxBodyBytes = this.#options.maxBodyBytes ?? defaultMaxBodyBytes;
     const handlers = [
@@ -311,7 +351,7 @@ export class ApiServer {
     return serveResource(req, res, store, info, query, user, {
       maxBodyBytes,
       bookmarkIntervalSeconds: this.#options.bookmarkIntervalSeconds ?? 60,
-      openWatches: this.#openWatches,
+      openWatches: watches,
       // An apply that creates needs `create` as well as `patch`, as in Kubernetes.
       authorizeCreate: (request) => this.#authorize(user, { ...request, verb: 'create' }),
     });
@@ -324,6 +364,9 @@ function selectorsOf(query: URLSearchParams | undefined): Pick<RequestAttributes
   const labelSelector = query?.get('labelSelector');
   return { ...(fieldSelector ? { fieldSelector } : {}), ...(labelSelector ? { labelSelector } : {}) };
 }
+
+/** Who asks for a public path (health checks, /version), which is served without authentication. */
+const anonymousUser: UserInfo = { name: 'system:anonymous', groups: ['system:unauthenticated'] };
 
 function storeKey(group: string, version: string, plural: string): string {
   return `${group}/${version}/${plural}`;

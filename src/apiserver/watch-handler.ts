@@ -7,6 +7,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { toStatusError } from '../api/errors.js';
 import type { WatchEvent } from '../api/meta.js';
+import { auditResponseStarted } from './audit/auditor.js';
+import type { WatchRegistration } from './filters/request-limits.js';
 import { drained } from './http-util.js';
 import type { GenericStore } from './registry/generic-store.js';
 import type { RequestInfo } from './request-info.js';
@@ -20,7 +22,7 @@ export interface WatchStreamOptions {
   /** Seconds between bookmarks when the client allows them. */
   bookmarkIntervalSeconds: number;
   /** The stops of the watches being served; stopping the server calls each. */
-  openWatches: Set<() => void>;
+  openWatches: WatchRegistration;
 }
 
 export async function serveWatch(
@@ -51,6 +53,7 @@ export async function serveWatch(
     'Cache-Control': 'no-cache',
   });
   res.flushHeaders();
+  auditResponseStarted(res);
   let lastVersion = query.get('resourceVersion') ?? '';
   let headersSent = false;
   const stop = () => watch.stop();

@@ -3,13 +3,16 @@
  * for etcd comes from files, never from the command line.
  */
 import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { pino } from 'pino';
 import type { HostedStore } from '../hosting/hosted-api-server.js';
+import { type AuditFlags, addAuditFlags, auditLogFromFlags, auditPolicyFromFlags } from './audit-flags.js';
 import { port, seconds } from './option-parsers.js';
+import { addRequestLimitFlags, type RequestLimitFlags, requestLimitsOf } from './request-limit-flags.js';
 import { runUntilSignal } from './run-until-signal.js';
 
-interface GardenCommandOptions {
+interface GardenCommandOptions extends AuditFlags, RequestLimitFlags {
   dir: string;
   listenAddress: string;
   advertiseAddress?: string[];
@@ -20,6 +23,7 @@ interface GardenCommandOptions {
   etcdCertFile?: string;
   etcdKeyFile?: string;
   etcdPrefix: string;
+  encryptionProviderConfig?: string;
   leaderElect: boolean;
   leaderElectLeaseDuration: number;
   leaderElectRenewDeadline: number;
@@ -44,7 +48,7 @@ function bool(value: string): boolean {
 }
 
 export function gardenCommand(): Command {
-  return new Command('garden')
+  const command = new Command('garden')
     .description(
       'Run the garden: the Gardener-compatible API server (core.gardener.cloud/v1beta1, RBAC; SQLite or etcd store) and its controller manager.\n' +
         'Writes DIR/garden.kubeconfig (operator, may use shoots/binding) and DIR/project-member.kubeconfig (member of project "dev").\n' +
@@ -69,6 +73,10 @@ export function gardenCommand(): Command {
     .option('--etcd-cert-file <file>', 'for --store etcd: client certificate to present')
     .option('--etcd-key-file <file>', 'for --store etcd: key of the client certificate')
     .option('--etcd-prefix <prefix>', 'for --store etcd: prefix of every key', '/garden')
+    .option(
+      '--encryption-provider-config <file>',
+      "kube-apiserver's EncryptionConfiguration (apiserver.config.k8s.io/v1; providers aesgcm, identity) encrypting Secrets and ShootStates at rest; default on SQLite DIR/encryption-config.yaml, generated once; required with --store etcd (the same file on every replica)",
+    )
     .option('--leader-elect <bool>', 'run the controllers only while holding the leader-election Lease', bool, true)
     .option('--leader-elect-lease-duration <seconds>', 'how long a Lease not renewed keeps others out', seconds, 15)
     .option(
@@ -84,10 +92,12 @@ export function gardenCommand(): Command {
       "decide gardenlets' requests by their seed's objects (SeedAuthorizer, SeedRestriction); false is for benchmarks measuring their cost only",
       bool,
       true,
-    )
-    .action(async (options: GardenCommandOptions & { host?: string }) => {
+    );
+  return addAuditFlags(addRequestLimitFlags(command), "the garden's API server").action(
+    async (options: GardenCommandOptions & { host?: string }) => {
       await runGardenCommand({ ...options, listenAddress: options.host ?? options.listenAddress });
-    });
+    },
+  );
 }
 
 async function storeOf(options: GardenCommandOptions): Promise<HostedStore> {
@@ -111,6 +121,7 @@ async function storeOf(options: GardenCommandOptions): Promise<HostedStore> {
 }
 
 async function runGardenCommand(options: GardenCommandOptions): Promise<void> {
+  const audit = auditLogFromFlags(options, options.dir, await auditPolicyFromFlags(options));
   const logger = pino({ level: options.logLevel }, pino.destination(2));
   const { startGarden } = await import('../garden/garden.js');
   const garden = await startGarden({
@@ -119,6 +130,8 @@ async function runGardenCommand(options: GardenCommandOptions): Promise<void> {
     ...(options.advertiseAddress ? { advertise: options.advertiseAddress } : {}),
     port: options.port,
     store: await storeOf(options),
+    ...(options.encryptionProviderConfig ? { encryptionConfigFile: resolve(options.encryptionProviderConfig) } : {}),
+    limits: requestLimitsOf(options),
     leaderElect: options.leaderElect,
     seedAuthorization: options.seedAuthorization,
     leaderElection: {
@@ -127,6 +140,7 @@ async function runGardenCommand(options: GardenCommandOptions): Promise<void> {
       retryPeriodSeconds: options.leaderElectRetryPeriod,
     },
     logger,
+    ...(audit ? { audit } : {}),
   });
   process.stdout.write(`garden API serving at ${garden.url}\n`);
   process.stdout.write(`operator kubeconfig: ${garden.operatorKubeconfig}\n`);

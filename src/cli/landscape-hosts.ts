@@ -14,6 +14,8 @@ import { join } from 'node:path';
 import { secretResource } from '../api/core/secret.js';
 import { loadKubeconfig } from '../client/kubeconfig-file.js';
 import { RestClient } from '../client/rest-client.js';
+import { gardenEncryptedResources } from '../garden/encrypted-resources.js';
+import { ensureEncryptionConfigFile } from '../hosting/encryption-config-file.js';
 import { type EtcdCluster, etcdCluster } from '../landscape/etcd-cluster.js';
 import { type Haproxy, haproxy } from '../landscape/haproxy.js';
 import { HostJournal } from '../landscape/journal.js';
@@ -70,6 +72,8 @@ export interface HostsGarden {
   balancer: Haproxy;
   /** The replicas' processes, for the supervisor: the first is `garden` (state in DIR/garden). */
   replicas: { process: string; host: string; dir: string; args: string[] }[];
+  /** The encryption provider config every replica reads (the same keys): `ensureGardenEncryptionConfig` writes it. */
+  encryptionConfig: string;
 }
 
 /**
@@ -94,6 +98,7 @@ export function hostsGarden(dir: string, plan: HostNetworkPlan, logLevel: string
     backends: replicaHosts.map((name) => ({ name, host: hostNamed(plan, name).address, port: GARDEN_PORT })),
     wrap: (argv) => inHost(lb, argv),
   });
+  const encryptionConfig = join(dir, 'garden-encryption-config.yaml');
   const replicas = replicaHosts.map((host, i) => {
     const replicaDir = join(dir, i === 0 ? 'garden' : host);
     return {
@@ -106,11 +111,17 @@ export function hostsGarden(dir: string, plan: HostNetworkPlan, logLevel: string
         port: GARDEN_PORT,
         advertise: `${lb.address}:${GARDEN_PORT}`,
         cluster,
+        encryptionConfig,
         extra: ['--log-level', logLevel],
       }),
     };
   });
-  return { cluster, balancer, replicas };
+  return { cluster, balancer, replicas, encryptionConfig };
+}
+
+/** Generates the replicas' encryption provider config once (0600); a later `up` keeps it. */
+export async function ensureGardenEncryptionConfig(garden: HostsGarden): Promise<void> {
+  await ensureEncryptionConfigFile(garden.encryptionConfig, gardenEncryptedResources);
 }
 
 /**
@@ -123,6 +134,8 @@ export function gardenReplicaArgs(replica: {
   port: number;
   advertise: string;
   cluster: Pick<EtcdCluster, 'endpoints' | 'clientFiles'>;
+  /** The same file for every replica of the garden, never its keys on the command line. */
+  encryptionConfig: string;
   extra?: readonly string[];
 }): string[] {
   const { cluster } = replica;
@@ -146,6 +159,8 @@ export function gardenReplicaArgs(replica: {
     cluster.clientFiles.cert,
     '--etcd-key-file',
     cluster.clientFiles.key,
+    '--encryption-provider-config',
+    replica.encryptionConfig,
     ...(replica.extra ?? []),
   ];
 }

@@ -20,6 +20,7 @@ import { stopAllEtcds } from '../seed/druid/etcd-processes.js';
 import { stopMachinesUnder } from '../seed/runtime/machine-runtime.js';
 import { controlPlaneDir } from '../seed/seed.js';
 import {
+  ensureGardenEncryptionConfig,
   GARDEN_PORT,
   type HostsOptions,
   hostsEntry,
@@ -106,7 +107,7 @@ export async function runUp(options: UpOptions): Promise<void> {
 /** Starts the supervisor in the background and returns once the landscape is ready. */
 async function detach(dir: string, options: UpOptions): Promise<void> {
   await rm(landscapePath(dir), { force: true });
-  const log = openSync(join(dir, 'logs', 'up.log'), 'a');
+  const log = openSync(join(dir, 'logs', 'up.log'), 'a', 0o600);
   const args = [process.argv[1]!, 'up', '--dir', dir, '--seeds', options.seeds.join(','), '--backup', options.backup];
   if (options.backupEndpoint) args.push('--backup-endpoint', options.backupEndpoint);
   if (options.seedTimings) {
@@ -222,6 +223,7 @@ async function supervise(dir: string, options: UpOptions): Promise<void> {
     landscape.garden.replicas = Object.fromEntries(
       garden.replicas.map((r) => [r.process, { dir: r.dir, host: r.host }]),
     );
+    await ensureGardenEncryptionConfig(garden);
     await garden.cluster.start();
     for (const replica of garden.replicas) {
       supervisor.start({

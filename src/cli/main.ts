@@ -4,10 +4,13 @@
  * it uses (a node agent or `transplant down` does not load the seed's API server).
  */
 import { Command, InvalidArgumentError } from 'commander';
+import { addAuditFlags } from './audit-flags.js';
 import { backupCommand } from './backup/backup-command.js';
 import { gardenCommand } from './garden-command.js';
 import { nodeCommand } from './node-command.js';
 import { port, seconds } from './option-parsers.js';
+import { addRequestLimitFlags } from './request-limit-flags.js';
+import { rewriteEncryptedCommand } from './rewrite-encrypted-command.js';
 import type { SeedCommandOptions } from './seed-command.js';
 
 function count(value: string): number {
@@ -15,6 +18,10 @@ function count(value: string): number {
   if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a whole number');
   return n;
 }
+
+// Everything transplant and the processes it starts (etcd, knot, haproxy, node agents) create is
+// the owner's alone: state directories 0700, keys, stores and logs 0600 (docs/security.md).
+process.umask(0o077);
 
 const program = new Command();
 program
@@ -24,7 +31,7 @@ program
 
 program.addCommand(gardenCommand());
 
-program
+const seedCommand = program
   .command('seed')
   .description(
     'Run a seed: its API server (extension and druid resources, control-plane namespaces; SQLite store) and its gardenlet,\n' +
@@ -41,6 +48,10 @@ program
     "address or name others reach the seed's API server at (its kubeconfig, its certificate); default the listen address",
   )
   .option('--port <port>', 'port to listen on; 0 picks a free one and keeps it for later starts', port, 0)
+  .option(
+    '--encryption-provider-config <file>',
+    "kube-apiserver's EncryptionConfiguration (aesgcm, identity) for the seed's Secrets at rest; default DIR/encryption-config.yaml, generated once",
+  )
   .option(
     '--shoot-addresses <list|cidr>',
     "addresses of this host for shoots' endpoints (kube-apiserver :443, vpn-seed-server), one per shoot placed here, e.g. 10.0.1.0/28 or 10.0.1.5,10.0.1.6; default: each shoot's stable loopback address",
@@ -74,7 +85,12 @@ program
     '--infrastructure-dir <dir>',
     "where the shoots' machines (node agents, which outlive the seed) get their directories; default DIR/infrastructure",
   )
-  .option('--log-level <level>', 'fatal, error, warn, info, debug or trace', 'info')
+  .option('--log-level <level>', 'fatal, error, warn, info, debug or trace', 'info');
+addAuditFlags(addRequestLimitFlags(seedCommand), "the seed's API server")
+  .option(
+    '--shoot-audit-log-dir <dir>',
+    "where each shoot's API server records its audit log (DIR/<technical id>/audit.log, with --audit-policy-file and the rotation above); '' turns them off (default DIR/audit/shoots)",
+  )
   .action(async (options: SeedCommandOptions) => {
     const { runSeedCommand } = await import('./seed-command.js');
     await runSeedCommand(options);
@@ -245,6 +261,7 @@ program
 
 program.addCommand(backupCommand());
 program.addCommand(nodeCommand());
+program.addCommand(rewriteEncryptedCommand());
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);

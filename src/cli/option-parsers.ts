@@ -12,3 +12,10 @@ export function port(value: string): number {
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('must be a port number (0-65535)');
   return n;
 }
+
+/** A count where 0 means "no limit" (kube-apiserver's in-flight flags). */
+export function limit(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a whole number, 0 for no limit');
+  return n;
+}

@@ -1,16 +1,18 @@
 /**
  * `transplant seed`: runs a seed (its API server and gardenlet) until SIGINT/SIGTERM.
  */
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { pino } from 'pino';
 import { readS3CredentialsJson, s3CredentialsFromEnv } from '../backup/snapstore/credentials.js';
 import { crashPointHooksFromEnv } from '../flow/crash-point.js';
 import type { SeedBackupConfig } from '../seed/gardenlet/seed-registration.js';
 import { ShootAddressPool } from '../seed/gardenlet/shoot-address-pool.js';
 import { startSeed } from '../seed/seed.js';
+import { type AuditFlags, auditLogFromFlags, auditPolicyFromFlags } from './audit-flags.js';
+import { type RequestLimitFlags, requestLimitsOf } from './request-limit-flags.js';
 import { runUntilSignal } from './run-until-signal.js';
 
-export interface SeedCommandOptions {
+export interface SeedCommandOptions extends AuditFlags, RequestLimitFlags {
   name: string;
   gardenKubeconfig: string;
   dir: string;
@@ -19,6 +21,7 @@ export interface SeedCommandOptions {
   host?: string;
   advertiseAddress?: string;
   port: number;
+  encryptionProviderConfig?: string;
   shootAddresses?: string;
   dnsRecordTtl?: number;
   backupProvider?: string;
@@ -29,6 +32,7 @@ export interface SeedCommandOptions {
   waitTimeout?: number;
   nodeMonitorGracePeriod?: number;
   logLevel: string;
+  shootAuditLogDir?: string;
 }
 
 /**
@@ -69,6 +73,9 @@ export async function runSeedCommand(options: SeedCommandOptions): Promise<void>
     throw new Error('--host is the older name of --listen-address: give one of them');
   }
   const backup = await seedBackupFromFlags(options);
+  const auditPolicy = await auditPolicyFromFlags(options);
+  const audit = auditLogFromFlags(options, options.dir, auditPolicy);
+  const shootAuditDir = options.shootAuditLogDir ?? join(options.dir, 'audit', 'shoots');
   const logger = pino({ level: options.logLevel }, pino.destination(2));
   const seed = await startSeed({
     name: options.name,
@@ -77,12 +84,25 @@ export async function runSeedCommand(options: SeedCommandOptions): Promise<void>
     listenAddress: options.listenAddress ?? options.host ?? '127.0.0.1',
     ...(options.advertiseAddress ? { advertiseAddress: options.advertiseAddress } : {}),
     port: options.port,
+    ...(options.encryptionProviderConfig ? { encryptionConfigFile: resolve(options.encryptionProviderConfig) } : {}),
+    limits: requestLimitsOf(options),
     ...(options.shootAddresses ? { shootAddresses: ShootAddressPool.parse(options.shootAddresses) } : {}),
     ...(options.dnsRecordTtl !== undefined ? { dnsRecordTtl: options.dnsRecordTtl } : {}),
     logger,
     backup,
     // The crash tests' crash points (TRANSPLANT_CRASH_FILE); none otherwise.
     flowHooks: crashPointHooksFromEnv(),
+    ...(audit ? { audit } : {}),
+    ...(shootAuditDir
+      ? {
+          shootAudit: {
+            dir: shootAuditDir,
+            ...(auditPolicy ? { policy: auditPolicy } : {}),
+            maxSizeMegabytes: options.auditLogMaxsize,
+            maxBackups: options.auditLogMaxbackup,
+          },
+        }
+      : {}),
     ...(options.infrastructureDir ? { infrastructureDir: resolve(options.infrastructureDir) } : {}),
     ...(options.waitTimeout !== undefined ? { waitTimeoutMs: options.waitTimeout * 1000 } : {}),
     ...(options.nodeMonitorGracePeriod !== undefined

@@ -89,7 +89,7 @@ export class RestClient implements Client {
    * only a failure to get an answer at all rejects.
    */
   async getRaw(path: string, timeoutMs = 30_000): Promise<RawResponse> {
-    const res = await this.#send('GET', path, undefined, 'application/json', timeoutMs);
+    const res = await this.#sendRetrying('GET', path, undefined, 'application/json', timeoutMs);
     return { status: res.status, body: await readAll(res.stream) };
   }
 
@@ -102,7 +102,7 @@ export class RestClient implements Client {
     timeoutMs = 30_000,
   ): Promise<T> {
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-    const res = await this.#send(method, path, payload, contentType, timeoutMs);
+    const res = await this.#sendRetrying(method, path, payload, contentType, timeoutMs);
     const text = await readAll(res.stream);
     const parsed = text ? safeJson(text) : undefined;
     if (res.status >= 200 && res.status < 300) return parsed as T;
@@ -112,7 +112,7 @@ export class RestClient implements Client {
   /** Opens a watch and yields its events; the stream ends when the server closes it. */
   async watch<T extends KubeObject = KubeObject>(path: string, query: URLSearchParams): Promise<ObjectWatch<T>> {
     query.set('watch', 'true');
-    const res = await this.#send('GET', `${path}?${query}`, undefined, 'application/json', 0);
+    const res = await this.#sendRetrying('GET', `${path}?${query}`, undefined, 'application/json', 0);
     if (res.status !== 200) {
       const text = await readAll(res.stream);
       throw toStatusError(res.status, safeJson(text), text);
@@ -143,6 +143,28 @@ export class RestClient implements Client {
     this.#agent.destroy();
   }
 
+  /**
+   * Sends the request again while the server answers "not now" with a `Retry-After` (429 from
+   * its in-flight limits, or a 5xx that says when to come back), waiting as long as it says, up to
+   * `maxRetries` times, as client-go does: such a request was not served, so sending it again is
+   * safe whatever its verb.
+   */
+  async #sendRetrying(
+    method: string,
+    path: string,
+    payload: Buffer | undefined,
+    contentType: string,
+    timeoutMs: number,
+  ) {
+    for (let attempt = 0; ; attempt++) {
+      const res = await this.#send(method, path, payload, contentType, timeoutMs);
+      const waitSeconds = retryAfterSeconds(res.status, res.retryAfter);
+      if (waitSeconds === undefined || attempt >= maxRetries) return res;
+      res.stream.resume();
+      await sleep(waitSeconds * 1000);
+    }
+  }
+
   #send(method: string, path: string, payload: Buffer | undefined, contentType: string, timeoutMs: number) {
     const headers: Record<string, string> = { Accept: 'application/json', 'User-Agent': this.#userAgent };
     if (this.#credentials.token) headers.Authorization = `Bearer ${this.#credentials.token}`;
@@ -158,9 +180,10 @@ export class RestClient implements Client {
       headers,
       agent: this.#agent,
     };
-    return new Promise<{ status: number; stream: NodeJS.ReadableStream; abort: () => void }>((resolve, reject) => {
+    return new Promise<SentRequest>((resolve, reject) => {
       const req = httpsRequest(options, (res) => {
-        resolve({ status: res.statusCode ?? 0, stream: res, abort: () => req.destroy() });
+        const retryAfter = res.headers['retry-after'];
+        resolve({ status: res.statusCode ?? 0, retryAfter, stream: res, abort: () => req.destroy() });
       });
       if (timeoutMs > 0) {
         req.setTimeout(timeoutMs, () => req.destroy(new Error(`request timed out after ${timeoutMs} ms`)));
@@ -173,6 +196,29 @@ export class RestClient implements Client {
     });
   }
 }
+
+interface SentRequest {
+  status: number;
+  retryAfter: string | undefined;
+  stream: NodeJS.ReadableStream;
+  abort: () => void;
+}
+
+/** client-go's default number of retries after a `Retry-After`. */
+const maxRetries = 10;
+/** The longest wait a server's `Retry-After` gets (client-go does not cap it; a bad server should not stall us). */
+const maxRetryAfterSeconds = 30;
+
+/** How long to wait before sending again, or undefined when the answer is not a "try again later". */
+export function retryAfterSeconds(status: number, header: string | undefined): number | undefined {
+  if (header === undefined || (status !== 429 && (status < 500 || status > 599))) return undefined;
+  const seconds = Number(header);
+  // An HTTP date or garbage: wait a second, as client-go does for a value it cannot parse.
+  if (!Number.isFinite(seconds) || seconds < 0) return 1;
+  return Math.min(Math.max(seconds, 1), maxRetryAfterSeconds);
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The objects of one resource on the server behind a `RestClient`. */
 export class RestResourceClient<T extends KubeObject = KubeObject> implements ResourceClient<T> {

@@ -20,8 +20,9 @@ import { projectNamespace, projectResource } from '../api/core-gardener/project.
 import { seedResource } from '../api/core-gardener/seed.js';
 import { shootResource } from '../api/core-gardener/shoot.js';
 import type { KubeObject } from '../api/meta.js';
+import type { AuditLogConfig } from '../apiserver/audit/audit-log.js';
 import { NamespaceLifecycle } from '../apiserver/plugins/namespace-lifecycle.js';
-import type { ApiServer } from '../apiserver/server.js';
+import type { ApiServer, RequestLimits } from '../apiserver/server.js';
 import { Controller } from '../controller/controller.js';
 import { startLeaderElection } from '../controller/leader-election.js';
 import { clientListWatch } from '../controller/list-watch.js';
@@ -44,6 +45,7 @@ import { ProjectReconciler } from './controllers/project-controller.js';
 import { SchedulerReconciler } from './controllers/scheduler.js';
 import { SeedLifecycleReconciler } from './controllers/seed-lifecycle-controller.js';
 import { ShootStateReconciler } from './controllers/shoot-state-controller.js';
+import { gardenEncryptedResources } from './encrypted-resources.js';
 import { SeedAuthorization, seedRestriction } from './seed-authorization.js';
 
 /** The Lease the garden's replicas compete for (Gardener's controller manager uses this one). */
@@ -72,6 +74,8 @@ export interface GardenOptions {
   leaderElection?: Partial<LeaderElectionTimings>;
   /** 0 picks a free port the first time and reuses it on later starts. */
   port?: number;
+  /** Caps on requests and watches in flight on the garden API (`--max-…-inflight`); unset: the defaults. */
+  limits?: Partial<RequestLimits>;
   logger: Logger;
   /** Oldest acceptable seed heartbeat for a migration destination (admission). */
   seedHeartbeatMaxAgeSeconds?: number;
@@ -84,6 +88,10 @@ export interface GardenOptions {
    * false (`--seed-authorization=false`) only for benchmarks measuring what it costs.
    */
   seedAuthorization?: boolean;
+  /** kube-apiserver's `--encryption-provider-config`; default (SQLite) one generated in `dir` (docs/security.md). */
+  encryptionConfigFile?: string;
+  /** The audit log of the garden's API server; none: no audit. */
+  audit?: AuditLogConfig;
 }
 
 export interface Garden {
@@ -142,10 +150,14 @@ export async function startGarden(options: GardenOptions): Promise<Garden> {
     host: options.host,
     ...(options.advertise ? { advertise: options.advertise } : {}),
     ...(options.store ? { store: options.store } : {}),
+    ...(options.encryptionConfigFile ? { encryptionConfigFile: options.encryptionConfigFile } : {}),
+    encryptedResources: gardenEncryptedResources,
     // The operator issues seeds' tokens into kube-system (`issueSeedKubeconfigThroughApi`).
     trustedGroups: [operatorGroup],
     port: options.port,
+    ...(options.limits ? { limits: options.limits } : {}),
     logger,
+    ...(options.audit ? { audit: options.audit } : {}),
     resources: [...coreDefinitions, ...gardenerDefinitions],
     bootstrap: bootstrapObjects(),
     customHandlers: (client) => [adminKubeconfigHandler(client)],

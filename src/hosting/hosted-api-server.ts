@@ -13,7 +13,7 @@
  * k8s.io/apiserver with `pkg/registry`: it picks a storage backend, the RBAC kinds' definitions
  * and the informers feeding the authorizer, none of which the generic server may know about.
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, open, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { parse as parseYaml } from 'yaml';
@@ -27,6 +27,7 @@ import {
 import type { RbacKind } from '../api/rbac/types.js';
 import type { ResourceRef } from '../api/resource-ref.js';
 import { selfSubjectAccessReviewHandler } from '../apiserver/access-review-handler.js';
+import { type AuditLogConfig, openAuditLog } from '../apiserver/audit/audit-log.js';
 import { TokenAuthenticator } from '../apiserver/authn/token-authenticator.js';
 import { hashToken, issueToken, readTokenFile, revokeTokens, type TokenUser } from '../apiserver/authn/token-file.js';
 import { RbacAuthorizer } from '../apiserver/authz/rbac-authorizer.js';
@@ -38,15 +39,23 @@ import { buildKubeconfig, writeKubeconfig } from '../apiserver/kubeconfig.js';
 import type { CertificateAndKey } from '../apiserver/pki/certificates.js';
 import { ensureServingPki, issueServingCertificate } from '../apiserver/pki/serving-pki.js';
 import type { RequestContext } from '../apiserver/registry/generic-store.js';
-import { ApiServer, type CustomHandler } from '../apiserver/server.js';
+import { ApiServer, type CustomHandler, type RequestLimits } from '../apiserver/server.js';
 import type { AdmissionPlugin, Authenticator, Authorizer, ResourceDefinition, UserInfo } from '../apiserver/types.js';
 import type { Client } from '../client/client.js';
 import { Informer } from '../controller/informer.js';
 import { clientListWatch } from '../controller/list-watch.js';
 import { rbacDefinitions } from '../registry/rbac/index.js';
+import { groupResourceName } from '../storage/encryption/encryption-config.js';
+import { EncryptionConfigError } from '../storage/encryption/encryption-config-error.js';
 import { openEtcdStore } from '../storage/etcd/etcd-store.js';
 import type { Storage } from '../storage/interface.js';
 import { openSqliteStore } from '../storage/sqlite/sqlite-store.js';
+import {
+  ENCRYPTION_CONFIG_FILE,
+  encryptedStorage,
+  ensureEncryptionConfigFile,
+  readEncryptionConfigFile,
+} from './encryption-config-file.js';
 import { ensureSharedCa } from './shared-ca.js';
 import { SharedStateGuard } from './shared-state-guard.js';
 import { issueStoredToken, StoredTokenDigests, tokenIsStored } from './token-digests.js';
@@ -101,6 +110,17 @@ export interface HostedApiServerOptions {
   bootstrap?: readonly KubeObject[];
   /** Authorizers asked after `system:masters` and before RBAC (the garden's SeedAuthorizer). */
   authorizers?: readonly Authorizer[];
+  /**
+   * kube-apiserver's `--encryption-provider-config`. Default on SQLite: DIR/encryption-config.yaml,
+   * generated once encrypting `encryptedResources`; an etcd store needs it (every replica the same).
+   */
+  encryptionConfigFile?: string;
+  /** What a generated encryption config encrypts (`secrets`, `shootstates.core.gardener.cloud`). */
+  encryptedResources?: readonly string[];
+  /** The audit log of every request; none: no audit. */
+  audit?: AuditLogConfig;
+  /** Caps on requests and watches in flight (the `--max-…-inflight` flags); unset: the defaults. */
+  limits?: Partial<RequestLimits>;
 }
 
 export interface HostedApiServer {
@@ -138,14 +158,24 @@ export async function startHostedApiServer(options: HostedApiServerOptions): Pro
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const state = await readState(dir);
   const storeOptions = options.store ?? { kind: 'sqlite' };
-  const storage: Storage =
+  const resources = [...options.resources, ...rbacDefinitions];
+  // A bad config fails here, before the store is opened.
+  const encryptionConfigFile = await encryptionConfigOf(options, storeOptions.kind);
+  const encryptionConfig = await readEncryptionConfigFile(encryptionConfigFile);
+  const backend: Storage =
     storeOptions.kind === 'etcd'
       ? await openEtcdStore({
           endpoints: storeOptions.endpoints,
           ...(storeOptions.tls ? { tls: storeOptions.tls } : {}),
           ...(storeOptions.prefix ? { prefix: storeOptions.prefix } : {}),
         })
-      : openSqliteStore({ path: join(dir, `${name}.db`) });
+      : openSqliteStore({ path: await ownerOnlyFile(join(dir, `${name}.db`)) });
+  const storage = encryptedStorage(
+    backend,
+    encryptionConfig,
+    new Set(resources.map((r) => (r.group ? `${r.plural}.${r.group}` : r.plural))),
+    encryptionConfigFile,
+  );
   const pkiOptions = {
     hosts: [host, ...advertised.map((a) => a.host)],
     caCommonName: `transplant-${name}-ca`,
@@ -175,7 +205,9 @@ export async function startHostedApiServer(options: HostedApiServerOptions): Pro
   const systemContext: RequestContext = { user: systemUser(name), dryRun: false, fieldManager: options.fieldManager };
   const client = new InProcessClient(store, systemContext);
   const tokens = storeOptions.kind === 'etcd' ? storedTokens(client) : await fileTokens(dir);
-  const resources = [...options.resources, ...rbacDefinitions];
+  const audit = options.audit
+    ? await openAuditLog(options.audit, (err) => logger.error({ err }, 'audit log write failed'))
+    : undefined;
   server = new ApiServer({
     resources,
     storage,
@@ -189,7 +221,9 @@ export async function startHostedApiServer(options: HostedApiServerOptions): Pro
       selfSubjectAccessReviewHandler(authorizer),
       ...(options.customHandlers?.(client, authorizer) ?? []),
     ],
+    ...(options.limits ? { limits: options.limits } : {}),
     logger,
+    ...(audit ? { audit: audit.auditor } : {}),
   });
   await createBootstrapObjects(server, options.bootstrap ?? [], systemContext);
   const informers = await startRbacInformers(client, rbac);
@@ -200,7 +234,15 @@ export async function startHostedApiServer(options: HostedApiServerOptions): Pro
   const listenUrl = httpsUrl(host, address.port);
   const url = httpsUrl(advertised[0]!.host, advertised[0]!.port ?? address.port);
   logger.info(
-    { url, listenUrl, dir, store: storeOptions.kind, generatedCa: pki.generated.ca },
+    {
+      url,
+      listenUrl,
+      dir,
+      store: storeOptions.kind,
+      generatedCa: pki.generated.ca,
+      encryptionConfig: encryptionConfigFile,
+      encrypted: encryptionConfig.encrypted.map(groupResourceName),
+    },
     `${name} API server started`,
   );
 
@@ -234,9 +276,44 @@ export async function startHostedApiServer(options: HostedApiServerOptions): Pro
       informers.stop();
       tokens.stop();
       await server!.stop();
+      await audit?.close();
       await storage.close();
     },
   };
+}
+
+/** The encryption config file to use: the one given, or (SQLite only) the one generated in the directory. */
+async function encryptionConfigOf(options: HostedApiServerOptions, store: HostedStore['kind']): Promise<string> {
+  if (options.encryptionConfigFile) return options.encryptionConfigFile;
+  if (store === 'etcd') {
+    throw new EncryptionConfigError(
+      `${options.name} on etcd needs an encryption provider config (--encryption-provider-config), the same file on every replica`,
+    );
+  }
+  return ensureEncryptionConfigFile(
+    join(options.dir, ENCRYPTION_CONFIG_FILE),
+    options.encryptedResources ?? ['secrets'],
+  );
+}
+
+/**
+ * `path`, created empty with mode 0600 when missing: SQLite creates its -wal and -shm files with
+ * the database file's mode, so they are owner-only too. An existing file (a store from before
+ * file modes were set) is made owner-only.
+ */
+async function ownerOnlyFile(path: string): Promise<string> {
+  const handle = await open(path, 'a', 0o600);
+  try {
+    await handle.chmod(0o600);
+  } finally {
+    await handle.close();
+  }
+  for (const companion of [`${path}-wal`, `${path}-shm`]) {
+    await chmod(companion, 0o600).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') throw err;
+    });
+  }
+  return path;
 }
 
 /** Where the server's bearer tokens are recorded (as SHA-256 digests) and checked. */

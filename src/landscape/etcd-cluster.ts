@@ -203,5 +203,5 @@ async function readPair(base: string): Promise<CertificateAndKey | undefined> {
 /** Key first: an interrupted write leaves a key without certificate, which the next start replaces. */
 async function writePair(base: string, pair: CertificateAndKey): Promise<void> {
   await writeFileAtomic(`${base}.key`, pair.keyPem, 0o600);
-  await writeFileAtomic(`${base}.crt`, pair.certPem, 0o644);
+  await writeFileAtomic(`${base}.crt`, pair.certPem);
 }

@@ -13,7 +13,7 @@
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, openSync } from 'node:fs';
-import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { queryA } from '../dns/rfc2136-client.js';
@@ -96,6 +96,7 @@ export async function startKnotServer(options: KnotServerOptions): Promise<KnotS
   const pid = (await runningPid(paths)) ?? spawnKnotd(paths, options.wrap ?? ((argv) => argv));
   await writeFile(paths.pid, `${pid}\n`, { mode: 0o600 });
   await waitUntilServing(server, zone, options.address, pid, paths.log, options.readyTimeoutMs ?? 10_000, options.wrap);
+  await ownerOnlyRunFiles(paths.run);
   return {
     pid,
     server,
@@ -110,6 +111,18 @@ export async function startKnotServer(options: KnotServerOptions): Promise<KnotS
     }),
     stop: () => stopKnotServer(options.dir),
   };
+}
+
+/**
+ * knotd makes its pid file 0640 and its control socket 0220 whatever the umask: made the owner's
+ * alone like everything in a state directory (docs/security.md), once it serves (it has made them).
+ */
+async function ownerOnlyRunFiles(run: string): Promise<void> {
+  for (const name of await readdir(run)) {
+    await chmod(join(run, name), 0o600).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') throw err;
+    });
+  }
 }
 
 /** Stops the knotd started from `dir`, if it runs; its zone and key stay for the next start. */

@@ -108,7 +108,7 @@ export class Supervisor {
   }
 
   #launch(entry: Supervised): void {
-    const log = openSync(entry.spec.logFile, 'a');
+    const log = openSync(entry.spec.logFile, 'a', 0o600);
     const plain = entry.spec.argv ?? [process.execPath, process.argv[1]!, ...entry.spec.args];
     const argv = entry.spec.wrap ? entry.spec.wrap(plain) : plain;
     const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', log, log] });

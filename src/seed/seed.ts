@@ -21,8 +21,9 @@ import { infrastructureResource } from '../api/extensions/infrastructure.js';
 import { workerResource } from '../api/extensions/worker.js';
 import type { KubeObject } from '../api/meta.js';
 import type { ResourceRef } from '../api/resource-ref.js';
+import type { AuditLogConfig } from '../apiserver/audit/audit-log.js';
 import { NamespaceLifecycle } from '../apiserver/plugins/namespace-lifecycle.js';
-import { defaultVersion } from '../apiserver/server.js';
+import { defaultVersion, type RequestLimits } from '../apiserver/server.js';
 import { loadKubeconfig } from '../client/kubeconfig-file.js';
 import { RestClient } from '../client/rest-client.js';
 import { Controller, watchOf } from '../controller/controller.js';
@@ -70,10 +71,14 @@ export interface SeedOptions {
   /** The address or name others reach the seed's API server at (kubeconfig, certificate); default the listen address. */
   advertiseAddress?: string;
   port?: number;
+  /** kube-apiserver's `--encryption-provider-config` for the seed's API server; default one generated in `dir`. */
+  encryptionConfigFile?: string;
   /** Addresses of this host for shoots' endpoints, one per shoot placed here; none: stable loopback addresses. */
   shootAddresses?: ShootAddressPool;
   /** The TTL of the shoots' DNS records, seconds; default Gardener's 120. */
   dnsRecordTtl?: number;
+  /** Caps on requests and watches in flight on the seed API (`--max-…-inflight`); unset: the defaults. */
+  limits?: Partial<RequestLimits>;
   logger: Logger;
   backup?: SeedBackupConfig;
   heartbeatIntervalMs?: number;
@@ -89,6 +94,14 @@ export interface SeedOptions {
   infrastructureDir?: string;
   /** Called around every step of the shoot flows (the crash tests' crash points). */
   flowHooks?: FlowHooks;
+  /** The audit log of the seed's API server; none: no audit. */
+  audit?: AuditLogConfig;
+  /**
+   * The audit logs of the shoots' API servers: `<dir>/<technical id>/audit.log` each, with this
+   * policy and rotation; none: no audit. Outside the control-plane directories, which a
+   * migration deletes: the log of a shoot that left stays with the seed that served it.
+   */
+  shootAudit?: { dir: string } & Omit<AuditLogConfig, 'path'>;
 }
 
 /** `transplant` itself: machines run its `node` command. */
@@ -134,10 +147,15 @@ export async function startSeed(options: SeedOptions): Promise<Seed> {
     host: options.listenAddress,
     ...(options.advertiseAddress ? { advertise: [options.advertiseAddress] } : {}),
     port: options.port,
+    ...(options.limits ? { limits: options.limits } : {}),
     logger: log,
+    ...(options.audit ? { audit: options.audit } : {}),
     resources: [...coreDefinitions, ...extensionDefinitions, ...druidDefinitions],
     bootstrap: bootstrapObjects(),
     admission: (client) => [new NamespaceLifecycle(client)],
+    ...(options.encryptionConfigFile ? { encryptionConfigFile: options.encryptionConfigFile } : {}),
+    // The control planes' CAs and keys, backup credentials: every Secret.
+    encryptedResources: ['secrets'],
   });
   const adminKubeconfig = await hosted.ensureKubeconfig(join(dir, 'seed.kubeconfig'), seedAdmin);
   const garden = new RestClient(loadKubeconfig(options.gardenKubeconfig), { userAgent: 'gardenlet' });
@@ -251,7 +269,12 @@ export async function startSeed(options: SeedOptions): Promise<Seed> {
   );
   // The gardenlet's shoot controller: the shoots placed on this seed, from the garden.
   const vpnServers = new VpnServerRuntime(log);
-  const apiServers = new ApiServerRuntime(log, (shoot) => vpnServers.get(shoot));
+  const { shootAudit } = options;
+  const apiServers = new ApiServerRuntime(
+    log,
+    (shoot) => vpnServers.get(shoot),
+    shootAudit ? (shoot) => ({ ...shootAudit, path: join(shootAudit.dir, shoot, 'audit.log') }) : undefined,
+  );
   const probes = new ShootApiProbes();
   const controllerManagers = new ControllerManagerRuntime(name, log);
   const schedulers = new SchedulerRuntime(name, log);

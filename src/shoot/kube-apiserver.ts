@@ -25,6 +25,7 @@
 import type { Logger } from 'pino';
 import { crdResource } from '../api/apiextensions/crd.js';
 import { selfSubjectAccessReviewHandler } from '../apiserver/access-review-handler.js';
+import { type AuditLogConfig, openAuditLog } from '../apiserver/audit/audit-log.js';
 import { ClientCertificateAuthenticator } from '../apiserver/authn/client-certificate-authenticator.js';
 import { TokenAuthenticator } from '../apiserver/authn/token-authenticator.js';
 import { hashToken } from '../apiserver/authn/token-file.js';
@@ -90,6 +91,8 @@ export interface ShootApiServerOptions {
   nodeMonitorGracePeriodMs?: number;
   /** The shoot's vpn-seed-server, if one runs now: how `nodes/<name>/proxy` reaches the nodes. */
   nodeTunnels?: () => NodeTunnels | undefined;
+  /** The audit log of every request to the shoot's API; none: no audit. */
+  audit?: AuditLogConfig;
 }
 
 export interface ShootApiServer {
@@ -115,7 +118,13 @@ export async function startShootApiServer(options: ShootApiServerOptions): Promi
   if (!options.staticToken) throw new TypeError(`shoot ${name}: the static token must not be empty`);
   // A bad key fails here, before anything is opened.
   const encryptionKey = namedEncryptionKey(options.encryptionKeyBase64);
-  const etcd = await openEtcdStore({ endpoints: options.etcd.endpoints, tls: options.etcd.tls });
+  const audit = options.audit
+    ? await openAuditLog(options.audit, (err) => logger.error({ err }, 'audit log write failed'))
+    : undefined;
+  const etcd = await openEtcdStore({ endpoints: options.etcd.endpoints, tls: options.etcd.tls }).catch(async (err) => {
+    await audit?.close();
+    throw err;
+  });
   const storage = new FencedStorage(
     new EncryptingStorage(etcd, { keys: [encryptionKey], prefixes: encryptedKeyPrefixes }),
   );
@@ -162,6 +171,7 @@ export async function startShootApiServer(options: ShootApiServerOptions): Promi
       ...builtinHandlers,
     ],
     logger,
+    ...(audit ? { audit: audit.auditor } : {}),
   });
 
   let informers: { stop(): void } | undefined;
@@ -175,6 +185,7 @@ export async function startShootApiServer(options: ShootApiServerOptions): Promi
       await nodeLifecycle?.stop();
       informers?.stop();
       await apiServer.stop().catch(() => {});
+      await audit?.close();
       await storage.close();
     })();
     return stopping;
@@ -206,6 +217,7 @@ export async function startShootApiServer(options: ShootApiServerOptions): Promi
     crds?.stop();
     await nodeLifecycle?.stop();
     informers?.stop();
+    await audit?.close();
     await storage.close();
     throw err;
   }

@@ -231,7 +231,7 @@ describe('garden e2e: bad input', () => {
     assertRejected(result, {
       code: 413,
       reason: 'RequestEntityTooLarge',
-      message: 'request entity too large: limit is 3145728 bytes',
+      message: 'Request entity too large: limit is 3145728',
     });
     assert.equal(await shootExists('too-big'), false);
 

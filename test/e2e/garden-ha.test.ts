@@ -8,6 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { existsSync, openSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -15,12 +16,15 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { gardenReplicaArgs } from '../../src/cli/landscape-hosts.js';
+import { gardenEncryptedResources } from '../../src/garden/encrypted-resources.js';
 import { issueSeedKubeconfigThroughApi } from '../../src/garden/seed-credentials.js';
+import { ensureEncryptionConfigFile } from '../../src/hosting/encryption-config-file.js';
 import { type EtcdCluster, etcdCluster } from '../../src/landscape/etcd-cluster.js';
 import { type Haproxy, haproxy } from '../../src/landscape/haproxy.js';
 import { killOnExit } from '../helpers/etcd.js';
 import { kubectl } from '../helpers/kubectl.js';
 import { eventually, until } from '../helpers/processes.js';
+import { assertAbsent, etcdRawText, privateKeyForms, storedForms } from '../helpers/raw-store.js';
 
 const cli = join(import.meta.dirname, '../../src/cli/main.js');
 const missing = ['/usr/bin/etcd', '/usr/sbin/haproxy', '/usr/bin/kubectl'].filter((f) => !existsSync(f));
@@ -52,6 +56,7 @@ describe('garden on etcd: two replicas behind haproxy', {
   let dir: string;
   let cluster: EtcdCluster;
   let balancer: Haproxy;
+  let encryptionConfig: string;
   const replicas: Replica[] = [];
   const forget: (() => void)[] = [];
 
@@ -69,6 +74,7 @@ describe('garden on etcd: two replicas behind haproxy', {
           port: apiPort,
           advertise: `${lb}:${apiPort}`,
           cluster,
+          encryptionConfig,
           extra: [
             '--leader-elect-lease-duration',
             String(lease.duration),
@@ -133,6 +139,8 @@ describe('garden on etcd: two replicas behind haproxy', {
     });
     await cluster.start();
     for (const m of ['etcd-1', 'etcd-2', 'etcd-3']) forget.push(killOnExit((await cluster.pidOf(m))!));
+    // One file for both replicas, as `transplant up --hosts` gives them.
+    encryptionConfig = await ensureEncryptionConfigFile(join(dir, 'encryption-config.yaml'), gardenEncryptedResources);
     // Both at once: they race for the shared CA and the Lease.
     startReplica('garden-1', `${net}.11`);
     startReplica('garden-2', `${net}.12`);
@@ -234,6 +242,56 @@ describe('garden on etcd: two replicas behind haproxy', {
     const refused = await kubectl(`${out}.forged`, ['get', '--raw', '/api']);
     assert.notEqual(refused.code, 0);
     assert.match(refused.stderr, /Unauthorized/);
+  });
+
+  it('keeps Secrets and ShootStates encrypted in etcd, readable through either replica', async () => {
+    const kubeconfig = join(replicas[0]!.dir, 'garden.kubeconfig');
+    const value = `secret-${randomUUID()}`;
+    const control = `plain-${randomUUID()}`;
+    const manifests = [
+      {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name: 'at-rest', namespace: 'garden' },
+        stringData: { v: value },
+      },
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'at-rest', namespace: 'garden' }, data: { v: control } },
+      {
+        apiVersion: 'core.gardener.cloud/v1beta1',
+        kind: 'ShootState',
+        metadata: { name: 'at-rest', namespace: 'garden-dev' },
+        spec: {
+          gardener: [{ name: 'ca', type: 'secret', data: { key: `-----BEGIN RSA PRIVATE KEY-----\n${value}` } }],
+        },
+      },
+    ];
+    const created = await kubectl(
+      kubeconfig,
+      ['create', '-f', '-'],
+      manifests.map((m) => JSON.stringify(m)).join('\n'),
+    );
+    assert.equal(created.code, 0, created.stderr);
+    for (const r of replicas) {
+      const read = await kubectl(kubeconfig, [
+        '--server',
+        `https://${r.host}:${apiPort}`,
+        'get',
+        'shootstate',
+        '-n',
+        'garden-dev',
+        'at-rest',
+        '-o',
+        'jsonpath={.spec.gardener[0].data.key}',
+      ]);
+      assert.equal(read.code, 0, read.stderr);
+      assert.match(read.stdout, new RegExp(value));
+    }
+    const raw = await etcdRawText(cluster.endpoints, cluster.clientFiles, '/garden/');
+    // The check can fail: a ConfigMap is not encrypted, its value is there in clear.
+    assert.ok(raw.includes(control), 'the unencrypted ConfigMap is in etcd');
+    // The shared CA's key (kube-system/garden-ca) and the ShootState's are encrypted too.
+    assertAbsent(raw, [...storedForms(value), ...privateKeyForms], 'etcd under /garden/');
+    assert.match(raw, /k8s:enc:aesgcm:v1:key-[0-9a-f]{12}:/);
   });
 
   it('has exactly one replica holding the Lease; kill -9 of it hands the controllers to the other', async () => {

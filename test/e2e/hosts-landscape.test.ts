@@ -7,6 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +15,7 @@ import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import type { LandscapeFile } from '../../src/cli/landscape.js';
 import { namespacePids } from '../../src/landscape/journal.js';
+import { groupOrOtherAccessible } from '../helpers/file-modes.js';
 import { cli } from '../helpers/landscape.js';
 import { connectFrom, hostsLandscapeUnavailable, links, namespaces } from '../helpers/netns.js';
 import { alive, until } from '../helpers/processes.js';
@@ -97,6 +99,19 @@ describe('transplant up --hosts', { skip }, () => {
     assert.equal(Object.keys(l.garden.replicas ?? {}).length, 2);
     for (const host of ['etcd-0', 'etcd-1', 'etcd-2', 'lb']) {
       assert.ok((await namespacePids(l.hosts![host]!.netns)).length > 0, `${host} runs its daemon`);
+    }
+  });
+
+  it('leaves nothing under its directory readable by group or others; both garden replicas read one encryption config', async () => {
+    const open = await groupOrOtherAccessible(dir);
+    assert.deepEqual(open, [], `readable by group or others:\n${open.join('\n')}`);
+    const config = join(dir, 'garden-encryption-config.yaml');
+    assert.ok(existsSync(config));
+    const { replicas } = (await landscape()).garden;
+    assert.deepEqual(Object.keys(replicas ?? {}).sort(), ['garden', 'garden-1']);
+    for (const [name, replica] of Object.entries(replicas ?? {})) {
+      const cmdline = await readFile(`/proc/${replica.pid}/cmdline`, 'utf8');
+      assert.ok(cmdline.includes(`--encryption-provider-config\0${config}\0`), `${name}: ${cmdline}`);
     }
   });
 

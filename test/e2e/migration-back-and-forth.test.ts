@@ -10,10 +10,17 @@
  * - A second migration to seed-b right after works: no source BackupEntry of an earlier move is
  *   left in the garden or on a seed to get in its way.
  * After every move the kubeconfig issued at the start sees every ConfigMap at its resourceVersion.
+ * Afterwards the garden's audit log shows each binding with the operator who requested it, and no
+ * audit log of the landscape holds a secret: a Secret's value, ShootState keys, a kubeconfig's.
  */
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Json } from '../helpers/api-client.js';
+import { parse as parseYaml } from 'yaml';
+import { type Json, rawRequest } from '../helpers/api-client.js';
+import { auditLogsUnder, readAuditEvents, secretNeedles } from '../helpers/audit-logs.js';
 import { kubectl } from '../helpers/kubectl.js';
 import type { TestLandscape } from '../helpers/landscape.js';
 import {
@@ -159,5 +166,89 @@ describe('skip-readiness, migrating back, and migrating again', () => {
     await assertNoSourceBackupEntry();
     const onA = await kubectl(l.seedKubeconfig('seed-a'), ['get', 'namespace', CONTROL_PLANE]);
     assert.match(onA.stderr, /NotFound/);
+  });
+
+  it("the garden's audit log shows every binding with its user; no audit log holds a secret", async () => {
+    const secretValue = `audit-${randomBytes(16).toString('hex')}`;
+    const secret = {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'audited' },
+      stringData: { value: secretValue },
+    };
+    const inGarden = await rawRequest(l.garden, 'POST', `/api/v1/namespaces/${SHOOT_NAMESPACE}/secrets`, secret);
+    assert.equal(inGarden.status, 201, inGarden.text);
+    const inShoot = await client.request('POST', '/api/v1/namespaces/data/secrets', secret);
+    assert.equal(inShoot.status, 201, JSON.stringify(inShoot.body));
+    assert.equal((await client.request('GET', '/api/v1/namespaces/data/secrets/audited')).status, 200);
+    const shootState = await rawRequest(
+      l.garden,
+      'GET',
+      `/apis/core.gardener.cloud/v1beta1/namespaces/${SHOOT_NAMESPACE}/shootstates/${SHOOT}`,
+    );
+    assert.equal(shootState.status, 200, shootState.text);
+    const needles = [
+      secretValue,
+      Buffer.from(secretValue).toString('base64'),
+      // The persisted secrets (the shoot's CA keys, …) and the admin kubeconfig's credentials.
+      ...secretNeedles(shootState.json.spec.gardener.filter((e: Json) => e.type === 'secret').map((e: Json) => e.data)),
+      ...secretNeedles(
+        parseYaml(await readFile(shoot.kubeconfig, 'utf8')).users.map((u: Json) => [
+          u.user['client-key-data'],
+          u.user.token,
+        ]),
+      ),
+    ];
+    assert.ok(needles.length > 6, `secret strings found to look for: ${needles.length}`);
+
+    const gardenLog = join(l.dir, 'garden', 'audit', 'audit.log');
+    // Written in batches: the log has the Secret's creation once it has caught up.
+    const gardenEvents = await eventually(
+      async () => {
+        const events = await readAuditEvents(gardenLog);
+        return events.some((e) => e.auditID === inGarden.headers['audit-id']) ? events : undefined;
+      },
+      10_000,
+      "the garden's audit log has caught up",
+    );
+    const bindings = gardenEvents.filter(
+      (e) => e.objectRef?.subresource === 'binding' && e.stage === 'ResponseComplete' && e.responseStatus?.code === 200,
+    );
+    assert.deepEqual(
+      bindings.map((e) => (e.requestObject as Json)?.spec?.seedName),
+      ['seed-b', 'seed-a', 'seed-b'],
+      'each migration is in the log with its destination',
+    );
+    for (const binding of bindings) {
+      assert.ok(['Request', 'RequestResponse'].includes(binding.level), binding.level);
+      assert.equal(binding.user.username, 'operator');
+      assert.equal(binding.verb, 'update');
+      assert.equal(binding.objectRef?.name, SHOOT);
+    }
+
+    const logs = await eventually(
+      async () => {
+        const found = await auditLogsUnder(l.dir);
+        const shootLogs = found.filter((f) => f.endsWith(join('shoots', CONTROL_PLANE, 'audit.log')));
+        const seen = await Promise.all(shootLogs.map((f) => readFile(f, 'utf8')));
+        return seen.some((text) => text.includes('"name":"audited"')) ? found : undefined;
+      },
+      10_000,
+      "the shoot's audit log has caught up",
+    );
+    for (const expected of [
+      gardenLog,
+      ...['seed-a', 'seed-b'].flatMap((seed) => [
+        join(l.dir, 'seeds', seed, 'state', 'audit', 'audit.log'),
+        join(l.dir, 'seeds', seed, 'state', 'audit', 'shoots', CONTROL_PLANE, 'audit.log'),
+      ]),
+    ]) {
+      assert.ok(logs.includes(expected), `${expected} is among the audit logs:\n${logs.join('\n')}`);
+    }
+    for (const path of logs) {
+      const text = await readFile(path, 'utf8');
+      for (const needle of needles)
+        assert.ok(!text.includes(needle), `${path} holds a secret (${needle.slice(0, 8)}…)`);
+    }
   });
 });

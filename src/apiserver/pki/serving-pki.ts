@@ -83,7 +83,8 @@ export async function ensureServingPki(dir: string, options: ServingPkiOptions):
   } else {
     ca = await generateCertificateAuthority(options.caCommonName ?? 'transplant-ca', caValidityDays);
     await writeFileAtomic(files.caKey, ca.keyPem, 0o600);
-    await writeFileAtomic(files.caCert, ca.certPem, 0o644);
+    // Certificates are public, but the rule for a state directory is simply: nothing for group or others.
+    await writeFileAtomic(files.caCert, ca.certPem);
     caGenerated = true;
   }
 
@@ -99,7 +100,7 @@ export async function ensureServingPki(dir: string, options: ServingPkiOptions):
   if (!serving) {
     serving = await issueServingCertificate(ca, options);
     await writeFileAtomic(files.servingKey, serving.keyPem, 0o600);
-    await writeFileAtomic(files.servingCert, serving.certPem, 0o644);
+    await writeFileAtomic(files.servingCert, serving.certPem);
     servingGenerated = true;
   }
   return { ca, serving, files, generated: { ca: caGenerated, serving: servingGenerated } };

@@ -101,7 +101,7 @@ export async function restoreFromStore(options: RestoreOptions): Promise<Restore
     'restoring etcd data dir from backups',
   );
   try {
-    await mkdir(path.dirname(dataDir), { recursive: true });
+    await mkdir(path.dirname(dataDir), { recursive: true, mode: 0o700 });
     await rm(partDir, { recursive: true, force: true });
 
     const snapshotFile = path.join(workDir, 'full-snapshot.db');

@@ -66,7 +66,7 @@ const WORK_DIR_PREFIX = 'etcd-restore-';
  * tmpfs they would hold memory until the next reboot.
  */
 export async function makeWorkDir(parent: string = tmpdir()): Promise<string> {
-  await mkdir(parent, { recursive: true });
+  await mkdir(parent, { recursive: true, mode: 0o700 });
   for (const name of await readdir(parent).catch(() => [] as string[])) {
     const pid = Number(/^etcd-restore-(\d+)-/.exec(name)?.[1]);
     if (pid && pid !== process.pid && !isProcessAlive(pid)) {

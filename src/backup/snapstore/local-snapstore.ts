@@ -91,7 +91,7 @@ export class LocalSnapstore implements Snapstore {
   async save(snapshot: Snapshot, data: Readable | Buffer, options: SaveOptions = {}): Promise<StoredContent> {
     const target = this.#path(snapshot);
     options.signal?.throwIfAborted();
-    await mkdir(this.directory, { recursive: true });
+    await mkdir(this.directory, { recursive: true, mode: 0o700 });
     const temp = path.join(this.directory, `${LOCAL_TEMP_PREFIX}${randomBytes(8).toString('hex')}`);
     const hash = createHash('sha256');
     let size = 0;

@@ -22,7 +22,9 @@ const CLAIMS_DIR = 'hosts';
 /** Written by `transplant up --hosts`. */
 export async function writeMachineHosts(infrastructureDir: string, hosts: readonly MachineHost[]): Promise<void> {
   await mkdir(infrastructureDir, { recursive: true, mode: 0o700 });
-  await writeFile(join(infrastructureDir, MACHINE_HOSTS_FILE), `${JSON.stringify({ hosts }, null, 2)}\n`);
+  await writeFile(join(infrastructureDir, MACHINE_HOSTS_FILE), `${JSON.stringify({ hosts }, null, 2)}\n`, {
+    mode: 0o600,
+  });
 }
 
 /** The machine hosts of the infrastructure, undefined when it has none (machines run on this host, as before). */

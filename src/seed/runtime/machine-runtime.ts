@@ -73,7 +73,7 @@ export class MachineRuntime {
       });
       child.unref();
       if (child.pid === undefined) throw new Error(`machine in ${dir} did not start`);
-      await writeFile(join(dir, 'machine.pid'), `${child.pid}\n`);
+      await writeFile(join(dir, 'machine.pid'), `${child.pid}\n`, { mode: 0o600 });
       this.#logger.info({ machine: dir, pid: child.pid, netns: launch.netns }, 'machine started');
       return { pid: child.pid, started: true };
     } finally {
