@@ -10,7 +10,7 @@ TEST_FILES = $(shell find dist/test -name '*.test.js' 2>/dev/null | sort)
 UNIT_DIRS = api registry apiserver client controller flow garden lint
 UNIT_FILES = $(shell find $(addprefix dist/test/,$(UNIT_DIRS)) -name '*.test.js' 2>/dev/null | sort)
 
-.PHONY: setup deps packages build test unit demo lint bench bench-shoot-api bench-garden-stores bench-shoots bench-backup bench-migration bench-migration-hosts bench-workers clean
+.PHONY: setup deps packages build test unit demo lint bench bench-shoot-api bench-garden-stores bench-shoots bench-backup bench-migration bench-migration-hosts bench-workers bench-seed-authorization clean
 
 setup: packages deps build
 
@@ -92,6 +92,10 @@ bench-migration-hosts: setup
 
 bench-workers: setup
 	$(NODE) dist/bench/workers.js
+
+# Get and binding latency with seed authorization on, next to off, in one run.
+bench-seed-authorization: setup
+	$(NODE) dist/bench/seed-authorization.js
 
 clean:
 	rm -rf dist

@@ -85,15 +85,22 @@ function requirementMatches(req: LabelRequirement, have: Record<string, string>)
 }
 
 export function parseFieldSelector(text: string | null, supported: readonly string[]): FieldSelector {
+  const selector = parseFieldSelectorTerms(text);
+  for (const { field } of selector) {
+    if (!supported.includes(field)) {
+      throw badRequest(`field label not supported: ${field} (supported: ${supported.join(', ')})`);
+    }
+  }
+  return selector;
+}
+
+/** The requirements of a field selector whatever fields they name (an authorizer reads them as the store will). */
+export function parseFieldSelectorTerms(text: string | null | undefined): FieldSelector {
   if (!text) return [];
   return splitTerms(text).map((term) => {
     const m = /^([^\s!=]+)\s*(==|=|!=)\s*(.*)$/.exec(term);
     if (!m) throw badRequest(`invalid field selector: "${term}"`);
-    const field = m[1]!;
-    if (!supported.includes(field)) {
-      throw badRequest(`field label not supported: ${field} (supported: ${supported.join(', ')})`);
-    }
-    return { field, op: m[2] === '!=' ? '!=' : '=', value: m[3]! } satisfies FieldRequirement;
+    return { field: m[1]!, op: m[2] === '!=' ? '!=' : '=', value: m[3]! } satisfies FieldRequirement;
   });
 }
 

@@ -269,7 +269,7 @@ export class ApiServer {
       const info = parseRequestInfo(method, url.pathname, url.searchParams);
       // As in kube-apiserver: the in-flight limit after authentication, before authorization.
       admission = this.#limiter.admit(user, info);
-      await this.#authorize(user, info, audit);
+      await this.#authorize(user, info, audit, url.searchParams);
       if (info.resourceRequest) await this.#serveResource(req, res, info, url.searchParams, user, admission.watch);
       else serveNonResource(info, req, res, this.#discovery, this.#openapi);
     } catch (err) {
@@ -308,8 +308,9 @@ export class ApiServer {
     return user;
   }
 
-  async #authorize(user: UserInfo, info: RequestInfo, audit?: RequestAudit): Promise<void> {
+  async #authorize(user: UserInfo, info: RequestInfo, audit?: RequestAudit, query?: URLSearchParams): Promise<void> {
     const attrs: RequestAttributes = {
+      ...selectorsOf(query),
       user,
       verb: info.verb,
       resourceRequest: info.resourceRequest,
@@ -355,6 +356,13 @@ export class ApiServer {
       authorizeCreate: (request) => this.#authorize(user, { ...request, verb: 'create' }),
     });
   }
+}
+
+/** The selectors of a request, for authorizers that decide lists and watches by them. */
+function selectorsOf(query: URLSearchParams | undefined): Pick<RequestAttributes, 'fieldSelector' | 'labelSelector'> {
+  const fieldSelector = query?.get('fieldSelector');
+  const labelSelector = query?.get('labelSelector');
+  return { ...(fieldSelector ? { fieldSelector } : {}), ...(labelSelector ? { labelSelector } : {}) };
 }
 
 /** Who asks for a public path (health checks, /version), which is served without authentication. */

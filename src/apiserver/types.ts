@@ -33,6 +33,13 @@ export interface RequestAttributes {
   name: string;
   /** For non-resource requests: the URL path. */
   path: string;
+  /**
+   * A list's or watch's selectors as sent (`fieldSelector`, `labelSelector`), which an authorizer
+   * may require to narrow what is returned (k8s 1.31 AuthorizeWithSelectors, as the node
+   * authorizer does for a kubelet's pods).
+   */
+  fieldSelector?: string;
+  labelSelector?: string;
 }
 
 export type AuthorizationDecision = 'allow' | 'deny' | 'noOpinion';

@@ -29,6 +29,7 @@ interface GardenCommandOptions extends AuditFlags, RequestLimitFlags {
   leaderElectRenewDeadline: number;
   leaderElectRetryPeriod: number;
   logLevel: string;
+  seedAuthorization: boolean;
 }
 
 function list(value: string, previous: string[] = []): string[] {
@@ -85,7 +86,13 @@ export function gardenCommand(): Command {
       10,
     )
     .option('--leader-elect-retry-period <seconds>', 'how often candidates try to take or renew the Lease', seconds, 2)
-    .option('--log-level <level>', 'fatal, error, warn, info, debug or trace', 'info');
+    .option('--log-level <level>', 'fatal, error, warn, info, debug or trace', 'info')
+    .option(
+      '--seed-authorization <bool>',
+      "decide gardenlets' requests by their seed's objects (SeedAuthorizer, SeedRestriction); false is for benchmarks measuring their cost only",
+      bool,
+      true,
+    );
   return addAuditFlags(addRequestLimitFlags(command), "the garden's API server").action(
     async (options: GardenCommandOptions & { host?: string }) => {
       await runGardenCommand({ ...options, listenAddress: options.host ?? options.listenAddress });
@@ -126,6 +133,7 @@ async function runGardenCommand(options: GardenCommandOptions): Promise<void> {
     ...(options.encryptionProviderConfig ? { encryptionConfigFile: resolve(options.encryptionProviderConfig) } : {}),
     limits: requestLimitsOf(options),
     leaderElect: options.leaderElect,
+    seedAuthorization: options.seedAuthorization,
     leaderElection: {
       leaseDurationSeconds: options.leaderElectLeaseDuration,
       renewDeadlineSeconds: options.leaderElectRenewDeadline,

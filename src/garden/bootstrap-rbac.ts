@@ -12,7 +12,10 @@ export const projectMemberUser = 'dev-member';
 export const adminClusterRole = 'gardener.cloud:admin';
 export const projectMemberClusterRole = 'gardener.cloud:system:project-member';
 export const viewerClusterRole = 'gardener.cloud:viewer';
-/** What gardenlets may do in the garden; each seed's gardenlet is in `seedsGroup`. */
+/**
+ * What RBAC still grants gardenlets (Events); each seed's gardenlet is in `seedsGroup`, and the
+ * SeedAuthorizer decides the rest from its seed's objects.
+ */
 export const gardenletClusterRole = 'gardener.cloud:system:gardenlet';
 export const seedsGroup = 'gardener.cloud:system:seeds';
 
@@ -69,36 +72,9 @@ export function bootstrapClusterRoles(): KubeObject[] {
         verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'],
       },
     ]),
+    // Everything else a gardenlet does is the SeedAuthorizer's to decide (src/garden/authorizer/).
     clusterRole(gardenletClusterRole, [
-      {
-        apiGroups: ['core.gardener.cloud'],
-        resources: ['seeds', 'seeds/status'],
-        verbs: ['get', 'list', 'watch', 'create', 'update', 'patch'],
-      },
-      {
-        apiGroups: ['core.gardener.cloud'],
-        resources: [
-          'shoots',
-          'shoots/status',
-          'shootstates',
-          'backupbuckets',
-          'backupbuckets/status',
-          'backupentries',
-          'backupentries/status',
-        ],
-        verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'],
-      },
-      { apiGroups: ['core.gardener.cloud'], resources: ['projects'], verbs: ['get', 'list', 'watch'] },
-      {
-        apiGroups: ['coordination.k8s.io'],
-        resources: ['leases'],
-        verbs: ['get', 'list', 'watch', 'create', 'update', 'patch'],
-      },
-      {
-        apiGroups: [''],
-        resources: ['secrets', 'events', 'namespaces'],
-        verbs: ['get', 'list', 'watch', 'create', 'update', 'patch'],
-      },
+      { apiGroups: ['', 'events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] },
     ]),
     clusterRole(viewerClusterRole, [
       { apiGroups: ['core.gardener.cloud'], resources: ['seeds', 'projects'], verbs: ['get', 'list', 'watch'] },

@@ -46,6 +46,7 @@ import { SchedulerReconciler } from './controllers/scheduler.js';
 import { SeedLifecycleReconciler } from './controllers/seed-lifecycle-controller.js';
 import { ShootStateReconciler } from './controllers/shoot-state-controller.js';
 import { gardenEncryptedResources } from './encrypted-resources.js';
+import { SeedAuthorization, seedRestriction } from './seed-authorization.js';
 
 /** The Lease the garden's replicas compete for (Gardener's controller manager uses this one). */
 export const gardenLeaderElectionLease = {
@@ -82,6 +83,11 @@ export interface GardenOptions {
   scheduler?: boolean;
   /** A seed whose Lease is older than this is reported Unknown (default 40 s). */
   seedLeaseGracePeriodMs?: number;
+  /**
+   * Gardenlets reach only their seed's objects (SeedAuthorizer, SeedRestriction). Default true;
+   * false (`--seed-authorization=false`) only for benchmarks measuring what it costs.
+   */
+  seedAuthorization?: boolean;
   /** kube-apiserver's `--encryption-provider-config`; default (SQLite) one generated in `dir` (docs/security.md). */
   encryptionConfigFile?: string;
   /** The audit log of the garden's API server; none: no audit. */
@@ -136,6 +142,7 @@ function bootstrapObjects(): KubeObject[] {
 
 export async function startGarden(options: GardenOptions): Promise<Garden> {
   const { dir, logger } = options;
+  const seedAuthorization = options.seedAuthorization === false ? undefined : new SeedAuthorization(logger);
   const hosted = await startHostedApiServer({
     name: 'garden',
     fieldManager: 'gardener-controller-manager',
@@ -154,8 +161,10 @@ export async function startGarden(options: GardenOptions): Promise<Garden> {
     resources: [...coreDefinitions, ...gardenerDefinitions],
     bootstrap: bootstrapObjects(),
     customHandlers: (client) => [adminKubeconfigHandler(client)],
+    ...(seedAuthorization ? { authorizers: [seedAuthorization.authorizer] } : {}),
     admission: (client, authorizer) => [
       new NamespaceLifecycle(client),
+      ...(seedAuthorization ? [seedRestriction(client)] : []),
       new BackupReferences({
         getSeed: (name) => client.resource(seedResource).find('', name),
         getBackupBucket: (name) => client.resource(backupBucketResource).find('', name),
@@ -189,6 +198,7 @@ export async function startGarden(options: GardenOptions): Promise<Garden> {
     ],
   });
   const { server, client } = hosted;
+  seedAuthorization?.start(server.storage);
   // The member's kubeconfig first: the operator's is what `transplant up` waits for, and it then
   // copies both.
   const memberKubeconfig = await hosted.ensureKubeconfig(
@@ -298,6 +308,7 @@ export async function startGarden(options: GardenOptions): Promise<Garden> {
     async stop() {
       if (elector) await elector.stop();
       else await stopControllers();
+      seedAuthorization?.stop();
       await hosted.stop();
     },
   };

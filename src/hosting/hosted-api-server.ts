@@ -108,6 +108,8 @@ export interface HostedApiServerOptions {
   customHandlers?: (client: Client, authorizer: Authorizer) => CustomHandler[];
   /** Objects created on every start when missing (namespaces, roles, bindings…), in order. */
   bootstrap?: readonly KubeObject[];
+  /** Authorizers asked after `system:masters` and before RBAC (the garden's SeedAuthorizer). */
+  authorizers?: readonly Authorizer[];
   /**
    * kube-apiserver's `--encryption-provider-config`. Default on SQLite: DIR/encryption-config.yaml,
    * generated once encrypting `encryptedResources`; an etcd store needs it (every replica the same).
@@ -194,6 +196,7 @@ export async function startHostedApiServer(options: HostedApiServerOptions): Pro
   const authorizer: Authorizer = new UnionAuthorizer(
     new SuperuserAuthorizer(),
     ...(storeOptions.kind === 'etcd' ? [new SharedStateGuard(options.trustedGroups ?? [])] : []),
+    ...(options.authorizers ?? []),
     new RbacAuthorizer(rbac),
   );
 

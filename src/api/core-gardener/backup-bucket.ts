@@ -68,6 +68,11 @@ export const { is: isBackupBucket, resource: backupBucketResource } = gardenerKi
   },
 );
 
+/** The garden Secret (namespace `garden`) a gardenlet copies a bucket's generated credentials into. */
+export function generatedBucketSecretName(bucket: string): string {
+  return `generated-bucket-${bucket}`;
+}
+
 /** `spec.seedName`, undefined when unset, null or empty. */
 export function backupBucketSeedName(bucket: BackupBucket): string | undefined {
   return bucket.spec.seedName || undefined;

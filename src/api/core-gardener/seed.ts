@@ -81,6 +81,11 @@ export function seedHasBackup(seed: Seed): boolean {
   return seed.spec.backup !== undefined;
 }
 
+/** The garden Secret (namespace `garden`) a gardenlet registers its seed's backup credentials in. */
+export function backupSecretName(seed: string): string {
+  return `backup-${seed}`;
+}
+
 /** The backup credentials Secret `{namespace, name}` from `credentialsRef` or `secretRef`. */
 export function seedBackupSecretRef(seed: Seed): { namespace: string; name: string } | undefined {
   const backup = seed.spec.backup;

@@ -86,6 +86,15 @@ function stringFields(value: unknown, path: string, fields: readonly string[]): 
     .map((f) => FieldError.typeInvalid(`${path}.${f}`, value[f], 'must be a string'));
 }
 
+/** k8s 1.31's `fieldSelector.rawSelector` and `labelSelector.rawSelector` of resourceAttributes. */
+function rawSelectors(ra: Record<string, unknown>): Pick<RequestAttributes, 'fieldSelector' | 'labelSelector'> {
+  const raw = (selector: unknown) =>
+    isRecord(selector) && typeof selector.rawSelector === 'string' && selector.rawSelector ? selector.rawSelector : '';
+  const fieldSelector = raw(ra.fieldSelector);
+  const labelSelector = raw(ra.labelSelector);
+  return { ...(fieldSelector ? { fieldSelector } : {}), ...(labelSelector ? { labelSelector } : {}) };
+}
+
 /** k8s `ResourceAttributesFrom` / `NonResourceAttributesFrom`; an empty version means any (`*`). */
 function attributesFrom(user: UserInfo, spec: Record<string, unknown>): RequestAttributes {
   const base = { user, apiGroup: '', apiVersion: '', namespace: '', resource: '', subresource: '', name: '', path: '' };
@@ -101,6 +110,7 @@ function attributesFrom(user: UserInfo, spec: Record<string, unknown>): RequestA
       resource: ra.resource ?? '',
       subresource: ra.subresource ?? '',
       name: ra.name ?? '',
+      ...rawSelectors(spec.resourceAttributes),
     };
   }
   const na = spec.nonResourceAttributes as Partial<Record<(typeof nonResourceFields)[number], string>>;

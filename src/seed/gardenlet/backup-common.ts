@@ -43,9 +43,7 @@ export function entrySecretName(entry: string): string {
 }
 
 /** The garden's copy of the credentials a backup extension generated for a bucket. */
-export function generatedBucketSecretName(bucket: string): string {
-  return `generated-bucket-${bucket}`;
-}
+export { generatedBucketSecretName } from '../../api/core-gardener/backup-bucket.js';
 
 /** True when every field of `spec` already has that value in the extension object's spec (other fields may exist). */
 export function specCovers(obj: ExtensionObject, spec: Record<string, unknown>): boolean {

@@ -57,6 +57,7 @@ import {
   SEED_GARDEN_NAMESPACE,
   specCovers,
 } from './backup-common.js';
+import { findForThisSeed } from './seed-scoped-read.js';
 
 const pendingRequeueMs = 250;
 const errorRequeueMs = 5_000;
@@ -82,7 +83,7 @@ export class BackupEntryReconciler implements Reconciler {
   }
 
   async reconcile(key: ObjectKey): Promise<Result> {
-    const entry = await this.#entries().find(key.namespace, key.name);
+    const entry = await findForThisSeed(this.#entries(), key.namespace, key.name);
     if (!entry) return {};
     const seedName = this.#deps.seedName;
     const specSeed = backupEntrySpecSeedName(entry);

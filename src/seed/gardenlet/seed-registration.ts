@@ -6,7 +6,7 @@
 
 import { secretResource } from '../../api/core/secret.js';
 import type { LastOperation } from '../../api/core-gardener/common.js';
-import { type Seed, type SeedSpec, seedResource } from '../../api/core-gardener/seed.js';
+import { backupSecretName, type Seed, type SeedSpec, seedResource } from '../../api/core-gardener/seed.js';
 import { nowTimestamp } from '../../api/meta.js';
 import type { S3Credentials } from '../../backup/snapstore/credentials.js';
 import type { Client } from '../../client/client.js';
@@ -36,9 +36,7 @@ export interface SeedRegistration {
 /** The garden namespace where seeds' secrets live. */
 export const gardenNamespace = 'garden';
 
-export function backupSecretName(seed: string): string {
-  return `backup-${seed}`;
-}
+export { backupSecretName };
 
 export async function registerSeed(garden: Client, registration: SeedRegistration): Promise<Seed> {
   if (registration.backup) await ensureBackupSecret(garden, registration.name, registration.backup);

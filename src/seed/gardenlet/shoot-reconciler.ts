@@ -21,6 +21,7 @@ import { flowErrors, wasCanceled } from '../../flow/flow-errors.js';
 import { lastErrorsAfter } from '../../flow/last-errors.js';
 import { describeProgress } from '../../flow/progress.js';
 import { type SeedRuntime, type ShootComponents, shootComponents } from './components/index.js';
+import { findForThisSeed } from './seed-scoped-read.js';
 import { conditionsChanged, shootHealthConditions } from './shoot-care.js';
 import { type ShootOperation, shootOperationFor } from './shoot-dispatch.js';
 import { advertisedUrl } from './shoot-endpoint.js';
@@ -57,7 +58,7 @@ export class ShootReconciler implements Reconciler {
 
   /** `signal` (the seed stopping) cancels a running flow: its waits end at once. */
   async reconcile(key: ObjectKey, signal: AbortSignal): Promise<Result> {
-    const shoot = await this.#shoots().find(key.namespace, key.name);
+    const shoot = await findForThisSeed(this.#shoots(), key.namespace, key.name);
     return shoot ? this.#dispatch(shoot, signal) : {};
   }
 

@@ -19,6 +19,7 @@ import { controllerReference } from '../../../api/meta.js';
 import type { TaskContext } from '../../../flow/task-fn.js';
 import { backupEntryName } from '../../../shoot/identity.js';
 import { backupObjectNotReadyReason } from '../backup-common.js';
+import { findForThisSeed } from '../seed-scoped-read.js';
 import type { ComponentContext } from './context.js';
 import type { DeployMigrateWaiter } from './interfaces.js';
 import { NotYetError, waitUntil } from './wait.js';
@@ -38,7 +39,7 @@ export abstract class GardenBackupEntry {
 
   /** The entry, or null. */
   get(): Promise<BackupEntryObject | null> {
-    return this.entries().find(this.c.shoot.metadata.namespace!, this.name);
+    return findForThisSeed(this.entries(), this.c.shoot.metadata.namespace!, this.name);
   }
 
   /** Until the entry's gardenlet reports it reconciled (names the entry's error when the time is up). */
@@ -109,11 +110,16 @@ export class BackupEntry extends GardenBackupEntry implements DeployMigrateWaite
     await this.create((await this.c.seedObject()).metadata.uid!);
   }
 
-  /** "Migrating BackupEntry to new seed": the entry follows the shoot to its new seed. */
+  /**
+   * "Migrating BackupEntry to new seed": the entry follows the shoot to its new seed. Once it has
+   * (a run resumed after a crash), it may already be out of this seed's reach: the garden lets a
+   * seed touch an entry only while its spec or status names the seed.
+   */
   async migrate(_ctx: TaskContext): Promise<void> {
-    await this.entries().patch(this.c.shoot.metadata.namespace!, this.name, {
-      spec: { seedName: shootSpecSeedName(this.c.shoot) },
-    });
+    const destination = shootSpecSeedName(this.c.shoot);
+    const entry = await this.get();
+    if (!entry || backupEntrySpecSeedName(entry) === destination) return;
+    await this.entries().patch(this.c.shoot.metadata.namespace!, this.name, { spec: { seedName: destination } });
   }
 
   /** "Waiting for BackupEntry to be migrated to new seed": this seed's BackupEntry controller has let go of it. */
