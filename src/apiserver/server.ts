@@ -29,6 +29,7 @@ import { OpenApi } from './openapi.js';
 import { GenericStore } from './registry/generic-store.js';
 import { parseRequestInfo, type RequestInfo } from './request-info.js';
 import { serveResource } from './resource-handler.js';
+import { RevocableRequests } from './revocable-requests.js';
 import type {
   AdmissionPlugin,
   AuthenticationRequest,
@@ -81,6 +82,8 @@ export class ApiServer {
   readonly #server: Server;
   readonly #log: Logger;
   readonly #openWatches = new Set<() => void>();
+  /** Running requests by credential, ended when the authenticator reports it revoked. */
+  readonly #revocable = new RevocableRequests();
   /**
    * Every TCP connection accepted, from the moment it is accepted (before its TLS handshake):
    * `closeAllConnections` only knows those whose handshake is done (see `stop`).
@@ -93,6 +96,10 @@ export class ApiServer {
     this.#options = options;
     this.#log = options.logger;
     this.#admission = new AdmissionChain(options.admission);
+    options.authenticator.onRevoked?.((ids) => {
+      const ended = this.#revocable.revoke(ids);
+      if (ended > 0) this.#log.info({ ended }, 'ended requests of a revoked credential');
+    });
     for (const def of options.resources) this.#addStore(def);
     this.#discovery = new Discovery([]);
     this.#openapi = new OpenApi([], []);
@@ -232,6 +239,11 @@ export class ApiServer {
         return;
       }
       user = await this.#authenticate(req);
+      // Destroying the socket ends a watch or any other long request at once, whatever it waits for.
+      res.once(
+        'close',
+        this.#revocable.track(user, () => res.destroy()),
+      );
       const info = parseRequestInfo(method, url.pathname, url.searchParams);
       await this.#authorize(user, info);
       if (info.resourceRequest) await this.#serveResource(req, res, info, url.searchParams, user);

@@ -9,6 +9,7 @@ import { gardenCommand } from './garden-command.js';
 import { nodeCommand } from './node-command.js';
 import { port, seconds } from './option-parsers.js';
 import type { SeedCommandOptions } from './seed-command.js';
+import { seedCredentialsCommand } from './seed-credentials-command.js';
 
 function count(value: string): number {
   const n = Number(value);
@@ -23,6 +24,7 @@ program
   .version('0.1.0');
 
 program.addCommand(gardenCommand());
+program.addCommand(seedCredentialsCommand());
 
 program
   .command('seed')
@@ -32,7 +34,14 @@ program
       'the shoots placed on it. Writes DIR/seed.kubeconfig (seed admin); control-plane data lives in DIR/controlplanes.',
   )
   .requiredOption('--name <name>', 'the seed name')
-  .requiredOption('--garden-kubeconfig <file>', "kubeconfig of the gardenlet's identity in the garden")
+  .requiredOption(
+    '--garden-kubeconfig <file>',
+    "kubeconfig of the gardenlet's identity in the garden (its own credential; read again when the garden refuses it, so a rotation is picked up)",
+  )
+  .option(
+    '--bootstrap-kubeconfig <file>',
+    "an operator's garden kubeconfig, used only on a first start when --garden-kubeconfig does not exist: the seed's credential is issued with it and written there (remove it from the seed's host afterwards)",
+  )
   .requiredOption('--dir <dir>', 'state directory (created if missing)')
   .option('--listen-address <address>', "address the seed's API server listens on (default 127.0.0.1)")
   .option('--host <address>', 'the same as --listen-address (older name)')

@@ -135,8 +135,10 @@ export async function startGarden(options: GardenOptions): Promise<Garden> {
     host: options.host,
     ...(options.advertise ? { advertise: options.advertise } : {}),
     ...(options.store ? { store: options.store } : {}),
-    // The operator issues seeds' tokens into kube-system (`issueSeedKubeconfigThroughApi`).
+    // Seeds' credentials are token digests in kube-system on either store, which only operators
+    // (and system:masters) reach: they issue, rotate and revoke them (`seed-credentials.ts`).
     trustedGroups: [operatorGroup],
+    tokenDigestsInStore: true,
     port: options.port,
     logger,
     resources: [...coreDefinitions, ...gardenerDefinitions],

@@ -22,16 +22,27 @@ import { clientListWatch } from '../controller/list-watch.js';
 export const tokenDigestSecretType = 'transplant.io/token-digest';
 /** The label that selects the token-digest Secrets (a field selector on `type` is not served). */
 export const tokenDigestLabel = 'transplant.io/token-digest';
-const namespace = 'kube-system';
-const selector = { labelSelector: `${tokenDigestLabel}=true` };
+export const tokenDigestNamespace = 'kube-system';
+const namespace = tokenDigestNamespace;
+export const tokenDigestSelector = { labelSelector: `${tokenDigestLabel}=true` };
+const selector = tokenDigestSelector;
 
-/** The Secret recording `token` for `user`; named after the digest, so a name says nothing about the token. */
-export function tokenDigestSecret(token: string, user: TokenUser): KubeObject {
+/**
+ * The Secret recording `token` for `user`; named after the digest (a name says nothing about the
+ * token), by default `token-<32 hex digits>`, or `<prefix>-<8 hex digits>` with extra labels for
+ * credentials an operator looks at by name (a seed's).
+ */
+export function tokenDigestSecret(
+  token: string,
+  user: TokenUser,
+  options: { namePrefix?: string; labels?: Record<string, string> } = {},
+): KubeObject {
   const sha256 = hashToken(token);
+  const name = options.namePrefix ? `${options.namePrefix}-${sha256.slice(0, 8)}` : `token-${sha256.slice(0, 32)}`;
   return {
     apiVersion: 'v1',
     kind: 'Secret',
-    metadata: { name: `token-${sha256.slice(0, 32)}`, namespace, labels: { [tokenDigestLabel]: 'true' } },
+    metadata: { name, namespace, labels: { ...options.labels, [tokenDigestLabel]: 'true' } },
     type: tokenDigestSecretType,
     data: {
       sha256: Buffer.from(sha256).toString('base64'),
@@ -115,6 +126,10 @@ export class StoredTokenDigests implements Authenticator {
 
   stop(): void {
     this.#informer?.stop();
+  }
+
+  onRevoked(listener: (credentialIds: readonly string[]) => void): void {
+    this.#tokens.onRevoked(listener);
   }
 
   async authenticate(req: AuthenticationRequest): Promise<UserInfo | null> {
