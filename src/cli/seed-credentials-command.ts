@@ -37,16 +37,16 @@ async function withOperator<T>(
 
 export function seedCredentialsCommand(): Command {
   const command = new Command('seed-credentials').description(
-    "Manage seeds' credentials in the garden: one bearer token per seed (user gardener.cloud:system:seed:<seed>,\n" +
-      'group gardener.cloud:system:seeds), recorded only as its SHA-256 in the Secret\n' +
-      'kube-system/seed-credential-<seed>-<8 hex digits>. Deleting that Secret revokes the token: the garden refuses it\n' +
+    "Manage seeds' credentials in the garden: one bearer token per seed (user gardener.cloud:system:seed:<seed>, " +
+      'group gardener.cloud:system:seeds), recorded only as its SHA-256 in the Secret ' +
+      'kube-system/seed-credential-<seed>-<8 hex digits>. Deleting that Secret revokes the token: the garden refuses it ' +
       "within a second and ends the seed's open watches. Only operators may use these commands (docs/security.md).",
   );
   command
     .command('issue')
     .description(
-      "Issue one more credential for SEED and write its garden kubeconfig to --out (mode 0600); the seed's other\n" +
-        'credentials stay valid. For a seed on another host: copy the file there and start `transplant seed\n' +
+      "Issue one more credential for SEED and write its garden kubeconfig to --out (mode 0600); the seed's other " +
+        'credentials stay valid. For a seed on another host: copy the file there and start `transplant seed ' +
         '--garden-kubeconfig FILE`; then `revoke --keep <name>` retires the old credential.',
     )
     .argument('<seed>', 'the seed name')
@@ -61,8 +61,8 @@ export function seedCredentialsCommand(): Command {
   command
     .command('rotate')
     .description(
-      "Rotate SEED's credential: issue a new one, write the kubeconfig to --out (the file the seed's\n" +
-        '--garden-kubeconfig names, for a seed on this host), then revoke the old ones. A running gardenlet reads the\n' +
+      "Rotate SEED's credential: issue a new one, write the kubeconfig to --out (the file the seed's " +
+        '--garden-kubeconfig names, for a seed on this host), then revoke the old ones. A running gardenlet reads the ' +
         'file again when the garden refuses its old token and carries on.',
     )
     .argument('<seed>', 'the seed name')
@@ -78,7 +78,7 @@ export function seedCredentialsCommand(): Command {
   command
     .command('revoke')
     .description(
-      "Revoke SEED's credentials (all of them, or all but --keep) by deleting their Secrets; the same as\n" +
+      "Revoke SEED's credentials (all of them, or all but --keep) by deleting their Secrets; the same as " +
         '`kubectl -n kube-system delete secret seed-credential-<seed>-<digits>`.',
     )
     .argument('<seed>', 'the seed name')
