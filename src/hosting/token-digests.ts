@@ -104,6 +104,11 @@ export class StoredTokenDigests implements Authenticator {
   /** The re-list a miss waits for; one more is queued behind a running one, never more. */
   #running: Promise<void> | undefined;
   #queued: Promise<void> | undefined;
+  /**
+   * Digests whose Secrets the watch saw deleted. Tokens are random, so a digest never comes back
+   * but through a Secret created again, which the watch reports (and is then forgotten here).
+   */
+  readonly #deleted = new Set<string>();
 
   /** `client` may be an in-process client whose server does not exist yet: it is used from `start` on. */
   constructor(client: Client) {
@@ -114,8 +119,13 @@ export class StoredTokenDigests implements Authenticator {
   async start(): Promise<void> {
     this.#informer = new Informer(clientListWatch(this.#client, secretResource, namespace, selector), {
       replace: (objects) => this.#replace(objects),
-      upsert: (obj) => this.#upsert(obj),
+      upsert: (obj) => {
+        this.#deleted.delete(tokenEntryOf(obj)?.sha256 ?? '');
+        this.#upsert(obj);
+      },
       remove: (obj) => {
+        const entry = tokenEntryOf(obj);
+        if (entry) this.#deleted.add(entry.sha256);
         this.#entries.delete(obj.metadata.name ?? '');
         this.#publish();
       },
@@ -148,7 +158,9 @@ export class StoredTokenDigests implements Authenticator {
       this.#running = this.#client
         .resource(secretResource)
         .list(namespace, selector)
-        .then((list) => this.#replace(list.items))
+        // A list begun before a deletion may answer after its watch event: it must not bring
+        // a revoked token back, so digests deleted meanwhile are left out.
+        .then((list) => this.#replace(list.items.filter((obj) => !this.#deleted.has(tokenEntryOf(obj)?.sha256 ?? ''))))
         .catch(() => undefined)
         .finally(() => {
           this.#running = undefined;
