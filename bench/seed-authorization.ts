@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import { SeedAuthorizer } from '../src/garden/authorizer/seed-authorizer.js';
 import { SeedGraph } from '../src/garden/authorizer/seed-graph.js';
 import { gardenletUser, seedsGroup } from '../src/garden/bootstrap-rbac.js';
-import { issueSeedKubeconfig } from '../src/garden/seed-credentials.js';
+import { issueSeedKubeconfigInDir } from '../src/garden/seed-credentials.js';
 import { ApiClient } from './lib/client.js';
 import { healthySeedConditions, type Obj, secrets, seeds, shootFactory } from './lib/fixtures.js';
 import { intFlag, parseBenchFlags } from './lib/flags.js';
@@ -110,7 +110,7 @@ async function runMode(mode: 'on' | 'off', options: Options): Promise<Row[]> {
     const connection = await garden.ready();
     const operator = new ApiClient({ server: connection.server, caPem: connection.caPem, token: connection.token });
     const seedAKubeconfig = join(garden.dir, 'seed-a-garden.kubeconfig');
-    await issueSeedKubeconfig(garden.dir, 'seed-a', seedAKubeconfig);
+    await issueSeedKubeconfigInDir(garden.dir, 'seed-a', seedAKubeconfig);
     const seedA = parseKubeconfig(await readFile(seedAKubeconfig, 'utf8'))!;
     const gardenlet = new ApiClient({ server: seedA.server, caPem: seedA.caPem!, token: seedA.token! });
 

@@ -43,7 +43,12 @@ function resource(group: string, name: string, kind: string, namespaced = false)
 
 /** The user as the review APIs show it: username, uid, groups, extra. */
 function userInfo(user: UserInfo): Record<string, unknown> {
-  return { username: user.name, ...(user.uid ? { uid: user.uid } : {}), groups: [...user.groups] };
+  return {
+    username: user.name,
+    ...(user.uid ? { uid: user.uid } : {}),
+    groups: [...user.groups],
+    ...(user.extra ? { extra: user.extra } : {}),
+  };
 }
 
 /** `POST /apis/authentication.k8s.io/v1/selfsubjectreviews`: the caller's own identity. */

@@ -39,6 +39,7 @@ import { feedParsersFromJs } from './parser-feed.js';
 import { GenericStore } from './registry/generic-store.js';
 import { parseRequestInfo, type RequestInfo } from './request-info.js';
 import { serveResource } from './resource-handler.js';
+import { RevocableRequests } from './revocable-requests.js';
 import type {
   AdmissionPlugin,
   AuthenticationRequest,
@@ -102,6 +103,8 @@ export class ApiServer {
   readonly #server: Server;
   readonly #log: Logger;
   readonly #limiter: RequestLimiter;
+  /** Running requests by credential, ended when the authenticator reports it revoked. */
+  readonly #revocable = new RevocableRequests();
   /**
    * Every TCP connection accepted, from the moment it is accepted (before its TLS handshake):
    * `closeAllConnections` only knows those whose handshake is done (see `stop`).
@@ -115,6 +118,10 @@ export class ApiServer {
     this.#log = options.logger;
     this.#admission = new AdmissionChain(options.admission);
     this.#limiter = new RequestLimiter(options.limits);
+    options.authenticator.onRevoked?.((ids) => {
+      const ended = this.#revocable.revoke(ids);
+      if (ended > 0) this.#log.info({ ended }, 'ended requests of a revoked credential');
+    });
     for (const def of options.resources) this.#addStore(def);
     this.#discovery = new Discovery([]);
     this.#openapi = new OpenApi([], []);
@@ -266,6 +273,11 @@ export class ApiServer {
       }
       user = await this.#authenticate(req);
       audit?.identified(user);
+      // Destroying the socket ends a watch or any other long request at once, whatever it waits for.
+      res.once(
+        'close',
+        this.#revocable.track(user, () => res.destroy()),
+      );
       const info = parseRequestInfo(method, url.pathname, url.searchParams);
       // As in kube-apiserver: the in-flight limit after authentication, before authorization.
       admission = this.#limiter.admit(user, info);

@@ -16,6 +16,11 @@ export interface UserInfo {
   name: string;
   uid?: string;
   groups: string[];
+  /**
+   * Further facts of the authentication (k8s `user.Info.GetExtra`); e.g. which credential the
+   * request presented, under `authentication.kubernetes.io/credential-id`.
+   */
+  extra?: Record<string, string[]>;
 }
 
 /** What a request does, as the authorizer and admission see it (k8s RequestInfo attributes). */
@@ -64,6 +69,13 @@ export interface AuthenticationRequest {
 export interface Authenticator {
   /** A user, `null` when this authenticator has nothing to say, or throws `unauthorized` for bad credentials. */
   authenticate(req: AuthenticationRequest): Promise<UserInfo | null>;
+  /**
+   * Calls `listener` with the credential ids (`extra['authentication.kubernetes.io/credential-id']`
+   * of the users it returned) whose credentials were revoked since, so that the server ends the
+   * requests still running with them (open watches). Optional: an authenticator whose credentials
+   * cannot be revoked has none.
+   */
+  onRevoked?(listener: (credentialIds: readonly string[]) => void): void;
 }
 
 export type Operation = 'CREATE' | 'UPDATE' | 'DELETE' | 'CONNECT';

@@ -10,7 +10,7 @@ import { pino } from 'pino';
 import { s3CredentialsFromEnv } from '../backup/snapstore/credentials.js';
 import { loadKubeconfig } from '../client/kubeconfig-file.js';
 import { RestClient } from '../client/rest-client.js';
-import { issueSeedKubeconfig, issueSeedKubeconfigThroughApi } from '../garden/seed-credentials.js';
+import { issueSeedKubeconfigThroughApi } from '../garden/seed-credentials.js';
 import { HostJournal, namespacePids } from '../landscape/journal.js';
 import { hostNamed, inHost, readHostPlan } from '../landscape/netns.js';
 import { findEtcdProcessesBy } from '../process/etcd-process.js';
@@ -268,10 +268,8 @@ async function supervise(dir: string, options: UpOptions): Promise<void> {
   for (const name of options.seeds) {
     const seedDir = join(dir, 'seeds', name);
     await mkdir(seedDir, { recursive: true, mode: 0o700 });
-    // A garden on etcd shares no directory with anyone: the seed's credentials come through its API.
-    if (hosts)
-      await issueSeedKubeconfigThroughApi(landscape.garden.kubeconfig, name, join(seedDir, 'garden.kubeconfig'));
-    else await issueSeedKubeconfig(landscape.garden.dir, name, join(seedDir, 'garden.kubeconfig'));
+    // The seed's own credential, issued through the garden's API as the operator (either store).
+    await issueSeedKubeconfigThroughApi(landscape.garden.kubeconfig, name, join(seedDir, 'garden.kubeconfig'));
     landscape.seeds[name] = { kubeconfig: join(dir, 'seeds', `${name}.kubeconfig`), dir: seedDir };
     let backupArgs: string[];
     if (hosts) {

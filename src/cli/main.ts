@@ -12,6 +12,7 @@ import { port, seconds } from './option-parsers.js';
 import { addRequestLimitFlags } from './request-limit-flags.js';
 import { rewriteEncryptedCommand } from './rewrite-encrypted-command.js';
 import type { SeedCommandOptions } from './seed-command.js';
+import { seedCredentialsCommand } from './seed-credentials-command.js';
 
 function count(value: string): number {
   const n = Number(value);
@@ -30,6 +31,7 @@ program
   .version('0.1.0');
 
 program.addCommand(gardenCommand());
+program.addCommand(seedCredentialsCommand());
 
 const seedCommand = program
   .command('seed')
@@ -39,7 +41,14 @@ const seedCommand = program
       'the shoots placed on it. Writes DIR/seed.kubeconfig (seed admin); control-plane data lives in DIR/controlplanes.',
   )
   .requiredOption('--name <name>', 'the seed name')
-  .requiredOption('--garden-kubeconfig <file>', "kubeconfig of the gardenlet's identity in the garden")
+  .requiredOption(
+    '--garden-kubeconfig <file>',
+    "kubeconfig of the gardenlet's identity in the garden (its own credential; read again when the garden refuses it, so a rotation is picked up)",
+  )
+  .option(
+    '--bootstrap-kubeconfig <file>',
+    "an operator's garden kubeconfig, used only on a first start when --garden-kubeconfig does not exist: the seed's credential is issued with it and written there (remove it from the seed's host afterwards)",
+  )
   .requiredOption('--dir <dir>', 'state directory (created if missing)')
   .option('--listen-address <address>', "address the seed's API server listens on (default 127.0.0.1)")
   .option('--host <address>', 'the same as --listen-address (older name)')

@@ -1,6 +1,7 @@
 /**
  * `transplant seed`: runs a seed (its API server and gardenlet) until SIGINT/SIGTERM.
  */
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pino } from 'pino';
 import { readS3CredentialsJson, s3CredentialsFromEnv } from '../backup/snapstore/credentials.js';
@@ -15,6 +16,7 @@ import { runUntilSignal } from './run-until-signal.js';
 export interface SeedCommandOptions extends AuditFlags, RequestLimitFlags {
   name: string;
   gardenKubeconfig: string;
+  bootstrapKubeconfig?: string;
   dir: string;
   listenAddress?: string;
   /** The older name of --listen-address. */
@@ -68,6 +70,22 @@ export async function seedBackupFromFlags(
   }
 }
 
+/**
+ * On a seed's first start its garden kubeconfig may not exist yet: then the seed's credential is
+ * issued with --bootstrap-kubeconfig (an operator's, as Gardener's gardenlet bootstraps with a
+ * bootstrap kubeconfig) and written there; later starts never read the bootstrap kubeconfig.
+ */
+async function ensureGardenKubeconfig(options: SeedCommandOptions): Promise<void> {
+  if (existsSync(options.gardenKubeconfig)) return;
+  if (!options.bootstrapKubeconfig) {
+    throw new Error(
+      `--garden-kubeconfig ${options.gardenKubeconfig} does not exist: issue it (transplant seed-credentials issue) or give --bootstrap-kubeconfig`,
+    );
+  }
+  const { issueSeedKubeconfigThroughApi } = await import('../garden/seed-credentials.js');
+  await issueSeedKubeconfigThroughApi(options.bootstrapKubeconfig, options.name, options.gardenKubeconfig);
+}
+
 export async function runSeedCommand(options: SeedCommandOptions): Promise<void> {
   if (options.listenAddress && options.host && options.listenAddress !== options.host) {
     throw new Error('--host is the older name of --listen-address: give one of them');
@@ -76,6 +94,7 @@ export async function runSeedCommand(options: SeedCommandOptions): Promise<void>
   const auditPolicy = await auditPolicyFromFlags(options);
   const audit = auditLogFromFlags(options, options.dir, auditPolicy);
   const shootAuditDir = options.shootAuditLogDir ?? join(options.dir, 'audit', 'shoots');
+  await ensureGardenKubeconfig(options);
   const logger = pino({ level: options.logLevel }, pino.destination(2));
   const seed = await startSeed({
     name: options.name,

@@ -45,6 +45,8 @@ export class RestClient implements Client {
   readonly #agent: Agent;
   readonly #base: URL;
   readonly #userAgent: string;
+  #token: string | undefined;
+  readonly #reloadToken: (() => string | undefined) | undefined;
 
   constructor(
     credentials: ClusterCredentials,
@@ -58,9 +60,17 @@ export class RestClient implements Client {
        * up to the first "/" (default "transplant").
        */
       userAgent?: string;
+      /**
+       * Where a fresh bearer token comes from (its kubeconfig file, read again): asked when the
+       * server answers 401, and a request is sent once more when it gives a different token. So a
+       * gardenlet whose credential was rotated carries on with the new one.
+       */
+      reloadToken?: () => string | undefined;
     } = {},
   ) {
     this.#credentials = credentials;
+    this.#token = credentials.token;
+    this.#reloadToken = options.reloadToken;
     this.#userAgent = options.userAgent ?? 'transplant';
     this.#base = new URL(credentials.server);
     this.#agent = new Agent({
@@ -174,9 +184,25 @@ export class RestClient implements Client {
     }
   }
 
-  #send(method: string, path: string, payload: Buffer | undefined, contentType: string, timeoutMs: number) {
+  /** `#sendOnce`, sent again with a reloaded token after a 401 when the token changed. */
+  async #send(method: string, path: string, payload: Buffer | undefined, contentType: string, timeoutMs: number) {
+    const res = await this.#sendOnce(method, path, payload, contentType, timeoutMs);
+    if (res.status !== 401 || !this.#reloadToken) return res;
+    let token: string | undefined;
+    try {
+      token = this.#reloadToken();
+    } catch {
+      return res;
+    }
+    if (!token || token === this.#token) return res;
+    this.#token = token;
+    res.stream.resume(); // drained, its connection goes back to the pool
+    return this.#sendOnce(method, path, payload, contentType, timeoutMs);
+  }
+
+  #sendOnce(method: string, path: string, payload: Buffer | undefined, contentType: string, timeoutMs: number) {
     const headers: Record<string, string> = { Accept: 'application/json', 'User-Agent': this.#userAgent };
-    if (this.#credentials.token) headers.Authorization = `Bearer ${this.#credentials.token}`;
+    if (this.#token) headers.Authorization = `Bearer ${this.#token}`;
     if (payload) {
       headers['Content-Type'] = contentType;
       headers['Content-Length'] = String(payload.length);

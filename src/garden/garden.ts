@@ -152,8 +152,10 @@ export async function startGarden(options: GardenOptions): Promise<Garden> {
     ...(options.store ? { store: options.store } : {}),
     ...(options.encryptionConfigFile ? { encryptionConfigFile: options.encryptionConfigFile } : {}),
     encryptedResources: gardenEncryptedResources,
-    // The operator issues seeds' tokens into kube-system (`issueSeedKubeconfigThroughApi`).
+    // Seeds' credentials are token digests in kube-system on either store, which only operators
+    // (and system:masters) reach: they issue, rotate and revoke them (`seed-credentials.ts`).
     trustedGroups: [operatorGroup],
+    tokenDigestsInStore: true,
     port: options.port,
     ...(options.limits ? { limits: options.limits } : {}),
     logger,

@@ -30,6 +30,7 @@ import { selfSubjectAccessReviewHandler } from '../apiserver/access-review-handl
 import { type AuditLogConfig, openAuditLog } from '../apiserver/audit/audit-log.js';
 import { TokenAuthenticator } from '../apiserver/authn/token-authenticator.js';
 import { hashToken, issueToken, readTokenFile, revokeTokens, type TokenUser } from '../apiserver/authn/token-file.js';
+import { UnionAuthenticator } from '../apiserver/authn/union-authenticator.js';
 import { RbacAuthorizer } from '../apiserver/authz/rbac-authorizer.js';
 import { InMemoryRbacSource } from '../apiserver/authz/rbac-source.js';
 import { SuperuserAuthorizer } from '../apiserver/authz/superuser-authorizer.js';
@@ -95,6 +96,12 @@ export interface HostedApiServerOptions {
    * replicas' shared CA and token digests live (`SharedStateGuard`); everyone else is denied there.
    */
   trustedGroups?: readonly string[];
+  /**
+   * Bearer-token digests are also taken from Secrets of type `transplant.io/token-digest` in
+   * kube-system (`token-digests.ts`; always on an etcd store), as the garden keeps its seeds'
+   * credentials on either store; kube-system is then guarded as on etcd (`trustedGroups`).
+   */
+  tokenDigestsInStore?: boolean;
   /** 0 picks a free port the first time and reuses it later. */
   port?: number;
   logger: Logger;
@@ -195,7 +202,9 @@ export async function startHostedApiServer(options: HostedApiServerOptions): Pro
   const rbac = new InMemoryRbacSource();
   const authorizer: Authorizer = new UnionAuthorizer(
     new SuperuserAuthorizer(),
-    ...(storeOptions.kind === 'etcd' ? [new SharedStateGuard(options.trustedGroups ?? [])] : []),
+    ...(storeOptions.kind === 'etcd' || options.tokenDigestsInStore
+      ? [new SharedStateGuard(options.trustedGroups ?? [])]
+      : []),
     ...(options.authorizers ?? []),
     new RbacAuthorizer(rbac),
   );
@@ -204,7 +213,10 @@ export async function startHostedApiServer(options: HostedApiServerOptions): Pro
   const store: StoreLookup = (group, plural) => server!.store(group, plural);
   const systemContext: RequestContext = { user: systemUser(name), dryRun: false, fieldManager: options.fieldManager };
   const client = new InProcessClient(store, systemContext);
-  const tokens = storeOptions.kind === 'etcd' ? storedTokens(client) : await fileTokens(dir);
+  const tokens =
+    storeOptions.kind === 'etcd'
+      ? storedTokens(client)
+      : await fileTokens(dir, options.tokenDigestsInStore ? new StoredTokenDigests(client) : undefined);
   const audit = options.audit
     ? await openAuditLog(options.audit, (err) => logger.error({ err }, 'audit log write failed'))
     : undefined;
@@ -332,21 +344,24 @@ interface TokenRegistry {
   stop(): void;
 }
 
-/** One host: the token file in the directory (`transplant up` adds seeds' tokens to it directly). */
-async function fileTokens(dir: string): Promise<TokenRegistry> {
+/**
+ * One host: the token file in the directory, and, when given, the token-digest Secrets in the
+ * store (`stored`) beside it.
+ */
+async function fileTokens(dir: string, stored?: StoredTokenDigests): Promise<TokenRegistry> {
   await mkdir(join(dir, 'auth'), { recursive: true, mode: 0o700 });
   const tokenFile = join(dir, 'auth', 'tokens.json');
   const authenticator = await TokenAuthenticator.fromFile(tokenFile);
   return {
-    authenticator,
-    start: async () => {},
+    authenticator: stored ? new UnionAuthenticator(authenticator, stored) : authenticator,
+    start: async () => stored?.start(),
     isValid: async (token) => (await readTokenFile(tokenFile)).tokens.some((t) => t.sha256 === hashToken(token)),
     async reissue(user) {
       await revokeTokens(tokenFile, user.name);
       return issueToken(tokenFile, user);
     },
     issued: () => authenticator.reload(),
-    stop() {},
+    stop: () => stored?.stop(),
   };
 }
 

@@ -22,16 +22,27 @@ import { clientListWatch } from '../controller/list-watch.js';
 export const tokenDigestSecretType = 'transplant.io/token-digest';
 /** The label that selects the token-digest Secrets (a field selector on `type` is not served). */
 export const tokenDigestLabel = 'transplant.io/token-digest';
-const namespace = 'kube-system';
-const selector = { labelSelector: `${tokenDigestLabel}=true` };
+export const tokenDigestNamespace = 'kube-system';
+const namespace = tokenDigestNamespace;
+export const tokenDigestSelector = { labelSelector: `${tokenDigestLabel}=true` };
+const selector = tokenDigestSelector;
 
-/** The Secret recording `token` for `user`; named after the digest, so a name says nothing about the token. */
-export function tokenDigestSecret(token: string, user: TokenUser): KubeObject {
+/**
+ * The Secret recording `token` for `user`; named after the digest (a name says nothing about the
+ * token), by default `token-<32 hex digits>`, or `<prefix>-<8 hex digits>` with extra labels for
+ * credentials an operator looks at by name (a seed's).
+ */
+export function tokenDigestSecret(
+  token: string,
+  user: TokenUser,
+  options: { namePrefix?: string; labels?: Record<string, string> } = {},
+): KubeObject {
   const sha256 = hashToken(token);
+  const name = options.namePrefix ? `${options.namePrefix}-${sha256.slice(0, 8)}` : `token-${sha256.slice(0, 32)}`;
   return {
     apiVersion: 'v1',
     kind: 'Secret',
-    metadata: { name: `token-${sha256.slice(0, 32)}`, namespace, labels: { [tokenDigestLabel]: 'true' } },
+    metadata: { name, namespace, labels: { ...options.labels, [tokenDigestLabel]: 'true' } },
     type: tokenDigestSecretType,
     data: {
       sha256: Buffer.from(sha256).toString('base64'),
@@ -93,6 +104,11 @@ export class StoredTokenDigests implements Authenticator {
   /** The re-list a miss waits for; one more is queued behind a running one, never more. */
   #running: Promise<void> | undefined;
   #queued: Promise<void> | undefined;
+  /**
+   * Digests whose Secrets the watch saw deleted. Tokens are random, so a digest never comes back
+   * but through a Secret created again, which the watch reports (and is then forgotten here).
+   */
+  readonly #deleted = new Set<string>();
 
   /** `client` may be an in-process client whose server does not exist yet: it is used from `start` on. */
   constructor(client: Client) {
@@ -103,8 +119,13 @@ export class StoredTokenDigests implements Authenticator {
   async start(): Promise<void> {
     this.#informer = new Informer(clientListWatch(this.#client, secretResource, namespace, selector), {
       replace: (objects) => this.#replace(objects),
-      upsert: (obj) => this.#upsert(obj),
+      upsert: (obj) => {
+        this.#deleted.delete(tokenEntryOf(obj)?.sha256 ?? '');
+        this.#upsert(obj);
+      },
       remove: (obj) => {
+        const entry = tokenEntryOf(obj);
+        if (entry) this.#deleted.add(entry.sha256);
         this.#entries.delete(obj.metadata.name ?? '');
         this.#publish();
       },
@@ -115,6 +136,10 @@ export class StoredTokenDigests implements Authenticator {
 
   stop(): void {
     this.#informer?.stop();
+  }
+
+  onRevoked(listener: (credentialIds: readonly string[]) => void): void {
+    this.#tokens.onRevoked(listener);
   }
 
   async authenticate(req: AuthenticationRequest): Promise<UserInfo | null> {
@@ -133,7 +158,9 @@ export class StoredTokenDigests implements Authenticator {
       this.#running = this.#client
         .resource(secretResource)
         .list(namespace, selector)
-        .then((list) => this.#replace(list.items))
+        // A list begun before a deletion may answer after its watch event: it must not bring
+        // a revoked token back, so digests deleted meanwhile are left out.
+        .then((list) => this.#replace(list.items.filter((obj) => !this.#deleted.has(tokenEntryOf(obj)?.sha256 ?? ''))))
         .catch(() => undefined)
         .finally(() => {
           this.#running = undefined;

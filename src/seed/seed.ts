@@ -158,7 +158,11 @@ export async function startSeed(options: SeedOptions): Promise<Seed> {
     encryptedResources: ['secrets'],
   });
   const adminKubeconfig = await hosted.ensureKubeconfig(join(dir, 'seed.kubeconfig'), seedAdmin);
-  const garden = new RestClient(loadKubeconfig(options.gardenKubeconfig), { userAgent: 'gardenlet' });
+  // A rotated credential lands in the same file: the client reads it again on a 401.
+  const garden = new RestClient(loadKubeconfig(options.gardenKubeconfig), {
+    userAgent: 'gardenlet',
+    reloadToken: () => loadKubeconfig(options.gardenKubeconfig).token,
+  });
 
   const seedObject = await registerSeed(garden, {
     name,

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { isStatusError } from '../../src/api/errors.js';
 import { ClientCertificateAuthenticator } from '../../src/apiserver/authn/client-certificate-authenticator.js';
-import { bearerToken, TokenAuthenticator } from '../../src/apiserver/authn/token-authenticator.js';
+import { bearerToken, TokenAuthenticator, tokenCredentialId } from '../../src/apiserver/authn/token-authenticator.js';
 import {
   createToken,
   hashToken,
@@ -15,6 +15,7 @@ import {
   writeTokenFile,
 } from '../../src/apiserver/authn/token-file.js';
 import { UnionAuthenticator } from '../../src/apiserver/authn/union-authenticator.js';
+import { credentialIdKey } from '../../src/apiserver/revocable-requests.js';
 import type { AuthenticationRequest, Authenticator } from '../../src/apiserver/types.js';
 
 function bearer(token: string): AuthenticationRequest {
@@ -89,6 +90,8 @@ describe('authn: token file and TokenAuthenticator', () => {
     assert.deepEqual(await authn.authenticate(bearer(token)), {
       name: 'jane',
       groups: ['devs', 'system:authenticated'],
+      // The digest's prefix names the credential, never the token.
+      extra: { [credentialIdKey]: [tokenCredentialId(hashToken(token))] },
     });
     assert.equal(await authn.authenticate({ headers: {} }), null);
     assert.equal(await authn.authenticate({ headers: { authorization: 'Basic abc' } }), null);

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { KubeObject } from '../../src/api/meta.js';
-import { TokenAuthenticator } from '../../src/apiserver/authn/token-authenticator.js';
+import { TokenAuthenticator, tokenCredentialId } from '../../src/apiserver/authn/token-authenticator.js';
 import { hashToken } from '../../src/apiserver/authn/token-file.js';
 import { RbacAuthorizer } from '../../src/apiserver/authz/rbac-authorizer.js';
 import { InMemoryRbacSource } from '../../src/apiserver/authz/rbac-source.js';
@@ -71,7 +71,12 @@ describe('review handlers', () => {
     const good = await post(handler, { spec: { token: 's3cret' } });
     assert.deepEqual(good.status, {
       authenticated: true,
-      user: { username: 'robot', groups: ['bots', 'system:authenticated'] },
+      user: {
+        username: 'robot',
+        groups: ['bots', 'system:authenticated'],
+        // As Kubernetes 1.29+ answers: which credential, by its digest, never the token.
+        extra: { 'authentication.kubernetes.io/credential-id': [tokenCredentialId(hashToken('s3cret'))] },
+      },
     });
     assert.deepEqual((await post(handler, { spec: { token: 'wrong' } })).status, { authenticated: false });
     await assert.rejects(post(handler, { spec: {} }), /token is required/);

@@ -25,7 +25,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { issueSeedKubeconfig } from '../../src/garden/seed-credentials.js';
+import { issueSeedKubeconfigInDir } from '../../src/garden/seed-credentials.js';
 import { stopMachinesUnder } from '../../src/seed/runtime/machine-runtime.js';
 import type { Json } from '../helpers/api-client.js';
 import { bash, kubectl } from '../helpers/kubectl.js';
@@ -123,7 +123,7 @@ export function describeNoConnectivityToSourceStore(destinationStore: Destinatio
       const seedArgs = async (seed: string) => {
         await mkdir(join(l.dir, 'seeds', seed), { recursive: true });
         const gardenKubeconfig = join(l.dir, 'seeds', seed, 'garden.kubeconfig');
-        await issueSeedKubeconfig(join(l.dir, 'garden'), seed, gardenKubeconfig);
+        await issueSeedKubeconfigInDir(join(l.dir, 'garden'), seed, gardenKubeconfig);
         return [
           'seed',
           '--name',

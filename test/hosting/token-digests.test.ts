@@ -7,15 +7,18 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { secretResource } from '../../src/api/core/secret.js';
+import type { ResourceRef } from '../../src/api/resource-ref.js';
 import { AdmissionChain } from '../../src/apiserver/admission.js';
 import { hashToken } from '../../src/apiserver/authn/token-file.js';
 import { GenericStore } from '../../src/apiserver/registry/generic-store.js';
 import type { AuthenticationRequest } from '../../src/apiserver/types.js';
+import type { Client } from '../../src/client/client.js';
 import {
   issueStoredToken,
   reissueToken,
   StoredTokenDigests,
   tokenDigestLabel,
+  tokenDigestSecret,
   tokenIsStored,
 } from '../../src/hosting/token-digests.js';
 import { namespaceDefinition } from '../../src/registry/core/namespace.js';
@@ -79,6 +82,54 @@ describe('token digests in the store', () => {
       );
     }
     assert.equal(await tokenIsStored(client, first), false);
+  });
+
+  it('a list begun before a deletion does not bring the revoked token back', async () => {
+    // The replica's look-up on a miss goes through a gate that holds its list's answer back.
+    let gate: Promise<void> | undefined;
+    const gated: Client = {
+      ...client,
+      resource: ((ref: ResourceRef) => {
+        const resource = client.resource(ref);
+        const list: typeof resource.list = async (...args) => {
+          // Only the first list after the gate is set waits (the look-up, not the informer).
+          const wait = gate;
+          gate = undefined;
+          const answer = await resource.list(...args);
+          await wait;
+          return answer;
+        };
+        return new Proxy(resource, {
+          get: (target, key) => {
+            if (key === 'list') return list;
+            const value = Reflect.get(target, key, target);
+            return typeof value === 'function' ? value.bind(target) : value;
+          },
+        });
+      }) as Client['resource'],
+    };
+    const replica = new StoredTokenDigests(gated);
+    await replica.start();
+    try {
+      const token = await issueStoredToken(client, { name: 'seed-c' });
+      assert.equal((await replica.authenticate(bearer(token)))?.name, 'seed-c');
+      let open = () => {};
+      gate = new Promise((resolve) => {
+        open = resolve;
+      });
+      const staleLookUp = replica.authenticate(bearer('unknown')).catch(() => null);
+      await new Promise((r) => setTimeout(r, 50)); // the list has its answer, with the token
+      const revoked = new Promise((resolve) => replica.onRevoked(resolve));
+      await client
+        .resource(secretResource)
+        .delete('kube-system', tokenDigestSecret(token, { name: '-' }).metadata.name!);
+      await revoked; // the watch delivered the deletion
+      open();
+      await staleLookUp;
+      await assert.rejects(replica.authenticate(bearer(token)), /Unauthorized/);
+    } finally {
+      replica.stop();
+    }
   });
 
   it('refuses forged tokens and ignores Secrets that are not well-formed digests', async () => {

@@ -15,7 +15,7 @@ import { pino } from 'pino';
 import { conditionOf } from '../../src/api/core-gardener/conditions.js';
 import { extensionBackupEntryResource } from '../../src/api/extensions/backup-entry.js';
 import type { KubeObject } from '../../src/api/meta.js';
-import { issueSeedKubeconfig } from '../../src/garden/seed-credentials.js';
+import { issueSeedKubeconfigInDir } from '../../src/garden/seed-credentials.js';
 import {
   GARDEN_BACKUP_ENTRY_NAMESPACE_LABEL,
   gardenBackupEntryOf,
@@ -43,7 +43,7 @@ describe('backup buckets and entries', () => {
   const seedObject = (name: string) => gardenGet('core.gardener.cloud', 'seeds', '', name) as Promise<KubeObject>;
 
   async function startTestSeed(name: string, backup: SeedBackupConfig): Promise<Seed> {
-    await issueSeedKubeconfig(g.dir, name, join(dir, `${name}.kubeconfig`));
+    await issueSeedKubeconfigInDir(g.dir, name, join(dir, `${name}.kubeconfig`));
     const seed = await startSeed({
       name,
       dir: join(dir, name),

@@ -12,7 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
 import { LocalSnapstore } from '../../src/backup/snapstore/local-snapstore.js';
 import { newSnapshot } from '../../src/backup/snapstore/snapshot-name.js';
-import { issueSeedKubeconfig } from '../../src/garden/seed-credentials.js';
+import { issueSeedKubeconfigInDir } from '../../src/garden/seed-credentials.js';
 import { type Seed, startSeed } from '../../src/seed/seed.js';
 import type { Json } from '../helpers/api-client.js';
 import { startTestGarden, type TestGarden } from '../helpers/garden-fixture.js';
@@ -53,7 +53,7 @@ describe('EtcdCopyBackupsTask', () => {
   before(async () => {
     g = await startTestGarden();
     dir = await mkdtemp(join(tmpdir(), 'transplant-copytask-'));
-    await issueSeedKubeconfig(g.dir, 'seed-c', join(dir, 'garden.kubeconfig'));
+    await issueSeedKubeconfigInDir(g.dir, 'seed-c', join(dir, 'garden.kubeconfig'));
     seed = await startSeed({
       name: 'seed-c',
       dir: join(dir, 'seed'),

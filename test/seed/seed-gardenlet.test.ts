@@ -7,7 +7,7 @@ import { pino } from 'pino';
 import { seedResource } from '../../src/api/core-gardener/seed.js';
 import { seedReadiness } from '../../src/api/core-gardener/seed-readiness.js';
 import { checked } from '../../src/client/client.js';
-import { issueSeedKubeconfig } from '../../src/garden/seed-credentials.js';
+import { issueSeedKubeconfigInDir } from '../../src/garden/seed-credentials.js';
 import { type Seed, startSeed } from '../../src/seed/seed.js';
 import { startTestGarden, type TestGarden } from '../helpers/garden-fixture.js';
 import { kubectl } from '../helpers/kubectl.js';
@@ -21,7 +21,7 @@ describe('a seed registers in the garden and keeps its heartbeat', () => {
   before(async () => {
     g = await startTestGarden({ seedLeaseGracePeriodMs: 1500 });
     seedDir = await mkdtemp(join(tmpdir(), 'transplant-seed-'));
-    await issueSeedKubeconfig(g.dir, 'seed-x', join(seedDir, 'garden.kubeconfig'));
+    await issueSeedKubeconfigInDir(g.dir, 'seed-x', join(seedDir, 'garden.kubeconfig'));
     seed = await startSeed({
       name: 'seed-x',
       dir: join(seedDir, 'state'),

@@ -1,11 +1,14 @@
 /**
  * Bearer token authentication against the token file's SHA-256 digests (k8s
  * `bearertoken` + `tokenfile` authenticators). The presented token is hashed and compared with
- * every entry in constant time; tokens never appear in errors or logs.
+ * every entry in constant time; tokens never appear in errors or logs. Each user it returns
+ * carries the credential id `TokenSHA256=<first 32 hex digits of the digest>` (the digest, not
+ * the token), and a digest that disappears from the entries is reported to `onRevoked`.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { unauthorized } from '../../api/errors.js';
+import { credentialIdKey } from '../revocable-requests.js';
 import type { AuthenticationRequest, Authenticator, UserInfo } from '../types.js';
 import { authenticatedUser } from './authenticated-user.js';
 import { readTokenFile, type TokenEntry } from './token-file.js';
@@ -17,6 +20,7 @@ export interface TokenFileWatchOptions {
 
 interface CompiledEntry {
   digest: Buffer;
+  credentialId: string;
   user: UserInfo;
 }
 
@@ -30,6 +34,7 @@ export class TokenAuthenticator implements Authenticator {
   #lastCheck = 0;
   #fileVersion = '';
   #reloading: Promise<void> | undefined;
+  readonly #revocationListeners: ((credentialIds: readonly string[]) => void)[] = [];
 
   /** An authenticator over fixed entries; use `fromFile` for one that follows a token file. */
   constructor(entries: readonly TokenEntry[], path?: string, options: TokenFileWatchOptions = {}) {
@@ -51,7 +56,19 @@ export class TokenAuthenticator implements Authenticator {
 
   /** Replaces the entries (for an authenticator whose digests live elsewhere than in a file). */
   setEntries(entries: readonly TokenEntry[]): void {
-    this.#entries = compile(entries);
+    this.#replaceEntries(compile(entries));
+  }
+
+  onRevoked(listener: (credentialIds: readonly string[]) => void): void {
+    this.#revocationListeners.push(listener);
+  }
+
+  #replaceEntries(entries: CompiledEntry[]): void {
+    const kept = new Set(entries.map((e) => e.credentialId));
+    const revoked = this.#entries.map((e) => e.credentialId).filter((id) => !kept.has(id));
+    this.#entries = entries;
+    if (revoked.length === 0) return;
+    for (const listener of this.#revocationListeners) listener(revoked);
   }
 
   /** Re-reads the token file now. Throws when it is malformed. */
@@ -59,7 +76,7 @@ export class TokenAuthenticator implements Authenticator {
     if (!this.#path) return;
     const version = await fileVersion(this.#path);
     const file = await readTokenFile(this.#path);
-    this.#entries = compile(file.tokens);
+    this.#replaceEntries(compile(file.tokens));
     this.#fileVersion = version;
     this.#lastCheck = Date.now();
   }
@@ -76,7 +93,7 @@ export class TokenAuthenticator implements Authenticator {
       match = this.#match(digest);
     }
     if (!match) throw unauthorized(invalidTokenMessage);
-    return { ...match.user, groups: [...match.user.groups] };
+    return { ...match.user, groups: [...match.user.groups], extra: { [credentialIdKey]: [match.credentialId] } };
   }
 
   #match(digest: Buffer): CompiledEntry | undefined {
@@ -119,7 +136,16 @@ export function bearerToken(headers: AuthenticationRequest['headers']): string |
 }
 
 function compile(entries: readonly TokenEntry[]): CompiledEntry[] {
-  return entries.map((e) => ({ digest: Buffer.from(e.sha256, 'hex'), user: authenticatedUser(e.user) }));
+  return entries.map((e) => ({
+    digest: Buffer.from(e.sha256, 'hex'),
+    credentialId: tokenCredentialId(e.sha256),
+    user: authenticatedUser(e.user),
+  }));
+}
+
+/** The credential id of the token whose SHA-256 is `sha256` (hex). */
+export function tokenCredentialId(sha256: string): string {
+  return `TokenSHA256=${sha256.slice(0, 32)}`;
 }
 
 /** Changes whenever the file is replaced or rewritten; '' when it does not exist. */

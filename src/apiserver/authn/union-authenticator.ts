@@ -25,4 +25,8 @@ export class UnionAuthenticator implements Authenticator {
     if (firstError !== undefined) throw firstError;
     return null;
   }
+
+  onRevoked(listener: (credentialIds: readonly string[]) => void): void {
+    for (const authenticator of this.#authenticators) authenticator.onRevoked?.(listener);
+  }
 }
