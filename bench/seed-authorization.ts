@@ -1,13 +1,15 @@
 /**
- * What seed authorization costs: get and binding latency of the garden API with the
- * SeedAuthorizer and SeedRestriction on, next to off (`transplant garden
- * --seed-authorization=false`), in one run. Each mode gets a fresh garden (a separate process)
- * with seed-a and seed-b and `--shoots` shoots spread over them; then, one request at a time over
- * keep-alive HTTPS:
+ * What the garden's hardening costs: get and binding latency of the garden API with the
+ * SeedAuthorizer and SeedRestriction and encryption at rest of Secrets and ShootStates on (the
+ * defaults), next to both off (`transplant garden --seed-authorization=false` and an
+ * `--encryption-provider-config` whose only provider is `identity`), in one run. Each mode gets a
+ * fresh garden (a separate process) with seed-a and seed-b and `--shoots` shoots spread over them;
+ * then, one request at a time over keep-alive HTTPS:
  *
  * - get of a shoot of seed-a as seed-a's gardenlet (its own credentials, what the authorizer decides)
  *   and as the operator (whom the authorizer passes on to RBAC);
  * - list of seed-a's shoots as its gardenlet (`fieldSelector=spec.seedName=seed-a`);
+ * - get of a Secret as the operator (decrypted on every read when encryption is on);
  * - `shoots/binding` as the operator (each one moves a shoot, so the graph changes every time).
  *
  * Prints p50/p90/p99/max per operation and mode with the issue-2 targets (get ≤ 5 ms, binding ≤ 20 ms
@@ -16,8 +18,9 @@
  *   node dist/bench/seed-authorization.js [--shoots 1000] [--gets 2000] [--bindings 500]
  *     [--lists 50] [--warmup 50] [--json out.json]
  */
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SeedAuthorizer } from '../src/garden/authorizer/seed-authorizer.js';
 import { SeedGraph } from '../src/garden/authorizer/seed-graph.js';
@@ -101,10 +104,33 @@ function parseOptions(argv: string[]): Options {
   };
 }
 
+/** Encryption off: `identity` writes (and reads) Secrets and ShootStates in plain text. */
+const plainTextConfig = [
+  'apiVersion: apiserver.config.k8s.io/v1',
+  'kind: EncryptionConfiguration',
+  'resources:',
+  '  - resources: [secrets, shootstates.core.gardener.cloud]',
+  '    providers:',
+  '      - identity: {}',
+  '',
+].join('\n');
+
+/** The garden's flags of a mode: on is the defaults (the garden generates its key). */
+function modeArgs(mode: 'on' | 'off', configDir: string): string[] {
+  if (mode === 'on') return ['--seed-authorization', 'true'];
+  const config = join(configDir, 'plain-text-encryption-config.yaml');
+  writeFileSync(config, plainTextConfig, { mode: 0o600 });
+  return ['--seed-authorization', 'false', '--encryption-provider-config', config];
+}
+
 /** One garden, one mode: set up, then measure. */
 async function runMode(mode: 'on' | 'off', options: Options): Promise<Row[]> {
-  const garden = GardenProcess.start({ gardenArgs: ['--seed-authorization', mode === 'on' ? 'true' : 'false'] });
-  const cleanup = () => garden.cleanupSync();
+  const configDir = mkdtempSync(join(tmpdir(), 'transplant-bench-config-'));
+  const garden = GardenProcess.start({ gardenArgs: modeArgs(mode, configDir) });
+  const cleanup = () => {
+    garden.cleanupSync();
+    rmSync(configDir, { recursive: true, force: true });
+  };
   process.once('exit', cleanup);
   try {
     const connection = await garden.ready();
@@ -175,6 +201,13 @@ async function runMode(mode: 'on' | 'off', options: Options): Promise<Row[]> {
       const res = await gardenlet.call('GET', `${GROUP_PATH}/shoots?fieldSelector=spec.seedName%3Dseed-a`);
       return res.ms;
     });
+    const secretPaths = secrets().map((s) => `/api/v1/namespaces/${s.metadata.namespace}/secrets/${s.metadata.name}`);
+    await measure(
+      'get secret as operator',
+      options.gets,
+      async (i) => (await operator.call('GET', secretPaths[i % secretPaths.length]!)).ms,
+      TARGETS.get,
+    );
     await measure(
       'binding (PUT shoots/binding) as operator',
       options.bindings,
@@ -191,6 +224,7 @@ async function runMode(mode: 'on' | 'off', options: Options): Promise<Row[]> {
     return rows;
   } finally {
     await garden.stop();
+    rmSync(configDir, { recursive: true, force: true });
     process.removeListener('exit', cleanup);
   }
 }
@@ -235,7 +269,7 @@ async function decisionCost(shoots: number, decisions: number, changeEvery: numb
 
 function table(rows: Row[]): string {
   const lines = [
-    '| authorizer | operation | n | p50 | p90 | p99 | max | target (p99) |',
+    '| authorizer + encryption | operation | n | p50 | p90 | p99 | max | target (p99) |',
     '|---|---|---|---|---|---|---|---|',
   ];
   for (const r of rows) {
@@ -248,13 +282,27 @@ function table(rows: Row[]): string {
   return lines.join('\n');
 }
 
+/** Each operation's on/off ratio of p50 and p99: what the hardening costs, as a factor. */
+function ratios(rows: Row[]): string {
+  const lines = ['| operation | p50 on/off | p99 on/off |', '|---|---|---|'];
+  for (const on of rows.filter((r) => r.mode === 'on')) {
+    const off = rows.find((r) => r.mode === 'off' && r.operation === on.operation);
+    if (!off) continue;
+    const ratio = (a: number, b: number) => (b > 0 ? `${(a / b).toFixed(2)}×` : 'n/a');
+    lines.push(
+      `| ${on.operation} | ${ratio(on.summary.p50, off.summary.p50)} | ${ratio(on.summary.p99, off.summary.p99)} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   const start = benchStart(log);
   const rows: Row[] = [];
   // Off first, then on: a warmer machine favours the later mode slightly, never the baseline.
   for (const mode of ['off', 'on'] as const) rows.push(...(await runMode(mode, options)));
-  process.stdout.write(`${table(rows)}\n`);
+  process.stdout.write(`${table(rows)}\n\n${ratios(rows)}\n`);
   const decision = await decisionCost(options.shoots * 10, 100_000, 100);
   process.stdout.write(
     `\nthe decision alone (in-process, ${options.shoots * 10} shoots, graph changed every 100 decisions): p50 ${decision.p50.toFixed(1)} µs, p99 ${decision.p99.toFixed(1)} µs, max ${decision.max.toFixed(0)} µs\n`,
