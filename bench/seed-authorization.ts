@@ -172,7 +172,7 @@ async function runMode(mode: 'on' | 'off', options: Options): Promise<Row[]> {
       await operator.call('POST', SHOOTS_NS, { body: newShoot(name, seed) });
       if (seed === 'seed-a') onSeedA.push(name);
     }
-    // The gardenlet's token counts once the garden has read its token file again.
+    // The gardenlet's token counts once the garden's watch of the token-digest Secrets has seen it.
     for (let deadline = Date.now() + 30_000; ; ) {
       const res = await gardenlet.raw('GET', `${SHOOTS_NS}/${onSeedA[0]}`);
       if (res.status === 200) break;
