@@ -235,12 +235,21 @@ function acceptsJson(accept: string): boolean {
   });
 }
 
-function parseLimit(value: string | null): number | undefined {
+/**
+ * `limit`: a decimal int64 as Kubernetes parses it ("1e20" and "2.0" are not), held to what a
+ * store can page by: a limit of 1e20 reached SQLite as a REAL ("datatype mismatch", a 500).
+ */
+export function parseLimit(value: string | null): number | undefined {
   if (value === null || value === '') return undefined;
-  const limit = Number(value);
-  if (!Number.isInteger(limit) || limit < 0) throw badRequest(`limit must be a non-negative integer, got "${value}"`);
-  return limit;
+  if (!/^[0-9]{1,19}$/.test(value) || BigInt(value) > maxInt64) {
+    throw badRequest(`limit must be a non-negative integer, got "${value}"`);
+  }
+  return Math.min(Number(value), maxListLimit);
 }
+
+const maxInt64 = 2n ** 63n - 1n;
+/** More than any store holds; beyond 2^31 a limit only means "all". */
+const maxListLimit = 2 ** 31 - 1;
 
 /** `fieldValidation`: Ignore, Warn (the default) or Strict. */
 function parseFieldValidation(value: string | null): FieldValidation {

@@ -11,7 +11,7 @@ import { createServer, type Server } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
-import { forbidden, forbiddenNonResource, pathNotFound, toStatusError, unauthorized } from '../api/errors.js';
+import { badRequest, forbidden, forbiddenNonResource, pathNotFound, toStatusError, unauthorized } from '../api/errors.js';
 import type { Storage } from '../storage/interface.js';
 import { AdmissionChain } from './admission.js';
 import { forbiddenMessage } from './authz/forbidden-message.js';
@@ -27,7 +27,7 @@ import {
 } from './non-resource-endpoints.js';
 import { OpenApi } from './openapi.js';
 import { GenericStore } from './registry/generic-store.js';
-import { parseRequestInfo, type RequestInfo } from './request-info.js';
+import { hasDotSegment, parseRequestInfo, type RequestInfo } from './request-info.js';
 import { serveResource } from './resource-handler.js';
 import type {
   AdmissionPlugin,
@@ -232,6 +232,7 @@ export class ApiServer {
         return;
       }
       user = await this.#authenticate(req);
+      if (hasDotSegment(req.url ?? '/')) throw badRequest('the request path must not have "." or ".." segments');
       const info = parseRequestInfo(method, url.pathname, url.searchParams);
       await this.#authorize(user, info);
       if (info.resourceRequest) await this.#serveResource(req, res, info, url.searchParams, user);
