@@ -259,6 +259,33 @@ function parseFieldValidation(value: string | null): FieldValidation {
 }
 
 /** HTTP `Warning` headers (RFC 7234, code 299 as Kubernetes sends them), each warning once. */
-function warningHeaders(warnings: readonly string[]): string[] {
-  return [...new Set(warnings)].map((w) => `299 - ${JSON.stringify(w)}`);
+export function warningHeaders(warnings: readonly string[]): string[] {
+  const headers: string[] = [];
+  let total = 0;
+  for (const text of new Set(warnings)) {
+    const cut = [...text].length > maxWarningRunes ? `${[...text].slice(0, maxWarningRunes).join('')}...` : text;
+    const header = `299 - ${quoteWarning(cut)}`;
+    total += header.length;
+    if (total > maxWarningsTotalBytes) break;
+    headers.push(header);
+  }
+  return headers;
+}
+
+/**
+ * Limits on warnings as Kubernetes has them (`truncateItemRunes`, `truncateAtTotalRunes`), the
+ * total counted on the escaped headers, half of what Node's client reads: without them an object
+ * with thousands of unknown fields answered headers no client could read ("Header overflow"), as
+ * the API fuzzer found.
+ */
+const maxWarningRunes = 256;
+const maxWarningsTotalBytes = 8 * 1024;
+
+/**
+ * A warning's text quoted for a header: escaped to printable ASCII, as header values may hold
+ * nothing else (an unknown field named with an emoji or a newline made `setHeader` throw: a 500
+ * the API fuzzer found).
+ */
+function quoteWarning(text: string): string {
+  return JSON.stringify(text).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

@@ -11,7 +11,14 @@ import { createServer, type Server } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
-import { badRequest, forbidden, forbiddenNonResource, pathNotFound, toStatusError, unauthorized } from '../api/errors.js';
+import {
+  badRequest,
+  forbidden,
+  forbiddenNonResource,
+  pathNotFound,
+  toStatusError,
+  unauthorized,
+} from '../api/errors.js';
 import type { Storage } from '../storage/interface.js';
 import { AdmissionChain } from './admission.js';
 import { forbiddenMessage } from './authz/forbidden-message.js';
