@@ -30,7 +30,11 @@ import { clientListWatch, unionListWatch } from '../controller/list-watch.js';
 import { NamespaceReconciler } from '../controller/namespace-controller.js';
 import { ItemExponentialFailureRateLimiter } from '../controller/rate-limiter.js';
 import type { FlowHooks } from '../flow/flow.js';
-import { type HostedApiServer, startHostedApiServer } from '../hosting/hosted-api-server.js';
+import {
+  type HostedApiServer,
+  type HostedApiServerOptions,
+  startHostedApiServer,
+} from '../hosting/hosted-api-server.js';
 import { coreDefinitions } from '../registry/core/index.js';
 import { druidDefinitions } from '../registry/druid/index.js';
 import { extensionDefinitions } from '../registry/extensions/index.js';
@@ -124,20 +128,29 @@ export function controlPlaneDir(seedDir: string): string {
   return join(seedDir, 'controlplanes');
 }
 
+/** The seed's API server alone: its kinds, admission and bootstrap objects, no controllers. */
+export function startSeedApiServer(
+  options: Pick<HostedApiServerOptions, 'name' | 'dir' | 'host' | 'advertise' | 'port' | 'logger'>,
+): Promise<HostedApiServer> {
+  return startHostedApiServer({
+    ...options,
+    fieldManager: 'gardenlet',
+    resources: [...coreDefinitions, ...extensionDefinitions, ...druidDefinitions],
+    bootstrap: bootstrapObjects(),
+    admission: (client) => [new NamespaceLifecycle(client)],
+  });
+}
+
 export async function startSeed(options: SeedOptions): Promise<Seed> {
   const { name, dir, logger } = options;
   const log = logger.child({ seed: name });
-  const hosted = await startHostedApiServer({
+  const hosted = await startSeedApiServer({
     name,
-    fieldManager: 'gardenlet',
     dir,
     host: options.listenAddress,
     ...(options.advertiseAddress ? { advertise: [options.advertiseAddress] } : {}),
     port: options.port,
     logger: log,
-    resources: [...coreDefinitions, ...extensionDefinitions, ...druidDefinitions],
-    bootstrap: bootstrapObjects(),
-    admission: (client) => [new NamespaceLifecycle(client)],
   });
   const adminKubeconfig = await hosted.ensureKubeconfig(join(dir, 'seed.kubeconfig'), seedAdmin);
   const garden = new RestClient(loadKubeconfig(options.gardenKubeconfig), { userAgent: 'gardenlet' });

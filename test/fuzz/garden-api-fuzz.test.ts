@@ -33,7 +33,10 @@ export function gardenTargets(): FuzzTarget[] {
   const rules = [{ apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list'] }];
   const subjects = [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'fuzz-user' }];
   return [
-    target('api/v1', 'namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'fuzz-sample' } }, ['status', 'finalize']),
+    target('api/v1', 'namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'fuzz-sample' } }, [
+      'status',
+      'finalize',
+    ]),
     target('api/v1', 'secrets', {
       apiVersion: 'v1',
       kind: 'Secret',
@@ -61,25 +64,42 @@ export function gardenTargets(): FuzzTarget[] {
       apiVersion: 'core.gardener.cloud/v1beta1',
       kind: 'ShootState',
       metadata: { name: 'fuzz-shoot', namespace: NS },
-      spec: { gardener: [{ name: 'ca', type: 'secret', labels: { 'managed-by': 'secrets-manager' }, data: { ca: 'x' } }] },
-    }),
-    target(GARDENER, 'backupbuckets', {
-      apiVersion: 'core.gardener.cloud/v1beta1',
-      kind: 'BackupBucket',
-      metadata: { name: 'fuzz-bucket' },
       spec: {
-        provider: { type: 'local', region: 'local' },
-        credentialsRef: { apiVersion: 'v1', kind: 'Secret', name: 'fuzz-secret', namespace: 'garden' },
-        seedName: 'fuzz-seed',
+        gardener: [{ name: 'ca', type: 'secret', labels: { 'managed-by': 'secrets-manager' }, data: { ca: 'x' } }],
       },
-    }, ['status']),
-    target(GARDENER, 'backupentries', {
-      apiVersion: 'core.gardener.cloud/v1beta1',
-      kind: 'BackupEntry',
-      metadata: { name: 'shoot--dev--fuzz-shoot--3f1c9a0e', namespace: NS },
-      spec: { bucketName: 'fuzz-bucket', seedName: 'fuzz-seed' },
-    }, ['status']),
-    target(RBAC, 'roles', { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'fuzz-role', namespace: NS }, rules }),
+    }),
+    target(
+      GARDENER,
+      'backupbuckets',
+      {
+        apiVersion: 'core.gardener.cloud/v1beta1',
+        kind: 'BackupBucket',
+        metadata: { name: 'fuzz-bucket' },
+        spec: {
+          provider: { type: 'local', region: 'local' },
+          credentialsRef: { apiVersion: 'v1', kind: 'Secret', name: 'fuzz-secret', namespace: 'garden' },
+          seedName: 'fuzz-seed',
+        },
+      },
+      ['status'],
+    ),
+    target(
+      GARDENER,
+      'backupentries',
+      {
+        apiVersion: 'core.gardener.cloud/v1beta1',
+        kind: 'BackupEntry',
+        metadata: { name: 'shoot--dev--fuzz-shoot--3f1c9a0e', namespace: NS },
+        spec: { bucketName: 'fuzz-bucket', seedName: 'fuzz-seed' },
+      },
+      ['status'],
+    ),
+    target(RBAC, 'roles', {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'Role',
+      metadata: { name: 'fuzz-role', namespace: NS },
+      rules,
+    }),
     target(RBAC, 'rolebindings', {
       apiVersion: 'rbac.authorization.k8s.io/v1',
       kind: 'RoleBinding',
@@ -87,7 +107,12 @@ export function gardenTargets(): FuzzTarget[] {
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'fuzz-role' },
       subjects,
     }),
-    target(RBAC, 'clusterroles', { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'fuzz-role' }, rules }),
+    target(RBAC, 'clusterroles', {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
+      metadata: { name: 'fuzz-role' },
+      rules,
+    }),
     target(RBAC, 'clusterrolebindings', {
       apiVersion: 'rbac.authorization.k8s.io/v1',
       kind: 'ClusterRoleBinding',
@@ -105,7 +130,10 @@ describe('garden API fuzz', () => {
   before(async () => {
     g = await startTestGarden({ controllers: false });
     const access = await readKubeconfig(g.kubeconfig);
-    transport = new FuzzTransport(access.server, { caPem: access.caPem, ...(access.token ? { token: access.token } : {}) });
+    transport = new FuzzTransport(access.server, {
+      caPem: access.caPem,
+      ...(access.token ? { token: access.token } : {}),
+    });
   });
 
   after(async () => {

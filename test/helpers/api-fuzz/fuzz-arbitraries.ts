@@ -81,6 +81,7 @@ const oddPieces = [
   '\\',
   '"',
   '<script>',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a template placeholder is what it sends
   '${x}',
   'a',
   '-',
@@ -88,7 +89,10 @@ const oddPieces = [
 
 /** Strings meant to break names, keys and values: odd unicode, separators, path pieces. */
 export const oddString = fc.oneof(
-  { weight: 12, arbitrary: fc.array(fc.constantFrom(...oddPieces), { minLength: 1, maxLength: 6 }).map((p) => p.join('')) },
+  {
+    weight: 12,
+    arbitrary: fc.array(fc.constantFrom(...oddPieces), { minLength: 1, maxLength: 6 }).map((p) => p.join('')),
+  },
   { weight: 6, arbitrary: fc.string({ unit: 'binary', maxLength: 12 }) },
   { weight: 1, arbitrary: fc.integer({ min: 64, max: 70_000 }).map((n) => 'a'.repeat(n)) },
 );
@@ -132,7 +136,12 @@ export const badValue: fc.Arbitrary<Json> = fc.oneof(
     ),
   },
   { weight: 1, arbitrary: fc.integer({ min: 1000, max: 100_000 }).map((n) => Array.from({ length: n }, () => 'x')) },
-  { weight: 1, arbitrary: fc.integer({ min: 100, max: 10_000 }).map((n) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, 'v']))) },
+  {
+    weight: 1,
+    arbitrary: fc
+      .integer({ min: 100, max: 10_000 })
+      .map((n) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, 'v']))),
+  },
   {
     weight: 1,
     arbitrary: fc
@@ -145,7 +154,7 @@ export const badValue: fc.Arbitrary<Json> = fc.oneof(
 /** Every path into `obj` (objects' keys, arrays' indices), the empty path included. */
 function pathsOf(obj: Json, prefix: (string | number)[] = [], out: (string | number)[][] = []): (string | number)[][] {
   out.push(prefix);
-  if (Array.isArray(obj)) obj.forEach((item, i) => pathsOf(item, [...prefix, i], out));
+  if (Array.isArray(obj)) for (const [i, item] of obj.entries()) pathsOf(item, [...prefix, i], out);
   else if (obj && typeof obj === 'object') for (const [k, v] of Object.entries(obj)) pathsOf(v, [...prefix, k], out);
   return out;
 }
@@ -209,7 +218,10 @@ function jsonPatch(sample: KubeObject): fc.Arbitrary<Json> {
   );
   const pointer = fc.oneof(
     { weight: 4, arbitrary: fc.constantFrom(...pointers) },
-    { weight: 1, arbitrary: fc.constantFrom('', '/', '/-', '/metadata/labels/-', '~2', '/a/b/c/d', '/spec/0/x', '/__proto__/x') },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom('', '/', '/-', '/metadata/labels/-', '~2', '/a/b/c/d', '/spec/0/x', '/__proto__/x'),
+    },
     { weight: 1, arbitrary: oddString },
   );
   const op = fc.record(
@@ -279,16 +291,32 @@ function body(sample: KubeObject): fc.Arbitrary<GeneratedBody> {
   const text = (kind: BodyKind, arb: fc.Arbitrary<string>) => arb.map((t) => ({ kind, text: t }));
   return fc.oneof(
     { weight: 6, arbitrary: text('object', mutatedObject(sample).map(toJsonText)) },
-    { weight: 2, arbitrary: text('yaml', mutatedObject(sample).map((o) => yamlText(o))) },
+    {
+      weight: 2,
+      arbitrary: text(
+        'yaml',
+        mutatedObject(sample).map((o) => yamlText(o)),
+      ),
+    },
     { weight: 3, arbitrary: text('json-patch', jsonPatch(sample).map(toJsonText)) },
     { weight: 3, arbitrary: text('merge-patch', mergePatch(sample).map(toJsonText)) },
-    { weight: 2, arbitrary: text('apply', mutatedObject(sample).map((o) => yamlText(o))) },
+    {
+      weight: 2,
+      arbitrary: text(
+        'apply',
+        mutatedObject(sample).map((o) => yamlText(o)),
+      ),
+    },
     {
       weight: 2,
       arbitrary: text(
         'broken-json',
         fc
-          .tuple(mutatedObject(sample).map(toJsonText), fc.nat(), fc.constantFrom('', '}', ',', '"', '\u0000', 'NaN', '1e400', '\\u'))
+          .tuple(
+            mutatedObject(sample).map(toJsonText),
+            fc.nat(),
+            fc.constantFrom('', '}', ',', '"', '\u0000', 'NaN', '1e400', '\\u'),
+          )
           .map(([t, cut, insert]) => {
             const at = cut % Math.max(1, t.length);
             return t.slice(0, at) + insert + t.slice(at + (insert === '' ? 1 : 0));
@@ -296,7 +324,10 @@ function body(sample: KubeObject): fc.Arbitrary<GeneratedBody> {
       ),
     },
     { weight: 1, arbitrary: text('broken-yaml', brokenYaml) },
-    { weight: 1, arbitrary: text('junk', fc.oneof(oddString, fc.constantFrom('', 'null', '[]', '"x"', '1', 'true', '\u0000'))) },
+    {
+      weight: 1,
+      arbitrary: text('junk', fc.oneof(oddString, fc.constantFrom('', 'null', '[]', '"x"', '1', 'true', '\u0000'))),
+    },
   );
 }
 
@@ -365,11 +396,34 @@ const queryValues = {
   force: fc.constantFrom('true', 'false', 'x'),
   labelSelector: fc.oneof(
     oddString,
-    fc.constantFrom('a in (', 'a in ()', '!', 'a=b,,c', 'a!=', '=b', 'a==b==c', 'a notin (b', 'a in (b,c)', 'a', '!a', 'a>1', 'a<x', 'x'.repeat(70) + '=y'),
+    fc.constantFrom(
+      'a in (',
+      'a in ()',
+      '!',
+      'a=b,,c',
+      'a!=',
+      '=b',
+      'a==b==c',
+      'a notin (b',
+      'a in (b,c)',
+      'a',
+      '!a',
+      'a>1',
+      'a<x',
+      'x'.repeat(70) + '=y',
+    ),
   ),
   fieldSelector: fc.oneof(
     oddString,
-    fc.constantFrom('metadata.name=x', 'metadata.namespace!=y', 'spec.bogus=1', 'a==b==c', '=', 'metadata.name', 'status.phase=Running,'),
+    fc.constantFrom(
+      'metadata.name=x',
+      'metadata.namespace!=y',
+      'spec.bogus=1',
+      'a==b==c',
+      '=',
+      'metadata.name',
+      'status.phase=Running,',
+    ),
   ),
   pretty: fc.constantFrom('true', 'x'),
   allowWatchBookmarks: fc.constantFrom('true', 'x'),
@@ -379,10 +433,9 @@ const queryValues = {
 
 /** Up to three query parameters, most requests none or one: a bad one is refused before the body is read. */
 const queryParams = fc
-  .array(
-    fc.oneof(...Object.entries(queryValues).map(([key, value]) => value.map((v): [string, string] => [key, v]))),
-    { maxLength: 3 },
-  )
+  .array(fc.oneof(...Object.entries(queryValues).map(([key, value]) => value.map((v): [string, string] => [key, v]))), {
+    maxLength: 3,
+  })
   .map((pairs) => Object.fromEntries(pairs));
 
 /** Percent-encodes `s` (lone surrogates as their raw, invalid UTF-8 bytes); `raw` keeps ASCII path characters. */
