@@ -19,7 +19,8 @@ export interface FuzzTarget {
   sample: KubeObject;
   /**
    * Never DELETE the whole collection: deleting every namespace would leave them all
-   * terminating (no namespace controller runs here) and every later create refused.
+   * terminating (no namespace controller runs here) and every later create refused; deleting
+   * every Project would leave no namespace a Shoot may be created in.
    */
   keepCollection?: boolean;
 }
@@ -46,7 +47,7 @@ const DEEP_MARK = '\u0000deep:';
 /** `depth` nested arrays, or objects (capped to stay within the ~1 MiB the fuzzer sends). */
 function deepText(depth: number, shape: string): string {
   if (shape === 'a') return '['.repeat(depth) + ']'.repeat(depth);
-  const objects = Math.min(depth, 100_000);
+  const objects = Math.min(depth, 20_000);
   return `${'{"a":'.repeat(objects)}1${'}'.repeat(objects)}`;
 }
 
@@ -95,6 +96,7 @@ export const oddString = fc.oneof(
   },
   { weight: 6, arbitrary: fc.string({ unit: 'binary', maxLength: 12 }) },
   { weight: 1, arbitrary: fc.integer({ min: 64, max: 70_000 }).map((n) => 'a'.repeat(n)) },
+  { weight: 1, arbitrary: fc.integer({ min: 100_000, max: 900_000 }).map((n) => 'b'.repeat(n)) },
 );
 
 /** Values of the wrong type or shape for any field. */
@@ -135,17 +137,17 @@ export const badValue: fc.Arbitrary<Json> = fc.oneof(
       { $retainKeys: 'x' },
     ),
   },
-  { weight: 1, arbitrary: fc.integer({ min: 1000, max: 100_000 }).map((n) => Array.from({ length: n }, () => 'x')) },
+  { weight: 1, arbitrary: fc.integer({ min: 1000, max: 20_000 }).map((n) => Array.from({ length: n }, () => 'x')) },
   {
     weight: 1,
     arbitrary: fc
-      .integer({ min: 100, max: 10_000 })
+      .integer({ min: 100, max: 2_000 })
       .map((n) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, 'v']))),
   },
   {
     weight: 1,
     arbitrary: fc
-      .tuple(fc.integer({ min: 20, max: 200_000 }), fc.constantFrom('a', 'o'))
+      .tuple(fc.integer({ min: 20, max: 20_000 }), fc.constantFrom('a', 'o'))
       .map(([depth, shape]) => `${DEEP_MARK}${depth}:${shape}`),
   },
   { weight: 4, arbitrary: fc.jsonValue({ maxDepth: 3 }) },
@@ -365,17 +367,20 @@ const anyContentType = fc.constantFrom(
   'application/json-patch+json; x=y',
 );
 
-const acceptHeader = fc.constantFrom(
-  'application/json',
-  'application/json',
-  'application/json',
-  'application/json;as=Table;v=v1;g=meta.k8s.io',
-  'application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io',
-  'application/json;as=Bogus;v=v9;g=x',
-  'application/yaml',
-  'application/vnd.kubernetes.protobuf',
-  '*/*',
-  'text/html',
+const acceptHeader = fc.oneof(
+  { weight: 12, arbitrary: fc.constant('application/json') },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      'application/json;as=Table;v=v1;g=meta.k8s.io',
+      'application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io',
+      'application/json;as=Bogus;v=v9;g=x',
+      'application/yaml',
+      'application/vnd.kubernetes.protobuf',
+      '*/*',
+      'text/html',
+    ),
+  },
 );
 
 /** Bad and good values of every query parameter the API knows. */
@@ -554,13 +559,15 @@ export function fuzzRequests(targets: readonly FuzzTarget[]): fc.Arbitrary<Gener
       })
       .map((r): GeneratedRequest => {
         const methods = methodsFor[r.shape];
-        const wholeCollection = r.shape === 'collection' || r.shape === 'all-namespaces';
+        const path = pathOf(target, r.shape, r.name, r.rawName, r.subresource, r.trick);
+        // Empty segments do not count (`projects//` is the collection, as in Kubernetes).
+        const wholeCollection = path.split('/').filter(Boolean).at(-1) === target.plural;
         const chosen = r.optionsMethod || methods[r.methodIndex % methods.length]!;
         const method = chosen === 'DELETE' && wholeCollection && target.keepCollection ? 'GET' : chosen;
         const headers: Record<string, string> = { Accept: r.accept, 'User-Agent': 'transplant-fuzz' };
         const request: GeneratedRequest = {
           method,
-          path: pathOf(target, r.shape, r.name, r.rawName, r.subresource, r.trick) + queryString(r.query),
+          path: path + queryString(r.query),
           headers,
           target: index,
         };

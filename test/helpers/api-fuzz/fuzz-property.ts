@@ -170,6 +170,7 @@ export async function fuzzSurface(surface: FuzzSurface, options: FuzzRunOptions 
   const { numRuns, seed } = { ...fuzzRunOptions(), ...options };
   await restoreSamples(surface, surface.targets);
   const byStatus: Record<number, number> = {};
+  const slowMs = process.env.FUZZ_SLOW_MS ? Number(process.env.FUZZ_SLOW_MS) : undefined;
   let cases = 0;
   const property = fc.asyncProperty(fuzzRequests(surface.targets), async (req) => {
     const t0 = performance.now();
@@ -181,7 +182,9 @@ export async function fuzzSurface(surface: FuzzSurface, options: FuzzRunOptions 
         headers: req.headers,
         ...(req.body !== undefined ? { body: Buffer.from(req.body) } : {}),
       })
-      .catch((err: Error) => assert.fail(`no answer (${err.message}): ${describe(req, { status: 0, contentType: '', text: '' })}`));
+      .catch((err: Error) =>
+        assert.fail(`no answer (${err.message}): ${describe(req, { status: 0, contentType: '', text: '' })}`),
+      );
     cases++;
     const ms = performance.now() - t0;
     if (process.env.FUZZ_SLOW && ms > Number(process.env.FUZZ_SLOW))
