@@ -8,6 +8,7 @@ import { describe, it } from 'node:test';
 import { isStatusError } from '../../src/api/errors.js';
 import { parseBody } from '../../src/apiserver/http-util.js';
 import { maxBodyNestingDepth, nestsDeeperThan } from '../../src/apiserver/nesting-depth.js';
+import { validateFinalizersOnDeletion } from '../../src/apiserver/registry/deletion.js';
 import { hasDotSegment } from '../../src/apiserver/request-info.js';
 import { parseLimit, warningHeaders } from '../../src/apiserver/resource-handler.js';
 
@@ -61,6 +62,18 @@ describe('API fuzz findings', () => {
     assert.ok(many.length > 10 && many.join('').length < 8 * 1024, String(many.length));
     // JSON.parse reads the quoted text back, as kubectl's unquoting does.
     assert.equal(JSON.parse(headers[0]!.slice(6)), 'unknown field "spec.😀"');
+  });
+
+  it('finalizers that are not a list, on an object being deleted, are left to metadata validation (a 500 before)', () => {
+    const current = {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: 'n', deletionTimestamp: '2026-12-06T10:00:00Z', finalizers: ['kubernetes'] },
+    };
+    const next = { ...current, metadata: { ...current.metadata, finalizers: 'x' as unknown as string[] } };
+    assert.deepEqual(validateFinalizersOnDeletion(next, current), []);
+    const added = { ...current, metadata: { ...current.metadata, finalizers: ['kubernetes', 'new'] } };
+    assert.equal(validateFinalizersOnDeletion(added, current).length, 1);
   });
 
   it('a path with "." or ".." segments is refused (the URL parser resolved roles/.. to the namespace)', () => {
