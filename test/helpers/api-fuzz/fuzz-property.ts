@@ -86,14 +86,16 @@ function isSurrogate(c: string): boolean {
   return c.length === 1 && c >= '\ud800' && c <= '\udfff';
 }
 
-/** Names the API refuses in every kind: `.`/`..`, slashes, `%`, control characters. */
+/**
+ * Names the API refuses in every kind: `.`/`..`, slashes, `%`, control characters. (No length:
+ * RBAC names are path segments only, as in Kubernetes.)
+ */
 function validStoredName(name: unknown): boolean {
   return (
     typeof name === 'string' &&
     name !== '' &&
     name !== '.' &&
     name !== '..' &&
-    name.length <= 253 &&
     ![...name].some((c) => c === '/' || c === '%' || c <= '\u001f' || c === '\u007f' || isSurrogate(c))
   );
 }
