@@ -25,6 +25,24 @@ export interface FuzzTarget {
   keepCollection?: boolean;
 }
 
+/** A target at `groupVersionPath`/`plural` for `sample` (its namespace, if any, is the target's). */
+export function fuzzTarget(
+  groupVersionPath: string,
+  plural: string,
+  sample: KubeObject,
+  subresources: readonly string[] = [],
+  keepCollection = false,
+): FuzzTarget {
+  return {
+    groupVersionPath,
+    plural,
+    keepCollection,
+    ...(sample.metadata.namespace ? { namespace: sample.metadata.namespace } : {}),
+    subresources,
+    sample,
+  };
+}
+
 /** A request as generated: strings only, so that a counterexample prints readably. */
 export interface GeneratedRequest {
   method: string;

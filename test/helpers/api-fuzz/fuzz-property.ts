@@ -167,6 +167,13 @@ export interface FuzzReport {
   byStatus: Record<number, number>;
 }
 
+/** Runs `fuzzSurface` as a test: all cases ran, the answers' status codes as a diagnostic. */
+export async function fuzzSurfaceTest(t: { diagnostic(message: string): void }, surface: FuzzSurface): Promise<void> {
+  const report = await fuzzSurface(surface);
+  assert.equal(report.cases, fuzzRunOptions().numRuns);
+  t.diagnostic(`answers by status: ${JSON.stringify(report.byStatus)}`);
+}
+
 /** Runs the property on `surface`; throws fast-check's report (seed, shrunk request) on a failure. */
 export async function fuzzSurface(surface: FuzzSurface, options: FuzzRunOptions = {}): Promise<FuzzReport> {
   const { numRuns, seed } = { ...fuzzRunOptions(), ...options };
