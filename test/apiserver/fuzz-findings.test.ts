@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { validateHeaderValue } from 'node:http';
 import { describe, it } from 'node:test';
+import { validateProjectSpec } from '../../src/api/core-gardener/project.js';
 import { isStatusError } from '../../src/api/errors.js';
 import { parseBody } from '../../src/apiserver/http-util.js';
 import { maxBodyNestingDepth, nestsDeeperThan } from '../../src/apiserver/nesting-depth.js';
@@ -74,6 +75,15 @@ describe('API fuzz findings', () => {
     assert.deepEqual(validateFinalizersOnDeletion(next, current), []);
     const added = { ...current, metadata: { ...current.metadata, finalizers: ['kubernetes', 'new'] } };
     assert.equal(validateFinalizersOnDeletion(added, current).length, 1);
+  });
+
+  it('a Project member must be a subject with a string name (an object was stored, then every Shoot was a 500)', () => {
+    const errors = validateProjectSpec({ members: [{ kind: 'User', name: { x: 1 } }, 'x'] });
+    assert.deepEqual(
+      errors.map((e) => e.path),
+      ['spec.members[0].name', 'spec.members[1]'],
+    );
+    assert.deepEqual(validateProjectSpec({ members: [{ kind: 'User', name: 'u', role: 'admin' }] }), []);
   });
 
   it('a path with "." or ".." segments is refused (the URL parser resolved roles/.. to the namespace)', () => {

@@ -196,10 +196,9 @@ export async function fuzzSurface(surface: FuzzSurface, options: FuzzRunOptions 
       );
     cases++;
     const ms = performance.now() - t0;
-    if (process.env.FUZZ_SLOW && ms > Number(process.env.FUZZ_SLOW))
-      console.error(
-        `slow ${Math.round(ms)} ms: ${req.method} ${req.path.slice(0, 150)} ${res.status} body ${req.body?.length} ${req.body?.slice(0, 120)}`,
-      );
+    // FUZZ_SLOW_MS=N names the requests that took longer, to find what makes a run slow.
+    if (slowMs !== undefined && ms > slowMs)
+      process.stderr.write(`slow (${Math.round(ms)} ms): ${describe(req, res)}\n`);
     byStatus[res.status] = (byStatus[res.status] ?? 0) + 1;
     assert.ok(res.status >= 200 && res.status < 500, `server error: ${describe(req, res)}`);
     const refused = res.status >= 400;
