@@ -5,6 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseYaml } from 'yaml';
 import { badRequest, requestEntityTooLarge, type Status, type StatusError } from '../api/errors.js';
 import { auditRequestBody, auditResponseStatus } from './audit/auditor.js';
+import { maxBodyNestingDepth, nestsDeeperThan } from './nesting-depth.js';
 
 /** Kubernetes' default limit for a request body (3 MiB). */
 export const defaultMaxBodyBytes = 3 * 1024 * 1024;
@@ -49,8 +50,19 @@ export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer
   });
 }
 
-/** Parses a JSON or YAML body (by content type; JSON is also valid YAML). */
+/**
+ * Parses a JSON or YAML body (by content type; JSON is also valid YAML); a body nested more than
+ * `maxBodyNestingDepth` levels deep is a 400.
+ */
 export function parseBody(raw: Buffer, contentType: string | undefined): unknown {
+  const body = decodeBody(raw, contentType);
+  if (nestsDeeperThan(body, maxBodyNestingDepth)) {
+    throw badRequest(`the request body is nested too deeply: more than ${maxBodyNestingDepth} levels`);
+  }
+  return body;
+}
+
+function decodeBody(raw: Buffer, contentType: string | undefined): unknown {
   const media = (contentType ?? 'application/json').split(';')[0]!.trim().toLowerCase();
   const text = raw.toString('utf8');
   if (text.trim() === '') throw badRequest('the request body is empty');

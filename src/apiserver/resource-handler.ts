@@ -236,12 +236,21 @@ function acceptsJson(accept: string): boolean {
   });
 }
 
-function parseLimit(value: string | null): number | undefined {
+/**
+ * `limit`: a decimal int64 as Kubernetes parses it ("1e20" and "2.0" are not), held to what a
+ * store can page by: a limit of 1e20 reached SQLite as a REAL ("datatype mismatch", a 500).
+ */
+export function parseLimit(value: string | null): number | undefined {
   if (value === null || value === '') return undefined;
-  const limit = Number(value);
-  if (!Number.isInteger(limit) || limit < 0) throw badRequest(`limit must be a non-negative integer, got "${value}"`);
-  return limit;
+  if (!/^[0-9]{1,19}$/.test(value) || BigInt(value) > maxInt64) {
+    throw badRequest(`limit must be a non-negative integer, got "${value}"`);
+  }
+  return Math.min(Number(value), maxListLimit);
 }
+
+const maxInt64 = 2n ** 63n - 1n;
+/** More than any store holds; beyond 2^31 a limit only means "all". */
+const maxListLimit = 2 ** 31 - 1;
 
 /** `fieldValidation`: Ignore, Warn (the default) or Strict. */
 function parseFieldValidation(value: string | null): FieldValidation {
@@ -251,6 +260,33 @@ function parseFieldValidation(value: string | null): FieldValidation {
 }
 
 /** HTTP `Warning` headers (RFC 7234, code 299 as Kubernetes sends them), each warning once. */
-function warningHeaders(warnings: readonly string[]): string[] {
-  return [...new Set(warnings)].map((w) => `299 - ${JSON.stringify(w)}`);
+export function warningHeaders(warnings: readonly string[]): string[] {
+  const headers: string[] = [];
+  let total = 0;
+  for (const text of new Set(warnings)) {
+    const cut = [...text].length > maxWarningRunes ? `${[...text].slice(0, maxWarningRunes).join('')}...` : text;
+    const header = `299 - ${quoteWarning(cut)}`;
+    total += header.length;
+    if (total > maxWarningsTotalBytes) break;
+    headers.push(header);
+  }
+  return headers;
+}
+
+/**
+ * Limits on warnings as Kubernetes has them (`truncateItemRunes`, `truncateAtTotalRunes`), the
+ * total counted on the escaped headers, half of what Node's client reads: without them an object
+ * with thousands of unknown fields answered headers no client could read ("Header overflow"), as
+ * the API fuzzer found.
+ */
+const maxWarningRunes = 256;
+const maxWarningsTotalBytes = 8 * 1024;
+
+/**
+ * A warning's text quoted for a header: escaped to printable ASCII, as header values may hold
+ * nothing else (an unknown field named with an emoji or a newline made `setHeader` throw: a 500
+ * the API fuzzer found).
+ */
+function quoteWarning(text: string): string {
+  return JSON.stringify(text).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

@@ -11,7 +11,14 @@ import { createServer, type Server } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
-import { forbidden, forbiddenNonResource, pathNotFound, toStatusError, unauthorized } from '../api/errors.js';
+import {
+  badRequest,
+  forbidden,
+  forbiddenNonResource,
+  pathNotFound,
+  toStatusError,
+  unauthorized,
+} from '../api/errors.js';
 import type { Storage } from '../storage/interface.js';
 import { AdmissionChain } from './admission.js';
 import type { Auditor, RequestAudit } from './audit/auditor.js';
@@ -37,7 +44,7 @@ import {
 import { OpenApi } from './openapi.js';
 import { feedParsersFromJs } from './parser-feed.js';
 import { GenericStore } from './registry/generic-store.js';
-import { parseRequestInfo, type RequestInfo } from './request-info.js';
+import { hasDotSegment, parseRequestInfo, type RequestInfo } from './request-info.js';
 import { serveResource } from './resource-handler.js';
 import { RevocableRequests } from './revocable-requests.js';
 import type {
@@ -278,6 +285,7 @@ export class ApiServer {
         'close',
         this.#revocable.track(user, () => res.destroy()),
       );
+      if (hasDotSegment(req.url ?? '/')) throw badRequest('the request path must not have "." or ".." segments');
       const info = parseRequestInfo(method, url.pathname, url.searchParams);
       // As in kube-apiserver: the in-flight limit after authentication, before authorization.
       admission = this.#limiter.admit(user, info);

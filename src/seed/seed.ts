@@ -31,7 +31,11 @@ import { clientListWatch, unionListWatch } from '../controller/list-watch.js';
 import { NamespaceReconciler } from '../controller/namespace-controller.js';
 import { ItemExponentialFailureRateLimiter } from '../controller/rate-limiter.js';
 import type { FlowHooks } from '../flow/flow.js';
-import { type HostedApiServer, startHostedApiServer } from '../hosting/hosted-api-server.js';
+import {
+  type HostedApiServer,
+  type HostedApiServerOptions,
+  startHostedApiServer,
+} from '../hosting/hosted-api-server.js';
 import { coreDefinitions } from '../registry/core/index.js';
 import { druidDefinitions } from '../registry/druid/index.js';
 import { extensionDefinitions } from '../registry/extensions/index.js';
@@ -137,12 +141,29 @@ export function controlPlaneDir(seedDir: string): string {
   return join(seedDir, 'controlplanes');
 }
 
+/** The seed's API server alone: its kinds, admission and bootstrap objects, no controllers. */
+export function startSeedApiServer(
+  options: Pick<
+    HostedApiServerOptions,
+    'name' | 'dir' | 'host' | 'advertise' | 'port' | 'logger' | 'limits' | 'audit' | 'encryptionConfigFile'
+  >,
+): Promise<HostedApiServer> {
+  return startHostedApiServer({
+    ...options,
+    fieldManager: 'gardenlet',
+    resources: [...coreDefinitions, ...extensionDefinitions, ...druidDefinitions],
+    bootstrap: bootstrapObjects(),
+    admission: (client) => [new NamespaceLifecycle(client)],
+    // The control planes' CAs and keys, backup credentials: every Secret.
+    encryptedResources: ['secrets'],
+  });
+}
+
 export async function startSeed(options: SeedOptions): Promise<Seed> {
   const { name, dir, logger } = options;
   const log = logger.child({ seed: name });
-  const hosted = await startHostedApiServer({
+  const hosted = await startSeedApiServer({
     name,
-    fieldManager: 'gardenlet',
     dir,
     host: options.listenAddress,
     ...(options.advertiseAddress ? { advertise: [options.advertiseAddress] } : {}),
@@ -150,12 +171,7 @@ export async function startSeed(options: SeedOptions): Promise<Seed> {
     ...(options.limits ? { limits: options.limits } : {}),
     logger: log,
     ...(options.audit ? { audit: options.audit } : {}),
-    resources: [...coreDefinitions, ...extensionDefinitions, ...druidDefinitions],
-    bootstrap: bootstrapObjects(),
-    admission: (client) => [new NamespaceLifecycle(client)],
     ...(options.encryptionConfigFile ? { encryptionConfigFile: options.encryptionConfigFile } : {}),
-    // The control planes' CAs and keys, backup credentials: every Secret.
-    encryptedResources: ['secrets'],
   });
   const adminKubeconfig = await hosted.ensureKubeconfig(join(dir, 'seed.kubeconfig'), seedAdmin);
   // A rotated credential lands in the same file: the client reads it again on a 401.

@@ -100,6 +100,14 @@ export function validateProjectSpec(spec: unknown): FieldError[] {
   errs.push(...validateSubject(spec.owner, 'spec.owner'));
   errs.push(...validateSubject(spec.createdBy, 'spec.createdBy'));
   errs.push(...optionalArray(spec.members, 'spec.members'));
+  // Each member as its reader (the ShootValidator's) expects it: a member whose name was an
+  // object was stored, and every later Shoot of the landscape was a 500 (found by the API fuzzer).
+  if (Array.isArray(spec.members)) {
+    spec.members.forEach((member: unknown, i: number) => {
+      errs.push(...validateSubject(member, `spec.members[${i}]`));
+      if (isRecord(member)) errs.push(...optionalString(member.role, `spec.members[${i}].role`));
+    });
+  }
   errs.push(...optionalString(spec.description, 'spec.description'));
   errs.push(...optionalString(spec.purpose, 'spec.purpose'));
   errs.push(...optionalObject(spec.tolerations, 'spec.tolerations'));

@@ -87,10 +87,17 @@ export function deletionComplete(def: ResourceDefinition, next: KubeObject): boo
   return Boolean(next.metadata.deletionTimestamp) && !inGracePeriod(next) && pendingFinalizers(def, next).length === 0;
 }
 
+/**
+ * No finalizer may be added to an object being deleted. It runs before the metadata's own
+ * validation, so `finalizers` may be anything: what is not a list is left to that validation
+ * (a string here was a 500 "filter is not a function", found by the API fuzzer).
+ */
 export function validateFinalizersOnDeletion(next: KubeObject, current: KubeObject): FieldError[] {
   const errors: FieldError[] = [];
+  const listed = (obj: KubeObject): unknown[] =>
+    Array.isArray(obj.metadata.finalizers) ? obj.metadata.finalizers : [];
   if (current.metadata.deletionTimestamp) {
-    const added = (next.metadata.finalizers ?? []).filter((f) => !(current.metadata.finalizers ?? []).includes(f));
+    const added = listed(next).filter((f) => !listed(current).includes(f));
     if (added.length > 0) {
       errors.push({
         type: 'FieldValueForbidden',
