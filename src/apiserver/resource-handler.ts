@@ -97,6 +97,8 @@ export async function serveResource(
       });
     case 'create': {
       if (info.subresource) throw methodNotAllowed(`POST is not allowed on ${info.resource}/${info.subresource}`);
+      // A create goes to the collection; kube-apiserver serves no POST on an object's own URL.
+      if (info.name) throw methodNotAllowed(`POST is not allowed on a named ${info.resource}: POST to the collection`);
       const { ctx } = context('CreateOptions');
       const created = await store.create(info.namespace, await readObject(req, options.maxBodyBytes), ctx);
       return respond(201, created);

@@ -222,6 +222,13 @@ describe('garden e2e: bad input', () => {
     assert.deepEqual(await allShootNames(), before);
   });
 
+  it('a POST to the URL of an object: 405, nothing stored (the fuzzer found it created the object)', async () => {
+    const before = await allShootNames();
+    const raw = await rawRequest(g.kubeconfig, 'POST', shootPath(NS, 'by-item-url'), shootManifest(NS, 'by-item-url'));
+    assert.match(assertStatus(raw, 405, 'MethodNotAllowed').message, /POST is not allowed on a named shoots/);
+    assert.deepEqual(await allShootNames(), before);
+  });
+
   it('a body over the size limit: 413 RequestEntityTooLarge, nothing stored or changed', async () => {
     const big = shootManifest(NS, 'too-big');
     big.metadata.annotations = { 'example.com/blob': 'x'.repeat(4 * 1024 * 1024) };
