@@ -216,7 +216,17 @@ export async function startHostedApiServer(options: HostedApiServerOptions): Pro
   const tokens =
     storeOptions.kind === 'etcd'
       ? storedTokens(client)
-      : await fileTokens(dir, options.tokenDigestsInStore ? new StoredTokenDigests(client) : undefined);
+      : await fileTokens(
+          dir,
+          options.tokenDigestsInStore
+            ? new StoredTokenDigests(client, (err) =>
+                logger.error(
+                  { err: (err as Error).message },
+                  'cannot read the token digests in kube-system; only the token file authenticates until they read',
+                ),
+              )
+            : undefined,
+        );
   const audit = options.audit
     ? await openAuditLog(options.audit, (err) => logger.error({ err }, 'audit log write failed'))
     : undefined;

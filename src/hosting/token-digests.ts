@@ -110,9 +110,15 @@ export class StoredTokenDigests implements Authenticator {
    */
   readonly #deleted = new Set<string>();
 
-  /** `client` may be an in-process client whose server does not exist yet: it is used from `start` on. */
-  constructor(client: Client) {
+  readonly #onListError: ((err: unknown) => void) | undefined;
+
+  /**
+   * `client` may be an in-process client whose server does not exist yet: it is used from `start`
+   * on. `onListError` hears of a first list that failed (see `start`).
+   */
+  constructor(client: Client, onListError?: (err: unknown) => void) {
     this.#client = client;
+    this.#onListError = onListError;
   }
 
   /** Starts following the Secrets; resolves once the first list is in. */
@@ -131,6 +137,18 @@ export class StoredTokenDigests implements Authenticator {
       },
     });
     this.#informer.start();
+    if (this.#onListError) {
+      // The digests are Secrets, encrypted at rest like all: one that does not decrypt with the
+      // configured keys (a key removed before its rewrite) must not keep the server from serving
+      // the tokens of its file and answering reads with the error that names the key. The
+      // informer keeps trying; these tokens count once it succeeds.
+      try {
+        await this.#client.resource(secretResource).list(namespace, selector);
+      } catch (err) {
+        this.#onListError(err);
+        return;
+      }
+    }
     await this.#informer.synced();
   }
 

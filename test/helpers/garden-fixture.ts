@@ -2,11 +2,14 @@
  * A garden for tests: a real `startGarden` on a random port in a fresh temp directory, with a
  * silent logger. `stop()` stops it and removes the directory.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
+import { gardenEncryptedResources } from '../../src/garden/encrypted-resources.js';
 import { type Garden, type GardenOptions, startGarden } from '../../src/garden/garden.js';
+import { newEncryptionConfig } from '../../src/storage/encryption/encryption-config.js';
 
 export interface TestGarden {
   dir: string;
@@ -23,6 +26,15 @@ export interface TestGarden {
 
 export async function startTestGarden(options: Partial<GardenOptions> = {}, dir?: string): Promise<TestGarden> {
   const stateDir = dir ?? (await mkdtemp(join(tmpdir(), 'transplant-garden-')));
+  // A garden on etcd takes no generated key (its replicas must share one): the test gives it one.
+  if (options.store?.kind === 'etcd' && !options.encryptionConfigFile) {
+    const encryptionConfigFile = join(stateDir, 'test-encryption-config.yaml');
+    const config = newEncryptionConfig(gardenEncryptedResources, randomBytes(32).toString('base64'));
+    await writeFile(encryptionConfigFile, config, { mode: 0o600, flag: 'wx' }).catch((err) => {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    });
+    options = { ...options, encryptionConfigFile };
+  }
   const garden = await startGarden({
     dir: stateDir,
     port: 0,

@@ -54,6 +54,11 @@ export interface PodWorker {
 }
 
 const RETRY_MS = 1_000;
+/**
+ * How often every known pod is looked at again, whatever arrived (the kubelet's periodic pod
+ * sync): a safety net under the events and timers, so that no pod waits for one that was missed.
+ */
+const RESYNC_MS = 10_000;
 const CONFLICT_RETRY_MS = 100;
 
 function keyOf(pod: KubeObject): string {
@@ -168,7 +173,7 @@ export function startPodWorker(options: PodWorkerOptions): PodWorker {
     return updated;
   };
 
-  const start = async (pod: KubeObject) => {
+  const start = async (pod: KubeObject): Promise<KubeObject> => {
     const updated = await writeStatus(pod, runningStatus(pod, placement(pod)));
     logger.info({ pod: keyOf(pod), podIP: statusOf(updated).podIP }, 'pod running');
     const spec = isRecord(pod.spec) ? pod.spec : {};
@@ -180,6 +185,14 @@ export function startPodWorker(options: PodWorkerOptions): PodWorker {
           await recorder.record(updated, event);
         }
       }
+    }
+    return updated;
+  };
+
+  /** Looks again when a run-to-completion pod is due to finish. */
+  const scheduleCompletion = (key: string, pod: KubeObject) => {
+    if (podStage(pod, Date.now(), options.completeAfterMs) === 'running' && runsToCompletion(pod)) {
+      enqueueAfter(key, Math.max(0, completionDue(pod, options.completeAfterMs) - Date.now()));
     }
   };
 
@@ -213,15 +226,13 @@ export function startPodWorker(options: PodWorkerOptions): PodWorker {
     try {
       switch (podStage(pod, Date.now(), options.completeAfterMs)) {
         case 'start':
-          await start(pod);
+          // Its completion is timed from here, not from the watch's echo of this write: an echo
+          // that is late or lost (a watch broken and resumed past it) must not leave it running.
+          scheduleCompletion(key, await start(pod));
           break;
-        case 'running': {
-          const current = await writeStatus(pod, runningStatus(pod, placement(pod)));
-          if (podStage(current, Date.now(), options.completeAfterMs) === 'running' && runsToCompletion(current)) {
-            enqueueAfter(key, Math.max(0, completionDue(current, options.completeAfterMs) - Date.now()));
-          }
+        case 'running':
+          scheduleCompletion(key, await writeStatus(pod, runningStatus(pod, placement(pod))));
           break;
-        }
         case 'complete':
           await writeStatus(pod, completedStatus(pod, placement(pod)));
           logger.info({ pod: key }, 'pod succeeded');
@@ -257,11 +268,16 @@ export function startPodWorker(options: PodWorkerOptions): PodWorker {
     },
   });
   informer.start();
+  const resync = setInterval(() => {
+    for (const key of cache.keys()) enqueue(key);
+  }, RESYNC_MS);
+  resync.unref();
 
   return {
     pods: () => cache.size,
     stop() {
       stopped = true;
+      clearInterval(resync);
       informer.stop();
       for (const timer of timers.values()) clearTimeout(timer);
     },
