@@ -154,7 +154,13 @@ describe("the seed document's failure modes as real network cuts", { skip }, () 
       },
       120_000,
       'the source BackupEntry is being deleted (etcd-main restored, source-etcd-backup gone)',
-    );
+    ).catch(async (err: Error) => {
+      // Where the Restore stands, so that a failure here explains itself.
+      const status = (await shoot()).status ?? {};
+      throw new Error(
+        `${err.message}\n${JSON.stringify({ lastOperation: status.lastOperation, lastErrors: status.lastErrors }, null, 1)}`,
+      );
+    });
     const released = await onHost(
       dir,
       `kubectl --kubeconfig ${seedB} patch backupentries.extensions.gardener.cloud ${sourceEntry} --type merge -p '{"metadata":{"finalizers":null}}'`,
