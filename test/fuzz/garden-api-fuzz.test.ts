@@ -3,13 +3,11 @@
  * subresources, Secrets and RBAC, over HTTPS as a superuser (bearer token), controllers off
  * so that only the fuzzer writes. docs/security.md, "Fuzzing".
  */
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { KubeObject } from '../../src/api/meta.js';
-import { readKubeconfig } from '../helpers/api-client.js';
 import { type FuzzTarget, fuzzTarget } from '../helpers/api-fuzz/fuzz-arbitraries.js';
 import { fuzzRunOptions, fuzzSurfaceTest } from '../helpers/api-fuzz/fuzz-property.js';
-import { FuzzTransport } from '../helpers/api-fuzz/fuzz-transport.js';
+import { type FuzzTransport, superuserTransport } from '../helpers/api-fuzz/fuzz-transport.js';
 import { seedManifest, shootManifest } from '../helpers/garden-e2e.js';
 import { startTestGarden, type TestGarden } from '../helpers/garden-fixture.js';
 
@@ -123,16 +121,7 @@ describe('garden API fuzz', () => {
 
   before(async () => {
     g = await startTestGarden({ controllers: false });
-    // A superuser: the fuzzer deletes and rewrites ClusterRoleBindings, the operator's among them.
-    const kubeconfig = await g.garden.hosted.ensureKubeconfig(join(g.dir, 'fuzz.kubeconfig'), {
-      name: 'fuzz-admin',
-      groups: ['system:masters'],
-    });
-    const access = await readKubeconfig(kubeconfig);
-    transport = new FuzzTransport(access.server, {
-      caPem: access.caPem,
-      ...(access.token ? { token: access.token } : {}),
-    });
+    transport = await superuserTransport(g.garden.hosted, g.dir, 'fuzz-admin');
   });
 
   after(async () => {

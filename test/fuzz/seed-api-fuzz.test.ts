@@ -11,10 +11,9 @@ import { pino } from 'pino';
 import type { KubeObject } from '../../src/api/meta.js';
 import type { HostedApiServer } from '../../src/hosting/hosted-api-server.js';
 import { startSeedApiServer } from '../../src/seed/seed.js';
-import { readKubeconfig } from '../helpers/api-client.js';
 import { type FuzzTarget, fuzzTarget } from '../helpers/api-fuzz/fuzz-arbitraries.js';
 import { fuzzRunOptions, fuzzSurfaceTest } from '../helpers/api-fuzz/fuzz-property.js';
-import { FuzzTransport } from '../helpers/api-fuzz/fuzz-transport.js';
+import { type FuzzTransport, superuserTransport } from '../helpers/api-fuzz/fuzz-transport.js';
 import {
   SAMPLE_CONTROL_PLANE_NAMESPACE,
   sampleCopyTask,
@@ -84,15 +83,7 @@ describe('seed API fuzz', () => {
         { apiVersion: 'v1', kind: 'Namespace', metadata: { name: SAMPLE_CONTROL_PLANE_NAMESPACE } },
         seed.systemContext,
       );
-    const kubeconfig = await seed.ensureKubeconfig(join(dir, 'admin.kubeconfig'), {
-      name: 'seed-admin',
-      groups: ['system:masters'],
-    });
-    const access = await readKubeconfig(kubeconfig);
-    transport = new FuzzTransport(access.server, {
-      caPem: access.caPem,
-      ...(access.token ? { token: access.token } : {}),
-    });
+    transport = await superuserTransport(seed, dir, 'seed-admin');
   });
 
   after(async () => {

@@ -4,6 +4,9 @@
  * answer kept raw for the property to judge.
  */
 import { Agent, request } from 'node:https';
+import { join } from 'node:path';
+import type { HostedApiServer } from '../../../src/hosting/hosted-api-server.js';
+import { readKubeconfig } from '../api-client.js';
 
 export interface FuzzCredentials {
   caPem: string;
@@ -78,4 +81,17 @@ export class FuzzTransport {
   close(): void {
     this.#agent.destroy();
   }
+}
+
+/**
+ * A transport as a `system:masters` user of `server` (the fuzzer deletes and rewrites RBAC objects,
+ * the operator's among them), with its kubeconfig written into `dir`.
+ */
+export async function superuserTransport(server: HostedApiServer, dir: string, user: string): Promise<FuzzTransport> {
+  const kubeconfig = await server.ensureKubeconfig(join(dir, `${user}.kubeconfig`), {
+    name: user,
+    groups: ['system:masters'],
+  });
+  const access = await readKubeconfig(kubeconfig);
+  return new FuzzTransport(access.server, { caPem: access.caPem, ...(access.token ? { token: access.token } : {}) });
 }
