@@ -92,7 +92,7 @@ describe('gardener-schema tables', () => {
     assert.deepEqual((obj.spec as { provider: unknown }).provider, { type: 'local', infrastructureConfig: config });
   });
 
-  it('knows the secretRef fields Gardener removed that examples/ and Transplant still use', () => {
+  it('knows the fields Gardener removed that examples/ and Transplant still use', () => {
     const seed: KubeObject = {
       apiVersion: 'core.gardener.cloud/v1beta1',
       kind: 'Seed',
@@ -103,6 +103,13 @@ describe('gardener-schema tables', () => {
       },
     };
     assert.deepEqual(gardenSchemas.Seed.pruneUnknownFields(seed), []);
+    const controlPlane: KubeObject = {
+      apiVersion: 'extensions.gardener.cloud/v1alpha1',
+      kind: 'ControlPlane',
+      metadata: { name: 'cp', namespace: 'shoot--dev--a' },
+      spec: { type: 'local', region: 'local', purpose: 'normal', secretRef: { name: 'cloudprovider' } },
+    };
+    assert.deepEqual(extensionSchemas.ControlPlane.pruneUnknownFields(controlPlane), []);
   });
 
   it('publishes each kind with its fields, descriptions and every referenced component', () => {

@@ -93,6 +93,7 @@ export const extensionsV1alpha1Types: TypeTable = {
       infrastructureProviderStatus: 'raw',
       region: 'string!',
       secretRef: 'k8s:core/SecretReference!',
+      purpose: ['string', 'normal or exposure (removed from Gardener; Transplant still sets it).'],
     },
     ControlPlaneStatus: {
       '...': 'DefaultStatus',
