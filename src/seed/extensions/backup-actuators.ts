@@ -166,9 +166,15 @@ async function withStores<T>(stores: Promise<Snapstore>[], work: (stores: Snapst
   }
 }
 
-/** Deletes everything under `<entry>/` in the entry's bucket. */
+/** Deletes everything under `<entry>/` in the entry's bucket (a source entry's is its counterpart's name). */
 async function deleteEntryBackups(entry: ExtensionBackupEntry, secrets: ResourceClient): Promise<void> {
-  await withStores([openEntryStore(entry, entry.metadata.name!, secrets)], ([store]) => deletePrefix(store!));
+  await withStores([openEntryStore(entry, entryPrefix(entry), secrets)], ([store]) => deletePrefix(store!));
+}
+
+/** The prefix of an entry's backups: its name, or for a Restore's `source-<entry>` the name `<entry>`. */
+function entryPrefix(entry: ExtensionBackupEntry): string {
+  const name = entry.metadata.name ?? '';
+  return isSourceBackupEntry(entry) ? name.slice(SOURCE_BACKUP_ENTRY_PREFIX.length) : name;
 }
 
 /**
@@ -177,7 +183,7 @@ async function deleteEntryBackups(entry: ExtensionBackupEntry, secrets: Resource
  * deletion that stopped half-way, it compares what is left (see `deletePrefix` on the order).
  */
 async function deleteSourceCopy(source: ExtensionBackupEntry, seed: Client): Promise<void> {
-  const entryName = (source.metadata.name ?? '').slice(SOURCE_BACKUP_ENTRY_PREFIX.length);
+  const entryName = entryPrefix(source);
   const destination = await seed.resource(extensionBackupEntryResource).find('', entryName);
   if (!destination) {
     throw new Error(
