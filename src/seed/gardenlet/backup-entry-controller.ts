@@ -126,7 +126,7 @@ export class BackupEntryReconciler implements Reconciler {
     return entry.metadata.deletionTimestamp ? this.#delete(entry) : this.#reconcile(entry);
   }
 
-  /** Hands the entry over to the seed in `spec.seedName`; the backups stay where they are. */
+  /** Hands the entry over to the seed in `spec.seedName`; the backups stay where they are (migrate is not delete). */
   async #migrate(entry: BackupEntry): Promise<Result> {
     const name = entry.metadata.name!;
     const extensions = this.#extensions();
