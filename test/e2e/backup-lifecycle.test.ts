@@ -167,28 +167,13 @@ describe('backup lifecycle on a landscape', () => {
 
     const inUse = ['--store-root', join(l.dir, 'backups', 'seed-a'), '--store-container', basename(bucketA)];
     const before = await entryObjects(l, 'seed-a', entry);
-    const refused = await transplant([
-      'backup',
-      'delete',
-      ...inUse,
-      '--store-prefix',
-      entry,
-      '--garden-kubeconfig',
-      l.garden,
-    ]);
+    const deleteEntryPrefix = (...extra: string[]) =>
+      transplant(['backup', 'delete', ...inUse, '--store-prefix', entry, '--garden-kubeconfig', l.garden, ...extra]);
+    const refused = await deleteEntryPrefix();
     assert.notEqual(refused.code, 0);
     assert.match(refused.stderr, new RegExp(`BackupEntry ${SHOOT_NAMESPACE}/${entry} still uses`));
     assert.deepEqual(await entryObjects(l, 'seed-a', entry), before);
-    const forced = await transplant([
-      'backup',
-      'delete',
-      ...inUse,
-      '--store-prefix',
-      entry,
-      '--garden-kubeconfig',
-      l.garden,
-      '--force',
-    ]);
+    const forced = await deleteEntryPrefix('--force');
     assert.equal(forced.code, 0, forced.stderr);
     assert.match(forced.stderr, /warning: deleting .* which BackupEntry/);
     const left = new Set(await entryObjects(l, 'seed-a', entry));

@@ -73,6 +73,31 @@ describe('backup buckets and entries', () => {
     );
   }
 
+  /** Creates the garden BackupEntry `name` in garden-dev and waits until its gardenlet reports it reconciled. */
+  async function createReconciledEntry(name: string, bucketName: string, seedName: string): Promise<KubeObject> {
+    const created = await kubectl(
+      g.kubeconfig,
+      ['create', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'core.gardener.cloud/v1beta1',
+        kind: 'BackupEntry',
+        metadata: { name, namespace: 'garden-dev' },
+        spec: { bucketName, seedName },
+      }),
+    );
+    assert.equal(created.code, 0, created.stderr);
+    return eventually(
+      async () => {
+        const e = await gardenGet('core.gardener.cloud', 'backupentries', 'garden-dev', name);
+        return (e?.status as { lastOperation?: { state?: string } })?.lastOperation?.state === 'Succeeded'
+          ? e
+          : undefined;
+      },
+      15_000,
+      'the BackupEntry is reconciled',
+    );
+  }
+
   before(async () => {
     g = await startTestGarden();
     dir = await mkdtemp(join(tmpdir(), 'transplant-backup-'));
@@ -138,27 +163,7 @@ describe('backup buckets and entries', () => {
         seed.hosted.systemContext,
       );
     const name = 'shoot--dev--alpha--3f1c9a0e-0000-4000-8000-000000000001';
-    const created = await kubectl(
-      g.kubeconfig,
-      ['create', '-f', '-'],
-      JSON.stringify({
-        apiVersion: 'core.gardener.cloud/v1beta1',
-        kind: 'BackupEntry',
-        metadata: { name, namespace: 'garden-dev' },
-        spec: { bucketName: bucket.metadata.name, seedName: 'seed-l' },
-      }),
-    );
-    assert.equal(created.code, 0, created.stderr);
-    const entry = await eventually(
-      async () => {
-        const e = await gardenGet('core.gardener.cloud', 'backupentries', 'garden-dev', name);
-        return (e?.status as { lastOperation?: { state?: string } })?.lastOperation?.state === 'Succeeded'
-          ? e
-          : undefined;
-      },
-      15_000,
-      'the BackupEntry is reconciled',
-    );
+    const entry = await createReconciledEntry(name, bucket.metadata.name!, 'seed-l');
     assert.equal((entry.status as { seedName: string }).seedName, 'seed-l');
     assert.deepEqual(entry.metadata.finalizers, ['gardener']);
     const secret = await seed.hosted.store('', 'secrets').get('shoot--dev--alpha', 'etcd-backup');
@@ -259,27 +264,7 @@ describe('backup buckets and entries', () => {
     const backup = join(dir, 'buckets-g', bucket.metadata.name!, name, 'etcd-main', 'v2', FULL_SNAPSHOT);
     await mkdir(dirname(backup), { recursive: true });
     await writeFile(backup, 'data');
-    const created = await kubectl(
-      g.kubeconfig,
-      ['create', '-f', '-'],
-      JSON.stringify({
-        apiVersion: 'core.gardener.cloud/v1beta1',
-        kind: 'BackupEntry',
-        metadata: { name, namespace: 'garden-dev' },
-        spec: { bucketName: bucket.metadata.name, seedName: 'seed-g' },
-      }),
-    );
-    assert.equal(created.code, 0, created.stderr);
-    await until(
-      async () =>
-        (
-          (await gardenGet('core.gardener.cloud', 'backupentries', 'garden-dev', name))?.status as {
-            lastOperation?: { state?: string };
-          }
-        )?.lastOperation?.state === 'Succeeded',
-      15_000,
-      'the BackupEntry is reconciled',
-    );
+    await createReconciledEntry(name, bucket.metadata.name!, 'seed-g');
     const deleted = await kubectl(g.kubeconfig, ['delete', 'backupentry', '-n', 'garden-dev', name, '--wait=false']);
     assert.equal(deleted.code, 0, deleted.stderr);
     const pending = await eventually(
