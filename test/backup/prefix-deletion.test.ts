@@ -1,15 +1,18 @@
 /**
  * The order a prefix is deleted in (`deletionOrder`) and `deletePrefix` on a local store: oldest
  * backups first, deltas before their full snapshot, other objects last; a dry run deletes nothing.
+ * And which garden BackupEntries use a prefix, for `transplant backup delete`.
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import type { BackupEntry } from '../../src/api/core-gardener/backup-entry.js';
 import { deletePrefix, deletionOrder } from '../../src/backup/prefix-deletion.js';
 import { LocalSnapstore } from '../../src/backup/snapstore/local-snapstore.js';
 import { newSnapshot } from '../../src/backup/snapstore/snapshot-name.js';
+import { entriesUsingPrefix } from '../../src/cli/backup/prefix-in-use.js';
 
 const at = (seconds: number) => new Date(Date.UTC(2026, 0, 1) + seconds * 1000);
 const orphan = newSnapshot('Incr', 1, 4, { now: at(0), compression: 'none' });
@@ -53,5 +56,31 @@ describe('prefix deletion', () => {
     assert.deepEqual(await deletePrefix(entry), { count: 2, bytes: 9 });
     assert.deepEqual(await member.list(), []);
     assert.deepEqual(await readdir(path.join(root, 'bucket')), []);
+  });
+});
+
+describe('which BackupEntries use a prefix (transplant backup delete)', () => {
+  const entry = (name: string, bucketName: string): BackupEntry => ({
+    apiVersion: 'core.gardener.cloud/v1beta1',
+    kind: 'BackupEntry',
+    metadata: { name, namespace: 'garden-dev' },
+    spec: { bucketName },
+  });
+  const entries = [entry('shoot--dev--a--1', 'bucket-a'), entry('source-shoot--dev--b--2', 'bucket-a')];
+
+  it('finds an entry whose prefix is the one given, inside it or contains it, in the same bucket only', () => {
+    for (const prefix of ['shoot--dev--a--1', '/shoot--dev--a--1/', 'shoot--dev--a--1/etcd-main', '']) {
+      assert.deepEqual(
+        entriesUsingPrefix(entries, 'bucket-a', prefix).includes('garden-dev/shoot--dev--a--1'),
+        true,
+        prefix,
+      );
+    }
+    assert.deepEqual(entriesUsingPrefix(entries, 'bucket-a', 'shoot--dev--b--2/etcd-main'), [
+      'garden-dev/source-shoot--dev--b--2',
+    ]);
+    assert.deepEqual(entriesUsingPrefix(entries, 'bucket-b', 'shoot--dev--a--1'), []);
+    assert.deepEqual(entriesUsingPrefix(entries, 'bucket-a', 'shoot--dev--a--10'), []);
+    assert.deepEqual(entriesUsingPrefix(entries, 'bucket-a', 'shoot--dev--a'), []);
   });
 });
