@@ -11,7 +11,7 @@ import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { HeadBucketCommand } from '@aws-sdk/client-s3';
+import { HeadBucketCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { pino } from 'pino';
 import { conditionOf } from '../../src/api/core-gardener/conditions.js';
 import { extensionBackupEntryResource } from '../../src/api/extensions/backup-entry.js';
@@ -349,6 +349,39 @@ describe('backup buckets and entries', () => {
       s3ForcePathStyle: 'true',
       bucketName: bucket.metadata.name,
     });
+  });
+
+  it("an entry moved into a bucket of another provider replaces its extension entry, keeping the old bucket's backups", async () => {
+    const s3Bucket = (await readyBucket('seed-s')).metadata.name!;
+    const localBucket = (await readyBucket('seed-l')).metadata.name!;
+    const name = 'shoot--dev--beta--3f1c9a0e-0000-4000-8000-000000000002';
+    const key = `${name}/etcd-main/v2/${FULL_SNAPSHOT}`;
+    await s3.client.send(new PutObjectCommand({ Bucket: s3Bucket, Key: key, Body: 'data' }));
+    // What a Restore does when the destination's bucket is of another provider (gardener#10527).
+    const patched = await kubectl(g.kubeconfig, [
+      'patch',
+      'backupentry',
+      '-n',
+      'garden-dev',
+      name,
+      '--type',
+      'merge',
+      '-p',
+      JSON.stringify({ spec: { bucketName: localBucket } }),
+    ]);
+    assert.equal(patched.code, 0, patched.stderr);
+    const extensions = seeds.find((s) => s.name === 'seed-s')!.hosted.client.resource(extensionBackupEntryResource);
+    await eventually(
+      async () => {
+        const extension = await extensions.find('', name);
+        return extension?.spec.type === 'local' && extension.status?.lastOperation?.state === 'Succeeded'
+          ? true
+          : undefined;
+      },
+      20_000,
+      'the extension entry is of type local',
+    );
+    await s3.client.send(new HeadObjectCommand({ Bucket: s3Bucket, Key: key }));
   });
 
   it('a bucket whose store cannot be reached is an error on the bucket and BackupBucketsReady False', async () => {
