@@ -243,7 +243,8 @@ export class BackupEntryReconciler implements Reconciler {
     if (extension) {
       if (!extension.metadata.deletionTimestamp) await extensions.deleteIfPresent('', name);
       // The actuator refuses (e.g. a source copy not verified in the destination): say why.
-      const error = extension.metadata.deletionTimestamp ? extension.status?.lastError?.description : undefined;
+      const deleting = extension.metadata.deletionTimestamp && extension.status?.lastOperation?.type === 'Delete';
+      const error = deleting ? extension.status?.lastError?.description : undefined;
       if (error) {
         const message = `Error deleting BackupEntry: ${error}`;
         await this.#report(entry, { state: 'Error', description: message, error: message });
