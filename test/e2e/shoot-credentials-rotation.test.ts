@@ -28,6 +28,7 @@ import {
   waitForRestoreOn,
 } from '../helpers/migration.js';
 import { eventually } from '../helpers/processes.js';
+import { type ShootClient, shootClient } from '../helpers/shoot-client.js';
 
 const DATA_NAMESPACE = 'rotation-data';
 const OPERATION = 'gardener.cloud/operation';
@@ -77,10 +78,10 @@ describe('credentials rotation started on seed-a, completed on seed-b', () => {
   }
 
   /** The machine's node renews its Lease after `since` (it reaches the API server with its current kubeconfig). */
-  async function nodeRenewsAfter(since: string): Promise<void> {
+  async function nodeRenewsAfter(since: string, client: ShootClient = shoot.client): Promise<void> {
     await eventually(
       async () => {
-        const got = await shoot.client
+        const got = await client
           .request('GET', `/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/${MACHINE}`)
           .catch(() => undefined);
         return ((got?.body as Json | undefined)?.spec?.renewTime ?? '') > since ? true : undefined;
@@ -88,7 +89,7 @@ describe('credentials rotation started on seed-a, completed on seed-b', () => {
       90_000,
       `the node renews its Lease after ${since}`,
     );
-    assert.deepEqual(await readyNodes(shoot.client), [MACHINE]);
+    assert.deepEqual(await readyNodes(client), [MACHINE]);
   }
 
   const machineKubeconfig = () =>
@@ -214,7 +215,13 @@ describe('credentials rotation started on seed-a, completed on seed-b', () => {
       60_000,
       "the machine's kubeconfig trusts the new CA alone",
     );
-    await nodeRenewsAfter(completedAt);
+    // The test's own client has the old kubeconfig: it is refused now.
+    const client = await shootClient(after);
+    try {
+      await nodeRenewsAfter(completedAt, client);
+    } finally {
+      client.close();
+    }
   });
 });
 
