@@ -36,9 +36,8 @@ export interface TlsPair {
 export class SecretsManager {
   readonly #c: ComponentContext;
   readonly #shootState: ShootStateComponent;
-  #secrets: ShootSecrets | undefined;
-
   readonly #rotation: SecretsRotation;
+  #secrets: ShootSecrets | undefined;
 
   constructor(c: ComponentContext, shootState: ShootStateComponent) {
     this.#c = c;
