@@ -194,7 +194,7 @@ export function credentialsAfterTakingOn(
   for (const kind of request.kinds) {
     const current = rotation[kind] ?? {};
     if (request.step === 'start' && (current.phase === undefined || current.phase === 'Completed')) {
-      const { lastInitiationFinishedTime: _finished, ...kept } = current;
+      const { lastInitiationFinishedTime: _finished, lastCompletionTriggeredTime: _triggered, ...kept } = current;
       rotation[kind] = { ...kept, phase: 'Preparing', lastInitiationTime: now };
     }
     if (request.step === 'complete' && current.phase === 'Prepared') {
@@ -204,17 +204,40 @@ export function credentialsAfterTakingOn(
   return { ...credentials, rotation };
 }
 
-/** The credentials status after a reconcile flow succeeded at `now`: Preparing → Prepared, Completing → Completed. */
+/**
+ * The credentials status after a reconcile flow succeeded at `now`, as Gardener's gardenlet moves
+ * it on: Preparing → Prepared (`lastInitiationFinishedTime`), Completing → Completed
+ * (`lastCompletionTime`; the initiation's finish and the completion's trigger time go).
+ */
 export function credentialsAfterSuccess(credentials: ShootCredentials, now: string): ShootCredentials {
   if (!rotationInProgress(credentials)) return credentials;
   const rotation = { ...credentials.rotation };
   for (const kind of ROTATION_KINDS) {
     const current = rotation[kind];
-    if (current?.phase === 'Preparing')
+    if (current?.phase === 'Preparing') {
       rotation[kind] = { ...current, phase: 'Prepared', lastInitiationFinishedTime: now };
-    if (current?.phase === 'Completing') rotation[kind] = { ...current, phase: 'Completed', lastCompletionTime: now };
+    }
+    if (current?.phase === 'Completing') {
+      const { lastInitiationFinishedTime: _finished, lastCompletionTriggeredTime: _triggered, ...kept } = current;
+      rotation[kind] = { ...kept, phase: 'Completed', lastCompletionTime: now };
+    }
   }
   return { ...credentials, rotation };
+}
+
+/**
+ * `after` as a merge patch of `status.credentials` over `before`: a field `after` no longer has
+ * is sent as null, so the stored status loses it (the type says what the status holds afterwards).
+ */
+export function credentialsMergePatch(before: ShootCredentials, after: ShootCredentials): ShootCredentials {
+  const rotation: Record<string, unknown> = {};
+  for (const kind of ROTATION_KINDS) {
+    const next = after.rotation?.[kind];
+    if (!next) continue;
+    const dropped = Object.keys(before.rotation?.[kind] ?? {}).filter((key) => !(key in next));
+    rotation[kind] = { ...Object.fromEntries(dropped.map((key) => [key, null])), ...next };
+  }
+  return { rotation } as ShootCredentials;
 }
 
 /** A rotation is Preparing or Completing: the reconcile flow has work to do. */

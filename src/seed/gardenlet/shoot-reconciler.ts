@@ -21,6 +21,7 @@ import {
 import {
   credentialsAfterSuccess,
   credentialsAfterTakingOn,
+  credentialsMergePatch,
   credentialsOf,
   rotationInProgress,
   shootOperationOf,
@@ -165,7 +166,9 @@ export class ShootReconciler implements Reconciler {
       seedName: this.#deps.seedName,
       observedGeneration: shoot.metadata.generation,
       conditions: await this.#health(shoot, c),
-      ...(rotationInProgress(credentials) ? { credentials: credentialsAfterSuccess(credentials, nowTimestamp()) } : {}),
+      ...(rotationInProgress(credentials)
+        ? { credentials: credentialsMergePatch(credentials, credentialsAfterSuccess(credentials, nowTimestamp())) }
+        : {}),
     };
   }
 
@@ -175,9 +178,10 @@ export class ShootReconciler implements Reconciler {
    * again, which changes nothing. Returns the shoot as it is afterwards.
    */
   async #takeOnOperation(shoot: Shoot): Promise<Shoot> {
-    const credentials = credentialsAfterTakingOn(credentialsOf(shoot), shootOperationOf(shoot), nowTimestamp());
+    const current = credentialsOf(shoot);
+    const credentials = credentialsAfterTakingOn(current, shootOperationOf(shoot), nowTimestamp());
     if (!credentials) return shoot;
-    await this.#patchStatus(shoot, { credentials });
+    await this.#patchStatus(shoot, { credentials: credentialsMergePatch(current, credentials) });
     return this.#shoots().patch(shoot.metadata.namespace!, shoot.metadata.name!, {
       metadata: { annotations: { [GARDENER_OPERATION_ANNOTATION]: null } },
     });

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import {
   credentialsAfterSuccess,
   credentialsAfterTakingOn,
+  credentialsMergePatch,
   isRotationOperation,
   rotationInProgress,
   type ShootCredentials,
@@ -99,8 +100,18 @@ describe('the two-phase rotation state machine', () => {
     assert.equal(completing.rotation?.certificateAuthorities?.lastCompletionTriggeredTime, t1);
     assert.equal(completing.rotation?.serviceAccountKey?.phase, 'Prepared', 'rotate-ca-complete leaves the key');
     const completed = credentialsAfterSuccess(completing, t1);
-    assert.equal(completed.rotation?.certificateAuthorities?.phase, 'Completed');
-    assert.equal(completed.rotation?.certificateAuthorities?.lastCompletionTime, t1);
+    assert.deepEqual(completed.rotation?.certificateAuthorities, {
+      phase: 'Completed',
+      lastInitiationTime: t0,
+      lastCompletionTime: t1,
+    });
+    assert.deepEqual(credentialsMergePatch(completing, completed).rotation?.certificateAuthorities, {
+      lastInitiationFinishedTime: null,
+      lastCompletionTriggeredTime: null,
+      phase: 'Completed',
+      lastInitiationTime: t0,
+      lastCompletionTime: t1,
+    });
   });
 
   it('taking the same annotation on again (a crash before it was dropped) changes nothing', () => {
