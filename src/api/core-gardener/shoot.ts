@@ -11,6 +11,7 @@ import {
   aBoolean,
   aNumber,
   anIntOrString,
+  anObject,
   aString,
   aStringMap,
   listOf,
@@ -28,6 +29,7 @@ import {
 } from '../validation.js';
 import { aLastError, aLastOperation, gardenerKind, type LastError, type LastOperation } from './common.js';
 import { getCondition, ShootConditionType, someConditions } from './conditions.js';
+import { type ShootCredentials, validateShootOperation } from './shoot-operation.js';
 
 /** One pool of `spec.provider.workers` (Gardener's `Worker`): what the shoot's Worker extension gets. */
 export interface ShootWorkerPool {
@@ -89,6 +91,8 @@ export interface ShootStatus {
   hibernated?: boolean;
   /** The shoot's uid, copied by the gardenlet. */
   uid?: string;
+  /** The two-phase credentials rotations and their phases (src/api/core-gardener/shoot-operation.ts). */
+  credentials?: ShootCredentials;
 }
 
 export interface Shoot extends KubeObject {
@@ -144,6 +148,7 @@ export const { is: isShoot, resource: shootResource } = gardenerKind<Shoot>(
         advertisedAddresses: optional(listOf(shape<ShootAdvertisedAddress>({ name: aString, url: aString }))),
         hibernated: optional(aBoolean),
         uid: optional(aString),
+        credentials: optional(anObject),
       }),
     ),
   },
@@ -339,12 +344,13 @@ export function validateShootStatus(shoot: KubeObject): FieldError[] {
   errs.push(...optionalArray(status.lastErrors, 'status.lastErrors'));
   errs.push(...optionalArray(status.conditions, 'status.conditions'));
   errs.push(...optionalArray(status.constraints, 'status.constraints'));
+  errs.push(...optionalObject(status.credentials, 'status.credentials'));
   return errs;
 }
 
 /** A Shoot's validation on create. */
 export function validateShoot(obj: KubeObject): FieldError[] {
-  return validateShootSpec(obj.spec);
+  return [...validateShootSpec(obj.spec), ...validateShootOperation(obj)];
 }
 
 /** `validateShootSpec`, and the region and provider type never change once set. */
@@ -355,6 +361,7 @@ export function validateShootUpdate(obj: KubeObject, old: KubeObject): FieldErro
     ...validateShootSpec(obj.spec),
     ...immutableOnceSet(spec?.region, oldSpec?.region, 'spec.region'),
     ...immutableOnceSet(providerType(spec), providerType(oldSpec), 'spec.provider.type'),
+    ...validateShootOperation(obj, old),
   ];
 }
 
