@@ -96,7 +96,7 @@ describe('extension placement: a shoot goes only where its extensions run', { ti
       code: 422,
       reason: 'Invalid',
       message:
-        /spec\.seedName: Invalid value: "seed-c": seed "seed-c" does not run the extensions the shoot needs: ControlPlane\/local, DNSRecord\/local, Infrastructure\/local, Worker\/local \(ControllerInstallation provider-local-seed-c: /,
+        /spec\.seedName: Invalid value: "seed-c": seed "seed-c" does not run the extensions the shoot needs: ControlPlane\/local, Infrastructure\/local, Worker\/local \(ControllerInstallation provider-local-seed-c: seed seed-c runs no controller for /,
       field: 'spec.seedName',
     });
     const after = await s.landscape.shoot(SHOOT_NAMESPACE, SHOOT);

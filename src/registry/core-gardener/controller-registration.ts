@@ -21,6 +21,8 @@ export const controllerRegistrationDefinition: ResourceDefinition = {
   singular: 'controllerregistration',
   shortNames: ['ctrlreg'],
   nameRule: 'label',
+  // Gardener's ControllerRegistration has no status.
+  hasStatus: false,
   strategy: {
     ...strategy,
     // Gardener defaults on decode, so an update that leaves `primary` out keeps it true.
