@@ -9,7 +9,10 @@ import {
   type ControllerRegistration,
   controllerInstallationResource,
   controllerRegistrationResource,
+  deploymentPolicy,
   GARDENER_API_VERSION,
+  registrationSelectsSeed,
+  seedResource,
 } from '../api/core-gardener/index.js';
 import { createOrPatch } from '../client/create-or-patch.js';
 import { loadKubeconfig } from '../client/kubeconfig-file.js';
@@ -35,14 +38,18 @@ export async function registerExtensions(gardenKubeconfig: string): Promise<void
     const registrations = garden.resource(controllerRegistrationResource);
     for (const pkg of EXTENSION_PACKAGES) {
       const registration = extensionRegistration(pkg);
-      await createOrPatch(registrations, '', registration, { spec: registration.spec });
+      // The resources are the process's truth; the deployment is the operator's to change.
+      await createOrPatch(registrations, '', registration, { spec: { resources: registration.spec.resources } });
     }
   } finally {
     garden.close();
   }
 }
 
-/** Waits until each seed's gardenlet has reported Installed on an installation of every package. */
+/**
+ * Waits until every seed has an installation of each registration of policy Always that selects
+ * it, and its gardenlet has reported Installed on each of its installations.
+ */
 export async function waitUntilExtensionsReported(
   gardenKubeconfig: string,
   seeds: readonly string[],
@@ -51,12 +58,20 @@ export async function waitUntilExtensionsReported(
   const garden = new RestClient(loadKubeconfig(gardenKubeconfig), { userAgent: 'transplant-up' });
   try {
     for (;;) {
-      const installations = (await garden.resource(controllerInstallationResource).list('')).items;
-      const reported = (seed: string) =>
-        installations.filter(
-          (i) => i.spec.seedRef?.name === seed && (i.status?.conditions ?? []).some((c) => c.type === 'Installed'),
+      const [registrations, installations, seedObjects] = await Promise.all([
+        garden.resource(controllerRegistrationResource).list(''),
+        garden.resource(controllerInstallationResource).list(''),
+        garden.resource(seedResource).list(''),
+      ]);
+      const waiting = seeds.filter((seed) => {
+        const labels = seedObjects.items.find((s) => s.metadata.name === seed)?.metadata.labels;
+        const always = registrations.items.filter(
+          (r) => deploymentPolicy(r) === 'Always' && registrationSelectsSeed(r, labels),
         ).length;
-      const waiting = seeds.filter((seed) => reported(seed) < EXTENSION_PACKAGES.length);
+        const own = installations.items.filter((i) => i.spec.seedRef?.name === seed);
+        const reported = own.filter((i) => (i.status?.conditions ?? []).some((c) => c.type === 'Installed'));
+        return !labels || own.length < always || reported.length < own.length;
+      });
       if (waiting.length === 0) return;
       if (Date.now() > deadline) {
         throw new Error(`the seeds ${waiting.join(', ')} did not report on their ControllerInstallations in time`);
