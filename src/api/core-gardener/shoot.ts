@@ -85,7 +85,8 @@ export interface ShootStatus {
   /** The control-plane namespace on the seed, `shoot--<project>--<name>`. */
   technicalID?: string;
   advertisedAddresses?: ShootAdvertisedAddress[];
-  isHibernated?: boolean;
+  /** True once the control plane is hibernated (Gardener's `IsHibernated`, JSON `hibernated`). */
+  hibernated?: boolean;
   /** The shoot's uid, copied by the gardenlet. */
   uid?: string;
 }
@@ -141,7 +142,7 @@ export const { is: isShoot, resource: shootResource } = gardenerKind<Shoot>(
         observedGeneration: optional(aNumber),
         technicalID: optional(aString),
         advertisedAddresses: optional(listOf(shape<ShootAdvertisedAddress>({ name: aString, url: aString }))),
-        isHibernated: optional(aBoolean),
+        hibernated: optional(aBoolean),
         uid: optional(aString),
       }),
     ),
@@ -254,7 +255,7 @@ export function shootHealthStatus(shoot: Shoot): string {
 /** The HIBERNATION cell, as Gardener's table: Hibernated, Hibernating, Waking Up or Awake. */
 export function shootHibernationColumn(shoot: Shoot): string {
   const wanted = shoot.spec.hibernation?.enabled === true;
-  const actual = shoot.status?.isHibernated === true;
+  const actual = shoot.status?.hibernated === true;
   if (wanted && actual) return 'Hibernated';
   if (wanted) return 'Hibernating';
   if (actual) return 'Waking Up';

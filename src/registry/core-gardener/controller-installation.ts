@@ -10,10 +10,12 @@ import {
 import type { ResourceDefinition, TableColumn } from '../../apiserver/types.js';
 import { ageColumn, kindColumns, kindFields } from '../columns.js';
 import { conditionsByType } from '../field-types.js';
+import { gardenSchemas } from '../gardener-schema/index.js';
 import { gardenerStrategy, statusSubresource } from '../strategies.js';
 
 export const controllerInstallationDefinition: ResourceDefinition = {
   ...controllerInstallationResource,
+  ...gardenSchemas.ControllerInstallation,
   listKind: 'ControllerInstallationList',
   singular: 'controllerinstallation',
   shortNames: ['ctrlinst'],

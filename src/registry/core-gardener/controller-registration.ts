@@ -7,6 +7,7 @@ import {
 } from '../../api/core-gardener/controller-registration.js';
 import type { ResourceDefinition } from '../../apiserver/types.js';
 import { ageColumn, kindColumns } from '../columns.js';
+import { gardenSchemas } from '../gardener-schema/index.js';
 import { gardenerStrategy } from '../strategies.js';
 
 const strategy = gardenerStrategy({
@@ -17,6 +18,7 @@ const strategy = gardenerStrategy({
 
 export const controllerRegistrationDefinition: ResourceDefinition = {
   ...controllerRegistrationResource,
+  ...gardenSchemas.ControllerRegistration,
   listKind: 'ControllerRegistrationList',
   singular: 'controllerregistration',
   shortNames: ['ctrlreg'],

@@ -22,6 +22,7 @@ import { semanticEqual } from '../../api/validation.js';
 import type { ResourceDefinition, Strategy, SubresourceDefinition, TableColumn } from '../../apiserver/types.js';
 import { ageColumn, kindColumns, kindFields } from '../columns.js';
 import { conditionsByType } from '../field-types.js';
+import { gardenSchemas } from '../gardener-schema/index.js';
 import { gardenerStrategy, keepOldStatus, nextGeneration, statusStrategy } from '../strategies.js';
 
 /**
@@ -129,6 +130,7 @@ const shootColumns: TableColumn<Shoot>[] = [
 
 export const shootDefinition: ResourceDefinition = {
   ...shootResource,
+  ...gardenSchemas.Shoot,
   listKind: 'ShootList',
   singular: 'shoot',
   nameRule: 'label',
