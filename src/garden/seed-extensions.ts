@@ -46,15 +46,19 @@ export function gardenExtensionFacts(client: Client): ExtensionFacts {
   };
 }
 
-/** The kinds/types `shoot` needs that `seed` does not run; none when the garden registers no extensions. */
+/**
+ * The kinds/types `shoot` needs that `seed` does not run (moving there from `sourceSeed`, when it
+ * moves); none when the garden registers no extensions.
+ */
 export async function missingExtensionsOn(
   facts: ExtensionFacts,
   shoot: Shoot,
   seed: Seed,
+  sourceSeed?: Seed,
 ): Promise<MissingExtension[]> {
   const registrations = await facts.registrations();
   if (registrations.length === 0) return [];
-  const required = requiredExtensionsForShoot(shoot, seed, await facts.internalDomainProvider());
+  const required = requiredExtensionsForShoot(shoot, seed, await facts.internalDomainProvider(), sourceSeed);
   return missingExtensions(required, registrations, await facts.installationsOn(seed.metadata.name!));
 }
 

@@ -24,12 +24,15 @@ const PROVIDER_KINDS = ['ControlPlane', 'Infrastructure', 'Worker'] as const;
 /**
  * What `shoot` needs on `seed`: backups of the seed's backup provider, its provider's kinds when
  * it has workers (a workerless shoot needs none, as in Gardener), and DNS records of the garden's
- * internal domain provider (`internalDomainProvider`, when the garden has one).
+ * internal domain provider (`internalDomainProvider`, when the garden has one). Moving to `seed`
+ * from `sourceSeed`, the Restore's `source-…` BackupEntry is of the source's backup provider
+ * (Gardener installs that extension on the destination too, since v1.102).
  */
 export function requiredExtensionsForShoot(
   shoot: Shoot,
   seed: Seed | undefined,
   internalDomainProvider?: string,
+  sourceSeed?: Seed,
 ): Set<ExtensionId> {
   const required = new Set<ExtensionId>();
   const backup = seed?.spec.backup?.provider;
@@ -37,6 +40,8 @@ export function requiredExtensionsForShoot(
     required.add(extensionId('BackupBucket', backup));
     required.add(extensionId('BackupEntry', backup));
   }
+  const sourceBackup = sourceSeed?.spec.backup?.provider;
+  if (sourceBackup && sourceSeed !== seed) required.add(extensionId('BackupEntry', sourceBackup));
   const provider = shoot.spec.provider?.type;
   if (provider && (shoot.spec.provider?.workers ?? []).length > 0) {
     for (const kind of PROVIDER_KINDS) required.add(extensionId(kind, provider));

@@ -179,8 +179,9 @@ export class ShootValidator implements AdmissionPlugin {
     const seed = await this.#requireSeed(name, seedName);
     if (isMarkedForDeletion(seed)) throw markedForDeletion(name, seedName);
 
+    let oldSeed: Seed | null = null;
     if (oldSeedName) {
-      const oldSeed = await this.#seeds.getSeed(oldSeedName);
+      oldSeed = await this.#seeds.getSeed(oldSeedName);
       if (!oldSeed) {
         throw forbidden(SHOOTS, name, `cannot change seed name because the old seed "${oldSeedName}" does not exist`);
       }
@@ -200,7 +201,7 @@ export class ShootValidator implements AdmissionPlugin {
       }
     }
 
-    await this.#requireExtensions(shoot, seed);
+    await this.#requireExtensions(shoot, seed, oldSeed ?? undefined);
     const readiness = seedReadiness(seed, this.#now(), this.#heartbeatMaxAgeSeconds);
     if (!readiness.ready) {
       throw forbidden(
@@ -245,9 +246,9 @@ export class ShootValidator implements AdmissionPlugin {
   }
 
   /** The seed runs every extension the shoot needs (a 422 at spec.seedName naming what it lacks). */
-  async #requireExtensions(shoot: Shoot, seed: Seed): Promise<void> {
+  async #requireExtensions(shoot: Shoot, seed: Seed, sourceSeed?: Seed): Promise<void> {
     if (!this.#extensions) return;
-    const missing = await missingExtensionsOn(this.#extensions, shoot, seed);
+    const missing = await missingExtensionsOn(this.#extensions, shoot, seed, sourceSeed);
     if (missing.length === 0) return;
     throw invalid(SHOOT_KIND, shootName(shoot), [
       FieldError.invalid('spec.seedName', seed.metadata.name, describeMissingExtensions(seed.metadata.name!, missing)),

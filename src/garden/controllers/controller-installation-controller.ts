@@ -98,8 +98,14 @@ export class ControllerInstallationReconciler implements Reconciler {
     const shoots = await this.#shootsOn(seedName);
     const needed = new Set<ExtensionId>(isMarkedForDeletion(seed) ? [] : requiredExtensionsForSeed(seed));
     const domainProvider = await this.#options.facts.internalDomainProvider();
-    for (const shoot of shoots)
-      for (const id of requiredExtensionsForShoot(shoot, seed, domainProvider)) needed.add(id);
+    // A shoot moving here needs the source's backup provider too (its `source-…` BackupEntry).
+    const seeds = new Map(
+      (await this.#options.client.resource(seedResource).list('')).items.map((s) => [s.metadata.name!, s]),
+    );
+    for (const shoot of shoots) {
+      const source = shoot.status?.seedName ? seeds.get(shoot.status.seedName) : undefined;
+      for (const id of requiredExtensionsForShoot(shoot, seed, domainProvider, source)) needed.add(id);
+    }
     for (const id of await this.#backupsOn(seedName)) needed.add(id);
 
     const wanted = new Map<string, ControllerRegistration>();

@@ -123,7 +123,7 @@ describe('required and missing extensions', () => {
     spec: { provider: { type: 'local', workers: [{ name: 'w', minimum: 1, maximum: 1 } as never] } },
   };
 
-  it('asks for the provider kinds only with workers, and the seed backup and internal domain always', () => {
+  it("asks for the provider kinds only with workers, the seed backup (and a source seed's entries) and internal domain always", () => {
     assert.deepEqual([...requiredExtensionsForShoot(shoot, seed, 'rfc2136')].sort(), [
       'BackupBucket/local',
       'BackupEntry/local',
@@ -132,6 +132,8 @@ describe('required and missing extensions', () => {
       'Infrastructure/local',
       'Worker/local',
     ]);
+    const s3Source: Seed = { metadata: { name: 'seed-a' }, spec: { backup: { provider: 's3' } } };
+    assert.ok(requiredExtensionsForShoot(shoot, seed, undefined, s3Source).has('BackupEntry/s3'));
     const workerless: Shoot = { ...shoot, spec: { provider: { type: 'local' } } };
     assert.deepEqual([...requiredExtensionsForShoot(workerless, seed)].sort(), [
       'BackupBucket/local',
