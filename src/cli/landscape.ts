@@ -19,6 +19,7 @@ import { type SupervisedSpec, Supervisor } from '../process/supervisor.js';
 import { stopAllEtcds } from '../seed/druid/etcd-processes.js';
 import { stopMachinesUnder } from '../seed/runtime/machine-runtime.js';
 import { controlPlaneDir } from '../seed/seed.js';
+import { registerExtensions, waitUntilExtensionsReported } from './landscape-extensions.js';
 import {
   ensureGardenEncryptionConfig,
   GARDEN_PORT,
@@ -53,6 +54,10 @@ export interface UpOptions {
   hosts?: HostsOptions;
   /** Each seed's `--shoot-addresses`, by seed name. */
   shootAddresses?: Record<string, string>;
+  /** Each seed's provider, `type[/region]` (`--provider-type`, `--region`), by seed name; default local/local. */
+  seedProviders?: Record<string, string>;
+  /** Each seed's `--extensions`, by seed name; default all. */
+  seedExtensions?: Record<string, string>;
 }
 
 export interface LandscapeFile {
@@ -137,8 +142,12 @@ async function detach(dir: string, options: UpOptions): Promise<void> {
     );
     if (subnet) args.push('--subnet', subnet);
   }
-  for (const [seed, addresses] of Object.entries(options.shootAddresses ?? {})) {
-    args.push('--shoot-addresses', `${seed}=${addresses}`);
+  for (const [flag, bySeed] of [
+    ['--shoot-addresses', options.shootAddresses],
+    ['--seed-provider', options.seedProviders],
+    ['--seed-extensions', options.seedExtensions],
+  ] as const) {
+    for (const [seed, value] of Object.entries(bySeed ?? {})) args.push(flag, `${seed}=${value}`);
   }
   args.push('--log-level', options.logLevel, '--timeout', String(options.timeoutSeconds));
   const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', log, log] });
@@ -268,6 +277,8 @@ async function supervise(dir: string, options: UpOptions): Promise<void> {
   await waitUntilGardenServes(deadline);
   await copyFile(gardenKubeconfig, landscape.garden.kubeconfig);
   await copyFile(join(landscape.garden.dir, 'project-member.kubeconfig'), landscape.garden.memberKubeconfig);
+  // As Gardener's local setup does: the extension controllers the seeds' processes can run.
+  await registerExtensions(landscape.garden.kubeconfig);
   // With hosts: the landscape's DNS server, and the garden's internal domain on it.
   if (hosts) {
     const knot = await startLandscapeDns(dir, hosts.plan);
@@ -307,6 +318,8 @@ async function supervise(dir: string, options: UpOptions): Promise<void> {
         '--dir',
         join(seedDir, 'state'),
         ...seedAddressFlags(name),
+        ...seedProviderFlags(options.seedProviders?.[name]),
+        ...(options.seedExtensions?.[name] !== undefined ? ['--extensions', options.seedExtensions[name]] : []),
         ...backupArgs,
         // One "cloud" for all seeds of the landscape: machines are found wherever a shoot moves.
         '--infrastructure-dir',
@@ -334,6 +347,7 @@ async function supervise(dir: string, options: UpOptions): Promise<void> {
       landscape.seeds[name]!.url = await waitUntilServing(seedKubeconfig, until, `seed ${name}`);
       await copyFile(seedKubeconfig, landscape.seeds[name]!.kubeconfig);
     }
+    await waitUntilExtensionsReported(landscape.garden.kubeconfig, options.seeds, until);
   };
   await waitUntilAllServe(deadline);
   landscape.ready = true;
@@ -364,6 +378,13 @@ async function supervise(dir: string, options: UpOptions): Promise<void> {
       }
     });
   });
+}
+
+/** `--provider-type` and `--region` from `type[/region]`. */
+function seedProviderFlags(provider: string | undefined): string[] {
+  if (!provider) return [];
+  const [type, region] = provider.split('/', 2);
+  return ['--provider-type', type!, ...(region ? ['--region', region] : [])];
 }
 
 /** Asks the running supervisor to converge (SIGHUP) and waits until it did. */

@@ -4,11 +4,12 @@
  * it uses (a node agent or `transplant down` does not load the seed's API server).
  */
 import { Command, InvalidArgumentError } from 'commander';
+import { EXTENSION_PACKAGES } from '../seed/extensions/extension-packages.js';
 import { addAuditFlags } from './audit-flags.js';
 import { backupCommand } from './backup/backup-command.js';
 import { gardenCommand } from './garden-command.js';
 import { nodeCommand } from './node-command.js';
-import { nonNegativeDuration, port, seconds } from './option-parsers.js';
+import { nonNegativeDuration, perSeed, port, repeated, seconds } from './option-parsers.js';
 import { addRequestLimitFlags } from './request-limit-flags.js';
 import { rewriteEncryptedCommand } from './rewrite-encrypted-command.js';
 import type { SeedCommandOptions } from './seed-command.js';
@@ -23,6 +24,8 @@ function count(value: string): number {
 // Everything transplant and the processes it starts (etcd, knot, haproxy, node agents) create is
 // the owner's alone: state directories 0700, keys, stores and logs 0600 (docs/security.md).
 process.umask(0o077);
+
+const EXTENSION_PACKAGE_NAMES = EXTENSION_PACKAGES.map((p) => p.name).join(', ');
 
 const program = new Command();
 program
@@ -100,6 +103,16 @@ const seedCommand = program
     '--infrastructure-dir <dir>',
     "where the shoots' machines (node agents, which outlive the seed) get their directories; default DIR/infrastructure",
   )
+  .option(
+    '--provider-type <type>',
+    "the seed's provider type (Seed spec.provider.type): the infrastructure it runs on",
+    'local',
+  )
+  .option('--region <region>', "the seed's region (Seed spec.provider.region)", 'local')
+  .option(
+    '--extensions <packages>',
+    `the extension controllers this seed runs, comma-separated, of ${EXTENSION_PACKAGE_NAMES}; its ControllerInstallations report Installed only for registrations these serve (default: all)`,
+  )
   .option('--log-level <level>', 'fatal, error, warn, info, debug or trace', 'info');
 addAuditFlags(addRequestLimitFlags(seedCommand), "the seed's API server")
   .option(
@@ -154,7 +167,17 @@ program
   .option(
     '--shoot-addresses <seed=addresses>',
     "a seed's --shoot-addresses, e.g. seed-a=127.10.0.0/28 (repeat for each seed); default: shoots' stable loopback addresses",
-    (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
+    repeated,
+  )
+  .option(
+    '--seed-provider <seed=type[/region]>',
+    "a seed's --provider-type and --region, e.g. seed-c=other/eu-1 (repeat for each seed); default local/local",
+    repeated,
+  )
+  .option(
+    '--seed-extensions <seed=packages>',
+    `a seed's --extensions, e.g. seed-c=backup-local,dns-rfc2136 (repeat for each seed; packages: ${EXTENSION_PACKAGE_NAMES}); default all`,
+    repeated,
   )
   .option('--detach', 'run in the background and return once everything is ready', false)
   .option('--timeout <seconds>', 'how long to wait for the landscape to be ready', port, 120)
@@ -176,6 +199,8 @@ program
       nodeMonitorGracePeriod: number;
       backupEntryDeletionGracePeriod: number;
       shootAddresses?: string[];
+      seedProvider?: string[];
+      seedExtensions?: string[];
       logLevel: string;
     }) => {
       const seeds = options.seeds
@@ -183,16 +208,9 @@ program
         .map((s) => s.trim())
         .filter(Boolean);
       if (seeds.length === 0) throw new InvalidArgumentError('--seeds needs at least one name');
-      const shootAddresses: Record<string, string> = {};
-      for (const entry of options.shootAddresses ?? []) {
-        const [seed, addresses] = [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)];
-        if (!entry.includes('=') || !seeds.includes(seed) || !addresses) {
-          throw new InvalidArgumentError(
-            `--shoot-addresses ${entry}: give <seed>=<addresses> for one of ${seeds.join(', ')}`,
-          );
-        }
-        shootAddresses[seed] = addresses;
-      }
+      const shootAddresses = perSeed('--shoot-addresses', 'addresses', options.shootAddresses, seeds);
+      const seedProviders = perSeed('--seed-provider', 'type[/region]', options.seedProvider, seeds);
+      const seedExtensions = perSeed('--seed-extensions', 'packages', options.seedExtensions, seeds);
       const { runUp } = await import('./landscape.js');
       await runUp({
         dir: options.dir,
@@ -218,6 +236,8 @@ program
             }
           : {}),
         shootAddresses,
+        seedProviders,
+        seedExtensions,
       });
     },
   );

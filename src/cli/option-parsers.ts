@@ -27,3 +27,27 @@ export function limit(value: string): number {
   if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a whole number, 0 for no limit');
   return n;
 }
+
+/** A flag given once per item (`--shoot-addresses a=… --shoot-addresses b=…`): every value, in order. */
+export function repeated(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+/** `<seed>=<value>` entries of a repeated flag as a map, each naming one of `seeds`. */
+export function perSeed(
+  flag: string,
+  what: string,
+  entries: readonly string[] | undefined,
+  seeds: readonly string[],
+): Record<string, string> {
+  const bySeed: Record<string, string> = {};
+  for (const entry of entries ?? []) {
+    const at = entry.indexOf('=');
+    const [seed, value] = [entry.slice(0, at), entry.slice(at + 1)];
+    if (at < 0 || !seeds.includes(seed) || !value) {
+      throw new InvalidArgumentError(`${flag} ${entry}: give <seed>=<${what}> for one of ${seeds.join(', ')}`);
+    }
+    bySeed[seed] = value;
+  }
+  return bySeed;
+}

@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { pino } from 'pino';
 import { readS3CredentialsJson, s3CredentialsFromEnv } from '../backup/snapstore/credentials.js';
 import { crashPointHooksFromEnv } from '../flow/crash-point.js';
+import { extensionPackagesFromFlag } from '../seed/extensions/extension-packages.js';
 import type { SeedBackupConfig } from '../seed/gardenlet/seed-registration.js';
 import { ShootAddressPool } from '../seed/gardenlet/shoot-address-pool.js';
 import { startSeed } from '../seed/seed.js';
@@ -33,6 +34,9 @@ export interface SeedCommandOptions extends AuditFlags, RequestLimitFlags {
   /** Milliseconds (`--backup-entry-deletion-grace-period`). */
   backupEntryDeletionGracePeriod?: number;
   infrastructureDir?: string;
+  providerType: string;
+  region: string;
+  extensions?: string;
   waitTimeout?: number;
   nodeMonitorGracePeriod?: number;
   logLevel: string;
@@ -110,6 +114,8 @@ export async function runSeedCommand(options: SeedCommandOptions): Promise<void>
     ...(options.shootAddresses ? { shootAddresses: ShootAddressPool.parse(options.shootAddresses) } : {}),
     ...(options.dnsRecordTtl !== undefined ? { dnsRecordTtl: options.dnsRecordTtl } : {}),
     logger,
+    provider: { type: options.providerType, region: options.region },
+    extensions: extensionPackagesFromFlag(options.extensions),
     backup,
     // The crash tests' crash points (TRANSPLANT_CRASH_FILE); none otherwise.
     flowHooks: crashPointHooksFromEnv(),

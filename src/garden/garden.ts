@@ -16,6 +16,8 @@ import { namespaceResource } from '../api/core/namespace.js';
 import { secretResource } from '../api/core/secret.js';
 import { backupBucketResource } from '../api/core-gardener/backup-bucket.js';
 import { backupEntryResource } from '../api/core-gardener/backup-entry.js';
+import { controllerInstallationResource } from '../api/core-gardener/controller-installation.js';
+import { controllerRegistrationResource } from '../api/core-gardener/controller-registration.js';
 import { projectNamespace, projectResource } from '../api/core-gardener/project.js';
 import { seedResource } from '../api/core-gardener/seed.js';
 import { shootResource } from '../api/core-gardener/shoot.js';
@@ -23,7 +25,7 @@ import type { KubeObject } from '../api/meta.js';
 import type { AuditLogConfig } from '../apiserver/audit/audit-log.js';
 import { NamespaceLifecycle } from '../apiserver/plugins/namespace-lifecycle.js';
 import type { ApiServer, RequestLimits } from '../apiserver/server.js';
-import { Controller } from '../controller/controller.js';
+import { Controller, watchOf } from '../controller/controller.js';
 import { startLeaderElection } from '../controller/leader-election.js';
 import { clientListWatch } from '../controller/list-watch.js';
 import { NamespaceReconciler } from '../controller/namespace-controller.js';
@@ -41,12 +43,14 @@ import {
   projectMemberRoleBinding,
   projectMemberUser,
 } from './bootstrap-rbac.js';
+import { ControllerInstallationReconciler, seedKeysOf } from './controllers/controller-installation-controller.js';
 import { ProjectReconciler } from './controllers/project-controller.js';
 import { SchedulerReconciler } from './controllers/scheduler.js';
 import { SeedLifecycleReconciler } from './controllers/seed-lifecycle-controller.js';
 import { ShootStateReconciler } from './controllers/shoot-state-controller.js';
 import { gardenEncryptedResources } from './encrypted-resources.js';
 import { SeedAuthorization, seedRestriction } from './seed-authorization.js';
+import { gardenExtensionFacts } from './seed-extensions.js';
 
 /** The Lease the garden's replicas compete for (Gardener's controller manager uses this one). */
 export const gardenLeaderElectionLease = {
@@ -184,6 +188,7 @@ export async function startGarden(options: GardenOptions): Promise<Garden> {
       }),
       new ShootValidator({
         seeds: { getSeed: (name) => client.resource(seedResource).find('', name) },
+        extensions: gardenExtensionFacts(client),
         heartbeatMaxAgeSeconds: options.seedHeartbeatMaxAgeSeconds,
         projectOf: async (namespace) =>
           (await client.resource(projectResource).list('')).items.find((p) => projectNamespace(p) === namespace),
@@ -244,6 +249,19 @@ export async function startGarden(options: GardenOptions): Promise<Garden> {
       logger,
     }),
     new Controller({
+      name: 'controllerregistration-seed',
+      source: clientListWatch(client, seedResource),
+      watches: [
+        watchOf(clientListWatch(client, controllerRegistrationResource), seedKeysOf.registration),
+        watchOf(clientListWatch(client, controllerInstallationResource), seedKeysOf.installation),
+        watchOf(clientListWatch(client, shootResource), seedKeysOf.placed),
+        watchOf(clientListWatch(client, backupBucketResource), seedKeysOf.placed),
+        watchOf(clientListWatch(client, backupEntryResource), seedKeysOf.placed),
+      ],
+      reconciler: new ControllerInstallationReconciler({ client, facts: gardenExtensionFacts(client), logger }),
+      logger,
+    }),
+    new Controller({
       name: 'namespace',
       source: clientListWatch(client, namespaceResource),
       reconciler: new NamespaceReconciler(client, () => hosted.resources),
@@ -255,7 +273,7 @@ export async function startGarden(options: GardenOptions): Promise<Garden> {
           new Controller({
             name: 'scheduler',
             source: clientListWatch(client, shootResource),
-            reconciler: new SchedulerReconciler({ client, logger }),
+            reconciler: new SchedulerReconciler({ client, logger, extensions: gardenExtensionFacts(client) }),
             logger,
           }),
         ]),

@@ -9,6 +9,8 @@ import type { Logger } from 'pino';
 import { namespaceResource } from '../api/core/namespace.js';
 import { backupBucketResource } from '../api/core-gardener/backup-bucket.js';
 import { backupEntryResource } from '../api/core-gardener/backup-entry.js';
+import { controllerInstallationResource } from '../api/core-gardener/controller-installation.js';
+import { extensionId } from '../api/core-gardener/controller-registration.js';
 import { shootResource } from '../api/core-gardener/shoot.js';
 import { etcdReady, etcdResource, isEtcd } from '../api/druid/etcd.js';
 import { etcdCopyBackupsTaskResource } from '../api/druid/etcd-copy-backups-task.js';
@@ -46,6 +48,7 @@ import { type Actuator, recordingActuator } from './extensions/actuator.js';
 import { backupBucketActuator, backupEntryActuator } from './extensions/backup-actuators.js';
 import { byProviderType, rfc2136DnsRecordActuator } from './extensions/dns-record-actuator.js';
 import { ExtensionReconciler } from './extensions/extension-controller.js';
+import { EXTENSION_PACKAGES, type ExtensionPackage, ServedExtensions } from './extensions/extension-packages.js';
 import { localNodeAgentArgs, workerActuator } from './extensions/worker-actuator.js';
 import {
   BackupBucketReconciler,
@@ -57,6 +60,10 @@ import {
   DEFAULT_BACKUP_ENTRY_DELETION_GRACE_PERIOD_MS,
   gardenBackupEntryOf,
 } from './gardenlet/backup-entry-controller.js';
+import {
+  ControllerInstallationReporter,
+  extensionsReadyCondition,
+} from './gardenlet/controller-installation-controller.js';
 import { SeedHeartbeat } from './gardenlet/heartbeat.js';
 import { RFC2136_PROVIDER } from './gardenlet/internal-domain.js';
 import { registerSeed, reportSeedReconciled, type SeedBackupConfig } from './gardenlet/seed-registration.js';
@@ -88,6 +95,10 @@ export interface SeedOptions {
   /** Caps on requests and watches in flight on the seed API (`--max-…-inflight`); unset: the defaults. */
   limits?: Partial<RequestLimits>;
   logger: Logger;
+  /** Seed.spec.provider: the seed's infrastructure type and region; default `local`/`local`. */
+  provider?: { type: string; region: string };
+  /** The extension controllers this process runs (`--extensions`); default all of them. */
+  extensions?: readonly ExtensionPackage[];
   backup?: SeedBackupConfig;
   heartbeatIntervalMs?: number;
   /** How long a flow's "Waiting until …" step waits before the flow fails and is retried. */
@@ -186,18 +197,30 @@ export async function startSeed(options: SeedOptions): Promise<Seed> {
     reloadToken: () => loadKubeconfig(options.gardenKubeconfig).token,
   });
 
+  const served = new ServedExtensions(options.extensions ?? EXTENSION_PACKAGES);
+  if (options.backup && !served.serves(extensionId('BackupBucket', options.backup.provider))) {
+    throw new Error(
+      `backups of provider ${options.backup.provider} need the extension backup-${options.backup.provider} (--extensions; this seed runs ${served})`,
+    );
+  }
   const seedObject = await registerSeed(garden, {
     name,
-    provider: { type: 'local', region: 'local' },
+    provider: options.provider ?? { type: 'local', region: 'local' },
     backup: options.backup,
   });
+  const installationsHere = () =>
+    garden.resource(controllerInstallationResource).list('', { fieldSelector: `spec.seedRef.name=${name}` });
   await deploySeedBackupBucket(garden, seedObject);
   const heartbeat = new SeedHeartbeat({
     seed: name,
     garden,
     intervalMs: options.heartbeatIntervalMs,
-    // As in Gardener, only a seed with backups reports BackupBucketsReady.
-    conditions: options.backup ? async () => [await seedBackupBucketsCondition(garden, name)] : undefined,
+    // As in Gardener, only a seed with backups reports BackupBucketsReady; ExtensionsReady
+    // judges the seed's ControllerInstallations as this gardenlet reported them.
+    conditions: async () => [
+      ...(options.backup ? [await seedBackupBucketsCondition(garden, name)] : []),
+      extensionsReadyCondition((await installationsHere()).items),
+    ],
     onError: (err) => log.warn({ err: (err as Error).message }, 'heartbeat failed'),
   });
   await heartbeat.start();
@@ -213,7 +236,13 @@ export async function startSeed(options: SeedOptions): Promise<Seed> {
     new Controller({
       name,
       source: clientListWatch(seedApi, resource),
-      reconciler: new ExtensionReconciler({ client: seedApi, resource, actuator }),
+      // Only the types of the packages this seed runs (--extensions): the rest are not served here.
+      reconciler: new ExtensionReconciler({
+        client: seedApi,
+        resource,
+        actuator,
+        types: served.typesOf(resource.kind),
+      }),
       logger: log,
     });
   const backupSidecars = new BackupSidecars(log);
@@ -269,6 +298,21 @@ export async function startSeed(options: SeedOptions): Promise<Seed> {
     extensionController('extension-backupbuckets', extensionBackupBucketResource, backupBucketActuator(seedApi)),
     extensionController('extension-backupentries', extensionBackupEntryResource, backupEntryActuator(seedApi)),
   ];
+  controllers.push(
+    new Controller({
+      name: 'controllerinstallation',
+      source: clientListWatch(garden, controllerInstallationResource, '', {
+        fieldSelector: `spec.seedRef.name=${name}`,
+      }),
+      reconciler: new ControllerInstallationReporter({
+        seedName: name,
+        garden,
+        served,
+        onStatusChange: () => heartbeat.requestBeat(),
+      }),
+      logger: log,
+    }),
+  );
   const backupDeps = {
     seedName: name,
     garden,

@@ -13,6 +13,9 @@
  * - DELETE is refused during Migrate and an unfinished Restore.
  * - CREATE with `spec.seedName`: the user needs `update shoots/binding`; the seed must exist and
  *   not be marked for deletion.
+ * - Wherever `spec.seedName` is set or changed (CREATE, binding), the seed must run every
+ *   extension the shoot needs (src/garden/seed-extensions.ts): a 422 at `spec.seedName` naming
+ *   the missing kinds/types.
  *
  * Field problems are 422 Invalid at `spec.seedName`/`spec`; "not now" rules are 403 Forbidden
  * with Gardener's messages. Status and other subresources are not checked.
@@ -39,6 +42,7 @@ import { FieldError, forbidden, internalError, invalid, type StatusError } from 
 import { semanticEqual } from '../../api/validation.js';
 import { storedAs } from '../../apiserver/stored-object.js';
 import type { AdmissionAttributes, AdmissionPlugin, Operation, UserInfo } from '../../apiserver/types.js';
+import { describeMissingExtensions, type ExtensionFacts, missingExtensionsOn } from '../seed-extensions.js';
 
 /** Where the validator reads seeds from (an informer cache or the server's client). */
 export interface SeedLookup {
@@ -59,6 +63,8 @@ export interface ShootValidatorOptions {
   canBind?(user: UserInfo, namespace: string, name: string): Promise<boolean>;
   /** The Project whose namespace this is; shoots live only in project namespaces. Without it, any namespace. */
   projectOf?(namespace: string): Promise<Project | undefined>;
+  /** The garden's extension registrations and installations; without them, extensions are not checked. */
+  extensions?: ExtensionFacts;
 }
 
 const SHOOTS = { group: GARDENER_GROUP, resource: 'shoots' } as const;
@@ -71,6 +77,7 @@ export class ShootValidator implements AdmissionPlugin {
   readonly #heartbeatMaxAgeSeconds: number;
   readonly #canBind: ShootValidatorOptions['canBind'];
   readonly #projectOf: ShootValidatorOptions['projectOf'];
+  readonly #extensions: ExtensionFacts | undefined;
 
   constructor(options: ShootValidatorOptions) {
     this.#seeds = options.seeds;
@@ -78,6 +85,7 @@ export class ShootValidator implements AdmissionPlugin {
     this.#heartbeatMaxAgeSeconds = options.heartbeatMaxAgeSeconds ?? SEED_HEARTBEAT_MAX_AGE_SECONDS;
     this.#canBind = options.canBind;
     this.#projectOf = options.projectOf;
+    this.#extensions = options.extensions;
   }
 
   handles(operation: Operation): boolean {
@@ -126,6 +134,7 @@ export class ShootValidator implements AdmissionPlugin {
     }
     const seed = await this.#requireSeed(name, seedName);
     if (isMarkedForDeletion(seed)) throw markedForDeletion(name, seedName);
+    await this.#requireExtensions(shoot, seed);
   }
 
   /** The binding: schedule (first seed) or reschedule (control plane migration). */
@@ -170,8 +179,9 @@ export class ShootValidator implements AdmissionPlugin {
     const seed = await this.#requireSeed(name, seedName);
     if (isMarkedForDeletion(seed)) throw markedForDeletion(name, seedName);
 
+    let oldSeed: Seed | null = null;
     if (oldSeedName) {
-      const oldSeed = await this.#seeds.getSeed(oldSeedName);
+      oldSeed = await this.#seeds.getSeed(oldSeedName);
       if (!oldSeed) {
         throw forbidden(SHOOTS, name, `cannot change seed name because the old seed "${oldSeedName}" does not exist`);
       }
@@ -191,6 +201,7 @@ export class ShootValidator implements AdmissionPlugin {
       }
     }
 
+    await this.#requireExtensions(shoot, seed, oldSeed ?? undefined);
     const readiness = seedReadiness(seed, this.#now(), this.#heartbeatMaxAgeSeconds);
     if (!readiness.ready) {
       throw forbidden(
@@ -232,6 +243,16 @@ export class ShootValidator implements AdmissionPlugin {
         `cannot mark shoot for deletion: it has been rescheduled to seed "${shootSpecSeedName(shoot)}" and its migration from seed "${shootStatusSeedName(shoot)}" has not started yet`,
       );
     }
+  }
+
+  /** The seed runs every extension the shoot needs (a 422 at spec.seedName naming what it lacks). */
+  async #requireExtensions(shoot: Shoot, seed: Seed, sourceSeed?: Seed): Promise<void> {
+    if (!this.#extensions) return;
+    const missing = await missingExtensionsOn(this.#extensions, shoot, seed, sourceSeed);
+    if (missing.length === 0) return;
+    throw invalid(SHOOT_KIND, shootName(shoot), [
+      FieldError.invalid('spec.seedName', seed.metadata.name, describeMissingExtensions(seed.metadata.name!, missing)),
+    ]);
   }
 
   async #requireSeed(shoot: string, seedName: string): Promise<Seed> {

@@ -9,6 +9,7 @@
 import type { Logger } from 'pino';
 import { backupBucketResource } from '../../api/core-gardener/backup-bucket.js';
 import { backupEntryResource } from '../../api/core-gardener/backup-entry.js';
+import { controllerInstallationResource } from '../../api/core-gardener/controller-installation.js';
 import { seedResource } from '../../api/core-gardener/seed.js';
 import { shootResource } from '../../api/core-gardener/shoot.js';
 import type { ResourceRef } from '../../api/resource-ref.js';
@@ -21,6 +22,7 @@ export const graphResources: readonly ResourceRef[] = [
   shootResource,
   backupBucketResource,
   backupEntryResource,
+  controllerInstallationResource,
 ];
 
 /** Every stored key starts so (`/registry/<plural>/…`, `/registry/<group>/<plural>/…`). */

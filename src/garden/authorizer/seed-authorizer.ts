@@ -23,6 +23,9 @@
  *   `garden/backup-<seed>` and `garden/generated-bucket-<its bucket>`; listing `garden`'s
  *   internal-domain Secret by its label.
  * - projects: read.
+ * - controllerinstallations(+status): those whose spec.seedRef is the seed (get, update, patch);
+ *   lists and watches only with `spec.seedRef.name=<seed>`.
+ * - controllerregistrations: reading those an installation on the seed names.
  * Everything else is denied. An object that does not exist may be read or deleted by name (the
  * answer is a 404): the gardenlet looks before it creates, and deletes again when a step runs again. Before a denial or such a read, the authorizer
  * waits until the graph reflects every write the store had committed (a few ms), so a
@@ -277,6 +280,25 @@ function ownSecretNames(r: SeedRequest): string[] {
 const projectRule: Rule = (r) =>
   r.is(...readVerbs) && !r.attrs.subresource ? 'allow' : r.deny('seeds may only read Projects');
 
+const controllerInstallationRule: Rule = (r) => {
+  if (r.attrs.subresource && r.attrs.subresource !== 'status') return r.deny();
+  if (!r.is(...readVerbs, ...writeVerbs)) return r.deny(`seeds may not ${r.verb} ControllerInstallations`);
+  if (r.collection && !r.objectName) {
+    return r.selectsOwnSeed('spec.seedRef.name')
+      ? 'allow'
+      : r.deny(
+          `seeds may only list and watch ControllerInstallations with the field selector spec.seedRef.name=${r.seed}`,
+        );
+  }
+  return r.related(vertex('ControllerInstallation', '', r.objectName), noRelation(r));
+};
+
+const controllerRegistrationRule: Rule = (r) => {
+  if (r.attrs.subresource || !r.is(...readVerbs)) return r.deny('seeds may only read ControllerRegistrations');
+  if (r.collection && !r.objectName) return r.deny('seeds may only read ControllerRegistrations by name');
+  return r.related(vertex('ControllerRegistration', '', r.objectName), noRelation(r));
+};
+
 function noRelation(r: SeedRequest): string {
   return `no relationship found between seed "${r.seed}" and this object`;
 }
@@ -291,4 +313,6 @@ const rules: Readonly<Record<string, Rule>> = {
   [`${gardener}/backupbuckets`]: backupBucketRule,
   '/secrets': secretRule,
   [`${gardener}/projects`]: projectRule,
+  [`${gardener}/controllerinstallations`]: controllerInstallationRule,
+  [`${gardener}/controllerregistrations`]: controllerRegistrationRule,
 };

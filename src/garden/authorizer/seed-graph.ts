@@ -11,6 +11,8 @@
  *                      the source seed's bucket)
  *     Secret ──▶ Seed whose spec.backup.credentialsRef names it
  *     Secret ──▶ BackupBucket whose spec.secretRef or status.generatedSecretRef names it
+ *     ControllerInstallation ──spec.seedRef──▶ Seed
+ *     ControllerRegistration ──▶ ControllerInstallation naming it in spec.registrationRef
  *
  * Each object contributes the edges its own fields say; an update replaces them, a removal
  * drops them (an edge two objects contribute stays while one does). Secrets are vertices only
@@ -24,11 +26,19 @@ import {
   backupEntryStatusSeedName,
   isBackupEntry,
 } from '../../api/core-gardener/backup-entry.js';
+import { isControllerInstallation } from '../../api/core-gardener/controller-installation.js';
 import { isSeed, seedBackupSecretRef } from '../../api/core-gardener/seed.js';
 import { isShoot, shootSpecSeedName, shootStatusSeedName } from '../../api/core-gardener/shoot.js';
 import type { KubeObject } from '../../api/meta.js';
 
-export type VertexKind = 'Seed' | 'Shoot' | 'BackupBucket' | 'BackupEntry' | 'Secret';
+export type VertexKind =
+  | 'Seed'
+  | 'Shoot'
+  | 'BackupBucket'
+  | 'BackupEntry'
+  | 'Secret'
+  | 'ControllerInstallation'
+  | 'ControllerRegistration';
 
 /** `Kind/namespace/name`, the namespace empty for cluster-scoped kinds. */
 export type VertexKey = string & { readonly __vertex: unique symbol };
@@ -154,6 +164,7 @@ function vertexOf(obj: KubeObject): VertexKey | undefined {
   if (isBackupEntry(obj)) return vertex('BackupEntry', namespace, name);
   if (isBackupBucket(obj)) return vertex('BackupBucket', '', name);
   if (isSeed(obj)) return vertex('Seed', '', name);
+  if (isControllerInstallation(obj)) return vertex('ControllerInstallation', '', name);
   return undefined;
 }
 
@@ -183,6 +194,13 @@ function edgesOf(self: VertexKey, obj: KubeObject): Edge[] {
   if (isSeed(obj)) {
     const ref = seedBackupSecretRef(obj);
     return ref ? [[vertex('Secret', ref.namespace, ref.name), self]] : [];
+  }
+  if (isControllerInstallation(obj)) {
+    const registration = obj.spec.registrationRef.name;
+    return [
+      ...seedEdges(obj.spec.seedRef?.name),
+      ...(registration ? [[vertex('ControllerRegistration', '', registration), self] as const] : []),
+    ];
   }
   return [];
 }

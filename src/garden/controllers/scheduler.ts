@@ -1,7 +1,8 @@
 /**
  * The scheduler (Gardener's gardener-scheduler, minimal strategy): a shoot without
  * `spec.seedName` is bound, through `shoots/binding`, to a healthy seed of its provider type that
- * is not being deleted, the one hosting the fewest shoots. With no such seed it looks again later.
+ * is not being deleted and runs every extension the shoot needs (src/garden/seed-extensions.ts),
+ * the one hosting the fewest shoots. With no such seed it looks again later.
  */
 
 import type { Logger } from 'pino';
@@ -10,12 +11,15 @@ import { seedReadiness } from '../../api/core-gardener/seed-readiness.js';
 import { shootResource, shootSpecSeedName } from '../../api/core-gardener/shoot.js';
 import type { Client } from '../../client/client.js';
 import type { ObjectKey, Reconciler, Result } from '../../controller/controller.js';
+import { type ExtensionFacts, missingExtensionsOn } from '../seed-extensions.js';
 
 export interface SchedulerOptions {
   /** The garden's Shoots and Seeds. */
   client: Client;
   logger: Logger;
   retryAfterMs?: number;
+  /** The garden's extension registrations and installations; without them, extensions are not checked. */
+  extensions?: ExtensionFacts;
 }
 
 export class SchedulerReconciler implements Reconciler {
@@ -33,12 +37,17 @@ export class SchedulerReconciler implements Reconciler {
     if (shootSpecSeedName(shoot)) return {};
 
     const providerType = shoot.spec.provider?.type;
-    const candidates = (await seeds.list('')).items.filter(
+    const usable = (await seeds.list('')).items.filter(
       (seed) =>
         !seed.metadata.deletionTimestamp &&
         seedReadiness(seed).ready &&
         (providerType === undefined || seed.spec.provider?.type === providerType),
     );
+    const { extensions } = this.#options;
+    const candidates = [];
+    for (const seed of usable) {
+      if (!extensions || (await missingExtensionsOn(extensions, shoot, seed)).length === 0) candidates.push(seed);
+    }
     if (candidates.length === 0) {
       this.#options.logger.info({ shoot: `${key.namespace}/${key.name}` }, 'no healthy seed for the shoot yet');
       return { requeueAfterMs: this.#options.retryAfterMs ?? 10_000 };

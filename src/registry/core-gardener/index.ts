@@ -2,12 +2,14 @@
 import type { ResourceDefinition } from '../../apiserver/types.js';
 import { backupBucketDefinition } from './backup-bucket.js';
 import { backupEntryDefinition } from './backup-entry.js';
+import { controllerInstallationDefinition } from './controller-installation.js';
+import { controllerRegistrationDefinition } from './controller-registration.js';
 import { projectDefinition } from './project.js';
 import { seedDefinition } from './seed.js';
 import { shootDefinition } from './shoot.js';
 import { shootStateDefinition } from './shoot-state.js';
 
-/** Project, Seed, Shoot, ShootState, BackupBucket, BackupEntry. */
+/** Project, Seed, Shoot, ShootState, BackupBucket, BackupEntry, ControllerRegistration, ControllerInstallation. */
 export const gardenerDefinitions: ResourceDefinition[] = [
   projectDefinition,
   seedDefinition,
@@ -15,4 +17,6 @@ export const gardenerDefinitions: ResourceDefinition[] = [
   shootStateDefinition,
   backupBucketDefinition,
   backupEntryDefinition,
+  controllerRegistrationDefinition,
+  controllerInstallationDefinition,
 ];

@@ -24,6 +24,11 @@ export interface ExtensionControllerOptions<T extends ExtensionObject> {
   /** The extension kind this controller reconciles (`dnsRecordResource`, `workerResource`, …). */
   resource: ResourceRef<T>;
   actuator: Actuator<T>;
+  /**
+   * The `spec.type`s this controller serves (Gardener's type predicate); objects of other types
+   * are another controller's and left alone. Default: every type.
+   */
+  types?: ReadonlySet<string>;
 }
 
 /** `extensions.gardener.cloud/<kind in lower case>`, e.g. `extensions.gardener.cloud/dnsrecord`. */
@@ -35,16 +40,19 @@ export class ExtensionReconciler<T extends ExtensionObject> implements Reconcile
   readonly #objects: ResourceClient<T>;
   readonly #actuator: Actuator<T>;
   readonly #finalizer: string;
+  readonly #types: ReadonlySet<string> | undefined;
 
   constructor(options: ExtensionControllerOptions<T>) {
     this.#objects = options.client.resource(options.resource);
     this.#actuator = options.actuator;
     this.#finalizer = extensionFinalizer(options.resource);
+    this.#types = options.types;
   }
 
   async reconcile(key: ObjectKey): Promise<Result> {
     const obj = await this.#objects.find(key.namespace, key.name);
     if (!obj) return {};
+    if (this.#types && !this.#types.has(obj.spec.type)) return {};
     const operation = obj.metadata.annotations?.[GARDENER_OPERATION_ANNOTATION];
     if (operation === ExtensionOperation.WaitForState) return {};
     if (operation === ExtensionOperation.Migrate) return this.#migrate(obj);

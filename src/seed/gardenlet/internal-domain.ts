@@ -7,13 +7,16 @@
  * reached at `api.<shoot>.<project>.<domain>`.
  */
 import { secretResource } from '../../api/core/secret.js';
+import {
+  DNS_DOMAIN_ANNOTATION,
+  DNS_PROVIDER_ANNOTATION,
+  INTERNAL_DOMAIN_SELECTOR,
+} from '../../api/core-gardener/internal-domain.js';
 import { isRecord, type KubeObject } from '../../api/meta.js';
 import type { Client } from '../../client/client.js';
 import { projectOf } from '../../shoot/identity.js';
 
-export const INTERNAL_DOMAIN_SELECTOR = 'gardener.cloud/role=internal-domain';
-export const DNS_PROVIDER_ANNOTATION = 'dns.gardener.cloud/provider';
-export const DNS_DOMAIN_ANNOTATION = 'dns.gardener.cloud/domain';
+export { DNS_DOMAIN_ANNOTATION, DNS_PROVIDER_ANNOTATION, INTERNAL_DOMAIN_SELECTOR };
 /** The only DNS provider that publishes records on a DNS server. */
 export const RFC2136_PROVIDER = 'rfc2136';
 /**

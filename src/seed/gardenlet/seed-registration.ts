@@ -41,11 +41,9 @@ export { backupSecretName };
 export async function registerSeed(garden: Client, registration: SeedRegistration): Promise<Seed> {
   if (registration.backup) await ensureBackupSecret(garden, registration.name, registration.backup);
   const spec = seedSpec(registration);
-  const seed = {
-    metadata: { name: registration.name, labels: { 'seed.gardener.cloud/provider': registration.provider.type } },
-    spec,
-  };
-  return createOrPatch(garden.resource(seedResource), '', seed, { spec });
+  const labels = { 'seed.gardener.cloud/provider': registration.provider.type };
+  const seed = { metadata: { name: registration.name, labels }, spec };
+  return createOrPatch(garden.resource(seedResource), '', seed, { metadata: { labels }, spec });
 }
 
 /**

@@ -23,6 +23,8 @@ describe('gardenerDefinitions', () => {
         ['core.gardener.cloud', 'v1beta1', 'ShootState', 'shootstates', true, false],
         ['core.gardener.cloud', 'v1beta1', 'BackupBucket', 'backupbuckets', false, true],
         ['core.gardener.cloud', 'v1beta1', 'BackupEntry', 'backupentries', true, true],
+        ['core.gardener.cloud', 'v1beta1', 'ControllerRegistration', 'controllerregistrations', false, false],
+        ['core.gardener.cloud', 'v1beta1', 'ControllerInstallation', 'controllerinstallations', false, true],
       ],
     );
   });

@@ -10,23 +10,13 @@
  * by comparing templates (`equalIgnoringHash`), so a control plane that moved, or took over from
  * a real kube-controller-manager, never rolls out because a hash came out different.
  */
+
+import { canonicalJson } from '../../../../api/canonical-json.js';
 import type { PodTemplateSpec } from '../../../../api/core/pod-template.js';
-import { isRecord } from '../../../../api/meta.js';
 
 export const POD_TEMPLATE_HASH_LABEL = 'pod-template-hash';
 
 const SAFE_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
-
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (isRecord(value)) {
-    const keys = Object.keys(value)
-      .filter((k) => value[k] !== undefined)
-      .sort();
-    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k])}`).join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
-}
 
 function fnv32a(bytes: Uint8Array, seed = 0x811c9dc5): number {
   let hash = seed;
