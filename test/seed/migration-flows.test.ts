@@ -78,7 +78,7 @@ const migrateSteps = [
 ];
 
 const restoreSteps = [
-  'Deploying Shoot namespace in Seed',
+  'Deploying control plane namespace',
   'Initializing secrets management',
   'Deploying source backup entry',
   'Waiting until the source backup entry has been reconciled',
@@ -92,7 +92,7 @@ const restoreSteps = [
   'Destroying source backup entry',
   'Waiting until source backup entry has been deleted',
   'Deploying Shoot infrastructure',
-  'Waiting until shoot infrastructure has been reconciled',
+  'Waiting until Shoot infrastructure has been reconciled',
   'Deploying internal domain DNS record',
   'Waiting until internal domain DNS record has been reconciled',
   'Deploying Kubernetes API server',
@@ -103,8 +103,8 @@ const restoreSteps = [
   'Waiting until kube-scheduler reports readiness',
   'Deploying shoot control plane components',
   'Waiting until shoot control plane has been reconciled',
-  'Configuring shoot worker pools',
-  'Waiting until shoot worker nodes have been reconciled',
+  'Configuring worker pools',
+  'Waiting until worker pools have been reconciled',
   'Deploying vpn-seed-server',
   'Waiting until the Kubernetes API server can connect to the Shoot workers',
   'Persisting ShootState in garden cluster',
@@ -144,7 +144,7 @@ describe('the Restore flow', () => {
     assert.deepEqual(flow.taskIDs, restoreSteps);
     const r = await run(flow);
     assert.deepEqual([...r.succeeded].sort(), [...restoreSteps].sort());
-    assertBefore(r, 'Deploying Shoot namespace in Seed', 'Deploying source backup entry');
+    assertBefore(r, 'Deploying control plane namespace', 'Deploying source backup entry');
     assertBefore(r, 'Waiting until the source backup entry has been reconciled', 'Deploying backup entry');
     assertBefore(
       r,
@@ -161,7 +161,7 @@ describe('the Restore flow', () => {
       'Waiting until Kubernetes API server rolled out',
       'Waiting until the Kubernetes API server can connect to the Shoot workers',
     );
-    assertBefore(r, 'Waiting until Kubernetes API server rolled out', 'Configuring shoot worker pools');
+    assertBefore(r, 'Waiting until Kubernetes API server rolled out', 'Configuring worker pools');
     assertBefore(r, 'Waiting until Kubernetes API server rolled out', 'Deploying Kubernetes controller manager');
     assertBefore(r, 'Waiting until Kubernetes API server rolled out', 'Deploying Kubernetes scheduler');
     assertBefore(r, 'Initializing secrets management', 'Deploying vpn-seed-server');
@@ -172,7 +172,7 @@ describe('the Restore flow', () => {
     );
     assertBefore(
       r,
-      'Waiting until shoot worker nodes have been reconciled',
+      'Waiting until worker pools have been reconciled',
       'Waiting until the Kubernetes API server can connect to the Shoot workers',
     );
   });
