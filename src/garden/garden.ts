@@ -44,6 +44,7 @@ import {
 import { ProjectReconciler } from './controllers/project-controller.js';
 import { SchedulerReconciler } from './controllers/scheduler.js';
 import { SeedLifecycleReconciler } from './controllers/seed-lifecycle-controller.js';
+import { ShootMigrationReconciler } from './controllers/shoot-migration-controller.js';
 import { ShootStateReconciler } from './controllers/shoot-state-controller.js';
 import { gardenEncryptedResources } from './encrypted-resources.js';
 import { SeedAuthorization, seedRestriction } from './seed-authorization.js';
@@ -231,6 +232,12 @@ export async function startGarden(options: GardenOptions): Promise<Garden> {
       name: 'shootstate',
       source: clientListWatch(client, shootResource),
       reconciler: new ShootStateReconciler(client),
+      logger,
+    }),
+    new Controller({
+      name: 'shoot-migration',
+      source: clientListWatch(client, shootResource),
+      reconciler: new ShootMigrationReconciler(client),
       logger,
     }),
     new Controller({

@@ -57,6 +57,7 @@ function assertBefore(r: Run, before: string, after: string): void {
 }
 
 const migrateSteps = [
+  'Waiting until the destination seed is ready',
   'Deleting Kubernetes controller manager',
   'Deleting Kubernetes scheduler',
   'Deleting kube-apiserver deployment',
@@ -117,6 +118,14 @@ describe('the Migrate flow', () => {
     assert.deepEqual(flow.taskIDs, migrateSteps);
     const r = await run(flow);
     assert.deepEqual([...r.succeeded].sort(), [...migrateSteps].sort());
+    // Nothing stops before the garden confirmed the destination.
+    for (const step of [
+      'Deleting Kubernetes controller manager',
+      'Deleting Kubernetes scheduler',
+      'Deleting vpn-seed-server',
+    ]) {
+      assertBefore(r, 'Waiting until the destination seed is ready', step);
+    }
     assertBefore(r, 'Deleting Kubernetes controller manager', 'Deleting kube-apiserver deployment');
     assertBefore(r, 'Deleting Kubernetes scheduler', 'Deleting kube-apiserver deployment');
     assertBefore(r, 'Waiting until kube-apiserver has been deleted', 'Migrating extension resources');

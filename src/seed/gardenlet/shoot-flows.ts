@@ -336,14 +336,22 @@ export interface MigrateFlowOptions {
  */
 export function migrateFlow(c: ShootComponents, options: MigrateFlowOptions): Flow {
   const g = new Graph('Shoot cluster preparation for migration');
+  // Nothing stops before the garden confirms the destination can take over: while it cannot, the
+  // shoot keeps being served here (Gardener checks the same constraint before its flow).
+  const waitUntilDestinationSeedReady = g.add({
+    name: 'Waiting until the destination seed is ready',
+    fn: (ctx) => c.destinationSeed.waitReady(ctx),
+  });
   // Before the API server: whatever the controllers and the scheduler write reaches etcd before the final snapshot.
   const destroyKubeControllerManager = g.add({
     name: 'Deleting Kubernetes controller manager',
     fn: (ctx) => c.kubeControllerManager.destroy(ctx),
+    dependencies: waitUntilDestinationSeedReady,
   });
   const destroyKubeScheduler = g.add({
     name: 'Deleting Kubernetes scheduler',
     fn: (ctx) => c.kubeScheduler.destroy(ctx),
+    dependencies: waitUntilDestinationSeedReady,
   });
   const destroyKubeApiServer = g.add({
     name: 'Deleting kube-apiserver deployment',
@@ -352,7 +360,11 @@ export function migrateFlow(c: ShootComponents, options: MigrateFlowOptions): Fl
   });
   // The nodes' tunnels close with it and are dialled again at the same address, which the
   // destination's vpn-seed-server binds.
-  const destroyVpnSeedServer = g.add({ name: 'Deleting vpn-seed-server', fn: (ctx) => c.vpnSeedServer.destroy(ctx) });
+  const destroyVpnSeedServer = g.add({
+    name: 'Deleting vpn-seed-server',
+    fn: (ctx) => c.vpnSeedServer.destroy(ctx),
+    dependencies: waitUntilDestinationSeedReady,
+  });
   const waitUntilKubeApiServerDeleted = g.add({
     name: 'Waiting until kube-apiserver has been deleted',
     fn: (ctx) => c.kubeApiServer.waitCleanup(ctx),
