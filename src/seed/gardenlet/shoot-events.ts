@@ -59,18 +59,20 @@ export class ShootEvents {
     );
   }
 
-  started(shoot: Shoot, operation: ShootOperation): void {
+  // Each resolves once the Event is written or dropped (never rejects).
+
+  started(shoot: Shoot, operation: ShootOperation): Promise<void> {
     const { action, started } = SHOOT_OPERATION_EVENTS[operation];
-    void this.#recorder.record(shoot, { type: 'Normal', reason: started[0], message: started[1], action });
+    return this.#recorder.record(shoot, { type: 'Normal', reason: started[0], message: started[1], action });
   }
 
-  succeeded(shoot: Shoot, operation: ShootOperation): void {
+  succeeded(shoot: Shoot, operation: ShootOperation): Promise<void> {
     const { action, succeeded } = SHOOT_OPERATION_EVENTS[operation];
-    void this.#recorder.record(shoot, { type: 'Normal', reason: succeeded[0], message: succeeded[1], action });
+    return this.#recorder.record(shoot, { type: 'Normal', reason: succeeded[0], message: succeeded[1], action });
   }
 
-  failed(shoot: Shoot, operation: ShootOperation, description: string): void {
+  failed(shoot: Shoot, operation: ShootOperation, description: string): Promise<void> {
     const { action, failed } = SHOOT_OPERATION_EVENTS[operation];
-    void this.#recorder.record(shoot, { type: 'Warning', reason: failed, message: description, action });
+    return this.#recorder.record(shoot, { type: 'Warning', reason: failed, message: description, action });
   }
 }

@@ -267,7 +267,7 @@ export class ShootReconciler implements Reconciler {
       ...startStatus,
       lastOperation: operation(type, 'Processing', 0, startMessage(type)),
     });
-    this.#deps.events?.started(shoot, type);
+    await this.#deps.events?.started(shoot, type);
     const log = this.#deps.logger.child({
       shoot: `${shoot.metadata.namespace}/${shoot.metadata.name}`,
       operation: type,
@@ -283,6 +283,9 @@ export class ShootReconciler implements Reconciler {
         hooks: this.#deps.flowHooks,
         signal,
       });
+      // Before the status says so, as Gardener records it: after a Migrate's write this seed no
+      // longer serves the shoot, and SeedRestriction refuses its Events about it.
+      await this.#deps.events?.succeeded(shoot, type);
       // As in Gardener, a successful operation leaves no lastErrors, also none of steps it
       // skipped (skip-readiness).
       await this.#patchStatus(shoot, {
@@ -290,7 +293,6 @@ export class ShootReconciler implements Reconciler {
         lastErrors: null,
         ...(await successStatus()),
       });
-      this.#deps.events?.succeeded(shoot, type);
     } catch (err) {
       if (wasCanceled(err)) {
         log.info({}, 'flow canceled: the seed is stopping');
@@ -302,7 +304,7 @@ export class ShootReconciler implements Reconciler {
         .join('; ');
       log.warn({ errors: described || (err as Error).message }, 'flow failed');
       const description = `${flow.name} failed: ${described || (err as Error).message}`;
-      this.#deps.events?.failed(shoot, type, description);
+      await this.#deps.events?.failed(shoot, type, description);
       await this.#patchStatus(shoot, {
         lastOperation: operation(type, 'Error', lastProgress(shoot), description),
         lastErrors: errors,
