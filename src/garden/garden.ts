@@ -83,6 +83,11 @@ export interface GardenOptions {
   /** Whether the scheduler places shoots without spec.seedName (default true). */
   scheduler?: boolean;
   /**
+   * Whether the shoot-migration controller judges the destinations of shoots being moved
+   * (default true); without it a Migrate never starts.
+   */
+  shootMigration?: boolean;
+  /**
    * Whether the controllers run at all (default true). Tests of the API alone (the fuzzer, which
    * checks that a refused request leaves the store's revision as it was) turn them off, so
    * nothing but the requests writes.
@@ -235,12 +240,6 @@ export async function startGarden(options: GardenOptions): Promise<Garden> {
       logger,
     }),
     new Controller({
-      name: 'shoot-migration',
-      source: clientListWatch(client, shootResource),
-      reconciler: new ShootMigrationReconciler(client),
-      logger,
-    }),
-    new Controller({
       name: 'seed-lifecycle',
       source: clientListWatch(client, seedResource),
       reconciler: new SeedLifecycleReconciler({
@@ -256,6 +255,16 @@ export async function startGarden(options: GardenOptions): Promise<Garden> {
       reconciler: new NamespaceReconciler(client, () => hosted.resources),
       logger,
     }),
+    ...(options.shootMigration === false
+      ? []
+      : [
+          new Controller({
+            name: 'shoot-migration',
+            source: clientListWatch(client, shootResource),
+            reconciler: new ShootMigrationReconciler(client),
+            logger,
+          }),
+        ]),
     ...(options.scheduler === false
       ? []
       : [

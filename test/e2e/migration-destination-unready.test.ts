@@ -7,37 +7,35 @@
  * time goes, and `kubectl describe shoot` (real kubectl) tells the story through Events.
  */
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Json } from '../helpers/api-client.js';
-import { bash, kubectl } from '../helpers/kubectl.js';
-import { examplesDir, startLandscape, type TestLandscape } from '../helpers/landscape.js';
+import { kubectl } from '../helpers/kubectl.js';
+import type { TestLandscape } from '../helpers/landscape.js';
+import {
+  SHOOT_NAMESPACE as NAMESPACE,
+  SHOOT,
+  type ShootOnLandscape,
+  startShootOnLandscape,
+  triggerMigration,
+} from '../helpers/migration.js';
 import { alive, eventually } from '../helpers/processes.js';
-import { type ShootClient, shootClient } from '../helpers/shoot-client.js';
+import type { ShootClient } from '../helpers/shoot-client.js';
 
-const NAMESPACE = 'garden-dev';
-const SHOOT = 'my-shoot';
 const WAIT_STEP = 'Waiting until the destination seed is ready';
-/** The seed document's trigger command, verbatim. */
-const TRIGGER = `kubectl get --raw /apis/core.gardener.cloud/v1beta1/namespaces/\${NAMESPACE}/shoots/\${SHOOT_NAME} | jq -c '.spec.seedName = "'\${DEST_SEED_NAME}'"' | kubectl replace --raw /apis/core.gardener.cloud/v1beta1/namespaces/\${NAMESPACE}/shoots/\${SHOOT_NAME}/binding -f - | jq -r '.spec.seedName'`;
 
 const condition = (shoot: Json, list: 'conditions' | 'constraints', type: string) =>
   (shoot.status?.[list] ?? []).find((c: Json) => c.type === type);
 
 describe('a destination seed that fails after the binding', () => {
+  let onLandscape: ShootOnLandscape;
   let l: TestLandscape;
   let client: ShootClient;
   let frozen: number | undefined;
 
   before(async () => {
     // Waits give up after 15 s (the Migrate's wait shows in lastErrors then, and runs again).
-    l = await startLandscape({ seeds: ['seed-a', 'seed-b'], upArgs: ['--wait-timeout', '15'] });
-    for (const file of ['10-project.yaml', '30-shoot.yaml']) {
-      const applied = await kubectl(l.garden, ['apply', '-f', join(examplesDir, file)]);
-      assert.equal(applied.code, 0, applied.stderr);
-    }
-    await l.waitForOperation(NAMESPACE, SHOOT, 'Create', 120_000);
-    client = await shootClient(await l.adminKubeconfig(NAMESPACE, SHOOT, join(l.dir, 'shoot.kubeconfig')));
+    onLandscape = await startShootOnLandscape({ upArgs: ['--wait-timeout', '15'] });
+    ({ landscape: l, client } = onLandscape);
     const created = await client.request('POST', '/api/v1/namespaces/default/configmaps', {
       metadata: { name: 'before-the-move' },
       data: { a: '1' },
@@ -47,21 +45,14 @@ describe('a destination seed that fails after the binding', () => {
 
   after(async () => {
     if (alive(frozen)) process.kill(frozen!, 'SIGCONT');
-    client?.close();
-    await l?.stop();
+    await onLandscape?.stop();
   });
 
   it('Migrate waits at its first step while the destination is frozen, and the shoot keeps serving', async () => {
     frozen = (await l.file()).seeds['seed-b']!.pid!;
     // Right after the freeze seed-b's last heartbeat is seconds old: the binding is admitted.
     process.kill(frozen, 'SIGSTOP');
-    const triggered = await bash(TRIGGER, {
-      KUBECONFIG: l.garden,
-      NAMESPACE,
-      SHOOT_NAME: SHOOT,
-      DEST_SEED_NAME: 'seed-b',
-    });
-    assert.equal(triggered.code, 0, triggered.stderr);
+    await triggerMigration(l.garden, 'seed-b');
 
     const waiting = await eventually(
       async () => {
