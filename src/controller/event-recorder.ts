@@ -23,6 +23,8 @@ export interface EventSource {
   component: string;
   /** The node, for a kubelet's events. */
   host?: string;
+  /** `reportingInstance` when it is not the host (e.g. which gardenlet). */
+  instance?: string;
 }
 
 export interface EventDetails {
@@ -31,6 +33,8 @@ export interface EventDetails {
   message: string;
   /** The part of the object the event is about, e.g. `spec.containers{web}`. */
   fieldPath?: string;
+  /** What was done or failed (`Reconcile`, `Migrate`, `Delete`), as events.k8s.io's recorder sets it. */
+  action?: string;
 }
 
 export class EventRecorder {
@@ -74,10 +78,11 @@ export class EventRecorder {
       },
       type: details.type,
       reason: details.reason,
+      ...(details.action ? { action: details.action } : {}),
       message: details.message,
       source: { component: this.#source.component, ...(this.#source.host ? { host: this.#source.host } : {}) },
       reportingComponent: this.#source.component,
-      reportingInstance: this.#source.host ?? '',
+      reportingInstance: this.#source.instance ?? this.#source.host ?? '',
       firstTimestamp: timestamp,
       lastTimestamp: timestamp,
       count: 1,

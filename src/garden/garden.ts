@@ -47,6 +47,7 @@ import { ControllerInstallationReconciler, seedKeysOf } from './controllers/cont
 import { ProjectReconciler } from './controllers/project-controller.js';
 import { SchedulerReconciler } from './controllers/scheduler.js';
 import { SeedLifecycleReconciler } from './controllers/seed-lifecycle-controller.js';
+import { ShootMigrationReconciler } from './controllers/shoot-migration-controller.js';
 import { ShootStateReconciler } from './controllers/shoot-state-controller.js';
 import { gardenEncryptedResources } from './encrypted-resources.js';
 import { SeedAuthorization, seedRestriction } from './seed-authorization.js';
@@ -85,6 +86,11 @@ export interface GardenOptions {
   seedHeartbeatMaxAgeSeconds?: number;
   /** Whether the scheduler places shoots without spec.seedName (default true). */
   scheduler?: boolean;
+  /**
+   * Whether the shoot-migration controller judges the destinations of shoots being moved
+   * (default true); without it a Migrate never starts.
+   */
+  shootMigration?: boolean;
   /**
    * Whether the controllers run at all (default true). Tests of the API alone (the fuzzer, which
    * checks that a refused request leaves the store's revision as it was) turn them off, so
@@ -267,6 +273,16 @@ export async function startGarden(options: GardenOptions): Promise<Garden> {
       reconciler: new NamespaceReconciler(client, () => hosted.resources),
       logger,
     }),
+    ...(options.shootMigration === false
+      ? []
+      : [
+          new Controller({
+            name: 'shoot-migration',
+            source: clientListWatch(client, shootResource),
+            reconciler: new ShootMigrationReconciler(client),
+            logger,
+          }),
+        ]),
     ...(options.scheduler === false
       ? []
       : [

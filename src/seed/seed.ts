@@ -69,6 +69,7 @@ import { RFC2136_PROVIDER } from './gardenlet/internal-domain.js';
 import { registerSeed, reportSeedReconciled, type SeedBackupConfig } from './gardenlet/seed-registration.js';
 import type { ShootAddressPool } from './gardenlet/shoot-address-pool.js';
 import { ShootApiProbes } from './gardenlet/shoot-api-probe.js';
+import { ShootEvents } from './gardenlet/shoot-events.js';
 import { shootKeysOf } from './gardenlet/shoot-labels.js';
 import { ShootReconciler, shootRetryBackoff, shootRetryTrigger } from './gardenlet/shoot-reconciler.js';
 import { ApiServerRuntime } from './runtime/apiserver-runtime.js';
@@ -368,6 +369,8 @@ export async function startSeed(options: SeedOptions): Promise<Seed> {
     logger: log,
     waitTimeoutMs: options.waitTimeoutMs ?? 60_000,
     flowHooks: options.flowHooks,
+    events: new ShootEvents(garden, name, log),
+    onIncomingMigration: () => heartbeat.requestBeat(),
     ...(options.nodeMonitorGracePeriodMs !== undefined
       ? { nodeMonitorGracePeriodMs: options.nodeMonitorGracePeriodMs }
       : {}),

@@ -145,3 +145,58 @@ describe('scheduler', () => {
     assert.equal(scheduled, 'idle');
   });
 });
+
+describe('shoot migration', () => {
+  let t: TestGarden;
+  before(async () => {
+    t = await startTestGarden({ shootMigration: true });
+  });
+  after(async () => {
+    await t.cleanup();
+  });
+
+  it("keeps ReadyForMigration and migrationStartTime while a shoot is moved, from the destination's heartbeat", async () => {
+    const seeds = t.garden.server.store('core.gardener.cloud', 'seeds');
+    const shoots = t.garden.server.store('core.gardener.cloud', 'shoots');
+    const heartbeat = (name: string, at: Date) =>
+      seeds.patch('', name, 'status', 'merge', { status: { conditions: healthySeedConditions(at) } }, ctx);
+    for (const name of ['src', 'dst']) {
+      await seeds.create('', { metadata: { name }, spec: { provider: { type: 'local', region: 'local' } } }, ctx);
+      // Before the move, and fresh enough for admission.
+      await heartbeat(name, new Date(Date.now() - 5_000));
+    }
+    const spec = { cloudProfileName: 'local', region: 'local', provider: { type: 'local' }, seedName: 'dst' };
+    await shoots.create('garden-dev', { metadata: { name: 'moved' }, spec }, ctx);
+    const setStatusSeed = (seedName: string | null) =>
+      shoots.patch('garden-dev', 'moved', 'status', 'merge', { status: { seedName } }, ctx);
+    await setStatusSeed('src');
+    type Status = { migrationStartTime?: string; constraints?: { type: string; status: string; reason: string }[] };
+    const status = async () => (await shoots.get('garden-dev', 'moved')).status as Status;
+    const constraint = (s: Status) => s.constraints?.find((c) => c.type === 'ReadyForMigration');
+
+    const waiting = await eventually(async () => {
+      const s = await status();
+      return constraint(s)?.status === 'False' ? s : undefined;
+    });
+    assert.equal(constraint(waiting)?.reason, 'DestinationSeedUnready', 'no heartbeat since the move began');
+    const startedAt = waiting.migrationStartTime;
+    assert.ok(startedAt);
+
+    await heartbeat('dst', new Date(Date.now() + 2_000));
+    const ready = await eventually(async () => {
+      const s = await status();
+      return constraint(s)?.status === 'True' ? s : undefined;
+    });
+    assert.equal(constraint(ready)?.reason, 'DestinationSeedReady');
+    assert.equal(ready.migrationStartTime, startedAt, 'the start time stays');
+
+    await setStatusSeed(null); // the Migrate succeeded
+    const migrated = await eventually(async () => {
+      const s = await status();
+      return constraint(s) === undefined ? s : undefined;
+    });
+    assert.equal(migrated.migrationStartTime, startedAt, 'kept until the Restore');
+    await setStatusSeed('dst'); // the Restore succeeded
+    await eventually(async () => ((await status()).migrationStartTime === undefined ? true : undefined));
+  });
+});

@@ -439,4 +439,23 @@ describe('SeedRestriction', () => {
       /may not set the label gardener.cloud\/role/,
     );
   });
+
+  it('lets Events be written only about Shoots placed on or hosted by the seed, in their namespace', async () => {
+    const event = (about: Record<string, unknown>, namespace = 'garden-dev'): KubeObject => ({
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { name: 'moving.1', namespace },
+      involvedObject: { apiVersion: G, kind: 'Shoot', namespace: 'garden-dev', name: 'moving', ...about },
+      reason: 'PrepareMigration',
+    });
+    const create = (seedName: string, object: KubeObject) =>
+      admit(seedName, { operation: 'CREATE', resource: 'events', object });
+    // `moving` is hosted by seed-a and placed on seed-b: both may report on it.
+    assert.equal(await create('seed-a', event({})), 'admitted');
+    assert.equal(await create('seed-b', event({})), 'admitted');
+    assert.match(await create('seed-c', event({})), /seed "seed-c" may only write Events about Shoots/);
+    assert.match(await create('seed-a', event({ name: 'unknown' })), /involvedObject "Shoot garden-dev\/unknown"/);
+    assert.match(await create('seed-a', event({ kind: 'Seed' })), /involvedObject "Seed garden-dev\/moving"/);
+    assert.match(await create('seed-a', event({}, 'garden-other')), /may only write Events/);
+  });
 });

@@ -39,8 +39,10 @@ export async function startTestGarden(options: Partial<GardenOptions> = {}, dir?
     dir: stateDir,
     port: 0,
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
-    // Tests of the API alone place shoots themselves; the scheduler is tested on its own.
+    // Tests of the API alone place shoots themselves and write the shoots' status; the scheduler
+    // and the shoot-migration controller (which writes a moved shoot's status) are tested on their own.
     scheduler: false,
+    shootMigration: false,
     ...options,
   });
   let stopped = false;

@@ -57,6 +57,7 @@ function assertBefore(r: Run, before: string, after: string): void {
 }
 
 const migrateSteps = [
+  'Waiting until the destination seed is ready',
   'Deleting Kubernetes controller manager',
   'Deleting Kubernetes scheduler',
   'Deleting kube-apiserver deployment',
@@ -78,7 +79,7 @@ const migrateSteps = [
 ];
 
 const restoreSteps = [
-  'Deploying Shoot namespace in Seed',
+  'Deploying control plane namespace',
   'Initializing secrets management',
   'Deploying source backup entry',
   'Waiting until the source backup entry has been reconciled',
@@ -92,7 +93,7 @@ const restoreSteps = [
   'Destroying source backup entry',
   'Waiting until source backup entry has been deleted',
   'Deploying Shoot infrastructure',
-  'Waiting until shoot infrastructure has been reconciled',
+  'Waiting until Shoot infrastructure has been reconciled',
   'Deploying internal domain DNS record',
   'Waiting until internal domain DNS record has been reconciled',
   'Deploying Kubernetes API server',
@@ -103,8 +104,8 @@ const restoreSteps = [
   'Waiting until kube-scheduler reports readiness',
   'Deploying shoot control plane components',
   'Waiting until shoot control plane has been reconciled',
-  'Configuring shoot worker pools',
-  'Waiting until shoot worker nodes have been reconciled',
+  'Configuring worker pools',
+  'Waiting until worker pools have been reconciled',
   'Deploying vpn-seed-server',
   'Waiting until the Kubernetes API server can connect to the Shoot workers',
   'Persisting ShootState in garden cluster',
@@ -117,6 +118,14 @@ describe('the Migrate flow', () => {
     assert.deepEqual(flow.taskIDs, migrateSteps);
     const r = await run(flow);
     assert.deepEqual([...r.succeeded].sort(), [...migrateSteps].sort());
+    // Nothing stops before the garden confirmed the destination.
+    for (const step of [
+      'Deleting Kubernetes controller manager',
+      'Deleting Kubernetes scheduler',
+      'Deleting vpn-seed-server',
+    ]) {
+      assertBefore(r, 'Waiting until the destination seed is ready', step);
+    }
     assertBefore(r, 'Deleting Kubernetes controller manager', 'Deleting kube-apiserver deployment');
     assertBefore(r, 'Deleting Kubernetes scheduler', 'Deleting kube-apiserver deployment');
     assertBefore(r, 'Waiting until kube-apiserver has been deleted', 'Migrating extension resources');
@@ -144,7 +153,7 @@ describe('the Restore flow', () => {
     assert.deepEqual(flow.taskIDs, restoreSteps);
     const r = await run(flow);
     assert.deepEqual([...r.succeeded].sort(), [...restoreSteps].sort());
-    assertBefore(r, 'Deploying Shoot namespace in Seed', 'Deploying source backup entry');
+    assertBefore(r, 'Deploying control plane namespace', 'Deploying source backup entry');
     assertBefore(r, 'Waiting until the source backup entry has been reconciled', 'Deploying backup entry');
     assertBefore(
       r,
@@ -161,7 +170,7 @@ describe('the Restore flow', () => {
       'Waiting until Kubernetes API server rolled out',
       'Waiting until the Kubernetes API server can connect to the Shoot workers',
     );
-    assertBefore(r, 'Waiting until Kubernetes API server rolled out', 'Configuring shoot worker pools');
+    assertBefore(r, 'Waiting until Kubernetes API server rolled out', 'Configuring worker pools');
     assertBefore(r, 'Waiting until Kubernetes API server rolled out', 'Deploying Kubernetes controller manager');
     assertBefore(r, 'Waiting until Kubernetes API server rolled out', 'Deploying Kubernetes scheduler');
     assertBefore(r, 'Initializing secrets management', 'Deploying vpn-seed-server');
@@ -172,7 +181,7 @@ describe('the Restore flow', () => {
     );
     assertBefore(
       r,
-      'Waiting until shoot worker nodes have been reconciled',
+      'Waiting until worker pools have been reconciled',
       'Waiting until the Kubernetes API server can connect to the Shoot workers',
     );
   });

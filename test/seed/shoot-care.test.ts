@@ -8,6 +8,7 @@ import { getCondition } from '../../src/api/core-gardener/conditions.js';
 import type { Condition } from '../../src/api/meta.js';
 import {
   conditionsChanged,
+  progressingConditions,
   type ShootHealthFacts,
   shootHealthConditions,
 } from '../../src/seed/gardenlet/shoot-care.js';
@@ -88,5 +89,34 @@ describe('shoot health conditions', () => {
     assert.equal(system.lastTransitionTime, '2026-12-01T10:06:00Z');
     assert.equal(getCondition(broken, 'EveryNodeReady')!.lastTransitionTime, '2026-12-01T10:00:00Z');
     assert.equal(conditionsChanged([], first), true, 'conditions where there were none are a change');
+  });
+});
+
+describe('shoot health conditions during a Migrate or Restore', () => {
+  it('say Progressing with why, keep a False one, and are judged afresh after the Restore', () => {
+    const before = new Date('2026-01-01T00:00:00Z');
+    const during = new Date('2026-01-01T00:01:00Z');
+    const after = new Date('2026-01-01T00:02:00Z');
+    const healthyBefore = shootHealthConditions([], { ...healthy, tunnelProblems: ['node n-1: no tunnel'] }, before);
+    const moving = progressingConditions(healthyBefore, 'ShootMigrating', 'being migrated', during);
+    assert.deepEqual(summary(moving), [
+      'APIServerAvailable=Progressing/ShootMigrating',
+      'ControlPlaneHealthy=Progressing/ShootMigrating',
+      'EveryNodeReady=Progressing/ShootMigrating',
+      'SystemComponentsHealthy=False/TunnelConnectionBroken',
+    ]);
+    assert.equal(getCondition(moving, 'APIServerAvailable')?.message, 'being migrated');
+    assert.equal(getCondition(moving, 'APIServerAvailable')?.lastTransitionTime, '2026-01-01T00:01:00Z');
+    assert.equal(progressingConditions(moving, 'ShootMigrating', 'being migrated', after).length, 4);
+    assert.equal(
+      getCondition(progressingConditions(moving, 'ShootMigrating', 'being migrated', after), 'APIServerAvailable')
+        ?.lastUpdateTime,
+      '2026-01-01T00:01:00Z',
+      'the same Progressing is not rewritten',
+    );
+    const restored = shootHealthConditions(moving, healthy, after);
+    assert.ok(restored.every((c) => c.status === 'True'));
+    assert.equal(getCondition(restored, 'APIServerAvailable')?.lastTransitionTime, '2026-01-01T00:02:00Z');
+    assert.deepEqual(progressingConditions([], 'ShootRestoring', 'x'), [], 'none appear that were not there');
   });
 });

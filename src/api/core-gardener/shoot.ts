@@ -91,6 +91,8 @@ export interface ShootStatus {
   hibernated?: boolean;
   /** The shoot's uid, copied by the gardenlet. */
   uid?: string;
+  /** When the move to another seed began (the garden sets it); cleared once the Restore succeeded. */
+  migrationStartTime?: string;
   /** The two-phase credentials rotations and their phases (src/api/core-gardener/shoot-operation.ts). */
   credentials?: ShootCredentials;
 }
@@ -148,6 +150,7 @@ export const { is: isShoot, resource: shootResource } = gardenerKind<Shoot>(
         advertisedAddresses: optional(listOf(shape<ShootAdvertisedAddress>({ name: aString, url: aString }))),
         hibernated: optional(aBoolean),
         uid: optional(aString),
+        migrationStartTime: optional(aString),
         credentials: optional(anObject),
       }),
     ),
@@ -160,7 +163,8 @@ export const SHOOT_STATUS_LABEL = 'shoot.gardener.cloud/status';
 export const SKIP_READINESS_ANNOTATION = 'shoot.gardener.cloud/skip-readiness';
 
 /** The health conditions the STATUS column summarises. */
-const HEALTH_CONDITIONS = [
+/** The health conditions (Gardener's care controller's), which the STATUS column sums up. */
+export const SHOOT_HEALTH_CONDITIONS = [
   ShootConditionType.APIServerAvailable,
   ShootConditionType.ControlPlaneHealthy,
   ShootConditionType.ObservabilityComponentsHealthy,
@@ -249,7 +253,7 @@ export function shootHealthStatus(shoot: Shoot): string {
   if (label) return label;
   const conditions = shoot.status?.conditions ?? [];
   const failed = shoot.status?.lastOperation?.state === 'Failed';
-  const health = HEALTH_CONDITIONS.map((type) => getCondition(conditions, type)).filter((c) => c !== undefined);
+  const health = SHOOT_HEALTH_CONDITIONS.map((type) => getCondition(conditions, type)).filter((c) => c !== undefined);
   if (health.length === 0) return failed ? 'unhealthy' : '<pending>';
   if (failed || health.some((c) => c.status === 'False')) return 'unhealthy';
   if (health.some((c) => c.status === 'Unknown')) return 'unknown';

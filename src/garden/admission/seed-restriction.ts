@@ -16,6 +16,9 @@
  *   still hosts the shoot (`status.seedName` another seed).
  * - Secret: only `garden/backup-<seed>` and `garden/generated-bucket-<a bucket of the seed>`,
  *   without the `gardener.cloud/role` label (which makes a Secret the internal domain's).
+ * - Event (core/v1; RBAC grants gardenlets create and patch): only about a Shoot whose
+ *   `spec.seedName` or `status.seedName` is the seed, in the Shoot's namespace (the shoot
+ *   controller's operation events). Gardener's SeedAuthorizer allows any; this is stricter.
  *
  * A refusal is a 403 naming the field.
  */
@@ -31,10 +34,11 @@ import {
   type BackupEntry,
   backupEntrySpecSeedName,
 } from '../../api/core-gardener/backup-entry.js';
-import { GARDENER_GROUP } from '../../api/core-gardener/common.js';
+import { GARDENER_API_VERSION, GARDENER_GROUP } from '../../api/core-gardener/common.js';
 import { backupSecretName } from '../../api/core-gardener/seed.js';
 import { type Shoot, shootSpecSeedName, shootStatusSeedName } from '../../api/core-gardener/shoot.js';
 import { forbidden } from '../../api/errors.js';
+import { isRecord } from '../../api/meta.js';
 import type { AdmissionAttributes, AdmissionPlugin, Operation } from '../../apiserver/types.js';
 import { seedOfUser } from '../authorizer/seed-authorizer.js';
 
@@ -68,6 +72,7 @@ export class SeedRestriction implements AdmissionPlugin {
     const check = new Checks(seed, attrs, reject, this.#lookups);
     if (attrs.kind.group === 'coordination.k8s.io' && attrs.resource === 'leases') return check.lease(name);
     if (attrs.kind.group === '' && attrs.resource === 'secrets') return check.secret(name);
+    if (attrs.kind.group === '' && attrs.resource === 'events') return check.event();
     if (attrs.kind.group !== GARDENER_GROUP) return;
     switch (attrs.resource) {
       case 'seeds':
@@ -108,6 +113,24 @@ class Checks {
     }
     if (this.attrs.object.metadata.labels?.[roleLabel] !== undefined) {
       throw this.reject(`may not set the label ${roleLabel} (metadata.labels)`);
+    }
+  }
+
+  /** An Event about a Shoot of its own (placed on or hosted by the seed), in the Shoot's namespace. */
+  async event(): Promise<void> {
+    const about = this.attrs.object.involvedObject;
+    const ref = isRecord(about) ? about : {};
+    const isShoot = ref.apiVersion === GARDENER_API_VERSION && ref.kind === 'Shoot';
+    const inNamespace = ref.namespace === this.attrs.namespace;
+    const shoot =
+      isShoot && inNamespace && typeof ref.name === 'string'
+        ? await this.lookups.getShoot(this.attrs.namespace, ref.name)
+        : null;
+    const own = !!shoot && (shootSpecSeedName(shoot) === this.seed || shootStatusSeedName(shoot) === this.seed);
+    if (!own) {
+      throw this.reject(
+        `may only write Events about Shoots placed on or hosted by it, in their namespace (involvedObject ${JSON.stringify(`${ref.kind ?? ''} ${ref.namespace ?? ''}/${ref.name ?? ''}`)})`,
+      );
     }
   }
 

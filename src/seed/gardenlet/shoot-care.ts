@@ -15,6 +15,7 @@ import {
   ShootConditionType,
   setCondition,
 } from '../../api/core-gardener/conditions.js';
+import { SHOOT_HEALTH_CONDITIONS } from '../../api/core-gardener/shoot.js';
 import type { Condition } from '../../api/meta.js';
 
 /** What the seed hosting the control plane observed of it. */
@@ -110,4 +111,26 @@ export function conditionsChanged(current: readonly Condition[], next: readonly 
     const old = getCondition(current, c.type);
     return old?.status !== c.status || old.reason !== c.reason || old.message !== c.message;
   });
+}
+
+/**
+ * While a Migrate or Restore runs, the health conditions say Progressing (with why) instead of the
+ * health of a control plane being moved. As Gardener's status update after an operation, a
+ * condition that is False stays False: a known problem is not hidden. `shootHealthConditions`
+ * judges them again once the Restore succeeded.
+ */
+export function progressingConditions(
+  current: readonly Condition[],
+  reason: string,
+  message: string,
+  now = new Date(),
+): Condition[] {
+  let conditions = [...current];
+  for (const type of SHOOT_HEALTH_CONDITIONS) {
+    const existing = getCondition(conditions, type);
+    if (!existing || existing.status === 'False') continue;
+    if (existing.status === 'Progressing' && existing.reason === reason && existing.message === message) continue;
+    conditions = setCondition(conditions, type, 'Progressing', reason, message, now);
+  }
+  return conditions;
 }

@@ -46,7 +46,7 @@ export function reconcileFlow(c: ShootComponents, options: ReconcileFlowOptions)
   const copyRequired = restoring && options.copyRequired === true;
   const g = new Graph(reconcileFlowNames[options.operation]);
   const deployNamespace = g.add({
-    name: 'Deploying Shoot namespace in Seed',
+    name: 'Deploying control plane namespace',
     fn: (ctx) => c.namespace.deploy(ctx),
   });
   const initializeSecrets = g.add({
@@ -125,7 +125,7 @@ export function reconcileFlow(c: ShootComponents, options: ReconcileFlowOptions)
     dependencies: deployNamespace,
   });
   const waitUntilInfrastructureReady = g.add({
-    name: 'Waiting until shoot infrastructure has been reconciled',
+    name: 'Waiting until Shoot infrastructure has been reconciled',
     fn: (ctx) => c.infrastructure.wait(ctx),
     skipIf: skipReadiness,
     dependencies: deployInfrastructure,
@@ -190,12 +190,12 @@ export function reconcileFlow(c: ShootComponents, options: ReconcileFlowOptions)
   });
   // In a Restore the same machines: the Worker's restored state says where they are.
   const deployWorker = g.add({
-    name: 'Configuring shoot worker pools',
+    name: 'Configuring worker pools',
     fn: restoring ? (ctx) => c.worker.restore(ctx) : (ctx) => c.worker.deploy(ctx),
     dependencies: waitUntilKubeApiServerReady,
   });
   const waitUntilWorkerReady = g.add({
-    name: 'Waiting until shoot worker nodes have been reconciled',
+    name: 'Waiting until worker pools have been reconciled',
     fn: (ctx) => c.worker.wait(ctx),
     skipIf: skipReadiness,
     dependencies: deployWorker,
@@ -252,12 +252,12 @@ export function deleteFlow(c: ShootComponents): Flow {
     dependencies: waitUntilWorkerDeleted,
   });
   const destroyControlPlane = g.add({
-    name: 'Deleting shoot control plane',
+    name: 'Destroying shoot control plane',
     fn: (ctx) => c.controlPlane.destroy(ctx),
     dependencies: destroyKubeApiServer,
   });
   const waitUntilControlPlaneDeleted = g.add({
-    name: 'Waiting until shoot control plane has been deleted',
+    name: 'Waiting until shoot control plane has been destroyed',
     fn: (ctx) => c.controlPlane.waitCleanup(ctx),
     dependencies: destroyControlPlane,
   });
@@ -282,12 +282,12 @@ export function deleteFlow(c: ShootComponents): Flow {
     dependencies: destroyInternalDnsRecord,
   });
   const destroyInfrastructure = g.add({
-    name: 'Destroying Shoot infrastructure',
+    name: 'Destroying shoot infrastructure',
     fn: (ctx) => c.infrastructure.destroy(ctx),
     dependencies: [waitUntilControlPlaneDeleted, waitUntilEtcdDeleted],
   });
   const waitUntilInfrastructureDeleted = g.add({
-    name: 'Waiting until shoot infrastructure has been destroyed',
+    name: 'Waiting until shoot infrastructure has been deleted',
     fn: (ctx) => c.infrastructure.waitCleanup(ctx),
     dependencies: destroyInfrastructure,
   });
@@ -336,14 +336,22 @@ export interface MigrateFlowOptions {
  */
 export function migrateFlow(c: ShootComponents, options: MigrateFlowOptions): Flow {
   const g = new Graph('Shoot cluster preparation for migration');
+  // Nothing stops before the garden confirms the destination can take over: while it cannot, the
+  // shoot keeps being served here (Gardener checks the same constraint before its flow).
+  const waitUntilDestinationSeedReady = g.add({
+    name: 'Waiting until the destination seed is ready',
+    fn: (ctx) => c.destinationSeed.waitReady(ctx),
+  });
   // Before the API server: whatever the controllers and the scheduler write reaches etcd before the final snapshot.
   const destroyKubeControllerManager = g.add({
     name: 'Deleting Kubernetes controller manager',
     fn: (ctx) => c.kubeControllerManager.destroy(ctx),
+    dependencies: waitUntilDestinationSeedReady,
   });
   const destroyKubeScheduler = g.add({
     name: 'Deleting Kubernetes scheduler',
     fn: (ctx) => c.kubeScheduler.destroy(ctx),
+    dependencies: waitUntilDestinationSeedReady,
   });
   const destroyKubeApiServer = g.add({
     name: 'Deleting kube-apiserver deployment',
@@ -352,7 +360,11 @@ export function migrateFlow(c: ShootComponents, options: MigrateFlowOptions): Fl
   });
   // The nodes' tunnels close with it and are dialled again at the same address, which the
   // destination's vpn-seed-server binds.
-  const destroyVpnSeedServer = g.add({ name: 'Deleting vpn-seed-server', fn: (ctx) => c.vpnSeedServer.destroy(ctx) });
+  const destroyVpnSeedServer = g.add({
+    name: 'Deleting vpn-seed-server',
+    fn: (ctx) => c.vpnSeedServer.destroy(ctx),
+    dependencies: waitUntilDestinationSeedReady,
+  });
   const waitUntilKubeApiServerDeleted = g.add({
     name: 'Waiting until kube-apiserver has been deleted',
     fn: (ctx) => c.kubeApiServer.waitCleanup(ctx),

@@ -3,20 +3,26 @@
  * shoot-dispatch.ts) it runs the Create, Reconcile, Delete, Migrate or Restore flow and reports
  * progress in `status.lastOperation`, failures in `status.lastErrors` (keyed by step), and the
  * outcome in `status.seedName` (this seed after Create/Reconcile/Restore, null after Migrate),
- * the technical ID and the shoot's API address. Level-triggered: after a seed restart every shoot
- * is looked at again and its control plane brought back, or its Migrate/Restore resumed.
+ * the technical ID and the shoot's API address; each operation's start, success and failure are
+ * also Events on the Shoot (shoot-events.ts). During Migrate and Restore the health conditions say
+ * Progressing. Level-triggered: after a seed restart every shoot is looked at again and its control
+ * plane brought back, or its Migrate/Restore resumed.
  */
 import {
   GARDENER_OPERATION_ANNOTATION,
   type LastOperation,
   type LastOperationState,
 } from '../../api/core-gardener/common.js';
+import { getCondition } from '../../api/core-gardener/conditions.js';
+import { READY_FOR_MIGRATION } from '../../api/core-gardener/migration-readiness.js';
 import { seedHasBackup } from '../../api/core-gardener/seed.js';
 import {
   type Shoot,
   type ShootStatus,
   SKIP_READINESS_ANNOTATION,
   shootResource,
+  shootSpecSeedName,
+  shootStatusSeedName,
 } from '../../api/core-gardener/shoot.js';
 import {
   credentialsAfterSuccess,
@@ -34,9 +40,10 @@ import { lastErrorsAfter } from '../../flow/last-errors.js';
 import { describeProgress } from '../../flow/progress.js';
 import { type SeedRuntime, type ShootComponents, shootComponents } from './components/index.js';
 import { findForThisSeed } from './seed-scoped-read.js';
-import { conditionsChanged, shootHealthConditions } from './shoot-care.js';
+import { conditionsChanged, progressingConditions, shootHealthConditions } from './shoot-care.js';
 import { type ShootOperation, shootOperationFor } from './shoot-dispatch.js';
 import { advertisedUrl } from './shoot-endpoint.js';
+import type { ShootEvents } from './shoot-events.js';
 import { copyOfBackupsRequired, deleteFlow, etcdSnapshotRequired, migrateFlow, reconcileFlow } from './shoot-flows.js';
 import { observeShootHealth } from './shoot-health-facts.js';
 import { placeShoot } from './shoot-placement.js';
@@ -44,6 +51,13 @@ import { placeShoot } from './shoot-placement.js';
 export interface ShootReconcilerDeps extends SeedRuntime {
   /** Called around every step of the shoot flows (the crash tests' crash points). */
   flowHooks?: FlowHooks | undefined;
+  /** Records the operations' Events on the Shoot in the garden (src/seed/gardenlet/shoot-events.ts). */
+  events?: ShootEvents | undefined;
+  /**
+   * A shoot is being moved to this seed and the garden has not confirmed yet that this seed can
+   * take it: the seed's heartbeat, asked for now rather than at its next interval, is that proof.
+   */
+  onIncomingMigration?: (() => void) | undefined;
 }
 
 export const shootFinalizer = 'gardener';
@@ -78,6 +92,7 @@ export class ShootReconciler implements Reconciler {
     const operation = shootOperationFor(shoot, this.#deps.seedName);
     switch (operation) {
       case undefined:
+        if (awaitsDestinationConfirmation(shoot, this.#deps.seedName)) this.#deps.onIncomingMigration?.();
         return {};
       case 'Delete':
         return this.#delete(shoot, signal);
@@ -125,7 +140,12 @@ export class ShootReconciler implements Reconciler {
   async #migrate(shoot: Shoot, signal: AbortSignal): Promise<Result> {
     const c = await this.#components(shoot, { allocate: false });
     const flow = migrateFlow(c, { etcdSnapshotRequired: await etcdSnapshotRequired(c) });
-    await this.#run(shoot, 'Migrate', flow, signal, {}, async () => ({ seedName: null, lastErrors: null }));
+    const conditions = progressingConditions(
+      shoot.status?.conditions ?? [],
+      'ShootMigrating',
+      `The control plane is being migrated from seed ${this.#deps.seedName} to seed ${shootSpecSeedName(shoot)}.`,
+    );
+    await this.#run(shoot, 'Migrate', flow, signal, { conditions }, async () => ({ seedName: null, lastErrors: null }));
     return {};
   }
 
@@ -141,9 +161,16 @@ export class ShootReconciler implements Reconciler {
       copyRequired: await copyOfBackupsRequired(c),
       skipReadiness: skipReadiness(shoot),
     });
-    await this.#run(shoot, 'Restore', flow, signal, this.#identityStatus(shoot, c), () =>
-      this.#hostedHereStatus(shoot, c),
+    const conditions = progressingConditions(
+      shoot.status?.conditions ?? [],
+      'ShootRestoring',
+      `The control plane is being restored on seed ${this.#deps.seedName} after its migration.`,
     );
+    // The health is judged afresh from the Progressing conditions, and the move is over.
+    await this.#run(shoot, 'Restore', flow, signal, { ...this.#identityStatus(shoot, c), conditions }, async () => ({
+      ...(await this.#hostedHereStatus(shoot, c, conditions)),
+      migrationStartTime: null,
+    }));
     await this.#dropSkipReadiness(shoot);
     return { requeueAfterMs: resyncMs };
   }
@@ -157,15 +184,20 @@ export class ShootReconciler implements Reconciler {
   }
 
   /**
-   * What a successful Create, Reconcile or Restore writes: the shoot runs here, and how it is; a
-   * credentials rotation it carried out moves on (Preparing → Prepared, Completing → Completed).
+   * What a successful Create, Reconcile or Restore writes: the shoot runs here, and how it is
+   * (judged from `current`: the Progressing conditions after a Restore); a credentials rotation it
+   * carried out moves on (Preparing → Prepared, Completing → Completed).
    */
-  async #hostedHereStatus(shoot: Shoot, c: ShootComponents): Promise<ShootStatus> {
+  async #hostedHereStatus(
+    shoot: Shoot,
+    c: ShootComponents,
+    current: readonly Condition[] = shoot.status?.conditions ?? [],
+  ): Promise<ShootStatus> {
     const credentials = credentialsOf(shoot);
     return {
       seedName: this.#deps.seedName,
       observedGeneration: shoot.metadata.generation,
-      conditions: await this.#health(shoot, c),
+      conditions: await this.#health(shoot, c, current),
       ...(rotationInProgress(credentials)
         ? { credentials: credentialsMergePatch(credentials, credentialsAfterSuccess(credentials, nowTimestamp())) }
         : {}),
@@ -191,8 +223,11 @@ export class ShootReconciler implements Reconciler {
    * The shoot's health conditions as this seed sees them now (src/seed/gardenlet/shoot-care.ts).
    * Looking fails nothing: an operation that succeeded is not retried for it, the conditions stay.
    */
-  async #health(shoot: Shoot, c: ShootComponents): Promise<Condition[]> {
-    const current = shoot.status?.conditions ?? [];
+  async #health(
+    shoot: Shoot,
+    c: ShootComponents,
+    current: readonly Condition[] = shoot.status?.conditions ?? [],
+  ): Promise<Condition[]> {
     try {
       return shootHealthConditions(current, await observeShootHealth(c));
     } catch (err) {
@@ -200,7 +235,7 @@ export class ShootReconciler implements Reconciler {
         { shoot: `${shoot.metadata.namespace}/${shoot.metadata.name}`, err: (err as Error).message },
         'health check failed',
       );
-      return current;
+      return [...current];
     }
   }
 
@@ -272,6 +307,7 @@ export class ShootReconciler implements Reconciler {
       ...startStatus,
       lastOperation: operation(type, 'Processing', 0, startMessage(type)),
     });
+    await this.#deps.events?.started(shoot, type);
     const log = this.#deps.logger.child({
       shoot: `${shoot.metadata.namespace}/${shoot.metadata.name}`,
       operation: type,
@@ -287,6 +323,9 @@ export class ShootReconciler implements Reconciler {
         hooks: this.#deps.flowHooks,
         signal,
       });
+      // Before the status says so, as Gardener records it: after a Migrate's write this seed no
+      // longer serves the shoot, and SeedRestriction refuses its Events about it.
+      await this.#deps.events?.succeeded(shoot, type);
       // As in Gardener, a successful operation leaves no lastErrors, also none of steps it
       // skipped (skip-readiness).
       await this.#patchStatus(shoot, {
@@ -304,13 +343,10 @@ export class ShootReconciler implements Reconciler {
         .map((e) => `${e.taskID}: ${e.error.message}`)
         .join('; ');
       log.warn({ errors: described || (err as Error).message }, 'flow failed');
+      const description = `${flow.name} failed: ${described || (err as Error).message}`;
+      await this.#deps.events?.failed(shoot, type, description);
       await this.#patchStatus(shoot, {
-        lastOperation: operation(
-          type,
-          'Error',
-          lastProgress(shoot),
-          `${flow.name} failed: ${described || (err as Error).message}`,
-        ),
+        lastOperation: operation(type, 'Error', lastProgress(shoot), description),
         lastErrors: errors,
       }).catch(() => undefined);
       throw err;
@@ -330,6 +366,16 @@ export class ShootReconciler implements Reconciler {
 export function shootRetryTrigger(shoot: KubeObject): string {
   const { generation, annotations, deletionTimestamp } = shoot.metadata;
   return JSON.stringify([generation, annotations ?? {}, deletionTimestamp ?? null, shoot.spec ?? null]);
+}
+
+/**
+ * The shoot is bound to this seed while another one still hosts it, and the garden has not said
+ * yet that this seed is ready to take it (its `ReadyForMigration` constraint is not True).
+ */
+function awaitsDestinationConfirmation(shoot: Shoot, seedName: string): boolean {
+  const status = shootStatusSeedName(shoot);
+  if (shootSpecSeedName(shoot) !== seedName || status === undefined || status === seedName) return false;
+  return getCondition(shoot.status?.constraints ?? [], READY_FOR_MIGRATION)?.status !== 'True';
 }
 
 function skipReadiness(shoot: Shoot): boolean {

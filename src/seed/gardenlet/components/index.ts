@@ -23,6 +23,7 @@ import type { ShootPlacement } from '../shoot-placement.js';
 import { BackupEntry } from './backup-entry.js';
 import type { ComponentContext } from './context.js';
 import { controlPlane } from './control-plane.js';
+import { DestinationSeed } from './destination-seed.js';
 import { internalDnsRecord } from './dns-record.js';
 import { EtcdMain } from './etcd.js';
 import { EtcdCopyBackupsTask } from './etcd-copy-backups-task.js';
@@ -83,6 +84,7 @@ export interface ShootComponents {
   readonly kubeScheduler: KubeScheduler;
   readonly vpnSeedServer: VpnSeedServer;
   readonly workerConnectivity: WorkerConnectivity;
+  readonly destinationSeed: DestinationSeed;
 }
 
 /** The components of `shoot` on this seed, reached where `placement` says (src/seed/gardenlet/shoot-placement.ts). */
@@ -141,5 +143,6 @@ export function shootComponents(shoot: Shoot, seed: SeedRuntime, placement: Shoo
     kubeScheduler: new KubeScheduler(context, seed.schedulers, secrets),
     vpnSeedServer: new VpnSeedServer(context, seed.vpnServers, secrets),
     workerConnectivity: new WorkerConnectivity(context, secrets, kubeApiServer),
+    destinationSeed: new DestinationSeed(context),
   };
 }

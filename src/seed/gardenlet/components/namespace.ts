@@ -28,7 +28,7 @@ export class ShootNamespace implements DeployWaiter {
     this.#runtimeDir = runtimeDir;
   }
 
-  /** "Deploying Shoot namespace in Seed". */
+  /** "Deploying control plane namespace". */
   async deploy(_ctx: TaskContext): Promise<void> {
     await this.#namespaces().createIfAbsent('', {
       metadata: { name: this.#c.namespace, labels: shootNamespaceLabels(this.#c.shoot) },
