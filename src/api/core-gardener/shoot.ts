@@ -58,7 +58,11 @@ export interface ShootSpec {
   kubernetes?: { version?: string };
   /** The shoot's networks (CIDRs): its nodes' addresses and its pods' (read where they are strings). */
   networking?: { nodes?: unknown; pods?: unknown; services?: unknown };
-  /** `enabled: true` asks for the control plane to be scaled down (not implemented beyond the table). */
+  /**
+   * `enabled: true` hibernates the shoot: its control plane and machines stopped, all data kept
+   * (docs/migration.md#hibernation); `false` or unset wakes it. `schedules` are kept as sent but
+   * not acted on.
+   */
   hibernation?: { enabled?: boolean | null };
   /** evaluation, testing, development, infrastructure or production. */
   purpose?: string;
@@ -85,7 +89,8 @@ export interface ShootStatus {
   /** The control-plane namespace on the seed, `shoot--<project>--<name>`. */
   technicalID?: string;
   advertisedAddresses?: ShootAdvertisedAddress[];
-  isHibernated?: boolean;
+  /** Whether the shoot is hibernated (Gardener's `IsHibernated`, JSON `hibernated`): set by a successful operation. */
+  hibernated?: boolean;
   /** The shoot's uid, copied by the gardenlet. */
   uid?: string;
 }
@@ -141,7 +146,7 @@ export const { is: isShoot, resource: shootResource } = gardenerKind<Shoot>(
         observedGeneration: optional(aNumber),
         technicalID: optional(aString),
         advertisedAddresses: optional(listOf(shape<ShootAdvertisedAddress>({ name: aString, url: aString }))),
-        isHibernated: optional(aBoolean),
+        hibernated: optional(aBoolean),
         uid: optional(aString),
       }),
     ),
@@ -251,10 +256,15 @@ export function shootHealthStatus(shoot: Shoot): string {
   return 'healthy';
 }
 
+/** `spec.hibernation.enabled`: the shoot is to be hibernated (Gardener's `HibernationIsEnabled`). */
+export function shootHibernationEnabled(shoot: Shoot): boolean {
+  return shoot.spec.hibernation?.enabled === true;
+}
+
 /** The HIBERNATION cell, as Gardener's table: Hibernated, Hibernating, Waking Up or Awake. */
 export function shootHibernationColumn(shoot: Shoot): string {
   const wanted = shoot.spec.hibernation?.enabled === true;
-  const actual = shoot.status?.isHibernated === true;
+  const actual = shoot.status?.hibernated === true;
   if (wanted && actual) return 'Hibernated';
   if (wanted) return 'Hibernating';
   if (actual) return 'Waking Up';

@@ -12,6 +12,7 @@ import {
   type Shoot,
   type ShootStatus,
   SKIP_READINESS_ANNOTATION,
+  shootHibernationEnabled,
   shootResource,
 } from '../../api/core-gardener/shoot.js';
 import { type Condition, type KubeObject, nowTimestamp } from '../../api/meta.js';
@@ -27,6 +28,7 @@ import { type ShootOperation, shootOperationFor } from './shoot-dispatch.js';
 import { advertisedUrl } from './shoot-endpoint.js';
 import { copyOfBackupsRequired, deleteFlow, etcdSnapshotRequired, migrateFlow, reconcileFlow } from './shoot-flows.js';
 import { observeShootHealth } from './shoot-health-facts.js';
+import { hibernatedConditions, hibernationConstraints, hibernationInEffect } from './shoot-hibernation.js';
 import { placeShoot } from './shoot-placement.js';
 
 export interface ShootReconcilerDeps extends SeedRuntime {
@@ -80,6 +82,7 @@ export class ShootReconciler implements Reconciler {
 
   async #reconcile(shoot: Shoot, type: 'Create' | 'Reconcile', signal: AbortSignal): Promise<Result> {
     const c = await this.#components(shoot, { allocate: true });
+    const hibernated = shootHibernationEnabled(shoot);
     // A control plane whose etcd broke (e.g. a restore that cannot finish) is reconciled again,
     // so the failing step and its error show in the shoot's lastErrors.
     const upToDate =
@@ -87,18 +90,20 @@ export class ShootReconciler implements Reconciler {
       shoot.status?.lastOperation?.state === 'Succeeded' &&
       // A shoot whose URL changes (an internal domain added, a pool configured) is reconciled again.
       advertisedUrl(shoot) === c.context.endpoint.apiUrl &&
-      c.kubeApiServer.running &&
-      c.kubeControllerManager.running &&
-      c.kubeScheduler.running &&
-      c.vpnSeedServer.running &&
-      (await c.etcdMain.healthy());
+      (hibernated
+        ? await c.hibernation.hibernated()
+        : c.kubeApiServer.running &&
+          c.kubeControllerManager.running &&
+          c.kubeScheduler.running &&
+          c.vpnSeedServer.running &&
+          (await c.etcdMain.healthy()));
     if (upToDate) {
       await this.#updateHealth(shoot, c);
       return { requeueAfterMs: resyncMs };
     }
     await this.#ensureFinalizer(shoot);
     const allowBackup = seedHasBackup(await c.context.seedObject());
-    const flow = reconcileFlow(c, { operation: type, allowBackup, skipReadiness: skipReadiness(shoot) });
+    const flow = reconcileFlow(c, { operation: type, allowBackup, skipReadiness: skipReadiness(shoot), hibernated });
     await this.#run(shoot, type, flow, signal, this.#identityStatus(shoot, c), () => this.#hostedHereStatus(shoot, c));
     await this.#dropSkipReadiness(shoot);
     return { requeueAfterMs: resyncMs };
@@ -110,7 +115,10 @@ export class ShootReconciler implements Reconciler {
    */
   async #migrate(shoot: Shoot, signal: AbortSignal): Promise<Result> {
     const c = await this.#components(shoot, { allocate: false });
-    const flow = migrateFlow(c, { etcdSnapshotRequired: await etcdSnapshotRequired(c) });
+    const flow = migrateFlow(c, {
+      etcdSnapshotRequired: await etcdSnapshotRequired(c),
+      wakeupRequired: hibernationInEffect(shoot),
+    });
     await this.#run(shoot, 'Migrate', flow, signal, {}, async () => ({ seedName: null, lastErrors: null }));
     return {};
   }
@@ -125,6 +133,8 @@ export class ShootReconciler implements Reconciler {
       allowBackup: true,
       copyRequired: await copyOfBackupsRequired(c),
       skipReadiness: skipReadiness(shoot),
+      // Gardener restores a hibernated shoot hibernated: its data restored, nothing running.
+      hibernated: shootHibernationEnabled(shoot),
     });
     await this.#run(shoot, 'Restore', flow, signal, this.#identityStatus(shoot, c), () =>
       this.#hostedHereStatus(shoot, c),
@@ -143,10 +153,13 @@ export class ShootReconciler implements Reconciler {
 
   /** What a successful Create, Reconcile or Restore writes: the shoot runs here, and how it is. */
   async #hostedHereStatus(shoot: Shoot, c: ShootComponents): Promise<ShootStatus> {
+    const hibernated = shootHibernationEnabled(shoot);
     return {
       seedName: this.#deps.seedName,
       observedGeneration: shoot.metadata.generation,
-      conditions: await this.#health(shoot, c),
+      conditions: await this.#health({ ...shoot, status: { ...shoot.status, hibernated } }, c),
+      hibernated,
+      constraints: hibernationConstraints(shoot.status?.constraints ?? [], hibernated),
     };
   }
 
@@ -156,6 +169,7 @@ export class ShootReconciler implements Reconciler {
    */
   async #health(shoot: Shoot, c: ShootComponents): Promise<Condition[]> {
     const current = shoot.status?.conditions ?? [];
+    if (hibernationInEffect(shoot)) return hibernatedConditions(current);
     try {
       return shootHealthConditions(current, await observeShootHealth(c));
     } catch (err) {
