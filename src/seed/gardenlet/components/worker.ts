@@ -21,8 +21,9 @@ export const worker: ExtensionKind<Worker> = {
       apiServerURL: c.endpoint.apiUrl,
       vpnServerURL: c.endpoint.vpnUrl,
       ...networks(c.shoot),
-      // Hibernation stops the machines and keeps them (src/seed/extensions/worker-actuator.ts).
-      ...(shootHibernationEnabled(c.shoot) ? { hibernated: true } : {}),
+      // Hibernation stops the machines and keeps them (src/seed/extensions/worker-actuator.ts);
+      // always set, so that the deploy's merge patch also turns it off.
+      hibernated: shootHibernationEnabled(c.shoot),
     },
   }),
 };
