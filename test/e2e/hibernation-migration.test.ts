@@ -13,7 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import { findProcessesByArgument } from '../../src/process/processes.js';
 import { MACHINE_DIR_ARGUMENT } from '../../src/seed/runtime/machine-runtime.js';
 import type { Json } from '../helpers/api-client.js';
-import { type ClusterSnapshot, clusterSnapshot, differences } from '../helpers/cluster-snapshot.js';
+import { type ClusterSnapshot, differences, restingCluster } from '../helpers/cluster-snapshot.js';
 import { kubectl } from '../helpers/kubectl.js';
 import {
   CONTROL_PLANE,
@@ -29,12 +29,6 @@ import { eventually } from '../helpers/processes.js';
 
 const MACHINES = 2;
 const REPLICAS = 3;
-
-/** Renewed or heartbeated by themselves: not compared. */
-const changesByItself = (group: string, resource: string) =>
-  (group === 'coordination.k8s.io' && resource === 'leases') ||
-  (group === '' && resource === 'nodes') ||
-  resource === 'events';
 
 describe('a hibernated shoot migrated and woken up on the destination', () => {
   let shoot: ShootOnLandscape;
@@ -116,21 +110,6 @@ describe('a hibernated shoot migrated and woken up on the destination', () => {
     return new Map(list.map((p) => [p.metadata.uid, `${p.spec.nodeName} ${p.status.phase}`]));
   }
 
-  /** Two snapshots 3 s apart that agree: the controllers have nothing left to do. */
-  async function restingCluster(): Promise<ClusterSnapshot> {
-    return eventually(
-      async () => {
-        const first = await clusterSnapshot(shoot.client, changesByItself);
-        await new Promise((resolve) => setTimeout(resolve, 3_000));
-        const second = await clusterSnapshot(shoot.client, changesByItself);
-        const d = differences(first, second);
-        return d.added.length + d.removed.length + d.changed.length === 0 ? second : undefined;
-      },
-      90_000,
-      'the cluster at rest',
-    );
-  }
-
   let snapshotBefore: ClusterSnapshot;
   let podsBefore: Map<string, string>;
   const nodes = Array.from({ length: MACHINES }, (_, i) => `${CONTROL_PLANE}-local-${i}`);
@@ -151,7 +130,7 @@ describe('a hibernated shoot migrated and woken up on the destination', () => {
     podsBefore = await webPods();
     assert.equal(podsBefore.size, REPLICAS);
     for (const [uid, at] of podsBefore) assert.match(at, / Running$/, uid);
-    snapshotBefore = await restingCluster();
+    snapshotBefore = await restingCluster(shoot.client);
     assert.ok(snapshotBefore.has('/configmaps/shop/settings-2') && snapshotBefore.has('/secrets/shop/token-2'));
   });
 
@@ -211,7 +190,7 @@ describe('a hibernated shoot migrated and woken up on the destination', () => {
       60_000,
       `${MACHINES} Ready nodes`,
     );
-    const now = await restingCluster();
+    const now = await restingCluster(shoot.client);
     assert.deepEqual(differences(snapshotBefore, now), { added: [], removed: [], changed: [] });
     assert.deepEqual(await webPods(), podsBefore, 'the same pods, Running on the same nodes');
     assert.equal(
