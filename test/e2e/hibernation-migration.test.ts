@@ -5,11 +5,17 @@
  * `status.hibernated`, the HIBERNATION column), moved to seed-b with the seed document's command
  * while hibernated (Migrate and Restore Succeeded, still hibernated there), and woken up on seed-b:
  * every object of the shoot is as it was, resourceVersions included, the same pods on the same
- * nodes, and the nodes Ready again.
+ * nodes, and the nodes Ready again. The seed hibernating it, and the one restoring it, are each
+ * killed once right after "Hibernating control plane" did its work: the step runs again and finds
+ * it done.
  */
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { CRASH_FILE_ENV, crashPoint } from '../../src/flow/index.js';
 import { findProcessesByArgument } from '../../src/process/processes.js';
 import { MACHINE_DIR_ARGUMENT } from '../../src/seed/runtime/machine-runtime.js';
 import type { Json } from '../helpers/api-client.js';
@@ -33,6 +39,8 @@ const REPLICAS = 3;
 describe('a hibernated shoot migrated and woken up on the destination', () => {
   let shoot: ShootOnLandscape;
   let infrastructure: string;
+  let crashDir: string;
+  let crashFile: string;
   const garden = () => shoot.landscape.garden;
   const ok = async (kubeconfig: string, ...args: string[]) => {
     const result = await kubectl(kubeconfig, args);
@@ -42,14 +50,27 @@ describe('a hibernated shoot migrated and woken up on the destination', () => {
   const inShoot = (...args: string[]) => ok(shoot.kubeconfig, ...args);
 
   before(async () => {
-    shoot = await startShootOnLandscape();
+    crashDir = await mkdtemp(join(tmpdir(), 'transplant-hibernation-'));
+    crashFile = join(crashDir, 'crash-point');
+    shoot = await startShootOnLandscape({ env: { [CRASH_FILE_ENV]: crashFile } });
     infrastructure = join(shoot.landscape.dir, 'infrastructure');
     await setWorkerMachines(garden(), MACHINES);
   });
 
   after(async () => {
     await shoot?.stop();
+    if (crashDir) await rm(crashDir, { recursive: true, force: true });
   });
+
+  /** Kills `seed` once right after `flow`'s "Hibernating control plane" did its work; returns a check that it happened. */
+  async function crashAfterHibernating(seed: string, flow: string): Promise<() => Promise<void>> {
+    const pid = (await shoot.landscape.file()).seeds[seed]?.pid;
+    await writeFile(crashFile, crashPoint('after', flow, 'Hibernating control plane'));
+    return async () => {
+      assert.equal(existsSync(crashFile), false, `${seed} reached the crash point`);
+      assert.notEqual((await shoot.landscape.file()).seeds[seed]?.pid, pid, `${seed} was killed and started again`);
+    };
+  }
 
   /** `kubectl patch shoot … {"spec":{"hibernation":{"enabled": …}}}`, as Gardener's documentation says. */
   async function setHibernation(enabled: boolean): Promise<void> {
@@ -135,11 +156,13 @@ describe('a hibernated shoot migrated and woken up on the destination', () => {
   });
 
   it('hibernates: API server unreachable, etcd stopped on its data, machines stopped, status.hibernated', async () => {
+    const crashed = await crashAfterHibernating('seed-a', 'Shoot cluster reconciliation');
     await setHibernation(true);
     // Hibernating until the gardenlet is done (it may be done already).
     assert.match(await hibernationColumn(), /^Hibernat(ing|ed)$/);
     const hibernated = await settled(true, 'Reconcile');
     assert.equal(hibernated.status.seedName, 'seed-a');
+    await crashed();
     assert.equal(await hibernationColumn(), 'Hibernated');
     const conditions = hibernated.status.conditions as Json[];
     assert.ok(conditions.length >= 4);
@@ -167,8 +190,10 @@ describe('a hibernated shoot migrated and woken up on the destination', () => {
   });
 
   it("moves to seed-b with the seed document's command while hibernated, and stays hibernated there", async () => {
+    const crashed = await crashAfterHibernating('seed-b', 'Shoot cluster restoration');
     await triggerMigration(garden(), 'seed-b');
     const restored = await settled(true, 'Restore', 240_000);
+    await crashed();
     assert.equal(restored.status.seedName, 'seed-b');
     assert.equal(await hibernationColumn(), 'Hibernated');
     assert.equal(await etcdMain('seed-a'), undefined, 'nothing of it is left on seed-a');
