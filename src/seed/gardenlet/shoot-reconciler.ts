@@ -3,8 +3,10 @@
  * shoot-dispatch.ts) it runs the Create, Reconcile, Delete, Migrate or Restore flow and reports
  * progress in `status.lastOperation`, failures in `status.lastErrors` (keyed by step), and the
  * outcome in `status.seedName` (this seed after Create/Reconcile/Restore, null after Migrate),
- * the technical ID and the shoot's API address. Level-triggered: after a seed restart every shoot
- * is looked at again and its control plane brought back, or its Migrate/Restore resumed.
+ * the technical ID, the shoot's API address and `status.hibernated` (a hibernated shoot's
+ * Reconcile takes its control plane down: docs/migration.md#hibernation). Level-triggered: after
+ * a seed restart every shoot is looked at again and its control plane brought back, or its
+ * Migrate/Restore resumed.
  */
 import type { LastOperation, LastOperationState } from '../../api/core-gardener/common.js';
 import { seedHasBackup } from '../../api/core-gardener/seed.js';
