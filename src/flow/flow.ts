@@ -103,6 +103,11 @@ export class Flow {
     return this.#tasks.map((t) => t.id);
   }
 
+  /** The tasks whose `skipIf` held when the graph was built: a run skips them. */
+  get skippedTaskIDs(): readonly TaskID[] {
+    return this.#tasks.filter((t) => t.skip).map((t) => t.id);
+  }
+
   /** Runs the flow; see the module comment for the semantics. */
   run(options: RunOptions = {}): Promise<FlowResult> {
     return new Execution(this.name, this.#tasks, this.#dependents, options).run();

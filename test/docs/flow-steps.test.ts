@@ -48,9 +48,17 @@ const sections: [string, ((c: ShootComponents) => Flow)[]][] = [
     [
       (c) => reconcileFlow(c, { operation: 'Reconcile', ...full }),
       (c) => reconcileFlow(c, { operation: 'Restore', ...full }),
+      (c) => reconcileFlow(c, { operation: 'Reconcile', ...full, hibernated: true }),
+      (c) => reconcileFlow(c, { operation: 'Restore', ...full, hibernated: true }),
     ],
   ],
-  ['Migrate', [(c) => migrateFlow(c, { etcdSnapshotRequired: true })]],
+  [
+    'Migrate',
+    [
+      (c) => migrateFlow(c, { etcdSnapshotRequired: true }),
+      (c) => migrateFlow(c, { etcdSnapshotRequired: true, wakeupRequired: true }),
+    ],
+  ],
   ['Delete', [(c) => deleteFlow(c)]],
 ];
 

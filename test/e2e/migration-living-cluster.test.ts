@@ -17,7 +17,13 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Json } from '../helpers/api-client.js';
-import { type ClusterSnapshot, clusterSnapshot, differences } from '../helpers/cluster-snapshot.js';
+import {
+  type ClusterSnapshot,
+  changesByItself,
+  clusterSnapshot,
+  differences,
+  restingCluster,
+} from '../helpers/cluster-snapshot.js';
 import { kubectl } from '../helpers/kubectl.js';
 import {
   SHOOT,
@@ -47,12 +53,6 @@ const DISRUPTIONS = new Set([
   'TaintManagerEviction',
   'Preempted',
 ]);
-
-/** Renewed or heartbeated by themselves: compared otherwise or not at all. */
-const changesByItself = (group: string, resource: string) =>
-  (group === 'coordination.k8s.io' && resource === 'leases') ||
-  (group === '' && resource === 'nodes') ||
-  resource === 'events';
 
 describe('a living cluster across a migration', () => {
   let shoot: ShootOnLandscape;
@@ -90,21 +90,6 @@ describe('a living cluster across a migration', () => {
         const ready = n.status.conditions.find((c: Json) => c.type === 'Ready');
         return [n.metadata.name, `${n.metadata.uid} ${ready?.status} since ${ready?.lastTransitionTime}`];
       }),
-    );
-  }
-
-  /** Two snapshots 3 s apart that agree: the controllers have nothing left to do. */
-  async function restingCluster(): Promise<ClusterSnapshot> {
-    return eventually(
-      async () => {
-        const first = await clusterSnapshot(shoot.client, changesByItself);
-        await new Promise((resolve) => setTimeout(resolve, 3_000));
-        const second = await clusterSnapshot(shoot.client, changesByItself);
-        const d = differences(first, second);
-        return d.added.length + d.removed.length + d.changed.length === 0 ? second : undefined;
-      },
-      90_000,
-      'the cluster at rest',
     );
   }
 
@@ -174,7 +159,7 @@ describe('a living cluster across a migration', () => {
   });
 
   it('moves to seed-b with every object identical, every pod the same pod, and nothing disrupted', async () => {
-    snapshotBefore = await restingCluster();
+    snapshotBefore = await restingCluster(shoot.client);
     for (const key of [
       'apps/deployments/default/prometheus-operator',
       'monitoring.coreos.com/servicemonitors/default/example-app',

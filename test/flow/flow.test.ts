@@ -154,7 +154,9 @@ describe('Flow.run', () => {
       dependencies: scale,
     });
     const reports: FlowProgress[] = [];
-    const result = await g.compile().run({ progressReporter: (p) => void reports.push(p) });
+    const flow = g.compile();
+    assert.deepEqual(flow.skippedTaskIDs, ['Scaling etcd up'], 'known before it runs');
+    const result = await flow.run({ progressReporter: (p) => void reports.push(p) });
     assert.deepEqual(ran, ['wait']);
     assert.deepEqual(result.skipped, ['Scaling etcd up']);
     const last = reports.at(-1)!;

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { isDeepStrictEqual } from 'node:util';
 import type { Json } from './api-client.js';
+import { eventually } from './processes.js';
 import type { ShootClient } from './shoot-client.js';
 
 /** Objects by `<group>/<resource>/<namespace>/<name>`. */
@@ -74,4 +75,25 @@ export function differences(before: ClusterSnapshot, after: ClusterSnapshot): Sn
   }
   for (const key of after.keys()) if (!before.has(key)) difference.added.push(key);
   return difference;
+}
+
+/** Renewed or heartbeated by themselves (Leases, Nodes, Events): compared otherwise or not at all. */
+export const changesByItself = (group: string, resource: string): boolean =>
+  (group === 'coordination.k8s.io' && resource === 'leases') ||
+  (group === '' && resource === 'nodes') ||
+  resource === 'events';
+
+/** Two snapshots 3 s apart that agree (`changesByItself` left out): the controllers have nothing left to do. */
+export async function restingCluster(client: ShootClient): Promise<ClusterSnapshot> {
+  return eventually(
+    async () => {
+      const first = await clusterSnapshot(client, changesByItself);
+      await new Promise((resolve) => setTimeout(resolve, 3_000));
+      const second = await clusterSnapshot(client, changesByItself);
+      const d = differences(first, second);
+      return d.added.length + d.removed.length + d.changed.length === 0 ? second : undefined;
+    },
+    90_000,
+    'the cluster at rest',
+  );
 }

@@ -46,8 +46,9 @@ const run = promisify(execFile);
 export type MigrationFlowType = 'Migrate' | 'Restore';
 
 /**
- * A flow as a migration between two seeds with backups runs it, every step included (a final
- * snapshot to take, backups to copy, readiness not skipped). Compiling a graph only declares its
+ * A flow as a migration of an awake shoot between two seeds with backups runs it, every step it
+ * runs included (a final snapshot to take, backups to copy, readiness not skipped; the steps of a
+ * hibernated shoot are skipped). Compiling a graph only declares its
  * steps — the components are called when a step runs — so none are needed to list them.
  */
 function migrationFlow(type: MigrationFlowType) {
@@ -92,6 +93,7 @@ export function describeSeedKilledAtEveryStep(type: MigrationFlowType, { moment,
   const flow = migrationFlow(type);
   const role = type === 'Migrate' ? 'source' : 'destination';
   const steps = flow.taskIDs
+    .filter((step) => !flow.skippedTaskIDs.includes(step))
     .filter((step) => moment === 'before' || changesSomething(step))
     .filter((_, index) => !share || index % share.of === share.part);
   const which = share ? ` (part ${share.part + 1} of ${share.of})` : '';

@@ -67,6 +67,8 @@ const migrateSteps = [
   'Waiting until extension resources have been migrated',
   'Migrating internal domain DNS record',
   'Persisting ShootState in garden cluster',
+  'Scaling etcd up',
+  'Waiting until main and event etcd report readiness',
   'Creating ETCD Snapshot',
   'Migrating BackupEntry to new seed',
   'Waiting for BackupEntry to be migrated to new seed',
@@ -104,6 +106,8 @@ const restoreSteps = [
   'Waiting until kube-scheduler reports readiness',
   'Deploying shoot control plane components',
   'Waiting until shoot control plane has been reconciled',
+  'Hibernating control plane',
+  'Destroying internal domain DNS record if hibernated',
   'Configuring worker pools',
   'Waiting until worker pools have been reconciled',
   'Deploying vpn-seed-server',
@@ -117,7 +121,8 @@ describe('the Migrate flow', () => {
     assert.equal(flow.name, 'Shoot cluster preparation for migration');
     assert.deepEqual(flow.taskIDs, migrateSteps);
     const r = await run(flow);
-    assert.deepEqual([...r.succeeded].sort(), [...migrateSteps].sort());
+    assert.deepEqual([...r.succeeded].sort(), migrateSteps.filter((s) => !wakeUpSteps.includes(s)).sort());
+    assert.deepEqual(r.skipped.sort(), [...wakeUpSteps].sort(), 'an awake shoot needs no etcd woken');
     // Nothing stops before the garden confirmed the destination.
     for (const step of [
       'Deleting Kubernetes controller manager',
@@ -140,11 +145,40 @@ describe('the Migrate flow', () => {
   });
 
   it('skips the snapshot once the BackupEntry has moved (it was taken before)', async () => {
-    const r = await run(migrateFlow(recording(), { etcdSnapshotRequired: false }));
-    assert.deepEqual(r.skipped, ['Creating ETCD Snapshot']);
+    const r = await run(migrateFlow(recording(), { etcdSnapshotRequired: false, wakeupRequired: true }));
+    assert.deepEqual(r.skipped.sort(), ['Creating ETCD Snapshot', ...wakeUpSteps].sort());
     assert.ok(r.succeeded.includes('Migrating BackupEntry to new seed'));
   });
+
+  it('of a hibernated shoot runs its etcd again for the final snapshot, not its API server', async () => {
+    const recorder = recordingComponents();
+    const r = await run(migrateFlow(recorder.components, { etcdSnapshotRequired: true, wakeupRequired: true }));
+    assert.deepEqual(r.skipped, []);
+    assertBefore(r, 'Scaling etcd up', 'Waiting until main and event etcd report readiness');
+    assertBefore(r, 'Waiting until main and event etcd report readiness', 'Creating ETCD Snapshot');
+    assert.ok(!recorder.calls.includes('kubeApiServer.deploy'));
+  });
 });
+
+/** The Migrate's steps for a hibernated shoot only. */
+const wakeUpSteps = ['Scaling etcd up', 'Waiting until main and event etcd report readiness'];
+
+/** The Reconcile's and Restore's steps for a hibernated shoot only. */
+const hibernationSteps = ['Destroying internal domain DNS record if hibernated', 'Hibernating control plane'];
+
+/** What a hibernated shoot's control plane does not deploy: the API server, its controllers, the DNS record, the VPN. */
+const awakeOnlySteps = [
+  'Deploying Kubernetes API server',
+  'Deploying Kubernetes controller manager',
+  'Deploying Kubernetes scheduler',
+  'Deploying internal domain DNS record',
+  'Deploying vpn-seed-server',
+  'Waiting until Kubernetes API server rolled out',
+  'Waiting until internal domain DNS record has been reconciled',
+  'Waiting until kube-controller-manager reports readiness',
+  'Waiting until kube-scheduler reports readiness',
+  'Waiting until the Kubernetes API server can connect to the Shoot workers',
+];
 
 describe('the Restore flow', () => {
   it("has Gardener's step names and its order", async () => {
@@ -152,7 +186,7 @@ describe('the Restore flow', () => {
     assert.equal(flow.name, 'Shoot cluster restoration');
     assert.deepEqual(flow.taskIDs, restoreSteps);
     const r = await run(flow);
-    assert.deepEqual([...r.succeeded].sort(), [...restoreSteps].sort());
+    assert.deepEqual([...r.succeeded].sort(), restoreSteps.filter((s) => !hibernationSteps.includes(s)).sort());
     assertBefore(r, 'Deploying control plane namespace', 'Deploying source backup entry');
     assertBefore(r, 'Waiting until the source backup entry has been reconciled', 'Deploying backup entry');
     assertBefore(
@@ -188,13 +222,17 @@ describe('the Restore flow', () => {
 
   it('skips the source entry and the copy when the backups are already in this seed', async () => {
     const r = await run(restoreFlow({ copyRequired: false, skipReadiness: false }));
-    assert.deepEqual(r.skipped.sort(), [
-      "Copying etcd backups to new seed's backup bucket",
-      'Deploying source backup entry',
-      'Destroying copy etcd backups task resource',
-      'Waiting until etcd backups are copied',
-      'Waiting until the source backup entry has been reconciled',
-    ]);
+    assert.deepEqual(
+      r.skipped.sort(),
+      [
+        "Copying etcd backups to new seed's backup bucket",
+        'Deploying source backup entry',
+        'Destroying copy etcd backups task resource',
+        'Waiting until etcd backups are copied',
+        'Waiting until the source backup entry has been reconciled',
+        ...hibernationSteps,
+      ].sort(),
+    );
     assert.ok(r.succeeded.includes('Destroying source backup entry'), 'a leftover source entry still goes');
   });
 
@@ -203,8 +241,33 @@ describe('the Restore flow', () => {
     const waits = restoreSteps.filter(
       (s) => s.startsWith('Waiting until') && s !== 'Waiting until etcd backups are copied',
     );
-    assert.deepEqual(r.skipped.sort(), waits.sort());
+    assert.deepEqual(r.skipped.sort(), [...waits, ...hibernationSteps].sort());
     assert.ok(r.succeeded.includes('Waiting until etcd backups are copied'));
+  });
+
+  it('of a hibernated shoot restores etcd, then hibernates: no API server, no VPN, machines configured after', async () => {
+    const r = await run(restoreFlow({ copyRequired: true, skipReadiness: false, hibernated: true }));
+    assert.deepEqual(r.skipped.sort(), [...awakeOnlySteps].sort());
+    assertBefore(r, 'Waiting until main and event etcd report readiness', 'Hibernating control plane');
+    assertBefore(r, 'Hibernating control plane', 'Configuring worker pools');
+    assertBefore(r, 'Hibernating control plane', 'Destroying internal domain DNS record if hibernated');
+    assertBefore(r, 'Waiting until worker pools have been reconciled', 'Persisting ShootState in garden cluster');
+  });
+});
+
+describe('the Reconcile flow of a hibernated shoot', () => {
+  it('takes the control plane down before the machines, and deploys nothing that needs the API server', async () => {
+    const recorder = recordingComponents();
+    const flow = reconcileFlow(recorder.components, {
+      operation: 'Reconcile',
+      allowBackup: true,
+      skipReadiness: false,
+      hibernated: true,
+    });
+    const r = await run(flow);
+    assert.deepEqual(r.skipped.sort(), [...awakeOnlySteps, ...restoreOnlySteps].sort());
+    assert.ok(recorder.calls.includes('hibernation.hibernate'));
+    assert.ok(recorder.calls.indexOf('hibernation.hibernate') < recorder.calls.indexOf('worker.deploy'));
   });
 });
 
@@ -225,7 +288,7 @@ describe('the Reconcile flow with skip-readiness', () => {
     const r = await run(flow);
     const waits = flow.taskIDs.filter((s) => s.startsWith('Waiting until'));
     assert.ok(waits.length >= 5);
-    assert.deepEqual(r.skipped.sort(), [...new Set([...waits, ...restoreOnlySteps])].sort());
+    assert.deepEqual(r.skipped.sort(), [...new Set([...waits, ...restoreOnlySteps, ...hibernationSteps])].sort());
   });
 });
 
@@ -240,9 +303,9 @@ describe('Reconcile and Restore from one graph', () => {
     assert.equal(restore.name, 'Shoot cluster restoration');
   });
 
-  it('a Reconcile skips exactly the restore-only steps', async () => {
+  it('a Reconcile skips exactly the restore-only steps (and, awake, the hibernation steps)', async () => {
     const r = await run(reconcile);
-    assert.deepEqual(r.skipped.sort(), restoreOnlySteps);
+    assert.deepEqual(r.skipped.sort(), [...restoreOnlySteps, ...hibernationSteps].sort());
   });
 
   it('a Restore restores what a Reconcile deploys: the extension resources and the backup entry', async () => {
@@ -271,7 +334,16 @@ describe('every step of every flow', () => {
       (c: ReturnType<typeof recording>) =>
         reconcileFlow(c, { operation: 'Restore', allowBackup: true, copyRequired: true, skipReadiness: false }),
     ],
+    [
+      'Reconcile, hibernated',
+      (c: ReturnType<typeof recording>) =>
+        reconcileFlow(c, { operation: 'Reconcile', allowBackup: true, skipReadiness: false, hibernated: true }),
+    ],
     ['Migrate', (c: ReturnType<typeof recording>) => migrateFlow(c, { etcdSnapshotRequired: true })],
+    [
+      'Migrate, hibernated',
+      (c: ReturnType<typeof recording>) => migrateFlow(c, { etcdSnapshotRequired: true, wakeupRequired: true }),
+    ],
     ['Delete', (c: ReturnType<typeof recording>) => deleteFlow(c)],
   ] as const;
 

@@ -86,6 +86,11 @@ function seedRunning(infrastructureDir: string, nodeAgentArgs: (m: NodeAgentMach
       ]);
       await workers.patch(NS, 'w', '', 'merge', { spec }, ctx);
     },
+    /** `spec.providerConfig.hibernated`, as the gardenlet sets it for a hibernated shoot. */
+    async hibernate(hibernated: boolean): Promise<void> {
+      const providerConfig = { hibernated: hibernated ? true : null };
+      await workers.patch(NS, 'w', '', 'merge', { spec: { providerConfig } }, ctx);
+    },
     /** Sets `gardener.cloud/operation` on the Worker, as the gardenlet does. */
     async requestOperation(operation: string): Promise<void> {
       const annotations = { 'gardener.cloud/operation': operation };
@@ -208,6 +213,29 @@ describe('Worker actuator (local machines)', () => {
     assert.equal(isProcessAlive(pids.get(`${NS}-a-1`)!), false, 'and no process');
     pids.delete(`${NS}-a-1`);
     assert.deepEqual(await runningPids(recordedMachines(scaled!)), pids);
+  });
+
+  it('hibernation stops the machines and keeps them; waking up starts the same machines again', async () => {
+    const before = recordedMachines((await seedA.find())!);
+    await seedA.hibernate(true);
+    const hibernated = await seedA.until(
+      (w) => w?.status?.observedGeneration === w?.metadata.generation && lastOperation(w).endsWith('/Succeeded'),
+      'hibernated',
+    );
+    assert.deepEqual(recordedMachines(hibernated!), before, 'the record stays');
+    for (const [name, pid] of pids) assert.equal(isProcessAlive(pid), false, `${name} stopped`);
+    for (const m of before) {
+      assert.equal(await seedA.machines.running(m.dir), undefined, `${m.name} does not run`);
+      assert.ok(existsSync(join(m.dir, 'kubeconfig')), `${m.name} keeps its directory and credentials`);
+    }
+
+    await seedA.hibernate(false);
+    const awake = await seedA.until(
+      (w) => w?.status?.observedGeneration === w?.metadata.generation && lastOperation(w).endsWith('/Succeeded'),
+      'woken up',
+    );
+    assert.deepEqual(recordedMachines(awake!), before, 'the same machines');
+    pids = await runningPids(before);
   });
 
   it('migrate keeps the machines running; deleting the migrated object stops nothing', async () => {

@@ -60,7 +60,11 @@ export interface ShootSpec {
   kubernetes?: { version?: string };
   /** The shoot's networks (CIDRs): its nodes' addresses and its pods' (read where they are strings). */
   networking?: { nodes?: unknown; pods?: unknown; services?: unknown };
-  /** `enabled: true` asks for the control plane to be scaled down (not implemented beyond the table). */
+  /**
+   * `enabled: true` hibernates the shoot: its control plane and machines stopped, all data kept
+   * (docs/migration.md#hibernation); `false` or unset wakes it. `schedules` are kept as sent but
+   * not acted on.
+   */
   hibernation?: { enabled?: boolean | null };
   /** evaluation, testing, development, infrastructure or production. */
   purpose?: string;
@@ -259,6 +263,11 @@ export function shootHealthStatus(shoot: Shoot): string {
   if (health.some((c) => c.status === 'Unknown')) return 'unknown';
   if (health.some((c) => c.status === 'Progressing')) return 'progressing';
   return 'healthy';
+}
+
+/** `spec.hibernation.enabled`: the shoot is to be hibernated (Gardener's `HibernationIsEnabled`). */
+export function shootHibernationEnabled(shoot: Shoot): boolean {
+  return shoot.spec.hibernation?.enabled === true;
 }
 
 /** The HIBERNATION cell, as Gardener's table: Hibernated, Hibernating, Waking Up or Awake. */

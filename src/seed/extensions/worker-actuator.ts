@@ -9,6 +9,11 @@
  * shoot's `ca-client` for `system:node:<name>` in `system:nodes` — the CAs travel with the shoot
  * (ShootState), so the machines keep working after a migration.
  *
+ * A hibernated shoot's Worker (`spec.providerConfig.hibernated`) has its machines stopped as a
+ * cloud stops virtual machines: the node agents' processes end, their directories (identity,
+ * credentials) and their record in `status.state.machines` stay, so waking up starts the same
+ * machines again, which come back as the same nodes with the same pods.
+ *
  * `status.state.machines` records every machine with its directory. Migrate keeps the machines
  * running and hands that record over (the gardenlet stores it in the ShootState); Restore on
  * another seed adopts the machines in the recorded directories — wherever its own
@@ -46,13 +51,18 @@ export interface LocalWorkerConfig {
   nodesCIDR?: string;
   /** The shoot's pods network (`spec.networking.pods`): each machine's pod CIDR is a /24 of it. */
   podsCIDR?: string;
+  /** The shoot is hibernated: its machines are stopped, their directories and records kept. */
+  hibernated?: boolean;
 }
 
 /** `spec.providerConfig` read as a `LocalWorkerConfig`: its URLs where they are strings. */
 function localWorkerConfig(worker: Worker): LocalWorkerConfig {
   const config = worker.spec.providerConfig ?? {};
   const strings = ['apiServerURL', 'vpnServerURL', 'nodesCIDR', 'podsCIDR'] as const;
-  return Object.fromEntries(strings.filter((key) => typeof config[key] === 'string').map((key) => [key, config[key]]));
+  return {
+    ...Object.fromEntries(strings.filter((key) => typeof config[key] === 'string').map((key) => [key, config[key]])),
+    ...(config.hibernated === true ? { hibernated: true } : {}),
+  };
 }
 
 /** One machine as the Worker's state records it. */
@@ -206,8 +216,20 @@ export function workerActuator(deps: WorkerActuatorDeps): Actuator<Worker> {
     await releaseMachineHost(deps.infrastructureDir, dir);
   };
 
+  /** Hibernation: every machine stopped where it is; nothing is removed, the record stays as it is. */
+  const stopMachines = async (worker: Worker) => {
+    const machines = desiredMachines(worker);
+    for (const machine of machines) await deps.machines.stop(machine.dir);
+    const wanted = new Set(machines.map((m) => m.dir));
+    for (const dir of await knownMachineDirs(worker)) {
+      if (!wanted.has(dir)) await removeMachine(dir);
+    }
+    await writeState(worker, machines);
+  };
+
   return {
     async reconcile(worker) {
+      if (localWorkerConfig(worker).hibernated) return stopMachines(worker);
       const apiServerUrl = workerApiServerUrl(worker);
       const vpnServerUrl = localWorkerConfig(worker).vpnServerURL;
       const machines = desiredMachines(worker);

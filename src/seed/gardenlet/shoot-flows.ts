@@ -20,6 +20,11 @@ export interface ReconcileFlowOptions {
    * `IsCopyOfBackupsRequired`, `copyOfBackupsRequired` below).
    */
   copyRequired?: boolean;
+  /**
+   * `spec.hibernation.enabled` (Gardener's `HibernationEnabled`): the control plane is taken down
+   * ("Hibernating control plane") and the machines stopped instead of deployed; false wakes it up.
+   */
+  hibernated?: boolean;
 }
 
 const reconcileFlowNames = {
@@ -42,6 +47,7 @@ const reconcileFlowNames = {
  */
 export function reconcileFlow(c: ShootComponents, options: ReconcileFlowOptions): Flow {
   const { allowBackup, skipReadiness } = options;
+  const hibernated = options.hibernated === true;
   const restoring = options.operation === 'Restore';
   const copyRequired = restoring && options.copyRequired === true;
   const g = new Graph(reconcileFlowNames[options.operation]);
@@ -133,12 +139,13 @@ export function reconcileFlow(c: ShootComponents, options: ReconcileFlowOptions)
   const deployInternalDnsRecord = g.add({
     name: 'Deploying internal domain DNS record',
     fn: restoring ? (ctx) => c.internalDnsRecord.restore(ctx) : (ctx) => c.internalDnsRecord.deploy(ctx),
+    skipIf: hibernated,
     dependencies: deployNamespace,
   });
   const waitUntilInternalDnsRecordReady = g.add({
     name: 'Waiting until internal domain DNS record has been reconciled',
     fn: (ctx) => c.internalDnsRecord.wait(ctx),
-    skipIf: skipReadiness,
+    skipIf: skipReadiness || hibernated,
     dependencies: deployInternalDnsRecord,
   });
   // The API server does not wait for the source entry's deletion: that only needs the copied
@@ -146,35 +153,38 @@ export function reconcileFlow(c: ShootComponents, options: ReconcileFlowOptions)
   const deployKubeApiServer = g.add({
     name: 'Deploying Kubernetes API server',
     fn: (ctx) => c.kubeApiServer.deploy(ctx),
+    skipIf: hibernated,
     dependencies: [waitUntilEtcdReady, waitUntilInternalDnsRecordReady, waitUntilInfrastructureReady],
   });
   const waitUntilKubeApiServerReady = g.add({
     name: 'Waiting until Kubernetes API server rolled out',
     fn: (ctx) => c.kubeApiServer.wait(ctx),
-    skipIf: skipReadiness,
+    skipIf: skipReadiness || hibernated,
     dependencies: deployKubeApiServer,
   });
   // The controllers start once the API server serves (in a Restore: the one on this seed).
   const deployKubeControllerManager = g.add({
     name: 'Deploying Kubernetes controller manager',
     fn: (ctx) => c.kubeControllerManager.deploy(ctx),
+    skipIf: hibernated,
     dependencies: waitUntilKubeApiServerReady,
   });
   g.add({
     name: 'Waiting until kube-controller-manager reports readiness',
     fn: (ctx) => c.kubeControllerManager.wait(ctx),
-    skipIf: skipReadiness,
+    skipIf: skipReadiness || hibernated,
     dependencies: deployKubeControllerManager,
   });
   const deployKubeScheduler = g.add({
     name: 'Deploying Kubernetes scheduler',
     fn: (ctx) => c.kubeScheduler.deploy(ctx),
+    skipIf: hibernated,
     dependencies: waitUntilKubeApiServerReady,
   });
   g.add({
     name: 'Waiting until kube-scheduler reports readiness',
     fn: (ctx) => c.kubeScheduler.wait(ctx),
-    skipIf: skipReadiness,
+    skipIf: skipReadiness || hibernated,
     dependencies: deployKubeScheduler,
   });
   const deployControlPlane = g.add({
@@ -188,11 +198,25 @@ export function reconcileFlow(c: ShootComponents, options: ReconcileFlowOptions)
     skipIf: skipReadiness,
     dependencies: deployControlPlane,
   });
+  // Hibernation: the controllers, then the API server (nothing written after it), then etcd
+  // after a full snapshot; the machines stop after that, through the Worker.
+  const hibernateControlPlane = g.add({
+    name: 'Hibernating control plane',
+    fn: (ctx) => c.hibernation.hibernate(ctx),
+    skipIf: !hibernated,
+    dependencies: waitUntilEtcdReady,
+  });
+  g.add({
+    name: 'Destroying internal domain DNS record if hibernated',
+    fn: (ctx) => c.internalDnsRecord.destroyAndWait(ctx),
+    skipIf: !hibernated,
+    dependencies: hibernateControlPlane,
+  });
   // In a Restore the same machines: the Worker's restored state says where they are.
   const deployWorker = g.add({
     name: 'Configuring worker pools',
     fn: restoring ? (ctx) => c.worker.restore(ctx) : (ctx) => c.worker.deploy(ctx),
-    dependencies: waitUntilKubeApiServerReady,
+    dependencies: [waitUntilKubeApiServerReady, hibernateControlPlane],
   });
   const waitUntilWorkerReady = g.add({
     name: 'Waiting until worker pools have been reconciled',
@@ -205,12 +229,13 @@ export function reconcileFlow(c: ShootComponents, options: ReconcileFlowOptions)
   const deployVpnSeedServer = g.add({
     name: 'Deploying vpn-seed-server',
     fn: (ctx) => c.vpnSeedServer.deploy(ctx),
+    skipIf: hibernated,
     dependencies: initializeSecrets,
   });
   g.add({
     name: 'Waiting until the Kubernetes API server can connect to the Shoot workers',
     fn: (ctx) => c.workerConnectivity.wait(ctx),
-    skipIf: skipReadiness,
+    skipIf: skipReadiness || hibernated,
     dependencies: [waitUntilKubeApiServerReady, waitUntilWorkerReady, deployVpnSeedServer],
   });
   // The machines' record is part of the state: a migration adopts them from it.
@@ -325,6 +350,11 @@ export interface MigrateFlowOptions {
    * not taken again.
    */
   etcdSnapshotRequired: boolean;
+  /**
+   * The shoot is or is to be hibernated (Gardener's `wakeupRequired`): its etcd is stopped, so it
+   * runs again ("Scaling etcd up") for the final snapshot. The API server is not needed for it.
+   */
+  wakeupRequired?: boolean;
 }
 
 /**
@@ -392,11 +422,22 @@ export function migrateFlow(c: ShootComponents, options: MigrateFlowOptions): Fl
     fn: (ctx) => c.shootState.deploy(ctx),
     dependencies: [waitUntilExtensionsMigrated, migrateInternalDnsRecord],
   });
+  const scaleUpEtcd = g.add({
+    name: 'Scaling etcd up',
+    fn: (ctx) => c.etcdMain.scaleUp(ctx),
+    skipIf: !options.etcdSnapshotRequired || options.wakeupRequired !== true,
+  });
+  const waitUntilEtcdReady = g.add({
+    name: 'Waiting until main and event etcd report readiness',
+    fn: (ctx) => c.etcdMain.wait(ctx),
+    skipIf: !options.etcdSnapshotRequired || options.wakeupRequired !== true,
+    dependencies: scaleUpEtcd,
+  });
   const snapshotEtcd = g.add({
     name: 'Creating ETCD Snapshot',
     fn: (ctx) => c.etcdMain.snapshot(ctx),
     skipIf: !options.etcdSnapshotRequired,
-    dependencies: waitUntilKubeApiServerDeleted,
+    dependencies: [waitUntilKubeApiServerDeleted, waitUntilEtcdReady],
   });
   const migrateBackupEntry = g.add({
     name: 'Migrating BackupEntry to new seed',

@@ -3,10 +3,11 @@
  * shoot-dispatch.ts) it runs the Create, Reconcile, Delete, Migrate or Restore flow and reports
  * progress in `status.lastOperation`, failures in `status.lastErrors` (keyed by step), and the
  * outcome in `status.seedName` (this seed after Create/Reconcile/Restore, null after Migrate),
- * the technical ID and the shoot's API address; each operation's start, success and failure are
- * also Events on the Shoot (shoot-events.ts). During Migrate and Restore the health conditions say
- * Progressing. Level-triggered: after a seed restart every shoot is looked at again and its control
- * plane brought back, or its Migrate/Restore resumed.
+ * the technical ID, the shoot's API address and `status.hibernated` (a hibernated shoot's
+ * Reconcile takes its control plane down: docs/migration.md#hibernation); each operation's start,
+ * success and failure are also Events on the Shoot (shoot-events.ts). During Migrate and Restore
+ * the health conditions say Progressing. Level-triggered: after a seed restart every shoot is
+ * looked at again and its control plane brought back, or its Migrate/Restore resumed.
  */
 import {
   GARDENER_OPERATION_ANNOTATION,
@@ -20,6 +21,7 @@ import {
   type Shoot,
   type ShootStatus,
   SKIP_READINESS_ANNOTATION,
+  shootHibernationEnabled,
   shootResource,
   shootSpecSeedName,
   shootStatusSeedName,
@@ -46,6 +48,7 @@ import { advertisedUrl } from './shoot-endpoint.js';
 import type { ShootEvents } from './shoot-events.js';
 import { copyOfBackupsRequired, deleteFlow, etcdSnapshotRequired, migrateFlow, reconcileFlow } from './shoot-flows.js';
 import { observeShootHealth } from './shoot-health-facts.js';
+import { hibernatedConditions, hibernationConstraints, hibernationInEffect } from './shoot-hibernation.js';
 import { placeShoot } from './shoot-placement.js';
 
 export interface ShootReconcilerDeps extends SeedRuntime {
@@ -108,6 +111,7 @@ export class ShootReconciler implements Reconciler {
   async #reconcile(annotated: Shoot, type: 'Create' | 'Reconcile', signal: AbortSignal): Promise<Result> {
     const shoot = await this.#takeOnOperation(annotated);
     const c = await this.#components(shoot, { allocate: true });
+    const hibernated = shootHibernationEnabled(shoot);
     // A control plane whose etcd broke (e.g. a restore that cannot finish) is reconciled again,
     // so the failing step and its error show in the shoot's lastErrors.
     const upToDate =
@@ -115,19 +119,21 @@ export class ShootReconciler implements Reconciler {
       shoot.status?.lastOperation?.state === 'Succeeded' &&
       // A shoot whose URL changes (an internal domain added, a pool configured) is reconciled again.
       advertisedUrl(shoot) === c.context.endpoint.apiUrl &&
-      c.kubeApiServer.running &&
-      c.kubeControllerManager.running &&
-      c.kubeScheduler.running &&
-      c.vpnSeedServer.running &&
       !rotationInProgress(credentialsOf(shoot)) &&
-      (await c.etcdMain.healthy());
+      (hibernated
+        ? await c.hibernation.hibernated()
+        : c.kubeApiServer.running &&
+          c.kubeControllerManager.running &&
+          c.kubeScheduler.running &&
+          c.vpnSeedServer.running &&
+          (await c.etcdMain.healthy()));
     if (upToDate) {
       await this.#updateHealth(shoot, c);
       return { requeueAfterMs: resyncMs };
     }
     await this.#ensureFinalizer(shoot);
     const allowBackup = seedHasBackup(await c.context.seedObject());
-    const flow = reconcileFlow(c, { operation: type, allowBackup, skipReadiness: skipReadiness(shoot) });
+    const flow = reconcileFlow(c, { operation: type, allowBackup, skipReadiness: skipReadiness(shoot), hibernated });
     await this.#run(shoot, type, flow, signal, this.#identityStatus(shoot, c), () => this.#hostedHereStatus(shoot, c));
     await this.#dropSkipReadiness(shoot);
     return { requeueAfterMs: resyncMs };
@@ -139,7 +145,10 @@ export class ShootReconciler implements Reconciler {
    */
   async #migrate(shoot: Shoot, signal: AbortSignal): Promise<Result> {
     const c = await this.#components(shoot, { allocate: false });
-    const flow = migrateFlow(c, { etcdSnapshotRequired: await etcdSnapshotRequired(c) });
+    const flow = migrateFlow(c, {
+      etcdSnapshotRequired: await etcdSnapshotRequired(c),
+      wakeupRequired: hibernationInEffect(shoot),
+    });
     const conditions = progressingConditions(
       shoot.status?.conditions ?? [],
       'ShootMigrating',
@@ -160,6 +169,8 @@ export class ShootReconciler implements Reconciler {
       allowBackup: true,
       copyRequired: await copyOfBackupsRequired(c),
       skipReadiness: skipReadiness(shoot),
+      // Gardener restores a hibernated shoot hibernated: its data restored, nothing running.
+      hibernated: shootHibernationEnabled(shoot),
     });
     const conditions = progressingConditions(
       shoot.status?.conditions ?? [],
@@ -194,10 +205,13 @@ export class ShootReconciler implements Reconciler {
     current: readonly Condition[] = shoot.status?.conditions ?? [],
   ): Promise<ShootStatus> {
     const credentials = credentialsOf(shoot);
+    const hibernated = shootHibernationEnabled(shoot);
     return {
       seedName: this.#deps.seedName,
       observedGeneration: shoot.metadata.generation,
-      conditions: await this.#health(shoot, c, current),
+      conditions: await this.#health({ ...shoot, status: { ...shoot.status, hibernated } }, c, current),
+      hibernated,
+      constraints: hibernationConstraints(shoot.status?.constraints ?? [], hibernated),
       ...(rotationInProgress(credentials)
         ? { credentials: credentialsMergePatch(credentials, credentialsAfterSuccess(credentials, nowTimestamp())) }
         : {}),
@@ -228,6 +242,7 @@ export class ShootReconciler implements Reconciler {
     c: ShootComponents,
     current: readonly Condition[] = shoot.status?.conditions ?? [],
   ): Promise<Condition[]> {
+    if (hibernationInEffect(shoot)) return hibernatedConditions(current);
     try {
       return shootHealthConditions(current, await observeShootHealth(c));
     } catch (err) {

@@ -4,8 +4,17 @@
  * seed has backups — `<bucket>/<backupEntryName>/etcd-main` through the secret `etcd-backup`
  * (Gardener's layout, docs/backups.md) — and the final snapshot a Migrate takes.
  */
+
+import { shootHibernationEnabled } from '../../../api/core-gardener/shoot.js';
 import { isStoreProvider, type StoreProvider } from '../../../api/druid/common.js';
-import { type Etcd, type EtcdSpec, etcdReady, etcdResource, etcdRestoreError } from '../../../api/druid/etcd.js';
+import {
+  type Etcd,
+  type EtcdSpec,
+  etcdReady,
+  etcdReplicas,
+  etcdResource,
+  etcdRestoreError,
+} from '../../../api/druid/etcd.js';
 import { RestClient } from '../../../client/rest-client.js';
 import { terminal } from '../../../flow/task-errors.js';
 import type { TaskContext } from '../../../flow/task-fn.js';
@@ -47,10 +56,15 @@ export class EtcdMain implements DeployWaiter {
     this.#secrets = secrets;
   }
 
-  /** "Deploying main and events etcd". */
+  /**
+   * "Deploying main and events etcd". A hibernated shoot's etcd keeps the replicas it has (as
+   * Gardener's): "Hibernating control plane" takes it to 0 after its final snapshot, and a new one
+   * (a Restore) starts, restoring its data, before that.
+   */
   async deploy(_ctx: TaskContext): Promise<void> {
+    const current = await this.get();
     const spec: EtcdSpec = {
-      replicas: 1,
+      replicas: shootHibernationEnabled(this.#c.shoot) && current ? etcdReplicas(current) : 1,
       labels: { role: 'main', 'gardener.cloud/role': 'controlplane' },
       selector: { matchLabels: { role: 'main' } },
       etcd: {
@@ -64,16 +78,52 @@ export class EtcdMain implements DeployWaiter {
     };
     // The labels let the shoot controller's watch find the shoot when etcd-main stops being ready.
     const metadata = { name: ETCD_MAIN, labels: shootLabels(this.#c.shoot) };
-    if (await this.get()) await this.#etcds().patch(this.#c.namespace, ETCD_MAIN, { metadata, spec });
+    if (current) await this.#etcds().patch(this.#c.namespace, ETCD_MAIN, { metadata, spec });
     else await this.#etcds().create(this.#c.namespace, { metadata, spec });
   }
 
-  /** "Waiting until main and event etcd report readiness"; a restore that cannot succeed fails it at once. */
+  /**
+   * "Waiting until main and event etcd report readiness"; a restore that cannot succeed fails it at
+   * once. Ready for the current spec: a status the druid wrote before a scale-up does not count.
+   */
   async wait(ctx: TaskContext): Promise<void> {
     await waitUntil(ctx, this.#c.waitTimeoutMs, async () => {
       const etcd = await this.#getRestorable();
-      if (!etcd || !etcdReady(etcd)) throw new NotYetError(`${ETCD_MAIN} is not ready`);
+      if (!etcd || !etcdReady(etcd) || !observed(etcd)) throw new NotYetError(`${ETCD_MAIN} is not ready`);
     });
+  }
+
+  /**
+   * "Scaling etcd up" (Gardener's `ScaleUpETCD`): a hibernated shoot's etcd runs again on its
+   * kept data, so that the Migrate can take the final snapshot.
+   */
+  async scaleUp(_ctx: TaskContext): Promise<void> {
+    const etcd = await this.get();
+    if (etcd && etcdReplicas(etcd) === 0)
+      await this.#etcds().patch(this.#c.namespace, ETCD_MAIN, { spec: { replicas: 1 } });
+  }
+
+  /**
+   * Hibernation's part of etcd: a full snapshot first when it backs up (every acknowledged write in
+   * the bucket: the API server is stopped by now), then `spec.replicas: 0`, until the druid has
+   * stopped it; its data directory stays. Once at 0 nothing is taken again.
+   */
+  async hibernate(ctx: TaskContext): Promise<void> {
+    const etcd = await this.get();
+    if (!etcd) return;
+    if (etcdReplicas(etcd) !== 0) {
+      if (etcd.spec.backup.store) await this.#fullSnapshot(ctx, { final: false });
+      await this.#etcds().patch(this.#c.namespace, ETCD_MAIN, { spec: { replicas: 0 } });
+    }
+    await waitUntil(ctx, this.#c.waitTimeoutMs, async () => {
+      if (!(await this.stopped())) throw new NotYetError(`${ETCD_MAIN} has not stopped yet`);
+    });
+  }
+
+  /** etcd-main is at 0 replicas and the druid has stopped it (its data kept). */
+  async stopped(): Promise<boolean> {
+    const etcd = await this.get();
+    return etcd !== null && etcdReplicas(etcd) === 0 && observed(etcd) && etcd.status?.currentReplicas === 0;
   }
 
   /** "Destroying main and events etcd": the druid stops it and removes its data. */
@@ -110,6 +160,12 @@ export class EtcdMain implements DeployWaiter {
    * snapshot at the current revision and gets it back instead of another.
    */
   async snapshot(ctx: TaskContext): Promise<void> {
+    await this.#fullSnapshot(ctx, { final: true });
+  }
+
+  /** A full snapshot by etcd-main's backup sidecar, marked final or not. */
+  async #fullSnapshot(ctx: TaskContext, { final }: { final: boolean }): Promise<void> {
+    const path = final ? '/snapshot/full?final=true' : '/snapshot/full';
     const client = await this.#secrets.data('etcd-client-tls');
     let endpoint: string | undefined;
     let snapshot: { snapName?: string; isFinal?: boolean; lastRevision?: number } | undefined;
@@ -127,32 +183,24 @@ export class EtcdMain implements DeployWaiter {
         clientKeyPem: client['tls.key'],
       });
       try {
-        snapshot = await sidecar.request(
-          'GET',
-          '/snapshot/full?final=true',
-          undefined,
-          undefined,
-          this.#c.waitTimeoutMs,
-        );
+        snapshot = await sidecar.request('GET', path, undefined, undefined, this.#c.waitTimeoutMs);
       } catch (err) {
         if (refused(err)) throw new NotYetError(`${ETCD_MAIN}'s backup sidecar refuses connections at ${endpoint}`);
         throw terminal(
           new Error(
-            `the final snapshot of ${ETCD_MAIN} failed: GET ${endpoint}/snapshot/full: ${(err as Error).message}`,
+            `the ${final ? 'final' : 'full'} snapshot of ${ETCD_MAIN} failed: GET ${endpoint}${path}: ${(err as Error).message}`,
           ),
         );
       } finally {
         sidecar.close();
       }
     });
-    if (snapshot?.isFinal !== true) {
-      throw new Error(
-        `GET ${endpoint}/snapshot/full?final=true returned a snapshot not marked final: ${JSON.stringify(snapshot)}`,
-      );
+    if (final && snapshot?.isFinal !== true) {
+      throw new Error(`GET ${endpoint}${path} returned a snapshot not marked final: ${JSON.stringify(snapshot)}`);
     }
     this.#c.logger.info(
-      { shoot: this.#c.namespace, snapshot: snapshot.snapName, revision: snapshot.lastRevision },
-      'final etcd snapshot taken',
+      { shoot: this.#c.namespace, snapshot: snapshot?.snapName, revision: snapshot?.lastRevision },
+      final ? 'final etcd snapshot taken' : 'full etcd snapshot taken',
     );
   }
 
@@ -200,6 +248,11 @@ export class EtcdMain implements DeployWaiter {
 export function storeProvider(type: string, owner: string): StoreProvider {
   if (isStoreProvider(type)) return type;
   throw new Error(`${owner} uses the backup provider "${type}", which the druid does not implement (local, s3)`);
+}
+
+/** The druid's status is of the current spec (a stale Ready from before a scale does not count). */
+function observed(etcd: Etcd): boolean {
+  return etcd.status?.observedGeneration === (etcd.metadata.generation ?? 1);
 }
 
 /** Whether `err` (a 503 from RestClient) comes from a refused connection: nobody listens there yet. */

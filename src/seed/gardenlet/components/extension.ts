@@ -127,6 +127,15 @@ export class Extension<T extends ExtensionObject = ExtensionObject> implements D
     await this.waitMigrate(ctx);
   }
 
+  /**
+   * Destroy, then wait until gone, in one step: Gardener's `DestroyInternalDNSRecord` for
+   * "Destroying internal domain DNS record if hibernated".
+   */
+  async destroyAndWait(ctx: TaskContext): Promise<void> {
+    await this.destroy(ctx);
+    await this.waitCleanup(ctx);
+  }
+
   /** Whether the object is gone or migrated and let go of (no finalizer, no pending operation). */
   async isMigrated(): Promise<boolean> {
     const obj = await this.get();

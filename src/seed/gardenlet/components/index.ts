@@ -29,6 +29,7 @@ import { EtcdMain } from './etcd.js';
 import { EtcdCopyBackupsTask } from './etcd-copy-backups-task.js';
 import { Extension, type ExtensionKind } from './extension.js';
 import { AllExtensions } from './extensions.js';
+import { ControlPlaneHibernation } from './hibernation.js';
 import { infrastructure } from './infrastructure.js';
 import { KubeApiServer } from './kube-apiserver.js';
 import { KubeControllerManager } from './kube-controller-manager.js';
@@ -85,6 +86,7 @@ export interface ShootComponents {
   readonly vpnSeedServer: VpnSeedServer;
   readonly workerConnectivity: WorkerConnectivity;
   readonly destinationSeed: DestinationSeed;
+  readonly hibernation: ControlPlaneHibernation;
 }
 
 /** The components of `shoot` on this seed, reached where `placement` says (src/seed/gardenlet/shoot-placement.ts). */
@@ -127,6 +129,9 @@ export function shootComponents(shoot: Shoot, seed: SeedRuntime, placement: Shoo
     etcd: etcdMain,
     ...(seed.nodeMonitorGracePeriodMs !== undefined ? { nodeMonitorGracePeriodMs: seed.nodeMonitorGracePeriodMs } : {}),
   });
+  const kubeControllerManager = new KubeControllerManager(context, seed.controllerManagers, secrets);
+  const kubeScheduler = new KubeScheduler(context, seed.schedulers, secrets);
+  const vpnSeedServer = new VpnSeedServer(context, seed.vpnServers, secrets);
   return {
     context,
     namespace: new ShootNamespace(context, seed.runtimeDir),
@@ -139,10 +144,17 @@ export function shootComponents(shoot: Shoot, seed: SeedRuntime, placement: Shoo
     etcdCopyBackupsTask: new EtcdCopyBackupsTask(context, backupEntry, sourceBackupEntry),
     etcdMain,
     kubeApiServer,
-    kubeControllerManager: new KubeControllerManager(context, seed.controllerManagers, secrets),
-    kubeScheduler: new KubeScheduler(context, seed.schedulers, secrets),
-    vpnSeedServer: new VpnSeedServer(context, seed.vpnServers, secrets),
+    kubeControllerManager,
+    kubeScheduler,
+    vpnSeedServer,
     workerConnectivity: new WorkerConnectivity(context, secrets, kubeApiServer),
     destinationSeed: new DestinationSeed(context),
+    hibernation: new ControlPlaneHibernation({
+      kubeControllerManager,
+      kubeScheduler,
+      kubeApiServer,
+      vpnSeedServer,
+      etcdMain,
+    }),
   };
 }

@@ -1,9 +1,10 @@
 /**
  * The shoot's Worker (`<shoot>`): its pools from `spec.provider.workers` (Gardener's field names),
  * each with the shoot's Kubernetes version unless the pool sets its own, and where the machines'
- * node agents reach the control plane (the stable API URL and the vpn-seed-server).
+ * node agents reach the control plane (the stable API URL and the vpn-seed-server), and whether
+ * they are to be stopped for hibernation.
  */
-import type { Shoot } from '../../../api/core-gardener/shoot.js';
+import { type Shoot, shootHibernationEnabled } from '../../../api/core-gardener/shoot.js';
 import { credentialsOf } from '../../../api/core-gardener/shoot-operation.js';
 import { type Worker, type WorkerPool, workerResource } from '../../../api/extensions/worker.js';
 import { WORKER_CONFIG_KIND } from '../../extensions/worker-actuator.js';
@@ -22,6 +23,9 @@ export const worker: ExtensionKind<Worker> = {
       vpnServerURL: c.endpoint.vpnUrl,
       ...networks(c.shoot),
       ...caRotation(c.shoot),
+      // Hibernation stops the machines and keeps them (src/seed/extensions/worker-actuator.ts);
+      // always set, so that the deploy's merge patch also turns it off.
+      hibernated: shootHibernationEnabled(c.shoot),
     },
   }),
 };
