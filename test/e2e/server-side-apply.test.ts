@@ -155,6 +155,7 @@ describe('server-side apply on the garden', () => {
       'metadata: {name: flux-shoot, namespace: garden-dev, annotations: {example.com/owner: flux}}',
       'spec:',
       '  cloudProfileName: local',
+      '  secretBindingName: local',
       '  region: local',
       '  seedName: seed-a',
       '  purpose: development',

@@ -231,6 +231,7 @@ export function shootManifest(namespace: string, name: string, options: ShootOpt
     spec: {
       cloudProfileName: 'local',
       region: 'local',
+      secretBindingName: 'local',
       ...(options.seedName ? { seedName: options.seedName } : {}),
       purpose: 'development',
       provider: {

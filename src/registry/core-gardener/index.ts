@@ -2,12 +2,15 @@
 import type { ResourceDefinition } from '../../apiserver/types.js';
 import { backupBucketDefinition } from './backup-bucket.js';
 import { backupEntryDefinition } from './backup-entry.js';
+import { cloudProfileDefinition } from './cloud-profile.js';
 import { projectDefinition } from './project.js';
+import { quotaDefinition } from './quota.js';
+import { secretBindingDefinition } from './secret-binding.js';
 import { seedDefinition } from './seed.js';
 import { shootDefinition } from './shoot.js';
 import { shootStateDefinition } from './shoot-state.js';
 
-/** Project, Seed, Shoot, ShootState, BackupBucket, BackupEntry. */
+/** Project, Seed, Shoot, ShootState, BackupBucket, BackupEntry, CloudProfile, SecretBinding, Quota. */
 export const gardenerDefinitions: ResourceDefinition[] = [
   projectDefinition,
   seedDefinition,
@@ -15,4 +18,7 @@ export const gardenerDefinitions: ResourceDefinition[] = [
   shootStateDefinition,
   backupBucketDefinition,
   backupEntryDefinition,
+  cloudProfileDefinition,
+  secretBindingDefinition,
+  quotaDefinition,
 ];
