@@ -187,11 +187,6 @@ export async function startGarden(options: GardenOptions): Promise<Garden> {
             await client.resource(backupEntryResource).list('', { fieldSelector: `spec.bucketName=${bucket}` })
           ).items.map((e) => `${e.metadata.namespace}/${e.metadata.name}`),
       }),
-      new ShootCloudProfileValidator({
-        getCloudProfile: (name) => client.resource(cloudProfileResource).find('', name),
-        getSecretBinding: (namespace, name) => client.resource(secretBindingResource).find(namespace, name),
-        getCredentialsBinding: (namespace, name) => client.resource(credentialsBindingResource).find(namespace, name),
-      }),
       new ShootValidator({
         seeds: { getSeed: (name) => client.resource(seedResource).find('', name) },
         heartbeatMaxAgeSeconds: options.seedHeartbeatMaxAgeSeconds,
@@ -212,6 +207,11 @@ export async function startGarden(options: GardenOptions): Promise<Garden> {
           });
           return result.decision === 'allow';
         },
+      }),
+      new ShootCloudProfileValidator({
+        getCloudProfile: (name) => client.resource(cloudProfileResource).find('', name),
+        getSecretBinding: (namespace, name) => client.resource(secretBindingResource).find(namespace, name),
+        getCredentialsBinding: (namespace, name) => client.resource(credentialsBindingResource).find(namespace, name),
       }),
     ],
   });

@@ -14,6 +14,7 @@
 import { secretResource } from '../api/core/secret.js';
 import type { CloudProfile, SecretBinding } from '../api/core-gardener/index.js';
 import { cloudProfileResource, secretBindingResource } from '../api/core-gardener/index.js';
+import type { KubeObject } from '../api/meta.js';
 import type { Client } from '../client/client.js';
 
 /** The profile's name, its provider type and region, and its only machine type and image. */
@@ -56,9 +57,9 @@ export function localCloudProfile(): CloudProfile {
 }
 
 /** The provider Secret (provider-local needs no credentials: it is empty) and the SecretBinding naming it. */
-export function localSecretBinding(namespace: string): { secret: { metadata: { name: string; namespace: string } } & Record<string, unknown>; binding: SecretBinding } {
+export function localSecretBinding(namespace: string): { secret: KubeObject; binding: SecretBinding } {
   return {
-    secret: { metadata: { name: LOCAL_SECRET_BINDING, namespace }, type: 'Opaque', data: {} },
+    secret: { apiVersion: 'v1', kind: 'Secret', metadata: { name: LOCAL_SECRET_BINDING, namespace }, type: 'Opaque' },
     binding: {
       apiVersion: 'core.gardener.cloud/v1beta1',
       kind: 'SecretBinding',

@@ -159,7 +159,7 @@ describe('server-side apply on the garden', () => {
       '  region: local',
       '  seedName: seed-a',
       '  purpose: development',
-      '  provider: {type: local, workers: [{name: local, machine: {type: local}, minimum: 1, maximum: 1}]}',
+      '  provider: {type: local, workers: [{name: local, machine: {type: local, image: {name: local, version: 1.0.0}}, minimum: 1, maximum: 1}]}',
       '  kubernetes: {version: 1.31.1}',
       '  networking: {type: calico, nodes: 10.20.0.0/16, pods: 10.21.0.0/16, services: 10.22.0.0/16}',
     ].join('\n')}\n`,

@@ -69,7 +69,17 @@ export class ShootCloudProfileValidator implements AdmissionPlugin {
     if (!judged) return;
     const ref = profileReference(judged.shoot);
     const profile = ref.errors.length === 0 ? await this.#lookup.getCloudProfile(ref.name) : null;
-    if (profile) defaultShootFromProfile(judged.shoot, profile, this.#now());
+    if (!profile) return;
+    defaultShootFromProfile(judged.shoot, profile, this.#now());
+    // Kubernetes runs mutating admission before the strategy and the field manager; here they ran
+    // first, bumping the generation and the manager's timestamp for a request that defaulting has
+    // just brought back to the stored shoot (`kubectl apply` of `version: "1.33"` again): no
+    // change, so nothing to store and no new generation to reconcile.
+    const { shoot, old } = judged;
+    if (old && semanticEqual(withoutWriteMarks(shoot), withoutWriteMarks(old))) {
+      shoot.metadata.generation = old.metadata.generation;
+      shoot.metadata.managedFields = old.metadata.managedFields;
+    }
   }
 
   async validate(attrs: AdmissionAttributes): Promise<void> {
@@ -139,6 +149,12 @@ export class ShootCloudProfileValidator implements AdmissionPlugin {
     }
     return [];
   }
+}
+
+/** The shoot without what a write stamps on it (generation, managedFields). */
+function withoutWriteMarks(shoot: Shoot): Shoot {
+  const { generation: _generation, managedFields: _managedFields, ...metadata } = shoot.metadata;
+  return { ...shoot, metadata };
 }
 
 function nonEmptyString(value: unknown): string | undefined {
