@@ -200,12 +200,16 @@ describe('garden e2e: CloudProfile, bindings, Quota and shoot admission', () => 
       rows.map((r) => [r.NAME, r.SCOPE, r['CLUSTER LIFETIME']]),
       [['trial', 'core.gardener.cloud/v1beta1.Project', '14 days']],
     );
-    const bad = await kubectl(g.kubeconfig, ['create', '-f', '-'], JSON.stringify({
-      apiVersion: 'core.gardener.cloud/v1beta1',
-      kind: 'Quota',
-      metadata: { name: 'bad', namespace: NS },
-      spec: { scope: { apiVersion: 'v1', kind: 'Pod' }, metrics: {} },
-    }));
+    const bad = await kubectl(
+      g.kubeconfig,
+      ['create', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'core.gardener.cloud/v1beta1',
+        kind: 'Quota',
+        metadata: { name: 'bad', namespace: NS },
+        spec: { scope: { apiVersion: 'v1', kind: 'Pod' }, metrics: {} },
+      }),
+    );
     assert.notEqual(bad.code, 0);
     assert.match(bad.stderr, /spec\.scope: Unsupported value: "v1\.Pod"/);
   });

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments, parse as parseYaml } from 'yaml';
+import { localSecretBinding } from '../../src/garden/local-setup.js';
 import {
   createObject,
   getRaw,
@@ -21,7 +22,6 @@ import {
   shootsPath,
   timestamp,
 } from '../helpers/garden-e2e.js';
-import { localSecretBinding } from '../../src/garden/local-setup.js';
 import { healthySeedConditions, startTestGarden, type TestGarden } from '../helpers/garden-fixture.js';
 import { kubectl, kubectlStream } from '../helpers/kubectl.js';
 

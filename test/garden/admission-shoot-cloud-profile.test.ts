@@ -11,6 +11,7 @@ import type { KubeObject } from '../../src/api/meta.js';
 import type { AdmissionAttributes, Operation } from '../../src/apiserver/types.js';
 import { ShootCloudProfileValidator } from '../../src/garden/admission/shoot-cloud-profile.js';
 import { localCloudProfile, localSecretBinding } from '../../src/garden/local-setup.js';
+import type { Json } from '../helpers/api-client.js';
 
 const NOW = new Date('2026-12-01T12:00:00Z');
 
@@ -46,7 +47,8 @@ const plugin = new ShootCloudProfileValidator(
       if (name === 'aws') return awsBinding;
       return name === 'local' ? localSecretBinding(namespace).binding : null;
     },
-    getCredentialsBinding: async (namespace, name) => (namespace === 'garden-dev' && name === 'cb' ? credentialsBinding : null),
+    getCredentialsBinding: async (namespace, name) =>
+      namespace === 'garden-dev' && name === 'cb' ? credentialsBinding : null,
   },
   () => NOW,
 );
@@ -102,7 +104,7 @@ async function refused(object: KubeObject, oldObject?: KubeObject): Promise<stri
   return (status.details?.causes ?? []).map((c) => `${c.field}: ${c.message}`);
 }
 
-const spec = (obj: KubeObject) => obj.spec as Record<string, any>;
+const spec = (obj: KubeObject): Json => obj.spec;
 
 describe('ShootCloudProfileValidator', () => {
   it('admits the example shoot and defaults its machine image to the profile’s first', async () => {
@@ -131,9 +133,12 @@ describe('ShootCloudProfileValidator', () => {
     assert.deepEqual(await refused(shoot({ cloudProfileName: undefined })), [
       'spec.cloudProfileName: Required value: must name a CloudProfile',
     ]);
-    assert.deepEqual(await refused(shoot({ cloudProfile: { kind: 'NamespacedCloudProfile', name: 'x' }, cloudProfileName: undefined })), [
-      'spec.cloudProfile.kind: Unsupported value: "NamespacedCloudProfile": supported values: "CloudProfile"',
-    ]);
+    assert.deepEqual(
+      await refused(
+        shoot({ cloudProfile: { kind: 'NamespacedCloudProfile', name: 'x' }, cloudProfileName: undefined }),
+      ),
+      ['spec.cloudProfile.kind: Unsupported value: "NamespacedCloudProfile": supported values: "CloudProfile"'],
+    );
     const causes = await refused(
       shoot({ region: 'mars', kubernetes: { version: '1.29.9' } }, [
         { name: 'a', machine: { type: 'huge' } },
@@ -141,15 +146,18 @@ describe('ShootCloudProfileValidator', () => {
         { name: 'c', machine: { type: 'local', image: { name: 'local', version: '9.9.9' } }, zones: ['1'] },
       ]),
     );
-    assert.deepEqual(causes.map((c) => c.slice(0, c.indexOf(':'))), [
-      'spec.region',
-      'spec.kubernetes.version',
-      'spec.provider.workers[0].machine.type',
-      'spec.provider.workers[1].machine.type',
-      'spec.provider.workers[1].machine.image.name',
-      'spec.provider.workers[2].machine.image.version',
-      'spec.provider.workers[2].zones[0]',
-    ]);
+    assert.deepEqual(
+      causes.map((c) => c.slice(0, c.indexOf(':'))),
+      [
+        'spec.region',
+        'spec.kubernetes.version',
+        'spec.provider.workers[0].machine.type',
+        'spec.provider.workers[1].machine.type',
+        'spec.provider.workers[1].machine.image.name',
+        'spec.provider.workers[2].machine.image.version',
+        'spec.provider.workers[2].zones[0]',
+      ],
+    );
     assert.match(causes[1]!, /Unsupported value: "1\.29\.9": supported values: .*"1\.31\.0"/);
     assert.ok(!causes[1]!.includes('"1.29.9",'), 'the expired version is not offered');
     assert.deepEqual(await refused(shoot({ kubernetes: { version: '1.26.0' } })), [

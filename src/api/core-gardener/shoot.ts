@@ -359,7 +359,9 @@ function validatePoolFields(pool: Record<string, unknown>, path: string): FieldE
   if (isRecord(pool.cri)) errs.push(...optionalString(pool.cri.name, `${path}.cri.name`));
   if (isRecord(pool.kubernetes)) errs.push(...optionalString(pool.kubernetes.version, `${path}.kubernetes.version`));
   if (Array.isArray(pool.zones)) {
-    pool.zones.forEach((zone: unknown, j: number) => errs.push(...optionalString(zone, `${path}.zones[${j}]`)));
+    pool.zones.forEach((zone: unknown, j: number) => {
+      errs.push(...optionalString(zone, `${path}.zones[${j}]`));
+    });
   }
   return errs;
 }

@@ -4,10 +4,7 @@
  * (`security.gardener.cloud/v1alpha1`) by apiVersion, kind, namespace and name; a shoot names the
  * binding in `spec.credentialsBindingName`. Top-level fields, as Gardener's.
  */
-import { FieldError } from '../errors.js';
-import { aString, shape } from '../kind-guard.js';
-import { isRecord, type KubeObject } from '../meta.js';
-import { typedKind } from '../resource-ref.js';
+
 import {
   type ProviderBinding,
   providerBindingFields,
@@ -15,6 +12,10 @@ import {
   validateProviderBinding,
   validateProviderBindingUpdate,
 } from '../core-gardener/secret-binding.js';
+import { FieldError } from '../errors.js';
+import { aString, shape } from '../kind-guard.js';
+import { isRecord, type KubeObject } from '../meta.js';
+import { typedKind } from '../resource-ref.js';
 
 export const SECURITY_GARDENER_GROUP = 'security.gardener.cloud';
 export const SECURITY_GARDENER_VERSION = 'v1alpha1';
@@ -44,7 +45,12 @@ export const { is: isCredentialsBinding, resource: credentialsBindingResource } 
     namespaced: true,
   },
   {
-    credentialsRef: shape<CredentialsReference>({ apiVersion: aString, kind: aString, name: aString, namespace: aString }),
+    credentialsRef: shape<CredentialsReference>({
+      apiVersion: aString,
+      kind: aString,
+      name: aString,
+      namespace: aString,
+    }),
     ...providerBindingFields,
   },
 );

@@ -20,6 +20,7 @@
  * one 422 Invalid with a cause per field; it defaults in `admit`, so nothing is stored then.
  */
 import {
+  bindingProviderTypes,
   type CloudProfile,
   compareVersions,
   type ExpirableVersion,
@@ -33,7 +34,6 @@ import {
   type ShootWorkerPool,
   shootResource,
   versionPrefix,
-  bindingProviderTypes,
 } from '../../api/core-gardener/index.js';
 import { FieldError, invalid } from '../../api/errors.js';
 import { semanticEqual } from '../../api/validation.js';
@@ -122,19 +122,31 @@ export class ShootCloudProfileValidator implements AdmissionPlugin {
     const workers = shoot.spec.provider?.workers ?? [];
     if (!secretBindingName && !credentialsBindingName) {
       return workers.length > 0
-        ? [FieldError.required('spec.secretBindingName', 'a shoot with workers needs secretBindingName or credentialsBindingName')]
+        ? [
+            FieldError.required(
+              'spec.secretBindingName',
+              'a shoot with workers needs secretBindingName or credentialsBindingName',
+            ),
+          ]
         : [];
     }
     const oldSpec = old?.spec as { secretBindingName?: unknown; credentialsBindingName?: unknown } | undefined;
     const [path, bindingName, kind, oldName] = secretBindingName
       ? (['spec.secretBindingName', secretBindingName, 'SecretBinding', oldSpec?.secretBindingName] as const)
-      : (['spec.credentialsBindingName', credentialsBindingName!, 'CredentialsBinding', oldSpec?.credentialsBindingName] as const);
+      : ([
+          'spec.credentialsBindingName',
+          credentialsBindingName!,
+          'CredentialsBinding',
+          oldSpec?.credentialsBindingName,
+        ] as const);
     if (old && oldName === bindingName) return [];
     const binding = secretBindingName
       ? await this.#lookup.getSecretBinding(namespace, bindingName)
       : await this.#lookup.getCredentialsBinding(namespace, bindingName);
     if (!binding) {
-      return [FieldError.invalid(path, bindingName, `${kind} "${bindingName}" does not exist in namespace "${namespace}"`)];
+      return [
+        FieldError.invalid(path, bindingName, `${kind} "${bindingName}" does not exist in namespace "${namespace}"`),
+      ];
     }
     const providerType = shoot.spec.provider?.type ?? '';
     const types = bindingProviderTypes(binding);
@@ -170,7 +182,11 @@ function profileReference(shoot: Shoot): { name: string; path: string; errors: F
   }
   if (cloudProfileName && cloudProfile?.name && cloudProfile.name !== cloudProfileName) {
     errors.push(
-      FieldError.invalid('spec.cloudProfile.name', cloudProfile.name, 'must match spec.cloudProfileName when both are set'),
+      FieldError.invalid(
+        'spec.cloudProfile.name',
+        cloudProfile.name,
+        'must match spec.cloudProfileName when both are set',
+      ),
     );
   }
   const name = cloudProfileName || cloudProfile?.name || '';
@@ -187,13 +203,15 @@ function profileReference(shoot: Shoot): { name: string; path: string; errors: F
  */
 export function defaultShootFromProfile(shoot: Shoot, profile: CloudProfile, now: Date): void {
   const offered = profile.spec.kubernetes.versions;
-  const kubernetes = (shoot.spec.kubernetes ??= {});
+  shoot.spec.kubernetes ??= {};
+  const kubernetes = shoot.spec.kubernetes;
   kubernetes.version = defaultedVersion(kubernetes.version ?? '', offered, now) ?? kubernetes.version;
   for (const pool of shoot.spec.provider?.workers ?? []) {
     if (pool.kubernetes?.version !== undefined) {
       pool.kubernetes.version = defaultedVersion(pool.kubernetes.version, offered, now) ?? pool.kubernetes.version;
     }
-    const machine = (pool.machine ??= {});
+    pool.machine ??= {};
+    const machine = pool.machine;
     const images = profile.spec.machineImages;
     if (!machine.image?.name) {
       const image = images.find((i) => latestQualifyingVersion(i.versions, [], now));
@@ -241,7 +259,13 @@ export function validateShootOnProfile(
   if (!old || spec.region !== old.spec.region) {
     if (!spec.region) errs.push(FieldError.required('spec.region'));
     else if (!region) {
-      errs.push(FieldError.notSupported('spec.region', spec.region, profile.spec.regions.map((r) => r.name)));
+      errs.push(
+        FieldError.notSupported(
+          'spec.region',
+          spec.region,
+          profile.spec.regions.map((r) => r.name),
+        ),
+      );
     }
   }
   const version = spec.kubernetes?.version ?? '';
@@ -249,7 +273,9 @@ export function validateShootOnProfile(
 
   const oldPools = new Map((old?.spec.provider?.workers ?? []).map((pool) => [pool.name, pool]));
   (spec.provider?.workers ?? []).forEach((pool, i) => {
-    errs.push(...validatePool(pool, oldPools.get(pool.name), `spec.provider.workers[${i}]`, profile, region, version, now));
+    errs.push(
+      ...validatePool(pool, oldPools.get(pool.name), `spec.provider.workers[${i}]`, profile, region, version, now),
+    );
   });
   return errs;
 }
@@ -276,18 +302,34 @@ function validatePool(
   const oldImage = old?.machine?.image;
   const offeredImage = profile.spec.machineImages.find((i) => i.name === image?.name);
   if (!image?.name) {
-    errs.push(FieldError.required(`${path}.machine.image.name`, 'the CloudProfile offers no machine image to default to'));
+    errs.push(
+      FieldError.required(`${path}.machine.image.name`, 'the CloudProfile offers no machine image to default to'),
+    );
   } else if (!offeredImage) {
-    errs.push(FieldError.notSupported(`${path}.machine.image.name`, image.name, profile.spec.machineImages.map((i) => i.name)));
+    errs.push(
+      FieldError.notSupported(
+        `${path}.machine.image.name`,
+        image.name,
+        profile.spec.machineImages.map((i) => i.name),
+      ),
+    );
   } else if (!image.version) {
-    errs.push(FieldError.required(`${path}.machine.image.version`, `no version of machine image "${image.name}" qualifies`));
+    errs.push(
+      FieldError.required(`${path}.machine.image.version`, `no version of machine image "${image.name}" qualifies`),
+    );
   } else if (!old || oldImage?.name !== image.name || oldImage?.version !== image.version) {
     errs.push(...offeredVersion(image.version, offeredImage.versions, now, `${path}.machine.image.version`));
   }
   const imageVersion = offeredImage?.versions.find((v) => v.version === image?.version);
   const cri = pool.cri?.name ?? 'containerd';
   if (imageVersion?.cri && !imageVersion.cri.some((c) => c.name === cri)) {
-    errs.push(FieldError.notSupported(`${path}.cri.name`, cri, imageVersion.cri.map((c) => c.name)));
+    errs.push(
+      FieldError.notSupported(
+        `${path}.cri.name`,
+        cri,
+        imageVersion.cri.map((c) => c.name),
+      ),
+    );
   }
 
   if (!old || !semanticEqual(pool.zones, old.zones)) {
@@ -302,7 +344,9 @@ function validatePool(
     const at = `${path}.kubernetes.version`;
     errs.push(...validateVersion(version, old?.kubernetes?.version, profile, now, at));
     if (parseVersion(version) && parseVersion(shootVersion) && compareVersions(version, shootVersion) > 0) {
-      errs.push(FieldError.forbidden(at, 'worker group kubernetes version must not be higher than control plane version'));
+      errs.push(
+        FieldError.forbidden(at, 'worker group kubernetes version must not be higher than control plane version'),
+      );
     }
   }
   return errs;
@@ -350,7 +394,8 @@ function versionUpdate(version: string, old: string, path: string): FieldError[]
   const next = parseVersion(version);
   const prev = parseVersion(old);
   if (!next || !prev) return [];
-  if (compareVersions(version, old) < 0) return [FieldError.forbidden(path, 'kubernetes version downgrade is not supported')];
+  if (compareVersions(version, old) < 0)
+    return [FieldError.forbidden(path, 'kubernetes version downgrade is not supported')];
   if (next[0] === prev[0] && next[1] - prev[1] > 1) {
     return [FieldError.forbidden(path, 'kubernetes version upgrade cannot skip a minor version')];
   }

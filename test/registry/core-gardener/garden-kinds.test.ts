@@ -8,6 +8,7 @@ import { cloudProfileDefinition } from '../../../src/registry/core-gardener/clou
 import { quotaDefinition } from '../../../src/registry/core-gardener/quota.js';
 import { secretBindingDefinition } from '../../../src/registry/core-gardener/secret-binding.js';
 import { credentialsBindingDefinition } from '../../../src/registry/security-gardener/credentials-binding.js';
+import type { Json } from '../../helpers/api-client.js';
 
 function cells(def: ResourceDefinition, obj: KubeObject): unknown[] {
   return (def.columns ?? []).filter((c) => c.name !== 'AGE').map((c) => c.cell(obj));
@@ -26,7 +27,7 @@ describe('CloudProfile', () => {
   });
 
   it('refuses what Gardener refuses: no versions, bad versions, duplicates, quantities, classifications', () => {
-    const profile = localCloudProfile() as KubeObject & { spec: Record<string, any> };
+    const profile: Json = localCloudProfile();
     profile.spec.kubernetes.versions.push(
       { version: '1.31.1' },
       { version: '1.31', classification: 'stable' },
@@ -75,7 +76,9 @@ describe('SecretBinding and CredentialsBinding', () => {
     const binding: KubeObject = { metadata: { name: 'b', namespace: 'garden-dev' }, secretRef: { name: 's' } };
     secretBindingDefinition.strategy.prepareForCreate!(binding);
     assert.deepEqual(binding.secretRef, { name: 's', namespace: 'garden-dev' });
-    assert.deepEqual(errors(secretBindingDefinition, binding), ['provider.type: Required value: must specify a provider type']);
+    assert.deepEqual(errors(secretBindingDefinition, binding), [
+      'provider.type: Required value: must specify a provider type',
+    ]);
   });
 
   it('refuse other credential kinds and never change what they point at', () => {
@@ -95,7 +98,10 @@ describe('SecretBinding and CredentialsBinding', () => {
 });
 
 describe('Quota', () => {
-  const quota = (spec: Record<string, unknown>): KubeObject => ({ metadata: { name: 'q', namespace: 'garden-dev' }, spec });
+  const quota = (spec: Record<string, unknown>): KubeObject => ({
+    metadata: { name: 'q', namespace: 'garden-dev' },
+    spec,
+  });
 
   it('accepts a project quota and shows its scope and lifetime', () => {
     const q = quota({
@@ -109,9 +115,10 @@ describe('Quota', () => {
 
   it('refuses an unknown scope, a lifetime below a day and negative metrics', () => {
     assert.deepEqual(
-      errors(quotaDefinition, quota({ scope: { apiVersion: 'v1', kind: 'Pod' }, clusterLifetimeDays: 0, metrics: { cpu: '-1' } })).map(
-        (e) => e.slice(0, e.indexOf(':')),
-      ),
+      errors(
+        quotaDefinition,
+        quota({ scope: { apiVersion: 'v1', kind: 'Pod' }, clusterLifetimeDays: 0, metrics: { cpu: '-1' } }),
+      ).map((e) => e.slice(0, e.indexOf(':'))),
       ['spec.scope', 'spec.clusterLifetimeDays', 'spec.metrics[cpu]'],
     );
   });
