@@ -224,6 +224,22 @@ describe('ShootCloudProfileValidator', () => {
     ]);
   });
 
+  it('lets a shoot stored without binding (before bindings existed) change, but not drop its binding', async () => {
+    const old = await admit(shoot({ secretBindingName: undefined, provider: { type: 'local' } }));
+    spec(old).provider.workers = [
+      { name: 'local', machine: { type: 'local', image: { name: 'local', version: '1.0.0' } } },
+    ];
+    const next = structuredClone(old);
+    spec(next).purpose = 'production';
+    await admit(next, old);
+    const bound = await admit(shoot());
+    const dropped = structuredClone(bound);
+    delete spec(dropped).secretBindingName;
+    assert.deepEqual(await refused(dropped, bound), [
+      'spec.secretBindingName: Required value: a shoot with workers needs secretBindingName or credentialsBindingName',
+    ]);
+  });
+
   it('keeps a version that expired since the shoot chose it', async () => {
     const old = shoot({ kubernetes: { version: '1.29.9' } });
     spec(old).provider.workers[0].machine.image = { name: 'local', version: '1.0.0' };

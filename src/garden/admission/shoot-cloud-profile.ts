@@ -112,16 +112,19 @@ export class ShootCloudProfileValidator implements AdmissionPlugin {
     return { shoot, old };
   }
 
+  /**
+   * At most one binding; one for a shoot with workers (not demanded of a shoot stored without
+   * one before bindings existed, so that it can still be changed); a new or changed one exists in
+   * the shoot's namespace and is for the shoot's provider type.
+   */
   async #checkBinding(shoot: Shoot, old: Shoot | undefined, namespace: string): Promise<FieldError[]> {
-    const spec = shoot.spec as Shoot['spec'] & { secretBindingName?: unknown; credentialsBindingName?: unknown };
-    const secretBindingName = nonEmptyString(spec.secretBindingName);
-    const credentialsBindingName = nonEmptyString(spec.credentialsBindingName);
+    const { secretBindingName, credentialsBindingName } = shoot.spec;
     if (secretBindingName && credentialsBindingName) {
       return [FieldError.forbidden('spec.credentialsBindingName', 'is incompatible with secretBindingName')];
     }
-    const workers = shoot.spec.provider?.workers ?? [];
     if (!secretBindingName && !credentialsBindingName) {
-      return workers.length > 0
+      const hadOne = !old || old.spec.secretBindingName || old.spec.credentialsBindingName;
+      return hadOne && (shoot.spec.provider?.workers ?? []).length > 0
         ? [
             FieldError.required(
               'spec.secretBindingName',
@@ -130,36 +133,36 @@ export class ShootCloudProfileValidator implements AdmissionPlugin {
           ]
         : [];
     }
-    const oldSpec = old?.spec as { secretBindingName?: unknown; credentialsBindingName?: unknown } | undefined;
-    const [path, bindingName, kind, oldName] = secretBindingName
-      ? (['spec.secretBindingName', secretBindingName, 'SecretBinding', oldSpec?.secretBindingName] as const)
+    const [path, kind, name, oldName, lookup] = secretBindingName
+      ? ([
+          'spec.secretBindingName',
+          'SecretBinding',
+          secretBindingName,
+          old?.spec.secretBindingName,
+          this.#lookup.getSecretBinding,
+        ] as const)
       : ([
           'spec.credentialsBindingName',
-          credentialsBindingName!,
           'CredentialsBinding',
-          oldSpec?.credentialsBindingName,
+          credentialsBindingName!,
+          old?.spec.credentialsBindingName,
+          this.#lookup.getCredentialsBinding,
         ] as const);
-    if (old && oldName === bindingName) return [];
-    const binding = secretBindingName
-      ? await this.#lookup.getSecretBinding(namespace, bindingName)
-      : await this.#lookup.getCredentialsBinding(namespace, bindingName);
-    if (!binding) {
-      return [
-        FieldError.invalid(path, bindingName, `${kind} "${bindingName}" does not exist in namespace "${namespace}"`),
-      ];
-    }
+    if (old && oldName === name) return [];
+    const binding = await lookup.call(this.#lookup, namespace, name);
+    if (!binding)
+      return [FieldError.invalid(path, name, `${kind} "${name}" does not exist in namespace "${namespace}"`)];
     const providerType = shoot.spec.provider?.type ?? '';
     const types = bindingProviderTypes(binding);
-    if (!types.includes(providerType)) {
-      return [
-        FieldError.invalid(
-          path,
-          bindingName,
-          `the ${kind}'s provider type "${types.join(',')}" does not match the shoot's provider type "${providerType}"`,
-        ),
-      ];
-    }
-    return [];
+    return types.includes(providerType)
+      ? []
+      : [
+          FieldError.invalid(
+            path,
+            name,
+            `the ${kind}'s provider type "${types.join(',')}" does not match the shoot's provider type "${providerType}"`,
+          ),
+        ];
   }
 }
 
@@ -167,10 +170,6 @@ export class ShootCloudProfileValidator implements AdmissionPlugin {
 function withoutWriteMarks(shoot: Shoot): Shoot {
   const { generation: _generation, managedFields: _managedFields, ...metadata } = shoot.metadata;
   return { ...shoot, metadata };
-}
-
-function nonEmptyString(value: unknown): string | undefined {
-  return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
 /** The profile's name and the field it came from, or why the shoot names none that can be served. */
