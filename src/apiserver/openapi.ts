@@ -1,8 +1,9 @@
 /**
  * OpenAPI v3 documents generated from the resource definitions. kubectl reads them to learn
  * that the server validates fields itself (the `fieldValidation` query parameter on PATCH), and
- * `kubectl explain` reads the schemas. Every schema preserves unknown fields: real Gardener
- * manifests carry fields this server stores without modelling them.
+ * `kubectl explain` reads the schemas. A kind with a full schema (`openApiSchema`: the built-in
+ * kinds, Gardener's, custom resources) is published with it; the server drops the fields it does
+ * not list (`pruneUnknownFields`). Any other kind's schema preserves unknown fields.
  */
 import { createHash } from 'node:crypto';
 import type { ExtraResource, GroupVersion } from './discovery.js';
@@ -77,7 +78,7 @@ export const objectRootProperties: Readonly<Record<string, Json>> = Object.freez
 });
 
 /** Changes whenever the documents this code builds change shape, so clients drop cached ones. */
-const OPENAPI_BUILD = 'transplant-openapi-2';
+const OPENAPI_BUILD = 'transplant-openapi-3';
 
 function pathOf(gv: GroupVersion): string {
   return gv.group ? `apis/${gv.group}/${gv.version}` : `api/${gv.version}`;
@@ -101,7 +102,7 @@ const commonWriteParams = [
   queryParam(
     'fieldValidation',
     'string',
-    'How the server treats unknown or duplicate fields: Ignore, Warn (default) or Strict. Every schema here preserves unknown fields.',
+    'How the server treats unknown or duplicate fields: Ignore, Warn (default) or Strict.',
   ),
 ];
 

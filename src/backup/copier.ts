@@ -197,12 +197,19 @@ export async function copyBackups(options: CopyOptions): Promise<CopyResult> {
 /**
  * The source snapshots a copy of everything (no age or count limit) would put into the target
  * that the target does not hold with the same size and SHA-256: empty once such a copy is
- * complete. A store that cannot be read is a `BackupStoreError`.
+ * complete. A store that cannot be read is a `BackupStoreError`. `hashTarget` reads every target
+ * object rather than trusting a recorded SHA-256 (before the source copy is deleted).
  */
-export async function findMissingCopies(source: Snapstore, target: Snapstore): Promise<Snapshot[]> {
+export async function findMissingCopies(
+  source: Snapstore,
+  target: Snapstore,
+  options: { hashTarget?: boolean } = {},
+): Promise<Snapshot[]> {
   const items = uniqueTargets(selectBackups(await listStore('source', source)));
   const missing: Snapshot[] = [];
-  for (const item of items) if (!(await sameContent(source, target, item))) missing.push(item.object.snapshot);
+  for (const item of items) {
+    if (!(await sameContent(source, target, item, options))) missing.push(item.object.snapshot);
+  }
   return missing;
 }
 

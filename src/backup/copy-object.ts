@@ -11,13 +11,22 @@ import { BackupStoreError } from './backup-store-error.js';
 import type { CopyItem } from './copy-selection.js';
 import type { Snapshot, Snapstore, StoredContent } from './snapstore/snapstore.js';
 
-/** Whether the target's object has the source object's size and SHA-256 (hashing whichever store keeps none). */
-export async function sameContent(source: Snapstore, target: Snapstore, item: CopyItem): Promise<boolean> {
+/**
+ * Whether the target's object has the source object's size and SHA-256 (hashing whichever store
+ * keeps none). With `hashTarget` the target's bytes are read and hashed even when it has a SHA-256
+ * on record: a record says what was written, not what is there now.
+ */
+export async function sameContent(
+  source: Snapstore,
+  target: Snapstore,
+  item: CopyItem,
+  options: { hashTarget?: boolean } = {},
+): Promise<boolean> {
   const [inSource, inTarget] = await Promise.all([
     digest(source, item.object.snapshot).catch((err: unknown) => {
       throw new BackupStoreError('source', source, err);
     }),
-    digest(target, item.target).catch((err: unknown) => {
+    digest(target, item.target, options.hashTarget).catch((err: unknown) => {
       throw new BackupStoreError('target', target, err);
     }),
   ]);
@@ -29,10 +38,14 @@ export async function sameContent(source: Snapstore, target: Snapstore, item: Co
   );
 }
 
-async function digest(store: Snapstore, snapshot: Snapshot): Promise<{ size: number; sha256: string } | undefined> {
-  const stat = await store.stat(snapshot);
+async function digest(
+  store: Snapstore,
+  snapshot: Snapshot,
+  ignoreRecord = false,
+): Promise<{ size: number; sha256: string } | undefined> {
+  const stat = await store.stat(snapshot, { recordedOnly: ignoreRecord });
   if (!stat) return undefined;
-  if (stat.sha256) return { size: stat.size, sha256: stat.sha256 };
+  if (stat.sha256 && !ignoreRecord) return { size: stat.size, sha256: stat.sha256 };
   const hash = createHash('sha256');
   let size = 0;
   await pipelineAsync(await store.fetch(snapshot), async (chunks: AsyncIterable<Buffer>) => {

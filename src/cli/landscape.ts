@@ -45,8 +45,11 @@ export interface UpOptions {
   detach: boolean;
   logLevel: string;
   timeoutSeconds: number;
-  /** Passed on to every seed (`--wait-timeout`, `--node-monitor-grace-period`, in seconds). */
-  seedTimings?: { waitTimeout: number; nodeMonitorGracePeriod: number };
+  /**
+   * Passed on to every seed (`--wait-timeout`, `--node-monitor-grace-period`, in seconds;
+   * `--backup-entry-deletion-grace-period`, in milliseconds).
+   */
+  seedTimings?: { waitTimeout: number; nodeMonitorGracePeriod: number; backupEntryDeletionGracePeriodMs?: number };
   /** Each part on a host of its own (network namespaces); absent: everything on this host's loopback. */
   hosts?: HostsOptions;
   /** Each seed's `--shoot-addresses`, by seed name. */
@@ -105,6 +108,12 @@ export async function runUp(options: UpOptions): Promise<void> {
   return supervise(dir, options);
 }
 
+/** `--backup-entry-deletion-grace-period` for `up` and for each seed, when given. */
+function backupEntryGraceArgs(options: UpOptions): string[] {
+  const ms = options.seedTimings?.backupEntryDeletionGracePeriodMs;
+  return ms === undefined ? [] : ['--backup-entry-deletion-grace-period', `${ms}ms`];
+}
+
 /** Starts the supervisor in the background and returns once the landscape is ready. */
 async function detach(dir: string, options: UpOptions): Promise<void> {
   await rm(landscapePath(dir), { force: true });
@@ -114,6 +123,7 @@ async function detach(dir: string, options: UpOptions): Promise<void> {
   if (options.seedTimings) {
     const { waitTimeout, nodeMonitorGracePeriod } = options.seedTimings;
     args.push('--wait-timeout', String(waitTimeout), '--node-monitor-grace-period', String(nodeMonitorGracePeriod));
+    args.push(...backupEntryGraceArgs(options));
   }
   if (options.hosts) {
     const { machines, subnet, domain, shootAddressesPerSeed } = options.hosts;
@@ -311,6 +321,7 @@ async function supervise(dir: string, options: UpOptions): Promise<void> {
               String(options.seedTimings.waitTimeout),
               '--node-monitor-grace-period',
               String(options.seedTimings.nodeMonitorGracePeriod),
+              ...backupEntryGraceArgs(options),
             ]
           : []),
         '--log-level',

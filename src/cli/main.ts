@@ -8,7 +8,7 @@ import { addAuditFlags } from './audit-flags.js';
 import { backupCommand } from './backup/backup-command.js';
 import { gardenCommand } from './garden-command.js';
 import { nodeCommand } from './node-command.js';
-import { port, seconds } from './option-parsers.js';
+import { nonNegativeDuration, port, seconds } from './option-parsers.js';
 import { addRequestLimitFlags } from './request-limit-flags.js';
 import { rewriteEncryptedCommand } from './rewrite-encrypted-command.js';
 import type { SeedCommandOptions } from './seed-command.js';
@@ -79,6 +79,12 @@ const seedCommand = program
     'for s3: an etcdbrctl credentials JSON (accessKeyID, secretAccessKey, region, …); default: AWS_APPLICATION_CREDENTIALS_JSON, AWS_APPLICATION_CREDENTIALS or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/AWS_REGION',
   )
   .option(
+    '--backup-entry-deletion-grace-period <duration>',
+    "how long a deleted shoot's BackupEntry keeps its backups before they are deleted (Gardener's deletionGracePeriodHours; a Go duration such as 48h, 0 deletes at once; Gardener's default)",
+    nonNegativeDuration,
+    0,
+  )
+  .option(
     '--wait-timeout <seconds>',
     'how long a flow\'s "Waiting until …" step waits before the flow fails and is retried',
     seconds,
@@ -122,6 +128,12 @@ program
   )
   .option('--backup-endpoint <url>', 'for --backup s3: an S3-compatible endpoint (path-style addressing)')
   .option('--wait-timeout <seconds>', "the seeds' --wait-timeout", seconds, 60)
+  .option(
+    '--backup-entry-deletion-grace-period <duration>',
+    "the seeds' --backup-entry-deletion-grace-period",
+    nonNegativeDuration,
+    0,
+  )
   .option('--node-monitor-grace-period <seconds>', "the seeds' --node-monitor-grace-period", seconds, 40)
   .option(
     '--hosts',
@@ -163,6 +175,7 @@ program
       timeout: number;
       waitTimeout: number;
       nodeMonitorGracePeriod: number;
+      backupEntryDeletionGracePeriod: number;
       shootAddresses?: string[];
       logLevel: string;
     }) => {
@@ -190,7 +203,11 @@ program
         detach: options.detach,
         logLevel: options.logLevel,
         timeoutSeconds: options.timeout,
-        seedTimings: { waitTimeout: options.waitTimeout, nodeMonitorGracePeriod: options.nodeMonitorGracePeriod },
+        seedTimings: {
+          waitTimeout: options.waitTimeout,
+          nodeMonitorGracePeriod: options.nodeMonitorGracePeriod,
+          backupEntryDeletionGracePeriodMs: options.backupEntryDeletionGracePeriod,
+        },
         ...(options.hosts
           ? {
               hosts: {

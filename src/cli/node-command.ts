@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { pino } from 'pino';
 import { parseQuantity } from '../api/quantity.js';
-import { loadKubeconfig } from '../client/kubeconfig-file.js';
+import { kubeconfigChanges, loadKubeconfig } from '../client/kubeconfig-file.js';
 import { parseCidr } from '../shoot/kubelet/pod-ips.js';
 import { startNodeAgent } from '../shoot/node-agent.js';
 import { runUntilSignal } from './run-until-signal.js';
@@ -157,6 +157,7 @@ export function nodeCommand(): Command {
       const agent = startNodeAgent({
         name: options.name,
         credentials: loadKubeconfig(options.kubeconfig),
+        reloadCredentials: kubeconfigChanges(options.kubeconfig),
         leaseDurationSeconds: Math.round(options.leaseDuration),
         renewIntervalMs: options.renewInterval * 1000,
         ...(egressDenyFile ? { egressDenyFile } : {}),

@@ -1,5 +1,13 @@
 /** Parsers of command-line option values shared by the commands (commander's `argParser`). */
 import { InvalidArgumentError } from 'commander';
+import { goDuration } from './backup/go-flags.js';
+
+/** A Go duration (`48h`, `30m`, `0`) of at least 0, in milliseconds. */
+export function nonNegativeDuration(value: string): number {
+  const ms = goDuration(value);
+  if (ms < 0) throw new InvalidArgumentError('must not be negative');
+  return ms;
+}
 
 export function seconds(value: string): number {
   const n = Number(value);

@@ -30,6 +30,8 @@ export interface SeedCommandOptions extends AuditFlags, RequestLimitFlags {
   backupRoot?: string;
   backupEndpoint?: string;
   backupCredentialsFile?: string;
+  /** Milliseconds (`--backup-entry-deletion-grace-period`). */
+  backupEntryDeletionGracePeriod?: number;
   infrastructureDir?: string;
   waitTimeout?: number;
   nodeMonitorGracePeriod?: number;
@@ -124,6 +126,9 @@ export async function runSeedCommand(options: SeedCommandOptions): Promise<void>
       : {}),
     ...(options.infrastructureDir ? { infrastructureDir: resolve(options.infrastructureDir) } : {}),
     ...(options.waitTimeout !== undefined ? { waitTimeoutMs: options.waitTimeout * 1000 } : {}),
+    ...(options.backupEntryDeletionGracePeriod !== undefined
+      ? { backupEntryDeletionGracePeriodMs: options.backupEntryDeletionGracePeriod }
+      : {}),
     ...(options.nodeMonitorGracePeriod !== undefined
       ? { nodeMonitorGracePeriodMs: options.nodeMonitorGracePeriod * 1000 }
       : {}),

@@ -2,7 +2,7 @@
  * Reads the kubeconfig files this project writes (and the usual shapes of others): the current
  * context's server, CA and credentials (bearer token or client certificate), inline or as files.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 
@@ -27,6 +27,30 @@ type Raw = Record<string, unknown>;
 export function loadKubeconfig(path: string, contextName?: string): ClusterCredentials {
   const text = readFileSync(path, 'utf8');
   return parseKubeconfig(text, dirname(resolve(path)), contextName);
+}
+
+/**
+ * A reader of the kubeconfig at `path` that answers its credentials once after every change of
+ * the file (its modification time or size), undefined otherwise or while it cannot be read: the
+ * file is replaced atomically, but a half-written one is read again at the next call.
+ */
+export function kubeconfigChanges(path: string): () => ClusterCredentials | undefined {
+  const stamp = () => {
+    const stat = statSync(path, { throwIfNoEntry: false });
+    return stat ? `${stat.mtimeMs}:${stat.size}:${stat.ino}` : undefined;
+  };
+  let seen = stamp();
+  return () => {
+    const now = stamp();
+    if (now === undefined || now === seen) return undefined;
+    try {
+      const credentials = loadKubeconfig(path);
+      seen = now;
+      return credentials;
+    } catch {
+      return undefined;
+    }
+  };
 }
 
 export function parseKubeconfig(text: string, baseDir = '.', contextName?: string): ClusterCredentials {

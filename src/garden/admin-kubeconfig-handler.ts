@@ -41,11 +41,13 @@ import type { CertificateAuthority } from '../apiserver/pki/certificates.js';
 import { x509 } from '../apiserver/pki/x509.js';
 import type { CustomHandler, CustomRequest } from '../apiserver/server.js';
 import type { Client } from '../client/client.js';
+import { bundle } from '../shoot/credentials-rotation.js';
 import { issueAdminClientCertificate } from '../shoot/shoot-certificates.js';
 import {
   certificateAuthorityFromSecret,
   ShootSecretName,
   secretObjectsFromShootState,
+  successorSecretName,
 } from '../shoot/shoot-secrets.js';
 
 export const AUTHENTICATION_GROUP = 'authentication.gardener.cloud';
@@ -94,7 +96,7 @@ export function adminKubeconfigHandler(client: Client, options: AdminKubeconfigO
 
       const shoot = await client.resource(shootResource).find(namespace, name);
       if (!shoot) throw notFound(shootsRef, name);
-      const { ca, caClient } = await shootCertificateAuthorities(client, shoot);
+      const { caBundlePem, caClient } = await shootCertificateAuthorities(client, shoot);
       const addresses = apiServerAddresses(shoot);
 
       const certificate = await issueAdminClientCertificate(caClient, {
@@ -107,7 +109,7 @@ export function adminKubeconfigHandler(client: Client, options: AdminKubeconfigO
       const kubeconfig = buildKubeconfig({
         clusterName,
         server: first!.server,
-        caPem: ca.certPem,
+        caPem: caBundlePem,
         user: { name: clusterName, clientCertPem: certificate.certPem, clientKeyPem: certificate.keyPem },
       });
       const notAfter = new x509.X509Certificate(certificate.certPem).notAfter;
@@ -176,11 +178,16 @@ function parseRequest(req: CustomRequest, shootName: string, maxExpirationSecond
   };
 }
 
-/** The cluster CA and the client CA from the shoot's ShootState; Conflict when not there yet. */
+/**
+ * The cluster CAs to trust and the client CA to sign with, from the shoot's ShootState; Conflict
+ * when not there yet. During a credentials rotation the kubeconfig trusts the old and the new
+ * cluster CA and its certificate is signed by the new client CA (src/shoot/credentials-rotation.ts),
+ * so it keeps working once the rotation completes.
+ */
 async function shootCertificateAuthorities(
   client: Client,
   shoot: Shoot,
-): Promise<{ ca: CertificateAuthority; caClient: CertificateAuthority }> {
+): Promise<{ caBundlePem: string; caClient: CertificateAuthority }> {
   const name = shoot.metadata.name!;
   const shootState = await client.resource(shootStateResource).find(shoot.metadata.namespace!, name);
   let secrets: KubeObject[];
@@ -194,8 +201,16 @@ async function shootCertificateAuthorities(
   if (!caClientSecret) throw notReady(name, 'no client CA in its ShootState');
   const caSecret = find(ShootSecretName.ca);
   if (!caSecret) throw notReady(name, 'no cluster CA in its ShootState');
+  const successor = (secretName: string) => {
+    const found = find(successorSecretName(secretName));
+    return found ? certificateAuthorityFromSecret(found) : undefined;
+  };
   try {
-    return { ca: certificateAuthorityFromSecret(caSecret), caClient: certificateAuthorityFromSecret(caClientSecret) };
+    const ca = certificateAuthorityFromSecret(caSecret);
+    return {
+      caBundlePem: bundle(ca, successor(ShootSecretName.ca)),
+      caClient: successor(ShootSecretName.caClient) ?? certificateAuthorityFromSecret(caClientSecret),
+    };
   } catch (err) {
     throw internalError(`the ShootState of shoot ${name} is unusable: ${(err as Error).message}`);
   }

@@ -52,7 +52,11 @@ import {
   deploySeedBackupBucket,
   seedBackupBucketsCondition,
 } from './gardenlet/backup-bucket-controller.js';
-import { BackupEntryReconciler, gardenBackupEntryOf } from './gardenlet/backup-entry-controller.js';
+import {
+  BackupEntryReconciler,
+  DEFAULT_BACKUP_ENTRY_DELETION_GRACE_PERIOD_MS,
+  gardenBackupEntryOf,
+} from './gardenlet/backup-entry-controller.js';
 import { SeedHeartbeat } from './gardenlet/heartbeat.js';
 import { RFC2136_PROVIDER } from './gardenlet/internal-domain.js';
 import { registerSeed, reportSeedReconciled, type SeedBackupConfig } from './gardenlet/seed-registration.js';
@@ -88,6 +92,8 @@ export interface SeedOptions {
   heartbeatIntervalMs?: number;
   /** How long a flow's "Waiting until …" step waits before the flow fails and is retried. */
   waitTimeoutMs?: number;
+  /** How long a deleted shoot's BackupEntry keeps its backups (Gardener's `deletionGracePeriodHours`); default 0. */
+  backupEntryDeletionGracePeriodMs?: number;
   /** How long a shoot node's Lease may go unrenewed before it is Ready=Unknown; default 40 s. */
   nodeMonitorGracePeriodMs?: number;
   /**
@@ -263,7 +269,14 @@ export async function startSeed(options: SeedOptions): Promise<Seed> {
     extensionController('extension-backupbuckets', extensionBackupBucketResource, backupBucketActuator(seedApi)),
     extensionController('extension-backupentries', extensionBackupEntryResource, backupEntryActuator(seedApi)),
   ];
-  const backupDeps = { seedName: name, garden, seed: seedApi, onStatusChange: () => heartbeat.requestBeat() };
+  const backupDeps = {
+    seedName: name,
+    garden,
+    seed: seedApi,
+    onStatusChange: () => heartbeat.requestBeat(),
+    backupEntryDeletionGracePeriodMs:
+      options.backupEntryDeletionGracePeriodMs ?? DEFAULT_BACKUP_ENTRY_DELETION_GRACE_PERIOD_MS,
+  };
   // The objects placed on this seed and those still hosted here while they move to another one
   // (a Migrate runs where `status.seedName` points after `spec.seedName` moved on).
   const placedOrHostedHere = (resource: ResourceRef) =>

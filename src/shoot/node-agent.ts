@@ -38,6 +38,12 @@ export interface NodeAgentOptions {
   name: string;
   /** The shoot's API server and this node's credentials (`system:node:<name>`). */
   credentials: ClusterCredentials;
+  /**
+   * New credentials when the machine's kubeconfig changed (a credentials rotation gives the node
+   * a certificate of the new client CA and the new CA bundle), else undefined. Asked before every
+   * heartbeat; new credentials replace the client's connections and the tunnel's next dial.
+   */
+  reloadCredentials?: () => ClusterCredentials | undefined;
   /** `spec.leaseDurationSeconds` of the node's Lease; default 40. */
   leaseDurationSeconds?: number;
   /** How often the Lease and the Ready condition are renewed; default 10 s. */
@@ -106,8 +112,9 @@ export function startNodeAgent(options: NodeAgentOptions): NodeAgent {
   let podWorker: PodWorker | undefined;
   /** The seed behind the connections of the current client (from the last TLS handshake). */
   let servingSeed: string | undefined;
+  let credentials = options.credentials;
   const connect = () =>
-    new RestClient(options.credentials, {
+    new RestClient(credentials, {
       userAgent: 'kubelet',
       checkServerIdentity: egress.serverIdentityCheck((seed) => {
         servingSeed = seed;
@@ -206,9 +213,22 @@ export function startNodeAgent(options: NodeAgentOptions): NodeAgent {
     }
   };
 
+  const takeNewCredentials = () => {
+    const fresh = options.reloadCredentials?.();
+    if (!fresh) return;
+    credentials = fresh;
+    watch?.stop();
+    client.close();
+    client = connect();
+    nodes = client.resource(nodeResource);
+    leases = client.resource(leaseResource);
+    logger.info({ node: name }, 'the kubeconfig changed: reconnecting with its credentials');
+  };
+
   const beat = async (): Promise<void> => {
     const now = new Date().toISOString();
     try {
+      takeNewCredentials();
       dropConnectionsToDeniedSeed();
       await ensureNode(now);
       await renewLease(now);
@@ -275,7 +295,7 @@ export function startNodeAgent(options: NodeAgentOptions): NodeAgent {
       ? undefined
       : startVpnClient({
           url: options.vpnServerUrl,
-          credentials: options.credentials,
+          credentials: () => credentials,
           egress,
           serve: async (req) => serveNodeEndpoint(req, { name, leaseDurationSeconds, renewIntervalMs }),
           logger: logger.child({ node: name }),

@@ -56,6 +56,23 @@ export interface ShootSecrets {
   staticToken: string;
   /** Base64 of 32 random bytes: the key encrypting secrets at rest in etcd. */
   etcdEncryptionKey: string;
+  /**
+   * During a credentials rotation (Prepared): the successors of the rotated CAs and key, trusted
+   * beside the current ones and signing what is issued anew (src/shoot/credentials-rotation.ts).
+   */
+  next?: RotatedSecrets;
+}
+
+/** The secrets a rotation replaces, each present only while it is being rotated. */
+export interface RotatedSecrets {
+  ca?: CertificateAuthority;
+  caClient?: CertificateAuthority;
+  serviceAccountKey?: ShootSecrets['serviceAccountKey'];
+}
+
+/** A persisted secret's successor while it is being rotated: `ca` → `ca-new`. */
+export function successorSecretName(name: string): string {
+  return `${name}-new`;
 }
 
 /** Names of the persisted secrets in the control-plane namespace and in the ShootState. */
@@ -149,14 +166,40 @@ export function toSecretObjects(namespace: string, secrets: ShootSecrets): KubeO
     [ShootSecretName.staticToken, { [STATIC_TOKEN_KEY]: secrets.staticToken }],
     [ShootSecretName.etcdEncryptionKey, { [ENCRYPTION_KEY_KEY]: secrets.etcdEncryptionKey }],
   ];
-  return entries.map(([name, data]) => ({
+  return entries.map(([name, data]) => persistedSecretObject(namespace, name, data));
+}
+
+/** A persisted secret (`persist=true`, Opaque, immutable) with `data` (plain text, encoded here). */
+export function persistedSecretObject(namespace: string, name: string, data: Record<string, string>): KubeObject {
+  return {
     apiVersion: 'v1',
     kind: 'Secret',
     metadata: { name, namespace, labels: { ...persistedSecretLabels } },
     type: SECRET_TYPE_OPAQUE,
     immutable: true,
     data: Object.fromEntries(Object.entries(data).map(([key, value]) => [key, Buffer.from(value).toString('base64')])),
-  }));
+  };
+}
+
+/**
+ * A new value for a persisted secret a rotation replaces (`ca`, `ca-client`,
+ * `service-account-key`), as its data map: a CA with the same common name, or a new key.
+ */
+export async function generateRotatedSecretData(name: string): Promise<Record<string, string>> {
+  const caCommonNames: Record<string, string> = {
+    [ShootSecretName.ca]: 'kubernetes',
+    [ShootSecretName.caClient]: 'kubernetes-client',
+  };
+  const commonName = caCommonNames[name];
+  if (commonName !== undefined) {
+    const ca = await generateCertificateAuthority(commonName, caValidityDays);
+    return { [CA_CERT_KEY]: ca.certPem, [CA_KEY_KEY]: ca.keyPem };
+  }
+  if (name === ShootSecretName.serviceAccountKey) {
+    const key = await generateServiceAccountKey();
+    return { [SA_PRIVATE_KEY]: key.privateKeyPem, [SA_PUBLIC_KEY]: key.publicKeyPem };
+  }
+  throw new TypeError(`the persisted secret ${name} is not rotated`);
 }
 
 /**
@@ -175,7 +218,19 @@ export function fromSecretObjects(objs: readonly KubeObject[]): ShootSecrets | u
     pick(ShootSecretName.etcdEncryptionKey),
   ];
   if (!ca || !caClient || !caEtcd || !sa || !token || !encryption) return undefined;
+  const successor = (name: string) => byName.get(successorSecretName(name));
+  const [nextCa, nextCaClient, nextSa] = [
+    successor(ShootSecretName.ca),
+    successor(ShootSecretName.caClient),
+    successor(ShootSecretName.serviceAccountKey),
+  ];
+  const next: RotatedSecrets = {
+    ...(nextCa ? { ca: certificateAuthorityFromSecret(nextCa) } : {}),
+    ...(nextCaClient ? { caClient: certificateAuthorityFromSecret(nextCaClient) } : {}),
+    ...(nextSa ? { serviceAccountKey: serviceAccountKeyFromSecret(nextSa) } : {}),
+  };
   return {
+    ...(Object.keys(next).length > 0 ? { next } : {}),
     ca: certificateAuthorityFromSecret(ca),
     caClient: certificateAuthorityFromSecret(caClient),
     caEtcd: certificateAuthorityFromSecret(caEtcd),

@@ -27,6 +27,7 @@ import { LocalSnapstore } from '../../src/backup/snapstore/local-snapstore.js';
 import { S3Snapstore } from '../../src/backup/snapstore/s3-snapstore.js';
 import { newSnapshot, withFinal } from '../../src/backup/snapstore/snapshot-name.js';
 import type {
+  PrefixObject,
   SaveOptions,
   Snapshot,
   Snapstore,
@@ -176,6 +177,12 @@ class WrappedStore implements Snapstore {
   }
   stat(snapshot: Snapshot, options?: StatOptions): Promise<{ size: number; sha256?: string } | undefined> {
     return this.inner.stat(snapshot, options);
+  }
+  listPrefix(): Promise<PrefixObject[]> {
+    return this.inner.listPrefix();
+  }
+  deleteFromPrefix(key: string): Promise<void> {
+    return this.inner.deleteFromPrefix(key);
   }
 }
 

@@ -12,10 +12,11 @@ import { after, before, describe, it } from 'node:test';
 import {
   CreateMultipartUploadCommand,
   HeadObjectCommand,
+  ListObjectsV2Command,
   PutObjectCommand,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
-import { runSnapstoreConformance } from '../../src/backup/snapstore/conformance.js';
+import { CONFORMANCE_PREFIX, runSnapstoreConformance } from '../../src/backup/snapstore/conformance.js';
 import type { S3Credentials } from '../../src/backup/snapstore/credentials.js';
 import { SnapstoreError } from '../../src/backup/snapstore/errors.js';
 import { openSnapstore } from '../../src/backup/snapstore/open-snapstore.js';
@@ -62,7 +63,7 @@ async function freshBucket(): Promise<string> {
 function store(bucket: string, options: Partial<S3SnapstoreOptions> = {}): S3Snapstore {
   return new S3Snapstore({
     bucket,
-    prefix: 'shoot--a--b/etcd-main',
+    prefix: CONFORMANCE_PREFIX,
     credentials: credentials(),
     maxAttempts: 1,
     ...options,
@@ -73,8 +74,21 @@ runSnapstoreConformance('s3 (s3rver)', async () => {
   const bucket = await freshBucket();
   const snapstore = store(bucket);
   const key = (name: string) => `${snapstore.keyPrefix}/${name}`;
+  const opened: S3Snapstore[] = [];
   return {
     store: snapstore,
+    reopen(prefix) {
+      const other = store(bucket, { prefix });
+      opened.push(other);
+      return other;
+    },
+    async putRawAt(rawKey, data) {
+      await s3().client.send(new PutObjectCommand({ Bucket: bucket, Key: rawKey, Body: data }));
+    },
+    async rawKeys() {
+      const page = await s3().client.send(new ListObjectsV2Command({ Bucket: bucket }));
+      return (page.Contents ?? []).map((o) => o.Key ?? '').sort();
+    },
     async putRaw(name, data) {
       await s3().client.send(new PutObjectCommand({ Bucket: bucket, Key: key(name), Body: data }));
     },
@@ -95,6 +109,7 @@ runSnapstoreConformance('s3 (s3rver)', async () => {
     },
     async cleanup() {
       snapstore.close();
+      for (const other of opened) other.close();
     },
   };
 });

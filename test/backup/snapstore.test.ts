@@ -3,11 +3,11 @@
  * The s3 provider runs the same suite in snapstore-s3.test.ts.
  */
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { runSnapstoreConformance } from '../../src/backup/snapstore/conformance.js';
+import { CONFORMANCE_PREFIX, runSnapstoreConformance } from '../../src/backup/snapstore/conformance.js';
 import { s3CredentialsFromEnv, storageContainerFromEnv } from '../../src/backup/snapstore/credentials.js';
 import { SnapstoreError } from '../../src/backup/snapstore/errors.js';
 import { LOCAL_TEMP_PREFIX, LocalSnapstore } from '../../src/backup/snapstore/local-snapstore.js';
@@ -142,10 +142,23 @@ describe('snapshot names', () => {
 
 runSnapstoreConformance('local', async () => {
   const root = await mkdtemp(path.join(tmpdir(), 'snapstore-local-'));
-  const store = new LocalSnapstore({ root, container: 'bucket', prefix: 'shoot--a--b/etcd-main' });
-  const v2 = path.join(root, 'bucket', 'shoot--a--b/etcd-main', 'v2');
+  const store = new LocalSnapstore({ root, container: 'bucket', prefix: CONFORMANCE_PREFIX });
+  const v2 = path.join(root, 'bucket', CONFORMANCE_PREFIX, 'v2');
+  const container = path.join(root, 'bucket');
   return {
     store,
+    reopen: (prefix) => new LocalSnapstore({ root, container: 'bucket', prefix }),
+    async putRawAt(key, data) {
+      await mkdir(path.dirname(path.join(container, key)), { recursive: true });
+      await writeFile(path.join(container, key), data);
+    },
+    async rawKeys() {
+      const entries = await readdir(container, { recursive: true, withFileTypes: true });
+      return entries
+        .filter((e) => e.isFile())
+        .map((e) => path.relative(container, path.join(e.parentPath, e.name)).split(path.sep).join('/'))
+        .sort();
+    },
     async putRaw(name, data) {
       await mkdir(v2, { recursive: true });
       await writeFile(path.join(v2, name), data);

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { entryObjects } from '../helpers/backup-buckets.js';
 import { kubectl } from '../helpers/kubectl.js';
 import type { TestLandscape } from '../helpers/landscape.js';
 import {
@@ -105,8 +106,10 @@ describe('deleting a shoot during and after its migration', () => {
     );
   }
 
-  it('after the Restore, leaves nothing of the shoot on either seed or in the garden', async () => {
+  it('after the Restore, leaves nothing of the shoot on either seed, in either bucket or in the garden', async () => {
     const uid = (await l.shoot(SHOOT_NAMESPACE, SHOOT)).metadata.uid;
+    const entry = `${CONTROL_PLANE}--${uid}`;
+    assert.ok((await entryObjects(l, 'seed-b', entry)).length > 0, "seed-b's bucket holds the shoot's backups");
     const deleted = await kubectl(l.garden, ['delete', 'shoot', '-n', SHOOT_NAMESPACE, SHOOT, '--wait=false']);
     assert.equal(deleted.code, 0, deleted.stderr);
     await eventually(
@@ -135,6 +138,10 @@ describe('deleting a shoot during and after its migration', () => {
     const entries = await kubectl(l.garden, ['get', 'backupentries', '-n', SHOOT_NAMESPACE, '-o', 'name']);
     assert.equal(entries.code, 0, entries.stderr);
     assert.doesNotMatch(entries.stdout, new RegExp(uid), 'neither the BackupEntry nor the source entry is left');
+    // The landscape's grace period is 0 (Gardener's default): the backups went with the entry.
+    for (const seed of ['seed-a', 'seed-b']) {
+      assert.deepEqual(await entryObjects(l, seed, entry), [], `${seed}'s bucket holds nothing of the shoot`);
+    }
     const state = await kubectl(l.garden, ['get', 'shootstate', '-n', SHOOT_NAMESPACE, SHOOT]);
     assert.match(state.stderr, /NotFound/, 'the ShootState goes with the shoot');
     const refused = await kubectl(join(l.dir, 'shoot.kubeconfig'), ['get', 'ns', '--request-timeout=3s']);

@@ -19,6 +19,7 @@ import { checked } from '../../src/client/client.js';
 import { loadKubeconfig } from '../../src/client/kubeconfig-file.js';
 import { RestClient } from '../../src/client/rest-client.js';
 import type { Json } from '../helpers/api-client.js';
+import { entryObjects } from '../helpers/backup-buckets.js';
 import { bash, kubectl } from '../helpers/kubectl.js';
 import { examplesDir, startLandscape, type TestLandscape } from '../helpers/landscape.js';
 import { etcdPidsUnder, eventually } from '../helpers/processes.js';
@@ -184,6 +185,9 @@ describe('control plane migration from seed-a to seed-b', () => {
     assert.equal(entry.status.seedName, 'seed-b');
     const source = await kubectl(l.garden, ['get', 'backupentry', '-n', NAMESPACE, `source-${entryName}`]);
     assert.match(source.stderr, /NotFound/);
+    // The source entry's deletion deleted the source copy, once the destination held all of it.
+    assert.deepEqual(await entryObjects(l, 'seed-a', entryName), [], "seed-a's bucket holds nothing of the shoot");
+    assert.ok((await entryObjects(l, 'seed-b', entryName)).length > 0, "seed-b's bucket holds the backups");
     const copyTask = await kubectl(l.seedKubeconfig('seed-b'), [
       'get',
       'etcdcopybackupstask',

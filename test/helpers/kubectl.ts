@@ -3,6 +3,7 @@
  * against a test server.
  */
 import { execFile, spawn } from 'node:child_process';
+import type { Json } from './api-client.js';
 
 export const kubectlPath = process.env.KUBECTL ?? '/usr/bin/kubectl';
 
@@ -18,6 +19,13 @@ export function kubectl(kubeconfig: string, args: readonly string[], input?: str
 }
 
 /** A bash script, with extra environment (e.g. KUBECONFIG, NAMESPACE). */
+/** `kubectl … -o json`, parsed; throws with kubectl's stderr when it fails. */
+export async function getJson(kubeconfig: string, args: readonly string[]): Promise<Json> {
+  const res = await kubectl(kubeconfig, [...args, '-o', 'json']);
+  if (res.code !== 0) throw new Error(`kubectl ${args.join(' ')}: ${res.stderr}`);
+  return JSON.parse(res.stdout);
+}
+
 export function bash(script: string, env: Record<string, string> = {}): Promise<CommandResult> {
   return run('/bin/bash', ['-o', 'pipefail', '-c', script], undefined, env);
 }

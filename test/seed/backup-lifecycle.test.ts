@@ -1,16 +1,17 @@
 /**
  * BackupBucket and BackupEntry lifecycles between a real garden and real seeds (local directory
  * and s3rver): the seed's bucket in the garden and in the seed, BackupBucketsReady, an entry's
- * `etcd-backup` secret, the references the garden refuses, deletion keeping the backups, and a
- * bucket whose store cannot be reached reported on the seed.
+ * `etcd-backup` secret, the references the garden refuses, deletion removing the entry's backups
+ * (after the deletion grace period when one is set), and a bucket whose store cannot be reached
+ * reported on the seed.
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { HeadBucketCommand } from '@aws-sdk/client-s3';
+import { HeadBucketCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { pino } from 'pino';
 import { conditionOf } from '../../src/api/core-gardener/conditions.js';
 import { extensionBackupEntryResource } from '../../src/api/extensions/backup-entry.js';
@@ -28,6 +29,7 @@ import { eventually, until } from '../helpers/processes.js';
 import { S3RVER_ACCESS_KEY, S3RVER_SECRET_KEY, type S3rver, startS3rver } from '../helpers/s3rver.js';
 
 const silent = pino({ level: 'silent' });
+const FULL_SNAPSHOT = 'Full-00000000-00000010-1767225600';
 
 describe('backup buckets and entries', () => {
   let g: TestGarden;
@@ -42,7 +44,7 @@ describe('backup buckets and entries', () => {
     kubectl(g.kubeconfig, ['annotate', 'backupentry', '-n', 'garden-dev', name, annotation]);
   const seedObject = (name: string) => gardenGet('core.gardener.cloud', 'seeds', '', name) as Promise<KubeObject>;
 
-  async function startTestSeed(name: string, backup: SeedBackupConfig): Promise<Seed> {
+  async function startTestSeed(name: string, backup: SeedBackupConfig, graceMs?: number): Promise<Seed> {
     await issueSeedKubeconfigInDir(g.dir, name, join(dir, `${name}.kubeconfig`));
     const seed = await startSeed({
       name,
@@ -51,6 +53,7 @@ describe('backup buckets and entries', () => {
       logger: silent,
       backup,
       heartbeatIntervalMs: 500,
+      ...(graceMs !== undefined ? { backupEntryDeletionGracePeriodMs: graceMs } : {}),
     });
     seeds.push(seed);
     return seed;
@@ -67,6 +70,31 @@ describe('backup buckets and entries', () => {
       },
       15_000,
       `the BackupBucket of ${seedName} is reconciled`,
+    );
+  }
+
+  /** Creates the garden BackupEntry `name` in garden-dev and waits until its gardenlet reports it reconciled. */
+  async function createReconciledEntry(name: string, bucketName: string, seedName: string): Promise<KubeObject> {
+    const created = await kubectl(
+      g.kubeconfig,
+      ['create', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'core.gardener.cloud/v1beta1',
+        kind: 'BackupEntry',
+        metadata: { name, namespace: 'garden-dev' },
+        spec: { bucketName, seedName },
+      }),
+    );
+    assert.equal(created.code, 0, created.stderr);
+    return eventually(
+      async () => {
+        const e = await gardenGet('core.gardener.cloud', 'backupentries', 'garden-dev', name);
+        return (e?.status as { lastOperation?: { state?: string } })?.lastOperation?.state === 'Succeeded'
+          ? e
+          : undefined;
+      },
+      15_000,
+      'the BackupEntry is reconciled',
     );
   }
 
@@ -135,27 +163,7 @@ describe('backup buckets and entries', () => {
         seed.hosted.systemContext,
       );
     const name = 'shoot--dev--alpha--3f1c9a0e-0000-4000-8000-000000000001';
-    const created = await kubectl(
-      g.kubeconfig,
-      ['create', '-f', '-'],
-      JSON.stringify({
-        apiVersion: 'core.gardener.cloud/v1beta1',
-        kind: 'BackupEntry',
-        metadata: { name, namespace: 'garden-dev' },
-        spec: { bucketName: bucket.metadata.name, seedName: 'seed-l' },
-      }),
-    );
-    assert.equal(created.code, 0, created.stderr);
-    const entry = await eventually(
-      async () => {
-        const e = await gardenGet('core.gardener.cloud', 'backupentries', 'garden-dev', name);
-        return (e?.status as { lastOperation?: { state?: string } })?.lastOperation?.state === 'Succeeded'
-          ? e
-          : undefined;
-      },
-      15_000,
-      'the BackupEntry is reconciled',
-    );
+    const entry = await createReconciledEntry(name, bucket.metadata.name!, 'seed-l');
     assert.equal((entry.status as { seedName: string }).seedName, 'seed-l');
     assert.deepEqual(entry.metadata.finalizers, ['gardener']);
     const secret = await seed.hosted.store('', 'secrets').get('shoot--dev--alpha', 'etcd-backup');
@@ -228,19 +236,60 @@ describe('backup buckets and entries', () => {
     );
   });
 
-  it('deleting the entry removes its secret and extension object but keeps the bucket and its backups', async () => {
+  it("deleting the entry removes its secret, extension object and backups, keeping the bucket and others' objects", async () => {
     const seed = seeds[0]!;
     const bucket = await readyBucket('seed-l');
-    const backupFile = join(dir, 'buckets', bucket.metadata.name!, 'a-backup');
-    await writeFile(backupFile, 'data');
     const name = 'shoot--dev--alpha--3f1c9a0e-0000-4000-8000-000000000001';
+    const bucketDir = join(dir, 'buckets', bucket.metadata.name!);
+    const others = [join(bucketDir, 'a-backup'), join(bucketDir, `${name}0`, 'etcd-main', 'v2', FULL_SNAPSHOT)];
+    const own = [join(bucketDir, name, 'etcd-main', 'v2', FULL_SNAPSHOT), join(bucketDir, name, 'v2', '.tmp-1')];
+    for (const file of [...others, ...own]) {
+      await mkdir(dirname(file), { recursive: true });
+      await writeFile(file, 'data');
+    }
     const deleted = await kubectl(g.kubeconfig, ['delete', 'backupentry', '-n', 'garden-dev', name, '--timeout=15s']);
     assert.equal(deleted.code, 0, deleted.stderr);
     assert.equal(await gardenGet('core.gardener.cloud', 'backupentries', 'garden-dev', name), undefined);
     assert.equal(await seed.hosted.store('extensions.gardener.cloud', 'backupentries').find('', name), undefined);
     assert.equal(await seed.hosted.store('', 'secrets').find('shoot--dev--alpha', 'etcd-backup'), undefined);
     assert.equal(await seed.hosted.store('', 'secrets').find('garden', `entry-${name}`), undefined);
-    assert.ok(existsSync(backupFile), 'the backups stay');
+    assert.equal(existsSync(join(bucketDir, name)), false, "the entry's backups go, and its directory");
+    for (const file of others) assert.ok(existsSync(file), `${file} stays`);
+  });
+
+  it("a deleted shoot's entry waits for the deletion grace period, saying so, then its backups go", async () => {
+    await startTestSeed('seed-g', { provider: 'local', region: 'local', root: join(dir, 'buckets-g') }, 6_000);
+    const bucket = await readyBucket('seed-g');
+    const name = 'shoot--dev--gamma--3f1c9a0e-0000-4000-8000-000000000003';
+    const backup = join(dir, 'buckets-g', bucket.metadata.name!, name, 'etcd-main', 'v2', FULL_SNAPSHOT);
+    await mkdir(dirname(backup), { recursive: true });
+    await writeFile(backup, 'data');
+    await createReconciledEntry(name, bucket.metadata.name!, 'seed-g');
+    const deleted = await kubectl(g.kubeconfig, ['delete', 'backupentry', '-n', 'garden-dev', name, '--wait=false']);
+    assert.equal(deleted.code, 0, deleted.stderr);
+    const pending = await eventually(
+      async () => {
+        const e = await gardenGet('core.gardener.cloud', 'backupentries', 'garden-dev', name);
+        const last = (e?.status as { lastOperation?: { type: string; state: string; description: string } })
+          ?.lastOperation;
+        return last?.state === 'Pending' ? { last, deletedAt: Date.parse(e!.metadata.deletionTimestamp!) } : undefined;
+      },
+      5_000,
+      'the entry reports its deletion as scheduled',
+    );
+    assert.equal(pending.last.type, 'Delete');
+    assert.equal(
+      pending.last.description,
+      `Deletion of backup entry is scheduled for ${new Date(pending.deletedAt + 6_000).toISOString()}`,
+    );
+    assert.ok(existsSync(backup), 'the backups stay during the grace period');
+    await until(
+      async () => (await gardenGet('core.gardener.cloud', 'backupentries', 'garden-dev', name)) === undefined,
+      20_000,
+      'the entry is gone after the grace period',
+    );
+    assert.ok(Date.now() >= pending.deletedAt + 6_000, 'not before the grace period is over');
+    assert.equal(existsSync(dirname(dirname(dirname(backup)))), false, 'its backups went with it');
   });
 
   it('an s3 seed creates its bucket in the store and hands entries the S3 credentials', async () => {
@@ -300,6 +349,39 @@ describe('backup buckets and entries', () => {
       s3ForcePathStyle: 'true',
       bucketName: bucket.metadata.name,
     });
+  });
+
+  it("an entry moved into a bucket of another provider replaces its extension entry, keeping the old bucket's backups", async () => {
+    const s3Bucket = (await readyBucket('seed-s')).metadata.name!;
+    const localBucket = (await readyBucket('seed-l')).metadata.name!;
+    const name = 'shoot--dev--beta--3f1c9a0e-0000-4000-8000-000000000002';
+    const key = `${name}/etcd-main/v2/${FULL_SNAPSHOT}`;
+    await s3.client.send(new PutObjectCommand({ Bucket: s3Bucket, Key: key, Body: 'data' }));
+    // What a Restore does when the destination's bucket is of another provider (gardener#10527).
+    const patched = await kubectl(g.kubeconfig, [
+      'patch',
+      'backupentry',
+      '-n',
+      'garden-dev',
+      name,
+      '--type',
+      'merge',
+      '-p',
+      JSON.stringify({ spec: { bucketName: localBucket } }),
+    ]);
+    assert.equal(patched.code, 0, patched.stderr);
+    const extensions = seeds.find((s) => s.name === 'seed-s')!.hosted.client.resource(extensionBackupEntryResource);
+    await eventually(
+      async () => {
+        const extension = await extensions.find('', name);
+        return extension?.spec.type === 'local' && extension.status?.lastOperation?.state === 'Succeeded'
+          ? true
+          : undefined;
+      },
+      20_000,
+      'the extension entry is of type local',
+    );
+    await s3.client.send(new HeadObjectCommand({ Bucket: s3Bucket, Key: key }));
   });
 
   it('a bucket whose store cannot be reached is an error on the bucket and BackupBucketsReady False', async () => {

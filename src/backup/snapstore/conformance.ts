@@ -19,9 +19,18 @@ export interface SnapstoreUnderTest {
   putRaw(name: string, data: Buffer): Promise<void>;
   /** Leaves what a save killed mid-way leaves (a temp file, an unfinished multipart upload). */
   interruptSave(snapshot: Snapshot, data: Buffer): Promise<void>;
+  /** A store of the same provider on the same container with another prefix. */
+  reopen(prefix: string): Snapstore;
+  /** Writes an object at `key` relative to the container, behind the store's back. */
+  putRawAt(key: string, data: Buffer): Promise<void>;
+  /** Every object key in the container (relative to it, `/`-separated), sorted. */
+  rawKeys(): Promise<string[]>;
   /** Removes what `open` created. */
   cleanup(): Promise<void>;
 }
+
+/** The prefix every store the suite opens uses (`<entry>/etcd-main`, as a shoot's etcd-main). */
+export const CONFORMANCE_PREFIX = 'shoot--a--b/etcd-main';
 
 export type OpenSnapstore = () => Promise<SnapstoreUnderTest>;
 
@@ -54,6 +63,57 @@ export function runSnapstoreConformance(name: string, open: OpenSnapstore): void
     });
 
   describe(`${name}: snapstore conformance`, () => {
+    storeIt(
+      'lists and deletes everything under a prefix, nothing beside it, and never a whole container',
+      async ({ store, reopen, putRawAt, rawKeys }) => {
+        const entry = reopen('shoot--a--b');
+        const full = newSnapshot('Full', 0, 10, { now: at(0) });
+        const delta = newSnapshot('Incr', 11, 20, { now: at(20) });
+        await store.save(full, Buffer.from('full'));
+        await store.save(delta, Buffer.from('delta!'));
+        const inside = [
+          'shoot--a--b/etcd-main/v2/.tmp-0123abcd',
+          'shoot--a--b/etcd-main/v2/chunks/Full-00000000-00000010-1767225600/1',
+          'shoot--a--b/etcd-events/v2/Full-00000000-00000005-1767225600',
+          'shoot--a--b/v1/old-layout',
+        ];
+        const beside = ['shoot--a--bb/etcd-main/v2/keep', 'shoot--a--b-x', 'other/shoot--a--b/keep', 'keep'];
+        for (const key of [...inside, ...beside]) await putRawAt(key, Buffer.from('xyz'));
+
+        const listed = await entry.listPrefix();
+        assert.deepEqual(
+          listed.map((o) => o.key).sort(),
+          [
+            'etcd-events/v2/Full-00000000-00000005-1767225600',
+            `etcd-main/v2/${delta.name}`,
+            'etcd-main/v2/.tmp-0123abcd',
+            'etcd-main/v2/chunks/Full-00000000-00000010-1767225600/1',
+            `etcd-main/v2/${full.name}`,
+            'v1/old-layout',
+          ].sort(),
+        );
+        assert.equal(listed.find((o) => o.key.endsWith(delta.name))?.size, 6);
+
+        await entry.deleteFromPrefix(`etcd-main/v2/${full.name}`);
+        await entry.deleteFromPrefix(`etcd-main/v2/${full.name}`); // absent: no error
+        assert.deepEqual(
+          (await store.list()).map((o) => o.snapshot.name),
+          [delta.name],
+        );
+        for (const o of await entry.listPrefix()) await entry.deleteFromPrefix(o.key);
+        assert.deepEqual(await entry.listPrefix(), []);
+        assert.deepEqual(await store.list(), []);
+        assert.deepEqual(await rawKeys(), [...beside].sort());
+
+        await assert.rejects(entry.deleteFromPrefix('../keep'), (err) => SnapstoreError.is(err, 'Config'));
+        for (const whole of ['', '/', '.']) {
+          await assert.rejects(reopen(whole).listPrefix(), (err) => SnapstoreError.is(err, 'Config'));
+          await assert.rejects(reopen(whole).deleteFromPrefix('keep'), (err) => SnapstoreError.is(err, 'Config'));
+        }
+        assert.deepEqual(await rawKeys(), [...beside].sort());
+      },
+    );
+
     storeIt('saves, lists, fetches, stats and deletes a snapshot of a few MB', async ({ store }) => {
       const full = newSnapshot('Full', 0, 120, { now: at(0) });
       const delta = newSnapshot('Incr', 121, 130, { now: at(20), compression: 'none' });

@@ -5,15 +5,23 @@
  * etcd-backup-restore's local store, which writes in place).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
+import { createReadStream, createWriteStream, type Dirent } from 'node:fs';
+import { mkdir, open, readdir, rename, rmdir, stat, unlink } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { SnapstoreError } from './errors.js';
 import { compareSnapshots, parseSnapshotName } from './snapshot-name.js';
-import type { SaveOptions, Snapshot, Snapstore, StatOptions, StoredContent, StoredObject } from './snapstore.js';
+import type {
+  PrefixObject,
+  SaveOptions,
+  Snapshot,
+  Snapstore,
+  StatOptions,
+  StoredContent,
+  StoredObject,
+} from './snapstore.js';
 
 /**
  * Bytes per read of an object. Node's 64 KiB default makes a 1 GB copy or restore 16k chunks,
@@ -47,11 +55,75 @@ export class LocalSnapstore implements Snapstore {
   /** The `v2` directory holding the objects. */
   readonly directory: string;
   readonly #digests = new Map<string, CachedDigest>();
+  /** The container directory (the bucket), which nothing here ever removes. */
+  readonly #container: string;
 
   constructor(options: LocalSnapstoreOptions) {
     const base = path.resolve(options.root ?? homedir(), options.container);
+    this.#container = base;
     this.directory = path.join(base, options.prefix, 'v2');
     this.location = path.join(base, options.prefix);
+  }
+
+  /** The prefix's directory, strictly inside the container; a `Config` error otherwise. */
+  #prefixDirectory(): string {
+    const relative = path.relative(this.#container, this.location);
+    if (relative === '' || relative.startsWith('..') || path.isAbsolute(relative)) {
+      throw new SnapstoreError(
+        'Config',
+        this.location,
+        'a prefix inside the container is needed: the whole container is never deleted',
+      );
+    }
+    return this.location;
+  }
+
+  async listPrefix(): Promise<PrefixObject[]> {
+    const top = this.#prefixDirectory();
+    const objects: PrefixObject[] = [];
+    const walk = async (directory: string): Promise<void> => {
+      let entries: Dirent[];
+      try {
+        entries = await readdir(directory, { withFileTypes: true });
+      } catch (err) {
+        if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR')) return;
+        throw err;
+      }
+      for (const entry of entries) {
+        const full = path.join(directory, entry.name);
+        if (entry.isDirectory()) {
+          await walk(full);
+          continue;
+        }
+        const info = await stat(full).catch(() => undefined);
+        if (!info?.isFile()) continue;
+        objects.push({ key: path.relative(top, full).split(path.sep).join('/'), size: info.size });
+      }
+    };
+    await walk(top);
+    return objects;
+  }
+
+  async deleteFromPrefix(key: string): Promise<void> {
+    const top = this.#prefixDirectory();
+    const file = path.resolve(top, key);
+    const relative = path.relative(top, file);
+    if (relative === '' || relative.startsWith('..') || path.isAbsolute(relative)) {
+      throw new SnapstoreError('Config', this.location, `${JSON.stringify(key)} is not a key under the prefix`);
+    }
+    if (relative.split(path.sep)[0] === 'v2') this.#digests.delete(path.basename(file));
+    await unlink(file).catch((err: unknown) => {
+      if (!isErrno(err, 'ENOENT')) throw err;
+    });
+    // The directories left empty go too, up to the prefix's own: an emptied prefix leaves no trace.
+    for (let dir = path.dirname(file); dir.startsWith(top); dir = path.dirname(dir)) {
+      const removed = await rmdir(dir).then(
+        () => true,
+        () => false,
+      );
+      if (!removed || dir === top) break;
+    }
+    await syncDirectory(path.dirname(top));
   }
 
   #path(snapshot: Snapshot): string {

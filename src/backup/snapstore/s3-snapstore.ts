@@ -30,6 +30,7 @@ import { SnapstoreError } from './errors.js';
 import { compareSnapshots, parseSnapshotName } from './snapshot-name.js';
 import {
   MIN_CHUNK_SIZE,
+  type PrefixObject,
   type SaveOptions,
   type Snapshot,
   type Snapstore,
@@ -153,12 +154,16 @@ export class S3Snapstore implements Snapstore {
   readonly #minChunkSize: number;
   readonly #tempDirectory: string;
   readonly #pageSize: number | undefined;
+  /** `<prefix>/` (normalised), or '' without a prefix. */
+  readonly #prefixKey: string;
 
   constructor(options: S3SnapstoreOptions) {
     const { credentials } = options;
     this.bucket = options.bucket;
     this.keyPrefix = path.posix.join(options.prefix || '.', 'v2').replace(/^\/+/, '');
-    this.location = `s3://${options.bucket}/${options.prefix.replace(/^\/+|\/+$/g, '')}`;
+    const trimmed = options.prefix.replace(/^\/+|\/+$/g, '');
+    this.location = `s3://${options.bucket}/${trimmed}`;
+    this.#prefixKey = trimmed ? `${path.posix.normalize(trimmed)}/` : '';
     this.#endpoint = options.endpointOverride || credentials.endpoint;
     this.#region = credentials.region;
     this.#secrets = [credentials.secretAccessKey, credentials.accessKeyId, credentials.sessionToken ?? ''].filter(
@@ -274,6 +279,50 @@ export class S3Snapstore implements Snapstore {
   async list(): Promise<StoredObject[]> {
     const prefix = `${this.keyPrefix}/`;
     const objects: StoredObject[] = [];
+    await this.#listKeys(prefix, 'list snapshots', (key, size) => {
+      const name = key.slice(prefix.length);
+      if (!name || name.includes('/')) return; // chunks and deeper objects
+      const snapshot = parseSnapshotName(name);
+      if (snapshot) objects.push({ snapshot, size });
+    });
+    return objects.sort((a, b) => compareSnapshots(a.snapshot, b.snapshot));
+  }
+
+  /** `<prefix>/`, refusing a store without a prefix: a whole bucket is never deleted. */
+  #prefixOrRefuse(): string {
+    if (!this.#prefixKey || this.#prefixKey.startsWith('../') || this.#prefixKey === './') {
+      throw new SnapstoreError(
+        'Config',
+        this.location,
+        'a prefix inside the bucket is needed: the whole bucket is never deleted',
+      );
+    }
+    return this.#prefixKey;
+  }
+
+  async listPrefix(): Promise<PrefixObject[]> {
+    const prefix = this.#prefixOrRefuse();
+    const objects: PrefixObject[] = [];
+    await this.#listKeys(prefix, 'list the objects under the prefix', (key, size) => {
+      objects.push({ key: key.slice(prefix.length), size });
+    });
+    return objects;
+  }
+
+  async deleteFromPrefix(key: string): Promise<void> {
+    const prefix = this.#prefixOrRefuse();
+    if (!key || key.split('/').includes('..')) {
+      throw new SnapstoreError('Config', this.location, `${JSON.stringify(key)} is not a key under the prefix`);
+    }
+    try {
+      await this.#client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: `${prefix}${key}` }));
+    } catch (err) {
+      throw this.#error(`delete ${key}`, err);
+    }
+  }
+
+  /** Calls `each` for every key starting with `prefix`, page by page. */
+  async #listKeys(prefix: string, operation: string, each: (key: string, size: number) => void): Promise<void> {
     let token: string | undefined;
     do {
       let page: ListObjectsV2CommandOutput;
@@ -287,17 +336,13 @@ export class S3Snapstore implements Snapstore {
           }),
         );
       } catch (err) {
-        throw this.#error('list snapshots', err);
+        throw this.#error(operation, err);
       }
       for (const object of page.Contents ?? []) {
-        const name = object.Key?.slice(prefix.length);
-        if (!name || name.includes('/')) continue; // chunks and deeper objects
-        const snapshot = parseSnapshotName(name);
-        if (snapshot) objects.push({ snapshot, size: object.Size ?? 0 });
+        if (object.Key?.startsWith(prefix)) each(object.Key, object.Size ?? 0);
       }
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
-    return objects.sort((a, b) => compareSnapshots(a.snapshot, b.snapshot));
   }
 
   async save(snapshot: Snapshot, data: Readable | Buffer, options: SaveOptions = {}): Promise<StoredContent> {

@@ -47,6 +47,14 @@ export interface SaveOptions {
   onProgress?: (bytes: number) => void;
 }
 
+/** An object anywhere under a store's `<prefix>/` (a snapshot, a chunk, a temp file, another member's backups). */
+export interface PrefixObject {
+  /** The key below `<prefix>/`, `/`-separated, e.g. `v2/Full-00000000-00000010-1767225600`. */
+  key: string;
+  /** Size in bytes. */
+  size: number;
+}
+
 export interface Snapstore {
   readonly provider: 'local' | 's3';
   /** Human-readable location for messages, e.g. `s3://bucket/prefix` or a directory. Never credentials. */
@@ -62,6 +70,17 @@ export interface Snapstore {
   /** The object's bytes. */
   fetch(snapshot: Snapshot): Promise<Readable>;
   delete(snapshot: Snapshot): Promise<void>;
+  /**
+   * Every object under `<prefix>/`, not only `v2` snapshots, in no particular order. Refuses a
+   * store without a prefix (`Config`): a whole container is never one store's to delete.
+   */
+  listPrefix(): Promise<PrefixObject[]>;
+  /**
+   * Deletes one object `listPrefix` listed (absent is not an error); a local store also removes
+   * the directories this leaves empty, up to and including the prefix's own, never the container.
+   * Refuses a store without a prefix and a key that leaves the prefix.
+   */
+  deleteFromPrefix(key: string): Promise<void>;
   /**
    * Size and a checksum of a stored object (for idempotent copies); undefined when absent. With
    * `{recordedOnly: true}` the checksum is given only when the store has it on record (S3

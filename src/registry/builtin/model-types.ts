@@ -30,7 +30,13 @@ export type FieldType =
     }
   | { kind: 'array'; items: FieldType }
   | { kind: 'map'; values: FieldType }
-  | { kind: 'scalar'; type: 'string' | 'integer' | 'boolean' | 'int-or-string'; enum?: string[] }
+  | {
+      kind: 'scalar';
+      type: 'string' | 'integer' | 'number' | 'boolean' | 'int-or-string';
+      enum?: string[];
+      /** OpenAPI's `format` (`date-time`, `byte`, `duration`), for `kubectl explain`. */
+      format?: string;
+    }
   | { kind: 'any' };
 
 export interface Field {
@@ -44,6 +50,15 @@ const anyType: FieldType = { kind: 'any' };
 /** The object type of a kind (`Deployment`), its fields read when first needed. */
 export function kindType(ref: { group: string; version: string; kind: string }): FieldType {
   return objectType(require.resolve(`kubernetes-models/${modelPath(ref)}`).replace(/\.js$/, '.d.ts'));
+}
+
+/**
+ * The object type a kubernetes-models declaration describes, by module specifier
+ * (`@kubernetes-models/apimachinery/apis/meta/v1/ObjectMeta`, `kubernetes-models/v1/Taint`): how
+ * kinds described elsewhere (Gardener's) reuse Kubernetes' own types.
+ */
+export function declaredType(specifier: string): FieldType {
+  return objectType(declarationOf(specifier));
 }
 
 interface Declarations {

@@ -39,7 +39,12 @@ export function kindSchema(type: FieldType): KindSchema {
         if (field.type === 'int-or-string') {
           return { ...described, 'x-kubernetes-int-or-string': true, anyOf: [{ type: 'integer' }, { type: 'string' }] };
         }
-        return { ...described, type: field.type, ...(field.enum ? { enum: field.enum } : {}) };
+        return {
+          ...described,
+          type: field.type,
+          ...(field.format ? { format: field.format } : {}),
+          ...(field.enum ? { enum: field.enum } : {}),
+        };
       default:
         return { ...described, type: 'object', 'x-kubernetes-preserve-unknown-fields': true };
     }

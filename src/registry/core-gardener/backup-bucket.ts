@@ -7,11 +7,13 @@ import {
 } from '../../api/core-gardener/backup-bucket.js';
 import type { ResourceDefinition } from '../../apiserver/types.js';
 import { ageColumn, kindColumns, kindFields } from '../columns.js';
+import { gardenSchemas } from '../gardener-schema/index.js';
 import { gardenerStrategy, statusSubresource } from '../strategies.js';
 import { lastOperationProgressColumn, lastOperationStateColumn } from './columns.js';
 
 export const backupBucketDefinition: ResourceDefinition = {
   ...backupBucketResource,
+  ...gardenSchemas.BackupBucket,
   listKind: 'BackupBucketList',
   singular: 'backupbucket',
   strategy: gardenerStrategy({

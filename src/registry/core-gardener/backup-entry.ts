@@ -8,11 +8,13 @@ import {
 } from '../../api/core-gardener/backup-entry.js';
 import type { ResourceDefinition } from '../../apiserver/types.js';
 import { ageColumn, kindColumns, kindFields } from '../columns.js';
+import { gardenSchemas } from '../gardener-schema/index.js';
 import { gardenerStrategy, statusSubresource } from '../strategies.js';
 import { lastOperationProgressColumn, lastOperationStateColumn } from './columns.js';
 
 export const backupEntryDefinition: ResourceDefinition = {
   ...backupEntryResource,
+  ...gardenSchemas.BackupEntry,
   listKind: 'BackupEntryList',
   singular: 'backupentry',
   strategy: gardenerStrategy({

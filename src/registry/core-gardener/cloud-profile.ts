@@ -2,10 +2,12 @@
 import { cloudProfileResource, validateCloudProfile } from '../../api/core-gardener/cloud-profile.js';
 import type { ResourceDefinition } from '../../apiserver/types.js';
 import { ageColumn, kindColumns } from '../columns.js';
+import { gardenSchemas } from '../gardener-schema/index.js';
 import { gardenerStrategy } from '../strategies.js';
 
 export const cloudProfileDefinition: ResourceDefinition = {
   ...cloudProfileResource,
+  ...gardenSchemas.CloudProfile,
   listKind: 'CloudProfileList',
   singular: 'cloudprofile',
   strategy: gardenerStrategy({ validate: validateCloudProfile, validateUpdate: validateCloudProfile }),

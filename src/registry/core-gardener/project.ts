@@ -7,10 +7,12 @@ import {
 } from '../../api/core-gardener/project.js';
 import type { ResourceDefinition } from '../../apiserver/types.js';
 import { ageColumn, kindColumns, kindFields } from '../columns.js';
+import { gardenSchemas } from '../gardener-schema/index.js';
 import { gardenerStrategy, statusSubresource } from '../strategies.js';
 
 export const projectDefinition: ResourceDefinition = {
   ...projectResource,
+  ...gardenSchemas.Project,
   listKind: 'ProjectList',
   singular: 'project',
   nameRule: 'label',

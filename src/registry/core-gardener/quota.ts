@@ -2,10 +2,12 @@
 import { quotaResource, quotaScope, validateQuota, validateQuotaUpdate } from '../../api/core-gardener/quota.js';
 import type { ResourceDefinition } from '../../apiserver/types.js';
 import { ageColumn, kindColumns } from '../columns.js';
+import { gardenSchemas } from '../gardener-schema/index.js';
 import { gardenerStrategy } from '../strategies.js';
 
 export const quotaDefinition: ResourceDefinition = {
   ...quotaResource,
+  ...gardenSchemas.Quota,
   listKind: 'QuotaList',
   singular: 'quota',
   shortNames: ['squota'],

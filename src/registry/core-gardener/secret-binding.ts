@@ -7,10 +7,12 @@ import {
 } from '../../api/core-gardener/secret-binding.js';
 import type { ResourceDefinition } from '../../apiserver/types.js';
 import { ageColumn, kindColumns } from '../columns.js';
+import { gardenSchemas } from '../gardener-schema/index.js';
 import { topLevelFieldsStrategy } from '../strategies.js';
 
 export const secretBindingDefinition: ResourceDefinition = {
   ...secretBindingResource,
+  ...gardenSchemas.SecretBinding,
   listKind: 'SecretBindingList',
   singular: 'secretbinding',
   strategy: topLevelFieldsStrategy({

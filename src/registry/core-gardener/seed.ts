@@ -5,10 +5,12 @@ import { seedStatusColumn } from '../../api/core-gardener/seed-readiness.js';
 import type { ResourceDefinition } from '../../apiserver/types.js';
 import { ageColumn, kindColumns } from '../columns.js';
 import { conditionsByType } from '../field-types.js';
+import { gardenSchemas } from '../gardener-schema/index.js';
 import { gardenerStrategy, statusSubresource } from '../strategies.js';
 
 export const seedDefinition: ResourceDefinition = {
   ...seedResource,
+  ...gardenSchemas.Seed,
   listKind: 'SeedList',
   singular: 'seed',
   nameRule: 'label',

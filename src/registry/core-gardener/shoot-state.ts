@@ -2,10 +2,12 @@
 import { shootStateResource, validateShootStateSpec } from '../../api/core-gardener/shoot-state.js';
 import type { ResourceDefinition } from '../../apiserver/types.js';
 import { ageColumn, kindColumns } from '../columns.js';
+import { gardenSchemas } from '../gardener-schema/index.js';
 import { gardenerStrategy } from '../strategies.js';
 
 export const shootStateDefinition: ResourceDefinition = {
   ...shootStateResource,
+  ...gardenSchemas.ShootState,
   listKind: 'ShootStateList',
   singular: 'shootstate',
   strategy: gardenerStrategy({

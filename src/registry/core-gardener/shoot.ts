@@ -17,20 +17,25 @@ import {
   validateShootStatus,
   validateShootUpdate,
 } from '../../api/core-gardener/shoot.js';
+import { isRotationOperation, shootOperationOf } from '../../api/core-gardener/shoot-operation.js';
 import type { KubeObject } from '../../api/meta.js';
 import { semanticEqual } from '../../api/validation.js';
 import type { ResourceDefinition, Strategy, SubresourceDefinition, TableColumn } from '../../apiserver/types.js';
 import { ageColumn, kindColumns, kindFields } from '../columns.js';
 import { conditionsByType } from '../field-types.js';
+import { gardenSchemas } from '../gardener-schema/index.js';
 import { gardenerStrategy, keepOldStatus, nextGeneration, statusStrategy } from '../strategies.js';
 
 /**
  * `gardener.cloud/operation: reconcile` (always) and `retry` (after a failed operation) bump the
- * generation so that the gardenlet acts; both annotations are consumed here, as in Gardener.
+ * generation so that the gardenlet acts; both annotations are consumed here, as in Gardener. A
+ * rotation (`rotate-*-start`/`-complete`) bumps it too but stays: the gardenlet takes it on,
+ * records the phase and drops it (src/api/core-gardener/shoot-operation.ts).
  */
-function operationAnnotationBumpsGeneration(obj: KubeObject): boolean {
+function operationAnnotationBumpsGeneration(obj: KubeObject, old: KubeObject): boolean {
   const annotations = obj.metadata.annotations;
   const operation = annotations?.[GARDENER_OPERATION_ANNOTATION];
+  if (isRotationOperation(operation)) return operation !== shootOperationOf(old);
   if (!annotations || (operation !== 'reconcile' && operation !== 'retry')) return false;
   delete annotations[GARDENER_OPERATION_ANNOTATION];
   return operation === 'reconcile' || lastOperationOf(obj)?.state === 'Failed';
@@ -44,7 +49,7 @@ function operationAnnotationBumpsGeneration(obj: KubeObject): boolean {
 const shootStrategy: Strategy = gardenerStrategy({
   validate: validateShoot,
   validateUpdate: validateShootUpdate,
-  mustIncreaseGeneration: (obj) => operationAnnotationBumpsGeneration(obj),
+  mustIncreaseGeneration: (obj, old) => operationAnnotationBumpsGeneration(obj, old),
 });
 
 /** True when the new status finishes a Migrate (Succeeded or Aborted) that the old one had not. */
@@ -129,6 +134,7 @@ const shootColumns: TableColumn<Shoot>[] = [
 
 export const shootDefinition: ResourceDefinition = {
   ...shootResource,
+  ...gardenSchemas.Shoot,
   listKind: 'ShootList',
   singular: 'shoot',
   nameRule: 'label',

@@ -23,6 +23,7 @@ import type { ResourceRef } from '../../api/resource-ref.js';
 import type { ResourceDefinition, Strategy, SubresourceDefinition, TableColumn } from '../../apiserver/types.js';
 import { kindColumns, kindFields } from '../columns.js';
 import { extensionStatusFieldTypes } from '../field-types.js';
+import { extensionSchemas, type SchemaFacts } from '../gardener-schema/index.js';
 import { gardenerStrategy, statusSubresource } from '../strategies.js';
 
 /** True when `gardener.cloud/operation: reconcile` was set by this update. */
@@ -69,6 +70,7 @@ export function extensionKindDefinition<T extends ExtensionObject>(
   const { columns, selectableFields, ...names } = table;
   return {
     ...ref,
+    ...extensionSchemaOf(ref.kind),
     ...names,
     strategy: extensionStrategy(validation),
     subresources: [extensionStatusSubresource(validation)],
@@ -112,3 +114,8 @@ export function lastOperationStateColumn(name: 'STATUS' | 'STATE' = 'STATUS'): T
 const extensionSelectableFields: Record<string, (obj: ExtensionObject) => string | undefined> = {
   'spec.type': (obj) => obj.spec.type,
 };
+
+/** Gardener's schema of an extension kind, when gardener-schema describes it. */
+export function extensionSchemaOf(kind: string): SchemaFacts | undefined {
+  return Object.hasOwn(extensionSchemas, kind) ? extensionSchemas[kind as keyof typeof extensionSchemas] : undefined;
+}

@@ -6,10 +6,12 @@ import {
 } from '../../api/security-gardener/credentials-binding.js';
 import type { ResourceDefinition } from '../../apiserver/types.js';
 import { ageColumn, kindColumns } from '../columns.js';
+import { gardenSchemas } from '../gardener-schema/index.js';
 import { topLevelFieldsStrategy } from '../strategies.js';
 
 export const credentialsBindingDefinition: ResourceDefinition = {
   ...credentialsBindingResource,
+  ...gardenSchemas.CredentialsBinding,
   listKind: 'CredentialsBindingList',
   singular: 'credentialsbinding',
   strategy: topLevelFieldsStrategy({

@@ -3,17 +3,27 @@
  * and BackupEntry actuators):
  *
  * - BackupBucket: the bucket exists — for `local` the directory `<root>/<bucket>` (mode 0700),
- *   for `s3` a bucket created through the S3 API when missing.
+ *   for `s3` a bucket created through the S3 API when missing. Deleting one never removes the
+ *   bucket or anything in it: the entries' backups are theirs to delete.
  * - BackupEntry: the control plane's etcd can reach its backups — the secret `etcd-backup`
  *   (`source-etcd-backup` for a Restore's `source-…` entry) in the control-plane namespace holds
  *   `bucketName` plus the provider credentials, the keys `snapstoreConfigFor` reads.
  *
- * Unlike Gardener's actuators, deleting never removes a bucket or anything in it: a bucket holds
- * the only copy of every backup, and Transplant never deletes that. Deleting an entry removes its
- * secret only. Deleting a Restore's `source-…` entry also checks that every backup of etcd-main in
- * the source bucket is in the destination bucket (same size and SHA-256) and fails until it is:
- * the source entry is what still points at those backups. Without access to the source store it
- * keeps failing, and an operator removes its finalizer (the seed document's manual path).
+ * Deleting an entry deletes its backups, as Gardener's provider extensions do: every object under
+ * `<entry>/` in its bucket (etcd-main's full and delta snapshots, chunks, anything else there).
+ * The gardenlet deletes the extension entry only when its garden BackupEntry goes (after the
+ * deletion grace period for a deleted shoot's entry). Two guards keep that from deleting the only
+ * copy of anything:
+ *
+ * - A migrated entry (moved to another seed: `Migrate Succeeded`) deletes nothing — migrate is
+ *   not delete; the backups now belong to the entry on the other seed.
+ * - A Restore's `source-…` entry names the source bucket, whose backups were copied to the
+ *   destination entry's bucket under the same `<entry>/` prefix. Its deletion first checks that
+ *   the destination holds every backup of etcd-main the source holds (same name, size and
+ *   SHA-256, the destination's bytes read and hashed) and fails until it does; it refuses outright
+ *   when both name the same store. Without access to the source store it keeps failing, and an
+ *   operator removes its finalizer (the seed document's manual path), then deletes the source
+ *   backups with `transplant backup delete`.
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -26,9 +36,10 @@ import {
   isSourceBackupEntry,
   SOURCE_BACKUP_ENTRY_PREFIX,
 } from '../../api/extensions/backup-entry.js';
-import type { ExtensionObject } from '../../api/extensions/common.js';
+import { type ExtensionObject, isExtensionMigrated } from '../../api/extensions/common.js';
 import type { KubeObject } from '../../api/meta.js';
 import { findMissingCopies } from '../../backup/copier.js';
+import { deletePrefix } from '../../backup/prefix-deletion.js';
 import { s3CredentialsFromFields } from '../../backup/snapstore/credentials.js';
 import { openSnapstore } from '../../backup/snapstore/open-snapstore.js';
 import type { S3Snapstore } from '../../backup/snapstore/s3-snapstore.js';
@@ -121,51 +132,93 @@ export function etcdBackupPrefix(entryName: string): string {
   return `${entryName}/etcd-main`;
 }
 
-/** The store of etcd-main's backups in `entry`'s bucket, with the credentials of its secretRef. */
+/**
+ * A store in `entry`'s bucket, with the credentials of its secretRef: at `prefix` (etcd-main's
+ * backups, or the whole `<entry>` for a deletion).
+ */
 async function openEntryStore(
   entry: ExtensionBackupEntry,
-  prefixEntryName: string,
+  prefix: string,
   secrets: ResourceClient,
 ): Promise<Snapstore> {
   const secret = await referencedSecret(entry, secrets);
   const provider = entry.spec.type;
   if (provider !== 'local' && provider !== 's3') throw unsupportedProvider(entry);
-  const store = {
-    provider,
-    container: entry.spec.bucketName,
-    prefix: etcdBackupPrefix(prefixEntryName),
-  } as const;
+  const store = { provider, container: entry.spec.bucketName, prefix } as const;
   const name = `${secret.metadata.namespace}/${secret.metadata.name}`;
   return openSnapstore(snapstoreConfigFor(store, decodeSecretData(secret as { data?: unknown }), name));
 }
 
-/** Fails unless every backup of the source entry's bucket is in its counterpart's (destination) bucket. */
-async function verifySourceBackupsCopied(source: ExtensionBackupEntry, seed: Client): Promise<void> {
-  const entryName = (source.metadata.name ?? '').slice(SOURCE_BACKUP_ENTRY_PREFIX.length);
+function closeStore(store: Snapstore): void {
+  (store as { close?: () => void }).close?.();
+}
+
+/** Runs `work` with the stores, closing them whatever happens. */
+async function withStores<T>(stores: Promise<Snapstore>[], work: (stores: Snapstore[]) => Promise<T>): Promise<T> {
+  const opened = await Promise.allSettled(stores);
+  const ok = opened.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []));
+  try {
+    const failed = opened.find((o) => o.status === 'rejected');
+    if (failed) throw failed.reason;
+    return await work(ok);
+  } finally {
+    for (const store of ok) closeStore(store);
+  }
+}
+
+/** Deletes everything under `<entry>/` in the entry's bucket (a source entry's is its counterpart's name). */
+async function deleteEntryBackups(entry: ExtensionBackupEntry, secrets: ResourceClient): Promise<void> {
+  await withStores([openEntryStore(entry, entryPrefix(entry), secrets)], ([store]) => deletePrefix(store!));
+}
+
+/** The prefix of an entry's backups: its name, or for a Restore's `source-<entry>` the name `<entry>`. */
+function entryPrefix(entry: ExtensionBackupEntry): string {
+  const name = entry.metadata.name ?? '';
+  return isSourceBackupEntry(entry) ? name.slice(SOURCE_BACKUP_ENTRY_PREFIX.length) : name;
+}
+
+/**
+ * Deletes the source copy of a Restore (`<entry>/` in the source bucket) once every backup of
+ * etcd-main there is in the destination bucket; fails, deleting nothing, until then. Re-run after a
+ * deletion that stopped half-way, it compares what is left (see `deletePrefix` on the order).
+ */
+async function deleteSourceCopy(source: ExtensionBackupEntry, seed: Client): Promise<void> {
+  const entryName = entryPrefix(source);
   const destination = await seed.resource(extensionBackupEntryResource).find('', entryName);
   if (!destination) {
     throw new Error(
       `BackupEntry ${entryName}, where the backups of ${source.metadata.name} were copied to, does not exist`,
     );
   }
-  const [from, to] = await Promise.all([
-    openEntryStore(source, entryName, seed.resource(secretResource)),
-    openEntryStore(destination, entryName, seed.resource(secretResource)),
-  ]);
-  const missing = await findMissingCopies(from, to);
-  if (missing.length > 0) {
-    throw new Error(
-      `${missing.length} backup(s) in ${from.location} are not (completely) in ${to.location} yet, e.g. ${missing[0]!.name}`,
-    );
-  }
+  const secrets = seed.resource(secretResource);
+  const prefix = etcdBackupPrefix(entryName);
+  await withStores(
+    [openEntryStore(source, prefix, secrets), openEntryStore(destination, prefix, secrets)],
+    async ([from, to]) => {
+      if (from!.provider === to!.provider && from!.location === to!.location) {
+        throw new Error(
+          `${source.metadata.name} and ${entryName} both name ${from!.location}: deleting the source would delete the only copy`,
+        );
+      }
+      const missing = await findMissingCopies(from!, to!, { hashTarget: true });
+      if (missing.length > 0) {
+        throw new Error(
+          `${missing.length} backup(s) in ${from!.location} are not (completely) in ${to!.location} yet, e.g. ${missing[0]!.name}`,
+        );
+      }
+    },
+  );
+  await deleteEntryBackups(source, secrets);
 }
 
 function etcdBackupSecretName(entry: ExtensionBackupEntry): string {
   return isSourceBackupEntry(entry) ? SOURCE_ETCD_BACKUP_SECRET : ETCD_BACKUP_SECRET;
 }
 
-/** Deploys the `etcd-backup` secret into the control-plane namespace; deleting removes only that secret. */
 /**
+ * Deploys the `etcd-backup` secret into the control-plane namespace; deleting removes that secret
+ * and the entry's backups (see the module comment for what is never deleted).
+ *
  * `seed` is the seed API: its Secrets, its Namespaces (an entry's secret goes only into an
  * existing control-plane namespace) and its extension BackupEntries (a source entry's
  * counterpart names the destination bucket).
@@ -190,7 +243,9 @@ export function backupEntryActuator(seed: Client): Actuator<ExtensionBackupEntry
     },
     async delete(entry) {
       await removeSecret(entry);
-      if (isSourceBackupEntry(entry)) await verifySourceBackupsCopied(entry, seed);
+      if (isExtensionMigrated(entry)) return;
+      if (isSourceBackupEntry(entry)) await deleteSourceCopy(entry, seed);
+      else await deleteEntryBackups(entry, secrets);
     },
     async migrate(entry) {
       await removeSecret(entry);

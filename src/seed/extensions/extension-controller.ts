@@ -91,7 +91,13 @@ export class ExtensionReconciler<T extends ExtensionObject> implements Reconcile
 
   async #delete(obj: T): Promise<Result> {
     if (!this.#hasFinalizer(obj)) return {};
-    await this.#actuator.delete(obj);
+    try {
+      await this.#actuator.delete(obj);
+    } catch (err) {
+      // As Gardener's: the refusal shows on the object (and the gardenlet passes it on).
+      await this.#report(obj, 'Delete', 'Error', (err as Error).message);
+      throw err;
+    }
     await this.#removeFinalizer(obj);
     return {};
   }

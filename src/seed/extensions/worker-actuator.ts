@@ -15,6 +15,7 @@
  * infrastructure directory is — so no machine is started twice. Delete stops them and removes
  * their directories.
  */
+import { X509Certificate } from 'node:crypto';
 import { access, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { secretResource } from '../../api/core/secret.js';
@@ -22,10 +23,12 @@ import { type Worker, workerResource } from '../../api/extensions/worker.js';
 import { isRecord } from '../../api/meta.js';
 import { buildKubeconfig, writeKubeconfig } from '../../apiserver/kubeconfig.js';
 import type { Client } from '../../client/client.js';
+import { loadKubeconfig } from '../../client/kubeconfig-file.js';
+import { bundle } from '../../shoot/credentials-rotation.js';
 import { subnetAt } from '../../shoot/kubelet/pod-ips.js';
 import { NODES_GROUP, nodeUserName } from '../../shoot/node-identity.js';
 import { issueAdminClientCertificate } from '../../shoot/shoot-certificates.js';
-import { certificateAuthorityFromSecret, ShootSecretName } from '../../shoot/shoot-secrets.js';
+import { certificateAuthorityFromSecret, ShootSecretName, successorSecretName } from '../../shoot/shoot-secrets.js';
 import { claimMachineHost, type MachineHost, readMachineHosts, releaseMachineHost } from '../runtime/machine-hosts.js';
 import type { MachineRuntime } from '../runtime/machine-runtime.js';
 import type { Actuator } from './actuator.js';
@@ -226,7 +229,7 @@ export function workerActuator(deps: WorkerActuatorDeps): Actuator<Worker> {
           machine.internalIP = machine.host.address;
         }
         const kubeconfigPath = join(machine.dir, KUBECONFIG);
-        if (!(await exists(kubeconfigPath))) {
+        if (!(await credentials.current(kubeconfigPath))) {
           await writeKubeconfig(kubeconfigPath, await credentials.kubeconfig(machine.name, apiServerUrl));
         }
         const kubeletVersion = versions.get(machine.pool);
@@ -302,9 +305,32 @@ async function machineCredentials(worker: Worker, deps: WorkerActuatorDeps) {
     if (!found) throw new Error(`secret ${namespace}/${name} is missing: the machines' credentials come from it`);
     return found;
   };
+  const successor = async (name: string) => {
+    const found = await deps.seed.resource(secretResource).find(namespace, successorSecretName(name));
+    return found ? certificateAuthorityFromSecret(found) : undefined;
+  };
   const ca = certificateAuthorityFromSecret(await secret(ShootSecretName.ca));
-  const caClient = certificateAuthorityFromSecret(await secret(ShootSecretName.caClient));
+  // During a credentials rotation: both cluster CAs trusted, the new client CA signing.
+  const caBundlePem = bundle(ca, await successor(ShootSecretName.ca));
+  const caClient =
+    (await successor(ShootSecretName.caClient)) ??
+    certificateAuthorityFromSecret(await secret(ShootSecretName.caClient));
+  const signer = new X509Certificate(caClient.certPem);
   return {
+    /**
+     * Whether the machine's kubeconfig exists and is what one issued now would be: the same CA
+     * bundle, a certificate of the signing client CA. A rotation makes it stale; the node agent
+     * takes the rewritten file on (src/client/kubeconfig-file.ts `kubeconfigChanges`).
+     */
+    async current(path: string): Promise<boolean> {
+      if (!(await exists(path))) return false;
+      try {
+        const { caPem, clientCertPem } = loadKubeconfig(path);
+        return caPem === caBundlePem && !!clientCertPem && new X509Certificate(clientCertPem).verify(signer.publicKey);
+      } catch {
+        return false;
+      }
+    },
     async kubeconfig(nodeName: string, server: string): Promise<string> {
       const user = nodeUserName(nodeName);
       const pair = await issueAdminClientCertificate(caClient, {
@@ -315,7 +341,7 @@ async function machineCredentials(worker: Worker, deps: WorkerActuatorDeps) {
       return buildKubeconfig({
         clusterName: namespace,
         server,
-        caPem: ca.certPem,
+        caPem: caBundlePem,
         user: { name: user, clientCertPem: pair.certPem, clientKeyPem: pair.keyPem },
       });
     },

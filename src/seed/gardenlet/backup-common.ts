@@ -24,6 +24,11 @@ export interface BackupControllerDeps {
   seed: Client;
   /** Called after the garden object's status may have changed (e.g. to report seed conditions at once). */
   onStatusChange?: () => void;
+  /**
+   * How long a deleted shoot's BackupEntry keeps its backups before they are deleted (Gardener's
+   * `deletionGracePeriodHours`); default 0.
+   */
+  backupEntryDeletionGracePeriodMs?: number;
 }
 
 /** The finalizer the gardenlet puts on garden BackupBuckets and BackupEntries (Gardener's). */

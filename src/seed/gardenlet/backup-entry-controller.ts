@@ -6,8 +6,13 @@
  * the control-plane namespace — and reports the outcome in the garden object's status
  * (`lastOperation`, `lastError`, `observedGeneration`, `seedName`).
  *
- * Deleting the garden entry deletes the extension entry and the seed's credentials copy; the
- * backups in the bucket stay (Gardener deletes them after a grace period; Transplant never does).
+ * Deleting the garden entry deletes the extension entry — whose actuator deletes the entry's
+ * backups (`<entry>/` in its bucket; a Restore's source entry only once its copy is verified) —
+ * and the seed's credentials copy. A deleted shoot's entry waits for the deletion grace period
+ * first (Gardener's `deletionGracePeriodHours`, `--backup-entry-deletion-grace-period`): it
+ * reports `Delete Pending` "Deletion of backup entry is scheduled for <time>" until then, unless
+ * annotated `backupentry.core.gardener.cloud/force-deletion=true`. A Restore's `source-…` entry
+ * never waits: its deletion is a step of the Restore, and its backups are a copy.
  *
  * Moving between seeds (the shoot's Migrate sets `spec.seedName` to the destination): the seed in
  * `status.seedName` migrates the entry first — the extension entry migrates (its `etcd-backup`
@@ -32,7 +37,11 @@ import {
   backupEntrySpecSeedName,
   backupEntryStatusSeedName,
 } from '../../api/core-gardener/backup-entry.js';
-import { type ExtensionBackupEntry, extensionBackupEntryResource } from '../../api/extensions/backup-entry.js';
+import {
+  type ExtensionBackupEntry,
+  extensionBackupEntryResource,
+  isSourceBackupEntry,
+} from '../../api/extensions/backup-entry.js';
 import {
   ExtensionOperation,
   extensionNotReadyReason,
@@ -61,6 +70,29 @@ import { findForThisSeed } from './seed-scoped-read.js';
 
 const pendingRequeueMs = 250;
 const errorRequeueMs = 5_000;
+/** The longest wait before a scheduled deletion is looked at again (timers are not for days). */
+const maxGraceRequeueMs = 3_600_000;
+
+/** Gardener's annotation that deletes a BackupEntry at once, whatever the grace period. */
+export const BACKUP_ENTRY_FORCE_DELETION_ANNOTATION = 'backupentry.core.gardener.cloud/force-deletion';
+
+/**
+ * Gardener's default `deletionGracePeriodHours` is 0: a deleted shoot's backups go with it (an
+ * operator who wants them kept for a while sets the period).
+ */
+export const DEFAULT_BACKUP_ENTRY_DELETION_GRACE_PERIOD_MS = 0;
+
+/**
+ * How much longer the garden entry waits before its backups are deleted: 0 for a source entry,
+ * a forced deletion or once the grace period since its deletionTimestamp has passed.
+ */
+export function deletionGraceRemainingMs(entry: BackupEntry, gracePeriodMs: number, now = Date.now()): number {
+  if (isSourceBackupEntry(entry) || gracePeriodMs <= 0) return 0;
+  if (entry.metadata.annotations?.[BACKUP_ENTRY_FORCE_DELETION_ANNOTATION] === 'true') return 0;
+  const deletedAt = Date.parse(entry.metadata.deletionTimestamp ?? '');
+  if (Number.isNaN(deletedAt)) return 0;
+  return Math.max(0, deletedAt + gracePeriodMs - now);
+}
 
 /** On an extension BackupEntry: the namespace of the garden BackupEntry it stands for. */
 export const GARDEN_BACKUP_ENTRY_NAMESPACE_LABEL = 'transplant.gardener.cloud/backupentry-namespace';
@@ -94,7 +126,7 @@ export class BackupEntryReconciler implements Reconciler {
     return entry.metadata.deletionTimestamp ? this.#delete(entry) : this.#reconcile(entry);
   }
 
-  /** Hands the entry over to the seed in `spec.seedName`; the backups stay where they are. */
+  /** Hands the entry over to the seed in `spec.seedName`; the backups stay where they are (migrate is not delete). */
   async #migrate(entry: BackupEntry): Promise<Result> {
     const name = entry.metadata.name!;
     const extensions = this.#extensions();
@@ -196,13 +228,31 @@ export class BackupEntryReconciler implements Reconciler {
 
   async #delete(entry: BackupEntry): Promise<Result> {
     if (!(entry.metadata.finalizers ?? []).includes(GARDENER_FINALIZER)) return {};
+    const waitMs = deletionGraceRemainingMs(entry, this.#deps.backupEntryDeletionGracePeriodMs ?? 0);
+    if (waitMs > 0) {
+      const at = new Date(Date.parse(entry.metadata.deletionTimestamp!) + this.#deps.backupEntryDeletionGracePeriodMs!);
+      await this.#report(entry, {
+        state: 'Pending',
+        description: `Deletion of backup entry is scheduled for ${at.toISOString()}`,
+      });
+      return { requeueAfterMs: Math.min(waitMs, maxGraceRequeueMs) };
+    }
     const name = entry.metadata.name!;
     const extensions = this.#extensions();
-    if (await extensions.find('', name)) {
-      await extensions.deleteIfPresent('', name);
+    const extension = await extensions.find('', name);
+    if (extension) {
+      if (!extension.metadata.deletionTimestamp) await extensions.deleteIfPresent('', name);
+      // The actuator refuses (e.g. a source copy not verified in the destination): say why.
+      const deleting = extension.metadata.deletionTimestamp && extension.status?.lastOperation?.type === 'Delete';
+      const error = deleting ? extension.status?.lastError?.description : undefined;
+      if (error) {
+        const message = `Error deleting BackupEntry: ${error}`;
+        await this.#report(entry, { state: 'Error', description: message, error: message });
+        return { requeueAfterMs: errorRequeueMs };
+      }
       await this.#report(entry, {
         state: 'Processing',
-        description: 'Waiting until the extension BackupEntry is gone.',
+        description: 'Waiting until the extension BackupEntry and its backups are gone.',
       });
       return { requeueAfterMs: pendingRequeueMs };
     }
@@ -214,9 +264,10 @@ export class BackupEntryReconciler implements Reconciler {
   /**
    * An extension entry's `spec.type` is immutable, but the garden entry's bucket can be of another
    * provider than before: the Restore moves it into the destination seed's bucket, and this seed
-   * may have taken the entry on while it still named the source's (gardener#10527). The extension
-   * entry holds no backups — deleting it removes only the `etcd-backup` secret, which the new one
-   * writes again — so it is deleted and created anew. Says what is going on while that happens.
+   * may have taken the entry on while it still named the source's (gardener#10527). The old
+   * extension entry is migrated first and only then deleted, so that its deletion removes its
+   * `etcd-backup` secret but never the backups in the bucket it named (the source copy a Restore
+   * still needs); the new one is created in its place. Says what is going on while that happens.
    */
   async #replaceExtensionOfOtherType(entry: BackupEntry, bucket: BackupBucket): Promise<string | undefined> {
     const name = entry.metadata.name!;
@@ -226,7 +277,16 @@ export class BackupEntryReconciler implements Reconciler {
     const wanted = bucket.spec.provider.type;
     const type = current.spec.type;
     if (!current.metadata.deletionTimestamp && type === wanted) return undefined;
-    if (!current.metadata.deletionTimestamp) await extensions.deleteIfPresent('', name);
+    const migrated = isExtensionMigrated(current) && (current.metadata.finalizers ?? []).length === 0;
+    if (!migrated && !current.metadata.deletionTimestamp) {
+      if (extensionOperation(current) !== ExtensionOperation.Migrate) {
+        await extensions.patch('', name, {
+          metadata: { annotations: { [GARDENER_OPERATION_ANNOTATION]: ExtensionOperation.Migrate } },
+        });
+      }
+    } else if (!current.metadata.deletionTimestamp) {
+      await extensions.deleteIfPresent('', name);
+    }
     return `Replacing the extension BackupEntry of type "${type}" with one of type "${wanted}" (BackupBucket "${bucket.metadata.name}").`;
   }
 

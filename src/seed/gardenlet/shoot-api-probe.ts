@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
 import { conditionOf } from '../../api/core-gardener/conditions.js';
 import type { KubeObject } from '../../api/meta.js';
 import { type RawResponse, RestClient } from '../../client/rest-client.js';
+import { clusterCaBundle } from '../../shoot/credentials-rotation.js';
 import type { ShootSecrets } from '../../shoot/shoot-secrets.js';
 import type { ShootEndpoint } from './shoot-endpoint.js';
 
@@ -22,7 +23,7 @@ export class ShootApiProbe {
 
   constructor(endpoint: ShootEndpoint, secrets: ShootSecrets) {
     this.#client = new RestClient(
-      { server: endpoint.apiUrl, caPem: secrets.ca.certPem, token: secrets.staticToken },
+      { server: endpoint.apiUrl, caPem: clusterCaBundle(secrets), token: secrets.staticToken },
       { userAgent: 'gardenlet' },
     );
   }
@@ -62,7 +63,7 @@ export class ShootApiProbes {
   /** The shoot's probe, a new one when its endpoint or credentials changed. */
   probe(namespace: string, endpoint: ShootEndpoint, secrets: ShootSecrets): ShootApiProbe {
     const identity = createHash('sha256')
-      .update(`${endpoint.apiUrl}\n${secrets.ca.certPem}\n${secrets.staticToken}`)
+      .update(`${endpoint.apiUrl}\n${clusterCaBundle(secrets)}\n${secrets.staticToken}`)
       .digest('hex');
     const known = this.#probes.get(namespace);
     if (known?.identity === identity) return known.probe;

@@ -301,9 +301,9 @@ export function deleteFlow(c: ShootComponents): Flow {
     fn: (ctx) => c.namespace.waitCleanup(ctx),
     dependencies: destroyNamespace,
   });
-  // Gardener leaves this to the garbage collector (the entry is owned by the Shoot) and deletes the
-  // backups after a grace period; here the flow deletes the entry once etcd is gone (no more
-  // snapshots) and the backups stay in the bucket.
+  // Gardener leaves this to the garbage collector (the entry is owned by the Shoot); here the flow
+  // deletes the entry once etcd is gone (no more snapshots). Either way the gardenlet deletes the
+  // backups after the deletion grace period, which the flow does not wait for.
   const destroyBackupEntry = g.add({
     name: 'Deleting backup entry',
     fn: (ctx) => c.backupEntry.destroy(ctx),

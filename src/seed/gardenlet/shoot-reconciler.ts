@@ -6,7 +6,11 @@
  * the technical ID and the shoot's API address. Level-triggered: after a seed restart every shoot
  * is looked at again and its control plane brought back, or its Migrate/Restore resumed.
  */
-import type { LastOperation, LastOperationState } from '../../api/core-gardener/common.js';
+import {
+  GARDENER_OPERATION_ANNOTATION,
+  type LastOperation,
+  type LastOperationState,
+} from '../../api/core-gardener/common.js';
 import { seedHasBackup } from '../../api/core-gardener/seed.js';
 import {
   type Shoot,
@@ -14,6 +18,14 @@ import {
   SKIP_READINESS_ANNOTATION,
   shootResource,
 } from '../../api/core-gardener/shoot.js';
+import {
+  credentialsAfterSuccess,
+  credentialsAfterTakingOn,
+  credentialsMergePatch,
+  credentialsOf,
+  rotationInProgress,
+  shootOperationOf,
+} from '../../api/core-gardener/shoot-operation.js';
 import { type Condition, type KubeObject, nowTimestamp } from '../../api/meta.js';
 import type { ObjectKey, Reconciler, Result } from '../../controller/controller.js';
 import type { Flow, FlowHooks } from '../../flow/flow.js';
@@ -78,7 +90,8 @@ export class ShootReconciler implements Reconciler {
     }
   }
 
-  async #reconcile(shoot: Shoot, type: 'Create' | 'Reconcile', signal: AbortSignal): Promise<Result> {
+  async #reconcile(annotated: Shoot, type: 'Create' | 'Reconcile', signal: AbortSignal): Promise<Result> {
+    const shoot = await this.#takeOnOperation(annotated);
     const c = await this.#components(shoot, { allocate: true });
     // A control plane whose etcd broke (e.g. a restore that cannot finish) is reconciled again,
     // so the failing step and its error show in the shoot's lastErrors.
@@ -91,6 +104,7 @@ export class ShootReconciler implements Reconciler {
       c.kubeControllerManager.running &&
       c.kubeScheduler.running &&
       c.vpnSeedServer.running &&
+      !rotationInProgress(credentialsOf(shoot)) &&
       (await c.etcdMain.healthy());
     if (upToDate) {
       await this.#updateHealth(shoot, c);
@@ -116,7 +130,8 @@ export class ShootReconciler implements Reconciler {
   }
 
   /** Restore on the destination seed; on success the shoot is hosted here (`status.seedName`). */
-  async #restore(shoot: Shoot, signal: AbortSignal): Promise<Result> {
+  async #restore(annotated: Shoot, signal: AbortSignal): Promise<Result> {
+    const shoot = await this.#takeOnOperation(annotated);
     const c = await this.#components(shoot, { allocate: true });
     await this.#ensureFinalizer(shoot);
     const flow = reconcileFlow(c, {
@@ -141,13 +156,35 @@ export class ShootReconciler implements Reconciler {
     return shootComponents(shoot, this.#deps, await placeShoot(shoot, this.#deps, options));
   }
 
-  /** What a successful Create, Reconcile or Restore writes: the shoot runs here, and how it is. */
+  /**
+   * What a successful Create, Reconcile or Restore writes: the shoot runs here, and how it is; a
+   * credentials rotation it carried out moves on (Preparing → Prepared, Completing → Completed).
+   */
   async #hostedHereStatus(shoot: Shoot, c: ShootComponents): Promise<ShootStatus> {
+    const credentials = credentialsOf(shoot);
     return {
       seedName: this.#deps.seedName,
       observedGeneration: shoot.metadata.generation,
       conditions: await this.#health(shoot, c),
+      ...(rotationInProgress(credentials)
+        ? { credentials: credentialsMergePatch(credentials, credentialsAfterSuccess(credentials, nowTimestamp())) }
+        : {}),
     };
+  }
+
+  /**
+   * Takes a `gardener.cloud/operation` rotation on (src/api/core-gardener/shoot-operation.ts): the
+   * phase goes into the status first, then the annotation goes — a crash in between takes it on
+   * again, which changes nothing. Returns the shoot as it is afterwards.
+   */
+  async #takeOnOperation(shoot: Shoot): Promise<Shoot> {
+    const current = credentialsOf(shoot);
+    const credentials = credentialsAfterTakingOn(current, shootOperationOf(shoot), nowTimestamp());
+    if (!credentials) return shoot;
+    await this.#patchStatus(shoot, { credentials: credentialsMergePatch(current, credentials) });
+    return this.#shoots().patch(shoot.metadata.namespace!, shoot.metadata.name!, {
+      metadata: { annotations: { [GARDENER_OPERATION_ANNOTATION]: null } },
+    });
   }
 
   /**

@@ -24,8 +24,8 @@ import {
 export interface VpnClientOptions {
   /** `wss://<stable address>:<port>` of the shoot's vpn-seed-server. */
   url: string;
-  /** The shoot's CA and the node's client certificate (from the node's kubeconfig). */
-  credentials: ClusterCredentials;
+  /** The shoot's CA and the node's client certificate (from the node's kubeconfig), as of each dial. */
+  credentials: ClusterCredentials | (() => ClusterCredentials);
   egress?: EgressPolicy;
   /** Answers one request of the API server. */
   serve(req: NodeHttpRequest): Promise<NodeHttpResponse>;
@@ -69,11 +69,12 @@ export function startVpnClient(options: VpnClientOptions): VpnClient {
     let handshakeSeed: string | undefined;
     /** The server said why it refused; the error that closing the socket raises adds nothing. */
     let refused = false;
+    const credentials = typeof options.credentials === 'function' ? options.credentials() : options.credentials;
     const ws = new WebSocket(options.url, TUNNEL_SUBPROTOCOL, {
-      ca: options.credentials.caPem,
-      cert: options.credentials.clientCertPem,
-      key: options.credentials.clientKeyPem,
-      rejectUnauthorized: !options.credentials.insecureSkipTlsVerify,
+      ca: credentials.caPem,
+      cert: credentials.clientCertPem,
+      key: credentials.clientKeyPem,
+      rejectUnauthorized: !credentials.insecureSkipTlsVerify,
       // ws hands its TLS options to tls.connect, whose check returns an Error to refuse (ws's
       // typings describe an older boolean form).
       checkServerIdentity: egress.serverIdentityCheck((s) => {

@@ -75,6 +75,14 @@ describe('Shoot resource', () => {
     assert.deepEqual(next.metadata.annotations, { x: 'y' });
   });
 
+  it('update: a rotation operation bumps the generation once and stays for the gardenlet', () => {
+    const annotated = shoot({ metadata: { annotations: { 'gardener.cloud/operation': 'rotate-ca-start' } } });
+    const next = updated(shootDefinition.strategy, annotated, shoot());
+    assert.equal(next.metadata.generation, 5);
+    assert.equal(next.metadata.annotations?.['gardener.cloud/operation'], 'rotate-ca-start');
+    assert.equal(updated(shootDefinition.strategy, annotated, annotated).metadata.generation, 4, 'not again');
+  });
+
   it('validates spec.seedName, spec presence and immutable region/provider type', () => {
     assert.deepEqual(
       shootDefinition.strategy.validate!(shoot({ spec: { seedName: 'Seed_A' } })).map((e) => e.path),

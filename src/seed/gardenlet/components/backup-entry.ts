@@ -146,6 +146,20 @@ export class BackupEntry extends GardenBackupEntry implements DeployMigrateWaite
     });
   }
 
+  /**
+   * "Waiting until the backup entry has been deleted": gone, or its deletion is scheduled for the
+   * end of the deletion grace period (`Delete Pending`) — the shoot's deletion does not wait that
+   * long; the gardenlet deletes the entry and its backups when the period is over.
+   */
+  override async waitCleanup(ctx: TaskContext): Promise<void> {
+    await waitUntil(ctx, this.c.waitTimeoutMs, async () => {
+      const entry = await this.get();
+      const last = entry?.status?.lastOperation;
+      if (!entry || (entry.metadata.deletionTimestamp && last?.type === 'Delete' && last.state === 'Pending')) return;
+      throw new NotYetError(`BackupEntry ${this.name} still exists`);
+    });
+  }
+
   /** Whether the entry is still placed on this seed (`spec.seedName`): the Migrate has not moved it on yet. */
   async placedHere(): Promise<boolean> {
     const entry = await this.get();

@@ -4,6 +4,7 @@
  * certificate names this seed (src/shoot/serving-seed.ts).
  */
 import type { TaskContext } from '../../../flow/task-fn.js';
+import { clientCaBundle } from '../../../shoot/credentials-rotation.js';
 import type { ShootSecrets } from '../../../shoot/shoot-secrets.js';
 import type { ApiServerRuntime } from '../../runtime/apiserver-runtime.js';
 import type { ShootApiProbe, ShootApiProbes } from '../shoot-api-probe.js';
@@ -52,7 +53,7 @@ export class KubeApiServer implements DeployWaiter {
         tls: { caPem: secrets.caEtcd.certPem, certPem: etcdClient['tls.crt']!, keyPem: etcdClient['tls.key']! },
       },
       serving,
-      clientCaPem: secrets.caClient.certPem,
+      clientCaPem: clientCaBundle(secrets),
       staticToken: secrets.staticToken,
       encryptionKeyBase64: secrets.etcdEncryptionKey,
       host: this.#c.endpoint.bindAddress,

@@ -24,6 +24,7 @@ import {
   toSecretObjects,
 } from '../../../shoot/shoot-secrets.js';
 import type { ComponentContext } from './context.js';
+import { SecretsRotation } from './secrets-rotation.js';
 import type { ShootStateComponent } from './shoot-state.js';
 
 /** A certificate and its key, PEM. */
@@ -35,11 +36,13 @@ export interface TlsPair {
 export class SecretsManager {
   readonly #c: ComponentContext;
   readonly #shootState: ShootStateComponent;
+  readonly #rotation: SecretsRotation;
   #secrets: ShootSecrets | undefined;
 
   constructor(c: ComponentContext, shootState: ShootStateComponent) {
     this.#c = c;
     this.#shootState = shootState;
+    this.#rotation = new SecretsRotation(c, shootState, () => this.persisted());
   }
 
   /** "Initializing secrets management": the persisted secrets, and etcd's certificates from `ca-etcd`. */
@@ -56,6 +59,7 @@ export class SecretsManager {
       persisted = await this.persisted();
     }
     if (!persisted) throw new Error(`the persisted secrets of ${this.#c.namespace} are incomplete`);
+    persisted = (await this.#rotation.advance()) ?? persisted;
     this.#secrets = persisted;
     const caPem = persisted.caEtcd.certPem;
     await this.tlsSecret('etcd-server-tls', caPem, () =>
@@ -99,12 +103,14 @@ export class SecretsManager {
 
   /**
    * The certificate and key of a `kubernetes.io/tls` secret, issued and stored when it is missing,
-   * or when `hosts` (what the certificate names) differs from what the secret was issued for.
+   * when `hosts` (what the certificate names) differs from what the secret was issued for, or when
+   * another CA signs now (`caPem`, a credentials rotation).
    */
   async tlsSecret(name: string, caPem: string, issue: () => Promise<TlsPair>, hosts?: string): Promise<TlsPair> {
     const current = await this.#secretObjects().find(this.#c.namespace, name);
     const issuedFor = current?.metadata.annotations?.[SERVING_HOSTS_ANNOTATION];
-    if (!current || (hosts !== undefined && issuedFor !== hosts)) {
+    const issuedBy = isRecord(current?.data) ? current.data['ca.crt'] : undefined;
+    if (!current || (hosts !== undefined && issuedFor !== hosts) || issuedBy !== b64(caPem)) {
       const pair = await issue();
       const secret = {
         metadata: {

@@ -5,6 +5,7 @@
  * only in their names, user and runtime; the steps read the same (deploy, wait, destroy).
  */
 import type { TaskContext } from '../../../flow/task-fn.js';
+import { clientSigningCa, clusterCaBundle } from '../../../shoot/credentials-rotation.js';
 import { issueComponentClientCertificate } from '../../../shoot/shoot-certificates.js';
 import type { ControllerManagerConfig } from '../../runtime/controller-manager-runtime.js';
 import type { InProcessRuntime, Stoppable } from '../../runtime/in-process-runtime.js';
@@ -36,13 +37,14 @@ export class ShootApiClientComponent implements DeployWaiter {
   async deploy(_ctx: TaskContext): Promise<void> {
     const secrets = this.#secrets.current;
     const { name, user, runtime } = this.#options;
-    const client = await this.#secrets.tlsSecret(`${name}-client`, secrets.caClient.certPem, () =>
-      issueComponentClientCertificate(secrets.caClient, user),
+    const signer = clientSigningCa(secrets);
+    const client = await this.#secrets.tlsSecret(`${name}-client`, signer.certPem, () =>
+      issueComponentClientCertificate(signer, user),
     );
     await runtime.ensure({
       name: this.#c.namespace,
       apiUrl: this.#c.endpoint.apiUrl,
-      caPem: secrets.ca.certPem,
+      caPem: clusterCaBundle(secrets),
       certPem: client.certPem,
       keyPem: client.keyPem,
     });

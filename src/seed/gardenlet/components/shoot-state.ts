@@ -40,13 +40,27 @@ export class ShootStateComponent {
    * deleted finds no states and keeps the saved ones.
    */
   async deploy(_ctx: TaskContext): Promise<void> {
-    const secrets = (await this.#c.seed.resource(secretResource).list(this.#c.namespace)).items.filter(
-      isPersistedSecret,
-    );
     const states = await Promise.all(this.#extensions.map(async (e) => ({ e, state: await e.state() })));
     const extensions = states.flatMap(({ e, state }) => (state ? [{ kind: e.kind, name: e.name, state }] : []));
+    await this.#write([], extensions);
+  }
+
+  /**
+   * The persisted secrets alone, upserted into the ShootState, with the entries named `forget`
+   * removed in the same write (a credentials rotation: before anything is issued from a new CA,
+   * and when an old one is dropped).
+   */
+  async persistSecrets(forget: readonly string[] = []): Promise<void> {
+    await this.#write(forget, []);
+  }
+
+  async #write(forget: readonly string[], extensions: readonly ExtensionResourceState[]): Promise<void> {
+    const secrets = (await this.#c.seed.resource(secretResource).list(this.#c.namespace)).items.filter(
+      (secret) => isPersistedSecret(secret) && !forget.includes(secret.metadata.name ?? ''),
+    );
     const current = await this.get();
-    const gardener = mergeShootStateGardenerData(current?.spec?.gardener ?? [], toShootStateGardenerData(secrets));
+    const kept = (current?.spec?.gardener ?? []).filter((entry) => !forget.includes(entry.name));
+    const gardener = mergeShootStateGardenerData(kept, toShootStateGardenerData(secrets));
     const next: ShootStateSpec = {
       gardener,
       extensions: mergeExtensionStates(current?.spec?.extensions ?? [], extensions),

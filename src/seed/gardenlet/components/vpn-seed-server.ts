@@ -5,6 +5,7 @@
  * nodes through them (`nodes/<name>/proxy`).
  */
 import type { TaskContext } from '../../../flow/task-fn.js';
+import { clientCaBundle } from '../../../shoot/credentials-rotation.js';
 import { VPN_SEED_SERVER_PORT } from '../../../shoot/vpn/vpn-seed-server.js';
 import type { VpnServerRuntime } from '../../runtime/vpn-server-runtime.js';
 import type { ComponentContext } from './context.js';
@@ -30,7 +31,7 @@ export class VpnSeedServer implements Deployer {
       host: this.#c.endpoint.bindAddress,
       port: VPN_SEED_SERVER_PORT,
       serving,
-      clientCaPem: this.#secrets.current.caClient.certPem,
+      clientCaPem: clientCaBundle(this.#secrets.current),
     });
   }
 

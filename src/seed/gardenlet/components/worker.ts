@@ -4,6 +4,7 @@
  * node agents reach the control plane (the stable API URL and the vpn-seed-server).
  */
 import type { Shoot } from '../../../api/core-gardener/shoot.js';
+import { credentialsOf } from '../../../api/core-gardener/shoot-operation.js';
 import { type Worker, type WorkerPool, workerResource } from '../../../api/extensions/worker.js';
 import { WORKER_CONFIG_KIND } from '../../extensions/worker-actuator.js';
 import { type ExtensionKind, localProviderSpec } from './extension.js';
@@ -20,9 +21,20 @@ export const worker: ExtensionKind<Worker> = {
       apiServerURL: c.endpoint.apiUrl,
       vpnServerURL: c.endpoint.vpnUrl,
       ...networks(c.shoot),
+      ...caRotation(c.shoot),
     },
   }),
 };
+
+/**
+ * The CA rotation's phase: a new one changes the Worker's spec, so the actuator reconciles and
+ * gives the machines kubeconfigs of the rotated CAs (Gardener's worker pool hash includes the
+ * rotation's `lastInitiationTime`, rolling the nodes).
+ */
+function caRotation(shoot: Shoot): { caRotation?: string } {
+  const rotation = credentialsOf(shoot).rotation?.certificateAuthorities;
+  return rotation?.phase ? { caRotation: `${rotation.phase} ${rotation.lastInitiationTime ?? ''}`.trim() } : {};
+}
 
 /** The shoot's nodes and pods networks, where the machines take their addresses from. */
 function networks(shoot: Shoot): { nodesCIDR?: string; podsCIDR?: string } {
