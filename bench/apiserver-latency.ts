@@ -39,6 +39,7 @@ import {
 } from './lib/cpuprofile.js';
 import {
   healthySeedConditions,
+  localSetup,
   type Obj,
   projectDev,
   reconciledShootStatus,
@@ -239,6 +240,10 @@ class Bench {
       if (res.status === 200) break;
       if (Date.now() > deadline) throw new Error(`namespace ${NAMESPACE} did not appear: HTTP ${res.status}`);
       await sleep(100);
+    }
+    for (const { path, body } of localSetup()) {
+      const res = await c.raw('POST', path, { body });
+      if (res.status !== 201 && res.status !== 409) throw new Error(`POST ${path}: HTTP ${res.status}`);
     }
     for (const seed of seeds()) {
       if (!(seed.spec as { backup?: unknown }).backup)

@@ -27,7 +27,7 @@ import { SeedGraph } from '../src/garden/authorizer/seed-graph.js';
 import { gardenletUser, seedsGroup } from '../src/garden/bootstrap-rbac.js';
 import { issueSeedKubeconfigInDir } from '../src/garden/seed-credentials.js';
 import { ApiClient } from './lib/client.js';
-import { healthySeedConditions, type Obj, secrets, seeds, shootFactory } from './lib/fixtures.js';
+import { healthySeedConditions, localSetup, type Obj, secrets, seeds, shootFactory } from './lib/fixtures.js';
 import { intFlag, parseBenchFlags } from './lib/flags.js';
 import { GardenProcess, parseKubeconfig } from './lib/garden-process.js';
 import { benchStart, describeMachine, sourceRevision } from './lib/machine.js';
@@ -149,6 +149,10 @@ async function runMode(mode: 'on' | 'off', options: Options): Promise<Row[]> {
     });
     for (const secret of secrets()) {
       await operator.raw('POST', `/api/v1/namespaces/${secret.metadata.namespace}/secrets`, { body: secret });
+    }
+    for (const { path, body } of localSetup()) {
+      const res = await operator.raw('POST', path, { body });
+      if (res.status !== 201 && res.status !== 409) throw new Error(`POST ${path}: HTTP ${res.status}`);
     }
     for (const seed of seeds()) await operator.call('POST', `${GROUP_PATH}/seeds`, { body: seed });
     let lastBeat = 0;

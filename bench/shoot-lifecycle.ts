@@ -23,7 +23,7 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ApiClient, ApiError, tcpReachable } from './lib/client.js';
-import { type Obj, projectDev, shootFactory } from './lib/fixtures.js';
+import { localSetup, type Obj, projectDev, shootFactory } from './lib/fixtures.js';
 import { ascendingList, intFlag, parseBenchFlags } from './lib/flags.js';
 import { type GardenConnection, parseKubeconfig } from './lib/garden-process.js';
 import { Landscape } from './lib/landscape.js';
@@ -271,6 +271,10 @@ class ShootPass {
     while ((await this.#client.raw('GET', `/api/v1/namespaces/${NAMESPACE}`)).status !== 200) {
       if (Date.now() > deadline) throw new Error(`namespace ${NAMESPACE} did not appear`);
       await sleep(100);
+    }
+    for (const { path, body } of localSetup()) {
+      const res = await this.#client.raw('POST', path, { body });
+      if (res.status !== 201 && res.status !== 409) throw new Error(`POST ${path}: HTTP ${res.status}`);
     }
     this.#watch = watchEvents<Obj>(this.#connection, `${SHOOTS_NS}?timeoutSeconds=7200`, (event, at) =>
       this.#onEvent(event.object, at),

@@ -34,6 +34,25 @@ export function projectDev(): Obj {
   return loadKind('10-project.yaml', 'Project');
 }
 
+/**
+ * What the examples' shoots name besides the project: the CloudProfile `local` (which
+ * `transplant up` registers; a bare garden has none) and the Secret and SecretBinding `local` of
+ * examples/10-project.yaml, each with the path to POST it to (409 when it exists: fine).
+ */
+export function localSetup(): { path: string; body: Obj }[] {
+  const profile = loadKind('gardener-local/00-cloudprofile.yaml', 'CloudProfile');
+  const secret = loadKind('10-project.yaml', 'Secret');
+  const binding = loadKind('10-project.yaml', 'SecretBinding');
+  return [
+    { path: '/apis/core.gardener.cloud/v1beta1/cloudprofiles', body: profile },
+    { path: `/api/v1/namespaces/${secret.metadata.namespace}/secrets`, body: secret },
+    {
+      path: `/apis/core.gardener.cloud/v1beta1/namespaces/${binding.metadata.namespace}/secretbindings`,
+      body: binding,
+    },
+  ];
+}
+
 export function secrets(): Obj[] {
   return ['01-secret-backup-seed-a.yaml', '01-secret-backup-seed-b.yaml', '01-secret-internal-domain.yaml'].map((f) =>
     loadKind(f, 'Secret'),

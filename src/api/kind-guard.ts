@@ -116,12 +116,12 @@ export function conforms<T>(check: Check, value: unknown): value is T {
 /**
  * The guard of a kind: an object with `metadata`, whose `apiVersion` and `kind` (when set: a
  * create may leave them to the client) are the kind's, and whose `fields` (`spec`, `status`)
- * pass their checks.
+ * pass their checks (kinds without a spec, such as SecretBinding, name their top-level fields).
  */
 export function kindGuard<T extends KubeObject>(
   apiVersion: string,
   kind: string,
-  fields: { readonly spec?: Check; readonly status?: Check },
+  fields: Readonly<Record<string, Check>>,
 ): KindGuard<T> {
   const check = shape<Record<string, unknown>>({
     apiVersion: optional(oneOf([apiVersion])),

@@ -59,7 +59,7 @@ export interface KindNames {
  */
 export function typedKind<T extends KubeObject>(
   names: KindNames,
-  fields: { spec?: Check; status?: Check },
+  fields: Readonly<Record<string, Check>>,
 ): { is: KindGuard<T>; resource: ResourceRef<T> } {
   const is = kindGuard<T>(apiVersionOf(names), names.kind, fields);
   return { is, resource: resourceRef<T>({ ...names, is }) };

@@ -19,6 +19,17 @@ export interface VersionInfo {
 /** Kubernetes 1.31: kubectl's dispatcher here picks its binary by the server's minor version. */
 export const defaultVersion: VersionInfo = { major: '1', minor: '31', gitVersion: 'v1.31.0-transplant' };
 
+/**
+ * /version of a server that reports Kubernetes `version` (`1.36.0`, a shoot's
+ * `spec.kubernetes.version`): `{major: '1', minor: '36', gitVersion: 'v1.36.0'}`; the default for
+ * anything that is no `x.y.z`.
+ */
+export function versionInfo(version: string | undefined): VersionInfo {
+  const match = /^v?(\d+)\.(\d+)\.(\d+)$/.exec(version ?? '');
+  if (!match) return defaultVersion;
+  return { major: match[1]!, minor: match[2]!, gitVersion: `v${match[1]}.${match[2]}.${match[3]}` };
+}
+
 /** Answered to anyone, authenticated or not. */
 export const publicPaths = new Set(['/healthz', '/livez', '/readyz', '/version', '/version/']);
 

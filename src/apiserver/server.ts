@@ -62,7 +62,7 @@ export type { CustomHandler, CustomRequest, CustomResponse } from './custom-hand
 export type { ConnectionTimeouts } from './filters/connection-timeouts.js';
 export type { Refusal, RefusalListener } from './filters/refusal.js';
 export type { RequestLimits } from './filters/request-limits.js';
-export { defaultVersion, type VersionInfo } from './non-resource-endpoints.js';
+export { defaultVersion, type VersionInfo, versionInfo } from './non-resource-endpoints.js';
 
 export interface ApiServerOptions {
   resources: readonly ResourceDefinition[];

@@ -10,6 +10,7 @@ import { pino } from 'pino';
 import { s3CredentialsFromEnv } from '../backup/snapstore/credentials.js';
 import { loadKubeconfig } from '../client/kubeconfig-file.js';
 import { RestClient } from '../client/rest-client.js';
+import { registerLocalCloudProfile } from '../garden/local-setup.js';
 import { issueSeedKubeconfigThroughApi } from '../garden/seed-credentials.js';
 import { HostJournal, namespacePids } from '../landscape/journal.js';
 import { hostNamed, inHost, readHostPlan } from '../landscape/netns.js';
@@ -279,6 +280,9 @@ async function supervise(dir: string, options: UpOptions): Promise<void> {
   await copyFile(join(landscape.garden.dir, 'project-member.kubeconfig'), landscape.garden.memberKubeconfig);
   // As Gardener's local setup does: the extension controllers the seeds' processes can run.
   await registerExtensions(landscape.garden.kubeconfig);
+  // As Gardener's local setup: the `local` CloudProfile the examples' shoots name.
+  const operator = new RestClient(loadKubeconfig(landscape.garden.kubeconfig), { userAgent: 'transplant-up' });
+  await registerLocalCloudProfile(operator).finally(() => operator.close());
   // With hosts: the landscape's DNS server, and the garden's internal domain on it.
   if (hosts) {
     const knot = await startLandscapeDns(dir, hosts.plan);

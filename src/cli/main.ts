@@ -129,6 +129,7 @@ program
   .description(
     'Start a local landscape: the garden and one process per seed, supervised (restarted when they exit).\n' +
       'Writes DIR/garden.kubeconfig, DIR/project-member.kubeconfig, DIR/seeds/<seed>.kubeconfig and DIR/landscape.json; logs in DIR/logs.\n' +
+      "Registers the CloudProfile `local` that the examples' shoots name, as Gardener's local setup does (docs/garden-api.md).\n" +
       'On a landscape that runs already it converges (starts what is missing: a process, a host) and returns, as `docker compose up -d`.',
   )
   .requiredOption('--dir <dir>', 'landscape directory (created if missing)')

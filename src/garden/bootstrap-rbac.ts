@@ -71,13 +71,30 @@ export function bootstrapClusterRoles(): KubeObject[] {
         resources: ['secrets', 'events'],
         verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'],
       },
+      // The project's credentials, as Gardener's project admins manage them; quotas are the operators'.
+      {
+        apiGroups: ['core.gardener.cloud'],
+        resources: ['secretbindings'],
+        verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'],
+      },
+      {
+        apiGroups: ['security.gardener.cloud'],
+        resources: ['credentialsbindings'],
+        verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'],
+      },
+      { apiGroups: ['core.gardener.cloud'], resources: ['quotas'], verbs: ['get', 'list', 'watch'] },
     ]),
     // Everything else a gardenlet does is the SeedAuthorizer's to decide (src/garden/authorizer/).
     clusterRole(gardenletClusterRole, [
       { apiGroups: ['', 'events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] },
     ]),
     clusterRole(viewerClusterRole, [
-      { apiGroups: ['core.gardener.cloud'], resources: ['seeds', 'projects'], verbs: ['get', 'list', 'watch'] },
+      // Gardener's `gardener.cloud:system:read-global-resources`: what every user may read.
+      {
+        apiGroups: ['core.gardener.cloud'],
+        resources: ['seeds', 'projects', 'cloudprofiles'],
+        verbs: ['get', 'list', 'watch'],
+      },
     ]),
     clusterRole(basicUserClusterRole, [
       { apiGroups: ['authorization.k8s.io'], resources: ['selfsubjectaccessreviews'], verbs: ['create'] },

@@ -16,12 +16,15 @@ import { namespaceResource } from '../api/core/namespace.js';
 import { secretResource } from '../api/core/secret.js';
 import { backupBucketResource } from '../api/core-gardener/backup-bucket.js';
 import { backupEntryResource } from '../api/core-gardener/backup-entry.js';
+import { cloudProfileResource } from '../api/core-gardener/cloud-profile.js';
 import { controllerInstallationResource } from '../api/core-gardener/controller-installation.js';
 import { controllerRegistrationResource } from '../api/core-gardener/controller-registration.js';
 import { projectNamespace, projectResource } from '../api/core-gardener/project.js';
+import { secretBindingResource } from '../api/core-gardener/secret-binding.js';
 import { seedResource } from '../api/core-gardener/seed.js';
 import { shootResource } from '../api/core-gardener/shoot.js';
 import type { KubeObject } from '../api/meta.js';
+import { credentialsBindingResource } from '../api/security-gardener/credentials-binding.js';
 import type { AuditLogConfig } from '../apiserver/audit/audit-log.js';
 import { NamespaceLifecycle } from '../apiserver/plugins/namespace-lifecycle.js';
 import type { ApiServer, RequestLimits } from '../apiserver/server.js';
@@ -32,8 +35,10 @@ import { NamespaceReconciler } from '../controller/namespace-controller.js';
 import { type HostedApiServer, type HostedStore, startHostedApiServer } from '../hosting/hosted-api-server.js';
 import { coreDefinitions } from '../registry/core/index.js';
 import { gardenerDefinitions } from '../registry/core-gardener/index.js';
+import { securityGardenerDefinitions } from '../registry/security-gardener/index.js';
 import { adminKubeconfigHandler } from './admin-kubeconfig-handler.js';
 import { BackupReferences } from './admission/backup-references.js';
+import { ShootCloudProfileValidator } from './admission/shoot-cloud-profile.js';
 import { ShootValidator } from './admission/shoot-validator.js';
 import {
   bootstrapClusterRoleBindings,
@@ -176,7 +181,7 @@ export async function startGarden(options: GardenOptions): Promise<Garden> {
     ...(options.limits ? { limits: options.limits } : {}),
     logger,
     ...(options.audit ? { audit: options.audit } : {}),
-    resources: [...coreDefinitions, ...gardenerDefinitions],
+    resources: [...coreDefinitions, ...gardenerDefinitions, ...securityGardenerDefinitions],
     bootstrap: bootstrapObjects(),
     customHandlers: (client) => [adminKubeconfigHandler(client)],
     ...(seedAuthorization ? { authorizers: [seedAuthorization.authorizer] } : {}),
@@ -213,6 +218,11 @@ export async function startGarden(options: GardenOptions): Promise<Garden> {
           });
           return result.decision === 'allow';
         },
+      }),
+      new ShootCloudProfileValidator({
+        getCloudProfile: (name) => client.resource(cloudProfileResource).find('', name),
+        getSecretBinding: (namespace, name) => client.resource(secretBindingResource).find(namespace, name),
+        getCredentialsBinding: (namespace, name) => client.resource(credentialsBindingResource).find(namespace, name),
       }),
     ],
   });

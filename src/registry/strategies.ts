@@ -100,3 +100,24 @@ export function gardenerStrategy(options: GardenerStrategyOptions): Strategy {
     validateUpdate: (obj, old) => options.validateUpdate(obj, old),
   };
 }
+
+/**
+ * The strategy of the Gardener kinds whose fields are all top level (SecretBinding,
+ * CredentialsBinding: no spec, no status): generation 1 on create, bumped on update when any
+ * field but metadata changed; `defaults` run on create and update.
+ */
+export function topLevelFieldsStrategy(options: Omit<GardenerStrategyOptions, 'mustIncreaseGeneration'>): Strategy {
+  const fields = ({ metadata: _metadata, ...rest }: KubeObject) => rest;
+  return {
+    prepareForCreate(obj) {
+      obj.metadata.generation = 1;
+      options.defaults?.(obj);
+    },
+    prepareForUpdate(obj, old) {
+      options.defaults?.(obj);
+      obj.metadata.generation = nextGeneration(old, !semanticEqual(fields(obj), fields(old)));
+    },
+    validate: (obj) => options.validate(obj),
+    validateUpdate: (obj, old) => options.validateUpdate(obj, old),
+  };
+}

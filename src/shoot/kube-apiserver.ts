@@ -44,7 +44,7 @@ import {
   subjectAccessReviewHandler,
   tokenReviewHandler,
 } from '../apiserver/review-handlers.js';
-import { ApiServer } from '../apiserver/server.js';
+import { ApiServer, versionInfo } from '../apiserver/server.js';
 import type { UserInfo } from '../apiserver/types.js';
 import { Controller } from '../controller/controller.js';
 import { clientListWatch } from '../controller/list-watch.js';
@@ -93,6 +93,8 @@ export interface ShootApiServerOptions {
   nodeTunnels?: () => NodeTunnels | undefined;
   /** The audit log of every request to the shoot's API; none: no audit. */
   audit?: AuditLogConfig;
+  /** What /version reports: the shoot's `spec.kubernetes.version` (`1.36.0`); default the generic server's. */
+  kubernetesVersion?: string;
 }
 
 export interface ShootApiServer {
@@ -172,6 +174,7 @@ export async function startShootApiServer(options: ShootApiServerOptions): Promi
     ],
     logger,
     ...(audit ? { audit: audit.auditor } : {}),
+    version: versionInfo(options.kubernetesVersion),
   });
 
   let informers: { stop(): void } | undefined;

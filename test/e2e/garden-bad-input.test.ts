@@ -104,7 +104,7 @@ describe('garden e2e: bad input', () => {
       g.kubeconfig,
       'POST',
       shootsPath(NS),
-      'apiVersion: core.gardener.cloud/v1beta1\nkind: Shoot\nmetadata:\n  name: good-yaml\nspec:\n  region: local\n',
+      'apiVersion: core.gardener.cloud/v1beta1\nkind: Shoot\nmetadata:\n  name: good-yaml\nspec:\n  cloudProfileName: local\n  region: local\n  provider:\n    type: local\n',
       { 'Content-Type': 'application/yaml' },
     );
     assert.equal(good.status, 201, good.text);

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments, parse as parseYaml } from 'yaml';
+import { localSecretBinding } from '../../src/garden/local-setup.js';
 import {
   createObject,
   getRaw,
@@ -66,8 +67,14 @@ describe('garden e2e: kubectl workflows', () => {
     const reported = firstApply.trim().split('\n');
     assert.deepEqual(reported.map((l) => l.split(' ')[0]).sort(), [...expected].sort(), firstApply);
     for (const line of reported) {
-      // What the garden bootstraps (project dev and its namespace, for the project member) is "configured".
-      if (line.startsWith('namespace/') || line === 'project.core.gardener.cloud/dev configured') {
+      // What the garden bootstraps (project dev and its namespace, for the project member) and the
+      // test garden registers (the local setup's Secret and SecretBinding in garden-dev) is "configured".
+      if (
+        line.startsWith('namespace/') ||
+        line === 'project.core.gardener.cloud/dev configured' ||
+        line === 'secret/local configured' ||
+        line === 'secretbinding.core.gardener.cloud/local configured'
+      ) {
         assert.match(line, / (created|configured)$/);
       } else assert.match(line, / created$/);
     }
@@ -503,6 +510,7 @@ describe('garden e2e: kubectl workflows', () => {
 });
 
 /** A project and its namespace `garden-<name>`: shoots may only live in project namespaces. */
+/** A project with the local setup's credentials, which shootManifest's shoots name. */
 async function createProject(kubeconfig: string, name: string): Promise<void> {
   await kubectlOk(kubeconfig, ['create', 'namespace', `garden-${name}`]);
   await createObject(kubeconfig, {
@@ -511,4 +519,7 @@ async function createProject(kubeconfig: string, name: string): Promise<void> {
     metadata: { name },
     spec: { namespace: `garden-${name}` },
   });
+  const { secret, binding } = localSecretBinding(`garden-${name}`);
+  await createObject(kubeconfig, secret);
+  await createObject(kubeconfig, binding);
 }

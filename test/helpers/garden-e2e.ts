@@ -231,11 +231,20 @@ export function shootManifest(namespace: string, name: string, options: ShootOpt
     spec: {
       cloudProfileName: 'local',
       region: 'local',
+      secretBindingName: 'local',
       ...(options.seedName ? { seedName: options.seedName } : {}),
       purpose: 'development',
       provider: {
         type: 'local',
-        workers: [{ name: 'local', machine: { type: 'local' }, cri: { name: 'containerd' }, minimum: 1, maximum: 1 }],
+        workers: [
+          {
+            name: 'local',
+            machine: { type: 'local', image: { name: 'local', version: '1.0.0' } },
+            cri: { name: 'containerd' },
+            minimum: 1,
+            maximum: 1,
+          },
+        ],
       },
       kubernetes: { version: '1.31.1' },
       networking: { type: 'calico', nodes: '10.10.0.0/16', pods: '10.11.0.0/16', services: '10.12.0.0/16' },

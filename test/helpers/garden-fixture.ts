@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { gardenEncryptedResources } from '../../src/garden/encrypted-resources.js';
 import { type Garden, type GardenOptions, startGarden } from '../../src/garden/garden.js';
+import { registerLocalSetup } from '../../src/garden/local-setup.js';
 import { newEncryptionConfig } from '../../src/storage/encryption/encryption-config.js';
 
 export interface TestGarden {
@@ -24,7 +25,17 @@ export interface TestGarden {
   cleanup(): Promise<void>;
 }
 
-export async function startTestGarden(options: Partial<GardenOptions> = {}, dir?: string): Promise<TestGarden> {
+/**
+ * A garden as `transplant up` and examples/10-project.yaml leave it: the `local` CloudProfile and,
+ * in garden-dev, the Secret and SecretBinding `local` that shootManifest's shoots name
+ * (`localSetup: false`: none of it, for tests of an empty garden).
+ */
+export async function startTestGarden(
+  options: Partial<GardenOptions> & { localSetup?: boolean } = {},
+  dir?: string,
+): Promise<TestGarden> {
+  const { localSetup = true, ...gardenOptions } = options;
+  options = gardenOptions;
   const stateDir = dir ?? (await mkdtemp(join(tmpdir(), 'transplant-garden-')));
   // A garden on etcd takes no generated key (its replicas must share one): the test gives it one.
   if (options.store?.kind === 'etcd' && !options.encryptionConfigFile) {
@@ -45,6 +56,14 @@ export async function startTestGarden(options: Partial<GardenOptions> = {}, dir?
     shootMigration: false,
     ...options,
   });
+  if (localSetup) {
+    try {
+      await registerLocalSetup(garden.hosted.client, ['garden-dev']);
+    } catch (err) {
+      await garden.stop();
+      throw err;
+    }
+  }
   let stopped = false;
   const stop = async () => {
     if (stopped) return;

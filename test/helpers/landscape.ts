@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import type { LandscapeFile } from '../../src/cli/landscape.js';
+import { stopMachinesUnder } from '../../src/seed/runtime/machine-runtime.js';
 import { type Json, rawRequest } from './api-client.js';
 import { kubectl } from './kubectl.js';
 import { alive, etcdPidsUnder, eventually } from './processes.js';
@@ -64,6 +65,9 @@ export async function startLandscape(options: LandscapeOptions): Promise<TestLan
       if (alive(pid)) process.kill(pid!, 'SIGKILL');
     }
     for (const pid of await etcdPidsUnder(dir)) process.kill(pid, 'SIGKILL');
+    // `down` stops the machines too, unless it failed or a seed started one while going down:
+    // none may outlive the test.
+    await stopMachinesUnder(join(dir, 'infrastructure'), 2_000);
     // TRANSPLANT_E2E_KEEP=1 keeps the landscape's directory (the processes' logs) to look at after a failure.
     if (process.env.TRANSPLANT_E2E_KEEP) process.stderr.write(`kept the landscape's directory ${dir}\n`);
     else await rm(dir, { recursive: true, force: true });

@@ -15,7 +15,7 @@ export const GARDENER_API_VERSION = `${GARDENER_GROUP}/${GARDENER_VERSION}`;
 /** A core.gardener.cloud/v1beta1 kind's guard and reference (src/api/resource-ref.ts `typedKind`). */
 export function gardenerKind<T extends KubeObject>(
   names: Omit<KindNames, 'group' | 'version'>,
-  fields: { spec?: Check; status?: Check },
+  fields: Readonly<Record<string, Check>>,
 ) {
   return typedKind<T>({ group: GARDENER_GROUP, version: GARDENER_VERSION, ...names }, fields);
 }

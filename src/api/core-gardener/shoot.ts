@@ -34,8 +34,13 @@ import { type ShootCredentials, validateShootOperation } from './shoot-operation
 /** One pool of `spec.provider.workers` (Gardener's `Worker`): what the shoot's Worker extension gets. */
 export interface ShootWorkerPool {
   name: string;
-  /** `type` is the machine type; Transplant's machines are all alike (`local`). */
-  machine?: { type?: string };
+  /**
+   * `type` is the machine type, `image` the machine image (defaulted from the CloudProfile);
+   * Transplant's machines are all alike (`local`).
+   */
+  machine?: { type?: string; image?: { name?: string; version?: string } };
+  /** The container runtime (`containerd`, the default); the machine image version must ship it. */
+  cri?: { name?: string };
   minimum?: number;
   maximum?: number;
   /** An absolute number or a percentage (`25%`) of machines added above `maximum` during a rolling update. */
@@ -56,6 +61,10 @@ export interface ShootSpec {
   /** The newer form of `cloudProfileName`: a CloudProfile, or a NamespacedCloudProfile in the project. */
   cloudProfile?: { kind?: string; name?: string };
   region?: string;
+  /** The SecretBinding in the shoot's namespace giving the infrastructure credentials. */
+  secretBindingName?: string;
+  /** Its successor, a security.gardener.cloud CredentialsBinding; at most one of the two. */
+  credentialsBindingName?: string;
   provider?: { type?: string; workers?: ShootWorkerPool[] };
   kubernetes?: { version?: string };
   /** The shoot's networks (CIDRs): its nodes' addresses and its pods' (read where they are strings). */
@@ -118,6 +127,8 @@ export const { is: isShoot, resource: shootResource } = gardenerKind<Shoot>(
       cloudProfileName: optional(aString),
       cloudProfile: optional(shape({ kind: optional(aString), name: optional(aString) })),
       region: optional(aString),
+      secretBindingName: optional(aString),
+      credentialsBindingName: optional(aString),
       provider: optional(
         shape({
           type: optional(aString),
@@ -125,7 +136,13 @@ export const { is: isShoot, resource: shootResource } = gardenerKind<Shoot>(
             listOf(
               shape<ShootWorkerPool>({
                 name: aString,
-                machine: optional(shape({ type: optional(aString) })),
+                machine: optional(
+                  shape({
+                    type: optional(aString),
+                    image: optional(shape({ name: optional(aString), version: optional(aString) })),
+                  }),
+                ),
+                cri: optional(shape({ name: optional(aString) })),
                 minimum: optional(aNumber),
                 maximum: optional(aNumber),
                 maxSurge: optional(anIntOrString),
@@ -292,7 +309,13 @@ export function validateShootSpec(spec: unknown): FieldError[] {
   }
   errs.push(...optionalString(spec.cloudProfileName, 'spec.cloudProfileName'));
   errs.push(...optionalObject(spec.cloudProfile, 'spec.cloudProfile'));
+  if (isRecord(spec.cloudProfile)) {
+    errs.push(...optionalString(spec.cloudProfile.kind, 'spec.cloudProfile.kind'));
+    errs.push(...optionalString(spec.cloudProfile.name, 'spec.cloudProfile.name'));
+  }
   errs.push(...optionalString(spec.region, 'spec.region'));
+  errs.push(...optionalString(spec.secretBindingName, 'spec.secretBindingName'));
+  errs.push(...optionalString(spec.credentialsBindingName, 'spec.credentialsBindingName'));
   errs.push(...optionalObject(spec.provider, 'spec.provider'));
   if (isRecord(spec.provider)) {
     errs.push(...optionalString(spec.provider.type, 'spec.provider.type'));
@@ -327,11 +350,38 @@ function validateWorkerPools(workers: unknown[]): FieldError[] {
       return;
     }
     errs.push(...validateObjectMetaName(pool.name, 'label', `${path}.name`));
+    errs.push(...validatePoolFields(pool, path));
     if (typeof pool.name === 'string') {
       if (seen.has(pool.name)) errs.push(FieldError.duplicate(`${path}.name`, pool.name));
       seen.add(pool.name);
     }
   });
+  return errs;
+}
+
+/** The types of the pool fields admission reads and defaults (machine type and image, CRI, zones, version). */
+function validatePoolFields(pool: Record<string, unknown>, path: string): FieldError[] {
+  const errs = [
+    ...optionalObject(pool.machine, `${path}.machine`),
+    ...optionalObject(pool.cri, `${path}.cri`),
+    ...optionalObject(pool.kubernetes, `${path}.kubernetes`),
+    ...optionalArray(pool.zones, `${path}.zones`),
+  ];
+  if (isRecord(pool.machine)) {
+    errs.push(...optionalString(pool.machine.type, `${path}.machine.type`));
+    errs.push(...optionalObject(pool.machine.image, `${path}.machine.image`));
+    if (isRecord(pool.machine.image)) {
+      errs.push(...optionalString(pool.machine.image.name, `${path}.machine.image.name`));
+      errs.push(...optionalString(pool.machine.image.version, `${path}.machine.image.version`));
+    }
+  }
+  if (isRecord(pool.cri)) errs.push(...optionalString(pool.cri.name, `${path}.cri.name`));
+  if (isRecord(pool.kubernetes)) errs.push(...optionalString(pool.kubernetes.version, `${path}.kubernetes.version`));
+  if (Array.isArray(pool.zones)) {
+    pool.zones.forEach((zone: unknown, j: number) => {
+      errs.push(...optionalString(zone, `${path}.zones[${j}]`));
+    });
+  }
   return errs;
 }
 

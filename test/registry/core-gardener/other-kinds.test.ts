@@ -25,6 +25,9 @@ describe('gardenerDefinitions', () => {
         ['core.gardener.cloud', 'v1beta1', 'BackupEntry', 'backupentries', true, true],
         ['core.gardener.cloud', 'v1beta1', 'ControllerRegistration', 'controllerregistrations', false, false],
         ['core.gardener.cloud', 'v1beta1', 'ControllerInstallation', 'controllerinstallations', false, true],
+        ['core.gardener.cloud', 'v1beta1', 'CloudProfile', 'cloudprofiles', false, false],
+        ['core.gardener.cloud', 'v1beta1', 'SecretBinding', 'secretbindings', true, false],
+        ['core.gardener.cloud', 'v1beta1', 'Quota', 'quotas', true, false],
       ],
     );
   });

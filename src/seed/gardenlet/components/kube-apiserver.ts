@@ -58,6 +58,7 @@ export class KubeApiServer implements DeployWaiter {
       encryptionKeyBase64: secrets.etcdEncryptionKey,
       host: this.#c.endpoint.bindAddress,
       port: this.#c.endpoint.apiPort,
+      ...(this.#c.shoot.spec.kubernetes?.version ? { kubernetesVersion: this.#c.shoot.spec.kubernetes.version } : {}),
       ...(this.#nodeMonitorGracePeriodMs !== undefined
         ? { nodeMonitorGracePeriodMs: this.#nodeMonitorGracePeriodMs }
         : {}),
