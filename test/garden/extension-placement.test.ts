@@ -13,6 +13,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { localCloudProfile, localSecretBinding } from '../../src/garden/local-setup.js';
 import { issueSeedKubeconfigThroughApi } from '../../src/garden/seed-credentials.js';
 import {
   assertRejected,
@@ -105,6 +106,22 @@ describe('extension placement in the garden', { timeout: 120_000 }, () => {
       ]),
     );
     await createObject(g.kubeconfig, registration('provider-aws', 'OnDemand', [['Worker', 'aws']]));
+    // Shoot admission wants a profile and a binding of the shoot's provider type.
+    const profile = localCloudProfile();
+    const m5 = { name: 'm5', cpu: '2', gpu: '0', memory: '8Gi', usable: true, architecture: 'amd64' };
+    await createObject(g.kubeconfig, {
+      ...profile,
+      metadata: { name: 'aws' },
+      spec: { ...profile.spec, type: 'aws', machineTypes: [m5] },
+    });
+    const { secret, binding } = localSecretBinding(NS);
+    await createObject(g.kubeconfig, { ...secret, metadata: { name: 'aws', namespace: NS } });
+    await createObject(g.kubeconfig, {
+      ...binding,
+      metadata: { name: 'aws', namespace: NS },
+      secretRef: { name: 'aws', namespace: NS },
+      provider: { type: 'aws' },
+    });
   });
   after(async () => {
     await g?.cleanup();
@@ -217,7 +234,11 @@ describe('extension placement in the garden', { timeout: 120_000 }, () => {
     // A kind/type no registration serves cannot run anywhere: provider-aws serves only Worker/aws.
     const aws = shootManifest(NS, 'on-aws', {
       seedName: 'seed-x',
-      spec: { provider: { type: 'aws', workers: [{ name: 'w', machine: { type: 'm5' }, minimum: 1, maximum: 1 }] } },
+      spec: {
+        cloudProfileName: 'aws',
+        secretBindingName: 'aws',
+        provider: { type: 'aws', workers: [{ name: 'w', machine: { type: 'm5' }, minimum: 1, maximum: 1 }] },
+      },
     });
     assertRejected(await kubectlVerbose(g.kubeconfig, ['create', '-f', '-'], JSON.stringify(aws)), {
       code: 422,

@@ -1,6 +1,6 @@
 /**
  * Turns what the etcd client throws into `StorageError`s: connection trouble (unavailable,
- * deadline, a closed client) is `Unreachable`, a compacted revision `Expired`, the rest `Internal`.
+ * deadline, a closed client, an election) is `Unreachable`, a compacted revision `Expired`, the rest `Internal`.
  */
 import { ClientClosedError, isRecoverableError } from 'etcd3';
 import { StorageError } from '../interface.js';
@@ -9,13 +9,23 @@ import { StorageError } from '../interface.js';
 export const COMPACTED_MESSAGE = 'required revision has been compacted';
 /** etcd's ErrFutureRev: a read asked for a revision the store has not reached. */
 export const FUTURE_REVISION_MESSAGE = 'required revision is a future revision';
+/**
+ * etcd's ErrLeaderChanged: a linearizable read met an election (a member just killed). Transient,
+ * as an unreachable member is: a read goes again, a write's outcome stays unknown to the caller.
+ */
+export const LEADER_CHANGED_MESSAGE = 'etcdserver: leader changed';
 
 export function toStorageError(err: unknown, key: string): StorageError {
   if (err instanceof StorageError) return err;
   const message = err instanceof Error ? err.message : String(err);
   let code: StorageError['code'] = 'Internal';
   if (message.includes(COMPACTED_MESSAGE)) code = 'Expired';
-  else if (err instanceof ClientClosedError || (err instanceof Error && isRecoverableError(err))) code = 'Unreachable';
+  else if (
+    err instanceof ClientClosedError ||
+    message.includes(LEADER_CHANGED_MESSAGE) ||
+    (err instanceof Error && isRecoverableError(err))
+  )
+    code = 'Unreachable';
   const wrapped = new StorageError(code, key, `etcd: ${message}`);
   wrapped.cause = err;
   return wrapped;
