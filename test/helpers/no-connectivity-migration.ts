@@ -157,7 +157,8 @@ export function describeNoConnectivityToSourceStore(destinationStore: Destinatio
           `${seed} is ready in the garden`,
         );
       }
-      for (const file of ['10-project.yaml', '30-shoot.yaml']) {
+      // The CloudProfile `transplant up` would register, then the project (with its binding) and the shoot.
+      for (const file of ['gardener-local/00-cloudprofile.yaml', '10-project.yaml', '30-shoot.yaml']) {
         const applied = await kubectl(l.garden, ['apply', '-f', join(examplesDir, file)]);
         assert.equal(applied.code, 0, applied.stderr);
       }
