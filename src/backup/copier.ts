@@ -18,6 +18,7 @@
  * (`final-snapshot-wait.ts`) and the progress counters (`copy-progress.ts`).
  */
 import { type Logger, pino } from 'pino';
+import { raceAbort } from '../api/race-abort.js';
 import { BackupStoreError } from './backup-store-error.js';
 import { copyObject, sameContent } from './copy-object.js';
 import { type CopyProgress, ProgressTracker } from './copy-progress.js';
@@ -111,9 +112,9 @@ export async function copyBackups(options: CopyOptions): Promise<CopyResult> {
 
   progress.phase('listing');
   // Both stores are checked up front, so bad credentials fail now, not after waiting for a final snapshot.
-  let sourceObjects = await listStore('source', source);
-  let targetObjects = await listStore('target', target);
-  signal?.throwIfAborted();
+  // A listing takes no signal: the abort (a cancelled task) must not wait out its connect timeouts.
+  let sourceObjects = await listStore('source', source, signal);
+  let targetObjects = await listStore('target', target, signal);
 
   let finalSnapshot: CopyResult['finalSnapshot'] = 'not-requested';
   if (options.waitForFinalSnapshot) {
@@ -126,8 +127,8 @@ export async function copyBackups(options: CopyOptions): Promise<CopyResult> {
     });
     progress.finalSnapshot(finalSnapshot);
     progress.phase('listing');
-    sourceObjects = await listStore('source', source);
-    targetObjects = await listStore('target', target);
+    sourceObjects = await listStore('source', source, signal);
+    targetObjects = await listStore('target', target, signal);
   }
 
   const selected = selectBackups(sourceObjects, {
@@ -232,12 +233,11 @@ function checkOptions(options: CopyOptions, parallel: number): void {
   }
 }
 
-async function listStore(role: 'source' | 'target', store: Snapstore): Promise<StoredObject[]> {
-  try {
-    return await store.list();
-  } catch (err) {
+async function listStore(role: 'source' | 'target', store: Snapstore, signal?: AbortSignal): Promise<StoredObject[]> {
+  const listing = store.list().catch((err: unknown) => {
     throw new BackupStoreError(role, store, err);
-  }
+  });
+  return signal ? raceAbort(listing, signal) : listing;
 }
 
 /** Runs `work` over `items`, `parallel` at a time, in order; stops starting new items once `signal` aborts. */

@@ -3,6 +3,8 @@
  * parallelism (Gardener's `taskfn.go`). Steps stay free of loops, timers and `if`s: a flow says
  * `retryUntilTimeout(waitUntilEtcdReady, 5_000, 600_000)` instead.
  */
+
+import { raceAbort } from '../api/race-abort.js';
 import { errorMessage, isTerminal, RetryTimeoutError, TaskTimeoutError, toError } from './task-errors.js';
 
 /** How much a log line matters: `debug` for the chatter of retries, `info` for a step's start and end. */
@@ -186,26 +188,6 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 function throwCollected(errors: Error[]): void {
   if (errors.length === 1) throw errors[0];
   if (errors.length > 1) throw new AggregateError(errors, errors.map((e) => e.message).join('; '));
-}
-
-/** `promise`, or a rejection with `signal.reason` once `signal` aborts first. */
-function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  promise.catch(() => {}); // a rejection after the abort won must not go unhandled
-  return new Promise<T>((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (err) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(err);
-      },
-    );
-  });
 }
 
 /** An AbortController that also aborts with `parent`; `dispose` detaches it from the parent. */

@@ -450,6 +450,23 @@ describe('waiting for a final full snapshot', () => {
     assert.ok(Date.now() - started < 2000);
     assert.deepEqual(await target.list(), []);
   });
+
+  it('stops at once when aborted while a store listing hangs (a source that never answers)', async () => {
+    const target = await openStore('local');
+    const hanging = Object.create(target) as Snapstore;
+    let listings = 0;
+    hanging.list = () => {
+      listings++;
+      return new Promise<never>(() => {});
+    };
+    const abort = new AbortController();
+    const copy = copyBackups({ source: hanging, target, signal: abort.signal });
+    await sleep(50);
+    assert.equal(listings, 1, 'the copy is listing the source');
+    abort.abort(new Error('task cancelled'));
+    await assert.rejects(copy, /task cancelled/);
+    assert.deepEqual(await target.list(), []);
+  });
 });
 
 describe('copy errors', () => {
