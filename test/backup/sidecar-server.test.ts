@@ -20,6 +20,7 @@ import { connectEtcd, currentRevision } from '../../src/backup/snapshotter/etcd-
 import { Snapshotter } from '../../src/backup/snapshotter/snapshotter.js';
 import { LocalSnapstore } from '../../src/backup/snapstore/local-snapstore.js';
 import { type BackupTestEtcd, startBackupTestEtcd } from '../helpers/backup-fixture.js';
+import { eventually } from '../helpers/processes.js';
 
 const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 
@@ -166,7 +167,16 @@ describe('sidecar HTTPS server', () => {
     } finally {
       await etcd.etcd.restart();
     }
-    const retried = await get('/snapshot/full');
+    // The etcd client reconnects with gRPC's backoff: a request right after the restart may still
+    // find no connection (500, the cause named), so the next snapshot is asked for until one succeeds.
+    const retried = await eventually(
+      async () => {
+        const answer = await get('/snapshot/full');
+        return answer.status === 200 ? answer : undefined;
+      },
+      15_000,
+      'a full snapshot after etcd restarted',
+    );
     assert.equal(retried.status, 200, JSON.stringify(retried.body));
     assert.deepEqual(await get('/healthz'), { status: 200, body: { health: true } });
   });
