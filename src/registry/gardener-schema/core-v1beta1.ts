@@ -4,6 +4,10 @@
  * for the notation). Descriptions are short and name what Transplant does with a field where it
  * matters. Fields Gardener removed but older manifests and Transplant still carry are marked
  * "(removed from Gardener)".
+ *
+ * One file on purpose: it is a data table that mirrors one Go API package, and its entries refer
+ * to each other by name (Shoot → Worker → Machine …); split, every lookup would cross files while
+ * the package it is checked against is one.
  */
 import type { TypeTable } from './field-table.js';
 

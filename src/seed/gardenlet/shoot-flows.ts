@@ -3,6 +3,10 @@
  * `lastOperation.description` and `lastErrors[].taskID` name steps an operator can look up
  * (docs/flow-steps.md). Every step is one call of one component method (./components/); what
  * decides whether a step runs is computed before the graph and given as `skipIf`.
+ *
+ * One file on purpose: the five flows share their step names and the components they call, and
+ * docs/flow-steps.md (checked by test/docs/flow-steps.test.ts) indexes them as one list; reading
+ * Migrate next to Restore is how a step's counterpart on the other seed is found.
  */
 import type { Flow } from '../../flow/flow.js';
 import { Graph } from '../../flow/graph.js';
