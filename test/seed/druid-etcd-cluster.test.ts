@@ -36,13 +36,16 @@ const storage = openSqliteStore({ path: ':memory:' });
 const etcds = new GenericStore(druidDefinitions.find((d) => d.kind === 'Etcd')!, storage, new AdmissionChain([]));
 const secrets = new GenericStore(coreDefinitions.find((d) => d.kind === 'Secret')!, storage, new AdmissionChain([]));
 const runtimeDir = await mkdtemp(join(tmpdir(), 'transplant-druid-cluster-'));
-const reconciler = new EtcdReconciler({
-  client: storeClient([etcds, secrets], ctx),
-  runtimeDir,
-  logger,
-  stopGraceMs: 2_000,
-  etcdArgs: ['--election-timeout=300', '--heartbeat-interval=30'],
-});
+/** A seed's druid over the shared stores and runtime dir; a second one stands for a restarted seed. */
+const newReconciler = () =>
+  new EtcdReconciler({
+    client: storeClient([etcds, secrets], ctx),
+    runtimeDir,
+    logger,
+    stopGraceMs: 2_000,
+    etcdArgs: ['--election-timeout=300', '--heartbeat-interval=30'],
+  });
+const reconciler = newReconciler();
 const ns = `shoot--ha--${process.pid}`;
 const paths = etcdPaths(runtimeDir, ns, 'etcd-main');
 
@@ -204,6 +207,18 @@ describe('druid: a 3-member Etcd (real etcd processes, peer TLS)', () => {
     } finally {
       reader.close();
     }
+  });
+
+  it('a restarted druid adopts every running member: same pids, no restart', async () => {
+    const before = await memberStates();
+    const successor = newReconciler();
+    await successor.reconcile({ namespace: ns, name: 'etcd-main' });
+    const found = await etcds.find(ns, 'etcd-main');
+    assert.ok(found && allReady(checked(etcdResource, found)));
+    assert.deepEqual(
+      (await memberStates()).map((s) => [s.pid, s.startedAt]),
+      before.map((s) => [s.pid, s.startedAt]),
+    );
   });
 
   it('deletion stops every member and removes the data', async () => {
