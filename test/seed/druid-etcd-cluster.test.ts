@@ -95,13 +95,13 @@ async function memberStates(): Promise<EtcdState[]> {
 }
 
 /** Reconciles until `check` holds for the stored Etcd (a controller would, on its requeues). */
-async function reconcileUntil(what: string, check: (etcd: Etcd) => boolean): Promise<Etcd> {
+async function reconcileUntil(what: string, check: (etcd: Etcd) => boolean | Promise<boolean>): Promise<Etcd> {
   const deadline = Date.now() + 60_000;
   for (;;) {
     await reconciler.reconcile({ namespace: ns, name: 'etcd-main' }).catch(() => undefined);
     const found = await etcds.find(ns, 'etcd-main');
     const etcd = found && checked(etcdResource, found);
-    if (etcd && check(etcd)) return etcd;
+    if (etcd && (await check(etcd))) return etcd;
     if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}: ${JSON.stringify(etcd?.status)}`);
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -219,6 +219,25 @@ describe('druid: a 3-member Etcd (real etcd processes, peer TLS)', () => {
       (await memberStates()).map((s) => [s.pid, s.startedAt]),
       before.map((s) => [s.pid, s.startedAt]),
     );
+  });
+
+  it('a changed configuration restarts the members one at a time, keeping a quorum', async () => {
+    const before = await memberStates();
+    await etcds.patch(ns, 'etcd-main', '', 'merge', { spec: { etcd: { quota: '2Gi' } } }, ctx);
+    let after = before;
+    await reconcileUntil('every member restarted with the new quota', async (etcd) => {
+      // Never more than one member down at a time: the cluster stays quorate throughout.
+      assert.equal(etcd.status?.ready, true, JSON.stringify(etcd.status));
+      const previous = after;
+      after = await memberStates();
+      const restarted = after.filter((s, i) => s.pid !== previous[i]!.pid).length;
+      assert.ok(restarted <= 1, `${restarted} members restarted by one reconcile`);
+      return allReady(etcd) && after.every((s, i) => s.pid !== before[i]!.pid);
+    });
+    for (const [i, s] of after.entries()) {
+      assert.notEqual(s.pid, before[i]!.pid, `member ${i} was not restarted`);
+      assert.ok(readFileSync(`/proc/${s.pid}/cmdline`, 'utf8').includes(`--quota-backend-bytes=${2 * 2 ** 30}`));
+    }
   });
 
   it('deletion stops every member and removes the data', async () => {
