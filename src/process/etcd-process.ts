@@ -204,7 +204,10 @@ export interface EtcdMemberStatusReport {
   leaderId: string;
   /** The revision of its key space. */
   revision: number;
+  /** The index it knows committed. */
   raftIndex: number;
+  /** The index it has applied: its data is current up to there. */
+  raftAppliedIndex: number;
   isLearner: boolean;
 }
 
@@ -220,8 +223,47 @@ export async function etcdMemberStatus(clientUrl: string, tls?: EtcdTls): Promis
     leaderId: String(body.leader ?? '0'),
     revision: Number(body.header.revision ?? 0),
     raftIndex: Number(body.raftIndex ?? 0),
+    raftAppliedIndex: Number(body.raftAppliedIndex ?? 0),
     isLearner: body.isLearner === true,
   };
+}
+
+/** One entry of `POST /v3/cluster/member/list`. */
+export interface EtcdMemberEntry {
+  /** Decimal string (a uint64). */
+  id: string;
+  /** Empty for a member added but never started. */
+  name: string;
+  peerUrls: string[];
+  isLearner: boolean;
+}
+
+/** The cluster's members as the member at `clientUrl` knows them; undefined when it does not answer. */
+export async function etcdMemberList(clientUrl: string, tls?: EtcdTls): Promise<EtcdMemberEntry[] | undefined> {
+  const body = await etcdRequest(clientUrl, 'POST', '/v3/cluster/member/list', tls, '{}');
+  if (!isRecordWith(body, 'members') || !Array.isArray(body.members)) return undefined;
+  return body.members.map((m: Record<string, unknown>) => ({
+    id: String(m.ID),
+    name: typeof m.name === 'string' ? m.name : '',
+    peerUrls: Array.isArray(m.peerURLs) ? m.peerURLs.map(String) : [],
+    isLearner: m.isLearner === true,
+  }));
+}
+
+/**
+ * A membership change through the member at `clientUrl`: `add` (a learner at `peerUrl`),
+ * `remove` or `promote` (member `id`). Resolves whether etcd accepted it.
+ */
+export async function etcdMembershipChange(
+  clientUrl: string,
+  tls: EtcdTls | undefined,
+  change: { op: 'add-learner'; peerUrl: string } | { op: 'remove' | 'promote'; id: string },
+): Promise<boolean> {
+  const [path, payload] =
+    change.op === 'add-learner'
+      ? ['/v3/cluster/member/add', { peerURLs: [change.peerUrl], isLearner: true }]
+      : [`/v3/cluster/member/${change.op}`, { ID: change.id }];
+  return (await etcdRequest(clientUrl, 'POST', path, tls, JSON.stringify(payload))) !== undefined;
 }
 
 /** A JSON request to an etcd's client listener; undefined on any failure or non-200 answer. */

@@ -209,6 +209,30 @@ describe('druid: a 3-member Etcd (real etcd processes, peer TLS)', () => {
     }
   });
 
+  it('a member that lost its data re-joins as a learner, is promoted, and has every key', async () => {
+    const before = (await etcds.find(ns, 'etcd-main'))!;
+    const oldId = checked(etcdResource, before).status?.members?.[2]?.id;
+    const lost = (await memberStates())[2]!;
+    process.kill(lost.pid!, 'SIGKILL');
+    while (isProcessAlive(lost.pid!)) await new Promise((r) => setTimeout(r, 20));
+    await rm(lost.dataDir, { recursive: true, force: true });
+
+    const etcd = await reconcileUntil('the member to be back as a voter', (e) => {
+      const m2 = e.status?.members?.find((m) => m.name === 'etcd-main-2');
+      return allReady(e) && m2?.id !== undefined && m2.id !== oldId;
+    });
+    assert.equal(etcd.status?.members?.length, 3);
+    const back = (await memberStates())[2]!;
+    assert.equal(back.peerPort, lost.peerPort);
+    const reader = client(back.clientUrl);
+    try {
+      assert.equal(await reader.get('/registry/configmaps/default/ha').string(), 'written-through-member-0');
+      assert.equal(await reader.get('/registry/configmaps/default/during-outage').string(), 'quorum');
+    } finally {
+      reader.close();
+    }
+  });
+
   it('a restarted druid adopts every running member: same pids, no restart', async () => {
     const before = await memberStates();
     const successor = newReconciler();

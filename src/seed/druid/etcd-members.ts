@@ -13,9 +13,10 @@
  * all peer URLs (`--initial-cluster`). A member whose process is gone is restarted on its ports
  * and data dir; the others are left alone, so quorum is never taken away by the druid. Until the
  * marker `cluster-bootstrapped` exists, a member without data bootstraps with the others (a crash
- * between the first starts is resumed); after it, a member without data has lost it, and re-joins
- * only by being removed and added again (not built yet: reported, never bootstrapped anew, which
- * would split the cluster).
+ * between the first starts is resumed); after it, a member without data has lost it and is never
+ * bootstrapped anew (that would make a second cluster): while the others are healthy, its old
+ * membership is removed, it is added as a learner, started with `--initial-cluster-state=existing`,
+ * and promoted once it has applied what the leader had committed.
  */
 import { createHash } from 'node:crypto';
 import { mkdir, stat, writeFile } from 'node:fs/promises';
@@ -23,7 +24,14 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Etcd } from '../../api/druid/etcd.js';
 import { nowTimestamp } from '../../api/meta.js';
-import { checkEtcdHealth, etcdMemberStatus, freePort, startEtcd } from '../../process/etcd-process.js';
+import {
+  checkEtcdHealth,
+  etcdMemberList,
+  etcdMemberStatus,
+  etcdMembershipChange,
+  freePort,
+  startEtcd,
+} from '../../process/etcd-process.js';
 import type { EtcdLaunchConfig } from './etcd-config.js';
 import { isEtcdProcessFor, stopEtcdAt } from './etcd-processes.js';
 import { type EtcdPaths, type EtcdState, etcdPaths, readEtcdState, writeEtcdState } from './etcd-state.js';
@@ -41,6 +49,8 @@ export interface EtcdMemberObservation {
   /** Its member ID (decimal), when it answered. */
   id?: string;
   leader: boolean;
+  /** A learner (re-joining, not yet promoted): it votes for nothing and counts as not ready. */
+  learner: boolean;
 }
 
 export interface EtcdClusterObservation {
@@ -87,6 +97,8 @@ export async function convergeEtcdCluster(options: EtcdClusterOptions): Promise<
 
   const problems: string[] = [];
   const toStart: number[] = [];
+  /** Members re-joining as learners, with the `--initial-cluster` of the running cluster. */
+  const joining = new Map<number, string>();
   for (const [i, name] of names.entries()) {
     const state = states[i]!;
     const alive = state.pid !== null && isEtcdProcessFor(state.pid, state.dataDir);
@@ -96,8 +108,12 @@ export async function convergeEtcdCluster(options: EtcdClusterOptions): Promise<
       if (toStart.length > 0 || !(await othersHealthy(states, i, options.config))) continue;
       log.info({ member: name, pid: state.pid }, 'etcd member configuration changed; restarting it');
     } else if (bootstrapped && !(await exists(join(state.dataDir, 'member')))) {
-      problems.push(`member ${name} has lost its data; re-joining it is not supported yet`);
-      continue;
+      const rejoin = await prepareRejoin(options, states, i, initialCluster, log);
+      if (typeof rejoin === 'string') {
+        problems.push(rejoin);
+        continue;
+      }
+      joining.set(i, rejoin.initialCluster);
     } else if (state.pid !== null) {
       log.warn({ member: name, pid: state.pid }, 'etcd member is gone; restarting it on its ports and data dir');
     }
@@ -108,7 +124,15 @@ export async function convergeEtcdCluster(options: EtcdClusterOptions): Promise<
     toStart.map(async (i) => {
       const name = names[i]!;
       try {
-        states[i] = await startMember(options, name, states[i]!, initialCluster, configHash);
+        const cluster = joining.get(i);
+        states[i] = await startMember(
+          options,
+          name,
+          states[i]!,
+          cluster ?? initialCluster,
+          configHash,
+          cluster ? 'existing' : 'new',
+        );
         log.info({ member: name, pid: states[i]!.pid }, 'etcd member started');
       } catch (err) {
         const message = (err as Error).message.split('\n')[0] ?? String(err);
@@ -117,7 +141,14 @@ export async function convergeEtcdCluster(options: EtcdClusterOptions): Promise<
     }),
   );
 
-  const members = await observeMembers(names, states, options.config);
+  let members = await observeMembers(names, states, options.config);
+  if (members.some((m) => m.learner)) {
+    if (await promoteCaughtUpLearners(members, options.config, log)) {
+      members = await observeMembers(names, states, options.config);
+    } else {
+      problems.push('a re-joining member has not caught up with the leader yet');
+    }
+  }
   if (!bootstrapped && members.every((m) => m.healthy)) {
     await writeFile(join(paths.dir, BOOTSTRAPPED_MARKER), `${nowTimestamp()}\n`, { mode: 0o600 });
   }
@@ -170,6 +201,7 @@ async function startMember(
   state: EtcdState,
   initialCluster: string,
   configHash: string,
+  initialClusterState: 'new' | 'existing',
 ): Promise<EtcdState> {
   const memberPaths = etcdMemberPaths(options.paths, name);
   await stopEtcdAt(memberPaths, options.stopGraceMs);
@@ -188,6 +220,7 @@ async function startMember(
       initialCluster,
       clusterToken: `${options.etcd.metadata.namespace}/${options.etcd.metadata.name}`,
       tls: options.peerTls,
+      initialClusterState,
     },
     quotaBackendBytes: config.quotaBackendBytes,
     extraArgs: config.extraArgs,
@@ -210,6 +243,76 @@ async function startMember(
     throw err;
   }
   return next;
+}
+
+/**
+ * Makes room for member `i`, whose data is gone, to re-join as a learner (etcd-druid's way): its
+ * old membership removed, a learner at its peer URL added. Only while every other member is
+ * healthy, so the quorum never depends on it. Each step is found again from the member list, so
+ * a crash between them resumes. Returns the `--initial-cluster` to start it with, or why not now.
+ */
+async function prepareRejoin(
+  options: EtcdClusterOptions,
+  states: readonly EtcdState[],
+  i: number,
+  initialCluster: string,
+  log: Logger,
+): Promise<{ initialCluster: string } | string> {
+  const name = etcdMemberNames(options.etcd, states.length)[i]!;
+  const tls = options.config.tls;
+  const notYet = (why: string) => `member ${name} has lost its data and re-joins once ${why}`;
+  if (!(await othersHealthy(states, i, options.config))) return notYet('the other members are healthy');
+  const via = states.find((_, j) => j !== i)!.clientUrl;
+  const peerUrl = initialCluster
+    .split(',')
+    .find((m) => m.startsWith(`${name}=`))!
+    .slice(name.length + 1);
+  let list = await etcdMemberList(via, tls);
+  let entry = list?.find((m) => m.peerUrls.includes(peerUrl));
+  if (entry && !entry.isLearner) {
+    if (!(await etcdMembershipChange(via, tls, { op: 'remove', id: entry.id })))
+      return notYet('its old membership is removed');
+    log.warn({ member: name, id: entry.id }, 'etcd member lost its data: removed its old membership');
+    entry = undefined;
+  }
+  if (!entry) {
+    if (!(await etcdMembershipChange(via, tls, { op: 'add-learner', peerUrl })))
+      return notYet('it is added as a learner');
+    log.info({ member: name }, 'etcd member added as a learner');
+    list = await etcdMemberList(via, tls);
+  }
+  if (!list) return notYet('the member list can be read');
+  const cluster = list.map((m) => `${m.name || (m.peerUrls.includes(peerUrl) ? name : '')}=${m.peerUrls[0]}`);
+  return { initialCluster: cluster.join(',') };
+}
+
+/**
+ * Promotes every learner that has applied all the leader had committed when asked (etcd refuses
+ * a lagging learner too, but it is checked first). Resolves whether none is left lagging.
+ */
+async function promoteCaughtUpLearners(
+  members: readonly EtcdMemberObservation[],
+  config: EtcdLaunchConfig,
+  log: Logger,
+): Promise<boolean> {
+  const leader = members.find((m) => m.leader);
+  if (!leader) return false;
+  let allPromoted = true;
+  for (const learner of members.filter((m) => m.learner && m.id)) {
+    // The leader's index first: the learner must have reached it afterwards.
+    const leaderStatus = await etcdMemberStatus(leader.state.clientUrl, config.tls);
+    const learnerStatus = await etcdMemberStatus(learner.state.clientUrl, config.tls);
+    const caughtUp = leaderStatus && learnerStatus && learnerStatus.raftAppliedIndex >= leaderStatus.raftIndex;
+    if (
+      caughtUp &&
+      (await etcdMembershipChange(leader.state.clientUrl, config.tls, { op: 'promote', id: learner.id! }))
+    ) {
+      log.info({ member: learner.name, id: learner.id }, 'etcd learner caught up and promoted');
+    } else {
+      allPromoted = false;
+    }
+  }
+  return allPromoted;
 }
 
 async function othersHealthy(states: readonly EtcdState[], except: number, config: EtcdLaunchConfig) {
@@ -245,9 +348,10 @@ async function observeMembers(
       name,
       state: states[i]!,
       running,
-      healthy,
+      healthy: healthy && report?.isLearner !== true,
       ...(report ? { id: report.memberId } : {}),
       leader: report !== undefined && report.memberId === leaderId,
+      learner: report?.isLearner === true,
     };
   });
 }

@@ -201,7 +201,13 @@ function clusterStatusFor(
       ...(m.id ? { id: m.id } : {}),
       ...(m.id ? { role: m.leader ? ('Leader' as const) : ('Member' as const) } : {}),
       status: m.healthy ? ('Ready' as const) : ('NotReady' as const),
-      reason: m.healthy ? 'HealthCheckSucceeded' : m.running ? 'HealthCheckFailed' : 'NotRunning',
+      reason: m.healthy
+        ? 'HealthCheckSucceeded'
+        : m.learner
+          ? 'Learner'
+          : m.running
+            ? 'HealthCheckFailed'
+            : 'NotRunning',
     })),
     lastErrors: problem ? [keepObservedAt(current, { code: EtcdReadyReason.StartFailed, description: problem })] : null,
   };
