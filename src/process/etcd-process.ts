@@ -46,10 +46,15 @@ export interface EtcdPeer {
   /** `--initial-cluster-token`, the same for every member. */
   clusterToken: string;
   /**
-   * Peer TLS (signed by `tls.caPem`, usage both: it serves and presents it); peers must present
-   * certificates from that CA (`--peer-client-cert-auth`).
+   * Peer TLS (usage both: it serves and presents it); peers must present certificates from
+   * `caPem`, default `tls.caPem` (`--peer-client-cert-auth`).
    */
-  tls?: { certPem: string; keyPem: string };
+  tls?: { certPem: string; keyPem: string; caPem?: string };
+  /**
+   * `--initial-cluster-state`: `new` (default) when the members start together, `existing` for a
+   * member added to a running cluster. etcd ignores it once the data dir holds a member.
+   */
+  initialClusterState?: 'new' | 'existing';
 }
 
 export interface EtcdProcessOptions {
@@ -151,6 +156,7 @@ export async function startEtcd(options: EtcdProcessOptions): Promise<EtcdProces
     await writePemFiles(confDir, [
       ['peer.crt', options.peer.tls.certPem],
       ['peer.key', options.peer.tls.keyPem],
+      ['peer-ca.crt', options.peer.tls.caPem ?? options.tls?.caPem ?? ''],
     ]);
   for (let attempt = 1; ; attempt++) {
     const clientPort = options.clientPort || (await freePort(host));
@@ -186,10 +192,96 @@ export function freePort(host = '127.0.0.1'): Promise<number> {
  * client pair (or the server pair) is presented as the client certificate.
  */
 export async function checkEtcdHealth(clientUrl: string, tls?: EtcdTls): Promise<boolean> {
-  const url = new URL('/health', clientUrl);
+  const body = await etcdRequest(clientUrl, 'GET', '/health', tls);
+  return isRecordWith(body, 'health') && body.health === 'true';
+}
+
+/** What one member says of itself and its cluster (`POST /v3/maintenance/status`). */
+export interface EtcdMemberStatusReport {
+  /** The member's ID, a decimal string (a uint64). */
+  memberId: string;
+  /** The ID of the leader it follows, `0` when it knows none. */
+  leaderId: string;
+  /** The revision of its key space. */
+  revision: number;
+  /** The index it knows committed. */
+  raftIndex: number;
+  /** The index it has applied: its data is current up to there. */
+  raftAppliedIndex: number;
+  isLearner: boolean;
+}
+
+/**
+ * The status of the member at `clientUrl` through etcd's gRPC gateway, undefined when it does
+ * not answer (down, or cut off from its peers).
+ */
+export async function etcdMemberStatus(clientUrl: string, tls?: EtcdTls): Promise<EtcdMemberStatusReport | undefined> {
+  const body = await etcdRequest(clientUrl, 'POST', '/v3/maintenance/status', tls, '{}');
+  if (!isRecordWith(body, 'header') || !isRecordWith(body.header, 'member_id')) return undefined;
+  return {
+    memberId: String(body.header.member_id),
+    leaderId: String(body.leader ?? '0'),
+    revision: Number(body.header.revision ?? 0),
+    raftIndex: Number(body.raftIndex ?? 0),
+    raftAppliedIndex: Number(body.raftAppliedIndex ?? 0),
+    isLearner: body.isLearner === true,
+  };
+}
+
+/** One entry of `POST /v3/cluster/member/list`. */
+export interface EtcdMemberEntry {
+  /** Decimal string (a uint64). */
+  id: string;
+  /** Empty for a member added but never started. */
+  name: string;
+  peerUrls: string[];
+  isLearner: boolean;
+}
+
+/** The cluster's members as the member at `clientUrl` knows them; undefined when it does not answer. */
+export async function etcdMemberList(clientUrl: string, tls?: EtcdTls): Promise<EtcdMemberEntry[] | undefined> {
+  const body = await etcdRequest(clientUrl, 'POST', '/v3/cluster/member/list', tls, '{}');
+  if (!isRecordWith(body, 'members') || !Array.isArray(body.members)) return undefined;
+  return body.members.map((m: Record<string, unknown>) => ({
+    id: String(m.ID),
+    name: typeof m.name === 'string' ? m.name : '',
+    peerUrls: Array.isArray(m.peerURLs) ? m.peerURLs.map(String) : [],
+    isLearner: m.isLearner === true,
+  }));
+}
+
+/**
+ * A membership change through the member at `clientUrl`: `add` (a learner at `peerUrl`),
+ * `remove` or `promote` (member `id`). Resolves whether etcd accepted it.
+ */
+export async function etcdMembershipChange(
+  clientUrl: string,
+  tls: EtcdTls | undefined,
+  change: { op: 'add-learner'; peerUrl: string } | { op: 'remove' | 'promote'; id: string },
+): Promise<boolean> {
+  const [path, payload] =
+    change.op === 'add-learner'
+      ? ['/v3/cluster/member/add', { peerURLs: [change.peerUrl], isLearner: true }]
+      : [`/v3/cluster/member/${change.op}`, { ID: change.id }];
+  return (await etcdRequest(clientUrl, 'POST', path, tls, JSON.stringify(payload))) !== undefined;
+}
+
+/** A JSON request to an etcd's client listener; undefined on any failure or non-200 answer. */
+function etcdRequest(
+  clientUrl: string,
+  method: 'GET' | 'POST',
+  path: string,
+  tls: EtcdTls | undefined,
+  payload?: string,
+): Promise<unknown> {
+  const url = new URL(path, clientUrl);
   const client = tls?.client ?? tls;
   return new Promise((resolve) => {
-    const options = { timeout: HEALTH_REQUEST_TIMEOUT_MS };
+    const options = {
+      method,
+      timeout: HEALTH_REQUEST_TIMEOUT_MS,
+      ...(payload === undefined ? {} : { headers: { 'content-type': 'application/json' } }),
+    };
     const onResponse = (res: IncomingMessage) => {
       let body = '';
       res.setEncoding('utf8');
@@ -198,21 +290,25 @@ export async function checkEtcdHealth(clientUrl: string, tls?: EtcdTls): Promise
       });
       res.on('end', () => {
         try {
-          resolve(res.statusCode === 200 && JSON.parse(body).health === 'true');
+          resolve(res.statusCode === 200 ? JSON.parse(body) : undefined);
         } catch {
-          resolve(false);
+          resolve(undefined);
         }
       });
-      res.on('error', () => resolve(false));
+      res.on('error', () => resolve(undefined));
     };
     const req =
       url.protocol === 'https:'
         ? httpsRequest(url, { ...options, ca: tls?.caPem, cert: client?.certPem, key: client?.keyPem }, onResponse)
         : httpRequest(url, options, onResponse);
-    req.on('timeout', () => req.destroy(new Error('health check timed out')));
-    req.on('error', () => resolve(false));
-    req.end();
+    req.on('timeout', () => req.destroy(new Error(`${path} timed out`)));
+    req.on('error', () => resolve(undefined));
+    req.end(payload);
   });
+}
+
+function isRecordWith<K extends string>(value: unknown, key: K): value is Record<K, unknown> & Record<string, unknown> {
+  return typeof value === 'object' && value !== null && key in value;
 }
 
 interface TlsFiles {
@@ -245,12 +341,17 @@ async function launch(options: EtcdProcessOptions, plan: LaunchPlan): Promise<Et
     '--logger=zap',
     '--log-outputs=stderr',
   ];
-  if (peer) args.push(`--initial-cluster-token=${peer.clusterToken}`, '--initial-cluster-state=new');
+  if (peer) {
+    args.push(
+      `--initial-cluster-token=${peer.clusterToken}`,
+      `--initial-cluster-state=${peer.initialClusterState ?? 'new'}`,
+    );
+  }
   if (peer?.tls && plan.tlsFiles) {
     args.push(
       `--peer-cert-file=${join(plan.confDir, 'peer.crt')}`,
       `--peer-key-file=${join(plan.confDir, 'peer.key')}`,
-      `--peer-trusted-ca-file=${plan.tlsFiles.ca}`,
+      `--peer-trusted-ca-file=${join(plan.confDir, 'peer-ca.crt')}`,
       '--peer-client-cert-auth=true',
     );
   }

@@ -118,6 +118,11 @@ function validateReplicas(replicas: unknown): FieldError[] {
 export function validateEtcdSpec(spec: unknown): FieldError[] {
   if (!isRecord(spec)) return [FieldError.required('spec')];
   const errs = validateReplicas(spec.replicas);
+  // Members talk to each other over the network: never in plain text.
+  const peerTls = isRecord(spec.etcd) ? spec.etcd.peerUrlTls : undefined;
+  if (typeof spec.replicas === 'number' && spec.replicas > 1 && (peerTls === undefined || peerTls === null)) {
+    errs.push(FieldError.required('spec.etcd.peerUrlTls', 'peer TLS is required for more than one member'));
+  }
   if (spec.labels === undefined || spec.labels === null) errs.push(FieldError.required('spec.labels'));
   else errs.push(...validateLabels(spec.labels, 'spec.labels'));
   errs.push(...optionalObject(spec.annotations, 'spec.annotations'));

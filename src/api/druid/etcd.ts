@@ -1,7 +1,8 @@
 /**
  * Etcd (druid.gardener.cloud/v1alpha1, namespaced): one etcd cluster of a shoot control plane
- * (`etcd-main`, `etcd-events`) with its backup sidecar. Transplant runs single-member clusters:
- * `spec.replicas` is 0 (stopped) or 1 and defaults to 1. The druid reports readiness in
+ * (`etcd-main`, `etcd-events`) with its backup sidecar. `spec.replicas` is 0 (stopped), 1 (a
+ * single member, the default) or 3 (a highly available cluster, docs/ha-control-planes.md, which
+ * needs `spec.etcd.peerUrlTls`). The druid reports readiness in
  * `status.ready` and the conditions Ready (quorate), AllMembersReady and BackupReady.
  */
 import { aLastOperation, GARDENER_OPERATION_ANNOTATION, type LastOperation } from '../core-gardener/common.js';
@@ -33,8 +34,8 @@ export const EtcdConditionType = Object.freeze({
   LastSnapshotCompactionSucceeded: 'LastSnapshotCompactionSucceeded',
 } as const);
 
-/** `spec.replicas` values Transplant runs: stopped or a single member. */
-export const ETCD_REPLICAS = [0, 1] as const;
+/** `spec.replicas` values Transplant runs: stopped, a single member, or three (highly available). */
+export const ETCD_REPLICAS = [0, 1, 3] as const;
 export const DEFAULT_ETCD_REPLICAS = 1;
 
 export const GARBAGE_COLLECTION_POLICIES = ['Exponential', 'LimitBased'] as const;
@@ -74,7 +75,7 @@ export interface EtcdTlsConfig {
 export type Quantity = string | number;
 
 export interface EtcdSpec {
-  /** 0 (stopped) or 1; etcd-druid's CRD defaults it to 1. */
+  /** 0 (stopped), 1 or 3; etcd-druid's CRD defaults it to 1. */
   replicas?: number;
   /** Labels of the etcd's pods (Gardener's `role: main`, …). */
   labels?: Record<string, string>;
@@ -84,6 +85,11 @@ export interface EtcdSpec {
     quota?: Quantity;
     /** TLS of the client listener; plain HTTP without it. */
     clientUrlTls?: EtcdTlsConfig;
+    /**
+     * TLS between the members (etcd-druid's `peerUrlTls`): the server pair is served and presented
+     * to the other members (usage both); required when `replicas` is more than 1.
+     */
+    peerUrlTls?: EtcdTlsConfig;
   };
   backup: {
     /** Where snapshots go; no backups without it. */
@@ -163,6 +169,13 @@ export const { is: isEtcd, resource: etcdResource } = druidKind<Etcd>(
       etcd: shape<EtcdSpec['etcd']>({
         quota: optional(aQuantity),
         clientUrlTls: optional(
+          shape<EtcdTlsConfig>({
+            tlsCASecretRef: anEtcdSecretRef,
+            serverTLSSecretRef: anEtcdSecretRef,
+            clientTLSSecretRef: optional(anEtcdSecretRef),
+          }),
+        ),
+        peerUrlTls: optional(
           shape<EtcdTlsConfig>({
             tlsCASecretRef: anEtcdSecretRef,
             serverTLSSecretRef: anEtcdSecretRef,

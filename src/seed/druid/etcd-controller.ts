@@ -1,7 +1,8 @@
 /**
  * The druid's Etcd controller (etcd-druid's etcd reconciler, without StatefulSets): one real
  * etcd server per `druid.gardener.cloud/v1alpha1` Etcd of the seed API, a single-member cluster
- * on 127.0.0.1 (see etcd-state.ts for the files under `<runtimeDir>/<namespace>/<name>`).
+ * on 127.0.0.1 (see etcd-state.ts for the files under `<runtimeDir>/<namespace>/<name>`), or for
+ * `spec.replicas: 3` one server per member with peer TLS (etcd-members.ts).
  *
  * Each reconcile reads everything it needs itself and converges:
  * - deletionTimestamp: stop the server (SIGTERM, then SIGKILL), remove its directory (data and
@@ -31,6 +32,7 @@ import { checkEtcdHealth, freePort, startEtcd } from '../../process/etcd-process
 import type { BackupSidecars } from './backup-sidecars.js';
 import { type EtcdBackupConfig, etcdBackupConfig, prepareDataDir } from './etcd-backup.js';
 import { type EtcdLaunchConfig, etcdLaunchConfig } from './etcd-config.js';
+import { convergeEtcdCluster } from './etcd-members.js';
 import { DEFAULT_ETCD_STOP_GRACE_MS, isEtcdProcessFor, stopEtcdAt } from './etcd-processes.js';
 import { type EtcdPaths, type EtcdState, etcdPaths, readEtcdState, writeEtcdState } from './etcd-state.js';
 import {
@@ -41,7 +43,7 @@ import {
   sameIgnoringTimes,
   statusFor,
 } from './etcd-status.js';
-import { resolveEtcdTls } from './etcd-tls.js';
+import { resolveEtcdPeerTls, resolveEtcdTls } from './etcd-tls.js';
 
 /** The finalizer the druid keeps on every Etcd it runs a server for. */
 export const ETCD_DRUID_FINALIZER = 'druid.gardener.cloud/etcd-druid';
@@ -118,6 +120,12 @@ export class EtcdReconciler implements Reconciler {
               ? this.#retryIntervalMs
               : this.#healthCheckIntervalMs,
         };
+      case 'cluster':
+        return {
+          requeueAfterMs: observation.members.every((m) => m.healthy)
+            ? this.#healthCheckIntervalMs
+            : this.#retryIntervalMs,
+        };
       case 'stopped':
         return {};
       case 'unhealthy':
@@ -163,6 +171,7 @@ export class EtcdReconciler implements Reconciler {
       return { kind: 'tls-problem', reason, message: tls.message, state };
     }
     const config = etcdLaunchConfig(etcd, tls.kind === 'tls' ? tls.tls : undefined, this.#options.etcdArgs);
+    if (etcdReplicas(etcd) > 1) return this.#convergeCluster(etcd, paths, config, log);
     const backup: EtcdBackupConfig = this.#options.sidecars
       ? await etcdBackupConfig(etcd, this.#secrets)
       : { kind: 'off' };
@@ -219,6 +228,38 @@ export class EtcdReconciler implements Reconciler {
       log.error({ err: error.message }, 'etcd could not be started');
       return { kind: 'start-failed', error, state };
     }
+  }
+
+  /** Brings the members of a multi-member Etcd to running (etcd-members.ts). */
+  async #convergeCluster(etcd: Etcd, paths: EtcdPaths, config: EtcdLaunchConfig, log: Logger): Promise<Observation> {
+    const peer = await resolveEtcdPeerTls(etcd, this.#secrets);
+    if (peer.kind !== 'tls') {
+      const reason = peer.kind === 'invalid' ? EtcdReadyReason.TLSSecretInvalid : EtcdReadyReason.TLSSecretMissing;
+      const message =
+        peer.kind === 'plain' ? 'spec.etcd.peerUrlTls is required for more than one member' : peer.message;
+      return { kind: 'tls-problem', reason, message, state: undefined };
+    }
+    const cluster = await convergeEtcdCluster({
+      paths,
+      etcd,
+      replicas: etcdReplicas(etcd),
+      config,
+      peerTls: peer.tls,
+      logger: log,
+      startTimeoutMs: this.#options.startTimeoutMs,
+      stopGraceMs: this.#stopGraceMs,
+      binary: this.#options.binary,
+    });
+    for (const problem of cluster.problems) log.error(problem);
+    // Backups of a cluster (from its leader) are the next increment: say so rather than pretend.
+    const backup: BackupObservation = etcd.spec.backup.store
+      ? {
+          kind: 'failed',
+          reason: EtcdBackupReason.Failed,
+          message: 'backups of a multi-member etcd are not supported yet',
+        }
+      : { kind: 'off' };
+    return { kind: 'cluster', members: cluster.members, problems: cluster.problems, backup };
   }
 
   /**

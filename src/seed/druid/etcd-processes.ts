@@ -26,11 +26,13 @@ export function findEtcdProcesses(dataDir: string): Promise<number[]> {
 }
 
 /**
- * Stops every process serving `paths.dataDir` (SIGTERM, SIGKILL after `graceMs`) and resolves
+ * Stops every process serving `paths.dataDir` or the data dir of one of its members (a
+ * multi-member Etcd's, under `<dir>/members/`; SIGTERM, SIGKILL after `graceMs`) and resolves
  * once they are gone. Returns the pids it stopped.
  */
 export async function stopEtcdAt(paths: EtcdPaths, graceMs = DEFAULT_ETCD_STOP_GRACE_MS): Promise<number[]> {
-  const pids = await findEtcdProcesses(paths.dataDir);
+  const membersDir = `${join(paths.dir, 'members')}/`;
+  const pids = await findEtcdProcessesBy((dir) => dir === paths.dataDir || dir.startsWith(membersDir));
   await Promise.all(pids.map((pid) => terminateProcess(pid, graceMs)));
   return pids;
 }

@@ -15,6 +15,7 @@ import {
 } from '../../api/druid/etcd.js';
 import { type Condition, isRecord, nowTimestamp } from '../../api/meta.js';
 import { etcdMemberName } from './etcd-config.js';
+import type { EtcdMemberObservation } from './etcd-members.js';
 import type { EtcdState } from './etcd-state.js';
 
 /** Reasons of the Ready condition the druid writes. */
@@ -25,6 +26,8 @@ export const EtcdReadyReason = Object.freeze({
   TLSSecretMissing: 'TLSSecretMissing',
   TLSSecretInvalid: 'TLSSecretInvalid',
   StartFailed: 'StartFailed',
+  /** A multi-member Etcd has fewer healthy members than a quorum. */
+  QuorumLost: 'QuorumLost',
   /** The data dir needed a restore from backups, and it failed (corrupt or missing snapshot, store unreachable). */
   RestoreFailed: 'RestoreFailed',
 } as const);
@@ -47,6 +50,8 @@ export type BackupObservation =
 /** What a reconcile found (or made) of an Etcd's server; `statusFor` turns it into status. */
 export type Observation =
   | { kind: 'running'; state: EtcdState; backup: BackupObservation }
+  /** A multi-member Etcd: each member as found; `problems` says why one could not be started. */
+  | { kind: 'cluster'; members: EtcdMemberObservation[]; problems: string[]; backup: BackupObservation }
   | { kind: 'restore-failed'; error: Error; state: EtcdState | undefined }
   | { kind: 'unhealthy'; state: EtcdState; since: number; remainingMs: number }
   | { kind: 'stopped'; state: EtcdState | undefined }
@@ -58,6 +63,7 @@ export type Observation =
  * `observation` describes; conditions and errors carry on from `current`'s status.
  */
 export function statusFor(etcd: Etcd, current: Etcd, observation: Observation): EtcdStatus {
+  if (observation.kind === 'cluster') return clusterStatusFor(etcd, current, observation);
   const memberName = etcdMemberName(etcd);
   const url = observation.state?.clientUrl;
   let ready: boolean;
@@ -116,15 +122,7 @@ export function statusFor(etcd: Etcd, current: Etcd, observation: Observation): 
     }
   }
 
-  let conditions = current.status?.conditions ?? [];
-  const set = (type: string, [status, reason, message]: [Condition['status'], string, string]) => {
-    const existing = conditions.find((c) => c.type === type);
-    if (existing && existing.status === status && existing.reason === reason && existing.message === message) return;
-    conditions = setCondition(conditions, type, status, reason, message);
-  };
-  set(EtcdConditionType.Ready, quorum);
-  set(EtcdConditionType.AllMembersReady, members);
-  set(EtcdConditionType.BackupReady, backupCondition(observation));
+  const conditions = withConditions(current, quorum, members, backupCondition(observation));
 
   const running = observation.kind === 'running' || observation.kind === 'unhealthy';
   const status: EtcdStatus = {
@@ -147,12 +145,83 @@ export function statusFor(etcd: Etcd, current: Etcd, observation: Observation): 
   return status;
 }
 
+type ConditionValue = [Condition['status'], string, string];
+
+/** `current`'s conditions with Ready, AllMembersReady and BackupReady set; unchanged ones keep their times. */
+function withConditions(
+  current: Etcd,
+  quorum: ConditionValue,
+  members: ConditionValue,
+  backup: ConditionValue,
+): Condition[] {
+  let conditions = current.status?.conditions ?? [];
+  const set = (type: string, [status, reason, message]: ConditionValue) => {
+    const existing = conditions.find((c) => c.type === type);
+    if (existing && existing.status === status && existing.reason === reason && existing.message === message) return;
+    conditions = setCondition(conditions, type, status, reason, message);
+  };
+  set(EtcdConditionType.Ready, quorum);
+  set(EtcdConditionType.AllMembersReady, members);
+  set(EtcdConditionType.BackupReady, backup);
+  return conditions;
+}
+
+/**
+ * The status of a multi-member Etcd: Ready while a quorum of members is healthy, every member
+ * with its ID and role. `status.endpoint` is the first member's client URL (it does not follow
+ * the leader, so the status does not change with every election).
+ */
+function clusterStatusFor(
+  etcd: Etcd,
+  current: Etcd,
+  observation: Extract<Observation, { kind: 'cluster' }>,
+): EtcdStatus {
+  const replicas = etcdReplicas(etcd);
+  const healthy = observation.members.filter((m) => m.healthy);
+  const quorate = healthy.length > Math.floor(replicas / 2);
+  const unhealthyNames = observation.members.filter((m) => !m.healthy).map((m) => m.name);
+  const problem = observation.problems[0];
+  const quorum: ConditionValue = quorate
+    ? ['True', EtcdReadyReason.Quorate, `${healthy.length} of ${replicas} members are healthy`]
+    : ['False', EtcdReadyReason.QuorumLost, problem ?? `only ${healthy.length} of ${replicas} members are healthy`];
+  const members: ConditionValue =
+    unhealthyNames.length === 0
+      ? ['True', 'AllMembersReady', 'All members are ready']
+      : ['False', 'NotAllMembersReady', problem ?? `members not ready: ${unhealthyNames.join(', ')}`];
+  const status: EtcdStatus = {
+    observedGeneration: etcd.metadata.generation ?? 1,
+    ready: quorate,
+    conditions: withConditions(current, quorum, members, backupCondition(observation)),
+    clusterSize: replicas,
+    replicas,
+    currentReplicas: observation.members.filter((m) => m.running).length,
+    readyReplicas: healthy.length,
+    members: observation.members.map((m) => ({
+      name: m.name,
+      ...(m.id ? { id: m.id } : {}),
+      ...(m.id ? { role: m.leader ? ('Leader' as const) : ('Member' as const) } : {}),
+      status: m.healthy ? ('Ready' as const) : ('NotReady' as const),
+      reason: m.healthy
+        ? 'HealthCheckSucceeded'
+        : m.learner
+          ? 'Learner'
+          : m.running
+            ? 'HealthCheckFailed'
+            : 'NotRunning',
+    })),
+    lastErrors: problem ? [keepObservedAt(current, { code: EtcdReadyReason.StartFailed, description: problem })] : null,
+  };
+  const endpoint = observation.members[0]?.state.clientUrl;
+  if (endpoint) status.endpoint = endpoint;
+  return status;
+}
+
 /** The BackupReady condition for what the reconcile observed. */
 function backupCondition(observation: Observation): [Condition['status'], string, string] {
   if (observation.kind === 'restore-failed') {
     return ['False', EtcdBackupReason.Failed, 'the data dir could not be restored from the backups'];
   }
-  const backup = observation.kind === 'running' ? observation.backup : undefined;
+  const backup = observation.kind === 'running' || observation.kind === 'cluster' ? observation.backup : undefined;
   if (!backup) return ['Unknown', EtcdBackupReason.Pending, 'etcd is not running'];
   switch (backup.kind) {
     case 'off':

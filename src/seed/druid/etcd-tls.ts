@@ -55,15 +55,47 @@ export async function resolveEtcdTls(etcd: Etcd, secrets: ResourceClient): Promi
   return { kind: 'tls', tls };
 }
 
+/** What the druid can run the members' peer listeners with. */
+export type EtcdPeerTlsResolution =
+  /** No `peerUrlTls`: a single member, whose peer listener stays on loopback in plain HTTP. */
+  | { kind: 'plain' }
+  | { kind: 'tls'; tls: { caPem: string; certPem: string; keyPem: string } }
+  | Extract<EtcdTlsResolution, { kind: 'missing' | 'invalid' }>;
+
+/** Reads the peer TLS material of `etcd` (`spec.etcd.peerUrlTls`): its CA and the members' pair. */
+export async function resolveEtcdPeerTls(etcd: Etcd, secrets: ResourceClient): Promise<EtcdPeerTlsResolution> {
+  const config = etcd.spec.etcd.peerUrlTls;
+  if (!config) return { kind: 'plain' };
+  const namespace = etcd.metadata.namespace ?? '';
+  const ca = refOf(config.tlsCASecretRef, namespace);
+  const caRead = await readKeys(secrets, ca, [ca.dataKey || DEFAULT_CA_DATA_KEY], 'spec.etcd.peerUrlTls');
+  if (!caRead.ok) return caRead.failure;
+  const pairRead = await readKeys(
+    secrets,
+    refOf(config.serverTLSSecretRef, namespace),
+    [TLS_CERT_KEY, TLS_KEY_KEY],
+    'spec.etcd.peerUrlTls',
+  );
+  if (!pairRead.ok) return pairRead.failure;
+  const [caPem = ''] = caRead.values;
+  const [certPem = '', keyPem = ''] = pairRead.values;
+  return { kind: 'tls', tls: { caPem, certPem, keyPem } };
+}
+
 type KeysRead =
   | { ok: true; values: string[] }
   | { ok: false; failure: Extract<EtcdTlsResolution, { kind: 'missing' | 'invalid' }> };
 
 /** The decoded values of `keys` in the secret `ref`, in order. */
-async function readKeys(secrets: ResourceClient, ref: Ref, keys: readonly string[]): Promise<KeysRead> {
+async function readKeys(
+  secrets: ResourceClient,
+  ref: Ref,
+  keys: readonly string[],
+  field = 'spec.etcd.clientUrlTls',
+): Promise<KeysRead> {
   const secret = await secrets.find(ref.namespace, ref.name);
   if (!secret) {
-    const message = `secret ${ref.namespace}/${ref.name} referenced by spec.etcd.clientUrlTls does not exist`;
+    const message = `secret ${ref.namespace}/${ref.name} referenced by ${field} does not exist`;
     return { ok: false, failure: { kind: 'missing', secret: ref.name, message } };
   }
   const values: string[] = [];

@@ -4,6 +4,7 @@
  */
 export * from './etcd-config.js';
 export * from './etcd-controller.js';
+export * from './etcd-members.js';
 export * from './etcd-processes.js';
 export * from './etcd-state.js';
 export * from './etcd-status.js';

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { validateEtcdSpec } from '../../../src/api/druid/etcd-validation.js';
 import {
   etcdDeltaSnapshotPeriodMs,
   etcdNotReadyReason,
@@ -36,5 +37,27 @@ describe('Etcd readers', () => {
     assert.equal(etcdNotReadyReason(etcd), 'gardener operation "reconcile" is not yet picked up by etcd-druid');
     etcd.status = { observedGeneration: 3, ready: true, lastErrors: [{ code: 'E', description: 'disk full' }] };
     assert.equal(etcdNotReadyReason(etcd), 'errors during reconciliation: disk full');
+  });
+});
+
+describe('Etcd validation: replicas', () => {
+  const fields = (spec: Record<string, unknown>) =>
+    validateEtcdSpec(sampleEtcdMain(spec).spec).map((e) => `${e.type} ${e.path}`);
+
+  it('accepts 0, 1 and 3 members (3 with peer TLS) and refuses other sizes', () => {
+    for (const replicas of [0, 1, 3]) assert.deepEqual(fields({ replicas }), [], `replicas ${replicas}`);
+    assert.deepEqual(fields({ replicas: 2 }), ['FieldValueNotSupported spec.replicas']);
+  });
+
+  it('requires spec.etcd.peerUrlTls for more than one member: peers never talk in plain text', () => {
+    const etcd = sampleEtcdMain({ replicas: 3 });
+    const spec = etcd.spec as { etcd: Record<string, unknown> };
+    delete spec.etcd.peerUrlTls;
+    const errs = validateEtcdSpec(etcd.spec);
+    assert.deepEqual(
+      errs.map((e) => [e.type, e.path]),
+      [['FieldValueRequired', 'spec.etcd.peerUrlTls']],
+    );
+    assert.match(errs[0]!.message, /^Required value: peer TLS is required/);
   });
 });

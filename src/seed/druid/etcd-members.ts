@@ -1,0 +1,364 @@
+/**
+ * The members of a multi-member Etcd (`spec.replicas: 3`, docs/ha-control-planes.md): one detached
+ * etcd process per member, each with its own data dir, ports and state file, peer traffic over
+ * TLS from `spec.etcd.peerUrlTls`:
+ *
+ * ```
+ * <runtimeDir>/<namespace>/<name>/
+ *   members/<name>-<i>/data, conf/, etcd.json   one member, as etcd-state.ts lays out a single one
+ *   cluster-bootstrapped                        written once all members were healthy together
+ * ```
+ *
+ * Every member's ports are picked and recorded before any member starts, because each must know
+ * all peer URLs (`--initial-cluster`). A member whose process is gone is restarted on its ports
+ * and data dir; the others are left alone, so quorum is never taken away by the druid. Until the
+ * marker `cluster-bootstrapped` exists, a member without data bootstraps with the others (a crash
+ * between the first starts is resumed); after it, a member without data has lost it and is never
+ * bootstrapped anew (that would make a second cluster): while the others are healthy, its old
+ * membership is removed, it is added as a learner, started with `--initial-cluster-state=existing`,
+ * and promoted once it has applied what the leader had committed.
+ */
+import { createHash } from 'node:crypto';
+import { mkdir, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { Etcd } from '../../api/druid/etcd.js';
+import { nowTimestamp } from '../../api/meta.js';
+import {
+  checkEtcdHealth,
+  etcdMemberList,
+  etcdMemberStatus,
+  etcdMembershipChange,
+  freePort,
+  startEtcd,
+} from '../../process/etcd-process.js';
+import type { EtcdLaunchConfig } from './etcd-config.js';
+import { isEtcdProcessFor, stopEtcdAt } from './etcd-processes.js';
+import { type EtcdPaths, type EtcdState, etcdPaths, readEtcdState, writeEtcdState } from './etcd-state.js';
+
+const BOOTSTRAPPED_MARKER = 'cluster-bootstrapped';
+
+/** One member as a reconcile found (or made) it. */
+export interface EtcdMemberObservation {
+  name: string;
+  state: EtcdState;
+  /** Its process is alive. */
+  running: boolean;
+  /** It answers its health check (it has a leader and serves). */
+  healthy: boolean;
+  /** Its member ID (decimal), when it answered. */
+  id?: string;
+  leader: boolean;
+  /** A learner (re-joining, not yet promoted): it votes for nothing and counts as not ready. */
+  learner: boolean;
+}
+
+export interface EtcdClusterObservation {
+  members: EtcdMemberObservation[];
+  /** Why a member could not be (re)started; the others keep running. */
+  problems: string[];
+}
+
+export interface EtcdClusterOptions {
+  /** The Etcd's directory (etcd-state.ts `etcdPaths`). */
+  paths: EtcdPaths;
+  etcd: Etcd;
+  replicas: number;
+  /** Client TLS, flags and their digest, as for a single member. */
+  config: EtcdLaunchConfig;
+  /** The members' peer pair and the CA they trust. */
+  peerTls: { caPem: string; certPem: string; keyPem: string };
+  logger: Logger;
+  startTimeoutMs?: number;
+  stopGraceMs?: number;
+  binary?: string;
+}
+
+/** The member names of an Etcd of `replicas` members: `<name>-0` … as etcd-druid's pods. */
+export function etcdMemberNames(etcd: Etcd, replicas: number): string[] {
+  return Array.from({ length: replicas }, (_, i) => `${etcd.metadata.name}-${i}`);
+}
+
+/** The files of one member, below its Etcd's directory. */
+export function etcdMemberPaths(paths: EtcdPaths, memberName: string): EtcdPaths {
+  return etcdPaths(paths.dir, 'members', memberName);
+}
+
+/** Brings every member to running and says how each is doing. */
+export async function convergeEtcdCluster(options: EtcdClusterOptions): Promise<EtcdClusterObservation> {
+  const { paths, etcd, replicas, logger: log } = options;
+  const names = etcdMemberNames(etcd, replicas);
+  const states = await ensureMemberStates(paths, names, options.config.tls ? 'https' : 'http');
+  const initialCluster = names.map((name, i) => `${name}=https://127.0.0.1:${states[i]!.peerPort}`).join(',');
+  const configHash = createHash('sha256')
+    .update(JSON.stringify([options.config.configHash, options.peerTls, initialCluster]))
+    .digest('hex');
+  const bootstrapped = await exists(join(paths.dir, BOOTSTRAPPED_MARKER));
+
+  const problems: string[] = [];
+  const toStart: number[] = [];
+  /** Members re-joining as learners, with the `--initial-cluster` of the running cluster. */
+  const joining = new Map<number, string>();
+  for (const [i, name] of names.entries()) {
+    const state = states[i]!;
+    const alive = state.pid !== null && isEtcdProcessFor(state.pid, state.dataDir);
+    if (alive && state.configHash === configHash) continue;
+    if (alive) {
+      // A changed configuration rolls one member at a time, and only while all others are healthy.
+      if (toStart.length > 0 || !(await othersHealthy(states, i, options.config))) continue;
+      log.info({ member: name, pid: state.pid }, 'etcd member configuration changed; restarting it');
+    } else if (bootstrapped && !(await exists(join(state.dataDir, 'member')))) {
+      const rejoin = await prepareRejoin(options, states, i, initialCluster, log);
+      if (typeof rejoin === 'string') {
+        problems.push(rejoin);
+        continue;
+      }
+      joining.set(i, rejoin.initialCluster);
+    } else if (state.pid !== null) {
+      log.warn({ member: name, pid: state.pid }, 'etcd member is gone; restarting it on its ports and data dir');
+    }
+    toStart.push(i);
+  }
+
+  await Promise.all(
+    toStart.map(async (i) => {
+      const name = names[i]!;
+      try {
+        const cluster = joining.get(i);
+        states[i] = await startMember(
+          options,
+          name,
+          states[i]!,
+          cluster ?? initialCluster,
+          configHash,
+          cluster ? 'existing' : 'new',
+        );
+        log.info({ member: name, pid: states[i]!.pid }, 'etcd member started');
+      } catch (err) {
+        const message = (err as Error).message.split('\n')[0] ?? String(err);
+        problems.push(`member ${name} could not be started: ${message}`);
+      }
+    }),
+  );
+
+  let members = await observeMembers(names, states, options.config);
+  if (members.some((m) => m.learner)) {
+    if (await promoteCaughtUpLearners(members, options.config, log)) {
+      members = await observeMembers(names, states, options.config);
+    } else {
+      problems.push('a re-joining member has not caught up with the leader yet');
+    }
+  }
+  if (!bootstrapped && members.every((m) => m.healthy)) {
+    await writeFile(join(paths.dir, BOOTSTRAPPED_MARKER), `${nowTimestamp()}\n`, { mode: 0o600 });
+  }
+  return { members, problems };
+}
+
+/** Every member's state file, written with fresh ports (and no pid) for members that have none yet. */
+async function ensureMemberStates(
+  paths: EtcdPaths,
+  names: readonly string[],
+  scheme: 'http' | 'https',
+): Promise<EtcdState[]> {
+  const taken = new Set<number>();
+  const states = await Promise.all(names.map((name) => readEtcdState(etcdMemberPaths(paths, name))));
+  for (const s of states) if (s) taken.add(s.clientPort).add(s.peerPort);
+  const pick = async () => {
+    for (;;) {
+      const port = await freePort();
+      if (!taken.has(port)) {
+        taken.add(port);
+        return port;
+      }
+    }
+  };
+  const result: EtcdState[] = [];
+  for (const [i, name] of names.entries()) {
+    let state = states[i];
+    if (!state) {
+      const memberPaths = etcdMemberPaths(paths, name);
+      const clientPort = await pick();
+      state = {
+        pid: null,
+        clientPort,
+        peerPort: await pick(),
+        startedAt: '',
+        dataDir: memberPaths.dataDir,
+        clientUrl: `${scheme}://127.0.0.1:${clientPort}`,
+        configHash: '',
+      };
+      await writeEtcdState(memberPaths, state);
+    }
+    result.push(state);
+  }
+  return result;
+}
+
+async function startMember(
+  options: EtcdClusterOptions,
+  name: string,
+  state: EtcdState,
+  initialCluster: string,
+  configHash: string,
+  initialClusterState: 'new' | 'existing',
+): Promise<EtcdState> {
+  const memberPaths = etcdMemberPaths(options.paths, name);
+  await stopEtcdAt(memberPaths, options.stopGraceMs);
+  await mkdir(memberPaths.dir, { recursive: true, mode: 0o700 });
+  const { config } = options;
+  const started = await startEtcd({
+    name,
+    dataDir: memberPaths.dataDir,
+    confDir: memberPaths.confDir,
+    clientHost: '127.0.0.1',
+    clientPort: state.clientPort,
+    peerPort: state.peerPort,
+    tls: config.tls,
+    peer: {
+      host: '127.0.0.1',
+      initialCluster,
+      clusterToken: `${options.etcd.metadata.namespace}/${options.etcd.metadata.name}`,
+      tls: options.peerTls,
+      initialClusterState,
+    },
+    quotaBackendBytes: config.quotaBackendBytes,
+    extraArgs: config.extraArgs,
+    detached: true,
+    startTimeoutMs: options.startTimeoutMs,
+    stopGraceMs: options.stopGraceMs,
+    binary: options.binary,
+  });
+  const next: EtcdState = {
+    ...state,
+    pid: started.pid,
+    startedAt: nowTimestamp(),
+    clientUrl: started.clientUrl,
+    configHash,
+  };
+  try {
+    await writeEtcdState(memberPaths, next);
+  } catch (err) {
+    await started.stop();
+    throw err;
+  }
+  return next;
+}
+
+/**
+ * Makes room for member `i`, whose data is gone, to re-join as a learner (etcd-druid's way): its
+ * old membership removed, a learner at its peer URL added. Only while every other member is
+ * healthy, so the quorum never depends on it. Each step is found again from the member list, so
+ * a crash between them resumes. Returns the `--initial-cluster` to start it with, or why not now.
+ */
+async function prepareRejoin(
+  options: EtcdClusterOptions,
+  states: readonly EtcdState[],
+  i: number,
+  initialCluster: string,
+  log: Logger,
+): Promise<{ initialCluster: string } | string> {
+  const name = etcdMemberNames(options.etcd, states.length)[i]!;
+  const tls = options.config.tls;
+  const notYet = (why: string) => `member ${name} has lost its data and re-joins once ${why}`;
+  if (!(await othersHealthy(states, i, options.config))) return notYet('the other members are healthy');
+  const via = states.find((_, j) => j !== i)!.clientUrl;
+  const peerUrl = initialCluster
+    .split(',')
+    .find((m) => m.startsWith(`${name}=`))!
+    .slice(name.length + 1);
+  let list = await etcdMemberList(via, tls);
+  let entry = list?.find((m) => m.peerUrls.includes(peerUrl));
+  if (entry && !entry.isLearner) {
+    if (!(await etcdMembershipChange(via, tls, { op: 'remove', id: entry.id })))
+      return notYet('its old membership is removed');
+    log.warn({ member: name, id: entry.id }, 'etcd member lost its data: removed its old membership');
+    entry = undefined;
+  }
+  if (!entry) {
+    if (!(await etcdMembershipChange(via, tls, { op: 'add-learner', peerUrl })))
+      return notYet('it is added as a learner');
+    log.info({ member: name }, 'etcd member added as a learner');
+    list = await etcdMemberList(via, tls);
+  }
+  if (!list) return notYet('the member list can be read');
+  const cluster = list.map((m) => `${m.name || (m.peerUrls.includes(peerUrl) ? name : '')}=${m.peerUrls[0]}`);
+  return { initialCluster: cluster.join(',') };
+}
+
+/**
+ * Promotes every learner that has applied all the leader had committed when asked (etcd refuses
+ * a lagging learner too, but it is checked first). Resolves whether none is left lagging.
+ */
+async function promoteCaughtUpLearners(
+  members: readonly EtcdMemberObservation[],
+  config: EtcdLaunchConfig,
+  log: Logger,
+): Promise<boolean> {
+  const leader = members.find((m) => m.leader);
+  if (!leader) return false;
+  let allPromoted = true;
+  for (const learner of members.filter((m) => m.learner && m.id)) {
+    // The leader's index first: the learner must have reached it afterwards.
+    const leaderStatus = await etcdMemberStatus(leader.state.clientUrl, config.tls);
+    const learnerStatus = await etcdMemberStatus(learner.state.clientUrl, config.tls);
+    const caughtUp = leaderStatus && learnerStatus && learnerStatus.raftAppliedIndex >= leaderStatus.raftIndex;
+    if (
+      caughtUp &&
+      (await etcdMembershipChange(leader.state.clientUrl, config.tls, { op: 'promote', id: learner.id! }))
+    ) {
+      log.info({ member: learner.name, id: learner.id }, 'etcd learner caught up and promoted');
+    } else {
+      allPromoted = false;
+    }
+  }
+  return allPromoted;
+}
+
+async function othersHealthy(states: readonly EtcdState[], except: number, config: EtcdLaunchConfig) {
+  const checks = states.map((s, i) => i === except || checkEtcdHealth(s.clientUrl, config.tls));
+  return (await Promise.all(checks)).every(Boolean);
+}
+
+/** Health, ID and leadership of every member; the leader is the one most members follow. */
+async function observeMembers(
+  names: readonly string[],
+  states: readonly EtcdState[],
+  config: EtcdLaunchConfig,
+): Promise<EtcdMemberObservation[]> {
+  const seen = await Promise.all(
+    states.map(async (state) => {
+      const running = state.pid !== null && isEtcdProcessFor(state.pid, state.dataDir);
+      if (!running) return { running, healthy: false, report: undefined };
+      const [healthy, report] = await Promise.all([
+        checkEtcdHealth(state.clientUrl, config.tls),
+        etcdMemberStatus(state.clientUrl, config.tls),
+      ]);
+      return { running, healthy, report };
+    }),
+  );
+  const votes = new Map<string, number>();
+  for (const { report } of seen) {
+    if (report && report.leaderId !== '0') votes.set(report.leaderId, (votes.get(report.leaderId) ?? 0) + 1);
+  }
+  const leaderId = [...votes.entries()].sort((a, b) => b[1] - a[1])[0]?.[0];
+  return names.map((name, i) => {
+    const { running, healthy, report } = seen[i]!;
+    return {
+      name,
+      state: states[i]!,
+      running,
+      healthy: healthy && report?.isLearner !== true,
+      ...(report ? { id: report.memberId } : {}),
+      leader: report !== undefined && report.memberId === leaderId,
+      learner: report?.isLearner === true,
+    };
+  });
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}
