@@ -280,3 +280,11 @@ export function etcdNotReadyReason(etcd: Etcd): string | undefined {
 export function etcdRestoreError(etcd: Etcd): string | undefined {
   return etcd.status?.lastErrors?.find((e) => e.code === 'RestoreFailed')?.description;
 }
+
+/**
+ * Set by the source gardenlet of a live migration (docs/live-migration.md, `SourceReleased`) on
+ * its Etcds: the members now belong to the joint cluster the destination runs, so this seed's
+ * druid no longer restarts, re-joins or backs them up; it only reports them. The destination
+ * removes them from the cluster, then the gardenlet deletes the Etcd (which deletes their data).
+ */
+export const ETCD_HANDED_OVER_ANNOTATION = 'druid.transplant.gardener.cloud/handed-over';
