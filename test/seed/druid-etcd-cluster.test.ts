@@ -528,6 +528,34 @@ describe('druid: backups of a 3-member Etcd from its leader, and the restore of 
     assertChainWithoutGaps(after);
   });
 
+  it('kill -9 of the leader: the sidecar moves to the new leader, backups go on, the killed member comes back', async () => {
+    const etcd = await stored(BACKED);
+    const members = etcd.status?.members ?? [];
+    const leader = members.find((m) => m.role === 'Leader');
+    assert.ok(leader);
+    const states = await memberStates(BACKED);
+    const victim = states[members.indexOf(leader)]!;
+    process.kill(victim.pid!, 'SIGKILL');
+    while (isProcessAlive(victim.pid!)) await new Promise((r) => setTimeout(r, 20));
+    const survivor = client(...states.filter((st) => st !== victim).map((st) => st.clientUrl));
+    try {
+      await survivor.put(`${prefix}leader-killed`).value('yes');
+      acknowledged.set(`${prefix}leader-killed`, 'yes');
+    } finally {
+      survivor.close();
+    }
+    const after = await reconcileUntil(
+      'the sidecar on a new leader, every member back',
+      async (e) => {
+        const now = e.status?.members?.find((m) => m.role === 'Leader')?.name;
+        return backedReady(e) && backupReady(e) && (await readBackupSidecarState(backedPaths)).member === now;
+      },
+      BACKED,
+    );
+    assert.equal(after.status?.backupEndpoint, etcd.status?.backupEndpoint);
+    assertChainWithoutGaps(await snapshots());
+  });
+
   it('the final snapshot endpoint (status.backupEndpoint) answers with a final full snapshot at the current revision', async () => {
     const etcd = await stored(BACKED);
     await httpsJson(`${(await memberStates(BACKED))[0]!.clientUrl}/v3/kv/put`, 'POST', {
