@@ -45,6 +45,7 @@ export class EtcdPeerReachability {
   #written: string | undefined;
   #timer: NodeJS.Timeout | undefined;
   #stopped = false;
+  #round: Promise<unknown> = Promise.resolve();
 
   constructor(options: EtcdPeerReachabilityOptions) {
     this.#options = options;
@@ -66,8 +67,17 @@ export class EtcdPeerReachability {
     return this.#report && etcdPeersReachableCondition(this.#report);
   }
 
-  /** One round: probe every other seed that publishes an endpoint, write the report if it changed. */
-  async probeAll(): Promise<EtcdPeerReport> {
+  /**
+   * One round: probe every other seed that publishes an endpoint, write the report if it changed.
+   * Rounds never overlap: one asked for during another runs after it.
+   */
+  probeAll(): Promise<EtcdPeerReport> {
+    const round = this.#round.then(() => this.#probeAll());
+    this.#round = round.catch(() => {});
+    return round;
+  }
+
+  async #probeAll(): Promise<EtcdPeerReport> {
     const { seed, garden } = this.#options;
     const seeds = (await garden.resource(seedResource).list('')).items;
     const timeoutMs = this.#options.timeoutMs ?? DEFAULT_ETCD_PEER_PROBE_TIMEOUT_MS;
