@@ -6,7 +6,9 @@
  * - `shoots/binding` (UPDATE) is the only way to set or change `spec.seedName`: the seed must
  *   change and may not become null, nothing else in the spec may change, no Migrate or Restore
  *   may be running, and the destination must exist, not be marked for deletion and be healthy.
- *   Moving an assigned shoot (control plane migration) also needs backups on both seeds.
+ *   Moving an assigned shoot (control plane migration) also needs backups on both seeds. The one
+ *   binding allowed during a Migrate: back to the source of a live migration whose destination
+ *   aborted it (the ShootState's record `Aborted`, docs/live-migration.md).
  * - Main resource UPDATE: `spec.seedName` cannot change (use the binding); the spec is frozen from
  *   the binding until the source seed starts the Migrate, and during Migrate and an unfinished
  *   Restore.
