@@ -8,7 +8,6 @@
  * shoot's live-migrate annotation turned off in that write and an Event says why.
  */
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import {
   ETCD_PEER_ENDPOINT_ANNOTATION,
@@ -20,6 +19,7 @@ import {
   LIVE_MIGRATE_FALLBACK_ANNOTATION,
 } from '../../src/api/core-gardener/live-migration.js';
 import type { Seed } from '../../src/api/core-gardener/seed.js';
+import { freePort } from '../../src/process/etcd-process.js';
 import type { Json } from '../helpers/api-client.js';
 import { bash, getJson, kubectl } from '../helpers/kubectl.js';
 import {
@@ -31,15 +31,6 @@ import {
 } from '../helpers/migration.js';
 import { eventually } from '../helpers/processes.js';
 
-/** A loopback port nothing listens on: bound, then closed. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 const condition = (seed: Json, type: string): Json | undefined =>
   (seed.status?.conditions ?? []).find((c: Json) => c.type === type);
 
@@ -49,7 +40,7 @@ describe('live migration preflight: the destination cannot reach the source etcd
   let deadEndpoint: string;
 
   before(async () => {
-    deadEndpoint = `127.0.0.1:${await closedPort()}`;
+    deadEndpoint = `127.0.0.1:${await freePort()}`;
     onLandscape = await startShootOnLandscape({
       upArgs: ['--seed-etcd-peer-advertise-address', `seed-a=${deadEndpoint}`],
     });

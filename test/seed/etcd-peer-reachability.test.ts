@@ -15,6 +15,7 @@ import {
   etcdPeerReport,
 } from '../../src/api/core-gardener/etcd-peer-reachability.js';
 import { seedResource } from '../../src/api/core-gardener/seed.js';
+import { freePort } from '../../src/process/etcd-process.js';
 import {
   advertisedEtcdPeerEndpoint,
   type EtcdPeerProbeListener,
@@ -25,15 +26,6 @@ import {
 import { EtcdPeerReachability } from '../../src/seed/gardenlet/etcd-peer-reachability.js';
 import { seedManifest } from '../helpers/garden-e2e.js';
 import { startTestGarden, type TestGarden } from '../helpers/garden-fixture.js';
-
-/** A port nothing listens on: bound, then closed. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe('etcd peer probe', () => {
   let dir: string;
@@ -65,7 +57,7 @@ describe('etcd peer probe', () => {
   });
 
   it('tells a refused connect, a missing handshake and another seed apart', async () => {
-    const refused = `127.0.0.1:${await closedPort()}`;
+    const refused = `127.0.0.1:${await freePort()}`;
     const r = await probeEtcdPeerEndpoint('seed-x', refused, 5_000);
     assert.equal(r.reachable, false);
     assert.match(r.error ?? '', /ECONNREFUSED/);
@@ -142,7 +134,7 @@ describe('etcd peer reachability report', () => {
   it('publishes its endpoint, reports whom it reaches on its own Seed, and writes only changes', async () => {
     const x = await seedPeer('seed-x');
     const y = await seedPeer('seed-y');
-    const cut = await seedPeer('seed-cut', `127.0.0.1:${await closedPort()}`);
+    const cut = await seedPeer('seed-cut', `127.0.0.1:${await freePort()}`);
     await y.start();
     await cut.start();
     // x's first round runs in the background once it published its own endpoint; the next
