@@ -542,7 +542,10 @@ function timelines(results: readonly RunResult[]): string {
     lines.push(`${r.label} (s after the trigger):`);
     for (const [at, text] of entries) lines.push(`  ${since(at)}  ${text}`);
     for (const p of r.problems) lines.push(`  continuity: ${p}`);
-    for (const e of r.stepErrors) lines.push(`  step error: ${e}`);
+    // A failing step is retried: its error once, with how often it came.
+    const counted = new Map<string, number>();
+    for (const e of r.stepErrors) counted.set(e, (counted.get(e) ?? 0) + 1);
+    for (const [e, n] of counted) lines.push(`  step error${n > 1 ? ` (${n}×)` : ''}: ${e}`);
     if (r.error) lines.push(`  FAILED: ${r.error}`);
     lines.push('');
   }
