@@ -25,7 +25,7 @@
  * (default bench/results/) as Markdown and JSON.
  *
  *   node dist/bench/live-migration.js [--sizes 10,100,500] [--modes classic,live] [--ha node|zone]
- *     [--value-size 100] [--payload random|text] [--interval 20] [--settle 25] [--timeout 600]
+ *     [--value-size 100] [--payload random|text] [--interval 20] [--baseline 100] [--settle 25] [--timeout 600]
  *     [--live-start-timeout 60] [--out DIR] [--json FILE] [--keep] [--strict]
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -89,6 +89,7 @@ interface Options {
   payload: Payload;
   intervalMs: number;
   settleWrites: number;
+  baselineWrites: number;
   timeoutSeconds: number;
   liveStartTimeoutSeconds: number;
   out: string;
@@ -110,6 +111,8 @@ function usage(): string {
   --value-size K           KiB of data per ConfigMap (default 100)
   --payload P              random (incompressible) or text (log-like, ~5x compressible) (default random)
   --interval MS            the probe's writer and reader: one request every MS (default 20)
+  --baseline N             the probe runs until N writes got through before the trigger: the
+                           pauses the machine's load alone causes (default 100)
   --settle N               after the migration ended, the probe runs until N more writes got
                            through (default 25)
   --timeout S              seconds a migration may take before the run counts as failed (default 600)
@@ -134,6 +137,7 @@ function parseOptions(argv: string[]): Options {
       payload: { type: 'string' },
       interval: { type: 'string' },
       settle: { type: 'string' },
+      baseline: { type: 'string' },
       timeout: { type: 'string' },
       'live-start-timeout': { type: 'string' },
       out: { type: 'string' },
@@ -156,6 +160,7 @@ function parseOptions(argv: string[]): Options {
     payload,
     intervalMs: intFlag('--interval', values.interval, 20, 1),
     settleWrites: intFlag('--settle', values.settle, 25, 1),
+    baselineWrites: intFlag('--baseline', values.baseline, 100, 2),
     timeoutSeconds: intFlag('--timeout', values.timeout, 600, 1),
     liveStartTimeoutSeconds: intFlag('--live-start-timeout', values['live-start-timeout'], 60, 1),
     out: values.out ?? join(repoDir, 'bench', 'results'),
@@ -318,7 +323,7 @@ async function runOne(sizeMb: number, mode: Mode, options: Options): Promise<Run
       intervalMs: options.intervalMs,
     });
     try {
-      await probe.moreWrites(options.settleWrites);
+      await probe.moreWrites(options.baselineWrites);
       result.triggerMs = Date.now();
       result.loadAtTrigger = loadavg()[0];
       const triggered = await bash(SEED_DOCUMENT_TRIGGER, {
@@ -436,6 +441,17 @@ function ratios(results: readonly RunResult[]): SizeRatio[] {
 }
 
 const writePause = (r: RunResult) => r.continuity?.writes.longestPause?.durationMs;
+
+/**
+ * The longest gap between acknowledged writes before the trigger: what the machine's load alone
+ * does to the writer, next to which the migration's pause is read.
+ */
+function baselineWritePause(r: RunResult): number | undefined {
+  const before = (r.continuity?.writes.acknowledged ?? [])
+    .map((w) => w.acknowledgedAt)
+    .filter((at) => r.triggerMs !== undefined && at <= r.triggerMs);
+  return before.length < 2 ? undefined : Math.max(...before.slice(1).map((at, i) => at - before[i]!));
+}
 const readPause = (r: RunResult) => r.continuity?.reads.longestPause?.durationMs;
 
 /** The targets a live run is judged by; classic runs have none. */
@@ -463,6 +479,7 @@ function summaryTable(results: readonly RunResult[]): string {
     'total (s)',
     'longest write pause (ms)',
     'longest read pause (ms)',
+    'write pause before the trigger (ms)',
     'watch re-opens',
     'watch: missed / 410',
     'probe writes (ok / failed)',
@@ -479,6 +496,7 @@ function summaryTable(results: readonly RunResult[]): string {
       r.error ? 'failed' : secs(r.totalMs),
       pauseCell(c?.writes.longestPause),
       pauseCell(c?.reads.longestPause),
+      String(baselineWritePause(r) ?? '-'),
       c ? String(c.watch.reopens.length) : '-',
       c ? `${c.watch.missed.length} / ${c.watch.gone.length}` : '-',
       c ? `${c.writes.succeeded} / ${c.writes.failed}` : '-',
@@ -494,7 +512,7 @@ function summaryTable(results: readonly RunResult[]): string {
           : `FAIL: ${failed.map((t) => t.name).join(', ')}`,
     ];
   });
-  return markdownTable(header, rows, [1, 2, 3, 4, 6, 7, 9]);
+  return markdownTable(header, rows, [1, 2, 3, 4, 5, 7, 8, 10]);
 }
 
 /** A pause in ms, marked when it was still open as the probe stopped (the API never came back). */
