@@ -93,6 +93,8 @@ export interface WatchReopen {
   reopenedAt?: number;
   /** Attempts that failed before it did. */
   failedAttempts: number;
+  /** The last failed attempt's connection error or HTTP status (a 503 while the API server starts). */
+  lastRefusal?: string;
 }
 
 export interface WatchError {
@@ -106,7 +108,7 @@ export interface WatchError {
 export interface WatchReport {
   events: WatchedEvent[];
   reopens: WatchReopen[];
-  /** ERROR events and refused watch requests (410 among them). */
+  /** ERROR events (a watch the server failed) and 410 answers to a re-open; other refusals of a re-open are in `reopens`. */
   errors: WatchError[];
   /** 410 Gone (the watch's resourceVersion was compacted): the watch had to list again. */
   gone: WatchError[];
@@ -486,11 +488,23 @@ class ProbeWatch {
         }
         const body = await readAll(stream);
         stream.close();
-        const error = { at: Date.now(), code: stream.status, reason: body?.reason ?? '', message: body?.message ?? '' };
-        this.errors.push(error);
-        if (stream.status === 410) this.#expired(error);
-      } catch {
+        const answer = {
+          at: Date.now(),
+          code: stream.status,
+          reason: body?.reason ?? '',
+          message: body?.message ?? '',
+        };
+        // A 410 loses events; any other refusal (a 503 while the API server starts) only delays
+        // the re-open, as it delays a reflector's.
+        if (stream.status === 410) {
+          this.errors.push(answer);
+          this.#expired(answer);
+        } else {
+          reopen.lastRefusal = `HTTP ${stream.status} ${answer.reason}`.trim();
+        }
+      } catch (err) {
         // The server is not there (yet): try again.
+        reopen.lastRefusal = errorText(err);
       }
       if (reopen.failedAttempts++ > 0) await sleep(this.retryIntervalMs);
     }
