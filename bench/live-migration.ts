@@ -527,7 +527,27 @@ function ratioTable(list: readonly SizeRatio[]): string {
   );
 }
 
-/** Per run: lastOperation, live phases and pauses over 100 ms, in seconds after the trigger. */
+/**
+ * The pauses of one role for the timeline: those with failed requests in them, and those longer
+ * than the longest write pause before the trigger (what load alone did), since on a loaded machine
+ * every other is noise.
+ */
+function pausesWorthShowing(r: RunResult, role: 'write' | 'read'): [number, string][] {
+  const pauses = (role === 'write' ? r.continuity?.writes.pauses : r.continuity?.reads.pauses) ?? [];
+  const baseline = baselineWritePause(r) ?? 0;
+  const since = (ms: number) => secs(ms - (r.triggerMs ?? ms));
+  return pauses
+    .filter((p) => p.failures > 0 || p.durationMs > baseline)
+    .map((p) => [
+      p.from,
+      `${role} pause ${p.durationMs} ms until ${since(p.to)} s (${p.failures} failed${p.firstFailure ? `, first: ${p.firstFailure}` : ''})`,
+    ]);
+}
+
+/**
+ * Per run, in seconds after the trigger: lastOperation, live phases, the live flows' steps, the
+ * pauses worth showing and the watch's re-opens.
+ */
 function timelines(results: readonly RunResult[]): string {
   const lines: string[] = [];
   for (const r of results) {
@@ -538,14 +558,8 @@ function timelines(results: readonly RunResult[]): string {
         `${t.operation.type} ${t.operation.state} ${t.operation.progress}% ${t.operation.description ?? ''}`,
       ]),
       ...r.phases.map((p): [number, string] => [p.atMs, `live: ${p.phase}${p.step ? ` (${p.step})` : ''}`]),
-      ...(r.continuity?.writes.pauses ?? []).map((p): [number, string] => [
-        p.from,
-        `write pause ${p.durationMs} ms until ${since(p.to).trim()} s (${p.failures} failed, first: ${p.firstFailure ?? '-'})`,
-      ]),
-      ...(r.continuity?.reads.pauses ?? []).map((p): [number, string] => [
-        p.from,
-        `read pause ${p.durationMs} ms until ${since(p.to).trim()} s (${p.failures} failed, first: ${p.firstFailure ?? '-'})`,
-      ]),
+      ...pausesWorthShowing(r, 'write'),
+      ...pausesWorthShowing(r, 'read'),
       // Live flows name their steps on both seeds: where a pause falls among them is the point.
       ...(r.mode === 'live' ? r.steps : []).map((st): [number, string] => [
         (r.triggerMs ?? 0) + st.startMs,
