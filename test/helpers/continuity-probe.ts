@@ -514,10 +514,12 @@ class ProbeWatch {
   /** Reads events until the stream ends; returns why it ended. */
   async #consume(stream: ShootStream): Promise<string> {
     this.#stream = stream;
+    // Decoded as a stream: a character split across two chunks stays whole.
+    stream.response.setEncoding('utf8');
     let buffered = '';
     try {
       for await (const chunk of stream.response) {
-        buffered += String(chunk);
+        buffered += chunk as string;
         let newline = buffered.indexOf('\n');
         while (newline >= 0) {
           const line = buffered.slice(0, newline);
