@@ -27,6 +27,13 @@ import type { ComponentContext } from './context.js';
 import { SecretsRotation } from './secrets-rotation.js';
 import type { ShootStateComponent } from './shoot-state.js';
 
+/**
+ * The etcd members' peer certificate (Gardener's `etcd-peer-server-<name>`), from `ca-etcd` as
+ * the client one: issued from the persisted CA on every seed, so the members of two seeds trust
+ * each other during a live migration.
+ */
+export const ETCD_PEER_SERVER_SECRET = 'etcd-peer-server-tls';
+
 /** A certificate and its key, PEM. */
 export interface TlsPair {
   certPem: string;
@@ -66,6 +73,10 @@ export class SecretsManager {
       issueEtcdServerCertificate(persisted.caEtcd, ['127.0.0.1', 'localhost']),
     );
     await this.tlsSecret('etcd-client-tls', caPem, () => issueEtcdClientCertificate(persisted.caEtcd));
+    // Members present it to each other and serve it (usage both), for one member as for three.
+    await this.tlsSecret(ETCD_PEER_SERVER_SECRET, caPem, () =>
+      issueEtcdServerCertificate(persisted.caEtcd, ['127.0.0.1', 'localhost']),
+    );
   }
 
   /** The secrets `deploy` initialized; the steps after it in the flow use them. */
