@@ -4,7 +4,9 @@
  * seed document's manifests are. Its etcd-main runs 3 members with peer TLS, its kube-apiserver 2
  * replicas behind the shoot's endpoint. A member killed with -9 and a replica failing at the same
  * time (the seed's fault hook, TRANSPLANT_APISERVER_FAULT_FILE: replicas run in the seed's
- * process) do not stop kubectl: writes and reads go on, then both come back.
+ * process) do not stop kubectl: writes and reads go on, then both come back. Hibernation takes
+ * it to 0 members and no replica, waking up back to 3 and 2 with its data (the hibernation's full
+ * snapshot needs the druid's backups of a 3-member etcd: the `ha-backups` part).
  */
 import assert from 'node:assert/strict';
 import { readFile, rm, writeFile } from 'node:fs/promises';
@@ -134,5 +136,59 @@ describe('a highly available shoot', () => {
     const all = await kubectl(shoot.kubeconfig, ['get', 'configmaps', '-o', 'name']);
     assert.equal(all.code, 0, all.stderr);
     for (let i = 0; i < 6; i++) assert.match(all.stdout, new RegExp(`^configmap/ha-${i}$`, 'm'));
+  });
+
+  /** The shoot once a Reconcile of its current spec succeeded with `status.hibernated` as given. */
+  const settled = (hibernated: boolean): Promise<Json> =>
+    eventually(
+      async () => {
+        const s = await shoot.landscape.shoot('garden-dev', 'my-shoot').catch(() => undefined);
+        const last = s?.status?.lastOperation;
+        const done =
+          last?.type === 'Reconcile' &&
+          last.state === 'Succeeded' &&
+          s.status.observedGeneration === s.metadata.generation &&
+          (s.status.hibernated === true) === hibernated;
+        return done ? s : undefined;
+      },
+      180_000,
+      `Reconcile Succeeded, hibernated=${hibernated}`,
+    );
+  const setHibernation = async (enabled: boolean) => {
+    const patch = JSON.stringify({ spec: { hibernation: { enabled } } });
+    const patched = await kubectl(shoot.landscape.garden, [
+      'patch',
+      'shoot',
+      '-n',
+      'garden-dev',
+      'my-shoot',
+      '--type',
+      'merge',
+      '-p',
+      patch,
+    ]);
+    assert.equal(patched.code, 0, patched.stderr);
+  };
+
+  it('hibernates to 0 members and no replica, and wakes up to 3 members and 2 replicas with its data', async () => {
+    await setHibernation(true);
+    await settled(true);
+    const stopped = await etcdMain();
+    assert.equal(stopped.spec.replicas, 0);
+    assert.equal(stopped.status.currentReplicas, 0);
+    assert.deepEqual(await replicaPorts(), [], 'no replica listens while hibernated');
+
+    await setHibernation(false);
+    await settled(false);
+    const woken = await etcdMain();
+    assert.equal(woken.spec.replicas, 3);
+    assert.deepEqual(
+      woken.status.members.map((m: Json) => m.status),
+      ['Ready', 'Ready', 'Ready'],
+    );
+    assert.equal((await replicaPorts()).length, 2);
+    const read = await kubectl(shoot.kubeconfig, ['get', 'configmap', 'ha-5', '-o', 'jsonpath={.data.i}']);
+    assert.equal(read.code, 0, read.stderr);
+    assert.equal(read.stdout, '5', 'the data written before hibernation is there');
   });
 });

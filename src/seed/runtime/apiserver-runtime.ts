@@ -36,13 +36,13 @@ export const APISERVER_FAULT_FILE_ENV = 'TRANSPLANT_APISERVER_FAULT_FILE';
 export class ApiServerRuntime extends InProcessRuntime<ApiServerConfig, RunningApiServer> {
   /**
    * `nodeTunnels(name)`: the vpn-seed-server of shoot `name` now, if one runs; `audit(name)`: the
-   * audit log of shoot `name`'s API server.
+   * audit log of shoot `name`'s API server; `faultFile`: the tests' replica faults (below).
    */
   constructor(
     logger: Logger,
     nodeTunnels: (name: string) => NodeTunnels | undefined = () => undefined,
     audit?: (name: string) => AuditLogConfig,
-    faultFile: string | undefined = process.env[APISERVER_FAULT_FILE_ENV],
+    faultFile?: string,
   ) {
     super(async ({ replicas = 1, servingCaPem, ...config }) => {
       const log = logger.child({ shoot: config.name });
