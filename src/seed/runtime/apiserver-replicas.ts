@@ -117,7 +117,16 @@ export class ApiServerReplicas {
       this.#replicas.map(async (replica, index) => {
         if (failed.has(index)) return this.#fail(replica, index);
         if (!replica.server) return this.#restart(replica, index);
+        const wasOut = replica.failedChecks >= FAILURE_THRESHOLD;
         replica.failedChecks = (await ready(replica.server.url, this.#o.servingCaPem)) ? 0 : replica.failedChecks + 1;
+        const isOut = replica.failedChecks >= FAILURE_THRESHOLD;
+        if (isOut !== wasOut)
+          this.#o.logger.warn(
+            { replica: index, url: replica.server.url },
+            isOut
+              ? `kube-apiserver replica ${index} of ${this.#o.name} fails /readyz: no new connections`
+              : `kube-apiserver replica ${index} of ${this.#o.name} is ready again`,
+          );
       }),
     );
     this.#updateBackends();
