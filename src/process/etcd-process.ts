@@ -235,6 +235,8 @@ export interface EtcdMemberEntry {
   /** Empty for a member added but never started. */
   name: string;
   peerUrls: string[];
+  /** Empty for a member added but never started. */
+  clientUrls: string[];
   isLearner: boolean;
 }
 
@@ -246,6 +248,7 @@ export async function etcdMemberList(clientUrl: string, tls?: EtcdTls): Promise<
     id: String(m.ID),
     name: typeof m.name === 'string' ? m.name : '',
     peerUrls: Array.isArray(m.peerURLs) ? m.peerURLs.map(String) : [],
+    clientUrls: Array.isArray(m.clientURLs) ? m.clientURLs.map(String) : [],
     isLearner: m.isLearner === true,
   }));
 }

@@ -29,10 +29,11 @@ import { type Client, ignoreNotFound, type ResourceClient } from '../../client/c
 import { addFinalizer, removeFinalizer } from '../../client/finalizers.js';
 import type { ObjectKey, Reconciler, Result } from '../../controller/controller.js';
 import { checkEtcdHealth, freePort, startEtcd } from '../../process/etcd-process.js';
-import type { BackupSidecars } from './backup-sidecars.js';
+import { readBackupSidecarState, writeBackupSidecarState } from './backup-sidecar-state.js';
+import type { BackupSidecar, BackupSidecars } from './backup-sidecars.js';
 import { type EtcdBackupConfig, etcdBackupConfig, prepareDataDir } from './etcd-backup.js';
 import { type EtcdLaunchConfig, etcdLaunchConfig } from './etcd-config.js';
-import { convergeEtcdCluster } from './etcd-members.js';
+import { convergeEtcdCluster, type EtcdClusterOptions, type EtcdMemberObservation } from './etcd-members.js';
 import { DEFAULT_ETCD_STOP_GRACE_MS, isEtcdProcessFor, stopEtcdAt } from './etcd-processes.js';
 import { type EtcdPaths, type EtcdState, etcdPaths, readEtcdState, writeEtcdState } from './etcd-state.js';
 import {
@@ -73,6 +74,8 @@ export interface EtcdReconcilerOptions {
    * The seed always passes them.
    */
   sidecars?: BackupSidecars;
+  /** A test aid (etcd-members.ts `afterJoinPhase`): a throw stands for the druid crashing there. */
+  afterJoinPhase?: EtcdClusterOptions['afterJoinPhase'];
 }
 
 const DEFAULTS = Object.freeze({
@@ -180,7 +183,11 @@ export class EtcdReconciler implements Reconciler {
     if (state && alive && state.configHash === config.configHash) {
       if (await checkEtcdHealth(state.clientUrl, config.tls)) {
         this.#unhealthySince.delete(id);
-        return { kind: 'running', state, backup: await this.#ensureSidecar(id, paths, backup, state, config) };
+        return {
+          kind: 'running',
+          state,
+          backup: await this.#ensureSidecar(id, backup, config, memberSidecar(paths, state)),
+        };
       }
       const now = Date.now();
       const since = this.#unhealthySince.get(id) ?? now;
@@ -222,7 +229,11 @@ export class EtcdReconciler implements Reconciler {
     try {
       const started = await this.#start(paths, config, state, peerPort);
       log.info({ pid: started.pid, clientUrl: started.clientUrl }, 'etcd started');
-      return { kind: 'running', state: started, backup: await this.#ensureSidecar(id, paths, backup, started, config) };
+      return {
+        kind: 'running',
+        state: started,
+        backup: await this.#ensureSidecar(id, backup, config, memberSidecar(paths, started)),
+      };
     } catch (err) {
       const error = err instanceof Error ? err : new Error(String(err));
       log.error({ err: error.message }, 'etcd could not be started');
@@ -239,8 +250,12 @@ export class EtcdReconciler implements Reconciler {
         peer.kind === 'plain' ? 'spec.etcd.peerUrlTls is required for more than one member' : peer.message;
       return { kind: 'tls-problem', reason, message, state: undefined };
     }
+    const backupConfig: EtcdBackupConfig = this.#options.sidecars
+      ? await etcdBackupConfig(etcd, this.#secrets)
+      : { kind: 'off' };
     const cluster = await convergeEtcdCluster({
       paths,
+      backup: backupConfig,
       etcd,
       replicas: etcdReplicas(etcd),
       config,
@@ -249,17 +264,59 @@ export class EtcdReconciler implements Reconciler {
       startTimeoutMs: this.#options.startTimeoutMs,
       stopGraceMs: this.#stopGraceMs,
       binary: this.#options.binary,
+      ...(this.#options.afterJoinPhase ? { afterJoinPhase: this.#options.afterJoinPhase } : {}),
     });
     for (const problem of cluster.problems) log.error(problem);
-    // Backups of a cluster (from its leader) are the next increment: say so rather than pretend.
-    const backup: BackupObservation = etcd.spec.backup.store
-      ? {
-          kind: 'failed',
-          reason: EtcdBackupReason.Failed,
-          message: 'backups of a multi-member etcd are not supported yet',
-        }
-      : { kind: 'off' };
-    return { kind: 'cluster', members: cluster.members, problems: cluster.problems, backup };
+    const backup = await this.#leaderSidecar(
+      `${etcd.metadata.namespace}/${etcd.metadata.name}`,
+      paths,
+      backupConfig,
+      config,
+      cluster.members,
+    );
+    return {
+      kind: 'cluster',
+      members: cluster.members,
+      problems: cluster.problems,
+      restoring: cluster.restoring,
+      backup,
+    };
+  }
+
+  /**
+   * The backup sidecar of a cluster, on its leader's client URL (docs/ha-control-planes.md,
+   * "Backups from the leader"): a new leader restarts it there, after the old one flushed its
+   * deltas, and its first snapshot is a full one. Without a healthy leader (an election, quorum
+   * lost) the running sidecar is left as it is.
+   */
+  async #leaderSidecar(
+    id: string,
+    paths: EtcdPaths,
+    backup: EtcdBackupConfig,
+    config: EtcdLaunchConfig,
+    members: readonly EtcdMemberObservation[],
+  ): Promise<BackupObservation> {
+    const leader = members.find((m) => m.leader && m.healthy);
+    const running = this.#options.sidecars?.get(id);
+    if (!leader && backup.kind === 'on') {
+      return running
+        ? sidecarObservation(running, backup)
+        : {
+            kind: 'failed',
+            reason: EtcdBackupReason.Pending,
+            message: 'waiting for the etcd cluster to have a leader',
+          };
+    }
+    const recorded = await readBackupSidecarState(paths);
+    return this.#ensureSidecar(id, backup, config, {
+      endpoint: leader?.state.clientUrl ?? '',
+      port: recorded.port,
+      startWithFullSnapshot: recorded.member !== leader?.name,
+      started: async (port) => {
+        if (recorded.port === port && recorded.member === leader?.name) return;
+        await writeBackupSidecarState(paths, { ...(port !== undefined ? { port } : {}), member: leader?.name });
+      },
+    });
   }
 
   /**
@@ -309,15 +366,15 @@ export class EtcdReconciler implements Reconciler {
   }
 
   /**
-   * The running backup sidecar for a healthy etcd, started when missing; its port is kept in the
-   * state file so its URL survives seed restarts.
+   * The running backup sidecar for a healthy etcd (a single member, or a cluster's leader),
+   * started when missing or when it watches another etcd than `target`'s; its port is recorded
+   * so its URL survives seed restarts and leader changes.
    */
   async #ensureSidecar(
     id: string,
-    paths: EtcdPaths,
     backup: EtcdBackupConfig,
-    state: EtcdState,
     config: EtcdLaunchConfig,
+    target: SidecarTarget,
   ): Promise<BackupObservation> {
     const sidecars = this.#options.sidecars;
     if (!sidecars || backup.kind === 'off') {
@@ -334,32 +391,20 @@ export class EtcdReconciler implements Reconciler {
         snapshotter: {
           ...backup.snapshotter,
           store: backup.store.store,
+          ...(target.startWithFullSnapshot ? { startWithFullSnapshot: true } : {}),
           etcd: {
-            endpoint: state.clientUrl,
+            endpoint: target.endpoint,
             ...(tls && clientPair
               ? { tls: { caPem: tls.caPem, certPem: clientPair.certPem, keyPem: clientPair.keyPem } }
               : {}),
           },
         },
         ...(tls ? { serverTls: { certPem: tls.certPem, keyPem: tls.keyPem, caPem: tls.caPem } } : {}),
-        port: state.backupPort ?? 0,
-        key: JSON.stringify([backup.key, state.clientUrl, config.configHash]),
+        port: target.port ?? 0,
+        key: JSON.stringify([backup.key, target.endpoint, config.configHash]),
       });
-      if (sidecar.port !== undefined && state.backupPort !== sidecar.port) {
-        state.backupPort = sidecar.port;
-        await writeEtcdState(paths, state);
-      }
-      const health = sidecar.snapshotter.health();
-      const last = health.lastSnapshot;
-      return {
-        kind: 'on',
-        url: sidecar.url,
-        healthy: health.healthy,
-        hasFullSnapshot: last !== undefined,
-        message: health.healthy
-          ? `Backups are taken to ${backup.store.store.location}`
-          : `Backups to ${backup.store.store.location} fail: ${health.lastError ?? 'unknown error'}`,
-      };
+      await target.started(sidecar.port);
+      return sidecarObservation(sidecar, backup);
     } catch (err) {
       return { kind: 'failed', reason: EtcdBackupReason.Failed, message: (err as Error).message };
     }
@@ -397,4 +442,47 @@ export class EtcdReconciler implements Reconciler {
     if (Object.entries(status).every(([field, value]) => sameIgnoringTimes(old[field], value))) return;
     await this.#etcds.patch(namespace, name, { status }, { subresource: 'status' }).catch(ignoreNotFound);
   }
+}
+
+/** Where a sidecar is to run and how its port is recorded. */
+interface SidecarTarget {
+  /** The client URL of the etcd it snapshots. */
+  endpoint: string;
+  /** The HTTPS port it served on before, undefined the first time. */
+  port: number | undefined;
+  /** Begin with a full snapshot (the sidecar moved to another member). */
+  startWithFullSnapshot: boolean;
+  /** Records where it serves once it runs. */
+  started(port: number | undefined): Promise<void>;
+}
+
+/** A single member's sidecar: its port kept in the member's state file. */
+function memberSidecar(paths: EtcdPaths, state: EtcdState): SidecarTarget {
+  return {
+    endpoint: state.clientUrl,
+    port: state.backupPort,
+    startWithFullSnapshot: false,
+    started: async (port) => {
+      if (port === undefined || state.backupPort === port) return;
+      state.backupPort = port;
+      await writeEtcdState(paths, state);
+    },
+  };
+}
+
+/** How a running sidecar's backups are doing. */
+function sidecarObservation(
+  sidecar: BackupSidecar,
+  backup: Extract<EtcdBackupConfig, { kind: 'on' }>,
+): BackupObservation {
+  const health = sidecar.snapshotter.health();
+  return {
+    kind: 'on',
+    url: sidecar.url,
+    healthy: health.healthy,
+    hasFullSnapshot: health.lastSnapshot !== undefined,
+    message: health.healthy
+      ? `Backups are taken to ${backup.store.store.location}`
+      : `Backups to ${backup.store.store.location} fail: ${health.lastError ?? 'unknown error'}`,
+  };
 }

@@ -17,10 +17,14 @@
  * bootstrapped anew (that would make a second cluster): while the others are healthy, its old
  * membership is removed, it is added as a learner, started with `--initial-cluster-state=existing`,
  * and promoted once it has applied what the leader had committed.
+ *
+ * A cluster none of whose members has data, with snapshots in its backup store (a migration's
+ * destination, or every member lost), is restored the same way: member 0 from the backups
+ * (etcd-backup.ts `prepareDataDir`), started as a one-member cluster, then the others added as
+ * learners one at a time (etcd-cluster-restore.ts).
  */
 import { createHash } from 'node:crypto';
-import { mkdir, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import type { Etcd } from '../../api/druid/etcd.js';
 import { nowTimestamp } from '../../api/meta.js';
@@ -32,11 +36,12 @@ import {
   freePort,
   startEtcd,
 } from '../../process/etcd-process.js';
+import type { EtcdBackupConfig } from './etcd-backup.js';
+import { EtcdClusterMarker, hasMarker, memberHasData, removeMarker, writeMarker } from './etcd-cluster-markers.js';
+import { restoreFirstMember } from './etcd-cluster-restore.js';
 import type { EtcdLaunchConfig } from './etcd-config.js';
 import { isEtcdProcessFor, stopEtcdAt } from './etcd-processes.js';
 import { type EtcdPaths, type EtcdState, etcdPaths, readEtcdState, writeEtcdState } from './etcd-state.js';
-
-const BOOTSTRAPPED_MARKER = 'cluster-bootstrapped';
 
 /** One member as a reconcile found (or made) it. */
 export interface EtcdMemberObservation {
@@ -57,6 +62,11 @@ export interface EtcdClusterObservation {
   members: EtcdMemberObservation[];
   /** Why a member could not be (re)started; the others keep running. */
   problems: string[];
+  /**
+   * The cluster is being restored from its backups and not every member has joined yet: not
+   * Ready, whatever the quorum says.
+   */
+  restoring: boolean;
 }
 
 export interface EtcdClusterOptions {
@@ -72,11 +82,26 @@ export interface EtcdClusterOptions {
   startTimeoutMs?: number;
   stopGraceMs?: number;
   binary?: string;
+  /** Where a cluster none of whose members has data is restored from; default off. */
+  backup?: EtcdBackupConfig;
+  /**
+   * A test aid: called right after each phase of a member's join took effect; a throw stands
+   * for the druid crashing there (its successor must resume from the member list and files).
+   */
+  afterJoinPhase?: (member: string, phase: EtcdJoinPhase) => void;
 }
+
+/** The phases of a member joining a running cluster, in order. */
+export type EtcdJoinPhase = 'old-membership-removed' | 'learner-added' | 'started' | 'promoted';
 
 /** The member names of an Etcd of `replicas` members: `<name>-0` … as etcd-druid's pods. */
 export function etcdMemberNames(etcd: Etcd, replicas: number): string[] {
   return Array.from({ length: replicas }, (_, i) => `${etcd.metadata.name}-${i}`);
+}
+
+/** `--initial-cluster-token` of an Etcd's members. */
+function etcdClusterToken(etcd: Etcd): string {
+  return `${etcd.metadata.namespace}/${etcd.metadata.name}`;
 }
 
 /** The files of one member, below its Etcd's directory. */
@@ -93,9 +118,24 @@ export async function convergeEtcdCluster(options: EtcdClusterOptions): Promise<
   const configHash = createHash('sha256')
     .update(JSON.stringify([options.config.configHash, options.peerTls, initialCluster]))
     .digest('hex');
-  const bootstrapped = await exists(join(paths.dir, BOOTSTRAPPED_MARKER));
-
   const problems: string[] = [];
+  const clusterToken = etcdClusterToken(etcd);
+  const restore = await restoreFirstMember({
+    paths,
+    memberPaths: etcdMemberPaths(paths, names[0]!),
+    states,
+    memberName: names[0]!,
+    clusterToken,
+    backup: options.backup,
+    logger: log,
+    ...(options.stopGraceMs !== undefined ? { stopGraceMs: options.stopGraceMs } : {}),
+  });
+  if (restore.kind === 'failed') {
+    problems.push(restore.message);
+    return { members: await observeMembers(names, states, options.config), problems, restoring: true };
+  }
+  const bootstrapped = await hasMarker(paths, EtcdClusterMarker.Bootstrapped);
+
   const toStart: number[] = [];
   /** Members re-joining as learners, with the `--initial-cluster` of the running cluster. */
   const joining = new Map<number, string>();
@@ -107,7 +147,7 @@ export async function convergeEtcdCluster(options: EtcdClusterOptions): Promise<
       // A changed configuration rolls one member at a time, and only while all others are healthy.
       if (toStart.length > 0 || !(await othersHealthy(states, i, options.config))) continue;
       log.info({ member: name, pid: state.pid }, 'etcd member configuration changed; restarting it');
-    } else if (bootstrapped && !(await exists(join(state.dataDir, 'member')))) {
+    } else if (bootstrapped && !(await memberHasData(state.dataDir))) {
       const rejoin = await prepareRejoin(options, states, i, initialCluster, log);
       if (typeof rejoin === 'string') {
         problems.push(rejoin);
@@ -120,6 +160,7 @@ export async function convergeEtcdCluster(options: EtcdClusterOptions): Promise<
     toStart.push(i);
   }
 
+  const started = new Set<number>();
   await Promise.all(
     toStart.map(async (i) => {
       const name = names[i]!;
@@ -133,6 +174,7 @@ export async function convergeEtcdCluster(options: EtcdClusterOptions): Promise<
           configHash,
           cluster ? 'existing' : 'new',
         );
+        started.add(i);
         log.info({ member: name, pid: states[i]!.pid }, 'etcd member started');
       } catch (err) {
         const message = (err as Error).message.split('\n')[0] ?? String(err);
@@ -141,18 +183,23 @@ export async function convergeEtcdCluster(options: EtcdClusterOptions): Promise<
     }),
   );
 
+  for (const i of joining.keys()) if (started.has(i)) options.afterJoinPhase?.(names[i]!, 'started');
   let members = await observeMembers(names, states, options.config);
   if (members.some((m) => m.learner)) {
-    if (await promoteCaughtUpLearners(members, options.config, log)) {
+    if (await promoteCaughtUpLearners(members, options, log)) {
       members = await observeMembers(names, states, options.config);
     } else {
       problems.push('a re-joining member has not caught up with the leader yet');
     }
   }
-  if (!bootstrapped && members.every((m) => m.healthy)) {
-    await writeFile(join(paths.dir, BOOTSTRAPPED_MARKER), `${nowTimestamp()}\n`, { mode: 0o600 });
+  const allJoined = members.every((m) => m.healthy);
+  if (!bootstrapped && allJoined) await writeMarker(paths, EtcdClusterMarker.Bootstrapped);
+  const restoring = await hasMarker(paths, EtcdClusterMarker.Restoring);
+  if (restoring && allJoined) {
+    await removeMarker(paths, EtcdClusterMarker.Restoring);
+    log.info('etcd cluster restored from backups: every member joined');
   }
-  return { members, problems };
+  return { members, problems, restoring: restoring && !allJoined };
 }
 
 /** Every member's state file, written with fresh ports (and no pid) for members that have none yet. */
@@ -218,7 +265,7 @@ async function startMember(
     peer: {
       host: '127.0.0.1',
       initialCluster,
-      clusterToken: `${options.etcd.metadata.namespace}/${options.etcd.metadata.name}`,
+      clusterToken: etcdClusterToken(options.etcd),
       tls: options.peerTls,
       initialClusterState,
     },
@@ -246,10 +293,14 @@ async function startMember(
 }
 
 /**
- * Makes room for member `i`, whose data is gone, to re-join as a learner (etcd-druid's way): its
- * old membership removed, a learner at its peer URL added. Only while every other member is
- * healthy, so the quorum never depends on it. Each step is found again from the member list, so
- * a crash between them resumes. Returns the `--initial-cluster` to start it with, or why not now.
+ * Makes room for member `i`, which has no data, to join the running cluster as a learner
+ * (etcd-druid's way): its old membership removed, a learner at its peer URL added. Only while
+ * every other member of the cluster's member list is a healthy voter: a removal then never takes
+ * the quorum away, and learners join one at a time (etcd 3.4 allows one). The list, not the
+ * state files, says who is in the cluster: while it is restored from backups (member 0 alone,
+ * the others joining) the members not yet added do not count. Each step is found again from the
+ * member list, so a crash between them resumes. Returns the `--initial-cluster` to start it
+ * with, or why not now.
  */
 async function prepareRejoin(
   options: EtcdClusterOptions,
@@ -260,28 +311,39 @@ async function prepareRejoin(
 ): Promise<{ initialCluster: string } | string> {
   const name = etcdMemberNames(options.etcd, states.length)[i]!;
   const tls = options.config.tls;
-  const notYet = (why: string) => `member ${name} has lost its data and re-joins once ${why}`;
-  if (!(await othersHealthy(states, i, options.config))) return notYet('the other members are healthy');
-  const via = states.find((_, j) => j !== i)!.clientUrl;
+  const notYet = (why: string) => `member ${name} has no data and joins the cluster once ${why}`;
   const peerUrl = initialCluster
     .split(',')
     .find((m) => m.startsWith(`${name}=`))!
     .slice(name.length + 1);
+  const healthy = await Promise.all(
+    states.map(async (s, j) => j !== i && (await checkEtcdHealth(s.clientUrl, tls)) && s.clientUrl),
+  );
+  const via = healthy.find((url) => url !== false);
+  if (!via) return notYet('another member is healthy');
   let list = await etcdMemberList(via, tls);
-  let entry = list?.find((m) => m.peerUrls.includes(peerUrl));
+  if (!list) return notYet('the member list can be read');
+  for (const other of list.filter((m) => !m.peerUrls.includes(peerUrl))) {
+    if (other.isLearner) return notYet(`the learner ${other.name || other.peerUrls[0]} has been promoted`);
+    const answers = await Promise.all(other.clientUrls.map((url) => checkEtcdHealth(url, tls)));
+    if (!answers.includes(true)) return notYet(`member ${other.name || other.peerUrls[0]} is healthy`);
+  }
+  let entry = list.find((m) => m.peerUrls.includes(peerUrl));
   if (entry && !entry.isLearner) {
     if (!(await etcdMembershipChange(via, tls, { op: 'remove', id: entry.id })))
       return notYet('its old membership is removed');
     log.warn({ member: name, id: entry.id }, 'etcd member lost its data: removed its old membership');
+    options.afterJoinPhase?.(name, 'old-membership-removed');
     entry = undefined;
   }
   if (!entry) {
     if (!(await etcdMembershipChange(via, tls, { op: 'add-learner', peerUrl })))
       return notYet('it is added as a learner');
     log.info({ member: name }, 'etcd member added as a learner');
+    options.afterJoinPhase?.(name, 'learner-added');
     list = await etcdMemberList(via, tls);
+    if (!list) return notYet('the member list can be read');
   }
-  if (!list) return notYet('the member list can be read');
   const cluster = list.map((m) => `${m.name || (m.peerUrls.includes(peerUrl) ? name : '')}=${m.peerUrls[0]}`);
   return { initialCluster: cluster.join(',') };
 }
@@ -292,9 +354,10 @@ async function prepareRejoin(
  */
 async function promoteCaughtUpLearners(
   members: readonly EtcdMemberObservation[],
-  config: EtcdLaunchConfig,
+  options: EtcdClusterOptions,
   log: Logger,
 ): Promise<boolean> {
+  const { config } = options;
   const leader = members.find((m) => m.leader);
   if (!leader) return false;
   let allPromoted = true;
@@ -308,6 +371,7 @@ async function promoteCaughtUpLearners(
       (await etcdMembershipChange(leader.state.clientUrl, config.tls, { op: 'promote', id: learner.id! }))
     ) {
       log.info({ member: learner.name, id: learner.id }, 'etcd learner caught up and promoted');
+      options.afterJoinPhase?.(learner.name, 'promoted');
     } else {
       allPromoted = false;
     }
@@ -354,11 +418,4 @@ async function observeMembers(
       learner: report?.isLearner === true,
     };
   });
-}
-
-async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
-    () => true,
-    () => false,
-  );
 }

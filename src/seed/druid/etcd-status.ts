@@ -28,6 +28,8 @@ export const EtcdReadyReason = Object.freeze({
   StartFailed: 'StartFailed',
   /** A multi-member Etcd has fewer healthy members than a quorum. */
   QuorumLost: 'QuorumLost',
+  /** A multi-member Etcd is restored from its backups: member 0 restored, the others not all joined yet. */
+  Restoring: 'RestoringFromBackups',
   /** The data dir needed a restore from backups, and it failed (corrupt or missing snapshot, store unreachable). */
   RestoreFailed: 'RestoreFailed',
 } as const);
@@ -51,7 +53,14 @@ export type BackupObservation =
 export type Observation =
   | { kind: 'running'; state: EtcdState; backup: BackupObservation }
   /** A multi-member Etcd: each member as found; `problems` says why one could not be started. */
-  | { kind: 'cluster'; members: EtcdMemberObservation[]; problems: string[]; backup: BackupObservation }
+  | {
+      kind: 'cluster';
+      members: EtcdMemberObservation[];
+      problems: string[];
+      /** Restored from the backups, not every member joined yet: not Ready. */
+      restoring: boolean;
+      backup: BackupObservation;
+    }
   | { kind: 'restore-failed'; error: Error; state: EtcdState | undefined }
   | { kind: 'unhealthy'; state: EtcdState; since: number; remainingMs: number }
   | { kind: 'stopped'; state: EtcdState | undefined }
@@ -181,16 +190,22 @@ function clusterStatusFor(
   const quorate = healthy.length > Math.floor(replicas / 2);
   const unhealthyNames = observation.members.filter((m) => !m.healthy).map((m) => m.name);
   const problem = observation.problems[0];
-  const quorum: ConditionValue = quorate
-    ? ['True', EtcdReadyReason.Quorate, `${healthy.length} of ${replicas} members are healthy`]
-    : ['False', EtcdReadyReason.QuorumLost, problem ?? `only ${healthy.length} of ${replicas} members are healthy`];
+  const quorum: ConditionValue = observation.restoring
+    ? [
+        'False',
+        EtcdReadyReason.Restoring,
+        `restoring the cluster from its backups: ${healthy.length} of ${replicas} members have joined${problem ? `; ${problem}` : ''}`,
+      ]
+    : quorate
+      ? ['True', EtcdReadyReason.Quorate, `${healthy.length} of ${replicas} members are healthy`]
+      : ['False', EtcdReadyReason.QuorumLost, problem ?? `only ${healthy.length} of ${replicas} members are healthy`];
   const members: ConditionValue =
     unhealthyNames.length === 0
       ? ['True', 'AllMembersReady', 'All members are ready']
       : ['False', 'NotAllMembersReady', problem ?? `members not ready: ${unhealthyNames.join(', ')}`];
   const status: EtcdStatus = {
     observedGeneration: etcd.metadata.generation ?? 1,
-    ready: quorate,
+    ready: quorate && !observation.restoring,
     conditions: withConditions(current, quorum, members, backupCondition(observation)),
     clusterSize: replicas,
     replicas,
@@ -215,6 +230,8 @@ function clusterStatusFor(
   };
   const endpoint = observation.members[0]?.state.clientUrl;
   if (endpoint) status.endpoint = endpoint;
+  // One sidecar per Etcd, on the leader; its port does not change with the leader.
+  if (observation.backup.kind === 'on' && observation.backup.url) status.backupEndpoint = observation.backup.url;
   return status;
 }
 
