@@ -34,6 +34,9 @@ import type { ShootStateComponent } from './shoot-state.js';
  */
 export const ETCD_PEER_SERVER_SECRET = 'etcd-peer-server-tls';
 
+/** The names in the peer certificate: where the members' peer listeners are reached on one host. */
+const ETCD_PEER_HOSTS: readonly string[] = Object.freeze(['127.0.0.1', 'localhost']);
+
 /** A certificate and its key, PEM. */
 export interface TlsPair {
   certPem: string;
@@ -74,8 +77,12 @@ export class SecretsManager {
     );
     await this.tlsSecret('etcd-client-tls', caPem, () => issueEtcdClientCertificate(persisted.caEtcd));
     // Members present it to each other and serve it (usage both), for one member as for three.
-    await this.tlsSecret(ETCD_PEER_SERVER_SECRET, caPem, () =>
-      issueEtcdServerCertificate(persisted.caEtcd, ['127.0.0.1', 'localhost']),
+    // Issued again when the hosts change (e.g. a peer address other seeds reach).
+    await this.tlsSecret(
+      ETCD_PEER_SERVER_SECRET,
+      caPem,
+      () => issueEtcdServerCertificate(persisted.caEtcd, [...ETCD_PEER_HOSTS]),
+      ETCD_PEER_HOSTS.join(','),
     );
   }
 
