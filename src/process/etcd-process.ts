@@ -255,17 +255,23 @@ export async function etcdMemberList(clientUrl: string, tls?: EtcdTls): Promise<
 
 /**
  * A membership change through the member at `clientUrl`: `add` (a learner at `peerUrl`),
- * `remove` or `promote` (member `id`). Resolves whether etcd accepted it.
+ * `remove` or `promote` (member `id`), `update` (member `id`'s peer URL). Resolves whether etcd
+ * accepted it.
  */
 export async function etcdMembershipChange(
   clientUrl: string,
   tls: EtcdTls | undefined,
-  change: { op: 'add-learner'; peerUrl: string } | { op: 'remove' | 'promote'; id: string },
+  change:
+    | { op: 'add-learner'; peerUrl: string }
+    | { op: 'remove' | 'promote'; id: string }
+    | { op: 'update'; id: string; peerUrl: string },
 ): Promise<boolean> {
   const [path, payload] =
     change.op === 'add-learner'
       ? ['/v3/cluster/member/add', { peerURLs: [change.peerUrl], isLearner: true }]
-      : [`/v3/cluster/member/${change.op}`, { ID: change.id }];
+      : change.op === 'update'
+        ? ['/v3/cluster/member/update', { ID: change.id, peerURLs: [change.peerUrl] }]
+        : [`/v3/cluster/member/${change.op}`, { ID: change.id }];
   return (await etcdRequest(clientUrl, 'POST', path, tls, JSON.stringify(payload))) !== undefined;
 }
 

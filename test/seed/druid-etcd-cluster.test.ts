@@ -528,6 +528,34 @@ describe('druid: backups of a 3-member Etcd from its leader, and the restore of 
     assertChainWithoutGaps(after);
   });
 
+  it('kill -9 of the leader: the sidecar moves to the new leader, backups go on, the killed member comes back', async () => {
+    const etcd = await stored(BACKED);
+    const members = etcd.status?.members ?? [];
+    const leader = members.find((m) => m.role === 'Leader');
+    assert.ok(leader);
+    const states = await memberStates(BACKED);
+    const victim = states[members.indexOf(leader)]!;
+    process.kill(victim.pid!, 'SIGKILL');
+    while (isProcessAlive(victim.pid!)) await new Promise((r) => setTimeout(r, 20));
+    const survivor = client(...states.filter((st) => st !== victim).map((st) => st.clientUrl));
+    try {
+      await survivor.put(`${prefix}leader-killed`).value('yes');
+      acknowledged.set(`${prefix}leader-killed`, 'yes');
+    } finally {
+      survivor.close();
+    }
+    const after = await reconcileUntil(
+      'the sidecar on a new leader, every member back',
+      async (e) => {
+        const now = e.status?.members?.find((m) => m.role === 'Leader')?.name;
+        return backedReady(e) && backupReady(e) && (await readBackupSidecarState(backedPaths)).member === now;
+      },
+      BACKED,
+    );
+    assert.equal(after.status?.backupEndpoint, etcd.status?.backupEndpoint);
+    assertChainWithoutGaps(await snapshots());
+  });
+
   it('the final snapshot endpoint (status.backupEndpoint) answers with a final full snapshot at the current revision', async () => {
     const etcd = await stored(BACKED);
     await httpsJson(`${(await memberStates(BACKED))[0]!.clientUrl}/v3/kv/put`, 'POST', {
@@ -600,3 +628,53 @@ function assertChainWithoutGaps(snapshots: readonly Snapshot[]): void {
     );
   }
 }
+
+describe('druid: scaling a single-member Etcd to three members', () => {
+  const name = 'etcd-scaled';
+  const scaledPaths = etcdPaths(runtimeDir, ns, name);
+  after(() => stopEtcdAt(scaledPaths, 1_000));
+
+  it('the single member’s data becomes member 0’s on the same ports; the others join as learners; every key on all three', async () => {
+    const backup = { store: { ...storeSpec, prefix: `${ns}/${name}` }, fullSnapshotSchedule: '0 0 1 1 *' };
+    const object = etcdObject(name, backup);
+    (object.spec as { replicas: number }).replicas = 1;
+    await etcds.create(ns, object, ctx);
+    const single = await reconcileUntil(
+      'the single member with its backups',
+      (e) => e.status?.ready === true && conditionOf(e, 'BackupReady')?.status === 'True',
+      name,
+    );
+    const writer = client(single.status!.endpoint!);
+    try {
+      for (let i = 0; i < 10; i++) await writer.put(`/registry/configmaps/default/single-${i}`).value(String(i));
+    } finally {
+      writer.close();
+    }
+
+    await etcds.patch(ns, name, '', 'merge', { spec: { replicas: 3 } }, ctx);
+    const scaled = await reconcileUntil('three ready members', (e) => allReady(e) && e.status?.ready === true, name);
+    assert.equal(scaled.status?.endpoint, single.status?.endpoint, 'member 0 serves where the single member did');
+    assert.equal(scaled.status?.backupEndpoint, single.status?.backupEndpoint);
+    await assert.rejects(stat(scaledPaths.stateFile), { code: 'ENOENT' });
+    await assert.rejects(stat(scaledPaths.dataDir), { code: 'ENOENT' });
+    const states = await memberStates(name);
+    const list = await etcdMemberList(states[0]!.clientUrl, tlsOfClient());
+    assert.deepEqual(
+      list?.map((m) => `${m.name} ${m.isLearner ? 'learner' : 'voter'} ${m.peerUrls.join()}`).sort(),
+      states.map((s, i) => `${name}-${i} voter https://127.0.0.1:${s.peerPort}`),
+    );
+    for (const state of states) {
+      const reader = client(state.clientUrl);
+      try {
+        const keys = await reader.getAll().prefix('/registry/configmaps/default/single-').keys();
+        assert.equal(keys.length, 10, state.clientUrl);
+      } finally {
+        reader.close();
+      }
+    }
+
+    await etcds.delete(ns, name, ctx, {});
+    await reconciler.reconcile({ namespace: ns, name });
+    await assert.rejects(stat(scaledPaths.dir), { code: 'ENOENT' });
+  });
+});

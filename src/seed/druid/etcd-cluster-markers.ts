@@ -22,7 +22,7 @@ export const EtcdClusterMarker = Object.freeze({
 export type EtcdClusterMarker = (typeof EtcdClusterMarker)[keyof typeof EtcdClusterMarker];
 
 export function hasMarker(paths: EtcdPaths, marker: EtcdClusterMarker): Promise<boolean> {
-  return exists(join(paths.dir, marker));
+  return pathExists(join(paths.dir, marker));
 }
 
 export async function writeMarker(paths: EtcdPaths, marker: EtcdClusterMarker): Promise<void> {
@@ -35,10 +35,11 @@ export async function removeMarker(paths: EtcdPaths, marker: EtcdClusterMarker):
 
 /** Whether a member's data dir holds a member (etcd's `member/`), whatever its shape. */
 export function memberHasData(dataDir: string): Promise<boolean> {
-  return exists(join(dataDir, 'member'));
+  return pathExists(join(dataDir, 'member'));
 }
 
-function exists(path: string): Promise<boolean> {
+/** Whether anything exists at `path`. */
+export function pathExists(path: string): Promise<boolean> {
   return stat(path).then(
     () => true,
     () => false,

@@ -33,8 +33,14 @@ import { readBackupSidecarState, writeBackupSidecarState } from './backup-sideca
 import type { BackupSidecar, BackupSidecars } from './backup-sidecars.js';
 import { type EtcdBackupConfig, etcdBackupConfig, prepareDataDir } from './etcd-backup.js';
 import { type EtcdLaunchConfig, etcdLaunchConfig } from './etcd-config.js';
-import { convergeEtcdCluster, type EtcdClusterOptions, type EtcdMemberObservation } from './etcd-members.js';
+import {
+  convergeEtcdCluster,
+  type EtcdClusterOptions,
+  type EtcdMemberObservation,
+  etcdMemberPaths,
+} from './etcd-members.js';
 import { DEFAULT_ETCD_STOP_GRACE_MS, isEtcdProcessFor, stopEtcdAt } from './etcd-processes.js';
+import { adoptSingleMember } from './etcd-scale-up.js';
 import { type EtcdPaths, type EtcdState, etcdPaths, readEtcdState, writeEtcdState } from './etcd-state.js';
 import {
   type BackupObservation,
@@ -250,6 +256,19 @@ export class EtcdReconciler implements Reconciler {
         peer.kind === 'plain' ? 'spec.etcd.peerUrlTls is required for more than one member' : peer.message;
       return { kind: 'tls-problem', reason, message, state: undefined };
     }
+    const id = `${etcd.metadata.namespace}/${etcd.metadata.name}`;
+    try {
+      await adoptSingleMember({
+        paths,
+        memberPaths: etcdMemberPaths(paths, config.memberName),
+        memberName: config.memberName,
+        beforeStop: async () => this.#options.sidecars?.stop(id),
+        logger: log,
+        stopGraceMs: this.#stopGraceMs,
+      });
+    } catch (err) {
+      return { kind: 'start-failed', error: err instanceof Error ? err : new Error(String(err)), state: undefined };
+    }
     const backupConfig: EtcdBackupConfig = this.#options.sidecars
       ? await etcdBackupConfig(etcd, this.#secrets)
       : { kind: 'off' };
@@ -267,13 +286,7 @@ export class EtcdReconciler implements Reconciler {
       ...(this.#options.afterJoinPhase ? { afterJoinPhase: this.#options.afterJoinPhase } : {}),
     });
     for (const problem of cluster.problems) log.error(problem);
-    const backup = await this.#leaderSidecar(
-      `${etcd.metadata.namespace}/${etcd.metadata.name}`,
-      paths,
-      backupConfig,
-      config,
-      cluster.members,
-    );
+    const backup = await this.#leaderSidecar(id, paths, backupConfig, config, cluster.members);
     return {
       kind: 'cluster',
       members: cluster.members,

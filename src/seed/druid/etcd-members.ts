@@ -312,10 +312,7 @@ async function prepareRejoin(
   const name = etcdMemberNames(options.etcd, states.length)[i]!;
   const tls = options.config.tls;
   const notYet = (why: string) => `member ${name} has no data and joins the cluster once ${why}`;
-  const peerUrl = initialCluster
-    .split(',')
-    .find((m) => m.startsWith(`${name}=`))!
-    .slice(name.length + 1);
+  const peerUrl = peerUrlOf(initialCluster, name)!;
   const healthy = await Promise.all(
     states.map(async (s, j) => j !== i && (await checkEtcdHealth(s.clientUrl, tls)) && s.clientUrl),
   );
@@ -323,6 +320,17 @@ async function prepareRejoin(
   if (!via) return notYet('another member is healthy');
   let list = await etcdMemberList(via, tls);
   if (!list) return notYet('the member list can be read');
+  // A member scaled up from a single one still has its plain-HTTP peer URL in the membership
+  // (etcd-scale-up.ts); those joining must reach it at the peer TLS URL it now listens on.
+  for (const member of list) {
+    const expected = peerUrlOf(initialCluster, member.name);
+    if (!expected || member.peerUrls.includes(expected)) continue;
+    if (!(await etcdMembershipChange(via, tls, { op: 'update', id: member.id, peerUrl: expected })))
+      return notYet(`the peer URL of ${member.name} is updated`);
+    log.info({ member: member.name, peerUrl: expected }, 'etcd member peer URL updated');
+    list = await etcdMemberList(via, tls);
+    if (!list) return notYet('the member list can be read');
+  }
   for (const other of list.filter((m) => !m.peerUrls.includes(peerUrl))) {
     if (other.isLearner) return notYet(`the learner ${other.name || other.peerUrls[0]} has been promoted`);
     const answers = await Promise.all(other.clientUrls.map((url) => checkEtcdHealth(url, tls)));
@@ -346,6 +354,14 @@ async function prepareRejoin(
   }
   const cluster = list.map((m) => `${m.name || (m.peerUrls.includes(peerUrl) ? name : '')}=${m.peerUrls[0]}`);
   return { initialCluster: cluster.join(',') };
+}
+
+/** The peer URL `initialCluster` (`name=url,…`) gives member `name`. */
+function peerUrlOf(initialCluster: string, name: string): string | undefined {
+  return initialCluster
+    .split(',')
+    .find((m) => m.startsWith(`${name}=`))
+    ?.slice(name.length + 1);
 }
 
 /**
