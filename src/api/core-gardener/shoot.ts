@@ -382,9 +382,7 @@ function validateControlPlane(controlPlane: unknown): FieldError[] {
 /**
  * Gardener's `validateShootHAControlPlaneSpecUpdate`: once a scheduled shoot has a failure
  * tolerance it is neither changed nor removed, and a hibernated shoot is not made highly
- * available. Beyond Gardener: a control plane that already runs with one etcd member is not made
- * highly available either, because the druid cannot scale a member up to three yet
- * (docs/ha-control-planes.md); a shoot gets it when created.
+ * available (a running one is: the druid scales its etcd from one member to three).
  */
 function validateHighAvailabilityUpdate(obj: KubeObject, old: KubeObject): FieldError[] {
   const type = (o: KubeObject) => {
@@ -404,14 +402,6 @@ function validateHighAvailabilityUpdate(obj: KubeObject, old: KubeObject): Field
       FieldError.forbidden(
         path,
         'Shoot is currently hibernated and cannot be scaled up to HA. Please make sure your cluster has woken up before scaling it up to HA',
-      ),
-    ];
-  const status = isRecord(old.status) ? old.status : undefined;
-  if (status?.seedName)
-    return [
-      FieldError.forbidden(
-        path,
-        'the control plane already runs with a single etcd member, which cannot be scaled up to three yet; create the shoot with highAvailability',
       ),
     ];
   return [];

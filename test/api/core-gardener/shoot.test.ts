@@ -107,15 +107,14 @@ describe('Shoot high availability (spec.controlPlane.highAvailability)', () => {
     ]);
   });
 
-  it('is not added to a hibernated shoot, nor to a control plane already running with one etcd member', () => {
+  it('is not added to a hibernated shoot; it is to a running one', () => {
     const hibernated = sampleShoot({ spec: { hibernation: { enabled: true } } });
     const [forbidden] = validateShootUpdate(
       sampleShoot({ spec: { hibernation: { enabled: true }, ...ha('zone') } }),
       hibernated,
     );
     assert.match(forbidden?.message ?? '', /^Forbidden: Shoot is currently hibernated and cannot be scaled up to HA/);
-    const [running] = validateShootUpdate(sampleShoot({ spec: ha('zone') }), sampleShoot());
-    assert.match(running?.message ?? '', /^Forbidden: the control plane already runs with a single etcd member/);
+    assert.deepEqual(validateShootUpdate(sampleShoot({ spec: ha('zone') }), sampleShoot()), []);
     const unscheduled = sampleShoot({ spec: { seedName: null }, status: { seedName: null } });
     assert.deepEqual(validateShootUpdate(sampleShoot({ spec: { seedName: null, ...ha('zone') } }), unscheduled), []);
   });
