@@ -9,6 +9,7 @@ import { crashPointHooksFromEnv } from '../flow/crash-point.js';
 import { extensionPackagesFromFlag } from '../seed/extensions/extension-packages.js';
 import type { SeedBackupConfig } from '../seed/gardenlet/seed-registration.js';
 import { ShootAddressPool } from '../seed/gardenlet/shoot-address-pool.js';
+import { APISERVER_FAULT_FILE_ENV } from '../seed/runtime/apiserver-runtime.js';
 import { startSeed } from '../seed/seed.js';
 import { type AuditFlags, auditLogFromFlags, auditPolicyFromFlags } from './audit-flags.js';
 import { type RequestLimitFlags, requestLimitsOf } from './request-limit-flags.js';
@@ -123,6 +124,8 @@ export async function runSeedCommand(options: SeedCommandOptions): Promise<void>
     backup,
     // The crash tests' crash points (TRANSPLANT_CRASH_FILE); none otherwise.
     flowHooks: crashPointHooksFromEnv(),
+    // The HA tests' failing kube-apiserver replicas (TRANSPLANT_APISERVER_FAULT_FILE); none otherwise.
+    apiServerFaultFile: process.env[APISERVER_FAULT_FILE_ENV] || undefined,
     ...(audit ? { audit } : {}),
     ...(shootAuditDir
       ? {

@@ -130,6 +130,8 @@ export interface SeedOptions {
   infrastructureDir?: string;
   /** Called around every step of the shoot flows (the crash tests' crash points). */
   flowHooks?: FlowHooks;
+  /** The HA tests' replica faults (`TRANSPLANT_APISERVER_FAULT_FILE`, src/seed/runtime/apiserver-runtime.ts); none otherwise. */
+  apiServerFaultFile?: string | undefined;
   /** The audit log of the seed's API server; none: no audit. */
   audit?: AuditLogConfig;
   /**
@@ -387,6 +389,7 @@ export async function startSeed(options: SeedOptions): Promise<Seed> {
     log,
     (shoot) => vpnServers.get(shoot),
     shootAudit ? (shoot) => ({ ...shootAudit, path: join(shootAudit.dir, shoot, 'audit.log') }) : undefined,
+    options.apiServerFaultFile,
   );
   const probes = new ShootApiProbes();
   const controllerManagers = new ControllerManagerRuntime(name, log);

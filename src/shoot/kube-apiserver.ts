@@ -86,6 +86,11 @@ export interface ShootApiServerOptions {
   host: string;
   /** 0 picks a free port. */
   port: number;
+  /**
+   * The port clients reach this server on, in the `kubernetes` Endpoints, when it is not `port`:
+   * a replica behind the shoot's endpoint (src/seed/runtime/apiserver-replicas.ts).
+   */
+  advertisedPort?: number;
   logger: Logger;
   /** How long a node's Lease may go unrenewed before its Ready condition is Unknown; default 40 s. */
   nodeMonitorGracePeriodMs?: number;
@@ -202,7 +207,7 @@ export async function startShootApiServer(options: ShootApiServerOptions): Promi
     await installStoredCrds(client, apiServer, logger);
     const address = await apiServer.start();
     url = `https://${options.host.includes(':') ? `[${options.host}]` : options.host}:${address.port}`;
-    await writeApiServerEndpoints(client, options.host, address.port);
+    await writeApiServerEndpoints(client, options.host, options.advertisedPort ?? address.port);
     crds = new Controller({
       name: 'customresourcedefinition',
       source: clientListWatch(client, crdResource),

@@ -8,7 +8,13 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Json } from './api-client.js';
 import { bash, kubectl } from './kubectl.js';
-import { examplesDir, type LandscapeOptions, startLandscape, type TestLandscape } from './landscape.js';
+import {
+  exampleShootManifest,
+  examplesDir,
+  type LandscapeOptions,
+  startLandscape,
+  type TestLandscape,
+} from './landscape.js';
 import { eventually } from './processes.js';
 import { type ShootClient, shootClient } from './shoot-client.js';
 
@@ -42,12 +48,16 @@ export interface ShootOnLandscape {
 
 /**
  * A landscape with seed-a and seed-b and the example shoot created on seed-a; `beforeShoot` runs
- * once the landscape is up, before the shoot is created (e.g. to give the garden an internal domain).
+ * once the landscape is up, before the shoot is created (e.g. to give the garden an internal domain);
+ * `failureTolerance`: the example shoot with `spec.controlPlane.highAvailability` of that type.
  */
 export async function startShootOnLandscape(
-  options: Partial<LandscapeOptions> & { beforeShoot?: (landscape: TestLandscape) => Promise<void> } = {},
+  options: Partial<LandscapeOptions> & {
+    beforeShoot?: (landscape: TestLandscape) => Promise<void>;
+    failureTolerance?: 'node' | 'zone';
+  } = {},
 ): Promise<ShootOnLandscape> {
-  const { beforeShoot, ...landscapeOptions } = options;
+  const { beforeShoot, failureTolerance, ...landscapeOptions } = options;
   const landscape = await startLandscape({ seeds: ['seed-a', 'seed-b'], ...landscapeOptions });
   let client: ShootClient | undefined;
   const stop = async () => {
@@ -57,7 +67,10 @@ export async function startShootOnLandscape(
   try {
     await beforeShoot?.(landscape);
     for (const file of ['10-project.yaml', '30-shoot.yaml']) {
-      const applied = await kubectl(landscape.garden, ['apply', '-f', join(examplesDir, file)]);
+      const applied =
+        file === '30-shoot.yaml' && failureTolerance
+          ? await kubectl(landscape.garden, ['apply', '-f', '-'], await highlyAvailableShoot(failureTolerance))
+          : await kubectl(landscape.garden, ['apply', '-f', join(examplesDir, file)]);
       assert.equal(applied.code, 0, applied.stderr);
     }
     await landscape.waitForOperation(SHOOT_NAMESPACE, SHOOT, 'Create', 120_000);
@@ -68,6 +81,13 @@ export async function startShootOnLandscape(
     await stop();
     throw err;
   }
+}
+
+/** examples/30-shoot.yaml with `spec.controlPlane.highAvailability.failureTolerance.type: <type>` (JSON). */
+async function highlyAvailableShoot(type: 'node' | 'zone'): Promise<string> {
+  const doc = JSON.parse(await exampleShootManifest());
+  doc.spec.controlPlane = { highAvailability: { failureTolerance: { type } } };
+  return JSON.stringify(doc);
 }
 
 /** Sets the example shoot's worker pool to exactly `machines` machines. */

@@ -16,6 +16,7 @@ import {
   aStringMap,
   listOf,
   nullable,
+  oneOf,
   optional,
   shape,
 } from '../kind-guard.js';
@@ -77,7 +78,17 @@ export interface ShootSpec {
   hibernation?: { enabled?: boolean | null };
   /** evaluation, testing, development, infrastructure or production. */
   purpose?: string;
+  /**
+   * `highAvailability.failureTolerance.type` (`node` or `zone`) asks for a highly available
+   * control plane: a 3-member etcd and 2 kube-apiserver replicas (docs/ha-control-planes.md).
+   * On one host both types mean the same (placement is not modelled).
+   */
+  controlPlane?: { highAvailability?: { failureTolerance?: { type?: string } } };
 }
+
+/** `spec.controlPlane.highAvailability.failureTolerance.type` values (Gardener's `FailureToleranceType`). */
+export const FAILURE_TOLERANCE_TYPES = ['node', 'zone'] as const;
+export type FailureToleranceType = (typeof FAILURE_TOLERANCE_TYPES)[number];
 
 /** `status.advertisedAddresses[]`: where the shoot's API server is reached (`external` is the stable one). */
 export interface ShootAdvertisedAddress {
@@ -158,6 +169,13 @@ export const { is: isShoot, resource: shootResource } = gardenerKind<Shoot>(
       kubernetes: optional(shape({ version: optional(aString) })),
       hibernation: optional(shape({ enabled: optional(nullable(aBoolean)) })),
       purpose: optional(aString),
+      controlPlane: optional(
+        shape({
+          highAvailability: optional(
+            shape({ failureTolerance: optional(shape({ type: optional(oneOf(FAILURE_TOLERANCE_TYPES)) })) }),
+          ),
+        }),
+      ),
     }),
     status: optional(
       shape<ShootStatus>({
@@ -287,6 +305,14 @@ export function shootHibernationEnabled(shoot: Shoot): boolean {
   return shoot.spec.hibernation?.enabled === true;
 }
 
+/** `spec.controlPlane.highAvailability.failureTolerance.type`, undefined for a single-replica control plane. */
+export function shootFailureTolerance(shoot: Shoot): FailureToleranceType | undefined {
+  const type = shoot.spec.controlPlane?.highAvailability?.failureTolerance?.type;
+  return (FAILURE_TOLERANCE_TYPES as readonly string[]).includes(type ?? '')
+    ? (type as FailureToleranceType)
+    : undefined;
+}
+
 /** The HIBERNATION cell, as Gardener's table: Hibernated, Hibernating, Waking Up or Awake. */
 export function shootHibernationColumn(shoot: Shoot): string {
   const wanted = shoot.spec.hibernation?.enabled === true;
@@ -325,6 +351,7 @@ export function validateShootSpec(spec: unknown): FieldError[] {
   errs.push(...optionalObject(spec.kubernetes, 'spec.kubernetes'));
   if (isRecord(spec.kubernetes)) errs.push(...optionalString(spec.kubernetes.version, 'spec.kubernetes.version'));
   errs.push(...optionalObject(spec.networking, 'spec.networking'));
+  errs.push(...validateControlPlane(spec.controlPlane));
   errs.push(...optionalObject(spec.hibernation, 'spec.hibernation'));
   if (isRecord(spec.hibernation)) {
     const enabled = spec.hibernation.enabled;
@@ -333,6 +360,51 @@ export function validateShootSpec(spec: unknown): FieldError[] {
     }
   }
   return errs;
+}
+
+/** `spec.controlPlane.highAvailability`: when set, `failureTolerance.type` is `node` or `zone` (Gardener's `ValidateFailureToleranceTypeValue`). */
+function validateControlPlane(controlPlane: unknown): FieldError[] {
+  const errs = optionalObject(controlPlane, 'spec.controlPlane');
+  if (!isRecord(controlPlane)) return errs;
+  const ha = controlPlane.highAvailability;
+  const path = 'spec.controlPlane.highAvailability';
+  errs.push(...optionalObject(ha, path));
+  if (!isRecord(ha)) return errs;
+  if (!isRecord(ha.failureTolerance)) return [...errs, FieldError.required(`${path}.failureTolerance`)];
+  const type = ha.failureTolerance.type;
+  if (type === undefined || type === null || type === '')
+    errs.push(FieldError.required(`${path}.failureTolerance.type`));
+  else if (!(FAILURE_TOLERANCE_TYPES as readonly unknown[]).includes(type))
+    errs.push(FieldError.notSupported(`${path}.failureTolerance.type`, type, FAILURE_TOLERANCE_TYPES));
+  return errs;
+}
+
+/**
+ * Gardener's `validateShootHAControlPlaneSpecUpdate`: once a scheduled shoot has a failure
+ * tolerance it is neither changed nor removed, and a hibernated shoot is not made highly
+ * available (a running one is: the druid scales its etcd from one member to three).
+ */
+function validateHighAvailabilityUpdate(obj: KubeObject, old: KubeObject): FieldError[] {
+  const type = (o: KubeObject) => {
+    const cp = specOf(o)?.controlPlane;
+    const ha = isRecord(cp) ? cp.highAvailability : undefined;
+    return isRecord(ha) && isRecord(ha.failureTolerance) ? ha.failureTolerance.type : undefined;
+  };
+  const path = 'spec.controlPlane.highAvailability';
+  const [newType, oldType] = [type(obj), type(old)];
+  const scheduled = Boolean(specOf(obj)?.seedName);
+  if (oldType !== undefined)
+    return scheduled ? immutableOnceSet(newType ?? '', oldType, `${path}.failureTolerance.type`) : [];
+  if (newType === undefined) return [];
+  const hibernation = specOf(old)?.hibernation;
+  if (isRecord(hibernation) && hibernation.enabled === true)
+    return [
+      FieldError.forbidden(
+        path,
+        'Shoot is currently hibernated and cannot be scaled up to HA. Please make sure your cluster has woken up before scaling it up to HA',
+      ),
+    ];
+  return [];
 }
 
 /** Each worker pool needs a unique name that is a DNS label (it names machines and nodes). */
@@ -424,6 +496,7 @@ export function validateShootUpdate(obj: KubeObject, old: KubeObject): FieldErro
     ...validateShootSpec(obj.spec),
     ...immutableOnceSet(spec?.region, oldSpec?.region, 'spec.region'),
     ...immutableOnceSet(providerType(spec), providerType(oldSpec), 'spec.provider.type'),
+    ...validateHighAvailabilityUpdate(obj, old),
     ...validateShootOperation(obj, old),
   ];
 }

@@ -54,6 +54,8 @@ export interface EtcdMemberStatus {
   status: 'Ready' | 'NotReady' | 'Unknown';
   reason?: string;
   lastTransitionTime?: string;
+  /** Where the member serves clients (`https://127.0.0.1:<port>`), fixed for the Etcd's life; Transplant's field. */
+  clientUrl?: string;
 }
 
 /** A secret reference of `clientUrlTls`; `dataKey` names the CA's key (default `ca.crt`). */
@@ -226,6 +228,7 @@ export const { is: isEtcd, resource: etcdResource } = druidKind<Etcd>(
               name: aString,
               status: oneOf(ETCD_MEMBER_STATUSES),
               role: optional(oneOf(ETCD_ROLES)),
+              clientUrl: optional(aString),
             }),
           ),
         ),

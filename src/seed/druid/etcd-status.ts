@@ -216,6 +216,8 @@ function clusterStatusFor(
       ...(m.id ? { id: m.id } : {}),
       ...(m.id ? { role: m.leader ? ('Leader' as const) : ('Member' as const) } : {}),
       status: m.healthy ? ('Ready' as const) : ('NotReady' as const),
+      // Every member's URL, so that a kube-apiserver reaches the cluster through any of them.
+      ...(m.state.clientUrl ? { clientUrl: m.state.clientUrl } : {}),
       reason: m.healthy
         ? 'HealthCheckSucceeded'
         : m.learner

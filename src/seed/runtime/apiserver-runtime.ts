@@ -1,36 +1,96 @@
 /**
  * The kube-apiservers of the shoots a seed hosts, in this process. Each reaches its nodes
- * through the shoot's vpn-seed-server running beside it (`nodes/<name>/proxy`).
+ * through the shoot's vpn-seed-server running beside it (`nodes/<name>/proxy`). A highly
+ * available shoot's (`replicas` > 1) are several replicas behind one endpoint
+ * (apiserver-replicas.ts); a shoot with one keeps a single server on its endpoint, no proxy.
  */
+import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import type { AuditLogConfig } from '../../apiserver/audit/audit-log.js';
-import { type ShootApiServer, type ShootApiServerOptions, startShootApiServer } from '../../shoot/kube-apiserver.js';
+import { type ShootApiServerOptions, startShootApiServer } from '../../shoot/kube-apiserver.js';
 import type { NodeTunnels } from '../../shoot/vpn/vpn-seed-server.js';
+import { ApiServerReplicas } from './apiserver-replicas.js';
+import type { EndpointProxy } from './endpoint-proxy.js';
 import { InProcessRuntime } from './in-process-runtime.js';
 
-export type ApiServerConfig = Omit<ShootApiServerOptions, 'logger' | 'nodeTunnels' | 'audit'>;
+export type ApiServerConfig = Omit<ShootApiServerOptions, 'logger' | 'nodeTunnels' | 'audit' | 'advertisedPort'> & {
+  /** Replicas behind the endpoint; 1 (the default) is a single server on it. */
+  replicas?: number;
+  /** The shoot's `ca`, which signs `serving`: the replicas' health checks verify it (replicas > 1). */
+  servingCaPem?: string;
+};
 
-export class ApiServerRuntime extends InProcessRuntime<ApiServerConfig, ShootApiServer> {
+/** What runs for one shoot: its URL (the endpoint), and the proxy in front of its replicas when it has several. */
+export interface RunningApiServer {
+  url: string;
+  proxy?: EndpointProxy;
+  stop(): Promise<void>;
+}
+
+/**
+ * The test hook of `ApiServerReplicas` (`failed`): a file whose lines name replicas that are to
+ * fail, `<shoot technical id>/<replica index>`, e.g. `shoot--dev--ha/1`. Unset: no hook.
+ */
+export const APISERVER_FAULT_FILE_ENV = 'TRANSPLANT_APISERVER_FAULT_FILE';
+
+export class ApiServerRuntime extends InProcessRuntime<ApiServerConfig, RunningApiServer> {
   /**
    * `nodeTunnels(name)`: the vpn-seed-server of shoot `name` now, if one runs; `audit(name)`: the
-   * audit log of shoot `name`'s API server.
+   * audit log of shoot `name`'s API server; `faultFile`: the tests' replica faults (below).
    */
   constructor(
     logger: Logger,
     nodeTunnels: (name: string) => NodeTunnels | undefined = () => undefined,
     audit?: (name: string) => AuditLogConfig,
+    faultFile?: string,
   ) {
-    super((config) =>
-      startShootApiServer({
-        ...config,
-        nodeTunnels: () => nodeTunnels(config.name),
-        ...(audit ? { audit: audit(config.name) } : {}),
-        logger: logger.child({ shoot: config.name }),
-      }),
-    );
+    super(async ({ replicas = 1, servingCaPem, ...config }) => {
+      const log = logger.child({ shoot: config.name });
+      const auditLog = audit?.(config.name);
+      const startOne = (index: number | undefined, port: number) =>
+        startShootApiServer({
+          ...config,
+          port,
+          nodeTunnels: () => nodeTunnels(config.name),
+          ...(auditLog
+            ? { audit: index ? { ...auditLog, path: replicaAuditPath(auditLog.path, index) } : auditLog }
+            : {}),
+          ...(index !== undefined ? { advertisedPort: config.port } : {}),
+          logger: index !== undefined ? log.child({ replica: index }) : log,
+        });
+      if (replicas <= 1) return startOne(undefined, config.port);
+      if (!servingCaPem)
+        throw new TypeError(`shoot ${config.name}: replicas need servingCaPem for their health checks`);
+      return ApiServerReplicas.start({
+        name: config.name,
+        host: config.host,
+        port: config.port,
+        replicas,
+        servingCaPem,
+        start: (index) => startOne(index, 0),
+        logger: log,
+        ...(faultFile ? { failed: () => failedReplicas(faultFile, config.name) } : {}),
+      });
+    });
   }
 
   url(name: string): string | undefined {
     return this.get(name)?.url;
   }
+}
+
+/** Each replica writes its own audit log (as each kube-apiserver pod does): `audit.log`, `audit-1.log`, … */
+function replicaAuditPath(path: string, index: number): string {
+  return path.endsWith('.log') ? `${path.slice(0, -4)}-${index}.log` : `${path}-${index}`;
+}
+
+/** The replica indexes of shoot `name` the fault file names now. */
+async function failedReplicas(file: string, name: string): Promise<ReadonlySet<number>> {
+  const text = await readFile(file, 'utf8').catch(() => '');
+  const indexes = text
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line.startsWith(`${name}/`))
+    .map((line) => Number(line.slice(name.length + 1)));
+  return new Set(indexes.filter(Number.isInteger));
 }

@@ -5,9 +5,12 @@ import {
   isShootMigrationOrRestoreRunning,
   responsibleSeedName,
   shootCloudProfileName,
+  shootFailureTolerance,
   shootHealthStatus,
   shootResource,
   shouldPrepareShootForMigration,
+  validateShoot,
+  validateShootUpdate,
   wasShootRescheduledToNewSeed,
 } from '../../../src/api/core-gardener/index.js';
 import { checked } from '../../../src/client/client.js';
@@ -72,5 +75,47 @@ describe('Shoot migration readers', () => {
     assert.equal(responsibleSeedName(op('Migrate', 'Succeeded', 'seed-b', null)), 'seed-b');
     assert.equal(responsibleSeedName(op('Restore', 'Succeeded', 'seed-b', 'seed-b')), 'seed-b');
     assert.equal(responsibleSeedName(shoot({ spec: { seedName: null } })), undefined);
+  });
+});
+
+describe('Shoot high availability (spec.controlPlane.highAvailability)', () => {
+  const ha = (type: unknown) => ({ controlPlane: { highAvailability: { failureTolerance: { type } } } });
+  const messages = (errs: { path: string; message: string }[]) => errs.map((e) => `${e.path}: ${e.message}`);
+
+  it('accepts node and zone, and refuses any other type, as Gardener does', () => {
+    for (const type of ['node', 'zone']) {
+      assert.deepEqual(validateShoot(sampleShoot({ spec: ha(type) })), [], type);
+      assert.equal(shootFailureTolerance(shoot({ spec: ha(type) })), type);
+    }
+    assert.equal(shootFailureTolerance(shoot()), undefined);
+    assert.deepEqual(messages(validateShoot(sampleShoot({ spec: ha('region') }))), [
+      'spec.controlPlane.highAvailability.failureTolerance.type: Unsupported value: "region": supported values: "node", "zone"',
+    ]);
+    assert.deepEqual(messages(validateShoot(sampleShoot({ spec: { controlPlane: { highAvailability: {} } } }))), [
+      'spec.controlPlane.highAvailability.failureTolerance: Required value',
+    ]);
+  });
+
+  it('a scheduled shoot keeps its failure tolerance: not changed, not removed', () => {
+    const old = sampleShoot({ spec: ha('node') });
+    assert.deepEqual(validateShootUpdate(sampleShoot({ spec: ha('node') }), old), []);
+    assert.deepEqual(messages(validateShootUpdate(sampleShoot({ spec: ha('zone') }), old)), [
+      'spec.controlPlane.highAvailability.failureTolerance.type: Invalid value: "zone": field is immutable',
+    ]);
+    assert.deepEqual(messages(validateShootUpdate(sampleShoot(), old)), [
+      'spec.controlPlane.highAvailability.failureTolerance.type: Invalid value: "": field is immutable',
+    ]);
+  });
+
+  it('is not added to a hibernated shoot; it is to a running one', () => {
+    const hibernated = sampleShoot({ spec: { hibernation: { enabled: true } } });
+    const [forbidden] = validateShootUpdate(
+      sampleShoot({ spec: { hibernation: { enabled: true }, ...ha('zone') } }),
+      hibernated,
+    );
+    assert.match(forbidden?.message ?? '', /^Forbidden: Shoot is currently hibernated and cannot be scaled up to HA/);
+    assert.deepEqual(validateShootUpdate(sampleShoot({ spec: ha('zone') }), sampleShoot()), []);
+    const unscheduled = sampleShoot({ spec: { seedName: null }, status: { seedName: null } });
+    assert.deepEqual(validateShootUpdate(sampleShoot({ spec: { seedName: null, ...ha('zone') } }), unscheduled), []);
   });
 });

@@ -5,7 +5,7 @@
  * (Gardener's layout, docs/backups.md) — and the final snapshot a Migrate takes.
  */
 
-import { shootHibernationEnabled } from '../../../api/core-gardener/shoot.js';
+import { shootFailureTolerance, shootHibernationEnabled } from '../../../api/core-gardener/shoot.js';
 import { isStoreProvider, type StoreProvider } from '../../../api/druid/common.js';
 import {
   type Etcd,
@@ -23,10 +23,13 @@ import { shootLabels } from '../shoot-labels.js';
 import type { BackupEntry } from './backup-entry.js';
 import type { ComponentContext } from './context.js';
 import type { DeployWaiter } from './interfaces.js';
-import type { SecretsManager } from './secrets.js';
+import { ETCD_PEER_SERVER_SECRET, type SecretsManager } from './secrets.js';
 import { NotYetError, waitUntil } from './wait.js';
 
 export const ETCD_MAIN = 'etcd-main';
+
+/** Members of a highly available shoot's etcd (`failureTolerance` set), as Gardener's etcd component. */
+export const HA_ETCD_REPLICAS = 3;
 
 /**
  * Backup settings of etcd-main beyond the store. Gardener takes a full snapshot daily and a delta
@@ -64,7 +67,7 @@ export class EtcdMain implements DeployWaiter {
   async deploy(_ctx: TaskContext): Promise<void> {
     const current = await this.get();
     const spec: EtcdSpec = {
-      replicas: shootHibernationEnabled(this.#c.shoot) && current ? etcdReplicas(current) : 1,
+      replicas: shootHibernationEnabled(this.#c.shoot) && current ? etcdReplicas(current) : this.runningReplicas,
       labels: { role: 'main', 'gardener.cloud/role': 'controlplane' },
       selector: { matchLabels: { role: 'main' } },
       etcd: {
@@ -72,6 +75,12 @@ export class EtcdMain implements DeployWaiter {
           tlsCASecretRef: { name: 'ca-etcd', dataKey: 'ca.crt' },
           serverTLSSecretRef: { name: 'etcd-server-tls' },
           clientTLSSecretRef: { name: 'etcd-client-tls' },
+        },
+        // For every shoot, not only a highly available one: a live migration adds members to a
+        // single-member cluster too (docs/live-migration.md), and members talk TLS only.
+        peerUrlTls: {
+          tlsCASecretRef: { name: 'ca-etcd', dataKey: 'ca.crt' },
+          serverTLSSecretRef: { name: ETCD_PEER_SERVER_SECRET },
         },
       },
       backup: await this.#backupSpec(),
@@ -100,7 +109,12 @@ export class EtcdMain implements DeployWaiter {
   async scaleUp(_ctx: TaskContext): Promise<void> {
     const etcd = await this.get();
     if (etcd && etcdReplicas(etcd) === 0)
-      await this.#etcds().patch(this.#c.namespace, ETCD_MAIN, { spec: { replicas: 1 } });
+      await this.#etcds().patch(this.#c.namespace, ETCD_MAIN, { spec: { replicas: this.runningReplicas } });
+  }
+
+  /** The members etcd-main runs with when not hibernated: 3 for a highly available shoot, else 1. */
+  get runningReplicas(): number {
+    return shootFailureTolerance(this.#c.shoot) ? HA_ETCD_REPLICAS : 1;
   }
 
   /**
@@ -139,18 +153,19 @@ export class EtcdMain implements DeployWaiter {
   }
 
   /**
-   * Until etcd-main reports its client URL (what the API server connects to). With
+   * Until etcd-main reports its client URLs (what the API server connects to: every member's, so
+   * that it goes on through another member when one is lost). With
    * skip-readiness nothing has waited for etcd before the API server is deployed, so this waits
    * itself rather than failing with an error that only says "not yet".
    */
-  async clientUrl(ctx: TaskContext): Promise<string> {
-    let url: string | undefined;
+  async clientUrls(ctx: TaskContext): Promise<string[]> {
+    let urls: string[] = [];
     await waitUntil(ctx, this.#c.waitTimeoutMs, async () => {
       const etcd = await this.#getRestorable();
-      url = etcd?.status?.endpoint || undefined;
-      if (!url) throw new NotYetError(`${ETCD_MAIN} in ${this.#c.namespace} reports no client URL`);
+      urls = etcd ? etcdClientUrls(etcd) : [];
+      if (urls.length === 0) throw new NotYetError(`${ETCD_MAIN} in ${this.#c.namespace} reports no client URL`);
     });
-    return url!;
+    return urls;
   }
 
   /**
@@ -248,6 +263,16 @@ export class EtcdMain implements DeployWaiter {
 export function storeProvider(type: string, owner: string): StoreProvider {
   if (isStoreProvider(type)) return type;
   throw new Error(`${owner} uses the backup provider "${type}", which the druid does not implement (local, s3)`);
+}
+
+/**
+ * Where etcd's clients connect: every member's URL (`status.members[].clientUrl`) of a cluster,
+ * `status.endpoint` of a single member.
+ */
+export function etcdClientUrls(etcd: Etcd): string[] {
+  const members = (etcd.status?.members ?? []).flatMap((m) => (m.clientUrl ? [m.clientUrl] : []));
+  if (members.length > 0) return members;
+  return etcd.status?.endpoint ? [etcd.status.endpoint] : [];
 }
 
 /** The druid's status is of the current spec (a stale Ready from before a scale does not count). */

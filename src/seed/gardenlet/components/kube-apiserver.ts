@@ -1,8 +1,10 @@
 /**
  * The shoot's kube-apiserver, run by this seed in its own process (src/seed/runtime/) on the
- * shoot's bind address (its pool address or stable loopback address, src/seed/gardenlet/shoot-endpoint.ts), with the shoot's CAs, keys and static token, on etcd-main. Its serving
- * certificate names this seed (src/shoot/serving-seed.ts).
+ * shoot's bind address (its pool address or stable loopback address, src/seed/gardenlet/shoot-endpoint.ts), with the shoot's CAs, keys and static token, on etcd-main (every member's
+ * client URL). Its serving certificate names this seed (src/shoot/serving-seed.ts). A highly
+ * available shoot's are 2 replicas behind its endpoint (src/seed/runtime/apiserver-replicas.ts).
  */
+import { shootFailureTolerance } from '../../../api/core-gardener/shoot.js';
 import type { TaskContext } from '../../../flow/task-fn.js';
 import { clientCaBundle } from '../../../shoot/credentials-rotation.js';
 import type { ShootSecrets } from '../../../shoot/shoot-secrets.js';
@@ -13,6 +15,9 @@ import type { EtcdMain } from './etcd.js';
 import type { DeployWaiter } from './interfaces.js';
 import type { SecretsManager } from './secrets.js';
 import { NotYetError, waitUntil } from './wait.js';
+
+/** kube-apiserver replicas of a highly available shoot, as Gardener's. */
+export const HA_KUBE_APISERVER_REPLICAS = 2;
 
 export class KubeApiServer implements DeployWaiter {
   readonly #c: ComponentContext;
@@ -43,16 +48,17 @@ export class KubeApiServer implements DeployWaiter {
   /** "Deploying Kubernetes API server": starts it, or leaves a running one with this configuration alone. */
   async deploy(ctx: TaskContext): Promise<void> {
     const secrets = this.#secrets.current;
-    const etcdUrl = await this.#etcd.clientUrl(ctx);
+    const etcdUrls = await this.#etcd.clientUrls(ctx);
     const etcdClient = await this.#secrets.data('etcd-client-tls');
     const serving = await this.#secrets.servingCertificate('kube-apiserver-tls');
     await this.#runtime.ensure({
       name: this.#c.namespace,
       etcd: {
-        endpoints: [etcdUrl],
+        endpoints: etcdUrls,
         tls: { caPem: secrets.caEtcd.certPem, certPem: etcdClient['tls.crt']!, keyPem: etcdClient['tls.key']! },
       },
       serving,
+      ...(this.replicas > 1 ? { replicas: this.replicas, servingCaPem: secrets.ca.certPem } : {}),
       clientCaPem: clientCaBundle(secrets),
       staticToken: secrets.staticToken,
       encryptionKeyBase64: secrets.etcdEncryptionKey,
@@ -63,6 +69,11 @@ export class KubeApiServer implements DeployWaiter {
         ? { nodeMonitorGracePeriodMs: this.#nodeMonitorGracePeriodMs }
         : {}),
     });
+  }
+
+  /** 2 behind the endpoint for a highly available shoot (Gardener's), else 1 on it. */
+  get replicas(): number {
+    return shootFailureTolerance(this.#c.shoot) ? HA_KUBE_APISERVER_REPLICAS : 1;
   }
 
   /** "Waiting until Kubernetes API server rolled out". */

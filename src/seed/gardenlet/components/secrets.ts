@@ -27,6 +27,16 @@ import type { ComponentContext } from './context.js';
 import { SecretsRotation } from './secrets-rotation.js';
 import type { ShootStateComponent } from './shoot-state.js';
 
+/**
+ * The etcd members' peer certificate (Gardener's `etcd-peer-server-<name>`), from `ca-etcd` as
+ * the client one: issued from the persisted CA on every seed, so the members of two seeds trust
+ * each other during a live migration.
+ */
+export const ETCD_PEER_SERVER_SECRET = 'etcd-peer-server-tls';
+
+/** The names in the peer certificate: where the members' peer listeners are reached on one host. */
+const ETCD_PEER_HOSTS: readonly string[] = Object.freeze(['127.0.0.1', 'localhost']);
+
 /** A certificate and its key, PEM. */
 export interface TlsPair {
   certPem: string;
@@ -66,6 +76,14 @@ export class SecretsManager {
       issueEtcdServerCertificate(persisted.caEtcd, ['127.0.0.1', 'localhost']),
     );
     await this.tlsSecret('etcd-client-tls', caPem, () => issueEtcdClientCertificate(persisted.caEtcd));
+    // Members present it to each other and serve it (usage both), for one member as for three.
+    // Issued again when the hosts change (e.g. a peer address other seeds reach).
+    await this.tlsSecret(
+      ETCD_PEER_SERVER_SECRET,
+      caPem,
+      () => issueEtcdServerCertificate(persisted.caEtcd, [...ETCD_PEER_HOSTS]),
+      ETCD_PEER_HOSTS.join(','),
+    );
   }
 
   /** The secrets `deploy` initialized; the steps after it in the flow use them. */
