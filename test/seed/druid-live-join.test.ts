@@ -7,6 +7,7 @@
  * write is then read from the destination at its own revision.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -110,7 +111,12 @@ async function createSecrets(ns: string): Promise<void> {
   await secrets.create(ns, secret('etcd-client', { 'tls.crt': clientPair.certPem, 'tls.key': clientPair.keyPem }), ctx);
 }
 
-function etcdObject(seed: Seed, replicas: number, bootstrap?: unknown): KubeObject {
+const peerUrlTls = {
+  tlsCASecretRef: { name: 'ca-etcd', dataKey: 'ca.crt' },
+  serverTLSSecretRef: { name: 'etcd-peer' },
+};
+
+function etcdObject(seed: Seed, replicas: number, bootstrap?: unknown, peerTls = true): KubeObject {
   return {
     apiVersion: 'druid.gardener.cloud/v1alpha1',
     kind: 'Etcd',
@@ -126,10 +132,7 @@ function etcdObject(seed: Seed, replicas: number, bootstrap?: unknown): KubeObje
           serverTLSSecretRef: { name: 'etcd-server' },
           clientTLSSecretRef: { name: 'etcd-client' },
         },
-        peerUrlTls: {
-          tlsCASecretRef: { name: 'ca-etcd', dataKey: 'ca.crt' },
-          serverTLSSecretRef: { name: 'etcd-peer' },
-        },
+        ...(peerTls ? { peerUrlTls } : {}),
         ...(bootstrap ? { bootstrapWithExistingCluster: bootstrap } : {}),
       },
       backup: {},
@@ -239,8 +242,36 @@ function liveMigration(replicas: number) {
     destination = await newSeed('seed-b', shoot);
     await createSecrets(source.ns);
     await createSecrets(destination.ns);
-    await etcds.create(source.ns, etcdObject(source, replicas), ctx);
-    const etcd = await reconcileUntil(source, 'the source to be ready', ready);
+    // A single member created before live migration was asked for has a plain loopback peer
+    // listener: it switches to peer TLS in place, its data kept.
+    const inPlace = replicas === 1;
+    await etcds.create(source.ns, etcdObject(source, replicas, undefined, !inPlace), ctx);
+    let etcd = await reconcileUntil(source, 'the source to be ready', ready);
+    if (inPlace) {
+      const [plain] = await memberStates(source, 1);
+      const [before] = await memberList([plain!.clientUrl], tls);
+      assert.match(before!.peerUrls[0]!, /^http:\/\//);
+      const put = await etcdGateway(plain!.clientUrl, '/v3/kv/put', tls, {
+        key: b64('/before-tls'),
+        value: b64('kept'),
+      });
+      assert.ok(put.ok);
+      await etcds.patch(source.ns, 'etcd-main', '', 'merge', { spec: { etcd: { peerUrlTls } } }, ctx);
+      etcd = await reconcileUntil(source, 'the member to advertise an https peer URL', async (e) => {
+        const [state] = await memberStates(source, 1);
+        const [now] = (await memberList([state!.clientUrl], tls).catch(() => [])) ?? [];
+        return ready(e) && now?.peerUrls[0] === `https://127.0.0.1:${state!.peerPort}`;
+      });
+      const [switched] = await memberStates(source, 1);
+      assert.notEqual(switched!.pid, plain!.pid);
+      assert.equal(switched!.peerPort, plain!.peerPort);
+      assert.equal(switched!.clientUrl, plain!.clientUrl);
+      const args = readFileSync(`/proc/${switched!.pid}/cmdline`, 'utf8').split('\0');
+      assert.ok(args.includes(`--listen-peer-urls=https://127.0.0.1:${switched!.peerPort}`), args.join(' '));
+      assert.equal(before!.id, (await memberList([switched!.clientUrl], tls))[0]!.id, 'the same member, not a new one');
+      const got = await etcdGateway(switched!.clientUrl, '/v3/kv/range', tls, { key: b64('/before-tls') });
+      assert.equal((got.ok && (got.body as { count?: string }).count) || '0', '1');
+    }
     assert.ok(etcd.status?.members?.every((m) => m.name.startsWith('seed-a-etcd-main-')));
     sourceStates = await memberStates(source, replicas);
     const members = await memberList(endpointsOf(sourceStates), tls);
@@ -259,6 +290,16 @@ function liveMigration(replicas: number) {
       }),
       ctx,
     );
+    if (replicas === 1) {
+      // A druid that dies between adding the learner and starting it (here: its etcd cannot be
+      // started): its successor finds the learner at the same peer URL and adds no second one.
+      const crashing = new EtcdReconciler({ client, runtimeDir: destination.runtimeDir, logger, binary: '/bin/false' });
+      await assert.rejects(crashing.reconcile({ namespace: destination.ns, name: 'etcd-main' }));
+      const learners = (await memberList(endpointsOf(sourceStates), tls)).filter((m) => m.isLearner);
+      assert.equal(learners.length, 1);
+      const [planned] = await memberStates(destination, 1);
+      assert.deepEqual(learners[0]!.peerUrls, [`https://127.0.0.1:${planned!.peerPort}`]);
+    }
     let mostVoters = replicas;
     const etcd = await reconcileUntil(destination, 'the join to succeed', async (e) => {
       // Never more than one learner at a time (etcd 3.4 allows one), and the source keeps its quorum.

@@ -174,7 +174,7 @@ export class EtcdReconciler implements Reconciler {
   /** Brings the server to what the Etcd asks for and says what came of it. */
   async #converge(etcd: Etcd, paths: EtcdPaths, id: string): Promise<Observation> {
     const log = this.#log.child({ etcd: id });
-    const state = await readEtcdState(paths);
+    let state = await readEtcdState(paths);
     if (etcdReplicas(etcd) === 0) {
       this.#unhealthySince.delete(id);
       await this.#options.sidecars?.stop(id);
@@ -235,6 +235,13 @@ export class EtcdReconciler implements Reconciler {
     let peerOptions: EtcdPeer | undefined;
     if (joining) {
       await stopEtcdAt(paths, this.#stopGraceMs);
+      // The ports go to the state file before the learner is added at them: a druid that crashes
+      // after the add finds the learner again at the same peer URL instead of adding a second
+      // one (etcd 3.4 takes one learner at a time; a stale one would block the join).
+      if (!state) {
+        state = await this.#plannedState(paths, config, peerPort);
+        await writeEtcdState(paths, state);
+      }
       const join = await joinAsLearner({
         via: source.clientEndpoints,
         tls: config.tls,
@@ -311,6 +318,21 @@ export class EtcdReconciler implements Reconciler {
       state,
       backup: await this.#ensureSidecar(id, paths, backups, state, config),
       ...(source ? { joined: own !== undefined && !learner } : {}),
+    };
+  }
+
+  /** The state file of a member not yet started: its ports picked, no pid. */
+  async #plannedState(paths: EtcdPaths, config: EtcdLaunchConfig, peerPort: number): Promise<EtcdState> {
+    let clientPort = await freePort();
+    while (clientPort === peerPort) clientPort = await freePort();
+    return {
+      pid: null,
+      clientPort,
+      peerPort,
+      startedAt: '',
+      dataDir: paths.dataDir,
+      clientUrl: `${config.tls ? 'https' : 'http'}://127.0.0.1:${clientPort}`,
+      configHash: '',
     };
   }
 
