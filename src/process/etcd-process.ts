@@ -71,6 +71,12 @@ export interface EtcdProcessOptions {
   confDir?: string;
   /** The address the client listener binds and advertises; default 127.0.0.1. */
   clientHost?: string;
+  /**
+   * More addresses the client listener binds (same port) and advertises, after `clientHost`
+   * (e.g. the seed host's address another seed reaches during a live migration). The server
+   * certificate's SANs must cover them.
+   */
+  moreClientHosts?: readonly string[];
   /** The client port; 0 or undefined picks a free one (and retries when it is taken meanwhile). */
   clientPort?: number;
   /** The peer port on 127.0.0.1; 0 or undefined picks a free one. */
@@ -392,11 +398,17 @@ async function launch(options: EtcdProcessOptions, plan: LaunchPlan): Promise<Et
   const clientUrl = `${options.tls ? 'https' : 'http'}://${urlHost(plan.host)}:${plan.clientPort}`;
   const peer = options.peer;
   const peerUrl = `${peer?.tls ? 'https' : 'http'}://${urlHost(peer?.host ?? '127.0.0.1')}:${plan.peerPort}`;
+  const clientUrls = [
+    clientUrl,
+    ...(options.moreClientHosts ?? []).map(
+      (host) => `${options.tls ? 'https' : 'http'}://${urlHost(host)}:${plan.clientPort}`,
+    ),
+  ].join(',');
   const args = [
     `--name=${name}`,
     `--data-dir=${dataDir}`,
-    `--listen-client-urls=${clientUrl}`,
-    `--advertise-client-urls=${clientUrl}`,
+    `--listen-client-urls=${clientUrls}`,
+    `--advertise-client-urls=${clientUrls}`,
     `--listen-peer-urls=${peerUrl}`,
     `--initial-advertise-peer-urls=${[peerUrl, ...(peer?.advertiseUrls ?? [])].join(',')}`,
     `--initial-cluster=${peer?.initialCluster ?? `${name}=${peerUrl}`}`,

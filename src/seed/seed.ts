@@ -91,6 +91,11 @@ export interface SeedOptions {
   encryptionConfigFile?: string;
   /** Addresses of this host for shoots' endpoints, one per shoot placed here; none: stable loopback addresses. */
   shootAddresses?: ShootAddressPool;
+  /**
+   * The address shoot etcd members with peer TLS listen on for their peers (and clients), which
+   * other seeds reach for a live migration (docs/live-migration.md); default 127.0.0.1.
+   */
+  etcdPeerAddress?: string;
   /** The TTL of the shoots' DNS records, seconds; default Gardener's 120. */
   dnsRecordTtl?: number;
   /** Caps on requests and watches in flight on the seed API (`--max-…-inflight`); unset: the defaults. */
@@ -265,6 +270,7 @@ export async function startSeed(options: SeedOptions): Promise<Seed> {
         logger: log,
         etcdArgs: singleMemberEtcdArgs,
         sidecars: backupSidecars,
+        ...(options.etcdPeerAddress ? { peerAddress: options.etcdPeerAddress } : {}),
       }),
       logger: log,
     }),

@@ -62,7 +62,7 @@ interface Seed {
   druid: EtcdReconciler;
 }
 const seeds: Seed[] = [];
-async function newSeed(name: string, shoot: string): Promise<Seed> {
+async function newSeed(name: string, shoot: string, peerAddress?: string): Promise<Seed> {
   const runtimeDir = await mkdtemp(join(tmpdir(), `transplant-live-join-${name}-`));
   const druid = new EtcdReconciler({
     client,
@@ -71,13 +71,18 @@ async function newSeed(name: string, shoot: string): Promise<Seed> {
     stopGraceMs: 2_000,
     retryIntervalMs: 100,
     etcdArgs: ['--election-timeout=300', '--heartbeat-interval=30'],
+    ...(peerAddress ? { peerAddress } : {}),
   });
   const seed = { name, ns: `shoot--${shoot}--${name}-${process.pid}`, runtimeDir, druid };
   seeds.push(seed);
   return seed;
 }
 
+/** Writers still running when a test failed: stopped first, so the process can exit. */
+const writers: { stop(): Promise<unknown> }[] = [];
+
 after(async () => {
+  await Promise.all(writers.map((w) => w.stop()));
   for (const seed of seeds) {
     await stopEtcdAt(etcdPaths(seed.runtimeDir, seed.ns, 'etcd-main'), 1_000);
     await rm(seed.runtimeDir, { recursive: true, force: true });
@@ -87,8 +92,13 @@ after(async () => {
 
 const ca = await generateCertificateAuthority('ca-etcd');
 // The shoot's ca-etcd is the same on both seeds (the ShootState carries it): so are the pairs here.
-const server = await issueEtcdServerCertificate(ca, ['127.0.0.1']);
-const peer = await issueCertificate(ca, { commonName: 'etcd-peer', ipAddresses: ['127.0.0.1'], usage: 'both' });
+const DESTINATION_ADDRESS = '127.0.0.2';
+const server = await issueEtcdServerCertificate(ca, ['127.0.0.1', DESTINATION_ADDRESS]);
+const peer = await issueCertificate(ca, {
+  commonName: 'etcd-peer',
+  ipAddresses: ['127.0.0.1', DESTINATION_ADDRESS],
+  usage: 'both',
+});
 const clientPair = await issueCertificate(ca, { commonName: 'etcd-client', usage: 'client' });
 const tls: EtcdTls = {
   caPem: ca.certPem,
@@ -189,7 +199,7 @@ function startWriter(endpoints: () => string[]) {
       await new Promise((r) => setTimeout(r, 20));
     }
   })();
-  return {
+  const writer = {
     acknowledged,
     stop: async () => {
       stopped = true;
@@ -197,6 +207,8 @@ function startWriter(endpoints: () => string[]) {
       return acknowledged;
     },
   };
+  writers.push(writer);
+  return writer;
 }
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
@@ -239,7 +251,8 @@ function liveMigration(replicas: number) {
 
   it('the source runs with peer TLS, members named after its seed, and takes writes', async () => {
     source = await newSeed('seed-a', shoot);
-    destination = await newSeed('seed-b', shoot);
+    // The destination's members listen on another address of this host, as a seed host's would.
+    destination = await newSeed('seed-b', shoot, DESTINATION_ADDRESS);
     await createSecrets(source.ns);
     await createSecrets(destination.ns);
     // A single member created before live migration was asked for has a plain loopback peer
@@ -293,12 +306,18 @@ function liveMigration(replicas: number) {
     if (replicas === 1) {
       // A druid that dies between adding the learner and starting it (here: its etcd cannot be
       // started): its successor finds the learner at the same peer URL and adds no second one.
-      const crashing = new EtcdReconciler({ client, runtimeDir: destination.runtimeDir, logger, binary: '/bin/false' });
+      const crashing = new EtcdReconciler({
+        client,
+        runtimeDir: destination.runtimeDir,
+        logger,
+        binary: '/bin/false',
+        peerAddress: DESTINATION_ADDRESS,
+      });
       await assert.rejects(crashing.reconcile({ namespace: destination.ns, name: 'etcd-main' }));
       const learners = (await memberList(endpointsOf(sourceStates), tls)).filter((m) => m.isLearner);
       assert.equal(learners.length, 1);
       const [planned] = await memberStates(destination, 1);
-      assert.deepEqual(learners[0]!.peerUrls, [`https://127.0.0.1:${planned!.peerPort}`]);
+      assert.deepEqual(learners[0]!.peerUrls, [`https://${DESTINATION_ADDRESS}:${planned!.peerPort}`]);
     }
     let mostVoters = replicas;
     const etcd = await reconcileUntil(destination, 'the join to succeed', async (e) => {
@@ -320,6 +339,12 @@ function liveMigration(replicas: number) {
     assert.equal(mostVoters, 2 * replicas);
     for (const m of joint.filter((m) => m.name.startsWith('seed-b-'))) {
       assert.equal((await isCaughtUp(endpointsOf(destinationStates), tls, m.id)).caughtUp, true);
+      // Peers and the other seed reach it at the destination's address (the druid's peerAddress).
+      assert.match(m.peerUrls[0]!, /^https:\/\/127\.0\.0\.2:\d+$/);
+      assert.ok(
+        m.clientUrls.some((u) => u.startsWith(`https://${DESTINATION_ADDRESS}:`)),
+        m.clientUrls.join(),
+      );
     }
   });
 

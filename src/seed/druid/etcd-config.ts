@@ -12,8 +12,16 @@ import type { EtcdTls } from '../../process/etcd-process.js';
 /** The members' peer side: TLS from `spec.etcd.peerUrlTls` and the address the listeners bind. */
 export interface EtcdPeerConfig {
   readonly tls: { caPem: string; certPem: string; keyPem: string };
-  /** The seed's peer address (loopback on one host; the seed host's address in hosts mode). */
+  /**
+   * The seed's peer address (loopback on one host; the seed host's address in hosts mode). Not
+   * loopback: the client listener binds it too, so the other seed reaches the member list.
+   */
   readonly host: string;
+}
+
+/** The client listener's extra addresses of members whose peers listen on `peer.host` (not loopback). */
+export function etcdMoreClientHosts(peer: EtcdPeerConfig | undefined): string[] {
+  return peer && peer.host !== '127.0.0.1' ? [peer.host] : [];
 }
 
 /**

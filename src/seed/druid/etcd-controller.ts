@@ -31,7 +31,13 @@ import type { ObjectKey, Reconciler, Result } from '../../controller/controller.
 import { checkEtcdHealth, type EtcdPeer, etcdMemberStatus, freePort, startEtcd } from '../../process/etcd-process.js';
 import type { BackupSidecars } from './backup-sidecars.js';
 import { type EtcdBackupConfig, etcdBackupConfig, prepareDataDir } from './etcd-backup.js';
-import { type EtcdLaunchConfig, type EtcdPeerConfig, etcdAdvertisedPeerUrls, etcdLaunchConfig } from './etcd-config.js';
+import {
+  type EtcdLaunchConfig,
+  type EtcdPeerConfig,
+  etcdAdvertisedPeerUrls,
+  etcdLaunchConfig,
+  etcdMoreClientHosts,
+} from './etcd-config.js';
 import {
   convergeEtcdCluster,
   ensureAdvertisedPeerUrls,
@@ -430,6 +436,7 @@ export class EtcdReconciler implements Reconciler {
       dataDir: paths.dataDir,
       confDir: paths.confDir,
       clientHost: '127.0.0.1',
+      moreClientHosts: etcdMoreClientHosts(config.peer),
       clientPort: state?.clientPort,
       peerPort,
       tls: config.tls,

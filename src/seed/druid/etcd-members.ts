@@ -40,7 +40,12 @@ import {
   freePort,
   startEtcd,
 } from '../../process/etcd-process.js';
-import { type EtcdLaunchConfig, type EtcdPeerConfig, etcdAdvertisedPeerUrls } from './etcd-config.js';
+import {
+  type EtcdLaunchConfig,
+  type EtcdPeerConfig,
+  etcdAdvertisedPeerUrls,
+  etcdMoreClientHosts,
+} from './etcd-config.js';
 import { isEtcdProcessFor, stopEtcdAt } from './etcd-processes.js';
 import { type EtcdPaths, type EtcdState, etcdPaths, readEtcdState, writeEtcdState } from './etcd-state.js';
 
@@ -297,6 +302,7 @@ async function startMember(
     dataDir: memberPaths.dataDir,
     confDir: memberPaths.confDir,
     clientHost: '127.0.0.1',
+    moreClientHosts: etcdMoreClientHosts(config.peer),
     clientPort: state.clientPort,
     peerPort: state.peerPort,
     tls: config.tls,
@@ -392,6 +398,16 @@ export async function joinAsLearner(options: JoinAsLearnerOptions): Promise<{ in
     entry = undefined;
   }
   if (!entry) {
+    // A learner never started, at other peer URLs, is a stale one of this Etcd's (its members join
+    // one at a time, and ports are recorded before the add): it would block the add (etcd 3.4
+    // takes one learner at a time) and holds no data, so it goes.
+    for (const stale of list.filter((m) => m.isLearner && m.name === '')) {
+      if (await ask((url) => etcdMembershipChange(url, tls, { op: 'remove', id: stale.id })))
+        log.warn(
+          { member: name, id: stale.id, peerUrls: stale.peerUrls },
+          'removed a stale learner that never started',
+        );
+    }
     if (!(await ask((url) => etcdMembershipChange(url, tls, { op: 'add-learner', peerUrl, morePeerUrls }))))
       return notYet('it is added as a learner');
     log.info({ member: name }, 'etcd member added as a learner');
