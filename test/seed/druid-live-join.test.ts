@@ -332,6 +332,11 @@ function liveMigration(replicas: number) {
       etcd.status?.bootstrapWithExistingCluster?.members.map((m) => m.name),
       members.map((m) => m.name),
     );
+    // The source still leads the joint cluster: no destination member reports itself as leader.
+    assert.ok(
+      etcd.status?.members?.every((m) => m.role !== 'Leader'),
+      JSON.stringify(etcd.status?.members),
+    );
     destinationStates = await memberStates(destination, replicas);
     const joint = await memberList(endpointsOf(destinationStates), tls);
     assert.equal(joint.length, 2 * replicas);
@@ -415,8 +420,12 @@ function liveMigration(replicas: number) {
     );
     const writes = await writer.stop();
     await assertEveryWriteAt(destinationStates[0]!.clientUrl, writes);
-    // The destination stays ready through all of it.
-    await reconcileUntil(destination, 'the destination to be ready', ready);
+    // The destination stays ready through all of it, and one of its members leads.
+    await reconcileUntil(
+      destination,
+      'the destination to be ready with its leader',
+      (e) => ready(e) && (e.status?.members ?? []).filter((m) => m.role === 'Leader').length === 1,
+    );
   });
 
   it('deleting the handed-over source removes its data and starts nothing', async () => {

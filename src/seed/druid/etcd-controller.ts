@@ -324,6 +324,7 @@ export class EtcdReconciler implements Reconciler {
       state,
       backup: await this.#ensureSidecar(id, paths, backups, state, config),
       ...(source ? { joined: own !== undefined && !learner } : {}),
+      ...(own && own.leaderId !== own.memberId ? { leader: false } : {}),
     };
   }
 

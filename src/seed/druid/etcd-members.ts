@@ -126,7 +126,7 @@ export async function convergeEtcdCluster(options: EtcdClusterOptions): Promise<
       // Joining the source cluster: one member at a time, each once the ones before it are voters.
       if (joining.size > 0 || toStart.length > 0 || !(await votersBefore(states, i, config.tls))) continue;
       const join = await joinAsLearner({
-        via: [...healthyClientUrls(states, i), ...source.clientEndpoints],
+        via: [...runningClientUrls(states, i), ...source.clientEndpoints],
         tls: config.tls,
         name,
         peerUrls: advertised[i]!,
@@ -215,7 +215,7 @@ async function votersBefore(states: readonly EtcdState[], i: number, tls: EtcdTl
 }
 
 /** The client URLs of the members other than `except` whose process runs. */
-function healthyClientUrls(states: readonly EtcdState[], except: number): string[] {
+function runningClientUrls(states: readonly EtcdState[], except: number): string[] {
   return states
     .filter((s, i) => i !== except && s.pid !== null && isEtcdProcessFor(s.pid, s.dataDir))
     .map((s) => s.clientUrl);

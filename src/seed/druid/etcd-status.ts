@@ -54,8 +54,11 @@ export type BackupObservation =
 
 /** What a reconcile found (or made) of an Etcd's server; `statusFor` turns it into status. */
 export type Observation =
-  /** `joined`, for an Etcd joining an existing cluster: whether its member is a voter of it. */
-  | { kind: 'running'; state: EtcdState; backup: BackupObservation; joined?: boolean }
+  /**
+   * `joined`, for an Etcd joining an existing cluster: whether its member is a voter of it;
+   * `leader` false when its member follows another (a member of a joint cluster).
+   */
+  | { kind: 'running'; state: EtcdState; backup: BackupObservation; joined?: boolean; leader?: boolean }
   /** A multi-member Etcd: each member as found; `problems` says why one could not be started. */
   | {
       kind: 'cluster';
@@ -96,7 +99,12 @@ function ownStatusFor(etcd: Etcd, current: Etcd, observation: Observation): Etcd
       ready = true;
       quorum = ['True', EtcdReadyReason.Quorate, `etcd is healthy at ${url} (pid ${observation.state.pid})`];
       members = ['True', 'AllMembersReady', 'All members are ready'];
-      member = { name: memberName, role: 'Leader', status: 'Ready', reason: 'HealthCheckSucceeded' };
+      member = {
+        name: memberName,
+        role: observation.leader === false ? 'Member' : 'Leader',
+        status: 'Ready',
+        reason: 'HealthCheckSucceeded',
+      };
       break;
     case 'unhealthy': {
       ready = false;
