@@ -64,6 +64,8 @@ import {
   ControllerInstallationReporter,
   extensionsReadyCondition,
 } from './gardenlet/controller-installation-controller.js';
+import { advertisedEtcdPeerEndpoint, startEtcdPeerProbeListener } from './gardenlet/etcd-peer-probe.js';
+import { EtcdPeerReachability } from './gardenlet/etcd-peer-reachability.js';
 import { SeedHeartbeat } from './gardenlet/heartbeat.js';
 import { RFC2136_PROVIDER } from './gardenlet/internal-domain.js';
 import { registerSeed, reportSeedReconciled, type SeedBackupConfig } from './gardenlet/seed-registration.js';
@@ -86,16 +88,24 @@ export interface SeedOptions {
   listenAddress?: string;
   /** The address or name others reach the seed's API server at (kubeconfig, certificate); default the listen address. */
   advertiseAddress?: string;
+  /**
+   * The address this seed's etcd peer network is on: its peer probe listener listens there
+   * (docs/live-migration.md, "Asking for it"), and so do shoot etcd members with peer TLS, for
+   * their peers and clients ("The etcd side"); default the listen address.
+   */
+  etcdPeerAddress?: string;
+  /**
+   * Where other seeds reach that network, `HOST` or `HOST:PORT` (a NAT's address); published on
+   * the Seed. Default the etcd peer address (or the advertise address) with the listener's port.
+   */
+  etcdPeerAdvertiseAddress?: string;
+  /** How often the other seeds' etcd peer endpoints are probed; default 5 s. */
+  etcdPeerProbeIntervalMs?: number;
   port?: number;
   /** kube-apiserver's `--encryption-provider-config` for the seed's API server; default one generated in `dir`. */
   encryptionConfigFile?: string;
   /** Addresses of this host for shoots' endpoints, one per shoot placed here; none: stable loopback addresses. */
   shootAddresses?: ShootAddressPool;
-  /**
-   * The address shoot etcd members with peer TLS listen on for their peers (and clients), which
-   * other seeds reach for a live migration (docs/live-migration.md); default 127.0.0.1.
-   */
-  etcdPeerAddress?: string;
   /** The TTL of the shoots' DNS records, seconds; default Gardener's 120. */
   dnsRecordTtl?: number;
   /** Caps on requests and watches in flight on the seed API (`--max-…-inflight`); unset: the defaults. */
@@ -217,6 +227,25 @@ export async function startSeed(options: SeedOptions): Promise<Seed> {
   const installationsHere = () =>
     garden.resource(controllerInstallationResource).list('', { fieldSelector: `spec.seedRef.name=${name}` });
   await deploySeedBackupBucket(garden, seedObject);
+  const peerProbeHost = options.etcdPeerAddress ?? options.listenAddress ?? '127.0.0.1';
+  const peerProbe = await startEtcdPeerProbeListener({
+    seed: name,
+    host: peerProbeHost,
+    portFile: join(dir, 'etcd-peer-probe.json'),
+  });
+  const peerReachability = new EtcdPeerReachability({
+    seed: name,
+    garden,
+    endpoint: advertisedEtcdPeerEndpoint(
+      options.etcdPeerAdvertiseAddress ??
+        (options.etcdPeerAddress ? undefined : options.advertiseAddress) ??
+        peerProbeHost,
+      peerProbe.port,
+    ),
+    ...(options.etcdPeerProbeIntervalMs !== undefined ? { intervalMs: options.etcdPeerProbeIntervalMs } : {}),
+    onChange: () => heartbeat.requestBeat(),
+    onError: (err) => log.warn({ err: (err as Error).message }, 'probing the etcd peers of other seeds failed'),
+  });
   const heartbeat = new SeedHeartbeat({
     seed: name,
     garden,
@@ -226,10 +255,12 @@ export async function startSeed(options: SeedOptions): Promise<Seed> {
     conditions: async () => [
       ...(options.backup ? [await seedBackupBucketsCondition(garden, name)] : []),
       extensionsReadyCondition((await installationsHere()).items),
+      ...(peerReachability.condition() ? [peerReachability.condition()!] : []),
     ],
     onError: (err) => log.warn({ err: (err as Error).message }, 'heartbeat failed'),
   });
   await heartbeat.start();
+  await peerReachability.start();
 
   /** The seed API, as the seed's in-process controllers reach it. */
   const seedApi = hosted.client;
@@ -270,7 +301,8 @@ export async function startSeed(options: SeedOptions): Promise<Seed> {
         logger: log,
         etcdArgs: singleMemberEtcdArgs,
         sidecars: backupSidecars,
-        ...(options.etcdPeerAddress ? { peerAddress: options.etcdPeerAddress } : {}),
+        // Shoot etcd members with peer TLS listen where the peer probe does: what other seeds reach.
+        ...(isWildcard(peerProbeHost) ? {} : { peerAddress: peerProbeHost }),
       }),
       logger: log,
     }),
@@ -414,6 +446,8 @@ export async function startSeed(options: SeedOptions): Promise<Seed> {
     garden,
     async stop() {
       heartbeat.stop();
+      peerReachability.stop();
+      await peerProbe.close();
       for (const controller of controllers) controller.stop();
       await copyTasks.stop();
       // The etcds keep running (detached); their sidecars flush what they hold and resume from
@@ -428,4 +462,9 @@ export async function startSeed(options: SeedOptions): Promise<Seed> {
       garden.close();
     },
   };
+}
+
+/** Whether `host` is a wildcard listen address (a member cannot advertise it to its peers). */
+function isWildcard(host: string): boolean {
+  return host === '0.0.0.0' || host === '::' || host === '';
 }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { LiveMigrationPhase, LiveMigrationRecord } from '../../src/api/core-gardener/live-migration.js';
 import { type Seed, seedResource } from '../../src/api/core-gardener/seed.js';
 import { isStatusError, type StatusError } from '../../src/api/errors.js';
 import type { Condition, KubeObject } from '../../src/api/meta.js';
@@ -284,6 +285,39 @@ describe('ShootValidator: shoots/binding', () => {
       );
     });
   }
+
+  it('allows binding back to the source during the Migrate only once the live migration was aborted', async () => {
+    const migrating = shoot({
+      seedName: 'seed-b',
+      statusSeedName: 'seed-a',
+      lastOperation: { type: 'Migrate', state: 'Processing' },
+    });
+    const record = (phase: LiveMigrationPhase, sourceSeed = 'seed-a'): LiveMigrationRecord => ({
+      sourceSeed,
+      destinationSeed: 'seed-b',
+      phase,
+      phaseTime: ago(5),
+      source: { etcd: {} },
+    });
+    const withRecord = (r: LiveMigrationRecord) =>
+      new ShootValidator({
+        seeds: lookup(seedA, seedB, seed('seed-c')),
+        now: () => NOW,
+        heartbeatMaxAgeSeconds: 60,
+        liveMigrationRecord: async () => r,
+      });
+    const back = attrs('UPDATE', withSeed(migrating, 'seed-a'), migrating, 'binding');
+    await withRecord(record('Aborted')).validate(back);
+    // Not aborted yet; aborted, but the record of another move (from seed-c).
+    for (const r of [record('Aborting'), record('Aborted', 'seed-c')]) {
+      await expectForbidden(withRecord(r).validate(back), 'cannot change shoot spec during Migrate operation');
+    }
+    // Aborted or not, a binding elsewhere than the source stays refused during the Migrate.
+    await expectForbidden(
+      withRecord(record('Aborted')).validate(attrs('UPDATE', withSeed(migrating, 'seed-c'), migrating, 'binding')),
+      'cannot change shoot spec during Migrate operation',
+    );
+  });
 
   it('rejects a binding while a Restore has not succeeded', async () => {
     const restoring = shoot({

@@ -34,6 +34,11 @@ export interface SnapshotterOptions {
   tempDir?: string;
   /** Limit for one snapshot (stream and upload); default 15 min (etcd-druid's). */
   snapshotTimeoutMs?: number;
+  /**
+   * Start with a full snapshot whatever the schedule says: the sidecar of a multi-member etcd
+   * has moved to another member (a new leader), and no delta may span two members.
+   */
+  startWithFullSnapshot?: boolean;
 }
 
 const DEFAULTS = Object.freeze({

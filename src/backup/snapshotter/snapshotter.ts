@@ -60,6 +60,7 @@ export class Snapshotter {
   readonly #store: Snapstore;
   readonly #log: Logger;
   readonly #settings: SnapshotterSettings;
+  readonly #startWithFullSnapshot: boolean;
 
   #state: State = 'new';
   #stopped: Promise<void> | undefined;
@@ -80,6 +81,7 @@ export class Snapshotter {
     this.#store = options.store;
     this.#log = options.logger;
     this.#settings = resolveSnapshotterSettings(options);
+    this.#startWithFullSnapshot = options.startWithFullSnapshot === true;
     this.#pending = new PendingDeltas(this.#settings.memoryLimit);
   }
 
@@ -112,9 +114,13 @@ export class Snapshotter {
       this.#lastFull = latestFull;
       const now = new Date();
       const missed = !latestFull || latestFull.createdOn * 1000 < this.#settings.schedule.previous(now).getTime();
-      if (missed) {
+      if (missed || this.#startWithFullSnapshot) {
         this.#log.info(
-          { latestFull: latestFull?.name ?? null, schedule: this.#settings.schedule.expression },
+          {
+            latestFull: latestFull?.name ?? null,
+            schedule: this.#settings.schedule.expression,
+            asked: this.#startWithFullSnapshot,
+          },
           'taking the initial full snapshot',
         );
         await this.#serially(() => this.#fullSnapshot(false));

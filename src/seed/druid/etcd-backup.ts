@@ -68,6 +68,8 @@ export interface PrepareDataDirOptions {
   memberName: string;
   /** The peer URL the server will run with; the restored membership names it. */
   peerUrl: string;
+  /** `--initial-cluster-token` of the restored membership; default etcd's. */
+  clusterToken?: string;
   logger: Logger;
 }
 
@@ -91,6 +93,7 @@ export async function prepareDataDir(
     dataDir,
     memberName: options.memberName,
     peerUrl: options.peerUrl,
+    ...(options.clusterToken ? { initialClusterToken: options.clusterToken } : {}),
     tempDir: options.tempDir,
     logger,
     onProgress: (message) => logger.info(message),

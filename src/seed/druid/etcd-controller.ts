@@ -19,8 +19,8 @@
  * (`statusFor`, etcd-status.ts) and written to the status subresource only when something other than a
  * timestamp changed, so the controller's own writes do not keep waking it up.
  */
-import { mkdir, rm, rmdir, stat } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { mkdir, rm, rmdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import type { Logger } from 'pino';
 import { secretResource } from '../../api/core/secret.js';
 import { type Etcd, etcdHandedOver, etcdReplicas, etcdResource } from '../../api/druid/etcd.js';
@@ -29,8 +29,10 @@ import { type Client, ignoreNotFound, type ResourceClient } from '../../client/c
 import { addFinalizer, removeFinalizer } from '../../client/finalizers.js';
 import type { ObjectKey, Reconciler, Result } from '../../controller/controller.js';
 import { checkEtcdHealth, type EtcdPeer, etcdMemberStatus, freePort, startEtcd } from '../../process/etcd-process.js';
-import type { BackupSidecars } from './backup-sidecars.js';
+import { readBackupSidecarState, writeBackupSidecarState } from './backup-sidecar-state.js';
+import type { BackupSidecar, BackupSidecars } from './backup-sidecars.js';
 import { type EtcdBackupConfig, etcdBackupConfig, prepareDataDir } from './etcd-backup.js';
+import { memberHasData } from './etcd-cluster-markers.js';
 import {
   type EtcdLaunchConfig,
   type EtcdPeerConfig,
@@ -40,12 +42,16 @@ import {
 } from './etcd-config.js';
 import {
   convergeEtcdCluster,
+  type EtcdClusterOptions,
+  type EtcdMemberObservation,
   ensureAdvertisedPeerUrls,
+  etcdMemberPaths,
   joinAsLearner,
   observeEtcdCluster,
   promoteCaughtUpLearners,
 } from './etcd-members.js';
 import { DEFAULT_ETCD_STOP_GRACE_MS, isEtcdProcessFor, stopEtcdAt } from './etcd-processes.js';
+import { adoptSingleMember } from './etcd-scale-up.js';
 import { type EtcdPaths, type EtcdState, etcdPaths, readEtcdState, writeEtcdState } from './etcd-state.js';
 import {
   type BackupObservation,
@@ -81,16 +87,18 @@ export interface EtcdReconcilerOptions {
   /** The etcd binary; default `/usr/bin/etcd`. */
   binary?: string;
   /**
+   * The backup sidecars; without them `spec.backup` is ignored (no snapshots, no restore).
+   * The seed always passes them.
+   */
+  sidecars?: BackupSidecars;
+  /**
    * The address members with peer TLS bind their peer listener to and advertise: loopback
    * (default) when every seed runs on this host; the seed host's address when seeds are hosts,
    * so another seed's members reach them during a live migration.
    */
   peerAddress?: string;
-  /**
-   * The backup sidecars; without them `spec.backup` is ignored (no snapshots, no restore).
-   * The seed always passes them.
-   */
-  sidecars?: BackupSidecars;
+  /** A test aid (etcd-members.ts `afterJoinPhase`): a throw stands for the druid crashing there. */
+  afterJoinPhase?: EtcdClusterOptions['afterJoinPhase'];
 }
 
 const DEFAULTS = Object.freeze({
@@ -210,7 +218,7 @@ export class EtcdReconciler implements Reconciler {
       return this.#convergeCluster(etcd, paths, { ...config, peer: config.peer }, log);
     const source = etcd.spec.etcd.bootstrapWithExistingCluster;
     // A member that joins a running cluster never restores from backups or bootstraps one of its own.
-    const joining = source !== undefined && !(await hasMemberData(paths.dataDir));
+    const joining = source !== undefined && !(await memberHasData(paths.dataDir));
     const backup: EtcdBackupConfig =
       this.#options.sidecars && !joining ? await etcdBackupConfig(etcd, this.#secrets) : { kind: 'off' };
 
@@ -253,6 +261,7 @@ export class EtcdReconciler implements Reconciler {
         tls: config.tls,
         name: config.memberName,
         peerUrls: advertised,
+        ownPeerUrls: advertised,
         log,
       });
       if (typeof join === 'string') return { kind: 'join-pending', message: join, state };
@@ -322,7 +331,7 @@ export class EtcdReconciler implements Reconciler {
     return {
       kind: 'running',
       state,
-      backup: await this.#ensureSidecar(id, paths, backups, state, config),
+      backup: await this.#ensureSidecar(id, backups, config, memberSidecar(paths, state)),
       ...(source ? { joined: own !== undefined && !learner } : {}),
       ...(own && own.leaderId !== own.memberId ? { leader: false } : {}),
     };
@@ -391,8 +400,25 @@ export class EtcdReconciler implements Reconciler {
     config: EtcdLaunchConfig & { peer: EtcdPeerConfig },
     log: Logger,
   ): Promise<Observation> {
+    const id = `${etcd.metadata.namespace}/${etcd.metadata.name}`;
+    try {
+      await adoptSingleMember({
+        paths,
+        memberPaths: etcdMemberPaths(paths, config.memberName),
+        memberName: config.memberName,
+        beforeStop: async () => this.#options.sidecars?.stop(id),
+        logger: log,
+        stopGraceMs: this.#stopGraceMs,
+      });
+    } catch (err) {
+      return { kind: 'start-failed', error: err instanceof Error ? err : new Error(String(err)), state: undefined };
+    }
+    const backupConfig: EtcdBackupConfig = this.#options.sidecars
+      ? await etcdBackupConfig(etcd, this.#secrets)
+      : { kind: 'off' };
     const cluster = await convergeEtcdCluster({
       paths,
+      backup: backupConfig,
       etcd,
       replicas: etcdReplicas(etcd),
       config,
@@ -400,23 +426,56 @@ export class EtcdReconciler implements Reconciler {
       startTimeoutMs: this.#options.startTimeoutMs,
       stopGraceMs: this.#stopGraceMs,
       binary: this.#options.binary,
+      ...(this.#options.afterJoinPhase ? { afterJoinPhase: this.#options.afterJoinPhase } : {}),
     });
     for (const problem of cluster.problems) log.error(problem);
-    // Backups of a cluster (from its leader) are the next increment: say so rather than pretend.
-    const backup: BackupObservation = etcd.spec.backup.store
-      ? {
-          kind: 'failed',
-          reason: EtcdBackupReason.Failed,
-          message: 'backups of a multi-member etcd are not supported yet',
-        }
-      : { kind: 'off' };
+    // A joint cluster's leader may be a source member: the sidecar waits for a leader of this
+    // Etcd's own (after the leadership moved) and then begins with a full snapshot.
+    const backup = await this.#leaderSidecar(id, paths, backupConfig, config, cluster.members);
     return {
       kind: 'cluster',
       members: cluster.members,
       problems: cluster.problems,
+      restoring: cluster.restoring,
       backup,
       ...(etcd.spec.etcd.bootstrapWithExistingCluster ? { joined: cluster.members.every((m) => m.healthy) } : {}),
     };
+  }
+
+  /**
+   * The backup sidecar of a cluster, on its leader's client URL (docs/ha-control-planes.md,
+   * "Backups from the leader"): a new leader restarts it there, after the old one flushed its
+   * deltas, and its first snapshot is a full one. Without a healthy leader (an election, quorum
+   * lost) the running sidecar is left as it is.
+   */
+  async #leaderSidecar(
+    id: string,
+    paths: EtcdPaths,
+    backup: EtcdBackupConfig,
+    config: EtcdLaunchConfig,
+    members: readonly EtcdMemberObservation[],
+  ): Promise<BackupObservation> {
+    const leader = members.find((m) => m.leader && m.healthy);
+    const running = this.#options.sidecars?.get(id);
+    if (!leader && backup.kind === 'on') {
+      return running
+        ? sidecarObservation(running, backup)
+        : {
+            kind: 'failed',
+            reason: EtcdBackupReason.Pending,
+            message: 'waiting for the etcd cluster to have a leader',
+          };
+    }
+    const recorded = await readBackupSidecarState(paths);
+    return this.#ensureSidecar(id, backup, config, {
+      endpoint: leader?.state.clientUrl ?? '',
+      port: recorded.port,
+      startWithFullSnapshot: recorded.member !== leader?.name,
+      started: async (port) => {
+        if (recorded.port === port && recorded.member === leader?.name) return;
+        await writeBackupSidecarState(paths, { ...(port !== undefined ? { port } : {}), member: leader?.name });
+      },
+    });
   }
 
   /**
@@ -469,15 +528,15 @@ export class EtcdReconciler implements Reconciler {
   }
 
   /**
-   * The running backup sidecar for a healthy etcd, started when missing; its port is kept in the
-   * state file so its URL survives seed restarts.
+   * The running backup sidecar for a healthy etcd (a single member, or a cluster's leader),
+   * started when missing or when it watches another etcd than `target`'s; its port is recorded
+   * so its URL survives seed restarts and leader changes.
    */
   async #ensureSidecar(
     id: string,
-    paths: EtcdPaths,
     backup: EtcdBackupConfig,
-    state: EtcdState,
     config: EtcdLaunchConfig,
+    target: SidecarTarget,
   ): Promise<BackupObservation> {
     const sidecars = this.#options.sidecars;
     if (!sidecars || backup.kind === 'off') {
@@ -494,32 +553,20 @@ export class EtcdReconciler implements Reconciler {
         snapshotter: {
           ...backup.snapshotter,
           store: backup.store.store,
+          ...(target.startWithFullSnapshot ? { startWithFullSnapshot: true } : {}),
           etcd: {
-            endpoint: state.clientUrl,
+            endpoint: target.endpoint,
             ...(tls && clientPair
               ? { tls: { caPem: tls.caPem, certPem: clientPair.certPem, keyPem: clientPair.keyPem } }
               : {}),
           },
         },
         ...(tls ? { serverTls: { certPem: tls.certPem, keyPem: tls.keyPem, caPem: tls.caPem } } : {}),
-        port: state.backupPort ?? 0,
-        key: JSON.stringify([backup.key, state.clientUrl, config.configHash]),
+        port: target.port ?? 0,
+        key: JSON.stringify([backup.key, target.endpoint, config.configHash]),
       });
-      if (sidecar.port !== undefined && state.backupPort !== sidecar.port) {
-        state.backupPort = sidecar.port;
-        await writeEtcdState(paths, state);
-      }
-      const health = sidecar.snapshotter.health();
-      const last = health.lastSnapshot;
-      return {
-        kind: 'on',
-        url: sidecar.url,
-        healthy: health.healthy,
-        hasFullSnapshot: last !== undefined,
-        message: health.healthy
-          ? `Backups are taken to ${backup.store.store.location}`
-          : `Backups to ${backup.store.store.location} fail: ${health.lastError ?? 'unknown error'}`,
-      };
+      await target.started(sidecar.port);
+      return sidecarObservation(sidecar, backup);
     } catch (err) {
       return { kind: 'failed', reason: EtcdBackupReason.Failed, message: (err as Error).message };
     }
@@ -559,10 +606,45 @@ export class EtcdReconciler implements Reconciler {
   }
 }
 
-/** Whether etcd's data dir holds a member (etcd's `member/` directory). */
-async function hasMemberData(dataDir: string): Promise<boolean> {
-  return stat(join(dataDir, 'member')).then(
-    () => true,
-    () => false,
-  );
+/** Where a sidecar is to run and how its port is recorded. */
+interface SidecarTarget {
+  /** The client URL of the etcd it snapshots. */
+  endpoint: string;
+  /** The HTTPS port it served on before, undefined the first time. */
+  port: number | undefined;
+  /** Begin with a full snapshot (the sidecar moved to another member). */
+  startWithFullSnapshot: boolean;
+  /** Records where it serves once it runs. */
+  started(port: number | undefined): Promise<void>;
+}
+
+/** A single member's sidecar: its port kept in the member's state file. */
+function memberSidecar(paths: EtcdPaths, state: EtcdState): SidecarTarget {
+  return {
+    endpoint: state.clientUrl,
+    port: state.backupPort,
+    startWithFullSnapshot: false,
+    started: async (port) => {
+      if (port === undefined || state.backupPort === port) return;
+      state.backupPort = port;
+      await writeEtcdState(paths, state);
+    },
+  };
+}
+
+/** How a running sidecar's backups are doing. */
+function sidecarObservation(
+  sidecar: BackupSidecar,
+  backup: Extract<EtcdBackupConfig, { kind: 'on' }>,
+): BackupObservation {
+  const health = sidecar.snapshotter.health();
+  return {
+    kind: 'on',
+    url: sidecar.url,
+    healthy: health.healthy,
+    hasFullSnapshot: health.lastSnapshot !== undefined,
+    message: health.healthy
+      ? `Backups are taken to ${backup.store.store.location}`
+      : `Backups to ${backup.store.store.location} fail: ${health.lastError ?? 'unknown error'}`,
+  };
 }

@@ -18,15 +18,19 @@
  * membership is removed, it is added as a learner, started with `--initial-cluster-state=existing`,
  * and promoted once it has applied what the leader had committed.
  *
+ * A cluster none of whose members has data, with snapshots in its backup store (a migration's
+ * destination, or every member lost), is restored the same way: member 0 from the backups
+ * (etcd-backup.ts `prepareDataDir`), started as a one-member cluster, then the others added as
+ * learners one at a time (etcd-cluster-restore.ts).
+ *
  * An Etcd with `spec.etcd.bootstrapWithExistingCluster` (GEP-39's live migration) never
- * bootstraps: its members join the source cluster one at a time, the same way a member that lost
- * its data re-joins (`joinAsLearner`, then `promoteCaughtUpLearners`), through the source's client
- * endpoints until members of its own are voters. A single-member Etcd joins through the same two
- * functions (etcd-controller.ts).
+ * bootstraps and is never restored: its members join the source cluster one at a time, the same
+ * way a member that lost its data re-joins (`joinAsLearner`, then `promoteCaughtUpLearners`),
+ * through the source's client endpoints until members of its own are voters. A single-member
+ * Etcd joins through the same two functions (etcd-controller.ts).
  */
 import { createHash } from 'node:crypto';
-import { mkdir, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { type Etcd, etcdMemberNameAt } from '../../api/druid/etcd.js';
 import { nowTimestamp } from '../../api/meta.js';
@@ -40,6 +44,9 @@ import {
   freePort,
   startEtcd,
 } from '../../process/etcd-process.js';
+import type { EtcdBackupConfig } from './etcd-backup.js';
+import { EtcdClusterMarker, hasMarker, memberHasData, removeMarker, writeMarker } from './etcd-cluster-markers.js';
+import { restoreFirstMember } from './etcd-cluster-restore.js';
 import {
   type EtcdLaunchConfig,
   type EtcdPeerConfig,
@@ -48,8 +55,6 @@ import {
 } from './etcd-config.js';
 import { isEtcdProcessFor, stopEtcdAt } from './etcd-processes.js';
 import { type EtcdPaths, type EtcdState, etcdPaths, readEtcdState, writeEtcdState } from './etcd-state.js';
-
-const BOOTSTRAPPED_MARKER = 'cluster-bootstrapped';
 
 /** One member as a reconcile found (or made) it. */
 export interface EtcdMemberObservation {
@@ -70,6 +75,11 @@ export interface EtcdClusterObservation {
   members: EtcdMemberObservation[];
   /** Why a member could not be (re)started; the others keep running. */
   problems: string[];
+  /**
+   * The cluster is being restored from its backups and not every member has joined yet: not
+   * Ready, whatever the quorum says.
+   */
+  restoring: boolean;
 }
 
 export interface EtcdClusterOptions {
@@ -83,11 +93,26 @@ export interface EtcdClusterOptions {
   startTimeoutMs?: number;
   stopGraceMs?: number;
   binary?: string;
+  /** Where a cluster none of whose members has data is restored from; default off. */
+  backup?: EtcdBackupConfig;
+  /**
+   * A test aid: called right after each phase of a member's join took effect; a throw stands
+   * for the druid crashing there (its successor must resume from the member list and files).
+   */
+  afterJoinPhase?: (member: string, phase: EtcdJoinPhase) => void;
 }
+
+/** The phases of a member joining a running cluster, in order. */
+export type EtcdJoinPhase = 'old-membership-removed' | 'learner-added' | 'started' | 'promoted';
 
 /** The member names of an Etcd of `replicas` members: `[<prefix>-]<name>-0` … as etcd-druid's pods. */
 export function etcdMemberNames(etcd: Pick<Etcd, 'metadata' | 'spec'>, replicas: number): string[] {
   return Array.from({ length: replicas }, (_, i) => etcdMemberNameAt(etcd, i));
+}
+
+/** `--initial-cluster-token` of an Etcd's members. */
+function etcdClusterToken(etcd: Etcd): string {
+  return `${etcd.metadata.namespace}/${etcd.metadata.name}`;
 }
 
 /** The files of one member, below its Etcd's directory. */
@@ -97,8 +122,7 @@ export function etcdMemberPaths(paths: EtcdPaths, memberName: string): EtcdPaths
 
 /** Brings every member to running and says how each is doing. */
 export async function convergeEtcdCluster(options: EtcdClusterOptions): Promise<EtcdClusterObservation> {
-  const { paths, etcd, replicas, logger: log } = options;
-  const { config } = options;
+  const { paths, etcd, replicas, config, logger: log } = options;
   const names = etcdMemberNames(etcd, replicas);
   const states = await ensureMemberStates(paths, names, config);
   const advertised = names.map((name, i) => etcdAdvertisedPeerUrls(etcd, name, config.peer.host, states[i]!.peerPort));
@@ -106,18 +130,34 @@ export async function convergeEtcdCluster(options: EtcdClusterOptions): Promise<
   const configHash = createHash('sha256')
     .update(JSON.stringify([config.configHash, initialCluster]))
     .digest('hex');
-  const bootstrapped = await exists(join(paths.dir, BOOTSTRAPPED_MARKER));
   const source = etcd.spec.etcd.bootstrapWithExistingCluster;
-
   const problems: string[] = [];
+  const clusterToken = etcdClusterToken(etcd);
+  const restore = await restoreFirstMember({
+    paths,
+    memberPaths: etcdMemberPaths(paths, names[0]!),
+    states,
+    memberName: names[0]!,
+    clusterToken,
+    // A member of a joint cluster has its data from its peers, never from a bucket.
+    backup: source ? { kind: 'off' } : options.backup,
+    logger: log,
+    ...(options.stopGraceMs !== undefined ? { stopGraceMs: options.stopGraceMs } : {}),
+  });
+  if (restore.kind === 'failed') {
+    problems.push(restore.message);
+    return { members: await observeMembers(names, states, options.config), problems, restoring: true };
+  }
+  const bootstrapped = await hasMarker(paths, EtcdClusterMarker.Bootstrapped);
+
   const toStart: number[] = [];
-  /** Members (re-)joining as learners, with the `--initial-cluster` of the running cluster. */
+  /** Members re-joining as learners, with the `--initial-cluster` of the running cluster. */
   const joining = new Map<number, string>();
   for (const [i, name] of names.entries()) {
     const state = states[i]!;
     const alive = state.pid !== null && isEtcdProcessFor(state.pid, state.dataDir);
     if (alive && state.configHash === configHash) continue;
-    const hasData = await exists(join(state.dataDir, 'member'));
+    const hasData = await memberHasData(state.dataDir);
     if (alive) {
       // A changed configuration rolls one member at a time, and only while all others are healthy.
       if (toStart.length > 0 || !(await othersHealthy(states, i, config))) continue;
@@ -130,7 +170,9 @@ export async function convergeEtcdCluster(options: EtcdClusterOptions): Promise<
         tls: config.tls,
         name,
         peerUrls: advertised[i]!,
+        ownPeerUrls: advertised.flat(),
         log,
+        ...(options.afterJoinPhase ? { afterJoinPhase: options.afterJoinPhase } : {}),
       });
       if (typeof join === 'string') {
         problems.push(join);
@@ -138,7 +180,7 @@ export async function convergeEtcdCluster(options: EtcdClusterOptions): Promise<
       }
       joining.set(i, join.initialCluster);
     } else if (bootstrapped && !hasData) {
-      const rejoin = await prepareRejoin(options, states, i, advertised[i]!, log);
+      const rejoin = await prepareRejoin(options, states, i, initialCluster, advertised, log);
       if (typeof rejoin === 'string') {
         problems.push(rejoin);
         continue;
@@ -150,6 +192,7 @@ export async function convergeEtcdCluster(options: EtcdClusterOptions): Promise<
     toStart.push(i);
   }
 
+  const started = new Set<number>();
   await Promise.all(
     toStart.map(async (i) => {
       const name = names[i]!;
@@ -163,6 +206,7 @@ export async function convergeEtcdCluster(options: EtcdClusterOptions): Promise<
           configHash,
           cluster ? 'existing' : 'new',
         );
+        started.add(i);
         log.info({ member: name, pid: states[i]!.pid }, 'etcd member started');
       } catch (err) {
         const message = (err as Error).message.split('\n')[0] ?? String(err);
@@ -171,77 +215,30 @@ export async function convergeEtcdCluster(options: EtcdClusterOptions): Promise<
     }),
   );
 
+  for (const i of joining.keys()) if (started.has(i)) options.afterJoinPhase?.(names[i]!, 'started');
   let members = await observeMembers(names, states, config);
   if (members.some((m) => m.learner)) {
     const via = [...members.filter((m) => m.healthy).map((m) => m.state.clientUrl), ...(source?.clientEndpoints ?? [])];
     const learners = members.filter((m) => m.learner && m.id).map((m) => ({ name: m.name, id: m.id! }));
-    if (await promoteCaughtUpLearners(via, learners, config.tls, log)) {
+    if (await promoteCaughtUpLearners(via, learners, config.tls, log, options.afterJoinPhase)) {
       members = await observeMembers(names, states, config);
     } else {
       problems.push(`a ${source && !bootstrapped ? '' : 're-'}joining member has not caught up with the leader yet`);
     }
   }
-  if (!bootstrapped && members.every((m) => m.healthy)) {
-    await writeFile(join(paths.dir, BOOTSTRAPPED_MARKER), `${nowTimestamp()}\n`, { mode: 0o600 });
-  }
   for (const [i, member] of members.entries()) {
-    if (member.healthy && member.id)
+    if (member.healthy && member.id) {
       await ensureAdvertisedPeerUrls(member.state.clientUrl, config.tls, member.id, advertised[i]!, log);
+    }
   }
-  return { members, problems };
-}
-
-/** Every member as it runs now, without starting, restarting or re-joining any (a handed-over Etcd). */
-export async function observeEtcdCluster(
-  paths: EtcdPaths,
-  etcd: Etcd,
-  replicas: number,
-  config: EtcdLaunchConfig,
-): Promise<EtcdMemberObservation[]> {
-  const names = etcdMemberNames(etcd, replicas);
-  const states = await Promise.all(names.map((name) => readEtcdState(etcdMemberPaths(paths, name))));
-  const known = names.flatMap((name, i) => (states[i] ? [{ name, state: states[i] }] : []));
-  return observeMembers(
-    known.map((k) => k.name),
-    known.map((k) => k.state),
-    config,
-  );
-}
-
-/** Whether members `0 … i-1` are running voters (a joining Etcd adds its members in order). */
-async function votersBefore(states: readonly EtcdState[], i: number, tls: EtcdTls | undefined): Promise<boolean> {
-  const reports = await Promise.all(states.slice(0, i).map((s) => etcdMemberStatus(s.clientUrl, tls)));
-  return reports.every((r) => r !== undefined && !r.isLearner && r.leaderId !== '0');
-}
-
-/** The client URLs of the members other than `except` whose process runs. */
-function runningClientUrls(states: readonly EtcdState[], except: number): string[] {
-  return states
-    .filter((s, i) => i !== except && s.pid !== null && isEtcdProcessFor(s.pid, s.dataDir))
-    .map((s) => s.clientUrl);
-}
-
-/**
- * Makes the member list name exactly `peerUrls` for member `id` (etcd's `member update`): a member
- * switched to peer TLS, or advertising `additionalAdvertisePeerURLs`, keeps the URLs of its first
- * start in the membership otherwise (etcd reads `--initial-advertise-peer-urls` only then).
- */
-export async function ensureAdvertisedPeerUrls(
-  clientUrl: string,
-  tls: EtcdTls | undefined,
-  id: string,
-  peerUrls: readonly string[],
-  log: Logger,
-): Promise<void> {
-  const entry = (await etcdMemberList(clientUrl, tls))?.find((m) => m.id === id);
-  if (!entry || sameUrls(entry.peerUrls, peerUrls)) return;
-  if (await etcdMembershipChange(clientUrl, tls, { op: 'update', id, peerUrls })) {
-    log.info({ id, from: entry.peerUrls, to: peerUrls }, 'etcd member now advertises its peer URLs');
+  const allJoined = members.every((m) => m.healthy);
+  if (!bootstrapped && allJoined) await writeMarker(paths, EtcdClusterMarker.Bootstrapped);
+  const restoring = await hasMarker(paths, EtcdClusterMarker.Restoring);
+  if (restoring && allJoined) {
+    await removeMarker(paths, EtcdClusterMarker.Restoring);
+    log.info('etcd cluster restored from backups: every member joined');
   }
-}
-
-function sameUrls(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && [...a].sort().join() === [...b].sort().join();
+  return { members, problems, restoring: restoring && !allJoined };
 }
 
 /** Every member's state file, written with fresh ports (and no pid) for members that have none yet. */
@@ -309,7 +306,7 @@ async function startMember(
     peer: {
       host: config.peer.host,
       initialCluster,
-      clusterToken: `${options.etcd.metadata.namespace}/${options.etcd.metadata.name}`,
+      clusterToken: etcdClusterToken(options.etcd),
       tls: config.peer.tls,
       initialClusterState,
       advertiseUrls: etcdAdvertisedPeerUrls(options.etcd, name, config.peer.host, state.peerPort).slice(1),
@@ -338,24 +335,56 @@ async function startMember(
 }
 
 /**
- * Makes room for member `i`, whose data is gone, to re-join as a learner (etcd-druid's way): its
- * old membership removed, a learner at its peer URLs added. Only while every other member is
- * healthy, so the quorum never depends on it. Returns the `--initial-cluster` to start it with,
- * or why not now.
+ * Makes room for member `i`, which has no data, to join the running cluster as a learner
+ * (etcd-druid's way) through a healthy member of its own Etcd (`joinAsLearner`). The list, not
+ * the state files, says who is in the cluster: while it is restored from backups (member 0 alone,
+ * the others joining) the members not yet added do not count. Returns the `--initial-cluster` to
+ * start it with, or why not now.
  */
 async function prepareRejoin(
   options: EtcdClusterOptions,
   states: readonly EtcdState[],
   i: number,
-  peerUrls: readonly string[],
+  initialCluster: string,
+  advertised: readonly (readonly string[])[],
   log: Logger,
 ): Promise<{ initialCluster: string } | string> {
   const name = etcdMemberNames(options.etcd, states.length)[i]!;
-  if (!(await othersHealthy(states, i, options.config))) {
-    return `member ${name} has lost its data and re-joins once the other members are healthy`;
+  const tls = options.config.tls;
+  const notYet = (why: string) => `member ${name} has no data and joins the cluster once ${why}`;
+  const healthy = await Promise.all(
+    states.map(async (s, j) => j !== i && (await checkEtcdHealth(s.clientUrl, tls)) && s.clientUrl),
+  );
+  const via = healthy.find((url) => url !== false);
+  if (!via) return notYet('another member is healthy');
+  const list = await etcdMemberList(via, tls);
+  if (!list) return notYet('the member list can be read');
+  // A member scaled up from a single one still has its plain-HTTP peer URL in the membership
+  // (etcd-scale-up.ts); those joining must reach it at the peer TLS URL it now listens on.
+  for (const member of list) {
+    const expected = peerUrlsOf(initialCluster, member.name);
+    if (expected.length === 0 || sameUrls(member.peerUrls, expected)) continue;
+    if (!(await etcdMembershipChange(via, tls, { op: 'update', id: member.id, peerUrls: expected })))
+      return notYet(`the peer URL of ${member.name} is updated`);
+    log.info({ member: member.name, peerUrls: expected }, 'etcd member peer URL updated');
   }
-  const via = states.filter((_, j) => j !== i).map((s) => s.clientUrl);
-  return joinAsLearner({ via, tls: options.config.tls, name, peerUrls, log });
+  return joinAsLearner({
+    via: [via],
+    tls,
+    name,
+    peerUrls: advertised[i]!,
+    ownPeerUrls: advertised.flat(),
+    log,
+    ...(options.afterJoinPhase ? { afterJoinPhase: options.afterJoinPhase } : {}),
+  });
+}
+
+/** The peer URLs `initialCluster` (`name=url,…`) gives member `name`. */
+function peerUrlsOf(initialCluster: string, name: string): string[] {
+  return initialCluster
+    .split(',')
+    .filter((m) => m.startsWith(`${name}=`))
+    .map((m) => m.slice(name.length + 1));
 }
 
 export interface JoinAsLearnerOptions {
@@ -366,19 +395,26 @@ export interface JoinAsLearnerOptions {
   name: string;
   /** The peer URLs it advertises (its listener's first). */
   peerUrls: readonly string[];
+  /** Every peer URL of the Etcd's own members: a learner at one of them is one of its own joining. */
+  ownPeerUrls: readonly string[];
   log: Logger;
+  afterJoinPhase?: EtcdClusterOptions['afterJoinPhase'];
 }
 
 /**
- * Adds a member without data as a learner of the running cluster `via` reaches: an old voter
- * membership at the same peer URL (a member that lost its data) removed first, then a learner
- * added unless one is there. Each step is found again from the member list, so a crash between
- * them resumes. Returns the `--initial-cluster` to start it with (`--initial-cluster-state
- * existing`), or why not now. Never creates a cluster: without an answer from `via`, nothing starts.
+ * Adds a member without data as a learner of the running cluster `via` reaches, only while every
+ * other member of the member list is a healthy voter: a removal then never takes the quorum away,
+ * and learners join one at a time (etcd 3.4 allows one). A learner that never started, at peer
+ * URLs none of the Etcd's members has, is a stale add (of a druid that ran with another peer
+ * address): it holds no data and would block the add, so it is removed. Then an old voter
+ * membership at its peer URL (a member that lost its data) is removed, and a learner added unless
+ * one is there. Each step is found again from the member list, so a crash between them resumes.
+ * Returns the `--initial-cluster` to start it with (`--initial-cluster-state existing`), or why
+ * not now. Never creates a cluster: without an answer from `via`, nothing starts.
  */
 export async function joinAsLearner(options: JoinAsLearnerOptions): Promise<{ initialCluster: string } | string> {
   const { via, tls, name, peerUrls, log } = options;
-  const notYet = (why: string) => `member ${name} joins the running cluster once ${why}`;
+  const notYet = (why: string) => `member ${name} has no data and joins the cluster once ${why}`;
   const [peerUrl, ...morePeerUrls] = peerUrls;
   if (!peerUrl) return notYet('it has a peer URL');
   const ask = async <T>(call: (url: string) => Promise<T | undefined>) => {
@@ -390,30 +426,37 @@ export async function joinAsLearner(options: JoinAsLearnerOptions): Promise<{ in
   };
   let list = await ask((url) => etcdMemberList(url, tls));
   if (!list) return notYet(`the member list can be read at ${via.join(', ')}`);
+  for (const other of list.filter((m) => !m.peerUrls.includes(peerUrl))) {
+    const stale = other.isLearner && other.name === '' && !other.peerUrls.some((u) => options.ownPeerUrls.includes(u));
+    if (stale) {
+      if (await ask((url) => etcdMembershipChange(url, tls, { op: 'remove', id: other.id })))
+        log.warn(
+          { member: name, id: other.id, peerUrls: other.peerUrls },
+          'removed a stale learner that never started',
+        );
+      continue;
+    }
+    if (other.isLearner) return notYet(`the learner ${other.name || other.peerUrls[0]} has been promoted`);
+    const answers = await Promise.all(other.clientUrls.map((url) => checkEtcdHealth(url, tls)));
+    if (!answers.includes(true)) return notYet(`member ${other.name || other.peerUrls[0]} is healthy`);
+  }
   let entry = list.find((m) => m.peerUrls.includes(peerUrl));
   if (entry && !entry.isLearner) {
-    if (!(await ask((url) => etcdMembershipChange(url, tls, { op: 'remove', id: entry!.id }))))
+    const id = entry.id;
+    if (!(await ask((url) => etcdMembershipChange(url, tls, { op: 'remove', id }))))
       return notYet('its old membership is removed');
-    log.warn({ member: name, id: entry.id }, 'etcd member lost its data: removed its old membership');
+    log.warn({ member: name, id }, 'etcd member lost its data: removed its old membership');
+    options.afterJoinPhase?.(name, 'old-membership-removed');
     entry = undefined;
   }
   if (!entry) {
-    // A learner never started, at other peer URLs, is a stale one of this Etcd's (its members join
-    // one at a time, and ports are recorded before the add): it would block the add (etcd 3.4
-    // takes one learner at a time) and holds no data, so it goes.
-    for (const stale of list.filter((m) => m.isLearner && m.name === '')) {
-      if (await ask((url) => etcdMembershipChange(url, tls, { op: 'remove', id: stale.id })))
-        log.warn(
-          { member: name, id: stale.id, peerUrls: stale.peerUrls },
-          'removed a stale learner that never started',
-        );
-    }
     if (!(await ask((url) => etcdMembershipChange(url, tls, { op: 'add-learner', peerUrl, morePeerUrls }))))
       return notYet('it is added as a learner');
     log.info({ member: name }, 'etcd member added as a learner');
-    list = await ask((url) => etcdMemberList(url, tls));
-    if (!list) return notYet('the member list can be read');
+    options.afterJoinPhase?.(name, 'learner-added');
   }
+  list = await ask((url) => etcdMemberList(url, tls));
+  if (!list) return notYet('the member list can be read');
   const cluster = list.flatMap((m) => {
     const memberName = m.name || (m.peerUrls.includes(peerUrl) ? name : '');
     return m.peerUrls.map((url) => `${memberName}=${url}`);
@@ -431,6 +474,7 @@ export async function promoteCaughtUpLearners(
   learners: readonly { name: string; id: string }[],
   tls: EtcdTls | undefined,
   log: Logger,
+  afterJoinPhase?: EtcdClusterOptions['afterJoinPhase'],
 ): Promise<boolean> {
   let allPromoted = true;
   for (const learner of learners) {
@@ -444,8 +488,12 @@ export async function promoteCaughtUpLearners(
         }
       }
     }
-    if (promoted) log.info({ member: learner.name, id: learner.id }, 'etcd learner caught up and promoted');
-    else allPromoted = false;
+    if (promoted) {
+      log.info({ member: learner.name, id: learner.id }, 'etcd learner caught up and promoted');
+      afterJoinPhase?.(learner.name, 'promoted');
+    } else {
+      allPromoted = false;
+    }
   }
   return allPromoted;
 }
@@ -491,9 +539,55 @@ async function observeMembers(
   });
 }
 
-async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
-    () => true,
-    () => false,
+/** Every member as it runs now, without starting, restarting or re-joining any (a handed-over Etcd). */
+export async function observeEtcdCluster(
+  paths: EtcdPaths,
+  etcd: Etcd,
+  replicas: number,
+  config: EtcdLaunchConfig,
+): Promise<EtcdMemberObservation[]> {
+  const names = etcdMemberNames(etcd, replicas);
+  const states = await Promise.all(names.map((name) => readEtcdState(etcdMemberPaths(paths, name))));
+  const known = names.flatMap((name, i) => (states[i] ? [{ name, state: states[i] }] : []));
+  return observeMembers(
+    known.map((k) => k.name),
+    known.map((k) => k.state),
+    config,
   );
+}
+
+/** Whether members `0 … i-1` are running voters (a joining Etcd adds its members in order). */
+async function votersBefore(states: readonly EtcdState[], i: number, tls: EtcdTls | undefined): Promise<boolean> {
+  const reports = await Promise.all(states.slice(0, i).map((s) => etcdMemberStatus(s.clientUrl, tls)));
+  return reports.every((r) => r !== undefined && !r.isLearner && r.leaderId !== '0');
+}
+
+/** The client URLs of the members other than `except` whose process runs. */
+function runningClientUrls(states: readonly EtcdState[], except: number): string[] {
+  return states
+    .filter((s, i) => i !== except && s.pid !== null && isEtcdProcessFor(s.pid, s.dataDir))
+    .map((s) => s.clientUrl);
+}
+
+/**
+ * Makes the member list name exactly `peerUrls` for member `id` (etcd's `member update`): a member
+ * switched to peer TLS, or advertising `additionalAdvertisePeerURLs`, keeps the URLs of its first
+ * start in the membership otherwise (etcd reads `--initial-advertise-peer-urls` only then).
+ */
+export async function ensureAdvertisedPeerUrls(
+  clientUrl: string,
+  tls: EtcdTls | undefined,
+  id: string,
+  peerUrls: readonly string[],
+  log: Logger,
+): Promise<void> {
+  const entry = (await etcdMemberList(clientUrl, tls))?.find((m) => m.id === id);
+  if (!entry || sameUrls(entry.peerUrls, peerUrls)) return;
+  if (await etcdMembershipChange(clientUrl, tls, { op: 'update', id, peerUrls })) {
+    log.info({ id, from: entry.peerUrls, to: peerUrls }, 'etcd member now advertises its peer URLs');
+  }
+}
+
+function sameUrls(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && [...a].sort().join() === [...b].sort().join();
 }

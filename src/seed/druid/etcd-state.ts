@@ -96,5 +96,6 @@ function parseEtcdState(value: unknown): EtcdState | undefined {
     dataDir: v.dataDir,
     clientUrl: typeof v.clientUrl === 'string' ? v.clientUrl : `http://127.0.0.1:${v.clientPort}`,
     configHash: typeof v.configHash === 'string' ? v.configHash : '',
+    ...(port(v.backupPort) ? { backupPort: v.backupPort as number } : {}),
   };
 }

@@ -29,6 +29,8 @@ export const EtcdReadyReason = Object.freeze({
   StartFailed: 'StartFailed',
   /** A multi-member Etcd has fewer healthy members than a quorum. */
   QuorumLost: 'QuorumLost',
+  /** A multi-member Etcd is restored from its backups: member 0 restored, the others not all joined yet. */
+  Restoring: 'RestoringFromBackups',
   /** The data dir needed a restore from backups, and it failed (corrupt or missing snapshot, store unreachable). */
   RestoreFailed: 'RestoreFailed',
   /** A member of an Etcd with `bootstrapWithExistingCluster` is not yet added to the source cluster. */
@@ -64,6 +66,8 @@ export type Observation =
       kind: 'cluster';
       members: EtcdMemberObservation[];
       problems: string[];
+      /** Restored from the backups, not every member joined yet: not Ready. */
+      restoring: boolean;
       backup: BackupObservation;
       joined?: boolean;
     }
@@ -225,16 +229,22 @@ function clusterStatusFor(
   const quorate = healthy.length > Math.floor(replicas / 2);
   const unhealthyNames = observation.members.filter((m) => !m.healthy).map((m) => m.name);
   const problem = observation.problems[0];
-  const quorum: ConditionValue = quorate
-    ? ['True', EtcdReadyReason.Quorate, `${healthy.length} of ${replicas} members are healthy`]
-    : ['False', EtcdReadyReason.QuorumLost, problem ?? `only ${healthy.length} of ${replicas} members are healthy`];
+  const quorum: ConditionValue = observation.restoring
+    ? [
+        'False',
+        EtcdReadyReason.Restoring,
+        `restoring the cluster from its backups: ${healthy.length} of ${replicas} members have joined${problem ? `; ${problem}` : ''}`,
+      ]
+    : quorate
+      ? ['True', EtcdReadyReason.Quorate, `${healthy.length} of ${replicas} members are healthy`]
+      : ['False', EtcdReadyReason.QuorumLost, problem ?? `only ${healthy.length} of ${replicas} members are healthy`];
   const members: ConditionValue =
     unhealthyNames.length === 0
       ? ['True', 'AllMembersReady', 'All members are ready']
       : ['False', 'NotAllMembersReady', problem ?? `members not ready: ${unhealthyNames.join(', ')}`];
   const status: EtcdStatus = {
     observedGeneration: etcd.metadata.generation ?? 1,
-    ready: quorate,
+    ready: quorate && !observation.restoring,
     conditions: withConditions(current, quorum, members, backupCondition(observation)),
     clusterSize: replicas,
     replicas,
@@ -257,6 +267,8 @@ function clusterStatusFor(
   };
   const endpoint = observation.members[0]?.state.clientUrl;
   if (endpoint) status.endpoint = endpoint;
+  // One sidecar per Etcd, on the leader; its port does not change with the leader.
+  if (observation.backup.kind === 'on' && observation.backup.url) status.backupEndpoint = observation.backup.url;
   return status;
 }
 
