@@ -55,6 +55,11 @@ export interface EtcdPeer {
    * member added to a running cluster. etcd ignores it once the data dir holds a member.
    */
   initialClusterState?: 'new' | 'existing';
+  /**
+   * Peer URLs advertised besides the listener's own (etcd-druid's `additionalAdvertisePeerURLs`,
+   * e.g. an address another seed reaches). `--initial-cluster` must list them for this member too.
+   */
+  advertiseUrls?: readonly string[];
 }
 
 export interface EtcdProcessOptions {
@@ -66,6 +71,12 @@ export interface EtcdProcessOptions {
   confDir?: string;
   /** The address the client listener binds and advertises; default 127.0.0.1. */
   clientHost?: string;
+  /**
+   * More addresses the client listener binds (same port) and advertises, after `clientHost`
+   * (e.g. the seed host's address another seed reaches during a live migration). The server
+   * certificate's SANs must cover them.
+   */
+  moreClientHosts?: readonly string[];
   /** The client port; 0 or undefined picks a free one (and retries when it is taken meanwhile). */
   clientPort?: number;
   /** The peer port on 127.0.0.1; 0 or undefined picks a free one. */
@@ -253,36 +264,90 @@ export async function etcdMemberList(clientUrl: string, tls?: EtcdTls): Promise<
   }));
 }
 
+/** A change of the cluster's membership (etcd's Cluster service). */
+export type EtcdMembershipChange =
+  /** A learner at `peerUrl` (and `morePeerUrls`, the member's additional advertised ones). */
+  | { op: 'add-learner'; peerUrl: string; morePeerUrls?: readonly string[] }
+  | { op: 'remove' | 'promote'; id: string }
+  /** The member's peer URLs replaced (a member switched to peer TLS, or advertising more). */
+  | { op: 'update'; id: string; peerUrls: readonly string[] };
+
 /**
  * A membership change through the member at `clientUrl`: `add` (a learner at `peerUrl`),
- * `remove` or `promote` (member `id`), `update` (member `id`'s peer URL). Resolves whether etcd
- * accepted it.
+ * `remove`, `promote` or `update` (member `id`). Resolves whether etcd accepted it.
  */
 export async function etcdMembershipChange(
   clientUrl: string,
   tls: EtcdTls | undefined,
-  change:
-    | { op: 'add-learner'; peerUrl: string }
-    | { op: 'remove' | 'promote'; id: string }
-    | { op: 'update'; id: string; peerUrl: string },
+  change: EtcdMembershipChange,
 ): Promise<boolean> {
+  return (await etcdMembershipChangeResult(clientUrl, tls, change)).ok;
+}
+
+/** `etcdMembershipChange` with etcd's answer: the gateway's JSON, or why it failed. */
+export function etcdMembershipChangeResult(
+  clientUrl: string,
+  tls: EtcdTls | undefined,
+  change: EtcdMembershipChange,
+): Promise<EtcdGatewayResult> {
   const [path, payload] =
     change.op === 'add-learner'
-      ? ['/v3/cluster/member/add', { peerURLs: [change.peerUrl], isLearner: true }]
+      ? ['/v3/cluster/member/add', { peerURLs: [change.peerUrl, ...(change.morePeerUrls ?? [])], isLearner: true }]
       : change.op === 'update'
-        ? ['/v3/cluster/member/update', { ID: change.id, peerURLs: [change.peerUrl] }]
+        ? ['/v3/cluster/member/update', { ID: change.id, peerURLs: change.peerUrls }]
         : [`/v3/cluster/member/${change.op}`, { ID: change.id }];
-  return (await etcdRequest(clientUrl, 'POST', path, tls, JSON.stringify(payload))) !== undefined;
+  return etcdGateway(clientUrl, path, tls, payload);
+}
+
+/** What etcd's JSON gateway answered: the body of a 200, or why there is none (etcd's own message when it gave one). */
+export type EtcdGatewayResult = { ok: true; body: unknown } | { ok: false; message: string };
+
+/** A POST of `payload` (JSON) to etcd's gRPC gateway at `path` (e.g. `/v3/maintenance/hashkv`). */
+export async function etcdGateway(
+  clientUrl: string,
+  path: string,
+  tls: EtcdTls | undefined,
+  payload: unknown = {},
+): Promise<EtcdGatewayResult> {
+  const answer = await etcdExchange(clientUrl, 'POST', path, tls, JSON.stringify(payload));
+  if ('error' in answer) return { ok: false, message: `${clientUrl}${path}: ${answer.error}` };
+  let body: unknown;
+  try {
+    body = JSON.parse(answer.body);
+  } catch {
+    body = undefined;
+  }
+  if (answer.status === 200 && body !== undefined) return { ok: true, body };
+  // The gateway's error body: {"error": "...", "message": "...", "code": n}.
+  const reason = isRecordWith(body, 'message') ? String(body.message) : answer.body.slice(0, 200);
+  return { ok: false, message: `${clientUrl}${path}: HTTP ${answer.status}: ${reason}` };
 }
 
 /** A JSON request to an etcd's client listener; undefined on any failure or non-200 answer. */
-function etcdRequest(
+async function etcdRequest(
   clientUrl: string,
   method: 'GET' | 'POST',
   path: string,
   tls: EtcdTls | undefined,
   payload?: string,
 ): Promise<unknown> {
+  const answer = await etcdExchange(clientUrl, method, path, tls, payload);
+  if ('error' in answer || answer.status !== 200) return undefined;
+  try {
+    return JSON.parse(answer.body);
+  } catch {
+    return undefined;
+  }
+}
+
+/** One HTTP exchange with an etcd's client listener: its status and body, or the transport error. */
+function etcdExchange(
+  clientUrl: string,
+  method: 'GET' | 'POST',
+  path: string,
+  tls: EtcdTls | undefined,
+  payload?: string,
+): Promise<{ status: number; body: string } | { error: string }> {
   const url = new URL(path, clientUrl);
   const client = tls?.client ?? tls;
   return new Promise((resolve) => {
@@ -297,21 +362,15 @@ function etcdRequest(
       res.on('data', (chunk: string) => {
         body += chunk;
       });
-      res.on('end', () => {
-        try {
-          resolve(res.statusCode === 200 ? JSON.parse(body) : undefined);
-        } catch {
-          resolve(undefined);
-        }
-      });
-      res.on('error', () => resolve(undefined));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on('error', (err) => resolve({ error: err.message }));
     };
     const req =
       url.protocol === 'https:'
         ? httpsRequest(url, { ...options, ca: tls?.caPem, cert: client?.certPem, key: client?.keyPem }, onResponse)
         : httpRequest(url, options, onResponse);
     req.on('timeout', () => req.destroy(new Error(`${path} timed out`)));
-    req.on('error', () => resolve(undefined));
+    req.on('error', (err) => resolve({ error: err.message }));
     req.end(payload);
   });
 }
@@ -339,13 +398,19 @@ async function launch(options: EtcdProcessOptions, plan: LaunchPlan): Promise<Et
   const clientUrl = `${options.tls ? 'https' : 'http'}://${urlHost(plan.host)}:${plan.clientPort}`;
   const peer = options.peer;
   const peerUrl = `${peer?.tls ? 'https' : 'http'}://${urlHost(peer?.host ?? '127.0.0.1')}:${plan.peerPort}`;
+  const clientUrls = [
+    clientUrl,
+    ...(options.moreClientHosts ?? []).map(
+      (host) => `${options.tls ? 'https' : 'http'}://${urlHost(host)}:${plan.clientPort}`,
+    ),
+  ].join(',');
   const args = [
     `--name=${name}`,
     `--data-dir=${dataDir}`,
-    `--listen-client-urls=${clientUrl}`,
-    `--advertise-client-urls=${clientUrl}`,
+    `--listen-client-urls=${clientUrls}`,
+    `--advertise-client-urls=${clientUrls}`,
     `--listen-peer-urls=${peerUrl}`,
-    `--initial-advertise-peer-urls=${peerUrl}`,
+    `--initial-advertise-peer-urls=${[peerUrl, ...(peer?.advertiseUrls ?? [])].join(',')}`,
     `--initial-cluster=${peer?.initialCluster ?? `${name}=${peerUrl}`}`,
     '--logger=zap',
     '--log-outputs=stderr',

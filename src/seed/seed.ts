@@ -90,7 +90,9 @@ export interface SeedOptions {
   advertiseAddress?: string;
   /**
    * The address this seed's etcd peer network is on: its peer probe listener listens there
-   * (docs/live-migration.md, "Asking for it"); default the listen address.
+   * (docs/live-migration.md, "Asking for it"); default the listen address. When given, shoot etcd
+   * members with peer TLS listen there too, for their peers and clients ("The etcd side");
+   * otherwise on loopback.
    */
   etcdPeerAddress?: string;
   /**
@@ -302,6 +304,9 @@ export async function startSeed(options: SeedOptions): Promise<Seed> {
         logger: log,
         etcdArgs: singleMemberEtcdArgs,
         sidecars: backupSidecars,
+        // Shoot etcd members with peer TLS listen on the etcd peer address only when it is given:
+        // their certificates name loopback unless the gardenlet adds that address.
+        ...(options.etcdPeerAddress ? { peerAddress: options.etcdPeerAddress } : {}),
       }),
       logger: log,
     }),
