@@ -74,7 +74,7 @@ describe('Etcd', () => {
   it('rejects bad specs with field paths', () => {
     const check = (spec: Record<string, unknown>, backup: Record<string, unknown> = {}) =>
       paths(created(sampleEtcdMain(spec, backup)).errors);
-    assert.deepEqual(check({ replicas: 3 }), [['spec.replicas', 'FieldValueNotSupported']]);
+    assert.deepEqual(check({ replicas: 2 }), [['spec.replicas', 'FieldValueNotSupported']]);
     assert.deepEqual(check({ replicas: '1' }), [['spec.replicas', 'FieldValueTypeInvalid']]);
     assert.deepEqual(check({ labels: undefined, etcd: undefined, backup: undefined }), [
       ['spec.labels', 'FieldValueRequired'],
