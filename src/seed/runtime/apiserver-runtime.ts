@@ -8,9 +8,13 @@ import { type ShootApiServer, type ShootApiServerOptions, startShootApiServer } 
 import type { NodeTunnels } from '../../shoot/vpn/vpn-seed-server.js';
 import { InProcessRuntime } from './in-process-runtime.js';
 
-export type ApiServerConfig = Omit<ShootApiServerOptions, 'logger' | 'nodeTunnels' | 'audit'>;
+export type ApiServerConfig = Omit<ShootApiServerOptions, 'logger' | 'nodeTunnels' | 'audit' | 'deferListen'>;
 
-export class ApiServerRuntime extends InProcessRuntime<ApiServerConfig, ShootApiServer> {
+export class ApiServerRuntime extends InProcessRuntime<
+  ApiServerConfig,
+  ShootApiServer,
+  Pick<ShootApiServerOptions, 'deferListen'>
+> {
   /**
    * `nodeTunnels(name)`: the vpn-seed-server of shoot `name` now, if one runs; `audit(name)`: the
    * audit log of shoot `name`'s API server.
@@ -20,9 +24,10 @@ export class ApiServerRuntime extends InProcessRuntime<ApiServerConfig, ShootApi
     nodeTunnels: (name: string) => NodeTunnels | undefined = () => undefined,
     audit?: (name: string) => AuditLogConfig,
   ) {
-    super((config) =>
+    super((config, options) =>
       startShootApiServer({
         ...config,
+        ...options,
         nodeTunnels: () => nodeTunnels(config.name),
         ...(audit ? { audit: audit(config.name) } : {}),
         logger: logger.child({ shoot: config.name }),
