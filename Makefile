@@ -10,7 +10,7 @@ TEST_FILES = $(shell find dist/test -name '*.test.js' 2>/dev/null | sort)
 UNIT_DIRS = api registry apiserver client controller flow garden lint
 UNIT_FILES = $(shell find $(addprefix dist/test/,$(UNIT_DIRS)) -name '*.test.js' 2>/dev/null | sort)
 
-.PHONY: setup deps packages build test test-crash-matrix unit fuzz demo lint bench bench-shoot-api bench-garden-stores bench-shoots bench-backup bench-migration bench-migration-hosts bench-workers bench-seed-authorization clean
+.PHONY: setup deps packages build test test-crash-matrix unit fuzz demo lint bench bench-shoot-api bench-garden-stores bench-shoots bench-backup bench-migration bench-migration-hosts bench-live-migration bench-workers bench-seed-authorization clean
 
 setup: packages deps build
 
@@ -99,6 +99,11 @@ bench-migration: setup
 # loopback, twice, interleaved; prints the ratios of API downtime and total.
 bench-migration-hosts: setup
 	$(NODE) dist/bench/migration.js --sizes 100 --modes loopback,hosts --repeat 2 --no-floor
+
+# Live control plane migration next to the classic one at 10, 100 and 500 MB, with the continuity
+# probe (a write and a read every 20 ms, a watch); the report goes to bench/results/.
+bench-live-migration: setup
+	$(NODE) dist/bench/live-migration.js
 
 bench-workers: setup
 	$(NODE) dist/bench/workers.js

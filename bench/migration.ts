@@ -36,16 +36,7 @@
  *     [--json out.json] [--keep] [--strict]
  */
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import {
-  createReadStream,
-  createWriteStream,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { createReadStream, createWriteStream, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -69,13 +60,14 @@ import { hostsLandscapeUnavailable } from '../test/helpers/netns.js';
 import { type ShootClient, shootClient } from '../test/helpers/shoot-client.js';
 import { type DowntimeReport, measureDowntime } from '../test/helpers/shoot-writer.js';
 import { ascendingList, intFlag, parseBenchFlags } from './lib/flags.js';
-import { Landscape } from './lib/landscape.js';
+import { Landscape, tearDownOnExit } from './lib/landscape.js';
 import { benchStart, describeMachine, type MachineInfo, sourceRevision } from './lib/machine.js';
+import { type StepTiming, stepsFromLog } from './lib/seed-logs.js';
+import { fillConfigMaps, type Payload, verifyConfigMaps } from './lib/shoot-data.js';
+import { type OperationChange, watchShootOperations, withTimeout } from './lib/shoot-operations.js';
 import { markdownTable } from './lib/table.js';
-import { watchEvents } from './lib/watch.js';
 
 const exec = promisify(execFile);
-const DATA_NAMESPACE = 'bench';
 const MB = 1e6;
 const examplesDir = fileURLToPath(new URL('../../examples/', import.meta.url));
 
@@ -83,7 +75,6 @@ const examplesDir = fileURLToPath(new URL('../../examples/', import.meta.url));
 const TARGET_SIZE_MB = 100;
 const TARGETS = { downtimeMs: 5_000, totalMs: 30_000 };
 
-type Payload = 'random' | 'text';
 /** Where the landscape's parts run: all on loopback, or each on a host of its own (`up --hosts`). */
 type Mode = 'loopback' | 'hosts';
 const MODES: readonly Mode[] = ['loopback', 'hosts'];
@@ -182,43 +173,6 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const secs = (ms: number | undefined): string =>
   ms === undefined || !Number.isFinite(ms) ? '-' : (ms / 1000).toFixed(2);
 
-/** A ConfigMap value of `bytes` characters. */
-function payloadOf(kind: Payload, bytes: number): string {
-  if (kind === 'random')
-    return randomBytes(Math.ceil((bytes * 3) / 4))
-      .toString('base64')
-      .slice(0, bytes);
-  // Lines like a controller's log or an object's status: fixed words, varying ids and numbers.
-  const lines: string[] = [];
-  let length = 0;
-  while (length < bytes) {
-    const line = `ts=${Date.now()} level=info msg="reconciled object" uid=${randomBytes(8).toString('hex')} generation=${lines.length} ready=true\n`;
-    lines.push(line);
-    length += line.length;
-  }
-  return lines.join('').slice(0, bytes);
-}
-
-interface LastOperation {
-  type?: string;
-  state?: string;
-  progress?: number;
-  description?: string;
-}
-
-function sameOperation(a: LastOperation, b: LastOperation): boolean {
-  return a.type === b.type && a.state === b.state && a.progress === b.progress && a.description === b.description;
-}
-
-interface StepTiming {
-  seed: string;
-  operation: string;
-  step: string;
-  /** From the trigger to the step's start. */
-  startMs: number;
-  durationMs: number;
-}
-
 interface FloorTimings {
   snapshotSaveMs: number;
   copyMs: number;
@@ -255,7 +209,7 @@ interface SizeResult {
   dnsAnswers?: { atMs: number; addresses: string[]; host: string }[];
   /** The API server's stop (Migrate) to its start (Restore), from the seeds' logs. */
   apiServerDownMs?: number;
-  timeline: { atMs: number; operation: LastOperation }[];
+  timeline: OperationChange[];
   steps: StepTiming[];
   stepErrors: string[];
   verified?: { found: number; wrongVersion: number };
@@ -265,119 +219,6 @@ interface SizeResult {
 
 /** The landscape being measured, for the signal and exit handlers. */
 let active: Landscape | undefined;
-
-/** ConfigMaps through the shoot API until `bytes` of data are written; their resourceVersions by name. */
-async function fill(client: ShootClient, bytes: number, options: Options): Promise<Map<string, string>> {
-  const ns = await client.request('POST', '/api/v1/namespaces', { metadata: { name: DATA_NAMESPACE } });
-  if (ns.status !== 201) throw new Error(`creating namespace ${DATA_NAMESPACE}: HTTP ${ns.status}`);
-  const count = Math.ceil(bytes / options.valueBytes);
-  const versions = new Map<string, string>();
-  let next = 0;
-  const collection = `/api/v1/namespaces/${DATA_NAMESPACE}/configmaps`;
-  // No retry: a client of a healthy server never sees a reset (src/apiserver/parser-feed.ts).
-  const create = async (name: string, body: object): Promise<string> => {
-    const res = await client.request('POST', collection, body);
-    if (res.status !== 201) throw new Error(`creating ${name}: HTTP ${res.status} ${JSON.stringify(res.body)}`);
-    return res.body.metadata.resourceVersion;
-  };
-  const worker = async () => {
-    for (let i = next++; i < count; i = next++) {
-      const name = `data-${i}`;
-      const body = { metadata: { name }, data: { payload: payloadOf(options.payload, options.valueBytes) } };
-      versions.set(name, await create(name, body));
-    }
-  };
-  await Promise.all(Array.from({ length: 8 }, worker));
-  return versions;
-}
-
-/**
- * One page of a list, asked again (up to 5 times, a second apart) while the answer is a 503 or the
- * connection breaks: on a loaded machine the restored shoot's etcd can be slow to answer for a while
- * after Restore Succeeded (the API server's 503 says "try again"); anything else fails at once.
- */
-async function listPage(client: ShootClient, path: string): Promise<Awaited<ReturnType<ShootClient['request']>>> {
-  for (let attempt = 1; ; attempt++) {
-    let problem: string;
-    try {
-      const res = await client.request('GET', path, undefined, 60_000);
-      if (res.status === 200) return res;
-      if (res.status !== 503) throw new Error(`listing ConfigMaps: HTTP ${res.status}`);
-      problem = `HTTP 503 ${res.body?.message ?? ''}`;
-    } catch (err) {
-      if ((err as Error).message.startsWith('listing ConfigMaps')) throw err;
-      problem = (err as Error).message;
-    }
-    if (attempt >= 5) throw new Error(`listing ConfigMaps: ${problem} (${attempt} attempts)`);
-    log(`listing ConfigMaps: ${problem}; asking again`);
-    await sleep(1_000);
-  }
-}
-
-/** Every ConfigMap of the data namespace, in small pages (the values are large), against `versions`. */
-async function verify(
-  client: ShootClient,
-  versions: Map<string, string>,
-): Promise<{ found: number; wrongVersion: number }> {
-  let found = 0;
-  let wrongVersion = 0;
-  let token = '';
-  do {
-    const query = `limit=50${token ? `&continue=${encodeURIComponent(token)}` : ''}`;
-    const res = await listPage(client, `/api/v1/namespaces/${DATA_NAMESPACE}/configmaps?${query}`);
-    for (const item of res.body.items) {
-      if (item.metadata.name === 'kube-root-ca.crt') continue;
-      found++;
-      if (versions.get(item.metadata.name) !== item.metadata.resourceVersion) wrongVersion++;
-    }
-    token = res.body.metadata.continue ?? '';
-  } while (token);
-  return { found, wrongVersion };
-}
-
-/** Step timings of `operation` for the shoot from one seed's debug log, relative to `originMs`. */
-function stepsFromLog(logFile: string, seed: string, operation: string, originMs: number) {
-  const steps: StepTiming[] = [];
-  const errors: string[] = [];
-  let text = '';
-  try {
-    text = readFileSync(logFile, 'utf8');
-  } catch {
-    return { steps, errors };
-  }
-  const started = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    if (!line.startsWith('{')) continue;
-    let entry: {
-      time?: number;
-      msg?: string;
-      shoot?: string;
-      operation?: string;
-      task?: string;
-      durationMs?: number;
-      error?: string;
-    };
-    try {
-      entry = JSON.parse(line);
-    } catch {
-      continue;
-    }
-    if (
-      entry.operation !== operation ||
-      entry.shoot !== `${NAMESPACE}/${SHOOT}` ||
-      !entry.task ||
-      entry.time === undefined
-    )
-      continue;
-    if (entry.msg === 'Started') started.set(entry.task, entry.time);
-    else if (entry.msg === 'Succeeded') {
-      const durationMs = entry.durationMs ?? 0;
-      const start = started.get(entry.task) ?? entry.time - durationMs;
-      steps.push({ seed, operation, step: entry.task, startMs: start - originMs, durationMs });
-    } else if (entry.msg === 'Error') errors.push(`${seed} ${operation} ${entry.task}: ${entry.error ?? ''}`);
-  }
-  return { steps, errors };
-}
 
 /** What s3rver appends to an object's key for the file holding its data. */
 const S3RVER_OBJECT = '._S3rver_object';
@@ -482,11 +323,11 @@ async function fillShoot(
   options: Options,
 ): Promise<{ objects: number; bytes: number; readBack: () => Promise<{ found: number; wrongVersion: number }> }> {
   if (mixed === undefined) {
-    const versions = await fill(client, sizeMb * MB, options);
+    const versions = await fillConfigMaps(client, sizeMb * MB, options);
     return {
       objects: versions.size,
       bytes: versions.size * options.valueBytes,
-      readBack: () => verify(client, versions),
+      readBack: () => verifyConfigMaps(client, versions, log),
     };
   }
   const withCustomResources = await installWidgetCrd(client);
@@ -555,47 +396,9 @@ async function runSize(sizeMb: number, options: Options, run: Run, mixed?: numbe
       const applied = await kubectl(garden, ['apply', '-f', join(examplesDir, file)]);
       if (applied.code !== 0) throw new Error(`kubectl apply -f ${file}: ${applied.stderr}`);
     }
-    const connection = await landscape.gardenConnection();
-    let migrateSucceeded: () => void = () => {};
-    let restoreSucceeded: () => void = () => {};
-    let created: () => void = () => {};
-    const createdSeen = new Promise<void>((resolve) => {
-      created = resolve;
-    });
-    const migrated = new Promise<void>((resolve) => {
-      migrateSucceeded = resolve;
-    });
-    const restored = new Promise<void>((resolve) => {
-      restoreSucceeded = resolve;
-    });
-    const watch = watchEvents<{ metadata: { name: string }; status?: { lastOperation?: LastOperation } }>(
-      connection,
-      `/apis/core.gardener.cloud/v1beta1/namespaces/${NAMESPACE}/shoots?timeoutSeconds=7200`,
-      (event, atMs) => {
-        if (event.object.metadata?.name !== SHOOT) return;
-        const op = event.object.status?.lastOperation;
-        if (!op) return;
-        const last = result.timeline.at(-1)?.operation;
-        if (last && sameOperation(last, op)) return;
-        result.timeline.push({
-          atMs,
-          operation: { type: op.type, state: op.state, progress: op.progress, description: op.description },
-        });
-        if (op.state !== 'Succeeded') return;
-        if (op.type === 'Create') created();
-        if (op.type === 'Migrate') {
-          result.migrateSucceededMs ??= atMs;
-          migrateSucceeded();
-        }
-        if (op.type === 'Restore') {
-          result.restoreSucceededMs ??= atMs;
-          restoreSucceeded();
-        }
-      },
-    );
-    stopWatch = () => watch.stop();
-    await watch.started;
-    await withTimeout(createdSeen, 180_000, 'the shoot was not created within 180 s');
+    const operations = await watchShootOperations(await landscape.gardenConnection(), NAMESPACE, SHOOT);
+    stopWatch = () => operations.stop();
+    await withTimeout(operations.succeeded('Create'), 180_000, 'the shoot was not created within 180 s');
     const kubeconfig = join(landscape.dir, 'shoot-before-migration.kubeconfig');
     await landscape.adminKubeconfig(NAMESPACE, SHOOT, kubeconfig);
     const hostOf = (address: string) =>
@@ -618,7 +421,7 @@ async function runSize(sizeMb: number, options: Options, run: Run, mixed?: numbe
     log(`${label}: ${filled.objects} objects written in ${secs(result.fillMs)} s`);
     // Let the shoot's regular backups catch up, as they would have on a shoot in service.
     await sleep(3_000);
-    result.timeline = [];
+    const timelineFrom = Date.now();
 
     const poller = measureDowntime(client, { intervalMs: options.pollMs });
     await sleep(500);
@@ -633,10 +436,19 @@ async function runSize(sizeMb: number, options: Options, run: Run, mixed?: numbe
       throw new Error(`the trigger command failed: ${triggered.stderr}${triggered.stdout}`);
     log(`${label}: triggered (the binding answered after ${Date.now() - result.triggerMs} ms)`);
     try {
-      await withTimeout(migrated, options.timeoutSeconds * 1000, 'Migrate did not succeed');
-      log(`${label}: Migrate Succeeded after ${secs(result.migrateSucceededMs! - result.triggerMs)} s`);
-      await withTimeout(restored, options.timeoutSeconds * 1000, 'Restore did not succeed');
+      result.migrateSucceededMs = await withTimeout(
+        operations.succeeded('Migrate'),
+        options.timeoutSeconds * 1000,
+        'Migrate did not succeed',
+      );
+      log(`${label}: Migrate Succeeded after ${secs(result.migrateSucceededMs - result.triggerMs)} s`);
+      result.restoreSucceededMs = await withTimeout(
+        operations.succeeded('Restore'),
+        options.timeoutSeconds * 1000,
+        'Restore did not succeed',
+      );
     } finally {
+      result.timeline = operations.since(timelineFrom);
       // Once more after the end: a gap still open when Restore succeeded ends with the first 200.
       if (result.restoreSucceededMs !== undefined) {
         const deadline = Date.now() + 10_000;
@@ -659,7 +471,8 @@ async function runSize(sizeMb: number, options: Options, run: Run, mixed?: numbe
       ['seed-a', 'Migrate'],
       ['seed-b', 'Restore'],
     ] as const) {
-      const { steps, errors } = stepsFromLog(landscape.seedLog(seed), seed, operation, origin);
+      const logFile = landscape.seedLog(seed);
+      const { steps, errors } = stepsFromLog(logFile, seed, `${NAMESPACE}/${SHOOT}`, operation, origin);
       result.steps.push(...steps);
       result.stepErrors.push(...errors);
     }
@@ -696,14 +509,6 @@ async function runSize(sizeMb: number, options: Options, run: Run, mixed?: numbe
     active = undefined;
   }
   return result;
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${message} within ${ms / 1000} s`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 function summaryTable(results: readonly SizeResult[]): string {
@@ -882,14 +687,7 @@ interface Report {
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   const { machine, started, loadStart } = benchStart(log);
-  const onSignal = (signal: NodeJS.Signals) => {
-    log(`${signal}: tearing down ${active?.dir ?? 'nothing'}`);
-    active?.cleanupSync();
-    process.exit(130);
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  process.once('exit', () => active?.cleanupSync());
+  tearDownOnExit(() => active, log);
 
   const results: SizeResult[] = [];
   for (let repetition = 1; repetition <= options.repeat; repetition++) {

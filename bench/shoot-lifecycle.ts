@@ -26,7 +26,7 @@ import { ApiClient, ApiError, tcpReachable } from './lib/client.js';
 import { localSetup, type Obj, projectDev, shootFactory } from './lib/fixtures.js';
 import { ascendingList, intFlag, parseBenchFlags } from './lib/flags.js';
 import { type GardenConnection, parseKubeconfig } from './lib/garden-process.js';
-import { Landscape } from './lib/landscape.js';
+import { Landscape, tearDownOnExit } from './lib/landscape.js';
 import { benchStart, describeMachine, type MachineInfo, sourceRevision } from './lib/machine.js';
 import { MiB, processCpuSeconds, processesNaming, processMemory } from './lib/proc.js';
 import { type Summary, summarize } from './lib/stats.js';
@@ -939,14 +939,7 @@ interface Report {
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   const { machine, started, loadStart } = benchStart(log);
-  const onSignal = (signal: NodeJS.Signals) => {
-    log(`${signal}: tearing down ${active?.dir ?? 'nothing'}`);
-    active?.cleanupSync();
-    process.exit(130);
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  process.once('exit', () => active?.cleanupSync());
+  tearDownOnExit(() => active, log);
 
   const passes: PassResult[] = [];
   for (const mode of options.modes) passes.push(await runPass(mode, options));

@@ -192,3 +192,18 @@ function commandLineNames(pid: number, dir: string): boolean {
     return false;
   }
 }
+
+/**
+ * Tears down the landscape `current()` names when the benchmark is interrupted (SIGINT, SIGTERM:
+ * exit code 130) or exits while one is up, so no landscape outlives its benchmark.
+ */
+export function tearDownOnExit(current: () => Landscape | undefined, log: (line: string) => void): void {
+  const onSignal = (signal: NodeJS.Signals) => {
+    log(`${signal}: tearing down ${current()?.dir ?? 'nothing'}`);
+    current()?.cleanupSync();
+    process.exit(130);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  process.once('exit', () => current()?.cleanupSync());
+}

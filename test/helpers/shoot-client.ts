@@ -5,6 +5,7 @@
  * A kubeconfig with a bearer token (the garden's) works too.
  */
 import { readFile } from 'node:fs/promises';
+import type { IncomingMessage } from 'node:http';
 import { Agent, request } from 'node:https';
 import type { LookupFunction, Socket } from 'node:net';
 import { parse as parseYaml } from 'yaml';
@@ -15,11 +16,24 @@ export interface ShootResponse {
   body: Json;
 }
 
+/** A response whose body is read as it arrives (a watch). */
+export interface ShootStream {
+  status: number;
+  response: IncomingMessage;
+  /** Ends the request and its connection (the body stops arriving). */
+  close(): void;
+}
+
 export interface ShootClient {
   readonly server: string;
   /** The address the last answered request's connection went to (which server answered). */
   readonly lastRemoteAddress: string | undefined;
   request(method: string, path: string, body?: unknown, timeoutMs?: number): Promise<ShootResponse>;
+  /**
+   * A GET whose body is streamed (e.g. `?watch=true`); resolves once the headers arrived, fails if
+   * they do not within `timeoutMs`. The body has no timeout: the caller closes the stream.
+   */
+  stream(path: string, timeoutMs?: number): Promise<ShootStream>;
   /** Creates `count` ConfigMaps `<prefix>-<i>` in `namespace`, `parallel` at a time; returns their resourceVersions by name. */
   createConfigMaps(namespace: string, prefix: string, count: number, parallel?: number): Promise<Map<string, string>>;
   /** Every ConfigMap of `namespace` (paged) but `kube-root-ca.crt`, and the list's resourceVersion. */
@@ -99,12 +113,35 @@ export async function shootClient(kubeconfigPath: string, options: ShootClientOp
       req.end(payload);
     });
 
+  const stream = (path: string, timeoutMs = 30_000): Promise<ShootStream> =>
+    new Promise((resolve, reject) => {
+      const req = request(
+        new URL(path, server),
+        {
+          method: 'GET',
+          agent,
+          timeout: timeoutMs,
+          headers: { accept: 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        },
+        (res) => {
+          lastRemoteAddress = (res.socket as Socket | null)?.remoteAddress ?? lastRemoteAddress;
+          // The timeout guarded the answer's start; a watch may then be quiet for as long as it likes.
+          req.setTimeout(0);
+          resolve({ status: res.statusCode ?? 0, response: res, close: () => req.destroy() });
+        },
+      );
+      req.on('timeout', () => req.destroy(new Error(`GET ${path}: no answer within ${timeoutMs} ms`)));
+      req.on('error', reject);
+      req.end();
+    });
+
   return {
     server,
     get lastRemoteAddress() {
       return lastRemoteAddress;
     },
     request: send,
+    stream,
     async createConfigMaps(namespace, prefix, count, parallel = 32) {
       const versions = new Map<string, string>();
       let next = 0;
