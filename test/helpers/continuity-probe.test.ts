@@ -101,6 +101,7 @@ describe('continuity probe', () => {
     assert.equal(report.watch.gone[0]?.code, 410);
     assert.match(continuityProblems(report).join('\n'), /410 Gone on the watch/);
     // After listing again the watch goes on: the writes after the re-list arrive.
+    assert.ok(report.watch.openAtStop, summary);
     const last = report.writes.acknowledged.at(-1);
     assert.ok(last && report.watch.events.some((e) => e.name === last.name), summary);
   });

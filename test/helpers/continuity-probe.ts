@@ -112,6 +112,8 @@ export interface WatchReport {
   gone: WatchError[];
   /** The longest time without an open watch stream, in ms (0 if it never broke). */
   longestDisconnectMs: number;
+  /** A stream was open when the probe stopped (after it had caught up): the watch still ran. */
+  openAtStop: boolean;
   /** Acknowledged writes whose event never came. */
   missed: AcknowledgedWrite[];
   /** Events whose resourceVersion is not above the one before (a duplicate or a step back). */
@@ -361,6 +363,7 @@ class ProbeWatch {
   #stopping = false;
   #loop?: Promise<void>;
   #longestDisconnectMs = 0;
+  #openAtStop = false;
   #notify?: () => void;
 
   constructor(
@@ -404,6 +407,7 @@ class ProbeWatch {
   }
 
   async stop(): Promise<void> {
+    this.#openAtStop = this.#stream !== undefined;
     this.#stopping = true;
     this.#stream?.close();
     await this.#loop;
@@ -432,6 +436,7 @@ class ProbeWatch {
       errors: this.errors,
       gone: this.gone,
       longestDisconnectMs: this.#longestDisconnectMs,
+      openAtStop: this.#openAtStop,
       missed,
       outOfOrder,
       maxEventLagMs,
@@ -568,6 +573,7 @@ export function continuityProblems(report: ContinuityReport): string[] {
   if (watch.outOfOrder.length)
     problems.push(`watch events out of order: ${some(watch.outOfOrder, (e) => `${e.name}@${e.resourceVersion}`)}`);
   if (watch.gone.length) problems.push(`410 Gone on the watch: ${some(watch.gone, (e) => e.message)}`);
+  if (!watch.openAtStop) problems.push('the watch was not open when the probe stopped');
   const others = watch.errors.filter((e) => e.code !== 410);
   if (others.length) problems.push(`watch errors: ${some(others, (e) => `${e.code} ${e.reason} ${e.message}`)}`);
   return problems;
