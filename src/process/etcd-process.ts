@@ -55,6 +55,11 @@ export interface EtcdPeer {
    * member added to a running cluster. etcd ignores it once the data dir holds a member.
    */
   initialClusterState?: 'new' | 'existing';
+  /**
+   * Peer URLs advertised besides the listener's own (etcd-druid's `additionalAdvertisePeerURLs`,
+   * e.g. an address another seed reaches). `--initial-cluster` must list them for this member too.
+   */
+  advertiseUrls?: readonly string[];
 }
 
 export interface EtcdProcessOptions {
@@ -235,6 +240,8 @@ export interface EtcdMemberEntry {
   /** Empty for a member added but never started. */
   name: string;
   peerUrls: string[];
+  /** Empty for a member added but never started. */
+  clientUrls: string[];
   isLearner: boolean;
 }
 
@@ -246,34 +253,95 @@ export async function etcdMemberList(clientUrl: string, tls?: EtcdTls): Promise<
     id: String(m.ID),
     name: typeof m.name === 'string' ? m.name : '',
     peerUrls: Array.isArray(m.peerURLs) ? m.peerURLs.map(String) : [],
+    clientUrls: Array.isArray(m.clientURLs) ? m.clientURLs.map(String) : [],
     isLearner: m.isLearner === true,
   }));
 }
 
+/** A change of the cluster's membership (etcd's Cluster service). */
+export type EtcdMembershipChange =
+  /** A learner at `peerUrl` (and `morePeerUrls`, the member's additional advertised ones). */
+  | { op: 'add-learner'; peerUrl: string; morePeerUrls?: readonly string[] }
+  | { op: 'remove' | 'promote'; id: string }
+  /** The member's peer URLs replaced (a member switched to peer TLS, or advertising more). */
+  | { op: 'update'; id: string; peerUrls: readonly string[] };
+
 /**
  * A membership change through the member at `clientUrl`: `add` (a learner at `peerUrl`),
- * `remove` or `promote` (member `id`). Resolves whether etcd accepted it.
+ * `remove`, `promote` or `update` (member `id`). Resolves whether etcd accepted it.
  */
 export async function etcdMembershipChange(
   clientUrl: string,
   tls: EtcdTls | undefined,
-  change: { op: 'add-learner'; peerUrl: string } | { op: 'remove' | 'promote'; id: string },
+  change: EtcdMembershipChange,
 ): Promise<boolean> {
+  return (await etcdMembershipChangeResult(clientUrl, tls, change)).ok;
+}
+
+/** `etcdMembershipChange` with etcd's answer: the gateway's JSON, or why it failed. */
+export function etcdMembershipChangeResult(
+  clientUrl: string,
+  tls: EtcdTls | undefined,
+  change: EtcdMembershipChange,
+): Promise<EtcdGatewayResult> {
   const [path, payload] =
     change.op === 'add-learner'
-      ? ['/v3/cluster/member/add', { peerURLs: [change.peerUrl], isLearner: true }]
-      : [`/v3/cluster/member/${change.op}`, { ID: change.id }];
-  return (await etcdRequest(clientUrl, 'POST', path, tls, JSON.stringify(payload))) !== undefined;
+      ? ['/v3/cluster/member/add', { peerURLs: [change.peerUrl, ...(change.morePeerUrls ?? [])], isLearner: true }]
+      : change.op === 'update'
+        ? ['/v3/cluster/member/update', { ID: change.id, peerURLs: change.peerUrls }]
+        : [`/v3/cluster/member/${change.op}`, { ID: change.id }];
+  return etcdGateway(clientUrl, path, tls, payload);
+}
+
+/** What etcd's JSON gateway answered: the body of a 200, or why there is none (etcd's own message when it gave one). */
+export type EtcdGatewayResult = { ok: true; body: unknown } | { ok: false; message: string };
+
+/** A POST of `payload` (JSON) to etcd's gRPC gateway at `path` (e.g. `/v3/maintenance/hashkv`). */
+export async function etcdGateway(
+  clientUrl: string,
+  path: string,
+  tls: EtcdTls | undefined,
+  payload: unknown = {},
+): Promise<EtcdGatewayResult> {
+  const answer = await etcdExchange(clientUrl, 'POST', path, tls, JSON.stringify(payload));
+  if ('error' in answer) return { ok: false, message: `${clientUrl}${path}: ${answer.error}` };
+  let body: unknown;
+  try {
+    body = JSON.parse(answer.body);
+  } catch {
+    body = undefined;
+  }
+  if (answer.status === 200 && body !== undefined) return { ok: true, body };
+  // The gateway's error body: {"error": "...", "message": "...", "code": n}.
+  const reason = isRecordWith(body, 'message') ? String(body.message) : answer.body.slice(0, 200);
+  return { ok: false, message: `${clientUrl}${path}: HTTP ${answer.status}: ${reason}` };
 }
 
 /** A JSON request to an etcd's client listener; undefined on any failure or non-200 answer. */
-function etcdRequest(
+async function etcdRequest(
   clientUrl: string,
   method: 'GET' | 'POST',
   path: string,
   tls: EtcdTls | undefined,
   payload?: string,
 ): Promise<unknown> {
+  const answer = await etcdExchange(clientUrl, method, path, tls, payload);
+  if ('error' in answer || answer.status !== 200) return undefined;
+  try {
+    return JSON.parse(answer.body);
+  } catch {
+    return undefined;
+  }
+}
+
+/** One HTTP exchange with an etcd's client listener: its status and body, or the transport error. */
+function etcdExchange(
+  clientUrl: string,
+  method: 'GET' | 'POST',
+  path: string,
+  tls: EtcdTls | undefined,
+  payload?: string,
+): Promise<{ status: number; body: string } | { error: string }> {
   const url = new URL(path, clientUrl);
   const client = tls?.client ?? tls;
   return new Promise((resolve) => {
@@ -288,21 +356,15 @@ function etcdRequest(
       res.on('data', (chunk: string) => {
         body += chunk;
       });
-      res.on('end', () => {
-        try {
-          resolve(res.statusCode === 200 ? JSON.parse(body) : undefined);
-        } catch {
-          resolve(undefined);
-        }
-      });
-      res.on('error', () => resolve(undefined));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on('error', (err) => resolve({ error: err.message }));
     };
     const req =
       url.protocol === 'https:'
         ? httpsRequest(url, { ...options, ca: tls?.caPem, cert: client?.certPem, key: client?.keyPem }, onResponse)
         : httpRequest(url, options, onResponse);
     req.on('timeout', () => req.destroy(new Error(`${path} timed out`)));
-    req.on('error', () => resolve(undefined));
+    req.on('error', (err) => resolve({ error: err.message }));
     req.end(payload);
   });
 }
@@ -336,7 +398,7 @@ async function launch(options: EtcdProcessOptions, plan: LaunchPlan): Promise<Et
     `--listen-client-urls=${clientUrl}`,
     `--advertise-client-urls=${clientUrl}`,
     `--listen-peer-urls=${peerUrl}`,
-    `--initial-advertise-peer-urls=${peerUrl}`,
+    `--initial-advertise-peer-urls=${[peerUrl, ...(peer?.advertiseUrls ?? [])].join(',')}`,
     `--initial-cluster=${peer?.initialCluster ?? `${name}=${peerUrl}`}`,
     '--logger=zap',
     '--log-outputs=stderr',

@@ -15,7 +15,15 @@ import {
   validateSecretReference,
 } from '../extensions/field-validation.js';
 import { isRecord, type KubeObject, specOf } from '../meta.js';
-import { immutableOnceSet, optionalArray, optionalObject, optionalString, validateLabels } from '../validation.js';
+import {
+  immutableOnceSet,
+  isDns1123Label,
+  optionalArray,
+  optionalObject,
+  optionalString,
+  semanticEqual,
+  validateLabels,
+} from '../validation.js';
 import { validateStoreSpec } from './common.js';
 import {
   COMPACTION_MODES,
@@ -24,9 +32,138 @@ import {
   ETCD_MEMBER_STATUSES,
   ETCD_REPLICAS,
   ETCD_ROLES,
+  EtcdConditionType,
   GARBAGE_COLLECTION_POLICIES,
   METRICS_LEVELS,
 } from './etcd.js';
+
+const BOOTSTRAP_PATH = 'spec.etcd.bootstrapWithExistingCluster';
+const ADDITIONAL_PEER_URLS_PATH = 'spec.etcd.additionalAdvertisePeerURLs';
+
+/** A list of URLs, each `http://` or `https://` as `tlsEnabled` asks (etcd-druid's CEL rules). */
+function validateUrls(urls: unknown, path: string, tlsEnabled: boolean, what: string, max: number): FieldError[] {
+  if (!Array.isArray(urls) || urls.length === 0) return [FieldError.required(path, `at least one ${what}`)];
+  if (urls.length > max) return [FieldError.invalid(path, urls.length, `must have at most ${max} items`)];
+  const scheme = tlsEnabled ? 'https://' : 'http://';
+  const errs: FieldError[] = [];
+  urls.forEach((url, i) => {
+    const at = `${path}[${i}]`;
+    if (typeof url !== 'string') errs.push(FieldError.typeInvalid(at, url, 'must be a string'));
+    else if (!URL.canParse(url) || !/^https?:\/\/[^/]/.test(url))
+      errs.push(FieldError.invalid(at, url, 'must be a valid http:// or https:// URL (e.g., https://10.0.0.1:2380)'));
+    else if (!url.startsWith(scheme))
+      errs.push(FieldError.invalid(at, url, `must use ${scheme} (${tlsEnabled ? 'TLS is' : 'TLS is not'} enabled)`));
+  });
+  return errs;
+}
+
+/** The member-name prefix of an Etcd's own members: `[<memberNamePrefix>-]<name>-`. */
+function ownMemberPrefix(spec: Record<string, unknown>, name: string): string {
+  const prefix = typeof spec.memberNamePrefix === 'string' && spec.memberNamePrefix ? `${spec.memberNamePrefix}-` : '';
+  return `${prefix}${name}-`;
+}
+
+/**
+ * `spec.memberNamePrefix`, `spec.etcd.additionalAdvertisePeerURLs` and
+ * `spec.etcd.bootstrapWithExistingCluster` as etcd-druid's CEL rules check them: URL schemes match
+ * the TLS settings, names are unique and do not collide with the Etcd's own members.
+ */
+export function validateEtcdMembership(spec: unknown, name: string): FieldError[] {
+  if (!isRecord(spec) || !isRecord(spec.etcd)) return [];
+  const etcd = spec.etcd;
+  const errs: FieldError[] = [];
+  if (spec.memberNamePrefix !== undefined && spec.memberNamePrefix !== null) {
+    if (typeof spec.memberNamePrefix !== 'string')
+      errs.push(FieldError.typeInvalid('spec.memberNamePrefix', spec.memberNamePrefix, 'must be a string'));
+    else
+      for (const problem of isDns1123Label(spec.memberNamePrefix))
+        errs.push(FieldError.invalid('spec.memberNamePrefix', spec.memberNamePrefix, problem));
+  }
+  const own = ownMemberPrefix(spec, name);
+  const peerTls = etcd.peerUrlTls !== undefined && etcd.peerUrlTls !== null;
+  const clientTls = etcd.clientUrlTls !== undefined && etcd.clientUrlTls !== null;
+  const replicas = typeof spec.replicas === 'number' ? spec.replicas : DEFAULT_ETCD_REPLICAS;
+  const additional = etcd.additionalAdvertisePeerURLs;
+  errs.push(...optionalArray(additional, ADDITIONAL_PEER_URLS_PATH));
+  if (Array.isArray(additional)) {
+    if (additional.length > 10)
+      errs.push(FieldError.invalid(ADDITIONAL_PEER_URLS_PATH, additional.length, 'must have at most 10 items'));
+    for (const [i, entry] of additional.entries()) {
+      const at = `${ADDITIONAL_PEER_URLS_PATH}[${i}]`;
+      if (!isRecord(entry)) {
+        errs.push(FieldError.typeInvalid(at, entry, 'must be an object'));
+        continue;
+      }
+      const memberName = entry.memberName;
+      if (typeof memberName !== 'string' || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?-[0-9]+$/.test(memberName)) {
+        errs.push(FieldError.invalid(`${at}.memberName`, memberName, 'must be a member name ending in -<index>'));
+      } else if (!memberName.startsWith(own)) {
+        errs.push(
+          FieldError.invalid(
+            `${at}.memberName`,
+            memberName,
+            `additionalAdvertisePeerURLs member names must start with "${own}"`,
+          ),
+        );
+      } else if (Number(memberName.slice(memberName.lastIndexOf('-') + 1)) >= replicas) {
+        errs.push(
+          FieldError.invalid(
+            `${at}.memberName`,
+            memberName,
+            'additionalAdvertisePeerURLs member name index must be less than replicas',
+          ),
+        );
+      }
+      errs.push(...validateUrls(entry.urls, `${at}.urls`, peerTls, 'peer URL', 5));
+    }
+  }
+  const bootstrap = etcd.bootstrapWithExistingCluster;
+  if (bootstrap === undefined || bootstrap === null) return errs;
+  if (!isRecord(bootstrap)) return [...errs, FieldError.typeInvalid(BOOTSTRAP_PATH, bootstrap, 'must be an object')];
+  const members = bootstrap.members;
+  if (!Array.isArray(members) || members.length === 0) {
+    errs.push(FieldError.required(`${BOOTSTRAP_PATH}.members`, 'at least one member of the existing cluster'));
+  } else {
+    if (members.length > 10)
+      errs.push(FieldError.invalid(`${BOOTSTRAP_PATH}.members`, members.length, 'must have at most 10 items'));
+    const seen = new Set<string>();
+    for (const [i, member] of members.entries()) {
+      const at = `${BOOTSTRAP_PATH}.members[${i}]`;
+      if (!isRecord(member)) {
+        errs.push(FieldError.typeInvalid(at, member, 'must be an object'));
+        continue;
+      }
+      if (typeof member.name !== 'string' || member.name === '') errs.push(FieldError.required(`${at}.name`));
+      else {
+        for (const problem of isDns1123Label(member.name))
+          errs.push(FieldError.invalid(`${at}.name`, member.name, problem));
+        if (seen.has(member.name)) errs.push(FieldError.duplicate(`${at}.name`, member.name));
+        seen.add(member.name);
+        if (member.name.startsWith(own))
+          errs.push(
+            FieldError.invalid(
+              `${at}.name`,
+              member.name,
+              `must not collide with a target member (must not start with the target Etcd's member-name prefix "${own}")`,
+            ),
+          );
+      }
+      errs.push(...validateUrls(member.peerUrls, `${at}.peerUrls`, peerTls, 'peer URL', 5));
+    }
+  }
+  errs.push(
+    ...validateUrls(bootstrap.clientEndpoints, `${BOOTSTRAP_PATH}.clientEndpoints`, clientTls, 'client endpoint', 10),
+  );
+  return errs;
+}
+
+/** Whether the stored Etcd's join is in progress (its BootstrappedWithExistingCluster condition is False). */
+function bootstrapInProgress(old: KubeObject): boolean {
+  const conditions = isRecord(old.status) && Array.isArray(old.status.conditions) ? old.status.conditions : [];
+  return conditions.some(
+    (c) => isRecord(c) && c.type === EtcdConditionType.BootstrappedWithExistingCluster && c.status === 'False',
+  );
+}
 
 function validateTlsConfig(value: unknown, path: string): FieldError[] {
   if (value === undefined || value === null) return [];
@@ -150,7 +287,11 @@ export function validateEtcdSpec(spec: unknown): FieldError[] {
   return errs;
 }
 
-/** etcd-druid's update rules: storageClass and volumeClaimTemplate immutable; replicas only grow or drop to 0. */
+/**
+ * etcd-druid's update rules: storageClass, volumeClaimTemplate and memberNamePrefix immutable;
+ * replicas only grow or drop to 0; bootstrapWithExistingCluster only set at creation (it may be
+ * cleared), its members and client endpoints unchanged while the join is in progress.
+ */
 export function validateEtcdSpecUpdate(etcd: KubeObject, old: KubeObject): FieldError[] {
   const spec = specOf(etcd);
   const oldSpec = specOf(old);
@@ -158,6 +299,38 @@ export function validateEtcdSpecUpdate(etcd: KubeObject, old: KubeObject): Field
     ...immutableOnceSet(spec?.storageClass, oldSpec?.storageClass, 'spec.storageClass'),
     ...immutableOnceSet(spec?.volumeClaimTemplate, oldSpec?.volumeClaimTemplate, 'spec.volumeClaimTemplate'),
   ];
+  if (!semanticEqual(spec?.memberNamePrefix ?? null, oldSpec?.memberNamePrefix ?? null)) {
+    errs.push(
+      FieldError.invalid(
+        'spec.memberNamePrefix',
+        spec?.memberNamePrefix,
+        'etcd.spec.memberNamePrefix is an immutable field',
+      ),
+    );
+  }
+  const bootstrapOf = (s: typeof spec) =>
+    (isRecord(s?.etcd) ? s.etcd.bootstrapWithExistingCluster : undefined) ?? undefined;
+  const bootstrap = bootstrapOf(spec);
+  const oldBootstrap = bootstrapOf(oldSpec);
+  if (bootstrap !== undefined && oldBootstrap === undefined) {
+    errs.push(
+      FieldError.forbidden(
+        BOOTSTRAP_PATH,
+        'etcd.spec.etcd.bootstrapWithExistingCluster cannot be added after the Etcd resource has been created',
+      ),
+    );
+  } else if (isRecord(bootstrap) && isRecord(oldBootstrap) && bootstrapInProgress(old)) {
+    for (const field of ['members', 'clientEndpoints'] as const) {
+      if (!semanticEqual(bootstrap[field], oldBootstrap[field])) {
+        errs.push(
+          FieldError.forbidden(
+            `${BOOTSTRAP_PATH}.${field}`,
+            `etcd.spec.etcd.bootstrapWithExistingCluster.${field} cannot be modified while the bootstrap is in progress`,
+          ),
+        );
+      }
+    }
+  }
   const replicas = spec?.replicas;
   const before = oldSpec?.replicas;
   if (typeof replicas === 'number' && typeof before === 'number' && replicas !== 0 && replicas < before) {

@@ -32,6 +32,18 @@ export const EtcdConditionType = Object.freeze({
   AllMembersUpdated: 'AllMembersUpdated',
   DataVolumesReady: 'DataVolumesReady',
   LastSnapshotCompactionSucceeded: 'LastSnapshotCompactionSucceeded',
+  /**
+   * GEP-39's join of an existing cluster (`spec.etcd.bootstrapWithExistingCluster`): False
+   * `BootstrapInProgress` until every member is a voter of the source cluster, then True
+   * `BootstrapSucceeded`, sticky once `status.bootstrapWithExistingCluster` is written.
+   */
+  BootstrappedWithExistingCluster: 'BootstrappedWithExistingCluster',
+} as const);
+
+/** Reasons of the BootstrappedWithExistingCluster condition (etcd-druid's). */
+export const EtcdBootstrapReason = Object.freeze({
+  InProgress: 'BootstrapInProgress',
+  Succeeded: 'BootstrapSucceeded',
 } as const);
 
 /** `spec.replicas` values Transplant runs: stopped, a single member, or three (highly available). */
@@ -71,12 +83,48 @@ export interface EtcdTlsConfig {
   clientTLSSecretRef?: EtcdSecretRef;
 }
 
+/** `spec.etcd.additionalAdvertisePeerURLs[]`: more peer URLs one member advertises (etcd-druid's `MemberPeerURLs`). */
+export interface EtcdMemberPeerUrls {
+  /** The member's name, `[<memberNamePrefix>-]<etcd name>-<i>`. */
+  memberName: string;
+  urls: string[];
+}
+
+/** A member of the source cluster an Etcd joins (etcd-druid's `BootstrapExistingMember`). */
+export interface EtcdExistingMember {
+  name: string;
+  /** Its peer URLs as the source advertises them (the scheme matches `peerUrlTls`). */
+  peerUrls: string[];
+}
+
+/**
+ * `spec.etcd.bootstrapWithExistingCluster` (GEP-39): the members join this running cluster as
+ * learners instead of bootstrapping one of their own. Settable only at creation.
+ */
+export interface EtcdBootstrapWithExistingCluster {
+  members: EtcdExistingMember[];
+  /** Where the source cluster serves clients (the scheme matches `clientUrlTls`): memberships are changed there. */
+  clientEndpoints: string[];
+}
+
+/** `status.bootstrapWithExistingCluster`: written once, when the join succeeded. */
+export interface EtcdBootstrapWithExistingClusterStatus {
+  joinedAt: string;
+  /** The source members of the spec at that time. */
+  members: EtcdExistingMember[];
+}
+
 /** A Kubernetes quantity: `8Gi`, `500M`, or a plain number of bytes. */
 export type Quantity = string | number;
 
 export interface EtcdSpec {
   /** 0 (stopped), 1 or 3; etcd-druid's CRD defaults it to 1. */
   replicas?: number;
+  /**
+   * Prefixes every member's name (`<prefix>-<name>-<i>`); Gardener sets the seed's name so the
+   * members of two seeds in one cluster (a live migration) never collide. Immutable.
+   */
+  memberNamePrefix?: string;
   /** Labels of the etcd's pods (Gardener's `role: main`, …). */
   labels?: Record<string, string>;
   selector?: { matchLabels?: Record<string, string> };
@@ -90,6 +138,9 @@ export interface EtcdSpec {
      * to the other members (usage both); required when `replicas` is more than 1.
      */
     peerUrlTls?: EtcdTlsConfig;
+    /** Peer URLs members advertise besides their own listener's (reachable from another seed). */
+    additionalAdvertisePeerURLs?: EtcdMemberPeerUrls[];
+    bootstrapWithExistingCluster?: EtcdBootstrapWithExistingCluster;
   };
   backup: {
     /** Where snapshots go; no backups without it. */
@@ -142,6 +193,7 @@ export interface EtcdStatus {
   lastOperation?: LastOperation;
   lastErrors?: EtcdLastError[] | null;
   members?: EtcdMemberStatus[];
+  bootstrapWithExistingCluster?: EtcdBootstrapWithExistingClusterStatus;
 }
 
 export interface Etcd extends KubeObject {
@@ -150,6 +202,7 @@ export interface Etcd extends KubeObject {
 }
 
 const aQuantity: Check = (value, path) => (typeof value === 'number' ? undefined : aString(value, path));
+const anExistingMember = shape<EtcdExistingMember>({ name: aString, peerUrls: listOf(aString) });
 const anEtcdSecretRef = shape<EtcdSecretRef>({
   name: aString,
   namespace: optional(aString),
@@ -165,6 +218,7 @@ export const { is: isEtcd, resource: etcdResource } = druidKind<Etcd>(
   {
     spec: shape<EtcdSpec>({
       replicas: optional(aNumber),
+      memberNamePrefix: optional(aString),
       labels: optional(aStringMap),
       etcd: shape<EtcdSpec['etcd']>({
         quota: optional(aQuantity),
@@ -180,6 +234,15 @@ export const { is: isEtcd, resource: etcdResource } = druidKind<Etcd>(
             tlsCASecretRef: anEtcdSecretRef,
             serverTLSSecretRef: anEtcdSecretRef,
             clientTLSSecretRef: optional(anEtcdSecretRef),
+          }),
+        ),
+        additionalAdvertisePeerURLs: optional(
+          listOf(shape<EtcdMemberPeerUrls>({ memberName: aString, urls: listOf(aString) })),
+        ),
+        bootstrapWithExistingCluster: optional(
+          shape<EtcdBootstrapWithExistingCluster>({
+            members: listOf(anExistingMember),
+            clientEndpoints: listOf(aString),
           }),
         ),
       }),
@@ -229,6 +292,9 @@ export const { is: isEtcd, resource: etcdResource } = druidKind<Etcd>(
             }),
           ),
         ),
+        bootstrapWithExistingCluster: optional(
+          shape<EtcdBootstrapWithExistingClusterStatus>({ joinedAt: aString, members: listOf(anExistingMember) }),
+        ),
       }),
     ),
   },
@@ -240,6 +306,20 @@ export const { is: isEtcd, resource: etcdResource } = druidKind<Etcd>(
 /** `spec.replicas`, 1 when unset. */
 export function etcdReplicas(etcd: Etcd): number {
   return etcd.spec.replicas ?? DEFAULT_ETCD_REPLICAS;
+}
+
+/**
+ * The name of member `index`: `<name>-<index>` as etcd-druid's pods, prefixed with
+ * `spec.memberNamePrefix` when set (Gardener's seed name, so two seeds' members never collide).
+ */
+export function etcdMemberNameAt(etcd: Pick<Etcd, 'metadata' | 'spec'>, index: number): string {
+  const prefix = etcd.spec?.memberNamePrefix;
+  return `${prefix ? `${prefix}-` : ''}${etcd.metadata.name}-${index}`;
+}
+
+/** Whether the source gardenlet of a live migration handed this Etcd's members over (any value): only observed. */
+export function etcdHandedOver(etcd: Etcd): boolean {
+  return etcd.metadata.annotations?.[ETCD_HANDED_OVER_ANNOTATION] !== undefined;
 }
 
 /** `status.ready === true`: every replica is ready (zero of zero when stopped). */

@@ -3,6 +3,7 @@ import { getCondition } from '../../api/core-gardener/conditions.js';
 import { type Etcd, EtcdConditionType, etcdReplicas, etcdResource } from '../../api/druid/etcd.js';
 import {
   defaultEtcd,
+  validateEtcdMembership,
   validateEtcdSpec,
   validateEtcdSpecUpdate,
   validateEtcdStatus,
@@ -55,8 +56,12 @@ export const etcdDefinition: ResourceDefinition = {
   singular: 'etcd',
   strategy: gardenerStrategy({
     defaults: defaultEtcd,
-    validate: (obj) => validateEtcdSpec(obj.spec),
-    validateUpdate: (obj, old) => [...validateEtcdSpecUpdate(obj, old), ...validateEtcdSpec(obj.spec)],
+    validate: (obj) => [...validateEtcdSpec(obj.spec), ...validateEtcdMembership(obj.spec, obj.metadata.name ?? '')],
+    validateUpdate: (obj, old) => [
+      ...validateEtcdSpecUpdate(obj, old),
+      ...validateEtcdSpec(obj.spec),
+      ...validateEtcdMembership(obj.spec, obj.metadata.name ?? ''),
+    ],
   }),
   subresources: [statusSubresource(undefined, validateEtcdStatus)],
   hasStatus: true,

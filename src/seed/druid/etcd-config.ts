@@ -6,11 +6,27 @@
  * etcds share a seed's loopback, so the druid picks free ports once and keeps them.
  */
 import { createHash } from 'node:crypto';
-import type { Etcd } from '../../api/druid/etcd.js';
+import { type Etcd, etcdMemberNameAt } from '../../api/druid/etcd.js';
 import type { EtcdTls } from '../../process/etcd-process.js';
+
+/** The members' peer side: TLS from `spec.etcd.peerUrlTls` and the address the listeners bind. */
+export interface EtcdPeerConfig {
+  readonly tls: { caPem: string; certPem: string; keyPem: string };
+  /** The seed's peer address (loopback on one host; the seed host's address in hosts mode). */
+  readonly host: string;
+}
+
+/**
+ * etcd's own check before a removal refuses it for 5 s after a leader change; the live
+ * migration's `removeMember` checks the quorum itself (etcd-cluster-ops.ts), so members with peer
+ * TLS run without it.
+ */
+export const NO_STRICT_RECONFIG_CHECK = '--strict-reconfig-check=false';
 
 export interface EtcdLaunchConfig {
   readonly memberName: string;
+  /** Set when the Etcd has `spec.etcd.peerUrlTls`: peer traffic over TLS on `peer.host`. */
+  readonly peer: EtcdPeerConfig | undefined;
   readonly quotaBackendBytes: number | undefined;
   readonly extraArgs: readonly string[];
   readonly tls: EtcdTls | undefined;
@@ -19,11 +35,23 @@ export interface EtcdLaunchConfig {
 }
 
 /**
- * The member name, `<name>-0` as the pod of etcd-druid's StatefulSet would be called; it is
- * part of the data dir's cluster membership, so a restore from a snapshot must use it too.
+ * The member name, `[<memberNamePrefix>-]<name>-0` as the pod of etcd-druid's StatefulSet would
+ * be called; it is part of the data dir's cluster membership, so a restore from a snapshot must
+ * use it too.
  */
 export function etcdMemberName(etcd: Etcd): string {
-  return `${etcd.metadata.name}-0`;
+  return etcdMemberNameAt(etcd, 0);
+}
+
+/**
+ * The peer URLs member `memberName` advertises: its listener's (`https://<host>:<port>`, plain
+ * HTTP without peer TLS) first, then `spec.etcd.additionalAdvertisePeerURLs` for it.
+ */
+export function etcdAdvertisedPeerUrls(etcd: Etcd, memberName: string, host: string, port: number): string[] {
+  const scheme = etcd.spec.etcd.peerUrlTls ? 'https' : 'http';
+  const own = `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const more = etcd.spec.etcd.additionalAdvertisePeerURLs?.find((m) => m.memberName === memberName)?.urls ?? [];
+  return [own, ...more.filter((u) => u !== own)];
 }
 
 /** The launch configuration of `etcd`; `baseArgs` (e.g. faster elections) come first. */
@@ -31,6 +59,7 @@ export function etcdLaunchConfig(
   etcd: Etcd,
   tls: EtcdTls | undefined,
   baseArgs: readonly string[] = [],
+  peer?: EtcdPeerConfig,
 ): EtcdLaunchConfig {
   const memberName = etcdMemberName(etcd);
   const quota = etcd.spec.etcd.quota;
@@ -41,10 +70,14 @@ export function etcdLaunchConfig(
     extraArgs.push(`--auto-compaction-mode=${mode || 'periodic'}`);
     extraArgs.push(`--auto-compaction-retention=${retention}`);
   }
+  if (peer) extraArgs.push(NO_STRICT_RECONFIG_CHECK);
+  const additional = etcd.spec.etcd.additionalAdvertisePeerURLs ?? [];
+  // Without peer TLS the digest is what it was before peers existed, so no running member restarts.
+  const peerPart = peer ? { peer, additional } : {};
   const configHash = createHash('sha256')
-    .update(JSON.stringify({ memberName, quotaBackendBytes, extraArgs, tls: tls ?? null }))
+    .update(JSON.stringify({ memberName, quotaBackendBytes, extraArgs, tls: tls ?? null, ...peerPart }))
     .digest('hex');
-  return Object.freeze({ memberName, quotaBackendBytes, extraArgs: Object.freeze(extraArgs), tls, configHash });
+  return Object.freeze({ memberName, peer, quotaBackendBytes, extraArgs: Object.freeze(extraArgs), tls, configHash });
 }
 
 const UNITS: Record<string, number> = {

@@ -19,20 +19,26 @@
  * (`statusFor`, etcd-status.ts) and written to the status subresource only when something other than a
  * timestamp changed, so the controller's own writes do not keep waking it up.
  */
-import { mkdir, rm, rmdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { mkdir, rm, rmdir, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import { secretResource } from '../../api/core/secret.js';
-import { type Etcd, etcdReplicas, etcdResource } from '../../api/druid/etcd.js';
+import { type Etcd, etcdHandedOver, etcdReplicas, etcdResource } from '../../api/druid/etcd.js';
 import { nowTimestamp } from '../../api/meta.js';
 import { type Client, ignoreNotFound, type ResourceClient } from '../../client/client.js';
 import { addFinalizer, removeFinalizer } from '../../client/finalizers.js';
 import type { ObjectKey, Reconciler, Result } from '../../controller/controller.js';
-import { checkEtcdHealth, freePort, startEtcd } from '../../process/etcd-process.js';
+import { checkEtcdHealth, type EtcdPeer, etcdMemberStatus, freePort, startEtcd } from '../../process/etcd-process.js';
 import type { BackupSidecars } from './backup-sidecars.js';
 import { type EtcdBackupConfig, etcdBackupConfig, prepareDataDir } from './etcd-backup.js';
-import { type EtcdLaunchConfig, etcdLaunchConfig } from './etcd-config.js';
-import { convergeEtcdCluster } from './etcd-members.js';
+import { type EtcdLaunchConfig, type EtcdPeerConfig, etcdAdvertisedPeerUrls, etcdLaunchConfig } from './etcd-config.js';
+import {
+  convergeEtcdCluster,
+  ensureAdvertisedPeerUrls,
+  joinAsLearner,
+  observeEtcdCluster,
+  promoteCaughtUpLearners,
+} from './etcd-members.js';
 import { DEFAULT_ETCD_STOP_GRACE_MS, isEtcdProcessFor, stopEtcdAt } from './etcd-processes.js';
 import { type EtcdPaths, type EtcdState, etcdPaths, readEtcdState, writeEtcdState } from './etcd-state.js';
 import {
@@ -68,6 +74,12 @@ export interface EtcdReconcilerOptions {
   stopGraceMs?: number;
   /** The etcd binary; default `/usr/bin/etcd`. */
   binary?: string;
+  /**
+   * The address members with peer TLS bind their peer listener to and advertise: loopback
+   * (default) when every seed runs on this host; the seed host's address when seeds are hosts,
+   * so another seed's members reach them during a live migration.
+   */
+  peerAddress?: string;
   /**
    * The backup sidecars; without them `spec.backup` is ignored (no snapshots, no restore).
    * The seed always passes them.
@@ -115,6 +127,7 @@ export class EtcdReconciler implements Reconciler {
       case 'running':
         return {
           requeueAfterMs:
+            observation.joined === false ||
             observation.backup.kind === 'failed' ||
             (observation.backup.kind === 'on' && !observation.backup.hasFullSnapshot)
               ? this.#retryIntervalMs
@@ -122,15 +135,18 @@ export class EtcdReconciler implements Reconciler {
         };
       case 'cluster':
         return {
-          requeueAfterMs: observation.members.every((m) => m.healthy)
-            ? this.#healthCheckIntervalMs
-            : this.#retryIntervalMs,
+          requeueAfterMs:
+            observation.members.every((m) => m.healthy) && observation.joined !== false
+              ? this.#healthCheckIntervalMs
+              : this.#retryIntervalMs,
         };
       case 'stopped':
         return {};
       case 'unhealthy':
         return { requeueAfterMs: Math.max(50, Math.min(this.#retryIntervalMs, observation.remainingMs)) };
       case 'tls-problem':
+      case 'join-pending':
+      case 'handed-over':
         return { requeueAfterMs: this.#retryIntervalMs };
       case 'start-failed':
       case 'restore-failed':
@@ -145,6 +161,10 @@ export class EtcdReconciler implements Reconciler {
 
   get #retryIntervalMs(): number {
     return this.#options.retryIntervalMs ?? DEFAULTS.retryIntervalMs;
+  }
+
+  get #peerAddress(): string {
+    return this.#options.peerAddress ?? '127.0.0.1';
   }
 
   get #stopGraceMs(): number {
@@ -170,17 +190,29 @@ export class EtcdReconciler implements Reconciler {
       const reason = tls.kind === 'missing' ? EtcdReadyReason.TLSSecretMissing : EtcdReadyReason.TLSSecretInvalid;
       return { kind: 'tls-problem', reason, message: tls.message, state };
     }
-    const config = etcdLaunchConfig(etcd, tls.kind === 'tls' ? tls.tls : undefined, this.#options.etcdArgs);
-    if (etcdReplicas(etcd) > 1) return this.#convergeCluster(etcd, paths, config, log);
-    const backup: EtcdBackupConfig = this.#options.sidecars
-      ? await etcdBackupConfig(etcd, this.#secrets)
-      : { kind: 'off' };
+    const peer = await resolveEtcdPeerTls(etcd, this.#secrets);
+    if (peer.kind === 'missing' || peer.kind === 'invalid' || (peer.kind === 'plain' && etcdReplicas(etcd) > 1)) {
+      const reason = peer.kind === 'invalid' ? EtcdReadyReason.TLSSecretInvalid : EtcdReadyReason.TLSSecretMissing;
+      const message =
+        peer.kind === 'plain' ? 'spec.etcd.peerUrlTls is required for more than one member' : peer.message;
+      return { kind: 'tls-problem', reason, message, state };
+    }
+    const peerConfig = peer.kind === 'tls' ? { tls: peer.tls, host: this.#peerAddress } : undefined;
+    const config = etcdLaunchConfig(etcd, tls.kind === 'tls' ? tls.tls : undefined, this.#options.etcdArgs, peerConfig);
+    if (etcdHandedOver(etcd)) return this.#observeHandedOver(etcd, paths, id, config, state);
+    if (config.peer && etcdReplicas(etcd) > 1)
+      return this.#convergeCluster(etcd, paths, { ...config, peer: config.peer }, log);
+    const source = etcd.spec.etcd.bootstrapWithExistingCluster;
+    // A member that joins a running cluster never restores from backups or bootstraps one of its own.
+    const joining = source !== undefined && !(await hasMemberData(paths.dataDir));
+    const backup: EtcdBackupConfig =
+      this.#options.sidecars && !joining ? await etcdBackupConfig(etcd, this.#secrets) : { kind: 'off' };
 
     const alive = state?.pid != null && isEtcdProcessFor(state.pid, paths.dataDir);
     if (state && alive && state.configHash === config.configHash) {
       if (await checkEtcdHealth(state.clientUrl, config.tls)) {
         this.#unhealthySince.delete(id);
-        return { kind: 'running', state, backup: await this.#ensureSidecar(id, paths, backup, state, config) };
+        return this.#running(etcd, id, paths, backup, state, config, log);
       }
       const now = Date.now();
       const since = this.#unhealthySince.get(id) ?? now;
@@ -197,20 +229,37 @@ export class EtcdReconciler implements Reconciler {
     // The sidecar of the etcd that is gone still holds the events it watched last: flush them
     // into the store before anything is restored from it.
     await this.#options.sidecars?.stop(id);
-    let peerPort = state?.peerPort;
+    const peerHost = config.peer?.host ?? '127.0.0.1';
+    const peerPort = state?.peerPort ?? (await freePort(peerHost));
+    const advertised = etcdAdvertisedPeerUrls(etcd, config.memberName, peerHost, peerPort);
+    let peerOptions: EtcdPeer | undefined;
+    if (joining) {
+      await stopEtcdAt(paths, this.#stopGraceMs);
+      const join = await joinAsLearner({
+        via: source.clientEndpoints,
+        tls: config.tls,
+        name: config.memberName,
+        peerUrls: advertised,
+        log,
+      });
+      if (typeof join === 'string') return { kind: 'join-pending', message: join, state };
+      peerOptions = this.#peerOptions(etcd, config, join.initialCluster, 'existing', advertised);
+    } else if (config.peer) {
+      const own = advertised.map((url) => `${config.memberName}=${url}`).join(',');
+      peerOptions = this.#peerOptions(etcd, config, own, 'new', advertised);
+    }
     if (backup.kind !== 'off') {
       try {
         await stopEtcdAt(paths, this.#stopGraceMs);
         if (backup.kind === 'unavailable') {
           throw new Error(`cannot check the backups before starting etcd: ${backup.message}`);
         }
-        peerPort ??= await freePort();
         await prepareDataDir({
           store: backup.store,
           dataDir: paths.dataDir,
           tempDir: paths.dir,
           memberName: config.memberName,
-          peerUrl: `http://127.0.0.1:${peerPort}`,
+          peerUrl: advertised[0]!,
           logger: log,
         });
       } catch (err) {
@@ -220,9 +269,9 @@ export class EtcdReconciler implements Reconciler {
       }
     }
     try {
-      const started = await this.#start(paths, config, state, peerPort);
+      const started = await this.#start(paths, config, state, peerPort, peerOptions);
       log.info({ pid: started.pid, clientUrl: started.clientUrl }, 'etcd started');
-      return { kind: 'running', state: started, backup: await this.#ensureSidecar(id, paths, backup, started, config) };
+      return this.#running(etcd, id, paths, backup, started, config, log);
     } catch (err) {
       const error = err instanceof Error ? err : new Error(String(err));
       log.error({ err: error.message }, 'etcd could not be started');
@@ -230,21 +279,94 @@ export class EtcdReconciler implements Reconciler {
     }
   }
 
-  /** Brings the members of a multi-member Etcd to running (etcd-members.ts). */
-  async #convergeCluster(etcd: Etcd, paths: EtcdPaths, config: EtcdLaunchConfig, log: Logger): Promise<Observation> {
-    const peer = await resolveEtcdPeerTls(etcd, this.#secrets);
-    if (peer.kind !== 'tls') {
-      const reason = peer.kind === 'invalid' ? EtcdReadyReason.TLSSecretInvalid : EtcdReadyReason.TLSSecretMissing;
-      const message =
-        peer.kind === 'plain' ? 'spec.etcd.peerUrlTls is required for more than one member' : peer.message;
-      return { kind: 'tls-problem', reason, message, state: undefined };
+  /**
+   * A running single member: a learner that joined a running cluster is promoted once caught up
+   * (no backups until then), a member with peer TLS advertises its peer URLs, backups run.
+   */
+  async #running(
+    etcd: Etcd,
+    id: string,
+    paths: EtcdPaths,
+    backup: EtcdBackupConfig,
+    state: EtcdState,
+    config: EtcdLaunchConfig,
+    log: Logger,
+  ): Promise<Observation> {
+    const source = etcd.spec.etcd.bootstrapWithExistingCluster;
+    let own = await etcdMemberStatus(state.clientUrl, config.tls);
+    if (own?.isLearner && source) {
+      const via = [state.clientUrl, ...source.clientEndpoints];
+      if (await promoteCaughtUpLearners(via, [{ name: config.memberName, id: own.memberId }], config.tls, log)) {
+        own = await etcdMemberStatus(state.clientUrl, config.tls);
+      }
     }
+    const learner = own?.isLearner === true;
+    if (own && !learner && config.peer) {
+      const urls = etcdAdvertisedPeerUrls(etcd, config.memberName, config.peer.host, state.peerPort);
+      await ensureAdvertisedPeerUrls(state.clientUrl, config.tls, own.memberId, urls, log);
+    }
+    const backups = learner ? ({ kind: 'off' } as const) : backup;
+    return {
+      kind: 'running',
+      state,
+      backup: await this.#ensureSidecar(id, paths, backups, state, config),
+      ...(source ? { joined: own !== undefined && !learner } : {}),
+    };
+  }
+
+  /** The `peer` options of a single member that has peer TLS or joins a running cluster. */
+  #peerOptions(
+    etcd: Etcd,
+    config: EtcdLaunchConfig,
+    initialCluster: string,
+    initialClusterState: 'new' | 'existing',
+    advertised: readonly string[],
+  ): EtcdPeer {
+    return {
+      host: config.peer?.host ?? '127.0.0.1',
+      initialCluster,
+      clusterToken: `${etcd.metadata.namespace}/${etcd.metadata.name}`,
+      ...(config.peer ? { tls: config.peer.tls } : {}),
+      initialClusterState,
+      advertiseUrls: advertised.slice(1),
+    };
+  }
+
+  /**
+   * A handed-over Etcd (a live migration's source after `SourceReleased`): its members belong to
+   * the destination's cluster now. Nothing is started, restarted, re-joined or backed up; what
+   * still runs is reported, until the destination removes the members and the Etcd is deleted.
+   */
+  async #observeHandedOver(
+    etcd: Etcd,
+    paths: EtcdPaths,
+    id: string,
+    config: EtcdLaunchConfig,
+    state: EtcdState | undefined,
+  ): Promise<Observation> {
+    this.#unhealthySince.delete(id);
+    await this.#options.sidecars?.stop(id);
+    const replicas = etcdReplicas(etcd);
+    if (replicas > 1) {
+      const members = await observeEtcdCluster(paths, etcd, replicas, config);
+      return { kind: 'handed-over', running: members.filter((m) => m.running).length, replicas, state };
+    }
+    const alive = state?.pid != null && isEtcdProcessFor(state.pid, paths.dataDir);
+    return { kind: 'handed-over', running: alive ? 1 : 0, replicas, state };
+  }
+
+  /** Brings the members of a multi-member Etcd to running (etcd-members.ts). */
+  async #convergeCluster(
+    etcd: Etcd,
+    paths: EtcdPaths,
+    config: EtcdLaunchConfig & { peer: EtcdPeerConfig },
+    log: Logger,
+  ): Promise<Observation> {
     const cluster = await convergeEtcdCluster({
       paths,
       etcd,
       replicas: etcdReplicas(etcd),
       config,
-      peerTls: peer.tls,
       logger: log,
       startTimeoutMs: this.#options.startTimeoutMs,
       stopGraceMs: this.#stopGraceMs,
@@ -259,7 +381,13 @@ export class EtcdReconciler implements Reconciler {
           message: 'backups of a multi-member etcd are not supported yet',
         }
       : { kind: 'off' };
-    return { kind: 'cluster', members: cluster.members, problems: cluster.problems, backup };
+    return {
+      kind: 'cluster',
+      members: cluster.members,
+      problems: cluster.problems,
+      backup,
+      ...(etcd.spec.etcd.bootstrapWithExistingCluster ? { joined: cluster.members.every((m) => m.healthy) } : {}),
+    };
   }
 
   /**
@@ -270,7 +398,8 @@ export class EtcdReconciler implements Reconciler {
     paths: EtcdPaths,
     config: EtcdLaunchConfig,
     state: EtcdState | undefined,
-    peerPort: number | undefined,
+    peerPort: number,
+    peer: EtcdPeer | undefined,
   ): Promise<EtcdState> {
     await stopEtcdAt(paths, this.#stopGraceMs);
     await mkdir(paths.dir, { recursive: true, mode: 0o700 });
@@ -282,6 +411,7 @@ export class EtcdReconciler implements Reconciler {
       clientPort: state?.clientPort,
       peerPort,
       tls: config.tls,
+      ...(peer ? { peer } : {}),
       quotaBackendBytes: config.quotaBackendBytes,
       extraArgs: config.extraArgs,
       detached: true,
@@ -397,4 +527,12 @@ export class EtcdReconciler implements Reconciler {
     if (Object.entries(status).every(([field, value]) => sameIgnoringTimes(old[field], value))) return;
     await this.#etcds.patch(namespace, name, { status }, { subresource: 'status' }).catch(ignoreNotFound);
   }
+}
+
+/** Whether etcd's data dir holds a member (etcd's `member/` directory). */
+async function hasMemberData(dataDir: string): Promise<boolean> {
+  return stat(join(dataDir, 'member')).then(
+    () => true,
+    () => false,
+  );
 }

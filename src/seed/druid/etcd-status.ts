@@ -7,6 +7,7 @@
 import { setCondition } from '../../api/core-gardener/conditions.js';
 import {
   type Etcd,
+  EtcdBootstrapReason,
   EtcdConditionType,
   type EtcdLastError,
   type EtcdMemberStatus,
@@ -30,6 +31,10 @@ export const EtcdReadyReason = Object.freeze({
   QuorumLost: 'QuorumLost',
   /** The data dir needed a restore from backups, and it failed (corrupt or missing snapshot, store unreachable). */
   RestoreFailed: 'RestoreFailed',
+  /** A member of an Etcd with `bootstrapWithExistingCluster` is not yet added to the source cluster. */
+  Joining: 'JoiningExistingCluster',
+  /** `druid.transplant.gardener.cloud/handed-over`: the members are the destination's to remove. */
+  HandedOver: 'HandedOver',
 } as const);
 
 /** Reasons of the BackupReady condition. */
@@ -49,9 +54,20 @@ export type BackupObservation =
 
 /** What a reconcile found (or made) of an Etcd's server; `statusFor` turns it into status. */
 export type Observation =
-  | { kind: 'running'; state: EtcdState; backup: BackupObservation }
+  /** `joined`, for an Etcd joining an existing cluster: whether its member is a voter of it. */
+  | { kind: 'running'; state: EtcdState; backup: BackupObservation; joined?: boolean }
   /** A multi-member Etcd: each member as found; `problems` says why one could not be started. */
-  | { kind: 'cluster'; members: EtcdMemberObservation[]; problems: string[]; backup: BackupObservation }
+  | {
+      kind: 'cluster';
+      members: EtcdMemberObservation[];
+      problems: string[];
+      backup: BackupObservation;
+      joined?: boolean;
+    }
+  /** A member of an Etcd joining an existing cluster could not be added yet (`message` says why). */
+  | { kind: 'join-pending'; message: string; state: EtcdState | undefined }
+  /** The members were handed over to a live migration's destination: `running` of `replicas` still run. */
+  | { kind: 'handed-over'; running: number; replicas: number; state: EtcdState | undefined }
   | { kind: 'restore-failed'; error: Error; state: EtcdState | undefined }
   | { kind: 'unhealthy'; state: EtcdState; since: number; remainingMs: number }
   | { kind: 'stopped'; state: EtcdState | undefined }
@@ -63,6 +79,10 @@ export type Observation =
  * `observation` describes; conditions and errors carry on from `current`'s status.
  */
 export function statusFor(etcd: Etcd, current: Etcd, observation: Observation): EtcdStatus {
+  return withBootstrapStatus(etcd, current, observation, ownStatusFor(etcd, current, observation));
+}
+
+function ownStatusFor(etcd: Etcd, current: Etcd, observation: Observation): EtcdStatus {
   if (observation.kind === 'cluster') return clusterStatusFor(etcd, current, observation);
   const memberName = etcdMemberName(etcd);
   const url = observation.state?.clientUrl;
@@ -111,6 +131,19 @@ export function statusFor(etcd: Etcd, current: Etcd, observation: Observation): 
       lastError = { code: EtcdReadyReason.RestoreFailed, description: message };
       break;
     }
+    case 'join-pending':
+      ready = false;
+      quorum = ['False', EtcdReadyReason.Joining, observation.message];
+      members = ['False', EtcdReadyReason.Joining, observation.message];
+      member = { name: memberName, status: 'NotReady', reason: EtcdReadyReason.Joining };
+      break;
+    case 'handed-over': {
+      ready = false;
+      const message = `handed over to the live migration's destination: ${observation.running} of ${observation.replicas} members still run, only observed`;
+      quorum = ['Unknown', EtcdReadyReason.HandedOver, message];
+      members = ['Unknown', EtcdReadyReason.HandedOver, message];
+      break;
+    }
     case 'start-failed': {
       ready = false;
       const message = observation.error.message.split('\n')[0] ?? 'etcd could not be started';
@@ -124,7 +157,10 @@ export function statusFor(etcd: Etcd, current: Etcd, observation: Observation): 
 
   const conditions = withConditions(current, quorum, members, backupCondition(observation));
 
-  const running = observation.kind === 'running' || observation.kind === 'unhealthy';
+  const running =
+    observation.kind === 'running' ||
+    observation.kind === 'unhealthy' ||
+    (observation.kind === 'handed-over' && observation.running > 0);
   const status: EtcdStatus = {
     observedGeneration: etcd.metadata.generation ?? 1,
     ready,
@@ -214,6 +250,39 @@ function clusterStatusFor(
   const endpoint = observation.members[0]?.state.clientUrl;
   if (endpoint) status.endpoint = endpoint;
   return status;
+}
+
+/**
+ * The BootstrappedWithExistingCluster condition and `status.bootstrapWithExistingCluster` of an
+ * Etcd that joins an existing cluster (etcd-druid's): False `BootstrapInProgress` until every
+ * member is a voter, then True `BootstrapSucceeded` with the source members of the spec, written
+ * once and sticky (a later restart of a member does not make the join regress).
+ */
+function withBootstrapStatus(etcd: Etcd, current: Etcd, observation: Observation, status: EtcdStatus): EtcdStatus {
+  const recorded = current.status?.bootstrapWithExistingCluster;
+  const source = etcd.spec.etcd.bootstrapWithExistingCluster;
+  if (!recorded && !source) return status;
+  const joined = 'joined' in observation && observation.joined === true;
+  const snapshot = recorded ?? (joined && source ? { joinedAt: nowTimestamp(), members: source.members } : undefined);
+  const condition: ConditionValue = snapshot
+    ? ['True', EtcdBootstrapReason.Succeeded, `joined the existing cluster at ${snapshot.joinedAt}`]
+    : [
+        'False',
+        EtcdBootstrapReason.InProgress,
+        observation.kind === 'join-pending' ? observation.message : 'members are joining the existing cluster',
+      ];
+  const conditions = status.conditions ?? [];
+  const existing = conditions.find((c) => c.type === EtcdConditionType.BootstrappedWithExistingCluster);
+  const [conditionStatus, reason, message] = condition;
+  const unchanged =
+    existing && existing.status === conditionStatus && existing.reason === reason && existing.message === message;
+  return {
+    ...status,
+    conditions: unchanged
+      ? conditions
+      : setCondition(conditions, EtcdConditionType.BootstrappedWithExistingCluster, conditionStatus, reason, message),
+    ...(snapshot ? { bootstrapWithExistingCluster: snapshot } : {}),
+  };
 }
 
 /** The BackupReady condition for what the reconcile observed. */

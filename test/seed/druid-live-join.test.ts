@@ -1,0 +1,365 @@
+/**
+ * The etcd side of a live migration (docs/live-migration.md, L1) with real etcd processes: two
+ * druids (two reconcilers with their own runtime dirs and namespaces) stand for two seeds on one
+ * host. The destination's Etcd with `bootstrapWithExistingCluster` joins the source's cluster
+ * member by member while a writer writes every 20 ms; then the handover primitives: key spaces
+ * compared, leadership moved, the source handed over and its members removed. Every acknowledged
+ * write is then read from the destination at its own revision.
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { pino } from 'pino';
+import { conditionOf } from '../../src/api/core-gardener/conditions.js';
+import { ETCD_HANDED_OVER_ANNOTATION, type Etcd, etcdResource } from '../../src/api/druid/index.js';
+import type { KubeObject } from '../../src/api/meta.js';
+import { AdmissionChain } from '../../src/apiserver/admission.js';
+import { generateCertificateAuthority, issueCertificate } from '../../src/apiserver/pki/certificates.js';
+import { GenericStore } from '../../src/apiserver/registry/generic-store.js';
+import { checked } from '../../src/client/client.js';
+import {
+  compareKeySpace,
+  EtcdClusterOpError,
+  isCaughtUp,
+  leaderStatus,
+  memberList,
+  moveLeader,
+  removeMember,
+} from '../../src/process/etcd-cluster-ops.js';
+import { type EtcdTls, etcdGateway } from '../../src/process/etcd-process.js';
+import { isProcessAlive } from '../../src/process/processes.js';
+import { coreDefinitions } from '../../src/registry/core/index.js';
+import { druidDefinitions } from '../../src/registry/druid/index.js';
+import {
+  EtcdReconciler,
+  type EtcdState,
+  etcdMemberNames,
+  etcdMemberPaths,
+  etcdPaths,
+  findEtcdProcesses,
+  readEtcdState,
+  stopEtcdAt,
+} from '../../src/seed/druid/index.js';
+import { issueEtcdServerCertificate } from '../../src/shoot/shoot-certificates.js';
+import { openSqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
+import { killOnExit } from '../helpers/etcd.js';
+import { testContext as ctx, storeClient } from '../helpers/store-client.js';
+
+const logger = pino({ level: 'silent' });
+const storage = openSqliteStore({ path: ':memory:' });
+const etcds = new GenericStore(druidDefinitions.find((d) => d.kind === 'Etcd')!, storage, new AdmissionChain([]));
+const secrets = new GenericStore(coreDefinitions.find((d) => d.kind === 'Secret')!, storage, new AdmissionChain([]));
+const client = storeClient([etcds, secrets], ctx);
+
+/** One seed: its druid, its runtime dir and the shoot's namespace there. */
+interface Seed {
+  name: string;
+  ns: string;
+  runtimeDir: string;
+  druid: EtcdReconciler;
+}
+const seeds: Seed[] = [];
+async function newSeed(name: string, shoot: string): Promise<Seed> {
+  const runtimeDir = await mkdtemp(join(tmpdir(), `transplant-live-join-${name}-`));
+  const druid = new EtcdReconciler({
+    client,
+    runtimeDir,
+    logger,
+    stopGraceMs: 2_000,
+    retryIntervalMs: 100,
+    etcdArgs: ['--election-timeout=300', '--heartbeat-interval=30'],
+  });
+  const seed = { name, ns: `shoot--${shoot}--${name}-${process.pid}`, runtimeDir, druid };
+  seeds.push(seed);
+  return seed;
+}
+
+after(async () => {
+  for (const seed of seeds) {
+    await stopEtcdAt(etcdPaths(seed.runtimeDir, seed.ns, 'etcd-main'), 1_000);
+    await rm(seed.runtimeDir, { recursive: true, force: true });
+  }
+  await storage.close();
+});
+
+const ca = await generateCertificateAuthority('ca-etcd');
+// The shoot's ca-etcd is the same on both seeds (the ShootState carries it): so are the pairs here.
+const server = await issueEtcdServerCertificate(ca, ['127.0.0.1']);
+const peer = await issueCertificate(ca, { commonName: 'etcd-peer', ipAddresses: ['127.0.0.1'], usage: 'both' });
+const clientPair = await issueCertificate(ca, { commonName: 'etcd-client', usage: 'client' });
+const tls: EtcdTls = {
+  caPem: ca.certPem,
+  certPem: server.certPem,
+  keyPem: server.keyPem,
+  clientCertAuth: true,
+  client: clientPair,
+};
+
+async function createSecrets(ns: string): Promise<void> {
+  const secret = (name: string, data: Record<string, string>): KubeObject => ({
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name },
+    stringData: data,
+  });
+  await secrets.create(ns, secret('ca-etcd', { 'ca.crt': ca.certPem }), ctx);
+  await secrets.create(ns, secret('etcd-server', { 'tls.crt': server.certPem, 'tls.key': server.keyPem }), ctx);
+  await secrets.create(ns, secret('etcd-peer', { 'tls.crt': peer.certPem, 'tls.key': peer.keyPem }), ctx);
+  await secrets.create(ns, secret('etcd-client', { 'tls.crt': clientPair.certPem, 'tls.key': clientPair.keyPem }), ctx);
+}
+
+function etcdObject(seed: Seed, replicas: number, bootstrap?: unknown): KubeObject {
+  return {
+    apiVersion: 'druid.gardener.cloud/v1alpha1',
+    kind: 'Etcd',
+    metadata: { name: 'etcd-main' },
+    spec: {
+      replicas,
+      memberNamePrefix: seed.name,
+      labels: { role: 'main' },
+      selector: { matchLabels: { role: 'main' } },
+      etcd: {
+        clientUrlTls: {
+          tlsCASecretRef: { name: 'ca-etcd', dataKey: 'ca.crt' },
+          serverTLSSecretRef: { name: 'etcd-server' },
+          clientTLSSecretRef: { name: 'etcd-client' },
+        },
+        peerUrlTls: {
+          tlsCASecretRef: { name: 'ca-etcd', dataKey: 'ca.crt' },
+          serverTLSSecretRef: { name: 'etcd-peer' },
+        },
+        ...(bootstrap ? { bootstrapWithExistingCluster: bootstrap } : {}),
+      },
+      backup: {},
+    },
+  };
+}
+
+/** Reconciles `seed`'s etcd-main until `check` holds (a controller would, on its requeues). */
+async function reconcileUntil(seed: Seed, what: string, check: (etcd: Etcd) => boolean | Promise<boolean>) {
+  const deadline = Date.now() + 90_000;
+  for (;;) {
+    await seed.druid.reconcile({ namespace: seed.ns, name: 'etcd-main' }).catch(() => undefined);
+    const found = await etcds.find(seed.ns, 'etcd-main');
+    const etcd = found && checked(etcdResource, found);
+    if (etcd && (await check(etcd))) return etcd;
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}: ${JSON.stringify(etcd?.status)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** The member states of `seed`'s etcd-main (one for a single member, under members/ for more). */
+async function memberStates(seed: Seed, replicas: number): Promise<EtcdState[]> {
+  const paths = etcdPaths(seed.runtimeDir, seed.ns, 'etcd-main');
+  const all =
+    replicas === 1
+      ? [await readEtcdState(paths)]
+      : await Promise.all(
+          etcdMemberNames(
+            { metadata: { name: 'etcd-main' }, spec: { memberNamePrefix: seed.name } } as Etcd,
+            replicas,
+          ).map((n) => readEtcdState(etcdMemberPaths(paths, n))),
+        );
+  for (const s of all) if (s?.pid) killOnExit(s.pid);
+  return all.map((s) => s!);
+}
+
+/** A write every 20 ms through the first endpoint that takes it; each acknowledged one with its revision. */
+function startWriter(endpoints: () => string[]) {
+  const acknowledged: { key: string; value: string; revision: number }[] = [];
+  let stopped = false;
+  let n = 0;
+  const done = (async () => {
+    while (!stopped) {
+      const key = `/registry/configmaps/default/live-${n}`;
+      const value = `value-${n++}`;
+      for (const endpoint of endpoints()) {
+        const put = await etcdGateway(endpoint, '/v3/kv/put', tls, { key: b64(key), value: b64(value) });
+        if (put.ok) {
+          const header = (put.body as { header: { revision: string } }).header;
+          acknowledged.push({ key, value, revision: Number(header.revision) });
+          break;
+        }
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  })();
+  return {
+    acknowledged,
+    stop: async () => {
+      stopped = true;
+      await done;
+      return acknowledged;
+    },
+  };
+}
+
+const b64 = (s: string) => Buffer.from(s).toString('base64');
+
+/** Every acknowledged write is read back from `endpoint` at its own revision. */
+async function assertEveryWriteAt(
+  endpoint: string,
+  writes: readonly { key: string; value: string; revision: number }[],
+) {
+  assert.ok(writes.length > 10, `only ${writes.length} writes were acknowledged`);
+  for (const w of writes) {
+    const got = await etcdGateway(endpoint, '/v3/kv/range', tls, { key: b64(w.key), revision: String(w.revision) });
+    assert.ok(got.ok, `reading ${w.key} at ${w.revision}: ${got.ok ? '' : got.message}`);
+    const kvs = (got.body as { kvs?: { value: string; mod_revision: string }[] }).kvs ?? [];
+    assert.equal(kvs.length, 1, `${w.key} missing at revision ${w.revision}`);
+    assert.equal(Buffer.from(kvs[0]!.value, 'base64').toString(), w.value);
+    assert.equal(Number(kvs[0]!.mod_revision), w.revision);
+  }
+}
+
+async function waitForExit(pid: number, what: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (isProcessAlive(pid)) {
+    if (Date.now() > deadline) assert.fail(`${what} (pid ${pid}) still runs`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** The whole etcd side of a live migration of a shoot whose Etcds have `replicas` members. */
+function liveMigration(replicas: number) {
+  const shoot = `live${replicas}`;
+  let source: Seed;
+  let destination: Seed;
+  let writer: ReturnType<typeof startWriter>;
+  let sourceStates: EtcdState[];
+  let destinationStates: EtcdState[];
+  const endpointsOf = (states: EtcdState[]) => states.map((s) => s.clientUrl);
+  const ready = (etcd: Etcd) =>
+    etcd.status?.readyReplicas === replicas && conditionOf(etcd, 'AllMembersReady')?.status === 'True';
+
+  it('the source runs with peer TLS, members named after its seed, and takes writes', async () => {
+    source = await newSeed('seed-a', shoot);
+    destination = await newSeed('seed-b', shoot);
+    await createSecrets(source.ns);
+    await createSecrets(destination.ns);
+    await etcds.create(source.ns, etcdObject(source, replicas), ctx);
+    const etcd = await reconcileUntil(source, 'the source to be ready', ready);
+    assert.ok(etcd.status?.members?.every((m) => m.name.startsWith('seed-a-etcd-main-')));
+    sourceStates = await memberStates(source, replicas);
+    const members = await memberList(endpointsOf(sourceStates), tls);
+    assert.equal(members.length, replicas);
+    for (const m of members) assert.match(m.peerUrls[0]!, /^https:\/\/127\.0\.0\.1:\d+$/);
+    writer = startWriter(() => [...endpointsOf(sourceStates), ...endpointsOf(destinationStates ?? [])]);
+  });
+
+  it('the destination joins member by member as learners, each promoted once caught up', async () => {
+    const members = await memberList(endpointsOf(sourceStates), tls);
+    await etcds.create(
+      destination.ns,
+      etcdObject(destination, replicas, {
+        members: members.map((m) => ({ name: m.name, peerUrls: m.peerUrls })),
+        clientEndpoints: endpointsOf(sourceStates),
+      }),
+      ctx,
+    );
+    let mostVoters = replicas;
+    const etcd = await reconcileUntil(destination, 'the join to succeed', async (e) => {
+      // Never more than one learner at a time (etcd 3.4 allows one), and the source keeps its quorum.
+      const now = await memberList(endpointsOf(sourceStates), tls);
+      assert.ok(now.filter((m) => m.isLearner).length <= 1);
+      mostVoters = Math.max(mostVoters, now.filter((m) => !m.isLearner).length);
+      return conditionOf(e, 'BootstrappedWithExistingCluster')?.status === 'True';
+    });
+    assert.equal(conditionOf(etcd, 'BootstrappedWithExistingCluster')?.reason, 'BootstrapSucceeded');
+    assert.deepEqual(
+      etcd.status?.bootstrapWithExistingCluster?.members.map((m) => m.name),
+      members.map((m) => m.name),
+    );
+    destinationStates = await memberStates(destination, replicas);
+    const joint = await memberList(endpointsOf(destinationStates), tls);
+    assert.equal(joint.length, 2 * replicas);
+    assert.ok(joint.every((m) => !m.isLearner));
+    assert.equal(mostVoters, 2 * replicas);
+    for (const m of joint.filter((m) => m.name.startsWith('seed-b-'))) {
+      assert.equal((await isCaughtUp(endpointsOf(destinationStates), tls, m.id)).caughtUp, true);
+    }
+  });
+
+  it('the key spaces of a source and a destination member are equal at one revision', async () => {
+    const compared = await compareKeySpace(sourceStates[0]!.clientUrl, destinationStates[0]!.clientUrl, tls);
+    assert.ok(compared.revision > 1);
+  });
+
+  it('the leadership moves to a destination member (refused to a non-member)', async () => {
+    const endpoints = endpointsOf(destinationStates);
+    await assert.rejects(moveLeader(endpoints, tls, '12345'), EtcdClusterOpError);
+    const target = (await memberList(endpoints, tls)).find((m) => m.name === `seed-b-etcd-main-0`)!;
+    await moveLeader(endpoints, tls, target.id);
+    const { leader } = await leaderStatus(await memberList(endpoints, tls), tls);
+    assert.equal(leader.id, target.id);
+    // The leader itself is never removed: the leadership has to move first.
+    await assert.rejects(removeMember(endpoints, tls, target.id), /move the leadership first/);
+  });
+
+  it('the handed-over source is only observed: nothing restarted, a killed member stays down', async () => {
+    await etcds.patch(
+      source.ns,
+      'etcd-main',
+      '',
+      'merge',
+      { metadata: { annotations: { [ETCD_HANDED_OVER_ANNOTATION]: 'true' } } },
+      ctx,
+    );
+    const etcd = await reconcileUntil(
+      source,
+      'the handed-over report',
+      (e) => conditionOf(e, 'Ready')?.reason === 'HandedOver',
+    );
+    assert.match(conditionOf(etcd, 'Ready')?.message ?? '', new RegExp(`${replicas} of ${replicas} members still run`));
+    const pids = (await memberStates(source, replicas)).map((s) => s.pid);
+    assert.deepEqual(
+      pids,
+      sourceStates.map((s) => s.pid),
+    );
+    if (replicas === 1) return; // Its only member is one of two voters: killing it would take the quorum.
+    // Six voters: one source member down leaves five, a quorum; the druid must not bring it back.
+    const victim = sourceStates[0]!;
+    process.kill(victim.pid!, 'SIGKILL');
+    await waitForExit(victim.pid!, 'the killed source member');
+    const after = await reconcileUntil(source, 'the killed member reported', (e) =>
+      (conditionOf(e, 'Ready')?.message ?? '').includes(`${replicas - 1} of ${replicas} members still run`),
+    );
+    await source.druid.reconcile({ namespace: source.ns, name: 'etcd-main' });
+    assert.equal(conditionOf(after, 'Ready')?.reason, 'HandedOver');
+    assert.deepEqual(await findEtcdProcesses(victim.dataDir), []);
+  });
+
+  it('the source members are removed one at a time; each process exits; every write is on the destination', async () => {
+    const endpoints = endpointsOf(destinationStates);
+    for (const state of sourceStates) {
+      const member = (await memberList(endpoints, tls)).find((m) =>
+        m.peerUrls.some((u) => u.endsWith(`:${state.peerPort}`)),
+      )!;
+      await removeMember(endpoints, tls, member.id);
+      // Idempotent: a second call finds it gone.
+      await removeMember(endpoints, tls, member.id);
+      await waitForExit(state.pid!, `removed member ${member.name}`);
+    }
+    const left = await memberList(endpoints, tls);
+    assert.deepEqual(
+      left.map((m) => m.name).sort(),
+      etcdMemberNames({ metadata: { name: 'etcd-main' }, spec: { memberNamePrefix: 'seed-b' } } as Etcd, replicas),
+    );
+    const writes = await writer.stop();
+    await assertEveryWriteAt(destinationStates[0]!.clientUrl, writes);
+    // The destination stays ready through all of it.
+    await reconcileUntil(destination, 'the destination to be ready', ready);
+  });
+
+  it('deleting the handed-over source removes its data and starts nothing', async () => {
+    await etcds.delete(source.ns, 'etcd-main', ctx, {});
+    await source.druid.reconcile({ namespace: source.ns, name: 'etcd-main' });
+    assert.equal(await etcds.find(source.ns, 'etcd-main'), undefined);
+    await reconcileUntil(destination, 'the destination to be ready', ready);
+  });
+}
+
+describe('live migration, etcd side: a single-member shoot (1 + 1 members)', () => liveMigration(1));
+describe('live migration, etcd side: a highly available shoot (3 + 3 members)', () => liveMigration(3));
