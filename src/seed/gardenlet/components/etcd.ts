@@ -73,6 +73,12 @@ export class EtcdMain implements DeployWaiter {
           serverTLSSecretRef: { name: 'etcd-server-tls' },
           clientTLSSecretRef: { name: 'etcd-client-tls' },
         },
+        // For every shoot: a live migration adds the destination's members to a single-member
+        // cluster too (docs/live-migration.md), and members talk TLS only.
+        peerUrlTls: {
+          tlsCASecretRef: { name: 'ca-etcd', dataKey: 'ca.crt' },
+          serverTLSSecretRef: { name: 'etcd-server-tls' },
+        },
       },
       backup: await this.#backupSpec(),
     };

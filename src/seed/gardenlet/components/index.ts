@@ -17,7 +17,6 @@ import type { ApiServerRuntime } from '../../runtime/apiserver-runtime.js';
 import type { ControllerManagerRuntime } from '../../runtime/controller-manager-runtime.js';
 import type { SchedulerRuntime } from '../../runtime/scheduler-runtime.js';
 import type { VpnServerRuntime } from '../../runtime/vpn-server-runtime.js';
-import { type EtcdHandover, grpcEtcdHandover } from '../etcd-handover.js';
 import type { ShootAddressPool } from '../shoot-address-pool.js';
 import type { ShootApiProbes } from '../shoot-api-probe.js';
 import type { ShootPlacement } from '../shoot-placement.js';
@@ -68,8 +67,6 @@ export interface SeedRuntime {
   shootAddresses?: ShootAddressPool | undefined;
   /** The TTL of the shoots' DNS records, seconds (Gardener's default 120). */
   dnsRecordTtl?: number | undefined;
-  /** What a live migration asks of the shoots' etcd clusters (default: etcd's gRPC API). */
-  etcdHandover?: EtcdHandover | undefined;
 }
 
 export interface ShootComponents {
@@ -168,12 +165,7 @@ export function shootComponents(shoot: Shoot, seed: SeedRuntime, placement: Shoo
       etcdMain,
     }),
     liveMigration,
-    liveEtcd: new LiveEtcd(context, {
-      progress: liveMigration,
-      etcdMain,
-      secrets,
-      handover: seed.etcdHandover ?? grpcEtcdHandover,
-    }),
+    liveEtcd: new LiveEtcd(context, { progress: liveMigration, etcdMain, secrets }),
     endpointSwitch: new EndpointSwitch(context, {
       kubeApiServer,
       progress: liveMigration,

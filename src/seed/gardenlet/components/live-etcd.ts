@@ -1,18 +1,32 @@
 /**
  * The etcd side of a live migration (docs/live-migration.md "The etcd side"): the source
- * publishes its members; the destination's Etcd joins them (etcd-druid's
+ * publishes its members; the destination's Etcd joins them (the druid's
  * `bootstrapWithExistingCluster`: learners, caught up, promoted one at a time), the data is
  * compared at one revision, the leadership moves to a destination member, and the source members
- * leave one at a time. Each method writes its phase into the record before it acts, and checks
- * what etcd says before each change, so a re-run after a crash finds the change made or makes it.
+ * leave one at a time. Each method writes its phase into the record before it acts; the etcd
+ * operations (src/process/etcd-cluster-ops.ts) check before each change and find a change already
+ * made, so a re-run after a crash goes on where it stopped.
  */
 import { getCondition } from '../../../api/core-gardener/conditions.js';
 import type { LiveEtcdMember, LiveMigrationRecord } from '../../../api/core-gardener/live-migration.js';
-import { ETCD_HANDED_OVER_ANNOTATION, type Etcd, type EtcdSpec, etcdResource } from '../../../api/druid/etcd.js';
+import {
+  ETCD_HANDED_OVER_ANNOTATION,
+  EtcdConditionType,
+  type EtcdSpec,
+  etcdResource,
+} from '../../../api/druid/etcd.js';
 import { nowTimestamp } from '../../../api/meta.js';
 import { terminal } from '../../../flow/task-errors.js';
 import type { TaskContext } from '../../../flow/task-fn.js';
-import type { ClusterMember, EtcdClientTls, EtcdHandover } from '../etcd-handover.js';
+import {
+  compareKeySpace,
+  EtcdClusterOpError,
+  leaderStatus,
+  memberList,
+  moveLeader,
+  removeMember,
+} from '../../../process/etcd-cluster-ops.js';
+import type { EtcdMemberEntry, EtcdTls } from '../../../process/etcd-process.js';
 import { shootLabels } from '../shoot-labels.js';
 import type { ComponentContext } from './context.js';
 import { ETCD_MAIN, type EtcdMain } from './etcd.js';
@@ -20,36 +34,20 @@ import type { LiveMigrationProgress } from './live-migration.js';
 import type { SecretsManager } from './secrets.js';
 import { NotYetError, waitUntil } from './wait.js';
 
-/** The druid's condition once the destination's members are voters of the source cluster (etcd-druid's name). */
-export const BOOTSTRAPPED_WITH_EXISTING_CLUSTER = 'BootstrappedWithExistingCluster';
-
-/**
- * etcd-druid's GEP-39 fields of an Etcd (api/core/v1alpha1/etcd.go): the members of the running
- * cluster to join, and the prefix that keeps this seed's member names apart from the source's.
- */
-export interface JoiningEtcdSpec extends EtcdSpec {
-  memberNamePrefix?: string;
-  etcd: EtcdSpec['etcd'] & {
-    bootstrapWithExistingCluster?: { members: { name: string; peerUrls: string[] }[]; clientEndpoints: string[] };
-  };
-}
-
 export class LiveEtcd {
   readonly #c: ComponentContext;
   readonly #progress: LiveMigrationProgress;
   readonly #etcdMain: EtcdMain;
   readonly #secrets: SecretsManager;
-  readonly #handover: EtcdHandover;
 
   constructor(
     c: ComponentContext,
-    deps: { progress: LiveMigrationProgress; etcdMain: EtcdMain; secrets: SecretsManager; handover: EtcdHandover },
+    deps: { progress: LiveMigrationProgress; etcdMain: EtcdMain; secrets: SecretsManager },
   ) {
     this.#c = c;
     this.#progress = deps.progress;
     this.#etcdMain = deps.etcdMain;
     this.#secrets = deps.secrets;
-    this.#handover = deps.handover;
   }
 
   /**
@@ -58,8 +56,9 @@ export class LiveEtcd {
    * already under way is kept (a re-run), one of an earlier migration is replaced.
    */
   async publishMembers(_ctx: TaskContext): Promise<void> {
-    const endpoint = await this.#sourceEndpoint();
-    const members = (await this.#handover.members(endpoint, await this.#tls())).map(toLiveMember);
+    const endpoint = (await this.#etcdMain.get())?.status?.endpoint;
+    if (!endpoint) throw new Error(`${ETCD_MAIN} in ${this.#c.namespace} reports no client URL`);
+    const members = (await memberList([endpoint], await this.#tls())).map(toLiveMember);
     const { source, destination } = this.#progress.seeds;
     await this.#progress.update((current) => {
       if (current && current.phase !== 'Completed' && current.phase !== 'Aborted') return current;
@@ -84,19 +83,19 @@ export class LiveEtcd {
     if (await this.#etcdMain.get()) return;
     const sourceMembers = record.source.etcd[ETCD_MAIN] ?? [];
     if (sourceMembers.length === 0) throw terminal(new Error(`the record names no ${ETCD_MAIN} member of the source`));
-    const tls = {
-      tlsCASecretRef: { name: 'ca-etcd', dataKey: 'ca.crt' },
-      serverTLSSecretRef: { name: 'etcd-server-tls' },
-      clientTLSSecretRef: { name: 'etcd-client-tls' },
-    };
-    const spec: JoiningEtcdSpec = {
+    const ca = { name: 'ca-etcd', dataKey: 'ca.crt' };
+    const spec: EtcdSpec = {
       replicas: 1,
       memberNamePrefix: this.#c.seedName,
       labels: { role: 'main', 'gardener.cloud/role': 'controlplane' },
       selector: { matchLabels: { role: 'main' } },
       etcd: {
-        clientUrlTls: tls,
-        peerUrlTls: { tlsCASecretRef: tls.tlsCASecretRef, serverTLSSecretRef: tls.serverTLSSecretRef },
+        clientUrlTls: {
+          tlsCASecretRef: ca,
+          serverTLSSecretRef: { name: 'etcd-server-tls' },
+          clientTLSSecretRef: { name: 'etcd-client-tls' },
+        },
+        peerUrlTls: { tlsCASecretRef: ca, serverTLSSecretRef: { name: 'etcd-server-tls' } },
         bootstrapWithExistingCluster: {
           members: sourceMembers.map((m) => ({ name: m.name, peerUrls: m.peerURLs })),
           clientEndpoints: sourceMembers.flatMap((m) => m.clientURLs),
@@ -118,73 +117,56 @@ export class LiveEtcd {
   async waitJoined(ctx: TaskContext): Promise<void> {
     await waitUntil(ctx, this.#c.waitTimeoutMs, async () => {
       const etcd = await this.#etcdMain.get();
-      const condition = getCondition(etcd?.status?.conditions ?? [], BOOTSTRAPPED_WITH_EXISTING_CLUSTER);
+      const condition = getCondition(etcd?.status?.conditions ?? [], EtcdConditionType.BootstrappedWithExistingCluster);
       if (condition?.status !== 'True') {
         throw new NotYetError(
-          `${ETCD_MAIN} has not joined the source cluster yet (${BOOTSTRAPPED_WITH_EXISTING_CLUSTER}: ${condition?.status ?? 'not reported'}${condition?.message ? `, ${condition.message}` : ''})`,
+          `${ETCD_MAIN} has not joined the source cluster yet (${EtcdConditionType.BootstrappedWithExistingCluster}: ${condition?.status ?? 'not reported'}${condition?.message ? `, ${condition.message}` : ''})`,
         );
       }
     });
-    const mine = (await this.#clusterMembers()).filter((m) => this.#isMine(m) && !m.isLearner).map(toLiveMember);
+    const mine = (await this.#members()).filter((m) => this.#isMine(m) && !m.isLearner).map(toLiveMember);
     await this.#progress.advance('MembersJoined', { destination: { etcd: { [ETCD_MAIN]: mine } } });
   }
 
   /**
-   * Destination: "Verifying etcd data against the source cluster". `HashKV` at one revision (the
-   * source member's current one) on a source and a destination member; the destination is asked
-   * until it has applied that revision. A mismatch stops the migration before anything is
-   * removed; `Verified` records the revision and the hash.
+   * Destination: "Verifying etcd data against the source cluster". etcd's `HashKV` on a source and
+   * a destination member at one revision both have applied; equal: `Verified` with the revision
+   * and the hash. A mismatch stops the migration before anything is removed (still abortable),
+   * and the record's `message` says so.
    */
   async verify(ctx: TaskContext): Promise<void> {
     if (await this.#progress.reached('Verified')) return;
     const record = await this.#record();
-    const tls = await this.#tls();
     const sourceEndpoint = firstClientUrl(record.source.etcd[ETCD_MAIN] ?? []);
-    const source = await this.#handover.hashAt(sourceEndpoint, tls, 0);
     const destinationEndpoint = await this.#etcdMain.clientUrl(ctx);
-    let destination: { hash: number } | undefined;
-    await waitUntil(ctx, this.#c.waitTimeoutMs, async () => {
-      const progress = await this.#handover.progress(destinationEndpoint, tls);
-      if (progress.revision < source.revision) {
-        throw new NotYetError(
-          `this seed's member is at revision ${progress.revision}, the source's hash is of ${source.revision}`,
-        );
-      }
-      destination = await this.#handover.hashAt(destinationEndpoint, tls, source.revision);
-    });
-    if (destination!.hash !== source.hash) {
-      const message = `etcd data differ at revision ${source.revision}: source hash ${source.hash}, destination hash ${destination!.hash}`;
-      await this.#progress.update((current) => (current ? { ...current, message } : current));
-      throw terminal(new Error(message));
+    let verification: { revision: number; hash: number };
+    try {
+      verification = await compareKeySpace(sourceEndpoint, destinationEndpoint, await this.#tls());
+    } catch (err) {
+      if (!(err instanceof EtcdClusterOpError) || !/differ/.test(err.message)) throw err;
+      await this.#progress.update((current) => (current ? { ...current, message: err.message } : current));
+      throw terminal(err);
     }
-    await this.#progress.advance('Verified', { verification: { revision: source.revision, hash: source.hash } });
+    await this.#progress.advance('Verified', { verification });
   }
 
   /**
-   * Destination: "Moving etcd leadership to this seed". Only to a voter of this seed that has
-   * applied everything the leader had committed when asked; then until etcd reports it leading.
+   * Destination: "Moving etcd leadership to this seed": to a voter of this seed, only once it has
+   * applied what the leader had committed (asked until it has); then `LeaderMoved`.
    */
   async moveLeader(ctx: TaskContext): Promise<void> {
     if (await this.#progress.reached('LeaderMoved')) return;
     const tls = await this.#tls();
     await waitUntil(ctx, this.#c.waitTimeoutMs, async () => {
-      const members = await this.#clusterMembers();
+      const members = await this.#members();
       const target = members.find((m) => this.#isMine(m) && !m.isLearner);
       if (!target) throw new NotYetError(`no member of seed ${this.#c.seedName} is a voter`);
-      const targetProgress = await this.#handover.progress(firstClientUrl([toLiveMember(target)]), tls);
-      if (targetProgress.leaderId === target.id) return;
-      const leader = members.find((m) => m.id === targetProgress.leaderId);
-      if (!leader) throw new NotYetError('the cluster has no leader right now');
-      const leaderProgress = await this.#handover.progress(firstClientUrl([toLiveMember(leader)]), tls);
-      // Its applied index is read after the leader's committed one: it has caught up with at least that.
-      const caughtUp = await this.#handover.progress(firstClientUrl([toLiveMember(target)]), tls);
-      if (caughtUp.raftAppliedIndex < leaderProgress.raftIndex) {
-        throw new NotYetError(
-          `member ${target.name} has applied index ${caughtUp.raftAppliedIndex}, the leader committed ${leaderProgress.raftIndex}`,
-        );
+      try {
+        await moveLeader(this.#endpoints(members), tls, target.id);
+      } catch (err) {
+        if (err instanceof EtcdClusterOpError) throw new NotYetError(err.message);
+        throw err;
       }
-      await this.#handover.moveLeader(firstClientUrl([toLiveMember(leader)]), tls, target.id);
-      throw new NotYetError(`leadership is moving to member ${target.name}`);
     });
     await this.#progress.advance('LeaderMoved');
   }
@@ -194,19 +176,14 @@ export class LiveEtcd {
    * druid no longer restarts, re-joins or backs up its members), then `SourceReleased`.
    */
   async handOver(_ctx: TaskContext): Promise<void> {
-    const etcd = await this.#etcdMain.get();
-    if (etcd && etcd.metadata.annotations?.[ETCD_HANDED_OVER_ANNOTATION] !== 'true') {
-      await this.#etcds().patch(this.#c.namespace, ETCD_MAIN, {
-        metadata: { annotations: { [ETCD_HANDED_OVER_ANNOTATION]: 'true' } },
-      });
-    }
+    await this.#annotateHandedOver();
     await this.#progress.advance('SourceReleased');
   }
 
   /**
    * Destination: "Removing the source seed's etcd members". `RemovingSourceMembers`, then one
-   * member at a time: only while every member left would be healthy (a quorum of the new
-   * configuration), through a member of this seed; then `SourceMembersRemoved`.
+   * member at a time, each only while the voters that remain are a healthy quorum and never the
+   * leader; then `SourceMembersRemoved`.
    */
   async removeSourceMembers(ctx: TaskContext): Promise<void> {
     const record = await this.#progress.advance('RemovingSourceMembers');
@@ -215,16 +192,14 @@ export class LiveEtcd {
     const endpoint = await this.#etcdMain.clientUrl(ctx);
     const sourceIds = new Set((record.source.etcd[ETCD_MAIN] ?? []).map((m) => m.id));
     await waitUntil(ctx, this.#c.waitTimeoutMs, async () => {
-      const members = await this.#handover.members(endpoint, tls);
-      const next = members.find((m) => sourceIds.has(m.id));
+      const next = (await memberList([endpoint], tls)).find((m) => sourceIds.has(m.id));
       if (!next) return;
-      const remaining = members.filter((m) => m.id !== next.id);
-      for (const m of remaining) {
-        const progress = await this.#handover.progress(firstClientUrl([toLiveMember(m)]), tls).catch(() => undefined);
-        if (!progress)
-          throw new NotYetError(`member ${m.name} does not answer: removing ${next.name} would risk the quorum`);
+      try {
+        await removeMember([endpoint], tls, next.id);
+      } catch (err) {
+        if (err instanceof EtcdClusterOpError) throw new NotYetError(err.message);
+        throw err;
       }
-      await this.#handover.removeMember(endpoint, tls, next.id);
       this.#c.logger.info({ shoot: this.#c.namespace, member: next.name }, 'source etcd member removed');
       throw new NotYetError('removing the next source member');
     });
@@ -234,43 +209,53 @@ export class LiveEtcd {
   /**
    * Abort, destination: "Removing this seed's etcd members from the source cluster". etcd-main is
    * handed over first (the druid must not re-join a removed member), then each of its members,
-   * learner or voter, is removed through a source member; the source cluster is as it was.
+   * learner or voter, is removed through a source member: the source cluster is as it was.
    */
   async leave(ctx: TaskContext): Promise<void> {
-    const etcd = await this.#etcdMain.get();
-    if (!etcd) return;
-    if (etcd.metadata.annotations?.[ETCD_HANDED_OVER_ANNOTATION] !== 'true') {
-      await this.#etcds().patch(this.#c.namespace, ETCD_MAIN, {
-        metadata: { annotations: { [ETCD_HANDED_OVER_ANNOTATION]: 'true' } },
-      });
-    }
+    if (!(await this.#etcdMain.get())) return;
+    await this.#annotateHandedOver();
     const record = await this.#record();
     const tls = await this.#tls();
-    const endpoint = firstClientUrl(record.source.etcd[ETCD_MAIN] ?? []);
+    const sourceEndpoints = (record.source.etcd[ETCD_MAIN] ?? []).flatMap((m) => m.clientURLs);
     await waitUntil(ctx, this.#c.waitTimeoutMs, async () => {
-      const mine = (await this.#handover.members(endpoint, tls)).filter((m) => this.#isMine(m));
-      if (mine.length === 0) return;
-      await this.#handover.removeMember(endpoint, tls, mine[0]!.id);
-      throw new NotYetError(`removing member ${mine[0]!.name} of seed ${this.#c.seedName}`);
+      const mine = (await memberList(sourceEndpoints, tls)).find((m) => this.#isMine(m));
+      if (!mine) return;
+      try {
+        await removeMember(sourceEndpoints, tls, mine.id);
+      } catch (err) {
+        if (err instanceof EtcdClusterOpError) throw new NotYetError(err.message);
+        throw err;
+      }
+      throw new NotYetError(`removing member ${mine.name || mine.id} of seed ${this.#c.seedName}`);
     });
   }
 
-  /** Whether `m` is one of this seed's members (etcd-druid's `<memberNamePrefix>-<etcd>-<i>`). */
-  #isMine(m: ClusterMember): boolean {
+  async #annotateHandedOver(): Promise<void> {
+    const etcd = await this.#etcdMain.get();
+    if (!etcd || etcd.metadata.annotations?.[ETCD_HANDED_OVER_ANNOTATION] === 'true') return;
+    await this.#etcds().patch(this.#c.namespace, ETCD_MAIN, {
+      metadata: { annotations: { [ETCD_HANDED_OVER_ANNOTATION]: 'true' } },
+    });
+  }
+
+  /**
+   * Whether `m` is one of this seed's members: the druid names them `<memberNamePrefix>-<etcd>-<i>`,
+   * and a learner added but not started yet has no name but this seed's peer URL.
+   */
+  #isMine(m: EtcdMemberEntry): boolean {
     return m.name.startsWith(`${this.#c.seedName}-${ETCD_MAIN}-`);
   }
 
-  async #clusterMembers(): Promise<ClusterMember[]> {
-    const endpoint = (await this.#etcdMain.get())?.status?.endpoint;
+  /** The cluster's members, asked of this seed's member when it answers, else of the source's. */
+  async #members(): Promise<EtcdMemberEntry[]> {
+    const own = (await this.#etcdMain.get())?.status?.endpoint;
     const record = await this.#record();
-    return this.#handover.members(endpoint || firstClientUrl(record.source.etcd[ETCD_MAIN] ?? []), await this.#tls());
+    const endpoints = [...(own ? [own] : []), ...(record.source.etcd[ETCD_MAIN] ?? []).flatMap((m) => m.clientURLs)];
+    return memberList(endpoints, await this.#tls());
   }
 
-  async #sourceEndpoint(): Promise<string> {
-    const etcd: Etcd | null = await this.#etcdMain.get();
-    const endpoint = etcd?.status?.endpoint;
-    if (!endpoint) throw new Error(`${ETCD_MAIN} in ${this.#c.namespace} reports no client URL`);
-    return endpoint;
+  #endpoints(members: readonly EtcdMemberEntry[]): string[] {
+    return members.flatMap((m) => m.clientUrls);
   }
 
   async #record(): Promise<LiveMigrationRecord> {
@@ -279,9 +264,10 @@ export class LiveEtcd {
     return record;
   }
 
-  async #tls(): Promise<EtcdClientTls> {
+  /** The client side of etcd's TLS: `ca-etcd` and the client pair the API server uses. */
+  async #tls(): Promise<EtcdTls> {
     const data = await this.#secrets.data('etcd-client-tls');
-    return { caPem: data['ca.crt']!, certPem: data['tls.crt']!, keyPem: data['tls.key']! };
+    return { caPem: data['ca.crt']!, certPem: data['tls.crt']!, keyPem: data['tls.key']!, clientCertAuth: true };
   }
 
   #etcds() {
@@ -289,8 +275,8 @@ export class LiveEtcd {
   }
 }
 
-function toLiveMember(m: ClusterMember): LiveEtcdMember {
-  return { name: m.name, id: m.id, peerURLs: m.peerURLs, clientURLs: m.clientURLs };
+function toLiveMember(m: EtcdMemberEntry): LiveEtcdMember {
+  return { name: m.name, id: m.id, peerURLs: m.peerUrls, clientURLs: m.clientUrls };
 }
 
 function firstClientUrl(members: readonly LiveEtcdMember[]): string {
