@@ -9,7 +9,7 @@
  * Migrate next to Restore is how a step's counterpart on the other seed is found.
  */
 import type { Flow } from '../../flow/flow.js';
-import { Graph } from '../../flow/graph.js';
+import { Graph, type TaskID } from '../../flow/graph.js';
 import type { ShootComponents } from './components/index.js';
 
 export interface ReconcileFlowOptions {
@@ -404,28 +404,7 @@ export function migrateFlow(c: ShootComponents, options: MigrateFlowOptions): Fl
     fn: (ctx) => c.kubeApiServer.waitCleanup(ctx),
     dependencies: destroyKubeApiServer,
   });
-  const migrateExtensions = g.add({
-    name: 'Migrating extension resources',
-    fn: (ctx) => c.extensions.migrate(ctx),
-    dependencies: waitUntilKubeApiServerDeleted,
-  });
-  const waitUntilExtensionsMigrated = g.add({
-    name: 'Waiting until extension resources have been migrated',
-    fn: (ctx) => c.extensions.waitMigrate(ctx),
-    dependencies: migrateExtensions,
-  });
-  // Gardener's own step for the record: it stays on the DNS server, pointing here until the
-  // destination's "Deploying internal domain DNS record" points it there.
-  const migrateInternalDnsRecord = g.add({
-    name: 'Migrating internal domain DNS record',
-    fn: (ctx) => c.internalDnsRecord.migrateAndWait(ctx),
-    dependencies: waitUntilKubeApiServerDeleted,
-  });
-  const persistShootState = g.add({
-    name: 'Persisting ShootState in garden cluster',
-    fn: (ctx) => c.shootState.deploy(ctx),
-    dependencies: [waitUntilExtensionsMigrated, migrateInternalDnsRecord],
-  });
+  const persistShootState = addExtensionsMigration(g, c, waitUntilKubeApiServerDeleted);
   const scaleUpEtcd = g.add({
     name: 'Scaling etcd up',
     fn: (ctx) => c.etcdMain.scaleUp(ctx),
@@ -443,46 +422,7 @@ export function migrateFlow(c: ShootComponents, options: MigrateFlowOptions): Fl
     skipIf: !options.etcdSnapshotRequired,
     dependencies: [waitUntilKubeApiServerDeleted, waitUntilEtcdReady],
   });
-  const migrateBackupEntry = g.add({
-    name: 'Migrating BackupEntry to new seed',
-    fn: (ctx) => c.backupEntry.migrate(ctx),
-    dependencies: snapshotEtcd,
-  });
-  const waitUntilBackupEntryMigrated = g.add({
-    name: 'Waiting for BackupEntry to be migrated to new seed',
-    fn: (ctx) => c.backupEntry.waitMigrate(ctx),
-    dependencies: migrateBackupEntry,
-  });
-  const destroyEtcd = g.add({
-    name: 'Destroying main and events etcd',
-    fn: (ctx) => c.etcdMain.destroy(ctx),
-    dependencies: waitUntilBackupEntryMigrated,
-  });
-  const waitUntilEtcdDeleted = g.add({
-    name: 'Waiting until main and event etcd have been destroyed',
-    fn: (ctx) => c.etcdMain.waitCleanup(ctx),
-    dependencies: destroyEtcd,
-  });
-  const destroyExtensions = g.add({
-    name: 'Deleting extension resources from the Shoot namespace',
-    fn: (ctx) => c.extensions.destroy(ctx),
-    dependencies: persistShootState,
-  });
-  const waitUntilExtensionsDeleted = g.add({
-    name: 'Waiting until extension resources have been deleted',
-    fn: (ctx) => c.extensions.waitCleanup(ctx),
-    dependencies: destroyExtensions,
-  });
-  const destroyNamespace = g.add({
-    name: 'Deleting shoot namespace in Seed',
-    fn: (ctx) => c.namespace.destroy(ctx),
-    dependencies: [waitUntilEtcdDeleted, waitUntilExtensionsDeleted, destroyVpnSeedServer],
-  });
-  g.add({
-    name: 'Waiting until shoot namespace in Seed has been deleted',
-    fn: (ctx) => c.namespace.waitCleanup(ctx),
-    dependencies: destroyNamespace,
-  });
+  addTeardown(g, c, { backupEntryAfter: snapshotEtcd, persistShootState, namespaceAfter: destroyVpnSeedServer });
   return g.compile();
 }
 
@@ -596,66 +536,12 @@ export function liveMigrateFlow(c: ShootComponents, options: LiveMigrateFlowOpti
     fn: (ctx) => c.liveMigration.waitSourceMembersRemoved(ctx),
     dependencies: handOverEtcd,
   });
-  const migrateExtensions = g.add({
-    name: 'Migrating extension resources',
-    fn: (ctx) => c.extensions.migrate(ctx),
-    dependencies: waitUntilMembersRemoved,
-  });
-  const waitUntilExtensionsMigrated = g.add({
-    name: 'Waiting until extension resources have been migrated',
-    fn: (ctx) => c.extensions.waitMigrate(ctx),
-    dependencies: migrateExtensions,
-  });
-  const migrateInternalDnsRecord = g.add({
-    name: 'Migrating internal domain DNS record',
-    fn: (ctx) => c.internalDnsRecord.migrateAndWait(ctx),
-    dependencies: waitUntilMembersRemoved,
-  });
-  const persistShootState = g.add({
-    name: 'Persisting ShootState in garden cluster',
-    fn: (ctx) => c.shootState.deploy(ctx),
-    dependencies: [waitUntilExtensionsMigrated, migrateInternalDnsRecord],
-  });
-  const migrateBackupEntry = g.add({
-    name: 'Migrating BackupEntry to new seed',
-    fn: (ctx) => c.backupEntry.migrate(ctx),
-    dependencies: waitUntilMembersRemoved,
-  });
-  const waitUntilBackupEntryMigrated = g.add({
-    name: 'Waiting for BackupEntry to be migrated to new seed',
-    fn: (ctx) => c.backupEntry.waitMigrate(ctx),
-    dependencies: migrateBackupEntry,
-  });
+  const persistShootState = addExtensionsMigration(g, c, waitUntilMembersRemoved);
   // Its members have left the cluster: deleting the Etcd deletes only their data.
-  const destroyEtcd = g.add({
-    name: 'Destroying main and events etcd',
-    fn: (ctx) => c.etcdMain.destroy(ctx),
-    dependencies: waitUntilBackupEntryMigrated,
-  });
-  const waitUntilEtcdDeleted = g.add({
-    name: 'Waiting until main and event etcd have been destroyed',
-    fn: (ctx) => c.etcdMain.waitCleanup(ctx),
-    dependencies: destroyEtcd,
-  });
-  const destroyExtensions = g.add({
-    name: 'Deleting extension resources from the Shoot namespace',
-    fn: (ctx) => c.extensions.destroy(ctx),
-    dependencies: persistShootState,
-  });
-  const waitUntilExtensionsDeleted = g.add({
-    name: 'Waiting until extension resources have been deleted',
-    fn: (ctx) => c.extensions.waitCleanup(ctx),
-    dependencies: destroyExtensions,
-  });
-  const destroyNamespace = g.add({
-    name: 'Deleting shoot namespace in Seed',
-    fn: (ctx) => c.namespace.destroy(ctx),
-    dependencies: [waitUntilEtcdDeleted, waitUntilExtensionsDeleted, destroyVpnSeedServer],
-  });
-  g.add({
-    name: 'Waiting until shoot namespace in Seed has been deleted',
-    fn: (ctx) => c.namespace.waitCleanup(ctx),
-    dependencies: destroyNamespace,
+  addTeardown(g, c, {
+    backupEntryAfter: waitUntilMembersRemoved,
+    persistShootState,
+    namespaceAfter: destroyVpnSeedServer,
   });
   return g.compile();
 }
@@ -792,4 +678,86 @@ export function liveMigrationAbortFlow(c: ShootComponents): Flow {
     dependencies: waitUntilNamespaceDeleted,
   });
   return g.compile();
+}
+
+/**
+ * Both Migrates, once nothing of this seed serves the shoot any more (`after`): the extension
+ * resources save their state and the ShootState keeps it with the persisted secrets (Gardener's
+ * own step for the DNS record: it stays on the DNS server, pointing here until the destination's
+ * "Deploying internal domain DNS record" points it there). Returns "Persisting ShootState in
+ * garden cluster".
+ */
+function addExtensionsMigration(g: Graph, c: ShootComponents, after: TaskID): TaskID {
+  const migrateExtensions = g.add({
+    name: 'Migrating extension resources',
+    fn: (ctx) => c.extensions.migrate(ctx),
+    dependencies: after,
+  });
+  const waitUntilExtensionsMigrated = g.add({
+    name: 'Waiting until extension resources have been migrated',
+    fn: (ctx) => c.extensions.waitMigrate(ctx),
+    dependencies: migrateExtensions,
+  });
+  const migrateInternalDnsRecord = g.add({
+    name: 'Migrating internal domain DNS record',
+    fn: (ctx) => c.internalDnsRecord.migrateAndWait(ctx),
+    dependencies: after,
+  });
+  return g.add({
+    name: 'Persisting ShootState in garden cluster',
+    fn: (ctx) => c.shootState.deploy(ctx),
+    dependencies: [waitUntilExtensionsMigrated, migrateInternalDnsRecord],
+  });
+}
+
+/**
+ * The end of both Migrates: the BackupEntry follows the shoot once etcd's data is safe
+ * (`backupEntryAfter`: the classic one's final snapshot, the live one's members removed), then
+ * etcd, the extension resources (once the ShootState has their state) and the namespace go.
+ */
+function addTeardown(
+  g: Graph,
+  c: ShootComponents,
+  deps: { backupEntryAfter: TaskID; persistShootState: TaskID; namespaceAfter: TaskID },
+): void {
+  const migrateBackupEntry = g.add({
+    name: 'Migrating BackupEntry to new seed',
+    fn: (ctx) => c.backupEntry.migrate(ctx),
+    dependencies: deps.backupEntryAfter,
+  });
+  const waitUntilBackupEntryMigrated = g.add({
+    name: 'Waiting for BackupEntry to be migrated to new seed',
+    fn: (ctx) => c.backupEntry.waitMigrate(ctx),
+    dependencies: migrateBackupEntry,
+  });
+  const destroyEtcd = g.add({
+    name: 'Destroying main and events etcd',
+    fn: (ctx) => c.etcdMain.destroy(ctx),
+    dependencies: waitUntilBackupEntryMigrated,
+  });
+  const waitUntilEtcdDeleted = g.add({
+    name: 'Waiting until main and event etcd have been destroyed',
+    fn: (ctx) => c.etcdMain.waitCleanup(ctx),
+    dependencies: destroyEtcd,
+  });
+  const destroyExtensions = g.add({
+    name: 'Deleting extension resources from the Shoot namespace',
+    fn: (ctx) => c.extensions.destroy(ctx),
+    dependencies: deps.persistShootState,
+  });
+  const waitUntilExtensionsDeleted = g.add({
+    name: 'Waiting until extension resources have been deleted',
+    fn: (ctx) => c.extensions.waitCleanup(ctx),
+    dependencies: destroyExtensions,
+  });
+  const destroyNamespace = g.add({
+    name: 'Deleting shoot namespace in Seed',
+    fn: (ctx) => c.namespace.destroy(ctx),
+    dependencies: [waitUntilEtcdDeleted, waitUntilExtensionsDeleted, deps.namespaceAfter],
+  });
+  g.add({
+    name: 'Waiting until shoot namespace in Seed has been deleted',
+    fn: (ctx) => c.namespace.waitCleanup(ctx),
+    dependencies: destroyNamespace,
+  });
 }
