@@ -260,15 +260,19 @@ export async function startShootApiServer(options: ShootApiServerOptions): Promi
       return exposed;
     },
     async expose({ retryMs = 5, signal } = {}) {
+      if (exposed) return;
+      const since = Date.now();
+      let attempts = 0;
       while (!exposed) {
         try {
+          attempts++;
           await listen();
         } catch (err) {
           if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || signal?.aborted) throw err;
           await sleep(retryMs);
         }
       }
-      logger.info({ url }, `kube-apiserver of ${name} listens`);
+      logger.info({ url, attempts, waitedMs: Date.now() - since }, `kube-apiserver of ${name} listens`);
     },
     stopListening() {
       apiServer.stopListening();

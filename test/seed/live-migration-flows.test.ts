@@ -52,6 +52,10 @@ describe('the live Migrate flow (source)', () => {
       assertBefore(r, 'endpointSwitch.release', stop);
       assertBefore(r, stop, 'liveEtcd.handOver');
     }
+    // The controllers' watches end with them, not on the destination: the API server stops after them.
+    assertBefore(r, 'kubeControllerManager.destroy', 'kubeApiServer.destroy');
+    assertBefore(r, 'kubeScheduler.destroy', 'kubeApiServer.destroy');
+    assertBefore(r, 'kubeApiServer.destroy', 'liveEtcd.handOver');
     assertBefore(r, 'liveMigration.waitLeaderMoved', 'liveEtcd.handOver');
     assertBefore(r, 'liveEtcd.handOver', 'liveMigration.waitSourceMembersRemoved');
     for (const teardown of ['extensions.migrate', 'backupEntry.migrate', 'internalDnsRecord.migrateAndWait']) {

@@ -505,6 +505,8 @@ export function liveMigrateFlow(c: ShootComponents, options: LiveMigrateFlowOpti
     fn: (ctx) => c.endpointSwitch.release(ctx),
     dependencies: [publishEtcdMembers, deployKubeApiServer],
   });
+  // The controllers stop while this seed's API server still serves their connections: their
+  // watches end with them rather than reconnecting to the destination, all at once.
   const destroyKubeControllerManager = g.add({
     name: 'Deleting Kubernetes controller manager',
     fn: (ctx) => c.kubeControllerManager.destroy(ctx),
@@ -514,6 +516,12 @@ export function liveMigrateFlow(c: ShootComponents, options: LiveMigrateFlowOpti
     name: 'Deleting Kubernetes scheduler',
     fn: (ctx) => c.kubeScheduler.destroy(ctx),
     dependencies: releaseEndpoint,
+  });
+  // Closes every connection still open here: clients reconnect at once, to the destination.
+  const destroyKubeApiServer = g.add({
+    name: 'Deleting kube-apiserver deployment',
+    fn: (ctx) => c.kubeApiServer.destroy(ctx),
+    dependencies: [destroyKubeControllerManager, destroyKubeScheduler],
   });
   const destroyVpnSeedServer = g.add({
     name: 'Deleting vpn-seed-server',
@@ -529,7 +537,7 @@ export function liveMigrateFlow(c: ShootComponents, options: LiveMigrateFlowOpti
   const handOverEtcd = g.add({
     name: 'Handing etcd over to the destination seed',
     fn: (ctx) => c.liveEtcd.handOver(ctx),
-    dependencies: [waitUntilLeaderMoved, destroyKubeControllerManager, destroyKubeScheduler, destroyVpnSeedServer],
+    dependencies: [waitUntilLeaderMoved, destroyKubeApiServer, destroyVpnSeedServer],
   });
   const waitUntilMembersRemoved = g.add({
     name: 'Waiting until the etcd members of this seed have been removed',

@@ -6,7 +6,8 @@
  * - On one host (the stable address): the destination writes `SwitchingEndpoint` (the point of no
  *   return) and tries to bind the address every few ms; the source, seeing it, stops listening;
  *   the destination binds within milliseconds and writes `EndpointSwitched`; the source then
- *   closes every connection it still serves, so clients reconnect at once, to the destination.
+ *   stops its controllers and then its API server, closing every connection it still serves, so
+ *   clients reconnect at once, to the destination.
  * - With an internal domain each seed has its own address: the destination listens on its own,
  *   points the shoot's DNS record there, and the source closes its connections after that.
  */
@@ -61,14 +62,14 @@ export class EndpointSwitch {
 
   /**
    * Source: "Releasing the shoot's endpoint to the destination seed". Once the destination is
-   * trying to bind, stop listening (on one host: the address becomes free); once it serves, stop
-   * the API server, which closes every open connection and watch (clients reconnect to the
-   * destination and resume their watches from their last resourceVersion) and fences its store.
+   * trying to bind, stop listening (on one host: the address becomes free); returns once it
+   * serves. The connections open here are still served (by the same etcd cluster) until
+   * "Deleting kube-apiserver deployment" closes them, after this seed's controllers have stopped:
+   * their many watches then end with them instead of moving to the destination all at once.
    */
   async release(ctx: TaskContext): Promise<void> {
     await this.#progress.waitFor(ctx, 'SwitchingEndpoint');
     if (!this.#c.internalDomain) this.#kubeApiServer.stopListening();
     await this.#progress.waitFor(ctx, 'EndpointSwitched');
-    await this.#kubeApiServer.destroy(ctx);
   }
 }
