@@ -59,6 +59,8 @@ export interface UpOptions {
   seedProviders?: Record<string, string>;
   /** Each seed's `--extensions`, by seed name; default all. */
   seedExtensions?: Record<string, string>;
+  /** Each seed's `--etcd-peer-advertise-address`, by seed name; default its etcd peer probe's own address. */
+  seedEtcdPeerAdvertiseAddresses?: Record<string, string>;
 }
 
 export interface LandscapeFile {
@@ -147,6 +149,7 @@ async function detach(dir: string, options: UpOptions): Promise<void> {
     ['--shoot-addresses', options.shootAddresses],
     ['--seed-provider', options.seedProviders],
     ['--seed-extensions', options.seedExtensions],
+    ['--seed-etcd-peer-advertise-address', options.seedEtcdPeerAdvertiseAddresses],
   ] as const) {
     for (const [seed, value] of Object.entries(bySeed ?? {})) args.push(flag, `${seed}=${value}`);
   }
@@ -324,6 +327,9 @@ async function supervise(dir: string, options: UpOptions): Promise<void> {
         ...seedAddressFlags(name),
         ...seedProviderFlags(options.seedProviders?.[name]),
         ...(options.seedExtensions?.[name] !== undefined ? ['--extensions', options.seedExtensions[name]] : []),
+        ...(options.seedEtcdPeerAdvertiseAddresses?.[name]
+          ? ['--etcd-peer-advertise-address', options.seedEtcdPeerAdvertiseAddresses[name]]
+          : []),
         ...backupArgs,
         // One "cloud" for all seeds of the landscape: machines are found wherever a shoot moves.
         '--infrastructure-dir',

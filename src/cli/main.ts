@@ -61,6 +61,14 @@ const seedCommand = program
   )
   .option('--port <port>', 'port to listen on; 0 picks a free one and keeps it for later starts', port, 0)
   .option(
+    '--etcd-peer-address <address>',
+    "address of this seed's etcd peer network, where its etcd peer probe listens (TLS; other seeds probe it before a live migration); default the listen address",
+  )
+  .option(
+    '--etcd-peer-advertise-address <host[:port]>',
+    "where other seeds reach that network (published on the Seed), e.g. behind a NAT; default the etcd peer address (or --advertise-address) with the probe's port",
+  )
+  .option(
     '--encryption-provider-config <file>',
     "kube-apiserver's EncryptionConfiguration (aesgcm, identity) for the seed's Secrets at rest; default DIR/encryption-config.yaml, generated once",
   )
@@ -180,6 +188,11 @@ program
     `a seed's --extensions, e.g. seed-c=backup-local,dns-rfc2136 (repeat for each seed; packages: ${EXTENSION_PACKAGE_NAMES}); default all`,
     repeated,
   )
+  .option(
+    '--seed-etcd-peer-advertise-address <seed=host[:port]>',
+    "a seed's --etcd-peer-advertise-address: where the other seeds reach its etcd peers (repeat for each seed)",
+    repeated,
+  )
   .option('--detach', 'run in the background and return once everything is ready', false)
   .option('--timeout <seconds>', 'how long to wait for the landscape to be ready', port, 120)
   .option('--log-level <level>', 'log level of the processes', 'info')
@@ -202,6 +215,7 @@ program
       shootAddresses?: string[];
       seedProvider?: string[];
       seedExtensions?: string[];
+      seedEtcdPeerAdvertiseAddress?: string[];
       logLevel: string;
     }) => {
       const seeds = options.seeds
@@ -212,6 +226,12 @@ program
       const shootAddresses = perSeed('--shoot-addresses', 'addresses', options.shootAddresses, seeds);
       const seedProviders = perSeed('--seed-provider', 'type[/region]', options.seedProvider, seeds);
       const seedExtensions = perSeed('--seed-extensions', 'packages', options.seedExtensions, seeds);
+      const seedEtcdPeerAdvertiseAddresses = perSeed(
+        '--seed-etcd-peer-advertise-address',
+        'host[:port]',
+        options.seedEtcdPeerAdvertiseAddress,
+        seeds,
+      );
       const { runUp } = await import('./landscape.js');
       await runUp({
         dir: options.dir,
@@ -239,6 +259,7 @@ program
         shootAddresses,
         seedProviders,
         seedExtensions,
+        seedEtcdPeerAdvertiseAddresses,
       });
     },
   );

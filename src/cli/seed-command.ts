@@ -23,6 +23,8 @@ export interface SeedCommandOptions extends AuditFlags, RequestLimitFlags {
   /** The older name of --listen-address. */
   host?: string;
   advertiseAddress?: string;
+  etcdPeerAddress?: string;
+  etcdPeerAdvertiseAddress?: string;
   port: number;
   encryptionProviderConfig?: string;
   shootAddresses?: string;
@@ -108,6 +110,8 @@ export async function runSeedCommand(options: SeedCommandOptions): Promise<void>
     gardenKubeconfig: options.gardenKubeconfig,
     listenAddress: options.listenAddress ?? options.host ?? '127.0.0.1',
     ...(options.advertiseAddress ? { advertiseAddress: options.advertiseAddress } : {}),
+    ...(options.etcdPeerAddress ? { etcdPeerAddress: options.etcdPeerAddress } : {}),
+    ...(options.etcdPeerAdvertiseAddress ? { etcdPeerAdvertiseAddress: options.etcdPeerAdvertiseAddress } : {}),
     port: options.port,
     ...(options.encryptionProviderConfig ? { encryptionConfigFile: resolve(options.encryptionProviderConfig) } : {}),
     limits: requestLimitsOf(options),

@@ -19,10 +19,12 @@ import { backupEntryResource } from '../api/core-gardener/backup-entry.js';
 import { cloudProfileResource } from '../api/core-gardener/cloud-profile.js';
 import { controllerInstallationResource } from '../api/core-gardener/controller-installation.js';
 import { controllerRegistrationResource } from '../api/core-gardener/controller-registration.js';
+import { liveMigrationRecord } from '../api/core-gardener/live-migration.js';
 import { projectNamespace, projectResource } from '../api/core-gardener/project.js';
 import { secretBindingResource } from '../api/core-gardener/secret-binding.js';
 import { seedResource } from '../api/core-gardener/seed.js';
 import { shootResource } from '../api/core-gardener/shoot.js';
+import { shootStateResource } from '../api/core-gardener/shoot-state.js';
 import type { KubeObject } from '../api/meta.js';
 import { credentialsBindingResource } from '../api/security-gardener/credentials-binding.js';
 import type { AuditLogConfig } from '../apiserver/audit/audit-log.js';
@@ -38,6 +40,7 @@ import { gardenerDefinitions } from '../registry/core-gardener/index.js';
 import { securityGardenerDefinitions } from '../registry/security-gardener/index.js';
 import { adminKubeconfigHandler } from './admin-kubeconfig-handler.js';
 import { BackupReferences } from './admission/backup-references.js';
+import { LiveMigrationAdmission } from './admission/live-migration.js';
 import { ShootCloudProfileValidator } from './admission/shoot-cloud-profile.js';
 import { ShootValidator } from './admission/shoot-validator.js';
 import {
@@ -199,6 +202,8 @@ export async function startGarden(options: GardenOptions): Promise<Garden> {
       }),
       new ShootValidator({
         seeds: { getSeed: (name) => client.resource(seedResource).find('', name) },
+        liveMigrationRecord: async (namespace, name) =>
+          liveMigrationRecord((await client.resource(shootStateResource).find(namespace, name)) ?? undefined),
         extensions: gardenExtensionFacts(client),
         heartbeatMaxAgeSeconds: options.seedHeartbeatMaxAgeSeconds,
         projectOf: async (namespace) =>
@@ -218,6 +223,10 @@ export async function startGarden(options: GardenOptions): Promise<Garden> {
           });
           return result.decision === 'allow';
         },
+      }),
+      new LiveMigrationAdmission({
+        getSeed: (name) => client.resource(seedResource).find('', name),
+        getShootState: (namespace, name) => client.resource(shootStateResource).find(namespace, name),
       }),
       new ShootCloudProfileValidator({
         getCloudProfile: (name) => client.resource(cloudProfileResource).find('', name),
@@ -289,7 +298,7 @@ export async function startGarden(options: GardenOptions): Promise<Garden> {
           new Controller({
             name: 'shoot-migration',
             source: clientListWatch(client, shootResource),
-            reconciler: new ShootMigrationReconciler(client),
+            reconciler: new ShootMigrationReconciler(client, { logger }),
             logger,
           }),
         ]),

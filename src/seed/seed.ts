@@ -64,6 +64,8 @@ import {
   ControllerInstallationReporter,
   extensionsReadyCondition,
 } from './gardenlet/controller-installation-controller.js';
+import { advertisedEtcdPeerEndpoint, startEtcdPeerProbeListener } from './gardenlet/etcd-peer-probe.js';
+import { EtcdPeerReachability } from './gardenlet/etcd-peer-reachability.js';
 import { SeedHeartbeat } from './gardenlet/heartbeat.js';
 import { RFC2136_PROVIDER } from './gardenlet/internal-domain.js';
 import { registerSeed, reportSeedReconciled, type SeedBackupConfig } from './gardenlet/seed-registration.js';
@@ -86,6 +88,18 @@ export interface SeedOptions {
   listenAddress?: string;
   /** The address or name others reach the seed's API server at (kubeconfig, certificate); default the listen address. */
   advertiseAddress?: string;
+  /**
+   * The address this seed's etcd peer network is on: its peer probe listener listens there
+   * (docs/live-migration.md, "Asking for it"); default the listen address.
+   */
+  etcdPeerAddress?: string;
+  /**
+   * Where other seeds reach that network, `HOST` or `HOST:PORT` (a NAT's address); published on
+   * the Seed. Default the etcd peer address (or the advertise address) with the listener's port.
+   */
+  etcdPeerAdvertiseAddress?: string;
+  /** How often the other seeds' etcd peer endpoints are probed; default 5 s. */
+  etcdPeerProbeIntervalMs?: number;
   port?: number;
   /** kube-apiserver's `--encryption-provider-config` for the seed's API server; default one generated in `dir`. */
   encryptionConfigFile?: string;
@@ -212,6 +226,25 @@ export async function startSeed(options: SeedOptions): Promise<Seed> {
   const installationsHere = () =>
     garden.resource(controllerInstallationResource).list('', { fieldSelector: `spec.seedRef.name=${name}` });
   await deploySeedBackupBucket(garden, seedObject);
+  const peerProbeHost = options.etcdPeerAddress ?? options.listenAddress ?? '127.0.0.1';
+  const peerProbe = await startEtcdPeerProbeListener({
+    seed: name,
+    host: peerProbeHost,
+    portFile: join(dir, 'etcd-peer-probe.json'),
+  });
+  const peerReachability = new EtcdPeerReachability({
+    seed: name,
+    garden,
+    endpoint: advertisedEtcdPeerEndpoint(
+      options.etcdPeerAdvertiseAddress ??
+        (options.etcdPeerAddress ? undefined : options.advertiseAddress) ??
+        peerProbeHost,
+      peerProbe.port,
+    ),
+    ...(options.etcdPeerProbeIntervalMs !== undefined ? { intervalMs: options.etcdPeerProbeIntervalMs } : {}),
+    onChange: () => heartbeat.requestBeat(),
+    onError: (err) => log.warn({ err: (err as Error).message }, 'probing the etcd peers of other seeds failed'),
+  });
   const heartbeat = new SeedHeartbeat({
     seed: name,
     garden,
@@ -221,10 +254,12 @@ export async function startSeed(options: SeedOptions): Promise<Seed> {
     conditions: async () => [
       ...(options.backup ? [await seedBackupBucketsCondition(garden, name)] : []),
       extensionsReadyCondition((await installationsHere()).items),
+      ...(peerReachability.condition() ? [peerReachability.condition()!] : []),
     ],
     onError: (err) => log.warn({ err: (err as Error).message }, 'heartbeat failed'),
   });
   await heartbeat.start();
+  await peerReachability.start();
 
   /** The seed API, as the seed's in-process controllers reach it. */
   const seedApi = hosted.client;
@@ -408,6 +443,8 @@ export async function startSeed(options: SeedOptions): Promise<Seed> {
     garden,
     async stop() {
       heartbeat.stop();
+      peerReachability.stop();
+      await peerProbe.close();
       for (const controller of controllers) controller.stop();
       await copyTasks.stop();
       // The etcds keep running (detached); their sidecars flush what they hold and resume from

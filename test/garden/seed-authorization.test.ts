@@ -240,10 +240,16 @@ describe('SeedAuthorizer', () => {
     assert.equal(await decide(request('seed-a', 'list', 'secrets', { ...internalDomain, namespace: ns })), 'deny');
   });
 
-  it('allows its own Seed, Lease, buckets and Secrets only', async () => {
+  it('allows reading every Seed, and its own Seed, Lease, buckets and Secrets only', async () => {
     assert.equal(await decide(request('seed-a', 'patch', 'seeds', { name: 'seed-a', subresource: 'status' })), 'allow');
     assert.equal(await decide(request('seed-a', 'patch', 'seeds', { name: 'seed-b', subresource: 'status' })), 'deny');
     assert.equal(await decide(request('seed-a', 'delete', 'seeds', { name: 'seed-a' })), 'deny');
+    // Every Seed is readable (the etcd peer endpoints the others publish), as in Gardener.
+    assert.equal(await decide(request('seed-a', 'get', 'seeds', { name: 'seed-b' })), 'allow');
+    assert.equal(await decide(request('seed-a', 'list', 'seeds', {})), 'allow');
+    assert.equal(await decide(request('seed-a', 'watch', 'seeds', {})), 'allow');
+    assert.equal(await decide(request('seed-a', 'update', 'seeds', { name: 'seed-b' })), 'deny');
+    assert.equal(await decide(request('seed-a', 'patch', 'seeds', { name: 'seed-b' })), 'deny');
     const lease = { namespace: 'gardener-system-seed-lease' };
     assert.equal(await decide(request('seed-a', 'patch', 'leases', { ...lease, name: 'seed-a' })), 'allow');
     assert.equal(await decide(request('seed-a', 'patch', 'leases', { ...lease, name: 'seed-b' })), 'deny');

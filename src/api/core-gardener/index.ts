@@ -9,6 +9,7 @@ export * from './common.js';
 export * from './conditions.js';
 export * from './controller-installation.js';
 export * from './controller-registration.js';
+export * from './etcd-peer-reachability.js';
 export * from './internal-domain.js';
 export * from './project.js';
 export * from './quota.js';

@@ -22,6 +22,11 @@ export const ABORT_LIVE_MIGRATION_ANNOTATION = 'migration.gardener.cloud/abort-l
  * seeds), run the classic migration instead of refusing the binding. Value "true".
  */
 export const LIVE_MIGRATE_FALLBACK_ANNOTATION = 'migration.transplant.gardener.cloud/fallback-to-classic';
+/**
+ * Set by the garden with `live-migrate: "false"` in the binding that fell back to the classic
+ * migration: why the live one was impossible (the shoot-migration controller's Event repeats it).
+ */
+export const LIVE_MIGRATE_FALLBACK_REASON_ANNOTATION = 'migration.transplant.gardener.cloud/classic-fallback-reason';
 
 /** The ShootState entry's name and type. */
 export const LIVE_MIGRATION_ENTRY = 'live-migration';

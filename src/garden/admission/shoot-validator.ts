@@ -6,7 +6,9 @@
  * - `shoots/binding` (UPDATE) is the only way to set or change `spec.seedName`: the seed must
  *   change and may not become null, nothing else in the spec may change, no Migrate or Restore
  *   may be running, and the destination must exist, not be marked for deletion and be healthy.
- *   Moving an assigned shoot (control plane migration) also needs backups on both seeds.
+ *   Moving an assigned shoot (control plane migration) also needs backups on both seeds. The one
+ *   binding allowed during a Migrate: back to the source of a live migration whose destination
+ *   aborted it (the ShootState's record `Aborted`, docs/live-migration.md).
  * - Main resource UPDATE: `spec.seedName` cannot change (use the binding); the spec is frozen from
  *   the binding until the source seed starts the Migrate, and during Migrate and an unfinished
  *   Restore.
@@ -38,6 +40,7 @@ import {
   shootStatusSeedName,
   wasShootRescheduledToNewSeed,
 } from '../../api/core-gardener/index.js';
+import type { LiveMigrationRecord } from '../../api/core-gardener/live-migration.js';
 import { FieldError, forbidden, internalError, invalid, type StatusError } from '../../api/errors.js';
 import { semanticEqual } from '../../api/validation.js';
 import { storedAs } from '../../apiserver/stored-object.js';
@@ -65,6 +68,8 @@ export interface ShootValidatorOptions {
   projectOf?(namespace: string): Promise<Project | undefined>;
   /** The garden's extension registrations and installations; without them, extensions are not checked. */
   extensions?: ExtensionFacts;
+  /** The live migration record in the shoot's ShootState (src/api/core-gardener/live-migration.ts); without it, none. */
+  liveMigrationRecord?(namespace: string, name: string): Promise<LiveMigrationRecord | undefined>;
 }
 
 const SHOOTS = { group: GARDENER_GROUP, resource: 'shoots' } as const;
@@ -78,6 +83,7 @@ export class ShootValidator implements AdmissionPlugin {
   readonly #canBind: ShootValidatorOptions['canBind'];
   readonly #projectOf: ShootValidatorOptions['projectOf'];
   readonly #extensions: ExtensionFacts | undefined;
+  readonly #liveMigrationRecord: ShootValidatorOptions['liveMigrationRecord'];
 
   constructor(options: ShootValidatorOptions) {
     this.#seeds = options.seeds;
@@ -86,6 +92,7 @@ export class ShootValidator implements AdmissionPlugin {
     this.#canBind = options.canBind;
     this.#projectOf = options.projectOf;
     this.#extensions = options.extensions;
+    this.#liveMigrationRecord = options.liveMigrationRecord;
   }
 
   handles(operation: Operation): boolean {
@@ -174,7 +181,9 @@ export class ShootValidator implements AdmissionPlugin {
       ]);
     }
     // The status on the binding is the stored one (the binding strategy keeps it).
-    if (isShootMigrationOrRestoreRunning(old)) throw duringOperation(name, old, 'change shoot spec');
+    if (isShootMigrationOrRestoreRunning(old) && !(await this.#rebindsAbortedLiveMigration(shoot, old))) {
+      throw duringOperation(name, old, 'change shoot spec');
+    }
 
     const seed = await this.#requireSeed(name, seedName);
     if (isMarkedForDeletion(seed)) throw markedForDeletion(name, seedName);
@@ -210,6 +219,18 @@ export class ShootValidator implements AdmissionPlugin {
         `cannot schedule shoot '${name}' on seed '${seedName}' because the seed is not ready: ${readiness.reason}`,
       );
     }
+  }
+
+  /**
+   * A live migration whose destination aborted it (record phase `Aborted`) leaves the source's
+   * Migrate unfinished; binding the shoot back to its source is how it ends
+   * (docs/live-migration.md), so that binding is allowed during it.
+   */
+  async #rebindsAbortedLiveMigration(shoot: Shoot, old: Shoot): Promise<boolean> {
+    const source = shootStatusSeedName(old);
+    if (!this.#liveMigrationRecord || !source || shootSpecSeedName(shoot) !== source) return false;
+    const record = await this.#liveMigrationRecord(old.metadata.namespace ?? '', old.metadata.name ?? '');
+    return record?.phase === 'Aborted' && record.sourceSeed === source;
   }
 
   #validateUpdate(shoot: Shoot, old: Shoot): void {

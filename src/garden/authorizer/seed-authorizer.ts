@@ -7,8 +7,9 @@
  * stay RBAC's too.
  *
  * Rules per resource (the full table is in docs/security.md, "Seed authorization"):
- * - seeds, seeds/status: its own Seed (get, update, patch; create, whose name SeedRestriction
- *   checks); lists and watches only with `metadata.name=<seed>`.
+ * - seeds, seeds/status: every Seed for reading (get, list, watch: as Gardener's; the etcd peer
+ *   endpoints other seeds publish); its own Seed for writing (update, patch; create, whose name
+ *   SeedRestriction checks).
  * - leases in `gardener-system-seed-lease`: its own (get, create, update, patch).
  * - shoots, shoots/status: those whose spec.seedName or status.seedName is the seed (get, update,
  *   patch); never shoots/binding; lists and watches only with a field selector
@@ -178,6 +179,9 @@ const seedRule: Rule = (r) => {
   if (r.attrs.subresource && r.attrs.subresource !== 'status') return r.deny();
   if (r.is('create') && !r.attrs.subresource) return 'allow'; // SeedRestriction: only its own name
   if (!r.is(...readVerbs, ...writeVerbs)) return r.deny(`seeds may not ${r.verb} Seeds`);
+  // Every Seed is readable, as in Gardener: a gardenlet probes the etcd peer endpoints the other
+  // seeds publish on theirs before a live migration between them (docs/live-migration.md).
+  if (r.is(...readVerbs)) return 'allow';
   return r.objectName === r.seed ? 'allow' : r.deny(`seed "${r.seed}" may only access its own Seed`);
 };
 

@@ -10,7 +10,20 @@
  * (`status.seedName` is `spec.seedName` again: the Restore succeeded, whose status write clears
  * it too, or the move was undone before it began). Between Migrate and Restore
  * (`status.seedName` null) it stays.
+ *
+ * Live migrations (docs/live-migration.md): when the destination has aborted one (the record in the
+ * ShootState is `Aborted`), it binds the shoot back to its source (`spec.seedName` =
+ * `status.seedName`) and takes the abort annotation away in the same write, with an Event; a move
+ * that fell back to the classic migration in its binding gets an Event naming why, when the move
+ * is first seen.
  */
+
+import { type Logger, pino } from 'pino';
+import {
+  ABORT_LIVE_MIGRATION_ANNOTATION,
+  LIVE_MIGRATE_FALLBACK_REASON_ANNOTATION,
+  liveMigrationRecord,
+} from '../../api/core-gardener/live-migration.js';
 import {
   type MigrationReadiness,
   migrationReadiness,
@@ -25,9 +38,14 @@ import {
   shootStatusSeedName,
   shouldPrepareShootForMigration,
 } from '../../api/core-gardener/shoot.js';
+import { shootStateResource } from '../../api/core-gardener/shoot-state.js';
 import { nowTimestamp } from '../../api/meta.js';
 import type { Client } from '../../client/client.js';
 import type { ObjectKey, Reconciler, Result } from '../../controller/controller.js';
+import { EventRecorder } from '../../controller/event-recorder.js';
+
+/** The Events' source: Gardener's controller manager. */
+const EVENT_SOURCE = { component: 'gardener-controller-manager' };
 
 /**
  * How often a shoot being moved is looked at again: seeds' heartbeats are not watched here, and a
@@ -38,10 +56,12 @@ const recheckMs = 2_000;
 export class ShootMigrationReconciler implements Reconciler {
   readonly #client: Client;
   readonly #recheckMs: number;
+  readonly #events: EventRecorder;
 
-  constructor(client: Client, options: { recheckMs?: number } = {}) {
+  constructor(client: Client, options: { recheckMs?: number; logger?: Logger } = {}) {
     this.#client = client;
     this.#recheckMs = options.recheckMs ?? recheckMs;
+    this.#events = new EventRecorder(client, EVENT_SOURCE, options.logger ?? pino({ level: 'silent' }), shootResource);
   }
 
   async reconcile(key: ObjectKey): Promise<Result> {
@@ -51,6 +71,8 @@ export class ShootMigrationReconciler implements Reconciler {
       await this.#settle(shoot);
       return {};
     }
+    if (await this.#rebindAbortedLiveMigration(shoot)) return {};
+    if (!shoot.status?.migrationStartTime) this.#reportClassicFallback(shoot);
     const startedAt = shoot.status?.migrationStartTime ?? nowTimestamp();
     const destinationName = shootSpecSeedName(shoot)!;
     const destination = await this.#client.resource(seedResource).find('', destinationName);
@@ -62,6 +84,47 @@ export class ShootMigrationReconciler implements Reconciler {
       await this.#patchStatus(shoot, { constraints: next, migrationStartTime: startedAt }, true);
     }
     return { requeueAfterMs: this.#recheckMs };
+  }
+
+  /**
+   * Binds a shoot whose live migration the destination aborted back to its source, taking the
+   * abort annotation away in the same write (the binding carries the metadata). True when it did.
+   */
+  async #rebindAbortedLiveMigration(shoot: Shoot): Promise<boolean> {
+    const source = shootStatusSeedName(shoot)!;
+    const destination = shootSpecSeedName(shoot)!;
+    const state = await this.#client.resource(shootStateResource).find(shoot.metadata.namespace!, shoot.metadata.name!);
+    const record = liveMigrationRecord(state ?? undefined);
+    if (record?.phase !== 'Aborted' || record.sourceSeed !== source || record.destinationSeed !== destination) {
+      return false;
+    }
+    const { [ABORT_LIVE_MIGRATION_ANNOTATION]: _abort, ...annotations } = shoot.metadata.annotations ?? {};
+    const rebound = await this.#client
+      .resource(shootResource)
+      .update(
+        shoot.metadata.namespace!,
+        { ...shoot, metadata: { ...shoot.metadata, annotations }, spec: { ...shoot.spec, seedName: source } },
+        { subresource: 'binding' },
+      );
+    this.#events.event(
+      rebound,
+      'Normal',
+      'LiveMigrationAborted',
+      `Live migration to seed "${destination}" aborted${record.message ? ` (${record.message})` : ''}: the shoot is bound to seed "${source}" again, where its control plane ran throughout`,
+    );
+    return true;
+  }
+
+  /** The Event of a move whose binding fell back to the classic migration (LiveMigration admission). */
+  #reportClassicFallback(shoot: Shoot): void {
+    const reason = shoot.metadata.annotations?.[LIVE_MIGRATE_FALLBACK_REASON_ANNOTATION];
+    if (!reason) return;
+    this.#events.event(
+      shoot,
+      'Warning',
+      'LiveMigrationImpossible',
+      `Migrating to seed "${shootSpecSeedName(shoot)}" the classic way (fallback-to-classic): the live migration is impossible: ${reason}`,
+    );
   }
 
   /** Not being moved (any more): no constraint; no start time once the shoot runs where it is bound. */
