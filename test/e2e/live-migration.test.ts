@@ -7,15 +7,24 @@
  * its resourceVersion; the watch never got a 410 and missed no event (it resumed from its last
  * resourceVersion: the same cluster's revisions); the machine is Ready through the stable address;
  * the admin kubeconfig issued before the move works; the record says Completed, and backups go
- * to seed-b's bucket without a copy task.
+ * to seed-b's bucket without a copy task. Then a live migration back to seed-a is aborted
+ * (`migration.gardener.cloud/abort-live-migration`) as soon as the record exists: the garden binds
+ * the shoot to seed-b again, seed-a keeps nothing of it, and seed-b's etcd is as it was — one
+ * member, the same key-space hash at the revision read before the abort.
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { LIVE_MIGRATE_ANNOTATION, liveMigrationRecord } from '../../src/api/core-gardener/live-migration.js';
+import {
+  ABORT_LIVE_MIGRATION_ANNOTATION,
+  LIVE_MIGRATE_ANNOTATION,
+  liveMigrationRecord,
+} from '../../src/api/core-gardener/live-migration.js';
 import { shootStateResource } from '../../src/api/core-gardener/shoot-state.js';
 import { checked } from '../../src/client/client.js';
+import { hashKV, memberList } from '../../src/process/etcd-cluster-ops.js';
+import type { EtcdTls } from '../../src/process/etcd-process.js';
 import type { Json } from '../helpers/api-client.js';
 import {
   type ContinuityReport,
@@ -122,5 +131,73 @@ describe('live migration of a single-member shoot from seed-a to seed-b', () => 
       60_000,
       'the machine is Ready',
     );
+  });
+
+  it('aborts a live migration back to seed-a before the point of no return: seed-b as it was', async () => {
+    const seedB = l.seedKubeconfig('seed-b');
+    const etcd = await getJson(seedB, ['get', 'etcd', '-n', CONTROL_PLANE, 'etcd-main']);
+    const endpoint = etcd.status.endpoint as string;
+    const secret = await getJson(seedB, ['get', 'secret', '-n', CONTROL_PLANE, 'etcd-client-tls']);
+    const decoded = (key: string) => Buffer.from(secret.data[key], 'base64').toString('utf8');
+    const tls: EtcdTls = {
+      caPem: decoded('ca.crt'),
+      certPem: decoded('tls.crt'),
+      keyPem: decoded('tls.key'),
+      clientCertAuth: true,
+    };
+    const membersBefore = await memberList([endpoint], tls);
+    assert.equal(membersBefore.length, 1);
+    const written = await shoot.client.request('POST', '/api/v1/namespaces/probe/configmaps', {
+      metadata: { name: 'before-abort' },
+    });
+    assert.equal(written.status, 201, JSON.stringify(written.body));
+    const revision = Number(written.body.metadata.resourceVersion);
+    const hashBefore = await hashKV(endpoint, tls, revision);
+
+    await triggerMigration(l.garden, 'seed-a');
+    await eventually(
+      async () => {
+        const state = await getJson(l.garden, ['get', 'shootstate', '-n', SHOOT_NAMESPACE, SHOOT]);
+        const record = liveMigrationRecord(checked(shootStateResource, state));
+        return record?.sourceSeed === 'seed-b' ? record : undefined;
+      },
+      60_000,
+      'seed-b publishes its members for the live migration to seed-a',
+    );
+    const aborted = await kubectl(l.garden, [
+      'annotate',
+      'shoot',
+      SHOOT,
+      '-n',
+      SHOOT_NAMESPACE,
+      `${ABORT_LIVE_MIGRATION_ANNOTATION}=true`,
+    ]);
+    assert.equal(aborted.code, 0, aborted.stderr);
+    await eventually(
+      async () => {
+        const s = await getJson(l.garden, ['get', 'shoot', '-n', SHOOT_NAMESPACE, SHOOT]);
+        const state = await getJson(l.garden, ['get', 'shootstate', '-n', SHOOT_NAMESPACE, SHOOT]);
+        const rebound = s.spec.seedName === 'seed-b' && s.status.seedName === 'seed-b';
+        return rebound && !liveMigrationRecord(checked(shootStateResource, state)) ? s : undefined;
+      },
+      120_000,
+      'the shoot is bound to seed-b again and its record is gone',
+    );
+    await eventually(
+      async () => ((await etcdPidsUnder(join(l.dir, 'seeds', 'seed-a'))).length === 0 ? true : undefined),
+      60_000,
+      'no etcd of the shoot on seed-a',
+    );
+    const ns = await kubectl(l.seedKubeconfig('seed-a'), ['get', 'namespace', CONTROL_PLANE]);
+    assert.match(ns.stderr, /NotFound/);
+    const membersAfter = await memberList([endpoint], tls);
+    assert.deepEqual(
+      membersAfter.map((m) => [m.id, m.isLearner]),
+      membersBefore.map((m) => [m.id, m.isLearner]),
+      "seed-b's cluster has its one member again",
+    );
+    assert.equal((await hashKV(endpoint, tls, revision)).hash, hashBefore.hash, 'the same data at that revision');
+    const read = await shoot.client.request('GET', '/api/v1/namespaces/probe/configmaps/before-abort');
+    assert.equal(read.status, 200, 'the API serves on seed-b throughout');
   });
 });

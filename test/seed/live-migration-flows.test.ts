@@ -48,14 +48,15 @@ describe('the live Migrate flow (source)', () => {
     assertBefore(r, 'shootState.deploy', 'liveEtcd.publishMembers');
     assertBefore(r, 'kubeApiServer.deploy', 'endpointSwitch.release');
     assertBefore(r, 'liveEtcd.publishMembers', 'endpointSwitch.release');
-    for (const stop of ['kubeControllerManager.destroy', 'kubeScheduler.destroy', 'vpnSeedServer.destroy']) {
-      assertBefore(r, 'endpointSwitch.release', stop);
-      assertBefore(r, stop, 'liveEtcd.handOver');
+    // The controllers stop before the endpoint moves: they never talk to the destination.
+    for (const stop of ['kubeControllerManager.destroy', 'kubeScheduler.destroy']) {
+      assertBefore(r, 'liveMigration.waitSwitchingEndpoint', stop);
+      assertBefore(r, stop, 'endpointSwitch.release');
     }
-    // The controllers' watches end with them, not on the destination: the API server stops after them.
-    assertBefore(r, 'kubeControllerManager.destroy', 'kubeApiServer.destroy');
-    assertBefore(r, 'kubeScheduler.destroy', 'kubeApiServer.destroy');
+    assertBefore(r, 'endpointSwitch.release', 'kubeApiServer.destroy');
+    assertBefore(r, 'endpointSwitch.release', 'vpnSeedServer.destroy');
     assertBefore(r, 'kubeApiServer.destroy', 'liveEtcd.handOver');
+    assertBefore(r, 'vpnSeedServer.destroy', 'liveEtcd.handOver');
     assertBefore(r, 'liveMigration.waitLeaderMoved', 'liveEtcd.handOver');
     assertBefore(r, 'liveEtcd.handOver', 'liveMigration.waitSourceMembersRemoved');
     for (const teardown of ['extensions.migrate', 'backupEntry.migrate', 'internalDnsRecord.migrateAndWait']) {

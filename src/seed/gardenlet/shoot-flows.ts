@@ -500,28 +500,34 @@ export function liveMigrateFlow(c: ShootComponents, options: LiveMigrateFlowOpti
     fn: (ctx) => c.liveEtcd.publishMembers(ctx),
     dependencies: persistSecrets,
   });
-  const releaseEndpoint = g.add({
-    name: "Releasing the shoot's endpoint to the destination seed",
-    fn: (ctx) => c.endpointSwitch.release(ctx),
-    dependencies: [publishEtcdMembers, deployKubeApiServer],
+  // The controllers stop once the destination is about to take the endpoint over, while this
+  // seed's API server still serves them: they never talk to the destination, and their watches
+  // end with them instead of moving there all at once.
+  const waitUntilSwitchingEndpoint = g.add({
+    name: 'Waiting until the destination seed switches the endpoint',
+    fn: (ctx) => c.liveMigration.waitSwitchingEndpoint(ctx),
+    dependencies: publishEtcdMembers,
   });
-  // The controllers stop while this seed's API server still serves their connections: their
-  // watches end with them rather than reconnecting to the destination, all at once.
   const destroyKubeControllerManager = g.add({
     name: 'Deleting Kubernetes controller manager',
     fn: (ctx) => c.kubeControllerManager.destroy(ctx),
-    dependencies: releaseEndpoint,
+    dependencies: waitUntilSwitchingEndpoint,
   });
   const destroyKubeScheduler = g.add({
     name: 'Deleting Kubernetes scheduler',
     fn: (ctx) => c.kubeScheduler.destroy(ctx),
-    dependencies: releaseEndpoint,
+    dependencies: waitUntilSwitchingEndpoint,
+  });
+  const releaseEndpoint = g.add({
+    name: "Releasing the shoot's endpoint to the destination seed",
+    fn: (ctx) => c.endpointSwitch.release(ctx),
+    dependencies: [deployKubeApiServer, destroyKubeControllerManager, destroyKubeScheduler],
   });
   // Closes every connection still open here: clients reconnect at once, to the destination.
   const destroyKubeApiServer = g.add({
     name: 'Deleting kube-apiserver deployment',
     fn: (ctx) => c.kubeApiServer.destroy(ctx),
-    dependencies: [destroyKubeControllerManager, destroyKubeScheduler],
+    dependencies: releaseEndpoint,
   });
   const destroyVpnSeedServer = g.add({
     name: 'Deleting vpn-seed-server',

@@ -61,11 +61,11 @@ export class EndpointSwitch {
   }
 
   /**
-   * Source: "Releasing the shoot's endpoint to the destination seed". Once the destination is
-   * trying to bind, stop listening (on one host: the address becomes free); returns once it
-   * serves. The connections open here are still served (by the same etcd cluster) until
-   * "Deleting kube-apiserver deployment" closes them, after this seed's controllers have stopped:
-   * their many watches then end with them instead of moving to the destination all at once.
+   * Source: "Releasing the shoot's endpoint to the destination seed", once the destination is
+   * trying to bind (`SwitchingEndpoint`) and this seed's controllers have stopped: stop listening
+   * (on one host: the address becomes free); returns once the destination serves. The
+   * connections open here are still served (by the same etcd cluster) until "Deleting
+   * kube-apiserver deployment" closes them.
    */
   async release(ctx: TaskContext): Promise<void> {
     await this.#progress.waitFor(ctx, 'SwitchingEndpoint');

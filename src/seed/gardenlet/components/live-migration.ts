@@ -7,14 +7,16 @@
  */
 
 import {
+  ABORT_LIVE_MIGRATION_ANNOTATION,
   abortable,
   type LiveMigrationPhase,
   type LiveMigrationRecord,
   liveMigrationRecord,
+  POINT_OF_NO_RETURN,
   phaseReached,
   withLiveMigrationRecord,
 } from '../../../api/core-gardener/live-migration.js';
-import { shootSpecSeedName, shootStatusSeedName } from '../../../api/core-gardener/shoot.js';
+import { shootResource, shootSpecSeedName, shootStatusSeedName } from '../../../api/core-gardener/shoot.js';
 import { type ShootState, shootStateResource } from '../../../api/core-gardener/shoot-state.js';
 import { isConflict } from '../../../api/errors.js';
 import { nowTimestamp } from '../../../api/meta.js';
@@ -91,6 +93,14 @@ export class LiveMigrationProgress {
    * re-run after a crash writes nothing. An aborted migration does not move on.
    */
   async advance(phase: LiveMigrationPhase, fields: Partial<LiveMigrationRecord> = {}): Promise<LiveMigrationRecord> {
+    // The last look for an abort before the point of no return: a flow under way when the
+    // annotation came stops here, and the next reconcile runs the abort.
+    if (phase === POINT_OF_NO_RETURN && (await this.#abortRequested())) {
+      const current = await this.get();
+      if (current && !phaseReached(current.phase, phase)) {
+        throw terminal(new Error(`${ABORT_LIVE_MIGRATION_ANNOTATION} is set: not switching the endpoint`));
+      }
+    }
     const record = await this.update((current) => {
       if (!current) throw terminal(new Error(`no live migration of ${this.#shootName()} is recorded`));
       if (current.phase === 'Aborting' || current.phase === 'Aborted')
@@ -117,6 +127,11 @@ export class LiveMigrationProgress {
       }
     });
     return record!;
+  }
+
+  /** Source: "Waiting until the destination seed switches the endpoint" (`SwitchingEndpoint`). */
+  async waitSwitchingEndpoint(ctx: TaskContext): Promise<void> {
+    await this.waitFor(ctx, 'SwitchingEndpoint');
   }
 
   /** Source: "Waiting until etcd leadership has moved to the destination seed". */
@@ -206,6 +221,12 @@ export class LiveMigrationProgress {
     const { source, destination } = this.seeds;
     const ours = record?.destinationSeed === destination && (source === '' || record.sourceSeed === source);
     return ours ? record : undefined;
+  }
+
+  async #abortRequested(): Promise<boolean> {
+    const { namespace, name } = this.#c.shoot.metadata;
+    const shoot = await this.#c.garden.resource(shootResource).find(namespace!, name!);
+    return shoot?.metadata.annotations?.[ABORT_LIVE_MIGRATION_ANNOTATION] === 'true';
   }
 
   #state(): Promise<ShootState | null> {
