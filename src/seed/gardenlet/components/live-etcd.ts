@@ -21,7 +21,6 @@ import type { TaskContext } from '../../../flow/task-fn.js';
 import {
   compareKeySpace,
   EtcdClusterOpError,
-  leaderStatus,
   memberList,
   moveLeader,
   removeMember,
