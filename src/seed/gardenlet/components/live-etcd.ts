@@ -55,6 +55,9 @@ export class LiveEtcd {
    * already under way is kept (a re-run), one of an earlier migration is replaced.
    */
   async publishMembers(_ctx: TaskContext): Promise<void> {
+    // A re-run after a crash: the members may have left the cluster by now (etcd is not asked).
+    const current = await this.#progress.get();
+    if (current && current.phase !== 'Completed' && current.phase !== 'Aborted') return;
     const endpoint = (await this.#etcdMain.get())?.status?.endpoint;
     if (!endpoint) throw new Error(`${ETCD_MAIN} in ${this.#c.namespace} reports no client URL`);
     const members = (await memberList([endpoint], await this.#tls())).map(toLiveMember);
