@@ -16,11 +16,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import {
-  ABORT_LIVE_MIGRATION_ANNOTATION,
-  LIVE_MIGRATE_ANNOTATION,
-  liveMigrationRecord,
-} from '../../src/api/core-gardener/live-migration.js';
+import { ABORT_LIVE_MIGRATION_ANNOTATION, liveMigrationRecord } from '../../src/api/core-gardener/live-migration.js';
 import { shootStateResource } from '../../src/api/core-gardener/shoot-state.js';
 import { checked } from '../../src/client/client.js';
 import { hashKV, memberList } from '../../src/process/etcd-cluster-ops.js';
@@ -42,7 +38,7 @@ import {
   SHOOT_NAMESPACE,
   type ShootOnLandscape,
   startShootOnLandscape,
-  triggerMigration,
+  triggerLiveMigration,
 } from '../helpers/migration.js';
 import { etcdPidsUnder, eventually } from '../helpers/processes.js';
 import { checkWrites } from '../helpers/shoot-writer.js';
@@ -66,16 +62,7 @@ describe('live migration of a single-member shoot from seed-a to seed-b', () => 
     const probe = await startContinuityProbe(shoot.kubeconfig, { namespace: 'probe', prefix: 'live' });
     try {
       await probe.moreWrites(50, 30_000);
-      const annotated = await kubectl(l.garden, [
-        'annotate',
-        'shoot',
-        SHOOT,
-        '-n',
-        SHOOT_NAMESPACE,
-        `${LIVE_MIGRATE_ANNOTATION}=true`,
-      ]);
-      assert.equal(annotated.code, 0, annotated.stderr);
-      await triggerMigration(l.garden, 'seed-b');
+      await triggerLiveMigration(l.garden, 'seed-b');
       const restored = await l.waitForOperation(SHOOT_NAMESPACE, SHOOT, 'Restore', 240_000);
       assert.equal(restored.status.seedName, 'seed-b');
       await probe.moreWrites(50, 30_000);
@@ -154,7 +141,7 @@ describe('live migration of a single-member shoot from seed-a to seed-b', () => 
     const revision = Number(written.body.metadata.resourceVersion);
     const hashBefore = await hashKV(endpoint, tls, revision);
 
-    await triggerMigration(l.garden, 'seed-a');
+    await triggerLiveMigration(l.garden, 'seed-a');
     await eventually(
       async () => {
         const state = await getJson(l.garden, ['get', 'shootstate', '-n', SHOOT_NAMESPACE, SHOOT]);

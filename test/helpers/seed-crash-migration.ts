@@ -25,7 +25,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { LIVE_MIGRATE_ANNOTATION } from '../../src/api/core-gardener/live-migration.js';
 import { CRASH_FILE_ENV, type CrashMoment, crashPoint } from '../../src/flow/index.js';
 import {
   liveMigrateFlow,
@@ -35,13 +34,13 @@ import {
 } from '../../src/seed/gardenlet/shoot-flows.js';
 import { VPN_SEED_SERVER_PORT } from '../../src/shoot/vpn/vpn-seed-server.js';
 import type { Json } from './api-client.js';
-import { kubectl } from './kubectl.js';
 import {
   CONTROL_PLANE,
   SHOOT,
   SHOOT_NAMESPACE,
   type ShootOnLandscape,
   startShootOnLandscape,
+  triggerLiveMigration,
   triggerMigration,
 } from './migration.js';
 import { alive, etcdPidsUnder, eventually } from './processes.js';
@@ -152,17 +151,6 @@ export function describeSeedKilledAtEveryStep(type: MigrationFlowType, { moment,
         assert.equal(ns.status, 201, JSON.stringify(ns.body));
       }
       bulk = await shoot.client.createConfigMaps(BULK_NAMESPACE, 'cm', BULK_CONFIG_MAPS);
-      if (live(type)) {
-        const annotated = await kubectl(shoot.landscape.garden, [
-          'annotate',
-          'shoot',
-          SHOOT,
-          '-n',
-          SHOOT_NAMESPACE,
-          `${LIVE_MIGRATE_ANNOTATION}=true`,
-        ]);
-        assert.equal(annotated.code, 0, annotated.stderr);
-      }
     });
 
     after(async () => {
@@ -189,7 +177,7 @@ export function describeSeedKilledAtEveryStep(type: MigrationFlowType, { moment,
         try {
           while (writer.acknowledgedCount < WRITES_AROUND_THE_MOVE) await sleep(10);
           const triggeredAt = Date.now();
-          await triggerMigration(l.garden, destination);
+          await (live(type) ? triggerLiveMigration : triggerMigration)(l.garden, destination);
           const restored = await eventually(
             async () => {
               const s = await l.shoot(SHOOT_NAMESPACE, SHOOT);

@@ -56,14 +56,13 @@ export class LiveEtcd {
    */
   async publishMembers(_ctx: TaskContext): Promise<void> {
     // A re-run after a crash: the members may have left the cluster by now (etcd is not asked).
-    const current = await this.#progress.get();
-    if (current && current.phase !== 'Completed' && current.phase !== 'Aborted') return;
+    if (this.#underWay(await this.#progress.get())) return;
     const endpoint = (await this.#etcdMain.get())?.status?.endpoint;
     if (!endpoint) throw new Error(`${ETCD_MAIN} in ${this.#c.namespace} reports no client URL`);
     const members = (await memberList([endpoint], await this.#tls())).map(toLiveMember);
     const { source, destination } = this.#progress.seeds;
     await this.#progress.update((current) => {
-      if (current && current.phase !== 'Completed' && current.phase !== 'Aborted') return current;
+      if (this.#underWay(current)) return current;
       return {
         sourceSeed: source,
         destinationSeed: destination,
@@ -230,6 +229,18 @@ export class LiveEtcd {
       }
       throw new NotYetError(`removing member ${mine.name || mine.id} of seed ${this.#c.seedName}`);
     });
+  }
+
+  /**
+   * Whether `record` is of the migration under way (kept as it is) rather than of an earlier one
+   * between the same seeds (replaced): not aborted, and not completed before this migration's
+   * binding (`status.migrationStartTime`) — the destination may complete while this seed restarts.
+   */
+  #underWay(record: LiveMigrationRecord | undefined): boolean {
+    if (!record || record.phase === 'Aborted') return false;
+    if (record.phase !== 'Completed') return true;
+    const started = Date.parse(this.#c.shoot.status?.migrationStartTime ?? '');
+    return !Number.isNaN(started) && Date.parse(record.phaseTime) >= started;
   }
 
   async #annotateHandedOver(): Promise<void> {
