@@ -472,9 +472,11 @@ export function liveMigrateFlow(c: ShootComponents, options: LiveMigrateFlowOpti
     name: 'Waiting until the destination seed is ready',
     fn: (ctx) => c.destinationSeed.waitReady(ctx),
   });
+  // Once the endpoint has moved nothing here needs the secrets again (the namespace may be gone).
   const initializeSecrets = g.add({
     name: 'Initializing secrets management',
     fn: (ctx) => c.secrets.deploy(ctx),
+    skipIf: endpointReleased,
   });
   // After a restart of this seed before the endpoint moved, the control plane serves again here.
   const deployKubeApiServer = g.add({
@@ -493,6 +495,7 @@ export function liveMigrateFlow(c: ShootComponents, options: LiveMigrateFlowOpti
   const persistSecrets = g.add({
     name: 'Persisting secrets in garden cluster',
     fn: (ctx) => c.shootState.deploy(ctx),
+    skipIf: endpointReleased,
     dependencies: [waitUntilDestinationSeedReady, initializeSecrets],
   });
   const publishEtcdMembers = g.add({
