@@ -243,6 +243,14 @@ export class ApiServer {
   }
 
   /**
+   * Stops accepting connections and leaves the open ones served (a live migration hands the
+   * address to another server first and ends them with `stop` after). `start` listens again.
+   */
+  stopListening(): void {
+    if (this.#server.listening) this.#server.close();
+  }
+
+  /**
    * Stops listening and ends every connection. `closeAllConnections` ends only the connections
    * the HTTP layer knows, those whose TLS handshake is done; one accepted a moment earlier and
    * still shaking hands would join it afterwards and be served with keep-alive, and a client

@@ -22,6 +22,7 @@
  * `stop()` fences the store (no request of this server reaches etcd any more, and the ones under
  * way have settled), closes the listener, every connection and watch, and the etcd client.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { crdResource } from '../api/apiextensions/crd.js';
 import { selfSubjectAccessReviewHandler } from '../apiserver/access-review-handler.js';
@@ -100,12 +101,30 @@ export interface ShootApiServerOptions {
   audit?: AuditLogConfig;
   /** What /version reports: the shoot's `spec.kubernetes.version` (`1.36.0`); default the generic server's. */
   kubernetesVersion?: string;
+  /**
+   * Start serving from etcd but do not listen yet (`expose` binds the address later): the
+   * destination of a live migration is ready before the source lets go of the shoot's address.
+   */
+  deferListen?: boolean;
 }
 
 export interface ShootApiServer {
-  /** `https://<host>:<port>` */
+  /** `https://<host>:<port>` (the port is the configured one until an unexposed server listens). */
   url: string;
   server: ApiServer;
+  /** It listens on its address. */
+  readonly exposed: boolean;
+  /**
+   * Binds its address (a live migration's handover: the source is about to let go of it, so an
+   * address in use is tried again every `retryMs` until `signal` ends the attempts), then writes
+   * the `default/kubernetes` endpoints. A listening server stays as it is.
+   */
+  expose(options?: { retryMs?: number; signal?: AbortSignal }): Promise<void>;
+  /**
+   * Stops accepting connections; the open ones are served on (a live migration closes them once
+   * the destination listens, so that clients reconnect there at once).
+   */
+  stopListening(): void;
   /** Stops serving: afterwards connections are refused and no write of this server reaches etcd. */
   stop(): Promise<void>;
 }
@@ -199,15 +218,21 @@ export async function startShootApiServer(options: ShootApiServerOptions): Promi
     return stopping;
   };
 
-  let url: string;
+  const hostInUrl = options.host.includes(':') ? `[${options.host}]` : options.host;
+  let url = `https://${hostInUrl}:${options.port}`;
+  let exposed = false;
+  const listen = async () => {
+    const address = await apiServer.start();
+    url = `https://${hostInUrl}:${address.port}`;
+    exposed = true;
+    await writeApiServerEndpoints(client, options.host, options.advertisedPort ?? address.port);
+  };
   try {
     await createBootstrapObjects(apiServer, shootBootstrapObjects(), systemContext);
     await reconcileBootstrapRoles(apiServer, systemContext);
     informers = await startRbacInformers(client, rbac);
     await installStoredCrds(client, apiServer, logger);
-    const address = await apiServer.start();
-    url = `https://${options.host.includes(':') ? `[${options.host}]` : options.host}:${address.port}`;
-    await writeApiServerEndpoints(client, options.host, options.advertisedPort ?? address.port);
+    if (!options.deferListen) await listen();
     crds = new Controller({
       name: 'customresourcedefinition',
       source: clientListWatch(client, crdResource),
@@ -229,11 +254,35 @@ export async function startShootApiServer(options: ShootApiServerOptions): Promi
     await storage.close();
     throw err;
   }
-  logger.info({ url, etcd: options.etcd.endpoints }, `kube-apiserver of ${name} started`);
+  logger.info({ url, etcd: options.etcd.endpoints, exposed }, `kube-apiserver of ${name} started`);
 
   return {
-    url,
+    get url() {
+      return url;
+    },
     server: apiServer,
+    get exposed() {
+      return exposed;
+    },
+    async expose({ retryMs = 5, signal } = {}) {
+      if (exposed) return;
+      const since = Date.now();
+      let attempts = 0;
+      while (!exposed) {
+        try {
+          attempts++;
+          await listen();
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || signal?.aborted) throw err;
+          await sleep(retryMs);
+        }
+      }
+      logger.info({ url, attempts, waitedMs: Date.now() - since }, `kube-apiserver of ${name} listens`);
+    },
+    stopListening() {
+      apiServer.stopListening();
+      logger.info({ url }, `kube-apiserver of ${name} stopped listening`);
+    },
     async stop() {
       await stop();
       logger.info({ url }, `kube-apiserver of ${name} stopped`);

@@ -8,7 +8,14 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import type { Flow } from '../../src/flow/flow.js';
 import type { ShootComponents } from '../../src/seed/gardenlet/components/index.js';
-import { deleteFlow, migrateFlow, reconcileFlow } from '../../src/seed/gardenlet/shoot-flows.js';
+import {
+  deleteFlow,
+  liveMigrateFlow,
+  liveMigrationAbortFlow,
+  liveMigrationDestinationFlow,
+  migrateFlow,
+  reconcileFlow,
+} from '../../src/seed/gardenlet/shoot-flows.js';
 import { recordingComponents } from '../helpers/recording-components.js';
 
 const doc = readFileSync(new URL('../../../docs/flow-steps.md', import.meta.url), 'utf8');
@@ -59,6 +66,12 @@ const sections: [string, ((c: ShootComponents) => Flow)[]][] = [
       (c) => migrateFlow(c, { etcdSnapshotRequired: true, wakeupRequired: true }),
     ],
   ],
+  [
+    'Live Migrate (source)',
+    [(c) => liveMigrateFlow(c, { endpointReleased: false }), (c) => liveMigrateFlow(c, { endpointReleased: true })],
+  ],
+  ['Live migration (destination)', [(c) => liveMigrationDestinationFlow(c)]],
+  ['Live migration abort', [(c) => liveMigrationAbortFlow(c)]],
   ['Delete', [(c) => deleteFlow(c)]],
 ];
 

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { LIVE_MIGRATE_ANNOTATION } from '../../src/api/core-gardener/live-migration.js';
 import type { Json } from './api-client.js';
 import { bash, kubectl } from './kubectl.js';
 import {
@@ -33,6 +34,42 @@ export async function triggerMigration(gardenKubeconfig: string, destination: st
     SHOOT_NAME: SHOOT,
     DEST_SEED_NAME: destination,
   });
+  assert.equal(triggered.code, 0, triggered.stderr);
+  assert.equal(triggered.stdout, `${destination}\n`);
+}
+
+/**
+ * The seed document's trigger for a live migration: the shoot annotated
+ * `migration.gardener.cloud/live-migrate: "true"`, then the binding command, verbatim. The garden
+ * refuses the binding while a seed has not reported yet whether it reaches the other's etcd peers
+ * (a seed just started or restarted): the command is run again until the reports are there.
+ */
+export async function triggerLiveMigration(gardenKubeconfig: string, destination: string): Promise<void> {
+  const annotated = await kubectl(gardenKubeconfig, [
+    'annotate',
+    '--overwrite',
+    'shoot',
+    SHOOT,
+    '-n',
+    SHOOT_NAMESPACE,
+    `${LIVE_MIGRATE_ANNOTATION}=true`,
+  ]);
+  assert.equal(annotated.code, 0, annotated.stderr);
+  const env = {
+    KUBECONFIG: gardenKubeconfig,
+    NAMESPACE: SHOOT_NAMESPACE,
+    SHOOT_NAME: SHOOT,
+    DEST_SEED_NAME: destination,
+  };
+  const triggered = await eventually(
+    async () => {
+      const run = await bash(SEED_DOCUMENT_TRIGGER, env);
+      if (run.code !== 0 && /has not reported|cannot reach the etcd peers/.test(run.stderr)) return undefined;
+      return run;
+    },
+    60_000,
+    "the garden has both seeds' etcd peer reports and accepts the live binding",
+  );
   assert.equal(triggered.code, 0, triggered.stderr);
   assert.equal(triggered.stdout, `${destination}\n`);
 }

@@ -26,7 +26,12 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { CRASH_FILE_ENV, type CrashMoment, crashPoint } from '../../src/flow/index.js';
-import { migrateFlow, reconcileFlow } from '../../src/seed/gardenlet/shoot-flows.js';
+import {
+  liveMigrateFlow,
+  liveMigrationDestinationFlow,
+  migrateFlow,
+  reconcileFlow,
+} from '../../src/seed/gardenlet/shoot-flows.js';
 import { VPN_SEED_SERVER_PORT } from '../../src/shoot/vpn/vpn-seed-server.js';
 import type { Json } from './api-client.js';
 import {
@@ -35,6 +40,7 @@ import {
   SHOOT_NAMESPACE,
   type ShootOnLandscape,
   startShootOnLandscape,
+  triggerLiveMigration,
   triggerMigration,
 } from './migration.js';
 import { alive, etcdPidsUnder, eventually } from './processes.js';
@@ -43,7 +49,12 @@ import { checkWrites, startShootWriter, type WriterRecords } from './shoot-write
 
 const run = promisify(execFile);
 
-export type MigrationFlowType = 'Migrate' | 'Restore';
+/**
+ * The classic migration's flows, and the live migration's (the shoot annotated
+ * `migration.gardener.cloud/live-migrate: "true"`): `LiveMigrate` on the source,
+ * `LiveMigration` (the destination's part) on the destination.
+ */
+export type MigrationFlowType = 'Migrate' | 'Restore' | 'LiveMigrate' | 'LiveMigration';
 
 /**
  * A flow as a migration of an awake shoot between two seeds with backups runs it, every step it
@@ -52,10 +63,24 @@ export type MigrationFlowType = 'Migrate' | 'Restore';
  * steps — the components are called when a step runs — so none are needed to list them.
  */
 function migrationFlow(type: MigrationFlowType) {
-  return type === 'Migrate'
-    ? migrateFlow(notCalled, { etcdSnapshotRequired: true })
-    : reconcileFlow(notCalled, { operation: 'Restore', allowBackup: true, copyRequired: true, skipReadiness: false });
+  switch (type) {
+    case 'Migrate':
+      return migrateFlow(notCalled, { etcdSnapshotRequired: true });
+    case 'Restore':
+      return reconcileFlow(notCalled, {
+        operation: 'Restore',
+        allowBackup: true,
+        copyRequired: true,
+        skipReadiness: false,
+      });
+    case 'LiveMigrate':
+      return liveMigrateFlow(notCalled, { endpointReleased: false });
+    case 'LiveMigration':
+      return liveMigrationDestinationFlow(notCalled);
+  }
 }
+
+const live = (type: MigrationFlowType) => type === 'LiveMigrate' || type === 'LiveMigration';
 
 const BULK_NAMESPACE = 'bulk';
 const BULK_CONFIG_MAPS = 500;
@@ -100,7 +125,7 @@ export interface CrashedSteps {
  */
 export function describeSeedKilledAtEveryStep(type: MigrationFlowType, { moment, share }: CrashedSteps): void {
   const flow = migrationFlow(type);
-  const role = type === 'Migrate' ? 'source' : 'destination';
+  const role = type === 'Migrate' || type === 'LiveMigrate' ? 'source' : 'destination';
   const steps = flow.taskIDs
     .filter((step) => !flow.skippedTaskIDs.includes(step))
     .filter((step) => moment === 'before' || changesSomething(step))
@@ -108,7 +133,9 @@ export function describeSeedKilledAtEveryStep(type: MigrationFlowType, { moment,
     .filter((_, index) => !share || index % share.of === share.part);
   const which = `${share ? ` (part ${share.part + 1} of ${share.of})` : ''}${fullMatrix() ? '' : ', every other step'}`;
 
-  describe(`the ${role} seed killed with SIGKILL ${moment} each step of "${flow.name}"${which}`, () => {
+  // The live flows' crash points run in `make test-crash-matrix` only: `make test` keeps its time.
+  const describeOrSkip = live(type) && !fullMatrix() ? describe.skip : describe;
+  describeOrSkip(`the ${role} seed killed with SIGKILL ${moment} each step of "${flow.name}"${which}`, () => {
     let crashDir: string;
     let crashFile: string;
     let shoot: ShootOnLandscape;
@@ -136,7 +163,7 @@ export function describeSeedKilledAtEveryStep(type: MigrationFlowType, { moment,
         const l = shoot.landscape;
         const source = (await l.shoot(SHOOT_NAMESPACE, SHOOT)).status.seedName as string;
         const destination = otherSeed(source);
-        const victim = type === 'Migrate' ? source : destination;
+        const victim = role === 'source' ? source : destination;
         const pidsBefore = await seedPids();
         const failuresBefore = await reconcileFailures();
         await writeFile(crashFile, crashPoint(moment, flow.name, step));
@@ -150,7 +177,7 @@ export function describeSeedKilledAtEveryStep(type: MigrationFlowType, { moment,
         try {
           while (writer.acknowledgedCount < WRITES_AROUND_THE_MOVE) await sleep(10);
           const triggeredAt = Date.now();
-          await triggerMigration(l.garden, destination);
+          await (live(type) ? triggerLiveMigration : triggerMigration)(l.garden, destination);
           const restored = await eventually(
             async () => {
               const s = await l.shoot(SHOOT_NAMESPACE, SHOOT);

@@ -46,6 +46,13 @@ export interface TestShootApi {
   stop(): Promise<void>;
   /** A new server instance on the same address and store. */
   start(): Promise<void>;
+  /** The running server instance (undefined while stopped). */
+  server(): ShootApiServer | undefined;
+  /**
+   * Another instance on the same address and store, besides the running one (a live migration's
+   * destination: started with `deferListen`, it binds once the other lets go); the caller stops it.
+   */
+  startAnother(extra: Pick<ShootApiServerOptions, 'deferListen'>): Promise<ShootApiServer>;
   cleanup(): Promise<void>;
 }
 
@@ -117,6 +124,8 @@ export async function startTestShootApi(name = 'shoot--dev--test'): Promise<Test
         vpn ??= await startVpnSeedServer(vpnOptions);
         api ??= await startShootApiServer(options);
       },
+      server: () => api,
+      startAnother: (extra) => startShootApiServer({ ...options, ...extra }),
       async cleanup() {
         await Promise.all([api?.stop(), vpn?.stop()]);
         await etcd?.cleanup();

@@ -127,6 +127,9 @@ describe('ApiServerReplicas', () => {
     return {
       url,
       server: undefined as never,
+      exposed: true,
+      expose: async () => {},
+      stopListening: () => server.close(),
       stop: () =>
         new Promise<void>((resolve) => {
           server.closeAllConnections();

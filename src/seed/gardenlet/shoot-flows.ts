@@ -9,7 +9,7 @@
  * Migrate next to Restore is how a step's counterpart on the other seed is found.
  */
 import type { Flow } from '../../flow/flow.js';
-import { Graph } from '../../flow/graph.js';
+import { Graph, type TaskID } from '../../flow/graph.js';
 import type { ShootComponents } from './components/index.js';
 
 export interface ReconcileFlowOptions {
@@ -404,28 +404,7 @@ export function migrateFlow(c: ShootComponents, options: MigrateFlowOptions): Fl
     fn: (ctx) => c.kubeApiServer.waitCleanup(ctx),
     dependencies: destroyKubeApiServer,
   });
-  const migrateExtensions = g.add({
-    name: 'Migrating extension resources',
-    fn: (ctx) => c.extensions.migrate(ctx),
-    dependencies: waitUntilKubeApiServerDeleted,
-  });
-  const waitUntilExtensionsMigrated = g.add({
-    name: 'Waiting until extension resources have been migrated',
-    fn: (ctx) => c.extensions.waitMigrate(ctx),
-    dependencies: migrateExtensions,
-  });
-  // Gardener's own step for the record: it stays on the DNS server, pointing here until the
-  // destination's "Deploying internal domain DNS record" points it there.
-  const migrateInternalDnsRecord = g.add({
-    name: 'Migrating internal domain DNS record',
-    fn: (ctx) => c.internalDnsRecord.migrateAndWait(ctx),
-    dependencies: waitUntilKubeApiServerDeleted,
-  });
-  const persistShootState = g.add({
-    name: 'Persisting ShootState in garden cluster',
-    fn: (ctx) => c.shootState.deploy(ctx),
-    dependencies: [waitUntilExtensionsMigrated, migrateInternalDnsRecord],
-  });
+  const persistShootState = addExtensionsMigration(g, c, waitUntilKubeApiServerDeleted);
   const scaleUpEtcd = g.add({
     name: 'Scaling etcd up',
     fn: (ctx) => c.etcdMain.scaleUp(ctx),
@@ -443,46 +422,7 @@ export function migrateFlow(c: ShootComponents, options: MigrateFlowOptions): Fl
     skipIf: !options.etcdSnapshotRequired,
     dependencies: [waitUntilKubeApiServerDeleted, waitUntilEtcdReady],
   });
-  const migrateBackupEntry = g.add({
-    name: 'Migrating BackupEntry to new seed',
-    fn: (ctx) => c.backupEntry.migrate(ctx),
-    dependencies: snapshotEtcd,
-  });
-  const waitUntilBackupEntryMigrated = g.add({
-    name: 'Waiting for BackupEntry to be migrated to new seed',
-    fn: (ctx) => c.backupEntry.waitMigrate(ctx),
-    dependencies: migrateBackupEntry,
-  });
-  const destroyEtcd = g.add({
-    name: 'Destroying main and events etcd',
-    fn: (ctx) => c.etcdMain.destroy(ctx),
-    dependencies: waitUntilBackupEntryMigrated,
-  });
-  const waitUntilEtcdDeleted = g.add({
-    name: 'Waiting until main and event etcd have been destroyed',
-    fn: (ctx) => c.etcdMain.waitCleanup(ctx),
-    dependencies: destroyEtcd,
-  });
-  const destroyExtensions = g.add({
-    name: 'Deleting extension resources from the Shoot namespace',
-    fn: (ctx) => c.extensions.destroy(ctx),
-    dependencies: persistShootState,
-  });
-  const waitUntilExtensionsDeleted = g.add({
-    name: 'Waiting until extension resources have been deleted',
-    fn: (ctx) => c.extensions.waitCleanup(ctx),
-    dependencies: destroyExtensions,
-  });
-  const destroyNamespace = g.add({
-    name: 'Deleting shoot namespace in Seed',
-    fn: (ctx) => c.namespace.destroy(ctx),
-    dependencies: [waitUntilEtcdDeleted, waitUntilExtensionsDeleted, destroyVpnSeedServer],
-  });
-  g.add({
-    name: 'Waiting until shoot namespace in Seed has been deleted',
-    fn: (ctx) => c.namespace.waitCleanup(ctx),
-    dependencies: destroyNamespace,
-  });
+  addTeardown(g, c, { backupEntryAfter: snapshotEtcd, persistShootState, namespaceAfter: destroyVpnSeedServer });
   return g.compile();
 }
 
@@ -506,4 +446,335 @@ export async function copyOfBackupsRequired(c: ShootComponents): Promise<boolean
   if (!bucketName) throw new Error(`BackupEntry ${c.backupEntry.name} does not exist: nothing to restore from`);
   if (await c.sourceBackupEntry.get()) return true;
   return bucketName !== (await c.context.seedObject()).metadata.uid;
+}
+
+export interface LiveMigrateFlowOptions {
+  /**
+   * The destination has started to take over the shoot's address (the record reached
+   * `SwitchingEndpoint`): this seed's API server, controllers and vpn-seed-server are not brought
+   * back after a restart of this seed.
+   */
+  endpointReleased: boolean;
+}
+
+/**
+ * Live Migrate, on the source seed (docs/live-migration.md): the control plane keeps serving while
+ * the destination's etcd members join this seed's cluster; this seed lets go of the endpoint once
+ * the destination takes it over, hands its members over once the destination leads the cluster,
+ * and tears the rest down as the classic Migrate does once its members have left — no final
+ * snapshot and no copy of backups: the data moved with the cluster. `lastOperation` stays this
+ * seed's Migrate until then.
+ */
+export function liveMigrateFlow(c: ShootComponents, options: LiveMigrateFlowOptions): Flow {
+  const { endpointReleased } = options;
+  const g = new Graph('Shoot cluster preparation for live migration');
+  const waitUntilDestinationSeedReady = g.add({
+    name: 'Waiting until the destination seed is ready',
+    fn: (ctx) => c.destinationSeed.waitReady(ctx),
+  });
+  // Once the endpoint has moved nothing here needs the secrets again (the namespace may be gone).
+  const initializeSecrets = g.add({
+    name: 'Initializing secrets management',
+    fn: (ctx) => c.secrets.deploy(ctx),
+    skipIf: endpointReleased,
+  });
+  // After a restart of this seed before the endpoint moved, the control plane serves again here.
+  const deployKubeApiServer = g.add({
+    name: 'Deploying Kubernetes API server',
+    fn: (ctx) => c.kubeApiServer.deploy(ctx),
+    skipIf: endpointReleased,
+    dependencies: initializeSecrets,
+  });
+  const deployVpnSeedServer = g.add({
+    name: 'Deploying vpn-seed-server',
+    fn: (ctx) => c.vpnSeedServer.deploy(ctx),
+    skipIf: endpointReleased,
+    dependencies: initializeSecrets,
+  });
+  // The destination restores the persisted secrets (its etcd certificates from the same ca-etcd).
+  const persistSecrets = g.add({
+    name: 'Persisting secrets in garden cluster',
+    fn: (ctx) => c.shootState.deploy(ctx),
+    skipIf: endpointReleased,
+    dependencies: [waitUntilDestinationSeedReady, initializeSecrets],
+  });
+  const publishEtcdMembers = g.add({
+    name: 'Publishing etcd members for the destination seed',
+    fn: (ctx) => c.liveEtcd.publishMembers(ctx),
+    dependencies: persistSecrets,
+  });
+  // The controllers stop once the destination is about to take the endpoint over, while this
+  // seed's API server still serves them: they never talk to the destination, and their watches
+  // end with them instead of moving there all at once.
+  const waitUntilSwitchingEndpoint = g.add({
+    name: 'Waiting until the destination seed switches the endpoint',
+    fn: (ctx) => c.liveMigration.waitSwitchingEndpoint(ctx),
+    dependencies: publishEtcdMembers,
+  });
+  const destroyKubeControllerManager = g.add({
+    name: 'Deleting Kubernetes controller manager',
+    fn: (ctx) => c.kubeControllerManager.destroy(ctx),
+    dependencies: waitUntilSwitchingEndpoint,
+  });
+  const destroyKubeScheduler = g.add({
+    name: 'Deleting Kubernetes scheduler',
+    fn: (ctx) => c.kubeScheduler.destroy(ctx),
+    dependencies: waitUntilSwitchingEndpoint,
+  });
+  const releaseEndpoint = g.add({
+    name: "Releasing the shoot's endpoint to the destination seed",
+    fn: (ctx) => c.endpointSwitch.release(ctx),
+    dependencies: [deployKubeApiServer, destroyKubeControllerManager, destroyKubeScheduler],
+  });
+  // Closes every connection still open here: clients reconnect at once, to the destination.
+  const destroyKubeApiServer = g.add({
+    name: 'Deleting kube-apiserver deployment',
+    fn: (ctx) => c.kubeApiServer.destroy(ctx),
+    dependencies: releaseEndpoint,
+  });
+  const destroyVpnSeedServer = g.add({
+    name: 'Deleting vpn-seed-server',
+    fn: (ctx) => c.vpnSeedServer.destroy(ctx),
+    dependencies: [releaseEndpoint, deployVpnSeedServer],
+  });
+  const waitUntilLeaderMoved = g.add({
+    name: 'Waiting until etcd leadership has moved to the destination seed',
+    fn: (ctx) => c.liveMigration.waitLeaderMoved(ctx),
+    dependencies: releaseEndpoint,
+  });
+  // SourceReleased: nothing of this seed serves the shoot any more, the destination may remove its members.
+  const handOverEtcd = g.add({
+    name: 'Handing etcd over to the destination seed',
+    fn: (ctx) => c.liveEtcd.handOver(ctx),
+    dependencies: [waitUntilLeaderMoved, destroyKubeApiServer, destroyVpnSeedServer],
+  });
+  const waitUntilMembersRemoved = g.add({
+    name: 'Waiting until the etcd members of this seed have been removed',
+    fn: (ctx) => c.liveMigration.waitSourceMembersRemoved(ctx),
+    dependencies: handOverEtcd,
+  });
+  const persistShootState = addExtensionsMigration(g, c, waitUntilMembersRemoved);
+  // Its members have left the cluster: deleting the Etcd deletes only their data.
+  addTeardown(g, c, {
+    backupEntryAfter: waitUntilMembersRemoved,
+    persistShootState,
+    namespaceAfter: destroyVpnSeedServer,
+  });
+  return g.compile();
+}
+
+/**
+ * Live migration, on the destination seed (docs/live-migration.md): its etcd members join the
+ * source's cluster, its API server serves from them unexposed, the data is verified, the endpoint
+ * and then the leadership move here, and once the source has let go the source's members are
+ * removed; the controllers and the vpn-seed-server start here. Progress goes into the record; the
+ * source's Migrate and then this seed's ordinary Restore (which adopts what runs, and points the
+ * backups at this seed's bucket) follow.
+ */
+export function liveMigrationDestinationFlow(c: ShootComponents): Flow {
+  const g = new Graph('Shoot cluster live migration');
+  const deployNamespace = g.add({
+    name: 'Deploying control plane namespace',
+    fn: (ctx) => c.namespace.deploy(ctx),
+  });
+  const initializeSecrets = g.add({
+    name: 'Initializing secrets management',
+    fn: (ctx) => c.secrets.deploy(ctx),
+    dependencies: deployNamespace,
+  });
+  const joinSourceCluster = g.add({
+    name: 'Deploying etcd members into the source cluster',
+    fn: (ctx) => c.liveEtcd.join(ctx),
+    dependencies: initializeSecrets,
+  });
+  const waitUntilMembersJoined = g.add({
+    name: 'Waiting until etcd members have joined the source cluster',
+    fn: (ctx) => c.liveEtcd.waitJoined(ctx),
+    dependencies: joinSourceCluster,
+  });
+  const deployKubeApiServer = g.add({
+    name: 'Deploying Kubernetes API server on the joint etcd cluster',
+    fn: (ctx) => c.endpointSwitch.serveUnexposed(ctx),
+    dependencies: waitUntilMembersJoined,
+  });
+  const verifyEtcd = g.add({
+    name: 'Verifying etcd data against the source cluster',
+    fn: (ctx) => c.liveEtcd.verify(ctx),
+    dependencies: deployKubeApiServer,
+  });
+  // The point of no return: from here on the way back is a live migration back.
+  const switchEndpoint = g.add({
+    name: "Switching the shoot's endpoint to this seed",
+    fn: (ctx) => c.endpointSwitch.takeOver(ctx),
+    dependencies: verifyEtcd,
+  });
+  const moveEtcdLeader = g.add({
+    name: 'Moving etcd leadership to this seed',
+    fn: (ctx) => c.liveEtcd.moveLeader(ctx),
+    dependencies: switchEndpoint,
+  });
+  const waitUntilSourceReleased = g.add({
+    name: 'Waiting until the source seed has released the control plane',
+    fn: (ctx) => c.liveMigration.waitSourceReleased(ctx),
+    dependencies: moveEtcdLeader,
+  });
+  const removeSourceMembers = g.add({
+    name: "Removing the source seed's etcd members",
+    fn: (ctx) => c.liveEtcd.removeSourceMembers(ctx),
+    dependencies: waitUntilSourceReleased,
+  });
+  // The source's vpn-seed-server and controllers are gone once it released the control plane.
+  const deployVpnSeedServer = g.add({
+    name: 'Deploying vpn-seed-server',
+    fn: (ctx) => c.vpnSeedServer.deploy(ctx),
+    dependencies: waitUntilSourceReleased,
+  });
+  const deployKubeControllerManager = g.add({
+    name: 'Deploying Kubernetes controller manager',
+    fn: (ctx) => c.kubeControllerManager.deploy(ctx),
+    dependencies: waitUntilSourceReleased,
+  });
+  const deployKubeScheduler = g.add({
+    name: 'Deploying Kubernetes scheduler',
+    fn: (ctx) => c.kubeScheduler.deploy(ctx),
+    dependencies: waitUntilSourceReleased,
+  });
+  g.add({
+    name: 'Completing the live migration',
+    fn: (ctx) => c.liveMigration.complete(ctx),
+    dependencies: [removeSourceMembers, deployVpnSeedServer, deployKubeControllerManager, deployKubeScheduler],
+  });
+  return g.compile();
+}
+
+/**
+ * A live migration's abort, on the destination seed, before the point of no return: this seed's
+ * members leave the source cluster (which stays as it was: its members never stopped serving),
+ * its API server stops, its Etcd and namespace go; `Aborted` is the garden's cue to bind the shoot
+ * back to the source.
+ */
+export function liveMigrationAbortFlow(c: ShootComponents): Flow {
+  const g = new Graph('Shoot cluster live migration abort');
+  const startAbort = g.add({
+    name: 'Aborting the live migration',
+    fn: (ctx) => c.liveMigration.startAbort(ctx),
+  });
+  const destroyKubeApiServer = g.add({
+    name: 'Deleting Kubernetes API server',
+    fn: (ctx) => c.kubeApiServer.destroy(ctx),
+    dependencies: startAbort,
+  });
+  const leaveSourceCluster = g.add({
+    name: "Removing this seed's etcd members from the source cluster",
+    fn: (ctx) => c.liveEtcd.leave(ctx),
+    dependencies: destroyKubeApiServer,
+  });
+  const destroyEtcd = g.add({
+    name: 'Destroying main and events etcd',
+    fn: (ctx) => c.etcdMain.destroy(ctx),
+    dependencies: leaveSourceCluster,
+  });
+  const waitUntilEtcdDeleted = g.add({
+    name: 'Waiting until main and event etcd have been destroyed',
+    fn: (ctx) => c.etcdMain.waitCleanup(ctx),
+    dependencies: destroyEtcd,
+  });
+  const destroyNamespace = g.add({
+    name: 'Deleting shoot namespace in Seed',
+    fn: (ctx) => c.namespace.destroy(ctx),
+    dependencies: waitUntilEtcdDeleted,
+  });
+  const waitUntilNamespaceDeleted = g.add({
+    name: 'Waiting until shoot namespace in Seed has been deleted',
+    fn: (ctx) => c.namespace.waitCleanup(ctx),
+    dependencies: destroyNamespace,
+  });
+  g.add({
+    name: 'Recording the live migration aborted',
+    fn: (ctx) => c.liveMigration.aborted(ctx),
+    dependencies: waitUntilNamespaceDeleted,
+  });
+  return g.compile();
+}
+
+/**
+ * Both Migrates, once nothing of this seed serves the shoot any more (`after`): the extension
+ * resources save their state and the ShootState keeps it with the persisted secrets (Gardener's
+ * own step for the DNS record: it stays on the DNS server, pointing here until the destination's
+ * "Deploying internal domain DNS record" points it there). Returns "Persisting ShootState in
+ * garden cluster".
+ */
+function addExtensionsMigration(g: Graph, c: ShootComponents, after: TaskID): TaskID {
+  const migrateExtensions = g.add({
+    name: 'Migrating extension resources',
+    fn: (ctx) => c.extensions.migrate(ctx),
+    dependencies: after,
+  });
+  const waitUntilExtensionsMigrated = g.add({
+    name: 'Waiting until extension resources have been migrated',
+    fn: (ctx) => c.extensions.waitMigrate(ctx),
+    dependencies: migrateExtensions,
+  });
+  const migrateInternalDnsRecord = g.add({
+    name: 'Migrating internal domain DNS record',
+    fn: (ctx) => c.internalDnsRecord.migrateAndWait(ctx),
+    dependencies: after,
+  });
+  return g.add({
+    name: 'Persisting ShootState in garden cluster',
+    fn: (ctx) => c.shootState.deploy(ctx),
+    dependencies: [waitUntilExtensionsMigrated, migrateInternalDnsRecord],
+  });
+}
+
+/**
+ * The end of both Migrates: the BackupEntry follows the shoot once etcd's data is safe
+ * (`backupEntryAfter`: the classic one's final snapshot, the live one's members removed), then
+ * etcd, the extension resources (once the ShootState has their state) and the namespace go.
+ */
+function addTeardown(
+  g: Graph,
+  c: ShootComponents,
+  deps: { backupEntryAfter: TaskID; persistShootState: TaskID; namespaceAfter: TaskID },
+): void {
+  const migrateBackupEntry = g.add({
+    name: 'Migrating BackupEntry to new seed',
+    fn: (ctx) => c.backupEntry.migrate(ctx),
+    dependencies: deps.backupEntryAfter,
+  });
+  const waitUntilBackupEntryMigrated = g.add({
+    name: 'Waiting for BackupEntry to be migrated to new seed',
+    fn: (ctx) => c.backupEntry.waitMigrate(ctx),
+    dependencies: migrateBackupEntry,
+  });
+  const destroyEtcd = g.add({
+    name: 'Destroying main and events etcd',
+    fn: (ctx) => c.etcdMain.destroy(ctx),
+    dependencies: waitUntilBackupEntryMigrated,
+  });
+  const waitUntilEtcdDeleted = g.add({
+    name: 'Waiting until main and event etcd have been destroyed',
+    fn: (ctx) => c.etcdMain.waitCleanup(ctx),
+    dependencies: destroyEtcd,
+  });
+  const destroyExtensions = g.add({
+    name: 'Deleting extension resources from the Shoot namespace',
+    fn: (ctx) => c.extensions.destroy(ctx),
+    dependencies: deps.persistShootState,
+  });
+  const waitUntilExtensionsDeleted = g.add({
+    name: 'Waiting until extension resources have been deleted',
+    fn: (ctx) => c.extensions.waitCleanup(ctx),
+    dependencies: destroyExtensions,
+  });
+  const destroyNamespace = g.add({
+    name: 'Deleting shoot namespace in Seed',
+    fn: (ctx) => c.namespace.destroy(ctx),
+    dependencies: [waitUntilEtcdDeleted, waitUntilExtensionsDeleted, deps.namespaceAfter],
+  });
+  g.add({
+    name: 'Waiting until shoot namespace in Seed has been deleted',
+    fn: (ctx) => c.namespace.waitCleanup(ctx),
+    dependencies: destroyNamespace,
+  });
 }

@@ -15,6 +15,7 @@ import {
   type LastOperationState,
 } from '../../api/core-gardener/common.js';
 import { getCondition } from '../../api/core-gardener/conditions.js';
+import { wantsLiveMigration } from '../../api/core-gardener/live-migration.js';
 import { READY_FOR_MIGRATION } from '../../api/core-gardener/migration-readiness.js';
 import { seedHasBackup } from '../../api/core-gardener/seed.js';
 import {
@@ -43,10 +44,24 @@ import { describeProgress } from '../../flow/progress.js';
 import { type SeedRuntime, type ShootComponents, shootComponents } from './components/index.js';
 import { findForThisSeed } from './seed-scoped-read.js';
 import { conditionsChanged, progressingConditions, shootHealthConditions } from './shoot-care.js';
-import { type ShootOperation, shootOperationFor } from './shoot-dispatch.js';
+import {
+  type LiveMigrationPart,
+  liveMigrationPartFor,
+  type ShootOperation,
+  shootOperationFor,
+} from './shoot-dispatch.js';
 import { advertisedUrl } from './shoot-endpoint.js';
 import type { ShootEvents } from './shoot-events.js';
-import { copyOfBackupsRequired, deleteFlow, etcdSnapshotRequired, migrateFlow, reconcileFlow } from './shoot-flows.js';
+import {
+  copyOfBackupsRequired,
+  deleteFlow,
+  etcdSnapshotRequired,
+  liveMigrateFlow,
+  liveMigrationAbortFlow,
+  liveMigrationDestinationFlow,
+  migrateFlow,
+  reconcileFlow,
+} from './shoot-flows.js';
 import { observeShootHealth } from './shoot-health-facts.js';
 import { hibernatedConditions, hibernationConstraints, hibernationInEffect } from './shoot-hibernation.js';
 import { placeShoot } from './shoot-placement.js';
@@ -72,6 +87,12 @@ type StatusPatch = { [K in keyof ShootStatus]?: ShootStatus[K] | null };
 const resyncMs = 60_000;
 
 /**
+ * How soon a shoot being migrated live is looked at again while the other seed acts: the record
+ * in the ShootState is not watched, and the destination starts once the source published it.
+ */
+const liveMigrationPollMs = 500;
+
+/**
  * A failed flow is retried after 500 ms, doubling with every further failure up to 15 s: the
  * shoot controller's rate limiter (src/seed/seed.ts). Only a change `shootRetryTrigger` covers
  * (an operator's edit), or news from a watched Etcd or EtcdCopyBackupsTask, ends that wait early.
@@ -92,6 +113,18 @@ export class ShootReconciler implements Reconciler {
   }
 
   async #dispatch(shoot: Shoot, signal: AbortSignal): Promise<Result> {
+    const live = await this.#liveMigrationPart(shoot);
+    switch (live?.part) {
+      case 'Source':
+        return this.#liveMigrate(shoot, live.c, signal);
+      case 'Destination':
+        return this.#liveMigrationDestination(shoot, live.c, liveMigrationDestinationFlow(live.c), signal);
+      case 'Abort':
+        return this.#liveMigrationDestination(shoot, live.c, liveMigrationAbortFlow(live.c), signal);
+      case 'Wait':
+        if (awaitsDestinationConfirmation(shoot, this.#deps.seedName)) this.#deps.onIncomingMigration?.();
+        return { requeueAfterMs: liveMigrationPollMs };
+    }
     const operation = shootOperationFor(shoot, this.#deps.seedName);
     switch (operation) {
       case undefined:
@@ -111,6 +144,8 @@ export class ShootReconciler implements Reconciler {
   async #reconcile(annotated: Shoot, type: 'Create' | 'Reconcile', signal: AbortSignal): Promise<Result> {
     const shoot = await this.#takeOnOperation(annotated);
     const c = await this.#components(shoot, { allocate: true });
+    // Bound back here after an aborted live migration: its record goes.
+    if (wantsLiveMigration(shoot.metadata.annotations)) await c.liveMigration.clearAborted();
     const hibernated = shootHibernationEnabled(shoot);
     // A control plane whose etcd broke (e.g. a restore that cannot finish) is reconciled again,
     // so the failing step and its error show in the shoot's lastErrors.
@@ -156,6 +191,66 @@ export class ShootReconciler implements Reconciler {
     );
     await this.#run(shoot, 'Migrate', flow, signal, { conditions }, async () => ({ seedName: null, lastErrors: null }));
     return {};
+  }
+
+  /**
+   * The live migration's part of this seed for `shoot`, with its components, or undefined when no
+   * live migration concerns it (the ordinary dispatch decides). The record is read only for a
+   * shoot that asks for a live migration.
+   */
+  async #liveMigrationPart(shoot: Shoot): Promise<{ part: LiveMigrationPart; c: ShootComponents } | undefined> {
+    if (!wantsLiveMigration(shoot.metadata.annotations)) return undefined;
+    const [spec, status] = [shootSpecSeedName(shoot), shootStatusSeedName(shoot)];
+    const destination = spec === this.#deps.seedName;
+    if (spec === status || (!destination && status !== this.#deps.seedName)) return undefined;
+    const c = await this.#components(shoot, { allocate: destination });
+    const part = liveMigrationPartFor(shoot, this.#deps.seedName, await c.liveMigration.get());
+    return part ? { part, c } : undefined;
+  }
+
+  /**
+   * The live Migrate on the source seed: as the classic one, it owns `lastOperation` and ends with
+   * `status.seedName: null`, but the control plane serves throughout (docs/live-migration.md).
+   */
+  async #liveMigrate(shoot: Shoot, c: ShootComponents, signal: AbortSignal): Promise<Result> {
+    const flow = liveMigrateFlow(c, { endpointReleased: await c.liveMigration.reached('SwitchingEndpoint') });
+    const conditions = progressingConditions(
+      shoot.status?.conditions ?? [],
+      'ShootMigrating',
+      `The control plane is being migrated live from seed ${this.#deps.seedName} to seed ${shootSpecSeedName(shoot)}.`,
+    );
+    await this.#run(shoot, 'Migrate', flow, signal, { conditions }, async () => ({ seedName: null, lastErrors: null }));
+    return {};
+  }
+
+  /**
+   * The destination's part of a live migration, or its abort: `lastOperation` is the source's, so
+   * the progress goes into the record (`destination.step`, `destination.progress`) and the log; a
+   * failure is retried with the controller's backoff. Afterwards the ordinary Restore adopts what
+   * runs here.
+   */
+  async #liveMigrationDestination(shoot: Shoot, c: ShootComponents, flow: Flow, signal: AbortSignal): Promise<Result> {
+    const log = this.#deps.logger.child({
+      shoot: `${shoot.metadata.namespace}/${shoot.metadata.name}`,
+      operation: 'LiveMigration',
+    });
+    try {
+      await flow.run({
+        progressReporter: (p) => c.liveMigration.report(describeProgress(p), Math.min(p.progress, 99)),
+        log: (msg, fields, level) => log[level](fields, msg),
+        hooks: this.#deps.flowHooks,
+        signal,
+      });
+    } catch (err) {
+      if (!wasCanceled(err)) {
+        const described = flowErrors(err)
+          .map((e) => `${e.taskID}: ${e.error.message}`)
+          .join('; ');
+        log.warn({ errors: described || (err as Error).message }, 'flow failed');
+      }
+      throw err;
+    }
+    return { requeueAfterMs: liveMigrationPollMs };
   }
 
   /** Restore on the destination seed; on success the shoot is hosted here (`status.seedName`). */

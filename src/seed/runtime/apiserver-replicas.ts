@@ -91,6 +91,16 @@ export class ApiServerReplicas {
     return this.#replicas.map((r) => r.server?.url);
   }
 
+  /** The proxy listens on the endpoint from the start (replicas never start unexposed). */
+  readonly exposed = true;
+
+  async expose(): Promise<void> {}
+
+  /** Stops accepting connections on the endpoint; the spliced ones go on until `stop`. */
+  stopListening(): void {
+    this.proxy.stopListening();
+  }
+
   /** Stops the proxy first (clients see refused connections, not a replica going away), then every replica. */
   async stop(): Promise<void> {
     this.#stopped = true;

@@ -63,9 +63,16 @@ export class EndpointProxy {
     this.#connections.clear();
   }
 
+  /** Stops accepting connections; those already spliced go on until `destroyConnections` or `close`. */
+  stopListening(): void {
+    if (this.#server.listening) this.#server.close();
+  }
+
   /** Stops listening and closes every connection: from then on the address refuses connections. */
   async close(): Promise<void> {
-    const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    const closed = this.#server.listening
+      ? new Promise<void>((resolve) => this.#server.close(() => resolve()))
+      : Promise.resolve();
     this.destroyConnections();
     await closed;
   }

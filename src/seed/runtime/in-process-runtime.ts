@@ -10,12 +10,17 @@ export interface Stoppable {
   stop(): Promise<void>;
 }
 
-export class InProcessRuntime<Config extends { name: string }, Running extends Stoppable> {
-  readonly #start: (config: Config) => Promise<Running>;
+/**
+ * `StartOptions` are how a component starts, not what it is: they are not part of the
+ * configuration whose change restarts it (a live migration's API server starts unexposed and
+ * is the same server once it listens).
+ */
+export class InProcessRuntime<Config extends { name: string }, Running extends Stoppable, StartOptions = undefined> {
+  readonly #start: (config: Config, options?: StartOptions) => Promise<Running>;
   readonly #running = new Map<string, { component: Running; fingerprint: string; startedAt: number }>();
   readonly #starting = new Map<string, Promise<void>>();
 
-  constructor(start: (config: Config) => Promise<Running>) {
+  constructor(start: (config: Config, options?: StartOptions) => Promise<Running>) {
     this.#start = start;
   }
 
@@ -33,7 +38,7 @@ export class InProcessRuntime<Config extends { name: string }, Running extends S
   }
 
   /** Starts the shoot's component unless it already runs with this configuration. */
-  async ensure(config: Config): Promise<void> {
+  async ensure(config: Config, options?: StartOptions): Promise<void> {
     const pending = this.#starting.get(config.name);
     if (pending) await pending;
     const fingerprint = createHash('sha256').update(JSON.stringify(config)).digest('hex');
@@ -41,7 +46,7 @@ export class InProcessRuntime<Config extends { name: string }, Running extends S
     if (current?.fingerprint === fingerprint) return;
     const start = (async () => {
       if (current) await this.stop(config.name);
-      const component = await this.#start(config);
+      const component = await this.#start(config, options);
       this.#running.set(config.name, { component, fingerprint, startedAt: Date.now() });
     })();
     this.#starting.set(config.name, start);

@@ -25,6 +25,7 @@ import type { ComponentContext } from './context.js';
 import { controlPlane } from './control-plane.js';
 import { DestinationSeed } from './destination-seed.js';
 import { internalDnsRecord } from './dns-record.js';
+import { EndpointSwitch } from './endpoint-switch.js';
 import { EtcdMain } from './etcd.js';
 import { EtcdCopyBackupsTask } from './etcd-copy-backups-task.js';
 import { Extension, type ExtensionKind } from './extension.js';
@@ -34,6 +35,8 @@ import { infrastructure } from './infrastructure.js';
 import { KubeApiServer } from './kube-apiserver.js';
 import { KubeControllerManager } from './kube-controller-manager.js';
 import { KubeScheduler } from './kube-scheduler.js';
+import { LiveEtcd } from './live-etcd.js';
+import { LiveMigrationProgress } from './live-migration.js';
 import { ShootNamespace } from './namespace.js';
 import { SecretsManager } from './secrets.js';
 import { ShootStateComponent } from './shoot-state.js';
@@ -87,6 +90,10 @@ export interface ShootComponents {
   readonly workerConnectivity: WorkerConnectivity;
   readonly destinationSeed: DestinationSeed;
   readonly hibernation: ControlPlaneHibernation;
+  /** A live migration's record in the ShootState (docs/live-migration.md). */
+  readonly liveMigration: LiveMigrationProgress;
+  readonly liveEtcd: LiveEtcd;
+  readonly endpointSwitch: EndpointSwitch;
 }
 
 /** The components of `shoot` on this seed, reached where `placement` says (src/seed/gardenlet/shoot-placement.ts). */
@@ -132,6 +139,7 @@ export function shootComponents(shoot: Shoot, seed: SeedRuntime, placement: Shoo
   const kubeControllerManager = new KubeControllerManager(context, seed.controllerManagers, secrets);
   const kubeScheduler = new KubeScheduler(context, seed.schedulers, secrets);
   const vpnSeedServer = new VpnSeedServer(context, seed.vpnServers, secrets);
+  const liveMigration = new LiveMigrationProgress(context);
   return {
     context,
     namespace: new ShootNamespace(context, seed.runtimeDir),
@@ -155,6 +163,13 @@ export function shootComponents(shoot: Shoot, seed: SeedRuntime, placement: Shoo
       kubeApiServer,
       vpnSeedServer,
       etcdMain,
+    }),
+    liveMigration,
+    liveEtcd: new LiveEtcd(context, { progress: liveMigration, etcdMain, secrets }),
+    endpointSwitch: new EndpointSwitch(context, {
+      kubeApiServer,
+      progress: liveMigration,
+      dnsRecord: extensions.internalDnsRecord,
     }),
   };
 }

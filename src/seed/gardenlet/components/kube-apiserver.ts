@@ -8,7 +8,7 @@ import { shootFailureTolerance } from '../../../api/core-gardener/shoot.js';
 import type { TaskContext } from '../../../flow/task-fn.js';
 import { clientCaBundle } from '../../../shoot/credentials-rotation.js';
 import type { ShootSecrets } from '../../../shoot/shoot-secrets.js';
-import type { ApiServerRuntime } from '../../runtime/apiserver-runtime.js';
+import type { ApiServerConfig, ApiServerRuntime } from '../../runtime/apiserver-runtime.js';
 import type { ShootApiProbe, ShootApiProbes } from '../shoot-api-probe.js';
 import type { ComponentContext } from './context.js';
 import type { EtcdMain } from './etcd.js';
@@ -45,13 +45,47 @@ export class KubeApiServer implements DeployWaiter {
     this.#nodeMonitorGracePeriodMs = deps.nodeMonitorGracePeriodMs;
   }
 
-  /** "Deploying Kubernetes API server": starts it, or leaves a running one with this configuration alone. */
+  /**
+   * "Deploying Kubernetes API server": starts it, or leaves a running one with this configuration
+   * alone; one a live migration started unexposed listens from now on.
+   */
   async deploy(ctx: TaskContext): Promise<void> {
+    await this.#runtime.ensure(await this.#config(ctx));
+    await this.#runtime.get(this.#c.namespace)?.expose({ signal: ctx.signal });
+  }
+
+  /**
+   * "Deploying Kubernetes API server on the joint etcd cluster" (a live migration's destination):
+   * serving from this seed's etcd members, not listening yet — the source still holds the
+   * shoot's address (`EndpointSwitch.takeOver` binds it).
+   */
+  async deployUnexposed(ctx: TaskContext): Promise<void> {
+    await this.#runtime.ensure(await this.#config(ctx), { deferListen: true });
+  }
+
+  /** It runs and listens on the shoot's address. */
+  get exposed(): boolean {
+    return this.#runtime.get(this.#c.namespace)?.exposed === true;
+  }
+
+  /** Binds the shoot's address, trying again every few ms while the source still holds it (until `ctx` ends). */
+  async expose(ctx: TaskContext): Promise<void> {
+    const server = this.#runtime.get(this.#c.namespace);
+    if (!server) throw new Error(`the Kubernetes API server of ${this.#c.namespace} is not running`);
+    await server.expose({ signal: ctx.signal });
+  }
+
+  /** Stops accepting connections on the shoot's address; the open ones are served until `destroy`. */
+  stopListening(): void {
+    this.#runtime.get(this.#c.namespace)?.stopListening();
+  }
+
+  async #config(ctx: TaskContext): Promise<ApiServerConfig> {
     const secrets = this.#secrets.current;
     const etcdUrls = await this.#etcd.clientUrls(ctx);
     const etcdClient = await this.#secrets.data('etcd-client-tls');
     const serving = await this.#secrets.servingCertificate('kube-apiserver-tls');
-    await this.#runtime.ensure({
+    return {
       name: this.#c.namespace,
       etcd: {
         endpoints: etcdUrls,
@@ -68,7 +102,7 @@ export class KubeApiServer implements DeployWaiter {
       ...(this.#nodeMonitorGracePeriodMs !== undefined
         ? { nodeMonitorGracePeriodMs: this.#nodeMonitorGracePeriodMs }
         : {}),
-    });
+    };
   }
 
   /** 2 behind the endpoint for a highly available shoot (Gardener's), else 1 on it. */

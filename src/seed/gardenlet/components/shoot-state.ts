@@ -11,6 +11,8 @@ import {
   type ShootStateSpec,
   shootStateResource,
 } from '../../../api/core-gardener/shoot-state.js';
+import { isConflict } from '../../../api/errors.js';
+import type { KubeObject } from '../../../api/meta.js';
 import type { TaskContext } from '../../../flow/task-fn.js';
 import {
   isPersistedSecret,
@@ -54,10 +56,29 @@ export class ShootStateComponent {
     await this.#write(forget, []);
   }
 
+  /**
+   * One write with the ShootState's resourceVersion: during a live migration the other seed
+   * writes its record into the same list, and a conflict reads again rather than overwrite it.
+   */
   async #write(forget: readonly string[], extensions: readonly ExtensionResourceState[]): Promise<void> {
     const secrets = (await this.#c.seed.resource(secretResource).list(this.#c.namespace)).items.filter(
       (secret) => isPersistedSecret(secret) && !forget.includes(secret.metadata.name ?? ''),
     );
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.#writeOnce(secrets, forget, extensions);
+        return;
+      } catch (err) {
+        if (!isConflict(err) || attempt >= 10) throw err;
+      }
+    }
+  }
+
+  async #writeOnce(
+    secrets: readonly KubeObject[],
+    forget: readonly string[],
+    extensions: readonly ExtensionResourceState[],
+  ): Promise<void> {
     const current = await this.get();
     const kept = (current?.spec?.gardener ?? []).filter((entry) => !forget.includes(entry.name));
     const gardener = mergeShootStateGardenerData(kept, toShootStateGardenerData(secrets));
@@ -66,8 +87,12 @@ export class ShootStateComponent {
       extensions: mergeExtensionStates(current?.spec?.extensions ?? [], extensions),
     };
     const { namespace, name } = this.#c.shoot.metadata;
-    if (current) await this.#shootStates().patch(namespace!, name!, { spec: next });
-    else await this.#shootStates().create(namespace!, { metadata: { name }, spec: next });
+    if (current) {
+      await this.#shootStates().patch(namespace!, name!, {
+        metadata: { resourceVersion: current.metadata.resourceVersion },
+        spec: next,
+      });
+    } else await this.#shootStates().create(namespace!, { metadata: { name }, spec: next });
   }
 
   /** The ShootState, or null when the garden has none (yet). */
