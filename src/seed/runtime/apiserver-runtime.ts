@@ -75,7 +75,9 @@ export class ApiServerRuntime extends InProcessRuntime<ApiServerConfig, RunningA
       if (options?.deferListen) {
         // The endpoint switch of a live migration moves a single server's listener; moving the
         // proxy of replicas is the next increment (docs/live-migration.md, L4).
-        throw new TypeError(`shoot ${config.name}: a live migration of highly available API servers is not supported yet`);
+        throw new TypeError(
+          `shoot ${config.name}: a live migration of highly available API servers is not supported yet`,
+        );
       }
       if (!servingCaPem)
         throw new TypeError(`shoot ${config.name}: replicas need servingCaPem for their health checks`);
