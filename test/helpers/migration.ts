@@ -200,3 +200,18 @@ export async function waitForRestoreOn(landscape: TestLandscape, seed: string, t
     `the shoot restored on ${seed}`,
   );
 }
+
+/** Waits until the machine's node lease is renewed after `afterIso` (its agent reached the API since). */
+export async function waitForLeaseRenewedAfter(client: ShootClient, afterIso: string): Promise<void> {
+  await eventually(
+    async () => {
+      const { body } = await client.request(
+        'GET',
+        `/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/${MACHINE}`,
+      );
+      return ((body as Json).spec?.renewTime ?? '') > afterIso ? true : undefined;
+    },
+    60_000,
+    `the machine's lease renewed after ${afterIso}`,
+  );
+}
