@@ -42,7 +42,8 @@ export async function triggerMigration(gardenKubeconfig: string, destination: st
  * The seed document's trigger for a live migration: the shoot annotated
  * `migration.gardener.cloud/live-migrate: "true"`, then the binding command, verbatim. The garden
  * refuses the binding while a seed has not reported yet whether it reaches the other's etcd peers
- * (a seed just started or restarted): the command is run again until the reports are there.
+ * (a seed just started: its first round of probes): the command is run again until the reports
+ * are there. A restarted seed is judged afresh at once (the others re-probe when its Seed changes).
  */
 export async function triggerLiveMigration(gardenKubeconfig: string, destination: string): Promise<void> {
   const annotated = await kubectl(gardenKubeconfig, [
