@@ -7,7 +7,8 @@
  * every 10 ms throughout. Afterwards: knotd serves seed-b's address; the source closed its
  * connections only after knotd served it (every watch re-open comes after the first answer naming
  * seed-b, and no answer names seed-a after it); every acknowledged write is stored; the watch missed
- * no event and got no 410; the machine renews its lease through the name; the old kubeconfig works.
+ * no event and got no 410; the destination's etcd member ran from its join on (the Restore adopted it
+ * without a restart); the machine renews its lease through the name; the old kubeconfig works.
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -18,6 +19,7 @@ import {
   type ContinuityReport,
   continuityProblems,
   describeContinuity,
+  describePauseTimes,
   probeWriterRecords,
   startContinuityProbe,
 } from '../helpers/continuity-probe.js';
@@ -83,6 +85,8 @@ function insideTheNamespace(netns: string): void {
     let report: ContinuityReport;
     let answers: { at: number; addresses: string[] }[];
     let restoredAt: string;
+    /** Every pid of an etcd of seed-b seen during the move, asked every 50 ms. */
+    const destinationEtcdPids = new Set<number>();
 
     before(async () => {
       knot = await startNamespaceKnot();
@@ -94,6 +98,14 @@ function insideTheNamespace(netns: string): void {
       const ns = await shoot.client.request('POST', '/api/v1/namespaces', { metadata: { name: 'probe' } });
       assert.equal(ns.status, 201, JSON.stringify(ns.body));
       const dns = watchAnswers(10);
+      let moving = true;
+      const pids = (async () => {
+        while (moving) {
+          for (const pid of await etcdPidsUnder(join(shoot.landscape.dir, 'seeds', 'seed-b')))
+            destinationEtcdPids.add(pid);
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+      })();
       answers = dns.answers;
       const probe = await startContinuityProbe(shoot.kubeconfig, {
         namespace: 'probe',
@@ -110,6 +122,8 @@ function insideTheNamespace(netns: string): void {
       } finally {
         report = await probe.stop();
         await dns.stop();
+        moving = false;
+        await pids;
       }
     });
 
@@ -136,12 +150,8 @@ function insideTheNamespace(netns: string): void {
 
     it('keeps every acknowledged write, and the watch saw every event without a 410', async (t) => {
       t.diagnostic(describeContinuity(report));
-      const at = (p?: { from: number; to: number; firstFailure?: string }) =>
-        p
-          ? `${new Date(p.from).toISOString()} → ${new Date(p.to).toISOString()} (${p.firstFailure ?? 'no failure'})`
-          : '-';
       t.diagnostic(
-        `longest write pause ${at(report.writes.longestPause)}; longest read pause ${at(report.reads.longestPause)}; ` +
+        `${describePauseTimes(report)}; ` +
           `watch re-opens ${report.watch.reopens.map((r) => `${new Date(r.at).toISOString()} (${r.reason})`).join(', ')}`,
       );
       assert.deepEqual(continuityProblems(report), []);
@@ -150,6 +160,10 @@ function insideTheNamespace(netns: string): void {
       const check = checkWrites(probeWriterRecords(report), items);
       assert.deepEqual(check.missing, [], 'no acknowledged write is missing');
       assert.deepEqual(check.changed, [], 'every acknowledged write has its resourceVersion and content');
+    });
+
+    it("runs the destination's member from its join on: the Restore adopts it without a restart", () => {
+      assert.equal(destinationEtcdPids.size, 1, `etcd pids on seed-b: ${[...destinationEtcdPids].join(', ')}`);
     });
 
     it('runs the control plane only on seed-b; the machine renews its lease through the name', async () => {

@@ -85,7 +85,6 @@ export class SecretsManager {
     this.#secrets = persisted;
     const caPem = persisted.caEtcd.certPem;
     const hosts = [...this.#c.etcdHosts];
-    // A live migration's destination members present this one to their peers too (live-etcd.ts).
     await this.tlsSecret(
       'etcd-server-tls',
       caPem,
