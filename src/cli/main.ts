@@ -62,7 +62,7 @@ const seedCommand = program
   .option('--port <port>', 'port to listen on; 0 picks a free one and keeps it for later starts', port, 0)
   .option(
     '--etcd-peer-address <address>',
-    "address of this seed's etcd peer network, where its etcd peer probe listens (TLS; other seeds probe it before a live migration) and, when given, shoot etcd members with peer TLS too; default the listen address (members: 127.0.0.1)",
+    "address of this seed's etcd peer network, where its etcd peer probe listens (TLS; other seeds probe it before a live migration) and, when given, shoot etcd members with peer TLS too (their certificates name it); default the listen address (members: 127.0.0.1)",
   )
   .option(
     '--etcd-peer-advertise-address <host[:port]>',

@@ -419,6 +419,7 @@ export async function startSeed(options: SeedOptions): Promise<Seed> {
       : {}),
     shootAddresses: options.shootAddresses,
     dnsRecordTtl: options.dnsRecordTtl,
+    etcdPeerAddress: options.etcdPeerAddress,
   });
   const shootController = new Controller({
     name: 'shoot',

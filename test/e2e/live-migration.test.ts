@@ -26,6 +26,7 @@ import {
   type ContinuityReport,
   continuityProblems,
   describeContinuity,
+  describePauseTimes,
   probeWriterRecords,
   startContinuityProbe,
 } from '../helpers/continuity-probe.js';
@@ -77,13 +78,7 @@ describe('live migration of a single-member shoot from seed-a to seed-b', () => 
 
   it('keeps every acknowledged write, and the watch saw every event without a 410', async (t) => {
     t.diagnostic(describeContinuity(report));
-    const at = (p?: { from: number; to: number; firstFailure?: string }) =>
-      p
-        ? `${new Date(p.from).toISOString()} → ${new Date(p.to).toISOString()} (${p.firstFailure ?? 'no failure'})`
-        : '-';
-    t.diagnostic(
-      `longest write pause ${at(report.writes.longestPause)}; longest read pause ${at(report.reads.longestPause)}`,
-    );
+    t.diagnostic(describePauseTimes(report));
     assert.deepEqual(continuityProblems(report), []);
     assert.equal(report.watch.gone.length, 0, 'no 410 Gone');
     const { items } = await shoot.client.listConfigMaps('probe');

@@ -13,17 +13,22 @@
  * file go when it ends, however it ends. Without root it skips, saying so.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { queryA } from '../../src/dns/rfc2136-client.js';
-import { type KnotServer, startKnotServer } from '../../src/landscape/knot-server.js';
+import type { KnotServer } from '../../src/landscape/knot-server.js';
 import { commandLine, findProcessesByArgument } from '../../src/process/processes.js';
 import { MACHINE_DIR_ARGUMENT } from '../../src/seed/runtime/machine-runtime.js';
 import type { Json } from '../helpers/api-client.js';
+import {
+  ADDRESS,
+  API_NAME,
+  applyInternalDomain,
+  DNS,
+  inOwnNetns,
+  POOL_ARGS,
+  startNamespaceKnot,
+} from '../helpers/dns-netns.js';
 import { kubectl } from '../helpers/kubectl.js';
 import {
   CONTROL_PLANE,
@@ -34,93 +39,33 @@ import {
   type ShootOnLandscape,
   startShootOnLandscape,
   triggerMigration,
+  waitForLeaseRenewedAfter,
   waitForRestoreOn,
 } from '../helpers/migration.js';
-import { createTestNetns, netnsSkipReason } from '../helpers/netns.js';
 import { eventually } from '../helpers/processes.js';
 import { shootClient } from '../helpers/shoot-client.js';
 
-const INSIDE = 'TRANSPLANT_DNS_E2E_NETNS';
-const DOMAIN = 'landscape.test';
-const API_NAME = `api.${SHOOT}.dev.${DOMAIN}`;
-const POOLS = { 'seed-a': '127.10.0.0/28', 'seed-b': '127.11.0.0/28' };
-/** The first host address of each pool: the one the only shoot takes. */
-const ADDRESS = { 'seed-a': '127.10.0.1', 'seed-b': '127.11.0.1' };
-const DNS = { host: '127.0.0.1', port: 53 };
+inOwnNetns(
+  {
+    fileUrl: import.meta.url,
+    marker: 'TRANSPLANT_DNS_E2E_NETNS',
+    prefix: 'tp-dns',
+    title: 'a migration with DNS endpoints, in a network namespace of its own',
+  },
+  insideTheNamespace,
+);
 
-if (process.env[INSIDE]) insideTheNamespace();
-else outsideTheNamespace();
-
-function outsideTheNamespace(): void {
-  describe('a migration with DNS endpoints, in a network namespace of its own', () => {
-    it('passes inside the namespace, which is gone afterwards', async (t) => {
-      const skip = netnsSkipReason();
-      if (skip) return t.skip(skip);
-      const netns = await createTestNetns('tp-dns');
-      const tmp = await mkdtemp(join(tmpdir(), 'transplant-dns-e2e-'));
-      try {
-        const [command, ...args] = netns.wrap([
-          process.execPath,
-          '--test',
-          '--test-reporter=spec',
-          '--test-timeout=540000',
-          fileURLToPath(import.meta.url),
-        ]);
-        // A test runner of its own, not a child reporting to this one.
-        const { NODE_TEST_CONTEXT: _, ...env } = process.env;
-        const child = spawn(command!, args, {
-          env: { ...env, [INSIDE]: netns.name, TMPDIR: tmp },
-          stdio: ['ignore', 'pipe', 'pipe'],
-        });
-        let output = '';
-        child.stdout.on('data', (chunk) => {
-          output += chunk;
-        });
-        child.stderr.on('data', (chunk) => {
-          output += chunk;
-        });
-        const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-        assert.equal(code, 0, `the test inside ${netns.name} failed:\n${output.slice(-6000)}`);
-      } finally {
-        await netns.cleanup();
-        await rm(tmp, { recursive: true, force: true });
-      }
-    });
-  });
-}
-
-function insideTheNamespace(): void {
-  describe(`a migration with DNS endpoints (inside ${process.env[INSIDE]})`, () => {
+function insideTheNamespace(netns: string): void {
+  describe(`a migration with DNS endpoints (inside ${netns})`, () => {
     let knot: KnotServer;
     let shoot: ShootOnLandscape;
     let machinePid: number | undefined;
 
     before(async () => {
-      knot = await startKnotServer({
-        dir: join(tmpdir(), 'knot'),
-        zone: DOMAIN,
-        ...{ address: DNS.host, port: DNS.port },
-      });
+      knot = await startNamespaceKnot();
       shoot = await startShootOnLandscape({
-        upArgs: Object.entries(POOLS).flatMap(([seed, pool]) => ['--shoot-addresses', `${seed}=${pool}`]),
-        beforeShoot: async (landscape) => {
-          const secret = {
-            apiVersion: 'v1',
-            kind: 'Secret',
-            metadata: {
-              name: 'internal-domain',
-              namespace: 'garden',
-              labels: { 'gardener.cloud/role': 'internal-domain' },
-              annotations: { 'dns.gardener.cloud/provider': 'rfc2136', 'dns.gardener.cloud/domain': DOMAIN },
-            },
-            type: 'Opaque',
-            data: Object.fromEntries(
-              Object.entries(knot.secretData()).map(([k, v]) => [k, Buffer.from(v).toString('base64')]),
-            ),
-          };
-          const applied = await kubectl(landscape.garden, ['apply', '-f', '-'], JSON.stringify(secret));
-          assert.equal(applied.code, 0, applied.stderr);
-        },
+        upArgs: POOL_ARGS,
+        beforeShoot: (landscape) => applyInternalDomain(landscape.garden, knot),
       });
     });
 
@@ -192,17 +137,7 @@ function insideTheNamespace(): void {
       assert.notEqual(left.code, 0, 'the control-plane namespace is gone from seed-a');
 
       assert.equal(await machineOfShoot(), machinePid, 'the same machine process');
-      await eventually(
-        async () => {
-          const { body } = await shoot.client.request(
-            'GET',
-            `/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/${MACHINE}`,
-          );
-          return ((body as Json).spec?.renewTime ?? '') > restoredAt ? true : undefined;
-        },
-        60_000,
-        "the machine's lease renewed after the Restore",
-      );
+      await waitForLeaseRenewedAfter(shoot.client, restoredAt);
       assert.deepEqual(await readyNodes(shoot.client), [MACHINE]);
 
       // The kubeconfig issued before the move, in a new client and with kubectl.

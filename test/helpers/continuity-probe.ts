@@ -612,3 +612,10 @@ export function describeContinuity(report: ContinuityReport): string {
     `${watch.missed.length} missed, ${watch.gone.length} × 410`
   );
 }
+
+/** When the longest write and read pauses were (ISO times) and what failed first in them: to set them beside a flow's log. */
+export function describePauseTimes(report: ContinuityReport): string {
+  const at = (p: Pause | undefined) =>
+    p ? `${new Date(p.from).toISOString()} → ${new Date(p.to).toISOString()} (${p.firstFailure ?? 'no failure'})` : '-';
+  return `longest write pause ${at(report.writes.longestPause)}; longest read pause ${at(report.reads.longestPause)}`;
+}

@@ -42,7 +42,8 @@ export async function triggerMigration(gardenKubeconfig: string, destination: st
  * The seed document's trigger for a live migration: the shoot annotated
  * `migration.gardener.cloud/live-migrate: "true"`, then the binding command, verbatim. The garden
  * refuses the binding while a seed has not reported yet whether it reaches the other's etcd peers
- * (a seed just started or restarted): the command is run again until the reports are there.
+ * (a seed just started: its first round of probes): the command is run again until the reports
+ * are there. A restarted seed is judged afresh at once (the others re-probe when its Seed changes).
  */
 export async function triggerLiveMigration(gardenKubeconfig: string, destination: string): Promise<void> {
   const annotated = await kubectl(gardenKubeconfig, [
@@ -198,5 +199,20 @@ export async function waitForRestoreOn(landscape: TestLandscape, seed: string, t
     },
     timeoutMs,
     `the shoot restored on ${seed}`,
+  );
+}
+
+/** Waits until the machine's node lease is renewed after `afterIso` (its agent reached the API since). */
+export async function waitForLeaseRenewedAfter(client: ShootClient, afterIso: string): Promise<void> {
+  await eventually(
+    async () => {
+      const { body } = await client.request(
+        'GET',
+        `/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/${MACHINE}`,
+      );
+      return ((body as Json).spec?.renewTime ?? '') > afterIso ? true : undefined;
+    },
+    60_000,
+    `the machine's lease renewed after ${afterIso}`,
   );
 }

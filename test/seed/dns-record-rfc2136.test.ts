@@ -68,6 +68,7 @@ describe('the internal DNSRecord with the rfc2136 provider', () => {
       }),
       internalDomain,
       dnsRecordTtl: 30,
+      etcdHosts: ['127.0.0.1', 'localhost'],
       seedObject: () => Promise.reject(new Error('not needed')),
       waitTimeoutMs: 10_000,
       logger: pino({ level: 'silent' }),

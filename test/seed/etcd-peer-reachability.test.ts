@@ -15,6 +15,7 @@ import {
   etcdPeerReport,
 } from '../../src/api/core-gardener/etcd-peer-reachability.js';
 import { seedResource } from '../../src/api/core-gardener/seed.js';
+import { nowTimestamp } from '../../src/api/meta.js';
 import { freePort } from '../../src/process/etcd-process.js';
 import {
   advertisedEtcdPeerEndpoint,
@@ -26,6 +27,7 @@ import {
 import { EtcdPeerReachability } from '../../src/seed/gardenlet/etcd-peer-reachability.js';
 import { seedManifest } from '../helpers/garden-e2e.js';
 import { startTestGarden, type TestGarden } from '../helpers/garden-fixture.js';
+import { eventually } from '../helpers/processes.js';
 
 describe('etcd peer probe', () => {
   let dir: string;
@@ -102,7 +104,7 @@ describe('etcd peer reachability report', () => {
   before(async () => {
     t = await startTestGarden();
     dir = await mkdtemp(join(tmpdir(), 'transplant-peer-report-'));
-    for (const name of ['seed-x', 'seed-y', 'seed-cut'])
+    for (const name of ['seed-x', 'seed-y', 'seed-cut', 'seed-p', 'seed-q'])
       await t.garden.hosted.client.resource(seedResource).create('', seedManifest(name));
   });
   after(async () => {
@@ -168,5 +170,60 @@ describe('etcd peer reachability report', () => {
 
     const fromY = await y.probeAll();
     assert.equal(fromY['seed-x']?.reachable, true);
+  });
+
+  it('judges a restarted seed afresh when its Seed changes, not an interval later', async () => {
+    const seeds = t.garden.hosted.client.resource(seedResource);
+    const reportOfP = async () => etcdPeerReport(await seeds.get('', 'seed-p'))['seed-q'];
+    // p probes on its own only once an hour: what follows comes from its watch of the Seeds.
+    const p = await seedPeer('seed-p');
+    let q = await seedPeer('seed-q');
+    await q.start();
+    await p.start();
+    await eventually(async () => (await reportOfP())?.reachable || undefined, 20_000, 'p reaches q');
+
+    // q goes down; p learns it in a round (as its interval would bring).
+    q.stop();
+    await listeners.pop()!.close();
+    await p.probeAll();
+    assert.equal((await reportOfP())?.reachable, false);
+
+    // q comes back on its kept port; its heartbeat writes its Seed at start.
+    q = await seedPeer('seed-q');
+    await q.start();
+    const beat = { type: 'GardenletReady', status: 'True', reason: 'Restarted', lastUpdateTime: nowTimestamp() };
+    await seeds.patch('', 'seed-q', { status: { conditions: [beat] } }, { subresource: 'status' });
+    const back = await eventually(
+      async () => {
+        const r = await reportOfP();
+        return r?.reachable ? r : undefined;
+      },
+      20_000,
+      "p reports q reachable again after q's Seed changed",
+    );
+    assert.equal(back.endpoint, `127.0.0.1:${listeners.at(-1)!.port}`);
+
+    // q comes back on another port (its port file lost): the endpoint it publishes changes.
+    q.stop();
+    await listeners.pop()!.close();
+    await rm(join(dir, 'seed-q.json'));
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(Number(back.endpoint.split(':')[1]), '127.0.0.1', resolve));
+    try {
+      q = await seedPeer('seed-q');
+      assert.notEqual(listeners.at(-1)!.port, Number(back.endpoint.split(':')[1]));
+      await q.start();
+      const moved = `127.0.0.1:${listeners.at(-1)!.port}`;
+      await eventually(
+        async () => {
+          const r = await reportOfP();
+          return r?.endpoint === moved && r.reachable ? r : undefined;
+        },
+        20_000,
+        "p reports q's new endpoint reachable",
+      );
+    } finally {
+      await new Promise((resolve) => blocker.close(resolve));
+    }
   });
 });

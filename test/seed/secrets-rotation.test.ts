@@ -5,6 +5,7 @@
  * ShootState alone; the new CA is never missing from the ShootState.
  */
 import assert from 'node:assert/strict';
+import { X509Certificate } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { pino } from 'pino';
 import { secretResource } from '../../src/api/core/secret.js';
@@ -17,7 +18,11 @@ import type { TaskContext } from '../../src/flow/task-fn.js';
 import { secretDefinition } from '../../src/registry/core/secret.js';
 import { shootStateDefinition } from '../../src/registry/core-gardener/shoot-state.js';
 import type { ComponentContext } from '../../src/seed/gardenlet/components/context.js';
-import { SecretsManager } from '../../src/seed/gardenlet/components/secrets.js';
+import {
+  ETCD_PEER_SERVER_SECRET,
+  etcdCertificateHosts,
+  SecretsManager,
+} from '../../src/seed/gardenlet/components/secrets.js';
 import { ShootStateComponent } from '../../src/seed/gardenlet/components/shoot-state.js';
 import { ShootEndpoint } from '../../src/seed/gardenlet/shoot-endpoint.js';
 import { clusterCaBundle } from '../../src/shoot/credentials-rotation.js';
@@ -45,7 +50,7 @@ function shoot(phase?: CredentialsRotationPhase): Shoot {
 }
 
 /** A seed (its own namespace store) and the garden's ShootStates, shared between seeds. */
-function seed(garden: GenericStore) {
+function seed(garden: GenericStore, etcdHosts: readonly string[] = ['127.0.0.1', 'localhost']) {
   const storage = openSqliteStore({ path: ':memory:' });
   const client = storeClient([new GenericStore(secretDefinition, storage, new AdmissionChain([]))]);
   const gardenClient = storeClient([garden]);
@@ -60,6 +65,7 @@ function seed(garden: GenericStore) {
       endpoint: new ShootEndpoint(s, { poolAddress: '127.0.0.1' }),
       internalDomain: undefined,
       dnsRecordTtl: 30,
+      etcdHosts,
       seedObject: () => Promise.reject(new Error('not needed')),
       waitTimeoutMs: 10_000,
       logger: pino({ level: 'silent' }),
@@ -145,5 +151,24 @@ describe('credentials rotation in secrets management', () => {
     await completing.secrets.deploy(ctx);
     assert.equal(completing.secrets.current.ca.certPem, await savedCa(garden, 'ca'));
     assert.equal(completing.secrets.current.next, undefined);
+  });
+});
+
+describe("etcd's certificates in secrets management", () => {
+  const garden = new GenericStore(shootStateDefinition, openSqliteStore({ path: ':memory:' }), new AdmissionChain([]));
+
+  it("name the seed's etcd peer address, where other seeds dial its members, and follow it", async () => {
+    const sans = async (s: ReturnType<typeof seed>, name: string) => {
+      const secret = await s.client.resource(secretResource).get(NAMESPACE, name);
+      const pem = Buffer.from(String((secret.data as Record<string, string>)['tls.crt']), 'base64').toString();
+      return new X509Certificate(pem).subjectAltName ?? '';
+    };
+    const withPeerAddress = seed(garden, etcdCertificateHosts('10.1.2.3'));
+    await withPeerAddress.manager().secrets.deploy(ctx);
+    for (const name of ['etcd-server-tls', ETCD_PEER_SERVER_SECRET]) {
+      assert.match(await sans(withPeerAddress, name), /IP Address:10\.1\.2\.3/, name);
+      assert.match(await sans(withPeerAddress, name), /IP Address:127\.0\.0\.1/, name);
+    }
+    assert.deepEqual(etcdCertificateHosts('127.0.0.1'), ['127.0.0.1', 'localhost']);
   });
 });

@@ -8,6 +8,13 @@
  *
  * The report is written only when it changes, so a steady landscape costs one list of Seeds and
  * one handshake per other seed each interval, and no writes.
+ *
+ * Between rounds it watches the Seeds: when another seed's Seed changes while this seed's report
+ * about it is missing, names another endpoint than the one it publishes now, or says unreachable,
+ * it probes again at once. A seed that restarts (its listener keeps its port, its heartbeat writes
+ * its Seed at start) or moves its endpoint is so judged afresh within a handshake, not an interval
+ * later: a live binding right after a restart is not refused on a report about the seed while it
+ * was down.
  */
 import {
   ETCD_PEER_ENDPOINT_ANNOTATION,
@@ -17,14 +24,17 @@ import {
   formatEtcdPeerReport,
   publishedEtcdPeerEndpoint,
 } from '../../api/core-gardener/etcd-peer-reachability.js';
+import type { Seed } from '../../api/core-gardener/seed.js';
 import { seedResource } from '../../api/core-gardener/seed.js';
-import type { Client } from '../../client/client.js';
+import type { Client, ObjectWatch } from '../../client/client.js';
 import { probeEtcdPeerEndpoint } from './etcd-peer-probe.js';
 
 /** How often the other seeds are probed; a cut shows within this plus the probe timeout. */
 export const DEFAULT_ETCD_PEER_PROBE_INTERVAL_MS = 5_000;
 /** A probe's connect and handshake together; a dropping firewall costs this much per seed. */
 export const DEFAULT_ETCD_PEER_PROBE_TIMEOUT_MS = 2_000;
+/** How long after a watch of the Seeds ended or failed it is opened again. */
+const SEED_WATCH_RETRY_MS = 1_000;
 
 export interface EtcdPeerReachabilityOptions {
   seed: string;
@@ -46,6 +56,9 @@ export class EtcdPeerReachability {
   #timer: NodeJS.Timeout | undefined;
   #stopped = false;
   #round: Promise<unknown> = Promise.resolve();
+  /** A round was asked for by the Seed watch and has not listed the Seeds yet. */
+  #roundQueued = false;
+  #watch: ObjectWatch<Seed> | undefined;
 
   constructor(options: EtcdPeerReachabilityOptions) {
     this.#options = options;
@@ -55,11 +68,44 @@ export class EtcdPeerReachability {
   async start(): Promise<void> {
     await this.#annotate({ [ETCD_PEER_ENDPOINT_ANNOTATION]: this.#options.endpoint });
     this.#schedule(0);
+    void this.#watchSeeds();
   }
 
   stop(): void {
     this.#stopped = true;
     clearTimeout(this.#timer);
+    this.#watch?.stop();
+  }
+
+  /** Whether this seed's report about `other` may be wrong now (see the module comment). */
+  #stale(other: Seed): boolean {
+    const name = other.metadata.name;
+    const endpoint = publishedEtcdPeerEndpoint(other);
+    if (!name || name === this.#options.seed || !endpoint) return false;
+    const result = this.#report?.[name];
+    return !result || result.endpoint !== endpoint || !result.reachable;
+  }
+
+  async #watchSeeds(): Promise<void> {
+    while (!this.#stopped) {
+      try {
+        this.#watch = await this.#options.garden.resource(seedResource).watch('');
+        if (this.#stopped) this.#watch.stop();
+        for await (const event of this.#watch) {
+          if ((event.type === 'ADDED' || event.type === 'MODIFIED') && this.#stale(event.object)) this.#reprobe();
+        }
+      } catch (err) {
+        if (!this.#stopped) this.#options.onError?.(err);
+      }
+      if (!this.#stopped) await new Promise((resolve) => setTimeout(resolve, SEED_WATCH_RETRY_MS).unref());
+    }
+  }
+
+  /** One round more, unless one asked for already has not listed the Seeds yet (it sees this change too). */
+  #reprobe(): void {
+    if (this.#roundQueued) return;
+    this.#roundQueued = true;
+    this.probeAll().catch((err: unknown) => this.#options.onError?.(err));
   }
 
   /** The condition for the heartbeat; none before the first round. */
@@ -79,6 +125,7 @@ export class EtcdPeerReachability {
 
   async #probeAll(): Promise<EtcdPeerReport> {
     const { seed, garden } = this.#options;
+    this.#roundQueued = false;
     const seeds = (await garden.resource(seedResource).list('')).items;
     const timeoutMs = this.#options.timeoutMs ?? DEFAULT_ETCD_PEER_PROBE_TIMEOUT_MS;
     const results = await Promise.all(

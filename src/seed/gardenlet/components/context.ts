@@ -25,6 +25,11 @@ export interface ComponentContext {
   readonly internalDomain: InternalDomain | undefined;
   /** The TTL of the shoot's DNS record, seconds (`transplant seed --dns-record-ttl`). */
   readonly dnsRecordTtl: number;
+  /**
+   * The names in the etcd members' server and peer certificates: loopback, and the seed's etcd
+   * peer address (`transplant seed --etcd-peer-address`) where other seeds dial its members.
+   */
+  readonly etcdHosts: readonly string[];
   /** This seed's Seed object in the garden, read once per flow run (its UID names its bucket). */
   seedObject(): Promise<Seed>;
   /** How long a component's wait may take before its step fails (and the flow is retried). */

@@ -38,7 +38,7 @@ import { KubeScheduler } from './kube-scheduler.js';
 import { LiveEtcd } from './live-etcd.js';
 import { LiveMigrationProgress } from './live-migration.js';
 import { ShootNamespace } from './namespace.js';
-import { SecretsManager } from './secrets.js';
+import { etcdCertificateHosts, SecretsManager } from './secrets.js';
 import { ShootStateComponent } from './shoot-state.js';
 import { SourceBackupEntry } from './source-backup-entry.js';
 import { VpnSeedServer } from './vpn-seed-server.js';
@@ -67,6 +67,8 @@ export interface SeedRuntime {
   shootAddresses?: ShootAddressPool | undefined;
   /** The TTL of the shoots' DNS records, seconds (Gardener's default 120). */
   dnsRecordTtl?: number | undefined;
+  /** Where this seed's etcd members listen for peers (`--etcd-peer-address`); none: loopback. */
+  etcdPeerAddress?: string | undefined;
 }
 
 export interface ShootComponents {
@@ -108,6 +110,7 @@ export function shootComponents(shoot: Shoot, seed: SeedRuntime, placement: Shoo
     endpoint: placement.endpoint,
     internalDomain: placement.internalDomain,
     dnsRecordTtl: seed.dnsRecordTtl ?? DEFAULT_DNS_RECORD_TTL,
+    etcdHosts: etcdCertificateHosts(seed.etcdPeerAddress),
     seedObject: () => {
       seedObject ??= seed.garden.resource(seedResource).get('', seed.seedName);
       return seedObject;

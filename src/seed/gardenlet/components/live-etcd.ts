@@ -31,6 +31,7 @@ import type { ComponentContext } from './context.js';
 import { ETCD_MAIN, type EtcdMain } from './etcd.js';
 import type { LiveMigrationProgress } from './live-migration.js';
 import type { SecretsManager } from './secrets.js';
+import { ETCD_PEER_SERVER_SECRET } from './secrets.js';
 import { NotYetError, waitUntil } from './wait.js';
 
 export class LiveEtcd {
@@ -96,7 +97,9 @@ export class LiveEtcd {
           serverTLSSecretRef: { name: 'etcd-server-tls' },
           clientTLSSecretRef: { name: 'etcd-client-tls' },
         },
-        peerUrlTls: { tlsCASecretRef: ca, serverTLSSecretRef: { name: 'etcd-server-tls' } },
+        // The peer certificate the Restore's etcd-main names too (EtcdMain.deploy): the same peer
+        // TLS keeps the member's configuration digest, so the adoption does not restart it.
+        peerUrlTls: { tlsCASecretRef: ca, serverTLSSecretRef: { name: ETCD_PEER_SERVER_SECRET } },
         bootstrapWithExistingCluster: {
           members: sourceMembers.map((m) => ({ name: m.name, peerUrls: m.peerURLs })),
           clientEndpoints: sourceMembers.flatMap((m) => m.clientURLs),

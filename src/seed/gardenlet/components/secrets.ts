@@ -34,8 +34,20 @@ import type { ShootStateComponent } from './shoot-state.js';
  */
 export const ETCD_PEER_SERVER_SECRET = 'etcd-peer-server-tls';
 
-/** The names in the peer certificate: where the members' peer listeners are reached on one host. */
-const ETCD_PEER_HOSTS: readonly string[] = Object.freeze(['127.0.0.1', 'localhost']);
+/** Where the members' listeners are reached on one host. */
+const ETCD_LOOPBACK_HOSTS: readonly string[] = Object.freeze(['127.0.0.1', 'localhost']);
+
+/**
+ * The names in the members' server and peer certificates: loopback, and the seed's etcd peer
+ * address when it has one. Its members' peer listeners bind that address and their client
+ * listeners bind it too (src/seed/druid/etcd-config.ts), so another seed's members (a live
+ * migration's learners, the source's members they dial back) verify both against it.
+ */
+export function etcdCertificateHosts(peerAddress: string | undefined): string[] {
+  return peerAddress && !ETCD_LOOPBACK_HOSTS.includes(peerAddress)
+    ? [...ETCD_LOOPBACK_HOSTS, peerAddress]
+    : [...ETCD_LOOPBACK_HOSTS];
+}
 
 /** A certificate and its key, PEM. */
 export interface TlsPair {
@@ -72,8 +84,12 @@ export class SecretsManager {
     persisted = (await this.#rotation.advance()) ?? persisted;
     this.#secrets = persisted;
     const caPem = persisted.caEtcd.certPem;
-    await this.tlsSecret('etcd-server-tls', caPem, () =>
-      issueEtcdServerCertificate(persisted.caEtcd, ['127.0.0.1', 'localhost']),
+    const hosts = [...this.#c.etcdHosts];
+    await this.tlsSecret(
+      'etcd-server-tls',
+      caPem,
+      () => issueEtcdServerCertificate(persisted.caEtcd, hosts),
+      hosts.join(','),
     );
     await this.tlsSecret('etcd-client-tls', caPem, () => issueEtcdClientCertificate(persisted.caEtcd));
     // Members present it to each other and serve it (usage both), for one member as for three.
@@ -81,8 +97,8 @@ export class SecretsManager {
     await this.tlsSecret(
       ETCD_PEER_SERVER_SECRET,
       caPem,
-      () => issueEtcdServerCertificate(persisted.caEtcd, [...ETCD_PEER_HOSTS]),
-      ETCD_PEER_HOSTS.join(','),
+      () => issueEtcdServerCertificate(persisted.caEtcd, hosts),
+      hosts.join(','),
     );
   }
 
