@@ -75,7 +75,7 @@ export class LiveEtcd {
 
   /**
    * Destination: "Deploying etcd members into the source cluster". `JoiningMembers` first, then
-   * etcd-main with `bootstrapWithExistingCluster` (the source's members from the record), member
+   * etcd-main (the shoot's members: 1, or 3 when highly available) with `bootstrapWithExistingCluster` (the source's members from the record), member
    * names prefixed with this seed's name, peer TLS from `ca-etcd` (the same CA on both seeds), and
    * no backups yet: the source backs the cluster up until its members leave.
    */
@@ -86,7 +86,9 @@ export class LiveEtcd {
     if (sourceMembers.length === 0) throw terminal(new Error(`the record names no ${ETCD_MAIN} member of the source`));
     const ca = { name: 'ca-etcd', dataKey: 'ca.crt' };
     const spec: EtcdSpec = {
-      replicas: 1,
+      // As many members as the source runs (3 for a highly available shoot): the druid joins them
+      // one at a time, so the voters go 3 → 4 → 5 → 6 and a quorum of running members always exists.
+      replicas: this.#etcdMain.runningReplicas,
       memberNamePrefix: this.#c.seedName,
       labels: { role: 'main', 'gardener.cloud/role': 'controlplane' },
       selector: { matchLabels: { role: 'main' } },
