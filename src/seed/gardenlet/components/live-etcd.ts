@@ -21,6 +21,7 @@ import type { TaskContext } from '../../../flow/task-fn.js';
 import {
   compareKeySpace,
   EtcdClusterOpError,
+  leaderStatus,
   memberList,
   moveLeader,
   removeMember,
@@ -195,9 +196,11 @@ export class LiveEtcd {
     const endpoints = await this.#etcdMain.clientUrls(ctx);
     const sourceIds = new Set((record.source.etcd[ETCD_MAIN] ?? []).map((m) => m.id));
     await waitUntil(ctx, this.#c.waitTimeoutMs, async () => {
-      const next = (await memberList(endpoints, tls)).find((m) => sourceIds.has(m.id));
+      const members = await memberList(endpoints, tls);
+      const next = members.find((m) => sourceIds.has(m.id));
       if (!next) return;
       try {
+        await keepLeadershipOn(endpoints, tls, members, (m) => !sourceIds.has(m.id));
         await removeMember(endpoints, tls, next.id);
       } catch (err) {
         if (err instanceof EtcdClusterOpError) throw new NotYetError(err.message);
@@ -221,9 +224,11 @@ export class LiveEtcd {
     const tls = await this.#tls();
     const sourceEndpoints = (record.source.etcd[ETCD_MAIN] ?? []).flatMap((m) => m.clientURLs);
     await waitUntil(ctx, this.#c.waitTimeoutMs, async () => {
-      const mine = (await memberList(sourceEndpoints, tls)).find((m) => this.#isMine(m));
+      const members = await memberList(sourceEndpoints, tls);
+      const mine = members.find((m) => this.#isMine(m));
       if (!mine) return;
       try {
+        await keepLeadershipOn(sourceEndpoints, tls, members, (m) => !this.#isMine(m));
         await removeMember(sourceEndpoints, tls, mine.id);
       } catch (err) {
         if (err instanceof EtcdClusterOpError) throw new NotYetError(err.message);
@@ -288,6 +293,25 @@ export class LiveEtcd {
   #etcds() {
     return this.#c.seed.resource(etcdResource);
   }
+}
+
+/**
+ * Before a removal: the leader is a member that `stays`, else the leadership moves to a caught-up
+ * voter that stays (`moveLeader` refuses a lagging one). With 3 + 3 members an election may give
+ * the leadership to a member that is about to leave (to a source member after `LeaderMoved`, to a
+ * destination voter before an abort), and etcd's leader is never removed.
+ */
+async function keepLeadershipOn(
+  endpoints: readonly string[],
+  tls: EtcdTls,
+  members: readonly EtcdMemberEntry[],
+  stays: (m: EtcdMemberEntry) => boolean,
+): Promise<void> {
+  const { leader } = await leaderStatus(members, tls);
+  if (stays(leader)) return;
+  const target = members.find((m) => stays(m) && !m.isLearner);
+  if (!target) throw new EtcdClusterOpError(`no voter that stays can take the leadership from ${leader.name}`);
+  await moveLeader(endpoints, tls, target.id);
 }
 
 function toLiveMember(m: EtcdMemberEntry): LiveEtcdMember {
