@@ -8,6 +8,8 @@
  * the widest. Afterwards: every acknowledged write is stored; the watch never got a 410 and missed
  * no event; the cluster has 3 members, all seed-b's, and no etcd of the shoot runs on seed-a; the
  * admin kubeconfig issued before the move works and the machine is Ready through the endpoint.
+ * Then a live migration back to seed-a is aborted once the record exists: seed-b's 3 members and
+ * its data (HashKV at a revision) are as they were.
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -17,26 +19,22 @@ import { shootStateResource } from '../../src/api/core-gardener/shoot-state.js';
 import { checked } from '../../src/client/client.js';
 import { memberList } from '../../src/process/etcd-cluster-ops.js';
 import type { EtcdMemberEntry, EtcdTls } from '../../src/process/etcd-process.js';
-import {
-  type ContinuityReport,
-  continuityProblems,
-  describeContinuity,
-  probeWriterRecords,
-  startContinuityProbe,
-} from '../helpers/continuity-probe.js';
+import { type ContinuityReport, describeContinuity, startContinuityProbe } from '../helpers/continuity-probe.js';
 import { getJson, kubectl } from '../helpers/kubectl.js';
 import type { TestLandscape } from '../helpers/landscape.js';
 import {
+  abortedLiveMigration,
+  assertLiveContinuity,
+  assertServesAfterMove,
   CONTROL_PLANE,
-  readyNodes,
   SHOOT,
   SHOOT_NAMESPACE,
   type ShootOnLandscape,
+  seedEtcdClientTls,
   startShootOnLandscape,
   triggerLiveMigration,
 } from '../helpers/migration.js';
-import { etcdPidsUnder, eventually } from '../helpers/processes.js';
-import { checkWrites } from '../helpers/shoot-writer.js';
+import { etcdPidsUnder } from '../helpers/processes.js';
 
 /** One sample of the joint cluster's membership: voters and learners of each seed. */
 interface Membership {
@@ -80,12 +78,6 @@ function sampleMembership(endpoint: string, tls: EtcdTls): { stop(): Promise<Mem
   };
 }
 
-async function etcdClientTls(seedKubeconfig: string): Promise<EtcdTls> {
-  const secret = await getJson(seedKubeconfig, ['get', 'secret', '-n', CONTROL_PLANE, 'etcd-client-tls']);
-  const decoded = (key: string) => Buffer.from(secret.data[key], 'base64').toString('utf8');
-  return { caPem: decoded('ca.crt'), certPem: decoded('tls.crt'), keyPem: decoded('tls.key'), clientCertAuth: true };
-}
-
 describe('live migration of a highly available shoot from seed-a to seed-b', () => {
   let shoot: ShootOnLandscape;
   let l: TestLandscape;
@@ -100,7 +92,7 @@ describe('live migration of a highly available shoot from seed-a to seed-b', () 
     assert.equal(ns.status, 201, JSON.stringify(ns.body));
     const etcd = await getJson(l.seedKubeconfig('seed-a'), ['get', 'etcd', '-n', CONTROL_PLANE, 'etcd-main']);
     assert.equal(etcd.spec.replicas, 3, 'the shoot is highly available');
-    tls = await etcdClientTls(l.seedKubeconfig('seed-a'));
+    tls = await seedEtcdClientTls(l, 'seed-a');
     const membership = sampleMembership(etcd.status.endpoint, tls);
     const probe = await startContinuityProbe(shoot.kubeconfig, { namespace: 'probe', prefix: 'live-ha' });
     try {
@@ -121,12 +113,7 @@ describe('live migration of a highly available shoot from seed-a to seed-b', () 
 
   it('keeps every acknowledged write, and the watch saw every event without a 410', async (t) => {
     t.diagnostic(describeContinuity(report));
-    assert.deepEqual(continuityProblems(report), []);
-    assert.equal(report.watch.gone.length, 0, 'no 410 Gone');
-    const { items } = await shoot.client.listConfigMaps('probe');
-    const check = checkWrites(probeWriterRecords(report), items);
-    assert.deepEqual(check.missing, [], 'no acknowledged write is missing');
-    assert.deepEqual(check.changed, [], 'every acknowledged write has its resourceVersion and content');
+    await assertLiveContinuity(report, shoot.client, 'probe');
   });
 
   it('grew the cluster one learner at a time to 6 voters and shrank it to seed-b’s 3', (t) => {
@@ -169,12 +156,19 @@ describe('live migration of a highly available shoot from seed-a to seed-b', () 
   });
 
   it('serves the kubeconfig issued before the move; the machine is Ready through the endpoint', async () => {
-    const nodes = await kubectl(shoot.kubeconfig, ['get', 'nodes']);
-    assert.equal(nodes.code, 0, nodes.stderr);
-    await eventually(
-      async () => ((await readyNodes(shoot.client)).length === 1 ? true : undefined),
-      60_000,
-      'the machine is Ready',
+    await assertServesAfterMove(shoot);
+  });
+
+  it("aborts a live migration back to seed-a before the point of no return: seed-b's 3 members as they were", async () => {
+    const aborted = await abortedLiveMigration(l, shoot.client, { from: 'seed-b', to: 'seed-a', namespace: 'probe' });
+    assert.equal(aborted.membersBefore.length, 3);
+    assert.deepEqual(
+      aborted.membersAfter.map((m) => [m.id, m.isLearner]),
+      aborted.membersBefore.map((m) => [m.id, m.isLearner]),
+      "seed-b's cluster has its 3 members again",
     );
+    assert.equal(aborted.hashAfter, aborted.hashBefore, 'the same data at that revision');
+    const read = await shoot.client.request('GET', '/api/v1/namespaces/probe/configmaps/before-abort');
+    assert.equal(read.status, 200, 'the API serves on seed-b throughout');
   });
 });
