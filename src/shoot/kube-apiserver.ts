@@ -264,20 +264,10 @@ export async function startShootApiServer(options: ShootApiServerOptions): Promi
     get exposed() {
       return exposed;
     },
-    async expose({ retryMs = 5, signal } = {}) {
+    async expose(retry = {}) {
       if (exposed) return;
-      const since = Date.now();
-      let attempts = 0;
-      while (!exposed) {
-        try {
-          attempts++;
-          await listen();
-        } catch (err) {
-          if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || signal?.aborted) throw err;
-          await sleep(retryMs);
-        }
-      }
-      logger.info({ url, attempts, waitedMs: Date.now() - since }, `kube-apiserver of ${name} listens`);
+      const { attempts, waitedMs } = await listenWhenFree(listen, retry);
+      logger.info({ url, attempts, waitedMs }, `kube-apiserver of ${name} listens`);
     },
     stopListening() {
       apiServer.stopListening();
@@ -288,6 +278,27 @@ export async function startShootApiServer(options: ShootApiServerOptions): Promi
       logger.info({ url }, `kube-apiserver of ${name} stopped`);
     },
   };
+}
+
+/**
+ * `listen()` until it does not fail with `EADDRINUSE` (the other seed's server still holds the
+ * shoot's address in a live migration's endpoint switch): tried again every `retryMs` until
+ * `signal` ends the attempts. Shared by a single server's and the replicas' proxy's `expose`.
+ */
+export async function listenWhenFree(
+  listen: () => Promise<unknown>,
+  { retryMs = 5, signal }: { retryMs?: number; signal?: AbortSignal } = {},
+): Promise<{ attempts: number; waitedMs: number }> {
+  const since = Date.now();
+  for (let attempts = 1; ; attempts++) {
+    try {
+      await listen();
+      return { attempts, waitedMs: Date.now() - since };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || signal?.aborted) throw err;
+      await sleep(retryMs);
+    }
+  }
 }
 
 /** The default ClusterRoles a shoot stored under an earlier version get the rules this one adds. */

@@ -16,33 +16,30 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { ABORT_LIVE_MIGRATION_ANNOTATION, liveMigrationRecord } from '../../src/api/core-gardener/live-migration.js';
+import { liveMigrationRecord } from '../../src/api/core-gardener/live-migration.js';
 import { shootStateResource } from '../../src/api/core-gardener/shoot-state.js';
 import { checked } from '../../src/client/client.js';
-import { hashKV, memberList } from '../../src/process/etcd-cluster-ops.js';
-import type { EtcdTls } from '../../src/process/etcd-process.js';
 import type { Json } from '../helpers/api-client.js';
 import {
   type ContinuityReport,
-  continuityProblems,
   describeContinuity,
   describePauseTimes,
-  probeWriterRecords,
   startContinuityProbe,
 } from '../helpers/continuity-probe.js';
 import { kubectl } from '../helpers/kubectl.js';
 import type { TestLandscape } from '../helpers/landscape.js';
 import {
+  abortedLiveMigration,
+  assertLiveContinuity,
+  assertServesAfterMove,
   CONTROL_PLANE,
-  readyNodes,
   SHOOT,
   SHOOT_NAMESPACE,
   type ShootOnLandscape,
   startShootOnLandscape,
   triggerLiveMigration,
 } from '../helpers/migration.js';
-import { etcdPidsUnder, eventually } from '../helpers/processes.js';
-import { checkWrites } from '../helpers/shoot-writer.js';
+import { etcdPidsUnder } from '../helpers/processes.js';
 
 async function getJson(kubeconfig: string, args: string[]): Promise<Json> {
   const res = await kubectl(kubeconfig, [...args, '-o', 'json']);
@@ -79,12 +76,7 @@ describe('live migration of a single-member shoot from seed-a to seed-b', () => 
   it('keeps every acknowledged write, and the watch saw every event without a 410', async (t) => {
     t.diagnostic(describeContinuity(report));
     t.diagnostic(describePauseTimes(report));
-    assert.deepEqual(continuityProblems(report), []);
-    assert.equal(report.watch.gone.length, 0, 'no 410 Gone');
-    const { items } = await shoot.client.listConfigMaps('probe');
-    const check = checkWrites(probeWriterRecords(report), items);
-    assert.deepEqual(check.missing, [], 'no acknowledged write is missing');
-    assert.deepEqual(check.changed, [], 'every acknowledged write has its resourceVersion and content');
+    await assertLiveContinuity(report, shoot.client, 'probe');
   });
 
   it('runs the control plane only on seed-b, with the record Completed and no copy of backups', async () => {
@@ -106,79 +98,20 @@ describe('live migration of a single-member shoot from seed-a to seed-b', () => 
   });
 
   it('serves the kubeconfig issued before the move; the machine is Ready through the stable address', async () => {
-    const nodes = await kubectl(shoot.kubeconfig, ['get', 'nodes']);
-    assert.equal(nodes.code, 0, nodes.stderr);
-    await eventually(
-      async () => ((await readyNodes(shoot.client)).length === 1 ? true : undefined),
-      60_000,
-      'the machine is Ready',
-    );
+    await assertServesAfterMove(shoot);
   });
 
   it('aborts a live migration back to seed-a before the point of no return: seed-b as it was', async () => {
-    const seedB = l.seedKubeconfig('seed-b');
-    const etcd = await getJson(seedB, ['get', 'etcd', '-n', CONTROL_PLANE, 'etcd-main']);
-    const endpoint = etcd.status.endpoint as string;
-    const secret = await getJson(seedB, ['get', 'secret', '-n', CONTROL_PLANE, 'etcd-client-tls']);
-    const decoded = (key: string) => Buffer.from(secret.data[key], 'base64').toString('utf8');
-    const tls: EtcdTls = {
-      caPem: decoded('ca.crt'),
-      certPem: decoded('tls.crt'),
-      keyPem: decoded('tls.key'),
-      clientCertAuth: true,
-    };
-    const membersBefore = await memberList([endpoint], tls);
-    assert.equal(membersBefore.length, 1);
-    const written = await shoot.client.request('POST', '/api/v1/namespaces/probe/configmaps', {
-      metadata: { name: 'before-abort' },
-    });
-    assert.equal(written.status, 201, JSON.stringify(written.body));
-    const revision = Number(written.body.metadata.resourceVersion);
-    const hashBefore = await hashKV(endpoint, tls, revision);
-
-    await triggerLiveMigration(l.garden, 'seed-a');
-    await eventually(
-      async () => {
-        const state = await getJson(l.garden, ['get', 'shootstate', '-n', SHOOT_NAMESPACE, SHOOT]);
-        const record = liveMigrationRecord(checked(shootStateResource, state));
-        return record?.sourceSeed === 'seed-b' ? record : undefined;
-      },
-      60_000,
-      'seed-b publishes its members for the live migration to seed-a',
-    );
-    const aborted = await kubectl(l.garden, [
-      'annotate',
-      'shoot',
-      SHOOT,
-      '-n',
-      SHOOT_NAMESPACE,
-      `${ABORT_LIVE_MIGRATION_ANNOTATION}=true`,
-    ]);
-    assert.equal(aborted.code, 0, aborted.stderr);
-    await eventually(
-      async () => {
-        const s = await getJson(l.garden, ['get', 'shoot', '-n', SHOOT_NAMESPACE, SHOOT]);
-        const state = await getJson(l.garden, ['get', 'shootstate', '-n', SHOOT_NAMESPACE, SHOOT]);
-        const rebound = s.spec.seedName === 'seed-b' && s.status.seedName === 'seed-b';
-        return rebound && !liveMigrationRecord(checked(shootStateResource, state)) ? s : undefined;
-      },
-      120_000,
-      'the shoot is bound to seed-b again and its record is gone',
-    );
-    await eventually(
-      async () => ((await etcdPidsUnder(join(l.dir, 'seeds', 'seed-a'))).length === 0 ? true : undefined),
-      60_000,
-      'no etcd of the shoot on seed-a',
-    );
+    const aborted = await abortedLiveMigration(l, shoot.client, { from: 'seed-b', to: 'seed-a', namespace: 'probe' });
     const ns = await kubectl(l.seedKubeconfig('seed-a'), ['get', 'namespace', CONTROL_PLANE]);
     assert.match(ns.stderr, /NotFound/);
-    const membersAfter = await memberList([endpoint], tls);
+    assert.equal(aborted.membersBefore.length, 1);
     assert.deepEqual(
-      membersAfter.map((m) => [m.id, m.isLearner]),
-      membersBefore.map((m) => [m.id, m.isLearner]),
+      aborted.membersAfter.map((m) => [m.id, m.isLearner]),
+      aborted.membersBefore.map((m) => [m.id, m.isLearner]),
       "seed-b's cluster has its one member again",
     );
-    assert.equal((await hashKV(endpoint, tls, revision)).hash, hashBefore.hash, 'the same data at that revision');
+    assert.equal(aborted.hashAfter, aborted.hashBefore, 'the same data at that revision');
     const read = await shoot.client.request('GET', '/api/v1/namespaces/probe/configmaps/before-abort');
     assert.equal(read.status, 200, 'the API serves on seed-b throughout');
   });

@@ -6,9 +6,18 @@
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { LIVE_MIGRATE_ANNOTATION } from '../../src/api/core-gardener/live-migration.js';
+import {
+  ABORT_LIVE_MIGRATION_ANNOTATION,
+  LIVE_MIGRATE_ANNOTATION,
+  liveMigrationRecord,
+} from '../../src/api/core-gardener/live-migration.js';
+import { shootStateResource } from '../../src/api/core-gardener/shoot-state.js';
+import { checked } from '../../src/client/client.js';
+import { hashKV, memberList } from '../../src/process/etcd-cluster-ops.js';
+import type { EtcdMemberEntry, EtcdTls } from '../../src/process/etcd-process.js';
 import type { Json } from './api-client.js';
-import { bash, kubectl } from './kubectl.js';
+import { type ContinuityReport, continuityProblems, probeWriterRecords } from './continuity-probe.js';
+import { bash, getJson, kubectl } from './kubectl.js';
 import {
   exampleShootManifest,
   examplesDir,
@@ -16,8 +25,9 @@ import {
   startLandscape,
   type TestLandscape,
 } from './landscape.js';
-import { eventually } from './processes.js';
+import { etcdPidsUnder, eventually } from './processes.js';
 import { type ShootClient, shootClient } from './shoot-client.js';
+import { checkWrites } from './shoot-writer.js';
 
 export const SHOOT_NAMESPACE = 'garden-dev';
 export const SHOOT = 'my-shoot';
@@ -214,5 +224,121 @@ export async function waitForLeaseRenewedAfter(client: ShootClient, afterIso: st
     },
     60_000,
     `the machine's lease renewed after ${afterIso}`,
+  );
+}
+
+/** The shoot's etcd client TLS on `seed` (its `etcd-client-tls` secret: `ca-etcd` and the API server's pair). */
+export async function seedEtcdClientTls(landscape: TestLandscape, seed: string): Promise<EtcdTls> {
+  const secret = await getJson(landscape.seedKubeconfig(seed), [
+    'get',
+    'secret',
+    '-n',
+    CONTROL_PLANE,
+    'etcd-client-tls',
+  ]);
+  const decoded = (key: string) => Buffer.from(secret.data[key], 'base64').toString('utf8');
+  return { caPem: decoded('ca.crt'), certPem: decoded('tls.crt'), keyPem: decoded('tls.key'), clientCertAuth: true };
+}
+
+/** What an aborted live migration left of the cluster the shoot runs on: its members and data before and after. */
+export interface AbortedLiveMigration {
+  membersBefore: EtcdMemberEntry[];
+  membersAfter: EtcdMemberEntry[];
+  /** etcd's HashKV at `revision` (a write made just before the trigger), before and after. */
+  revision: number;
+  hashBefore: number;
+  hashAfter: number;
+}
+
+/**
+ * A live migration of the shoot from `from` (where it runs) to `to`, aborted with
+ * `migration.gardener.cloud/abort-live-migration` as soon as `from` has published its members:
+ * waits until the garden bound the shoot to `from` again with the record gone, and no etcd of the
+ * shoot runs under `to`'s directory any more. `client` writes `namespace/before-abort` first.
+ */
+export async function abortedLiveMigration(
+  landscape: TestLandscape,
+  client: ShootClient,
+  { from, to, namespace }: { from: string; to: string; namespace: string },
+): Promise<AbortedLiveMigration> {
+  const etcd = await getJson(landscape.seedKubeconfig(from), ['get', 'etcd', '-n', CONTROL_PLANE, 'etcd-main']);
+  const endpoint = etcd.status.endpoint as string;
+  const tls = await seedEtcdClientTls(landscape, from);
+  const membersBefore = await memberList([endpoint], tls);
+  const written = await client.request('POST', `/api/v1/namespaces/${namespace}/configmaps`, {
+    metadata: { name: 'before-abort' },
+  });
+  assert.equal(written.status, 201, JSON.stringify(written.body));
+  const revision = Number(written.body.metadata.resourceVersion);
+  const hashBefore = (await hashKV(endpoint, tls, revision)).hash;
+
+  const shootState = async () =>
+    liveMigrationRecord(
+      checked(shootStateResource, await getJson(landscape.garden, ['get', 'shootstate', '-n', SHOOT_NAMESPACE, SHOOT])),
+    );
+  await triggerLiveMigration(landscape.garden, to);
+  await eventually(
+    async () => ((await shootState())?.sourceSeed === from ? true : undefined),
+    60_000,
+    `${from} publishes its members for the live migration to ${to}`,
+  );
+  const aborted = await kubectl(landscape.garden, [
+    'annotate',
+    'shoot',
+    SHOOT,
+    '-n',
+    SHOOT_NAMESPACE,
+    `${ABORT_LIVE_MIGRATION_ANNOTATION}=true`,
+  ]);
+  assert.equal(aborted.code, 0, aborted.stderr);
+  await eventually(
+    async () => {
+      const s = await getJson(landscape.garden, ['get', 'shoot', '-n', SHOOT_NAMESPACE, SHOOT]);
+      const rebound = s.spec.seedName === from && s.status.seedName === from;
+      return rebound && !(await shootState()) ? true : undefined;
+    },
+    120_000,
+    `the shoot is bound to ${from} again and its record is gone`,
+  );
+  await eventually(
+    async () => ((await etcdPidsUnder(join(landscape.dir, 'seeds', to))).length === 0 ? true : undefined),
+    60_000,
+    `no etcd of the shoot on ${to}`,
+  );
+  return {
+    membersBefore,
+    membersAfter: await memberList([endpoint], tls),
+    revision,
+    hashBefore,
+    hashAfter: (await hashKV(endpoint, tls, revision)).hash,
+  };
+}
+
+/**
+ * What a live migration promises its clients (issue 17): the watch saw every acknowledged write,
+ * in order, with no 410 and no ERROR, and was still open; every acknowledged write is stored in
+ * `namespace` with its resourceVersion and content.
+ */
+export async function assertLiveContinuity(
+  report: ContinuityReport,
+  client: ShootClient,
+  namespace: string,
+): Promise<void> {
+  assert.deepEqual(continuityProblems(report), []);
+  assert.equal(report.watch.gone.length, 0, 'no 410 Gone');
+  const { items } = await client.listConfigMaps(namespace);
+  const check = checkWrites(probeWriterRecords(report), items);
+  assert.deepEqual(check.missing, [], 'no acknowledged write is missing');
+  assert.deepEqual(check.changed, [], 'every acknowledged write has its resourceVersion and content');
+}
+
+/** After a move: the admin kubeconfig issued before it lists the nodes, and the one machine is Ready. */
+export async function assertServesAfterMove(shoot: ShootOnLandscape): Promise<void> {
+  const nodes = await kubectl(shoot.kubeconfig, ['get', 'nodes']);
+  assert.equal(nodes.code, 0, nodes.stderr);
+  await eventually(
+    async () => ((await readyNodes(shoot.client)).length === 1 ? true : undefined),
+    60_000,
+    'the machine is Ready',
   );
 }

@@ -116,11 +116,11 @@ describe('ApiServerReplicas', () => {
   });
 
   /** A stand-in replica: HTTPS with the serving certificate, `/readyz` as `readyz` says, `/` names the replica. */
-  async function startReplica(index: number): Promise<ShootApiServer> {
+  async function startReplica(index: number, prefix = 'replica'): Promise<ShootApiServer> {
     starts++;
     const server = createHttpsServer({ cert: serving.certPem, key: serving.keyPem }, (req, res) => {
       if (req.url === '/readyz') res.writeHead(readyz.get(index) === false ? 500 : 200).end();
-      else res.end(`replica-${index}`);
+      else res.end(`${prefix}-${index}`);
     });
     await new Promise<void>((resolve) => server.listen(0, HOST, resolve));
     const url = `https://${HOST}:${(server.address() as { port: number }).port}`;
@@ -138,10 +138,10 @@ describe('ApiServerReplicas', () => {
     };
   }
 
-  /** GET / through the set's endpoint, a new connection each time. */
-  const whoAnswers = (): Promise<string> =>
+  /** GET / through the set's endpoint (or `url`), a new connection each time. */
+  const whoAnswers = (url = set!.url): Promise<string> =>
     new Promise((resolve) => {
-      const req = request(`${set!.url}/`, { ca: ca.certPem, agent: false }, (res) => {
+      const req = request(`${url}/`, { ca: ca.certPem, agent: false }, (res) => {
         let body = '';
         res.on('data', (d) => {
           body += d;
@@ -151,9 +151,9 @@ describe('ApiServerReplicas', () => {
       req.on('error', (err) => resolve(`error: ${err.message}`));
       req.end();
     });
-  const answers = async (n: number) => {
+  const answers = async (n: number, url?: string) => {
     const seen = new Set<string>();
-    for (let i = 0; i < n; i++) seen.add(await whoAnswers());
+    for (let i = 0; i < n; i++) seen.add(await whoAnswers(url));
     return [...seen].sort();
   };
 
@@ -202,5 +202,76 @@ describe('ApiServerReplicas', () => {
       /ECONNREFUSED/,
       'a stopped set refuses connections',
     );
+  });
+
+  it("a live migration's replicas start unexposed and take the endpoint once the source's proxy lets go", async () => {
+    const free = createServer();
+    await new Promise<void>((resolve) => free.listen(0, HOST, resolve));
+    const port = (free.address() as { port: number }).port;
+    await new Promise((resolve) => free.close(resolve));
+    const options = {
+      name: 'shoot--test--ha',
+      host: HOST,
+      port,
+      replicas: 2,
+      servingCaPem: ca.certPem,
+      logger: pino({ level: 'silent' }),
+    };
+    const source = await ApiServerReplicas.start({ ...options, start: (i) => startReplica(i, 'source') });
+    const destination = await ApiServerReplicas.start({
+      ...options,
+      deferListen: true,
+      start: (i) => startReplica(i, 'destination'),
+    });
+    try {
+      assert.equal(source.exposed, true);
+      assert.equal(destination.exposed, false, 'the destination does not listen yet');
+      assert.equal(destination.url, source.url, 'its URL is the endpoint it will bind');
+      assert.deepEqual(destination.replicaUrls.filter(Boolean).length, 2, 'its replicas already serve');
+
+      // A client's connection to the source, open across the switch.
+      const open = connect(port, HOST);
+      await new Promise((resolve) => open.once('connect', resolve));
+      const exposing = destination.expose({ retryMs: 5, signal: AbortSignal.timeout(10_000) });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.equal(destination.exposed, false, 'the address is in use: the destination keeps trying');
+      assert.deepEqual(await answers(4, source.url), ['source-0', 'source-1']);
+
+      source.stopListening();
+      await exposing;
+      assert.equal(destination.exposed, true);
+      assert.deepEqual(await answers(4, destination.url), ['destination-0', 'destination-1']);
+      assert.equal(open.destroyed, false, "the source's open connection goes on until it stops");
+      const closed = new Promise((resolve) => open.once('close', resolve));
+      await source.stop();
+      await closed;
+      assert.deepEqual(await answers(2, destination.url), ['destination-0', 'destination-1']);
+    } finally {
+      await source.stop();
+      await destination.stop();
+    }
+  });
+
+  it('an unexposed set whose expose is aborted stops cleanly', async () => {
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, HOST, resolve));
+    const port = (holder.address() as { port: number }).port;
+    const unexposed = await ApiServerReplicas.start({
+      name: 'shoot--test--ha',
+      host: HOST,
+      port,
+      replicas: 2,
+      servingCaPem: ca.certPem,
+      logger: pino({ level: 'silent' }),
+      deferListen: true,
+      start: (i) => startReplica(i, 'unexposed'),
+    });
+    try {
+      await assert.rejects(unexposed.expose({ signal: AbortSignal.timeout(100) }), { code: 'EADDRINUSE' });
+      assert.equal(unexposed.exposed, false);
+    } finally {
+      await unexposed.stop();
+      await new Promise((resolve) => holder.close(resolve));
+    }
   });
 });

@@ -9,7 +9,7 @@
  */
 import { request } from 'node:https';
 import type { Logger } from 'pino';
-import type { ShootApiServer } from '../../shoot/kube-apiserver.js';
+import { listenWhenFree, type ShootApiServer } from '../../shoot/kube-apiserver.js';
 import { EndpointProxy, type ProxyBackend } from './endpoint-proxy.js';
 
 export interface ApiServerReplicasOptions {
@@ -21,6 +21,12 @@ export interface ApiServerReplicasOptions {
   replicas: number;
   /** Signs the replicas' serving certificate: the health checks verify it. */
   servingCaPem: string;
+  /**
+   * The proxy does not listen yet: a live migration's destination starts its replicas (each on
+   * its own free port, serving from the joint etcd cluster) and binds the endpoint with `expose`
+   * once the source's proxy stops listening.
+   */
+  deferListen?: boolean;
   /** Starts replica `index` on a free port of `host`. */
   start(index: number): Promise<ShootApiServer>;
   logger: Logger;
@@ -46,7 +52,6 @@ const CHECK_TIMEOUT_MS = 2_000;
 
 export class ApiServerReplicas {
   readonly proxy: EndpointProxy;
-  readonly url: string;
   readonly #o: ApiServerReplicasOptions;
   readonly #replicas: Replica[];
   #timer: NodeJS.Timeout | undefined;
@@ -57,12 +62,17 @@ export class ApiServerReplicas {
     this.#o = o;
     this.proxy = proxy;
     this.#replicas = replicas;
-    this.url = `https://${o.host.includes(':') ? `[${o.host}]` : o.host}:${proxy.port}`;
+  }
+
+  /** The endpoint (the configured port until an unexposed proxy listens). */
+  get url(): string {
+    return `https://${this.#o.host.includes(':') ? `[${this.#o.host}]` : this.#o.host}:${this.proxy.listening ? this.proxy.port : this.#o.port}`;
   }
 
   /**
    * Starts the replicas one after another (each creates the shoot's bootstrap objects when
-   * missing; one at a time they do not race), then the proxy with all of them.
+   * missing; one at a time they do not race), then the proxy with all of them (listening unless
+   * `deferListen`).
    */
   static async start(o: ApiServerReplicasOptions): Promise<ApiServerReplicas> {
     const replicas: Replica[] = [];
@@ -71,12 +81,12 @@ export class ApiServerReplicas {
         const server = await o.start(i);
         replicas.push({ server, backend: backendOf(server), failedChecks: 0 });
       }
-      const proxy = await EndpointProxy.listen(o.host, o.port);
+      const proxy = o.deferListen ? EndpointProxy.unbound() : await EndpointProxy.listen(o.host, o.port);
       const set = new ApiServerReplicas(o, proxy, replicas);
       set.#updateBackends();
       set.#schedule();
       o.logger.info(
-        { url: set.url, replicas: replicas.map((r) => r.server?.url) },
+        { url: set.url, exposed: set.exposed, replicas: replicas.map((r) => r.server?.url) },
         `kube-apiserver replicas of ${o.name} serve`,
       );
       return set;
@@ -91,10 +101,20 @@ export class ApiServerReplicas {
     return this.#replicas.map((r) => r.server?.url);
   }
 
-  /** The proxy listens on the endpoint from the start (replicas never start unexposed). */
-  readonly exposed = true;
+  /** The proxy listens on the endpoint (from the start, or since `expose`). */
+  get exposed(): boolean {
+    return this.proxy.listening;
+  }
 
-  async expose(): Promise<void> {}
+  /**
+   * Binds the endpoint, tried again every `retryMs` while the address is in use (the source's
+   * proxy still listens), as a single server's `expose`; the replicas already serve behind it.
+   */
+  async expose(retry: { retryMs?: number; signal?: AbortSignal } = {}): Promise<void> {
+    if (this.exposed) return;
+    const { attempts, waitedMs } = await listenWhenFree(() => this.proxy.bind(this.#o.host, this.#o.port), retry);
+    this.#o.logger.info({ url: this.url, attempts, waitedMs }, `kube-apiserver replicas of ${this.#o.name} listen`);
+  }
 
   /** Stops accepting connections on the endpoint; the spliced ones go on until `stop`. */
   stopListening(): void {

@@ -72,13 +72,6 @@ export class ApiServerRuntime extends InProcessRuntime<ApiServerConfig, RunningA
           logger: index !== undefined ? log.child({ replica: index }) : log,
         });
       if (replicas <= 1) return startOne(undefined, config.port);
-      if (options?.deferListen) {
-        // The endpoint switch of a live migration moves a single server's listener; moving the
-        // proxy of replicas is the next increment (docs/live-migration.md, L4).
-        throw new TypeError(
-          `shoot ${config.name}: a live migration of highly available API servers is not supported yet`,
-        );
-      }
       if (!servingCaPem)
         throw new TypeError(`shoot ${config.name}: replicas need servingCaPem for their health checks`);
       return ApiServerReplicas.start({
@@ -87,6 +80,8 @@ export class ApiServerRuntime extends InProcessRuntime<ApiServerConfig, RunningA
         port: config.port,
         replicas,
         servingCaPem,
+        // Replicas always listen (on free ports); a live migration defers the proxy's listener.
+        ...(options?.deferListen ? { deferListen: true } : {}),
         start: (index) => startOne(index, 0),
         logger: log,
         ...(faultFile ? { failed: () => failedReplicas(faultFile, config.name) } : {}),

@@ -29,17 +29,43 @@ export class EndpointProxy {
 
   /** Listens on `host:port` (0: a free port) with no backend yet: until `setBackends`, connections are reset. */
   static async listen(host: string, port: number): Promise<EndpointProxy> {
+    const proxy = EndpointProxy.unbound();
+    await proxy.bind(host, port);
+    return proxy;
+  }
+
+  /**
+   * A proxy that does not listen yet (a live migration's destination: `bind` once the source's
+   * proxy lets go of the endpoint); backends may be set before.
+   */
+  static unbound(): EndpointProxy {
     const server = createServer({ noDelay: true });
     const proxy = new EndpointProxy(server);
     server.on('connection', (client) => proxy.#splice(client));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen({ host, port, exclusive: true }, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
     return proxy;
+  }
+
+  get listening(): boolean {
+    return this.#server.listening;
+  }
+
+  /** Listens on `host:port`; rejects with the listen error (e.g. `EADDRINUSE`), and may be called again then. */
+  bind(host: string, port: number): Promise<void> {
+    const server = this.#server;
+    // Both listeners are taken away whichever comes: `expose` may try hundreds of times.
+    return new Promise<void>((resolve, reject) => {
+      const onError = (err: Error) => {
+        server.off('listening', onListening);
+        reject(err);
+      };
+      const onListening = () => {
+        server.off('error', onError);
+        resolve();
+      };
+      server.once('error', onError);
+      server.once('listening', onListening);
+      server.listen({ host, port, exclusive: true });
+    });
   }
 
   /** The port it listens on. */

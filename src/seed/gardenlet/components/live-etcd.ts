@@ -21,6 +21,7 @@ import type { TaskContext } from '../../../flow/task-fn.js';
 import {
   compareKeySpace,
   EtcdClusterOpError,
+  leaderStatus,
   memberList,
   moveLeader,
   removeMember,
@@ -76,7 +77,7 @@ export class LiveEtcd {
 
   /**
    * Destination: "Deploying etcd members into the source cluster". `JoiningMembers` first, then
-   * etcd-main with `bootstrapWithExistingCluster` (the source's members from the record), member
+   * etcd-main (the shoot's members: 1, or 3 when highly available) with `bootstrapWithExistingCluster` (the source's members from the record), member
    * names prefixed with this seed's name, peer TLS from `ca-etcd` (the same CA on both seeds), and
    * no backups yet: the source backs the cluster up until its members leave.
    */
@@ -87,7 +88,9 @@ export class LiveEtcd {
     if (sourceMembers.length === 0) throw terminal(new Error(`the record names no ${ETCD_MAIN} member of the source`));
     const ca = { name: 'ca-etcd', dataKey: 'ca.crt' };
     const spec: EtcdSpec = {
-      replicas: 1,
+      // As many members as the source runs (3 for a highly available shoot): the druid joins them
+      // one at a time, so the voters go 3 → 4 → 5 → 6 and a quorum of running members always exists.
+      replicas: this.#etcdMain.runningReplicas,
       memberNamePrefix: this.#c.seedName,
       labels: { role: 'main', 'gardener.cloud/role': 'controlplane' },
       selector: { matchLabels: { role: 'main' } },
@@ -196,9 +199,11 @@ export class LiveEtcd {
     const endpoints = await this.#etcdMain.clientUrls(ctx);
     const sourceIds = new Set((record.source.etcd[ETCD_MAIN] ?? []).map((m) => m.id));
     await waitUntil(ctx, this.#c.waitTimeoutMs, async () => {
-      const next = (await memberList(endpoints, tls)).find((m) => sourceIds.has(m.id));
+      const members = await memberList(endpoints, tls);
+      const next = members.find((m) => sourceIds.has(m.id));
       if (!next) return;
       try {
+        await keepLeadershipOn(endpoints, tls, members, (m) => !sourceIds.has(m.id));
         await removeMember(endpoints, tls, next.id);
       } catch (err) {
         if (err instanceof EtcdClusterOpError) throw new NotYetError(err.message);
@@ -222,9 +227,11 @@ export class LiveEtcd {
     const tls = await this.#tls();
     const sourceEndpoints = (record.source.etcd[ETCD_MAIN] ?? []).flatMap((m) => m.clientURLs);
     await waitUntil(ctx, this.#c.waitTimeoutMs, async () => {
-      const mine = (await memberList(sourceEndpoints, tls)).find((m) => this.#isMine(m));
+      const members = await memberList(sourceEndpoints, tls);
+      const mine = members.find((m) => this.#isMine(m));
       if (!mine) return;
       try {
+        await keepLeadershipOn(sourceEndpoints, tls, members, (m) => !this.#isMine(m));
         await removeMember(sourceEndpoints, tls, mine.id);
       } catch (err) {
         if (err instanceof EtcdClusterOpError) throw new NotYetError(err.message);
@@ -289,6 +296,25 @@ export class LiveEtcd {
   #etcds() {
     return this.#c.seed.resource(etcdResource);
   }
+}
+
+/**
+ * Before a removal: the leader is a member that `stays`, else the leadership moves to a caught-up
+ * voter that stays (`moveLeader` refuses a lagging one). With 3 + 3 members an election may give
+ * the leadership to a member that is about to leave (to a source member after `LeaderMoved`, to a
+ * destination voter before an abort), and etcd's leader is never removed.
+ */
+async function keepLeadershipOn(
+  endpoints: readonly string[],
+  tls: EtcdTls,
+  members: readonly EtcdMemberEntry[],
+  stays: (m: EtcdMemberEntry) => boolean,
+): Promise<void> {
+  const { leader } = await leaderStatus(members, tls);
+  if (stays(leader)) return;
+  const target = members.find((m) => stays(m) && !m.isLearner);
+  if (!target) throw new EtcdClusterOpError(`no voter that stays can take the leadership from ${leader.name}`);
+  await moveLeader(endpoints, tls, target.id);
 }
 
 function toLiveMember(m: EtcdMemberEntry): LiveEtcdMember {
