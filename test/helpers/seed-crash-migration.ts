@@ -117,8 +117,7 @@ const fullMatrix = () => process.env[CRASH_MATRIX_ENV] === 'full';
  */
 const LIVE_CI_STRIDE = 4;
 const inCiSlice = (type: MigrationFlowType, moment: CrashMoment, index: number) =>
-  fullMatrix() ||
-  (live(type) ? index % LIVE_CI_STRIDE === 0 : index % 2 === (moment === 'before' ? 0 : 1));
+  fullMatrix() || (live(type) ? index % LIVE_CI_STRIDE === 0 : index % 2 === (moment === 'before' ? 0 : 1));
 
 export interface CrashedSteps {
   /** `before` each step starts, or `after` each step that changes something did its work. */
