@@ -48,7 +48,8 @@ test: setup
 	$(NODE) --test --test-concurrency=$(TEST_CONCURRENCY) --test-timeout=600000 $(TEST_FILES)
 
 # Every crash point of the migration (the seed killed before and after every step of Migrate and
-# Restore); make test runs every other one (test/helpers/seed-crash-migration.ts).
+# Restore, and of both live flows); make test runs every other one, every fourth of the live flows
+# (test/helpers/seed-crash-migration.ts).
 test-crash-matrix: setup
 	TRANSPLANT_CRASH_MATRIX=full $(NODE) --test --test-concurrency=$(TEST_CONCURRENCY) --test-timeout=0 $(shell find dist/test/e2e -name 'migration-crash-*.test.js' 2>/dev/null | sort)
 unit: build

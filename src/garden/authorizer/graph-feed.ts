@@ -101,14 +101,18 @@ export class GraphFeed {
     const { storage, graph, logger } = this.#options;
     while (!this.#stopped) {
       try {
-        graph.clear();
         let from: number | undefined;
+        const listed = [];
         for (const prefix of followedPrefixes) {
           const list = await storage.list(prefix);
-          for (const obj of list.items) graph.upsert(obj);
+          listed.push(...list.items);
           // Watching from the first list's revision replays what changed during the later lists.
           from ??= Number(list.resourceVersion);
         }
+        // Replaced at once, not cleared before the lists: a relist after a broken watch must not
+        // leave the authorizer an empty graph to deny from while the lists are under way.
+        graph.clear();
+        for (const obj of listed) graph.upsert(obj);
         this.#advance(from ?? 0);
         this.#markSynced();
         this.#watcher = storage.watch(registryPrefix, { resourceVersion: String(from ?? 0) });

@@ -37,6 +37,7 @@ import {
   backupEntrySpecSeedName,
   backupEntryStatusSeedName,
 } from '../../api/core-gardener/backup-entry.js';
+import { isForbidden } from '../../api/errors.js';
 import {
   type ExtensionBackupEntry,
   extensionBackupEntryResource,
@@ -107,6 +108,9 @@ export function gardenBackupEntryOf(extension: KubeObject): ObjectKey[] {
   return namespace ? [{ namespace, name: extension.metadata.name ?? '' }] : [];
 }
 
+/** A read refused because the entry it was for has changed since (`#unlessSuperseded`). */
+const superseded = Symbol('superseded');
+
 export class BackupEntryReconciler implements Reconciler {
   readonly #deps: BackupControllerDeps;
 
@@ -165,7 +169,8 @@ export class BackupEntryReconciler implements Reconciler {
   async #reconcile(entry: BackupEntry): Promise<Result> {
     await addFinalizer(this.#entries(), entry, GARDENER_FINALIZER);
     const bucketName = entry.spec.bucketName;
-    const bucket = await this.#bucket(bucketName);
+    const bucket = await this.#unlessSuperseded(entry, () => this.#bucket(bucketName));
+    if (bucket === superseded) return {};
     if (!bucket) {
       const message = `BackupBucket "${bucketName}" named in spec.bucketName does not exist`;
       await this.#report(entry, { state: 'Error', description: message, error: message });
@@ -179,7 +184,8 @@ export class BackupEntryReconciler implements Reconciler {
       });
       return { requeueAfterMs: pendingRequeueMs };
     }
-    const credentials = await this.#bucketCredentials(bucket);
+    const credentials = await this.#unlessSuperseded(entry, () => this.#bucketCredentials(bucket));
+    if (credentials === superseded) return {};
     const secretChanged = await applySecretData(
       this.#deps.seed.resource(secretResource),
       SEED_GARDEN_NAMESPACE,
@@ -328,6 +334,29 @@ export class BackupEntryReconciler implements Reconciler {
     const secret = await this.#deps.garden.resource(secretResource).find(namespace, name);
     if (!secret) throw new Error(`secret ${namespace}/${name} of BackupBucket ${bucket.metadata.name} does not exist`);
     return secretDataOf(secret);
+  }
+
+  /**
+   * Runs the reads of `entry`'s bucket and its secret. The garden allows them while the entry names
+   * that bucket and this seed; an entry handed over by a migration changes under a running
+   * reconcile (the destination's Restore points it at its own bucket moments after the source
+   * placed it here), and the garden then refuses the reads of the version being reconciled. A
+   * refusal is `superseded` when the entry as stored now names another bucket or seed: the newer
+   * version's own event reconciles it. Any other refusal stands.
+   */
+  async #unlessSuperseded<T>(entry: BackupEntry, reads: () => Promise<T>): Promise<T | typeof superseded> {
+    try {
+      return await reads();
+    } catch (err) {
+      if (!isForbidden(err)) throw err;
+      const now = await findForThisSeed(this.#entries(), entry.metadata.namespace!, entry.metadata.name!);
+      const unchanged =
+        now !== null &&
+        now.spec.bucketName === entry.spec.bucketName &&
+        backupEntrySpecSeedName(now) === this.#deps.seedName;
+      if (unchanged) throw err;
+      return superseded;
+    }
   }
 
   async #bucket(name: string): Promise<BackupBucket | null> {

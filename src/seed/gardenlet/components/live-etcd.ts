@@ -31,8 +31,7 @@ import { shootLabels } from '../shoot-labels.js';
 import type { ComponentContext } from './context.js';
 import { ETCD_MAIN, type EtcdMain } from './etcd.js';
 import type { LiveMigrationProgress } from './live-migration.js';
-import type { SecretsManager } from './secrets.js';
-import { ETCD_PEER_SERVER_SECRET } from './secrets.js';
+import { ETCD_PEER_SERVER_SECRET, type SecretsManager } from './secrets.js';
 import { NotYetError, waitUntil } from './wait.js';
 
 export class LiveEtcd {
@@ -100,8 +99,9 @@ export class LiveEtcd {
           serverTLSSecretRef: { name: 'etcd-server-tls' },
           clientTLSSecretRef: { name: 'etcd-client-tls' },
         },
-        // The peer certificate the Restore's etcd-main names too (EtcdMain.deploy): the same peer
-        // TLS keeps the member's configuration digest, so the adoption does not restart it.
+        // The peer certificate etcd-main's every deploy names (Etcd.deploy): another one here would
+        // change the member's configuration once the flow deploys etcd-main as usual, and the
+        // druid would restart the cluster's only member right after the migration.
         peerUrlTls: { tlsCASecretRef: ca, serverTLSSecretRef: { name: ETCD_PEER_SERVER_SECRET } },
         bootstrapWithExistingCluster: {
           members: sourceMembers.map((m) => ({ name: m.name, peerUrls: m.peerURLs })),
