@@ -16,12 +16,12 @@ import {
   checkEtcdHealth,
   type EtcdMemberEntry,
   type EtcdMemberStatusReport,
-  type EtcdTls,
   etcdGateway,
   etcdMemberList,
   etcdMemberStatus,
   etcdMembershipChangeResult,
-} from './etcd-process.js';
+} from './etcd-gateway.js';
+import type { EtcdTls } from './etcd-process.js';
 
 /** A primitive refused to act (the check before the change failed) or etcd refused the change. */
 export class EtcdClusterOpError extends Error {

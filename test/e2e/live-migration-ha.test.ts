@@ -18,7 +18,8 @@ import { liveMigrationRecord } from '../../src/api/core-gardener/live-migration.
 import { shootStateResource } from '../../src/api/core-gardener/shoot-state.js';
 import { checked } from '../../src/client/client.js';
 import { memberList } from '../../src/process/etcd-cluster-ops.js';
-import type { EtcdMemberEntry, EtcdTls } from '../../src/process/etcd-process.js';
+import type { EtcdMemberEntry } from '../../src/process/etcd-gateway.js';
+import type { EtcdTls } from '../../src/process/etcd-process.js';
 import { type ContinuityReport, describeContinuity, startContinuityProbe } from '../helpers/continuity-probe.js';
 import { getJson, kubectl } from '../helpers/kubectl.js';
 import type { TestLandscape } from '../helpers/landscape.js';

@@ -14,7 +14,8 @@ import {
 import { shootStateResource } from '../../src/api/core-gardener/shoot-state.js';
 import { checked } from '../../src/client/client.js';
 import { hashKV, memberList } from '../../src/process/etcd-cluster-ops.js';
-import type { EtcdMemberEntry, EtcdTls } from '../../src/process/etcd-process.js';
+import type { EtcdMemberEntry } from '../../src/process/etcd-gateway.js';
+import type { EtcdTls } from '../../src/process/etcd-process.js';
 import type { Json } from './api-client.js';
 import { type ContinuityReport, continuityProblems, probeWriterRecords } from './continuity-probe.js';
 import { bash, getJson, kubectl } from './kubectl.js';

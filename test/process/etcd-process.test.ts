@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { generateCertificateAuthority, issueCertificate } from '../../src/apiserver/pki/certificates.js';
+import { checkEtcdHealth } from '../../src/process/etcd-gateway.js';
 import {
-  checkEtcdHealth,
   type EtcdProcess,
   type EtcdProcessOptions,
   EtcdStartError,

@@ -21,7 +21,7 @@ import { Snapshotter } from '../../src/backup/snapshotter/snapshotter.js';
 import { openSnapstore } from '../../src/backup/snapstore/open-snapstore.js';
 import type { Snapshot } from '../../src/backup/snapstore/snapstore.js';
 import { checked } from '../../src/client/client.js';
-import { etcdMemberList } from '../../src/process/etcd-process.js';
+import { etcdMemberList } from '../../src/process/etcd-gateway.js';
 import { isProcessAlive } from '../../src/process/processes.js';
 import { coreDefinitions } from '../../src/registry/core/index.js';
 import { druidDefinitions } from '../../src/registry/druid/index.js';

@@ -21,7 +21,7 @@ import { checked } from '../../src/client/client.js';
 import { Controller, type ObjectKey } from '../../src/controller/controller.js';
 import { clientListWatch } from '../../src/controller/list-watch.js';
 import { ItemExponentialFailureRateLimiter } from '../../src/controller/rate-limiter.js';
-import { checkEtcdHealth } from '../../src/process/etcd-process.js';
+import { checkEtcdHealth } from '../../src/process/etcd-gateway.js';
 import { isProcessAlive } from '../../src/process/processes.js';
 import { coreDefinitions } from '../../src/registry/core/index.js';
 import { druidDefinitions } from '../../src/registry/druid/index.js';

@@ -29,7 +29,8 @@ import {
   moveLeader,
   removeMember,
 } from '../../src/process/etcd-cluster-ops.js';
-import { type EtcdTls, etcdGateway } from '../../src/process/etcd-process.js';
+import { etcdGateway } from '../../src/process/etcd-gateway.js';
+import type { EtcdTls } from '../../src/process/etcd-process.js';
 import { isProcessAlive } from '../../src/process/processes.js';
 import { coreDefinitions } from '../../src/registry/core/index.js';
 import { druidDefinitions } from '../../src/registry/druid/index.js';

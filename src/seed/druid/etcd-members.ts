@@ -35,15 +35,8 @@ import type { Logger } from 'pino';
 import { type Etcd, etcdMemberNameAt } from '../../api/druid/etcd.js';
 import { nowTimestamp } from '../../api/meta.js';
 import { isCaughtUp } from '../../process/etcd-cluster-ops.js';
-import {
-  checkEtcdHealth,
-  type EtcdTls,
-  etcdMemberList,
-  etcdMemberStatus,
-  etcdMembershipChange,
-  freePort,
-  startEtcd,
-} from '../../process/etcd-process.js';
+import { checkEtcdHealth, etcdMemberList, etcdMemberStatus, etcdMembershipChange } from '../../process/etcd-gateway.js';
+import { type EtcdTls, freePort, startEtcd } from '../../process/etcd-process.js';
 import type { EtcdBackupConfig } from './etcd-backup.js';
 import { EtcdClusterMarker, hasMarker, memberHasData, removeMarker, writeMarker } from './etcd-cluster-markers.js';
 import { restoreFirstMember } from './etcd-cluster-restore.js';

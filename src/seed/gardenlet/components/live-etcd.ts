@@ -26,7 +26,8 @@ import {
   moveLeader,
   removeMember,
 } from '../../../process/etcd-cluster-ops.js';
-import type { EtcdMemberEntry, EtcdTls } from '../../../process/etcd-process.js';
+import type { EtcdMemberEntry } from '../../../process/etcd-gateway.js';
+import type { EtcdTls } from '../../../process/etcd-process.js';
 import { shootLabels } from '../shoot-labels.js';
 import type { ComponentContext } from './context.js';
 import { ETCD_MAIN, type EtcdMain } from './etcd.js';
