@@ -28,6 +28,11 @@
  * way a member that lost its data re-joins (`joinAsLearner`, then `promoteCaughtUpLearners`),
  * through the source's client endpoints until members of its own are voters. A single-member
  * Etcd joins through the same two functions (etcd-controller.ts).
+ *
+ * One file (~590 lines) on purpose: starting, re-joining, joining and observing members read and
+ * write the same member state files and the same member list, and a crash between any two of
+ * their steps is resumed from those alone; keeping them together keeps that resumption readable in
+ * one place. The whole-cluster restore and the scale-up, which only call into it, are apart.
  */
 import { createHash } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
