@@ -176,18 +176,21 @@ describe('s3 snapstore', () => {
   });
 
   it('names the endpoint when it cannot be reached', async () => {
+    // A loopback address of its own: a port freed on 127.0.0.1 can be taken at once by another
+    // test's server (seen in a fresh-clone run: an HTTP 404 instead of a refusal).
+    const host = `127.253.${1 + Math.floor(Math.random() * 250)}.${1 + Math.floor(Math.random() * 250)}`;
     const port = await new Promise<number>((resolve) => {
-      const probe = createServer().listen(0, '127.0.0.1', () => {
+      const probe = createServer().listen(0, host, () => {
         const address = probe.address();
         probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
       });
     });
-    const snapstore = store('bucket', { credentials: credentials({ endpoint: `http://127.0.0.1:${port}` }) });
+    const snapstore = store('bucket', { credentials: credentials({ endpoint: `http://${host}:${port}` }) });
     await assert.rejects(snapstore.list(), (err: Error) => {
       assert.ok(SnapstoreError.is(err, 'Unreachable'), String(err));
       assert.equal(
         err.message,
-        `s3://bucket/shoot--a--b/etcd-main: cannot reach http://127.0.0.1:${port} (ECONNREFUSED) while trying to list snapshots`,
+        `s3://bucket/shoot--a--b/etcd-main: cannot reach http://${host}:${port} (ECONNREFUSED) while trying to list snapshots`,
       );
       return true;
     });
