@@ -186,6 +186,9 @@ export class RestClient implements Client {
 
   /** `#sendOnce`, sent again with a reloaded token after a 401 when the token changed. */
   async #send(method: string, path: string, payload: Buffer | undefined, contentType: string, timeoutMs: number) {
+    // Compared with the token this request carried, not the current one: a concurrent request's
+    // 401 may have reloaded it already, and this one must still be sent again.
+    const sentWith = this.#token;
     const res = await this.#sendOnce(method, path, payload, contentType, timeoutMs);
     if (res.status !== 401 || !this.#reloadToken) return res;
     let token: string | undefined;
@@ -194,7 +197,7 @@ export class RestClient implements Client {
     } catch {
       return res;
     }
-    if (!token || token === this.#token) return res;
+    if (!token || token === sentWith) return res;
     this.#token = token;
     res.stream.resume(); // drained, its connection goes back to the pool
     return this.#sendOnce(method, path, payload, contentType, timeoutMs);
