@@ -56,7 +56,7 @@ unit: build
 	$(NODE) --test --test-concurrency=$(TEST_CONCURRENCY) --test-timeout=60000 $(UNIT_FILES)
 
 # The API fuzzer at release strength: 100,000 requests per surface (garden, seed, shoot) instead
-# of make test's 10,000; FUZZ_SEED=… FUZZ_RUNS=… reproduce a failure (docs/security.md, "Fuzzing").
+# of make test's 4,000; FUZZ_SEED=… FUZZ_RUNS=… reproduce a failure (docs/security.md, "Fuzzing").
 FUZZ_RUNS ?= 100000
 fuzz: setup
 	FUZZ_RUNS=$(FUZZ_RUNS) $(NODE) --test --test-concurrency=3 --test-timeout=0 $(shell find dist/test/fuzz -name '*.test.js' 2>/dev/null | sort)

@@ -104,20 +104,15 @@ async function listeners(host: string, port: number): Promise<number[]> {
 const changesSomething = (step: string) => !step.startsWith('Waiting ');
 
 /**
- * `make test` crashes the seed at every other step of the classic flows (before: the even ones,
- * after: the odd ones, so the two moments cover different steps) and at every fourth of the live
- * ones, to keep the suite within its time; `make test-crash-matrix` sets this to crash at every
- * step of every flow.
+ * `make test` crashes the seed at every fourth step of every flow (before: from the first step
+ * on, after: from the third, so the two moments cover different steps), to keep the suite within
+ * its time; `make test-crash-matrix` sets this to crash at every step of every flow.
  */
 export const CRASH_MATRIX_ENV = 'TRANSPLANT_CRASH_MATRIX';
 const fullMatrix = () => process.env[CRASH_MATRIX_ENV] === 'full';
-/**
- * The live flows' moves take longer (the etcd join, the endpoint switch): `make test` crashes them
- * at every fourth step only, from the first on.
- */
-const LIVE_CI_STRIDE = 4;
-const inCiSlice = (type: MigrationFlowType, moment: CrashMoment, index: number) =>
-  fullMatrix() || (live(type) ? index % LIVE_CI_STRIDE === 0 : index % 2 === (moment === 'before' ? 0 : 1));
+const CI_STRIDE = 4;
+const inCiSlice = (moment: CrashMoment, index: number) =>
+  fullMatrix() || index % CI_STRIDE === (moment === 'before' ? 0 : 2);
 
 export interface CrashedSteps {
   /** `before` each step starts, or `after` each step that changes something did its work. */
@@ -136,9 +131,9 @@ export function describeSeedKilledAtEveryStep(type: MigrationFlowType, { moment,
   const steps = flow.taskIDs
     .filter((step) => !flow.skippedTaskIDs.includes(step))
     .filter((step) => moment === 'before' || changesSomething(step))
-    .filter((_, index) => inCiSlice(type, moment, index))
+    .filter((_, index) => inCiSlice(moment, index))
     .filter((_, index) => !share || index % share.of === share.part);
-  const slice = live(type) ? `, every ${LIVE_CI_STRIDE}th step` : ', every other step';
+  const slice = `, every ${CI_STRIDE}th step`;
   const which = `${share ? ` (part ${share.part + 1} of ${share.of})` : ''}${fullMatrix() ? '' : slice}`;
 
   describe(`the ${role} seed killed with SIGKILL ${moment} each step of "${flow.name}"${which}`, () => {
