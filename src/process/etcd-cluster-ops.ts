@@ -270,6 +270,61 @@ export async function compareKeySpace(
   throw new EtcdClusterOpError(`cannot compare key spaces: ${(lastError as Error).message}`);
 }
 
+/**
+ * The member at `endpoint`'s HashKV at its current revision (the member has applied it, the
+ * cluster's other members have or will), picked afresh when a compaction overtakes it.
+ */
+export async function hashAtCurrentRevision(
+  endpoint: string,
+  tls: EtcdTls | undefined,
+): Promise<{ revision: number; hash: number }> {
+  let lastError: unknown;
+  for (let attempt = 1; attempt <= COMPARE_ATTEMPTS; attempt++) {
+    const status = await etcdMemberStatus(endpoint, tls);
+    if (!status) throw new EtcdClusterOpError(`cannot hash the key space: ${endpoint} does not answer`);
+    try {
+      const { hash, compactRevision } = await hashKV(endpoint, tls, status.revision);
+      if (compactRevision < status.revision) return { revision: status.revision, hash };
+      lastError = new EtcdClusterOpError(`revision ${status.revision} is compacted at ${endpoint}`);
+    } catch (err) {
+      if (!(err instanceof EtcdClusterOpError && /compacted/.test(err.message))) throw err;
+      lastError = err;
+    }
+  }
+  throw new EtcdClusterOpError(`cannot hash the key space: ${(lastError as Error).message}`);
+}
+
+/** Why `checkKeySpace` could not tell: the revision it was to hash at is compacted there. */
+export class RevisionCompactedError extends EtcdClusterOpError {}
+
+/**
+ * Checks the member at `endpoint` against a hash another member of the cluster gave at
+ * `expected.revision`. Rejects naming both hashes when they differ, and with a
+ * `RevisionCompactedError` when that revision is compacted at `endpoint` (compare afresh).
+ */
+export async function checkKeySpace(
+  endpoint: string,
+  tls: EtcdTls | undefined,
+  expected: { revision: number; hash: number; endpoint: string },
+): Promise<void> {
+  let answer: KeySpaceHash;
+  try {
+    answer = await hashKV(endpoint, tls, expected.revision);
+  } catch (err) {
+    if (err instanceof EtcdClusterOpError && /compacted/.test(err.message))
+      throw new RevisionCompactedError(err.message);
+    throw err;
+  }
+  if (answer.compactRevision >= expected.revision) {
+    throw new RevisionCompactedError(`revision ${expected.revision} is compacted at ${endpoint}`);
+  }
+  if (answer.hash !== expected.hash) {
+    throw new EtcdClusterOpError(
+      `key spaces differ at revision ${expected.revision}: ${endpoint} hashes ${answer.hash}, ${expected.endpoint} hashed ${expected.hash}`,
+    );
+  }
+}
+
 function statusOf(member: EtcdMemberEntry, tls: EtcdTls | undefined): Promise<EtcdMemberStatusReport | undefined> {
   return firstDefined(member.clientUrls, (url) => etcdMemberStatus(url, tls));
 }

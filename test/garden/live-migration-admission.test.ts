@@ -344,7 +344,7 @@ describe('shoot-migration controller and live migrations', () => {
   it('leaves a live migration alone while the record of this move is not Aborted', async () => {
     await movingShoot('live-running', 'seed-b', { [LIVE_MIGRATE_ANNOTATION]: 'true' });
     // A record of this move, not Aborted; and an Aborted one of another move (from seed-c).
-    for (const phase of ['Verified', 'Aborted'] as const) {
+    for (const phase of ['DestinationHashed', 'Aborted'] as const) {
       await writeRecord(client, 'live-running', phase, undefined, phase === 'Aborted' ? 'seed-c' : 'seed-a');
       // The garden's own controller writes the same status meanwhile: a conflict is tried again.
       await eventually(

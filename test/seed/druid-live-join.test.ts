@@ -21,12 +21,15 @@ import { generateCertificateAuthority, issueCertificate } from '../../src/apiser
 import { GenericStore } from '../../src/apiserver/registry/generic-store.js';
 import { checked } from '../../src/client/client.js';
 import {
+  checkKeySpace,
   compareKeySpace,
   EtcdClusterOpError,
+  hashAtCurrentRevision,
   isCaughtUp,
   leaderStatus,
   memberList,
   moveLeader,
+  RevisionCompactedError,
   removeMember,
 } from '../../src/process/etcd-cluster-ops.js';
 import { etcdGateway } from '../../src/process/etcd-gateway.js';
@@ -357,6 +360,22 @@ function liveMigration(replicas: number) {
   it('the key spaces of a source and a destination member are equal at one revision', async () => {
     const compared = await compareKeySpace(sourceStates[0]!.clientUrl, destinationStates[0]!.clientUrl, tls);
     assert.ok(compared.revision > 1);
+  });
+
+  it('a hash of one member taken first is checked against another member later, at its revision', async () => {
+    const destination = destinationStates[0]!.clientUrl;
+    const source = sourceStates[0]!.clientUrl;
+    const taken = await hashAtCurrentRevision(destination, tls);
+    // Writes after the hash do not matter: the check is at the recorded revision.
+    assert.equal(
+      (await etcdGateway(source, '/v3/kv/put', tls, { key: b64('/after-the-hash'), value: b64('x') })).ok,
+      true,
+    );
+    await checkKeySpace(source, tls, { ...taken, endpoint: destination });
+    await assert.rejects(
+      checkKeySpace(source, tls, { ...taken, hash: taken.hash + 1, endpoint: destination }),
+      (err: Error) => !(err instanceof RevisionCompactedError) && /key spaces differ at revision/.test(err.message),
+    );
   });
 
   it('the leadership moves to a destination member (refused to a non-member)', async () => {

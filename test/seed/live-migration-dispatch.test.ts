@@ -55,14 +55,21 @@ describe('liveMigrationPartFor', () => {
     const moving = shoot('seed-b', 'seed-a', live);
     assert.equal(liveMigrationPartFor(moving, 'seed-a', undefined), 'Source');
     assert.equal(liveMigrationPartFor(moving, 'seed-a', record('LeaderMoved')), 'Source');
-    assert.equal(liveMigrationPartFor(shoot('seed-b', 'seed-a', abort), 'seed-a', record('Verified')), 'Wait');
+    assert.equal(liveMigrationPartFor(shoot('seed-b', 'seed-a', abort), 'seed-a', record('DestinationHashed')), 'Wait');
     assert.equal(liveMigrationPartFor(moving, 'seed-c', record('Preparing')), undefined, 'a third seed');
   });
 
   it('runs the destination part from Preparing until Completed, also after the source Migrate succeeded', () => {
     const moving = shoot('seed-b', 'seed-a', live);
     assert.equal(liveMigrationPartFor(moving, 'seed-b', undefined), 'Wait', 'the source has not published yet');
-    for (const phase of ['Preparing', 'JoiningMembers', 'Verified', 'SwitchingEndpoint', 'SourceReleased'] as const) {
+    for (const phase of [
+      'Preparing',
+      'JoiningMembers',
+      'DestinationHashed',
+      'SwitchingEndpoint',
+      'SourceReleased',
+      'Verified',
+    ] as const) {
       assert.equal(liveMigrationPartFor(moving, 'seed-b', record(phase)), 'Destination', phase);
     }
     assert.equal(liveMigrationPartFor(moving, 'seed-b', record('Completed')), 'Wait', 'the source Migrate goes on');
@@ -74,7 +81,7 @@ describe('liveMigrationPartFor', () => {
   it('aborts on the destination only before the point of no return', () => {
     const aborting = shoot('seed-b', 'seed-a', abort);
     assert.equal(liveMigrationPartFor(aborting, 'seed-b', undefined), 'Abort');
-    assert.equal(liveMigrationPartFor(aborting, 'seed-b', record('Verified')), 'Abort');
+    assert.equal(liveMigrationPartFor(aborting, 'seed-b', record('DestinationHashed')), 'Abort');
     assert.equal(liveMigrationPartFor(aborting, 'seed-b', record('SwitchingEndpoint')), 'Destination', 'past it');
     assert.equal(liveMigrationPartFor(aborting, 'seed-b', record('Aborting')), 'Abort', 'an abort under way resumes');
     assert.equal(liveMigrationPartFor(aborting, 'seed-b', record('Aborted')), 'Wait', 'the garden rebinds');

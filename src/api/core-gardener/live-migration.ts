@@ -42,11 +42,12 @@ export const LIVE_MIGRATION_PHASES = [
   'JoiningMembers',
   'MembersJoined',
   'DestinationServing',
-  'Verified',
+  'DestinationHashed',
   'SwitchingEndpoint',
   'EndpointSwitched',
   'LeaderMoved',
   'SourceReleased',
+  'Verified',
   'RemovingSourceMembers',
   'SourceMembersRemoved',
   'Completed',
@@ -75,7 +76,10 @@ export interface LiveMigrationRecord {
   phaseTime: string;
   source: { etcd: LiveEtcdMembers };
   destination?: { etcd?: LiveEtcdMembers; step?: string; progress?: number };
-  /** The revision at which the key-space hashes of a source and a destination member were compared. */
+  /**
+   * A destination member's key-space hash at one revision, taken before the switch; `Verified`
+   * once a source member, no longer serving clients, hashes the same at that revision.
+   */
   verification?: { revision: number; hash: number };
   /** Why the migration stopped or was aborted. */
   message?: string;

@@ -598,16 +598,17 @@ export function liveMigrationDestinationFlow(c: ShootComponents): Flow {
     fn: (ctx) => c.endpointSwitch.serveUnexposed(ctx),
     dependencies: waitUntilMembersJoined,
   });
-  const verifyEtcd = g.add({
-    name: 'Verifying etcd data against the source cluster',
-    fn: (ctx) => c.liveEtcd.verify(ctx),
+  // Each side's hash is taken while no client is served through its member (LiveEtcd.hashOwnData).
+  const hashEtcd = g.add({
+    name: "Hashing this seed's etcd data at one revision",
+    fn: (ctx) => c.liveEtcd.hashOwnData(ctx),
     dependencies: deployKubeApiServer,
   });
   // The point of no return: from here on the way back is a live migration back.
   const switchEndpoint = g.add({
     name: "Switching the shoot's endpoint to this seed",
     fn: (ctx) => c.endpointSwitch.takeOver(ctx),
-    dependencies: verifyEtcd,
+    dependencies: hashEtcd,
   });
   const moveEtcdLeader = g.add({
     name: 'Moving etcd leadership to this seed',
@@ -619,10 +620,16 @@ export function liveMigrationDestinationFlow(c: ShootComponents): Flow {
     fn: (ctx) => c.liveMigration.waitSourceReleased(ctx),
     dependencies: moveEtcdLeader,
   });
+  // Before anything is removed: a mismatch stops here, with the source's members and data kept.
+  const verifyEtcd = g.add({
+    name: 'Verifying etcd data against the source cluster',
+    fn: (ctx) => c.liveEtcd.verify(ctx),
+    dependencies: waitUntilSourceReleased,
+  });
   const removeSourceMembers = g.add({
     name: "Removing the source seed's etcd members",
     fn: (ctx) => c.liveEtcd.removeSourceMembers(ctx),
-    dependencies: waitUntilSourceReleased,
+    dependencies: verifyEtcd,
   });
   // The source's vpn-seed-server and controllers are gone once it released the control plane.
   const deployVpnSeedServer = g.add({

@@ -19,11 +19,14 @@ import { nowTimestamp } from '../../../api/meta.js';
 import { terminal } from '../../../flow/task-errors.js';
 import type { TaskContext } from '../../../flow/task-fn.js';
 import {
+  checkKeySpace,
   compareKeySpace,
   EtcdClusterOpError,
+  hashAtCurrentRevision,
   leaderStatus,
   memberList,
   moveLeader,
+  RevisionCompactedError,
   removeMember,
 } from '../../../process/etcd-cluster-ops.js';
 import type { EtcdMemberEntry } from '../../../process/etcd-gateway.js';
@@ -137,25 +140,62 @@ export class LiveEtcd {
   }
 
   /**
-   * Destination: "Verifying etcd data against the source cluster". etcd's `HashKV` on a source and
-   * a destination member at one revision both have applied; equal: `Verified` with the revision
-   * and the hash. A mismatch stops the migration before anything is removed (still abortable),
-   * and the record's `message` says so.
+   * Destination: "Hashing this seed's etcd data at one revision", before the switch: etcd's
+   * `HashKV` of a destination member at its current revision, into the record with
+   * `DestinationHashed`. Hashing holds the member's read lock for the whole key space (etcd 3.4),
+   * which stalls every request served through that member, so each side is hashed while no
+   * client is served through it: this seed's member now, the source's after it released.
+   */
+  async hashOwnData(ctx: TaskContext): Promise<void> {
+    if (await this.#progress.reached('DestinationHashed')) return;
+    const [endpoint = ''] = await this.#etcdMain.clientUrls(ctx);
+    const verification = await hashAtCurrentRevision(endpoint, await this.#tls());
+    await this.#progress.advance('DestinationHashed', { verification });
+  }
+
+  /**
+   * Destination: "Verifying etcd data against the source cluster", once the source released the
+   * control plane and before any of its members is removed: a source member's `HashKV` at the
+   * recorded revision equals this seed's; then `Verified`. Where a compaction overtook that
+   * revision, both sides are hashed afresh (this seed's member then serves the clients: a stall
+   * of one hash, only then). A mismatch stops the migration with both members' data kept, and the
+   * record's `message` says so.
    */
   async verify(ctx: TaskContext): Promise<void> {
     if (await this.#progress.reached('Verified')) return;
     const record = await this.#record();
     const sourceEndpoint = firstClientUrl(record.source.etcd[ETCD_MAIN] ?? []);
     const [destinationEndpoint = ''] = await this.#etcdMain.clientUrls(ctx);
-    let verification: { revision: number; hash: number };
+    const tls = await this.#tls();
+    let verification = record.verification;
     try {
-      verification = await compareKeySpace(sourceEndpoint, destinationEndpoint, await this.#tls());
+      if (!verification) throw new RevisionCompactedError('no hash of this seed is recorded');
+      await checkKeySpace(sourceEndpoint, tls, { ...verification, endpoint: destinationEndpoint });
     } catch (err) {
-      if (!(err instanceof EtcdClusterOpError) || !/differ/.test(err.message)) throw err;
-      await this.#progress.update((current) => (current ? { ...current, message: err.message } : current));
-      throw terminal(err);
+      if (err instanceof RevisionCompactedError) {
+        verification = await this.#compareAfresh(sourceEndpoint, destinationEndpoint, tls);
+      } else {
+        await this.#stopOnMismatch(err);
+        throw err;
+      }
     }
     await this.#progress.advance('Verified', { verification });
+  }
+
+  async #compareAfresh(sourceEndpoint: string, destinationEndpoint: string, tls: EtcdTls) {
+    try {
+      return await compareKeySpace(sourceEndpoint, destinationEndpoint, tls);
+    } catch (err) {
+      await this.#stopOnMismatch(err);
+      throw err;
+    }
+  }
+
+  /** A mismatch of the key spaces is final: the record's `message` says so, the step stops. */
+  async #stopOnMismatch(err: unknown): Promise<void> {
+    if (!(err instanceof EtcdClusterOpError) || !/differ/.test(err.message)) return;
+    await this.#progress.update((current) => (current ? { ...current, message: err.message } : current));
+    throw terminal(err);
   }
 
   /**
