@@ -217,7 +217,9 @@ async function supervise(dir: string, options: UpOptions): Promise<void> {
     const target = hostNamed(hosts.plan, host);
     return { wrap: (argv) => inHost(target, argv) };
   };
-  // A seed on a host listens on its address and serves its shoots' endpoints on the extra ones.
+  // A seed on a host listens on its address and serves its shoots' endpoints on the extra ones;
+  // its shoots' etcd members take peers on its address too, where the other seeds' members join
+  // them in a live migration (loopback would be this host's alone).
   const seedAddressFlags = (seed: string): string[] =>
     hosts
       ? [
@@ -225,6 +227,8 @@ async function supervise(dir: string, options: UpOptions): Promise<void> {
           hostNamed(hosts.plan, seed).address,
           '--shoot-addresses',
           shootAddressesOf(hosts.plan, seed),
+          '--etcd-peer-address',
+          hostNamed(hosts.plan, seed).address,
         ]
       : options.shootAddresses?.[seed]
         ? ['--shoot-addresses', options.shootAddresses[seed]]

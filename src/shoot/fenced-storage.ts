@@ -1,6 +1,6 @@
 /**
  * A `Storage` that can be fenced: once `fence()` is called every new call fails with
- * `Unreachable`, open watches end, and `fence()` resolves when the calls already under way have
+ * `Unreachable`, open watches end (and new ones at once), and `fence()` resolves when the calls already under way have
  * settled. A stopping shoot API server fences its store before closing it, so that after its
  * `stop()` no write of it is in flight or can still start: the migration's "no writes after the
  * API server is stopped" holds even for a request that was half-way through.
@@ -56,7 +56,10 @@ export class FencedStorage implements Storage {
   }
 
   watch(prefix: string, options?: WatchOptions): Watcher {
-    if (this.#fenced) return failedWatcher(fencedError(prefix));
+    // Ended at once, as the open ones are at the fence: the client opens it again from its last
+    // resourceVersion (on another server once this one closed its connections). An ERROR event
+    // would make client-go's reflector list everything again.
+    if (this.#fenced) return endedWatcher();
     const watcher = this.#inner.watch(prefix, options);
     this.#watchers.add(watcher);
     const forget = () => this.#watchers.delete(watcher);
@@ -128,16 +131,13 @@ function fencedError(key: string): StorageError {
   return new StorageError('Unreachable', key, 'the API server is stopping: its store takes no more requests');
 }
 
-function failedWatcher(err: StorageError): Watcher {
+function endedWatcher(): Watcher {
   return {
     stop() {},
     [Symbol.asyncIterator]() {
-      let failed = false;
       return {
         async next(): Promise<IteratorResult<StoreEvent>> {
-          if (failed) return { done: true, value: undefined };
-          failed = true;
-          throw err;
+          return { done: true, value: undefined };
         },
       };
     },

@@ -24,13 +24,16 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { liveMigrationRecord } from '../../src/api/core-gardener/live-migration.js';
+import type { ShootState } from '../../src/api/core-gardener/shoot-state.js';
 import type { LandscapeFile } from '../../src/cli/landscape.js';
 import { namespacePids } from '../../src/landscape/journal.js';
 import type { Json } from '../helpers/api-client.js';
 import { type ClusterSnapshot, clusterSnapshot, differences } from '../helpers/cluster-snapshot.js';
+import { type ContinuityReport, describeContinuity, startContinuityProbe } from '../helpers/continuity-probe.js';
 import { lookupAt } from '../helpers/dns-lookup.js';
 import { exampleShootManifest, examplesDir } from '../helpers/landscape.js';
-import { SEED_DOCUMENT_TRIGGER } from '../helpers/migration.js';
+import { assertLiveContinuity, SEED_DOCUMENT_TRIGGER, triggerLiveMigration } from '../helpers/migration.js';
 import { createMixed, installWidgetCrd, mixOf, WIDGET_GROUP } from '../helpers/mixed-objects.js';
 import { hostsLandscapeUnavailable } from '../helpers/netns.js';
 import { eventually } from '../helpers/processes.js';
@@ -278,6 +281,45 @@ describe('a shoot on the multi-host landscape, moved from seed-a to seed-b', { s
     assert.ok(seedB().includes(shoot.lastRemoteAddress!), `read through seed-b, not ${shoot.lastRemoteAddress}`);
     assert.deepEqual(differences(objectsBefore, objectsAfter), { added: [], removed: [], changed: [] });
     t.diagnostic(`${objectsAfter.size} objects created before the move read back equal`);
+  });
+
+  it('a live migration back to seed-a: etcd peers across the hosts, the record switched, no write or event lost', async (t) => {
+    const ns = await shoot.request('POST', '/api/v1/namespaces', { metadata: { name: 'live-probe' } });
+    assert.equal(ns.status, 201, JSON.stringify(ns.body));
+    const probe = await startContinuityProbe(shootKubeconfig(), {
+      namespace: 'live-probe',
+      prefix: 'live-hosts',
+      lookup: lookupAt({ host: landscape.hosts!.dns!.address, port: 53 }),
+    });
+    let report: ContinuityReport;
+    try {
+      await probe.moreWrites(25, 30_000);
+      await triggerLiveMigration(landscape.garden.kubeconfig, 'seed-a');
+      await waitFor('Restore/Succeeded', 240_000);
+      await probe.moreWrites(25, 30_000);
+    } finally {
+      report = await probe.stop();
+    }
+    t.diagnostic(describeContinuity(report));
+    const state = await onHost(dir, 'kubectl get shootstate -n "$NAMESPACE" "$SHOOT_NAME" -o json', { env: SHOOT });
+    const record = liveMigrationRecord(JSON.parse(state.stdout) as ShootState);
+    assert.equal(record?.phase, 'Completed', 'the move was live, not classic');
+    assert.deepEqual(
+      record?.source.etcd['etcd-main']?.flatMap((m) => m.peerURLs).map((u) => new URL(u).hostname),
+      [landscape.hosts!['seed-b']!.address],
+      "seed-b's member took peers on its host's address",
+    );
+    await eventually(
+      async () => (landscape.hosts!['seed-a']!.extraAddresses.includes(await resolved()) ? true : undefined),
+      30_000,
+      'the record names seed-a',
+    );
+    await assertLiveContinuity(report, shoot, 'live-probe');
+    await eventually(
+      async () => ((await nodes()).every((n) => n.ready) ? true : undefined),
+      60_000,
+      'the nodes are Ready through seed-a',
+    );
   });
 
   /** Each node's Lease renewed after `since`, read from the API server the record names: seed-b's. */
