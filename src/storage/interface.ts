@@ -27,6 +27,12 @@ export type UpdateFunc = (current: KubeObject) => KubeObject | null | Promise<Ku
 export interface ListOptions {
   /** Keep only objects for which this returns true; applied before `limit`. */
   predicate?: (obj: KubeObject) => boolean;
+  /**
+   * False for keys whose objects `predicate` would refuse, told by the key alone (a field
+   * selector on `metadata.name`): a backend may then leave their values unread. It never widens
+   * the result, so a backend may also ignore it.
+   */
+  keyFilter?: (key: string) => boolean;
   /** At most this many items; 0 or undefined means all. */
   limit?: number;
   /** Opaque token from a previous `ListResult.continue`. */

@@ -5,6 +5,8 @@
  * address within its retry interval; the first then stops, ending its connections. A continuity
  * probe (a write every 20 ms, a reader, a watch opened before) sees every acknowledged write's
  * event, no 410 and no error: its watch resumed from its last resourceVersion on the second server.
+ * Between the two, a client's idle keep-alive connection stays served by the first: stopping to
+ * listen must not make it connect anew to an address that nobody binds yet.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -31,6 +33,26 @@ describe('handing the shoot address from one kube-apiserver to another', () => {
   after(async () => {
     await second?.stop();
     await api?.cleanup();
+  });
+
+  it('keeps serving idle keep-alive connections once it stopped listening', async () => {
+    const kubeconfig = await api.kubeconfig('admin', ['system:masters']);
+    const kept = await shootClient(kubeconfig);
+    const fresh = await shootClient(kubeconfig);
+    const server = api.server()!;
+    try {
+      assert.equal((await kept.request('GET', '/api/v1/namespaces/default')).status, 200);
+      server.stopListening();
+      await sleep(50);
+      const answer = await kept.request('GET', '/api/v1/namespaces/default');
+      assert.equal(answer.status, 200, 'served on the connection opened before');
+      await assert.rejects(fresh.request('GET', '/api/v1/namespaces/default'), /ECONNREFUSED/);
+    } finally {
+      kept.close();
+      fresh.close();
+      await api.stop();
+      await api.start();
+    }
   });
 
   it('binds once the first lets go; clients and their watch carry on without a lost event', async (t) => {

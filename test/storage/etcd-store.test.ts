@@ -151,6 +151,43 @@ describe('etcd store', () => {
     });
   });
 
+  it('a list with a keyFilter reads only the values of the keys it keeps, at the list revision', async () => {
+    await withStore({ prefix: '/key-filter' }, async (store, etcd) => {
+      const byName = (obj: KubeObject) => obj.metadata.name === 'root';
+      const keyFilter = (key: string) => key.endsWith('/root');
+      for (let n = 0; n < 12; n++) {
+        await store.create(`/registry/things/ns-${String(n).padStart(2, '0')}/root`, thing('root', n));
+        await store.create(`/registry/things/ns-${String(n).padStart(2, '0')}/other`, thing('other', n));
+      }
+      // A value that is not JSON: decoding it fails the list, so a list that passes never read it.
+      const raw = new Etcd3({ hosts: etcd.endpoints });
+      try {
+        await raw.put('/key-filter/registry/things/ns-05/unreadable').value('not json');
+      } finally {
+        raw.close();
+      }
+      await assertStorageError(store.list('/registry/things/', { predicate: byName }), 'Internal');
+      const first = await store.list('/registry/things/', { predicate: byName, keyFilter, limit: 5 });
+      assert.deepEqual(first.items.map(specN), [0, 1, 2, 3, 4]);
+      assert.ok(first.continue);
+      // Changed after the first page: the next pages still show the first page's revision.
+      await store.guaranteedUpdate('/registry/things/ns-07/root', (cur) => ({ ...cur, spec: { n: 70 } }));
+      const rest: KubeObject[] = [];
+      for (let page = first; page.continue; ) {
+        page = await store.list('/registry/things/', {
+          predicate: byName,
+          keyFilter,
+          limit: 5,
+          continue: page.continue,
+        });
+        assert.equal(page.resourceVersion, first.resourceVersion);
+        rest.push(...page.items);
+      }
+      assert.deepEqual(rest.map(specN), [5, 6, 7, 8, 9, 10, 11]);
+      assert.ok(rest.every((obj) => Number(obj.metadata.resourceVersion) <= Number(first.resourceVersion)));
+    });
+  });
+
   it('a continue token whose revision was compacted fails with Expired', async () => {
     await withStore({ prefix: '/expired' }, async (store) => {
       for (let n = 0; n < 3; n++) await store.create(`/registry/things/${n}`, thing(String(n)));

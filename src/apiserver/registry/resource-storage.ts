@@ -10,7 +10,7 @@ import type { Storage } from '../../storage/interface.js';
 import { interpretGetError, interpretListError, interpretWatchError } from '../../storage/interpret-errors.js';
 import type { FieldSelector, LabelSelector } from '../selectors.js';
 import { apiVersionOf, type ResourceDefinition } from '../types.js';
-import { selectionPredicate } from './selection-predicate.js';
+import { nameKeyFilter, selectionPredicate } from './selection-predicate.js';
 import { type ResourceWatch, shapeWatchEvent } from './watch-events.js';
 
 export interface ListQuery {
@@ -65,6 +65,7 @@ export class ResourceStorage {
     try {
       const result = await this.storage.list(this.keyPrefix(namespace), {
         predicate,
+        keyFilter: nameKeyFilter(query.fieldSelector),
         limit: query.limit,
         continue: query.continue,
       });

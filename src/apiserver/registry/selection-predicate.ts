@@ -36,3 +36,17 @@ export function selectableFields(def: ResourceDefinition, obj: KubeObject): Reco
 export function selectableFieldNames(def: ResourceDefinition): string[] {
   return ['metadata.name', 'metadata.namespace', ...Object.keys(def.selectableFields ?? {})];
 }
+
+/**
+ * For a field selector `metadata.name=<name>`, whether a key can hold such an object: names are
+ * the keys' last segment, so a list need not read the values of the others.
+ */
+export function nameKeyFilter(fields: FieldSelector | undefined): ((key: string) => boolean) | undefined {
+  const names = new Set((fields ?? []).filter((f) => f.field === 'metadata.name' && f.op === '=').map((f) => f.value));
+  if (names.size === 0) return undefined;
+  return (key) => {
+    const name = key.slice(key.lastIndexOf('/') + 1);
+    for (const wanted of names) if (name !== wanted) return false;
+    return true;
+  };
+}

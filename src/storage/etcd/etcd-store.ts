@@ -137,7 +137,7 @@ export class EtcdStore implements Storage {
   async list(prefix: string, options: ListOptions = {}): Promise<ListResult> {
     const position = options.continue ? decodeContinue(options.continue, prefix) : undefined;
     const limit = options.limit && options.limit > 0 ? Math.floor(options.limit) : 0;
-    const { predicate } = options;
+    const { predicate, keyFilter } = options;
     const { rangeEnd } = prefixRange(this.#prefix + prefix);
     let from = rangeStart(this.#prefix + (position?.start ?? prefix));
     // 0 reads the current revision; every further range of this list reads at that one.
@@ -150,12 +150,18 @@ export class EtcdStore implements Storage {
         range_end: rangeEnd,
         limit: batch,
         revision,
+        keys_only: keyFilter !== undefined,
       });
       if (revision === 0) revision = Number(res.header.revision);
+      const values = keyFilter
+        ? await this.#valuesOf(prefix, position !== undefined, res.kvs, keyFilter, revision)
+        : undefined;
       for (let i = 0; i < res.kvs.length; i++) {
         const kv = res.kvs[i]!;
         const key = this.#logicalKey(kv.key);
-        const obj = decodeObject(key, kv.value, kv.mod_revision);
+        const value = values ? values.get(i) : kv.value;
+        if (!value) continue;
+        const obj = decodeObject(key, value, kv.mod_revision);
         if (predicate && !predicate(obj)) continue;
         items.push(obj);
         if (items.length === limit) {
@@ -172,6 +178,31 @@ export class EtcdStore implements Storage {
       if (!res.more || !last) return { items, resourceVersion: String(revision) };
       from = Buffer.concat([last.key, PROBE_KEY]);
     }
+  }
+
+  /**
+   * The values, at the list's `revision`, of the keys of a keys-only range that `keyFilter`
+   * keeps, by their index in `kvs`. A scan of every ConfigMap for one name (kube-controller-manager's
+   * root-CA publisher) then reads a few values instead of all of them: with 500 MB of ConfigMaps,
+   * a scan that decoded each one blocked the seed process that serves the shoot for seconds.
+   */
+  async #valuesOf(
+    prefix: string,
+    continued: boolean,
+    kvs: readonly IKeyValue[],
+    keyFilter: (key: string) => boolean,
+    revision: number,
+  ): Promise<Map<number, Buffer>> {
+    const values = new Map<number, Buffer>();
+    await Promise.all(
+      kvs.map(async (kv, i) => {
+        if (!keyFilter(this.#logicalKey(kv.key))) return;
+        const res = await this.#listRange(prefix, continued, { key: kv.key, revision });
+        const value = res.kvs[0]?.value;
+        if (value) values.set(i, value);
+      }),
+    );
+    return values;
   }
 
   /**
