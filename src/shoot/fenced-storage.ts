@@ -1,6 +1,6 @@
 /**
  * A `Storage` that can be fenced: once `fence()` is called every new call fails with
- * `Unreachable`, open watches end (and new ones at once), and `fence()` resolves when the calls already under way have
+ * `Unreachable`, open watches end (new ones stay without events until stopped), and `fence()` resolves when the calls already under way have
  * settled. A stopping shoot API server fences its store before closing it, so that after its
  * `stop()` no write of it is in flight or can still start: the migration's "no writes after the
  * API server is stopped" holds even for a request that was half-way through.
@@ -56,10 +56,11 @@ export class FencedStorage implements Storage {
   }
 
   watch(prefix: string, options?: WatchOptions): Watcher {
-    // Ended at once, as the open ones are at the fence: the client opens it again from its last
-    // resourceVersion (on another server once this one closed its connections). An ERROR event
-    // would make client-go's reflector list everything again.
-    if (this.#fenced) return endedWatcher();
+    // Open without events until it is stopped (the server closing its connections, an informer
+    // stopping): the client then opens it again from its last resourceVersion, on another server.
+    // An ERROR event would make client-go's reflector list everything again, and a watch that
+    // ended at once would be opened again at once, in a loop, by every in-process informer.
+    if (this.#fenced) return idleWatcher();
     const watcher = this.#inner.watch(prefix, options);
     this.#watchers.add(watcher);
     const forget = () => this.#watchers.delete(watcher);
@@ -131,12 +132,18 @@ function fencedError(key: string): StorageError {
   return new StorageError('Unreachable', key, 'the API server is stopping: its store takes no more requests');
 }
 
-function endedWatcher(): Watcher {
+function idleWatcher(): Watcher {
+  let stop!: () => void;
+  const stopped = new Promise<IteratorResult<StoreEvent>>((resolve) => {
+    stop = () => resolve({ done: true, value: undefined });
+  });
   return {
-    stop() {},
+    stop,
     [Symbol.asyncIterator]() {
       return {
-        async next(): Promise<IteratorResult<StoreEvent>> {
+        next: () => stopped,
+        async return() {
+          stop();
           return { done: true, value: undefined };
         },
       };

@@ -208,10 +208,12 @@ export async function startShootApiServer(options: ShootApiServerOptions): Promi
   const stop = () => {
     stopping ??= (async () => {
       await storage.fence();
+      // Connections close right after the fence: a client's next request goes to the server that
+      // now has the address (a live migration) instead of meeting this fenced one meanwhile.
+      await apiServer.stop().catch(() => {});
       crds?.stop();
       await nodeLifecycle?.stop();
       informers?.stop();
-      await apiServer.stop().catch(() => {});
       await audit?.close();
       await storage.close();
     })();
