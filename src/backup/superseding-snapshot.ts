@@ -8,12 +8,12 @@
  * there, its bytes hash to the SHA-256 the store recorded when it was written (when it keeps
  * one), and they decode as an etcd snapshot whose own SHA-256 checks out.
  */
-import { createHash } from 'node:crypto';
-import { Transform, Writable } from 'node:stream';
+import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { BackupStoreError } from './backup-store-error.js';
 import { FullSnapshotVerifier } from './snapshot-format.js';
+import { hashingStream } from './snapstore/hashing-stream.js';
 import type { Snapshot, Snapstore } from './snapstore/snapstore.js';
 
 export interface SupersedingSnapshot {
@@ -74,15 +74,7 @@ export async function verifyFullSnapshotObject(store: Snapstore, snapshot: Snaps
   };
   const recorded = await store.stat(snapshot, { recordedOnly: true }).catch(fail);
   if (!recorded) return `${snapshot.name} is gone`;
-  const objectHash = createHash('sha256');
-  let size = 0;
-  const hashing = new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      objectHash.update(chunk);
-      size += chunk.length;
-      callback(null, chunk);
-    },
-  });
+  const hashing = hashingStream();
   const verifier = new FullSnapshotVerifier(snapshot.name);
   const sink = new Writable({
     write(chunk: Buffer, _encoding, callback) {
@@ -92,13 +84,13 @@ export async function verifyFullSnapshotObject(store: Snapstore, snapshot: Snaps
   });
   const bytes = await store.fetch(snapshot).catch(fail);
   try {
-    if (snapshot.compression === 'gzip') await pipeline(bytes, hashing, createGunzip(), sink);
-    else await pipeline(bytes, hashing, sink);
+    if (snapshot.compression === 'gzip') await pipeline(bytes, hashing.stream, createGunzip(), sink);
+    else await pipeline(bytes, hashing.stream, sink);
     verifier.finish();
   } catch (err) {
     return `${snapshot.name} does not decode: ${(err as Error).message}`;
   }
-  const sha256 = objectHash.digest('hex');
+  const { size, sha256 } = hashing.result();
   if (size !== recorded.size) return `${snapshot.name}: ${size} bytes read, ${recorded.size} stored`;
   if (recorded.sha256 !== undefined && recorded.sha256 !== sha256) {
     return `${snapshot.name}: its bytes hash to ${sha256}, ${recorded.sha256} was written`;
