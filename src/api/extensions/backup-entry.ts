@@ -50,6 +50,22 @@ export function isSourceBackupEntry(entry: KubeObject): boolean {
   return (entry.metadata.name ?? '').startsWith(SOURCE_BACKUP_ENTRY_PREFIX);
 }
 
+/**
+ * On a Restore's `source-…` entry (garden and extension object alike) after a live migration: no
+ * copy was made, and the source's backups go once the destination's bucket holds a verified full
+ * snapshot at this revision (decimal) or above — the destination's etcd revision when the entry
+ * was created, after the source's members had left — and at or above every source backup's.
+ */
+export const LIVE_MIGRATION_FULL_SNAPSHOT_REVISION_ANNOTATION =
+  'migration.transplant.gardener.cloud/live-migration-full-snapshot-revision';
+
+/** The revision of `LIVE_MIGRATION_FULL_SNAPSHOT_REVISION_ANNOTATION`, or undefined (a classic source entry). */
+export function liveMigrationFullSnapshotRevision(entry: KubeObject): number | undefined {
+  const value = entry.metadata.annotations?.[LIVE_MIGRATION_FULL_SNAPSHOT_REVISION_ANNOTATION];
+  if (value === undefined || !/^\d+$/.test(value)) return undefined;
+  return Number(value);
+}
+
 /** What BackupEntry adds to the validation of every extension kind. */
 export const extensionBackupEntryValidation: ExtensionValidation = {
   validateSpec: (spec) => [

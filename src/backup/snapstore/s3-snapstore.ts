@@ -12,7 +12,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
   CreateBucketCommand,
@@ -27,6 +26,7 @@ import {
 import { Upload } from '@aws-sdk/lib-storage';
 import type { S3Credentials } from './credentials.js';
 import { SnapstoreError } from './errors.js';
+import { hashingStream } from './hashing-stream.js';
 import { compareSnapshots, parseSnapshotName } from './snapshot-name.js';
 import {
   MIN_CHUNK_SIZE,
@@ -434,15 +434,7 @@ async function spoolToFile(
   file: string,
   signal: AbortSignal | undefined,
 ): Promise<{ size: number; sha256: string }> {
-  const hash = createHash('sha256');
-  let size = 0;
-  const digest = new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      hash.update(chunk);
-      size += chunk.length;
-      callback(null, chunk);
-    },
-  });
-  await pipeline(data, digest, createWriteStream(file, { flags: 'wx', mode: 0o600 }), signal ? { signal } : {});
-  return { size, sha256: hash.digest('hex') };
+  const digest = hashingStream();
+  await pipeline(data, digest.stream, createWriteStream(file, { flags: 'wx', mode: 0o600 }), signal ? { signal } : {});
+  return digest.result();
 }

@@ -24,6 +24,11 @@
  *   when both name the same store. Without access to the source store it keeps failing, and an
  *   operator removes its finalizer (the seed document's manual path), then deletes the source
  *   backups with `transplant backup delete`.
+ * - A `source-…` entry of a live migration (annotated with the revision a full snapshot must
+ *   reach, `LIVE_MIGRATION_FULL_SNAPSHOT_REVISION_ANNOTATION`) had nothing copied: the cluster
+ *   itself moved. Its deletion waits, deleting nothing, until the destination bucket holds a full
+ *   snapshot at that revision or above and at or above the newest source backup, read back and
+ *   verified (`findSupersedingSnapshot`).
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -34,6 +39,7 @@ import {
   type ExtensionBackupEntry,
   extensionBackupEntryResource,
   isSourceBackupEntry,
+  liveMigrationFullSnapshotRevision,
   SOURCE_BACKUP_ENTRY_PREFIX,
 } from '../../api/extensions/backup-entry.js';
 import { type ExtensionObject, isExtensionMigrated } from '../../api/extensions/common.js';
@@ -45,6 +51,7 @@ import { openSnapstore } from '../../backup/snapstore/open-snapstore.js';
 import type { S3Snapstore } from '../../backup/snapstore/s3-snapstore.js';
 import type { Snapstore } from '../../backup/snapstore/snapstore.js';
 import { decodeSecretData, type SecretData, snapstoreConfigFor } from '../../backup/store-secret.js';
+import { findSupersedingSnapshot } from '../../backup/superseding-snapshot.js';
 import type { Client, ResourceClient } from '../../client/client.js';
 import { applySecretData, secretDataOf } from '../secret-data.js';
 import type { Actuator } from './actuator.js';
@@ -178,9 +185,11 @@ function entryPrefix(entry: ExtensionBackupEntry): string {
 }
 
 /**
- * Deletes the source copy of a Restore (`<entry>/` in the source bucket) once every backup of
- * etcd-main there is in the destination bucket; fails, deleting nothing, until then. Re-run after a
- * deletion that stopped half-way, it compares what is left (see `deletePrefix` on the order).
+ * Deletes the source copy of a Restore (`<entry>/` in the source bucket) once the destination
+ * bucket makes it redundant; fails, deleting nothing, until then. Classic: every backup of
+ * etcd-main there is in the destination bucket. Live: a verified full snapshot there supersedes
+ * them. Re-run after a deletion that stopped half-way, it compares what is left (see
+ * `deletePrefix` on the order).
  */
 async function deleteSourceCopy(source: ExtensionBackupEntry, seed: Client): Promise<void> {
   const entryName = entryPrefix(source);
@@ -192,6 +201,7 @@ async function deleteSourceCopy(source: ExtensionBackupEntry, seed: Client): Pro
   }
   const secrets = seed.resource(secretResource);
   const prefix = etcdBackupPrefix(entryName);
+  const liveRevision = liveMigrationFullSnapshotRevision(source);
   await withStores(
     [openEntryStore(source, prefix, secrets), openEntryStore(destination, prefix, secrets)],
     async ([from, to]) => {
@@ -199,6 +209,11 @@ async function deleteSourceCopy(source: ExtensionBackupEntry, seed: Client): Pro
         throw new Error(
           `${source.metadata.name} and ${entryName} both name ${from!.location}: deleting the source would delete the only copy`,
         );
+      }
+      if (liveRevision !== undefined) {
+        const found = await findSupersedingSnapshot(from!, to!, liveRevision);
+        if (!found.snapshot) throw new Error(`the backups in ${from!.location} are still needed: ${found.reason}`);
+        return;
       }
       const missing = await findMissingCopies(from!, to!, { hashTarget: true });
       if (missing.length > 0) {

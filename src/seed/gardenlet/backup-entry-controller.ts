@@ -12,7 +12,9 @@
  * first (Gardener's `deletionGracePeriodHours`, `--backup-entry-deletion-grace-period`): it
  * reports `Delete Pending` "Deletion of backup entry is scheduled for <time>" until then, unless
  * annotated `backupentry.core.gardener.cloud/force-deletion=true`. A Restore's `source-…` entry
- * never waits: its deletion is a step of the Restore, and its backups are a copy.
+ * never waits: its deletion is a step of the Restore, and its backups are a copy (after a live
+ * migration: superseded by the destination's full snapshot, the annotation
+ * `LIVE_MIGRATION_FULL_SNAPSHOT_REVISION_ANNOTATION`, which is handed on to the extension entry).
  *
  * Moving between seeds (the shoot's Migrate sets `spec.seedName` to the destination): the seed in
  * `status.seedName` migrates the entry first — the extension entry migrates (its `etcd-backup`
@@ -42,6 +44,7 @@ import {
   type ExtensionBackupEntry,
   extensionBackupEntryResource,
   isSourceBackupEntry,
+  LIVE_MIGRATION_FULL_SNAPSHOT_REVISION_ANNOTATION,
 } from '../../api/extensions/backup-entry.js';
 import {
   ExtensionOperation,
@@ -312,11 +315,19 @@ export class BackupEntryReconciler implements Reconciler {
       ...(providerStatus ? { backupBucketProviderStatus: providerStatus } : {}),
     };
     const labels = extensionLabels(entry);
+    // A live migration's source entry tells its actuator what supersedes the source's backups.
+    const liveRevision = entry.metadata.annotations?.[LIVE_MIGRATION_FULL_SNAPSHOT_REVISION_ANNOTATION];
+    const handedOn: Record<string, string> =
+      liveRevision !== undefined ? { [LIVE_MIGRATION_FULL_SNAPSHOT_REVISION_ANNOTATION]: liveRevision } : {};
     const current = await extensions.find('', name);
-    if (!current) return extensions.create('', { metadata: { name, labels }, spec });
+    if (!current) return extensions.create('', { metadata: { name, labels, annotations: handedOn }, spec });
     const labelled = current.metadata.labels?.[GARDEN_BACKUP_ENTRY_NAMESPACE_LABEL] === entry.metadata.namespace;
-    if (labelled && specCovers(current, { ...spec }) && !credentialsChanged) return current;
-    const annotations = credentialsChanged ? { [GARDENER_OPERATION_ANNOTATION]: OPERATION_RECONCILE } : undefined;
+    const annotated = current.metadata.annotations?.[LIVE_MIGRATION_FULL_SNAPSHOT_REVISION_ANNOTATION] === liveRevision;
+    if (labelled && annotated && specCovers(current, { ...spec }) && !credentialsChanged) return current;
+    const annotations = {
+      ...handedOn,
+      ...(credentialsChanged ? { [GARDENER_OPERATION_ANNOTATION]: OPERATION_RECONCILE } : {}),
+    };
     return extensions.patch('', name, { metadata: { annotations, labels }, spec });
   }
 

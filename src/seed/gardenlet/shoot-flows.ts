@@ -9,6 +9,7 @@
  * docs/flow-steps.md (checked by test/docs/flow-steps.test.ts) indexes them as one list; reading
  * Migrate next to Restore is how a step's counterpart on the other seed is found.
  */
+import { liveMigrationFullSnapshotRevision } from '../../api/extensions/backup-entry.js';
 import type { Flow } from '../../flow/flow.js';
 import { Graph, type TaskID } from '../../flow/graph.js';
 import type { ShootComponents } from './components/index.js';
@@ -25,6 +26,12 @@ export interface ReconcileFlowOptions {
    * `IsCopyOfBackupsRequired`, `copyOfBackupsRequired` below).
    */
   copyRequired?: boolean;
+  /**
+   * Restore only: the control plane came here by a live migration and the shoot's old backups are
+   * in the source bucket (`liveSourceBucket` below): the source entry is placed without a copy,
+   * and its deletion waits for a verified full snapshot in this seed's bucket.
+   */
+  liveSourceBucket?: boolean;
   /**
    * `spec.hibernation.enabled` (Gardener's `HibernationEnabled`): the control plane is taken down
    * ("Hibernating control plane") and the machines stopped instead of deployed; false wakes it up.
@@ -55,6 +62,8 @@ export function reconcileFlow(c: ShootComponents, options: ReconcileFlowOptions)
   const hibernated = options.hibernated === true;
   const restoring = options.operation === 'Restore';
   const copyRequired = restoring && options.copyRequired === true;
+  const liveSourceBucket = restoring && !copyRequired && options.liveSourceBucket === true;
+  const sourceEntryRequired = copyRequired || liveSourceBucket;
   const g = new Graph(reconcileFlowNames[options.operation]);
   const deployNamespace = g.add({
     name: 'Deploying control plane namespace',
@@ -67,14 +76,16 @@ export function reconcileFlow(c: ShootComponents, options: ReconcileFlowOptions)
   });
   const deploySourceBackupEntry = g.add({
     name: 'Deploying source backup entry',
-    fn: (ctx) => c.sourceBackupEntry.deploy(ctx),
-    skipIf: !copyRequired,
+    fn: liveSourceBucket
+      ? (ctx) => c.sourceBackupEntry.deployAfterLiveMigration(ctx)
+      : (ctx) => c.sourceBackupEntry.deploy(ctx),
+    skipIf: !sourceEntryRequired,
     dependencies: deployNamespace,
   });
   const waitUntilSourceBackupEntryReconciled = g.add({
     name: 'Waiting until the source backup entry has been reconciled',
     fn: (ctx) => c.sourceBackupEntry.wait(ctx),
-    skipIf: !copyRequired || skipReadiness,
+    skipIf: !sourceEntryRequired || skipReadiness,
     dependencies: deploySourceBackupEntry,
   });
   const deployBackupEntry = g.add({
@@ -124,10 +135,12 @@ export function reconcileFlow(c: ShootComponents, options: ReconcileFlowOptions)
     skipIf: !restoring,
     dependencies: waitUntilEtcdReady,
   });
+  // After a live migration the deletion waits for this seed's first full snapshot, retried by the
+  // entry's gardenlet: the shoot serves already, and the Restore does not wait for it.
   g.add({
     name: 'Waiting until source backup entry has been deleted',
     fn: (ctx) => c.sourceBackupEntry.waitCleanup(ctx),
-    skipIf: !restoring || skipReadiness,
+    skipIf: !restoring || skipReadiness || liveSourceBucket,
     dependencies: destroySourceBackupEntry,
   });
   const deployInfrastructure = g.add({
@@ -447,6 +460,22 @@ export async function copyOfBackupsRequired(c: ShootComponents): Promise<boolean
   if (!bucketName) throw new Error(`BackupEntry ${c.backupEntry.name} does not exist: nothing to restore from`);
   if (await c.sourceBackupEntry.get()) return true;
   return bucketName !== (await c.context.seedObject()).metadata.uid;
+}
+
+/**
+ * Whether a Restore finds the shoot's old backups left in the source bucket by a live migration:
+ * the source entry of one exists already (a resumed Restore), or etcd-main runs here (adopted),
+ * the record says a live migration to this seed completed, and the BackupEntry still names
+ * another bucket.
+ */
+export async function liveSourceBucket(c: ShootComponents): Promise<boolean> {
+  const source = await c.sourceBackupEntry.get();
+  if (source) return liveMigrationFullSnapshotRevision(source) !== undefined;
+  if (!(await c.etcdMain.get())) return false;
+  const record = await c.liveMigration.get();
+  if (record?.phase !== 'Completed' || record.destinationSeed !== c.context.seedName) return false;
+  const bucketName = await c.backupEntry.bucketName();
+  return bucketName !== undefined && bucketName !== (await c.context.seedObject()).metadata.uid;
 }
 
 export interface LiveMigrateFlowOptions {

@@ -64,6 +64,7 @@ import {
   liveMigrateFlow,
   liveMigrationAbortFlow,
   liveMigrationDestinationFlow,
+  liveSourceBucket,
   migrateFlow,
   reconcileFlow,
 } from './shoot-flows.js';
@@ -268,6 +269,7 @@ export class ShootReconciler implements Reconciler {
       // A migration needs backups: the destination restores from them.
       allowBackup: true,
       copyRequired: await copyOfBackupsRequired(c),
+      liveSourceBucket: await liveSourceBucket(c),
       skipReadiness: skipReadiness(shoot),
       // Gardener restores a hibernated shoot hibernated: its data restored, nothing running.
       hibernated: shootHibernationEnabled(shoot),

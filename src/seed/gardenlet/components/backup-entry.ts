@@ -68,7 +68,7 @@ export abstract class GardenBackupEntry {
   }
 
   /** A new entry of this name in `bucketName`, placed on this seed and owned by the shoot (it goes when the shoot goes). */
-  protected async create(bucketName: string): Promise<void> {
+  protected async create(bucketName: string, annotations?: Record<string, string>): Promise<void> {
     const { shoot } = this.c;
     await this.entries().create(shoot.metadata.namespace!, {
       apiVersion: GARDENER_API_VERSION,
@@ -77,6 +77,7 @@ export abstract class GardenBackupEntry {
         name: this.name,
         namespace: shoot.metadata.namespace,
         labels: { 'shoot.gardener.cloud/name': shoot.metadata.name! },
+        ...(annotations ? { annotations } : {}),
         ownerReferences: [controllerReference({ ...shoot, apiVersion: GARDENER_API_VERSION, kind: 'Shoot' }, false)],
       },
       spec: { bucketName, seedName: this.c.seedName },

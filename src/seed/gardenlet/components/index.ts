@@ -130,8 +130,13 @@ export function shootComponents(shoot: Shoot, seed: SeedRuntime, placement: Shoo
   const all = Object.values(extensions);
   shootState.keepStateOf(all);
   const backupEntry = new BackupEntry(context);
-  const sourceBackupEntry = new SourceBackupEntry(context, backupEntry);
   const etcdMain = new EtcdMain(context, backupEntry, secrets);
+  const liveMigration = new LiveMigrationProgress(context);
+  const liveEtcd = new LiveEtcd(context, { progress: liveMigration, etcdMain, secrets });
+  const sourceBackupEntry = new SourceBackupEntry(context, {
+    backupEntry,
+    etcdRevision: (ctx) => liveEtcd.currentRevision(ctx),
+  });
   const kubeApiServer = new KubeApiServer(context, {
     runtime: seed.apiServers,
     probes: seed.probes,
@@ -142,7 +147,6 @@ export function shootComponents(shoot: Shoot, seed: SeedRuntime, placement: Shoo
   const kubeControllerManager = new KubeControllerManager(context, seed.controllerManagers, secrets);
   const kubeScheduler = new KubeScheduler(context, seed.schedulers, secrets);
   const vpnSeedServer = new VpnSeedServer(context, seed.vpnServers, secrets);
-  const liveMigration = new LiveMigrationProgress(context);
   return {
     context,
     namespace: new ShootNamespace(context, seed.runtimeDir),
@@ -168,7 +172,7 @@ export function shootComponents(shoot: Shoot, seed: SeedRuntime, placement: Shoo
       etcdMain,
     }),
     liveMigration,
-    liveEtcd: new LiveEtcd(context, { progress: liveMigration, etcdMain, secrets }),
+    liveEtcd,
     endpointSwitch: new EndpointSwitch(context, {
       kubeApiServer,
       progress: liveMigration,

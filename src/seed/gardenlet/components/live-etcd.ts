@@ -29,7 +29,7 @@ import {
   RevisionCompactedError,
   removeMember,
 } from '../../../process/etcd-cluster-ops.js';
-import type { EtcdMemberEntry } from '../../../process/etcd-gateway.js';
+import { type EtcdMemberEntry, etcdMemberStatus } from '../../../process/etcd-gateway.js';
 import type { EtcdTls } from '../../../process/etcd-process.js';
 import { shootLabels } from '../shoot-labels.js';
 import type { ComponentContext } from './context.js';
@@ -151,6 +151,21 @@ export class LiveEtcd {
     const [endpoint = ''] = await this.#etcdMain.clientUrls(ctx);
     const verification = await hashAtCurrentRevision(endpoint, await this.#tls());
     await this.#progress.advance('DestinationHashed', { verification });
+  }
+
+  /**
+   * This seed's etcd-main's current revision, asked of its own member: after a live migration
+   * the anchor a full snapshot in this seed's bucket must reach before the source bucket's
+   * backups are deleted (`SourceBackupEntry.deployAfterLiveMigration`).
+   */
+  async currentRevision(ctx: TaskContext): Promise<number> {
+    const urls = await this.#etcdMain.clientUrls(ctx);
+    const tls = await this.#tls();
+    for (const url of urls) {
+      const status = await etcdMemberStatus(url, tls);
+      if (status) return status.revision;
+    }
+    throw new EtcdClusterOpError(`no member of ${ETCD_MAIN} in ${this.#c.namespace} answered at ${urls.join(', ')}`);
   }
 
   /**
