@@ -138,6 +138,13 @@ export interface CrashedSteps {
   matrixOnly?: boolean;
 }
 
+/**
+ * How long the writer may take for its writes after a move: a check that it gets through at all,
+ * not of its speed (on a machine at a load of 30 on 2 cores a write took up to 10 s, and 30 s for
+ * 20 writes failed moves that had ended well).
+ */
+const WRITER_THROUGH_TIMEOUT_MS = 120_000;
+
 /** How long a move may take from the trigger to `Restore Succeeded` (an HA move adds and removes 3 members one by one). */
 const MOVE_TIMEOUT_MS = { single: 120_000, ha: 300_000 };
 
@@ -227,7 +234,7 @@ export function describeSeedKilledAtEveryStep(
           const acknowledgedAtRestore = writer.acknowledgedCount;
           await eventually(
             async () => (writer.acknowledgedCount >= acknowledgedAtRestore + WRITES_AROUND_THE_MOVE ? true : undefined),
-            30_000,
+            WRITER_THROUGH_TIMEOUT_MS,
             'the writer gets through to the destination',
           );
         } finally {
