@@ -49,7 +49,8 @@ test: setup
 
 # Every crash point of the migration (the seed killed before and after every step of Migrate and
 # Restore, and of both live flows); make test runs every other one, every fourth of the live flows
-# (test/helpers/seed-crash-migration.ts).
+# (test/helpers/seed-crash-migration.ts). The live flows of a highly available shoot
+# (migration-crash-live-ha-*.test.ts, `matrixOnly`) run here only: make test skips those files.
 test-crash-matrix: setup
 	TRANSPLANT_CRASH_MATRIX=full $(NODE) --test --test-concurrency=$(TEST_CONCURRENCY) --test-timeout=0 $(shell find dist/test/e2e -name 'migration-crash-*.test.js' 2>/dev/null | sort)
 unit: build

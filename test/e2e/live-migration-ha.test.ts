@@ -18,9 +18,15 @@ import { liveMigrationRecord } from '../../src/api/core-gardener/live-migration.
 import { shootStateResource } from '../../src/api/core-gardener/shoot-state.js';
 import { checked } from '../../src/client/client.js';
 import { memberList } from '../../src/process/etcd-cluster-ops.js';
-import type { EtcdMemberEntry } from '../../src/process/etcd-gateway.js';
 import type { EtcdTls } from '../../src/process/etcd-process.js';
 import { type ContinuityReport, describeContinuity, startContinuityProbe } from '../helpers/continuity-probe.js';
+import {
+  describeMembership,
+  haInvariantViolations,
+  type Membership,
+  sampleMembership,
+  seedOf,
+} from '../helpers/etcd-membership.js';
 import { getJson, kubectl } from '../helpers/kubectl.js';
 import type { TestLandscape } from '../helpers/landscape.js';
 import {
@@ -37,48 +43,6 @@ import {
 } from '../helpers/migration.js';
 import { etcdPidsUnder } from '../helpers/processes.js';
 
-/** One sample of the joint cluster's membership: voters and learners of each seed. */
-interface Membership {
-  voters: { 'seed-a': number; 'seed-b': number };
-  learners: number;
-}
-
-const seedOf = (m: EtcdMemberEntry): 'seed-a' | 'seed-b' | undefined =>
-  m.name.startsWith('seed-b-') ? 'seed-b' : m.name ? 'seed-a' : undefined;
-
-/**
- * Samples the membership every 20 ms until `stop`, asking any member it has seen (the source's
- * first, then whoever is in the cluster): a change of the configuration is rare and slow (a
- * learner catches up, a removal is confirmed), so the widest configuration is seen.
- */
-function sampleMembership(endpoint: string, tls: EtcdTls): { stop(): Promise<Membership[]> } {
-  const samples: Membership[] = [];
-  let endpoints = [endpoint];
-  let stopped = false;
-  const loop = (async () => {
-    while (!stopped) {
-      const members = await memberList(endpoints, tls).catch(() => undefined);
-      if (members) {
-        const voters = { 'seed-a': 0, 'seed-b': 0 };
-        for (const m of members) {
-          const seed = seedOf(m);
-          if (!m.isLearner && seed) voters[seed]++;
-        }
-        samples.push({ voters, learners: members.filter((m) => m.isLearner).length });
-        endpoints = [...new Set([...members.flatMap((m) => m.clientUrls), ...endpoints])];
-      }
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  })();
-  return {
-    async stop() {
-      stopped = true;
-      await loop;
-      return samples;
-    },
-  };
-}
-
 describe('live migration of a highly available shoot from seed-a to seed-b', () => {
   let shoot: ShootOnLandscape;
   let l: TestLandscape;
@@ -94,7 +58,7 @@ describe('live migration of a highly available shoot from seed-a to seed-b', () 
     const etcd = await getJson(l.seedKubeconfig('seed-a'), ['get', 'etcd', '-n', CONTROL_PLANE, 'etcd-main']);
     assert.equal(etcd.spec.replicas, 3, 'the shoot is highly available');
     tls = await seedEtcdClientTls(l, 'seed-a');
-    const membership = sampleMembership(etcd.status.endpoint, tls);
+    const membership = sampleMembership(etcd.status.endpoint, tls, { processesUnder: l.dir });
     const probe = await startContinuityProbe(shoot.kubeconfig, { namespace: 'probe', prefix: 'live-ha' });
     try {
       await probe.moreWrites(50, 30_000);
@@ -118,18 +82,19 @@ describe('live migration of a highly available shoot from seed-a to seed-b', () 
   });
 
   it('grew the cluster one learner at a time to 6 voters and shrank it to seed-b’s 3', (t) => {
-    const shapes = [...new Set(samples.map((s) => `${s.voters['seed-a']}a+${s.voters['seed-b']}b+${s.learners}l`))];
+    const shapes = [...new Set(samples.map(describeMembership))];
     t.diagnostic(`membership seen: ${shapes.join(' → ')}`);
     assert.ok(
       samples.every((s) => s.learners <= 1 && s.voters['seed-a'] <= 3 && s.voters['seed-b'] <= 3),
       'one learner at a time, at most 3 members of each seed',
     );
+    assert.deepEqual(haInvariantViolations(samples), [], 'a quorum of the voters runs at every sample');
     assert.ok(
       samples.some((s) => s.voters['seed-a'] === 3 && s.voters['seed-b'] === 3),
       '6 voters before the source members leave',
     );
     const last = samples.at(-1);
-    assert.deepEqual(last, { voters: { 'seed-a': 0, 'seed-b': 3 }, learners: 0 });
+    assert.deepEqual(last, { voters: { 'seed-a': 0, 'seed-b': 3 }, learners: 0, runningVoters: 3 });
   });
 
   it('runs the control plane only on seed-b: 3 members there, none on seed-a', async () => {

@@ -15,7 +15,10 @@
  * reconcile having failed on the way (the restarted seed resumes the flow, no step errors),
  * every write acknowledged so far — in this move and all before it — present with its
  * resourceVersion and content, the bulk ConfigMaps unchanged, and the shoot's etcd and API server
- * running on the destination only.
+ * running on the destination only. For a highly available shoot (`failureTolerance`), the
+ * cluster's membership is sampled through each move (test/helpers/etcd-membership.ts): never more
+ * than one learner, never fewer running voters than a quorum, and 3 voters of the destination at
+ * the end.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -34,11 +37,14 @@ import {
 } from '../../src/seed/gardenlet/shoot-flows.js';
 import { VPN_SEED_SERVER_PORT } from '../../src/shoot/vpn/vpn-seed-server.js';
 import type { Json } from './api-client.js';
+import { describeMembership, haInvariantViolations, type Membership, sampleMembership } from './etcd-membership.js';
+import { getJson } from './kubectl.js';
 import {
   CONTROL_PLANE,
   SHOOT,
   SHOOT_NAMESPACE,
   type ShootOnLandscape,
+  seedEtcdClientTls,
   startShootOnLandscape,
   triggerLiveMigration,
   triggerMigration,
@@ -119,13 +125,37 @@ export interface CrashedSteps {
   moment: CrashMoment;
   /** Only every `of`-th step, from the `part`-th on (0-based): to spread the steps over test files that run in parallel. */
   share?: { part: number; of: number };
+  /**
+   * `node`: the example shoot highly available (3 etcd members, 2 kube-apiserver replicas), each
+   * move checked against the HA invariants too. Unset: the single-member shoot.
+   */
+  failureTolerance?: 'node';
+  /**
+   * Registers the tests skipped unless TRANSPLANT_CRASH_MATRIX=full: the file runs in `make
+   * test-crash-matrix` only, not even its every-fourth-step slice in `make test` (the suite is at
+   * its time limit).
+   */
+  matrixOnly?: boolean;
 }
+
+/**
+ * How long the writer may take for its writes after a move: a check that it gets through at all,
+ * not of its speed (on a machine at a load of 30 on 2 cores a write took up to 10 s, and 30 s for
+ * 20 writes failed moves that had ended well).
+ */
+const WRITER_THROUGH_TIMEOUT_MS = 120_000;
+
+/** How long a move may take from the trigger to `Restore Succeeded` (an HA move adds and removes 3 members one by one). */
+const MOVE_TIMEOUT_MS = { single: 120_000, ha: 300_000 };
 
 /**
  * Registers one test per step of the `type` flow (see `CrashedSteps`); the tests run in order on
  * one landscape, the shoot moving between seed-a and seed-b.
  */
-export function describeSeedKilledAtEveryStep(type: MigrationFlowType, { moment, share }: CrashedSteps): void {
+export function describeSeedKilledAtEveryStep(
+  type: MigrationFlowType,
+  { moment, share, failureTolerance, matrixOnly }: CrashedSteps,
+): void {
   const flow = migrationFlow(type);
   const role = type === 'Migrate' || type === 'LiveMigrate' ? 'source' : 'destination';
   const steps = flow.taskIDs
@@ -135,8 +165,13 @@ export function describeSeedKilledAtEveryStep(type: MigrationFlowType, { moment,
     .filter((_, index) => !share || index % share.of === share.part);
   const slice = `, every ${CI_STRIDE}th step`;
   const which = `${share ? ` (part ${share.part + 1} of ${share.of})` : ''}${fullMatrix() ? '' : slice}`;
+  const ha = failureTolerance !== undefined;
+  const shootKind = ha ? ' of a highly available shoot' : '';
+  const skip = matrixOnly && !fullMatrix() ? `make test-crash-matrix only (${CRASH_MATRIX_ENV}=full)` : false;
 
-  describe(`the ${role} seed killed with SIGKILL ${moment} each step of "${flow.name}"${which}`, () => {
+  describe(`the ${role} seed${shootKind} killed with SIGKILL ${moment} each step of "${flow.name}"${which}`, {
+    skip,
+  }, () => {
     let crashDir: string;
     let crashFile: string;
     let shoot: ShootOnLandscape;
@@ -146,7 +181,7 @@ export function describeSeedKilledAtEveryStep(type: MigrationFlowType, { moment,
     before(async () => {
       crashDir = await mkdtemp(join(tmpdir(), 'transplant-crash-'));
       crashFile = join(crashDir, 'crash-point');
-      shoot = await startShootOnLandscape({ env: { [CRASH_FILE_ENV]: crashFile } });
+      shoot = await startShootOnLandscape({ env: { [CRASH_FILE_ENV]: crashFile }, failureTolerance });
       for (const name of [BULK_NAMESPACE, WRITES_NAMESPACE]) {
         const ns = await shoot.client.request('POST', '/api/v1/namespaces', { metadata: { name } });
         assert.equal(ns.status, 201, JSON.stringify(ns.body));
@@ -167,6 +202,8 @@ export function describeSeedKilledAtEveryStep(type: MigrationFlowType, { moment,
         const victim = role === 'source' ? source : destination;
         const pidsBefore = await seedPids();
         const failuresBefore = await reconcileFailures();
+        const membership = ha ? await sampleMembershipOn(source) : undefined;
+        let samples: Membership[] | undefined;
         await writeFile(crashFile, crashPoint(moment, flow.name, step));
 
         const writer = startShootWriter(shoot.client, {
@@ -187,7 +224,7 @@ export function describeSeedKilledAtEveryStep(type: MigrationFlowType, { moment,
               const restored = last?.type === 'Restore' && last.state === 'Succeeded';
               return restored && s.status.seedName === destination ? s : undefined;
             },
-            120_000,
+            MOVE_TIMEOUT_MS[ha ? 'ha' : 'single'],
             `the shoot is restored on ${destination} after ${victim} was killed ${moment} "${step}"`,
           );
           t.diagnostic(`${source} → ${destination}: trigger to Restore Succeeded ${Date.now() - triggeredAt} ms`);
@@ -197,11 +234,21 @@ export function describeSeedKilledAtEveryStep(type: MigrationFlowType, { moment,
           const acknowledgedAtRestore = writer.acknowledgedCount;
           await eventually(
             async () => (writer.acknowledgedCount >= acknowledgedAtRestore + WRITES_AROUND_THE_MOVE ? true : undefined),
-            30_000,
+            WRITER_THROUGH_TIMEOUT_MS,
             'the writer gets through to the destination',
           );
         } finally {
           writes.push(await writer.stop());
+          samples = await membership?.stop();
+        }
+        if (samples) {
+          t.diagnostic(`membership seen: ${[...new Set(samples.map(describeMembership))].join(' → ')}`);
+          assert.deepEqual(haInvariantViolations(samples), [], 'at most one learner, a quorum of the voters running');
+          assert.deepEqual(
+            samples.at(-1),
+            { voters: { [source]: 0, [destination]: 3 }, learners: 0, runningVoters: 3 },
+            `the cluster is ${destination}'s 3 members`,
+          );
         }
 
         assert.equal(existsSync(crashFile), false, `${victim} reached the crash point (it removed the file)`);
@@ -236,7 +283,12 @@ export function describeSeedKilledAtEveryStep(type: MigrationFlowType, { moment,
         }
 
         assert.deepEqual(await etcdPidsUnder(controlPlaneDir(source)), [], `no etcd of the shoot on ${source}`);
-        assert.equal((await etcdPidsUnder(controlPlaneDir(destination))).length, 1, `one etcd on ${destination}`);
+        const members = ha ? 3 : 1;
+        assert.equal(
+          (await etcdPidsUnder(controlPlaneDir(destination))).length,
+          members,
+          `${members} etcd member(s) on ${destination}`,
+        );
         const api = new URL(shoot.client.server);
         assert.deepEqual(
           await listeners(api.hostname, Number(api.port || 443)),
@@ -250,6 +302,14 @@ export function describeSeedKilledAtEveryStep(type: MigrationFlowType, { moment,
         );
       });
     });
+
+    /** Samples the shoot's etcd membership from `source`'s members on (test/helpers/etcd-membership.ts). */
+    async function sampleMembershipOn(source: string) {
+      const l = shoot.landscape;
+      const etcd = await getJson(l.seedKubeconfig(source), ['get', 'etcd', '-n', CONTROL_PLANE, 'etcd-main']);
+      const tls = await seedEtcdClientTls(l, source);
+      return sampleMembership(etcd.status.endpoint, tls, { processesUnder: l.dir });
+    }
 
     async function seedPids(): Promise<Record<string, number | undefined>> {
       const { seeds } = await shoot.landscape.file();

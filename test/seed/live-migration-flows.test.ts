@@ -46,7 +46,7 @@ describe('the live Migrate flow (source)', () => {
     assert.deepEqual(r.skipped, []);
     assertBefore(r, 'destinationSeed.waitReady', 'liveEtcd.publishMembers');
     assertBefore(r, 'shootState.deploy', 'liveEtcd.publishMembers');
-    assertBefore(r, 'kubeApiServer.deploy', 'endpointSwitch.release');
+    assertBefore(r, 'endpointSwitch.serveUntilReleased', 'endpointSwitch.release');
     assertBefore(r, 'liveEtcd.publishMembers', 'endpointSwitch.release');
     // The controllers stop before the endpoint moves: they never talk to the destination.
     for (const stop of ['kubeControllerManager.destroy', 'kubeScheduler.destroy']) {

@@ -2,7 +2,8 @@
  * The live migration's record in the ShootState (LiveMigrationProgress) against a real garden:
  * phases only move forward and a re-run writes nothing; both seeds writing at once lose nothing
  * (every write carries the resourceVersion and a conflict is applied again to what was read); a
- * wait of one seed ends when the other writes the phase, and at once when it aborts; the abort is
+ * wait of one seed ends when the other writes the phase, and at once when it aborts, and lasts as
+ * long as the other seed's progress changes the record; the abort is
  * refused past the point of no return; a record of an earlier migration is not this one's.
  */
 import assert from 'node:assert/strict';
@@ -13,7 +14,7 @@ import { liveMigrationRecord } from '../../src/api/core-gardener/live-migration.
 import { type Shoot, shootResource } from '../../src/api/core-gardener/shoot.js';
 import { shootStateResource } from '../../src/api/core-gardener/shoot-state.js';
 import { type Client, checked } from '../../src/client/client.js';
-import { TerminalTaskError } from '../../src/flow/task-errors.js';
+import { RetryTimeoutError, TerminalTaskError } from '../../src/flow/task-errors.js';
 import type { TaskContext } from '../../src/flow/task-fn.js';
 import type { ComponentContext } from '../../src/seed/gardenlet/components/context.js';
 import {
@@ -33,8 +34,8 @@ function moving(name: string): Shoot {
   });
 }
 
-function progressOf(garden: Client, shoot: Shoot, seedName: string): LiveMigrationProgress {
-  const context = { shoot, namespace: 'ns', seedName, garden, waitTimeoutMs: 5_000, logger } as unknown;
+function progressOf(garden: Client, shoot: Shoot, seedName: string, waitTimeoutMs = 5_000): LiveMigrationProgress {
+  const context = { shoot, namespace: 'ns', seedName, garden, waitTimeoutMs, logger } as unknown;
   return new LiveMigrationProgress(context as ComponentContext);
 }
 
@@ -115,6 +116,22 @@ describe('LiveMigrationProgress', () => {
     await assert.rejects(other.destination.advance('MembersJoined'), /being aborted/);
     await other.destination.aborted(ctx);
     assert.equal((await other.source.get())?.phase, 'Aborted');
+  });
+
+  it("keeps waiting while the other seed's record changes, and gives up after a whole timeout without a change", async () => {
+    const { shoot, destination } = await fresh();
+    const timeoutMs = 600;
+    const source = progressOf(garden, shoot, 'seed-a', timeoutMs);
+    const waiting = source.waitFor(ctx, 'SwitchingEndpoint');
+    // The destination's steps (as its flow reports them) for three timeouts, each within one.
+    for (let step = 0; step < 9; step++) {
+      await new Promise((resolve) => setTimeout(resolve, timeoutMs / 3));
+      await destination.report(`step ${step}`, step * 10);
+    }
+    await destination.advance('SwitchingEndpoint');
+    assert.equal((await waiting).phase, 'SwitchingEndpoint');
+
+    await assert.rejects(source.waitFor(ctx, 'LeaderMoved'), (err: unknown) => err instanceof RetryTimeoutError);
   });
 
   it('refuses the abort past the point of no return', async () => {

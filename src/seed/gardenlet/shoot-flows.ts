@@ -511,7 +511,7 @@ export function liveMigrateFlow(c: ShootComponents, options: LiveMigrateFlowOpti
   // After a restart of this seed before the endpoint moved, the control plane serves again here.
   const deployKubeApiServer = g.add({
     name: 'Deploying Kubernetes API server',
-    fn: (ctx) => c.kubeApiServer.deploy(ctx),
+    fn: (ctx) => c.endpointSwitch.serveUntilReleased(ctx),
     skipIf: endpointReleased,
     dependencies: initializeSecrets,
   });

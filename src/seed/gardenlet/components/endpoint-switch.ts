@@ -45,6 +45,23 @@ export class EndpointSwitch {
   }
 
   /**
+   * Source: "Deploying Kubernetes API server" of the live Migrate: after a restart of this seed the
+   * control plane serves here again, unless the destination has taken the shoot's address over
+   * meanwhile (the flow was built before it wrote `SwitchingEndpoint`). On one host that shows as
+   * this bind's `EADDRINUSE`; the destination binds only after writing `SwitchingEndpoint`, so the
+   * record read after the refusal says whether it holds the address (nothing to serve here: the
+   * flow goes on to release what is left) or something else does (an error, as before).
+   */
+  async serveUntilReleased(ctx: TaskContext): Promise<void> {
+    try {
+      await this.#kubeApiServer.deploy(ctx);
+    } catch (err) {
+      if (!addressInUse(err) || !(await this.#progress.reached('SwitchingEndpoint'))) throw err;
+      ctx.log('The destination seed holds the endpoint already: not serving here', {}, 'info');
+    }
+  }
+
+  /**
    * Destination: "Switching the shoot's endpoint to this seed". `SwitchingEndpoint` first (the
    * source's cue to let go of the address), then the address (tried again until the wait
    * timeout) or the DNS record, then `EndpointSwitched`.
@@ -72,4 +89,12 @@ export class EndpointSwitch {
     if (!this.#c.internalDomain) this.#kubeApiServer.stopListening();
     await this.#progress.waitFor(ctx, 'EndpointSwitched');
   }
+}
+
+/** A listen refused because the address is taken (the error itself, or the cause it wraps). */
+function addressInUse(err: unknown): boolean {
+  for (let e = err; e instanceof Error; e = e.cause) {
+    if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') return true;
+  }
+  return false;
 }

@@ -20,7 +20,7 @@ import { shootResource, shootSpecSeedName, shootStatusSeedName } from '../../../
 import { type ShootState, shootStateResource } from '../../../api/core-gardener/shoot-state.js';
 import { isConflict } from '../../../api/errors.js';
 import { nowTimestamp } from '../../../api/meta.js';
-import { terminal } from '../../../flow/task-errors.js';
+import { RetryTimeoutError, terminal } from '../../../flow/task-errors.js';
 import type { TaskContext } from '../../../flow/task-fn.js';
 import type { ComponentContext } from './context.js';
 import { NotYetError, waitUntil } from './wait.js';
@@ -113,20 +113,34 @@ export class LiveMigrationProgress {
 
   /**
    * Until the record reached `phase` (written by the other seed). An abort ends the wait with
-   * `LiveMigrationAbortedError`, and so does a record that is gone.
+   * `LiveMigrationAbortedError`, and so does a record that is gone. The wait gives up only after
+   * `waitTimeoutMs` in which the record did not change: the other seed's part is many steps (a
+   * restart of that seed and 3 members joining one at a time among them), each bounded by its
+   * own timeout, and its progress (`destination.step`, a phase) shows in the record. A fixed
+   * deadline over all of them failed the source's Migrate while the destination was still
+   * progressing after a restart.
    */
   async waitFor(ctx: TaskContext, phase: LiveMigrationPhase): Promise<LiveMigrationRecord> {
     let record: LiveMigrationRecord | undefined;
-    await waitUntil(ctx, this.#c.waitTimeoutMs, async () => {
-      record = await this.get();
-      if (!record) throw terminal(new Error(`the live migration record of ${this.#shootName()} is gone`));
-      if (record.phase === 'Aborting' || record.phase === 'Aborted')
-        throw terminal(new LiveMigrationAbortedError(record));
-      if (!phaseReached(record.phase, phase)) {
-        throw new NotYetError(`the live migration is at ${record.phase}, waiting for ${phase}`);
+    let seen = JSON.stringify(await this.get());
+    for (;;) {
+      try {
+        await waitUntil(ctx, this.#c.waitTimeoutMs, async () => {
+          record = await this.get();
+          if (!record) throw terminal(new Error(`the live migration record of ${this.#shootName()} is gone`));
+          if (record.phase === 'Aborting' || record.phase === 'Aborted')
+            throw terminal(new LiveMigrationAbortedError(record));
+          if (!phaseReached(record.phase, phase)) {
+            throw new NotYetError(`the live migration is at ${record.phase}, waiting for ${phase}`);
+          }
+        });
+        return record!;
+      } catch (err) {
+        const now = JSON.stringify(record);
+        if (!(err instanceof RetryTimeoutError) || now === seen) throw err;
+        seen = now;
       }
-    });
-    return record!;
+    }
   }
 
   /** Source: "Waiting until the destination seed switches the endpoint" (`SwitchingEndpoint`). */
