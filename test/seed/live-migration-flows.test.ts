@@ -2,8 +2,9 @@
  * The live migration's flows as graphs: the order the handshake needs on each seed (the source
  * publishes its members only after persisting the secrets, releases the endpoint before it stops
  * its controllers and VPN, hands etcd over only after the leader moved, tears down only after its
- * members were removed; the destination verifies before the point of no return, moves the leader
- * only after the endpoint, removes the source's members only after the source released them), the
+ * members were removed; the destination hashes its data before the point of no return, moves the leader
+ * only after the endpoint, checks a source member against that hash once the source released the
+ * control plane and only then removes the source's members), the
  * steps a restarted source skips, and the abort's order. The flows run against components whose
  * methods only record that they ran.
  */
@@ -79,15 +80,18 @@ describe('the live Migrate flow (source)', () => {
 });
 
 describe('the live migration flow (destination)', () => {
-  it('joins, serves, verifies before the point of no return, then moves endpoint, leader and members', async () => {
+  it('joins, serves, hashes its data, moves endpoint and leader, verifies against the source, then removes its members', async () => {
     const r = await run((c) => liveMigrationDestinationFlow(c));
     assertBefore(r, 'secrets.deploy', 'liveEtcd.join');
     assertBefore(r, 'liveEtcd.join', 'liveEtcd.waitJoined');
     assertBefore(r, 'liveEtcd.waitJoined', 'endpointSwitch.serveUnexposed');
-    assertBefore(r, 'endpointSwitch.serveUnexposed', 'liveEtcd.verify');
-    assertBefore(r, 'liveEtcd.verify', 'endpointSwitch.takeOver');
+    assertBefore(r, 'endpointSwitch.serveUnexposed', 'liveEtcd.hashOwnData');
+    assertBefore(r, 'liveEtcd.hashOwnData', 'endpointSwitch.takeOver');
     assertBefore(r, 'endpointSwitch.takeOver', 'liveEtcd.moveLeader');
     assertBefore(r, 'liveEtcd.moveLeader', 'liveMigration.waitSourceReleased');
+    // The source's member is hashed only once no client is served through it, before any removal.
+    assertBefore(r, 'liveMigration.waitSourceReleased', 'liveEtcd.verify');
+    assertBefore(r, 'liveEtcd.verify', 'liveEtcd.removeSourceMembers');
     for (const after of [
       'liveEtcd.removeSourceMembers',
       'vpnSeedServer.deploy',
