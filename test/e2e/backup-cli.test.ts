@@ -318,8 +318,11 @@ describe('transplant backup (CLI)', () => {
     const source = localStore('kill-source');
     const target = await freshBucket();
     const layout: Array<[Snapshot, number]> = [];
+    // Above the 5 MiB part size: each object goes up as a multipart upload, which S3 (and s3rver)
+    // shows only once completed. A single PUT cut off by the kill is refused by S3 for its short
+    // body, but s3rver would keep it, truncated.
     for (let i = 1; i <= 12; i++)
-      layout.push([newSnapshot('Full', 0, i * 100, { now: new Date(Date.now() - i * 60_000) }), 4 * MiB]);
+      layout.push([newSnapshot('Full', 0, i * 100, { now: new Date(Date.now() - i * 60_000) }), 6 * MiB]);
     const expected = await fill(source.store, layout);
     const env = baseEnv({ AWS_APPLICATION_CREDENTIALS_JSON: await credentialsFile('kill-creds') });
     const args = [
