@@ -4,7 +4,7 @@
  * (docs/flow-steps.md). Every step is one call of one component method (./components/); what
  * decides whether a step runs is computed before the graph and given as `skipIf`.
  *
- * One file (~780 lines) on purpose: the eight flows (with the live migration's source,
+ * One file (~820 lines) on purpose: the eight flows (with the live migration's source,
  * destination and abort flows) share their step names and the components they call, and
  * docs/flow-steps.md (checked by test/docs/flow-steps.test.ts) indexes them as one list; reading
  * Migrate next to Restore is how a step's counterpart on the other seed is found.
