@@ -3,8 +3,8 @@
  * once per request, so a watch opened with a token keeps streaming after the token is deleted,
  * for up to its timeout (30–60 min): a revoked seed would go on reading every change. Kubernetes
  * has the same gap; here the authenticator reports revocations (`Authenticator.onRevoked`) and
- * the server ends every request that authenticated with a revoked credential. The client's next
- * request, a re-opened watch too, is then refused with 401.
+ * the server ends every long-running request (a watch, a stream) that authenticated with a revoked
+ * credential. The client's next request, a re-opened watch too, is then refused with 401.
  */
 import type { UserInfo } from './types.js';
 

@@ -29,6 +29,7 @@ import { type ConnectionTimeouts, timeoutServerOptions } from './filters/connect
 import { isRefusal, type RefusalListener } from './filters/refusal.js';
 import {
   type Admission,
+  isLongRunning,
   RequestLimiter,
   type RequestLimits,
   type WatchRegistration,
@@ -293,13 +294,12 @@ export class ApiServer {
       }
       user = await this.#authenticate(req);
       audit?.identified(user);
-      // Destroying the socket ends a watch or any other long request at once, whatever it waits for.
-      res.once(
-        'close',
-        this.#revocable.track(user, () => res.destroy()),
-      );
       if (hasDotSegment(req.url ?? '/')) throw badRequest('the request path must not have "." or ".." segments');
       const info = parseRequestInfo(method, url.pathname, url.searchParams);
+      // Only a long-running request is ended when its credential is revoked: destroying the
+      // socket ends a watch at once, whatever it waits for. A short one ends within its timeout
+      // anyway, and cutting a write mid-way would leave its client not knowing whether it applied.
+      if (isLongRunning(info)) res.once('close', this.#revocable.track(user, () => res.destroy()));
       // As in kube-apiserver: the in-flight limit after authentication, before authorization.
       admission = this.#limiter.admit(user, info);
       await this.#authorize(user, info, audit, url.searchParams);
