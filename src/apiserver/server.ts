@@ -25,6 +25,7 @@ import type { Auditor, RequestAudit } from './audit/auditor.js';
 import { forbiddenMessage } from './authz/forbidden-message.js';
 import { type CustomHandler, findCustomHandler, serveCustom } from './custom-handler.js';
 import { Discovery } from './discovery.js';
+import { ConnectionDrain } from './filters/connection-drain.js';
 import { type ConnectionTimeouts, timeoutServerOptions } from './filters/connection-timeouts.js';
 import { isRefusal, type RefusalListener } from './filters/refusal.js';
 import {
@@ -118,6 +119,7 @@ export class ApiServer {
    * `closeAllConnections` only knows those whose handshake is done (see `stop`).
    */
   readonly #sockets = new Set<Socket>();
+  readonly #drain = new ConnectionDrain();
   #stopping = false;
   #ready = false;
 
@@ -144,6 +146,7 @@ export class ApiServer {
           : {}),
       },
       (req, res) => {
+        this.#drain.track(res);
         // First, so that every answer is audited, refusals included.
         const audit = options.audit?.begin(req, res);
         this.#handle(req, res, audit).catch((err) => {
@@ -257,6 +260,25 @@ export class ApiServer {
   }
 
   /**
+   * Stops listening and ends the connections without cutting a request (filters/connection-drain.ts):
+   * open watches end (their clients open them again, from their last resourceVersion, wherever
+   * the address leads by then), each connection closes after its next answer, the idle ones after
+   * `idleGraceMs`. Returns once no short request runs, or after `graceMs`; `stop` ends the rest.
+   */
+  async drain(graceMs: number, idleGraceMs = Math.min(graceMs, 100)): Promise<void> {
+    this.stopListening();
+    const server = this.#server;
+    const draining = this.#drain.drain({
+      graceMs,
+      idleGraceMs,
+      closeIdleConnections: () => server.closeIdleConnections(),
+    });
+    this.#limiter.stopAllWatches();
+    const left = await draining;
+    if (left > 0) this.#log.warn({ left, graceMs }, 'requests still running after the grace period are cut');
+  }
+
+  /**
    * Stops listening and ends every connection. `closeAllConnections` ends only the connections
    * the HTTP layer knows, those whose TLS handshake is done; one accepted a moment earlier and
    * still shaking hands would join it afterwards and be served with keep-alive, and a client
@@ -299,7 +321,13 @@ export class ApiServer {
       // Only a long-running request is ended when its credential is revoked: destroying the
       // socket ends a watch at once, whatever it waits for. A short one ends within its timeout
       // anyway, and cutting a write mid-way would leave its client not knowing whether it applied.
-      if (isLongRunning(info)) res.once('close', this.#revocable.track(user, () => res.destroy()));
+      if (isLongRunning(info)) {
+        this.#drain.longRunning(res);
+        res.once(
+          'close',
+          this.#revocable.track(user, () => res.destroy()),
+        );
+      }
       // As in kube-apiserver: the in-flight limit after authentication, before authorization.
       admission = this.#limiter.admit(user, info);
       await this.#authorize(user, info, audit, url.searchParams);

@@ -19,8 +19,10 @@
  * - Bootstrap: system namespaces and `cluster-admin`, created when missing. The etcd outlives
  *   any one server (restarts, and other seeds after a migration), so nothing is overwritten.
  *
- * `stop()` fences the store (no request of this server reaches etcd any more, and the ones under
- * way have settled), closes the listener, every connection and watch, and the etcd client.
+ * `stop()` drains the server (the listener closed, watches ended, each connection closed after the
+ * answer under way on it, for up to `drainGraceMs`), then fences the store (no request of this
+ * server reaches etcd any more, and the ones under way have settled), closes what is left, and
+ * the etcd client.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
@@ -133,6 +135,12 @@ export interface ShootApiServer {
  * The identity this server's own bootstrap and controllers act as (k8s's loopback client), and
  * the manager their writes are recorded for in managedFields.
  */
+/**
+ * How long a stopping server lets its requests under way finish. kube-apiserver gives 60 s; a
+ * shoot's requests take milliseconds, and a classic migration's downtime includes this wait.
+ */
+const drainGraceMs = 2_000;
+
 const systemContext: RequestContext = {
   user: { name: 'system:apiserver', groups: [superuserGroup] },
   dryRun: false,
@@ -207,6 +215,11 @@ export async function startShootApiServer(options: ShootApiServerOptions): Promi
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
+      // Answers before the fence: a request under way completes instead of being cut (at a live
+      // migration's endpoint switch its client's next request goes to the destination, which
+      // serves the same etcd cluster; for the classic migration it is written before the final
+      // snapshot, which follows this stop).
+      await apiServer.drain(drainGraceMs);
       await storage.fence();
       // Connections close right after the fence: a client's next request goes to the server that
       // now has the address (a live migration) instead of meeting this fenced one meanwhile.

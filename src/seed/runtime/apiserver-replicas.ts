@@ -121,13 +121,18 @@ export class ApiServerReplicas {
     this.proxy.stopListening();
   }
 
-  /** Stops the proxy first (clients see refused connections, not a replica going away), then every replica. */
+  /**
+   * Stops the proxy's listener first (clients see refused connections, not a replica going away),
+   * then every replica, each draining its connections (its answers under way reach the clients
+   * through the proxy), then the proxy's connections left.
+   */
   async stop(): Promise<void> {
     this.#stopped = true;
     clearTimeout(this.#timer);
     await this.#tick;
-    await this.proxy.close();
+    this.proxy.stopListening();
     await Promise.all(this.#replicas.map((r) => r.server?.stop()));
+    await this.proxy.close();
   }
 
   #schedule(): void {

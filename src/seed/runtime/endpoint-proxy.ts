@@ -126,7 +126,9 @@ export class EndpointProxy {
       }
       this.#track(upstream);
       client.on('close', () => upstream.destroy());
-      upstream.on('close', () => client.destroy());
+      // A replica that closed after its last answer (a drain): that answer may still be on its way
+      // to the client, so the client's side is ended, not destroyed.
+      upstream.on('close', (hadError) => (hadError ? client.destroy() : client.end()));
       client.pipe(upstream);
       upstream.pipe(client);
     });
