@@ -48,7 +48,7 @@ test: setup
 	$(NODE) --test --test-concurrency=$(TEST_CONCURRENCY) --test-timeout=600000 $(TEST_FILES)
 
 # Every crash point of the migration (the seed killed before and after every step of Migrate and
-# Restore, and of both live flows); make test runs every other one, every fourth of the live flows
+# Restore, and of both live flows); make test runs every eighth one
 # (test/helpers/seed-crash-migration.ts). The live flows of a highly available shoot
 # (migration-crash-live-ha-*.test.ts, `matrixOnly`) run here only: make test skips those files.
 test-crash-matrix: setup
@@ -57,7 +57,7 @@ unit: build
 	$(NODE) --test --test-concurrency=$(TEST_CONCURRENCY) --test-timeout=60000 $(UNIT_FILES)
 
 # The API fuzzer at release strength: 100,000 requests per surface (garden, seed, shoot) instead
-# of make test's 4,000; FUZZ_SEED=… FUZZ_RUNS=… reproduce a failure (docs/security.md, "Fuzzing").
+# of make test's 2,000; FUZZ_SEED=… FUZZ_RUNS=… reproduce a failure (docs/security.md, "Fuzzing").
 FUZZ_RUNS ?= 100000
 fuzz: setup
 	FUZZ_RUNS=$(FUZZ_RUNS) $(NODE) --test --test-concurrency=3 --test-timeout=0 $(shell find dist/test/fuzz -name '*.test.js' 2>/dev/null | sort)

@@ -110,15 +110,15 @@ async function listeners(host: string, port: number): Promise<number[]> {
 const changesSomething = (step: string) => !step.startsWith('Waiting ');
 
 /**
- * `make test` crashes the seed at every fourth step of every flow (before: from the first step
- * on, after: from the third, so the two moments cover different steps), to keep the suite within
+ * `make test` crashes the seed at every eighth step of every flow (before: from the first step
+ * on, after: from the fifth, so the two moments cover different steps), to keep the suite within
  * its time; `make test-crash-matrix` sets this to crash at every step of every flow.
  */
 export const CRASH_MATRIX_ENV = 'TRANSPLANT_CRASH_MATRIX';
 const fullMatrix = () => process.env[CRASH_MATRIX_ENV] === 'full';
-const CI_STRIDE = 4;
+const CI_STRIDE = 8;
 const inCiSlice = (moment: CrashMoment, index: number) =>
-  fullMatrix() || index % CI_STRIDE === (moment === 'before' ? 0 : 2);
+  fullMatrix() || index % CI_STRIDE === (moment === 'before' ? 0 : 4);
 
 export interface CrashedSteps {
   /** `before` each step starts, or `after` each step that changes something did its work. */
@@ -132,7 +132,7 @@ export interface CrashedSteps {
   failureTolerance?: 'node';
   /**
    * Registers the tests skipped unless TRANSPLANT_CRASH_MATRIX=full: the file runs in `make
-   * test-crash-matrix` only, not even its every-fourth-step slice in `make test` (the suite is at
+   * test-crash-matrix` only, not even its every-eighth-step slice in `make test` (the suite is at
    * its time limit).
    */
   matrixOnly?: boolean;

@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { createServer as createHttpsServer, request } from 'node:https';
-import { connect, createServer, type Server } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
 import {
@@ -122,6 +122,13 @@ describe('ApiServerReplicas', () => {
       if (req.url === '/readyz') res.writeHead(readyz.get(index) === false ? 500 : 200).end();
       else res.end(`${prefix}-${index}`);
     });
+    // As the real server's stop: every TCP connection is destroyed, also one still before its TLS
+    // handshake (the test's raw connection never shakes hands; `close` would wait for its timeout).
+    const sockets = new Set<Socket>();
+    server.on('connection', (socket: Socket) => {
+      sockets.add(socket);
+      socket.once('close', () => sockets.delete(socket));
+    });
     await new Promise<void>((resolve) => server.listen(0, HOST, resolve));
     const url = `https://${HOST}:${(server.address() as { port: number }).port}`;
     return {
@@ -132,8 +139,8 @@ describe('ApiServerReplicas', () => {
       stopListening: () => server.close(),
       stop: () =>
         new Promise<void>((resolve) => {
-          server.closeAllConnections();
           server.close(() => resolve());
+          for (const socket of sockets) socket.destroy();
         }),
     };
   }

@@ -37,7 +37,7 @@ export interface FuzzRunOptions {
 
 export function fuzzRunOptions(): Required<FuzzRunOptions> {
   return {
-    numRuns: Number(process.env.FUZZ_RUNS ?? 4_000),
+    numRuns: Number(process.env.FUZZ_RUNS ?? 2_000),
     seed: Number(process.env.FUZZ_SEED ?? defaultSeed),
   };
 }
