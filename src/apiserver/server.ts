@@ -279,6 +279,23 @@ export class ApiServer {
   }
 
   /**
+   * A watch registered while the server drains ends at once, empty: one that came in on a
+   * connection still open (within the idle grace) would otherwise stream here until `stop` cuts
+   * it, and its client re-opens it once more; ended, its client re-opens it on a new connection,
+   * wherever the address leads by then.
+   */
+  #endedWhileDraining(watch: WatchRegistration): WatchRegistration {
+    const drain = this.#drain;
+    return {
+      add(stop) {
+        watch.add(stop);
+        if (drain.draining) setImmediate(stop);
+      },
+      delete: (stop) => watch.delete(stop),
+    };
+  }
+
+  /**
    * Stops listening and ends every connection. `closeAllConnections` ends only the connections
    * the HTTP layer knows, those whose TLS handshake is done; one accepted a moment earlier and
    * still shaking hands would join it afterwards and be served with keep-alive, and a client
@@ -331,8 +348,9 @@ export class ApiServer {
       // As in kube-apiserver: the in-flight limit after authentication, before authorization.
       admission = this.#limiter.admit(user, info);
       await this.#authorize(user, info, audit, url.searchParams);
-      if (info.resourceRequest) await this.#serveResource(req, res, info, url.searchParams, user, admission.watch);
-      else serveNonResource(info, req, res, this.#discovery, this.#openapi);
+      if (info.resourceRequest) {
+        await this.#serveResource(req, res, info, url.searchParams, user, this.#endedWhileDraining(admission.watch));
+      } else serveNonResource(info, req, res, this.#discovery, this.#openapi);
     } catch (err) {
       const status = toStatusError(err);
       if (status.code >= 500) this.#log.error({ err, method, path: url.pathname }, 'request failed');
