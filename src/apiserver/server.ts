@@ -349,7 +349,8 @@ export class ApiServer {
       admission = this.#limiter.admit(user, info);
       await this.#authorize(user, info, audit, url.searchParams);
       if (info.resourceRequest) {
-        await this.#serveResource(req, res, info, url.searchParams, user, this.#endedWhileDraining(admission.watch));
+        const watches = info.verb === 'watch' ? this.#endedWhileDraining(admission.watch) : admission.watch;
+        await this.#serveResource(req, res, info, url.searchParams, user, watches);
       } else serveNonResource(info, req, res, this.#discovery, this.#openapi);
     } catch (err) {
       const status = toStatusError(err);
@@ -374,14 +375,8 @@ export class ApiServer {
   async #authenticate(req: IncomingMessage): Promise<UserInfo> {
     const socket = req.socket as TLSSocket;
     const authReq: AuthenticationRequest = { headers: req.headers };
-    if (socket.authorized && typeof socket.getPeerCertificate === 'function') {
-      const peer = socket.getPeerCertificate();
-      if (peer && Object.keys(peer).length > 0) {
-        const subject = peer.subject as { CN?: string | string[]; O?: string | string[] } | undefined;
-        const cn = Array.isArray(subject?.CN) ? subject.CN[0] : subject?.CN;
-        authReq.clientCertificate = { subject: { CN: cn, O: subject?.O } };
-      }
-    }
+    const certificate = clientCertificateOf(socket);
+    if (certificate) authReq.clientCertificate = certificate;
     const user = await this.#options.authenticator.authenticate(authReq);
     if (!user) throw unauthorized();
     return user;
@@ -449,4 +444,29 @@ const anonymousUser: UserInfo = { name: 'system:anonymous', groups: ['system:una
 
 function storeKey(group: string, version: string, plural: string): string {
   return `${group}/${version}/${plural}`;
+}
+
+type ClientCertificate = NonNullable<AuthenticationRequest['clientCertificate']>;
+/** A connection's verified client certificate; null for none. */
+const clientCertificates = new WeakMap<TLSSocket, ClientCertificate | null>();
+
+/**
+ * The subject of the client certificate a connection was verified with, read once per
+ * connection: `getPeerCertificate` decodes the whole certificate each time it is called, and a
+ * kept-alive connection carries thousands of requests.
+ */
+function clientCertificateOf(socket: TLSSocket): ClientCertificate | undefined {
+  const cached = clientCertificates.get(socket);
+  if (cached !== undefined) return cached ?? undefined;
+  let certificate: ClientCertificate | null = null;
+  if (socket.authorized && typeof socket.getPeerCertificate === 'function') {
+    const peer = socket.getPeerCertificate();
+    if (peer && Object.keys(peer).length > 0) {
+      const subject = peer.subject as { CN?: string | string[]; O?: string | string[] } | undefined;
+      const cn = Array.isArray(subject?.CN) ? subject.CN[0] : subject?.CN;
+      certificate = { subject: { CN: cn, O: subject?.O } };
+    }
+  }
+  clientCertificates.set(socket, certificate);
+  return certificate ?? undefined;
 }

@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { type CutMode, cut, heal, listCuts } from '../landscape/firewall.js';
 import { HostJournal } from '../landscape/journal.js';
 import { type HostNetworkPlan, hostNamed, inHost, readHostPlan, resolveHosts } from '../landscape/netns.js';
-import { readLandscape } from './landscape.js';
+import { readLandscape } from './landscape-file.js';
 
 /** The host `transplant exec` runs commands on unless told otherwise. */
 export const OPERATOR_HOST = 'operator';

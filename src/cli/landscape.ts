@@ -17,10 +17,11 @@ import { hostNamed, inHost, readHostPlan } from '../landscape/netns.js';
 import { findEtcdProcessesBy } from '../process/etcd-process.js';
 import { terminateProcess } from '../process/processes.js';
 import { type SupervisedSpec, Supervisor } from '../process/supervisor.js';
+import { controlPlaneDir } from '../seed/control-plane-dir.js';
 import { stopAllEtcds } from '../seed/druid/etcd-processes.js';
 import { stopMachinesUnder } from '../seed/runtime/machine-runtime.js';
-import { controlPlaneDir } from '../seed/seed.js';
 import { registerExtensions, waitUntilExtensionsReported } from './landscape-extensions.js';
+import { type LandscapeFile, landscapePath, readLandscape } from './landscape-file.js';
 import {
   ensureGardenEncryptionConfig,
   GARDEN_PORT,
@@ -36,6 +37,8 @@ import {
   storeProcess,
 } from './landscape-hosts.js';
 import { runUntilSignal } from './run-until-signal.js';
+
+export type { LandscapeFile };
 
 export interface UpOptions {
   dir: string;
@@ -61,39 +64,6 @@ export interface UpOptions {
   seedExtensions?: Record<string, string>;
   /** Each seed's `--etcd-peer-advertise-address`, by seed name; default its etcd peer probe's own address. */
   seedEtcdPeerAdvertiseAddresses?: Record<string, string>;
-}
-
-export interface LandscapeFile {
-  ready: boolean;
-  supervisorPid: number;
-  garden: {
-    url?: string;
-    pid?: number;
-    kubeconfig: string;
-    memberKubeconfig: string;
-    dir: string;
-    /** With hosts: every replica (the first is `garden`, whose pid and dir are the fields above). */
-    replicas?: Record<string, { pid?: number; dir: string; host: string }>;
-  };
-  /** `backupRoot` is where a local-provider seed keeps its bucket; absent with s3. */
-  seeds: Record<string, { url?: string; pid?: number; kubeconfig: string; dir: string; backupRoot?: string }>;
-  /** When everything (missing) had been started last, by the first `up` or a later one (ISO 8601). */
-  convergedAt?: string;
-  /** With `--hosts`: the landscape's network and each host's namespace and addresses. */
-  network?: { subnet: string; bridge: string; domain: string };
-  hosts?: Record<string, { netns: string; address: string; extraAddresses: string[] }>;
-}
-
-export function landscapePath(dir: string): string {
-  return join(dir, 'landscape.json');
-}
-
-export async function readLandscape(dir: string): Promise<LandscapeFile | undefined> {
-  try {
-    return JSON.parse(await readFile(landscapePath(dir), 'utf8')) as LandscapeFile;
-  } catch {
-    return undefined;
-  }
 }
 
 export async function runUp(options: UpOptions): Promise<void> {

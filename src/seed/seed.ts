@@ -41,6 +41,7 @@ import {
 import { coreDefinitions } from '../registry/core/index.js';
 import { druidDefinitions } from '../registry/druid/index.js';
 import { extensionDefinitions } from '../registry/extensions/index.js';
+import { controlPlaneDir } from './control-plane-dir.js';
 import { BackupSidecars } from './druid/backup-sidecars.js';
 import { CopyBackupsTaskReconciler } from './druid/copy-backups-task-controller.js';
 import { EtcdReconciler } from './druid/etcd-controller.js';
@@ -171,11 +172,6 @@ function bootstrapObjects(): KubeObject[] {
  * new or restarted control plane ready sooner (bench/README.md, "Shoot control planes").
  */
 const singleMemberEtcdArgs = ['--election-timeout=500', '--heartbeat-interval=50'];
-
-/** Where the seed keeps its shoots' control-plane data (etcd data directories). */
-export function controlPlaneDir(seedDir: string): string {
-  return join(seedDir, 'controlplanes');
-}
 
 /** The seed's API server alone: its kinds, admission and bootstrap objects, no controllers. */
 export function startSeedApiServer(

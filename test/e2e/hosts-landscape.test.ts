@@ -202,7 +202,8 @@ describe('transplant down after `up --hosts` was killed -9 half-way', { skip }, 
       const dir = await mkdtemp(join(tmpdir(), 'transplant-hosts-killed-'));
       const up = execFile(process.execPath, [cli, 'up', '--dir', dir, '--hosts', '--log-level', 'warn']);
       try {
-        await until(() => reached(dir), 30_000, `up reached the point: ${when}`);
+        // Under the suite's load, three landscapes at once on two cores, the garden took over 30 s to serve.
+        await until(() => reached(dir), 120_000, `up reached the point: ${when}`);
         up.kill('SIGKILL');
         const plan = JSON.parse(await readFile(join(dir, 'hosts.json'), 'utf8')) as { bridge: string };
         const tag = plan.bridge.replace(/br$/, '');

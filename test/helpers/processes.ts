@@ -14,10 +14,16 @@ export function alive(pid: number | undefined): boolean {
   }
 }
 
-/** Polls `read` until it returns something other than undefined (errors count as "not yet"). */
+/**
+ * Polls `read` until it returns something other than undefined (errors count as "not yet"): every
+ * 250 ms at first, less often the longer it waits, up to once a second. Many reads start a
+ * kubectl, a quarter of a CPU second each: polled 4 times a second through a wait of minutes, they
+ * would take the two cores from the landscapes under test.
+ */
 export async function eventually<T>(read: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
+  let intervalMs = 250;
   for (;;) {
     try {
       const value = await read();
@@ -26,7 +32,8 @@ export async function eventually<T>(read: () => Promise<T | undefined>, timeoutM
       last = err;
     }
     if (Date.now() > deadline) assert.fail(`timed out waiting until ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 250));
+    await new Promise((r) => setTimeout(r, intervalMs));
+    intervalMs = Math.min(1000, intervalMs * 1.25);
   }
 }
 

@@ -123,7 +123,11 @@ const inCiSlice = (moment: CrashMoment, index: number) =>
 export interface CrashedSteps {
   /** `before` each step starts, or `after` each step that changes something did its work. */
   moment: CrashMoment;
-  /** Only every `of`-th step, from the `part`-th on (0-based): to spread the steps over test files that run in parallel. */
+  /**
+   * Only every `of`-th step, from the `part`-th on (0-based): to spread the full matrix's steps
+   * over test files that run in parallel. `make test`'s slice is small enough for one file: part
+   * 0 runs the slice of the whole flow, the other parts are skipped (a landscape each saved).
+   */
   share?: { part: number; of: number };
   /**
    * `node`: the example shoot highly available (3 etcd members, 2 kube-apiserver replicas), each
@@ -157,17 +161,19 @@ export function describeSeedKilledAtEveryStep(
   { moment, share, failureTolerance, matrixOnly }: CrashedSteps,
 ): void {
   const flow = migrationFlow(type);
+  const shared = fullMatrix() ? share : undefined;
   const role = type === 'Migrate' || type === 'LiveMigrate' ? 'source' : 'destination';
   const steps = flow.taskIDs
     .filter((step) => !flow.skippedTaskIDs.includes(step))
     .filter((step) => moment === 'before' || changesSomething(step))
     .filter((_, index) => inCiSlice(moment, index))
-    .filter((_, index) => !share || index % share.of === share.part);
+    .filter((_, index) => !shared || index % shared.of === shared.part);
   const slice = `, every ${CI_STRIDE}th step`;
-  const which = `${share ? ` (part ${share.part + 1} of ${share.of})` : ''}${fullMatrix() ? '' : slice}`;
+  const which = `${shared ? ` (part ${shared.part + 1} of ${shared.of})` : ''}${fullMatrix() ? '' : slice}`;
   const ha = failureTolerance !== undefined;
   const shootKind = ha ? ' of a highly available shoot' : '';
-  const skip = matrixOnly && !fullMatrix() ? `make test-crash-matrix only (${CRASH_MATRIX_ENV}=full)` : false;
+  const matrixOnlyHere = matrixOnly || (share !== undefined && share.part > 0);
+  const skip = matrixOnlyHere && !fullMatrix() ? `make test-crash-matrix only (${CRASH_MATRIX_ENV}=full)` : false;
 
   describe(`the ${role} seed${shootKind} killed with SIGKILL ${moment} each step of "${flow.name}"${which}`, {
     skip,

@@ -27,6 +27,8 @@ export interface DrainOptions {
 export class ConnectionDrain {
   /** Every answer under way; true for a long-running one. */
   readonly #responses = new Map<ServerResponse, boolean>();
+  /** How many of `#responses` are short: kept, not counted, since every response's close asks. */
+  #shortCount = 0;
   #draining = false;
   #settled: (() => void) | undefined;
 
@@ -37,17 +39,21 @@ export class ConnectionDrain {
   /** Records an answer under way; a request that comes in while draining ends its connection. */
   track(res: ServerResponse): void {
     this.#responses.set(res, false);
+    this.#shortCount++;
     res.once('close', () => {
+      if (this.#responses.get(res) === false) this.#shortCount--;
       this.#responses.delete(res);
-      if (this.#shortCount() === 0) this.#settled?.();
+      if (this.#shortCount === 0) this.#settled?.();
     });
     if (this.#draining) closeConnectionAfter(res);
   }
 
   /** Marks an answer as long-running (a watch, a stream): `drain` does not wait for it. */
   longRunning(res: ServerResponse): void {
-    if (this.#responses.has(res)) this.#responses.set(res, true);
-    if (this.#shortCount() === 0) this.#settled?.();
+    if (this.#responses.get(res) !== false) return;
+    this.#responses.set(res, true);
+    this.#shortCount--;
+    if (this.#shortCount === 0) this.#settled?.();
   }
 
   /**
@@ -60,7 +66,7 @@ export class ConnectionDrain {
     this.#draining = true;
     for (const res of this.#responses.keys()) closeConnectionAfter(res);
     const idle = sleep(options.idleGraceMs).then(() => options.closeIdleConnections());
-    if (this.#shortCount() > 0) {
+    if (this.#shortCount > 0) {
       let timer: NodeJS.Timeout | undefined;
       await new Promise<void>((resolve) => {
         this.#settled = resolve;
@@ -70,13 +76,7 @@ export class ConnectionDrain {
       this.#settled = undefined;
     }
     await idle;
-    return this.#shortCount();
-  }
-
-  #shortCount(): number {
-    let n = 0;
-    for (const long of this.#responses.values()) if (!long) n++;
-    return n;
+    return this.#shortCount;
   }
 }
 

@@ -49,8 +49,18 @@ const anyType: FieldType = { kind: 'any' };
 
 /** The object type of a kind (`Deployment`), its fields read when first needed. */
 export function kindType(ref: { group: string; version: string; kind: string }): FieldType {
-  return objectType(require.resolve(`kubernetes-models/${modelPath(ref)}`).replace(/\.js$/, '.d.ts'));
+  const path = modelPath(ref);
+  let file = kindFiles.get(path);
+  if (!file) {
+    // Resolved once per kind: every write of the kind prunes by it, and resolving stats files.
+    file = require.resolve(`kubernetes-models/${path}`).replace(/\.js$/, '.d.ts');
+    kindFiles.set(path, file);
+  }
+  return objectType(file);
 }
+
+/** Model path (`apps/v1/Deployment`) → its declaration file. */
+const kindFiles = new Map<string, string>();
 
 /**
  * The object type a kubernetes-models declaration describes, by module specifier
