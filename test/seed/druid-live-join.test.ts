@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { getPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { pino } from 'pino';
@@ -346,6 +346,8 @@ function liveMigration(replicas: number) {
     assert.equal(joint.length, 2 * replicas);
     assert.ok(joint.every((m) => !m.isLearner));
     assert.equal(mostVoters, 2 * replicas);
+    // Promoted, each runs at the seed's priority again (a learner ran at LEARNER_NICENESS).
+    for (const state of destinationStates) assert.equal(getPriority(state.pid!), getPriority(0));
     for (const m of joint.filter((m) => m.name.startsWith('seed-b-'))) {
       assert.equal((await isCaughtUp(endpointsOf(destinationStates), tls, m.id)).caughtUp, true);
       // Peers and the other seed reach it at the destination's address (the druid's peerAddress).

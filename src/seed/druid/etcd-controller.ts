@@ -69,6 +69,7 @@ import {
   statusFor,
 } from './etcd-status.js';
 import { resolveEtcdPeerTls, resolveEtcdTls } from './etcd-tls.js';
+import { applyMemberPriority } from './learner-priority.js';
 
 /** The finalizer the druid keeps on every Etcd it runs a server for. */
 export const ETCD_DRUID_FINALIZER = 'druid.gardener.cloud/etcd-druid';
@@ -330,6 +331,7 @@ export class EtcdReconciler implements Reconciler {
       }
     }
     const learner = own?.isLearner === true;
+    if (own) applyMemberPriority(state.pid, learner, log);
     if (own && !learner && config.peer) {
       const urls = etcdAdvertisedPeerUrls(etcd, config.memberName, config.peer.host, state.peerPort);
       await ensureAdvertisedPeerUrls(state.clientUrl, config.tls, own.memberId, urls, log);

@@ -53,6 +53,7 @@ import {
 } from './etcd-config.js';
 import { isEtcdProcessFor, stopEtcdAt } from './etcd-processes.js';
 import { type EtcdPaths, type EtcdState, etcdPaths, readEtcdState, writeEtcdState } from './etcd-state.js';
+import { applyMemberPriority } from './learner-priority.js';
 
 /** One member as a reconcile found (or made) it. */
 export interface EtcdMemberObservation {
@@ -224,6 +225,7 @@ export async function convergeEtcdCluster(options: EtcdClusterOptions): Promise<
       problems.push(`a ${source && !bootstrapped ? '' : 're-'}joining member has not caught up with the leader yet`);
     }
   }
+  for (const member of members) if (member.id) applyMemberPriority(member.state.pid, member.learner, log);
   for (const [i, member] of members.entries()) {
     if (member.healthy && member.id) {
       await ensureAdvertisedPeerUrls(member.state.clientUrl, config.tls, member.id, advertised[i]!, log);

@@ -1,0 +1,42 @@
+/**
+ * A learner's CPU priority. A member that joins a running cluster receives the whole database
+ * from the leader as a snapshot and applies it, on the same cores as the members and the
+ * kube-apiserver that serve the shoot's clients (a live migration on one host, a member re-joining
+ * after it lost its data): at 100 MB and more, that catch-up was where the longest pauses of the
+ * clients' requests came from. So a learner runs at a lower priority (a higher niceness) until it
+ * is promoted; its catch-up takes what the serving processes leave, and the leader's sending is
+ * paced by it. A voting member runs at the seed's own priority.
+ *
+ * Only a process that may raise a priority back (root) lowers one: a member left nice after its
+ * promotion would slow the cluster it votes in. Checked at every reconcile, so a druid restarted
+ * between the promotion and the reset still resets it.
+ */
+import { getPriority, setPriority } from 'node:os';
+import type { Logger } from 'pino';
+
+/** The niceness of a learner (0 is the default, 19 the lowest priority). */
+export const LEARNER_NICENESS = 10;
+
+/** Whether this process may raise a priority it lowered (`setpriority` below the current niceness). */
+const mayRaisePriority = (): boolean => process.getuid?.() === 0;
+
+/**
+ * Sets the niceness of the etcd process `pid`: `LEARNER_NICENESS` while it is a learner, the
+ * seed's own once it votes. Never throws: a process that is gone is the reconcile's to see.
+ */
+export function applyMemberPriority(pid: number | null, learner: boolean, log: Logger): void {
+  if (pid === null || !mayRaisePriority()) return;
+  const wanted = learner ? LEARNER_NICENESS : getPriority(0);
+  try {
+    if (getPriority(pid) === wanted) return;
+    setPriority(pid, wanted);
+    log.info(
+      { pid, niceness: wanted },
+      learner ? 'learner runs at a lower priority until promoted' : 'member runs at the seed priority',
+    );
+  } catch (err) {
+    // os.setPriority throws a SystemError, its errno name under `info`.
+    const code = (err as { info?: { code?: string } }).info?.code;
+    if (code !== 'ESRCH') log.warn({ pid, err: (err as Error).message }, 'could not set the etcd member priority');
+  }
+}
