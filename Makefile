@@ -10,7 +10,7 @@ TEST_FILES = $(shell find dist/test -name '*.test.js' 2>/dev/null | sort)
 UNIT_DIRS = api registry apiserver client controller flow garden lint
 UNIT_FILES = $(shell find $(addprefix dist/test/,$(UNIT_DIRS)) -name '*.test.js' 2>/dev/null | sort)
 
-.PHONY: setup deps packages build test test-crash-matrix unit fuzz demo lint bench bench-shoot-api bench-garden-stores bench-shoots bench-backup bench-migration bench-migration-hosts bench-live-migration bench-workers bench-seed-authorization clean
+.PHONY: setup deps packages build test test-crash-matrix test-matrix unit fuzz demo lint bench bench-shoot-api bench-garden-stores bench-shoots bench-backup bench-migration bench-migration-hosts bench-live-migration bench-workers bench-seed-authorization clean
 
 setup: packages deps build
 
@@ -48,11 +48,17 @@ test: setup
 	$(NODE) --test --test-concurrency=$(TEST_CONCURRENCY) --test-timeout=600000 $(TEST_FILES)
 
 # Every crash point of the migration (the seed killed before and after every step of Migrate and
-# Restore, and of both live flows); make test runs every eighth one
-# (test/helpers/seed-crash-migration.ts). The live flows of a highly available shoot
-# (migration-crash-live-ha-*.test.ts, `matrixOnly`) run here only: make test skips those files.
+# Restore, and of both live flows, of a single-member and a highly available shoot); make test
+# runs migration-crash-slice.test.ts instead, chosen steps of every flow on one landscape
+# (test/helpers/seed-crash-migration.ts).
 test-crash-matrix: setup
 	TRANSPLANT_CRASH_MATRIX=full $(NODE) --test --test-concurrency=$(TEST_CONCURRENCY) --test-timeout=0 $(shell find dist/test/e2e -name 'migration-crash-*.test.js' 2>/dev/null | sort)
+
+# The variants of a scenario that make test runs in one mode only (test/helpers/test-matrix.ts:
+# a backup provider, a kill point); the files that have such a variant.
+test-matrix: setup
+	TRANSPLANT_TEST_MATRIX=full $(NODE) --test --test-concurrency=$(TEST_CONCURRENCY) --test-timeout=0 $(shell grep -l testMatrixOnly dist/test/e2e/*.test.js 2>/dev/null | sort)
+
 unit: build
 	$(NODE) --test --test-concurrency=$(TEST_CONCURRENCY) --test-timeout=60000 $(UNIT_FILES)
 

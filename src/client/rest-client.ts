@@ -6,6 +6,7 @@
 import { Agent, request as httpsRequest, type RequestOptions } from 'node:https';
 import { createInterface } from 'node:readline';
 import type { PeerCertificate } from 'node:tls';
+import { createSecureContext } from 'node:tls';
 import { internalError, isAlreadyExists, type Status, StatusError, serviceUnavailable } from '../api/errors.js';
 import { isRecord, type KubeList, type KubeObject, type WatchEvent } from '../api/meta.js';
 import type { ResourceRef } from '../api/resource-ref.js';
@@ -73,12 +74,13 @@ export class RestClient implements Client {
     this.#reloadToken = options.reloadToken;
     this.#userAgent = options.userAgent ?? 'transplant';
     this.#base = new URL(credentials.server);
+    const tls = { ca: credentials.caPem, cert: credentials.clientCertPem, key: credentials.clientKeyPem };
     this.#agent = new Agent({
       keepAlive: true,
       maxSockets: options.maxSockets ?? 16,
-      ca: credentials.caPem,
-      cert: credentials.clientCertPem,
-      key: credentials.clientKeyPem,
+      ...tls,
+      // Made once: by default every new connection parses the CA and the key again.
+      secureContext: createSecureContext(tls),
       rejectUnauthorized: !credentials.insecureSkipTlsVerify,
       servername: options.servername,
       ...(options.checkServerIdentity ? { checkServerIdentity: options.checkServerIdentity } : {}),

@@ -6,6 +6,7 @@
  */
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { createSecureContext, type SecureContext } from 'node:tls';
 import type { EtcdTls } from './etcd-process.js';
 
 const HEALTH_REQUEST_TIMEOUT_MS = 2_000;
@@ -179,12 +180,33 @@ function etcdExchange(
     };
     const req =
       url.protocol === 'https:'
-        ? httpsRequest(url, { ...options, ca: tls?.caPem, cert: client?.certPem, key: client?.keyPem }, onResponse)
+        ? httpsRequest(url, { ...options, ...tlsOptions(tls?.caPem, client?.certPem, client?.keyPem) }, onResponse)
         : httpRequest(url, options, onResponse);
     req.on('timeout', () => req.destroy(new Error(`${path} timed out`)));
     req.on('error', (err) => resolve({ error: err.message }));
     req.end(payload);
   });
+}
+
+/** Secure contexts by CA, certificate and key: one per identity, not one per request. */
+const secureContexts = new Map<string, SecureContext>();
+/** Identities a seed talks to etcd with: one per shoot and CA generation. Beyond this, start over. */
+const maxSecureContexts = 64;
+
+/**
+ * The TLS options of a request: the PEMs (they name the agent's connection pool) and a secure
+ * context made from them once. Making one parses the key and the CA each time, and the druid
+ * checks every member's health every few seconds.
+ */
+function tlsOptions(ca?: string, cert?: string, key?: string) {
+  const id = `${ca ?? ''}\0${cert ?? ''}\0${key ?? ''}`;
+  let secureContext = secureContexts.get(id);
+  if (!secureContext) {
+    if (secureContexts.size >= maxSecureContexts) secureContexts.clear();
+    secureContext = createSecureContext({ ca, cert, key });
+    secureContexts.set(id, secureContext);
+  }
+  return { ca, cert, key, secureContext };
 }
 
 function isRecordWith<K extends string>(value: unknown, key: K): value is Record<K, unknown> & Record<string, unknown> {

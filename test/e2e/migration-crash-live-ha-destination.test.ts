@@ -9,4 +9,4 @@
  */
 import { describeSeedKilledAtEveryStep } from '../helpers/seed-crash-migration.js';
 
-describeSeedKilledAtEveryStep('LiveMigration', { moment: 'before', failureTolerance: 'node', matrixOnly: true });
+describeSeedKilledAtEveryStep('LiveMigration', { moment: 'before', failureTolerance: 'node' });

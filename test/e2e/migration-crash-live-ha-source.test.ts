@@ -9,4 +9,4 @@
  */
 import { describeSeedKilledAtEveryStep } from '../helpers/seed-crash-migration.js';
 
-describeSeedKilledAtEveryStep('LiveMigrate', { moment: 'before', failureTolerance: 'node', matrixOnly: true });
+describeSeedKilledAtEveryStep('LiveMigrate', { moment: 'before', failureTolerance: 'node' });

@@ -110,36 +110,31 @@ async function listeners(host: string, port: number): Promise<number[]> {
 const changesSomething = (step: string) => !step.startsWith('Waiting ');
 
 /**
- * `make test` crashes the seed at every eighth step of every flow (before: from the first step
- * on, after: from the fifth, so the two moments cover different steps), to keep the suite within
- * its time; `make test-crash-matrix` sets this to crash at every step of every flow.
+ * `make test-crash-matrix` sets this: every step of every flow is crashed, one file per flow and
+ * moment (`describeSeedKilledAtEveryStep`). `make test` runs `describeSeedKilledAtSteps`'s slice
+ * instead, a few chosen steps of every flow on one landscape, to keep the suite within its time.
  */
 export const CRASH_MATRIX_ENV = 'TRANSPLANT_CRASH_MATRIX';
 const fullMatrix = () => process.env[CRASH_MATRIX_ENV] === 'full';
-const CI_STRIDE = 8;
-const inCiSlice = (moment: CrashMoment, index: number) =>
-  fullMatrix() || index % CI_STRIDE === (moment === 'before' ? 0 : 4);
+const matrixOnlySkip = `make test-crash-matrix only (${CRASH_MATRIX_ENV}=full); make test runs migration-crash-slice`;
 
 export interface CrashedSteps {
   /** `before` each step starts, or `after` each step that changes something did its work. */
   moment: CrashMoment;
-  /**
-   * Only every `of`-th step, from the `part`-th on (0-based): to spread the full matrix's steps
-   * over test files that run in parallel. `make test`'s slice is small enough for one file: part
-   * 0 runs the slice of the whole flow, the other parts are skipped (a landscape each saved).
-   */
+  /** Only every `of`-th step, from the `part`-th on (0-based): to spread the steps over test files that run in parallel. */
   share?: { part: number; of: number };
   /**
    * `node`: the example shoot highly available (3 etcd members, 2 kube-apiserver replicas), each
    * move checked against the HA invariants too. Unset: the single-member shoot.
    */
   failureTolerance?: 'node';
-  /**
-   * Registers the tests skipped unless TRANSPLANT_CRASH_MATRIX=full: the file runs in `make
-   * test-crash-matrix` only, not even its every-eighth-step slice in `make test` (the suite is at
-   * its time limit).
-   */
-  matrixOnly?: boolean;
+}
+
+/** One crash: the seed that runs `type`'s flow killed `moment` its step `step`. */
+export interface FlowCrashPoint {
+  type: MigrationFlowType;
+  moment: CrashMoment;
+  step: string;
 }
 
 /**
@@ -154,30 +149,53 @@ const MOVE_TIMEOUT_MS = { single: 120_000, ha: 300_000 };
 
 /**
  * Registers one test per step of the `type` flow (see `CrashedSteps`); the tests run in order on
- * one landscape, the shoot moving between seed-a and seed-b.
+ * one landscape, the shoot moving between seed-a and seed-b. `make test-crash-matrix` only.
  */
 export function describeSeedKilledAtEveryStep(
   type: MigrationFlowType,
-  { moment, share, failureTolerance, matrixOnly }: CrashedSteps,
+  { moment, share, failureTolerance }: CrashedSteps,
 ): void {
   const flow = migrationFlow(type);
-  const shared = fullMatrix() ? share : undefined;
-  const role = type === 'Migrate' || type === 'LiveMigrate' ? 'source' : 'destination';
+  const role = roleOf(type);
   const steps = flow.taskIDs
     .filter((step) => !flow.skippedTaskIDs.includes(step))
     .filter((step) => moment === 'before' || changesSomething(step))
-    .filter((_, index) => inCiSlice(moment, index))
-    .filter((_, index) => !shared || index % shared.of === shared.part);
-  const slice = `, every ${CI_STRIDE}th step`;
-  const which = `${shared ? ` (part ${shared.part + 1} of ${shared.of})` : ''}${fullMatrix() ? '' : slice}`;
-  const ha = failureTolerance !== undefined;
-  const shootKind = ha ? ' of a highly available shoot' : '';
-  const matrixOnlyHere = matrixOnly || (share !== undefined && share.part > 0);
-  const skip = matrixOnlyHere && !fullMatrix() ? `make test-crash-matrix only (${CRASH_MATRIX_ENV}=full)` : false;
+    .filter((_, index) => !share || index % share.of === share.part);
+  const part = share ? ` (part ${share.part + 1} of ${share.of})` : '';
+  const shootKind = failureTolerance ? ' of a highly available shoot' : '';
+  describeSeedKilledAt(
+    `the ${role} seed${shootKind} killed with SIGKILL ${moment} each step of "${flow.name}"${part}`,
+    steps.map((step) => ({ type, moment, step })),
+    { failureTolerance, skip: fullMatrix() ? false : matrixOnlySkip },
+  );
+}
 
-  describe(`the ${role} seed${shootKind} killed with SIGKILL ${moment} each step of "${flow.name}"${which}`, {
-    skip,
-  }, () => {
+/**
+ * `make test`'s slice of the crash matrix: the given steps, each checked to be a step of its
+ * flow, on one landscape. A live move leaves the shoot annotated for live migration, so the
+ * classic crash points come first.
+ */
+export function describeSeedKilledAtSteps(title: string, points: FlowCrashPoint[]): void {
+  for (const { type, moment, step } of points) {
+    const flow = migrationFlow(type);
+    assert.ok((flow.taskIDs as readonly string[]).includes(step), `"${step}" is a step of "${flow.name}"`);
+    assert.ok(moment === 'before' || changesSomething(step), `"${step}" changes something: a crash after it is one`);
+  }
+  const firstLive = points.findIndex((p) => live(p.type));
+  assert.ok(firstLive === -1 || points.slice(firstLive).every((p) => live(p.type)), 'the live moves come last');
+  describeSeedKilledAt(title, points, { skip: fullMatrix() ? 'make test-crash-matrix crashes every step' : false });
+}
+
+const roleOf = (type: MigrationFlowType) => (type === 'Migrate' || type === 'LiveMigrate' ? 'source' : 'destination');
+
+/** One test per crash point, in order, on one landscape (the file's comment). */
+function describeSeedKilledAt(
+  title: string,
+  points: FlowCrashPoint[],
+  { failureTolerance, skip }: { failureTolerance?: 'node' | undefined; skip: string | false },
+): void {
+  const ha = failureTolerance !== undefined;
+  describe(title, { skip }, () => {
     let crashDir: string;
     let crashFile: string;
     let shoot: ShootOnLandscape;
@@ -200,8 +218,10 @@ export function describeSeedKilledAtEveryStep(
       if (crashDir) await rm(crashDir, { recursive: true, force: true });
     });
 
-    steps.forEach((step, index) => {
-      it(`finishes the migration when the ${role} seed is killed ${moment} "${step}"`, async (t) => {
+    points.forEach(({ type, moment, step }, index) => {
+      const flow = migrationFlow(type);
+      const role = roleOf(type);
+      it(`finishes the ${live(type) ? 'live ' : ''}migration when the ${role} seed is killed ${moment} "${step}"`, async (t) => {
         const l = shoot.landscape;
         const source = (await l.shoot(SHOOT_NAMESPACE, SHOOT)).status.seedName as string;
         const destination = otherSeed(source);

@@ -13,7 +13,7 @@
 import { once } from 'node:events';
 import { readFile, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
-import { connect, createServer, type Server } from 'node:tls';
+import { connect, createSecureContext, createServer, type SecureContext, type Server } from 'node:tls';
 import type { EtcdPeerProbeResult } from '../../api/core-gardener/etcd-peer-reachability.js';
 import { generateCertificateAuthority } from '../../apiserver/pki/certificates.js';
 
@@ -88,6 +88,13 @@ export function parseEndpoint(endpoint: string): { host: string; port: number } 
   return { host: (match[1] ?? match[2])!, port };
 }
 
+let sharedProbeContext: SecureContext | undefined;
+/** One secure context for every probe (it carries no identity): a seed probes its peers every few seconds. */
+const probeContext = (): SecureContext => {
+  sharedProbeContext ??= createSecureContext();
+  return sharedProbeContext;
+};
+
 /**
  * Connects to `seed`'s published `endpoint` and completes a TLS handshake within `timeoutMs`;
  * the answer names what failed (the connect, the handshake, the certificate's name, the time).
@@ -106,7 +113,12 @@ export function probeEtcdPeerEndpoint(seed: string, endpoint: string, timeoutMs:
       resolve({ endpoint, reachable: error === undefined, ...(error !== undefined ? { error } : {}) });
     };
     // Only reachability is judged here: the listener's certificate is self-signed by design.
-    const socket = connect({ host: target.host, port: target.port, rejectUnauthorized: false });
+    const socket = connect({
+      host: target.host,
+      port: target.port,
+      rejectUnauthorized: false,
+      secureContext: probeContext(),
+    });
     const timer = setTimeout(() => finish(`no TLS handshake within ${timeoutMs} ms`), timeoutMs);
     socket.once('secureConnect', () => {
       const name = socket.getPeerCertificate().subject?.CN;
