@@ -57,7 +57,7 @@ test-crash-matrix: setup
 # The variants of a scenario that make test runs in one mode only (test/helpers/test-matrix.ts:
 # a backup provider, a kill point); the files that have such a variant.
 test-matrix: setup
-	TRANSPLANT_TEST_MATRIX=full $(NODE) --test --test-concurrency=$(TEST_CONCURRENCY) --test-timeout=0 $(shell grep -l testMatrixOnly dist/test/e2e/*.test.js 2>/dev/null | sort)
+	TRANSPLANT_TEST_MATRIX=full $(NODE) --test --test-concurrency=$(TEST_CONCURRENCY) --test-timeout=0 $(shell grep -l "helpers/test-matrix.js" dist/test/e2e/*.test.js 2>/dev/null | sort)
 
 unit: build
 	$(NODE) --test --test-concurrency=$(TEST_CONCURRENCY) --test-timeout=60000 $(UNIT_FILES)

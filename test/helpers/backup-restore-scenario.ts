@@ -32,7 +32,8 @@ import { type ShootClient, shootClient } from './shoot-client.js';
 export const SHOOT_NAMESPACE = 'garden-dev';
 export const SHOOT = 'my-shoot';
 export const CONTROL_PLANE = 'shoot--dev--my-shoot';
-const KEYS = 10_000;
+/** The backup issue's figure: 10k keys written, destroyed, restored. */
+export const SCENARIO_KEYS = 10_000;
 
 export interface BackupScenario {
   landscape: TestLandscape;
@@ -56,6 +57,7 @@ async function getJson(kubeconfig: string, args: string[]): Promise<Json> {
 /** Sets up the scenario in `before` and tears it down in `after`; the returned getter is valid in tests. */
 export function backupScenario(
   options: () => Promise<LandscapeOptions & { cleanup?: () => Promise<void> }>,
+  keys = SCENARIO_KEYS,
 ): () => BackupScenario {
   let scenario: BackupScenario | undefined;
   let cleanup: (() => Promise<void>) | undefined;
@@ -75,7 +77,7 @@ export function backupScenario(
     const client = await shootClient(await l.adminKubeconfig(SHOOT_NAMESPACE, SHOOT, join(l.dir, 'shoot.kubeconfig')));
     const ns = await client.request('POST', '/api/v1/namespaces', { metadata: { name: 'bulk' } });
     assert.equal(ns.status, 201, JSON.stringify(ns.body));
-    const versions = await client.createConfigMaps('bulk', 'cm', KEYS);
+    const versions = await client.createConfigMaps('bulk', 'cm', keys);
     const lastRevision = Number((await client.listConfigMaps('bulk')).resourceVersion);
 
     const seed = l.seedKubeconfig('seed-a');
@@ -159,8 +161,8 @@ export async function assertAllBack(s: BackupScenario, revision: number): Promis
 }
 
 /** The shared test: backups, kill, destroy, restore, compare. */
-export function itRestoresAfterDataLoss(get: () => BackupScenario): void {
-  it(`restores ${KEYS} keys at their resourceVersions after the etcd data dir is destroyed`, async () => {
+export function itRestoresAfterDataLoss(get: () => BackupScenario, keys = SCENARIO_KEYS): void {
+  it(`restores ${keys} keys at their resourceVersions after the etcd data dir is destroyed`, async () => {
     const s = get();
     const backedUp = await waitUntilBackedUp(s.store, s.lastRevision);
     assert.ok(backedUp >= s.lastRevision, 'the backups cover the last ConfigMap');
