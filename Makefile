@@ -55,7 +55,7 @@ test-crash-matrix: setup
 	TRANSPLANT_CRASH_MATRIX=full $(NODE) --test --test-concurrency=$(TEST_CONCURRENCY) --test-timeout=0 $(shell find dist/test/e2e -name 'migration-crash-*.test.js' 2>/dev/null | sort)
 
 # The variants of a scenario that make test runs in one mode only (test/helpers/test-matrix.ts:
-# a backup provider, a kill point); the files that have such a variant.
+# a backup provider, a kill point, a multi-host test's loopback twin); the files that have one.
 test-matrix: setup
 	TRANSPLANT_TEST_MATRIX=full $(NODE) --test --test-concurrency=$(TEST_CONCURRENCY) --test-timeout=0 $(shell grep -l "helpers/test-matrix.js" dist/test/e2e/*.test.js 2>/dev/null | sort)
 
