@@ -69,7 +69,7 @@ import {
   statusFor,
 } from './etcd-status.js';
 import { resolveEtcdPeerTls, resolveEtcdTls } from './etcd-tls.js';
-import { applyMemberPriority } from './learner-priority.js';
+import { applyMemberPriority, joiningMemberLaunch } from './learner-priority.js';
 
 /** The finalizer the druid keeps on every Etcd it runs a server for. */
 export const ETCD_DRUID_FINALIZER = 'druid.gardener.cloud/etcd-druid';
@@ -516,6 +516,7 @@ export class EtcdReconciler implements Reconciler {
       startTimeoutMs: this.#options.startTimeoutMs,
       stopGraceMs: this.#stopGraceMs,
       binary: this.#options.binary,
+      ...joiningMemberLaunch(peer?.initialClusterState === 'existing'),
     });
     const next: EtcdState = {
       pid: started.pid,

@@ -53,7 +53,7 @@ import {
 } from './etcd-config.js';
 import { isEtcdProcessFor, stopEtcdAt } from './etcd-processes.js';
 import { type EtcdPaths, type EtcdState, etcdPaths, readEtcdState, writeEtcdState } from './etcd-state.js';
-import { applyMemberPriority } from './learner-priority.js';
+import { applyMemberPriority, joiningMemberLaunch } from './learner-priority.js';
 
 /** One member as a reconcile found (or made) it. */
 export interface EtcdMemberObservation {
@@ -317,6 +317,7 @@ async function startMember(
     startTimeoutMs: options.startTimeoutMs,
     stopGraceMs: options.stopGraceMs,
     binary: options.binary,
+    ...joiningMemberLaunch(initialClusterState === 'existing'),
   });
   const next: EtcdState = {
     ...state,

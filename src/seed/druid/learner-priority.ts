@@ -21,6 +21,16 @@ export const LEARNER_NICENESS = 10;
 const mayRaisePriority = (): boolean => process.getuid?.() === 0;
 
 /**
+ * The launch of a member that joins a running cluster (`--initial-cluster-state=existing`): at
+ * `LEARNER_NICENESS` from its first instruction, through `nice`. The leader starts sending its
+ * snapshot the moment the learner's peer listener answers, before a reconcile sees the learner.
+ */
+export function joiningMemberLaunch(joining: boolean): { wrap?: (argv: string[]) => string[] } {
+  if (!joining || !mayRaisePriority()) return {};
+  return { wrap: (argv) => ['/usr/bin/nice', '-n', String(LEARNER_NICENESS), ...argv] };
+}
+
+/**
  * Sets the niceness of the etcd process `pid`: `LEARNER_NICENESS` while it is a learner, the
  * seed's own once it votes. Never throws: a process that is gone is the reconcile's to see.
  */
