@@ -34,8 +34,13 @@ export function joiningMemberLaunch(joining: boolean): { wrap?: (argv: string[])
  * Sets the niceness of the etcd process `pid`: `LEARNER_NICENESS` while it is a learner, the
  * seed's own once it votes. Never throws: a process that is gone is the reconcile's to see.
  */
-export function applyMemberPriority(pid: number | null, learner: boolean, log: Logger): void {
-  if (pid === null || !mayRaisePriority()) return;
+export function applyMemberPriority(
+  pid: number | null,
+  learner: boolean,
+  log: Logger,
+  mayRaise = mayRaisePriority(),
+): void {
+  if (pid === null || !mayRaise) return;
   const wanted = learner ? LEARNER_NICENESS : getPriority(0);
   try {
     if (getPriority(pid) === wanted) return;
