@@ -3,12 +3,19 @@ SHELL := /bin/bash
 NODE ?= node
 # Three test files at once on two cores: the end-to-end files mostly wait on processes they started.
 TEST_CONCURRENCY ?= 3
-TEST_FILES = $(shell find dist/test -name '*.test.js' 2>/dev/null | sort)
+# The end-to-end files first: they take minutes each, the others seconds, and with the long ones
+# started first the short ones fill the lanes at the end instead of a long one running alone.
+TEST_FILES = $(shell find dist/test/e2e -name '*.test.js' 2>/dev/null | sort) \
+  $(shell find dist/test -name '*.test.js' -not -path 'dist/test/e2e/*' 2>/dev/null | sort)
 # Unit tests: the layers whose tests run their code in this process and need no etcd and no
 # Transplant process (garden, seed, node agent, kube-apiserver); at most kubectl or a short node
 # child. Seconds, not minutes.
 UNIT_DIRS = api registry apiserver client controller flow garden lint
 UNIT_FILES = $(shell find $(addprefix dist/test/,$(UNIT_DIRS)) -name '*.test.js' 2>/dev/null | sort)
+# TAP as always, and at the very end the failed tests with their file, title and reason: CI
+# keeps only the tail of the output (test/helpers/failure-summary-reporter.ts).
+TEST_REPORTERS = --test-reporter=tap --test-reporter-destination=stdout \
+  --test-reporter=./dist/test/helpers/failure-summary-reporter.js --test-reporter-destination=stderr
 
 .PHONY: setup deps packages build test test-crash-matrix test-matrix unit fuzz demo lint bench bench-shoot-api bench-garden-stores bench-shoots bench-backup bench-migration bench-migration-hosts bench-live-migration bench-workers bench-seed-authorization clean
 
@@ -45,28 +52,28 @@ build: deps
 	@chmod +x dist/src/cli/main.js 2>/dev/null || true
 
 test: setup
-	$(NODE) --test --test-concurrency=$(TEST_CONCURRENCY) --test-timeout=600000 $(TEST_FILES)
+	$(NODE) --test $(TEST_REPORTERS) --test-concurrency=$(TEST_CONCURRENCY) --test-timeout=600000 $(TEST_FILES)
 
 # Every crash point of the migration (the seed killed before and after every step of Migrate and
 # Restore, and of both live flows, of a single-member and a highly available shoot); make test
 # runs migration-crash-slice.test.ts instead, chosen steps of every flow on one landscape
 # (test/helpers/seed-crash-migration.ts).
 test-crash-matrix: setup
-	TRANSPLANT_CRASH_MATRIX=full $(NODE) --test --test-concurrency=$(TEST_CONCURRENCY) --test-timeout=0 $(shell find dist/test/e2e -name 'migration-crash-*.test.js' 2>/dev/null | sort)
+	TRANSPLANT_CRASH_MATRIX=full $(NODE) --test $(TEST_REPORTERS) --test-concurrency=$(TEST_CONCURRENCY) --test-timeout=0 $(shell find dist/test/e2e -name 'migration-crash-*.test.js' 2>/dev/null | sort)
 
 # The variants of a scenario that make test runs in one mode only (test/helpers/test-matrix.ts:
 # a backup provider, a kill point, a multi-host test's loopback twin); the files that have one.
 test-matrix: setup
-	TRANSPLANT_TEST_MATRIX=full $(NODE) --test --test-concurrency=$(TEST_CONCURRENCY) --test-timeout=0 $(shell grep -l "helpers/test-matrix.js" dist/test/e2e/*.test.js 2>/dev/null | sort)
+	TRANSPLANT_TEST_MATRIX=full $(NODE) --test $(TEST_REPORTERS) --test-concurrency=$(TEST_CONCURRENCY) --test-timeout=0 $(shell grep -l "helpers/test-matrix.js" dist/test/e2e/*.test.js 2>/dev/null | sort)
 
 unit: build
-	$(NODE) --test --test-concurrency=$(TEST_CONCURRENCY) --test-timeout=60000 $(UNIT_FILES)
+	$(NODE) --test $(TEST_REPORTERS) --test-concurrency=$(TEST_CONCURRENCY) --test-timeout=60000 $(UNIT_FILES)
 
 # The API fuzzer at release strength: 100,000 requests per surface (garden, seed, shoot) instead
 # of make test's 2,000; FUZZ_SEED=… FUZZ_RUNS=… reproduce a failure (docs/security.md, "Fuzzing").
 FUZZ_RUNS ?= 100000
 fuzz: setup
-	FUZZ_RUNS=$(FUZZ_RUNS) $(NODE) --test --test-concurrency=3 --test-timeout=0 $(shell find dist/test/fuzz -name '*.test.js' 2>/dev/null | sort)
+	FUZZ_RUNS=$(FUZZ_RUNS) $(NODE) --test $(TEST_REPORTERS) --test-concurrency=3 --test-timeout=0 $(shell find dist/test/fuzz -name '*.test.js' 2>/dev/null | sort)
 
 demo: setup
 	bash examples/demo.sh
