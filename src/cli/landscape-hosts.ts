@@ -8,8 +8,8 @@
  * a pool of extra addresses for its shoots' endpoints) and `store-<x>` (its backup store, S3),
  * `machine-0..N-1`, and `operator` (where `transplant exec` runs commands).
  */
+
 import { mkdir, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { secretResource } from '../api/core/secret.js';
 import { loadKubeconfig } from '../client/kubeconfig-file.js';
@@ -29,6 +29,7 @@ import {
   hostNamed,
   inHost,
 } from '../landscape/netns.js';
+import { s3rverArgv } from '../landscape/s3rver-whole-objects.js';
 import type { SupervisedSpec } from '../process/supervisor.js';
 import {
   DNS_DOMAIN_ANNOTATION,
@@ -217,24 +218,12 @@ export async function storeProcess(dir: string, plan: HostNetworkPlan, seed: str
   const host = hostNamed(plan, storeHostOf(seed));
   const data = join(dir, 'stores', host.name);
   await mkdir(data, { recursive: true, mode: 0o700 });
-  const bin = createRequire(import.meta.url).resolve('s3rver/bin/s3rver.js');
   return {
     name: host.name,
     args: [],
-    // --openssl-legacy-provider: s3rver's continuation tokens use DES. --no-vhost-buckets: a
-    // request to http://store-a:9000/<bucket> names <bucket>, not a bucket "store-a".
-    argv: [
-      process.execPath,
-      '--openssl-legacy-provider',
-      bin,
-      '-d',
-      data,
-      '-a',
-      host.address,
-      '-p',
-      String(STORE_PORT),
-      '--no-vhost-buckets',
-    ],
+    // --no-vhost-buckets: a request to http://store-a:9000/<bucket> names <bucket>, not a bucket
+    // "store-a". s3rverArgv: an object is stored only once its whole body arrived, as S3 does.
+    argv: s3rverArgv(['-d', data, '-a', host.address, '-p', String(STORE_PORT), '--no-vhost-buckets']),
     wrap: (argv) => inHost(host, argv),
     logFile: join(dir, 'logs', `${host.name}.log`),
   };

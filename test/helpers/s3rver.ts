@@ -1,14 +1,14 @@
 /**
- * A throwaway s3rver for snapstore tests: a child process (`--openssl-legacy-provider`, which its
- * DES continuation tokens need) on a random port with a temp directory. `stop()` kills it and
+ * A throwaway s3rver for snapstore tests: a child process run as the landscapes run it
+ * (`s3rverArgv`: whole objects only) on a random port with a temp directory. `stop()` kills it and
  * removes the directory; call it from `after`.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { s3rverArgv } from '../../src/landscape/s3rver-whole-objects.js';
 
 /** s3rver's built-in account. */
 export const S3RVER_ACCESS_KEY = 'S3RVER';
@@ -42,12 +42,8 @@ process.once('exit', () => {
 
 export async function startS3rver(): Promise<S3rver> {
   const directory = await mkdtemp(path.join(tmpdir(), 's3rver-'));
-  const bin = createRequire(import.meta.url).resolve('s3rver/bin/s3rver.js');
-  const child = spawn(
-    process.execPath,
-    ['--openssl-legacy-provider', bin, '-d', directory, '-a', '127.0.0.1', '-p', '0', '--silent', '--no-vhost-buckets'],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  const [node, ...args] = s3rverArgv(['-d', directory, '-a', '127.0.0.1', '-p', '0', '--silent', '--no-vhost-buckets']);
+  const child = spawn(node!, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   running.add(child);
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => {
