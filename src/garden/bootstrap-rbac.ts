@@ -83,6 +83,12 @@ export function bootstrapClusterRoles(): KubeObject[] {
         verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'],
       },
       { apiGroups: ['core.gardener.cloud'], resources: ['quotas'], verbs: ['get', 'list', 'watch'] },
+      // Asking whether a move would work is every member's; the move itself (shoots/binding) is not.
+      {
+        apiGroups: ['migration.transplant.gardener.cloud'],
+        resources: ['migrationpreflights'],
+        verbs: ['get', 'list', 'watch', 'create', 'delete'],
+      },
     ]),
     // Everything else a gardenlet does is the SeedAuthorizer's to decide (src/garden/authorizer/).
     clusterRole(gardenletClusterRole, [

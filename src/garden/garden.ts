@@ -26,10 +26,12 @@ import { seedResource } from '../api/core-gardener/seed.js';
 import { shootResource } from '../api/core-gardener/shoot.js';
 import { shootStateResource } from '../api/core-gardener/shoot-state.js';
 import type { KubeObject } from '../api/meta.js';
+import { migrationPreflightResource } from '../api/migration-transplant/migration-preflight.js';
 import { credentialsBindingResource } from '../api/security-gardener/credentials-binding.js';
 import type { AuditLogConfig } from '../apiserver/audit/audit-log.js';
 import { NamespaceLifecycle } from '../apiserver/plugins/namespace-lifecycle.js';
 import type { ApiServer, RequestLimits } from '../apiserver/server.js';
+import type { Authorizer, UserInfo } from '../apiserver/types.js';
 import { Controller, watchOf } from '../controller/controller.js';
 import { startLeaderElection } from '../controller/leader-election.js';
 import { clientListWatch } from '../controller/list-watch.js';
@@ -37,10 +39,12 @@ import { NamespaceReconciler } from '../controller/namespace-controller.js';
 import { type HostedApiServer, type HostedStore, startHostedApiServer } from '../hosting/hosted-api-server.js';
 import { coreDefinitions } from '../registry/core/index.js';
 import { gardenerDefinitions } from '../registry/core-gardener/index.js';
+import { migrationTransplantDefinitions } from '../registry/migration-transplant/index.js';
 import { securityGardenerDefinitions } from '../registry/security-gardener/index.js';
 import { adminKubeconfigHandler } from './admin-kubeconfig-handler.js';
 import { BackupReferences } from './admission/backup-references.js';
 import { LiveMigrationAdmission } from './admission/live-migration.js';
+import { MigrationPreflightRequester } from './admission/migration-preflight-requester.js';
 import { ShootCloudProfileValidator } from './admission/shoot-cloud-profile.js';
 import { ShootValidator } from './admission/shoot-validator.js';
 import {
@@ -52,12 +56,14 @@ import {
   projectMemberUser,
 } from './bootstrap-rbac.js';
 import { ControllerInstallationReconciler, seedKeysOf } from './controllers/controller-installation-controller.js';
+import { MigrationPreflightReconciler } from './controllers/migration-preflight-controller.js';
 import { ProjectReconciler } from './controllers/project-controller.js';
 import { SchedulerReconciler } from './controllers/scheduler.js';
 import { SeedLifecycleReconciler } from './controllers/seed-lifecycle-controller.js';
 import { ShootMigrationReconciler } from './controllers/shoot-migration-controller.js';
 import { ShootStateReconciler } from './controllers/shoot-state-controller.js';
 import { gardenEncryptedResources } from './encrypted-resources.js';
+import { gardenPreflightFacts } from './migration-preflight-facts.js';
 import { SeedAuthorization, seedRestriction } from './seed-authorization.js';
 import { gardenExtensionFacts } from './seed-extensions.js';
 
@@ -184,7 +190,12 @@ export async function startGarden(options: GardenOptions): Promise<Garden> {
     ...(options.limits ? { limits: options.limits } : {}),
     logger,
     ...(options.audit ? { audit: options.audit } : {}),
-    resources: [...coreDefinitions, ...gardenerDefinitions, ...securityGardenerDefinitions],
+    resources: [
+      ...coreDefinitions,
+      ...gardenerDefinitions,
+      ...securityGardenerDefinitions,
+      ...migrationTransplantDefinitions,
+    ],
     bootstrap: bootstrapObjects(),
     customHandlers: (client) => [adminKubeconfigHandler(client)],
     ...(seedAuthorization ? { authorizers: [seedAuthorization.authorizer] } : {}),
@@ -208,22 +219,9 @@ export async function startGarden(options: GardenOptions): Promise<Garden> {
         heartbeatMaxAgeSeconds: options.seedHeartbeatMaxAgeSeconds,
         projectOf: async (namespace) =>
           (await client.resource(projectResource).list('')).items.find((p) => projectNamespace(p) === namespace),
-        canBind: async (user, namespace, name) => {
-          const result = await authorizer.authorize({
-            user,
-            verb: 'update',
-            resourceRequest: true,
-            apiGroup: 'core.gardener.cloud',
-            apiVersion: 'v1beta1',
-            namespace,
-            resource: 'shoots',
-            subresource: 'binding',
-            name,
-            path: '',
-          });
-          return result.decision === 'allow';
-        },
+        canBind: mayBindShoot(authorizer),
       }),
+      new MigrationPreflightRequester(),
       new LiveMigrationAdmission({
         getSeed: (name) => client.resource(seedResource).find('', name),
         getShootState: (namespace, name) => client.resource(shootStateResource).find(namespace, name),
@@ -284,6 +282,15 @@ export async function startGarden(options: GardenOptions): Promise<Garden> {
         watchOf(clientListWatch(client, backupEntryResource), seedKeysOf.placed),
       ],
       reconciler: new ControllerInstallationReconciler({ client, facts: gardenExtensionFacts(client), logger }),
+      logger,
+    }),
+    new Controller({
+      name: 'migration-preflight',
+      source: clientListWatch(client, migrationPreflightResource),
+      reconciler: new MigrationPreflightReconciler({
+        client,
+        facts: gardenPreflightFacts(client, gardenExtensionFacts(client), mayBindShoot(hosted.authorizer)),
+      }),
       logger,
     }),
     new Controller({
@@ -372,5 +379,24 @@ export async function startGarden(options: GardenOptions): Promise<Garden> {
       seedAuthorization?.stop();
       await hosted.stop();
     },
+  };
+}
+
+/** Whether a user may update shoots/binding of a shoot: what the binding admission and the preflight ask. */
+function mayBindShoot(authorizer: Authorizer): (user: UserInfo, namespace: string, name: string) => Promise<boolean> {
+  return async (user, namespace, name) => {
+    const result = await authorizer.authorize({
+      user,
+      verb: 'update',
+      resourceRequest: true,
+      apiGroup: 'core.gardener.cloud',
+      apiVersion: 'v1beta1',
+      namespace,
+      resource: 'shoots',
+      subresource: 'binding',
+      name,
+      path: '',
+    });
+    return result.decision === 'allow';
   };
 }

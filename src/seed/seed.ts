@@ -22,6 +22,7 @@ import { dnsRecordResource } from '../api/extensions/dns-record.js';
 import { infrastructureResource } from '../api/extensions/infrastructure.js';
 import { workerResource } from '../api/extensions/worker.js';
 import type { KubeObject } from '../api/meta.js';
+import { migrationPreflightResource } from '../api/migration-transplant/migration-preflight.js';
 import type { ResourceRef } from '../api/resource-ref.js';
 import type { AuditLogConfig } from '../apiserver/audit/audit-log.js';
 import { NamespaceLifecycle } from '../apiserver/plugins/namespace-lifecycle.js';
@@ -69,6 +70,7 @@ import { advertisedEtcdPeerEndpoint, startEtcdPeerProbeListener } from './garden
 import { EtcdPeerReachability } from './gardenlet/etcd-peer-reachability.js';
 import { SeedHeartbeat } from './gardenlet/heartbeat.js';
 import { RFC2136_PROVIDER } from './gardenlet/internal-domain.js';
+import { MigrationPreflightProber } from './gardenlet/migration-preflight-prober.js';
 import { registerSeed, reportSeedReconciled, type SeedBackupConfig } from './gardenlet/seed-registration.js';
 import type { ShootAddressPool } from './gardenlet/shoot-address-pool.js';
 import { ShootApiProbes } from './gardenlet/shoot-api-probe.js';
@@ -436,6 +438,18 @@ export async function startSeed(options: SeedOptions): Promise<Seed> {
     logger: log,
   });
   controllers.push(shootController);
+  // The probes of migration preflights: as their target (the source's store) or their source (the machines).
+  controllers.push(
+    new Controller({
+      name: 'migration-preflight',
+      source: unionListWatch(
+        clientListWatch(garden, migrationPreflightResource, '', { fieldSelector: `spec.seedName=${name}` }),
+        clientListWatch(garden, migrationPreflightResource, '', { fieldSelector: `status.sourceSeedName=${name}` }),
+      ),
+      reconciler: new MigrationPreflightProber({ seedName: name, garden, probes }),
+      logger: log,
+    }),
+  );
   for (const controller of controllers) controller.start();
   await reportSeedReconciled(garden, name, defaultVersion.gitVersion);
   log.info({ url: hosted.url }, 'seed ready');

@@ -28,6 +28,7 @@ import type { ClusterCredentials } from '../client/kubeconfig-file.js';
 import { RestClient } from '../client/rest-client.js';
 import { EgressPolicy } from './egress-policy.js';
 import { type PodWorker, startPodWorker } from './kubelet/pod-worker.js';
+import { MachineProbeAnswerer } from './machine-probe.js';
 import type { NodeHttpRequest, NodeHttpResponse } from './vpn/tunnel-protocol.js';
 import { startVpnClient, type VpnClient } from './vpn/vpn-client.js';
 
@@ -270,6 +271,10 @@ export function startNodeAgent(options: NodeAgentOptions): NodeAgent {
     schedule();
   };
 
+  const probes = new MachineProbeAnswerer({
+    egress,
+    annotate: (annotations) => nodes.patch('', name, { metadata: { annotations } }),
+  });
   // A watch on its own Node is how the agent notices at once that the API server went away (its
   // connection closes); the heartbeat then goes into retry mode instead of waiting for its tick.
   let watch: ObjectWatch | undefined;
@@ -282,8 +287,9 @@ export function startNodeAgent(options: NodeAgentOptions): NodeAgent {
       return; // the next heartbeat that goes through opens it again
     }
     watch = opened;
-    for await (const _event of opened) {
-      // The node's own changes need nothing; the watch is here for its connection.
+    for await (const event of opened) {
+      // Besides its connection, the watch brings a migration preflight's question (machine-probe.ts).
+      if (event.type !== 'DELETED') void probes.consider(event.object);
     }
     if (watch === opened) watch = undefined;
     if (!stopped) wake();

@@ -1,6 +1,9 @@
 /**
  * The seed document's second failure mode and its way out, then migrations in a row:
  *
+ * - Asked before anything moves, a migration preflight names the machine that cannot reach
+ *   seed-b (its node agent's probe) and changes nothing; a project member's preflight is told it
+ *   may not bind. Before the last move, with nothing cut, every check passes.
  * - The shoot's machine cannot reach the new control plane (a firewall: its egress deny list names
  *   seed-b), so a Restore would wait at "Waiting until the Kubernetes API server can connect to
  *   the Shoot workers". With `shoot.gardener.cloud/skip-readiness` the move to seed-b finishes
@@ -19,6 +22,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parse as parseYaml } from 'yaml';
+import { projectMemberUser } from '../../src/garden/bootstrap-rbac.js';
 import { type Json, rawRequest } from '../helpers/api-client.js';
 import { auditLogsUnder, readAuditEvents, secretNeedles } from '../helpers/audit-logs.js';
 import { kubectl } from '../helpers/kubectl.js';
@@ -27,6 +31,9 @@ import {
   annotateSkipReadiness,
   CONTROL_PLANE,
   denyMachineEgress,
+  MACHINE,
+  migrationPreflight,
+  preflightChecks,
   SHOOT,
   SHOOT_NAMESPACE,
   type ShootOnLandscape,
@@ -111,6 +118,38 @@ describe('skip-readiness, migrating back, and migrating again', () => {
     await shoot?.stop();
   });
 
+  it("a preflight to seed-b names the machine that cannot reach it; a project member's names the binding", async (t) => {
+    const operator = await migrationPreflight(l.garden, 'seed-b');
+    const checks = preflightChecks(operator);
+    for (const [name, line] of Object.entries(checks)) t.diagnostic(`${name}: ${line}`);
+    assert.equal(operator.status.phase, 'Failed');
+    assert.equal(operator.status.sourceSeedName, 'seed-a');
+    assert.match(
+      checks.MachinesReachTargetSeed ?? '',
+      new RegExp(
+        `^Failed \\(seed/seed-a\\): node ${MACHINE} cannot reach seed "seed-b" at .*egress to seed seed-b is denied`,
+      ),
+    );
+    const others = Object.entries(checks).filter(([name]) => name !== 'MachinesReachTargetSeed');
+    assert.deepEqual(
+      others.filter(([, line]) => !line.startsWith('Passed')),
+      [],
+      "every other check passes: the garden's, and seed-b reading seed-a's store",
+    );
+    assert.match(checks.TargetSeedReachesSourceBackupStore ?? '', /^Passed \(seed\/seed-b\)/);
+
+    // A project member may ask, and is told it may not bind; the garden names who asked, whatever the request said.
+    const member = await migrationPreflight(join(l.dir, 'project-member.kubeconfig'), 'seed-b', { username: 'admin' });
+    assert.equal(member.spec.username, projectMemberUser);
+    assert.match(
+      preflightChecks(member).RequesterMayBind ?? '',
+      /^Failed \(garden\): user "dev-member" may not update shoots\/binding/,
+    );
+    // Nothing changed: the shoot is where it was, not being moved.
+    const unchanged = await l.shoot(SHOOT_NAMESPACE, SHOOT);
+    assert.deepEqual([unchanged.spec.seedName, unchanged.status.seedName], ['seed-a', 'seed-a']);
+  });
+
   it('with skip-readiness the move to seed-b finishes although a worker cannot reach it; the annotation goes', async (t) => {
     await annotateSkipReadiness(l.garden);
     const { shoot, seen, errors } = await migrate('seed-b', restoreSucceededOn('seed-b'));
@@ -158,7 +197,11 @@ describe('skip-readiness, migrating back, and migrating again', () => {
     assert.match(onB.stderr, /NotFound/, "nothing of the shoot's control plane is left on seed-b");
   });
 
-  it('a second migration to seed-b right after works', async () => {
+  it('a second migration to seed-b right after works; its preflight passes every check first', async (t) => {
+    const preflight = await migrationPreflight(l.garden, 'seed-b');
+    for (const [name, line] of Object.entries(preflightChecks(preflight))) t.diagnostic(`${name}: ${line}`);
+    assert.equal(preflight.status.phase, 'Succeeded');
+    assert.equal(Object.keys(preflightChecks(preflight)).length, 9);
     const { shoot } = await migrate('seed-b', restoreSucceededOn('seed-b'));
     assert.equal(shoot.status.seedName, 'seed-b');
     assert.deepEqual(shoot.status.lastErrors ?? [], []);

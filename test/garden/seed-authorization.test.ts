@@ -62,6 +62,26 @@ function entry(name: string, bucketName: string, spec?: string, status?: string)
   };
 }
 
+const MP = 'migration.transplant.gardener.cloud/v1alpha1';
+/** A preflight of moving `a1` from seed-a (status.sourceSeedName) to `target`, with its two probes pending. */
+function preflight(name: string, target: string, source?: string): KubeObject {
+  return {
+    apiVersion: MP,
+    kind: 'MigrationPreflight',
+    metadata: { name, namespace: 'garden-dev', uid: `uid-${name}` },
+    spec: { shootName: 'a1', seedName: target },
+    status: {
+      phase: 'Pending',
+      ...(source ? { sourceSeedName: source } : {}),
+      checks: [
+        { name: 'ShootMovable', status: 'Passed', origin: 'garden', message: 'ok' },
+        { name: 'TargetSeedReachesSourceBackupStore', status: 'Pending', origin: `seed/${target}`, message: 'waiting' },
+        { name: 'MachinesReachTargetSeed', status: 'Pending', origin: `seed/${source}`, message: 'waiting' },
+      ],
+    },
+  };
+}
+
 /** seed-a hosts `a1`, seed-b `b1`; `moving` is being migrated from seed-a to seed-b. */
 function landscape(): SeedGraph {
   const graph = new SeedGraph();
@@ -75,6 +95,7 @@ function landscape(): SeedGraph {
     shoot('moving', 'seed-b', 'seed-a'),
     entry('shoot--dev--b1', 'bucket-b', 'seed-b', 'seed-b'),
     entry('source-shoot--dev--moving', 'bucket-a', 'seed-b'),
+    preflight('a1-to-b', 'seed-b', 'seed-a'),
   ]) {
     graph.upsert(obj);
   }
@@ -280,6 +301,39 @@ describe('SeedAuthorizer', () => {
   });
 });
 
+describe('SeedAuthorizer: MigrationPreflights', () => {
+  const ask = (seedName: string, verb: string, more: Partial<RequestAttributes> = {}) =>
+    authorizer(landscape()).authorize(
+      request(seedName, verb, 'migrationpreflights', {
+        apiGroup: 'migration.transplant.gardener.cloud',
+        namespace: 'garden-dev',
+        ...more,
+      }),
+    );
+
+  it('lets the target and the source seed read a preflight and write its status, nobody else', async () => {
+    for (const seedName of ['seed-a', 'seed-b']) {
+      assert.equal((await ask(seedName, 'get', { name: 'a1-to-b' })).decision, 'allow', seedName);
+      assert.equal((await ask(seedName, 'update', { name: 'a1-to-b', subresource: 'status' })).decision, 'allow');
+    }
+    assert.equal((await ask('seed-c', 'get', { name: 'a1-to-b' })).decision, 'deny');
+    assert.equal((await ask('seed-c', 'update', { name: 'a1-to-b', subresource: 'status' })).decision, 'deny');
+    const spec = await ask('seed-b', 'update', { name: 'a1-to-b' });
+    assert.deepEqual([spec.decision, spec.reason], ['deny', 'seeds may only write the status of MigrationPreflights']);
+    assert.equal((await ask('seed-b', 'create')).decision, 'deny');
+    assert.equal((await ask('seed-b', 'delete', { name: 'a1-to-b' })).decision, 'deny');
+  });
+
+  it('lists and watches only with a field selector naming the seed as target or source', async () => {
+    assert.equal((await ask('seed-b', 'list', { fieldSelector: 'spec.seedName=seed-b' })).decision, 'allow');
+    assert.equal((await ask('seed-a', 'watch', { fieldSelector: 'status.sourceSeedName=seed-a' })).decision, 'allow');
+    const other = await ask('seed-a', 'list', { fieldSelector: 'spec.seedName=seed-b' });
+    assert.equal(other.decision, 'deny');
+    assert.match(other.reason, /spec\.seedName=seed-a or status\.sourceSeedName=seed-a/);
+    assert.equal((await ask('seed-a', 'list')).decision, 'deny');
+  });
+});
+
 describe('SeedRestriction', () => {
   const graph = landscape();
   const objects = new Map<string, KubeObject>();
@@ -463,5 +517,40 @@ describe('SeedRestriction', () => {
     assert.match(await create('seed-a', event({ name: 'unknown' })), /involvedObject "Shoot garden-dev\/unknown"/);
     assert.match(await create('seed-a', event({ kind: 'Seed' })), /involvedObject "Seed garden-dev\/moving"/);
     assert.match(await create('seed-a', event({}, 'garden-other')), /may only write Events/);
+  });
+
+  it("lets a seed change only its own answer in a MigrationPreflight's status", async () => {
+    const old = preflight('a1-to-b', 'seed-b', 'seed-a');
+    const answered = (name: string, by: string, status = 'Passed'): KubeObject => {
+      const next = structuredClone(old) as KubeObject & {
+        status: { checks: { name: string; status: string; origin: string }[] };
+      };
+      const check = next.status.checks.find((c) => c.name === name)!;
+      check.status = status;
+      check.origin = by;
+      return next;
+    };
+    const write = (seedName: string, object: KubeObject) =>
+      admit(seedName, {
+        resource: 'migrationpreflights',
+        subresource: 'status',
+        kind: { group: 'migration.transplant.gardener.cloud', version: 'v1alpha1', kind: 'MigrationPreflight' },
+        object,
+        oldObject: old,
+      });
+    assert.equal(await write('seed-b', answered('TargetSeedReachesSourceBackupStore', 'seed/seed-b')), 'admitted');
+    assert.equal(await write('seed-a', answered('MachinesReachTargetSeed', 'seed/seed-a', 'Failed')), 'admitted');
+    assert.match(
+      await write('seed-a', answered('TargetSeedReachesSourceBackupStore', 'seed/seed-a')),
+      /may only answer its own checks of a MigrationPreflight \(MachinesReachTargetSeed\)/,
+    );
+    assert.match(
+      await write('seed-b', answered('ShootMovable', 'seed/seed-b', 'Failed')),
+      /may only answer its own checks/,
+    );
+    const phase = structuredClone(old) as KubeObject & { status: { phase: string } };
+    phase.status.phase = 'Succeeded';
+    assert.match(await write('seed-b', phase), /may only answer its own checks/);
+    assert.match(await write('seed-c', answered('MachinesReachTargetSeed', 'seed/seed-c')), /\(none\)/);
   });
 });

@@ -343,3 +343,43 @@ export async function assertServesAfterMove(shoot: ShootOnLandscape): Promise<vo
     'the machine is Ready',
   );
 }
+
+/**
+ * Asks the garden whether moving the example shoot to `target` would work, as `kubeconfig`'s user,
+ * with kubectl (a MigrationPreflight, created and deleted again); the completed preflight. `spec`
+ * adds fields to the request (a forged `username`, which the garden must overwrite).
+ */
+export async function migrationPreflight(
+  kubeconfig: string,
+  target: string,
+  spec: Record<string, unknown> = {},
+): Promise<Json> {
+  const request = {
+    apiVersion: 'migration.transplant.gardener.cloud/v1alpha1',
+    kind: 'MigrationPreflight',
+    metadata: { generateName: `${SHOOT}-`, namespace: SHOOT_NAMESPACE },
+    spec: { shootName: SHOOT, seedName: target, ...spec },
+  };
+  const created = await kubectl(kubeconfig, ['create', '-f', '-', '-o', 'name'], JSON.stringify(request));
+  assert.equal(created.code, 0, created.stderr);
+  const name = created.stdout.trim().split('/').at(-1)!;
+  try {
+    return await eventually(
+      async () => {
+        const preflight = await getJson(kubeconfig, ['get', 'migrationpreflight', '-n', SHOOT_NAMESPACE, name]);
+        return preflight.status?.phase && preflight.status.phase !== 'Pending' ? preflight : undefined;
+      },
+      60_000,
+      `preflight ${name} completes`,
+    );
+  } finally {
+    await kubectl(kubeconfig, ['delete', 'migrationpreflight', '-n', SHOOT_NAMESPACE, name, '--wait=false']);
+  }
+}
+
+/** A completed preflight's checks as `name → "Status: message"`, for asserting and for diagnostics. */
+export function preflightChecks(preflight: Json): Record<string, string> {
+  return Object.fromEntries(
+    (preflight.status?.checks ?? []).map((c: Json) => [c.name, `${c.status} (${c.origin}): ${c.message}`]),
+  );
+}

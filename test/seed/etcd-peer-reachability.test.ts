@@ -20,11 +20,11 @@ import { freePort } from '../../src/process/etcd-process.js';
 import {
   advertisedEtcdPeerEndpoint,
   type EtcdPeerProbeListener,
-  parseEndpoint,
   probeEtcdPeerEndpoint,
   startEtcdPeerProbeListener,
 } from '../../src/seed/gardenlet/etcd-peer-probe.js';
 import { EtcdPeerReachability } from '../../src/seed/gardenlet/etcd-peer-reachability.js';
+import { parseEndpoint } from '../../src/shoot/tls-listener-probe.js';
 import { seedManifest } from '../helpers/garden-e2e.js';
 import { startTestGarden, type TestGarden } from '../helpers/garden-fixture.js';
 import { eventually } from '../helpers/processes.js';

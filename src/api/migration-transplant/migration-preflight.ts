@@ -189,7 +189,7 @@ export function validateMigrationPreflightUpdate(obj: KubeObject, old: KubeObjec
     errs.push(...immutableOnceSet(spec(obj)[field], spec(old)[field], `spec.${field}`));
   }
   if (JSON.stringify(spec(obj).groups ?? null) !== JSON.stringify(spec(old).groups ?? null)) {
-    errs.push(FieldError.invalid('spec.groups', spec(obj).groups, 'field is immutable'));
+    errs.push(FieldError.immutable('spec.groups', spec(obj).groups));
   }
   return errs;
 }
@@ -206,7 +206,12 @@ export function preflightCheck(preflight: MigrationPreflight, name: string): Pre
 export function withPreflightCheck(checks: readonly PreflightCheck[], check: PreflightCheck): PreflightCheck[] {
   const index = checks.findIndex((c) => c.name === check.name);
   const existing = index < 0 ? undefined : checks[index];
-  if (existing && existing.status === check.status && existing.message === check.message && existing.origin === check.origin) {
+  if (
+    existing &&
+    existing.status === check.status &&
+    existing.message === check.message &&
+    existing.origin === check.origin
+  ) {
     return checks as PreflightCheck[];
   }
   const next = [...checks];
@@ -229,4 +234,68 @@ export function awaitsAnswer(preflight: MigrationPreflight, name: PreflightCheck
 /** `seed/<name>`: the origin of a gardenlet's answers. */
 export function seedOrigin(seed: string): string {
   return `seed/${seed}`;
+}
+
+/**
+ * The source seed asks a machine's node agent to probe the target seed by annotating the machine's
+ * Node (the agent watches its own Node); the agent answers on the same Node. `id` is the
+ * preflight's UID, so an answer to an older question is not taken for this one.
+ */
+export const MACHINE_PROBE_REQUEST_ANNOTATION = 'migration.transplant.gardener.cloud/probe-request';
+export const MACHINE_PROBE_RESULT_ANNOTATION = 'migration.transplant.gardener.cloud/probe-result';
+
+export interface MachineProbeRequest {
+  id: string;
+  /** The seed to reach, its probe listener (`host:port`) and the name its certificate carries. */
+  seed: string;
+  endpoint: string;
+  commonName: string;
+}
+
+export interface MachineProbeResult {
+  id: string;
+  seed: string;
+  endpoint: string;
+  reachable: boolean;
+  error?: string;
+}
+
+const aMachineProbeRequest = shape<MachineProbeRequest>({
+  id: aString,
+  seed: aString,
+  endpoint: aString,
+  commonName: aString,
+});
+const aMachineProbeResult = shape<MachineProbeResult>({
+  id: aString,
+  seed: aString,
+  endpoint: aString,
+  reachable: aBoolean,
+  error: optional(aString),
+});
+
+/** The annotation's request or answer, undefined when absent or malformed (a malformed one is not answered). */
+export function parseMachineProbeRequest(
+  annotations: Record<string, string> | undefined,
+): MachineProbeRequest | undefined {
+  return parseJsonAs<MachineProbeRequest>(annotations?.[MACHINE_PROBE_REQUEST_ANNOTATION], aMachineProbeRequest);
+}
+
+export function parseMachineProbeResult(
+  annotations: Record<string, string> | undefined,
+): MachineProbeResult | undefined {
+  return parseJsonAs<MachineProbeResult>(annotations?.[MACHINE_PROBE_RESULT_ANNOTATION], aMachineProbeResult);
+}
+
+function parseJsonAs<T>(
+  text: string | undefined,
+  check: (value: unknown, path: string) => string | undefined,
+): T | undefined {
+  if (text === undefined) return undefined;
+  try {
+    const value: unknown = JSON.parse(text);
+    return check(value, '') === undefined ? (value as T) : undefined;
+  } catch {
+    return undefined;
+  }
 }

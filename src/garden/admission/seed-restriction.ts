@@ -16,6 +16,8 @@
  *   still hosts the shoot (`status.seedName` another seed).
  * - Secret: only `garden/backup-<seed>` and `garden/generated-bucket-<a bucket of the seed>`,
  *   without the `gardener.cloud/role` label (which makes a Secret the internal domain's).
+ * - MigrationPreflight (status): only the check the seed answers changes: the target seed's
+ *   `TargetSeedReachesSourceBackupStore`, the source seed's `MachinesReachTargetSeed`.
  * - Event (core/v1; RBAC grants gardenlets create and patch): only about a Shoot whose
  *   `spec.seedName` or `status.seedName` is the seed, in the Shoot's namespace (the shoot
  *   controller's operation events). Gardener's SeedAuthorizer allows any; this is stricter.
@@ -39,6 +41,12 @@ import { backupSecretName } from '../../api/core-gardener/seed.js';
 import { type Shoot, shootSpecSeedName, shootStatusSeedName } from '../../api/core-gardener/shoot.js';
 import { forbidden } from '../../api/errors.js';
 import { isRecord } from '../../api/meta.js';
+import {
+  MIGRATION_TRANSPLANT_GROUP,
+  type MigrationPreflight,
+  PreflightCheckName,
+} from '../../api/migration-transplant/migration-preflight.js';
+import { semanticEqual } from '../../api/validation.js';
 import type { AdmissionAttributes, AdmissionPlugin, Operation } from '../../apiserver/types.js';
 import { seedOfUser } from '../authorizer/seed-authorizer.js';
 
@@ -73,6 +81,9 @@ export class SeedRestriction implements AdmissionPlugin {
     if (attrs.kind.group === 'coordination.k8s.io' && attrs.resource === 'leases') return check.lease(name);
     if (attrs.kind.group === '' && attrs.resource === 'secrets') return check.secret(name);
     if (attrs.kind.group === '' && attrs.resource === 'events') return check.event();
+    if (attrs.kind.group === MIGRATION_TRANSPLANT_GROUP && attrs.resource === 'migrationpreflights') {
+      return check.migrationPreflight();
+    }
     if (attrs.kind.group !== GARDENER_GROUP) return;
     switch (attrs.resource) {
       case 'seeds':
@@ -95,6 +106,25 @@ class Checks {
     readonly reject: (reason: string) => Error,
     readonly lookups: SeedRestrictionLookups,
   ) {}
+
+  /** A status write that changes only the probe answer that is this seed's (the target's or the source's). */
+  migrationPreflight(): void {
+    const old = this.attrs.oldObject as MigrationPreflight | undefined;
+    const next = this.attrs.object as MigrationPreflight;
+    if (!old) throw this.reject('may not create MigrationPreflights');
+    const own = new Set<string>();
+    if (old.spec.seedName === this.seed) own.add(PreflightCheckName.TargetSeedReachesSourceBackupStore);
+    if (old.status?.sourceSeedName === this.seed) own.add(PreflightCheckName.MachinesReachTargetSeed);
+    const others = (p: MigrationPreflight) => ({
+      ...p.status,
+      checks: (p.status?.checks ?? []).filter((c) => !own.has(c.name)),
+    });
+    if (!semanticEqual(others(next), others(old))) {
+      throw this.reject(
+        `may only answer its own checks of a MigrationPreflight (${[...own].join(', ') || 'none'}) (status)`,
+      );
+    }
+  }
 
   lease(name: string): void {
     if (this.attrs.namespace !== SEED_LEASE_NAMESPACE || name !== this.seed) {

@@ -12,6 +12,7 @@ import { backupEntryResource } from '../../api/core-gardener/backup-entry.js';
 import { controllerInstallationResource } from '../../api/core-gardener/controller-installation.js';
 import { seedResource } from '../../api/core-gardener/seed.js';
 import { shootResource } from '../../api/core-gardener/shoot.js';
+import { migrationPreflightResource } from '../../api/migration-transplant/migration-preflight.js';
 import type { ResourceRef } from '../../api/resource-ref.js';
 import type { Storage, Watcher } from '../../storage/interface.js';
 import type { SeedGraph } from './seed-graph.js';
@@ -23,6 +24,7 @@ export const graphResources: readonly ResourceRef[] = [
   backupBucketResource,
   backupEntryResource,
   controllerInstallationResource,
+  migrationPreflightResource,
 ];
 
 /** Every stored key starts so (`/registry/<plural>/…`, `/registry/<group>/<plural>/…`). */

@@ -27,6 +27,10 @@
  * - controllerinstallations(+status): those whose spec.seedRef is the seed (get, update, patch);
  *   lists and watches only with `spec.seedRef.name=<seed>`.
  * - controllerregistrations: reading those an installation on the seed names.
+ * - migrationpreflights (migration.transplant.gardener.cloud): reading those whose spec.seedName
+ *   (the target) or status.sourceSeedName is the seed, and writing their status (SeedRestriction:
+ *   only the probe answer that is the seed's); lists and watches only with the field selector
+ *   `spec.seedName=<seed>` or `status.sourceSeedName=<seed>`.
  * Everything else is denied. An object that does not exist may be read or deleted by name (the
  * answer is a 404): the gardenlet looks before it creates, and deletes again when a step runs again. Before a denial or such a read, the authorizer
  * waits until the graph reflects every write the store had committed (a few ms), so a
@@ -36,6 +40,7 @@
 import { SEED_LEASE_NAMESPACE } from '../../api/coordination/lease.js';
 import { generatedBucketSecretName } from '../../api/core-gardener/backup-bucket.js';
 import { backupSecretName } from '../../api/core-gardener/seed.js';
+import { MIGRATION_TRANSPLANT_GROUP } from '../../api/migration-transplant/migration-preflight.js';
 import { parseFieldSelectorTerms, parseLabelSelector } from '../../apiserver/selectors.js';
 import type { AuthorizationResult, Authorizer, RequestAttributes } from '../../apiserver/types.js';
 import { gardenletUser, seedsGroup } from '../bootstrap-rbac.js';
@@ -303,6 +308,22 @@ const controllerRegistrationRule: Rule = (r) => {
   return r.related(vertex('ControllerRegistration', '', r.objectName), noRelation(r));
 };
 
+const migrationPreflightRule: Rule = (r) => {
+  if (r.attrs.subresource && r.attrs.subresource !== 'status') return r.deny();
+  if (r.is(...writeVerbs) && r.attrs.subresource !== 'status') {
+    return r.deny('seeds may only write the status of MigrationPreflights');
+  }
+  if (!r.is(...readVerbs, ...writeVerbs)) return r.deny(`seeds may not ${r.verb} MigrationPreflights`);
+  if (r.collection && !(r.objectName && r.attrs.namespace)) {
+    return r.selectsOwnSeed('spec.seedName', 'status.sourceSeedName')
+      ? 'allow'
+      : r.deny(
+          `seeds may only list and watch MigrationPreflights with the field selector spec.seedName=${r.seed} or status.sourceSeedName=${r.seed}`,
+        );
+  }
+  return r.related(vertex('MigrationPreflight', r.attrs.namespace, r.objectName), noRelation(r));
+};
+
 function noRelation(r: SeedRequest): string {
   return `no relationship found between seed "${r.seed}" and this object`;
 }
@@ -319,4 +340,5 @@ const rules: Readonly<Record<string, Rule>> = {
   [`${gardener}/projects`]: projectRule,
   [`${gardener}/controllerinstallations`]: controllerInstallationRule,
   [`${gardener}/controllerregistrations`]: controllerRegistrationRule,
+  [`${MIGRATION_TRANSPLANT_GROUP}/migrationpreflights`]: migrationPreflightRule,
 };

@@ -13,6 +13,8 @@
  *     Secret ──▶ BackupBucket whose spec.secretRef or status.generatedSecretRef names it
  *     ControllerInstallation ──spec.seedRef──▶ Seed
  *     ControllerRegistration ──▶ ControllerInstallation naming it in spec.registrationRef
+ *     MigrationPreflight ──spec.seedName / status.sourceSeedName──▶ Seed (the target probes the
+ *                      source's store, the source asks its machines)
  *
  * Each object contributes the edges its own fields say; an update replaces them, a removal
  * drops them (an edge two objects contribute stays while one does). Secrets are vertices only
@@ -30,6 +32,7 @@ import { isControllerInstallation } from '../../api/core-gardener/controller-ins
 import { isSeed, seedBackupSecretRef } from '../../api/core-gardener/seed.js';
 import { isShoot, shootSpecSeedName, shootStatusSeedName } from '../../api/core-gardener/shoot.js';
 import type { KubeObject } from '../../api/meta.js';
+import { isMigrationPreflight } from '../../api/migration-transplant/migration-preflight.js';
 
 export type VertexKind =
   | 'Seed'
@@ -38,7 +41,8 @@ export type VertexKind =
   | 'BackupEntry'
   | 'Secret'
   | 'ControllerInstallation'
-  | 'ControllerRegistration';
+  | 'ControllerRegistration'
+  | 'MigrationPreflight';
 
 /** `Kind/namespace/name`, the namespace empty for cluster-scoped kinds. */
 export type VertexKey = string & { readonly __vertex: unique symbol };
@@ -165,6 +169,7 @@ function vertexOf(obj: KubeObject): VertexKey | undefined {
   if (isBackupBucket(obj)) return vertex('BackupBucket', '', name);
   if (isSeed(obj)) return vertex('Seed', '', name);
   if (isControllerInstallation(obj)) return vertex('ControllerInstallation', '', name);
+  if (isMigrationPreflight(obj)) return vertex('MigrationPreflight', namespace, name);
   return undefined;
 }
 
@@ -195,6 +200,7 @@ function edgesOf(self: VertexKey, obj: KubeObject): Edge[] {
     const ref = seedBackupSecretRef(obj);
     return ref ? [[vertex('Secret', ref.namespace, ref.name), self]] : [];
   }
+  if (isMigrationPreflight(obj)) return seedEdges(obj.spec.seedName, obj.status?.sourceSeedName);
   if (isControllerInstallation(obj)) {
     const registration = obj.spec.registrationRef.name;
     return [

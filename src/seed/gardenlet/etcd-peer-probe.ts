@@ -13,9 +13,10 @@
 import { once } from 'node:events';
 import { readFile, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
-import { connect, createSecureContext, createServer, type SecureContext, type Server } from 'node:tls';
+import { createServer, type Server } from 'node:tls';
 import type { EtcdPeerProbeResult } from '../../api/core-gardener/etcd-peer-reachability.js';
 import { generateCertificateAuthority } from '../../apiserver/pki/certificates.js';
+import { parseEndpoint, probeTlsListener } from '../../shoot/tls-listener-probe.js';
 
 /** The certificate's common name a seed's probe listener presents. */
 export function probeCommonName(seed: string): string {
@@ -80,54 +81,15 @@ export function advertisedEtcdPeerEndpoint(address: string, port: number): strin
   return parseEndpoint(address) ? address : formatEndpoint(address, port);
 }
 
-/** `host:port` apart; undefined when it is not one. */
-export function parseEndpoint(endpoint: string): { host: string; port: number } | undefined {
-  const match = /^(?:\[([^\]]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(endpoint);
-  const port = Number(match?.[3]);
-  if (!match || !(port > 0 && port < 65536)) return undefined;
-  return { host: (match[1] ?? match[2])!, port };
-}
-
-let sharedProbeContext: SecureContext | undefined;
-/** One secure context for every probe (it carries no identity): a seed probes its peers every few seconds. */
-const probeContext = (): SecureContext => {
-  sharedProbeContext ??= createSecureContext();
-  return sharedProbeContext;
-};
-
 /**
  * Connects to `seed`'s published `endpoint` and completes a TLS handshake within `timeoutMs`;
  * the answer names what failed (the connect, the handshake, the certificate's name, the time).
  */
 export function probeEtcdPeerEndpoint(seed: string, endpoint: string, timeoutMs: number): Promise<EtcdPeerProbeResult> {
-  const target = parseEndpoint(endpoint);
-  if (!target)
-    return Promise.resolve({ endpoint, reachable: false, error: `not a host:port: ${JSON.stringify(endpoint)}` });
-  return new Promise((resolve) => {
-    let settled = false;
-    const finish = (error?: string) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      socket.destroy();
-      resolve({ endpoint, reachable: error === undefined, ...(error !== undefined ? { error } : {}) });
-    };
-    // Only reachability is judged here: the listener's certificate is self-signed by design.
-    const socket = connect({
-      host: target.host,
-      port: target.port,
-      rejectUnauthorized: false,
-      secureContext: probeContext(),
-    });
-    const timer = setTimeout(() => finish(`no TLS handshake within ${timeoutMs} ms`), timeoutMs);
-    socket.once('secureConnect', () => {
-      const name = socket.getPeerCertificate().subject?.CN;
-      finish(
-        name === probeCommonName(seed)
-          ? undefined
-          : `the TLS listener at ${endpoint} is not seed "${seed}"'s etcd peer probe (certificate ${JSON.stringify(name ?? '')})`,
-      );
-    });
-    socket.once('error', (err) => finish(err.message));
+  return probeTlsListener({
+    endpoint,
+    commonName: probeCommonName(seed),
+    describe: `seed "${seed}"'s etcd peer probe`,
+    timeoutMs,
   });
 }

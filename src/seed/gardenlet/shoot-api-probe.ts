@@ -4,10 +4,13 @@
  * read as text whatever their status (`/healthz` says `ok`), and a failure to get one is an
  * answer too (status 0): the callers report what they saw rather than fail.
  *
+ * Its one write is a question to a machine: a migration preflight's probe request on a Node.
+ *
  * A seed keeps one probe per hosted shoot (`ShootApiProbes`): its keep-alive connections and TLS
  * session outlive a single wait or health check, which under load saves a TLS handshake per look.
  */
 import { createHash } from 'node:crypto';
+import { nodeResource } from '../../api/core/node.js';
 import { conditionOf } from '../../api/core-gardener/conditions.js';
 import type { KubeObject } from '../../api/meta.js';
 import { type RawResponse, RestClient } from '../../client/rest-client.js';
@@ -51,6 +54,11 @@ export class ShootApiProbe {
     return `the API server cannot reach ${node} through the VPN tunnel (${describeAnswer(probe)})`;
   }
 
+  /** Merges `annotations` into a Node (a migration preflight's question to its machine; null removes one). */
+  async annotateNode(node: string, annotations: Record<string, string | null>): Promise<void> {
+    await this.#client.resource(nodeResource).patch('', node, { metadata: { annotations } });
+  }
+
   close(): void {
     this.#client.close();
   }
@@ -71,6 +79,11 @@ export class ShootApiProbes {
     const probe = new ShootApiProbe(endpoint, secrets);
     this.#probes.set(namespace, { identity, probe });
     return probe;
+  }
+
+  /** The shoot's probe as last made, if its API server runs here. */
+  current(namespace: string): ShootApiProbe | undefined {
+    return this.#probes.get(namespace)?.probe;
   }
 
   /** Closes the shoot's probe: its API server stopped here. */
