@@ -7,7 +7,10 @@ import { Command, InvalidArgumentError } from 'commander';
 import { EXTENSION_PACKAGES } from '../seed/extensions/extension-packages.js';
 import { addAuditFlags } from './audit-flags.js';
 import { backupCommand } from './backup/backup-command.js';
+import { evacuateCommand } from './evacuate-flags.js';
 import { gardenCommand } from './garden-command.js';
+import { migrateCommand } from './migrate-flags.js';
+import { programName } from './migrate-kubectl-plugin.js';
 import { nodeCommand } from './node-command.js';
 import { nonNegativeDuration, perSeed, port, repeated, seconds } from './option-parsers.js';
 import { addRequestLimitFlags } from './request-limit-flags.js';
@@ -29,7 +32,8 @@ const EXTENSION_PACKAGE_NAMES = EXTENSION_PACKAGES.map((p) => p.name).join(', ')
 
 const program = new Command();
 program
-  .name('transplant')
+  // `kubectl transplant` when kubectl runs it as its plugin (the executable kubectl-transplant).
+  .name(programName(process.argv[1]))
   .description('Hosts Kubernetes control planes on seeds and migrates them between seeds (Gardener API).')
   .version('0.1.0');
 
@@ -330,6 +334,8 @@ program
 program.addCommand(backupCommand());
 program.addCommand(nodeCommand());
 program.addCommand(rewriteEncryptedCommand());
+program.addCommand(migrateCommand());
+program.addCommand(evacuateCommand());
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
