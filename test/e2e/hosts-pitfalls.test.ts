@@ -1,5 +1,7 @@
 /**
  * The seed document's two failure modes as real network cuts on the multi-host landscape, each
+ * named first by `transplant migrate --dry-run` (the preflight: the target seed's probe of the
+ * source's store, the machines' probes of the target; nothing changes, the exit code is 1), then
  * ending in success after the documented remedy, every command typed on the operator's host
  * through `transplant exec`:
  *
@@ -78,6 +80,25 @@ describe("the seed document's failure modes as real network cuts", { skip }, () 
     assert.equal(res.stdout, `${destination}\n`, res.stderr);
   };
   const cut = async (...args: string[]) => assert.equal((await transplant(['cut', '--dir', dir, ...args])).code, 0);
+  /**
+   * `transplant migrate --dry-run --json` on the operator's host: its exit code and the preflight's
+   * checks by name (`Status (origin): message`); the shoot must be where it was.
+   */
+  const dryRun = async (target: string) => {
+    const before = (await shoot()).spec.seedName;
+    const res = await onHost(dir, `node ${cli} migrate ${SHOOT_NAMESPACE}/${SHOOT} --to ${target} --dry-run --json`);
+    const events = res.stdout
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as Json);
+    const preflight = events.filter((e) => e.event === 'preflight').at(-1);
+    assert.ok(preflight, `no preflight in the output: ${res.stdout}${res.stderr}`);
+    const checks = Object.fromEntries(
+      (preflight.checks as Json[]).map((c) => [c.name, `${c.status} (${c.origin}): ${c.message}`]),
+    ) as Record<string, string>;
+    assert.equal((await shoot()).spec.seedName, before, 'a dry run changes nothing');
+    return { code: res.code, checks };
+  };
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'transplant-hosts-pitfalls-'));
@@ -109,8 +130,17 @@ describe("the seed document's failure modes as real network cuts", { skip }, () 
     await tearDownHostsLandscape(dir);
   });
 
-  it('1. seed-b cut from store-a: the copy step names the store; the manual path finishes the Restore', async (t) => {
+  it('1. seed-b cut from store-a: the dry run names the check; the copy step names the store; the manual path finishes the Restore', async (t) => {
     await cut('seed-b', 'store-a');
+    const storeAddress = landscape.hosts!['store-a']!.address.replaceAll('.', '\\.');
+    const preflight = await dryRun('seed-b');
+    for (const [name, line] of Object.entries(preflight.checks)) t.diagnostic(`${name}: ${line}`);
+    assert.equal(preflight.code, 1, 'a failed preflight exits non-zero');
+    assert.match(
+      preflight.checks.TargetSeedReachesSourceBackupStore ?? '',
+      new RegExp(`^Failed \\(seed/seed-b\\): .*cannot reach http://${storeAddress}:9000 \\(connect timeout\\)`),
+    );
+    assert.match(preflight.checks.MachinesReachTargetSeed ?? '', /^Passed/);
     await trigger('seed-b');
     // The step first says the task has not succeeded yet; the copy's connects to store-a time out
     // after the S3 client's connect timeout (three attempts), well before the kernel would give up
@@ -171,8 +201,16 @@ describe("the seed document's failure modes as real network cuts", { skip }, () 
     assert.equal((await transplant(['heal', '--dir', dir, '--all'])).code, 0);
   });
 
-  it('2. the machines cut from seed-a: the workers step names the node; skip-readiness, then back to seed-b', async (t) => {
+  it('2. the machines cut from seed-a: the dry run names the node; the workers step names it; skip-readiness, then back to seed-b', async (t) => {
     await cut('machines', 'seed-a', '--reject');
+    const preflight = await dryRun('seed-a');
+    for (const [name, line] of Object.entries(preflight.checks)) t.diagnostic(`${name}: ${line}`);
+    assert.equal(preflight.code, 1);
+    assert.match(
+      preflight.checks.MachinesReachTargetSeed ?? '',
+      new RegExp(`^Failed \\(seed/seed-b\\): node ${MACHINE} cannot reach seed "seed-a" at .*ECONNREFUSED`),
+    );
+    assert.match(preflight.checks.TargetSeedReachesSourceBackupStore ?? '', /^Passed/);
     await trigger('seed-a');
     const error = await lastErrorAt(WORKERS_STEP);
     t.diagnostic(`lastError: ${error.description}`);
