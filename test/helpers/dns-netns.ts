@@ -33,7 +33,14 @@ export const POOL_ARGS = Object.entries(POOLS).flatMap(([seed, pool]) => ['--sho
  * `marker` set), else defines the outer test that runs `fileUrl` there as a test runner of its own.
  */
 export function inOwnNetns(
-  options: { fileUrl: string; marker: string; prefix: string; title: string },
+  options: {
+    fileUrl: string;
+    marker: string;
+    prefix: string;
+    title: string;
+    /** A reason to skip the whole test (a `make test-matrix` variant): no namespace is made. */
+    skip?: string | false;
+  },
   inside: (netnsName: string) => void,
 ): void {
   const name = process.env[options.marker];
@@ -41,7 +48,7 @@ export function inOwnNetns(
     inside(name);
     return;
   }
-  describe(options.title, () => {
+  describe(options.title, { skip: options.skip ?? false }, () => {
     it('passes inside the namespace, which is gone afterwards', async (t) => {
       const skip = netnsSkipReason();
       if (skip) return t.skip(skip);
