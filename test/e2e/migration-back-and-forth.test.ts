@@ -9,24 +9,28 @@
  *   the Shoot workers". With `shoot.gardener.cloud/skip-readiness` the move to seed-b finishes
  *   anyway, and the annotation is gone afterwards.
  * - Migrating back to seed-a without the annotation, the firewall now in front of seed-a, waits
- *   at exactly that step until the firewall opens, then succeeds.
- * - A second migration to seed-b right after works: no source BackupEntry of an earlier move is
- *   left in the garden or on a seed to get in its way.
+ *   at exactly that step until the firewall opens, then succeeds: `transplant migrate --force` on
+ *   a terminal (a pty), whose preflight names the cut and whose display follows the wait.
+ * - A second migration to seed-b right after works (`transplant migrate`, plain lines): no source
+ *   BackupEntry of an earlier move is left in the garden or on a seed to get in its way.
  * After every move the kubeconfig issued at the start sees every ConfigMap at its resourceVersion.
  * Afterwards the garden's audit log shows each binding with the operator who requested it, and no
  * audit log of the landscape holds a secret: a Secret's value, ShootState keys, a kubeconfig's.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parse as parseYaml } from 'yaml';
+import { PreflightCheckName } from '../../src/api/migration-transplant/migration-preflight.js';
 import { projectMemberUser } from '../../src/garden/bootstrap-rbac.js';
 import { type Json, rawRequest } from '../helpers/api-client.js';
 import { auditLogsUnder, readAuditEvents, secretNeedles } from '../helpers/audit-logs.js';
 import { kubectl } from '../helpers/kubectl.js';
 import type { TestLandscape } from '../helpers/landscape.js';
+import { cli } from '../helpers/landscape.js';
 import {
   annotateSkipReadiness,
   CONTROL_PLANE,
@@ -44,6 +48,41 @@ import {
 } from '../helpers/migration.js';
 import { eventually } from '../helpers/processes.js';
 import type { ShootClient } from '../helpers/shoot-client.js';
+
+const PREFLIGHT_CHECK_NAMES = Object.values(PreflightCheckName);
+
+/** Drops a terminal's escape sequences, so the text a terminal shows can be matched. */
+function stripAnsi(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: escape sequences are what is removed
+  return text.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/\r/g, '');
+}
+
+/**
+ * `transplant migrate garden-dev/my-shoot ARGS` with the garden kubeconfig; with `terminal` in a
+ * pseudo-terminal (util-linux `script`), so the command draws its terminal display; its exit
+ * code and everything it printed.
+ */
+function transplantMigrate(kubeconfig: string, args: string[], options: { terminal?: boolean } = {}) {
+  const argv = [cli, 'migrate', `${SHOOT_NAMESPACE}/${SHOOT}`, ...args];
+  const env = { ...process.env, KUBECONFIG: kubeconfig };
+  const child = options.terminal
+    ? spawn('script', ['-qefc', [process.execPath, ...argv].join(' '), '/dev/null'], {
+        env,
+        stdio: ['pipe', 'pipe', 'pipe'],
+      })
+    : spawn(process.execPath, argv, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout?.on('data', (d: Buffer) => {
+    output += d.toString();
+  });
+  child.stderr?.on('data', (d: Buffer) => {
+    output += d.toString();
+  });
+  const done = new Promise<{ code: number | null; output: string }>((resolve) =>
+    child.once('exit', (code) => resolve({ code, output })),
+  );
+  return { done };
+}
 
 describe('skip-readiness, migrating back, and migrating again', () => {
   let shoot: ShootOnLandscape;
@@ -175,11 +214,19 @@ describe('skip-readiness, migrating back, and migrating again', () => {
     await assertNoSourceBackupEntry();
   });
 
-  it('migrating back to seed-a without it waits for the workers, and succeeds once they are reachable', async (t) => {
+  it('migrating back to seed-a with `transplant migrate --force` on a terminal waits for the workers, and succeeds once they are reachable', async (t) => {
     await denyMachineEgress(l, ['seed-a']);
-    const { seen } = await migrate(
-      'seed-a',
-      (s) => s.status?.lastOperation?.type === 'Restore' && s.status.lastOperation.description === WORKERS_STEP,
+    // The preflight names the cut; --force binds anyway; the display is the terminal's (a pty).
+    const move = transplantMigrate(l.garden, ['--to', 'seed-a', '--force'], { terminal: true });
+    await eventually(
+      async () => {
+        const s = await l.shoot(SHOOT_NAMESPACE, SHOOT);
+        return s.status?.lastOperation?.type === 'Restore' && s.status.lastOperation.description === WORKERS_STEP
+          ? s
+          : undefined;
+      },
+      120_000,
+      'the Restore on seed-a waits for the workers',
     );
     // Still waiting a few seconds later: the step really waits for the worker.
     await new Promise((resolve) => setTimeout(resolve, 3_000));
@@ -188,8 +235,17 @@ describe('skip-readiness, migrating back, and migrating again', () => {
     assert.equal(waiting.status.lastOperation.state, 'Processing');
     assert.equal(waiting.status.lastOperation.description, WORKERS_STEP);
     await denyMachineEgress(l, []);
-    const done = await l.waitForOperation(SHOOT_NAMESPACE, SHOOT, 'Restore', 120_000);
-    for (const line of seen) t.diagnostic(line);
+    const { code, output } = await move.done;
+    const text = stripAnsi(output);
+    t.diagnostic(text.slice(-1500));
+    assert.equal(code, 0, text.slice(-3000));
+    // Each redraw moves the cursor up over the block (CSI n F) and clears below it (CSI J).
+    assert.ok(output.includes('\u001b[J') && /\[\d+F/.test(output), 'the terminal display redraws its block in place');
+    assert.match(text, /MachinesReachTargetSeed/);
+    assert.match(text, /--force/);
+    assert.match(text, new RegExp(WORKERS_STEP));
+    assert.match(text, /runs on seed "seed-a"/);
+    const done = await l.shoot(SHOOT_NAMESPACE, SHOOT);
     assert.equal(done.status.seedName, 'seed-a');
     await assertAllData();
     await assertNoSourceBackupEntry();
@@ -197,12 +253,17 @@ describe('skip-readiness, migrating back, and migrating again', () => {
     assert.match(onB.stderr, /NotFound/, "nothing of the shoot's control plane is left on seed-b");
   });
 
-  it('a second migration to seed-b right after works; its preflight passes every check first', async (t) => {
-    const preflight = await migrationPreflight(l.garden, 'seed-b');
-    for (const [name, line] of Object.entries(preflightChecks(preflight))) t.diagnostic(`${name}: ${line}`);
-    assert.equal(preflight.status.phase, 'Succeeded');
-    assert.equal(Object.keys(preflightChecks(preflight)).length, 9);
-    const { shoot } = await migrate('seed-b', restoreSucceededOn('seed-b'));
+  it('a second migration to seed-b right after works: `transplant migrate`, plain lines, every preflight check passing', async (t) => {
+    const { code, output } = await transplantMigrate(l.garden, ['--to', 'seed-b']).done;
+    t.diagnostic(output.slice(-2500));
+    assert.equal(code, 0, output.slice(-3000));
+    assert.ok(!output.includes('\u001b'), 'no escape codes when stdout is not a terminal');
+    for (const check of PREFLIGHT_CHECK_NAMES) assert.match(output, new RegExp(`✓ ${check}\\b`), check);
+    assert.match(output, /Bound garden-dev\/my-shoot to seed "seed-b" \(from seed "seed-a"\)/);
+    assert.match(output, /Migrate/);
+    assert.match(output, /Restore/);
+    assert.match(output, /runs on seed "seed-b" \(Restore Succeeded\)/);
+    const shoot = await l.shoot(SHOOT_NAMESPACE, SHOOT);
     assert.equal(shoot.status.seedName, 'seed-b');
     assert.deepEqual(shoot.status.lastErrors ?? [], []);
     await assertAllData();
