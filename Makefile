@@ -23,10 +23,15 @@ setup: packages deps build
 
 # Debian packages, one list: etcd 3.4 (shoot control planes, the etcd store backend), jq (tests,
 # examples), and for `transplant up --hosts` iproute2 (network namespaces), nftables (network
-# cuts), haproxy (the garden's load balancer), knot and knot-dnsutils (the landscape's DNS server).
-DEBIAN_PACKAGES = etcd-server etcd-client jq iproute2 nftables haproxy knot knot-dnsutils
-# Daemons those packages start on a systemd machine (ports 53, 2379, …): the landscape runs its own.
-PACKAGE_SERVICES = etcd knot haproxy
+# cuts), haproxy (the garden's load balancer), knot and knot-dnsutils (the landscape's DNS server);
+# prometheus (with promtool) for `transplant up --monitoring`; chromium for the dashboard's browser
+# test (test/e2e/dashboard.test.ts, driven by puppeteer-core, which downloads no browser).
+DEBIAN_PACKAGES = etcd-server etcd-client jq iproute2 nftables haproxy knot knot-dnsutils prometheus chromium
+# Daemons those packages start on a systemd machine (ports 53, 2379, 9090, 9100, …): the landscape
+# runs its own. One at a time: prometheus-node-exporter, a recommended package of prometheus, may
+# be missing, and systemctl disables none of a list naming a unit it does not know. avahi-daemon
+# comes with chromium as a recommended package.
+PACKAGE_SERVICES = etcd knot haproxy prometheus prometheus-node-exporter avahi-daemon
 
 packages:
 	@missing=$$(for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
@@ -34,7 +39,7 @@ packages:
 	  echo "installing from Debian:" $$missing; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	  if command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then \
-	    systemctl disable --now $(PACKAGE_SERVICES) >/dev/null 2>&1 || true; \
+	    for service in $(PACKAGE_SERVICES); do systemctl disable --now $$service >/dev/null 2>&1 || true; done; \
 	  fi; \
 	fi
 

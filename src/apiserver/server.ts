@@ -1,9 +1,10 @@
 /**
  * The generic Kubernetes-style API server: HTTPS, authentication, authorization, and routing of
  * each request to what serves it: the public and discovery paths (non-resource-endpoints.ts), a
- * custom handler (custom-handler.ts), or a GenericStore through the REST verbs
- * (resource-handler.ts, watch-handler.ts). The garden, seed and shoot API servers are instances
- * of it with different resources, stores and admission plugins.
+ * page shell served before authentication (public-site.ts), a custom handler (custom-handler.ts),
+ * or a GenericStore through the REST verbs (resource-handler.ts, watch-handler.ts). The garden,
+ * seed and shoot API servers are instances of it with different resources, stores and admission
+ * plugins.
  */
 import { once } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -11,6 +12,7 @@ import { createServer, type Server } from 'node:https';
 import { type AddressInfo, Server as NetServer, type Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
 import {
   badRequest,
   forbidden,
@@ -36,6 +38,8 @@ import {
   type WatchRegistration,
 } from './filters/request-limits.js';
 import { defaultMaxBodyBytes, sendStatus } from './http-util.js';
+import { isMetricsPath, MetricsEndpoint, type MetricsPathHandler } from './metrics/metrics-endpoint.js';
+import { RequestMetrics } from './metrics/request-metrics.js';
 import {
   defaultVersion,
   publicPaths,
@@ -45,6 +49,7 @@ import {
 } from './non-resource-endpoints.js';
 import { OpenApi } from './openapi.js';
 import { feedParsersFromJs } from './parser-feed.js';
+import { findPublicSite, type PublicSite } from './public-site.js';
 import { GenericStore } from './registry/generic-store.js';
 import { hasDotSegment, parseRequestInfo, type RequestInfo } from './request-info.js';
 import { serveResource } from './resource-handler.js';
@@ -64,7 +69,9 @@ export type { CustomHandler, CustomRequest, CustomResponse } from './custom-hand
 export type { ConnectionTimeouts } from './filters/connection-timeouts.js';
 export type { Refusal, RefusalListener } from './filters/refusal.js';
 export type { RequestLimits } from './filters/request-limits.js';
+export type { MetricsAnswer, MetricsPathHandler } from './metrics/metrics-endpoint.js';
 export { defaultVersion, type VersionInfo, versionInfo } from './non-resource-endpoints.js';
+export type { PublicSite } from './public-site.js';
 
 export interface ApiServerOptions {
   resources: readonly ResourceDefinition[];
@@ -91,6 +98,8 @@ export interface ApiServerOptions {
   timeouts?: Partial<ConnectionTimeouts>;
   /** Told of every request a limit refused (413, 429), e.g. for an audit log. */
   onRefusal?: RefusalListener;
+  /** Page shells served to anyone before authentication (public-site.ts): no data, only files. */
+  publicSites?: readonly PublicSite[];
 }
 
 /**
@@ -120,6 +129,8 @@ export class ApiServer {
    */
   readonly #sockets = new Set<Socket>();
   readonly #drain = new ConnectionDrain();
+  readonly #metrics = new MetricsEndpoint();
+  readonly #requestMetrics = new RequestMetrics(this.#metrics.registry);
   #stopping = false;
   #ready = false;
 
@@ -234,6 +245,19 @@ export class ApiServer {
     return this.#options.storage;
   }
 
+  /**
+   * What `/metrics` serves: the request metrics, and whatever the server's parts register here
+   * (prom-client's `registers: [server.metrics]`).
+   */
+  get metrics(): Registry {
+    return this.#metrics.registry;
+  }
+
+  /** Serves `/metrics/<name>…` with `handler` (a seed: its shoots' API servers), or stops (undefined). */
+  setMetricsPath(name: string, handler: MetricsPathHandler | undefined): void {
+    this.#metrics.setPath(name, handler);
+  }
+
   async start(): Promise<AddressInfo> {
     this.#server.listen(this.#options.port ?? 0, this.#options.host ?? '127.0.0.1');
     this.#stopping = false;
@@ -284,11 +308,12 @@ export class ApiServer {
    * it, and its client re-opens it once more; ended, its client re-opens it on a new connection,
    * wherever the address leads by then.
    */
-  #endedWhileDraining(watch: WatchRegistration): WatchRegistration {
+  #endedWhileDraining(watch: WatchRegistration, onEstablished: () => void): WatchRegistration {
     const drain = this.#drain;
     return {
       add(stop) {
         watch.add(stop);
+        onEstablished();
         if (drain.draining) setImmediate(stop);
       },
       delete: (stop) => watch.delete(stop),
@@ -325,16 +350,25 @@ export class ApiServer {
     const method = req.method ?? 'GET';
     let user: UserInfo | undefined;
     let admission: Admission | undefined;
+    let info: RequestInfo | undefined;
+    /** Set for a watch: it is recorded once established, not when it ends (as Kubernetes records WATCH). */
+    let watch: { recorded: boolean } | undefined;
     try {
       if (publicPaths.has(url.pathname)) {
         audit?.identified(anonymousUser);
         servePublic(url.pathname, res, { ready: this.#ready, version: this.#options.version ?? defaultVersion });
         return;
       }
+      const site = findPublicSite(this.#options.publicSites ?? [], url.pathname);
+      if (site) {
+        audit?.identified(anonymousUser);
+        await site.serve(url.pathname, req, res);
+        return;
+      }
       user = await this.#authenticate(req);
       audit?.identified(user);
       if (hasDotSegment(req.url ?? '/')) throw badRequest('the request path must not have "." or ".." segments');
-      const info = parseRequestInfo(method, url.pathname, url.searchParams);
+      info = parseRequestInfo(method, url.pathname, url.searchParams);
       // Only a long-running request is ended when its credential is revoked: destroying the
       // socket ends a watch at once, whatever it waits for. A short one ends within its timeout
       // anyway, and cutting a write mid-way would leave its client not knowing whether it applied.
@@ -349,9 +383,19 @@ export class ApiServer {
       admission = this.#limiter.admit(user, info);
       await this.#authorize(user, info, audit, url.searchParams);
       if (info.resourceRequest) {
-        const watches = info.verb === 'watch' ? this.#endedWhileDraining(admission.watch) : admission.watch;
+        let watches = admission.watch;
+        if (info.verb === 'watch') {
+          const established = { recorded: false };
+          const watchInfo = info;
+          watch = established;
+          watches = this.#endedWhileDraining(admission.watch, () => {
+            established.recorded = true;
+            this.#recordRequest(req, method, url.searchParams, watchInfo, 200, started);
+          });
+        }
         await this.#serveResource(req, res, info, url.searchParams, user, watches);
-      } else serveNonResource(info, req, res, this.#discovery, this.#openapi);
+      } else if (isMetricsPath(info.path)) await this.#metrics.serve(info.path, req, res);
+      else serveNonResource(info, req, res, this.#discovery, this.#openapi);
     } catch (err) {
       const status = toStatusError(err);
       if (status.code >= 500) this.#log.error({ err, method, path: url.pathname }, 'request failed');
@@ -359,6 +403,7 @@ export class ApiServer {
       sendStatus(res, status);
     } finally {
       admission?.release();
+      if (!watch?.recorded) this.#recordRequest(req, method, url.searchParams, info, res.statusCode, started);
       this.#log.debug(
         {
           method,
@@ -370,6 +415,36 @@ export class ApiServer {
         'request',
       );
     }
+  }
+
+  /** Records a request in `apiserver_request_*`; the resource labels only for what this server serves. */
+  #recordRequest(
+    req: IncomingMessage,
+    method: string,
+    query: URLSearchParams,
+    info: RequestInfo | undefined,
+    code: number,
+    started: bigint,
+  ): void {
+    this.#requestMetrics.record({
+      method,
+      info,
+      served: info?.resourceRequest === true && this.#serves(info),
+      apply: method === 'PATCH' && (req.headers['content-type'] ?? '').startsWith('application/apply-patch'),
+      dryRun: query.has('dryRun'),
+      code,
+      seconds: Number(process.hrtime.bigint() - started) / 1e9,
+    });
+  }
+
+  /** Whether a custom handler or a store (with that subresource) serves the request's resource. */
+  #serves(info: RequestInfo): boolean {
+    if (findCustomHandler(this.#options.customHandlers ?? [], info)) return true;
+    for (const dynamic of this.#dynamic.values()) if (findCustomHandler(dynamic.handlers, info)) return true;
+    const store = this.#stores.get(storeKey(info.apiGroup, info.apiVersion, info.resource));
+    return (
+      store !== undefined && info.subpath === '' && (info.subresource === '' || store.hasSubresource(info.subresource))
+    );
   }
 
   async #authenticate(req: IncomingMessage): Promise<UserInfo> {

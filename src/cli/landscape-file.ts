@@ -19,6 +19,8 @@ export interface LandscapeFile {
   };
   /** `backupRoot` is where a local-provider seed keeps its bucket; absent with s3. */
   seeds: Record<string, { url?: string; pid?: number; kubeconfig: string; dir: string; backupRoot?: string }>;
+  /** With `--monitoring`: the landscape's Prometheus (`url` on loopback) and its directory. */
+  monitoring?: { url: string; pid?: number; dir: string };
   /** When everything (missing) had been started last, by the first `up` or a later one (ISO 8601). */
   convergedAt?: string;
   /** With `--hosts`: the landscape's network and each host's namespace and addresses. */

@@ -12,6 +12,7 @@ import { loadKubeconfig } from '../client/kubeconfig-file.js';
 import { RestClient } from '../client/rest-client.js';
 import { registerLocalCloudProfile } from '../garden/local-setup.js';
 import { issueSeedKubeconfigThroughApi } from '../garden/seed-credentials.js';
+import { metricsReaderFiles } from '../hosting/metrics-reader.js';
 import { HostJournal, namespacePids } from '../landscape/journal.js';
 import { hostNamed, inHost, readHostPlan } from '../landscape/netns.js';
 import { findEtcdProcessesBy } from '../process/etcd-process.js';
@@ -36,6 +37,16 @@ import {
   storeHostOf,
   storeProcess,
 } from './landscape-hosts.js';
+import {
+  checkPrometheusInstalled,
+  freeLoopbackPort,
+  monitoringFiles,
+  PROMETHEUS_PROCESS,
+  prometheusProcess,
+  waitUntilPrometheusReady,
+  writeMonitoringFiles,
+} from './landscape-monitoring.js';
+import type { ScrapedServer } from './prometheus-config.js';
 import { runUntilSignal } from './run-until-signal.js';
 
 export type { LandscapeFile };
@@ -64,6 +75,8 @@ export interface UpOptions {
   seedExtensions?: Record<string, string>;
   /** Each seed's `--etcd-peer-advertise-address`, by seed name; default its etcd peer probe's own address. */
   seedEtcdPeerAdvertiseAddresses?: Record<string, string>;
+  /** A Prometheus scraping the garden, the seeds and the shoots (landscape-monitoring.ts). */
+  monitoring?: boolean;
 }
 
 export async function runUp(options: UpOptions): Promise<void> {
@@ -74,6 +87,11 @@ export async function runUp(options: UpOptions): Promise<void> {
   if (options.backup === 's3') {
     // Fail here, not in every seed: the seeds read the same credentials from the environment.
     await s3CredentialsFromEnv(process.env);
+  }
+  if (options.monitoring) {
+    // Its hosts' network namespaces are not reachable from where Prometheus would run.
+    if (options.hosts) throw new Error('--monitoring is not supported with --hosts');
+    await checkPrometheusInstalled();
   }
   const existing = await readLandscape(dir);
   // As `docker compose up -d`: a landscape that runs is converged, not started twice.
@@ -123,6 +141,7 @@ async function detach(dir: string, options: UpOptions): Promise<void> {
   ] as const) {
     for (const [seed, value] of Object.entries(bySeed ?? {})) args.push(flag, `${seed}=${value}`);
   }
+  if (options.monitoring) args.push('--monitoring');
   args.push('--log-level', options.logLevel, '--timeout', String(options.timeoutSeconds));
   const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', log, log] });
   child.unref();
@@ -169,6 +188,7 @@ async function supervise(dir: string, options: UpOptions): Promise<void> {
       for (const [name, replica] of Object.entries(landscape.garden.replicas)) replica.pid = supervisor.pid(name);
     }
     for (const [name, seed] of Object.entries(landscape.seeds)) seed.pid = supervisor.pid(name);
+    if (landscape.monitoring) landscape.monitoring.pid = supervisor.pid(PROMETHEUS_PROCESS);
     void save();
   });
   runUntilSignal(logger, 'landscape', async () => {
@@ -334,6 +354,24 @@ async function supervise(dir: string, options: UpOptions): Promise<void> {
     await waitUntilExtensionsReported(landscape.garden.kubeconfig, options.seeds, until);
   };
   await waitUntilAllServe(deadline);
+  if (options.monitoring) {
+    // Once every server wrote its metrics reader's credentials, which Prometheus reads.
+    const files = monitoringFiles(dir);
+    const scraped = (url: string, stateDir: string): ScrapedServer => ({
+      address: new URL(url).host,
+      ...metricsReaderFiles(stateDir),
+    });
+    await writeMonitoringFiles(files, {
+      garden: scraped(landscape.garden.url!, landscape.garden.dir),
+      seeds: Object.fromEntries(
+        options.seeds.map((name) => [name, scraped(landscape.seeds[name]!.url!, join(dir, 'seeds', name, 'state'))]),
+      ),
+    });
+    const port = await freeLoopbackPort();
+    landscape.monitoring = { url: `http://127.0.0.1:${port}`, dir: files.dir };
+    supervisor.start(prometheusProcess(files, port, join(dir, 'logs', 'prometheus.log')));
+    await waitUntilPrometheusReady(landscape.monitoring.url, deadline);
+  }
   landscape.ready = true;
   landscape.convergedAt = new Date().toISOString();
   await save();
@@ -396,7 +434,7 @@ async function converge(dir: string, existing: LandscapeFile, timeoutSeconds: nu
  * the seeds adopt them.
  */
 async function stopOrphans(dir: string, existing: LandscapeFile): Promise<void> {
-  const pids = [existing.garden.pid, ...Object.values(existing.seeds).map((s) => s.pid)];
+  const pids = [existing.garden.pid, ...Object.values(existing.seeds).map((s) => s.pid), existing.monitoring?.pid];
   const plan = await readHostPlan(dir);
   for (const host of plan?.hosts ?? []) {
     if (!host.name.startsWith('machine-')) pids.push(...(await namespacePids(host.netns)));
@@ -421,7 +459,12 @@ export async function runDown(options: { dir: string; timeoutSeconds: number }):
     process.stdout.write(`landscape in ${dir} stopped\n`);
     return;
   }
-  const pids = [landscape.supervisorPid, landscape.garden.pid, ...Object.values(landscape.seeds).map((s) => s.pid)];
+  const pids = [
+    landscape.supervisorPid,
+    landscape.garden.pid,
+    ...Object.values(landscape.seeds).map((s) => s.pid),
+    landscape.monitoring?.pid,
+  ];
   if (isAlive(landscape.supervisorPid)) process.kill(landscape.supervisorPid, 'SIGTERM');
   const deadline = Date.now() + options.timeoutSeconds * 1000;
   while (pids.some((pid) => pid !== undefined && isAlive(pid)) && Date.now() < deadline) await sleep(100);
@@ -458,6 +501,7 @@ function printLandscape(landscape: LandscapeFile): void {
   for (const [name, seed] of Object.entries(landscape.seeds)) {
     process.stdout.write(`seed ${name}: ${seed.url}  kubeconfig ${seed.kubeconfig}\n`);
   }
+  if (landscape.monitoring) process.stdout.write(`prometheus: ${landscape.monitoring.url}\n`);
 }
 
 export function isAlive(pid: number): boolean {

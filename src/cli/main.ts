@@ -197,6 +197,11 @@ program
     "a seed's --etcd-peer-advertise-address: where the other seeds reach its etcd peers (repeat for each seed)",
     repeated,
   )
+  .option(
+    '--monitoring',
+    "also run a Prometheus (Debian's /usr/bin/prometheus) on loopback scraping the garden, the seeds and the shoots, with alert rules (docs/operations.md#metrics)",
+    false,
+  )
   .option('--detach', 'run in the background and return once everything is ready', false)
   .option('--timeout <seconds>', 'how long to wait for the landscape to be ready', port, 120)
   .option('--log-level <level>', 'log level of the processes', 'info')
@@ -220,6 +225,7 @@ program
       seedProvider?: string[];
       seedExtensions?: string[];
       seedEtcdPeerAdvertiseAddress?: string[];
+      monitoring: boolean;
       logLevel: string;
     }) => {
       const seeds = options.seeds
@@ -264,6 +270,7 @@ program
         seedProviders,
         seedExtensions,
         seedEtcdPeerAdvertiseAddresses,
+        monitoring: options.monitoring,
       });
     },
   );

@@ -40,11 +40,20 @@ export interface ErrorContext {
  * Called synchronously around every task that runs (not around skipped or resumed ones): before
  * its function starts, and after it returned but before the engine records it as succeeded (so
  * no dependent has started and no progress report names it done). Crash tests inject their
- * crash points here (`crashPointHooks`).
+ * crash points here (`crashPointHooks`); `taskEnded` reports how each run of a task ended and
+ * how long it took, succeeded or failed (the gardenlet's step duration metrics).
  */
 export interface FlowHooks {
   beforeTask?(flowName: string, taskID: TaskID): void;
   afterTask?(flowName: string, taskID: TaskID): void;
+  taskEnded?(flowName: string, taskID: TaskID, outcome: TaskOutcome): void;
+}
+
+/** How one run of a task ended. */
+export interface TaskOutcome {
+  succeeded: boolean;
+  /** From the start of its function to its end. */
+  seconds: number;
 }
 
 /** Options of one `Flow.run`. */
@@ -236,9 +245,15 @@ class Execution {
       const error = toError(thrown);
       this.#states.set(task.id, 'failed');
       this.#failed.push({ taskID: task.id, error });
-      this.#log('Error', { task: task.id, durationMs: Date.now() - startedAt, error: error.message });
+      const durationMs = Date.now() - startedAt;
+      this.#options.hooks?.taskEnded?.(this.#flowName, task.id, { succeeded: false, seconds: durationMs / 1000 });
+      this.#log('Error', { task: task.id, durationMs, error: error.message });
       return;
     }
+    this.#options.hooks?.taskEnded?.(this.#flowName, task.id, {
+      succeeded: true,
+      seconds: (Date.now() - startedAt) / 1000,
+    });
     this.#options.hooks?.afterTask?.(this.#flowName, task.id);
     this.#states.set(task.id, 'succeeded');
     this.#log('Succeeded', { task: task.id, durationMs: Date.now() - startedAt });

@@ -3,6 +3,7 @@
  * `Graph`, shape their functions with the combinators of `task-fn.ts`, run the compiled `Flow`,
  * and turn its progress and errors into `status.lastOperation` / `status.lastErrors`.
  */
+export { combineFlowHooks } from './combined-hooks.js';
 export {
   CRASH_FILE_ENV,
   type CrashMoment,
@@ -17,6 +18,7 @@ export {
   type FlowLogger,
   type FlowResult,
   type RunOptions,
+  type TaskOutcome,
 } from './flow.js';
 export {
   FlowCanceled,

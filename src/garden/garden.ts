@@ -62,10 +62,12 @@ import { SchedulerReconciler } from './controllers/scheduler.js';
 import { SeedLifecycleReconciler } from './controllers/seed-lifecycle-controller.js';
 import { ShootMigrationReconciler } from './controllers/shoot-migration-controller.js';
 import { ShootStateReconciler } from './controllers/shoot-state-controller.js';
+import { dashboardSite } from './dashboard/dashboard-site.js';
 import { gardenEncryptedResources } from './encrypted-resources.js';
 import { gardenPreflightFacts } from './migration-preflight-facts.js';
 import { SeedAuthorization, seedRestriction } from './seed-authorization.js';
 import { gardenExtensionFacts } from './seed-extensions.js';
+import { registerShootMetrics } from './shoot-metrics.js';
 
 /** The Lease the garden's replicas compete for (Gardener's controller manager uses this one). */
 export const gardenLeaderElectionLease = {
@@ -198,6 +200,7 @@ export async function startGarden(options: GardenOptions): Promise<Garden> {
     ],
     bootstrap: bootstrapObjects(),
     customHandlers: (client) => [adminKubeconfigHandler(client)],
+    publicSites: [dashboardSite()],
     ...(seedAuthorization ? { authorizers: [seedAuthorization.authorizer] } : {}),
     admission: (client, authorizer) => [
       new NamespaceLifecycle(client),
@@ -235,6 +238,11 @@ export async function startGarden(options: GardenOptions): Promise<Garden> {
   });
   const { server, client } = hosted;
   seedAuthorization?.start(server.storage);
+  // Every replica serves them, from the store all replicas share.
+  registerShootMetrics(server.metrics, async () => ({
+    shoots: (await client.resource(shootResource).list('')).items,
+    projects: (await client.resource(projectResource).list('')).items,
+  }));
   // The member's kubeconfig first: the operator's is what `transplant up` waits for, and it then
   // copies both.
   const memberKubeconfig = await hosted.ensureKubeconfig(

@@ -37,10 +37,11 @@ import { SuperuserAuthorizer } from '../apiserver/authz/superuser-authorizer.js'
 import { UnionAuthorizer } from '../apiserver/authz/union-authorizer.js';
 import { InProcessClient, type StoreLookup } from '../apiserver/in-process-client.js';
 import { buildKubeconfig, writeKubeconfig } from '../apiserver/kubeconfig.js';
+import { writeFileAtomic } from '../apiserver/pki/atomic-file.js';
 import type { CertificateAndKey } from '../apiserver/pki/certificates.js';
 import { ensureServingPki, issueServingCertificate } from '../apiserver/pki/serving-pki.js';
 import type { RequestContext } from '../apiserver/registry/generic-store.js';
-import { ApiServer, type CustomHandler, type RequestLimits } from '../apiserver/server.js';
+import { ApiServer, type CustomHandler, type PublicSite, type RequestLimits } from '../apiserver/server.js';
 import type { AdmissionPlugin, Authenticator, Authorizer, ResourceDefinition, UserInfo } from '../apiserver/types.js';
 import type { Client } from '../client/client.js';
 import { Informer } from '../controller/informer.js';
@@ -57,6 +58,7 @@ import {
   ensureEncryptionConfigFile,
   readEncryptionConfigFile,
 } from './encryption-config-file.js';
+import { type MetricsReaderFiles, metricsReaderFiles, metricsReaderRbac, metricsReaderUser } from './metrics-reader.js';
 import { ensureSharedCa } from './shared-ca.js';
 import { SharedStateGuard } from './shared-state-guard.js';
 import { issueStoredToken, StoredTokenDigests, tokenIsStored } from './token-digests.js';
@@ -113,6 +115,8 @@ export interface HostedApiServerOptions {
    */
   admission?: (client: Client, authorizer: Authorizer) => AdmissionPlugin[];
   customHandlers?: (client: Client, authorizer: Authorizer) => CustomHandler[];
+  /** Page shells served to anyone before authentication (the garden's dashboard); they serve no data. */
+  publicSites?: readonly PublicSite[];
   /** Objects created on every start when missing (namespaces, roles, bindings…), in order. */
   bootstrap?: readonly KubeObject[];
   /** Authorizers asked after `system:masters` and before RBAC (the garden's SeedAuthorizer). */
@@ -146,6 +150,8 @@ export interface HostedApiServer {
   client: InProcessClient;
   /** Every resource the server serves (the namespace controller empties namespaces of them all). */
   resources: readonly ResourceRef[];
+  /** The token and CA files of the identity that may only read `/metrics` (metrics-reader.ts). */
+  metricsReader: MetricsReaderFiles;
   /** Writes a token kubeconfig for `user` unless a valid one exists; returns its path. */
   ensureKubeconfig(path: string, user: { name: string; groups: string[] }, namespace?: string): Promise<string>;
   stop(): Promise<void>;
@@ -244,12 +250,26 @@ export async function startHostedApiServer(options: HostedApiServerOptions): Pro
       ...(options.customHandlers?.(client, authorizer) ?? []),
     ],
     ...(options.limits ? { limits: options.limits } : {}),
+    ...(options.publicSites ? { publicSites: options.publicSites } : {}),
     logger,
     ...(audit ? { audit: audit.auditor } : {}),
   });
-  await createBootstrapObjects(server, options.bootstrap ?? [], systemContext);
+  await createBootstrapObjects(server, [...(options.bootstrap ?? []), ...metricsReaderRbac()], systemContext);
   const informers = await startRbacInformers(client, rbac);
   await tokens.start();
+
+  /** `user`'s token from `existing` when it is still valid, else a new one, counting at once. */
+  const validToken = async (existing: string | undefined, user: { name: string; groups: string[] }) => {
+    if (existing && (await tokens.isValid(existing))) return existing;
+    const token = await tokens.reissue({ name: user.name, uid: user.name, groups: user.groups });
+    await tokens.issued();
+    return token;
+  };
+  const metricsReader = metricsReaderFiles(dir);
+  const readerToken = await readFile(metricsReader.tokenFile, 'utf8').catch(() => undefined);
+  const token = await validToken(readerToken?.trim(), metricsReaderUser);
+  if (token !== readerToken?.trim()) await writeFileAtomic(metricsReader.tokenFile, `${token}\n`, 0o600);
+  await writeFileAtomic(metricsReader.caFile, pki.ca.certPem, 0o600);
 
   const address = await server.start();
   await writeState(dir, { port: address.port });
@@ -278,11 +298,9 @@ export async function startHostedApiServer(options: HostedApiServerOptions): Pro
     store,
     client,
     resources,
+    metricsReader,
     async ensureKubeconfig(path, user, namespace) {
-      let token = await existingToken(path);
-      if (!token || !(await tokens.isValid(token))) {
-        token = await tokens.reissue({ name: user.name, uid: user.name, groups: user.groups });
-      }
+      const token = await validToken(await existingToken(path), user);
       const text = buildKubeconfig({
         clusterName: name,
         server: url,
@@ -291,7 +309,6 @@ export async function startHostedApiServer(options: HostedApiServerOptions): Pro
         namespace,
       });
       await writeKubeconfig(path, text);
-      await tokens.issued();
       return path;
     },
     async stop() {

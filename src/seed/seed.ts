@@ -43,6 +43,7 @@ import { coreDefinitions } from '../registry/core/index.js';
 import { druidDefinitions } from '../registry/druid/index.js';
 import { extensionDefinitions } from '../registry/extensions/index.js';
 import { controlPlaneDir } from './control-plane-dir.js';
+import { BackupMetrics } from './druid/backup-metrics.js';
 import { BackupSidecars } from './druid/backup-sidecars.js';
 import { CopyBackupsTaskReconciler } from './druid/copy-backups-task-controller.js';
 import { EtcdReconciler } from './druid/etcd-controller.js';
@@ -52,6 +53,7 @@ import { byProviderType, rfc2136DnsRecordActuator } from './extensions/dns-recor
 import { ExtensionReconciler } from './extensions/extension-controller.js';
 import { EXTENSION_PACKAGES, type ExtensionPackage, ServedExtensions } from './extensions/extension-packages.js';
 import { localNodeAgentArgs, workerActuator } from './extensions/worker-actuator.js';
+import { BackupAgeReporter } from './gardenlet/backup-age-reporter.js';
 import {
   BackupBucketReconciler,
   deploySeedBackupBucket,
@@ -62,6 +64,7 @@ import {
   DEFAULT_BACKUP_ENTRY_DELETION_GRACE_PERIOD_MS,
   gardenBackupEntryOf,
 } from './gardenlet/backup-entry-controller.js';
+import { ETCD_MAIN } from './gardenlet/components/etcd.js';
 import {
   ControllerInstallationReporter,
   extensionsReadyCondition,
@@ -70,6 +73,7 @@ import { advertisedEtcdPeerEndpoint, startEtcdPeerProbeListener } from './garden
 import { EtcdPeerReachability } from './gardenlet/etcd-peer-reachability.js';
 import { SeedHeartbeat } from './gardenlet/heartbeat.js';
 import { RFC2136_PROVIDER } from './gardenlet/internal-domain.js';
+import { MigrationMetrics } from './gardenlet/migration-metrics.js';
 import { MigrationPreflightProber } from './gardenlet/migration-preflight-prober.js';
 import { registerSeed, reportSeedReconciled, type SeedBackupConfig } from './gardenlet/seed-registration.js';
 import type { ShootAddressPool } from './gardenlet/shoot-address-pool.js';
@@ -81,6 +85,7 @@ import { ApiServerRuntime } from './runtime/apiserver-runtime.js';
 import { ControllerManagerRuntime } from './runtime/controller-manager-runtime.js';
 import { MachineRuntime } from './runtime/machine-runtime.js';
 import { SchedulerRuntime } from './runtime/scheduler-runtime.js';
+import { shootApiServerMetrics } from './runtime/shoot-apiserver-metrics.js';
 import { VpnServerRuntime } from './runtime/vpn-server-runtime.js';
 
 export interface SeedOptions {
@@ -283,8 +288,17 @@ export async function startSeed(options: SeedOptions): Promise<Seed> {
       }),
       logger: log,
     });
-  const backupSidecars = new BackupSidecars(log);
-  const copyTasks = new CopyBackupsTaskReconciler({ client: seedApi, logger: log });
+  // On the seed API server's /metrics: etcd-backup-restore's and Transplant's migration metrics.
+  const backupSidecars = new BackupSidecars(log, new BackupMetrics(hosted.server.metrics));
+  const migrationMetrics = new MigrationMetrics(hosted.server.metrics);
+  const copyTasks = new CopyBackupsTaskReconciler({
+    client: seedApi,
+    logger: log,
+    onBytesCopied: (task, bytes) => {
+      for (const shoot of shootKeysOf(task))
+        migrationMetrics.backupBytesCopied(`${shoot.namespace}/${shoot.name}`, bytes);
+    },
+  });
   const machines = new MachineRuntime({ executable: process.execPath, args: [transplantCli, 'node'] }, log);
   const controllers: Pick<Controller, 'start' | 'stop'>[] = [
     new Controller({
@@ -394,6 +408,7 @@ export async function startSeed(options: SeedOptions): Promise<Seed> {
     shootAudit ? (shoot) => ({ ...shootAudit, path: join(shootAudit.dir, shoot, 'audit.log') }) : undefined,
     options.apiServerFaultFile,
   );
+  hosted.server.setMetricsPath('shoots', shootApiServerMetrics(apiServers, name, new URL(hosted.url).host));
   const probes = new ShootApiProbes();
   const controllerManagers = new ControllerManagerRuntime(name, log);
   const schedulers = new SchedulerRuntime(name, log);
@@ -418,6 +433,7 @@ export async function startSeed(options: SeedOptions): Promise<Seed> {
     shootAddresses: options.shootAddresses,
     dnsRecordTtl: options.dnsRecordTtl,
     etcdPeerAddress: options.etcdPeerAddress,
+    migrationMetrics,
   });
   const shootController = new Controller({
     name: 'shoot',
@@ -451,6 +467,17 @@ export async function startSeed(options: SeedOptions): Promise<Seed> {
     }),
   );
   for (const controller of controllers) controller.start();
+  // The garden knows no snapshots: the dashboard's backup age per shoot is what this tells it.
+  const backupAges = new BackupAgeReporter({
+    seed: name,
+    garden,
+    latestSnapshot: (namespace) => {
+      const latest = backupSidecars.get(`${namespace}/${ETCD_MAIN}`)?.snapshotter.health().lastSnapshot;
+      return latest ? new Date(latest.createdOn * 1000) : undefined;
+    },
+    logger: log,
+  });
+  backupAges.start();
   await reportSeedReconciled(garden, name, defaultVersion.gitVersion);
   log.info({ url: hosted.url }, 'seed ready');
 
@@ -462,6 +489,7 @@ export async function startSeed(options: SeedOptions): Promise<Seed> {
     garden,
     async stop() {
       heartbeat.stop();
+      backupAges.stop();
       peerReachability.stop();
       await peerProbe.close();
       for (const controller of controllers) controller.stop();

@@ -5,7 +5,9 @@
  * on seed-a, then Restore on seed-b; afterwards the kubeconfig issued before the move sees every
  * object at its resourceVersion (one applied server-side and changed by a second manager identical,
  * managedFields included), nothing of the control plane is left on seed-a, and new backups go to
- * seed-b's bucket.
+ * seed-b's bucket. `/metrics` shows it as it happens and afterwards: the garden the operation
+ * states (scraped during the move), seed-a the Migrate's step durations, seed-b the Restore's, the
+ * API's downtime, the bytes copied and the new backups, and the shoot's API server's own.
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -18,11 +20,12 @@ import { decodeSecretData, snapstoreConfigFor } from '../../src/backup/store-sec
 import { checked } from '../../src/client/client.js';
 import { loadKubeconfig } from '../../src/client/kubeconfig-file.js';
 import { RestClient } from '../../src/client/rest-client.js';
-import type { Json } from '../helpers/api-client.js';
+import { type Json, rawRequest } from '../helpers/api-client.js';
 import { entryObjects } from '../helpers/backup-buckets.js';
 import { bash, kubectl } from '../helpers/kubectl.js';
 import { examplesDir, startLandscape, type TestLandscape } from '../helpers/landscape.js';
 import { etcdPidsUnder, eventually } from '../helpers/processes.js';
+import { parsePrometheusText, type Sample, samplesOf, sampleValue } from '../helpers/prometheus-text.js';
 import { type ShootClient, shootClient } from '../helpers/shoot-client.js';
 
 const NAMESPACE = 'garden-dev';
@@ -32,6 +35,36 @@ const CONFIG_MAPS = 10_000;
 
 /** The seed document's trigger command, verbatim. */
 const TRIGGER = `kubectl get --raw /apis/core.gardener.cloud/v1beta1/namespaces/\${NAMESPACE}/shoots/\${SHOOT_NAME} | jq -c '.spec.seedName = "'\${DEST_SEED_NAME}'"' | kubectl replace --raw /apis/core.gardener.cloud/v1beta1/namespaces/\${NAMESPACE}/shoots/\${SHOOT_NAME}/binding -f - | jq -r '.spec.seedName'`;
+
+/** The samples of the `/metrics` of the kubeconfig's server (as its user, the operator or a seed's admin). */
+async function scrape(kubeconfig: string): Promise<Sample[]> {
+  const res = await rawRequest(kubeconfig, 'GET', '/metrics');
+  if (res.status !== 200) throw new Error(`GET /metrics: ${res.status} ${res.text}`);
+  return parsePrometheusText(res.text);
+}
+
+/**
+ * Scrapes the garden's `/metrics` every `intervalMs` until the returned function is called, which
+ * answers every `operation=state` of the shoot's `garden_shoot_operation_states` seen meanwhile.
+ */
+function scrapeOperationStates(kubeconfig: string, intervalMs: number): () => Promise<Set<string>> {
+  const seen = new Set<string>();
+  let stopped = false;
+  const loop = (async () => {
+    while (!stopped) {
+      const samples = await scrape(kubeconfig).catch(() => []);
+      for (const s of samplesOf(samples, 'garden_shoot_operation_states', { name: SHOOT, project: 'dev' })) {
+        if (s.value > 0) seen.add(`${s.labels.operation}=${s.value}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, intervalMs));
+    }
+  })();
+  return async () => {
+    stopped = true;
+    await loop;
+    return seen;
+  };
+}
 
 async function getJson(kubeconfig: string, args: string[]): Promise<Json> {
   const res = await kubectl(kubeconfig, [...args, '-o', 'json']);
@@ -45,6 +78,8 @@ describe('control plane migration from seed-a to seed-b', () => {
   let oldKubeconfig: string;
   let versions: Map<string, string>;
   let shootUid: string;
+  /** The shoot's operation states (`Restore=2`: Processing) the garden's /metrics showed during the move. */
+  let statesDuringMove: Set<string>;
   /** A ConfigMap applied server-side and patched by a second manager, as read before the move. */
   let applied: Json;
   const appliedArgs = ['get', 'configmap', 'applied', '-n', 'default', '--show-managed-fields'];
@@ -99,6 +134,7 @@ describe('control plane migration from seed-a to seed-b', () => {
       fieldSelector: `metadata.name=${SHOOT}`,
       resourceVersion: before.metadata.resourceVersion,
     });
+    const stopScraping = scrapeOperationStates(l.garden, 200);
     const triggeredAt = Date.now();
     const triggered = await bash(TRIGGER, {
       KUBECONFIG: l.garden,
@@ -125,6 +161,7 @@ describe('control plane migration from seed-a to seed-b', () => {
     clearTimeout(timeout);
     watch.stop();
     garden.close();
+    statesDuringMove = await stopScraping();
     assert.ok(done, `the Restore on seed-b has succeeded; seen:\n${seen.join('\n')}`);
     t.diagnostic(`trigger to Restore Succeeded: ${Date.now() - triggeredAt} ms; lastOperation as polled:`);
     for (const line of seen) t.diagnostic(line);
@@ -142,6 +179,69 @@ describe('control plane migration from seed-a to seed-b', () => {
     assert.equal(done.status.seedName, 'seed-b');
     assert.equal(done.status.lastOperation.progress, 100);
     assert.deepEqual(done.status.lastErrors ?? [], []);
+  });
+
+  it("/metrics: the garden's operation states during and after the move, the seeds' step durations, downtime, copy and backups", async (t) => {
+    t.diagnostic(`garden_shoot_operation_states seen during the move: ${[...statesDuringMove].join(', ')}`);
+    assert.ok(
+      statesDuringMove.has('Migrate=2') || statesDuringMove.has('Restore=2'),
+      'a scrape during the move showed the Migrate or the Restore Processing',
+    );
+    const shoot = { name: SHOOT, project: 'dev', technical_id: CONTROL_PLANE };
+    const garden = await scrape(l.garden);
+    assert.equal(sampleValue(garden, 'garden_shoot_operation_states', { ...shoot, operation: 'Restore' }), 1);
+    assert.equal(sampleValue(garden, 'garden_shoot_operation_states', { ...shoot, operation: 'Migrate' }), 0);
+    assert.equal(
+      sampleValue(garden, 'garden_shoot_operation_progress_percent', { ...shoot, operation: 'Restore' }),
+      100,
+    );
+
+    const key = `${NAMESPACE}/${SHOOT}`;
+    const steps = (samples: Sample[], flow: string) =>
+      new Map(
+        samplesOf(samples, 'transplant_migration_step_duration_seconds', { shoot: key, flow }).map((s) => [
+          s.labels.step,
+          s.value,
+        ]),
+      );
+    const seedA = await scrape(l.seedKubeconfig('seed-a'));
+    const migrate = steps(seedA, 'Shoot cluster preparation for migration');
+    for (const step of [
+      'Deleting kube-apiserver deployment',
+      'Creating ETCD Snapshot',
+      'Migrating BackupEntry to new seed',
+    ]) {
+      assert.ok((migrate.get(step) ?? -1) >= 0, `seed-a: the duration of "${step}"`);
+    }
+    const seedB = await scrape(l.seedKubeconfig('seed-b'));
+    const restore = steps(seedB, 'Shoot cluster restoration');
+    for (const step of [
+      'Waiting until etcd backups are copied',
+      'Deploying main and events etcd',
+      'Deploying Kubernetes API server',
+    ]) {
+      assert.ok((restore.get(step) ?? -1) >= 0, `seed-b: the duration of "${step}"`);
+    }
+    const downtime = sampleValue(seedB, 'transplant_migration_api_downtime_seconds', { shoot: key });
+    t.diagnostic(
+      `API downtime ${downtime} s; copied ${sampleValue(seedB, 'transplant_migration_backup_bytes_copied_total', { shoot: key })} bytes`,
+    );
+    assert.ok(downtime > 0 && downtime < 120, `downtime ${downtime} s`);
+    assert.ok(sampleValue(seedB, 'transplant_migration_backup_bytes_copied_total', { shoot: key }) > 0);
+    const etcd = { namespace: CONTROL_PLANE, etcd: 'etcd-main' };
+    assert.equal(sampleValue(seedB, 'etcdbr_restoration_duration_seconds_count', { ...etcd, succeeded: 'true' }), 1);
+    assert.ok(sampleValue(seedB, 'etcdbr_snapshot_latest_revision', { ...etcd, kind: 'Full' }) > 0);
+    assert.deepEqual(samplesOf(seedA, 'etcdbr_snapshot_latest_revision', etcd), [], 'seed-a no longer backs it up');
+
+    // The shoot's API server behind seed-b: listed for discovery there, no longer on seed-a.
+    const listed = async (seed: string) =>
+      (await rawRequest(l.seedKubeconfig(seed), 'GET', '/metrics/shoots')).json.map((t: Json) => t.labels.technical_id);
+    assert.deepEqual(await listed('seed-b'), [CONTROL_PLANE]);
+    assert.deepEqual(await listed('seed-a'), []);
+    const api = await rawRequest(l.seedKubeconfig('seed-b'), 'GET', `/metrics/shoots/${CONTROL_PLANE}`);
+    assert.equal(api.status, 200, api.text);
+    const requests = samplesOf(api.text, 'apiserver_request_total').reduce((sum, s) => sum + s.value, 0);
+    assert.ok(requests > 0, "the shoot's API server on seed-b counted its requests");
   });
 
   it('through the kubeconfig issued before the move, every object is there at its resourceVersion', async () => {

@@ -61,7 +61,13 @@ export async function startLandscape(options: LandscapeOptions): Promise<TestLan
   const stop = async () => {
     const l = await file().catch(() => undefined);
     await run(process.execPath, [cli, 'down', '--dir', dir], { env }).catch(() => undefined);
-    for (const pid of [l?.supervisorPid, l?.garden.pid, ...Object.values(l?.seeds ?? {}).map((s) => s.pid)]) {
+    const pids = [
+      l?.supervisorPid,
+      l?.garden.pid,
+      ...Object.values(l?.seeds ?? {}).map((s) => s.pid),
+      l?.monitoring?.pid,
+    ];
+    for (const pid of pids) {
       if (alive(pid)) process.kill(pid!, 'SIGKILL');
     }
     for (const pid of await etcdPidsUnder(dir)) process.kill(pid, 'SIGKILL');

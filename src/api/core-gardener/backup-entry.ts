@@ -53,6 +53,12 @@ export const { is: isBackupEntry, resource: backupEntryResource } = gardenerKind
 /** Name prefix of the entry the Restore creates for the source bucket (`source-<entry>`). */
 export const BACKUP_SOURCE_PREFIX = 'source';
 
+/**
+ * Transplant's: when the newest snapshot of the shoot's etcd was taken (RFC 3339), written by the
+ * seed hosting the shoot (src/seed/gardenlet/backup-age-reporter.ts) for the garden's dashboard.
+ */
+export const LATEST_SNAPSHOT_ANNOTATION = 'backup.transplant.gardener.cloud/latest-snapshot';
+
 /** `spec.seedName`, undefined when unset, null or empty. */
 export function backupEntrySpecSeedName(entry: BackupEntry): string | undefined {
   return entry.spec.seedName || undefined;

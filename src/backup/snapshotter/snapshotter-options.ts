@@ -8,6 +8,7 @@ import type { GarbageCollectionPolicy } from '../garbage-collector.js';
 import type { Snapstore } from '../snapstore/snapstore.js';
 import type { EtcdConnection } from './etcd-connection.js';
 import { CronSchedule } from './schedule.js';
+import type { SnapshotterObserver } from './snapshotter-observer.js';
 
 export interface SnapshotterOptions {
   etcd: EtcdConnection;
@@ -39,6 +40,8 @@ export interface SnapshotterOptions {
    * has moved to another member (a new leader), and no delta may span two members.
    */
   startWithFullSnapshot?: boolean;
+  /** Told of every snapshot attempt and the latest snapshots (the seed's metrics); none: nobody. */
+  observer?: SnapshotterObserver;
 }
 
 const DEFAULTS = Object.freeze({

@@ -24,12 +24,13 @@ import type { Etcd3 } from 'etcd3';
 import type { Logger } from 'pino';
 import { collectGarbage } from '../garbage-collector.js';
 import type { DeltaEvent } from '../snapshot-format.js';
-import type { Snapshot, Snapstore } from '../snapstore/snapstore.js';
+import type { Snapshot, SnapshotKind, Snapstore } from '../snapstore/snapstore.js';
 import { EtcdEventWatch } from './delta-snapshots.js';
 import { connectEtcd, currentRevision, type EtcdConnection } from './etcd-connection.js';
 import { takeFullSnapshot } from './full-snapshot.js';
 import { PendingDeltas } from './pending-deltas.js';
 import { HealthRecord, type SnapshotterHealth } from './snapshotter-health.js';
+import type { SnapshotterObserver } from './snapshotter-observer.js';
 import {
   MIN_PERIOD_MS,
   resolveSnapshotterSettings,
@@ -39,6 +40,7 @@ import {
 
 export type { EtcdConnection } from './etcd-connection.js';
 export type { SnapshotterHealth } from './snapshotter-health.js';
+export type { SnapshotterObserver } from './snapshotter-observer.js';
 export type { SnapshotterOptions } from './snapshotter-options.js';
 
 export interface LatestSnapshots {
@@ -61,6 +63,7 @@ export class Snapshotter {
   readonly #log: Logger;
   readonly #settings: SnapshotterSettings;
   readonly #startWithFullSnapshot: boolean;
+  readonly #observer: SnapshotterObserver | undefined;
 
   #state: State = 'new';
   #stopped: Promise<void> | undefined;
@@ -82,6 +85,7 @@ export class Snapshotter {
     this.#log = options.logger;
     this.#settings = resolveSnapshotterSettings(options);
     this.#startWithFullSnapshot = options.startWithFullSnapshot === true;
+    this.#observer = options.observer;
     this.#pending = new PendingDeltas(this.#settings.memoryLimit);
   }
 
@@ -112,6 +116,8 @@ export class Snapshotter {
       }
       this.#pending.continueAfter(latest?.lastRevision ?? 0);
       this.#lastFull = latestFull;
+      const latestIncr = snapshots.filter((snapshot) => snapshot.kind === 'Incr').at(-1);
+      for (const found of [latestFull, latestIncr]) if (found) this.#observer?.latestSnapshot(found);
       const now = new Date();
       const missed = !latestFull || latestFull.createdOn * 1000 < this.#settings.schedule.previous(now).getTime();
       if (missed || this.#startWithFullSnapshot) {
@@ -216,7 +222,7 @@ export class Snapshotter {
     }
     const watch = this.#watch;
     if (watch) await this.#catchUp(watch);
-    return this.#serially(() => this.#recorded(() => this.#flushDeltas()));
+    return this.#serially(() => this.#recorded('Incr', () => this.#flushDeltas()));
   }
 
   /** The store's latest full snapshot and the deltas after it, read from the store. */
@@ -249,21 +255,31 @@ export class Snapshotter {
     return result;
   }
 
-  /** Runs a snapshot operation and records its outcome in the health. */
-  async #recorded<T extends Snapshot | undefined>(operation: () => Promise<T>): Promise<T> {
+  /**
+   * Runs a snapshot operation of `kind` and records its outcome in the health and, but for a
+   * delta that had nothing to save, with the observer.
+   */
+  async #recorded<T extends Snapshot | undefined>(kind: SnapshotKind, operation: () => Promise<T>): Promise<T> {
+    const started = performance.now();
+    const seconds = () => (performance.now() - started) / 1000;
     try {
       const snapshot = await operation();
       this.#health.succeeded(snapshot);
+      if (snapshot) {
+        this.#observer?.snapshotAttempted(kind, true, seconds());
+        this.#observer?.latestSnapshot(snapshot);
+      }
       return snapshot;
     } catch (err) {
       this.#health.failed(errorMessage(err));
+      this.#observer?.snapshotAttempted(kind, false, seconds());
       throw err;
     }
   }
 
   #fullSnapshot(final: boolean): Promise<Snapshot> {
     const client = this.#client as Etcd3;
-    return this.#recorded(async () => {
+    return this.#recorded('Full', async () => {
       const watch = this.#watch;
       if (watch) await this.#catchUp(watch).catch(() => undefined);
       this.#pending.hold();
@@ -314,7 +330,7 @@ export class Snapshotter {
     this.#flushQueued = true;
     this.#serially(() => {
       this.#flushQueued = false;
-      return this.#recorded(() => this.#flushDeltas());
+      return this.#recorded('Incr', () => this.#flushDeltas());
     }).catch((err) => this.#log.error({ err: errorMessage(err), reason }, 'delta snapshot failed'));
   }
 

@@ -9,12 +9,15 @@
  * before its etcd is stopped, restored or deleted.
  */
 import type { Logger } from 'pino';
+import type { Etcd } from '../../api/druid/etcd.js';
 import type { SidecarServer } from '../../backup/sidecar-server.js';
 import { startSidecarServer } from '../../backup/sidecar-server.js';
 import { Snapshotter, type SnapshotterOptions } from '../../backup/snapshotter/snapshotter.js';
+import type { BackupMetrics, EtcdRef } from './backup-metrics.js';
+import type { RestorationObserver } from './etcd-backup.js';
 
 export interface SidecarSpec {
-  snapshotter: Omit<SnapshotterOptions, 'logger'>;
+  snapshotter: Omit<SnapshotterOptions, 'logger' | 'observer'>;
   /**
    * The sidecar's HTTPS identity (the etcd's server certificate) and the CA client certificates
    * must chain to. An etcd without TLS gets no HTTP endpoint: every API here speaks TLS.
@@ -40,12 +43,20 @@ interface Running extends BackupSidecar {
 
 export class BackupSidecars {
   readonly #log: Logger;
+  readonly #metrics: BackupMetrics | undefined;
   readonly #running = new Map<string, Running>();
   /** Serializes start/stop per etcd: reconciles of one key never overlap, but stopAll may. */
   readonly #pending = new Map<string, Promise<unknown>>();
 
-  constructor(logger: Logger) {
+  /** `metrics`: where the sidecars' snapshots and the restores are reported (the seed's /metrics). */
+  constructor(logger: Logger, metrics?: BackupMetrics) {
     this.#log = logger.child({ component: 'backup-sidecar' });
+    this.#metrics = metrics;
+  }
+
+  /** What restores of `etcd`'s data dir from its store report to; none without metrics. */
+  restorationObserver(etcd: Pick<Etcd, 'metadata'>): RestorationObserver | undefined {
+    return this.#metrics?.restorationObserver(etcdRef(`${etcd.metadata.namespace}/${etcd.metadata.name}`));
   }
 
   get(id: string): BackupSidecar | undefined {
@@ -59,7 +70,8 @@ export class BackupSidecars {
       if (running && running.key === spec.key) return running;
       if (running) await this.#stop(id, running);
       const logger = this.#log.child({ etcd: id });
-      const snapshotter = new Snapshotter({ ...spec.snapshotter, logger });
+      const observer = this.#metrics?.snapshotterObserver(etcdRef(id));
+      const snapshotter = new Snapshotter({ ...spec.snapshotter, logger, ...(observer ? { observer } : {}) });
       await snapshotter.start();
       let server: SidecarServer | undefined;
       try {
@@ -99,6 +111,7 @@ export class BackupSidecars {
     this.#running.delete(id);
     await running.server?.close().catch(() => undefined);
     await running.snapshotter.stop();
+    this.#metrics?.sidecarStopped(etcdRef(id));
     this.#log.info({ etcd: id }, 'backup sidecar stopped');
   }
 
@@ -113,4 +126,10 @@ export class BackupSidecars {
       .catch(() => undefined);
     return next;
   }
+}
+
+/** The Etcd a sidecar id (`<namespace>/<name>`) names. */
+function etcdRef(id: string): EtcdRef {
+  const slash = id.indexOf('/');
+  return { namespace: id.slice(0, slash), etcd: id.slice(slash + 1) };
 }

@@ -44,6 +44,8 @@ export interface CopyBackupsTaskReconcilerOptions {
   retryDelayMs?: number;
   /** Default 60 s. */
   maxRetryDelayMs?: number;
+  /** Told of the bytes each copy moves as they reach the target (the seed's migration metrics). */
+  onBytesCopied?: (task: EtcdCopyBackupsTask, bytes: number) => void;
 }
 
 /** A task's copy job: the copy and its retries, until it succeeds or is cancelled. */
@@ -161,6 +163,9 @@ export class CopyBackupsTaskReconciler implements Reconciler {
       throw new Error(`target store: ${(err as Error).message}`);
     });
     const wait = copyTaskWaitForFinalSnapshot(task);
+    const onBytesCopied = this.#options.onBytesCopied;
+    /** What this attempt reported so far: the progress counts its bytes from 0. */
+    let reported = 0;
     return copyBackups({
       source: source.store,
       target: target.store,
@@ -173,6 +178,15 @@ export class CopyBackupsTaskReconciler implements Reconciler {
         : {}),
       signal,
       logger: log,
+      ...(onBytesCopied
+        ? {
+            onProgress: (progress) => {
+              const bytes = progress.copiedBytes - reported;
+              reported = progress.copiedBytes;
+              if (bytes > 0) onBytesCopied(task, bytes);
+            },
+          }
+        : {}),
     });
   }
 

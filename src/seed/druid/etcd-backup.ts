@@ -21,13 +21,30 @@ import { parseBytes } from './etcd-config.js';
 /** The snapshotter settings `spec.backup` decides; the etcd connection and the store come from elsewhere. */
 export type SnapshotterSettings = Omit<SnapshotterOptions, 'logger' | 'etcd' | 'store'>;
 
+/** Told how a restore from the store ended and how long it took (etcd-backup-restore's restoration metric). */
+export type RestorationObserver = (succeeded: boolean, seconds: number) => void;
+
 export type EtcdBackupConfig =
   | { kind: 'off' }
   | { kind: 'unavailable'; message: string }
-  | { kind: 'on'; store: ResolvedStore; snapshotter: SnapshotterSettings; key: string };
+  | {
+      kind: 'on';
+      store: ResolvedStore;
+      snapshotter: SnapshotterSettings;
+      key: string;
+      /** Told of every restore from `store`; not part of `key`. */
+      onRestoration?: RestorationObserver;
+    };
 
-/** The backup configuration of `etcd`: off without `spec.backup.store`, unavailable when its store cannot be opened. */
-export async function etcdBackupConfig(etcd: Etcd, secrets: ResourceClient): Promise<EtcdBackupConfig> {
+/**
+ * The backup configuration of `etcd`: off without `spec.backup.store`, unavailable when its store
+ * cannot be opened; `onRestoration` is told of the restores from it.
+ */
+export async function etcdBackupConfig(
+  etcd: Etcd,
+  secrets: ResourceClient,
+  onRestoration?: RestorationObserver,
+): Promise<EtcdBackupConfig> {
   const backup = etcd.spec.backup;
   const spec = backup.store;
   if (!spec) return { kind: 'off' };
@@ -57,7 +74,13 @@ export async function etcdBackupConfig(etcd: Etcd, secrets: ResourceClient): Pro
   };
   const timeoutMs = duration(backup.etcdSnapshotTimeout);
   if (timeoutMs) snapshotter.snapshotTimeoutMs = timeoutMs;
-  return { kind: 'on', store, snapshotter, key: JSON.stringify([store.key, snapshotter]) };
+  return {
+    kind: 'on',
+    store,
+    snapshotter,
+    key: JSON.stringify([store.key, snapshotter]),
+    ...(onRestoration ? { onRestoration } : {}),
+  };
 }
 
 export interface PrepareDataDirOptions {
@@ -71,6 +94,8 @@ export interface PrepareDataDirOptions {
   /** `--initial-cluster-token` of the restored membership; default etcd's. */
   clusterToken?: string;
   logger: Logger;
+  /** Told how a restore ended (not when there was nothing to restore from). */
+  onRestoration?: RestorationObserver | undefined;
 }
 
 /**
@@ -88,16 +113,25 @@ export async function prepareDataDir(
     { dataDir, status: status.status, why: status.reason },
     'etcd data dir is not usable; looking for backups',
   );
-  const result = await restoreFromStore({
-    store: options.store.store,
-    dataDir,
-    memberName: options.memberName,
-    peerUrl: options.peerUrl,
-    ...(options.clusterToken ? { initialClusterToken: options.clusterToken } : {}),
-    tempDir: options.tempDir,
-    logger,
-    onProgress: (message) => logger.info(message),
-  });
+  const started = performance.now();
+  const seconds = () => (performance.now() - started) / 1000;
+  let result: RestoreResult;
+  try {
+    result = await restoreFromStore({
+      store: options.store.store,
+      dataDir,
+      memberName: options.memberName,
+      peerUrl: options.peerUrl,
+      ...(options.clusterToken ? { initialClusterToken: options.clusterToken } : {}),
+      tempDir: options.tempDir,
+      logger,
+      onProgress: (message) => logger.info(message),
+    });
+  } catch (err) {
+    options.onRestoration?.(false, seconds());
+    throw err;
+  }
+  if (result.restored) options.onRestoration?.(true, seconds());
   if (result.restored) {
     logger.info(
       { revision: result.revision, full: result.full.name, deltas: result.deltas.length },

@@ -70,6 +70,7 @@ export async function restoreFirstMember(options: FirstMemberRestoreOptions): Pr
       peerUrl: `https://127.0.0.1:${first.peerPort}`,
       clusterToken: options.clusterToken,
       logger: log.child({ member: options.memberName }),
+      onRestoration: backup.onRestoration,
     });
     if (!result.restored) return failed('the store lost its snapshots during the restore');
     log.info({ member: options.memberName, revision: result.revision }, 'etcd cluster: member 0 restored from backups');

@@ -228,7 +228,9 @@ export class EtcdReconciler implements Reconciler {
     // A member that joins a running cluster never restores from backups or bootstraps one of its own.
     const joining = source !== undefined && !(await memberHasData(paths.dataDir));
     const backup: EtcdBackupConfig =
-      this.#options.sidecars && !joining ? await etcdBackupConfig(etcd, this.#secrets) : { kind: 'off' };
+      this.#options.sidecars && !joining
+        ? await etcdBackupConfig(etcd, this.#secrets, this.#options.sidecars.restorationObserver(etcd))
+        : { kind: 'off' };
 
     const alive = state?.pid != null && isEtcdProcessFor(state.pid, paths.dataDir);
     if (state && alive && state.configHash === config.configHash) {
@@ -291,6 +293,7 @@ export class EtcdReconciler implements Reconciler {
           memberName: config.memberName,
           peerUrl: advertised[0]!,
           logger: log,
+          onRestoration: backup.onRestoration,
         });
       } catch (err) {
         const error = err instanceof Error ? err : new Error(String(err));
@@ -423,7 +426,7 @@ export class EtcdReconciler implements Reconciler {
       return { kind: 'start-failed', error: err instanceof Error ? err : new Error(String(err)), state: undefined };
     }
     const backupConfig: EtcdBackupConfig = this.#options.sidecars
-      ? await etcdBackupConfig(etcd, this.#secrets)
+      ? await etcdBackupConfig(etcd, this.#secrets, this.#options.sidecars.restorationObserver(etcd))
       : { kind: 'off' };
     const cluster = await convergeEtcdCluster({
       paths,

@@ -42,11 +42,13 @@ import {
 } from '../../api/core-gardener/shoot-operation.js';
 import { type Condition, type KubeObject, nowTimestamp } from '../../api/meta.js';
 import type { ObjectKey, Reconciler, Result } from '../../controller/controller.js';
+import { combineFlowHooks } from '../../flow/combined-hooks.js';
 import type { Flow, FlowHooks } from '../../flow/flow.js';
 import { flowErrors, wasCanceled } from '../../flow/flow-errors.js';
 import { lastErrorsAfter } from '../../flow/last-errors.js';
 import { describeProgress } from '../../flow/progress.js';
 import { type SeedRuntime, type ShootComponents, shootComponents } from './components/index.js';
+import type { MigrationMetrics } from './migration-metrics.js';
 import { findForThisSeed } from './seed-scoped-read.js';
 import { conditionsChanged, progressingConditions, shootHealthConditions } from './shoot-care.js';
 import {
@@ -82,6 +84,8 @@ export interface ShootReconcilerDeps extends SeedRuntime {
    * take it: the seed's heartbeat, asked for now rather than at its next interval, is that proof.
    */
   onIncomingMigration?: (() => void) | undefined;
+  /** The seed's migration metrics: step durations, API downtime (migration-metrics.ts). */
+  migrationMetrics?: MigrationMetrics | undefined;
 }
 
 export const shootFinalizer = 'gardener';
@@ -195,7 +199,19 @@ export class ShootReconciler implements Reconciler {
       'ShootMigrating',
       `The control plane is being migrated from seed ${this.#deps.seedName} to seed ${shootSpecSeedName(shoot)}.`,
     );
-    await this.#run(shoot, 'Migrate', flow, signal, { conditions }, async () => ({ seedName: null, lastErrors: null }));
+    await this.#run(shoot, 'Migrate', flow, signal, { conditions }, async () => {
+      // Before the hand-over (the destination reads it once it restored): when this seed's API
+      // server stopped. Unknown after a restart of this seed since: then nothing is noted.
+      const stoppedAt = this.#deps.apiServers.stoppedAt(c.context.namespace);
+      if (this.#deps.migrationMetrics && stoppedAt !== undefined) {
+        await c.shootState
+          .recordApiServerStopped(new Date(stoppedAt))
+          .catch((err: unknown) =>
+            this.#deps.logger.warn({ err: (err as Error).message }, 'could not note when the API server stopped'),
+          );
+      }
+      return { seedName: null, lastErrors: null };
+    });
     return {};
   }
 
@@ -244,7 +260,7 @@ export class ShootReconciler implements Reconciler {
       await flow.run({
         progressReporter: (p) => c.liveMigration.report(describeProgress(p), Math.min(p.progress, 99)),
         log: (msg, fields, level) => log[level](fields, msg),
-        hooks: this.#deps.flowHooks,
+        hooks: this.#hooks(shoot, true),
         signal,
       });
     } catch (err) {
@@ -284,8 +300,31 @@ export class ShootReconciler implements Reconciler {
       ...(await this.#hostedHereStatus(shoot, c, conditions)),
       migrationStartTime: null,
     }));
+    await this.#recordDowntime(shoot, c);
     await this.#dropSkipReadiness(shoot);
     return { requeueAfterMs: resyncMs };
+  }
+
+  /**
+   * After a Restore: the API's downtime, from the source's stop the ShootState notes to this
+   * seed's API server's start. Only a stop noted in this migration counts (not before its
+   * `migrationStartTime`), and only an API server that started after it (a live migration's
+   * destination served before its source stopped: no downtime to report).
+   */
+  async #recordDowntime(shoot: Shoot, c: ShootComponents): Promise<void> {
+    const metrics = this.#deps.migrationMetrics;
+    const servingSince = this.#deps.apiServers.startedAt(c.context.namespace);
+    if (!metrics || servingSince === undefined) return;
+    const stoppedAt = await c.shootState.apiServerStoppedAt().catch(() => undefined);
+    const migrationStart = Date.parse(shoot.status?.migrationStartTime ?? '');
+    if (!stoppedAt || stoppedAt.getTime() < migrationStart || servingSince < stoppedAt.getTime()) return;
+    metrics.apiDowntime(shootKey(shoot), (servingSince - stoppedAt.getTime()) / 1000);
+  }
+
+  /** The crash points' hooks, with the step metrics' for a migration flow. */
+  #hooks(shoot: Shoot, migration: boolean): FlowHooks | undefined {
+    const metrics = migration ? this.#deps.migrationMetrics?.stepHooks(shootKey(shoot)) : undefined;
+    return combineFlowHooks(this.#deps.flowHooks, metrics);
   }
 
   /**
@@ -437,7 +476,7 @@ export class ShootReconciler implements Reconciler {
           }),
         // Each step's start and end at info level: what an operator (or a crash test) follows.
         log: (msg, fields, level) => log[level](fields, msg),
-        hooks: this.#deps.flowHooks,
+        hooks: this.#hooks(shoot, type === 'Migrate' || type === 'Restore'),
         signal,
       });
       // Before the status says so, as Gardener records it: after a Migrate's write this seed no
@@ -493,6 +532,11 @@ function awaitsDestinationConfirmation(shoot: Shoot, seedName: string): boolean 
   const status = shootStatusSeedName(shoot);
   if (shootSpecSeedName(shoot) !== seedName || status === undefined || status === seedName) return false;
   return getCondition(shoot.status?.constraints ?? [], READY_FOR_MIGRATION)?.status !== 'True';
+}
+
+/** How the migration metrics name a shoot: `<namespace>/<name>` in the garden. */
+function shootKey(shoot: Shoot): string {
+  return `${shoot.metadata.namespace}/${shoot.metadata.name}`;
 }
 
 function skipReadiness(shoot: Shoot): boolean {

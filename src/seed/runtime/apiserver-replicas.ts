@@ -9,6 +9,7 @@
  */
 import { request } from 'node:https';
 import type { Logger } from 'pino';
+import { AggregatorRegistry } from 'prom-client';
 import { listenWhenFree, type ShootApiServer } from '../../shoot/kube-apiserver.js';
 import { EndpointProxy, type ProxyBackend } from './endpoint-proxy.js';
 
@@ -99,6 +100,12 @@ export class ApiServerReplicas {
   /** The URLs of the replicas that run now (tests, logs). */
   get replicaUrls(): (string | undefined)[] {
     return this.#replicas.map((r) => r.server?.url);
+  }
+
+  /** The running replicas' `/metrics` as one text, each series with its `replica` label. */
+  async metrics(): Promise<string> {
+    const running = this.#replicas.flatMap((r) => (r.server ? [r.server.server.metrics] : []));
+    return AggregatorRegistry.aggregate(await Promise.all(running.map((m) => m.getMetricsAsJSON()))).metrics();
   }
 
   /** The proxy listens on the endpoint (from the start, or since `expose`). */

@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import type { AuditLogConfig } from '../../apiserver/audit/audit-log.js';
-import { type ShootApiServerOptions, startShootApiServer } from '../../shoot/kube-apiserver.js';
+import { type ShootApiServer, type ShootApiServerOptions, startShootApiServer } from '../../shoot/kube-apiserver.js';
 import type { NodeTunnels } from '../../shoot/vpn/vpn-seed-server.js';
 import { ApiServerReplicas } from './apiserver-replicas.js';
 import type { EndpointProxy } from './endpoint-proxy.js';
@@ -59,8 +59,8 @@ export class ApiServerRuntime extends InProcessRuntime<ApiServerConfig, RunningA
     super(async ({ replicas = 1, servingCaPem, ...config }, options) => {
       const log = logger.child({ shoot: config.name });
       const auditLog = audit?.(config.name);
-      const startOne = (index: number | undefined, port: number) =>
-        startShootApiServer({
+      const startOne = async (index: number | undefined, port: number) => {
+        const server = await startShootApiServer({
           ...config,
           ...(index === undefined ? options : {}),
           port,
@@ -71,6 +71,10 @@ export class ApiServerRuntime extends InProcessRuntime<ApiServerConfig, RunningA
           ...(index !== undefined ? { advertisedPort: config.port } : {}),
           logger: index !== undefined ? log.child({ replica: index }) : log,
         });
+        // The replicas' metrics are served together: each series says whose it is.
+        if (index !== undefined) server.server.metrics.setDefaultLabels({ replica: String(index) });
+        return server;
+      };
       if (replicas <= 1) return startOne(undefined, config.port);
       if (!servingCaPem)
         throw new TypeError(`shoot ${config.name}: replicas need servingCaPem for their health checks`);
@@ -91,6 +95,16 @@ export class ApiServerRuntime extends InProcessRuntime<ApiServerConfig, RunningA
 
   url(name: string): string | undefined {
     return this.get(name)?.url;
+  }
+
+  /** The `/metrics` text of shoot `name`'s API server (its replicas' together, each series with its `replica`); undefined when none runs. */
+  async metrics(name: string): Promise<string | undefined> {
+    const running = this.get(name);
+    if (!running) return undefined;
+    // One replica runs as the shoot's server itself (`startOne`), several behind their proxy.
+    return running instanceof ApiServerReplicas
+      ? running.metrics()
+      : (running as ShootApiServer).server.metrics.metrics();
   }
 }
 

@@ -19,9 +19,16 @@ export class InProcessRuntime<Config extends { name: string }, Running extends S
   readonly #start: (config: Config, options?: StartOptions) => Promise<Running>;
   readonly #running = new Map<string, { component: Running; fingerprint: string; startedAt: number }>();
   readonly #starting = new Map<string, Promise<void>>();
+  /** When each shoot's component was last stopped (ms since the epoch), until it starts again. */
+  readonly #stoppedAt = new Map<string, number>();
 
   constructor(start: (config: Config, options?: StartOptions) => Promise<Running>) {
     this.#start = start;
+  }
+
+  /** The shoots whose component runs now. */
+  names(): string[] {
+    return [...this.#running.keys()];
   }
 
   has(name: string): boolean {
@@ -37,6 +44,11 @@ export class InProcessRuntime<Config extends { name: string }, Running extends S
     return this.#running.get(name)?.startedAt;
   }
 
+  /** When the shoot's component was last stopped (ms since the epoch); undefined once it runs again. */
+  stoppedAt(name: string): number | undefined {
+    return this.#stoppedAt.get(name);
+  }
+
   /** Starts the shoot's component unless it already runs with this configuration. */
   async ensure(config: Config, options?: StartOptions): Promise<void> {
     const pending = this.#starting.get(config.name);
@@ -48,6 +60,7 @@ export class InProcessRuntime<Config extends { name: string }, Running extends S
       if (current) await this.stop(config.name);
       const component = await this.#start(config, options);
       this.#running.set(config.name, { component, fingerprint, startedAt: Date.now() });
+      this.#stoppedAt.delete(config.name);
     })();
     this.#starting.set(config.name, start);
     try {
@@ -62,6 +75,8 @@ export class InProcessRuntime<Config extends { name: string }, Running extends S
     const running = this.#running.get(name);
     if (!running) return;
     this.#running.delete(name);
+    // From now on new connections are refused: what a client sees as the start of the downtime.
+    this.#stoppedAt.set(name, Date.now());
     await running.component.stop();
   }
 

@@ -22,6 +22,9 @@ import {
 import type { ComponentContext } from './context.js';
 import type { Extension } from './extension.js';
 
+/** When the source's kube-apiserver stopped serving in the shoot's latest classic Migrate (RFC 3339, ms). */
+export const API_SERVER_STOPPED_ANNOTATION = 'transplant.gardener.cloud/kube-apiserver-stopped-at';
+
 export class ShootStateComponent {
   readonly #c: ComponentContext;
   /** The extension resources whose state is kept; set once they exist (they read the ShootState to restore). */
@@ -98,6 +101,25 @@ export class ShootStateComponent {
   /** The ShootState, or null when the garden has none (yet). */
   get(): Promise<ShootState | null> {
     return this.#shootStates().find(this.#c.shoot.metadata.namespace!, this.#c.shoot.metadata.name!);
+  }
+
+  /**
+   * Notes in the ShootState when the source's API server stopped serving (a classic Migrate), for
+   * the destination's `transplant_migration_api_downtime_seconds`: the hand-over document is the
+   * one object both seeds read. Not a step: nothing of the migration depends on it.
+   */
+  async recordApiServerStopped(at: Date): Promise<void> {
+    const { namespace, name } = this.#c.shoot.metadata;
+    await this.#shootStates().patch(namespace!, name!, {
+      metadata: { annotations: { [API_SERVER_STOPPED_ANNOTATION]: at.toISOString() } },
+    });
+  }
+
+  /** When the source's API server stopped, as its Migrate noted (`recordApiServerStopped`); undefined when not noted. */
+  async apiServerStoppedAt(): Promise<Date | undefined> {
+    const noted = (await this.get())?.metadata.annotations?.[API_SERVER_STOPPED_ANNOTATION];
+    const at = noted ? new Date(noted) : undefined;
+    return at && !Number.isNaN(at.getTime()) ? at : undefined;
   }
 
   /** `status.state` the ShootState keeps for the extension resource `kind`/`name`. */
