@@ -5,6 +5,10 @@
  * or a GenericStore through the REST verbs (resource-handler.ts, watch-handler.ts). The garden,
  * seed and shoot API servers are instances of it with different resources, stores and admission
  * plugins.
+ *
+ * One file over 500 lines: the request's way from the socket to its handler (authentication,
+ * limits, authorization, routing, the drain at stop) reads as one sequence; what each handler does
+ * lives in its own module.
  */
 import { once } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';

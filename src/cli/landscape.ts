@@ -1,6 +1,10 @@
 /**
  * `transplant up` / `transplant down`: a local landscape — the garden and one process per seed,
  * supervised — described in DIR/landscape.json for tools and tests.
+ *
+ * One file over 500 lines: `up` and `down` are each other's inverse (what one starts and writes,
+ * the other stops and removes), kept side by side; the hosts, the stores and monitoring are
+ * modules of their own (landscape-hosts.ts, landscape-monitoring.ts).
  */
 import { spawn } from 'node:child_process';
 import { openSync } from 'node:fs';

@@ -2,6 +2,9 @@
  * A seed: its own API server (the seed's resources: extension and druid objects, secrets,
  * namespaces of shoot control planes) and its gardenlet, which registers the seed in the garden,
  * keeps its heartbeat and reconciles the shoots placed on it.
+ *
+ * One file over 500 lines: it wires the seed's controllers and runtimes together, in the order
+ * they depend on each other; each is a module of its own.
  */
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';

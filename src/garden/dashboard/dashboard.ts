@@ -7,6 +7,9 @@
  * then the binding, followed to its end. What the user may do is the garden's to say (a
  * SelfSubjectAccessReview decides what is offered; the garden judges every request anyway). Every
  * value is written as text: nothing the garden sends is ever parsed as HTML.
+ *
+ * One file over 500 lines: the page's views share one state and one render; the requests
+ * (dashboard-api.ts) and the pure logic (dashboard-model.ts, unit-tested) are apart.
  */
 import { ApiError, type ApiObject, Collection, GardenApi } from './dashboard-api.js';
 import {
