@@ -83,30 +83,30 @@ export function registerShootMetrics(registry: Registry, read: () => Promise<Gar
       });
     return reading;
   };
-  new Gauge({
-    name: 'garden_shoot_operation_states',
-    help: "Operation state of a Shoot. Possible values: 1=Succeeded|2=Processing|3=Pending|4=Aborted|5=Error|6=Failed. Available operations: 'Create'|'Reconcile'|'Delete'|'Restore'|'Migrate'.",
-    labelNames: SHOOT_LABELS,
-    registers: [registry],
-    async collect() {
-      const rows = await current();
-      this.reset();
-      for (const row of rows)
-        for (const op of row.operations) this.set({ ...row.labels, operation: op.operation }, op.state);
-    },
-  });
-  new Gauge({
-    name: 'garden_shoot_operation_progress_percent',
-    help: 'Operation progress percent of a Shoot.',
-    labelNames: SHOOT_LABELS,
-    registers: [registry],
-    async collect() {
-      const rows = await current();
-      this.reset();
-      for (const row of rows)
-        for (const op of row.operations) this.set({ ...row.labels, operation: op.operation }, op.progress);
-    },
-  });
+  /** A gauge with one series per shoot and operation type, valued by `value`. */
+  const perOperation = (name: string, help: string, value: (op: ShootOperationRow) => number) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: SHOOT_LABELS,
+      registers: [registry],
+      async collect() {
+        const rows = await current();
+        this.reset();
+        for (const row of rows)
+          for (const op of row.operations) this.set({ ...row.labels, operation: op.operation }, value(op));
+      },
+    });
+  perOperation(
+    'garden_shoot_operation_states',
+    "Operation state of a Shoot. Possible values: 1=Succeeded|2=Processing|3=Pending|4=Aborted|5=Error|6=Failed. Available operations: 'Create'|'Reconcile'|'Delete'|'Restore'|'Migrate'.",
+    (op) => op.state,
+  );
+  perOperation(
+    'garden_shoot_operation_progress_percent',
+    'Operation progress percent of a Shoot.',
+    (op) => op.progress,
+  );
   new Gauge({
     name: 'garden_shoot_operations_total',
     help: 'Count of ongoing operations.',
@@ -132,10 +132,17 @@ export function registerShootMetrics(registry: Registry, read: () => Promise<Gar
 }
 
 /** What the gauges show of one shoot. */
+/** One operation type of a shoot: its exporter state number and progress (0 when not current). */
+interface ShootOperationRow {
+  operation: string;
+  state: number;
+  progress: number;
+}
+
 interface ShootRow {
   labels: { name: string; project: string; technical_id: string };
   /** Every operation type with its state number and progress (0 unless it is the current one). */
-  operations: { operation: string; state: number; progress: number }[];
+  operations: ShootOperationRow[];
   /** Its series of `garden_shoot_operations_total`, when it has a last operation. */
   total: Record<(typeof OPERATIONS_TOTAL_LABELS)[number], string> | undefined;
   info: Record<(typeof INFO_LABELS)[number], string>;
