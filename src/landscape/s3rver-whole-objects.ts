@@ -13,6 +13,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
+import { IncomingMessage } from 'node:http';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { type Readable, Transform } from 'node:stream';
@@ -47,7 +48,7 @@ export function s3rverArgv(args: readonly string[]): string[] {
   ];
 }
 
-/** Replaces s3rver's `putObject` for streamed bodies; Buffers (a multipart upload's parts joined) are whole already. */
+/** Replaces s3rver's `putObject` for the bodies of PUT requests. */
 function receiveWholeObjects(): void {
   const require = createRequire(import.meta.url);
   const store = require('s3rver/lib/stores/filesystem') as { prototype: FilesystemStore };
@@ -55,7 +56,10 @@ function receiveWholeObjects(): void {
   const streamed = store.prototype.putObject;
   store.prototype.putObject = async function putWholeObject(this: FilesystemStore, object: S3rverObject) {
     const declared = object.metadata['content-length'];
-    if (Buffer.isBuffer(object.content) || declared === undefined) return streamed.call(this, object);
+    // Only a PUT's own body can be cut short by its client. A completed multipart upload's parts
+    // are joined from files already received (its metadata carries the initiating request's
+    // Content-Length, 0).
+    if (!(object.content instanceof IncomingMessage) || declared === undefined) return streamed.call(this, object);
     const objectPath = this.getResourcePath(object.bucket, object.key, 'object');
     await mkdir(dirname(objectPath), { recursive: true });
     const receiving = `${objectPath}.receiving-${randomBytes(6).toString('hex')}`;

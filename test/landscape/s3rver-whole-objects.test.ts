@@ -2,7 +2,7 @@
  * s3rver as the landscapes run it (`s3rverArgv`) keeps S3's promise that an object exists only
  * once its whole body arrived: a PUT whose client goes away mid-body stores nothing and leaves the
  * object it would have replaced as it was; a complete PUT still stores the object, and a later
- * complete PUT replaces it.
+ * complete PUT replaces it; an upload in parts is stored whole.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -10,6 +10,7 @@ import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
 import { type S3rver, startS3rver } from '../helpers/s3rver.js';
 
 const KiB = 1024;
@@ -65,6 +66,17 @@ describe('s3rver with whole-object PUTs', () => {
     await abortedPut('kept', randomBytes(128 * KiB), 512 * KiB);
     assert.deepEqual(await keys(), [['kept', whole.length]]);
     assert.ok((await read('kept')).equals(whole));
+  });
+
+  it('stores an object uploaded in parts (above the 5 MiB part size)', async () => {
+    const whole = randomBytes(6 * 1024 * KiB + 123);
+    const upload = new Upload({
+      client: s3.client,
+      params: { Bucket: BUCKET, Key: 'in-parts', Body: whole },
+      partSize: 5 * 1024 * KiB,
+    });
+    await upload.done();
+    assert.ok((await read('in-parts')).equals(whole));
   });
 
   it('stores and replaces objects whose whole body arrived', async () => {
