@@ -308,8 +308,14 @@ for (const [sourceKind, targetKind] of PAIRS) {
       for (const [name, digest] of partial) assert.equal(digest, expected.get(name), `${name} is complete`);
 
       const { result } = await copy({ source, target });
-      assert.equal(result.copied.length, expected.size - partial.size);
-      assert.equal(result.skipped.length, partial.size);
+      // An upload whose whole body was on its way when the abort came may still be stored by the
+      // server after the listing above (S3 too): the re-run then skips it. Each object is either
+      // skipped (whole in the target) or copied, never both, and nothing listed after the abort
+      // is copied again.
+      assert.equal(result.copied.length + result.skipped.length, expected.size);
+      assert.ok(result.skipped.length >= partial.size, `${result.skipped.length} skipped, ${partial.size} were there`);
+      for (const name of partial.keys())
+        assert.ok(!result.copied.some((c) => c.name === name), `${name} not copied again`);
       assert.deepEqual(sorted(await storeContents(target)), sorted(expected));
     });
   });
