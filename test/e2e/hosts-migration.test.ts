@@ -1,5 +1,7 @@
 /**
- * A first end-to-end run of the multi-host landscape (`transplant up --hosts`): the garden on a
+ * A first end-to-end run of the multi-host landscape (`transplant up --hosts`). Before the shoot
+ * exists, the landscape's own checks run on it (test/helpers/hosts-landscape-checks.ts), and
+ * `down` leaving nothing behind is the last test. Then: the garden on a
  * 3-member etcd cluster with 2 replicas behind haproxy, seed-a and seed-b on their own hosts, the
  * DNS server on its own; the project and a shoot with 3 machines created through
  * `transplant exec -- kubectl` on the operator's host. The shoot's API is
@@ -32,6 +34,12 @@ import type { Json } from '../helpers/api-client.js';
 import { type ClusterSnapshot, clusterSnapshot, differences } from '../helpers/cluster-snapshot.js';
 import { type ContinuityReport, describeContinuity, startContinuityProbe } from '../helpers/continuity-probe.js';
 import { lookupAt } from '../helpers/dns-lookup.js';
+import {
+  downLeavesNothing,
+  type HostsLandscapeUnderTest,
+  landscapeChecks,
+  landscapeTag,
+} from '../helpers/hosts-landscape-checks.js';
 import { exampleShootManifest, examplesDir } from '../helpers/landscape.js';
 import { assertLiveContinuity, SEED_DOCUMENT_TRIGGER, triggerLiveMigration } from '../helpers/migration.js';
 import { createMixed, installWidgetCrd, mixOf, WIDGET_GROUP } from '../helpers/mixed-objects.js';
@@ -118,17 +126,34 @@ describe('a shoot on the multi-host landscape, moved from seed-a to seed-b', { s
       'a replica leads',
     );
 
+  // Info: the replicas log their leader-election identity when they lead.
+  const underTest: HostsLandscapeUnderTest = { dir: () => dir, tag: () => tag, machines: 3, logLevel: 'info' };
+  let tag = '';
+
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'transplant-hosts-migration-'));
-    // Info: the replicas log their leader-election identity when they lead.
-    const up = await transplant(['up', '--dir', dir, '--hosts', '--machines', '3', '--detach', '--log-level', 'info']);
+    const up = await transplant([
+      'up',
+      '--dir',
+      dir,
+      '--hosts',
+      '--machines',
+      String(underTest.machines),
+      '--detach',
+      '--log-level',
+      underTest.logLevel,
+    ]);
     assert.equal(up.code, 0, up.stderr);
     landscape = JSON.parse(await readFile(join(dir, 'landscape.json'), 'utf8')) as LandscapeFile;
+    tag = await landscapeTag(dir);
   });
 
   after(async () => {
     await tearDownHostsLandscape(dir);
   });
+
+  // The landscape's own checks, before the shoot exists; `up` again restarts seed-a and store-b.
+  landscapeChecks(underTest);
 
   it('creates the project and a shoot with 3 machines through `transplant exec -- kubectl`', async () => {
     const project = await transplant([
@@ -374,4 +399,6 @@ describe('a shoot on the multi-host landscape, moved from seed-a to seed-b', { s
       `the ${name} writer wrote after the Restore`,
     );
   };
+
+  downLeavesNothing(underTest);
 });

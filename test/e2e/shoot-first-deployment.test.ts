@@ -37,7 +37,7 @@ describe("a shoot's first deployment, on its nodes", () => {
     );
 
   before(async () => {
-    shoot = await startShootOnLandscape();
+    shoot = await startShootOnLandscape({ seeds: ['seed-a'] });
     await setWorkerMachines(shoot.landscape.garden, MACHINES);
     await eventually(
       async () => {
