@@ -2,8 +2,10 @@
  * `transplant migrate NAMESPACE/SHOOT --to SEED`, loaded when the command runs (migrate-flags.ts
  * defines its flags): the preflight (migrate-preflight.ts), then — unless `--dry-run`, and unless
  * it failed without `--force` — the seed document's binding (migrate-binding.ts), then the shoot
- * followed until the move ends, fails, is given up, or `--timeout` passes. It talks to the garden
- * only. Ctrl-C stops the following, never the move: the seeds carry on without this process.
+ * followed until the move ends, fails, is given up, or `--timeout` passes — during the Restore
+ * with the numbers the destination writes on the shoot's BackupEntry (migrate-restore-progress.ts).
+ * It talks to the garden only. Ctrl-C stops the following, never the move: the seeds carry on
+ * without this process.
  *
  * `runMigrate` takes its streams, clock, environment and interrupt as arguments and returns the
  * exit code, so a test runs it against a fake garden (test/cli/migrate-command.test.ts);
@@ -14,13 +16,15 @@ import { shootResource } from '../api/core-gardener/shoot.js';
 import { isStatusError } from '../api/errors.js';
 import type { MigrationPreflight } from '../api/migration-transplant/migration-preflight.js';
 import { RestClient } from '../client/rest-client.js';
+import { backupEntryName } from '../shoot/identity.js';
 import { bindShoot } from './migrate-binding.js';
 import { MigrateError } from './migrate-error.js';
 import { kubeconfigSource, loadKubeconfigs } from './migrate-kubeconfig.js';
-import { EXIT_CODES, judgeMove, type Outcome, shootProgress } from './migrate-outcome.js';
+import { EXIT_CODES, judgeMove, movePhase, type Outcome, shootProgress } from './migrate-outcome.js';
 import { MigrateOutput, type OutputStream, outputMode } from './migrate-output.js';
 import { anySignal, failedChecks, runPreflight } from './migrate-preflight.js';
-import { formatDuration, type MigrateEvent, statusLine } from './migrate-progress.js';
+import { formatDuration, isReportOfThisMove, type MigrateEvent, statusLine } from './migrate-progress.js';
+import { followRestoreProgress } from './migrate-restore-progress.js';
 import { watchObject } from './migrate-watch.js';
 
 /** What the operator asked, parsed (migrate-flags.ts). */
@@ -172,13 +176,35 @@ async function follow(
     onRetry: (err) => warn(`following the shoot, will retry: ${(err as Error).message}`),
   });
   let shown: string | undefined;
-  for await (const obj of versions) {
-    const progress = obj === null ? null : shootProgress(obj);
-    const key = JSON.stringify(progress);
-    if (progress !== null && key !== shown) emit({ event: 'status', progress });
-    shown = key;
-    const judgement = judgeMove(progress, names);
-    if (judgement.outcome !== 'running') return end(judgement.outcome, judgement.message);
+  // From the Restore's start, the numbers the destination writes on the shoot's BackupEntry too.
+  const numbers = new AbortController();
+  let followingNumbers: Promise<void> | undefined;
+  const stopNumbers = async () => {
+    numbers.abort();
+    await followingNumbers;
+  };
+  try {
+    for await (const obj of versions) {
+      const progress = obj === null ? null : shootProgress(obj);
+      const key = JSON.stringify(progress);
+      if (progress !== null && key !== shown) emit({ event: 'status', progress });
+      shown = key;
+      if (!followingNumbers && obj?.metadata.uid && progress && movePhase(progress, target) === 'restore') {
+        followingNumbers = followRestoreProgress(client, namespace, backupEntryName(obj), {
+          signal: anySignal(stop, numbers.signal),
+          onReport: (report) => {
+            if (isReportOfThisMove(output.view, report)) emit({ event: 'restore-progress', report });
+          },
+        });
+      }
+      const judgement = judgeMove(progress, names);
+      if (judgement.outcome !== 'running') {
+        await stopNumbers();
+        return end(judgement.outcome, judgement.message);
+      }
+    }
+  } finally {
+    await stopNumbers();
   }
   const followIt = `Follow it with: kubectl get shoot -n ${namespace} ${shoot} -w${kubectlFlags(request)}`;
   if (io.interrupt.aborted) {

@@ -104,6 +104,7 @@ export class MigrateOutput {
         this.#tick();
         return;
       case 'status':
+      case 'restore-progress':
         this.#draw();
         return;
       case 'warning':

@@ -2,12 +2,22 @@
  * What `transplant migrate` shows, as pure functions: the events the command reports, the view
  * they add up to (`reduceView`), and that view as text in three forms — a block a terminal
  * redraws in place (`ttyBlock`, `redraw`), plain timestamped lines, one per change, for logs and
- * pipes (`plainLines`), and one JSON object per event for scripts (`jsonLine`). Nothing here
+ * pipes (`plainLines`), and one JSON object per event for scripts (`jsonLine`). While the Restore
+ * runs, the numbers the destination seed writes on the shoot's BackupEntry (bytes copied, keys
+ * restored) come as events too, shown with their rates (migrate-restore-numbers.ts). Nothing here
  * writes or reads a clock: times come in the events and as `now`, so each output is a function of
  * its inputs (test/cli/migrate-progress.test.ts). migrate-output.ts writes them.
  */
+import type { RestoreProgressReport } from '../api/core-gardener/restore-progress.js';
 import type { MigrationPlan, PreflightCheck, PreflightPhase } from '../api/migration-transplant/migration-preflight.js';
 import { type MovePhase, movePhase, type Outcome, overallPercent, type ShootProgress } from './migrate-outcome.js';
+import {
+  formatBytes,
+  keptForRates,
+  restoreProgressKey,
+  restoreProgressLines,
+  restoreRates,
+} from './migrate-restore-numbers.js';
 
 /** What the command reports, in order; `time` is milliseconds since the epoch, from its clock. */
 export type MigrateEvent =
@@ -34,6 +44,8 @@ export type MigrateEvent =
     }
   /** The shoot as a watch event or a read delivered it. */
   | { event: 'status'; time: number; progress: ShootProgress }
+  /** The destination's copy and restore numbers, as it wrote them on the shoot's BackupEntry. */
+  | { event: 'restore-progress'; time: number; report: RestoreProgressReport }
   /** Something to retry (the garden unreachable for a moment); not an end. */
   | { event: 'warning'; time: number; message: string }
   | { event: 'end'; time: number; outcome: Outcome; exitCode: number; message: string; hint?: string };
@@ -57,6 +69,11 @@ export interface MigrateView {
   rateBase?: { at: number; percent: number };
   /** The move's overall percent (migrate-outcome.ts `overallPercent`). */
   percent: number;
+  /**
+   * The destination's reports of this move's copy and restore, newest last: those of the last
+   * `RATE_WINDOW_MS` (at least two), which the rates are measured over (migrate-restore-numbers.ts).
+   */
+  restoreReports?: RestoreProgressReport[];
   warning?: string;
   end?: { outcome: Outcome; exitCode: number; message: string; hint?: string; at: number };
 }
@@ -89,11 +106,22 @@ export function reduceView(view: MigrateView, event: MigrateEvent): MigrateView 
       const rateBase = view.rateBase ?? (view.bound ? { at: event.time, percent } : undefined);
       return { ...rest, progress: event.progress, percent, ...(rateBase ? { rateBase } : {}) };
     }
+    case 'restore-progress':
+      return { ...view, restoreReports: keptForRates([...(view.restoreReports ?? []), event.report]) };
     case 'warning':
       return { ...view, warning: event.message };
     case 'end':
       return { ...view, end: { ...omitEvent(event), at: event.time } };
   }
+}
+
+/**
+ * Whether a report on the shoot's BackupEntry is of this move: one written before this command
+ * bound the shoot is a previous move's, left on the entry (the seed's clock against this one's;
+ * a move's copy starts well after its binding). A shoot bound already gives no such line.
+ */
+export function isReportOfThisMove(view: MigrateView, report: RestoreProgressReport): boolean {
+  return !view.bound || view.bound.alreadyBound || Date.parse(report.updated) >= view.bound.at;
 }
 
 function omitEvent<E extends { event: string; time: number }>(e: E): Omit<E, 'event' | 'time'> {
@@ -166,17 +194,6 @@ function planLines(view: MigrateView): string[] {
   return lines;
 }
 
-function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
-}
-
 /** `[██████░░░░]` of `width` cells. */
 export function bar(percent: number, width: number): string {
   const filled = Math.round((Math.max(0, Math.min(100, percent)) / 100) * width);
@@ -247,6 +264,7 @@ export function moveLines(view: MigrateView, now: number, columns = 80): string[
       end ? '' : `  ETA ${eta === undefined ? '—' : formatEta(eta)}`
     }`,
     operationLine(view, phase),
+    ...restoreProgressLines(view.restoreReports ?? []).map((line) => `  ${line}`),
     ...stepLines(view),
     ...errorLines(view),
     seedsLine(view.progress),
@@ -300,7 +318,10 @@ export function statusLine(view: MigrateView, now: number): string {
   const showEta = eta !== undefined && view.percent < 100;
   const overall = `overall ${Math.floor(view.percent)}%${showEta ? `, ETA ${formatEta(eta)}` : ''}`;
   const description = op?.description ? `: ${op.description}` : '';
-  return `${what} (${overall})${description}; ${seedsLine(view.progress)}`;
+  const numbers = restoreProgressLines(view.restoreReports ?? [])
+    .map((line) => `; ${line}`)
+    .join('');
+  return `${what} (${overall})${description}${numbers}; ${seedsLine(view.progress)}`;
 }
 
 /**
@@ -332,6 +353,12 @@ export function plainLines(before: MigrateView, event: MigrateEvent, after: Migr
       }
       return lines;
     }
+    case 'restore-progress': {
+      const numbers = restoreProgressLines(after.restoreReports ?? []);
+      const changed =
+        restoreProgressKey(before.restoreReports ?? []) !== restoreProgressKey(after.restoreReports ?? []);
+      return changed && numbers.length > 0 ? [stamp(numbers.join('; '))] : [];
+    }
     case 'warning':
       return [];
     case 'end':
@@ -341,10 +368,12 @@ export function plainLines(before: MigrateView, event: MigrateEvent, after: Migr
 
 /**
  * One event as a JSON line: the event's own fields with an ISO time, the shoot and the target;
- * a status adds the overall percent and the ETA in seconds (null while unknown).
+ * a status adds the overall percent and the ETA in seconds (null while unknown), a restore
+ * progress the rates per second (null while unknown).
  */
 export function jsonLine(event: MigrateEvent, after: MigrateView): string {
   const { event: name, time, ...fields } = event;
+  const rates = restoreRates(after.restoreReports ?? []);
   const extra =
     event.event === 'status'
       ? {
@@ -352,7 +381,15 @@ export function jsonLine(event: MigrateEvent, after: MigrateView): string {
           percent: Math.floor(after.percent),
           etaSeconds: ((ms) => (ms === undefined ? null : Math.round(ms / 1000)))(etaMs(after, time)),
         }
-      : {};
+      : event.event === 'restore-progress'
+        ? {
+            rates: {
+              copiedBytesPerSecond: rates.copiedBytes ?? null,
+              fetchedBytesPerSecond: rates.fetchedBytes ?? null,
+              restoredKeysPerSecond: rates.restoredKeys ?? null,
+            },
+          }
+        : {};
   return JSON.stringify({
     event: name,
     time: new Date(time).toISOString(),

@@ -77,6 +77,13 @@ export interface ControllerOptions<T extends KubeObject = KubeObject> {
    * anything else wait for the backoff. Default: every change ends it.
    */
   retryTrigger?: (obj: T) => string;
+  /**
+   * What of an object concerns the controller (controller-runtime's update predicates): an event
+   * whose object says the same as the last one seen of its key is dropped, so that writes of
+   * fields the reconciler ignores (a reporter's annotation) cost no reconcile. A deletion always
+   * counts. Default: every event counts.
+   */
+  relevantState?: (obj: T) => string;
 }
 
 export class Controller<T extends KubeObject = KubeObject> {
@@ -93,6 +100,8 @@ export class Controller<T extends KubeObject = KubeObject> {
   /** The retry trigger of each key's object as last seen, and as it was when its running reconcile started. */
   readonly #triggers = new Map<string, string>();
   readonly #triggersAtStart = new Map<string, string | undefined>();
+  /** Per key, `relevantState` of the last event that counted. */
+  readonly #relevant = new Map<string, string>();
   /** Keys waiting out a backoff, with the retry trigger their failed reconcile saw. */
   readonly #backingOff = new Map<string, string | undefined>();
   /** Aborted by `stop()`: what the running reconciles are told to give up. */
@@ -104,14 +113,21 @@ export class Controller<T extends KubeObject = KubeObject> {
   constructor(options: ControllerOptions<T>) {
     this.#options = options;
     this.#rateLimiter = options.rateLimiter ?? new ItemExponentialFailureRateLimiter();
-    const ownEvent = (obj: T) => this.#ownObjectChanged(obj);
+    const ownEvent = (obj: T) => {
+      if (this.#concerns(obj)) this.#ownObjectChanged(obj);
+    };
+    const ownRemoved = (obj: T) => {
+      const key = keyOf(obj);
+      this.#relevant.delete(`${key.namespace}/${key.name}`);
+      this.#ownObjectChanged(obj);
+    };
     const watched = (options.watches ?? []).map(({ source, map }) => {
       const enqueueMapped = (obj: KubeObject) => {
         for (const key of map(obj)) this.enqueue(key);
       };
       return new Informer(source, { upsert: enqueueMapped, remove: enqueueMapped });
     });
-    this.#informers = [new Informer(options.source, { upsert: ownEvent, remove: ownEvent }), ...watched];
+    this.#informers = [new Informer(options.source, { upsert: ownEvent, remove: ownRemoved }), ...watched];
   }
 
   start(): void {
@@ -155,6 +171,18 @@ export class Controller<T extends KubeObject = KubeObject> {
       this.#inFlight.add(run);
       void run.finally(() => this.#inFlight.delete(run));
     });
+  }
+
+  /** Whether an added or updated object differs from the last one seen in what concerns the controller. */
+  #concerns(obj: T): boolean {
+    const relevantState = this.#options.relevantState;
+    if (!relevantState) return true;
+    const key = keyOf(obj);
+    const id = `${key.namespace}/${key.name}`;
+    const state = relevantState(obj);
+    if (this.#relevant.get(id) === state) return false;
+    this.#relevant.set(id, state);
+    return true;
   }
 
   /** An event of the controller's own objects: a backing-off key waits unless its retry trigger changed. */

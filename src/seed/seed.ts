@@ -64,6 +64,7 @@ import {
 } from './gardenlet/backup-bucket-controller.js';
 import {
   BackupEntryReconciler,
+  backupEntryRelevantState,
   DEFAULT_BACKUP_ENTRY_DELETION_GRACE_PERIOD_MS,
   gardenBackupEntryOf,
 } from './gardenlet/backup-entry-controller.js';
@@ -78,6 +79,7 @@ import { SeedHeartbeat } from './gardenlet/heartbeat.js';
 import { RFC2136_PROVIDER } from './gardenlet/internal-domain.js';
 import { MigrationMetrics } from './gardenlet/migration-metrics.js';
 import { MigrationPreflightProber } from './gardenlet/migration-preflight-prober.js';
+import { backupEntryOf, RestoreProgressReporter } from './gardenlet/restore-progress-reporter.js';
 import { registerSeed, reportSeedReconciled, type SeedBackupConfig } from './gardenlet/seed-registration.js';
 import type { ShootAddressPool } from './gardenlet/shoot-address-pool.js';
 import { ShootApiProbes } from './gardenlet/shoot-api-probe.js';
@@ -294,12 +296,18 @@ export async function startSeed(options: SeedOptions): Promise<Seed> {
   // On the seed API server's /metrics: etcd-backup-restore's and Transplant's migration metrics.
   const backupSidecars = new BackupSidecars(log, new BackupMetrics(hosted.server.metrics));
   const migrationMetrics = new MigrationMetrics(hosted.server.metrics);
+  // The garden knows nothing of the copy and the restore: the numbers go on the shoot's BackupEntry.
+  const restoreProgress = new RestoreProgressReporter({ garden, logger: log });
   const copyTasks = new CopyBackupsTaskReconciler({
     client: seedApi,
     logger: log,
     onBytesCopied: (task, bytes) => {
       for (const shoot of shootKeysOf(task))
         migrationMetrics.backupBytesCopied(`${shoot.namespace}/${shoot.name}`, bytes);
+    },
+    onProgress: (task, progress) => {
+      const entry = backupEntryOf(task, task.spec.targetStore.prefix);
+      if (entry) restoreProgress.copied(entry, progress);
     },
   });
   const machines = new MachineRuntime({ executable: process.execPath, args: [transplantCli, 'node'] }, log);
@@ -319,6 +327,10 @@ export async function startSeed(options: SeedOptions): Promise<Seed> {
         logger: log,
         etcdArgs: singleMemberEtcdArgs,
         sidecars: backupSidecars,
+        onRestoreProgress: (etcd, progress) => {
+          const entry = backupEntryOf(etcd, etcd.spec.backup.store?.prefix);
+          if (entry) restoreProgress.restored(entry, progress);
+        },
         // Shoot etcd members with peer TLS listen on the etcd peer address only when it is given:
         // their certificates name loopback unless the gardenlet adds that address.
         ...(options.etcdPeerAddress ? { peerAddress: options.etcdPeerAddress } : {}),
@@ -399,6 +411,7 @@ export async function startSeed(options: SeedOptions): Promise<Seed> {
       // A change of an extension entry (ready, migrated, gone) moves its garden entry on at once.
       watches: [watchOf(clientListWatch(seedApi, extensionBackupEntryResource), gardenBackupEntryOf)],
       reconciler: new BackupEntryReconciler(backupDeps),
+      relevantState: backupEntryRelevantState,
       logger: log,
     }),
   );
@@ -497,6 +510,7 @@ export async function startSeed(options: SeedOptions): Promise<Seed> {
       await peerProbe.close();
       for (const controller of controllers) controller.stop();
       await copyTasks.stop();
+      await restoreProgress.stop();
       // The etcds keep running (detached); their sidecars flush what they hold and resume from
       // the store when the seed is back.
       await backupSidecars.stopAll();

@@ -1,8 +1,9 @@
 /**
  * `transplant migrate` against a small fake garden (HTTPS, in this process): it serves the few
- * requests the command makes — MigrationPreflights (create, get, watch, delete) and one Shoot
- * (get, watch, PUT shoots/binding with resourceVersion conflicts) — and plays a scripted sequence of
- * shoot states after the binding, as the seeds would write them. Each test checks what the garden
+ * requests the command makes — MigrationPreflights (create, get, watch, delete), one Shoot
+ * (get, watch, PUT shoots/binding with resourceVersion conflicts) and its BackupEntry (get, watch;
+ * or 403) — and plays a scripted sequence of shoot states and restore progress after the binding,
+ * as the seeds would write them. Each test checks what the garden
  * holds afterwards, the exit code and the output. Also: flag parsing, the exit-code logic, the
  * kubeconfig search, and the help when started as the kubectl plugin.
  *
@@ -18,6 +19,11 @@ import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { LastError, LastOperation } from '../../src/api/core-gardener/common.js';
+import {
+  formatRestoreProgress,
+  RESTORE_PROGRESS_ANNOTATION,
+  type RestoreProgressReport,
+} from '../../src/api/core-gardener/restore-progress.js';
 import { gone, serviceUnavailable } from '../../src/api/errors.js';
 import type { KubeObject, WatchEvent } from '../../src/api/meta.js';
 import type { PreflightCheck } from '../../src/api/migration-transplant/migration-preflight.js';
@@ -34,15 +40,23 @@ const NS = 'garden-dev';
 const SHOOT = 'web';
 const PREFLIGHTS = `/apis/migration.transplant.gardener.cloud/v1alpha1/namespaces/${NS}/migrationpreflights`;
 const SHOOTS = `/apis/core.gardener.cloud/v1beta1/namespaces/${NS}/shoots`;
+const ENTRIES = `/apis/core.gardener.cloud/v1beta1/namespaces/${NS}/backupentries`;
+/** The shoot's own BackupEntry: `<technical id>--<uid>`. */
+const ENTRY = 'shoot--dev--web--u-1';
 
-/** A status the seeds write after the binding, `afterMs` after the one before. */
-interface ScriptStep {
-  afterMs: number;
-  specSeedName?: string;
-  seedName: string | null;
-  lastOperation: LastOperation;
-  lastErrors?: LastError[];
-}
+/**
+ * A status the seeds write after the binding, `afterMs` after the one before; or the restore
+ * progress the destination writes on the shoot's BackupEntry, stamped with the time it is written.
+ */
+type ScriptStep =
+  | {
+      afterMs: number;
+      specSeedName?: string;
+      seedName: string | null;
+      lastOperation: LastOperation;
+      lastErrors?: LastError[];
+    }
+  | { afterMs: number; restoreProgress: Omit<RestoreProgressReport, 'updated'> };
 
 interface Watcher {
   plural: string;
@@ -63,6 +77,8 @@ class FakeGarden {
   script: ScriptStep[] = [];
   /** How many binding PUTs are answered 409 (the shoot "changed" meanwhile). */
   conflicts = 0;
+  /** Whether BackupEntries are refused (403), as to a user who may not read them. */
+  forbidEntries = false;
   #timers: ReturnType<typeof setTimeout>[] = [];
 
   reset(): void {
@@ -73,6 +89,7 @@ class FakeGarden {
     this.objects.clear();
     this.requests.length = 0;
     this.conflicts = 0;
+    this.forbidEntries = false;
     this.script = [];
     this.preflightAfterMs = 30;
     this.preflightStatus = passedPreflight();
@@ -82,6 +99,26 @@ class FakeGarden {
       metadata: { name: SHOOT, namespace: NS, uid: 'u-1', generation: 3 },
       spec: { seedName: 'seed-a', region: 'local' },
       status: { seedName: 'seed-a', lastOperation: op('Reconcile', 'Succeeded', 100, 'Reconciled') },
+    });
+    // What the shoot's last move left on its entry.
+    this.write('backupentries', {
+      apiVersion: 'core.gardener.cloud/v1beta1',
+      kind: 'BackupEntry',
+      metadata: {
+        name: ENTRY,
+        namespace: NS,
+        annotations: {
+          [RESTORE_PROGRESS_ANNOTATION]: formatRestoreProgress({
+            phase: 'Restore',
+            done: true,
+            fetchedBytes: 7,
+            fetchTotalBytes: 7,
+            restoredKeys: 7,
+            updated: '2020-01-01T00:00:00.000Z',
+          }),
+        },
+      },
+      spec: { bucketName: 'bucket-a', seedName: 'seed-a' },
     });
   }
 
@@ -133,8 +170,13 @@ class FakeGarden {
       ? ['migrationpreflights', ...url.pathname.slice(PREFLIGHTS.length + 1).split('/')]
       : url.pathname.startsWith(SHOOTS)
         ? ['shoots', ...url.pathname.slice(SHOOTS.length + 1).split('/')]
-        : [];
+        : url.pathname.startsWith(ENTRIES)
+          ? ['backupentries', ...url.pathname.slice(ENTRIES.length + 1).split('/')]
+          : [];
     if (!plural) return status(404, 'NotFound', 'the server could not find the requested resource');
+    if (plural === 'backupentries' && this.forbidEntries) {
+      return status(403, 'Forbidden', `backupentries.core.gardener.cloud "${name ?? ''}" is forbidden`);
+    }
     if (req.method === 'GET' && url.searchParams.get('watch') === 'true') {
       const wanted = (url.searchParams.get('fieldSelector') ?? '').replace('metadata.name=', '');
       res.writeHead(200, { 'Content-Type': 'application/json' });
@@ -214,6 +256,18 @@ class FakeGarden {
     for (const step of this.script) {
       at += step.afterMs;
       this.later(at, () => {
+        if ('restoreProgress' in step) {
+          const entry = this.objects.get(`backupentries/${ENTRY}`)!;
+          const report = { ...step.restoreProgress, updated: new Date().toISOString() };
+          this.write('backupentries', {
+            ...entry,
+            metadata: {
+              ...entry.metadata,
+              annotations: { [RESTORE_PROGRESS_ANNOTATION]: formatRestoreProgress(report) },
+            },
+          });
+          return;
+        }
         const shoot = this.shoot();
         this.write('shoots', {
           ...shoot,
@@ -349,7 +403,7 @@ describe('transplant migrate against a fake garden', () => {
     assert.equal(garden.shoot().spec.seedName, 'seed-b');
     assert.deepEqual(garden.preflights(), [], 'the preflight is deleted');
     assert.deepEqual(
-      garden.requests.filter((r) => !r.includes('?watch')),
+      garden.requests.filter((r) => !r.includes('?watch') && !r.startsWith(`GET ${ENTRIES}/`)),
       [
         `POST ${PREFLIGHTS}`,
         `DELETE ${PREFLIGHTS}/web-x7k2q`,
@@ -494,6 +548,83 @@ describe('transplant migrate against a fake garden', () => {
     assert.match(stderr, /stopped following garden-dev\/web; the move goes on on the seeds/);
     assert.ok(stderr.includes(`Follow it with: kubectl get shoot -n garden-dev web -w --kubeconfig ${kubeconfig}`));
     assert.equal(garden.shoot().spec.seedName, 'seed-b', 'the binding stands');
+  });
+
+  /** A classic move whose Restore copies 100 MiB of backups and restores 5,000 keys, as the destination reports them. */
+  const MiB = 1024 * 1024;
+  const WITH_NUMBERS: ScriptStep[] = [
+    ...CLASSIC.slice(0, 3),
+    {
+      afterMs: 20,
+      seedName: null,
+      lastOperation: op('Restore', 'Processing', 20, 'Waiting until etcd backups are copied'),
+    },
+    { afterMs: 150, restoreProgress: { phase: 'Copy', copiedBytes: 50 * MiB, copyTotalBytes: 100 * MiB } },
+    { afterMs: 150, restoreProgress: { phase: 'Copy', done: true, copiedBytes: 100 * MiB, copyTotalBytes: 100 * MiB } },
+    {
+      afterMs: 150,
+      restoreProgress: {
+        phase: 'Restore',
+        done: true,
+        copiedBytes: 100 * MiB,
+        copyTotalBytes: 100 * MiB,
+        fetchedBytes: 20 * MiB,
+        fetchTotalBytes: 20 * MiB,
+        restoredKeys: 5000,
+        totalKeys: 5000,
+      },
+    },
+    { afterMs: 150, seedName: 'seed-b', lastOperation: op('Restore', 'Succeeded', 100, 'Restored') },
+  ];
+
+  it("shows the bytes copied and the keys restored that the destination writes on the shoot's BackupEntry", async () => {
+    garden.script = WITH_NUMBERS;
+    const { code, stdout, stderr } = await migrate();
+    assert.equal(code, 0, stderr);
+    assert.equal(stderr, '');
+    assert.ok(garden.requests.includes(`GET ${ENTRIES}/${ENTRY}`), garden.requests.join('\n'));
+    assert.match(stdout, / copied 50\.0 MiB of 100\.0 MiB\n/);
+    assert.match(
+      stdout,
+      / copied 100\.0 MiB of 100\.0 MiB; fetched 20\.0 MiB of 20\.0 MiB, restored 5,000 of 5,000 keys\n/,
+    );
+    assert.doesNotMatch(stdout, /restored 7 keys/, "the last move's numbers are not this one's");
+    assert.match(stdout.trimEnd().split('\n').at(-1)!, /runs on seed "seed-b"/);
+
+    garden.reset();
+    garden.script = WITH_NUMBERS;
+    const json = await migrate({ json: true });
+    assert.equal(json.code, 0, json.stderr);
+    const events = json.stdout
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    const reports = events.filter((e) => e.event === 'restore-progress');
+    assert.deepEqual(
+      reports.map((e) => [e.report.phase, e.report.done ?? false, e.report.copiedBytes, e.report.restoredKeys]),
+      [
+        ['Copy', false, 50 * MiB, undefined],
+        ['Copy', true, 100 * MiB, undefined],
+        ['Restore', true, 100 * MiB, 5000],
+      ],
+    );
+    assert.deepEqual(Object.keys(reports[0].rates), [
+      'copiedBytesPerSecond',
+      'fetchedBytesPerSecond',
+      'restoredKeysPerSecond',
+    ]);
+    assert.equal(events.at(-1).event, 'end', 'no numbers after the end');
+  });
+
+  it('follows a move without numbers when the BackupEntry may not be read', async () => {
+    garden.script = WITH_NUMBERS;
+    garden.forbidEntries = true;
+    const { code, stdout, stderr } = await migrate();
+    assert.equal(code, 0, stderr);
+    assert.equal(stderr, '', 'a 403 is no warning');
+    assert.ok(garden.requests.includes(`GET ${ENTRIES}/${ENTRY}`), garden.requests.join('\n'));
+    assert.doesNotMatch(stdout, /copied [\d.]+ |restored [\d,]+ /);
+    assert.match(stdout, /runs on seed "seed-b"/);
   });
 
   it('exits 1 when the Restore Failed', async () => {

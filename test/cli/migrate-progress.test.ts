@@ -1,11 +1,13 @@
 /**
  * `transplant migrate`'s display without a terminal: one sequence of shoot states (the source's
  * Migrate with a failed step, the destination's Restore) rendered as plain lines, as JSON lines
- * and as the terminal's redrawn block, and the ETA from the percent's rate.
+ * and as the terminal's redrawn block, and the ETA from the percent's rate; the destination's
+ * reports of bytes copied and keys restored, and their rates.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { LastOperation } from '../../src/api/core-gardener/common.js';
+import type { RestoreProgressReport } from '../../src/api/core-gardener/restore-progress.js';
 import type { PreflightCheck } from '../../src/api/migration-transplant/migration-preflight.js';
 import type { ShootProgress } from '../../src/cli/migrate-outcome.js';
 import { MigrateOutput } from '../../src/cli/migrate-output.js';
@@ -15,6 +17,7 @@ import {
   etaMs,
   formatDuration,
   initialView,
+  isReportOfThisMove,
   jsonLine,
   type MigrateEvent,
   type MigrateView,
@@ -22,8 +25,10 @@ import {
   plainLines,
   redraw,
   reduceView,
+  statusLine,
   ttyBlock,
 } from '../../src/cli/migrate-progress.js';
+import { RATE_WINDOW_MS, reportRate, restoreRates } from '../../src/cli/migrate-restore-numbers.js';
 
 const T0 = Date.parse('2025-03-01T10:00:00.000Z');
 const at = (seconds: number) => T0 + seconds * 1000;
@@ -320,6 +325,139 @@ describe('migrate progress: the terminal block', () => {
         'stopped following ns/s; the move goes on on the seeds\n' +
         'Follow it with: kubectl get shoot -n ns s -w\n',
     );
+  });
+});
+
+const MiB = 1024 * 1024;
+
+/** A report the destination wrote at `seconds` after T0 (its clock). */
+function report(seconds: number, fields: Omit<RestoreProgressReport, 'updated'>): MigrateEvent {
+  return {
+    event: 'restore-progress',
+    time: at(seconds) + 300,
+    report: { ...fields, updated: new Date(at(seconds)).toISOString() },
+  };
+}
+
+const copy = (seconds: number, copiedMiB: number, done = false) =>
+  report(seconds, {
+    phase: 'Copy',
+    ...(done ? { done } : {}),
+    copiedBytes: Math.round(copiedMiB * MiB),
+    copyTotalBytes: 100 * MiB,
+  });
+
+const restore = (seconds: number, fetchedMiB: number, keys: number, done = false) =>
+  report(seconds, {
+    phase: 'Restore',
+    ...(done ? { done } : {}),
+    copiedBytes: 100 * MiB,
+    copyTotalBytes: 100 * MiB,
+    fetchedBytes: fetchedMiB * MiB,
+    fetchTotalBytes: 20 * MiB,
+    restoredKeys: keys,
+    totalKeys: 5000,
+  });
+
+/** The Restore of EVENTS (up to "Deploying etcd") with the destination's numbers after it. */
+const RESTORING = EVENTS.slice(0, 8);
+
+describe('migrate progress: bytes copied and keys restored', () => {
+  const views = (extra: MigrateEvent[]) => replay([...RESTORING, ...extra]).slice(RESTORING.length);
+
+  it('shows the copy with its rate in the block, the status line and once per tenth in plain lines', () => {
+    const steps = views([copy(63, 20.6), copy(65, 45.2)]);
+    const view = steps.at(-1)!.after;
+    assert.deepEqual(moveLines(view, at(66), 80).slice(2), [
+      'Restore Processing 50% on seed "seed-b"',
+      '  copied 45.2 MiB of 100.0 MiB (12.3 MiB/s)',
+      '  › Deploying etcd',
+      'spec.seedName seed-b · status.seedName none',
+    ]);
+    assert.match(
+      statusLine(view, at(66)),
+      /\): Deploying etcd; copied 45\.2 MiB of 100\.0 MiB \(12\.3 MiB\/s\); spec\.seedName/,
+    );
+    assert.deepEqual(
+      steps.flatMap(({ before, event, after }) => plainLines(before, event, after)),
+      [
+        '2025-03-01T10:01:03.300Z copied 20.6 MiB of 100.0 MiB',
+        '2025-03-01T10:01:05.300Z copied 45.2 MiB of 100.0 MiB (12.3 MiB/s)',
+      ],
+    );
+    const listing = report(62, { phase: 'Copy', copiedBytes: 0, copyTotalBytes: 0 });
+    const first = steps[0]!.before;
+    assert.deepEqual(plainLines(first, listing, reduceView(first, listing)), [], 'nothing to show yet: no line');
+    const sameTenth = reduceView(view, copy(66, 48));
+    assert.deepEqual(plainLines(view, copy(66, 48), sameTenth), [], 'still in the same tenth: no line');
+  });
+
+  it('shows the restore: bytes fetched while it fetches, then keys restored, each with its rate', () => {
+    const steps = views([
+      copy(63, 100, true),
+      restore(67, 0, 0),
+      restore(68, 10, 0),
+      restore(69, 20, 0),
+      restore(71, 20, 1600),
+    ]);
+    const line = (i: number) => moveLines(steps[i]!.after, at(72), 120)[3];
+    assert.equal(line(0), '  copied 100.0 MiB of 100.0 MiB');
+    assert.equal(line(2), '  copied 100.0 MiB of 100.0 MiB');
+    assert.equal(
+      moveLines(steps[2]!.after, at(72), 120)[4],
+      '  fetched 10.0 MiB of 20.0 MiB (10.0 MiB/s), restored 0 of 5,000 keys',
+    );
+    // Keys are measured from when everything was fetched: 1,600 in 2 s.
+    assert.equal(
+      moveLines(steps[4]!.after, at(72), 120)[4],
+      '  fetched 20.0 MiB of 20.0 MiB, restored 1,600 of 5,000 keys (800 keys/s)',
+    );
+    const done = reduceView(steps[4]!.after, restore(72, 20, 5000, true));
+    assert.equal(moveLines(done, at(72), 120)[4], '  fetched 20.0 MiB of 20.0 MiB, restored 5,000 of 5,000 keys');
+    assert.deepEqual(restoreRates(done.restoreReports ?? []), {}, 'no rate once the restore ended');
+  });
+
+  it('measures rates over the last reports of the window, never across a copy that started over', () => {
+    const reports = (events: MigrateEvent[]) =>
+      views(events)
+        .at(-1)!
+        .after.restoreReports!.map((r) => r.copiedBytes! / MiB);
+    // Reports older than the window before the newest are dropped, but two are always kept.
+    assert.deepEqual(reports([copy(60, 10), copy(61, 20), copy(62 + RATE_WINDOW_MS / 1000, 30)]), [20, 30]);
+    assert.deepEqual(reports([copy(60, 10), copy(80, 20)]), [10, 20]);
+    const rate = (events: MigrateEvent[]) =>
+      reportRate(views(events).at(-1)!.after.restoreReports!, (r) => r.copiedBytes);
+    assert.equal(rate([copy(60, 10), copy(80, 20)]), (10 * MiB) / 20);
+    assert.equal(rate([copy(60, 40), copy(61, 10)]), undefined, 'the copy started over');
+    assert.equal(rate([copy(60, 40)]), undefined, 'one report is no rate');
+  });
+
+  it("takes only this move's reports, and gives their numbers and rates as JSON", () => {
+    const view = replay(RESTORING).at(-1)!.after;
+    assert.equal(isReportOfThisMove(view, (copy(1, 1) as { report: RestoreProgressReport }).report), false);
+    assert.equal(isReportOfThisMove(view, (copy(3, 1) as { report: RestoreProgressReport }).report), true);
+    const alreadyBound = { ...view, bound: { at: at(2), alreadyBound: true } };
+    assert.equal(isReportOfThisMove(alreadyBound, (copy(1, 1) as { report: RestoreProgressReport }).report), true);
+
+    const [first, second] = views([copy(63, 20.6), copy(65, 45.2)]);
+    assert.deepEqual(JSON.parse(jsonLine(second!.event, second!.after)), {
+      event: 'restore-progress',
+      time: '2025-03-01T10:01:05.300Z',
+      shoot: 'garden-dev/web',
+      target: 'seed-b',
+      report: {
+        phase: 'Copy',
+        copiedBytes: Math.round(45.2 * MiB),
+        copyTotalBytes: 100 * MiB,
+        updated: '2025-03-01T10:01:05.000Z',
+      },
+      rates: {
+        copiedBytesPerSecond: (Math.round(45.2 * MiB) - Math.round(20.6 * MiB)) / 2,
+        fetchedBytesPerSecond: null,
+        restoredKeysPerSecond: null,
+      },
+    });
+    assert.equal(JSON.parse(jsonLine(first!.event, first!.after)).rates.copiedBytesPerSecond, null);
   });
 });
 

@@ -101,6 +101,39 @@ describe('Controller', () => {
     }
   });
 
+  it('drops events whose relevantState is the last one seen of the key; a deletion always counts', async () => {
+    const IGNORED = 'example.io/reported';
+    const reconciler = recordingReconciler();
+    const controller = new Controller({
+      name: 'configmaps-relevant',
+      source: clientListWatch(client, configMapResource, NS),
+      reconciler,
+      logger,
+      relevantState: (cm) => JSON.stringify({ data: (cm as { data?: unknown }).data, labels: cm.metadata.labels }),
+    });
+    controller.start();
+    try {
+      await controller.synced();
+      const seen = () => reconciler.keys.filter((k) => k === 'default/relevant').length;
+      await configMaps.create(NS, { metadata: { name: 'relevant' }, data: { a: '1' } });
+      await until(async () => seen() === 1, 5_000, 'the added object');
+      // Only the ignored annotation changes: no reconcile. A later relevant change is seen.
+      await configMaps.patch(NS, 'relevant', { metadata: { annotations: { [IGNORED]: 'one' } } });
+      await configMaps.patch(NS, 'relevant', { metadata: { annotations: { [IGNORED]: 'two' } } });
+      await configMaps.patch(NS, 'relevant', { data: { a: '2' } });
+      await until(async () => seen() === 2, 5_000, 'the relevant change');
+      await new Promise((r) => setTimeout(r, 200));
+      assert.equal(seen(), 2, 'the annotation-only updates cost no reconcile');
+      await configMaps.delete(NS, 'relevant');
+      await until(async () => seen() === 3, 5_000, 'the deletion');
+      // Created again with the very same content: a new object, reconciled.
+      await configMaps.create(NS, { metadata: { name: 'relevant' }, data: { a: '2' } });
+      await until(async () => seen() === 4, 5_000, 'the object created again');
+    } finally {
+      controller.stop();
+    }
+  });
+
   it("retries a failing key after its rate limiter's delays and forgets them on success", async () => {
     const rateLimiter = new ItemExponentialFailureRateLimiter({ baseDelayMs: 40, maxDelayMs: 80 });
     const reconciler = recordingReconciler(3);

@@ -263,6 +263,9 @@ describe('skip-readiness, migrating back, and migrating again', () => {
     assert.match(output, /Migrate/);
     assert.match(output, /Restore/);
     assert.match(output, /runs on seed "seed-b" \(Restore Succeeded\)/);
+    // The numbers seed-b wrote on the shoot's BackupEntry while it copied and restored.
+    assert.match(output, /copied \d[\d.]* (B|KiB|MiB) of \d[\d.]* (B|KiB|MiB)/);
+    assert.match(output, /restored \d[\d,]* of \d[\d,]* keys/);
     const shoot = await l.shoot(SHOOT_NAMESPACE, SHOOT);
     assert.equal(shoot.status.seedName, 'seed-b');
     assert.deepEqual(shoot.status.lastErrors ?? [], []);

@@ -8,13 +8,19 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { pino } from 'pino';
+import { RESTORE_PROGRESS_ANNOTATION } from '../../src/api/core-gardener/restore-progress.js';
 import type { KubeObject } from '../../src/api/meta.js';
 import type { AdmissionAttributes, RequestAttributes, UserInfo } from '../../src/apiserver/types.js';
 import { SeedRestriction } from '../../src/garden/admission/seed-restriction.js';
 import { GraphFeed } from '../../src/garden/authorizer/graph-feed.js';
 import { SeedAuthorizer } from '../../src/garden/authorizer/seed-authorizer.js';
 import { SeedGraph, vertex } from '../../src/garden/authorizer/seed-graph.js';
-import { gardenletUser, seedsGroup } from '../../src/garden/bootstrap-rbac.js';
+import {
+  bootstrapClusterRoles,
+  gardenletUser,
+  projectMemberClusterRole,
+  seedsGroup,
+} from '../../src/garden/bootstrap-rbac.js';
 import { openSqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
 
 const G = 'core.gardener.cloud/v1beta1';
@@ -301,6 +307,60 @@ describe('SeedAuthorizer', () => {
     );
     assert.equal(await decide(request('seed-a', 'get', 'namespaces', { apiGroup: '', name: 'garden' })), 'deny');
     assert.equal(await decide(request('seed-a', 'list', 'projects')), 'allow');
+  });
+});
+
+describe("SeedAuthorizer and SeedRestriction: the restore progress on a moving shoot's BackupEntry", () => {
+  // The destination reconciled the shoot's own entry (its Restore's "Deploying backup entry").
+  const own = (status?: string, annotations?: Record<string, string>): KubeObject => {
+    const e = entry('shoot--dev--moving--uid-moving', 'bucket-b', 'seed-b', status);
+    return { ...e, metadata: { ...e.metadata, ...(annotations ? { annotations } : {}) } };
+  };
+  const ns = 'garden-dev';
+  const patch = (seedName: string, name: string) =>
+    request(seedName, 'patch', 'backupentries', { namespace: ns, name });
+
+  it('lets the destination patch the entry it hosts, not the source or another seed', async () => {
+    for (const status of ['seed-b', undefined]) {
+      const graph = landscape();
+      graph.upsert(own(status));
+      const decide = async (attrs: RequestAttributes) => (await authorizer(graph).authorize(attrs)).decision;
+      assert.equal(await decide(patch('seed-b', 'shoot--dev--moving--uid-moving')), 'allow', `status ${status}`);
+      assert.equal(await decide(patch('seed-a', 'shoot--dev--moving--uid-moving')), 'deny', `status ${status}`);
+      assert.equal(await decide(patch('seed-a', 'shoot--dev--b1')), 'deny');
+    }
+  });
+
+  it('admits a write of the annotation alone, and project members may read the entry', async () => {
+    const plugin = new SeedRestriction({
+      getBackupBucket: async () => null,
+      getBackupEntry: async () => null,
+      getShoot: async () => null,
+    });
+    const value = '{"phase":"Copy","copiedBytes":1,"copyTotalBytes":2,"updated":"2026-01-01T00:00:00.000Z"}';
+    await plugin.validate({
+      operation: 'UPDATE',
+      kind: { group: 'core.gardener.cloud', version: 'v1beta1', kind: 'BackupEntry' },
+      resource: 'backupentries',
+      subresource: '',
+      namespace: ns,
+      name: 'shoot--dev--moving--uid-moving',
+      user: gardenlet('seed-b'),
+      dryRun: false,
+      object: own('seed-b', { [RESTORE_PROGRESS_ANNOTATION]: value }),
+      oldObject: own('seed-b'),
+    } as AdmissionAttributes);
+    const member = bootstrapClusterRoles().find((r) => r.metadata.name === projectMemberClusterRole) as KubeObject & {
+      rules: { apiGroups: string[]; resources: string[]; verbs: string[] }[];
+    };
+    assert.ok(
+      member.rules.some(
+        (r) =>
+          r.apiGroups.includes('core.gardener.cloud') &&
+          r.resources.includes('backupentries') &&
+          ['get', 'watch'].every((v) => r.verbs.includes(v)),
+      ),
+    );
   });
 });
 

@@ -7,10 +7,12 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { LATEST_SNAPSHOT_ANNOTATION } from '../../src/api/core-gardener/backup-entry.js';
+import { RESTORE_PROGRESS_ANNOTATION } from '../../src/api/core-gardener/restore-progress.js';
 import { forbidden, notFound } from '../../src/api/errors.js';
 import type { KubeObject } from '../../src/api/meta.js';
 import type { Client } from '../../src/client/client.js';
-import { BackupEntryReconciler } from '../../src/seed/gardenlet/backup-entry-controller.js';
+import { BackupEntryReconciler, backupEntryRelevantState } from '../../src/seed/gardenlet/backup-entry-controller.js';
 
 const NAMESPACE = 'garden-dev';
 const NAME = 'shoot--dev--a--uid';
@@ -56,5 +58,29 @@ describe('the destination BackupEntry controller when the garden refuses the buc
   it('fails when the entry as stored still names the refused bucket and this seed', async () => {
     const garden = gardenRefusingBuckets([entry(SOURCE_BUCKET, 'seed-b')]);
     await assert.rejects(reconcilerFor(garden).reconcile({ namespace: NAMESPACE, name: NAME }), /is forbidden/);
+  });
+});
+
+describe('backupEntryRelevantState', () => {
+  const entry = (annotations: Record<string, string>, resourceVersion: string, bucketName = 'bucket-a') => ({
+    apiVersion: 'core.gardener.cloud/v1beta1',
+    kind: 'BackupEntry',
+    metadata: { name: 'e', namespace: 'garden-dev', resourceVersion, annotations },
+    spec: { bucketName, seedName: 'seed-a' },
+  });
+
+  it("ignores the reporters' annotations and the resourceVersion, nothing else", () => {
+    const base = backupEntryRelevantState(entry({ other: 'x' }, '1'));
+    const reported = entry(
+      {
+        other: 'x',
+        [LATEST_SNAPSHOT_ANNOTATION]: '2026-12-07T08:00:00Z',
+        [RESTORE_PROGRESS_ANNOTATION]: '{"phase":"Copy","updated":"2026-12-07T08:00:00Z"}',
+      },
+      '2',
+    );
+    assert.equal(backupEntryRelevantState(reported), base);
+    assert.notEqual(backupEntryRelevantState(entry({ other: 'y' }, '3')), base, 'another annotation counts');
+    assert.notEqual(backupEntryRelevantState(entry({ other: 'x' }, '4', 'bucket-b')), base, 'the spec counts');
   });
 });

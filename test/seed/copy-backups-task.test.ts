@@ -2,7 +2,8 @@
  * The druid's EtcdCopyBackupsTask controller on a real seed, driven through the seed API with
  * kubectl: a task copies every snapshot of the source store into the target and reports
  * Succeeded; a task whose source cannot be reached reports why in `status.lastError` and keeps
- * retrying until the source is reachable; an operator's status patch ends a task.
+ * retrying until the source is reachable; an operator's status patch ends a task. A shoot's copy
+ * reports its bytes on the shoot's garden BackupEntry (restore-progress-reporter.ts).
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -10,9 +11,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
+import { backupBucketResource } from '../../src/api/core-gardener/backup-bucket.js';
+import { backupEntryResource } from '../../src/api/core-gardener/backup-entry.js';
+import { parseRestoreProgress, RESTORE_PROGRESS_ANNOTATION } from '../../src/api/core-gardener/restore-progress.js';
 import { LocalSnapstore } from '../../src/backup/snapstore/local-snapstore.js';
 import { newSnapshot } from '../../src/backup/snapstore/snapshot-name.js';
 import { issueSeedKubeconfigInDir } from '../../src/garden/seed-credentials.js';
+import { shootLabels } from '../../src/seed/gardenlet/shoot-labels.js';
 import { type Seed, startSeed } from '../../src/seed/seed.js';
 import type { Json } from '../helpers/api-client.js';
 import { startTestGarden, type TestGarden } from '../helpers/garden-fixture.js';
@@ -122,6 +127,52 @@ describe('EtcdCopyBackupsTask', () => {
     }
     const listed = await kubectl(seed.adminKubeconfig, ['get', 'etcdcopybackupstasks', '-n', NS]);
     assert.match(listed.stdout, /copy\s+Succeeded/);
+  });
+
+  it("reports a shoot's copy on its garden BackupEntry, which the project's members may read", async () => {
+    const entry = 'shoot--dev--copy--u1';
+    const prefix = `${entry}/etcd-main`;
+    const entries = g.garden.hosted.client.resource(backupEntryResource);
+    await g.garden.hosted.client.resource(backupBucketResource).create('', {
+      metadata: { name: 'bucket-c' },
+      spec: { provider: { type: 'local' }, seedName: 'seed-c', secretRef: { name: 'local', namespace: 'garden-dev' } },
+    });
+    await entries.create('garden-dev', {
+      metadata: { name: entry, namespace: 'garden-dev' },
+      spec: { bucketName: 'bucket-c', seedName: 'seed-c' },
+    });
+    const source = new LocalSnapstore({ root: join(dir, 'src-root'), container: 'bucket-a', prefix });
+    const sizes = [8192, 4096];
+    await source.save(newSnapshot('Full', 0, 10, { compression: 'none' }), Buffer.alloc(sizes[0]!, 1));
+    await source.save(newSnapshot('Incr', 11, 20, { compression: 'none' }), Buffer.alloc(sizes[1]!, 2));
+    await apply(localSecret('source-etcd-backup', join(dir, 'src-root')));
+    await apply(localSecret('etcd-backup', join(dir, 'dst-root')));
+    const manifest = taskManifest(
+      'shoot-copy',
+      { provider: 'local', container: 'bucket-a', prefix, secretRef: { name: 'source-etcd-backup' } },
+      { provider: 'local', container: 'bucket-b', prefix, secretRef: { name: 'etcd-backup' } },
+    );
+    const shoot = { metadata: { name: 'copy', namespace: 'garden-dev' } };
+    await apply({ ...manifest, metadata: { ...manifest.metadata, labels: shootLabels(shoot) } });
+    const total = sizes[0]! + sizes[1]!;
+    const copied = { phase: 'Copy', done: true, copiedBytes: total, copyTotalBytes: total };
+    const numbers = (value: string | undefined) => {
+      const { updated, ...rest } = parseRestoreProgress(value) ?? { updated: '' };
+      return Number.isNaN(Date.parse(updated)) ? undefined : rest;
+    };
+    await eventually(
+      async () => {
+        const found = await entries.get('garden-dev', entry);
+        const shown = numbers(found.metadata.annotations?.[RESTORE_PROGRESS_ANNOTATION]);
+        return JSON.stringify(shown) === JSON.stringify(copied) ? shown : undefined;
+      },
+      30_000,
+      "the copy's end is reported on the BackupEntry",
+    );
+    const read = await kubectl(g.memberKubeconfig, ['get', 'backupentry', '-n', 'garden-dev', entry, '-o', 'json']);
+    assert.equal(read.code, 0, read.stderr);
+    const annotations = JSON.parse(read.stdout).metadata.annotations;
+    assert.deepEqual(numbers(annotations[RESTORE_PROGRESS_ANNOTATION]), copied, 'a project member reads it');
   });
 
   it('an unreachable source is a clear lastError, retried until the source can be reached', async () => {

@@ -58,6 +58,7 @@ export const BACKUP_SOURCE_PREFIX = 'source';
  * seed hosting the shoot (src/seed/gardenlet/backup-age-reporter.ts) for the garden's dashboard.
  */
 export const LATEST_SNAPSHOT_ANNOTATION = 'backup.transplant.gardener.cloud/latest-snapshot';
+// Its sibling, how far a move's copy and restore of the backups got, is restore-progress.ts's.
 
 /** `spec.seedName`, undefined when unset, null or empty. */
 export function backupEntrySpecSeedName(entry: BackupEntry): string | undefined {

@@ -32,6 +32,8 @@ export interface ReplayOptions {
   etcdBinary?: string;
   /** Called before each delta is applied (index from 0). */
   onDelta?: (index: number, delta: FetchedDelta) => void;
+  /** Told the events of each revision once they are in the data dir: applied, or there already. */
+  onEvents?: (events: number) => void;
   logger?: Logger;
 }
 
@@ -82,7 +84,7 @@ export async function replayDeltas(options: ReplayOptions): Promise<number> {
     );
     for (const [index, delta] of deltas.entries()) {
       options.onDelta?.(index, delta);
-      revision = await applyDelta(channel, delta, revision);
+      revision = await applyDelta(channel, delta, revision, options.onEvents);
     }
     return revision;
   } catch (err) {
@@ -96,13 +98,21 @@ export async function replayDeltas(options: ReplayOptions): Promise<number> {
 }
 
 /** Applies the revisions of one delta above `revision`; returns the revision reached. */
-async function applyDelta(channel: EtcdGrpcChannel, delta: FetchedDelta, revision: number): Promise<number> {
+async function applyDelta(
+  channel: EtcdGrpcChannel,
+  delta: FetchedDelta,
+  revision: number,
+  onEvents: ((events: number) => void) | undefined,
+): Promise<number> {
   const { snapshot } = delta;
   const events = await readDeltaSnapshot(snapshot, delta.file);
   let current = revision;
   let applied = false;
   for (const group of groupByRevision(events)) {
-    if (group.revision <= current) continue; // already in the restored database
+    if (group.revision <= current) {
+      onEvents?.(group.events.length); // already in the restored database
+      continue;
+    }
     if (group.revision !== current + 1) {
       throw new RestoreError(
         `gap in the backups: ${snapshot.name} continues at revision ${group.revision} but the data reached only ${current}; revisions ${current + 1}..${group.revision - 1} are missing`,
@@ -118,6 +128,7 @@ async function applyDelta(channel: EtcdGrpcChannel, delta: FetchedDelta, revisio
     if (reached !== group.revision) throw mismatch(snapshot, group.revision, reached);
     current = reached;
     applied = true;
+    onEvents?.(group.events.length);
   }
   if (applied) {
     // Anything else that moved the revision (it must not) shows here.

@@ -44,12 +44,20 @@ function corruptCompression(snapshot: Snapshot, err: unknown): SnapshotIntegrity
   return new SnapshotIntegrityError(snapshot.name, `not valid gzip data: ${(err as Error).message}`);
 }
 
+/** Told the bytes of each chunk fetched from the store, as stored (before decompression). */
+export type FetchedBytesObserver = (bytes: number) => void;
+
 /**
  * Writes the full snapshot's etcd bytes (decompressed, with etcd's SHA-256 still appended, as
  * `etcdctl snapshot restore` wants them) to `file`, checking the hash as they stream.
  * Returns the file's size.
  */
-export async function fetchFullSnapshot(store: Snapstore, snapshot: Snapshot, file: string): Promise<number> {
+export async function fetchFullSnapshot(
+  store: Snapstore,
+  snapshot: Snapshot,
+  file: string,
+  onFetched?: FetchedBytesObserver,
+): Promise<number> {
   const verifier = new FullSnapshotVerifier(snapshot.name);
   // Stores hand out small chunks (64 KiB from files); writing them one by one costs more than
   // copying them into large ones.
@@ -73,6 +81,7 @@ export async function fetchFullSnapshot(store: Snapstore, snapshot: Snapshot, fi
     },
   });
   const source = await fetchObject(store, snapshot);
+  const count = countingStream(onFetched);
   const out = createWriteStream(file, { mode: 0o600 });
   try {
     if (snapshot.compression === 'gzip') {
@@ -82,17 +91,27 @@ export async function fetchFullSnapshot(store: Snapstore, snapshot: Snapshot, fi
       gunzipStream.once('error', (err) => {
         gunzipFailure = err;
       });
-      await pipeline(source, gunzipStream, check, out).catch((err: unknown) => {
+      await pipeline(source, count, gunzipStream, check, out).catch((err: unknown) => {
         throw gunzipFailure === err ? corruptCompression(snapshot, err) : err;
       });
     } else {
-      await pipeline(source, check, out);
+      await pipeline(source, count, check, out);
     }
   } catch (err) {
     throw fetchFailure(store, snapshot, err);
   }
   verifier.finish();
   return verifier.size;
+}
+
+/** Passes the store's chunks on as they are, telling `onFetched` their sizes. */
+function countingStream(onFetched: FetchedBytesObserver | undefined): Transform {
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      onFetched?.(chunk.length);
+      callback(null, chunk);
+    },
+  });
 }
 
 function fetchFailure(store: Snapstore, snapshot: Snapshot, err: unknown): Error {
@@ -116,12 +135,20 @@ export interface DeltaSummary {
  * Fetches a delta, checks it (`checkDeltaEvents`) and writes its decompressed bytes to `file`
  * for the replay, which reads them back with `readDeltaSnapshot`.
  */
-export async function fetchDeltaSnapshot(store: Snapstore, snapshot: Snapshot, file: string): Promise<DeltaSummary> {
+export async function fetchDeltaSnapshot(
+  store: Snapstore,
+  snapshot: Snapshot,
+  file: string,
+  onFetched?: FetchedBytesObserver,
+): Promise<DeltaSummary> {
   let bytes: Buffer;
   try {
     const source = await fetchObject(store, snapshot);
     const chunks: Buffer[] = [];
-    for await (const chunk of source) chunks.push(chunk as Buffer);
+    for await (const chunk of source) {
+      chunks.push(chunk as Buffer);
+      onFetched?.((chunk as Buffer).length);
+    }
     bytes = Buffer.concat(chunks);
   } catch (err) {
     throw fetchFailure(store, snapshot, err);

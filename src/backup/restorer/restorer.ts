@@ -3,6 +3,8 @@
  * snapshot through `etcdctl snapshot restore`, then every later delta replayed through a
  * temporary etcd, one transaction per revision.
  *
+ * Its progress comes as text (`onProgress`) and in numbers (`onRestoreProgress`, restore-progress.ts).
+ *
  * Nothing touches the data dir until everything checked out: all objects are fetched and
  * verified first (SHA-256s, revisions without holes), the data dir is built as `<dataDir>.part`,
  * and only the rename of `.part` over the data dir commits the restore. Any failure removes
@@ -16,9 +18,10 @@ import { promisify } from 'node:util';
 import type { Logger } from 'pino';
 import type { Snapshot, Snapstore, StoredObject } from '../snapstore/snapstore.js';
 import { type FetchedDelta, replayDeltas } from './delta-replay.js';
-import { fetchDeltaSnapshot, fetchFullSnapshot } from './fetch-snapshots.js';
+import { type FetchedBytesObserver, fetchDeltaSnapshot, fetchFullSnapshot } from './fetch-snapshots.js';
 import { RestoreError } from './restore-error.js';
 import { gapError, planRestore } from './restore-plan.js';
+import { type RestoreProgressObserver, RestoreProgressTracker, snapshotKeyCount } from './restore-progress.js';
 import {
   copyTreeDurably,
   estimateWorkBytes,
@@ -48,6 +51,8 @@ export interface RestoreOptions {
   /** Default `/usr/bin/etcd`; runs the temporary server that replays deltas. */
   etcdBinary?: string;
   onProgress?: (message: string) => void;
+  /** The same progress in numbers: bytes fetched, keys restored (restore-progress.ts). */
+  onRestoreProgress?: RestoreProgressObserver;
 }
 
 export type RestoreResult =
@@ -86,6 +91,11 @@ export async function restoreFromStore(options: RestoreOptions): Promise<Restore
   }
   const dataDir = path.resolve(options.dataDir);
   const partDir = `${dataDir}.part`;
+  const numbers = new RestoreProgressTracker(
+    plan.full.size + plan.deltas.reduce((sum, d) => sum + d.size, 0),
+    options.onRestoreProgress,
+  );
+  const fetched = (bytes: number) => numbers.fetched(bytes);
   const workOnTmpfs = await tmpfsHasRoom(
     estimateWorkBytes({
       full: { size: plan.full.size, compressed: plan.full.snapshot.compression === 'gzip' },
@@ -108,17 +118,28 @@ export async function restoreFromStore(options: RestoreOptions): Promise<Restore
     const [, deltas] = await settleAll([
       (async () => {
         progress(`fetching ${plan.full.snapshot.name}`);
-        await fetchFullSnapshot(store, plan.full.snapshot, snapshotFile);
+        await fetchFullSnapshot(store, plan.full.snapshot, snapshotFile, fetched);
       })(),
-      fetchDeltas(store, plan.deltas, workDir, progress),
+      fetchDeltas(store, plan.deltas, workDir, progress, fetched),
     ]);
     checkDeltaContinuity(plan.full.snapshot, deltas);
+    const snapshotKeys = numbers.observed
+      ? await snapshotKeyCount(options.etcdctl ?? DEFAULTS.etcdctl, snapshotFile)
+      : undefined;
+    if (numbers.observed && snapshotKeys === undefined) {
+      logger?.warn({ snapshot: plan.full.snapshot.name }, 'etcdctl could not count the keys of the full snapshot');
+    }
+    numbers.restoring(
+      snapshotKeys,
+      deltas.reduce((sum, d) => sum + d.summary.events, 0),
+    );
 
     // Without deltas etcdctl writes the data dir once, so it may as well write it in place.
     const replayDir = workOnTmpfs && deltas.length > 0 ? path.join(workDir, 'data') : partDir;
     progress(`restoring ${plan.full.snapshot.name} with etcdctl`);
     await etcdctlSnapshotRestore(options, plan.full.snapshot, snapshotFile, replayDir);
     await rm(snapshotFile, { force: true });
+    numbers.snapshotRestored();
 
     let revision = plan.full.snapshot.lastRevision;
     if (deltas.length > 0) {
@@ -130,6 +151,7 @@ export async function restoreFromStore(options: RestoreOptions): Promise<Restore
         ...(options.etcdBinary ? { etcdBinary: options.etcdBinary } : {}),
         ...(logger ? { logger } : {}),
         onDelta: (index, delta) => progress(`applying delta ${index + 1}/${deltas.length} ${delta.snapshot.name}`),
+        onEvents: (events) => numbers.eventsReplayed(events),
       });
     }
     if (replayDir !== partDir) {
@@ -143,6 +165,7 @@ export async function restoreFromStore(options: RestoreOptions): Promise<Restore
     await rename(partDir, dataDir);
     await fsyncPath(path.dirname(dataDir));
     progress(`restored ${dataDir} to revision ${revision}`);
+    numbers.done();
     return { restored: true, revision, full: plan.full.snapshot, deltas: deltas.map((d) => d.snapshot) };
   } catch (err) {
     await rm(partDir, { recursive: true, force: true }).catch(() => {});
@@ -158,6 +181,7 @@ async function fetchDeltas(
   objects: readonly StoredObject[],
   workDir: string,
   progress: (message: string) => void,
+  onFetched: FetchedBytesObserver,
 ): Promise<FetchedDelta[]> {
   const fetched: FetchedDelta[] = new Array(objects.length);
   let next = 0;
@@ -169,7 +193,7 @@ async function fetchDeltas(
       progress(`fetching delta ${index + 1}/${objects.length} ${snapshot.name}`);
       const file = path.join(workDir, `delta-${index}.json`);
       try {
-        fetched[index] = { snapshot, file, summary: await fetchDeltaSnapshot(store, snapshot, file) };
+        fetched[index] = { snapshot, file, summary: await fetchDeltaSnapshot(store, snapshot, file, onFetched) };
       } catch (err) {
         failed = true;
         throw err;

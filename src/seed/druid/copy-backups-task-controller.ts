@@ -26,7 +26,7 @@ import {
   type EtcdCopyBackupsTaskStatus,
   etcdCopyBackupsTaskResource,
 } from '../../api/druid/etcd-copy-backups-task.js';
-import { type CopyResult, copyBackups } from '../../backup/copier.js';
+import { type CopyProgress, type CopyResult, copyBackups } from '../../backup/copier.js';
 import { type Client, ignoreNotFound, type ResourceClient } from '../../client/client.js';
 import { addFinalizer, removeFinalizer } from '../../client/finalizers.js';
 import type { ObjectKey, Reconciler, Result } from '../../controller/controller.js';
@@ -46,6 +46,8 @@ export interface CopyBackupsTaskReconcilerOptions {
   maxRetryDelayMs?: number;
   /** Told of the bytes each copy moves as they reach the target (the seed's migration metrics). */
   onBytesCopied?: (task: EtcdCopyBackupsTask, bytes: number) => void;
+  /** Told each change of a copy's counters (the seed reports them to the garden: restore-progress-reporter.ts). */
+  onProgress?: (task: EtcdCopyBackupsTask, progress: CopyProgress) => void;
 }
 
 /** A task's copy job: the copy and its retries, until it succeeds or is cancelled. */
@@ -163,7 +165,7 @@ export class CopyBackupsTaskReconciler implements Reconciler {
       throw new Error(`target store: ${(err as Error).message}`);
     });
     const wait = copyTaskWaitForFinalSnapshot(task);
-    const onBytesCopied = this.#options.onBytesCopied;
+    const { onBytesCopied, onProgress } = this.#options;
     /** What this attempt reported so far: the progress counts its bytes from 0. */
     let reported = 0;
     return copyBackups({
@@ -178,12 +180,13 @@ export class CopyBackupsTaskReconciler implements Reconciler {
         : {}),
       signal,
       logger: log,
-      ...(onBytesCopied
+      ...(onBytesCopied || onProgress
         ? {
-            onProgress: (progress) => {
+            onProgress: (progress: CopyProgress) => {
               const bytes = progress.copiedBytes - reported;
               reported = progress.copiedBytes;
-              if (bytes > 0) onBytesCopied(task, bytes);
+              if (bytes > 0) onBytesCopied?.(task, bytes);
+              onProgress?.(task, progress);
             },
           }
         : {}),

@@ -12,7 +12,12 @@ import { rename } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { type Etcd, etcdDeltaSnapshotPeriodMs } from '../../api/druid/etcd.js';
 import { parseDuration } from '../../api/extensions/field-validation.js';
-import { dataDirStatus, type RestoreResult, restoreFromStore } from '../../backup/restorer/index.js';
+import {
+  dataDirStatus,
+  type RestoreProgressObserver,
+  type RestoreResult,
+  restoreFromStore,
+} from '../../backup/restorer/index.js';
 import type { SnapshotterOptions } from '../../backup/snapshotter/snapshotter.js';
 import type { ResourceClient } from '../../client/client.js';
 import { openStoreOf, type ResolvedStore } from './backup-store.js';
@@ -24,26 +29,34 @@ export type SnapshotterSettings = Omit<SnapshotterOptions, 'logger' | 'etcd' | '
 /** Told how a restore from the store ended and how long it took (etcd-backup-restore's restoration metric). */
 export type RestorationObserver = (succeeded: boolean, seconds: number) => void;
 
+/**
+ * Who is told of the restores from an Etcd's store: how each ended and how long it took (not when
+ * there was nothing to restore from), and how far one got, in numbers.
+ */
+export interface RestoreObservers {
+  onRestoration?: RestorationObserver | undefined;
+  onRestoreProgress?: RestoreProgressObserver | undefined;
+}
+
 export type EtcdBackupConfig =
   | { kind: 'off' }
   | { kind: 'unavailable'; message: string }
-  | {
+  /** The observers are told of every restore from `store`; they are not part of `key`. */
+  | ({
       kind: 'on';
       store: ResolvedStore;
       snapshotter: SnapshotterSettings;
       key: string;
-      /** Told of every restore from `store`; not part of `key`. */
-      onRestoration?: RestorationObserver;
-    };
+    } & RestoreObservers);
 
 /**
  * The backup configuration of `etcd`: off without `spec.backup.store`, unavailable when its store
- * cannot be opened; `onRestoration` is told of the restores from it.
+ * cannot be opened; `observers` are told of the restores from it.
  */
 export async function etcdBackupConfig(
   etcd: Etcd,
   secrets: ResourceClient,
-  onRestoration?: RestorationObserver,
+  observers: RestoreObservers = {},
 ): Promise<EtcdBackupConfig> {
   const backup = etcd.spec.backup;
   const spec = backup.store;
@@ -79,11 +92,12 @@ export async function etcdBackupConfig(
     store,
     snapshotter,
     key: JSON.stringify([store.key, snapshotter]),
-    ...(onRestoration ? { onRestoration } : {}),
+    ...(observers.onRestoration ? { onRestoration: observers.onRestoration } : {}),
+    ...(observers.onRestoreProgress ? { onRestoreProgress: observers.onRestoreProgress } : {}),
   };
 }
 
-export interface PrepareDataDirOptions {
+export interface PrepareDataDirOptions extends RestoreObservers {
   store: ResolvedStore;
   dataDir: string;
   /** Where temporary files of the restore go (the etcd's own directory, same file system). */
@@ -94,8 +108,6 @@ export interface PrepareDataDirOptions {
   /** `--initial-cluster-token` of the restored membership; default etcd's. */
   clusterToken?: string;
   logger: Logger;
-  /** Told how a restore ended (not when there was nothing to restore from). */
-  onRestoration?: RestorationObserver | undefined;
 }
 
 /**
@@ -126,6 +138,7 @@ export async function prepareDataDir(
       tempDir: options.tempDir,
       logger,
       onProgress: (message) => logger.info(message),
+      ...(options.onRestoreProgress ? { onRestoreProgress: options.onRestoreProgress } : {}),
     });
   } catch (err) {
     options.onRestoration?.(false, seconds());

@@ -71,6 +71,7 @@ export async function restoreFirstMember(options: FirstMemberRestoreOptions): Pr
       clusterToken: options.clusterToken,
       logger: log.child({ member: options.memberName }),
       onRestoration: backup.onRestoration,
+      onRestoreProgress: backup.onRestoreProgress,
     });
     if (!result.restored) return failed('the store lost its snapshots during the restore');
     log.info({ member: options.memberName, revision: result.revision }, 'etcd cluster: member 0 restored from backups');

@@ -19,7 +19,7 @@
  * (`statusFor`, etcd-status.ts) and written to the status subresource only when something other than a
  * timestamp changed, so the controller's own writes do not keep waking it up.
  *
- * One file (~650 lines) on purpose: it is one reconciler, and its private steps (`#converge`,
+ * One file (~680 lines) on purpose: it is one reconciler, and its private steps (`#converge`,
  * `#running`, `#start`, `#delete`, the leader's backup sidecar) share the reconcile's state (the
  * TLS read once, the observation reported once); the member-level work is already outside it
  * (etcd-members.ts, etcd-cluster-restore.ts, etcd-scale-up.ts, backup-sidecars.ts). Next to split:
@@ -31,6 +31,7 @@ import type { Logger } from 'pino';
 import { secretResource } from '../../api/core/secret.js';
 import { type Etcd, etcdHandedOver, etcdReplicas, etcdResource } from '../../api/druid/etcd.js';
 import { nowTimestamp } from '../../api/meta.js';
+import type { RestoreProgress } from '../../backup/restorer/index.js';
 import { type Client, ignoreNotFound, type ResourceClient } from '../../client/client.js';
 import { addFinalizer, removeFinalizer } from '../../client/finalizers.js';
 import type { ObjectKey, Reconciler, Result } from '../../controller/controller.js';
@@ -105,6 +106,11 @@ export interface EtcdReconcilerOptions {
    * so another seed's members reach them during a live migration.
    */
   peerAddress?: string;
+  /**
+   * Told how far a restore of the Etcd's data dir from its backups got, in numbers (the seed
+   * reports them to the garden: restore-progress-reporter.ts).
+   */
+  onRestoreProgress?: (etcd: Etcd, progress: RestoreProgress) => void;
   /** A test aid (etcd-members.ts `afterJoinPhase`): a throw stands for the druid crashing there. */
   afterJoinPhase?: EtcdClusterOptions['afterJoinPhase'];
 }
@@ -227,10 +233,7 @@ export class EtcdReconciler implements Reconciler {
     const source = etcd.spec.etcd.bootstrapWithExistingCluster;
     // A member that joins a running cluster never restores from backups or bootstraps one of its own.
     const joining = source !== undefined && !(await memberHasData(paths.dataDir));
-    const backup: EtcdBackupConfig =
-      this.#options.sidecars && !joining
-        ? await etcdBackupConfig(etcd, this.#secrets, this.#options.sidecars.restorationObserver(etcd))
-        : { kind: 'off' };
+    const backup: EtcdBackupConfig = joining ? { kind: 'off' } : await this.#backupConfig(etcd);
 
     const alive = state?.pid != null && isEtcdProcessFor(state.pid, paths.dataDir);
     if (state && alive && state.configHash === config.configHash) {
@@ -294,6 +297,7 @@ export class EtcdReconciler implements Reconciler {
           peerUrl: advertised[0]!,
           logger: log,
           onRestoration: backup.onRestoration,
+          onRestoreProgress: backup.onRestoreProgress,
         });
       } catch (err) {
         const error = err instanceof Error ? err : new Error(String(err));
@@ -364,6 +368,19 @@ export class EtcdReconciler implements Reconciler {
     };
   }
 
+  /**
+   * The backup configuration of `etcd`, its restores observed by the sidecars' metrics and
+   * `onRestoreProgress`; off without sidecars (`spec.backup` is ignored then).
+   */
+  async #backupConfig(etcd: Etcd): Promise<EtcdBackupConfig> {
+    const { sidecars, onRestoreProgress } = this.#options;
+    if (!sidecars) return { kind: 'off' };
+    return etcdBackupConfig(etcd, this.#secrets, {
+      onRestoration: sidecars.restorationObserver(etcd),
+      ...(onRestoreProgress ? { onRestoreProgress: (progress) => onRestoreProgress(etcd, progress) } : {}),
+    });
+  }
+
   /** The `peer` options of a single member that has peer TLS or joins a running cluster. */
   #peerOptions(
     etcd: Etcd,
@@ -425,9 +442,7 @@ export class EtcdReconciler implements Reconciler {
     } catch (err) {
       return { kind: 'start-failed', error: err instanceof Error ? err : new Error(String(err)), state: undefined };
     }
-    const backupConfig: EtcdBackupConfig = this.#options.sidecars
-      ? await etcdBackupConfig(etcd, this.#secrets, this.#options.sidecars.restorationObserver(etcd))
-      : { kind: 'off' };
+    const backupConfig = await this.#backupConfig(etcd);
     const cluster = await convergeEtcdCluster({
       paths,
       backup: backupConfig,

@@ -139,6 +139,14 @@ export function etcdBackupPrefix(entryName: string): string {
   return `${entryName}/etcd-main`;
 }
 
+/** The entry whose etcd-main backups are at `prefix` (`etcdBackupPrefix`'s inverse); undefined for another prefix. */
+export function entryNameOfEtcdBackupPrefix(prefix: string): string | undefined {
+  const suffix = etcdBackupPrefix('');
+  if (!prefix.endsWith(suffix)) return undefined;
+  const name = prefix.slice(0, -suffix.length);
+  return name && !name.includes('/') ? name : undefined;
+}
+
 /**
  * A store in `entry`'s bucket, with the credentials of its secretRef: at `prefix` (etcd-main's
  * backups, or the whole `<entry>` for a deletion).

@@ -38,7 +38,9 @@ import {
   backupEntryResource,
   backupEntrySpecSeedName,
   backupEntryStatusSeedName,
+  LATEST_SNAPSHOT_ANNOTATION,
 } from '../../api/core-gardener/backup-entry.js';
+import { RESTORE_PROGRESS_ANNOTATION } from '../../api/core-gardener/restore-progress.js';
 import { isForbidden } from '../../api/errors.js';
 import {
   type ExtensionBackupEntry,
@@ -113,6 +115,21 @@ export function gardenBackupEntryOf(extension: KubeObject): ObjectKey[] {
 
 /** A read refused because the entry it was for has changed since (`#unlessSuperseded`). */
 const superseded = Symbol('superseded');
+
+/**
+ * What of a garden BackupEntry concerns this controller: everything but its resourceVersion, its
+ * managed fields and the annotations the seed's reporters write (the newest snapshot's time, a
+ * Restore's progress, up to once a second), which would otherwise each cost a reconcile.
+ */
+export function backupEntryRelevantState(entry: KubeObject): string {
+  const { resourceVersion: _rv, managedFields: _mf, annotations = {}, ...metadata } = entry.metadata;
+  const {
+    [LATEST_SNAPSHOT_ANNOTATION]: _latest,
+    [RESTORE_PROGRESS_ANNOTATION]: _progress,
+    ...otherAnnotations
+  } = annotations;
+  return JSON.stringify({ ...entry, metadata: { ...metadata, annotations: otherAnnotations } });
+}
 
 export class BackupEntryReconciler implements Reconciler {
   readonly #deps: BackupControllerDeps;
