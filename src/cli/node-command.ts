@@ -5,12 +5,8 @@
 import { isIPv4 } from 'node:net';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { pino } from 'pino';
 import { parseQuantity } from '../api/quantity.js';
-import { kubeconfigChanges, loadKubeconfig } from '../client/kubeconfig-file.js';
 import { parseCidr } from '../shoot/kubelet/pod-ips.js';
-import { startNodeAgent } from '../shoot/node-agent.js';
-import { runUntilSignal } from './run-until-signal.js';
 
 interface NodeCommandOptions {
   name: string;
@@ -150,7 +146,15 @@ export function nodeCommand(): Command {
       10,
     )
     .option('--log-level <level>', 'fatal, error, warn, info, debug or trace', 'info')
-    .action((options: NodeCommandOptions) => {
+    .action(async (options: NodeCommandOptions) => {
+      // Loaded when the command runs: every other command of the CLI starts without them.
+      const [{ pino }, { kubeconfigChanges, loadKubeconfig }, { startNodeAgent }, { runUntilSignal }] =
+        await Promise.all([
+          import('pino'),
+          import('../client/kubeconfig-file.js'),
+          import('../shoot/node-agent.js'),
+          import('./run-until-signal.js'),
+        ]);
       const logger = pino({ level: options.logLevel }, pino.destination(2));
       const egressDenyFile =
         options.egressDenyFile ?? (options.machineDir ? join(options.machineDir, 'egress-deny') : undefined);

@@ -47,7 +47,7 @@ import { hostsLandscapeUnavailable } from '../helpers/netns.js';
 import { eventually } from '../helpers/processes.js';
 import { type ShootClient, shootClient } from '../helpers/shoot-client.js';
 import { checkWrites, type ShootWriter, startShootWriter, type WriterRecords } from '../helpers/shoot-writer.js';
-import { onHost, tearDownHostsLandscape, transplant } from '../helpers/transplant-cli.js';
+import { onHost, tearDownHostsLandscape, transplant, upHostsLandscape } from '../helpers/transplant-cli.js';
 
 const skip = hostsLandscapeUnavailable();
 const SHOOT = { NAMESPACE: 'garden-dev', SHOOT_NAME: 'my-shoot' };
@@ -132,19 +132,12 @@ describe('a shoot on the multi-host landscape, moved from seed-a to seed-b', { s
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'transplant-hosts-migration-'));
-    const up = await transplant([
-      'up',
-      '--dir',
-      dir,
-      '--hosts',
+    landscape = await upHostsLandscape(dir, [
       '--machines',
       String(underTest.machines),
-      '--detach',
       '--log-level',
       underTest.logLevel,
     ]);
-    assert.equal(up.code, 0, up.stderr);
-    landscape = JSON.parse(await readFile(join(dir, 'landscape.json'), 'utf8')) as LandscapeFile;
     tag = await landscapeTag(dir);
   });
 

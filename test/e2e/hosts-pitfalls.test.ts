@@ -20,7 +20,7 @@
  *    while the suite moves the shoot back to seed-b.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -38,7 +38,7 @@ import {
 } from '../helpers/migration.js';
 import { hostsLandscapeUnavailable } from '../helpers/netns.js';
 import { eventually } from '../helpers/processes.js';
-import { onHost, tearDownHostsLandscape, transplant } from '../helpers/transplant-cli.js';
+import { onHost, tearDownHostsLandscape, transplant, upHostsLandscape } from '../helpers/transplant-cli.js';
 
 const skip = hostsLandscapeUnavailable();
 const COPY_STEP = 'Waiting until etcd backups are copied';
@@ -102,23 +102,16 @@ describe("the seed document's failure modes as real network cuts", { skip }, () 
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'transplant-hosts-pitfalls-'));
-    const up = await transplant([
-      'up',
-      '--dir',
-      dir,
-      '--hosts',
+    landscape = await upHostsLandscape(dir, [
       '--machines',
       '1',
       '--wait-timeout',
       '10',
       '--node-monitor-grace-period',
       '10',
-      '--detach',
       '--log-level',
       'warn',
     ]);
-    assert.equal(up.code, 0, up.stderr);
-    landscape = JSON.parse(await readFile(join(dir, 'landscape.json'), 'utf8')) as LandscapeFile;
     const project = await onHost(dir, `kubectl apply -f ${join(examplesDir, '10-project.yaml')}`);
     assert.equal(project.code, 0, project.stderr);
     const created = await onHost(dir, 'kubectl apply -f -', { input: await exampleShootManifest(1) });

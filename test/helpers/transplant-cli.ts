@@ -3,8 +3,11 @@
  * scripts run on a landscape host through `transplant exec` (bash with pipefail, KUBECONFIG set
  * to the garden's), as an operator types the seed document's commands.
  */
+import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { LandscapeFile } from '../../src/cli/landscape.js';
 import { HostJournal } from '../../src/landscape/journal.js';
 import { cli } from './landscape.js';
 
@@ -31,6 +34,13 @@ export function transplant(
     if (options.input !== undefined) child.stdin?.end(options.input);
     else child.stdin?.end();
   });
+}
+
+/** `transplant up --hosts --detach` of a new landscape in `dir`, with `flags`; its landscape.json. */
+export async function upHostsLandscape(dir: string, flags: readonly string[]): Promise<LandscapeFile> {
+  const up = await transplant(['up', '--dir', dir, '--hosts', '--detach', ...flags]);
+  assert.equal(up.code, 0, up.stderr);
+  return JSON.parse(await readFile(join(dir, 'landscape.json'), 'utf8')) as LandscapeFile;
 }
 
 /** A bash script on host `host` (default: the operator's) of the landscape in `dir`. */
