@@ -118,12 +118,16 @@ describe('shoot writer and downtime poller', () => {
         { ...base, kind: 'create' as const, name: 'c', resourceVersion: '12', data: { round: '2' } },
         { ...base, kind: 'update' as const, name: 'c', resourceVersion: '14', data: { round: '3' } },
       ],
-      failed: [{ kind: 'create' as const, name: 'd', data: {}, sentAt: 3, failedAt: 4, status: 503 }],
+      failed: [
+        { kind: 'create' as const, name: 'd', data: {}, sentAt: 3, failedAt: 4, status: 503 },
+        { kind: 'create' as const, name: 'e', data: {}, sentAt: 5, failedAt: 6, status: 500 },
+      ],
     };
     const items = [
       { metadata: { name: 'b', resourceVersion: '11' }, data: { round: 'other' } },
       { metadata: { name: 'c', resourceVersion: '12' }, data: { round: '2' } },
       { metadata: { name: 'd', resourceVersion: '13' }, data: {} },
+      { metadata: { name: 'e', resourceVersion: '15' }, data: {} },
     ];
     const check = checkWrites(records, items);
     assert.deepEqual(
@@ -138,6 +142,12 @@ describe('shoot writer and downtime poller', () => {
     assert.deepEqual(
       check.presentThoughRefused.map((f) => f.name),
       ['d'],
+      'a 503 said the create was not applied',
+    );
+    assert.deepEqual(
+      check.presentThoughFailed.map((f) => f.name),
+      ['e'],
+      "a 500's outcome was unknown",
     );
   });
 });

@@ -32,8 +32,9 @@ export interface AcknowledgedWrite {
 }
 
 /**
- * A write without a 2xx. Its effect is unknown in one case only: the connection broke after the
- * request was sent (`error` set), so it may or may not have been applied.
+ * A write without a 2xx. Its effect is unknown when the connection broke after the request was
+ * sent (`error` set) or the server answered 500 (a write its store may have applied); any other
+ * answer says it was not applied.
  */
 export interface FailedWrite {
   kind: WriteKind;
@@ -184,7 +185,8 @@ export function checkWrites(records: WriterRecords, items: readonly Json[]): Wri
   }
   for (const failure of records.failed) {
     if (failure.name === records.update || !byName.has(failure.name)) continue;
-    if (failure.status === undefined) check.presentThoughFailed.push(failure);
+    // A 500 is the server's "unknown": a write etcd may have applied (src/storage/etcd/etcd-errors.ts).
+    if (failure.status === undefined || failure.status === 500) check.presentThoughFailed.push(failure);
     else check.presentThoughRefused.push(failure);
   }
   return check;

@@ -1,6 +1,7 @@
 /**
  * Turns what the etcd client throws into `StorageError`s: connection trouble (unavailable,
  * deadline, a closed client, an election) is `Unreachable`, a compacted revision `Expired`, the rest `Internal`.
+ * A write that met connection trouble after it was sent is `Internal` (`sentWriteError`).
  */
 import { ClientClosedError, isRecoverableError } from 'etcd3';
 import { StorageError } from '../interface.js';
@@ -38,4 +39,20 @@ export function toStorageError(err: unknown, key: string): StorageError {
 export function neverSent(err: unknown): boolean {
   const cause = err instanceof StorageError ? err.cause : err;
   return cause instanceof Error && cause.message.includes('No connection established');
+}
+
+/**
+ * What a write fails with once the client sent it: an `Unreachable` (a deadline, an election, a
+ * connection lost mid-request) leaves its outcome unknown, so it is no longer the 503 of a store
+ * that could not be asked (nothing happened, ask again) but `Internal`, a 500, as the Kubernetes
+ * API server answers "etcdserver: leader changed" or "request timed out" on a write: the client
+ * has to read to know. A write that never left (no connection, the store closed) stays `Unreachable`.
+ */
+export function sentWriteError(err: unknown, key: string): unknown {
+  if (!(err instanceof StorageError) || err.code !== 'Unreachable' || err.cause === undefined || neverSent(err)) {
+    return err;
+  }
+  const unknown = new StorageError('Internal', key, `${err.message} (the write may have been applied)`);
+  unknown.cause = err.cause;
+  return unknown;
 }

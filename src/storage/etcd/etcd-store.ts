@@ -36,7 +36,7 @@ import {
   type WatchOptions,
 } from '../interface.js';
 import { checkPreconditions } from '../preconditions.js';
-import { FUTURE_REVISION_MESSAGE, neverSent, toStorageError } from './etcd-errors.js';
+import { FUTURE_REVISION_MESSAGE, neverSent, sentWriteError, toStorageError } from './etcd-errors.js';
 import { EtcdWatcher } from './etcd-watcher.js';
 import { prefixRange, rangeStart } from './key-range.js';
 import { decodeObject, encodeObject } from './object-codec.js';
@@ -390,10 +390,12 @@ export class EtcdStore implements Storage {
   /**
    * A write: repeated on another endpoint only when the client never sent it (it found no
    * connection to the endpoint it picked, e.g. a member just killed); once sent, its outcome is
-   * unknown and the caller decides.
+   * unknown (`sentWriteError`: a 500, not a 503) and the caller decides.
    */
   #write<T extends { header: IResponseHeader }>(key: string, request: () => Promise<T>): Promise<T> {
-    return this.#retrying(key, request, neverSent);
+    return this.#retrying(key, request, neverSent).catch((err: unknown) => {
+      throw sentWriteError(err, key);
+    });
   }
 
   /**
