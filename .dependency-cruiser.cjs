@@ -16,6 +16,7 @@
  *   registry                   each kind's strategy, table columns and resource definition
  *   apiserver | controller     the generic API server and store | informers, controllers, reconcilers
  *   process | dns              starting, finding and stopping OS processes | DNS dynamic updates (RFC 2136, TSIG)
+ *   streams                    byte-stream pieces (a pass-through tap that counts or hashes)
  *   storage | client | flow    store backends | the object client | named-step flows
  *   api                        kinds' types, readers, validation, resource references, errors
  *
@@ -59,13 +60,24 @@ module.exports = {
       ['api'],
       'Store backends know objects and keys, not servers, kinds, clients or controllers.',
     ),
-    only('client-imports-only-api', 'client', ['api'], 'The object client works over any server: it knows only the API.'),
+    only(
+      'client-imports-only-api',
+      'client',
+      ['api'],
+      'The object client works over any server: it knows only the API.',
+    ),
     only('flow-imports-only-api', 'flow', ['api'], 'The flow engine knows named steps and the API, nothing it runs.'),
     only(
       'process-imports-nothing-outside-process',
       'process',
       [],
       'Running OS processes is a leaf: storage, backup, seed and cli use it, it uses none of them.',
+    ),
+    only(
+      'streams-imports-nothing-outside-streams',
+      'streams',
+      [],
+      'Byte-stream pieces are a leaf: backups and the landscape use them, they use nothing of ours.',
     ),
     only(
       'dns-imports-nothing-outside-dns',
@@ -76,7 +88,7 @@ module.exports = {
     only(
       'landscape-imports-only-lower-layers',
       'landscape',
-      ['api', 'process', 'dns', 'client', 'apiserver', 'storage'],
+      ['api', 'process', 'dns', 'client', 'apiserver', 'storage', 'streams'],
       "A landscape's hosts and their daemons (netns, nftables, knot, haproxy, the garden's etcd) know no garden or seed internals: they start processes the CLI then points at each other.",
     ),
     {
@@ -113,7 +125,7 @@ module.exports = {
     only(
       'backup-imports-only-api-storage-process',
       'backup',
-      ['api', 'storage', 'process'],
+      ['api', 'storage', 'process', 'streams'],
       'Backups work on etcd and object stores alone, so `transplant backup` runs without a garden or seed.',
     ),
     {

@@ -16,8 +16,9 @@ import { mkdir, rename, rm } from 'node:fs/promises';
 import { IncomingMessage } from 'node:http';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { type Readable, Transform } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { tapStream } from '../streams/tap-stream.js';
 
 interface S3rverObject {
   bucket: string;
@@ -65,12 +66,9 @@ function receiveWholeObjects(): void {
     const receiving = `${objectPath}.receiving-${randomBytes(6).toString('hex')}`;
     const md5 = createHash('md5');
     let size = 0;
-    const count = new Transform({
-      transform(chunk: Buffer, _encoding, callback) {
-        md5.update(chunk);
-        size += chunk.length;
-        callback(null, chunk);
-      },
+    const count = tapStream((chunk) => {
+      md5.update(chunk);
+      size += chunk.length;
     });
     try {
       await pipeline(object.content, count, createWriteStream(receiving));

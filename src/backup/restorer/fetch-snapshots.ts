@@ -10,6 +10,7 @@ import { type Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import { createGunzip, gunzip } from 'node:zlib';
+import { tapStream } from '../../streams/tap-stream.js';
 import {
   type DeltaEvent,
   decodeDeltaSnapshot,
@@ -81,7 +82,7 @@ export async function fetchFullSnapshot(
     },
   });
   const source = await fetchObject(store, snapshot);
-  const count = countingStream(onFetched);
+  const count = tapStream((chunk) => onFetched?.(chunk.length));
   const out = createWriteStream(file, { mode: 0o600 });
   try {
     if (snapshot.compression === 'gzip') {
@@ -102,16 +103,6 @@ export async function fetchFullSnapshot(
   }
   verifier.finish();
   return verifier.size;
-}
-
-/** Passes the store's chunks on as they are, telling `onFetched` their sizes. */
-function countingStream(onFetched: FetchedBytesObserver | undefined): Transform {
-  return new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      onFetched?.(chunk.length);
-      callback(null, chunk);
-    },
-  });
 }
 
 function fetchFailure(store: Snapstore, snapshot: Snapshot, err: unknown): Error {

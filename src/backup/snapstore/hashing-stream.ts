@@ -1,6 +1,7 @@
 /** A pass-through stream that counts and hashes (SHA-256) the bytes going through it. */
 import { createHash } from 'node:crypto';
-import { Transform } from 'node:stream';
+import type { Transform } from 'node:stream';
+import { tapStream } from '../../streams/tap-stream.js';
 
 export interface HashingStream {
   stream: Transform;
@@ -11,12 +12,9 @@ export interface HashingStream {
 export function hashingStream(): HashingStream {
   const hash = createHash('sha256');
   let size = 0;
-  const stream = new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      hash.update(chunk);
-      size += chunk.length;
-      callback(null, chunk);
-    },
+  const stream = tapStream((chunk) => {
+    hash.update(chunk);
+    size += chunk.length;
   });
   return { stream, result: () => ({ size, sha256: hash.digest('hex') }) };
 }

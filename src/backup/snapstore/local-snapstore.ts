@@ -9,8 +9,9 @@ import { createReadStream, createWriteStream, type Dirent } from 'node:fs';
 import { mkdir, open, readdir, rename, rmdir, stat, unlink } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
-import { Readable, Transform } from 'node:stream';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { tapStream } from '../../streams/tap-stream.js';
 import { SnapstoreError } from './errors.js';
 import { compareSnapshots, parseSnapshotName } from './snapshot-name.js';
 import type {
@@ -169,13 +170,10 @@ export class LocalSnapstore implements Snapstore {
     let size = 0;
     try {
       const source = Buffer.isBuffer(data) ? Readable.from([data]) : data;
-      const digest = new Transform({
-        transform(chunk: Buffer, _encoding, callback) {
-          hash.update(chunk);
-          size += chunk.length;
-          options.onProgress?.(size);
-          callback(null, chunk);
-        },
+      const digest = tapStream((chunk) => {
+        hash.update(chunk);
+        size += chunk.length;
+        options.onProgress?.(size);
       });
       // `flush`: fsync before close, so the rename below never publishes unwritten data.
       const file = createWriteStream(temp, { flags: 'wx', mode: 0o600, flush: true });

@@ -9,7 +9,7 @@
  * the health conditions say Progressing. Level-triggered: after a seed restart every shoot is
  * looked at again and its control plane brought back, or its Migrate/Restore resumed.
  *
- * One file (~540 lines) on purpose: every operation (the live migration's parts included) goes
+ * One file (~590 lines) on purpose: every operation (the live migration's parts included) goes
  * through the one `#run`, which owns how `lastOperation`, `lastErrors`, conditions and Events are
  * written; the flows themselves are shoot-flows.ts and the decision which one runs is
  * shoot-dispatch.ts.
