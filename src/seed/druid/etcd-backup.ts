@@ -137,7 +137,6 @@ export async function prepareDataDir(
       ...(options.clusterToken ? { initialClusterToken: options.clusterToken } : {}),
       tempDir: options.tempDir,
       logger,
-      onProgress: (message) => logger.info(message),
       ...(options.onRestoreProgress ? { onRestoreProgress: options.onRestoreProgress } : {}),
     });
   } catch (err) {
