@@ -122,7 +122,7 @@ export async function answerPreflight(
       lastUpdateTime: time,
     });
   };
-  const garden = await gardenAnswers({ preflight, shoot, source, target: targetSeed, facts });
+  const garden = await gardenAnswers({ preflight, shoot, source, target: targetSeed, facts, now });
   for (const name of GARDEN_PREFLIGHT_CHECKS) {
     const found = garden.get(name);
     if (found) answer(name, found.passed, found.message);
@@ -184,8 +184,10 @@ async function gardenAnswers(inputs: {
   source: Seed | null;
   target: Seed | null;
   facts: PreflightFacts;
+  /** The time the answer is for: a seed's heartbeat is judged against it. */
+  now: Date;
 }): Promise<Map<PreflightCheckName, Answer>> {
-  const { preflight, shoot, source, target, facts } = inputs;
+  const { preflight, shoot, source, target, facts, now } = inputs;
   const { namespace = '' } = preflight.metadata;
   const { shootName, seedName: targetName } = preflight.spec;
   const answers = new Map<PreflightCheckName, Answer>();
@@ -199,7 +201,7 @@ async function gardenAnswers(inputs: {
   } else if (target.metadata.deletionTimestamp) {
     set(PreflightCheckName.TargetSeedReady, false, `seed "${targetName}" is being deleted`);
   } else {
-    const readiness = seedReadiness(target);
+    const readiness = seedReadiness(target, now);
     set(
       PreflightCheckName.TargetSeedReady,
       readiness.ready,
