@@ -1,7 +1,8 @@
 /**
  * A live migration (issue 17) with DNS endpoints: the landscape of test/e2e/migration-dns.test.ts
  * (its own network namespace, knotd as the resolver, seeds with address pools, the internal-domain
- * Secret), the shoot annotated `migration.gardener.cloud/live-migrate: "true"` and the seed
+ * Secret), a highly available shoot (3 etcd members, 2 kube-apiserver replicas behind the endpoint
+ * proxy on the seed's pool address; `make test-matrix` also a single-member one) annotated `migration.gardener.cloud/live-migrate: "true"` and the seed
  * document's binding command. The continuity probe (a write every 20 ms, a reader, a watch opened
  * before the move) resolves the shoot's name at knotd for every new connection, and knotd is asked
  * every 10 ms throughout. Afterwards: knotd serves seed-b's address; the source closed its
@@ -47,6 +48,13 @@ import {
 } from '../helpers/migration.js';
 import { etcdPidsUnder, eventually } from '../helpers/processes.js';
 import { checkWrites } from '../helpers/shoot-writer.js';
+import { testMatrixOnly } from '../helpers/test-matrix.js';
+
+/** The shoots moved: `make test` the highly available one, whose every part the other one has. */
+const VARIANTS = [
+  { title: 'a highly available shoot', failureTolerance: 'node' as const, members: 3, skip: false as const },
+  { title: 'a single-member shoot', failureTolerance: undefined, members: 1, skip: testMatrixOnly('the HA shoot') },
+];
 
 inOwnNetns(
   {
@@ -79,7 +87,11 @@ function watchAnswers(intervalMs: number): { answers: { at: number; addresses: s
 }
 
 function insideTheNamespace(netns: string): void {
-  describe(`a live migration with DNS endpoints (inside ${netns})`, () => {
+  for (const variant of VARIANTS) liveMigrationWithDns(netns, variant);
+}
+
+function liveMigrationWithDns(netns: string, variant: (typeof VARIANTS)[number]): void {
+  describe(`a live migration of ${variant.title} with DNS endpoints (inside ${netns})`, { skip: variant.skip }, () => {
     let knot: KnotServer;
     let shoot: ShootOnLandscape;
     let report: ContinuityReport;
@@ -92,6 +104,7 @@ function insideTheNamespace(netns: string): void {
       knot = await startNamespaceKnot();
       shoot = await startShootOnLandscape({
         upArgs: POOL_ARGS,
+        failureTolerance: variant.failureTolerance,
         beforeShoot: (landscape) => applyInternalDomain(landscape.garden, knot),
       });
       assert.deepEqual(await queryA(DNS, API_NAME), [ADDRESS['seed-a']]);
@@ -162,8 +175,12 @@ function insideTheNamespace(netns: string): void {
       assert.deepEqual(check.changed, [], 'every acknowledged write has its resourceVersion and content');
     });
 
-    it("runs the destination's member from its join on: the Restore adopts it without a restart", () => {
-      assert.equal(destinationEtcdPids.size, 1, `etcd pids on seed-b: ${[...destinationEtcdPids].join(', ')}`);
+    it("runs the destination's members from their join on: the Restore adopts them without a restart", () => {
+      assert.equal(
+        destinationEtcdPids.size,
+        variant.members,
+        `etcd pids on seed-b: ${[...destinationEtcdPids].join(', ')}`,
+      );
     });
 
     it('runs the control plane only on seed-b; the machine renews its lease through the name', async () => {
