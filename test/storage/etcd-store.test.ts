@@ -33,6 +33,19 @@ async function wipe(endpoints: string[], prefix: string): Promise<void> {
   }
 }
 
+/** The Range requests `etcd` has answered, from its own metrics. */
+async function etcdRangeCount(etcd: TestEtcd): Promise<number> {
+  const metrics = await (await fetch(`${etcd.endpoints[0]}/metrics`)).text();
+  const line = metrics
+    .split('\n')
+    .find(
+      (l) =>
+        l.startsWith('grpc_server_handled_total{') && l.includes('grpc_code="OK"') && l.includes('grpc_method="Range"'),
+    );
+  assert.ok(line, 'etcd counts its Range requests');
+  return Number(line.split(' ').at(-1));
+}
+
 let caseNumber = 0;
 runStorageConformance('etcd', async () => {
   const { endpoints } = await sharedEtcd();
@@ -185,6 +198,36 @@ describe('etcd store', () => {
       }
       assert.deepEqual(rest.map(specN), [5, 6, 7, 8, 9, 10, 11]);
       assert.ok(rest.every((obj) => Number(obj.metadata.resourceVersion) <= Number(first.resourceVersion)));
+    });
+  });
+
+  it('reads a list of large values in ranges of at most rangeBytes, small ones in one range', async () => {
+    const rangeBytes = 20_000;
+    await withStore({ prefix: '/range-bytes', rangeBytes }, async (store, etcd) => {
+      const padding = 'x'.repeat(4_000);
+      const large: KubeObject[] = [];
+      for (let n = 0; n < 120; n++) {
+        const name = `obj-${String(n).padStart(3, '0')}`;
+        large.push(await store.create(`/registry/large/${name}`, { ...thing(name, n), data: { padding } }));
+        await store.create(`/registry/small/${name}`, thing(name, n));
+      }
+      const valueBytes = JSON.stringify({ ...thing('obj-000', 0), data: { padding } }).length;
+      // The first list learns the size; the second reads ranges of what fits in rangeBytes.
+      assert.deepEqual((await store.list('/registry/large/')).items, large);
+      let before = await etcdRangeCount(etcd);
+      assert.deepEqual((await store.list('/registry/large/')).items, large);
+      const perRange = Math.floor(rangeBytes / valueBytes);
+      assert.equal((await etcdRangeCount(etcd)) - before, Math.ceil(120 / perRange));
+      // A page is still the page asked for, continued where it ended.
+      const page = await store.list('/registry/large/', { limit: 10 });
+      assert.deepEqual(page.items, large.slice(0, 10));
+      assert.equal(page.remainingItemCount, 110);
+      const next = await store.list('/registry/large/', { limit: 10, continue: page.continue });
+      assert.deepEqual(next.items, large.slice(10, 20));
+      await store.list('/registry/small/');
+      before = await etcdRangeCount(etcd);
+      assert.equal((await store.list('/registry/small/')).items.length, 120);
+      assert.equal((await etcdRangeCount(etcd)) - before, 1, 'small values: one range');
     });
   });
 

@@ -52,6 +52,8 @@ export interface EtcdStoreOptions {
   requestTimeoutMs?: number;
   /** How long a watch keeps reconnecting to an unreachable etcd before it fails (default 30_000 ms). */
   watchReconnectTimeoutMs?: number;
+  /** The bytes of values one range request of a list reads at most (default 4 MiB; see `DEFAULT_RANGE_BYTES`). */
+  rangeBytes?: number;
 }
 
 const DEFAULTS = Object.freeze({
@@ -64,6 +66,17 @@ const DEFAULTS = Object.freeze({
 const NEVER_SENT_ATTEMPTS_PER_ENDPOINT = 4;
 /** Keys one range request reads while a list scans for matches. */
 const SCAN_BATCH = 500;
+/**
+ * The bytes of values one range request of a list reads at most, as far as the sizes seen so far
+ * tell. etcd 3.4 holds its backend's read lock for a whole range and a commit waits for it: a
+ * range of 500 ConfigMaps of 100 KiB (50 MB; keys-only or not, etcd reads the values) held every
+ * write of the cluster for 300-400 ms.
+ */
+const DEFAULT_RANGE_BYTES = 4 * 1024 * 1024;
+/** Keys the first range of a list reads under a prefix whose value sizes are not known yet. */
+const FIRST_RANGE_KEYS = 50;
+/** Prefixes whose value sizes are remembered; more start the memory afresh. */
+const MAX_SIZED_PREFIXES = 1024;
 /** The key the cheapest possible request reads, for the current revision. */
 const PROBE_KEY = Buffer.from([0]);
 
@@ -87,6 +100,9 @@ export class EtcdStore implements Storage {
   readonly #prefix: string;
   readonly #endpointCount: number;
   readonly #watchReconnectTimeoutMs: number;
+  readonly #rangeBytes: number;
+  /** The mean value size, in bytes, of the keys a list under each prefix read last. */
+  readonly #valueBytes = new Map<string, number>();
   readonly #watchers = new Set<EtcdWatcher>();
   #closed = false;
   /** The highest revision any response showed; a watch "from now" starts after it. */
@@ -98,6 +114,7 @@ export class EtcdStore implements Storage {
     this.#prefix = options.prefix ?? DEFAULTS.prefix;
     this.#endpointCount = options.endpoints.length;
     this.#watchReconnectTimeoutMs = options.watchReconnectTimeoutMs ?? DEFAULTS.watchReconnectTimeoutMs;
+    this.#rangeBytes = options.rangeBytes ?? DEFAULT_RANGE_BYTES;
     const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULTS.requestTimeoutMs;
     this.#client = new Etcd3({
       hosts: [...options.endpoints],
@@ -148,7 +165,7 @@ export class EtcdStore implements Storage {
       const res = await this.#listRange(prefix, position !== undefined, {
         key: from,
         range_end: rangeEnd,
-        limit: batch,
+        limit: this.#rangeKeys(prefix, batch),
         revision,
         keys_only: keyFilter !== undefined,
       });
@@ -156,6 +173,7 @@ export class EtcdStore implements Storage {
       const values = keyFilter
         ? await this.#valuesOf(prefix, position !== undefined, res.kvs, keyFilter, revision)
         : undefined;
+      this.#noteValueSizes(prefix, values ? [...values.values()] : res.kvs.map((kv) => kv.value));
       for (let i = 0; i < res.kvs.length; i++) {
         const kv = res.kvs[i]!;
         const key = this.#logicalKey(kv.key);
@@ -178,6 +196,25 @@ export class EtcdStore implements Storage {
       if (!res.more || !last) return { items, resourceVersion: String(revision) };
       from = Buffer.concat([last.key, PROBE_KEY]);
     }
+  }
+
+  /**
+   * How many keys the next range of a list under `prefix` reads: `wanted` at most, and no more
+   * than `rangeBytes` of values at the sizes seen last under that prefix (`FIRST_RANGE_KEYS` before
+   * any was seen). A list of large objects takes more, shorter ranges, so etcd's commits, and with
+   * them every write, wait milliseconds for a list instead of a large part of a second.
+   */
+  #rangeKeys(prefix: string, wanted: number): number {
+    const perKey = this.#valueBytes.get(prefix);
+    const fits = perKey === undefined ? FIRST_RANGE_KEYS : Math.floor(this.#rangeBytes / Math.max(perKey, 1));
+    return Math.max(1, Math.min(wanted, fits));
+  }
+
+  #noteValueSizes(prefix: string, values: readonly Buffer[]): void {
+    if (values.length === 0) return;
+    if (this.#valueBytes.size >= MAX_SIZED_PREFIXES && !this.#valueBytes.has(prefix)) this.#valueBytes.clear();
+    const bytes = values.reduce((sum, value) => sum + value.length, 0);
+    this.#valueBytes.set(prefix, bytes / values.length);
   }
 
   /**
