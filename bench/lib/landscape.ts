@@ -175,6 +175,11 @@ export class Landscape {
       notes.push(`killed etcd ${pid}, still alive after down`);
       process.kill(pid, 'SIGKILL');
     }
+    // The shoots' machines (node agents) outlive their seeds; `down` stops them unless it failed.
+    for (const pid of processesNaming('node', this.dir)) {
+      notes.push(`killed node process ${pid}, still alive after down`);
+      process.kill(pid, 'SIGKILL');
+    }
     return notes;
   }
 

@@ -8,9 +8,10 @@
  */
 import { spawn } from 'node:child_process';
 import { openSync } from 'node:fs';
-import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pino } from 'pino';
+import { writeFileAtomic } from '../apiserver/pki/atomic-file.js';
 import { s3CredentialsFromEnv } from '../backup/snapstore/credentials.js';
 import { loadKubeconfig } from '../client/kubeconfig-file.js';
 import { RestClient } from '../client/rest-client.js';
@@ -185,7 +186,13 @@ async function supervise(dir: string, options: UpOptions): Promise<void> {
     },
     seeds: {},
   };
-  const save = () => writeFile(landscapePath(dir), `${JSON.stringify(landscape, null, 2)}\n`, { mode: 0o600 });
+  // `down`, `exec` and the tests read landscape.json at any time, also while a restarted child's
+  // pid is saved: one write at a time, each a whole file renamed into place.
+  let saving: Promise<void> = Promise.resolve();
+  const save = () =>
+    (saving = saving
+      .catch(() => undefined)
+      .then(() => writeFileAtomic(landscapePath(dir), `${JSON.stringify(landscape, null, 2)}\n`)));
   const supervisor = new Supervisor(logger, () => {
     landscape.garden.pid = supervisor.pid('garden');
     if (landscape.garden.replicas) {

@@ -6,7 +6,8 @@
  * etcd-main from 1 to 3 members; the kube-apiserver becomes 2 replicas). Then the seed
  * document's binding command moves it to seed-b, whose druid restores a 3-member cluster from
  * the backups. Every acknowledged write is there through the API and in each of seed-b's 3
- * members (read from each member alone, serializable), and no Etcd is left on seed-a.
+ * members (read from each member alone, serializable), and no Etcd is left on seed-a; `transplant
+ * down` then stops the 3 members too.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -25,8 +26,9 @@ import {
   startShootOnLandscape,
   triggerMigration,
 } from '../helpers/migration.js';
-import { eventually } from '../helpers/processes.js';
+import { etcdPidsUnder, eventually } from '../helpers/processes.js';
 import { checkWrites, startShootWriter } from '../helpers/shoot-writer.js';
+import { transplant } from '../helpers/transplant-cli.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -176,5 +178,13 @@ describe('the classic migration of a highly available shoot from seed-a to seed-
     }
     const gone = await getJson(shoot.landscape.seedKubeconfig('seed-a'), ['get', 'etcds', '-n', CONTROL_PLANE]);
     assert.deepEqual(gone.items, [], 'no etcd of the shoot is left on seed-a');
+  });
+
+  it("transplant down stops the landscape and seed-b's 3 members with it", async () => {
+    const l = shoot.landscape;
+    assert.equal((await etcdPidsUnder(join(l.dir, 'seeds', 'seed-b'))).length, 3);
+    const down = await transplant(['down', '--dir', l.dir]);
+    assert.equal(down.code, 0, down.stderr);
+    assert.deepEqual(await etcdPidsUnder(l.dir), [], 'no etcd outlives down');
   });
 });

@@ -36,6 +36,7 @@ import {
   etcdPaths,
   findEtcdProcesses,
   readEtcdState,
+  stopAllEtcds,
   stopEtcdAt,
 } from '../../src/seed/druid/index.js';
 import { issueEtcdServerCertificate } from '../../src/shoot/shoot-certificates.js';
@@ -345,6 +346,20 @@ describe('druid: a 3-member Etcd (real etcd processes, peer TLS)', () => {
     assert.deepEqual(
       (await memberStates()).map((s) => [s.pid, s.startedAt]),
       before.map((s) => [s.pid, s.startedAt]),
+    );
+  });
+
+  it('stopAllEtcds (transplant down) stops every member; the druid starts them again on their ports', async () => {
+    const before = await memberStates();
+    const stopped = await stopAllEtcds(runtimeDir, 2_000);
+    for (const s of before) {
+      assert.ok(stopped.includes(s.pid!), `member pid ${s.pid} stopped`);
+      assert.equal(isProcessAlive(s.pid!), false, `member pid ${s.pid} still runs`);
+    }
+    await reconcileUntil('every member running again', allReady);
+    assert.deepEqual(
+      (await memberStates()).map((s) => s.clientPort),
+      before.map((s) => s.clientPort),
     );
   });
 

@@ -390,11 +390,7 @@ describe('druid: plain HTTP etcd, replicas 0, stopAllEtcds', () => {
       [[ns, 'etcd-main', true]],
     );
     const pid = listed[0]!.state.pid!;
-    const stopped = await stopAllEtcds(runtimeDir);
-    assert.deepEqual(
-      stopped.map((e) => e.state.pid),
-      [pid],
-    );
+    assert.deepEqual(await stopAllEtcds(runtimeDir), [pid]);
     assert.equal(isProcessAlive(pid), false);
     const restarted = await until('a restarted etcd', async () => {
       const now = await state(ns, 'etcd-main');

@@ -63,18 +63,19 @@ export async function listEtcdProcesses(runtimeDir: string): Promise<EtcdProcess
 }
 
 /**
- * Stops every etcd server under `runtimeDir` (for `transplant down`), keeping data and state
- * files: a seed started again restarts them on the same ports. Returns the entries it stopped.
+ * Stops every etcd server under `runtimeDir` (for `transplant down`): each Etcd's own and each of
+ * its members' (a multi-member Etcd has no state file of its own, only its members do), keeping
+ * data and state files: a seed started again restarts them on the same ports. Returns the pids
+ * it stopped.
  */
-export async function stopAllEtcds(
-  runtimeDir: string,
-  graceMs = DEFAULT_ETCD_STOP_GRACE_MS,
-): Promise<EtcdProcessEntry[]> {
-  const entries = await listEtcdProcesses(runtimeDir);
-  const stopped = await Promise.all(
-    entries.map(async (entry) => ((await stopEtcdAt(entry.paths, graceMs)).length > 0 ? entry : undefined)),
-  );
-  return stopped.filter((entry): entry is EtcdProcessEntry => entry !== undefined);
+export async function stopAllEtcds(runtimeDir: string, graceMs = DEFAULT_ETCD_STOP_GRACE_MS): Promise<number[]> {
+  const stopped: number[] = [];
+  for (const namespace of await subdirectories(runtimeDir)) {
+    const names = await subdirectories(join(runtimeDir, namespace));
+    const pids = await Promise.all(names.map((name) => stopEtcdAt(etcdPaths(runtimeDir, namespace, name), graceMs)));
+    stopped.push(...pids.flat());
+  }
+  return stopped;
 }
 
 async function subdirectories(dir: string): Promise<string[]> {
