@@ -173,7 +173,8 @@ export class EtcdStore implements Storage {
       const values = keyFilter
         ? await this.#valuesOf(prefix, position !== undefined, res.kvs, keyFilter, revision)
         : undefined;
-      this.#noteValueSizes(prefix, values ? [...values.values()] : res.kvs.map((kv) => kv.value));
+      // The values a keyFilter kept say nothing of the sizes of those it skipped.
+      if (!values) this.#noteValueSizes(prefix, res.kvs);
       for (let i = 0; i < res.kvs.length; i++) {
         const kv = res.kvs[i]!;
         const key = this.#logicalKey(kv.key);
@@ -210,11 +211,11 @@ export class EtcdStore implements Storage {
     return Math.max(1, Math.min(wanted, fits));
   }
 
-  #noteValueSizes(prefix: string, values: readonly Buffer[]): void {
-    if (values.length === 0) return;
+  #noteValueSizes(prefix: string, kvs: readonly IKeyValue[]): void {
+    if (kvs.length === 0) return;
     if (this.#valueBytes.size >= MAX_SIZED_PREFIXES && !this.#valueBytes.has(prefix)) this.#valueBytes.clear();
-    const bytes = values.reduce((sum, value) => sum + value.length, 0);
-    this.#valueBytes.set(prefix, bytes / values.length);
+    const bytes = kvs.reduce((sum, kv) => sum + kv.value.length, 0);
+    this.#valueBytes.set(prefix, bytes / kvs.length);
   }
 
   /**
