@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
@@ -349,13 +349,22 @@ describe('druid: a 3-member Etcd (real etcd processes, peer TLS)', () => {
     );
   });
 
-  it('stopAllEtcds (transplant down) stops every member; the druid starts them again on their ports', async () => {
+  it('stopAllEtcds (transplant down) stops every member, one at a time; the druid starts them again on their ports', async () => {
     const before = await memberStates();
+    const logs = etcdMemberNames({ metadata: { name: 'etcd-main' } } as Etcd, 3).map((n) =>
+      join(etcdMemberPaths(paths, n).confDir, 'etcd.log'),
+    );
+    const logStarts = logs.map((log) => statSync(log).size);
     const stopped = await stopAllEtcds(runtimeDir, 2_000);
     for (const s of before) {
       assert.ok(stopped.includes(s.pid!), `member pid ${s.pid} stopped`);
       assert.equal(isProcessAlive(s.pid!), false, `member pid ${s.pid} still runs`);
     }
+    // Stopped together, the leader tries to hand its leadership to a member going away too and
+    // never finishes; in turn, every transfer a stopping member starts is finished.
+    const shutdown = logs.map((log, i) => readFileSync(log, 'utf8').slice(logStarts[i]));
+    const count = (what: string) => shutdown.join('').split(what).length - 1;
+    assert.equal(count('"leadership transfer finished"'), count('"leadership transfer starting"'), shutdown.join(''));
     await reconcileUntil('every member running again', allReady);
     assert.deepEqual(
       (await memberStates()).map((s) => s.clientPort),

@@ -27,13 +27,16 @@ export function findEtcdProcesses(dataDir: string): Promise<number[]> {
 
 /**
  * Stops every process serving `paths.dataDir` or the data dir of one of its members (a
- * multi-member Etcd's, under `<dir>/members/`; SIGTERM, SIGKILL after `graceMs`) and resolves
- * once they are gone. Returns the pids it stopped.
+ * multi-member Etcd's, under `<dir>/members/`; SIGTERM, SIGKILL after `graceMs`), one after the
+ * other, and resolves once they are gone. Returns the pids it stopped.
  */
 export async function stopEtcdAt(paths: EtcdPaths, graceMs = DEFAULT_ETCD_STOP_GRACE_MS): Promise<number[]> {
   const membersDir = `${join(paths.dir, 'members')}/`;
   const pids = await findEtcdProcessesBy((dir) => dir === paths.dataDir || dir.startsWith(membersDir));
-  await Promise.all(pids.map((pid) => terminateProcess(pid, graceMs)));
+  // One at a time: a leader stopped together with its followers spends 5 s and more in etcd's
+  // shutdown trying to hand its leadership to a member that is going away too; stopped in turn,
+  // each hands it to one still running and the last finds none: all gone in under a second.
+  for (const pid of pids) await terminateProcess(pid, graceMs);
   return pids;
 }
 
