@@ -132,15 +132,18 @@ async function reconcileUntil(
   what: string,
   check: (etcd: Etcd) => boolean | Promise<boolean>,
   name = 'etcd-main',
+  onRequeue?: (requeueAfterMs: number | undefined, etcd: Etcd | undefined) => void,
 ): Promise<Etcd> {
   const deadline = Date.now() + 90_000;
   for (;;) {
-    await reconciler.reconcile({ namespace: ns, name }).catch((err) => {
+    const result = await reconciler.reconcile({ namespace: ns, name }).catch((err) => {
       // A simulated crash: the next reconcile is the restarted druid's.
       if (err instanceof SimulatedCrash) reconciler = newReconciler();
+      return undefined;
     });
     const found = await etcds.find(ns, name);
     const etcd = found && checked(etcdResource, found);
+    if (result) onRequeue?.(result.requeueAfterMs, etcd);
     if (etcd && (await check(etcd))) return etcd;
     if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}: ${JSON.stringify(etcd?.status)}`);
     await new Promise((r) => setTimeout(r, 100));
@@ -474,6 +477,8 @@ describe('druid: backups of a 3-member Etcd from its leader, and the restore of 
       ctx,
     );
     const reasons = new Set<string>();
+    /** The requeue asked for after each reconcile that left the Etcd restoring. */
+    const whileRestoring: (number | undefined)[] = [];
     const etcd = await reconcileUntil(
       'the cluster restored with three voters',
       (e) => {
@@ -484,8 +489,18 @@ describe('druid: backups of a 3-member Etcd from its leader, and the restore of 
         return backedReady(e);
       },
       BACKED,
+      (requeueAfterMs, e) => {
+        if (e && conditionOf(e, 'Ready')?.reason === 'RestoringFromBackups') whileRestoring.push(requeueAfterMs);
+      },
     );
     assert.ok(reasons.has('RestoringFromBackups'), [...reasons].join());
+    // Each member's join is a reconcile: the druid looks again within 250 ms, not 2 s.
+    assert.ok(whileRestoring.length > 0);
+    assert.deepEqual(
+      whileRestoring.filter((ms) => ms !== 250),
+      [],
+      `requeues while restoring: ${whileRestoring.join(', ')}`,
+    );
     assert.equal(conditionOf(etcd, 'Ready')?.reason, 'ClusterQuorate');
     assert.equal(new Set(etcd.status?.members?.map((m) => m.id)).size, 3);
     await assert.rejects(stat(join(backedPaths.dir, 'restoring-from-backups')), { code: 'ENOENT' });
