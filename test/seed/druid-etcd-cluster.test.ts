@@ -1,3 +1,10 @@
+/**
+ * The druid's multi-member Etcds against real etcd processes with peer TLS: members, quorum,
+ * re-joins, restarts, stops, backups from the leader and the restore of the whole cluster, scaling
+ * 1 → 3. One file over 500 lines: its describes share one druid, one runtime dir and one CA, and
+ * each builds on the cluster the one before left running (starting a 3-member cluster per test
+ * would cost the suite minutes).
+ */
 import assert from 'node:assert/strict';
 import { readFileSync, statSync } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';

@@ -1,3 +1,9 @@
+/**
+ * The druid's single-member Etcds against real etcd processes: start with TLS, adoption by a
+ * restarted seed, restarts after kill -9, a missing secret, deletion, `replicas: 0`, stopAllEtcds,
+ * an etcd that outlives the seed. One file over 500 lines: its cases share one druid and one
+ * runtime dir, as a seed's do, and several build on what the one before left.
+ */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
