@@ -19,7 +19,7 @@
  * (`statusFor`, etcd-status.ts) and written to the status subresource only when something other than a
  * timestamp changed, so the controller's own writes do not keep waking it up.
  *
- * One file (~680 lines) on purpose: it is one reconciler, and its private steps (`#converge`,
+ * One file (~710 lines) on purpose: it is one reconciler, and its private steps (`#converge`,
  * `#running`, `#start`, `#delete`, the leader's backup sidecar) share the reconcile's state (the
  * TLS read once, the observation reported once); the member-level work is already outside it
  * (etcd-members.ts, etcd-cluster-restore.ts, etcd-scale-up.ts, backup-sidecars.ts). Next to split:
