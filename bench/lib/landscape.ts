@@ -34,6 +34,8 @@ export interface LandscapeOptions {
   prefix?: string;
   /** `up --hosts --machines N`: every part on a host of its own, N machine hosts. */
   hosts?: { machines: number };
+  /** Added to `up`'s environment, which the landscape's processes inherit. */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** dist/bench/lib/landscape.js → dist/src/cli/main.js */
@@ -63,7 +65,10 @@ export class Landscape {
     args.push('--log-level', options.logLevel ?? 'warn', '--timeout', String(timeoutSeconds));
     if (options.hosts) args.push('--hosts', '--machines', String(options.hosts.machines));
     try {
-      await run(process.execPath, args, { timeout: (timeoutSeconds + 30) * 1000 });
+      await run(process.execPath, args, {
+        timeout: (timeoutSeconds + 30) * 1000,
+        env: { ...process.env, ...options.env },
+      });
     } catch (err) {
       const e = err as { stderr?: string; message: string };
       throw new Error(`transplant up failed: ${e.stderr || e.message}`);

@@ -40,7 +40,7 @@ export function addAuditFlags(command: Command, server: string): Command {
 /** The policy of the flags: the file's (checked), or the default. */
 export async function auditPolicyFromFlags(flags: AuditFlags): Promise<AuditPolicy | undefined> {
   if (!flags.auditPolicyFile) return undefined;
-  // Loaded here, not at the top: `transplant node` and `down` load no API server code (main.ts).
+  // Loaded here, not at the top: `transplant node` and `down` load no API server code (program.ts).
   const { readAuditPolicyFile } = await import('../apiserver/audit/audit-log.js');
   return readAuditPolicyFile(flags.auditPolicyFile);
 }

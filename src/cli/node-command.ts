@@ -147,8 +147,9 @@ export function nodeCommand(): Command {
     )
     .option('--log-level <level>', 'fatal, error, warn, info, debug or trace', 'info')
     .action(async (options: NodeCommandOptions) => {
-      // Loaded when the command runs: every other command of the CLI starts without them.
-      const [{ pino }, { kubeconfigChanges, loadKubeconfig }, { startNodeAgent }, { runUntilSignal }] =
+      // Loaded when the command runs: every other command of the CLI starts without them. pino's
+      // `default` (its module.exports), the one export a bundled import of a CommonJS module has.
+      const [{ default: pino }, { kubeconfigChanges, loadKubeconfig }, { startNodeAgent }, { runUntilSignal }] =
         await Promise.all([
           import('pino'),
           import('../client/kubeconfig-file.js'),

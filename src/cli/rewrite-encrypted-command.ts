@@ -38,7 +38,7 @@ export function rewriteEncryptedCommand(): Command {
 }
 
 async function runRewriteEncrypted(options: RewriteCommandOptions): Promise<void> {
-  // Loaded when the command runs (src/cli/main.ts).
+  // Loaded when the command runs (src/cli/program.ts).
   const [{ discoverResources }, { loadKubeconfig }, { RestClient }, { rewriteObjects }] = await Promise.all([
     import('../client/discovery.js'),
     import('../client/kubeconfig-file.js'),

@@ -7,7 +7,7 @@ import { Command } from 'commander';
 import type { RestClient } from '../client/rest-client.js';
 import type { GardenEndpoint } from '../garden/seed-credentials.js';
 
-/** Loaded when a subcommand runs, as main.ts loads every command's code. */
+/** Loaded when a subcommand runs, as program.ts loads every command's code. */
 type Credentials = typeof import('../garden/seed-credentials.js');
 
 interface CommonOptions {
