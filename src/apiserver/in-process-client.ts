@@ -6,6 +6,7 @@
  */
 import { isAlreadyExists } from '../api/errors.js';
 import type { KubeList, KubeObject } from '../api/meta.js';
+import { partialObjectMetadataList } from '../api/partial-object-metadata.js';
 import type { ResourceRef } from '../api/resource-ref.js';
 import {
   type Client,
@@ -18,6 +19,7 @@ import {
   type NewObject,
   type ObjectWatch,
   type PatchOptions,
+  partialMetadataWatch,
   type ResourceClient,
   type WatchOptions,
   type WriteOptions,
@@ -69,6 +71,7 @@ class StoreResourceClient<T extends KubeObject> implements ResourceClient<T> {
       limit: options.limit,
       continue: options.continue,
     });
+    if (options.metadataOnly) return partialObjectMetadataList(list) as KubeList<T>;
     return checkedList(this.resource, list);
   }
 
@@ -77,6 +80,7 @@ class StoreResourceClient<T extends KubeObject> implements ResourceClient<T> {
       ...this.#selectors(options),
       resourceVersion: options.resourceVersion,
     });
+    if (options.metadataOnly) return partialMetadataWatch(watch) as ObjectWatch<T>;
     return checkedWatch(this.resource, watch);
   }
 

@@ -7,6 +7,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { badRequest, invalid, methodNotAllowed, notAcceptable, pathNotFound, successStatus } from '../api/errors.js';
 import { isRecord, type KubeObject } from '../api/meta.js';
+import { partialObjectMetadata, partialObjectMetadataList } from '../api/partial-object-metadata.js';
 import type { WatchRegistration } from './filters/request-limits.js';
 import { parseBody, readBody, sendJson, sendJsonParts } from './http-util.js';
 import { patchTypeOf } from './patch.js';
@@ -60,15 +61,20 @@ export async function serveResource(
   };
   const accept = req.headers.accept;
   const table = wantsTable(accept);
+  const metadataOnly = !table && wantsPartialObjectMetadata(accept);
   if (!table && accept && !acceptsJson(accept))
-    throw notAcceptable(`only application/json and Table responses are served`);
+    throw notAcceptable(`only application/json, Table and PartialObjectMetadata responses are served`);
   const includeObject = (query.get('includeObject') ?? 'Metadata') as IncludeObject;
   const respond = (code: number, obj: KubeObject) => {
     if (warnings.length > 0) res.setHeader('Warning', warningHeaders(warnings));
     sendJson(
       res,
       code,
-      table ? toTable(store.def, [obj], { resourceVersion: obj.metadata.resourceVersion }, { includeObject }) : obj,
+      table
+        ? toTable(store.def, [obj], { resourceVersion: obj.metadata.resourceVersion }, { includeObject })
+        : metadataOnly
+          ? partialObjectMetadata(obj)
+          : obj,
     );
   };
 
@@ -82,15 +88,24 @@ export async function serveResource(
         limit: parseLimit(query.get('limit')),
         continue: query.get('continue') ?? undefined,
       };
-      const json = table ? undefined : await store.listJson(info.namespace, listQuery);
+      const json = table || metadataOnly ? undefined : await store.listJson(info.namespace, listQuery);
       if (json) return sendJsonParts(res, json.head, json.items, json.tail);
       const list = await store.list(info.namespace, listQuery);
-      sendJson(res, 200, table ? toTable(store.def, list.items, list.metadata, { includeObject }) : list);
+      sendJson(
+        res,
+        200,
+        table
+          ? toTable(store.def, list.items, list.metadata, { includeObject })
+          : metadataOnly
+            ? partialObjectMetadataList(list)
+            : list,
+      );
       return;
     }
     case 'watch':
       return serveWatch(req, res, store, info, query, {
         table,
+        metadataOnly,
         includeObject,
         bookmarkIntervalSeconds: options.bookmarkIntervalSeconds,
         openWatches: options.openWatches,
@@ -229,6 +244,27 @@ function gracePeriodSeconds(value: unknown): number {
     ]);
   }
   return n;
+}
+
+/**
+ * True when the Accept header asks for objects as PartialObjectMetadata (`as=PartialObjectMetadata`
+ * for one object, `as=PartialObjectMetadataList` for lists and watches; `g=meta.k8s.io`, `v=v1`),
+ * as Kubernetes' metadata client and garbage collector do.
+ */
+export function wantsPartialObjectMetadata(accept: string | undefined): boolean {
+  return (accept ?? '').split(',').some((part) => {
+    const params = new Map(
+      part
+        .split(';')
+        .slice(1)
+        .map((p) => p.trim().split('=') as [string, string]),
+    );
+    return (
+      /^PartialObjectMetadata(List)?$/.test(params.get('as') ?? '') &&
+      params.get('g') === 'meta.k8s.io' &&
+      params.get('v') === 'v1'
+    );
+  });
 }
 
 function acceptsJson(accept: string): boolean {

@@ -7,6 +7,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { toStatusError } from '../api/errors.js';
 import type { WatchEvent } from '../api/meta.js';
+import { partialObjectMetadata } from '../api/partial-object-metadata.js';
 import { auditResponseStarted } from './audit/auditor.js';
 import type { WatchRegistration } from './filters/request-limits.js';
 import { drained } from './http-util.js';
@@ -18,6 +19,8 @@ import { type IncludeObject, toTable } from './table.js';
 export interface WatchStreamOptions {
   /** The client asked for Table rows rather than objects. */
   table: boolean;
+  /** The client asked for the objects' metadata only (PartialObjectMetadata). */
+  metadataOnly: boolean;
   includeObject: IncludeObject;
   /** Seconds between bookmarks when the client allows them. */
   bookmarkIntervalSeconds: number;
@@ -33,7 +36,7 @@ export async function serveWatch(
   query: URLSearchParams,
   options: WatchStreamOptions,
 ): Promise<void> {
-  const { table, includeObject, openWatches } = options;
+  const { table, metadataOnly, includeObject, openWatches } = options;
   const fieldSelector = parseFieldSelector(query.get('fieldSelector'), store.selectableFieldNames());
   const labelSelector = parseLabelSelector(query.get('labelSelector'));
   // A watch on one name is a watch with a metadata.name selector.
@@ -62,17 +65,19 @@ export async function serveWatch(
   const bookmarkTimer = bookmarks
     ? setInterval(() => {
         if (!lastVersion) return;
-        const object = {
+        const bookmark = {
           kind: store.def.kind,
           apiVersion: store.apiVersion,
           metadata: { resourceVersion: lastVersion },
         };
+        const object = metadataOnly ? partialObjectMetadata(bookmark) : bookmark;
         res.write(`${JSON.stringify({ type: 'BOOKMARK', object })}\n`);
       }, options.bookmarkIntervalSeconds * 1000)
     : undefined;
   req.on('close', stop);
   res.on('close', stop);
   const encode = (event: WatchEvent): unknown => {
+    if (metadataOnly) return { type: event.type, object: partialObjectMetadata(event.object) };
     if (!table) return event;
     const object = toTable(
       store.def,

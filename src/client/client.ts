@@ -10,10 +10,12 @@
  *
  * Every object a client answers (get, find, list, watch, and what create, update and patch
  * return) goes through the resource's guard (`checked`): a typed kind comes back as its
- * interface, checked, or as a `MalformedObjectError` naming the field that did not match.
+ * interface, checked, or as a `MalformedObjectError` naming the field that did not match; a list
+ * or watch with `metadataOnly` answers PartialObjectMetadata instead, unchecked.
  */
 import { isNotFound } from '../api/errors.js';
 import type { KubeList, KubeObject, ObjectMeta, WatchEvent } from '../api/meta.js';
+import { partialObjectMetadata } from '../api/partial-object-metadata.js';
 import { apiVersionOf, type ResourceRef } from '../api/resource-ref.js';
 import { MalformedObjectError } from './malformed-object-error.js';
 
@@ -26,6 +28,11 @@ export interface ListOptions {
   fieldSelector?: string;
   limit?: number;
   continue?: string;
+  /**
+   * The objects' metadata only (`meta.k8s.io/v1` PartialObjectMetadata), as Kubernetes' metadata
+   * client gets them: for a reader that needs no more, whatever the objects' size.
+   */
+  metadataOnly?: boolean;
 }
 
 export interface WatchOptions extends ListOptions {
@@ -118,6 +125,15 @@ export function checked<T extends KubeObject>(ref: ResourceRef<T>, obj: unknown)
 /** A list whose every item passed `checked`. */
 export function checkedList<T extends KubeObject>(ref: ResourceRef<T>, list: KubeList): KubeList<T> {
   return { ...list, items: list.items.map((item) => checked(ref, item)) };
+}
+
+/** A watch whose events carry their objects' metadata only (PartialObjectMetadata), bookmarks included. */
+export function partialMetadataWatch(watch: ObjectWatch): ObjectWatch {
+  async function* events(): AsyncGenerator<WatchEvent> {
+    for await (const event of watch) yield { ...event, object: partialObjectMetadata(event.object) };
+  }
+  const iterator = events();
+  return { [Symbol.asyncIterator]: () => iterator, stop: () => watch.stop() };
 }
 
 /**

@@ -112,9 +112,10 @@ export class RestClient implements Client {
     body?: unknown,
     contentType = 'application/json',
     timeoutMs = 30_000,
+    accept = JSON_MEDIA,
   ): Promise<T> {
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-    const res = await this.#sendRetrying(method, path, payload, contentType, timeoutMs);
+    const res = await this.#sendRetrying(method, path, payload, contentType, timeoutMs, accept);
     const text = await readAll(res.stream);
     const parsed = text ? safeJson(text) : undefined;
     if (res.status >= 200 && res.status < 300) return parsed as T;
@@ -122,9 +123,13 @@ export class RestClient implements Client {
   }
 
   /** Opens a watch and yields its events; the stream ends when the server closes it. */
-  async watch<T extends KubeObject = KubeObject>(path: string, query: URLSearchParams): Promise<ObjectWatch<T>> {
+  async watch<T extends KubeObject = KubeObject>(
+    path: string,
+    query: URLSearchParams,
+    accept = JSON_MEDIA,
+  ): Promise<ObjectWatch<T>> {
     query.set('watch', 'true');
-    const res = await this.#sendRetrying('GET', `${path}?${query}`, undefined, 'application/json', 0);
+    const res = await this.#sendRetrying('GET', `${path}?${query}`, undefined, 'application/json', 0, accept);
     if (res.status !== 200) {
       const text = await readAll(res.stream);
       throw toStatusError(res.status, safeJson(text), text);
@@ -167,11 +172,12 @@ export class RestClient implements Client {
     payload: Buffer | undefined,
     contentType: string,
     timeoutMs: number,
+    accept = JSON_MEDIA,
   ) {
     for (let attempt = 0; ; attempt++) {
       let res: SentRequest;
       try {
-        res = await this.#send(method, path, payload, contentType, timeoutMs);
+        res = await this.#send(method, path, payload, contentType, timeoutMs, accept);
       } catch (err) {
         // A kept-alive connection the server closed as idle just as this request went out on it:
         // the request never reached the server, so a read is sent again at once on a fresh one
@@ -187,11 +193,18 @@ export class RestClient implements Client {
   }
 
   /** `#sendOnce`, sent again with a reloaded token after a 401 when the token changed. */
-  async #send(method: string, path: string, payload: Buffer | undefined, contentType: string, timeoutMs: number) {
+  async #send(
+    method: string,
+    path: string,
+    payload: Buffer | undefined,
+    contentType: string,
+    timeoutMs: number,
+    accept: string,
+  ) {
     // Compared with the token this request carried, not the current one: a concurrent request's
     // 401 may have reloaded it already, and this one must still be sent again.
     const sentWith = this.#token;
-    const res = await this.#sendOnce(method, path, payload, contentType, timeoutMs);
+    const res = await this.#sendOnce(method, path, payload, contentType, timeoutMs, accept);
     if (res.status !== 401 || !this.#reloadToken) return res;
     let token: string | undefined;
     try {
@@ -202,11 +215,18 @@ export class RestClient implements Client {
     if (!token || token === sentWith) return res;
     this.#token = token;
     res.stream.resume(); // drained, its connection goes back to the pool
-    return this.#sendOnce(method, path, payload, contentType, timeoutMs);
+    return this.#sendOnce(method, path, payload, contentType, timeoutMs, accept);
   }
 
-  #sendOnce(method: string, path: string, payload: Buffer | undefined, contentType: string, timeoutMs: number) {
-    const headers: Record<string, string> = { Accept: 'application/json', 'User-Agent': this.#userAgent };
+  #sendOnce(
+    method: string,
+    path: string,
+    payload: Buffer | undefined,
+    contentType: string,
+    timeoutMs: number,
+    accept: string,
+  ) {
+    const headers: Record<string, string> = { Accept: accept, 'User-Agent': this.#userAgent };
     if (this.#token) headers.Authorization = `Bearer ${this.#token}`;
     if (payload) {
       headers['Content-Type'] = contentType;
@@ -299,8 +319,12 @@ export class RestResourceClient<T extends KubeObject = KubeObject> implements Re
   }
 
   async list(namespace: string, options: ListOptions = {}): Promise<KubeList<T>> {
-    const list = await this.#client.request<KubeList>('GET', `${this.path(namespace)}${queryString(options)}`);
-    return checkedList(this.resource, list);
+    const path = `${this.path(namespace)}${queryString(options)}`;
+    if (options.metadataOnly) {
+      // PartialObjectMetadata: not the kind's objects, so not checked against its guard.
+      return this.#client.request<KubeList<T>>('GET', path, undefined, undefined, undefined, METADATA_LIST_MEDIA);
+    }
+    return checkedList(this.resource, await this.#client.request<KubeList>('GET', path));
   }
 
   async create(namespace: string, obj: NewObject<T>): Promise<T> {
@@ -359,9 +383,14 @@ export class RestResourceClient<T extends KubeObject = KubeObject> implements Re
     if (options.resourceVersion) query.set('resourceVersion', options.resourceVersion);
     if (options.timeoutSeconds) query.set('timeoutSeconds', String(options.timeoutSeconds));
     if (options.allowWatchBookmarks) query.set('allowWatchBookmarks', 'true');
+    if (options.metadataOnly) return this.#client.watch<T>(this.path(namespace), query, METADATA_LIST_MEDIA);
     return checkedWatch(this.resource, await this.#client.watch(this.path(namespace), query));
   }
 }
+
+const JSON_MEDIA = 'application/json';
+/** What Kubernetes' metadata client sends for lists and watches (JSON: this client reads no protobuf). */
+const METADATA_LIST_MEDIA = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1';
 
 function queryString(options: ListOptions): string {
   const query = new URLSearchParams();

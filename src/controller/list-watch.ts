@@ -4,7 +4,7 @@
  */
 import { type KubeList, type KubeObject, resourceVersionOrder, type WatchEvent } from '../api/meta.js';
 import { type ResourceRef, unchecked } from '../api/resource-ref.js';
-import type { Client, ListOptions } from '../client/client.js';
+import type { Client, ListOptions, ResourceClient } from '../client/client.js';
 
 /** Lists and watches objects. */
 export interface ListWatch<T extends KubeObject = KubeObject> {
@@ -17,20 +17,44 @@ export interface ListWatch<T extends KubeObject = KubeObject> {
  * read through `client` unchecked (`unchecked`, src/api/resource-ref.ts): an informer needs only
  * their keys, and one malformed object must not stop it for all the others. Over HTTPS the watch
  * asks for bookmarks and a server-side timeout, to keep resuming cheap; the in-process client has
- * no use for either.
+ * no use for either. With `pageSize` the list is read in pages, as client-go's pager reads a
+ * reflector's: no single answer holds more than a page.
  */
 export function clientListWatch(
   client: Client,
   ref: ResourceRef,
   namespace = '',
   options: ListOptions = {},
+  paging: { pageSize?: number } = {},
 ): ListWatch {
   const resource = client.resource(unchecked(ref));
+  const { pageSize } = paging;
   return {
-    list: () => resource.list(namespace, options),
+    list: () => (pageSize ? listInPages(resource, namespace, options, pageSize) : resource.list(namespace, options)),
     watch: (resourceVersion) =>
       resource.watch(namespace, { ...options, resourceVersion, allowWatchBookmarks: true, timeoutSeconds: 300 }),
   };
+}
+
+/**
+ * Every object, read `pageSize` at a time (`limit` and `continue`): all pages are of the first
+ * page's revision (the continue token holds it), so the whole is one list at that revision. A
+ * continue token that expired fails the list (410), and the informer lists again.
+ */
+async function listInPages(
+  resource: ResourceClient<KubeObject>,
+  namespace: string,
+  options: ListOptions,
+  pageSize: number,
+): Promise<KubeList> {
+  let page = await resource.list(namespace, { ...options, limit: pageSize });
+  const first = page;
+  const items = [...page.items];
+  while (page.metadata.continue) {
+    page = await resource.list(namespace, { ...options, limit: pageSize, continue: page.metadata.continue });
+    items.push(...page.items);
+  }
+  return { ...first, metadata: { resourceVersion: first.metadata.resourceVersion }, items };
 }
 
 /**

@@ -131,6 +131,46 @@ describe('Client', () => {
         watch.stop();
       });
 
+      it('lists and watches metadata only (PartialObjectMetadata), in pages, without the data', async () => {
+        const client = clientOf().resource(secrets);
+        const labels = { metadataonly: label };
+        for (const suffix of ['m1', 'm2', 'm3']) {
+          await client.create(NS, { metadata: { name: name(suffix), labels }, data: { k: 'c2VjcmV0' } });
+        }
+        const first = await client.list(NS, { labelSelector: `metadataonly=${label}`, metadataOnly: true, limit: 2 });
+        assert.equal(first.kind, 'PartialObjectMetadataList');
+        assert.equal(first.apiVersion, 'meta.k8s.io/v1');
+        assert.equal(first.items.length, 2);
+        assert.ok(first.metadata.continue, 'a second page');
+        const rest = await client.list(NS, {
+          labelSelector: `metadataonly=${label}`,
+          metadataOnly: true,
+          limit: 2,
+          continue: first.metadata.continue,
+        });
+        const items = [...first.items, ...rest.items];
+        assert.deepEqual(
+          items.map((item) => item.metadata.name),
+          [name('m1'), name('m2'), name('m3')],
+        );
+        for (const item of items) {
+          assert.deepEqual(Object.keys(item).sort(), ['apiVersion', 'kind', 'metadata']);
+          assert.equal(item.kind, 'PartialObjectMetadata');
+          assert.equal(item.metadata.labels?.metadataonly, label);
+          assert.ok(item.metadata.uid);
+        }
+        const watch = await client.watch(NS, { resourceVersion: rest.metadata.resourceVersion, metadataOnly: true });
+        await client.patch(NS, name('m1'), { data: { k: 'Y2hhbmdlZA==' } });
+        for await (const event of watch) {
+          if (event.object.metadata.name !== name('m1')) continue;
+          assert.equal(event.type, 'MODIFIED');
+          assert.deepEqual(Object.keys(event.object).sort(), ['apiVersion', 'kind', 'metadata']);
+          assert.equal(event.object.kind, 'PartialObjectMetadata');
+          break;
+        }
+        watch.stop();
+      });
+
       it('reads a typed kind through its guard and answers a malformed object with a MalformedObjectError', async () => {
         const typed = clientOf().resource(seedResource);
         const seedName = name('guarded');

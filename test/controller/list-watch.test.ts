@@ -1,12 +1,14 @@
 /**
- * unionListWatch: the objects of several list-watches once each (the newer version of an object
+ * clientListWatch reading in pages; unionListWatch: the objects of several list-watches once each (the newer version of an object
  * listed twice), watched from the oldest list's resourceVersion, and a watch that ends as soon as
  * one of its sources ends so that the informer lists again.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { KubeList, KubeObject, WatchEvent } from '../../src/api/meta.js';
-import { type ListWatch, unionListWatch } from '../../src/controller/list-watch.js';
+import { resourceRef } from '../../src/api/resource-ref.js';
+import type { Client, ListOptions } from '../../src/client/client.js';
+import { clientListWatch, type ListWatch, unionListWatch } from '../../src/controller/list-watch.js';
 
 function obj(name: string, resourceVersion: string): KubeObject {
   return { metadata: { name, namespace: 'ns', resourceVersion } };
@@ -79,5 +81,35 @@ describe('unionListWatch', () => {
     })();
     stopped.stop();
     await drained;
+  });
+});
+
+describe('clientListWatch with a page size', () => {
+  it('lists every page at the first page’s resourceVersion, asking for no more than a page at a time', async () => {
+    const asked: ListOptions[] = [];
+    const pages: KubeList[] = [
+      { apiVersion: 'v1', kind: 'List', metadata: { resourceVersion: '40', continue: 'c1' }, items: [obj('a', '1')] },
+      { apiVersion: 'v1', kind: 'List', metadata: { resourceVersion: '40', continue: 'c2' }, items: [obj('b', '2')] },
+      { apiVersion: 'v1', kind: 'List', metadata: { resourceVersion: '40' }, items: [obj('c', '3')] },
+    ];
+    const resource = {
+      list: async (_namespace: string, options: ListOptions) => {
+        asked.push(options);
+        return pages[asked.length - 1]!;
+      },
+    };
+    const client = { resource: () => resource } as unknown as Client;
+    const ref = resourceRef({ group: '', version: 'v1', kind: 'ConfigMap', plural: 'configmaps', namespaced: true });
+    const list = await clientListWatch(client, ref, 'ns', { metadataOnly: true }, { pageSize: 2 }).list();
+    assert.deepEqual(
+      list.items.map((o) => o.metadata.name),
+      ['a', 'b', 'c'],
+    );
+    assert.deepEqual(list.metadata, { resourceVersion: '40' });
+    assert.deepEqual(asked, [
+      { metadataOnly: true, limit: 2 },
+      { metadataOnly: true, limit: 2, continue: 'c1' },
+      { metadataOnly: true, limit: 2, continue: 'c2' },
+    ]);
   });
 });

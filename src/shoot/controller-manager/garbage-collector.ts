@@ -21,6 +21,9 @@ import { Informer } from '../../controller/informer.js';
 import { clientListWatch, type ListWatch } from '../../controller/list-watch.js';
 import type { SharedInformerFactory } from '../../controller/shared-informers.js';
 
+/** Objects per page of the collector's own lists: client-go's pager default. */
+const METADATA_PAGE_SIZE = 500;
+
 /** A resource as discovery lists it: the collector watches those it may list, watch and delete. */
 export interface CollectableResource extends ResourceRef {
   readonly verbs: readonly string[];
@@ -118,13 +121,15 @@ export class GarbageCollector implements Reconciler {
   }
 
   /**
-   * The shared cache's view of a resource the other controllers read too; a watch of its own for
-   * the rest, which keeps no objects: the graph needs only their metadata.
+   * The shared cache's view of a resource the other controllers read too; for the rest a list and
+   * watch of their metadata only, in pages of 500, as Kubernetes' collector reads them: the graph
+   * needs nothing else, and a full list of 500 MB of ConfigMaps, read and parsed at once, stalled
+   * the seed process that serves the shoot for seconds (docs/live-migration.md).
    */
   #sourceOf(resource: ResourceRef): ListWatch {
     return this.#informerFactory.has(resource)
       ? this.#informerFactory.source(unchecked(resource))
-      : clientListWatch(this.#client, resource);
+      : clientListWatch(this.#client, resource, '', { metadataOnly: true }, { pageSize: METADATA_PAGE_SIZE });
   }
 
   #observed(resource: ResourceRef, obj: KubeObject): void {
