@@ -226,6 +226,19 @@ describe('delta snapshots', () => {
     assert.equal(writer.bytes, bytes.length - 32 - 1);
   });
 
+  it('hands out its parts without changing itself: asked twice, or appended to after, the hash is of the JSON', () => {
+    const writer = new DeltaSnapshotWriter();
+    for (const event of EVENTS.slice(0, 3)) writer.append(event);
+    const first = writer.finish();
+    assert.deepEqual(Buffer.concat(writer.finishParts()), first);
+    assert.deepEqual(writer.finish(), first);
+    for (const event of EVENTS.slice(3)) writer.append(event);
+    const whole = writer.finish();
+    const json = whole.subarray(0, whole.length - 32);
+    assert.deepEqual(whole.subarray(whole.length - 32), createHash('sha256').update(json).digest());
+    assert.equal(decodeDeltaSnapshot(whole, 'Incr').length, EVENTS.length);
+  });
+
   it('groups events by revision, in order', () => {
     const groups = groupByRevision(EVENTS);
     assert.deepEqual(

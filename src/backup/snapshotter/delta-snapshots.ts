@@ -7,8 +7,8 @@
  * start revision that compaction removed ends it (`onCompacted`): the history needed is gone and
  * only a full snapshot can bridge the gap.
  */
-import { promisify } from 'node:util';
-import { gzip } from 'node:zlib';
+import { Readable } from 'node:stream';
+import { createGzip } from 'node:zlib';
 import type { Etcd3, IKeyValue, IWatchResponse } from 'etcd3';
 import type { Logger } from 'pino';
 import { closeStream, type WatchStream } from '../../storage/etcd/etcd-watcher.js';
@@ -16,8 +16,6 @@ import { prefixRange } from '../../storage/etcd/key-range.js';
 import type { DeltaEvent, DeltaKeyValue, DeltaSnapshotWriter } from '../snapshot-format.js';
 import { newSnapshot } from '../snapstore/snapshot-name.js';
 import type { Snapshot, Snapstore } from '../snapstore/snapstore.js';
-
-const gzipAsync = promisify(gzip);
 
 export interface EventWatchHandlers {
   /** Events of whole revisions, in order, each revision once. */
@@ -37,6 +35,11 @@ export class EtcdEventWatch {
   readonly #log: Logger;
   /** Every event up to this revision has been delivered (etcd never splits a revision across responses). */
   #receivedThrough: number;
+  /** Every event up to this revision has come from etcd: delivered, or waiting in `#undelivered`. */
+  #queuedThrough: number;
+  /** Events received and not delivered yet, oldest first (see `#deliver`). */
+  #undelivered: DeltaEvent[] = [];
+  #delivering = false;
   #stream: WatchStream | undefined;
   #stopped = false;
   #paused = false;
@@ -49,6 +52,7 @@ export class EtcdEventWatch {
   constructor(client: Etcd3, fromRevision: number, handlers: EventWatchHandlers, logger: Logger) {
     this.#client = client;
     this.#receivedThrough = fromRevision - 1;
+    this.#queuedThrough = fromRevision - 1;
     this.#handlers = handlers;
     this.#log = logger;
   }
@@ -67,6 +71,7 @@ export class EtcdEventWatch {
     clearTimeout(this.#retryTimer);
     if (this.#stream) closeStream(this.#stream);
     this.#stream = undefined;
+    this.#undelivered = [];
     for (const waiter of this.#waiters) waiter.resolve(false);
     this.#waiters.clear();
   }
@@ -81,7 +86,7 @@ export class EtcdEventWatch {
   resume(): void {
     if (!this.#paused) return;
     this.#paused = false;
-    this.#stream?.resume?.();
+    if (this.#undelivered.length === 0) this.#stream?.resume?.();
   }
 
   /**
@@ -125,9 +130,9 @@ export class EtcdEventWatch {
     stream.on('data', (response) => {
       if (stream === this.#stream) this.#receive(response);
     });
-    if (this.#paused) stream.pause?.();
+    if (this.#paused || this.#undelivered.length > 0) stream.pause?.();
     stream.write({
-      create_request: { key: ALL_KEYS.key, range_end: ALL_KEYS.rangeEnd, start_revision: this.#receivedThrough + 1 },
+      create_request: { key: ALL_KEYS.key, range_end: ALL_KEYS.rangeEnd, start_revision: this.#queuedThrough + 1 },
     });
   }
 
@@ -153,13 +158,39 @@ export class EtcdEventWatch {
     }
     // A reopened stream starts after the last complete revision; nothing older comes twice.
     const events = response.events
-      .filter((event) => Number(event.kv.mod_revision) > this.#receivedThrough)
+      .filter((event) => Number(event.kv.mod_revision) > this.#queuedThrough)
       .map(toDeltaEvent);
     if (events.length === 0) return;
-    this.#receivedThrough = (events.at(-1) as DeltaEvent).kv.modRevision;
-    this.#handlers.onEvents(events);
-    for (const waiter of this.#waiters) {
-      if (this.#receivedThrough >= waiter.revision) waiter.resolve(true);
+    this.#queuedThrough = (events.at(-1) as DeltaEvent).kv.modRevision;
+    for (const event of events) this.#undelivered.push(event);
+    if (!this.#delivering) this.#deliver();
+  }
+
+  /**
+   * Hands the received events over in slices of whole revisions of about DELIVERY_SLICE_BYTES
+   * (10-20 ms of encoding at 100 KiB values), the event loop free between two slices, and etcd
+   * held back (flow control) until all are delivered. A response of a watch catching up holds up
+   * to 1,000 revisions (etcd's watchBatchMaxRevs): at 100 KiB values, encoded in one go, that
+   * stalled the seed process, and every shoot API server in it, for a second.
+   */
+  #deliver(): void {
+    if (this.#stopped) return;
+    this.#delivering = true;
+    const slice = takeRevisions(this.#undelivered, DELIVERY_SLICE_BYTES);
+    this.#receivedThrough = (slice.at(-1) as DeltaEvent).kv.modRevision;
+    try {
+      this.#handlers.onEvents(slice);
+    } finally {
+      for (const waiter of this.#waiters) {
+        if (this.#receivedThrough >= waiter.revision) waiter.resolve(true);
+      }
+      if (this.#undelivered.length > 0 && !this.#stopped) {
+        this.#stream?.pause?.();
+        setImmediate(() => this.#deliver());
+      } else {
+        this.#delivering = false;
+        if (!this.#paused) this.#stream?.resume?.();
+      }
     }
   }
 
@@ -198,6 +229,35 @@ function toKeyValue(kv: IKeyValue): DeltaKeyValue {
   };
 }
 
+/** Bytes of keys and values handed to the consumer at once (a slice holds at least one revision). */
+export const DELIVERY_SLICE_BYTES = 1024 * 1024;
+
+/**
+ * Removes and returns the oldest events of `queue`: whole revisions, until their keys and values
+ * reach `maxBytes` (at least one revision, however large).
+ */
+export function takeRevisions(queue: DeltaEvent[], maxBytes: number): DeltaEvent[] {
+  let bytes = 0;
+  let end = 0;
+  while (end < queue.length) {
+    const revision = (queue[end] as DeltaEvent).kv.modRevision;
+    if (end > 0 && bytes >= maxBytes) break;
+    while (end < queue.length && (queue[end] as DeltaEvent).kv.modRevision === revision) {
+      bytes += eventBytes(queue[end] as DeltaEvent);
+      end++;
+    }
+  }
+  return queue.splice(0, end);
+}
+
+function eventBytes(event: DeltaEvent): number {
+  return (
+    event.kv.key.length +
+    event.kv.value.length +
+    (event.prevKv ? event.prevKv.key.length + event.prevKv.value.length : 0)
+  );
+}
+
 function toDeltaEvent(event: IWatchResponse['events'][number]): DeltaEvent {
   return {
     type: String(event.type).toUpperCase() === 'DELETE' ? 'DELETE' : 'PUT',
@@ -229,8 +289,9 @@ export async function saveDeltaSnapshot(
     compression: options.compression ?? 'none',
     now: options.now ?? new Date(),
   });
-  const raw = writer.finish();
-  const bytes = snapshot.compression === 'gzip' ? await gzipAsync(raw) : raw;
+  // Streamed as the parts it was appended in: the store hashes and writes one event at a time.
+  const raw = Readable.from(writer.finishParts());
+  const bytes = snapshot.compression === 'gzip' ? raw.pipe(createGzip()) : raw;
   try {
     await store.save(snapshot, bytes, options.signal ? { signal: options.signal } : {});
   } catch (err) {
