@@ -101,7 +101,7 @@ export class RestClient implements Client {
    * only a failure to get an answer at all rejects.
    */
   async getRaw(path: string, timeoutMs = 30_000): Promise<RawResponse> {
-    const res = await this.#sendRetrying('GET', path, undefined, 'application/json', timeoutMs);
+    const res = await this.#sendRetrying({ method: 'GET', path, timeoutMs });
     return { status: res.status, body: await readAll(res.stream) };
   }
 
@@ -115,7 +115,7 @@ export class RestClient implements Client {
     accept = JSON_MEDIA,
   ): Promise<T> {
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-    const res = await this.#sendRetrying(method, path, payload, contentType, timeoutMs, accept);
+    const res = await this.#sendRetrying({ method, path, payload, contentType, timeoutMs, accept });
     const text = await readAll(res.stream);
     const parsed = text ? safeJson(text) : undefined;
     if (res.status >= 200 && res.status < 300) return parsed as T;
@@ -129,7 +129,7 @@ export class RestClient implements Client {
     accept = JSON_MEDIA,
   ): Promise<ObjectWatch<T>> {
     query.set('watch', 'true');
-    const res = await this.#sendRetrying('GET', `${path}?${query}`, undefined, 'application/json', 0, accept);
+    const res = await this.#sendRetrying({ method: 'GET', path: `${path}?${query}`, timeoutMs: 0, accept });
     if (res.status !== 200) {
       const text = await readAll(res.stream);
       throw toStatusError(res.status, safeJson(text), text);
@@ -166,23 +166,17 @@ export class RestClient implements Client {
    * `maxRetries` times, as client-go does: such a request was not served, so sending it again is
    * safe whatever its verb.
    */
-  async #sendRetrying(
-    method: string,
-    path: string,
-    payload: Buffer | undefined,
-    contentType: string,
-    timeoutMs: number,
-    accept = JSON_MEDIA,
-  ) {
+  async #sendRetrying(request: OutgoingRequest) {
     for (let attempt = 0; ; attempt++) {
       let res: SentRequest;
       try {
-        res = await this.#send(method, path, payload, contentType, timeoutMs, accept);
+        res = await this.#send(request);
       } catch (err) {
         // A kept-alive connection the server closed as idle just as this request went out on it:
         // the request never reached the server, so a read is sent again at once on a fresh one
         // (what Node's docs advise for `reusedSocket`).
-        if (attempt === 0 && (method === 'GET' || method === 'HEAD') && staleKeptAliveSocket(err)) continue;
+        const read = request.method === 'GET' || request.method === 'HEAD';
+        if (attempt === 0 && read && staleKeptAliveSocket(err)) continue;
         throw err;
       }
       const waitSeconds = retryAfterSeconds(res.status, res.retryAfter);
@@ -193,18 +187,11 @@ export class RestClient implements Client {
   }
 
   /** `#sendOnce`, sent again with a reloaded token after a 401 when the token changed. */
-  async #send(
-    method: string,
-    path: string,
-    payload: Buffer | undefined,
-    contentType: string,
-    timeoutMs: number,
-    accept: string,
-  ) {
+  async #send(request: OutgoingRequest) {
     // Compared with the token this request carried, not the current one: a concurrent request's
     // 401 may have reloaded it already, and this one must still be sent again.
     const sentWith = this.#token;
-    const res = await this.#sendOnce(method, path, payload, contentType, timeoutMs, accept);
+    const res = await this.#sendOnce(request);
     if (res.status !== 401 || !this.#reloadToken) return res;
     let token: string | undefined;
     try {
@@ -215,21 +202,15 @@ export class RestClient implements Client {
     if (!token || token === sentWith) return res;
     this.#token = token;
     res.stream.resume(); // drained, its connection goes back to the pool
-    return this.#sendOnce(method, path, payload, contentType, timeoutMs, accept);
+    return this.#sendOnce(request);
   }
 
-  #sendOnce(
-    method: string,
-    path: string,
-    payload: Buffer | undefined,
-    contentType: string,
-    timeoutMs: number,
-    accept: string,
-  ) {
-    const headers: Record<string, string> = { Accept: accept, 'User-Agent': this.#userAgent };
+  #sendOnce(request: OutgoingRequest) {
+    const { method, path, payload, timeoutMs } = request;
+    const headers: Record<string, string> = { Accept: request.accept ?? JSON_MEDIA, 'User-Agent': this.#userAgent };
     if (this.#token) headers.Authorization = `Bearer ${this.#token}`;
     if (payload) {
-      headers['Content-Type'] = contentType;
+      headers['Content-Type'] = request.contentType ?? JSON_MEDIA;
       headers['Content-Length'] = String(payload.length);
     }
     const options: RequestOptions = {
@@ -389,6 +370,19 @@ export class RestResourceClient<T extends KubeObject = KubeObject> implements Re
 }
 
 const JSON_MEDIA = 'application/json';
+
+/** One request as `#sendRetrying`, `#send` and `#sendOnce` pass it along. */
+interface OutgoingRequest {
+  method: string;
+  path: string;
+  payload?: Buffer | undefined;
+  /** Of the payload; default JSON. */
+  contentType?: string;
+  /** 0: none (a watch). */
+  timeoutMs: number;
+  /** Default JSON. */
+  accept?: string;
+}
 /** What Kubernetes' metadata client sends for lists and watches (JSON: this client reads no protobuf). */
 const METADATA_LIST_MEDIA = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1';
 
