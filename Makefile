@@ -17,7 +17,7 @@ UNIT_FILES = $(shell find $(addprefix dist/test/,$(UNIT_DIRS)) -name '*.test.js'
 TEST_REPORTERS = --test-reporter=tap --test-reporter-destination=stdout \
   --test-reporter=./dist/test/helpers/failure-summary-reporter.js --test-reporter-destination=stderr
 
-.PHONY: setup deps packages build test test-crash-matrix test-matrix unit fuzz demo lint bench bench-shoot-api bench-garden-stores bench-shoots bench-backup bench-migration bench-migration-hosts bench-live-migration bench-workers bench-seed-authorization bench-process-start clean
+.PHONY: setup deps packages build test test-crash-matrix test-matrix unit fuzz demo lint bench bench-shoot-api bench-garden-stores bench-shoots bench-backup bench-migration bench-migration-hosts bench-live-migration bench-workers bench-seed-authorization bench-process-start bench-etcd-learner-disk clean
 
 setup: packages deps build
 
@@ -135,6 +135,10 @@ bench-workers: setup
 # a short command's CPU, and a landscape's time to ready with each process's CPU by then.
 bench-process-start: setup
 	$(NODE) dist/bench/process-start.js
+
+# Raw etcd: a one-member cluster's writes while a learner joins, its data on the same disk or on tmpfs.
+bench-etcd-learner-disk: setup
+	$(NODE) dist/bench/etcd-learner-disk.js
 
 # Get and binding latency with seed authorization on, next to off, in one run.
 bench-seed-authorization: setup

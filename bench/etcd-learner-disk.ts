@@ -1,0 +1,193 @@
+/**
+ * Raw etcd 3.4, no Transplant: how long the writes of a one-member cluster wait while a learner
+ * joins and receives the leader's snapshot, with the learner's data directory on the disk the
+ * member writes its log to, or on tmpfs (/dev/shm). It separates what a live migration's join
+ * costs on one machine, where both seeds share a disk, from what etcd itself costs
+ * (docs/live-migration.md, "Where the pauses come from").
+ *
+ *   node dist/bench/etcd-learner-disk.js [--values 5000] [--value-kib 100] [--json FILE]
+ *
+ * Per mode: the member is filled, left 35 s for the kernel to write its dirty pages back, then a
+ * write every 20 ms runs while the learner is added (`etcdctl member add --learner`) and started,
+ * for 25 s. Plain HTTP on loopback; the members' directories are removed afterwards.
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Etcd3 } from 'etcd3';
+import { freePort } from '../src/process/etcd-process.js';
+import { intFlag, parseBenchFlags } from './lib/flags.js';
+import { benchStart, describeMachine, sourceRevision } from './lib/machine.js';
+
+const MODES = ['disk', 'tmpfs'] as const;
+type Mode = (typeof MODES)[number];
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+function usage(): string {
+  return `usage: node dist/bench/etcd-learner-disk.js [--values N] [--value-kib K] [--json FILE]
+  --values N     values the member holds before the learner joins (default 5000)
+  --value-kib K  KiB per value (default 100)
+  --json FILE    also write the results as JSON
+`;
+}
+
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
+function startEtcd(
+  name: string,
+  dataDir: string,
+  ports: { client: number; peer: number },
+  cluster: string,
+  state: string,
+) {
+  const client = `http://127.0.0.1:${ports.client}`;
+  const peer = `http://127.0.0.1:${ports.peer}`;
+  const out = openSync(`${dataDir}.log`, 'w');
+  const args = [
+    '--name',
+    name,
+    '--data-dir',
+    dataDir,
+    '--listen-client-urls',
+    client,
+    '--advertise-client-urls',
+    client,
+  ];
+  args.push('--listen-peer-urls', peer, '--initial-advertise-peer-urls', peer, '--initial-cluster', cluster);
+  args.push('--initial-cluster-state', state, '--quota-backend-bytes', String(8 * 1024 ** 3));
+  const child = spawn('etcd', args, { stdio: ['ignore', out, out] });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+  return child;
+}
+
+interface ModeResult {
+  mode: Mode;
+  fillMs: number;
+  maxBeforeMs: number;
+  writes: number;
+  maxMs: number;
+  maxAtMs: number;
+  over100: number;
+}
+
+async function runMode(mode: Mode, values: number, valueBytes: number): Promise<ModeResult> {
+  const base = mkdtempSync(join(tmpdir(), 'etcd-learner-disk-'));
+  const learnerDir = mode === 'tmpfs' ? mkdtempSync('/dev/shm/etcd-learner-disk-') : join(base, 'b');
+  const [a, b] = [
+    { client: await freePort(), peer: await freePort() },
+    { client: await freePort(), peer: await freePort() },
+  ];
+  const members: ChildProcess[] = [];
+  const client = new Etcd3({ hosts: `http://127.0.0.1:${a.client}` });
+  try {
+    mkdirSync(join(base, 'a'));
+    members.push(startEtcd('a', join(base, 'a'), a, `a=http://127.0.0.1:${a.peer}`, 'new'));
+    for (let i = 0; ; i++) {
+      try {
+        await client.get('ready');
+        break;
+      } catch (err) {
+        if (i > 100) throw err;
+        await sleep(100);
+      }
+    }
+    const filled = performance.now();
+    for (let i = 0; i < values; i += 50) {
+      await Promise.all(
+        Array.from({ length: Math.min(50, values - i) }, (_, j) =>
+          client.put(`/data/${i + j}`).value(randomBytes(valueBytes)),
+        ),
+      );
+    }
+    const fillMs = performance.now() - filled;
+    await sleep(35_000); // dirty pages of the fill written back (vm.dirty_expire_centisecs 3000)
+    const latencies: [start: number, ms: number][] = [];
+    let stop = false;
+    const writer = (async () => {
+      for (let n = 0; !stop; n++) {
+        const start = performance.now();
+        await client.put(`/probe/${n}`).value('v');
+        latencies.push([start, performance.now() - start]);
+        await sleep(20);
+      }
+    })();
+    await sleep(2_000);
+    const added = performance.now();
+    execFileSync(
+      'etcdctl',
+      ['--endpoints', `http://127.0.0.1:${a.client}`, 'member', 'add', 'b', '--learner'].concat([
+        '--peer-urls',
+        `http://127.0.0.1:${b.peer}`,
+      ]),
+      { stdio: 'ignore' },
+    );
+    const cluster = `a=http://127.0.0.1:${a.peer},b=http://127.0.0.1:${b.peer}`;
+    members.push(startEtcd('b', learnerDir, b, cluster, 'existing'));
+    await sleep(25_000);
+    stop = true;
+    await writer;
+    const before = latencies.filter(([start]) => start < added).map(([, ms]) => ms);
+    const after = latencies.filter(([start]) => start >= added);
+    const worst = after.reduce((max, sample) => (sample[1] > max[1] ? sample : max), [added, 0]);
+    return {
+      mode,
+      fillMs,
+      maxBeforeMs: Math.max(...before),
+      writes: after.length,
+      maxMs: worst[1],
+      maxAtMs: worst[0] - added,
+      over100: after.filter(([, ms]) => ms > 100).length,
+    };
+  } finally {
+    client.close();
+    for (const member of members) member.kill('SIGKILL');
+    rmSync(base, { recursive: true, force: true });
+    rmSync(learnerDir, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  const flags = parseBenchFlags(
+    process.argv.slice(2),
+    { values: { type: 'string' }, 'value-kib': { type: 'string' } },
+    usage,
+  );
+  const values = intFlag('--values', flags.values, 5000, 1);
+  const valueBytes = intFlag('--value-kib', flags['value-kib'], 100, 1) * 1024;
+  const start = benchStart(log);
+  const results: ModeResult[] = [];
+  for (const mode of MODES) {
+    const result = await runMode(mode, values, valueBytes);
+    results.push(result);
+    log(
+      `${mode}: filled in ${(result.fillMs / 1000).toFixed(1)} s; longest write before the learner ${result.maxBeforeMs.toFixed(0)} ms; ` +
+        `after: ${result.writes} writes, longest ${result.maxMs.toFixed(0)} ms at +${(result.maxAtMs / 1000).toFixed(2)} s, ${result.over100} over 100 ms`,
+    );
+  }
+  const [disk, tmpfs] = results as [ModeResult, ModeResult];
+  process.stdout.write(
+    `longest write while the learner joins: learner on the same disk ${disk.maxMs.toFixed(0)} ms, on tmpfs ${tmpfs.maxMs.toFixed(0)} ms (${(disk.maxMs / tmpfs.maxMs).toFixed(1)}×)\n`,
+  );
+  if (flags.json) {
+    const report = {
+      machine: describeMachine(start.machine),
+      revision: sourceRevision(process.cwd()),
+      values,
+      valueBytes,
+      results,
+    };
+    writeFileSync(flags.json, `${JSON.stringify(report, null, 2)}\n`);
+  }
+}
+
+main().catch((err) => {
+  log((err as Error).stack ?? String(err));
+  process.exit(1);
+});
