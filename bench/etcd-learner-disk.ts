@@ -39,16 +39,18 @@ process.once('exit', () => {
   for (const child of running) child.kill('SIGKILL');
 });
 
+/** Starts member `name` on `dataDir`; its log goes to `logDir`. */
 function startEtcd(
   name: string,
   dataDir: string,
+  logDir: string,
   ports: { client: number; peer: number },
   cluster: string,
   state: string,
 ) {
   const client = `http://127.0.0.1:${ports.client}`;
   const peer = `http://127.0.0.1:${ports.peer}`;
-  const out = openSync(`${dataDir}.log`, 'w');
+  const out = openSync(join(logDir, `${name}.log`), 'w');
   const args = [
     '--name',
     name,
@@ -88,7 +90,7 @@ async function runMode(mode: Mode, values: number, valueBytes: number): Promise<
   const client = new Etcd3({ hosts: `http://127.0.0.1:${a.client}` });
   try {
     mkdirSync(join(base, 'a'));
-    members.push(startEtcd('a', join(base, 'a'), a, `a=http://127.0.0.1:${a.peer}`, 'new'));
+    members.push(startEtcd('a', join(base, 'a'), base, a, `a=http://127.0.0.1:${a.peer}`, 'new'));
     for (let i = 0; ; i++) {
       try {
         await client.get('ready');
@@ -129,7 +131,7 @@ async function runMode(mode: Mode, values: number, valueBytes: number): Promise<
       { stdio: 'ignore' },
     );
     const cluster = `a=http://127.0.0.1:${a.peer},b=http://127.0.0.1:${b.peer}`;
-    members.push(startEtcd('b', learnerDir, b, cluster, 'existing'));
+    members.push(startEtcd('b', learnerDir, base, b, cluster, 'existing'));
     await sleep(25_000);
     stop = true;
     await writer;
