@@ -387,10 +387,13 @@ describe('druid: a 3-member Etcd (real etcd processes, peer TLS)', () => {
     await etcds.patch(ns, 'etcd-main', '', 'merge', { spec: { etcd: { quota: '2Gi' } } }, ctx);
     let after = before;
     await reconcileUntil('every member restarted with the new quota', async (etcd) => {
-      // Never more than one member down at a time: the cluster stays quorate throughout.
-      assert.equal(etcd.status?.ready, true, JSON.stringify(etcd.status));
+      // Never more than one member down at a time: the cluster stays quorate throughout. Judged
+      // by the processes, not by the status: under load a member's health check (a read with a
+      // 2 s timeout) can fail while its process serves, and the status then says QuorumLost.
       const previous = after;
       after = await memberStates();
+      const down = after.filter((s) => !s.pid || !isProcessAlive(s.pid)).length;
+      assert.ok(down <= 1, `${down} members down at once: ${JSON.stringify(etcd.status)}`);
       const restarted = after.filter((s, i) => s.pid !== previous[i]!.pid).length;
       assert.ok(restarted <= 1, `${restarted} members restarted by one reconcile`);
       return allReady(etcd) && after.every((s, i) => s.pid !== before[i]!.pid);
