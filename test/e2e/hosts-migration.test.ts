@@ -253,8 +253,15 @@ describe('a shoot on the multi-host landscape, moved from seed-a to seed-b', { s
     process.kill(leader.pid, 'SIGKILL');
     await waitFor('Restore/Succeeded', 240_000);
     const restoredAt = Date.now();
-    await acknowledged(writers.garden, 1);
-    await acknowledged(writers.shoot, 1);
+    // A write sent after the Restore went through (one sent before it and answered after would
+    // not show that the destination takes writes).
+    for (const [name, writer] of Object.entries(writers)) {
+      await eventually(
+        async () => (writer.lastAcknowledgedSentAt > restoredAt ? true : undefined),
+        60_000,
+        `a ${name} write sent after the Restore acknowledged`,
+      );
+    }
     const records = { garden: await writers.garden.stop(), shoot: await writers.shoot.stop() };
 
     // Once the dead leader's Lease expires (15 s), another replica takes over the controllers. The

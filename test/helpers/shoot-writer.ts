@@ -72,6 +72,8 @@ export interface WriterOptions {
 export interface ShootWriter {
   /** Acknowledged writes so far (to wait until the writer got some through). */
   readonly acknowledgedCount: number;
+  /** When the latest acknowledged write was sent (0 before any): a write sent after a moment went through. */
+  readonly lastAcknowledgedSentAt: number;
   readonly failedCount: number;
   /** Stops after the write under way and returns every record. */
   stop(): Promise<WriterRecords>;
@@ -132,6 +134,9 @@ export function startShootWriter(client: ShootRequester, options: WriterOptions)
   return {
     get acknowledgedCount() {
       return records.acknowledged.length;
+    },
+    get lastAcknowledgedSentAt() {
+      return Math.max(0, ...records.acknowledged.slice(-20).map((w) => w.sentAt));
     },
     get failedCount() {
       return records.failed.length;
