@@ -73,11 +73,12 @@ describe('a shoot on the multi-host landscape, moved from seed-a to seed-b', { s
     return new Map([...all].filter(([key]) => key.split('/')[2]!.startsWith(`${BEFORE_MOVE}-`)));
   };
 
+  /** The last operation and where the shoot is (a move's Restore/Succeeded follows the last move's). */
   const lastOperation = async () =>
     (
       await onHost(
         dir,
-        'kubectl get shoot -n "$NAMESPACE" "$SHOOT_NAME" -o jsonpath=\'{.status.lastOperation.type}/{.status.lastOperation.state}\'',
+        'kubectl get shoot -n "$NAMESPACE" "$SHOOT_NAME" -o jsonpath=\'{.status.lastOperation.type}/{.status.lastOperation.state} on {.status.seedName}\'',
         { env: SHOOT },
       )
     ).stdout;
@@ -164,7 +165,7 @@ describe('a shoot on the multi-host landscape, moved from seed-a to seed-b', { s
       input: await exampleShootManifest(3),
     });
     assert.equal(shoot.code, 0, shoot.stderr);
-    await waitFor('Create/Succeeded', 180_000);
+    await waitFor('Create/Succeeded on seed-a', 180_000);
     const request =
       '{"apiVersion":"authentication.gardener.cloud/v1alpha1","kind":"AdminKubeconfigRequest","spec":{"expirationSeconds":86400}}';
     const issued = await onHost(
@@ -251,7 +252,7 @@ describe('a shoot on the multi-host landscape, moved from seed-a to seed-b', { s
     const [member] = await namespacePids(landscape.hosts!['etcd-0']!.netns);
     process.kill(member!, 'SIGKILL');
     process.kill(leader.pid, 'SIGKILL');
-    await waitFor('Restore/Succeeded', 240_000);
+    await waitFor('Restore/Succeeded on seed-b', 240_000);
     const restoredAt = Date.now();
     // A write sent after the Restore went through (one sent before it and answered after would
     // not show that the destination takes writes).
@@ -320,7 +321,7 @@ describe('a shoot on the multi-host landscape, moved from seed-a to seed-b', { s
     try {
       await probe.moreWrites(25, 30_000);
       await triggerLiveMigration(landscape.garden.kubeconfig, 'seed-a');
-      await waitFor('Restore/Succeeded', 240_000);
+      await waitFor('Restore/Succeeded on seed-a', 240_000);
       await probe.moreWrites(25, 30_000);
     } finally {
       report = await probe.stop();
