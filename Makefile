@@ -16,6 +16,9 @@ UNIT_FILES = $(shell find $(addprefix dist/test/,$(UNIT_DIRS)) -name '*.test.js'
 # keeps only the tail of the output (test/helpers/failure-summary-reporter.ts).
 TEST_REPORTERS = --test-reporter=tap --test-reporter-destination=stdout \
   --test-reporter=./dist/test/helpers/failure-summary-reporter.js --test-reporter-destination=stderr
+# Loaded into each test file's process: a kubectl discovery cache of its own
+# (test/helpers/kubectl-cache-dir.ts says why).
+TEST_SETUP = --import ./dist/test/helpers/kubectl-cache-dir.js
 
 .PHONY: setup deps packages build test test-crash-matrix test-matrix unit fuzz demo lint bench bench-shoot-api bench-garden-stores bench-shoots bench-backup bench-migration bench-migration-hosts bench-live-migration bench-workers bench-seed-authorization bench-process-start bench-etcd-learner-disk clean
 
@@ -60,28 +63,28 @@ build: deps
 	@chmod +x dist/src/cli/main.js 2>/dev/null || true
 
 test: setup
-	$(NODE) --test $(TEST_REPORTERS) --test-concurrency=$(TEST_CONCURRENCY) --test-timeout=600000 $(TEST_FILES)
+	$(NODE) $(TEST_SETUP) --test $(TEST_REPORTERS) --test-concurrency=$(TEST_CONCURRENCY) --test-timeout=600000 $(TEST_FILES)
 
 # Every crash point of the migration (the seed killed before and after every step of Migrate and
 # Restore, and of both live flows, of a single-member and a highly available shoot); make test
 # runs migration-crash-slice.test.ts instead, chosen steps of every flow on one landscape
 # (test/helpers/seed-crash-migration.ts).
 test-crash-matrix: setup
-	TRANSPLANT_CRASH_MATRIX=full $(NODE) --test $(TEST_REPORTERS) --test-concurrency=$(TEST_CONCURRENCY) --test-timeout=0 $(shell find dist/test/e2e -name 'migration-crash-*.test.js' 2>/dev/null | sort)
+	TRANSPLANT_CRASH_MATRIX=full $(NODE) $(TEST_SETUP) --test $(TEST_REPORTERS) --test-concurrency=$(TEST_CONCURRENCY) --test-timeout=0 $(shell find dist/test/e2e -name 'migration-crash-*.test.js' 2>/dev/null | sort)
 
 # The variants of a scenario that make test runs in one mode only (test/helpers/test-matrix.ts:
 # a backup provider, a kill point, a multi-host test's loopback twin); the files that have one.
 test-matrix: setup
-	TRANSPLANT_TEST_MATRIX=full $(NODE) --test $(TEST_REPORTERS) --test-concurrency=$(TEST_CONCURRENCY) --test-timeout=0 $(shell grep -l "helpers/test-matrix.js" dist/test/e2e/*.test.js 2>/dev/null | sort)
+	TRANSPLANT_TEST_MATRIX=full $(NODE) $(TEST_SETUP) --test $(TEST_REPORTERS) --test-concurrency=$(TEST_CONCURRENCY) --test-timeout=0 $(shell grep -l "helpers/test-matrix.js" dist/test/e2e/*.test.js 2>/dev/null | sort)
 
 unit: build
-	$(NODE) --test $(TEST_REPORTERS) --test-concurrency=$(TEST_CONCURRENCY) --test-timeout=60000 $(UNIT_FILES)
+	$(NODE) $(TEST_SETUP) --test $(TEST_REPORTERS) --test-concurrency=$(TEST_CONCURRENCY) --test-timeout=60000 $(UNIT_FILES)
 
 # The API fuzzer at release strength: 100,000 requests per surface (garden, seed, shoot) instead
 # of make test's 2,000; FUZZ_SEED=… FUZZ_RUNS=… reproduce a failure (docs/security.md, "Fuzzing").
 FUZZ_RUNS ?= 100000
 fuzz: setup
-	FUZZ_RUNS=$(FUZZ_RUNS) $(NODE) --test $(TEST_REPORTERS) --test-concurrency=3 --test-timeout=0 $(shell find dist/test/fuzz -name '*.test.js' 2>/dev/null | sort)
+	FUZZ_RUNS=$(FUZZ_RUNS) $(NODE) $(TEST_SETUP) --test $(TEST_REPORTERS) --test-concurrency=3 --test-timeout=0 $(shell find dist/test/fuzz -name '*.test.js' 2>/dev/null | sort)
 
 demo: setup
 	bash examples/demo.sh
