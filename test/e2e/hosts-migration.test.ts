@@ -30,7 +30,7 @@ import { liveMigrationRecord } from '../../src/api/core-gardener/live-migration.
 import type { ShootState } from '../../src/api/core-gardener/shoot-state.js';
 import type { LandscapeFile } from '../../src/cli/landscape.js';
 import { namespacePids } from '../../src/landscape/journal.js';
-import type { Json } from '../helpers/api-client.js';
+import { type Json, rawRequest } from '../helpers/api-client.js';
 import { type ClusterSnapshot, clusterSnapshot, differences } from '../helpers/cluster-snapshot.js';
 import { type ContinuityReport, describeContinuity, startContinuityProbe } from '../helpers/continuity-probe.js';
 import { lookupAt } from '../helpers/dns-lookup.js';
@@ -73,15 +73,19 @@ describe('a shoot on the multi-host landscape, moved from seed-a to seed-b', { s
     return new Map([...all].filter(([key]) => key.split('/')[2]!.startsWith(`${BEFORE_MOVE}-`)));
   };
 
-  /** The last operation and where the shoot is (a move's Restore/Succeeded follows the last move's). */
-  const lastOperation = async () =>
-    (
-      await onHost(
-        dir,
-        'kubectl get shoot -n "$NAMESPACE" "$SHOOT_NAME" -o jsonpath=\'{.status.lastOperation.type}/{.status.lastOperation.state} on {.status.seedName}\'',
-        { env: SHOOT },
-      )
-    ).stdout;
+  /**
+   * The last operation and where the shoot is (a move's Restore/Succeeded follows the last move's),
+   * read by the test itself: a kubectl process per poll on the operator's host cost the suite CPU.
+   */
+  const lastOperation = async () => {
+    const res = await rawRequest(
+      landscape.garden.kubeconfig,
+      'GET',
+      `/apis/core.gardener.cloud/v1beta1/namespaces/${SHOOT.NAMESPACE}/shoots/${SHOOT.SHOOT_NAME}`,
+    );
+    const status = res.json?.status;
+    return `${status?.lastOperation?.type}/${status?.lastOperation?.state} on ${status?.seedName}`;
+  };
   const waitFor = (operation: string, timeoutMs: number) =>
     eventually(async () => ((await lastOperation()) === operation ? true : undefined), timeoutMs, operation);
   const resolved = async () => (await onHost(dir, `getent hosts ${API_NAME} | cut -d' ' -f1`)).stdout.trim();
@@ -109,11 +113,12 @@ describe('a shoot on the multi-host landscape, moved from seed-a to seed-b', { s
   const leadingReplica = () =>
     eventually(
       async () => {
-        const lease = await onHost(
-          dir,
-          'kubectl get lease -n kube-system gardener-controller-manager-leader-election -o jsonpath={.spec.holderIdentity}',
+        const lease = await rawRequest(
+          landscape.garden.kubeconfig,
+          'GET',
+          '/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/gardener-controller-manager-leader-election',
         );
-        const identity = lease.stdout.trim();
+        const identity: string = lease.json?.spec?.holderIdentity ?? '';
         const current = JSON.parse(await readFile(join(dir, 'landscape.json'), 'utf8')) as LandscapeFile;
         for (const [name, replica] of Object.entries(current.garden.replicas ?? {})) {
           const log = await readFile(join(dir, 'logs', `${name}.log`), 'utf8');

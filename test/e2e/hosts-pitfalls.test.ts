@@ -25,7 +25,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { LandscapeFile } from '../../src/cli/landscape.js';
-import type { Json } from '../helpers/api-client.js';
+import { type Json, rawRequest } from '../helpers/api-client.js';
 import { cli, exampleShootManifest, examplesDir } from '../helpers/landscape.js';
 import {
   CONTROL_PLANE,
@@ -58,7 +58,16 @@ describe("the seed document's failure modes as real network cuts", { skip }, () 
     if (res.code !== 0) throw new Error(`kubectl ${args}: ${res.stderr}`);
     return JSON.parse(res.stdout);
   };
-  const shoot = () => getJson(`get shoot -n ${SHOOT_NAMESPACE} ${SHOOT}`);
+  /**
+   * An object read by the test itself (the garden's, or through `kubeconfig`): what the tests poll
+   * for, where a kubectl process per poll on the operator's host cost the suite CPU.
+   */
+  const read = async (path: string, kubeconfig = landscape.garden.kubeconfig): Promise<Json> => {
+    const res = await rawRequest(kubeconfig, 'GET', path);
+    if (res.status !== 200) throw new Error(`GET ${path}: ${res.status} ${res.text}`);
+    return res.json;
+  };
+  const shoot = () => read(`/apis/core.gardener.cloud/v1beta1/namespaces/${SHOOT_NAMESPACE}/shoots/${SHOOT}`);
   /** The last operation and where the shoot is (a move's Restore/Succeeded follows the last move's). */
   const operation = async () => {
     const status = (await shoot()).status;
@@ -171,7 +180,7 @@ describe("the seed document's failure modes as real network cuts", { skip }, () 
     const sourceEntry = `source-${CONTROL_PLANE}--${(await shoot()).metadata.uid}`;
     await eventually(
       async () => {
-        const entry = await getJson(`get backupentries.extensions.gardener.cloud ${sourceEntry}`, seedB).catch(
+        const entry = await read(`/apis/extensions.gardener.cloud/v1alpha1/backupentries/${sourceEntry}`, seedB).catch(
           () => undefined,
         );
         return entry?.metadata.deletionTimestamp ? entry : undefined;
