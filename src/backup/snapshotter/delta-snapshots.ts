@@ -13,6 +13,7 @@ import type { Etcd3, IKeyValue, IWatchResponse } from 'etcd3';
 import type { Logger } from 'pino';
 import { closeStream, type WatchStream } from '../../storage/etcd/etcd-watcher.js';
 import { prefixRange } from '../../storage/etcd/key-range.js';
+import { WatchFragments } from '../../storage/etcd/watch-fragments.js';
 import type { DeltaEvent, DeltaKeyValue, DeltaSnapshotWriter } from '../snapshot-format.js';
 import { newSnapshot } from '../snapstore/snapshot-name.js';
 import type { Snapshot, Snapstore } from '../snapstore/snapstore.js';
@@ -33,12 +34,14 @@ export class EtcdEventWatch {
   readonly #client: Etcd3;
   readonly #handlers: EventWatchHandlers;
   readonly #log: Logger;
-  /** Every event up to this revision has been delivered (etcd never splits a revision across responses). */
+  /** Every event up to this revision has been delivered (a revision is whole once its response is). */
   #receivedThrough: number;
   /** Every event up to this revision has come from etcd: delivered, or waiting in `#undelivered`. */
   #queuedThrough: number;
   /** Events received and not delivered yet, oldest first (see `#deliver`). */
   #undelivered: DeltaEvent[] = [];
+  /** The fragments of a response not complete yet (the create request asks for fragments). */
+  readonly #fragments = new WatchFragments<DeltaEvent>();
   #delivering = false;
   #stream: WatchStream | undefined;
   #stopped = false;
@@ -125,6 +128,7 @@ export class EtcdEventWatch {
       return;
     }
     this.#stream = stream;
+    this.#fragments.reset();
     stream.on('error', (err) => this.#broken(stream, err));
     stream.on('end', () => this.#broken(stream, new Error('the etcd watch stream ended')));
     stream.on('data', (response) => {
@@ -132,7 +136,12 @@ export class EtcdEventWatch {
     });
     if (this.#paused || this.#undelivered.length > 0) stream.pause?.();
     stream.write({
-      create_request: { key: ALL_KEYS.key, range_end: ALL_KEYS.rangeEnd, start_revision: this.#queuedThrough + 1 },
+      create_request: {
+        key: ALL_KEYS.key,
+        range_end: ALL_KEYS.rangeEnd,
+        start_revision: this.#queuedThrough + 1,
+        fragment: true,
+      },
     });
   }
 
@@ -157,10 +166,11 @@ export class EtcdEventWatch {
       return;
     }
     // A reopened stream starts after the last complete revision; nothing older comes twice.
-    const events = response.events
-      .filter((event) => Number(event.kv.mod_revision) > this.#queuedThrough)
-      .map(toDeltaEvent);
-    if (events.length === 0) return;
+    const events = this.#fragments.take(
+      response,
+      response.events.filter((event) => Number(event.kv.mod_revision) > this.#queuedThrough).map(toDeltaEvent),
+    );
+    if (!events || events.length === 0) return;
     this.#queuedThrough = (events.at(-1) as DeltaEvent).kv.modRevision;
     for (const event of events) this.#undelivered.push(event);
     if (!this.#delivering) this.#deliver();
@@ -170,8 +180,9 @@ export class EtcdEventWatch {
    * Hands the received events over in slices of whole revisions of about DELIVERY_SLICE_BYTES
    * (10-20 ms of encoding at 100 KiB values), the event loop free between two slices, and etcd
    * held back (flow control) until all are delivered. A response of a watch catching up holds up
-   * to 1,000 revisions (etcd's watchBatchMaxRevs): at 100 KiB values, encoded in one go, that
-   * stalled the seed process, and every shoot API server in it, for a second.
+   * to 1,000 revisions (etcd's watchBatchMaxRevs; it arrives in fragments, watch-fragments.ts):
+   * at 100 KiB values, encoded in one go, that stalled the seed process, and every shoot API
+   * server in it, for a second.
    */
   #deliver(): void {
     if (this.#stopped) return;

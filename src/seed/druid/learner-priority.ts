@@ -11,6 +11,7 @@
  * promotion would slow the cluster it votes in. Checked at every reconcile, so a druid restarted
  * between the promotion and the reset still resets it.
  */
+import { readdirSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
 import type { Logger } from 'pino';
 
@@ -43,8 +44,9 @@ export function applyMemberPriority(
   if (pid === null || !mayRaise) return;
   const wanted = learner ? LEARNER_NICENESS : getPriority(0);
   try {
-    if (getPriority(pid) === wanted) return;
-    setPriority(pid, wanted);
+    const threads = threadsOf(pid);
+    if (threads.every((tid) => nicenessOf(tid, wanted) === wanted)) return;
+    setThreadPriorities(pid, threads, wanted);
     log.info(
       { pid, niceness: wanted },
       learner ? 'learner runs at a lower priority until promoted' : 'member runs at the seed priority',
@@ -53,5 +55,61 @@ export function applyMemberPriority(
     // os.setPriority throws a SystemError, its errno name under `info`.
     const code = (err as { info?: { code?: string } }).info?.code;
     if (code !== 'ESRCH') log.warn({ pid, err: (err as Error).message }, 'could not set the etcd member priority');
+  }
+}
+
+/**
+ * The IDs of the threads of `pid` (`/proc/<pid>/task`). Linux keeps a niceness per thread, and
+ * `setpriority(PRIO_PROCESS, pid)` changes only the thread whose ID is `pid`: a promoted member's
+ * Go threads other than the first stayed at the learner's niceness, so a destination member that
+ * took the leadership served at a tenth of the CPU weight of everything around it. Without /proc,
+ * only the process ID.
+ */
+function threadsOf(pid: number): number[] {
+  try {
+    return readdirSync(`/proc/${pid}/task`).map(Number);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' && !hasProc()) return [pid];
+    throw Object.assign(new Error(`process ${pid} is gone`), { info: { code: 'ESRCH' } });
+  }
+}
+
+/** A thread's niceness; `otherwise` for a thread that ended since it was listed. */
+const nicenessOf = (tid: number, otherwise: number): number => {
+  try {
+    return getPriority(tid);
+  } catch {
+    return otherwise;
+  }
+};
+
+const hasProc = (): boolean => {
+  try {
+    readdirSync('/proc/self/task');
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * Every thread of `pid` at `niceness`. A thread the runtime starts meanwhile inherits the niceness
+ * of the thread that starts it, so the threads are read again until no new one shows up.
+ */
+function setThreadPriorities(pid: number, first: number[], niceness: number): void {
+  const done = new Set<number>();
+  let threads = first;
+  for (let pass = 0; pass < 5 && threads.some((tid) => !done.has(tid)); pass += 1) {
+    for (const tid of threads) {
+      if (done.has(tid)) continue;
+      try {
+        setPriority(tid, niceness);
+      } catch (err) {
+        // A thread that ended meanwhile; the process itself gone is reported by the caller.
+        if ((err as { info?: { code?: string } }).info?.code !== 'ESRCH' || tid === pid) throw err;
+      }
+      done.add(tid);
+    }
+    threads = threadsOf(pid);
   }
 }

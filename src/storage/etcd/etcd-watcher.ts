@@ -10,6 +10,7 @@ import type { IDuplexStream, IWatchCreateRequest, IWatchRequest, IWatchResponse 
 import { EventQueue } from '../event-queue.js';
 import { StorageError, type StoreEvent, type Watcher } from '../interface.js';
 import { toStorageError } from './etcd-errors.js';
+import { WatchFragments } from './watch-fragments.js';
 
 /** The gRPC stream under `IDuplexStream`, which is a Node stream with flow control. */
 export type WatchStream = IDuplexStream<IWatchRequest, IWatchResponse> & { pause?(): void; resume?(): void };
@@ -46,8 +47,10 @@ export class EtcdWatcher implements Watcher {
   readonly prefix: string;
   readonly #options: EtcdWatcherOptions;
   readonly #queue = new EventQueue<StoreEvent>();
-  /** Every event up to this revision has been queued (etcd never splits a revision across responses). */
+  /** Every event up to this revision has been queued (a revision is whole once its response is). */
   #receivedThrough: number;
+  /** The fragments of a response not complete yet (the create request asks for fragments). */
+  readonly #fragments = new WatchFragments<StoreEvent>();
   #stream: WatchStream | undefined;
   #paused = false;
   #retryTimer: NodeJS.Timeout | undefined;
@@ -119,10 +122,11 @@ export class EtcdWatcher implements Watcher {
       return;
     }
     this.#stream = stream;
+    this.#fragments.reset();
     stream.on('data', (response) => {
       if (stream === this.#stream) this.#receive(response);
     });
-    stream.write({ create_request: this.#options.createRequest(this.#receivedThrough + 1) });
+    stream.write({ create_request: { ...this.#options.createRequest(this.#receivedThrough + 1), fragment: true } });
   }
 
   #receive(response: IWatchResponse): void {
@@ -148,13 +152,15 @@ export class EtcdWatcher implements Watcher {
       this.#retryMs = FIRST_RETRY_MS;
       return;
     }
-    let events: StoreEvent[];
+    let received: StoreEvent[];
     try {
-      events = this.#options.toEvents(response);
+      received = this.#options.toEvents(response);
     } catch (err) {
       this.fail(toStorageError(err, this.prefix));
       return;
     }
+    const events = this.#fragments.take(response, received);
+    if (!events) return;
     let last = this.#receivedThrough;
     for (const event of events) {
       // A reopened stream starts after the last complete revision; nothing older comes twice.
