@@ -30,10 +30,11 @@ import { liveMigrationRecord } from '../../src/api/core-gardener/live-migration.
 import type { ShootState } from '../../src/api/core-gardener/shoot-state.js';
 import type { LandscapeFile } from '../../src/cli/landscape.js';
 import { namespacePids } from '../../src/landscape/journal.js';
-import { type Json, rawRequest } from '../helpers/api-client.js';
+import { getJson, type Json } from '../helpers/api-client.js';
 import { type ClusterSnapshot, clusterSnapshot, differences } from '../helpers/cluster-snapshot.js';
 import { type ContinuityReport, describeContinuity, startContinuityProbe } from '../helpers/continuity-probe.js';
 import { lookupAt } from '../helpers/dns-lookup.js';
+import { shootPath } from '../helpers/garden-e2e.js';
 import {
   downLeavesNothing,
   type HostsLandscapeUnderTest,
@@ -78,12 +79,7 @@ describe('a shoot on the multi-host landscape, moved from seed-a to seed-b', { s
    * read by the test itself: a kubectl process per poll on the operator's host cost the suite CPU.
    */
   const lastOperation = async () => {
-    const res = await rawRequest(
-      landscape.garden.kubeconfig,
-      'GET',
-      `/apis/core.gardener.cloud/v1beta1/namespaces/${SHOOT.NAMESPACE}/shoots/${SHOOT.SHOOT_NAME}`,
-    );
-    const status = res.json?.status;
+    const { status } = await getJson(landscape.garden.kubeconfig, shootPath(SHOOT.NAMESPACE, SHOOT.SHOOT_NAME));
     return `${status?.lastOperation?.type}/${status?.lastOperation?.state} on ${status?.seedName}`;
   };
   const waitFor = (operation: string, timeoutMs: number) =>
@@ -113,12 +109,11 @@ describe('a shoot on the multi-host landscape, moved from seed-a to seed-b', { s
   const leadingReplica = () =>
     eventually(
       async () => {
-        const lease = await rawRequest(
+        const lease = await getJson(
           landscape.garden.kubeconfig,
-          'GET',
           '/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/gardener-controller-manager-leader-election',
         );
-        const identity: string = lease.json?.spec?.holderIdentity ?? '';
+        const identity: string = lease.spec?.holderIdentity ?? '';
         const current = JSON.parse(await readFile(join(dir, 'landscape.json'), 'utf8')) as LandscapeFile;
         for (const [name, replica] of Object.entries(current.garden.replicas ?? {})) {
           const log = await readFile(join(dir, 'logs', `${name}.log`), 'utf8');

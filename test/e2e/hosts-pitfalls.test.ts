@@ -25,7 +25,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { LandscapeFile } from '../../src/cli/landscape.js';
-import { type Json, rawRequest } from '../helpers/api-client.js';
+import { getJson, type Json } from '../helpers/api-client.js';
+import { shootPath } from '../helpers/garden-e2e.js';
 import { cli, exampleShootManifest, examplesDir } from '../helpers/landscape.js';
 import {
   CONTROL_PLANE,
@@ -53,7 +54,7 @@ describe("the seed document's failure modes as real network cuts", { skip }, () 
   let landscape: LandscapeFile;
 
   /** `kubectl … -o json` on the operator's host, against the garden or `kubeconfig`. */
-  const getJson = async (args: string, kubeconfig?: string): Promise<Json> => {
+  const kubectlJson = async (args: string, kubeconfig?: string): Promise<Json> => {
     const res = await onHost(dir, `kubectl ${kubeconfig ? `--kubeconfig ${kubeconfig} ` : ''}${args} -o json`);
     if (res.code !== 0) throw new Error(`kubectl ${args}: ${res.stderr}`);
     return JSON.parse(res.stdout);
@@ -62,12 +63,8 @@ describe("the seed document's failure modes as real network cuts", { skip }, () 
    * An object read by the test itself (the garden's, or through `kubeconfig`): what the tests poll
    * for, where a kubectl process per poll on the operator's host cost the suite CPU.
    */
-  const read = async (path: string, kubeconfig = landscape.garden.kubeconfig): Promise<Json> => {
-    const res = await rawRequest(kubeconfig, 'GET', path);
-    if (res.status !== 200) throw new Error(`GET ${path}: ${res.status} ${res.text}`);
-    return res.json;
-  };
-  const shoot = () => read(`/apis/core.gardener.cloud/v1beta1/namespaces/${SHOOT_NAMESPACE}/shoots/${SHOOT}`);
+  const read = (path: string, kubeconfig = landscape.garden.kubeconfig): Promise<Json> => getJson(kubeconfig, path);
+  const shoot = () => read(shootPath(SHOOT_NAMESPACE, SHOOT));
   /** The last operation and where the shoot is (a move's Restore/Succeeded follows the last move's). */
   const operation = async () => {
     const status = (await shoot()).status;
@@ -155,7 +152,7 @@ describe("the seed document's failure modes as real network cuts", { skip }, () 
     assert.match(error.description, /transplant backup copy /);
 
     const seedB = landscape.seeds['seed-b']!.kubeconfig;
-    const task = await getJson(`get etcdcopybackupstask -n ${CONTROL_PLANE} ${SHOOT}`, seedB);
+    const task = await kubectlJson(`get etcdcopybackupstask -n ${CONTROL_PLANE} ${SHOOT}`, seedB);
     const credentials = join(dir, 'stores', 'credentials.json');
     const copied = await onHost(
       dir,

@@ -106,3 +106,10 @@ export async function rawRequest(
     req.end(payload);
   });
 }
+
+/** GET `path` with the kubeconfig's credentials: the decoded object, or an error naming the answer. */
+export async function getJson(kubeconfig: string, path: string): Promise<Json> {
+  const res = await rawRequest(kubeconfig, 'GET', path);
+  if (res.status !== 200) throw new Error(`GET ${path}: ${res.status} ${res.text}`);
+  return res.json;
+}

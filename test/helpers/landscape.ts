@@ -12,7 +12,8 @@ import { promisify } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import type { LandscapeFile } from '../../src/cli/landscape.js';
 import { stopMachinesUnder } from '../../src/seed/runtime/machine-runtime.js';
-import { type Json, rawRequest } from './api-client.js';
+import { getJson, type Json } from './api-client.js';
+import { shootPath } from './garden-e2e.js';
 import { kubectl } from './kubectl.js';
 import { alive, etcdPidsUnder, eventually } from './processes.js';
 
@@ -86,15 +87,7 @@ export async function startLandscape(options: LandscapeOptions): Promise<TestLan
   }
   // A GET in-process, not a kubectl per poll: tests poll the shoot every 250 ms for minutes, and a
   // kubectl process each time costs the two cores more than the landscape under test does.
-  const shoot = async (namespace: string, name: string): Promise<Json> => {
-    const got = await rawRequest(
-      garden,
-      'GET',
-      `/apis/core.gardener.cloud/v1beta1/namespaces/${namespace}/shoots/${name}`,
-    );
-    if (got.status !== 200) throw new Error(`GET shoot ${namespace}/${name}: ${got.status} ${got.text}`);
-    return got.json;
-  };
+  const shoot = (namespace: string, name: string): Promise<Json> => getJson(garden, shootPath(namespace, name));
   return {
     dir,
     garden,

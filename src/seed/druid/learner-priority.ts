@@ -11,7 +11,7 @@
  * promotion would slow the cluster it votes in. Checked at every reconcile, so a druid restarted
  * between the promotion and the reset still resets it.
  */
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
 import type { Logger } from 'pino';
 
@@ -45,7 +45,8 @@ export function applyMemberPriority(
   const wanted = learner ? LEARNER_NICENESS : getPriority(0);
   try {
     const threads = threadsOf(pid);
-    if (threads.every((tid) => nicenessOf(tid, wanted) === wanted)) return;
+    // Gone: the reconcile sees that.
+    if (!threads || threads.every((tid) => nicenessOf(tid, wanted) === wanted)) return;
     setThreadPriorities(pid, threads, wanted);
     log.info(
       { pid, niceness: wanted },
@@ -58,19 +59,22 @@ export function applyMemberPriority(
   }
 }
 
+/** Whether this system lists a process's threads (Linux's /proc). */
+const LISTS_THREADS = existsSync('/proc/self/task');
+
 /**
- * The IDs of the threads of `pid` (`/proc/<pid>/task`). Linux keeps a niceness per thread, and
- * `setpriority(PRIO_PROCESS, pid)` changes only the thread whose ID is `pid`: a promoted member's
- * Go threads other than the first stayed at the learner's niceness, so a destination member that
- * took the leadership served at a tenth of the CPU weight of everything around it. Without /proc,
- * only the process ID.
+ * The IDs of the threads of `pid` (`/proc/<pid>/task`), undefined once it is gone. Linux keeps a
+ * niceness per thread, and `setpriority(PRIO_PROCESS, pid)` changes only the thread whose ID is
+ * `pid`: a promoted member's Go threads other than the first stayed at the learner's niceness, so
+ * a destination member that took the leadership served at a tenth of the CPU weight of everything
+ * around it. Without /proc, only the process ID.
  */
-function threadsOf(pid: number): number[] {
+function threadsOf(pid: number): number[] | undefined {
+  if (!LISTS_THREADS) return [pid];
   try {
     return readdirSync(`/proc/${pid}/task`).map(Number);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT' && !hasProc()) return [pid];
-    throw Object.assign(new Error(`process ${pid} is gone`), { info: { code: 'ESRCH' } });
+  } catch {
+    return undefined;
   }
 }
 
@@ -80,15 +84,6 @@ const nicenessOf = (tid: number, otherwise: number): number => {
     return getPriority(tid);
   } catch {
     return otherwise;
-  }
-};
-
-const hasProc = (): boolean => {
-  try {
-    readdirSync('/proc/self/task');
-    return true;
-  } catch {
-    return false;
   }
 };
 
@@ -110,6 +105,6 @@ function setThreadPriorities(pid: number, first: number[], niceness: number): vo
       }
       done.add(tid);
     }
-    threads = threadsOf(pid);
+    threads = threadsOf(pid) ?? [];
   }
 }
