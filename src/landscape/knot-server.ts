@@ -12,7 +12,7 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, existsSync, openSync } from 'node:fs';
 import { chmod, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -96,7 +96,7 @@ export async function startKnotServer(options: KnotServerOptions): Promise<KnotS
   const pid = (await runningPid(paths)) ?? spawnKnotd(paths, options.wrap ?? ((argv) => argv));
   await writeFile(paths.pid, `${pid}\n`, { mode: 0o600 });
   await waitUntilServing(server, zone, options.address, pid, paths.log, options.readyTimeoutMs ?? 10_000, options.wrap);
-  await ownerOnlyRunFiles(paths.run);
+  await ownerOnlyRunFiles(paths.run, options.readyTimeoutMs ?? 10_000);
   return {
     pid,
     server,
@@ -113,11 +113,21 @@ export async function startKnotServer(options: KnotServerOptions): Promise<KnotS
   };
 }
 
+/** knotd's control socket in its run directory (its default `control.listen`). */
+const CONTROL_SOCKET = 'knot.sock';
+
 /**
  * knotd makes its pid file 0640 and its control socket 0220 whatever the umask: made the owner's
- * alone like everything in a state directory (docs/security.md), once it serves (it has made them).
+ * alone like everything in a state directory (docs/security.md). knotd may answer queries before
+ * it has made its control socket (a fresh-clone run found it 0220 afterwards), so the socket is
+ * waited for first.
  */
-async function ownerOnlyRunFiles(run: string): Promise<void> {
+async function ownerOnlyRunFiles(run: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!existsSync(join(run, CONTROL_SOCKET))) {
+    if (Date.now() > deadline) throw new Error(`knotd made no control socket in ${run} within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
   for (const name of await readdir(run)) {
     await chmod(join(run, name), 0o600).catch((err: NodeJS.ErrnoException) => {
       if (err.code !== 'ENOENT') throw err;
