@@ -89,9 +89,32 @@ export async function isCaughtUp(
   };
 }
 
+/** How long `moveLeader` waits for its target to catch up before it refuses. */
+const CATCH_UP_WAIT_MS = 2_000;
+const CATCH_UP_POLL_MS = 50;
+
+/**
+ * Whether `memberId` catches up within `waitMs`: under a steady write load a healthy voter is an
+ * entry or two behind at any one instant, so one look would refuse it more often than not.
+ */
+async function catchesUp(
+  endpoints: readonly string[],
+  tls: EtcdTls | undefined,
+  memberId: string,
+  waitMs: number,
+): Promise<CatchUp> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const catchUp = await isCaughtUp(endpoints, tls, memberId);
+    if (catchUp.caughtUp || Date.now() >= deadline) return catchUp;
+    await new Promise((resolve) => setTimeout(resolve, CATCH_UP_POLL_MS));
+  }
+}
+
 /**
  * Moves the leadership to `toId` (etcd's MoveLeader, sent to the current leader), only to a
- * voter that is caught up. Resolves once `toId` leads; at once when it already does.
+ * voter that is caught up (waited for up to `CATCH_UP_WAIT_MS`). Resolves once `toId` leads; at
+ * once when it already does.
  */
 export async function moveLeader(endpoints: readonly string[], tls: EtcdTls | undefined, toId: string): Promise<void> {
   const members = await memberList(endpoints, tls);
@@ -101,7 +124,7 @@ export async function moveLeader(endpoints: readonly string[], tls: EtcdTls | un
     throw new EtcdClusterOpError(`cannot move the leadership to ${memberName(target)}: it is a learner`);
   const { leader } = await leaderStatus(members, tls);
   if (leader.id === toId) return;
-  const catchUp = await isCaughtUp(endpoints, tls, toId);
+  const catchUp = await catchesUp(endpoints, tls, toId, CATCH_UP_WAIT_MS);
   if (!catchUp.caughtUp) {
     throw new EtcdClusterOpError(
       `cannot move the leadership to ${memberName(target)}: it has applied index ${catchUp.applied}, the leader committed ${catchUp.committed}`,

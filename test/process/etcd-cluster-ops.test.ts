@@ -84,12 +84,22 @@ describe('handover primitives: checks before every change', () => {
     assert.equal((await isCaughtUp(endpoints(), undefined, '3')).caughtUp, true);
   });
 
-  it('moveLeader refuses a lagging member and a learner, and sends nothing', async () => {
+  it('moveLeader refuses a member still lagging after its wait, and a learner, and sends nothing', async () => {
     member('2').applied = 99;
     await assert.rejects(moveLeader(endpoints(), undefined, '2'), /applied index 99, the leader committed 100/);
     cluster.members.push({ id: '4', learner: true, healthy: true, applied: 100 });
     await assert.rejects(moveLeader(endpoints(), undefined, '4'), /it is a learner/);
     assert.deepEqual(cluster.asked, []);
+  });
+
+  it('moveLeader waits for a voter an entry behind to catch up, then asks the leader', async () => {
+    member('2').applied = 99;
+    const catchUp = setTimeout(() => {
+      member('2').applied = 100;
+    }, 300);
+    await assert.rejects(moveLeader(endpoints(), undefined, '2'), /reports leader 1/);
+    clearTimeout(catchUp);
+    assert.deepEqual(cluster.asked, ['1 /v3/maintenance/transfer-leadership {"targetID":"2"}']);
   });
 
   it('moveLeader asks the leader for a caught-up voter', async () => {
