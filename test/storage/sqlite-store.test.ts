@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { fstatSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +7,7 @@ import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import type { KubeObject } from '../../src/api/meta.js';
 import { isStorageError } from '../../src/storage/interface.js';
+import { syncFileData } from '../../src/storage/sqlite/durable-revision.js';
 import { openSqliteStore, type SqliteStore, type SqliteStoreOptions } from '../../src/storage/sqlite/sqlite-store.js';
 import { runStorageConformance } from '../../src/storage/testing/suite.js';
 
@@ -127,6 +129,108 @@ describe('sqlite store', () => {
     await withStore({}, async (store) => {
       await store.close();
       await assert.rejects(store.get('/registry/things/a'), (err) => isStorageError(err, 'Unreachable'));
+    });
+  });
+});
+
+/** A log sync the test lets through: each waits for `release`, then really syncs. */
+function heldSync() {
+  let open!: () => void;
+  let gate = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  const synced: number[] = [];
+  return {
+    synced,
+    syncFile: async (fd: number) => {
+      await gate;
+      await syncFileData(fd);
+      synced.push(fd);
+    },
+    release: () => {
+      open();
+      gate = new Promise<void>((resolve) => {
+        open = resolve;
+      });
+    },
+  };
+}
+
+/** Whether `promise` is still unsettled after the event loop has turned for a while. */
+async function stillPending(promise: Promise<unknown>): Promise<boolean> {
+  const pending = Symbol('pending');
+  const first = await Promise.race([
+    promise.then(
+      () => undefined,
+      () => undefined,
+    ),
+    new Promise((resolve) => setTimeout(() => resolve(pending), 50)),
+  ]);
+  return first === pending;
+}
+
+describe('sqlite store: a write counts once its log is synced', () => {
+  it('acknowledges, returns on reads and feeds watchers a write only after the sync that covers it', async () => {
+    const sync = heldSync();
+    await withStore({ syncFile: sync.syncFile }, async (store) => {
+      const first = store.create('/registry/things/a', thing('a'));
+      sync.release();
+      const { metadata } = await first;
+      const fromNow = store.watch('/registry/things/')[Symbol.asyncIterator]();
+      const fromFirst = store.watch('/registry/things/', { resourceVersion: metadata.resourceVersion! });
+      const created = store.create('/registry/things/b', thing('b'));
+      const replayed = store.watch('/registry/things/', { resourceVersion: metadata.resourceVersion! });
+      const read = store.get('/registry/things/b');
+      const listed = store.list('/registry/things/');
+      const events = [
+        fromNow.next(),
+        fromFirst[Symbol.asyncIterator]().next(),
+        replayed[Symbol.asyncIterator]().next(),
+      ];
+      for (const waiting of [created, read, listed, ...events]) assert.equal(await stillPending(waiting), true);
+      sync.release();
+      assert.equal((await created).metadata.resourceVersion, '2');
+      assert.equal((await read).metadata.name, 'b');
+      assert.equal((await listed).resourceVersion, '2');
+      for (const event of await Promise.all(events)) {
+        assert.equal(event.done, false);
+        assert.equal(event.value?.key, '/registry/things/b');
+      }
+    });
+  });
+
+  it('covers every commit made while a sync runs with one more sync, of the store’s log file', async () => {
+    const sync = heldSync();
+    await withStore({ syncFile: sync.syncFile }, async (store, path) => {
+      const first = store.create('/registry/things/a', thing('a'));
+      // Let the first sync start before the next commits.
+      await new Promise((resolve) => setImmediate(resolve));
+      const more = ['b', 'c', 'd'].map((name) => store.create(`/registry/things/${name}`, thing(name)));
+      sync.release();
+      await first;
+      sync.release();
+      await Promise.all(more);
+      assert.equal(sync.synced.length, 2);
+      const log = statSync(`${path}-wal`);
+      for (const fd of sync.synced) assert.equal(fstatSync(fd).ino, log.ino);
+    });
+  });
+
+  it('fails the writes a failed sync covered, and every later one, and feeds no watcher', async () => {
+    const failing = async () => {
+      throw Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' });
+    };
+    await withStore({ syncFile: failing }, async (store) => {
+      const watcher = store.watch('/registry/things/')[Symbol.asyncIterator]();
+      const event = watcher.next();
+      for (const name of ['a', 'b']) {
+        await assert.rejects(
+          store.create(`/registry/things/${name}`, thing(name)),
+          (err) => isStorageError(err, 'Internal') && /syncing the write-ahead log failed: EIO/.test(err.message),
+        );
+      }
+      await assert.rejects(store.get('/registry/things/a'), (err) => isStorageError(err, 'Internal'));
+      assert.equal(await stillPending(event), true);
     });
   });
 });

@@ -3,9 +3,11 @@
  * is one transaction that bumps the global revision, changes `kv` and appends to `history`;
  * watches replay `history` and then follow an in-process feed fired after each commit.
  *
- * better-sqlite3 is synchronous, so a transaction, and the feed that follows its commit, never
- * interleave with another request: only `guaranteedUpdate`'s async `tryUpdate` runs between
- * reading and writing, and a revision check on write covers it.
+ * better-sqlite3 is synchronous, so a transaction never interleaves with another request: only
+ * `guaranteedUpdate`'s async `tryUpdate` runs between reading and writing, and a revision check
+ * on write covers it. The write-ahead log is synced after the commit, off the event loop
+ * (`DurableRevision`): a write is acknowledged, fed to watchers and returned by reads only once
+ * it is on disk.
  */
 import Database from 'better-sqlite3';
 import type { KubeObject } from '../../api/meta.js';
@@ -26,6 +28,7 @@ import {
 import { checkPreconditions } from '../preconditions.js';
 import { BufferedWatcher } from './buffered-watcher.js';
 import type { ChangeRecord } from './change-record.js';
+import { DurableRevision, type SyncFile } from './durable-revision.js';
 import { type KeyRange, prefixRange } from './key-range.js';
 import { META, openDatabase } from './sqlite-schema.js';
 import { type KvRow, prepareStatements, type Statements } from './sqlite-statements.js';
@@ -42,6 +45,8 @@ export interface SqliteStoreOptions {
   compactionIntervalMs?: number;
   /** Events one watcher may have queued before it fails with `Expired` (default 10_000). */
   watchBufferLimit?: number;
+  /** How the write-ahead log is synced after commits (default `fdatasync` in libuv's pool). */
+  syncFile?: SyncFile;
 }
 
 const DEFAULTS = Object.freeze({
@@ -65,10 +70,19 @@ export class SqliteStore implements Storage {
   readonly #watchBufferLimit: number;
   readonly #watchers = new Set<BufferedWatcher>();
   readonly #compactionTimer: NodeJS.Timeout | undefined;
+  readonly #durability: DurableRevision;
+  /** Committed writes not yet on disk, oldest first: fed to watchers once a sync covers them. */
+  #undurable: ChangeRecord[] = [];
 
   constructor(options: SqliteStoreOptions) {
     this.#db = run(options.path, () => openDatabase(options.path));
     this.#stmt = prepareStatements(this.#db);
+    this.#durability = new DurableRevision({
+      walPath: this.#db.memory ? undefined : `${this.#db.name}-wal`,
+      revision: this.#meta(META.currentRevision),
+      onDurable: (revision) => this.#feed(revision),
+      ...(options.syncFile ? { syncFile: options.syncFile } : {}),
+    });
     this.#retention = {
       revisions: options.historyRetention?.revisions ?? DEFAULTS.retainedRevisions,
       seconds: options.historyRetention?.seconds ?? DEFAULTS.retainedSeconds,
@@ -79,11 +93,11 @@ export class SqliteStore implements Storage {
 
   async create(key: string, obj: KubeObject): Promise<KubeObject> {
     const record = this.#run(key, () => this.#createTx(key, obj));
-    return this.#committed(record);
+    return this.#committed(key, record);
   }
 
   async get(key: string): Promise<KubeObject> {
-    return JSON.parse(this.#run(key, () => this.#readRow(key)).value);
+    return JSON.parse(await this.#read(key, () => this.#readRow(key).value));
   }
 
   async list(prefix: string, options: ListOptions = {}): Promise<ListResult> {
@@ -105,8 +119,8 @@ export class SqliteStore implements Storage {
     options: Pick<ListOptions, 'limit' | 'continue'>,
     keep: (value: string) => T | undefined,
     filtered: boolean,
-  ): { items: T[]; resourceVersion: string; continue?: string; remainingItemCount?: number } {
-    return this.#run(prefix, () => {
+  ): Promise<{ items: T[]; resourceVersion: string; continue?: string; remainingItemCount?: number }> {
+    return this.#read(prefix, () => {
       const position = options.continue ? decodeContinue(options.continue, prefix) : undefined;
       const range = prefixRange(prefix);
       const limit = options.limit && options.limit > 0 ? options.limit : 0;
@@ -137,15 +151,18 @@ export class SqliteStore implements Storage {
       const current: KubeObject = JSON.parse(row.value);
       checkPreconditions(key, current, preconditions);
       const updated = await tryUpdate(current);
-      if (updated === null || stamp(updated, row.modRevision) === row.value) return JSON.parse(row.value);
+      if (updated === null || stamp(updated, row.modRevision) === row.value) {
+        await this.#untilDurable(key);
+        return JSON.parse(row.value);
+      }
       const record = this.#run(key, () => this.#updateTx(key, updated, row.modRevision));
-      if (record) return this.#committed(record);
+      if (record) return this.#committed(key, record);
     }
   }
 
   async delete(key: string, preconditions?: Preconditions): Promise<KubeObject> {
     const record = this.#run(key, () => this.#deleteTx(key, preconditions));
-    return this.#committed(record);
+    return this.#committed(key, record);
   }
 
   /**
@@ -157,8 +174,8 @@ export class SqliteStore implements Storage {
     const from = parseRevision(options.resourceVersion);
     const watcher = new BufferedWatcher({
       prefix,
-      // From now (0): registration is synchronous, so only later commits can reach the watcher.
-      afterRevision: from ?? 0,
+      // From now (0): after the newest commit, durable or not; registration is synchronous.
+      afterRevision: from || this.#durability.latest,
       bufferLimit: this.#watchBufferLimit,
       onEnd: (ended) => this.#watchers.delete(ended),
     });
@@ -175,12 +192,12 @@ export class SqliteStore implements Storage {
   }
 
   async currentRevision(): Promise<number> {
-    return this.#run('', () => this.#meta(META.currentRevision));
+    return this.#read('', () => this.#meta(META.currentRevision));
   }
 
   /** The revision at or below which history is gone; watches from below it fail with `Expired`. */
   async compactedRevision(): Promise<number> {
-    return this.#run('', () => this.#meta(META.compactedRevision));
+    return this.#read('', () => this.#meta(META.compactedRevision));
   }
 
   /** Drops history at or below `revision`, capped at the current revision. */
@@ -206,6 +223,7 @@ export class SqliteStore implements Storage {
     clearInterval(this.#compactionTimer);
     for (const watcher of this.#watchers) watcher.stop();
     if (this.#db.open) this.#db.close();
+    await this.#durability.close();
   }
 
   #startCompaction(intervalMs: number): NodeJS.Timeout | undefined {
@@ -219,7 +237,8 @@ export class SqliteStore implements Storage {
 
   /**
    * Registers the watcher for live events before reading history, so no commit can fall between
-   * replay and live delivery; the watcher drops revisions it already has.
+   * replay and live delivery; the watcher drops revisions it already has. History is replayed
+   * through the durable revision: later commits reach the watcher when their sync completes.
    */
   #startWatch(watcher: BufferedWatcher, from: number): void {
     if (from > 0) {
@@ -231,7 +250,11 @@ export class SqliteStore implements Storage {
     this.#watchers.add(watcher);
     if (from === 0) return;
     const range = prefixRange(watcher.prefix);
-    for (const record of this.#stmt.historyAfter.iterate(from, range.start, range.end)) watcher.push(record);
+    const durable = this.#durability.durable;
+    for (const record of this.#stmt.historyAfter.iterate(from, range.start, range.end)) {
+      if (record.revision > durable) break;
+      watcher.push(record);
+    }
   }
 
   /** Up to `limit` (0: all) values of the range after key `after` that `keep` keeps. */
@@ -317,12 +340,40 @@ export class SqliteStore implements Storage {
     return record;
   }
 
-  /** Feeds a committed change to the watchers of its key and returns the written object. */
-  #committed(record: ChangeRecord): KubeObject {
-    for (const watcher of this.#watchers) {
-      if (record.key.startsWith(watcher.prefix)) watcher.push(record);
-    }
+  /** Waits until a committed change is on disk (and fed to watchers), then returns the written object. */
+  async #committed(key: string, record: ChangeRecord): Promise<KubeObject> {
+    this.#undurable.push(record);
+    this.#durability.committed(record.revision);
+    await this.#untilDurable(key);
     return JSON.parse(record.value);
+  }
+
+  /** Feeds the committed changes through `revision`, now on disk, to the watchers of their keys, in order. */
+  #feed(revision: number): void {
+    let fed = 0;
+    for (const record of this.#undurable) {
+      if (record.revision > revision) break;
+      fed++;
+      for (const watcher of this.#watchers) {
+        if (record.key.startsWith(watcher.prefix)) watcher.push(record);
+      }
+    }
+    this.#undurable = this.#undurable.slice(fed);
+  }
+
+  /** A read that returns once everything it could have seen is on disk. */
+  async #read<T>(key: string, fn: () => T): Promise<T> {
+    const result = this.#run(key, fn);
+    await this.#untilDurable(key);
+    return result;
+  }
+
+  async #untilDurable(key: string): Promise<void> {
+    try {
+      await this.#durability.untilDurable();
+    } catch (err) {
+      throw new StorageError('Internal', key, `sqlite: syncing the write-ahead log failed: ${(err as Error).message}`);
+    }
   }
 
   /** Runs `fn` as an IMMEDIATE transaction: the write lock is taken up front, never upgraded. */
