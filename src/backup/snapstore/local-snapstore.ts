@@ -1,16 +1,18 @@
 /**
  * The `local` provider: objects are files at `<root>/<container>/<prefix>/v2/<name>`.
- * A save writes `.tmp-<random>` in the same directory, fsyncs it, renames it into place and fsyncs
+ * A save writes `.tmp-<random>` in the same directory, synced in slices as it grows
+ * (synced-file-writer.ts), renames it into place and fsyncs
  * the directory, so a crash leaves at most a temp file, which listings ignore (unlike
  * etcd-backup-restore's local store, which writes in place).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, type Dirent } from 'node:fs';
+import { createReadStream, type Dirent } from 'node:fs';
 import { mkdir, open, readdir, rename, rmdir, stat, unlink } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { syncedFileWriter } from '../../streams/synced-file-writer.js';
 import { tapStream } from '../../streams/tap-stream.js';
 import { SnapstoreError } from './errors.js';
 import { compareSnapshots, parseSnapshotName } from './snapshot-name.js';
@@ -175,8 +177,8 @@ export class LocalSnapstore implements Snapstore {
         size += chunk.length;
         options.onProgress?.(size);
       });
-      // `flush`: fsync before close, so the rename below never publishes unwritten data.
-      const file = createWriteStream(temp, { flags: 'wx', mode: 0o600, flush: true });
+      // Synced in slices as it is written, and whole before the rename below publishes it.
+      const file = syncedFileWriter(await open(temp, 'wx', 0o600));
       await pipeline(source, digest, file, options.signal ? { signal: options.signal } : {});
       await rename(temp, target);
     } catch (err) {
