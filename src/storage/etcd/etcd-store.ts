@@ -8,9 +8,10 @@
  * continue token carries. Watches are etcd watches with the previous value, so MODIFIED and
  * DELETED events carry `prevObject`.
  *
- * Reads that fail to reach an endpoint are retried on another one; writes only when they were
- * never sent (no connection to the endpoint), else (their outcome is unknown) they fail with
- * `Unreachable` for the caller to retry.
+ * Reads that fail to reach an endpoint are retried on another one, and reads that met an
+ * election on the same one once it is over; writes only when they were never sent (no connection
+ * to the endpoint), else (their outcome is unknown) they fail with `Unreachable` for the caller
+ * to retry (request-retry.ts).
  */
 import {
   CompareResult,
@@ -40,6 +41,7 @@ import { FUTURE_REVISION_MESSAGE, neverSent, sentWriteError, toStorageError } fr
 import { EtcdWatcher } from './etcd-watcher.js';
 import { prefixRange, rangeStart } from './key-range.js';
 import { decodeObject, encodeObject } from './object-codec.js';
+import { withRetries } from './request-retry.js';
 
 export interface EtcdStoreOptions {
   /** Client URLs of the cluster's members, `http://` or `https://` (all the same). */
@@ -62,8 +64,6 @@ const DEFAULTS = Object.freeze({
   watchReconnectTimeoutMs: 30_000,
 });
 
-/** With one of three members dead, 12 random picks all landing on it: (1/3)^12, about 2e-6. */
-const NEVER_SENT_ATTEMPTS_PER_ENDPOINT = 4;
 /** Keys one range request reads while a list scans for matches. */
 const SCAN_BATCH = 500;
 /**
@@ -436,24 +436,17 @@ export class EtcdStore implements Storage {
     });
   }
 
-  /**
-   * `request`, again while `retryable` says so. The client picks an endpoint at random for each
-   * request, so a dead member may be picked several times in a row: a request that was never sent
-   * gets more attempts than there are endpoints (each costs one refused connect).
-   */
-  async #retrying<T extends { header: IResponseHeader }>(
+  /** `request`, again while `retryable` and the store's retry policy (request-retry.ts) say so. */
+  #retrying<T extends { header: IResponseHeader }>(
     key: string,
     request: () => Promise<T>,
     retryable: (err: unknown) => boolean,
   ): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.#call(key, request);
-      } catch (err) {
-        const attempts = neverSent(err) ? NEVER_SENT_ATTEMPTS_PER_ENDPOINT * this.#endpointCount : this.#endpointCount;
-        if (!retryable(err) || attempt >= attempts || this.#closed) throw err;
-      }
-    }
+    return withRetries(() => this.#call(key, request), {
+      endpoints: this.#endpointCount,
+      retryable,
+      closed: () => this.#closed,
+    });
   }
 
   /** Sends one request; every failure becomes a `StorageError`, every answer advances the known revision. */
