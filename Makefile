@@ -20,7 +20,7 @@ TEST_REPORTERS = --test-reporter=tap --test-reporter-destination=stdout \
 # (test/helpers/kubectl-cache-dir.ts says why).
 TEST_SETUP = --import ./dist/test/helpers/kubectl-cache-dir.js
 
-.PHONY: setup deps packages build test test-crash-matrix test-matrix unit fuzz demo lint bench bench-shoot-api bench-garden-stores bench-shoots bench-backup bench-migration bench-migration-hosts bench-live-migration bench-workers bench-seed-authorization bench-process-start bench-etcd-learner-disk clean
+.PHONY: setup deps packages build test test-crash-matrix test-matrix unit fuzz demo lint bench bench-shoot-api bench-garden-stores bench-shoots bench-backup bench-migration bench-migration-hosts bench-live-migration bench-workers bench-seed-authorization bench-process-start bench-etcd-learner-disk bench-etcd-hashkv-hold clean
 
 setup: packages deps build
 
@@ -142,6 +142,10 @@ bench-process-start: setup
 # Raw etcd: a one-member cluster's writes while a learner joins, its data on the same disk or on tmpfs.
 bench-etcd-learner-disk: setup
 	$(NODE) dist/bench/etcd-learner-disk.js
+
+# Raw etcd: whose writes wait while a member of a two-voter cluster computes HashKV.
+bench-etcd-hashkv-hold: setup
+	$(NODE) dist/bench/etcd-hashkv-hold.js
 
 # Get and binding latency with seed authorization on, next to off, in one run.
 bench-seed-authorization: setup

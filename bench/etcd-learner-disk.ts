@@ -11,16 +11,22 @@
  * write every 20 ms runs while the learner is added (`etcdctl member add --learner`) and started,
  * for 25 s. Plain HTTP on loopback; the members' directories are removed afterwards.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { type ChildProcess, execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Etcd3 } from 'etcd3';
 import { freePort } from '../src/process/etcd-process.js';
-import { intFlag, parseBenchFlags } from './lib/flags.js';
-import { benchStart, describeMachine, sourceRevision } from './lib/machine.js';
+import {
+  clientUrl,
+  fillRandom,
+  peerUrl,
+  rawEtcdBenchStart,
+  startRawEtcd,
+  untilAnswering,
+  writeRawEtcdReport,
+} from './lib/raw-etcd.js';
 
 const MODES = ['disk', 'tmpfs'] as const;
 type Mode = (typeof MODES)[number];
@@ -32,41 +38,6 @@ function usage(): string {
   --value-kib K  KiB per value (default 100)
   --json FILE    also write the results as JSON
 `;
-}
-
-const running = new Set<ChildProcess>();
-process.once('exit', () => {
-  for (const child of running) child.kill('SIGKILL');
-});
-
-/** Starts member `name` on `dataDir`; its log goes to `logDir`. */
-function startEtcd(
-  name: string,
-  dataDir: string,
-  logDir: string,
-  ports: { client: number; peer: number },
-  cluster: string,
-  state: string,
-) {
-  const client = `http://127.0.0.1:${ports.client}`;
-  const peer = `http://127.0.0.1:${ports.peer}`;
-  const out = openSync(join(logDir, `${name}.log`), 'w');
-  const args = [
-    '--name',
-    name,
-    '--data-dir',
-    dataDir,
-    '--listen-client-urls',
-    client,
-    '--advertise-client-urls',
-    client,
-  ];
-  args.push('--listen-peer-urls', peer, '--initial-advertise-peer-urls', peer, '--initial-cluster', cluster);
-  args.push('--initial-cluster-state', state, '--quota-backend-bytes', String(8 * 1024 ** 3));
-  const child = spawn('etcd', args, { stdio: ['ignore', out, out] });
-  running.add(child);
-  child.once('exit', () => running.delete(child));
-  return child;
 }
 
 interface ModeResult {
@@ -87,28 +58,12 @@ async function runMode(mode: Mode, values: number, valueBytes: number): Promise<
     { client: await freePort(), peer: await freePort() },
   ];
   const members: ChildProcess[] = [];
-  const client = new Etcd3({ hosts: `http://127.0.0.1:${a.client}` });
+  const client = new Etcd3({ hosts: clientUrl(a) });
   try {
     mkdirSync(join(base, 'a'));
-    members.push(startEtcd('a', join(base, 'a'), base, a, `a=http://127.0.0.1:${a.peer}`, 'new'));
-    for (let i = 0; ; i++) {
-      try {
-        await client.get('ready');
-        break;
-      } catch (err) {
-        if (i > 100) throw err;
-        await sleep(100);
-      }
-    }
-    const filled = performance.now();
-    for (let i = 0; i < values; i += 50) {
-      await Promise.all(
-        Array.from({ length: Math.min(50, values - i) }, (_, j) =>
-          client.put(`/data/${i + j}`).value(randomBytes(valueBytes)),
-        ),
-      );
-    }
-    const fillMs = performance.now() - filled;
+    members.push(startRawEtcd('a', join(base, 'a'), base, a, `a=${peerUrl(a)}`, 'new'));
+    await untilAnswering(client);
+    const fillMs = await fillRandom(client, values, valueBytes);
     await sleep(35_000); // dirty pages of the fill written back (vm.dirty_expire_centisecs 3000)
     const latencies: [start: number, ms: number][] = [];
     let stop = false;
@@ -124,14 +79,11 @@ async function runMode(mode: Mode, values: number, valueBytes: number): Promise<
     const added = performance.now();
     execFileSync(
       'etcdctl',
-      ['--endpoints', `http://127.0.0.1:${a.client}`, 'member', 'add', 'b', '--learner'].concat([
-        '--peer-urls',
-        `http://127.0.0.1:${b.peer}`,
-      ]),
+      ['--endpoints', clientUrl(a), 'member', 'add', 'b', '--learner', '--peer-urls', peerUrl(b)],
       { stdio: 'ignore' },
     );
-    const cluster = `a=http://127.0.0.1:${a.peer},b=http://127.0.0.1:${b.peer}`;
-    members.push(startEtcd('b', learnerDir, base, b, cluster, 'existing'));
+    const cluster = `a=${peerUrl(a)},b=${peerUrl(b)}`;
+    members.push(startRawEtcd('b', learnerDir, base, b, cluster, 'existing'));
     await sleep(25_000);
     stop = true;
     await writer;
@@ -156,14 +108,7 @@ async function runMode(mode: Mode, values: number, valueBytes: number): Promise<
 }
 
 async function main(): Promise<void> {
-  const flags = parseBenchFlags(
-    process.argv.slice(2),
-    { values: { type: 'string' }, 'value-kib': { type: 'string' } },
-    usage,
-  );
-  const values = intFlag('--values', flags.values, 5000, 1);
-  const valueBytes = intFlag('--value-kib', flags['value-kib'], 100, 1) * 1024;
-  const start = benchStart(log);
+  const { flags, values, valueBytes, start } = rawEtcdBenchStart(usage, log);
   const results: ModeResult[] = [];
   for (const mode of MODES) {
     const result = await runMode(mode, values, valueBytes);
@@ -177,16 +122,7 @@ async function main(): Promise<void> {
   process.stdout.write(
     `longest write while the learner joins: learner on the same disk ${disk.maxMs.toFixed(0)} ms, on tmpfs ${tmpfs.maxMs.toFixed(0)} ms (${(disk.maxMs / tmpfs.maxMs).toFixed(1)}×)\n`,
   );
-  if (flags.json) {
-    const report = {
-      machine: describeMachine(start.machine),
-      revision: sourceRevision(process.cwd()),
-      values,
-      valueBytes,
-      results,
-    };
-    writeFileSync(flags.json, `${JSON.stringify(report, null, 2)}\n`);
-  }
+  if (flags.json) writeRawEtcdReport(flags.json, start, { values, valueBytes }, results);
 }
 
 main().catch((err) => {
