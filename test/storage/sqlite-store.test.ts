@@ -140,10 +140,11 @@ function heldSync() {
     open = resolve;
   });
   const synced: number[] = [];
+  let held = true;
   return {
     synced,
     syncFile: async (fd: number) => {
-      await gate;
+      if (held) await gate;
       await syncFileData(fd);
       synced.push(fd);
     },
@@ -152,6 +153,11 @@ function heldSync() {
       gate = new Promise<void>((resolve) => {
         open = resolve;
       });
+    },
+    /** Lets this and every later sync through. */
+    releaseAll: () => {
+      held = false;
+      open();
     },
   };
 }
@@ -196,6 +202,26 @@ describe('sqlite store: a write counts once its log is synced', () => {
         assert.equal(event.done, false);
         assert.equal(event.value?.key, '/registry/things/b');
       }
+    });
+  });
+
+  it('gives an answer that rests on an unsynced commit (NotFound, AlreadyExists) only once it is synced', async () => {
+    const sync = heldSync();
+    await withStore({ syncFile: sync.syncFile }, async (store) => {
+      const first = store.create('/registry/things/a', thing('a'));
+      sync.release();
+      await first;
+      const deleted = store.delete('/registry/things/a');
+      const created = store.create('/registry/things/b', thing('b'));
+      const gone = store.get('/registry/things/a');
+      const exists = store.create('/registry/things/b', thing('b'));
+      const updateOfGone = store.guaranteedUpdate('/registry/things/a', async (obj) => obj);
+      for (const waiting of [gone, exists, updateOfGone]) assert.equal(await stillPending(waiting), true);
+      sync.releaseAll();
+      await Promise.all([deleted, created]);
+      await assert.rejects(gone, (err) => isStorageError(err, 'NotFound'));
+      await assert.rejects(exists, (err) => isStorageError(err, 'KeyExists'));
+      await assert.rejects(updateOfGone, (err) => isStorageError(err, 'NotFound'));
     });
   });
 

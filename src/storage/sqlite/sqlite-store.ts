@@ -92,8 +92,14 @@ export class SqliteStore implements Storage {
   }
 
   async create(key: string, obj: KubeObject): Promise<KubeObject> {
-    const record = this.#run(key, () => this.#createTx(key, obj));
-    return this.#committed(key, record);
+    try {
+      return await this.#committed(
+        key,
+        this.#run(key, () => this.#createTx(key, obj)),
+      );
+    } catch (err) {
+      throw await this.#onceDurable(key, err);
+    }
   }
 
   async get(key: string): Promise<KubeObject> {
@@ -146,23 +152,33 @@ export class SqliteStore implements Storage {
    * keep the resourceVersion (as the Kubernetes apiserver does).
    */
   async guaranteedUpdate(key: string, tryUpdate: UpdateFunc, preconditions?: Preconditions): Promise<KubeObject> {
-    for (;;) {
-      const row = this.#run(key, () => this.#readRow(key));
-      const current: KubeObject = JSON.parse(row.value);
-      checkPreconditions(key, current, preconditions);
-      const updated = await tryUpdate(current);
-      if (updated === null || stamp(updated, row.modRevision) === row.value) {
-        await this.#untilDurable(key);
-        return JSON.parse(row.value);
+    try {
+      for (;;) {
+        const row = this.#run(key, () => this.#readRow(key));
+        const current: KubeObject = JSON.parse(row.value);
+        checkPreconditions(key, current, preconditions);
+        const updated = await tryUpdate(current);
+        if (updated === null || stamp(updated, row.modRevision) === row.value) {
+          await this.#untilDurable(key);
+          return JSON.parse(row.value);
+        }
+        const record = this.#run(key, () => this.#updateTx(key, updated, row.modRevision));
+        if (record) return await this.#committed(key, record);
       }
-      const record = this.#run(key, () => this.#updateTx(key, updated, row.modRevision));
-      if (record) return this.#committed(key, record);
+    } catch (err) {
+      throw await this.#onceDurable(key, err);
     }
   }
 
   async delete(key: string, preconditions?: Preconditions): Promise<KubeObject> {
-    const record = this.#run(key, () => this.#deleteTx(key, preconditions));
-    return this.#committed(key, record);
+    try {
+      return await this.#committed(
+        key,
+        this.#run(key, () => this.#deleteTx(key, preconditions)),
+      );
+    } catch (err) {
+      throw await this.#onceDurable(key, err);
+    }
   }
 
   /**
@@ -363,9 +379,29 @@ export class SqliteStore implements Storage {
 
   /** A read that returns once everything it could have seen is on disk. */
   async #read<T>(key: string, fn: () => T): Promise<T> {
-    const result = this.#run(key, fn);
+    let result: T;
+    try {
+      result = this.#run(key, fn);
+    } catch (err) {
+      throw await this.#onceDurable(key, err);
+    }
     await this.#untilDurable(key);
     return result;
+  }
+
+  /**
+   * What to fail with, once everything the failure could have seen is on disk: an answer about
+   * the data (NotFound, KeyExists, a failed precondition, an update function's refusal) may rest
+   * on a commit not yet synced, so it waits like a read; a store that cannot answer does not.
+   */
+  async #onceDurable(key: string, err: unknown): Promise<unknown> {
+    if (isStorageError(err, 'Unreachable') || isStorageError(err, 'Internal')) return err;
+    try {
+      await this.#untilDurable(key);
+    } catch (syncFailure) {
+      return syncFailure;
+    }
+    return err;
   }
 
   async #untilDurable(key: string): Promise<void> {
