@@ -92,14 +92,7 @@ export class SqliteStore implements Storage {
   }
 
   async create(key: string, obj: KubeObject): Promise<KubeObject> {
-    try {
-      return await this.#committed(
-        key,
-        this.#run(key, () => this.#createTx(key, obj)),
-      );
-    } catch (err) {
-      throw await this.#onceDurable(key, err);
-    }
+    return this.#writeOnce(key, () => this.#createTx(key, obj));
   }
 
   async get(key: string): Promise<KubeObject> {
@@ -171,11 +164,13 @@ export class SqliteStore implements Storage {
   }
 
   async delete(key: string, preconditions?: Preconditions): Promise<KubeObject> {
+    return this.#writeOnce(key, () => this.#deleteTx(key, preconditions));
+  }
+
+  /** One write transaction, returned once on disk; its refusal too (`#onceDurable`). */
+  async #writeOnce(key: string, tx: () => ChangeRecord): Promise<KubeObject> {
     try {
-      return await this.#committed(
-        key,
-        this.#run(key, () => this.#deleteTx(key, preconditions)),
-      );
+      return await this.#committed(key, this.#run(key, tx));
     } catch (err) {
       throw await this.#onceDurable(key, err);
     }
