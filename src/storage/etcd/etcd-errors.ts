@@ -15,6 +15,15 @@ export const FUTURE_REVISION_MESSAGE = 'required revision is a future revision';
  * as an unreachable member is: a read goes again, a write's outcome stays unknown to the caller.
  */
 export const LEADER_CHANGED_MESSAGE = 'etcdserver: leader changed';
+/** etcd's ErrNoLeader: a member asked while no leader is elected. */
+export const NO_LEADER_MESSAGE = 'etcdserver: no leader';
+
+/** Whether etcd answered that its leadership was changing (the request reached a member). */
+export function metElection(err: unknown): boolean {
+  const cause = err instanceof StorageError ? err.cause : err;
+  const message = cause instanceof Error ? cause.message : '';
+  return message.includes(LEADER_CHANGED_MESSAGE) || message.includes(NO_LEADER_MESSAGE);
+}
 
 export function toStorageError(err: unknown, key: string): StorageError {
   if (err instanceof StorageError) return err;

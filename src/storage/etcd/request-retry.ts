@@ -11,8 +11,7 @@
  *   Kubernetes API server never shows them to its clients.
  * - Anything else `retryable` accepts: once per endpoint.
  */
-import { StorageError } from '../interface.js';
-import { neverSent } from './etcd-errors.js';
+import { metElection, neverSent } from './etcd-errors.js';
 
 /** With one of three members dead, 12 random picks all landing on it: (1/3)^12, about 2e-6. */
 export const NEVER_SENT_ATTEMPTS_PER_ENDPOINT = 4;
@@ -47,11 +46,4 @@ export async function withRetries<T>(send: () => Promise<T>, policy: RetryPolicy
       if (attempt >= attempts) throw err;
     }
   }
-}
-
-/** Whether etcd answered that its leadership was changing (the request reached a member). */
-export function metElection(err: unknown): boolean {
-  const cause = err instanceof StorageError ? err.cause : err;
-  const message = cause instanceof Error ? cause.message : '';
-  return /etcdserver: (leader changed|no leader)/.test(message);
 }
