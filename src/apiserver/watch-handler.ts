@@ -43,13 +43,14 @@ export async function serveWatch(
   const selector = info.name
     ? [...fieldSelector, { field: 'metadata.name', op: '=' as const, value: info.name }]
     : fieldSelector;
+  const bookmarks = query.get('allowWatchBookmarks') === 'true';
   const watch = await store.watch(info.namespace, {
     labelSelector,
     fieldSelector: selector,
     resourceVersion: query.get('resourceVersion') ?? undefined,
+    progress: bookmarks,
   });
   const timeoutSeconds = Number(query.get('timeoutSeconds') ?? '') || 1800 + Math.floor(Math.random() * 1800);
-  const bookmarks = query.get('allowWatchBookmarks') === 'true';
   res.writeHead(200, {
     'Content-Type': 'application/json',
     'Transfer-Encoding': 'chunked',
@@ -57,23 +58,26 @@ export async function serveWatch(
   });
   res.flushHeaders();
   auditResponseStarted(res);
+  /** The watch's position: its last event's, or the store's progress past it (a BOOKMARK from the store). */
   let lastVersion = query.get('resourceVersion') ?? '';
+  /** The position the client was last told (an event or a bookmark). */
+  let sentVersion = lastVersion;
   let headersSent = false;
   const stop = () => watch.stop();
   openWatches.add(stop);
   const timer = setTimeout(stop, timeoutSeconds * 1000);
-  const bookmarkTimer = bookmarks
-    ? setInterval(() => {
-        if (!lastVersion) return;
-        const bookmark = {
-          kind: store.def.kind,
-          apiVersion: store.apiVersion,
-          metadata: { resourceVersion: lastVersion },
-        };
-        const object = metadataOnly ? partialObjectMetadata(bookmark) : bookmark;
-        res.write(`${JSON.stringify({ type: 'BOOKMARK', object })}\n`);
-      }, options.bookmarkIntervalSeconds * 1000)
-    : undefined;
+  const sendBookmark = () => {
+    if (!lastVersion) return;
+    const bookmark = {
+      kind: store.def.kind,
+      apiVersion: store.apiVersion,
+      metadata: { resourceVersion: lastVersion },
+    };
+    const object = metadataOnly ? partialObjectMetadata(bookmark) : bookmark;
+    res.write(`${JSON.stringify({ type: 'BOOKMARK', object })}\n`);
+    sentVersion = lastVersion;
+  };
+  const bookmarkTimer = bookmarks ? setInterval(sendBookmark, options.bookmarkIntervalSeconds * 1000) : undefined;
   req.on('close', stop);
   res.on('close', stop);
   const encode = (event: WatchEvent): unknown => {
@@ -94,8 +98,15 @@ export async function serveWatch(
   try {
     for await (const event of watch) {
       lastVersion = event.object.metadata.resourceVersion ?? lastVersion;
+      // The store's progress goes out with the next bookmark, not at once.
+      if (event.type === 'BOOKMARK') continue;
+      sentVersion = lastVersion;
       if (!res.write(`${JSON.stringify(encode(event))}\n`)) await drained(res);
     }
+    // Ended by its timeout or the server (a drain, a live migration's switch): the client resumes
+    // from the position it was last told, so it is told the newest. From an older one, etcd would
+    // read every change since, under every prefix, to find the few of this watch.
+    if (bookmarks && lastVersion !== sentVersion && !res.writableEnded) sendBookmark();
   } catch (err) {
     const status = toStatusError(err).status;
     if (!res.writableEnded) res.write(`${JSON.stringify({ type: 'ERROR', object: status })}\n`);

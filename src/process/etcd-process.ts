@@ -202,6 +202,13 @@ interface TlsFiles {
   key: string;
 }
 
+/**
+ * How often a quiet watch hears its progress (etcd's default is 10 minutes): a watch resumed from
+ * the position it last heard makes etcd read at most this long's changes to catch it up, not every
+ * change since its last event (src/storage/etcd/etcd-watcher.ts).
+ */
+const WATCH_PROGRESS_NOTIFY_INTERVAL = '2s';
+
 interface LaunchPlan {
   confDir: string;
   host: string;
@@ -231,6 +238,7 @@ async function launch(options: EtcdProcessOptions, plan: LaunchPlan): Promise<Et
     `--initial-cluster=${peer?.initialCluster ?? `${name}=${peerUrl}`}`,
     '--logger=zap',
     '--log-outputs=stderr',
+    `--experimental-watch-progress-notify-interval=${WATCH_PROGRESS_NOTIFY_INTERVAL}`,
   ];
   if (peer) {
     args.push(

@@ -13,6 +13,7 @@ import {
   type Storage,
   StorageError,
   type StoreEvent,
+  type StoreProgress,
   type UpdateFunc,
   type Watcher,
   type WatchOptions,
@@ -21,7 +22,7 @@ import {
 export class FencedStorage implements Storage {
   readonly #inner: Storage;
   readonly #inFlight = new Set<Promise<unknown>>();
-  readonly #watchers = new Set<Watcher>();
+  readonly #watchers = new Set<{ stop(): void }>();
   #fenced = false;
   readonly listRaw?: Storage['listRaw'];
 
@@ -56,12 +57,23 @@ export class FencedStorage implements Storage {
   }
 
   watch(prefix: string, options?: WatchOptions): Watcher {
+    return this.#tracked(() => this.#inner.watch(prefix, options));
+  }
+
+  /** The inner store's progress, where it tells it; its events alone where not. */
+  watchProgress(prefix: string, options?: WatchOptions): Watcher<StoreEvent | StoreProgress> {
+    return this.#tracked<StoreEvent | StoreProgress>(
+      () => this.#inner.watchProgress?.(prefix, options) ?? this.#inner.watch(prefix, options),
+    );
+  }
+
+  #tracked<T>(open: () => Watcher<T>): Watcher<T> {
     // Open without events until it is stopped (the server closing its connections, an informer
     // stopping): the client then opens it again from its last resourceVersion, on another server.
     // An ERROR event would make client-go's reflector list everything again, and a watch that
     // ended at once would be opened again at once, in a loop, by every in-process informer.
-    if (this.#fenced) return idleWatcher();
-    const watcher = this.#inner.watch(prefix, options);
+    if (this.#fenced) return idleWatcher<T>();
+    const watcher = open();
     this.#watchers.add(watcher);
     const forget = () => this.#watchers.delete(watcher);
     return {
@@ -132,9 +144,9 @@ function fencedError(key: string): StorageError {
   return new StorageError('Unreachable', key, 'the API server is stopping: its store takes no more requests');
 }
 
-function idleWatcher(): Watcher {
+function idleWatcher<T>(): Watcher<T> {
   let stop!: () => void;
-  const stopped = new Promise<IteratorResult<StoreEvent>>((resolve) => {
+  const stopped = new Promise<IteratorResult<T>>((resolve) => {
     stop = () => resolve({ done: true, value: undefined });
   });
   return {

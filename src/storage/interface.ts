@@ -77,8 +77,17 @@ export interface WatchOptions {
   resourceVersion?: string;
 }
 
-/** A running watch: an async stream of events, ended by `stop()`. */
-export interface Watcher extends AsyncIterable<StoreEvent> {
+/**
+ * Every change at or below `revision` has been delivered by the watch that yields this (a
+ * `watchProgress` watch), also where none of them was under its prefix: a quiet watch's position.
+ */
+export interface StoreProgress {
+  type: 'PROGRESS';
+  revision: number;
+}
+
+/** A running watch: an async stream of events (and, from `watchProgress`, progress), ended by `stop()`. */
+export interface Watcher<T = StoreEvent> extends AsyncIterable<T> {
   stop(): void;
 }
 
@@ -100,6 +109,13 @@ export interface Storage {
   delete(key: string, preconditions?: Preconditions): Promise<KubeObject>;
   /** Events for keys starting with `prefix`. */
   watch(prefix: string, options?: WatchOptions): Watcher;
+  /**
+   * `watch`, with the watch's progress among its events as the backend learns it (etcd's progress
+   * notifications): a client told the progress of a quiet watch resumes it from there, and the
+   * backend need not replay every change since the client's last event to find it nothing.
+   * Optional: a backend that cannot tell its progress omits it.
+   */
+  watchProgress?(prefix: string, options?: WatchOptions): Watcher<StoreEvent | StoreProgress>;
   /** The store's current revision. */
   currentRevision(): Promise<number>;
   /** Drops history at or below `revision`; watches from there on fail with `Expired`. */

@@ -7,7 +7,12 @@ import type { KubeObject } from '../../src/api/meta.js';
 import { generateCertificateAuthority, issueCertificate } from '../../src/apiserver/pki/certificates.js';
 import { freePort } from '../../src/process/etcd-process.js';
 import { type EtcdStore, type EtcdStoreOptions, openEtcdStore } from '../../src/storage/etcd/etcd-store.js';
-import { isStorageError, type StorageErrorCode, type StoreEvent } from '../../src/storage/interface.js';
+import {
+  isStorageError,
+  type StorageErrorCode,
+  type StoreEvent,
+  type StoreProgress,
+} from '../../src/storage/interface.js';
 import { runStorageConformance } from '../../src/storage/testing/suite.js';
 import { startTestEtcd, type TestEtcd } from '../helpers/etcd.js';
 
@@ -87,7 +92,7 @@ async function assertStorageError(promise: Promise<unknown>, code: StorageErrorC
 }
 
 /** The next event of `watcher`, or a failure after `ms`. */
-async function nextEvent(iterator: AsyncIterator<StoreEvent>, ms = 10_000): Promise<StoreEvent> {
+async function nextEvent<T = StoreEvent>(iterator: AsyncIterator<T>, ms = 10_000): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`no event within ${ms} ms`)), ms);
@@ -252,6 +257,34 @@ describe('etcd store', () => {
       await new Promise((resolve) => setTimeout(resolve, 200));
       await store.create('/registry/things/b', thing('b'));
       assert.equal((await nextEvent(kept)).key, '/registry/things/b');
+    });
+  });
+
+  it('a quiet watch hears its progress: watchProgress hands it on, a plain watch only ever yields events', async () => {
+    await withStore({ prefix: '/progress' }, async (store) => {
+      const progress = store.watchProgress('/registry/quiet/')[Symbol.asyncIterator]();
+      const plain = store.watch('/registry/quiet/')[Symbol.asyncIterator]();
+      const plainNext = plain.next();
+      const busy = await store.create('/registry/busy/a', thing('a'));
+      const written = Number(busy.metadata.resourceVersion);
+      // etcd tells a caught-up watch its progress every 2 s (etcd-process.ts); nothing else comes.
+      let heard = 0;
+      const deadline = Date.now() + 10_000;
+      while (heard < written) {
+        assert.ok(Date.now() < deadline, `no progress through revision ${written} within 10 s`);
+        const item = await nextEvent<StoreEvent | StoreProgress>(progress);
+        assert.equal(item.type, 'PROGRESS', 'an event of another prefix came through');
+        if (item.type === 'PROGRESS') heard = item.revision;
+      }
+      const quiet = await store.create('/registry/quiet/b', thing('b'));
+      let next = await nextEvent<StoreEvent | StoreProgress>(progress);
+      while (next.type === 'PROGRESS') next = await nextEvent<StoreEvent | StoreProgress>(progress);
+      assert.equal(next.type, 'ADDED');
+      assert.equal(next.revision, Number(quiet.metadata.resourceVersion));
+      const first = await plainNext;
+      assert.ok(!first.done);
+      assert.equal(first.value.type, 'ADDED', 'the plain watch yielded something other than the event');
+      assert.equal(first.value.key, '/registry/quiet/b');
     });
   });
 

@@ -118,7 +118,7 @@ describe('fragmented etcd watch responses', () => {
     });
     watcher.start();
     const reading = (async () => {
-      for await (const event of watcher) {
+      for await (const event of watcher.asEventWatcher()) {
         delivered.push(`${event.type === 'DELETED' ? 'DELETE' : 'PUT'} ${event.key} @${event.revision}`);
         if (delivered.length === expected.length) break;
       }

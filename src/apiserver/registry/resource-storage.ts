@@ -6,7 +6,7 @@
  */
 import { type GroupResource, invalid } from '../../api/errors.js';
 import type { KubeList, KubeObject, WatchEvent } from '../../api/meta.js';
-import type { Storage } from '../../storage/interface.js';
+import type { Storage, StoreEvent, StoreProgress, Watcher } from '../../storage/interface.js';
 import { interpretGetError, interpretListError, interpretWatchError } from '../../storage/interpret-errors.js';
 import type { FieldSelector, LabelSelector } from '../selectors.js';
 import { apiVersionOf, type ResourceDefinition } from '../types.js';
@@ -24,6 +24,11 @@ export interface WatchQuery {
   labelSelector?: LabelSelector;
   fieldSelector?: FieldSelector;
   resourceVersion?: string;
+  /**
+   * Also yield the watch's progress, where the store tells it, as BOOKMARK events (an object with
+   * only `metadata.resourceVersion`): every change up to there has been seen, matching or not.
+   */
+  progress?: boolean;
 }
 
 export class ResourceStorage {
@@ -131,9 +136,13 @@ export class ResourceStorage {
         { type: 'FieldValueInvalid', path: 'resourceVersion', message: `Invalid value: "${from}": must be a number` },
       ]);
     }
-    let source: ReturnType<Storage['watch']>;
+    let source: Watcher<StoreEvent | StoreProgress>;
     try {
-      source = this.storage.watch(this.keyPrefix(namespace), { resourceVersion: from });
+      const prefix = this.keyPrefix(namespace);
+      const options = { resourceVersion: from };
+      source =
+        (query.progress ? this.storage.watchProgress?.(prefix, options) : undefined) ??
+        this.storage.watch(prefix, options);
     } catch (err) {
       throw interpretWatchError(err);
     }
@@ -142,6 +151,10 @@ export class ResourceStorage {
       for (const object of initial) yield { type: 'ADDED', object };
       try {
         for await (const event of source) {
+          if (event.type === 'PROGRESS') {
+            yield { type: 'BOOKMARK', object: { metadata: { resourceVersion: String(event.revision) } } as KubeObject };
+            continue;
+          }
           const shaped = shapeWatchEvent(event, predicate);
           if (shaped) yield { type: shaped.type, object: present(shaped.object) };
         }

@@ -30,6 +30,7 @@ import {
   type Storage,
   StorageError,
   type StoreEvent,
+  type StoreProgress,
   type UpdateFunc,
   type Watcher,
   type WatchOptions,
@@ -127,11 +128,24 @@ export class EncryptingStorage implements Storage {
   }
 
   watch(prefix: string, options?: WatchOptions): Watcher {
-    const inner = this.#inner.watch(prefix, options);
-    const decrypt = (event: StoreEvent): StoreEvent => {
+    return this.#decrypting(this.#inner.watch(prefix, options));
+  }
+
+  /** The inner store's progress, where it tells it; its events alone where not. */
+  watchProgress(prefix: string, options?: WatchOptions): Watcher<StoreEvent | StoreProgress> {
+    const inner: Watcher<StoreEvent | StoreProgress> =
+      this.#inner.watchProgress?.(prefix, options) ?? this.#inner.watch(prefix, options);
+    return this.#decrypting(inner);
+  }
+
+  /** `inner` with its events' objects decrypted; progress passes as it is. */
+  #decrypting<T extends StoreEvent | StoreProgress>(inner: Watcher<T>): Watcher<T> {
+    const decrypt = (item: T): T => {
+      if (item.type === 'PROGRESS') return item;
+      const event = item as StoreEvent;
       const decrypted: StoreEvent = { ...event, object: this.#unwrap(event.object, event.key) };
       if (event.prevObject) decrypted.prevObject = this.#unwrap(event.prevObject, event.key);
-      return decrypted;
+      return decrypted as T;
     };
     return {
       stop: () => inner.stop(),

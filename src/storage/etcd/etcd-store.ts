@@ -32,6 +32,7 @@ import {
   type Storage,
   StorageError,
   type StoreEvent,
+  type StoreProgress,
   type UpdateFunc,
   type Watcher,
   type WatchOptions,
@@ -295,6 +296,15 @@ export class EtcdStore implements Storage {
    * `Unreachable`) do not throw here: the returned watcher's iteration throws them.
    */
   watch(prefix: string, options: WatchOptions = {}): Watcher {
+    return this.#watch(prefix, options, false).asEventWatcher();
+  }
+
+  /** `watch`, with etcd's progress notifications among the events (`Storage.watchProgress`). */
+  watchProgress(prefix: string, options: WatchOptions = {}): Watcher<StoreEvent | StoreProgress> {
+    return this.#watch(prefix, options, true);
+  }
+
+  #watch(prefix: string, options: WatchOptions, progress: boolean): EtcdWatcher {
     const from = parseRevision(options.resourceVersion);
     const range = prefixRange(this.#prefix + prefix);
     const watcher = new EtcdWatcher({
@@ -313,6 +323,7 @@ export class EtcdStore implements Storage {
       toEvents: (response) => this.#toEvents(response),
       reconnectTimeoutMs: this.#watchReconnectTimeoutMs,
       onEnd: (ended) => this.#watchers.delete(ended),
+      progress,
     });
     if (from === undefined) {
       watcher.fail(new StorageError('Internal', prefix, `invalid resource version "${options.resourceVersion}"`));

@@ -5,10 +5,16 @@
  * one delivered, so a restarted or briefly unreachable etcd loses no event; only when etcd stays
  * unreachable for longer than the reconnect timeout does the watch fail, with `Unreachable`. A
  * start revision that compaction removed fails it with `Expired`.
+ *
+ * Every watch asks for etcd's progress notifications: a response without events, sent in order
+ * with the events (only while the watch is caught up), whose revision says that every change up to
+ * it has been sent. A reopened stream then starts there, not at the last event of a quiet prefix
+ * (etcd reads every change since a watch's start revision, under every prefix, to catch it up);
+ * with `progress` the watch also hands each one on as a `StoreProgress`.
  */
 import type { IDuplexStream, IWatchCreateRequest, IWatchRequest, IWatchResponse } from 'etcd3';
 import { EventQueue } from '../event-queue.js';
-import { StorageError, type StoreEvent, type Watcher } from '../interface.js';
+import { StorageError, type StoreEvent, type StoreProgress, type Watcher } from '../interface.js';
 import { toStorageError } from './etcd-errors.js';
 import { WatchFragments } from './watch-fragments.js';
 
@@ -35,6 +41,8 @@ export interface EtcdWatcherOptions {
   reconnectTimeoutMs: number;
   /** Called once when the watch ends for any reason. */
   onEnd: (watcher: EtcdWatcher) => void;
+  /** Hand etcd's progress notifications on as `StoreProgress` (`Storage.watchProgress`). */
+  progress?: boolean;
 }
 
 /** Queued events at which the stream is paused, and the count it resumes at. */
@@ -43,10 +51,14 @@ const LOW_WATER = 100;
 const FIRST_RETRY_MS = 100;
 const MAX_RETRY_MS = 2_000;
 
-export class EtcdWatcher implements Watcher {
+/**
+ * Without `progress` no `StoreProgress` is ever queued, so the watcher is a `Watcher` of events
+ * alone (`asEventWatcher`).
+ */
+export class EtcdWatcher implements Watcher<StoreEvent | StoreProgress> {
   readonly prefix: string;
   readonly #options: EtcdWatcherOptions;
-  readonly #queue = new EventQueue<StoreEvent>();
+  readonly #queue = new EventQueue<StoreEvent | StoreProgress>();
   /** Every event up to this revision has been queued (a revision is whole once its response is). */
   #receivedThrough: number;
   /** The fragments of a response not complete yet (the create request asks for fragments). */
@@ -80,7 +92,13 @@ export class EtcdWatcher implements Watcher {
     if (this.#queue.end()) this.#release();
   }
 
-  async next(): Promise<IteratorResult<StoreEvent, undefined>> {
+  /** This watcher as the events-only `Watcher` it is when made without `progress`. */
+  asEventWatcher(): Watcher {
+    if (this.#options.progress) throw new TypeError('a watcher with progress yields more than events');
+    return this as Watcher<StoreEvent | StoreProgress> as Watcher;
+  }
+
+  async next(): Promise<IteratorResult<StoreEvent | StoreProgress, undefined>> {
     const event = await this.#queue.read();
     if (this.#paused && this.#queue.length <= LOW_WATER) {
       this.#paused = false;
@@ -89,7 +107,7 @@ export class EtcdWatcher implements Watcher {
     return event ? { done: false, value: event } : { done: true, value: undefined };
   }
 
-  [Symbol.asyncIterator](): AsyncIterator<StoreEvent, undefined> {
+  [Symbol.asyncIterator](): AsyncIterator<StoreEvent | StoreProgress, undefined> {
     return {
       next: () => this.next(),
       // `break` out of for-await lands here.
@@ -126,7 +144,13 @@ export class EtcdWatcher implements Watcher {
     stream.on('data', (response) => {
       if (stream === this.#stream) this.#receive(response);
     });
-    stream.write({ create_request: { ...this.#options.createRequest(this.#receivedThrough + 1), fragment: true } });
+    stream.write({
+      create_request: {
+        ...this.#options.createRequest(this.#receivedThrough + 1),
+        fragment: true,
+        progress_notify: true,
+      },
+    });
   }
 
   #receive(response: IWatchResponse): void {
@@ -152,6 +176,10 @@ export class EtcdWatcher implements Watcher {
       this.#retryMs = FIRST_RETRY_MS;
       return;
     }
+    if (isProgressNotification(response)) {
+      this.#progressed(Number(response.header?.revision ?? 0));
+      return;
+    }
     let received: StoreEvent[];
     try {
       received = this.#options.toEvents(response);
@@ -172,7 +200,14 @@ export class EtcdWatcher implements Watcher {
     this.#receivedThrough = last;
   }
 
-  #push(event: StoreEvent): void {
+  /** etcd has sent every change through `revision`: a reopened stream starts after it. */
+  #progressed(revision: number): void {
+    if (!(revision > this.#receivedThrough)) return;
+    this.#receivedThrough = revision;
+    if (this.#options.progress) this.#push({ type: 'PROGRESS', revision });
+  }
+
+  #push(event: StoreEvent | StoreProgress): void {
     this.#queue.push(event);
     if (!this.#paused && this.#queue.length >= HIGH_WATER) {
       this.#paused = true;
@@ -220,6 +255,15 @@ export class EtcdWatcher implements Watcher {
     }
     this.#options.onEnd(this);
   }
+}
+
+/**
+ * etcd's progress notification: no events, neither the answer to the create request nor a
+ * cancellation nor a fragment (etcd 3.4 sends it only to a watch that is caught up, through the
+ * same channel as the watch's events, so none at or below its revision is still to come).
+ */
+function isProgressNotification(response: IWatchResponse): boolean {
+  return !response.created && !response.canceled && response.fragment !== true && (response.events?.length ?? 0) === 0;
 }
 
 /**
