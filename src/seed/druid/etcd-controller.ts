@@ -25,7 +25,7 @@
  * (etcd-members.ts, etcd-cluster-restore.ts, etcd-scale-up.ts, backup-sidecars.ts). Next to split:
  * the backup sidecar's placement (`#leaderSidecar`, `memberSidecar`, `sidecarObservation`).
  */
-import { mkdir, rm, rmdir } from 'node:fs/promises';
+import { mkdir, rmdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Logger } from 'pino';
 import { secretResource } from '../../api/core/secret.js';
@@ -37,6 +37,7 @@ import { addFinalizer, removeFinalizer } from '../../client/finalizers.js';
 import type { ObjectKey, Reconciler, Result } from '../../controller/controller.js';
 import { checkEtcdHealth, etcdMemberStatus } from '../../process/etcd-gateway.js';
 import { type EtcdPeer, freePort, startEtcd } from '../../process/etcd-process.js';
+import { removeTreeGradually } from '../../streams/gradual-removal.js';
 import { readBackupSidecarState, writeBackupSidecarState } from './backup-sidecar-state.js';
 import type { BackupSidecar, BackupSidecars } from './backup-sidecars.js';
 import { type EtcdBackupConfig, etcdBackupConfig, prepareDataDir } from './etcd-backup.js';
@@ -640,7 +641,8 @@ export class EtcdReconciler implements Reconciler {
     this.#joinState.delete(id);
     await this.#options.sidecars?.stop(id);
     const stopped = await stopEtcdAt(paths, this.#stopGraceMs);
-    await rm(paths.dir, { recursive: true, force: true });
+    // Slice by slice: a live migration's destination member is serving from the same disk.
+    await removeTreeGradually(paths.dir);
     // The namespace's directory goes with its last etcd; one still in use is not empty.
     await rmdir(dirname(paths.dir)).catch(() => undefined);
     this.#log.info({ etcd: id, pids: stopped }, 'etcd stopped and its data removed');
