@@ -17,6 +17,7 @@ import {
   type UpdateFunc,
   type Watcher,
   type WatchOptions,
+  watchWithProgress,
 } from '../storage/interface.js';
 
 export class FencedStorage implements Storage {
@@ -62,9 +63,7 @@ export class FencedStorage implements Storage {
 
   /** The inner store's progress, where it tells it; its events alone where not. */
   watchProgress(prefix: string, options?: WatchOptions): Watcher<StoreEvent | StoreProgress> {
-    return this.#tracked<StoreEvent | StoreProgress>(
-      () => this.#inner.watchProgress?.(prefix, options) ?? this.#inner.watch(prefix, options),
-    );
+    return this.#tracked(() => watchWithProgress(this.#inner, prefix, options));
   }
 
   #tracked<T>(open: () => Watcher<T>): Watcher<T> {

@@ -148,3 +148,15 @@ export class StorageError extends Error {
 export function isStorageError(err: unknown, code?: StorageErrorCode): err is StorageError {
   return err instanceof StorageError && (code === undefined || err.code === code);
 }
+
+/**
+ * `storage`'s watch with its progress where it tells it (`watchProgress`), its plain watch where
+ * it does not: what a wrapping store or a server asks of the store under it.
+ */
+export function watchWithProgress(
+  storage: Storage,
+  prefix: string,
+  options?: WatchOptions,
+): Watcher<StoreEvent | StoreProgress> {
+  return storage.watchProgress?.(prefix, options) ?? storage.watch(prefix, options);
+}

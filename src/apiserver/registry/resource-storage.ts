@@ -6,7 +6,13 @@
  */
 import { type GroupResource, invalid } from '../../api/errors.js';
 import type { KubeList, KubeObject, WatchEvent } from '../../api/meta.js';
-import type { Storage, StoreEvent, StoreProgress, Watcher } from '../../storage/interface.js';
+import {
+  type Storage,
+  type StoreEvent,
+  type StoreProgress,
+  type Watcher,
+  watchWithProgress,
+} from '../../storage/interface.js';
 import { interpretGetError, interpretListError, interpretWatchError } from '../../storage/interpret-errors.js';
 import type { FieldSelector, LabelSelector } from '../selectors.js';
 import { apiVersionOf, type ResourceDefinition } from '../types.js';
@@ -140,9 +146,7 @@ export class ResourceStorage {
     try {
       const prefix = this.keyPrefix(namespace);
       const options = { resourceVersion: from };
-      source =
-        (query.progress ? this.storage.watchProgress?.(prefix, options) : undefined) ??
-        this.storage.watch(prefix, options);
+      source = query.progress ? watchWithProgress(this.storage, prefix, options) : this.storage.watch(prefix, options);
     } catch (err) {
       throw interpretWatchError(err);
     }

@@ -34,6 +34,7 @@ import {
   type UpdateFunc,
   type Watcher,
   type WatchOptions,
+  watchWithProgress,
 } from '../interface.js';
 import { checkPreconditions } from '../preconditions.js';
 import { AesGcmEnvelope, type EncryptionKey, EnvelopeError } from './aes-gcm-envelope.js';
@@ -133,9 +134,7 @@ export class EncryptingStorage implements Storage {
 
   /** The inner store's progress, where it tells it; its events alone where not. */
   watchProgress(prefix: string, options?: WatchOptions): Watcher<StoreEvent | StoreProgress> {
-    const inner: Watcher<StoreEvent | StoreProgress> =
-      this.#inner.watchProgress?.(prefix, options) ?? this.#inner.watch(prefix, options);
-    return this.#decrypting(inner);
+    return this.#decrypting(watchWithProgress(this.#inner, prefix, options));
   }
 
   /** `inner` with its events' objects decrypted; progress passes as it is. */
