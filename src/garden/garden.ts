@@ -27,6 +27,7 @@ import { shootResource } from '../api/core-gardener/shoot.js';
 import { shootStateResource } from '../api/core-gardener/shoot-state.js';
 import type { KubeObject } from '../api/meta.js';
 import { migrationPreflightResource } from '../api/migration-transplant/migration-preflight.js';
+import { unchecked } from '../api/resource-ref.js';
 import { credentialsBindingResource } from '../api/security-gardener/credentials-binding.js';
 import type { AuditLogConfig } from '../apiserver/audit/audit-log.js';
 import { NamespaceLifecycle } from '../apiserver/plugins/namespace-lifecycle.js';
@@ -36,6 +37,7 @@ import { Controller, watchOf } from '../controller/controller.js';
 import { startLeaderElection } from '../controller/leader-election.js';
 import { clientListWatch } from '../controller/list-watch.js';
 import { NamespaceReconciler } from '../controller/namespace-controller.js';
+import { SharedInformerFactory } from '../controller/shared-informers.js';
 import { type HostedApiServer, type HostedStore, startHostedApiServer } from '../hosting/hosted-api-server.js';
 import { coreDefinitions } from '../registry/core/index.js';
 import { gardenerDefinitions } from '../registry/core-gardener/index.js';
@@ -60,7 +62,7 @@ import { MigrationPreflightReconciler } from './controllers/migration-preflight-
 import { ProjectReconciler } from './controllers/project-controller.js';
 import { SchedulerReconciler } from './controllers/scheduler.js';
 import { SeedLifecycleReconciler } from './controllers/seed-lifecycle-controller.js';
-import { ShootMigrationReconciler } from './controllers/shoot-migration-controller.js';
+import { ShootMigrationReconciler, shootsMovingTo } from './controllers/shoot-migration-controller.js';
 import { ShootStateReconciler } from './controllers/shoot-state-controller.js';
 import { dashboardSite } from './dashboard/dashboard-site.js';
 import { gardenEncryptedResources } from './encrypted-resources.js';
@@ -255,8 +257,8 @@ export async function startGarden(options: GardenOptions): Promise<Garden> {
     groups: [operatorGroup],
   });
 
-  /** A fresh set each time this replica starts leading. */
-  const buildControllers = (): Controller[] => [
+  /** A fresh set each time this replica starts leading, with the informer caches they share. */
+  const buildControllers = (informers: SharedInformerFactory): Controller[] => [
     new Controller({
       name: 'project',
       source: clientListWatch(client, projectResource),
@@ -285,11 +287,20 @@ export async function startGarden(options: GardenOptions): Promise<Garden> {
       watches: [
         watchOf(clientListWatch(client, controllerRegistrationResource), seedKeysOf.registration),
         watchOf(clientListWatch(client, controllerInstallationResource), seedKeysOf.installation),
-        watchOf(clientListWatch(client, shootResource), seedKeysOf.placed),
+        watchOf(informers.source(shootResource), seedKeysOf.placed),
         watchOf(clientListWatch(client, backupBucketResource), seedKeysOf.placed),
-        watchOf(clientListWatch(client, backupEntryResource), seedKeysOf.placed),
+        watchOf(informers.source(backupEntryResource), seedKeysOf.placed),
       ],
-      reconciler: new ControllerInstallationReconciler({ client, facts: gardenExtensionFacts(client), logger }),
+      reconciler: new ControllerInstallationReconciler({
+        client,
+        cache: {
+          shoots: informers.lister(shootResource),
+          backupEntries: informers.lister(backupEntryResource),
+          synced: () => informers.syncedAll([shootResource, backupEntryResource]),
+        },
+        facts: gardenExtensionFacts(client),
+        logger,
+      }),
       logger,
     }),
     new Controller({
@@ -312,7 +323,13 @@ export async function startGarden(options: GardenOptions): Promise<Garden> {
       : [
           new Controller({
             name: 'shoot-migration',
-            source: clientListWatch(client, shootResource),
+            source: informers.source(unchecked(shootResource)),
+            watches: [
+              watchOf(informers.source(seedResource), shootsMovingTo(informers.lister(shootResource))),
+              watchOf(informers.source(shootStateResource), (state) => [
+                { namespace: state.metadata.namespace!, name: state.metadata.name! },
+              ]),
+            ],
             reconciler: new ShootMigrationReconciler(client, { logger }),
             logger,
           }),
@@ -329,8 +346,10 @@ export async function startGarden(options: GardenOptions): Promise<Garden> {
         ]),
   ];
   let controllers: Controller[] = [];
+  let informers: SharedInformerFactory | undefined;
   const startControllers = () => {
-    controllers = buildControllers();
+    informers = new SharedInformerFactory(client);
+    controllers = buildControllers(informers);
     for (const controller of controllers) controller.start();
   };
   /** Stops them and waits for their reconciles under way (told to give up through their signal). */
@@ -338,6 +357,9 @@ export async function startGarden(options: GardenOptions): Promise<Garden> {
     const stopping = controllers;
     controllers = [];
     for (const controller of stopping) controller.stop();
+    // A reconcile waiting for a cache's first list stops waiting.
+    informers?.stop();
+    informers = undefined;
     await Promise.all(stopping.map((controller) => controller.idle()));
   };
 

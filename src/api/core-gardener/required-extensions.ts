@@ -22,7 +22,16 @@ import type { Shoot } from './shoot.js';
 const PROVIDER_KINDS = ['ControlPlane', 'Infrastructure', 'Worker'] as const;
 
 /**
- * What `shoot` needs on `seed`: backups of the seed's backup provider, its provider's kinds when
+ * All of `shoot` that `requiredExtensionsForShoot` reads, as one string: shoots with the same one
+ * need the same on a seed, so a seed's thousands of shoots are asked once per distinct one.
+ */
+export function shootNeedsKey(shoot: Shoot): string {
+  const provider = shoot.spec.provider;
+  return JSON.stringify([provider?.type, (provider?.workers ?? []).length > 0, shoot.status?.seedName]);
+}
+
+/**
+ * What `shoot` needs on `seed` (the same for every shoot of one `shootNeedsKey`): backups of the seed's backup provider, its provider's kinds when
  * it has workers (a workerless shoot needs none, as in Gardener), and DNS records of the garden's
  * internal domain provider (`internalDomainProvider`, when the garden has one). Moving to `seed`
  * from `sourceSeed`, the Restore's `source-…` BackupEntry is of the source's backup provider

@@ -15,13 +15,18 @@
  *
  * The key is a seed's (cluster-scoped, `{namespace: '', name}`); the empty name, which a
  * registration's change enqueues, reconciles every seed.
+ *
+ * Shoots and BackupEntries, one of each per shoot, are read from an informer cache, as Gardener's
+ * reconciler reads them: every shoot event enqueues its seed, and a reconcile that listed them
+ * through the API decoded every shoot and entry of the garden, so n creates cost O(n²)
+ * (bench/README.md, "Garden API server latency").
  */
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { canonicalJson } from '../../api/canonical-json.js';
 import {
+  type BackupEntry,
   backupBucketResource,
-  backupEntryResource,
   type ControllerInstallation,
   type ControllerRegistration,
   controllerInstallationName,
@@ -40,17 +45,30 @@ import {
   type Seed,
   type Shoot,
   seedResource,
-  shootResource,
+  shootNeedsKey,
 } from '../../api/core-gardener/index.js';
 import { isRecord, type KubeObject, specOf, statusOf } from '../../api/meta.js';
 import type { Client } from '../../client/client.js';
 import { createOrPatch } from '../../client/create-or-patch.js';
 import type { ObjectKey, Reconciler, Result } from '../../controller/controller.js';
+import type { Lister } from '../../controller/shared-informers.js';
 import type { ExtensionFacts } from '../seed-extensions.js';
+
+/** The shoots and BackupEntries of the garden as a cache holds them (`SharedInformerFactory`). */
+export interface PlacementCache {
+  shoots: Lister<Shoot>;
+  backupEntries: Lister<BackupEntry>;
+  /**
+   * Resolves once both hold their first list. A reconcile waits for it: one that read an empty
+   * cache would delete every installation that only the shoots need.
+   */
+  synced(): Promise<void>;
+}
 
 export interface ControllerInstallationReconcilerOptions {
   /** The garden's objects. */
   client: Client;
+  cache: PlacementCache;
   facts: Pick<ExtensionFacts, 'internalDomainProvider'>;
   logger: Logger;
 }
@@ -65,7 +83,8 @@ export class ControllerInstallationReconciler implements Reconciler {
   }
 
   async reconcile(key: ObjectKey): Promise<Result> {
-    const { client } = this.#options;
+    const { client, cache } = this.#options;
+    await cache.synced();
     if (key.name === '') {
       for (const seed of (await client.resource(seedResource).list('')).items) {
         await this.reconcile({ namespace: '', name: seed.metadata.name! });
@@ -95,14 +114,18 @@ export class ControllerInstallationReconciler implements Reconciler {
 
   async #wanted(seed: Seed, registrations: ControllerRegistration[]): Promise<Map<string, ControllerRegistration>> {
     const seedName = seed.metadata.name!;
-    const shoots = await this.#shootsOn(seedName);
+    const shoots = this.#shootsOn(seedName);
     const needed = new Set<ExtensionId>(isMarkedForDeletion(seed) ? [] : requiredExtensionsForSeed(seed));
     const domainProvider = await this.#options.facts.internalDomainProvider();
     // A shoot moving here needs the source's backup provider too (its `source-…` BackupEntry).
     const seeds = new Map(
       (await this.#options.client.resource(seedResource).list('')).items.map((s) => [s.metadata.name!, s]),
     );
+    const asked = new Set<string>();
     for (const shoot of shoots) {
+      const key = shootNeedsKey(shoot);
+      if (asked.has(key)) continue;
+      asked.add(key);
       const source = shoot.status?.seedName ? seeds.get(shoot.status.seedName) : undefined;
       for (const id of requiredExtensionsForShoot(shoot, seed, domainProvider, source)) needed.add(id);
     }
@@ -135,14 +158,9 @@ export class ControllerInstallationReconciler implements Reconciler {
     return wanted;
   }
 
-  /**
-   * The shoots placed on the seed or still hosted by it (a Migrate runs where status.seedName
-   * points). One list, filtered here: a field selector decodes every shoot too, and two of them
-   * decoded every shoot twice per reconcile (bench/README.md, "Garden API server latency").
-   */
-  async #shootsOn(seed: string): Promise<Shoot[]> {
-    const shoots = (await this.#options.client.resource(shootResource).list('')).items;
-    return shoots.filter((s) => s.spec.seedName === seed || s.status?.seedName === seed);
+  /** The shoots placed on the seed or still hosted by it (a Migrate runs where status.seedName points). */
+  #shootsOn(seed: string): Shoot[] {
+    return this.#options.cache.shoots.list().filter((s) => s.spec.seedName === seed || s.status?.seedName === seed);
   }
 
   /** BackupBucket/<provider> of the seed's buckets and BackupEntry/<its bucket's provider> of its entries. */
@@ -153,8 +171,7 @@ export class ControllerInstallationReconciler implements Reconciler {
     const ids: ExtensionId[] = buckets
       .filter((b) => b.spec.seedName === seed)
       .map((b) => `BackupBucket/${b.spec.provider.type}` as const);
-    const entries = (await client.resource(backupEntryResource).list('', { fieldSelector: `spec.seedName=${seed}` }))
-      .items;
+    const entries = this.#options.cache.backupEntries.list().filter((e) => e.spec.seedName === seed);
     for (const entry of entries) {
       const provider = providerOf.get(entry.spec.bucketName);
       if (provider) ids.push(`BackupEntry/${provider}`);

@@ -30,7 +30,7 @@ import {
   READY_FOR_MIGRATION,
   withMigrationReadiness,
 } from '../../api/core-gardener/migration-readiness.js';
-import { seedResource } from '../../api/core-gardener/seed.js';
+import { type Seed, seedResource } from '../../api/core-gardener/seed.js';
 import {
   type Shoot,
   shootResource,
@@ -43,15 +43,31 @@ import { nowTimestamp } from '../../api/meta.js';
 import type { Client } from '../../client/client.js';
 import type { ObjectKey, Reconciler, Result } from '../../controller/controller.js';
 import { EventRecorder } from '../../controller/event-recorder.js';
+import type { Lister } from '../../controller/shared-informers.js';
 
 /** The Events' source: Gardener's controller manager. */
 const EVENT_SOURCE = { component: 'gardener-controller-manager' };
 
 /**
- * How often a shoot being moved is looked at again: seeds' heartbeats are not watched here, and a
- * destination that recovers should be noticed within a heartbeat or two (Gardener: 5 s).
+ * How often a shoot being moved is looked at again besides its destination's changes and its
+ * ShootState's (`shootsMovingTo`, and the controller's watches in garden.ts): only for what
+ * time alone changes, a destination whose gardenlet stopped reporting. Gardener looks every 5 s
+ * without watching; a drained seed's thousand shoots looked at every 2 s kept the garden busy
+ * (bench/README.md, "Garden API server latency").
  */
-const recheckMs = 2_000;
+const recheckMs = 10_000;
+
+/**
+ * The shoots being moved to `seed`, from a cache of the garden's shoots: a change of the
+ * destination (its gardenlet's heartbeat, its conditions) re-judges their `ReadyForMigration`.
+ */
+export function shootsMovingTo(shoots: Lister<Shoot>): (seed: Seed) => ObjectKey[] {
+  return (seed) =>
+    shoots
+      .list()
+      .filter((shoot) => shootSpecSeedName(shoot) === seed.metadata.name && shouldPrepareShootForMigration(shoot))
+      .map((shoot) => ({ namespace: shoot.metadata.namespace!, name: shoot.metadata.name! }));
+}
 
 export class ShootMigrationReconciler implements Reconciler {
   readonly #client: Client;
