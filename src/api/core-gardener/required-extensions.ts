@@ -31,11 +31,12 @@ export function shootNeedsKey(shoot: Shoot): string {
 }
 
 /**
- * What `shoot` needs on `seed` (the same for every shoot of one `shootNeedsKey`): backups of the seed's backup provider, its provider's kinds when
- * it has workers (a workerless shoot needs none, as in Gardener), and DNS records of the garden's
- * internal domain provider (`internalDomainProvider`, when the garden has one). Moving to `seed`
- * from `sourceSeed`, the Restore's `source-…` BackupEntry is of the source's backup provider
- * (Gardener installs that extension on the destination too, since v1.102).
+ * What `shoot` needs on `seed` (the same for every shoot of one `shootNeedsKey`): backups of the
+ * seed's backup provider, its provider's kinds when it has workers (a workerless shoot needs
+ * none, as in Gardener), and DNS records of the garden's internal domain provider
+ * (`internalDomainProvider`, when the garden has one). Moving to `seed` from `sourceSeed`, the
+ * Restore's `source-…` BackupEntry is of the source's backup provider (Gardener installs that
+ * extension on the destination too, since v1.102).
  */
 export function requiredExtensionsForShoot(
   shoot: Shoot,
