@@ -326,7 +326,8 @@ export async function startGarden(options: GardenOptions): Promise<Garden> {
             source: informers.source(unchecked(shootResource)),
             watches: [
               watchOf(informers.source(seedResource), shootsMovingTo(informers.lister(shootResource))),
-              watchOf(informers.source(shootStateResource), (state) => [
+              // A plain watch: the ShootStates' contents are not needed, only which shoot changed.
+              watchOf(clientListWatch(client, shootStateResource), (state) => [
                 { namespace: state.metadata.namespace!, name: state.metadata.name! },
               ]),
             ],
