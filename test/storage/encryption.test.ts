@@ -133,6 +133,42 @@ describe('EncryptingStorage', () => {
     await store.close();
   });
 
+  it('lists raw: outside the encrypted prefixes as stored, under them or over a left wrapper decrypted', async () => {
+    const inner = openSqliteStore({ path: ':memory:' });
+    // Counts the backend's decoding lists, so that the pass-through is seen to be taken.
+    let decodingLists = 0;
+    const counted = new Proxy(inner, {
+      get(target, name, receiver) {
+        if (name === 'list') decodingLists++;
+        const value = Reflect.get(target, name, receiver);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const store = new EncryptingStorage(counted, { keys: [key1], prefixes: [secretsPrefix] });
+    const cm: KubeObject = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'ns' } };
+    await store.create('/registry/configmaps/ns/c', cm);
+    await store.create('/registry/secrets/ns/s', secret('s', 'hidden'));
+    assert.ok(store.listRaw, 'offered over a backend that has it');
+
+    const configMaps = await store.listRaw('/registry/configmaps/');
+    assert.deepEqual(configMaps, await inner.listRaw('/registry/configmaps/'));
+    assert.equal(decodingLists, 0, 'the stored text passed through');
+
+    const secrets = await store.listRaw('/registry/secrets/');
+    assert.equal(secrets.items.length, 1);
+    assert.equal(password(JSON.parse(secrets.items[0]!)), 'hidden');
+    assert.doesNotMatch(secrets.items[0]!, /k8s:enc:/);
+    const everything = await store.listRaw('/registry/');
+    assert.deepEqual(everything.items.map((item) => JSON.parse(item).kind).sort(), ['ConfigMap', 'Secret']);
+    assert.doesNotMatch(everything.items.join(), /k8s:enc:/);
+
+    // Secrets no longer encrypted: the one written before is still a wrapper, and is decrypted.
+    const unencrypted = new EncryptingStorage(inner, { keys: [key1], prefixes: [] });
+    const left = await unencrypted.listRaw!('/registry/secrets/');
+    assert.equal(password(JSON.parse(left.items[0]!)), 'hidden');
+    await inner.close();
+  });
+
   it('decrypts before the list predicate, and pages by matches', async () => {
     const { store } = encrypted();
     for (let n = 0; n < 7; n++)
