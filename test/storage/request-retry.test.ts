@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { toStorageError } from '../../src/storage/etcd/etcd-errors.js';
+import { sentWriteError, toStorageError, writeMayGoAgain } from '../../src/storage/etcd/etcd-errors.js';
 import {
   ELECTION_RETRY_MS,
   ELECTION_RETRY_WINDOW_MS,
@@ -12,6 +12,8 @@ import { isStorageError, StorageError } from '../../src/storage/interface.js';
 const KEY = '/registry/namespaces/continuity';
 const LEADER_CHANGED = '14 UNAVAILABLE: etcdserver: leader changed';
 const NO_CONNECTION = '14 UNAVAILABLE: No connection established';
+/** What a member answers a write while it hands its leadership over (etcd's ErrProposalDropped). */
+const PROPOSAL_DROPPED = '2 UNKNOWN: raft proposal dropped';
 /** A connection lost mid-request: `Unreachable`, without an election. */
 const CONNECTION_LOST = 'connection lost';
 
@@ -25,7 +27,7 @@ function failingThen(failures: string[]) {
       const message = failures[sentAt.length - 1];
       if (message === undefined) return 'answer';
       // As the client fails: gRPC's error, which `toStorageError` turns into `Unreachable`.
-      if (message === LEADER_CHANGED) throw toStorageError(new Error(message), KEY);
+      if (message === LEADER_CHANGED || message === PROPOSAL_DROPPED) throw toStorageError(new Error(message), KEY);
       throw Object.assign(new StorageError('Unreachable', KEY, message), { cause: new Error(message) });
     },
   };
@@ -58,6 +60,20 @@ describe('the etcd store’s retries', () => {
     const write = { ...read(3), retryable: () => false };
     await assert.rejects(withRetries(request.send, write), /leader changed/);
     assert.equal(request.sentAt.length, 1);
+  });
+
+  it('sends a write that raft refused while the leadership moved again, after a pause: nothing was applied', async () => {
+    const request = failingThen([PROPOSAL_DROPPED, PROPOSAL_DROPPED]);
+    const write = { ...read(1), retryable: writeMayGoAgain };
+    assert.equal(await withRetries(request.send, write), 'answer');
+    assert.equal(request.sentAt.length, 3);
+    for (let i = 1; i < 3; i++) assert.ok(request.sentAt[i]! - request.sentAt[i - 1]! >= ELECTION_RETRY_MS - 1);
+    // Refused for longer than the window: a 503 (ask again), not the 500 of an unknown outcome.
+    const refused = sentWriteError(toStorageError(new Error(PROPOSAL_DROPPED), KEY), KEY);
+    assert.ok(isStorageError(refused, 'Unreachable'));
+    assert.doesNotMatch((refused as Error).message, /may have been applied/);
+    const unknown = sentWriteError(toStorageError(new Error(LEADER_CHANGED), KEY), KEY);
+    assert.ok(isStorageError(unknown, 'Internal'));
   });
 
   it('tries another endpoint at once for other trouble: once per endpoint, more often when nothing was sent', async () => {

@@ -18,6 +18,19 @@ export const LEADER_CHANGED_MESSAGE = 'etcdserver: leader changed';
 /** etcd's ErrNoLeader: a member asked while no leader is elected. */
 export const NO_LEADER_MESSAGE = 'etcdserver: no leader';
 
+/**
+ * etcd's ErrProposalDropped: the member's raft refused a write before taking it into its log (its
+ * leadership was being transferred, as at a live migration's leader move, or it had no leader).
+ * Nothing of it was applied, so it may go again, as a write that was never sent may.
+ */
+export const PROPOSAL_DROPPED_MESSAGE = 'raft proposal dropped';
+
+/** Whether etcd refused a write before raft took it (`PROPOSAL_DROPPED_MESSAGE`). */
+export function proposalDropped(err: unknown): boolean {
+  const cause = err instanceof StorageError ? err.cause : err;
+  return cause instanceof Error && cause.message.includes(PROPOSAL_DROPPED_MESSAGE);
+}
+
 /** Whether etcd answered that its leadership was changing (the request reached a member). */
 export function metElection(err: unknown): boolean {
   const cause = err instanceof StorageError ? err.cause : err;
@@ -33,6 +46,7 @@ export function toStorageError(err: unknown, key: string): StorageError {
   else if (
     err instanceof ClientClosedError ||
     message.includes(LEADER_CHANGED_MESSAGE) ||
+    message.includes(PROPOSAL_DROPPED_MESSAGE) ||
     (err instanceof Error && isRecoverableError(err))
   )
     code = 'Unreachable';
@@ -50,15 +64,21 @@ export function neverSent(err: unknown): boolean {
   return cause instanceof Error && cause.message.includes('No connection established');
 }
 
+/** Whether a failed write may be sent again: nothing of it reached raft's log. */
+export function writeMayGoAgain(err: unknown): boolean {
+  return neverSent(err) || proposalDropped(err);
+}
+
 /**
  * What a write fails with once the client sent it: an `Unreachable` (a deadline, an election, a
  * connection lost mid-request) leaves its outcome unknown, so it is no longer the 503 of a store
  * that could not be asked (nothing happened, ask again) but `Internal`, a 500, as the Kubernetes
  * API server answers "etcdserver: leader changed" or "request timed out" on a write: the client
- * has to read to know. A write that never left (no connection, the store closed) stays `Unreachable`.
+ * has to read to know. A write that never left (no connection, the store closed) or that raft
+ * refused stays `Unreachable`.
  */
 export function sentWriteError(err: unknown, key: string): unknown {
-  if (!(err instanceof StorageError) || err.code !== 'Unreachable' || err.cause === undefined || neverSent(err)) {
+  if (!(err instanceof StorageError) || err.code !== 'Unreachable' || err.cause === undefined || writeMayGoAgain(err)) {
     return err;
   }
   const unknown = new StorageError('Internal', key, `${err.message} (the write may have been applied)`);

@@ -38,7 +38,7 @@ import {
   type WatchOptions,
 } from '../interface.js';
 import { checkPreconditions } from '../preconditions.js';
-import { FUTURE_REVISION_MESSAGE, neverSent, sentWriteError, toStorageError } from './etcd-errors.js';
+import { FUTURE_REVISION_MESSAGE, sentWriteError, toStorageError, writeMayGoAgain } from './etcd-errors.js';
 import { EtcdWatcher } from './etcd-watcher.js';
 import { prefixRange, rangeStart } from './key-range.js';
 import { decodeObject, encodeObject } from './object-codec.js';
@@ -437,12 +437,13 @@ export class EtcdStore implements Storage {
   }
 
   /**
-   * A write: repeated on another endpoint only when the client never sent it (it found no
-   * connection to the endpoint it picked, e.g. a member just killed); once sent, its outcome is
-   * unknown (`sentWriteError`: a 500, not a 503) and the caller decides.
+   * A write: repeated only when nothing of it reached raft's log: the client never sent it (it
+   * found no connection to the endpoint it picked, e.g. a member just killed), or raft refused it
+   * while the leadership moved; otherwise its outcome is unknown (`sentWriteError`: a 500, not a
+   * 503) and the caller decides.
    */
   #write<T extends { header: IResponseHeader }>(key: string, request: () => Promise<T>): Promise<T> {
-    return this.#retrying(key, request, neverSent).catch((err: unknown) => {
+    return this.#retrying(key, request, writeMayGoAgain).catch((err: unknown) => {
       throw sentWriteError(err, key);
     });
   }

@@ -5,13 +5,14 @@
  * - Never sent (no connection to the endpoint the client picked): again at once, up to
  *   `NEVER_SENT_ATTEMPTS_PER_ENDPOINT` per endpoint, since the client picks endpoints at random.
  * - Met an election (etcd's "leader changed" or "no leader", a read asked while the leadership
- *   moves): again after `ELECTION_RETRY_MS`, for up to `ELECTION_RETRY_WINDOW_MS`, also with one
- *   endpoint: the same member answers once the election is over (a live migration's leader
- *   move takes milliseconds). etcd's own client retries such reads the same way, so the
- *   Kubernetes API server never shows them to its clients.
+ *   moves; "raft proposal dropped", a write refused by raft while it does): again after
+ *   `ELECTION_RETRY_MS`, for up to `ELECTION_RETRY_WINDOW_MS`, also with one endpoint: the same
+ *   member answers once the election is over (a live migration's leader move takes
+ *   milliseconds). etcd's own client retries such reads the same way, so the Kubernetes API
+ *   server never shows them to its clients.
  * - Anything else `retryable` accepts: once per endpoint.
  */
-import { metElection, neverSent } from './etcd-errors.js';
+import { metElection, neverSent, proposalDropped } from './etcd-errors.js';
 
 /** With one of three members dead, 12 random picks all landing on it: (1/3)^12, about 2e-6. */
 export const NEVER_SENT_ATTEMPTS_PER_ENDPOINT = 4;
@@ -23,7 +24,7 @@ export const ELECTION_RETRY_WINDOW_MS = 2_000;
 export interface RetryPolicy {
   /** Endpoints the client picks from. */
   endpoints: number;
-  /** Whether a failure may be sent again at all (reads: any `Unreachable`; writes: never sent). */
+  /** Whether a failure may be sent again at all (reads: any `Unreachable`; writes: `writeMayGoAgain`). */
   retryable: (err: unknown) => boolean;
   /** Stops retrying once the store is closed. */
   closed: () => boolean;
@@ -37,7 +38,7 @@ export async function withRetries<T>(send: () => Promise<T>, policy: RetryPolicy
       return await send();
     } catch (err) {
       if (!policy.retryable(err) || policy.closed()) throw err;
-      if (metElection(err)) {
+      if (metElection(err) || proposalDropped(err)) {
         if (Date.now() - started + ELECTION_RETRY_MS > ELECTION_RETRY_WINDOW_MS) throw err;
         await new Promise((resolve) => setTimeout(resolve, ELECTION_RETRY_MS));
         continue;
