@@ -37,6 +37,10 @@ function stores() {
   return { storage, seeds, registrations, installations, buckets };
 }
 
+/** Creates the cluster-scoped core.gardener.cloud object `kind`/`name` with `spec` in `store`. */
+const create = (store: GenericStore, kind: string, name: string, spec: object) =>
+  store.create('', { apiVersion: API, kind, metadata: { name }, spec } as never, ctx);
+
 /**
  * A cache over `shoots` (read at each call): empty, as an informer's is, until `release` marks
  * its first list done.
@@ -66,33 +70,15 @@ describe('controllerregistration seed reconciler', () => {
     try {
       const client = storeClient([s.seeds, s.registrations, s.installations, s.buckets], ctx);
       await s.seeds.create('', seedManifest('seed-a') as never, ctx);
-      await s.registrations.create(
-        '',
-        {
-          apiVersion: API,
-          kind: 'ControllerRegistration',
-          metadata: { name: 'shoots-only' },
-          spec: {
-            resources: [{ kind: 'Extension', type: 'shoots-only' }],
-            deployment: { policy: 'AlwaysExceptNoShoots' },
-          },
-        } as never,
-        ctx,
-      );
+      await create(s.registrations, 'ControllerRegistration', 'shoots-only', {
+        resources: [{ kind: 'Extension', type: 'shoots-only' }],
+        deployment: { policy: 'AlwaysExceptNoShoots' },
+      });
       // Installed earlier, for a shoot on seed-a: an empty cache would find it unwanted.
-      await s.installations.create(
-        '',
-        {
-          apiVersion: API,
-          kind: 'ControllerInstallation',
-          metadata: { name: 'shoots-only-seed-a' },
-          spec: {
-            registrationRef: { apiVersion: API, kind: 'ControllerRegistration', name: 'shoots-only' },
-            seedRef: { apiVersion: API, kind: 'Seed', name: 'seed-a' },
-          },
-        } as never,
-        ctx,
-      );
+      await create(s.installations, 'ControllerInstallation', 'shoots-only-seed-a', {
+        registrationRef: { apiVersion: API, kind: 'ControllerRegistration', name: 'shoots-only' },
+        seedRef: { apiVersion: API, kind: 'Seed', name: 'seed-a' },
+      });
       const shoots = [shootManifest('garden-dev', 'one', { seedName: 'seed-a' }) as unknown as Shoot];
       const { cache: placement, release } = cache(shoots);
       const reconciler = new ControllerInstallationReconciler({

@@ -25,16 +25,20 @@ export const NO_LEADER_MESSAGE = 'etcdserver: no leader';
  */
 export const PROPOSAL_DROPPED_MESSAGE = 'raft proposal dropped';
 
+/** The message of what the client threw: of a `StorageError`'s cause, or of `err` itself. */
+function clientMessage(err: unknown): string {
+  const cause = err instanceof StorageError ? err.cause : err;
+  return cause instanceof Error ? cause.message : '';
+}
+
 /** Whether etcd refused a write before raft took it (`PROPOSAL_DROPPED_MESSAGE`). */
 export function proposalDropped(err: unknown): boolean {
-  const cause = err instanceof StorageError ? err.cause : err;
-  return cause instanceof Error && cause.message.includes(PROPOSAL_DROPPED_MESSAGE);
+  return clientMessage(err).includes(PROPOSAL_DROPPED_MESSAGE);
 }
 
 /** Whether etcd answered that its leadership was changing (the request reached a member). */
 export function metElection(err: unknown): boolean {
-  const cause = err instanceof StorageError ? err.cause : err;
-  const message = cause instanceof Error ? cause.message : '';
+  const message = clientMessage(err);
   return message.includes(LEADER_CHANGED_MESSAGE) || message.includes(NO_LEADER_MESSAGE);
 }
 
@@ -60,8 +64,7 @@ export function toStorageError(err: unknown, key: string): StorageError {
  * it picked (UNAVAILABLE "No connection established"), so a write may go to another endpoint.
  */
 export function neverSent(err: unknown): boolean {
-  const cause = err instanceof StorageError ? err.cause : err;
-  return cause instanceof Error && cause.message.includes('No connection established');
+  return clientMessage(err).includes('No connection established');
 }
 
 /** Whether a failed write may be sent again: nothing of it reached raft's log. */
