@@ -150,9 +150,16 @@ export async function moveLeader(endpoints: readonly string[], tls: EtcdTls | un
  * of the configuration without it, and never the leader (move the leadership first). Asked of a
  * remaining voter. Resolves at once when `id` is no longer a member. The removed member's
  * process exits by itself once it learns of its removal; whoever runs it stops it afterwards,
- * never before (with two voters, stopping one first would lose the quorum).
+ * never before (with two voters, stopping one first would lose the quorum). `holdReads` keeps
+ * the cluster's readers back while a removal leaves a single voter (src/storage/etcd/read-gate.ts:
+ * a read under way then would wait 500 ms).
  */
-export async function removeMember(endpoints: readonly string[], tls: EtcdTls | undefined, id: string): Promise<void> {
+export async function removeMember(
+  endpoints: readonly string[],
+  tls: EtcdTls | undefined,
+  id: string,
+  options: { holdReads?: () => Promise<() => void> } = {},
+): Promise<void> {
   const members = await memberList(endpoints, tls);
   const target = members.find((m) => m.id === id);
   if (!target) return;
@@ -176,7 +183,13 @@ export async function removeMember(endpoints: readonly string[], tls: EtcdTls | 
     );
   }
   const via = remaining.filter((_, i) => healthy[i]).flatMap((m) => m.clientUrls);
-  const answer = await firstAnswer(via, (url) => etcdMembershipChangeResult(url, tls, { op: 'remove', id }));
+  const release = remaining.length === 1 ? await options.holdReads?.() : undefined;
+  let answer: Awaited<ReturnType<typeof etcdMembershipChangeResult>>;
+  try {
+    answer = await firstAnswer(via, (url) => etcdMembershipChangeResult(url, tls, { op: 'remove', id }));
+  } finally {
+    release?.();
+  }
   if (!answer.ok) {
     // Removed meanwhile (a retry after a lost answer): done.
     const after = await memberList(via, tls);

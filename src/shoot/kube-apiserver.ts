@@ -57,6 +57,7 @@ import { ServiceAllocator } from '../registry/builtin/service-ip-allocator.js';
 import { namedEncryptionKey } from '../storage/encryption/aes-gcm-envelope.js';
 import { EncryptingStorage } from '../storage/encryption/encrypting-storage.js';
 import { openEtcdStore } from '../storage/etcd/etcd-store.js';
+import type { ReleaseReads } from '../storage/etcd/read-gate.js';
 import { writeApiServerEndpoints } from './apiserver-endpoints.js';
 import { CrdReconciler, installStoredCrds } from './crd-controller.js';
 import { FencedStorage } from './fenced-storage.js';
@@ -127,6 +128,11 @@ export interface ShootApiServer {
    * the destination listens, so that clients reconnect there at once).
    */
   stopListening(): void;
+  /**
+   * Keeps its etcd reads back, once those under way have ended, until the release: while an etcd
+   * member is removed from a cluster of two voters (src/storage/etcd/read-gate.ts).
+   */
+  holdEtcdReads(): Promise<ReleaseReads>;
   /** Stops serving: afterwards connections are refused and no write of this server reaches etcd. */
   stop(): Promise<void>;
 }
@@ -288,6 +294,7 @@ export async function startShootApiServer(options: ShootApiServerOptions): Promi
       apiServer.stopListening();
       logger.info({ url }, `kube-apiserver of ${name} stopped listening`);
     },
+    holdEtcdReads: () => etcd.holdReads(),
     async stop() {
       await stop();
       logger.info({ url }, `kube-apiserver of ${name} stopped`);

@@ -127,4 +127,18 @@ describe('handover primitives: checks before every change', () => {
     await removeMember(endpoints(), undefined, '4');
     assert.deepEqual(cluster.asked, ['1 /v3/cluster/member/remove {"ID":"4"}']);
   });
+
+  it('removeMember holds the readers only while the removal leaves one voter, and lets them go after the answer', async () => {
+    const holdReads = async () => {
+      cluster.asked.push('hold');
+      return () => cluster.asked.push('release');
+    };
+    // Voters 1, 2, 3: two remain, no read round can be stranded.
+    await removeMember(endpoints(), undefined, '3', { holdReads });
+    assert.deepEqual(cluster.asked, ['1 /v3/cluster/member/remove {"ID":"3"}']);
+    cluster.asked = [];
+    cluster.members = cluster.members.filter((m) => m.id !== '3');
+    await removeMember(endpoints(), undefined, '2', { holdReads });
+    assert.deepEqual(cluster.asked, ['hold', '1 /v3/cluster/member/remove {"ID":"2"}', 'release']);
+  });
 });

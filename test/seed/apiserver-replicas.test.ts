@@ -137,6 +137,7 @@ describe('ApiServerReplicas', () => {
       exposed: true,
       expose: async () => {},
       stopListening: () => server.close(),
+      holdEtcdReads: async () => () => {},
       stop: () =>
         new Promise<void>((resolve) => {
           server.close(() => resolve());

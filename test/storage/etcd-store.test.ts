@@ -236,6 +236,29 @@ describe('etcd store', () => {
     });
   });
 
+  it('holdReads keeps reads from etcd until the release, while writes and watches go on', async () => {
+    await withStore({ prefix: '/held' }, async (store, etcd) => {
+      const a = await store.create('/registry/things/a', thing('a'));
+      const events = store.watch('/registry/things/')[Symbol.asyncIterator]();
+      const release = await store.holdReads();
+      const ranges = await etcdRangeCount(etcd);
+      let answered = false;
+      const reads = Promise.all([store.get('/registry/things/a'), store.list('/registry/things/')]).then((result) => {
+        answered = true;
+        return result;
+      });
+      const b = await store.create('/registry/things/b', thing('b'));
+      assert.equal((await nextEvent(events)).key, '/registry/things/b');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      assert.equal(answered, false, 'the reads wait for the release');
+      assert.equal(await etcdRangeCount(etcd), ranges, 'no read reached etcd meanwhile');
+      release();
+      const [got, list] = await reads;
+      assert.deepEqual(got, a);
+      assert.deepEqual(list.items, [a, b]);
+    });
+  });
+
   it('a continue token whose revision was compacted fails with Expired', async () => {
     await withStore({ prefix: '/expired' }, async (store) => {
       for (let n = 0; n < 3; n++) await store.create(`/registry/things/${n}`, thing(String(n)));

@@ -11,6 +11,7 @@ import { request } from 'node:https';
 import type { Logger } from 'pino';
 import { AggregatorRegistry } from 'prom-client';
 import { listenWhenFree, type ShootApiServer } from '../../shoot/kube-apiserver.js';
+import type { ReleaseReads } from '../../storage/etcd/read-gate.js';
 import { EndpointProxy, type ProxyBackend } from './endpoint-proxy.js';
 
 export interface ApiServerReplicasOptions {
@@ -126,6 +127,14 @@ export class ApiServerReplicas {
   /** Stops accepting connections on the endpoint; the spliced ones go on until `stop`. */
   stopListening(): void {
     this.proxy.stopListening();
+  }
+
+  /** Every running replica's `holdEtcdReads`; the release lets all of them go. */
+  async holdEtcdReads(): Promise<ReleaseReads> {
+    const releases = await Promise.all(this.#replicas.flatMap((r) => (r.server ? [r.server.holdEtcdReads()] : [])));
+    return () => {
+      for (const release of releases) release();
+    };
   }
 
   /**

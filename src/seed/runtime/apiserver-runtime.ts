@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import type { AuditLogConfig } from '../../apiserver/audit/audit-log.js';
 import { type ShootApiServer, type ShootApiServerOptions, startShootApiServer } from '../../shoot/kube-apiserver.js';
 import type { NodeTunnels } from '../../shoot/vpn/vpn-seed-server.js';
+import type { ReleaseReads } from '../../storage/etcd/read-gate.js';
 import { ApiServerReplicas } from './apiserver-replicas.js';
 import type { EndpointProxy } from './endpoint-proxy.js';
 import { InProcessRuntime } from './in-process-runtime.js';
@@ -33,6 +34,8 @@ export interface RunningApiServer {
   expose(options?: { retryMs?: number; signal?: AbortSignal }): Promise<void>;
   /** Stops accepting connections on the endpoint; open ones go on until `stop`. */
   stopListening(): void;
+  /** Keeps its etcd reads back until the release (`ShootApiServer.holdEtcdReads`). */
+  holdEtcdReads(): Promise<ReleaseReads>;
   stop(): Promise<void>;
 }
 

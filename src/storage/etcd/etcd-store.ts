@@ -42,6 +42,7 @@ import { FUTURE_REVISION_MESSAGE, sentWriteError, toStorageError, writeMayGoAgai
 import { EtcdWatcher } from './etcd-watcher.js';
 import { prefixRange, rangeStart } from './key-range.js';
 import { decodeObject, encodeObject } from './object-codec.js';
+import { ReadGate, type ReleaseReads } from './read-gate.js';
 import { withRetries } from './request-retry.js';
 
 export interface EtcdStoreOptions {
@@ -105,6 +106,7 @@ export class EtcdStore implements Storage {
   /** The mean value size, in bytes, of the keys a list under each prefix read last. */
   readonly #valueBytes = new Map<string, number>();
   readonly #watchers = new Set<EtcdWatcher>();
+  readonly #reads = new ReadGate();
   #closed = false;
   /** The highest revision any response showed; a watch "from now" starts after it. */
   #knownRevision = 0;
@@ -431,9 +433,21 @@ export class EtcdStore implements Storage {
     return kv;
   }
 
-  /** A read: repeated on another endpoint when one cannot be reached. */
+  /**
+   * Keeps this store's reads back until the release, once those under way have ended (read-gate.ts:
+   * the moment an etcd cluster shrinks to one voter). Writes and watches go on.
+   */
+  holdReads(): Promise<ReleaseReads> {
+    return this.#reads.hold();
+  }
+
+  /** A read: through the read gate, repeated on another endpoint when one cannot be reached. */
   #read<T extends { header: IResponseHeader }>(key: string, request: () => Promise<T>): Promise<T> {
-    return this.#retrying(key, request, (err) => isStorageError(err, 'Unreachable'));
+    return this.#retrying(
+      key,
+      () => this.#reads.through(request),
+      (err) => isStorageError(err, 'Unreachable'),
+    );
   }
 
   /**

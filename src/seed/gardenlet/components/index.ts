@@ -132,17 +132,17 @@ export function shootComponents(shoot: Shoot, seed: SeedRuntime, placement: Shoo
   const backupEntry = new BackupEntry(context);
   const etcdMain = new EtcdMain(context, backupEntry, secrets);
   const liveMigration = new LiveMigrationProgress(context);
-  const liveEtcd = new LiveEtcd(context, { progress: liveMigration, etcdMain, secrets });
-  const sourceBackupEntry = new SourceBackupEntry(context, {
-    backupEntry,
-    etcdRevision: (ctx) => liveEtcd.currentRevision(ctx),
-  });
   const kubeApiServer = new KubeApiServer(context, {
     runtime: seed.apiServers,
     probes: seed.probes,
     secrets,
     etcd: etcdMain,
     ...(seed.nodeMonitorGracePeriodMs !== undefined ? { nodeMonitorGracePeriodMs: seed.nodeMonitorGracePeriodMs } : {}),
+  });
+  const liveEtcd = new LiveEtcd(context, { progress: liveMigration, etcdMain, secrets, kubeApiServer });
+  const sourceBackupEntry = new SourceBackupEntry(context, {
+    backupEntry,
+    etcdRevision: (ctx) => liveEtcd.currentRevision(ctx),
   });
   const kubeControllerManager = new KubeControllerManager(context, seed.controllerManagers, secrets);
   const kubeScheduler = new KubeScheduler(context, seed.schedulers, secrets);

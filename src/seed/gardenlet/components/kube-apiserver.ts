@@ -8,6 +8,7 @@ import { shootFailureTolerance } from '../../../api/core-gardener/shoot.js';
 import type { TaskContext } from '../../../flow/task-fn.js';
 import { clientCaBundle } from '../../../shoot/credentials-rotation.js';
 import type { ShootSecrets } from '../../../shoot/shoot-secrets.js';
+import type { ReleaseReads } from '../../../storage/etcd/read-gate.js';
 import type { ApiServerConfig, ApiServerRuntime } from '../../runtime/apiserver-runtime.js';
 import type { ShootApiProbe, ShootApiProbes } from '../shoot-api-probe.js';
 import type { ComponentContext } from './context.js';
@@ -78,6 +79,11 @@ export class KubeApiServer implements DeployWaiter {
   /** Stops accepting connections on the shoot's address; the open ones are served until `destroy`. */
   stopListening(): void {
     this.#runtime.get(this.#c.namespace)?.stopListening();
+  }
+
+  /** Keeps the server's etcd reads back until the release (read-gate.ts); nothing to hold when none runs. */
+  async holdEtcdReads(): Promise<ReleaseReads> {
+    return (await this.#runtime.get(this.#c.namespace)?.holdEtcdReads()) ?? (() => {});
   }
 
   async #config(ctx: TaskContext): Promise<ApiServerConfig> {

@@ -34,6 +34,7 @@ import type { EtcdTls } from '../../../process/etcd-process.js';
 import { shootLabels } from '../shoot-labels.js';
 import type { ComponentContext } from './context.js';
 import { ETCD_MAIN, type EtcdMain } from './etcd.js';
+import type { KubeApiServer } from './kube-apiserver.js';
 import type { LiveMigrationProgress } from './live-migration.js';
 import { ETCD_PEER_SERVER_SECRET, type SecretsManager } from './secrets.js';
 import { NotYetError, waitUntil } from './wait.js';
@@ -43,15 +44,22 @@ export class LiveEtcd {
   readonly #progress: LiveMigrationProgress;
   readonly #etcdMain: EtcdMain;
   readonly #secrets: SecretsManager;
+  readonly #kubeApiServer: KubeApiServer;
 
   constructor(
     c: ComponentContext,
-    deps: { progress: LiveMigrationProgress; etcdMain: EtcdMain; secrets: SecretsManager },
+    deps: {
+      progress: LiveMigrationProgress;
+      etcdMain: EtcdMain;
+      secrets: SecretsManager;
+      kubeApiServer: KubeApiServer;
+    },
   ) {
     this.#c = c;
     this.#progress = deps.progress;
     this.#etcdMain = deps.etcdMain;
     this.#secrets = deps.secrets;
+    this.#kubeApiServer = deps.kubeApiServer;
   }
 
   /**
@@ -246,7 +254,8 @@ export class LiveEtcd {
   /**
    * Destination: "Removing the source seed's etcd members". `RemovingSourceMembers`, then one
    * member at a time, each only while the voters that remain are a healthy quorum and never the
-   * leader; then `SourceMembersRemoved`.
+   * leader; then `SourceMembersRemoved`. The shoot's API server (this seed's) holds its reads
+   * while a removal leaves one voter (read-gate.ts).
    */
   async removeSourceMembers(ctx: TaskContext): Promise<void> {
     const record = await this.#progress.advance('RemovingSourceMembers');
@@ -260,7 +269,7 @@ export class LiveEtcd {
       if (!next) return;
       try {
         await keepLeadershipOn(endpoints, tls, members, (m) => !sourceIds.has(m.id));
-        await removeMember(endpoints, tls, next.id);
+        await removeMember(endpoints, tls, next.id, { holdReads: () => this.#kubeApiServer.holdEtcdReads() });
       } catch (err) {
         if (err instanceof EtcdClusterOpError) throw new NotYetError(err.message);
         throw err;
