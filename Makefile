@@ -20,7 +20,7 @@ TEST_REPORTERS = --test-reporter=tap --test-reporter-destination=stdout \
 # (test/helpers/kubectl-cache-dir.ts says why).
 TEST_SETUP = --import ./dist/test/helpers/kubectl-cache-dir.js
 
-.PHONY: setup deps packages build test test-crash-matrix test-matrix unit fuzz demo lint bench bench-shoot-api bench-garden-stores bench-shoots bench-backup bench-migration bench-migration-hosts bench-live-migration bench-workers bench-seed-authorization bench-process-start bench-etcd-learner-disk bench-etcd-hashkv-hold clean
+.PHONY: setup deps packages build test test-crash-matrix test-matrix unit fuzz demo lint bench bench-shoot-api bench-garden-stores bench-shoots bench-backup bench-migration bench-migration-hosts bench-live-migration bench-workers bench-seed-authorization bench-process-start bench-etcd-learner-disk bench-etcd-hashkv-hold bench-etcd-removal-reads clean
 
 setup: packages deps build
 
@@ -146,6 +146,10 @@ bench-etcd-learner-disk: setup
 # Raw etcd: whose writes wait while a member of a two-voter cluster computes HashKV.
 bench-etcd-hashkv-hold: setup
 	$(NODE) dist/bench/etcd-hashkv-hold.js
+
+# Raw etcd and the etcd store: reads while a two-voter cluster shrinks to one, held and not held.
+bench-etcd-removal-reads: setup
+	$(NODE) dist/bench/etcd-removal-reads.js
 
 # Get and binding latency with seed authorization on, next to off, in one run.
 bench-seed-authorization: setup

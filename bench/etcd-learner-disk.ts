@@ -8,7 +8,7 @@
  *   node dist/bench/etcd-learner-disk.js [--values 5000] [--value-kib 100] [--json FILE]
  *
  * Per mode: the member is filled, left 35 s for the kernel to write its dirty pages back, then a
- * write every 20 ms runs while the learner is added (`etcdctl member add --learner`) and started,
+ * write and a linearizable read every 20 ms run while the learner is added (`etcdctl member add --learner`) and started,
  * for 25 s. Plain HTTP on loopback; the members' directories are removed afterwards.
  */
 import { type ChildProcess, execFileSync } from 'node:child_process';
@@ -40,14 +40,52 @@ function usage(): string {
 `;
 }
 
-interface ModeResult {
-  mode: Mode;
-  fillMs: number;
+/** What one probe (a put, or a linearizable get) saw from the learner's addition on. */
+interface ProbeResult {
   maxBeforeMs: number;
-  writes: number;
+  count: number;
   maxMs: number;
   maxAtMs: number;
   over100: number;
+}
+
+interface ModeResult {
+  mode: Mode;
+  fillMs: number;
+  writes: ProbeResult;
+  reads: ProbeResult;
+}
+
+/** `request` every 20 ms until `stop()`; the latencies as [start, ms]. */
+function probeEvery20Ms(request: (n: number) => Promise<unknown>) {
+  const latencies: [start: number, ms: number][] = [];
+  let stopped = false;
+  const loop = (async () => {
+    for (let n = 0; !stopped; n++) {
+      const start = performance.now();
+      await request(n);
+      latencies.push([start, performance.now() - start]);
+      await sleep(20);
+    }
+  })();
+  return {
+    stop: async () => {
+      stopped = true;
+      await loop;
+    },
+    result: (added: number): ProbeResult => {
+      const before = latencies.filter(([start]) => start < added).map(([, ms]) => ms);
+      const after = latencies.filter(([start]) => start >= added);
+      const worst = after.reduce((max, sample) => (sample[1] > max[1] ? sample : max), [added, 0]);
+      return {
+        maxBeforeMs: Math.max(...before),
+        count: after.length,
+        maxMs: worst[1],
+        maxAtMs: worst[0] - added,
+        over100: after.filter(([, ms]) => ms > 100).length,
+      };
+    },
+  };
 }
 
 async function runMode(mode: Mode, values: number, valueBytes: number): Promise<ModeResult> {
@@ -65,16 +103,8 @@ async function runMode(mode: Mode, values: number, valueBytes: number): Promise<
     await untilAnswering(client);
     const fillMs = await fillRandom(client, values, valueBytes);
     await sleep(35_000); // dirty pages of the fill written back (vm.dirty_expire_centisecs 3000)
-    const latencies: [start: number, ms: number][] = [];
-    let stop = false;
-    const writer = (async () => {
-      for (let n = 0; !stop; n++) {
-        const start = performance.now();
-        await client.put(`/probe/${n}`).value('v');
-        latencies.push([start, performance.now() - start]);
-        await sleep(20);
-      }
-    })();
+    const writer = probeEvery20Ms(async (n) => client.put(`/probe/${n}`).value('v'));
+    const reader = probeEvery20Ms(async () => client.get('/probe/0').string());
     await sleep(2_000);
     const added = performance.now();
     execFileSync(
@@ -85,20 +115,8 @@ async function runMode(mode: Mode, values: number, valueBytes: number): Promise<
     const cluster = `a=${peerUrl(a)},b=${peerUrl(b)}`;
     members.push(startRawEtcd('b', learnerDir, base, b, cluster, 'existing'));
     await sleep(25_000);
-    stop = true;
-    await writer;
-    const before = latencies.filter(([start]) => start < added).map(([, ms]) => ms);
-    const after = latencies.filter(([start]) => start >= added);
-    const worst = after.reduce((max, sample) => (sample[1] > max[1] ? sample : max), [added, 0]);
-    return {
-      mode,
-      fillMs,
-      maxBeforeMs: Math.max(...before),
-      writes: after.length,
-      maxMs: worst[1],
-      maxAtMs: worst[0] - added,
-      over100: after.filter(([, ms]) => ms > 100).length,
-    };
+    await Promise.all([writer.stop(), reader.stop()]);
+    return { mode, fillMs, writes: writer.result(added), reads: reader.result(added) };
   } finally {
     client.close();
     for (const member of members) member.kill('SIGKILL');
@@ -113,15 +131,17 @@ async function main(): Promise<void> {
   for (const mode of MODES) {
     const result = await runMode(mode, values, valueBytes);
     results.push(result);
+    const probe = (name: string, p: ProbeResult) =>
+      `${name}: longest before the learner ${p.maxBeforeMs.toFixed(0)} ms; after: ${p.count}, longest ${p.maxMs.toFixed(0)} ms ` +
+      `at +${(p.maxAtMs / 1000).toFixed(2)} s, ${p.over100} over 100 ms`;
     log(
-      `${mode}: filled in ${(result.fillMs / 1000).toFixed(1)} s; longest write before the learner ${result.maxBeforeMs.toFixed(0)} ms; ` +
-        `after: ${result.writes} writes, longest ${result.maxMs.toFixed(0)} ms at +${(result.maxAtMs / 1000).toFixed(2)} s, ${result.over100} over 100 ms`,
+      `${mode}: filled in ${(result.fillMs / 1000).toFixed(1)} s; ${probe('writes', result.writes)}; ${probe('reads', result.reads)}`,
     );
   }
   const [disk, tmpfs] = results as [ModeResult, ModeResult];
-  process.stdout.write(
-    `longest write while the learner joins: learner on the same disk ${disk.maxMs.toFixed(0)} ms, on tmpfs ${tmpfs.maxMs.toFixed(0)} ms (${(disk.maxMs / tmpfs.maxMs).toFixed(1)}×)\n`,
-  );
+  const line = (what: string, d: ProbeResult, t: ProbeResult) =>
+    `longest ${what} while the learner joins: learner on the same disk ${d.maxMs.toFixed(0)} ms, on tmpfs ${t.maxMs.toFixed(0)} ms (${(d.maxMs / t.maxMs).toFixed(1)}×)\n`;
+  process.stdout.write(line('write', disk.writes, tmpfs.writes) + line('read', disk.reads, tmpfs.reads));
   if (flags.json) writeRawEtcdReport(flags.json, start, { values, valueBytes }, results);
 }
 
