@@ -24,7 +24,10 @@ process.once('exit', () => {
 export const clientUrl = (ports: RawEtcdPorts): string => `http://127.0.0.1:${ports.client}`;
 export const peerUrl = (ports: RawEtcdPorts): string => `http://127.0.0.1:${ports.peer}`;
 
-/** Starts member `name` on `dataDir` with `--initial-cluster cluster`; its log goes to `logDir/<name>.log`. */
+/**
+ * Starts member `name` on `dataDir` with `--initial-cluster cluster`; its log goes to
+ * `logDir/<name>.log`. It advertises `advertisedPeerUrl` to its peers (default its own peer port).
+ */
 export function startRawEtcd(
   name: string,
   dataDir: string,
@@ -32,11 +35,12 @@ export function startRawEtcd(
   ports: RawEtcdPorts,
   cluster: string,
   state: 'new' | 'existing',
+  advertisedPeerUrl = peerUrl(ports),
 ): ChildProcess {
   const out = openSync(join(logDir, `${name}.log`), 'w');
   const args = ['--name', name, '--data-dir', dataDir];
   args.push('--listen-client-urls', clientUrl(ports), '--advertise-client-urls', clientUrl(ports));
-  args.push('--listen-peer-urls', peerUrl(ports), '--initial-advertise-peer-urls', peerUrl(ports));
+  args.push('--listen-peer-urls', peerUrl(ports), '--initial-advertise-peer-urls', advertisedPeerUrl);
   args.push('--initial-cluster', cluster, '--initial-cluster-state', state);
   args.push('--quota-backend-bytes', String(8 * 1024 ** 3));
   const child = spawn('etcd', args, { stdio: ['ignore', out, out] });
@@ -83,15 +87,19 @@ export function writeRawEtcdReport(
 }
 
 /**
- * A raw-etcd benchmark's command line (`--values N`, `--value-kib K` and the common flags) and
+ * A raw-etcd benchmark's command line (`--values N`, `--value-kib K`, the string flags `more`
+ * and the common flags) and
  * its start: what `--values` and `--value-kib` ask for (default 5,000 values of 100 KiB).
  */
-export function rawEtcdBenchStart(usage: () => string, log: (line: string) => void) {
-  const flags = parseBenchFlags(
-    process.argv.slice(2),
-    { values: { type: 'string' }, 'value-kib': { type: 'string' } },
-    usage,
-  );
+export function rawEtcdBenchStart<T extends Record<string, { type: 'string' }>>(
+  usage: () => string,
+  log: (line: string) => void,
+  more: T = {} as T,
+) {
+  const options = { values: { type: 'string' }, 'value-kib': { type: 'string' } } as const;
+  // The extra flags are strings, parsed with the others; their values are typed by name.
+  const parsed = parseBenchFlags(process.argv.slice(2), { ...more, ...options } as typeof options, usage);
+  const flags = parsed as typeof parsed & Partial<Record<keyof T, string>>;
   const values = intFlag('--values', flags.values, 5000, 1);
   const valueBytes = intFlag('--value-kib', flags['value-kib'], 100, 1) * 1024;
   return { flags, values, valueBytes, start: benchStart(log) };
