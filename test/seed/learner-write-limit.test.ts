@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -88,19 +88,23 @@ describe("a learner's disk writes", () => {
       `dd if=/dev/zero of=${file} bs=1M count=4 conv=fsync status=none; exec sleep 30`,
     ]);
     const learner = spawn(argv[0]!, argv.slice(1), { stdio: 'ignore' });
+    let groupDir: string | undefined;
     try {
       await once(learner, 'spawn');
       // The shell joins the group before it becomes the writer.
       for (let i = 0; i < 100 && groupOf(learner.pid!) === '/'; i += 1) await sleep(20);
       const group = groupOf(learner.pid!);
       assert.match(group ?? '', /^\/transplant-learners\/[0-9a-f]{16}$/);
-      const groupDir = join(throttler!.root, group!);
+      groupDir = join(throttler!.root, group!);
       const limit = readFileSync(
         join(groupDir, throttler!.version === 1 ? 'blkio.throttle.write_bps_device' : 'io.max'),
         'utf8',
       );
       assert.match(limit, new RegExp(`^${disk}\\s.*${64 * 1024 * 1024}`));
-      for (let i = 0; i < 100 && writtenBytes(groupDir, disk!) < 4 * 1024 * 1024; i += 1) await sleep(50);
+      // dd has synced and exited once the shell became `sleep`: nothing of it is left in the group.
+      const command = () => readFileSync(`/proc/${learner.pid}/cmdline`, 'utf8').split('\0')[0];
+      for (let i = 0; i < 200 && command() !== 'sleep'; i += 1) await sleep(50);
+      assert.equal(command(), 'sleep', 'dd is done');
       assert.ok(
         writtenBytes(groupDir, disk!) >= 4 * 1024 * 1024,
         'the synced 4 MiB were counted by the group’s throttle',
@@ -113,7 +117,11 @@ describe("a learner's disk writes", () => {
       assert.equal(groupOf(learner.pid!), '/', 'a second release changes nothing');
     } finally {
       releaseWriteLimit(learner.pid!, log);
-      learner.kill('SIGKILL');
+      if (learner.exitCode === null && learner.signalCode === null) {
+        learner.kill('SIGKILL');
+        await once(learner, 'exit');
+      }
+      if (groupDir && existsSync(groupDir)) rmdirSync(groupDir);
     }
   });
 });
