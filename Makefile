@@ -139,7 +139,7 @@ bench-workers: setup
 bench-process-start: setup
 	$(NODE) dist/bench/process-start.js
 
-# Raw etcd: a one-member cluster's writes while a learner joins, its data on the same disk or on tmpfs.
+# Raw etcd: a one-member cluster's writes and reads while a learner joins: its data on the same disk, paced, or on tmpfs.
 bench-etcd-learner-disk: setup
 	$(NODE) dist/bench/etcd-learner-disk.js
 

@@ -6,18 +6,13 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { getPriority, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { getPriority } from 'node:os';
 import { after, describe, it } from 'node:test';
 import { pino } from 'pino';
 import { applyMemberPriority, joiningMemberLaunch, LEARNER_NICENESS } from '../../src/seed/druid/learner-priority.js';
-import { releaseWriteLimit } from '../../src/seed/druid/learner-write-limit.js';
 
 const log = pino({ level: 'silent' });
-/** The data directory the launches name (its disk is the one their writes are limited on). */
-const dataDir = mkdtempSync(join(tmpdir(), 'learner-priority-'));
-after(() => rmSync(dataDir, { recursive: true, force: true }));
 const root = process.getuid?.() === 0;
 
 /** A process standing in for an etcd member: idle, with the threads a node process starts. */
@@ -62,7 +57,7 @@ describe('the CPU priority of an etcd member', () => {
   it("a member launched as a learner gets the seed's priority on every thread once promoted", {
     skip: !root && 'needs root (raising a priority back)',
   }, async () => {
-    const argv = joiningMemberLaunch(true, dataDir, log).wrap!(MEMBER);
+    const argv = joiningMemberLaunch(true).wrap!(MEMBER);
     const joined = spawn(argv[0]!, argv.slice(1), { stdio: 'ignore' });
     try {
       await once(joined, 'spawn');
@@ -82,12 +77,8 @@ describe('the CPU priority of an etcd member', () => {
   });
 
   it('is lowered from the first instruction of a member that joins', { skip: !root && 'needs root' }, async () => {
-    assert.deepEqual(
-      joiningMemberLaunch(false, dataDir, log),
-      {},
-      'a member that starts a cluster is launched as it is',
-    );
-    const argv = joiningMemberLaunch(true, dataDir, log).wrap!(['sleep', '30']);
+    assert.deepEqual(joiningMemberLaunch(false), {}, 'a member that starts a cluster is launched as it is');
+    const argv = joiningMemberLaunch(true).wrap!(['sleep', '30']);
     const joining = spawn(argv[0]!, argv.slice(1), { stdio: 'ignore' });
     try {
       await once(joining, 'spawn');
@@ -99,7 +90,6 @@ describe('the CPU priority of an etcd member', () => {
       );
       assert.equal(getPriority(joining.pid!), LEARNER_NICENESS);
     } finally {
-      releaseWriteLimit(joining.pid!, log);
       joining.kill('SIGKILL');
     }
   });

@@ -569,7 +569,7 @@ export class EtcdReconciler implements Reconciler {
       startTimeoutMs: this.#options.startTimeoutMs,
       stopGraceMs: this.#stopGraceMs,
       binary: this.#options.binary,
-      ...joiningMemberLaunch(peer?.initialClusterState === 'existing', paths.dataDir, this.#log),
+      ...joiningMemberLaunch(peer?.initialClusterState === 'existing'),
     });
     const next: EtcdState = {
       pid: started.pid,

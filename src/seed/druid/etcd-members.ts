@@ -317,7 +317,7 @@ async function startMember(
     startTimeoutMs: options.startTimeoutMs,
     stopGraceMs: options.stopGraceMs,
     binary: options.binary,
-    ...joiningMemberLaunch(initialClusterState === 'existing', memberPaths.dataDir, options.logger),
+    ...joiningMemberLaunch(initialClusterState === 'existing'),
   });
   const next: EtcdState = {
     ...state,

@@ -9,7 +9,6 @@ import { join } from 'node:path';
 import { findEtcdProcessesBy } from '../../process/etcd-process.js';
 import { commandLine, isProcessAlive, terminateProcess } from '../../process/processes.js';
 import { type EtcdPaths, type EtcdState, etcdPaths, readEtcdState } from './etcd-state.js';
-import { releaseWriteLimit } from './learner-write-limit.js';
 
 /** How long a stop waits after SIGTERM before SIGKILL. */
 export const DEFAULT_ETCD_STOP_GRACE_MS = 10_000;
@@ -37,12 +36,7 @@ export async function stopEtcdAt(paths: EtcdPaths, graceMs = DEFAULT_ETCD_STOP_G
   // One at a time: a leader stopped together with its followers spends 5 s and more in etcd's
   // shutdown trying to hand its leadership to a member that is going away too; stopped in turn,
   // each hands it to one still running and the last finds none: all gone in under a second.
-  for (const pid of pids) {
-    // Out of a learner's write limit first: it exits without waiting for its throttled writes,
-    // and its group goes with it.
-    releaseWriteLimit(pid);
-    await terminateProcess(pid, graceMs);
-  }
+  for (const pid of pids) await terminateProcess(pid, graceMs);
   return pids;
 }
 

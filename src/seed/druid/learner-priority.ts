@@ -1,5 +1,5 @@
 /**
- * A learner's CPU priority (and, through learner-write-limit.ts, its disk writes). A member that joins a running cluster receives the whole database
+ * A learner's CPU priority. A member that joins a running cluster receives the whole database
  * from the leader as a snapshot and applies it, on the same cores as the members and the
  * kube-apiserver that serve the shoot's clients (a live migration on one host, a member re-joining
  * after it lost its data): at 100 MB and more, that catch-up was where the longest pauses of the
@@ -14,7 +14,6 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
 import type { Logger } from 'pino';
-import { limitedWritesLaunch, releaseWriteLimit } from './learner-write-limit.js';
 
 /** The niceness of a learner (0 is the default, 19 the lowest priority). */
 export const LEARNER_NICENESS = 10;
@@ -24,24 +23,17 @@ const mayRaisePriority = (): boolean => process.getuid?.() === 0;
 
 /**
  * The launch of a member that joins a running cluster (`--initial-cluster-state=existing`): at
- * `LEARNER_NICENESS` from its first instruction, through `nice`, and with its disk writes limited
- * (learner-write-limit.ts). The leader starts sending the moment the learner's peer listener
- * answers, before a reconcile sees the learner.
+ * `LEARNER_NICENESS` from its first instruction, through `nice`. The leader starts sending its
+ * snapshot the moment the learner's peer listener answers, before a reconcile sees the learner.
  */
-export function joiningMemberLaunch(
-  joining: boolean,
-  dataDir: string,
-  log: Logger,
-): { wrap?: (argv: string[]) => string[] } {
+export function joiningMemberLaunch(joining: boolean): { wrap?: (argv: string[]) => string[] } {
   if (!joining || !mayRaisePriority()) return {};
-  const limited = limitedWritesLaunch(dataDir, log) ?? ((argv: string[]) => argv);
-  return { wrap: (argv) => limited(['/usr/bin/nice', '-n', String(LEARNER_NICENESS), ...argv]) };
+  return { wrap: (argv) => ['/usr/bin/nice', '-n', String(LEARNER_NICENESS), ...argv] };
 }
 
 /**
  * Sets the niceness of the etcd process `pid`: `LEARNER_NICENESS` while it is a learner, the
- * seed's own once it votes, when its disk writes are no longer limited either. Never throws: a
- * process that is gone is the reconcile's to see.
+ * seed's own once it votes. Never throws: a process that is gone is the reconcile's to see.
  */
 export function applyMemberPriority(
   pid: number | null,
@@ -50,7 +42,6 @@ export function applyMemberPriority(
   mayRaise = mayRaisePriority(),
 ): void {
   if (pid === null || !mayRaise) return;
-  if (!learner && releaseWriteLimit(pid, log)) log.info({ pid }, 'member writes unlimited once it votes');
   const wanted = learner ? LEARNER_NICENESS : getPriority(0);
   try {
     const threads = threadsOf(pid);
