@@ -62,7 +62,7 @@ interface ProbeResult {
 interface ModeResult {
   mode: Mode;
   fillMs: number;
-  /** From the learner's addition until its database held the member's data and its log the member's. */
+  /** From the learner's addition until it applied every entry the member held then; -1: not within 25 s. */
   catchUpMs: number;
   writes: ProbeResult;
   reads: ProbeResult;

@@ -269,7 +269,7 @@ export class LiveEtcd {
       if (!next) return;
       try {
         await keepLeadershipOn(endpoints, tls, members, (m) => !sourceIds.has(m.id));
-        await removeMember(endpoints, tls, next.id, { holdReads: () => this.#kubeApiServer.holdEtcdReads() });
+        await removeMember(endpoints, tls, next.id, { holdReads: () => this.#holdApiServerReads() });
       } catch (err) {
         if (err instanceof EtcdClusterOpError) throw new NotYetError(err.message);
         throw err;
@@ -278,6 +278,21 @@ export class LiveEtcd {
       throw new NotYetError('removing the next source member');
     });
     await this.#progress.advance('SourceMembersRemoved');
+  }
+
+  /** The shoot API server's etcd reads held (read-gate.ts); the release logs how long they were. */
+  async #holdApiServerReads(): Promise<() => void> {
+    const started = performance.now();
+    const release = await this.#kubeApiServer.holdEtcdReads();
+    const drainedMs = performance.now() - started;
+    return () => {
+      release();
+      const heldMs = Math.round(performance.now() - started);
+      this.#c.logger.info(
+        { shoot: this.#c.namespace, heldMs, drainedMs: Math.round(drainedMs) },
+        'etcd reads of the shoot API server held while the cluster shrank to one voter',
+      );
+    };
   }
 
   /**
