@@ -184,12 +184,9 @@ export async function removeMember(
   }
   const via = remaining.filter((_, i) => healthy[i]).flatMap((m) => m.clientUrls);
   const release = remaining.length === 1 ? await options.holdReads?.() : undefined;
-  let answer: Awaited<ReturnType<typeof etcdMembershipChangeResult>>;
-  try {
-    answer = await firstAnswer(via, (url) => etcdMembershipChangeResult(url, tls, { op: 'remove', id }));
-  } finally {
-    release?.();
-  }
+  const answer = await firstAnswer(via, (url) => etcdMembershipChangeResult(url, tls, { op: 'remove', id })).finally(
+    () => release?.(),
+  );
   if (!answer.ok) {
     // Removed meanwhile (a retry after a lost answer): done.
     const after = await memberList(via, tls);
